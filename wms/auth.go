@@ -1,0 +1,342 @@
+package wms
+
+import (
+	"context"
+	"crypto/pbkdf2"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/hex"
+	"fmt"
+	"math/big"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	bolt "go.etcd.io/bbolt"
+)
+
+// Session is a logged-in handheld or kiosk. The cookie holds a random token;
+// the store keeps only its SHA-256, so a copy of the file opens no sessions.
+type Session struct {
+	Badge     string    `json:"badge"`
+	Started   time.Time `json:"started"`
+	ExpiresAt time.Time `json:"expires_at"`
+	Device    string    `json:"device,omitempty"`
+}
+
+// Token is an API token for an integration; only its SHA-256 is stored.
+type Token struct {
+	Name    string    `json:"name"`
+	Role    Role      `json:"role"`
+	Created time.Time `json:"created"`
+}
+
+// Principal is who is acting: a staff member by session, or an integration by token.
+type Principal struct {
+	Badge    string
+	Name     string
+	Role     Role
+	Language string
+	// MustChangePIN is set for a first login with a one-time PIN.
+	MustChangePIN bool
+	// Token is the integration's name when the principal came from a bearer token.
+	Token string
+}
+
+// Actor is the name events record for this principal.
+func (p Principal) Actor() string {
+	if p.Token != "" {
+		return "token:" + p.Token
+	}
+	return p.Badge
+}
+
+// SessionLength is how long a login lasts: a long shift plus overtime.
+const SessionLength = 14 * time.Hour
+
+const pinIterations = 60_000
+
+// HashPIN returns a salted PBKDF2-SHA256 hash of a PIN in a self-describing form.
+func HashPIN(pin string) (string, error) {
+	salt := make([]byte, 16)
+	if _, err := rand.Read(salt); err != nil {
+		return "", err
+	}
+	key, err := pbkdf2.Key(sha256.New, pin, salt, pinIterations, 32)
+	if err != nil {
+		return "", err
+	}
+	enc := base64.RawStdEncoding
+	return fmt.Sprintf("pbkdf2-sha256$%d$%s$%s", pinIterations, enc.EncodeToString(salt), enc.EncodeToString(key)), nil
+}
+
+func checkPIN(hash, pin string) bool {
+	parts := strings.Split(hash, "$")
+	if len(parts) != 4 || parts[0] != "pbkdf2-sha256" {
+		return false
+	}
+	iter, err := strconv.Atoi(parts[1])
+	if err != nil || iter < 1 {
+		return false
+	}
+	enc := base64.RawStdEncoding
+	salt, err1 := enc.DecodeString(parts[2])
+	want, err2 := enc.DecodeString(parts[3])
+	if err1 != nil || err2 != nil {
+		return false
+	}
+	got, err := pbkdf2.Key(sha256.New, pin, salt, iter, len(want))
+	return err == nil && subtle.ConstantTimeCompare(got, want) == 1
+}
+
+// ValidatePIN enforces the PIN rule: 4 to 8 digits.
+func ValidatePIN(pin string) error {
+	if len(pin) < 4 || len(pin) > 8 {
+		return errf(CodeInvalid, "pin.format")
+	}
+	for _, r := range pin {
+		if r < '0' || r > '9' {
+			return errf(CodeInvalid, "pin.format")
+		}
+	}
+	return nil
+}
+
+func hashSecret(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(sum[:])
+}
+
+func randomToken() string {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		panic(err) // crypto/rand does not fail on supported platforms
+	}
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// RandomPIN makes a 6-digit PIN for a new account.
+func RandomPIN() string {
+	n, err := rand.Int(rand.Reader, big.NewInt(1_000_000))
+	if err != nil {
+		panic(err)
+	}
+	return fmt.Sprintf("%06d", n.Int64())
+}
+
+// StaffMember returns one staff member.
+func (l *Ledger) StaffMember(badge string) (Staff, error) {
+	var s Staff
+	err := l.db.View(func(tx *bolt.Tx) error {
+		found, err := getJSON(tx.Bucket(bucketStaff), []byte(badge), &s)
+		if err == nil && !found {
+			err = errf(CodeNotFound, "staff.not_found", "badge", badge)
+		}
+		return err
+	})
+	return s, err
+}
+
+// StaffList returns every staff member ordered by badge.
+func (l *Ledger) StaffList() ([]Staff, error) {
+	var out []Staff
+	err := l.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketStaff).ForEach(func(k, v []byte) error {
+			var s Staff
+			if err := jsonUnmarshal(v, &s); err != nil {
+				return err
+			}
+			out = append(out, s)
+			return nil
+		})
+	})
+	return out, err
+}
+
+// Login checks a badge and PIN. Every attempt is recorded as an event (the login
+// audit trail); wrong PINs count towards a lockout. On success it returns the
+// session token for the cookie.
+func (l *Ledger) Login(ctx context.Context, badge, pin, device string) (token string, p Principal, err error) {
+	badge = strings.TrimSpace(badge)
+	now := l.Now()
+	fail := func(reason string, code Code) (string, Principal, error) {
+		ev, err := NewEvent(uuid.NewString(), EvLoginFailed, badge, device, LoginFailed{Badge: badge, Reason: reason})
+		if err == nil {
+			_, _, err = l.Append(ctx, ev)
+		}
+		if err != nil {
+			return "", Principal{}, err
+		}
+		return "", Principal{}, errf(code, reason, "badge", badge)
+	}
+	if !validCode(badge) {
+		return "", Principal{}, errf(CodeInvalid, "login.unknown_badge", "badge", badge)
+	}
+	s, err := l.StaffMember(badge)
+	switch {
+	case ErrorCode(err) == CodeNotFound:
+		return fail("login.unknown_badge", CodeUnauthorized)
+	case err != nil:
+		return "", Principal{}, err
+	case s.Disabled:
+		return fail("login.disabled", CodeForbidden)
+	case s.LockedUntil != nil && now.Before(*s.LockedUntil):
+		return fail("login.locked", CodeForbidden)
+	case !checkPIN(s.PINHash, pin):
+		return fail("login.wrong_pin", CodeUnauthorized)
+	}
+	token = randomToken()
+	ev, err := NewEvent(uuid.NewString(), EvLoginSucceeded, badge, device, LoginSucceeded{
+		Badge: badge, SessionHash: hashSecret(token), ExpiresAt: now.Add(SessionLength),
+	})
+	if err != nil {
+		return "", Principal{}, err
+	}
+	if _, _, err := l.Append(ctx, ev); err != nil {
+		return "", Principal{}, err
+	}
+	return token, principalOf(s), nil
+}
+
+func principalOf(s Staff) Principal {
+	return Principal{Badge: s.Badge, Name: s.Name, Role: s.Role, Language: s.Language, MustChangePIN: s.MustChangePIN}
+}
+
+// SessionPrincipal returns who holds a session token. Expired sessions and
+// sessions of disabled staff are refused.
+func (l *Ledger) SessionPrincipal(token string) (Principal, error) {
+	var p Principal
+	now := l.Now()
+	err := l.db.View(func(tx *bolt.Tx) error {
+		var sess Session
+		found, err := getJSON(tx.Bucket(bucketSessions), []byte(hashSecret(token)), &sess)
+		if err != nil {
+			return err
+		}
+		if !found || !now.Before(sess.ExpiresAt) {
+			return errf(CodeUnauthorized, "auth.session_expired")
+		}
+		var s Staff
+		found, err = getJSON(tx.Bucket(bucketStaff), []byte(sess.Badge), &s)
+		if err != nil {
+			return err
+		}
+		if !found || s.Disabled {
+			return errf(CodeUnauthorized, "auth.session_expired")
+		}
+		p = principalOf(s)
+		return nil
+	})
+	return p, err
+}
+
+// Logout ends a session.
+func (l *Ledger) Logout(ctx context.Context, token string, p Principal, device string) error {
+	ev, err := NewEvent(uuid.NewString(), EvLoggedOut, p.Actor(), device, LoggedOut{SessionHash: hashSecret(token)})
+	if err != nil {
+		return err
+	}
+	_, _, err = l.Append(ctx, ev)
+	return err
+}
+
+// ChangePIN sets a new PIN after checking the current one.
+func (l *Ledger) ChangePIN(ctx context.Context, p Principal, current, next, device string) error {
+	s, err := l.StaffMember(p.Badge)
+	if err != nil {
+		return err
+	}
+	if !checkPIN(s.PINHash, current) {
+		return errf(CodeInvalid, "pin.current_wrong")
+	}
+	if err := ValidatePIN(next); err != nil {
+		return err
+	}
+	if next == current {
+		return errf(CodeInvalid, "pin.same")
+	}
+	hash, err := HashPIN(next)
+	if err != nil {
+		return err
+	}
+	ev, err := NewEvent(uuid.NewString(), EvPINChanged, p.Actor(), device, PINChanged{Badge: p.Badge, PINHash: hash})
+	if err != nil {
+		return err
+	}
+	_, _, err = l.Append(ctx, ev)
+	return err
+}
+
+// CreateToken makes an API token for an integration and returns it. Only its
+// hash is kept: the token is shown once.
+func (l *Ledger) CreateToken(ctx context.Context, name string, role Role, actor string) (string, error) {
+	name = strings.TrimSpace(name)
+	if !validText(name) {
+		return "", errf(CodeInvalid, "token.name_invalid")
+	}
+	if !role.Valid() {
+		return "", errf(CodeInvalid, "staff.role_invalid", "role", string(role))
+	}
+	token := "tly_" + randomToken()
+	ev, err := NewEvent(uuid.NewString(), EvTokenCreated, actor, "cli", TokenCreated{Name: name, Role: role, Hash: hashSecret(token)})
+	if err != nil {
+		return "", err
+	}
+	if _, _, err := l.Append(ctx, ev); err != nil {
+		return "", err
+	}
+	return token, nil
+}
+
+// TokenPrincipal returns the integration a bearer token belongs to.
+func (l *Ledger) TokenPrincipal(token string) (Principal, error) {
+	var p Principal
+	err := l.db.View(func(tx *bolt.Tx) error {
+		var t Token
+		found, err := getJSON(tx.Bucket(bucketTokens), []byte(hashSecret(token)), &t)
+		if err != nil {
+			return err
+		}
+		if !found {
+			return errf(CodeUnauthorized, "auth.token_invalid")
+		}
+		p = Principal{Name: t.Name, Role: t.Role, Token: t.Name}
+		return nil
+	})
+	return p, err
+}
+
+// BootstrapBadge is the admin account made on first start of an empty store.
+const BootstrapBadge = "B0000"
+
+// BootstrapAdmin creates an admin with a one-time PIN when the store has no
+// staff at all, and returns the PIN (empty when staff already exist). The PIN
+// must be changed at first login.
+func (l *Ledger) BootstrapAdmin(ctx context.Context) (badge, pin string, err error) {
+	var empty bool
+	if err := l.db.View(func(tx *bolt.Tx) error {
+		k, _ := tx.Bucket(bucketStaff).Cursor().First()
+		empty = k == nil
+		return nil
+	}); err != nil || !empty {
+		return "", "", err
+	}
+	pin = RandomPIN()
+	hash, err := HashPIN(pin)
+	if err != nil {
+		return "", "", err
+	}
+	ev, err := NewEvent(uuid.NewString(), EvStaffUpserted, "system", "startup", StaffChange{
+		Badge: BootstrapBadge, Name: "Administrator", Role: RoleAdmin, PINHash: hash, MustChangePIN: true,
+	})
+	if err != nil {
+		return "", "", err
+	}
+	if _, _, err := l.Append(ctx, ev); err != nil {
+		return "", "", err
+	}
+	return BootstrapBadge, pin, nil
+}

@@ -1,0 +1,531 @@
+package wms
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"errors"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"golang.org/x/text/encoding/simplifiedchinese"
+	bolt "go.etcd.io/bbolt"
+)
+
+// ImportKind names a kind of CSV file.
+type ImportKind string
+
+const (
+	ImportSKUs      ImportKind = "skus"
+	ImportLocations ImportKind = "locations"
+	ImportStaff     ImportKind = "staff"
+	ImportStock     ImportKind = "stock"
+)
+
+// ImportKinds lists the CSV kinds in the order they must be loaded on a new
+// warehouse (stock refers to SKUs and locations).
+var ImportKinds = []ImportKind{ImportSKUs, ImportLocations, ImportStaff, ImportStock}
+
+// Columns are each kind's CSV header, in export order. Imports accept any order.
+var Columns = map[ImportKind][]string{
+	ImportSKUs: {"code", "name", "gtins", "unit_weight_g", "length_mm", "width_mm", "height_mm",
+		"shelf_life_days", "lot_tracked", "serial_tracked", "min_outbound_life_pct"},
+	ImportLocations: {"code", "zone", "pick_seq", "kind"},
+	ImportStaff:     {"badge", "name", "role", "language", "pin", "disabled"},
+	ImportStock:     {"sku", "lot", "expiry", "location", "qty"},
+}
+
+// required columns; the rest default to empty or zero.
+var requiredColumns = map[ImportKind][]string{
+	ImportSKUs:      {"code", "name"},
+	ImportLocations: {"code", "kind"},
+	ImportStaff:     {"badge", "name", "role"},
+	ImportStock:     {"sku", "location", "qty"},
+}
+
+// RowError is one bad row of a CSV file: its line number and why.
+type RowError struct {
+	Line int               `json:"line"`
+	Key  string            `json:"key"`
+	Args map[string]string `json:"args,omitempty"`
+}
+
+// ImportResult tells what an import did or why it did nothing.
+type ImportResult struct {
+	Kind      ImportKind `json:"kind"`
+	Rows      int        `json:"rows"`
+	Errors    []RowError `json:"errors,omitempty"`
+	Duplicate bool       `json:"duplicate,omitempty"`
+	Seq       uint64     `json:"seq,omitempty"`
+}
+
+// MaxImportBytes bounds one CSV file.
+const MaxImportBytes = 64 << 20
+
+// DecodeText turns a file saved by Excel or any editor into UTF-8: UTF-8 with
+// or without a byte-order mark, or GBK/GB18030 as saved on Chinese Windows.
+func DecodeText(raw []byte) (string, error) {
+	switch {
+	case bytes.HasPrefix(raw, []byte{0xEF, 0xBB, 0xBF}):
+		raw = raw[3:]
+		if !utf8.Valid(raw) {
+			return "", errf(CodeInvalid, "csv.encoding")
+		}
+		return string(raw), nil
+	case bytes.HasPrefix(raw, []byte{0xFF, 0xFE}), bytes.HasPrefix(raw, []byte{0xFE, 0xFF}):
+		return "", errf(CodeInvalid, "csv.utf16")
+	case utf8.Valid(raw):
+		return string(raw), nil
+	}
+	out, err := simplifiedchinese.GB18030.NewDecoder().Bytes(raw)
+	if err != nil || bytes.ContainsRune(out, utf8.RuneError) || bytes.IndexByte(out, 0) >= 0 {
+		return "", errf(CodeInvalid, "csv.encoding")
+	}
+	return string(out), nil
+}
+
+// csvRow is one data row: its line number and its fields by column name.
+type csvRow struct {
+	line   int
+	fields map[string]string
+}
+
+func (r csvRow) get(col string) string { return strings.TrimSpace(r.fields[col]) }
+
+// readCSV decodes and splits a file, checking the header against the kind.
+func readCSV(kind ImportKind, raw []byte) ([]csvRow, []RowError, error) {
+	cols, ok := Columns[kind]
+	if !ok {
+		return nil, nil, errf(CodeInvalid, "import.kind_unknown", "kind", string(kind))
+	}
+	if len(raw) > MaxImportBytes {
+		return nil, nil, errf(CodeInvalid, "csv.too_large")
+	}
+	text, err := DecodeText(raw)
+	if err != nil {
+		return nil, nil, err
+	}
+	r := csv.NewReader(strings.NewReader(text))
+	r.FieldsPerRecord = -1
+	r.TrimLeadingSpace = true
+	header, err := r.Read()
+	if errors.Is(err, io.EOF) {
+		return nil, nil, errf(CodeInvalid, "csv.empty")
+	}
+	if err != nil {
+		return nil, nil, errf(CodeInvalid, "csv.syntax", "line", "1", "detail", err.Error())
+	}
+	index := map[string]int{}
+	for i, h := range header {
+		h = strings.ToLower(strings.TrimSpace(h))
+		if !slices.Contains(cols, h) {
+			return nil, nil, errf(CodeInvalid, "csv.column_unknown", "column", h, "columns", strings.Join(cols, ","))
+		}
+		if _, dup := index[h]; dup {
+			return nil, nil, errf(CodeInvalid, "csv.column_twice", "column", h)
+		}
+		index[h] = i
+	}
+	for _, c := range requiredColumns[kind] {
+		if _, ok := index[c]; !ok {
+			return nil, nil, errf(CodeInvalid, "csv.column_missing", "column", c)
+		}
+	}
+	var rows []csvRow
+	var bad []RowError
+	for {
+		rec, err := r.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		line, _ := r.FieldPos(0)
+		if err != nil {
+			var pe *csv.ParseError
+			if errors.As(err, &pe) {
+				line = pe.StartLine
+			}
+			bad = append(bad, RowError{Line: line, Key: "csv.syntax", Args: map[string]string{"detail": err.Error()}})
+			if pe == nil || errors.Is(pe.Err, csv.ErrQuote) || errors.Is(pe.Err, csv.ErrBareQuote) {
+				break // the reader cannot find the next row after a broken quote
+			}
+			continue
+		}
+		if blank(rec) {
+			continue
+		}
+		if len(rec) != len(header) {
+			bad = append(bad, RowError{Line: line, Key: "csv.field_count", Args: map[string]string{
+				"want": strconv.Itoa(len(header)), "got": strconv.Itoa(len(rec))}})
+			continue
+		}
+		f := make(map[string]string, len(header))
+		for name, i := range index {
+			f[name] = rec[i]
+		}
+		rows = append(rows, csvRow{line: line, fields: f})
+	}
+	if len(rows) == 0 && len(bad) == 0 {
+		return nil, nil, errf(CodeInvalid, "csv.no_rows")
+	}
+	return rows, bad, nil
+}
+
+func blank(rec []string) bool {
+	for _, f := range rec {
+		if strings.TrimSpace(f) != "" {
+			return false
+		}
+	}
+	return true
+}
+
+func rowErr(line int, e error) RowError {
+	if de, ok := AsError(e); ok {
+		return RowError{Line: line, Key: de.Key, Args: de.Args}
+	}
+	return RowError{Line: line, Key: "csv.row_invalid", Args: map[string]string{"detail": e.Error()}}
+}
+
+func rowErrf(line int, key string, args ...string) RowError {
+	return rowErr(line, errf(CodeInvalid, key, args...))
+}
+
+func parseInt(line int, col, s string, bad *[]RowError) int64 {
+	if s == "" {
+		return 0
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		*bad = append(*bad, rowErrf(line, "csv.not_integer", "column", col, "value", s))
+		return 0
+	}
+	if n < 0 {
+		*bad = append(*bad, rowErrf(line, "csv.negative", "column", col, "value", s))
+		return 0
+	}
+	return n
+}
+
+func parseBool(line int, col, s string, bad *[]RowError) bool {
+	switch strings.ToLower(s) {
+	case "", "0", "false", "no", "n", "否":
+		return false
+	case "1", "true", "yes", "y", "是":
+		return true
+	}
+	*bad = append(*bad, rowErrf(line, "csv.not_bool", "column", col, "value", s))
+	return false
+}
+
+// NormalizeDay accepts the date forms a spreadsheet writes (2027-03-31,
+// 2027/3/31, 2027.3.31, 20270331) and returns "YYYY-MM-DD".
+func NormalizeDay(s string) (string, error) {
+	s = strings.TrimSpace(s)
+	if len(s) == 8 && strings.Trim(s, "0123456789") == "" {
+		s = s[:4] + "-" + s[4:6] + "-" + s[6:]
+	}
+	parts := strings.FieldsFunc(s, func(r rune) bool { return r == '-' || r == '/' || r == '.' })
+	if len(parts) == 3 && len(parts[0]) == 4 && len(parts[1]) <= 2 && len(parts[2]) <= 2 {
+		if len(parts[1]) == 1 {
+			parts[1] = "0" + parts[1]
+		}
+		if len(parts[2]) == 1 {
+			parts[2] = "0" + parts[2]
+		}
+		s = parts[0] + "-" + parts[1] + "-" + parts[2]
+	}
+	if _, err := ParseDay(s); err != nil {
+		return "", err
+	}
+	return s, nil
+}
+
+// PrepareImport reads a CSV file and checks every row against the file itself
+// and the current state. It returns the import to append, or every bad row.
+// Staff PINs are hashed here, outside any transaction.
+func (l *Ledger) PrepareImport(kind ImportKind, file string, raw []byte) (Import, []RowError, error) {
+	rows, bad, err := readCSV(kind, raw)
+	if err != nil {
+		return Import{}, nil, err
+	}
+	im := Import{Kind: kind, File: file}
+	err = l.db.View(func(tx *bolt.Tx) error {
+		switch kind {
+		case ImportSKUs:
+			im.SKUs, bad = prepareSKUs(tx, rows, bad)
+		case ImportLocations:
+			im.Locations, bad = prepareLocations(rows, bad)
+		case ImportStaff:
+			im.Staff, bad = prepareStaff(tx, rows, bad)
+		case ImportStock:
+			im.Stock, bad = prepareStock(tx, rows, bad)
+		}
+		return nil
+	})
+	if err != nil {
+		return Import{}, nil, err
+	}
+	slices.SortStableFunc(bad, func(a, b RowError) int { return a.Line - b.Line })
+	if len(bad) > 0 {
+		return Import{}, bad, nil
+	}
+	// PINs are hashed only once the whole file is known to be good.
+	for i := range im.Staff {
+		if pin := im.Staff[i].PINHash; pin != "" {
+			if im.Staff[i].PINHash, err = HashPIN(pin); err != nil {
+				return Import{}, nil, err
+			}
+		}
+	}
+	return im, nil, nil
+}
+
+// Import reads, checks and applies a CSV file as one event: all rows or none.
+// eventID makes a retried upload apply once.
+func (l *Ledger) Import(ctx context.Context, eventID string, kind ImportKind, file string, raw []byte, actor, device string) (ImportResult, error) {
+	res := ImportResult{Kind: kind}
+	im, bad, err := l.PrepareImport(kind, file, raw)
+	if err != nil {
+		return res, err
+	}
+	if len(bad) > 0 {
+		res.Errors = bad
+		return res, errf(CodeInvalid, "import.rows_invalid", "count", strconv.Itoa(len(bad)))
+	}
+	res.Rows = len(im.SKUs) + len(im.Locations) + len(im.Staff) + len(im.Stock)
+	ev, err := NewEvent(eventID, EvImported, actor, device, im)
+	if err != nil {
+		return res, err
+	}
+	stored, dup, err := l.Append(ctx, ev)
+	if err != nil {
+		return res, err
+	}
+	res.Seq, res.Duplicate = stored.Seq, dup
+	return res, nil
+}
+
+func prepareSKUs(tx *bolt.Tx, rows []csvRow, bad []RowError) ([]SKU, []RowError) {
+	out := make([]SKU, 0, len(rows))
+	codeLine := map[string]int{}
+	gtinLine := map[string]int{}
+	for _, r := range rows {
+		var rowBad []RowError
+		s := SKU{
+			Code: r.get("code"), Name: r.get("name"),
+			GTINs:              strings.FieldsFunc(r.get("gtins"), func(c rune) bool { return c == '|' || c == ';' || c == ' ' || c == '/' }),
+			UnitWeightG:        int(parseInt(r.line, "unit_weight_g", r.get("unit_weight_g"), &rowBad)),
+			LengthMM:           int(parseInt(r.line, "length_mm", r.get("length_mm"), &rowBad)),
+			WidthMM:            int(parseInt(r.line, "width_mm", r.get("width_mm"), &rowBad)),
+			HeightMM:           int(parseInt(r.line, "height_mm", r.get("height_mm"), &rowBad)),
+			ShelfLifeDays:      int(parseInt(r.line, "shelf_life_days", r.get("shelf_life_days"), &rowBad)),
+			LotTracked:         parseBool(r.line, "lot_tracked", r.get("lot_tracked"), &rowBad),
+			SerialTracked:      parseBool(r.line, "serial_tracked", r.get("serial_tracked"), &rowBad),
+			MinOutboundLifePct: int(parseInt(r.line, "min_outbound_life_pct", r.get("min_outbound_life_pct"), &rowBad)),
+		}
+		if len(rowBad) == 0 {
+			if err := s.Validate(); err != nil {
+				rowBad = append(rowBad, rowErr(r.line, err))
+			}
+		}
+		if len(rowBad) == 0 {
+			if first, dup := codeLine[s.Code]; dup {
+				rowBad = append(rowBad, rowErrf(r.line, "csv.duplicate", "value", s.Code, "first", strconv.Itoa(first)))
+			}
+			codeLine[s.Code] = r.line
+			for _, g := range s.GTINs {
+				if first, dup := gtinLine[g]; dup {
+					rowBad = append(rowBad, rowErrf(r.line, "csv.duplicate", "value", g, "first", strconv.Itoa(first)))
+				}
+				gtinLine[g] = r.line
+				if owner := tx.Bucket(bucketGTINs).Get([]byte(g)); owner != nil && string(owner) != s.Code {
+					rowBad = append(rowBad, rowErrf(r.line, "sku.gtin_taken", "gtin", g, "sku", string(owner)))
+				}
+			}
+			var old SKU
+			if found, _ := getJSON(tx.Bucket(bucketSKUs), []byte(s.Code), &old); found && old.LotTracked != s.LotTracked && hasStock(tx, s.Code) {
+				rowBad = append(rowBad, rowErrf(r.line, "sku.lot_tracking_with_stock", "sku", s.Code))
+			}
+		}
+		bad = append(bad, rowBad...)
+		out = append(out, s)
+	}
+	return out, bad
+}
+
+func prepareLocations(rows []csvRow, bad []RowError) ([]Location, []RowError) {
+	out := make([]Location, 0, len(rows))
+	codeLine := map[string]int{}
+	for _, r := range rows {
+		var rowBad []RowError
+		l := Location{Code: r.get("code"), Zone: r.get("zone"), Kind: LocationKind(strings.ToLower(r.get("kind"))),
+			PickSeq: int(parseInt(r.line, "pick_seq", r.get("pick_seq"), &rowBad))}
+		if len(rowBad) == 0 {
+			if err := l.Validate(); err != nil {
+				rowBad = append(rowBad, rowErr(r.line, err))
+			} else if first, dup := codeLine[l.Code]; dup {
+				rowBad = append(rowBad, rowErrf(r.line, "csv.duplicate", "value", l.Code, "first", strconv.Itoa(first)))
+			}
+			codeLine[l.Code] = r.line
+		}
+		bad = append(bad, rowBad...)
+		out = append(out, l)
+	}
+	return out, bad
+}
+
+// prepareStaff leaves the plain PIN in PINHash; PrepareImport hashes it once all rows are good.
+func prepareStaff(tx *bolt.Tx, rows []csvRow, bad []RowError) ([]StaffChange, []RowError) {
+	out := make([]StaffChange, 0, len(rows))
+	badgeLine := map[string]int{}
+	for _, r := range rows {
+		var rowBad []RowError
+		c := StaffChange{Badge: r.get("badge"), Name: r.get("name"), Role: Role(strings.ToLower(r.get("role"))),
+			Language: r.get("language"), PINHash: r.get("pin"),
+			Disabled: parseBool(r.line, "disabled", r.get("disabled"), &rowBad)}
+		if err := c.Validate(); err != nil {
+			rowBad = append(rowBad, rowErr(r.line, err))
+		}
+		if c.PINHash != "" {
+			if err := ValidatePIN(c.PINHash); err != nil {
+				rowBad = append(rowBad, rowErrf(r.line, "pin.format"))
+			}
+		} else if tx.Bucket(bucketStaff).Get([]byte(c.Badge)) == nil {
+			rowBad = append(rowBad, rowErrf(r.line, "staff.pin_required", "badge", c.Badge))
+		}
+		if first, dup := badgeLine[c.Badge]; dup && c.Badge != "" {
+			rowBad = append(rowBad, rowErrf(r.line, "csv.duplicate", "value", c.Badge, "first", strconv.Itoa(first)))
+		}
+		badgeLine[c.Badge] = r.line
+		bad = append(bad, rowBad...)
+		out = append(out, c)
+	}
+	return out, bad
+}
+
+func prepareStock(tx *bolt.Tx, rows []csvRow, bad []RowError) ([]StockRow, []RowError) {
+	out := make([]StockRow, 0, len(rows))
+	placeLine := map[string]int{}
+	lotExpiry := map[string]string{} // expiry given for a new lot earlier in this file
+	for _, r := range rows {
+		var rowBad []RowError
+		s := StockRow{SKU: r.get("sku"), Lot: r.get("lot"), Location: r.get("location")}
+		qty := r.get("qty")
+		n, err := strconv.ParseInt(qty, 10, 64)
+		switch {
+		case err != nil:
+			rowBad = append(rowBad, rowErrf(r.line, "csv.not_integer", "column", "qty", "value", qty))
+		case n < 0:
+			rowBad = append(rowBad, rowErrf(r.line, "csv.negative", "column", "qty", "value", qty))
+		}
+		s.Qty = n
+		dateBad := false
+		if e := r.get("expiry"); e != "" {
+			if s.Expiry, err = NormalizeDay(e); err != nil {
+				rowBad, dateBad = append(rowBad, rowErr(r.line, err)), true
+			}
+		}
+		var sku SKU
+		found, _ := getJSON(tx.Bucket(bucketSKUs), []byte(s.SKU), &sku)
+		switch {
+		case !found:
+			rowBad = append(rowBad, rowErrf(r.line, "sku.not_found", "sku", s.SKU))
+		case sku.LotTracked && s.Lot == "":
+			rowBad = append(rowBad, rowErrf(r.line, "stock.lot_required", "sku", s.SKU))
+		case !sku.LotTracked && s.Lot != "":
+			rowBad = append(rowBad, rowErrf(r.line, "stock.lot_not_tracked", "sku", s.SKU))
+		case s.Lot != "" && !validCode(s.Lot):
+			rowBad = append(rowBad, rowErrf(r.line, "stock.lot_invalid", "sku", s.SKU, "lot", s.Lot))
+		case found:
+			var lot Lot
+			lk := string(lotKey(s.SKU, s.Lot))
+			lotFound, _ := getJSON(tx.Bucket(bucketLots), []byte(lk), &lot)
+			if !lotFound {
+				if prev, seen := lotExpiry[lk]; seen {
+					lot, lotFound = Lot{Expiry: prev}, true
+				}
+			}
+			switch {
+			case lotFound && s.Expiry != "" && lot.Expiry != s.Expiry:
+				rowBad = append(rowBad, rowErrf(r.line, "stock.expiry_mismatch", "sku", s.SKU, "lot", s.Lot, "expiry", lot.Expiry))
+			case !lotFound && sku.LotTracked && sku.ShelfLifeDays > 0 && s.Expiry == "" && !dateBad:
+				rowBad = append(rowBad, rowErrf(r.line, "stock.expiry_required", "sku", s.SKU, "lot", s.Lot))
+			case !lotFound:
+				lotExpiry[lk] = s.Expiry
+			}
+		}
+		if tx.Bucket(bucketLocations).Get([]byte(s.Location)) == nil {
+			rowBad = append(rowBad, rowErrf(r.line, "location.not_found", "location", s.Location))
+		}
+		place := string(stockKey(s.SKU, s.Lot, s.Location))
+		if first, dup := placeLine[place]; dup {
+			rowBad = append(rowBad, rowErrf(r.line, "csv.duplicate", "value", s.SKU+" "+s.Lot+" "+s.Location, "first", strconv.Itoa(first)))
+		}
+		placeLine[place] = r.line
+		bad = append(bad, rowBad...)
+		out = append(out, s)
+	}
+	return out, bad
+}
+
+// Export writes one kind of data as CSV: UTF-8 with a byte-order mark, so that
+// Excel on Chinese Windows opens it as UTF-8. Staff PINs are never exported.
+func (l *Ledger) Export(kind ImportKind, w io.Writer) error {
+	cols, ok := Columns[kind]
+	if !ok {
+		return errf(CodeInvalid, "import.kind_unknown", "kind", string(kind))
+	}
+	var records [][]string
+	itoa := strconv.Itoa
+	switch kind {
+	case ImportSKUs:
+		skus, err := l.SKUs()
+		if err != nil {
+			return err
+		}
+		for _, s := range skus {
+			records = append(records, []string{s.Code, s.Name, strings.Join(s.GTINs, "|"), itoa(s.UnitWeightG),
+				itoa(s.LengthMM), itoa(s.WidthMM), itoa(s.HeightMM), itoa(s.ShelfLifeDays),
+				strconv.FormatBool(s.LotTracked), strconv.FormatBool(s.SerialTracked), itoa(s.MinOutboundLifePct)})
+		}
+	case ImportLocations:
+		locs, err := l.Locations()
+		if err != nil {
+			return err
+		}
+		for _, x := range locs {
+			records = append(records, []string{x.Code, x.Zone, itoa(x.PickSeq), string(x.Kind)})
+		}
+	case ImportStaff:
+		staff, err := l.StaffList()
+		if err != nil {
+			return err
+		}
+		for _, s := range staff {
+			records = append(records, []string{s.Badge, s.Name, string(s.Role), s.Language, "", strconv.FormatBool(s.Disabled)})
+		}
+	case ImportStock:
+		rows, err := l.StockRows()
+		if err != nil {
+			return err
+		}
+		for _, r := range rows {
+			records = append(records, []string{r.SKU, r.Lot, r.Expiry, r.Location, strconv.FormatInt(r.Qty, 10)})
+		}
+	}
+	if _, err := w.Write([]byte{0xEF, 0xBB, 0xBF}); err != nil {
+		return err
+	}
+	cw := csv.NewWriter(w)
+	cw.UseCRLF = true
+	if err := cw.Write(cols); err != nil {
+		return err
+	}
+	if err := cw.WriteAll(records); err != nil {
+		return err
+	}
+	return cw.Error()
+}

@@ -1,0 +1,203 @@
+package wms
+
+import (
+	"bytes"
+	"context"
+	"strconv"
+	"strings"
+	"testing"
+
+	"golang.org/x/text/encoding/simplifiedchinese"
+)
+
+func gbk(t testing.TB, s string) []byte {
+	t.Helper()
+	b, err := simplifiedchinese.GBK.NewEncoder().Bytes([]byte(s))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+const skuCSV = "code,name,gtins,unit_weight_g,shelf_life_days,lot_tracked,min_outbound_life_pct\r\n" +
+	"MILK3,飞鹤星飞帆 3段 800g,6901234567892,980,720,是,67\r\n" +
+	"NUTS,三只松鼠 每日坚果,06901234567885|6901234567908,750,270,true,50\r\n"
+
+func TestImportEncodings(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		raw  []byte
+	}{
+		{"utf8", []byte(skuCSV)},
+		{"utf8 bom", append([]byte{0xEF, 0xBB, 0xBF}, skuCSV...)},
+		{"gbk", gbk(t, skuCSV)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			l, _ := openTest(t)
+			res, err := l.Import(context.Background(), "imp", ImportSKUs, "skus.csv", tc.raw, "B9001", "web")
+			if err != nil {
+				t.Fatalf("import: %v %+v", err, res.Errors)
+			}
+			if res.Rows != 2 {
+				t.Errorf("rows = %d", res.Rows)
+			}
+			s, err := l.SKUByGTIN("06901234567908")
+			if err != nil || s.Name != "三只松鼠 每日坚果" || !s.LotTracked {
+				t.Errorf("sku by gtin: %+v %v", s, err)
+			}
+			m, _ := l.SKU("MILK3")
+			if m.Name != "飞鹤星飞帆 3段 800g" || m.MinOutboundLifePct != 67 {
+				t.Errorf("milk: %+v", m)
+			}
+		})
+	}
+}
+
+func TestImportRefusesBadFilesWhole(t *testing.T) {
+	l, _ := openTest(t)
+	seedSmall(t, l)
+	cases := []struct {
+		name string
+		kind ImportKind
+		csv  string
+		want []string // "line:key" for every bad row
+		file string   // key of a whole-file error
+	}{
+		{name: "bad rows in skus", kind: ImportSKUs, csv: "code,name,gtins,unit_weight_g\n" +
+			"A1,ok,,10\n" +
+			"A2,,,10\n" + // no name
+			"A3,x,6901234567890,10\n" + // check digit
+			"A1,again,,10\n" + // duplicate code
+			"A4,x,,-5\n" + // negative
+			"A5,x,,abc\n" + // not a number
+			"A6,x,6901234567892,1\n", // GTIN of MILK already
+			want: []string{"3:sku.name_invalid", "4:sku.gtin_invalid", "5:csv.duplicate", "6:csv.negative", "7:csv.not_integer", "8:sku.gtin_taken"}},
+		{name: "bad stock rows", kind: ImportStock, csv: "sku,lot,expiry,location,qty\n" +
+			"BOOK,,,A01-01-02,5\n" +
+			"BOOK,,,NOWHERE,5\n" +
+			"GHOST,,,A01-01-02,5\n" +
+			"BOOK,,,A01-01-02,6\n" +
+			"MILK,L1,2027-06-30,A01-01-01,-1\n" +
+			"MILK,L1,2027-06-30,A01-01-02,1.5\n" +
+			"MILK,,,A01-01-01,1\n" +
+			"MILK,L3,,A01-01-01,1\n" +
+			"MILK,L1,2027/7/1,R01-01-01,1\n" +
+			"MILK,L4,2027-02-30,A01-01-01,1\n",
+			want: []string{"3:location.not_found", "4:sku.not_found", "5:csv.duplicate", "6:csv.negative", "7:csv.not_integer",
+				"8:stock.lot_required", "9:stock.expiry_required", "10:stock.expiry_mismatch", "11:date.invalid"}},
+		{name: "bad staff", kind: ImportStaff, csv: "badge,name,role,pin\n" +
+			"B5,王,picker,12\n" + "B6,王,chief,1234\n" + "B7,王,picker,\n",
+			want: []string{"2:pin.format", "3:staff.role_invalid", "4:staff.pin_required"}},
+		{name: "quoted field across lines keeps line numbers", kind: ImportLocations, csv: "code,zone,kind\n" +
+			"\"X-1\",\"A\nB\",pick\n" + "X-2,A,cellar\n",
+			want: []string{"2:location.zone_invalid", "4:location.kind_invalid"}},
+		{name: "field count", kind: ImportLocations, csv: "code,zone,kind\nX-1,A\n", want: []string{"2:csv.field_count"}},
+		{name: "unknown column", kind: ImportLocations, csv: "code,zone,kind,colour\n", file: "csv.column_unknown"},
+		{name: "missing column", kind: ImportStock, csv: "sku,location\nBOOK,A01-01-01\n", file: "csv.column_missing"},
+		{name: "empty", kind: ImportStock, csv: "", file: "csv.empty"},
+		{name: "header only", kind: ImportStock, csv: "sku,location,qty\n", file: "csv.no_rows"},
+		{name: "not text", kind: ImportStock, csv: "\xff\xfes\x00k\x00u\x00", file: "csv.utf16"},
+		{name: "mis-encoded", kind: ImportSKUs, csv: "code,name\nA,\x81\x20\n", file: "csv.encoding"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			before := snapshot(t, l)
+			seq := l.LastSeq()
+			res, err := l.Import(context.Background(), "bad-"+tc.name, tc.kind, "f.csv", []byte(tc.csv), "B9001", "web")
+			if err == nil {
+				t.Fatal("bad file accepted")
+			}
+			if tc.file != "" {
+				if e, ok := AsError(err); !ok || e.Key != tc.file {
+					t.Fatalf("err = %v, want %s", err, tc.file)
+				}
+			} else {
+				var got []string
+				for _, r := range res.Errors {
+					got = append(got, strconv.Itoa(r.Line)+":"+r.Key)
+				}
+				if strings.Join(got, " ") != strings.Join(tc.want, " ") {
+					t.Errorf("rows:\n got %v\nwant %v", got, tc.want)
+				}
+			}
+			if l.LastSeq() != seq || snapshot(t, l) != before {
+				t.Error("a refused file changed the store")
+			}
+		})
+	}
+}
+
+func TestExportRoundTrip(t *testing.T) {
+	src, _ := openTest(t)
+	if _, err := src.SeedDemo(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	dst, _ := openTest(t)
+	for _, kind := range ImportKinds {
+		var buf bytes.Buffer
+		if err := src.Export(kind, &buf); err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.HasPrefix(buf.Bytes(), []byte{0xEF, 0xBB, 0xBF}) {
+			t.Errorf("%s export has no BOM", kind)
+		}
+		raw := buf.Bytes()
+		if kind == ImportStaff { // PINs are never exported; give the new store some
+			raw = []byte(strings.ReplaceAll(string(raw), ",,false", ",1234,false"))
+		}
+		if res, err := dst.Import(context.Background(), "rt-"+string(kind), kind, "x.csv", raw, "B9001", "cli"); err != nil {
+			t.Fatalf("re-import %s: %v %+v", kind, err, res.Errors[:min(3, len(res.Errors))])
+		}
+		var again bytes.Buffer
+		if err := dst.Export(kind, &again); err != nil {
+			t.Fatal(err)
+		}
+		if again.String() != buf.String() {
+			t.Errorf("%s: export of the re-import differs", kind)
+		}
+	}
+	if strings.Contains(mustExport(t, src, ImportStaff), "pbkdf2") {
+		t.Error("staff export contains PIN hashes")
+	}
+}
+
+func mustExport(t testing.TB, l *Ledger, kind ImportKind) string {
+	var buf bytes.Buffer
+	if err := l.Export(kind, &buf); err != nil {
+		t.Fatal(err)
+	}
+	return buf.String()
+}
+
+func TestNormalizeDay(t *testing.T) {
+	for in, want := range map[string]string{"2027-03-31": "2027-03-31", "2027/3/31": "2027-03-31", "2027.3.1": "2027-03-01",
+		"20270331": "2027-03-31", "2028-02-29": "2028-02-29", "2027-02-29": "", "31/03/2027": "", "tomorrow": ""} {
+		got, err := NormalizeDay(in)
+		if got != want || (want == "") != (err != nil) {
+			t.Errorf("NormalizeDay(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+}
+
+func FuzzImportCSV(f *testing.F) {
+	f.Add([]byte(skuCSV))
+	f.Add([]byte("sku,lot,expiry,location,qty\nBOOK,,,A01-01-01,5\n"))
+	f.Add([]byte("code,zone,kind\n\"X\nY\",A,pick\n"))
+	l, _ := openTest(f)
+	seedSmall(f, l)
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		for _, kind := range ImportKinds {
+			_, bad, err := l.PrepareImport(kind, "fuzz.csv", raw)
+			if err != nil {
+				if _, ok := AsError(err); !ok {
+					t.Fatalf("%s: non-domain error %v", kind, err)
+				}
+			}
+			for _, r := range bad {
+				if r.Line < 1 || r.Key == "" {
+					t.Fatalf("%s: row error without line or key: %+v", kind, r)
+				}
+			}
+		}
+	})
+}

@@ -1,0 +1,193 @@
+package wms
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"strconv"
+	"time"
+
+	"tally/scan"
+)
+
+// DemoStaff are the demo warehouse's logins, listed in the README.
+var DemoStaff = []struct {
+	Badge, Name string
+	Role        Role
+	PIN         string
+}{
+	{"B1001", "张伟", RolePicker, "1111"},
+	{"B1002", "李娜", RolePicker, "1111"},
+	{"B1003", "王磊", RolePicker, "1111"},
+	{"B2001", "刘洋", RolePacker, "2222"},
+	{"B2002", "陈静", RolePacker, "2222"},
+	{"B3001", "杨帆", RoleReceiver, "3333"},
+	{"B4001", "赵敏", RoleSupervisor, "4444"},
+	{"B9001", "周强", RoleAdmin, "9999"},
+}
+
+type demoFamily struct {
+	zone        string
+	names       []string
+	variants    []string
+	weightG     int
+	dims        [3]int
+	shelfLife   int
+	minLifePct  int
+	lotTracked  bool
+	serials     bool
+	gtinCompany string // GS1 company prefix digits after the country prefix
+}
+
+var demoFamilies = []demoFamily{
+	{"A", []string{"飞鹤星飞帆", "君乐宝至臻", "伊利金领冠", "澳优能立多", "a2至初", "美赞臣蓝臻", "惠氏启赋", "爱他美卓萃"},
+		[]string{"1段 800g", "2段 800g", "3段 800g", "4段 800g", "1段 400g", "2段 400g", "3段 400g", "4段 400g"},
+		980, [3]int{130, 130, 180}, 720, 67, true, true, "69012"},
+	{"A", []string{"三只松鼠每日坚果", "良品铺子肉松饼", "百草味夏威夷果", "桂格即食燕麦", "旺旺雪饼", "卫龙辣条", "科尔沁牛肉干"},
+		[]string{"750g", "500g", "250g", "1kg", "家庭装", "小包装", "礼盒装", "原味"},
+		520, [3]int{200, 150, 80}, 270, 50, true, false, "69023"},
+	{"B", []string{"珀莱雅双抗精华", "薇诺娜舒敏保湿霜", "百雀羚水能量面霜", "自然堂冰肌水", "完美日记唇釉", "花西子空气散粉", "溪木源洁面乳"},
+		[]string{"30ml", "50ml", "100ml", "15g", "50g", "120g", "旅行装", "套装"},
+		160, [3]int{60, 60, 140}, 1095, 33, true, false, "69034"},
+	{"C", []string{"三体全集", "活着", "平凡的世界", "哈利·波特", "小王子", "人类简史"},
+		[]string{"平装", "精装", "典藏版", "青少版", "英文版", "插图版", "口袋版", "纪念版"},
+		600, [3]int{230, 160, 40}, 0, 0, false, false, "97875"},
+	{"C", []string{"纯棉圆领T恤", "运动卫衣", "牛仔裤", "羊毛袜"},
+		[]string{"白 S", "白 M", "白 L", "白 XL", "黑 S", "黑 M", "黑 L", "黑 XL"},
+		250, [3]int{300, 250, 40}, 0, 0, false, false, "69045"},
+}
+
+// demoGTIN makes a valid 13-digit GTIN from a company prefix and an item number.
+func demoGTIN(company string, item int) string {
+	body := fmt.Sprintf("%s%0*d", company, 12-len(company), item)
+	d, err := scan.CheckDigit(body)
+	if err != nil {
+		panic(err) // company prefixes above are digits
+	}
+	return body + strconv.Itoa(d)
+}
+
+// DemoData builds the demo warehouse: a few hundred SKUs, locations in four
+// zones, lots with expiry dates around today (a few expired or close to it,
+// so the expiry screens have something to show) and staff of every role.
+// The same day gives the same data.
+func DemoData(today time.Time) (skus []SKU, locs []Location, stock []StockRow) {
+	rng := rand.New(rand.NewPCG(42, 2026))
+	seq := 0
+	for _, zone := range []string{"A", "B", "C"} {
+		for aisle := 1; aisle <= 4; aisle++ {
+			for bay := 1; bay <= 10; bay++ {
+				b := bay
+				if aisle%2 == 0 { // serpentine: walk up one aisle and down the next
+					b = 11 - bay
+				}
+				for level := 1; level <= 3; level++ {
+					seq += 10
+					locs = append(locs, Location{Code: fmt.Sprintf("%s%02d-%02d-%02d", zone, aisle, b, level), Zone: zone, PickSeq: seq, Kind: KindPick})
+				}
+			}
+		}
+	}
+	for aisle := 1; aisle <= 2; aisle++ {
+		for bay := 1; bay <= 10; bay++ {
+			for level := 1; level <= 4; level++ {
+				seq += 10
+				locs = append(locs, Location{Code: fmt.Sprintf("R%02d-%02d-%02d", aisle, bay, level), Zone: "R", PickSeq: seq, Kind: KindReserve})
+			}
+		}
+	}
+	for i, k := range []struct {
+		prefix string
+		kind   LocationKind
+	}{{"DOCK", KindDock}, {"QA", KindQuarantine}, {"RET", KindReturns}, {"DMG", KindDamaged}} {
+		for n := 1; n <= 2; n++ {
+			locs = append(locs, Location{Code: fmt.Sprintf("%s-%02d", k.prefix, n), Zone: k.prefix, PickSeq: 100000 + i*10 + n, Kind: k.kind})
+		}
+	}
+
+	nextPick := map[string]int{}
+	pickIn := func(zone string) string {
+		n := nextPick[zone]
+		nextPick[zone]++
+		return fmt.Sprintf("%s%02d-%02d-%02d", zone, 1+n/30%4, 1+n/3%10, 1+n%3)
+	}
+	reserve := 0
+	for fi, f := range demoFamilies {
+		for ni, name := range f.names {
+			for vi, variant := range f.variants {
+				item := fi*1000 + ni*10 + vi
+				code := fmt.Sprintf("SKU%05d", item)
+				sku := SKU{
+					Code: code, Name: name + " " + variant, GTINs: []string{demoGTIN(f.gtinCompany, item)},
+					UnitWeightG: f.weightG + rng.IntN(f.weightG/5+1), LengthMM: f.dims[0], WidthMM: f.dims[1], HeightMM: f.dims[2],
+					ShelfLifeDays: f.shelfLife, LotTracked: f.lotTracked, SerialTracked: f.serials, MinOutboundLifePct: f.minLifePct,
+				}
+				if err := sku.Validate(); err != nil {
+					panic(err) // the tables above are wrong
+				}
+				skus = append(skus, sku)
+				loc := pickIn(f.zone)
+				if !f.lotTracked {
+					stock = append(stock, StockRow{SKU: code, Location: loc, Qty: int64(5 + rng.IntN(60))})
+					continue
+				}
+				lots := 1 + rng.IntN(3)
+				for li := 0; li < lots; li++ {
+					// made between one and eleven months ago; some lots of the
+					// first SKUs are close to expiry or past it
+					made := today.AddDate(0, -1-rng.IntN(11), -rng.IntN(28))
+					expiry := made.AddDate(0, 0, f.shelfLife)
+					switch {
+					case ni == 0 && vi == 0 && li == 0:
+						expiry = today.AddDate(0, 0, -3)
+					case ni == 0 && vi == 1 && li == 0:
+						expiry = today.AddDate(0, 0, 20)
+					}
+					lot := fmt.Sprintf("%c%s%02d", 'A'+rune(fi), made.Format("0601"), li+1)
+					stock = append(stock, StockRow{SKU: code, Lot: lot, Expiry: expiry.Format("2006-01-02"), Location: loc, Qty: int64(6 + rng.IntN(48))})
+					if li == 0 && rng.IntN(3) == 0 {
+						r := fmt.Sprintf("R%02d-%02d-%02d", 1+reserve/40%2, 1+reserve/4%10, 1+reserve%4)
+						reserve++
+						stock = append(stock, StockRow{SKU: code, Lot: lot, Expiry: expiry.Format("2006-01-02"), Location: r, Qty: int64(24 * (1 + rng.IntN(4)))})
+					}
+				}
+			}
+		}
+	}
+	return skus, locs, stock
+}
+
+// SeedDemo loads the demo warehouse. Its events have fixed IDs, so seeding an
+// already seeded store changes nothing.
+func (l *Ledger) SeedDemo(ctx context.Context) (seeded bool, err error) {
+	if _, err := l.EventByID("demo:stock"); err == nil {
+		return false, nil
+	}
+	skus, locs, stock := DemoData(l.now().In(l.zone))
+	staff := make([]StaffChange, 0, len(DemoStaff))
+	for _, s := range DemoStaff {
+		hash, err := HashPIN(s.PIN)
+		if err != nil {
+			return false, err
+		}
+		staff = append(staff, StaffChange{Badge: s.Badge, Name: s.Name, Role: s.Role, PINHash: hash})
+	}
+	for _, im := range []struct {
+		id string
+		im Import
+	}{
+		{"demo:skus", Import{Kind: ImportSKUs, File: "demo", SKUs: skus}},
+		{"demo:locations", Import{Kind: ImportLocations, File: "demo", Locations: locs}},
+		{"demo:staff", Import{Kind: ImportStaff, File: "demo", Staff: staff}},
+		{"demo:stock", Import{Kind: ImportStock, File: "demo", Stock: stock}},
+	} {
+		ev, err := NewEvent(im.id, EvImported, "system", "demo", im.im)
+		if err != nil {
+			return false, err
+		}
+		if _, _, err := l.Append(ctx, ev); err != nil {
+			return false, fmt.Errorf("demo %s: %w", im.id, err)
+		}
+	}
+	return true, nil
+}

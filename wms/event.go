@@ -1,0 +1,122 @@
+package wms
+
+import (
+	"encoding/json"
+	"time"
+	"unicode/utf8"
+)
+
+// Event is one floor action. Its ID is made where the action happened (the
+// handheld makes a UUID per scan) so that a retry carries the same ID and is
+// applied once. Seq and At are set by the ledger when the event is appended.
+type Event struct {
+	ID     string          `json:"id"`
+	Seq    uint64          `json:"seq"`
+	Type   string          `json:"type"`
+	Actor  string          `json:"actor,omitempty"`  // staff badge, "token:NAME" or "system"
+	Device string          `json:"device,omitempty"` // handheld or station name, or "cli"
+	At     time.Time       `json:"at"`
+	Data   json.RawMessage `json:"data"`
+}
+
+// Event types. The payload of each is the struct named beside it.
+const (
+	EvSKUUpserted      = "sku.upserted"      // SKU
+	EvLocationUpserted = "location.upserted" // Location
+	EvStaffUpserted    = "staff.upserted"    // StaffChange
+	EvImported         = "master.imported"   // Import
+	EvStockAdjusted    = "stock.adjusted"    // StockAdjustment
+	EvLoginSucceeded   = "login.succeeded"   // LoginSucceeded
+	EvLoginFailed      = "login.failed"      // LoginFailed
+	EvLoggedOut        = "logout"            // LoggedOut
+	EvPINChanged       = "pin.changed"       // PINChanged
+	EvTokenCreated     = "token.created"     // TokenCreated
+)
+
+// StaffChange creates or changes a staff member. An empty PINHash keeps the current PIN.
+type StaffChange struct {
+	Badge         string `json:"badge"`
+	Name          string `json:"name"`
+	Role          Role   `json:"role"`
+	Language      string `json:"language,omitempty"`
+	PINHash       string `json:"pin_hash,omitempty"`
+	Disabled      bool   `json:"disabled,omitempty"`
+	MustChangePIN bool   `json:"must_change_pin,omitempty"`
+}
+
+// StockRow is one line of opening stock: the quantity of a SKU's lot at a location.
+type StockRow struct {
+	SKU      string `json:"sku"`
+	Lot      string `json:"lot,omitempty"`
+	Expiry   string `json:"expiry,omitempty"`
+	Location string `json:"location"`
+	Qty      int64  `json:"qty"`
+}
+
+// Import is a whole file of master data or opening stock, applied all or nothing.
+type Import struct {
+	Kind      ImportKind    `json:"kind"`
+	File      string        `json:"file,omitempty"`
+	SKUs      []SKU         `json:"skus,omitempty"`
+	Locations []Location    `json:"locations,omitempty"`
+	Staff     []StaffChange `json:"staff,omitempty"`
+	Stock     []StockRow    `json:"stock,omitempty"`
+}
+
+// StockAdjustment changes the quantity at one place by Delta, never below zero.
+type StockAdjustment struct {
+	SKU      string `json:"sku"`
+	Lot      string `json:"lot,omitempty"`
+	Expiry   string `json:"expiry,omitempty"`
+	Location string `json:"location"`
+	Delta    int64  `json:"delta"`
+	Reason   string `json:"reason"`
+}
+
+type LoginSucceeded struct {
+	Badge       string    `json:"badge"`
+	SessionHash string    `json:"session_hash"`
+	ExpiresAt   time.Time `json:"expires_at"`
+}
+
+type LoginFailed struct {
+	Badge  string `json:"badge"`
+	Reason string `json:"reason"` // a message key: login.unknown_badge, login.wrong_pin, ...
+}
+
+type LoggedOut struct {
+	SessionHash string `json:"session_hash"`
+}
+
+type PINChanged struct {
+	Badge   string `json:"badge"`
+	PINHash string `json:"pin_hash"`
+}
+
+type TokenCreated struct {
+	Name string `json:"name"`
+	Role Role   `json:"role"`
+	Hash string `json:"hash"`
+}
+
+// NewEvent builds an event with its payload encoded.
+func NewEvent(id, typ, actor, device string, data any) (Event, error) {
+	raw, err := json.Marshal(data)
+	if err != nil {
+		return Event{}, err
+	}
+	return Event{ID: id, Type: typ, Actor: actor, Device: device, Data: raw}, nil
+}
+
+func (ev *Event) validate() error {
+	if ev.ID == "" || len(ev.ID) > 128 || !utf8.ValidString(ev.ID) {
+		return errf(CodeInvalid, "event.id_invalid")
+	}
+	if _, ok := appliers[ev.Type]; !ok {
+		return errf(CodeInvalid, "event.type_unknown", "type", ev.Type)
+	}
+	if len(ev.Actor) > 128 || len(ev.Device) > 128 {
+		return errf(CodeInvalid, "event.too_long")
+	}
+	return nil
+}

@@ -1,0 +1,95 @@
+package wms
+
+import (
+	"bytes"
+	"encoding/binary"
+)
+
+// Every bucket name and key encoder lives in this file.
+//
+// The event log (bucketEvents, bucketEventIDs) is the truth. Every bucket in
+// derivedBuckets is a projection: Rebuild recomputes it from the log, and Check
+// proves the stored projection equals the rebuild byte for byte. bucketMeta
+// holds the store's own settings (schema version, the secret for CSRF tokens)
+// and is neither an event nor a projection.
+var (
+	bucketEvents   = []byte("events")    // seq -> event JSON
+	bucketEventIDs = []byte("event_ids") // event ID -> seq
+	bucketMeta     = []byte("meta")      // name -> value
+
+	bucketSKUs       = []byte("skus")         // sku code -> SKU JSON
+	bucketGTINs      = []byte("gtins")        // 14-digit GTIN -> sku code
+	bucketLocations  = []byte("locations")    // location code -> Location JSON
+	bucketLots       = []byte("lots")         // sku 0 lot -> Lot JSON
+	bucketStock      = []byte("stock")        // sku 0 lot 0 location -> qty (8 bytes)
+	bucketStockByLoc = []byte("stock_by_loc") // location 0 sku 0 lot -> qty (8 bytes)
+	bucketStaff      = []byte("staff")        // badge -> Staff JSON
+	bucketSessions   = []byte("sessions")     // sha256(session token) -> Session JSON
+	bucketTokens     = []byte("tokens")       // sha256(API token) -> Token JSON
+	bucketByType     = []byte("by_type")      // event type 0 seq -> empty
+)
+
+var derivedBuckets = [][]byte{
+	bucketSKUs, bucketGTINs, bucketLocations, bucketLots, bucketStock,
+	bucketStockByLoc, bucketStaff, bucketSessions, bucketTokens, bucketByType,
+}
+
+var logBuckets = [][]byte{bucketEvents, bucketEventIDs, bucketMeta}
+
+const sep = 0x00
+
+// seqKey is the 8-byte big-endian form of a ledger sequence number, so keys sort by sequence.
+func seqKey(seq uint64) []byte {
+	k := make([]byte, 8)
+	binary.BigEndian.PutUint64(k, seq)
+	return k
+}
+
+func seqFromKey(k []byte) uint64 { return binary.BigEndian.Uint64(k) }
+
+// joinKey joins parts with the 0x00 separator. Codes never contain 0x00: every
+// code is validated as printable text before it reaches a key.
+func joinKey(parts ...string) []byte {
+	n := len(parts) - 1
+	for _, p := range parts {
+		n += len(p)
+	}
+	k := make([]byte, 0, n)
+	for i, p := range parts {
+		if i > 0 {
+			k = append(k, sep)
+		}
+		k = append(k, p...)
+	}
+	return k
+}
+
+// prefixKey is joinKey plus a trailing separator: the prefix of every key under parts.
+func prefixKey(parts ...string) []byte { return append(joinKey(parts...), sep) }
+
+func splitKey(k []byte) []string {
+	fields := bytes.Split(k, []byte{sep})
+	out := make([]string, len(fields))
+	for i, f := range fields {
+		out[i] = string(f)
+	}
+	return out
+}
+
+func lotKey(sku, lot string) []byte             { return joinKey(sku, lot) }
+func stockKey(sku, lot, loc string) []byte      { return joinKey(sku, lot, loc) }
+func stockByLocKey(loc, sku, lot string) []byte { return joinKey(loc, sku, lot) }
+func byTypeKey(typ string, seq uint64) []byte   { return append(prefixKey(typ), seqKey(seq)...) }
+
+func qtyValue(q int64) []byte {
+	v := make([]byte, 8)
+	binary.BigEndian.PutUint64(v, uint64(q))
+	return v
+}
+
+func qtyFromValue(v []byte) int64 {
+	if len(v) != 8 {
+		return 0
+	}
+	return int64(binary.BigEndian.Uint64(v))
+}

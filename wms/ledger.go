@@ -1,0 +1,291 @@
+package wms
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"sync/atomic"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// ErrLocked means another process has the data directory open.
+var ErrLocked = errors.New("the data directory is in use by another Tally process")
+
+// Options configure a Ledger.
+type Options struct {
+	// Now is the clock; nil means time.Now. Tests inject their own.
+	Now func() time.Time
+	// Zone is the warehouse's time zone for dates shown and typed (expiry days); nil means UTC.
+	Zone *time.Location
+	// OpenTimeout is how long Open waits for another process to let go of the file.
+	OpenTimeout time.Duration
+}
+
+// Ledger is the warehouse's state: the event log and its projections in one
+// bbolt file. It is the only type that opens bbolt transactions.
+type Ledger struct {
+	db   *bolt.DB
+	path string
+	now  func() time.Time
+	zone *time.Location
+
+	stats Stats
+}
+
+// Stats are counters for /metrics. They describe this process, not the warehouse;
+// warehouse figures always come from events.
+type Stats struct {
+	Appends    atomic.Uint64
+	Duplicates atomic.Uint64
+	Rejects    atomic.Uint64
+	// AppendMicros is the total time callers waited in Append, for an average.
+	AppendMicros atomic.Uint64
+}
+
+const dbFile = "tally.db"
+
+// Open opens (or creates) the ledger in dir.
+func Open(dir string, opt Options) (*Ledger, error) {
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return nil, fmt.Errorf("create data directory: %w", err)
+	}
+	if opt.OpenTimeout == 0 {
+		opt.OpenTimeout = time.Second
+	}
+	path := filepath.Join(dir, dbFile)
+	db, err := bolt.Open(path, 0o600, &bolt.Options{
+		Timeout: opt.OpenTimeout,
+		// A long read transaction would stall the writer whenever the file has to
+		// grow its mapping; map generously up front.
+		InitialMmapSize: 256 << 20,
+	})
+	if errors.Is(err, bolt.ErrTimeout) {
+		return nil, fmt.Errorf("%s: %w", dir, ErrLocked)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	l := &Ledger{db: db, path: path, now: opt.Now, zone: opt.Zone}
+	if l.now == nil {
+		l.now = time.Now
+	}
+	if l.zone == nil {
+		l.zone = time.UTC
+	}
+	if err := db.Update(func(tx *bolt.Tx) error {
+		for _, b := range append(append([][]byte{}, logBuckets...), derivedBuckets...) {
+			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+				return err
+			}
+		}
+		meta := tx.Bucket(bucketMeta)
+		if meta.Get([]byte("secret")) == nil {
+			secret := make([]byte, 32)
+			if _, err := rand.Read(secret); err != nil {
+				return err
+			}
+			return meta.Put([]byte("secret"), secret)
+		}
+		return nil
+	}); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("initialise %s: %w", path, err)
+	}
+	return l, nil
+}
+
+// Close closes the file. Call it after every writer has stopped.
+func (l *Ledger) Close() error { return l.db.Close() }
+
+// Path is the bbolt file's path.
+func (l *Ledger) Path() string { return l.path }
+
+// Now is the ledger's clock, in UTC.
+func (l *Ledger) Now() time.Time { return l.now().UTC() }
+
+// Zone is the warehouse's time zone.
+func (l *Ledger) Zone() *time.Location { return l.zone }
+
+// Today is the warehouse's current calendar day as "YYYY-MM-DD".
+func (l *Ledger) Today() string { return l.now().In(l.zone).Format("2006-01-02") }
+
+// Stats returns the process counters.
+func (l *Ledger) Stats() *Stats { return &l.stats }
+
+// Secret is the store's random secret, used to sign CSRF tokens.
+func (l *Ledger) Secret() []byte {
+	var out []byte
+	_ = l.db.View(func(tx *bolt.Tx) error {
+		out = append(out, tx.Bucket(bucketMeta).Get([]byte("secret"))...)
+		return nil
+	})
+	return out
+}
+
+// Append validates an event and applies it with its projections in one write
+// transaction. Concurrent callers share transactions through db.Batch, so one
+// fsync commits many events. Appending is idempotent on the event ID: a second
+// append of the same ID changes nothing and returns the first one's event with
+// duplicate set.
+func (l *Ledger) Append(ctx context.Context, ev Event) (stored Event, duplicate bool, err error) {
+	start := time.Now()
+	defer func() {
+		l.stats.AppendMicros.Add(uint64(time.Since(start).Microseconds()))
+		switch {
+		case err != nil:
+			l.stats.Rejects.Add(1)
+		case duplicate:
+			l.stats.Duplicates.Add(1)
+		default:
+			l.stats.Appends.Add(1)
+		}
+	}()
+	if err := ev.validate(); err != nil {
+		return Event{}, false, err
+	}
+	if err := ctx.Err(); err != nil {
+		return Event{}, false, err
+	}
+	// Most retries are caught here without taking the writer.
+	if prior, ok, err := l.eventByID(ev.ID); err != nil || ok {
+		return prior, ok, err
+	}
+	if ev.At.IsZero() {
+		ev.At = l.Now()
+	}
+	ev.At = ev.At.UTC()
+	err = l.db.Batch(func(tx *bolt.Tx) error {
+		// Batch may run this more than once; each run starts from the caller's event.
+		var err error
+		stored, duplicate, err = appendTx(tx, ev)
+		return err
+	})
+	if err != nil {
+		return Event{}, false, err
+	}
+	return stored, duplicate, nil
+}
+
+// appendTx writes one event and its projections inside tx.
+func appendTx(tx *bolt.Tx, ev Event) (Event, bool, error) {
+	ids := tx.Bucket(bucketEventIDs)
+	if v := ids.Get([]byte(ev.ID)); v != nil {
+		prior, err := eventAt(tx, seqFromKey(v))
+		return prior, true, err
+	}
+	events := tx.Bucket(bucketEvents)
+	seq, err := events.NextSequence()
+	if err != nil {
+		return Event{}, false, err
+	}
+	ev.Seq = seq
+	if err := applyEvent(tx, &ev); err != nil {
+		return Event{}, false, err
+	}
+	raw, err := json.Marshal(ev)
+	if err != nil {
+		return Event{}, false, err
+	}
+	if err := events.Put(seqKey(seq), raw); err != nil {
+		return Event{}, false, err
+	}
+	if err := ids.Put([]byte(ev.ID), seqKey(seq)); err != nil {
+		return Event{}, false, err
+	}
+	return ev, false, nil
+}
+
+func eventAt(tx *bolt.Tx, seq uint64) (Event, error) {
+	var ev Event
+	v := tx.Bucket(bucketEvents).Get(seqKey(seq))
+	if v == nil {
+		return ev, fmt.Errorf("event %d is missing from the log", seq)
+	}
+	err := json.Unmarshal(v, &ev)
+	return ev, err
+}
+
+func (l *Ledger) eventByID(id string) (ev Event, ok bool, err error) {
+	err = l.db.View(func(tx *bolt.Tx) error {
+		v := tx.Bucket(bucketEventIDs).Get([]byte(id))
+		if v == nil {
+			return nil
+		}
+		ok = true
+		ev, err = eventAt(tx, seqFromKey(v))
+		return err
+	})
+	return ev, ok, err
+}
+
+// EventByID returns the event appended with this ID.
+func (l *Ledger) EventByID(id string) (Event, error) {
+	ev, ok, err := l.eventByID(id)
+	if err == nil && !ok {
+		err = errf(CodeNotFound, "event.not_found", "id", id)
+	}
+	return ev, err
+}
+
+// LastSeq is the sequence number of the newest event.
+func (l *Ledger) LastSeq() uint64 {
+	var seq uint64
+	_ = l.db.View(func(tx *bolt.Tx) error {
+		seq = tx.Bucket(bucketEvents).Sequence()
+		return nil
+	})
+	return seq
+}
+
+// EventsOfType returns up to limit events of the given types, newest first.
+func (l *Ledger) EventsOfType(limit int, types ...string) ([]Event, error) {
+	var out []Event
+	err := l.db.View(func(tx *bolt.Tx) error {
+		var seqs []uint64
+		c := tx.Bucket(bucketByType).Cursor()
+		for _, typ := range types {
+			p := prefixKey(typ)
+			end := append(append([]byte{}, p[:len(p)-1]...), sep+1)
+			k, _ := c.Seek(end)
+			if k == nil {
+				k, _ = c.Last()
+			} else {
+				k, _ = c.Prev()
+			}
+			for n := 0; k != nil && n < limit && bytes.HasPrefix(k, p); n++ {
+				seqs = append(seqs, seqFromKey(k[len(p):]))
+				k, _ = c.Prev()
+			}
+		}
+		slices.Sort(seqs)
+		slices.Reverse(seqs)
+		if len(seqs) > limit {
+			seqs = seqs[:limit]
+		}
+		for _, s := range seqs {
+			ev, err := eventAt(tx, s)
+			if err != nil {
+				return err
+			}
+			out = append(out, ev)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// DBStats reports the file's size and bbolt's counters for /metrics.
+func (l *Ledger) DBStats() (fileBytes int64, stats bolt.Stats) {
+	if fi, err := os.Stat(l.path); err == nil {
+		fileBytes = fi.Size()
+	}
+	return fileBytes, l.db.Stats()
+}

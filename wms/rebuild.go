@@ -1,0 +1,140 @@
+package wms
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// replay applies every event of the log in src to the (empty) projections in dst.
+func replay(src, dst *bolt.Tx) error {
+	return src.Bucket(bucketEvents).ForEach(func(k, v []byte) error {
+		var ev Event
+		if err := json.Unmarshal(v, &ev); err != nil {
+			return fmt.Errorf("event %d: %w", seqFromKey(k), err)
+		}
+		if err := applyEvent(dst, &ev); err != nil {
+			return fmt.Errorf("event %d (%s %s): %w", ev.Seq, ev.Type, ev.ID, err)
+		}
+		return nil
+	})
+}
+
+func resetDerived(tx *bolt.Tx) error {
+	for _, b := range derivedBuckets {
+		if tx.Bucket(b) != nil {
+			if err := tx.DeleteBucket(b); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.CreateBucket(b); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Rebuild recomputes every projection from the event log, in one transaction.
+func (l *Ledger) Rebuild() error {
+	return l.db.Update(func(tx *bolt.Tx) error {
+		if err := resetDerived(tx); err != nil {
+			return err
+		}
+		return replay(tx, tx)
+	})
+}
+
+// Mismatch is one difference between the stored projections and a rebuild.
+type Mismatch struct {
+	Bucket string
+	Key    string
+	Stored string // empty when missing
+	Built  string // empty when missing
+}
+
+func (m Mismatch) String() string {
+	return fmt.Sprintf("%s[%q]: stored %q, rebuilt %q", m.Bucket, m.Key, m.Stored, m.Built)
+}
+
+// Check replays the log into a scratch file and compares every projection with
+// the stored one, byte for byte. It returns the differences (none when the
+// ledger is sound); the stored state is not changed.
+func (l *Ledger) Check(scratchDir string) ([]Mismatch, error) {
+	f, err := os.CreateTemp(scratchDir, "tally-check-*.db")
+	if err != nil {
+		return nil, err
+	}
+	path := f.Name()
+	f.Close()
+	defer os.Remove(path)
+	scratch, err := bolt.Open(filepath.Clean(path), 0o600, &bolt.Options{NoSync: true})
+	if err != nil {
+		return nil, err
+	}
+	defer scratch.Close()
+
+	var out []Mismatch
+	err = l.db.View(func(src *bolt.Tx) error {
+		var pageErr error
+		for err := range src.Check() { // bbolt's own page-level check; read it to the end
+			if pageErr == nil {
+				pageErr = fmt.Errorf("bbolt consistency: %w", err)
+			}
+		}
+		if pageErr != nil {
+			return pageErr
+		}
+		return scratch.Update(func(dst *bolt.Tx) error {
+			if err := resetDerived(dst); err != nil {
+				return err
+			}
+			if err := replay(src, dst); err != nil {
+				return err
+			}
+			for _, name := range derivedBuckets {
+				out = append(out, diffBuckets(string(name), src.Bucket(name), dst.Bucket(name))...)
+			}
+			return nil
+		})
+	})
+	return out, err
+}
+
+func diffBuckets(name string, stored, built *bolt.Bucket) []Mismatch {
+	var out []Mismatch
+	a, b := stored.Cursor(), built.Cursor()
+	ka, va := a.First()
+	kb, vb := b.First()
+	for ka != nil || kb != nil {
+		switch c := compareKeys(ka, kb); {
+		case c == 0:
+			if !bytes.Equal(va, vb) {
+				out = append(out, Mismatch{name, string(ka), string(va), string(vb)})
+			}
+			ka, va = a.Next()
+			kb, vb = b.Next()
+		case c < 0:
+			out = append(out, Mismatch{Bucket: name, Key: string(ka), Stored: string(va)})
+			ka, va = a.Next()
+		default:
+			out = append(out, Mismatch{Bucket: name, Key: string(kb), Built: string(vb)})
+			kb, vb = b.Next()
+		}
+	}
+	return out
+}
+
+// compareKeys orders keys with nil (exhausted) last.
+func compareKeys(a, b []byte) int {
+	switch {
+	case a == nil:
+		return 1
+	case b == nil:
+		return -1
+	}
+	return bytes.Compare(a, b)
+}
