@@ -11,8 +11,8 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"golang.org/x/text/encoding/simplifiedchinese"
 	bolt "go.etcd.io/bbolt"
+	"golang.org/x/text/encoding/simplifiedchinese"
 )
 
 // ImportKind names a kind of CSV file.

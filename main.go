@@ -1,0 +1,360 @@
+// Command tally runs the warehouse floor: one binary, one bbolt file.
+//
+//	tally [serve] [--addr :8080] [--data ./data] [--demo]
+//	tally import  --data DIR --kind skus|locations|staff|stock FILE
+//	tally export  --data DIR --kind skus|locations|staff|stock [--out FILE]
+//	tally token create --data DIR --name NAME --role ROLE
+//	tally scan RAW
+//	tally check   --data DIR
+//	tally rebuild --data DIR
+//
+// Configuration comes from flags, then TALLY_* environment variables
+// (TALLY_ADDR, TALLY_DATA, TALLY_TZ, TALLY_PATTERN_LOCATION, ...).
+// This file only wires packages together; each subcommand is a thin call.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+	_ "time/tzdata" // the mini-PC may have no zoneinfo
+
+	"github.com/google/uuid"
+
+	"tally/scan"
+	"tally/server"
+	"tally/views"
+	"tally/wms"
+)
+
+var version = "dev"
+
+func main() {
+	if err := run(context.Background(), os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		if !errors.Is(err, errReported) {
+			fmt.Fprintln(os.Stderr, "tally:", err)
+		}
+		os.Exit(1)
+	}
+}
+
+// errReported means the command already told the user what went wrong.
+var errReported = errors.New("reported")
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	cmd := "serve"
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		cmd, args = args[0], args[1:]
+	}
+	switch cmd {
+	case "serve":
+		return serve(ctx, args, stdout, stderr)
+	case "import":
+		return importCmd(ctx, args, stdout)
+	case "export":
+		return exportCmd(args, stdout)
+	case "token":
+		return tokenCmd(ctx, args, stdout)
+	case "scan":
+		return scanCmd(args, stdout)
+	case "check":
+		return checkCmd(args, stdout)
+	case "rebuild":
+		return rebuildCmd(args, stdout)
+	case "version":
+		fmt.Fprintln(stdout, version)
+		return nil
+	}
+	return fmt.Errorf("unknown command %q (serve, import, export, token, scan, check, rebuild, version)", cmd)
+}
+
+// env returns TALLY_<name> or def.
+func env(name, def string) string {
+	if v, ok := os.LookupEnv("TALLY_" + name); ok {
+		return v
+	}
+	return def
+}
+
+// common are the flags every command that opens the store shares.
+type common struct {
+	data string
+	tz   string
+}
+
+func (c *common) register(fs *flag.FlagSet) {
+	fs.StringVar(&c.data, "data", env("DATA", "./data"), "data directory holding tally.db (TALLY_DATA)")
+	fs.StringVar(&c.tz, "tz", env("TZ", "Asia/Shanghai"), "the warehouse's time zone (TALLY_TZ)")
+}
+
+func (c *common) open() (*wms.Ledger, error) {
+	zone, err := time.LoadLocation(c.tz)
+	if err != nil {
+		return nil, fmt.Errorf("time zone %q: %w", c.tz, err)
+	}
+	l, err := wms.Open(c.data, wms.Options{Zone: zone})
+	if errors.Is(err, wms.ErrLocked) {
+		return nil, fmt.Errorf("%w: stop the other process (or use its web page) and try again", err)
+	}
+	return l, err
+}
+
+// scanner builds the scan parser with the warehouse's own code patterns
+// from TALLY_PATTERN_LOCATION, _TOTE, _BADGE, _ORDER and _WAYBILL.
+func scanner() (*scan.Parser, error) {
+	over := map[string]string{}
+	for _, k := range []string{"location", "tote", "badge", "order", "waybill"} {
+		if v := env("PATTERN_"+strings.ToUpper(k), ""); v != "" {
+			over[k] = v
+		}
+	}
+	p, err := scan.CompilePatterns(over)
+	if err != nil {
+		return nil, fmt.Errorf("code patterns: %w", err)
+	}
+	return scan.NewParser(p), nil
+}
+
+func newFlags(name string) *flag.FlagSet {
+	return flag.NewFlagSet("tally "+name, flag.ContinueOnError)
+}
+
+func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("serve")
+	var c common
+	c.register(fs)
+	addr := fs.String("addr", env("ADDR", ":8080"), "listen address (TALLY_ADDR)")
+	demo := fs.Bool("demo", env("DEMO", "") == "1", "seed the demo warehouse (TALLY_DEMO=1)")
+	secure := fs.Bool("secure-cookies", env("SECURE_COOKIES", "") == "1", "mark cookies Secure, behind HTTPS (TALLY_SECURE_COOKIES=1)")
+	logLevel := fs.String("log-level", env("LOG_LEVEL", "info"), "debug, info, warn or error (TALLY_LOG_LEVEL)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
+		return fmt.Errorf("--log-level: %w", err)
+	}
+	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: level}))
+
+	parser, err := scanner()
+	if err != nil {
+		return err
+	}
+	ledger, err := c.open()
+	if err != nil {
+		return err
+	}
+	defer ledger.Close() // last: after HTTP has stopped
+
+	if *demo {
+		seeded, err := ledger.SeedDemo(ctx)
+		if err != nil {
+			return fmt.Errorf("demo data: %w", err)
+		}
+		log.Info("demo warehouse", "seeded", seeded)
+	}
+	if badge, pin, err := ledger.BootstrapAdmin(ctx); err != nil {
+		return err
+	} else if pin != "" {
+		// Printed to the console once, never logged: it is a secret.
+		fmt.Fprintf(stdout, "\nNo staff yet: created administrator badge %s with one-time PIN %s.\nLog in and choose your own PIN.\n\n", badge, pin)
+	}
+
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	srv := server.New(server.Config{SecureCookies: *secure, Version: version}, ledger, parser, log)
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	log.Info("serving", "addr", ln.Addr().String(), "data", c.data, "version", version)
+	fmt.Fprintf(stdout, "Tally is serving on http://%s (data in %s)\n", ln.Addr(), c.data)
+
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		log.Error("http shutdown", "err", err)
+	}
+	return nil
+}
+
+func importCmd(ctx context.Context, args []string, stdout io.Writer) error {
+	fs := newFlags("import")
+	var c common
+	c.register(fs)
+	kind := fs.String("kind", "", "skus, locations, staff or stock")
+	lang := fs.String("lang", env("LANG_UI", "en"), "language of messages: en or zh-CN")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 || *kind == "" {
+		return errors.New("usage: tally import --data DIR --kind skus|locations|staff|stock FILE")
+	}
+	raw, err := os.ReadFile(fs.Arg(0))
+	if err != nil {
+		return err
+	}
+	l, err := c.open()
+	if err != nil {
+		return err
+	}
+	defer l.Close()
+	res, err := l.Import(ctx, uuid.NewString(), wms.ImportKind(*kind), filepath.Base(fs.Arg(0)), raw, "cli", "cli")
+	if err != nil {
+		if e, ok := wms.AsError(err); ok {
+			fmt.Fprintln(stdout, views.Translate(*lang, e.Key, e.Args))
+			for _, r := range res.Errors {
+				fmt.Fprintln(stdout, views.Translate(*lang, "import.line", map[string]string{
+					"line": fmt.Sprint(r.Line), "message": views.Translate(*lang, r.Key, r.Args)}))
+			}
+			return errReported
+		}
+		return err
+	}
+	fmt.Fprintf(stdout, "imported %d %s rows (event %d)\n", res.Rows, res.Kind, res.Seq)
+	return nil
+}
+
+func exportCmd(args []string, stdout io.Writer) error {
+	fs := newFlags("export")
+	var c common
+	c.register(fs)
+	kind := fs.String("kind", "", "skus, locations, staff or stock")
+	out := fs.String("out", "", "file to write (default: standard output)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	l, err := c.open()
+	if err != nil {
+		return err
+	}
+	defer l.Close()
+	w := stdout
+	if *out != "" {
+		f, err := os.Create(*out)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		w = f
+	}
+	return l.Export(wms.ImportKind(*kind), w)
+}
+
+func tokenCmd(ctx context.Context, args []string, stdout io.Writer) error {
+	if len(args) == 0 || args[0] != "create" {
+		return errors.New("usage: tally token create --data DIR --name NAME --role ROLE")
+	}
+	fs := newFlags("token create")
+	var c common
+	c.register(fs)
+	name := fs.String("name", "", "who the token is for, e.g. central-oms")
+	role := fs.String("role", "", "picker, packer, receiver, supervisor or admin")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	l, err := c.open()
+	if err != nil {
+		return err
+	}
+	defer l.Close()
+	token, err := l.CreateToken(ctx, *name, wms.Role(*role), "cli")
+	if err != nil {
+		if e, ok := wms.AsError(err); ok {
+			return errors.New(views.Translate(views.LangEN, e.Key, e.Args))
+		}
+		return err
+	}
+	fmt.Fprintln(stdout, token)
+	return nil
+}
+
+// scanCmd prints what a scanned string means as one JSON object.
+func scanCmd(args []string, stdout io.Writer) error {
+	if len(args) != 1 {
+		return errors.New("usage: tally scan RAW")
+	}
+	p, err := scanner()
+	if err != nil {
+		return err
+	}
+	enc := json.NewEncoder(stdout)
+	enc.SetEscapeHTML(false)
+	r, err := p.Parse(args[0])
+	if err != nil {
+		out := map[string]string{"error": err.Error()}
+		if se, ok := err.(*scan.Error); ok {
+			out["code"] = se.Key
+		}
+		_ = enc.Encode(out)
+		return errReported
+	}
+	return enc.Encode(r)
+}
+
+func checkCmd(args []string, stdout io.Writer) error {
+	fs := newFlags("check")
+	var c common
+	c.register(fs)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	l, err := c.open()
+	if err != nil {
+		return err
+	}
+	defer l.Close()
+	start := time.Now()
+	mm, err := l.Check(c.data)
+	if err != nil {
+		return err
+	}
+	for _, m := range mm {
+		fmt.Fprintln(stdout, "MISMATCH", m)
+	}
+	if len(mm) > 0 {
+		fmt.Fprintf(stdout, "ledger check FAILED: %d projection entries differ from a rebuild of %d events; run `tally rebuild` after taking a copy of %s\n",
+			len(mm), l.LastSeq(), l.Path())
+		return errReported
+	}
+	fmt.Fprintf(stdout, "ledger ok: %d events, projections equal a rebuild (%s)\n", l.LastSeq(), time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+func rebuildCmd(args []string, stdout io.Writer) error {
+	fs := newFlags("rebuild")
+	var c common
+	c.register(fs)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	l, err := c.open()
+	if err != nil {
+		return err
+	}
+	defer l.Close()
+	if err := l.Rebuild(); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "rebuilt projections from %d events\n", l.LastSeq())
+	return nil
+}

@@ -1,0 +1,160 @@
+package server
+
+import (
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/google/uuid"
+
+	"tally/views"
+	"tally/wms"
+)
+
+func importKinds() []views.ImportKind {
+	out := make([]views.ImportKind, 0, len(wms.ImportKinds))
+	for _, k := range wms.ImportKinds {
+		out = append(out, views.ImportKind{Kind: string(k), Columns: strings.Join(wms.Columns[k], ",")})
+	}
+	return out
+}
+
+func (s *Server) importPage(c *fiber.Ctx) error {
+	return s.render(c, fiber.StatusOK, views.Import(views.ImportPage{Page: s.page(c, "import.title"), Kinds: importKinds()}))
+}
+
+// idempotencyKey is the event ID for a request: the client's Idempotency-Key,
+// or a fresh one when the client sent none.
+func idempotencyKey(c *fiber.Ctx) (string, error) {
+	k := strings.TrimSpace(c.Get("Idempotency-Key"))
+	if k == "" {
+		return uuid.NewString(), nil
+	}
+	if len(k) > 128 {
+		return "", &wms.Error{Code: wms.CodeInvalid, Key: "event.id_invalid"}
+	}
+	return k, nil
+}
+
+func importKind(c *fiber.Ctx) (wms.ImportKind, error) {
+	k := wms.ImportKind(c.Params("kind"))
+	if _, ok := wms.Columns[k]; !ok {
+		return "", &wms.Error{Code: wms.CodeNotFound, Key: "import.kind_unknown", Args: map[string]string{"kind": string(k)}}
+	}
+	return k, nil
+}
+
+// uploaded reads the CSV from a multipart "file" field or, for scripts, the raw body.
+func uploaded(c *fiber.Ctx) (name string, raw []byte, err error) {
+	if fh, ferr := c.FormFile("file"); ferr == nil {
+		f, err := fh.Open()
+		if err != nil {
+			return "", nil, err
+		}
+		defer f.Close()
+		raw, err = io.ReadAll(io.LimitReader(f, wms.MaxImportBytes+1))
+		return fh.Filename, raw, err
+	}
+	if strings.HasPrefix(c.Get(fiber.HeaderContentType), fiber.MIMEMultipartForm) || len(c.Body()) == 0 {
+		return "", nil, &wms.Error{Code: wms.CodeInvalid, Key: "import.no_file"}
+	}
+	return c.Query("name", "upload.csv"), c.Body(), nil
+}
+
+func (s *Server) runImport(c *fiber.Ctx) (wms.ImportResult, error) {
+	kind, err := importKind(c)
+	if err != nil {
+		return wms.ImportResult{}, err
+	}
+	id, err := idempotencyKey(c)
+	if err != nil {
+		return wms.ImportResult{}, err
+	}
+	name, raw, err := uploaded(c)
+	if err != nil {
+		return wms.ImportResult{Kind: kind}, err
+	}
+	res, err := s.ledger.Import(c.UserContext(), id, kind, name, raw, principal(c).Actor(), device(c))
+	if err == nil {
+		s.log.Info("import", "kind", kind, "file", name, "rows", res.Rows, "duplicate", res.Duplicate, "actor", principal(c).Actor())
+	}
+	return res, err
+}
+
+func (s *Server) importFile(c *fiber.Ctx) error {
+	vm := views.ImportPage{Page: s.page(c, "import.title"), Kinds: importKinds()}
+	res, err := s.runImport(c)
+	if err != nil {
+		e := s.asDomain(c, err)
+		fb := errorFeedback(e)
+		for _, r := range res.Errors {
+			fb.Details = append(fb.Details, views.Message{Key: r.Key, Args: r.Args, Line: r.Line})
+		}
+		vm.Feedback = fb
+		return s.render(c, status(e.Code), views.Import(vm))
+	}
+	if res.Duplicate {
+		vm.Feedback = okFeedback("import.duplicate", nil)
+	} else {
+		vm.Feedback = okFeedback("import.done", map[string]string{
+			"rows": strconv.Itoa(res.Rows), "kind": views.Translate(lang(c), "import.kind."+string(res.Kind), nil)})
+	}
+	return s.render(c, fiber.StatusOK, views.Import(vm))
+}
+
+// apiImport is POST /api/v1/import/{kind} with the CSV as the body or a
+// multipart "file". Bad rows come back with their line numbers.
+func (s *Server) apiImport(c *fiber.Ctx) error {
+	res, err := s.runImport(c)
+	if err != nil && len(res.Errors) == 0 {
+		return err
+	}
+	if err != nil {
+		e := s.asDomain(c, err)
+		rows := make([]fiber.Map, 0, len(res.Errors))
+		for _, r := range res.Errors {
+			rows = append(rows, fiber.Map{"line": r.Line, "code": r.Key, "message": views.Translate(lang(c), r.Key, r.Args)})
+		}
+		return c.Status(status(e.Code)).JSON(fiber.Map{
+			"error": views.Translate(lang(c), e.Key, e.Args), "code": string(e.Code), "rows": rows})
+	}
+	return c.JSON(fiber.Map{"kind": res.Kind, "rows": res.Rows, "duplicate": res.Duplicate, "seq": res.Seq})
+}
+
+func (s *Server) exportFile(c *fiber.Ctx) error {
+	name := c.Params("file")
+	kind := wms.ImportKind(strings.TrimSuffix(name, ".csv"))
+	if _, ok := wms.Columns[kind]; !ok || !strings.HasSuffix(name, ".csv") {
+		return &wms.Error{Code: wms.CodeNotFound, Key: "import.kind_unknown", Args: map[string]string{"kind": name}}
+	}
+	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
+	c.Set(fiber.HeaderContentDisposition, `attachment; filename="tally-`+string(kind)+`-`+s.ledger.Today()+`.csv"`)
+	return s.ledger.Export(kind, c.Response().BodyWriter())
+}
+
+func (s *Server) auditPage(c *fiber.Ctx) error {
+	events, err := s.ledger.EventsOfType(300, wms.EvLoginSucceeded, wms.EvLoginFailed, wms.EvLoggedOut)
+	if err != nil {
+		return err
+	}
+	vm := views.AuditPage{Page: s.page(c, "audit.title")}
+	for _, ev := range events {
+		row := views.AuditRow{Time: ev.At.In(s.ledger.Zone()).Format("2006-01-02 15:04:05"), Badge: ev.Actor, Device: ev.Device, OK: true}
+		switch ev.Type {
+		case wms.EvLoginSucceeded:
+			row.Result = views.Message{Key: "audit.ok"}
+		case wms.EvLoggedOut:
+			row.Result = views.Message{Key: "audit.logout"}
+		default:
+			var f wms.LoginFailed
+			if err := decodeData(ev, &f); err != nil {
+				return err
+			}
+			row.OK, row.Badge = false, f.Badge
+			row.Result = views.Message{Key: f.Reason, Args: map[string]string{"badge": f.Badge}}
+		}
+		vm.Rows = append(vm.Rows, row)
+	}
+	return s.render(c, fiber.StatusOK, views.Audit(vm))
+}

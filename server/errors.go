@@ -1,0 +1,78 @@
+package server
+
+import (
+	"errors"
+
+	"github.com/gofiber/fiber/v2"
+
+	"tally/views"
+	"tally/wms"
+)
+
+// status maps a domain error code to its HTTP status. Only this package does.
+func status(code wms.Code) int {
+	switch code {
+	case wms.CodeInvalid:
+		return fiber.StatusBadRequest
+	case wms.CodeUnauthorized:
+		return fiber.StatusUnauthorized
+	case wms.CodeForbidden:
+		return fiber.StatusForbidden
+	case wms.CodeNotFound:
+		return fiber.StatusNotFound
+	case wms.CodeConflict:
+		return fiber.StatusConflict
+	}
+	return fiber.StatusInternalServerError
+}
+
+// asDomain turns any error into a domain error the user can be shown.
+func (s *Server) asDomain(c *fiber.Ctx, err error) *wms.Error {
+	if e, ok := wms.AsError(err); ok {
+		return e
+	}
+	var fe *fiber.Error
+	if errors.As(err, &fe) {
+		switch fe.Code {
+		case fiber.StatusNotFound, fiber.StatusMethodNotAllowed:
+			return &wms.Error{Code: wms.CodeNotFound, Key: "http.not_found"}
+		case fiber.StatusRequestEntityTooLarge:
+			return &wms.Error{Code: wms.CodeInvalid, Key: "http.too_large"}
+		}
+		if fe.Code < 500 {
+			return &wms.Error{Code: wms.CodeInvalid, Key: "http.bad_request"}
+		}
+	}
+	s.log.Error("request failed", "path", c.Path(), "err", err)
+	return &wms.Error{Code: wms.CodeInternal, Key: "http.internal"}
+}
+
+// handleError answers a failed request: JSON for the API, a page otherwise.
+func (s *Server) handleError(c *fiber.Ctx, err error) error {
+	e := s.asDomain(c, err)
+	st := status(e.Code)
+	if wantsJSON(c) {
+		return c.Status(st).JSON(fiber.Map{
+			"error": views.Translate(lang(c), e.Key, e.Args),
+			"code":  string(e.Code),
+		})
+	}
+	if e.Code == wms.CodeUnauthorized {
+		return c.Redirect("/login", fiber.StatusSeeOther)
+	}
+	p := s.page(c, "app.name")
+	p.Feedback = errorFeedback(e)
+	return s.render(c, st, views.Error(views.ErrorPage{Page: p, Status: st}))
+}
+
+func (s *Server) notFound(c *fiber.Ctx) error {
+	return &wms.Error{Code: wms.CodeNotFound, Key: "http.not_found"}
+}
+
+func errorFeedback(e *wms.Error) *views.Feedback {
+	return &views.Feedback{Message: views.Message{Key: e.Key, Args: e.Args}}
+}
+
+func okFeedback(key string, args map[string]string) *views.Feedback {
+	return &views.Feedback{OK: true, Message: views.Message{Key: key, Args: args}}
+}

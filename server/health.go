@@ -1,0 +1,116 @@
+package server
+
+import (
+	"encoding/json"
+	"fmt"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"tally/wms"
+)
+
+func decodeData(ev wms.Event, v any) error { return json.Unmarshal(ev.Data, v) }
+
+// healthz is for the watchdog and load balancer: no login, a small JSON body.
+func (s *Server) healthz(c *fiber.Ctx) error {
+	return c.JSON(fiber.Map{
+		"status":   "ok",
+		"version":  s.cfg.Version,
+		"last_seq": s.ledger.LastSeq(),
+		"uptime_s": int64(time.Since(s.started).Seconds()),
+	})
+}
+
+// metrics counts requests by route and status and times them.
+type metrics struct {
+	mu       sync.Mutex
+	requests map[string]uint64 // method route status -> count
+	seconds  map[string]*histogram
+}
+
+var latencyBuckets = []float64{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5}
+
+type histogram struct {
+	counts []uint64
+	sum    float64
+	n      uint64
+}
+
+func newMetrics() *metrics {
+	return &metrics{requests: map[string]uint64{}, seconds: map[string]*histogram{}}
+}
+
+func (m *metrics) observe(method, route string, status int, d time.Duration) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.requests[fmt.Sprintf(`method=%q,route=%q,status="%d"`, method, route, status)]++
+	key := fmt.Sprintf(`route=%q`, route)
+	h := m.seconds[key]
+	if h == nil {
+		h = &histogram{counts: make([]uint64, len(latencyBuckets))}
+		m.seconds[key] = h
+	}
+	sec := d.Seconds()
+	for i, b := range latencyBuckets {
+		if sec <= b {
+			h.counts[i]++
+		}
+	}
+	h.sum += sec
+	h.n++
+}
+
+// metricsText writes the Prometheus text exposition format.
+func (s *Server) metricsText(c *fiber.Ctx) error {
+	var b strings.Builder
+	m := s.metrics
+	m.mu.Lock()
+	b.WriteString("# HELP tally_http_requests_total HTTP requests by route and status.\n# TYPE tally_http_requests_total counter\n")
+	for _, k := range sortedKeys(m.requests) {
+		fmt.Fprintf(&b, "tally_http_requests_total{%s} %d\n", k, m.requests[k])
+	}
+	b.WriteString("# HELP tally_http_request_seconds HTTP request latency.\n# TYPE tally_http_request_seconds histogram\n")
+	for _, k := range sortedKeys(m.seconds) {
+		h := m.seconds[k]
+		for i, le := range latencyBuckets {
+			fmt.Fprintf(&b, "tally_http_request_seconds_bucket{%s,le=\"%g\"} %d\n", k, le, h.counts[i])
+		}
+		fmt.Fprintf(&b, "tally_http_request_seconds_bucket{%s,le=\"+Inf\"} %d\n", k, h.n)
+		fmt.Fprintf(&b, "tally_http_request_seconds_sum{%s} %g\ntally_http_request_seconds_count{%s} %d\n", k, h.sum, k, h.n)
+	}
+	m.mu.Unlock()
+
+	st := s.ledger.Stats()
+	size, db := s.ledger.DBStats()
+	counter := func(name, help string, v uint64) {
+		fmt.Fprintf(&b, "# HELP %s %s\n# TYPE %s counter\n%s %d\n", name, help, name, name, v)
+	}
+	gauge := func(name, help string, v float64) {
+		fmt.Fprintf(&b, "# HELP %s %s\n# TYPE %s gauge\n%s %g\n", name, help, name, name, v)
+	}
+	counter("tally_ledger_appends_total", "Events appended by this process.", st.Appends.Load())
+	counter("tally_ledger_duplicates_total", "Appends answered from an earlier append with the same event ID.", st.Duplicates.Load())
+	counter("tally_ledger_rejects_total", "Appends refused (invalid or conflicting).", st.Rejects.Load())
+	gauge("tally_ledger_append_seconds_total", "Time callers spent in Append.", float64(st.AppendMicros.Load())/1e6)
+	gauge("tally_ledger_last_seq", "Sequence number of the newest event.", float64(s.ledger.LastSeq()))
+	gauge("tally_db_file_bytes", "Size of the bbolt file.", float64(size))
+	counter("tally_db_write_tx_total", "bbolt write transactions committed.", uint64(db.TxN))
+	gauge("tally_db_free_pages", "Free pages in the bbolt file.", float64(db.FreePageN))
+	gauge("tally_go_goroutines", "Goroutines.", float64(runtime.NumGoroutine()))
+	c.Set(fiber.HeaderContentType, "text/plain; version=0.0.4; charset=utf-8")
+	return c.SendString(b.String())
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

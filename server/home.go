@@ -1,0 +1,33 @@
+package server
+
+import (
+	"slices"
+
+	"github.com/gofiber/fiber/v2"
+
+	"tally/views"
+	"tally/wms"
+)
+
+// menu lists the home screen's buttons and who sees each. Only what is built
+// appears: a button that leads nowhere is a defect on the floor.
+var menu = []struct {
+	item  views.MenuItem
+	roles []wms.Role
+}{
+	{views.MenuItem{Href: "/stock", Label: "menu.stock", Hint: "menu.stock_hint", TestID: "menu-stock"}, anyRole},
+	{views.MenuItem{Href: "/admin/import", Label: "menu.import", TestID: "menu-import"}, adminOnly},
+	{views.MenuItem{Href: "/admin/audit", Label: "menu.audit", TestID: "menu-audit"}, supervisors},
+	{views.MenuItem{Href: "/pin", Label: "menu.pin", TestID: "menu-pin"}, anyRole},
+}
+
+func (s *Server) home(c *fiber.Ctx) error {
+	p := principal(c)
+	vm := views.HomePage{Page: s.page(c, "home.title")}
+	for _, m := range menu {
+		if slices.Contains(m.roles, p.Role) {
+			vm.Menu = append(vm.Menu, m.item)
+		}
+	}
+	return s.render(c, fiber.StatusOK, views.Home(vm))
+}

@@ -1,0 +1,25 @@
+package server
+
+import (
+	"github.com/a-h/templ"
+	"github.com/gofiber/fiber/v2"
+
+	"tally/views"
+)
+
+// render writes a component as the response, in the request's language.
+func (s *Server) render(c *fiber.Ctx, status int, comp templ.Component) error {
+	c.Status(status)
+	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return comp.Render(views.WithLang(c.UserContext(), lang(c)), c.Response().BodyWriter())
+}
+
+// page fills what every screen has.
+func (s *Server) page(c *fiber.Ctx, title string) views.Page {
+	p := views.Page{Title: title, CSRF: s.csrfToken(c)}
+	if pr := principal(c); pr != nil && pr.Token == "" {
+		p.User = &views.User{Badge: pr.Badge, Name: pr.Name, Role: string(pr.Role)}
+	}
+	return p
+}

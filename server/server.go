@@ -1,0 +1,60 @@
+// Package server is Tally's HTTP face: handheld and kiosk pages and the JSON
+// API. routes.go lists every route; one file per workflow holds its handlers.
+package server
+
+import (
+	"context"
+	"log/slog"
+	"net"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"tally/scan"
+	"tally/wms"
+)
+
+// Config is what the server needs to know beyond its dependencies.
+type Config struct {
+	// SecureCookies marks cookies Secure; set it when Tally is served over HTTPS.
+	SecureCookies bool
+	// Version is reported by /healthz.
+	Version string
+}
+
+// Server holds the handlers' dependencies.
+type Server struct {
+	cfg     Config
+	ledger  *wms.Ledger
+	scanner *scan.Parser
+	log     *slog.Logger
+	app     *fiber.App
+	metrics *metrics
+	started time.Time
+}
+
+// New builds the server and its routes.
+func New(cfg Config, l *wms.Ledger, p *scan.Parser, log *slog.Logger) *Server {
+	s := &Server{cfg: cfg, ledger: l, scanner: p, log: log, metrics: newMetrics(), started: time.Now()}
+	s.app = fiber.New(fiber.Config{
+		// Copy every value Fiber hands out, so nothing outlives its request buffer.
+		Immutable:             true,
+		BodyLimit:             wms.MaxImportBytes + 1<<20,
+		ReadTimeout:           2 * time.Minute,
+		WriteTimeout:          2 * time.Minute,
+		IdleTimeout:           2 * time.Minute,
+		DisableStartupMessage: true,
+		ErrorHandler:          s.handleError,
+	})
+	s.routes()
+	return s
+}
+
+// App exposes the Fiber app for tests.
+func (s *Server) App() *fiber.App { return s.app }
+
+// Serve accepts connections on ln until Shutdown.
+func (s *Server) Serve(ln net.Listener) error { return s.app.Listener(ln) }
+
+// Shutdown stops accepting connections and waits for requests in flight.
+func (s *Server) Shutdown(ctx context.Context) error { return s.app.ShutdownWithContext(ctx) }

@@ -1,0 +1,189 @@
+package server
+
+import (
+	"strconv"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"tally/scan"
+	"tally/views"
+	"tally/wms"
+)
+
+// lookup is the answer to "what is here?" (a location) or "where is it?" (an item).
+type lookup struct {
+	Location *wms.Location
+	SKU      *wms.SKU
+	Lines    []wms.StockLine
+	Total    int64
+}
+
+// lookupCode resolves a scanned or typed code: a location, a GTIN or GS1 code
+// of an item, or a SKU code typed by hand.
+func (s *Server) lookupCode(code string) (lookup, error) {
+	r, err := s.scanner.Parse(code)
+	if err != nil {
+		return lookup{}, scanError(err)
+	}
+	switch r.Kind {
+	case scan.KindLocation:
+		return s.lookupLocation(r.Code)
+	case scan.KindGTIN, scan.KindGS1:
+		if r.GTIN == "" {
+			return lookup{}, &wms.Error{Code: wms.CodeInvalid, Key: "stock.code_unknown", Args: map[string]string{"code": code}}
+		}
+		sku, err := s.ledger.SKUByGTIN(r.GTIN)
+		if err != nil {
+			return lookup{}, err
+		}
+		return s.lookupSKU(sku.Code)
+	case scan.KindUnknown:
+		// typed by hand: a SKU code, or a location whose code the patterns miss
+		if _, err := s.ledger.SKU(r.Code); err == nil {
+			return s.lookupSKU(r.Code)
+		}
+		if _, err := s.ledger.Location(r.Code); err == nil {
+			return s.lookupLocation(r.Code)
+		}
+		return lookup{}, &wms.Error{Code: wms.CodeNotFound, Key: "stock.code_unknown", Args: map[string]string{"code": r.Code}}
+	}
+	return lookup{}, &wms.Error{Code: wms.CodeInvalid, Key: "stock.code_kind",
+		Args: map[string]string{"code": r.Code, "kind": "scankind." + string(r.Kind)}}
+}
+
+func (s *Server) lookupLocation(code string) (lookup, error) {
+	loc, err := s.ledger.Location(code)
+	if err != nil {
+		return lookup{}, err
+	}
+	lines, err := s.ledger.StockAt(code)
+	return lookup{Location: &loc, Lines: lines, Total: total(lines)}, err
+}
+
+func (s *Server) lookupSKU(code string) (lookup, error) {
+	sku, err := s.ledger.SKU(code)
+	if err != nil {
+		return lookup{}, err
+	}
+	lines, err := s.ledger.StockOf(code)
+	return lookup{SKU: &sku, Lines: lines, Total: total(lines)}, err
+}
+
+func total(lines []wms.StockLine) int64 {
+	var n int64
+	for _, l := range lines {
+		n += l.Qty
+	}
+	return n
+}
+
+// scanError turns a scan error into a domain error with the scan's message key.
+func scanError(err error) error {
+	if se, ok := err.(*scan.Error); ok {
+		return &wms.Error{Code: wms.CodeInvalid, Key: se.Key}
+	}
+	return err
+}
+
+// expiryNote warns about lots that are expired or expire within 30 days.
+func expiryNote(expiry, today string) *views.Message {
+	if expiry == "" {
+		return nil
+	}
+	e, err1 := time.Parse("2006-01-02", expiry)
+	t, err2 := time.Parse("2006-01-02", today)
+	if err1 != nil || err2 != nil {
+		return nil
+	}
+	days := int(e.Sub(t).Hours() / 24)
+	switch {
+	case days < 0:
+		return &views.Message{Key: "status.expired_days", Args: map[string]string{"days": strconv.Itoa(-days)}}
+	case days <= 30:
+		return &views.Message{Key: "status.near_expiry", Args: map[string]string{"days": strconv.Itoa(days)}}
+	}
+	return nil
+}
+
+func (s *Server) stockPage(c *fiber.Ctx) error {
+	code := c.Query("code")
+	vm := views.StockPage{Page: s.page(c, "stock.title"), Code: code}
+	if code == "" {
+		return s.render(c, fiber.StatusOK, views.Stock(vm))
+	}
+	res, err := s.lookupCode(code)
+	if err != nil {
+		e := s.asDomain(c, err)
+		if k := e.Args["kind"]; k != "" { // the kind of code, in the user's words
+			e.Args["kind"] = views.Translate(lang(c), k, nil)
+		}
+		vm.Feedback = errorFeedback(e)
+		return s.render(c, status(e.Code), views.Stock(vm))
+	}
+	kind := func(k wms.LocationKind) string { return views.Translate(lang(c), "kind."+string(k), nil) }
+	if res.Location != nil {
+		vm.Feedback = okFeedback("stock.at_location", map[string]string{
+			"location": res.Location.Code, "zone": res.Location.Zone, "kind": kind(res.Location.Kind)})
+		if len(res.Lines) == 0 {
+			vm.Empty = &views.Message{Key: "stock.empty_loc", Args: map[string]string{"location": res.Location.Code}}
+		}
+	} else {
+		vm.ByItem = true
+		vm.Feedback = okFeedback("stock.of_sku", map[string]string{"sku": res.SKU.Code, "name": res.SKU.Name})
+		if len(res.Lines) == 0 {
+			vm.Empty = &views.Message{Key: "stock.none_of_sku", Args: map[string]string{"sku": res.SKU.Code}}
+		}
+	}
+	today := s.ledger.Today()
+	for _, l := range res.Lines {
+		row := views.StockRow{SKU: l.SKU, Name: l.Name, Lot: l.Lot, Expiry: l.Expiry, Location: l.Location,
+			Qty: l.Qty, ExpiryNote: expiryNote(l.Expiry, today)}
+		if l.Status != wms.LotAvailable && l.Status != "" {
+			row.Status = "status." + string(l.Status)
+		}
+		vm.Rows = append(vm.Rows, row)
+	}
+	vm.Total = res.Total
+	return s.render(c, fiber.StatusOK, views.Stock(vm))
+}
+
+// apiStock answers GET /api/v1/stock?sku=… or ?location=…. The sku may be a
+// SKU code or anything scanned off the item (GTIN, GS1 code).
+func (s *Server) apiStock(c *fiber.Ctx) error {
+	sku, loc := c.Query("sku"), c.Query("location")
+	var res lookup
+	var err error
+	switch {
+	case loc != "" && sku == "":
+		res, err = s.lookupLocation(loc)
+	case sku != "" && loc == "":
+		if _, e := s.ledger.SKU(sku); e == nil {
+			res, err = s.lookupSKU(sku)
+		} else {
+			res, err = s.lookupCode(sku)
+			if err == nil && res.SKU == nil {
+				err = &wms.Error{Code: wms.CodeNotFound, Key: "sku.not_found", Args: map[string]string{"sku": sku}}
+			}
+		}
+	default:
+		err = &wms.Error{Code: wms.CodeInvalid, Key: "stock.query_needed"}
+	}
+	if err != nil {
+		return err
+	}
+	lines := res.Lines
+	if lines == nil {
+		lines = []wms.StockLine{}
+	}
+	return c.JSON(fiber.Map{"sku": res.SKU, "location": res.Location, "lines": lines, "total": res.Total})
+}
+
+// apiScan says what a code means: GET /api/v1/scan?code=….
+func (s *Server) apiScan(c *fiber.Ctx) error {
+	r, err := s.scanner.Parse(c.Query("code"))
+	if err != nil {
+		return scanError(err)
+	}
+	return c.JSON(r)
+}

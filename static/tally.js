@@ -1,0 +1,136 @@
+// Tally's one script: keeps the scan box focused, submits scans without a
+// full page load (so feedback sounds keep playing), plays the success and
+// error sounds, and uploads files with a progress bar. Pages work without it.
+(function () {
+  'use strict';
+
+  var audio = null;
+  function sound(kind) {
+    try {
+      audio = audio || new (window.AudioContext || window.webkitAudioContext)();
+      if (audio.state === 'suspended') audio.resume();
+      var tones = kind === 'ok' ? [[1760, 0, 0.09]] : [[330, 0, 0.18], [220, 0.22, 0.3]];
+      tones.forEach(function (t) {
+        var o = audio.createOscillator(), g = audio.createGain();
+        o.type = kind === 'ok' ? 'sine' : 'square';
+        o.frequency.value = t[0];
+        g.gain.value = 0.25;
+        o.connect(g); g.connect(audio.destination);
+        o.start(audio.currentTime + t[1]);
+        o.stop(audio.currentTime + t[1] + t[2]);
+      });
+    } catch (e) { /* no audio on this device */ }
+    if (navigator.vibrate) navigator.vibrate(kind === 'ok' ? 60 : [200, 80, 200]);
+  }
+
+  function scanInput() { return document.querySelector('input[data-scan]'); }
+
+  // Keep the scan box focused whenever nothing else deliberately is.
+  function refocus() {
+    var a = document.activeElement;
+    if (a && a !== document.body && a.tagName !== 'HTML') return;
+    var s = document.querySelector('input[autofocus]') || scanInput();
+    if (s) s.focus();
+  }
+
+  // A random v4 UUID without crypto.randomUUID, which plain-HTTP pages lack.
+  function uuid() {
+    var b = new Uint8Array(16);
+    crypto.getRandomValues(b);
+    b[6] = (b[6] & 0x0f) | 0x40; b[8] = (b[8] & 0x3f) | 0x80;
+    var h = Array.prototype.map.call(b, function (x) { return (x + 256).toString(16).slice(1); }).join('');
+    return h.slice(0, 8) + '-' + h.slice(8, 12) + '-' + h.slice(12, 16) + '-' + h.slice(16, 20) + '-' + h.slice(20);
+  }
+
+  function feedback() {
+    var f = document.querySelector('[data-feedback]');
+    if (f) sound(f.getAttribute('data-feedback'));
+  }
+
+  // Replace <main> with the one in a page the server sent.
+  function swap(html, url) {
+    var doc = new DOMParser().parseFromString(html, 'text/html');
+    var main = doc.getElementById('main');
+    if (!main) { document.open(); document.write(html); document.close(); return; }
+    document.getElementById('main').replaceWith(main);
+    document.title = doc.title;
+    if (url) history.replaceState(null, '', url);
+    wire(main);
+    feedback();
+    refocus();
+  }
+
+  function submitSwap(form, ev) {
+    ev.preventDefault();
+    var method = (form.getAttribute('method') || 'get').toUpperCase();
+    var data = new URLSearchParams(new FormData(form));
+    var url = form.getAttribute('action') || location.pathname;
+    var opts = { method: method, credentials: 'same-origin', headers: { 'X-Tally-Swap': '1' } };
+    if (method === 'GET') {
+      url += (url.indexOf('?') < 0 ? '?' : '&') + data.toString();
+    } else {
+      opts.body = data;
+      opts.headers['Idempotency-Key'] = uuid();
+      var t = document.querySelector('meta[name=csrf-token]');
+      if (t) opts.headers['X-CSRF-Token'] = t.content;
+    }
+    fetch(url, opts).then(function (r) {
+      if (r.redirected) { location.href = r.url; return; }
+      return r.text().then(function (html) { swap(html, method === 'GET' ? url : null); });
+    }).catch(function () { form.submit(); });
+  }
+
+  function upload(form, ev) {
+    ev.preventDefault();
+    var bar = form.querySelector('progress');
+    var xhr = new XMLHttpRequest();
+    xhr.open('POST', form.getAttribute('action'));
+    xhr.setRequestHeader('X-Tally-Swap', '1');
+    xhr.setRequestHeader('Idempotency-Key', uuid());
+    if (bar) { bar.hidden = false; bar.removeAttribute('value'); }
+    xhr.upload.onprogress = function (e) {
+      if (bar && e.lengthComputable) bar.value = Math.round(100 * e.loaded / e.total);
+    };
+    xhr.onload = function () { swap(xhr.responseText, null); };
+    xhr.onerror = function () { if (bar) bar.hidden = true; sound('error'); };
+    xhr.send(new FormData(form));
+  }
+
+  function wire(root) {
+    root.querySelectorAll('form[data-swap]').forEach(function (f) {
+      f.addEventListener('submit', function (ev) { submitSwap(f, ev); });
+    });
+    root.querySelectorAll('form[data-upload]').forEach(function (f) {
+      f.addEventListener('submit', function (ev) { upload(f, ev); });
+    });
+    root.querySelectorAll('[data-keyboard]').forEach(function (b) {
+      b.addEventListener('click', function () {
+        var s = scanInput();
+        if (!s) return;
+        s.setAttribute('inputmode', s.getAttribute('inputmode') === 'none' ? 'text' : 'none');
+        s.blur(); s.focus();
+      });
+    });
+    // A wedge scanner types the badge and presses Enter: move on to the PIN.
+    root.querySelectorAll('input[data-next]').forEach(function (i) {
+      i.addEventListener('keydown', function (ev) {
+        if (ev.key !== 'Enter') return;
+        var next = document.querySelector(i.getAttribute('data-next'));
+        if (next && !next.value) { ev.preventDefault(); next.focus(); }
+      });
+    });
+  }
+
+  document.addEventListener('DOMContentLoaded', function () {
+    wire(document);
+    feedback();
+    refocus();
+    // The first key press unlocks audio on browsers that need a gesture.
+    document.addEventListener('keydown', function () {
+      if (!audio) { try { audio = new (window.AudioContext || window.webkitAudioContext)(); } catch (e) { } }
+    }, { once: true });
+    document.addEventListener('click', function () { setTimeout(refocus, 0); });
+    window.addEventListener('focus', refocus);
+    setInterval(refocus, 1000);
+  });
+})();

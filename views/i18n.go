@@ -1,0 +1,280 @@
+package views
+
+import (
+	"context"
+	"strings"
+)
+
+// Languages the screens speak. The first is the default.
+const (
+	LangZH = "zh-CN"
+	LangEN = "en"
+)
+
+type langKey struct{}
+
+// WithLang returns a context whose components render in lang.
+func WithLang(ctx context.Context, lang string) context.Context {
+	return context.WithValue(ctx, langKey{}, lang)
+}
+
+// Lang is the language components in ctx render in.
+func Lang(ctx context.Context) string {
+	if l, ok := ctx.Value(langKey{}).(string); ok && l == LangEN {
+		return LangEN
+	}
+	return LangZH
+}
+
+// PickLang chooses the language for a request: the user's own setting, then
+// the language chosen on this device, then the browser's Accept-Language,
+// then Chinese.
+func PickLang(user, cookie, acceptLanguage string) string {
+	for _, l := range []string{user, cookie} {
+		if l == LangZH || l == LangEN {
+			return l
+		}
+	}
+	for _, part := range strings.Split(acceptLanguage, ",") {
+		tag := strings.ToLower(strings.TrimSpace(strings.SplitN(part, ";", 2)[0]))
+		switch {
+		case strings.HasPrefix(tag, "zh"):
+			return LangZH
+		case strings.HasPrefix(tag, "en"):
+			return LangEN
+		}
+	}
+	return LangZH
+}
+
+// T translates a message key for the language in ctx. Args are name, value
+// pairs that fill {name} placeholders.
+func T(ctx context.Context, key string, args ...string) string {
+	return Translate(Lang(ctx), key, argMap(args))
+}
+
+func argMap(args []string) map[string]string {
+	if len(args) == 0 {
+		return nil
+	}
+	m := make(map[string]string, len(args)/2)
+	for i := 0; i+1 < len(args); i += 2 {
+		m[args[i]] = args[i+1]
+	}
+	return m
+}
+
+// Translate renders a message key in a language. An unknown key renders as
+// itself, so a missing translation shows up instead of an empty screen; the
+// tests make sure none is missing.
+func Translate(lang, key string, args map[string]string) string {
+	pair, ok := catalog[key]
+	if !ok {
+		return key
+	}
+	s := pair[0]
+	if lang == LangZH {
+		s = pair[1]
+	}
+	if len(args) == 0 || !strings.Contains(s, "{") {
+		return s
+	}
+	pairs := make([]string, 0, 2*len(args))
+	for k, v := range args {
+		pairs = append(pairs, "{"+k+"}", v)
+	}
+	return strings.NewReplacer(pairs...).Replace(s)
+}
+
+// HasKey reports whether a message key has translations.
+func HasKey(key string) bool { _, ok := catalog[key]; return ok }
+
+// catalog holds every user-facing string: key -> {English, Chinese}.
+var catalog = map[string][2]string{
+	// shell
+	"app.name":         {"Tally", "Tally 仓储"},
+	"app.home":         {"Home", "首页"},
+	"app.logout":       {"Log out", "退出登录"},
+	"app.keyboard":     {"Keyboard", "键盘输入"},
+	"app.scan_hint":    {"Scan or type, then Enter", "扫码或输入后按回车"},
+	"app.language":     {"中文", "English"},
+	"app.back":         {"Back", "返回"},
+	"app.submit":       {"OK", "确定"},
+	"app.logged_in_as": {"{name} · {role}", "{name} · {role}"},
+	"app.offline":      {"No network: {n} scans waiting", "网络断开：{n} 条扫描待发送"},
+
+	// roles and kinds
+	"role.picker":         {"Picker", "拣货员"},
+	"role.packer":         {"Packer", "打包员"},
+	"role.receiver":       {"Receiver", "收货员"},
+	"role.supervisor":     {"Supervisor", "主管"},
+	"role.admin":          {"Administrator", "管理员"},
+	"kind.pick":           {"pick", "拣货位"},
+	"kind.reserve":        {"reserve", "存储位"},
+	"kind.dock":           {"dock", "月台"},
+	"kind.quarantine":     {"quarantine", "待检区"},
+	"kind.returns":        {"returns", "退货区"},
+	"kind.damaged":        {"damaged", "残次区"},
+	"status.available":    {"available", "可用"},
+	"status.quarantine":   {"quarantine", "待检"},
+	"status.hold":         {"on hold", "冻结"},
+	"status.expired":      {"expired", "已过期"},
+	"status.near_expiry":  {"expires in {days} days", "{days} 天后过期"},
+	"status.expired_days": {"expired {days} days ago", "已过期 {days} 天"},
+
+	// login
+	"login.title":         {"Log in", "登录"},
+	"login.badge":         {"Scan your badge", "请扫描工牌"},
+	"login.pin":           {"PIN", "密码"},
+	"login.submit":        {"Log in", "登录"},
+	"login.welcome":       {"Welcome, {name}", "欢迎，{name}"},
+	"login.unknown_badge": {"Badge {badge} is not known. Scan your own badge or ask a supervisor.", "工牌 {badge} 不存在。请扫描本人工牌或联系主管。"},
+	"login.disabled":      {"Badge {badge} is disabled. Ask a supervisor.", "工牌 {badge} 已停用，请联系主管。"},
+	"login.locked":        {"Too many wrong PINs: badge {badge} is locked for 15 minutes. Ask a supervisor.", "密码错误次数过多，工牌 {badge} 已锁定 15 分钟，请联系主管。"},
+	"login.wrong_pin":     {"Wrong PIN. Try again; 5 wrong PINs lock the badge.", "密码错误，请重试；连续错误 5 次将锁定工牌。"},
+	"login.badge_needed":  {"Scan your badge first.", "请先扫描工牌。"},
+	"logout.done":         {"You are logged out.", "已退出登录。"},
+
+	// PIN change
+	"pin.title":         {"Change PIN", "修改密码"},
+	"pin.must_change":   {"This PIN was for one use: choose your own now.", "当前为一次性密码，请设置新密码。"},
+	"pin.current":       {"Current PIN", "当前密码"},
+	"pin.new":           {"New PIN (4–8 digits)", "新密码（4–8 位数字）"},
+	"pin.repeat":        {"New PIN again", "再次输入新密码"},
+	"pin.changed":       {"PIN changed.", "密码已修改。"},
+	"pin.format":        {"A PIN is 4 to 8 digits.", "密码须为 4–8 位数字。"},
+	"pin.current_wrong": {"The current PIN is wrong.", "当前密码错误。"},
+	"pin.same":          {"Choose a PIN different from the current one.", "新密码不能与当前密码相同。"},
+	"pin.mismatch":      {"The two new PINs differ. Type them again.", "两次输入的新密码不一致，请重新输入。"},
+
+	// home
+	"home.title":      {"Menu", "菜单"},
+	"menu.stock":      {"Stock lookup", "库存查询"},
+	"menu.import":     {"Import / export", "导入 / 导出"},
+	"menu.audit":      {"Login audit", "登录记录"},
+	"menu.pin":        {"Change PIN", "修改密码"},
+	"menu.stock_hint": {"Scan a location or an item", "扫描库位或商品"},
+
+	// stock lookup
+	"stock.title":        {"Stock lookup", "库存查询"},
+	"stock.prompt":       {"Scan a location or an item", "请扫描库位或商品条码"},
+	"stock.at_location":  {"Location {location} · {zone} · {kind}", "库位 {location} · {zone} 区 · {kind}"},
+	"stock.of_sku":       {"{sku} {name}", "{sku} {name}"},
+	"stock.empty_loc":    {"Location {location} is empty.", "库位 {location} 为空。"},
+	"stock.none_of_sku":  {"No stock of {sku} anywhere.", "{sku} 当前无库存。"},
+	"stock.col_sku":      {"SKU", "商品"},
+	"stock.col_lot":      {"Lot", "批次"},
+	"stock.col_expiry":   {"Expiry", "有效期至"},
+	"stock.col_qty":      {"Qty", "数量"},
+	"stock.col_location": {"Location", "库位"},
+	"stock.total":        {"Total {qty}", "合计 {qty}"},
+	"stock.code_unknown": {"{code} is neither a location nor an item we know. Scan the shelf label or the item's barcode.", "{code} 不是已知的库位或商品。请扫描货架标签或商品条码。"},
+	"stock.code_kind":    {"{code} is a {kind} code. Scan a location or an item.", "{code} 是{kind}码。请扫描库位或商品。"},
+	"stock.query_needed": {"Give ?sku= or ?location=.", "请提供 ?sku= 或 ?location= 参数。"},
+	"scankind.tote":      {"tote", "周转箱"},
+	"scankind.badge":     {"badge", "工牌"},
+	"scankind.order":     {"order", "订单"},
+	"scankind.waybill":   {"waybill", "运单"},
+
+	// admin
+	"import.title":          {"Import and export", "导入与导出"},
+	"import.kind.skus":      {"SKUs", "商品资料"},
+	"import.kind.locations": {"Locations", "库位"},
+	"import.kind.staff":     {"Staff", "员工"},
+	"import.kind.stock":     {"Opening stock", "期初库存"},
+	"import.file":           {"CSV file (UTF-8 or GBK)", "CSV 文件（UTF-8 或 GBK）"},
+	"import.upload":         {"Upload", "上传"},
+	"import.export":         {"Export CSV", "导出 CSV"},
+	"import.columns":        {"Columns: {columns}", "列：{columns}"},
+	"import.done":           {"Imported {rows} rows of {kind}.", "已导入 {kind} {rows} 行。"},
+	"import.duplicate":      {"This upload was already applied; nothing changed.", "该文件已导入过，未作任何更改。"},
+	"import.rows_invalid":   {"{count} bad rows: nothing was imported. Fix them and upload the whole file again.", "有 {count} 行错误，未导入任何数据。请修正后重新上传整个文件。"},
+	"import.kind_unknown":   {"Unknown kind of file: {kind}.", "未知的导入类型：{kind}。"},
+	"import.line":           {"Line {line}: {message}", "第 {line} 行：{message}"},
+	"import.no_file":        {"Choose a file to upload.", "请选择要上传的文件。"},
+	"import.uploading":      {"Uploading…", "正在上传…"},
+	"audit.title":           {"Login audit", "登录记录"},
+	"audit.col_time":        {"Time", "时间"},
+	"audit.col_badge":       {"Badge", "工牌"},
+	"audit.col_result":      {"Result", "结果"},
+	"audit.col_device":      {"Device", "设备"},
+	"audit.ok":              {"logged in", "登录成功"},
+	"audit.logout":          {"logged out", "退出登录"},
+
+	// errors from the server
+	"auth.login_required":  {"Log in first.", "请先登录。"},
+	"auth.session_expired": {"Your session has ended. Log in again.", "登录已过期，请重新登录。"},
+	"auth.token_invalid":   {"The API token is not valid.", "API 令牌无效。"},
+	"auth.forbidden":       {"Your role may not open this. Ask a supervisor.", "您的角色无权访问此功能，请联系主管。"},
+	"csrf.invalid":         {"This form has expired. Reload the page and try again.", "表单已过期，请刷新页面后重试。"},
+	"http.not_found":       {"There is no such page.", "页面不存在。"},
+	"http.internal":        {"Something went wrong on the server. Try again; if it keeps happening, tell a supervisor.", "服务器出错，请重试；若反复出现请告知主管。"},
+	"http.bad_request":     {"The request is not valid.", "请求无效。"},
+	"http.too_large":       {"The file is too large.", "文件过大。"},
+
+	// domain errors (wms)
+	"sku.code_invalid":            {"SKU code {sku} is not valid: 1–64 characters, no spaces.", "商品编码 {sku} 无效：须为 1–64 个字符且不含空格。"},
+	"sku.name_invalid":            {"SKU {sku} needs a name (up to 200 characters).", "商品 {sku} 缺少名称（最多 200 字）。"},
+	"sku.gtin_invalid":            {"SKU {sku}: {gtin} is not a valid GTIN (check digit or length).", "商品 {sku}：{gtin} 不是有效的条码（校验位或长度错误）。"},
+	"sku.negative":                {"SKU {sku}: weights, sizes and shelf life cannot be negative.", "商品 {sku}：重量、尺寸和保质期不能为负数。"},
+	"sku.pct_invalid":             {"SKU {sku}: minimum remaining shelf life must be 0–100 %, not {value}.", "商品 {sku}：最低剩余保质期须为 0–100%，而不是 {value}。"},
+	"sku.gtin_taken":              {"GTIN {gtin} already belongs to SKU {sku}.", "条码 {gtin} 已属于商品 {sku}。"},
+	"sku.lot_tracking_with_stock": {"SKU {sku} has stock: lot tracking cannot be switched now.", "商品 {sku} 有库存，不能更改批次管理设置。"},
+	"sku.not_found":               {"SKU {sku} is not known.", "商品 {sku} 不存在。"},
+	"sku.gtin_unknown":            {"Barcode {gtin} belongs to no SKU. Put the item aside and tell a supervisor.", "条码 {gtin} 未关联任何商品。请将商品放在一边并告知主管。"},
+	"location.code_invalid":       {"Location code {location} is not valid.", "库位编码 {location} 无效。"},
+	"location.zone_invalid":       {"Location {location}: zone {zone} is not valid.", "库位 {location}：区域 {zone} 无效。"},
+	"location.kind_invalid":       {"Location {location}: kind {kind} is not one of pick, reserve, dock, quarantine, returns, damaged.", "库位 {location}：类型 {kind} 无效，应为 pick、reserve、dock、quarantine、returns、damaged 之一。"},
+	"location.seq_invalid":        {"Location {location}: pick sequence cannot be negative.", "库位 {location}：拣货顺序不能为负数。"},
+	"location.not_found":          {"Location {location} is not known.", "库位 {location} 不存在。"},
+	"date.invalid":                {"{value} is not a date. Use YYYY-MM-DD.", "{value} 不是有效日期，请使用 YYYY-MM-DD 格式。"},
+	"staff.badge_invalid":         {"Badge code {badge} is not valid.", "工牌号 {badge} 无效。"},
+	"staff.name_invalid":          {"Badge {badge} needs a name.", "工牌 {badge} 缺少姓名。"},
+	"staff.role_invalid":          {"Role {role} is not one of picker, packer, receiver, supervisor, admin.", "角色 {role} 无效，应为 picker、packer、receiver、supervisor、admin 之一。"},
+	"staff.language_invalid":      {"Language {language} is not zh-CN or en.", "语言 {language} 无效，应为 zh-CN 或 en。"},
+	"staff.pin_required":          {"New badge {badge} needs a PIN.", "新工牌 {badge} 需要设置密码。"},
+	"staff.not_found":             {"Badge {badge} is not known.", "工牌 {badge} 不存在。"},
+	"stock.lot_required":          {"SKU {sku} is lot-tracked: give the lot.", "商品 {sku} 按批次管理，请提供批次号。"},
+	"stock.lot_not_tracked":       {"SKU {sku} is not lot-tracked: leave the lot empty.", "商品 {sku} 不按批次管理，批次号请留空。"},
+	"stock.lot_invalid":           {"SKU {sku}: lot {lot} is not a valid lot code.", "商品 {sku}：批次号 {lot} 无效。"},
+	"stock.expiry_required":       {"SKU {sku} lot {lot} is new: give its expiry date.", "商品 {sku} 批次 {lot} 为新批次，请提供有效期。"},
+	"stock.expiry_mismatch":       {"SKU {sku} lot {lot} already has expiry {expiry}.", "商品 {sku} 批次 {lot} 的有效期已登记为 {expiry}。"},
+	"stock.negative":              {"Stock of {sku} {lot} at {location} cannot go below zero.", "{location} 的 {sku} {lot} 库存不能小于零。"},
+	"stock.qty_negative":          {"Quantity {qty} of {sku} is negative.", "{sku} 的数量 {qty} 为负数。"},
+	"stock.delta_zero":            {"A stock change of zero changes nothing.", "数量变化为零，无需调整。"},
+	"stock.insufficient":          {"Only {have} of {sku} {lot} at {location}; {want} asked for. Count the shelf and tell a supervisor.", "{location} 的 {sku} {lot} 只有 {have} 件，需要 {want} 件。请清点货架并告知主管。"},
+	"token.invalid":               {"The token is not valid.", "令牌无效。"},
+	"token.name_invalid":          {"A token needs a name.", "令牌需要名称。"},
+	"event.id_invalid":            {"The request has no valid Idempotency-Key.", "请求缺少有效的 Idempotency-Key。"},
+	"event.type_unknown":          {"Unknown event type {type}.", "未知的事件类型 {type}。"},
+	"event.too_long":              {"The user or device name is too long.", "用户或设备名称过长。"},
+	"event.payload_invalid":       {"The {type} data is not valid.", "{type} 数据无效。"},
+	"event.not_found":             {"Event {id} is not known.", "事件 {id} 不存在。"},
+
+	// CSV
+	"csv.encoding":       {"The file is neither UTF-8 nor GBK text. Save it from Excel as “CSV UTF-8” or “CSV”.", "文件既不是 UTF-8 也不是 GBK 文本。请在 Excel 中另存为“CSV UTF-8”或“CSV”。"},
+	"csv.utf16":          {"The file is UTF-16 (“Unicode text”). Save it from Excel as “CSV UTF-8” or “CSV”.", "文件为 UTF-16（“Unicode 文本”）。请在 Excel 中另存为“CSV UTF-8”或“CSV”。"},
+	"csv.too_large":      {"The file is larger than 64 MB. Split it.", "文件超过 64 MB，请拆分后上传。"},
+	"csv.empty":          {"The file is empty.", "文件为空。"},
+	"csv.no_rows":        {"The file has a header but no rows.", "文件只有表头，没有数据行。"},
+	"csv.syntax":         {"CSV syntax error: {detail}", "CSV 格式错误：{detail}"},
+	"csv.column_unknown": {"Unknown column “{column}”. The columns are: {columns}.", "未知列“{column}”。可用列为：{columns}。"},
+	"csv.column_twice":   {"Column “{column}” appears twice.", "列“{column}”出现了两次。"},
+	"csv.column_missing": {"Column “{column}” is missing.", "缺少列“{column}”。"},
+	"csv.field_count":    {"{got} fields where the header has {want}.", "该行有 {got} 列，表头为 {want} 列。"},
+	"csv.row_invalid":    {"The row is not valid: {detail}", "该行无效：{detail}"},
+	"csv.not_integer":    {"{column} must be a whole number, not “{value}”.", "{column} 须为整数，而不是“{value}”。"},
+	"csv.negative":       {"{column} cannot be negative ({value}).", "{column} 不能为负数（{value}）。"},
+	"csv.not_bool":       {"{column} must be true/false, yes/no, 1/0 or 是/否, not “{value}”.", "{column} 须为 true/false、yes/no、1/0 或 是/否，而不是“{value}”。"},
+	"csv.duplicate":      {"{value} is already on line {first}.", "{value} 与第 {first} 行重复。"},
+
+	// scans
+	"scan.empty":        {"Nothing was scanned. Scan again.", "未扫描到内容，请重新扫描。"},
+	"scan.check_digit":  {"The barcode's check digit is wrong: it was misread or is damaged. Scan again or type it.", "条码校验位错误：可能误读或破损。请重新扫描或手动输入。"},
+	"scan.bad_date":     {"The barcode holds an impossible date. Type the date from the pack.", "条码中的日期无效，请按包装上的日期手动输入。"},
+	"scan.unknown_ai":   {"The barcode holds a GS1 field Tally does not know. Scan the product barcode instead.", "条码包含无法识别的 GS1 字段，请改扫商品条码。"},
+	"scan.bad_value":    {"A field in the barcode has the wrong length or characters. Scan again.", "条码中某字段长度或字符错误，请重新扫描。"},
+	"scan.truncated":    {"The barcode was cut short. Scan again.", "条码不完整，请重新扫描。"},
+	"scan.too_long":     {"A field in the barcode is too long (a separator may be missing). Scan again.", "条码中某字段过长（可能缺少分隔符），请重新扫描。"},
+	"scan.duplicate_ai": {"The barcode holds the same field twice with different values.", "条码中同一字段出现两次且内容不同。"},
+}

@@ -1,0 +1,105 @@
+package views
+
+// View models: what the server hands the components. Components never reach
+// the store; everything they show arrives here.
+
+// User is who is logged in, for the header.
+type User struct {
+	Badge string
+	Name  string
+	Role  string
+}
+
+// Message is a translated message key and the values it mentions.
+type Message struct {
+	Key  string
+	Args map[string]string
+	// Line, when set, is the file line the message is about.
+	Line int
+}
+
+// Feedback is the answer to the last scan or form: ok or error, with its
+// sound and vibration.
+type Feedback struct {
+	OK      bool
+	Message Message
+	// Details are further lines, such as every bad row of a CSV file.
+	Details []Message
+}
+
+// Page is what every screen has.
+type Page struct {
+	Title    string // message key
+	User     *User
+	CSRF     string
+	Feedback *Feedback
+}
+
+// MenuItem is one big button on the home screen.
+type MenuItem struct {
+	Href, Label, Hint string // Label and Hint are message keys
+	TestID            string
+}
+
+type LoginPage struct {
+	Page
+	Badge string // kept after a wrong PIN so only the PIN is typed again
+	Next  string
+}
+
+type HomePage struct {
+	Page
+	Menu []MenuItem
+}
+
+type PINPage struct {
+	Page
+	MustChange bool
+}
+
+// StockRow is one line of a stock lookup.
+type StockRow struct {
+	SKU, Name, Lot, Expiry, Location string
+	Status                           string // lot status key, e.g. "status.hold"; empty when available
+	ExpiryNote                       *Message
+	Qty                              int64
+}
+
+type StockPage struct {
+	Page
+	Code string
+	// Heading says what was looked up; Rows is what is there.
+	Heading *Message
+	Empty   *Message
+	ByItem  bool // rows are locations of one item (else items at one location)
+	Rows    []StockRow
+	Total   int64
+}
+
+// ImportKind is one kind of CSV file on the import page.
+type ImportKind struct {
+	Kind    string
+	Columns string
+}
+
+type ImportPage struct {
+	Page
+	Kinds    []ImportKind
+	Selected string
+}
+
+type AuditRow struct {
+	Time, Badge, Device string
+	Result              Message
+	OK                  bool
+}
+
+type AuditPage struct {
+	Page
+	Rows []AuditRow
+}
+
+type ErrorPage struct {
+	Page
+	Status int
+}
