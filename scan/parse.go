@@ -41,7 +41,8 @@ type Result struct {
 	AIs            map[string]string `json:"ais,omitempty"`             // every element string as AI -> raw value (gs1 only), e.g. "3103" -> "001250"
 }
 
-// Parser classifies scanned strings. The zero value recognises no own codes
+// Parser classifies scanned strings. It is safe for concurrent use as long as
+// its fields are not modified. The zero value recognises no own codes
 // and uses time.Now; a nil *Parser behaves like the package-level functions.
 type Parser struct {
 	Patterns Patterns

@@ -258,3 +258,28 @@ func TestDefaultPatternsIndependent(t *testing.T) {
 		t.Error("changing a DefaultPatterns result changed the package default")
 	}
 }
+
+// TestConcurrentUse runs the package-level and a shared Parser from several
+// goroutines (meaningful under -race).
+func TestConcurrentUse(t *testing.T) {
+	p := parserAt(2026)
+	inputs := []string{"(01)06901234567892(17)270331(10)LOT42", "T00042", "6901234567892", "HELLO", "6901234567890"}
+	done := make(chan bool)
+	for g := 0; g < 8; g++ {
+		go func() {
+			defer func() { done <- true }()
+			for i := 0; i < 200; i++ {
+				in := inputs[i%len(inputs)]
+				r1, err1 := p.Parse(in)
+				r2, err2 := Parse(in)
+				if r1.Kind != r2.Kind || (err1 == nil) != (err2 == nil) {
+					t.Errorf("Parse(%q) differs: %v/%v %v/%v", in, r1.Kind, r2.Kind, err1, err2)
+					return
+				}
+			}
+		}()
+	}
+	for g := 0; g < 8; g++ {
+		<-done
+	}
+}

@@ -29,6 +29,10 @@ func (s *Server) login(c *fiber.Ctx) error {
 		vm.Feedback = errorFeedback(&wms.Error{Code: wms.CodeInvalid, Key: "login.badge_needed"})
 		return s.render(c, fiber.StatusBadRequest, views.Login(vm))
 	}
+	if pin == "" { // the badge was scanned and Enter pressed before the PIN: ask for it
+		vm.Feedback = okFeedback("login.pin_needed", nil)
+		return s.render(c, fiber.StatusOK, views.Login(vm))
+	}
 	token, p, err := s.ledger.Login(c.UserContext(), badge, pin, device(c))
 	if err != nil {
 		e := s.asDomain(c, err)

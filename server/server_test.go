@@ -113,6 +113,7 @@ func TestLoginFlow(t *testing.T) {
 		{"wrong pin", "B1001", "0000", 401, "Wrong PIN"},
 		{"unknown badge", "B7777", "1111", 401, "Badge B7777 is not known"},
 		{"no badge", "", "1111", 400, "Scan your badge first"},
+		{"wrong pin twice in a row", "B1001", "1234", 401, "Wrong PIN"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -236,8 +237,8 @@ func TestAPI(t *testing.T) {
 	type errBody struct{ Error, Code string }
 	cases := []struct {
 		name, token, method, path, body string
-		status                           int
-		code                             string
+		status                          int
+		code                            string
 	}{
 		{"no token", "", "GET", "/api/v1/stock?sku=SKU00000", "", 401, "unauthorized"},
 		{"bad token", "tly_nope", "GET", "/api/v1/stock?sku=SKU00000", "", 401, "unauthorized"},

@@ -123,6 +123,7 @@
 
   document.addEventListener('DOMContentLoaded', function () {
     wire(document);
+    document.documentElement.setAttribute('data-ready', '1');
     feedback();
     refocus();
     // The first key press unlocks audio on browsers that need a gesture.

@@ -132,6 +132,7 @@ var catalog = map[string][2]string{
 	"login.disabled":      {"Badge {badge} is disabled. Ask a supervisor.", "工牌 {badge} 已停用，请联系主管。"},
 	"login.locked":        {"Too many wrong PINs: badge {badge} is locked for 15 minutes. Ask a supervisor.", "密码错误次数过多，工牌 {badge} 已锁定 15 分钟，请联系主管。"},
 	"login.wrong_pin":     {"Wrong PIN. Try again; 5 wrong PINs lock the badge.", "密码错误，请重试；连续错误 5 次将锁定工牌。"},
+	"login.pin_needed":    {"Now type your PIN.", "请输入密码。"},
 	"login.badge_needed":  {"Scan your badge first.", "请先扫描工牌。"},
 	"logout.done":         {"You are logged out.", "已退出登录。"},
 

@@ -37,7 +37,8 @@ type Ledger struct {
 	now  func() time.Time
 	zone *time.Location
 
-	stats Stats
+	stats    Stats
+	inflight atomic.Int64 // appends under way, to choose between Update and Batch
 }
 
 // Stats are counters for /metrics. They describe this process, not the warehouse;
@@ -162,12 +163,20 @@ func (l *Ledger) Append(ctx context.Context, ev Event) (stored Event, duplicate 
 		ev.At = l.Now()
 	}
 	ev.At = ev.At.UTC()
-	err = l.db.Batch(func(tx *bolt.Tx) error {
+	write := func(tx *bolt.Tx) error {
 		// Batch may run this more than once; each run starts from the caller's event.
 		var err error
 		stored, duplicate, err = appendTx(tx, ev)
 		return err
-	})
+	}
+	// A writer alone commits at once; Batch would hold it for MaxBatchDelay
+	// hoping for company. Writers that overlap share one commit (one fsync).
+	if l.inflight.Add(1) == 1 {
+		err = l.db.Update(write)
+	} else {
+		err = l.db.Batch(write)
+	}
+	l.inflight.Add(-1)
 	if err != nil {
 		return Event{}, false, err
 	}

@@ -1,0 +1,108 @@
+package views
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"tally/scan"
+	"tally/wms"
+)
+
+// Every key the code can show must exist in both languages with the same placeholders.
+func TestCatalogIsComplete(t *testing.T) {
+	placeholder := regexp.MustCompile(`\{[a-z_]+\}`)
+	for key, pair := range catalog {
+		if pair[0] == "" || pair[1] == "" {
+			t.Errorf("%s: missing a language", key)
+		}
+		en, zh := placeholder.FindAllString(pair[0], -1), placeholder.FindAllString(pair[1], -1)
+		slices.Sort(en)
+		slices.Sort(zh)
+		if !slices.Equal(en, zh) {
+			t.Errorf("%s: placeholders differ: en %v zh %v", key, en, zh)
+		}
+	}
+}
+
+// sourceKeys finds message keys in the code: the literal first argument of the
+// calls and fields that carry one.
+var keyUses = regexp.MustCompile(`(?:errf\(Code\w+, |rowErrf\(r\.line, |fail\(|Key: |okFeedback\(|T\(ctx, |Label: |Hint: |Title: |page\(c, )"([a-z_]+\.[a-z_.]*[a-z_])"`)
+
+func TestEveryUsedKeyIsTranslated(t *testing.T) {
+	var files []string
+	for _, pattern := range []string{"../wms/*.go", "../server/*.go", "*.templ", "*.go"} {
+		m, _ := filepath.Glob(pattern)
+		files = append(files, m...)
+	}
+	found := 0
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		src, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range keyUses.FindAllStringSubmatch(string(src), -1) {
+			found++
+			if !HasKey(m[1]) {
+				t.Errorf("%s uses %q, which has no translation", f, m[1])
+			}
+		}
+	}
+	if found < 100 {
+		t.Errorf("found only %d key uses: the pattern no longer matches the code", found)
+	}
+	var dynamic []string
+	for _, r := range wms.Roles {
+		dynamic = append(dynamic, "role."+string(r))
+	}
+	for _, k := range wms.LocationKinds {
+		dynamic = append(dynamic, "kind."+string(k))
+	}
+	for _, s := range []wms.LotStatus{wms.LotAvailable, wms.LotQuarantine, wms.LotHold, wms.LotExpired} {
+		dynamic = append(dynamic, "status."+string(s))
+	}
+	for _, k := range wms.ImportKinds {
+		dynamic = append(dynamic, "import.kind."+string(k))
+	}
+	for _, k := range []scan.Kind{scan.KindTote, scan.KindBadge, scan.KindOrder, scan.KindWaybill} {
+		dynamic = append(dynamic, "scankind."+string(k))
+	}
+	dynamic = append(dynamic, scan.ErrorKeys...)
+	for _, k := range dynamic {
+		if !HasKey(k) {
+			t.Errorf("%q has no translation", k)
+		}
+	}
+}
+
+func TestTranslate(t *testing.T) {
+	ctx := WithLang(context.Background(), LangEN)
+	if got := T(ctx, "stock.total", "qty", "12"); got != "Total 12" {
+		t.Errorf("en: %q", got)
+	}
+	if got := T(WithLang(ctx, LangZH), "stock.total", "qty", "12"); got != "合计 12" {
+		t.Errorf("zh: %q", got)
+	}
+	if got := T(ctx, "no.such.key"); got != "no.such.key" {
+		t.Errorf("unknown key: %q", got)
+	}
+	for _, tc := range []struct{ user, cookie, accept, want string }{
+		{"", "", "", LangZH},
+		{"", "", "en-US,en;q=0.9", LangEN},
+		{"", "", "zh-CN,zh;q=0.9,en;q=0.8", LangZH},
+		{"", "en", "zh-CN", LangEN},
+		{"zh-CN", "en", "en", LangZH},
+		{"", "", "fr-FR,en;q=0.5", LangEN},
+	} {
+		if got := PickLang(tc.user, tc.cookie, tc.accept); got != tc.want {
+			t.Errorf("PickLang(%q,%q,%q) = %s, want %s", tc.user, tc.cookie, tc.accept, got, tc.want)
+		}
+	}
+}
