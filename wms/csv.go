@@ -141,8 +141,8 @@ func readCSV(kind ImportKind, raw []byte) ([]csvRow, []RowError, error) {
 		if errors.Is(err, io.EOF) {
 			break
 		}
-		line, _ := r.FieldPos(0)
 		if err != nil {
+			line := 0
 			var pe *csv.ParseError
 			if errors.As(err, &pe) {
 				line = pe.StartLine
@@ -156,6 +156,7 @@ func readCSV(kind ImportKind, raw []byte) ([]csvRow, []RowError, error) {
 		if blank(rec) {
 			continue
 		}
+		line, _ := r.FieldPos(0)
 		if len(rec) != len(header) {
 			bad = append(bad, RowError{Line: line, Key: "csv.field_count", Args: map[string]string{
 				"want": strconv.Itoa(len(header)), "got": strconv.Itoa(len(rec))}})
