@@ -235,49 +235,41 @@ func importCmd(ctx context.Context, args []string, stdout io.Writer) error {
 }
 
 func exportCmd(args []string, stdout io.Writer) error {
-	fs := newFlags("export")
-	var c common
-	c.register(fs)
-	kind := fs.String("kind", "", "skus, locations, staff or stock")
-	out := fs.String("out", "", "file to write (default: standard output)")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	l, err := c.open()
+	var kind, out string
+	l, _, _, err := openWith("export", args, func(fs *flag.FlagSet) {
+		fs.StringVar(&kind, "kind", "", "skus, locations, staff or stock")
+		fs.StringVar(&out, "out", "", "file to write (default: standard output)")
+	})
 	if err != nil {
 		return err
 	}
 	defer l.Close()
 	w := stdout
-	if *out != "" {
-		f, err := os.Create(*out)
+	if out != "" {
+		f, err := os.Create(out)
 		if err != nil {
 			return err
 		}
 		defer f.Close()
 		w = f
 	}
-	return l.Export(wms.ImportKind(*kind), w)
+	return l.Export(wms.ImportKind(kind), w)
 }
 
 func tokenCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	if len(args) == 0 || args[0] != "create" {
 		return errors.New("usage: tally token create --data DIR --name NAME --role ROLE")
 	}
-	fs := newFlags("token create")
-	var c common
-	c.register(fs)
-	name := fs.String("name", "", "who the token is for, e.g. central-oms")
-	role := fs.String("role", "", "picker, packer, receiver, supervisor or admin")
-	if err := fs.Parse(args[1:]); err != nil {
-		return err
-	}
-	l, err := c.open()
+	var name, role string
+	l, _, _, err := openWith("token create", args[1:], func(fs *flag.FlagSet) {
+		fs.StringVar(&name, "name", "", "who the token is for, e.g. central-oms")
+		fs.StringVar(&role, "role", "", "picker, packer, receiver, supervisor or admin")
+	})
 	if err != nil {
 		return err
 	}
 	defer l.Close()
-	token, err := l.CreateToken(ctx, *name, wms.Role(*role), "cli")
+	token, err := l.CreateToken(ctx, name, wms.Role(role), "cli")
 	if err != nil {
 		if e, ok := wms.AsError(err); ok {
 			return errors.New(views.Translate(views.LangEN, e.Key, e.Args))
@@ -311,14 +303,23 @@ func scanCmd(args []string, stdout io.Writer) error {
 	return enc.Encode(r)
 }
 
-func checkCmd(args []string, stdout io.Writer) error {
-	fs := newFlags("check")
+// openWith parses a command's flags (plus any extra it registers) and opens the store.
+func openWith(name string, args []string, extra func(*flag.FlagSet)) (*wms.Ledger, *flag.FlagSet, common, error) {
+	fs := newFlags(name)
 	var c common
 	c.register(fs)
+	if extra != nil {
+		extra(fs)
+	}
 	if err := fs.Parse(args); err != nil {
-		return err
+		return nil, fs, c, err
 	}
 	l, err := c.open()
+	return l, fs, c, err
+}
+
+func checkCmd(args []string, stdout io.Writer) error {
+	l, _, c, err := openWith("check", args, nil)
 	if err != nil {
 		return err
 	}
@@ -341,13 +342,7 @@ func checkCmd(args []string, stdout io.Writer) error {
 }
 
 func rebuildCmd(args []string, stdout io.Writer) error {
-	fs := newFlags("rebuild")
-	var c common
-	c.register(fs)
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	l, err := c.open()
+	l, _, _, err := openWith("rebuild", args, nil)
 	if err != nil {
 		return err
 	}

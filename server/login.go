@@ -93,13 +93,17 @@ func (s *Server) changePIN(c *fiber.Ctx) error {
 	return s.render(c, fiber.StatusOK, views.ChangePIN(vm))
 }
 
-// setLanguage remembers the language chosen on this device (before login).
+// setLanguage remembers the language chosen on this device. A language set
+// on the staff member (staff CSV) still wins once they log in.
 func (s *Server) setLanguage(c *fiber.Ctx) error {
 	to := c.Query("to")
 	if to != views.LangZH && to != views.LangEN {
 		to = views.LangZH
 	}
 	s.setCookie(c, cookieLang, to, 5*365*24*time.Hour)
+	if principal(c) != nil {
+		return c.Redirect("/", fiber.StatusSeeOther)
+	}
 	return c.Redirect("/login", fiber.StatusSeeOther)
 }
 

@@ -320,22 +320,27 @@ func applyLoginSucceeded(tx *bolt.Tx, ev *Event) error {
 	if err := decode(ev, &p); err != nil {
 		return err
 	}
-	b := tx.Bucket(bucketStaff)
-	var s Staff
-	found, err := getJSON(b, []byte(p.Badge), &s)
+	found, err := updateStaff(tx, p.Badge, func(s *Staff) { s.FailedPINs, s.LockedUntil = 0, nil })
 	if err != nil {
 		return err
 	}
 	if !found {
 		return errf(CodeNotFound, "login.unknown_badge", "badge", p.Badge)
 	}
-	s.FailedPINs, s.LockedUntil = 0, nil
-	if err := putJSON(b, []byte(s.Badge), s); err != nil {
-		return err
-	}
 	return putJSON(tx.Bucket(bucketSessions), []byte(p.SessionHash), Session{
 		Badge: p.Badge, Started: ev.At, ExpiresAt: p.ExpiresAt.UTC(), Device: ev.Device,
 	})
+}
+
+// updateStaff applies fn to a stored staff member; found is false when the badge is unknown.
+func updateStaff(tx *bolt.Tx, badge string, fn func(*Staff)) (found bool, err error) {
+	b := tx.Bucket(bucketStaff)
+	var s Staff
+	if found, err = getJSON(b, []byte(badge), &s); err != nil || !found {
+		return found, err
+	}
+	fn(&s)
+	return true, putJSON(b, []byte(s.Badge), s)
 }
 
 func applyLoginFailed(tx *bolt.Tx, ev *Event) error {
@@ -346,18 +351,14 @@ func applyLoginFailed(tx *bolt.Tx, ev *Event) error {
 	if p.Reason != "login.wrong_pin" {
 		return nil // unknown, disabled or locked badges change nothing but the audit trail
 	}
-	b := tx.Bucket(bucketStaff)
-	var s Staff
-	found, err := getJSON(b, []byte(p.Badge), &s)
-	if err != nil || !found {
-		return err
-	}
-	s.FailedPINs++
-	if s.FailedPINs >= maxWrongPINs {
-		until := ev.At.Add(lockoutFor).UTC()
-		s.FailedPINs, s.LockedUntil = 0, &until
-	}
-	return putJSON(b, []byte(s.Badge), s)
+	_, err := updateStaff(tx, p.Badge, func(s *Staff) {
+		s.FailedPINs++
+		if s.FailedPINs >= maxWrongPINs {
+			until := ev.At.Add(lockoutFor).UTC()
+			s.FailedPINs, s.LockedUntil = 0, &until
+		}
+	})
+	return err
 }
 
 func applyLoggedOut(tx *bolt.Tx, ev *Event) error {
@@ -373,17 +374,13 @@ func applyPINChanged(tx *bolt.Tx, ev *Event) error {
 	if err := decode(ev, &p); err != nil {
 		return err
 	}
-	b := tx.Bucket(bucketStaff)
-	var s Staff
-	found, err := getJSON(b, []byte(p.Badge), &s)
-	if err != nil {
-		return err
+	found, err := updateStaff(tx, p.Badge, func(s *Staff) {
+		s.PINHash, s.MustChangePIN, s.FailedPINs, s.LockedUntil = p.PINHash, false, 0, nil
+	})
+	if err == nil && !found {
+		err = errf(CodeNotFound, "staff.not_found", "badge", p.Badge)
 	}
-	if !found {
-		return errf(CodeNotFound, "staff.not_found", "badge", p.Badge)
-	}
-	s.PINHash, s.MustChangePIN, s.FailedPINs, s.LockedUntil = p.PINHash, false, 0, nil
-	return putJSON(b, []byte(s.Badge), s)
+	return err
 }
 
 func applyTokenCreated(tx *bolt.Tx, ev *Event) error {
