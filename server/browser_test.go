@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"os"
 	"os/exec"
@@ -40,7 +41,7 @@ func browser(t *testing.T) context.Context {
 		chromedp.ExecPath(chromium(t)),
 		chromedp.NoSandbox,
 		chromedp.DisableGPU,
-		chromedp.UserDataDir(t.TempDir()),
+		chromedp.UserDataDir(profile(t)),
 		chromedp.WindowSize(360, 640),
 		chromedp.Flag("disable-quic", true),
 		chromedp.Flag("disable-component-update", true),
@@ -50,16 +51,46 @@ func browser(t *testing.T) context.Context {
 	t.Cleanup(cancel)
 	ctx, cancel2 := chromedp.NewContext(actx)
 	t.Cleanup(cancel2)
-	ctx, cancel3 := context.WithTimeout(ctx, 90*time.Second)
+	ctx, cancel3 := context.WithTimeout(ctx, 40*time.Second)
 	t.Cleanup(cancel3)
 	if err := chromedp.Run(ctx,
 		emulation.SetDeviceMetricsOverride(360, 640, 2, true),
 		emulation.SetTouchEmulationEnabled(true),
 		emulation.SetUserAgentOverride("Mozilla/5.0 (Linux; Android 11; PDA) Chrome/120 Mobile").WithAcceptLanguage("en-US,en"),
 	); err != nil {
-		t.Fatal(err)
+		t.Fatalf("%v %s", err, dump(ctx))
 	}
 	return ctx
+}
+
+// profile is a fresh browser profile; Chromium's helpers may still be writing
+// to it as the test ends, so it is removed on a best-effort basis.
+func profile(t *testing.T) string {
+	dir, err := os.MkdirTemp("", "tally-chromium-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = os.RemoveAll(dir) })
+	return dir
+}
+
+// waitText waits until the first element matching sel has text containing want.
+func waitText(t *testing.T, ctx context.Context, sel, want string) string {
+	t.Helper()
+	expr := fmt.Sprintf(`(function(){ var e = document.querySelector(%q); return e ? e.innerText : '' })()`, sel)
+	var text string
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		c, cancel := context.WithTimeout(ctx, time.Second)
+		err := chromedp.Run(c, chromedp.Evaluate(expr, &text))
+		cancel()
+		if err == nil && strings.Contains(text, want) {
+			return text
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("%s says %q, want %q; %s", sel, text, want, dump(ctx))
+	return ""
 }
 
 // liveServer serves the demo warehouse on a real port.
@@ -88,74 +119,95 @@ func activeTestID(ctx context.Context) string {
 func TestBrowserLoginAndStockLookup(t *testing.T) {
 	ctx := browser(t)
 	base := liveServer(t)
+	run := func(actions ...chromedp.Action) {
+		t.Helper()
+		if err := chromedp.Run(ctx, actions...); err != nil {
+			t.Fatalf("%v %s", err, dump(ctx))
+		}
+	}
 
 	// Log in with the scanner alone: badge + Enter moves to the PIN, PIN + Enter logs in.
-	if err := chromedp.Run(ctx, chromedp.Navigate(base+"/login"), chromedp.WaitVisible(`html[data-ready]`)); err != nil {
-		t.Fatal(err)
-	}
+	run(chromedp.Navigate(base + "/login"))
+	waitJS(t, ctx, `document.documentElement.dataset.ready === '1'`)
 	waitFocus(t, ctx, "badge")
-	if err := chromedp.Run(ctx, wedge("B7777")); err != nil {
-		t.Fatal(err)
-	}
+	run(wedge("B7777"))
 	waitFocus(t, ctx, "pin")
-	if err := chromedp.Run(ctx, chromedp.KeyEvent("1111\r"), chromedp.WaitVisible(`[data-feedback=error]`)); err != nil {
-		t.Fatal(err)
-	}
-	var msg string
-	if err := chromedp.Run(ctx, chromedp.Text(`[data-testid=feedback]`, &msg)); err != nil || !strings.Contains(msg, "B7777 is not known") {
-		t.Fatalf("unknown badge message %q %v", msg, err)
-	}
+	run(chromedp.KeyEvent("1111\r"))
+	waitText(t, ctx, `[data-feedback=error]`, "B7777 is not known")
 	waitFocus(t, ctx, "badge")
-	if err := chromedp.Run(ctx, wedge("B1001")); err != nil {
-		t.Fatal(err)
-	}
+	run(wedge("B1001"))
 	waitFocus(t, ctx, "pin")
-	if err := chromedp.Run(ctx, chromedp.KeyEvent("1111\r"), chromedp.WaitVisible(`[data-testid=menu-stock]`), chromedp.WaitVisible(`html[data-ready]`)); err != nil {
-		t.Fatal(err)
-	}
+	run(chromedp.KeyEvent("1111\r"))
+	waitText(t, ctx, `[data-testid=menu-stock]`, "Stock lookup")
 
 	// Stock lookup: scan a location, then an item, then rubbish.
-	if err := chromedp.Run(ctx, chromedp.Click(`[data-testid=menu-stock]`), chromedp.WaitVisible(`[data-testid=scan]`), chromedp.WaitVisible(`html[data-ready]`)); err != nil {
-		t.Fatal(err)
-	}
+	run(chromedp.Evaluate(`document.querySelector('[data-testid=menu-stock]').click()`, nil))
+	waitText(t, ctx, `h1`, "Stock lookup")
+	waitJS(t, ctx, `document.documentElement.dataset.ready === '1'`)
 	waitFocus(t, ctx, "scan")
-	var inputmode string
-	if err := chromedp.Run(ctx, chromedp.AttributeValue(`[data-testid=scan]`, "inputmode", &inputmode, nil)); err != nil || inputmode != "none" {
-		t.Errorf("scan box inputmode %q: the soft keyboard would hide the screen", inputmode)
+	if got := evalString(t, ctx, `document.querySelector('[data-testid=scan]').getAttribute('inputmode')`); got != "none" {
+		t.Errorf("scan box inputmode %q: the soft keyboard would hide the screen", got)
 	}
-	var rows int
-	var table string
-	if err := chromedp.Run(ctx, wedge("A01-01-01"), chromedp.WaitVisible(`[data-testid=stock-table]`),
-		chromedp.Evaluate(`document.querySelectorAll('[data-testid=stock-row]').length`, &rows),
-		chromedp.Text(`[data-testid=stock-table]`, &table)); err != nil {
-		t.Fatal(err)
-	}
-	if rows == 0 || !strings.Contains(table, "SKU00000") {
-		t.Fatalf("location A01-01-01 shows %d rows: %q", rows, table)
+	run(wedge("A01-01-01"))
+	table := waitText(t, ctx, `[data-testid=stock-table]`, "SKU00000")
+	if !strings.Contains(table, "Lot") {
+		t.Errorf("stock table %q", table)
 	}
 	waitFocus(t, ctx, "scan") // ready for the next scan without a tap
 
 	// the first demo SKU's GTIN, as a GS1-128 scan with AIM prefix
 	gtin := demoGTIN(t, "SKU00000")
-	var heading string
-	if err := chromedp.Run(ctx, wedge("]C101"+gtin+"10LOT"),
-		chromedp.WaitVisible(`[data-feedback=ok]`),
-		chromedp.Text(`[data-testid=feedback]`, &heading)); err != nil {
-		t.Fatal(err)
-	}
-	if !strings.Contains(heading, "SKU00000") {
-		t.Errorf("item heading %q", heading)
-	}
-	if err := chromedp.Run(ctx, wedge("6901234567890"), chromedp.WaitVisible(`[data-feedback=error]`), chromedp.Text(`[data-testid=feedback]`, &msg)); err != nil {
-		t.Fatal(err)
-	}
-	if !strings.Contains(msg, "check digit") {
-		t.Errorf("bad scan message %q", msg)
+	run(wedge("]C101" + gtin + "10LOT"))
+	waitText(t, ctx, `[data-feedback=ok]`, "SKU00000")
+	// two scans in quick succession: the second is typed while the first is out
+	run(wedge("A01-01-02"), wedge("6901234567890"))
+	waitText(t, ctx, `[data-feedback=error]`, "check digit")
+	waitFocus(t, ctx, "scan")
+	if url := evalString(t, ctx, `location.href`); !strings.Contains(url, "/stock?code=6901234567890") {
+		t.Errorf("address bar shows %q, want the last lookup", url)
 	}
 	var width int
-	if err := chromedp.Run(ctx, chromedp.Evaluate(`document.documentElement.scrollWidth`, &width)); err != nil || width > 360 {
+	run(chromedp.Evaluate(`document.documentElement.scrollWidth`, &width))
+	if width > 360 {
 		t.Errorf("page is %dpx wide on a 360px screen", width)
 	}
+}
+
+func evalString(t *testing.T, ctx context.Context, expr string) string {
+	t.Helper()
+	var out string
+	c, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := chromedp.Run(c, chromedp.Evaluate(expr, &out)); err != nil {
+		t.Fatalf("%s: %v", expr, err)
+	}
+	return out
+}
+
+// waitJS waits until a JavaScript expression is true.
+func waitJS(t *testing.T, ctx context.Context, expr string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		var ok bool
+		c, cancel := context.WithTimeout(ctx, time.Second)
+		err := chromedp.Run(c, chromedp.Evaluate(expr, &ok))
+		cancel()
+		if err == nil && ok {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("never true: %s; %s", expr, dump(ctx))
+}
+
+// dump reports where the browser is, for a failure message.
+func dump(ctx context.Context) string {
+	var url, text string
+	c, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	_ = chromedp.Run(c, chromedp.Evaluate(`location.href`, &url), chromedp.Evaluate(`document.body ? document.body.innerText : ''`, &text))
+	return fmt.Sprintf("at %s (focus %q):\n%s", url, activeTestID(ctx), text)
 }
 
 func waitFocus(t *testing.T, ctx context.Context, want string) {

@@ -47,21 +47,36 @@
     if (f) sound(f.getAttribute('data-feedback'));
   }
 
-  // Replace <main> with the one in a page the server sent.
+  // Put a page the server sent in place of this one without loading it: the
+  // header, <main> and the CSRF token change; the script and audio stay. A scan
+  // typed into the old scan box while the request was out moves to the new one.
   function swap(html, url) {
     var doc = new DOMParser().parseFromString(html, 'text/html');
     var main = doc.getElementById('main');
     if (!main) { document.open(); document.write(html); document.close(); return; }
+    // Only a scan box emptied at submit can hold a newer scan worth keeping.
+    var old = scanInput(), pending = old && old.dataset.cleared ? old.value : '';
+    var bar = doc.querySelector('header.bar'), oldBar = document.querySelector('header.bar');
+    if (bar && oldBar) oldBar.replaceWith(bar);
     document.getElementById('main').replaceWith(main);
+    var meta = doc.querySelector('meta[name=csrf-token]'), oldMeta = document.querySelector('meta[name=csrf-token]');
+    if (meta && oldMeta) oldMeta.setAttribute('content', meta.getAttribute('content'));
     document.title = doc.title;
     if (url) history.replaceState(null, '', url);
-    wire(main);
+    wire(document.body);
+    var fresh = scanInput();
+    if (fresh && pending) fresh.value = pending;
     feedback();
     refocus();
+    if (fresh && pending) fresh.focus();
   }
 
   function submitSwap(form, ev) {
     ev.preventDefault();
+    // A field that must be filled next (the PIN after the badge) takes focus instead.
+    var first = form.querySelector('input[data-next]');
+    var next = first && document.querySelector(first.getAttribute('data-next'));
+    if (next && first.value && !next.value) { next.focus(); return; }
     var method = (form.getAttribute('method') || 'get').toUpperCase();
     var data = new URLSearchParams(new FormData(form));
     var url = form.getAttribute('action') || location.pathname;
@@ -74,9 +89,13 @@
       var t = document.querySelector('meta[name=csrf-token]');
       if (t) opts.headers['X-CSRF-Token'] = t.content;
     }
+    // The scan box is emptied at once so the next scan can start while this one is out.
+    var box = form.querySelector('input[data-scan]');
+    if (box && method === 'GET') { box.value = ''; box.dataset.cleared = '1'; }
     fetch(url, opts).then(function (r) {
-      if (r.redirected) { location.href = r.url; return; }
-      return r.text().then(function (html) { swap(html, method === 'GET' ? url : null); });
+      return r.text().then(function (html) {
+        swap(html, r.redirected ? r.url : (method === 'GET' ? url : null));
+      });
     }).catch(function () { form.submit(); });
   }
 
@@ -97,14 +116,15 @@
   }
 
   function wire(root) {
+    function once(el) { if (el.dataset.wired) return false; el.dataset.wired = '1'; return true; }
     root.querySelectorAll('form[data-swap]').forEach(function (f) {
-      f.addEventListener('submit', function (ev) { submitSwap(f, ev); });
+      if (once(f)) f.addEventListener('submit', function (ev) { submitSwap(f, ev); });
     });
     root.querySelectorAll('form[data-upload]').forEach(function (f) {
-      f.addEventListener('submit', function (ev) { upload(f, ev); });
+      if (once(f)) f.addEventListener('submit', function (ev) { upload(f, ev); });
     });
     root.querySelectorAll('[data-keyboard]').forEach(function (b) {
-      b.addEventListener('click', function () {
+      if (once(b)) b.addEventListener('click', function () {
         var s = scanInput();
         if (!s) return;
         s.setAttribute('inputmode', s.getAttribute('inputmode') === 'none' ? 'text' : 'none');
@@ -113,7 +133,7 @@
     });
     // A wedge scanner types the badge and presses Enter: move on to the PIN.
     root.querySelectorAll('input[data-next]').forEach(function (i) {
-      i.addEventListener('keydown', function (ev) {
+      if (once(i)) i.addEventListener('keydown', function (ev) {
         if (ev.key !== 'Enter') return;
         var next = document.querySelector(i.getAttribute('data-next'));
         if (next && !next.value) { ev.preventDefault(); next.focus(); }
