@@ -166,6 +166,13 @@ func TestBrowserLoginAndStockLookup(t *testing.T) {
 	if url := evalString(t, ctx, `location.href`); !strings.Contains(url, "/stock?code=6901234567890") {
 		t.Errorf("address bar shows %q, want the last lookup", url)
 	}
+	run(wedge(demoLocation(t, "SKU00000")))
+	waitText(t, ctx, `[data-testid=stock-table]`, "SKU00000")
+	if dir := os.Getenv("SCREENSHOT_DIR"); dir != "" { // for a look at the screen: SCREENSHOT_DIR=/tmp go test ...
+		var png []byte
+		run(chromedp.CaptureScreenshot(&png))
+		_ = os.WriteFile(dir+"/stock-lookup.png", png, 0o644)
+	}
 	var width int
 	run(chromedp.Evaluate(`document.documentElement.scrollWidth`, &width))
 	if width > 360 {
@@ -220,6 +227,18 @@ func waitFocus(t *testing.T, ctx context.Context, want string) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	t.Fatalf("focus is on %q, want %q", activeTestID(ctx), want)
+}
+
+func demoLocation(t *testing.T, sku string) string {
+	t.Helper()
+	_, _, stock := wms.DemoData(time.Now())
+	for _, r := range stock {
+		if r.SKU == sku {
+			return r.Location
+		}
+	}
+	t.Fatalf("no demo stock of %s", sku)
+	return ""
 }
 
 func demoGTIN(t *testing.T, sku string) string {
