@@ -26,6 +26,16 @@ var appliers = map[string]applier{
 	EvLoggedOut:        applyLoggedOut,
 	EvPINChanged:       applyPINChanged,
 	EvTokenCreated:     applyTokenCreated,
+	EvOrderReceived:    applyOrderReceived,
+	EvOrderCancelled:   applyOrderCancelled,
+	EvSettingsChanged:  applySettings,
+	EvWaveReleased:     applyWaveReleased,
+	EvTaskStarted:      applyTaskStarted,
+	EvPicked:           applyPicked,
+	EvPickUndone:       applyPickUndone,
+	EvShortReported:    applyShortReported,
+	EvScanRejected:     applyScanRejected,
+	EvPutBack:          applyPutBack,
 }
 
 func applyEvent(tx *bolt.Tx, ev *Event) error {
@@ -285,6 +295,9 @@ func setStock(tx *bolt.Tx, r StockRow) error {
 	if _, err := placeStock(tx, r.SKU, r.Lot, r.Expiry, r.Location); err != nil {
 		return err
 	}
+	if res := reservedAt(tx, r.SKU, r.Lot, r.Location); r.Qty < res {
+		return errf(CodeConflict, "stock.below_reserved", "sku", r.SKU, "lot", r.Lot, "location", r.Location, "reserved", strconv.FormatInt(res, 10))
+	}
 	return writeQty(tx, r.SKU, r.Lot, r.Location, r.Qty)
 }
 
@@ -303,6 +316,9 @@ func applyStockAdjusted(tx *bolt.Tx, ev *Event) error {
 	if have+a.Delta < 0 {
 		return errf(CodeConflict, "stock.insufficient", "sku", a.SKU, "lot", a.Lot, "location", a.Location,
 			"have", strconv.FormatInt(have, 10), "want", strconv.FormatInt(-a.Delta, 10))
+	}
+	if res := reservedAt(tx, a.SKU, a.Lot, a.Location); a.Delta < 0 && have+a.Delta < res {
+		return errf(CodeConflict, "stock.below_reserved", "sku", a.SKU, "lot", a.Lot, "location", a.Location, "reserved", strconv.FormatInt(res, 10))
 	}
 	return writeQty(tx, a.SKU, a.Lot, a.Location, have+a.Delta)
 }

@@ -31,6 +31,16 @@ const (
 	EvLoggedOut        = "logout"            // LoggedOut
 	EvPINChanged       = "pin.changed"       // PINChanged
 	EvTokenCreated     = "token.created"     // TokenCreated
+	EvOrderReceived    = "order.received"    // OrderIntake
+	EvOrderCancelled   = "order.cancelled"   // OrderCancel
+	EvSettingsChanged  = "settings.changed"  // Settings
+	EvWaveReleased     = "wave.released"     // WaveRelease
+	EvTaskStarted      = "task.started"      // TaskStart
+	EvPicked           = "pick.scanned"      // PickScan
+	EvPickUndone       = "pick.undone"       // PickUndo
+	EvShortReported    = "pick.short"        // ShortReport
+	EvScanRejected     = "scan.rejected"     // ScanRejected
+	EvPutBack          = "putback.scanned"   // PutBackScan
 )
 
 // StaffChange creates or changes a staff member. An empty PINHash keeps the current PIN.

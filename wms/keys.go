@@ -3,6 +3,7 @@ package wms
 import (
 	"bytes"
 	"encoding/binary"
+	"fmt"
 )
 
 // Every bucket name and key encoder lives in this file.
@@ -27,11 +28,22 @@ var (
 	bucketSessions   = []byte("sessions")     // sha256(session token) -> Session JSON
 	bucketTokens     = []byte("tokens")       // sha256(API token) -> Token JSON
 	bucketByType     = []byte("by_type")      // event type 0 seq -> empty
+	bucketReserved   = []byte("reserved")     // sku 0 lot 0 location -> qty reserved by allocations (8 bytes)
+	bucketOrders     = []byte("orders")       // order number -> Order JSON
+	bucketOrderState = []byte("order_state")  // state 0 order number -> empty
+	bucketWaves      = []byte("waves")        // wave ID -> Wave JSON
+	bucketTasks      = []byte("tasks")        // task ID -> Task JSON
+	bucketTaskQueue  = []byte("task_queue")   // state 0 priority 0 task ID -> empty (open tasks in the order to hand out)
+	bucketTotes      = []byte("totes")        // tote code -> TotePlace JSON (which task and order it holds)
+	bucketSettings   = []byte("settings")     // name -> JSON value
+	bucketScanKPI    = []byte("scan_kpi")     // day 0 actor -> ScanStats JSON
 )
 
 var derivedBuckets = [][]byte{
 	bucketSKUs, bucketGTINs, bucketLocations, bucketLots, bucketStock,
 	bucketStockByLoc, bucketStaff, bucketSessions, bucketTokens, bucketByType,
+	bucketReserved, bucketOrders, bucketOrderState, bucketWaves, bucketTasks, bucketTaskQueue,
+	bucketTotes, bucketSettings, bucketScanKPI,
 }
 
 var logBuckets = [][]byte{bucketEvents, bucketEventIDs, bucketMeta}
@@ -81,6 +93,20 @@ func stockKey(sku, lot, loc string) []byte      { return joinKey(sku, lot, loc) 
 func stockByLocKey(loc, sku, lot string) []byte { return joinKey(loc, sku, lot) }
 func byTypeKey(typ string, seq uint64) []byte   { return append(prefixKey(typ), seqKey(seq)...) }
 
+func orderStateKey(state OrderState, no string) []byte { return joinKey(string(state), no) }
+
+// taskQueueKey sorts open tasks: put-backs first, then by priority (higher
+// first, stored inverted), then by creation order (IDs sort by time).
+func taskQueueKey(state TaskState, t *Task) []byte {
+	rank := 1
+	if t.Kind == TaskPutBack {
+		rank = 0
+	}
+	return joinKey(string(state), fmt.Sprintf("%d%04d", rank, 9999-min(max(t.Priority, 0), 9999)), t.ID)
+}
+
+func kpiKey(day, actor string) []byte { return joinKey(day, actor) }
+
 func qtyValue(q int64) []byte {
 	v := make([]byte, 8)
 	binary.BigEndian.PutUint64(v, uint64(q))
@@ -93,3 +119,5 @@ func qtyFromValue(v []byte) int64 {
 	}
 	return int64(binary.BigEndian.Uint64(v))
 }
+
+func strconvItoa(n int) string { return fmt.Sprint(n) }

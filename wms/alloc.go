@@ -1,0 +1,270 @@
+package wms
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	bolt "go.etcd.io/bbolt"
+)
+
+// PartialPolicy says what to do when an order cannot be allocated in full.
+type PartialPolicy string
+
+const (
+	// PartialWait leaves the order unallocated until all of it is in stock.
+	PartialWait PartialPolicy = "wait"
+	// PartialShip allocates what there is and back-orders the rest.
+	PartialShip PartialPolicy = "ship"
+)
+
+// Settings are the warehouse's allocation rules, changed by events.
+type Settings struct {
+	Partial PartialPolicy `json:"partial"`
+	// ChannelMinLifePct overrides each SKU's minimum remaining shelf life for
+	// orders from a channel (some platforms demand more than the brand does).
+	ChannelMinLifePct map[string]int `json:"channel_min_life_pct,omitempty"`
+	AutoWave          AutoWaveRule   `json:"auto_wave"`
+}
+
+// AutoWaveRule releases waves by itself: new orders grouped by carrier.
+type AutoWaveRule struct {
+	Enabled     bool     `json:"enabled"`
+	Mode        WaveMode `json:"mode"`
+	ClusterSize int      `json:"cluster_size"`
+	MaxOrders   int      `json:"max_orders"`
+	// MinOrders waits for this many new orders of a carrier before releasing,
+	// unless one of them is due within DueWithinHours.
+	MinOrders      int `json:"min_orders"`
+	DueWithinHours int `json:"due_within_hours"`
+}
+
+// DefaultSettings are used until a supervisor changes them.
+func DefaultSettings() Settings {
+	return Settings{Partial: PartialWait, AutoWave: AutoWaveRule{Mode: WaveCluster, ClusterSize: 4, MaxOrders: 40, MinOrders: 8, DueWithinHours: 4}}
+}
+
+func (s *Settings) Validate() error {
+	if s.Partial != PartialWait && s.Partial != PartialShip {
+		return errf(CodeInvalid, "settings.partial_invalid")
+	}
+	for ch, pct := range s.ChannelMinLifePct {
+		if !validCode(ch) || pct < 0 || pct > 100 {
+			return errf(CodeInvalid, "sku.pct_invalid", "sku", ch, "value", itoa(pct))
+		}
+	}
+	a := &s.AutoWave
+	if a.Mode != WaveSingle && a.Mode != WaveCluster {
+		return errf(CodeInvalid, "wave.mode_invalid")
+	}
+	if a.ClusterSize < 1 || a.ClusterSize > 12 || a.MaxOrders < 1 || a.MinOrders < 1 || a.DueWithinHours < 0 {
+		return errf(CodeInvalid, "settings.autowave_invalid")
+	}
+	return nil
+}
+
+const settingsKey = "settings"
+
+func getSettings(tx *bolt.Tx) (Settings, error) {
+	s := DefaultSettings()
+	_, err := getJSON(tx.Bucket(bucketSettings), []byte(settingsKey), &s)
+	return s, err
+}
+
+func applySettings(tx *bolt.Tx, ev *Event) error {
+	var s Settings
+	if err := decode(ev, &s); err != nil {
+		return err
+	}
+	if err := s.Validate(); err != nil {
+		return err
+	}
+	return putJSON(tx.Bucket(bucketSettings), []byte(settingsKey), s)
+}
+
+// Settings returns the current rules.
+func (l *Ledger) Settings() (Settings, error) {
+	var s Settings
+	err := l.db.View(func(tx *bolt.Tx) error {
+		var err error
+		s, err = getSettings(tx)
+		return err
+	})
+	return s, err
+}
+
+// ChangeSettings replaces the rules.
+func (l *Ledger) ChangeSettings(ctx context.Context, s Settings, actor, device string) error {
+	if err := s.Validate(); err != nil {
+		return err
+	}
+	ev, err := NewEvent(uuid.NewString(), EvSettingsChanged, actor, device, s)
+	if err != nil {
+		return err
+	}
+	_, _, err = l.Append(ctx, ev)
+	return err
+}
+
+// candidate is stock of a SKU that an order could take.
+type candidate struct {
+	lot      Lot
+	loc      Location
+	free     int64 // on hand minus reserved
+	lifeDays int   // days of shelf life left
+}
+
+// daysBetween counts whole days from a to b ("YYYY-MM-DD" both).
+func daysBetween(a, b string) int {
+	ta, err1 := time.Parse("2006-01-02", a)
+	tb, err2 := time.Parse("2006-01-02", b)
+	if err1 != nil || err2 != nil {
+		return 0
+	}
+	return int(tb.Sub(ta).Hours() / 24)
+}
+
+// Shippable says whether a lot may leave on an order today: not held,
+// quarantined or expired, and with at least minPct of the SKU's shelf life
+// left. A lot expiring today has no life left and does not ship.
+func Shippable(sku SKU, lot Lot, minPct int, today string) (ok bool, reason string) {
+	if lot.Status != LotAvailable && lot.Status != "" {
+		return false, "pick.lot_" + string(lot.Status)
+	}
+	if lot.Expiry == "" || sku.ShelfLifeDays == 0 {
+		return true, ""
+	}
+	left := daysBetween(today, lot.Expiry)
+	if left <= 0 {
+		return false, "pick.lot_expired"
+	}
+	if left*100 < minPct*sku.ShelfLifeDays {
+		return false, "pick.lot_short_life"
+	}
+	return true, ""
+}
+
+// minLifePct is the rule for a SKU on a channel.
+func minLifePct(sku SKU, channel string, s Settings) int {
+	if pct, ok := s.ChannelMinLifePct[channel]; ok {
+		return pct
+	}
+	return sku.MinOutboundLifePct
+}
+
+// candidates lists stock of a SKU an order may take, in the order to take it:
+// first to expire first, pick faces before reserve, then along the walk.
+func candidates(tx *bolt.Tx, sku SKU, minPct int, today string) ([]candidate, error) {
+	var out []candidate
+	c := tx.Bucket(bucketStock).Cursor()
+	p := prefixKey(sku.Code)
+	for k, v := c.Seek(p); k != nil && strings.HasPrefix(string(k), string(p)); k, v = c.Next() {
+		parts := splitKey(k)
+		var lot Lot
+		if _, err := getJSON(tx.Bucket(bucketLots), lotKey(sku.Code, parts[1]), &lot); err != nil {
+			return nil, err
+		}
+		if ok, _ := Shippable(sku, lot, minPct, today); !ok {
+			continue
+		}
+		var loc Location
+		if _, err := getJSON(tx.Bucket(bucketLocations), []byte(parts[2]), &loc); err != nil {
+			return nil, err
+		}
+		if loc.Kind != KindPick && loc.Kind != KindReserve {
+			continue
+		}
+		free := qtyFromValue(v) - reservedAt(tx, sku.Code, lot.Code, loc.Code)
+		if free <= 0 {
+			continue
+		}
+		out = append(out, candidate{lot: lot, loc: loc, free: free})
+	}
+	slices.SortStableFunc(out, func(a, b candidate) int {
+		switch {
+		case a.lot.Expiry != b.lot.Expiry && a.lot.Expiry == "":
+			return 1
+		case a.lot.Expiry != b.lot.Expiry && b.lot.Expiry == "":
+			return -1
+		case a.lot.Expiry != b.lot.Expiry:
+			return strings.Compare(a.lot.Expiry, b.lot.Expiry)
+		case a.loc.Kind != b.loc.Kind:
+			if a.loc.Kind == KindPick {
+				return -1
+			}
+			return 1
+		case a.loc.PickSeq != b.loc.PickSeq:
+			return a.loc.PickSeq - b.loc.PickSeq
+		case a.loc.Code != b.loc.Code:
+			return strings.Compare(a.loc.Code, b.loc.Code)
+		}
+		return strings.Compare(a.lot.Code, b.lot.Code)
+	})
+	return out, nil
+}
+
+// takeStock reserves up to want units of a SKU by the rules and returns the
+// allocations made. skip excludes one place (a location just found short).
+func takeStock(tx *bolt.Tx, sku SKU, want int64, minPct int, today, skipLoc string) ([]Alloc, error) {
+	cands, err := candidates(tx, sku, minPct, today)
+	if err != nil {
+		return nil, err
+	}
+	var out []Alloc
+	for _, c := range cands {
+		if want == 0 {
+			break
+		}
+		if c.loc.Code == skipLoc {
+			continue
+		}
+		n := min(want, c.free)
+		if err := addReserved(tx, sku.Code, c.lot.Code, c.loc.Code, n); err != nil {
+			return nil, err
+		}
+		out = append(out, Alloc{Lot: c.lot.Code, Expiry: c.lot.Expiry, Location: c.loc.Code, Qty: n})
+		want -= n
+	}
+	return out, nil
+}
+
+// allocateOrder reserves stock for every line of a new order. With the wait
+// policy an order that cannot be filled in full reserves nothing (and the
+// caller must roll back what this reserved: it returns complete=false).
+func allocateOrder(tx *bolt.Tx, o *Order, s Settings, today string) (complete bool, err error) {
+	complete = true
+	for i := range o.Lines {
+		line := &o.Lines[i]
+		var sku SKU
+		if _, err := getJSON(tx.Bucket(bucketSKUs), []byte(line.SKU), &sku); err != nil {
+			return false, err
+		}
+		allocs, err := takeStock(tx, sku, line.Qty, minLifePct(sku, o.Channel, s), today, "")
+		if err != nil {
+			return false, err
+		}
+		line.Allocs = allocs
+		if got := line.Allocated(); got < line.Qty {
+			complete = false
+			line.Backordered = line.Qty - got
+		}
+	}
+	return complete, nil
+}
+
+// releaseAllocs undoes the reservations of an order's unpicked allocations.
+func releaseAllocs(tx *bolt.Tx, o *Order) error {
+	for i := range o.Lines {
+		for _, a := range o.Lines[i].Allocs {
+			if err := addReserved(tx, o.Lines[i].SKU, a.Lot, a.Location, -(a.Qty - a.Picked)); err != nil {
+				return err
+			}
+		}
+		o.Lines[i].Allocs, o.Lines[i].Backordered = nil, 0
+	}
+	return nil
+}
+
+func itoa(n int) string { return strconvItoa(n) }

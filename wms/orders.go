@@ -1,0 +1,387 @@
+package wms
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// OrderState is where an outbound order is in its life.
+type OrderState string
+
+const (
+	OrderNew       OrderState = "new"
+	OrderAllocated OrderState = "allocated"
+	OrderPicking   OrderState = "picking"
+	OrderPicked    OrderState = "picked"
+	OrderPacked    OrderState = "packed"
+	OrderShipped   OrderState = "shipped"
+	OrderCancelled OrderState = "cancelled"
+)
+
+// Recipient is who the parcel goes to; Chinese text throughout.
+type Recipient struct {
+	Name    string `json:"name"`
+	Phone   string `json:"phone"`
+	Address string `json:"address"`
+}
+
+// Alloc is a reservation of one lot at one location for an order line.
+type Alloc struct {
+	Lot      string `json:"lot,omitempty"`
+	Expiry   string `json:"expiry,omitempty"`
+	Location string `json:"location"`
+	Qty      int64  `json:"qty"`
+	Picked   int64  `json:"picked"`
+}
+
+// OrderLine is one SKU of an order and how far it has got.
+type OrderLine struct {
+	SKU         string  `json:"sku"`
+	Qty         int64   `json:"qty"`
+	Allocs      []Alloc `json:"allocs,omitempty"`
+	Picked      int64   `json:"picked"`
+	Short       int64   `json:"short"`
+	Backordered int64   `json:"backordered"`
+}
+
+// Allocated is the quantity reserved for the line, picked or not.
+func (l OrderLine) Allocated() int64 {
+	var n int64
+	for _, a := range l.Allocs {
+		n += a.Qty
+	}
+	return n
+}
+
+// Order is an outbound order from a sales channel.
+type Order struct {
+	No        string      `json:"no"`
+	Channel   string      `json:"channel"`
+	Shop      string      `json:"shop,omitempty"`
+	Recipient Recipient   `json:"recipient"`
+	Lines     []OrderLine `json:"lines"`
+	Priority  int         `json:"priority"`
+	Carrier   string      `json:"carrier,omitempty"`
+	ShipBy    *time.Time  `json:"ship_by,omitempty"`
+	Notes     string      `json:"notes,omitempty"`
+	State     OrderState  `json:"state"`
+	Wave      string      `json:"wave,omitempty"`
+	Tote      string      `json:"tote,omitempty"`
+	Received  time.Time   `json:"received"`
+	Updated   time.Time   `json:"updated"`
+	// Digest identifies the content as sent, so a resend can be told from a change.
+	Digest       string `json:"digest"`
+	CancelReason string `json:"cancel_reason,omitempty"`
+}
+
+// OrderIntake is an order as a channel or the OMS sends it.
+type OrderIntake struct {
+	No        string     `json:"no"`
+	Channel   string     `json:"channel"`
+	Shop      string     `json:"shop,omitempty"`
+	Recipient Recipient  `json:"recipient"`
+	Lines     []LineIn   `json:"lines"`
+	Priority  int        `json:"priority,omitempty"`
+	Carrier   string     `json:"carrier,omitempty"`
+	ShipBy    *time.Time `json:"ship_by,omitempty"`
+	Notes     string     `json:"notes,omitempty"`
+}
+
+// LineIn is one line of an incoming order.
+type LineIn struct {
+	SKU string `json:"sku"`
+	Qty int64  `json:"qty"`
+}
+
+// Channels Tally knows; others are accepted as they are named.
+var Channels = []string{"tmall", "jd", "pinduoduo", "douyin", "own"}
+
+// Validate checks an incoming order's own fields (not the catalogue).
+func (o *OrderIntake) Validate() error {
+	o.No, o.Channel = strings.TrimSpace(o.No), strings.ToLower(strings.TrimSpace(o.Channel))
+	if !validCode(o.No) {
+		return errf(CodeInvalid, "order.no_invalid", "order", o.No)
+	}
+	if !validCode(o.Channel) {
+		return errf(CodeInvalid, "order.channel_invalid", "order", o.No)
+	}
+	r := &o.Recipient
+	r.Name, r.Phone, r.Address = strings.TrimSpace(r.Name), strings.TrimSpace(r.Phone), strings.TrimSpace(r.Address)
+	if !validText(r.Name) || !validText(r.Phone) || !validText(r.Address) {
+		return errf(CodeInvalid, "order.recipient_invalid", "order", o.No)
+	}
+	if len(o.Lines) == 0 {
+		return errf(CodeInvalid, "order.no_lines", "order", o.No)
+	}
+	if o.Priority < 0 || o.Priority > 9 {
+		return errf(CodeInvalid, "order.priority_invalid", "order", o.No)
+	}
+	if o.Carrier != "" && !validCode(o.Carrier) {
+		return errf(CodeInvalid, "order.carrier_invalid", "order", o.No)
+	}
+	if utf8Len(o.Notes) > 500 || utf8Len(o.Shop) > 100 {
+		return errf(CodeInvalid, "order.too_long", "order", o.No)
+	}
+	// The same SKU on two lines (a gift line, say) is one line to pick.
+	merged := o.Lines[:0:0]
+	for _, l := range o.Lines {
+		l.SKU = strings.TrimSpace(l.SKU)
+		if l.Qty <= 0 || l.Qty > 100000 {
+			return errf(CodeInvalid, "order.qty_invalid", "order", o.No, "sku", l.SKU, "qty", strconv.FormatInt(l.Qty, 10))
+		}
+		if i := slices.IndexFunc(merged, func(m LineIn) bool { return m.SKU == l.SKU }); i >= 0 {
+			merged[i].Qty += l.Qty
+			continue
+		}
+		merged = append(merged, l)
+	}
+	o.Lines = merged
+	if o.ShipBy != nil {
+		t := o.ShipBy.UTC()
+		o.ShipBy = &t
+	}
+	return nil
+}
+
+func utf8Len(s string) int { return len([]rune(s)) }
+
+// Digest is a hash of the order's content.
+func (o OrderIntake) Digest() string {
+	raw, _ := json.Marshal(o)
+	sum := sha256.Sum256(raw)
+	return hex.EncodeToString(sum[:12])
+}
+
+// ReceiveOrder takes an order in. The same order sent twice is one order; a
+// changed resend of an order not yet allocated updates it; a change to an
+// order already in the warehouse's hands is refused.
+func (l *Ledger) ReceiveOrder(ctx context.Context, in OrderIntake, actor, device string) (Order, bool, error) {
+	if err := in.Validate(); err != nil {
+		return Order{}, false, err
+	}
+	ev, err := NewEvent("order:"+in.No+":"+in.Digest(), EvOrderReceived, actor, device, in)
+	if err != nil {
+		return Order{}, false, err
+	}
+	_, dup, err := l.Append(ctx, ev)
+	if err != nil {
+		return Order{}, false, err
+	}
+	o, err := l.Order(in.No)
+	return o, dup, err
+}
+
+func applyOrderReceived(tx *bolt.Tx, ev *Event) error {
+	var in OrderIntake
+	if err := decode(ev, &in); err != nil {
+		return err
+	}
+	if err := in.Validate(); err != nil {
+		return err
+	}
+	for _, line := range in.Lines {
+		if tx.Bucket(bucketSKUs).Get([]byte(line.SKU)) == nil {
+			return errf(CodeNotFound, "sku.not_found", "sku", line.SKU)
+		}
+	}
+	o, found, err := getOrder(tx, in.No)
+	if err != nil {
+		return err
+	}
+	digest := in.Digest()
+	switch {
+	case found && o.Digest == digest:
+		return nil // the same content under another event ID: nothing changes
+	case found && o.State != OrderNew:
+		return errf(CodeConflict, "order.locked", "order", in.No, "state", string(o.State))
+	case !found:
+		o = Order{Received: ev.At, State: OrderNew}
+	}
+	o.No, o.Channel, o.Shop, o.Recipient, o.Priority, o.Carrier, o.ShipBy, o.Notes =
+		in.No, in.Channel, in.Shop, in.Recipient, in.Priority, in.Carrier, in.ShipBy, in.Notes
+	o.Lines = o.Lines[:0]
+	for _, line := range in.Lines {
+		o.Lines = append(o.Lines, OrderLine{SKU: line.SKU, Qty: line.Qty})
+	}
+	o.Digest, o.Updated = digest, ev.At
+	return putOrder(tx, &o, "")
+}
+
+func getOrder(tx *bolt.Tx, no string) (Order, bool, error) {
+	var o Order
+	found, err := getJSON(tx.Bucket(bucketOrders), []byte(no), &o)
+	return o, found, err
+}
+
+// putOrder stores an order and moves it in the by-state index.
+func putOrder(tx *bolt.Tx, o *Order, oldState OrderState) error {
+	idx := tx.Bucket(bucketOrderState)
+	if oldState != "" && oldState != o.State {
+		if err := idx.Delete(orderStateKey(oldState, o.No)); err != nil {
+			return err
+		}
+	}
+	if err := idx.Put(orderStateKey(o.State, o.No), []byte{}); err != nil {
+		return err
+	}
+	return putJSON(tx.Bucket(bucketOrders), []byte(o.No), o)
+}
+
+// Order returns one order.
+func (l *Ledger) Order(no string) (Order, error) {
+	var o Order
+	err := l.db.View(func(tx *bolt.Tx) error {
+		var found bool
+		var err error
+		o, found, err = getOrder(tx, no)
+		if err == nil && !found {
+			err = errf(CodeNotFound, "order.not_found", "order", no)
+		}
+		return err
+	})
+	return o, err
+}
+
+// OrdersIn lists orders in a state, oldest number first, up to limit.
+func (l *Ledger) OrdersIn(state OrderState, limit int) ([]Order, error) {
+	var out []Order
+	err := l.db.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bucketOrderState).Cursor()
+		p := prefixKey(string(state))
+		for k, _ := c.Seek(p); k != nil && strings.HasPrefix(string(k), string(p)) && len(out) < limit; k, _ = c.Next() {
+			o, _, err := getOrder(tx, string(k[len(p):]))
+			if err != nil {
+				return err
+			}
+			out = append(out, o)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// OrderCancel cancels an order. What was already picked comes back through a
+// put-back task (PutBackTask is decided when the event is applied).
+type OrderCancel struct {
+	No          string `json:"no"`
+	Reason      string `json:"reason"`
+	PutBackTask string `json:"putback_task,omitempty"`
+}
+
+// CancelOrder cancels an order in any state before packing.
+func (l *Ledger) CancelOrder(ctx context.Context, no, reason, eventID, actor, device string) (Order, error) {
+	if eventID == "" {
+		eventID = "cancel:" + no
+	}
+	ev, err := NewEvent(eventID, EvOrderCancelled, actor, device, OrderCancel{No: no, Reason: reason})
+	if err != nil {
+		return Order{}, err
+	}
+	if _, _, err := l.Append(ctx, ev); err != nil {
+		return Order{}, err
+	}
+	return l.Order(no)
+}
+
+func applyOrderCancelled(tx *bolt.Tx, ev *Event) error {
+	var p OrderCancel
+	if err := decode(ev, &p); err != nil {
+		return err
+	}
+	o, found, err := getOrder(tx, p.No)
+	if err != nil {
+		return err
+	}
+	if !found {
+		return errf(CodeNotFound, "order.not_found", "order", p.No)
+	}
+	switch o.State {
+	case OrderCancelled:
+		return nil
+	case OrderPacked, OrderShipped:
+		return errf(CodeConflict, "order.cancel_too_late", "order", p.No, "state", string(o.State))
+	}
+	old := o.State
+	// Release what is reserved but not picked, and drop the order's open task lines.
+	for i := range o.Lines {
+		for j := range o.Lines[i].Allocs {
+			a := &o.Lines[i].Allocs[j]
+			if err := addReserved(tx, o.Lines[i].SKU, a.Lot, a.Location, -(a.Qty - a.Picked)); err != nil {
+				return err
+			}
+			a.Qty = a.Picked
+		}
+	}
+	if err := cancelOrderTaskLines(tx, o.No); err != nil {
+		return err
+	}
+	// Units already in a tote go back to their shelves.
+	var back []TaskLine
+	for _, line := range o.Lines {
+		for _, a := range line.Allocs {
+			if a.Picked > 0 {
+				back = append(back, TaskLine{Order: o.No, SKU: line.SKU, Lot: a.Lot, Expiry: a.Expiry, Location: a.Location, Qty: a.Picked})
+			}
+		}
+	}
+	if len(back) > 0 {
+		id := "P" + strconv.FormatUint(ev.Seq, 10)
+		if p.PutBackTask != "" && p.PutBackTask != id {
+			return errf(CodeInvalid, "event.payload_invalid", "type", ev.Type)
+		}
+		p.PutBackTask = id
+		if err := redecide(ev, p); err != nil {
+			return err
+		}
+		t := &Task{ID: id, Kind: TaskPutBack, State: TaskOpen, Priority: 9, Created: ev.At, Lines: back,
+			Orders: []TaskOrder{{Order: o.No, Tote: o.Tote}}}
+		if err := fillTaskLines(tx, t); err != nil {
+			return err
+		}
+		if err := putTask(tx, t, ""); err != nil {
+			return err
+		}
+	}
+	o.State, o.CancelReason, o.Updated = OrderCancelled, p.Reason, ev.At
+	return putOrder(tx, &o, old)
+}
+
+// redecide stores what applying an event decided back into its payload, so
+// the log says what happened and a rebuild reads the decision instead of
+// deciding again under newer rules.
+func redecide(ev *Event, payload any) error {
+	raw, err := json.Marshal(payload)
+	if err != nil {
+		return err
+	}
+	ev.Data = raw
+	return nil
+}
+
+func addReserved(tx *bolt.Tx, sku, lot, loc string, delta int64) error {
+	if delta == 0 {
+		return nil
+	}
+	b := tx.Bucket(bucketReserved)
+	k := stockKey(sku, lot, loc)
+	n := qtyFromValue(b.Get(k)) + delta
+	switch {
+	case n < 0:
+		return errf(CodeInternal, "stock.reserved_negative", "sku", sku, "lot", lot, "location", loc)
+	case n == 0:
+		return b.Delete(k)
+	}
+	return b.Put(k, qtyValue(n))
+}
+
+func reservedAt(tx *bolt.Tx, sku, lot, loc string) int64 {
+	return qtyFromValue(tx.Bucket(bucketReserved).Get(stockKey(sku, lot, loc)))
+}

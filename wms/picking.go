@@ -1,0 +1,679 @@
+package wms
+
+import (
+	"context"
+	"slices"
+	"strconv"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// TaskStart hands an open task to a picker.
+type TaskStart struct {
+	Task string `json:"task"`
+}
+
+// ScannedItem is what the server read off one scan of an item.
+type ScannedItem struct {
+	GTIN   string `json:"gtin"`
+	Lot    string `json:"lot,omitempty"`
+	Expiry string `json:"expiry,omitempty"`
+	Serial string `json:"serial,omitempty"`
+}
+
+// PickScan takes Qty units of a task line into the order's tote. Items are
+// the scans (one per unit, or one with a typed count).
+type PickScan struct {
+	Task     string        `json:"task"`
+	Line     int           `json:"line"`
+	Location string        `json:"location"`
+	Items    []ScannedItem `json:"items"`
+	Qty      int64         `json:"qty"`
+	Tote     string        `json:"tote,omitempty"`
+	Today    string        `json:"today"`
+}
+
+// PickUndo takes back the picker's last pick in a task.
+type PickUndo struct {
+	Task string `json:"task"`
+}
+
+// ShortReport says the shelf does not hold what the line asks for. What was
+// re-allocated and the count task made are decided when applied.
+type ShortReport struct {
+	Task   string `json:"task"`
+	Line   int    `json:"line"`
+	Reason string `json:"reason"`
+	Today  string `json:"today"`
+	// decided
+	Decided   bool    `json:"decided,omitempty"`
+	Realloc   []Alloc `json:"realloc,omitempty"`
+	CountTask string  `json:"count_task,omitempty"`
+}
+
+// ScanRejected records a wrong scan: it changes no stock but counts against
+// the picker's accuracy.
+type ScanRejected struct {
+	Task   string `json:"task,omitempty"`
+	Line   int    `json:"line,omitempty"`
+	Step   string `json:"step"` // location, item, tote, qty
+	Code   string `json:"code"`
+	Reason string `json:"reason"` // message key
+	Today  string `json:"today"`
+}
+
+// PutBackScan returns Qty units of a put-back line to its location.
+type PutBackScan struct {
+	Task     string `json:"task"`
+	Line     int    `json:"line"`
+	Location string `json:"location"`
+	Qty      int64  `json:"qty"`
+	Today    string `json:"today"`
+}
+
+// Short-pick reasons a picker chooses from.
+var ShortReasons = []string{"empty", "damaged", "wrong_item", "cannot_reach"}
+
+// ScanStats are one person's figures for one day, from events only.
+type ScanStats struct {
+	Picks  int64 `json:"picks"`  // pick events
+	Units  int64 `json:"units"`  // units picked or put back
+	Lines  int64 `json:"lines"`  // task lines completed
+	Errors int64 `json:"errors"` // wrong scans
+	Shorts int64 `json:"shorts"` // short picks reported
+	Undos  int64 `json:"undos"`
+}
+
+func bumpKPI(tx *bolt.Tx, day, actor string, f func(*ScanStats)) error {
+	if day == "" {
+		return errf(CodeInvalid, "event.payload_invalid", "type", "kpi")
+	}
+	b := tx.Bucket(bucketScanKPI)
+	var s ScanStats
+	if _, err := getJSON(b, kpiKey(day, actor), &s); err != nil {
+		return err
+	}
+	f(&s)
+	return putJSON(b, kpiKey(day, actor), s)
+}
+
+// --- commands ---
+
+// NextTask returns the picker's active task, or starts the next open one.
+func (l *Ledger) NextTask(ctx context.Context, actor, device string) (Task, error) {
+	for attempt := 0; attempt < 5; attempt++ {
+		active, err := l.TasksIn(TaskActive, 1<<20)
+		if err != nil {
+			return Task{}, err
+		}
+		for _, t := range active {
+			if t.Actor == actor && t.Kind != TaskCount {
+				return t, nil
+			}
+		}
+		open, err := l.TasksIn(TaskOpen, 50)
+		if err != nil {
+			return Task{}, err
+		}
+		var next *Task
+		for i := range open {
+			if open[i].Kind != TaskCount {
+				next = &open[i]
+				break
+			}
+		}
+		if next == nil {
+			return Task{}, errf(CodeNotFound, "task.none")
+		}
+		ev, err := NewEvent("start:"+next.ID, EvTaskStarted, actor, device, TaskStart{Task: next.ID})
+		if err != nil {
+			return Task{}, err
+		}
+		stored, dup, err := l.Append(ctx, ev)
+		if err == nil && (!dup || stored.Actor == actor) {
+			return l.Task(next.ID)
+		}
+		if err != nil && ErrorCode(err) != CodeConflict {
+			return Task{}, err
+		}
+		// another picker took it first: try the next one
+	}
+	return Task{}, errf(CodeConflict, "task.busy")
+}
+
+// Pick appends a pick; the answer is the task as it is afterwards.
+func (l *Ledger) Pick(ctx context.Context, id string, p PickScan, actor, device string) (Task, bool, error) {
+	p.Today = l.Today()
+	return l.taskCommand(ctx, id, EvPicked, p.Task, p, actor, device)
+}
+
+// UndoPick takes back the last pick.
+func (l *Ledger) UndoPick(ctx context.Context, id string, p PickUndo, actor, device string) (Task, bool, error) {
+	return l.taskCommand(ctx, id, EvPickUndone, p.Task, p, actor, device)
+}
+
+// ReportShort reports a short pick.
+func (l *Ledger) ReportShort(ctx context.Context, id string, p ShortReport, actor, device string) (Task, bool, error) {
+	p.Today, p.Decided = l.Today(), false
+	return l.taskCommand(ctx, id, EvShortReported, p.Task, p, actor, device)
+}
+
+// RejectScan records a wrong scan.
+func (l *Ledger) RejectScan(ctx context.Context, id string, p ScanRejected, actor, device string) (Task, bool, error) {
+	p.Today = l.Today()
+	return l.taskCommand(ctx, id, EvScanRejected, p.Task, p, actor, device)
+}
+
+// PutBack returns units of a cancelled order to the shelf.
+func (l *Ledger) PutBack(ctx context.Context, id string, p PutBackScan, actor, device string) (Task, bool, error) {
+	p.Today = l.Today()
+	return l.taskCommand(ctx, id, EvPutBack, p.Task, p, actor, device)
+}
+
+func (l *Ledger) taskCommand(ctx context.Context, id, typ, task string, payload any, actor, device string) (Task, bool, error) {
+	ev, err := NewEvent(id, typ, actor, device, payload)
+	if err != nil {
+		return Task{}, false, err
+	}
+	_, dup, err := l.Append(ctx, ev)
+	if err != nil {
+		return Task{}, false, err
+	}
+	if task == "" {
+		return Task{}, dup, nil
+	}
+	t, err := l.Task(task)
+	return t, dup, err
+}
+
+// --- appliers ---
+
+func applyTaskStarted(tx *bolt.Tx, ev *Event) error {
+	var p TaskStart
+	if err := decode(ev, &p); err != nil {
+		return err
+	}
+	t, err := getTask(tx, p.Task)
+	if err != nil {
+		return err
+	}
+	if t.State != TaskOpen {
+		return errf(CodeConflict, "task.taken", "task", t.ID)
+	}
+	t.State, t.Actor, t.Device = TaskActive, ev.Actor, ev.Device
+	at := ev.At
+	t.Started = &at
+	return putTask(tx, t, TaskOpen)
+}
+
+// activeTaskOf loads a task the event's actor is working on.
+func activeTaskOf(tx *bolt.Tx, ev *Event, id string, kind TaskKind) (*Task, error) {
+	t, err := getTask(tx, id)
+	if err != nil {
+		return nil, err
+	}
+	if t.Kind != kind {
+		return nil, errf(CodeInvalid, "task.wrong_kind", "task", id)
+	}
+	if t.State != TaskActive {
+		return nil, errf(CodeConflict, "task.not_active", "task", id, "state", string(t.State))
+	}
+	if t.Actor != ev.Actor {
+		return nil, errf(CodeForbidden, "task.not_yours", "task", id, "actor", t.Actor)
+	}
+	return t, nil
+}
+
+// orderAlloc finds the allocation of an order line at a place.
+func orderAlloc(o *Order, sku, lot, loc string) (*OrderLine, *Alloc) {
+	for i := range o.Lines {
+		if o.Lines[i].SKU != sku {
+			continue
+		}
+		for j := range o.Lines[i].Allocs {
+			a := &o.Lines[i].Allocs[j]
+			if a.Lot == lot && a.Location == loc {
+				return &o.Lines[i], a
+			}
+		}
+		return &o.Lines[i], nil
+	}
+	return nil, nil
+}
+
+// settleOrder moves an order between allocated, picking and picked by its lines.
+func settleOrder(o *Order) {
+	if o.State != OrderAllocated && o.State != OrderPicking && o.State != OrderPicked {
+		return
+	}
+	any, all := false, true
+	for _, l := range o.Lines {
+		any = any || l.Picked > 0
+		all = all && l.Picked+l.Short+l.Backordered >= l.Qty
+	}
+	switch {
+	case all:
+		o.State = OrderPicked
+	case any:
+		o.State = OrderPicking
+	default:
+		o.State = OrderAllocated
+	}
+}
+
+// settleTask finishes a task whose lines are all done (or reopens it after an undo).
+func settleTask(t *Task, at *Event) {
+	if _, open := t.NextLine(); open {
+		t.State, t.Finished = TaskActive, nil
+		return
+	}
+	t.State = TaskDone
+	when := at.At
+	t.Finished = &when
+}
+
+func applyPicked(tx *bolt.Tx, ev *Event) error {
+	var p PickScan
+	if err := decode(ev, &p); err != nil {
+		return err
+	}
+	t, err := activeTaskOf(tx, ev, p.Task, TaskPick)
+	if err != nil {
+		return err
+	}
+	line, ok := t.Line(p.Line)
+	if !ok {
+		return errf(CodeNotFound, "task.line_not_found", "task", t.ID, "line", strconv.Itoa(p.Line))
+	}
+	if p.Qty <= 0 || len(p.Items) == 0 {
+		return errf(CodeInvalid, "pick.qty_invalid")
+	}
+	if p.Qty > line.Open() {
+		return errf(CodeConflict, "pick.too_many", "qty", strconv.FormatInt(p.Qty, 10), "open", strconv.FormatInt(line.Open(), 10))
+	}
+	if p.Location != line.Location {
+		return errf(CodeConflict, "pick.wrong_location", "location", p.Location, "want", line.Location)
+	}
+	lot := line.Lot
+	for i, it := range p.Items {
+		if !slices.Contains(line.GTINs, it.GTIN) {
+			return errf(CodeConflict, "pick.wrong_item", "gtin", it.GTIN, "sku", line.SKU, "name", line.Name)
+		}
+		if line.LotTracked && it.Lot != "" {
+			if i == 0 {
+				lot = it.Lot
+			} else if it.Lot != lot {
+				return errf(CodeConflict, "pick.mixed_lots")
+			}
+		}
+	}
+	// Totes: a cluster task binds each order's tote at its first put.
+	tote := t.ToteOf(line.Order)
+	if t.Mode == WaveCluster || p.Tote != "" {
+		switch {
+		case p.Tote == "":
+			return errf(CodeInvalid, "pick.tote_needed", "order", line.Order)
+		case tote != "" && p.Tote != tote:
+			return errf(CodeConflict, "pick.wrong_tote", "tote", p.Tote, "want", tote)
+		case tote == "":
+			if other := tx.Bucket(bucketTotes).Get([]byte(p.Tote)); other != nil {
+				return errf(CodeConflict, "pick.tote_in_use", "tote", p.Tote)
+			}
+			for i := range t.Orders {
+				if t.Orders[i].Order == line.Order {
+					t.Orders[i].Tote = p.Tote
+				}
+			}
+			if err := putJSON(tx.Bucket(bucketTotes), []byte(p.Tote), TaskOrder{Order: line.Order}); err != nil {
+				return err
+			}
+			tote = p.Tote
+		}
+	}
+	o, found, err := getOrder(tx, line.Order)
+	if err != nil || !found {
+		return errf(CodeNotFound, "order.not_found", "order", line.Order)
+	}
+	oldState := o.State
+	if tote != "" {
+		o.Tote = tote
+	}
+	if lot != line.Lot {
+		if err := switchLot(tx, &o, line, lot, p.Qty, p.Today); err != nil {
+			return err
+		}
+	}
+	ol, alloc := orderAlloc(&o, line.SKU, lot, line.Location)
+	if alloc == nil || alloc.Qty-alloc.Picked < p.Qty {
+		return errf(CodeConflict, "pick.too_many", "qty", strconv.FormatInt(p.Qty, 10), "open", "0")
+	}
+	have := qtyFromValue(tx.Bucket(bucketStock).Get(stockKey(line.SKU, lot, line.Location)))
+	if have < p.Qty {
+		return errf(CodeConflict, "stock.insufficient", "sku", line.SKU, "lot", lot, "location", line.Location,
+			"have", strconv.FormatInt(have, 10), "want", strconv.FormatInt(p.Qty, 10))
+	}
+	if err := writeQty(tx, line.SKU, lot, line.Location, have-p.Qty); err != nil {
+		return err
+	}
+	if err := addReserved(tx, line.SKU, lot, line.Location, -p.Qty); err != nil {
+		return err
+	}
+	alloc.Picked += p.Qty
+	ol.Picked += p.Qty
+	line.Done += p.Qty
+	t.Picks = append(t.Picks, PickRecord{Event: ev.ID, Line: line.N, Lot: lot, Location: line.Location, Qty: p.Qty})
+	lineDone := line.Open() == 0
+	settleTask(t, ev)
+	settleOrder(&o)
+	o.Updated = ev.At
+	if err := putOrder(tx, &o, oldState); err != nil {
+		return err
+	}
+	if err := putTask(tx, t, TaskActive); err != nil {
+		return err
+	}
+	return bumpKPI(tx, p.Today, ev.Actor, func(s *ScanStats) {
+		s.Picks++
+		s.Units += p.Qty
+		if lineDone {
+			s.Lines++
+		}
+	})
+}
+
+// switchLot lets a picker take another lot than the one allocated when the
+// rules allow it, and moves the allocation with it.
+func switchLot(tx *bolt.Tx, o *Order, line *TaskLine, lot string, qty int64, today string) error {
+	var sku SKU
+	if _, err := getJSON(tx.Bucket(bucketSKUs), []byte(line.SKU), &sku); err != nil {
+		return err
+	}
+	var l Lot
+	found, err := getJSON(tx.Bucket(bucketLots), lotKey(line.SKU, lot), &l)
+	if err != nil {
+		return err
+	}
+	if !found {
+		return errf(CodeConflict, "pick.lot_unknown", "lot", lot, "sku", line.SKU)
+	}
+	settings, err := getSettings(tx)
+	if err != nil {
+		return err
+	}
+	if ok, reason := Shippable(sku, l, minLifePct(sku, o.Channel, settings), today); !ok {
+		return errf(CodeConflict, reason, "lot", lot, "expiry", l.Expiry)
+	}
+	have := qtyFromValue(tx.Bucket(bucketStock).Get(stockKey(line.SKU, lot, line.Location)))
+	if have-reservedAt(tx, line.SKU, lot, line.Location) < qty {
+		return errf(CodeConflict, "pick.lot_not_here", "lot", lot, "location", line.Location)
+	}
+	// No lot expiring earlier may be left behind on this shelf.
+	c := tx.Bucket(bucketStockByLoc).Cursor()
+	prefix := prefixKey(line.Location, line.SKU)
+	for k, v := c.Seek(prefix); k != nil && len(k) > len(prefix) && string(k[:len(prefix)]) == string(prefix); k, v = c.Next() {
+		other := string(k[len(prefix):])
+		if other == lot || qtyFromValue(v) == 0 {
+			continue
+		}
+		var ol Lot
+		if _, err := getJSON(tx.Bucket(bucketLots), lotKey(line.SKU, other), &ol); err != nil {
+			return err
+		}
+		if ok, _ := Shippable(sku, ol, minLifePct(sku, o.Channel, settings), today); ok && ol.Expiry != "" && ol.Expiry < l.Expiry {
+			return errf(CodeConflict, "pick.fefo_skip", "lot", lot, "earlier", other, "expiry", ol.Expiry)
+		}
+	}
+	ol, from := orderAlloc(o, line.SKU, line.Lot, line.Location)
+	if from == nil || from.Qty-from.Picked < qty {
+		return errf(CodeConflict, "pick.too_many", "qty", strconv.FormatInt(qty, 10), "open", "0")
+	}
+	from.Qty -= qty
+	if err := addReserved(tx, line.SKU, line.Lot, line.Location, -qty); err != nil {
+		return err
+	}
+	if err := addReserved(tx, line.SKU, lot, line.Location, qty); err != nil {
+		return err
+	}
+	if _, to := orderAlloc(o, line.SKU, lot, line.Location); to != nil {
+		to.Qty += qty
+	} else {
+		ol.Allocs = append(ol.Allocs, Alloc{Lot: lot, Expiry: l.Expiry, Location: line.Location, Qty: qty})
+	}
+	return nil
+}
+
+func applyPickUndone(tx *bolt.Tx, ev *Event) error {
+	var p PickUndo
+	if err := decode(ev, &p); err != nil {
+		return err
+	}
+	t, err := getTask(tx, p.Task)
+	if err != nil {
+		return err
+	}
+	if t.Actor != ev.Actor || (t.State != TaskActive && t.State != TaskDone) {
+		return errf(CodeConflict, "pick.undo_nothing")
+	}
+	i := len(t.Picks) - 1
+	for i >= 0 && t.Picks[i].Undone {
+		i--
+	}
+	if i < 0 {
+		return errf(CodeConflict, "pick.undo_nothing")
+	}
+	rec := &t.Picks[i]
+	line, _ := t.Line(rec.Line)
+	o, _, err := getOrder(tx, line.Order)
+	if err != nil {
+		return err
+	}
+	if o.State != OrderPicking && o.State != OrderPicked {
+		return errf(CodeConflict, "pick.undo_too_late", "order", o.No, "state", string(o.State))
+	}
+	oldOrder, oldTask := o.State, t.State
+	ol, alloc := orderAlloc(&o, line.SKU, rec.Lot, rec.Location)
+	if alloc == nil {
+		return errf(CodeInternal, "pick.undo_nothing")
+	}
+	have := qtyFromValue(tx.Bucket(bucketStock).Get(stockKey(line.SKU, rec.Lot, rec.Location)))
+	if err := writeQty(tx, line.SKU, rec.Lot, rec.Location, have+rec.Qty); err != nil {
+		return err
+	}
+	if err := addReserved(tx, line.SKU, rec.Lot, rec.Location, rec.Qty); err != nil {
+		return err
+	}
+	alloc.Picked -= rec.Qty
+	ol.Picked -= rec.Qty
+	line.Done -= rec.Qty
+	rec.Undone = true
+	settleTask(t, ev)
+	settleOrder(&o)
+	o.Updated = ev.At
+	if err := putOrder(tx, &o, oldOrder); err != nil {
+		return err
+	}
+	return putTask(tx, t, oldTask)
+}
+
+func applyShortReported(tx *bolt.Tx, ev *Event) error {
+	var p ShortReport
+	if err := decode(ev, &p); err != nil {
+		return err
+	}
+	if !slices.Contains(ShortReasons, p.Reason) {
+		return errf(CodeInvalid, "short.reason_invalid")
+	}
+	t, err := activeTaskOf(tx, ev, p.Task, TaskPick)
+	if err != nil {
+		return err
+	}
+	line, ok := t.Line(p.Line)
+	if !ok || line.Open() == 0 {
+		return errf(CodeConflict, "short.nothing_open")
+	}
+	o, _, err := getOrder(tx, line.Order)
+	if err != nil {
+		return err
+	}
+	oldState := o.State
+	missing := line.Open()
+	ol, alloc := orderAlloc(&o, line.SKU, line.Lot, line.Location)
+	if alloc == nil {
+		return errf(CodeInternal, "short.nothing_open")
+	}
+	// The shelf is suspect: release what this line reserved there.
+	alloc.Qty -= missing
+	if err := addReserved(tx, line.SKU, line.Lot, line.Location, -missing); err != nil {
+		return err
+	}
+	line.Short += missing
+	var sku SKU
+	if _, err := getJSON(tx.Bucket(bucketSKUs), []byte(line.SKU), &sku); err != nil {
+		return err
+	}
+	var realloc []Alloc
+	if p.Decided {
+		realloc = p.Realloc
+		for _, a := range realloc {
+			if err := addReserved(tx, line.SKU, a.Lot, a.Location, a.Qty); err != nil {
+				return err
+			}
+		}
+	} else {
+		settings, err := getSettings(tx)
+		if err != nil {
+			return err
+		}
+		if realloc, err = takeStock(tx, sku, missing, minLifePct(sku, o.Channel, settings), p.Today, line.Location); err != nil {
+			return err
+		}
+	}
+	var got int64
+	for _, a := range realloc {
+		got += a.Qty
+		ol.Allocs = append(ol.Allocs, a)
+		t.Lines = append(t.Lines, TaskLine{Order: o.No, SKU: line.SKU, Lot: a.Lot, Expiry: a.Expiry, Location: a.Location, Qty: a.Qty})
+	}
+	ol.Short += missing - got
+	if len(realloc) > 0 {
+		if err := refillNewLines(tx, t); err != nil {
+			return err
+		}
+	}
+	count := &Task{ID: "C" + strconv.FormatUint(ev.Seq, 10), Kind: TaskCount, State: TaskOpen, Priority: 5,
+		Location: line.Location, Reason: "short:" + p.Reason, Created: ev.At}
+	if p.Decided && p.CountTask != count.ID {
+		return errf(CodeInvalid, "event.payload_invalid", "type", ev.Type)
+	}
+	p.Decided, p.Realloc, p.CountTask = true, realloc, count.ID
+	if err := redecide(ev, p); err != nil {
+		return err
+	}
+	if err := putTask(tx, count, ""); err != nil {
+		return err
+	}
+	settleTask(t, ev)
+	settleOrder(&o)
+	o.Updated = ev.At
+	if err := putOrder(tx, &o, oldState); err != nil {
+		return err
+	}
+	if err := putTask(tx, t, TaskActive); err != nil {
+		return err
+	}
+	return bumpKPI(tx, p.Today, ev.Actor, func(s *ScanStats) { s.Shorts++ })
+}
+
+// refillNewLines fills and numbers lines added to a task after it was made,
+// keeping the numbers the handheld already knows.
+func refillNewLines(tx *bolt.Tx, t *Task) error {
+	next := 0
+	var fresh []TaskLine
+	kept := t.Lines[:0]
+	for _, l := range t.Lines {
+		if l.N == 0 {
+			fresh = append(fresh, l)
+			continue
+		}
+		next = max(next, l.N)
+		kept = append(kept, l)
+	}
+	tmp := &Task{Lines: fresh}
+	if err := fillTaskLines(tx, tmp); err != nil {
+		return err
+	}
+	for i := range tmp.Lines {
+		tmp.Lines[i].N = next + i + 1
+	}
+	t.Lines = append(kept, tmp.Lines...)
+	return nil
+}
+
+func applyScanRejected(tx *bolt.Tx, ev *Event) error {
+	var p ScanRejected
+	if err := decode(ev, &p); err != nil {
+		return err
+	}
+	if p.Reason == "" || len(p.Code) > 512 {
+		return errf(CodeInvalid, "event.payload_invalid", "type", ev.Type)
+	}
+	return bumpKPI(tx, p.Today, ev.Actor, func(s *ScanStats) { s.Errors++ })
+}
+
+func applyPutBack(tx *bolt.Tx, ev *Event) error {
+	var p PutBackScan
+	if err := decode(ev, &p); err != nil {
+		return err
+	}
+	t, err := activeTaskOf(tx, ev, p.Task, TaskPutBack)
+	if err != nil {
+		return err
+	}
+	line, ok := t.Line(p.Line)
+	if !ok {
+		return errf(CodeNotFound, "task.line_not_found", "task", t.ID, "line", strconv.Itoa(p.Line))
+	}
+	if p.Location != line.Location {
+		return errf(CodeConflict, "pick.wrong_location", "location", p.Location, "want", line.Location)
+	}
+	if p.Qty <= 0 || p.Qty > line.Open() {
+		return errf(CodeConflict, "pick.too_many", "qty", strconv.FormatInt(p.Qty, 10), "open", strconv.FormatInt(line.Open(), 10))
+	}
+	have := qtyFromValue(tx.Bucket(bucketStock).Get(stockKey(line.SKU, line.Lot, line.Location)))
+	if err := writeQty(tx, line.SKU, line.Lot, line.Location, have+p.Qty); err != nil {
+		return err
+	}
+	line.Done += p.Qty
+	settleTask(t, ev)
+	if t.State == TaskDone {
+		for _, o := range t.Orders {
+			if o.Tote != "" {
+				if err := tx.Bucket(bucketTotes).Delete([]byte(o.Tote)); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	if err := putTask(tx, t, TaskActive); err != nil {
+		return err
+	}
+	return bumpKPI(tx, p.Today, ev.Actor, func(s *ScanStats) { s.Units += p.Qty })
+}
+
+// KPIs returns each person's figures for a day ("YYYY-MM-DD").
+func (l *Ledger) KPIs(day string) (map[string]ScanStats, error) {
+	out := map[string]ScanStats{}
+	err := l.db.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bucketScanKPI).Cursor()
+		p := prefixKey(day)
+		for k, v := c.Seek(p); k != nil && string(k[:min(len(k), len(p))]) == string(p); k, v = c.Next() {
+			var s ScanStats
+			if err := jsonUnmarshal(v, &s); err != nil {
+				return err
+			}
+			out[string(k[len(p):])] = s
+		}
+		return nil
+	})
+	return out, err
+}

@@ -1,0 +1,515 @@
+package wms
+
+import (
+	"context"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// WaveMode says how a wave's orders are grouped into pick tasks.
+type WaveMode string
+
+const (
+	WaveSingle  WaveMode = "single"  // one task per order
+	WaveCluster WaveMode = "cluster" // several orders per task, one tote each
+)
+
+type TaskKind string
+
+const (
+	TaskPick    TaskKind = "pick"
+	TaskPutBack TaskKind = "putback" // units of a cancelled order go back to their shelves
+	TaskCount   TaskKind = "count"   // count a location (after a short pick)
+)
+
+type TaskState string
+
+const (
+	TaskOpen      TaskState = "open"
+	TaskActive    TaskState = "active"
+	TaskDone      TaskState = "done"
+	TaskCancelled TaskState = "cancelled"
+)
+
+// TaskOrder is one order of a task and the tote it goes into.
+type TaskOrder struct {
+	Order string `json:"order"`
+	Tote  string `json:"tote,omitempty"`
+}
+
+// TaskLine is one stop of a task: take Qty of a SKU's lot at a location.
+type TaskLine struct {
+	N          int      `json:"n"`
+	Order      string   `json:"order"`
+	SKU        string   `json:"sku"`
+	Name       string   `json:"name"`
+	GTINs      []string `json:"gtins,omitempty"`
+	LotTracked bool     `json:"lot_tracked,omitempty"`
+	Lot        string   `json:"lot,omitempty"`
+	Expiry     string   `json:"expiry,omitempty"`
+	Location   string   `json:"location"`
+	PickSeq    int      `json:"pick_seq"`
+	Qty        int64    `json:"qty"`
+	Done       int64    `json:"done"`
+	Short      int64    `json:"short"`
+	Cancelled  bool     `json:"cancelled,omitempty"`
+}
+
+// Open is what is still to do on the line.
+func (l TaskLine) Open() int64 {
+	if l.Cancelled {
+		return 0
+	}
+	return l.Qty - l.Done - l.Short
+}
+
+// PickRecord is one applied pick, kept so the last one can be undone.
+type PickRecord struct {
+	Event    string `json:"event"`
+	Line     int    `json:"line"`
+	Lot      string `json:"lot,omitempty"`
+	Location string `json:"location"`
+	Qty      int64  `json:"qty"`
+	Undone   bool   `json:"undone,omitempty"`
+}
+
+// Task is work for one person with one handheld.
+type Task struct {
+	ID       string       `json:"id"`
+	Wave     string       `json:"wave,omitempty"`
+	Kind     TaskKind     `json:"kind"`
+	Mode     WaveMode     `json:"mode,omitempty"`
+	State    TaskState    `json:"state"`
+	Priority int          `json:"priority"`
+	Actor    string       `json:"actor,omitempty"`
+	Device   string       `json:"device,omitempty"`
+	Orders   []TaskOrder  `json:"orders,omitempty"`
+	Lines    []TaskLine   `json:"lines,omitempty"`
+	Location string       `json:"location,omitempty"` // count tasks
+	Reason   string       `json:"reason,omitempty"`   // count tasks
+	Created  time.Time    `json:"created"`
+	Started  *time.Time   `json:"started,omitempty"`
+	Finished *time.Time   `json:"finished,omitempty"`
+	Picks    []PickRecord `json:"picks,omitempty"`
+}
+
+// Line returns the task line numbered n.
+func (t *Task) Line(n int) (*TaskLine, bool) {
+	for i := range t.Lines {
+		if t.Lines[i].N == n {
+			return &t.Lines[i], true
+		}
+	}
+	return nil, false
+}
+
+// NextLine is the first line with work left, in walking order.
+func (t *Task) NextLine() (*TaskLine, bool) {
+	for i := range t.Lines {
+		if t.Lines[i].Open() > 0 {
+			return &t.Lines[i], true
+		}
+	}
+	return nil, false
+}
+
+// ToteOf is the tote bound to an order in this task ("" when none yet).
+func (t *Task) ToteOf(order string) string {
+	for _, o := range t.Orders {
+		if o.Order == order {
+			return o.Tote
+		}
+	}
+	return ""
+}
+
+// Wave is a set of orders released to the floor together.
+type Wave struct {
+	ID      string    `json:"id"`
+	Mode    WaveMode  `json:"mode"`
+	Created time.Time `json:"created"`
+	Actor   string    `json:"actor"`
+	Orders  []string  `json:"orders"`
+	Waiting []string  `json:"waiting,omitempty"`
+	Tasks   []string  `json:"tasks"`
+}
+
+// WaveRelease allocates orders and makes their pick tasks. The allocations
+// are decided when the event is applied and written back into it.
+type WaveRelease struct {
+	Orders      []string `json:"orders"`
+	Mode        WaveMode `json:"mode"`
+	ClusterSize int      `json:"cluster_size"`
+	Today       string   `json:"today"`
+	// decided
+	Decided bool                 `json:"decided,omitempty"`
+	Wave    string               `json:"wave,omitempty"`
+	Allocs  map[string][][]Alloc `json:"allocs,omitempty"` // order -> line -> allocations
+	Waiting []string             `json:"waiting,omitempty"`
+}
+
+// WaveFilter picks the new orders for a wave.
+type WaveFilter struct {
+	Carrier     string     `json:"carrier,omitempty"`
+	DueBy       *time.Time `json:"due_by,omitempty"` // orders to ship by this time (and orders without a ship-by time)
+	MinPriority int        `json:"min_priority,omitempty"`
+	// Lines: "single" for one-line orders, "multi" for the rest, "" for both.
+	Lines       string   `json:"lines,omitempty"`
+	MaxOrders   int      `json:"max_orders,omitempty"`
+	Mode        WaveMode `json:"mode"`
+	ClusterSize int      `json:"cluster_size,omitempty"`
+}
+
+func (f WaveFilter) matches(o Order) bool {
+	switch {
+	case f.Carrier != "" && o.Carrier != f.Carrier:
+		return false
+	case f.DueBy != nil && o.ShipBy != nil && o.ShipBy.After(*f.DueBy):
+		return false
+	case o.Priority < f.MinPriority:
+		return false
+	case f.Lines == "single" && len(o.Lines) != 1:
+		return false
+	case f.Lines == "multi" && len(o.Lines) == 1:
+		return false
+	}
+	return true
+}
+
+// ReleaseWave chooses new orders by the filter (most urgent first) and
+// releases them as one wave. It returns the wave (which says which orders
+// are waiting for stock).
+func (l *Ledger) ReleaseWave(ctx context.Context, f WaveFilter, eventID, actor, device string) (Wave, error) {
+	if f.Mode == "" {
+		f.Mode = WaveCluster
+	}
+	if f.Mode != WaveSingle && f.Mode != WaveCluster {
+		return Wave{}, errf(CodeInvalid, "wave.mode_invalid")
+	}
+	if f.ClusterSize <= 0 {
+		f.ClusterSize = 4
+	}
+	if f.ClusterSize > 12 {
+		return Wave{}, errf(CodeInvalid, "wave.cluster_invalid")
+	}
+	if f.MaxOrders <= 0 {
+		f.MaxOrders = 50
+	}
+	news, err := l.OrdersIn(OrderNew, 1<<30)
+	if err != nil {
+		return Wave{}, err
+	}
+	var chosen []Order
+	for _, o := range news {
+		if f.matches(o) {
+			chosen = append(chosen, o)
+		}
+	}
+	slices.SortStableFunc(chosen, urgency)
+	if len(chosen) > f.MaxOrders {
+		chosen = chosen[:f.MaxOrders]
+	}
+	if len(chosen) == 0 {
+		return Wave{}, errf(CodeNotFound, "wave.no_orders")
+	}
+	nos := make([]string, len(chosen))
+	for i, o := range chosen {
+		nos[i] = o.No
+	}
+	return l.releaseOrders(ctx, nos, f.Mode, f.ClusterSize, eventID, actor, device)
+}
+
+// urgency orders: higher priority, then earlier ship-by, then older.
+func urgency(a, b Order) int {
+	if a.Priority != b.Priority {
+		return b.Priority - a.Priority
+	}
+	switch {
+	case a.ShipBy != nil && b.ShipBy == nil:
+		return -1
+	case a.ShipBy == nil && b.ShipBy != nil:
+		return 1
+	case a.ShipBy != nil && !a.ShipBy.Equal(*b.ShipBy):
+		return a.ShipBy.Compare(*b.ShipBy)
+	}
+	if c := a.Received.Compare(b.Received); c != 0 {
+		return c
+	}
+	return strings.Compare(a.No, b.No)
+}
+
+func (l *Ledger) releaseOrders(ctx context.Context, nos []string, mode WaveMode, cluster int, eventID, actor, device string) (Wave, error) {
+	ev, err := NewEvent(eventID, EvWaveReleased, actor, device, WaveRelease{Orders: nos, Mode: mode, ClusterSize: cluster, Today: l.Today()})
+	if err != nil {
+		return Wave{}, err
+	}
+	stored, _, err := l.Append(ctx, ev)
+	if err != nil {
+		return Wave{}, err
+	}
+	var p WaveRelease
+	if err := decode(&stored, &p); err != nil {
+		return Wave{}, err
+	}
+	return l.Wave(p.Wave)
+}
+
+// Wave returns one wave.
+func (l *Ledger) Wave(id string) (Wave, error) {
+	var w Wave
+	err := l.db.View(func(tx *bolt.Tx) error {
+		found, err := getJSON(tx.Bucket(bucketWaves), []byte(id), &w)
+		if err == nil && !found {
+			err = errf(CodeNotFound, "wave.not_found", "wave", id)
+		}
+		return err
+	})
+	return w, err
+}
+
+func applyWaveReleased(tx *bolt.Tx, ev *Event) error {
+	var p WaveRelease
+	if err := decode(ev, &p); err != nil {
+		return err
+	}
+	if p.Mode != WaveSingle && p.Mode != WaveCluster {
+		return errf(CodeInvalid, "wave.mode_invalid")
+	}
+	settings, err := getSettings(tx)
+	if err != nil {
+		return err
+	}
+	wave := Wave{ID: "W" + strconv.FormatUint(ev.Seq, 10), Mode: p.Mode, Created: ev.At, Actor: ev.Actor}
+	decided := p.Decided
+	if !decided {
+		p.Allocs, p.Waiting, p.Wave = map[string][][]Alloc{}, nil, wave.ID
+	}
+	var released []Order
+	for _, no := range p.Orders {
+		o, found, err := getOrder(tx, no)
+		if err != nil {
+			return err
+		}
+		if !found {
+			return errf(CodeNotFound, "order.not_found", "order", no)
+		}
+		if o.State != OrderNew {
+			if !decided {
+				p.Waiting = append(p.Waiting, no)
+			}
+			continue
+		}
+		if decided {
+			allocs, ok := p.Allocs[no]
+			if !ok {
+				continue // it waited for stock
+			}
+			for i := range o.Lines {
+				o.Lines[i].Allocs = allocs[i]
+				for _, a := range allocs[i] {
+					if err := addReserved(tx, o.Lines[i].SKU, a.Lot, a.Location, a.Qty); err != nil {
+						return err
+					}
+				}
+				o.Lines[i].Backordered = o.Lines[i].Qty - o.Lines[i].Allocated()
+			}
+		} else {
+			complete, err := allocateOrder(tx, &o, settings, p.Today)
+			if err != nil {
+				return err
+			}
+			nothing := true
+			for _, line := range o.Lines {
+				nothing = nothing && line.Allocated() == 0
+			}
+			if (!complete && settings.Partial == PartialWait) || nothing {
+				if err := releaseAllocs(tx, &o); err != nil {
+					return err
+				}
+				p.Waiting = append(p.Waiting, no)
+				continue
+			}
+			lines := make([][]Alloc, len(o.Lines))
+			for i := range o.Lines {
+				lines[i] = o.Lines[i].Allocs
+			}
+			p.Allocs[no] = lines
+		}
+		o.State, o.Wave, o.Updated = OrderAllocated, wave.ID, ev.At
+		if err := putOrder(tx, &o, OrderNew); err != nil {
+			return err
+		}
+		released = append(released, o)
+	}
+	p.Decided = true
+	if err := redecide(ev, p); err != nil {
+		return err
+	}
+	if len(released) == 0 {
+		return errf(CodeConflict, "wave.nothing_allocated", "count", strconv.Itoa(len(p.Waiting)))
+	}
+	size := 1
+	if p.Mode == WaveCluster {
+		size = max(1, p.ClusterSize)
+	}
+	for start, n := 0, 1; start < len(released); start, n = start+size, n+1 {
+		group := released[start:min(start+size, len(released))]
+		t := &Task{ID: wave.ID + "-" + strconv.Itoa(n), Wave: wave.ID, Kind: TaskPick, Mode: p.Mode, State: TaskOpen, Created: ev.At}
+		for _, o := range group {
+			t.Priority = max(t.Priority, o.Priority)
+			t.Orders = append(t.Orders, TaskOrder{Order: o.No})
+			for _, line := range o.Lines {
+				for _, a := range line.Allocs {
+					t.Lines = append(t.Lines, TaskLine{Order: o.No, SKU: line.SKU, Lot: a.Lot, Expiry: a.Expiry, Location: a.Location, Qty: a.Qty})
+				}
+			}
+		}
+		if err := fillTaskLines(tx, t); err != nil {
+			return err
+		}
+		if err := putTask(tx, t, ""); err != nil {
+			return err
+		}
+		wave.Tasks = append(wave.Tasks, t.ID)
+	}
+	for _, o := range released {
+		wave.Orders = append(wave.Orders, o.No)
+	}
+	wave.Waiting = p.Waiting
+	return putJSON(tx.Bucket(bucketWaves), []byte(wave.ID), wave)
+}
+
+// fillTaskLines adds what the handheld shows and checks (name, GTINs, walk
+// order) and numbers the lines along the walk.
+func fillTaskLines(tx *bolt.Tx, t *Task) error {
+	for i := range t.Lines {
+		l := &t.Lines[i]
+		var sku SKU
+		if _, err := getJSON(tx.Bucket(bucketSKUs), []byte(l.SKU), &sku); err != nil {
+			return err
+		}
+		var loc Location
+		if _, err := getJSON(tx.Bucket(bucketLocations), []byte(l.Location), &loc); err != nil {
+			return err
+		}
+		l.Name, l.GTINs, l.LotTracked, l.PickSeq = sku.Name, sku.GTINs, sku.LotTracked, loc.PickSeq
+	}
+	slices.SortStableFunc(t.Lines, func(a, b TaskLine) int {
+		if a.PickSeq != b.PickSeq {
+			return a.PickSeq - b.PickSeq
+		}
+		if c := strings.Compare(a.Location, b.Location); c != 0 {
+			return c
+		}
+		if c := strings.Compare(a.SKU, b.SKU); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Order, b.Order)
+	})
+	for i := range t.Lines {
+		t.Lines[i].N = i + 1
+	}
+	return nil
+}
+
+func getTask(tx *bolt.Tx, id string) (*Task, error) {
+	var t Task
+	found, err := getJSON(tx.Bucket(bucketTasks), []byte(id), &t)
+	if err == nil && !found {
+		err = errf(CodeNotFound, "task.not_found", "task", id)
+	}
+	return &t, err
+}
+
+// putTask stores a task and keeps the queue of open tasks.
+func putTask(tx *bolt.Tx, t *Task, old TaskState) error {
+	q := tx.Bucket(bucketTaskQueue)
+	if old != "" {
+		if err := q.Delete(taskQueueKey(old, t)); err != nil {
+			return err
+		}
+	}
+	if t.State == TaskOpen || t.State == TaskActive {
+		if err := q.Put(taskQueueKey(t.State, t), []byte{}); err != nil {
+			return err
+		}
+	}
+	return putJSON(tx.Bucket(bucketTasks), []byte(t.ID), t)
+}
+
+// Task returns one task.
+func (l *Ledger) Task(id string) (Task, error) {
+	var t *Task
+	err := l.db.View(func(tx *bolt.Tx) error {
+		var err error
+		t, err = getTask(tx, id)
+		return err
+	})
+	if err != nil {
+		return Task{}, err
+	}
+	return *t, nil
+}
+
+// TasksIn lists tasks in a state in queue order.
+func (l *Ledger) TasksIn(state TaskState, limit int) ([]Task, error) {
+	var out []Task
+	err := l.db.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bucketTaskQueue).Cursor()
+		p := prefixKey(string(state))
+		for k, _ := c.Seek(p); k != nil && strings.HasPrefix(string(k), string(p)) && len(out) < limit; k, _ = c.Next() {
+			parts := splitKey(k)
+			t, err := getTask(tx, parts[len(parts)-1])
+			if err != nil {
+				return err
+			}
+			out = append(out, *t)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// cancelOrderTaskLines drops an order's open lines from its tasks; a task
+// with nothing left is done.
+func cancelOrderTaskLines(tx *bolt.Tx, order string) error {
+	var ids []string
+	c := tx.Bucket(bucketTaskQueue).Cursor()
+	for k, _ := c.First(); k != nil; k, _ = c.Next() {
+		parts := splitKey(k)
+		ids = append(ids, parts[len(parts)-1])
+	}
+	for _, id := range ids {
+		t, err := getTask(tx, id)
+		if err != nil {
+			return err
+		}
+		if t.Kind != TaskPick {
+			continue
+		}
+		changed := false
+		for i := range t.Lines {
+			if t.Lines[i].Order == order && t.Lines[i].Open() > 0 {
+				t.Lines[i].Cancelled, changed = true, true
+			}
+		}
+		if !changed {
+			continue
+		}
+		old := t.State
+		if _, open := t.NextLine(); !open {
+			t.State = TaskDone
+			if old == TaskOpen {
+				t.State = TaskCancelled
+			}
+		}
+		if err := putTask(tx, t, old); err != nil {
+			return err
+		}
+	}
+	return nil
+}
