@@ -2,6 +2,7 @@ package server
 
 import (
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -15,7 +16,7 @@ import (
 func importKinds() []views.ImportKind {
 	out := make([]views.ImportKind, 0, len(wms.ImportKinds))
 	for _, k := range wms.ImportKinds {
-		out = append(out, views.ImportKind{Kind: string(k), Columns: strings.Join(wms.Columns[k], ",")})
+		out = append(out, views.ImportKind{Kind: string(k), Columns: strings.Join(wms.Columns[k], ","), Export: slices.Contains(wms.ExportKinds, k)})
 	}
 	return out
 }
@@ -125,7 +126,7 @@ func (s *Server) apiImport(c *fiber.Ctx) error {
 func (s *Server) exportFile(c *fiber.Ctx) error {
 	name := c.Params("file")
 	kind := wms.ImportKind(strings.TrimSuffix(name, ".csv"))
-	if _, ok := wms.Columns[kind]; !ok || !strings.HasSuffix(name, ".csv") {
+	if !slices.Contains(wms.ExportKinds, kind) || !strings.HasSuffix(name, ".csv") {
 		return &wms.Error{Code: wms.CodeNotFound, Key: "import.kind_unknown", Args: map[string]string{"kind": name}}
 	}
 	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")

@@ -97,6 +97,12 @@ func waitText(t *testing.T, ctx context.Context, sel, want string) string {
 func liveServer(t *testing.T) string {
 	t.Helper()
 	s, _ := testServer(t)
+	return serve(t, s)
+}
+
+// serve puts a server on a real port.
+func serve(t *testing.T, s *Server) string {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

@@ -15,7 +15,9 @@ var menu = []struct {
 	item  views.MenuItem
 	roles []wms.Role
 }{
+	{views.MenuItem{Href: "/pick", Label: "menu.pick", Hint: "menu.pick_hint", TestID: "menu-pick"}, pickers},
 	{views.MenuItem{Href: "/stock", Label: "menu.stock", Hint: "menu.stock_hint", TestID: "menu-stock"}, anyRole},
+	{views.MenuItem{Href: "/floor", Label: "menu.floor", TestID: "menu-floor"}, supervisors},
 	{views.MenuItem{Href: "/admin/import", Label: "menu.import", TestID: "menu-import"}, adminOnly},
 	{views.MenuItem{Href: "/admin/audit", Label: "menu.audit", TestID: "menu-audit"}, supervisors},
 	{views.MenuItem{Href: "/pin", Label: "menu.pin", TestID: "menu-pin"}, anyRole},

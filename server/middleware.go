@@ -103,6 +103,13 @@ func (s *Server) authenticate(c *fiber.Ctx) error {
 		if err != nil {
 			return err
 		}
+		if d := c.Get("X-Tally-Device"); d != "" {
+			if len(d) > 64 || strings.ContainsAny(d, " /\x00") {
+				return &wms.Error{Code: wms.CodeInvalid, Key: "http.bad_request"}
+			}
+			p.Device = d
+			c.Locals(localDevice, "api:"+d)
+		}
 		c.Locals(localPrincipal, &p)
 		c.Locals(localBearer, true)
 		return c.Next()

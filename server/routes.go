@@ -14,6 +14,7 @@ var (
 	anyRole     = wms.Roles
 	adminOnly   = []wms.Role{wms.RoleAdmin}
 	supervisors = []wms.Role{wms.RoleSupervisor, wms.RoleAdmin}
+	pickers     = []wms.Role{wms.RolePicker, wms.RoleSupervisor, wms.RoleAdmin}
 )
 
 // routes lists every route. Everything needs a logged-in user with the right
@@ -39,12 +40,25 @@ func (s *Server) routes() {
 	app.Post("/admin/import/:kind", s.require(adminOnly...), s.importFile)
 	app.Get("/admin/export/:file", s.require(adminOnly...), s.exportFile)
 	app.Get("/admin/audit", s.require(supervisors...), s.auditPage)
+	app.Get("/pick", s.require(pickers...), s.pickPage)
+	app.Post("/pick/next", s.require(pickers...), s.pickNext)
+	app.Get("/floor", s.require(supervisors...), s.floorPage)
+	app.Post("/floor/waves", s.require(supervisors...), s.releaseWavePage)
+	app.Post("/floor/autowave", s.require(supervisors...), s.autoWaveSettings)
 
 	// JSON API, for integrations with a bearer token and for the pages' script
 	api := app.Group("/api/v1")
 	api.Get("/stock", s.require(anyRole...), s.apiStock)
 	api.Get("/scan", s.require(anyRole...), s.apiScan)
 	api.Post("/import/:kind", s.require(adminOnly...), s.apiImport)
+	api.Get("/skus", s.require(anyRole...), s.apiSKUs)
+	api.Post("/orders", s.require(supervisors...), s.apiReceiveOrder)
+	api.Get("/orders/:no", s.require(anyRole...), s.apiOrder)
+	api.Post("/orders/:no/cancel", s.require(supervisors...), s.apiCancelOrder)
+	api.Post("/waves", s.require(supervisors...), s.apiReleaseWave)
+	api.Post("/tasks/next", s.require(pickers...), s.apiNextTask)
+	api.Get("/tasks/:id", s.require(pickers...), s.apiTask)
+	api.Post("/tasks/:id/scans", s.require(pickers...), s.apiScanTask)
 
 	// operations
 	app.Get("/metrics", s.require(supervisors...), s.metricsText)

@@ -5,5 +5,5 @@ package static
 
 import "embed"
 
-//go:embed tally.css tally.js manifest.webmanifest icon.svg
+//go:embed tally.css tally.js pick.js manifest.webmanifest icon.svg
 var FS embed.FS

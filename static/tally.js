@@ -141,6 +141,9 @@
     });
   }
 
+  // The pick screen's script shares the sounds and the UUIDs.
+  window.Tally = { sound: sound, uuid: uuid };
+
   document.addEventListener('DOMContentLoaded', function () {
     wire(document);
     document.documentElement.setAttribute('data-ready', '1');

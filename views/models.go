@@ -80,6 +80,7 @@ type StockPage struct {
 type ImportKind struct {
 	Kind    string
 	Columns string
+	Export  bool
 }
 
 type ImportPage struct {
@@ -102,4 +103,43 @@ type AuditPage struct {
 type ErrorPage struct {
 	Page
 	Status int
+}
+
+// PickPage is the picker's screen. The task travels as JSON for the script,
+// which checks scans against it without the network.
+type PickPage struct {
+	Page
+	TaskID       string
+	TaskJSON     string
+	Kind         string // pick or putback
+	ShortReasons []string
+}
+
+// Count is a name with a number.
+type Count struct {
+	Name string
+	N    int
+}
+
+// TaskRow is one task on the floor page.
+type TaskRow struct {
+	ID, Kind, State, Actor, Location string // Kind and State are message keys
+	Orders                           int
+	Open, Total                      int64
+}
+
+// KPIRow is one person's figures today.
+type KPIRow struct {
+	Actor                               string
+	Picks, Units, Lines, Errors, Shorts int64
+}
+
+type FloorPage struct {
+	Page
+	NewOrders    int
+	NewByCarrier []Count
+	Tasks        []TaskRow
+	KPIs         []KPIRow
+	AutoWave     bool
+	PartialShip  bool
 }

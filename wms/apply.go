@@ -213,6 +213,12 @@ func applyImport(tx *bolt.Tx, ev *Event) error {
 				return err
 			}
 		}
+	case ImportOrders:
+		for _, o := range im.Orders {
+			if err := receiveOrder(tx, o, ev.At); err != nil {
+				return err
+			}
+		}
 	default:
 		return errf(CodeInvalid, "import.kind_unknown", "kind", string(im.Kind))
 	}

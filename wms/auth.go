@@ -44,10 +44,16 @@ type Principal struct {
 	MustChangePIN bool
 	// Token is the integration's name when the principal came from a bearer token.
 	Token string
+	// Device, for a token, tells apart the handhelds or stations sharing it:
+	// each is its own actor (its own picker, with its own task).
+	Device string
 }
 
 // Actor is the name events record for this principal.
 func (p Principal) Actor() string {
+	if p.Token != "" && p.Device != "" {
+		return "token:" + p.Token + "/" + p.Device
+	}
 	if p.Token != "" {
 		return "token:" + p.Token
 	}

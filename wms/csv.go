@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	bolt "go.etcd.io/bbolt"
@@ -23,11 +24,15 @@ const (
 	ImportLocations ImportKind = "locations"
 	ImportStaff     ImportKind = "staff"
 	ImportStock     ImportKind = "stock"
+	ImportOrders    ImportKind = "orders"
 )
 
 // ImportKinds lists the CSV kinds in the order they must be loaded on a new
 // warehouse (stock refers to SKUs and locations).
-var ImportKinds = []ImportKind{ImportSKUs, ImportLocations, ImportStaff, ImportStock}
+var ImportKinds = []ImportKind{ImportSKUs, ImportLocations, ImportStaff, ImportStock, ImportOrders}
+
+// ExportKinds are the kinds Export writes (orders leave through the API).
+var ExportKinds = []ImportKind{ImportSKUs, ImportLocations, ImportStaff, ImportStock}
 
 // Columns are each kind's CSV header, in export order. Imports accept any order.
 var Columns = map[ImportKind][]string{
@@ -36,6 +41,8 @@ var Columns = map[ImportKind][]string{
 	ImportLocations: {"code", "zone", "pick_seq", "kind"},
 	ImportStaff:     {"badge", "name", "role", "language", "pin", "disabled"},
 	ImportStock:     {"sku", "lot", "expiry", "location", "qty"},
+	ImportOrders: {"no", "channel", "shop", "name", "phone", "address", "sku", "qty", "priority", "carrier",
+		"ship_by", "notes"},
 }
 
 // required columns; the rest default to empty or zero.
@@ -44,6 +51,7 @@ var requiredColumns = map[ImportKind][]string{
 	ImportLocations: {"code", "kind"},
 	ImportStaff:     {"badge", "name", "role"},
 	ImportStock:     {"sku", "location", "qty"},
+	ImportOrders:    {"no", "channel", "name", "phone", "address", "sku", "qty"},
 }
 
 // RowError is one bad row of a CSV file: its line number and why.
@@ -263,6 +271,8 @@ func (l *Ledger) PrepareImport(kind ImportKind, file string, raw []byte) (Import
 			im.Staff, bad = prepareStaff(tx, rows, bad)
 		case ImportStock:
 			im.Stock, bad = prepareStock(tx, rows, bad)
+		case ImportOrders:
+			im.Orders, bad = prepareOrders(tx, rows, bad)
 		}
 		return nil
 	})
@@ -296,7 +306,7 @@ func (l *Ledger) Import(ctx context.Context, eventID string, kind ImportKind, fi
 		res.Errors = bad
 		return res, errf(CodeInvalid, "import.rows_invalid", "count", strconv.Itoa(len(bad)))
 	}
-	res.Rows = len(im.SKUs) + len(im.Locations) + len(im.Staff) + len(im.Stock)
+	res.Rows = len(im.SKUs) + len(im.Locations) + len(im.Staff) + len(im.Stock) + len(im.Orders)
 	ev, err := NewEvent(eventID, EvImported, actor, device, im)
 	if err != nil {
 		return res, err
@@ -472,6 +482,66 @@ func prepareStock(tx *bolt.Tx, rows []csvRow, bad []RowError) ([]StockRow, []Row
 	return out, bad
 }
 
+// prepareOrders groups rows by order number (one row per order line); the
+// order's own fields come from its first row.
+func prepareOrders(tx *bolt.Tx, rows []csvRow, bad []RowError) ([]OrderIntake, []RowError) {
+	var out []OrderIntake
+	index := map[string]int{}
+	for _, r := range rows {
+		no := r.get("no")
+		qty, err := strconv.ParseInt(r.get("qty"), 10, 64)
+		if err != nil {
+			bad = append(bad, rowErrf(r.line, "csv.not_integer", "column", "qty", "value", r.get("qty")))
+			continue
+		}
+		sku := r.get("sku")
+		if tx.Bucket(bucketSKUs).Get([]byte(sku)) == nil {
+			bad = append(bad, rowErrf(r.line, "sku.not_found", "sku", sku))
+			continue
+		}
+		if i, ok := index[no]; ok {
+			out[i].Lines = append(out[i].Lines, LineIn{SKU: sku, Qty: qty})
+			if err := out[i].Validate(); err != nil {
+				bad = append(bad, rowErr(r.line, err))
+			}
+			continue
+		}
+		in := OrderIntake{No: no, Channel: r.get("channel"), Shop: r.get("shop"), Carrier: r.get("carrier"), Notes: r.get("notes"),
+			Recipient: Recipient{Name: r.get("name"), Phone: r.get("phone"), Address: r.get("address")},
+			Lines:     []LineIn{{SKU: sku, Qty: qty}}}
+		if p := r.get("priority"); p != "" {
+			n, err := strconv.Atoi(p)
+			if err != nil {
+				bad = append(bad, rowErrf(r.line, "csv.not_integer", "column", "priority", "value", p))
+				continue
+			}
+			in.Priority = n
+		}
+		if sb := r.get("ship_by"); sb != "" {
+			t, err := time.Parse(time.RFC3339, sb)
+			if err != nil {
+				if t, err = time.ParseInLocation("2006-01-02 15:04", sb, time.Local); err != nil {
+					bad = append(bad, rowErrf(r.line, "csv.not_time", "column", "ship_by", "value", sb))
+					continue
+				}
+			}
+			in.ShipBy = &t
+		}
+		if err := in.Validate(); err != nil {
+			bad = append(bad, rowErr(r.line, err))
+			continue
+		}
+		var existing Order
+		if found, _ := getJSON(tx.Bucket(bucketOrders), []byte(in.No), &existing); found && existing.State != OrderNew {
+			bad = append(bad, rowErrf(r.line, "order.locked", "order", in.No, "state", string(existing.State)))
+			continue
+		}
+		index[no] = len(out)
+		out = append(out, in)
+	}
+	return out, bad
+}
+
 // Export writes one kind of data as CSV: UTF-8 with a byte-order mark, so that
 // Excel on Chinese Windows opens it as UTF-8. Staff PINs are never exported.
 func (l *Ledger) Export(kind ImportKind, w io.Writer) error {
@@ -508,6 +578,8 @@ func (l *Ledger) Export(kind ImportKind, w io.Writer) error {
 		for _, s := range staff {
 			records = append(records, []string{s.Badge, s.Name, string(s.Role), s.Language, "", strconv.FormatBool(s.Disabled)})
 		}
+	case ImportOrders:
+		return errf(CodeInvalid, "import.kind_unknown", "kind", string(kind))
 	case ImportStock:
 		rows, err := l.StockRows()
 		if err != nil {

@@ -133,7 +133,7 @@ func TestExportRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	dst, _ := openTest(t)
-	for _, kind := range ImportKinds {
+	for _, kind := range ExportKinds {
 		var buf bytes.Buffer
 		if err := src.Export(kind, &buf); err != nil {
 			t.Fatal(err)

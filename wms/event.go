@@ -71,6 +71,7 @@ type Import struct {
 	Locations []Location    `json:"locations,omitempty"`
 	Staff     []StaffChange `json:"staff,omitempty"`
 	Stock     []StockRow    `json:"stock,omitempty"`
+	Orders    []OrderIntake `json:"orders,omitempty"`
 }
 
 // StockAdjustment changes the quantity at one place by Delta, never below zero.

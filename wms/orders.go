@@ -184,6 +184,10 @@ func applyOrderReceived(tx *bolt.Tx, ev *Event) error {
 	if err := decode(ev, &in); err != nil {
 		return err
 	}
+	return receiveOrder(tx, in, ev.At)
+}
+
+func receiveOrder(tx *bolt.Tx, in OrderIntake, at time.Time) error {
 	if err := in.Validate(); err != nil {
 		return err
 	}
@@ -203,7 +207,7 @@ func applyOrderReceived(tx *bolt.Tx, ev *Event) error {
 	case found && o.State != OrderNew:
 		return errf(CodeConflict, "order.locked", "order", in.No, "state", string(o.State))
 	case !found:
-		o = Order{Received: ev.At, State: OrderNew}
+		o = Order{Received: at, State: OrderNew}
 	}
 	o.No, o.Channel, o.Shop, o.Recipient, o.Priority, o.Carrier, o.ShipBy, o.Notes =
 		in.No, in.Channel, in.Shop, in.Recipient, in.Priority, in.Carrier, in.ShipBy, in.Notes
@@ -211,7 +215,7 @@ func applyOrderReceived(tx *bolt.Tx, ev *Event) error {
 	for _, line := range in.Lines {
 		o.Lines = append(o.Lines, OrderLine{SKU: line.SKU, Qty: line.Qty})
 	}
-	o.Digest, o.Updated = digest, ev.At
+	o.Digest, o.Updated = digest, at
 	return putOrder(tx, &o, "")
 }
 
@@ -384,4 +388,48 @@ func addReserved(tx *bolt.Tx, sku, lot, loc string, delta int64) error {
 
 func reservedAt(tx *bolt.Tx, sku, lot, loc string) int64 {
 	return qtyFromValue(tx.Bucket(bucketReserved).Get(stockKey(sku, lot, loc)))
+}
+
+// RunAutoWave applies the auto-wave rule once: for each carrier, new orders
+// are released when there are enough of them or one is due soon. It returns
+// the waves released.
+func (l *Ledger) RunAutoWave(ctx context.Context) ([]Wave, error) {
+	s, err := l.Settings()
+	if err != nil || !s.AutoWave.Enabled {
+		return nil, err
+	}
+	rule := s.AutoWave
+	news, err := l.OrdersIn(OrderNew, 1<<30)
+	if err != nil {
+		return nil, err
+	}
+	due := l.Now().Add(time.Duration(rule.DueWithinHours) * time.Hour)
+	byCarrier := map[string][]Order{}
+	var carriers []string
+	for _, o := range news {
+		if _, seen := byCarrier[o.Carrier]; !seen {
+			carriers = append(carriers, o.Carrier)
+		}
+		byCarrier[o.Carrier] = append(byCarrier[o.Carrier], o)
+	}
+	slices.Sort(carriers)
+	var out []Wave
+	for _, c := range carriers {
+		orders := byCarrier[c]
+		urgent := slices.ContainsFunc(orders, func(o Order) bool { return o.ShipBy != nil && o.ShipBy.Before(due) })
+		if len(orders) < rule.MinOrders && !urgent {
+			continue
+		}
+		w, err := l.ReleaseWave(ctx, WaveFilter{Carrier: c, Mode: rule.Mode, ClusterSize: rule.ClusterSize, MaxOrders: rule.MaxOrders},
+			"auto:"+c+":"+strconv.FormatUint(l.LastSeq(), 10), "system", "auto-wave")
+		switch {
+		case err == nil:
+			out = append(out, w)
+		case ErrorCode(err) == CodeConflict, ErrorCode(err) == CodeNotFound:
+			// nothing could be allocated: try again next round
+		default:
+			return out, err
+		}
+	}
+	return out, nil
 }

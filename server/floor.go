@@ -1,0 +1,134 @@
+package server
+
+import (
+	"strconv"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/google/uuid"
+
+	"tally/views"
+	"tally/wms"
+)
+
+// floorPage is the supervisor's view: what waits, what is being picked, and
+// the form to release a wave.
+func (s *Server) floorPage(c *fiber.Ctx) error {
+	vm, err := s.floorModel(c)
+	if err != nil {
+		return err
+	}
+	return s.render(c, fiber.StatusOK, views.Floor(vm))
+}
+
+func (s *Server) floorModel(c *fiber.Ctx) (views.FloorPage, error) {
+	vm := views.FloorPage{Page: s.page(c, "floor.title")}
+	news, err := s.ledger.OrdersIn(wms.OrderNew, 1<<30)
+	if err != nil {
+		return vm, err
+	}
+	byCarrier := map[string]int{}
+	for _, o := range news {
+		byCarrier[o.Carrier]++
+	}
+	for carrier, n := range byCarrier {
+		vm.NewByCarrier = append(vm.NewByCarrier, views.Count{Name: carrier, N: n})
+	}
+	sortCounts(vm.NewByCarrier)
+	vm.NewOrders = len(news)
+	for _, st := range []wms.TaskState{wms.TaskActive, wms.TaskOpen} {
+		tasks, err := s.ledger.TasksIn(st, 200)
+		if err != nil {
+			return vm, err
+		}
+		for _, t := range tasks {
+			var open, total int64
+			for _, l := range t.Lines {
+				open += l.Open()
+				total += l.Qty
+			}
+			vm.Tasks = append(vm.Tasks, views.TaskRow{ID: t.ID, Kind: "taskkind." + string(t.Kind), State: "taskstate." + string(t.State),
+				Actor: t.Actor, Orders: len(t.Orders), Open: open, Total: total, Location: t.Location})
+		}
+	}
+	settings, err := s.ledger.Settings()
+	if err != nil {
+		return vm, err
+	}
+	vm.AutoWave = settings.AutoWave.Enabled
+	vm.PartialShip = settings.Partial == wms.PartialShip
+	kpis, err := s.ledger.KPIs(s.ledger.Today())
+	if err != nil {
+		return vm, err
+	}
+	for actor, k := range kpis {
+		vm.KPIs = append(vm.KPIs, views.KPIRow{Actor: actor, Picks: k.Picks, Units: k.Units, Lines: k.Lines, Errors: k.Errors, Shorts: k.Shorts})
+	}
+	sortKPIs(vm.KPIs)
+	return vm, nil
+}
+
+// releaseWavePage releases a wave from the floor page's form.
+func (s *Server) releaseWavePage(c *fiber.Ctx) error {
+	f := wms.WaveFilter{Carrier: c.FormValue("carrier"), Lines: c.FormValue("lines"), Mode: wms.WaveMode(c.FormValue("mode"))}
+	var err error
+	if f.ClusterSize, err = formInt(c, "cluster_size", 4); err == nil {
+		f.MaxOrders, err = formInt(c, "max_orders", 50)
+	}
+	var hours int
+	if err == nil {
+		hours, err = formInt(c, "due_hours", 0)
+	}
+	if err == nil && hours > 0 {
+		due := s.ledger.Now().Add(time.Duration(hours) * time.Hour)
+		f.DueBy = &due
+	}
+	var w wms.Wave
+	if err == nil {
+		key := c.FormValue("key")
+		if _, perr := uuid.Parse(key); perr != nil {
+			key = uuid.NewString()
+		}
+		w, err = s.ledger.ReleaseWave(c.UserContext(), f, "wave:"+key, principal(c).Actor(), device(c))
+	}
+	vm, merr := s.floorModel(c)
+	if merr != nil {
+		return merr
+	}
+	if err != nil {
+		e := s.asDomain(c, err)
+		vm.Feedback = errorFeedback(e)
+		return s.render(c, status(e.Code), views.Floor(vm))
+	}
+	vm.Feedback = okFeedback("wave.released", map[string]string{"wave": w.ID, "orders": strconv.Itoa(len(w.Orders)),
+		"tasks": strconv.Itoa(len(w.Tasks)), "waiting": strconv.Itoa(len(w.Waiting))})
+	return s.render(c, fiber.StatusOK, views.Floor(vm))
+}
+
+func (s *Server) autoWaveSettings(c *fiber.Ctx) error {
+	settings, err := s.ledger.Settings()
+	if err != nil {
+		return err
+	}
+	settings.AutoWave.Enabled = c.FormValue("auto_wave") == "on"
+	settings.Partial = wms.PartialWait
+	if c.FormValue("partial_ship") == "on" {
+		settings.Partial = wms.PartialShip
+	}
+	if err := s.ledger.ChangeSettings(c.UserContext(), settings, principal(c).Actor(), device(c)); err != nil {
+		return err
+	}
+	return c.Redirect("/floor", fiber.StatusSeeOther)
+}
+
+func formInt(c *fiber.Ctx, name string, def int) (int, error) {
+	v := c.FormValue(name)
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 0 {
+		return 0, &wms.Error{Code: wms.CodeInvalid, Key: "form.not_number", Args: map[string]string{"field": name, "value": v}}
+	}
+	return n, nil
+}

@@ -1,0 +1,93 @@
+package server
+
+import (
+	"encoding/json"
+
+	"github.com/gofiber/fiber/v2"
+
+	"tally/wms"
+)
+
+// bodyJSON decodes a JSON request body strictly.
+func bodyJSON(c *fiber.Ctx, v any) error {
+	dec := json.NewDecoder(bytesReader(c.Body()))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return &wms.Error{Code: wms.CodeInvalid, Key: "http.bad_json", Args: map[string]string{"detail": err.Error()}}
+	}
+	return nil
+}
+
+// apiReceiveOrder is POST /api/v1/orders: idempotent on the order number.
+func (s *Server) apiReceiveOrder(c *fiber.Ctx) error {
+	var in wms.OrderIntake
+	if err := bodyJSON(c, &in); err != nil {
+		return err
+	}
+	o, dup, err := s.ledger.ReceiveOrder(c.UserContext(), in, principal(c).Actor(), device(c))
+	if err != nil {
+		return err
+	}
+	st := fiber.StatusCreated
+	if dup {
+		st = fiber.StatusOK
+	}
+	return c.Status(st).JSON(o)
+}
+
+func (s *Server) apiOrder(c *fiber.Ctx) error {
+	o, err := s.ledger.Order(c.Params("no"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(o)
+}
+
+// apiCancelOrder is POST /api/v1/orders/{no}/cancel {"reason": "..."}.
+func (s *Server) apiCancelOrder(c *fiber.Ctx) error {
+	var body struct {
+		Reason string `json:"reason"`
+	}
+	if len(c.Body()) > 0 {
+		if err := bodyJSON(c, &body); err != nil {
+			return err
+		}
+	}
+	key, err := idempotencyKey(c)
+	if err != nil {
+		return err
+	}
+	o, err := s.ledger.CancelOrder(c.UserContext(), c.Params("no"), body.Reason, "cancel:"+c.Params("no")+":"+key, principal(c).Actor(), device(c))
+	if err != nil {
+		return err
+	}
+	return c.JSON(o)
+}
+
+// apiReleaseWave is POST /api/v1/waves with a wms.WaveFilter.
+func (s *Server) apiReleaseWave(c *fiber.Ctx) error {
+	var f wms.WaveFilter
+	if err := bodyJSON(c, &f); err != nil {
+		return err
+	}
+	key, err := idempotencyKey(c)
+	if err != nil {
+		return err
+	}
+	w, err := s.ledger.ReleaseWave(c.UserContext(), f, "wave:"+key, principal(c).Actor(), device(c))
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(w)
+}
+
+func (s *Server) apiSKUs(c *fiber.Ctx) error {
+	skus, err := s.ledger.SKUs()
+	if err != nil {
+		return err
+	}
+	if skus == nil {
+		skus = []wms.SKU{}
+	}
+	return c.JSON(skus)
+}

@@ -1,0 +1,205 @@
+package server
+
+import (
+	"encoding/json"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"tally/scan"
+	"tally/views"
+	"tally/wms"
+)
+
+// scanRequest is one scan from a handheld: POST /api/v1/tasks/{id}/scans with
+// an Idempotency-Key. A handheld that lost the network replays its queue with
+// the same keys; the ledger applies each once.
+type scanRequest struct {
+	Type     string   `json:"type"` // pick, undo, short, reject, putback
+	Line     int      `json:"line,omitempty"`
+	Location string   `json:"location,omitempty"`
+	Codes    []string `json:"codes,omitempty"`
+	Qty      int64    `json:"qty,omitempty"`
+	Tote     string   `json:"tote,omitempty"`
+	Reason   string   `json:"reason,omitempty"`
+	Step     string   `json:"step,omitempty"`
+	Code     string   `json:"code,omitempty"`
+}
+
+// items reads what the scanner typed for the items of a pick.
+func (s *Server) items(codes []string) ([]wms.ScannedItem, error) {
+	out := make([]wms.ScannedItem, 0, len(codes))
+	for _, raw := range codes {
+		r, err := s.scanner.Parse(raw)
+		if err != nil {
+			return nil, scanError(err)
+		}
+		if r.GTIN == "" {
+			return nil, &wms.Error{Code: wms.CodeInvalid, Key: "pick.not_an_item", Args: map[string]string{"code": raw}}
+		}
+		it := wms.ScannedItem{GTIN: r.GTIN, Lot: r.Batch, Serial: r.Serial}
+		if r.Expiry != nil {
+			it.Expiry = r.Expiry.String()
+		}
+		out = append(out, it)
+	}
+	return out, nil
+}
+
+// toteCode checks a scanned tote.
+func (s *Server) toteCode(raw string) (string, error) {
+	if raw == "" {
+		return "", nil
+	}
+	r, err := s.scanner.Parse(raw)
+	if err != nil {
+		return "", scanError(err)
+	}
+	if r.Kind != scan.KindTote {
+		return "", &wms.Error{Code: wms.CodeInvalid, Key: "pick.not_a_tote", Args: map[string]string{"code": raw}}
+	}
+	return r.Code, nil
+}
+
+// applyScan runs one handheld scan against the ledger. A pick the ledger
+// refuses is also recorded as a wrong scan, for the picker's accuracy.
+func (s *Server) applyScan(c *fiber.Ctx, taskID string, req scanRequest) (wms.Task, bool, error) {
+	key := strings.TrimSpace(c.Get("Idempotency-Key"))
+	if key == "" || len(key) > 128 {
+		return wms.Task{}, false, &wms.Error{Code: wms.CodeInvalid, Key: "event.id_invalid"}
+	}
+	ctx, actor, dev := c.UserContext(), principal(c).Actor(), device(c)
+	switch req.Type {
+	case "pick":
+		items, err := s.items(req.Codes)
+		if err == nil && len(items) == 0 {
+			err = &wms.Error{Code: wms.CodeInvalid, Key: "pick.qty_invalid"}
+		}
+		var tote string
+		if err == nil {
+			tote, err = s.toteCode(req.Tote)
+		}
+		qty := req.Qty
+		if qty == 0 {
+			qty = int64(len(items))
+		}
+		if err == nil && len(items) > 1 && qty != int64(len(items)) {
+			err = &wms.Error{Code: wms.CodeInvalid, Key: "pick.qty_invalid"}
+		}
+		if err != nil {
+			s.recordRefusal(c, key, taskID, req, err)
+			return wms.Task{}, false, err
+		}
+		t, dup, err := s.ledger.Pick(ctx, key, wms.PickScan{Task: taskID, Line: req.Line, Location: req.Location, Items: items, Qty: qty, Tote: tote}, actor, dev)
+		if err != nil {
+			s.recordRefusal(c, key, taskID, req, err)
+		}
+		return t, dup, err
+	case "undo":
+		return s.ledger.UndoPick(ctx, key, wms.PickUndo{Task: taskID}, actor, dev)
+	case "short":
+		return s.ledger.ReportShort(ctx, key, wms.ShortReport{Task: taskID, Line: req.Line, Reason: req.Reason}, actor, dev)
+	case "reject":
+		if !views.HasKey(req.Reason) {
+			return wms.Task{}, false, &wms.Error{Code: wms.CodeInvalid, Key: "http.bad_request"}
+		}
+		if _, dup, err := s.ledger.RejectScan(ctx, key, wms.ScanRejected{Task: taskID, Line: req.Line, Step: req.Step, Code: req.Code, Reason: req.Reason}, actor, dev); err != nil {
+			return wms.Task{}, dup, err
+		}
+		t, err := s.ledger.Task(taskID)
+		return t, false, err
+	case "putback":
+		return s.ledger.PutBack(ctx, key, wms.PutBackScan{Task: taskID, Line: req.Line, Location: req.Location, Qty: req.Qty}, actor, dev)
+	}
+	return wms.Task{}, false, &wms.Error{Code: wms.CodeInvalid, Key: "http.bad_request"}
+}
+
+// recordRefusal counts a pick the server refused as a wrong scan. Its event ID
+// is derived from the scan's, so a replayed scan is counted once.
+func (s *Server) recordRefusal(c *fiber.Ctx, key, taskID string, req scanRequest, err error) {
+	e, ok := wms.AsError(err)
+	if !ok || (e.Code != wms.CodeConflict && e.Code != wms.CodeInvalid) {
+		return
+	}
+	code := strings.Join(req.Codes, " ")
+	if len(code) > 500 {
+		code = code[:500]
+	}
+	if _, _, rerr := s.ledger.RejectScan(c.UserContext(), key+":refused", wms.ScanRejected{Task: taskID, Line: req.Line, Step: "item", Code: code, Reason: e.Key},
+		principal(c).Actor(), device(c)); rerr != nil {
+		s.log.Warn("record refused scan", "err", rerr)
+	}
+}
+
+func (s *Server) apiScanTask(c *fiber.Ctx) error {
+	var req scanRequest
+	if err := bodyJSON(c, &req); err != nil {
+		return err
+	}
+	t, dup, err := s.applyScan(c, c.Params("id"), req)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"task": t, "duplicate": dup})
+}
+
+func (s *Server) apiNextTask(c *fiber.Ctx) error {
+	t, err := s.ledger.NextTask(c.UserContext(), principal(c).Actor(), device(c))
+	if err != nil {
+		return err
+	}
+	return c.JSON(t)
+}
+
+func (s *Server) apiTask(c *fiber.Ctx) error {
+	t, err := s.ledger.Task(c.Params("id"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(t)
+}
+
+// activeTask is the picker's task in hand, if any.
+func (s *Server) activeTask(actor string) (*wms.Task, error) {
+	active, err := s.ledger.TasksIn(wms.TaskActive, 1<<20)
+	if err != nil {
+		return nil, err
+	}
+	for i := range active {
+		if active[i].Actor == actor && active[i].Kind != wms.TaskCount {
+			return &active[i], nil
+		}
+	}
+	return nil, nil
+}
+
+// pickPage shows the task in hand; the page's script does the scanning,
+// checks what it can without the network and queues scans through outages.
+func (s *Server) pickPage(c *fiber.Ctx) error {
+	t, err := s.activeTask(principal(c).Actor())
+	if err != nil {
+		return err
+	}
+	vm := views.PickPage{Page: s.page(c, "pick.title"), ShortReasons: wms.ShortReasons}
+	if t != nil {
+		raw, err := json.Marshal(t)
+		if err != nil {
+			return err
+		}
+		vm.TaskID, vm.TaskJSON, vm.Kind = t.ID, string(raw), string(t.Kind)
+	}
+	if c.Query("none") != "" {
+		vm.Feedback = okFeedback("task.none", nil)
+	}
+	return s.render(c, fiber.StatusOK, views.Pick(vm))
+}
+
+func (s *Server) pickNext(c *fiber.Ctx) error {
+	if _, err := s.ledger.NextTask(c.UserContext(), principal(c).Actor(), device(c)); err != nil {
+		if wms.ErrorCode(err) == wms.CodeNotFound {
+			return c.Redirect("/pick?none=1", fiber.StatusSeeOther)
+		}
+		return err
+	}
+	return c.Redirect("/pick", fiber.StatusSeeOther)
+}

@@ -1,0 +1,286 @@
+// The pick screen. The page carries the task (its locations and GTINs), so
+// every scan is checked here first and answered at once; then it joins a
+// queue that is sent in order, one POST per scan with its own
+// Idempotency-Key. When the network is gone the queue waits (in
+// localStorage, so a reload loses nothing) and is replayed when it returns;
+// the server applies each scan once. What the screen shows is the server's
+// last answer with the queued scans applied on top.
+(function () {
+  'use strict';
+  var root = document.getElementById('pick');
+  if (!root) return;
+  var msgs = JSON.parse(root.getAttribute('data-msgs'));
+  var taskId = root.getAttribute('data-task-id');
+  var server = JSON.parse(root.getAttribute('data-task'));
+  var QKEY = 'tally.queue.' + taskId;
+  var queue = [];
+  try { queue = JSON.parse(localStorage.getItem(QKEY) || '[]'); } catch (e) { queue = []; }
+  var step = 'location';   // location, item, tote
+  var units = [];          // item codes scanned for the put in progress
+  var extra = 0;           // a typed count on top of the scanned units
+  var sending = false, offline = false;
+  var $ = function (id) { return document.getElementById(id); };
+  var sound = function (k) { if (window.Tally) window.Tally.sound(k); };
+
+  function t(key, args) {
+    var s = msgs[key] || key;
+    for (var a in (args || {})) s = s.split('{' + a + '}').join(args[a]);
+    return s;
+  }
+  function save() { try { localStorage.setItem(QKEY, JSON.stringify(queue)); } catch (e) { } }
+  function open(l) { return l.cancelled ? 0 : l.qty - l.done - l.short; }
+  function lineOf(v, n) { for (var i = 0; i < v.lines.length; i++) if (v.lines[i].n === n) return v.lines[i]; return null; }
+  function toteOf(v, order) { for (var i = 0; i < (v.orders || []).length; i++) if (v.orders[i].order === order) return v.orders[i].tote || ''; return ''; }
+
+  // The task as the server last told it, with the queued scans applied.
+  function view() {
+    var v = JSON.parse(JSON.stringify(server));
+    queue.forEach(function (op) {
+      var b = op.body, l = lineOf(v, b.line);
+      if (b.type === 'pick' && l) {
+        l.done += b.qty || b.codes.length;
+        if (b.tote) v.orders.forEach(function (o) { if (o.order === l.order && !o.tote) o.tote = b.tote; });
+      } else if (b.type === 'short' && l) {
+        l.short += open(l);
+      } else if (b.type === 'putback' && l) {
+        l.done += b.qty;
+      } else if (b.type === 'undo') {
+        var picks = v.picks || [];
+        for (var i = picks.length - 1; i >= 0; i--) {
+          if (!picks[i].undone) { picks[i].undone = true; var pl = lineOf(v, picks[i].line); if (pl) pl.done -= picks[i].qty; break; }
+        }
+      }
+    });
+    return v;
+  }
+  function current(v) { for (var i = 0; i < v.lines.length; i++) if (open(v.lines[i]) > 0) return v.lines[i]; return null; }
+
+  function say(text, ok) {
+    var m = $('pick-msg');
+    m.hidden = !text;
+    m.textContent = text || '';
+    m.className = 'feedback ' + (ok ? 'ok' : 'error');
+    m.setAttribute('data-feedback', ok ? 'ok' : 'error');
+    if (text) sound(ok ? 'ok' : 'error');
+  }
+
+  function render() {
+    var v = view(), l = current(v);
+    var banner = document.getElementById('queue');
+    if (banner) {
+      banner.hidden = !(offline && queue.length);
+      banner.textContent = (banner.getAttribute('data-text') || '').replace('{n}', queue.length);
+      banner.setAttribute('data-waiting', String(queue.length));
+    }
+    root.setAttribute('data-queue', String(queue.length));
+    $('pick-done').hidden = !!l;
+    $('pick-line').hidden = !l;
+    $('pick-actions').hidden = !l;
+    if (!l) {
+      $('pick-step').textContent = queue.length ? t('pick.task_done_waiting', { n: queue.length }) : '';
+      $('pick-progress').textContent = '';
+      if (!queue.length) { try { localStorage.removeItem(QKEY); } catch (e) { } }
+      return;
+    }
+    var putback = server.kind === 'putback';
+    var need = open(l) - units.length - extra;
+    $('pick-loc').textContent = l.location;
+    $('pick-name').textContent = l.sku + ' ' + l.name;
+    $('pick-meta').textContent = l.lot ? t('pick.meta', { lot: l.lot, expiry: l.expiry || '—' }) : '';
+    var tote = toteOf(v, l.order);
+    $('pick-meta').textContent += (l.order ? ' · ' + t('pick.order_tote', { order: l.order, tote: tote || '—' }) : '');
+    $('pick-qty').textContent = t('pick.qty_line', { done: l.done + units.length + extra, qty: l.qty - l.short });
+    var n = 0; v.lines.forEach(function (x, i) { if (x === l) n = i + 1; });
+    $('pick-progress').textContent = t('pick.progress', { n: n, total: v.lines.length });
+    var prompt = step === 'location' ? (putback ? 'pick.step_putback' : 'pick.step_location') : step === 'item' ? 'pick.step_item' : 'pick.step_tote';
+    $('pick-step').textContent = t(prompt, { qty: units.length + extra, order: l.order });
+    root.setAttribute('data-step', step);
+    root.setAttribute('data-line', String(l.n));
+    if (need < 0) extra = 0;
+  }
+
+  function enqueue(body) {
+    queue.push({ key: window.Tally.uuid(), body: body });
+    save();
+    pump();
+  }
+
+  function csrf() { var m = document.querySelector('meta[name=csrf-token]'); return m ? m.content : ''; }
+
+  function pump() {
+    render();
+    if (sending || !queue.length) return;
+    sending = true;
+    var op = queue[0];
+    fetch('/api/v1/tasks/' + encodeURIComponent(taskId) + '/scans', {
+      method: 'POST', credentials: 'same-origin',
+      headers: { 'Content-Type': 'application/json', 'Idempotency-Key': op.key, 'X-CSRF-Token': csrf() },
+      body: JSON.stringify(op.body)
+    }).then(function (r) {
+      return r.json().then(function (j) { return { status: r.status, body: j }; }, function () { return { status: r.status, body: {} }; });
+    }).then(function (res) {
+      sending = false;
+      if (res.status >= 500 || res.status === 408 || res.status === 429) { offline = true; later(); return; }
+      if (res.status === 401) { location.href = '/login'; return; }
+      offline = false;
+      queue.shift(); save();
+      if (res.status < 300) {
+        if (res.body.task && res.body.task.id) server = res.body.task;
+      } else {
+        // The server knows better (another lot, a recall, a cancelled order): show why and take its view.
+        say(res.body.error || t('pick.refused'), false);
+        refresh();
+      }
+      pump();
+    }, function () {
+      sending = false; offline = true; render(); later();
+    });
+  }
+  var timer = null;
+  function later() { if (!timer) timer = setTimeout(function () { timer = null; pump(); }, 1500); }
+  function refresh() {
+    fetch('/api/v1/tasks/' + encodeURIComponent(taskId), { credentials: 'same-origin' })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (task) { if (task && task.id) { server = task; render(); } }, function () { });
+  }
+
+  // What a scanned item code may be for a GTIN-14: itself, EAN-13, UPC-A,
+  // EAN-8, or inside a GS1 string after AI 01.
+  function itemMatches(l, code) {
+    var c = code.replace(/[\s()]/g, '');
+    return (l.gtins || []).some(function (g) {
+      if (c === g || c.indexOf('01' + g) >= 0) return true;
+      if (g.charAt(0) === '0' && c === g.slice(1)) return true;
+      if (g.slice(0, 2) === '00' && c === g.slice(2)) return true;
+      if (g.slice(0, 6) === '000000' && c === g.slice(6)) return true;
+      return false;
+    });
+  }
+  function normal(s) {
+    return s.replace(/[\uFF01-\uFF5E]/g, function (ch) { return String.fromCharCode(ch.charCodeAt(0) - 0xFEE0); }).trim();
+  }
+
+  function reject(l, stepName, code, reason, args) {
+    say(t(reason, args), false);
+    enqueue({ type: 'reject', line: l.n, step: stepName, code: code, reason: reason });
+  }
+
+  function advance() {
+    units = []; extra = 0;
+    var v = view(), next = current(v);
+    step = 'location';
+    if (next && lastLocation === next.location) step = 'item';
+  }
+  var lastLocation = '';
+
+  function put(l, tote) {
+    var body = { type: 'pick', line: l.n, location: l.location, codes: units.slice(), qty: units.length + extra };
+    if (tote) body.tote = tote;
+    enqueue(body);
+    say(t('pick.qty_line', { done: l.done + body.qty, qty: l.qty - l.short }), true);
+    advance();
+  }
+
+  function onScan(raw) {
+    var code = normal(raw);
+    if (!code) return;
+    var v = view(), l = current(v);
+    if (!l) { say('', true); return; }
+    var cluster = server.mode === 'cluster';
+    if (step === 'location') {
+      if (code.toUpperCase() !== l.location.toUpperCase()) {
+        reject(l, 'location', code, 'pick.wrong_location', { location: code, want: l.location });
+        return;
+      }
+      lastLocation = l.location;
+      step = 'item';
+      say('', true);
+      sound('ok');
+      render();
+      return;
+    }
+    if (step === 'item') {
+      if (!itemMatches(l, code)) { reject(l, 'item', code, 'pick.wrong_item', { name: l.name }); return; }
+      if (server.kind === 'putback') {
+        enqueue({ type: 'putback', line: l.n, location: l.location, qty: open(l) });
+        sound('ok'); advance(); render(); return;
+      }
+      units.push(code);
+      if (!cluster) { put(l, ''); return; }
+      sound('ok');
+      if (units.length >= open(l)) step = 'tote';
+      render();
+      return;
+    }
+    // tote
+    var want = toteOf(v, l.order);
+    if (want && code !== want) { reject(l, 'tote', code, 'pick.wrong_tote', { tote: code, want: want }); return; }
+    put(l, code);
+  }
+
+  function onCount() {
+    var v = view(), l = current(v);
+    if (!l) return;
+    if (step !== 'item' && step !== 'tote') { say(t('pick.scan_item_first'), false); return; }
+    var n = parseInt($('pick-count-n').value, 10);
+    var max = open(l) - units.length;
+    if (!units.length) { say(t('pick.scan_item_first'), false); return; }
+    if (!(n >= 1 && n <= max)) { say(t('pick.count_invalid', { max: max }), false); return; }
+    $('pick-count').hidden = true;
+    $('pick-count-n').value = '';
+    extra = n;
+    if (server.mode === 'cluster') { step = 'tote'; render(); $('pick-scan').focus(); return; }
+    var body = { type: 'pick', line: l.n, location: l.location, codes: [units[units.length - 1]], qty: n };
+    enqueue(body);
+    say(t('pick.qty_line', { done: l.done + n, qty: l.qty - l.short }), true);
+    advance(); render();
+    $('pick-scan').focus();
+  }
+
+  function onUndo() {
+    if (units.length) { units.pop(); extra = 0; if (!units.length) step = 'item'; say(t('pick.undone'), true); render(); return; }
+    var last = queue.length ? queue[queue.length - 1] : null;
+    if (last && (queue.length > 1 || !sending) && last.body.type === 'pick') {
+      queue.pop(); save(); say(t('pick.undone'), true); step = 'item'; render(); return;
+    }
+    var picks = (view().picks || []).filter(function (p) { return !p.undone; });
+    if (!picks.length) { say(t('pick.nothing_to_undo'), false); return; }
+    enqueue({ type: 'undo' });
+    say(t('pick.undone'), true);
+    step = 'item';
+  }
+
+  function onShort(reason) {
+    var l = current(view());
+    $('pick-short').hidden = true;
+    if (!l) return;
+    units = []; extra = 0;
+    enqueue({ type: 'short', line: l.n, reason: reason });
+    sound('ok');
+    advance(); render();
+    $('pick-scan').focus();
+  }
+
+  $('pick-scan').addEventListener('keydown', function (ev) {
+    if (ev.key !== 'Enter') return;
+    ev.preventDefault();
+    var raw = this.value;
+    this.value = '';
+    onScan(raw);
+  });
+  root.addEventListener('click', function (ev) {
+    var b = ev.target.closest('[data-action]');
+    if (!b) return;
+    var a = b.getAttribute('data-action');
+    if (a === 'count') { $('pick-count').hidden = false; $('pick-count-n').focus(); }
+    if (a === 'count-ok') onCount();
+    if (a === 'short') { $('pick-short').hidden = !$('pick-short').hidden; }
+    if (a === 'short-reason') onShort(b.getAttribute('data-reason'));
+    if (a === 'undo') onUndo();
+  });
+  $('pick-count-n').addEventListener('keydown', function (ev) { if (ev.key === 'Enter') { ev.preventDefault(); onCount(); } });
+  window.addEventListener('online', function () { pump(); });
+  setInterval(function () { if (queue.length && !sending) pump(); }, 3000);
+  render();
+  pump();
+})();
