@@ -181,19 +181,46 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	log.Info("serving", "addr", ln.Addr().String(), "data", c.data, "version", version)
+
+	// The auto-wave rule, when a supervisor turns it on, runs every minute.
+	workCtx, stopWork := context.WithCancel(context.Background())
+	workDone := make(chan struct{})
+	go func() {
+		defer close(workDone)
+		tick := time.NewTicker(time.Minute)
+		defer tick.Stop()
+		for {
+			select {
+			case <-workCtx.Done():
+				return
+			case <-tick.C:
+				waves, err := ledger.RunAutoWave(workCtx)
+				if err != nil && workCtx.Err() == nil {
+					log.Error("auto-wave", "err", err)
+				}
+				for _, w := range waves {
+					log.Info("auto-wave released", "wave", w.ID, "orders", len(w.Orders), "tasks", len(w.Tasks), "waiting", len(w.Waiting))
+				}
+			}
+		}
+	}()
 	fmt.Fprintf(stdout, "Tally is serving on http://%s (data in %s)\n", ln.Addr(), c.data)
 
 	select {
 	case err := <-errc:
+		stopWork()
+		<-workDone
 		return err
 	case <-ctx.Done():
 	}
 	log.Info("shutting down")
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
-	if err := srv.Shutdown(shutdownCtx); err != nil {
+	if err := srv.Shutdown(shutdownCtx); err != nil { // HTTP first,
 		log.Error("http shutdown", "err", err)
 	}
+	stopWork() // then background work, then (deferred) the database
+	<-workDone
 	return nil
 }
 

@@ -75,6 +75,19 @@ func TestEveryUsedKeyIsTranslated(t *testing.T) {
 		dynamic = append(dynamic, "scankind."+string(k))
 	}
 	dynamic = append(dynamic, scan.ErrorKeys...)
+	dynamic = append(dynamic, pickKeys...)
+	for _, r := range wms.ShortReasons {
+		dynamic = append(dynamic, "short."+r)
+	}
+	for _, k := range []wms.TaskKind{wms.TaskPick, wms.TaskPutBack, wms.TaskCount} {
+		dynamic = append(dynamic, "taskkind."+string(k))
+	}
+	for _, s := range []wms.TaskState{wms.TaskOpen, wms.TaskActive, wms.TaskDone, wms.TaskCancelled} {
+		dynamic = append(dynamic, "taskstate."+string(s))
+	}
+	for _, s := range []wms.LotStatus{wms.LotQuarantine, wms.LotHold, wms.LotExpired} {
+		dynamic = append(dynamic, "pick.lot_"+string(s))
+	}
 	for _, k := range dynamic {
 		if !HasKey(k) {
 			t.Errorf("%q has no translation", k)

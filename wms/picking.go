@@ -100,8 +100,10 @@ func bumpKPI(tx *bolt.Tx, day, actor string, f func(*ScanStats)) error {
 // --- commands ---
 
 // NextTask returns the picker's active task, or starts the next open one.
+// Pickers asking at the same moment race for the head of the queue; a loser
+// moves on to the next task rather than asking again.
 func (l *Ledger) NextTask(ctx context.Context, actor, device string) (Task, error) {
-	for attempt := 0; attempt < 5; attempt++ {
+	for round := 0; round < 3; round++ {
 		active, err := l.TasksIn(TaskActive, 1<<20)
 		if err != nil {
 			return Task{}, err
@@ -111,32 +113,32 @@ func (l *Ledger) NextTask(ctx context.Context, actor, device string) (Task, erro
 				return t, nil
 			}
 		}
-		open, err := l.TasksIn(TaskOpen, 50)
+		open, err := l.TasksIn(TaskOpen, 200)
 		if err != nil {
 			return Task{}, err
 		}
-		var next *Task
-		for i := range open {
-			if open[i].Kind != TaskCount {
-				next = &open[i]
-				break
+		tried := 0
+		for _, next := range open {
+			if next.Kind == TaskCount {
+				continue
 			}
+			tried++
+			ev, err := NewEvent("start:"+next.ID, EvTaskStarted, actor, device, TaskStart{Task: next.ID})
+			if err != nil {
+				return Task{}, err
+			}
+			stored, dup, err := l.Append(ctx, ev)
+			switch {
+			case err == nil && (!dup || stored.Actor == actor):
+				return l.Task(next.ID)
+			case err != nil && ErrorCode(err) != CodeConflict:
+				return Task{}, err
+			}
+			// another picker took it first: try the next one
 		}
-		if next == nil {
+		if tried == 0 {
 			return Task{}, errf(CodeNotFound, "task.none")
 		}
-		ev, err := NewEvent("start:"+next.ID, EvTaskStarted, actor, device, TaskStart{Task: next.ID})
-		if err != nil {
-			return Task{}, err
-		}
-		stored, dup, err := l.Append(ctx, ev)
-		if err == nil && (!dup || stored.Actor == actor) {
-			return l.Task(next.ID)
-		}
-		if err != nil && ErrorCode(err) != CodeConflict {
-			return Task{}, err
-		}
-		// another picker took it first: try the next one
 	}
 	return Task{}, errf(CodeConflict, "task.busy")
 }

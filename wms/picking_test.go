@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"sync"
 	"testing"
 )
@@ -438,5 +439,72 @@ func TestAllocationProperties(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// Pickers asking for work at the same moment each get their own task.
+func TestPickersRaceForTasks(t *testing.T) {
+	l := stockFixture(t)
+	for i := 0; i < 6; i++ {
+		mustOrder(t, l, order(fmt.Sprintf("SO%d", i), LineIn{"BOOK", 1}))
+	}
+	mustWave(t, l, "w", WaveSingle)
+	var wg sync.WaitGroup
+	got := make([]string, 6)
+	for i := range got {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			task, err := l.NextTask(ctx, fmt.Sprintf("P%d", i), "pda")
+			if err != nil {
+				t.Errorf("picker %d: %v", i, err)
+				return
+			}
+			got[i] = task.ID
+		}(i)
+	}
+	wg.Wait()
+	seen := map[string]bool{}
+	for _, id := range got {
+		if seen[id] {
+			t.Errorf("task %s handed to two pickers: %v", id, got)
+		}
+		seen[id] = true
+	}
+}
+
+func TestOrdersCSVAndAutoWave(t *testing.T) {
+	l, clock := openTest(t)
+	seedSmall(t, l)
+	csv := "no,channel,name,phone,address,sku,qty,carrier,ship_by\n" +
+		"SO1,tmall,王芳,13800000000,杭州市西湖区,BOOK,1,SF,2026-11-11T05:00:00Z\n" +
+		"SO1,tmall,王芳,13800000000,杭州市西湖区,BOOK,1,SF,\n" +
+		"SO2,jd,李雷,13900000000,北京市海淀区,BOOK,2,JD,\n" +
+		"SO3,jd,李雷,13900000000,北京市海淀区,GHOST,2,JD,\n" +
+		"SO4,jd,李雷,13900000000,北京市海淀区,BOOK,x,JD,\n"
+	res, err := l.Import(ctx, "o1", ImportOrders, "orders.csv", []byte(csv), "B9001", "web")
+	if err == nil || len(res.Errors) != 2 || res.Errors[0].Line != 5 || res.Errors[1].Line != 6 {
+		t.Fatalf("bad orders file: %v %+v", err, res.Errors)
+	}
+	good := strings.Join(strings.Split(csv, "\n")[:4], "\n") + "\n"
+	if _, err := l.Import(ctx, "o2", ImportOrders, "orders.csv", []byte(good), "B9001", "web"); err != nil {
+		t.Fatal(err)
+	}
+	if o, err := l.Order("SO1"); err != nil || len(o.Lines) != 1 || o.Lines[0].Qty != 2 || o.Carrier != "SF" {
+		t.Fatalf("SO1 %+v %v", o, err)
+	}
+	if waves, err := l.RunAutoWave(ctx); err != nil || len(waves) != 0 {
+		t.Errorf("auto-wave while off: %v %v", waves, err)
+	}
+	s := DefaultSettings()
+	s.AutoWave.Enabled, s.AutoWave.Mode = true, WaveSingle
+	if err := l.ChangeSettings(ctx, s, "B4001", "web"); err != nil {
+		t.Fatal(err)
+	}
+	clock.Add(0)
+	waves, err := l.RunAutoWave(ctx)
+	// SF has an order due within 4 hours; JD has one order, fewer than 8, none due
+	if err != nil || len(waves) != 1 || waves[0].Orders[0] != "SO1" {
+		t.Fatalf("auto-wave: %+v %v", waves, err)
 	}
 }
