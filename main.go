@@ -5,6 +5,7 @@
 //	tally export  --data DIR --kind skus|locations|staff|stock [--out FILE]
 //	tally token create --data DIR --name NAME --role ROLE
 //	tally scan RAW
+//	tally loadgen --addr URL --token TOKEN --pdas N --duration D
 //	tally check   --data DIR
 //	tally rebuild --data DIR
 //
@@ -25,6 +26,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/pprof"
 	"strings"
 	"syscall"
 	"time"
@@ -32,6 +34,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"tally/loadgen"
 	"tally/scan"
 	"tally/server"
 	"tally/views"
@@ -72,6 +75,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return checkCmd(args, stdout)
 	case "rebuild":
 		return rebuildCmd(args, stdout)
+	case "loadgen":
+		return loadgenCmd(ctx, args, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, version)
 		return nil
@@ -89,13 +94,16 @@ func env(name, def string) string {
 
 // common are the flags every command that opens the store shares.
 type common struct {
-	data string
-	tz   string
+	data       string
+	tz         string
+	batchDelay time.Duration
 }
 
 func (c *common) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.data, "data", env("DATA", "./data"), "data directory holding tally.db (TALLY_DATA)")
 	fs.StringVar(&c.tz, "tz", env("TZ", "Asia/Shanghai"), "the warehouse's time zone (TALLY_TZ)")
+	delay, _ := time.ParseDuration(env("BATCH_DELAY", "0s"))
+	fs.DurationVar(&c.batchDelay, "batch-delay", delay, "how long overlapping writes wait to share a commit; 0 = 5ms (TALLY_BATCH_DELAY)")
 }
 
 func (c *common) open() (*wms.Ledger, error) {
@@ -103,7 +111,7 @@ func (c *common) open() (*wms.Ledger, error) {
 	if err != nil {
 		return nil, fmt.Errorf("time zone %q: %w", c.tz, err)
 	}
-	l, err := wms.Open(c.data, wms.Options{Zone: zone})
+	l, err := wms.Open(c.data, wms.Options{Zone: zone, BatchDelay: c.batchDelay})
 	if errors.Is(err, wms.ErrLocked) {
 		return nil, fmt.Errorf("%w: stop the other process (or use its web page) and try again", err)
 	}
@@ -171,6 +179,16 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stdout, "\nNo staff yet: created administrator badge %s with one-time PIN %s.\nLog in and choose your own PIN.\n\n", badge, pin)
 	}
 
+	if path := env("CPUPROFILE", ""); path != "" { // for measuring: TALLY_CPUPROFILE=cpu.out
+		f, err := os.Create(path)
+		if err != nil {
+			return err
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return err
@@ -378,5 +396,26 @@ func rebuildCmd(args []string, stdout io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(stdout, "rebuilt projections from %d events\n", l.LastSeq())
+	return nil
+}
+
+// loadgenCmd drives simulated handhelds against a running server and prints
+// one RESULT line.
+func loadgenCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("loadgen")
+	addr := fs.String("addr", "http://127.0.0.1:8080", "the server's base URL")
+	token := fs.String("token", env("TOKEN", ""), "an admin API token (tally token create --role admin)")
+	pdas := fs.Int("pdas", 50, "simulated handhelds")
+	duration := fs.Duration("duration", 30*time.Second, "how long to measure")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	res, err := loadgen.Run(ctx, loadgen.Config{Addr: *addr, Token: *token, PDAs: *pdas, Duration: *duration, Log: stderr})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, res.Line())
 	return nil
 }

@@ -63,10 +63,10 @@ func (s *Server) toteCode(raw string) (string, error) {
 
 // applyScan runs one handheld scan against the ledger. A pick the ledger
 // refuses is also recorded as a wrong scan, for the picker's accuracy.
-func (s *Server) applyScan(c *fiber.Ctx, taskID string, req scanRequest) (wms.Task, bool, error) {
+func (s *Server) applyScan(c *fiber.Ctx, taskID string, req scanRequest) (json.RawMessage, bool, error) {
 	key := strings.TrimSpace(c.Get("Idempotency-Key"))
 	if key == "" || len(key) > 128 {
-		return wms.Task{}, false, &wms.Error{Code: wms.CodeInvalid, Key: "event.id_invalid"}
+		return nil, false, &wms.Error{Code: wms.CodeInvalid, Key: "event.id_invalid"}
 	}
 	ctx, actor, dev := c.UserContext(), principal(c).Actor(), device(c)
 	switch req.Type {
@@ -88,7 +88,7 @@ func (s *Server) applyScan(c *fiber.Ctx, taskID string, req scanRequest) (wms.Ta
 		}
 		if err != nil {
 			s.recordRefusal(c, key, taskID, req, err)
-			return wms.Task{}, false, err
+			return nil, false, err
 		}
 		t, dup, err := s.ledger.Pick(ctx, key, wms.PickScan{Task: taskID, Line: req.Line, Location: req.Location, Items: items, Qty: qty, Tote: tote}, actor, dev)
 		if err != nil {
@@ -101,17 +101,17 @@ func (s *Server) applyScan(c *fiber.Ctx, taskID string, req scanRequest) (wms.Ta
 		return s.ledger.ReportShort(ctx, key, wms.ShortReport{Task: taskID, Line: req.Line, Reason: req.Reason}, actor, dev)
 	case "reject":
 		if !views.HasKey(req.Reason) {
-			return wms.Task{}, false, &wms.Error{Code: wms.CodeInvalid, Key: "http.bad_request"}
+			return nil, false, &wms.Error{Code: wms.CodeInvalid, Key: "http.bad_request"}
 		}
 		if _, dup, err := s.ledger.RejectScan(ctx, key, wms.ScanRejected{Task: taskID, Line: req.Line, Step: req.Step, Code: req.Code, Reason: req.Reason}, actor, dev); err != nil {
-			return wms.Task{}, dup, err
+			return nil, dup, err
 		}
-		t, err := s.ledger.Task(taskID)
+		t, err := s.ledger.TaskJSON(taskID)
 		return t, false, err
 	case "putback":
 		return s.ledger.PutBack(ctx, key, wms.PutBackScan{Task: taskID, Line: req.Line, Location: req.Location, Qty: req.Qty}, actor, dev)
 	}
-	return wms.Task{}, false, &wms.Error{Code: wms.CodeInvalid, Key: "http.bad_request"}
+	return nil, false, &wms.Error{Code: wms.CodeInvalid, Key: "http.bad_request"}
 }
 
 // recordRefusal counts a pick the server refused as a wrong scan. Its event ID
@@ -159,24 +159,10 @@ func (s *Server) apiTask(c *fiber.Ctx) error {
 	return c.JSON(t)
 }
 
-// activeTask is the picker's task in hand, if any.
-func (s *Server) activeTask(actor string) (*wms.Task, error) {
-	active, err := s.ledger.TasksIn(wms.TaskActive, 1<<20)
-	if err != nil {
-		return nil, err
-	}
-	for i := range active {
-		if active[i].Actor == actor && active[i].Kind != wms.TaskCount {
-			return &active[i], nil
-		}
-	}
-	return nil, nil
-}
-
 // pickPage shows the task in hand; the page's script does the scanning,
 // checks what it can without the network and queues scans through outages.
 func (s *Server) pickPage(c *fiber.Ctx) error {
-	t, err := s.activeTask(principal(c).Actor())
+	t, err := s.ledger.ActiveTaskOf(principal(c).Actor())
 	if err != nil {
 		return err
 	}

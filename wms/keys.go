@@ -34,7 +34,8 @@ var (
 	bucketWaves      = []byte("waves")        // wave ID -> Wave JSON
 	bucketTasks      = []byte("tasks")        // task ID -> Task JSON
 	bucketTaskQueue  = []byte("task_queue")   // state 0 priority 0 task ID -> empty (open tasks in the order to hand out)
-	bucketTotes      = []byte("totes")        // tote code -> TotePlace JSON (which task and order it holds)
+	bucketTotes      = []byte("totes")        // tote code -> TaskOrder JSON (the order it holds)
+	bucketActorTask  = []byte("actor_task")   // actor -> ID of the task in their hands
 	bucketSettings   = []byte("settings")     // name -> JSON value
 	bucketScanKPI    = []byte("scan_kpi")     // day 0 actor -> ScanStats JSON
 )
@@ -43,7 +44,7 @@ var derivedBuckets = [][]byte{
 	bucketSKUs, bucketGTINs, bucketLocations, bucketLots, bucketStock,
 	bucketStockByLoc, bucketStaff, bucketSessions, bucketTokens, bucketByType,
 	bucketReserved, bucketOrders, bucketOrderState, bucketWaves, bucketTasks, bucketTaskQueue,
-	bucketTotes, bucketSettings, bucketScanKPI,
+	bucketTotes, bucketSettings, bucketScanKPI, bucketActorTask,
 }
 
 var logBuckets = [][]byte{bucketEvents, bucketEventIDs, bucketMeta}
@@ -95,12 +96,16 @@ func byTypeKey(typ string, seq uint64) []byte   { return append(prefixKey(typ), 
 
 func orderStateKey(state OrderState, no string) []byte { return joinKey(string(state), no) }
 
-// taskQueueKey sorts open tasks: put-backs first, then by priority (higher
-// first, stored inverted), then by creation order (IDs sort by time).
+// taskQueueKey sorts open tasks: put-backs first, then picks, then counts
+// (which pickers are not handed); within a kind by priority (higher first,
+// stored inverted), then by ID.
 func taskQueueKey(state TaskState, t *Task) []byte {
 	rank := 1
-	if t.Kind == TaskPutBack {
+	switch t.Kind {
+	case TaskPutBack:
 		rank = 0
+	case TaskCount:
+		rank = 2
 	}
 	return joinKey(string(state), fmt.Sprintf("%d%04d", rank, 9999-min(max(t.Priority, 0), 9999)), t.ID)
 }

@@ -2,8 +2,11 @@ package wms
 
 import (
 	"context"
+	"encoding/json"
+	"hash/fnv"
 	"slices"
 	"strconv"
+	"strings"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -100,92 +103,121 @@ func bumpKPI(tx *bolt.Tx, day, actor string, f func(*ScanStats)) error {
 // --- commands ---
 
 // NextTask returns the picker's active task, or starts the next open one.
-// Pickers asking at the same moment race for the head of the queue; a loser
-// moves on to the next task rather than asking again.
+// Pickers asking at the same moment would all race for the head of the
+// queue; each starts at a different place among the equally urgent tasks and
+// a loser moves on to the next task rather than asking again.
 func (l *Ledger) NextTask(ctx context.Context, actor, device string) (Task, error) {
 	for round := 0; round < 3; round++ {
-		active, err := l.TasksIn(TaskActive, 1<<20)
-		if err != nil {
-			return Task{}, err
-		}
-		for _, t := range active {
-			if t.Actor == actor && t.Kind != TaskCount {
-				return t, nil
+		if t, err := l.ActiveTaskOf(actor); err != nil || t != nil {
+			if t == nil {
+				return Task{}, err
 			}
+			return *t, err
 		}
-		open, err := l.TasksIn(TaskOpen, 200)
+		ids, err := l.handOutOrder(actor, 64)
 		if err != nil {
 			return Task{}, err
 		}
-		tried := 0
-		for _, next := range open {
-			if next.Kind == TaskCount {
+		if len(ids) == 0 {
+			return Task{}, errf(CodeNotFound, "task.none")
+		}
+		for _, id := range ids {
+			if l.hasEvent("start:" + id) { // taken since the list was read
 				continue
 			}
-			tried++
-			ev, err := NewEvent("start:"+next.ID, EvTaskStarted, actor, device, TaskStart{Task: next.ID})
+			ev, err := NewEvent("start:"+id, EvTaskStarted, actor, device, TaskStart{Task: id})
 			if err != nil {
 				return Task{}, err
 			}
 			stored, dup, err := l.Append(ctx, ev)
 			switch {
 			case err == nil && (!dup || stored.Actor == actor):
-				return l.Task(next.ID)
+				return l.Task(id)
 			case err != nil && ErrorCode(err) != CodeConflict:
 				return Task{}, err
 			}
 			// another picker took it first: try the next one
 		}
-		if tried == 0 {
-			return Task{}, errf(CodeNotFound, "task.none")
-		}
 	}
 	return Task{}, errf(CodeConflict, "task.busy")
 }
 
+// handOutOrder lists up to limit open tasks a picker may take (not counts),
+// read from the queue's keys alone, with the head of the queue (the tasks as
+// urgent as the first) rotated by a hash of the picker.
+func (l *Ledger) handOutOrder(actor string, limit int) ([]string, error) {
+	var ids, ranks []string
+	err := l.db.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bucketTaskQueue).Cursor()
+		p := prefixKey(string(TaskOpen))
+		for k, _ := c.Seek(p); k != nil && len(ids) < limit && string(k[:min(len(k), len(p))]) == string(p); k, _ = c.Next() {
+			parts := splitKey(k)
+			rank := parts[1]
+			if strings.HasPrefix(rank, "2") { // counts are not for pickers
+				break
+			}
+			ids, ranks = append(ids, parts[2]), append(ranks, rank)
+		}
+		return nil
+	})
+	n := 0
+	for n < len(ids) && ranks[n] == ranks[0] {
+		n++
+	}
+	if n < 2 {
+		return ids, err
+	}
+	h := fnv.New32a()
+	h.Write([]byte(actor))
+	k := int(h.Sum32() % uint32(n))
+	out := make([]string, 0, len(ids))
+	out = append(out, ids[k:n]...)
+	out = append(out, ids[:k]...)
+	return append(out, ids[n:]...), err
+}
+
 // Pick appends a pick; the answer is the task as it is afterwards.
-func (l *Ledger) Pick(ctx context.Context, id string, p PickScan, actor, device string) (Task, bool, error) {
+func (l *Ledger) Pick(ctx context.Context, id string, p PickScan, actor, device string) (json.RawMessage, bool, error) {
 	p.Today = l.Today()
 	return l.taskCommand(ctx, id, EvPicked, p.Task, p, actor, device)
 }
 
 // UndoPick takes back the last pick.
-func (l *Ledger) UndoPick(ctx context.Context, id string, p PickUndo, actor, device string) (Task, bool, error) {
+func (l *Ledger) UndoPick(ctx context.Context, id string, p PickUndo, actor, device string) (json.RawMessage, bool, error) {
 	return l.taskCommand(ctx, id, EvPickUndone, p.Task, p, actor, device)
 }
 
 // ReportShort reports a short pick.
-func (l *Ledger) ReportShort(ctx context.Context, id string, p ShortReport, actor, device string) (Task, bool, error) {
+func (l *Ledger) ReportShort(ctx context.Context, id string, p ShortReport, actor, device string) (json.RawMessage, bool, error) {
 	p.Today, p.Decided = l.Today(), false
 	return l.taskCommand(ctx, id, EvShortReported, p.Task, p, actor, device)
 }
 
 // RejectScan records a wrong scan.
-func (l *Ledger) RejectScan(ctx context.Context, id string, p ScanRejected, actor, device string) (Task, bool, error) {
+func (l *Ledger) RejectScan(ctx context.Context, id string, p ScanRejected, actor, device string) (json.RawMessage, bool, error) {
 	p.Today = l.Today()
 	return l.taskCommand(ctx, id, EvScanRejected, p.Task, p, actor, device)
 }
 
 // PutBack returns units of a cancelled order to the shelf.
-func (l *Ledger) PutBack(ctx context.Context, id string, p PutBackScan, actor, device string) (Task, bool, error) {
+func (l *Ledger) PutBack(ctx context.Context, id string, p PutBackScan, actor, device string) (json.RawMessage, bool, error) {
 	p.Today = l.Today()
 	return l.taskCommand(ctx, id, EvPutBack, p.Task, p, actor, device)
 }
 
-func (l *Ledger) taskCommand(ctx context.Context, id, typ, task string, payload any, actor, device string) (Task, bool, error) {
+// taskCommand appends a scan and answers with the task as it is afterwards,
+// as stored (JSON): the handheld takes it as its new view of the task.
+func (l *Ledger) taskCommand(ctx context.Context, id, typ, task string, payload any, actor, device string) (json.RawMessage, bool, error) {
 	ev, err := NewEvent(id, typ, actor, device, payload)
 	if err != nil {
-		return Task{}, false, err
+		return nil, false, err
 	}
 	_, dup, err := l.Append(ctx, ev)
 	if err != nil {
-		return Task{}, false, err
+		return nil, false, err
 	}
-	if task == "" {
-		return Task{}, dup, nil
-	}
-	t, err := l.Task(task)
-	return t, dup, err
+	raw, err := l.TaskJSON(task)
+	return raw, dup, err
 }
 
 // --- appliers ---

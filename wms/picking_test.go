@@ -2,6 +2,7 @@ package wms
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"strings"
@@ -10,6 +11,15 @@ import (
 )
 
 var ctx = context.Background()
+
+func asTask(t testing.TB, raw json.RawMessage) Task {
+	t.Helper()
+	var task Task
+	if err := json.Unmarshal(raw, &task); err != nil {
+		t.Fatal(err)
+	}
+	return task
+}
 
 func order(no string, lines ...LineIn) OrderIntake {
 	return OrderIntake{No: no, Channel: "tmall", Recipient: Recipient{Name: "王芳", Phone: "13800138000", Address: "浙江省杭州市西湖区文三路 100 号"}, Lines: lines}
@@ -139,11 +149,13 @@ func pickAll(t testing.TB, l *Ledger, actor string, task Task, totes map[string]
 			item.Lot = line.Lot
 		}
 		var err error
-		task, _, err = l.Pick(ctx, fmt.Sprintf("%s-%d-%d", task.ID, line.N, line.Done), PickScan{Task: task.ID, Line: line.N, Location: line.Location,
+		var raw json.RawMessage
+		raw, _, err = l.Pick(ctx, fmt.Sprintf("%s-%d-%d", task.ID, line.N, line.Done), PickScan{Task: task.ID, Line: line.N, Location: line.Location,
 			Items: []ScannedItem{item}, Qty: line.Open(), Tote: totes[line.Order]}, actor, "pda")
 		if err != nil {
 			t.Fatalf("pick line %d: %v", line.N, err)
 		}
+		task = asTask(t, raw)
 	}
 }
 
@@ -276,10 +288,11 @@ func TestShortPickReallocates(t *testing.T) {
 	if line.Location != "A01-01-01" {
 		t.Fatalf("allocated at %s", line.Location)
 	}
-	task, _, err := l.ReportShort(ctx, "short-1", ShortReport{Task: task.ID, Line: line.N, Reason: "empty"}, "B1001", "pda-1")
+	raw, _, err := l.ReportShort(ctx, "short-1", ShortReport{Task: task.ID, Line: line.N, Reason: "empty"}, "B1001", "pda-1")
 	if err != nil {
 		t.Fatal(err)
 	}
+	task = asTask(t, raw)
 	if len(task.Lines) != 2 || task.Lines[1].Location != "R01-01-01" || task.Lines[1].Qty != 5 || task.Lines[0].Short != 5 {
 		t.Fatalf("after short: %+v", task.Lines)
 	}

@@ -2,6 +2,7 @@ package wms
 
 import (
 	"context"
+	"encoding/json"
 	"slices"
 	"strconv"
 	"strings"
@@ -438,6 +439,20 @@ func putTask(tx *bolt.Tx, t *Task, old TaskState) error {
 			return err
 		}
 	}
+	// who holds which task, for handing it back without reading them all
+	if t.Actor != "" && t.Kind != TaskCount {
+		hands := tx.Bucket(bucketActorTask)
+		switch {
+		case t.State == TaskActive:
+			if err := hands.Put([]byte(t.Actor), []byte(t.ID)); err != nil {
+				return err
+			}
+		case string(hands.Get([]byte(t.Actor))) == t.ID:
+			if err := hands.Delete([]byte(t.Actor)); err != nil {
+				return err
+			}
+		}
+	}
 	return putJSON(tx.Bucket(bucketTasks), []byte(t.ID), t)
 }
 
@@ -453,6 +468,35 @@ func (l *Ledger) Task(id string) (Task, error) {
 		return Task{}, err
 	}
 	return *t, nil
+}
+
+// TaskJSON returns a task as stored, for answers that only pass it on.
+func (l *Ledger) TaskJSON(id string) (json.RawMessage, error) {
+	var out json.RawMessage
+	err := l.db.View(func(tx *bolt.Tx) error {
+		v := tx.Bucket(bucketTasks).Get([]byte(id))
+		if v == nil {
+			return errf(CodeNotFound, "task.not_found", "task", id)
+		}
+		out = append(json.RawMessage(nil), v...)
+		return nil
+	})
+	return out, err
+}
+
+// ActiveTaskOf returns the task in a person's hands, if any.
+func (l *Ledger) ActiveTaskOf(actor string) (*Task, error) {
+	var t *Task
+	err := l.db.View(func(tx *bolt.Tx) error {
+		id := tx.Bucket(bucketActorTask).Get([]byte(actor))
+		if id == nil {
+			return nil
+		}
+		var err error
+		t, err = getTask(tx, string(id))
+		return err
+	})
+	return t, err
 }
 
 // TasksIn lists tasks in a state in queue order.

@@ -1,0 +1,250 @@
+// Package loadgen drives simulated handhelds ("PDAs") through real pick flows
+// over HTTP against a running Tally server and measures the scans.
+//
+// Setup (not timed) checks the server and token, chooses SKUs with long-dated
+// or undated stock, tops their stock up, and releases a first batch of orders
+// in single-order waves. Then every PDA loops: take the next task, walk its
+// lines in order and scan them, while a feeder keeps orders coming. Only scan
+// POSTs count as events and towards latency.
+package loadgen
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Config says what to drive and for how long.
+type Config struct {
+	Addr     string        // base URL, e.g. http://127.0.0.1:8080
+	Token    string        // bearer token with role admin (needed to create orders, stock and waves)
+	PDAs     int           // simulated handhelds
+	Duration time.Duration // measured interval
+	Client   *http.Client  // nil: a client with MaxIdleConnsPerHost >= PDAs and a 10 s timeout
+	Log      io.Writer     // progress lines (may be io.Discard); RESULT is not written here
+}
+
+// Result is what a run measured.
+type Result struct {
+	Events, Errors int64
+	EventsPerSec   float64
+	P50ms, P99ms   float64
+	Elapsed        time.Duration
+}
+
+// Line is the RESULT line, without a newline.
+func (r Result) Line() string {
+	return fmt.Sprintf("RESULT events=%d errors=%d events_per_s=%.1f p50_ms=%.1f p99_ms=%.1f",
+		r.Events, r.Errors, r.EventsPerSec, r.P50ms, r.P99ms)
+}
+
+// Tuning. Shelf life: SKUs with any stock expiring sooner than this are left
+// out, so the server's shelf-life rules never refuse what the run orders.
+const (
+	minExpiry       = 2 * 365 * 24 * time.Hour
+	wantSKUs        = 80
+	topUpQty        = 1_000_000
+	rejectShare     = 0.02 // share of scans preceded by a wrong location scan
+	progressEvery   = 5 * time.Second
+	maxWaveOrders   = 200
+	maxBatch        = 2000 // orders per feeder batch
+	orderWorkers    = 16
+	scanAttempts    = 3 // a scan is sent at most this often (same Idempotency-Key)
+	stockWorkers    = 8
+	idleBackoffMin  = 20 * time.Millisecond
+	busyBackoffMax  = 10 * time.Millisecond
+	errorBackoff    = 100 * time.Millisecond
+	feederTick      = 100 * time.Millisecond
+	feederLookahead = 2 * time.Second // work released ahead, at the current pace
+)
+
+// Run sets up the server, drives cfg.PDAs handhelds for cfg.Duration (or
+// until ctx ends) and returns what was measured. Its error is for setup
+// failures only (server unreachable, bad token, nothing to pick); failures
+// while measuring are counted in Result.Errors.
+func Run(ctx context.Context, cfg Config) (Result, error) {
+	r, err := newRunner(cfg)
+	if err != nil {
+		return Result{}, err
+	}
+	if cfg.Client == nil {
+		// Ours to tidy: connections dialled for requests abandoned at the end
+		// would otherwise stay open, and hold up a server's graceful shutdown.
+		defer r.c.hc.CloseIdleConnections()
+	}
+	if err := r.setup(ctx); err != nil {
+		return Result{}, err
+	}
+	return r.measure(ctx), nil
+}
+
+// runner holds one run's state.
+type runner struct {
+	cfg   Config
+	c     *client
+	log   io.Writer
+	logMu sync.Mutex
+	run   string // tells this run's orders apart: LG-<run>-<n>
+
+	orderSeq atomic.Int64
+
+	skus      []skuStock
+	locations []string // every location the chosen SKUs sit at, for wrong scans
+
+	cnt    counters
+	feeder *feeder
+}
+
+// skuStock is a SKU the run orders, with where its stock is.
+type skuStock struct {
+	Code       string
+	GTINs      []string
+	LotTracked bool
+	Lines      []stockLine
+}
+
+func newRunner(cfg Config) (*runner, error) {
+	if cfg.PDAs < 1 {
+		return nil, errors.New("loadgen: need at least one PDA")
+	}
+	if cfg.Duration <= 0 {
+		return nil, errors.New("loadgen: duration must be positive")
+	}
+	addr := strings.TrimRight(strings.TrimSpace(cfg.Addr), "/")
+	if addr == "" {
+		return nil, errors.New("loadgen: no server address")
+	}
+	if !strings.Contains(addr, "://") {
+		addr = "http://" + addr
+	}
+	if strings.TrimSpace(cfg.Token) == "" {
+		return nil, errors.New("loadgen: no token (create one with role admin: tally token create --name loadgen --role admin)")
+	}
+	hc := cfg.Client
+	if hc == nil {
+		hc = newHTTPClient(cfg.PDAs)
+	}
+	log := cfg.Log
+	if log == nil {
+		log = io.Discard
+	}
+	r := &runner{
+		cfg: cfg,
+		c:   &client{hc: hc, base: addr, token: strings.TrimSpace(cfg.Token)},
+		log: log,
+		run: strconv.FormatInt(time.Now().UnixMilli(), 36) + strconv.FormatInt(int64(rand.IntN(36*36)), 36),
+	}
+	r.feeder = newFeeder(r)
+	return r, nil
+}
+
+func (r *runner) logf(format string, args ...any) {
+	r.logMu.Lock()
+	defer r.logMu.Unlock()
+	fmt.Fprintf(r.log, "loadgen: "+format+"\n", args...)
+}
+
+// measure drives the handhelds for the configured time.
+func (r *runner) measure(parent context.Context) Result {
+	start := time.Now()
+	ctx, cancel := context.WithDeadline(parent, start.Add(r.cfg.Duration))
+	defer cancel()
+
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		r.feeder.run(ctx)
+	}()
+	pdas := make([]*pda, r.cfg.PDAs)
+	for i := range pdas {
+		pdas[i] = &pda{r: r, device: "pda-" + strconv.Itoa(i+1)}
+		wg.Add(1)
+		go func(p *pda) {
+			defer wg.Done()
+			p.run(ctx)
+		}(pdas[i])
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		r.progress(ctx, start)
+	}()
+
+	<-ctx.Done()
+	elapsed := time.Since(start)
+	wg.Wait()
+	<-done
+
+	parts := make([][]time.Duration, len(pdas))
+	for i, p := range pdas {
+		parts[i] = p.lat
+	}
+	lat := latencies(parts)
+	res := Result{
+		Events:  r.cnt.events.Load(),
+		Errors:  r.cnt.errors.Load(),
+		P50ms:   ms(percentile(lat, 50)),
+		P99ms:   ms(percentile(lat, 99)),
+		Elapsed: elapsed,
+	}
+	if s := elapsed.Seconds(); s > 0 {
+		res.EventsPerSec = float64(res.Events) / s
+	}
+	r.logf("done after %s: events=%d (conflicts=%d shorts=%d wrong-scans=%d) errors=%d tasks=%d orders=%d waves=%d next-busy=%d next-none=%d",
+		elapsed.Round(time.Millisecond), res.Events, r.cnt.conflicts.Load(), r.cnt.shorts.Load(), r.cnt.rejects.Load(),
+		res.Errors, r.cnt.tasks.Load(), r.cnt.orders.Load(), r.cnt.waves.Load(), r.cnt.busy.Load(), r.cnt.idle.Load())
+	for _, s := range r.cnt.errorSummary() {
+		r.logf("error %s", s)
+	}
+	return res
+}
+
+// progress logs the figures every few seconds until ctx ends.
+func (r *runner) progress(ctx context.Context, start time.Time) {
+	t := time.NewTicker(progressEvery)
+	defer t.Stop()
+	last, lastAt := int64(0), start
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-t.C:
+			ev := r.cnt.events.Load()
+			total := now.Sub(start).Seconds()
+			recent := now.Sub(lastAt).Seconds()
+			r.logf("%4.0fs events=%d errors=%d rate=%.1f/s (last %.0fs: %.1f/s) tasks=%d orders=%d",
+				total, ev, r.cnt.errors.Load(), float64(ev)/total, recent, float64(ev-last)/recent,
+				r.cnt.tasks.Load(), r.cnt.orders.Load())
+			last, lastAt = ev, now
+		}
+	}
+}
+
+// sleep waits d or until ctx ends; it reports whether ctx is still alive.
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}
+
+// jitter is a random duration in [lo, hi).
+func jitter(lo, hi time.Duration) time.Duration {
+	if hi <= lo {
+		return lo
+	}
+	return lo + rand.N(hi-lo)
+}
