@@ -79,6 +79,7 @@ func BenchmarkAppend(b *testing.B) {
 					b.Fatal(err)
 				}
 				defer db.Close()
+				db.MaxBatchDelay = defaultBatchDelay // the ledger's setting, for a fair comparison
 				if err := db.Update(func(tx *bolt.Tx) error { _, err := tx.CreateBucket([]byte("events")); return err }); err != nil {
 					b.Fatal(err)
 				}
