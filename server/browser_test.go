@@ -174,11 +174,7 @@ func TestBrowserLoginAndStockLookup(t *testing.T) {
 	}
 	run(wedge(demoLocation(t, "SKU00000")))
 	waitText(t, ctx, `[data-testid=stock-table]`, "SKU00000")
-	if dir := os.Getenv("SCREENSHOT_DIR"); dir != "" { // for a look at the screen: SCREENSHOT_DIR=/tmp go test ...
-		var png []byte
-		run(chromedp.CaptureScreenshot(&png))
-		_ = os.WriteFile(dir+"/stock-lookup.png", png, 0o644)
-	}
+	shot(t, ctx, "stock-lookup.png")
 	var width int
 	run(chromedp.Evaluate(`document.documentElement.scrollWidth`, &width))
 	if width > 360 {
@@ -212,6 +208,20 @@ func waitJS(t *testing.T, ctx context.Context, expr string) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	t.Fatalf("never true: %s; %s", expr, dump(ctx))
+}
+
+// shot saves a screenshot when SCREENSHOT_DIR is set, for a look at the screen.
+func shot(t *testing.T, ctx context.Context, name string) {
+	dir := os.Getenv("SCREENSHOT_DIR")
+	if dir == "" {
+		return
+	}
+	var png []byte
+	if err := chromedp.Run(ctx, chromedp.CaptureScreenshot(&png)); err != nil {
+		t.Logf("screenshot: %v", err)
+		return
+	}
+	_ = os.WriteFile(dir+"/"+name, png, 0o644)
 }
 
 // dump reports where the browser is, for a failure message.

@@ -192,6 +192,8 @@ func TestBrowserClusterPickThroughOutage(t *testing.T) {
 		waitJS(t, ctx, `document.getElementById('pick').dataset.step === 'tote'`)
 		run(wedge(totes[l.Order]))
 	}
+	waitFocus(t, ctx, "scan")
+	shot(t, ctx, "pick-start.png")
 	pickLine(task.Lines[0])
 	waitJS(t, ctx, `document.getElementById('pick').dataset.queue === '0'`)
 
@@ -201,6 +203,8 @@ func TestBrowserClusterPickThroughOutage(t *testing.T) {
 	pickLine(task.Lines[2])
 	waitJS(t, ctx, `document.getElementById('queue').hidden === false && document.getElementById('queue').textContent.indexOf('scans waiting') >= 0`)
 	waitText(t, ctx, `[data-testid=pick-step]`, "still to send")
+	waitJS(t, ctx, `document.querySelector('[data-testid=next-task]').offsetParent === null`) // no next task until the scans are sent
+	shot(t, ctx, "pick-offline.png")
 	mid, _ := l.Task(task.ID)
 	if mid.Lines[1].Done != 0 || mid.Lines[2].Done != 0 {
 		t.Fatalf("scans reached the server while it was unreachable: %+v", mid.Lines)
@@ -210,6 +214,7 @@ func TestBrowserClusterPickThroughOutage(t *testing.T) {
 	run(network.EmulateNetworkConditions(false, 0, -1, -1))
 	waitJS(t, ctx, `document.getElementById('pick').dataset.queue === '0'`)
 	waitText(t, ctx, `[data-testid=pick-done]`, "Task complete")
+	waitJS(t, ctx, `document.querySelector('[data-testid=next-task]').offsetParent !== null && document.querySelector('[data-testid=btn-undo]').offsetParent === null`)
 	done, _ := l.Task(task.ID)
 	if done.State != wms.TaskDone {
 		t.Errorf("task %s", done.State)

@@ -74,6 +74,8 @@
     }
     root.setAttribute('data-queue', String(queue.length));
     $('pick-done').hidden = !!l;
+    // the next task waits until this one's scans are all sent
+    $('pick-done').querySelector('form').hidden = queue.length > 0;
     $('pick-line').hidden = !l;
     $('pick-actions').hidden = !l;
     if (!l) {
@@ -280,6 +282,32 @@
   });
   $('pick-count-n').addEventListener('keydown', function (ev) { if (ev.key === 'Enter') { ev.preventDefault(); onCount(); } });
   window.addEventListener('online', function () { pump(); });
+
+  // Scans of an earlier task left on this handheld (the page was closed
+  // before they could be sent) are sent too, in order, each with its key.
+  function flushLeftovers() {
+    var keys = [];
+    for (var i = 0; i < localStorage.length; i++) {
+      var k = localStorage.key(i);
+      if (k && k.indexOf('tally.queue.') === 0 && k !== QKEY) keys.push(k);
+    }
+    keys.forEach(function (k) {
+      var id = k.slice('tally.queue.'.length), q;
+      try { q = JSON.parse(localStorage.getItem(k) || '[]'); } catch (e) { q = []; }
+      (function next() {
+        if (!q.length) { localStorage.removeItem(k); return; }
+        fetch('/api/v1/tasks/' + encodeURIComponent(id) + '/scans', {
+          method: 'POST', credentials: 'same-origin',
+          headers: { 'Content-Type': 'application/json', 'Idempotency-Key': q[0].key, 'X-CSRF-Token': csrf() },
+          body: JSON.stringify(q[0].body)
+        }).then(function (r) {
+          if (r.status >= 500) return;
+          q.shift(); localStorage.setItem(k, JSON.stringify(q)); next();
+        }, function () { /* still offline: try on the next page load */ });
+      })();
+    });
+  }
+  flushLeftovers();
   setInterval(function () { if (queue.length && !sending) pump(); }, 3000);
   render();
   pump();
