@@ -36,6 +36,17 @@ var appliers = map[string]applier{
 	EvShortReported:    applyShortReported,
 	EvScanRejected:     applyScanRejected,
 	EvPutBack:          applyPutBack,
+	EvLotStatus:        applyLotStatus,
+	EvLotRecalled:      applyLotStatus,
+	EvLotsSwept:        applyLotsSwept,
+	EvReceiptExpected:  applyReceiptExpected,
+	EvReceived:         applyReceived,
+	EvReceiptClosed:    applyReceiptClosed,
+	EvMoved:            applyMoved,
+	EvMoveTasks:        applyMoveTasks,
+	EvCountRequested:   applyCountRequested,
+	EvCounted:          applyCounted,
+	EvCountDecided:     applyCountDecided,
 }
 
 func applyEvent(tx *bolt.Tx, ev *Event) error {
@@ -43,7 +54,14 @@ func applyEvent(tx *bolt.Tx, ev *Event) error {
 	if !ok {
 		return errf(CodeInvalid, "event.type_unknown", "type", ev.Type)
 	}
-	if err := fn(tx, ev); err != nil {
+	t := newTouched()
+	touching.Store(tx, t)
+	err := fn(tx, ev)
+	touching.Delete(tx)
+	if err != nil {
+		return err
+	}
+	if err := indexTouched(tx, ev, t); err != nil {
 		return err
 	}
 	return tx.Bucket(bucketByType).Put(byTypeKey(ev.Type, ev.Seq), []byte{})
@@ -278,6 +296,7 @@ func placeStock(tx *bolt.Tx, skuCode, lotCode, expiry, loc string) (int64, error
 
 // writeQty stores the quantity at one place in both stock indexes; zero removes it.
 func writeQty(tx *bolt.Tx, sku, lot, loc string, qty int64) error {
+	touch(tx, sku, lot)
 	if qty < 0 {
 		return errf(CodeConflict, "stock.negative", "sku", sku, "lot", lot, "location", loc)
 	}

@@ -37,7 +37,8 @@ var ExportKinds = []ImportKind{ImportSKUs, ImportLocations, ImportStaff, ImportS
 // Columns are each kind's CSV header, in export order. Imports accept any order.
 var Columns = map[ImportKind][]string{
 	ImportSKUs: {"code", "name", "gtins", "unit_weight_g", "length_mm", "width_mm", "height_mm",
-		"shelf_life_days", "lot_tracked", "serial_tracked", "min_outbound_life_pct"},
+		"shelf_life_days", "lot_tracked", "serial_tracked", "min_outbound_life_pct", "zone", "receive_min_life_pct",
+		"short_life_action", "near_expiry_days"},
 	ImportLocations: {"code", "zone", "pick_seq", "kind"},
 	ImportStaff:     {"badge", "name", "role", "language", "pin", "disabled"},
 	ImportStock:     {"sku", "lot", "expiry", "location", "qty"},
@@ -336,6 +337,10 @@ func prepareSKUs(tx *bolt.Tx, rows []csvRow, bad []RowError) ([]SKU, []RowError)
 			LotTracked:         parseBool(r.line, "lot_tracked", r.get("lot_tracked"), &rowBad),
 			SerialTracked:      parseBool(r.line, "serial_tracked", r.get("serial_tracked"), &rowBad),
 			MinOutboundLifePct: int(parseInt(r.line, "min_outbound_life_pct", r.get("min_outbound_life_pct"), &rowBad)),
+			Zone:               r.get("zone"),
+			ReceiveMinLifePct:  int(parseInt(r.line, "receive_min_life_pct", r.get("receive_min_life_pct"), &rowBad)),
+			ShortLifeAction:    r.get("short_life_action"),
+			NearExpiryDays:     int(parseInt(r.line, "near_expiry_days", r.get("near_expiry_days"), &rowBad)),
 		}
 		if len(rowBad) == 0 {
 			if err := s.Validate(); err != nil {
@@ -560,7 +565,8 @@ func (l *Ledger) Export(kind ImportKind, w io.Writer) error {
 		for _, s := range skus {
 			records = append(records, []string{s.Code, s.Name, strings.Join(s.GTINs, "|"), itoa(s.UnitWeightG),
 				itoa(s.LengthMM), itoa(s.WidthMM), itoa(s.HeightMM), itoa(s.ShelfLifeDays),
-				strconv.FormatBool(s.LotTracked), strconv.FormatBool(s.SerialTracked), itoa(s.MinOutboundLifePct)})
+				strconv.FormatBool(s.LotTracked), strconv.FormatBool(s.SerialTracked), itoa(s.MinOutboundLifePct),
+				s.Zone, itoa(s.ReceiveMinLifePct), s.ShortLifeAction, itoa(s.NearExpiryDays)})
 		}
 	case ImportLocations:
 		locs, err := l.Locations()

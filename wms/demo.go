@@ -37,24 +37,26 @@ type demoFamily struct {
 	lotTracked  bool
 	serials     bool
 	gtinCompany string // GS1 company prefix digits after the country prefix
+	receivePct  int
+	shortAction string
 }
 
 var demoFamilies = []demoFamily{
 	{"A", []string{"飞鹤星飞帆", "君乐宝至臻", "伊利金领冠", "澳优能立多", "a2至初", "美赞臣蓝臻", "惠氏启赋", "爱他美卓萃"},
 		[]string{"1段 800g", "2段 800g", "3段 800g", "4段 800g", "1段 400g", "2段 400g", "3段 400g", "4段 400g"},
-		980, [3]int{130, 130, 180}, 720, 67, true, true, "69012"},
+		980, [3]int{130, 130, 180}, 720, 67, true, true, "69012", 75, ShortLifeRefuse},
 	{"A", []string{"三只松鼠每日坚果", "良品铺子肉松饼", "百草味夏威夷果", "桂格即食燕麦", "旺旺雪饼", "卫龙辣条", "科尔沁牛肉干"},
 		[]string{"750g", "500g", "250g", "1kg", "家庭装", "小包装", "礼盒装", "原味"},
-		520, [3]int{200, 150, 80}, 270, 50, true, false, "69023"},
+		520, [3]int{200, 150, 80}, 270, 50, true, false, "69023", 60, ShortLifeQuarantine},
 	{"B", []string{"珀莱雅双抗精华", "薇诺娜舒敏保湿霜", "百雀羚水能量面霜", "自然堂冰肌水", "完美日记唇釉", "花西子空气散粉", "溪木源洁面乳"},
 		[]string{"30ml", "50ml", "100ml", "15g", "50g", "120g", "旅行装", "套装"},
-		160, [3]int{60, 60, 140}, 1095, 33, true, false, "69034"},
+		160, [3]int{60, 60, 140}, 1095, 33, true, false, "69034", 50, ShortLifeQuarantine},
 	{"C", []string{"三体全集", "活着", "平凡的世界", "哈利·波特", "小王子", "人类简史"},
 		[]string{"平装", "精装", "典藏版", "青少版", "英文版", "插图版", "口袋版", "纪念版"},
-		600, [3]int{230, 160, 40}, 0, 0, false, false, "97875"},
+		600, [3]int{230, 160, 40}, 0, 0, false, false, "97875", 0, ""},
 	{"C", []string{"纯棉圆领T恤", "运动卫衣", "牛仔裤", "羊毛袜"},
 		[]string{"白 S", "白 M", "白 L", "白 XL", "黑 S", "黑 M", "黑 L", "黑 XL"},
-		250, [3]int{300, 250, 40}, 0, 0, false, false, "69045"},
+		250, [3]int{300, 250, 40}, 0, 0, false, false, "69045", 0, ""},
 }
 
 // demoGTIN makes a valid 13-digit GTIN from a company prefix and an item number.
@@ -121,6 +123,7 @@ func DemoData(today time.Time) (skus []SKU, locs []Location, stock []StockRow) {
 					Code: code, Name: name + " " + variant, GTINs: []string{demoGTIN(f.gtinCompany, item)},
 					UnitWeightG: f.weightG + rng.IntN(f.weightG/5+1), LengthMM: f.dims[0], WidthMM: f.dims[1], HeightMM: f.dims[2],
 					ShelfLifeDays: f.shelfLife, LotTracked: f.lotTracked, SerialTracked: f.serials, MinOutboundLifePct: f.minLifePct,
+					Zone: f.zone, ReceiveMinLifePct: f.receivePct, ShortLifeAction: f.shortAction,
 				}
 				if err := sku.Validate(); err != nil {
 					panic(err) // the tables above are wrong

@@ -41,6 +41,17 @@ const (
 	EvShortReported    = "pick.short"        // ShortReport
 	EvScanRejected     = "scan.rejected"     // ScanRejected
 	EvPutBack          = "putback.scanned"   // PutBackScan
+	EvLotStatus        = "lot.status"        // LotStatusChange
+	EvLotRecalled      = "lot.recalled"      // LotStatusChange (status hold)
+	EvLotsSwept        = "lots.swept"        // LotsSwept
+	EvReceiptExpected  = "receipt.expected"  // ReceiptIn
+	EvReceived         = "stock.received"    // Receiving
+	EvReceiptClosed    = "receipt.closed"    // ReceiptClose
+	EvMoved            = "stock.moved"       // Move
+	EvCountRequested   = "count.requested"   // CountRequest
+	EvCounted          = "count.submitted"   // CountSubmit
+	EvCountDecided     = "count.decided"     // CountDecision
+	EvMoveTasks        = "move.tasks"        // MoveTasks
 )
 
 // StaffChange creates or changes a staff member. An empty PINHash keeps the current PIN.

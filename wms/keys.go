@@ -18,33 +18,39 @@ var (
 	bucketEventIDs = []byte("event_ids") // event ID -> seq
 	bucketMeta     = []byte("meta")      // name -> value
 
-	bucketSKUs       = []byte("skus")         // sku code -> SKU JSON
-	bucketGTINs      = []byte("gtins")        // 14-digit GTIN -> sku code
-	bucketLocations  = []byte("locations")    // location code -> Location JSON
-	bucketLots       = []byte("lots")         // sku 0 lot -> Lot JSON
-	bucketStock      = []byte("stock")        // sku 0 lot 0 location -> qty (8 bytes)
-	bucketStockByLoc = []byte("stock_by_loc") // location 0 sku 0 lot -> qty (8 bytes)
-	bucketStaff      = []byte("staff")        // badge -> Staff JSON
-	bucketSessions   = []byte("sessions")     // sha256(session token) -> Session JSON
-	bucketTokens     = []byte("tokens")       // sha256(API token) -> Token JSON
-	bucketByType     = []byte("by_type")      // event type 0 seq -> empty
-	bucketReserved   = []byte("reserved")     // sku 0 lot 0 location -> qty reserved by allocations (8 bytes)
-	bucketOrders     = []byte("orders")       // order number -> Order JSON
-	bucketOrderState = []byte("order_state")  // state 0 order number -> empty
-	bucketWaves      = []byte("waves")        // wave ID -> Wave JSON
-	bucketTasks      = []byte("tasks")        // task ID -> Task JSON
-	bucketTaskQueue  = []byte("task_queue")   // state 0 priority 0 task ID -> empty (open tasks in the order to hand out)
-	bucketTotes      = []byte("totes")        // tote code -> TaskOrder JSON (the order it holds)
-	bucketActorTask  = []byte("actor_task")   // actor -> ID of the task in their hands
-	bucketSettings   = []byte("settings")     // name -> JSON value
-	bucketScanKPI    = []byte("scan_kpi")     // day 0 actor -> ScanStats JSON
+	bucketSKUs        = []byte("skus")         // sku code -> SKU JSON
+	bucketGTINs       = []byte("gtins")        // 14-digit GTIN -> sku code
+	bucketLocations   = []byte("locations")    // location code -> Location JSON
+	bucketLots        = []byte("lots")         // sku 0 lot -> Lot JSON
+	bucketStock       = []byte("stock")        // sku 0 lot 0 location -> qty (8 bytes)
+	bucketStockByLoc  = []byte("stock_by_loc") // location 0 sku 0 lot -> qty (8 bytes)
+	bucketStaff       = []byte("staff")        // badge -> Staff JSON
+	bucketSessions    = []byte("sessions")     // sha256(session token) -> Session JSON
+	bucketTokens      = []byte("tokens")       // sha256(API token) -> Token JSON
+	bucketByType      = []byte("by_type")      // event type 0 seq -> empty
+	bucketReserved    = []byte("reserved")     // sku 0 lot 0 location -> qty reserved by allocations (8 bytes)
+	bucketOrders      = []byte("orders")       // order number -> Order JSON
+	bucketOrderState  = []byte("order_state")  // state 0 order number -> empty
+	bucketWaves       = []byte("waves")        // wave ID -> Wave JSON
+	bucketTasks       = []byte("tasks")        // task ID -> Task JSON
+	bucketTaskQueue   = []byte("task_queue")   // state 0 priority 0 task ID -> empty (open tasks in the order to hand out)
+	bucketTotes       = []byte("totes")        // tote code -> TaskOrder JSON (the order it holds)
+	bucketActorTask   = []byte("actor_task")   // actor -> ID of the task in their hands
+	bucketLotEvents   = []byte("lot_events")   // sku 0 lot 0 seq -> empty: the events that touched a lot
+	bucketSerials     = []byte("serials")      // serial -> SerialTrace JSON
+	bucketReceipts    = []byte("receipts")     // receipt ID -> Receipt JSON
+	bucketCounts      = []byte("counts")       // task ID -> CountResult JSON (pending approval or applied)
+	bucketSerialHolds = []byte("serial_holds") // serial -> LotStatusChange JSON (why it is held)
+	bucketSettings    = []byte("settings")     // name -> JSON value
+	bucketScanKPI     = []byte("scan_kpi")     // day 0 actor -> ScanStats JSON
 )
 
 var derivedBuckets = [][]byte{
 	bucketSKUs, bucketGTINs, bucketLocations, bucketLots, bucketStock,
 	bucketStockByLoc, bucketStaff, bucketSessions, bucketTokens, bucketByType,
 	bucketReserved, bucketOrders, bucketOrderState, bucketWaves, bucketTasks, bucketTaskQueue,
-	bucketTotes, bucketSettings, bucketScanKPI, bucketActorTask,
+	bucketTotes, bucketSettings, bucketScanKPI, bucketActorTask, bucketLotEvents, bucketSerials,
+	bucketReceipts, bucketCounts, bucketSerialHolds,
 }
 
 var logBuckets = [][]byte{bucketEvents, bucketEventIDs, bucketMeta}
@@ -106,6 +112,8 @@ func taskQueueKey(state TaskState, t *Task) []byte {
 		rank = 0
 	case TaskCount:
 		rank = 2
+	case TaskMove:
+		rank = 3
 	}
 	return joinKey(string(state), fmt.Sprintf("%d%04d", rank, 9999-min(max(t.Priority, 0), 9999)), t.ID)
 }

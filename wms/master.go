@@ -79,7 +79,22 @@ type SKU struct {
 	SerialTracked bool     `json:"serial_tracked"`
 	// MinOutboundLifePct is the share of ShelfLifeDays that must remain for a unit to ship.
 	MinOutboundLifePct int `json:"min_outbound_life_pct"`
+	// Zone is where putaway looks for an empty pick face.
+	Zone string `json:"zone,omitempty"`
+	// ReceiveMinLifePct is the share of shelf life a delivery must have left;
+	// ShortLifeAction says what happens to one that has less: refuse or quarantine.
+	ReceiveMinLifePct int    `json:"receive_min_life_pct,omitempty"`
+	ShortLifeAction   string `json:"short_life_action,omitempty"`
+	// NearExpiryDays: lots expiring within this many days are listed for the
+	// supervisor (0 means 30).
+	NearExpiryDays int `json:"near_expiry_days,omitempty"`
 }
+
+// Short-life actions at receipt.
+const (
+	ShortLifeRefuse     = "refuse"
+	ShortLifeQuarantine = "quarantine"
+)
 
 // Location is a place that holds stock.
 type Location struct {
@@ -179,6 +194,19 @@ func (s *SKU) Validate() error {
 	}
 	if s.MinOutboundLifePct < 0 || s.MinOutboundLifePct > 100 {
 		return errf(CodeInvalid, "sku.pct_invalid", "sku", s.Code, "value", strconv.Itoa(s.MinOutboundLifePct))
+	}
+	if s.ReceiveMinLifePct < 0 || s.ReceiveMinLifePct > 100 {
+		return errf(CodeInvalid, "sku.pct_invalid", "sku", s.Code, "value", strconv.Itoa(s.ReceiveMinLifePct))
+	}
+	s.ShortLifeAction = strings.ToLower(strings.TrimSpace(s.ShortLifeAction))
+	if s.ShortLifeAction != "" && s.ShortLifeAction != ShortLifeRefuse && s.ShortLifeAction != ShortLifeQuarantine {
+		return errf(CodeInvalid, "sku.short_life_action_invalid", "sku", s.Code, "value", s.ShortLifeAction)
+	}
+	if s.Zone = strings.TrimSpace(s.Zone); s.Zone != "" && !validCode(s.Zone) {
+		return errf(CodeInvalid, "location.zone_invalid", "location", s.Code, "zone", s.Zone)
+	}
+	if s.NearExpiryDays < 0 {
+		return errf(CodeInvalid, "sku.negative", "sku", s.Code)
 	}
 	return nil
 }

@@ -374,6 +374,7 @@ func addReserved(tx *bolt.Tx, sku, lot, loc string, delta int64) error {
 	if delta == 0 {
 		return nil
 	}
+	touchReserved(tx, sku, lot, delta)
 	b := tx.Bucket(bucketReserved)
 	k := stockKey(sku, lot, loc)
 	n := qtyFromValue(b.Get(k)) + delta

@@ -34,6 +34,9 @@ type PickScan struct {
 	Qty      int64         `json:"qty"`
 	Tote     string        `json:"tote,omitempty"`
 	Today    string        `json:"today"`
+	// decided: the order and the lot the units left in and from, for the lot's story
+	Order     string `json:"order,omitempty"`
+	PickedLot string `json:"picked_lot,omitempty"`
 }
 
 // PickUndo takes back the picker's last pick in a task.
@@ -329,6 +332,17 @@ func applyPicked(tx *bolt.Tx, ev *Event) error {
 		return errf(CodeConflict, "pick.wrong_location", "location", p.Location, "want", line.Location)
 	}
 	lot := line.Lot
+	for _, it := range p.Items {
+		if it.Serial == "" {
+			continue
+		}
+		if tx.Bucket(bucketSerialHolds).Get([]byte(it.Serial)) != nil {
+			return errf(CodeConflict, "pick.serial_held", "serial", it.Serial)
+		}
+		if tx.Bucket(bucketSerials).Get([]byte(it.Serial)) != nil {
+			return errf(CodeConflict, "pick.serial_twice", "serial", it.Serial)
+		}
+	}
 	for i, it := range p.Items {
 		if !slices.Contains(line.GTINs, it.GTIN) {
 			return errf(CodeConflict, "pick.wrong_item", "gtin", it.GTIN, "sku", line.SKU, "name", line.Name)
@@ -395,7 +409,18 @@ func applyPicked(tx *bolt.Tx, ev *Event) error {
 	alloc.Picked += p.Qty
 	ol.Picked += p.Qty
 	line.Done += p.Qty
-	t.Picks = append(t.Picks, PickRecord{Event: ev.ID, Line: line.N, Lot: lot, Location: line.Location, Qty: p.Qty})
+	rec := PickRecord{Event: ev.ID, Line: line.N, Lot: lot, Location: line.Location, Qty: p.Qty}
+	for _, it := range p.Items {
+		if it.Serial != "" {
+			touchSerial(tx, it.Serial, SerialTrace{Serial: it.Serial, SKU: line.SKU, Lot: lot, Order: line.Order})
+			rec.Serials = append(rec.Serials, it.Serial)
+		}
+	}
+	t.Picks = append(t.Picks, rec)
+	p.Order, p.PickedLot = line.Order, lot
+	if err := redecide(ev, p); err != nil {
+		return err
+	}
 	lineDone := line.Open() == 0
 	settleTask(t, ev)
 	settleOrder(&o)
@@ -520,6 +545,11 @@ func applyPickUndone(tx *bolt.Tx, ev *Event) error {
 	ol.Picked -= rec.Qty
 	line.Done -= rec.Qty
 	rec.Undone = true
+	for _, s := range rec.Serials { // the units are back on the shelf
+		if err := tx.Bucket(bucketSerials).Delete([]byte(s)); err != nil {
+			return err
+		}
+	}
 	settleTask(t, ev)
 	settleOrder(&o)
 	o.Updated = ev.At

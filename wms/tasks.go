@@ -25,6 +25,7 @@ const (
 	TaskPick    TaskKind = "pick"
 	TaskPutBack TaskKind = "putback" // units of a cancelled order go back to their shelves
 	TaskCount   TaskKind = "count"   // count a location (after a short pick)
+	TaskMove    TaskKind = "move"    // move stock (e.g. near-expiry lots to quarantine)
 )
 
 type TaskState string
@@ -70,12 +71,13 @@ func (l TaskLine) Open() int64 {
 
 // PickRecord is one applied pick, kept so the last one can be undone.
 type PickRecord struct {
-	Event    string `json:"event"`
-	Line     int    `json:"line"`
-	Lot      string `json:"lot,omitempty"`
-	Location string `json:"location"`
-	Qty      int64  `json:"qty"`
-	Undone   bool   `json:"undone,omitempty"`
+	Event    string   `json:"event"`
+	Line     int      `json:"line"`
+	Lot      string   `json:"lot,omitempty"`
+	Location string   `json:"location"`
+	Qty      int64    `json:"qty"`
+	Serials  []string `json:"serials,omitempty"`
+	Undone   bool     `json:"undone,omitempty"`
 }
 
 // Task is work for one person with one handheld.

@@ -1,0 +1,387 @@
+package wms
+
+import (
+	"context"
+	"slices"
+	"strings"
+
+	"github.com/google/uuid"
+	bolt "go.etcd.io/bbolt"
+)
+
+// LotStatusChange sets a lot's status: a supervisor quarantines or releases
+// it, a recall holds it, the daily sweep expires it. Allocations of a lot
+// that may no longer ship are moved to other stock; what moved is decided
+// when applied and written back.
+type LotStatusChange struct {
+	SKU    string    `json:"sku"`
+	Lot    string    `json:"lot"`
+	Status LotStatus `json:"status"`
+	Reason string    `json:"reason"`
+	Today  string    `json:"today"`
+	// Serials, for a recall of single units rather than a whole lot.
+	Serials []string `json:"serials,omitempty"`
+	// decided
+	Decided bool      `json:"decided,omitempty"`
+	Moves   []Realloc `json:"moves,omitempty"`
+}
+
+// Realloc records one allocation moved off stock that may no longer ship.
+type Realloc struct {
+	Order string  `json:"order"`
+	Line  int     `json:"line"` // index in the order's lines
+	From  Alloc   `json:"from"` // the open part that was released
+	To    []Alloc `json:"to,omitempty"`
+}
+
+// LotsSwept is the daily expiry sweep: lots past their expiry date become expired.
+type LotsSwept struct {
+	Today   string    `json:"today"`
+	Decided bool      `json:"decided,omitempty"`
+	Expired []LotRef  `json:"expired,omitempty"`
+	Moves   []Realloc `json:"moves,omitempty"`
+}
+
+// LotRef names a lot.
+type LotRef struct {
+	SKU string `json:"sku"`
+	Lot string `json:"lot"`
+}
+
+func validStatus(s LotStatus) bool {
+	return s == LotAvailable || s == LotQuarantine || s == LotHold || s == LotExpired
+}
+
+// SetLotStatus changes a lot's status (quarantine, hold, release).
+func (l *Ledger) SetLotStatus(ctx context.Context, id string, p LotStatusChange, actor, device string) error {
+	p.Today, p.Decided, p.Moves = l.Today(), false, nil
+	ev, err := NewEvent(id, EvLotStatus, actor, device, p)
+	if err != nil {
+		return err
+	}
+	_, _, err = l.Append(ctx, ev)
+	return err
+}
+
+// Recall puts a lot (or a list of its serials) on hold everywhere.
+func (l *Ledger) Recall(ctx context.Context, id string, p LotStatusChange, actor, device string) error {
+	p.Today, p.Decided, p.Moves, p.Status = l.Today(), false, nil, LotHold
+	ev, err := NewEvent(id, EvLotRecalled, actor, device, p)
+	if err != nil {
+		return err
+	}
+	_, _, err = l.Append(ctx, ev)
+	return err
+}
+
+// SweepExpired marks lots past their expiry as expired; it is idempotent per day.
+func (l *Ledger) SweepExpired(ctx context.Context) ([]LotRef, error) {
+	today := l.Today()
+	ev, err := NewEvent("sweep:"+today, EvLotsSwept, "system", "sweep", LotsSwept{Today: today})
+	if err != nil {
+		return nil, err
+	}
+	stored, _, err := l.Append(ctx, ev)
+	if err != nil {
+		return nil, err
+	}
+	var p LotsSwept
+	err = stored.DecodeData(&p)
+	return p.Expired, err
+}
+
+func applyLotStatus(tx *bolt.Tx, ev *Event) error {
+	var p LotStatusChange
+	if err := decode(ev, &p); err != nil {
+		return err
+	}
+	if !validStatus(p.Status) {
+		return errf(CodeInvalid, "lot.status_invalid", "status", string(p.Status))
+	}
+	if len(p.Serials) > 0 {
+		return holdSerials(tx, ev, p)
+	}
+	lots := tx.Bucket(bucketLots)
+	var lot Lot
+	found, err := getJSON(lots, lotKey(p.SKU, p.Lot), &lot)
+	if err != nil {
+		return err
+	}
+	if !found {
+		return errf(CodeNotFound, "lot.not_found", "sku", p.SKU, "lot", p.Lot)
+	}
+	lot.Status = p.Status
+	if err := putJSON(lots, lotKey(p.SKU, p.Lot), lot); err != nil {
+		return err
+	}
+	touch(tx, p.SKU, p.Lot)
+	moves, err := moveAllocations(tx, []LotRef{{p.SKU, p.Lot}}, p.Today, p.Decided, p.Moves)
+	if err != nil {
+		return err
+	}
+	p.Decided, p.Moves = true, moves
+	return redecide(ev, p)
+}
+
+// holdSerials records single units on hold: a pick of one is refused.
+func holdSerials(tx *bolt.Tx, ev *Event, p LotStatusChange) error {
+	b := tx.Bucket(bucketSerialHolds)
+	for _, s := range p.Serials {
+		s = strings.TrimSpace(s)
+		if !validCode(s) {
+			return errf(CodeInvalid, "serial.invalid", "serial", s)
+		}
+		if err := putJSON(b, []byte(s), LotStatusChange{SKU: p.SKU, Lot: p.Lot, Status: p.Status, Reason: p.Reason}); err != nil {
+			return err
+		}
+	}
+	p.Decided = true
+	return redecide(ev, p)
+}
+
+func applyLotsSwept(tx *bolt.Tx, ev *Event) error {
+	var p LotsSwept
+	if err := decode(ev, &p); err != nil {
+		return err
+	}
+	if _, err := ParseDay(p.Today); err != nil {
+		return err
+	}
+	expired := p.Expired
+	if !p.Decided {
+		expired = nil
+		err := tx.Bucket(bucketLots).ForEach(func(k, v []byte) error {
+			var lot Lot
+			if err := jsonUnmarshal(v, &lot); err != nil {
+				return err
+			}
+			if lot.Expiry != "" && lot.Expiry < p.Today && lot.Status != LotExpired {
+				expired = append(expired, LotRef{lot.SKU, lot.Code})
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	for _, r := range expired {
+		var lot Lot
+		if _, err := getJSON(tx.Bucket(bucketLots), lotKey(r.SKU, r.Lot), &lot); err != nil {
+			return err
+		}
+		lot.Status = LotExpired
+		if err := putJSON(tx.Bucket(bucketLots), lotKey(r.SKU, r.Lot), lot); err != nil {
+			return err
+		}
+		touch(tx, r.SKU, r.Lot)
+	}
+	moves, err := moveAllocations(tx, expired, p.Today, p.Decided, p.Moves)
+	if err != nil {
+		return err
+	}
+	p.Decided, p.Expired, p.Moves = true, expired, moves
+	return redecide(ev, p)
+}
+
+// moveAllocations takes every open allocation of the given lots off them and
+// allocates the same quantity from other stock by the usual rules (or, on
+// replay, as recorded). What cannot be found is back-ordered. Task lines
+// follow: the old line is cancelled, new lines join the same task.
+func moveAllocations(tx *bolt.Tx, lots []LotRef, today string, decided bool, recorded []Realloc) ([]Realloc, error) {
+	if decided {
+		for _, m := range recorded {
+			if err := applyRealloc(tx, m); err != nil {
+				return nil, err
+			}
+		}
+		return recorded, nil
+	}
+	if len(lots) == 0 {
+		return nil, nil
+	}
+	settings, err := getSettings(tx)
+	if err != nil {
+		return nil, err
+	}
+	var moves []Realloc
+	for _, st := range []OrderState{OrderAllocated, OrderPicking} {
+		var nos []string
+		c := tx.Bucket(bucketOrderState).Cursor()
+		p := prefixKey(string(st))
+		for k, _ := c.Seek(p); k != nil && strings.HasPrefix(string(k), string(p)); k, _ = c.Next() {
+			nos = append(nos, string(k[len(p):]))
+		}
+		for _, no := range nos {
+			o, _, err := getOrder(tx, no)
+			if err != nil {
+				return nil, err
+			}
+			for i, line := range o.Lines {
+				for _, a := range line.Allocs {
+					if a.Qty-a.Picked <= 0 || !slices.Contains(lots, LotRef{line.SKU, a.Lot}) {
+						continue
+					}
+					m := Realloc{Order: no, Line: i, From: Alloc{Lot: a.Lot, Expiry: a.Expiry, Location: a.Location, Qty: a.Qty - a.Picked}}
+					var sku SKU
+					if _, err := getJSON(tx.Bucket(bucketSKUs), []byte(line.SKU), &sku); err != nil {
+						return nil, err
+					}
+					// the lot may no longer ship, so the search cannot find it again
+					to, err := takeStock(tx, sku, m.From.Qty, minLifePct(sku, o.Channel, settings), today, "")
+					if err != nil {
+						return nil, err
+					}
+					for _, t := range to { // applyRealloc reserves them, as it does on replay
+						if err := addReserved(tx, line.SKU, t.Lot, t.Location, -t.Qty); err != nil {
+							return nil, err
+						}
+					}
+					m.To = to
+					if err := applyRealloc(tx, m); err != nil {
+						return nil, err
+					}
+					moves = append(moves, m)
+				}
+			}
+		}
+	}
+	return moves, nil
+}
+
+// applyRealloc moves one recorded allocation: releases the old place,
+// reserves the new ones, and fixes the order and its task.
+func applyRealloc(tx *bolt.Tx, m Realloc) error {
+	o, found, err := getOrder(tx, m.Order)
+	if err != nil || !found {
+		return errf(CodeNotFound, "order.not_found", "order", m.Order)
+	}
+	if m.Line < 0 || m.Line >= len(o.Lines) {
+		return errf(CodeInvalid, "event.payload_invalid", "type", "realloc")
+	}
+	line := &o.Lines[m.Line]
+	_, from := orderAlloc(&o, line.SKU, m.From.Lot, m.From.Location)
+	if from == nil || from.Qty-from.Picked < m.From.Qty {
+		return errf(CodeConflict, "pick.too_many", "qty", "0", "open", "0")
+	}
+	from.Qty -= m.From.Qty
+	if err := addReserved(tx, line.SKU, m.From.Lot, m.From.Location, -m.From.Qty); err != nil {
+		return err
+	}
+	var got int64
+	for _, a := range m.To {
+		if err := addReserved(tx, line.SKU, a.Lot, a.Location, a.Qty); err != nil {
+			return err
+		}
+		line.Allocs = append(line.Allocs, a)
+		got += a.Qty
+	}
+	line.Backordered += m.From.Qty - got
+	old := o.State
+	settleOrder(&o)
+	if err := putOrder(tx, &o, old); err != nil {
+		return err
+	}
+	return retask(tx, &o, line.SKU, m)
+}
+
+// retask cancels the task line of a moved allocation and adds lines for its new places.
+func retask(tx *bolt.Tx, o *Order, sku string, m Realloc) error {
+	c := tx.Bucket(bucketTaskQueue).Cursor()
+	var ids []string
+	for k, _ := c.First(); k != nil; k, _ = c.Next() {
+		parts := splitKey(k)
+		ids = append(ids, parts[len(parts)-1])
+	}
+	for _, id := range ids {
+		t, err := getTask(tx, id)
+		if err != nil {
+			return err
+		}
+		if t.Kind != TaskPick {
+			continue
+		}
+		changed := false
+		for i := range t.Lines {
+			l := &t.Lines[i]
+			if l.Order == o.No && l.SKU == sku && l.Lot == m.From.Lot && l.Location == m.From.Location && l.Open() > 0 {
+				l.Cancelled, changed = true, true
+			}
+		}
+		if !changed {
+			continue
+		}
+		for _, a := range m.To {
+			t.Lines = append(t.Lines, TaskLine{Order: o.No, SKU: sku, Lot: a.Lot, Expiry: a.Expiry, Location: a.Location, Qty: a.Qty})
+		}
+		if err := refillNewLines(tx, t); err != nil {
+			return err
+		}
+		old := t.State
+		if _, open := t.NextLine(); !open && t.State == TaskActive {
+			t.State = TaskDone
+		}
+		return putTask(tx, t, old)
+	}
+	return nil
+}
+
+// ExpiryRow is stock of a lot that is expired or close to it.
+type ExpiryRow struct {
+	SKU, Name, Lot, Expiry, Location string
+	Status                           LotStatus
+	DaysLeft                         int
+	Qty                              int64
+	Kind                             LocationKind
+}
+
+// NearExpiry lists stock of lots that have expired or expire within each
+// SKU's near-expiry days (30 when not set), soonest first.
+func (l *Ledger) NearExpiry() ([]ExpiryRow, error) {
+	today := l.Today()
+	var out []ExpiryRow
+	err := l.db.View(func(tx *bolt.Tx) error {
+		skus := map[string]SKU{}
+		return tx.Bucket(bucketStock).ForEach(func(k, v []byte) error {
+			parts := splitKey(k)
+			var lot Lot
+			if _, err := getJSON(tx.Bucket(bucketLots), lotKey(parts[0], parts[1]), &lot); err != nil {
+				return err
+			}
+			if lot.Expiry == "" {
+				return nil
+			}
+			sku, ok := skus[parts[0]]
+			if !ok {
+				if _, err := getJSON(tx.Bucket(bucketSKUs), []byte(parts[0]), &sku); err != nil {
+					return err
+				}
+				skus[parts[0]] = sku
+			}
+			window := sku.NearExpiryDays
+			if window == 0 {
+				window = 30
+			}
+			left := daysBetween(today, lot.Expiry)
+			if left > window {
+				return nil
+			}
+			var loc Location
+			if _, err := getJSON(tx.Bucket(bucketLocations), []byte(parts[2]), &loc); err != nil {
+				return err
+			}
+			out = append(out, ExpiryRow{SKU: sku.Code, Name: sku.Name, Lot: lot.Code, Expiry: lot.Expiry, Location: loc.Code,
+				Status: lot.Status, DaysLeft: left, Qty: qtyFromValue(v), Kind: loc.Kind})
+			return nil
+		})
+	})
+	slices.SortStableFunc(out, func(a, b ExpiryRow) int {
+		if a.Expiry != b.Expiry {
+			return strings.Compare(a.Expiry, b.Expiry)
+		}
+		return strings.Compare(a.SKU+a.Location, b.SKU+b.Location)
+	})
+	return out, err
+}
+
+// newID is a fresh event ID for commands that have no device-made one.
+func newID() string { return uuid.NewString() }

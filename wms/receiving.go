@@ -1,0 +1,350 @@
+package wms
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// Receipt is a delivery from a supplier: announced (an ASN) or blind.
+type Receipt struct {
+	ID       string        `json:"id"`
+	Supplier string        `json:"supplier"`
+	Blind    bool          `json:"blind,omitempty"`
+	Lines    []ReceiptLine `json:"lines"`
+	State    string        `json:"state"` // open, closed
+	Created  time.Time     `json:"created"`
+	Closed   *time.Time    `json:"closed,omitempty"`
+}
+
+// ReceiptLine is what was expected and what came of one SKU.
+type ReceiptLine struct {
+	SKU         string `json:"sku"`
+	Expected    int64  `json:"expected"`
+	Received    int64  `json:"received"`
+	Quarantined int64  `json:"quarantined"`
+	Refused     int64  `json:"refused"`
+}
+
+// Variance is received minus expected (over-receipt positive).
+func (l ReceiptLine) Variance() int64 { return l.Received - l.Expected }
+
+// ReceiptIn announces a delivery.
+type ReceiptIn struct {
+	ID       string   `json:"id"`
+	Supplier string   `json:"supplier"`
+	Lines    []LineIn `json:"lines"`
+}
+
+// Receiving takes units of one lot into the warehouse at a dock (or a
+// quarantine location when the lot is short-dated and the SKU says so).
+type Receiving struct {
+	Receipt  string `json:"receipt"`
+	SKU      string `json:"sku"`
+	Lot      string `json:"lot,omitempty"`
+	Expiry   string `json:"expiry,omitempty"`
+	Qty      int64  `json:"qty"`
+	Location string `json:"location"`
+	Today    string `json:"today"`
+	// decided
+	Quarantined bool `json:"quarantined,omitempty"`
+}
+
+// ReceiptClose closes a receipt; its variances stay on it.
+type ReceiptClose struct {
+	Receipt string `json:"receipt"`
+}
+
+// ExpectReceipt records an announced delivery.
+func (l *Ledger) ExpectReceipt(ctx context.Context, in ReceiptIn, actor, device string) (Receipt, error) {
+	ev, err := NewEvent("receipt:"+in.ID, EvReceiptExpected, actor, device, in)
+	if err != nil {
+		return Receipt{}, err
+	}
+	if _, _, err := l.Append(ctx, ev); err != nil {
+		return Receipt{}, err
+	}
+	return l.Receipt(in.ID)
+}
+
+func applyReceiptExpected(tx *bolt.Tx, ev *Event) error {
+	var in ReceiptIn
+	if err := decode(ev, &in); err != nil {
+		return err
+	}
+	in.ID, in.Supplier = strings.TrimSpace(in.ID), strings.TrimSpace(in.Supplier)
+	if !validCode(in.ID) {
+		return errf(CodeInvalid, "receipt.id_invalid", "receipt", in.ID)
+	}
+	if !validText(in.Supplier) {
+		return errf(CodeInvalid, "receipt.supplier_invalid", "receipt", in.ID)
+	}
+	if len(in.Lines) == 0 {
+		return errf(CodeInvalid, "receipt.no_lines", "receipt", in.ID)
+	}
+	if tx.Bucket(bucketReceipts).Get([]byte(in.ID)) != nil {
+		return errf(CodeConflict, "receipt.exists", "receipt", in.ID)
+	}
+	r := Receipt{ID: in.ID, Supplier: in.Supplier, State: "open", Created: ev.At}
+	for _, l := range in.Lines {
+		if tx.Bucket(bucketSKUs).Get([]byte(l.SKU)) == nil {
+			return errf(CodeNotFound, "sku.not_found", "sku", l.SKU)
+		}
+		if l.Qty <= 0 {
+			return errf(CodeInvalid, "order.qty_invalid", "order", in.ID, "sku", l.SKU, "qty", strconv.FormatInt(l.Qty, 10))
+		}
+		r.Lines = append(r.Lines, ReceiptLine{SKU: l.SKU, Expected: l.Qty})
+	}
+	return putJSON(tx.Bucket(bucketReceipts), []byte(r.ID), r)
+}
+
+// Receipt returns one receipt.
+func (l *Ledger) Receipt(id string) (Receipt, error) {
+	var r Receipt
+	err := l.db.View(func(tx *bolt.Tx) error {
+		found, err := getJSON(tx.Bucket(bucketReceipts), []byte(id), &r)
+		if err == nil && !found {
+			err = errf(CodeNotFound, "receipt.not_found", "receipt", id)
+		}
+		return err
+	})
+	return r, err
+}
+
+// OpenReceipts lists receipts not yet closed.
+func (l *Ledger) OpenReceipts() ([]Receipt, error) {
+	all, err := listAll[Receipt](l, bucketReceipts)
+	out := all[:0]
+	for _, r := range all {
+		if r.State == "open" {
+			out = append(out, r)
+		}
+	}
+	return out, err
+}
+
+// ShelfLifeAtReceipt checks a delivery's remaining shelf life against the
+// SKU's rule: ok, or the action (refuse or quarantine) for a short-dated lot.
+// A lot past its expiry is always refused. With exactly the required share
+// left the lot is accepted.
+func ShelfLifeAtReceipt(sku SKU, expiry, today string) (ok bool, action string) {
+	if expiry == "" || sku.ShelfLifeDays == 0 {
+		return true, ""
+	}
+	left := daysBetween(today, expiry)
+	if left < 0 {
+		return false, ShortLifeRefuse
+	}
+	if sku.ReceiveMinLifePct == 0 || left*100 >= sku.ReceiveMinLifePct*sku.ShelfLifeDays {
+		return true, ""
+	}
+	if sku.ShortLifeAction == ShortLifeQuarantine {
+		return false, ShortLifeQuarantine
+	}
+	return false, ShortLifeRefuse
+}
+
+// Receive takes a lot into stock.
+func (l *Ledger) Receive(ctx context.Context, id string, p Receiving, actor, device string) (Receiving, error) {
+	p.Today, p.Quarantined = l.Today(), false
+	ev, err := NewEvent(id, EvReceived, actor, device, p)
+	if err != nil {
+		return p, err
+	}
+	stored, _, err := l.Append(ctx, ev)
+	if err != nil {
+		return p, err
+	}
+	err = stored.DecodeData(&p)
+	return p, err
+}
+
+func applyReceived(tx *bolt.Tx, ev *Event) error {
+	var p Receiving
+	if err := decode(ev, &p); err != nil {
+		return err
+	}
+	if p.Qty <= 0 || p.Qty > 1_000_000 {
+		return errf(CodeInvalid, "receive.qty_invalid", "qty", strconv.FormatInt(p.Qty, 10))
+	}
+	var sku SKU
+	found, err := getJSON(tx.Bucket(bucketSKUs), []byte(p.SKU), &sku)
+	if err != nil {
+		return err
+	}
+	if !found {
+		return errf(CodeNotFound, "sku.not_found", "sku", p.SKU)
+	}
+	if sku.LotTracked && sku.ShelfLifeDays > 0 && p.Expiry == "" {
+		return errf(CodeInvalid, "stock.expiry_required", "sku", p.SKU, "lot", p.Lot)
+	}
+	ok, action := ShelfLifeAtReceipt(sku, p.Expiry, p.Today)
+	if !ok && action == ShortLifeRefuse {
+		return errf(CodeConflict, "receive.short_life", "sku", p.SKU, "lot", p.Lot, "expiry", p.Expiry,
+			"pct", strconv.Itoa(sku.ReceiveMinLifePct))
+	}
+	quarantine := !ok
+	var loc Location
+	if found, err := getJSON(tx.Bucket(bucketLocations), []byte(p.Location), &loc); err != nil || !found {
+		return errf(CodeNotFound, "location.not_found", "location", p.Location)
+	}
+	if quarantine && loc.Kind != KindQuarantine {
+		return errf(CodeConflict, "receive.needs_quarantine", "sku", p.SKU, "lot", p.Lot)
+	}
+	have, err := placeStock(tx, p.SKU, p.Lot, p.Expiry, p.Location)
+	if err != nil {
+		return err
+	}
+	if quarantine {
+		var lot Lot
+		if _, err := getJSON(tx.Bucket(bucketLots), lotKey(p.SKU, p.Lot), &lot); err != nil {
+			return err
+		}
+		lot.Status = LotQuarantine
+		if err := putJSON(tx.Bucket(bucketLots), lotKey(p.SKU, p.Lot), lot); err != nil {
+			return err
+		}
+	}
+	if err := writeQty(tx, p.SKU, p.Lot, p.Location, have+p.Qty); err != nil {
+		return err
+	}
+	if p.Receipt != "" {
+		rb := tx.Bucket(bucketReceipts)
+		var r Receipt
+		found, err := getJSON(rb, []byte(p.Receipt), &r)
+		if err != nil {
+			return err
+		}
+		if !found {
+			r = Receipt{ID: p.Receipt, Supplier: "-", Blind: true, State: "open", Created: ev.At}
+		}
+		if r.State != "open" {
+			return errf(CodeConflict, "receipt.closed", "receipt", r.ID)
+		}
+		i := 0
+		for i < len(r.Lines) && r.Lines[i].SKU != p.SKU {
+			i++
+		}
+		if i == len(r.Lines) {
+			r.Lines = append(r.Lines, ReceiptLine{SKU: p.SKU})
+		}
+		r.Lines[i].Received += p.Qty
+		if quarantine {
+			r.Lines[i].Quarantined += p.Qty
+		}
+		if err := putJSON(rb, []byte(r.ID), r); err != nil {
+			return err
+		}
+	}
+	p.Quarantined = quarantine
+	return redecide(ev, p)
+}
+
+// CloseReceipt closes a receipt.
+func (l *Ledger) CloseReceipt(ctx context.Context, id, actor, device string) (Receipt, error) {
+	ev, err := NewEvent("close:"+id, EvReceiptClosed, actor, device, ReceiptClose{Receipt: id})
+	if err != nil {
+		return Receipt{}, err
+	}
+	if _, _, err := l.Append(ctx, ev); err != nil {
+		return Receipt{}, err
+	}
+	return l.Receipt(id)
+}
+
+func applyReceiptClosed(tx *bolt.Tx, ev *Event) error {
+	var p ReceiptClose
+	if err := decode(ev, &p); err != nil {
+		return err
+	}
+	var r Receipt
+	found, err := getJSON(tx.Bucket(bucketReceipts), []byte(p.Receipt), &r)
+	if err != nil {
+		return err
+	}
+	if !found {
+		return errf(CodeNotFound, "receipt.not_found", "receipt", p.Receipt)
+	}
+	at := ev.At
+	r.State, r.Closed = "closed", &at
+	return putJSON(tx.Bucket(bucketReceipts), []byte(r.ID), r)
+}
+
+// SuggestPutaway proposes where received stock goes: a pick face already
+// holding the same SKU and lot, then an empty pick face in the SKU's zone
+// (in walking order), then a pick face holding the SKU's other lots, then
+// any empty pick face.
+func (l *Ledger) SuggestPutaway(sku, lot string) (string, error) {
+	var out string
+	err := l.db.View(func(tx *bolt.Tx) error {
+		var s SKU
+		if found, err := getJSON(tx.Bucket(bucketSKUs), []byte(sku), &s); err != nil || !found {
+			return errf(CodeNotFound, "sku.not_found", "sku", sku)
+		}
+		c := tx.Bucket(bucketStock).Cursor()
+		p := prefixKey(sku, lot)
+		for k, _ := c.Seek(p); k != nil && strings.HasPrefix(string(k), string(p)); k, _ = c.Next() {
+			var loc Location
+			if _, err := getJSON(tx.Bucket(bucketLocations), []byte(splitKey(k)[2]), &loc); err != nil {
+				return err
+			}
+			if loc.Kind == KindPick {
+				out = loc.Code
+				return nil
+			}
+		}
+		best, bestAny, sameSKU := Location{}, Location{}, ""
+		// a pick face of the same SKU (another lot), first along the walk
+		cs := tx.Bucket(bucketStock).Cursor()
+		ps := prefixKey(sku)
+		bestSeq := -1
+		for k, _ := cs.Seek(ps); k != nil && strings.HasPrefix(string(k), string(ps)); k, _ = cs.Next() {
+			var loc Location
+			if _, err := getJSON(tx.Bucket(bucketLocations), []byte(splitKey(k)[2]), &loc); err != nil {
+				return err
+			}
+			if loc.Kind == KindPick && (bestSeq < 0 || loc.PickSeq < bestSeq) {
+				sameSKU, bestSeq = loc.Code, loc.PickSeq
+			}
+		}
+		err := tx.Bucket(bucketLocations).ForEach(func(k, v []byte) error {
+			var loc Location
+			if err := jsonUnmarshal(v, &loc); err != nil {
+				return err
+			}
+			if loc.Kind != KindPick {
+				return nil
+			}
+			ck := tx.Bucket(bucketStockByLoc).Cursor()
+			pk := prefixKey(loc.Code)
+			if kk, _ := ck.Seek(pk); kk != nil && strings.HasPrefix(string(kk), string(pk)) {
+				return nil // not empty
+			}
+			if s.Zone != "" && loc.Zone == s.Zone && (best.Code == "" || loc.PickSeq < best.PickSeq) {
+				best = loc
+			}
+			if bestAny.Code == "" || loc.PickSeq < bestAny.PickSeq {
+				bestAny = loc
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		switch {
+		case best.Code != "":
+			out = best.Code
+		case sameSKU != "":
+			out = sameSKU
+		case bestAny.Code != "":
+			out = bestAny.Code
+		default:
+			return errf(CodeNotFound, "putaway.no_place", "sku", sku)
+		}
+		return nil
+	})
+	return out, err
+}

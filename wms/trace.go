@@ -1,0 +1,133 @@
+package wms
+
+import (
+	"encoding/json"
+	"strings"
+	"sync"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// Every event that changes a lot's stock, reservations or status is indexed
+// under the lot, so its whole story (received, moved, allocated, picked into
+// an order, counted, recalled) is one prefix scan. The lots an event touched
+// are collected while it is applied: the helpers that write stock,
+// reservations and lots call touch.
+
+var touching sync.Map // *bolt.Tx -> *touched (the event being applied in that transaction)
+
+type touched struct {
+	lots     map[string]bool  // lotKey: stock or status written
+	reserved map[string]int64 // lotKey: net change of reservations
+	serials  []serialRecord
+}
+
+func newTouched() *touched {
+	return &touched{lots: map[string]bool{}, reserved: map[string]int64{}}
+}
+
+type serialRecord struct {
+	serial string
+	rec    SerialTrace
+}
+
+func touch(tx *bolt.Tx, sku, lot string) {
+	if v, ok := touching.Load(tx); ok {
+		v.(*touched).lots[string(lotKey(sku, lot))] = true
+	}
+}
+
+// touchReserved counts only the net change: an allocation tried and given
+// back within one event (an order that waits for stock) leaves no trace, as
+// it leaves none when the event is replayed with its decisions.
+func touchReserved(tx *bolt.Tx, sku, lot string, delta int64) {
+	if v, ok := touching.Load(tx); ok {
+		v.(*touched).reserved[string(lotKey(sku, lot))] += delta
+	}
+}
+
+func touchSerial(tx *bolt.Tx, serial string, rec SerialTrace) {
+	if v, ok := touching.Load(tx); ok {
+		t := v.(*touched)
+		t.serials = append(t.serials, serialRecord{serial, rec})
+	}
+}
+
+// indexTouched writes the lot and serial indexes for the event just applied.
+func indexTouched(tx *bolt.Tx, ev *Event, t *touched) error {
+	b := tx.Bucket(bucketLotEvents)
+	for k, d := range t.reserved {
+		if d != 0 {
+			t.lots[k] = true
+		}
+	}
+	for k := range t.lots {
+		if err := b.Put(append(append([]byte(k), sep), seqKey(ev.Seq)...), []byte{}); err != nil {
+			return err
+		}
+	}
+	for _, s := range t.serials {
+		s.rec.Seq = ev.Seq
+		if err := putJSON(tx.Bucket(bucketSerials), []byte(s.serial), s.rec); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// SerialTrace is where one unit with a serial (the code on each can of
+// formula) went: the pick that took it and the order it left in.
+type SerialTrace struct {
+	Serial string `json:"serial"`
+	SKU    string `json:"sku"`
+	Lot    string `json:"lot,omitempty"`
+	Order  string `json:"order"`
+	Seq    uint64 `json:"seq"`
+}
+
+// LotTrace returns every event that touched a lot, oldest first.
+func (l *Ledger) LotTrace(sku, lot string) (Lot, []Event, error) {
+	var out []Event
+	var found Lot
+	err := l.db.View(func(tx *bolt.Tx) error {
+		ok, err := getJSON(tx.Bucket(bucketLots), lotKey(sku, lot), &found)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return errf(CodeNotFound, "lot.not_found", "sku", sku, "lot", lot)
+		}
+		c := tx.Bucket(bucketLotEvents).Cursor()
+		p := prefixKey(sku, lot)
+		for k, _ := c.Seek(p); k != nil && len(k) == len(p)+8 && strings.HasPrefix(string(k), string(p)); k, _ = c.Next() {
+			ev, err := eventAt(tx, seqFromKey(k[len(p):]))
+			if err != nil {
+				return err
+			}
+			out = append(out, ev)
+		}
+		return nil
+	})
+	return found, out, err
+}
+
+// SerialTrace returns where a serial went.
+func (l *Ledger) SerialTrace(serial string) (SerialTrace, Event, error) {
+	var st SerialTrace
+	var ev Event
+	err := l.db.View(func(tx *bolt.Tx) error {
+		ok, err := getJSON(tx.Bucket(bucketSerials), []byte(serial), &st)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return errf(CodeNotFound, "serial.not_found", "serial", serial)
+		}
+		ev, err = eventAt(tx, st.Seq)
+		return err
+	})
+	return st, ev, err
+}
+
+// DecodeData decodes an event's payload.
+func (ev Event) DecodeData(v any) error { return json.Unmarshal(ev.Data, v) }
