@@ -16,7 +16,13 @@ var menu = []struct {
 	roles []wms.Role
 }{
 	{views.MenuItem{Href: "/pick", Label: "menu.pick", Hint: "menu.pick_hint", TestID: "menu-pick"}, pickers},
+	{views.MenuItem{Href: "/receive", Label: "menu.receive", Hint: "menu.receive_hint", TestID: "menu-receive"}, receivers},
 	{views.MenuItem{Href: "/stock", Label: "menu.stock", Hint: "menu.stock_hint", TestID: "menu-stock"}, anyRole},
+	{views.MenuItem{Href: "/move", Label: "menu.move", TestID: "menu-move"}, floorStaff},
+	{views.MenuItem{Href: "/count", Label: "menu.count", TestID: "menu-count"}, floorStaff},
+	{views.MenuItem{Href: "/expiry", Label: "menu.expiry", TestID: "menu-expiry"}, supervisors},
+	{views.MenuItem{Href: "/recall", Label: "menu.recall", TestID: "menu-recall"}, supervisors},
+	{views.MenuItem{Href: "/trace", Label: "menu.trace", TestID: "menu-trace"}, supervisors},
 	{views.MenuItem{Href: "/floor", Label: "menu.floor", TestID: "menu-floor"}, supervisors},
 	{views.MenuItem{Href: "/admin/import", Label: "menu.import", TestID: "menu-import"}, adminOnly},
 	{views.MenuItem{Href: "/admin/audit", Label: "menu.audit", TestID: "menu-audit"}, supervisors},

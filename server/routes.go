@@ -15,6 +15,8 @@ var (
 	adminOnly   = []wms.Role{wms.RoleAdmin}
 	supervisors = []wms.Role{wms.RoleSupervisor, wms.RoleAdmin}
 	pickers     = []wms.Role{wms.RolePicker, wms.RoleSupervisor, wms.RoleAdmin}
+	receivers   = []wms.Role{wms.RoleReceiver, wms.RoleSupervisor, wms.RoleAdmin}
+	floorStaff  = []wms.Role{wms.RolePicker, wms.RoleReceiver, wms.RoleSupervisor, wms.RoleAdmin}
 )
 
 // routes lists every route. Everything needs a logged-in user with the right
@@ -45,6 +47,23 @@ func (s *Server) routes() {
 	app.Get("/floor", s.require(supervisors...), s.floorPage)
 	app.Post("/floor/waves", s.require(supervisors...), s.releaseWavePage)
 	app.Post("/floor/autowave", s.require(supervisors...), s.autoWaveSettings)
+	app.Get("/receive", s.require(receivers...), s.receivePage)
+	app.Post("/receive", s.require(receivers...), s.receive)
+	app.Post("/receive/putaway", s.require(receivers...), s.putaway)
+	app.Post("/receive/close", s.require(receivers...), s.closeReceipt)
+	app.Get("/move", s.require(floorStaff...), s.movePage)
+	app.Post("/move", s.require(floorStaff...), s.move)
+	app.Get("/count", s.require(floorStaff...), s.countPage)
+	app.Post("/count", s.require(floorStaff...), s.submitCount)
+	app.Post("/count/decide", s.require(supervisors...), s.decideCount)
+	app.Post("/count/request", s.require(supervisors...), s.requestCounts)
+	app.Get("/expiry", s.require(supervisors...), s.expiryPage)
+	app.Post("/expiry/quarantine", s.require(supervisors...), s.expiryQuarantine)
+	app.Post("/expiry/sweep", s.require(supervisors...), s.expirySweep)
+	app.Get("/recall", s.require(supervisors...), s.recallPage)
+	app.Post("/recall", s.require(supervisors...), s.recall)
+	app.Get("/recall/report.:format", s.require(supervisors...), s.recallFile)
+	app.Get("/trace", s.require(supervisors...), s.tracePage)
 
 	// JSON API, for integrations with a bearer token and for the pages' script
 	api := app.Group("/api/v1")
@@ -59,6 +78,11 @@ func (s *Server) routes() {
 	api.Post("/tasks/next", s.require(pickers...), s.apiNextTask)
 	api.Get("/tasks/:id", s.require(pickers...), s.apiTask)
 	api.Post("/tasks/:id/scans", s.require(pickers...), s.apiScanTask)
+	api.Post("/receipts", s.require(receivers...), s.apiExpectReceipt)
+	api.Get("/receipts/:id", s.require(receivers...), s.apiReceipt)
+	api.Get("/recall", s.require(supervisors...), s.apiRecallReport)
+	api.Post("/recall", s.require(supervisors...), s.apiRecall)
+	api.Get("/trace", s.require(supervisors...), s.apiTrace)
 
 	// operations
 	app.Get("/metrics", s.require(supervisors...), s.metricsText)

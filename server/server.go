@@ -20,6 +20,8 @@ type Config struct {
 	SecureCookies bool
 	// Version is reported by /healthz.
 	Version string
+	// FontPath is a TrueType font with Chinese glyphs for PDFs; empty searches the usual places.
+	FontPath string
 }
 
 // Server holds the handlers' dependencies.

@@ -88,6 +88,20 @@ func TestEveryUsedKeyIsTranslated(t *testing.T) {
 	for _, s := range []wms.LotStatus{wms.LotQuarantine, wms.LotHold, wms.LotExpired} {
 		dynamic = append(dynamic, "pick.lot_"+string(s))
 	}
+	for _, st := range []string{"applied", "pending", "rejected"} {
+		dynamic = append(dynamic, "count."+st)
+	}
+	dynamic = append(dynamic, "receive.warn_"+wms.ShortLifeRefuse, "receive.warn_"+wms.ShortLifeQuarantine)
+	for _, st := range []wms.OrderState{wms.OrderNew, wms.OrderAllocated, wms.OrderPicking, wms.OrderPicked, wms.OrderPacked, wms.OrderShipped, wms.OrderCancelled} {
+		dynamic = append(dynamic, "orderstate."+string(st))
+	}
+	for _, k := range []string{"locations", "orders", "location", "qty", "order", "state", "picked", "waybill", "none", "total", "sku", "lot", "expiry", "status", "reason", "generated", "page", "channel"} {
+		dynamic = append(dynamic, "recall.label."+k)
+	}
+	for _, ev := range []string{wms.EvImported, wms.EvStockAdjusted, wms.EvReceived, wms.EvMoved, wms.EvWaveReleased, wms.EvPicked, wms.EvPickUndone,
+		wms.EvShortReported, wms.EvOrderCancelled, wms.EvPutBack, wms.EvLotStatus, wms.EvLotRecalled, wms.EvLotsSwept, wms.EvCounted, wms.EvCountDecided} {
+		dynamic = append(dynamic, "trace."+ev)
+	}
 	for _, k := range dynamic {
 		if !HasKey(k) {
 			t.Errorf("%q has no translation", k)

@@ -143,3 +143,107 @@ type FloorPage struct {
 	AutoWave     bool
 	PartialShip  bool
 }
+
+// ReceiptRow is one SKU of a receipt: expected against received.
+type ReceiptRow struct {
+	SKU                                                  string
+	Expected, Received, Quarantined, Refused, Variance int64
+}
+
+// ReceiveItem is a scanned item waiting for its quantity and place.
+type ReceiveItem struct {
+	SKU, Name, Lot, Expiry, Location string
+	LotTracked                       bool
+	Qty                              int64
+	Warning                          string // message key when the shelf-life rule objects
+}
+
+// Putaway is received stock waiting to be put on a shelf.
+type Putaway struct {
+	SKU, Name, Lot, From, Suggest string
+	Qty                           int64
+}
+
+type ReceivePage struct {
+	Page
+	Open     []Count // open receipts and their line counts
+	Receipt  string
+	Supplier string
+	Lines    []ReceiptRow
+	Item     *ReceiveItem
+	Putaway  *Putaway
+	Key      string
+}
+
+// RecallOrder is an order that took units of a recalled lot.
+type RecallOrder struct {
+	Order, Channel, State, Waybill string
+	Qty                            int64
+}
+
+type RecallReport struct {
+	Name, Expiry, Status string
+	Locations            []StockRow
+	Total                int64
+	Orders               []RecallOrder
+}
+
+type RecallPage struct {
+	Page
+	SKU, Lot, Key string
+	Report        *RecallReport
+}
+
+type TraceRow struct {
+	At, Actor, Summary, Type string
+}
+
+type TracePage struct {
+	Page
+	SKU, Lot, Serial string
+	Heading          *Message
+	Rows             []TraceRow
+}
+
+type ExpiryRow struct {
+	SKU, Name, Lot, Expiry, Location, Status string
+	Qty                                      int64
+	DaysLeft                                 int
+	InQuarantine                             bool
+}
+
+type ExpiryPage struct {
+	Page
+	Rows []ExpiryRow
+	Key  string
+}
+
+type CountLine struct {
+	SKU, Lot        string
+	Books, Counted int64
+}
+
+type PendingCount struct {
+	ID, Location, Actor string
+	Lines               []CountLine
+}
+
+type CountPage struct {
+	Page
+	Tasks      []TaskRow
+	Pending    []PendingCount
+	Supervisor bool
+	Task       string
+	Location   string
+	Lines      []wmsStockRow
+	LinesJSON  string
+	Key        string
+}
+
+type MovePage struct {
+	Page
+	From, SKU, Lot string
+	Qty            int64
+	Whole          bool
+	Key            string
+}

@@ -42,6 +42,7 @@ var appliers = map[string]applier{
 	EvReceiptExpected:  applyReceiptExpected,
 	EvReceived:         applyReceived,
 	EvReceiptClosed:    applyReceiptClosed,
+	EvReceiveRefused:   applyReceiveRefused,
 	EvMoved:            applyMoved,
 	EvMoveTasks:        applyMoveTasks,
 	EvCountRequested:   applyCountRequested,
@@ -228,6 +229,12 @@ func applyImport(tx *bolt.Tx, ev *Event) error {
 	case ImportStock:
 		for _, r := range im.Stock {
 			if err := setStock(tx, r); err != nil {
+				return err
+			}
+		}
+	case ImportReceipts:
+		for _, r := range im.Receipts {
+			if err := expectReceipt(tx, r, ev.At); err != nil {
 				return err
 			}
 		}

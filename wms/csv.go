@@ -25,11 +25,12 @@ const (
 	ImportStaff     ImportKind = "staff"
 	ImportStock     ImportKind = "stock"
 	ImportOrders    ImportKind = "orders"
+	ImportReceipts  ImportKind = "receipts"
 )
 
 // ImportKinds lists the CSV kinds in the order they must be loaded on a new
 // warehouse (stock refers to SKUs and locations).
-var ImportKinds = []ImportKind{ImportSKUs, ImportLocations, ImportStaff, ImportStock, ImportOrders}
+var ImportKinds = []ImportKind{ImportSKUs, ImportLocations, ImportStaff, ImportStock, ImportOrders, ImportReceipts}
 
 // ExportKinds are the kinds Export writes (orders leave through the API).
 var ExportKinds = []ImportKind{ImportSKUs, ImportLocations, ImportStaff, ImportStock}
@@ -44,6 +45,7 @@ var Columns = map[ImportKind][]string{
 	ImportStock:     {"sku", "lot", "expiry", "location", "qty"},
 	ImportOrders: {"no", "channel", "shop", "name", "phone", "address", "sku", "qty", "priority", "carrier",
 		"ship_by", "notes"},
+	ImportReceipts: {"receipt", "supplier", "sku", "qty"},
 }
 
 // required columns; the rest default to empty or zero.
@@ -53,6 +55,7 @@ var requiredColumns = map[ImportKind][]string{
 	ImportStaff:     {"badge", "name", "role"},
 	ImportStock:     {"sku", "location", "qty"},
 	ImportOrders:    {"no", "channel", "name", "phone", "address", "sku", "qty"},
+	ImportReceipts:  {"receipt", "supplier", "sku", "qty"},
 }
 
 // RowError is one bad row of a CSV file: its line number and why.
@@ -274,6 +277,8 @@ func (l *Ledger) PrepareImport(kind ImportKind, file string, raw []byte) (Import
 			im.Stock, bad = prepareStock(tx, rows, bad)
 		case ImportOrders:
 			im.Orders, bad = prepareOrders(tx, rows, bad)
+		case ImportReceipts:
+			im.Receipts, bad = prepareReceipts(tx, rows, bad)
 		}
 		return nil
 	})
@@ -307,7 +312,7 @@ func (l *Ledger) Import(ctx context.Context, eventID string, kind ImportKind, fi
 		res.Errors = bad
 		return res, errf(CodeInvalid, "import.rows_invalid", "count", strconv.Itoa(len(bad)))
 	}
-	res.Rows = len(im.SKUs) + len(im.Locations) + len(im.Staff) + len(im.Stock) + len(im.Orders)
+	res.Rows = len(im.SKUs) + len(im.Locations) + len(im.Staff) + len(im.Stock) + len(im.Orders) + len(im.Receipts)
 	ev, err := NewEvent(eventID, EvImported, actor, device, im)
 	if err != nil {
 		return res, err
@@ -547,6 +552,45 @@ func prepareOrders(tx *bolt.Tx, rows []csvRow, bad []RowError) ([]OrderIntake, [
 	return out, bad
 }
 
+// prepareReceipts groups ASN rows by receipt.
+func prepareReceipts(tx *bolt.Tx, rows []csvRow, bad []RowError) ([]ReceiptIn, []RowError) {
+	var out []ReceiptIn
+	index := map[string]int{}
+	for _, r := range rows {
+		id, sku := r.get("receipt"), r.get("sku")
+		qty, err := strconv.ParseInt(r.get("qty"), 10, 64)
+		switch {
+		case err != nil:
+			bad = append(bad, rowErrf(r.line, "csv.not_integer", "column", "qty", "value", r.get("qty")))
+			continue
+		case qty <= 0:
+			bad = append(bad, rowErrf(r.line, "csv.negative", "column", "qty", "value", r.get("qty")))
+			continue
+		case !validCode(id):
+			bad = append(bad, rowErrf(r.line, "receipt.id_invalid", "receipt", id))
+			continue
+		case tx.Bucket(bucketSKUs).Get([]byte(sku)) == nil:
+			bad = append(bad, rowErrf(r.line, "sku.not_found", "sku", sku))
+			continue
+		case tx.Bucket(bucketReceipts).Get([]byte(id)) != nil:
+			bad = append(bad, rowErrf(r.line, "receipt.exists", "receipt", id))
+			continue
+		}
+		i, ok := index[id]
+		if !ok {
+			if !validText(r.get("supplier")) {
+				bad = append(bad, rowErrf(r.line, "receipt.supplier_invalid", "receipt", id))
+				continue
+			}
+			i = len(out)
+			index[id] = i
+			out = append(out, ReceiptIn{ID: id, Supplier: r.get("supplier")})
+		}
+		out[i].Lines = append(out[i].Lines, LineIn{SKU: sku, Qty: qty})
+	}
+	return out, bad
+}
+
 // Export writes one kind of data as CSV: UTF-8 with a byte-order mark, so that
 // Excel on Chinese Windows opens it as UTF-8. Staff PINs are never exported.
 func (l *Ledger) Export(kind ImportKind, w io.Writer) error {
@@ -584,7 +628,7 @@ func (l *Ledger) Export(kind ImportKind, w io.Writer) error {
 		for _, s := range staff {
 			records = append(records, []string{s.Badge, s.Name, string(s.Role), s.Language, "", strconv.FormatBool(s.Disabled)})
 		}
-	case ImportOrders:
+	case ImportOrders, ImportReceipts:
 		return errf(CodeInvalid, "import.kind_unknown", "kind", string(kind))
 	case ImportStock:
 		rows, err := l.StockRows()

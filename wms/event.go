@@ -47,6 +47,7 @@ const (
 	EvReceiptExpected  = "receipt.expected"  // ReceiptIn
 	EvReceived         = "stock.received"    // Receiving
 	EvReceiptClosed    = "receipt.closed"    // ReceiptClose
+	EvReceiveRefused   = "receipt.refused"   // ReceiveRefusal
 	EvMoved            = "stock.moved"       // Move
 	EvCountRequested   = "count.requested"   // CountRequest
 	EvCounted          = "count.submitted"   // CountSubmit
@@ -83,6 +84,7 @@ type Import struct {
 	Staff     []StaffChange `json:"staff,omitempty"`
 	Stock     []StockRow    `json:"stock,omitempty"`
 	Orders    []OrderIntake `json:"orders,omitempty"`
+	Receipts  []ReceiptIn   `json:"receipts,omitempty"`
 }
 
 // StockAdjustment changes the quantity at one place by Delta, never below zero.

@@ -75,6 +75,10 @@ func applyReceiptExpected(tx *bolt.Tx, ev *Event) error {
 	if err := decode(ev, &in); err != nil {
 		return err
 	}
+	return expectReceipt(tx, in, ev.At)
+}
+
+func expectReceipt(tx *bolt.Tx, in ReceiptIn, at time.Time) error {
 	in.ID, in.Supplier = strings.TrimSpace(in.ID), strings.TrimSpace(in.Supplier)
 	if !validCode(in.ID) {
 		return errf(CodeInvalid, "receipt.id_invalid", "receipt", in.ID)
@@ -88,7 +92,7 @@ func applyReceiptExpected(tx *bolt.Tx, ev *Event) error {
 	if tx.Bucket(bucketReceipts).Get([]byte(in.ID)) != nil {
 		return errf(CodeConflict, "receipt.exists", "receipt", in.ID)
 	}
-	r := Receipt{ID: in.ID, Supplier: in.Supplier, State: "open", Created: ev.At}
+	r := Receipt{ID: in.ID, Supplier: in.Supplier, State: "open", Created: at}
 	for _, l := range in.Lines {
 		if tx.Bucket(bucketSKUs).Get([]byte(l.SKU)) == nil {
 			return errf(CodeNotFound, "sku.not_found", "sku", l.SKU)
@@ -241,6 +245,55 @@ func applyReceived(tx *bolt.Tx, ev *Event) error {
 	}
 	p.Quarantined = quarantine
 	return redecide(ev, p)
+}
+
+// ReceiveRefusal records units turned away at the dock (short-dated,
+// damaged): they count on the receipt but never enter stock.
+type ReceiveRefusal struct {
+	Receipt string `json:"receipt"`
+	SKU     string `json:"sku"`
+	Lot     string `json:"lot,omitempty"`
+	Expiry  string `json:"expiry,omitempty"`
+	Qty     int64  `json:"qty"`
+	Reason  string `json:"reason"` // message key
+}
+
+// RefuseReceipt records a refusal.
+func (l *Ledger) RefuseReceipt(ctx context.Context, id string, p ReceiveRefusal, actor, device string) error {
+	ev, err := NewEvent(id, EvReceiveRefused, actor, device, p)
+	if err != nil {
+		return err
+	}
+	_, _, err = l.Append(ctx, ev)
+	return err
+}
+
+func applyReceiveRefused(tx *bolt.Tx, ev *Event) error {
+	var p ReceiveRefusal
+	if err := decode(ev, &p); err != nil {
+		return err
+	}
+	if p.Qty <= 0 || p.Receipt == "" {
+		return errf(CodeInvalid, "receive.qty_invalid", "qty", strconv.FormatInt(p.Qty, 10))
+	}
+	rb := tx.Bucket(bucketReceipts)
+	var r Receipt
+	found, err := getJSON(rb, []byte(p.Receipt), &r)
+	if err != nil {
+		return err
+	}
+	if !found {
+		r = Receipt{ID: p.Receipt, Supplier: "-", Blind: true, State: "open", Created: ev.At}
+	}
+	i := 0
+	for i < len(r.Lines) && r.Lines[i].SKU != p.SKU {
+		i++
+	}
+	if i == len(r.Lines) {
+		r.Lines = append(r.Lines, ReceiptLine{SKU: p.SKU})
+	}
+	r.Lines[i].Refused += p.Qty
+	return putJSON(rb, []byte(r.ID), r)
 }
 
 // CloseReceipt closes a receipt.

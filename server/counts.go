@@ -1,0 +1,253 @@
+package server
+
+import (
+	"encoding/json"
+	"strconv"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/google/uuid"
+
+	"tally/scan"
+	"tally/views"
+	"tally/wms"
+)
+
+// --- blind counts ---
+
+// countLines travel in the page while the counter scans (a blind count
+// shows what was scanned, never what the books say).
+func countLines(raw string) []wms.StockRow {
+	var lines []wms.StockRow
+	if raw != "" {
+		_ = json.Unmarshal([]byte(raw), &lines)
+	}
+	return lines
+}
+
+func (s *Server) countModel(c *fiber.Ctx) (views.CountPage, error) {
+	vm := views.CountPage{Page: s.page(c, "count.title"), Key: uuid.NewString(), Supervisor: principal(c).Role == wms.RoleSupervisor || principal(c).Role == wms.RoleAdmin}
+	open, err := s.ledger.TasksIn(wms.TaskOpen, 500)
+	if err != nil {
+		return vm, err
+	}
+	for _, t := range open {
+		if t.Kind == wms.TaskCount {
+			vm.Tasks = append(vm.Tasks, views.TaskRow{ID: t.ID, Location: t.Location, Kind: t.Reason})
+		}
+	}
+	if vm.Supervisor {
+		pending, err := s.ledger.PendingCounts()
+		if err != nil {
+			return vm, err
+		}
+		for _, p := range pending {
+			row := views.PendingCount{ID: p.ID, Location: p.Location, Actor: p.Actor}
+			for _, l := range p.Lines {
+				if l.Diff() != 0 {
+					row.Lines = append(row.Lines, views.CountLine{SKU: l.SKU, Lot: l.Lot, Books: l.Books, Counted: l.Counted})
+				}
+			}
+			vm.Pending = append(vm.Pending, row)
+		}
+	}
+	return vm, nil
+}
+
+// countPage lists count tasks, or runs one: ?task=…&location=… and, per
+// scan, &code=… with the lines so far.
+func (s *Server) countPage(c *fiber.Ctx) error {
+	vm, err := s.countModel(c)
+	if err != nil {
+		return err
+	}
+	vm.Task, vm.Location = c.Query("task"), c.Query("location")
+	lines := countLines(c.Query("lines"))
+	code := strings.TrimSpace(c.Query("code"))
+	if code != "" {
+		r, perr := s.scanner.Parse(code)
+		switch {
+		case perr != nil:
+			err = scanError(perr)
+		case vm.Location == "" && r.Kind == scan.KindLocation:
+			vm.Location = r.Code
+		case vm.Location == "":
+			err = &wms.Error{Code: wms.CodeInvalid, Key: "count.scan_location"}
+		case r.GTIN != "":
+			var sku wms.SKU
+			sku, err = s.ledger.SKUByGTIN(r.GTIN)
+			if err == nil {
+				lot := r.Batch
+				if !sku.LotTracked {
+					lot = ""
+				}
+				n := int64(1)
+				if q, qerr := strconv.ParseInt(c.Query("qty"), 10, 64); qerr == nil && q > 0 {
+					n = q
+				}
+				exp := ""
+				if r.Expiry != nil {
+					exp = r.Expiry.String()
+				}
+				if sku.LotTracked && lot == "" {
+					err = &wms.Error{Code: wms.CodeInvalid, Key: "count.lot_needed", Args: map[string]string{"sku": sku.Code}}
+					break
+				}
+				found := false
+				for i := range lines {
+					if lines[i].SKU == sku.Code && lines[i].Lot == lot {
+						lines[i].Qty += n
+						found = true
+					}
+				}
+				if !found {
+					lines = append(lines, wms.StockRow{SKU: sku.Code, Lot: lot, Expiry: exp, Location: vm.Location, Qty: n})
+				}
+				vm.Feedback = okFeedback("count.added", map[string]string{"sku": sku.Code, "n": strconv.FormatInt(n, 10)})
+			}
+		default:
+			err = &wms.Error{Code: wms.CodeInvalid, Key: "pick.not_an_item", Args: map[string]string{"code": code}}
+		}
+	}
+	vm.Lines = lines
+	raw, _ := json.Marshal(lines)
+	vm.LinesJSON = string(raw)
+	if err != nil {
+		e := s.asDomain(c, err)
+		vm.Feedback = errorFeedback(e)
+		return s.render(c, status(e.Code), views.CountScreen(vm))
+	}
+	return s.render(c, fiber.StatusOK, views.CountScreen(vm))
+}
+
+// submitCount books a finished count (or sends it for approval).
+func (s *Server) submitCount(c *fiber.Ctx) error {
+	p := wms.CountSubmit{Task: c.FormValue("task"), Location: c.FormValue("location"), Lines: countLines(c.FormValue("lines"))}
+	res, err := s.ledger.SubmitCount(c.UserContext(), c.FormValue("key"), p, principal(c).Actor(), device(c))
+	vm, merr := s.countModel(c)
+	if merr != nil {
+		return merr
+	}
+	if err != nil {
+		e := s.asDomain(c, err)
+		vm.Feedback = errorFeedback(e)
+		return s.render(c, status(e.Code), views.CountScreen(vm))
+	}
+	vm.Feedback = okFeedback("count."+res.State, map[string]string{"location": res.Location})
+	return s.render(c, fiber.StatusOK, views.CountScreen(vm))
+}
+
+func (s *Server) decideCount(c *fiber.Ctx) error {
+	d := wms.CountDecision{Count: c.FormValue("count"), Approve: c.FormValue("approve") == "1"}
+	res, err := s.ledger.DecideCount(c.UserContext(), "decide:"+d.Count, d, principal(c).Actor(), device(c))
+	vm, merr := s.countModel(c)
+	if merr != nil {
+		return merr
+	}
+	if err != nil {
+		e := s.asDomain(c, err)
+		vm.Feedback = errorFeedback(e)
+		return s.render(c, status(e.Code), views.CountScreen(vm))
+	}
+	vm.Feedback = okFeedback("count."+res.State, map[string]string{"location": res.Location})
+	return s.render(c, fiber.StatusOK, views.CountScreen(vm))
+}
+
+func (s *Server) requestCounts(c *fiber.Ctx) error {
+	p := wms.CountRequest{Zone: strings.TrimSpace(c.FormValue("zone")), Locations: strings.Fields(c.FormValue("locations")), Reason: "supervisor"}
+	if p.Zone != "" {
+		p.Reason = "cycle"
+	}
+	err := s.ledger.RequestCounts(c.UserContext(), "counts:"+c.FormValue("key"), p, principal(c).Actor(), device(c))
+	vm, merr := s.countModel(c)
+	if merr != nil {
+		return merr
+	}
+	if err != nil {
+		e := s.asDomain(c, err)
+		vm.Feedback = errorFeedback(e)
+		return s.render(c, status(e.Code), views.CountScreen(vm))
+	}
+	vm.Feedback = okFeedback("count.requested", nil)
+	return s.render(c, fiber.StatusOK, views.CountScreen(vm))
+}
+
+// --- moves by scanning ---
+
+// movePage: scan the from-location, then the item (or "whole location"),
+// then the to-location. Each step carries the last.
+func (s *Server) movePage(c *fiber.Ctx) error {
+	vm := views.MovePage{Page: s.page(c, "move.title"), From: c.Query("from"), SKU: c.Query("sku"), Lot: c.Query("lot"),
+		Whole: c.Query("whole") == "1", Key: uuid.NewString()}
+	vm.Qty, _ = strconv.ParseInt(c.Query("qty"), 10, 64)
+	code := strings.TrimSpace(c.Query("code"))
+	var err error
+	if code != "" {
+		r, perr := s.scanner.Parse(code)
+		switch {
+		case perr != nil:
+			err = scanError(perr)
+		case vm.From == "":
+			if r.Kind != scan.KindLocation {
+				err = &wms.Error{Code: wms.CodeInvalid, Key: "move.scan_from"}
+				break
+			}
+			if _, err = s.ledger.Location(r.Code); err == nil {
+				vm.From = r.Code
+			}
+		case r.GTIN != "":
+			var sku wms.SKU
+			if sku, err = s.ledger.SKUByGTIN(r.GTIN); err == nil {
+				vm.SKU, vm.Lot = sku.Code, r.Batch
+				if !sku.LotTracked {
+					vm.Lot = ""
+				} else if vm.Lot == "" {
+					vm.Lot = s.onlyLotAt(vm.From, sku.Code)
+				}
+				vm.Qty++
+			}
+		default:
+			err = &wms.Error{Code: wms.CodeInvalid, Key: "move.scan_item"}
+		}
+	}
+	if err != nil {
+		e := s.asDomain(c, err)
+		vm.Feedback = errorFeedback(e)
+		return s.render(c, status(e.Code), views.MoveScreen(vm))
+	}
+	return s.render(c, fiber.StatusOK, views.MoveScreen(vm))
+}
+
+// onlyLotAt is the lot of a SKU at a location when there is just one.
+func (s *Server) onlyLotAt(loc, sku string) string {
+	lines, _ := s.ledger.StockAt(loc)
+	lot, n := "", 0
+	for _, l := range lines {
+		if l.SKU == sku {
+			lot, n = l.Lot, n+1
+		}
+	}
+	if n == 1 {
+		return lot
+	}
+	return ""
+}
+
+func (s *Server) move(c *fiber.Ctx) error {
+	qty, _ := strconv.ParseInt(c.FormValue("qty"), 10, 64)
+	to := strings.TrimSpace(c.FormValue("to"))
+	if r, err := s.scanner.Parse(to); err == nil && r.Kind == scan.KindLocation {
+		to = r.Code
+	}
+	m := wms.Move{From: c.FormValue("from"), To: to, SKU: c.FormValue("sku"), Lot: c.FormValue("lot"), Qty: qty, Whole: c.FormValue("whole") == "1"}
+	_, err := s.ledger.MoveStock(c.UserContext(), c.FormValue("key"), m, principal(c).Actor(), device(c))
+	vm := views.MovePage{Page: s.page(c, "move.title"), Key: uuid.NewString()}
+	if err != nil {
+		e := s.asDomain(c, err)
+		vm.Feedback = errorFeedback(e)
+		vm.From, vm.SKU, vm.Lot, vm.Qty, vm.Whole = m.From, m.SKU, m.Lot, m.Qty, m.Whole
+		return s.render(c, status(e.Code), views.MoveScreen(vm))
+	}
+	vm.Feedback = okFeedback("move.done", map[string]string{"from": m.From, "to": m.To})
+	return s.render(c, fiber.StatusOK, views.MoveScreen(vm))
+}

@@ -1,0 +1,389 @@
+package server
+
+import (
+	"encoding/csv"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/google/uuid"
+
+	"tally/printing"
+	"tally/views"
+	"tally/wms"
+)
+
+// --- recall ---
+
+// recallReport gathers where a lot still is and which orders took it.
+func (s *Server) recallReport(sku, lot string) (wms.Lot, []wms.StockLine, []views.RecallOrder, error) {
+	l, events, err := s.ledger.LotTrace(sku, lot)
+	if err != nil {
+		return l, nil, nil, err
+	}
+	all, err := s.ledger.StockOf(sku)
+	if err != nil {
+		return l, nil, nil, err
+	}
+	var where []wms.StockLine
+	for _, x := range all {
+		if x.Lot == lot {
+			where = append(where, x)
+		}
+	}
+	qty := map[string]int64{}
+	var nos []string
+	for _, ev := range events {
+		var p wms.PickScan
+		switch ev.Type {
+		case wms.EvPicked:
+			if err := ev.DecodeData(&p); err != nil {
+				return l, nil, nil, err
+			}
+			if p.PickedLot != lot {
+				continue
+			}
+			if _, seen := qty[p.Order]; !seen {
+				nos = append(nos, p.Order)
+			}
+			qty[p.Order] += p.Qty
+		case wms.EvPickUndone:
+			// the undone pick's order still shows; its quantity is read from the order below
+		}
+	}
+	var orders []views.RecallOrder
+	for _, no := range nos {
+		o, err := s.ledger.Order(no)
+		if err != nil {
+			return l, nil, nil, err
+		}
+		var picked int64
+		for _, line := range o.Lines {
+			if line.SKU != sku {
+				continue
+			}
+			for _, a := range line.Allocs {
+				if a.Lot == lot {
+					picked += a.Picked
+				}
+			}
+		}
+		if picked == 0 && o.State != wms.OrderCancelled {
+			continue
+		}
+		orders = append(orders, views.RecallOrder{Order: o.No, Channel: o.Channel, State: string(o.State), Qty: picked})
+	}
+	sort.Slice(orders, func(i, j int) bool { return orders[i].Order < orders[j].Order })
+	return l, where, orders, nil
+}
+
+func (s *Server) recallPage(c *fiber.Ctx) error {
+	vm := views.RecallPage{Page: s.page(c, "recall.title"), SKU: c.Query("sku"), Lot: c.Query("lot"), Key: uuid.NewString()}
+	if vm.SKU != "" && vm.Lot != "" {
+		lot, where, orders, err := s.recallReport(vm.SKU, vm.Lot)
+		if err != nil {
+			e := s.asDomain(c, err)
+			vm.Feedback = errorFeedback(e)
+			return s.render(c, status(e.Code), views.Recall(vm))
+		}
+		sku, _ := s.ledger.SKU(vm.SKU)
+		vm.Report = &views.RecallReport{Name: sku.Name, Expiry: lot.Expiry, Status: "status." + string(lot.Status), Orders: orders}
+		for _, w := range where {
+			vm.Report.Locations = append(vm.Report.Locations, views.StockRow{Location: w.Location, Qty: w.Qty})
+			vm.Report.Total += w.Qty
+		}
+	}
+	if c.Query("done") != "" {
+		vm.Feedback = okFeedback("recall.done", map[string]string{"sku": vm.SKU, "lot": vm.Lot})
+	}
+	return s.render(c, fiber.StatusOK, views.Recall(vm))
+}
+
+// recall puts a lot, or a list of its serials, on hold everywhere.
+func (s *Server) recall(c *fiber.Ctx) error {
+	p := wms.LotStatusChange{SKU: strings.TrimSpace(c.FormValue("sku")), Lot: strings.TrimSpace(c.FormValue("lot")), Reason: strings.TrimSpace(c.FormValue("reason"))}
+	p.Serials = strings.Fields(c.FormValue("serials"))
+	key := c.FormValue("key")
+	if _, err := uuid.Parse(key); err != nil {
+		key = uuid.NewString()
+	}
+	err := s.ledger.Recall(c.UserContext(), "recall:"+key, p, principal(c).Actor(), device(c))
+	if err == nil && p.Reason == "" {
+		err = nil
+	}
+	if err != nil {
+		e := s.asDomain(c, err)
+		vm := views.RecallPage{Page: s.page(c, "recall.title"), SKU: p.SKU, Lot: p.Lot, Key: uuid.NewString()}
+		vm.Feedback = errorFeedback(e)
+		return s.render(c, status(e.Code), views.Recall(vm))
+	}
+	s.log.Warn("recall", "sku", p.SKU, "lot", p.Lot, "serials", len(p.Serials), "actor", principal(c).Actor())
+	return c.Redirect("/recall?done=1&sku="+urlQuery(p.SKU)+"&lot="+urlQuery(p.Lot), fiber.StatusSeeOther)
+}
+
+// recallFile is the recall report as CSV or PDF.
+func (s *Server) recallFile(c *fiber.Ctx) error {
+	sku, lotCode, format := c.Query("sku"), c.Query("lot"), c.Params("format")
+	lot, where, orders, err := s.recallReport(sku, lotCode)
+	if err != nil {
+		return err
+	}
+	tr := func(k string) string { return views.Translate(lang(c), k, nil) }
+	name := "recall-" + sku + "-" + lotCode
+	switch format {
+	case "csv":
+		c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
+		c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+name+`.csv"`)
+		w := c.Response().BodyWriter()
+		_, _ = w.Write([]byte{0xEF, 0xBB, 0xBF})
+		cw := csv.NewWriter(w)
+		_ = cw.Write([]string{"kind", "sku", "lot", "location_or_order", "state", "qty"})
+		for _, x := range where {
+			_ = cw.Write([]string{"location", sku, lotCode, x.Location, string(x.Kind), strconv.FormatInt(x.Qty, 10)})
+		}
+		for _, o := range orders {
+			_ = cw.Write([]string{"order", sku, lotCode, o.Order, o.State, strconv.FormatInt(o.Qty, 10)})
+		}
+		cw.Flush()
+		return cw.Error()
+	case "pdf":
+		font, err := printing.FindFont(s.cfg.FontPath)
+		if err != nil {
+			return &wms.Error{Code: wms.CodeConflict, Key: "print.no_font", Args: map[string]string{"detail": err.Error()}}
+		}
+		skuRec, _ := s.ledger.SKU(sku)
+		rep := printing.RecallReport{Title: tr("recall.report_title"), Generated: s.ledger.Now().In(s.ledger.Zone()).Format("2006-01-02 15:04 MST"),
+			SKU: sku, SKUName: skuRec.Name, Lot: lotCode, Expiry: lot.Expiry, Status: tr("status." + string(lot.Status)), Labels: map[string]string{}}
+		for _, k := range []string{"locations", "orders", "location", "qty", "order", "state", "picked", "waybill", "none", "total", "sku", "lot", "expiry", "status", "reason", "generated", "page", "channel"} {
+			rep.Labels[k] = tr("recall.label." + k)
+		}
+		for _, x := range where {
+			rep.Locations = append(rep.Locations, printing.RecallLocation{Location: x.Location, Zone: x.Zone, Qty: x.Qty})
+		}
+		for _, o := range orders {
+			rep.Orders = append(rep.Orders, printing.RecallOrder{Order: o.Order, Channel: o.Channel, State: tr("orderstate." + o.State), Qty: o.Qty})
+		}
+		c.Set(fiber.HeaderContentType, "application/pdf")
+		c.Set(fiber.HeaderContentDisposition, `inline; filename="`+name+`.pdf"`)
+		return printing.WriteRecallPDF(c.Response().BodyWriter(), rep, font)
+	}
+	return &wms.Error{Code: wms.CodeNotFound, Key: "http.not_found"}
+}
+
+// apiRecall is GET /api/v1/recall?sku=&lot= (the report) and POST (the recall).
+func (s *Server) apiRecallReport(c *fiber.Ctx) error {
+	lot, where, orders, err := s.recallReport(c.Query("sku"), c.Query("lot"))
+	if err != nil {
+		return err
+	}
+	if where == nil {
+		where = []wms.StockLine{}
+	}
+	if orders == nil {
+		orders = []views.RecallOrder{}
+	}
+	return c.JSON(fiber.Map{"lot": lot, "locations": where, "orders": orders})
+}
+
+func (s *Server) apiRecall(c *fiber.Ctx) error {
+	var p wms.LotStatusChange
+	if err := bodyJSON(c, &p); err != nil {
+		return err
+	}
+	key, err := idempotencyKey(c)
+	if err != nil {
+		return err
+	}
+	if err := s.ledger.Recall(c.UserContext(), "recall:"+key, p, principal(c).Actor(), device(c)); err != nil {
+		return err
+	}
+	return s.apiRecallReportFor(c, p.SKU, p.Lot)
+}
+
+func (s *Server) apiRecallReportFor(c *fiber.Ctx, sku, lot string) error {
+	c.Request().URI().QueryArgs().Set("sku", sku)
+	c.Request().URI().QueryArgs().Set("lot", lot)
+	return s.apiRecallReport(c)
+}
+
+// --- trace ---
+
+type traceEvent struct {
+	Seq     uint64          `json:"seq"`
+	Type    string          `json:"type"`
+	At      string          `json:"at"`
+	Actor   string          `json:"actor,omitempty"`
+	Device  string          `json:"device,omitempty"`
+	Summary string          `json:"summary"`
+	Data    any             `json:"data"`
+}
+
+// summarize says in one line what an event did to a lot.
+func (s *Server) summarize(c *fiber.Ctx, ev wms.Event, lot string) string {
+	var m map[string]any
+	_ = ev.DecodeData(&m)
+	args := map[string]string{}
+	for _, k := range []string{"qty", "location", "from", "to", "order", "status", "reason", "receipt", "delta", "task"} {
+		if v, ok := m[k]; ok {
+			args[k] = fmtAny(v)
+		}
+	}
+	if no, ok := m["no"].(string); ok && args["order"] == "" {
+		args["order"] = no
+	}
+	if ev.Type == wms.EvWaveReleased {
+		var p wms.WaveRelease
+		_ = ev.DecodeData(&p)
+		var nos []string
+		for no, lines := range p.Allocs {
+			for _, l := range lines {
+				for _, a := range l {
+					if a.Lot == lot {
+						nos = append(nos, no)
+					}
+				}
+			}
+		}
+		sort.Strings(nos)
+		args["order"] = strings.Join(nos, ", ")
+	}
+	return views.Translate(lang(c), "trace."+ev.Type, args)
+}
+
+func fmtAny(v any) string {
+	switch x := v.(type) {
+	case float64:
+		return strconv.FormatFloat(x, 'f', -1, 64)
+	case string:
+		return x
+	}
+	return ""
+}
+
+func (s *Server) traceEvents(c *fiber.Ctx, events []wms.Event, lot string) []traceEvent {
+	out := make([]traceEvent, 0, len(events))
+	for _, ev := range events {
+		var data any
+		_ = ev.DecodeData(&data)
+		out = append(out, traceEvent{Seq: ev.Seq, Type: ev.Type, At: ev.At.In(s.ledger.Zone()).Format("2006-01-02 15:04:05"),
+			Actor: ev.Actor, Device: ev.Device, Summary: s.summarize(c, ev, lot), Data: data})
+	}
+	return out
+}
+
+// apiTrace is GET /api/v1/trace?sku=…&lot=… or ?serial=….
+func (s *Server) apiTrace(c *fiber.Ctx) error {
+	if serial := c.Query("serial"); serial != "" {
+		st, ev, err := s.ledger.SerialTrace(serial)
+		if err != nil {
+			return err
+		}
+		o, err := s.ledger.Order(st.Order)
+		if err != nil {
+			return err
+		}
+		return c.JSON(fiber.Map{"serial": st, "order": o, "events": s.traceEvents(c, []wms.Event{ev}, st.Lot)})
+	}
+	sku, lotCode := c.Query("sku"), c.Query("lot")
+	if sku == "" || lotCode == "" {
+		return &wms.Error{Code: wms.CodeInvalid, Key: "trace.query_needed"}
+	}
+	lot, events, err := s.ledger.LotTrace(sku, lotCode)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"lot": lot, "events": s.traceEvents(c, events, lotCode)})
+}
+
+func (s *Server) tracePage(c *fiber.Ctx) error {
+	vm := views.TracePage{Page: s.page(c, "trace.title"), SKU: c.Query("sku"), Lot: c.Query("lot"), Serial: c.Query("serial")}
+	var events []wms.Event
+	var err error
+	lot := vm.Lot
+	switch {
+	case vm.Serial != "":
+		var st wms.SerialTrace
+		var ev wms.Event
+		st, ev, err = s.ledger.SerialTrace(vm.Serial)
+		if err == nil {
+			events, lot = []wms.Event{ev}, st.Lot
+			vm.Heading = &views.Message{Key: "trace.serial_in", Args: map[string]string{"serial": st.Serial, "order": st.Order, "sku": st.SKU, "lot": st.Lot}}
+		}
+	case vm.SKU != "" && vm.Lot != "":
+		var l wms.Lot
+		l, events, err = s.ledger.LotTrace(vm.SKU, vm.Lot)
+		if err == nil {
+			vm.Heading = &views.Message{Key: "trace.lot", Args: map[string]string{"sku": l.SKU, "lot": l.Code, "expiry": l.Expiry}}
+		}
+	}
+	if err != nil {
+		e := s.asDomain(c, err)
+		vm.Feedback = errorFeedback(e)
+		return s.render(c, status(e.Code), views.Trace(vm))
+	}
+	for _, t := range s.traceEvents(c, events, lot) {
+		vm.Rows = append(vm.Rows, views.TraceRow{At: t.At, Actor: t.Actor, Summary: t.Summary, Type: t.Type})
+	}
+	return s.render(c, fiber.StatusOK, views.Trace(vm))
+}
+
+// --- expiry ---
+
+func (s *Server) expiryPage(c *fiber.Ctx) error {
+	rows, err := s.ledger.NearExpiry()
+	if err != nil {
+		return err
+	}
+	vm := views.ExpiryPage{Page: s.page(c, "expiry.title"), Key: uuid.NewString()}
+	for _, r := range rows {
+		vm.Rows = append(vm.Rows, views.ExpiryRow{SKU: r.SKU, Name: r.Name, Lot: r.Lot, Expiry: r.Expiry, Location: r.Location,
+			Qty: r.Qty, DaysLeft: r.DaysLeft, Status: "status." + string(r.Status), InQuarantine: r.Kind == wms.KindQuarantine})
+	}
+	switch c.Query("done") {
+	case "sweep":
+		vm.Feedback = okFeedback("expiry.swept", map[string]string{"n": c.Query("n")})
+	case "tasks":
+		vm.Feedback = okFeedback("expiry.tasks_made", nil)
+	}
+	return s.render(c, fiber.StatusOK, views.Expiry(vm))
+}
+
+// expiryQuarantine makes move-to-quarantine tasks for every listed lot not already there.
+func (s *Server) expiryQuarantine(c *fiber.Ctx) error {
+	rows, err := s.ledger.NearExpiry()
+	if err != nil {
+		return err
+	}
+	qa := s.firstLocationOf(wms.KindQuarantine)
+	if qa == "" {
+		return &wms.Error{Code: wms.CodeConflict, Key: "expiry.no_quarantine"}
+	}
+	var lines []wms.StockRow
+	for _, r := range rows {
+		if r.Kind != wms.KindQuarantine {
+			lines = append(lines, wms.StockRow{SKU: r.SKU, Lot: r.Lot, Expiry: r.Expiry, Location: r.Location, Qty: r.Qty})
+		}
+	}
+	if len(lines) == 0 {
+		return c.Redirect("/expiry", fiber.StatusSeeOther)
+	}
+	key := c.FormValue("key")
+	if _, err := uuid.Parse(key); err != nil {
+		key = uuid.NewString()
+	}
+	if err := s.ledger.CreateMoveTasks(c.UserContext(), "qa:"+key, wms.MoveTasks{To: qa, Lines: lines, Why: "expiry"}, principal(c).Actor(), device(c)); err != nil {
+		return err
+	}
+	return c.Redirect("/expiry?done=tasks", fiber.StatusSeeOther)
+}
+
+func (s *Server) expirySweep(c *fiber.Ctx) error {
+	expired, err := s.ledger.SweepExpired(c.UserContext())
+	if err != nil {
+		return err
+	}
+	return c.Redirect("/expiry?done=sweep&n="+strconv.Itoa(len(expired)), fiber.StatusSeeOther)
+}
+
+func urlQuery(s string) string { return strings.NewReplacer("%", "%25", "&", "%26", "+", "%2B", " ", "%20", "#", "%23", "?", "%3F").Replace(s) }

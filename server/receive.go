@@ -1,0 +1,246 @@
+package server
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/google/uuid"
+
+	"tally/scan"
+	"tally/views"
+	"tally/wms"
+)
+
+// The receiving screen, one scan at a time: choose the receipt, scan an item
+// (lot and expiry come from its GS1 code, or are typed as printed on the
+// pack), confirm the quantity, then put it away by scanning the suggested
+// location. Every step is a page; the pages carry what came before.
+
+func (s *Server) receiveModel(c *fiber.Ctx, receipt string) (views.ReceivePage, error) {
+	vm := views.ReceivePage{Page: s.page(c, "receive.title"), Receipt: receipt, Key: uuid.NewString()}
+	open, err := s.ledger.OpenReceipts()
+	if err != nil {
+		return vm, err
+	}
+	for _, r := range open {
+		vm.Open = append(vm.Open, views.Count{Name: r.ID, N: len(r.Lines)})
+	}
+	if vm.Receipt != "" {
+		if r, err := s.ledger.Receipt(vm.Receipt); err == nil {
+			vm.Supplier = r.Supplier
+			for _, l := range r.Lines {
+				vm.Lines = append(vm.Lines, views.ReceiptRow{SKU: l.SKU, Expected: l.Expected, Received: l.Received,
+					Quarantined: l.Quarantined, Refused: l.Refused, Variance: l.Variance()})
+			}
+		}
+	}
+	return vm, nil
+}
+
+// receivePage shows the receipt and, with ?code=, what the scanned item is.
+func (s *Server) receivePage(c *fiber.Ctx) error {
+	receipt := c.Query("receipt")
+	if c.Query("blind") != "" {
+		receipt = "BLIND-" + strings.ReplaceAll(s.ledger.Today(), "-", "") + "-" + principal(c).Actor()
+	}
+	vm, err := s.receiveModel(c, receipt)
+	if err != nil {
+		return err
+	}
+	code := c.Query("code")
+	if vm.Receipt == "" || code == "" {
+		return s.render(c, fiber.StatusOK, views.Receive(vm))
+	}
+	item, err := s.receiveItem(code)
+	if err != nil {
+		e := s.asDomain(c, err)
+		vm.Feedback = errorFeedback(e)
+		return s.render(c, status(e.Code), views.Receive(vm))
+	}
+	vm.Item = &item
+	vm.Feedback = okFeedback("receive.scanned", map[string]string{"sku": item.SKU, "name": item.Name})
+	return s.render(c, fiber.StatusOK, views.Receive(vm))
+}
+
+// receiveItem reads a scanned item for receiving.
+func (s *Server) receiveItem(code string) (views.ReceiveItem, error) {
+	r, err := s.scanner.Parse(code)
+	if err != nil {
+		return views.ReceiveItem{}, scanError(err)
+	}
+	if r.GTIN == "" {
+		return views.ReceiveItem{}, &wms.Error{Code: wms.CodeInvalid, Key: "pick.not_an_item", Args: map[string]string{"code": code}}
+	}
+	sku, err := s.ledger.SKUByGTIN(r.GTIN)
+	if err != nil {
+		return views.ReceiveItem{}, err
+	}
+	item := views.ReceiveItem{SKU: sku.Code, Name: sku.Name, LotTracked: sku.LotTracked, Lot: r.Batch, Qty: 1, Location: "DOCK-01"}
+	if r.Count > 0 {
+		item.Qty = int64(r.Count)
+	}
+	switch {
+	case r.Expiry != nil:
+		item.Expiry = r.Expiry.String()
+	case r.BestBefore != nil:
+		item.Expiry = r.BestBefore.String()
+	}
+	if sku.LotTracked && item.Expiry != "" {
+		if ok, action := wms.ShelfLifeAtReceipt(sku, item.Expiry, s.ledger.Today()); !ok {
+			item.Warning = "receive.warn_" + action
+			if action == wms.ShortLifeQuarantine {
+				item.Location = s.firstLocationOf(wms.KindQuarantine)
+			}
+		}
+	}
+	return item, nil
+}
+
+func (s *Server) firstLocationOf(kind wms.LocationKind) string {
+	locs, _ := s.ledger.Locations()
+	for _, l := range locs {
+		if l.Kind == kind {
+			return l.Code
+		}
+	}
+	return ""
+}
+
+// receive records the units (or their refusal) and asks for the putaway.
+func (s *Server) receive(c *fiber.Ctx) error {
+	vm, err := s.receiveModel(c, c.FormValue("receipt"))
+	if err != nil {
+		return err
+	}
+	item := views.ReceiveItem{SKU: c.FormValue("sku"), Lot: strings.TrimSpace(c.FormValue("lot")), Location: strings.TrimSpace(c.FormValue("location"))}
+	sku, err := s.ledger.SKU(item.SKU)
+	var qty int64
+	if err == nil {
+		item.Name, item.LotTracked = sku.Name, sku.LotTracked
+		qty, err = strconv.ParseInt(strings.TrimSpace(c.FormValue("qty")), 10, 64)
+		if err != nil || qty <= 0 {
+			err = &wms.Error{Code: wms.CodeInvalid, Key: "receive.qty_invalid", Args: map[string]string{"qty": c.FormValue("qty")}}
+		}
+	}
+	item.Qty = qty
+	if e := strings.TrimSpace(c.FormValue("expiry")); err == nil && e != "" {
+		item.Expiry, err = typedDay(e)
+	}
+	if err == nil {
+		if r, perr := s.scanner.Parse(item.Location); perr == nil && r.Kind == scan.KindLocation {
+			item.Location = r.Code
+		}
+	}
+	if err == nil {
+		var res wms.Receiving
+		res, err = s.ledger.Receive(c.UserContext(), c.FormValue("key"), wms.Receiving{Receipt: vm.Receipt, SKU: item.SKU, Lot: item.Lot,
+			Expiry: item.Expiry, Qty: qty, Location: item.Location}, principal(c).Actor(), device(c))
+		if err == nil {
+			vm2, merr := s.receiveModel(c, vm.Receipt)
+			if merr != nil {
+				return merr
+			}
+			if res.Quarantined {
+				vm2.Feedback = okFeedback("receive.quarantined", map[string]string{"qty": strconv.FormatInt(qty, 10), "sku": item.SKU, "location": item.Location})
+				return s.render(c, fiber.StatusOK, views.Receive(vm2))
+			}
+			where, perr := s.ledger.SuggestPutaway(item.SKU, item.Lot)
+			if perr != nil {
+				where = ""
+			}
+			vm2.Putaway = &views.Putaway{SKU: item.SKU, Name: item.Name, Lot: item.Lot, Qty: qty, From: item.Location, Suggest: where}
+			vm2.Feedback = okFeedback("receive.done", map[string]string{"qty": strconv.FormatInt(qty, 10), "sku": item.SKU, "lot": item.Lot})
+			return s.render(c, fiber.StatusOK, views.Receive(vm2))
+		}
+		if e, ok := wms.AsError(err); ok && e.Key == "receive.short_life" {
+			// the short-dated units go back on the truck; the receipt says so
+			if rerr := s.ledger.RefuseReceipt(c.UserContext(), c.FormValue("key")+":refused", wms.ReceiveRefusal{Receipt: vm.Receipt,
+				SKU: item.SKU, Lot: item.Lot, Expiry: item.Expiry, Qty: qty, Reason: e.Key}, principal(c).Actor(), device(c)); rerr != nil {
+				return rerr
+			}
+			if vm, err = s.receiveModel(c, vm.Receipt); err != nil {
+				return err
+			}
+			err = e
+		}
+	}
+	e := s.asDomain(c, err)
+	vm.Feedback = errorFeedback(e)
+	if e.Key != "receive.short_life" {
+		vm.Item = &item
+	}
+	return s.render(c, status(e.Code), views.Receive(vm))
+}
+
+// typedDay accepts a date typed as printed on a pack: 2027-03-31, 2027/3/31,
+// 2027.3.31, 20270331 or the GS1 form 270331.
+func typedDay(s string) (string, error) {
+	if len(s) == 6 && strings.Trim(s, "0123456789") == "" {
+		r, err := scan.Parse("(17)" + s)
+		if err != nil || r.Expiry == nil {
+			return "", &wms.Error{Code: wms.CodeInvalid, Key: "date.invalid", Args: map[string]string{"value": s}}
+		}
+		return r.Expiry.String(), nil
+	}
+	return wms.NormalizeDay(s)
+}
+
+// putaway moves received units from the dock to the scanned location.
+func (s *Server) putaway(c *fiber.Ctx) error {
+	qty, _ := strconv.ParseInt(c.FormValue("qty"), 10, 64)
+	to := strings.TrimSpace(c.FormValue("to"))
+	if r, err := s.scanner.Parse(to); err == nil && r.Kind == scan.KindLocation {
+		to = r.Code
+	}
+	p := views.Putaway{SKU: c.FormValue("sku"), Lot: c.FormValue("lot"), Qty: qty, From: c.FormValue("from"), Suggest: c.FormValue("suggest")}
+	_, err := s.ledger.MoveStock(c.UserContext(), c.FormValue("key"), wms.Move{SKU: p.SKU, Lot: p.Lot, From: p.From, To: to, Qty: qty},
+		principal(c).Actor(), device(c))
+	vm, merr := s.receiveModel(c, c.FormValue("receipt"))
+	if merr != nil {
+		return merr
+	}
+	if err != nil {
+		e := s.asDomain(c, err)
+		vm.Feedback = errorFeedback(e)
+		vm.Putaway = &p
+		return s.render(c, status(e.Code), views.Receive(vm))
+	}
+	vm.Feedback = okFeedback("receive.put_away", map[string]string{"qty": strconv.FormatInt(qty, 10), "sku": p.SKU, "location": to})
+	return s.render(c, fiber.StatusOK, views.Receive(vm))
+}
+
+// closeReceipt closes the receipt; its variances stay on it.
+func (s *Server) closeReceipt(c *fiber.Ctx) error {
+	r, err := s.ledger.CloseReceipt(c.UserContext(), c.FormValue("receipt"), principal(c).Actor(), device(c))
+	if err != nil {
+		return err
+	}
+	vm, err := s.receiveModel(c, "")
+	if err != nil {
+		return err
+	}
+	vm.Feedback = okFeedback("receive.closed", map[string]string{"receipt": r.ID})
+	return s.render(c, fiber.StatusOK, views.Receive(vm))
+}
+
+// apiExpectReceipt is POST /api/v1/receipts: an ASN.
+func (s *Server) apiExpectReceipt(c *fiber.Ctx) error {
+	var in wms.ReceiptIn
+	if err := bodyJSON(c, &in); err != nil {
+		return err
+	}
+	r, err := s.ledger.ExpectReceipt(c.UserContext(), in, principal(c).Actor(), device(c))
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(r)
+}
+
+func (s *Server) apiReceipt(c *fiber.Ctx) error {
+	r, err := s.ledger.Receipt(c.Params("id"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(r)
+}
