@@ -210,13 +210,13 @@ func (s *Server) apiRecallReportFor(c *fiber.Ctx, sku, lot string) error {
 // --- trace ---
 
 type traceEvent struct {
-	Seq     uint64          `json:"seq"`
-	Type    string          `json:"type"`
-	At      string          `json:"at"`
-	Actor   string          `json:"actor,omitempty"`
-	Device  string          `json:"device,omitempty"`
-	Summary string          `json:"summary"`
-	Data    any             `json:"data"`
+	Seq     uint64 `json:"seq"`
+	Type    string `json:"type"`
+	At      string `json:"at"`
+	Actor   string `json:"actor,omitempty"`
+	Device  string `json:"device,omitempty"`
+	Summary string `json:"summary"`
+	Data    any    `json:"data"`
 }
 
 // summarize says in one line what an event did to a lot.
@@ -386,4 +386,6 @@ func (s *Server) expirySweep(c *fiber.Ctx) error {
 	return c.Redirect("/expiry?done=sweep&n="+strconv.Itoa(len(expired)), fiber.StatusSeeOther)
 }
 
-func urlQuery(s string) string { return strings.NewReplacer("%", "%25", "&", "%26", "+", "%2B", " ", "%20", "#", "%23", "?", "%3F").Replace(s) }
+func urlQuery(s string) string {
+	return strings.NewReplacer("%", "%25", "&", "%26", "+", "%2B", " ", "%20", "#", "%23", "?", "%3F").Replace(s)
+}

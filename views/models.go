@@ -146,7 +146,7 @@ type FloorPage struct {
 
 // ReceiptRow is one SKU of a receipt: expected against received.
 type ReceiptRow struct {
-	SKU                                                  string
+	SKU                                                string
 	Expected, Received, Quarantined, Refused, Variance int64
 }
 
@@ -219,7 +219,7 @@ type ExpiryPage struct {
 }
 
 type CountLine struct {
-	SKU, Lot        string
+	SKU, Lot       string
 	Books, Counted int64
 }
 
