@@ -230,9 +230,12 @@ func (s *Server) apiExpectReceipt(c *fiber.Ctx) error {
 	if err := bodyJSON(c, &in); err != nil {
 		return err
 	}
-	r, err := s.ledger.ExpectReceipt(c.UserContext(), in, principal(c).Actor(), device(c))
+	r, dup, err := s.ledger.ExpectReceipt(c.UserContext(), in, principal(c).Actor(), device(c))
 	if err != nil {
 		return err
+	}
+	if dup {
+		return c.JSON(r)
 	}
 	return c.Status(fiber.StatusCreated).JSON(r)
 }

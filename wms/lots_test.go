@@ -67,7 +67,7 @@ func receiveFixture(t testing.TB) *Ledger {
 
 func TestReceiving(t *testing.T) {
 	l := receiveFixture(t)
-	if _, err := l.ExpectReceipt(ctx, ReceiptIn{ID: "ASN1", Supplier: "飞鹤乳业", Lines: []LineIn{{"MILK", 10}, {"NUTS", 5}}}, "B3001", "pda"); err != nil {
+	if _, _, err := l.ExpectReceipt(ctx, ReceiptIn{ID: "ASN1", Supplier: "飞鹤乳业", Lines: []LineIn{{"MILK", 10}, {"NUTS", 5}}}, "B3001", "pda"); err != nil {
 		t.Fatal(err)
 	}
 	before := snapshot(t, l)

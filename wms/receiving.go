@@ -58,16 +58,18 @@ type ReceiptClose struct {
 	Receipt string `json:"receipt"`
 }
 
-// ExpectReceipt records an announced delivery.
-func (l *Ledger) ExpectReceipt(ctx context.Context, in ReceiptIn, actor, device string) (Receipt, error) {
+// ExpectReceipt records an announced delivery. The same receipt number sent
+// again is the same receipt (dup is true) and changes nothing.
+func (l *Ledger) ExpectReceipt(ctx context.Context, in ReceiptIn, actor, device string) (r Receipt, dup bool, err error) {
 	ev, err := NewEvent("receipt:"+in.ID, EvReceiptExpected, actor, device, in)
 	if err != nil {
-		return Receipt{}, err
+		return Receipt{}, false, err
 	}
-	if _, _, err := l.Append(ctx, ev); err != nil {
-		return Receipt{}, err
+	if _, dup, err = l.Append(ctx, ev); err != nil {
+		return Receipt{}, false, err
 	}
-	return l.Receipt(in.ID)
+	r, err = l.Receipt(in.ID)
+	return r, dup, err
 }
 
 func applyReceiptExpected(tx *bolt.Tx, ev *Event) error {

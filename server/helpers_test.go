@@ -1,0 +1,9 @@
+package server
+
+import (
+	"html"
+	"regexp"
+)
+
+func regexpMust(s string) *regexp.Regexp { return regexp.MustCompile(s) }
+func htmlUnescape(s string) string     { return html.UnescapeString(s) }

@@ -1,0 +1,336 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"tally/wms"
+)
+
+// gs1 builds a GS1-128 scan (with AIM prefix) of an item with lot and expiry.
+func gs1(gtin, lot string, expiry time.Time) string {
+	return "]C101" + gtin + "17" + expiry.Format("060102") + "10" + lot
+}
+
+var today = time.Date(2026, 11, 11, 0, 0, 0, 0, time.UTC) // the test servers' clock
+
+func TestReceivingScreens(t *testing.T) {
+	s, l := testServer(t)
+	if _, _, err := l.ExpectReceipt(context.Background(), wms.ReceiptIn{ID: "ASN-7", Supplier: "澳优乳业", Lines: []wms.LineIn{{SKU: "SKU00000", Qty: 12}}}, "oms", "api"); err != nil {
+		t.Fatal(err)
+	}
+	milk, _ := l.SKU("SKU00000")
+	gtin := milk.GTINs[0]
+	c := newClient(t, s)
+	c.login("B3001", "3333")
+	_, page := c.get("/receive")
+	if !strings.Contains(page, `data-testid="receipt-ASN-7"`) {
+		t.Fatalf("open receipts not listed:\n%s", page)
+	}
+	// a short-dated lot: warned at the scan, refused at the dock, counted on the receipt
+	short := gs1(gtin, "S1", today.AddDate(0, 0, 300))
+	_, page = c.get("/receive?receipt=ASN-7&code=" + url.QueryEscape(short))
+	if !strings.Contains(page, "will be refused") || !strings.Contains(page, `value="S1"`) {
+		t.Fatalf("no warning:\n%s", page)
+	}
+	before := l.LastSeq()
+	resp, page := c.post("/receive", url.Values{"key": {"k-short"}, "receipt": {"ASN-7"}, "sku": {"SKU00000"}, "lot": {"S1"}, "expiry": {"2027-09-07"}, "qty": {"6"}, "location": {"DOCK-01"}})
+	if resp.StatusCode != 409 || !strings.Contains(page, "Refused") || !strings.Contains(page, "6 refused") {
+		t.Fatalf("refusal: %d\n%s", resp.StatusCode, page)
+	}
+	if lines, _ := l.StockOf("SKU00000"); containsLotAt(lines, "S1", "DOCK-01") {
+		t.Error("refused lot entered stock")
+	}
+	if l.LastSeq() != before+1 {
+		t.Errorf("refusal recorded %d events, want 1", l.LastSeq()-before)
+	}
+	// bad input: a typed date that does not exist, a quantity that is not a number
+	for _, bad := range []url.Values{
+		{"expiry": {"2028-02-30"}, "qty": {"5"}},
+		{"expiry": {"280230"}, "qty": {"5"}},
+		{"expiry": {"2028-09-01"}, "qty": {"five"}},
+		{"expiry": {"2028-09-01"}, "qty": {"-5"}},
+	} {
+		bad.Set("key", "k-bad")
+		bad.Set("receipt", "ASN-7")
+		bad.Set("sku", "SKU00000")
+		bad.Set("lot", "G1")
+		bad.Set("location", "DOCK-01")
+		if resp, _ := c.post("/receive", bad); resp.StatusCode != 400 {
+			t.Errorf("%v accepted: %d", bad, resp.StatusCode)
+		}
+	}
+	// a good lot, with the date typed in GS1 form, then put away by scanning the suggestion
+	resp, page = c.post("/receive", url.Values{"key": {"k-good"}, "receipt": {"ASN-7"}, "sku": {"SKU00000"}, "lot": {"G1"}, "expiry": {"281031"}, "qty": {"14"}, "location": {"DOCK-01"}})
+	if resp.StatusCode != 200 || !strings.Contains(page, `data-testid="putaway"`) {
+		t.Fatalf("receive: %d\n%s", resp.StatusCode, page)
+	}
+	where, _ := l.SuggestPutaway("SKU00000", "G1")
+	resp, page = c.post("/receive/putaway", url.Values{"key": {"k-put"}, "receipt": {"ASN-7"}, "sku": {"SKU00000"}, "lot": {"G1"}, "qty": {"14"}, "from": {"DOCK-01"}, "to": {where}})
+	if resp.StatusCode != 200 || !strings.Contains(page, "Put away 14") {
+		t.Fatalf("putaway: %d\n%s", resp.StatusCode, page)
+	}
+	r, _ := l.Receipt("ASN-7")
+	if r.Lines[0].Received != 14 || r.Lines[0].Refused != 6 || r.Lines[0].Variance() != 2 {
+		t.Errorf("receipt %+v", r.Lines)
+	}
+	// the ASN API
+	admin, _ := l.CreateToken(context.Background(), "erp", wms.RoleAdmin, "t")
+	api := newClient(t, s)
+	api.bearer = admin
+	body := `{"id":"ASN-8","supplier":"百草味","lines":[{"sku":"SKU01000","qty":24}]}`
+	if r, text := api.do("POST", "/api/v1/receipts", strings.NewReader(body), map[string]string{"Content-Type": "application/json"}); r.StatusCode != 201 {
+		t.Errorf("ASN: %d %s", r.StatusCode, text)
+	}
+	if r, _ := api.do("POST", "/api/v1/receipts", strings.NewReader(body), map[string]string{"Content-Type": "application/json"}); r.StatusCode != 200 {
+		t.Errorf("the same ASN twice: %d", r.StatusCode)
+	}
+	if r, _ := api.do("POST", "/api/v1/receipts", strings.NewReader(`{"id":"ASN-10","supplier":"x","lines":[{"sku":"NOPE","qty":1}]}`), map[string]string{"Content-Type": "application/json"}); r.StatusCode != 404 {
+		t.Errorf("ASN of an unknown SKU: %d", r.StatusCode)
+	}
+}
+
+func containsLotAt(lines []wms.StockLine, lot, loc string) bool {
+	for _, x := range lines {
+		if x.Lot == lot && x.Location == loc {
+			return true
+		}
+	}
+	return false
+}
+
+func TestRecallTraceAndReports(t *testing.T) {
+	s, l := testServer(t)
+	ctx := context.Background()
+	// an order picks one unit of a formula lot, then the lot is recalled
+	if _, _, err := l.ReceiveOrder(ctx, intake("SO300001", wms.LineIn{SKU: "SKU00002", Qty: 1}), "oms", "t"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.ReleaseWave(ctx, wms.WaveFilter{Mode: wms.WaveSingle}, "w", "B4001", "t"); err != nil {
+		t.Fatal(err)
+	}
+	task, _ := l.NextTask(ctx, "B1001", "pda")
+	line := task.Lines[0]
+	if _, _, err := l.Pick(ctx, "p1", wms.PickScan{Task: task.ID, Line: line.N, Location: line.Location,
+		Items: []wms.ScannedItem{{GTIN: line.GTINs[0], Lot: line.Lot, Serial: "FH-0001"}}, Qty: 1}, "B1001", "pda"); err != nil {
+		t.Fatal(err)
+	}
+	c := newClient(t, s)
+	c.login("B4001", "4444")
+	c.get("/recall")
+	resp, _ := c.post("/recall", url.Values{"sku": {"SKU00002"}, "lot": {line.Lot}, "reason": {"供应商召回 2026-17"}})
+	if resp.StatusCode != 303 {
+		t.Fatalf("recall: %d", resp.StatusCode)
+	}
+	_, page := c.get(resp.Header.Get("Location"))
+	if !strings.Contains(page, "SO300001") || !strings.Contains(page, "on hold") {
+		t.Fatalf("report page:\n%s", page)
+	}
+	resp, csvText := c.get("/recall/report.csv?sku=SKU00002&lot=" + url.QueryEscape(line.Lot))
+	if resp.StatusCode != 200 || !strings.Contains(csvText, "order,SKU00002,"+line.Lot+",SO300001,picked,1") || !strings.Contains(csvText, "location,SKU00002") {
+		t.Errorf("csv: %d\n%s", resp.StatusCode, csvText)
+	}
+	resp, pdf := c.get("/recall/report.pdf?sku=SKU00002&lot=" + url.QueryEscape(line.Lot))
+	if os.Getenv("CI") == "true" || resp.StatusCode == 200 {
+		if resp.StatusCode != 200 || !strings.HasPrefix(pdf, "%PDF") {
+			t.Fatalf("pdf: %d %.200s", resp.StatusCode, pdf)
+		}
+		if text, ok := pdfText(t, []byte(pdf)); ok && (!strings.Contains(text, "SO300001") || !strings.Contains(text, "飞鹤星飞帆")) {
+			t.Errorf("pdf text lacks the order or the Chinese name:\n%s", text)
+		}
+	}
+	// trace: JSON for the lot and for the serial
+	resp, body := c.get("/api/v1/trace?sku=SKU00002&lot=" + url.QueryEscape(line.Lot))
+	var tr struct {
+		Lot    wms.Lot
+		Events []struct{ Type, Summary string }
+	}
+	if err := json.Unmarshal([]byte(body), &tr); err != nil || resp.StatusCode != 200 || tr.Lot.Status != wms.LotHold {
+		t.Fatalf("trace: %d %s", resp.StatusCode, body)
+	}
+	var types []string
+	for _, e := range tr.Events {
+		types = append(types, e.Type)
+		if e.Summary == "" || strings.HasPrefix(e.Summary, "trace.") {
+			t.Errorf("event %s has no summary: %q", e.Type, e.Summary)
+		}
+	}
+	if got := strings.Join(types, " "); got != "master.imported wave.released pick.scanned lot.recalled" {
+		t.Errorf("trace events: %s", got)
+	}
+	resp, body = c.get("/api/v1/trace?serial=FH-0001")
+	if resp.StatusCode != 200 || !strings.Contains(body, `"order":"SO300001"`) {
+		t.Errorf("serial trace: %d %s", resp.StatusCode, body)
+	}
+	for _, q := range []string{"", "?sku=SKU00002", "?serial=NOPE", "?sku=SKU00002&lot=NOPE"} {
+		if resp, _ := c.get("/api/v1/trace" + q); resp.StatusCode != 400 && resp.StatusCode != 404 {
+			t.Errorf("trace%s: %d", q, resp.StatusCode)
+		}
+	}
+	_, page = c.get("/trace?sku=SKU00002&lot=" + url.QueryEscape(line.Lot))
+	if !strings.Contains(page, "Picked 1 at "+line.Location+" into order SO300001") {
+		t.Errorf("timeline:\n%s", page)
+	}
+	// pickers may not recall or trace
+	p := newClient(t, s)
+	p.login("B1001", "1111")
+	if r, _ := p.get("/recall"); r.StatusCode != 403 {
+		t.Errorf("picker on recall: %d", r.StatusCode)
+	}
+}
+
+// pdfText extracts a PDF's text with pdftotext; under CI=true it must be there.
+func pdfText(t *testing.T, pdf []byte) (string, bool) {
+	t.Helper()
+	bin, err := exec.LookPath("pdftotext")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("CI=true but no pdftotext: .ci/run installs poppler-utils")
+		}
+		return "", false
+	}
+	f := filepath.Join(t.TempDir(), "r.pdf")
+	if err := os.WriteFile(f, pdf, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(bin, "-layout", f, "-").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(out), true
+}
+
+func TestCountAndMoveScreens(t *testing.T) {
+	s, l := testServer(t)
+	book, _ := l.SKU("SKU03000")
+	places, _ := l.StockOf("SKU03000")
+	loc := places[0].Location
+	picker := newClient(t, s)
+	picker.login("B1001", "1111")
+	// blind count: scan the shelf, then each item; two books fewer than the books say
+	_, page := picker.get("/count?code=" + loc)
+	if !strings.Contains(page, "Counting "+loc) {
+		t.Fatalf("count page:\n%s", page)
+	}
+	lines := "[]"
+	for i := int64(0); i < places[0].Qty-3; i++ {
+		_, page = picker.get("/count?location=" + loc + "&lines=" + url.QueryEscape(lines) + "&code=" + book.GTINs[0][1:])
+		m := regexpLines.FindStringSubmatch(page)
+		if m == nil {
+			t.Fatalf("no lines in page:\n%s", page)
+		}
+		lines = htmlUnescape(m[1])
+	}
+	resp, page := picker.post("/count", url.Values{"key": {"cnt-1"}, "location": {loc}, "lines": {lines}})
+	if resp.StatusCode != 200 || !strings.Contains(page, "Counts waiting") && !strings.Contains(page, "booked") {
+		t.Logf("%s", page)
+	}
+	pending, _ := l.PendingCounts()
+	if len(pending) != 1 {
+		t.Fatalf("pending counts %+v (page %d)", pending, resp.StatusCode)
+	}
+	sup := newClient(t, s)
+	sup.login("B4001", "4444")
+	sup.get("/count")
+	if resp, page := sup.post("/count/decide", url.Values{"count": {pending[0].ID}, "approve": {"1"}}); resp.StatusCode != 200 || !strings.Contains(page, "booked") {
+		t.Fatalf("approve: %d\n%s", resp.StatusCode, page)
+	}
+	after, _ := l.StockAt(loc)
+	for _, x := range after {
+		if x.SKU == "SKU03000" && x.Qty != places[0].Qty-3 {
+			t.Errorf("after count: %d, want %d", x.Qty, places[0].Qty-3)
+		}
+	}
+	// move two by scanning: from, item, item, to
+	picker.get("/move")
+	picker.get("/move?code=" + loc)
+	_, page = picker.get("/move?from=" + loc + "&qty=1&sku=SKU03000&code=" + book.GTINs[0][1:])
+	if !strings.Contains(page, "2 × SKU03000") {
+		t.Fatalf("move page:\n%s", page)
+	}
+	if resp, page := picker.post("/move", url.Values{"key": {"mv-1"}, "from": {loc}, "sku": {"SKU03000"}, "qty": {"2"}, "to": {"R02-10-04"}}); resp.StatusCode != 200 || !strings.Contains(page, "Moved from") {
+		t.Fatalf("move: %d\n%s", resp.StatusCode, page)
+	}
+	if resp, _ := picker.post("/move", url.Values{"key": {"mv-2"}, "from": {loc}, "sku": {"SKU03000"}, "qty": {"999"}, "to": {"R02-10-04"}}); resp.StatusCode != 409 {
+		t.Errorf("moving more than there is: %d", resp.StatusCode)
+	}
+}
+
+// A receiver at 360×640 takes a delivery with nothing but the scanner and the
+// number keys: a short-dated lot is refused, a good one received and put away.
+func TestBrowserReceiving(t *testing.T) {
+	ctx := browser(t)
+	s, l := testServer(t)
+	if _, _, err := l.ExpectReceipt(context.Background(), wms.ReceiptIn{ID: "ASN-9", Supplier: "飞鹤乳业", Lines: []wms.LineIn{{SKU: "SKU00000", Qty: 12}}}, "oms", "api"); err != nil {
+		t.Fatal(err)
+	}
+	milk, _ := l.SKU("SKU00000")
+	base := serve(t, s)
+	run := func(actions ...chromedp.Action) {
+		t.Helper()
+		if err := chromedp.Run(ctx, actions...); err != nil {
+			t.Fatalf("%v %s", err, dump(ctx))
+		}
+	}
+	run(chromedp.Navigate(base + "/login"))
+	waitJS(t, ctx, `document.documentElement.dataset.ready === '1'`)
+	waitFocus(t, ctx, "badge")
+	run(wedge("B3001"), chromedp.KeyEvent("3333\r"))
+	waitText(t, ctx, `[data-testid=menu-receive]`, "Receive")
+	run(chromedp.Evaluate(`document.querySelector('[data-testid=menu-receive]').click()`, nil))
+	waitText(t, ctx, `[data-testid=receipt-ASN-9]`, "ASN-9")
+	run(chromedp.Evaluate(`document.querySelector('[data-testid=receipt-ASN-9]').click()`, nil))
+	waitJS(t, ctx, `!!document.querySelector('[data-testid=receipt]') && document.documentElement.dataset.ready === '1'`)
+	waitFocus(t, ctx, "scan")
+
+	// short-dated: the receiver is warned at the scan and the lot refused on confirming
+	run(wedge(gs1(milk.GTINs[0], "SHORT9", today.AddDate(0, 0, 200))))
+	waitText(t, ctx, `[data-testid=receive-warning]`, "refused")
+	waitFocus(t, ctx, "qty")
+	run(chromedp.KeyEvent("6\r"))
+	waitText(t, ctx, `[data-feedback=error]`, "Refused")
+	waitText(t, ctx, `[data-testid=receipt-lines]`, "6 refused")
+	shot(t, ctx, "receive-refused.png")
+
+	// a good lot: scan, count, confirm, put away by scanning the suggested shelf
+	waitFocus(t, ctx, "scan")
+	run(wedge(gs1(milk.GTINs[0], "GOOD9", today.AddDate(0, 0, 700))))
+	waitFocus(t, ctx, "qty")
+	run(chromedp.KeyEvent("12\r"))
+	waitText(t, ctx, `[data-testid=putaway]`, "Put away to")
+	where, _ := l.SuggestPutaway("SKU00000", "GOOD9")
+	waitFocus(t, ctx, "scan")
+	run(wedge(where))
+	waitText(t, ctx, `[data-feedback=ok]`, "Put away 12")
+	lines, _ := l.StockAt(where)
+	got := int64(0)
+	for _, x := range lines {
+		if x.SKU == "SKU00000" && x.Lot == "GOOD9" {
+			got = x.Qty
+		}
+	}
+	if got != 12 {
+		t.Errorf("GOOD9 at %s: %d, want 12", where, got)
+	}
+	r, _ := l.Receipt("ASN-9")
+	if r.Lines[0].Received != 12 || r.Lines[0].Refused != 6 {
+		t.Errorf("receipt %+v", r.Lines)
+	}
+	lots, _ := l.Lots()
+	for _, x := range lots {
+		if x.Code == "SHORT9" {
+			t.Error("the refused lot exists")
+		}
+	}
+}
+
+var regexpLines = regexpMust(`name="lines" value="([^"]*)"`)
