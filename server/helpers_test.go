@@ -6,4 +6,4 @@ import (
 )
 
 func regexpMust(s string) *regexp.Regexp { return regexp.MustCompile(s) }
-func htmlUnescape(s string) string     { return html.UnescapeString(s) }
+func htmlUnescape(s string) string       { return html.UnescapeString(s) }
