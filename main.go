@@ -172,6 +172,12 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		log.Info("demo warehouse", "seeded", seeded)
 	}
+	// The expiry sweep runs at start-up and then with the first tick of each day.
+	if expired, err := ledger.SweepExpired(ctx); err != nil {
+		return fmt.Errorf("expiry sweep: %w", err)
+	} else if len(expired) > 0 {
+		log.Info("expiry sweep", "expired_lots", len(expired))
+	}
 	if badge, pin, err := ledger.BootstrapAdmin(ctx); err != nil {
 		return err
 	} else if pin != "" {
@@ -200,7 +206,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	go func() { errc <- srv.Serve(ln) }()
 	log.Info("serving", "addr", ln.Addr().String(), "data", c.data, "version", version)
 
-	// The auto-wave rule, when a supervisor turns it on, runs every minute.
+	// Every minute: the expiry sweep (once a day: its event is keyed by the
+	// date) and the auto-wave rule when a supervisor has turned it on.
 	workCtx, stopWork := context.WithCancel(context.Background())
 	workDone := make(chan struct{})
 	go func() {
@@ -212,6 +219,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			case <-workCtx.Done():
 				return
 			case <-tick.C:
+				if _, err := ledger.SweepExpired(workCtx); err != nil && workCtx.Err() == nil {
+					log.Error("expiry sweep", "err", err)
+				}
 				waves, err := ledger.RunAutoWave(workCtx)
 				if err != nil && workCtx.Err() == nil {
 					log.Error("auto-wave", "err", err)

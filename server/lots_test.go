@@ -300,6 +300,11 @@ func TestBrowserReceiving(t *testing.T) {
 	waitText(t, ctx, `[data-feedback=error]`, "Refused")
 	waitText(t, ctx, `[data-testid=receipt-lines]`, "6 refused")
 	shot(t, ctx, "receive-refused.png")
+	var width int
+	run(chromedp.Evaluate(`document.documentElement.scrollWidth`, &width))
+	if width > 360 {
+		t.Errorf("receiving page is %dpx wide on a 360px screen", width)
+	}
 
 	// a good lot: scan, count, confirm, put away by scanning the suggested shelf
 	waitFocus(t, ctx, "scan")
