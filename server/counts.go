@@ -180,6 +180,22 @@ func (s *Server) movePage(c *fiber.Ctx) error {
 	vm := views.MovePage{Page: s.page(c, "move.title"), From: c.Query("from"), SKU: c.Query("sku"), Lot: c.Query("lot"),
 		Whole: c.Query("whole") == "1", Key: uuid.NewString()}
 	vm.Qty, _ = strconv.ParseInt(c.Query("qty"), 10, 64)
+	if vm.From == "" {
+		tasks, err := s.ledger.TasksIn(wms.TaskOpen, 500)
+		if err != nil {
+			return err
+		}
+		for _, t := range tasks {
+			if t.Kind != wms.TaskMove {
+				continue
+			}
+			for _, l := range t.Lines {
+				if l.Open() > 0 {
+					vm.Tasks = append(vm.Tasks, views.MoveTaskRow{SKU: l.SKU, Lot: l.Lot, From: l.Location, To: t.Location, Qty: l.Open()})
+				}
+			}
+		}
+	}
 	code := strings.TrimSpace(c.Query("code"))
 	var err error
 	if code != "" {
@@ -250,4 +266,24 @@ func (s *Server) move(c *fiber.Ctx) error {
 	}
 	vm.Feedback = okFeedback("move.done", map[string]string{"from": m.From, "to": m.To})
 	return s.render(c, fiber.StatusOK, views.MoveScreen(vm))
+}
+
+// apiLotStatus is POST /api/v1/lots/status: quarantine, hold or release a lot.
+func (s *Server) apiLotStatus(c *fiber.Ctx) error {
+	var p wms.LotStatusChange
+	if err := bodyJSON(c, &p); err != nil {
+		return err
+	}
+	key, err := idempotencyKey(c)
+	if err != nil {
+		return err
+	}
+	if err := s.ledger.SetLotStatus(c.UserContext(), "lotstatus:"+key, p, principal(c).Actor(), device(c)); err != nil {
+		return err
+	}
+	lot, _, err := s.ledger.LotTrace(p.SKU, p.Lot)
+	if err != nil {
+		return err
+	}
+	return c.JSON(lot)
 }

@@ -180,6 +180,16 @@ func TestRecallTraceAndReports(t *testing.T) {
 	if !strings.Contains(page, "Picked 1 at "+line.Location+" into order SO300001") {
 		t.Errorf("timeline:\n%s", page)
 	}
+	// release the lot again through the API: a bad status is refused
+	admin, _ := l.CreateToken(ctx, "qa", wms.RoleSupervisor, "t")
+	api := newClient(t, s)
+	api.bearer = admin
+	if r, _ := api.do("POST", "/api/v1/lots/status", strings.NewReader(`{"sku":"SKU00002","lot":"`+line.Lot+`","status":"gone","reason":"x"}`), map[string]string{"Content-Type": "application/json"}); r.StatusCode != 400 {
+		t.Errorf("bad status: %d", r.StatusCode)
+	}
+	if r, body := api.do("POST", "/api/v1/lots/status", strings.NewReader(`{"sku":"SKU00002","lot":"`+line.Lot+`","status":"available","reason":"supplier cleared it"}`), map[string]string{"Content-Type": "application/json"}); r.StatusCode != 200 || !strings.Contains(body, `"status":"available"`) {
+		t.Errorf("release: %d %s", r.StatusCode, body)
+	}
 	// pickers may not recall or trace
 	p := newClient(t, s)
 	p.login("B1001", "1111")

@@ -83,6 +83,7 @@ func (s *Server) routes() {
 	api.Get("/recall", s.require(supervisors...), s.apiRecallReport)
 	api.Post("/recall", s.require(supervisors...), s.apiRecall)
 	api.Get("/trace", s.require(supervisors...), s.apiTrace)
+	api.Post("/lots/status", s.require(supervisors...), s.apiLotStatus)
 
 	// operations
 	app.Get("/metrics", s.require(supervisors...), s.metricsText)

@@ -449,6 +449,7 @@ var catalog = map[string][2]string{
 	"count.not_this_task":           {"Count task {task} is not for this location or is finished.", "盘点任务 {task} 不属于该库位或已完成。"},
 	"count.nothing":                 {"Name a zone or locations to count.", "请指定要盘点的库区或库位。"},
 	"count.own_count":               {"Someone other than the counter must approve a count.", "盘点差异须由盘点人以外的人员审批。"},
+	"move.tasks":                    {"Moves asked for", "待执行的移库任务"},
 	"move.title":                    {"Move stock", "移库"},
 	"move.scan_from":                {"Scan the location to move from", "请扫描移出库位"},
 	"move.scan_item":                {"Scan the item to move", "请扫描要移动的商品"},

@@ -240,8 +240,15 @@ type CountPage struct {
 	Key        string
 }
 
+// MoveTaskRow is one line of an open move task.
+type MoveTaskRow struct {
+	SKU, Lot, From, To string
+	Qty                int64
+}
+
 type MovePage struct {
 	Page
+	Tasks          []MoveTaskRow
 	From, SKU, Lot string
 	Qty            int64
 	Whole          bool
