@@ -27,6 +27,7 @@ type Settings struct {
 	// orders from a channel (some platforms demand more than the brand does).
 	ChannelMinLifePct map[string]int `json:"channel_min_life_pct,omitempty"`
 	AutoWave          AutoWaveRule   `json:"auto_wave"`
+	WeightGate        WeightGate     `json:"weight_gate"`
 }
 
 // AutoWaveRule releases waves by itself: new orders grouped by carrier.
@@ -43,7 +44,8 @@ type AutoWaveRule struct {
 
 // DefaultSettings are used until a supervisor changes them.
 func DefaultSettings() Settings {
-	return Settings{Partial: PartialWait, AutoWave: AutoWaveRule{Mode: WaveCluster, ClusterSize: 4, MaxOrders: 40, MinOrders: 8, DueWithinHours: 4}}
+	return Settings{Partial: PartialWait, AutoWave: AutoWaveRule{Mode: WaveCluster, ClusterSize: 4, MaxOrders: 40, MinOrders: 8, DueWithinHours: 4},
+		WeightGate: WeightGate{AllowanceG: 20, AbsG: 30, Pct: 5}}
 }
 
 func (s *Settings) Validate() error {
@@ -54,6 +56,9 @@ func (s *Settings) Validate() error {
 		if !validCode(ch) || pct < 0 || pct > 100 {
 			return errf(CodeInvalid, "sku.pct_invalid", "sku", ch, "value", itoa(pct))
 		}
+	}
+	if g := s.WeightGate; g.AllowanceG < 0 || g.AbsG < 0 || g.Pct < 0 || g.Pct > 100 {
+		return errf(CodeInvalid, "settings.gate_invalid")
 	}
 	a := &s.AutoWave
 	if a.Mode != WaveSingle && a.Mode != WaveCluster {

@@ -48,6 +48,15 @@ var appliers = map[string]applier{
 	EvCountRequested:   applyCountRequested,
 	EvCounted:          applyCounted,
 	EvCountDecided:     applyCountDecided,
+	EvBoxUpserted:      applyBox,
+	EvStationUpserted:  applyStation,
+	EvWaybillsLoaded:   applyWaybills,
+	EvPackScanned:      applyPackScanned,
+	EvParcelClosed:     applyParcelClosed,
+	EvWeightRejected:   applyWeightRejected,
+	EvShipped:          applyShipped,
+	EvPrintRequested:   applyPrintRequested,
+	EvPrinted:          applyPrinted,
 }
 
 func applyEvent(tx *bolt.Tx, ev *Event) error {
@@ -229,6 +238,18 @@ func applyImport(tx *bolt.Tx, ev *Event) error {
 	case ImportStock:
 		for _, r := range im.Stock {
 			if err := setStock(tx, r); err != nil {
+				return err
+			}
+		}
+	case ImportBoxes:
+		for _, b := range im.Boxes {
+			if err := putBox(tx, b); err != nil {
+				return err
+			}
+		}
+	case ImportWaybills:
+		for _, w := range im.Waybills {
+			if err := loadWaybills(tx, w); err != nil {
 				return err
 			}
 		}

@@ -346,3 +346,26 @@ func (l *Ledger) BootstrapAdmin(ctx context.Context) (badge, pin string, err err
 	}
 	return BootstrapBadge, pin, nil
 }
+
+// VerifySupervisor checks a supervisor's badge and PIN for an override at a
+// station (the packer stays logged in). Wrong PINs count towards the lockout.
+func (l *Ledger) VerifySupervisor(ctx context.Context, badge, pin, device string) error {
+	s, err := l.StaffMember(strings.TrimSpace(badge))
+	if err != nil {
+		return errf(CodeForbidden, "pack.override_invalid")
+	}
+	if s.Role != RoleSupervisor && s.Role != RoleAdmin {
+		return errf(CodeForbidden, "pack.override_invalid")
+	}
+	if s.Disabled || (s.LockedUntil != nil && l.Now().Before(*s.LockedUntil)) || !checkPIN(s.PINHash, pin) {
+		ev, err := NewEvent(uuid.NewString(), EvLoginFailed, badge, device, LoginFailed{Badge: badge, Reason: "login.wrong_pin"})
+		if err == nil {
+			_, _, err = l.Append(ctx, ev)
+		}
+		if err != nil {
+			return err
+		}
+		return errf(CodeForbidden, "pack.override_invalid")
+	}
+	return nil
+}

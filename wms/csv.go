@@ -26,11 +26,13 @@ const (
 	ImportStock     ImportKind = "stock"
 	ImportOrders    ImportKind = "orders"
 	ImportReceipts  ImportKind = "receipts"
+	ImportBoxes     ImportKind = "boxes"
+	ImportWaybills  ImportKind = "waybills"
 )
 
 // ImportKinds lists the CSV kinds in the order they must be loaded on a new
 // warehouse (stock refers to SKUs and locations).
-var ImportKinds = []ImportKind{ImportSKUs, ImportLocations, ImportStaff, ImportStock, ImportOrders, ImportReceipts}
+var ImportKinds = []ImportKind{ImportSKUs, ImportLocations, ImportStaff, ImportStock, ImportBoxes, ImportWaybills, ImportOrders, ImportReceipts}
 
 // ExportKinds are the kinds Export writes (orders leave through the API).
 var ExportKinds = []ImportKind{ImportSKUs, ImportLocations, ImportStaff, ImportStock}
@@ -46,6 +48,8 @@ var Columns = map[ImportKind][]string{
 	ImportOrders: {"no", "channel", "shop", "name", "phone", "address", "sku", "qty", "priority", "carrier",
 		"ship_by", "notes"},
 	ImportReceipts: {"receipt", "supplier", "sku", "qty"},
+	ImportBoxes:    {"code", "name", "length_mm", "width_mm", "height_mm", "tare_g"},
+	ImportWaybills: {"account", "waybill"},
 }
 
 // required columns; the rest default to empty or zero.
@@ -56,6 +60,8 @@ var requiredColumns = map[ImportKind][]string{
 	ImportStock:     {"sku", "location", "qty"},
 	ImportOrders:    {"no", "channel", "name", "phone", "address", "sku", "qty"},
 	ImportReceipts:  {"receipt", "supplier", "sku", "qty"},
+	ImportBoxes:     {"code", "length_mm", "width_mm", "height_mm"},
+	ImportWaybills:  {"account", "waybill"},
 }
 
 // RowError is one bad row of a CSV file: its line number and why.
@@ -279,6 +285,10 @@ func (l *Ledger) PrepareImport(kind ImportKind, file string, raw []byte) (Import
 			im.Orders, bad = prepareOrders(tx, rows, bad)
 		case ImportReceipts:
 			im.Receipts, bad = prepareReceipts(tx, rows, bad)
+		case ImportBoxes:
+			im.Boxes, bad = prepareBoxes(rows, bad)
+		case ImportWaybills:
+			im.Waybills, bad = prepareWaybills(tx, rows, bad)
 		}
 		return nil
 	})
@@ -312,7 +322,10 @@ func (l *Ledger) Import(ctx context.Context, eventID string, kind ImportKind, fi
 		res.Errors = bad
 		return res, errf(CodeInvalid, "import.rows_invalid", "count", strconv.Itoa(len(bad)))
 	}
-	res.Rows = len(im.SKUs) + len(im.Locations) + len(im.Staff) + len(im.Stock) + len(im.Orders) + len(im.Receipts)
+	res.Rows = len(im.SKUs) + len(im.Locations) + len(im.Staff) + len(im.Stock) + len(im.Orders) + len(im.Receipts) + len(im.Boxes)
+	for _, w := range im.Waybills {
+		res.Rows += len(w.Numbers)
+	}
 	ev, err := NewEvent(eventID, EvImported, actor, device, im)
 	if err != nil {
 		return res, err
@@ -591,6 +604,64 @@ func prepareReceipts(tx *bolt.Tx, rows []csvRow, bad []RowError) ([]ReceiptIn, [
 	return out, bad
 }
 
+func prepareBoxes(rows []csvRow, bad []RowError) ([]Box, []RowError) {
+	var out []Box
+	seen := map[string]int{}
+	for _, r := range rows {
+		var rowBad []RowError
+		b := Box{Code: r.get("code"), Name: r.get("name"),
+			LengthMM: int(parseInt(r.line, "length_mm", r.get("length_mm"), &rowBad)),
+			WidthMM:  int(parseInt(r.line, "width_mm", r.get("width_mm"), &rowBad)),
+			HeightMM: int(parseInt(r.line, "height_mm", r.get("height_mm"), &rowBad)),
+			TareG:    int(parseInt(r.line, "tare_g", r.get("tare_g"), &rowBad))}
+		if len(rowBad) == 0 {
+			if err := b.Validate(); err != nil {
+				rowBad = append(rowBad, rowErr(r.line, err))
+			} else if first, dup := seen[b.Code]; dup {
+				rowBad = append(rowBad, rowErrf(r.line, "csv.duplicate", "value", b.Code, "first", strconv.Itoa(first)))
+			}
+			seen[b.Code] = r.line
+		}
+		bad = append(bad, rowBad...)
+		out = append(out, b)
+	}
+	return out, bad
+}
+
+// prepareWaybills groups numbers by carrier account, in file order.
+func prepareWaybills(tx *bolt.Tx, rows []csvRow, bad []RowError) ([]WaybillLoad, []RowError) {
+	var out []WaybillLoad
+	index := map[string]int{}
+	seen := map[string]int{}
+	for _, r := range rows {
+		acc, n := r.get("account"), r.get("waybill")
+		switch {
+		case !validCode(acc):
+			bad = append(bad, rowErrf(r.line, "waybill.load_invalid"))
+			continue
+		case !validCode(n):
+			bad = append(bad, rowErrf(r.line, "waybill.number_invalid", "waybill", n))
+			continue
+		case tx.Bucket(bucketWaybillIndex).Get([]byte(n)) != nil:
+			bad = append(bad, rowErrf(r.line, "waybill.duplicate", "waybill", n))
+			continue
+		}
+		if first, dup := seen[n]; dup {
+			bad = append(bad, rowErrf(r.line, "csv.duplicate", "value", n, "first", strconv.Itoa(first)))
+			continue
+		}
+		seen[n] = r.line
+		i, ok := index[acc]
+		if !ok {
+			i = len(out)
+			index[acc] = i
+			out = append(out, WaybillLoad{Account: acc})
+		}
+		out[i].Numbers = append(out[i].Numbers, n)
+	}
+	return out, bad
+}
+
 // Export writes one kind of data as CSV: UTF-8 with a byte-order mark, so that
 // Excel on Chinese Windows opens it as UTF-8. Staff PINs are never exported.
 func (l *Ledger) Export(kind ImportKind, w io.Writer) error {
@@ -628,7 +699,7 @@ func (l *Ledger) Export(kind ImportKind, w io.Writer) error {
 		for _, s := range staff {
 			records = append(records, []string{s.Badge, s.Name, string(s.Role), s.Language, "", strconv.FormatBool(s.Disabled)})
 		}
-	case ImportOrders, ImportReceipts:
+	case ImportOrders, ImportReceipts, ImportBoxes, ImportWaybills:
 		return errf(CodeInvalid, "import.kind_unknown", "kind", string(kind))
 	case ImportStock:
 		rows, err := l.StockRows()

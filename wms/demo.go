@@ -163,6 +163,30 @@ func DemoData(today time.Time) (skus []SKU, locs []Location, stock []StockRow) {
 // SeedDemo loads the demo warehouse. Its events have fixed IDs, so seeding an
 // already seeded store changes nothing.
 func (l *Ledger) SeedDemo(ctx context.Context) (seeded bool, err error) {
+	packing := []struct {
+		id string
+		im Import
+	}{
+		{"demo:boxes", Import{Kind: ImportBoxes, File: "demo", Boxes: DemoBoxes}},
+		{"demo:waybills", Import{Kind: ImportWaybills, File: "demo", Waybills: demoWaybills()}},
+	}
+	for _, p := range packing {
+		ev, err := NewEvent(p.id, EvImported, "system", "demo", p.im)
+		if err != nil {
+			return false, err
+		}
+		if _, _, err := l.Append(ctx, ev); err != nil {
+			return false, fmt.Errorf("demo %s: %w", p.id, err)
+		}
+	}
+	ev, err := NewEvent("demo:station", EvStationUpserted, "system", "demo", Station{ID: "PACK-01", Name: "打包台 1", Printer: "browser",
+		Format: "pdf", Label: "100x150", Sender: "Tally 仓 · 浙江省杭州市余杭区仓前街道 88 号 · 0571-88886666"})
+	if err != nil {
+		return false, err
+	}
+	if _, _, err := l.Append(ctx, ev); err != nil {
+		return false, err
+	}
 	if _, err := l.EventByID("demo:stock"); err == nil {
 		return false, nil
 	}
@@ -193,4 +217,25 @@ func (l *Ledger) SeedDemo(ctx context.Context) (seeded bool, err error) {
 		}
 	}
 	return true, nil
+}
+
+// DemoBoxes is the demo box catalogue.
+var DemoBoxes = []Box{
+	{Code: "S1", Name: "小号纸箱", LengthMM: 200, WidthMM: 150, HeightMM: 100, TareG: 80},
+	{Code: "M2", Name: "中号纸箱", LengthMM: 300, WidthMM: 220, HeightMM: 160, TareG: 160},
+	{Code: "L3", Name: "大号纸箱", LengthMM: 420, WidthMM: 320, HeightMM: 260, TareG: 320},
+	{Code: "XL4", Name: "特大纸箱", LengthMM: 520, WidthMM: 420, HeightMM: 360, TareG: 520},
+}
+
+// demoWaybills are numbers for the demo carrier accounts (SF, JD, YT).
+func demoWaybills() []WaybillLoad {
+	var out []WaybillLoad
+	for _, acc := range []struct{ name, prefix string }{{"SF", "SF1"}, {"JD", "JDVA"}, {"YT", "YT4"}} {
+		w := WaybillLoad{Account: acc.name}
+		for i := 0; i < 1000; i++ {
+			w.Numbers = append(w.Numbers, fmt.Sprintf("%s%012d", acc.prefix, 100000+i))
+		}
+		out = append(out, w)
+	}
+	return out
 }

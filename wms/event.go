@@ -53,6 +53,15 @@ const (
 	EvCounted          = "count.submitted"   // CountSubmit
 	EvCountDecided     = "count.decided"     // CountDecision
 	EvMoveTasks        = "move.tasks"        // MoveTasks
+	EvBoxUpserted      = "box.upserted"      // Box
+	EvStationUpserted  = "station.upserted"  // Station
+	EvWaybillsLoaded   = "waybills.loaded"   // WaybillLoad
+	EvPackScanned      = "pack.scanned"      // PackScan
+	EvParcelClosed     = "parcel.closed"     // ParcelClose
+	EvWeightRejected   = "parcel.rejected"   // WeightRejected
+	EvShipped          = "order.shipped"     // ShipConfirm
+	EvPrintRequested   = "print.requested"   // PrintRequest
+	EvPrinted          = "print.result"      // PrintResult
 )
 
 // StaffChange creates or changes a staff member. An empty PINHash keeps the current PIN.
@@ -85,6 +94,8 @@ type Import struct {
 	Stock     []StockRow    `json:"stock,omitempty"`
 	Orders    []OrderIntake `json:"orders,omitempty"`
 	Receipts  []ReceiptIn   `json:"receipts,omitempty"`
+	Boxes     []Box         `json:"boxes,omitempty"`
+	Waybills  []WaybillLoad `json:"waybills,omitempty"`
 }
 
 // StockAdjustment changes the quantity at one place by Delta, never below zero.

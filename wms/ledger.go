@@ -169,6 +169,9 @@ func (l *Ledger) Append(ctx context.Context, ev Event) (stored Event, duplicate 
 	}
 	// Most retries are caught here without taking the writer.
 	if prior, ok, err := l.eventByID(ev.ID); err != nil || ok {
+		if err == nil && prior.Type != ev.Type {
+			return Event{}, false, errf(CodeConflict, "event.id_reused", "id", ev.ID, "type", prior.Type)
+		}
 		return prior, ok, err
 	}
 	if ev.At.IsZero() {
@@ -200,6 +203,9 @@ func appendTx(tx *bolt.Tx, ev Event) (Event, bool, error) {
 	ids := tx.Bucket(bucketEventIDs)
 	if v := ids.Get([]byte(ev.ID)); v != nil {
 		prior, err := eventAt(tx, seqFromKey(v))
+		if err == nil && prior.Type != ev.Type {
+			return Event{}, false, errf(CodeConflict, "event.id_reused", "id", ev.ID, "type", prior.Type)
+		}
 		return prior, true, err
 	}
 	events := tx.Bucket(bucketEvents)

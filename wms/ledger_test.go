@@ -108,6 +108,11 @@ func TestAppendIsIdempotent(t *testing.T) {
 	if got := qtyAt(t, l, "BOOK", "", "A01-01-01"); got != 10 {
 		t.Errorf("qty = %d, want 10 (7 + 3 once)", got)
 	}
+	// the same ID for another kind of event is a client's mistake, not a retry
+	other, _ := NewEvent("dup-1", EvLocationUpserted, "B1001", "test", Location{Code: "X-1", Kind: KindPick})
+	if _, _, err := l.Append(context.Background(), other); ErrorCode(err) != CodeConflict {
+		t.Errorf("reused ID: %v", err)
+	}
 }
 
 func TestStockNeverNegative(t *testing.T) {

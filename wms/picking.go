@@ -88,6 +88,11 @@ type ScanStats struct {
 	Errors int64 `json:"errors"` // wrong scans
 	Shorts int64 `json:"shorts"` // short picks reported
 	Undos  int64 `json:"undos"`
+	// packing
+	Parcels         int64 `json:"parcels,omitempty"`
+	WeightRejects   int64 `json:"weight_rejects,omitempty"`
+	TypedWeights    int64 `json:"typed_weights,omitempty"`
+	WeightOverrides int64 `json:"weight_overrides,omitempty"`
 }
 
 func bumpKPI(tx *bolt.Tx, day, actor string, f func(*ScanStats)) error {

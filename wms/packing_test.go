@@ -1,0 +1,150 @@
+package wms
+
+import (
+	"strings"
+	"testing"
+)
+
+// packFixture: an order of 2 MILK (serial-tracked) and 1 BOOK, picked, at a station with boxes and waybills.
+func packFixture(t testing.TB) (*Ledger, Task) {
+	l := stockFixture(t)
+	mustAppend(t, l, "box1", EvBoxUpserted, Box{Code: "S1", LengthMM: 200, WidthMM: 150, HeightMM: 100, TareG: 80})
+	mustAppend(t, l, "box2", EvBoxUpserted, Box{Code: "L3", LengthMM: 420, WidthMM: 320, HeightMM: 260, TareG: 320})
+	mustAppend(t, l, "st", EvStationUpserted, Station{ID: "PACK-01", Printer: "browser"})
+	mustAppend(t, l, "wb", EvWaybillsLoaded, WaybillLoad{Account: "SF", Numbers: []string{"SF1000000000001", "SF1000000000002", "SF1000000000003"}})
+	in := order("SO1", LineIn{"MILK", 2}, LineIn{"BOOK", 1})
+	in.Carrier = "SF"
+	mustOrder(t, l, in)
+	mustWave(t, l, "w1", WaveSingle)
+	task, _ := l.NextTask(ctx, "B1001", "pda")
+	pickAll(t, l, "B1001", task, nil)
+	return l, task
+}
+
+func TestPackingFlow(t *testing.T) {
+	l, _ := packFixture(t)
+	milk, _ := l.SKU("MILK")
+	book, _ := l.SKU("BOOK")
+	o, _ := l.Order("SO1")
+	lot := o.Lines[0].Allocs[0].Lot
+	scan := func(id string, p PackScan) error {
+		p.Order, p.Station = "SO1", "PACK-01"
+		if p.Qty == 0 {
+			p.Qty = 1
+		}
+		_, err := l.PackScan(ctx, id, p, "B2001", "kiosk")
+		return err
+	}
+	refusals := []struct {
+		name string
+		p    PackScan
+		key  string
+	}{
+		{"not in the order", PackScan{GTIN: "00000000000000"}, "pack.not_in_order"},
+		{"another lot", PackScan{GTIN: milk.GTINs[0], Lot: "GOOD2", Serial: "C1"}, "pack.wrong_lot"},
+		{"no serial", PackScan{GTIN: milk.GTINs[0], Lot: lot}, "pack.serial_needed"},
+		{"too many", PackScan{GTIN: book.GTINs[0], Qty: 2}, "pack.too_many"},
+	}
+	for _, r := range refusals {
+		if err := scan("bad-"+r.name, r.p); err == nil || err.(*Error).Key != r.key {
+			t.Errorf("%s: %v, want %s", r.name, err, r.key)
+		}
+	}
+	if err := scan("pk1", PackScan{GTIN: milk.GTINs[0], Lot: lot, Serial: "C1"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := scan("pk2", PackScan{GTIN: milk.GTINs[0], Lot: lot, Serial: "C1"}); err == nil || err.(*Error).Key != "pick.serial_twice" {
+		t.Errorf("the same serial twice: %v", err)
+	}
+	// parcel 1: one can; 980 g + 80 g box + 20 g allowance = 1080 g, tolerance max(30, 54) = 54 g
+	box, err := l.SuggestBox([]PackedItem{{SKU: "MILK", Qty: 1}})
+	if err != nil || box.Code != "S1" {
+		t.Fatalf("box %v %v", box, err)
+	}
+	if _, err := l.CloseParcel(ctx, "p1-heavy", ParcelClose{Order: "SO1", Station: "PACK-01", Box: "S1", WeightG: 1135}, "B2001", "kiosk"); err == nil || err.(*Error).Key != "pack.weight_off" || err.(*Error).Args["off"] != "55" {
+		t.Fatalf("55 g over: %v", err)
+	}
+	if _, err := l.CloseParcel(ctx, "p1-over", ParcelClose{Order: "SO1", Station: "PACK-01", Box: "S1", WeightG: 1135, Override: &Override{Badge: "B2001", Reason: "x"}}, "B2001", "kiosk"); ErrorCode(err) != CodeForbidden {
+		t.Errorf("override by a packer: %v", err)
+	}
+	p1, err := l.CloseParcel(ctx, "p1", ParcelClose{Order: "SO1", Station: "PACK-01", Box: "S1", WeightG: 1134}, "B2001", "kiosk")
+	if err != nil || p1.Waybill != "SF1000000000001" || p1.ExpectedG != 1080 || p1.Parent != "" {
+		t.Fatalf("parcel 1: %+v %v", p1, err)
+	}
+	if o, _ := l.Order("SO1"); o.State != OrderPicked {
+		t.Errorf("order %s after one of two parcels", o.State)
+	}
+	// parcel 2: the other can and the book, let through by a supervisor
+	if err := scan("pk3", PackScan{GTIN: milk.GTINs[0], Lot: lot, Serial: "C2"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := scan("pk4", PackScan{GTIN: book.GTINs[0]}); err != nil {
+		t.Fatal(err)
+	}
+	p2, err := l.CloseParcel(ctx, "p2", ParcelClose{Order: "SO1", Station: "PACK-01", Box: "L3", WeightG: 3000, Typed: true, Override: &Override{Badge: "B4001", Reason: "赠品"}}, "B2001", "kiosk")
+	if err == nil {
+		t.Fatalf("override by an unknown supervisor accepted: %+v", p2)
+	}
+	mustAppend(t, l, "sup", EvStaffUpserted, StaffChange{Badge: "B4001", Name: "赵敏", Role: RoleSupervisor, PINHash: "x"})
+	p2, err = l.CloseParcel(ctx, "p2", ParcelClose{Order: "SO1", Station: "PACK-01", Box: "L3", WeightG: 3000, Typed: true, Override: &Override{Badge: "B4001", Reason: "赠品"}}, "B2001", "kiosk")
+	if err != nil || p2.Waybill != "SF1000000000002" || p2.Parent != "SF1000000000001" || p2.Override == nil {
+		t.Fatalf("parcel 2: %+v %v", p2, err)
+	}
+	if o, _ := l.Order("SO1"); o.State != OrderPacked {
+		t.Errorf("order %s after packing everything", o.State)
+	}
+	left, _ := l.WaybillsLeft()
+	if left["SF"] != 1 {
+		t.Errorf("pool: %v", left)
+	}
+	if _, err := l.Ship(ctx, "SO1", "PACK-01", "B2001", "kiosk"); err != nil {
+		t.Fatal(err)
+	}
+	if o, _ := l.Order("SO1"); o.State != OrderShipped {
+		t.Errorf("order %s", o.State)
+	}
+	kpi, _ := l.KPIs("2026-11-11")
+	if k := kpi["B2001"]; k.Parcels != 2 || k.WeightRejects != 1 || k.TypedWeights != 1 || k.WeightOverrides != 1 {
+		t.Errorf("packer kpis %+v", k)
+	}
+	// serials packed are traceable to the order, and never ship twice
+	if st, _, err := l.SerialTrace("C2"); err != nil || st.Order != "SO1" {
+		t.Errorf("serial C2: %+v %v", st, err)
+	}
+	// print: a job per label, results recorded, a reprint is a copy
+	job, err := l.RequestPrint(ctx, "pr1", PrintRequest{Station: "PACK-01", Kind: "waybill", Order: "SO1", Parcel: 1}, "B2001", "kiosk")
+	if err != nil || job.Status != "queued" {
+		t.Fatalf("print: %+v %v", job, err)
+	}
+	for i := 0; i < MaxPrintTries; i++ {
+		if err := l.RecordPrint(ctx, "res"+string(rune('a'+i)), PrintResult{Job: job.ID, Status: "failed", Error: "printer offline"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if q, _ := l.QueuedPrintJobs(); len(q) != 0 {
+		t.Errorf("a job that failed %d times is still queued", MaxPrintTries)
+	}
+	cp, err := l.RequestPrint(ctx, "pr2", PrintRequest{Station: "PACK-01", Kind: "waybill", Order: "SO1", Parcel: 1, Copy: true}, "B4001", "kiosk")
+	if err != nil || !cp.Copy || cp.Actor != "B4001" {
+		t.Errorf("reprint: %+v %v", cp, err)
+	}
+}
+
+func TestWaybillPool(t *testing.T) {
+	l, _ := packFixture(t)
+	if err := l.LoadWaybills(ctx, "again", WaybillLoad{Account: "JD", Numbers: []string{"SF1000000000001"}}, "B9001", "web"); err == nil {
+		t.Error("a number loaded twice")
+	}
+	csv := "account,waybill\nJD,JDVA000000000001\nJD,JDVA000000000002\nJD,JDVA000000000001\nJD,bad number\n"
+	res, err := l.Import(ctx, "wbcsv", ImportWaybills, "w.csv", []byte(csv), "B9001", "web")
+	if err == nil || len(res.Errors) != 2 {
+		t.Fatalf("bad waybill file: %v %+v", err, res.Errors)
+	}
+	good := strings.Join(strings.Split(csv, "\n")[:3], "\n") + "\n"
+	if _, err := l.Import(ctx, "wbcsv2", ImportWaybills, "w.csv", []byte(good), "B9001", "web"); err != nil {
+		t.Fatal(err)
+	}
+	if left, _ := l.WaybillsLeft(); left["JD"] != 2 || left["SF"] != 3 {
+		t.Errorf("pools %v", left)
+	}
+}
