@@ -5,6 +5,7 @@
 //	tally export  --data DIR --kind skus|locations|staff|stock [--out FILE]
 //	tally token create --data DIR --name NAME --role ROLE
 //	tally scan RAW
+//	tally print-test --kind waybill|sku|location --out FILE [--zpl]
 //	tally loadgen --addr URL --token TOKEN --pdas N --duration D
 //	tally check   --data DIR
 //	tally rebuild --data DIR
@@ -35,6 +36,7 @@ import (
 	"github.com/google/uuid"
 
 	"tally/loadgen"
+	"tally/printing"
 	"tally/scan"
 	"tally/server"
 	"tally/views"
@@ -75,6 +77,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return checkCmd(args, stdout)
 	case "rebuild":
 		return rebuildCmd(args, stdout)
+	case "print-test":
+		return printTestCmd(args, stdout)
 	case "loadgen":
 		return loadgenCmd(ctx, args, stdout, stderr)
 	case "version":
@@ -199,7 +203,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	srv := server.New(server.Config{SecureCookies: *secure, Version: version}, ledger, parser, log)
+	srv := server.New(server.Config{SecureCookies: *secure, Version: version, FontPath: env("FONT", "")}, ledger, parser, log)
+	srv.StartWorkers()
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	errc := make(chan error, 1)
@@ -238,6 +243,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	case err := <-errc:
 		stopWork()
 		<-workDone
+		srv.StopWorkers()
 		return err
 	case <-ctx.Done():
 	}
@@ -247,8 +253,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err := srv.Shutdown(shutdownCtx); err != nil { // HTTP first,
 		log.Error("http shutdown", "err", err)
 	}
-	stopWork() // then background work, then (deferred) the database
+	stopWork() // then background work (print worker, scales, sweeps), then (deferred) the database
 	<-workDone
+	srv.StopWorkers()
 	return nil
 }
 
@@ -427,5 +434,49 @@ func loadgenCmd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return err
 	}
 	fmt.Fprintln(stdout, res.Line())
+	return nil
+}
+
+// printTestCmd renders one label with sample data, to check a printer or a font.
+func printTestCmd(args []string, stdout io.Writer) error {
+	fs := newFlags("print-test")
+	kind := fs.String("kind", "waybill", "waybill, sku or location")
+	out := fs.String("out", "", "file to write")
+	zpl := fs.Bool("zpl", false, "ZPL for Zebra-type printers instead of PDF")
+	font := fs.String("font", env("FONT", ""), "TrueType font with Chinese glyphs (TALLY_FONT)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *out == "" {
+		return errors.New("usage: tally print-test --kind waybill|sku|location --out FILE [--zpl]")
+	}
+	var label any
+	switch *kind {
+	case "waybill":
+		label = printing.SampleWaybill()
+	case "sku":
+		label = printing.SampleSKULabel()
+	case "location":
+		label = printing.SampleLocationLabel()
+	default:
+		return fmt.Errorf("--kind %q: waybill, sku or location", *kind)
+	}
+	f, err := os.Create(*out)
+	if err != nil {
+		return err
+	}
+	if *zpl {
+		err = printing.LabelZPL(f, []any{label})
+	} else {
+		err = printing.LabelPDF(f, []any{label}, *font)
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(*out)
+		return err
+	}
+	fmt.Fprintf(stdout, "wrote %s\n", *out)
 	return nil
 }

@@ -24,10 +24,11 @@ var reproducibleDate = time.Unix(0, 0).UTC()
 
 // docOptions are the settings shared by every document.
 type docOptions struct {
-	orientation string  // "P" or "L"
-	size        string  // gofpdf page size name, e.g. "A4"
-	margin      float64 // mm, all four sides
-	fontPath    string  // "" → FindFont("")
+	orientation string          // "P" or "L"
+	size        string          // gofpdf page size name, e.g. "A4"
+	pageSize    gofpdf.SizeType // custom page size in mm; used instead of size when non-zero
+	margin      float64         // mm, all four sides
+	fontPath    string          // "" → FindFont("")
 	created     time.Time
 	title       string
 }
@@ -58,6 +59,7 @@ func newDocument(o docOptions) (*gofpdf.Fpdf, error) {
 		OrientationStr: o.orientation,
 		UnitStr:        "mm",
 		SizeStr:        o.size,
+		Size:           o.pageSize,
 		// gofpdf joins the font directory and file name itself.
 		FontDirStr: filepath.Dir(abs),
 	})
@@ -129,14 +131,18 @@ func cleanLine(s string) string {
 // fitText shortens s (already cleaned) with a trailing ".." until it fits a cell w wide in
 // the current font, cell margins included.
 func fitText(pdf *gofpdf.Fpdf, s string, w float64) string {
-	avail := w - 2*pdf.GetCellMargin()
-	if pdf.GetStringWidth(s) <= avail {
+	return fitWidth(s, w-2*pdf.GetCellMargin(), "..", pdf.GetStringWidth)
+}
+
+// fitWidth shortens s with the suffix ellipsis until width(s) is at most avail.
+func fitWidth(s string, avail float64, ellipsis string, width func(string) float64) string {
+	if width(s) <= avail {
 		return s
 	}
 	runes := []rune(s)
 	for n := len(runes) - 1; n > 0; n-- {
-		t := strings.TrimRight(string(runes[:n]), " ") + ".."
-		if pdf.GetStringWidth(t) <= avail {
+		t := strings.TrimRight(string(runes[:n]), " ") + ellipsis
+		if width(t) <= avail {
 			return t
 		}
 	}
@@ -159,7 +165,12 @@ func wrapText(pdf *gofpdf.Fpdf, s string, w float64) []string {
 }
 
 func wrapParagraph(pdf *gofpdf.Fpdf, s string, w float64) []string {
-	avail := w - 2*pdf.GetCellMargin()
+	return wrapWidth(s, w-2*pdf.GetCellMargin(), pdf.GetStringWidth)
+}
+
+// wrapWidth splits one paragraph s into lines at most avail wide as measured by measure, with
+// the same break rules as wrapText.
+func wrapWidth(s string, avail float64, measure func(string) float64) []string {
 	runes := []rune(s)
 	var lines []string
 	start, brk := 0, -1 // brk: a line may start at runes[brk]
@@ -168,7 +179,7 @@ func wrapParagraph(pdf *gofpdf.Fpdf, s string, w float64) []string {
 		if i > start && canBreakBefore(runes[i-1], runes[i]) {
 			brk = i
 		}
-		rw := pdf.GetStringWidth(string(runes[i]))
+		rw := measure(string(runes[i]))
 		if width+rw <= avail || i == start {
 			width += rw
 			continue

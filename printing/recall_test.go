@@ -19,7 +19,7 @@ import (
 func inCI() bool { return os.Getenv("CI") == "true" }
 
 // testFont returns the font the render tests use.
-func testFont(t *testing.T) string {
+func testFont(t testing.TB) string {
 	t.Helper()
 	p, err := FindFont("")
 	if err != nil {

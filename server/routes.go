@@ -17,6 +17,7 @@ var (
 	pickers     = []wms.Role{wms.RolePicker, wms.RoleSupervisor, wms.RoleAdmin}
 	receivers   = []wms.Role{wms.RoleReceiver, wms.RoleSupervisor, wms.RoleAdmin}
 	floorStaff  = []wms.Role{wms.RolePicker, wms.RoleReceiver, wms.RoleSupervisor, wms.RoleAdmin}
+	packers     = []wms.Role{wms.RolePacker, wms.RoleSupervisor, wms.RoleAdmin}
 )
 
 // routes lists every route. Everything needs a logged-in user with the right
@@ -64,6 +65,12 @@ func (s *Server) routes() {
 	app.Post("/recall", s.require(supervisors...), s.recall)
 	app.Get("/recall/report.:format", s.require(supervisors...), s.recallFile)
 	app.Get("/trace", s.require(supervisors...), s.tracePage)
+	app.Get("/pack", s.require(packers...), s.packPage)
+	app.Post("/pack/scan", s.require(packers...), s.packScan)
+	app.Post("/pack/parcel", s.require(packers...), s.packParcel)
+	app.Post("/pack/ship", s.require(packers...), s.packShip)
+	app.Post("/pack/reprint", s.require(packers...), s.packReprint)
+	app.Get("/pack/label/:job", s.require(packers...), s.labelPDF)
 
 	// JSON API, for integrations with a bearer token and for the pages' script
 	api := app.Group("/api/v1")
@@ -84,6 +91,8 @@ func (s *Server) routes() {
 	api.Post("/recall", s.require(supervisors...), s.apiRecall)
 	api.Get("/trace", s.require(supervisors...), s.apiTrace)
 	api.Post("/lots/status", s.require(supervisors...), s.apiLotStatus)
+	api.Get("/stations/:id/weight", s.require(packers...), s.apiWeight)
+	api.Put("/stations/:id", s.require(adminOnly...), s.apiStation)
 
 	// operations
 	app.Get("/metrics", s.require(supervisors...), s.metricsText)

@@ -32,12 +32,13 @@ type Server struct {
 	log     *slog.Logger
 	app     *fiber.App
 	metrics *metrics
+	dev     *devices
 	started time.Time
 }
 
 // New builds the server and its routes.
 func New(cfg Config, l *wms.Ledger, p *scan.Parser, log *slog.Logger) *Server {
-	s := &Server{cfg: cfg, ledger: l, scanner: p, log: log, metrics: newMetrics(), started: time.Now()}
+	s := &Server{cfg: cfg, ledger: l, scanner: p, log: log, metrics: newMetrics(), dev: newDevices(), started: time.Now()}
 	s.app = fiber.New(fiber.Config{
 		// Copy every value Fiber hands out, so nothing outlives its request buffer.
 		Immutable:             true,

@@ -89,9 +89,10 @@
       var t = document.querySelector('meta[name=csrf-token]');
       if (t) opts.headers['X-CSRF-Token'] = t.content;
     }
-    // The scan box is emptied at once so the next scan can start while this one is out.
+    // The scan box is emptied at once so the next scan can start while this
+    // one is out; what is typed meanwhile moves into the answer's scan box.
     var box = form.querySelector('input[data-scan]');
-    if (box && method === 'GET') { box.value = ''; box.dataset.cleared = '1'; }
+    if (box) { box.value = ''; box.dataset.cleared = '1'; }
     fetch(url, opts).then(function (r) {
       return r.text().then(function (html) {
         swap(html, r.redirected ? r.url : (method === 'GET' ? url : null));
@@ -115,6 +116,26 @@
     xhr.send(new FormData(form));
   }
 
+  // The kiosk's live weight, polled from the station's scale.
+  function pollWeight(el) {
+    var url = el.getAttribute('data-weight-url');
+    (function poll() {
+      if (!document.body.contains(el)) return;
+      fetch(url, { credentials: 'same-origin' }).then(function (r) { return r.ok ? r.json() : null; }).then(function (w) {
+        el.textContent = w ? (Math.round(w.grams) + ' g' + (w.stable ? '' : ' …')) : '—';
+        el.classList.toggle('unstable', !!w && !w.stable);
+      }, function () { el.textContent = '—'; }).then(function () { setTimeout(poll, 500); });
+    })();
+  }
+
+  // A label for the kiosk browser's own print dialog.
+  function printLabel(frame) {
+    frame.addEventListener('load', function () {
+      try { frame.contentWindow.focus(); frame.contentWindow.print(); } catch (e) { window.open(frame.src); }
+    }, { once: true });
+    frame.src = frame.getAttribute('data-print-url');
+  }
+
   function wire(root) {
     function once(el) { if (el.dataset.wired) return false; el.dataset.wired = '1'; return true; }
     root.querySelectorAll('form[data-swap]').forEach(function (f) {
@@ -131,6 +152,8 @@
         s.blur(); s.focus();
       });
     });
+    root.querySelectorAll('[data-weight-url]').forEach(function (el) { if (once(el)) pollWeight(el); });
+    root.querySelectorAll('iframe[data-print-url]').forEach(function (el) { if (once(el)) printLabel(el); });
     // A wedge scanner types the badge and presses Enter: move on to the PIN.
     root.querySelectorAll('input[data-next]').forEach(function (i) {
       if (once(i)) i.addEventListener('keydown', function (ev) {

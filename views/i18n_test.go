@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"tally/scale"
 	"tally/scan"
 	"tally/wms"
 )
@@ -76,6 +77,7 @@ func TestEveryUsedKeyIsTranslated(t *testing.T) {
 	}
 	dynamic = append(dynamic, scan.ErrorKeys...)
 	dynamic = append(dynamic, pickKeys...)
+	dynamic = append(dynamic, scale.KeyGarbled, scale.KeyOverload, scale.KeyUnderload, scale.KeyBusy, scale.KeyUnit, scale.KeyNegative, scale.KeyCommand)
 	for _, r := range wms.ShortReasons {
 		dynamic = append(dynamic, "short."+r)
 	}

@@ -254,3 +254,37 @@ type MovePage struct {
 	Whole          bool
 	Key            string
 }
+
+// PackRow is one SKU and lot of the order at the kiosk.
+type PackRow struct {
+	SKU, Name, Lot           string
+	Picked, Verified, Packed int64
+	Serial                   bool
+}
+
+// ParcelRow is a closed parcel.
+type ParcelRow struct {
+	N, WeightG, ExpectedG int
+	Box, Waybill, Parent  string
+	Typed                 bool
+}
+
+type PackPage struct {
+	Page
+	Station, StationName string
+	HasScale             bool
+	Order, State         string
+	Carrier, Recipient   string
+	Rows                 []PackRow
+	Parcels              []ParcelRow
+	Boxes                []Count // code and tare
+	SuggestBox           string
+	CanClose, CanShip    bool
+	AllChecked           bool // every picked unit is checked: the weight comes next
+	NeedOverride         bool
+	LastWeight           string
+	LowPool              *Message
+	PrintJob             string
+	BrowserPrint         bool
+	Key                  string
+}

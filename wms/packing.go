@@ -818,3 +818,18 @@ func (l *Ledger) SuggestBox(items []PackedItem) (Box, error) {
 	}
 	return boxes[len(boxes)-1], errf(CodeConflict, "box.too_small", "box", boxes[len(boxes)-1].Code)
 }
+
+// OrderInTote is the order whose picked units are in a tote.
+func (l *Ledger) OrderInTote(tote string) (string, error) {
+	var no string
+	err := l.db.View(func(tx *bolt.Tx) error {
+		var to TaskOrder
+		found, err := getJSON(tx.Bucket(bucketTotes), []byte(tote), &to)
+		if err == nil && !found {
+			err = errf(CodeNotFound, "pack.tote_empty", "tote", tote)
+		}
+		no = to.Order
+		return err
+	})
+	return no, err
+}

@@ -1,0 +1,334 @@
+package server
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/google/uuid"
+
+	"tally/scan"
+	"tally/views"
+	"tally/wms"
+)
+
+const cookieStation = "tally_station"
+
+// station is the kiosk's packing station: ?station=… once, then remembered.
+func (s *Server) station(c *fiber.Ctx) (wms.Station, error) {
+	id := c.Query("station")
+	if id == "" {
+		id = c.FormValue("station")
+	}
+	if id == "" {
+		id = c.Cookies(cookieStation)
+	}
+	if id == "" {
+		stations, err := s.ledger.Stations()
+		if err != nil || len(stations) == 0 {
+			return wms.Station{}, &wms.Error{Code: wms.CodeNotFound, Key: "station.not_found", Args: map[string]string{"station": "-"}}
+		}
+		id = stations[0].ID
+	}
+	st, err := s.ledger.Station(id)
+	if err == nil && c.Cookies(cookieStation) != id {
+		s.setCookie(c, cookieStation, id, 365*24*time.Hour)
+	}
+	return st, err
+}
+
+// packModel is the kiosk screen for an order (or the scan prompt without one).
+func (s *Server) packModel(c *fiber.Ctx, st wms.Station, orderNo string) (views.PackPage, error) {
+	vm := views.PackPage{Page: s.page(c, "pack.title"), Station: st.ID, StationName: st.Name, Key: uuid.NewString(), HasScale: st.Scale != ""}
+	left, err := s.ledger.WaybillsLeft()
+	if err != nil {
+		return vm, err
+	}
+	if orderNo == "" {
+		return vm, nil
+	}
+	o, err := s.ledger.Order(orderNo)
+	if err != nil {
+		return vm, err
+	}
+	ps, err := s.ledger.Pack(orderNo)
+	if err != nil {
+		return vm, err
+	}
+	vm.Order, vm.State, vm.Carrier = o.No, string(o.State), o.Carrier
+	vm.Recipient = o.Recipient.Name + " " + o.Recipient.Address
+	if n, ok := left[o.Carrier]; ok && n < wms.LowWaybillPool {
+		vm.LowPool = &views.Message{Key: "pack.pool_low", Args: map[string]string{"account": o.Carrier, "n": strconv.Itoa(n)}}
+	}
+	inParcels := func(sku, lot string) int64 {
+		var n int64
+		for _, p := range ps.Parcels {
+			for _, it := range p.Items {
+				if it.SKU == sku && it.Lot == lot {
+					n += it.Qty
+				}
+			}
+		}
+		return n
+	}
+	for _, line := range o.Lines {
+		sku, _ := s.ledger.SKU(line.SKU)
+		for _, a := range line.Allocs {
+			if a.Picked == 0 {
+				continue
+			}
+			row := views.PackRow{SKU: line.SKU, Name: sku.Name, Lot: a.Lot, Picked: a.Picked, Serial: sku.SerialTracked}
+			for _, it := range ps.Verified {
+				if it.SKU == line.SKU && it.Lot == a.Lot {
+					row.Verified += it.Qty
+				}
+			}
+			row.Packed = inParcels(line.SKU, a.Lot)
+			vm.Rows = append(vm.Rows, row)
+		}
+	}
+	vm.AllChecked = len(vm.Rows) > 0
+	for _, r := range vm.Rows {
+		vm.AllChecked = vm.AllChecked && r.Verified+r.Packed >= r.Picked
+	}
+	for _, p := range ps.Parcels {
+		vm.Parcels = append(vm.Parcels, views.ParcelRow{N: p.N, Box: p.Box, WeightG: p.WeightG, ExpectedG: p.ExpectedG, Waybill: p.Waybill, Parent: p.Parent, Typed: p.Typed})
+	}
+	if len(ps.Verified) > 0 {
+		vm.CanClose = true
+		box, err := s.ledger.SuggestBox(ps.Verified)
+		if err == nil || wms.ErrorCode(err) == wms.CodeConflict {
+			vm.SuggestBox = box.Code
+		}
+	}
+	boxes, err := s.ledger.Boxes()
+	if err != nil {
+		return vm, err
+	}
+	for _, b := range boxes {
+		vm.Boxes = append(vm.Boxes, views.Count{Name: b.Code, N: b.TareG})
+	}
+	vm.CanShip = o.State == wms.OrderPacked
+	return vm, nil
+}
+
+func (s *Server) renderPack(c *fiber.Ctx, st wms.Station, orderNo string, fb *views.Feedback, status int) error {
+	vm, err := s.packModel(c, st, orderNo)
+	if err != nil {
+		return err
+	}
+	vm.Feedback = fb
+	return s.render(c, status, views.Pack(vm))
+}
+
+// orderFromScan reads a tote or an order number.
+func (s *Server) orderFromScan(code string) (string, error) {
+	r, err := s.scanner.Parse(code)
+	if err != nil {
+		return "", scanError(err)
+	}
+	switch r.Kind {
+	case scan.KindTote:
+		return s.ledger.OrderInTote(r.Code)
+	case scan.KindOrder, scan.KindUnknown:
+		if _, err := s.ledger.Order(r.Code); err != nil {
+			return "", err
+		}
+		return r.Code, nil
+	}
+	return "", &wms.Error{Code: wms.CodeInvalid, Key: "pack.scan_tote_invalid", Args: map[string]string{"code": code}}
+}
+
+func (s *Server) packPage(c *fiber.Ctx) error {
+	st, err := s.station(c)
+	if err != nil {
+		return err
+	}
+	orderNo := c.Query("order")
+	if code := strings.TrimSpace(c.Query("code")); code != "" {
+		if orderNo, err = s.orderFromScan(code); err != nil {
+			e := s.asDomain(c, err)
+			return s.renderPack(c, st, "", errorFeedback(e), status(e.Code))
+		}
+	}
+	return s.renderPack(c, st, orderNo, nil, fiber.StatusOK)
+}
+
+// packScan verifies one item against the order.
+func (s *Server) packScan(c *fiber.Ctx) error {
+	st, err := s.station(c)
+	if err != nil {
+		return err
+	}
+	orderNo, code := c.FormValue("order"), strings.TrimSpace(c.FormValue("code"))
+	r, err := s.scanner.Parse(code)
+	if err == nil && r.GTIN == "" {
+		// a tote or another order scanned here: switch to it
+		if next, oerr := s.orderFromScan(code); oerr == nil {
+			return s.renderPack(c, st, next, nil, fiber.StatusOK)
+		}
+		err = &wms.Error{Code: wms.CodeInvalid, Key: "pick.not_an_item", Args: map[string]string{"code": code}}
+	} else if err != nil {
+		err = scanError(err)
+	}
+	if err == nil {
+		_, err = s.ledger.PackScan(c.UserContext(), c.FormValue("key"), wms.PackScan{Order: orderNo, Station: st.ID, GTIN: r.GTIN, Lot: r.Batch, Serial: r.Serial, Qty: 1},
+			principal(c).Actor(), device(c))
+	}
+	if err != nil {
+		e := s.asDomain(c, err)
+		return s.renderPack(c, st, orderNo, errorFeedback(e), status(e.Code))
+	}
+	return s.renderPack(c, st, orderNo, okFeedback("pack.verified", map[string]string{"gtin": r.GTIN}), fiber.StatusOK)
+}
+
+// packParcel weighs (scale, or the typed weight), closes the parcel and prints its label.
+func (s *Server) packParcel(c *fiber.Ctx) error {
+	st, err := s.station(c)
+	if err != nil {
+		return err
+	}
+	orderNo := c.FormValue("order")
+	p := wms.ParcelClose{Order: orderNo, Station: st.ID, Box: c.FormValue("box")}
+	if typed := strings.TrimSpace(c.FormValue("weight_g")); typed != "" {
+		p.WeightG, err = strconv.Atoi(typed)
+		p.Typed = true
+		if err != nil || p.WeightG <= 0 {
+			err = &wms.Error{Code: wms.CodeInvalid, Key: "pack.weight_invalid", Args: map[string]string{"weight": typed}}
+		}
+	} else {
+		var grams float64
+		grams, err = s.stableWeight(c.UserContext(), st)
+		p.WeightG = int(grams + 0.5)
+	}
+	if err == nil && c.FormValue("override_badge") != "" {
+		err = s.ledger.VerifySupervisor(c.UserContext(), c.FormValue("override_badge"), c.FormValue("override_pin"), device(c))
+		p.Override = &wms.Override{Badge: strings.TrimSpace(c.FormValue("override_badge")), Reason: strings.TrimSpace(c.FormValue("override_reason"))}
+	}
+	var parcel wms.Parcel
+	if err == nil {
+		parcel, err = s.ledger.CloseParcel(c.UserContext(), c.FormValue("key"), p, principal(c).Actor(), device(c))
+	}
+	if err != nil {
+		e := s.asDomain(c, err)
+		vm, merr := s.packModel(c, st, orderNo)
+		if merr != nil {
+			return merr
+		}
+		vm.Feedback = errorFeedback(e)
+		vm.NeedOverride = e.Key == "pack.weight_off" || e.Key == "pack.override_invalid"
+		vm.LastWeight = strconv.Itoa(p.WeightG)
+		return s.render(c, status(e.Code), views.Pack(vm))
+	}
+	job, err := s.ledger.RequestPrint(c.UserContext(), c.FormValue("key")+":print", wms.PrintRequest{Station: st.ID, Kind: "waybill", Order: orderNo, Parcel: parcel.N},
+		principal(c).Actor(), device(c))
+	if err != nil {
+		return err
+	}
+	s.kickPrinter()
+	vm, err := s.packModel(c, st, orderNo)
+	if err != nil {
+		return err
+	}
+	vm.Feedback = okFeedback("pack.parcel_done", map[string]string{"n": strconv.Itoa(parcel.N), "waybill": parcel.Waybill, "weight": strconv.Itoa(parcel.WeightG)})
+	vm.PrintJob = job.ID
+	vm.BrowserPrint = st.Printer == "browser"
+	return s.render(c, fiber.StatusOK, views.Pack(vm))
+}
+
+// stableWeight asks the station's scale for a settled weight.
+func (s *Server) stableWeight(ctx context.Context, st wms.Station) (float64, error) {
+	sc, err := s.scaleOf(st)
+	if err != nil {
+		return 0, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, 4*time.Second)
+	defer cancel()
+	r, err := sc.Stable(ctx)
+	if err != nil {
+		return 0, &wms.Error{Code: wms.CodeConflict, Key: "scale.no_stable", Args: map[string]string{"station": st.ID}}
+	}
+	return r.Grams, nil
+}
+
+func (s *Server) packShip(c *fiber.Ctx) error {
+	st, err := s.station(c)
+	if err != nil {
+		return err
+	}
+	o, err := s.ledger.Ship(c.UserContext(), c.FormValue("order"), st.ID, principal(c).Actor(), device(c))
+	if err != nil {
+		e := s.asDomain(c, err)
+		return s.renderPack(c, st, c.FormValue("order"), errorFeedback(e), status(e.Code))
+	}
+	return s.renderPack(c, st, "", okFeedback("pack.shipped", map[string]string{"order": o.No}), fiber.StatusOK)
+}
+
+// packReprint prints a parcel's label again, marked as a copy.
+func (s *Server) packReprint(c *fiber.Ctx) error {
+	st, err := s.station(c)
+	if err != nil {
+		return err
+	}
+	n, _ := strconv.Atoi(c.FormValue("parcel"))
+	job, err := s.ledger.RequestPrint(c.UserContext(), "reprint:"+c.FormValue("key"), wms.PrintRequest{Station: st.ID, Kind: "waybill", Order: c.FormValue("order"), Parcel: n, Copy: true},
+		principal(c).Actor(), device(c))
+	if err != nil {
+		return err
+	}
+	s.kickPrinter()
+	vm, err := s.packModel(c, st, c.FormValue("order"))
+	if err != nil {
+		return err
+	}
+	vm.Feedback = okFeedback("pack.reprinted", map[string]string{"n": strconv.Itoa(n)})
+	vm.PrintJob, vm.BrowserPrint = job.ID, st.Printer == "browser"
+	return s.render(c, fiber.StatusOK, views.Pack(vm))
+}
+
+// labelPDF serves a job's label as PDF, for the kiosk browser's print dialog.
+func (s *Server) labelPDF(c *fiber.Ctx) error {
+	job, err := s.ledger.PrintJob(strings.TrimSuffix(c.Params("job"), ".pdf"))
+	if err != nil {
+		return err
+	}
+	data, err := s.renderLabel(job, "pdf")
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, "application/pdf")
+	return c.Send(data)
+}
+
+// apiWeight is GET /api/v1/stations/{id}/weight: the live weight for the kiosk.
+func (s *Server) apiWeight(c *fiber.Ctx) error {
+	st, err := s.ledger.Station(c.Params("id"))
+	if err != nil {
+		return err
+	}
+	sc, err := s.scaleOf(st)
+	if err != nil {
+		return err
+	}
+	r, fresh := sc.Latest()
+	if !fresh {
+		return &wms.Error{Code: wms.CodeConflict, Key: "scale.silent", Args: map[string]string{"station": st.ID}}
+	}
+	return c.JSON(fiber.Map{"grams": r.Grams, "stable": r.Stable, "at": r.At})
+}
+
+// apiStation is PUT /api/v1/stations/{id}: a station's scale and printer.
+func (s *Server) apiStation(c *fiber.Ctx) error {
+	var st wms.Station
+	if err := bodyJSON(c, &st); err != nil {
+		return err
+	}
+	st.ID = c.Params("id")
+	if err := s.ledger.SaveStation(c.UserContext(), st, principal(c).Actor(), device(c)); err != nil {
+		return err
+	}
+	s.forgetScale(st.ID)
+	return c.JSON(st)
+}

@@ -1,0 +1,276 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"tally/wms"
+)
+
+// pickedOrder makes an order (two books and a serial-tracked can of formula),
+// picks it into a tote and returns the order and the can's lot.
+func pickedOrder(t *testing.T, l *wms.Ledger, no, tote string) (wms.Order, string) {
+	t.Helper()
+	ctx := context.Background()
+	in := intake(no, wms.LineIn{SKU: "SKU03000", Qty: 2}, wms.LineIn{SKU: "SKU00002", Qty: 1})
+	in.Carrier = "SF"
+	if _, _, err := l.ReceiveOrder(ctx, in, "oms", "t"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.ReleaseWave(ctx, wms.WaveFilter{Mode: wms.WaveCluster}, "w-"+no, "B4001", "t"); err != nil {
+		t.Fatal(err)
+	}
+	task, err := l.NextTask(ctx, "B1001", "pda")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lot := ""
+	for _, line := range task.Lines {
+		item := wms.ScannedItem{GTIN: line.GTINs[0]}
+		if line.LotTracked {
+			item.Lot, lot = line.Lot, line.Lot
+		}
+		if _, _, err := l.Pick(ctx, fmt.Sprintf("pk-%s-%d", no, line.N), wms.PickScan{Task: task.ID, Line: line.N, Location: line.Location,
+			Items: []wms.ScannedItem{item}, Qty: line.Qty, Tote: tote}, "B1001", "pda"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	o, _ := l.Order(no)
+	if o.State != wms.OrderPicked {
+		t.Fatalf("order %s", o.State)
+	}
+	return o, lot
+}
+
+func fileStation(t *testing.T, l *wms.Ledger, id string) string {
+	t.Helper()
+	dir := t.TempDir()
+	if err := l.SaveStation(context.Background(), wms.Station{ID: id, Name: "测试台", Printer: "file:" + dir, Format: "pdf", Label: "100x150",
+		Sender: "Tally 仓 · 杭州市余杭区 · 0571-88886666"}, "admin", "t"); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+func waitFiles(t *testing.T, dir string, n int) []string {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		files, _ := filepath.Glob(filepath.Join(dir, "*"))
+		if len(files) >= n {
+			return files
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("printer got fewer than %d files", n)
+	return nil
+}
+
+func TestPackingKiosk(t *testing.T) {
+	s, l := testServer(t)
+	s.StartWorkers()
+	defer s.StopWorkers()
+	dir := fileStation(t, l, "PACK-T")
+	_, lot := pickedOrder(t, l, "SO400001", "T40001")
+	book, _ := l.SKU("SKU03000")
+	milk, _ := l.SKU("SKU00002")
+	c := newClient(t, s)
+	c.login("B2001", "2222")
+	resp, page := c.get("/pack?station=PACK-T&code=T40001")
+	if resp.StatusCode != 200 || !strings.Contains(page, "SO400001") {
+		t.Fatalf("tote scan: %d\n%s", resp.StatusCode, page)
+	}
+	n := 0
+	scanItem := func(code string) (int, string) {
+		n++
+		r, p := c.post("/pack/scan", url.Values{"station": {"PACK-T"}, "order": {"SO400001"}, "code": {code}, "key": {fmt.Sprintf("k-%d", n)}})
+		return r.StatusCode, p
+	}
+	other, _ := l.SKU("SKU03001")
+	if st, p := scanItem(other.GTINs[0][1:]); st != 409 || !strings.Contains(p, "not in order") {
+		t.Errorf("wrong item: %d", st)
+	}
+	if st, _ := scanItem("]C101" + milk.GTINs[0] + "10" + lot); st != 400 {
+		t.Errorf("formula without its serial: %d", st)
+	}
+	for i, code := range []string{book.GTINs[0][1:], "]C101" + book.GTINs[0] + "\x1d", "]C101" + milk.GTINs[0] + "10" + lot + "\x1d21FH-9001"} {
+		if st, p := scanItem(code); st != 200 {
+			t.Fatalf("item %d: %d\n%s", i, st, p)
+		}
+	}
+	if st, _ := scanItem("]C101" + milk.GTINs[0] + "10" + lot + "\x1d21FH-9001"); st != 409 {
+		t.Errorf("the same can twice: %d", st)
+	}
+	// the weight gate: far too light is refused with how far off it is
+	_, page = c.get("/pack?station=PACK-T&order=SO400001")
+	if !strings.Contains(page, `data-testid="parcel-form"`) {
+		t.Fatalf("no parcel form:\n%s", page)
+	}
+	form := url.Values{"station": {"PACK-T"}, "order": {"SO400001"}, "box": {"M2"}, "weight_g": {"900"}, "key": {"parcel-1"}}
+	resp, page = c.post("/pack/parcel", form)
+	if resp.StatusCode != 409 || !strings.Contains(page, "from the expected") || !strings.Contains(page, `data-testid="override-badge"`) {
+		t.Fatalf("light parcel: %d\n%s", resp.StatusCode, page)
+	}
+	form.Set("override_badge", "B4001")
+	form.Set("override_pin", "0000")
+	form.Set("override_reason", "赠品")
+	if resp, _ = c.post("/pack/parcel", form); resp.StatusCode != 403 {
+		t.Errorf("override with a wrong PIN: %d", resp.StatusCode)
+	}
+	form.Set("override_pin", "4444")
+	resp, page = c.post("/pack/parcel", form)
+	if resp.StatusCode != 200 || !strings.Contains(page, "SF1") {
+		t.Fatalf("override: %d\n%s", resp.StatusCode, page)
+	}
+	files := waitFiles(t, dir, 1)
+	raw, _ := os.ReadFile(files[0])
+	if !strings.HasPrefix(string(raw), "%PDF") {
+		t.Errorf("label is not a PDF")
+	}
+	if text, ok := pdfText(t, raw); ok && (!strings.Contains(text, "SO400001") || !strings.Contains(text, "李雷")) {
+		t.Errorf("label text:\n%s", text)
+	}
+	// reprint is a copy; then hand over to the carrier
+	if resp, _ := c.post("/pack/reprint", url.Values{"station": {"PACK-T"}, "order": {"SO400001"}, "parcel": {"1"}, "key": {"rp"}}); resp.StatusCode != 200 {
+		t.Errorf("reprint: %d", resp.StatusCode)
+	}
+	waitFiles(t, dir, 2)
+	if resp, page := c.post("/pack/ship", url.Values{"station": {"PACK-T"}, "order": {"SO400001"}}); resp.StatusCode != 200 || !strings.Contains(page, "shipped") {
+		t.Fatalf("ship: %d\n%s", resp.StatusCode, page)
+	}
+	if o, _ := l.Order("SO400001"); o.State != wms.OrderShipped {
+		t.Errorf("order %s", o.State)
+	}
+	if _, err := l.OrderInTote("T40001"); err == nil {
+		t.Error("the tote still holds the shipped order")
+	}
+}
+
+// fakeScale plays a bench scale on TCP (a serial-to-Ethernet converter).
+func fakeScale(t *testing.T, line string) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer conn.Close()
+				for {
+					if _, err := conn.Write([]byte(line + "\r\n")); err != nil {
+						return
+					}
+					time.Sleep(50 * time.Millisecond)
+				}
+			}()
+		}
+	}()
+	return "tcp://" + ln.Addr().String()
+}
+
+func TestPackingWithScale(t *testing.T) {
+	s, l := testServer(t)
+	s.StartWorkers()
+	defer s.StopWorkers()
+	book, _ := l.SKU("SKU03000")
+	milk, _ := l.SKU("SKU00002")
+	// expected: 2 books + 1 can + M2 tare 160 g + 20 g allowance
+	want := 2*book.UnitWeightG + milk.UnitWeightG + 160 + 20
+	addr := fakeScale(t, fmt.Sprintf("ST,GS,+%07.3fkg", float64(want+3)/1000))
+	if err := l.SaveStation(context.Background(), wms.Station{ID: "PACK-S", Scale: addr, Protocol: "continuous", Printer: "browser"}, "admin", "t"); err != nil {
+		t.Fatal(err)
+	}
+	_, lot := pickedOrder(t, l, "SO400002", "T40002")
+	c := newClient(t, s)
+	c.login("B2001", "2222")
+	c.get("/pack?station=PACK-S&code=T40002")
+	for i, code := range []string{book.GTINs[0][1:], book.GTINs[0][1:], "]C101" + milk.GTINs[0] + "10" + lot + "\x1d21FH-7"} {
+		if r, p := c.post("/pack/scan", url.Values{"station": {"PACK-S"}, "order": {"SO400002"}, "code": {code}, "key": {fmt.Sprint("k", i)}}); r.StatusCode != 200 {
+			t.Fatalf("scan: %d %s", r.StatusCode, p)
+		}
+	}
+	var body string
+	for i := 0; i < 40; i++ {
+		var r = &struct{ StatusCode int }{}
+		resp, b := c.get("/api/v1/stations/PACK-S/weight")
+		r.StatusCode, body = resp.StatusCode, b
+		if r.StatusCode == 200 {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if !strings.Contains(body, fmt.Sprintf(`"grams":%d`, want+3)) {
+		t.Fatalf("live weight: %s", body)
+	}
+	resp, page := c.post("/pack/parcel", url.Values{"station": {"PACK-S"}, "order": {"SO400002"}, "box": {"M2"}, "key": {"pp"}})
+	if resp.StatusCode != 200 || !strings.Contains(page, fmt.Sprintf("%d g", want+3)) {
+		t.Fatalf("parcel from the scale: %d\n%s", resp.StatusCode, page)
+	}
+	ps, _ := l.Pack("SO400002")
+	if ps.Parcels[0].Typed || ps.Parcels[0].WeightG != want+3 {
+		t.Errorf("parcel %+v", ps.Parcels[0])
+	}
+}
+
+// A packer at the kiosk turns a tote into a shipped parcel with the scanner,
+// the number keys and two taps; the label reaches the printer.
+func TestBrowserKiosk(t *testing.T) {
+	ctx := browser(t)
+	s, l := testServer(t)
+	s.StartWorkers()
+	defer s.StopWorkers()
+	dir := fileStation(t, l, "PACK-B")
+	_, lot := pickedOrder(t, l, "SO400003", "T40003")
+	book, _ := l.SKU("SKU03000")
+	milk, _ := l.SKU("SKU00002")
+	weight := 2*book.UnitWeightG + milk.UnitWeightG + 160 + 20
+	base := serve(t, s)
+	run := func(actions ...chromedp.Action) {
+		t.Helper()
+		if err := chromedp.Run(ctx, actions...); err != nil {
+			t.Fatalf("%v %s", err, dump(ctx))
+		}
+	}
+	run(chromedp.Navigate(base + "/login"))
+	waitJS(t, ctx, `document.documentElement.dataset.ready === '1'`)
+	waitFocus(t, ctx, "badge")
+	run(wedge("B2001"), chromedp.KeyEvent("2222\r"))
+	waitText(t, ctx, `[data-testid=menu-pack]`, "Pack")
+	run(chromedp.Navigate(base + "/pack?station=PACK-B"))
+	waitJS(t, ctx, `document.documentElement.dataset.ready === '1'`)
+	waitFocus(t, ctx, "scan")
+	run(wedge("T40003"))
+	waitText(t, ctx, `[data-testid=pack-order]`, "SO400003")
+	// a keyboard wedge cannot type the GS separator: this scanner sends the bracketed form
+	for i, code := range []string{book.GTINs[0][1:], book.GTINs[0][1:], "(01)" + milk.GTINs[0] + "(10)" + lot + "(21)FH-8"} {
+		waitFocus(t, ctx, "scan")
+		run(wedge(code))
+		waitText(t, ctx, `[data-testid=pack-lines]`, []string{"1/2", "2/2", "1/1"}[i])
+	}
+	waitFocus(t, ctx, "weight")
+	run(chromedp.KeyEvent(fmt.Sprintf("%d\r", weight)))
+	waitText(t, ctx, `[data-testid=parcels]`, "SF1")
+	waitFiles(t, dir, 1)
+	waitText(t, ctx, `[data-testid=ship]`, "carrier")
+	run(chromedp.Evaluate(`document.querySelector('[data-testid=ship]').click()`, nil))
+	waitText(t, ctx, `[data-feedback=ok]`, "shipped")
+	shot(t, ctx, "kiosk-shipped.png")
+	if o, _ := l.Order("SO400003"); o.State != wms.OrderShipped {
+		t.Errorf("order %s", o.State)
+	}
+}
