@@ -671,3 +671,23 @@ func TestGTIN(t *testing.T) {
 		t.Errorf("gs1Content with the lot first = %q, want FNC1 after the lot", got)
 	}
 }
+
+// TestWaveMatchesSingleLabels checks that a long job, whose barcodes are encoded ahead on
+// several goroutines, prints every label exactly as a job of that label alone does.
+func TestWaveMatchesSingleLabels(t *testing.T) {
+	labels := waveLabels(3 * prefetchMin)
+	labels = append(labels, SampleLabels()...)
+	var want []byte
+	for _, l := range labels {
+		want = append(want, renderZPL(t, []any{l})...)
+	}
+	if got := renderZPL(t, labels); !bytes.Equal(got, want) {
+		t.Error("the ZPL of a wave differs from its labels' ZPL printed one by one")
+	}
+	// A bad label in a long job fails the job and stops the encoders.
+	bad := append(append([]any{}, labels...), WaybillLabel{Waybill: "SF^1"})
+	var b bytes.Buffer
+	if err := LabelZPL(&b, bad); err == nil || !strings.Contains(err.Error(), fmt.Sprintf("label %d", len(bad))) {
+		t.Errorf("LabelZPL with a bad last label: %v", err)
+	}
+}

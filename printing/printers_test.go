@@ -467,7 +467,7 @@ func TestCUPSPrintsToPDFQueue(t *testing.T) {
 		t.Fatal(err)
 	}
 	dirs := cupsPDFDirs(t)
-	deadline := time.Now().Add(25 * time.Second)
+	deadline := time.Now().Add(20 * time.Second)
 	for time.Now().Before(deadline) {
 		for _, d := range dirs {
 			entries, err := os.ReadDir(d)
@@ -493,5 +493,5 @@ func TestCUPSPrintsToPDFQueue(t *testing.T) {
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
-	t.Fatalf("no PDF named after %s appeared in %v within 25 s (see /var/log/cups/error_log and cups-pdf_log)", token, dirs)
+	t.Fatalf("no PDF named after %s appeared in %v within 20 s (see /var/log/cups/error_log and cups-pdf_log)", token, dirs)
 }
