@@ -72,7 +72,18 @@ func (s *Server) recallReport(sku, lot string) (wms.Lot, []wms.StockLine, []view
 		if picked == 0 && o.State != wms.OrderCancelled {
 			continue
 		}
-		orders = append(orders, views.RecallOrder{Order: o.No, Channel: o.Channel, State: string(o.State), Qty: picked})
+		var waybills []string
+		if ps, err := s.ledger.Pack(o.No); err == nil {
+			for _, p := range ps.Parcels {
+				for _, it := range p.Items {
+					if it.SKU == sku && it.Lot == lot {
+						waybills = append(waybills, p.Waybill)
+						break
+					}
+				}
+			}
+		}
+		orders = append(orders, views.RecallOrder{Order: o.No, Channel: o.Channel, State: string(o.State), Qty: picked, Waybill: strings.Join(waybills, " ")})
 	}
 	sort.Slice(orders, func(i, j int) bool { return orders[i].Order < orders[j].Order })
 	return l, where, orders, nil
@@ -138,12 +149,12 @@ func (s *Server) recallFile(c *fiber.Ctx) error {
 		w := c.Response().BodyWriter()
 		_, _ = w.Write([]byte{0xEF, 0xBB, 0xBF})
 		cw := csv.NewWriter(w)
-		_ = cw.Write([]string{"kind", "sku", "lot", "location_or_order", "state", "qty"})
+		_ = cw.Write([]string{"kind", "sku", "lot", "location_or_order", "state", "qty", "waybill"})
 		for _, x := range where {
 			_ = cw.Write([]string{"location", sku, lotCode, x.Location, string(x.Kind), strconv.FormatInt(x.Qty, 10)})
 		}
 		for _, o := range orders {
-			_ = cw.Write([]string{"order", sku, lotCode, o.Order, o.State, strconv.FormatInt(o.Qty, 10)})
+			_ = cw.Write([]string{"order", sku, lotCode, o.Order, o.State, strconv.FormatInt(o.Qty, 10), o.Waybill})
 		}
 		cw.Flush()
 		return cw.Error()
@@ -162,7 +173,7 @@ func (s *Server) recallFile(c *fiber.Ctx) error {
 			rep.Locations = append(rep.Locations, printing.RecallLocation{Location: x.Location, Zone: x.Zone, Qty: x.Qty})
 		}
 		for _, o := range orders {
-			rep.Orders = append(rep.Orders, printing.RecallOrder{Order: o.Order, Channel: o.Channel, State: tr("orderstate." + o.State), Qty: o.Qty})
+			rep.Orders = append(rep.Orders, printing.RecallOrder{Order: o.Order, Channel: o.Channel, State: tr("orderstate." + o.State), Waybill: o.Waybill, Qty: o.Qty})
 		}
 		c.Set(fiber.HeaderContentType, "application/pdf")
 		c.Set(fiber.HeaderContentDisposition, `inline; filename="`+name+`.pdf"`)

@@ -136,7 +136,7 @@ func TestRecallTraceAndReports(t *testing.T) {
 		t.Fatalf("report page:\n%s", page)
 	}
 	resp, csvText := c.get("/recall/report.csv?sku=SKU00002&lot=" + url.QueryEscape(line.Lot))
-	if resp.StatusCode != 200 || !strings.Contains(csvText, "order,SKU00002,"+line.Lot+",SO300001,picked,1") || !strings.Contains(csvText, "location,SKU00002") {
+	if resp.StatusCode != 200 || !strings.Contains(csvText, "order,SKU00002,"+line.Lot+",SO300001,picked,1,") || !strings.Contains(csvText, "location,SKU00002") {
 		t.Errorf("csv: %d\n%s", resp.StatusCode, csvText)
 	}
 	resp, pdf := c.get("/recall/report.pdf?sku=SKU00002&lot=" + url.QueryEscape(line.Lot))

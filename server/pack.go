@@ -332,3 +332,23 @@ func (s *Server) apiStation(c *fiber.Ctx) error {
 	s.forgetScale(st.ID)
 	return c.JSON(st)
 }
+
+// apiLoadWaybills is POST /api/v1/waybills {"account":"SF","numbers":[…]}: numbers for a carrier account's pool.
+func (s *Server) apiLoadWaybills(c *fiber.Ctx) error {
+	var p wms.WaybillLoad
+	if err := bodyJSON(c, &p); err != nil {
+		return err
+	}
+	key, err := idempotencyKey(c)
+	if err != nil {
+		return err
+	}
+	if err := s.ledger.LoadWaybills(c.UserContext(), "waybills:"+key, p, principal(c).Actor(), device(c)); err != nil {
+		return err
+	}
+	left, err := s.ledger.WaybillsLeft()
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(fiber.Map{"account": p.Account, "left": left[p.Account]})
+}

@@ -153,6 +153,16 @@ func TestPackingKiosk(t *testing.T) {
 	if _, err := l.OrderInTote("T40001"); err == nil {
 		t.Error("the tote still holds the shipped order")
 	}
+	// more waybill numbers through the API; a number already loaded is refused
+	admin, _ := l.CreateToken(context.Background(), "oms", wms.RoleAdmin, "t")
+	api := newClient(t, s)
+	api.bearer = admin
+	if r, body := api.do("POST", "/api/v1/waybills", strings.NewReader(`{"account":"SF","numbers":["SF9000000000001","SF9000000000002"]}`), map[string]string{"Content-Type": "application/json"}); r.StatusCode != 201 || !strings.Contains(body, `"left":`) {
+		t.Errorf("load waybills: %d %s", r.StatusCode, body)
+	}
+	if r, _ := api.do("POST", "/api/v1/waybills", strings.NewReader(`{"account":"SF","numbers":["SF9000000000001"]}`), map[string]string{"Content-Type": "application/json"}); r.StatusCode != 409 {
+		t.Errorf("a waybill loaded twice: %d", r.StatusCode)
+	}
 }
 
 // fakeScale plays a bench scale on TCP (a serial-to-Ethernet converter).

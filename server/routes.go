@@ -93,6 +93,7 @@ func (s *Server) routes() {
 	api.Post("/lots/status", s.require(supervisors...), s.apiLotStatus)
 	api.Get("/stations/:id/weight", s.require(packers...), s.apiWeight)
 	api.Put("/stations/:id", s.require(adminOnly...), s.apiStation)
+	api.Post("/waybills", s.require(supervisors...), s.apiLoadWaybills)
 
 	// operations
 	app.Get("/metrics", s.require(supervisors...), s.metricsText)
