@@ -1,4 +1,6 @@
-// Package printing renders the warehouse's printable documents (reports, labels) as PDF.
+// Package printing renders the warehouse's printable documents (reports, labels) as PDF,
+// labels also as ZPL for 203-dpi thermal label printers, and sends print jobs to printers
+// (a CUPS queue, a label printer's raw TCP port, a directory, or the kiosk browser).
 //
 // Every document uses one TrueType font that covers both Chinese and Latin text; FindFont
 // locates it and newDocument sets up a gofpdf document with it, with the settings that make
