@@ -57,6 +57,9 @@ var appliers = map[string]applier{
 	EvShipped:          applyShipped,
 	EvPrintRequested:   applyPrintRequested,
 	EvPrinted:          applyPrinted,
+	EvReturnAnnounced:  applyRMA,
+	EvReturnReceived:   applyReturnReceived,
+	EvReturnMatched:    applyReturnMatched,
 }
 
 func applyEvent(tx *bolt.Tx, ev *Event) error {

@@ -62,6 +62,9 @@ const (
 	EvShipped          = "order.shipped"     // ShipConfirm
 	EvPrintRequested   = "print.requested"   // PrintRequest
 	EvPrinted          = "print.result"      // PrintResult
+	EvReturnAnnounced  = "return.announced"  // RMA
+	EvReturnReceived   = "return.received"   // ReturnParcel
+	EvReturnMatched    = "return.matched"    // ReturnMatch
 )
 
 // StaffChange creates or changes a staff member. An empty PINHash keeps the current PIN.

@@ -18,40 +18,46 @@ var (
 	bucketEventIDs = []byte("event_ids") // event ID -> seq
 	bucketMeta     = []byte("meta")      // name -> value
 
-	bucketSKUs         = []byte("skus")            // sku code -> SKU JSON
-	bucketGTINs        = []byte("gtins")           // 14-digit GTIN -> sku code
-	bucketLocations    = []byte("locations")       // location code -> Location JSON
-	bucketLots         = []byte("lots")            // sku 0 lot -> Lot JSON
-	bucketStock        = []byte("stock")           // sku 0 lot 0 location -> qty (8 bytes)
-	bucketStockByLoc   = []byte("stock_by_loc")    // location 0 sku 0 lot -> qty (8 bytes)
-	bucketStaff        = []byte("staff")           // badge -> Staff JSON
-	bucketSessions     = []byte("sessions")        // sha256(session token) -> Session JSON
-	bucketTokens       = []byte("tokens")          // sha256(API token) -> Token JSON
-	bucketByType       = []byte("by_type")         // event type 0 seq -> empty
-	bucketReserved     = []byte("reserved")        // sku 0 lot 0 location -> qty reserved by allocations (8 bytes)
-	bucketOrders       = []byte("orders")          // order number -> Order JSON
-	bucketOrderState   = []byte("order_state")     // state 0 order number -> empty
-	bucketWaves        = []byte("waves")           // wave ID -> Wave JSON
-	bucketTasks        = []byte("tasks")           // task ID -> Task JSON
-	bucketTaskQueue    = []byte("task_queue")      // state 0 priority 0 task ID -> empty (open tasks in the order to hand out)
-	bucketTotes        = []byte("totes")           // tote code -> TaskOrder JSON (the order it holds)
-	bucketActorTask    = []byte("actor_task")      // actor -> ID of the task in their hands
-	bucketLotEvents    = []byte("lot_events")      // sku 0 lot 0 seq -> empty: the events that touched a lot
-	bucketSerials      = []byte("serials")         // serial -> SerialTrace JSON
-	bucketReceipts     = []byte("receipts")        // receipt ID -> Receipt JSON
-	bucketCounts       = []byte("counts")          // task ID -> CountResult JSON (pending approval or applied)
-	bucketSerialHolds  = []byte("serial_holds")    // serial -> LotStatusChange JSON (why it is held)
-	bucketBoxes        = []byte("boxes")           // box code -> Box JSON
-	bucketStations     = []byte("stations")        // station ID -> Station JSON
-	bucketWaybillPool  = []byte("waybill_pool")    // account 0 position -> waybill number (unused, in order)
-	bucketWaybillIndex = []byte("waybill_index")   // waybill number -> account (every number ever loaded)
-	bucketWaybillUsed  = []byte("waybill_used")    // waybill number -> order
-	bucketPacks        = []byte("packs")           // order -> PackState JSON
-	bucketShipped      = []byte("shipped_serials") // serial -> order it is packed into
-	bucketPrintJobs    = []byte("print_jobs")      // job ID -> PrintJob JSON
-	bucketPrintQueue   = []byte("print_queue")     // job ID -> empty, while it waits for the printer
-	bucketSettings     = []byte("settings")        // name -> JSON value
-	bucketScanKPI      = []byte("scan_kpi")        // day 0 actor -> ScanStats JSON
+	bucketSKUs           = []byte("skus")            // sku code -> SKU JSON
+	bucketGTINs          = []byte("gtins")           // 14-digit GTIN -> sku code
+	bucketLocations      = []byte("locations")       // location code -> Location JSON
+	bucketLots           = []byte("lots")            // sku 0 lot -> Lot JSON
+	bucketStock          = []byte("stock")           // sku 0 lot 0 location -> qty (8 bytes)
+	bucketStockByLoc     = []byte("stock_by_loc")    // location 0 sku 0 lot -> qty (8 bytes)
+	bucketStaff          = []byte("staff")           // badge -> Staff JSON
+	bucketSessions       = []byte("sessions")        // sha256(session token) -> Session JSON
+	bucketTokens         = []byte("tokens")          // sha256(API token) -> Token JSON
+	bucketByType         = []byte("by_type")         // event type 0 seq -> empty
+	bucketReserved       = []byte("reserved")        // sku 0 lot 0 location -> qty reserved by allocations (8 bytes)
+	bucketOrders         = []byte("orders")          // order number -> Order JSON
+	bucketOrderState     = []byte("order_state")     // state 0 order number -> empty
+	bucketWaves          = []byte("waves")           // wave ID -> Wave JSON
+	bucketTasks          = []byte("tasks")           // task ID -> Task JSON
+	bucketTaskQueue      = []byte("task_queue")      // state 0 priority 0 task ID -> empty (open tasks in the order to hand out)
+	bucketTotes          = []byte("totes")           // tote code -> TaskOrder JSON (the order it holds)
+	bucketActorTask      = []byte("actor_task")      // actor -> ID of the task in their hands
+	bucketLotEvents      = []byte("lot_events")      // sku 0 lot 0 seq -> empty: the events that touched a lot
+	bucketSerials        = []byte("serials")         // serial -> SerialTrace JSON
+	bucketReceipts       = []byte("receipts")        // receipt ID -> Receipt JSON
+	bucketCounts         = []byte("counts")          // task ID -> CountResult JSON (pending approval or applied)
+	bucketSerialHolds    = []byte("serial_holds")    // serial -> LotStatusChange JSON (why it is held)
+	bucketBoxes          = []byte("boxes")           // box code -> Box JSON
+	bucketStations       = []byte("stations")        // station ID -> Station JSON
+	bucketWaybillPool    = []byte("waybill_pool")    // account 0 position -> waybill number (unused, in order)
+	bucketWaybillIndex   = []byte("waybill_index")   // waybill number -> account (every number ever loaded)
+	bucketWaybillUsed    = []byte("waybill_used")    // waybill number -> order
+	bucketPacks          = []byte("packs")           // order -> PackState JSON
+	bucketShipped        = []byte("shipped_serials") // serial -> order it is packed into
+	bucketPrintJobs      = []byte("print_jobs")      // job ID -> PrintJob JSON
+	bucketPrintQueue     = []byte("print_queue")     // job ID -> empty, while it waits for the printer
+	bucketRMAs           = []byte("rmas")            // RMA -> RMA JSON
+	bucketReturnWaybills = []byte("return_waybills") // return parcel waybill -> RMA
+	bucketReturns        = []byte("returns")         // parcel ID -> ReturnParcel JSON
+	bucketReturnSeen     = []byte("return_seen")     // return parcel waybill -> parcel ID
+	bucketOrderReturns   = []byte("order_returns")   // order -> {sku 0 lot: units returned}
+	bucketReturnStats    = []byte("return_stats")    // day -> ReturnStats JSON
+	bucketSettings       = []byte("settings")        // name -> JSON value
+	bucketScanKPI        = []byte("scan_kpi")        // day 0 actor -> ScanStats JSON
 )
 
 var derivedBuckets = [][]byte{
@@ -61,6 +67,7 @@ var derivedBuckets = [][]byte{
 	bucketTotes, bucketSettings, bucketScanKPI, bucketActorTask, bucketLotEvents, bucketSerials,
 	bucketReceipts, bucketCounts, bucketSerialHolds, bucketBoxes, bucketStations, bucketWaybillPool,
 	bucketWaybillIndex, bucketWaybillUsed, bucketPacks, bucketShipped, bucketPrintJobs, bucketPrintQueue,
+	bucketRMAs, bucketReturnWaybills, bucketReturns, bucketReturnSeen, bucketOrderReturns, bucketReturnStats,
 }
 
 var logBuckets = [][]byte{bucketEvents, bucketEventIDs, bucketMeta}

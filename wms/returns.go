@@ -1,0 +1,468 @@
+package wms
+
+import (
+	"context"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// Conditions a returned unit can be in.
+const (
+	CondResellable = "resellable"
+	CondDamaged    = "damaged"
+	CondExpired    = "expired"
+	CondOpened     = "opened"
+	CondWrongItem  = "wrong_item"
+	CondMissing    = "missing"
+)
+
+// Conditions lists them in the order the screen offers them.
+var Conditions = []string{CondResellable, CondDamaged, CondExpired, CondOpened, CondWrongItem, CondMissing}
+
+// RMA is a return the OMS announced.
+type RMA struct {
+	RMA           string `json:"rma"`
+	Order         string `json:"order"`
+	ReturnWaybill string `json:"return_waybill,omitempty"`
+	Reason        string `json:"reason,omitempty"`
+}
+
+// ReturnLine is units of one SKU (and lot, and serial) found in a returned parcel.
+type ReturnLine struct {
+	SKU       string `json:"sku"`
+	Lot       string `json:"lot,omitempty"`
+	Serial    string `json:"serial,omitempty"`
+	Qty       int64  `json:"qty"`
+	Condition string `json:"condition"`
+	// decided
+	Location string `json:"location,omitempty"` // where the units were put (none for missing)
+	Swap     bool   `json:"swap,omitempty"`     // a serial this order did not ship: possible swap
+	Why      string `json:"why,omitempty"`      // message key when a resellable unit may not go back on a shelf
+}
+
+// ReturnParcel is one returned parcel, inspected.
+type ReturnParcel struct {
+	ID            string       `json:"id"`
+	Order         string       `json:"order,omitempty"` // empty: unknown parcel
+	RMA           string       `json:"rma,omitempty"`
+	ReturnWaybill string       `json:"return_waybill,omitempty"`
+	Lines         []ReturnLine `json:"lines"`
+	Notes         string       `json:"notes,omitempty"`
+	Today         string       `json:"today"`
+	Actor         string       `json:"actor,omitempty"`
+	At            time.Time    `json:"at"`
+	Matched       *time.Time   `json:"matched,omitempty"` // an unknown parcel matched to its order later
+}
+
+// ReturnMatch ties an unknown parcel to its order once it is known.
+type ReturnMatch struct {
+	Parcel string `json:"parcel"`
+	Order  string `json:"order"`
+	Today  string `json:"today"`
+}
+
+// ShippedLine is what an order shipped of one SKU and lot, and what came back.
+type ShippedLine struct {
+	SKU      string   `json:"sku"`
+	Lot      string   `json:"lot,omitempty"`
+	Shipped  int64    `json:"shipped"`
+	Returned int64    `json:"returned"`
+	Serials  []string `json:"serials,omitempty"`
+}
+
+func retKey(sku, lot string) string { return sku + "\x00" + lot }
+
+// shippedOf lists what an order shipped (from its parcels) and what has come back.
+func shippedOf(tx *bolt.Tx, order string) ([]ShippedLine, error) {
+	var o Order
+	found, err := getJSON(tx.Bucket(bucketOrders), []byte(order), &o)
+	if err != nil {
+		return nil, err
+	}
+	if !found {
+		return nil, errf(CodeNotFound, "order.not_found", "order", order)
+	}
+	if o.State != OrderShipped {
+		return nil, errf(CodeConflict, "return.not_shipped", "order", order, "state", string(o.State))
+	}
+	ps, err := getPack(tx, order)
+	if err != nil {
+		return nil, err
+	}
+	var out []ShippedLine
+	for _, p := range ps.Parcels {
+		for _, it := range p.Items {
+			i := slices.IndexFunc(out, func(s ShippedLine) bool { return s.SKU == it.SKU && s.Lot == it.Lot })
+			if i < 0 {
+				out = append(out, ShippedLine{SKU: it.SKU, Lot: it.Lot})
+				i = len(out) - 1
+			}
+			out[i].Shipped += it.Qty
+			out[i].Serials = append(out[i].Serials, it.Serials...)
+		}
+	}
+	returned := map[string]int64{}
+	if _, err := getJSON(tx.Bucket(bucketOrderReturns), []byte(order), &returned); err != nil {
+		return nil, err
+	}
+	for i := range out {
+		out[i].Returned = returned[retKey(out[i].SKU, out[i].Lot)]
+	}
+	return out, nil
+}
+
+// firstLocation is the first location of a kind (by pick sequence), or "".
+func firstLocation(tx *bolt.Tx, kind LocationKind, prefix string) string {
+	best, bestSeq := "", -1
+	_ = tx.Bucket(bucketLocations).ForEach(func(k, v []byte) error {
+		var loc Location
+		if err := jsonUnmarshal(v, &loc); err != nil {
+			return err
+		}
+		if loc.Kind == kind && strings.HasPrefix(loc.Code, prefix) && (bestSeq < 0 || loc.PickSeq < bestSeq) {
+			best, bestSeq = loc.Code, loc.PickSeq
+		}
+		return nil
+	})
+	return best
+}
+
+// ReturnsStaging is where units wait: resellable ones until they are put
+// back on a pick face, unknown parcels until they are matched.
+func returnsStaging(tx *bolt.Tx) string { return firstLocation(tx, KindReturns, "RET") }
+
+func applyRMA(tx *bolt.Tx, ev *Event) error {
+	var r RMA
+	if err := decode(ev, &r); err != nil {
+		return err
+	}
+	if !validCode(r.RMA) || !validCode(r.Order) {
+		return errf(CodeInvalid, "return.rma_invalid", "rma", r.RMA)
+	}
+	if tx.Bucket(bucketOrders).Get([]byte(r.Order)) == nil {
+		return errf(CodeNotFound, "order.not_found", "order", r.Order)
+	}
+	if err := putJSON(tx.Bucket(bucketRMAs), []byte(r.RMA), r); err != nil {
+		return err
+	}
+	if r.ReturnWaybill != "" {
+		return tx.Bucket(bucketReturnWaybills).Put([]byte(r.ReturnWaybill), []byte(r.RMA))
+	}
+	return nil
+}
+
+func applyReturnReceived(tx *bolt.Tx, ev *Event) error {
+	var p ReturnParcel
+	if err := decode(ev, &p); err != nil {
+		return err
+	}
+	if len(p.Lines) == 0 {
+		return errf(CodeInvalid, "return.no_lines")
+	}
+	if p.ReturnWaybill != "" {
+		if prev := tx.Bucket(bucketReturnSeen).Get([]byte(p.ReturnWaybill)); prev != nil && string(prev) != p.ID {
+			return errf(CodeConflict, "return.parcel_seen", "waybill", p.ReturnWaybill)
+		}
+	}
+	if tx.Bucket(bucketReturns).Get([]byte(p.ID)) != nil {
+		return errf(CodeConflict, "return.parcel_seen", "waybill", p.ID)
+	}
+	staging := returnsStaging(tx)
+	if staging == "" {
+		return errf(CodeConflict, "return.no_location", "kind", string(KindReturns))
+	}
+	var shipped []ShippedLine
+	if p.Order != "" {
+		var err error
+		if shipped, err = shippedOf(tx, p.Order); err != nil {
+			return err
+		}
+	}
+	added := map[string]int64{}
+	for i := range p.Lines {
+		l := &p.Lines[i]
+		if l.Qty <= 0 || !slices.Contains(Conditions, l.Condition) {
+			return errf(CodeInvalid, "return.line_invalid", "sku", l.SKU)
+		}
+		var sku SKU
+		if found, err := getJSON(tx.Bucket(bucketSKUs), []byte(l.SKU), &sku); err != nil || !found {
+			return errf(CodeNotFound, "sku.not_found", "sku", l.SKU)
+		}
+		if !sku.LotTracked {
+			l.Lot = ""
+		}
+		if p.Order != "" && l.Condition != CondWrongItem {
+			j := slices.IndexFunc(shipped, func(s ShippedLine) bool { return s.SKU == l.SKU && (l.Lot == "" || s.Lot == l.Lot) })
+			if j < 0 {
+				return errf(CodeConflict, "return.not_shipped_item", "sku", l.SKU, "lot", l.Lot, "order", p.Order)
+			}
+			s := &shipped[j]
+			l.Lot = s.Lot
+			k := retKey(s.SKU, s.Lot)
+			if s.Returned+added[k]+l.Qty > s.Shipped {
+				return errf(CodeConflict, "return.too_many", "sku", l.SKU, "left", strconv.FormatInt(s.Shipped-s.Returned-added[k], 10))
+			}
+			added[k] += l.Qty
+			if sku.SerialTracked {
+				if l.Serial == "" || l.Qty != 1 {
+					return errf(CodeInvalid, "pack.serial_needed", "sku", l.SKU)
+				}
+				l.Swap = !slices.Contains(s.Serials, l.Serial)
+			}
+		}
+		// where the units go
+		switch {
+		case l.Condition == CondMissing:
+			l.Location = ""
+		case p.Order == "" || l.Swap || l.Condition == CondWrongItem:
+			l.Location = staging // to be matched or looked at; never back on a shelf as is
+			if l.Swap {
+				l.Location = firstLocation(tx, KindQuarantine, "")
+			}
+		case l.Condition == CondResellable:
+			var lot Lot
+			if _, err := getJSON(tx.Bucket(bucketLots), lotKey(l.SKU, l.Lot), &lot); err != nil {
+				return err
+			}
+			l.Location = staging
+			if ok, why := Shippable(sku, lot, sku.MinOutboundLifePct, p.Today); !ok {
+				// fine to look at, but too old (or held) to sell again: quarantine
+				l.Location, l.Why = firstLocation(tx, KindQuarantine, ""), why
+			}
+		case l.Condition == CondDamaged || l.Condition == CondOpened:
+			l.Location = firstLocation(tx, KindDamaged, "")
+		default: // expired
+			l.Location = firstLocation(tx, KindQuarantine, "")
+		}
+		if l.Condition != CondMissing && l.Location == "" {
+			return errf(CodeConflict, "return.no_location", "kind", l.Condition)
+		}
+		if l.Location != "" {
+			have, err := placeStock(tx, l.SKU, l.Lot, "", l.Location)
+			if err != nil {
+				return err
+			}
+			if err := writeQty(tx, l.SKU, l.Lot, l.Location, have+l.Qty); err != nil {
+				return err
+			}
+		}
+		if l.Serial != "" {
+			touchSerial(tx, l.Serial, SerialTrace{Serial: l.Serial, SKU: l.SKU, Lot: l.Lot, Order: "return:" + p.ID})
+		}
+	}
+	if p.Order != "" {
+		if err := addReturned(tx, p.Order, added); err != nil {
+			return err
+		}
+	}
+	p.Actor, p.At = ev.Actor, ev.At
+	if err := redecide(ev, p); err != nil {
+		return err
+	}
+	if p.ReturnWaybill != "" {
+		if err := tx.Bucket(bucketReturnSeen).Put([]byte(p.ReturnWaybill), []byte(p.ID)); err != nil {
+			return err
+		}
+	}
+	if err := putJSON(tx.Bucket(bucketReturns), []byte(p.ID), p); err != nil {
+		return err
+	}
+	return bumpReturnStats(tx, p, ev.Actor)
+}
+
+func addReturned(tx *bolt.Tx, order string, added map[string]int64) error {
+	returned := map[string]int64{}
+	if _, err := getJSON(tx.Bucket(bucketOrderReturns), []byte(order), &returned); err != nil {
+		return err
+	}
+	for k, n := range added {
+		returned[k] += n
+	}
+	return putJSON(tx.Bucket(bucketOrderReturns), []byte(order), returned)
+}
+
+// ReturnStats are the returns figures of a day: units by clerk, by condition and by SKU.
+type ReturnStats struct {
+	ByClerk     map[string]int64 `json:"by_clerk"`
+	ByCondition map[string]int64 `json:"by_condition"`
+	BySKU       map[string]int64 `json:"by_sku"`
+	Parcels     int64            `json:"parcels"`
+	Unknown     int64            `json:"unknown"`
+	Swaps       int64            `json:"swaps"`
+}
+
+func bumpReturnStats(tx *bolt.Tx, p ReturnParcel, actor string) error {
+	b := tx.Bucket(bucketReturnStats)
+	s := ReturnStats{ByClerk: map[string]int64{}, ByCondition: map[string]int64{}, BySKU: map[string]int64{}}
+	if _, err := getJSON(b, []byte(p.Today), &s); err != nil {
+		return err
+	}
+	s.Parcels++
+	if p.Order == "" {
+		s.Unknown++
+	}
+	for _, l := range p.Lines {
+		s.ByClerk[actor] += l.Qty
+		s.ByCondition[l.Condition] += l.Qty
+		s.BySKU[l.SKU] += l.Qty
+		if l.Swap {
+			s.Swaps++
+		}
+	}
+	return putJSON(b, []byte(p.Today), s)
+}
+
+func applyReturnMatched(tx *bolt.Tx, ev *Event) error {
+	var m ReturnMatch
+	if err := decode(ev, &m); err != nil {
+		return err
+	}
+	var p ReturnParcel
+	if found, err := getJSON(tx.Bucket(bucketReturns), []byte(m.Parcel), &p); err != nil || !found {
+		return errf(CodeNotFound, "return.parcel_not_found", "parcel", m.Parcel)
+	}
+	if p.Order != "" {
+		return errf(CodeConflict, "return.already_matched", "parcel", m.Parcel, "order", p.Order)
+	}
+	shipped, err := shippedOf(tx, m.Order)
+	if err != nil {
+		return err
+	}
+	added := map[string]int64{}
+	for i := range p.Lines {
+		l := &p.Lines[i]
+		if l.Condition == CondWrongItem {
+			continue
+		}
+		j := slices.IndexFunc(shipped, func(s ShippedLine) bool { return s.SKU == l.SKU && (l.Lot == "" || s.Lot == l.Lot) })
+		if j < 0 {
+			return errf(CodeConflict, "return.not_shipped_item", "sku", l.SKU, "lot", l.Lot, "order", m.Order)
+		}
+		s := shipped[j]
+		k := retKey(s.SKU, s.Lot)
+		if s.Returned+added[k]+l.Qty > s.Shipped {
+			return errf(CodeConflict, "return.too_many", "sku", l.SKU, "left", strconv.FormatInt(s.Shipped-s.Returned-added[k], 10))
+		}
+		added[k] += l.Qty
+		if l.Serial != "" && !slices.Contains(s.Serials, l.Serial) {
+			l.Swap = true
+		}
+	}
+	if err := addReturned(tx, m.Order, added); err != nil {
+		return err
+	}
+	at := ev.At
+	p.Order, p.Matched = m.Order, &at
+	return putJSON(tx.Bucket(bucketReturns), []byte(p.ID), p)
+}
+
+// --- commands and reads ---
+
+// AnnounceReturn records an RMA from the OMS.
+func (l *Ledger) AnnounceReturn(ctx context.Context, r RMA, actor, device string) error {
+	_, err := l.appendData(ctx, "rma:"+r.RMA, EvReturnAnnounced, actor, device, r)
+	return err
+}
+
+// ReceiveReturn books one inspected parcel.
+func (l *Ledger) ReceiveReturn(ctx context.Context, p ReturnParcel, actor, device string) (ReturnParcel, error) {
+	p.Today = l.Today()
+	stored, err := l.appendData(ctx, "return:"+p.ID, EvReturnReceived, actor, device, p)
+	if err != nil {
+		return ReturnParcel{}, err
+	}
+	err = stored.DecodeData(&p)
+	return p, err
+}
+
+// MatchReturn ties an unknown parcel to its order.
+func (l *Ledger) MatchReturn(ctx context.Context, parcel, order, actor, device string) error {
+	_, err := l.appendData(ctx, "match:"+parcel, EvReturnMatched, actor, device, ReturnMatch{Parcel: parcel, Order: order, Today: l.Today()})
+	return err
+}
+
+// FindReturnOrder resolves a scanned code to an order: an RMA, the return
+// parcel's waybill (announced with an RMA), the original waybill, or the
+// order number. rma is set when an RMA was found.
+func (l *Ledger) FindReturnOrder(code string) (order, rma string, err error) {
+	err = l.db.View(func(tx *bolt.Tx) error {
+		var r RMA
+		if found, _ := getJSON(tx.Bucket(bucketRMAs), []byte(code), &r); found {
+			order, rma = r.Order, r.RMA
+			return nil
+		}
+		if id := tx.Bucket(bucketReturnWaybills).Get([]byte(code)); id != nil {
+			if found, _ := getJSON(tx.Bucket(bucketRMAs), id, &r); found {
+				order, rma = r.Order, r.RMA
+				return nil
+			}
+		}
+		if o := tx.Bucket(bucketWaybillUsed).Get([]byte(code)); o != nil {
+			order = string(o)
+			return nil
+		}
+		if tx.Bucket(bucketOrders).Get([]byte(code)) != nil {
+			order = code
+			return nil
+		}
+		return errf(CodeNotFound, "return.unknown_code", "code", code)
+	})
+	return order, rma, err
+}
+
+// Shipped lists what an order shipped and what has come back.
+func (l *Ledger) Shipped(order string) ([]ShippedLine, error) {
+	var out []ShippedLine
+	err := l.db.View(func(tx *bolt.Tx) error {
+		var err error
+		out, err = shippedOf(tx, order)
+		return err
+	})
+	return out, err
+}
+
+// ReturnParcelByID returns one booked parcel.
+func (l *Ledger) ReturnParcelByID(id string) (ReturnParcel, error) {
+	var p ReturnParcel
+	err := l.db.View(func(tx *bolt.Tx) error {
+		found, err := getJSON(tx.Bucket(bucketReturns), []byte(id), &p)
+		if err == nil && !found {
+			err = errf(CodeNotFound, "return.parcel_not_found", "parcel", id)
+		}
+		return err
+	})
+	return p, err
+}
+
+// UnmatchedReturns lists parcels that came without a known order.
+func (l *Ledger) UnmatchedReturns() ([]ReturnParcel, error) {
+	all, err := listAll[ReturnParcel](l, bucketReturns)
+	out := all[:0]
+	for _, p := range all {
+		if p.Order == "" {
+			out = append(out, p)
+		}
+	}
+	return out, err
+}
+
+// ReturnStatsOf is a day's returns figures.
+func (l *Ledger) ReturnStatsOf(day string) (ReturnStats, error) {
+	s := ReturnStats{ByClerk: map[string]int64{}, ByCondition: map[string]int64{}, BySKU: map[string]int64{}}
+	err := l.db.View(func(tx *bolt.Tx) error {
+		_, err := getJSON(tx.Bucket(bucketReturnStats), []byte(day), &s)
+		return err
+	})
+	return s, err
+}
+
+// ReturnsStaging is the location resellable returns wait at before putaway.
+func (l *Ledger) ReturnsStaging() string {
+	var out string
+	_ = l.db.View(func(tx *bolt.Tx) error { out = returnsStaging(tx); return nil })
+	return out
+}
