@@ -18,6 +18,7 @@ var menu = []struct {
 	{views.MenuItem{Href: "/pick", Label: "menu.pick", Hint: "menu.pick_hint", TestID: "menu-pick"}, pickers},
 	{views.MenuItem{Href: "/pack", Label: "menu.pack", Hint: "menu.pack_hint", TestID: "menu-pack"}, packers},
 	{views.MenuItem{Href: "/receive", Label: "menu.receive", Hint: "menu.receive_hint", TestID: "menu-receive"}, receivers},
+	{views.MenuItem{Href: "/returns", Label: "menu.returns", Hint: "menu.returns_hint", TestID: "menu-returns"}, receivers},
 	{views.MenuItem{Href: "/stock", Label: "menu.stock", Hint: "menu.stock_hint", TestID: "menu-stock"}, anyRole},
 	{views.MenuItem{Href: "/move", Label: "menu.move", TestID: "menu-move"}, floorStaff},
 	{views.MenuItem{Href: "/count", Label: "menu.count", TestID: "menu-count"}, floorStaff},

@@ -65,6 +65,12 @@ func (s *Server) routes() {
 	app.Post("/recall", s.require(supervisors...), s.recall)
 	app.Get("/recall/report.:format", s.require(supervisors...), s.recallFile)
 	app.Get("/trace", s.require(supervisors...), s.tracePage)
+	app.Get("/returns", s.require(receivers...), s.returnsPage)
+	app.Post("/returns", s.require(receivers...), s.bookReturn)
+	app.Post("/returns/putaway", s.require(receivers...), s.returnPutaway)
+	app.Post("/returns/match", s.require(receivers...), s.matchReturn)
+	app.Get("/returns/receipt/:id", s.require(receivers...), s.returnReceipt)
+	app.Get("/returns/label.pdf", s.require(receivers...), s.skuLabelPDF)
 	app.Get("/pack", s.require(packers...), s.packPage)
 	app.Post("/pack/scan", s.require(packers...), s.packScan)
 	app.Post("/pack/parcel", s.require(packers...), s.packParcel)
@@ -94,6 +100,7 @@ func (s *Server) routes() {
 	api.Get("/stations/:id/weight", s.require(packers...), s.apiWeight)
 	api.Put("/stations/:id", s.require(adminOnly...), s.apiStation)
 	api.Post("/waybills", s.require(supervisors...), s.apiLoadWaybills)
+	api.Post("/returns", s.require(supervisors...), s.apiAnnounceReturn)
 
 	// operations
 	app.Get("/metrics", s.require(supervisors...), s.metricsText)

@@ -288,3 +288,44 @@ type PackPage struct {
 	BrowserPrint         bool
 	Key                  string
 }
+
+// ShippedRow is what an order shipped of one SKU and lot, and what came back.
+type ShippedRow struct {
+	SKU, Lot, Serials string
+	Shipped, Returned int64
+}
+
+// BookedLine is a line of a booked return and where it went.
+type BookedLine struct {
+	N                                     int
+	SKU, Lot, Serial, Condition, Location string
+	Qty                                   int64
+	Swap                                  bool
+	Suggest, From                         string // putaway for resellable units
+}
+
+type BookedReturn struct {
+	ID, Order string
+	Lines     []BookedLine
+}
+
+type ReturnsPage struct {
+	Page
+	Order, RMA, ReturnWaybill string
+	Unknown                   bool
+	Shipped                   []ShippedRow
+	Lines                     []wmsReturnLine
+	LinesJSON                 string
+	PendingItem               string
+	Conditions                []string
+	Booked                    *BookedReturn
+	Unmatched                 []Count
+	Stats                     []Count
+	Key                       string
+}
+
+type ReturnReceipt struct {
+	Page
+	Parcel, Order, RMA, Waybill, Clerk, At, Notes string
+	Lines                                         []BookedLine
+}

@@ -1,0 +1,249 @@
+package server
+
+import (
+	"bytes"
+	"encoding/json"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/google/uuid"
+
+	"tally/printing"
+	"tally/scan"
+	"tally/views"
+	"tally/wms"
+)
+
+// The returns screen: find the order (or book an unknown parcel), scan each
+// item and tap its condition, book the parcel, then put resellable units
+// back by scanning the shelf. The parcel's lines travel in the page until
+// it is booked.
+
+func parseReturnLines(raw string) []wms.ReturnLine {
+	var lines []wms.ReturnLine
+	if raw != "" {
+		_ = json.Unmarshal([]byte(raw), &lines)
+	}
+	return lines
+}
+
+func (s *Server) returnsModel(c *fiber.Ctx) (views.ReturnsPage, error) {
+	vm := views.ReturnsPage{Page: s.page(c, "returns.title"), Key: uuid.NewString(), Conditions: wms.Conditions}
+	un, err := s.ledger.UnmatchedReturns()
+	if err != nil {
+		return vm, err
+	}
+	for _, p := range un {
+		vm.Unmatched = append(vm.Unmatched, views.Count{Name: p.ID, N: len(p.Lines)})
+	}
+	stats, err := s.ledger.ReturnStatsOf(s.ledger.Today())
+	if err != nil {
+		return vm, err
+	}
+	for k, v := range stats.ByCondition {
+		vm.Stats = append(vm.Stats, views.Count{Name: "cond." + k, N: int(v)})
+	}
+	sortCounts(vm.Stats)
+	return vm, nil
+}
+
+func (s *Server) returnsPage(c *fiber.Ctx) error {
+	vm, err := s.returnsModel(c)
+	if err != nil {
+		return err
+	}
+	vm.Order, vm.RMA, vm.ReturnWaybill = c.Query("order"), c.Query("rma"), c.Query("rwb")
+	vm.Unknown = c.Query("unknown") == "1"
+	lines := parseReturnLines(c.Query("lines"))
+	var ferr error
+	if code := strings.TrimSpace(c.Query("code")); code != "" && vm.Order == "" && !vm.Unknown {
+		r, perr := s.scanner.Parse(code)
+		if perr == nil && r.Code != "" {
+			code = r.Code
+		}
+		vm.Order, vm.RMA, ferr = s.ledger.FindReturnOrder(code)
+		if ferr == nil && vm.RMA != "" && code != vm.RMA && code != vm.Order {
+			vm.ReturnWaybill = code // the return parcel's own waybill, announced with the RMA
+		}
+		if ferr != nil {
+			vm.ReturnWaybill = code // offered as an unknown parcel
+		}
+	}
+	if item := strings.TrimSpace(c.Query("item")); item != "" && ferr == nil {
+		cond := c.Query("cond")
+		r, perr := s.scanner.Parse(item)
+		switch {
+		case perr != nil:
+			ferr = scanError(perr)
+		case r.GTIN == "":
+			ferr = &wms.Error{Code: wms.CodeInvalid, Key: "pick.not_an_item", Args: map[string]string{"code": item}}
+		case cond == "":
+			vm.PendingItem = item // ask for the condition
+		default:
+			sku, err := s.ledger.SKUByGTIN(r.GTIN)
+			if err != nil {
+				ferr = err
+				break
+			}
+			lines = append(lines, wms.ReturnLine{SKU: sku.Code, Lot: r.Batch, Serial: r.Serial, Qty: 1, Condition: cond})
+			vm.Feedback = okFeedback("returns.added", map[string]string{"qty": "1", "sku": sku.Code, "condition": views.Translate(lang(c), "cond."+cond, nil)})
+		}
+	}
+	if vm.Order != "" {
+		shipped, err := s.ledger.Shipped(vm.Order)
+		if err != nil && ferr == nil {
+			ferr = err
+		}
+		for _, sl := range shipped {
+			vm.Shipped = append(vm.Shipped, views.ShippedRow{SKU: sl.SKU, Lot: sl.Lot, Shipped: sl.Shipped, Returned: sl.Returned, Serials: strings.Join(sl.Serials, " ")})
+		}
+	}
+	vm.Lines = lines
+	raw, _ := json.Marshal(lines)
+	vm.LinesJSON = string(raw)
+	if ferr != nil {
+		e := s.asDomain(c, ferr)
+		vm.Feedback = errorFeedback(e)
+		return s.render(c, status(e.Code), views.Returns(vm))
+	}
+	return s.render(c, fiber.StatusOK, views.Returns(vm))
+}
+
+// bookReturn books the inspected parcel.
+func (s *Server) bookReturn(c *fiber.Ctx) error {
+	p := wms.ReturnParcel{ID: c.FormValue("key"), Order: c.FormValue("order"), RMA: c.FormValue("rma"), ReturnWaybill: c.FormValue("rwb"),
+		Lines: parseReturnLines(c.FormValue("lines")), Notes: strings.TrimSpace(c.FormValue("notes"))}
+	if _, err := uuid.Parse(p.ID); err != nil {
+		p.ID = uuid.NewString()
+	}
+	booked, err := s.ledger.ReceiveReturn(c.UserContext(), p, principal(c).Actor(), device(c))
+	vm, merr := s.returnsModel(c)
+	if merr != nil {
+		return merr
+	}
+	if err != nil {
+		e := s.asDomain(c, err)
+		vm.Feedback = errorFeedback(e)
+		vm.Order, vm.RMA, vm.ReturnWaybill, vm.Lines = p.Order, p.RMA, p.ReturnWaybill, p.Lines
+		raw, _ := json.Marshal(p.Lines)
+		vm.LinesJSON, vm.Unknown = string(raw), p.Order == ""
+		return s.render(c, status(e.Code), views.Returns(vm))
+	}
+	return s.renderBooked(c, booked, okFeedback("returns.booked", map[string]string{"n": strconv.Itoa(len(booked.Lines))}), fiber.StatusOK)
+}
+
+// renderBooked shows a booked parcel: where each line went, and a putaway
+// scan for resellable units waiting at the returns staging location.
+func (s *Server) renderBooked(c *fiber.Ctx, p wms.ReturnParcel, fb *views.Feedback, st int) error {
+	vm, err := s.returnsModel(c)
+	if err != nil {
+		return err
+	}
+	vm.Feedback = fb
+	vm.Booked = &views.BookedReturn{ID: p.ID, Order: p.Order}
+	staging := s.ledger.ReturnsStaging()
+	for i, l := range p.Lines {
+		row := views.BookedLine{N: i, SKU: l.SKU, Lot: l.Lot, Serial: l.Serial, Qty: l.Qty, Condition: "cond." + l.Condition, Location: l.Location, Swap: l.Swap}
+		if p.Order != "" && l.Location == staging && l.Condition == wms.CondResellable && !l.Swap {
+			row.Suggest, _ = s.ledger.SuggestPutaway(l.SKU, l.Lot)
+			row.From = staging
+		}
+		vm.Booked.Lines = append(vm.Booked.Lines, row)
+	}
+	return s.render(c, st, views.Returns(vm))
+}
+
+// returnPutaway moves restocked units from staging to the scanned shelf.
+func (s *Server) returnPutaway(c *fiber.Ctx) error {
+	p, err := s.ledger.ReturnParcelByID(c.FormValue("parcel"))
+	if err != nil {
+		return err
+	}
+	n, _ := strconv.Atoi(c.FormValue("line"))
+	if n < 0 || n >= len(p.Lines) {
+		return &wms.Error{Code: wms.CodeNotFound, Key: "http.not_found"}
+	}
+	l := p.Lines[n]
+	to := strings.TrimSpace(c.FormValue("to"))
+	if r, err := s.scanner.Parse(to); err == nil && r.Kind == scan.KindLocation {
+		to = r.Code
+	}
+	_, err = s.ledger.MoveStock(c.UserContext(), "return-put:"+p.ID+":"+strconv.Itoa(n), wms.Move{SKU: l.SKU, Lot: l.Lot, From: l.Location, To: to, Qty: l.Qty},
+		principal(c).Actor(), device(c))
+	if err != nil {
+		e := s.asDomain(c, err)
+		return s.renderBooked(c, p, errorFeedback(e), status(e.Code))
+	}
+	return s.renderBooked(c, p, okFeedback("returns.put_done", map[string]string{"qty": strconv.FormatInt(l.Qty, 10), "sku": l.SKU, "location": to}), fiber.StatusOK)
+}
+
+func (s *Server) matchReturn(c *fiber.Ctx) error {
+	order, _, err := s.ledger.FindReturnOrder(strings.TrimSpace(c.FormValue("order")))
+	if err == nil {
+		err = s.ledger.MatchReturn(c.UserContext(), c.FormValue("parcel"), order, principal(c).Actor(), device(c))
+	}
+	vm, merr := s.returnsModel(c)
+	if merr != nil {
+		return merr
+	}
+	if err != nil {
+		e := s.asDomain(c, err)
+		vm.Feedback = errorFeedback(e)
+		return s.render(c, status(e.Code), views.Returns(vm))
+	}
+	vm.Feedback = okFeedback("returns.matched", map[string]string{"order": order})
+	return s.render(c, fiber.StatusOK, views.Returns(vm))
+}
+
+// returnReceipt is a printable receipt of a booked parcel (the browser prints it).
+func (s *Server) returnReceipt(c *fiber.Ctx) error {
+	p, err := s.ledger.ReturnParcelByID(c.Params("id"))
+	if err != nil {
+		return err
+	}
+	vm := views.ReturnReceipt{Page: s.page(c, "returns.receipt"), Parcel: p.ID, Order: p.Order, RMA: p.RMA, Waybill: p.ReturnWaybill,
+		Clerk: p.Actor, At: p.At.In(s.ledger.Zone()).Format("2006-01-02 15:04"), Notes: p.Notes}
+	for _, l := range p.Lines {
+		vm.Lines = append(vm.Lines, views.BookedLine{SKU: l.SKU, Lot: l.Lot, Serial: l.Serial, Qty: l.Qty, Condition: "cond." + l.Condition, Location: l.Location, Swap: l.Swap})
+	}
+	return s.render(c, fiber.StatusOK, views.ReturnReceiptPage(vm))
+}
+
+// skuLabelPDF prints a SKU/lot label for a unit whose own code cannot be read.
+func (s *Server) skuLabelPDF(c *fiber.Ctx) error {
+	sku, err := s.ledger.SKU(c.Query("sku"))
+	if err != nil {
+		return err
+	}
+	label := printing.SKULabel{SKU: sku.Code, Name: sku.Name, Lot: c.Query("lot")}
+	if len(sku.GTINs) > 0 {
+		label.GTIN = sku.GTINs[0]
+	}
+	if lots, err := s.ledger.Lots(); err == nil {
+		for _, l := range lots {
+			if l.SKU == sku.Code && l.Code == label.Lot && l.Expiry != "" {
+				label.Expiry, _ = time.Parse("2006-01-02", l.Expiry)
+			}
+		}
+	}
+	var buf bytes.Buffer
+	if err := printing.LabelPDF(&buf, []any{label}, s.cfg.FontPath); err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, "application/pdf")
+	return c.Send(buf.Bytes())
+}
+
+// apiAnnounceReturn is POST /api/v1/returns: an RMA from the OMS.
+func (s *Server) apiAnnounceReturn(c *fiber.Ctx) error {
+	var r wms.RMA
+	if err := bodyJSON(c, &r); err != nil {
+		return err
+	}
+	if err := s.ledger.AnnounceReturn(c.UserContext(), r, principal(c).Actor(), device(c)); err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(r)
+}

@@ -1,0 +1,147 @@
+package server
+
+import (
+	"context"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"tally/wms"
+)
+
+// shippedOrder picks, packs and ships an order of two books and a can of formula.
+func shippedOrder(t *testing.T, s *Server, l *wms.Ledger, no, tote, serial string) (lot string) {
+	t.Helper()
+	ctx := context.Background()
+	_, lot = pickedOrder(t, l, no, tote)
+	book, _ := l.SKU("SKU03000")
+	milk, _ := l.SKU("SKU00002")
+	for i, p := range []wms.PackScan{{GTIN: book.GTINs[0]}, {GTIN: book.GTINs[0]}, {GTIN: milk.GTINs[0], Lot: lot, Serial: serial}} {
+		p.Order, p.Station, p.Qty = no, "PACK-01", 1
+		if _, err := l.PackScan(ctx, no+"-ps"+itoa(i), p, "B2001", "kiosk"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w := 2*book.UnitWeightG + milk.UnitWeightG + 160 + 20
+	if _, err := l.CloseParcel(ctx, no+"-pc", wms.ParcelClose{Order: no, Station: "PACK-01", Box: "M2", WeightG: w}, "B2001", "kiosk"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.Ship(ctx, no, "PACK-01", "B2001", "kiosk"); err != nil {
+		t.Fatal(err)
+	}
+	return lot
+}
+
+func TestReturnsScreens(t *testing.T) {
+	s, l := testServer(t)
+	lot := shippedOrder(t, s, l, "SO500001", "T50001", "FH-5001")
+	admin, _ := l.CreateToken(context.Background(), "oms", wms.RoleAdmin, "t")
+	api := newClient(t, s)
+	api.bearer = admin
+	if r, body := api.do("POST", "/api/v1/returns", strings.NewReader(`{"rma":"RMA-88","order":"SO500001","return_waybill":"SF1999999999999","reason":"七天无理由"}`), map[string]string{"Content-Type": "application/json"}); r.StatusCode != 201 {
+		t.Fatalf("announce: %d %s", r.StatusCode, body)
+	}
+	c := newClient(t, s)
+	c.login("B3001", "3333")
+	_, page := c.get("/returns?code=SF1999999999999")
+	if !strings.Contains(page, "Order SO500001") || !strings.Contains(page, "RMA-88") {
+		t.Fatalf("find by return waybill:\n%s", page)
+	}
+	milk, _ := l.SKU("SKU00002")
+	swapped := "]C101" + milk.GTINs[0] + "10" + lot + "\x1d21FAKE-1"
+	base := "/returns?order=SO500001&rma=RMA-88&rwb=SF1999999999999&lines=" + url.QueryEscape("[]")
+	_, page = c.get(base + "&item=" + url.QueryEscape(swapped))
+	if !strings.Contains(page, `data-testid="cond-resellable"`) {
+		t.Fatalf("no condition choice:\n%s", page)
+	}
+	_, page = c.get(base + "&item=" + url.QueryEscape(swapped) + "&cond=resellable")
+	m := regexpLines.FindStringSubmatch(page)
+	if m == nil {
+		t.Fatalf("no lines:\n%s", page)
+	}
+	resp, page := c.post("/returns", url.Values{"key": {"3c2a5c70-1111-4a43-9d0c-1f7f3c7b0a11"}, "order": {"SO500001"}, "rma": {"RMA-88"}, "rwb": {"SF1999999999999"}, "lines": {htmlUnescape(m[1])}})
+	if resp.StatusCode != 200 || !strings.Contains(page, "possible swap") || !strings.Contains(page, "QA-01") {
+		t.Fatalf("book: %d\n%s", resp.StatusCode, page)
+	}
+	// the same parcel again (another handheld) is refused
+	resp, _ = c.post("/returns", url.Values{"key": {"3c2a5c70-2222-4a43-9d0c-1f7f3c7b0a11"}, "order": {"SO500001"}, "rwb": {"SF1999999999999"}, "lines": {htmlUnescape(m[1])}})
+	if resp.StatusCode != 409 {
+		t.Errorf("same parcel twice: %d", resp.StatusCode)
+	}
+	_, page = c.get("/returns/receipt/3c2a5c70-1111-4a43-9d0c-1f7f3c7b0a11")
+	if !strings.Contains(page, "FAKE-1") {
+		t.Errorf("receipt:\n%s", page)
+	}
+	if r, pdf := c.get("/returns/label.pdf?sku=SKU00002&lot=" + url.QueryEscape(lot)); r.StatusCode != 200 || !strings.HasPrefix(pdf, "%PDF") {
+		t.Errorf("label: %d", r.StatusCode)
+	}
+	// an unknown parcel, matched later from the list
+	_, page = c.get("/returns?code=YT4999999999999")
+	if !strings.Contains(page, `data-testid="book-unknown"`) {
+		t.Fatalf("no unknown-parcel option:\n%s", page)
+	}
+	book, _ := l.SKU("SKU03000")
+	lines := `[{"sku":"SKU03000","qty":1,"condition":"resellable"}]`
+	if resp, page := c.post("/returns", url.Values{"key": {"3c2a5c70-3333-4a43-9d0c-1f7f3c7b0a11"}, "rwb": {"YT4999999999999"}, "lines": {lines}}); resp.StatusCode != 200 {
+		t.Fatalf("unknown parcel: %d\n%s", resp.StatusCode, page)
+	}
+	_ = book
+	if resp, page := c.post("/returns/match", url.Values{"parcel": {"3c2a5c70-3333-4a43-9d0c-1f7f3c7b0a11"}, "order": {"SO500001"}}); resp.StatusCode != 200 || !strings.Contains(page, "matched") {
+		t.Fatalf("match: %d\n%s", resp.StatusCode, page)
+	}
+}
+
+// A returns clerk on a handheld: scan the original waybill, scan the can, tap
+// "resellable", book the parcel, put the can back by scanning the shelf.
+func TestBrowserReturns(t *testing.T) {
+	ctx := browser(t)
+	s, l := testServer(t)
+	lot := shippedOrder(t, s, l, "SO500002", "T50002", "FH-6001")
+	ps, _ := l.Pack("SO500002")
+	waybill := ps.Parcels[0].Waybill
+	milk, _ := l.SKU("SKU00002")
+	base := serve(t, s)
+	run := func(actions ...chromedp.Action) {
+		t.Helper()
+		if err := chromedp.Run(ctx, actions...); err != nil {
+			t.Fatalf("%v %s", err, dump(ctx))
+		}
+	}
+	run(chromedp.Navigate(base + "/login"))
+	waitJS(t, ctx, `document.documentElement.dataset.ready === '1'`)
+	waitFocus(t, ctx, "badge")
+	run(wedge("B3001"), chromedp.KeyEvent("3333\r"))
+	waitText(t, ctx, `[data-testid=menu-returns]`, "Returns")
+	run(chromedp.Evaluate(`document.querySelector('[data-testid=menu-returns]').click()`, nil))
+	waitJS(t, ctx, `!!document.querySelector('[data-testid=scan]') && document.documentElement.dataset.ready === '1'`)
+	waitFocus(t, ctx, "scan")
+	run(wedge(waybill))
+	waitText(t, ctx, `[data-testid=return-order]`, "SO500002")
+	waitFocus(t, ctx, "scan")
+	run(wedge("(01)" + milk.GTINs[0] + "(10)" + lot + "(21)FH-6001"))
+	waitText(t, ctx, `[data-testid=conditions]`, "Resellable")
+	run(chromedp.Evaluate(`document.querySelector('[data-testid=cond-resellable]').click()`, nil))
+	waitText(t, ctx, `[data-testid=return-lines]`, "SKU00002")
+	run(chromedp.Evaluate(`document.querySelector('[data-testid=book-return]').click()`, nil))
+	waitText(t, ctx, `[data-testid=booked]`, "Put 1 × SKU00002 back on")
+	where, _ := l.SuggestPutaway("SKU00002", lot)
+	waitFocus(t, ctx, "scan")
+	run(wedge(where))
+	waitText(t, ctx, `[data-feedback=ok]`, "Put back 1")
+	shipped, _ := l.Shipped("SO500002")
+	for _, sl := range shipped {
+		if sl.SKU == "SKU00002" && sl.Returned != 1 {
+			t.Errorf("returned %d", sl.Returned)
+		}
+	}
+	lines, _ := l.StockAt(where)
+	found := false
+	for _, x := range lines {
+		found = found || (x.SKU == "SKU00002" && x.Lot == lot)
+	}
+	if !found {
+		t.Errorf("the can is not back at %s", where)
+	}
+}
