@@ -268,3 +268,25 @@ func demoGTIN(t *testing.T, sku string) string {
 	t.Fatalf("no demo SKU %s", sku)
 	return ""
 }
+
+// runner runs chromedp actions and stops the test with where the browser was.
+func runner(t *testing.T, ctx context.Context) func(...chromedp.Action) {
+	return func(actions ...chromedp.Action) {
+		t.Helper()
+		if err := chromedp.Run(ctx, actions...); err != nil {
+			t.Fatalf("%v %s", err, dump(ctx))
+		}
+	}
+}
+
+// loginAs logs in the way the floor does: the badge and Enter from the
+// scanner, then the PIN and Enter; it waits for the home menu item.
+func loginAs(t *testing.T, ctx context.Context, base, badge, pin, menu string) {
+	t.Helper()
+	run := runner(t, ctx)
+	run(chromedp.Navigate(base + "/login"))
+	waitJS(t, ctx, `document.documentElement.dataset.ready === '1'`)
+	waitFocus(t, ctx, "badge")
+	run(wedge(badge), chromedp.KeyEvent(pin+"\r"))
+	waitJS(t, ctx, `!!document.querySelector('[data-testid=`+menu+`]')`)
+}

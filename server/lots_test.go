@@ -285,17 +285,8 @@ func TestBrowserReceiving(t *testing.T) {
 	}
 	milk, _ := l.SKU("SKU00000")
 	base := serve(t, s)
-	run := func(actions ...chromedp.Action) {
-		t.Helper()
-		if err := chromedp.Run(ctx, actions...); err != nil {
-			t.Fatalf("%v %s", err, dump(ctx))
-		}
-	}
-	run(chromedp.Navigate(base + "/login"))
-	waitJS(t, ctx, `document.documentElement.dataset.ready === '1'`)
-	waitFocus(t, ctx, "badge")
-	run(wedge("B3001"), chromedp.KeyEvent("3333\r"))
-	waitText(t, ctx, `[data-testid=menu-receive]`, "Receive")
+	run := runner(t, ctx)
+	loginAs(t, ctx, base, "B3001", "3333", "menu-receive")
 	run(chromedp.Evaluate(`document.querySelector('[data-testid=menu-receive]').click()`, nil))
 	waitText(t, ctx, `[data-testid=receipt-ASN-9]`, "ASN-9")
 	run(chromedp.Evaluate(`document.querySelector('[data-testid=receipt-ASN-9]').click()`, nil))

@@ -250,17 +250,8 @@ func TestBrowserKiosk(t *testing.T) {
 	milk, _ := l.SKU("SKU00002")
 	weight := 2*book.UnitWeightG + milk.UnitWeightG + 160 + 20
 	base := serve(t, s)
-	run := func(actions ...chromedp.Action) {
-		t.Helper()
-		if err := chromedp.Run(ctx, actions...); err != nil {
-			t.Fatalf("%v %s", err, dump(ctx))
-		}
-	}
-	run(chromedp.Navigate(base + "/login"))
-	waitJS(t, ctx, `document.documentElement.dataset.ready === '1'`)
-	waitFocus(t, ctx, "badge")
-	run(wedge("B2001"), chromedp.KeyEvent("2222\r"))
-	waitText(t, ctx, `[data-testid=menu-pack]`, "Pack")
+	run := runner(t, ctx)
+	loginAs(t, ctx, base, "B2001", "2222", "menu-pack")
 	run(chromedp.Navigate(base + "/pack?station=PACK-B"))
 	waitJS(t, ctx, `document.documentElement.dataset.ready === '1'`)
 	waitFocus(t, ctx, "scan")

@@ -139,17 +139,8 @@ func TestBrowserClusterPickThroughOutage(t *testing.T) {
 		t.Fatal(err)
 	}
 	base := serve(t, s)
-	run := func(actions ...chromedp.Action) {
-		t.Helper()
-		if err := chromedp.Run(ctx, actions...); err != nil {
-			t.Fatalf("%v %s", err, dump(ctx))
-		}
-	}
-	run(chromedp.Navigate(base + "/login"))
-	waitJS(t, ctx, `document.documentElement.dataset.ready === '1'`)
-	waitFocus(t, ctx, "badge")
-	run(wedge("B1001"), chromedp.KeyEvent("1111\r"))
-	waitText(t, ctx, `[data-testid=menu-pick]`, "Pick")
+	run := runner(t, ctx)
+	loginAs(t, ctx, base, "B1001", "1111", "menu-pick")
 	run(chromedp.Evaluate(`document.querySelector('[data-testid=menu-pick]').click()`, nil))
 	waitText(t, ctx, `[data-testid=next-task]`, "Next task")
 	run(chromedp.Evaluate(`document.querySelector('[data-testid=next-task]').click()`, nil))

@@ -103,17 +103,8 @@ func TestBrowserReturns(t *testing.T) {
 	waybill := ps.Parcels[0].Waybill
 	milk, _ := l.SKU("SKU00002")
 	base := serve(t, s)
-	run := func(actions ...chromedp.Action) {
-		t.Helper()
-		if err := chromedp.Run(ctx, actions...); err != nil {
-			t.Fatalf("%v %s", err, dump(ctx))
-		}
-	}
-	run(chromedp.Navigate(base + "/login"))
-	waitJS(t, ctx, `document.documentElement.dataset.ready === '1'`)
-	waitFocus(t, ctx, "badge")
-	run(wedge("B3001"), chromedp.KeyEvent("3333\r"))
-	waitText(t, ctx, `[data-testid=menu-returns]`, "Returns")
+	run := runner(t, ctx)
+	loginAs(t, ctx, base, "B3001", "3333", "menu-returns")
 	run(chromedp.Evaluate(`document.querySelector('[data-testid=menu-returns]').click()`, nil))
 	waitJS(t, ctx, `!!document.querySelector('[data-testid=scan]') && document.documentElement.dataset.ready === '1'`)
 	waitFocus(t, ctx, "scan")

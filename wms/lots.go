@@ -286,20 +286,11 @@ func applyRealloc(tx *bolt.Tx, m Realloc) error {
 
 // retask cancels the task line of a moved allocation and adds lines for its new places.
 func retask(tx *bolt.Tx, o *Order, sku string, m Realloc) error {
-	c := tx.Bucket(bucketTaskQueue).Cursor()
-	var ids []string
-	for k, _ := c.First(); k != nil; k, _ = c.Next() {
-		parts := splitKey(k)
-		ids = append(ids, parts[len(parts)-1])
+	tasks, err := livePickTasks(tx)
+	if err != nil {
+		return err
 	}
-	for _, id := range ids {
-		t, err := getTask(tx, id)
-		if err != nil {
-			return err
-		}
-		if t.Kind != TaskPick {
-			continue
-		}
+	for _, t := range tasks {
 		changed := false
 		for i := range t.Lines {
 			l := &t.Lines[i]

@@ -29,6 +29,17 @@ type ReceiptLine struct {
 	Refused     int64  `json:"refused"`
 }
 
+// line is the index of a SKU's line, added when the delivery brought an unexpected SKU.
+func (r *Receipt) line(sku string) int {
+	for i := range r.Lines {
+		if r.Lines[i].SKU == sku {
+			return i
+		}
+	}
+	r.Lines = append(r.Lines, ReceiptLine{SKU: sku})
+	return len(r.Lines) - 1
+}
+
 // Variance is received minus expected (over-receipt positive).
 func (l ReceiptLine) Variance() int64 { return l.Received - l.Expected }
 
@@ -230,13 +241,7 @@ func applyReceived(tx *bolt.Tx, ev *Event) error {
 		if r.State != "open" {
 			return errf(CodeConflict, "receipt.closed", "receipt", r.ID)
 		}
-		i := 0
-		for i < len(r.Lines) && r.Lines[i].SKU != p.SKU {
-			i++
-		}
-		if i == len(r.Lines) {
-			r.Lines = append(r.Lines, ReceiptLine{SKU: p.SKU})
-		}
+		i := r.line(p.SKU)
 		r.Lines[i].Received += p.Qty
 		if quarantine {
 			r.Lines[i].Quarantined += p.Qty
@@ -287,14 +292,7 @@ func applyReceiveRefused(tx *bolt.Tx, ev *Event) error {
 	if !found {
 		r = Receipt{ID: p.Receipt, Supplier: "-", Blind: true, State: "open", Created: ev.At}
 	}
-	i := 0
-	for i < len(r.Lines) && r.Lines[i].SKU != p.SKU {
-		i++
-	}
-	if i == len(r.Lines) {
-		r.Lines = append(r.Lines, ReceiptLine{SKU: p.SKU})
-	}
-	r.Lines[i].Refused += p.Qty
+	r.Lines[r.line(p.SKU)].Refused += p.Qty
 	return putJSON(rb, []byte(r.ID), r)
 }
 

@@ -520,23 +520,36 @@ func (l *Ledger) TasksIn(state TaskState, limit int) ([]Task, error) {
 	return out, err
 }
 
-// cancelOrderTaskLines drops an order's open lines from its tasks; a task
-// with nothing left is done.
-func cancelOrderTaskLines(tx *bolt.Tx, order string) error {
+// livePickTasks loads every open or active pick task (IDs collected before
+// any is written, so callers may change them as they go).
+func livePickTasks(tx *bolt.Tx) ([]*Task, error) {
 	var ids []string
 	c := tx.Bucket(bucketTaskQueue).Cursor()
 	for k, _ := c.First(); k != nil; k, _ = c.Next() {
 		parts := splitKey(k)
 		ids = append(ids, parts[len(parts)-1])
 	}
+	var out []*Task
 	for _, id := range ids {
 		t, err := getTask(tx, id)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		if t.Kind != TaskPick {
-			continue
+		if t.Kind == TaskPick {
+			out = append(out, t)
 		}
+	}
+	return out, nil
+}
+
+// cancelOrderTaskLines drops an order's open lines from its tasks; a task
+// with nothing left is done.
+func cancelOrderTaskLines(tx *bolt.Tx, order string) error {
+	tasks, err := livePickTasks(tx)
+	if err != nil {
+		return err
+	}
+	for _, t := range tasks {
 		changed := false
 		for i := range t.Lines {
 			if t.Lines[i].Order == order && t.Lines[i].Open() > 0 {
