@@ -149,7 +149,7 @@ func (s *Server) auditPage(c *fiber.Ctx) error {
 			row.Result = views.Message{Key: "audit.logout"}
 		default:
 			var f wms.LoginFailed
-			if err := decodeData(ev, &f); err != nil {
+			if err := ev.DecodeData(&f); err != nil {
 				return err
 			}
 			row.OK, row.Badge = false, f.Badge

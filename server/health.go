@@ -1,7 +1,6 @@
 package server
 
 import (
-	"encoding/json"
 	"fmt"
 	"runtime"
 	"sort"
@@ -10,11 +9,7 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-
-	"tally/wms"
 )
-
-func decodeData(ev wms.Event, v any) error { return json.Unmarshal(ev.Data, v) }
 
 // healthz is for the watchdog and load balancer: no login, a small JSON body.
 func (s *Server) healthz(c *fiber.Ctx) error {

@@ -32,24 +32,23 @@ func (s *Server) recallReport(sku, lot string) (wms.Lot, []wms.StockLine, []view
 			where = append(where, x)
 		}
 	}
-	qty := map[string]int64{}
+	seen := map[string]bool{}
 	var nos []string
 	for _, ev := range events {
+		// orders that picked the lot; the quantity comes from the order (undos included)
+		if ev.Type != wms.EvPicked {
+			continue
+		}
 		var p wms.PickScan
-		switch ev.Type {
-		case wms.EvPicked:
-			if err := ev.DecodeData(&p); err != nil {
-				return l, nil, nil, err
-			}
-			if p.PickedLot != lot {
-				continue
-			}
-			if _, seen := qty[p.Order]; !seen {
-				nos = append(nos, p.Order)
-			}
-			qty[p.Order] += p.Qty
-		case wms.EvPickUndone:
-			// the undone pick's order still shows; its quantity is read from the order below
+		if err := ev.DecodeData(&p); err != nil {
+			return l, nil, nil, err
+		}
+		if p.PickedLot != lot {
+			continue
+		}
+		if !seen[p.Order] {
+			seen[p.Order] = true
+			nos = append(nos, p.Order)
 		}
 	}
 	var orders []views.RecallOrder
@@ -119,11 +118,7 @@ func (s *Server) recall(c *fiber.Ctx) error {
 	if _, err := uuid.Parse(key); err != nil {
 		key = uuid.NewString()
 	}
-	err := s.ledger.Recall(c.UserContext(), "recall:"+key, p, principal(c).Actor(), device(c))
-	if err == nil && p.Reason == "" {
-		err = nil
-	}
-	if err != nil {
+	if err := s.ledger.Recall(c.UserContext(), "recall:"+key, p, principal(c).Actor(), device(c)); err != nil {
 		e := s.asDomain(c, err)
 		vm := views.RecallPage{Page: s.page(c, "recall.title"), SKU: p.SKU, Lot: p.Lot, Key: uuid.NewString()}
 		vm.Feedback = errorFeedback(e)
@@ -182,9 +177,13 @@ func (s *Server) recallFile(c *fiber.Ctx) error {
 	return &wms.Error{Code: wms.CodeNotFound, Key: "http.not_found"}
 }
 
-// apiRecall is GET /api/v1/recall?sku=&lot= (the report) and POST (the recall).
+// apiRecallReport is GET /api/v1/recall?sku=…&lot=….
 func (s *Server) apiRecallReport(c *fiber.Ctx) error {
-	lot, where, orders, err := s.recallReport(c.Query("sku"), c.Query("lot"))
+	return s.recallJSON(c, c.Query("sku"), c.Query("lot"))
+}
+
+func (s *Server) recallJSON(c *fiber.Ctx, sku, lotCode string) error {
+	lot, where, orders, err := s.recallReport(sku, lotCode)
 	if err != nil {
 		return err
 	}
@@ -197,6 +196,7 @@ func (s *Server) apiRecallReport(c *fiber.Ctx) error {
 	return c.JSON(fiber.Map{"lot": lot, "locations": where, "orders": orders})
 }
 
+// apiRecall is POST /api/v1/recall: the recall, answered with its report.
 func (s *Server) apiRecall(c *fiber.Ctx) error {
 	var p wms.LotStatusChange
 	if err := bodyJSON(c, &p); err != nil {
@@ -209,13 +209,7 @@ func (s *Server) apiRecall(c *fiber.Ctx) error {
 	if err := s.ledger.Recall(c.UserContext(), "recall:"+key, p, principal(c).Actor(), device(c)); err != nil {
 		return err
 	}
-	return s.apiRecallReportFor(c, p.SKU, p.Lot)
-}
-
-func (s *Server) apiRecallReportFor(c *fiber.Ctx, sku, lot string) error {
-	c.Request().URI().QueryArgs().Set("sku", sku)
-	c.Request().URI().QueryArgs().Set("lot", lot)
-	return s.apiRecallReport(c)
+	return s.recallJSON(c, p.SKU, p.Lot)
 }
 
 // --- trace ---

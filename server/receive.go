@@ -154,11 +154,7 @@ func (s *Server) receive(c *fiber.Ctx) error {
 			return s.render(c, fiber.StatusOK, views.Receive(vm2))
 		}
 		if e, ok := wms.AsError(err); ok && e.Key == "receive.short_life" {
-			// the short-dated units go back on the truck; the receipt says so
-			if rerr := s.ledger.RefuseReceipt(c.UserContext(), c.FormValue("key")+":refused", wms.ReceiveRefusal{Receipt: vm.Receipt,
-				SKU: item.SKU, Lot: item.Lot, Expiry: item.Expiry, Qty: qty, Reason: e.Key}, principal(c).Actor(), device(c)); rerr != nil {
-				return rerr
-			}
+			// the ledger recorded the refusal on the receipt: show it
 			if vm, err = s.receiveModel(c, vm.Receipt); err != nil {
 				return err
 			}

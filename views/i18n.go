@@ -362,6 +362,7 @@ var catalog = map[string][2]string{
 	"import.kind.receipts":          {"Expected receipts (ASN)", "预约到货（ASN）"},
 	"putaway.no_place":              {"No free place for {sku}: ask a supervisor where it goes.", "{sku} 没有空闲库位，请询问主管。"},
 	"lot.not_found":                 {"Lot {lot} of {sku} is not known.", "{sku} 的批次 {lot} 不存在。"},
+	"lot.reason_needed":             {"Give a reason: it goes into the lot's history.", "请填写原因：它会记入批次历史。"},
 	"lot.status_invalid":            {"Status {status} is not valid.", "状态 {status} 无效。"},
 	"serial.invalid":                {"Serial {serial} is not valid.", "序列号 {serial} 无效。"},
 	"serial.not_found":              {"Serial {serial} has not left the warehouse.", "序列号 {serial} 未出库。"},

@@ -438,7 +438,7 @@ func Stock(p StockPage) templ.Component {
 				}()
 			}
 			ctx = templ.InitializeContext(ctx)
-			templ_7745c5c3_Err = ScanBox("/stock", "code", "", "stock.prompt").Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = ScanBox("/stock", "code", "stock.prompt").Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -3,6 +3,7 @@ package wms
 import (
 	"context"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -54,7 +55,7 @@ func (s *Settings) Validate() error {
 	}
 	for ch, pct := range s.ChannelMinLifePct {
 		if !validCode(ch) || pct < 0 || pct > 100 {
-			return errf(CodeInvalid, "sku.pct_invalid", "sku", ch, "value", itoa(pct))
+			return errf(CodeInvalid, "sku.pct_invalid", "sku", ch, "value", strconv.Itoa(pct))
 		}
 	}
 	if g := s.WeightGate; g.AllowanceG < 0 || g.AbsG < 0 || g.Pct < 0 || g.Pct > 100 {
@@ -271,5 +272,3 @@ func releaseAllocs(tx *bolt.Tx, o *Order) error {
 	}
 	return nil
 }
-
-func itoa(n int) string { return strconvItoa(n) }

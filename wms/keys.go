@@ -149,5 +149,3 @@ func qtyFromValue(v []byte) int64 {
 	}
 	return int64(binary.BigEndian.Uint64(v))
 }
-
-func strconvItoa(n int) string { return fmt.Sprint(n) }

@@ -95,6 +95,9 @@ func applyLotStatus(tx *bolt.Tx, ev *Event) error {
 	if err := decode(ev, &p); err != nil {
 		return err
 	}
+	if strings.TrimSpace(p.Reason) == "" {
+		return errf(CodeInvalid, "lot.reason_needed")
+	}
 	if !validStatus(p.Status) {
 		return errf(CodeInvalid, "lot.status_invalid", "status", string(p.Status))
 	}

@@ -164,7 +164,8 @@ func ShelfLifeAtReceipt(sku SKU, expiry, today string) (ok bool, action string) 
 	return false, ShortLifeRefuse
 }
 
-// Receive takes a lot into stock.
+// Receive takes a lot into stock. Units refused by the shelf-life rule are
+// recorded on the receipt as refused (they go back on the truck).
 func (l *Ledger) Receive(ctx context.Context, id string, p Receiving, actor, device string) (Receiving, error) {
 	p.Today, p.Quarantined = l.Today(), false
 	ev, err := NewEvent(id, EvReceived, actor, device, p)
@@ -172,6 +173,12 @@ func (l *Ledger) Receive(ctx context.Context, id string, p Receiving, actor, dev
 		return p, err
 	}
 	stored, _, err := l.Append(ctx, ev)
+	if e, ok := AsError(err); ok && e.Key == "receive.short_life" && p.Receipt != "" {
+		if rerr := l.RefuseReceipt(ctx, id+":refused", ReceiveRefusal{Receipt: p.Receipt, SKU: p.SKU, Lot: p.Lot,
+			Expiry: p.Expiry, Qty: p.Qty, Reason: e.Key}, actor, device); rerr != nil {
+			return p, rerr
+		}
+	}
 	if err != nil {
 		return p, err
 	}

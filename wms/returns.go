@@ -196,22 +196,11 @@ func applyReturnReceived(tx *bolt.Tx, ev *Event) error {
 			l.Lot = ""
 		}
 		if p.Order != "" && l.Condition != CondWrongItem {
-			j := slices.IndexFunc(shipped, func(s ShippedLine) bool { return s.SKU == l.SKU && (l.Lot == "" || s.Lot == l.Lot) })
-			if j < 0 {
-				return errf(CodeConflict, "return.not_shipped_item", "sku", l.SKU, "lot", l.Lot, "order", p.Order)
+			if sku.SerialTracked && (l.Serial == "" || l.Qty != 1) {
+				return errf(CodeInvalid, "pack.serial_needed", "sku", l.SKU)
 			}
-			s := &shipped[j]
-			l.Lot = s.Lot
-			k := retKey(s.SKU, s.Lot)
-			if s.Returned+added[k]+l.Qty > s.Shipped {
-				return errf(CodeConflict, "return.too_many", "sku", l.SKU, "left", strconv.FormatInt(s.Shipped-s.Returned-added[k], 10))
-			}
-			added[k] += l.Qty
-			if sku.SerialTracked {
-				if l.Serial == "" || l.Qty != 1 {
-					return errf(CodeInvalid, "pack.serial_needed", "sku", l.SKU)
-				}
-				l.Swap = !slices.Contains(s.Serials, l.Serial)
+			if err := claim(shipped, added, l, p.Order); err != nil {
+				return err
 			}
 		}
 		// where the units go
@@ -272,6 +261,25 @@ func applyReturnReceived(tx *bolt.Tx, ev *Event) error {
 		return err
 	}
 	return bumpReturnStats(tx, p, ev.Actor)
+}
+
+// claim checks a returned line against what the order shipped, less what
+// came back before and earlier in this parcel (added), and counts it. It fills
+// in the lot shipped and flags a serial the order did not ship.
+func claim(shipped []ShippedLine, added map[string]int64, l *ReturnLine, order string) error {
+	j := slices.IndexFunc(shipped, func(s ShippedLine) bool { return s.SKU == l.SKU && (l.Lot == "" || s.Lot == l.Lot) })
+	if j < 0 {
+		return errf(CodeConflict, "return.not_shipped_item", "sku", l.SKU, "lot", l.Lot, "order", order)
+	}
+	s := shipped[j]
+	k := retKey(s.SKU, s.Lot)
+	if s.Returned+added[k]+l.Qty > s.Shipped {
+		return errf(CodeConflict, "return.too_many", "sku", l.SKU, "left", strconv.FormatInt(s.Shipped-s.Returned-added[k], 10))
+	}
+	added[k] += l.Qty
+	l.Lot = s.Lot
+	l.Swap = l.Serial != "" && !slices.Contains(s.Serials, l.Serial)
+	return nil
 }
 
 func addReturned(tx *bolt.Tx, order string, added map[string]int64) error {
@@ -338,18 +346,8 @@ func applyReturnMatched(tx *bolt.Tx, ev *Event) error {
 		if l.Condition == CondWrongItem {
 			continue
 		}
-		j := slices.IndexFunc(shipped, func(s ShippedLine) bool { return s.SKU == l.SKU && (l.Lot == "" || s.Lot == l.Lot) })
-		if j < 0 {
-			return errf(CodeConflict, "return.not_shipped_item", "sku", l.SKU, "lot", l.Lot, "order", m.Order)
-		}
-		s := shipped[j]
-		k := retKey(s.SKU, s.Lot)
-		if s.Returned+added[k]+l.Qty > s.Shipped {
-			return errf(CodeConflict, "return.too_many", "sku", l.SKU, "left", strconv.FormatInt(s.Shipped-s.Returned-added[k], 10))
-		}
-		added[k] += l.Qty
-		if l.Serial != "" && !slices.Contains(s.Serials, l.Serial) {
-			l.Swap = true
+		if err := claim(shipped, added, l, m.Order); err != nil {
+			return err
 		}
 	}
 	if err := addReturned(tx, m.Order, added); err != nil {
