@@ -119,7 +119,13 @@ func (c *common) open() (*wms.Ledger, error) {
 	if errors.Is(err, wms.ErrLocked) {
 		return nil, fmt.Errorf("%w: stop the other process (or use its web page) and try again", err)
 	}
-	return l, err
+	if err != nil {
+		return nil, err
+	}
+	if from, ok := l.RebuiltFrom(); ok {
+		fmt.Fprintf(os.Stderr, "tally: %s was written by an older Tally (projections version %s); its projections were rebuilt from the event log\n", c.data, from)
+	}
+	return l, nil
 }
 
 // scanner builds the scan parser with the warehouse's own code patterns

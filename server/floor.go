@@ -23,7 +23,7 @@ func (s *Server) floorPage(c *fiber.Ctx) error {
 
 func (s *Server) floorModel(c *fiber.Ctx) (views.FloorPage, error) {
 	vm := views.FloorPage{Page: s.page(c, "floor.title")}
-	news, err := s.ledger.OrdersIn(wms.OrderNew, 1<<30)
+	news, err := s.ledger.OrderBriefs(wms.OrderNew)
 	if err != nil {
 		return vm, err
 	}

@@ -30,7 +30,7 @@ var (
 	bucketByType         = []byte("by_type")         // event type 0 seq -> empty
 	bucketReserved       = []byte("reserved")        // sku 0 lot 0 location -> qty reserved by allocations (8 bytes)
 	bucketOrders         = []byte("orders")          // order number -> Order JSON
-	bucketOrderState     = []byte("order_state")     // state 0 order number -> empty
+	bucketOrderState     = []byte("order_state")     // state 0 order number -> OrderBrief (orderbrief.go)
 	bucketWaves          = []byte("waves")           // wave ID -> Wave JSON
 	bucketTasks          = []byte("tasks")           // task ID -> Task JSON
 	bucketTaskQueue      = []byte("task_queue")      // state 0 priority 0 task ID -> empty (open tasks in the order to hand out)

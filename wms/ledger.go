@@ -47,6 +47,8 @@ type Ledger struct {
 
 	stats    Stats
 	inflight atomic.Int64 // appends under way, to choose between Update and Batch
+
+	rebuiltFrom string // projections version Open rebuilt from, if it did
 }
 
 // Stats are counters for /metrics. They describe this process, not the warehouse;
@@ -105,14 +107,24 @@ func Open(dir string, opt Options) (*Ledger, error) {
 			if _, err := rand.Read(secret); err != nil {
 				return err
 			}
-			return meta.Put([]byte("secret"), secret)
+			if err := meta.Put([]byte("secret"), secret); err != nil {
+				return err
+			}
 		}
-		return nil
+		var err error
+		l.rebuiltFrom, err = upgradeProjections(tx)
+		return err
 	}); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("initialise %s: %w", path, err)
 	}
 	return l, nil
+}
+
+// RebuiltFrom reports whether Open found projections written by another
+// version of Tally and rebuilt them from the log, and which version that was.
+func (l *Ledger) RebuiltFrom() (version string, rebuilt bool) {
+	return l.rebuiltFrom, l.rebuiltFrom != ""
 }
 
 // Close closes the file. Call it after every writer has stopped.

@@ -233,7 +233,7 @@ func putOrder(tx *bolt.Tx, o *Order, oldState OrderState) error {
 			return err
 		}
 	}
-	if err := idx.Put(orderStateKey(o.State, o.No), []byte{}); err != nil {
+	if err := idx.Put(orderStateKey(o.State, o.No), briefOf(o).encode()); err != nil {
 		return err
 	}
 	return putJSON(tx.Bucket(bucketOrders), []byte(o.No), o)
@@ -400,12 +400,12 @@ func (l *Ledger) RunAutoWave(ctx context.Context) ([]Wave, error) {
 		return nil, err
 	}
 	rule := s.AutoWave
-	news, err := l.OrdersIn(OrderNew, 1<<30)
+	news, err := l.OrderBriefs(OrderNew)
 	if err != nil {
 		return nil, err
 	}
 	due := l.Now().Add(time.Duration(rule.DueWithinHours) * time.Hour)
-	byCarrier := map[string][]Order{}
+	byCarrier := map[string][]OrderBrief{}
 	var carriers []string
 	for _, o := range news {
 		if _, seen := byCarrier[o.Carrier]; !seen {
@@ -417,7 +417,7 @@ func (l *Ledger) RunAutoWave(ctx context.Context) ([]Wave, error) {
 	var out []Wave
 	for _, c := range carriers {
 		orders := byCarrier[c]
-		urgent := slices.ContainsFunc(orders, func(o Order) bool { return o.ShipBy != nil && o.ShipBy.Before(due) })
+		urgent := slices.ContainsFunc(orders, func(o OrderBrief) bool { return o.ShipBy != nil && o.ShipBy.Before(due) })
 		if len(orders) < rule.MinOrders && !urgent {
 			continue
 		}

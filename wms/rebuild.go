@@ -38,6 +38,42 @@ func resetDerived(tx *bolt.Tx) error {
 	return nil
 }
 
+// projectionsVersion names the shape of the projections. Change it whenever
+// an applier writes a projection differently; Open then rebuilds the
+// projections of an older file from its log (the log itself never changes
+// shape), so an upgrade never leaves projections that Check would flag.
+//
+//	1  the first layout
+//	2  the order state index carries an OrderBrief per order
+const projectionsVersion = "2"
+
+var metaProjections = []byte("projections")
+
+// upgradeProjections rebuilds the projections when the file's version is not
+// this one. A file without events just takes this version. It returns the
+// version it rebuilt from ("" when nothing was done).
+func upgradeProjections(tx *bolt.Tx) (string, error) {
+	meta := tx.Bucket(bucketMeta)
+	have := string(meta.Get(metaProjections))
+	if have == projectionsVersion {
+		return "", nil
+	}
+	var from string
+	if k, _ := tx.Bucket(bucketEvents).Cursor().First(); k != nil {
+		from = have
+		if from == "" {
+			from = "1"
+		}
+		if err := resetDerived(tx); err != nil {
+			return "", err
+		}
+		if err := replay(tx, tx); err != nil {
+			return "", fmt.Errorf("rebuild projections from version %s: %w", from, err)
+		}
+	}
+	return from, meta.Put(metaProjections, []byte(projectionsVersion))
+}
+
 // Rebuild recomputes every projection from the event log, in one transaction.
 func (l *Ledger) Rebuild() error {
 	return l.db.Update(func(tx *bolt.Tx) error {

@@ -167,7 +167,7 @@ type WaveFilter struct {
 	ClusterSize int      `json:"cluster_size,omitempty"`
 }
 
-func (f WaveFilter) matches(o Order) bool {
+func (f WaveFilter) matches(o OrderBrief) bool {
 	switch {
 	case f.Carrier != "" && o.Carrier != f.Carrier:
 		return false
@@ -175,9 +175,9 @@ func (f WaveFilter) matches(o Order) bool {
 		return false
 	case o.Priority < f.MinPriority:
 		return false
-	case f.Lines == "single" && len(o.Lines) != 1:
+	case f.Lines == "single" && o.Lines != 1:
 		return false
-	case f.Lines == "multi" && len(o.Lines) == 1:
+	case f.Lines == "multi" && o.Lines == 1:
 		return false
 	}
 	return true
@@ -202,11 +202,11 @@ func (l *Ledger) ReleaseWave(ctx context.Context, f WaveFilter, eventID, actor, 
 	if f.MaxOrders <= 0 {
 		f.MaxOrders = 50
 	}
-	news, err := l.OrdersIn(OrderNew, 1<<30)
+	news, err := l.OrderBriefs(OrderNew)
 	if err != nil {
 		return Wave{}, err
 	}
-	var chosen []Order
+	var chosen []OrderBrief
 	for _, o := range news {
 		if f.matches(o) {
 			chosen = append(chosen, o)
@@ -227,7 +227,7 @@ func (l *Ledger) ReleaseWave(ctx context.Context, f WaveFilter, eventID, actor, 
 }
 
 // urgency orders: higher priority, then earlier ship-by, then older.
-func urgency(a, b Order) int {
+func urgency(a, b OrderBrief) int {
 	if a.Priority != b.Priority {
 		return b.Priority - a.Priority
 	}
