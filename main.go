@@ -6,7 +6,7 @@
 //	tally token create --data DIR --name NAME --role ROLE
 //	tally scan RAW
 //	tally print-test --kind waybill|sku|location --out FILE [--zpl]
-//	tally loadgen --addr URL --token TOKEN --pdas N --duration D
+//	tally loadgen --addr URL --token TOKEN --pdas N --duration D [--backlog N]
 //	tally check   --data DIR
 //	tally rebuild --data DIR
 //
@@ -430,12 +430,13 @@ func loadgenCmd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	token := fs.String("token", env("TOKEN", ""), "an admin API token (tally token create --role admin)")
 	pdas := fs.Int("pdas", 50, "simulated handhelds")
 	duration := fs.Duration("duration", 30*time.Second, "how long to measure")
+	backlog := fs.Int("backlog", 0, "orders waved before measuring; 0 = enough for the run (a small number makes orders arrive while picking)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	res, err := loadgen.Run(ctx, loadgen.Config{Addr: *addr, Token: *token, PDAs: *pdas, Duration: *duration, Log: stderr})
+	res, err := loadgen.Run(ctx, loadgen.Config{Addr: *addr, Token: *token, PDAs: *pdas, Duration: *duration, Backlog: *backlog, Log: stderr})
 	if err != nil {
 		return err
 	}

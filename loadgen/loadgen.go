@@ -2,9 +2,11 @@
 // over HTTP against a running Tally server and measures the scans.
 //
 // Setup (not timed) checks the server and token, chooses SKUs with long-dated
-// or undated stock, tops their stock up, and releases a first batch of orders
-// in single-order waves. Then every PDA loops: take the next task, walk its
-// lines in order and scan them, while a feeder keeps orders coming. Only scan
+// or undated stock, tops their stock up, and releases a backlog of orders in
+// single-order waves, as a floor on a peak day starts with the night's orders
+// already waved. Then every PDA loops: take the next task, walk its lines in
+// order and scan them, while a feeder tops the backlog up whenever it runs
+// low (with a small backlog, orders arrive while the floor picks). Only scan
 // POSTs count as events and towards latency.
 package loadgen
 
@@ -28,6 +30,10 @@ type Config struct {
 	Token    string        // bearer token with role admin (needed to create orders, stock and waves)
 	PDAs     int           // simulated handhelds
 	Duration time.Duration // measured interval
+	// Backlog is how many orders are created and waved before measuring.
+	// 0 means enough for the whole run (BacklogFor); a small number makes
+	// orders arrive during the run.
+	Backlog int
 	Client   *http.Client  // nil: a client with MaxIdleConnsPerHost >= PDAs and a 10 s timeout
 	Log      io.Writer     // progress lines (may be io.Discard); RESULT is not written here
 }
@@ -64,7 +70,19 @@ const (
 	errorBackoff    = 100 * time.Millisecond
 	feederTick      = 100 * time.Millisecond
 	feederLookahead = 2 * time.Second // work released ahead, at the current pace
+
+	// An order here has two lines and two units on average: about 2.7 scans.
+	// 1,500 orders per second of the run is work for 4,000 scans a second,
+	// more than one server on a mini-PC acknowledges, however many
+	// handhelds (without think time) drive it.
+	backlogPerSecond = 1500
+	maxBacklog       = 200_000
 )
+
+// BacklogFor is the backlog Run creates when Config.Backlog is 0.
+func BacklogFor(pdas int, d time.Duration) int {
+	return min(max(int(d.Seconds()*backlogPerSecond), 4*pdas), maxBacklog)
+}
 
 // Run sets up the server, drives cfg.PDAs handhelds for cfg.Duration (or
 // until ctx ends) and returns what was measured. Its error is for setup
@@ -117,6 +135,12 @@ func newRunner(cfg Config) (*runner, error) {
 	}
 	if cfg.Duration <= 0 {
 		return nil, errors.New("loadgen: duration must be positive")
+	}
+	if cfg.Backlog < 0 {
+		return nil, errors.New("loadgen: the backlog cannot be negative")
+	}
+	if cfg.Backlog == 0 {
+		cfg.Backlog = BacklogFor(cfg.PDAs, cfg.Duration)
 	}
 	addr := strings.TrimRight(strings.TrimSpace(cfg.Addr), "/")
 	if addr == "" {

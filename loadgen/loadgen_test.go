@@ -113,12 +113,30 @@ func TestScanCode(t *testing.T) {
 	}
 }
 
+func TestBacklogFor(t *testing.T) {
+	for _, c := range []struct {
+		pdas int
+		d    time.Duration
+		want int
+	}{
+		{200, 20 * time.Second, 30_000},
+		{1, 500 * time.Millisecond, 750},
+		{500, 0, 2000},
+		{500, time.Hour, maxBacklog},
+	} {
+		if got := BacklogFor(c.pdas, c.d); got != c.want {
+			t.Errorf("BacklogFor(%d, %v) = %d, want %d", c.pdas, c.d, got, c.want)
+		}
+	}
+}
+
 func TestConfigChecks(t *testing.T) {
 	for _, cfg := range []Config{
 		{Addr: "http://127.0.0.1:1", Token: "x", PDAs: 0, Duration: time.Second},
 		{Addr: "http://127.0.0.1:1", Token: "x", PDAs: 1},
 		{Addr: "", Token: "x", PDAs: 1, Duration: time.Second},
 		{Addr: "http://127.0.0.1:1", PDAs: 1, Duration: time.Second},
+		{Addr: "http://127.0.0.1:1", Token: "x", PDAs: 1, Duration: time.Second, Backlog: -1},
 	} {
 		if _, err := Run(context.Background(), cfg); err == nil {
 			t.Errorf("Run(%+v) did not fail", cfg)
@@ -215,7 +233,8 @@ func TestRunAgainstServer(t *testing.T) {
 	}
 
 	var log syncBuffer
-	res, err := Run(ctx, Config{Addr: addr, Token: token, PDAs: 8, Duration: 3 * time.Second, Log: &log})
+	// A small backlog: the feeder has to bring orders in while the handhelds pick.
+	res, err := Run(ctx, Config{Addr: addr, Token: token, PDAs: 8, Duration: 3 * time.Second, Backlog: 16, Log: &log})
 	t.Logf("log:\n%s", log.String())
 	if err != nil {
 		t.Fatal(err)
@@ -243,8 +262,13 @@ func TestRunAgainstServer(t *testing.T) {
 	} else if n, _ := strconv.Atoi(m[1]); n > int(res.Events/100) {
 		t.Errorf("%d of %d scans refused with 409", n, res.Events)
 	}
-	if !strings.Contains(log.String(), "setup took") {
-		t.Errorf("no setup line in the log")
+	if !strings.Contains(log.String(), "setup took") || !strings.Contains(log.String(), "16 orders in") {
+		t.Errorf("no setup line with the backlog of 16 in the log")
+	}
+	if m := regexp.MustCompile(`done after .* orders=(\d+)`).FindStringSubmatch(log.String()); m == nil {
+		t.Errorf("no orders figure in the done line")
+	} else if n, _ := strconv.Atoi(m[1]); n == 0 {
+		t.Errorf("the feeder made no orders while the handhelds picked")
 	}
 
 	stop()

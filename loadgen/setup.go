@@ -64,7 +64,8 @@ func (r *runner) setup(ctx context.Context) error {
 	if err := r.topUp(ctx); err != nil {
 		return err
 	}
-	n := 4 * r.cfg.PDAs
+	n := r.cfg.Backlog
+	r.logf("setup: creating and waving a backlog of %d orders", n)
 	if made, errs := r.createOrders(ctx, n); made < n {
 		if err := ctx.Err(); err != nil {
 			return err

@@ -45,6 +45,9 @@ func (s *Server) recoverPanics(c *fiber.Ctx) (err error) {
 
 // observe logs each request and counts it for /metrics. It never logs query
 // strings, bodies or headers: they can hold PINs and tokens.
+// slowRequest is how long an answer may take before it is logged as a warning.
+const slowRequest = 500 * time.Millisecond
+
 func (s *Server) observe(c *fiber.Ctx) error {
 	start := time.Now()
 	err := c.Next()
@@ -57,9 +60,17 @@ func (s *Server) observe(c *fiber.Ctx) error {
 	route := c.Route().Path
 	elapsed := time.Since(start)
 	s.metrics.observe(c.Method(), route, status, elapsed)
-	level := slog.LevelInfo
-	if strings.HasPrefix(route, "/static") || route == "/healthz" || route == "/metrics" {
-		level = slog.LevelDebug
+	// A busy floor makes thousands of requests a second and the ledger already
+	// records every action, so a request that went well is a debug line;
+	// refusals, failures and slow answers are what an operator reads.
+	level := slog.LevelDebug
+	switch {
+	case status >= 500:
+		level = slog.LevelError
+	case elapsed >= slowRequest:
+		level = slog.LevelWarn
+	case status >= 400 && !strings.HasPrefix(route, "/static"):
+		level = slog.LevelInfo
 	}
 	actor := ""
 	if p := principal(c); p != nil {
