@@ -34,8 +34,8 @@ type Config struct {
 	// 0 means enough for the whole run (BacklogFor); a small number makes
 	// orders arrive during the run.
 	Backlog int
-	Client   *http.Client  // nil: a client with MaxIdleConnsPerHost >= PDAs and a 10 s timeout
-	Log      io.Writer     // progress lines (may be io.Discard); RESULT is not written here
+	Client  *http.Client // nil: a client with MaxIdleConnsPerHost >= PDAs and a 10 s timeout
+	Log     io.Writer    // progress lines (may be io.Discard); RESULT is not written here
 }
 
 // Result is what a run measured.
