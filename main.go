@@ -117,7 +117,7 @@ func (c *common) open() (*wms.Ledger, error) {
 	}
 	l, err := wms.Open(c.data, wms.Options{Zone: zone, BatchDelay: c.batchDelay})
 	if errors.Is(err, wms.ErrLocked) {
-		return nil, fmt.Errorf("%w: stop the other process (or use its web page) and try again", err)
+		return nil, fmt.Errorf("%w: stop the other process (or use its web pages; a running server checks its store at GET /api/v1/check) and try again", err)
 	}
 	if err != nil {
 		return nil, err
@@ -188,6 +188,11 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	} else if len(expired) > 0 {
 		log.Info("expiry sweep", "expired_lots", len(expired))
 	}
+	if n, err := ledger.SweepSessions(ctx); err != nil {
+		return fmt.Errorf("session sweep: %w", err)
+	} else if n > 0 {
+		log.Info("session sweep", "expired_sessions", n)
+	}
 	if badge, pin, err := ledger.BootstrapAdmin(ctx); err != nil {
 		return err
 	} else if pin != "" {
@@ -217,8 +222,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	go func() { errc <- srv.Serve(ln) }()
 	log.Info("serving", "addr", ln.Addr().String(), "data", c.data, "version", version)
 
-	// Every minute: the expiry sweep (once a day: its event is keyed by the
-	// date) and the auto-wave rule when a supervisor has turned it on.
+	// Every minute: the expiry and session sweeps (once a day: their events
+	// are keyed by the date) and the auto-wave rule when a supervisor has
+	// turned it on.
 	workCtx, stopWork := context.WithCancel(context.Background())
 	workDone := make(chan struct{})
 	go func() {
@@ -232,6 +238,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			case <-tick.C:
 				if _, err := ledger.SweepExpired(workCtx); err != nil && workCtx.Err() == nil {
 					log.Error("expiry sweep", "err", err)
+				}
+				if _, err := ledger.SweepSessions(workCtx); err != nil && workCtx.Err() == nil {
+					log.Error("session sweep", "err", err)
 				}
 				waves, err := ledger.RunAutoWave(workCtx)
 				if err != nil && workCtx.Err() == nil {

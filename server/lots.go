@@ -144,12 +144,18 @@ func (s *Server) recallFile(c *fiber.Ctx) error {
 		w := c.Response().BodyWriter()
 		_, _ = w.Write([]byte{0xEF, 0xBB, 0xBF})
 		cw := csv.NewWriter(w)
-		_ = cw.Write([]string{"kind", "sku", "lot", "location_or_order", "state", "qty", "waybill"})
+		row := func(cells ...string) {
+			for i := range cells {
+				cells[i] = wms.SpreadsheetSafe(cells[i])
+			}
+			_ = cw.Write(cells)
+		}
+		row("kind", "sku", "lot", "location_or_order", "state", "qty", "waybill")
 		for _, x := range where {
-			_ = cw.Write([]string{"location", sku, lotCode, x.Location, string(x.Kind), strconv.FormatInt(x.Qty, 10)})
+			row("location", sku, lotCode, x.Location, string(x.Kind), strconv.FormatInt(x.Qty, 10))
 		}
 		for _, o := range orders {
-			_ = cw.Write([]string{"order", sku, lotCode, o.Order, o.State, strconv.FormatInt(o.Qty, 10), o.Waybill})
+			row("order", sku, lotCode, o.Order, o.State, strconv.FormatInt(o.Qty, 10), o.Waybill)
 		}
 		cw.Flush()
 		return cw.Error()

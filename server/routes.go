@@ -83,6 +83,7 @@ func (s *Server) routes() {
 	api.Get("/stock", s.require(anyRole...), s.apiStock)
 	api.Get("/scan", s.require(anyRole...), s.apiScan)
 	api.Post("/import/:kind", s.require(adminOnly...), s.apiImport)
+	api.Get("/check", s.require(adminOnly...), s.apiCheck)
 	api.Get("/skus", s.require(anyRole...), s.apiSKUs)
 	api.Post("/orders", s.require(supervisors...), s.apiReceiveOrder)
 	api.Get("/orders/:no", s.require(anyRole...), s.apiOrder)

@@ -251,6 +251,7 @@ func TestAPI(t *testing.T) {
 		{"invalid gs1", picker, "GET", "/api/v1/scan?code=" + url.QueryEscape("]C10106901234567890"), "", 400, "invalid"},
 		{"wrong role", picker, "POST", "/api/v1/import/locations", "code,kind\nX-1,pick\n", 403, "forbidden"},
 		{"metrics wrong role", picker, "GET", "/metrics", "", 403, "forbidden"},
+		{"check wrong role", picker, "GET", "/api/v1/check", "", 403, "forbidden"},
 		{"unknown route", picker, "GET", "/api/v1/nothing", "", 404, "not_found"},
 		{"unknown kind", admin, "POST", "/api/v1/import/cats", "a\n1\n", 404, "not_found"},
 		{"bad rows", admin, "POST", "/api/v1/import/stock", "sku,location,qty\nSKU00000,A01-01-01,-3\nNOPE,A01-01-01,1\n", 400, "invalid"},
@@ -367,5 +368,29 @@ func TestBootstrapAdminMustChangePIN(t *testing.T) {
 	}
 	if r, _ := c.get("/stock"); r.StatusCode != 200 {
 		t.Errorf("after change: %d", r.StatusCode)
+	}
+}
+
+// GET /api/v1/check is tally check for a running server: ok on a sound store;
+// differences are named by bucket and key, without their values.
+func TestAPICheck(t *testing.T) {
+	s, l := testServer(t)
+	admin, err := l.CreateToken(context.Background(), "ops", wms.RoleAdmin, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := newClient(t, s)
+	c.bearer = admin
+	var got checkAnswer
+	resp, body := c.do("GET", "/api/v1/check", nil, nil)
+	if err := json.Unmarshal([]byte(body), &got); resp.StatusCode != 200 || err != nil || !got.OK || got.Events == 0 || got.Count != 0 {
+		t.Fatalf("check of a sound store: %d %s", resp.StatusCode, body)
+	}
+	// (wms.TestCheckFindsDamage damages a store; here, what the answer says of it.)
+	mm := []wms.Mismatch{{Bucket: "staff", Key: "B1001", Stored: `{"pin_hash":"pbkdf2$..."}`, Built: `{}`}}
+	raw, _ := json.Marshal(newCheckAnswer(mm, 42, time.Second))
+	if err := json.Unmarshal(raw, &got); err != nil || got.OK || got.Count != 1 || len(got.Mismatches) != 1 ||
+		got.Mismatches[0].Bucket != "staff" || got.Mismatches[0].Key != "B1001" || strings.Contains(string(raw), "pbkdf2") {
+		t.Errorf("answer for a damaged store: %s", raw)
 	}
 }

@@ -24,6 +24,7 @@ var appliers = map[string]applier{
 	EvLoginSucceeded:   applyLoginSucceeded,
 	EvLoginFailed:      applyLoginFailed,
 	EvLoggedOut:        applyLoggedOut,
+	EvSessionsSwept:    applySessionsSwept,
 	EvPINChanged:       applyPINChanged,
 	EvTokenCreated:     applyTokenCreated,
 	EvOrderReceived:    applyOrderReceived,

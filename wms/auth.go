@@ -8,6 +8,7 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"math/big"
 	"strconv"
@@ -368,4 +369,57 @@ func (l *Ledger) VerifySupervisor(ctx context.Context, badge, pin, device string
 		return errf(CodeForbidden, "pack.override_invalid")
 	}
 	return nil
+}
+
+// SessionsSwept removes the sessions that had expired by Before. The time is
+// in the event, so a rebuild removes exactly the same ones.
+type SessionsSwept struct {
+	Before  time.Time `json:"before"`
+	Removed int       `json:"removed,omitempty"` // decided when applied
+}
+
+// SweepSessions forgets expired logins, once a day (the event is keyed by
+// the date): they are refused anyway, but would pile up in the file. It
+// returns how many went.
+func (l *Ledger) SweepSessions(ctx context.Context) (int, error) {
+	ev, err := NewEvent("sessions-sweep:"+l.Today(), EvSessionsSwept, "system", "sweep", SessionsSwept{Before: l.Now()})
+	if err != nil {
+		return 0, err
+	}
+	stored, _, err := l.Append(ctx, ev)
+	if err != nil {
+		return 0, err
+	}
+	var p SessionsSwept
+	err = stored.DecodeData(&p)
+	return p.Removed, err
+}
+
+func applySessionsSwept(tx *bolt.Tx, ev *Event) error {
+	var p SessionsSwept
+	if err := decode(ev, &p); err != nil {
+		return err
+	}
+	b := tx.Bucket(bucketSessions)
+	var gone [][]byte
+	err := b.ForEach(func(k, v []byte) error {
+		var s Session
+		if err := json.Unmarshal(v, &s); err != nil {
+			return fmt.Errorf("session %x: %w", k, err)
+		}
+		if !s.ExpiresAt.After(p.Before) {
+			gone = append(gone, append([]byte(nil), k...))
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, k := range gone {
+		if err := b.Delete(k); err != nil {
+			return err
+		}
+	}
+	p.Removed = len(gone)
+	return redecide(ev, p)
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"testing"
 	"time"
+
+	bolt "go.etcd.io/bbolt"
 )
 
 func TestLogin(t *testing.T) {
@@ -130,4 +132,46 @@ func TestSessionsAndTokensSurviveRestart(t *testing.T) {
 		t.Errorf("session after logout: %v", err)
 	}
 	_ = time.Now
+}
+
+// The daily sweep forgets expired logins and keeps live ones; a second sweep
+// the same day is the same event.
+func TestSweepSessions(t *testing.T) {
+	l, clock := openTest(t)
+	ctx := context.Background()
+	hash, _ := HashPIN("4321")
+	mustAppend(t, l, "staff-1", EvStaffUpserted, StaffChange{Badge: "B1001", Name: "张伟", Role: RolePicker, PINHash: hash})
+	old, _, err := l.Login(ctx, "B1001", "4321", "pda-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock.Add(10 * time.Hour)
+	live, _, err := l.Login(ctx, "B1001", "4321", "pda-2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sessions := func() int {
+		n := 0
+		if err := l.db.View(func(tx *bolt.Tx) error { n = tx.Bucket(bucketSessions).Stats().KeyN; return nil }); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if n, err := l.SweepSessions(ctx); err != nil || n != 0 || sessions() != 2 {
+		t.Fatalf("sweep before anything expired: removed %d (%v), %d left", n, err, sessions())
+	}
+	clock.Add(SessionLength - 10*time.Hour) // local midnight: the next day, the first login just over
+	if n, err := l.SweepSessions(ctx); err != nil || n != 1 || sessions() != 1 {
+		t.Fatalf("sweep: removed %d (%v), %d left; want 1 and 1", n, err, sessions())
+	}
+	if _, err := l.SessionPrincipal(old); ErrorCode(err) != CodeUnauthorized {
+		t.Errorf("swept session: %v", err)
+	}
+	seq := l.LastSeq()
+	if n, err := l.SweepSessions(ctx); err != nil || n != 1 || l.LastSeq() != seq {
+		t.Errorf("second sweep the same day: removed %d (%v), seq %d → %d", n, err, seq, l.LastSeq())
+	}
+	if p, err := l.SessionPrincipal(live); err != nil || p.Badge != "B1001" {
+		t.Errorf("live session after the sweep: %v", err)
+	}
 }

@@ -182,7 +182,7 @@ func readCSV(kind ImportKind, raw []byte) ([]csvRow, []RowError, error) {
 		}
 		f := make(map[string]string, len(header))
 		for name, i := range index {
-			f[name] = rec[i]
+			f[name] = fromSpreadsheet(rec[i])
 		}
 		rows = append(rows, csvRow{line: line, fields: f})
 	}
@@ -190,6 +190,36 @@ func readCSV(kind ImportKind, raw []byte) ([]csvRow, []RowError, error) {
 		return nil, nil, errf(CodeInvalid, "csv.no_rows")
 	}
 	return rows, bad, nil
+}
+
+// formulaStart holds the characters that make a spreadsheet treat a cell as
+// a formula (a tab or carriage return before one hides it from the eye).
+const formulaStart = "=+-@\t\r"
+
+// SpreadsheetSafe is how an exported cell is written: one that Excel or WPS
+// would run as a formula (a SKU name like =HYPERLINK(...) typed into an
+// upstream system) gets a leading apostrophe, which shows the text as it is.
+// Import takes the apostrophe off again, so an export imports unchanged.
+func SpreadsheetSafe(cell string) string {
+	if needsGuard(cell) {
+		return "'" + cell
+	}
+	return cell
+}
+
+// needsGuard: the cell starts with a formula character, or with apostrophes
+// before one (so that a name that really starts with '= survives the trip).
+func needsGuard(cell string) bool {
+	rest := strings.TrimLeft(cell, "'")
+	return rest != "" && strings.IndexByte(formulaStart, rest[0]) >= 0
+}
+
+// fromSpreadsheet undoes SpreadsheetSafe.
+func fromSpreadsheet(cell string) string {
+	if strings.HasPrefix(cell, "'") && needsGuard(cell[1:]) {
+		return cell[1:]
+	}
+	return cell
 }
 
 func blank(rec []string) bool {
@@ -717,6 +747,11 @@ func (l *Ledger) Export(kind ImportKind, w io.Writer) error {
 	cw.UseCRLF = true
 	if err := cw.Write(cols); err != nil {
 		return err
+	}
+	for _, rec := range records {
+		for i := range rec {
+			rec[i] = SpreadsheetSafe(rec[i])
+		}
 	}
 	if err := cw.WriteAll(records); err != nil {
 		return err

@@ -201,3 +201,32 @@ func FuzzImportCSV(f *testing.F) {
 		}
 	})
 }
+
+// A name that a spreadsheet would run as a formula is exported with a leading
+// apostrophe and comes back unchanged when the export is imported.
+func TestExportGuardsFormulas(t *testing.T) {
+	src, _ := openTest(t)
+	names := []string{`=HYPERLINK("http://x.example","点我")`, "+86 奶粉", "-减价款", "@SUM(A1)", "'已有撇号", "'=真的以撇号开头"}
+	for i, name := range names {
+		mustAppend(t, src, "f"+strconv.Itoa(i), EvSKUUpserted, SKU{Code: "F" + strconv.Itoa(i), Name: name, GTINs: []string{}, UnitWeightG: 100})
+	}
+	out := mustExport(t, src, ImportSKUs)
+	for _, bad := range []string{",=HYPERLINK", ",+86", ",-减价", ",@SUM"} {
+		if strings.Contains(out, bad) {
+			t.Errorf("export has a live formula cell %q:\n%s", bad, out)
+		}
+	}
+	if !strings.Contains(out, `"'=HYPERLINK(""http://x.example"",""点我"")"`) || !strings.Contains(out, ",'+86 奶粉,") {
+		t.Errorf("guarded cells not as expected:\n%s", out)
+	}
+	dst, _ := openTest(t)
+	if res, err := dst.Import(context.Background(), "rt", ImportSKUs, "x.csv", []byte(out), "B9001", "cli"); err != nil {
+		t.Fatalf("re-import: %v %+v", err, res.Errors)
+	}
+	for i, name := range names {
+		s, err := dst.SKU("F" + strconv.Itoa(i))
+		if err != nil || s.Name != name {
+			t.Errorf("F%d: name %q after the round trip, want %q (%v)", i, s.Name, name, err)
+		}
+	}
+}

@@ -29,6 +29,7 @@ const (
 	EvLoginSucceeded   = "login.succeeded"   // LoginSucceeded
 	EvLoginFailed      = "login.failed"      // LoginFailed
 	EvLoggedOut        = "logout"            // LoggedOut
+	EvSessionsSwept    = "sessions.swept"    // SessionsSwept
 	EvPINChanged       = "pin.changed"       // PINChanged
 	EvTokenCreated     = "token.created"     // TokenCreated
 	EvOrderReceived    = "order.received"    // OrderIntake
