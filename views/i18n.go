@@ -257,6 +257,7 @@ var catalog = map[string][2]string{
 	"short.nothing_open":        {"Nothing is left to pick on this line.", "本行已无待拣数量。"},
 	"task.none":                 {"No tasks waiting. Ask a supervisor to release a wave.", "暂无任务，请主管下发波次。"},
 	"task.busy":                 {"Other pickers took the tasks first. Try again.", "任务已被其他拣货员领取，请重试。"},
+	"task.already_active":       {"You already have a task in hand: finish it first.", "您手上已有任务，请先完成。"},
 	"task.not_found":            {"Task {task} is not known.", "任务 {task} 不存在。"},
 	"task.taken":                {"Task {task} was taken by someone else.", "任务 {task} 已被他人领取。"},
 	"task.not_active":           {"Task {task} is {state}, not in progress.", "任务 {task} 状态为 {state}，不在进行中。"},

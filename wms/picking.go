@@ -1,18 +1,21 @@
 package wms
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
-	"hash/fnv"
 	"slices"
 	"strconv"
 	"strings"
 
+	"github.com/google/uuid"
 	bolt "go.etcd.io/bbolt"
 )
 
 // TaskStart hands an open task to a picker.
 type TaskStart struct {
+	// Task is the task started. A handheld asking for its next task leaves
+	// it empty; applying the event chooses the task and writes it here.
 	Task string `json:"task"`
 }
 
@@ -111,77 +114,69 @@ func bumpKPI(tx *bolt.Tx, day, actor string, f func(*ScanStats)) error {
 // --- commands ---
 
 // NextTask returns the picker's active task, or starts the next open one.
-// Pickers asking at the same moment would all race for the head of the
-// queue; each starts at a different place among the equally urgent tasks and
-// a loser moves on to the next task rather than asking again.
+// The choice is made where the event is applied, inside the commit, so
+// pickers asking at the same moment each get a different task in queue order
+// and nobody loses a race; the chosen task is written into the event, so a
+// rebuild starts the same one.
 func (l *Ledger) NextTask(ctx context.Context, actor, device string) (Task, error) {
-	for round := 0; round < 3; round++ {
+	for range 2 {
 		if t, err := l.ActiveTaskOf(actor); err != nil || t != nil {
 			if t == nil {
 				return Task{}, err
 			}
 			return *t, err
 		}
-		ids, err := l.handOutOrder(actor, 64)
+		// Asking with nothing to hand out writes nothing.
+		if has, err := l.hasPickableTask(); err != nil || !has {
+			if err == nil {
+				err = errf(CodeNotFound, "task.none")
+			}
+			return Task{}, err
+		}
+		ev, err := NewEvent(uuid.NewString(), EvTaskStarted, actor, device, TaskStart{})
 		if err != nil {
 			return Task{}, err
 		}
-		if len(ids) == 0 {
-			return Task{}, errf(CodeNotFound, "task.none")
+		stored, _, err := l.Append(ctx, ev)
+		switch {
+		case ErrorCode(err) == CodeConflict:
+			continue // a task reached this picker's hands meanwhile (a second tap): hand that one back
+		case err != nil:
+			return Task{}, err
 		}
-		for _, id := range ids {
-			if l.hasEvent("start:" + id) { // taken since the list was read
-				continue
-			}
-			ev, err := NewEvent("start:"+id, EvTaskStarted, actor, device, TaskStart{Task: id})
-			if err != nil {
-				return Task{}, err
-			}
-			stored, dup, err := l.Append(ctx, ev)
-			switch {
-			case err == nil && (!dup || stored.Actor == actor):
-				return l.Task(id)
-			case err != nil && ErrorCode(err) != CodeConflict:
-				return Task{}, err
-			}
-			// another picker took it first: try the next one
+		var p TaskStart
+		if err := stored.DecodeData(&p); err != nil {
+			return Task{}, err
 		}
+		return l.Task(p.Task)
 	}
 	return Task{}, errf(CodeConflict, "task.busy")
 }
 
-// handOutOrder lists up to limit open tasks a picker may take (not counts),
-// read from the queue's keys alone, with the head of the queue (the tasks as
-// urgent as the first) rotated by a hash of the picker.
-func (l *Ledger) handOutOrder(actor string, limit int) ([]string, error) {
-	var ids, ranks []string
+// hasPickableTask tells whether the queue holds an open task for pickers.
+func (l *Ledger) hasPickableTask() (bool, error) {
+	var has bool
 	err := l.db.View(func(tx *bolt.Tx) error {
-		c := tx.Bucket(bucketTaskQueue).Cursor()
-		p := prefixKey(string(TaskOpen))
-		for k, _ := c.Seek(p); k != nil && len(ids) < limit && string(k[:min(len(k), len(p))]) == string(p); k, _ = c.Next() {
-			parts := splitKey(k)
-			rank := parts[1]
-			if strings.HasPrefix(rank, "2") { // counts are not for pickers
-				break
-			}
-			ids, ranks = append(ids, parts[2]), append(ranks, rank)
-		}
+		has = firstPickable(tx) != ""
 		return nil
 	})
-	n := 0
-	for n < len(ids) && ranks[n] == ranks[0] {
-		n++
+	return has, err
+}
+
+// firstPickable is the open task at the head of the queue, counts aside
+// (they are not for pickers): put-backs first, then picks by priority.
+func firstPickable(tx *bolt.Tx) string {
+	c := tx.Bucket(bucketTaskQueue).Cursor()
+	p := prefixKey(string(TaskOpen))
+	k, _ := c.Seek(p)
+	if k == nil || !bytes.HasPrefix(k, p) {
+		return ""
 	}
-	if n < 2 {
-		return ids, err
+	parts := splitKey(k)
+	if strings.HasPrefix(parts[1], "2") {
+		return ""
 	}
-	h := fnv.New32a()
-	h.Write([]byte(actor))
-	k := int(h.Sum32() % uint32(n))
-	out := make([]string, 0, len(ids))
-	out = append(out, ids[k:n]...)
-	out = append(out, ids[:k]...)
-	return append(out, ids[n:]...), err
+	return parts[2]
 }
 
 // Pick appends a pick; the answer is the task as it is afterwards.
@@ -234,6 +229,17 @@ func applyTaskStarted(tx *bolt.Tx, ev *Event) error {
 	var p TaskStart
 	if err := decode(ev, &p); err != nil {
 		return err
+	}
+	if p.Task == "" { // a claim: hand out the head of the queue
+		if held := tx.Bucket(bucketActorTask).Get([]byte(ev.Actor)); held != nil {
+			return errf(CodeConflict, "task.already_active", "task", string(held))
+		}
+		if p.Task = firstPickable(tx); p.Task == "" {
+			return errf(CodeNotFound, "task.none")
+		}
+		if err := redecide(ev, p); err != nil {
+			return err
+		}
 	}
 	t, err := getTask(tx, p.Task)
 	if err != nil {

@@ -521,3 +521,44 @@ func TestOrdersCSVAndAutoWave(t *testing.T) {
 		t.Fatalf("auto-wave: %+v %v", waves, err)
 	}
 }
+
+// A picker tapping "next" twice at once ends up with one task; asking with
+// nothing open writes nothing; the task chosen is in the event, so a rebuild
+// (checked when the test ends) starts the same one.
+func TestNextTaskClaims(t *testing.T) {
+	l := stockFixture(t)
+	seq := l.LastSeq()
+	if _, err := l.NextTask(ctx, "P1", "pda"); ErrorCode(err) != CodeNotFound || l.LastSeq() != seq {
+		t.Fatalf("nothing open: %v, seq %d → %d", err, seq, l.LastSeq())
+	}
+	for i := 0; i < 4; i++ {
+		mustOrder(t, l, order(fmt.Sprintf("SO%d", i), LineIn{"BOOK", 1}))
+	}
+	mustWave(t, l, "w", WaveSingle)
+	var wg sync.WaitGroup
+	got := make([]string, 2)
+	for i := range got {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			task, err := l.NextTask(ctx, "P1", "pda")
+			if err != nil {
+				t.Errorf("tap %d: %v", i, err)
+				return
+			}
+			got[i] = task.ID
+		}(i)
+	}
+	wg.Wait()
+	if got[0] != got[1] || got[0] == "" {
+		t.Errorf("two taps gave %v, want one task twice", got)
+	}
+	evs, err := l.EventsOfType(10, EvTaskStarted)
+	if err != nil || len(evs) != 1 {
+		t.Fatalf("%d task.started events (%v), want 1", len(evs), err)
+	}
+	var p TaskStart
+	if err := evs[0].DecodeData(&p); err != nil || p.Task != got[0] {
+		t.Errorf("the event records task %q, handed out %q (%v)", p.Task, got[0], err)
+	}
+}
