@@ -9,6 +9,7 @@
 //	tally loadgen --addr URL --token TOKEN --pdas N --duration D [--backlog N]
 //	tally check   --data DIR
 //	tally rebuild --data DIR
+//	tally backup  --data DIR --out FILE
 //
 // Configuration comes from flags, then TALLY_* environment variables
 // (TALLY_ADDR, TALLY_DATA, TALLY_TZ, TALLY_PATTERN_LOCATION, ...).
@@ -77,6 +78,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return checkCmd(args, stdout)
 	case "rebuild":
 		return rebuildCmd(args, stdout)
+	case "backup":
+		return backupCmd(args, stdout)
 	case "print-test":
 		return printTestCmd(args, stdout)
 	case "loadgen":
@@ -85,7 +88,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintln(stdout, version)
 		return nil
 	}
-	return fmt.Errorf("unknown command %q (serve, import, export, token, scan, check, rebuild, version)", cmd)
+	return fmt.Errorf("unknown command %q (serve, import, export, token, scan, check, rebuild, backup, print-test, loadgen, version)", cmd)
 }
 
 // env returns TALLY_<name> or def.
@@ -415,6 +418,31 @@ func checkCmd(args []string, stdout io.Writer) error {
 		return errReported
 	}
 	fmt.Fprintf(stdout, "ledger ok: %d events, projections equal a rebuild (%s)\n", l.LastSeq(), time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+// backupCmd copies a stopped server's store; a running server gives one at
+// GET /api/v1/backup.
+func backupCmd(args []string, stdout io.Writer) error {
+	var out string
+	l, _, _, err := openWith("backup", args, func(fs *flag.FlagSet) {
+		fs.StringVar(&out, "out", "", "the file to write (required); written beside it first, renamed when complete")
+	})
+	if errors.Is(err, wms.ErrLocked) {
+		return fmt.Errorf("%w; a running server gives a backup at GET /api/v1/backup (role admin)", err)
+	}
+	if err != nil {
+		return err
+	}
+	defer l.Close()
+	if out == "" {
+		return errors.New("backup: --out FILE is required")
+	}
+	size, seq, err := l.BackupToFile(out)
+	if err != nil {
+		return fmt.Errorf("backup: %w", err)
+	}
+	fmt.Fprintf(stdout, "backup written to %s: %d bytes, events up to %d\n", out, size, seq)
 	return nil
 }
 

@@ -133,4 +133,18 @@ func TestServeTokenCheck(t *testing.T) {
 	if err := run(context.Background(), []string{"check", "--data", dir}, &out, &out); err != nil || !strings.HasPrefix(out.String(), "ledger ok") {
 		t.Errorf("check: %v %s", err, out.String())
 	}
+	// a backup of the stopped store opens as a store of its own and checks out
+	out.Reset()
+	copyDir := t.TempDir()
+	if err := run(context.Background(), []string{"backup", "--data", dir, "--out", filepath.Join(copyDir, "tally.db")}, &out, &out); err != nil ||
+		!regexp.MustCompile(`^backup written to .*tally\.db: \d+ bytes, events up to \d+`).MatchString(out.String()) {
+		t.Fatalf("backup: %v %s", err, out.String())
+	}
+	out.Reset()
+	if err := run(context.Background(), []string{"check", "--data", copyDir}, &out, &out); err != nil || !strings.HasPrefix(out.String(), "ledger ok") {
+		t.Errorf("check of the backup: %v %s", err, out.String())
+	}
+	if err := run(context.Background(), []string{"backup", "--data", dir}, &out, &out); err == nil || !strings.Contains(err.Error(), "--out") {
+		t.Errorf("backup without --out: %v", err)
+	}
 }

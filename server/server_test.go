@@ -8,7 +8,10 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -392,5 +395,38 @@ func TestAPICheck(t *testing.T) {
 	if err := json.Unmarshal(raw, &got); err != nil || got.OK || got.Count != 1 || len(got.Mismatches) != 1 ||
 		got.Mismatches[0].Bucket != "staff" || got.Mismatches[0].Key != "B1001" || strings.Contains(string(raw), "pbkdf2") {
 		t.Errorf("answer for a damaged store: %s", raw)
+	}
+}
+
+// GET /api/v1/backup streams the store with its length announced; the copy
+// opens as a store holding the events the header says. Pickers may not.
+func TestAPIBackup(t *testing.T) {
+	s, l := testServer(t)
+	admin, err := l.CreateToken(context.Background(), "ops", wms.RoleAdmin, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	picker, _ := l.CreateToken(context.Background(), "app", wms.RolePicker, "test")
+	c := newClient(t, s)
+	c.bearer = picker
+	if resp, _ := c.do("GET", "/api/v1/backup", nil, nil); resp.StatusCode != 403 {
+		t.Errorf("picker: status %d", resp.StatusCode)
+	}
+	c.bearer = admin
+	resp, body := c.do("GET", "/api/v1/backup", nil, nil)
+	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "application/octet-stream" ||
+		!strings.Contains(resp.Header.Get("Content-Disposition"), `filename="tally-`) {
+		t.Fatalf("backup: %d %v", resp.StatusCode, resp.Header)
+	}
+	if resp.ContentLength != int64(len(body)) || len(body) == 0 {
+		t.Errorf("Content-Length %d, body %d bytes", resp.ContentLength, len(body))
+	}
+	path := filepath.Join(t.TempDir(), "tally.db")
+	if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	seq, err := wms.VerifyBackup(path)
+	if err != nil || strconv.FormatUint(seq, 10) != resp.Header.Get("X-Tally-Last-Seq") || seq == 0 {
+		t.Errorf("copy: seq %d (%v), header %s", seq, err, resp.Header.Get("X-Tally-Last-Seq"))
 	}
 }

@@ -1,0 +1,113 @@
+package wms
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// Backup writes a consistent copy of the whole store to w while the floor
+// keeps working: it is one read transaction, so writes go on beside it. It
+// returns the bytes written and the last event in the copy.
+func (l *Ledger) Backup(w io.Writer) (size int64, lastSeq uint64, err error) {
+	err = l.db.View(func(tx *bolt.Tx) error {
+		lastSeq = tx.Bucket(bucketEvents).Sequence()
+		size, err = tx.WriteTo(w)
+		return err
+	})
+	return size, lastSeq, err
+}
+
+// BackupSize is the size a backup taken now would have.
+func (l *Ledger) BackupSize() int64 {
+	var n int64
+	_ = l.db.View(func(tx *bolt.Tx) error { n = tx.Size(); return nil })
+	return n
+}
+
+// BackupToFile writes a backup next to path and renames it into place once
+// it is synced, so a half-written file never carries the name. It then
+// opens the copy to make sure it reads and holds the events it should.
+func (l *Ledger) BackupToFile(path string) (size int64, lastSeq uint64, err error) {
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".tally-backup-*")
+	if err != nil {
+		return 0, 0, err
+	}
+	defer os.Remove(tmp.Name()) // after a successful rename there is nothing to remove
+	size, lastSeq, err = l.Backup(tmp)
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return 0, 0, err
+	}
+	got, err := VerifyBackup(tmp.Name())
+	if err != nil {
+		return 0, 0, err
+	}
+	if got != lastSeq {
+		return 0, 0, fmt.Errorf("backup holds events up to %d, want %d", got, lastSeq)
+	}
+	return size, lastSeq, os.Rename(tmp.Name(), path)
+}
+
+// VerifyBackup opens a backup read-only, checks that it is a Tally store and
+// returns the last event it holds.
+func VerifyBackup(path string) (uint64, error) {
+	db, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true, Timeout: time.Second})
+	if err != nil {
+		return 0, fmt.Errorf("the backup does not open: %w", err)
+	}
+	defer db.Close()
+	var seq uint64
+	err = db.View(func(tx *bolt.Tx) error {
+		events := tx.Bucket(bucketEvents)
+		if events == nil || tx.Bucket(bucketMeta) == nil {
+			return errors.New("the backup is not a Tally store")
+		}
+		seq = events.Sequence()
+		return nil
+	})
+	return seq, err
+}
+
+// BackupReader streams a consistent copy of the store: the size and last
+// event are known before the first byte, so an HTTP answer can carry a
+// Content-Length and a cut-off download is noticed. The read transaction
+// lasts until the copy is read to the end or the reader is closed; always
+// close it.
+func (l *Ledger) BackupReader() (r io.ReadCloser, size int64, lastSeq uint64, err error) {
+	pr, pw := io.Pipe()
+	type head struct {
+		size int64
+		seq  uint64
+		err  error
+	}
+	started := make(chan head, 1)
+	go func() {
+		var sent bool
+		err := l.db.View(func(tx *bolt.Tx) error {
+			started <- head{size: tx.Size(), seq: tx.Bucket(bucketEvents).Sequence()}
+			sent = true
+			_, err := tx.WriteTo(pw)
+			return err
+		})
+		if !sent {
+			started <- head{err: err}
+		}
+		pw.CloseWithError(err) // nil: the reader sees io.EOF
+	}()
+	h := <-started
+	if h.err != nil {
+		return nil, 0, 0, h.err
+	}
+	return pr, h.size, h.seq, nil
+}
