@@ -183,7 +183,13 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return fmt.Errorf("demo data: %w", err)
 		}
-		log.Info("demo warehouse", "seeded", seeded)
+		orders := 0
+		if seeded { // once, with the rest: a restart on another day must not resend them changed
+			if orders, err = ledger.SeedDemoOrders(ctx); err != nil {
+				return fmt.Errorf("demo orders: %w", err)
+			}
+		}
+		log.Info("demo warehouse", "seeded", seeded, "orders", orders)
 	}
 	// The expiry sweep runs at start-up and then with the first tick of each day.
 	if expired, err := ledger.SweepExpired(ctx); err != nil {
