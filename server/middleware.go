@@ -190,6 +190,11 @@ func (s *Server) csrf(c *fiber.Ctx) error {
 	if bearer, _ := c.Locals(localBearer).(bool); bearer {
 		return c.Next()
 	}
+	if principal(c) == nil && wantsJSON(c) {
+		// no session to forge a request with: say what is missing (an
+		// integration without its token), not that a form expired
+		return &wms.Error{Code: wms.CodeUnauthorized, Key: "auth.login_required"}
+	}
 	got := c.Get("X-CSRF-Token")
 	if got == "" {
 		got = c.FormValue("_csrf")
