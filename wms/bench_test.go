@@ -7,7 +7,9 @@ import (
 	"path/filepath"
 	"runtime"
 	"sync/atomic"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 	bolt "go.etcd.io/bbolt"
@@ -125,3 +127,79 @@ func BenchmarkAppend(b *testing.B) {
 }
 
 func procs() int { return runtime.GOMAXPROCS(0) }
+
+// BenchmarkPickScan is the ledger's side of one picked unit: the pick event
+// with its projections (stock, reservation, order, task, the picker's
+// figures) made durable, and the task as the handheld gets it back. A task
+// carries its pick records, so a cluster task of 12 orders costs more per
+// scan than a single order's.
+//
+//	go test ./wms -run XXX -bench PickScan -benchtime 2000x
+func BenchmarkPickScan(b *testing.B) {
+	for _, c := range []struct {
+		name string
+		mode WaveMode
+		size int
+	}{{"single", WaveSingle, 1}, {"cluster-12", WaveCluster, 12}} {
+		b.Run(c.name, func(b *testing.B) {
+			l, _ := openTest(b)
+			const skus = 40
+			for i := range skus {
+				code := fmt.Sprintf("B%03d", i)
+				loc := fmt.Sprintf("A01-%02d-%02d", 1+i/3, 1+i%3)
+				mustAppend(b, l, "sku"+code, EvSKUUpserted, SKU{Code: code, Name: "书 " + code, GTINs: []string{demoGTIN("690000", i)}, UnitWeightG: 300})
+				mustAppend(b, l, "loc"+loc, EvLocationUpserted, Location{Code: loc, Zone: "A", PickSeq: 10 * (i + 1), Kind: KindPick})
+				mustAppend(b, l, "st"+code, EvStockAdjusted, StockAdjustment{SKU: code, Location: loc, Delta: 1_000_000, Reason: "bench"})
+			}
+			orders := b.N/3 + c.size + 1 // three units an order
+			for i := range orders {
+				mustOrder(b, l, order(fmt.Sprintf("SO%07d", i), LineIn{fmt.Sprintf("B%03d", i%skus), 1},
+					LineIn{fmt.Sprintf("B%03d", (i+7)%skus), 1}, LineIn{fmt.Sprintf("B%03d", (i+19)%skus), 1}))
+			}
+			for w := 0; ; w++ {
+				if _, err := l.ReleaseWave(ctx, WaveFilter{Mode: c.mode, ClusterSize: c.size, MaxOrders: 240}, fmt.Sprintf("w%d", w), "B4001", "web"); err != nil {
+					break
+				}
+			}
+			totes := map[string]string{}
+			var task Task
+			var bytesBack int
+			cpu0 := cpuTime()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				line, ok := task.NextLine()
+				if !ok {
+					var err error
+					if task, err = l.NextTask(ctx, "B1001", "pda"); err != nil {
+						b.Fatalf("next task after %d picks: %v", i, err)
+					}
+					line, _ = task.NextLine()
+				}
+				if c.mode == WaveCluster && totes[line.Order] == "" {
+					totes[line.Order] = fmt.Sprintf("T%05d", len(totes))
+				}
+				raw, _, err := l.Pick(ctx, fmt.Sprintf("p%d", i), PickScan{Task: task.ID, Line: line.N, Location: line.Location,
+					Items: []ScannedItem{{GTIN: line.GTINs[0]}}, Qty: 1, Tote: totes[line.Order]}, "B1001", "pda")
+				if err != nil {
+					b.Fatalf("pick %d: %v", i, err)
+				}
+				bytesBack += len(raw)
+				if err := json.Unmarshal(raw, &task); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64((cpuTime()-cpu0).Microseconds())/float64(b.N), "cpu-µs/op")
+			b.ReportMetric(float64(bytesBack)/float64(b.N), "task-bytes/op")
+		})
+	}
+}
+
+// cpuTime is the process's CPU time so far (all threads): steadier than wall
+// time on a shared machine.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
