@@ -453,6 +453,7 @@ var catalog = map[string][2]string{
 	"count.not_pending":             {"Count {count} is already {state}.", "盘点 {count} 已{state}。"},
 	"count.not_this_task":           {"Count task {task} is not for this location or is finished.", "盘点任务 {task} 不属于该库位或已完成。"},
 	"count.nothing":                 {"Name a zone or locations to count.", "请指定要盘点的库区或库位。"},
+	"count.stale":                   {"Since this count, the books for {sku} {lot} at {location} went down to {have}: the variance {diff} would take them below zero. Reject this count and count the shelf again.", "盘点之后，{location} 的 {sku} {lot} 账面已降至 {have}，再计入差异 {diff} 会低于零。请驳回此盘点并重新盘点该库位。"},
 	"count.own_count":               {"Someone other than the counter must approve a count.", "盘点差异须由盘点人以外的人员审批。"},
 	"move.tasks":                    {"Moves asked for", "待执行的移库任务"},
 	"move.title":                    {"Move stock", "移库"},

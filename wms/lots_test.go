@@ -323,7 +323,7 @@ func TestCountVariance(t *testing.T) {
 		t.Fatalf("approve: %+v %v", res, err)
 	}
 	if got := qtyAt(t, l, "BOOK", "", "A01-01-01"); got != 0 {
-		t.Errorf("after approval %d, want 0 (5 - 5, floored)", got)
+		t.Errorf("after approval %d, want 0 (5 - 5)", got)
 	}
 	res, _ = l.SubmitCount(ctx, "c3", CountSubmit{Location: "A01-01-02", Lines: []StockRow{{SKU: "MILK", Lot: "L1", Qty: 40}}}, "B1001", "pda")
 	if res, err = l.DecideCount(ctx, "d2", CountDecision{Count: res.ID}, "B4001", "web"); err != nil || res.State != "rejected" {
@@ -332,4 +332,48 @@ func TestCountVariance(t *testing.T) {
 	if qtyAt(t, l, "MILK", "L1", "A01-01-02") != 4 {
 		t.Error("a rejected count changed stock")
 	}
+}
+
+// A count whose variance is larger than what picks since have left on the
+// books is refused, not clamped: stock stays, the count stays pending, and
+// the supervisor can reject it.
+func TestStaleCountRefused(t *testing.T) {
+	l := stockFixture(t) // BOOK: 7 at A01-01-01
+	res, err := l.SubmitCount(ctx, "c1", CountSubmit{Location: "A01-01-01", Lines: []StockRow{{SKU: "BOOK", Qty: 1}, {SKU: "MILK", Lot: "L2", Qty: 10}}}, "B1001", "pda")
+	if err != nil || res.State != "pending" {
+		t.Fatalf("count: %+v %v", res, err)
+	}
+	mustAppend(t, l, "sold", EvStockAdjusted, StockAdjustment{SKU: "BOOK", Location: "A01-01-01", Delta: -2, Reason: "x"})
+	_, err = l.DecideCount(ctx, "d1", CountDecision{Count: res.ID, Approve: true}, "B4001", "web")
+	if e, ok := AsError(err); !ok || e.Code != CodeConflict || e.Key != "count.stale" || e.Args["have"] != "5" || e.Args["diff"] != "-6" {
+		t.Fatalf("approving a stale count: %v", err)
+	}
+	if got := qtyAt(t, l, "BOOK", "", "A01-01-01"); got != 5 {
+		t.Errorf("stock %d after a refused approval, want 5", got)
+	}
+	if res, err = l.DecideCount(ctx, "d2", CountDecision{Count: res.ID}, "B4001", "web"); err != nil || res.State != "rejected" {
+		t.Fatalf("reject: %+v %v", res, err)
+	}
+}
+
+// A decision logged before the strict rule (no "strict" in its payload) still
+// applies and replays as it did: the books go down to zero.
+func TestLegacyCountDecisionReplays(t *testing.T) {
+	l := stockFixture(t) // BOOK: 7 at A01-01-01
+	res, err := l.SubmitCount(ctx, "c1", CountSubmit{Location: "A01-01-01", Lines: []StockRow{{SKU: "BOOK", Qty: 1}, {SKU: "MILK", Lot: "L2", Qty: 10}}}, "B1001", "pda")
+	if err != nil || res.State != "pending" {
+		t.Fatalf("count: %+v %v", res, err)
+	}
+	mustAppend(t, l, "sold", EvStockAdjusted, StockAdjustment{SKU: "BOOK", Location: "A01-01-01", Delta: -2, Reason: "x"})
+	ev, err := NewEvent("old-decision", EvCountDecided, "B4001", "web", CountDecision{Count: res.ID, Approve: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := l.Append(ctx, ev); err != nil {
+		t.Fatalf("legacy decision: %v", err)
+	}
+	if got := qtyAt(t, l, "BOOK", "", "A01-01-01"); got != 0 {
+		t.Errorf("legacy decision left %d, want 0", got)
+	}
+	// the cleanup's Check replays it from the log
 }

@@ -237,6 +237,10 @@ func (v CountVariance) Diff() int64 { return v.Counted - v.Books }
 type CountDecision struct {
 	Count   string `json:"count"`
 	Approve bool   `json:"approve"`
+	// Strict is set on every decision made now: a variance larger than the
+	// books is refused. Decisions logged before the rule (without it) took
+	// the books down to zero, and replay the same way.
+	Strict bool `json:"strict,omitempty"`
 }
 
 // CountApprovalUnits: a count whose variance on any line is larger needs a supervisor.
@@ -370,7 +374,7 @@ func applyCounted(tx *bolt.Tx, ev *Event) error {
 		}
 	}
 	if res.State == "applied" {
-		if err := applyCountAdjustment(tx, res); err != nil {
+		if err := applyCountAdjustment(tx, res, true); err != nil {
 			return err
 		}
 	}
@@ -384,7 +388,8 @@ func applyCounted(tx *bolt.Tx, ev *Event) error {
 // applyCountAdjustment moves the books by each line's variance (not to the
 // counted figure: picks may have happened since the count). Stock reserved
 // for orders cannot be counted away: that needs the orders re-allocated first.
-func applyCountAdjustment(tx *bolt.Tx, res *CountResult) error {
+// A variance larger than what is left on the books is refused (count.stale).
+func applyCountAdjustment(tx *bolt.Tx, res *CountResult, strict bool) error {
 	for _, v := range res.Lines {
 		d := v.Diff()
 		if d == 0 {
@@ -395,8 +400,15 @@ func applyCountAdjustment(tx *bolt.Tx, res *CountResult) error {
 			return err
 		}
 		next := have + d
+		if next < 0 && !strict {
+			next = 0 // logged before the rule: replayed as it was applied
+		}
 		if next < 0 {
-			next = 0 // the shelf holds what it holds; the books follow it down to zero
+			// Stock went down since the count, by more than the count left:
+			// the count no longer describes the shelf. Stock is never
+			// clamped; the supervisor rejects it and has the shelf counted again.
+			return errf(CodeConflict, "count.stale", "sku", v.SKU, "lot", v.Lot, "location", res.Location,
+				"have", strconv.FormatInt(have, 10), "diff", strconv.FormatInt(d, 10))
 		}
 		if r := reservedAt(tx, v.SKU, v.Lot, res.Location); next < r {
 			return errf(CodeConflict, "stock.below_reserved", "sku", v.SKU, "lot", v.Lot, "location", res.Location, "reserved", strconv.FormatInt(r, 10))
@@ -410,6 +422,7 @@ func applyCountAdjustment(tx *bolt.Tx, res *CountResult) error {
 
 // DecideCount approves (applies) or rejects a pending count.
 func (l *Ledger) DecideCount(ctx context.Context, id string, d CountDecision, actor, device string) (CountResult, error) {
+	d.Strict = true
 	ev, err := NewEvent(id, EvCountDecided, actor, device, d)
 	if err != nil {
 		return CountResult{}, err
@@ -441,7 +454,7 @@ func applyCountDecided(tx *bolt.Tx, ev *Event) error {
 	}
 	res.State = "rejected"
 	if d.Approve {
-		if err := applyCountAdjustment(tx, &res); err != nil {
+		if err := applyCountAdjustment(tx, &res, d.Strict); err != nil {
 			return err
 		}
 		res.State = "applied"
