@@ -420,11 +420,11 @@ func fillTaskLines(tx *bolt.Tx, t *Task) error {
 }
 
 func getTask(tx *bolt.Tx, id string) (*Task, error) {
-	var t Task
-	found, err := getJSON(tx.Bucket(bucketTasks), []byte(id), &t)
-	if err == nil && !found {
-		err = errf(CodeNotFound, "task.not_found", "task", id)
+	raw := tx.Bucket(bucketTasks).Get([]byte(id))
+	if raw == nil {
+		return &Task{}, errf(CodeNotFound, "task.not_found", "task", id)
 	}
+	t, err := taskMemo.decode(id, raw)
 	return &t, err
 }
 
@@ -455,7 +455,15 @@ func putTask(tx *bolt.Tx, t *Task, old TaskState) error {
 			}
 		}
 	}
-	return putJSON(tx.Bucket(bucketTasks), []byte(t.ID), t)
+	raw, err := json.Marshal(t)
+	if err != nil {
+		return err
+	}
+	if err := tx.Bucket(bucketTasks).Put([]byte(t.ID), raw); err != nil {
+		return err
+	}
+	taskMemo.remember(t.ID, raw, *t) // the next scan of this task reads these bytes
+	return nil
 }
 
 // Task returns one task.
