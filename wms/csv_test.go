@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/text/encoding/simplifiedchinese"
 )
@@ -229,4 +230,27 @@ func TestExportGuardsFormulas(t *testing.T) {
 			t.Errorf("F%d: name %q after the round trip, want %q (%v)", i, s.Name, name, err)
 		}
 	}
+}
+
+// A typed or imported date either is refused or comes out as a real
+// YYYY-MM-DD day that normalises to itself.
+func FuzzNormalizeDay(f *testing.F) {
+	for _, s := range []string{"2027-03-31", "2027/3/31", "2027.3.1", "20270331", "2028-02-29", "2027-02-29", "31/03/2027", " 2027-1-1 ", "２０２７-03-31", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, in string) {
+		out, err := NormalizeDay(in)
+		if err != nil {
+			if out != "" {
+				t.Errorf("NormalizeDay(%q) = %q with error %v", in, out, err)
+			}
+			return
+		}
+		if _, perr := time.Parse("2006-01-02", out); perr != nil {
+			t.Errorf("NormalizeDay(%q) = %q, not a day: %v", in, out, perr)
+		}
+		if again, err := NormalizeDay(out); err != nil || again != out {
+			t.Errorf("NormalizeDay(%q) = %q, but that normalises to %q, %v", in, out, again, err)
+		}
+	})
 }
