@@ -138,7 +138,9 @@ func (o *OrderIntake) Validate() error {
 			return errf(CodeInvalid, "order.qty_invalid", "order", o.No, "sku", l.SKU, "qty", strconv.FormatInt(l.Qty, 10))
 		}
 		if i := slices.IndexFunc(merged, func(m LineIn) bool { return m.SKU == l.SKU }); i >= 0 {
-			merged[i].Qty += l.Qty
+			if merged[i].Qty += l.Qty; merged[i].Qty > 100000 {
+				return errf(CodeInvalid, "order.qty_invalid", "order", o.No, "sku", l.SKU, "qty", strconv.FormatInt(merged[i].Qty, 10))
+			}
 			continue
 		}
 		merged = append(merged, l)

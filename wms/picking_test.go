@@ -562,3 +562,32 @@ func TestNextTaskClaims(t *testing.T) {
 		t.Errorf("the event records task %q, handed out %q (%v)", p.Task, got[0], err)
 	}
 }
+
+// An order as an upstream sends it (any JSON) is refused or comes out well
+// formed: a number and channel, lines with one line per SKU and a sane
+// quantity, and validating it again changes nothing.
+func FuzzOrderIntake(f *testing.F) {
+	f.Add([]byte(`{"no":"SO1001","channel":"Tmall","recipient":{"name":"王芳","phone":"138","address":"杭州"},"lines":[{"sku":"BOOK","qty":2},{"sku":"BOOK","qty":3}]}`))
+	f.Add([]byte(`{"no":" SO1 ","channel":"jd","recipient":{"name":"a","phone":"b","address":"c"},"lines":[{"sku":"X","qty":100000},{"sku":"X","qty":1}],"priority":9}`))
+	f.Add([]byte(`{"no":"","lines":[]}`))
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		var o OrderIntake
+		if json.Unmarshal(raw, &o) != nil || o.Validate() != nil {
+			return
+		}
+		if o.No == "" || o.Channel == "" || len(o.Lines) == 0 {
+			t.Fatalf("accepted without number, channel or lines: %+v", o)
+		}
+		seen := map[string]bool{}
+		for _, l := range o.Lines {
+			if seen[l.SKU] || l.Qty <= 0 || l.Qty > 100000 {
+				t.Fatalf("accepted line %+v in %+v", l, o.Lines)
+			}
+			seen[l.SKU] = true
+		}
+		d := o.Digest()
+		if err := o.Validate(); err != nil || o.Digest() != d {
+			t.Fatalf("validating twice: %v, digest %s → %s", err, d, o.Digest())
+		}
+	})
+}
