@@ -109,13 +109,12 @@ func WriteRecallPDF(w io.Writer, r RecallReport, fontPath string) (err error) {
 }
 
 type recallRenderer struct {
-	pdf      *gofpdf.Fpdf
-	r        RecallReport
-	left     float64 // left margin
-	width    float64 // content width
-	bottom   float64 // y below which content must not go (footer room excluded)
-	pageH    float64
-	pageText string
+	pdf    *gofpdf.Fpdf
+	r      RecallReport
+	left   float64 // left margin
+	width  float64 // content width
+	bottom float64 // y below which content must not go (footer room excluded)
+	pageH  float64
 }
 
 func newRecallRenderer(pdf *gofpdf.Fpdf, r RecallReport) *recallRenderer {

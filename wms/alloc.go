@@ -116,10 +116,9 @@ func (l *Ledger) ChangeSettings(ctx context.Context, s Settings, actor, device s
 
 // candidate is stock of a SKU that an order could take.
 type candidate struct {
-	lot      Lot
-	loc      Location
-	free     int64 // on hand minus reserved
-	lifeDays int   // days of shelf life left
+	lot  Lot
+	loc  Location
+	free int64 // on hand minus reserved
 }
 
 // daysBetween counts whole days from a to b ("YYYY-MM-DD" both).

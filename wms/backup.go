@@ -23,13 +23,6 @@ func (l *Ledger) Backup(w io.Writer) (size int64, lastSeq uint64, err error) {
 	return size, lastSeq, err
 }
 
-// BackupSize is the size a backup taken now would have.
-func (l *Ledger) BackupSize() int64 {
-	var n int64
-	_ = l.db.View(func(tx *bolt.Tx) error { n = tx.Size(); return nil })
-	return n
-}
-
 // BackupToFile writes a backup next to path and renames it into place once
 // it is synced, so a half-written file never carries the name. It then
 // opens the copy to make sure it reads and holds the events it should.

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
 )
 
 // ErrLocked means another process has the data directory open.
@@ -78,7 +79,7 @@ func Open(dir string, opt Options) (*Ledger, error) {
 		// grow its mapping; map generously up front.
 		InitialMmapSize: 256 << 20,
 	})
-	if errors.Is(err, bolt.ErrTimeout) {
+	if errors.Is(err, berrors.ErrTimeout) {
 		return nil, fmt.Errorf("%s: %w", dir, ErrLocked)
 	}
 	if err != nil {
@@ -263,16 +264,6 @@ func (l *Ledger) eventByID(id string) (ev Event, ok bool, err error) {
 		return err
 	})
 	return ev, ok, err
-}
-
-// hasEvent says whether an event with this ID was appended.
-func (l *Ledger) hasEvent(id string) bool {
-	var ok bool
-	_ = l.db.View(func(tx *bolt.Tx) error {
-		ok = tx.Bucket(bucketEventIDs).Get([]byte(id)) != nil
-		return nil
-	})
-	return ok
 }
 
 // EventByID returns the event appended with this ID.
