@@ -101,9 +101,10 @@ func env(name, def string) string {
 
 // common are the flags every command that opens the store shares.
 type common struct {
-	data       string
-	tz         string
-	batchDelay time.Duration
+	data            string
+	tz              string
+	batchDelay      time.Duration
+	keepProjections bool // check and rebuild see the file as it is
 }
 
 func (c *common) register(fs *flag.FlagSet) {
@@ -118,7 +119,7 @@ func (c *common) open() (*wms.Ledger, error) {
 	if err != nil {
 		return nil, fmt.Errorf("time zone %q: %w", c.tz, err)
 	}
-	l, err := wms.Open(c.data, wms.Options{Zone: zone, BatchDelay: c.batchDelay})
+	l, err := wms.Open(c.data, wms.Options{Zone: zone, BatchDelay: c.batchDelay, KeepProjections: c.keepProjections})
 	if errors.Is(err, wms.ErrLocked) {
 		return nil, fmt.Errorf("%w: stop the other process (or use its web pages; a running server checks its store at GET /api/v1/check) and try again", err)
 	}
@@ -405,11 +406,22 @@ func openWith(name string, args []string, extra func(*flag.FlagSet)) (*wms.Ledge
 }
 
 func checkCmd(args []string, stdout io.Writer) error {
-	l, _, c, err := openWith("check", args, nil)
+	fs := newFlags("check")
+	var c common
+	c.register(fs)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	c.keepProjections = true // see the file as it is, not as an upgrade would leave it
+	l, err := c.open()
 	if err != nil {
 		return err
 	}
 	defer l.Close()
+	if have, stale := l.StaleProjections(); stale {
+		fmt.Fprintf(stdout, "ledger check not done: the projections were written by an older Tally (projections version %s); `tally rebuild --data %s` or starting the server rebuilds them from the log\n", have, c.data)
+		return errReported
+	}
 	start := time.Now()
 	mm, err := l.Check(c.data)
 	if err != nil {
@@ -453,7 +465,14 @@ func backupCmd(args []string, stdout io.Writer) error {
 }
 
 func rebuildCmd(args []string, stdout io.Writer) error {
-	l, _, _, err := openWith("rebuild", args, nil)
+	fs := newFlags("rebuild")
+	var c common
+	c.register(fs)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	c.keepProjections = true // rebuilt once below, not also on open
+	l, err := c.open()
 	if err != nil {
 		return err
 	}

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	bolt "go.etcd.io/bbolt"
 )
 
 // syncBuffer is a bytes.Buffer safe to read while serve writes to it.
@@ -146,5 +148,36 @@ func TestServeTokenCheck(t *testing.T) {
 	}
 	if err := run(context.Background(), []string{"backup", "--data", dir}, &out, &out); err == nil || !strings.Contains(err.Error(), "--out") {
 		t.Errorf("backup without --out: %v", err)
+	}
+}
+
+// tally check on a file whose projections an older Tally wrote says so and
+// fails, instead of rebuilding them first and reporting a clean file; tally
+// rebuild brings it up to date.
+func TestCheckOnOlderProjections(t *testing.T) {
+	dir := t.TempDir()
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"token", "create", "--data", dir, "--name", "x", "--role", "admin"}, &out, &out); err != nil {
+		t.Fatal(err)
+	}
+	db, err := bolt.Open(filepath.Join(dir, "tally.db"), 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Update(func(tx *bolt.Tx) error { return tx.Bucket([]byte("meta")).Put([]byte("projections"), []byte("1")) }); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	out.Reset()
+	if err := run(context.Background(), []string{"check", "--data", dir}, &out, &out); err == nil || !strings.Contains(out.String(), "older Tally (projections version 1)") {
+		t.Errorf("check of an older file: %v %s", err, out.String())
+	}
+	out.Reset()
+	if err := run(context.Background(), []string{"rebuild", "--data", dir}, &out, &out); err != nil {
+		t.Fatal(err)
+	}
+	out.Reset()
+	if err := run(context.Background(), []string{"check", "--data", dir}, &out, &out); err != nil || !strings.HasPrefix(out.String(), "ledger ok") {
+		t.Errorf("check after rebuild: %v %s", err, out.String())
 	}
 }

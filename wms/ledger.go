@@ -31,6 +31,10 @@ type Options struct {
 	// BatchDelay is how long overlapping writers wait to share a commit
 	// (bbolt's MaxBatchDelay); 0 means defaultBatchDelay.
 	BatchDelay time.Duration
+	// KeepProjections leaves projections written by another version as they
+	// are instead of rebuilding them (for `tally check`, which must see the
+	// file as it is); StaleProjections then says so.
+	KeepProjections bool
 }
 
 // defaultBatchDelay: bbolt's 10 ms default made a few handhelds wait for
@@ -112,6 +116,9 @@ func Open(dir string, opt Options) (*Ledger, error) {
 				return err
 			}
 		}
+		if opt.KeepProjections {
+			return nil
+		}
 		var err error
 		l.rebuiltFrom, err = upgradeProjections(tx)
 		return err
@@ -126,6 +133,22 @@ func Open(dir string, opt Options) (*Ledger, error) {
 // version of Tally and rebuilt them from the log, and which version that was.
 func (l *Ledger) RebuiltFrom() (version string, rebuilt bool) {
 	return l.rebuiltFrom, l.rebuiltFrom != ""
+}
+
+// StaleProjections reports the projections version of a file opened with
+// KeepProjections when it is not this Tally's (a file without events is
+// never stale).
+func (l *Ledger) StaleProjections() (have string, stale bool) {
+	_ = l.db.View(func(tx *bolt.Tx) error {
+		have = string(tx.Bucket(bucketMeta).Get(metaProjections))
+		if have == "" {
+			have = "1"
+		}
+		k, _ := tx.Bucket(bucketEvents).Cursor().First()
+		stale = have != projectionsVersion && k != nil
+		return nil
+	})
+	return have, stale
 }
 
 // Close closes the file. Call it after every writer has stopped.

@@ -26,18 +26,31 @@ func briefOf(o *Order) OrderBrief {
 	return OrderBrief{No: o.No, Carrier: o.Carrier, Priority: o.Priority, ShipBy: o.ShipBy, Received: o.Received, Lines: len(o.Lines)}
 }
 
-// Encoded as priority, ship-by (Unix ns, 0 for none), received (Unix ns),
-// line count, then the carrier's bytes. Order numbers are the key.
-const briefFixed = 8 + 8 + 8 + 4
+// Encoded as priority (8 bytes), whether there is a ship-by (1), ship-by and
+// received as Unix seconds (8) and nanoseconds (4) each, line count (4), then
+// the carrier's bytes; the order number is the key. Seconds and nanoseconds
+// cover every year an upstream may send (9999-12-31 as "no deadline", say),
+// where Unix nanoseconds stop at 2262.
+const briefFixed = 8 + 1 + 12 + 12 + 4
+
+func putTime(b []byte, t time.Time) {
+	binary.BigEndian.PutUint64(b, uint64(t.Unix()))
+	binary.BigEndian.PutUint32(b[8:], uint32(t.Nanosecond()))
+}
+
+func getTime(b []byte) time.Time {
+	return time.Unix(int64(binary.BigEndian.Uint64(b)), int64(binary.BigEndian.Uint32(b[8:]))).UTC()
+}
 
 func (b OrderBrief) encode() []byte {
 	out := make([]byte, briefFixed, briefFixed+len(b.Carrier))
 	binary.BigEndian.PutUint64(out[0:], uint64(int64(b.Priority)))
 	if b.ShipBy != nil {
-		binary.BigEndian.PutUint64(out[8:], uint64(b.ShipBy.UnixNano()))
+		out[8] = 1
+		putTime(out[9:], *b.ShipBy)
 	}
-	binary.BigEndian.PutUint64(out[16:], uint64(b.Received.UnixNano()))
-	binary.BigEndian.PutUint32(out[24:], uint32(b.Lines))
+	putTime(out[21:], b.Received)
+	binary.BigEndian.PutUint32(out[33:], uint32(b.Lines))
 	return append(out, b.Carrier...)
 }
 
@@ -45,11 +58,10 @@ func decodeBrief(no string, v []byte) (OrderBrief, bool) {
 	if len(v) < briefFixed {
 		return OrderBrief{}, false
 	}
-	b := OrderBrief{No: no, Priority: int(int64(binary.BigEndian.Uint64(v[0:]))),
-		Received: time.Unix(0, int64(binary.BigEndian.Uint64(v[16:]))).UTC(),
-		Lines:    int(binary.BigEndian.Uint32(v[24:])), Carrier: string(v[briefFixed:])}
-	if ns := int64(binary.BigEndian.Uint64(v[8:])); ns != 0 {
-		t := time.Unix(0, ns).UTC()
+	b := OrderBrief{No: no, Priority: int(int64(binary.BigEndian.Uint64(v[0:]))), Received: getTime(v[21:]),
+		Lines: int(binary.BigEndian.Uint32(v[33:])), Carrier: string(v[briefFixed:])}
+	if v[8] == 1 {
+		t := getTime(v[9:])
 		b.ShipBy = &t
 	}
 	return b, true

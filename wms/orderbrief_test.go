@@ -10,9 +10,11 @@ import (
 
 func TestOrderBriefRoundTrip(t *testing.T) {
 	due := time.Date(2026, 11, 11, 16, 30, 0, 123, time.UTC)
+	farFuture := time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC)
 	for _, b := range []OrderBrief{
 		{No: "SO1", Carrier: "顺丰 SF", Priority: -3, ShipBy: &due, Received: time.Date(2026, 11, 11, 0, 0, 1, 5, time.UTC), Lines: 7},
 		{No: "SO2", Received: time.Date(2026, 11, 10, 23, 59, 59, 0, time.UTC), Lines: 1},
+		{No: "SO3", ShipBy: &farFuture, Received: time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC), Lines: 2}, // years Unix nanoseconds cannot hold
 	} {
 		got, ok := decodeBrief(b.No, b.encode())
 		if !ok {
@@ -47,9 +49,11 @@ func TestWaveChoosesMostUrgent(t *testing.T) {
 	mk("SO2004", "SF", 5, nil, LineIn{"BOOK", 1})
 	mk("SO2005", "JD", 9, &soon, LineIn{"BOOK", 1})
 	mk("SO2006", "SF", 9, &soon, LineIn{"BOOK", 1}, LineIn{"MILK", 1})
+	never := time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC) // "no deadline", as some upstreams send it
+	mk("SO2007", "SF", 0, &never, LineIn{"BOOK", 1})
 
 	briefs, err := l.OrderBriefs(OrderNew)
-	if err != nil || len(briefs) != 6 {
+	if err != nil || len(briefs) != 7 {
 		t.Fatalf("briefs: %d, %v", len(briefs), err)
 	}
 	w, err := l.ReleaseWave(ctx, WaveFilter{Mode: WaveSingle, Carrier: "SF", Lines: "single", MaxOrders: 3}, "w1", "B4001", "web")
@@ -67,7 +71,7 @@ func TestWaveChoosesMostUrgent(t *testing.T) {
 	for _, b := range left {
 		nos = append(nos, b.No)
 	}
-	if want := []string{"SO2001", "SO2005", "SO2006"}; !slices.Equal(nos, want) {
+	if want := []string{"SO2001", "SO2005", "SO2006", "SO2007"}; !slices.Equal(nos, want) {
 		t.Errorf("still new %v, want %v", nos, want)
 	}
 }
@@ -101,6 +105,19 @@ func TestOpenRebuildsOlderProjections(t *testing.T) {
 	}
 	db.Close()
 
+	// check sees the file as it is: stale, not rebuilt behind its back
+	k, err := Open(dir, Options{KeepProjections: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if have, stale := k.StaleProjections(); !stale || have != "1" {
+		t.Errorf("StaleProjections = %q, %v; want 1, true", have, stale)
+	}
+	if _, rebuilt := k.RebuiltFrom(); rebuilt {
+		t.Error("opened with KeepProjections, yet rebuilt")
+	}
+	k.Close()
+
 	l, err = Open(dir, Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -108,6 +125,9 @@ func TestOpenRebuildsOlderProjections(t *testing.T) {
 	defer l.Close()
 	if from, rebuilt := l.RebuiltFrom(); !rebuilt || from != "1" {
 		t.Errorf("RebuiltFrom = %q, %v; want 1, true", from, rebuilt)
+	}
+	if have, stale := l.StaleProjections(); stale {
+		t.Errorf("still stale (%s) after the upgrade", have)
 	}
 	mm, err := l.Check(dir)
 	if err != nil || len(mm) != 0 {

@@ -45,7 +45,8 @@ func resetDerived(tx *bolt.Tx) error {
 //
 //	1  the first layout
 //	2  the order state index carries an OrderBrief per order
-const projectionsVersion = "2"
+//	3  order briefs keep times as seconds and nanoseconds (any year)
+const projectionsVersion = "3"
 
 var metaProjections = []byte("projections")
 
@@ -80,7 +81,10 @@ func (l *Ledger) Rebuild() error {
 		if err := resetDerived(tx); err != nil {
 			return err
 		}
-		return replay(tx, tx)
+		if err := replay(tx, tx); err != nil {
+			return err
+		}
+		return tx.Bucket(bucketMeta).Put(metaProjections, []byte(projectionsVersion))
 	})
 }
 
