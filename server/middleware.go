@@ -215,7 +215,12 @@ func (s *Server) require(roles ...wms.Role) fiber.Handler {
 			}
 			return c.Redirect("/login?next="+safeNext(c.OriginalURL()), fiber.StatusSeeOther)
 		}
-		if p.MustChangePIN && !wantsJSON(c) && c.Path() != "/pin" && c.Path() != "/logout" {
+		if p.MustChangePIN && c.Path() != "/pin" && c.Path() != "/logout" {
+			// a one-time PIN (the first administrator's, printed on the
+			// console) opens nothing but the page to replace it
+			if wantsJSON(c) {
+				return &wms.Error{Code: wms.CodeForbidden, Key: "pin.must_change"}
+			}
 			return c.Redirect("/pin", fiber.StatusSeeOther)
 		}
 		for _, r := range roles {
