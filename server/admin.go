@@ -2,6 +2,8 @@ package server
 
 import (
 	"io"
+	"net"
+	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -200,11 +202,24 @@ func newCheckAnswer(mm []wms.Mismatch, events uint64, took time.Duration) checkA
 }
 
 // backup is GET /api/v1/backup and /admin/backup: a consistent copy of the
-// store, streamed from one read transaction while the floor keeps working.
-// The size is sent first, so a download cut short is noticed.
+// store. It is first written to a file beside the store at disk speed, so
+// the read transaction (which holds up a writer that must grow the file) is
+// short; the file's name is removed at once and its data goes when the
+// answer is done. The size is sent first, so a download cut short is noticed,
+// and every read of the copy moves the connection's write deadline on, so a
+// slow link can take as long as it needs.
 func (s *Server) backup(c *fiber.Ctx) error {
-	r, size, seq, err := s.ledger.BackupReader()
+	f, err := os.CreateTemp(filepath.Dir(s.ledger.Path()), ".tally-download-*")
 	if err != nil {
+		return err
+	}
+	_ = os.Remove(f.Name()) // open, the file stays readable; nothing is left behind
+	size, seq, err := s.ledger.Backup(f)
+	if err == nil {
+		_, err = f.Seek(0, io.SeekStart)
+	}
+	if err != nil {
+		f.Close()
 		return err
 	}
 	stamp := s.ledger.Now().In(s.ledger.Zone()).Format("20060102-150405")
@@ -212,6 +227,22 @@ func (s *Server) backup(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderContentDisposition, `attachment; filename="tally-`+stamp+`.db"`)
 	c.Set("X-Tally-Last-Seq", strconv.FormatUint(seq, 10))
 	s.log.Info("backup", "bytes", size, "last_seq", seq, "actor", principal(c).Actor())
-	c.Context().SetBodyStream(r, int(size)) // fasthttp closes r when the answer is sent or abandoned
+	// fasthttp closes the reader when the answer is sent or abandoned
+	c.Context().SetBodyStream(&slowReader{f: f, conn: c.Context().Conn()}, int(size))
 	return nil
 }
+
+// slowReader gives each read of a long download a fresh write deadline.
+type slowReader struct {
+	f    *os.File
+	conn net.Conn
+}
+
+func (r *slowReader) Read(p []byte) (int, error) {
+	if r.conn != nil {
+		_ = r.conn.SetWriteDeadline(time.Now().Add(time.Minute))
+	}
+	return r.f.Read(p)
+}
+
+func (r *slowReader) Close() error { return r.f.Close() }

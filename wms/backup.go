@@ -71,36 +71,3 @@ func VerifyBackup(path string) (uint64, error) {
 	})
 	return seq, err
 }
-
-// BackupReader streams a consistent copy of the store: the size and last
-// event are known before the first byte, so an HTTP answer can carry a
-// Content-Length and a cut-off download is noticed. The read transaction
-// lasts until the copy is read to the end or the reader is closed; always
-// close it.
-func (l *Ledger) BackupReader() (r io.ReadCloser, size int64, lastSeq uint64, err error) {
-	pr, pw := io.Pipe()
-	type head struct {
-		size int64
-		seq  uint64
-		err  error
-	}
-	started := make(chan head, 1)
-	go func() {
-		var sent bool
-		err := l.db.View(func(tx *bolt.Tx) error {
-			started <- head{size: tx.Size(), seq: tx.Bucket(bucketEvents).Sequence()}
-			sent = true
-			_, err := tx.WriteTo(pw)
-			return err
-		})
-		if !sent {
-			started <- head{err: err}
-		}
-		pw.CloseWithError(err) // nil: the reader sees io.EOF
-	}()
-	h := <-started
-	if h.err != nil {
-		return nil, 0, 0, h.err
-	}
-	return pr, h.size, h.seq, nil
-}

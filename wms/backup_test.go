@@ -1,9 +1,7 @@
 package wms
 
 import (
-	"bytes"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"sync"
@@ -59,31 +57,6 @@ func TestBackupWhileWriting(t *testing.T) {
 	if len(leftovers) != 0 {
 		t.Errorf("temporary files left: %v", leftovers)
 	}
-}
-
-// The streamed copy is exactly as long as announced; a reader closed early
-// ends the read transaction (otherwise closing the ledger would hang).
-func TestBackupReader(t *testing.T) {
-	l, _ := openTest(t)
-	seedSmall(t, l)
-	r, size, seq, err := l.BackupReader()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var buf bytes.Buffer
-	if n, err := io.Copy(&buf, r); err != nil || n != size || seq != l.LastSeq() {
-		t.Fatalf("copied %d of %d bytes (%v), seq %d of %d", n, size, err, seq, l.LastSeq())
-	}
-	r.Close()
-	r, _, _, err = l.BackupReader()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := io.ReadFull(r, make([]byte, 100)); err != nil {
-		t.Fatal(err)
-	}
-	r.Close()
-	mustAppend(t, l, "after", EvStockAdjusted, StockAdjustment{SKU: "BOOK", Location: "A01-01-01", Delta: 1, Reason: "test"})
 }
 
 func TestVerifyBackupRefusesOtherFiles(t *testing.T) {
