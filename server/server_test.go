@@ -322,7 +322,12 @@ func TestAdminImportPageReportsEveryBadRow(t *testing.T) {
 	s, l := testServer(t)
 	c := newClient(t, s)
 	c.login("B9001", "9999")
-	c.get("/admin/import")
+	if _, page := c.get("/admin/import"); !strings.Contains(page, `href="/admin/backup"`) {
+		t.Error("the admin page has no backup link")
+	}
+	if r, db := c.get("/admin/backup"); r.StatusCode != 200 || len(db) == 0 || r.ContentLength != int64(len(db)) {
+		t.Errorf("backup from the admin page: %d, %d of %d bytes", r.StatusCode, len(db), r.ContentLength)
+	}
 	before := l.LastSeq()
 	body := &strings.Builder{}
 	mw := newMultipart(body, c.csrf, "stock.csv", "sku,location,qty\nSKU00000,A01-01-01,x\nSKU00000,NOWHERE,1\n")
