@@ -226,3 +226,43 @@ func TestBrowserClusterPickThroughOutage(t *testing.T) {
 		t.Errorf("kpis %+v, want 3 lines, 4 units, 3 wrong scans", k)
 	}
 }
+
+// The path a newcomer takes after `go run . --demo`, in real browsers: the
+// supervisor sees the demo's orders on the floor page and releases a wave
+// with the form's defaults; a picker on a handheld then gets a task of them.
+func TestBrowserDemoWaveReachesPicker(t *testing.T) {
+	s, l := testServer(t)
+	if _, err := l.SweepExpired(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := l.SeedDemoOrders(context.Background()); err != nil || n != 24 {
+		t.Fatalf("demo orders: %d %v", n, err)
+	}
+	base := serve(t, s)
+
+	sup := browser(t)
+	run := runner(t, sup)
+	loginAs(t, sup, base, "B4001", "4444", "menu-floor")
+	run(chromedp.Evaluate(`document.querySelector('[data-testid=menu-floor]').click()`, nil))
+	waitText(t, sup, `main h2`, "24 new orders")
+	run(chromedp.Evaluate(`document.querySelector('[data-testid=release-wave]').click()`, nil))
+	waitJS(t, sup, `document.querySelectorAll('[data-testid=task-table] tbody tr').length > 0`)
+	shot(t, sup, "demo-floor.png")
+	if news, err := l.OrderBriefs(wms.OrderNew); err != nil || len(news) != 0 {
+		t.Errorf("%d demo orders still new after the wave (%v)", len(news), err)
+	}
+
+	pda := browser(t)
+	run = runner(t, pda)
+	loginAs(t, pda, base, "B1001", "1111", "menu-pick")
+	run(chromedp.Evaluate(`document.querySelector('[data-testid=menu-pick]').click()`, nil))
+	waitText(t, pda, `[data-testid=next-task]`, "Next task")
+	run(chromedp.Evaluate(`document.querySelector('[data-testid=next-task]').click()`, nil))
+	waitJS(t, pda, `!!document.getElementById('pick') && document.documentElement.dataset.ready === '1'`)
+	task, err := l.ActiveTaskOf("B1001")
+	if err != nil || task == nil || task.Kind != wms.TaskPick || len(task.Lines) == 0 || !strings.HasPrefix(task.Lines[0].Order, "SO9000") {
+		t.Fatalf("the picker's task: %+v %v", task, err)
+	}
+	waitText(t, pda, `[data-testid=pick-loc]`, task.Lines[0].Location)
+	shot(t, pda, "demo-pick.png")
+}
