@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
 	"tally/wms"
@@ -340,3 +341,34 @@ func TestBrowserReceiving(t *testing.T) {
 }
 
 var regexpLines = regexpMust(`name="lines" value="([^"]*)"`)
+
+// A scanner is faster than the Wi-Fi: on a slow link the second item's Enter
+// comes while the first scan's answer is still out. Both must be counted (the
+// second waits and goes with the answer's form, which carries the first).
+func TestBrowserBackToBackScansOnSlowLink(t *testing.T) {
+	ctx := browser(t)
+	s, _ := testServer(t)
+	base := serve(t, s)
+	run := runner(t, ctx)
+	loginAs(t, ctx, base, "B1001", "1111", "menu-count")
+	run(chromedp.Navigate(base + "/count"))
+	waitJS(t, ctx, `document.documentElement.dataset.ready === '1'`)
+	book := "SKU03000" // not lot-tracked
+	loc := demoLocation(t, book)
+	waitFocus(t, ctx, "scan")
+	run(wedge(loc))
+	waitText(t, ctx, `.step`, loc)
+	waitFocus(t, ctx, "scan")
+	run(network.EmulateNetworkConditions(false, 400, -1, -1)) // 400 ms each way
+	code := demoGTIN(t, book)
+	run(wedge(code), wedge(code), wedge(code))
+	waitJS(t, ctx, `(function () { var f = document.querySelector('input[name=lines]'); if (!f || !f.value) return false;
+		return JSON.parse(f.value).reduce(function (n, x) { return n + x.qty; }, 0) >= 3; })()`)
+	run(network.EmulateNetworkConditions(false, 0, -1, -1))
+	var lines string
+	run(chromedp.Evaluate(`document.querySelector('input[name=lines]').value`, &lines))
+	var got []wms.StockRow
+	if err := json.Unmarshal([]byte(lines), &got); err != nil || len(got) != 1 || got[0].SKU != book || got[0].Qty != 3 {
+		t.Errorf("three scans counted as %s (%v)", lines, err)
+	}
+}

@@ -69,7 +69,21 @@
     feedback();
     refocus();
     if (fresh && pending) fresh.focus();
+    inflight = false;
+    // Scans whose Enter came while the last one was out go now, one by one,
+    // each with the answer's form (the old form's hidden fields lack the
+    // scan before). What was typed without Enter stays in the box.
+    if (queued.length && fresh && fresh.form) {
+      fresh.value = queued.shift();
+      fresh.form.requestSubmit();
+      fresh.value = pending;
+    } else {
+      queued = [];
+    }
   }
+
+  // One swap at a time: scans entered meanwhile wait in order for the answer.
+  var inflight = false, queued = [];
 
   function submitSwap(form, ev) {
     ev.preventDefault();
@@ -77,6 +91,12 @@
     var first = form.querySelector('input[data-next]');
     var next = first && document.querySelector(first.getAttribute('data-next'));
     if (next && first.value && !next.value) { next.focus(); return; }
+    if (inflight) {
+      var waiting = form.querySelector('input[data-scan]');
+      if (waiting && waiting.value) { queued.push(waiting.value); waiting.value = ''; }
+      return;
+    }
+    inflight = true;
     var method = (form.getAttribute('method') || 'get').toUpperCase();
     var data = new URLSearchParams(new FormData(form));
     var url = form.getAttribute('action') || location.pathname;
@@ -97,7 +117,7 @@
       return r.text().then(function (html) {
         swap(html, r.redirected ? r.url : (method === 'GET' ? url : null));
       });
-    }).catch(function () { form.submit(); });
+    }).catch(function () { inflight = false; form.submit(); });
   }
 
   function upload(form, ev) {
