@@ -107,23 +107,31 @@
     pump();
   }
 
-  function csrf() { var m = document.querySelector('meta[name=csrf-token]'); return m ? m.content : ''; }
+  // postScan sends one queued scan with its key; the answer is {status, body}.
+  function postScan(id, op) {
+    var m = document.querySelector('meta[name=csrf-token]');
+    return fetch('/api/v1/tasks/' + encodeURIComponent(id) + '/scans', {
+      method: 'POST', credentials: 'same-origin',
+      headers: { 'Content-Type': 'application/json', 'Idempotency-Key': op.key, 'X-CSRF-Token': m ? m.content : '' },
+      body: JSON.stringify(op.body)
+    }).then(function (r) {
+      return r.json().then(function (j) { return { status: r.status, body: j }; }, function () { return { status: r.status, body: {} }; });
+    });
+  }
+
+  // Answers after which a scan stays queued: the server could not take it
+  // now (busy, failing) or the login ran out. Anything else settles it.
+  function retryLater(status) { return status >= 500 || status === 408 || status === 429 || status === 401; }
 
   function pump() {
     render();
     if (sending || !queue.length) return;
     sending = true;
     var op = queue[0];
-    fetch('/api/v1/tasks/' + encodeURIComponent(taskId) + '/scans', {
-      method: 'POST', credentials: 'same-origin',
-      headers: { 'Content-Type': 'application/json', 'Idempotency-Key': op.key, 'X-CSRF-Token': csrf() },
-      body: JSON.stringify(op.body)
-    }).then(function (r) {
-      return r.json().then(function (j) { return { status: r.status, body: j }; }, function () { return { status: r.status, body: {} }; });
-    }).then(function (res) {
+    postScan(taskId, op).then(function (res) {
       sending = false;
-      if (res.status >= 500 || res.status === 408 || res.status === 429) { offline = true; later(); return; }
       if (res.status === 401) { location.href = '/login'; return; }
+      if (retryLater(res.status)) { offline = true; later(); return; }
       offline = false;
       queue.shift(); save();
       if (res.status < 300) {
@@ -296,12 +304,8 @@
       try { q = JSON.parse(localStorage.getItem(k) || '[]'); } catch (e) { q = []; }
       (function next() {
         if (!q.length) { localStorage.removeItem(k); return; }
-        fetch('/api/v1/tasks/' + encodeURIComponent(id) + '/scans', {
-          method: 'POST', credentials: 'same-origin',
-          headers: { 'Content-Type': 'application/json', 'Idempotency-Key': q[0].key, 'X-CSRF-Token': csrf() },
-          body: JSON.stringify(q[0].body)
-        }).then(function (r) {
-          if (r.status >= 500) return;
+        postScan(id, q[0]).then(function (res) {
+          if (retryLater(res.status)) return; // kept: sent on a later page load
           q.shift(); localStorage.setItem(k, JSON.stringify(q)); next();
         }, function () { /* still offline: try on the next page load */ });
       })();
