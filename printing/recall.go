@@ -3,6 +3,7 @@ package printing
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"time"
 
@@ -17,10 +18,8 @@ type RecallReport struct {
 
 	SKU, SKUName, Lot, Expiry, Status, Reason string
 
-	// Labels holds the translated column and section labels under the keys "locations",
-	// "orders", "location", "qty", "order", "state", "picked", "waybill", "none", "total",
-	// "sku", "lot", "expiry", "status", "reason", "generated", "page", and optionally "zone"
-	// and "channel". A missing key falls back to its English label.
+	// Labels holds the translated column and section labels under RecallLabelKeys.
+	// A missing key falls back to its English label.
 	Labels map[string]string
 
 	Locations []RecallLocation // where units of the lot still are
@@ -41,6 +40,16 @@ type RecallLocation struct {
 type RecallOrder struct {
 	Order, Channel, State, Waybill string
 	Qty                            int64
+}
+
+// RecallLabelKeys are the keys of RecallReport.Labels, in a fixed order.
+func RecallLabelKeys() []string {
+	keys := make([]string, 0, len(recallDefaultLabels))
+	for k := range recallDefaultLabels {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
 }
 
 // recallDefaultLabels are used for the keys a report's Labels lacks.

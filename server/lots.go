@@ -167,7 +167,7 @@ func (s *Server) recallFile(c *fiber.Ctx) error {
 		skuRec, _ := s.ledger.SKU(sku)
 		rep := printing.RecallReport{Title: tr("recall.report_title"), Generated: s.ledger.Now().In(s.ledger.Zone()).Format("2006-01-02 15:04 MST"),
 			SKU: sku, SKUName: skuRec.Name, Lot: lotCode, Expiry: lot.Expiry, Status: tr("status." + string(lot.Status)), Labels: map[string]string{}}
-		for _, k := range []string{"locations", "orders", "location", "qty", "order", "state", "picked", "waybill", "none", "total", "sku", "lot", "expiry", "status", "reason", "generated", "page", "channel"} {
+		for _, k := range printing.RecallLabelKeys() {
 			rep.Labels[k] = tr("recall.label." + k)
 		}
 		for _, x := range where {
@@ -242,6 +242,17 @@ func (s *Server) summarize(c *fiber.Ctx, ev wms.Event, lot string) string {
 	}
 	if no, ok := m["no"].(string); ok && args["order"] == "" {
 		args["order"] = no
+	}
+	switch ev.Type {
+	case wms.EvParcelClosed:
+		var p wms.ParcelClose
+		if ev.DecodeData(&p) == nil && p.Parcel != nil {
+			args["waybill"] = p.Parcel.Waybill
+		}
+	case wms.EvShipped:
+		var p wms.ShipConfirm
+		_ = ev.DecodeData(&p)
+		args["waybill"] = strings.Join(p.Waybills, ", ")
 	}
 	if ev.Type == wms.EvWaveReleased {
 		var p wms.WaveRelease

@@ -582,6 +582,9 @@ var catalog = map[string][2]string{
 	"return.parcel_not_found": {"Returned parcel {parcel} is not known.", "退货包裹 {parcel} 不存在。"},
 	"return.already_matched":  {"Parcel {parcel} already belongs to order {order}.", "包裹 {parcel} 已匹配订单 {order}。"},
 	"return.unknown_code":     {"{code} is no order, waybill or RMA we know.", "{code} 不是已知的订单、运单或退货单。"},
+	"trace.pack.scanned":      {"Packed {qty} into order {order}", "装箱 {qty} 件至订单 {order}"},
+	"trace.parcel.closed":     {"Parcel of order {order} closed with waybill {waybill}", "订单 {order} 包裹封箱，运单 {waybill}"},
+	"trace.order.shipped":     {"Order {order} shipped with waybill {waybill}", "订单 {order} 已发货，运单 {waybill}"},
 	"trace.return.received":   {"Returned", "退货入库"},
 	"trace.return.matched":    {"Unknown return matched", "未知退货已匹配"},
 

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"tally/printing"
 	"tally/scale"
 	"tally/scan"
 	"tally/wms"
@@ -97,11 +98,12 @@ func TestEveryUsedKeyIsTranslated(t *testing.T) {
 	for _, st := range []wms.OrderState{wms.OrderNew, wms.OrderAllocated, wms.OrderPicking, wms.OrderPicked, wms.OrderPacked, wms.OrderShipped, wms.OrderCancelled} {
 		dynamic = append(dynamic, "orderstate."+string(st))
 	}
-	for _, k := range []string{"locations", "orders", "location", "qty", "order", "state", "picked", "waybill", "none", "total", "sku", "lot", "expiry", "status", "reason", "generated", "page", "channel"} {
+	for _, k := range printing.RecallLabelKeys() {
 		dynamic = append(dynamic, "recall.label."+k)
 	}
 	for _, ev := range []string{wms.EvImported, wms.EvStockAdjusted, wms.EvReceived, wms.EvMoved, wms.EvWaveReleased, wms.EvPicked, wms.EvPickUndone,
-		wms.EvShortReported, wms.EvOrderCancelled, wms.EvPutBack, wms.EvLotStatus, wms.EvLotRecalled, wms.EvLotsSwept, wms.EvCounted, wms.EvCountDecided} {
+		wms.EvShortReported, wms.EvOrderCancelled, wms.EvPutBack, wms.EvLotStatus, wms.EvLotRecalled, wms.EvLotsSwept, wms.EvCounted, wms.EvCountDecided,
+		wms.EvPackScanned, wms.EvParcelClosed, wms.EvShipped, wms.EvReturnReceived, wms.EvReturnMatched} {
 		dynamic = append(dynamic, "trace."+ev)
 	}
 	for _, k := range dynamic {

@@ -3,7 +3,6 @@ package wms
 import (
 	"context"
 	"math"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -156,6 +155,8 @@ type ParcelClose struct {
 type ShipConfirm struct {
 	Order   string `json:"order"`
 	Station string `json:"station"`
+	// decided: the parcels' waybills, for the lot's story
+	Waybills []string `json:"waybills,omitempty"`
 }
 
 // WaybillLoad adds waybill numbers to a carrier account's pool.
@@ -403,21 +404,18 @@ func applyPackScanned(tx *bolt.Tx, ev *Event) error {
 		if tx.Bucket(bucketSerialHolds).Get([]byte(p.Serial)) != nil {
 			return errf(CodeConflict, "pick.serial_held", "serial", p.Serial)
 		}
-		if tx.Bucket(bucketShipped).Get([]byte(p.Serial)) != nil || slices.ContainsFunc(ps.Verified, func(v PackedItem) bool { return slices.Contains(v.Serials, p.Serial) }) {
+		// every serial verified into a parcel is in bucketShipped from that scan on
+		if tx.Bucket(bucketShipped).Get([]byte(p.Serial)) != nil {
 			return errf(CodeConflict, "pick.serial_twice", "serial", p.Serial)
-		}
-		for _, parcel := range ps.Parcels {
-			for _, it := range parcel.Items {
-				if slices.Contains(it.Serials, p.Serial) {
-					return errf(CodeConflict, "pick.serial_twice", "serial", p.Serial)
-				}
-			}
 		}
 		item.Serials = []string{p.Serial}
 		if err := tx.Bucket(bucketShipped).Put([]byte(p.Serial), []byte(p.Order)); err != nil {
 			return err
 		}
 		touchSerial(tx, p.Serial, SerialTrace{Serial: p.Serial, SKU: skuCode, Lot: lot, Order: p.Order})
+	}
+	if lot != "" {
+		touch(tx, skuCode, lot) // the lot's story: packed into this order
 	}
 	ps.Station = p.Station
 	ps.Verified = addPacked(ps.Verified, item)
@@ -511,6 +509,7 @@ func applyParcelClosed(tx *bolt.Tx, ev *Event) error {
 		return err
 	}
 	ps.Parcels = append(ps.Parcels, *parcel)
+	touchParcelLots(tx, *parcel)
 	ps.Verified, ps.Station = nil, p.Station
 	// the order is packed when everything picked sits in parcels
 	complete := true
@@ -563,7 +562,28 @@ func applyShipped(tx *bolt.Tx, ev *Event) error {
 			return err
 		}
 	}
+	ps, err := getPack(tx, p.Order)
+	if err != nil {
+		return err
+	}
+	p.Waybills = nil
+	for _, parcel := range ps.Parcels {
+		touchParcelLots(tx, parcel)
+		p.Waybills = append(p.Waybills, parcel.Waybill)
+	}
+	if err := redecide(ev, p); err != nil {
+		return err
+	}
 	return putOrder(tx, &o, OrderPacked)
+}
+
+// touchParcelLots puts the event into the story of every lot in the parcel.
+func touchParcelLots(tx *bolt.Tx, parcel Parcel) {
+	for _, it := range parcel.Items {
+		if it.Lot != "" {
+			touch(tx, it.SKU, it.Lot)
+		}
+	}
 }
 
 // WeightRejected records a parcel the weight gate stopped, for the packer's figures.

@@ -350,7 +350,10 @@ func applyPicked(tx *bolt.Tx, ev *Event) error {
 		if tx.Bucket(bucketSerialHolds).Get([]byte(it.Serial)) != nil {
 			return errf(CodeConflict, "pick.serial_held", "serial", it.Serial)
 		}
-		if tx.Bucket(bucketSerials).Get([]byte(it.Serial)) != nil {
+		var out SerialTrace
+		if found, err := getJSON(tx.Bucket(bucketSerials), []byte(it.Serial), &out); err != nil {
+			return err
+		} else if found && out.Returned == "" { // picked and not come back
 			return errf(CodeConflict, "pick.serial_twice", "serial", it.Serial)
 		}
 	}

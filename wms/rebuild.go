@@ -46,7 +46,9 @@ func resetDerived(tx *bolt.Tx) error {
 //	1  the first layout
 //	2  the order state index carries an OrderBrief per order
 //	3  order briefs keep times as seconds and nanoseconds (any year)
-const projectionsVersion = "3"
+//	4  lots' stories include packing and shipping; serial traces keep the
+//	   order through a return
+const projectionsVersion = "4"
 
 var metaProjections = []byte("projections")
 

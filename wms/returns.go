@@ -239,8 +239,10 @@ func applyReturnReceived(tx *bolt.Tx, ev *Event) error {
 				return err
 			}
 		}
-		if l.Serial != "" {
-			touchSerial(tx, l.Serial, SerialTrace{Serial: l.Serial, SKU: l.SKU, Lot: l.Lot, Order: "return:" + p.ID})
+		if l.Serial != "" && l.Condition != CondMissing && l.Condition != CondWrongItem {
+			if err := serialReturned(tx, *l, p.ID); err != nil {
+				return err
+			}
 		}
 	}
 	if p.Order != "" {
@@ -463,4 +465,21 @@ func (l *Ledger) ReturnsStaging() string {
 	var out string
 	_ = l.db.View(func(tx *bolt.Tx) error { out = returnsStaging(tx); return nil })
 	return out
+}
+
+// serialReturned records that a unit with a serial came back: its trace keeps
+// the order it left in and names the return; a unit this order shipped is no
+// longer out, so it can be picked and packed again once it is back on a
+// shelf. A swapped serial (one the order did not ship) stays as it was.
+func serialReturned(tx *bolt.Tx, l ReturnLine, parcel string) error {
+	rec := SerialTrace{Serial: l.Serial, SKU: l.SKU, Lot: l.Lot}
+	if _, err := getJSON(tx.Bucket(bucketSerials), []byte(l.Serial), &rec); err != nil {
+		return err
+	}
+	rec.Returned = parcel
+	touchSerial(tx, l.Serial, rec)
+	if l.Swap {
+		return nil
+	}
+	return tx.Bucket(bucketShipped).Delete([]byte(l.Serial))
 }

@@ -1,7 +1,10 @@
 package wms
 
 import (
+	"slices"
 	"testing"
+
+	bolt "go.etcd.io/bbolt"
 )
 
 // shippedFixture packs and ships packFixture's order SO1: 2 MILK (serials C1, C2) and 1 BOOK.
@@ -146,5 +149,62 @@ func TestSameReturnFromTwoHandhelds(t *testing.T) {
 	}
 	if got := qtyAt(t, l, "BOOK", "", "RET-01"); got != 1 {
 		t.Errorf("RET-01 holds %d books", got)
+	}
+}
+
+// The lot's story names packing and shipping with the waybill; a can's serial
+// trace keeps the order it left in after it comes back, and once back it may
+// be picked and packed for another order (it is one can, in the building).
+func TestLotStoryAndSerialThroughReturn(t *testing.T) {
+	l := shippedFixture(t)
+	o, _ := l.Order("SO1")
+	lot := o.Lines[0].Allocs[0].Lot
+	_, events, err := l.LotTrace("MILK", lot)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var types []string
+	var ship ShipConfirm
+	for _, ev := range events {
+		types = append(types, ev.Type)
+		if ev.Type == EvShipped {
+			_ = ev.DecodeData(&ship)
+		}
+	}
+	for _, want := range []string{EvPicked, EvPackScanned, EvParcelClosed, EvShipped} {
+		if !slices.Contains(types, want) {
+			t.Errorf("lot story %v lacks %s", types, want)
+		}
+	}
+	if len(ship.Waybills) != 1 || ship.Waybills[0] == "" {
+		t.Errorf("shipped event carries waybills %v", ship.Waybills)
+	}
+	if _, err := l.ReceiveReturn(ctx, ReturnParcel{ID: "r1", Order: "SO1",
+		Lines: []ReturnLine{{SKU: "MILK", Lot: lot, Serial: "C1", Qty: 1, Condition: CondResellable}}}, "B3001", "pda-1"); err != nil {
+		t.Fatal(err)
+	}
+	st, _, err := l.SerialTrace("C1")
+	if err != nil || st.Order != "SO1" || st.Returned != "r1" {
+		t.Errorf("serial C1 after its return: %+v %v", st, err)
+	}
+	// C1 is free to go out again; C2 (still with the customer) is not
+	err = l.db.View(func(tx *bolt.Tx) error {
+		for serial, out := range map[string]bool{"C1": false, "C2": true} {
+			var rec SerialTrace
+			found, err := getJSON(tx.Bucket(bucketSerials), []byte(serial), &rec)
+			if err != nil {
+				return err
+			}
+			if got := found && rec.Returned == ""; got != out {
+				t.Errorf("serial %s counted as out: %v, want %v", serial, got, out)
+			}
+			if got := tx.Bucket(bucketShipped).Get([]byte(serial)) != nil; got != out {
+				t.Errorf("serial %s in shipped: %v, want %v", serial, got, out)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }

@@ -8,11 +8,12 @@ import (
 	bolt "go.etcd.io/bbolt"
 )
 
-// Every event that changes a lot's stock, reservations or status is indexed
-// under the lot, so its whole story (received, moved, allocated, picked into
-// an order, counted, recalled) is one prefix scan. The lots an event touched
+// Every event that changes a lot's stock, reservations or status, or packs or
+// ships units of it, is indexed under the lot, so its whole story (received,
+// moved, allocated, picked into an order, packed, shipped with its waybills,
+// returned, counted, recalled) is one prefix scan. The lots an event touched
 // are collected while it is applied: the helpers that write stock,
-// reservations and lots call touch.
+// reservations and lots call touch, and so does packing.
 
 var touching sync.Map // *bolt.Tx -> *touched (the event being applied in that transaction)
 
@@ -82,7 +83,10 @@ type SerialTrace struct {
 	SKU    string `json:"sku"`
 	Lot    string `json:"lot,omitempty"`
 	Order  string `json:"order"`
-	Seq    uint64 `json:"seq"`
+	// Returned is the return parcel that brought the unit back, if one did:
+	// the unit is in the building again and may be picked for another order.
+	Returned string `json:"returned,omitempty"`
+	Seq      uint64 `json:"seq"`
 }
 
 // LotTrace returns every event that touched a lot, oldest first.
