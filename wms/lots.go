@@ -311,9 +311,7 @@ func retask(tx *bolt.Tx, o *Order, sku string, m Realloc) error {
 			return err
 		}
 		old := t.State
-		if _, open := t.NextLine(); !open && t.State == TaskActive {
-			t.State = TaskDone
-		}
+		closeEmptied(t)
 		return putTask(tx, t, old)
 	}
 	return nil

@@ -377,3 +377,26 @@ func TestLegacyCountDecisionReplays(t *testing.T) {
 	}
 	// the cleanup's Check replays it from the log
 }
+
+// A recall that leaves an unstarted task with no line to pick cancels it: no
+// picker is handed an empty task.
+func TestRecallEmptiesUnstartedTask(t *testing.T) {
+	l := stockFixture(t)
+	mustOrder(t, l, order("SO1", LineIn{"MILK", 3}))
+	w := mustWave(t, l, "w1", WaveSingle)
+	if len(w.Tasks) != 1 {
+		t.Fatalf("wave tasks %v", w.Tasks)
+	}
+	for _, lot := range []string{"GOOD2", "GOOD1"} { // nothing shippable left for SO1
+		if err := l.Recall(ctx, "recall-"+lot, LotStatusChange{SKU: "MILK", Lot: lot, Reason: "supplier recall"}, "B4001", "web"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	task, err := l.Task(w.Tasks[0])
+	if err != nil || task.State != TaskCancelled {
+		t.Errorf("emptied task is %s (%v), want cancelled", task.State, err)
+	}
+	if got, err := l.NextTask(ctx, "B1001", "pda-1"); ErrorCode(err) != CodeNotFound {
+		t.Errorf("a picker was handed %+v (%v)", got, err)
+	}
+}

@@ -47,7 +47,8 @@ func resetDerived(tx *bolt.Tx) error {
 //	2  the order state index carries an OrderBrief per order
 //	3  order briefs keep times as seconds and nanoseconds (any year)
 //	4  lots' stories include packing and shipping; serial traces keep the
-//	   order through a return
+//	   order through a return; a task a recall empties before anyone
+//	   started it is cancelled
 const projectionsVersion = "4"
 
 var metaProjections = []byte("projections")

@@ -552,6 +552,20 @@ func livePickTasks(tx *bolt.Tx) ([]*Task, error) {
 
 // cancelOrderTaskLines drops an order's open lines from its tasks; a task
 // with nothing left is done.
+// closeEmptied ends a task whose lines were all taken away: one nobody had
+// started is cancelled (never handed out empty), one in hand is done.
+func closeEmptied(t *Task) {
+	if _, open := t.NextLine(); open {
+		return
+	}
+	switch t.State {
+	case TaskOpen:
+		t.State = TaskCancelled
+	case TaskActive:
+		t.State = TaskDone
+	}
+}
+
 func cancelOrderTaskLines(tx *bolt.Tx, order string) error {
 	tasks, err := livePickTasks(tx)
 	if err != nil {
@@ -568,12 +582,7 @@ func cancelOrderTaskLines(tx *bolt.Tx, order string) error {
 			continue
 		}
 		old := t.State
-		if _, open := t.NextLine(); !open {
-			t.State = TaskDone
-			if old == TaskOpen {
-				t.State = TaskCancelled
-			}
-		}
+		closeEmptied(t)
 		if err := putTask(tx, t, old); err != nil {
 			return err
 		}
