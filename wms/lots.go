@@ -118,6 +118,11 @@ func applyLotStatus(tx *bolt.Tx, ev *Event) error {
 		return err
 	}
 	touch(tx, p.SKU, p.Lot)
+	if !p.Decided && p.Status == LotAvailable {
+		// released: its allocations may stay where they are
+		p.Decided = true
+		return redecide(ev, p)
+	}
 	moves, err := moveAllocations(tx, []LotRef{{p.SKU, p.Lot}}, p.Today, p.Decided, p.Moves)
 	if err != nil {
 		return err

@@ -400,3 +400,23 @@ func TestRecallEmptiesUnstartedTask(t *testing.T) {
 		t.Errorf("a picker was handed %+v (%v)", got, err)
 	}
 }
+
+// Setting a lot available (releasing a hold, or by mistake when it already
+// is) leaves its allocations and task lines where they are.
+func TestAvailableStatusKeepsAllocations(t *testing.T) {
+	l := stockFixture(t)
+	mustOrder(t, l, order("SO1", LineIn{"MILK", 3}))
+	w := mustWave(t, l, "w1", WaveSingle)
+	before, _ := l.Task(w.Tasks[0])
+	if err := l.SetLotStatus(ctx, "release-1", LotStatusChange{SKU: "MILK", Lot: before.Lines[0].Lot, Status: LotAvailable, Reason: "checked"}, "B4001", "web"); err != nil {
+		t.Fatal(err)
+	}
+	after, _ := l.Task(w.Tasks[0])
+	if len(after.Lines) != 1 || after.Lines[0].Cancelled || after.Lines[0].Lot != before.Lines[0].Lot {
+		t.Errorf("task lines changed: %+v", after.Lines)
+	}
+	o, _ := l.Order("SO1")
+	if len(o.Lines[0].Allocs) != 1 || o.Lines[0].Allocs[0].Qty != 3 {
+		t.Errorf("allocations changed: %+v", o.Lines[0].Allocs)
+	}
+}
