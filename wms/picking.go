@@ -37,6 +37,10 @@ type PickScan struct {
 	Qty      int64         `json:"qty"`
 	Tote     string        `json:"tote,omitempty"`
 	Today    string        `json:"today"`
+	// Strict is set on every pick made now: the allocated lot's status is
+	// checked at the shelf too, and one scan may not carry a serial twice.
+	// Picks logged before these checks (without it) replay as they were.
+	Strict bool `json:"strict,omitempty"`
 	// decided: the order and the lot the units left in and from, for the lot's story
 	Order     string `json:"order,omitempty"`
 	PickedLot string `json:"picked_lot,omitempty"`
@@ -181,7 +185,7 @@ func firstPickable(tx *bolt.Tx) string {
 
 // Pick appends a pick; the answer is the task as it is afterwards.
 func (l *Ledger) Pick(ctx context.Context, id string, p PickScan, actor, device string) (json.RawMessage, bool, error) {
-	p.Today = l.Today()
+	p.Today, p.Strict = l.Today(), true
 	return l.taskCommand(ctx, id, EvPicked, p.Task, p, actor, device)
 }
 
@@ -343,9 +347,12 @@ func applyPicked(tx *bolt.Tx, ev *Event) error {
 		return errf(CodeConflict, "pick.wrong_location", "location", p.Location, "want", line.Location)
 	}
 	lot := line.Lot
-	for _, it := range p.Items {
+	for i, it := range p.Items {
 		if it.Serial == "" {
 			continue
+		}
+		if p.Strict && slices.ContainsFunc(p.Items[:i], func(o ScannedItem) bool { return o.Serial == it.Serial }) {
+			return errf(CodeConflict, "pick.serial_twice", "serial", it.Serial)
 		}
 		if tx.Bucket(bucketSerialHolds).Get([]byte(it.Serial)) != nil {
 			return errf(CodeConflict, "pick.serial_held", "serial", it.Serial)
@@ -403,6 +410,16 @@ func applyPicked(tx *bolt.Tx, ev *Event) error {
 	if lot != line.Lot {
 		if err := switchLot(tx, &o, line, lot, p.Qty, p.Today); err != nil {
 			return err
+		}
+	} else if p.Strict && lot != "" {
+		// the allocated lot may have been held or quarantined since (a
+		// short-dated delivery of the same lot, say): it does not leave
+		var st Lot
+		if _, err := getJSON(tx.Bucket(bucketLots), lotKey(line.SKU, lot), &st); err != nil {
+			return err
+		}
+		if st.Status != "" && st.Status != LotAvailable {
+			return errf(CodeConflict, "pick.lot_"+string(st.Status), "lot", lot, "expiry", st.Expiry)
 		}
 	}
 	ol, alloc := orderAlloc(&o, line.SKU, lot, line.Location)

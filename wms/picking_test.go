@@ -591,3 +591,27 @@ func FuzzOrderIntake(f *testing.F) {
 		}
 	})
 }
+
+// At the shelf, the allocated lot itself is refused once it is no longer
+// available (here quarantined without its allocations moved, as a short-dated
+// delivery of the same lot does), and one scan may not carry a serial twice.
+func TestPickRefusesUnavailableAllocatedLotAndRepeatedSerial(t *testing.T) {
+	l := stockFixture(t)
+	mustOrder(t, l, order("SO1", LineIn{"MILK", 2}))
+	mustWave(t, l, "w1", WaveSingle)
+	task, err := l.NextTask(ctx, "B1001", "pda-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	line := task.Lines[0]
+	twice := []ScannedItem{{GTIN: line.GTINs[0], Lot: line.Lot, Serial: "CAN-1"}, {GTIN: line.GTINs[0], Lot: line.Lot, Serial: "CAN-1"}}
+	if _, _, err := l.Pick(ctx, "p0", PickScan{Task: task.ID, Line: line.N, Location: line.Location, Items: twice, Qty: 2}, "B1001", "pda-1"); ErrorCode(err) != CodeConflict {
+		t.Errorf("one scan with a serial twice: %v", err)
+	}
+	mustAppend(t, l, "qa", EvLotStatus, LotStatusChange{SKU: "MILK", Lot: line.Lot, Status: LotQuarantine, Reason: "short-dated delivery", Decided: true})
+	_, _, err = l.Pick(ctx, "p1", PickScan{Task: task.ID, Line: line.N, Location: line.Location,
+		Items: []ScannedItem{{GTIN: line.GTINs[0], Lot: line.Lot, Serial: "CAN-2"}}, Qty: 1}, "B1001", "pda-1")
+	if e, ok := AsError(err); !ok || e.Key != "pick.lot_quarantine" {
+		t.Errorf("pick of the quarantined allocated lot: %v", err)
+	}
+}
