@@ -312,7 +312,7 @@ func (l *Ledger) PrepareImport(kind ImportKind, file string, raw []byte) (Import
 		case ImportStock:
 			im.Stock, bad = prepareStock(tx, rows, bad)
 		case ImportOrders:
-			im.Orders, bad = prepareOrders(tx, rows, bad)
+			im.Orders, bad = prepareOrders(tx, rows, bad, l.zone)
 		case ImportReceipts:
 			im.Receipts, bad = prepareReceipts(tx, rows, bad)
 		case ImportBoxes:
@@ -537,7 +537,7 @@ func prepareStock(tx *bolt.Tx, rows []csvRow, bad []RowError) ([]StockRow, []Row
 
 // prepareOrders groups rows by order number (one row per order line); the
 // order's own fields come from its first row.
-func prepareOrders(tx *bolt.Tx, rows []csvRow, bad []RowError) ([]OrderIntake, []RowError) {
+func prepareOrders(tx *bolt.Tx, rows []csvRow, bad []RowError, zone *time.Location) ([]OrderIntake, []RowError) {
 	var out []OrderIntake
 	index := map[string]int{}
 	for _, r := range rows {
@@ -573,7 +573,7 @@ func prepareOrders(tx *bolt.Tx, rows []csvRow, bad []RowError) ([]OrderIntake, [
 		if sb := r.get("ship_by"); sb != "" {
 			t, err := time.Parse(time.RFC3339, sb)
 			if err != nil {
-				if t, err = time.ParseInLocation("2006-01-02 15:04", sb, time.Local); err != nil {
+				if t, err = time.ParseInLocation("2006-01-02 15:04", sb, zone); err != nil { // the warehouse's clock
 					bad = append(bad, rowErrf(r.line, "csv.not_time", "column", "ship_by", "value", sb))
 					continue
 				}

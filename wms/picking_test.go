@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 var ctx = context.Background()
@@ -613,5 +614,20 @@ func TestPickRefusesUnavailableAllocatedLotAndRepeatedSerial(t *testing.T) {
 		Items: []ScannedItem{{GTIN: line.GTINs[0], Lot: line.Lot, Serial: "CAN-2"}}, Qty: 1}, "B1001", "pda-1")
 	if e, ok := AsError(err); !ok || e.Key != "pick.lot_quarantine" {
 		t.Errorf("pick of the quarantined allocated lot: %v", err)
+	}
+}
+
+// A ship-by typed as "2026-11-11 18:00" in an orders file is the warehouse's
+// 18:00 (the test ledger is in UTC+8), whatever the machine's own zone.
+func TestOrdersCSVShipByInWarehouseZone(t *testing.T) {
+	l, _ := openTest(t)
+	seedSmall(t, l)
+	csv := "no,channel,name,phone,address,sku,qty,ship_by\nSO7,tmall,王芳,13800000000,杭州市西湖区,BOOK,1,2026-11-11 18:00\n"
+	if _, err := l.Import(ctx, "o1", ImportOrders, "orders.csv", []byte(csv), "B9001", "web"); err != nil {
+		t.Fatal(err)
+	}
+	o, err := l.Order("SO7")
+	if err != nil || o.ShipBy == nil || !o.ShipBy.Equal(time.Date(2026, 11, 11, 10, 0, 0, 0, time.UTC)) {
+		t.Errorf("ship-by %v (%v), want 2026-11-11 10:00 UTC", o.ShipBy, err)
 	}
 }
