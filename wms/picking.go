@@ -49,6 +49,9 @@ type PickScan struct {
 // PickUndo takes back the picker's last pick in a task.
 type PickUndo struct {
 	Task string `json:"task"`
+	// Today is the day whose figures the undo corrects; undos logged before
+	// they counted (without it) change no figures when replayed.
+	Today string `json:"today,omitempty"`
 }
 
 // ShortReport says the shelf does not hold what the line asks for. What was
@@ -191,6 +194,7 @@ func (l *Ledger) Pick(ctx context.Context, id string, p PickScan, actor, device 
 
 // UndoPick takes back the last pick.
 func (l *Ledger) UndoPick(ctx context.Context, id string, p PickUndo, actor, device string) (json.RawMessage, bool, error) {
+	p.Today = l.Today()
 	return l.taskCommand(ctx, id, EvPickUndone, p.Task, p, actor, device)
 }
 
@@ -572,6 +576,7 @@ func applyPickUndone(tx *bolt.Tx, ev *Event) error {
 	if err := addReserved(tx, line.SKU, rec.Lot, rec.Location, rec.Qty); err != nil {
 		return err
 	}
+	lineWasDone := line.Open() == 0
 	alloc.Picked -= rec.Qty
 	ol.Picked -= rec.Qty
 	line.Done -= rec.Qty
@@ -587,7 +592,20 @@ func applyPickUndone(tx *bolt.Tx, ev *Event) error {
 	if err := putOrder(tx, &o, oldOrder); err != nil {
 		return err
 	}
-	return putTask(tx, t, oldTask)
+	if err := putTask(tx, t, oldTask); err != nil {
+		return err
+	}
+	if p.Today == "" {
+		return nil
+	}
+	// the picker's figures: the units are back on the shelf, the line open again
+	return bumpKPI(tx, p.Today, ev.Actor, func(s *ScanStats) {
+		s.Undos++
+		s.Units -= rec.Qty
+		if lineWasDone {
+			s.Lines--
+		}
+	})
 }
 
 func applyShortReported(tx *bolt.Tx, ev *Event) error {

@@ -251,6 +251,11 @@ func TestDuplicateScanHasOneEffect(t *testing.T) {
 	if _, _, err := l.UndoPick(ctx, "undo-2", PickUndo{Task: task.ID}, "B1001", "pda-1"); ErrorCode(err) != CodeConflict {
 		t.Errorf("undo with nothing to undo: %v", err)
 	}
+	// the picker's figures: one pick scanned, one undone, no unit left picked
+	kpis, err := l.KPIs(l.Today())
+	if k := kpis["B1001"]; err != nil || k.Picks != 1 || k.Undos != 1 || k.Units != 0 || k.Lines != 0 {
+		t.Errorf("figures after a pick and its undo: %+v (%v)", k, err)
+	}
 }
 
 func TestLotSwitchAtTheShelf(t *testing.T) {
