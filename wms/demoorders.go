@@ -22,7 +22,7 @@ func DemoOrders(today time.Time) []OrderIntake {
 	seen := map[string]bool{}
 	for _, r := range stock {
 		s := bySKU[r.SKU]
-		if seen[r.SKU] || r.Location[0] == 'R' || r.Qty < 6 || !demoShippable(s, r, today) {
+		if ok, _ := Shippable(s, Lot{Expiry: r.Expiry, Status: LotAvailable}, s.MinOutboundLifePct, today.Format("2006-01-02")); seen[r.SKU] || r.Location[0] == 'R' || r.Qty < 6 || !ok {
 			continue
 		}
 		seen[r.SKU] = true
@@ -53,19 +53,6 @@ func DemoOrders(today time.Time) []OrderIntake {
 		out = append(out, o)
 	}
 	return out
-}
-
-// demoShippable: the row's lot may leave under the SKU's outbound rule.
-func demoShippable(s SKU, r StockRow, today time.Time) bool {
-	if r.Expiry == "" {
-		return true
-	}
-	exp, err := time.ParseInLocation("2006-01-02", r.Expiry, today.Location())
-	if err != nil || s.ShelfLifeDays <= 0 {
-		return false
-	}
-	left := exp.Sub(today).Hours() / 24
-	return left > 0 && left*100 >= float64(s.ShelfLifeDays*max(s.MinOutboundLifePct, 1))
 }
 
 // SeedDemoOrders takes the demo orders in (each once: intake is idempotent on
