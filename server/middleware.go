@@ -175,7 +175,7 @@ func (s *Server) csrfToken(c *fiber.Ctx) string {
 			c.Request().Header.SetCookie(cookiePre, binding) // visible to the rest of this request
 		}
 	}
-	mac := hmac.New(sha256.New, s.ledger.Secret())
+	mac := hmac.New(sha256.New, s.secret)
 	mac.Write([]byte("csrf\x00" + binding))
 	return base64.RawURLEncoding.EncodeToString(mac.Sum(nil))
 }

@@ -24,11 +24,13 @@ var (
 // role except login, static files and health.
 func (s *Server) routes() {
 	app := s.app
-	app.Use(s.observe, s.recoverPanics, s.device, s.authenticate, s.language, s.csrf)
+	app.Use(s.observe, s.recoverPanics)
 
-	// open to all
+	// open to all; static files and health need no device, login or language
 	app.Use("/static", filesystem.New(filesystem.Config{Root: http.FS(static.FS), MaxAge: 3600}))
 	app.Get("/healthz", s.healthz)
+
+	app.Use(s.device, s.authenticate, s.language, s.csrf)
 	app.Get("/login", s.loginPage)
 	app.Post("/login", s.login)
 	app.Get("/lang", s.setLanguage)

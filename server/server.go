@@ -34,11 +34,13 @@ type Server struct {
 	metrics *metrics
 	dev     *devices
 	started time.Time
+	secret  []byte // for CSRF tokens
 }
 
 // New builds the server and its routes.
 func New(cfg Config, l *wms.Ledger, p *scan.Parser, log *slog.Logger) *Server {
-	s := &Server{cfg: cfg, ledger: l, scanner: p, log: log, metrics: newMetrics(), dev: newDevices(), started: time.Now()}
+	s := &Server{cfg: cfg, ledger: l, scanner: p, log: log, metrics: newMetrics(), dev: newDevices(), started: time.Now(),
+		secret: l.Secret()} // the store's CSRF secret never changes: read once, not per request
 	s.app = fiber.New(fiber.Config{
 		// Copy every value Fiber hands out, so nothing outlives its request buffer.
 		Immutable:             true,
