@@ -42,6 +42,17 @@ func idempotencyKey(c *fiber.Ctx) (string, error) {
 	return k, nil
 }
 
+// formKey is the event ID a page form carries in its hidden "key" field (made
+// when the page was rendered, so a resubmitted form applies once), or a new
+// one when the field is missing or not a UUID.
+func formKey(c *fiber.Ctx) string {
+	k := c.FormValue("key")
+	if _, err := uuid.Parse(k); err != nil {
+		return uuid.NewString()
+	}
+	return k
+}
+
 func importKind(c *fiber.Ctx) (wms.ImportKind, error) {
 	k := wms.ImportKind(c.Params("kind"))
 	if _, ok := wms.Columns[k]; !ok {

@@ -123,7 +123,7 @@ func (s *Server) countPage(c *fiber.Ctx) error {
 // submitCount books a finished count (or sends it for approval).
 func (s *Server) submitCount(c *fiber.Ctx) error {
 	p := wms.CountSubmit{Task: c.FormValue("task"), Location: c.FormValue("location"), Lines: countLines(c.FormValue("lines"))}
-	res, err := s.ledger.SubmitCount(c.UserContext(), c.FormValue("key"), p, principal(c).Actor(), device(c))
+	res, err := s.ledger.SubmitCount(c.UserContext(), formKey(c), p, principal(c).Actor(), device(c))
 	vm, merr := s.countModel(c)
 	if merr != nil {
 		return merr
@@ -158,7 +158,7 @@ func (s *Server) requestCounts(c *fiber.Ctx) error {
 	if p.Zone != "" {
 		p.Reason = "cycle"
 	}
-	err := s.ledger.RequestCounts(c.UserContext(), "counts:"+c.FormValue("key"), p, principal(c).Actor(), device(c))
+	err := s.ledger.RequestCounts(c.UserContext(), "counts:"+formKey(c), p, principal(c).Actor(), device(c))
 	vm, merr := s.countModel(c)
 	if merr != nil {
 		return merr
@@ -256,7 +256,7 @@ func (s *Server) move(c *fiber.Ctx) error {
 		to = r.Code
 	}
 	m := wms.Move{From: c.FormValue("from"), To: to, SKU: c.FormValue("sku"), Lot: c.FormValue("lot"), Qty: qty, Whole: c.FormValue("whole") == "1"}
-	_, err := s.ledger.MoveStock(c.UserContext(), c.FormValue("key"), m, principal(c).Actor(), device(c))
+	_, err := s.ledger.MoveStock(c.UserContext(), formKey(c), m, principal(c).Actor(), device(c))
 	vm := views.MovePage{Page: s.page(c, "move.title"), Key: uuid.NewString()}
 	if err != nil {
 		e := s.asDomain(c, err)

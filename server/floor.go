@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/google/uuid"
 
 	"tally/views"
 	"tally/wms"
@@ -85,10 +84,7 @@ func (s *Server) releaseWavePage(c *fiber.Ctx) error {
 	}
 	var w wms.Wave
 	if err == nil {
-		key := c.FormValue("key")
-		if _, perr := uuid.Parse(key); perr != nil {
-			key = uuid.NewString()
-		}
+		key := formKey(c)
 		w, err = s.ledger.ReleaseWave(c.UserContext(), f, "wave:"+key, principal(c).Actor(), device(c))
 	}
 	vm, merr := s.floorModel(c)

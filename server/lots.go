@@ -114,10 +114,7 @@ func (s *Server) recallPage(c *fiber.Ctx) error {
 func (s *Server) recall(c *fiber.Ctx) error {
 	p := wms.LotStatusChange{SKU: strings.TrimSpace(c.FormValue("sku")), Lot: strings.TrimSpace(c.FormValue("lot")), Reason: strings.TrimSpace(c.FormValue("reason"))}
 	p.Serials = strings.Fields(c.FormValue("serials"))
-	key := c.FormValue("key")
-	if _, err := uuid.Parse(key); err != nil {
-		key = uuid.NewString()
-	}
+	key := formKey(c)
 	if err := s.ledger.Recall(c.UserContext(), "recall:"+key, p, principal(c).Actor(), device(c)); err != nil {
 		e := s.asDomain(c, err)
 		vm := views.RecallPage{Page: s.page(c, "recall.title"), SKU: p.SKU, Lot: p.Lot, Key: uuid.NewString()}
@@ -390,10 +387,7 @@ func (s *Server) expiryQuarantine(c *fiber.Ctx) error {
 	if len(lines) == 0 {
 		return c.Redirect("/expiry", fiber.StatusSeeOther)
 	}
-	key := c.FormValue("key")
-	if _, err := uuid.Parse(key); err != nil {
-		key = uuid.NewString()
-	}
+	key := formKey(c)
 	if err := s.ledger.CreateMoveTasks(c.UserContext(), "qa:"+key, wms.MoveTasks{To: qa, Lines: lines, Why: "expiry"}, principal(c).Actor(), device(c)); err != nil {
 		return err
 	}

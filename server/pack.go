@@ -174,7 +174,7 @@ func (s *Server) packScan(c *fiber.Ctx) error {
 		err = scanError(err)
 	}
 	if err == nil {
-		_, err = s.ledger.PackScan(c.UserContext(), c.FormValue("key"), wms.PackScan{Order: orderNo, Station: st.ID, GTIN: r.GTIN, Lot: r.Batch, Serial: r.Serial, Qty: 1},
+		_, err = s.ledger.PackScan(c.UserContext(), formKey(c), wms.PackScan{Order: orderNo, Station: st.ID, GTIN: r.GTIN, Lot: r.Batch, Serial: r.Serial, Qty: 1},
 			principal(c).Actor(), device(c))
 	}
 	if err != nil {
@@ -208,8 +208,9 @@ func (s *Server) packParcel(c *fiber.Ctx) error {
 		p.Override = &wms.Override{Badge: strings.TrimSpace(c.FormValue("override_badge")), Reason: strings.TrimSpace(c.FormValue("override_reason"))}
 	}
 	var parcel wms.Parcel
+	key := formKey(c)
 	if err == nil {
-		parcel, err = s.ledger.CloseParcel(c.UserContext(), c.FormValue("key"), p, principal(c).Actor(), device(c))
+		parcel, err = s.ledger.CloseParcel(c.UserContext(), key, p, principal(c).Actor(), device(c))
 	}
 	if err != nil {
 		e := s.asDomain(c, err)
@@ -222,7 +223,7 @@ func (s *Server) packParcel(c *fiber.Ctx) error {
 		vm.LastWeight = strconv.Itoa(p.WeightG)
 		return s.render(c, status(e.Code), views.Pack(vm))
 	}
-	job, err := s.ledger.RequestPrint(c.UserContext(), c.FormValue("key")+":print", wms.PrintRequest{Station: st.ID, Kind: "waybill", Order: orderNo, Parcel: parcel.N},
+	job, err := s.ledger.RequestPrint(c.UserContext(), key+":print", wms.PrintRequest{Station: st.ID, Kind: "waybill", Order: orderNo, Parcel: parcel.N},
 		principal(c).Actor(), device(c))
 	if err != nil {
 		return err
@@ -273,7 +274,7 @@ func (s *Server) packReprint(c *fiber.Ctx) error {
 		return err
 	}
 	n, _ := strconv.Atoi(c.FormValue("parcel"))
-	job, err := s.ledger.RequestPrint(c.UserContext(), "reprint:"+c.FormValue("key"), wms.PrintRequest{Station: st.ID, Kind: "waybill", Order: c.FormValue("order"), Parcel: n, Copy: true},
+	job, err := s.ledger.RequestPrint(c.UserContext(), "reprint:"+formKey(c), wms.PrintRequest{Station: st.ID, Kind: "waybill", Order: c.FormValue("order"), Parcel: n, Copy: true},
 		principal(c).Actor(), device(c))
 	if err != nil {
 		return err

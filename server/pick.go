@@ -104,11 +104,7 @@ func (s *Server) applyScan(c *fiber.Ctx, taskID string, req scanRequest) (json.R
 		if !views.HasKey(req.Reason) {
 			return nil, false, &wms.Error{Code: wms.CodeInvalid, Key: "http.bad_request"}
 		}
-		if _, dup, err := s.ledger.RejectScan(ctx, key, wms.ScanRejected{Task: taskID, Line: req.Line, Step: req.Step, Code: req.Code, Reason: req.Reason}, actor, dev); err != nil {
-			return nil, dup, err
-		}
-		t, err := s.ledger.TaskJSON(taskID)
-		return t, false, err
+		return s.ledger.RejectScan(ctx, key, wms.ScanRejected{Task: taskID, Line: req.Line, Step: req.Step, Code: req.Code, Reason: req.Reason}, actor, dev)
 	case "putback":
 		return s.ledger.PutBack(ctx, key, wms.PutBackScan{Task: taskID, Line: req.Line, Location: req.Location, Qty: req.Qty}, actor, dev)
 	}

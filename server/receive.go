@@ -134,7 +134,7 @@ func (s *Server) receive(c *fiber.Ctx) error {
 	}
 	if err == nil {
 		var res wms.Receiving
-		res, err = s.ledger.Receive(c.UserContext(), c.FormValue("key"), wms.Receiving{Receipt: vm.Receipt, SKU: item.SKU, Lot: item.Lot,
+		res, err = s.ledger.Receive(c.UserContext(), formKey(c), wms.Receiving{Receipt: vm.Receipt, SKU: item.SKU, Lot: item.Lot,
 			Expiry: item.Expiry, Qty: qty, Location: item.Location}, principal(c).Actor(), device(c))
 		if err == nil {
 			vm2, merr := s.receiveModel(c, vm.Receipt)
@@ -190,7 +190,7 @@ func (s *Server) putaway(c *fiber.Ctx) error {
 		to = r.Code
 	}
 	p := views.Putaway{SKU: c.FormValue("sku"), Lot: c.FormValue("lot"), Qty: qty, From: c.FormValue("from"), Suggest: c.FormValue("suggest")}
-	_, err := s.ledger.MoveStock(c.UserContext(), c.FormValue("key"), wms.Move{SKU: p.SKU, Lot: p.Lot, From: p.From, To: to, Qty: qty},
+	_, err := s.ledger.MoveStock(c.UserContext(), formKey(c), wms.Move{SKU: p.SKU, Lot: p.Lot, From: p.From, To: to, Qty: qty},
 		principal(c).Actor(), device(c))
 	vm, merr := s.receiveModel(c, c.FormValue("receipt"))
 	if merr != nil {

@@ -113,11 +113,8 @@ func (s *Server) returnsPage(c *fiber.Ctx) error {
 
 // bookReturn books the inspected parcel.
 func (s *Server) bookReturn(c *fiber.Ctx) error {
-	p := wms.ReturnParcel{ID: c.FormValue("key"), Order: c.FormValue("order"), RMA: c.FormValue("rma"), ReturnWaybill: c.FormValue("rwb"),
+	p := wms.ReturnParcel{ID: formKey(c), Order: c.FormValue("order"), RMA: c.FormValue("rma"), ReturnWaybill: c.FormValue("rwb"),
 		Lines: parseReturnLines(c.FormValue("lines")), Notes: strings.TrimSpace(c.FormValue("notes"))}
-	if _, err := uuid.Parse(p.ID); err != nil {
-		p.ID = uuid.NewString()
-	}
 	booked, err := s.ledger.ReceiveReturn(c.UserContext(), p, principal(c).Actor(), device(c))
 	vm, merr := s.returnsModel(c)
 	if merr != nil {
