@@ -120,37 +120,22 @@ func (s *Server) countPage(c *fiber.Ctx) error {
 	return s.render(c, fiber.StatusOK, views.CountScreen(vm))
 }
 
-// submitCount books a finished count (or sends it for approval).
+// submitCount books a finished count (or sends it for approval). A refused
+// count stays on the screen, to be corrected and sent again.
 func (s *Server) submitCount(c *fiber.Ctx) error {
 	p := wms.CountSubmit{Task: c.FormValue("task"), Location: c.FormValue("location"), Lines: countLines(c.FormValue("lines"))}
 	res, err := s.ledger.SubmitCount(c.UserContext(), formKey(c), p, principal(c).Actor(), device(c))
-	vm, merr := s.countModel(c)
-	if merr != nil {
-		return merr
-	}
-	if err != nil {
-		e := s.asDomain(c, err)
-		vm.Feedback = errorFeedback(e)
-		return s.render(c, status(e.Code), views.CountScreen(vm))
-	}
-	vm.Feedback = okFeedback("count."+res.State, map[string]string{"location": res.Location})
-	return s.render(c, fiber.StatusOK, views.CountScreen(vm))
+	return s.countAnswer(c, err, okFeedback("count."+res.State, map[string]string{"location": res.Location}), func(vm *views.CountPage) {
+		vm.Task, vm.Location, vm.Lines = p.Task, p.Location, p.Lines
+		raw, _ := json.Marshal(p.Lines)
+		vm.LinesJSON = string(raw)
+	})
 }
 
 func (s *Server) decideCount(c *fiber.Ctx) error {
 	d := wms.CountDecision{Count: c.FormValue("count"), Approve: c.FormValue("approve") == "1"}
 	res, err := s.ledger.DecideCount(c.UserContext(), "decide:"+d.Count, d, principal(c).Actor(), device(c))
-	vm, merr := s.countModel(c)
-	if merr != nil {
-		return merr
-	}
-	if err != nil {
-		e := s.asDomain(c, err)
-		vm.Feedback = errorFeedback(e)
-		return s.render(c, status(e.Code), views.CountScreen(vm))
-	}
-	vm.Feedback = okFeedback("count."+res.State, map[string]string{"location": res.Location})
-	return s.render(c, fiber.StatusOK, views.CountScreen(vm))
+	return s.countAnswer(c, err, okFeedback("count."+res.State, map[string]string{"location": res.Location}), nil)
 }
 
 func (s *Server) requestCounts(c *fiber.Ctx) error {
@@ -159,17 +144,22 @@ func (s *Server) requestCounts(c *fiber.Ctx) error {
 		p.Reason = "cycle"
 	}
 	err := s.ledger.RequestCounts(c.UserContext(), "counts:"+formKey(c), p, principal(c).Actor(), device(c))
+	return s.countAnswer(c, err, okFeedback("count.requested", nil), nil)
+}
+
+// countAnswer shows the count screen after an action; keep puts back what a
+// refused action must not lose.
+func (s *Server) countAnswer(c *fiber.Ctx, err error, ok *views.Feedback, keep func(*views.CountPage)) error {
 	vm, merr := s.countModel(c)
 	if merr != nil {
 		return merr
 	}
-	if err != nil {
-		e := s.asDomain(c, err)
-		vm.Feedback = errorFeedback(e)
-		return s.render(c, status(e.Code), views.CountScreen(vm))
+	var code int
+	vm.Feedback, code = s.outcome(c, err, ok)
+	if err != nil && keep != nil {
+		keep(&vm)
 	}
-	vm.Feedback = okFeedback("count.requested", nil)
-	return s.render(c, fiber.StatusOK, views.CountScreen(vm))
+	return s.render(c, code, views.CountScreen(vm))
 }
 
 // --- moves by scanning ---

@@ -76,3 +76,13 @@ func errorFeedback(e *wms.Error) *views.Feedback {
 func okFeedback(key string, args map[string]string) *views.Feedback {
 	return &views.Feedback{OK: true, Message: views.Message{Key: key, Args: args}}
 }
+
+// outcome is what a page says after an action: the refusal in the user's
+// words with its status, or ok.
+func (s *Server) outcome(c *fiber.Ctx, err error, ok *views.Feedback) (*views.Feedback, int) {
+	if err == nil {
+		return ok, fiber.StatusOK
+	}
+	e := s.asDomain(c, err)
+	return errorFeedback(e), status(e.Code)
+}

@@ -241,7 +241,12 @@ func TestCountAndMoveScreens(t *testing.T) {
 		}
 		lines = htmlUnescape(m[1])
 	}
-	resp, page := picker.post("/count", url.Values{"key": {"cnt-1"}, "location": {loc}, "lines": {lines}})
+	// a refused count stays on the screen with what was counted, to be sent again
+	resp, page := picker.post("/count", url.Values{"location": {"Z99-99-99"}, "lines": {lines}})
+	if m := regexpLines.FindStringSubmatch(page); resp.StatusCode < 400 || m == nil || htmlUnescape(m[1]) != lines {
+		t.Errorf("refused count: %d, lines kept %v", resp.StatusCode, m)
+	}
+	resp, page = picker.post("/count", url.Values{"key": {"cnt-1"}, "location": {loc}, "lines": {lines}})
 	if resp.StatusCode != 200 || !strings.Contains(page, "Counts waiting") && !strings.Contains(page, "booked") {
 		t.Logf("%s", page)
 	}
