@@ -51,6 +51,10 @@ func (s *Server) asDomain(c *fiber.Ctx, err error) *wms.Error {
 func (s *Server) handleError(c *fiber.Ctx, err error) error {
 	e := s.asDomain(c, err)
 	st := status(e.Code)
+	// a download that failed half-way (an export, a report) must not send
+	// its first half with the error after it
+	c.Response().ResetBody()
+	c.Response().Header.Del(fiber.HeaderContentDisposition)
 	if wantsJSON(c) {
 		return c.Status(st).JSON(fiber.Map{
 			"error": views.Translate(lang(c), e.Key, e.Args),

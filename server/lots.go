@@ -2,6 +2,7 @@ package server
 
 import (
 	"encoding/csv"
+	"net/url"
 	"sort"
 	"strconv"
 	"strings"
@@ -122,7 +123,7 @@ func (s *Server) recall(c *fiber.Ctx) error {
 		return s.render(c, status(e.Code), views.Recall(vm))
 	}
 	s.log.Warn("recall", "sku", p.SKU, "lot", p.Lot, "serials", len(p.Serials), "actor", principal(c).Actor())
-	return c.Redirect("/recall?done=1&sku="+urlQuery(p.SKU)+"&lot="+urlQuery(p.Lot), fiber.StatusSeeOther)
+	return c.Redirect("/recall?"+url.Values{"done": {"1"}, "sku": {p.SKU}, "lot": {p.Lot}}.Encode(), fiber.StatusSeeOther)
 }
 
 // recallFile is the recall report as CSV or PDF.
@@ -400,8 +401,4 @@ func (s *Server) expirySweep(c *fiber.Ctx) error {
 		return err
 	}
 	return c.Redirect("/expiry?done=sweep&n="+strconv.Itoa(len(expired)), fiber.StatusSeeOther)
-}
-
-func urlQuery(s string) string {
-	return strings.NewReplacer("%", "%25", "&", "%26", "+", "%2B", " ", "%20", "#", "%23", "?", "%3F").Replace(s)
 }

@@ -69,6 +69,9 @@ func TestEveryUsedKeyIsTranslated(t *testing.T) {
 	}
 	for _, s := range []wms.LotStatus{wms.LotAvailable, wms.LotQuarantine, wms.LotHold, wms.LotExpired} {
 		dynamic = append(dynamic, "status."+string(s))
+		if s != wms.LotAvailable {
+			dynamic = append(dynamic, wms.LotRefusal(s))
+		}
 	}
 	for _, k := range wms.ImportKinds {
 		dynamic = append(dynamic, "import.kind."+string(k))

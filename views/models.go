@@ -1,5 +1,11 @@
 package views
 
+import (
+	"net/url"
+
+	"github.com/a-h/templ"
+)
+
 // View models: what the server hands the components. Components never reach
 // the store; everything they show arrives here.
 
@@ -328,4 +334,14 @@ type ReturnReceipt struct {
 	Page
 	Parcel, Order, RMA, Waybill, Clerk, At, Notes string
 	Lines                                         []BookedLine
+}
+
+// link is a URL to path with the query pairs given (key, value, key, value,
+// ...) escaped, so a lot or location code holding &, + or # stays whole.
+func link(path string, pairs ...string) templ.SafeURL {
+	q := url.Values{}
+	for i := 0; i+1 < len(pairs); i += 2 {
+		q.Add(pairs[i], pairs[i+1])
+	}
+	return templ.SafeURL(path + "?" + q.Encode())
 }

@@ -136,7 +136,7 @@ func daysBetween(a, b string) int {
 // left. A lot expiring today has no life left and does not ship.
 func Shippable(sku SKU, lot Lot, minPct int, today string) (ok bool, reason string) {
 	if lot.Status != LotAvailable && lot.Status != "" {
-		return false, "pick.lot_" + string(lot.Status)
+		return false, LotRefusal(lot.Status)
 	}
 	if lot.Expiry == "" || sku.ShelfLifeDays == 0 {
 		return true, ""
@@ -150,6 +150,10 @@ func Shippable(sku SKU, lot Lot, minPct int, today string) (ok bool, reason stri
 	}
 	return true, ""
 }
+
+// LotRefusal is the message key for a pick of a lot in a status other than
+// available (pick.lot_hold, pick.lot_quarantine, pick.lot_expired).
+func LotRefusal(s LotStatus) string { return "pick.lot_" + string(s) }
 
 // minLifePct is the rule for a SKU on a channel.
 func minLifePct(sku SKU, channel string, s Settings) int {

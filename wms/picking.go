@@ -423,7 +423,7 @@ func applyPicked(tx *bolt.Tx, ev *Event) error {
 			return err
 		}
 		if st.Status != "" && st.Status != LotAvailable {
-			return errf(CodeConflict, "pick.lot_"+string(st.Status), "lot", lot, "expiry", st.Expiry)
+			return errf(CodeConflict, LotRefusal(st.Status), "lot", lot, "expiry", st.Expiry)
 		}
 	}
 	ol, alloc := orderAlloc(&o, line.SKU, lot, line.Location)
