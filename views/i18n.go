@@ -115,6 +115,7 @@ var catalog = map[string][2]string{
 	"kind.quarantine":     {"quarantine", "待检区"},
 	"kind.returns":        {"returns", "退货区"},
 	"kind.damaged":        {"damaged", "残次区"},
+	"kind.supplier":       {"return to supplier", "退供应商区"},
 	"status.available":    {"available", "可用"},
 	"status.quarantine":   {"quarantine", "待检"},
 	"status.hold":         {"on hold", "冻结"},

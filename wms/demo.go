@@ -101,7 +101,7 @@ func DemoData(today time.Time) (skus []SKU, locs []Location, stock []StockRow) {
 	for i, k := range []struct {
 		prefix string
 		kind   LocationKind
-	}{{"DOCK", KindDock}, {"QA", KindQuarantine}, {"RET", KindReturns}, {"DMG", KindDamaged}} {
+	}{{"DOCK", KindDock}, {"QA", KindQuarantine}, {"RET", KindReturns}, {"DMG", KindDamaged}, {"RTS", KindSupplier}} {
 		for n := 1; n <= 2; n++ {
 			locs = append(locs, Location{Code: fmt.Sprintf("%s-%02d", k.prefix, n), Zone: k.prefix, PickSeq: 100000 + i*10 + n, Kind: k.kind})
 		}

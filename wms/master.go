@@ -42,9 +42,10 @@ const (
 	KindQuarantine LocationKind = "quarantine"
 	KindReturns    LocationKind = "returns"
 	KindDamaged    LocationKind = "damaged"
+	KindSupplier   LocationKind = "supplier" // goods going back to their supplier (RTS)
 )
 
-var LocationKinds = []LocationKind{KindPick, KindReserve, KindDock, KindQuarantine, KindReturns, KindDamaged}
+var LocationKinds = []LocationKind{KindPick, KindReserve, KindDock, KindQuarantine, KindReturns, KindDamaged, KindSupplier}
 
 func (k LocationKind) Valid() bool {
 	for _, x := range LocationKinds {

@@ -224,8 +224,10 @@ func applyReturnReceived(tx *bolt.Tx, ev *Event) error {
 			}
 		case l.Condition == CondDamaged || l.Condition == CondOpened:
 			l.Location = firstLocation(tx, KindDamaged, "")
-		default: // expired
-			l.Location = firstLocation(tx, KindQuarantine, "")
+		default: // expired: back to the supplier where the warehouse has such an area
+			if l.Location = firstLocation(tx, KindSupplier, ""); l.Location == "" {
+				l.Location = firstLocation(tx, KindQuarantine, "")
+			}
 		}
 		if l.Condition != CondMissing && l.Location == "" {
 			return errf(CodeConflict, "return.no_location", "kind", l.Condition)

@@ -208,3 +208,21 @@ func TestLotStoryAndSerialThroughReturn(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// Where the warehouse has a return-to-supplier area, expired units go there;
+// damaged ones still go to the damaged area.
+func TestExpiredReturnGoesToSupplierArea(t *testing.T) {
+	l := shippedFixture(t)
+	mustAppend(t, l, "rts", EvLocationUpserted, Location{Code: "RTS-01", Zone: "RTS", PickSeq: 970, Kind: KindSupplier})
+	o, _ := l.Order("SO1")
+	lot := o.Lines[0].Allocs[0].Lot
+	p, err := l.ReceiveReturn(ctx, ReturnParcel{ID: "r1", Order: "SO1", Lines: []ReturnLine{
+		{SKU: "MILK", Lot: lot, Serial: "C1", Qty: 1, Condition: CondExpired},
+		{SKU: "BOOK", Qty: 1, Condition: CondDamaged}}}, "B3001", "pda-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Lines[0].Location != "RTS-01" || p.Lines[1].Location != "DMG-01" {
+		t.Errorf("expired to %s, damaged to %s; want RTS-01 and DMG-01", p.Lines[0].Location, p.Lines[1].Location)
+	}
+}
