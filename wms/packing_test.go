@@ -61,6 +61,9 @@ func TestPackingFlow(t *testing.T) {
 	if err != nil || box.Code != "S1" {
 		t.Fatalf("box %v %v", box, err)
 	}
+	if _, err := l.CloseParcel(ctx, "p1-light", ParcelClose{Order: "SO1", Station: "PACK-01", Box: "S1", WeightG: 1025}, "B2001", "kiosk"); err == nil || err.(*Error).Key != "pack.weight_off" || err.(*Error).Args["off"] != "-55" {
+		t.Fatalf("55 g under (a can missing its scoop, say): %v", err)
+	}
 	if _, err := l.CloseParcel(ctx, "p1-heavy", ParcelClose{Order: "SO1", Station: "PACK-01", Box: "S1", WeightG: 1135}, "B2001", "kiosk"); err == nil || err.(*Error).Key != "pack.weight_off" || err.(*Error).Args["off"] != "55" {
 		t.Fatalf("55 g over: %v", err)
 	}
@@ -104,7 +107,8 @@ func TestPackingFlow(t *testing.T) {
 		t.Errorf("order %s", o.State)
 	}
 	kpi, _ := l.KPIs("2026-11-11")
-	if k := kpi["B2001"]; k.Parcels != 2 || k.WeightRejects != 1 || k.TypedWeights != 1 || k.WeightOverrides != 1 {
+	if k := kpi["B2001"]; k.Parcels != 2 || k.WeightRejects != 2 || // 55 g under and 55 g over
+		k.TypedWeights != 1 || k.WeightOverrides != 1 {
 		t.Errorf("packer kpis %+v", k)
 	}
 	// serials packed are traceable to the order, and never ship twice
@@ -146,5 +150,16 @@ func TestWaybillPool(t *testing.T) {
 	}
 	if left, _ := l.WaybillsLeft(); left["JD"] != 2 || left["SF"] != 3 {
 		t.Errorf("pools %v", left)
+	}
+}
+
+// The tolerance is the larger of the absolute amount and the percentage of
+// the expected weight, rounded up to a whole gram.
+func TestWeightGateTolerance(t *testing.T) {
+	g := WeightGate{AbsG: 30, Pct: 5}
+	for expected, want := range map[int]int{0: 30, 400: 30, 600: 30, 601: 31, 1080: 54, 20000: 1000} {
+		if got := g.Tolerance(expected); got != want {
+			t.Errorf("Tolerance(%d g) = %d, want %d", expected, got, want)
+		}
 	}
 }
