@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -13,6 +14,8 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+
+	"tally/printing"
 )
 
 // syncBuffer is a bytes.Buffer safe to read while serve writes to it.
@@ -179,5 +182,41 @@ func TestCheckOnOlderProjections(t *testing.T) {
 	out.Reset()
 	if err := run(context.Background(), []string{"check", "--data", dir}, &out, &out); err != nil || !strings.HasPrefix(out.String(), "ledger ok") {
 		t.Errorf("check after rebuild: %v %s", err, out.String())
+	}
+}
+
+// tally print-test renders each kind of label with sample data, as ZPL and
+// (with the Chinese font installed, as CI has) as PDF; a bad kind is refused
+// and leaves no file.
+func TestPrintTestCommand(t *testing.T) {
+	dir := t.TempDir()
+	_, fontErr := printing.FindFont("")
+	for _, kind := range []string{"waybill", "sku", "location"} {
+		for _, zpl := range []bool{true, false} {
+			if !zpl && fontErr != nil && os.Getenv("CI") != "true" {
+				continue // no Chinese font on this machine (CI installs one)
+			}
+			out := filepath.Join(dir, kind+map[bool]string{true: ".zpl", false: ".pdf"}[zpl])
+			args := []string{"print-test", "--kind", kind, "--out", out}
+			if zpl {
+				args = append(args, "--zpl")
+			}
+			var buf bytes.Buffer
+			if err := run(context.Background(), args, &buf, &buf); err != nil {
+				t.Fatalf("%v: %v %s", args, err, buf.String())
+			}
+			raw, err := os.ReadFile(out)
+			want := map[bool]string{true: "^XA", false: "%PDF-"}[zpl]
+			if err != nil || !strings.HasPrefix(string(raw), want) {
+				t.Errorf("%s starts %q, want %q (%v)", out, raw[:min(len(raw), 8)], want, err)
+			}
+		}
+	}
+	bad := filepath.Join(dir, "x.pdf")
+	if err := run(context.Background(), []string{"print-test", "--kind", "cat", "--out", bad}, io.Discard, io.Discard); err == nil {
+		t.Error("a bad kind was accepted")
+	}
+	if _, err := os.Stat(bad); err == nil {
+		t.Error("a refused print-test left a file")
 	}
 }

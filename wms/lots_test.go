@@ -2,6 +2,7 @@ package wms
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -418,5 +419,25 @@ func TestAvailableStatusKeepsAllocations(t *testing.T) {
 	o, _ := l.Order("SO1")
 	if len(o.Lines[0].Allocs) != 1 || o.Lines[0].Allocs[0].Qty != 3 {
 		t.Errorf("allocations changed: %+v", o.Lines[0].Allocs)
+	}
+}
+
+// A cycle count of a zone makes one count task for each of its locations
+// holding stock.
+func TestCountsForAZone(t *testing.T) {
+	l := stockFixture(t)
+	if err := l.RequestCounts(ctx, "cz", CountRequest{Zone: "A", Reason: "cycle"}, "B4001", "web"); err != nil {
+		t.Fatal(err)
+	}
+	tasks, _ := l.TasksIn(TaskOpen, 100)
+	var got []string
+	for _, t := range tasks {
+		if t.Kind == TaskCount {
+			got = append(got, t.Location)
+		}
+	}
+	slices.Sort(got)
+	if want := []string{"A01-01-01", "A01-01-02", "A01-02-01"}; !slices.Equal(got, want) {
+		t.Errorf("zone A count tasks at %v, want %v", got, want)
 	}
 }

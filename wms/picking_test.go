@@ -636,3 +636,24 @@ func TestOrdersCSVShipByInWarehouseZone(t *testing.T) {
 		t.Errorf("ship-by %v (%v), want 2026-11-11 10:00 UTC", o.ShipBy, err)
 	}
 }
+
+// A cancellation after the whole order is picked (it sits in a tote) makes a
+// put-back task for every unit.
+func TestCancelAfterPickedMakesPutBack(t *testing.T) {
+	l := stockFixture(t)
+	mustOrder(t, l, order("SO1", LineIn{"BOOK", 2}))
+	mustWave(t, l, "w1", WaveSingle)
+	task, _ := l.NextTask(ctx, "B1001", "pda-1")
+	pickAll(t, l, "B1001", task, nil)
+	if o, _ := l.Order("SO1"); o.State != OrderPicked {
+		t.Fatalf("order %s before the cancel", o.State)
+	}
+	if _, err := l.CancelOrder(ctx, "SO1", "buyer cancelled", "", "oms", "api"); err != nil {
+		t.Fatal(err)
+	}
+	next, err := l.NextTask(ctx, "B1001", "pda-1")
+	if err != nil || next.Kind != TaskPutBack || len(next.Lines) != 1 || next.Lines[0].Qty != 2 {
+		t.Fatalf("put-back after a picked order was cancelled: %+v %v", next, err)
+	}
+	assertReservationsMatch(t, l)
+}
