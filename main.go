@@ -104,17 +104,24 @@ type common struct {
 	data            string
 	tz              string
 	batchDelay      time.Duration
-	keepProjections bool // check and rebuild see the file as it is
+	keepProjections bool  // check and rebuild see the file as it is
+	envErr          error // a TALLY_* setting that does not parse
 }
 
 func (c *common) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.data, "data", env("DATA", "./data"), "data directory holding tally.db (TALLY_DATA)")
 	fs.StringVar(&c.tz, "tz", env("TZ", "Asia/Shanghai"), "the warehouse's time zone (TALLY_TZ)")
-	delay, _ := time.ParseDuration(env("BATCH_DELAY", "0s"))
+	delay, err := time.ParseDuration(env("BATCH_DELAY", "0s"))
+	if err != nil {
+		c.envErr = fmt.Errorf("TALLY_BATCH_DELAY: %w", err)
+	}
 	fs.DurationVar(&c.batchDelay, "batch-delay", delay, "how long overlapping writes wait to share a commit; 0 = 5ms (TALLY_BATCH_DELAY)")
 }
 
 func (c *common) open() (*wms.Ledger, error) {
+	if c.envErr != nil {
+		return nil, c.envErr
+	}
 	zone, err := time.LoadLocation(c.tz)
 	if err != nil {
 		return nil, fmt.Errorf("time zone %q: %w", c.tz, err)
@@ -323,7 +330,7 @@ func importCmd(ctx context.Context, args []string, stdout io.Writer) error {
 
 func exportCmd(args []string, stdout io.Writer) error {
 	var kind, out string
-	l, _, _, err := openWith("export", args, func(fs *flag.FlagSet) {
+	l, _, _, err := openWith("export", args, func(fs *flag.FlagSet, _ *common) {
 		fs.StringVar(&kind, "kind", "", "skus, locations, staff or stock")
 		fs.StringVar(&out, "out", "", "file to write (default: standard output)")
 	})
@@ -348,7 +355,7 @@ func tokenCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		return errors.New("usage: tally token create --data DIR --name NAME --role ROLE")
 	}
 	var name, role string
-	l, _, _, err := openWith("token create", args[1:], func(fs *flag.FlagSet) {
+	l, _, _, err := openWith("token create", args[1:], func(fs *flag.FlagSet, _ *common) {
 		fs.StringVar(&name, "name", "", "who the token is for, e.g. central-oms")
 		fs.StringVar(&role, "role", "", "picker, packer, receiver, supervisor or admin")
 	})
@@ -391,12 +398,14 @@ func scanCmd(args []string, stdout io.Writer) error {
 }
 
 // openWith parses a command's flags (plus any extra it registers) and opens the store.
-func openWith(name string, args []string, extra func(*flag.FlagSet)) (*wms.Ledger, *flag.FlagSet, common, error) {
+// openWith parses a command's flags (the common ones and those extra adds;
+// extra may also set options of c) and opens the store.
+func openWith(name string, args []string, extra func(*flag.FlagSet, *common)) (*wms.Ledger, *flag.FlagSet, common, error) {
 	fs := newFlags(name)
 	var c common
 	c.register(fs)
 	if extra != nil {
-		extra(fs)
+		extra(fs, &c)
 	}
 	if err := fs.Parse(args); err != nil {
 		return nil, fs, c, err
@@ -405,15 +414,13 @@ func openWith(name string, args []string, extra func(*flag.FlagSet)) (*wms.Ledge
 	return l, fs, c, err
 }
 
+// keepProjections is the openWith option of check (which must see the file
+// as it is, not as an upgrade would leave it) and rebuild (which rebuilds
+// once, not also on open).
+func keepProjections(_ *flag.FlagSet, c *common) { c.keepProjections = true }
+
 func checkCmd(args []string, stdout io.Writer) error {
-	fs := newFlags("check")
-	var c common
-	c.register(fs)
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	c.keepProjections = true // see the file as it is, not as an upgrade would leave it
-	l, err := c.open()
+	l, _, c, err := openWith("check", args, keepProjections)
 	if err != nil {
 		return err
 	}
@@ -443,7 +450,7 @@ func checkCmd(args []string, stdout io.Writer) error {
 // GET /api/v1/backup.
 func backupCmd(args []string, stdout io.Writer) error {
 	var out string
-	l, _, _, err := openWith("backup", args, func(fs *flag.FlagSet) {
+	l, _, _, err := openWith("backup", args, func(fs *flag.FlagSet, _ *common) {
 		fs.StringVar(&out, "out", "", "the file to write (required); written beside it first, renamed when complete")
 	})
 	if errors.Is(err, wms.ErrLocked) {
@@ -465,14 +472,7 @@ func backupCmd(args []string, stdout io.Writer) error {
 }
 
 func rebuildCmd(args []string, stdout io.Writer) error {
-	fs := newFlags("rebuild")
-	var c common
-	c.register(fs)
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	c.keepProjections = true // rebuilt once below, not also on open
-	l, err := c.open()
+	l, _, _, err := openWith("rebuild", args, keepProjections)
 	if err != nil {
 		return err
 	}
