@@ -14,6 +14,8 @@ import (
 	"github.com/boombuler/barcode/code128"
 	"github.com/boombuler/barcode/datamatrix"
 	"github.com/boombuler/barcode/qr"
+
+	"tally/scan"
 )
 
 // Barcodes are encoded with github.com/boombuler/barcode and drawn by this package as
@@ -452,40 +454,6 @@ func gs1Text(els []gs1Element) string {
 	return b.String()
 }
 
-// normalizeGTIN returns gtin as the 14 digits of AI (01): GTIN-8, -12, -13 or -14 with a
-// correct check digit, padded with leading zeros.
-func normalizeGTIN(gtin string) (string, error) {
-	g := strings.TrimSpace(gtin)
-	switch len(g) {
-	case 8, 12, 13, 14:
-	default:
-		return "", fmt.Errorf("GTIN %q must have 8, 12, 13 or 14 digits", gtin)
-	}
-	for _, r := range g {
-		if r < '0' || r > '9' {
-			return "", fmt.Errorf("GTIN %q must have digits only", gtin)
-		}
-	}
-	g = strings.Repeat("0", 14-len(g)) + g
-	if want := gtinCheckDigit(g[:13]); g[13] != want {
-		return "", fmt.Errorf("GTIN %q has check digit %c, want %c: check the number", gtin, g[13], want)
-	}
-	return g, nil
-}
-
-// gtinCheckDigit computes the GS1 mod-10 check digit of digits (weights 3,1,3,… from the right).
-func gtinCheckDigit(digits string) byte {
-	sum := 0
-	for i := 0; i < len(digits); i++ {
-		d := int(digits[len(digits)-1-i] - '0')
-		if i%2 == 0 {
-			d *= 3
-		}
-		sum += d
-	}
-	return byte('0' + (10-sum%10)%10)
-}
-
 // checkLot tells whether lot can be the data of AI (10): 1–20 characters of GS1's character
 // set 82 (without ">", which ZPL reserves).
 func checkLot(lot string) error {
@@ -493,9 +461,7 @@ func checkLot(lot string) error {
 		return fmt.Errorf("lot %q must have 1 to 20 characters for GS1 AI (10)", lot)
 	}
 	for _, r := range lot {
-		ok := r >= '0' && r <= '9' || r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z' ||
-			strings.ContainsRune("!\"%&'()*+,-./:;<=?_", r)
-		if !ok {
+		if r == '>' || !scan.InSet82(string(r)) { // ZPL reserves >
 			return fmt.Errorf("lot %q has the character %q, which GS1 AI (10) does not allow", lot, r)
 		}
 	}

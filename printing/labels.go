@@ -6,6 +6,8 @@ import (
 	"math"
 	"strings"
 	"time"
+
+	"tally/scan"
 )
 
 // Label sizes in millimetres (width × height, portrait as fed through the printer).
@@ -310,7 +312,7 @@ func (l SKULabel) layout(m metrics, enc *encoder) (*labelLayout, error) {
 	}
 	var groups [][]gs1Element
 	if strings.TrimSpace(l.GTIN) != "" {
-		gtin, err := normalizeGTIN(l.GTIN)
+		gtin, err := scan.NormalizeGTIN(l.GTIN)
 		if err != nil {
 			return nil, fmt.Errorf("SKU label %s: %w", l.SKU, err)
 		}

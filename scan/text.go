@@ -68,6 +68,10 @@ var set82 = func() (t [128]bool) {
 	return t
 }()
 
+// InSet82 tells whether every character of s is in GS1's character set 82,
+// the one lots and serials are written in.
+func InSet82(s string) bool { return firstNot82(s) < 0 }
+
 // firstNot82 returns the index of the first byte of s outside set 82, or -1.
 func firstNot82(s string) int {
 	for i := 0; i < len(s); i++ {
