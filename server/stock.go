@@ -108,7 +108,7 @@ func expiryNote(expiry, today string) *views.Message {
 
 func (s *Server) stockPage(c *fiber.Ctx) error {
 	code := c.Query("code")
-	vm := views.StockPage{Page: s.page(c, "stock.title"), Code: code}
+	vm := views.StockPage{Page: s.page(c, "stock.title")}
 	if code == "" {
 		return s.render(c, fiber.StatusOK, views.Stock(vm))
 	}

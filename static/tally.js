@@ -100,7 +100,7 @@
     var method = (form.getAttribute('method') || 'get').toUpperCase();
     var data = new URLSearchParams(new FormData(form));
     var url = form.getAttribute('action') || location.pathname;
-    var opts = { method: method, credentials: 'same-origin', headers: { 'X-Tally-Swap': '1' } };
+    var opts = { method: method, credentials: 'same-origin', headers: {} };
     if (method === 'GET') {
       url += (url.indexOf('?') < 0 ? '?' : '&') + data.toString();
     } else {
@@ -125,7 +125,6 @@
     var bar = form.querySelector('progress');
     var xhr = new XMLHttpRequest();
     xhr.open('POST', form.getAttribute('action'));
-    xhr.setRequestHeader('X-Tally-Swap', '1');
     xhr.setRequestHeader('Idempotency-Key', uuid());
     if (bar) { bar.hidden = false; bar.removeAttribute('value'); }
     xhr.upload.onprogress = function (e) {

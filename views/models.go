@@ -73,13 +73,11 @@ type StockRow struct {
 
 type StockPage struct {
 	Page
-	Code string
-	// Heading says what was looked up; Rows is what is there.
-	Heading *Message
-	Empty   *Message
-	ByItem  bool // rows are locations of one item (else items at one location)
-	Rows    []StockRow
-	Total   int64
+	// Rows is what is at the scanned place or where the scanned item is.
+	Empty  *Message
+	ByItem bool // rows are locations of one item (else items at one location)
+	Rows   []StockRow
+	Total  int64
 }
 
 // ImportKind is one kind of CSV file on the import page.
@@ -91,8 +89,7 @@ type ImportKind struct {
 
 type ImportPage struct {
 	Page
-	Kinds    []ImportKind
-	Selected string
+	Kinds []ImportKind
 }
 
 type AuditRow struct {

@@ -12,7 +12,7 @@ var pickKeys = []string{
 	"pick.step_location", "pick.step_item", "pick.step_tote", "pick.step_putback",
 	"pick.wrong_location", "pick.wrong_item", "pick.wrong_tote", "pick.qty_line", "pick.meta",
 	"pick.progress", "pick.scan_item_first", "pick.count_invalid", "pick.refused", "pick.undone",
-	"pick.nothing_to_undo", "pick.offline", "pick.task_done_waiting", "pick.order_tote", "app.offline",
+	"pick.nothing_to_undo", "pick.task_done_waiting", "pick.order_tote",
 }
 
 // PickMessages is the pick script's message table in the language of ctx, as JSON.
