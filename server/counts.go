@@ -2,6 +2,7 @@ package server
 
 import (
 	"encoding/json"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -26,7 +27,7 @@ func countLines(raw string) []wms.StockRow {
 }
 
 func (s *Server) countModel(c *fiber.Ctx) (views.CountPage, error) {
-	vm := views.CountPage{Page: s.page(c, "count.title"), Key: uuid.NewString(), Supervisor: principal(c).Role == wms.RoleSupervisor || principal(c).Role == wms.RoleAdmin}
+	vm := views.CountPage{Page: s.page(c, "count.title"), Key: uuid.NewString(), Supervisor: slices.Contains(supervisors, principal(c).Role)}
 	open, err := s.ledger.TasksIn(wms.TaskOpen, 500)
 	if err != nil {
 		return vm, err

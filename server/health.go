@@ -3,6 +3,7 @@ package server
 import (
 	"fmt"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -24,8 +25,18 @@ func (s *Server) healthz(c *fiber.Ctx) error {
 // metrics counts requests by route and status and times them.
 type metrics struct {
 	mu       sync.Mutex
-	requests map[string]uint64 // method route status -> count
-	seconds  map[string]*histogram
+	requests map[requestKey]uint64
+	seconds  map[string]*histogram // route -> latencies
+}
+
+// requestKey is counted per request; it is formatted only when scraped.
+type requestKey struct {
+	method, route string
+	status        int
+}
+
+func (k requestKey) String() string {
+	return fmt.Sprintf(`method=%q,route=%q,status="%d"`, k.method, k.route, k.status)
 }
 
 var latencyBuckets = []float64{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5}
@@ -37,18 +48,17 @@ type histogram struct {
 }
 
 func newMetrics() *metrics {
-	return &metrics{requests: map[string]uint64{}, seconds: map[string]*histogram{}}
+	return &metrics{requests: map[requestKey]uint64{}, seconds: map[string]*histogram{}}
 }
 
 func (m *metrics) observe(method, route string, status int, d time.Duration) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.requests[fmt.Sprintf(`method=%q,route=%q,status="%d"`, method, route, status)]++
-	key := fmt.Sprintf(`route=%q`, route)
-	h := m.seconds[key]
+	m.requests[requestKey{method, route, status}]++
+	h := m.seconds[route]
 	if h == nil {
 		h = &histogram{counts: make([]uint64, len(latencyBuckets))}
-		m.seconds[key] = h
+		m.seconds[route] = h
 	}
 	sec := d.Seconds()
 	for i, b := range latencyBuckets {
@@ -66,12 +76,20 @@ func (s *Server) metricsText(c *fiber.Ctx) error {
 	m := s.metrics
 	m.mu.Lock()
 	b.WriteString("# HELP tally_http_requests_total HTTP requests by route and status.\n# TYPE tally_http_requests_total counter\n")
-	for _, k := range sortedKeys(m.requests) {
-		fmt.Fprintf(&b, "tally_http_requests_total{%s} %d\n", k, m.requests[k])
+	counted := make([]string, 0, len(m.requests))
+	byLabel := make(map[string]uint64, len(m.requests))
+	for k, n := range m.requests {
+		counted = append(counted, k.String())
+		byLabel[k.String()] = n
+	}
+	slices.Sort(counted)
+	for _, k := range counted {
+		fmt.Fprintf(&b, "tally_http_requests_total{%s} %d\n", k, byLabel[k])
 	}
 	b.WriteString("# HELP tally_http_request_seconds HTTP request latency.\n# TYPE tally_http_request_seconds histogram\n")
-	for _, k := range sortedKeys(m.seconds) {
-		h := m.seconds[k]
+	for _, route := range sortedKeys(m.seconds) {
+		h := m.seconds[route]
+		k := fmt.Sprintf(`route=%q`, route)
 		for i, le := range latencyBuckets {
 			fmt.Fprintf(&b, "tally_http_request_seconds_bucket{%s,le=\"%g\"} %d\n", k, le, h.counts[i])
 		}
