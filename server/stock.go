@@ -115,9 +115,6 @@ func (s *Server) stockPage(c *fiber.Ctx) error {
 	res, err := s.lookupCode(code)
 	if err != nil {
 		e := s.asDomain(c, err)
-		if k := e.Args["kind"]; k != "" { // the kind of code, in the user's words
-			e.Args["kind"] = views.Translate(lang(c), k, nil)
-		}
 		vm.Feedback = errorFeedback(e)
 		return s.render(c, status(e.Code), views.Stock(vm))
 	}

@@ -81,6 +81,12 @@ func Translate(lang, key string, args map[string]string) string {
 	}
 	pairs := make([]string, 0, 2*len(args))
 	for k, v := range args {
+		if inner, isKey := catalog[v]; isKey { // a value that names a message (a kind of code, a status) in the user's words
+			v = inner[0]
+			if lang == LangZH {
+				v = inner[1]
+			}
+		}
 		pairs = append(pairs, "{"+k+"}", v)
 	}
 	return strings.NewReplacer(pairs...).Replace(s)

@@ -140,3 +140,15 @@ func TestTranslate(t *testing.T) {
 		}
 	}
 }
+
+// A message's argument that is itself a message key (a kind of code, a
+// status) is shown in the user's words, in every answer, page or API.
+func TestArgumentKeysAreTranslated(t *testing.T) {
+	args := map[string]string{"code": "T00042", "kind": "scankind.tote"}
+	if got := Translate(LangEN, "stock.code_kind", args); strings.Contains(got, "scankind") || !strings.Contains(got, "T00042") {
+		t.Errorf("en: %q", got)
+	}
+	if got := Translate(LangZH, "stock.code_kind", args); strings.Contains(got, "scankind") || !strings.Contains(got, Translate(LangZH, "scankind.tote", nil)) {
+		t.Errorf("zh: %q", got)
+	}
+}
