@@ -127,18 +127,26 @@ func bumpKPI(tx *bolt.Tx, day, actor string, f func(*ScanStats)) error {
 // rebuild starts the same one.
 func (l *Ledger) NextTask(ctx context.Context, actor, device string) (Task, error) {
 	for range 2 {
-		if t, err := l.ActiveTaskOf(actor); err != nil || t != nil {
-			if t == nil {
-				return Task{}, err
+		// One read: the task in hand, else whether there is one to hand out
+		// (asking with nothing to hand out writes nothing).
+		var held *Task
+		var open bool
+		err := l.db.View(func(tx *bolt.Tx) error {
+			if id := tx.Bucket(bucketActorTask).Get([]byte(actor)); id != nil {
+				var err error
+				held, err = getTask(tx, string(id))
+				return err
 			}
-			return *t, err
-		}
-		// Asking with nothing to hand out writes nothing.
-		if has, err := l.hasPickableTask(); err != nil || !has {
-			if err == nil {
-				err = errf(CodeNotFound, "task.none")
-			}
+			open = firstPickable(tx) != ""
+			return nil
+		})
+		switch {
+		case err != nil:
 			return Task{}, err
+		case held != nil:
+			return *held, nil
+		case !open:
+			return Task{}, errf(CodeNotFound, "task.none")
 		}
 		ev, err := NewEvent(uuid.NewString(), EvTaskStarted, actor, device, TaskStart{})
 		if err != nil {
@@ -158,16 +166,6 @@ func (l *Ledger) NextTask(ctx context.Context, actor, device string) (Task, erro
 		return l.Task(p.Task)
 	}
 	return Task{}, errf(CodeConflict, "task.busy")
-}
-
-// hasPickableTask tells whether the queue holds an open task for pickers.
-func (l *Ledger) hasPickableTask() (bool, error) {
-	var has bool
-	err := l.db.View(func(tx *bolt.Tx) error {
-		has = firstPickable(tx) != ""
-		return nil
-	})
-	return has, err
 }
 
 // firstPickable is the open task at the head of the queue, counts aside
