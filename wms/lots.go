@@ -259,9 +259,9 @@ func moveAllocations(tx *bolt.Tx, lots []LotRef, today string, decided bool, rec
 // applyRealloc moves one recorded allocation: releases the old place,
 // reserves the new ones, and fixes the order and its task.
 func applyRealloc(tx *bolt.Tx, m Realloc) error {
-	o, found, err := getOrder(tx, m.Order)
-	if err != nil || !found {
-		return errf(CodeNotFound, "order.not_found", "order", m.Order)
+	o, err := orderTx(tx, m.Order)
+	if err != nil {
+		return err
 	}
 	if m.Line < 0 || m.Line >= len(o.Lines) {
 		return errf(CodeInvalid, "event.payload_invalid", "type", "realloc")

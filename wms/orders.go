@@ -227,6 +227,16 @@ func getOrder(tx *bolt.Tx, no string) (Order, bool, error) {
 	return o, found, err
 }
 
+// orderTx is an order that must exist: order.not_found when it does not, a
+// damaged record's own error when it does not decode.
+func orderTx(tx *bolt.Tx, no string) (Order, error) {
+	o, found, err := getOrder(tx, no)
+	if err == nil && !found {
+		err = errf(CodeNotFound, "order.not_found", "order", no)
+	}
+	return o, err
+}
+
 // putOrder stores an order and moves it in the by-state index.
 func putOrder(tx *bolt.Tx, o *Order, oldState OrderState) error {
 	idx := tx.Bucket(bucketOrderState)
@@ -245,12 +255,8 @@ func putOrder(tx *bolt.Tx, o *Order, oldState OrderState) error {
 func (l *Ledger) Order(no string) (Order, error) {
 	var o Order
 	err := l.db.View(func(tx *bolt.Tx) error {
-		var found bool
 		var err error
-		o, found, err = getOrder(tx, no)
-		if err == nil && !found {
-			err = errf(CodeNotFound, "order.not_found", "order", no)
-		}
+		o, err = orderTx(tx, no)
 		return err
 	})
 	return o, err

@@ -549,9 +549,9 @@ func applyShipped(tx *bolt.Tx, ev *Event) error {
 	if err := decode(ev, &p); err != nil {
 		return err
 	}
-	o, found, err := getOrder(tx, p.Order)
-	if err != nil || !found {
-		return errf(CodeNotFound, "order.not_found", "order", p.Order)
+	o, err := orderTx(tx, p.Order)
+	if err != nil {
+		return err
 	}
 	if o.State != OrderPacked {
 		return errf(CodeConflict, "pack.not_packed", "order", p.Order, "state", string(o.State))

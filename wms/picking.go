@@ -401,9 +401,9 @@ func applyPicked(tx *bolt.Tx, ev *Event) error {
 			tote = p.Tote
 		}
 	}
-	o, found, err := getOrder(tx, line.Order)
-	if err != nil || !found {
-		return errf(CodeNotFound, "order.not_found", "order", line.Order)
+	o, err := orderTx(tx, line.Order)
+	if err != nil {
+		return err
 	}
 	oldState := o.State
 	if tote != "" {
