@@ -13,8 +13,34 @@ import (
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 
+	"tally/views"
 	"tally/wms"
 )
+
+// langs are the languages every screen is tried in.
+var langs = []string{views.LangZH, views.LangEN}
+
+// say is what a screen says for a message key in lang, so tests in both
+// languages compare with the catalogue rather than a copy of its words.
+func say(lang, key string, args ...string) string {
+	m := map[string]string{}
+	for i := 0; i+1 < len(args); i += 2 {
+		m[args[i]] = args[i+1]
+	}
+	return views.Translate(lang, key, m)
+}
+
+// noWiderThan fails when the page scrolls sideways on a w-pixel screen.
+func noWiderThan(t *testing.T, ctx context.Context, w int) {
+	t.Helper()
+	var width int
+	if err := chromedp.Run(ctx, chromedp.Evaluate(`document.documentElement.scrollWidth`, &width)); err != nil {
+		t.Fatal(err)
+	}
+	if width > w {
+		t.Errorf("page is %dpx wide on a %dpx screen; %s", width, w, dump(ctx))
+	}
+}
 
 // chromium finds the browser, or skips; under CI=true a missing browser fails.
 func chromium(t *testing.T) string {
@@ -34,18 +60,30 @@ func chromium(t *testing.T) string {
 	return ""
 }
 
-// browser starts headless Chromium with a handheld's screen: 360×640, touch.
+// browser starts headless Chromium with a handheld's screen: 360×640, touch,
+// asking for English pages.
 func browser(t *testing.T) context.Context {
 	t.Helper()
+	return browserIn(t, views.LangEN, 360, 640)
+}
+
+// browserIn starts headless Chromium at w×h whose pages ask for lang (zh-CN
+// or en); demo staff have no language of their own, so pages follow it.
+func browserIn(t *testing.T, lang string, w, h int64) context.Context {
+	t.Helper()
+	accept := "en-US,en"
+	if lang == views.LangZH {
+		accept = "zh-CN,zh"
+	}
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(chromium(t)),
 		chromedp.NoSandbox,
 		chromedp.DisableGPU,
 		chromedp.UserDataDir(profile(t)),
-		chromedp.WindowSize(360, 640),
+		chromedp.WindowSize(int(w), int(h)),
 		chromedp.Flag("disable-quic", true),
 		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("lang", "en-US"),
+		chromedp.Flag("lang", strings.SplitN(accept, ",", 2)[0]),
 	)
 	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
 	t.Cleanup(cancel)
@@ -54,9 +92,9 @@ func browser(t *testing.T) context.Context {
 	ctx, cancel3 := context.WithTimeout(ctx, 40*time.Second)
 	t.Cleanup(cancel3)
 	if err := chromedp.Run(ctx,
-		emulation.SetDeviceMetricsOverride(360, 640, 2, true),
-		emulation.SetTouchEmulationEnabled(true),
-		emulation.SetUserAgentOverride("Mozilla/5.0 (Linux; Android 11; PDA) Chrome/120 Mobile").WithAcceptLanguage("en-US,en"),
+		emulation.SetDeviceMetricsOverride(w, h, 2, w <= 480),
+		emulation.SetTouchEmulationEnabled(w <= 480),
+		emulation.SetUserAgentOverride("Mozilla/5.0 (Linux; Android 11; PDA) Chrome/120 Mobile").WithAcceptLanguage(accept),
 	); err != nil {
 		t.Fatalf("%v %s", err, dump(ctx))
 	}
