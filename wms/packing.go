@@ -48,7 +48,13 @@ type Station struct {
 	Format   string `json:"format"`             // pdf or zpl
 	Label    string `json:"label"`              // 100x150 or 76x130
 	Sender   string `json:"sender,omitempty"`   // return address printed on waybills
+	// MaskPhone masks the middle digits of the recipient's phone on waybills
+	// (138****0000), as carriers do; absent means true. The order keeps the full number.
+	MaskPhone *bool `json:"mask_phone,omitempty"`
 }
+
+// MasksPhone tells whether the station's waybills mask the recipient's phone.
+func (s Station) MasksPhone() bool { return s.MaskPhone == nil || *s.MaskPhone }
 
 func (s *Station) Validate() error {
 	s.ID = strings.TrimSpace(s.ID)
