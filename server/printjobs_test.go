@@ -102,8 +102,8 @@ func TestPrintJobsPageAndAPI(t *testing.T) {
 	var out struct {
 		Jobs []struct {
 			ID, Station, Order, Waybill, Status, Error string
-			Parcel, Tries                             int
-			GaveUp                                    bool `json:"gave_up"`
+			Parcel, Tries                              int
+			GaveUp                                     bool `json:"gave_up"`
 		}
 	}
 	r, body := sup.get("/api/v1/print-jobs?status=failed&station=PACK-F&limit=10")
