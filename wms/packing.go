@@ -813,7 +813,9 @@ func (l *Ledger) PrintJobs(f PrintFilter) ([]PrintJob, error) {
 		} else {
 			c, p = tx.Bucket(bucketByType).Cursor(), prefixKey(EvPrintRequested)
 		}
-		k, v := c.Seek(append(append([]byte{}, p[:len(p)-1]...), sep+1))
+		// from the last key under p backwards: seek past the prefix, step back
+		k, _ := c.Seek(append(append([]byte{}, p[:len(p)-1]...), sep+1))
+		var v []byte
 		if k == nil {
 			k, v = c.Last()
 		} else {
