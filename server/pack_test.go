@@ -403,6 +403,10 @@ func kioskScreens(t *testing.T, lang string, w, h int64) {
 	if ratio < 4.5 {
 		t.Errorf("Reprint's contrast is %.2f:1, want at least 4.5:1", ratio)
 	}
+	if lines := evalString(t, ctx, `(function(){ var r = document.createRange(); r.selectNodeContents(document.querySelector('[data-testid=reprint]'));
+		return String(new Set(Array.from(r.getClientRects()).map(function(x){ return Math.round(x.top) })).size) })()`); lines != "1" {
+		t.Errorf("Reprint breaks over %s lines", lines)
+	}
 	if w < 1000 {
 		noWiderThan(t, ctx, int(w))
 	}
