@@ -42,6 +42,34 @@ type WaybillLabel struct {
 	QR            string // content of the QR code (a tracking URL or the waybill); "" for none
 	Copy          bool   // a reprint: marked "副本 COPY"
 	Printed       time.Time
+	FullPhone     bool // print the recipient's phone in full; by default its middle digits are masked (MaskPhone)
+}
+
+// MaskPhone hides the middle of a phone number as Chinese carriers print it on a
+// waybill: the four digits before the last four become "*" (13812345678 →
+// 138****5678, 0571-88886666 → 0571-****6666), spaces, dashes and a country code
+// left as they are. A number already masked stays the same; one of fewer than
+// eight digits keeps only its last four.
+func MaskPhone(s string) string {
+	r := []rune(s)
+	var pos []int // digits and stars, in order
+	for i, c := range r {
+		if c >= '0' && c <= '9' || c == '*' {
+			pos = append(pos, i)
+		}
+	}
+	n := len(pos)
+	if n <= 4 {
+		return s
+	}
+	from := max(0, n-8)
+	if n < 8 {
+		from = 0
+	}
+	for _, i := range pos[from : n-4] {
+		r[i] = '*'
+	}
+	return string(r)
 }
 
 // SKULabel is a product label: the SKU, its name and a GS1-128 barcode with (01) GTIN,
@@ -225,7 +253,11 @@ func (l WaybillLabel) layout(m metrics, enc *encoder) (*labelLayout, error) {
 
 	// Recipient and sender.
 	rs := snap(32*fy) - t
-	L.party(x0, y, iw, rs, pad, "收", 7*fx, 4.5*fx, 4*fx, l.Recipient)
+	recipient := l.Recipient
+	if !l.FullPhone {
+		recipient.Phone = MaskPhone(recipient.Phone)
+	}
+	L.party(x0, y, iw, rs, pad, "收", 7*fx, 4.5*fx, 4*fx, recipient)
 	y += rs
 	L.rect(x0, y, iw, t)
 	y += t

@@ -16,7 +16,7 @@ func SampleWaybill() WaybillLabel {
 		Order:   "SO2026112100042",
 		Recipient: Party{
 			Name:    "王晓明",
-			Phone:   "138****5678",
+			Phone:   "13812345678",
 			Address: "浙江省杭州市西湖区文三路 478 号华星时代广场 A 座 1203 室（前台代收）",
 		},
 		Sender: Party{
@@ -55,7 +55,7 @@ func SampleSmallWaybillCopy() WaybillLabel {
 		Order:   "SO2026112100077",
 		Recipient: Party{
 			Name:    "陈静",
-			Phone:   "139****1024",
+			Phone:   "13955551024",
 			Address: "广东省深圳市南山区粤海街道科技南十二路 2 号金蝶软件园 B 栋 5 楼",
 		},
 		Sender: Party{

@@ -26,6 +26,7 @@ var menu = []struct {
 	{views.MenuItem{Href: "/recall", Label: "menu.recall", TestID: "menu-recall"}, supervisors},
 	{views.MenuItem{Href: "/trace", Label: "menu.trace", TestID: "menu-trace"}, supervisors},
 	{views.MenuItem{Href: "/floor", Label: "menu.floor", TestID: "menu-floor"}, supervisors},
+	{views.MenuItem{Href: "/print-jobs", Label: "menu.print_jobs", TestID: "menu-print-jobs"}, supervisors},
 	{views.MenuItem{Href: "/admin/import", Label: "menu.import", TestID: "menu-import"}, adminOnly},
 	{views.MenuItem{Href: "/admin/audit", Label: "menu.audit", TestID: "menu-audit"}, supervisors},
 	{views.MenuItem{Href: "/pin", Label: "menu.pin", TestID: "menu-pin"}, anyRole},

@@ -53,6 +53,7 @@ func (s *Server) waybillLabel(job wms.PrintJob) (printing.WaybillLabel, error) {
 		Recipient: printing.Party{Name: o.Recipient.Name, Phone: o.Recipient.Phone, Address: o.Recipient.Address},
 		Sender:    sender, WeightKg: float64(p.WeightG) / 1000, Items: strings.Join(items, "; "),
 		Parcel: p.N, Parcels: len(ps.Parcels), QR: p.Waybill, Copy: job.Copy, Printed: job.Created,
+		FullPhone: !st.MasksPhone(),
 	}, nil
 }
 

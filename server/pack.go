@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"strconv"
 	"strings"
@@ -9,6 +10,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
 
+	"tally/printing"
 	"tally/scan"
 	"tally/views"
 	"tally/wms"
@@ -41,7 +43,7 @@ func (s *Server) station(c *fiber.Ctx) (wms.Station, error) {
 
 // packModel is the kiosk screen for an order (or the scan prompt without one).
 func (s *Server) packModel(c *fiber.Ctx, st wms.Station, orderNo string) (views.PackPage, error) {
-	vm := views.PackPage{Page: s.page(c, "pack.title"), Station: st.ID, StationName: st.Name, Key: uuid.NewString(), HasScale: st.Scale != ""}
+	vm := views.PackPage{Page: s.page(c, "pack.title"), Station: st.ID, StationName: st.Name, Printer: st.Printer, Key: uuid.NewString(), HasScale: st.Scale != ""}
 	left, err := s.ledger.WaybillsLeft()
 	if err != nil {
 		return vm, err
@@ -93,8 +95,21 @@ func (s *Server) packModel(c *fiber.Ctx, st wms.Station, orderNo string) (views.
 	for _, r := range vm.Rows {
 		vm.AllChecked = vm.AllChecked && r.Verified+r.Packed >= r.Picked
 	}
+	// each parcel's newest label job at this station: the packer sees whether it printed
+	jobs, err := s.ledger.PrintJobs(wms.PrintFilter{Order: orderNo, Station: st.ID, Limit: 1000})
+	if err != nil {
+		return vm, err
+	}
 	for _, p := range ps.Parcels {
-		vm.Parcels = append(vm.Parcels, views.ParcelRow{N: p.N, Box: p.Box, WeightG: p.WeightG, ExpectedG: p.ExpectedG, Waybill: p.Waybill, Parent: p.Parent, Typed: p.Typed})
+		row := views.ParcelRow{N: p.N, Box: p.Box, WeightG: p.WeightG, ExpectedG: p.ExpectedG, Waybill: p.Waybill, Parent: p.Parent, Typed: p.Typed}
+		for _, j := range jobs {
+			if j.Parcel == p.N {
+				jr := jobRow(j, p.Waybill)
+				row.Job = &jr
+				break
+			}
+		}
+		vm.Parcels = append(vm.Parcels, row)
 	}
 	if len(ps.Verified) > 0 {
 		vm.CanClose = true
@@ -108,7 +123,7 @@ func (s *Server) packModel(c *fiber.Ctx, st wms.Station, orderNo string) (views.
 		return vm, err
 	}
 	for _, b := range boxes {
-		vm.Boxes = append(vm.Boxes, views.Count{Name: b.Code, N: b.TareG})
+		vm.Boxes = append(vm.Boxes, views.BoxOption{Code: b.Code, Name: b.Name, LengthMM: b.LengthMM, WidthMM: b.WidthMM, HeightMM: b.HeightMM})
 	}
 	vm.CanShip = o.State == wms.OrderPacked
 	return vm, nil
@@ -181,7 +196,12 @@ func (s *Server) packScan(c *fiber.Ctx) error {
 		e := s.asDomain(c, err)
 		return s.renderPack(c, st, orderNo, errorFeedback(e), status(e.Code))
 	}
-	return s.renderPack(c, st, orderNo, okFeedback("pack.verified", map[string]string{"gtin": r.GTIN}), fiber.StatusOK)
+	// the packer checks against the SKU and its name, not the 14 digits the scanner read
+	sku, err := s.ledger.SKUByGTIN(r.GTIN)
+	if err != nil {
+		return err
+	}
+	return s.renderPack(c, st, orderNo, okFeedback("pack.verified", map[string]string{"sku": sku.Code, "name": sku.Name}), fiber.StatusOK)
 }
 
 // packParcel weighs (scale, or the typed weight), closes the parcel and prints its label.
@@ -218,9 +238,9 @@ func (s *Server) packParcel(c *fiber.Ctx) error {
 		if merr != nil {
 			return merr
 		}
+		// the refused weight is in the message; the field is empty for the next weighing
 		vm.Feedback = errorFeedback(e)
 		vm.NeedOverride = e.Key == "pack.weight_off" || e.Key == "pack.override_invalid"
-		vm.LastWeight = strconv.Itoa(p.WeightG)
 		return s.render(c, status(e.Code), views.Pack(vm))
 	}
 	job, err := s.ledger.RequestPrint(c.UserContext(), key+":print", wms.PrintRequest{Station: st.ID, Kind: "waybill", Order: orderNo, Parcel: parcel.N},
@@ -228,14 +248,16 @@ func (s *Server) packParcel(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	s.kickPrinter()
+	job = s.awaitPrint(c.UserContext(), job)
 	vm, err := s.packModel(c, st, orderNo)
 	if err != nil {
 		return err
 	}
-	vm.Feedback = okFeedback("pack.parcel_done", map[string]string{"n": strconv.Itoa(parcel.N), "waybill": parcel.Waybill, "weight": strconv.Itoa(parcel.WeightG)})
-	vm.PrintJob = job.ID
-	vm.BrowserPrint = st.Printer == "browser"
+	args := map[string]string{"n": strconv.Itoa(parcel.N), "waybill": parcel.Waybill, "weight": strconv.Itoa(parcel.WeightG)}
+	vm.Feedback = printFeedback(job, st, args, "pack.parcel_done")
+	if st.Printer == "browser" {
+		vm.PrintJob = job.ID
+	}
 	return s.render(c, fiber.StatusOK, views.Pack(vm))
 }
 
@@ -279,14 +301,82 @@ func (s *Server) packReprint(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	s.kickPrinter()
+	job = s.awaitPrint(c.UserContext(), job)
 	vm, err := s.packModel(c, st, c.FormValue("order"))
 	if err != nil {
 		return err
 	}
-	vm.Feedback = okFeedback("pack.reprinted", map[string]string{"n": strconv.Itoa(n)})
-	vm.PrintJob, vm.BrowserPrint = job.ID, st.Printer == "browser"
+	vm.Feedback = printFeedback(job, st, map[string]string{"n": strconv.Itoa(n)}, "pack.reprinted")
+	if st.Printer == "browser" {
+		vm.PrintJob = job.ID
+	}
 	return s.render(c, fiber.StatusOK, views.Pack(vm))
+}
+
+// printWait is how long the kiosk waits for the printer's answer before it
+// says the label is still waiting (a network printer answers in well under a second).
+const printWait = 5 * time.Second
+
+// awaitPrint wakes the print worker and waits until it has tried the job once
+// (or printWait passed), so that the kiosk says what really happened.
+func (s *Server) awaitPrint(ctx context.Context, job wms.PrintJob) wms.PrintJob {
+	s.kickPrinter()
+	ctx, cancel := context.WithTimeout(ctx, printWait)
+	defer cancel()
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	for job.Tries == 0 {
+		select {
+		case <-ctx.Done():
+			return job
+		case <-tick.C:
+		}
+		if j, err := s.ledger.PrintJob(job.ID); err == nil {
+			job = j
+		}
+	}
+	return job
+}
+
+// printFeedback says where the label went: printed on the station's printer,
+// opened in this browser, failed with the printer's words, or still waiting.
+// done is the message key for a label the printer took; its _browser,
+// and the failed and waiting forms, follow from it.
+func printFeedback(job wms.PrintJob, st wms.Station, args map[string]string, done string) *views.Feedback {
+	args["printer"] = st.Printer
+	failed, waiting := "pack.parcel_print_failed", "pack.parcel_print_waiting"
+	if job.Copy {
+		failed, waiting = "pack.reprint_failed", "pack.reprint_waiting"
+	}
+	switch {
+	case st.Printer == "browser" || job.Status == "browser":
+		return okFeedback(done+"_browser", args)
+	case job.Status == "sent":
+		return okFeedback(done, args)
+	case job.Status == "failed":
+		args["error"], args["tries"], args["max"] = job.Error, strconv.Itoa(job.Tries), strconv.Itoa(wms.MaxPrintTries*(job.Retries+1))
+		return &views.Feedback{Message: views.Message{Key: failed, Args: args}}
+	}
+	return &views.Feedback{Message: views.Message{Key: waiting, Args: args}}
+}
+
+// labelPage is the label on a page of its own that prints itself as it
+// loads: the kiosk opens it in a window for a station whose printer is the browser.
+func (s *Server) labelPage(c *fiber.Ctx) error {
+	job, err := s.ledger.PrintJob(c.Params("job"))
+	if err != nil {
+		return err
+	}
+	label, err := s.waybillLabel(job)
+	if err != nil {
+		return err
+	}
+	var svg bytes.Buffer
+	if err := printing.LabelSVG(&svg, label); err != nil {
+		return err
+	}
+	w, h := label.LabelSize()
+	return s.render(c, fiber.StatusOK, views.LabelPrint(views.LabelPrintPage{Job: job.ID, Waybill: label.Waybill, SVG: svg.String(), WidthMM: int(w), HeightMM: int(h)}))
 }
 
 // labelPDF serves a job's label as PDF, for the kiosk browser's print dialog.

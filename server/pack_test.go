@@ -7,10 +7,12 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
 	"tally/wms"
@@ -274,4 +276,142 @@ func TestBrowserKiosk(t *testing.T) {
 	if o, _ := l.Order("SO400003"); o.State != wms.OrderShipped {
 		t.Errorf("order %s", o.State)
 	}
+}
+
+// contrastJS is the contrast ratio (WCAG) of an element's text against the
+// first background behind it that is not transparent.
+const contrastJS = `(function(sel){
+  function rgb(s){ return (s.match(/[\d.]+/g) || []).map(Number); }
+  function lum(c){ var a = c.slice(0,3).map(function(v){ v /= 255; return v <= 0.03928 ? v/12.92 : Math.pow((v+0.055)/1.055, 2.4); });
+    return 0.2126*a[0] + 0.7152*a[1] + 0.0722*a[2]; }
+  var el = document.querySelector(sel), fg = rgb(getComputedStyle(el).color), bg = [255,255,255];
+  for (var e = el; e; e = e.parentElement) { var c = rgb(getComputedStyle(e).backgroundColor); if (c.length < 4 || c[3] > 0) { bg = c; break; } }
+  var a = lum(fg), b = lum(bg);
+  return (Math.max(a,b) + 0.05) / (Math.min(a,b) + 0.05);
+})(%q)`
+
+// The kiosk in both languages on a handheld and on a kiosk screen: the packer
+// is told the SKU and name checked, chooses a box by its size, weighs again
+// after a refusal in an empty field, sees the label open on a print page of its
+// own (the kiosk tab lives on) and its status, and can read Reprint. On a wide
+// screen the order stands beside the parcel; on a handheld nothing scrolls sideways.
+func TestBrowserKioskScreens(t *testing.T) {
+	for _, lang := range langs {
+		for _, size := range [][2]int64{{360, 640}, {1280, 800}} {
+			t.Run(fmt.Sprintf("%s/%dx%d", lang, size[0], size[1]), func(t *testing.T) {
+				kioskScreens(t, lang, size[0], size[1])
+			})
+		}
+	}
+}
+
+func kioskScreens(t *testing.T, lang string, w, h int64) {
+	ctx := browserIn(t, lang, w, h)
+	s, l := testServer(t)
+	s.StartWorkers()
+	defer s.StopWorkers()
+	if err := l.SaveStation(context.Background(), wms.Station{ID: "PACK-W", Name: "Kiosk", Printer: "browser"}, "admin", "t"); err != nil {
+		t.Fatal(err)
+	}
+	_, lot := pickedOrder(t, l, "SO440001", "T44001")
+	book, _ := l.SKU("SKU03000")
+	milk, _ := l.SKU("SKU00002")
+	weight := 2*book.UnitWeightG + milk.UnitWeightG + 160 + 20
+	base := serve(t, s)
+	run := runner(t, ctx)
+	loginAs(t, ctx, base, "B2001", "2222", "menu-pack")
+	run(chromedp.Navigate(base + "/pack?station=PACK-W"))
+	waitJS(t, ctx, `document.documentElement.dataset.ready === '1'`)
+	waitFocus(t, ctx, "scan")
+	run(wedge("T44001"))
+	waitText(t, ctx, `[data-testid=pack-order]`, "SO440001")
+
+	// the screen's width is used on a kiosk, and not exceeded on a handheld
+	var box struct{ OrderRight, ParcelLeft, ParcelTop, OrderBottom, Main float64 }
+	run(chromedp.Evaluate(`(function(){ var o = document.querySelector('[data-testid=kiosk-order]').getBoundingClientRect(),
+		p = document.querySelector('[data-testid=kiosk-parcel]').getBoundingClientRect();
+		return {OrderRight: o.right, ParcelLeft: p.left, ParcelTop: p.top, OrderBottom: o.bottom, Main: document.getElementById('main').getBoundingClientRect().width}; })()`, &box))
+	if w >= 1000 {
+		if box.ParcelLeft < box.OrderRight || box.Main < float64(w)*0.9 {
+			t.Errorf("kiosk at %dpx: order ends at %.0f, parcel starts at %.0f, main %.0f px wide", w, box.OrderRight, box.ParcelLeft, box.Main)
+		}
+	} else {
+		noWiderThan(t, ctx, int(w))
+		if box.ParcelTop < box.OrderBottom {
+			t.Errorf("handheld: the parcel is beside the order, not below it")
+		}
+	}
+
+	// each check names the SKU and its name, never the GTIN read
+	for i, code := range []string{book.GTINs[0][1:], book.GTINs[0][1:], "(01)" + milk.GTINs[0] + "(10)" + lot + "(21)FH-" + lang} {
+		waitFocus(t, ctx, "scan")
+		run(wedge(code))
+		waitText(t, ctx, `[data-testid=pack-lines]`, []string{"1/2", "2/2", "1/1"}[i])
+	}
+	said := waitText(t, ctx, `[data-feedback=ok]`, say(lang, "pack.verified", "sku", "SKU00002", "name", milk.Name))
+	if strings.Contains(said, milk.GTINs[0]) {
+		t.Errorf("the check says the GTIN: %q", said)
+	}
+
+	// boxes by their size
+	options := evalString(t, ctx, `Array.from(document.querySelectorAll('[data-testid=box] option')).map(function(o){ return o.textContent }).join('|')`)
+	if !strings.Contains(options, say(lang, "pack.box_option", "code", "M2", "name", "中号纸箱", "size", "300×220×160")) {
+		t.Errorf("box choice: %s", options)
+	}
+
+	// a refused weight leaves an empty field with the focus for the next weighing
+	waitFocus(t, ctx, "weight")
+	run(chromedp.KeyEvent("900\r"))
+	waitJS(t, ctx, `!!document.querySelector('[data-feedback=error]')`)
+	waitFocus(t, ctx, "weight")
+	if v := evalString(t, ctx, `document.querySelector('[data-testid=weight]').value`); v != "" {
+		t.Errorf("the weight field keeps the refused weight %q", v)
+	}
+	run(chromedp.KeyEvent(fmt.Sprintf("%d\r", weight)))
+	waitText(t, ctx, `[data-testid=parcels]`, "SF1")
+
+	// the label opens on a page of its own; the kiosk tab lives on
+	ps, _ := l.Pack("SO440001")
+	waitText(t, ctx, `[data-feedback=ok]`, say(lang, "pack.parcel_done_browser", "n", "1", "weight", strconv.Itoa(weight), "waybill", ps.Parcels[0].Waybill))
+	waitJS(t, ctx, `document.querySelector('[data-testid=print-label]').dataset.opened === '1'`)
+	if n := evalString(t, ctx, `String(document.querySelectorAll('iframe').length)`); n != "0" {
+		t.Errorf("%s frames in the kiosk page", n)
+	}
+	href := evalString(t, ctx, `document.querySelector('[data-testid=print-label]').getAttribute('href')`)
+	var got int
+	run(chromedp.Evaluate(`fetch(`+strconv.Quote(href)+`).then(function(r){ return r.text().then(function(t){ return r.status === 200 && t.indexOf('<svg') > 0 ? 200 : -r.status; }); })`, &got,
+		func(p *runtime.EvaluateParams) *runtime.EvaluateParams { return p.WithAwaitPromise(true) }))
+	if got != 200 {
+		t.Errorf("print page %s: %d", href, got)
+	}
+	targets, err := chromedp.Targets(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opened := false
+	for _, tg := range targets {
+		opened = opened || strings.HasSuffix(tg.URL, href)
+	}
+	if !opened {
+		t.Errorf("no window opened %s: %+v", href, targets)
+	}
+	waitText(t, ctx, `[data-testid=label-status]`, say(lang, "pack.label_status", "status", "print.status.browser"))
+
+	// Reprint can be read: its text stands out from what is behind it
+	var ratio float64
+	run(chromedp.Evaluate(fmt.Sprintf(contrastJS, "[data-testid=reprint]"), &ratio))
+	if ratio < 4.5 {
+		t.Errorf("Reprint's contrast is %.2f:1, want at least 4.5:1", ratio)
+	}
+	if lines := evalString(t, ctx, `(function(){ var r = document.createRange(); r.selectNodeContents(document.querySelector('[data-testid=reprint]'));
+		return String(new Set(Array.from(r.getClientRects()).map(function(x){ return Math.round(x.top) })).size) })()`); lines != "1" {
+		t.Errorf("Reprint breaks over %s lines", lines)
+	}
+	if w < 1000 {
+		noWiderThan(t, ctx, int(w))
+	}
+	shot(t, ctx, fmt.Sprintf("kiosk-%s-%d.png", lang, w))
+	// the kiosk tab still works: hand over to the carrier
+	run(chromedp.Evaluate(`document.querySelector('[data-testid=ship]').click()`, nil))
+	waitText(t, ctx, `[data-feedback=ok]`, say(lang, "pack.shipped", "order", "SO440001"))
 }

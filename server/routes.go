@@ -80,6 +80,9 @@ func (s *Server) routes() {
 	app.Post("/pack/ship", s.require(packers...), s.packShip)
 	app.Post("/pack/reprint", s.require(packers...), s.packReprint)
 	app.Get("/pack/label/:job", s.require(packers...), s.labelPDF)
+	app.Get("/pack/print/:job", s.require(packers...), s.labelPage)
+	app.Get("/print-jobs", s.require(supervisors...), s.printJobsPage)
+	app.Post("/print-jobs/retry", s.require(supervisors...), s.retryPrintJob)
 
 	// JSON API, for integrations with a bearer token and for the pages' script
 	api := app.Group("/api/v1")
@@ -105,6 +108,7 @@ func (s *Server) routes() {
 	api.Get("/stations/:id/weight", s.require(packers...), s.apiWeight)
 	api.Put("/stations/:id", s.require(adminOnly...), s.apiStation)
 	api.Post("/waybills", s.require(supervisors...), s.apiLoadWaybills)
+	api.Get("/print-jobs", s.require(supervisors...), s.apiPrintJobs)
 	api.Post("/returns", s.require(supervisors...), s.apiAnnounceReturn)
 
 	// operations

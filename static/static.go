@@ -1,9 +1,9 @@
 // Package static holds the files the browser loads as they are: the style
-// sheet, the one small script (scanning, feedback, uploads, the offline queue)
-// and the web manifest. They are embedded in the binary.
+// sheet, the one small script (scanning, feedback, uploads, the offline queue),
+// the label page's own few lines and the web manifest. They are embedded in the binary.
 package static
 
 import "embed"
 
-//go:embed tally.css tally.js pick.js manifest.webmanifest icon.svg
+//go:embed tally.css tally.js pick.js label.js manifest.webmanifest icon.svg
 var FS embed.FS

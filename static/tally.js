@@ -147,12 +147,13 @@
     })();
   }
 
-  // A label for the kiosk browser's own print dialog.
-  function printLabel(frame) {
-    frame.addEventListener('load', function () {
-      try { frame.contentWindow.focus(); frame.contentWindow.print(); } catch (e) { window.open(frame.src); }
-    }, { once: true });
-    frame.src = frame.getAttribute('data-print-url');
+  // A label for a station whose printer is this browser: its print page opens
+  // in a window of its own and prints itself. No PDF inside this page (a PDF in
+  // a hidden frame crashed kiosk tabs, and Android shows none); when the browser
+  // blocks the window, the link stays on the screen for a tap.
+  function openLabel(a) {
+    var w = window.open(a.href, a.target || 'tally-label');
+    if (w) a.dataset.opened = '1';
   }
 
   function wire(root) {
@@ -172,7 +173,7 @@
       });
     });
     root.querySelectorAll('[data-weight-url]').forEach(function (el) { if (once(el)) pollWeight(el); });
-    root.querySelectorAll('iframe[data-print-url]').forEach(function (el) { if (once(el)) printLabel(el); });
+    root.querySelectorAll('a[data-print-open]').forEach(function (el) { if (once(el)) openLabel(el); });
     // A wedge scanner types the badge and presses Enter: move on to the PIN.
     root.querySelectorAll('input[data-next]').forEach(function (i) {
       if (once(i)) i.addEventListener('keydown', function (ev) {

@@ -265,31 +265,62 @@ type PackRow struct {
 	Serial                   bool
 }
 
-// ParcelRow is a closed parcel.
+// ParcelRow is a closed parcel and its label's last print job.
 type ParcelRow struct {
 	N, WeightG, ExpectedG int
 	Box, Waybill, Parent  string
 	Typed                 bool
+	Job                   *PrintJobRow
+}
+
+// BoxOption is a box of the catalogue as the packer chooses it: by its size.
+type BoxOption struct {
+	Code, Name                  string
+	LengthMM, WidthMM, HeightMM int
+}
+
+// PrintJobRow is a label's print job: where, what, and how it went.
+type PrintJobRow struct {
+	ID, Station, Order, Waybill string
+	Parcel, Tries               int
+	Status, Error               string // queued, sent, failed, browser
+	Copy, Retryable             bool
+	Created                     string
 }
 
 type PackPage struct {
 	Page
 	Station, StationName string
+	Printer              string // the station's printer address; "browser" for the kiosk's own
 	HasScale             bool
 	Order, State         string
 	Carrier, Recipient   string
 	Rows                 []PackRow
 	Parcels              []ParcelRow
-	Boxes                []Count // code and tare
+	Boxes                []BoxOption
 	SuggestBox           string
 	CanClose, CanShip    bool
 	AllChecked           bool // every picked unit is checked: the weight comes next
 	NeedOverride         bool
-	LastWeight           string
 	LowPool              *Message
-	PrintJob             string
-	BrowserPrint         bool
+	PrintJob             string // a label this browser opens for printing
 	Key                  string
+}
+
+// LabelPrintPage is a label on a page that prints itself.
+type LabelPrintPage struct {
+	Job, Waybill      string
+	SVG               string // the label, rendered by printing.LabelSVG
+	WidthMM, HeightMM int
+}
+
+// PrintJobsPage is the supervisors' list of print jobs.
+type PrintJobsPage struct {
+	Page
+	Jobs            []PrintJobRow
+	Status, Station string // the filters shown
+	Stations        []string
+	Key             string
 }
 
 // ShippedRow is what an order shipped of one SKU and lot, and what came back.

@@ -58,6 +58,7 @@ var appliers = map[string]applier{
 	EvShipped:          applyShipped,
 	EvPrintRequested:   applyPrintRequested,
 	EvPrinted:          applyPrinted,
+	EvPrintRetried:     applyPrintRetried,
 	EvReturnAnnounced:  applyRMA,
 	EvReturnReceived:   applyReturnReceived,
 	EvReturnMatched:    applyReturnMatched,

@@ -63,6 +63,7 @@ const (
 	EvShipped          = "order.shipped"     // ShipConfirm
 	EvPrintRequested   = "print.requested"   // PrintRequest
 	EvPrinted          = "print.result"      // PrintResult
+	EvPrintRetried     = "print.retried"     // PrintRetry
 	EvReturnAnnounced  = "return.announced"  // RMA
 	EvReturnReceived   = "return.received"   // ReturnParcel
 	EvReturnMatched    = "return.matched"    // ReturnMatch

@@ -50,6 +50,7 @@ var (
 	bucketShipped        = []byte("shipped_serials") // serial -> order it is packed into
 	bucketPrintJobs      = []byte("print_jobs")      // job ID -> PrintJob JSON
 	bucketPrintQueue     = []byte("print_queue")     // job ID -> empty, while it waits for the printer
+	bucketOrderPrints    = []byte("order_prints")    // order 0 seq -> job ID: an order's print jobs, oldest first
 	bucketRMAs           = []byte("rmas")            // RMA -> RMA JSON
 	bucketReturnWaybills = []byte("return_waybills") // return parcel waybill -> RMA
 	bucketReturns        = []byte("returns")         // parcel ID -> ReturnParcel JSON
@@ -67,7 +68,7 @@ var derivedBuckets = [][]byte{
 	bucketTotes, bucketSettings, bucketScanKPI, bucketActorTask, bucketLotEvents, bucketSerials,
 	bucketReceipts, bucketCounts, bucketSerialHolds, bucketBoxes, bucketStations, bucketWaybillPool,
 	bucketWaybillIndex, bucketWaybillUsed, bucketPacks, bucketShipped, bucketPrintJobs, bucketPrintQueue,
-	bucketRMAs, bucketReturnWaybills, bucketReturns, bucketReturnSeen, bucketOrderReturns, bucketReturnStats,
+	bucketOrderPrints, bucketRMAs, bucketReturnWaybills, bucketReturns, bucketReturnSeen, bucketOrderReturns, bucketReturnStats,
 }
 
 var logBuckets = [][]byte{bucketEvents, bucketEventIDs, bucketMeta}

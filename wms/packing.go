@@ -1,6 +1,7 @@
 package wms
 
 import (
+	"bytes"
 	"context"
 	"math"
 	"sort"
@@ -47,7 +48,13 @@ type Station struct {
 	Format   string `json:"format"`             // pdf or zpl
 	Label    string `json:"label"`              // 100x150 or 76x130
 	Sender   string `json:"sender,omitempty"`   // return address printed on waybills
+	// MaskPhone masks the middle digits of the recipient's phone on waybills
+	// (138****0000), as carriers do; absent means true. The order keeps the full number.
+	MaskPhone *bool `json:"mask_phone,omitempty"`
 }
+
+// MasksPhone tells whether the station's waybills mask the recipient's phone.
+func (s Station) MasksPhone() bool { return s.MaskPhone == nil || *s.MaskPhone }
 
 func (s *Station) Validate() error {
 	s.ID = strings.TrimSpace(s.ID)
@@ -175,6 +182,7 @@ type PrintJob struct {
 	Copy    bool      `json:"copy,omitempty"`
 	Status  string    `json:"status"` // queued, sent, failed, browser
 	Tries   int       `json:"tries"`
+	Retries int       `json:"retries,omitempty"` // times a supervisor sent it back to the queue
 	Error   string    `json:"error,omitempty"`
 	Actor   string    `json:"actor"`
 	Created time.Time `json:"created"`
@@ -188,6 +196,23 @@ type PrintRequest struct {
 	Order   string `json:"order"`
 	Parcel  int    `json:"parcel"`
 	Copy    bool   `json:"copy,omitempty"`
+}
+
+// GaveUp tells whether the job failed as often as it may and left the queue:
+// only a person retrying it sends it to the printer again.
+func (j PrintJob) GaveUp() bool {
+	return j.Status == "failed" && j.Tries >= MaxPrintTries*(j.Retries+1)
+}
+
+// PrintRetry sends a job that gave up back to the printer, for as many tries again.
+type PrintRetry struct {
+	Job string `json:"job"`
+}
+
+// PrintFilter chooses print jobs: by status, station or order (empty: any), at most Limit.
+type PrintFilter struct {
+	Status, Station, Order string
+	Limit                  int
 }
 
 // PrintResult is what the worker got from the printer.
@@ -623,6 +648,9 @@ func applyPrintRequested(tx *bolt.Tx, ev *Event) error {
 	if err := putJSON(tx.Bucket(bucketPrintJobs), []byte(job.ID), job); err != nil {
 		return err
 	}
+	if err := tx.Bucket(bucketOrderPrints).Put(append(prefixKey(p.Order), seqKey(ev.Seq)...), []byte(job.ID)); err != nil {
+		return err
+	}
 	return tx.Bucket(bucketPrintQueue).Put([]byte(job.ID), []byte{})
 }
 
@@ -643,7 +671,7 @@ func applyPrinted(tx *bolt.Tx, ev *Event) error {
 		if err := q.Delete([]byte(job.ID)); err != nil {
 			return err
 		}
-	case p.Status == "failed" && job.Tries >= MaxPrintTries:
+	case job.GaveUp():
 		if err := q.Delete([]byte(job.ID)); err != nil {
 			return err
 		}
@@ -653,8 +681,29 @@ func applyPrinted(tx *bolt.Tx, ev *Event) error {
 	return putJSON(tx.Bucket(bucketPrintJobs), []byte(job.ID), job)
 }
 
-// MaxPrintTries: a job that failed this often leaves the queue (the kiosk shows it).
+// MaxPrintTries: a job that failed this often leaves the queue (the kiosk and
+// the print jobs page show it; a supervisor may retry it).
 const MaxPrintTries = 5
+
+func applyPrintRetried(tx *bolt.Tx, ev *Event) error {
+	var p PrintRetry
+	if err := decode(ev, &p); err != nil {
+		return err
+	}
+	var job PrintJob
+	if found, err := getJSON(tx.Bucket(bucketPrintJobs), []byte(p.Job), &job); err != nil || !found {
+		return errf(CodeNotFound, "print.job_not_found", "job", p.Job)
+	}
+	if !job.GaveUp() {
+		return errf(CodeConflict, "print.not_failed", "job", job.ID, "status", "print.status."+job.Status)
+	}
+	job.Retries++
+	job.Status, job.Updated = "queued", ev.At
+	if err := putJSON(tx.Bucket(bucketPrintJobs), []byte(job.ID), job); err != nil {
+		return err
+	}
+	return tx.Bucket(bucketPrintQueue).Put([]byte(job.ID), []byte{})
+}
 
 // --- commands and reads ---
 
@@ -728,6 +777,62 @@ func (l *Ledger) PrintJob(id string) (PrintJob, error) {
 		return err
 	})
 	return j, err
+}
+
+// RetryPrint sends a job that gave up back to the printer.
+func (l *Ledger) RetryPrint(ctx context.Context, id, job, actor, device string) (PrintJob, error) {
+	if _, err := l.appendData(ctx, id, EvPrintRetried, actor, device, PrintRetry{Job: job}); err != nil {
+		return PrintJob{}, err
+	}
+	return l.PrintJob(job)
+}
+
+// PrintJobs lists jobs newest first: an order's from its index, the others
+// walking the print requests back from the newest until Limit match.
+func (l *Ledger) PrintJobs(f PrintFilter) ([]PrintJob, error) {
+	if f.Limit <= 0 {
+		f.Limit = 100
+	}
+	var out []PrintJob
+	err := l.db.View(func(tx *bolt.Tx) error {
+		jobs := tx.Bucket(bucketPrintJobs)
+		take := func(id []byte) (bool, error) {
+			var j PrintJob
+			if found, err := getJSON(jobs, id, &j); err != nil || !found {
+				return false, err
+			}
+			if (f.Status == "" || j.Status == f.Status) && (f.Station == "" || j.Station == f.Station) && (f.Order == "" || j.Order == f.Order) {
+				out = append(out, j)
+			}
+			return len(out) >= f.Limit, nil
+		}
+		var c *bolt.Cursor
+		var p []byte
+		if f.Order != "" {
+			c, p = tx.Bucket(bucketOrderPrints).Cursor(), prefixKey(f.Order)
+		} else {
+			c, p = tx.Bucket(bucketByType).Cursor(), prefixKey(EvPrintRequested)
+		}
+		// from the last key under p backwards: seek past the prefix, step back
+		k, _ := c.Seek(append(append([]byte{}, p[:len(p)-1]...), sep+1))
+		var v []byte
+		if k == nil {
+			k, v = c.Last()
+		} else {
+			k, v = c.Prev()
+		}
+		for ; k != nil && bytes.HasPrefix(k, p); k, v = c.Prev() {
+			id := v
+			if f.Order == "" {
+				id = []byte("J" + strconv.FormatUint(seqFromKey(k[len(p):]), 10))
+			}
+			if done, err := take(id); err != nil || done {
+				return err
+			}
+		}
+		return nil
+	})
+	return out, err
 }
 
 // QueuedPrintJobs lists jobs waiting for the printer, oldest first.

@@ -163,3 +163,70 @@ func TestWeightGateTolerance(t *testing.T) {
 		}
 	}
 }
+
+// A job that gave up is listed as failed and goes back to the printer once
+// when a supervisor retries it; the list is newest first and filters.
+func TestPrintJobsListAndRetry(t *testing.T) {
+	l, _ := packFixture(t)
+	milk, _ := l.SKU("MILK")
+	book, _ := l.SKU("BOOK")
+	o, _ := l.Order("SO1")
+	lot := o.Lines[0].Allocs[0].Lot
+	for i, p := range []PackScan{{GTIN: milk.GTINs[0], Lot: lot, Serial: "C1"}, {GTIN: milk.GTINs[0], Lot: lot, Serial: "C2"}, {GTIN: book.GTINs[0]}} {
+		p.Order, p.Station, p.Qty = "SO1", "PACK-01", 1
+		if _, err := l.PackScan(ctx, "pk"+string(rune('a'+i)), p, "B2001", "kiosk"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mustAppend(t, l, "sup", EvStaffUpserted, StaffChange{Badge: "B4001", Name: "赵敏", Role: RoleSupervisor, PINHash: "x"})
+	if _, err := l.CloseParcel(ctx, "p1", ParcelClose{Order: "SO1", Station: "PACK-01", Box: "L3", WeightG: 3000, Typed: true, Override: &Override{Badge: "B4001", Reason: "x"}}, "B2001", "kiosk"); err != nil {
+		t.Fatal(err)
+	}
+	mustAppend(t, l, "station2", EvStationUpserted, Station{ID: "PACK-02", Printer: "tcp://10.0.0.60:9100", Format: "zpl"})
+	first, _ := l.RequestPrint(ctx, "pr1", PrintRequest{Station: "PACK-01", Kind: "waybill", Order: "SO1", Parcel: 1}, "B2001", "kiosk")
+	second, _ := l.RequestPrint(ctx, "pr2", PrintRequest{Station: "PACK-02", Kind: "waybill", Order: "SO1", Parcel: 1, Copy: true}, "B2001", "kiosk")
+	if _, err := l.RetryPrint(ctx, "rt0", second.ID, "B4001", "pc"); ErrorCode(err) != CodeConflict {
+		t.Errorf("retry of a queued job: %v", err)
+	}
+	for i := range MaxPrintTries {
+		if err := l.RecordPrint(ctx, "res"+string(rune('a'+i)), PrintResult{Job: second.ID, Status: "failed", Error: "connection refused"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := l.RecordPrint(ctx, "ok1", PrintResult{Job: first.ID, Status: "sent"}); err != nil {
+		t.Fatal(err)
+	}
+	all, err := l.PrintJobs(PrintFilter{})
+	if err != nil || len(all) != 2 || all[0].ID != second.ID || all[1].ID != first.ID {
+		t.Fatalf("all jobs, newest first: %+v %v", all, err)
+	}
+	failed, _ := l.PrintJobs(PrintFilter{Status: "failed", Station: "PACK-02"})
+	if len(failed) != 1 || !failed[0].GaveUp() || failed[0].Tries != MaxPrintTries || failed[0].Error != "connection refused" {
+		t.Fatalf("failed at PACK-02: %+v", failed)
+	}
+	if none, _ := l.PrintJobs(PrintFilter{Status: "failed", Station: "PACK-01"}); len(none) != 0 {
+		t.Errorf("failed at PACK-01: %+v", none)
+	}
+	if one, _ := l.PrintJobs(PrintFilter{Order: "SO1", Limit: 1}); len(one) != 1 || one[0].ID != second.ID {
+		t.Errorf("the order's newest job: %+v", one)
+	}
+	// the retry is an event with the page's ID: twice is once
+	for range 2 {
+		job, err := l.RetryPrint(ctx, "rt1", second.ID, "B4001", "pc")
+		if err != nil || job.Status != "queued" || job.Retries != 1 {
+			t.Fatalf("retry: %+v %v", job, err)
+		}
+	}
+	if q, _ := l.QueuedPrintJobs(); len(q) != 1 || q[0].ID != second.ID {
+		t.Errorf("queue after the retry: %+v", q)
+	}
+	if err := l.RecordPrint(ctx, "resz", PrintResult{Job: second.ID, Status: "failed", Error: "connection refused"}); err != nil {
+		t.Fatal(err)
+	}
+	if q, _ := l.QueuedPrintJobs(); len(q) != 1 {
+		t.Errorf("a retried job gets its tries again: queue %+v", q)
+	}
+	if _, err := l.RetryPrint(ctx, "rt2", first.ID, "B4001", "pc"); ErrorCode(err) != CodeConflict {
+		t.Errorf("retry of a printed job: %v", err)
+	}
+}

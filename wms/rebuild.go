@@ -49,7 +49,8 @@ func resetDerived(tx *bolt.Tx) error {
 //	4  lots' stories include packing and shipping; serial traces keep the
 //	   order through a return; a task a recall empties before anyone
 //	   started it is cancelled
-const projectionsVersion = "4"
+//	5  an order's print jobs are indexed (order_prints)
+const projectionsVersion = "5"
 
 var metaProjections = []byte("projections")
 
