@@ -1,6 +1,7 @@
 package server
 
 import (
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -27,8 +28,10 @@ func (s *Server) receiveModel(c *fiber.Ctx, receipt string) (views.ReceivePage, 
 		vm.Open = append(vm.Open, views.Count{Name: r.ID, N: len(r.Lines)})
 	}
 	if vm.Receipt != "" {
+		// a receipt not known yet is a blind one: its first units make it
+		vm.Blind = true
 		if r, err := s.ledger.Receipt(vm.Receipt); err == nil {
-			vm.Supplier = r.Supplier
+			vm.Supplier, vm.Blind, vm.Closed = r.Supplier, r.Blind, r.State == "closed"
 			for _, l := range r.Lines {
 				vm.Lines = append(vm.Lines, views.ReceiptRow{SKU: l.SKU, Expected: l.Expected, Received: l.Received,
 					Quarantined: l.Quarantined, Refused: l.Refused, Variance: l.Variance()})
@@ -40,17 +43,26 @@ func (s *Server) receiveModel(c *fiber.Ctx, receipt string) (views.ReceivePage, 
 
 // receivePage shows the receipt and, with ?code=, what the scanned item is.
 func (s *Server) receivePage(c *fiber.Ctx) error {
-	receipt := c.Query("receipt")
 	if c.Query("blind") != "" {
-		receipt = "BLIND-" + strings.ReplaceAll(s.ledger.Today(), "-", "") + "-" + principal(c).Actor()
+		// a new delivery without notice: a receipt of its own, kept in the address
+		id, err := s.ledger.NextBlindReceipt(s.ledger.Today(), principal(c).Actor())
+		if err != nil {
+			return err
+		}
+		return c.Redirect("/receive?receipt="+url.QueryEscape(id), fiber.StatusSeeOther)
 	}
-	vm, err := s.receiveModel(c, receipt)
+	vm, err := s.receiveModel(c, c.Query("receipt"))
 	if err != nil {
 		return err
 	}
 	code := c.Query("code")
 	if vm.Receipt == "" || code == "" {
 		return s.render(c, fiber.StatusOK, views.Receive(vm))
+	}
+	if vm.Closed {
+		e := &wms.Error{Code: wms.CodeConflict, Key: "receipt.closed", Args: map[string]string{"receipt": vm.Receipt}}
+		vm.Feedback = errorFeedback(e)
+		return s.render(c, status(e.Code), views.Receive(vm))
 	}
 	item, err := s.receiveItem(code)
 	if err != nil {
@@ -150,7 +162,11 @@ func (s *Server) receive(c *fiber.Ctx) error {
 				where = ""
 			}
 			vm2.Putaway = &views.Putaway{SKU: item.SKU, Name: item.Name, Lot: item.Lot, Qty: qty, From: item.Location, Suggest: where}
-			vm2.Feedback = okFeedback("receive.done", map[string]string{"qty": strconv.FormatInt(qty, 10), "sku": item.SKU, "lot": item.Lot})
+			done := "receive.done"
+			if item.Lot == "" {
+				done = "receive.done_no_lot"
+			}
+			vm2.Feedback = okFeedback(done, map[string]string{"qty": strconv.FormatInt(qty, 10), "sku": item.SKU, "lot": item.Lot})
 			return s.render(c, fiber.StatusOK, views.Receive(vm2))
 		}
 		if e, ok := wms.AsError(err); ok && e.Key == "receive.short_life" {
@@ -212,7 +228,7 @@ func (s *Server) closeReceipt(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	vm, err := s.receiveModel(c, "")
+	vm, err := s.receiveModel(c, r.ID)
 	if err != nil {
 		return err
 	}

@@ -172,6 +172,8 @@ type ReceivePage struct {
 	Open     []Count // open receipts and their line counts
 	Receipt  string
 	Supplier string
+	Blind    bool // a delivery without notice: nothing expected, so no difference to show
+	Closed   bool // only its summary, nothing more to receive
 	Lines    []ReceiptRow
 	Item     *ReceiveItem
 	Putaway  *Putaway
