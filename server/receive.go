@@ -125,19 +125,24 @@ func (s *Server) receive(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	item := views.ReceiveItem{SKU: c.FormValue("sku"), Lot: strings.TrimSpace(c.FormValue("lot")), Location: strings.TrimSpace(c.FormValue("location"))}
+	// what the receiver typed stays on the form when the server refuses it
+	item := views.ReceiveItem{SKU: c.FormValue("sku"), Lot: strings.TrimSpace(c.FormValue("lot")), Location: strings.TrimSpace(c.FormValue("location")),
+		Expiry: strings.TrimSpace(c.FormValue("expiry")), QtyTyped: strings.TrimSpace(c.FormValue("qty"))}
 	sku, err := s.ledger.SKU(item.SKU)
 	var qty int64
 	if err == nil {
 		item.Name, item.LotTracked = sku.Name, sku.LotTracked
-		qty, err = strconv.ParseInt(strings.TrimSpace(c.FormValue("qty")), 10, 64)
+		qty, err = strconv.ParseInt(item.QtyTyped, 10, 64)
 		if err != nil || qty <= 0 {
-			err = &wms.Error{Code: wms.CodeInvalid, Key: "receive.qty_invalid", Args: map[string]string{"qty": c.FormValue("qty")}}
+			err = &wms.Error{Code: wms.CodeInvalid, Key: "receive.qty_invalid", Args: map[string]string{"qty": item.QtyTyped}}
 		}
 	}
 	item.Qty = qty
-	if e := strings.TrimSpace(c.FormValue("expiry")); err == nil && e != "" {
-		item.Expiry, err = typedDay(e)
+	if err == nil && item.Expiry != "" {
+		var day string
+		if day, err = typedDay(item.Expiry); err == nil {
+			item.Expiry = day
+		}
 	}
 	if err == nil {
 		if r, perr := s.scanner.Parse(item.Location); perr == nil && r.Kind == scan.KindLocation {

@@ -3,6 +3,9 @@ package server
 import (
 	"context"
 	"fmt"
+	"html"
+	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -10,6 +13,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"tally/views"
+	"tally/wms"
 )
 
 // click taps the element with a data-testid.
@@ -79,6 +83,75 @@ func TestBrowserBlindDeliveries(t *testing.T) {
 			if lang == views.LangEN {
 				run(click("other-deliveries"))
 				waitText(t, ctx, `[data-testid=receipt-blind]`, say(lang, "receive.blind"))
+			}
+		})
+	}
+}
+
+var (
+	htmlTag    = regexp.MustCompile(`<[^>]*>`)
+	whitespace = regexp.MustCompile(`\s+`)
+)
+
+// pageText is what a page says: its HTML without tags, spaces collapsed.
+func pageText(page string) string {
+	return strings.TrimSpace(whitespace.ReplaceAllString(html.UnescapeString(htmlTag.ReplaceAllString(page, " ")), " "))
+}
+
+// A blind receipt shows what came, not a difference from nothing announced,
+// and no placeholder supplier; an ASN shows its differences with their sign.
+// What the receiver typed stays on the form when the server refuses it.
+func TestReceiptWordsAndTypedValues(t *testing.T) {
+	for _, lang := range langs {
+		t.Run(lang, func(t *testing.T) {
+			s, l := testServer(t)
+			if _, _, err := l.ExpectReceipt(context.Background(), wms.ReceiptIn{ID: "ASN-5", Supplier: "飞鹤乳业", Lines: []wms.LineIn{{SKU: "SKU03000", Qty: 10}}}, "oms", "api"); err != nil {
+				t.Fatal(err)
+			}
+			c := newClient(t, s)
+			c.lang = lang
+			c.login("B3001", "3333")
+			resp, _ := c.get("/receive?blind=1")
+			blind := strings.TrimPrefix(resp.Header.Get("Location"), "/receive?receipt=")
+			if resp.StatusCode != 303 || !strings.HasPrefix(blind, "BLIND-") {
+				t.Fatalf("starting a blind delivery: %d %q", resp.StatusCode, resp.Header.Get("Location"))
+			}
+			c.get(resp.Header.Get("Location"))
+			for _, r := range []string{blind, "ASN-5"} {
+				if resp, page := c.post("/receive", url.Values{"receipt": {r}, "sku": {"SKU03000"}, "qty": {"24"}, "location": {"DOCK-01"}}); resp.StatusCode != 200 {
+					t.Fatalf("receive into %s: %d\n%s", r, resp.StatusCode, pageText(page))
+				}
+			}
+			_, page := c.get("/receive?receipt=" + url.QueryEscape(blind))
+			text := pageText(page)
+			if !strings.Contains(text, blind+" "+say(lang, "receive.blind_tag")+" ") || strings.Contains(text, blind+" - ") {
+				t.Errorf("blind receipt heading: %s", text)
+			}
+			if strings.Contains(text, say(lang, "receive.variance")) || strings.Contains(text, say(lang, "receive.expected")) || strings.Contains(text, "+24") {
+				t.Errorf("a blind receipt shows a difference from nothing announced: %s", text)
+			}
+			if !strings.Contains(text, "SKU03000 24") {
+				t.Errorf("blind receipt lines: %s", text)
+			}
+			_, page = c.get("/receive?receipt=ASN-5")
+			if text := pageText(page); !strings.Contains(text, "ASN-5 飞鹤乳业") || !strings.Contains(text, say(lang, "receive.variance")) || !strings.Contains(text, "SKU03000 10 24 +14") {
+				t.Errorf("ASN: %s", text)
+			}
+
+			// refused: the typed quantity, lot and expiry stay for the receiver to correct
+			for _, bad := range []struct{ qty, expiry, key string }{
+				{"2o", "2028-09-01", "receive.qty_invalid"},
+				{"36", "2028-02-30", "date.invalid"},
+			} {
+				resp, page := c.post("/receive", url.Values{"receipt": {"ASN-5"}, "sku": {"SKU00000"}, "lot": {"L77"}, "expiry": {bad.expiry}, "qty": {bad.qty}, "location": {"DOCK-01"}})
+				if resp.StatusCode != 400 || !strings.Contains(page, `data-feedback="error"`) {
+					t.Errorf("%+v: %d", bad, resp.StatusCode)
+				}
+				for _, kept := range []string{`value="` + bad.qty + `"`, `value="L77"`, `value="` + bad.expiry + `"`} {
+					if !strings.Contains(page, kept) {
+						t.Errorf("%+v: the form lost %s", bad, kept)
+					}
+				}
 			}
 		})
 	}

@@ -337,6 +337,7 @@ var catalog = map[string][2]string{
 	"menu.trace":                    {"Trace a lot", "批次追溯"},
 	"receive.title":                 {"Receive", "收货"},
 	"receive.blind":                 {"Delivery without notice (blind)", "无预约到货（盲收）"},
+	"receive.blind_tag":             {"without notice", "盲收"},
 	"receive.scan_item":             {"Scan an item of the delivery", "请扫描到货商品"},
 	"receive.scan_location":         {"Scan the location you put it on", "请扫描上架库位"},
 	"receive.scanned":               {"{sku} {name}", "{sku} {name}"},

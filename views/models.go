@@ -158,6 +158,7 @@ type ReceiveItem struct {
 	SKU, Name, Lot, Expiry, Location string
 	LotTracked                       bool
 	Qty                              int64
+	QtyTyped                         string // the quantity as typed, shown again when it was refused
 	Warning                          string // message key when the shelf-life rule objects
 }
 
