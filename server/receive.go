@@ -119,7 +119,23 @@ func (s *Server) firstLocationOf(kind wms.LocationKind) string {
 	return ""
 }
 
-// receive records the units (or their refusal) and asks for the putaway.
+// sameItem says whether a scan is another unit of the item in hand: the same
+// SKU and, where the scan carries them, the same lot and expiry (a scan of the
+// same GTIN with another lot is another line of the receipt).
+func sameItem(inHand, scanned views.ReceiveItem) bool {
+	if scanned.SKU != inHand.SKU {
+		return false
+	}
+	if !inHand.LotTracked {
+		return true
+	}
+	return (scanned.Lot == "" || scanned.Lot == inHand.Lot) && (scanned.Expiry == "" || scanned.Expiry == inHand.Expiry)
+}
+
+// receive records the units (or their refusal) and asks for the putaway. With
+// a scan (code) it counts: another unit of the item in hand adds to its
+// quantity and books nothing; another item books the one in hand, which is
+// put away first, and waits as the next item.
 func (s *Server) receive(c *fiber.Ctx) error {
 	vm, err := s.receiveModel(c, c.FormValue("receipt"))
 	if err != nil {
@@ -149,6 +165,23 @@ func (s *Server) receive(c *fiber.Ctx) error {
 			item.Location = r.Code
 		}
 	}
+	var next *views.ReceiveItem
+	if code := strings.TrimSpace(c.FormValue("code")); err == nil && code != "" {
+		scanned, serr := s.receiveItem(code)
+		switch {
+		case serr != nil:
+			err = serr // the item in hand stays as it was
+		case sameItem(item, scanned):
+			item.Qty += scanned.Qty
+			item.QtyTyped = ""
+			vm.Item = &item
+			vm.Feedback = okFeedback("receive.counted", map[string]string{"sku": item.SKU, "qty": strconv.FormatInt(item.Qty, 10)})
+			return s.render(c, fiber.StatusOK, views.Receive(vm))
+		default:
+			scanned.Code = code
+			next = &scanned
+		}
+	}
 	if err == nil {
 		var res wms.Receiving
 		res, err = s.ledger.Receive(c.UserContext(), formKey(c), wms.Receiving{Receipt: vm.Receipt, SKU: item.SKU, Lot: item.Lot,
@@ -160,13 +193,14 @@ func (s *Server) receive(c *fiber.Ctx) error {
 			}
 			if res.Quarantined {
 				vm2.Feedback = okFeedback("receive.quarantined", map[string]string{"qty": strconv.FormatInt(qty, 10), "sku": item.SKU, "location": item.Location})
+				vm2.Item = next
 				return s.render(c, fiber.StatusOK, views.Receive(vm2))
 			}
 			where, perr := s.ledger.SuggestPutaway(item.SKU, item.Lot)
 			if perr != nil {
 				where = ""
 			}
-			vm2.Putaway = &views.Putaway{SKU: item.SKU, Name: item.Name, Lot: item.Lot, Qty: qty, From: item.Location, Suggest: where}
+			vm2.Putaway = &views.Putaway{SKU: item.SKU, Name: item.Name, Lot: item.Lot, Qty: qty, From: item.Location, Suggest: where, Next: next}
 			done := "receive.done"
 			if item.Lot == "" {
 				done = "receive.done_no_lot"
@@ -186,6 +220,8 @@ func (s *Server) receive(c *fiber.Ctx) error {
 	vm.Feedback = errorFeedback(e)
 	if e.Key != "receive.short_life" {
 		vm.Item = &item
+	} else {
+		vm.Item = next // the refused units go back on the truck; the next item is in hand
 	}
 	return s.render(c, status(e.Code), views.Receive(vm))
 }
@@ -211,6 +247,12 @@ func (s *Server) putaway(c *fiber.Ctx) error {
 		to = r.Code
 	}
 	p := views.Putaway{SKU: c.FormValue("sku"), Lot: c.FormValue("lot"), Qty: qty, From: c.FormValue("from"), Suggest: c.FormValue("suggest")}
+	if code := c.FormValue("next"); code != "" {
+		if next, err := s.receiveItem(code); err == nil {
+			next.Code = code
+			p.Next = &next
+		}
+	}
 	_, err := s.ledger.MoveStock(c.UserContext(), formKey(c), wms.Move{SKU: p.SKU, Lot: p.Lot, From: p.From, To: to, Qty: qty},
 		principal(c).Actor(), device(c))
 	vm, merr := s.receiveModel(c, c.FormValue("receipt"))
@@ -224,6 +266,7 @@ func (s *Server) putaway(c *fiber.Ctx) error {
 		return s.render(c, status(e.Code), views.Receive(vm))
 	}
 	vm.Feedback = okFeedback("receive.put_away", map[string]string{"qty": strconv.FormatInt(qty, 10), "sku": p.SKU, "location": to})
+	vm.Item = p.Next
 	return s.render(c, fiber.StatusOK, views.Receive(vm))
 }
 

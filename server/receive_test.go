@@ -156,3 +156,105 @@ func TestReceiptWordsAndTypedValues(t *testing.T) {
 		})
 	}
 }
+
+// typeQty taps the quantity field and types a case's quantity and Enter.
+func typeQty(t *testing.T, ctx context.Context, qty string) {
+	t.Helper()
+	run := runner(t, ctx)
+	run(chromedp.Click(`[data-testid=qty]`, chromedp.ByQuery))
+	waitFocus(t, ctx, "qty")
+	waitJS(t, ctx, `(function () { var q = document.querySelector('[data-testid=qty]'); return q.selectionStart === 0 && q.selectionEnd === q.value.length; })()`)
+	run(chromedp.KeyEvent(qty + "\r"))
+}
+
+// A receiver who scans every unit never types: each scan of the same item
+// counts one more, a scan of another lot or item books what is in hand (put
+// away first, then the new item comes up with its first unit counted), and a
+// case's quantity can still be typed.
+func TestBrowserReceiveByScanning(t *testing.T) {
+	for _, lang := range langs {
+		t.Run(lang, func(t *testing.T) {
+			ctx := browserIn(t, lang, 360, 640)
+			s, l := testServer(t)
+			base := serve(t, s)
+			run := runner(t, ctx)
+			milk, _ := l.SKU("SKU00000") // lot-tracked formula
+			lot1 := gs1(milk.GTINs[0], "SCAN1", today.AddDate(0, 0, 700))
+			lot2 := gs1(milk.GTINs[0], "SCAN2", today.AddDate(0, 0, 710))
+			loginAs(t, ctx, base, "B3001", "3333", "menu-receive")
+			run(click("menu-receive"))
+			waitText(t, ctx, `[data-testid=receipt-blind]`, say(lang, "receive.blind"))
+			run(click("receipt-blind"))
+			waitJS(t, ctx, `!!document.querySelector('[data-testid=receipt]') && document.documentElement.dataset.ready === '1'`)
+			receipt := evalString(t, ctx, `document.querySelector('[data-testid=receipt]').innerText`)
+			qty := func() string {
+				return evalString(t, ctx, `document.querySelector('[data-testid=qty]') ? document.querySelector('[data-testid=qty]').value : ''`)
+			}
+
+			// the first unit: the item with one counted, the scan box ready for the next
+			waitFocus(t, ctx, "scan")
+			run(wedge(lot1))
+			waitText(t, ctx, `[data-testid=receive-item]`, "SKU00000")
+			if got := qty(); got != "1" {
+				t.Errorf("first unit: quantity %q, want 1", got)
+			}
+			waitFocus(t, ctx, "scan")
+			// two more units, the second read while the first is out
+			run(wedge(lot1), wedge(lot1))
+			waitText(t, ctx, `[data-feedback=ok]`, say(lang, "receive.counted", "sku", "SKU00000", "qty", "3"))
+			waitFocus(t, ctx, "scan")
+			if got := qty(); got != "3" {
+				t.Errorf("three units: quantity %q, want 3", got)
+			}
+			noWiderThan(t, ctx, 360)
+			shot(t, ctx, "receive-counting-"+lang+".png")
+			if r, err := l.Receipt(receipt); err == nil {
+				t.Errorf("counting booked units already: %+v", r.Lines)
+			}
+
+			// another lot of the same GTIN is another line: the three are booked and put away first
+			run(wedge(lot2))
+			waitText(t, ctx, `[data-feedback=ok]`, say(lang, "receive.done", "qty", "3", "sku", "SKU00000", "lot", "SCAN1"))
+			waitText(t, ctx, `[data-testid=receive-next]`, "SKU00000")
+			where, _ := l.SuggestPutaway("SKU00000", "SCAN1")
+			waitText(t, ctx, `[data-testid=putaway-step]`, where)
+			noWiderThan(t, ctx, 360)
+			waitFocus(t, ctx, "scan")
+			run(wedge(where))
+			waitText(t, ctx, `[data-feedback=ok]`, say(lang, "receive.put_away", "qty", "3", "sku", "SKU00000", "location", where))
+			// ... and the scanned unit of the second lot is in hand, one counted
+			waitText(t, ctx, `[data-testid=receive-item]`, "SKU00000")
+			if got := evalString(t, ctx, `document.querySelector('[data-testid=lot]').value`); got != "SCAN2" {
+				t.Errorf("next item's lot %q, want SCAN2", got)
+			}
+			if got := qty(); got != "1" {
+				t.Errorf("next item: quantity %q, want 1", got)
+			}
+			// a case: the quantity typed over the count, then confirmed with Enter
+			typeQty(t, ctx, "24")
+			waitText(t, ctx, `[data-feedback=ok]`, say(lang, "receive.done", "qty", "24", "sku", "SKU00000", "lot", "SCAN2"))
+			where2, _ := l.SuggestPutaway("SKU00000", "SCAN2")
+			waitFocus(t, ctx, "scan")
+			run(wedge(where2))
+			waitText(t, ctx, `[data-feedback=ok]`, say(lang, "receive.put_away", "qty", "24", "sku", "SKU00000", "location", where2))
+			waitJS(t, ctx, `!!document.querySelector('[data-testid=receipt-close]')`)
+
+			r, err := l.Receipt(receipt)
+			if err != nil || len(r.Lines) != 1 || r.Lines[0].Received != 27 {
+				t.Errorf("receipt %s: %+v %v", receipt, r.Lines, err)
+			}
+			for lot, want := range map[string]int64{"SCAN1": 3, "SCAN2": 24} {
+				var got int64
+				lines, _ := l.StockOf("SKU00000")
+				for _, x := range lines {
+					if x.Lot == lot {
+						got += x.Qty
+					}
+				}
+				if got != want {
+					t.Errorf("lot %s: %d in stock, want %d", lot, got, want)
+				}
+			}
+		})
+	}
+}

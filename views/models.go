@@ -155,6 +155,7 @@ type ReceiptRow struct {
 
 // ReceiveItem is a scanned item waiting for its quantity and place.
 type ReceiveItem struct {
+	Code                             string // the scan, for an item waiting while the one before is put away
 	SKU, Name, Lot, Expiry, Location string
 	LotTracked                       bool
 	Qty                              int64
@@ -166,6 +167,7 @@ type ReceiveItem struct {
 type Putaway struct {
 	SKU, Name, Lot, From, Suggest string
 	Qty                           int64
+	Next                          *ReceiveItem // scanned before this was put away; in hand after it
 }
 
 type ReceivePage struct {
