@@ -122,7 +122,11 @@ func TestReceiptWordsAndTypedValues(t *testing.T) {
 					t.Fatalf("receive into %s: %d\n%s", r, resp.StatusCode, pageText(page))
 				}
 			}
-			_, page := c.get("/receive?receipt=" + url.QueryEscape(blind))
+			_, page := c.get("/receive")
+			if !strings.Contains(page, `<span class="code">`+blind+`</span>`) {
+				t.Errorf("the open blind receipt is not listed as a code:\n%s", page)
+			}
+			_, page = c.get("/receive?receipt=" + url.QueryEscape(blind))
 			text := pageText(page)
 			if !strings.Contains(text, blind+" "+say(lang, "receive.blind_tag")+" ") || strings.Contains(text, blind+" - ") {
 				t.Errorf("blind receipt heading: %s", text)
@@ -154,6 +158,19 @@ func TestReceiptWordsAndTypedValues(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// codesWhole fails when a code on the screen (marked with the code class)
+// breaks across lines.
+func codesWhole(t *testing.T, ctx context.Context) {
+	t.Helper()
+	broken := evalString(t, ctx, `Array.prototype.filter.call(document.querySelectorAll('main .code'), function (e) {
+		var lines = {}; Array.prototype.forEach.call(e.getClientRects(), function (r) { if (r.width > 0) lines[Math.round(r.top)] = 1; });
+		return Object.keys(lines).length > 1;
+	}).map(function (e) { return e.innerText; }).join(' | ')`)
+	if broken != "" {
+		t.Errorf("codes broken across lines: %s", broken)
 	}
 }
 
@@ -207,6 +224,7 @@ func TestBrowserReceiveByScanning(t *testing.T) {
 				t.Errorf("three units: quantity %q, want 3", got)
 			}
 			noWiderThan(t, ctx, 360)
+			codesWhole(t, ctx)
 			shot(t, ctx, "receive-counting-"+lang+".png")
 			if r, err := l.Receipt(receipt); err == nil {
 				t.Errorf("counting booked units already: %+v", r.Lines)
@@ -217,8 +235,9 @@ func TestBrowserReceiveByScanning(t *testing.T) {
 			waitText(t, ctx, `[data-feedback=ok]`, say(lang, "receive.done", "qty", "3", "sku", "SKU00000", "lot", "SCAN1"))
 			waitText(t, ctx, `[data-testid=receive-next]`, "SKU00000")
 			where, _ := l.SuggestPutaway("SKU00000", "SCAN1")
-			waitText(t, ctx, `[data-testid=putaway-step]`, where)
+			waitText(t, ctx, `[data-testid=putaway-step] .code`, where)
 			noWiderThan(t, ctx, 360)
+			codesWhole(t, ctx)
 			waitFocus(t, ctx, "scan")
 			run(wedge(where))
 			waitText(t, ctx, `[data-feedback=ok]`, say(lang, "receive.put_away", "qty", "3", "sku", "SKU00000", "location", where))

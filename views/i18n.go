@@ -343,7 +343,7 @@ var catalog = map[string][2]string{
 	"receive.scanned":               {"{sku} {name}", "{sku} {name}"},
 	"receive.expiry_typed":          {"Expiry (as on the pack, e.g. {example} or {gs1})", "有效期（按包装填写，如 {example} 或 {gs1}）"},
 	"receive.qty":                   {"Quantity (each scan counts one; type a case's)", "数量（每扫一件加一，整箱可直接输入）"},
-	"receive.scan_more":             {"Scan the next unit or item", "扫描下一件或下一种商品"},
+	"receive.scan_more":             {"Scan the next unit", "扫描下一件"},
 	"receive.counted":               {"{sku}: {qty} counted. Scan the next unit, or confirm.", "{sku} 已点 {qty} 件。继续扫描或确认收货。"},
 	"receive.next_waiting":          {"Next: {sku}, scanned; it comes up once this is put away.", "下一件 {sku} 已扫描，上架后继续。"},
 	"receive.location":              {"Put at (dock or quarantine)", "放置位置（月台或待检区）"},
