@@ -302,8 +302,7 @@ func TestBrowserReceiving(t *testing.T) {
 	// short-dated: the receiver is warned at the scan and the lot refused on confirming
 	run(wedge(gs1(milk.GTINs[0], "SHORT9", today.AddDate(0, 0, 200))))
 	waitText(t, ctx, `[data-testid=receive-warning]`, "refused")
-	waitFocus(t, ctx, "qty")
-	run(chromedp.KeyEvent("6\r"))
+	typeQty(t, ctx, "6")
 	waitText(t, ctx, `[data-feedback=error]`, "Refused")
 	waitText(t, ctx, `[data-testid=receipt-lines]`, "6 refused")
 	shot(t, ctx, "receive-refused.png")
@@ -316,8 +315,8 @@ func TestBrowserReceiving(t *testing.T) {
 	// a good lot: scan, count, confirm, put away by scanning the suggested shelf
 	waitFocus(t, ctx, "scan")
 	run(wedge(gs1(milk.GTINs[0], "GOOD9", today.AddDate(0, 0, 700))))
-	waitFocus(t, ctx, "qty")
-	run(chromedp.KeyEvent("12\r"))
+	waitText(t, ctx, `[data-testid=receive-item]`, "SKU00000")
+	typeQty(t, ctx, "12")
 	waitText(t, ctx, `[data-testid=putaway]`, "Put away to")
 	where, _ := l.SuggestPutaway("SKU00000", "GOOD9")
 	waitFocus(t, ctx, "scan")

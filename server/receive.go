@@ -1,6 +1,7 @@
 package server
 
 import (
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -27,8 +28,10 @@ func (s *Server) receiveModel(c *fiber.Ctx, receipt string) (views.ReceivePage, 
 		vm.Open = append(vm.Open, views.Count{Name: r.ID, N: len(r.Lines)})
 	}
 	if vm.Receipt != "" {
+		// a receipt not known yet is a blind one: its first units make it
+		vm.Blind = true
 		if r, err := s.ledger.Receipt(vm.Receipt); err == nil {
-			vm.Supplier = r.Supplier
+			vm.Supplier, vm.Blind, vm.Closed = r.Supplier, r.Blind, r.State == "closed"
 			for _, l := range r.Lines {
 				vm.Lines = append(vm.Lines, views.ReceiptRow{SKU: l.SKU, Expected: l.Expected, Received: l.Received,
 					Quarantined: l.Quarantined, Refused: l.Refused, Variance: l.Variance()})
@@ -40,17 +43,26 @@ func (s *Server) receiveModel(c *fiber.Ctx, receipt string) (views.ReceivePage, 
 
 // receivePage shows the receipt and, with ?code=, what the scanned item is.
 func (s *Server) receivePage(c *fiber.Ctx) error {
-	receipt := c.Query("receipt")
 	if c.Query("blind") != "" {
-		receipt = "BLIND-" + strings.ReplaceAll(s.ledger.Today(), "-", "") + "-" + principal(c).Actor()
+		// a new delivery without notice: a receipt of its own, kept in the address
+		id, err := s.ledger.NextBlindReceipt(s.ledger.Today(), principal(c).Actor())
+		if err != nil {
+			return err
+		}
+		return c.Redirect("/receive?receipt="+url.QueryEscape(id), fiber.StatusSeeOther)
 	}
-	vm, err := s.receiveModel(c, receipt)
+	vm, err := s.receiveModel(c, c.Query("receipt"))
 	if err != nil {
 		return err
 	}
 	code := c.Query("code")
 	if vm.Receipt == "" || code == "" {
 		return s.render(c, fiber.StatusOK, views.Receive(vm))
+	}
+	if vm.Closed {
+		e := &wms.Error{Code: wms.CodeConflict, Key: "receipt.closed", Args: map[string]string{"receipt": vm.Receipt}}
+		vm.Feedback = errorFeedback(e)
+		return s.render(c, status(e.Code), views.Receive(vm))
 	}
 	item, err := s.receiveItem(code)
 	if err != nil {
@@ -107,29 +119,67 @@ func (s *Server) firstLocationOf(kind wms.LocationKind) string {
 	return ""
 }
 
-// receive records the units (or their refusal) and asks for the putaway.
+// sameItem says whether a scan is another unit of the item in hand: the same
+// SKU and, where the scan carries them, the same lot and expiry (a scan of the
+// same GTIN with another lot is another line of the receipt).
+func sameItem(inHand, scanned views.ReceiveItem) bool {
+	if scanned.SKU != inHand.SKU {
+		return false
+	}
+	if !inHand.LotTracked {
+		return true
+	}
+	return (scanned.Lot == "" || scanned.Lot == inHand.Lot) && (scanned.Expiry == "" || scanned.Expiry == inHand.Expiry)
+}
+
+// receive records the units (or their refusal) and asks for the putaway. With
+// a scan (code) it counts: another unit of the item in hand adds to its
+// quantity and books nothing; another item books the one in hand, which is
+// put away first, and waits as the next item.
 func (s *Server) receive(c *fiber.Ctx) error {
 	vm, err := s.receiveModel(c, c.FormValue("receipt"))
 	if err != nil {
 		return err
 	}
-	item := views.ReceiveItem{SKU: c.FormValue("sku"), Lot: strings.TrimSpace(c.FormValue("lot")), Location: strings.TrimSpace(c.FormValue("location"))}
+	// what the receiver typed stays on the form when the server refuses it
+	item := views.ReceiveItem{SKU: c.FormValue("sku"), Lot: strings.TrimSpace(c.FormValue("lot")), Location: strings.TrimSpace(c.FormValue("location")),
+		Expiry: strings.TrimSpace(c.FormValue("expiry")), QtyTyped: strings.TrimSpace(c.FormValue("qty"))}
 	sku, err := s.ledger.SKU(item.SKU)
 	var qty int64
 	if err == nil {
 		item.Name, item.LotTracked = sku.Name, sku.LotTracked
-		qty, err = strconv.ParseInt(strings.TrimSpace(c.FormValue("qty")), 10, 64)
+		qty, err = strconv.ParseInt(item.QtyTyped, 10, 64)
 		if err != nil || qty <= 0 {
-			err = &wms.Error{Code: wms.CodeInvalid, Key: "receive.qty_invalid", Args: map[string]string{"qty": c.FormValue("qty")}}
+			err = &wms.Error{Code: wms.CodeInvalid, Key: "receive.qty_invalid", Args: map[string]string{"qty": item.QtyTyped}}
 		}
 	}
 	item.Qty = qty
-	if e := strings.TrimSpace(c.FormValue("expiry")); err == nil && e != "" {
-		item.Expiry, err = typedDay(e)
+	if err == nil && item.Expiry != "" {
+		var day string
+		if day, err = typedDay(item.Expiry); err == nil {
+			item.Expiry = day
+		}
 	}
 	if err == nil {
 		if r, perr := s.scanner.Parse(item.Location); perr == nil && r.Kind == scan.KindLocation {
 			item.Location = r.Code
+		}
+	}
+	var next *views.ReceiveItem
+	if code := strings.TrimSpace(c.FormValue("code")); err == nil && code != "" {
+		scanned, serr := s.receiveItem(code)
+		switch {
+		case serr != nil:
+			err = serr // the item in hand stays as it was
+		case sameItem(item, scanned):
+			item.Qty += scanned.Qty
+			item.QtyTyped = ""
+			vm.Item = &item
+			vm.Feedback = okFeedback("receive.counted", map[string]string{"sku": item.SKU, "qty": strconv.FormatInt(item.Qty, 10)})
+			return s.render(c, fiber.StatusOK, views.Receive(vm))
+		default:
+			scanned.Code = code
+			next = &scanned
 		}
 	}
 	if err == nil {
@@ -143,14 +193,19 @@ func (s *Server) receive(c *fiber.Ctx) error {
 			}
 			if res.Quarantined {
 				vm2.Feedback = okFeedback("receive.quarantined", map[string]string{"qty": strconv.FormatInt(qty, 10), "sku": item.SKU, "location": item.Location})
+				vm2.Item = next
 				return s.render(c, fiber.StatusOK, views.Receive(vm2))
 			}
 			where, perr := s.ledger.SuggestPutaway(item.SKU, item.Lot)
 			if perr != nil {
 				where = ""
 			}
-			vm2.Putaway = &views.Putaway{SKU: item.SKU, Name: item.Name, Lot: item.Lot, Qty: qty, From: item.Location, Suggest: where}
-			vm2.Feedback = okFeedback("receive.done", map[string]string{"qty": strconv.FormatInt(qty, 10), "sku": item.SKU, "lot": item.Lot})
+			vm2.Putaway = &views.Putaway{SKU: item.SKU, Name: item.Name, Lot: item.Lot, Qty: qty, From: item.Location, Suggest: where, Next: next}
+			done := "receive.done"
+			if item.Lot == "" {
+				done = "receive.done_no_lot"
+			}
+			vm2.Feedback = okFeedback(done, map[string]string{"qty": strconv.FormatInt(qty, 10), "sku": item.SKU, "lot": item.Lot})
 			return s.render(c, fiber.StatusOK, views.Receive(vm2))
 		}
 		if e, ok := wms.AsError(err); ok && e.Key == "receive.short_life" {
@@ -165,6 +220,8 @@ func (s *Server) receive(c *fiber.Ctx) error {
 	vm.Feedback = errorFeedback(e)
 	if e.Key != "receive.short_life" {
 		vm.Item = &item
+	} else {
+		vm.Item = next // the refused units go back on the truck; the next item is in hand
 	}
 	return s.render(c, status(e.Code), views.Receive(vm))
 }
@@ -190,6 +247,12 @@ func (s *Server) putaway(c *fiber.Ctx) error {
 		to = r.Code
 	}
 	p := views.Putaway{SKU: c.FormValue("sku"), Lot: c.FormValue("lot"), Qty: qty, From: c.FormValue("from"), Suggest: c.FormValue("suggest")}
+	if code := c.FormValue("next"); code != "" {
+		if next, err := s.receiveItem(code); err == nil {
+			next.Code = code
+			p.Next = &next
+		}
+	}
 	_, err := s.ledger.MoveStock(c.UserContext(), formKey(c), wms.Move{SKU: p.SKU, Lot: p.Lot, From: p.From, To: to, Qty: qty},
 		principal(c).Actor(), device(c))
 	vm, merr := s.receiveModel(c, c.FormValue("receipt"))
@@ -203,6 +266,7 @@ func (s *Server) putaway(c *fiber.Ctx) error {
 		return s.render(c, status(e.Code), views.Receive(vm))
 	}
 	vm.Feedback = okFeedback("receive.put_away", map[string]string{"qty": strconv.FormatInt(qty, 10), "sku": p.SKU, "location": to})
+	vm.Item = p.Next
 	return s.render(c, fiber.StatusOK, views.Receive(vm))
 }
 
@@ -212,7 +276,7 @@ func (s *Server) closeReceipt(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	vm, err := s.receiveModel(c, "")
+	vm, err := s.receiveModel(c, r.ID)
 	if err != nil {
 		return err
 	}

@@ -155,9 +155,11 @@ type ReceiptRow struct {
 
 // ReceiveItem is a scanned item waiting for its quantity and place.
 type ReceiveItem struct {
+	Code                             string // the scan, for an item waiting while the one before is put away
 	SKU, Name, Lot, Expiry, Location string
 	LotTracked                       bool
 	Qty                              int64
+	QtyTyped                         string // the quantity as typed, shown again when it was refused
 	Warning                          string // message key when the shelf-life rule objects
 }
 
@@ -165,6 +167,7 @@ type ReceiveItem struct {
 type Putaway struct {
 	SKU, Name, Lot, From, Suggest string
 	Qty                           int64
+	Next                          *ReceiveItem // scanned before this was put away; in hand after it
 }
 
 type ReceivePage struct {
@@ -172,6 +175,8 @@ type ReceivePage struct {
 	Open     []Count // open receipts and their line counts
 	Receipt  string
 	Supplier string
+	Blind    bool // a delivery without notice: nothing expected, so no difference to show
+	Closed   bool // only its summary, nothing more to receive
 	Lines    []ReceiptRow
 	Item     *ReceiveItem
 	Putaway  *Putaway

@@ -133,6 +133,58 @@ func TestReceiving(t *testing.T) {
 	}
 }
 
+// Every delivery without notice has its own receipt: once one is closed the
+// receiver's next blind delivery that day gets the next number, and a closed
+// receipt takes nothing more (not even a refusal).
+func TestBlindReceiptPerDelivery(t *testing.T) {
+	l := receiveFixture(t)
+	day := l.Today()
+	first, err := l.NextBlindReceipt(day, "B3001")
+	want := "BLIND-" + strings.ReplaceAll(day, "-", "") + "-B3001-1"
+	if err != nil || first != want {
+		t.Fatalf("first blind receipt %q %v, want %q", first, err, want)
+	}
+	if again, _ := l.NextBlindReceipt(day, "B3001"); again != first {
+		t.Errorf("an unused blind receipt should be handed out again: %q", again)
+	}
+	// an old store's receipt of the day, without a number, stays as it is
+	old := strings.TrimSuffix(want, "-1")
+	if _, err := l.Receive(ctx, "old", Receiving{Receipt: old, SKU: "MILK", Lot: "OLD1", Expiry: "2028-10-01", Qty: 2, Location: "DOCK-01"}, "B3001", "pda"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.Receive(ctx, "b1", Receiving{Receipt: first, SKU: "MILK", Lot: "B1", Expiry: "2028-10-01", Qty: 4, Location: "DOCK-01"}, "B3001", "pda"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.CloseReceipt(ctx, first, "B3001", "pda"); err != nil {
+		t.Fatal(err)
+	}
+	second, _ := l.NextBlindReceipt(day, "B3001")
+	if second != strings.TrimSuffix(want, "1")+"2" {
+		t.Errorf("after closing %s the next delivery got %q", first, second)
+	}
+	if other, _ := l.NextBlindReceipt(day, "B3002"); !strings.HasSuffix(other, "-B3002-1") {
+		t.Errorf("another receiver's first blind receipt: %q", other)
+	}
+	if r, err := l.Receive(ctx, "b2", Receiving{Receipt: second, SKU: "MILK", Lot: "B2", Expiry: "2028-10-01", Qty: 3, Location: "DOCK-01"}, "B3001", "pda"); err != nil || r.Receipt != second {
+		t.Fatalf("second blind delivery: %v", err)
+	}
+	if rc, _ := l.Receipt(old); rc.State != "open" || !rc.Blind || rc.Lines[0].Received != 2 {
+		t.Errorf("old blind receipt %+v", rc)
+	}
+	// a short-dated lot on the closed receipt: refused as closed, nothing recorded
+	before := l.LastSeq()
+	_, err = l.Receive(ctx, "late", Receiving{Receipt: first, SKU: "MILK", Lot: "LATE", Expiry: "2027-12-01", Qty: 6, Location: "DOCK-01"}, "B3001", "pda")
+	if e, ok := AsError(err); !ok || e.Key != "receipt.closed" {
+		t.Errorf("short-dated lot on a closed receipt: %v", err)
+	}
+	if l.LastSeq() != before {
+		t.Errorf("a closed receipt recorded %d events", l.LastSeq()-before)
+	}
+	if rc, _ := l.Receipt(first); rc.Lines[0].Refused != 0 || rc.Lines[0].Received != 4 {
+		t.Errorf("closed receipt changed: %+v", rc.Lines)
+	}
+}
+
 func TestRecallDuringPick(t *testing.T) {
 	l := stockFixture(t)
 	// another shippable lot elsewhere, for the re-allocation

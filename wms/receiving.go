@@ -143,6 +143,27 @@ func (l *Ledger) OpenReceipts() ([]Receipt, error) {
 	return out, err
 }
 
+// NextBlindReceipt names the receipt for a delivery that came without notice:
+// BLIND-<yyyymmdd>-<badge>-<n>, one past the highest n this receiver used that
+// day, so every delivery has its own receipt to count and close. The receipt
+// comes into being with its first units; until then the same name is handed
+// out again. (Stores from before kept one BLIND-<yyyymmdd>-<badge> a day; it
+// reads as any other receipt.)
+func (l *Ledger) NextBlindReceipt(day, badge string) (string, error) {
+	prefix := "BLIND-" + strings.ReplaceAll(day, "-", "") + "-" + badge + "-"
+	n := 0
+	err := l.db.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bucketReceipts).Cursor()
+		for k, _ := c.Seek([]byte(prefix)); k != nil && strings.HasPrefix(string(k), prefix); k, _ = c.Next() {
+			if i, err := strconv.Atoi(strings.TrimPrefix(string(k), prefix)); err == nil && i > n {
+				n = i
+			}
+		}
+		return nil
+	})
+	return prefix + strconv.Itoa(n+1), err
+}
+
 // ShelfLifeAtReceipt checks a delivery's remaining shelf life against the
 // SKU's rule: ok, or the action (refuse or quarantine) for a short-dated lot.
 // A lot past its expiry is always refused. With exactly the required share
@@ -205,6 +226,21 @@ func applyReceived(tx *bolt.Tx, ev *Event) error {
 	if sku.LotTracked && sku.ShelfLifeDays > 0 && p.Expiry == "" {
 		return errf(CodeInvalid, "stock.expiry_required", "sku", p.SKU, "lot", p.Lot)
 	}
+	rb := tx.Bucket(bucketReceipts)
+	var r Receipt
+	if p.Receipt != "" {
+		// a closed receipt takes nothing more, not even a refusal
+		found, err := getJSON(rb, []byte(p.Receipt), &r)
+		if err != nil {
+			return err
+		}
+		if !found {
+			r = Receipt{ID: p.Receipt, Supplier: "-", Blind: true, State: "open", Created: ev.At}
+		}
+		if r.State != "open" {
+			return errf(CodeConflict, "receipt.closed", "receipt", r.ID)
+		}
+	}
 	ok, action := ShelfLifeAtReceipt(sku, p.Expiry, p.Today)
 	if !ok && action == ShortLifeRefuse {
 		return errf(CodeConflict, "receive.short_life", "sku", p.SKU, "lot", p.Lot, "expiry", p.Expiry,
@@ -236,18 +272,6 @@ func applyReceived(tx *bolt.Tx, ev *Event) error {
 		return err
 	}
 	if p.Receipt != "" {
-		rb := tx.Bucket(bucketReceipts)
-		var r Receipt
-		found, err := getJSON(rb, []byte(p.Receipt), &r)
-		if err != nil {
-			return err
-		}
-		if !found {
-			r = Receipt{ID: p.Receipt, Supplier: "-", Blind: true, State: "open", Created: ev.At}
-		}
-		if r.State != "open" {
-			return errf(CodeConflict, "receipt.closed", "receipt", r.ID)
-		}
 		i := r.line(p.SKU)
 		r.Lines[i].Received += p.Qty
 		if quarantine {

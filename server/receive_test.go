@@ -1,0 +1,279 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"html"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"tally/views"
+	"tally/wms"
+)
+
+// click taps the element with a data-testid.
+func click(testid string) chromedp.Action {
+	return chromedp.Evaluate(fmt.Sprintf(`document.querySelector('[data-testid=%q]').click()`, testid), nil)
+}
+
+// present is true when the page has an element with the data-testid.
+func present(t *testing.T, ctx context.Context, testid string) bool {
+	t.Helper()
+	return evalString(t, ctx, fmt.Sprintf(`document.querySelector('[data-testid=%q]') ? 'yes' : 'no'`, testid)) == "yes"
+}
+
+// Every delivery without notice has its own receipt: after closing one, the
+// receiver starts the next from the closed receipt's summary, which offers
+// nothing that cannot work (no scan box, no close button).
+func TestBrowserBlindDeliveries(t *testing.T) {
+	for _, lang := range langs {
+		t.Run(lang, func(t *testing.T) {
+			ctx := browserIn(t, lang, 360, 640)
+			s, l := testServer(t)
+			base := serve(t, s)
+			run := runner(t, ctx)
+			book := "SKU03000" // not lot-tracked
+			day := strings.ReplaceAll(l.Today(), "-", "")
+			loginAs(t, ctx, base, "B3001", "3333", "menu-receive")
+			run(click("menu-receive"))
+			waitText(t, ctx, `[data-testid=receipt-blind]`, say(lang, "receive.blind"))
+
+			deliver := func(start string, n int, qty string) {
+				t.Helper()
+				run(click(start))
+				id := fmt.Sprintf("BLIND-%s-B3001-%d", day, n)
+				waitText(t, ctx, `[data-testid=receipt]`, id)
+				waitJS(t, ctx, `document.documentElement.dataset.ready === '1'`)
+				waitFocus(t, ctx, "scan")
+				run(wedge(demoGTIN(t, book)))
+				waitText(t, ctx, `[data-testid=receive-form]`, book)
+				run(chromedp.Evaluate(`document.querySelector('[data-testid=qty]').value = '`+qty+`'`, nil), click("receive-ok"))
+				waitText(t, ctx, `[data-feedback=ok]`, say(lang, "receive.done_no_lot", "qty", qty, "sku", book))
+				if present(t, ctx, "receipt-close") {
+					t.Error("close is offered while the units wait on the dock")
+				}
+				where, _ := l.SuggestPutaway(book, "")
+				waitFocus(t, ctx, "scan")
+				run(wedge(where))
+				waitText(t, ctx, `[data-feedback=ok]`, say(lang, "receive.put_away", "qty", qty, "sku", book, "location", where))
+				run(click("receipt-close"))
+				waitText(t, ctx, `[data-feedback=ok]`, say(lang, "receive.closed", "receipt", id))
+				waitText(t, ctx, `[data-testid=receipt-closed]`, say(lang, "receive.is_closed"))
+				waitText(t, ctx, `[data-testid=receipt-lines]`, book)
+				for _, gone := range []string{"scan", "receipt-close", "receive-form"} {
+					if present(t, ctx, gone) {
+						t.Errorf("closed receipt %s still offers %s", id, gone)
+					}
+				}
+				noWiderThan(t, ctx, 360)
+				r, err := l.Receipt(id)
+				if n, _ := strconv.ParseInt(qty, 10, 64); err != nil || r.State != "closed" || len(r.Lines) != 1 || r.Lines[0].Received != n {
+					t.Errorf("receipt %s: %+v %v", id, r, err)
+				}
+			}
+			deliver("receipt-blind", 1, "3")
+			shot(t, ctx, "receive-closed-"+lang+".png")
+			// the next delivery the same day starts from the closed receipt's screen
+			deliver("next-blind", 2, "5")
+			if lang == views.LangEN {
+				run(click("other-deliveries"))
+				waitText(t, ctx, `[data-testid=receipt-blind]`, say(lang, "receive.blind"))
+			}
+		})
+	}
+}
+
+var (
+	htmlTag    = regexp.MustCompile(`<[^>]*>`)
+	whitespace = regexp.MustCompile(`\s+`)
+)
+
+// pageText is what a page says: its HTML without tags, spaces collapsed.
+func pageText(page string) string {
+	return strings.TrimSpace(whitespace.ReplaceAllString(html.UnescapeString(htmlTag.ReplaceAllString(page, " ")), " "))
+}
+
+// A blind receipt shows what came, not a difference from nothing announced,
+// and no placeholder supplier; an ASN shows its differences with their sign.
+// What the receiver typed stays on the form when the server refuses it.
+func TestReceiptWordsAndTypedValues(t *testing.T) {
+	for _, lang := range langs {
+		t.Run(lang, func(t *testing.T) {
+			s, l := testServer(t)
+			if _, _, err := l.ExpectReceipt(context.Background(), wms.ReceiptIn{ID: "ASN-5", Supplier: "飞鹤乳业", Lines: []wms.LineIn{{SKU: "SKU03000", Qty: 10}}}, "oms", "api"); err != nil {
+				t.Fatal(err)
+			}
+			c := newClient(t, s)
+			c.lang = lang
+			c.login("B3001", "3333")
+			resp, _ := c.get("/receive?blind=1")
+			blind := strings.TrimPrefix(resp.Header.Get("Location"), "/receive?receipt=")
+			if resp.StatusCode != 303 || !strings.HasPrefix(blind, "BLIND-") {
+				t.Fatalf("starting a blind delivery: %d %q", resp.StatusCode, resp.Header.Get("Location"))
+			}
+			c.get(resp.Header.Get("Location"))
+			for _, r := range []string{blind, "ASN-5"} {
+				if resp, page := c.post("/receive", url.Values{"receipt": {r}, "sku": {"SKU03000"}, "qty": {"24"}, "location": {"DOCK-01"}}); resp.StatusCode != 200 {
+					t.Fatalf("receive into %s: %d\n%s", r, resp.StatusCode, pageText(page))
+				}
+			}
+			_, page := c.get("/receive")
+			if !strings.Contains(page, `<span class="code">`+blind+`</span>`) {
+				t.Errorf("the open blind receipt is not listed as a code:\n%s", page)
+			}
+			_, page = c.get("/receive?receipt=" + url.QueryEscape(blind))
+			text := pageText(page)
+			if !strings.Contains(text, blind+" "+say(lang, "receive.blind_tag")+" ") || strings.Contains(text, blind+" - ") {
+				t.Errorf("blind receipt heading: %s", text)
+			}
+			if strings.Contains(text, say(lang, "receive.variance")) || strings.Contains(text, say(lang, "receive.expected")) || strings.Contains(text, "+24") {
+				t.Errorf("a blind receipt shows a difference from nothing announced: %s", text)
+			}
+			if !strings.Contains(text, "SKU03000 24") {
+				t.Errorf("blind receipt lines: %s", text)
+			}
+			_, page = c.get("/receive?receipt=ASN-5")
+			if text := pageText(page); !strings.Contains(text, "ASN-5 飞鹤乳业") || !strings.Contains(text, say(lang, "receive.variance")) || !strings.Contains(text, "SKU03000 10 24 +14") {
+				t.Errorf("ASN: %s", text)
+			}
+
+			// refused: the typed quantity, lot and expiry stay for the receiver to correct
+			for _, bad := range []struct{ qty, expiry, key string }{
+				{"2o", "2028-09-01", "receive.qty_invalid"},
+				{"36", "2028-02-30", "date.invalid"},
+			} {
+				resp, page := c.post("/receive", url.Values{"receipt": {"ASN-5"}, "sku": {"SKU00000"}, "lot": {"L77"}, "expiry": {bad.expiry}, "qty": {bad.qty}, "location": {"DOCK-01"}})
+				if resp.StatusCode != 400 || !strings.Contains(page, `data-feedback="error"`) {
+					t.Errorf("%+v: %d", bad, resp.StatusCode)
+				}
+				for _, kept := range []string{`value="` + bad.qty + `"`, `value="L77"`, `value="` + bad.expiry + `"`} {
+					if !strings.Contains(page, kept) {
+						t.Errorf("%+v: the form lost %s", bad, kept)
+					}
+				}
+			}
+		})
+	}
+}
+
+// codesWhole fails when a code on the screen (marked with the code class)
+// breaks across lines.
+func codesWhole(t *testing.T, ctx context.Context) {
+	t.Helper()
+	broken := evalString(t, ctx, `Array.prototype.filter.call(document.querySelectorAll('main .code'), function (e) {
+		var lines = {}; Array.prototype.forEach.call(e.getClientRects(), function (r) { if (r.width > 0) lines[Math.round(r.top)] = 1; });
+		return Object.keys(lines).length > 1;
+	}).map(function (e) { return e.innerText; }).join(' | ')`)
+	if broken != "" {
+		t.Errorf("codes broken across lines: %s", broken)
+	}
+}
+
+// typeQty taps the quantity field and types a case's quantity and Enter.
+func typeQty(t *testing.T, ctx context.Context, qty string) {
+	t.Helper()
+	run := runner(t, ctx)
+	run(chromedp.Click(`[data-testid=qty]`, chromedp.ByQuery))
+	waitFocus(t, ctx, "qty")
+	waitJS(t, ctx, `(function () { var q = document.querySelector('[data-testid=qty]'); return q.selectionStart === 0 && q.selectionEnd === q.value.length; })()`)
+	run(chromedp.KeyEvent(qty + "\r"))
+}
+
+// A receiver who scans every unit never types: each scan of the same item
+// counts one more, a scan of another lot or item books what is in hand (put
+// away first, then the new item comes up with its first unit counted), and a
+// case's quantity can still be typed.
+func TestBrowserReceiveByScanning(t *testing.T) {
+	for _, lang := range langs {
+		t.Run(lang, func(t *testing.T) {
+			ctx := browserIn(t, lang, 360, 640)
+			s, l := testServer(t)
+			base := serve(t, s)
+			run := runner(t, ctx)
+			milk, _ := l.SKU("SKU00000") // lot-tracked formula
+			lot1 := gs1(milk.GTINs[0], "SCAN1", today.AddDate(0, 0, 700))
+			lot2 := gs1(milk.GTINs[0], "SCAN2", today.AddDate(0, 0, 710))
+			loginAs(t, ctx, base, "B3001", "3333", "menu-receive")
+			run(click("menu-receive"))
+			waitText(t, ctx, `[data-testid=receipt-blind]`, say(lang, "receive.blind"))
+			run(click("receipt-blind"))
+			waitJS(t, ctx, `!!document.querySelector('[data-testid=receipt]') && document.documentElement.dataset.ready === '1'`)
+			receipt := evalString(t, ctx, `document.querySelector('[data-testid=receipt]').innerText`)
+			qty := func() string {
+				return evalString(t, ctx, `document.querySelector('[data-testid=qty]') ? document.querySelector('[data-testid=qty]').value : ''`)
+			}
+
+			// the first unit: the item with one counted, the scan box ready for the next
+			waitFocus(t, ctx, "scan")
+			run(wedge(lot1))
+			waitText(t, ctx, `[data-testid=receive-item]`, "SKU00000")
+			if got := qty(); got != "1" {
+				t.Errorf("first unit: quantity %q, want 1", got)
+			}
+			waitFocus(t, ctx, "scan")
+			// two more units, the second read while the first is out
+			run(wedge(lot1), wedge(lot1))
+			waitText(t, ctx, `[data-feedback=ok]`, say(lang, "receive.counted", "sku", "SKU00000", "qty", "3"))
+			waitFocus(t, ctx, "scan")
+			if got := qty(); got != "3" {
+				t.Errorf("three units: quantity %q, want 3", got)
+			}
+			noWiderThan(t, ctx, 360)
+			codesWhole(t, ctx)
+			shot(t, ctx, "receive-counting-"+lang+".png")
+			if r, err := l.Receipt(receipt); err == nil {
+				t.Errorf("counting booked units already: %+v", r.Lines)
+			}
+
+			// another lot of the same GTIN is another line: the three are booked and put away first
+			run(wedge(lot2))
+			waitText(t, ctx, `[data-feedback=ok]`, say(lang, "receive.done", "qty", "3", "sku", "SKU00000", "lot", "SCAN1"))
+			waitText(t, ctx, `[data-testid=receive-next]`, "SKU00000")
+			where, _ := l.SuggestPutaway("SKU00000", "SCAN1")
+			waitText(t, ctx, `[data-testid=putaway-step] .code`, where)
+			noWiderThan(t, ctx, 360)
+			codesWhole(t, ctx)
+			waitFocus(t, ctx, "scan")
+			run(wedge(where))
+			waitText(t, ctx, `[data-feedback=ok]`, say(lang, "receive.put_away", "qty", "3", "sku", "SKU00000", "location", where))
+			// ... and the scanned unit of the second lot is in hand, one counted
+			waitText(t, ctx, `[data-testid=receive-item]`, "SKU00000")
+			if got := evalString(t, ctx, `document.querySelector('[data-testid=lot]').value`); got != "SCAN2" {
+				t.Errorf("next item's lot %q, want SCAN2", got)
+			}
+			if got := qty(); got != "1" {
+				t.Errorf("next item: quantity %q, want 1", got)
+			}
+			// a case: the quantity typed over the count, then confirmed with Enter
+			typeQty(t, ctx, "24")
+			waitText(t, ctx, `[data-feedback=ok]`, say(lang, "receive.done", "qty", "24", "sku", "SKU00000", "lot", "SCAN2"))
+			where2, _ := l.SuggestPutaway("SKU00000", "SCAN2")
+			waitFocus(t, ctx, "scan")
+			run(wedge(where2))
+			waitText(t, ctx, `[data-feedback=ok]`, say(lang, "receive.put_away", "qty", "24", "sku", "SKU00000", "location", where2))
+			waitJS(t, ctx, `!!document.querySelector('[data-testid=receipt-close]')`)
+
+			r, err := l.Receipt(receipt)
+			if err != nil || len(r.Lines) != 1 || r.Lines[0].Received != 27 {
+				t.Errorf("receipt %s: %+v %v", receipt, r.Lines, err)
+			}
+			for lot, want := range map[string]int64{"SCAN1": 3, "SCAN2": 24} {
+				var got int64
+				lines, _ := l.StockOf("SKU00000")
+				for _, x := range lines {
+					if x.Lot == lot {
+						got += x.Qty
+					}
+				}
+				if got != want {
+					t.Errorf("lot %s: %d in stock, want %d", lot, got, want)
+				}
+			}
+		})
+	}
+}
