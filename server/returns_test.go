@@ -94,45 +94,59 @@ func TestReturnsScreens(t *testing.T) {
 }
 
 // A returns clerk on a handheld: scan the original waybill, scan the can, tap
-// "resellable", book the parcel, put the can back by scanning the shelf.
+// "resellable", book the parcel, put the can back by scanning the shelf; the
+// card then shows the can on that shelf and asks nothing more.
 func TestBrowserReturns(t *testing.T) {
-	ctx := browser(t)
-	s, l := testServer(t)
-	lot := shippedOrder(t, s, l, "SO500002", "T50002", "FH-6001")
-	ps, _ := l.Pack("SO500002")
-	waybill := ps.Parcels[0].Waybill
-	milk, _ := l.SKU("SKU00002")
-	base := serve(t, s)
-	run := runner(t, ctx)
-	loginAs(t, ctx, base, "B3001", "3333", "menu-returns")
-	run(chromedp.Evaluate(`document.querySelector('[data-testid=menu-returns]').click()`, nil))
-	waitJS(t, ctx, `!!document.querySelector('[data-testid=scan]') && document.documentElement.dataset.ready === '1'`)
-	waitFocus(t, ctx, "scan")
-	run(wedge(waybill))
-	waitText(t, ctx, `[data-testid=return-order]`, "SO500002")
-	waitFocus(t, ctx, "scan")
-	run(wedge("(01)" + milk.GTINs[0] + "(10)" + lot + "(21)FH-6001"))
-	waitText(t, ctx, `[data-testid=conditions]`, "Resellable")
-	run(chromedp.Evaluate(`document.querySelector('[data-testid=cond-resellable]').click()`, nil))
-	waitText(t, ctx, `[data-testid=return-lines]`, "SKU00002")
-	run(chromedp.Evaluate(`document.querySelector('[data-testid=book-return]').click()`, nil))
-	waitText(t, ctx, `[data-testid=booked]`, "Put 1 × SKU00002 back on")
-	where, _ := l.SuggestPutaway("SKU00002", lot)
-	waitFocus(t, ctx, "scan")
-	run(wedge(where))
-	waitText(t, ctx, `[data-feedback=ok]`, "Put back 1")
-	shipped, _ := l.Shipped("SO500002")
-	for _, sl := range shipped {
-		if sl.SKU == "SKU00002" && sl.Returned != 1 {
-			t.Errorf("returned %d", sl.Returned)
-		}
-	}
-	lines, _ := l.StockAt(where)
-	found := false
-	for _, x := range lines {
-		found = found || (x.SKU == "SKU00002" && x.Lot == lot)
-	}
-	if !found {
-		t.Errorf("the can is not back at %s", where)
+	for _, lang := range langs {
+		t.Run(lang, func(t *testing.T) {
+			ctx := browserIn(t, lang, 360, 640)
+			s, l := testServer(t)
+			lot := shippedOrder(t, s, l, "SO500002", "T50002", "FH-6001")
+			ps, _ := l.Pack("SO500002")
+			waybill := ps.Parcels[0].Waybill
+			milk, _ := l.SKU("SKU00002")
+			base := serve(t, s)
+			run := runner(t, ctx)
+			loginAs(t, ctx, base, "B3001", "3333", "menu-returns")
+			run(chromedp.Evaluate(`document.querySelector('[data-testid=menu-returns]').click()`, nil))
+			waitJS(t, ctx, `!!document.querySelector('[data-testid=scan]') && document.documentElement.dataset.ready === '1'`)
+			waitFocus(t, ctx, "scan")
+			run(wedge(waybill))
+			waitText(t, ctx, `[data-testid=return-order]`, "SO500002")
+			waitFocus(t, ctx, "scan")
+			run(wedge("(01)" + milk.GTINs[0] + "(10)" + lot + "(21)FH-6001"))
+			waitText(t, ctx, `[data-testid=conditions]`, say(lang, "cond.resellable"))
+			run(chromedp.Evaluate(`document.querySelector('[data-testid=cond-resellable]').click()`, nil))
+			waitText(t, ctx, `[data-testid=return-lines]`, "SKU00002")
+			run(chromedp.Evaluate(`document.querySelector('[data-testid=book-return]').click()`, nil))
+			where, _ := l.SuggestPutaway("SKU00002", lot)
+			staging := l.ReturnsStaging()
+			waitText(t, ctx, `[data-testid=booked]`, say(lang, "returns.put_back", "qty", "1", "sku", "SKU00002", "location", where))
+			waitFocus(t, ctx, "scan")
+			run(wedge(where))
+			waitText(t, ctx, `[data-feedback=ok]`, say(lang, "returns.put_done", "qty", "1", "sku", "SKU00002", "location", where))
+			card := waitText(t, ctx, `[data-testid=booked]`, where)
+			if strings.Contains(card, say(lang, "returns.put_back", "qty", "1", "sku", "SKU00002", "location", where)) || strings.Contains(card, staging) {
+				t.Errorf("after the put-back the card still asks for it or shows %s:\n%s", staging, card)
+			}
+			if n := evalString(t, ctx, `String(document.querySelectorAll('[data-testid=booked] form[action="/returns/putaway"]').length)`); n != "0" {
+				t.Errorf("%s put-back forms left after the put-back", n)
+			}
+			noWiderThan(t, ctx, 360)
+			shipped, _ := l.Shipped("SO500002")
+			for _, sl := range shipped {
+				if sl.SKU == "SKU00002" && sl.Returned != 1 {
+					t.Errorf("returned %d", sl.Returned)
+				}
+			}
+			lines, _ := l.StockAt(where)
+			found := false
+			for _, x := range lines {
+				found = found || (x.SKU == "SKU00002" && x.Lot == lot)
+			}
+			if !found {
+				t.Errorf("the can is not back at %s", where)
+			}
+		})
 	}
 }
