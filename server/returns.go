@@ -79,12 +79,15 @@ func (s *Server) returnsPage(c *fiber.Ctx) error {
 			ferr = scanError(perr)
 		case r.GTIN == "":
 			ferr = &wms.Error{Code: wms.CodeInvalid, Key: "pick.not_an_item", Args: map[string]string{"code": item}}
-		case cond == "":
-			vm.PendingItem = item // ask for the condition
 		default:
 			sku, err := s.ledger.SKUByGTIN(r.GTIN)
 			if err != nil {
 				ferr = err
+				break
+			}
+			if cond == "" { // ask for the condition, naming the item rather than echoing the scan
+				vm.PendingItem = item
+				vm.Pending = &views.PendingItem{SKU: sku.Code, Name: sku.Name, Lot: r.Batch, Serial: r.Serial}
 				break
 			}
 			lines = append(lines, wms.ReturnLine{SKU: sku.Code, Lot: r.Batch, Serial: r.Serial, Qty: 1, Condition: cond})

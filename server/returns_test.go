@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/chromedp"
 
 	"tally/wms"
@@ -111,11 +112,37 @@ func TestBrowserReturns(t *testing.T) {
 			run(chromedp.Evaluate(`document.querySelector('[data-testid=menu-returns]').click()`, nil))
 			waitJS(t, ctx, `!!document.querySelector('[data-testid=scan]') && document.documentElement.dataset.ready === '1'`)
 			waitFocus(t, ctx, "scan")
+			visibleStep(t, ctx, say(lang, "returns.scan_parcel"))
 			run(wedge(waybill))
 			waitText(t, ctx, `[data-testid=return-order]`, "SO500002")
 			waitFocus(t, ctx, "scan")
-			run(wedge("(01)" + milk.GTINs[0] + "(10)" + lot + "(21)FH-6001"))
+			visibleStep(t, ctx, say(lang, "returns.scan_item"))
+			// as a handheld's scanner service delivers a GS1 DataMatrix: the
+			// symbology prefix, and a group separator after the lot
+			run(input.InsertText("]d201"+milk.GTINs[0]+"10"+lot+"\x1d21FH-6001"), chromedp.KeyEvent("\r"))
 			waitText(t, ctx, `[data-testid=conditions]`, say(lang, "cond.resellable"))
+			item := waitText(t, ctx, `[data-testid=pending-item]`, "SKU00002")
+			for _, want := range []string{milk.Name, lot, "FH-6001"} {
+				if !strings.Contains(item, want) {
+					t.Errorf("the condition screen shows %q, want %q in it", item, want)
+				}
+			}
+			if body := evalString(t, ctx, `document.body.innerText`); strings.ContainsAny(body, "\x1d") || strings.Contains(body, milk.GTINs[0]+"10") {
+				t.Errorf("the condition screen echoes the raw scan:\n%s", body)
+			}
+			noWiderThan(t, ctx, 360)
+			apart := evalString(t, ctx, `(function(){
+				var b = Array.from(document.querySelectorAll('[data-testid^=cond-]')).map(function(e){ return e.getBoundingClientRect() });
+				for (var i = 1; i < b.length; i++) {
+					var sideBySide = b[i].top < b[i-1].bottom;
+					var gap = sideBySide ? b[i].left - b[i-1].right : b[i].top - b[i-1].bottom;
+					if (gap < 4) return 'buttons ' + (i-1) + ' and ' + i + ' are ' + gap + 'px apart';
+				}
+				return b.length === 6 ? 'ok' : b.length + ' buttons';
+			})()`)
+			if apart != "ok" {
+				t.Errorf("condition buttons: %s", apart)
+			}
 			run(chromedp.Evaluate(`document.querySelector('[data-testid=cond-resellable]').click()`, nil))
 			waitText(t, ctx, `[data-testid=return-lines]`, "SKU00002")
 			run(chromedp.Evaluate(`document.querySelector('[data-testid=book-return]').click()`, nil))
@@ -148,5 +175,15 @@ func TestBrowserReturns(t *testing.T) {
 				t.Errorf("the can is not back at %s", where)
 			}
 		})
+	}
+}
+
+// visibleStep checks that the screen says what to do in full, in a line of
+// its own rather than in a placeholder that a narrow screen cuts off.
+func visibleStep(t *testing.T, ctx context.Context, want string) {
+	t.Helper()
+	waitText(t, ctx, `[data-testid=returns-step]`, want)
+	if cut := evalString(t, ctx, `(function(){ var e = document.querySelector('[data-testid=returns-step]'); return String(e.scrollWidth > e.clientWidth) })()`); cut != "false" {
+		t.Errorf("the step %q is cut off", want)
 	}
 }
