@@ -201,8 +201,8 @@ func (s *Server) returnReceipt(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	vm := views.ReturnReceipt{Page: s.page(c, "returns.receipt"), Parcel: p.ID, Order: p.Order, RMA: p.RMA, Waybill: p.ReturnWaybill,
-		Clerk: p.Actor, At: p.At.In(s.ledger.Zone()).Format("2006-01-02 15:04"), Notes: p.Notes}
+	vm := views.ReturnReceipt{Page: s.page(c, "returns.receipt"), Parcel: views.ParcelRef(p.ID, p.ReturnWaybill), Order: p.Order, RMA: p.RMA,
+		Waybill: p.ReturnWaybill, Clerk: s.people()(p.Actor), At: p.At.In(s.ledger.Zone()).Format("2006-01-02 15:04"), Notes: p.Notes}
 	for _, l := range p.Lines {
 		vm.Lines = append(vm.Lines, views.BookedLine{SKU: l.SKU, Lot: l.Lot, Serial: l.Serial, Qty: l.Qty, Condition: "cond." + l.Condition, Location: l.Location, Swap: l.Swap})
 	}

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/chromedp"
 
@@ -160,6 +161,28 @@ func TestBrowserReturns(t *testing.T) {
 				t.Errorf("%s put-back forms left after the put-back", n)
 			}
 			noWiderThan(t, ctx, 360)
+
+			// the receipt: the clerk by name, a short parcel reference, no
+			// empty parts (this parcel came with neither RMA nor return
+			// waybill), and no header bar on paper
+			href := evalString(t, ctx, `document.querySelector('[data-testid=receipt-link]').href`)
+			id := href[strings.LastIndex(href, "/")+1:]
+			run(chromedp.Navigate(href))
+			head := waitText(t, ctx, `[data-testid=receipt-head]`, say(lang, "returns.order", "order", "SO500002"))
+			meta := waitText(t, ctx, `[data-testid=receipt-meta]`, "杨帆")
+			if h := strings.TrimSpace(head); strings.Contains(h, "· ·") || strings.HasSuffix(h, "·") {
+				t.Errorf("receipt heading has empty parts: %q", head)
+			}
+			if strings.Contains(meta, "B3001") || strings.Contains(meta, id) || !strings.Contains(meta, id[:8]) || strings.Contains(meta, "· ·") {
+				t.Errorf("receipt names the clerk by badge or the parcel by its whole ID: %q", meta)
+			}
+			noWiderThan(t, ctx, 360)
+			run(emulation.SetEmulatedMedia().WithMedia("print"))
+			if shown := evalString(t, ctx, `[document.querySelector('header.bar'), document.querySelector('[data-testid=print]')].map(function(e){ return getComputedStyle(e).display }).join(' ')`); shown != "none none" {
+				t.Errorf("printed receipt shows the header bar or the print button (display %s)", shown)
+			}
+			run(emulation.SetEmulatedMedia().WithMedia(""))
+
 			shipped, _ := l.Shipped("SO500002")
 			for _, sl := range shipped {
 				if sl.SKU == "SKU00002" && sl.Returned != 1 {
