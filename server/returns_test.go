@@ -10,6 +10,7 @@ import (
 	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/chromedp"
 
+	"tally/views"
 	"tally/wms"
 )
 
@@ -92,6 +93,25 @@ func TestReturnsScreens(t *testing.T) {
 	_ = book
 	if resp, page := c.post("/returns/match", url.Values{"parcel": {"3c2a5c70-3333-4a43-9d0c-1f7f3c7b0a11"}, "order": {"SO500001"}}); resp.StatusCode != 200 || !strings.Contains(page, "matched") {
 		t.Fatalf("match: %d\n%s", resp.StatusCode, page)
+	}
+}
+
+// A code that finds no order is answered in plain words in both languages,
+// with the way on: book the parcel as unknown.
+func TestReturnsUnknownCode(t *testing.T) {
+	s, _ := testServer(t)
+	want := map[string]string{
+		views.LangEN: "YT4999999999999 is not an order, waybill or RMA that Tally knows.",
+		views.LangZH: "YT4999999999999 不是系统中已有的订单号、运单号或退货单号。",
+	}
+	for _, lang := range langs {
+		c := newClient(t, s)
+		c.lang = lang
+		c.login("B3001", "3333")
+		r, page := c.get("/returns?code=YT4999999999999")
+		if r.StatusCode != 404 || !strings.Contains(htmlUnescape(page), want[lang]) || !strings.Contains(page, `data-testid="book-unknown"`) {
+			t.Errorf("%s: %d, want %q and the unknown-parcel button:\n%s", lang, r.StatusCode, want[lang], page)
+		}
 	}
 }
 

@@ -590,7 +590,7 @@ var catalog = map[string][2]string{
 	"return.line_not_found":   {"Parcel {parcel} has no line {line}.", "包裹 {parcel} 没有第 {line} 行。"},
 	"return.put_already":      {"{sku} is already back on {location}.", "{sku} 已放回 {location}。"},
 	"return.not_for_shelf":    {"{sku} at {location} does not go back on a shelf from here.", "{location} 的 {sku} 不能从这里放回货架。"},
-	"return.unknown_code":     {"{code} is no order, waybill or RMA we know.", "{code} 不是已知的订单、运单或退货单。"},
+	"return.unknown_code":     {"{code} is not an order, waybill or RMA that Tally knows.", "{code} 不是系统中已有的订单号、运单号或退货单号。"},
 	"trace.pack.scanned":      {"Packed {qty} into order {order}", "装箱 {qty} 件至订单 {order}"},
 	"trace.parcel.closed":     {"Parcel of order {order} closed with waybill {waybill}", "订单 {order} 包裹封箱，运单 {waybill}"},
 	"trace.order.shipped":     {"Order {order} shipped with waybill {waybill}", "订单 {order} 已发货，运单 {waybill}"},
