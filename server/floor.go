@@ -35,6 +35,7 @@ func (s *Server) floorModel(c *fiber.Ctx) (views.FloorPage, error) {
 	}
 	sortCounts(vm.NewByCarrier)
 	vm.NewOrders = len(news)
+	name := s.people()
 	for _, st := range []wms.TaskState{wms.TaskActive, wms.TaskOpen} {
 		tasks, err := s.ledger.TasksIn(st, 200)
 		if err != nil {
@@ -47,7 +48,7 @@ func (s *Server) floorModel(c *fiber.Ctx) (views.FloorPage, error) {
 				total += l.Qty
 			}
 			vm.Tasks = append(vm.Tasks, views.TaskRow{ID: t.ID, Kind: "taskkind." + string(t.Kind), State: "taskstate." + string(t.State),
-				Actor: t.Actor, Orders: len(t.Orders), Open: open, Total: total, Location: t.Location})
+				Actor: name(t.Actor), Orders: len(t.Orders), Open: open, Total: total, Location: t.Location})
 		}
 	}
 	settings, err := s.ledger.Settings()
@@ -61,7 +62,7 @@ func (s *Server) floorModel(c *fiber.Ctx) (views.FloorPage, error) {
 		return vm, err
 	}
 	for actor, k := range kpis {
-		vm.KPIs = append(vm.KPIs, views.KPIRow{Actor: actor, Picks: k.Picks, Units: k.Units, Lines: k.Lines, Errors: k.Errors, Shorts: k.Shorts})
+		vm.KPIs = append(vm.KPIs, views.KPIRow{Actor: name(actor), Picks: k.Picks, Units: k.Units, Lines: k.Lines, Errors: k.Errors, Shorts: k.Shorts})
 	}
 	sortKPIs(vm.KPIs)
 	return vm, nil

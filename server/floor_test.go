@@ -59,3 +59,53 @@ func TestFloorPageReleasesWaves(t *testing.T) {
 		t.Errorf("pick page has no task")
 	}
 }
+
+// The floor page names carriers and people as the floor knows them: 圆通速递
+// or YTO Express rather than the account code YT, 张伟 rather than B1001.
+func TestFloorPageSaysNames(t *testing.T) {
+	s, l := testServer(t)
+	ctx := context.Background()
+	if _, err := l.SeedDemoOrders(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.ReleaseWave(ctx, wms.WaveFilter{Mode: wms.WaveSingle, MaxOrders: 2}, "wave-names", "B4001", "web"); err != nil {
+		t.Fatal(err)
+	}
+	task, err := l.NextTask(ctx, "B1001", "pda-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := l.RejectScan(ctx, "rej-names", wms.ScanRejected{Task: task.ID, Line: 1, Step: "location", Code: "A09-09-09", Reason: "pick.wrong_location"}, "B1001", "pda-1"); err != nil {
+		t.Fatal(err)
+	}
+	who := regexpMust(`data-testid="(?:task|kpi)-who">([^<]*)<`)
+	carrier := regexpMust(`data-testid="carrier">([^:<]*):`)
+	for _, lang := range langs {
+		c := newClient(t, s)
+		c.lang = lang
+		c.login("B4001", "4444")
+		_, page := c.get("/floor")
+		named := 0
+		for _, m := range who.FindAllStringSubmatch(page, -1) {
+			switch m[1] {
+			case "": // an open task nobody holds
+			case "张伟":
+				named++
+			default:
+				t.Errorf("%s: the floor page names the picker %q, want 张伟", lang, m[1])
+			}
+		}
+		if named != 2 {
+			t.Errorf("%s: 张伟 named %d times, want on his task and his figures:\n%s", lang, named, page)
+		}
+		carriers := carrier.FindAllStringSubmatch(page, -1)
+		if len(carriers) != 3 {
+			t.Fatalf("%s: carriers %v", lang, carriers)
+		}
+		for _, m := range carriers {
+			if m[1] != say(lang, "carrier.SF") && m[1] != say(lang, "carrier.JD") && m[1] != say(lang, "carrier.YT") {
+				t.Errorf("%s: carrier shown as %q", lang, m[1])
+			}
+		}
+	}
+}

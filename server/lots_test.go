@@ -376,3 +376,31 @@ func TestBrowserBackToBackScansOnSlowLink(t *testing.T) {
 		t.Errorf("three scans counted as %s (%v)", lines, err)
 	}
 }
+
+// A lot's age reads the same on the stock lookup and on the expiry screen:
+// the demo's expired formula lot, three days past its date, on both.
+func TestLotAgeReadsTheSameOnEveryScreen(t *testing.T) {
+	s, l := testServer(t)
+	var lot, expiry string
+	_, _, stock := wms.DemoData(l.Now().In(l.Zone()))
+	for _, r := range stock {
+		if left, _ := wms.DaysLeft(l.Today(), r.Expiry); r.SKU == "SKU00000" && left < 0 {
+			lot, expiry = r.Lot, r.Expiry
+		}
+	}
+	if left, _ := wms.DaysLeft(l.Today(), expiry); lot == "" || left != -3 {
+		t.Fatalf("no demo lot of SKU00000 three days past its expiry (%q %s)", lot, expiry)
+	}
+	for _, lang := range langs {
+		c := newClient(t, s)
+		c.lang = lang
+		c.login("B4001", "4444")
+		want := `data-testid="lot-age">` + say(lang, "lot.expired_ago", "days", "3") + "<"
+		for _, path := range []string{"/stock?code=SKU00000", "/expiry"} {
+			_, page := c.get(path)
+			if !strings.Contains(page, lot) || !strings.Contains(htmlUnescape(page), want) {
+				t.Errorf("%s %s: want lot %s worded %q:\n%s", lang, path, lot, want, page)
+			}
+		}
+	}
+}

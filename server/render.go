@@ -23,3 +23,20 @@ func (s *Server) page(c *fiber.Ctx, title string) views.Page {
 	}
 	return p
 }
+
+// people names the actors events record: a badge becomes the person's name;
+// an integration's token or the system keeps the name it has.
+func (s *Server) people() func(actor string) string {
+	names := map[string]string{}
+	if staff, err := s.ledger.StaffList(); err == nil {
+		for _, m := range staff {
+			names[m.Badge] = m.Name
+		}
+	}
+	return func(actor string) string {
+		if n := names[actor]; n != "" {
+			return n
+		}
+		return actor
+	}
+}

@@ -79,12 +79,15 @@ func (s *Server) returnsPage(c *fiber.Ctx) error {
 			ferr = scanError(perr)
 		case r.GTIN == "":
 			ferr = &wms.Error{Code: wms.CodeInvalid, Key: "pick.not_an_item", Args: map[string]string{"code": item}}
-		case cond == "":
-			vm.PendingItem = item // ask for the condition
 		default:
 			sku, err := s.ledger.SKUByGTIN(r.GTIN)
 			if err != nil {
 				ferr = err
+				break
+			}
+			if cond == "" { // ask for the condition, naming the item rather than echoing the scan
+				vm.PendingItem = item
+				vm.Pending = &views.PendingItem{SKU: sku.Code, Name: sku.Name, Lot: r.Batch, Serial: r.Serial}
 				break
 			}
 			lines = append(lines, wms.ReturnLine{SKU: sku.Code, Lot: r.Batch, Serial: r.Serial, Qty: 1, Condition: cond})
@@ -143,7 +146,9 @@ func (s *Server) renderBooked(c *fiber.Ctx, p wms.ReturnParcel, fb *views.Feedba
 	staging := s.ledger.ReturnsStaging()
 	for i, l := range p.Lines {
 		row := views.BookedLine{N: i, SKU: l.SKU, Lot: l.Lot, Serial: l.Serial, Qty: l.Qty, Condition: "cond." + l.Condition, Location: l.Location, Swap: l.Swap}
-		if p.Order != "" && l.Location == staging && l.Condition == wms.CondResellable && !l.Swap {
+		if l.PutBack != "" {
+			row.Location = l.PutBack
+		} else if p.Order != "" && l.Location == staging && l.Condition == wms.CondResellable && !l.Swap {
 			row.Suggest, _ = s.ledger.SuggestPutaway(l.SKU, l.Lot)
 			row.From = staging
 		}
@@ -154,26 +159,22 @@ func (s *Server) renderBooked(c *fiber.Ctx, p wms.ReturnParcel, fb *views.Feedba
 
 // returnPutaway moves restocked units from staging to the scanned shelf.
 func (s *Server) returnPutaway(c *fiber.Ctx) error {
-	p, err := s.ledger.ReturnParcelByID(c.FormValue("parcel"))
-	if err != nil {
-		return err
-	}
+	id := c.FormValue("parcel")
 	n, _ := strconv.Atoi(c.FormValue("line"))
-	if n < 0 || n >= len(p.Lines) {
-		return &wms.Error{Code: wms.CodeNotFound, Key: "http.not_found"}
-	}
-	l := p.Lines[n]
 	to := strings.TrimSpace(c.FormValue("to"))
 	if r, err := s.scanner.Parse(to); err == nil && r.Kind == scan.KindLocation {
 		to = r.Code
 	}
-	_, err = s.ledger.MoveStock(c.UserContext(), "return-put:"+p.ID+":"+strconv.Itoa(n), wms.Move{SKU: l.SKU, Lot: l.Lot, From: l.Location, To: to, Qty: l.Qty},
-		principal(c).Actor(), device(c))
+	l, err := s.ledger.PutBackReturn(c.UserContext(), id, n, to, principal(c).Actor(), device(c))
+	p, perr := s.ledger.ReturnParcelByID(id)
+	if perr != nil {
+		return perr
+	}
 	if err != nil {
 		e := s.asDomain(c, err)
 		return s.renderBooked(c, p, errorFeedback(e), status(e.Code))
 	}
-	return s.renderBooked(c, p, okFeedback("returns.put_done", map[string]string{"qty": strconv.FormatInt(l.Qty, 10), "sku": l.SKU, "location": to}), fiber.StatusOK)
+	return s.renderBooked(c, p, okFeedback("returns.put_done", map[string]string{"qty": strconv.FormatInt(l.Qty, 10), "sku": l.SKU, "location": l.PutBack}), fiber.StatusOK)
 }
 
 func (s *Server) matchReturn(c *fiber.Ctx) error {
@@ -200,8 +201,8 @@ func (s *Server) returnReceipt(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	vm := views.ReturnReceipt{Page: s.page(c, "returns.receipt"), Parcel: p.ID, Order: p.Order, RMA: p.RMA, Waybill: p.ReturnWaybill,
-		Clerk: p.Actor, At: p.At.In(s.ledger.Zone()).Format("2006-01-02 15:04"), Notes: p.Notes}
+	vm := views.ReturnReceipt{Page: s.page(c, "returns.receipt"), Parcel: views.ParcelRef(p.ID, p.ReturnWaybill), Order: p.Order, RMA: p.RMA,
+		Waybill: p.ReturnWaybill, Clerk: s.people()(p.Actor), At: p.At.In(s.ledger.Zone()).Format("2006-01-02 15:04"), Notes: p.Notes}
 	for _, l := range p.Lines {
 		vm.Lines = append(vm.Lines, views.BookedLine{SKU: l.SKU, Lot: l.Lot, Serial: l.Serial, Qty: l.Qty, Condition: "cond." + l.Condition, Location: l.Location, Swap: l.Swap})
 	}

@@ -6,8 +6,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/chromedp"
 
+	"tally/views"
 	"tally/wms"
 )
 
@@ -93,46 +96,137 @@ func TestReturnsScreens(t *testing.T) {
 	}
 }
 
-// A returns clerk on a handheld: scan the original waybill, scan the can, tap
-// "resellable", book the parcel, put the can back by scanning the shelf.
-func TestBrowserReturns(t *testing.T) {
-	ctx := browser(t)
-	s, l := testServer(t)
-	lot := shippedOrder(t, s, l, "SO500002", "T50002", "FH-6001")
-	ps, _ := l.Pack("SO500002")
-	waybill := ps.Parcels[0].Waybill
-	milk, _ := l.SKU("SKU00002")
-	base := serve(t, s)
-	run := runner(t, ctx)
-	loginAs(t, ctx, base, "B3001", "3333", "menu-returns")
-	run(chromedp.Evaluate(`document.querySelector('[data-testid=menu-returns]').click()`, nil))
-	waitJS(t, ctx, `!!document.querySelector('[data-testid=scan]') && document.documentElement.dataset.ready === '1'`)
-	waitFocus(t, ctx, "scan")
-	run(wedge(waybill))
-	waitText(t, ctx, `[data-testid=return-order]`, "SO500002")
-	waitFocus(t, ctx, "scan")
-	run(wedge("(01)" + milk.GTINs[0] + "(10)" + lot + "(21)FH-6001"))
-	waitText(t, ctx, `[data-testid=conditions]`, "Resellable")
-	run(chromedp.Evaluate(`document.querySelector('[data-testid=cond-resellable]').click()`, nil))
-	waitText(t, ctx, `[data-testid=return-lines]`, "SKU00002")
-	run(chromedp.Evaluate(`document.querySelector('[data-testid=book-return]').click()`, nil))
-	waitText(t, ctx, `[data-testid=booked]`, "Put 1 × SKU00002 back on")
-	where, _ := l.SuggestPutaway("SKU00002", lot)
-	waitFocus(t, ctx, "scan")
-	run(wedge(where))
-	waitText(t, ctx, `[data-feedback=ok]`, "Put back 1")
-	shipped, _ := l.Shipped("SO500002")
-	for _, sl := range shipped {
-		if sl.SKU == "SKU00002" && sl.Returned != 1 {
-			t.Errorf("returned %d", sl.Returned)
+// A code that finds no order is answered in plain words in both languages,
+// with the way on: book the parcel as unknown.
+func TestReturnsUnknownCode(t *testing.T) {
+	s, _ := testServer(t)
+	want := map[string]string{
+		views.LangEN: "YT4999999999999 is not an order, waybill or RMA that Tally knows.",
+		views.LangZH: "YT4999999999999 不是系统中已有的订单号、运单号或退货单号。",
+	}
+	for _, lang := range langs {
+		c := newClient(t, s)
+		c.lang = lang
+		c.login("B3001", "3333")
+		r, page := c.get("/returns?code=YT4999999999999")
+		if r.StatusCode != 404 || !strings.Contains(htmlUnescape(page), want[lang]) || !strings.Contains(page, `data-testid="book-unknown"`) {
+			t.Errorf("%s: %d, want %q and the unknown-parcel button:\n%s", lang, r.StatusCode, want[lang], page)
 		}
 	}
-	lines, _ := l.StockAt(where)
-	found := false
-	for _, x := range lines {
-		found = found || (x.SKU == "SKU00002" && x.Lot == lot)
+}
+
+// A returns clerk on a handheld: scan the original waybill, scan the can, tap
+// "resellable", book the parcel, put the can back by scanning the shelf; the
+// card then shows the can on that shelf and asks nothing more.
+func TestBrowserReturns(t *testing.T) {
+	for _, lang := range langs {
+		t.Run(lang, func(t *testing.T) {
+			ctx := browserIn(t, lang, 360, 640)
+			s, l := testServer(t)
+			lot := shippedOrder(t, s, l, "SO500002", "T50002", "FH-6001")
+			ps, _ := l.Pack("SO500002")
+			waybill := ps.Parcels[0].Waybill
+			milk, _ := l.SKU("SKU00002")
+			base := serve(t, s)
+			run := runner(t, ctx)
+			loginAs(t, ctx, base, "B3001", "3333", "menu-returns")
+			run(chromedp.Evaluate(`document.querySelector('[data-testid=menu-returns]').click()`, nil))
+			waitJS(t, ctx, `!!document.querySelector('[data-testid=scan]') && document.documentElement.dataset.ready === '1'`)
+			waitFocus(t, ctx, "scan")
+			visibleStep(t, ctx, say(lang, "returns.scan_parcel"))
+			run(wedge(waybill))
+			waitText(t, ctx, `[data-testid=return-order]`, "SO500002")
+			waitFocus(t, ctx, "scan")
+			visibleStep(t, ctx, say(lang, "returns.scan_item"))
+			// as a handheld's scanner service delivers a GS1 DataMatrix: the
+			// symbology prefix, and a group separator after the lot
+			run(input.InsertText("]d201"+milk.GTINs[0]+"10"+lot+"\x1d21FH-6001"), chromedp.KeyEvent("\r"))
+			waitText(t, ctx, `[data-testid=conditions]`, say(lang, "cond.resellable"))
+			item := waitText(t, ctx, `[data-testid=pending-item]`, "SKU00002")
+			for _, want := range []string{milk.Name, lot, "FH-6001"} {
+				if !strings.Contains(item, want) {
+					t.Errorf("the condition screen shows %q, want %q in it", item, want)
+				}
+			}
+			if body := evalString(t, ctx, `document.body.innerText`); strings.ContainsAny(body, "\x1d") || strings.Contains(body, milk.GTINs[0]+"10") {
+				t.Errorf("the condition screen echoes the raw scan:\n%s", body)
+			}
+			noWiderThan(t, ctx, 360)
+			apart := evalString(t, ctx, `(function(){
+				var b = Array.from(document.querySelectorAll('[data-testid^=cond-]')).map(function(e){ return e.getBoundingClientRect() });
+				for (var i = 1; i < b.length; i++) {
+					var sideBySide = b[i].top < b[i-1].bottom;
+					var gap = sideBySide ? b[i].left - b[i-1].right : b[i].top - b[i-1].bottom;
+					if (gap < 4) return 'buttons ' + (i-1) + ' and ' + i + ' are ' + gap + 'px apart';
+				}
+				return b.length === 6 ? 'ok' : b.length + ' buttons';
+			})()`)
+			if apart != "ok" {
+				t.Errorf("condition buttons: %s", apart)
+			}
+			run(chromedp.Evaluate(`document.querySelector('[data-testid=cond-resellable]').click()`, nil))
+			waitText(t, ctx, `[data-testid=return-lines]`, "SKU00002")
+			run(chromedp.Evaluate(`document.querySelector('[data-testid=book-return]').click()`, nil))
+			where, _ := l.SuggestPutaway("SKU00002", lot)
+			staging := l.ReturnsStaging()
+			waitText(t, ctx, `[data-testid=booked]`, say(lang, "returns.put_back", "qty", "1", "sku", "SKU00002", "location", where))
+			waitFocus(t, ctx, "scan")
+			run(wedge(where))
+			waitText(t, ctx, `[data-feedback=ok]`, say(lang, "returns.put_done", "qty", "1", "sku", "SKU00002", "location", where))
+			card := waitText(t, ctx, `[data-testid=booked]`, where)
+			if strings.Contains(card, say(lang, "returns.put_back", "qty", "1", "sku", "SKU00002", "location", where)) || strings.Contains(card, staging) {
+				t.Errorf("after the put-back the card still asks for it or shows %s:\n%s", staging, card)
+			}
+			if n := evalString(t, ctx, `String(document.querySelectorAll('[data-testid=booked] form[action="/returns/putaway"]').length)`); n != "0" {
+				t.Errorf("%s put-back forms left after the put-back", n)
+			}
+			noWiderThan(t, ctx, 360)
+
+			// the receipt: the clerk by name, a short parcel reference, no
+			// empty parts (this parcel came with neither RMA nor return
+			// waybill), and no header bar on paper
+			href := evalString(t, ctx, `document.querySelector('[data-testid=receipt-link]').href`)
+			id := href[strings.LastIndex(href, "/")+1:]
+			run(chromedp.Navigate(href))
+			head := waitText(t, ctx, `[data-testid=receipt-head]`, say(lang, "returns.order", "order", "SO500002"))
+			meta := waitText(t, ctx, `[data-testid=receipt-meta]`, "杨帆")
+			if h := strings.TrimSpace(head); strings.Contains(h, "· ·") || strings.HasSuffix(h, "·") {
+				t.Errorf("receipt heading has empty parts: %q", head)
+			}
+			if strings.Contains(meta, "B3001") || strings.Contains(meta, id) || !strings.Contains(meta, id[:8]) || strings.Contains(meta, "· ·") {
+				t.Errorf("receipt names the clerk by badge or the parcel by its whole ID: %q", meta)
+			}
+			noWiderThan(t, ctx, 360)
+			run(emulation.SetEmulatedMedia().WithMedia("print"))
+			if shown := evalString(t, ctx, `[document.querySelector('header.bar'), document.querySelector('[data-testid=print]')].map(function(e){ return getComputedStyle(e).display }).join(' ')`); shown != "none none" {
+				t.Errorf("printed receipt shows the header bar or the print button (display %s)", shown)
+			}
+			run(emulation.SetEmulatedMedia().WithMedia(""))
+
+			shipped, _ := l.Shipped("SO500002")
+			for _, sl := range shipped {
+				if sl.SKU == "SKU00002" && sl.Returned != 1 {
+					t.Errorf("returned %d", sl.Returned)
+				}
+			}
+			lines, _ := l.StockAt(where)
+			found := false
+			for _, x := range lines {
+				found = found || (x.SKU == "SKU00002" && x.Lot == lot)
+			}
+			if !found {
+				t.Errorf("the can is not back at %s", where)
+			}
+		})
 	}
-	if !found {
-		t.Errorf("the can is not back at %s", where)
+}
+
+// visibleStep checks that the screen says what to do in full, in a line of
+// its own rather than in a placeholder that a narrow screen cuts off.
+func visibleStep(t *testing.T, ctx context.Context, want string) {
+	t.Helper()
+	waitText(t, ctx, `[data-testid=returns-step]`, want)
+	if cut := evalString(t, ctx, `(function(){ var e = document.querySelector('[data-testid=returns-step]'); return String(e.scrollWidth > e.clientWidth) })()`); cut != "false" {
+		t.Errorf("the step %q is cut off", want)
 	}
 }

@@ -1,9 +1,6 @@
 package server
 
 import (
-	"strconv"
-	"time"
-
 	"github.com/gofiber/fiber/v2"
 
 	"tally/scan"
@@ -88,22 +85,12 @@ func scanError(err error) error {
 
 // expiryNote warns about lots that are expired or expire within 30 days.
 func expiryNote(expiry, today string) *views.Message {
-	if expiry == "" {
+	days, ok := wms.DaysLeft(today, expiry)
+	if !ok || days > 30 {
 		return nil
 	}
-	e, err1 := time.Parse("2006-01-02", expiry)
-	t, err2 := time.Parse("2006-01-02", today)
-	if err1 != nil || err2 != nil {
-		return nil
-	}
-	days := int(e.Sub(t).Hours() / 24)
-	switch {
-	case days < 0:
-		return &views.Message{Key: "status.expired_days", Args: map[string]string{"days": strconv.Itoa(-days)}}
-	case days <= 30:
-		return &views.Message{Key: "status.near_expiry", Args: map[string]string{"days": strconv.Itoa(days)}}
-	}
-	return nil
+	m := views.LotAge(days)
+	return &m
 }
 
 func (s *Server) stockPage(c *fiber.Ctx) error {

@@ -355,12 +355,18 @@ type ReturnsPage struct {
 	Shipped                   []ShippedRow
 	Lines                     []wmsReturnLine
 	LinesJSON                 string
-	PendingItem               string
+	PendingItem               string       // the raw scan, carried in the condition links
+	Pending                   *PendingItem // what it is, shown while the condition is asked
 	Conditions                []string
 	Booked                    *BookedReturn
 	Unmatched                 []Count
 	Stats                     []Count
 	Key                       string
+}
+
+// PendingItem is a scanned returned unit waiting for its condition.
+type PendingItem struct {
+	SKU, Name, Lot, Serial string
 }
 
 type ReturnReceipt struct {

@@ -32,5 +32,8 @@ func carrierName(ctx context.Context, c string) string {
 	if c == "" {
 		return T(ctx, "wave.no_carrier")
 	}
-	return c
+	if HasKey("carrier." + c) {
+		return T(ctx, "carrier."+c)
+	}
+	return c // an account the catalogue has no name for
 }

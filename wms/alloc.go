@@ -123,12 +123,20 @@ type candidate struct {
 
 // daysBetween counts whole days from a to b ("YYYY-MM-DD" both).
 func daysBetween(a, b string) int {
-	ta, err1 := time.Parse("2006-01-02", a)
-	tb, err2 := time.Parse("2006-01-02", b)
+	days, _ := DaysLeft(a, b)
+	return days
+}
+
+// DaysLeft is how many days a lot has until its expiry ("YYYY-MM-DD"),
+// less than zero once it has expired; ok is false when either date is not
+// one.
+func DaysLeft(today, expiry string) (days int, ok bool) {
+	ta, err1 := time.Parse("2006-01-02", today)
+	tb, err2 := time.Parse("2006-01-02", expiry)
 	if err1 != nil || err2 != nil {
-		return 0
+		return 0, false
 	}
-	return int(tb.Sub(ta).Hours() / 24)
+	return int(tb.Sub(ta).Hours() / 24), true
 }
 
 // Shippable says whether a lot may leave on an order today: not held,

@@ -136,14 +136,20 @@ func DemoData(today time.Time) (skus []SKU, locs []Location, stock []StockRow) {
 				}
 				lots := 1 + rng.IntN(3)
 				for li := 0; li < lots; li++ {
-					// made between one and eleven months ago; some lots of the
-					// first SKUs are close to expiry or past it
+					// made between one and eleven months ago, but never so long
+					// ago that the lot is within a month of its expiry (food
+					// keeps nine months): only the two lots chosen below are
+					// expired or close to it, as the README says
 					made := today.AddDate(0, -1-rng.IntN(11), -rng.IntN(28))
+					if latest := today.AddDate(0, 0, 31-f.shelfLife); made.Before(latest) {
+						age := int(today.Sub(made).Hours() / 24)
+						made = today.AddDate(0, 0, -(age % (f.shelfLife - 31)))
+					}
 					expiry := made.AddDate(0, 0, f.shelfLife)
 					switch {
-					case ni == 0 && vi == 0 && li == 0:
+					case fi == 0 && ni == 0 && vi == 0 && li == 0:
 						expiry = today.AddDate(0, 0, -3)
-					case ni == 0 && vi == 1 && li == 0:
+					case fi == 0 && ni == 0 && vi == 1 && li == 0:
 						expiry = today.AddDate(0, 0, 20)
 					}
 					lot := fmt.Sprintf("%c%s%02d", 'A'+rune(fi), made.Format("0601"), li+1)

@@ -1,6 +1,11 @@
 package wms
 
-import "testing"
+import (
+	"os"
+	"strings"
+	"testing"
+	"time"
+)
 
 // The demo's orders can all be waved and allocated in full on the day the
 // demo is seeded, and taking them in twice makes no new ones.
@@ -32,5 +37,50 @@ func TestDemoOrdersAllocate(t *testing.T) {
 	}
 	if len(w.Orders) != 24 || len(w.Waiting) != 0 || len(w.Tasks) == 0 {
 		t.Errorf("wave: %d orders allocated, %d waiting, %d tasks", len(w.Orders), len(w.Waiting), len(w.Tasks))
+	}
+}
+
+// The README promises the demo's lots: one formula lot already expired and
+// one expiring within three weeks, the rest further off. It must hold
+// whichever day the demo is seeded.
+func TestDemoLotsAsTheREADMESays(t *testing.T) {
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const claim = "one formula lot already expired, one expiring within three weeks"
+	if !strings.Contains(strings.Join(strings.Fields(string(readme)), " "), claim) {
+		t.Fatalf("the README no longer says %q: change this test with it", claim)
+	}
+	zone := time.FixedZone("CST", 8*3600)
+	for day := time.Date(2026, 1, 1, 9, 0, 0, 0, zone); day.Year() < 2028; day = day.AddDate(0, 0, 5) {
+		skus, _, stock := DemoData(day)
+		formula := map[string]bool{}
+		for _, s := range skus {
+			formula[s.Code] = s.SerialTracked // the demo's formula cans carry serials; nothing else does
+		}
+		today := day.Format("2006-01-02")
+		expired, soon := map[string]bool{}, map[string]bool{}
+		for _, r := range stock {
+			if r.Expiry == "" {
+				continue
+			}
+			left, _ := DaysLeft(today, r.Expiry)
+			switch {
+			case left < 0:
+				expired[r.SKU+" "+r.Lot] = formula[r.SKU]
+			case left <= 21:
+				soon[r.SKU+" "+r.Lot] = true
+			}
+		}
+		if len(expired) != 1 || len(soon) != 1 {
+			t.Errorf("%s: %d expired lots %v and %d expiring within three weeks %v, want one of each", today, len(expired), expired, len(soon), soon)
+			continue
+		}
+		for lot, isFormula := range expired {
+			if !isFormula {
+				t.Errorf("%s: the expired lot %s is not formula", today, lot)
+			}
+		}
 	}
 }

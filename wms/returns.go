@@ -42,6 +42,10 @@ type ReturnLine struct {
 	Location string `json:"location,omitempty"` // where the units were put (none for missing)
 	Swap     bool   `json:"swap,omitempty"`     // a serial this order did not ship: possible swap
 	Why      string `json:"why,omitempty"`      // message key when a resellable unit may not go back on a shelf
+
+	// PutBack is the shelf the units were put back on from the returns
+	// location, read from their put-back event; never stored with the parcel.
+	PutBack string `json:"-"`
 }
 
 // ReturnParcel is one returned parcel, inspected.
@@ -427,7 +431,8 @@ func (l *Ledger) Shipped(order string) ([]ShippedLine, error) {
 	return out, err
 }
 
-// ReturnParcelByID returns one booked parcel.
+// ReturnParcelByID returns one booked parcel, with the shelf each line was
+// put back on when it has been.
 func (l *Ledger) ReturnParcelByID(id string) (ReturnParcel, error) {
 	var p ReturnParcel
 	err := l.db.View(func(tx *bolt.Tx) error {
@@ -435,9 +440,60 @@ func (l *Ledger) ReturnParcelByID(id string) (ReturnParcel, error) {
 		if err == nil && !found {
 			err = errf(CodeNotFound, "return.parcel_not_found", "parcel", id)
 		}
-		return err
+		if err != nil {
+			return err
+		}
+		for i := range p.Lines {
+			seq := tx.Bucket(bucketEventIDs).Get([]byte(putBackID(p.ID, i)))
+			if seq == nil {
+				continue
+			}
+			ev, err := eventAt(tx, seqFromKey(seq))
+			if err != nil {
+				return err
+			}
+			var m Move
+			if err := decode(&ev, &m); err != nil {
+				return err
+			}
+			p.Lines[i].PutBack = m.To
+		}
+		return nil
 	})
 	return p, err
+}
+
+// putBackID is the ID of the move that puts a parcel's line back on a shelf:
+// one per line, so a repeated scan moves the units once.
+func putBackID(parcel string, line int) string {
+	return "return-put:" + parcel + ":" + strconv.Itoa(line)
+}
+
+// PutBackReturn moves a booked parcel's resellable line from the returns
+// location to the shelf scanned. A line goes back once; it must be one that
+// waits at the returns location for it (not a possible swap, not an unknown
+// parcel's).
+func (l *Ledger) PutBackReturn(ctx context.Context, parcel string, line int, to, actor, device string) (ReturnLine, error) {
+	p, err := l.ReturnParcelByID(parcel)
+	if err != nil {
+		return ReturnLine{}, err
+	}
+	if line < 0 || line >= len(p.Lines) {
+		return ReturnLine{}, errf(CodeNotFound, "return.line_not_found", "parcel", parcel, "line", strconv.Itoa(line+1))
+	}
+	rl := p.Lines[line]
+	if rl.PutBack != "" {
+		return rl, errf(CodeConflict, "return.put_already", "sku", rl.SKU, "location", rl.PutBack)
+	}
+	if p.Order == "" || rl.Swap || rl.Condition != CondResellable || rl.Location != l.ReturnsStaging() {
+		return rl, errf(CodeConflict, "return.not_for_shelf", "sku", rl.SKU, "location", rl.Location)
+	}
+	m, err := l.MoveStock(ctx, putBackID(p.ID, line), Move{SKU: rl.SKU, Lot: rl.Lot, From: rl.Location, To: to, Qty: rl.Qty}, actor, device)
+	if err != nil {
+		return rl, err
+	}
+	rl.PutBack = m.To
+	return rl, nil
 }
 
 // UnmatchedReturns lists parcels that came without a known order.

@@ -226,3 +226,42 @@ func TestExpiredReturnGoesToSupplierArea(t *testing.T) {
 		t.Errorf("expired to %s, damaged to %s; want RTS-01 and DMG-01", p.Lines[0].Location, p.Lines[1].Location)
 	}
 }
+
+// A resellable line goes back on a shelf once; the parcel then says where it
+// is. A damaged line never goes back from the returns screen.
+func TestPutBackReturn(t *testing.T) {
+	l := shippedFixture(t)
+	o, _ := l.Order("SO1")
+	lot := o.Lines[0].Allocs[0].Lot
+	shelf := o.Lines[0].Allocs[0].Location
+	p, err := l.ReceiveReturn(ctx, ReturnParcel{ID: "r1", Order: "SO1",
+		Lines: []ReturnLine{{SKU: "MILK", Lot: lot, Serial: "C1", Qty: 1, Condition: CondResellable}, {SKU: "MILK", Lot: lot, Serial: "C2", Qty: 1, Condition: CondDamaged}}}, "B3001", "pda-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := qtyAt(t, l, "MILK", lot, shelf)
+	got, err := l.PutBackReturn(ctx, p.ID, 0, shelf, "B3001", "pda-1")
+	if err != nil || got.PutBack != shelf {
+		t.Fatalf("put back: %+v %v", got, err)
+	}
+	if n := qtyAt(t, l, "MILK", lot, shelf); n != before+1 {
+		t.Errorf("%s holds %d, want %d", shelf, n, before+1)
+	}
+	again, _ := l.ReturnParcelByID(p.ID)
+	if again.Lines[0].PutBack != shelf || again.Lines[0].Location != "RET-01" || again.Lines[1].PutBack != "" {
+		t.Errorf("parcel after put-back: %+v", again.Lines)
+	}
+	for _, c := range []struct {
+		name string
+		line int
+		key  string
+	}{{"twice", 0, "return.put_already"}, {"damaged", 1, "return.not_for_shelf"}, {"no such line", 2, "return.line_not_found"}} {
+		_, err := l.PutBackReturn(ctx, p.ID, c.line, shelf, "B3001", "pda-2")
+		if e, ok := AsError(err); !ok || e.Key != c.key {
+			t.Errorf("%s: %v, want %s", c.name, err, c.key)
+		}
+	}
+	if n := qtyAt(t, l, "MILK", lot, shelf); n != before+1 {
+		t.Errorf("refused put-backs moved stock: %s holds %d", shelf, n)
+	}
+}
