@@ -114,7 +114,7 @@ func (s *Server) importFile(c *fiber.Ctx) error {
 		vm.Feedback = okFeedback("import.duplicate", nil)
 	} else {
 		vm.Feedback = okFeedback("import.done", map[string]string{
-			"rows": strconv.Itoa(res.Rows), "kind": views.Translate(lang(c), "import.kind."+string(res.Kind), nil)})
+			"n": strconv.Itoa(res.Rows), "kind": views.Translate(lang(c), "import.kind."+string(res.Kind), nil)})
 	}
 	return s.render(c, fiber.StatusOK, views.Import(vm))
 }

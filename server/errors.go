@@ -59,6 +59,7 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 		return c.Status(st).JSON(fiber.Map{
 			"error": views.Translate(lang(c), e.Key, e.Args),
 			"code":  string(e.Code),
+			"key":   e.Key, // what the answer means, for a script that acts on it
 		})
 	}
 	if e.Code == wms.CodeUnauthorized {

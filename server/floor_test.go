@@ -32,7 +32,7 @@ func TestFloorPageReleasesWaves(t *testing.T) {
 		t.Errorf("bad cluster size: %d", resp.StatusCode)
 	}
 	resp, page = c.post("/floor/waves", url.Values{"mode": {"single"}, "lines": {"single"}, "key": {"3f1c1a52-5f0e-4a43-9d0c-1f7f3c7b0a11"}})
-	if resp.StatusCode != 200 || !strings.Contains(page, "1 orders in 1 tasks") {
+	if resp.StatusCode != 200 || !strings.Contains(page, "Orders: 1 · tasks: 1") {
 		t.Fatalf("release: %d\n%s", resp.StatusCode, page)
 	}
 	// the same form sent twice (a double tap) releases once

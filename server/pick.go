@@ -2,6 +2,7 @@ package server
 
 import (
 	"encoding/json"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -118,11 +119,14 @@ func (s *Server) recordRefusal(c *fiber.Ctx, key, taskID string, req scanRequest
 	if !ok || (e.Code != wms.CodeConflict && e.Code != wms.CodeInvalid) {
 		return
 	}
-	code := strings.Join(req.Codes, " ")
+	step, code := "item", strings.Join(req.Codes, " ")
+	if req.Tote != "" && strings.Contains(e.Key, "tote") {
+		step, code = "tote", req.Tote
+	}
 	if len(code) > 500 {
 		code = code[:500]
 	}
-	if _, _, rerr := s.ledger.RejectScan(c.UserContext(), key+":refused", wms.ScanRejected{Task: taskID, Line: req.Line, Step: "item", Code: code, Reason: e.Key},
+	if _, _, rerr := s.ledger.RejectScan(c.UserContext(), key+":refused", wms.ScanRejected{Task: taskID, Line: req.Line, Step: step, Code: code, Reason: e.Key},
 		principal(c).Actor(), device(c)); rerr != nil {
 		s.log.Warn("record refused scan", "err", rerr)
 	}
@@ -176,11 +180,26 @@ func (s *Server) pickPage(c *fiber.Ctx) error {
 			return err
 		}
 		vm.TaskID, vm.TaskJSON, vm.Kind = t.ID, string(raw), string(t.Kind)
+		vm.Patterns = s.scanPatterns()
 	}
 	if c.Query("none") != "" {
 		vm.Feedback = okFeedback("task.none", nil)
 	}
 	return s.render(c, fiber.StatusOK, views.Pick(vm))
+}
+
+// scanPatterns gives the pick script the patterns of locations and totes, so
+// it can say what a scan was without asking. Go and JavaScript read these
+// simple expressions alike; the script ignores one it cannot compile.
+func (s *Server) scanPatterns() string {
+	src := func(re *regexp.Regexp) string {
+		if re == nil {
+			return ""
+		}
+		return re.String()
+	}
+	raw, _ := json.Marshal(map[string]string{"location": src(s.scanner.Patterns.Location), "tote": src(s.scanner.Patterns.Tote)})
+	return string(raw)
 }
 
 func (s *Server) pickNext(c *fiber.Ctx) error {

@@ -266,3 +266,317 @@ func TestBrowserDemoWaveReachesPicker(t *testing.T) {
 	waitText(t, pda, `[data-testid=pick-loc]`, task.Lines[0].Location)
 	shot(t, pda, "demo-pick.png")
 }
+
+// pickScreen releases one wave of the orders and opens the pick screen of
+// picker B1001 at 360×640 in lang, with the wave's first task in hand.
+func pickScreen(t *testing.T, lang string, mode wms.WaveMode, orders ...wms.OrderIntake) (context.Context, *wms.Ledger, wms.Task) {
+	t.Helper()
+	s, l := testServer(t)
+	bg := context.Background()
+	for _, in := range orders {
+		if _, _, err := l.ReceiveOrder(bg, in, "oms", "test"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := l.ReleaseWave(bg, wms.WaveFilter{Mode: mode, ClusterSize: 4}, "w-"+orders[0].No, "B4001", "test"); err != nil {
+		t.Fatal(err)
+	}
+	base := serve(t, s)
+	ctx := browserIn(t, lang, 360, 640)
+	openPickTask(t, ctx, base)
+	task, err := l.ActiveTaskOf("B1001")
+	if err != nil || task == nil {
+		t.Fatalf("no task in hand: %v", err)
+	}
+	return ctx, l, *task
+}
+
+// openPickTask logs B1001 in and takes the next task.
+func openPickTask(t *testing.T, ctx context.Context, base string) {
+	t.Helper()
+	run := runner(t, ctx)
+	loginAs(t, ctx, base, "B1001", "1111", "menu-pick")
+	run(chromedp.Navigate(base + "/pick"))
+	waitJS(t, ctx, `document.documentElement.dataset.ready === '1' && !!document.querySelector('[data-testid=next-task]')`)
+	run(chromedp.Evaluate(`document.querySelector('[data-testid=next-task]').click()`, nil))
+	waitJS(t, ctx, `!!document.getElementById('pick') && document.documentElement.dataset.ready === '1'`)
+	waitFocus(t, ctx, "scan")
+}
+
+// itemCode is what the scanner reads from a unit of the line's item.
+func itemCode(l wms.TaskLine) string {
+	if l.LotTracked {
+		return "]C101" + l.GTINs[0] + "10" + l.Lot
+	}
+	return l.GTINs[0][1:]
+}
+
+// pickAttr waits until the pick screen is at a line and step.
+func atStep(t *testing.T, ctx context.Context, line int, step string) {
+	t.Helper()
+	waitJS(t, ctx, fmt.Sprintf(`document.getElementById('pick').dataset.line === '%d' && document.getElementById('pick').dataset.step === '%s'`, line, step))
+}
+
+// feedbackIs waits for the pick screen's answer to say want, of kind ok, error or note.
+func feedbackIs(t *testing.T, ctx context.Context, kind, want string) {
+	t.Helper()
+	waitJS(t, ctx, fmt.Sprintf(`(function(){ var m = document.querySelector('[data-testid=pick-msg]'); return !m.hidden && m.dataset.feedback === %q && m.textContent === %q })()`, kind, want))
+}
+
+func lineOf(t *testing.T, task wms.Task, sku string) wms.TaskLine {
+	t.Helper()
+	for _, l := range task.Lines {
+		if l.SKU == sku {
+			return l
+		}
+	}
+	t.Fatalf("task %s has no line of %s", task.ID, sku)
+	return wms.TaskLine{}
+}
+
+// Issue 9, point 2: in cluster picking, an item read twice where the tote is
+// expected is another unit while the line needs more, and otherwise a
+// reminder to scan the tote; neither loses a unit or counts as a wrong scan.
+// A wrong code at the tote step, or a tote the server refuses, keeps the
+// units in hand too.
+func TestBrowserPickDoubleReadAtTote(t *testing.T) {
+	for _, lang := range langs {
+		t.Run(lang, func(t *testing.T) {
+			s, l := testServer(t)
+			bg := context.Background()
+			// another picker's order already fills tote T29999
+			if _, _, err := l.ReceiveOrder(bg, intake("SO200009", wms.LineIn{SKU: "SKU03005", Qty: 1}), "oms", "test"); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := l.ReleaseWave(bg, wms.WaveFilter{Mode: wms.WaveSingle}, "w-other", "B4001", "test"); err != nil {
+				t.Fatal(err)
+			}
+			other, err := l.NextTask(bg, "B1002", "pda-2")
+			if err != nil {
+				t.Fatal(err)
+			}
+			ol := other.Lines[0]
+			if _, _, err := l.Pick(bg, "other-1", wms.PickScan{Task: other.ID, Line: ol.N, Location: ol.Location, Items: []wms.ScannedItem{{GTIN: ol.GTINs[0]}}, Qty: 1, Tote: "T29999"}, "B1002", "pda-2"); err != nil {
+				t.Fatal(err)
+			}
+			for _, in := range []wms.OrderIntake{intake("SO200001", wms.LineIn{SKU: "SKU03000", Qty: 1}), intake("SO200002", wms.LineIn{SKU: "SKU03001", Qty: 3})} {
+				if _, _, err := l.ReceiveOrder(bg, in, "oms", "test"); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if _, err := l.ReleaseWave(bg, wms.WaveFilter{Mode: wms.WaveCluster, ClusterSize: 4}, "w-2", "B4001", "test"); err != nil {
+				t.Fatal(err)
+			}
+			ctx := browserIn(t, lang, 360, 640)
+			openPickTask(t, ctx, serve(t, s))
+			task, _ := l.ActiveTaskOf("B1001")
+			run := runner(t, ctx)
+			one, three := lineOf(t, *task, "SKU03000"), lineOf(t, *task, "SKU03001")
+			qty := func(done, of string) string { return say(lang, "pick.qty_line", "done", done, "qty", of) }
+
+			atStep(t, ctx, one.N, "location")
+			run(wedge(one.Location))
+			atStep(t, ctx, one.N, "item")
+			run(wedge(itemCode(one)), wedge(itemCode(one))) // the scanner reads the item twice
+			feedbackIs(t, ctx, "note", say(lang, "pick.tote_now", "n", "1", "order", "SO200001"))
+			atStep(t, ctx, one.N, "tote")
+			waitText(t, ctx, `[data-testid=pick-qty]`, qty("1", "1"))
+			run(wedge(one.Location)) // not a tote: refused, the unit stays in hand
+			feedbackIs(t, ctx, "error", say(lang, "pick.location_not_tote", "location", one.Location, "order", "SO200001"))
+			atStep(t, ctx, one.N, "tote")
+			waitText(t, ctx, `[data-testid=pick-qty]`, qty("1", "1"))
+			run(wedge("T20001"))
+
+			// a case of three: one scanned, one counted, one more scanned at the tote step
+			atStep(t, ctx, three.N, "location")
+			run(wedge(three.Location))
+			atStep(t, ctx, three.N, "item")
+			run(wedge(itemCode(three)))
+			run(chromedp.Evaluate(`document.querySelector('[data-testid=btn-count]').click()`, nil))
+			waitFocus(t, ctx, "count-n")
+			run(chromedp.KeyEvent("1\r"))
+			atStep(t, ctx, three.N, "tote")
+			waitText(t, ctx, `[data-testid=pick-qty]`, qty("2", "3"))
+			run(wedge(itemCode(three)))
+			waitText(t, ctx, `[data-testid=pick-qty]`, qty("3", "3"))
+			run(wedge(itemCode(three)))
+			feedbackIs(t, ctx, "note", say(lang, "pick.tote_now", "n", "3", "order", "SO200002"))
+			// a tote that holds another task's order: the server refuses, the units stay
+			run(wedge("T29999"))
+			feedbackIs(t, ctx, "error", say(lang, "pick.tote_in_use", "tote", "T29999"))
+			atStep(t, ctx, three.N, "tote")
+			waitText(t, ctx, `[data-testid=pick-qty]`, qty("3", "3"))
+			run(wedge("T20002"))
+			waitJS(t, ctx, `document.getElementById('pick').dataset.queue === '0' && !document.querySelector('[data-testid=pick-done]').hidden`)
+			noWiderThan(t, ctx, 360)
+
+			for no, tote := range map[string]string{"SO200001": "T20001", "SO200002": "T20002"} {
+				if o, _ := l.Order(no); o.State != wms.OrderPicked || o.Tote != tote {
+					t.Errorf("%s: %s in tote %q", no, o.State, o.Tote)
+				}
+			}
+			kpi, _ := l.KPIs(l.Today())
+			if k := kpi["B1001"]; k.Units != 4 || k.Errors != 2 {
+				t.Errorf("kpis %+v, want 4 units and 2 wrong scans (the shelf label and the full tote at the tote step)", k)
+			}
+		})
+	}
+}
+
+// Issue 9, point 7: a scan of the wrong kind says what it was and what comes
+// next, in pick and in put-back tasks.
+func TestBrowserPickSaysWhatWasScanned(t *testing.T) {
+	for _, lang := range langs {
+		t.Run(lang, func(t *testing.T) {
+			ctx, l, task := pickScreen(t, lang, wms.WaveSingle, intake("SO300001", wms.LineIn{SKU: "SKU03000", Qty: 1}))
+			run := runner(t, ctx)
+			ln := task.Lines[0]
+			name := ln.SKU + " " + ln.Name
+			atStep(t, ctx, ln.N, "location")
+			for _, tc := range []struct{ code, key string }{
+				{itemCode(ln), "pick.item_not_location"},
+				{"]C101" + ln.GTINs[0], "pick.item_not_location"},
+				{"T12345", "pick.tote_not_location"},
+				{"C04-01-03", "pick.wrong_location"},
+				{"HELLO", "pick.not_location"},
+			} {
+				run(wedge(tc.code))
+				feedbackIs(t, ctx, "error", say(lang, tc.key, "location", tc.code, "tote", tc.code, "code", tc.code, "want", ln.Location))
+				atStep(t, ctx, ln.N, "location")
+			}
+			run(wedge(ln.Location))
+			atStep(t, ctx, ln.N, "item")
+			run(wedge(ln.Location)) // the shelf label again
+			feedbackIs(t, ctx, "note", say(lang, "pick.location_again", "name", name))
+			for _, tc := range []struct{ code, key string }{
+				{"T12345", "pick.tote_not_item"},
+				{"C04-01-03", "pick.location_not_item"},
+				{"6901234567892", "pick.wrong_item"},
+				{"HELLO", "pick.not_item"},
+			} {
+				run(wedge(tc.code))
+				feedbackIs(t, ctx, "error", say(lang, tc.key, "location", tc.code, "tote", tc.code, "code", tc.code, "name", name, "want", ln.Location))
+				atStep(t, ctx, ln.N, "item")
+			}
+			run(wedge(itemCode(ln)))
+			waitJS(t, ctx, `document.getElementById('pick').dataset.queue === '0' && !document.querySelector('[data-testid=pick-done]').hidden`)
+
+			// the order is cancelled: the unit goes back to its shelf
+			if _, err := l.CancelOrder(context.Background(), "SO300001", "buyer", "c-1", "B4001", "test"); err != nil {
+				t.Fatal(err)
+			}
+			waitFocus(t, ctx, "next-task")
+			run(chromedp.KeyEvent("\r"))
+			waitJS(t, ctx, `!!document.getElementById('pick') && document.documentElement.dataset.ready === '1' && document.getElementById('pick').dataset.step === 'location'`)
+			back, _ := l.ActiveTaskOf("B1001")
+			if back == nil || back.Kind != wms.TaskPutBack {
+				t.Fatalf("task in hand %+v, want the put-back", back)
+			}
+			pl := back.Lines[0]
+			run(wedge(itemCode(pl)))
+			feedbackIs(t, ctx, "error", say(lang, "pick.item_not_location", "want", pl.Location))
+			run(wedge(pl.Location))
+			atStep(t, ctx, pl.N, "item")
+			run(wedge(pl.Location))
+			feedbackIs(t, ctx, "note", say(lang, "pick.location_again", "name", pl.SKU+" "+pl.Name))
+			run(wedge(itemCode(pl)))
+			waitText(t, ctx, `[data-testid=pick-where]`, say(lang, "pick.done_putback"))
+			kpi, _ := l.KPIs(l.Today())
+			if k := kpi["B1001"]; k.Errors != 10 {
+				t.Errorf("kpis %+v, want the 10 wrong scans (a shelf label read twice is none)", k)
+			}
+		})
+	}
+}
+
+// Issue 9, points 9 and 10: after a pick the answer names what was picked
+// (never a bare "1 / 1" above the next line's "0 / 2"), and a line without a
+// lot shows its order without a stray separator.
+func TestBrowserPickFeedbackAndMeta(t *testing.T) {
+	for _, lang := range langs {
+		t.Run(lang, func(t *testing.T) {
+			ctx, _, task := pickScreen(t, lang, wms.WaveSingle, intake("SO400001", wms.LineIn{SKU: "SKU03000", Qty: 1}, wms.LineIn{SKU: "SKU04000", Qty: 2}))
+			run := runner(t, ctx)
+			first, second := task.Lines[0], task.Lines[1]
+			atStep(t, ctx, first.N, "location")
+			meta := evalString(t, ctx, `document.getElementById('pick-meta').textContent`)
+			if want := say(lang, "pick.order_tote", "order", "SO400001", "tote", "—"); meta != want {
+				t.Errorf("line without a lot: meta %q, want %q", meta, want)
+			}
+			run(wedge(first.Location), wedge(itemCode(first)))
+			atStep(t, ctx, second.N, "location")
+			feedbackIs(t, ctx, "ok", say(lang, "pick.picked", "qty", "1", "sku", first.SKU))
+			waitText(t, ctx, `[data-testid=pick-qty]`, say(lang, "pick.qty_line", "done", "0", "qty", "2"))
+			// the next shelf's scan clears the last answer
+			run(wedge(second.Location))
+			atStep(t, ctx, second.N, "item")
+			waitJS(t, ctx, `document.querySelector('[data-testid=pick-msg]').hidden`)
+			noWiderThan(t, ctx, 360)
+		})
+	}
+}
+
+// Issue 9, points 13 and 17: the offline banner counts in the user's words
+// ("1 scan waiting") and covers nothing on a 360×640 screen, wherever it is
+// scrolled.
+func TestBrowserPickOfflineBanner(t *testing.T) {
+	for _, lang := range langs {
+		t.Run(lang, func(t *testing.T) {
+			// a lot-tracked line: its lot, expiry and order fill the card
+			ctx, _, task := pickScreen(t, lang, wms.WaveSingle, intake("SO500001", wms.LineIn{SKU: "SKU00001", Qty: 1}, wms.LineIn{SKU: "SKU03000", Qty: 1}))
+			run := runner(t, ctx)
+			first := lineOf(t, task, "SKU00001")
+			atStep(t, ctx, first.N, "location")
+			run(network.EmulateNetworkConditions(true, 0, -1, -1))
+			run(wedge("HELLO")) // refused on the handheld; its record waits for the network
+			waitJS(t, ctx, `document.querySelector('[data-testid=pick-msg]').dataset.feedback === 'error'`)
+			waitJS(t, ctx, `!document.getElementById('queue').hidden`)
+			waitText(t, ctx, `#queue`, say(lang, "app.offline", "n", "1"))
+			covered := `(function(){
+				var b = document.getElementById('queue').getBoundingClientRect(), out = [];
+				if (b.top < 0 || b.bottom > window.innerHeight) out.push('banner outside the screen');
+				document.querySelectorAll('#main *').forEach(function (e) {
+					if (e.id === 'queue' || e.contains(document.getElementById('queue')) || !e.offsetParent) return;
+					var r = e.getBoundingClientRect();
+					if (r.width && r.height && r.left < b.right && r.right > b.left && r.top < b.bottom && r.bottom > b.top) out.push(e.id || e.tagName);
+				});
+				return out.join(' ');
+			})()`
+			for _, y := range []string{"0", "document.documentElement.scrollHeight"} {
+				run(chromedp.Evaluate(`window.scrollTo(0, `+y+`)`, nil))
+				if got := evalString(t, ctx, covered); got != "" {
+					t.Errorf("scrolled to %s, the offline banner covers %s; %s", y, got, dump(ctx))
+				}
+			}
+			noWiderThan(t, ctx, 360)
+			run(network.EmulateNetworkConditions(false, 0, -1, -1))
+			waitJS(t, ctx, `document.getElementById('pick').dataset.queue === '0' && document.getElementById('queue').hidden`)
+		})
+	}
+}
+
+// Issue 9, point 19: the finished task says where the totes go, and the next
+// task is one Enter away (nothing is left to scan).
+func TestBrowserPickDoneSaysWhereToGo(t *testing.T) {
+	for _, lang := range langs {
+		t.Run(lang, func(t *testing.T) {
+			ctx, _, task := pickScreen(t, lang, wms.WaveCluster, intake("SO600001", wms.LineIn{SKU: "SKU03000", Qty: 1}), intake("SO600002", wms.LineIn{SKU: "SKU04000", Qty: 1}))
+			run := runner(t, ctx)
+			totes := map[string]string{"SO600001": "T60001", "SO600002": "T60002"}
+			for _, ln := range task.Lines {
+				atStep(t, ctx, ln.N, "location")
+				run(wedge(ln.Location), wedge(itemCode(ln)))
+				atStep(t, ctx, ln.N, "tote")
+				run(wedge(totes[ln.Order]))
+			}
+			sep := say(lang, "pick.list_sep")
+			list := totes[task.Lines[0].Order] + sep + totes[task.Lines[1].Order]
+			waitText(t, ctx, `[data-testid=pick-where]`, say(lang, "pick.done_totes", "n", "2", "list", list))
+			waitFocus(t, ctx, "next-task")
+			waitJS(t, ctx, `document.querySelector('[data-testid=scan]').offsetParent === null`)
+			noWiderThan(t, ctx, 360)
+			run(chromedp.KeyEvent("\r")) // the scanner's Enter
+			waitText(t, ctx, `[data-testid=feedback]`, say(lang, "task.none"))
+		})
+	}
+}

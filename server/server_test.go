@@ -341,7 +341,7 @@ func TestAdminImportPageReportsEveryBadRow(t *testing.T) {
 	body.Reset()
 	mw = newMultipart(body, c.csrf, "locs.csv", "code,zone,pick_seq,kind\nY01-01-01,Y,1,reserve\n")
 	resp, page = c.do("POST", "/admin/import/locations", strings.NewReader(body.String()), map[string]string{"Content-Type": mw})
-	if resp.StatusCode != 200 || !strings.Contains(page, "Imported 1 rows") {
+	if resp.StatusCode != 200 || !strings.Contains(page, "Imported 1 row of") {
 		t.Fatalf("%d\n%s", resp.StatusCode, page)
 	}
 	resp, csv := c.get("/admin/export/locations.csv")

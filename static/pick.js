@@ -12,6 +12,11 @@
   var msgs = JSON.parse(root.getAttribute('data-msgs'));
   var taskId = root.getAttribute('data-task-id');
   var server = JSON.parse(root.getAttribute('data-task'));
+  // The warehouse's own code patterns (as the server reads them), so a scan
+  // can be told apart here: a location, a tote, an item or something else.
+  var patterns = JSON.parse(root.getAttribute('data-patterns') || '{}');
+  function pattern(src) { try { return src ? new RegExp(src) : null; } catch (e) { return null; } }
+  var locationRe = pattern(patterns.location), toteRe = pattern(patterns.tote);
   var QKEY = 'tally.queue.' + taskId;
   var queue = [];
   try { queue = JSON.parse(localStorage.getItem(QKEY) || '[]'); } catch (e) { queue = []; }
@@ -22,7 +27,9 @@
   var $ = function (id) { return document.getElementById(id); };
   var sound = function (k) { if (window.Tally) window.Tally.sound(k); };
 
+  // A message that counts ({n}) may have an English form for one.
   function t(key, args) {
+    if (args && String(args.n) === '1' && msgs[key + '.one']) key += '.one';
     var s = msgs[key] || key;
     for (var a in (args || {})) s = s.split('{' + a + '}').join(args[a]);
     return s;
@@ -55,42 +62,72 @@
   }
   function current(v) { for (var i = 0; i < v.lines.length; i++) if (open(v.lines[i]) > 0) return v.lines[i]; return null; }
 
+  // say shows the answer to a scan: ok, error, or 'note' for a scan that
+  // changes nothing and is no mistake (a double read); notes make no sound.
   function say(text, ok) {
+    var kind = ok === 'note' ? 'note' : ok ? 'ok' : 'error';
     var m = $('pick-msg');
     m.hidden = !text;
     m.textContent = text || '';
-    m.className = 'feedback ' + (ok ? 'ok' : 'error');
-    m.setAttribute('data-feedback', ok ? 'ok' : 'error');
-    if (text) sound(ok ? 'ok' : 'error');
+    m.className = 'feedback ' + kind;
+    m.setAttribute('data-feedback', kind);
+    if (text && kind !== 'note') sound(kind);
+  }
+
+  // Where the picked goods go once the task is done: the totes (cluster) or
+  // the orders (single) that hold something, to packing.
+  function whereTo(v) {
+    if (v.kind === 'putback') return t('pick.done_putback');
+    var totes = [], orders = [];
+    (v.orders || []).forEach(function (o) {
+      var picked = v.lines.some(function (x) { return x.order === o.order && x.done > 0; });
+      if (!picked) return;
+      if (o.tote) totes.push(o.tote); else orders.push(o.order);
+    });
+    var sep = t('pick.list_sep'), out = [];
+    if (totes.length) out.push(t('pick.done_totes', { n: totes.length, list: totes.join(sep) }));
+    if (orders.length) out.push(t('pick.done_orders', { n: orders.length, list: orders.join(sep) }));
+    return out.length ? out.join(' ') : t('pick.done_nothing');
   }
 
   function render() {
     var v = view(), l = current(v);
-    var banner = document.getElementById('queue');
-    if (banner) {
-      banner.hidden = !(offline && queue.length);
-      banner.textContent = (banner.getAttribute('data-text') || '').replace('{n}', queue.length);
-      banner.setAttribute('data-waiting', String(queue.length));
-    }
+    var banner = $('queue');
+    banner.hidden = !(offline && queue.length);
+    banner.textContent = t('app.offline', { n: queue.length });
+    banner.setAttribute('data-waiting', String(queue.length));
     root.setAttribute('data-queue', String(queue.length));
     $('pick-done').hidden = !!l;
     // the next task waits until this one's scans are all sent
-    $('pick-done').querySelector('form').hidden = queue.length > 0;
+    var next = $('pick-done').querySelector('form');
+    next.hidden = queue.length > 0;
     $('pick-line').hidden = !l;
     $('pick-actions').hidden = !l;
+    $('pick-scanbox').hidden = !l; // nothing left to scan
     if (!l) {
-      $('pick-step').textContent = queue.length ? t('pick.task_done_waiting', { n: queue.length }) : '';
+      $('pick-step').textContent = queue.length ? t('pick.done_waiting', { n: queue.length }) : '';
       $('pick-progress').textContent = '';
-      if (!queue.length) { try { localStorage.removeItem(QKEY); } catch (e) { } }
+      $('pick-where').textContent = whereTo(v);
+      $('pick-count').hidden = true;
+      $('pick-short').hidden = true;
+      if (!queue.length) {
+        try { localStorage.removeItem(QKEY); } catch (e) { }
+        // Enter from the scanner (or a tap) takes the next task.
+        var b = next.querySelector('button');
+        if (document.activeElement !== b) b.focus();
+      }
       return;
     }
+    // back from the done screen (a refused put): the scan box takes the next scan
+    if (!document.activeElement || document.activeElement === document.body) $('pick-scan').focus();
     var putback = server.kind === 'putback';
     var need = open(l) - units.length - extra;
     $('pick-loc').textContent = l.location;
     $('pick-name').textContent = l.sku + ' ' + l.name;
-    $('pick-meta').textContent = l.lot ? t('pick.meta', { lot: l.lot, expiry: l.expiry || '—' }) : '';
-    var tote = toteOf(v, l.order);
-    $('pick-meta').textContent += (l.order ? ' · ' + t('pick.order_tote', { order: l.order, tote: tote || '—' }) : '');
+    var meta = [];
+    if (l.lot) meta.push(t('pick.meta', { lot: l.lot, expiry: l.expiry || '—' }));
+    if (l.order) meta.push(t('pick.order_tote', { order: l.order, tote: toteOf(v, l.order) || '—' }));
+    $('pick-meta').textContent = meta.join(' · ');
     $('pick-qty').textContent = t('pick.qty_line', { done: l.done + units.length + extra, qty: l.qty - l.short });
     var n = 0; v.lines.forEach(function (x, i) { if (x === l) n = i + 1; });
     $('pick-progress').textContent = t('pick.progress', { n: n, total: v.lines.length });
@@ -139,6 +176,7 @@
       } else {
         // The server knows better (another lot, a recall, a cancelled order): show why and take its view.
         say(res.body.error || t('pick.refused'), false);
+        giveBack(op.body, res.body.key);
         refresh();
       }
       pump();
@@ -166,6 +204,24 @@
       return false;
     });
   }
+  // kindOf says what a scan is, from the line in hand's point of view: its
+  // location ('here'), its item ('this-item'), another location, a tote,
+  // another item, or something else.
+  function kindOf(v, l, code) {
+    var up = code.toUpperCase();
+    if (up === l.location.toUpperCase()) return 'here';
+    if (itemMatches(l, code)) return 'this-item';
+    if (v.lines.some(function (x) { return x.location.toUpperCase() === up; }) || (locationRe && locationRe.test(up))) return 'location';
+    if ((v.orders || []).some(function (o) { return o.tote === up; }) || (toteRe && toteRe.test(up))) return 'tote';
+    if (looksLikeItem(code)) return 'item';
+    return 'other';
+  }
+  // An item's barcode: a GTIN (8, 12, 13 or 14 digits) or a GS1 string.
+  function looksLikeItem(code) {
+    var c = code.replace(/[\s()]/g, '');
+    if (/^\][A-Za-z][0-9A-Za-z]/.test(c)) c = c.slice(3); // a symbology identifier
+    return /^(\d{8}|\d{12,14})$/.test(c) || c.indexOf('\u001d') >= 0 || /^0[012]\d{14}/.test(c);
+  }
   function normal(s) {
     return s.replace(/[\uFF01-\uFF5E]/g, function (ch) { return String.fromCharCode(ch.charCodeAt(0) - 0xFEE0); }).trim();
   }
@@ -183,12 +239,34 @@
   }
   var lastLocation = '';
 
+  // picked says what was just picked, naming the item, so it cannot be taken
+  // for the progress of the line that follows.
+  function picked(l, qty, tote) {
+    say(t(tote ? 'pick.picked_tote' : 'pick.picked', { qty: qty, sku: l.sku, tote: tote }), true);
+  }
+
   function put(l, tote) {
-    var body = { type: 'pick', line: l.n, location: l.location, codes: units.slice(), qty: units.length + extra };
+    var codes = units.slice();
+    // counted on top of scanned units: one code of the same item stands for them all
+    if (extra && codes.every(function (c) { return c === codes[0]; })) codes = codes.slice(0, 1);
+    var body = { type: 'pick', line: l.n, location: l.location, codes: codes, qty: units.length + extra };
     if (tote) body.tote = tote;
     enqueue(body);
-    say(t('pick.qty_line', { done: l.done + body.qty, qty: l.qty - l.short }), true);
+    picked(l, body.qty, tote);
     advance();
+  }
+
+  // A put the server refused for its tote gives its units back: they are
+  // still in the picker's hand, waiting for the right tote.
+  var toteRefusals = { 'pick.wrong_tote': 1, 'pick.tote_in_use': 1, 'pick.not_a_tote': 1, 'pick.tote_needed': 1 };
+  function giveBack(b, key) {
+    if (b.type !== 'pick' || !toteRefusals[key] || units.length || extra) return;
+    var l = current(view());
+    if (!l || l.n !== b.line) return;
+    units = (b.codes || []).slice();
+    extra = (b.qty || units.length) - units.length;
+    lastLocation = l.location;
+    step = 'tote';
   }
 
   function onScan(raw) {
@@ -197,9 +275,11 @@
     var v = view(), l = current(v);
     if (!l) { say('', true); return; }
     var cluster = server.mode === 'cluster';
+    var kind = kindOf(v, l, code), name = l.sku + ' ' + l.name;
     if (step === 'location') {
-      if (code.toUpperCase() !== l.location.toUpperCase()) {
-        reject(l, 'location', code, 'pick.wrong_location', { location: code, want: l.location });
+      if (kind !== 'here') {
+        var why = kind === 'this-item' || kind === 'item' ? 'pick.item_not_location' : kind === 'location' ? 'pick.wrong_location' : kind === 'tote' ? 'pick.tote_not_location' : 'pick.not_location';
+        reject(l, 'location', code, why, { location: code, tote: code, code: code, want: l.location });
         return;
       }
       lastLocation = l.location;
@@ -210,7 +290,13 @@
       return;
     }
     if (step === 'item') {
-      if (!itemMatches(l, code)) { reject(l, 'item', code, 'pick.wrong_item', { name: l.name }); return; }
+      if (kind === 'here') { say(t('pick.location_again', { location: l.location, name: name }), 'note'); return; }
+      if (kind !== 'this-item') {
+        var wrong = kind === 'location' ? 'pick.location_not_item' : kind === 'tote' ? 'pick.tote_not_item' : kind === 'item' ? 'pick.wrong_item' : 'pick.not_item';
+        reject(l, 'item', code, wrong, { location: code, tote: code, code: code, name: name, want: l.location });
+        return;
+      }
+      say('', true);
       if (server.kind === 'putback') {
         enqueue({ type: 'putback', line: l.n, location: l.location, qty: open(l) });
         sound('ok'); advance(); render(); return;
@@ -218,14 +304,28 @@
       units.push(code);
       if (!cluster) { put(l, ''); return; }
       sound('ok');
-      if (units.length >= open(l)) step = 'tote';
+      if (units.length + extra >= open(l)) step = 'tote';
       render();
       return;
     }
-    // tote
-    var want = toteOf(v, l.order);
-    if (want && code !== want) { reject(l, 'tote', code, 'pick.wrong_tote', { tote: code, want: want }); return; }
-    put(l, code);
+    // tote: the units in hand stay there whatever is scanned
+    var have = units.length + extra;
+    if (kind === 'this-item') {
+      if (have < open(l)) { units.push(code); say('', true); sound('ok'); render(); return; }
+      // a double read of the item, or one unit too many: nothing is lost
+      say(t('pick.tote_now', { n: have, qty: have, order: l.order }), 'note');
+      return;
+    }
+    if (kind === 'tote' || (kind === 'other' && !toteRe)) {
+      var want = toteOf(v, l.order);
+      if (want && code.toUpperCase() !== want) { reject(l, 'tote', code, 'pick.wrong_tote', { tote: code, want: want }); return; }
+      var other = (v.orders || []).some(function (o) { return o.order !== l.order && o.tote === code.toUpperCase(); });
+      if (!want && other) { reject(l, 'tote', code, 'pick.tote_in_use', { tote: code }); return; }
+      put(l, code);
+      return;
+    }
+    var notTote = kind === 'here' || kind === 'location' ? 'pick.location_not_tote' : kind === 'item' ? 'pick.item_not_tote' : 'pick.not_tote';
+    reject(l, 'tote', code, notTote, { location: code, code: code, order: l.order });
   }
 
   function onCount() {
@@ -242,13 +342,13 @@
     if (server.mode === 'cluster') { step = 'tote'; render(); $('pick-scan').focus(); return; }
     var body = { type: 'pick', line: l.n, location: l.location, codes: [units[units.length - 1]], qty: n };
     enqueue(body);
-    say(t('pick.qty_line', { done: l.done + n, qty: l.qty - l.short }), true);
+    picked(l, n, '');
     advance(); render();
     $('pick-scan').focus();
   }
 
   function onUndo() {
-    if (units.length) { units.pop(); extra = 0; if (!units.length) step = 'item'; say(t('pick.undone'), true); render(); return; }
+    if (units.length) { units.pop(); extra = 0; step = 'item'; say(t('pick.undone'), true); render(); return; }
     var last = queue.length ? queue[queue.length - 1] : null;
     if (last && (queue.length > 1 || !sending) && last.body.type === 'pick') {
       queue.pop(); save(); say(t('pick.undone'), true); step = 'item'; render(); return;

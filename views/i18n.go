@@ -72,6 +72,9 @@ func Translate(lang, key string, args map[string]string) string {
 	if !ok {
 		return key
 	}
+	if one, ok := catalog[key+".one"]; ok && args["n"] == "1" {
+		pair = one
+	}
 	s := pair[0]
 	if lang == LangZH {
 		s = pair[1]
@@ -95,7 +98,10 @@ func Translate(lang, key string, args map[string]string) string {
 // HasKey reports whether a message key has translations.
 func HasKey(key string) bool { _, ok := catalog[key]; return ok }
 
-// catalog holds every user-facing string: key -> {English, Chinese}.
+// catalog holds every user-facing string: key -> {English, Chinese}. A
+// message that counts says so with {n}; when English needs another word for
+// one of something, key + ".one" holds that form and is used when n is 1
+// (Chinese does not inflect, so its ".one" repeats the other form).
 var catalog = map[string][2]string{
 	// shell
 	"app.name":         {"Tally", "Tally 仓储"},
@@ -106,6 +112,7 @@ var catalog = map[string][2]string{
 	"app.submit":       {"OK", "确定"},
 	"app.logged_in_as": {"{name} · {role}", "{name} · {role}"},
 	"app.offline":      {"No network: {n} scans waiting", "网络断开：{n} 条扫描待发送"},
+	"app.offline.one":  {"No network: {n} scan waiting", "网络断开：{n} 条扫描待发送"},
 
 	// roles and kinds
 	"role.picker":       {"Picker", "拣货员"},
@@ -189,9 +196,10 @@ var catalog = map[string][2]string{
 	"import.upload":         {"Upload", "上传"},
 	"import.export":         {"Export CSV", "导出 CSV"},
 	"import.columns":        {"Columns: {columns}", "列：{columns}"},
-	"import.done":           {"Imported {rows} rows of {kind}.", "已导入 {kind} {rows} 行。"},
+	"import.done":           {"Imported {n} rows of {kind}.", "已导入 {kind} {n} 行。"},
+	"import.done.one":       {"Imported {n} row of {kind}.", "已导入 {kind} {n} 行。"},
 	"import.duplicate":      {"This upload was already applied; nothing changed.", "该文件已导入过，未作任何更改。"},
-	"import.rows_invalid":   {"{count} bad rows: nothing was imported. Fix them and upload the whole file again.", "有 {count} 行错误，未导入任何数据。请修正后重新上传整个文件。"},
+	"import.rows_invalid":   {"Bad rows: {count}. Nothing was imported: correct the file and upload all of it again.", "有 {count} 行错误，未导入任何数据。请修正后重新上传整个文件。"},
 	"import.kind_unknown":   {"Unknown kind of file: {kind}.", "未知的导入类型：{kind}。"},
 	"import.line":           {"Line {line}: {message}", "第 {line} 行：{message}"},
 	"import.no_file":        {"Choose a file to upload.", "请选择要上传的文件。"},
@@ -216,13 +224,23 @@ var catalog = map[string][2]string{
 	"pick.count_prompt":         {"How many more of this item?", "本商品还拣几件？"},
 	"pick.short_prompt":         {"Why can't you pick it?", "无法拣货的原因？"},
 	"pick.task_done":            {"Task complete.", "任务已完成。"},
-	"pick.task_done_waiting":    {"Task complete; {n} scans still to send.", "任务已完成，还有 {n} 条扫描待发送。"},
+	"pick.done_waiting":         {"Task complete; {n} scans still to send.", "任务已完成，还有 {n} 条扫描待发送。"},
+	"pick.done_waiting.one":     {"Task complete; {n} scan still to send.", "任务已完成，还有 {n} 条扫描待发送。"},
+	"pick.done_totes":           {"Take the totes {list} to packing.", "请将周转箱 {list} 送到打包台。"},
+	"pick.done_totes.one":       {"Take the tote {list} to packing.", "请将周转箱 {list} 送到打包台。"},
+	"pick.done_orders":          {"Take the items of orders {list} to packing.", "请将订单 {list} 的商品送到打包台。"},
+	"pick.done_orders.one":      {"Take the items of order {list} to packing.", "请将订单 {list} 的商品送到打包台。"},
+	"pick.done_putback":         {"Everything is back on its shelf.", "商品已全部归还上架。"},
+	"pick.done_nothing":         {"Nothing was picked, so nothing goes to packing.", "未拣到任何商品，无需送往打包台。"},
+	"pick.list_sep":             {", ", "、"},
 	"pick.step_location":        {"Go to the location and scan its label", "请前往库位并扫描库位标签"},
 	"pick.step_item":            {"Scan the item", "请扫描商品"},
 	"pick.step_tote":            {"Put {qty} into the tote of order {order} and scan the tote", "将 {qty} 件放入订单 {order} 的周转箱并扫描周转箱"},
 	"pick.step_putback":         {"Put back: scan the location, then the item", "归还：请扫描库位，再扫描商品"},
 	"pick.order_tote":           {"Order {order} · tote {tote}", "订单 {order} · 周转箱 {tote}"},
 	"pick.qty_line":             {"{done} of {qty}", "{done} / {qty}"},
+	"pick.picked":               {"Picked {qty} × {sku}.", "已拣 {sku} 共 {qty} 件。"},
+	"pick.picked_tote":          {"Picked {qty} × {sku} into tote {tote}.", "已拣 {sku} 共 {qty} 件，放入周转箱 {tote}。"},
 	"pick.meta":                 {"Lot {lot} · expires {expiry}", "批次 {lot} · 有效期至 {expiry}"},
 	"pick.progress":             {"Line {n} of {total}", "第 {n} 行，共 {total} 行"},
 	"pick.scan_item_first":      {"Scan one item first, then type the count.", "请先扫描一件商品，再输入数量。"},
@@ -231,8 +249,20 @@ var catalog = map[string][2]string{
 	"pick.undone":               {"Last scan undone.", "已撤销上一次扫描。"},
 	"pick.nothing_to_undo":      {"Nothing to undo.", "没有可撤销的扫描。"},
 	"pick.wrong_location":       {"Wrong location {location}: go to {want}.", "库位错误 {location}：请前往 {want}。"},
+	"pick.item_not_location":    {"That is an item: scan the location {want} first.", "这是商品条码：请先扫描库位 {want}。"},
+	"pick.tote_not_location":    {"That is tote {tote}: scan the location {want} first.", "这是周转箱 {tote}：请先扫描库位 {want}。"},
+	"pick.not_location":         {"{code} is not a location label: scan the location {want}.", "{code} 不是库位标签：请扫描库位 {want}。"},
 	"pick.wrong_item":           {"Wrong item: this is not {name}. Put it back.", "商品错误：不是 {name}，请放回。"},
+	"pick.location_again":       {"That is the location again: now scan the item {name}.", "这是刚扫过的库位：请扫描商品 {name}。"},
+	"pick.location_not_item":    {"That is location {location}, not an item: scan {name} at {want}.", "这是库位 {location}，不是商品：请在 {want} 扫描 {name}。"},
+	"pick.tote_not_item":        {"That is tote {tote}: first scan the item {name}.", "这是周转箱 {tote}：请先扫描商品 {name}。"},
+	"pick.not_item":             {"{code} is not an item barcode: scan {name}.", "{code} 不是商品条码：请扫描 {name}。"},
 	"pick.wrong_tote":           {"Wrong tote {tote}: this order's tote is {want}.", "周转箱错误 {tote}：该订单的周转箱是 {want}。"},
+	"pick.tote_now":             {"All {n} are picked already: put them into the tote of order {order} and scan the tote now.", "{n} 件已全部拣好：请放入订单 {order} 的周转箱，并扫描周转箱。"},
+	"pick.tote_now.one":         {"The item is picked already: put it into the tote of order {order} and scan the tote now.", "商品已拣好：请放入订单 {order} 的周转箱，并扫描周转箱。"},
+	"pick.location_not_tote":    {"That is location {location}, not a tote: scan the tote of order {order}.", "这是库位 {location}，不是周转箱：请扫描订单 {order} 的周转箱。"},
+	"pick.item_not_tote":        {"That is another item, not a tote: scan the tote of order {order}.", "这是其他商品，不是周转箱：请扫描订单 {order} 的周转箱。"},
+	"pick.not_tote":             {"{code} is not a tote label: scan the tote of order {order}.", "{code} 不是周转箱标签：请扫描订单 {order} 的周转箱。"},
 	"pick.tote_needed":          {"Scan the tote for order {order}.", "请扫描订单 {order} 的周转箱。"},
 	"pick.tote_in_use":          {"Tote {tote} holds another order. Take an empty tote.", "周转箱 {tote} 已装有其他订单，请换一个空箱。"},
 	"pick.not_a_tote":           {"{code} is not a tote label.", "{code} 不是周转箱标签。"},
@@ -288,9 +318,9 @@ var catalog = map[string][2]string{
 	"wave.mode_invalid":         {"The wave mode is single or cluster.", "波次方式须为单单拣或多单拣。"},
 	"wave.cluster_invalid":      {"A cluster holds 1 to 12 orders.", "多单拣每次 1–12 单。"},
 	"wave.no_orders":            {"No new orders match.", "没有符合条件的新订单。"},
-	"wave.nothing_allocated":    {"None of the orders could be allocated: {count} wait for stock.", "所有订单均无法分配库存：{count} 单等待补货。"},
+	"wave.nothing_allocated":    {"None of the orders could be allocated. Waiting for stock: {count}.", "所有订单均无法分配库存：{count} 单等待补货。"},
 	"wave.not_found":            {"Wave {wave} is not known.", "波次 {wave} 不存在。"},
-	"wave.released":             {"Wave {wave}: {orders} orders in {tasks} tasks; {waiting} wait for stock.", "波次 {wave}：{orders} 单，{tasks} 个任务；{waiting} 单等待补货。"},
+	"wave.released":             {"Wave {wave} released. Orders: {orders} · tasks: {tasks} · waiting for stock: {waiting}.", "波次 {wave}：{orders} 单，{tasks} 个任务；{waiting} 单等待补货。"},
 	"wave.mode":                 {"Picking", "拣货方式"},
 	"wave.mode.cluster":         {"Cluster (several orders, one tote each)", "多单拣（每单一个周转箱）"},
 	"wave.mode.single":          {"Single order", "单单拣"},
@@ -310,8 +340,9 @@ var catalog = map[string][2]string{
 	"settings.autowave_invalid": {"The auto-wave rule is not valid.", "自动波次规则无效。"},
 	"floor.title":               {"Floor", "现场"},
 	"floor.new_orders":          {"{n} new orders", "{n} 个新订单"},
+	"floor.new_orders.one":      {"{n} new order", "{n} 个新订单"},
 	"floor.tasks":               {"Tasks", "任务"},
-	"floor.task_progress":       {"{open} of {total} units left · {orders} orders", "剩余 {open}/{total} 件 · {orders} 单"},
+	"floor.task_progress":       {"Units left: {open} of {total} · orders: {orders}", "剩余 {open}/{total} 件 · {orders} 单"},
 	"floor.kpis":                {"Today", "今日"},
 	"carrier.SF":                {"SF Express", "顺丰速运"},
 	"carrier.JD":                {"JD Logistics", "京东物流"},
@@ -443,6 +474,7 @@ var catalog = map[string][2]string{
 	"expiry.to_quarantine":          {"Move all of these to quarantine", "全部移至待检区"},
 	"expiry.sweep":                  {"Run the expiry check now", "立即执行效期检查"},
 	"expiry.swept":                  {"{n} lots marked expired.", "{n} 个批次已标记为过期。"},
+	"expiry.swept.one":              {"{n} lot marked expired.", "{n} 个批次已标记为过期。"},
 	"expiry.tasks_made":             {"Move tasks made: they appear on the move screen's list.", "已生成移库任务。"},
 	"lot.expired_ago":               {"expired {days} days ago", "已过期 {days} 天"},
 	"lot.expired_yesterday":         {"expired yesterday", "昨天已过期"},
@@ -560,6 +592,7 @@ var catalog = map[string][2]string{
 	"pack.box_option":            {"{code} · {name} · {size} mm", "{code} · {name} · {size} 毫米"},
 	"pack.shipped":               {"Order {order} shipped. Scan the next tote.", "订单 {order} 已发货，请扫描下一个周转箱。"},
 	"pack.pool_low":              {"Only {n} waybill numbers left for {account}: load more soon.", "{account} 仅剩 {n} 个运单号，请尽快补充。"},
+	"pack.pool_low.one":          {"Only {n} waybill number left for {account}: load more soon.", "{account} 仅剩 {n} 个运单号，请尽快补充。"},
 	"pack.scan_tote_invalid":     {"{code} is not a tote or an order.", "{code} 不是周转箱或订单号。"},
 	"pack.tote_empty":            {"Tote {tote} holds no order.", "周转箱 {tote} 没有订单。"},
 	"menu.print_jobs":            {"Print jobs", "打印任务"},
@@ -610,6 +643,7 @@ var catalog = map[string][2]string{
 	"returns.notes":           {"Notes", "备注"},
 	"returns.finish":          {"Book this parcel", "登记本包裹"},
 	"returns.booked":          {"Parcel booked: {n} lines.", "包裹已登记：{n} 行。"},
+	"returns.booked.one":      {"Parcel booked: {n} line.", "包裹已登记：{n} 行。"},
 	"returns.put_back":        {"Put {qty} × {sku} back on {location}, then scan the location", "请将 {sku} 共 {qty} 件放回 {location}，并扫描库位确认"},
 	"returns.put_done":        {"Put back {qty} × {sku} at {location}.", "已将 {sku} 共 {qty} 件放回 {location}。"},
 	"returns.receipt":         {"Print receipt", "打印签收单"},

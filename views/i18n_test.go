@@ -152,3 +152,36 @@ func TestArgumentKeysAreTranslated(t *testing.T) {
 		t.Errorf("zh: %q", got)
 	}
 }
+
+// English says "1 scan", not "1 scans": a message that counts with {n}
+// before a plural noun has a form for one, and Chinese stays as it is.
+func TestCountsHaveAFormForOne(t *testing.T) {
+	plural := regexp.MustCompile(`\{n\} (?:[a-z]+ )?[a-z]+s\b`)
+	// a count under another name before a plural noun would never get its form for one
+	otherName := regexp.MustCompile(`\{([a-z_]+)\} (?:[a-z]+ )?(?:rows|orders|lots|lines|units|scans|numbers|items|totes|tasks|parcels)\b`)
+	for key, pair := range catalog {
+		if strings.HasSuffix(key, ".one") {
+			if _, ok := catalog[strings.TrimSuffix(key, ".one")]; !ok {
+				t.Errorf("%s: a form for one of no message", key)
+			}
+			continue
+		}
+		if plural.MatchString(pair[0]) && !HasKey(key+".one") {
+			t.Errorf("%s: %q has no form for one", key, pair[0])
+		}
+		if m := otherName.FindStringSubmatch(pair[0]); m != nil && m[1] != "n" {
+			t.Errorf("%s: %q counts with {%s}; call the count {n} and give a form for one", key, pair[0], m[1])
+		}
+	}
+	for _, tc := range []struct{ lang, key, n, want string }{
+		{LangEN, "app.offline", "1", "No network: 1 scan waiting"},
+		{LangEN, "app.offline", "2", "No network: 2 scans waiting"},
+		{LangEN, "app.offline", "0", "No network: 0 scans waiting"},
+		{LangZH, "app.offline", "1", "网络断开：1 条扫描待发送"},
+		{LangEN, "floor.new_orders", "1", "1 new order"},
+	} {
+		if got := Translate(tc.lang, tc.key, map[string]string{"n": tc.n}); got != tc.want {
+			t.Errorf("%s %s n=%s: %q, want %q", tc.lang, tc.key, tc.n, got, tc.want)
+		}
+	}
+}

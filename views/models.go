@@ -116,6 +116,7 @@ type PickPage struct {
 	TaskJSON     string
 	Kind         string // pick or putback
 	ShortReasons []string
+	Patterns     string // JSON: the location and tote patterns, for telling scans apart
 }
 
 // Count is a name with a number.

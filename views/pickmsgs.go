@@ -10,16 +10,24 @@ import (
 // pickKeys are the messages the pick script shows without asking the server.
 var pickKeys = []string{
 	"pick.step_location", "pick.step_item", "pick.step_tote", "pick.step_putback",
-	"pick.wrong_location", "pick.wrong_item", "pick.wrong_tote", "pick.qty_line", "pick.meta",
+	"pick.wrong_location", "pick.item_not_location", "pick.tote_not_location", "pick.not_location",
+	"pick.wrong_item", "pick.location_again", "pick.location_not_item", "pick.tote_not_item", "pick.not_item",
+	"pick.wrong_tote", "pick.tote_in_use", "pick.tote_now", "pick.location_not_tote", "pick.item_not_tote", "pick.not_tote",
+	"pick.qty_line", "pick.picked", "pick.picked_tote", "pick.meta",
 	"pick.progress", "pick.scan_item_first", "pick.count_invalid", "pick.refused", "pick.undone",
-	"pick.nothing_to_undo", "pick.task_done_waiting", "pick.order_tote",
+	"pick.nothing_to_undo", "pick.done_waiting", "pick.order_tote", "app.offline",
+	"pick.done_totes", "pick.done_orders", "pick.done_putback", "pick.done_nothing", "pick.list_sep",
 }
 
-// PickMessages is the pick script's message table in the language of ctx, as JSON.
+// PickMessages is the pick script's message table in the language of ctx, as
+// JSON, with the form for one (key + ".one") of those that count.
 func PickMessages(ctx context.Context) string {
 	m := make(map[string]string, len(pickKeys))
 	for _, k := range pickKeys {
 		m[k] = T(ctx, k)
+		if HasKey(k + ".one") {
+			m[k+".one"] = T(ctx, k+".one")
+		}
 	}
 	raw, _ := json.Marshal(m)
 	return string(raw)
