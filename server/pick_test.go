@@ -5,8 +5,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/fetch"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
@@ -578,5 +582,143 @@ func TestBrowserPickDoneSaysWhereToGo(t *testing.T) {
 			run(chromedp.KeyEvent("\r")) // the scanner's Enter
 			waitText(t, ctx, `[data-testid=feedback]`, say(lang, "task.none"))
 		})
+	}
+}
+
+// loseAnswers drops the answers to the scans the handheld sends, after the
+// server has taken them (the Wi-Fi fails on the way back), until the returned
+// func is called: the handheld must send each again with the same key, and
+// the ledger apply it once.
+func loseAnswers(t *testing.T, ctx context.Context) (stop func()) {
+	t.Helper()
+	var losing atomic.Bool
+	losing.Store(true)
+	chromedp.ListenTarget(ctx, func(ev any) {
+		e, ok := ev.(*fetch.EventRequestPaused)
+		if !ok {
+			return
+		}
+		go func() {
+			ex := cdp.WithExecutor(ctx, chromedp.FromContext(ctx).Target)
+			if losing.Load() {
+				_ = fetch.FailRequest(e.RequestID, network.ErrorReasonConnectionReset).Do(ex)
+				return
+			}
+			_ = fetch.ContinueRequest(e.RequestID).Do(ex)
+		}()
+	})
+	runner(t, ctx)(fetch.Enable().WithPatterns([]*fetch.RequestPattern{{URLPattern: "*/scans", RequestStage: fetch.RequestStageResponse}}))
+	return func() { losing.Store(false) }
+}
+
+// countCase taps Count and types n, as a picker does with a case in hand.
+func countCase(t *testing.T, ctx context.Context, n string) {
+	t.Helper()
+	runner(t, ctx)(chromedp.Evaluate(`document.querySelector('[data-testid=btn-count]').click()`, nil))
+	waitFocus(t, ctx, "count-n")
+	runner(t, ctx)(chromedp.KeyEvent(n + "\r"))
+}
+
+// Issue 9 (round two): "scan the item (each unit, or one unit and Count for a
+// case)" holds in single-order and cluster picking alike. A unit is scanned,
+// the rest of the case counted; Undo takes back the count and keeps the
+// scanned unit; a scan whose answer is lost is sent again and booked once.
+// The order and the shelf end with exactly the units picked.
+func TestBrowserPickCountsACase(t *testing.T) {
+	for _, lang := range langs {
+		for i, mode := range []wms.WaveMode{wms.WaveSingle, wms.WaveCluster} {
+			t.Run(lang+"/"+string(mode), func(t *testing.T) {
+				no := fmt.Sprintf("SO7%d0001", i)
+				ctx, l, task := pickScreen(t, lang, mode, intake(no, wms.LineIn{SKU: "SKU01000", Qty: 5}))
+				run := runner(t, ctx)
+				ln := task.Lines[0]
+				if len(task.Lines) != 1 || ln.Qty != 5 || !ln.LotTracked {
+					t.Fatalf("task lines %+v, want one lot-tracked line of 5", task.Lines)
+				}
+				onShelf := func() int64 {
+					lines, _ := l.StockAt(ln.Location)
+					for _, x := range lines {
+						if x.SKU == ln.SKU && x.Lot == ln.Lot {
+							return x.Qty
+						}
+					}
+					return 0
+				}
+				before := onShelf()
+				picked := func() int64 {
+					o, _ := l.Order(no)
+					return o.Lines[0].Picked
+				}
+				sent := `document.getElementById('pick').dataset.queue === '0'`
+				qty := func(done string) string { return say(lang, "pick.qty_line", "done", done, "qty", "5") }
+
+				atStep(t, ctx, ln.N, "location")
+				run(wedge(ln.Location))
+				atStep(t, ctx, ln.N, "item")
+				run(wedge(itemCode(ln)))
+				waitText(t, ctx, `[data-testid=pick-qty]`, qty("1"))
+				if mode == wms.WaveSingle {
+					waitJS(t, ctx, sent)
+					if got := picked(); got != 1 {
+						t.Fatalf("one unit scanned: %d picked", got)
+					}
+					stop := loseAnswers(t, ctx)
+					countCase(t, ctx, "2")
+					feedbackIs(t, ctx, "ok", say(lang, "pick.picked", "qty", "2", "sku", ln.SKU))
+					waitText(t, ctx, `[data-testid=pick-qty]`, qty("3"))
+					// the server took the count; its answer is lost and the count still queued
+					for deadline := time.Now().Add(5 * time.Second); picked() != 3 && time.Now().Before(deadline); {
+						time.Sleep(50 * time.Millisecond)
+					}
+					if got := picked(); got != 3 {
+						t.Fatalf("one scanned and two counted: %d picked, want 3", got)
+					}
+					waitJS(t, ctx, `document.getElementById('pick').dataset.queue === '1'`)
+					run(chromedp.Evaluate(`document.querySelector('[data-testid=btn-undo]').click()`, nil))
+					feedbackIs(t, ctx, "ok", say(lang, "pick.undone"))
+					waitText(t, ctx, `[data-testid=pick-qty]`, qty("1"))
+					stop()
+					waitJS(t, ctx, sent)
+					if got := picked(); got != 1 {
+						t.Fatalf("the count sent again and undone: %d picked, want the scanned 1", got)
+					}
+					atStep(t, ctx, ln.N, "item")
+					countCase(t, ctx, "4")
+				} else {
+					countCase(t, ctx, "4")
+					atStep(t, ctx, ln.N, "tote")
+					waitText(t, ctx, `[data-testid=pick-qty]`, qty("5"))
+					run(chromedp.Evaluate(`document.querySelector('[data-testid=btn-undo]').click()`, nil))
+					feedbackIs(t, ctx, "ok", say(lang, "pick.undone"))
+					atStep(t, ctx, ln.N, "item")
+					waitText(t, ctx, `[data-testid=pick-qty]`, qty("1"))
+					countCase(t, ctx, "4")
+					atStep(t, ctx, ln.N, "tote")
+					if got := picked(); got != 0 {
+						t.Fatalf("units in hand, not yet in a tote: %d picked", got)
+					}
+					stop := loseAnswers(t, ctx)
+					run(wedge("T70001"))
+					for deadline := time.Now().Add(5 * time.Second); picked() != 5 && time.Now().Before(deadline); {
+						time.Sleep(50 * time.Millisecond)
+					}
+					time.Sleep(2 * time.Second) // the handheld sends it again at least once
+					stop()
+				}
+				waitJS(t, ctx, sent+` && !document.querySelector('[data-testid=pick-done]').hidden`)
+				noWiderThan(t, ctx, 360)
+				o, _ := l.Order(no)
+				if o.Lines[0].Picked != 5 || o.State != wms.OrderPicked {
+					t.Errorf("order %s: %s with %d picked, want picked with 5", no, o.State, o.Lines[0].Picked)
+				}
+				if got := onShelf(); got != before-5 {
+					t.Errorf("%s lot %s at %s: %d on the shelf, want %d", ln.SKU, ln.Lot, ln.Location, got, before-5)
+				}
+				kpi, _ := l.KPIs(l.Today())
+				if k := kpi["B1001"]; k.Units != 5 || k.Errors != 0 {
+					t.Errorf("kpis %+v, want 5 units and no wrong scans", k)
+				}
+			})
+		}
 	}
 }

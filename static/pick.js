@@ -23,6 +23,9 @@
   var step = 'location';   // location, item, tote
   var units = [];          // item codes scanned for the put in progress
   var extra = 0;           // a typed count on top of the scanned units
+  // The last unit scanned and sent at once (single-order picking) as
+  // {line, code}: Count books more of the same item (and lot) with its code.
+  var lastScan = null;
   var sending = false, offline = false;
   var $ = function (id) { return document.getElementById(id); };
   var sound = function (k) { if (window.Tally) window.Tally.sound(k); };
@@ -46,6 +49,7 @@
       var b = op.body, l = lineOf(v, b.line);
       if (b.type === 'pick' && l) {
         l.done += b.qty || b.codes.length;
+        v.picks = (v.picks || []).concat([{ line: b.line, qty: b.qty || b.codes.length }]);
         if (b.tote) v.orders.forEach(function (o) { if (o.order === l.order && !o.tote) o.tote = b.tote; });
       } else if (b.type === 'short' && l) {
         l.short += open(l);
@@ -165,6 +169,9 @@
     if (sending || !queue.length) return;
     sending = true;
     var op = queue[0];
+    // once sent, the server may have taken it even if no answer comes back:
+    // Undo then asks the server to take it back rather than dropping it here
+    if (!op.tried) { op.tried = true; save(); }
     postScan(taskId, op).then(function (res) {
       sending = false;
       if (res.status === 401) { location.href = '/login'; return; }
@@ -176,6 +183,7 @@
       } else {
         // The server knows better (another lot, a recall, a cancelled order): show why and take its view.
         say(res.body.error || t('pick.refused'), false);
+        lastScan = null;
         giveBack(op.body, res.body.key);
         refresh();
       }
@@ -302,7 +310,7 @@
         sound('ok'); advance(); render(); return;
       }
       units.push(code);
-      if (!cluster) { put(l, ''); return; }
+      if (!cluster) { lastScan = { line: l.n, code: code }; put(l, ''); return; }
       sound('ok');
       if (units.length + extra >= open(l)) step = 'tote';
       render();
@@ -328,36 +336,48 @@
     reject(l, 'tote', code, notTote, { location: code, code: code, order: l.order });
   }
 
+  // Count: a case in hand, one unit of it scanned. In cluster picking the
+  // units stay in hand with the count on top until the tote is scanned; in
+  // single-order picking the scanned unit is already sent, so the count is
+  // sent as a pick of its own with that unit's code (the same item and lot).
   function onCount() {
     var v = view(), l = current(v);
     if (!l) return;
-    if (step !== 'item' && step !== 'tote') { say(t('pick.scan_item_first'), false); return; }
+    var inHand = units.length > 0 && (step === 'item' || step === 'tote');
+    var sent = !inHand && step === 'item' && lastScan && lastScan.line === l.n && server.mode !== 'cluster';
+    if (!inHand && !sent) { say(t('pick.scan_item_first'), false); return; }
     var n = parseInt($('pick-count-n').value, 10);
     var max = open(l) - units.length;
-    if (!units.length) { say(t('pick.scan_item_first'), false); return; }
     if (!(n >= 1 && n <= max)) { say(t('pick.count_invalid', { max: max }), false); return; }
     $('pick-count').hidden = true;
     $('pick-count-n').value = '';
-    extra = n;
-    if (server.mode === 'cluster') { step = 'tote'; render(); $('pick-scan').focus(); return; }
-    var body = { type: 'pick', line: l.n, location: l.location, codes: [units[units.length - 1]], qty: n };
-    enqueue(body);
+    if (inHand) { extra = n; step = 'tote'; render(); $('pick-scan').focus(); return; }
+    enqueue({ type: 'pick', line: l.n, location: l.location, codes: [lastScan.code], qty: n });
     picked(l, n, '');
     advance(); render();
     $('pick-scan').focus();
   }
 
+  // Undo takes back the last thing done: a count on top of the units in
+  // hand, else the last unit in hand, else the last pick (dropped from the
+  // queue while it was never sent, else undone by the server).
   function onUndo() {
-    if (units.length) { units.pop(); extra = 0; step = 'item'; say(t('pick.undone'), true); render(); return; }
+    if (extra) { extra = 0; step = 'item'; say(t('pick.undone'), true); render(); return; }
+    if (units.length) { units.pop(); step = 'item'; say(t('pick.undone'), true); render(); return; }
     var last = queue.length ? queue[queue.length - 1] : null;
-    if (last && (queue.length > 1 || !sending) && last.body.type === 'pick') {
-      queue.pop(); save(); say(t('pick.undone'), true); step = 'item'; render(); return;
+    if (last && !last.tried && last.body.type === 'pick') {
+      queue.pop(); save();
+    } else {
+      var picks = (view().picks || []).filter(function (p) { return !p.undone; });
+      if (!picks.length) { say(t('pick.nothing_to_undo'), false); return; }
+      enqueue({ type: 'undo' });
     }
-    var picks = (view().picks || []).filter(function (p) { return !p.undone; });
-    if (!picks.length) { say(t('pick.nothing_to_undo'), false); return; }
-    enqueue({ type: 'undo' });
     say(t('pick.undone'), true);
     step = 'item';
+    // Count goes on from the last scanned unit while its line still has units picked
+    var l = current(view());
+    if (lastScan && (!l || l.n !== lastScan.line || l.done <= 0)) lastScan = null;
+    render();
   }
 
   function onShort(reason) {
