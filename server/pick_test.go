@@ -722,3 +722,90 @@ func TestBrowserPickCountsACase(t *testing.T) {
 		}
 	}
 }
+
+// pickCodesWhole checks the codes in the element matching sel: each of want is
+// shown as an element of class code, no code element spans two lines, and
+// nothing else in it is markup (what was scanned stays text). It returns
+// what is wrong, or "".
+func pickCodesWhole(t *testing.T, ctx context.Context, sel string, want ...string) string {
+	t.Helper()
+	raw, _ := json.Marshal(want)
+	return evalString(t, ctx, fmt.Sprintf(`(function(sel, want){
+		var root = document.querySelector(sel), out = [];
+		var codes = Array.from(root.querySelectorAll('.code'));
+		want.forEach(function(c){ if (!codes.some(function(e){ return e.textContent === c })) out.push(c + ' is not a code'); });
+		codes.forEach(function(e){
+			var r = document.createRange();
+			r.selectNodeContents(e);
+			var tops = new Set(Array.from(r.getClientRects()).filter(function(x){ return x.width > 0 }).map(function(x){ return Math.round(x.top) }));
+			if (tops.size > 1) out.push(e.textContent + ' spans two lines');
+		});
+		root.querySelectorAll('*').forEach(function(e){ if (!e.matches('span.code') && !root.matches('#pick-line')) out.push('markup <' + e.tagName + '>'); });
+		return out.join(' | ');
+	})(%q, %s)`, sel, raw))
+}
+
+// Issue 9, point 16 (round two): on the pick screen at 360×640 the codes in
+// the card (location, SKU, lot, expiry, order, tote) and in the script's
+// messages (answers, the step prompt, the server's refusals, the done
+// screen) are shown whole, each as a code; a scanned code is shown as text,
+// never as markup.
+func TestBrowserPickCodesWhole(t *testing.T) {
+	for _, lang := range langs {
+		t.Run(lang, func(t *testing.T) {
+			ctx, _, task := pickScreen(t, lang, wms.WaveCluster, intake("SO800001", wms.LineIn{SKU: "SKU01000", Qty: 1}), intake("SO800002", wms.LineIn{SKU: "SKU03000", Qty: 1}))
+			run := runner(t, ctx)
+			lot, book := lineOf(t, task, "SKU01000"), lineOf(t, task, "SKU03000")
+			if lot.N > book.N || lot.Expiry == "" {
+				t.Fatalf("lines %+v, want the lot-tracked line first", task.Lines)
+			}
+			totes := map[string]string{"SO800001": "T80001", "SO800002": "T80002"}
+			check := func(when, sel string, want ...string) {
+				t.Helper()
+				if bad := pickCodesWhole(t, ctx, sel, want...); bad != "" {
+					t.Errorf("%s, %s: %s; %s", when, sel, bad, dump(ctx))
+				}
+			}
+			atStep(t, ctx, lot.N, "location")
+			check("the card", "#pick-line", lot.Location, lot.SKU, lot.Lot, lot.Expiry, lot.Order)
+			run(wedge("C04-01-03"))
+			feedbackIs(t, ctx, "error", say(lang, "pick.wrong_location", "location", "C04-01-03", "want", lot.Location))
+			check("a wrong location", "#pick-msg", "C04-01-03", lot.Location)
+			run(wedge("<i>1</i>"))
+			feedbackIs(t, ctx, "error", say(lang, "pick.not_location", "code", "<i>1</i>", "want", lot.Location))
+			check("a scan that looks like markup", "#pick-msg", "<i>1</i>", lot.Location)
+			long := "PALLET00001111222233334444555566667777" // too long to be shown whole at 360 px
+			run(wedge(long))
+			feedbackIs(t, ctx, "error", say(lang, "pick.not_location", "code", long, "want", lot.Location))
+			check("a scan too long to be one code", "#pick-msg", lot.Location)
+			noWiderThan(t, ctx, 360)
+			run(wedge(lot.Location))
+			atStep(t, ctx, lot.N, "item")
+			run(wedge(book.Location))
+			feedbackIs(t, ctx, "error", say(lang, "pick.location_not_item", "location", book.Location, "name", lot.SKU+" "+lot.Name, "want", lot.Location))
+			check("a location at the item step", "#pick-msg", book.Location, lot.SKU, lot.Location)
+			// another lot of the item: the server refuses it, naming the lot
+			run(wedge("]C101" + lot.GTINs[0] + "10ZZ-404-9"))
+			atStep(t, ctx, lot.N, "tote")
+			check("the tote step", "#pick-step", lot.Order)
+			run(wedge(totes[lot.Order]))
+			feedbackIs(t, ctx, "error", say(lang, "pick.lot_unknown", "lot", "ZZ-404-9", "sku", lot.SKU))
+			check("the server's refusal", "#pick-msg", "ZZ-404-9", lot.SKU)
+			shot(t, ctx, "pick-codes-"+lang+".png")
+			atStep(t, ctx, lot.N, "location")
+			run(wedge(lot.Location), wedge(itemCode(lot)))
+			atStep(t, ctx, lot.N, "tote")
+			run(wedge(totes[lot.Order]))
+			atStep(t, ctx, book.N, "location")
+			feedbackIs(t, ctx, "ok", say(lang, "pick.picked_tote", "qty", "1", "sku", lot.SKU, "tote", totes[lot.Order]))
+			check("a pick into a tote", "#pick-msg", lot.SKU, totes[lot.Order])
+			check("a card without a lot", "#pick-line", book.Location, book.SKU, book.Order)
+			run(wedge(book.Location), wedge(itemCode(book)))
+			atStep(t, ctx, book.N, "tote")
+			run(wedge(totes[book.Order]))
+			waitJS(t, ctx, `document.getElementById('pick').dataset.queue === '0' && !document.querySelector('[data-testid=pick-done]').hidden`)
+			check("the done screen", "#pick-where", "T80001", "T80002")
+			noWiderThan(t, ctx, 360)
+		})
+	}
+}
