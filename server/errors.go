@@ -59,7 +59,8 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 		return c.Status(st).JSON(fiber.Map{
 			"error": views.Translate(lang(c), e.Key, e.Args),
 			"code":  string(e.Code),
-			"key":   e.Key, // what the answer means, for a script that acts on it
+			"key":   e.Key,  // what the answer means, for a script that acts on it
+			"args":  e.Args, // the values in the message, so a script can show codes whole
 		})
 	}
 	if e.Code == wms.CodeUnauthorized {

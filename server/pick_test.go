@@ -5,8 +5,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/fetch"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
@@ -577,6 +581,231 @@ func TestBrowserPickDoneSaysWhereToGo(t *testing.T) {
 			noWiderThan(t, ctx, 360)
 			run(chromedp.KeyEvent("\r")) // the scanner's Enter
 			waitText(t, ctx, `[data-testid=feedback]`, say(lang, "task.none"))
+		})
+	}
+}
+
+// loseAnswers drops the answers to the scans the handheld sends, after the
+// server has taken them (the Wi-Fi fails on the way back), until the returned
+// func is called: the handheld must send each again with the same key, and
+// the ledger apply it once.
+func loseAnswers(t *testing.T, ctx context.Context) (stop func()) {
+	t.Helper()
+	var losing atomic.Bool
+	losing.Store(true)
+	chromedp.ListenTarget(ctx, func(ev any) {
+		e, ok := ev.(*fetch.EventRequestPaused)
+		if !ok {
+			return
+		}
+		go func() {
+			ex := cdp.WithExecutor(ctx, chromedp.FromContext(ctx).Target)
+			if losing.Load() {
+				_ = fetch.FailRequest(e.RequestID, network.ErrorReasonConnectionReset).Do(ex)
+				return
+			}
+			_ = fetch.ContinueRequest(e.RequestID).Do(ex)
+		}()
+	})
+	runner(t, ctx)(fetch.Enable().WithPatterns([]*fetch.RequestPattern{{URLPattern: "*/scans", RequestStage: fetch.RequestStageResponse}}))
+	return func() { losing.Store(false) }
+}
+
+// countCase taps Count and types n, as a picker does with a case in hand.
+func countCase(t *testing.T, ctx context.Context, n string) {
+	t.Helper()
+	runner(t, ctx)(chromedp.Evaluate(`document.querySelector('[data-testid=btn-count]').click()`, nil))
+	waitFocus(t, ctx, "count-n")
+	runner(t, ctx)(chromedp.KeyEvent(n + "\r"))
+}
+
+// Issue 9 (round two): "scan the item (each unit, or one unit and Count for a
+// case)" holds in single-order and cluster picking alike. A unit is scanned,
+// the rest of the case counted; Undo takes back the count and keeps the
+// scanned unit; a scan whose answer is lost is sent again and booked once.
+// The order and the shelf end with exactly the units picked.
+func TestBrowserPickCountsACase(t *testing.T) {
+	for _, lang := range langs {
+		for i, mode := range []wms.WaveMode{wms.WaveSingle, wms.WaveCluster} {
+			t.Run(lang+"/"+string(mode), func(t *testing.T) {
+				no := fmt.Sprintf("SO7%d0001", i)
+				ctx, l, task := pickScreen(t, lang, mode, intake(no, wms.LineIn{SKU: "SKU01000", Qty: 5}))
+				run := runner(t, ctx)
+				ln := task.Lines[0]
+				if len(task.Lines) != 1 || ln.Qty != 5 || !ln.LotTracked {
+					t.Fatalf("task lines %+v, want one lot-tracked line of 5", task.Lines)
+				}
+				onShelf := func() int64 {
+					lines, _ := l.StockAt(ln.Location)
+					for _, x := range lines {
+						if x.SKU == ln.SKU && x.Lot == ln.Lot {
+							return x.Qty
+						}
+					}
+					return 0
+				}
+				before := onShelf()
+				picked := func() int64 {
+					o, _ := l.Order(no)
+					return o.Lines[0].Picked
+				}
+				sent := `document.getElementById('pick').dataset.queue === '0'`
+				qty := func(done string) string { return say(lang, "pick.qty_line", "done", done, "qty", "5") }
+
+				atStep(t, ctx, ln.N, "location")
+				run(wedge(ln.Location))
+				atStep(t, ctx, ln.N, "item")
+				run(wedge(itemCode(ln)))
+				waitText(t, ctx, `[data-testid=pick-qty]`, qty("1"))
+				if mode == wms.WaveSingle {
+					waitJS(t, ctx, sent)
+					if got := picked(); got != 1 {
+						t.Fatalf("one unit scanned: %d picked", got)
+					}
+					stop := loseAnswers(t, ctx)
+					countCase(t, ctx, "2")
+					feedbackIs(t, ctx, "ok", say(lang, "pick.picked", "qty", "2", "sku", ln.SKU))
+					waitText(t, ctx, `[data-testid=pick-qty]`, qty("3"))
+					// the server took the count; its answer is lost and the count still queued
+					for deadline := time.Now().Add(5 * time.Second); picked() != 3 && time.Now().Before(deadline); {
+						time.Sleep(50 * time.Millisecond)
+					}
+					if got := picked(); got != 3 {
+						t.Fatalf("one scanned and two counted: %d picked, want 3", got)
+					}
+					waitJS(t, ctx, `document.getElementById('pick').dataset.queue === '1'`)
+					run(chromedp.Evaluate(`document.querySelector('[data-testid=btn-undo]').click()`, nil))
+					feedbackIs(t, ctx, "ok", say(lang, "pick.undone"))
+					waitText(t, ctx, `[data-testid=pick-qty]`, qty("1"))
+					stop()
+					waitJS(t, ctx, sent)
+					if got := picked(); got != 1 {
+						t.Fatalf("the count sent again and undone: %d picked, want the scanned 1", got)
+					}
+					atStep(t, ctx, ln.N, "item")
+					countCase(t, ctx, "4")
+				} else {
+					countCase(t, ctx, "4")
+					atStep(t, ctx, ln.N, "tote")
+					waitText(t, ctx, `[data-testid=pick-qty]`, qty("5"))
+					run(chromedp.Evaluate(`document.querySelector('[data-testid=btn-undo]').click()`, nil))
+					feedbackIs(t, ctx, "ok", say(lang, "pick.undone"))
+					atStep(t, ctx, ln.N, "item")
+					waitText(t, ctx, `[data-testid=pick-qty]`, qty("1"))
+					countCase(t, ctx, "4")
+					atStep(t, ctx, ln.N, "tote")
+					if got := picked(); got != 0 {
+						t.Fatalf("units in hand, not yet in a tote: %d picked", got)
+					}
+					stop := loseAnswers(t, ctx)
+					run(wedge("T70001"))
+					for deadline := time.Now().Add(5 * time.Second); picked() != 5 && time.Now().Before(deadline); {
+						time.Sleep(50 * time.Millisecond)
+					}
+					time.Sleep(2 * time.Second) // the handheld sends it again at least once
+					stop()
+				}
+				waitJS(t, ctx, sent+` && !document.querySelector('[data-testid=pick-done]').hidden`)
+				noWiderThan(t, ctx, 360)
+				o, _ := l.Order(no)
+				if o.Lines[0].Picked != 5 || o.State != wms.OrderPicked {
+					t.Errorf("order %s: %s with %d picked, want picked with 5", no, o.State, o.Lines[0].Picked)
+				}
+				if got := onShelf(); got != before-5 {
+					t.Errorf("%s lot %s at %s: %d on the shelf, want %d", ln.SKU, ln.Lot, ln.Location, got, before-5)
+				}
+				kpi, _ := l.KPIs(l.Today())
+				if k := kpi["B1001"]; k.Units != 5 || k.Errors != 0 {
+					t.Errorf("kpis %+v, want 5 units and no wrong scans", k)
+				}
+			})
+		}
+	}
+}
+
+// pickCodesWhole checks the codes in the element matching sel: each of want is
+// shown as an element of class code, no code element spans two lines, and
+// nothing else in it is markup (what was scanned stays text). It returns
+// what is wrong, or "".
+func pickCodesWhole(t *testing.T, ctx context.Context, sel string, want ...string) string {
+	t.Helper()
+	raw, _ := json.Marshal(want)
+	return evalString(t, ctx, fmt.Sprintf(`(function(sel, want){
+		var root = document.querySelector(sel), out = [];
+		var codes = Array.from(root.querySelectorAll('.code'));
+		want.forEach(function(c){ if (!codes.some(function(e){ return e.textContent === c })) out.push(c + ' is not a code'); });
+		codes.forEach(function(e){
+			var r = document.createRange();
+			r.selectNodeContents(e);
+			var tops = new Set(Array.from(r.getClientRects()).filter(function(x){ return x.width > 0 }).map(function(x){ return Math.round(x.top) }));
+			if (tops.size > 1) out.push(e.textContent + ' spans two lines');
+		});
+		root.querySelectorAll('*').forEach(function(e){ if (!e.matches('span.code') && !root.matches('#pick-line')) out.push('markup <' + e.tagName + '>'); });
+		return out.join(' | ');
+	})(%q, %s)`, sel, raw))
+}
+
+// Issue 9, point 16 (round two): on the pick screen at 360×640 the codes in
+// the card (location, SKU, lot, expiry, order, tote) and in the script's
+// messages (answers, the step prompt, the server's refusals, the done
+// screen) are shown whole, each as a code; a scanned code is shown as text,
+// never as markup.
+func TestBrowserPickCodesWhole(t *testing.T) {
+	for _, lang := range langs {
+		t.Run(lang, func(t *testing.T) {
+			ctx, _, task := pickScreen(t, lang, wms.WaveCluster, intake("SO800001", wms.LineIn{SKU: "SKU01000", Qty: 1}), intake("SO800002", wms.LineIn{SKU: "SKU03000", Qty: 1}))
+			run := runner(t, ctx)
+			lot, book := lineOf(t, task, "SKU01000"), lineOf(t, task, "SKU03000")
+			if lot.N > book.N || lot.Expiry == "" {
+				t.Fatalf("lines %+v, want the lot-tracked line first", task.Lines)
+			}
+			totes := map[string]string{"SO800001": "T80001", "SO800002": "T80002"}
+			check := func(when, sel string, want ...string) {
+				t.Helper()
+				if bad := pickCodesWhole(t, ctx, sel, want...); bad != "" {
+					t.Errorf("%s, %s: %s; %s", when, sel, bad, dump(ctx))
+				}
+			}
+			atStep(t, ctx, lot.N, "location")
+			check("the card", "#pick-line", lot.Location, lot.SKU, lot.Lot, lot.Expiry, lot.Order)
+			run(wedge("C04-01-03"))
+			feedbackIs(t, ctx, "error", say(lang, "pick.wrong_location", "location", "C04-01-03", "want", lot.Location))
+			check("a wrong location", "#pick-msg", "C04-01-03", lot.Location)
+			run(wedge("<i>1</i>"))
+			feedbackIs(t, ctx, "error", say(lang, "pick.not_location", "code", "<i>1</i>", "want", lot.Location))
+			check("a scan that looks like markup", "#pick-msg", "<i>1</i>", lot.Location)
+			long := "PALLET00001111222233334444555566667777" // too long to be shown whole at 360 px
+			run(wedge(long))
+			feedbackIs(t, ctx, "error", say(lang, "pick.not_location", "code", long, "want", lot.Location))
+			check("a scan too long to be one code", "#pick-msg", lot.Location)
+			noWiderThan(t, ctx, 360)
+			run(wedge(lot.Location))
+			atStep(t, ctx, lot.N, "item")
+			run(wedge(book.Location))
+			feedbackIs(t, ctx, "error", say(lang, "pick.location_not_item", "location", book.Location, "name", lot.SKU+" "+lot.Name, "want", lot.Location))
+			check("a location at the item step", "#pick-msg", book.Location, lot.SKU, lot.Location)
+			// another lot of the item: the server refuses it, naming the lot
+			run(wedge("]C101" + lot.GTINs[0] + "10ZZ-404-9"))
+			atStep(t, ctx, lot.N, "tote")
+			check("the tote step", "#pick-step", lot.Order)
+			run(wedge(totes[lot.Order]))
+			feedbackIs(t, ctx, "error", say(lang, "pick.lot_unknown", "lot", "ZZ-404-9", "sku", lot.SKU))
+			check("the server's refusal", "#pick-msg", "ZZ-404-9", lot.SKU)
+			shot(t, ctx, "pick-codes-"+lang+".png")
+			atStep(t, ctx, lot.N, "location")
+			run(wedge(lot.Location), wedge(itemCode(lot)))
+			atStep(t, ctx, lot.N, "tote")
+			run(wedge(totes[lot.Order]))
+			atStep(t, ctx, book.N, "location")
+			feedbackIs(t, ctx, "ok", say(lang, "pick.picked_tote", "qty", "1", "sku", lot.SKU, "tote", totes[lot.Order]))
+			check("a pick into a tote", "#pick-msg", lot.SKU, totes[lot.Order])
+			check("a card without a lot", "#pick-line", book.Location, book.SKU, book.Order)
+			run(wedge(book.Location), wedge(itemCode(book)))
+			atStep(t, ctx, book.N, "tote")
+			run(wedge(totes[book.Order]))
+			waitJS(t, ctx, `document.getElementById('pick').dataset.queue === '0' && !document.querySelector('[data-testid=pick-done]').hidden`)
+			check("the done screen", "#pick-where", "T80001", "T80002")
+			noWiderThan(t, ctx, 360)
 		})
 	}
 }

@@ -23,16 +23,74 @@
   var step = 'location';   // location, item, tote
   var units = [];          // item codes scanned for the put in progress
   var extra = 0;           // a typed count on top of the scanned units
+  // The last unit scanned and sent at once (single-order picking) as
+  // {line, code}: Count books more of the same item (and lot) with its code.
+  var lastScan = null;
   var sending = false, offline = false;
   var $ = function (id) { return document.getElementById(id); };
   var sound = function (k) { if (window.Tally) window.Tally.sound(k); };
 
-  // A message that counts ({n}) may have an English form for one.
+  // A message argument is a code (a location, lot, SKU, tote, order, date,
+  // or whatever was scanned) when it is one word of at most 24 characters
+  // holding a digit, and not a bare count (up to six digits). A code is
+  // shown whole: a span of class code, which never wraps; 24 characters
+  // still fit a 360 px screen's line. A longer scan is text, broken where
+  // the line ends rather than widening the page. The one place this rule lives.
+  function isCode(v) { return /^\S{1,24}$/.test(v) && /\d/.test(v) && !/^\d{1,6}$/.test(v); }
+  // piece is one argument as DOM, always set as text (codes come from
+  // scans): a code span, plain text, a node as it is (copied), or a list
+  // (an array) as its pieces joined by the language's separator.
+  function piece(v) {
+    if (v && v.nodeType) return v.cloneNode(true);
+    if (Array.isArray(v)) {
+      var f = document.createDocumentFragment();
+      v.forEach(function (x, i) {
+        if (i) f.appendChild(document.createTextNode(msgs['pick.list_sep'] || ', '));
+        f.appendChild(piece(x));
+      });
+      return f;
+    }
+    var s = String(v);
+    if (!isCode(s)) return document.createTextNode(s);
+    var e = document.createElement('span');
+    e.className = 'code';
+    e.textContent = s;
+    return e;
+  }
+  // t translates a message into DOM: its own words as text, each {arg} as a
+  // piece. A message that counts ({n}) may have an English form for one.
   function t(key, args) {
-    if (args && String(args.n) === '1' && msgs[key + '.one']) key += '.one';
-    var s = msgs[key] || key;
-    for (var a in (args || {})) s = s.split('{' + a + '}').join(args[a]);
-    return s;
+    args = args || {};
+    if (String(args.n) === '1' && msgs[key + '.one']) key += '.one';
+    var f = document.createDocumentFragment();
+    (msgs[key] || key).split(/\{(\w+)\}/).forEach(function (part, i) {
+      if (i % 2 === 0) { if (part) f.appendChild(document.createTextNode(part)); return; }
+      f.appendChild(Object.prototype.hasOwnProperty.call(args, part) ? piece(args[part]) : document.createTextNode('{' + part + '}'));
+    });
+    return f;
+  }
+  // marked is a message the server worded, its code arguments made codes.
+  function marked(text, args) {
+    var codes = [];
+    for (var a in (args || {})) if (isCode(String(args[a])) && text.indexOf(String(args[a])) >= 0) codes.push(String(args[a]));
+    if (!codes.length) return document.createTextNode(text);
+    codes.sort(function (x, y) { return y.length - x.length; });
+    var re = new RegExp('(' + codes.map(function (c) { return c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'); }).join('|') + ')');
+    var f = document.createDocumentFragment();
+    text.split(re).forEach(function (part, i) { if (part) f.appendChild(i % 2 ? piece(part) : document.createTextNode(part)); });
+    return f;
+  }
+  // show puts a message (DOM or text) into an element, in place of what it held.
+  function show(el, m) {
+    el.textContent = '';
+    if (m) el.appendChild(typeof m === 'string' ? document.createTextNode(m) : m);
+  }
+  // nameOf is a line's item as the picker reads it: its SKU (a code) and name.
+  function nameOf(l) {
+    var f = document.createDocumentFragment();
+    f.appendChild(piece(l.sku));
+    f.appendChild(document.createTextNode(' ' + l.name));
+    return f;
   }
   function save() { try { localStorage.setItem(QKEY, JSON.stringify(queue)); } catch (e) { } }
   function open(l) { return l.cancelled ? 0 : l.qty - l.done - l.short; }
@@ -46,6 +104,7 @@
       var b = op.body, l = lineOf(v, b.line);
       if (b.type === 'pick' && l) {
         l.done += b.qty || b.codes.length;
+        v.picks = (v.picks || []).concat([{ line: b.line, qty: b.qty || b.codes.length }]);
         if (b.tote) v.orders.forEach(function (o) { if (o.order === l.order && !o.tote) o.tote = b.tote; });
       } else if (b.type === 'short' && l) {
         l.short += open(l);
@@ -68,7 +127,7 @@
     var kind = ok === 'note' ? 'note' : ok ? 'ok' : 'error';
     var m = $('pick-msg');
     m.hidden = !text;
-    m.textContent = text || '';
+    show(m, text);
     m.className = 'feedback ' + kind;
     m.setAttribute('data-feedback', kind);
     if (text && kind !== 'note') sound(kind);
@@ -84,17 +143,19 @@
       if (!picked) return;
       if (o.tote) totes.push(o.tote); else orders.push(o.order);
     });
-    var sep = t('pick.list_sep'), out = [];
-    if (totes.length) out.push(t('pick.done_totes', { n: totes.length, list: totes.join(sep) }));
-    if (orders.length) out.push(t('pick.done_orders', { n: orders.length, list: orders.join(sep) }));
-    return out.length ? out.join(' ') : t('pick.done_nothing');
+    if (!totes.length && !orders.length) return t('pick.done_nothing');
+    var f = document.createDocumentFragment();
+    if (totes.length) f.appendChild(t('pick.done_totes', { n: totes.length, list: totes }));
+    if (totes.length && orders.length) f.appendChild(document.createTextNode(' '));
+    if (orders.length) f.appendChild(t('pick.done_orders', { n: orders.length, list: orders }));
+    return f;
   }
 
   function render() {
     var v = view(), l = current(v);
     var banner = $('queue');
     banner.hidden = !(offline && queue.length);
-    banner.textContent = t('app.offline', { n: queue.length });
+    show(banner, t('app.offline', { n: queue.length }));
     banner.setAttribute('data-waiting', String(queue.length));
     root.setAttribute('data-queue', String(queue.length));
     $('pick-done').hidden = !!l;
@@ -105,9 +166,9 @@
     $('pick-actions').hidden = !l;
     $('pick-scanbox').hidden = !l; // nothing left to scan
     if (!l) {
-      $('pick-step').textContent = queue.length ? t('pick.done_waiting', { n: queue.length }) : '';
-      $('pick-progress').textContent = '';
-      $('pick-where').textContent = whereTo(v);
+      show($('pick-step'), queue.length ? t('pick.done_waiting', { n: queue.length }) : '');
+      show($('pick-progress'), '');
+      show($('pick-where'), whereTo(v));
       $('pick-count').hidden = true;
       $('pick-short').hidden = true;
       if (!queue.length) {
@@ -123,16 +184,17 @@
     var putback = server.kind === 'putback';
     var need = open(l) - units.length - extra;
     $('pick-loc').textContent = l.location;
-    $('pick-name').textContent = l.sku + ' ' + l.name;
-    var meta = [];
-    if (l.lot) meta.push(t('pick.meta', { lot: l.lot, expiry: l.expiry || '—' }));
-    if (l.order) meta.push(t('pick.order_tote', { order: l.order, tote: toteOf(v, l.order) || '—' }));
-    $('pick-meta').textContent = meta.join(' · ');
-    $('pick-qty').textContent = t('pick.qty_line', { done: l.done + units.length + extra, qty: l.qty - l.short });
+    show($('pick-name'), nameOf(l));
+    var meta = document.createDocumentFragment();
+    if (l.lot) meta.appendChild(t('pick.meta', { lot: l.lot, expiry: l.expiry || '—' }));
+    if (l.lot && l.order) meta.appendChild(document.createTextNode(' · '));
+    if (l.order) meta.appendChild(t('pick.order_tote', { order: l.order, tote: toteOf(v, l.order) || '—' }));
+    show($('pick-meta'), meta);
+    show($('pick-qty'), t('pick.qty_line', { done: l.done + units.length + extra, qty: l.qty - l.short }));
     var n = 0; v.lines.forEach(function (x, i) { if (x === l) n = i + 1; });
-    $('pick-progress').textContent = t('pick.progress', { n: n, total: v.lines.length });
+    show($('pick-progress'), t('pick.progress', { n: n, total: v.lines.length }));
     var prompt = step === 'location' ? (putback ? 'pick.step_putback' : 'pick.step_location') : step === 'item' ? 'pick.step_item' : 'pick.step_tote';
-    $('pick-step').textContent = t(prompt, { qty: units.length + extra, order: l.order });
+    show($('pick-step'), t(prompt, { qty: units.length + extra, order: l.order }));
     root.setAttribute('data-step', step);
     root.setAttribute('data-line', String(l.n));
     if (need < 0) extra = 0;
@@ -165,6 +227,9 @@
     if (sending || !queue.length) return;
     sending = true;
     var op = queue[0];
+    // once sent, the server may have taken it even if no answer comes back:
+    // Undo then asks the server to take it back rather than dropping it here
+    if (!op.tried) { op.tried = true; save(); }
     postScan(taskId, op).then(function (res) {
       sending = false;
       if (res.status === 401) { location.href = '/login'; return; }
@@ -175,7 +240,8 @@
         if (res.body.task && res.body.task.id) server = res.body.task;
       } else {
         // The server knows better (another lot, a recall, a cancelled order): show why and take its view.
-        say(res.body.error || t('pick.refused'), false);
+        say(res.body.error ? marked(res.body.error, res.body.args) : t('pick.refused'), false);
+        lastScan = null;
         giveBack(op.body, res.body.key);
         refresh();
       }
@@ -275,7 +341,7 @@
     var v = view(), l = current(v);
     if (!l) { say('', true); return; }
     var cluster = server.mode === 'cluster';
-    var kind = kindOf(v, l, code), name = l.sku + ' ' + l.name;
+    var kind = kindOf(v, l, code), name = nameOf(l);
     if (step === 'location') {
       if (kind !== 'here') {
         var why = kind === 'this-item' || kind === 'item' ? 'pick.item_not_location' : kind === 'location' ? 'pick.wrong_location' : kind === 'tote' ? 'pick.tote_not_location' : 'pick.not_location';
@@ -302,7 +368,7 @@
         sound('ok'); advance(); render(); return;
       }
       units.push(code);
-      if (!cluster) { put(l, ''); return; }
+      if (!cluster) { lastScan = { line: l.n, code: code }; put(l, ''); return; }
       sound('ok');
       if (units.length + extra >= open(l)) step = 'tote';
       render();
@@ -328,36 +394,48 @@
     reject(l, 'tote', code, notTote, { location: code, code: code, order: l.order });
   }
 
+  // Count: a case in hand, one unit of it scanned. In cluster picking the
+  // units stay in hand with the count on top until the tote is scanned; in
+  // single-order picking the scanned unit is already sent, so the count is
+  // sent as a pick of its own with that unit's code (the same item and lot).
   function onCount() {
     var v = view(), l = current(v);
     if (!l) return;
-    if (step !== 'item' && step !== 'tote') { say(t('pick.scan_item_first'), false); return; }
+    var inHand = units.length > 0 && (step === 'item' || step === 'tote');
+    var sent = !inHand && step === 'item' && lastScan && lastScan.line === l.n && server.mode !== 'cluster';
+    if (!inHand && !sent) { say(t('pick.scan_item_first'), false); return; }
     var n = parseInt($('pick-count-n').value, 10);
     var max = open(l) - units.length;
-    if (!units.length) { say(t('pick.scan_item_first'), false); return; }
     if (!(n >= 1 && n <= max)) { say(t('pick.count_invalid', { max: max }), false); return; }
     $('pick-count').hidden = true;
     $('pick-count-n').value = '';
-    extra = n;
-    if (server.mode === 'cluster') { step = 'tote'; render(); $('pick-scan').focus(); return; }
-    var body = { type: 'pick', line: l.n, location: l.location, codes: [units[units.length - 1]], qty: n };
-    enqueue(body);
+    if (inHand) { extra = n; step = 'tote'; render(); $('pick-scan').focus(); return; }
+    enqueue({ type: 'pick', line: l.n, location: l.location, codes: [lastScan.code], qty: n });
     picked(l, n, '');
     advance(); render();
     $('pick-scan').focus();
   }
 
+  // Undo takes back the last thing done: a count on top of the units in
+  // hand, else the last unit in hand, else the last pick (dropped from the
+  // queue while it was never sent, else undone by the server).
   function onUndo() {
-    if (units.length) { units.pop(); extra = 0; step = 'item'; say(t('pick.undone'), true); render(); return; }
+    if (extra) { extra = 0; step = 'item'; say(t('pick.undone'), true); render(); return; }
+    if (units.length) { units.pop(); step = 'item'; say(t('pick.undone'), true); render(); return; }
     var last = queue.length ? queue[queue.length - 1] : null;
-    if (last && (queue.length > 1 || !sending) && last.body.type === 'pick') {
-      queue.pop(); save(); say(t('pick.undone'), true); step = 'item'; render(); return;
+    if (last && !last.tried && last.body.type === 'pick') {
+      queue.pop(); save();
+    } else {
+      var picks = (view().picks || []).filter(function (p) { return !p.undone; });
+      if (!picks.length) { say(t('pick.nothing_to_undo'), false); return; }
+      enqueue({ type: 'undo' });
     }
-    var picks = (view().picks || []).filter(function (p) { return !p.undone; });
-    if (!picks.length) { say(t('pick.nothing_to_undo'), false); return; }
-    enqueue({ type: 'undo' });
     say(t('pick.undone'), true);
     step = 'item';
+    // Count goes on from the last scanned unit while its line still has units picked
+    var l = current(view());
+    if (lastScan && (!l || l.n !== lastScan.line || l.done <= 0)) lastScan = null;
+    render();
   }
 
   function onShort(reason) {

@@ -184,8 +184,14 @@ func firstPickable(tx *bolt.Tx) string {
 	return parts[2]
 }
 
-// Pick appends a pick; the answer is the task as it is afterwards.
+// Pick appends a pick; the answer is the task as it is afterwards. A count
+// (more units than scans) of an item scanned with its serial is refused:
+// each such unit has a serial of its own, and counted units would leave the
+// warehouse without theirs.
 func (l *Ledger) Pick(ctx context.Context, id string, p PickScan, actor, device string) (json.RawMessage, bool, error) {
+	if p.Qty > int64(len(p.Items)) && slices.ContainsFunc(p.Items, func(it ScannedItem) bool { return it.Serial != "" }) {
+		return nil, false, errf(CodeInvalid, "pick.count_serial")
+	}
 	p.Today, p.Strict = l.Today(), true
 	return l.taskCommand(ctx, id, EvPicked, p.Task, p, actor, device)
 }

@@ -614,6 +614,14 @@ func TestPickRefusesUnavailableAllocatedLotAndRepeatedSerial(t *testing.T) {
 	if _, _, err := l.Pick(ctx, "p0", PickScan{Task: task.ID, Line: line.N, Location: line.Location, Items: twice, Qty: 2}, "B1001", "pda-1"); ErrorCode(err) != CodeConflict {
 		t.Errorf("one scan with a serial twice: %v", err)
 	}
+	// a count of serialised cans would ship cans without their serials
+	counted := []ScannedItem{{GTIN: line.GTINs[0], Lot: line.Lot, Serial: "CAN-1"}}
+	if _, _, err := l.Pick(ctx, "p-count", PickScan{Task: task.ID, Line: line.N, Location: line.Location, Items: counted, Qty: 2}, "B1001", "pda-1"); ErrorCode(err) != CodeInvalid {
+		t.Errorf("a count of a serialised item: %v", err)
+	}
+	if tk, _ := l.Task(task.ID); tk.Lines[0].Done != 0 {
+		t.Errorf("refused picks booked %d", tk.Lines[0].Done)
+	}
 	mustAppend(t, l, "qa", EvLotStatus, LotStatusChange{SKU: "MILK", Lot: line.Lot, Status: LotQuarantine, Reason: "short-dated delivery", Decided: true})
 	_, _, err = l.Pick(ctx, "p1", PickScan{Task: task.ID, Line: line.N, Location: line.Location,
 		Items: []ScannedItem{{GTIN: line.GTINs[0], Lot: line.Lot, Serial: "CAN-2"}}, Qty: 1}, "B1001", "pda-1")
