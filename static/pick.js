@@ -243,7 +243,7 @@
         say(res.body.error ? marked(res.body.error, res.body.args) : t('pick.refused'), false);
         lastScan = null;
         giveBack(op.body, res.body.key);
-        refresh();
+        refresh(op.body.line);
       }
       pump();
     }, function () {
@@ -252,10 +252,19 @@
   }
   var timer = null;
   function later() { if (!timer) timer = setTimeout(function () { timer = null; pump(); }, 1500); }
-  function refresh() {
+  // refresh takes the server's view of the task. After a refused scan of
+  // line n, a picker still at that line's shelf (nothing in hand) stays at the
+  // item step: the shelf was scanned, only the item is asked for again.
+  function refresh(n) {
     fetch('/api/v1/tasks/' + encodeURIComponent(taskId), { credentials: 'same-origin' })
       .then(function (r) { return r.ok ? r.json() : null; })
-      .then(function (task) { if (task && task.id) { server = task; render(); } }, function () { });
+      .then(function (task) {
+        if (!task || !task.id) return;
+        server = task;
+        var l = current(view());
+        if (n && l && l.n === n && !units.length && !extra && step === 'location' && lastLocation === l.location) step = 'item';
+        render();
+      }, function () { });
   }
 
   // What a scanned item code may be for a GTIN-14: itself, EAN-13, UPC-A,
