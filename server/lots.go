@@ -228,8 +228,9 @@ type traceEvent struct {
 	Data    any    `json:"data"`
 }
 
-// summarize says in one line what an event did to a lot.
-func (s *Server) summarize(c *fiber.Ctx, ev wms.Event, lot string) string {
+// summarize says in one line what an event did to a lot: a message whose
+// codes the trace screen marks, and plain words in the API.
+func summarize(ev wms.Event, lot string) views.Message {
 	var m map[string]any
 	_ = ev.DecodeData(&m)
 	args := map[string]string{}
@@ -268,7 +269,7 @@ func (s *Server) summarize(c *fiber.Ctx, ev wms.Event, lot string) string {
 		sort.Strings(nos)
 		args["order"] = strings.Join(nos, ", ")
 	}
-	return views.Translate(lang(c), "trace."+ev.Type, args)
+	return views.Message{Key: "trace." + ev.Type, Args: args}
 }
 
 func fmtAny(v any) string {
@@ -281,13 +282,19 @@ func fmtAny(v any) string {
 	return ""
 }
 
+// eventTime is when an event happened, in the warehouse's zone.
+func (s *Server) eventTime(ev wms.Event) string {
+	return ev.At.In(s.ledger.Zone()).Format("2006-01-02 15:04:05")
+}
+
 func (s *Server) traceEvents(c *fiber.Ctx, events []wms.Event, lot string) []traceEvent {
 	out := make([]traceEvent, 0, len(events))
 	for _, ev := range events {
 		var data any
 		_ = ev.DecodeData(&data)
-		out = append(out, traceEvent{Seq: ev.Seq, Type: ev.Type, At: ev.At.In(s.ledger.Zone()).Format("2006-01-02 15:04:05"),
-			Actor: ev.Actor, Device: ev.Device, Summary: s.summarize(c, ev, lot), Data: data})
+		m := summarize(ev, lot)
+		out = append(out, traceEvent{Seq: ev.Seq, Type: ev.Type, At: s.eventTime(ev),
+			Actor: ev.Actor, Device: ev.Device, Summary: views.Translate(lang(c), m.Key, m.Args), Data: data})
 	}
 	return out
 }
@@ -342,8 +349,8 @@ func (s *Server) tracePage(c *fiber.Ctx) error {
 		vm.Feedback = errorFeedback(e)
 		return s.render(c, status(e.Code), views.Trace(vm))
 	}
-	for _, t := range s.traceEvents(c, events, lot) {
-		vm.Rows = append(vm.Rows, views.TraceRow{At: t.At, Actor: t.Actor, Summary: t.Summary, Type: t.Type})
+	for _, ev := range events {
+		vm.Rows = append(vm.Rows, views.TraceRow{At: s.eventTime(ev), Actor: ev.Actor, Summary: summarize(ev, lot), Type: ev.Type})
 	}
 	return s.render(c, fiber.StatusOK, views.Trace(vm))
 }

@@ -178,7 +178,7 @@ func TestRecallTraceAndReports(t *testing.T) {
 		}
 	}
 	_, page = c.get("/trace?sku=SKU00002&lot=" + url.QueryEscape(line.Lot))
-	if !strings.Contains(page, "Picked 1 at "+line.Location+" into order SO300001") {
+	if !strings.Contains(unmarked(page), "Picked 1 at "+line.Location+" into order SO300001") {
 		t.Errorf("timeline:\n%s", page)
 	}
 	// release the lot again through the API: a bad status is refused
@@ -229,7 +229,7 @@ func TestCountAndMoveScreens(t *testing.T) {
 	picker.login("B1001", "1111")
 	// blind count: scan the shelf, then each item; two books fewer than the books say
 	_, page := picker.get("/count?code=" + loc)
-	if !strings.Contains(page, "Counting "+loc) {
+	if !strings.Contains(unmarked(page), "Counting "+loc) {
 		t.Fatalf("count page:\n%s", page)
 	}
 	lines := "[]"
@@ -270,7 +270,7 @@ func TestCountAndMoveScreens(t *testing.T) {
 	picker.get("/move")
 	picker.get("/move?code=" + loc)
 	_, page = picker.get("/move?from=" + loc + "&qty=1&sku=SKU03000&code=" + book.GTINs[0][1:])
-	if !strings.Contains(page, "2 × SKU03000") {
+	if !strings.Contains(unmarked(page), "2 × SKU03000") {
 		t.Fatalf("move page:\n%s", page)
 	}
 	if resp, page := picker.post("/move", url.Values{"key": {"mv-1"}, "from": {loc}, "sku": {"SKU03000"}, "qty": {"2"}, "to": {"R02-10-04"}}); resp.StatusCode != 200 || !strings.Contains(page, "Moved from") {

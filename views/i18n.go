@@ -66,11 +66,33 @@ func argMap(args []string) map[string]string {
 
 // Translate renders a message key in a language. An unknown key renders as
 // itself, so a missing translation shows up instead of an empty screen; the
-// tests make sure none is missing.
+// tests make sure none is missing. Pages show a message through Say, which
+// marks its codes; Translate is the plain text (JSON errors, CSV, titles).
 func Translate(lang, key string, args map[string]string) string {
+	parts := messageParts(lang, key, args)
+	if len(parts) == 1 {
+		return parts[0].Text
+	}
+	var b strings.Builder
+	for _, p := range parts {
+		b.WriteString(p.Text)
+	}
+	return b.String()
+}
+
+// textPart is a piece of a message as shown: words of the catalogue, or one
+// of its arguments, which may be a code.
+type textPart struct {
+	Text string
+	Code bool
+}
+
+// messageParts renders a message key in a language as its words and
+// arguments, each argument a part of its own, marked when it is a code.
+func messageParts(lang, key string, args map[string]string) []textPart {
 	pair, ok := catalog[key]
 	if !ok {
-		return key
+		return []textPart{{Text: key}}
 	}
 	if one, ok := catalog[key+".one"]; ok && args["n"] == "1" {
 		pair = one
@@ -79,20 +101,74 @@ func Translate(lang, key string, args map[string]string) string {
 	if lang == LangZH {
 		s = pair[1]
 	}
-	if len(args) == 0 || !strings.Contains(s, "{") {
-		return s
+	var out []textPart
+	words := func(w string) {
+		if w != "" {
+			out = append(out, textPart{Text: w})
+		}
 	}
-	pairs := make([]string, 0, 2*len(args))
-	for k, v := range args {
+	for len(args) > 0 {
+		open := strings.IndexByte(s, '{')
+		if open < 0 {
+			break
+		}
+		shut := strings.IndexByte(s[open:], '}')
+		if shut < 0 {
+			break
+		}
+		name := s[open+1 : open+shut]
+		v, isArg := args[name]
+		if !isArg || strings.ContainsRune(name, '{') {
+			words(s[:open+1])
+			s = s[open+1:]
+			continue
+		}
+		words(s[:open])
+		s = s[open+shut+1:]
 		if inner, isKey := catalog[v]; isKey { // a value that names a message (a kind of code, a status) in the user's words
 			v = inner[0]
 			if lang == LangZH {
 				v = inner[1]
 			}
+			words(v)
+			continue
 		}
-		pairs = append(pairs, "{"+k+"}", v)
+		if v != "" {
+			out = append(out, textPart{Text: v, Code: IsCode(v)})
+		}
 	}
-	return strings.NewReplacer(pairs...).Replace(s)
+	words(s)
+	if len(out) == 0 {
+		return []textPart{{}}
+	}
+	return out
+}
+
+// MaxCodeLen is the longest argument taken for a code: 28 characters in the
+// screens' monospace font fit a 360 px handheld's line.
+const MaxCodeLen = 28
+
+// IsCode is the one rule for which arguments of a message are codes
+// (locations, lots, SKUs, dates, waybills, receipts, orders), shown whole on
+// one line: up to MaxCodeLen printable ASCII characters without a space,
+// holding a digit. A bare number under six digits is a figure (a quantity, a
+// count), not a code; longer ones are (GTINs, GS1 dates like 270331). Names,
+// words and longer strings (raw scans, event IDs) wrap as text.
+func IsCode(v string) bool {
+	if v == "" || len(v) > MaxCodeLen {
+		return false
+	}
+	digits := 0
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		if c <= ' ' || c > '~' {
+			return false
+		}
+		if c >= '0' && c <= '9' {
+			digits++
+		}
+	}
+	return digits > 0 && (digits < len(v) || len(v) >= 6)
 }
 
 // HasKey reports whether a message key has translations.

@@ -204,7 +204,8 @@ type RecallPage struct {
 }
 
 type TraceRow struct {
-	At, Actor, Summary, Type string
+	At, Actor, Type string
+	Summary         Message
 }
 
 type TracePage struct {
