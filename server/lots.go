@@ -89,6 +89,26 @@ func (s *Server) recallReport(sku, lot string) (wms.Lot, []wms.StockLine, []view
 	return l, where, orders, nil
 }
 
+// recalled says who last recalled the lot, when and why (nil when nobody
+// has): a supervisor reading the report asks the person by name.
+func (s *Server) recalled(sku, lot string) (*views.Message, error) {
+	_, events, err := s.ledger.LotTrace(sku, lot)
+	if err != nil {
+		return nil, err
+	}
+	for i := len(events) - 1; i >= 0; i-- {
+		if ev := events[i]; ev.Type == wms.EvLotRecalled {
+			var p wms.LotStatusChange
+			if err := ev.DecodeData(&p); err != nil {
+				return nil, err
+			}
+			return &views.Message{Key: "recall.held_by", Args: map[string]string{"name": s.people()(ev.Actor),
+				"at": ev.At.In(s.ledger.Zone()).Format("2006-01-02 15:04"), "reason": p.Reason}}, nil
+		}
+	}
+	return nil, nil
+}
+
 func (s *Server) recallPage(c *fiber.Ctx) error {
 	vm := views.RecallPage{Page: s.page(c, "recall.title"), SKU: c.Query("sku"), Lot: c.Query("lot"), Key: uuid.NewString()}
 	if vm.SKU != "" && vm.Lot != "" {
@@ -100,6 +120,9 @@ func (s *Server) recallPage(c *fiber.Ctx) error {
 		}
 		sku, _ := s.ledger.SKU(vm.SKU)
 		vm.Report = &views.RecallReport{Name: sku.Name, Expiry: lot.Expiry, Status: "status." + string(lot.Status), Orders: orders}
+		if vm.Report.Held, err = s.recalled(vm.SKU, vm.Lot); err != nil {
+			return err
+		}
 		for _, w := range where {
 			vm.Report.Locations = append(vm.Report.Locations, views.StockRow{Location: w.Location, Qty: w.Qty})
 			vm.Report.Total += w.Qty
@@ -167,6 +190,13 @@ func (s *Server) recallFile(c *fiber.Ctx) error {
 			SKU: sku, SKUName: skuRec.Name, Lot: lotCode, Expiry: lot.Expiry, Status: tr("status." + string(lot.Status)), Labels: map[string]string{}}
 		for _, k := range printing.RecallLabelKeys() {
 			rep.Labels[k] = tr("recall.label." + k)
+		}
+		held, err := s.recalled(sku, lotCode)
+		if err != nil {
+			return err
+		}
+		if held != nil {
+			rep.Reason = views.Translate(lang(c), held.Key, held.Args)
 		}
 		for _, x := range where {
 			rep.Locations = append(rep.Locations, printing.RecallLocation{Location: x.Location, Zone: x.Zone, Qty: x.Qty})
@@ -349,8 +379,9 @@ func (s *Server) tracePage(c *fiber.Ctx) error {
 		vm.Feedback = errorFeedback(e)
 		return s.render(c, status(e.Code), views.Trace(vm))
 	}
+	name := s.people()
 	for _, ev := range events {
-		vm.Rows = append(vm.Rows, views.TraceRow{At: s.eventTime(ev), Actor: ev.Actor, Summary: summarize(ev, lot), Type: ev.Type})
+		vm.Rows = append(vm.Rows, views.TraceRow{At: s.eventTime(ev), Actor: name(ev.Actor), Summary: summarize(ev, lot), Type: ev.Type})
 	}
 	return s.render(c, fiber.StatusOK, views.Trace(vm))
 }
