@@ -155,8 +155,9 @@ func (s *Server) auditPage(c *fiber.Ctx) error {
 		return err
 	}
 	vm := views.AuditPage{Page: s.page(c, "audit.title")}
+	name := s.people()
 	for _, ev := range events {
-		row := views.AuditRow{Time: ev.At.In(s.ledger.Zone()).Format("2006-01-02 15:04:05"), Badge: ev.Actor, Device: ev.Device, OK: true}
+		row := views.AuditRow{Time: ev.At.In(s.ledger.Zone()).Format("2006-01-02 15:04:05"), Who: name(ev.Actor), Device: ev.Device, OK: true}
 		switch ev.Type {
 		case wms.EvLoginSucceeded:
 			row.Result = views.Message{Key: "audit.ok"}
@@ -167,7 +168,7 @@ func (s *Server) auditPage(c *fiber.Ctx) error {
 			if err := ev.DecodeData(&f); err != nil {
 				return err
 			}
-			row.OK, row.Badge = false, f.Badge
+			row.OK, row.Who = false, name(f.Badge)
 			row.Result = views.Message{Key: f.Reason, Args: map[string]string{"badge": f.Badge}}
 		}
 		vm.Rows = append(vm.Rows, row)

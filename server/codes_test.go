@@ -2,7 +2,9 @@ package server
 
 import (
 	"context"
+	"encoding/json"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -96,6 +98,95 @@ func TestBrowserCodesNeverBreak(t *testing.T) {
 					shot(t, ctx, lang+strings.NewReplacer("/", "_", "?", "_", "&", "_", "=", "_").Replace(path)+".png")
 				}
 			}
+		})
+	}
+}
+
+var codeSpan = regexp.MustCompile(`<span class="code">([^<]*)</span>`)
+
+// unmarked is a page with its codes' markup taken off, so a test can look
+// for a message as Translate words it.
+func unmarked(page string) string { return codeSpan.ReplaceAllString(page, "$1") }
+
+// codesInFeedback lists, for each code, what is wrong with it in the answer
+// box: not shown, not marked as a code, or split over two lines. The code is
+// found in the box's text whatever the markup, so a split is seen even where
+// nothing marks it.
+const codesInFeedback = `(function(codes){
+	var box = document.querySelector('[data-testid=feedback]');
+	if (!box) return 'no answer on the screen';
+	var out = [];
+	codes.forEach(function(code){
+		if (!Array.from(box.querySelectorAll('.code')).some(function(e){ return e.textContent === code })) out.push(code + ': not marked as a code');
+		var walk = document.createTreeWalker(box, NodeFilter.SHOW_TEXT), nodes = [], text = '';
+		while (walk.nextNode()) { nodes.push({n: walk.currentNode, at: text.length}); text += walk.currentNode.textContent; }
+		var at = text.indexOf(code);
+		if (at < 0) { out.push(code + ': not shown'); return; }
+		var end = at + code.length, r = document.createRange();
+		nodes.forEach(function(x){
+			var len = x.n.textContent.length;
+			if (at >= x.at && at < x.at + len) r.setStart(x.n, at - x.at);
+			if (end > x.at && end <= x.at + len) r.setEnd(x.n, end - x.at);
+		});
+		var lines = 0, bottom = -1;
+		Array.from(r.getClientRects()).filter(function(x){ return x.width > 0 }).forEach(function(x){
+			if (x.top >= bottom - 1) lines++;
+			bottom = Math.max(bottom, x.bottom);
+		});
+		if (lines > 1) out.push(code + ': split over ' + lines + ' lines');
+	});
+	return out.join(' | ');
+})`
+
+// feedbackKeepsCodes fails when a code in the answer box is not whole.
+func feedbackKeepsCodes(t *testing.T, ctx context.Context, codes ...string) {
+	t.Helper()
+	list, _ := json.Marshal(codes)
+	if bad := evalString(t, ctx, codesInFeedback+"("+string(list)+")"); bad != "" {
+		t.Errorf("answer %q: %s", evalString(t, ctx, `document.querySelector('[data-testid=feedback]').innerText`), bad)
+	}
+}
+
+// The server's answers name codes (a receipt, a lot, a shelf): at 360×640 in
+// both languages each is marked as a code and stays on one line, through a
+// blind delivery from the first scan to closing the receipt, and in a refusal.
+func TestBrowserFeedbackCodesNeverBreak(t *testing.T) {
+	for _, lang := range langs {
+		t.Run(lang, func(t *testing.T) {
+			ctx := browserIn(t, lang, 360, 640)
+			s, l := testServer(t)
+			base := serve(t, s)
+			run := runner(t, ctx)
+			milk, _ := l.SKU("SKU00000")
+			lot := "A2607000001234"
+			loginAs(t, ctx, base, "B3001", "3333", "menu-receive")
+			run(click("menu-receive"))
+			waitText(t, ctx, `[data-testid=receipt-blind]`, say(lang, "receive.blind"))
+			run(click("receipt-blind"))
+			waitJS(t, ctx, `!!document.querySelector('[data-testid=receipt]') && document.documentElement.dataset.ready === '1'`)
+			receipt := evalString(t, ctx, `document.querySelector('[data-testid=receipt]').innerText`)
+			waitFocus(t, ctx, "scan")
+			run(wedge(gs1(milk.GTINs[0], lot, today.AddDate(0, 0, 700))))
+			waitText(t, ctx, `[data-feedback=ok]`, say(lang, "receive.scanned", "sku", milk.Code, "name", milk.Name))
+			feedbackKeepsCodes(t, ctx, milk.Code)
+			run(click("receive-ok"))
+			waitText(t, ctx, `[data-feedback=ok]`, say(lang, "receive.done", "qty", "1", "sku", milk.Code, "lot", lot))
+			feedbackKeepsCodes(t, ctx, milk.Code, lot)
+			// a shelf that does not exist is refused, its code whole
+			waitFocus(t, ctx, "scan")
+			run(wedge("A09-09-09"))
+			waitText(t, ctx, `[data-feedback=error]`, say(lang, "location.not_found", "location", "A09-09-09"))
+			feedbackKeepsCodes(t, ctx, "A09-09-09")
+			where, _ := l.SuggestPutaway(milk.Code, lot)
+			waitFocus(t, ctx, "scan")
+			run(wedge(where))
+			waitText(t, ctx, `[data-feedback=ok]`, say(lang, "receive.put_away", "qty", "1", "sku", milk.Code, "location", where))
+			feedbackKeepsCodes(t, ctx, milk.Code, where)
+			run(click("receipt-close"))
+			waitText(t, ctx, `[data-feedback=ok]`, say(lang, "receive.closed", "receipt", receipt))
+			feedbackKeepsCodes(t, ctx, receipt)
+			noWiderThan(t, ctx, 360)
+			shot(t, ctx, "feedback-codes-"+lang+".png")
 		})
 	}
 }

@@ -38,12 +38,13 @@ func (s *Server) countModel(c *fiber.Ctx) (views.CountPage, error) {
 		}
 	}
 	if vm.Supervisor {
+		name := s.people()
 		pending, err := s.ledger.PendingCounts()
 		if err != nil {
 			return vm, err
 		}
 		for _, p := range pending {
-			row := views.PendingCount{ID: p.ID, Location: p.Location, Actor: p.Actor}
+			row := views.PendingCount{ID: p.ID, Location: p.Location, Actor: name(p.Actor)}
 			for _, l := range p.Lines {
 				if l.Diff() != 0 {
 					row.Lines = append(row.Lines, views.CountLine{SKU: l.SKU, Lot: l.Lot, Books: l.Books, Counted: l.Counted})

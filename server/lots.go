@@ -89,6 +89,26 @@ func (s *Server) recallReport(sku, lot string) (wms.Lot, []wms.StockLine, []view
 	return l, where, orders, nil
 }
 
+// recalled says who last recalled the lot, when and why (nil when nobody
+// has): a supervisor reading the report asks the person by name.
+func (s *Server) recalled(sku, lot string) (*views.Message, error) {
+	_, events, err := s.ledger.LotTrace(sku, lot)
+	if err != nil {
+		return nil, err
+	}
+	for i := len(events) - 1; i >= 0; i-- {
+		if ev := events[i]; ev.Type == wms.EvLotRecalled {
+			var p wms.LotStatusChange
+			if err := ev.DecodeData(&p); err != nil {
+				return nil, err
+			}
+			return &views.Message{Key: "recall.held_by", Args: map[string]string{"name": s.people()(ev.Actor),
+				"at": ev.At.In(s.ledger.Zone()).Format("2006-01-02 15:04"), "reason": p.Reason}}, nil
+		}
+	}
+	return nil, nil
+}
+
 func (s *Server) recallPage(c *fiber.Ctx) error {
 	vm := views.RecallPage{Page: s.page(c, "recall.title"), SKU: c.Query("sku"), Lot: c.Query("lot"), Key: uuid.NewString()}
 	if vm.SKU != "" && vm.Lot != "" {
@@ -100,6 +120,9 @@ func (s *Server) recallPage(c *fiber.Ctx) error {
 		}
 		sku, _ := s.ledger.SKU(vm.SKU)
 		vm.Report = &views.RecallReport{Name: sku.Name, Expiry: lot.Expiry, Status: "status." + string(lot.Status), Orders: orders}
+		if vm.Report.Held, err = s.recalled(vm.SKU, vm.Lot); err != nil {
+			return err
+		}
 		for _, w := range where {
 			vm.Report.Locations = append(vm.Report.Locations, views.StockRow{Location: w.Location, Qty: w.Qty})
 			vm.Report.Total += w.Qty
@@ -168,6 +191,13 @@ func (s *Server) recallFile(c *fiber.Ctx) error {
 		for _, k := range printing.RecallLabelKeys() {
 			rep.Labels[k] = tr("recall.label." + k)
 		}
+		held, err := s.recalled(sku, lotCode)
+		if err != nil {
+			return err
+		}
+		if held != nil {
+			rep.Reason = views.Translate(lang(c), held.Key, held.Args)
+		}
 		for _, x := range where {
 			rep.Locations = append(rep.Locations, printing.RecallLocation{Location: x.Location, Zone: x.Zone, Qty: x.Qty})
 		}
@@ -228,8 +258,9 @@ type traceEvent struct {
 	Data    any    `json:"data"`
 }
 
-// summarize says in one line what an event did to a lot.
-func (s *Server) summarize(c *fiber.Ctx, ev wms.Event, lot string) string {
+// summarize says in one line what an event did to a lot: a message whose
+// codes the trace screen marks, and plain words in the API.
+func summarize(ev wms.Event, lot string) views.Message {
 	var m map[string]any
 	_ = ev.DecodeData(&m)
 	args := map[string]string{}
@@ -268,7 +299,7 @@ func (s *Server) summarize(c *fiber.Ctx, ev wms.Event, lot string) string {
 		sort.Strings(nos)
 		args["order"] = strings.Join(nos, ", ")
 	}
-	return views.Translate(lang(c), "trace."+ev.Type, args)
+	return views.Message{Key: "trace." + ev.Type, Args: args}
 }
 
 func fmtAny(v any) string {
@@ -281,13 +312,19 @@ func fmtAny(v any) string {
 	return ""
 }
 
+// eventTime is when an event happened, in the warehouse's zone.
+func (s *Server) eventTime(ev wms.Event) string {
+	return ev.At.In(s.ledger.Zone()).Format("2006-01-02 15:04:05")
+}
+
 func (s *Server) traceEvents(c *fiber.Ctx, events []wms.Event, lot string) []traceEvent {
 	out := make([]traceEvent, 0, len(events))
 	for _, ev := range events {
 		var data any
 		_ = ev.DecodeData(&data)
-		out = append(out, traceEvent{Seq: ev.Seq, Type: ev.Type, At: ev.At.In(s.ledger.Zone()).Format("2006-01-02 15:04:05"),
-			Actor: ev.Actor, Device: ev.Device, Summary: s.summarize(c, ev, lot), Data: data})
+		m := summarize(ev, lot)
+		out = append(out, traceEvent{Seq: ev.Seq, Type: ev.Type, At: s.eventTime(ev),
+			Actor: ev.Actor, Device: ev.Device, Summary: views.Translate(lang(c), m.Key, m.Args), Data: data})
 	}
 	return out
 }
@@ -342,8 +379,9 @@ func (s *Server) tracePage(c *fiber.Ctx) error {
 		vm.Feedback = errorFeedback(e)
 		return s.render(c, status(e.Code), views.Trace(vm))
 	}
-	for _, t := range s.traceEvents(c, events, lot) {
-		vm.Rows = append(vm.Rows, views.TraceRow{At: t.At, Actor: t.Actor, Summary: t.Summary, Type: t.Type})
+	name := s.people()
+	for _, ev := range events {
+		vm.Rows = append(vm.Rows, views.TraceRow{At: s.eventTime(ev), Actor: name(ev.Actor), Summary: summarize(ev, lot), Type: ev.Type})
 	}
 	return s.render(c, fiber.StatusOK, views.Trace(vm))
 }

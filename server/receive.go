@@ -239,13 +239,41 @@ func typedDay(s string) (string, error) {
 	return wms.NormalizeDay(s)
 }
 
+// shelfScan reads the scan where a shelf is expected, as units are put away
+// (step "receive") or put back (step "returns"). A scan of anything else is
+// refused with what it was and the shelf wanted (when there is one), and
+// changes nothing; a code of no known kind goes on, for the ledger to say
+// whether such a location exists.
+func (s *Server) shelfScan(step, code, want string) (string, error) {
+	r, err := s.scanner.Parse(code)
+	if err != nil {
+		return "", scanError(err)
+	}
+	key, args := "", map[string]string{"want": want}
+	switch {
+	case r.Kind == scan.KindLocation || r.Kind == scan.KindUnknown:
+		return r.Code, nil
+	case r.GTIN != "":
+		sku, err := s.ledger.SKUByGTIN(r.GTIN)
+		if err != nil {
+			return "", err
+		}
+		key, args["sku"], args["name"] = step+".shelf_item", sku.Code, sku.Name
+	default:
+		key, args["code"], args["kind"] = step+".shelf_code", r.Code, "scankind."+string(r.Kind)
+		if r.Code == "" { // an SSCC or another GS1 code without a GTIN
+			args["code"], args["kind"] = code, "scankind.gs1"
+		}
+	}
+	if want == "" {
+		key += "_any"
+	}
+	return "", &wms.Error{Code: wms.CodeInvalid, Key: key, Args: args}
+}
+
 // putaway moves received units from the dock to the scanned location.
 func (s *Server) putaway(c *fiber.Ctx) error {
 	qty, _ := strconv.ParseInt(c.FormValue("qty"), 10, 64)
-	to := strings.TrimSpace(c.FormValue("to"))
-	if r, err := s.scanner.Parse(to); err == nil && r.Kind == scan.KindLocation {
-		to = r.Code
-	}
 	p := views.Putaway{SKU: c.FormValue("sku"), Lot: c.FormValue("lot"), Qty: qty, From: c.FormValue("from"), Suggest: c.FormValue("suggest")}
 	if code := c.FormValue("next"); code != "" {
 		if next, err := s.receiveItem(code); err == nil {
@@ -253,8 +281,11 @@ func (s *Server) putaway(c *fiber.Ctx) error {
 			p.Next = &next
 		}
 	}
-	_, err := s.ledger.MoveStock(c.UserContext(), formKey(c), wms.Move{SKU: p.SKU, Lot: p.Lot, From: p.From, To: to, Qty: qty},
-		principal(c).Actor(), device(c))
+	to, err := s.shelfScan("receive", strings.TrimSpace(c.FormValue("to")), p.Suggest)
+	if err == nil {
+		_, err = s.ledger.MoveStock(c.UserContext(), formKey(c), wms.Move{SKU: p.SKU, Lot: p.Lot, From: p.From, To: to, Qty: qty},
+			principal(c).Actor(), device(c))
+	}
 	vm, merr := s.receiveModel(c, c.FormValue("receipt"))
 	if merr != nil {
 		return merr

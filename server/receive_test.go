@@ -277,3 +277,91 @@ func TestBrowserReceiveByScanning(t *testing.T) {
 		})
 	}
 }
+
+// Where a shelf is expected — putting received units away, putting returned
+// ones back — a scan of an item or another label says what it was and which
+// shelf to scan, changes nothing, and keeps the step on the screen; the shelf
+// then takes the units.
+func TestShelfStepNamesWhatWasScanned(t *testing.T) {
+	for _, lang := range langs {
+		t.Run(lang, func(t *testing.T) {
+			s, l := testServer(t)
+			ctx := context.Background()
+			book, _ := l.SKU("SKU03000")
+			milk, _ := l.SKU("SKU00002")
+			c := newClient(t, s)
+			c.lang = lang
+			c.login("B3001", "3333")
+			c.get("/receive?receipt=ASN-SHELF")
+			if resp, page := c.post("/receive", url.Values{"receipt": {"ASN-SHELF"}, "sku": {book.Code}, "qty": {"4"}, "location": {"DOCK-01"}}); resp.StatusCode != 200 || !strings.Contains(page, `data-testid="putaway"`) {
+				t.Fatalf("receive: %d\n%s", resp.StatusCode, pageText(page))
+			}
+			where, _ := l.SuggestPutaway(book.Code, "")
+			putaway := url.Values{"receipt": {"ASN-SHELF"}, "sku": {book.Code}, "qty": {"4"}, "from": {"DOCK-01"}, "suggest": {where}}
+			dock := func() int64 {
+				var n int64
+				lines, _ := l.StockAt("DOCK-01")
+				for _, x := range lines {
+					if x.SKU == book.Code {
+						n += x.Qty
+					}
+				}
+				return n
+			}
+			for _, tc := range []struct{ scan, want string }{
+				{book.GTINs[0], say(lang, "receive.shelf_item", "sku", book.Code, "name", book.Name, "want", where)},
+				{milk.GTINs[0], say(lang, "receive.shelf_item", "sku", milk.Code, "name", milk.Name, "want", where)},
+				{"T00042", say(lang, "receive.shelf_code", "code", "T00042", "kind", "scankind.tote", "want", where)},
+			} {
+				form := url.Values{"to": {tc.scan}, "key": {"put-" + tc.scan}}
+				for k, v := range putaway {
+					form[k] = v
+				}
+				resp, page := c.post("/receive/putaway", form)
+				if resp.StatusCode != 400 || !strings.Contains(htmlUnescape(unmarked(page)), tc.want) {
+					t.Errorf("%s at the putaway: %d, want %q:\n%s", tc.scan, resp.StatusCode, tc.want, pageText(page))
+				}
+				if !strings.Contains(page, `data-testid="putaway"`) || !strings.Contains(page, `name="suggest" value="`+where+`"`) {
+					t.Errorf("%s: the putaway step is gone:\n%s", tc.scan, pageText(page))
+				}
+				if n := dock(); n != 4 {
+					t.Errorf("%s moved units: %d left on the dock, want 4", tc.scan, n)
+				}
+			}
+			form := url.Values{"to": {where}, "key": {"put-shelf"}}
+			for k, v := range putaway {
+				form[k] = v
+			}
+			if resp, page := c.post("/receive/putaway", form); resp.StatusCode != 200 || !strings.Contains(unmarked(page), say(lang, "receive.put_away", "qty", "4", "sku", book.Code, "location", where)) {
+				t.Errorf("the shelf: %d\n%s", resp.StatusCode, pageText(page))
+			}
+
+			// returns: the can waits at the returns location to go back on its shelf
+			lot := shippedOrder(t, s, l, "SO700001", "T70001", "FH-7701")
+			p, err := l.ReceiveReturn(ctx, wms.ReturnParcel{ID: "6d0b6c52-7a7e-4c55-9a51-0f3f7e3a1c01", Order: "SO700001",
+				Lines: []wms.ReturnLine{{SKU: milk.Code, Lot: lot, Serial: "FH-7701", Qty: 1, Condition: wms.CondResellable}}}, "B3001", "pda")
+			if err != nil {
+				t.Fatal(err)
+			}
+			back, _ := l.SuggestPutaway(milk.Code, lot)
+			for _, tc := range []struct{ scan, want string }{
+				{milk.GTINs[0], say(lang, "returns.shelf_item", "sku", milk.Code, "name", milk.Name, "want", back)},
+				{"SO700001", say(lang, "returns.shelf_code", "code", "SO700001", "kind", "scankind.order", "want", back)},
+			} {
+				resp, page := c.post("/returns/putaway", url.Values{"parcel": {p.ID}, "line": {"0"}, "to": {tc.scan}})
+				if resp.StatusCode != 400 || !strings.Contains(htmlUnescape(unmarked(page)), tc.want) {
+					t.Errorf("%s at the put-back: %d, want %q:\n%s", tc.scan, resp.StatusCode, tc.want, pageText(page))
+				}
+				if !strings.Contains(page, `action="/returns/putaway"`) {
+					t.Errorf("%s: the put-back step is gone:\n%s", tc.scan, pageText(page))
+				}
+				if after, _ := l.ReturnParcelByID(p.ID); after.Lines[0].PutBack != "" {
+					t.Errorf("%s put the can back on %s", tc.scan, after.Lines[0].PutBack)
+				}
+			}
+			if resp, page := c.post("/returns/putaway", url.Values{"parcel": {p.ID}, "line": {"0"}, "to": {back}}); resp.StatusCode != 200 || !strings.Contains(unmarked(page), say(lang, "returns.put_done", "qty", "1", "sku", milk.Code, "location", back)) {
+				t.Errorf("the shelf: %d\n%s", resp.StatusCode, pageText(page))
+			}
+		})
+	}
+}

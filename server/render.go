@@ -24,8 +24,10 @@ func (s *Server) page(c *fiber.Ctx, title string) views.Page {
 	return p
 }
 
-// people names the actors events record: a badge becomes the person's name;
-// an integration's token or the system keeps the name it has.
+// people names the actors events record, wherever a page shows who did
+// something (floor, counts, trace, login audit, recall, returns receipt): a
+// badge becomes the person's name; an integration's token, the system or a
+// badge nobody has keeps the name it has.
 func (s *Server) people() func(actor string) string {
 	names := map[string]string{}
 	if staff, err := s.ledger.StaffList(); err == nil {

@@ -11,7 +11,6 @@ import (
 	"github.com/google/uuid"
 
 	"tally/printing"
-	"tally/scan"
 	"tally/views"
 	"tally/wms"
 )
@@ -161,14 +160,21 @@ func (s *Server) renderBooked(c *fiber.Ctx, p wms.ReturnParcel, fb *views.Feedba
 func (s *Server) returnPutaway(c *fiber.Ctx) error {
 	id := c.FormValue("parcel")
 	n, _ := strconv.Atoi(c.FormValue("line"))
-	to := strings.TrimSpace(c.FormValue("to"))
-	if r, err := s.scanner.Parse(to); err == nil && r.Kind == scan.KindLocation {
-		to = r.Code
+	p, err := s.ledger.ReturnParcelByID(id)
+	if err != nil {
+		return err
 	}
-	l, err := s.ledger.PutBackReturn(c.UserContext(), id, n, to, principal(c).Actor(), device(c))
-	p, perr := s.ledger.ReturnParcelByID(id)
-	if perr != nil {
-		return perr
+	want := "" // the shelf the card asks for
+	if n >= 0 && n < len(p.Lines) {
+		want, _ = s.ledger.SuggestPutaway(p.Lines[n].SKU, p.Lines[n].Lot)
+	}
+	var l wms.ReturnLine
+	to, err := s.shelfScan("returns", strings.TrimSpace(c.FormValue("to")), want)
+	if err == nil {
+		l, err = s.ledger.PutBackReturn(c.UserContext(), id, n, to, principal(c).Actor(), device(c))
+		if after, aerr := s.ledger.ReturnParcelByID(id); aerr == nil {
+			p = after
+		}
 	}
 	if err != nil {
 		e := s.asDomain(c, err)

@@ -66,11 +66,33 @@ func argMap(args []string) map[string]string {
 
 // Translate renders a message key in a language. An unknown key renders as
 // itself, so a missing translation shows up instead of an empty screen; the
-// tests make sure none is missing.
+// tests make sure none is missing. Pages show a message through Say, which
+// marks its codes; Translate is the plain text (JSON errors, CSV, titles).
 func Translate(lang, key string, args map[string]string) string {
+	parts := messageParts(lang, key, args)
+	if len(parts) == 1 {
+		return parts[0].Text
+	}
+	var b strings.Builder
+	for _, p := range parts {
+		b.WriteString(p.Text)
+	}
+	return b.String()
+}
+
+// textPart is a piece of a message as shown: words of the catalogue, or one
+// of its arguments, which may be a code.
+type textPart struct {
+	Text string
+	Code bool
+}
+
+// messageParts renders a message key in a language as its words and
+// arguments, each argument a part of its own, marked when it is a code.
+func messageParts(lang, key string, args map[string]string) []textPart {
 	pair, ok := catalog[key]
 	if !ok {
-		return key
+		return []textPart{{Text: key}}
 	}
 	if one, ok := catalog[key+".one"]; ok && args["n"] == "1" {
 		pair = one
@@ -79,20 +101,74 @@ func Translate(lang, key string, args map[string]string) string {
 	if lang == LangZH {
 		s = pair[1]
 	}
-	if len(args) == 0 || !strings.Contains(s, "{") {
-		return s
+	var out []textPart
+	words := func(w string) {
+		if w != "" {
+			out = append(out, textPart{Text: w})
+		}
 	}
-	pairs := make([]string, 0, 2*len(args))
-	for k, v := range args {
+	for len(args) > 0 {
+		open := strings.IndexByte(s, '{')
+		if open < 0 {
+			break
+		}
+		shut := strings.IndexByte(s[open:], '}')
+		if shut < 0 {
+			break
+		}
+		name := s[open+1 : open+shut]
+		v, isArg := args[name]
+		if !isArg || strings.ContainsRune(name, '{') {
+			words(s[:open+1])
+			s = s[open+1:]
+			continue
+		}
+		words(s[:open])
+		s = s[open+shut+1:]
 		if inner, isKey := catalog[v]; isKey { // a value that names a message (a kind of code, a status) in the user's words
 			v = inner[0]
 			if lang == LangZH {
 				v = inner[1]
 			}
+			words(v)
+			continue
 		}
-		pairs = append(pairs, "{"+k+"}", v)
+		if v != "" {
+			out = append(out, textPart{Text: v, Code: IsCode(v)})
+		}
 	}
-	return strings.NewReplacer(pairs...).Replace(s)
+	words(s)
+	if len(out) == 0 {
+		return []textPart{{}}
+	}
+	return out
+}
+
+// MaxCodeLen is the longest argument taken for a code: 28 characters in the
+// screens' monospace font fit a 360 px handheld's line.
+const MaxCodeLen = 28
+
+// IsCode is the one rule for which arguments of a message are codes
+// (locations, lots, SKUs, dates, waybills, receipts, orders), shown whole on
+// one line: up to MaxCodeLen printable ASCII characters without a space,
+// holding a digit. A bare number under six digits is a figure (a quantity, a
+// count), not a code; longer ones are (GTINs, GS1 dates like 270331). Names,
+// words and longer strings (raw scans, event IDs) wrap as text.
+func IsCode(v string) bool {
+	if v == "" || len(v) > MaxCodeLen {
+		return false
+	}
+	digits := 0
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		if c <= ' ' || c > '~' {
+			return false
+		}
+		if c >= '0' && c <= '9' {
+			digits++
+		}
+	}
+	return digits > 0 && (digits < len(v) || len(v) >= 6)
 }
 
 // HasKey reports whether a message key has translations.
@@ -185,6 +261,7 @@ var catalog = map[string][2]string{
 	"scankind.badge":     {"badge", "工牌"},
 	"scankind.order":     {"order", "订单"},
 	"scankind.waybill":   {"waybill", "运单"},
+	"scankind.gs1":       {"GS1 logistics", "GS1 物流"},
 
 	// admin
 	"import.title":          {"Import and export", "导入与导出"},
@@ -205,7 +282,7 @@ var catalog = map[string][2]string{
 	"import.no_file":        {"Choose a file to upload.", "请选择要上传的文件。"},
 	"audit.title":           {"Login audit", "登录记录"},
 	"audit.col_time":        {"Time", "时间"},
-	"audit.col_badge":       {"Badge", "工牌"},
+	"audit.col_who":         {"Who", "人员"},
 	"audit.col_result":      {"Result", "结果"},
 	"audit.col_device":      {"Device", "设备"},
 	"audit.ok":              {"logged in", "登录成功"},
@@ -386,6 +463,10 @@ var catalog = map[string][2]string{
 	"receive.quarantined":           {"Received {qty} × {sku} into quarantine at {location}: too little shelf life left.", "{sku} 共 {qty} 件剩余保质期不足，已收入待检区 {location}。"},
 	"receive.putaway_to":            {"Put away to {location}, then scan the location", "请上架至 {location}，并扫描库位确认"},
 	"receive.put_away":              {"Put away {qty} × {sku} at {location}.", "已将 {sku} 共 {qty} 件上架至 {location}。"},
+	"receive.shelf_item":            {"That is an item ({sku} {name}), not a shelf: scan the shelf {want} to put it away.", "这是商品（{sku} {name}），不是库位：请扫描库位 {want} 上架。"},
+	"receive.shelf_item_any":        {"That is an item ({sku} {name}), not a shelf: scan the shelf you put it on.", "这是商品（{sku} {name}），不是库位：请扫描上架的库位。"},
+	"receive.shelf_code":            {"{code} is not a shelf ({kind} label): scan the shelf {want} to put it away.", "{code} 是{kind}标签，不是库位：请扫描库位 {want} 上架。"},
+	"receive.shelf_code_any":        {"{code} is not a shelf ({kind} label): scan the shelf you put it on.", "{code} 是{kind}标签，不是库位：请扫描上架的库位。"},
 	"receive.expected":              {"Due", "预期"},
 	"receive.received":              {"In", "实收"},
 	"receive.variance":              {"±", "差异"},
@@ -422,6 +503,7 @@ var catalog = map[string][2]string{
 	"recall.serials":                {"Only these serials (optional, separated by spaces)", "仅召回这些序列号（可选，用空格分隔）"},
 	"recall.reason":                 {"Reason", "原因"},
 	"recall.submit":                 {"Put on hold everywhere", "全部冻结"},
+	"recall.held_by":                {"Put on hold by {name} at {at}: {reason}", "{name} 于 {at} 冻结：{reason}"},
 	"recall.done":                   {"{sku} lot {lot} is on hold; orders were moved to other lots.", "{sku} 批次 {lot} 已冻结，订单已改配其他批次。"},
 	"recall.report_title":           {"Recall report", "召回报告"},
 	"recall.label.locations":        {"Still in the warehouse", "库内剩余"},
@@ -647,6 +729,10 @@ var catalog = map[string][2]string{
 	"returns.booked.one":      {"Parcel booked: {n} line.", "包裹已登记：{n} 行。"},
 	"returns.put_back":        {"Put {qty} × {sku} back on {location}, then scan the location", "请将 {sku} 共 {qty} 件放回 {location}，并扫描库位确认"},
 	"returns.put_done":        {"Put back {qty} × {sku} at {location}.", "已将 {sku} 共 {qty} 件放回 {location}。"},
+	"returns.shelf_item":      {"That is an item ({sku} {name}), not a shelf: scan the shelf {want} to put it back.", "这是商品（{sku} {name}），不是库位：请扫描库位 {want} 放回。"},
+	"returns.shelf_item_any":  {"That is an item ({sku} {name}), not a shelf: scan the shelf you put it back on.", "这是商品（{sku} {name}），不是库位：请扫描放回的库位。"},
+	"returns.shelf_code":      {"{code} is not a shelf ({kind} label): scan the shelf {want} to put it back.", "{code} 是{kind}标签，不是库位：请扫描库位 {want} 放回。"},
+	"returns.shelf_code_any":  {"{code} is not a shelf ({kind} label): scan the shelf you put it back on.", "{code} 是{kind}标签，不是库位：请扫描放回的库位。"},
 	"returns.receipt":         {"Print receipt", "打印签收单"},
 	"returns.label":           {"Print a label for it", "打印商品标签"},
 	"returns.swap":            {"Serial {serial} was not shipped in this order: possible swap. It goes to quarantine.", "序列号 {serial} 不属于该订单：疑似调包，已放入待检区。"},

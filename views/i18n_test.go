@@ -98,6 +98,12 @@ func TestEveryUsedKeyIsTranslated(t *testing.T) {
 		dynamic = append(dynamic, "count."+st)
 	}
 	dynamic = append(dynamic, "receive.warn_"+wms.ShortLifeRefuse, "receive.warn_"+wms.ShortLifeQuarantine)
+	for _, step := range []string{"receive", "returns"} { // a scan where a shelf is expected (server.shelfScan)
+		for _, k := range []string{".shelf_item", ".shelf_code"} {
+			dynamic = append(dynamic, step+k, step+k+"_any")
+		}
+	}
+	dynamic = append(dynamic, "scankind.gs1")
 	for _, st := range []wms.OrderState{wms.OrderNew, wms.OrderAllocated, wms.OrderPicking, wms.OrderPicked, wms.OrderPacked, wms.OrderShipped, wms.OrderCancelled} {
 		dynamic = append(dynamic, "orderstate."+string(st))
 	}

@@ -93,9 +93,9 @@ type ImportPage struct {
 }
 
 type AuditRow struct {
-	Time, Badge, Device string
-	Result              Message
-	OK                  bool
+	Time, Who, Device string // Who: the person's name, or the badge tried when nobody has it
+	Result            Message
+	OK                bool
 }
 
 type AuditPage struct {
@@ -192,6 +192,7 @@ type RecallOrder struct {
 
 type RecallReport struct {
 	Name, Expiry, Status string
+	Held                 *Message // who recalled the lot, when and why
 	Locations            []StockRow
 	Total                int64
 	Orders               []RecallOrder
@@ -204,7 +205,8 @@ type RecallPage struct {
 }
 
 type TraceRow struct {
-	At, Actor, Summary, Type string
+	At, Actor, Type string
+	Summary         Message
 }
 
 type TracePage struct {
