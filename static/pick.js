@@ -31,12 +31,13 @@
   var sound = function (k) { if (window.Tally) window.Tally.sound(k); };
 
   // A message argument is a code (a location, lot, SKU, tote, order, date,
-  // or whatever was scanned) when it is one word of at most 24 characters
-  // holding a digit, and not a bare count (up to six digits). A code is
-  // shown whole: a span of class code, which never wraps; 24 characters
-  // still fit a 360 px screen's line. A longer scan is text, broken where
-  // the line ends rather than widening the page. The one place this rule lives.
-  function isCode(v) { return /^\S{1,24}$/.test(v) && /\d/.test(v) && !/^\d{1,6}$/.test(v); }
+  // or whatever was scanned) when it is up to 24 printable ASCII characters
+  // without a space, holding a digit, and not a bare count (a number of up to
+  // five digits). A code is shown whole: a span of class code, which never
+  // wraps. A longer scan is text, broken where the line ends rather than
+  // widening the page. The server words its answers by the same rule
+  // (views.IsCode in views/i18n.go); change both together.
+  function isCode(v) { return /^[!-~]{1,24}$/.test(v) && /\d/.test(v) && !/^\d{1,5}$/.test(v); }
   // piece is one argument as DOM, always set as text (codes come from
   // scans): a code span, plain text, a node as it is (copied), or a list
   // (an array) as its pieces joined by the language's separator.

@@ -144,16 +144,19 @@ func messageParts(lang, key string, args map[string]string) []textPart {
 	return out
 }
 
-// MaxCodeLen is the longest argument taken for a code: 28 characters in the
-// screens' monospace font fit a 360 px handheld's line.
-const MaxCodeLen = 28
+// MaxCodeLen is the longest argument taken for a code: 24 characters of the
+// monospace code font still fit one line of a 360 px handheld in the larger
+// type of the answer box.
+const MaxCodeLen = 24
 
 // IsCode is the one rule for which arguments of a message are codes
 // (locations, lots, SKUs, dates, waybills, receipts, orders), shown whole on
 // one line: up to MaxCodeLen printable ASCII characters without a space,
 // holding a digit. A bare number under six digits is a figure (a quantity, a
 // count), not a code; longer ones are (GTINs, GS1 dates like 270331). Names,
-// words and longer strings (raw scans, event IDs) wrap as text.
+// words and longer strings (raw scans, event IDs) wrap as text. The pick
+// screen's script (static/pick.js, isCode) applies the same rule to the
+// messages it words itself; change both together.
 func IsCode(v string) bool {
 	if v == "" || len(v) > MaxCodeLen {
 		return false
