@@ -1,6 +1,7 @@
 package printing
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"syscall"
@@ -69,6 +70,21 @@ func BenchmarkWaybillZPL(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// BenchmarkWaybillSVG is the label the kiosk browser prints (the print page's
+// image); compare it with BenchmarkWaybillPDF in the same run.
+func BenchmarkWaybillSVG(b *testing.B) {
+	label := SampleWaybill()
+	var size int
+	for b.Loop() {
+		var buf bytes.Buffer
+		if err := LabelSVG(&buf, label); err != nil {
+			b.Fatal(err)
+		}
+		size = buf.Len()
+	}
+	b.ReportMetric(float64(size)/1024, "KB/label")
 }
 
 // BenchmarkWaybillWave renders a wave of 10,000 different waybills into one PDF per
