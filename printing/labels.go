@@ -41,7 +41,7 @@ type WaybillLabel struct {
 	Parcels       int
 	QR            string // content of the QR code (a tracking URL or the waybill); "" for none
 	Copy          bool   // a reprint: marked "副本 COPY"
-	Printed       time.Time
+	Printed       time.Time // printed as its own location's wall clock: give it in the warehouse's zone
 	FullPhone     bool // print the recipient's phone in full; by default its middle digits are masked (MaskPhone)
 }
 
