@@ -26,7 +26,8 @@ var (
 // Party is the sender or recipient of a shipment.
 type Party struct{ Name, Phone, Address string }
 
-// WaybillLabel is a shipping label (waybill, 面单) for one parcel.
+// WaybillLabel is a shipping label (waybill, 面单) for one parcel. Printed is shown
+// as its own location's wall clock: give it in the warehouse's zone.
 type WaybillLabel struct {
 	Size          string // WaybillSize100x150 (default when empty) or WaybillSize76x130
 	Carrier       string // e.g. "顺丰速运 SF Express"
@@ -41,7 +42,7 @@ type WaybillLabel struct {
 	Parcels       int
 	QR            string // content of the QR code (a tracking URL or the waybill); "" for none
 	Copy          bool   // a reprint: marked "副本 COPY"
-	Printed       time.Time // printed as its own location's wall clock: give it in the warehouse's zone
+	Printed       time.Time
 	FullPhone     bool // print the recipient's phone in full; by default its middle digits are masked (MaskPhone)
 }
 
