@@ -124,91 +124,99 @@ func TestKioskWeightFieldTakesScans(t *testing.T) {
 	}
 }
 
-// A packer with a scanner and nothing else, in both languages on a handheld:
-// an extra unit and the next tote scanned at the weight step are answered as
-// scans; after the label the scan box has the focus, so the next tote opens at
-// once; after Ship too.
+// A packer with a scanner and nothing else, in both languages on a handheld
+// and on a kiosk screen: an extra unit and the next tote scanned at the weight
+// step are answered as scans; after the label the scan box has the focus, so
+// the next tote opens at once; after Ship too.
 func TestBrowserKioskScansAtWeightStep(t *testing.T) {
 	for _, lang := range langs {
-		t.Run(lang, func(t *testing.T) {
-			ctx := browserIn(t, lang, 360, 640)
-			s, l := testServer(t)
-			s.StartWorkers()
-			defer s.StopWorkers()
-			if err := l.SaveStation(context.Background(), wms.Station{ID: "PACK-W", Name: "Kiosk", Printer: "browser"}, "admin", "t"); err != nil {
-				t.Fatal(err)
-			}
-			_, lot := pickedOrder(t, l, "SO460001", "T46001")
-			_, lot2 := pickedOrder(t, l, "SO460002", "T46002")
-			pickedOrder(t, l, "SO460003", "T46003")
-			book, _ := l.SKU("SKU03000")
-			milk, _ := l.SKU("SKU00002")
-			weight := fmt.Sprint(2*book.UnitWeightG + milk.UnitWeightG + 160 + 20)
-			base := serve(t, s)
-			run := runner(t, ctx)
-			loginAs(t, ctx, base, "B2001", "2222", "menu-pack")
-			run(chromedp.Navigate(base + "/pack?station=PACK-W"))
-			waitJS(t, ctx, `document.documentElement.dataset.ready === '1'`)
+		for _, size := range [][2]int64{{360, 640}, {1280, 800}} {
+			t.Run(fmt.Sprintf("%s/%dx%d", lang, size[0], size[1]), func(t *testing.T) {
+				kioskScansAtWeightStep(t, lang, size[0], size[1])
+			})
+		}
+	}
+}
 
-			pack := func(no, tote, lot, serial string) {
-				t.Helper()
-				waitFocus(t, ctx, "scan")
-				run(wedge(tote))
-				waitText(t, ctx, `[data-testid=pack-order]`, no)
-				for i, code := range []string{book.GTINs[0][1:], book.GTINs[0][1:], "(01)" + milk.GTINs[0] + "(10)" + lot + "(21)" + serial} {
-					waitFocus(t, ctx, "scan")
-					run(wedge(code))
-					waitText(t, ctx, `[data-testid=pack-lines]`, []string{"1/2", "2/2", "1/1"}[i])
-				}
-				waitFocus(t, ctx, "weight")
-			}
-			// the answer to a scan at the weight step: what the scan was, never a weight
-			errorSays := func(code, want string) {
-				t.Helper()
-				said := waitText(t, ctx, `[data-feedback=error]`, want)
-				if strings.Contains(said, say(lang, "pack.weight_invalid", "weight", code)) {
-					t.Errorf("the scan %s answered as a weight: %q", code, said)
-				}
-			}
+func kioskScansAtWeightStep(t *testing.T, lang string, w, h int64) {
+	ctx := browserIn(t, lang, w, h)
+	s, l := testServer(t)
+	s.StartWorkers()
+	defer s.StopWorkers()
+	if err := l.SaveStation(context.Background(), wms.Station{ID: "PACK-W", Name: "Kiosk", Printer: "browser"}, "admin", "t"); err != nil {
+		t.Fatal(err)
+	}
+	_, lot := pickedOrder(t, l, "SO460001", "T46001")
+	_, lot2 := pickedOrder(t, l, "SO460002", "T46002")
+	pickedOrder(t, l, "SO460003", "T46003")
+	book, _ := l.SKU("SKU03000")
+	milk, _ := l.SKU("SKU00002")
+	weight := fmt.Sprint(2*book.UnitWeightG + milk.UnitWeightG + 160 + 20)
+	base := serve(t, s)
+	run := runner(t, ctx)
+	loginAs(t, ctx, base, "B2001", "2222", "menu-pack")
+	run(chromedp.Navigate(base + "/pack?station=PACK-W"))
+	waitJS(t, ctx, `document.documentElement.dataset.ready === '1'`)
 
-			pack("SO460001", "T46001", lot, "FH-A"+lang)
-			// an extra unit at the weight step: answered as at the item step
-			run(wedge(book.GTINs[0][1:]))
-			errorSays(book.GTINs[0][1:], say(lang, "pack.too_many", "sku", "SKU03000", "picked", "2"))
-			waitFocus(t, ctx, "weight")
-			// the next tote while this parcel waits: finish this order first
-			run(wedge("T46002"))
-			errorSays("T46002", say(lang, "pack.finish_first", "order", "SO460001", "code", "T46002"))
-			waitText(t, ctx, `[data-testid=pack-order]`, "SO460001")
-			waitFocus(t, ctx, "weight")
-			if v := evalString(t, ctx, `document.querySelector('[data-testid=weight]').value`); v != "" {
-				t.Errorf("the weight field keeps the scan %q", v)
-			}
-			if evs, _ := l.EventsOfType(100, wms.EvWeightRejected); len(evs) != 0 {
-				t.Errorf("weight refusals recorded for scans: %d", len(evs))
-			}
-
-			// the weight: the label is made and the scan box takes the next tote at once
-			run(chromedp.KeyEvent(weight + "\r"))
-			waitText(t, ctx, `[data-testid=parcels]`, "SF1")
+	pack := func(no, tote, lot, serial string) {
+		t.Helper()
+		waitFocus(t, ctx, "scan")
+		run(wedge(tote))
+		waitText(t, ctx, `[data-testid=pack-order]`, no)
+		for i, code := range []string{book.GTINs[0][1:], book.GTINs[0][1:], "(01)" + milk.GTINs[0] + "(10)" + lot + "(21)" + serial} {
 			waitFocus(t, ctx, "scan")
-			pack("SO460002", "T46002", lot2, "FH-B"+lang)
-			run(chromedp.KeyEvent(weight + "\r"))
-			waitText(t, ctx, `[data-testid=parcels]`, "SF1")
-			waitFocus(t, ctx, "scan")
-			noWiderThan(t, ctx, 360)
+			run(wedge(code))
+			waitText(t, ctx, `[data-testid=pack-lines]`, []string{"1/2", "2/2", "1/1"}[i])
+		}
+		waitFocus(t, ctx, "weight")
+	}
+	// the answer to a scan at the weight step: what the scan was, never a weight
+	errorSays := func(code, want string) {
+		t.Helper()
+		said := waitText(t, ctx, `[data-feedback=error]`, want)
+		if strings.Contains(said, say(lang, "pack.weight_invalid", "weight", code)) {
+			t.Errorf("the scan %s answered as a weight: %q", code, said)
+		}
+	}
 
-			// Ship by tap; the scan box has the focus again for the next tote
-			run(chromedp.Evaluate(`document.querySelector('[data-testid=ship]').click()`, nil))
-			waitText(t, ctx, `[data-feedback=ok]`, say(lang, "pack.shipped", "order", "SO460002"))
-			waitFocus(t, ctx, "scan")
-			run(wedge("T46003"))
-			waitText(t, ctx, `[data-testid=pack-order]`, "SO460003")
-			for no, want := range map[string]wms.OrderState{"SO460001": wms.OrderPacked, "SO460002": wms.OrderShipped, "SO460003": wms.OrderPicked} {
-				if o, _ := l.Order(no); o.State != want {
-					t.Errorf("%s is %s, want %s", no, o.State, want)
-				}
-			}
-		})
+	pack("SO460001", "T46001", lot, "FH-A"+lang)
+	// an extra unit at the weight step: answered as at the item step
+	run(wedge(book.GTINs[0][1:]))
+	errorSays(book.GTINs[0][1:], say(lang, "pack.too_many", "sku", "SKU03000", "picked", "2"))
+	waitFocus(t, ctx, "weight")
+	// the next tote while this parcel waits: finish this order first
+	run(wedge("T46002"))
+	errorSays("T46002", say(lang, "pack.finish_first", "order", "SO460001", "code", "T46002"))
+	waitText(t, ctx, `[data-testid=pack-order]`, "SO460001")
+	waitFocus(t, ctx, "weight")
+	if v := evalString(t, ctx, `document.querySelector('[data-testid=weight]').value`); v != "" {
+		t.Errorf("the weight field keeps the scan %q", v)
+	}
+	if evs, _ := l.EventsOfType(100, wms.EvWeightRejected); len(evs) != 0 {
+		t.Errorf("weight refusals recorded for scans: %d", len(evs))
+	}
+
+	// the weight: the label is made and the scan box takes the next tote at once
+	run(chromedp.KeyEvent(weight + "\r"))
+	waitText(t, ctx, `[data-testid=parcels]`, "SF1")
+	waitFocus(t, ctx, "scan")
+	pack("SO460002", "T46002", lot2, "FH-B"+lang)
+	run(chromedp.KeyEvent(weight + "\r"))
+	waitText(t, ctx, `[data-testid=parcels]`, "SF1")
+	waitFocus(t, ctx, "scan")
+	if w < 1000 {
+		noWiderThan(t, ctx, int(w))
+	}
+
+	// Ship by tap; the scan box has the focus again for the next tote
+	run(chromedp.Evaluate(`document.querySelector('[data-testid=ship]').click()`, nil))
+	waitText(t, ctx, `[data-feedback=ok]`, say(lang, "pack.shipped", "order", "SO460002"))
+	waitFocus(t, ctx, "scan")
+	run(wedge("T46003"))
+	waitText(t, ctx, `[data-testid=pack-order]`, "SO460003")
+	for no, want := range map[string]wms.OrderState{"SO460001": wms.OrderPacked, "SO460002": wms.OrderShipped, "SO460003": wms.OrderPicked} {
+		if o, _ := l.Order(no); o.State != want {
+			t.Errorf("%s is %s, want %s", no, o.State, want)
+		}
 	}
 }
