@@ -26,7 +26,8 @@ var (
 // Party is the sender or recipient of a shipment.
 type Party struct{ Name, Phone, Address string }
 
-// WaybillLabel is a shipping label (waybill, 面单) for one parcel.
+// WaybillLabel is a shipping label (waybill, 面单) for one parcel. Printed is shown
+// as its own location's wall clock: give it in the warehouse's zone.
 type WaybillLabel struct {
 	Size          string // WaybillSize100x150 (default when empty) or WaybillSize76x130
 	Carrier       string // e.g. "顺丰速运 SF Express"

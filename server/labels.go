@@ -52,7 +52,8 @@ func (s *Server) waybillLabel(job wms.PrintJob) (printing.WaybillLabel, error) {
 		Size: st.Label, Carrier: carrier, Waybill: p.Waybill, ParentWaybill: p.Parent, Order: o.No,
 		Recipient: printing.Party{Name: o.Recipient.Name, Phone: o.Recipient.Phone, Address: o.Recipient.Address},
 		Sender:    sender, WeightKg: float64(p.WeightG) / 1000, Items: strings.Join(items, "; "),
-		Parcel: p.N, Parcels: len(ps.Parcels), QR: p.Waybill, Copy: job.Copy, Printed: job.Created,
+		// stored times are UTC; a label says the warehouse's time, as the print jobs page does
+		Parcel: p.N, Parcels: len(ps.Parcels), QR: p.Waybill, Copy: job.Copy, Printed: job.Created.In(s.ledger.Zone()),
 		FullPhone: !st.MasksPhone(),
 	}, nil
 }

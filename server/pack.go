@@ -3,6 +3,7 @@ package server
 import (
 	"bytes"
 	"context"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -171,20 +172,32 @@ func (s *Server) packPage(c *fiber.Ctx) error {
 	return s.renderPack(c, st, orderNo, nil, fiber.StatusOK)
 }
 
-// packScan verifies one item against the order.
+// packScan answers a code scanned into the kiosk's scan box.
 func (s *Server) packScan(c *fiber.Ctx) error {
 	st, err := s.station(c)
 	if err != nil {
 		return err
 	}
-	orderNo, code := c.FormValue("order"), strings.TrimSpace(c.FormValue("code"))
+	return s.packCode(c, st, c.FormValue("order"), strings.TrimSpace(c.FormValue("code")))
+}
+
+// plausibleWeight is what the weight field holds when a person typed a weight
+// (grams, at most 100 kg; a decimal point is refused as a weight). Anything
+// else came from the scanner: a GTIN is 8 to 14 digits, a tote or GS1 scan has
+// letters or brackets.
+var plausibleWeight = regexp.MustCompile(`^[0-9]{1,6}(?:[.,][0-9]{1,3})?$`)
+
+// packCode answers a code scanned at the kiosk while an order is open, from the
+// scan box or from the weight field (the scanner types wherever the focus is):
+// an item of the order is checked; a tote or order number opens that order,
+// unless this one has checked items waiting for their parcel.
+func (s *Server) packCode(c *fiber.Ctx, st wms.Station, orderNo, code string) error {
 	r, err := s.scanner.Parse(code)
 	if err == nil && r.GTIN == "" {
-		// a tote or another order scanned here: switch to it
-		if next, oerr := s.orderFromScan(code); oerr == nil {
-			return s.renderPack(c, st, next, nil, fiber.StatusOK)
+		err = s.openOrderFromScan(c, st, orderNo, code, r.Kind)
+		if err == nil {
+			return nil
 		}
-		err = &wms.Error{Code: wms.CodeInvalid, Key: "pick.not_an_item", Args: map[string]string{"code": code}}
 	} else if err != nil {
 		err = scanError(err)
 	}
@@ -204,6 +217,29 @@ func (s *Server) packScan(c *fiber.Ctx) error {
 	return s.renderPack(c, st, orderNo, okFeedback("pack.verified", map[string]string{"sku": sku.Code, "name": sku.Name}), fiber.StatusOK)
 }
 
+// openOrderFromScan opens the order of a tote or order number scanned while
+// orderNo is open, and renders it; the error says why it did not.
+func (s *Server) openOrderFromScan(c *fiber.Ctx, st wms.Station, orderNo, code string, kind scan.Kind) error {
+	next, err := s.orderFromScan(code)
+	if err != nil {
+		if kind == scan.KindTote || kind == scan.KindOrder {
+			return err
+		}
+		return &wms.Error{Code: wms.CodeInvalid, Key: "pack.code_unknown", Args: map[string]string{"code": code}}
+	}
+	if next != orderNo && orderNo != "" {
+		// checked items on the bench belong in this order's parcel before the next tote
+		ps, err := s.ledger.Pack(orderNo)
+		if err != nil {
+			return err
+		}
+		if len(ps.Verified) > 0 {
+			return &wms.Error{Code: wms.CodeConflict, Key: "pack.finish_first", Args: map[string]string{"order": orderNo, "code": code}}
+		}
+	}
+	return s.renderPack(c, st, next, nil, fiber.StatusOK)
+}
+
 // packParcel weighs (scale, or the typed weight), closes the parcel and prints its label.
 func (s *Server) packParcel(c *fiber.Ctx) error {
 	st, err := s.station(c)
@@ -211,8 +247,14 @@ func (s *Server) packParcel(c *fiber.Ctx) error {
 		return err
 	}
 	orderNo := c.FormValue("order")
+	typed := strings.TrimSpace(c.FormValue("weight_g"))
+	if typed != "" && !plausibleWeight.MatchString(typed) {
+		// the scanner typed a code into the weight field: it is a scan, never a
+		// weight, and the scale's weight is not taken for it
+		return s.packCode(c, st, orderNo, typed)
+	}
 	p := wms.ParcelClose{Order: orderNo, Station: st.ID, Box: c.FormValue("box")}
-	if typed := strings.TrimSpace(c.FormValue("weight_g")); typed != "" {
+	if typed != "" {
 		p.WeightG, err = strconv.Atoi(typed)
 		p.Typed = true
 		if err != nil || p.WeightG <= 0 {
