@@ -29,6 +29,11 @@ func normalize(raw string) string {
 	return trimSpace(s)
 }
 
+// Normalize is what a person or a scanner typed, as the parser reads it:
+// full-width ASCII from a Chinese input method (１２５０) mapped to ASCII and
+// spaces trimmed. For typed figures (a weight, a quantity) beside codes.
+func Normalize(raw string) string { return normalize(raw) }
+
 // trimSpace removes spaces, tabs, CR and LF at both ends.
 func trimSpace(s string) string {
 	return strings.Trim(s, " \t\r\n")

@@ -247,7 +247,7 @@ func (s *Server) packParcel(c *fiber.Ctx) error {
 		return err
 	}
 	orderNo := c.FormValue("order")
-	typed := strings.TrimSpace(c.FormValue("weight_g"))
+	typed := scan.Normalize(c.FormValue("weight_g"))
 	if typed != "" && !plausibleWeight.MatchString(typed) {
 		// the scanner typed a code into the weight field: it is a scan, never a
 		// weight, and the scale's weight is not taken for it

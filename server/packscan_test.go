@@ -103,7 +103,8 @@ func TestKioskWeightFieldTakesScans(t *testing.T) {
 			// a weight is a weight: typed, or the scale's when the field is empty
 			typed := ""
 			if !scale {
-				typed = fmt.Sprint(want)
+				// typed with a Chinese input method: full-width digits
+				typed = strings.Map(func(r rune) rune { return r - '0' + '０' }, fmt.Sprint(want))
 			}
 			st2, p := weigh(typed)
 			if st2 != 200 {
