@@ -71,13 +71,25 @@ func (s *Server) receivePage(c *fiber.Ctx) error {
 		return s.render(c, status(e.Code), views.Receive(vm))
 	}
 	vm.Item = &item
-	vm.Feedback = okFeedback("receive.scanned", map[string]string{"sku": item.SKU, "name": item.Name})
+	vm.Feedback = itemFeedback(item)
 	return s.render(c, fiber.StatusOK, views.Receive(vm))
 }
 
-// receiveItem reads a scanned item for receiving.
+// itemFeedback names a scanned item; a date on its barcode that is no date
+// is said in red, for the receiver to type the one on the pack.
+func itemFeedback(item views.ReceiveItem) *views.Feedback {
+	if item.BadDate != "" {
+		return &views.Feedback{Message: views.Message{Key: "receive.date_unreadable",
+			Args: map[string]string{"sku": item.SKU, "name": item.Name, "value": item.BadDate}}}
+	}
+	return okFeedback("receive.scanned", map[string]string{"sku": item.SKU, "name": item.Name})
+}
+
+// receiveItem reads a scanned item for receiving. A date printed on the pack
+// that is no calendar date does not hide the item: its expiry is left to be
+// typed from the pack.
 func (s *Server) receiveItem(code string) (views.ReceiveItem, error) {
-	r, err := s.scanner.Parse(code)
+	r, undated, err := s.scanner.ParseUndated(code)
 	if err != nil {
 		return views.ReceiveItem{}, scanError(err)
 	}
@@ -97,6 +109,11 @@ func (s *Server) receiveItem(code string) (views.ReceiveItem, error) {
 		item.Expiry = r.Expiry.String()
 	case r.BestBefore != nil:
 		item.Expiry = r.BestBefore.String()
+	}
+	for _, ai := range undated {
+		if sku.LotTracked && item.Expiry == "" && (ai == "17" || ai == "15") {
+			item.BadDate, item.Focus = r.AIs[ai], "expiry"
+		}
 	}
 	if sku.LotTracked && item.Expiry != "" {
 		if ok, action := wms.ShelfLifeAtReceipt(sku, item.Expiry, s.ledger.Today()); !ok {
@@ -219,11 +236,22 @@ func (s *Server) receive(c *fiber.Ctx) error {
 	e := s.asDomain(c, err)
 	vm.Feedback = errorFeedback(e)
 	if e.Key != "receive.short_life" {
+		item.Focus = refusedField[e.Key]
 		vm.Item = &item
 	} else {
 		vm.Item = next // the refused units go back on the truck; the next item is in hand
 	}
 	return s.render(c, status(e.Code), views.Receive(vm))
+}
+
+// refusedField is the form field a refusal is about, which takes the focus
+// with its value selected; other refusals (a scan's) leave it on the scan box.
+var refusedField = map[string]string{
+	"receive.qty_invalid":      "qty",
+	"date.invalid":             "expiry",
+	"stock.expiry_required":    "expiry",
+	"location.not_found":       "location",
+	"receive.needs_quarantine": "location",
 }
 
 // typedDay accepts a date typed as printed on a pack: 2027-03-31, 2027/3/31,

@@ -365,3 +365,102 @@ func TestShelfStepNamesWhatWasScanned(t *testing.T) {
 		})
 	}
 }
+
+// placeholdersFit fails when a scan box's words are cut off: each visible
+// field's placeholder must fit inside it.
+func placeholdersFit(t *testing.T, ctx context.Context) {
+	t.Helper()
+	cut := evalString(t, ctx, `Array.prototype.map.call(document.querySelectorAll('main input[placeholder]'), function (i) {
+		if (!i.offsetParent) return '';
+		var cs = getComputedStyle(i), g = document.createElement('canvas').getContext('2d');
+		g.font = cs.fontStyle + ' ' + cs.fontWeight + ' ' + cs.fontSize + ' ' + cs.fontFamily;
+		var need = g.measureText(i.placeholder).width, room = i.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight);
+		return need > room ? i.placeholder + ' (' + Math.round(need) + 'px in ' + Math.round(room) + 'px)' : '';
+	}).filter(Boolean).join(' | ')`)
+	if cut != "" {
+		t.Errorf("placeholders cut off: %s", cut)
+	}
+}
+
+// The fields a receiver types in: a pack whose barcode holds an impossible
+// date shows its item with the lot filled and the expiry empty and focused, so
+// the date on the pack is typed and the receipt goes on; a refused quantity
+// takes the focus with its value selected, so the right one is typed over it;
+// every scan box's words fit a handheld's screen.
+func TestBrowserReceiveTypedFields(t *testing.T) {
+	for _, lang := range langs {
+		t.Run(lang, func(t *testing.T) {
+			ctx := browserIn(t, lang, 360, 640)
+			s, l := testServer(t)
+			base := serve(t, s)
+			run := runner(t, ctx)
+			milk, _ := l.SKU("SKU00000") // lot-tracked formula with a shelf life
+			book, _ := l.SKU("SKU03000")
+			loginAs(t, ctx, base, "B3001", "3333", "menu-receive")
+			run(click("menu-receive"))
+			waitText(t, ctx, `[data-testid=receipt-blind]`, say(lang, "receive.blind"))
+			run(click("receipt-blind"))
+			waitJS(t, ctx, `!!document.querySelector('[data-testid=receipt]') && document.documentElement.dataset.ready === '1'`)
+			waitFocus(t, ctx, "scan")
+			placeholdersFit(t, ctx)
+			field := func(id string) string {
+				return evalString(t, ctx, `document.querySelector('[data-testid=`+id+`]').value`)
+			}
+			selected := func(id string) {
+				t.Helper()
+				waitFocus(t, ctx, id)
+				waitJS(t, ctx, `(function () { var q = document.querySelector('[data-testid=`+id+`]'); return q.value !== '' && q.selectionStart === 0 && q.selectionEnd === q.value.length; })()`)
+			}
+
+			// 30 February on the pack's barcode: the item, its lot, and the expiry to type
+			for range 2 { // every read of the pack answers the same
+				run(chromedp.Navigate(base + "/receive?receipt=" + url.QueryEscape(evalString(t, ctx, `document.querySelector('[data-testid=receipt]').innerText`))))
+				waitJS(t, ctx, `document.documentElement.dataset.ready === '1'`)
+				waitFocus(t, ctx, "scan")
+				run(wedge("(01)" + milk.GTINs[0] + "(17)280230(10)RV1"))
+				waitText(t, ctx, `[data-feedback=error]`, say(lang, "receive.date_unreadable", "sku", milk.Code, "name", milk.Name, "value", "280230"))
+				waitText(t, ctx, `[data-testid=receive-item]`, milk.Code)
+				if lot, exp := field("lot"), field("expiry"); lot != "RV1" || exp != "" {
+					t.Errorf("lot %q expiry %q, want RV1 and nothing", lot, exp)
+				}
+				waitFocus(t, ctx, "expiry")
+			}
+			placeholdersFit(t, ctx)
+			noWiderThan(t, ctx, 360)
+			shot(t, ctx, "receive-bad-date-"+lang+".png")
+			typed := today.AddDate(0, 0, 700).Format("2006-01-02") // as printed on the pack
+			run(chromedp.KeyEvent(typed + "\r"))
+			waitText(t, ctx, `[data-feedback=ok]`, say(lang, "receive.done", "qty", "1", "sku", milk.Code, "lot", "RV1"))
+			if lots, _ := l.StockOf(milk.Code); !func() bool {
+				for _, x := range lots {
+					if x.Lot == "RV1" && x.Expiry == typed && x.Qty == 1 {
+						return true
+					}
+				}
+				return false
+			}() {
+				t.Errorf("lot RV1 with the typed expiry is not in stock: %+v", lots)
+			}
+			waitFocus(t, ctx, "scan")
+			placeholdersFit(t, ctx)
+			where, _ := l.SuggestPutaway(milk.Code, "RV1")
+			run(wedge(where))
+			waitText(t, ctx, `[data-feedback=ok]`, say(lang, "receive.put_away", "qty", "1", "sku", milk.Code, "location", where))
+
+			// a quantity typed wrong: refused, focused and selected, typed over
+			waitFocus(t, ctx, "scan")
+			run(wedge(book.GTINs[0]))
+			waitText(t, ctx, `[data-testid=receive-item]`, book.Code)
+			placeholdersFit(t, ctx)
+			typeQty(t, ctx, "2o")
+			waitText(t, ctx, `[data-feedback=error]`, say(lang, "receive.qty_invalid", "qty", "2o"))
+			selected("qty")
+			if got := field("qty"); got != "2o" {
+				t.Errorf("refused quantity %q, want 2o kept", got)
+			}
+			run(chromedp.KeyEvent("20\r"))
+			waitText(t, ctx, `[data-feedback=ok]`, say(lang, "receive.done_no_lot", "qty", "20", "sku", book.Code))
+			placeholdersFit(t, ctx)
+		})
+	}
+}

@@ -162,6 +162,8 @@ type ReceiveItem struct {
 	Qty                              int64
 	QtyTyped                         string // the quantity as typed, shown again when it was refused
 	Warning                          string // message key when the shelf-life rule objects
+	BadDate                          string // the barcode's date that is no date (as scanned): the expiry is typed from the pack
+	Focus                            string // the field to type in next (qty, expiry, location), else the scan box
 }
 
 // Putaway is received stock waiting to be put on a shelf.

@@ -331,7 +331,7 @@ func Returns(p ReturnsPage) templ.Component {
 						if templ_7745c5c3_Err != nil {
 							return templ_7745c5c3_Err
 						}
-						templ_7745c5c3_Err = scanInput("to", "receive.scan_location").Render(ctx, templ_7745c5c3_Buffer)
+						templ_7745c5c3_Err = scanInput("to", "receive.location_hint").Render(ctx, templ_7745c5c3_Buffer)
 						if templ_7745c5c3_Err != nil {
 							return templ_7745c5c3_Err
 						}
