@@ -55,14 +55,12 @@ func (s *Server) receivePage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	code := c.Query("code")
-	if vm.Receipt == "" || code == "" {
+	code := strings.TrimSpace(c.Query("code"))
+	if code == "" {
 		return s.render(c, fiber.StatusOK, views.Receive(vm))
 	}
-	if vm.Closed {
-		e := &wms.Error{Code: wms.CodeConflict, Key: "receipt.closed", Args: map[string]string{"receipt": vm.Receipt}}
-		vm.Feedback = errorFeedback(e)
-		return s.render(c, status(e.Code), views.Receive(vm))
+	if vm.Receipt == "" || vm.Closed {
+		return s.nextDelivery(c, vm, code)
 	}
 	item, err := s.receiveItem(code)
 	if err != nil {
@@ -73,6 +71,57 @@ func (s *Server) receivePage(c *fiber.Ctx) error {
 	vm.Item = &item
 	vm.Feedback = itemFeedback(item)
 	return s.render(c, fiber.StatusOK, views.Receive(vm))
+}
+
+// nextDelivery answers a scan where nothing is being received (the list of
+// deliveries, a closed receipt's summary). A receipt's number (an ASN) opens
+// that receipt. An item starts the next delivery without notice with the item
+// in hand, unless a delivery that was announced and is still open expects
+// it: that receipt is named, for the units to be counted against it.
+func (s *Server) nextDelivery(c *fiber.Ctx, vm views.ReceivePage, code string) error {
+	ids := []string{code}
+	if r, err := s.scanner.Parse(code); err == nil && r.Code != "" {
+		ids = append(ids, r.Code)
+	}
+	for _, id := range ids {
+		if _, err := s.ledger.Receipt(id); err == nil {
+			return c.Redirect("/receive?receipt="+url.QueryEscape(id), fiber.StatusSeeOther)
+		}
+	}
+	item, err := s.receiveItem(code)
+	if e, ok := wms.AsError(err); ok && e.Key == "pick.not_an_item" {
+		err = &wms.Error{Code: wms.CodeNotFound, Key: "receive.not_item_or_receipt", Args: map[string]string{"code": code}}
+	}
+	if err == nil {
+		err = s.announced(item.SKU)
+	}
+	if err != nil {
+		e := s.asDomain(c, err)
+		vm.Feedback = errorFeedback(e)
+		return s.render(c, status(e.Code), views.Receive(vm))
+	}
+	id, err := s.ledger.NextBlindReceipt(s.ledger.Today(), principal(c).Actor())
+	if err != nil {
+		return err
+	}
+	return c.Redirect("/receive?receipt="+url.QueryEscape(id)+"&code="+url.QueryEscape(code), fiber.StatusSeeOther)
+}
+
+// announced refuses to start a delivery without notice for an item that an
+// open announced receipt still waits for.
+func (s *Server) announced(sku string) error {
+	open, err := s.ledger.OpenReceipts()
+	if err != nil {
+		return err
+	}
+	for _, r := range open {
+		for _, l := range r.Lines {
+			if !r.Blind && l.SKU == sku && l.Received < l.Expected {
+				return &wms.Error{Code: wms.CodeConflict, Key: "receive.announced", Args: map[string]string{"sku": sku, "receipt": r.ID}}
+			}
+		}
+	}
+	return nil
 }
 
 // itemFeedback names a scanned item; a date on its barcode that is no date

@@ -29,7 +29,7 @@ func present(t *testing.T, ctx context.Context, testid string) bool {
 
 // Every delivery without notice has its own receipt: after closing one, the
 // receiver starts the next from the closed receipt's summary, which offers
-// nothing that cannot work (no scan box, no close button).
+// nothing that cannot work (no form, no close button).
 func TestBrowserBlindDeliveries(t *testing.T) {
 	for _, lang := range langs {
 		t.Run(lang, func(t *testing.T) {
@@ -65,7 +65,7 @@ func TestBrowserBlindDeliveries(t *testing.T) {
 				waitText(t, ctx, `[data-feedback=ok]`, say(lang, "receive.closed", "receipt", id))
 				waitText(t, ctx, `[data-testid=receipt-closed]`, say(lang, "receive.is_closed"))
 				waitText(t, ctx, `[data-testid=receipt-lines]`, book)
-				for _, gone := range []string{"scan", "receipt-close", "receive-form"} {
+				for _, gone := range []string{"receipt-close", "receive-form"} {
 					if present(t, ctx, gone) {
 						t.Errorf("closed receipt %s still offers %s", id, gone)
 					}
@@ -461,6 +461,76 @@ func TestBrowserReceiveTypedFields(t *testing.T) {
 			run(chromedp.KeyEvent("20\r"))
 			waitText(t, ctx, `[data-feedback=ok]`, say(lang, "receive.done_no_lot", "qty", "20", "sku", book.Code))
 			placeholdersFit(t, ctx)
+		})
+	}
+}
+
+// On a closed receipt's summary (and the list of deliveries) the scan box has
+// the focus and starts the next delivery: a receipt's number opens it, an
+// item starts the next delivery without notice with that item in hand, an
+// item an open announced receipt waits for is sent to that receipt, and
+// anything else is named.
+func TestBrowserNextDeliveryByScan(t *testing.T) {
+	for _, lang := range langs {
+		t.Run(lang, func(t *testing.T) {
+			ctx := browserIn(t, lang, 360, 640)
+			s, l := testServer(t)
+			if _, _, err := l.ExpectReceipt(context.Background(), wms.ReceiptIn{ID: "ASN-9", Supplier: "澳优乳业", Lines: []wms.LineIn{{SKU: "SKU00000", Qty: 5}}}, "oms", "api"); err != nil {
+				t.Fatal(err)
+			}
+			base := serve(t, s)
+			run := runner(t, ctx)
+			book, _ := l.SKU("SKU03000")
+			milk, _ := l.SKU("SKU00000")
+			day := strings.ReplaceAll(l.Today(), "-", "")
+			loginAs(t, ctx, base, "B3001", "3333", "menu-receive")
+			run(click("menu-receive"))
+			waitText(t, ctx, `[data-testid=receive-step]`, say(lang, "receive.scan_next"))
+			waitJS(t, ctx, `document.documentElement.dataset.ready === '1'`)
+			waitFocus(t, ctx, "scan")
+			placeholdersFit(t, ctx)
+
+			// a delivery without notice, started by scanning its first item on the list
+			first := fmt.Sprintf("BLIND-%s-B3001-1", day)
+			run(wedge(book.GTINs[0]))
+			waitText(t, ctx, `[data-testid=receipt]`, first)
+			waitText(t, ctx, `[data-testid=receive-item]`, book.Code)
+			typeQty(t, ctx, "2")
+			waitText(t, ctx, `[data-feedback=ok]`, say(lang, "receive.done_no_lot", "qty", "2", "sku", book.Code))
+			where, _ := l.SuggestPutaway(book.Code, "")
+			waitFocus(t, ctx, "scan")
+			run(wedge(where))
+			waitText(t, ctx, `[data-feedback=ok]`, say(lang, "receive.put_away", "qty", "2", "sku", book.Code, "location", where))
+			run(click("receipt-close"))
+			waitText(t, ctx, `[data-testid=receipt-closed]`, say(lang, "receive.is_closed"))
+
+			// the closed receipt's screen takes the next scan
+			waitText(t, ctx, `[data-testid=receive-step]`, say(lang, "receive.scan_next"))
+			waitFocus(t, ctx, "scan")
+			placeholdersFit(t, ctx)
+			noWiderThan(t, ctx, 360)
+			shot(t, ctx, "receive-closed-scan-"+lang+".png")
+			run(wedge("HELLO123"))
+			waitText(t, ctx, `[data-feedback=error]`, say(lang, "receive.not_item_or_receipt", "code", "HELLO123"))
+			waitFocus(t, ctx, "scan")
+			run(wedge(gs1(milk.GTINs[0], "N1", today.AddDate(0, 0, 700))))
+			waitText(t, ctx, `[data-feedback=error]`, say(lang, "receive.announced", "sku", milk.Code, "receipt", "ASN-9"))
+			waitText(t, ctx, `[data-testid=receipt]`, first)
+			waitFocus(t, ctx, "scan")
+			run(wedge("ASN-9"))
+			waitText(t, ctx, `[data-testid=receipt]`, "ASN-9")
+			waitFocus(t, ctx, "scan")
+
+			// back on the closed receipt, an item starts the next delivery with it in hand
+			run(chromedp.Navigate(base + "/receive?receipt=" + first))
+			waitJS(t, ctx, `document.documentElement.dataset.ready === '1'`)
+			waitFocus(t, ctx, "scan")
+			run(wedge(book.GTINs[0]))
+			waitText(t, ctx, `[data-testid=receipt]`, fmt.Sprintf("BLIND-%s-B3001-2", day))
+			waitText(t, ctx, `[data-testid=receive-item]`, book.Code)
+			if r, err := l.Receipt(first); err != nil || r.State != "closed" || r.Lines[0].Received != 2 {
+				t.Errorf("the closed receipt changed: %+v %v", r, err)
+			}
 		})
 	}
 }
