@@ -346,11 +346,19 @@ type BookedLine struct {
 	Qty                                   int64
 	Swap                                  bool
 	Suggest, From                         string // putaway for resellable units
+	PutBack                               bool   // Location is the shelf the units were put back on
+	Waiting                               bool   // the units wait at Location (the returns location) to be put back
 }
 
 type BookedReturn struct {
 	ID, Order string
 	Lines     []BookedLine
+}
+
+// WaitingReturn is a booked parcel whose units wait to be put back on a shelf.
+type WaitingReturn struct {
+	ID, Ref, Order string
+	Qty            int64
 }
 
 type ReturnsPage struct {
@@ -364,6 +372,7 @@ type ReturnsPage struct {
 	Pending                   *PendingItem // what it is, shown while the condition is asked
 	Conditions                []string
 	Booked                    *BookedReturn
+	Waiting                   []WaitingReturn // parcels with units still to put back
 	Unmatched                 []Count
 	Stats                     []Count
 	Key                       string
