@@ -315,6 +315,10 @@ func (p *Parser) buildResult(els []element) (Result, error) {
 			}
 		case aiDate:
 			d, why := parseYYMMDD(v, year)
+			if why != "" && p.keepBadDates {
+				r.AIs[ai] = v // kept as scanned, with no date: ParseUndated names it
+				continue
+			}
 			if why != "" {
 				return Result{}, newError(ErrKeyBadDate, fmt.Sprintf("AI %s: %s: %s", ai, v, why))
 			}

@@ -2,6 +2,7 @@ package scan
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 )
@@ -49,6 +50,8 @@ type Parser struct {
 	// Now gives the current time for the GS1 century window of YYMMDD dates.
 	// nil means time.Now.
 	Now func() time.Time
+
+	keepBadDates bool // set by ParseUndated only
 }
 
 // NewParser returns a Parser using the given patterns and time.Now.
@@ -114,6 +117,32 @@ func (p *Parser) Parse(raw string) (Result, error) {
 	return Result{Kind: KindUnknown, Code: s}, nil
 }
 
+// ParseUndated is Parse for a pack whose printed date may be wrong: a GS1
+// date that is no calendar date (20230230, month 13) does not refuse the
+// scan. The result has every other element (the item, its lot) and no value
+// for that date; undated lists the AIs of such dates, so the date can be
+// typed from the pack. Any other fault is an error as with Parse.
+func (p *Parser) ParseUndated(raw string) (r Result, undated []string, err error) {
+	if p == nil {
+		p = defaultParser
+	}
+	q := *p
+	q.keepBadDates = true
+	if r, err = q.Parse(raw); err != nil {
+		return Result{}, nil, err
+	}
+	year := q.now().Year()
+	for ai, v := range r.AIs {
+		if aiTable[ai].kind == aiDate {
+			if _, why := parseYYMMDD(v, year); why != "" {
+				undated = append(undated, ai)
+			}
+		}
+	}
+	sort.Strings(undated)
+	return r, undated, nil
+}
+
 // bracketAILoose recognises "(" + one or more digits + ")" at the start of s:
 // such a scan is meant as a human-readable GS1 element string.
 func bracketAILoose(s string) (string, int) {
@@ -128,4 +157,9 @@ func bracketAILoose(s string) (string, int) {
 		return "", 0
 	}
 	return s[1:j], j + 1
+}
+
+// ParseUndated is Parser.ParseUndated with DefaultPatterns and time.Now.
+func ParseUndated(raw string) (Result, []string, error) {
+	return defaultParser.ParseUndated(raw)
 }

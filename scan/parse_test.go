@@ -283,3 +283,42 @@ func TestConcurrentUse(t *testing.T) {
 		<-done
 	}
 }
+
+// A pack printed with an impossible date still reads as its item and lot;
+// the date is left out and named, to be typed from the pack. Parse refuses it.
+func TestParseUndated(t *testing.T) {
+	for _, tc := range []struct {
+		name, in    string
+		gtin, batch string
+		undated     []string
+		expiry      string
+	}{
+		{"30 February", "(01)06901200000002(17)280230(10)RV1", "06901200000002", "RV1", []string{"17"}, ""},
+		{"month 13, GS1-128 as scanned", "]C1010690120000000217281301" + "10RV2", "06901200000002", "RV2", []string{"17"}, ""},
+		{"two bad dates", "(01)06901200000002(15)281340(17)280230(10)RV3", "06901200000002", "RV3", []string{"15", "17"}, ""},
+		{"a good date is kept", "(01)06901200000002(17)280228(10)RV4", "06901200000002", "RV4", nil, "2028-02-28"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r, undated, err := ParseUndated(tc.in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.GTIN != tc.gtin || r.Batch != tc.batch || !reflect.DeepEqual(undated, tc.undated) {
+				t.Errorf("got GTIN %s lot %s undated %v, want %s %s %v", r.GTIN, r.Batch, undated, tc.gtin, tc.batch, tc.undated)
+			}
+			got := ""
+			if r.Expiry != nil {
+				got = r.Expiry.String()
+			}
+			if got != tc.expiry || (tc.undated != nil && r.BestBefore != nil) {
+				t.Errorf("expiry %q best before %v, want %q", got, r.BestBefore, tc.expiry)
+			}
+			if _, err := Parse(tc.in); (err != nil) != (tc.undated != nil) {
+				t.Errorf("Parse: %v", err)
+			}
+		})
+	}
+	if _, _, err := ParseUndated("(01)06901200000003(17)280230"); !errors.Is(err, &Error{Key: ErrKeyCheckDigit}) {
+		t.Errorf("another fault is still refused: %v", err)
+	}
+}

@@ -55,14 +55,12 @@ func (s *Server) receivePage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	code := c.Query("code")
-	if vm.Receipt == "" || code == "" {
+	code := strings.TrimSpace(c.Query("code"))
+	if code == "" {
 		return s.render(c, fiber.StatusOK, views.Receive(vm))
 	}
-	if vm.Closed {
-		e := &wms.Error{Code: wms.CodeConflict, Key: "receipt.closed", Args: map[string]string{"receipt": vm.Receipt}}
-		vm.Feedback = errorFeedback(e)
-		return s.render(c, status(e.Code), views.Receive(vm))
+	if vm.Receipt == "" || vm.Closed {
+		return s.nextDelivery(c, vm, code)
 	}
 	item, err := s.receiveItem(code)
 	if err != nil {
@@ -71,13 +69,76 @@ func (s *Server) receivePage(c *fiber.Ctx) error {
 		return s.render(c, status(e.Code), views.Receive(vm))
 	}
 	vm.Item = &item
-	vm.Feedback = okFeedback("receive.scanned", map[string]string{"sku": item.SKU, "name": item.Name})
+	vm.Feedback = itemFeedback(item)
 	return s.render(c, fiber.StatusOK, views.Receive(vm))
 }
 
-// receiveItem reads a scanned item for receiving.
+// nextDelivery answers a scan where nothing is being received (the list of
+// deliveries, a closed receipt's summary). A receipt's number (an ASN) opens
+// that receipt. An item starts the next delivery without notice with the item
+// in hand, unless a delivery that was announced and is still open expects
+// it: that receipt is named, for the units to be counted against it.
+func (s *Server) nextDelivery(c *fiber.Ctx, vm views.ReceivePage, code string) error {
+	ids := []string{code}
+	if r, err := s.scanner.Parse(code); err == nil && r.Code != "" {
+		ids = append(ids, r.Code)
+	}
+	for _, id := range ids {
+		if _, err := s.ledger.Receipt(id); err == nil {
+			return c.Redirect("/receive?receipt="+url.QueryEscape(id), fiber.StatusSeeOther)
+		}
+	}
+	item, err := s.receiveItem(code)
+	if e, ok := wms.AsError(err); ok && e.Key == "pick.not_an_item" {
+		err = &wms.Error{Code: wms.CodeNotFound, Key: "receive.not_item_or_receipt", Args: map[string]string{"code": code}}
+	}
+	if err == nil {
+		err = s.announced(item.SKU)
+	}
+	if err != nil {
+		e := s.asDomain(c, err)
+		vm.Feedback = errorFeedback(e)
+		return s.render(c, status(e.Code), views.Receive(vm))
+	}
+	id, err := s.ledger.NextBlindReceipt(s.ledger.Today(), principal(c).Actor())
+	if err != nil {
+		return err
+	}
+	return c.Redirect("/receive?receipt="+url.QueryEscape(id)+"&code="+url.QueryEscape(code), fiber.StatusSeeOther)
+}
+
+// announced refuses to start a delivery without notice for an item that an
+// open announced receipt still waits for.
+func (s *Server) announced(sku string) error {
+	open, err := s.ledger.OpenReceipts()
+	if err != nil {
+		return err
+	}
+	for _, r := range open {
+		for _, l := range r.Lines {
+			if !r.Blind && l.SKU == sku && l.Received < l.Expected {
+				return &wms.Error{Code: wms.CodeConflict, Key: "receive.announced", Args: map[string]string{"sku": sku, "receipt": r.ID}}
+			}
+		}
+	}
+	return nil
+}
+
+// itemFeedback names a scanned item; a date on its barcode that is no date
+// is said in red, for the receiver to type the one on the pack.
+func itemFeedback(item views.ReceiveItem) *views.Feedback {
+	if item.BadDate != "" {
+		return &views.Feedback{Message: views.Message{Key: "receive.date_unreadable",
+			Args: map[string]string{"sku": item.SKU, "name": item.Name, "value": item.BadDate}}}
+	}
+	return okFeedback("receive.scanned", map[string]string{"sku": item.SKU, "name": item.Name})
+}
+
+// receiveItem reads a scanned item for receiving. A date printed on the pack
+// that is no calendar date does not hide the item: its expiry is left to be
+// typed from the pack.
 func (s *Server) receiveItem(code string) (views.ReceiveItem, error) {
-	r, err := s.scanner.Parse(code)
+	r, undated, err := s.scanner.ParseUndated(code)
 	if err != nil {
 		return views.ReceiveItem{}, scanError(err)
 	}
@@ -97,6 +158,11 @@ func (s *Server) receiveItem(code string) (views.ReceiveItem, error) {
 		item.Expiry = r.Expiry.String()
 	case r.BestBefore != nil:
 		item.Expiry = r.BestBefore.String()
+	}
+	for _, ai := range undated {
+		if sku.LotTracked && item.Expiry == "" && (ai == "17" || ai == "15") {
+			item.BadDate, item.Focus = r.AIs[ai], "expiry"
+		}
 	}
 	if sku.LotTracked && item.Expiry != "" {
 		if ok, action := wms.ShelfLifeAtReceipt(sku, item.Expiry, s.ledger.Today()); !ok {
@@ -219,11 +285,22 @@ func (s *Server) receive(c *fiber.Ctx) error {
 	e := s.asDomain(c, err)
 	vm.Feedback = errorFeedback(e)
 	if e.Key != "receive.short_life" {
+		item.Focus = refusedField[e.Key]
 		vm.Item = &item
 	} else {
 		vm.Item = next // the refused units go back on the truck; the next item is in hand
 	}
 	return s.render(c, status(e.Code), views.Receive(vm))
+}
+
+// refusedField is the form field a refusal is about, which takes the focus
+// with its value selected; other refusals (a scan's) leave it on the scan box.
+var refusedField = map[string]string{
+	"receive.qty_invalid":      "qty",
+	"date.invalid":             "expiry",
+	"stock.expiry_required":    "expiry",
+	"location.not_found":       "location",
+	"receive.needs_quarantine": "location",
 }
 
 // typedDay accepts a date typed as printed on a pack: 2027-03-31, 2027/3/31,

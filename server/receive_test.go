@@ -29,7 +29,7 @@ func present(t *testing.T, ctx context.Context, testid string) bool {
 
 // Every delivery without notice has its own receipt: after closing one, the
 // receiver starts the next from the closed receipt's summary, which offers
-// nothing that cannot work (no scan box, no close button).
+// nothing that cannot work (no form, no close button).
 func TestBrowserBlindDeliveries(t *testing.T) {
 	for _, lang := range langs {
 		t.Run(lang, func(t *testing.T) {
@@ -65,7 +65,7 @@ func TestBrowserBlindDeliveries(t *testing.T) {
 				waitText(t, ctx, `[data-feedback=ok]`, say(lang, "receive.closed", "receipt", id))
 				waitText(t, ctx, `[data-testid=receipt-closed]`, say(lang, "receive.is_closed"))
 				waitText(t, ctx, `[data-testid=receipt-lines]`, book)
-				for _, gone := range []string{"scan", "receipt-close", "receive-form"} {
+				for _, gone := range []string{"receipt-close", "receive-form"} {
 					if present(t, ctx, gone) {
 						t.Errorf("closed receipt %s still offers %s", id, gone)
 					}
@@ -361,6 +361,175 @@ func TestShelfStepNamesWhatWasScanned(t *testing.T) {
 			}
 			if resp, page := c.post("/returns/putaway", url.Values{"parcel": {p.ID}, "line": {"0"}, "to": {back}}); resp.StatusCode != 200 || !strings.Contains(unmarked(page), say(lang, "returns.put_done", "qty", "1", "sku", milk.Code, "location", back)) {
 				t.Errorf("the shelf: %d\n%s", resp.StatusCode, pageText(page))
+			}
+		})
+	}
+}
+
+// placeholdersFit fails when a scan box's words are cut off: each visible
+// field's placeholder must fit inside it.
+func placeholdersFit(t *testing.T, ctx context.Context) {
+	t.Helper()
+	cut := evalString(t, ctx, `Array.prototype.map.call(document.querySelectorAll('main input[placeholder]'), function (i) {
+		if (!i.offsetParent) return '';
+		var cs = getComputedStyle(i), g = document.createElement('canvas').getContext('2d');
+		g.font = cs.fontStyle + ' ' + cs.fontWeight + ' ' + cs.fontSize + ' ' + cs.fontFamily;
+		var need = g.measureText(i.placeholder).width, room = i.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight);
+		return need > room ? i.placeholder + ' (' + Math.round(need) + 'px in ' + Math.round(room) + 'px)' : '';
+	}).filter(Boolean).join(' | ')`)
+	if cut != "" {
+		t.Errorf("placeholders cut off: %s", cut)
+	}
+}
+
+// The fields a receiver types in: a pack whose barcode holds an impossible
+// date shows its item with the lot filled and the expiry empty and focused, so
+// the date on the pack is typed and the receipt goes on; a refused quantity
+// takes the focus with its value selected, so the right one is typed over it;
+// every scan box's words fit a handheld's screen.
+func TestBrowserReceiveTypedFields(t *testing.T) {
+	for _, lang := range langs {
+		t.Run(lang, func(t *testing.T) {
+			ctx := browserIn(t, lang, 360, 640)
+			s, l := testServer(t)
+			base := serve(t, s)
+			run := runner(t, ctx)
+			milk, _ := l.SKU("SKU00000") // lot-tracked formula with a shelf life
+			book, _ := l.SKU("SKU03000")
+			loginAs(t, ctx, base, "B3001", "3333", "menu-receive")
+			run(click("menu-receive"))
+			waitText(t, ctx, `[data-testid=receipt-blind]`, say(lang, "receive.blind"))
+			run(click("receipt-blind"))
+			waitJS(t, ctx, `!!document.querySelector('[data-testid=receipt]') && document.documentElement.dataset.ready === '1'`)
+			waitFocus(t, ctx, "scan")
+			placeholdersFit(t, ctx)
+			field := func(id string) string {
+				return evalString(t, ctx, `document.querySelector('[data-testid=`+id+`]').value`)
+			}
+			selected := func(id string) {
+				t.Helper()
+				waitFocus(t, ctx, id)
+				waitJS(t, ctx, `(function () { var q = document.querySelector('[data-testid=`+id+`]'); return q.value !== '' && q.selectionStart === 0 && q.selectionEnd === q.value.length; })()`)
+			}
+
+			// 30 February on the pack's barcode: the item, its lot, and the expiry to type
+			for range 2 { // every read of the pack answers the same
+				run(chromedp.Navigate(base + "/receive?receipt=" + url.QueryEscape(evalString(t, ctx, `document.querySelector('[data-testid=receipt]').innerText`))))
+				waitJS(t, ctx, `document.documentElement.dataset.ready === '1'`)
+				waitFocus(t, ctx, "scan")
+				run(wedge("(01)" + milk.GTINs[0] + "(17)280230(10)RV1"))
+				waitText(t, ctx, `[data-feedback=error]`, say(lang, "receive.date_unreadable", "sku", milk.Code, "name", milk.Name, "value", "280230"))
+				waitText(t, ctx, `[data-testid=receive-item]`, milk.Code)
+				if lot, exp := field("lot"), field("expiry"); lot != "RV1" || exp != "" {
+					t.Errorf("lot %q expiry %q, want RV1 and nothing", lot, exp)
+				}
+				waitFocus(t, ctx, "expiry")
+			}
+			placeholdersFit(t, ctx)
+			noWiderThan(t, ctx, 360)
+			shot(t, ctx, "receive-bad-date-"+lang+".png")
+			typed := today.AddDate(0, 0, 700).Format("2006-01-02") // as printed on the pack
+			run(chromedp.KeyEvent(typed + "\r"))
+			waitText(t, ctx, `[data-feedback=ok]`, say(lang, "receive.done", "qty", "1", "sku", milk.Code, "lot", "RV1"))
+			if lots, _ := l.StockOf(milk.Code); !func() bool {
+				for _, x := range lots {
+					if x.Lot == "RV1" && x.Expiry == typed && x.Qty == 1 {
+						return true
+					}
+				}
+				return false
+			}() {
+				t.Errorf("lot RV1 with the typed expiry is not in stock: %+v", lots)
+			}
+			waitFocus(t, ctx, "scan")
+			placeholdersFit(t, ctx)
+			where, _ := l.SuggestPutaway(milk.Code, "RV1")
+			run(wedge(where))
+			waitText(t, ctx, `[data-feedback=ok]`, say(lang, "receive.put_away", "qty", "1", "sku", milk.Code, "location", where))
+
+			// a quantity typed wrong: refused, focused and selected, typed over
+			waitFocus(t, ctx, "scan")
+			run(wedge(book.GTINs[0]))
+			waitText(t, ctx, `[data-testid=receive-item]`, book.Code)
+			placeholdersFit(t, ctx)
+			typeQty(t, ctx, "2o")
+			waitText(t, ctx, `[data-feedback=error]`, say(lang, "receive.qty_invalid", "qty", "2o"))
+			selected("qty")
+			if got := field("qty"); got != "2o" {
+				t.Errorf("refused quantity %q, want 2o kept", got)
+			}
+			run(chromedp.KeyEvent("20\r"))
+			waitText(t, ctx, `[data-feedback=ok]`, say(lang, "receive.done_no_lot", "qty", "20", "sku", book.Code))
+			placeholdersFit(t, ctx)
+		})
+	}
+}
+
+// On a closed receipt's summary (and the list of deliveries) the scan box has
+// the focus and starts the next delivery: a receipt's number opens it, an
+// item starts the next delivery without notice with that item in hand, an
+// item an open announced receipt waits for is sent to that receipt, and
+// anything else is named.
+func TestBrowserNextDeliveryByScan(t *testing.T) {
+	for _, lang := range langs {
+		t.Run(lang, func(t *testing.T) {
+			ctx := browserIn(t, lang, 360, 640)
+			s, l := testServer(t)
+			if _, _, err := l.ExpectReceipt(context.Background(), wms.ReceiptIn{ID: "ASN-9", Supplier: "澳优乳业", Lines: []wms.LineIn{{SKU: "SKU00000", Qty: 5}}}, "oms", "api"); err != nil {
+				t.Fatal(err)
+			}
+			base := serve(t, s)
+			run := runner(t, ctx)
+			book, _ := l.SKU("SKU03000")
+			milk, _ := l.SKU("SKU00000")
+			day := strings.ReplaceAll(l.Today(), "-", "")
+			loginAs(t, ctx, base, "B3001", "3333", "menu-receive")
+			run(click("menu-receive"))
+			waitText(t, ctx, `[data-testid=receive-step]`, say(lang, "receive.scan_next"))
+			waitJS(t, ctx, `document.documentElement.dataset.ready === '1'`)
+			waitFocus(t, ctx, "scan")
+			placeholdersFit(t, ctx)
+
+			// a delivery without notice, started by scanning its first item on the list
+			first := fmt.Sprintf("BLIND-%s-B3001-1", day)
+			run(wedge(book.GTINs[0]))
+			waitText(t, ctx, `[data-testid=receipt]`, first)
+			waitText(t, ctx, `[data-testid=receive-item]`, book.Code)
+			typeQty(t, ctx, "2")
+			waitText(t, ctx, `[data-feedback=ok]`, say(lang, "receive.done_no_lot", "qty", "2", "sku", book.Code))
+			where, _ := l.SuggestPutaway(book.Code, "")
+			waitFocus(t, ctx, "scan")
+			run(wedge(where))
+			waitText(t, ctx, `[data-feedback=ok]`, say(lang, "receive.put_away", "qty", "2", "sku", book.Code, "location", where))
+			run(click("receipt-close"))
+			waitText(t, ctx, `[data-testid=receipt-closed]`, say(lang, "receive.is_closed"))
+
+			// the closed receipt's screen takes the next scan
+			waitText(t, ctx, `[data-testid=receive-step]`, say(lang, "receive.scan_next"))
+			waitFocus(t, ctx, "scan")
+			placeholdersFit(t, ctx)
+			noWiderThan(t, ctx, 360)
+			shot(t, ctx, "receive-closed-scan-"+lang+".png")
+			run(wedge("HELLO123"))
+			waitText(t, ctx, `[data-feedback=error]`, say(lang, "receive.not_item_or_receipt", "code", "HELLO123"))
+			waitFocus(t, ctx, "scan")
+			run(wedge(gs1(milk.GTINs[0], "N1", today.AddDate(0, 0, 700))))
+			waitText(t, ctx, `[data-feedback=error]`, say(lang, "receive.announced", "sku", milk.Code, "receipt", "ASN-9"))
+			waitText(t, ctx, `[data-testid=receipt]`, first)
+			waitFocus(t, ctx, "scan")
+			run(wedge("ASN-9"))
+			waitText(t, ctx, `[data-testid=receipt]`, "ASN-9")
+			waitFocus(t, ctx, "scan")
+
+			// back on the closed receipt, an item starts the next delivery with it in hand
+			run(chromedp.Navigate(base + "/receive?receipt=" + first))
+			waitJS(t, ctx, `document.documentElement.dataset.ready === '1'`)
+			waitFocus(t, ctx, "scan")
+			run(wedge(book.GTINs[0]))
+			waitText(t, ctx, `[data-testid=receipt]`, fmt.Sprintf("BLIND-%s-B3001-2", day))
+			waitText(t, ctx, `[data-testid=receive-item]`, book.Code)
+			if r, err := l.Receipt(first); err != nil || r.State != "closed" || r.Lines[0].Received != 2 {
+				t.Errorf("the closed receipt changed: %+v %v", r, err)
 			}
 		})
 	}

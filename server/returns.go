@@ -37,6 +37,20 @@ func (s *Server) returnsModel(c *fiber.Ctx) (views.ReturnsPage, error) {
 	for _, p := range un {
 		vm.Unmatched = append(vm.Unmatched, views.Count{Name: p.ID, N: len(p.Lines)})
 	}
+	waiting, err := s.ledger.ReturnsAwaitingPutBack("")
+	if err != nil {
+		return vm, err
+	}
+	staging := s.ledger.ReturnsStaging()
+	for _, p := range waiting {
+		w := views.WaitingReturn{ID: p.ID, Ref: views.ParcelRef(p.ID, p.ReturnWaybill), Order: p.Order}
+		for i, l := range p.Lines {
+			if p.AwaitsPutBack(i, staging) {
+				w.Qty += l.Qty
+			}
+		}
+		vm.Waiting = append(vm.Waiting, w)
+	}
 	stats, err := s.ledger.ReturnStatsOf(s.ledger.Today())
 	if err != nil {
 		return vm, err
@@ -53,6 +67,13 @@ func (s *Server) returnsPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	if id := c.Query("parcel"); id != "" { // a booked parcel, from the list of those waiting
+		p, err := s.ledger.ReturnParcelByID(id)
+		if err != nil {
+			return err
+		}
+		return s.renderBooked(c, p, nil, fiber.StatusOK)
+	}
 	vm.Order, vm.RMA, vm.ReturnWaybill = c.Query("order"), c.Query("rma"), c.Query("rwb")
 	vm.Unknown = c.Query("unknown") == "1"
 	lines := parseReturnLines(c.Query("lines"))
@@ -68,6 +89,19 @@ func (s *Server) returnsPage(c *fiber.Ctx) error {
 		}
 		if ferr != nil {
 			vm.ReturnWaybill = code // offered as an unknown parcel
+		}
+		if ferr == nil {
+			// a parcel of this order booked before, its units still at the
+			// returns location: their put-back comes first
+			waiting, err := s.ledger.ReturnsAwaitingPutBack(vm.Order)
+			if err != nil {
+				return err
+			}
+			if len(waiting) > 0 {
+				p := waiting[0]
+				return s.renderBooked(c, p, okFeedback("returns.waiting", map[string]string{"order": p.Order,
+					"parcel": views.ParcelRef(p.ID, p.ReturnWaybill), "location": s.ledger.ReturnsStaging()}), fiber.StatusOK)
+			}
 		}
 	}
 	if item := strings.TrimSpace(c.Query("item")); item != "" && ferr == nil {
@@ -143,17 +177,28 @@ func (s *Server) renderBooked(c *fiber.Ctx, p wms.ReturnParcel, fb *views.Feedba
 	vm.Feedback = fb
 	vm.Booked = &views.BookedReturn{ID: p.ID, Order: p.Order}
 	staging := s.ledger.ReturnsStaging()
-	for i, l := range p.Lines {
-		row := views.BookedLine{N: i, SKU: l.SKU, Lot: l.Lot, Serial: l.Serial, Qty: l.Qty, Condition: "cond." + l.Condition, Location: l.Location, Swap: l.Swap}
-		if l.PutBack != "" {
-			row.Location = l.PutBack
-		} else if p.Order != "" && l.Location == staging && l.Condition == wms.CondResellable && !l.Swap {
-			row.Suggest, _ = s.ledger.SuggestPutaway(l.SKU, l.Lot)
+	for i := range p.Lines {
+		row := bookedLine(p, i, staging)
+		if row.Waiting {
+			row.Suggest, _ = s.ledger.SuggestPutaway(row.SKU, row.Lot)
 			row.From = staging
 		}
 		vm.Booked.Lines = append(vm.Booked.Lines, row)
 	}
 	return s.render(c, st, views.Returns(vm))
+}
+
+// bookedLine is line i of a booked parcel where it is now: put back on a
+// shelf, waiting at the returns location for that, or where it was booked.
+func bookedLine(p wms.ReturnParcel, i int, staging string) views.BookedLine {
+	l := p.Lines[i]
+	row := views.BookedLine{N: i, SKU: l.SKU, Lot: l.Lot, Serial: l.Serial, Qty: l.Qty, Condition: "cond." + l.Condition, Location: l.Location, Swap: l.Swap}
+	if l.PutBack != "" {
+		row.Location, row.PutBack = l.PutBack, true
+	} else {
+		row.Waiting = p.AwaitsPutBack(i, staging)
+	}
+	return row
 }
 
 // returnPutaway moves restocked units from staging to the scanned shelf.
@@ -209,8 +254,9 @@ func (s *Server) returnReceipt(c *fiber.Ctx) error {
 	}
 	vm := views.ReturnReceipt{Page: s.page(c, "returns.receipt"), Parcel: views.ParcelRef(p.ID, p.ReturnWaybill), Order: p.Order, RMA: p.RMA,
 		Waybill: p.ReturnWaybill, Clerk: s.people()(p.Actor), At: p.At.In(s.ledger.Zone()).Format("2006-01-02 15:04"), Notes: p.Notes}
-	for _, l := range p.Lines {
-		vm.Lines = append(vm.Lines, views.BookedLine{SKU: l.SKU, Lot: l.Lot, Serial: l.Serial, Qty: l.Qty, Condition: "cond." + l.Condition, Location: l.Location, Swap: l.Swap})
+	staging := s.ledger.ReturnsStaging()
+	for i := range p.Lines {
+		vm.Lines = append(vm.Lines, bookedLine(p, i, staging))
 	}
 	return s.render(c, fiber.StatusOK, views.ReturnReceiptPage(vm))
 }

@@ -196,6 +196,11 @@ func TestBrowserReturns(t *testing.T) {
 			if strings.Contains(meta, "B3001") || strings.Contains(meta, id) || !strings.Contains(meta, id[:8]) || strings.Contains(meta, "· ·") {
 				t.Errorf("receipt names the clerk by badge or the parcel by its whole ID: %q", meta)
 			}
+			// where the can is now, not where it was booked
+			line := waitText(t, ctx, `[data-testid=receipt-line]`, "SKU00002")
+			if got := evalString(t, ctx, `document.querySelector('[data-testid=receipt-line] [data-testid=line-where]').innerText`); got != where || strings.Contains(line, staging) || !strings.Contains(line, say(lang, "returns.put_back_tag")) {
+				t.Errorf("the receipt says the can is at %q (%q), want put back on %s", got, line, where)
+			}
 			noWiderThan(t, ctx, 360)
 			run(emulation.SetEmulatedMedia().WithMedia("print"))
 			if shown := evalString(t, ctx, `[document.querySelector('header.bar'), document.querySelector('[data-testid=print]')].map(function(e){ return getComputedStyle(e).display }).join(' ')`); shown != "none none" {
@@ -228,5 +233,109 @@ func visibleStep(t *testing.T, ctx context.Context, want string) {
 	waitText(t, ctx, `[data-testid=returns-step]`, want)
 	if cut := evalString(t, ctx, `(function(){ var e = document.querySelector('[data-testid=returns-step]'); return String(e.scrollWidth > e.clientWidth) })()`); cut != "false" {
 		t.Errorf("the step %q is cut off", want)
+	}
+}
+
+// A put-back left unfinished is picked up again: the parcel waits on the
+// returns start screen, and a rescan of its waybill shows its put-back step
+// first. After the put-back the scan box has the focus for the next parcel,
+// and the parcel's waybill then opens the order for another parcel.
+func TestBrowserReturnsPutBackResumed(t *testing.T) {
+	for _, lang := range langs {
+		t.Run(lang, func(t *testing.T) {
+			ctx := browserIn(t, lang, 360, 640)
+			s, l := testServer(t)
+			lot := shippedOrder(t, s, l, "SO500003", "T50003", "FH-6101")
+			ps, _ := l.Pack("SO500003")
+			waybill := ps.Parcels[0].Waybill
+			book, _ := l.SKU("SKU03000")
+			base := serve(t, s)
+			run := runner(t, ctx)
+			loginAs(t, ctx, base, "B3001", "3333", "menu-returns")
+			run(click("menu-returns"))
+			waitJS(t, ctx, `!!document.querySelector('[data-testid=scan]') && document.documentElement.dataset.ready === '1'`)
+			waitFocus(t, ctx, "scan")
+			run(wedge(waybill))
+			waitText(t, ctx, `[data-testid=return-order]`, "SO500003")
+			waitFocus(t, ctx, "scan")
+			run(wedge(book.GTINs[0]))
+			waitText(t, ctx, `[data-testid=pending-item]`, book.Code)
+			run(click("cond-resellable"))
+			waitText(t, ctx, `[data-testid=return-lines]`, book.Code)
+			run(click("book-return"))
+			where, _ := l.SuggestPutaway(book.Code, "")
+			staging := l.ReturnsStaging()
+			step := say(lang, "returns.put_back", "qty", "1", "sku", book.Code, "location", where)
+			waitText(t, ctx, `[data-testid=booked]`, step)
+			waiting, _ := l.ReturnsAwaitingPutBack("SO500003")
+			if len(waiting) != 1 {
+				t.Fatalf("parcels waiting: %+v", waiting)
+			}
+			ref := views.ParcelRef(waiting[0].ID, waiting[0].ReturnWaybill)
+
+			// the clerk leaves the card: the start screen names the parcel
+			run(chromedp.Navigate(base + "/returns"))
+			waitJS(t, ctx, `document.documentElement.dataset.ready === '1'`)
+			waitText(t, ctx, `[data-testid=waiting]`, say(lang, "returns.waiting_item", "order", "SO500003", "parcel", ref, "qty", "1"))
+			noWiderThan(t, ctx, 360)
+			codesWhole(t, ctx)
+			shot(t, ctx, "returns-waiting-"+lang+".png")
+
+			// a rescan of the parcel's waybill shows the put-back first
+			waitFocus(t, ctx, "scan")
+			run(wedge(waybill))
+			waitText(t, ctx, `[data-feedback=ok]`, say(lang, "returns.waiting", "order", "SO500003", "parcel", ref, "location", staging))
+			waitText(t, ctx, `[data-testid=booked]`, step)
+			if got := evalString(t, ctx, `document.querySelector('[data-testid=booked-line] [data-testid=line-where]').innerText`); got != staging {
+				t.Errorf("the line is at %q, want %s before the put-back", got, staging)
+			}
+			waitText(t, ctx, `[data-testid=booked-line]`, say(lang, "returns.waiting_tag"))
+			waitFocus(t, ctx, "scan")
+			run(wedge(where))
+			waitText(t, ctx, `[data-feedback=ok]`, say(lang, "returns.put_done", "qty", "1", "sku", book.Code, "location", where))
+			waitText(t, ctx, `[data-testid=booked-line]`, say(lang, "returns.put_back_tag"))
+
+			// the next parcel, scanned at once
+			visibleStep(t, ctx, say(lang, "returns.scan_parcel"))
+			waitFocus(t, ctx, "scan")
+			placeholdersFit(t, ctx)
+			noWiderThan(t, ctx, 360)
+			run(wedge(waybill))
+			waitText(t, ctx, `[data-testid=return-order]`, "SO500003")
+			visibleStep(t, ctx, say(lang, "returns.scan_item"))
+			waitFocus(t, ctx, "scan")
+			if present(t, ctx, "waiting") {
+				t.Error("the parcel is still listed as waiting")
+			}
+			_ = lot
+		})
+	}
+}
+
+// Every code that finds the order finds its parcel's units waiting to be put
+// back: the RMA, the return waybill, the original waybill and the order.
+func TestReturnsWaitingFoundByEveryCode(t *testing.T) {
+	s, l := testServer(t)
+	lot := shippedOrder(t, s, l, "SO500004", "T50004", "FH-6201")
+	if err := l.AnnounceReturn(context.Background(), wms.RMA{RMA: "RMA-94", Order: "SO500004", ReturnWaybill: "SF1888888888888"}, "oms", "api"); err != nil {
+		t.Fatal(err)
+	}
+	p, err := l.ReceiveReturn(context.Background(), wms.ReturnParcel{ID: "7e0b6c52-7a7e-4c55-9a51-0f3f7e3a1c02", Order: "SO500004", RMA: "RMA-94", ReturnWaybill: "SF1888888888888",
+		Lines: []wms.ReturnLine{{SKU: "SKU00002", Lot: lot, Serial: "FH-6201", Qty: 1, Condition: wms.CondResellable}}}, "B3001", "pda")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ps, _ := l.Pack("SO500004")
+	c := newClient(t, s)
+	c.login("B3001", "3333")
+	_, page := c.get("/returns")
+	if !strings.Contains(page, `href="/returns?parcel=`+p.ID+`"`) {
+		t.Errorf("the start screen does not list the waiting parcel:\n%s", pageText(page))
+	}
+	for _, code := range []string{"RMA-94", "SF1888888888888", ps.Parcels[0].Waybill, "SO500004"} {
+		resp, page := c.get("/returns?code=" + url.QueryEscape(code))
+		if resp.StatusCode != 200 || !strings.Contains(page, `action="/returns/putaway"`) || !strings.Contains(page, `name="parcel" value="`+p.ID+`"`) {
+			t.Errorf("%s: %d, want the parcel's put-back step:\n%s", code, resp.StatusCode, pageText(page))
+		}
 	}
 }

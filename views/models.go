@@ -162,6 +162,8 @@ type ReceiveItem struct {
 	Qty                              int64
 	QtyTyped                         string // the quantity as typed, shown again when it was refused
 	Warning                          string // message key when the shelf-life rule objects
+	BadDate                          string // the barcode's date that is no date (as scanned): the expiry is typed from the pack
+	Focus                            string // the field to type in next (qty, expiry, location), else the scan box
 }
 
 // Putaway is received stock waiting to be put on a shelf.
@@ -344,11 +346,19 @@ type BookedLine struct {
 	Qty                                   int64
 	Swap                                  bool
 	Suggest, From                         string // putaway for resellable units
+	PutBack                               bool   // Location is the shelf the units were put back on
+	Waiting                               bool   // the units wait at Location (the returns location) to be put back
 }
 
 type BookedReturn struct {
 	ID, Order string
 	Lines     []BookedLine
+}
+
+// WaitingReturn is a booked parcel whose units wait to be put back on a shelf.
+type WaitingReturn struct {
+	ID, Ref, Order string
+	Qty            int64
 }
 
 type ReturnsPage struct {
@@ -362,6 +372,7 @@ type ReturnsPage struct {
 	Pending                   *PendingItem // what it is, shown while the condition is asked
 	Conditions                []string
 	Booked                    *BookedReturn
+	Waiting                   []WaitingReturn // parcels with units still to put back
 	Unmatched                 []Count
 	Stats                     []Count
 	Key                       string

@@ -443,24 +443,71 @@ func (l *Ledger) ReturnParcelByID(id string) (ReturnParcel, error) {
 		if err != nil {
 			return err
 		}
-		for i := range p.Lines {
-			seq := tx.Bucket(bucketEventIDs).Get([]byte(putBackID(p.ID, i)))
-			if seq == nil {
-				continue
-			}
-			ev, err := eventAt(tx, seqFromKey(seq))
-			if err != nil {
-				return err
-			}
-			var m Move
-			if err := decode(&ev, &m); err != nil {
-				return err
-			}
-			p.Lines[i].PutBack = m.To
-		}
-		return nil
+		return readPutBacks(tx, &p)
 	})
 	return p, err
+}
+
+// readPutBacks fills in the shelf each line of a parcel was put back on,
+// from its put-back event.
+func readPutBacks(tx *bolt.Tx, p *ReturnParcel) error {
+	for i := range p.Lines {
+		seq := tx.Bucket(bucketEventIDs).Get([]byte(putBackID(p.ID, i)))
+		if seq == nil {
+			continue
+		}
+		ev, err := eventAt(tx, seqFromKey(seq))
+		if err != nil {
+			return err
+		}
+		var m Move
+		if err := decode(&ev, &m); err != nil {
+			return err
+		}
+		p.Lines[i].PutBack = m.To
+	}
+	return nil
+}
+
+// AwaitsPutBack says whether line n of a booked parcel waits at the returns
+// location (staging) to go back on a shelf: resellable units of a known
+// order, not a possible swap, not put back yet.
+func (p ReturnParcel) AwaitsPutBack(n int, staging string) bool {
+	rl := p.Lines[n]
+	return p.Order != "" && !rl.Swap && rl.Condition == CondResellable && rl.Location == staging && staging != "" && rl.PutBack == ""
+}
+
+// ReturnsAwaitingPutBack lists booked parcels (of one order, or of all when
+// order is empty) with a line whose units still wait at the returns location
+// to be put back on a shelf, oldest first. A line counts while the returns
+// location still holds units of its SKU and lot (someone may have moved them
+// on by hand).
+func (l *Ledger) ReturnsAwaitingPutBack(order string) ([]ReturnParcel, error) {
+	var out []ReturnParcel
+	err := l.db.View(func(tx *bolt.Tx) error {
+		staging := returnsStaging(tx)
+		return tx.Bucket(bucketReturns).ForEach(func(_, v []byte) error {
+			var p ReturnParcel
+			if err := jsonUnmarshal(v, &p); err != nil {
+				return err
+			}
+			if p.Order == "" || (order != "" && p.Order != order) {
+				return nil
+			}
+			if err := readPutBacks(tx, &p); err != nil {
+				return err
+			}
+			for i, rl := range p.Lines {
+				if p.AwaitsPutBack(i, staging) && qtyFromValue(tx.Bucket(bucketStock).Get(stockKey(rl.SKU, rl.Lot, staging))) > 0 {
+					out = append(out, p)
+					return nil
+				}
+			}
+			return nil
+		})
+	})
+	slices.SortFunc(out, func(a, b ReturnParcel) int { return a.At.Compare(b.At) })
+	return out, err
 }
 
 // putBackID is the ID of the move that puts a parcel's line back on a shelf:
@@ -485,7 +532,7 @@ func (l *Ledger) PutBackReturn(ctx context.Context, parcel string, line int, to,
 	if rl.PutBack != "" {
 		return rl, errf(CodeConflict, "return.put_already", "sku", rl.SKU, "location", rl.PutBack)
 	}
-	if p.Order == "" || rl.Swap || rl.Condition != CondResellable || rl.Location != l.ReturnsStaging() {
+	if !p.AwaitsPutBack(line, l.ReturnsStaging()) {
 		return rl, errf(CodeConflict, "return.not_for_shelf", "sku", rl.SKU, "location", rl.Location)
 	}
 	m, err := l.MoveStock(ctx, putBackID(p.ID, line), Move{SKU: rl.SKU, Lot: rl.Lot, From: rl.Location, To: to, Qty: rl.Qty}, actor, device)

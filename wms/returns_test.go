@@ -265,3 +265,57 @@ func TestPutBackReturn(t *testing.T) {
 		t.Errorf("refused put-backs moved stock: %s holds %d", shelf, n)
 	}
 }
+
+// A parcel whose resellable units still wait at the returns location is
+// found again by its order (and among all parcels) until they are put back;
+// parcels with nothing to put back are not.
+func TestReturnsAwaitingPutBack(t *testing.T) {
+	l := shippedFixture(t)
+	o, _ := l.Order("SO1")
+	lot := o.Lines[0].Allocs[0].Lot
+	shelf := o.Lines[0].Allocs[0].Location
+	ids := func(ps []ReturnParcel, err error) []string {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, p := range ps {
+			out = append(out, p.ID)
+		}
+		return out
+	}
+	if _, err := l.ReceiveReturn(ctx, ReturnParcel{ID: "r-damaged", Order: "SO1",
+		Lines: []ReturnLine{{SKU: "MILK", Lot: lot, Serial: "C2", Qty: 1, Condition: CondDamaged}}}, "B3001", "pda-1"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.ReceiveReturn(ctx, ReturnParcel{ID: "r-unknown", ReturnWaybill: "YT1",
+		Lines: []ReturnLine{{SKU: "BOOK", Qty: 1, Condition: CondResellable}}}, "B3001", "pda-1"); err != nil {
+		t.Fatal(err)
+	}
+	if got := ids(l.ReturnsAwaitingPutBack("")); len(got) != 0 {
+		t.Errorf("nothing waits to be put back, got %v", got)
+	}
+	p, err := l.ReceiveReturn(ctx, ReturnParcel{ID: "r-sell", Order: "SO1",
+		Lines: []ReturnLine{{SKU: "MILK", Lot: lot, Serial: "C1", Qty: 1, Condition: CondResellable}}}, "B3001", "pda-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, order := range []string{"SO1", ""} {
+		if got := ids(l.ReturnsAwaitingPutBack(order)); !slices.Equal(got, []string{"r-sell"}) {
+			t.Errorf("waiting of %q: %v, want r-sell", order, got)
+		}
+	}
+	if got := ids(l.ReturnsAwaitingPutBack("SO2")); len(got) != 0 {
+		t.Errorf("another order's: %v", got)
+	}
+	if !p.AwaitsPutBack(0, l.ReturnsStaging()) {
+		t.Errorf("the booked line does not wait: %+v", p.Lines[0])
+	}
+	if _, err := l.PutBackReturn(ctx, p.ID, 0, shelf, "B3001", "pda-1"); err != nil {
+		t.Fatal(err)
+	}
+	if got := ids(l.ReturnsAwaitingPutBack("")); len(got) != 0 {
+		t.Errorf("after the put-back: %v", got)
+	}
+}
