@@ -25,12 +25,137 @@
 
   function scanInput() { return document.querySelector('input[data-scan]'); }
 
-  // Keep the scan box focused whenever nothing else deliberately is.
+  // Keep the scan box focused whenever nothing else deliberately is. A scan
+  // that has begun on the page's body moves into the box with it, so the box
+  // gets the whole code, not its tail.
   function refocus() {
     var a = document.activeElement;
     if (a && a !== document.body && a.tagName !== 'HTML') return;
     var s = document.querySelector('input[autofocus]') || scanInput();
-    if (s) s.focus();
+    if (!s) return;
+    s.focus();
+    if (wedgeBuf && s.hasAttribute('data-scan') && document.activeElement === s &&
+        performance.now() - wedgeLast <= WEDGE_PAUSE) {
+      s.value += wedgeBuf;
+    }
+    wedgeBuf = '';
+  }
+
+  // A wedge scanner types fast and ends with Enter, into whatever has focus.
+  // When that is no text field (the page's body after an action, a button,
+  // a link), the scan would vanish, or its Enter press the button. It is
+  // caught here instead: at least WEDGE_MIN keys, none more than WEDGE_PAUSE
+  // ms after the one before, then Enter, on average at most WEDGE_PACE ms
+  // apart (a scanner types a key every few ms; a busy moment may hold one
+  // back, but not the whole code). A person types slower, so their Enter on a
+  // button still presses it; text fields, selects and textareas, and keys
+  // with Ctrl, Alt or Meta, are left alone.
+  var WEDGE_MIN = 4, WEDGE_PAUSE = 300, WEDGE_PACE = 50;
+  var wedgeBuf = '', wedgeStart = 0, wedgeLast = -Infinity;
+
+  // takesText is an element that keys type into (or, for a select, choose with).
+  function takesText(el) {
+    if (!el) return false;
+    if (el.isContentEditable || el.tagName === 'TEXTAREA' || el.tagName === 'SELECT') return true;
+    if (el.tagName !== 'INPUT') return false;
+    return !/^(button|submit|reset|checkbox|radio|file|image|color|range|hidden)$/.test(el.type);
+  }
+
+  function onWedgeKey(ev) {
+    if (takesText(document.activeElement) || ev.ctrlKey || ev.altKey || ev.metaKey || ev.isComposing) {
+      wedgeBuf = '';
+      return;
+    }
+    // Shift comes with capitals; a key the browser cannot name (a GS1 group
+    // separator) types nothing into a scan box either.
+    if (ev.key === 'Shift' || ev.key === 'CapsLock' || ev.key === 'Unidentified') return;
+    var now = ev.timeStamp, gap = now - wedgeLast;
+    wedgeLast = now;
+    if (ev.key === 'Enter') {
+      var code = wedgeBuf;
+      wedgeBuf = '';
+      if (gap > WEDGE_PAUSE || code.length < WEDGE_MIN || (now - wedgeStart) / code.length > WEDGE_PACE) return; // a person's Enter
+      ev.preventDefault();
+      ev.stopPropagation();
+      takeScan(code);
+      return;
+    }
+    if (ev.key.length !== 1) { wedgeBuf = ''; return; }
+    if (gap > WEDGE_PAUSE || !wedgeBuf) { wedgeBuf = ''; wedgeStart = now; }
+    wedgeBuf += ev.key;
+  }
+
+  // visibleScanBox is the scan box the screen shows, if any.
+  function visibleScanBox() {
+    var all = document.querySelectorAll('input[data-scan]');
+    for (var i = 0; i < all.length; i++) {
+      var b = all[i];
+      if (!b.disabled && !b.readOnly && b.getClientRects().length) return b;
+    }
+    return null;
+  }
+
+  // takeScan gives a scan caught outside a text field to the screen's scan
+  // box, as if the box had had focus: the code, then Enter (the page's own
+  // handler, else the form submits as Enter would submit it). A screen
+  // without one says the scan was not taken and what to do.
+  function takeScan(code) {
+    var box = visibleScanBox();
+    if (!box) { notTaken(code); return; }
+    box.focus();
+    box.value = code;
+    var enter = new KeyboardEvent('keydown', { key: 'Enter', code: 'Enter', bubbles: true, cancelable: true });
+    if (box.dispatchEvent(enter)) implicitSubmit(box);
+  }
+
+  // implicitSubmit is what Enter in a text field does to its form: click the
+  // default button, or submit a form with no button and one such field.
+  function implicitSubmit(input) {
+    var form = input.form;
+    if (!form) return;
+    var fields = 0;
+    for (var i = 0; i < form.elements.length; i++) {
+      var e = form.elements[i];
+      if ((e.tagName === 'BUTTON' && e.type === 'submit') || (e.tagName === 'INPUT' && (e.type === 'submit' || e.type === 'image'))) {
+        if (!e.disabled) e.click();
+        return;
+      }
+      if (e.tagName === 'INPUT' && takesText(e)) fields++;
+    }
+    if (fields <= 1) form.requestSubmit();
+  }
+
+  // notTaken says, in the screen's language, that a scan found no scan box:
+  // with the error sound and vibration, at the top of the screen.
+  function notTaken(code) {
+    sound('error');
+    var main = document.getElementById('main');
+    if (!main) return;
+    var msgs = {};
+    try { msgs = JSON.parse(main.getAttribute('data-msgs') || '{}'); } catch (e) { msgs = {}; }
+    var el = document.getElementById('scan-lost');
+    if (!el) {
+      el = document.createElement('div');
+      el.id = 'scan-lost';
+      el.className = 'feedback error';
+      el.setAttribute('role', 'alert');
+      el.setAttribute('data-testid', 'scan-lost');
+      var h1 = main.querySelector('h1');
+      main.insertBefore(el, h1 ? h1.nextSibling : main.firstChild);
+    }
+    el.textContent = '';
+    var shown = code.replace(/[\x00-\x1f\x7f]/g, '');
+    (msgs['app.scan_not_taken'] || '{code}').split(/\{(\w+)\}/).forEach(function (part, i) {
+      if (i % 2 === 0) { if (part) el.appendChild(document.createTextNode(part)); return; }
+      if (part !== 'code') { el.appendChild(document.createTextNode('{' + part + '}')); return; }
+      // A scan that fits a line (views.MaxCodeLen) is a code and never
+      // breaks; a longer one breaks anywhere rather than widen the page.
+      var c = document.createElement('span');
+      if (/^[!-~]{1,24}$/.test(shown)) c.className = 'code';
+      c.textContent = shown;
+      el.appendChild(c);
+    });
+    if (el.scrollIntoView) el.scrollIntoView({ block: 'nearest' });
   }
 
   // A random v4 UUID without crypto.randomUUID, which plain-HTTP pages lack.
@@ -196,6 +321,7 @@
     document.addEventListener('keydown', function () {
       if (!audio) { try { audio = new (window.AudioContext || window.webkitAudioContext)(); } catch (e) { } }
     }, { once: true });
+    document.addEventListener('keydown', onWedgeKey, true);
     document.addEventListener('click', function () { setTimeout(refocus, 0); });
     window.addEventListener('focus', refocus);
     setInterval(refocus, 1000);

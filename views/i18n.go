@@ -192,6 +192,8 @@ var catalog = map[string][2]string{
 	"app.logged_in_as": {"{name} · {role}", "{name} · {role}"},
 	"app.offline":      {"No network: {n} scans waiting", "网络断开：{n} 条扫描待发送"},
 	"app.offline.one":  {"No network: {n} scan waiting", "网络断开：{n} 条扫描待发送"},
+	// a scan that came while no scan box had focus, on a screen that has none
+	"app.scan_not_taken": {"Scan not taken: this screen has no scan box. Tap what you want to do first (or Home), then scan {code} again.", "扫描未被接收：此页面没有扫描框。请先点击要做的操作（或“首页”），再扫描 {code}。"},
 
 	// roles and kinds
 	"role.picker":       {"Picker", "拣货员"},
