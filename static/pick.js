@@ -174,9 +174,10 @@
       $('pick-short').hidden = true;
       if (!queue.length) {
         try { localStorage.removeItem(QKEY); } catch (e) { }
-        // Enter from the scanner (or a tap) takes the next task.
-        var b = next.querySelector('button');
-        if (document.activeElement !== b) b.focus();
+        // Enter (or a tap) takes the next task. The focus moves only once the
+        // last scan's own Enter is over (its keypress or keyup must not press
+        // the button the moment the last answer arrives).
+        focusNextSoon(next.querySelector('button'));
       }
       return;
     }
@@ -459,8 +460,15 @@
     $('pick-scan').focus();
   }
 
+  var lastEnter = 0;
+  function focusNextSoon(b) {
+    var wait = lastEnter + 400 - Date.now();
+    if (wait > 0) { setTimeout(function () { if (!$('pick-done').hidden && !b.closest('form').hidden) focusNextSoon(b); }, wait); return; }
+    if (document.activeElement !== b) b.focus();
+  }
   $('pick-scan').addEventListener('keydown', function (ev) {
     if (ev.key !== 'Enter') return;
+    lastEnter = Date.now();
     ev.preventDefault();
     var raw = this.value;
     this.value = '';
