@@ -1,6 +1,7 @@
 package server
 
 import (
+	"net/url"
 	"strconv"
 	"strings"
 	"testing"
@@ -145,5 +146,38 @@ func TestBrowserCountStepsFit(t *testing.T) {
 			placeholdersFit(t, ctx)
 			noWiderThan(t, ctx, 360)
 		})
+	}
+}
+
+// The whole location moves with one scan of the destination; an item
+// scanned instead is refused and nothing moves.
+func TestMoveWholeLocation(t *testing.T) {
+	s, l := testServer(t)
+	places, _ := l.StockOf("SKU03000")
+	from := places[0].Location
+	before, _ := l.StockAt(from)
+	book, _ := l.SKU("SKU03000")
+	picker := newClient(t, s)
+	picker.login("B1001", "1111")
+	picker.get("/move?whole=1&from=" + from)
+	form := func(code string) url.Values {
+		return url.Values{"from": {from}, "whole": {"1"}, "code": {code}}
+	}
+	if resp, page := picker.post("/move", form(book.GTINs[0])); resp.StatusCode != 400 || !strings.Contains(unmarked(page), "Moving everything at "+from) {
+		t.Errorf("item scanned for a whole location: %d\n%s", resp.StatusCode, page)
+	}
+	if after, _ := l.StockAt(from); len(after) != len(before) {
+		t.Fatalf("stock moved on a refusal: %+v", after)
+	}
+	if resp, page := picker.post("/move", form("R01-01-01")); resp.StatusCode != 200 || !strings.Contains(unmarked(page), "Moved from "+from+" to R01-01-01") {
+		t.Fatalf("whole move: %d\n%s", resp.StatusCode, page)
+	}
+	if after, _ := l.StockAt(from); len(after) != 0 {
+		t.Errorf("%s still holds %+v", from, after)
+	}
+	for _, b := range before {
+		if got := qtyOf(t, l, "R01-01-01", b.SKU, b.Lot); got < b.Qty {
+			t.Errorf("R01-01-01 holds %d of %s %s, want at least %d", got, b.SKU, b.Lot, b.Qty)
+		}
 	}
 }
