@@ -269,15 +269,57 @@ func TestCountAndMoveScreens(t *testing.T) {
 	// move two by scanning: from, item, item, to
 	picker.get("/move")
 	picker.get("/move?code=" + loc)
-	_, page = picker.get("/move?from=" + loc + "&qty=1&sku=SKU03000&code=" + book.GTINs[0][1:])
-	if !strings.Contains(unmarked(page), "2 × SKU03000") {
-		t.Fatalf("move page:\n%s", page)
+	_, page = picker.get("/move?from=" + loc + "&code=" + book.GTINs[0][1:])
+	if !strings.Contains(unmarked(page), "1 × SKU03000") {
+		t.Fatalf("move page after the item:\n%s", page)
 	}
-	if resp, page := picker.post("/move", url.Values{"key": {"mv-1"}, "from": {loc}, "sku": {"SKU03000"}, "qty": {"2"}, "to": {"R02-10-04"}}); resp.StatusCode != 200 || !strings.Contains(page, "Moved from") {
+	_, page = picker.post("/move", url.Values{"key": {"mv-1"}, "from": {loc}, "sku": {"SKU03000"}, "qty": {"1"}, "code": {book.GTINs[0]}})
+	if !strings.Contains(unmarked(page), "2 × SKU03000") {
+		t.Fatalf("move page after the item twice:\n%s", page)
+	}
+	if resp, page := picker.post("/move", url.Values{"key": {"mv-1"}, "from": {loc}, "sku": {"SKU03000"}, "qty": {"2"}, "code": {"R02-10-04"}}); resp.StatusCode != 200 || !strings.Contains(unmarked(page), "Moved 2 × SKU03000 from "+loc+" to R02-10-04") {
 		t.Fatalf("move: %d\n%s", resp.StatusCode, page)
 	}
-	if resp, _ := picker.post("/move", url.Values{"key": {"mv-2"}, "from": {loc}, "sku": {"SKU03000"}, "qty": {"999"}, "to": {"R02-10-04"}}); resp.StatusCode != 409 {
+	if resp, _ := picker.post("/move", url.Values{"key": {"mv-2"}, "from": {loc}, "sku": {"SKU03000"}, "qty": {"999"}, "code": {"R02-10-04"}}); resp.StatusCode != 409 {
 		t.Errorf("moving more than there is: %d", resp.StatusCode)
+	}
+}
+
+// An item the location to move from does not hold is refused at its scan,
+// with what the location holds; so is a lot it does not hold.
+func TestMoveRefusesAnItemNotThere(t *testing.T) {
+	s, l := testServer(t)
+	places, _ := l.StockOf("SKU03000")
+	loc := places[0].Location
+	held, _ := l.StockAt(loc)
+	other, _ := l.SKU("SKU03003")
+	for _, h := range held {
+		if h.SKU == other.Code {
+			t.Fatalf("%s holds %s: choose another item", loc, other.Code)
+		}
+	}
+	picker := newClient(t, s)
+	picker.login("B1001", "1111")
+	resp, page := picker.get("/move?from=" + loc + "&code=" + other.GTINs[0])
+	want := loc + " holds no SKU03003; it holds " + held[0].SKU
+	if resp.StatusCode != 409 || !strings.Contains(unmarked(htmlUnescape(page)), want) {
+		t.Errorf("item not there: %d, want %q in\n%s", resp.StatusCode, want, page)
+	}
+	// scanned while the item in hand waits for the location to move to
+	book, _ := l.SKU("SKU03000")
+	resp, page = picker.post("/move", url.Values{"from": {loc}, "sku": {book.Code}, "qty": {"1"}, "code": {other.GTINs[0]}})
+	if resp.StatusCode != 409 || !strings.Contains(unmarked(htmlUnescape(page)), want) || !strings.Contains(unmarked(page), "1 × SKU03000") {
+		t.Errorf("item not there, item in hand: %d\n%s", resp.StatusCode, page)
+	}
+	milk, _ := l.SKU("SKU00000")
+	lots, _ := l.StockOf(milk.Code)
+	resp, page = picker.get("/move?from=" + lots[0].Location + "&code=" + url.QueryEscape("(01)"+milk.GTINs[0]+"(10)NOSUCHLOT"))
+	if resp.StatusCode != 409 || !strings.Contains(unmarked(htmlUnescape(page)), "not NOSUCHLOT") {
+		t.Errorf("lot not there: %d\n%s", resp.StatusCode, page)
+	}
+	after, _ := l.StockAt(loc)
+	if len(after) != len(held) || after[0].Qty != held[0].Qty {
+		t.Errorf("stock changed: %+v, was %+v", after, held)
 	}
 }
 

@@ -264,8 +264,10 @@ type MovePage struct {
 	Tasks          []MoveTaskRow
 	From, SKU, Lot string
 	Qty            int64
+	QtyTyped       string // a refused quantity, shown as typed
 	Whole          bool
 	Key            string
+	Focus          string // "qty" when the typed quantity was refused
 }
 
 // PackRow is one SKU and lot of the order at the kiosk.

@@ -1,0 +1,222 @@
+package server
+
+import (
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/google/uuid"
+
+	"tally/scan"
+	"tally/views"
+	"tally/wms"
+)
+
+// Moves by scanning: the location to move from, then the item (each scan of
+// it one more unit, or a case's quantity typed) or the whole location, then
+// the location to move to, which makes the move. Each step's page carries
+// the steps before it.
+
+// movePage takes the first scans: the location to move from (GET /move?code=),
+// then the item (GET /move?from=…&code=), refused unless the location holds it.
+func (s *Server) movePage(c *fiber.Ctx) error {
+	vm := views.MovePage{Page: s.page(c, "move.title"), From: c.Query("from"), Whole: c.Query("whole") == "1", Key: uuid.NewString()}
+	if vm.From == "" {
+		if err := s.moveTasks(&vm); err != nil {
+			return err
+		}
+	}
+	code := strings.TrimSpace(c.Query("code"))
+	if code == "" {
+		return s.render(c, fiber.StatusOK, views.MoveScreen(vm))
+	}
+	r, err := s.scanner.Parse(code)
+	switch {
+	case err != nil:
+		err = scanError(err)
+	case vm.From == "" && r.GTIN != "":
+		err = &wms.Error{Code: wms.CodeInvalid, Key: "move.from_first", Args: map[string]string{"code": code}}
+	case vm.From == "":
+		if _, err = s.shelfScan("move", code, ""); err == nil {
+			if _, err = s.ledger.Location(r.Code); err == nil {
+				vm.From, vm.Tasks = r.Code, nil
+			}
+		}
+	case r.GTIN == "":
+		err = &wms.Error{Code: wms.CodeInvalid, Key: "move.scan_item", Args: map[string]string{"code": code}}
+	default:
+		var item views.MovePage
+		if item, err = s.moveItem(vm.From, r); err == nil {
+			vm.SKU, vm.Lot, vm.Qty = item.SKU, item.Lot, 1
+			vm.Feedback = okFeedback("move.counted", map[string]string{"qty": "1", "sku": vm.SKU, "location": vm.From})
+		}
+	}
+	if err != nil {
+		e := s.asDomain(c, err)
+		vm.Feedback = errorFeedback(e)
+		return s.render(c, status(e.Code), views.MoveScreen(vm))
+	}
+	return s.render(c, fiber.StatusOK, views.MoveScreen(vm))
+}
+
+// moveTasks lists the open move tasks' lines on the first screen.
+func (s *Server) moveTasks(vm *views.MovePage) error {
+	tasks, err := s.ledger.TasksIn(wms.TaskOpen, 500)
+	if err != nil {
+		return err
+	}
+	for _, t := range tasks {
+		if t.Kind != wms.TaskMove {
+			continue
+		}
+		for _, l := range t.Lines {
+			if l.Open() > 0 {
+				vm.Tasks = append(vm.Tasks, views.MoveTaskRow{SKU: l.SKU, Lot: l.Lot, From: l.Location, To: t.Location, Qty: l.Open()})
+			}
+		}
+	}
+	return nil
+}
+
+// moveItem is the SKU and lot of a scanned item as the location to move from
+// holds it: an item the location does not hold is refused with what it
+// holds, and a lot-tracked item without its lot is taken in the one lot the
+// location holds, else refused.
+func (s *Server) moveItem(from string, r scan.Result) (views.MovePage, error) {
+	sku, err := s.ledger.SKUByGTIN(r.GTIN)
+	if err != nil {
+		return views.MovePage{}, err
+	}
+	held, err := s.ledger.StockAt(from)
+	if err != nil {
+		return views.MovePage{}, err
+	}
+	var skus, lots []string
+	for _, l := range held {
+		if l.Qty <= 0 {
+			continue
+		}
+		if !slices.Contains(skus, l.SKU) {
+			skus = append(skus, l.SKU)
+		}
+		if l.SKU == sku.Code {
+			lots = append(lots, l.Lot)
+		}
+	}
+	item := views.MovePage{SKU: sku.Code}
+	switch {
+	case len(skus) == 0:
+		return item, &wms.Error{Code: wms.CodeConflict, Key: "move.empty", Args: map[string]string{"location": from}}
+	case len(lots) == 0:
+		return item, &wms.Error{Code: wms.CodeConflict, Key: "move.not_here", Args: map[string]string{"sku": sku.Code, "location": from, "held": heldList(skus)}}
+	case !sku.LotTracked:
+		return item, nil
+	case r.Batch != "" && !slices.Contains(lots, r.Batch):
+		return item, &wms.Error{Code: wms.CodeConflict, Key: "move.lot_not_here", Args: map[string]string{"sku": sku.Code, "lot": r.Batch, "location": from, "held": heldList(lots)}}
+	case r.Batch != "":
+		item.Lot = r.Batch
+	case len(lots) == 1:
+		item.Lot = lots[0]
+	default:
+		return item, &wms.Error{Code: wms.CodeInvalid, Key: "move.lot_needed", Args: map[string]string{"sku": sku.Code, "location": from}}
+	}
+	return item, nil
+}
+
+// heldList names a few codes, joined so that none of them breaks.
+func heldList(codes []string) string {
+	if len(codes) > 4 {
+		return strings.Join(codes[:4], ", ") + " …"
+	}
+	return strings.Join(codes, ", ")
+}
+
+// move takes the scans once the item (or the whole location) is in hand, in
+// one form with the quantity: another unit of the same item counts one more;
+// a location makes the move; Enter after a typed quantity keeps it and asks
+// for the location.
+func (s *Server) move(c *fiber.Ctx) error {
+	vm := views.MovePage{Page: s.page(c, "move.title"), Key: c.FormValue("key"), From: c.FormValue("from"), SKU: c.FormValue("sku"),
+		Lot: c.FormValue("lot"), Whole: c.FormValue("whole") == "1", QtyTyped: strings.TrimSpace(c.FormValue("qty"))}
+	if vm.Key == "" {
+		vm.Key = uuid.NewString()
+	}
+	var err error
+	if !vm.Whole {
+		if vm.Qty, err = strconv.ParseInt(vm.QtyTyped, 10, 64); err != nil || vm.Qty <= 0 {
+			vm.Focus = "qty"
+			return s.moveRefused(c, vm, &wms.Error{Code: wms.CodeInvalid, Key: "move.qty_typed", Args: map[string]string{"qty": vm.QtyTyped}})
+		}
+		vm.QtyTyped = ""
+	}
+	code := strings.TrimSpace(c.FormValue("code"))
+	if code == "" {
+		vm.Feedback = okFeedback("move.now_to", map[string]string{"qty": strconv.FormatInt(vm.Qty, 10), "sku": vm.SKU})
+		if vm.Whole {
+			vm.Feedback = okFeedback("move.scan_to", nil)
+		}
+		return s.render(c, fiber.StatusOK, views.MoveScreen(vm))
+	}
+	r, err := s.scanner.Parse(code)
+	if err != nil {
+		return s.moveRefused(c, vm, scanError(err))
+	}
+	if r.GTIN != "" {
+		return s.moveMore(c, vm, r)
+	}
+	to, err := s.shelfScan("move", code, "")
+	if err != nil {
+		return s.moveRefused(c, vm, err)
+	}
+	m := wms.Move{From: vm.From, To: to, SKU: vm.SKU, Lot: vm.Lot, Qty: vm.Qty, Whole: vm.Whole}
+	if _, err = s.ledger.MoveStock(c.UserContext(), formKey(c), m, principal(c).Actor(), device(c)); err != nil {
+		return s.moveRefused(c, vm, err)
+	}
+	done := views.MovePage{Page: vm.Page, Key: uuid.NewString()}
+	if err := s.moveTasks(&done); err != nil {
+		return err
+	}
+	done.Feedback = okFeedback("move.done_units", map[string]string{"qty": strconv.FormatInt(m.Qty, 10), "sku": m.SKU, "from": m.From, "to": m.To})
+	if m.Whole {
+		done.Feedback = okFeedback("move.done", map[string]string{"from": m.From, "to": m.To})
+	}
+	return s.render(c, fiber.StatusOK, views.MoveScreen(done))
+}
+
+// moveMore is an item scanned where the location to move to is expected:
+// one more of the item in hand, while the location holds that many; anything
+// else is refused and the item in hand stays as it was.
+func (s *Server) moveMore(c *fiber.Ctx, vm views.MovePage, r scan.Result) error {
+	if vm.Whole {
+		return s.moveRefused(c, vm, &wms.Error{Code: wms.CodeInvalid, Key: "move.whole_to", Args: map[string]string{"location": vm.From}})
+	}
+	item, err := s.moveItem(vm.From, r)
+	if err == nil && (item.SKU != vm.SKU || (r.Batch != "" && item.Lot != vm.Lot)) {
+		err = &wms.Error{Code: wms.CodeInvalid, Key: "move.other_item", Args: map[string]string{"sku": item.SKU, "qty": strconv.FormatInt(vm.Qty, 10), "held": vm.SKU}}
+	}
+	if err != nil {
+		return s.moveRefused(c, vm, err)
+	}
+	have := int64(0)
+	if lines, err := s.ledger.StockAt(vm.From); err == nil {
+		for _, l := range lines {
+			if l.SKU == vm.SKU && l.Lot == vm.Lot {
+				have += l.Qty
+			}
+		}
+	}
+	if vm.Qty+1 > have {
+		return s.moveRefused(c, vm, &wms.Error{Code: wms.CodeConflict, Key: "move.no_more", Args: map[string]string{"sku": vm.SKU, "location": vm.From, "have": strconv.FormatInt(have, 10)}})
+	}
+	vm.Qty++
+	vm.Feedback = okFeedback("move.counted", map[string]string{"qty": strconv.FormatInt(vm.Qty, 10), "sku": vm.SKU, "location": vm.From})
+	return s.render(c, fiber.StatusOK, views.MoveScreen(vm))
+}
+
+// moveRefused shows the step again with the refusal; what is in hand stays.
+func (s *Server) moveRefused(c *fiber.Ctx, vm views.MovePage, err error) error {
+	e := s.asDomain(c, err)
+	vm.Feedback = errorFeedback(e)
+	return s.render(c, status(e.Code), views.MoveScreen(vm))
+}
