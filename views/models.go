@@ -314,7 +314,13 @@ type PackPage struct {
 	NeedOverride         bool
 	LowPool              *Message
 	PrintJob             string // a label this browser opens for printing
+	Awaiting             []AwaitingRow
 	Key                  string
+}
+
+// AwaitingRow is an order packed at the station and not yet handed to the carrier.
+type AwaitingRow struct {
+	Order, Carrier string
 }
 
 // LabelPrintPage is a label on a page that prints itself.
