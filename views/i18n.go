@@ -759,6 +759,8 @@ var catalog = map[string][2]string{
 	"returns.shelf_code":      {"{code} is not a shelf ({kind} label): scan the shelf {want} to put it back.", "{code} 是{kind}标签，不是库位：请扫描库位 {want} 放回。"},
 	"returns.shelf_code_any":  {"{code} is not a shelf ({kind} label): scan the shelf you put it back on.", "{code} 是{kind}标签，不是库位：请扫描放回的库位。"},
 	"returns.receipt":         {"Print receipt", "打印签收单"},
+	"returns.receipt_title":   {"Return receipt", "退货签收单"},
+	"returns.today":           {"Returned today, by condition", "今日退货（按状况）"},
 	"returns.label":           {"Print a label for it", "打印商品标签"},
 	"returns.swap":            {"Serial {serial} was not shipped in this order: possible swap. It goes to quarantine.", "序列号 {serial} 不属于该订单：疑似调包，已放入待检区。"},
 	"returns.unmatched":       {"Unknown parcels", "未匹配包裹"},

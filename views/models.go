@@ -341,7 +341,7 @@ type PrintJobsPage struct {
 
 // ShippedRow is what an order shipped of one SKU and lot, and what came back.
 type ShippedRow struct {
-	SKU, Lot, Serials string
+	SKU, Name, Lot, Serials string
 	Shipped, Returned int64
 }
 
@@ -349,6 +349,7 @@ type ShippedRow struct {
 type BookedLine struct {
 	N                                     int
 	SKU, Lot, Serial, Condition, Location string
+	Name                                  string // the item's name, beside its code
 	Qty                                   int64
 	Swap                                  bool
 	Suggest, From                         string // putaway for resellable units
@@ -374,6 +375,7 @@ type ReturnsPage struct {
 	Shipped                   []ShippedRow
 	Lines                     []wmsReturnLine
 	LinesJSON                 string
+	Names                     map[string]string // item names of the lines' SKUs
 	PendingItem               string       // the raw scan, carried in the condition links
 	Pending                   *PendingItem // what it is, shown while the condition is asked
 	Conditions                []string
