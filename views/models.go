@@ -342,7 +342,7 @@ type PrintJobsPage struct {
 // ShippedRow is what an order shipped of one SKU and lot, and what came back.
 type ShippedRow struct {
 	SKU, Name, Lot, Serials string
-	Shipped, Returned int64
+	Shipped, Returned       int64
 }
 
 // BookedLine is a line of a booked return and where it went.
@@ -376,8 +376,8 @@ type ReturnsPage struct {
 	Lines                     []wmsReturnLine
 	LinesJSON                 string
 	Names                     map[string]string // item names of the lines' SKUs
-	PendingItem               string       // the raw scan, carried in the condition links
-	Pending                   *PendingItem // what it is, shown while the condition is asked
+	PendingItem               string            // the raw scan, carried in the condition links
+	Pending                   *PendingItem      // what it is, shown while the condition is asked
 	Conditions                []string
 	Booked                    *BookedReturn
 	Waiting                   []WaitingReturn // parcels with units still to put back
