@@ -2,7 +2,9 @@ package server
 
 import (
 	"bytes"
+	"cmp"
 	"context"
+	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
@@ -48,6 +50,16 @@ func (s *Server) packModel(c *fiber.Ctx, st wms.Station, orderNo string) (views.
 	left, err := s.ledger.WaybillsLeft()
 	if err != nil {
 		return vm, err
+	}
+	// the station's parcels packed and not handed over: none is forgotten on the bench
+	waiting, err := s.ledger.AwaitingCarrier(st.ID, 50)
+	if err != nil {
+		return vm, err
+	}
+	for _, o := range waiting {
+		if o.No != orderNo {
+			vm.Awaiting = append(vm.Awaiting, views.AwaitingRow{Order: o.No, Carrier: o.Carrier})
+		}
 	}
 	if orderNo == "" {
 		return vm, nil
@@ -168,8 +180,39 @@ func (s *Server) packPage(c *fiber.Ctx) error {
 			e := s.asDomain(c, err)
 			return s.renderPack(c, st, "", errorFeedback(e), status(e.Code))
 		}
+		return openPack(c, st, orderNo, "")
 	}
-	return s.renderPack(c, st, orderNo, nil, fiber.StatusOK)
+	vm, err := s.packModel(c, st, orderNo)
+	if err != nil {
+		return err
+	}
+	if no := c.Query("shipped"); no != "" {
+		if o, err := s.ledger.Order(no); err == nil && o.State == wms.OrderShipped {
+			key := "pack.shipped"
+			if orderNo != "" {
+				key = "pack.shipped_other"
+			}
+			vm.Feedback = okFeedback(key, map[string]string{"order": no})
+		}
+	} else if orderNo != "" && len(vm.Awaiting) > 0 {
+		// another order opens while one is packed and not handed over
+		vm.Feedback = okFeedback("pack.awaiting", map[string]string{"n": strconv.Itoa(len(vm.Awaiting)), "order": vm.Awaiting[0].Order})
+	}
+	return s.render(c, fiber.StatusOK, views.Pack(vm))
+}
+
+// openPack sends the kiosk to the page of an order (or of none), so that the
+// address bar names what is on screen and a reload shows it again; shipped
+// is an order just handed to the carrier, said on that page.
+func openPack(c *fiber.Ctx, st wms.Station, orderNo, shipped string) error {
+	q := url.Values{"station": {st.ID}}
+	if orderNo != "" {
+		q.Set("order", orderNo)
+	}
+	if shipped != "" {
+		q.Set("shipped", shipped)
+	}
+	return c.Redirect("/pack?"+q.Encode(), fiber.StatusSeeOther)
 }
 
 // packScan answers a code scanned into the kiosk's scan box.
@@ -237,7 +280,7 @@ func (s *Server) openOrderFromScan(c *fiber.Ctx, st wms.Station, orderNo, code s
 			return &wms.Error{Code: wms.CodeConflict, Key: "pack.finish_first", Args: map[string]string{"order": orderNo, "code": code}}
 		}
 	}
-	return s.renderPack(c, st, next, nil, fiber.StatusOK)
+	return openPack(c, st, next, "")
 }
 
 // packParcel weighs (scale, or the typed weight), closes the parcel and prints its label.
@@ -323,12 +366,18 @@ func (s *Server) packShip(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	// an order from the list of those awaiting the carrier ships while
+	// another (open) stays on screen
+	open := c.FormValue("open")
+	if open == c.FormValue("order") {
+		open = ""
+	}
 	o, err := s.ledger.Ship(c.UserContext(), c.FormValue("order"), st.ID, principal(c).Actor(), device(c))
 	if err != nil {
 		e := s.asDomain(c, err)
-		return s.renderPack(c, st, c.FormValue("order"), errorFeedback(e), status(e.Code))
+		return s.renderPack(c, st, cmp.Or(open, c.FormValue("order")), errorFeedback(e), status(e.Code))
 	}
-	return s.renderPack(c, st, "", okFeedback("pack.shipped", map[string]string{"order": o.No}), fiber.StatusOK)
+	return openPack(c, st, open, o.No)
 }
 
 // packReprint prints a parcel's label again, marked as a copy.

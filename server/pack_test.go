@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -87,7 +88,7 @@ func TestPackingKiosk(t *testing.T) {
 	milk, _ := l.SKU("SKU00002")
 	c := newClient(t, s)
 	c.login("B2001", "2222")
-	resp, page := c.get("/pack?station=PACK-T&code=T40001")
+	resp, page := c.follow(c.get("/pack?station=PACK-T&code=T40001"))
 	if resp.StatusCode != 200 || !strings.Contains(page, "SO400001") {
 		t.Fatalf("tote scan: %d\n%s", resp.StatusCode, page)
 	}
@@ -146,7 +147,7 @@ func TestPackingKiosk(t *testing.T) {
 		t.Errorf("reprint: %d", resp.StatusCode)
 	}
 	waitFiles(t, dir, 2)
-	if resp, page := c.post("/pack/ship", url.Values{"station": {"PACK-T"}, "order": {"SO400001"}}); resp.StatusCode != 200 || !strings.Contains(page, "shipped") {
+	if resp, page := c.follow(c.post("/pack/ship", url.Values{"station": {"PACK-T"}, "order": {"SO400001"}})); resp.StatusCode != 200 || !strings.Contains(page, "shipped") {
 		t.Fatalf("ship: %d\n%s", resp.StatusCode, page)
 	}
 	if o, _ := l.Order("SO400001"); o.State != wms.OrderShipped {
@@ -165,6 +166,16 @@ func TestPackingKiosk(t *testing.T) {
 	if r, _ := api.do("POST", "/api/v1/waybills", strings.NewReader(`{"account":"SF","numbers":["SF9000000000001"]}`), map[string]string{"Content-Type": "application/json"}); r.StatusCode != 409 {
 		t.Errorf("a waybill loaded twice: %d", r.StatusCode)
 	}
+}
+
+// follow is the page a kiosk's answer sends the browser to, as the
+// browser follows it (a tote opens its order's page, Ship the page after).
+func (c *client) follow(resp *http.Response, page string) (*http.Response, string) {
+	c.t.Helper()
+	if resp.StatusCode == http.StatusSeeOther {
+		return c.get(resp.Header.Get("Location"))
+	}
+	return resp, page
 }
 
 // fakeScale plays a bench scale on TCP (a serial-to-Ethernet converter).
@@ -210,7 +221,7 @@ func TestPackingWithScale(t *testing.T) {
 	_, lot := pickedOrder(t, l, "SO400002", "T40002")
 	c := newClient(t, s)
 	c.login("B2001", "2222")
-	c.get("/pack?station=PACK-S&code=T40002")
+	c.follow(c.get("/pack?station=PACK-S&code=T40002"))
 	for i, code := range []string{book.GTINs[0][1:], book.GTINs[0][1:], "]C101" + milk.GTINs[0] + "10" + lot + "\x1d21FH-7"} {
 		if r, p := c.post("/pack/scan", url.Values{"station": {"PACK-S"}, "order": {"SO400002"}, "code": {code}, "key": {fmt.Sprint("k", i)}}); r.StatusCode != 200 {
 			t.Fatalf("scan: %d %s", r.StatusCode, p)
@@ -414,4 +425,78 @@ func kioskScreens(t *testing.T, lang string, w, h int64) {
 	// the kiosk tab still works: hand over to the carrier
 	run(chromedp.Evaluate(`document.querySelector('[data-testid=ship]').click()`, nil))
 	waitText(t, ctx, `[data-feedback=ok]`, say(lang, "pack.shipped", "order", "SO440001"))
+}
+
+// A packed order left without Ship is not forgotten: the next tote opens with
+// a reminder, the kiosk lists the order with a Ship of its own, and the
+// address bar names the order on screen (a reload shows it again). The
+// header names the carrier in words; the scan box's words fit 360 px.
+func TestBrowserKioskPackedNotShipped(t *testing.T) {
+	for _, lang := range langs {
+		t.Run(lang, func(t *testing.T) {
+			ctx := browserIn(t, lang, 360, 640)
+			s, l := testServer(t)
+			s.StartWorkers()
+			defer s.StopWorkers()
+			fileStation(t, l, "PACK-R")
+			_, lot := pickedOrder(t, l, "SO460001", "T46001")
+			pickedOrder(t, l, "SO460002", "T46002")
+			book, _ := l.SKU("SKU03000")
+			milk, _ := l.SKU("SKU00002")
+			weight := 2*book.UnitWeightG + milk.UnitWeightG + 160 + 20
+			base := serve(t, s)
+			run := runner(t, ctx)
+			loginAs(t, ctx, base, "B2001", "2222", "menu-pack")
+			run(chromedp.Navigate(base + "/pack?station=PACK-R"))
+			waitJS(t, ctx, `document.documentElement.dataset.ready === '1'`)
+			waitFocus(t, ctx, "scan")
+			waitText(t, ctx, `[data-testid=pack-step]`, say(lang, "pack.scan_tote"))
+			placeholdersFit(t, ctx)
+			run(wedge("T46001"))
+			head := waitText(t, ctx, `[data-testid=pack-order]`, say(lang, "pack.order", "order", "SO460001", "carrier", say(lang, "carrier.SF")))
+			if strings.HasSuffix(strings.TrimSpace(head), "SF") {
+				t.Errorf("the header shows the carrier's code: %q", head)
+			}
+			waitText(t, ctx, `[data-testid=pack-step]`, say(lang, "pack.scan_item"))
+			placeholdersFit(t, ctx)
+			for i, code := range []string{book.GTINs[0][1:], book.GTINs[0][1:], "(01)" + milk.GTINs[0] + "(10)" + lot + "(21)FH-R" + lang} {
+				waitFocus(t, ctx, "scan")
+				run(wedge(code))
+				waitText(t, ctx, `[data-testid=pack-lines]`, []string{"1/2", "2/2", "1/1"}[i])
+			}
+			waitFocus(t, ctx, "weight")
+			run(chromedp.KeyEvent(fmt.Sprintf("%d\r", weight)))
+			waitText(t, ctx, `[data-testid=parcels]`, "SF1")
+			waitText(t, ctx, `[data-testid=pack-step]`, say(lang, "pack.scan_next"))
+			placeholdersFit(t, ctx)
+
+			// the next tote without Ship: it opens, and the packed order is named
+			waitFocus(t, ctx, "scan")
+			run(wedge("T46002"))
+			waitText(t, ctx, `[data-testid=pack-order]`, "SO460002")
+			waitText(t, ctx, `[data-feedback]`, say(lang, "pack.awaiting", "n", "1", "order", "SO460001"))
+			waitText(t, ctx, `[data-testid=awaiting]`, "SO460001")
+			if u := evalString(t, ctx, `location.search`); !strings.Contains(u, "order=SO460002") || strings.Contains(u, "T46001") {
+				t.Errorf("the address bar says %q with SO460002 on screen", u)
+			}
+			noWiderThan(t, ctx, 360)
+			run(chromedp.Reload())
+			waitText(t, ctx, `[data-testid=pack-order]`, "SO460002")
+			waitText(t, ctx, `[data-testid=awaiting]`, "SO460001")
+
+			// its own Ship hands it over; the open order stays on screen
+			run(chromedp.Evaluate(`document.querySelector('[data-testid=ship-awaiting]').click()`, nil))
+			waitText(t, ctx, `[data-feedback=ok]`, say(lang, "pack.shipped_other", "order", "SO460001"))
+			waitText(t, ctx, `[data-testid=pack-order]`, "SO460002")
+			if present(t, ctx, "awaiting") {
+				t.Errorf("the shipped order is still listed")
+			}
+			if o, _ := l.Order("SO460001"); o.State != wms.OrderShipped {
+				t.Errorf("SO460001 is %s", o.State)
+			}
+			if o, _ := l.Order("SO460002"); o.State != wms.OrderPicked {
+				t.Errorf("SO460002 is %s", o.State)
+			}
+		})
+	}
 }

@@ -178,7 +178,7 @@ func TestKioskSaysWhereTheLabelWent(t *testing.T) {
 	for i, station := range []string{"PACK-OK", "PACK-OFF", "PACK-WEB"} {
 		no, tote := fmt.Sprintf("SO42000%d", i), fmt.Sprintf("T4200%d", i)
 		_, lot := pickedOrder(t, l, no, tote)
-		c.get("/pack?station=" + station + "&code=" + tote)
+		c.follow(c.get("/pack?station=" + station + "&code=" + tote))
 		for k, code := range []string{book.GTINs[0][1:], book.GTINs[0][1:], "]C101" + milk.GTINs[0] + "10" + lot + "\x1d21W-" + no} {
 			if r, p := c.post("/pack/scan", url.Values{"station": {station}, "order": {no}, "code": {code}, "key": {fmt.Sprintf("%s-%d", no, k)}}); r.StatusCode != 200 {
 				t.Fatalf("%s scan: %d\n%s", station, r.StatusCode, p)

@@ -133,10 +133,10 @@ func (s *Server) returnsPage(c *fiber.Ctx) error {
 			ferr = err
 		}
 		for _, sl := range shipped {
-			vm.Shipped = append(vm.Shipped, views.ShippedRow{SKU: sl.SKU, Lot: sl.Lot, Shipped: sl.Shipped, Returned: sl.Returned, Serials: strings.Join(sl.Serials, " ")})
+			vm.Shipped = append(vm.Shipped, views.ShippedRow{SKU: sl.SKU, Name: s.skuName(sl.SKU), Lot: sl.Lot, Shipped: sl.Shipped, Returned: sl.Returned, Serials: strings.Join(sl.Serials, " ")})
 		}
 	}
-	vm.Lines = lines
+	vm.Lines, vm.Names = lines, s.lineNames(lines)
 	raw, _ := json.Marshal(lines)
 	vm.LinesJSON = string(raw)
 	if ferr != nil {
@@ -159,7 +159,7 @@ func (s *Server) bookReturn(c *fiber.Ctx) error {
 	if err != nil {
 		e := s.asDomain(c, err)
 		vm.Feedback = errorFeedback(e)
-		vm.Order, vm.RMA, vm.ReturnWaybill, vm.Lines = p.Order, p.RMA, p.ReturnWaybill, p.Lines
+		vm.Order, vm.RMA, vm.ReturnWaybill, vm.Lines, vm.Names = p.Order, p.RMA, p.ReturnWaybill, p.Lines, s.lineNames(p.Lines)
 		raw, _ := json.Marshal(p.Lines)
 		vm.LinesJSON, vm.Unknown = string(raw), p.Order == ""
 		return s.render(c, status(e.Code), views.Returns(vm))
@@ -179,6 +179,7 @@ func (s *Server) renderBooked(c *fiber.Ctx, p wms.ReturnParcel, fb *views.Feedba
 	staging := s.ledger.ReturnsStaging()
 	for i := range p.Lines {
 		row := bookedLine(p, i, staging)
+		row.Name = s.skuName(row.SKU)
 		if row.Waiting {
 			row.Suggest, _ = s.ledger.SuggestPutaway(row.SKU, row.Lot)
 			row.From = staging
@@ -186,6 +187,26 @@ func (s *Server) renderBooked(c *fiber.Ctx, p wms.ReturnParcel, fb *views.Feedba
 		vm.Booked.Lines = append(vm.Booked.Lines, row)
 	}
 	return s.render(c, st, views.Returns(vm))
+}
+
+// skuName is an item's name for the returns screens ("" for a SKU unknown here).
+func (s *Server) skuName(code string) string {
+	sku, err := s.ledger.SKU(code)
+	if err != nil {
+		return ""
+	}
+	return sku.Name
+}
+
+// lineNames names the SKUs of a parcel's lines.
+func (s *Server) lineNames(lines []wms.ReturnLine) map[string]string {
+	names := map[string]string{}
+	for _, l := range lines {
+		if _, ok := names[l.SKU]; !ok {
+			names[l.SKU] = s.skuName(l.SKU)
+		}
+	}
+	return names
 }
 
 // bookedLine is line i of a booked parcel where it is now: put back on a
@@ -252,11 +273,13 @@ func (s *Server) returnReceipt(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	vm := views.ReturnReceipt{Page: s.page(c, "returns.receipt"), Parcel: views.ParcelRef(p.ID, p.ReturnWaybill), Order: p.Order, RMA: p.RMA,
+	vm := views.ReturnReceipt{Page: s.page(c, "returns.receipt_title"), Parcel: views.ParcelRef(p.ID, p.ReturnWaybill), Order: p.Order, RMA: p.RMA,
 		Waybill: p.ReturnWaybill, Clerk: s.people()(p.Actor), At: p.At.In(s.ledger.Zone()).Format("2006-01-02 15:04"), Notes: p.Notes}
 	staging := s.ledger.ReturnsStaging()
 	for i := range p.Lines {
-		vm.Lines = append(vm.Lines, bookedLine(p, i, staging))
+		row := bookedLine(p, i, staging)
+		row.Name = s.skuName(row.SKU)
+		vm.Lines = append(vm.Lines, row)
 	}
 	return s.render(c, fiber.StatusOK, views.ReturnReceiptPage(vm))
 }

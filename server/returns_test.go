@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -337,5 +338,83 @@ func TestReturnsWaitingFoundByEveryCode(t *testing.T) {
 		if resp.StatusCode != 200 || !strings.Contains(page, `action="/returns/putaway"`) || !strings.Contains(page, `name="parcel" value="`+p.ID+`"`) {
 			t.Errorf("%s: %d, want the parcel's put-back step:\n%s", code, resp.StatusCode, pageText(page))
 		}
+	}
+}
+
+// lineCount is how many lines the text of the first element matching sel takes.
+func lineCount(t *testing.T, ctx context.Context, sel string) int {
+	t.Helper()
+	n, err := strconv.Atoi(evalString(t, ctx, `(function(){ var r = document.createRange(); r.selectNodeContents(document.querySelector(`+strconv.Quote(sel)+`));
+		return String(new Set(Array.from(r.getClientRects()).map(function(x){ return Math.round(x.top) })).size) })()`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// The returns screens read well at 360 px in both languages: today's figures
+// under a heading, one condition a row, in the text's colour; where a line
+// waits reads as a phrase, not a word a line, on the card and the receipt;
+// items carry their names beside their codes; the receipt's heading says what
+// it is, its button what it does.
+func TestBrowserReturnsLayout(t *testing.T) {
+	for _, lang := range langs {
+		t.Run(lang, func(t *testing.T) {
+			ctx := browserIn(t, lang, 360, 640)
+			s, l := testServer(t)
+			shippedOrder(t, s, l, "SO500009", "T50009", "FH-6009")
+			book, _ := l.SKU("SKU03000")
+			booked, err := l.ReceiveReturn(context.Background(), wms.ReturnParcel{ID: "rp-layout-" + lang, Order: "SO500009", Lines: []wms.ReturnLine{
+				{SKU: "SKU03000", Qty: 1, Condition: "resellable"}, {SKU: "SKU03000", Qty: 1, Condition: "damaged"}}}, "B3001", "t")
+			if err != nil {
+				t.Fatal(err)
+			}
+			base := serve(t, s)
+			run := runner(t, ctx)
+			loginAs(t, ctx, base, "B3001", "3333", "menu-returns")
+
+			run(chromedp.Navigate(base + "/returns"))
+			waitText(t, ctx, `[data-testid=return-stats] h2`, say(lang, "returns.today"))
+			stats := evalString(t, ctx, `Array.from(document.querySelectorAll('[data-testid=return-stat]')).map(function(r){ return r.innerText.replace(/\s+/g, ' ').trim() }).join('|')`)
+			if !strings.Contains(stats, say(lang, "cond.resellable")+" 1") || !strings.Contains(stats, say(lang, "cond.damaged")+" 1") {
+				t.Errorf("today's figures: %q", stats)
+			}
+			if red := evalString(t, ctx, `Array.from(document.querySelectorAll('[data-testid=return-stats] td')).map(function(e){ return getComputedStyle(e).color }).filter(function(c){
+				var v = (c.match(/\d+/g) || []).map(Number); return v[0] > 2 * (v[1] + 10) }).join(' ')`); red != "" {
+				t.Errorf("today's figures in red: %s", red)
+			}
+			noWiderThan(t, ctx, 360)
+
+			// the booked card: where the unit waits, and the item's name
+			run(chromedp.Navigate(base + "/returns?parcel=" + booked.ID))
+			waitText(t, ctx, `[data-testid=booked]`, say(lang, "returns.waiting_tag"))
+			if n := lineCount(t, ctx, `[data-testid=booked] [data-testid=where]`); n > 2 {
+				t.Errorf("the card's 'waiting' takes %d lines at 360 px", n)
+			}
+			if line := evalString(t, ctx, `document.querySelector('[data-testid=booked-line]').innerText`); !strings.Contains(line, book.Name) {
+				t.Errorf("booked line without the item's name: %q", line)
+			}
+			noWiderThan(t, ctx, 360)
+
+			// the receipt
+			run(chromedp.Navigate(base + "/returns/receipt/" + booked.ID))
+			head := waitText(t, ctx, `h1`, say(lang, "returns.receipt_title"))
+			if button := evalString(t, ctx, `document.querySelector('[data-testid=print]').innerText`); strings.TrimSpace(button) == strings.TrimSpace(head) {
+				t.Errorf("the receipt's heading is its button's words: %q", head)
+			}
+			if n := lineCount(t, ctx, `[data-testid=receipt-line] [data-testid=where]`); n > 2 {
+				t.Errorf("the receipt's 'waiting' takes %d lines at 360 px", n)
+			}
+			if line := evalString(t, ctx, `document.querySelector('[data-testid=receipt-line]').innerText`); !strings.Contains(line, book.Name) {
+				t.Errorf("receipt line without the item's name: %q", line)
+			}
+			noWiderThan(t, ctx, 360)
+
+			// a parcel being inspected: what was shipped and what is in it, by name
+			run(chromedp.Navigate(base + "/returns?order=SO500009&lines=" + url.QueryEscape(`[{"sku":"SKU03000","qty":1,"condition":"opened"}]`)))
+			waitText(t, ctx, `[data-testid=shipped]`, book.Name)
+			waitText(t, ctx, `[data-testid=return-lines]`, book.Name)
+			noWiderThan(t, ctx, 360)
+		})
 	}
 }

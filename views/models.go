@@ -316,7 +316,13 @@ type PackPage struct {
 	NeedOverride         bool
 	LowPool              *Message
 	PrintJob             string // a label this browser opens for printing
+	Awaiting             []AwaitingRow
 	Key                  string
+}
+
+// AwaitingRow is an order packed at the station and not yet handed to the carrier.
+type AwaitingRow struct {
+	Order, Carrier string
 }
 
 // LabelPrintPage is a label on a page that prints itself.
@@ -337,14 +343,15 @@ type PrintJobsPage struct {
 
 // ShippedRow is what an order shipped of one SKU and lot, and what came back.
 type ShippedRow struct {
-	SKU, Lot, Serials string
-	Shipped, Returned int64
+	SKU, Name, Lot, Serials string
+	Shipped, Returned       int64
 }
 
 // BookedLine is a line of a booked return and where it went.
 type BookedLine struct {
 	N                                     int
 	SKU, Lot, Serial, Condition, Location string
+	Name                                  string // the item's name, beside its code
 	Qty                                   int64
 	Swap                                  bool
 	Suggest, From                         string // putaway for resellable units
@@ -370,8 +377,9 @@ type ReturnsPage struct {
 	Shipped                   []ShippedRow
 	Lines                     []wmsReturnLine
 	LinesJSON                 string
-	PendingItem               string       // the raw scan, carried in the condition links
-	Pending                   *PendingItem // what it is, shown while the condition is asked
+	Names                     map[string]string // item names of the lines' SKUs
+	PendingItem               string            // the raw scan, carried in the condition links
+	Pending                   *PendingItem      // what it is, shown while the condition is asked
 	Conditions                []string
 	Booked                    *BookedReturn
 	Waiting                   []WaitingReturn // parcels with units still to put back
