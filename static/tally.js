@@ -62,6 +62,8 @@
   }
 
   function onWedgeKey(ev) {
+    if (!ev.isTrusted) return; // the Enter takeScan gives the scan box
+    scanEnd = 0; // a new key: the last scan's Enter is over
     if (takesText(document.activeElement) || ev.ctrlKey || ev.altKey || ev.metaKey || ev.isComposing) {
       wedgeBuf = '';
       return;
@@ -78,11 +80,29 @@
       ev.preventDefault();
       ev.stopPropagation();
       takeScan(code);
+      scanEnd = performance.now() + SCAN_END;
       return;
     }
     if (ev.key.length !== 1) { wedgeBuf = ''; return; }
     if (gap > WEDGE_PAUSE || !wedgeBuf) { wedgeBuf = ''; wedgeStart = now; }
     wedgeBuf += ev.key;
+  }
+
+  // Nothing of a scan's Enter may press a button or follow a link: its
+  // keydown is stopped above, and its keypress (where a button takes Enter
+  // as a click, and a text field submits its form), its keyup and a click
+  // the keyboard makes are swallowed until the next key begins, the Enter
+  // is released, or SCAN_END ms have passed, so a person's later Enter
+  // still presses what has focus. Clicks of a finger or a mouse, and those
+  // the script makes, are never swallowed.
+  var SCAN_END = 1000, scanEnd = 0;
+  function swallowScanEnd(ev) {
+    if (!scanEnd || !ev.isTrusted) return;
+    if (performance.now() > scanEnd) { scanEnd = 0; return; }
+    if (ev.type === 'click' ? ev.detail !== 0 : ev.key !== 'Enter') return;
+    ev.preventDefault();
+    ev.stopImmediatePropagation();
+    if (ev.type === 'keyup') scanEnd = 0;
   }
 
   // visibleScanBox is the scan box the screen shows, if any.
@@ -322,6 +342,7 @@
       if (!audio) { try { audio = new (window.AudioContext || window.webkitAudioContext)(); } catch (e) { } }
     }, { once: true });
     document.addEventListener('keydown', onWedgeKey, true);
+    ['keypress', 'keyup', 'click'].forEach(function (t) { window.addEventListener(t, swallowScanEnd, true); });
     document.addEventListener('click', function () { setTimeout(refocus, 0); });
     window.addEventListener('focus', refocus);
     setInterval(refocus, 1000);
