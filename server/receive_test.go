@@ -625,3 +625,30 @@ func TestBrowserNextDeliveryByScan(t *testing.T) {
 		})
 	}
 }
+
+// Issue 9, review 2, point 3: a message that shows a long raw scan (here a
+// whole GS1 string typed into the expiry) breaks it rather than widen the
+// page on a handheld.
+func TestBrowserLongScanInMessageBreaks(t *testing.T) {
+	for _, lang := range langs {
+		t.Run(lang, func(t *testing.T) {
+			ctx := browserIn(t, lang, 360, 640)
+			s, l := testServer(t)
+			base := serve(t, s)
+			run := runner(t, ctx)
+			milk, _ := l.SKU("SKU00000")
+			loginAs(t, ctx, base, "B3001", "3333", "menu-receive")
+			run(click("menu-receive"))
+			waitText(t, ctx, `[data-testid=receipt-blind]`, say(lang, "receive.blind"))
+			run(click("receipt-blind"))
+			waitJS(t, ctx, `!!document.querySelector('[data-testid=receipt]') && document.documentElement.dataset.ready === '1'`)
+			waitFocus(t, ctx, "scan")
+			pack := "(01)" + milk.GTINs[0] + "(17)280230(10)BADDATE1"
+			run(wedge(pack))
+			waitFocus(t, ctx, "expiry")
+			run(chromedp.Evaluate(`document.querySelector('[data-testid=expiry]').value = `+strconv.Quote(pack), nil), click("receive-ok"))
+			waitText(t, ctx, `[data-feedback=error]`, "BADDATE1")
+			noWiderThan(t, ctx, 360)
+		})
+	}
+}
