@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -182,6 +183,96 @@ func typeQty(t *testing.T, ctx context.Context, qty string) {
 	waitFocus(t, ctx, "qty")
 	waitJS(t, ctx, `(function () { var q = document.querySelector('[data-testid=qty]'); return q.selectionStart === 0 && q.selectionEnd === q.value.length; })()`)
 	run(chromedp.KeyEvent(qty + "\r"))
+}
+
+// typeSlowly types keys at a person's pace (a run of fast keys ending in
+// Enter is a scanner's, and a field meant for typing passes it on).
+func typeSlowly(t *testing.T, ctx context.Context, keys string) {
+	t.Helper()
+	run := runner(t, ctx)
+	for _, r := range keys {
+		run(chromedp.KeyEvent(string(r)))
+		time.Sleep(120 * time.Millisecond)
+	}
+}
+
+// Issue 9, review 2, point 2: a scan that lands in a field meant for typing
+// (the expiry after an impossible date, the quantity) goes to the screen's
+// scan box, and the field keeps what it held: the same pack again is another
+// unit counted, never a date or a quantity, and the page stays 360 px wide. A person typing there is left alone.
+func TestBrowserReceiveScanIntoTypedField(t *testing.T) {
+	for _, lang := range langs {
+		t.Run(lang, func(t *testing.T) {
+			ctx := browserIn(t, lang, 360, 640)
+			s, l := testServer(t)
+			base := serve(t, s)
+			run := runner(t, ctx)
+			milk, _ := l.SKU("SKU00000")
+			book, _ := l.SKU("SKU03000")
+			loginAs(t, ctx, base, "B3001", "3333", "menu-receive")
+			run(click("menu-receive"))
+			waitText(t, ctx, `[data-testid=receipt-blind]`, say(lang, "receive.blind"))
+			run(click("receipt-blind"))
+			waitJS(t, ctx, `!!document.querySelector('[data-testid=receipt]') && document.documentElement.dataset.ready === '1'`)
+			waitFocus(t, ctx, "scan")
+			field := func(id string) string {
+				return evalString(t, ctx, `document.querySelector('[data-testid=`+id+`]').value`)
+			}
+			forget := chromedp.Evaluate(`document.querySelectorAll('[data-feedback]').forEach(function (f) { f.remove(); })`, nil)
+
+			// an impossible date: the expiry has the focus; the pack scanned again is the pack
+			pack := "(01)" + milk.GTINs[0] + "(17)280230(10)BADDATE1"
+			unreadable := say(lang, "receive.date_unreadable", "sku", milk.Code, "name", milk.Name, "value", "280230")
+			run(wedge(pack))
+			waitText(t, ctx, `[data-feedback=error]`, unreadable)
+			waitFocus(t, ctx, "expiry")
+			run(forget, wedge(pack)) // another unit of the same pack: counted
+			waitText(t, ctx, `[data-feedback=ok]`, say(lang, "receive.counted", "sku", milk.Code, "qty", "2"))
+			if qty, lot, exp := field("qty"), field("lot"), field("expiry"); qty != "2" || lot != "BADDATE1" || exp != "" {
+				t.Errorf("after the pack scanned into the expiry: quantity %q lot %q expiry %q, want 2, BADDATE1 and nothing", qty, lot, exp)
+			}
+			noWiderThan(t, ctx, 360)
+			// the date typed by hand is a date
+			run(chromedp.Click(`[data-testid=expiry]`, chromedp.ByQuery))
+			waitFocus(t, ctx, "expiry")
+			typed := today.AddDate(0, 0, 700).Format("2006-01-02")
+			typeSlowly(t, ctx, typed+"\r")
+			waitText(t, ctx, `[data-feedback=ok]`, say(lang, "receive.done", "qty", "2", "sku", milk.Code, "lot", "BADDATE1"))
+			where, _ := l.SuggestPutaway(milk.Code, "BADDATE1")
+			waitFocus(t, ctx, "scan")
+			run(wedge(where))
+			waitText(t, ctx, `[data-feedback=ok]`, say(lang, "receive.put_away", "qty", "2", "sku", milk.Code, "location", where))
+
+			// the quantity has the focus: another unit scanned counts
+			waitFocus(t, ctx, "scan")
+			run(wedge(book.GTINs[0]))
+			waitText(t, ctx, `[data-testid=receive-item]`, book.Code)
+			run(chromedp.Click(`[data-testid=qty]`, chromedp.ByQuery))
+			waitFocus(t, ctx, "qty")
+			run(forget, wedge(book.GTINs[0]))
+			waitText(t, ctx, `[data-feedback=ok]`, say(lang, "receive.counted", "sku", book.Code, "qty", "2"))
+			if got := field("qty"); got != "2" {
+				t.Errorf("two units: quantity %q, want 2", got)
+			}
+			noWiderThan(t, ctx, 360)
+
+			// a refused quantity keeps what was typed; the scan is no quantity
+			typeQty(t, ctx, "2o")
+			waitText(t, ctx, `[data-feedback=error]`, say(lang, "receive.qty_invalid", "qty", "2o"))
+			waitFocus(t, ctx, "qty")
+			run(forget, wedge(book.GTINs[0]))
+			waitText(t, ctx, `[data-feedback=error]`, say(lang, "receive.qty_invalid", "qty", "2o"))
+			if got := field("qty"); got != "2o" {
+				t.Errorf("refused quantity %q after a scan, want 2o kept", got)
+			}
+			noWiderThan(t, ctx, 360)
+			// typed at a person's pace over the refused one (focused, selected), the quantity is taken
+			waitFocus(t, ctx, "qty")
+			waitJS(t, ctx, `(function () { var q = document.querySelector('[data-testid=qty]'); return q.selectionStart === 0 && q.selectionEnd === q.value.length; })()`)
+			typeSlowly(t, ctx, "1200\r")
+			waitText(t, ctx, `[data-feedback=ok]`, say(lang, "receive.done_no_lot", "qty", "1200", "sku", book.Code))
+		})
+	}
 }
 
 // A receiver who scans every unit never types: each scan of the same item
@@ -429,7 +520,7 @@ func TestBrowserReceiveTypedFields(t *testing.T) {
 			noWiderThan(t, ctx, 360)
 			shot(t, ctx, "receive-bad-date-"+lang+".png")
 			typed := today.AddDate(0, 0, 700).Format("2006-01-02") // as printed on the pack
-			run(chromedp.KeyEvent(typed + "\r"))
+			typeSlowly(t, ctx, typed+"\r")
 			waitText(t, ctx, `[data-feedback=ok]`, say(lang, "receive.done", "qty", "1", "sku", milk.Code, "lot", "RV1"))
 			if lots, _ := l.StockOf(milk.Code); !func() bool {
 				for _, x := range lots {
@@ -531,6 +622,33 @@ func TestBrowserNextDeliveryByScan(t *testing.T) {
 			if r, err := l.Receipt(first); err != nil || r.State != "closed" || r.Lines[0].Received != 2 {
 				t.Errorf("the closed receipt changed: %+v %v", r, err)
 			}
+		})
+	}
+}
+
+// Issue 9, review 2, point 3: a message that shows a long raw scan (here a
+// whole GS1 string typed into the expiry) breaks it rather than widen the
+// page on a handheld.
+func TestBrowserLongScanInMessageBreaks(t *testing.T) {
+	for _, lang := range langs {
+		t.Run(lang, func(t *testing.T) {
+			ctx := browserIn(t, lang, 360, 640)
+			s, l := testServer(t)
+			base := serve(t, s)
+			run := runner(t, ctx)
+			milk, _ := l.SKU("SKU00000")
+			loginAs(t, ctx, base, "B3001", "3333", "menu-receive")
+			run(click("menu-receive"))
+			waitText(t, ctx, `[data-testid=receipt-blind]`, say(lang, "receive.blind"))
+			run(click("receipt-blind"))
+			waitJS(t, ctx, `!!document.querySelector('[data-testid=receipt]') && document.documentElement.dataset.ready === '1'`)
+			waitFocus(t, ctx, "scan")
+			pack := "(01)" + milk.GTINs[0] + "(17)280230(10)BADDATE1"
+			run(wedge(pack))
+			waitFocus(t, ctx, "expiry")
+			run(chromedp.Evaluate(`document.querySelector('[data-testid=expiry]').value = `+strconv.Quote(pack), nil), click("receive-ok"))
+			waitText(t, ctx, `[data-feedback=error]`, "BADDATE1")
+			noWiderThan(t, ctx, 360)
 		})
 	}
 }

@@ -124,3 +124,65 @@ func TestBrowserWedgeScanReachesPickScreen(t *testing.T) {
 		})
 	}
 }
+
+// Issue 9, review 2, point 1: once keys are a scan, nothing of its Enter
+// presses the focused button or follows a link (its keypress, keyup and the
+// click they would make), on a screen without a scan box; a person's Enter
+// a moment later still presses the button.
+func TestBrowserScanNeverPressesTheFocusedButton(t *testing.T) {
+	for _, lang := range langs {
+		t.Run(lang, func(t *testing.T) {
+			ctx := browserIn(t, lang, 360, 640)
+			base := liveServer(t)
+			run := runner(t, ctx)
+			run(emulation.SetFocusEmulationEnabled(true)) // see TestBrowserWedgeScanOutsideTheScanBox
+			loginAs(t, ctx, base, "B1001", "1111", "menu-stock")
+			run(chromedp.Evaluate(`window.__presses = 0;
+				document.addEventListener('click', function (e) { if (e.target.closest('[data-testid=logout]')) window.__presses++; }, true);
+				document.querySelector('[data-testid=logout]').focus()`, nil))
+			run(wedge("A01-01-01"))
+			waitText(t, ctx, `[data-testid=scan-lost]`, say(lang, "app.scan_not_taken", "code", "A01-01-01"))
+			time.Sleep(500 * time.Millisecond) // a press would have logged out by now
+			if got := evalString(t, ctx, `location.pathname + ' ' + window.__presses + ' ' + document.activeElement.dataset.testid`); got != "/ 0 logout" {
+				t.Errorf("after a scan on the focused Log out: %q, want still home, no press, Log out focused", got)
+			}
+			noWiderThan(t, ctx, 360)
+			// the person's own Enter logs out
+			run(chromedp.KeyEvent("\r"))
+			waitText(t, ctx, `[data-testid=feedback]`, say(lang, "logout.done"))
+		})
+	}
+}
+
+// The same on the pick done screen: a tote scanned with Next task focused
+// claims no task; the picker's Enter then does.
+func TestBrowserScanOnPickDoneClaimsNoTask(t *testing.T) {
+	for _, lang := range langs {
+		t.Run(lang, func(t *testing.T) {
+			ctx, l, task := pickScreen(t, lang, wms.WaveSingle, intake("SO710001", wms.LineIn{SKU: "SKU03000", Qty: 1}), intake("SO710002", wms.LineIn{SKU: "SKU04000", Qty: 1}))
+			run := runner(t, ctx)
+			run(emulation.SetFocusEmulationEnabled(true))
+			for _, ln := range task.Lines {
+				atStep(t, ctx, ln.N, "location")
+				run(wedge(ln.Location), wedge(itemCode(ln)))
+			}
+			waitJS(t, ctx, `document.getElementById('pick').dataset.queue === '0' && !document.querySelector('[data-testid=pick-done]').hidden`)
+			waitFocus(t, ctx, "next-task")
+			run(wedge("T71001"))
+			waitText(t, ctx, `[data-testid=scan-lost]`, say(lang, "app.scan_not_taken", "code", "T71001"))
+			time.Sleep(500 * time.Millisecond)
+			if got, err := l.ActiveTaskOf("B1001"); err != nil || got != nil {
+				t.Fatalf("the scan's Enter claimed a task: %+v %v", got, err)
+			}
+			if got := activeTestID(ctx); got != "next-task" {
+				t.Errorf("focus on %q after the scan, want Next task", got)
+			}
+			noWiderThan(t, ctx, 360)
+			run(chromedp.KeyEvent("\r"))
+			waitJS(t, ctx, `!!document.getElementById('pick') && document.documentElement.dataset.ready === '1' && document.getElementById('pick').dataset.step === 'location'`)
+			if got, _ := l.ActiveTaskOf("B1001"); got == nil || got.ID == task.ID {
+				t.Errorf("the picker's Enter claimed %+v, want the next order's task", got)
+			}
+		})
+	}
+}

@@ -48,10 +48,14 @@
   // ms after the one before, then Enter, on average at most WEDGE_PACE ms
   // apart (a scanner types a key every few ms; a busy moment may hold one
   // back, but not the whole code). A person types slower, so their Enter on a
-  // button still presses it; text fields, selects and textareas, and keys
-  // with Ctrl, Alt or Meta, are left alone.
+  // button still presses it; keys with Ctrl, Alt or Meta are left alone.
+  // Text fields, selects and textareas keep their keys, except a field marked
+  // data-typed (a quantity, a date, a weight: typed by a person, never
+  // scanned): a scan that lands there goes to the screen's scan box, and the
+  // field gets back what it held before the scan began.
   var WEDGE_MIN = 4, WEDGE_PAUSE = 300, WEDGE_PACE = 50;
   var wedgeBuf = '', wedgeStart = 0, wedgeLast = -Infinity;
+  var wedgeField = null, wedgeBefore = '';
 
   // takesText is an element that keys type into (or, for a select, choose with).
   function takesText(el) {
@@ -61,8 +65,16 @@
     return !/^(button|submit|reset|checkbox|radio|file|image|color|range|hidden)$/.test(el.type);
   }
 
+  // typedField is a text field a person types in and a scan never belongs in.
+  function typedField(el) {
+    return takesText(el) && el.hasAttribute('data-typed');
+  }
+
   function onWedgeKey(ev) {
-    if (takesText(document.activeElement) || ev.ctrlKey || ev.altKey || ev.metaKey || ev.isComposing) {
+    if (!ev.isTrusted) return; // the Enter takeScan gives the scan box
+    scanEnd = 0; // a new key: the last scan's Enter is over
+    var el = document.activeElement, typed = typedField(el);
+    if ((takesText(el) && !typed) || ev.ctrlKey || ev.altKey || ev.metaKey || ev.isComposing) {
       wedgeBuf = '';
       return;
     }
@@ -72,17 +84,43 @@
     var now = ev.timeStamp, gap = now - wedgeLast;
     wedgeLast = now;
     if (ev.key === 'Enter') {
-      var code = wedgeBuf;
+      var code = wedgeBuf, field = wedgeField;
       wedgeBuf = '';
+      wedgeField = null;
       if (gap > WEDGE_PAUSE || code.length < WEDGE_MIN || (now - wedgeStart) / code.length > WEDGE_PACE) return; // a person's Enter
       ev.preventDefault();
       ev.stopPropagation();
+      if (field && field === el) field.value = wedgeBefore;
       takeScan(code);
+      scanEnd = performance.now() + SCAN_END;
       return;
     }
-    if (ev.key.length !== 1) { wedgeBuf = ''; return; }
-    if (gap > WEDGE_PAUSE || !wedgeBuf) { wedgeBuf = ''; wedgeStart = now; }
+    if (ev.key.length !== 1) { wedgeBuf = ''; wedgeField = null; return; }
+    if (gap > WEDGE_PAUSE || !wedgeBuf || (typed ? el : null) !== wedgeField) {
+      // a run begins: in a typed field, before its first key changes it
+      wedgeBuf = '';
+      wedgeStart = now;
+      wedgeField = typed ? el : null;
+      wedgeBefore = typed ? el.value : '';
+    }
     wedgeBuf += ev.key;
+  }
+
+  // Nothing of a scan's Enter may press a button or follow a link: its
+  // keydown is stopped above, and its keypress (where a button takes Enter
+  // as a click, and a text field submits its form), its keyup and a click
+  // the keyboard makes are swallowed until the next key begins, the Enter
+  // is released, or SCAN_END ms have passed, so a person's later Enter
+  // still presses what has focus. Clicks of a finger or a mouse, and those
+  // the script makes, are never swallowed.
+  var SCAN_END = 1000, scanEnd = 0;
+  function swallowScanEnd(ev) {
+    if (!scanEnd || !ev.isTrusted) return;
+    if (performance.now() > scanEnd) { scanEnd = 0; return; }
+    if (ev.type === 'click' ? ev.detail !== 0 : ev.key !== 'Enter') return;
+    ev.preventDefault();
+    ev.stopImmediatePropagation();
+    if (ev.type === 'keyup') scanEnd = 0;
   }
 
   // visibleScanBox is the scan box the screen shows, if any.
@@ -322,6 +360,7 @@
       if (!audio) { try { audio = new (window.AudioContext || window.webkitAudioContext)(); } catch (e) { } }
     }, { once: true });
     document.addEventListener('keydown', onWedgeKey, true);
+    ['keypress', 'keyup', 'click'].forEach(function (t) { window.addEventListener(t, swallowScanEnd, true); });
     document.addEventListener('click', function () { setTimeout(refocus, 0); });
     window.addEventListener('focus', refocus);
     setInterval(refocus, 1000);
