@@ -810,3 +810,68 @@ func TestBrowserPickCodesWhole(t *testing.T) {
 		})
 	}
 }
+
+// Issue 9 (review two), point 1: in single-order picking each scan is sent at
+// once; the same serialised can read twice is answered as a double read
+// (its own message, nothing booked, no wrong scan counted), while a serial
+// another picker's task picked stays a copied code.
+func TestPickSerialReadTwiceAPI(t *testing.T) {
+	s, l := testServer(t)
+	bg := context.Background()
+	for _, in := range []wms.OrderIntake{intake("SO910001", wms.LineIn{SKU: "SKU00061", Qty: 2}), intake("SO910002", wms.LineIn{SKU: "SKU00061", Qty: 1})} {
+		if _, _, err := l.ReceiveOrder(bg, in, "oms", "test"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := l.ReleaseWave(bg, wms.WaveFilter{Mode: wms.WaveSingle}, "w-serial", "B4001", "test"); err != nil {
+		t.Fatal(err)
+	}
+	picker, _ := l.CreateToken(bg, "scanners", wms.RolePicker, "test")
+	c := newClient(t, s)
+	c.bearer = picker
+	hdr := map[string]string{"X-Tally-Device": "pda-7", "Accept-Language": "en"}
+	_, text := c.do("POST", "/api/v1/tasks/next", nil, hdr)
+	var task wms.Task
+	if err := json.Unmarshal([]byte(text), &task); err != nil || len(task.Lines) != 1 {
+		t.Fatalf("next: %s", text)
+	}
+	line := task.Lines[0]
+	if line.Qty != 2 {
+		t.Fatalf("task %+v, want the line of two cans first", task.Lines)
+	}
+	other, err := l.NextTask(bg, "B1002", "pda-2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	can := func(serial string) string { return "(01)" + line.GTINs[0] + "(10)" + line.Lot + "(21)" + serial }
+	scan := func(id, key string, codes ...string) (int, map[string]any) {
+		raw, _ := json.Marshal(map[string]any{"type": "pick", "line": line.N, "location": line.Location, "codes": codes})
+		h := map[string]string{"Content-Type": "application/json", "X-Tally-Device": "pda-7", "Accept-Language": "en", "Idempotency-Key": key}
+		r, text := c.do("POST", "/api/v1/tasks/"+id+"/scans", strings.NewReader(string(raw)), h)
+		var out map[string]any
+		_ = json.Unmarshal([]byte(text), &out)
+		return r.StatusCode, out
+	}
+	if st, body := scan(task.ID, "s1", can("SN91A")); st != 200 {
+		t.Fatalf("first can: %d %v", st, body)
+	}
+	st, body := scan(task.ID, "s2", can("SN91A"))
+	if want := say("en", "pick.serial_double_read", "serial", "SN91A"); st != 409 || body["key"] != "pick.serial_double_read" || body["error"] != want {
+		t.Errorf("the same can read twice: %d %v, want 409 %q", st, body, want)
+	}
+	if tk, _ := l.Task(task.ID); tk.Lines[0].Done != 1 {
+		t.Errorf("after a double read: %d done, want 1", tk.Lines[0].Done)
+	}
+	if st, body := scan(task.ID, "s3", can("SN91B")); st != 200 {
+		t.Errorf("the second can: %d %v", st, body)
+	}
+	if k := func() wms.ScanStats { kpi, _ := l.KPIs(l.Today()); return kpi["token:scanners/pda-7"] }(); k.Errors != 0 || k.Units != 2 {
+		t.Errorf("kpis %+v, want 2 units and no wrong scan", k)
+	}
+	// the other picker scans a can this task picked: a copy, for a supervisor
+	ol := other.Lines[0]
+	_, _, err = l.Pick(bg, "o1", wms.PickScan{Task: other.ID, Line: ol.N, Location: ol.Location, Items: []wms.ScannedItem{{GTIN: ol.GTINs[0], Lot: ol.Lot, Serial: "SN91A"}}, Qty: 1}, "B1002", "pda-2")
+	if e, ok := wms.AsError(err); !ok || e.Key != "pick.serial_twice" {
+		t.Errorf("SN91A, picked by another task: %v, want pick.serial_twice", err)
+	}
+}

@@ -510,6 +510,7 @@ var catalog = map[string][2]string{
 	"pick.serial_held":              {"Can {serial} is on hold (recall): put it aside and tell a supervisor.", "序列号 {serial} 已冻结（召回），请放在一边并告知主管。"},
 	"pick.count_serial":             {"Each unit of this item has a serial number of its own: scan every unit, do not count them.", "该商品每件都有自己的序列号：请逐件扫描，不要输入数量。"},
 	"pick.serial_twice":             {"Serial {serial} was already picked: this code is a copy. Put it aside and tell a supervisor.", "序列号 {serial} 已被拣过：该码可能是复制码。请放在一边并告知主管。"},
+	"pick.serial_double_read":       {"Can {serial} is scanned already (read twice): scan the next can.", "序列号 {serial} 这一罐已扫过（重复读取）：请扫描下一罐。"},
 	"recall.title":                  {"Recall", "召回"},
 	"recall.serials":                {"Only these serials (optional, separated by spaces)", "仅召回这些序列号（可选，用空格分隔）"},
 	"recall.reason":                 {"Reason", "原因"},
