@@ -633,6 +633,7 @@ var catalog = map[string][2]string{
 	"pack.nothing_verified":    {"Scan the items of this parcel first.", "请先扫描本箱商品。"},
 	"pack.override_invalid":    {"The override needs a supervisor's badge, PIN and a reason.", "放行需要主管工牌、密码和原因。"},
 	"pack.parcel_not_found":    {"Order {order} has no parcel {parcel}.", "订单 {order} 没有第 {parcel} 箱。"},
+	"pack.serial_checked":      {"Can {serial} is checked already for this order (read twice): scan the next item.", "序列号 {serial} 已在本订单复核过（重复读取）：请扫描下一件。"},
 	"pack.serial_needed":       {"{sku} carries a serial on each unit: scan the code with the serial, one unit at a time.", "{sku} 每件有序列号：请逐件扫描带序列号的条码。"},
 	"pack.too_many":            {"More {sku} than were picked ({picked}). Put the extra aside.", "{sku} 超出拣货数量（{picked}），请把多余的放在一边。"},
 	"pack.weight_invalid":      {"Weight {weight} g is not valid.", "重量 {weight} 克无效。"},
