@@ -146,6 +146,7 @@
     });
     if (!totes.length && !orders.length) return t('pick.done_nothing');
     var f = document.createDocumentFragment();
+    totes.sort(); orders.sort();
     if (totes.length) f.appendChild(t('pick.done_totes', { n: totes.length, list: totes }));
     if (totes.length && orders.length) f.appendChild(document.createTextNode(' '));
     if (orders.length) f.appendChild(t('pick.done_orders', { n: orders.length, list: orders }));
