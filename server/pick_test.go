@@ -876,3 +876,61 @@ func TestPickSerialReadTwiceAPI(t *testing.T) {
 		t.Errorf("SN91A, picked by another task: %v, want pick.serial_twice", err)
 	}
 }
+
+// Issue 9 (review two), point 1: a serialised can read twice is one can, in
+// cluster picking (units in hand) and in single-order picking (each scan sent
+// at once): the handheld says it was scanned already and counts it once; the
+// next can is counted and the line is picked with both serials.
+func TestBrowserPickSerialReadTwice(t *testing.T) {
+	for _, lang := range langs {
+		for i, mode := range []wms.WaveMode{wms.WaveCluster, wms.WaveSingle} {
+			t.Run(lang+"/"+string(mode), func(t *testing.T) {
+				no := fmt.Sprintf("SO92%d001", i)
+				ctx, l, task := pickScreen(t, lang, mode, intake(no, wms.LineIn{SKU: "SKU00061", Qty: 2}))
+				run := runner(t, ctx)
+				ln := task.Lines[0]
+				can := func(serial string) string {
+					return "(01)" + ln.GTINs[0] + "(10)" + ln.Lot + "(21)" + serial
+				}
+				qty := func(done string) string { return say(lang, "pick.qty_line", "done", done, "qty", "2") }
+				sent := `document.getElementById('pick').dataset.queue === '0'`
+				atStep(t, ctx, ln.N, "location")
+				run(wedge(ln.Location))
+				atStep(t, ctx, ln.N, "item")
+				run(wedge(can("SN92A")))
+				waitText(t, ctx, `[data-testid=pick-qty]`, qty("1"))
+				if mode == wms.WaveSingle {
+					waitJS(t, ctx, sent)
+				}
+				run(wedge(can("SN92A"))) // the scanner reads the same can again
+				feedbackIs(t, ctx, "note", say(lang, "pick.serial_double_read", "serial", "SN92A"))
+				atStep(t, ctx, ln.N, "item")
+				waitText(t, ctx, `[data-testid=pick-qty]`, qty("1"))
+				run(wedge(can("SN92B")))
+				if mode == wms.WaveCluster {
+					waitText(t, ctx, `[data-testid=pick-qty]`, qty("2"))
+					atStep(t, ctx, ln.N, "tote")
+					run(wedge("T92001"))
+				}
+				waitJS(t, ctx, sent+` && !document.querySelector('[data-testid=pick-done]').hidden`)
+				noWiderThan(t, ctx, 360)
+				o, _ := l.Order(no)
+				if o.State != wms.OrderPicked || o.Lines[0].Picked != 2 {
+					t.Errorf("order %s: %s with %d picked, want picked with 2", no, o.State, o.Lines[0].Picked)
+				}
+				tk, _ := l.Task(task.ID)
+				var serials []string
+				for _, p := range tk.Picks {
+					serials = append(serials, p.Serials...)
+				}
+				if strings.Join(serials, " ") != "SN92A SN92B" {
+					t.Errorf("picked serials %v, want SN92A and SN92B", serials)
+				}
+				kpi, _ := l.KPIs(l.Today())
+				if k := kpi["B1001"]; k.Units != 2 || k.Errors != 0 {
+					t.Errorf("kpis %+v, want 2 units and no wrong scan", k)
+				}
+			})
+		}
+	}
+}
