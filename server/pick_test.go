@@ -934,3 +934,49 @@ func TestBrowserPickSerialReadTwice(t *testing.T) {
 		}
 	}
 }
+
+// Issue 9 (review two), point 3: a count larger than what is left says how
+// many are left (a form for one); the wrong count stays selected so the
+// digits typed next replace it, and a valid count clears the message.
+func TestBrowserPickCountRefusal(t *testing.T) {
+	for _, lang := range langs {
+		for i, mode := range []wms.WaveMode{wms.WaveSingle, wms.WaveCluster} {
+			t.Run(lang+"/"+string(mode), func(t *testing.T) {
+				no := fmt.Sprintf("SO93%d001", i)
+				ctx, l, task := pickScreen(t, lang, mode, intake(no, wms.LineIn{SKU: "SKU03000", Qty: 3}))
+				run := runner(t, ctx)
+				ln := task.Lines[0]
+				atStep(t, ctx, ln.N, "location")
+				run(wedge(ln.Location))
+				atStep(t, ctx, ln.N, "item")
+				run(wedge(itemCode(ln)))
+				left := "2"
+				if mode == wms.WaveSingle {
+					// one more sent at once: one left to count
+					waitJS(t, ctx, `document.getElementById('pick').dataset.queue === '0'`)
+					run(wedge(itemCode(ln)))
+					waitText(t, ctx, `[data-testid=pick-qty]`, say(lang, "pick.qty_line", "done", "2", "qty", "3"))
+					waitJS(t, ctx, `document.getElementById('pick').dataset.queue === '0'`)
+					left = "1"
+				}
+				countCase(t, ctx, "5")
+				feedbackIs(t, ctx, "error", say(lang, "pick.count_invalid", "n", left))
+				waitFocus(t, ctx, "count-n")
+				noWiderThan(t, ctx, 360)
+				run(chromedp.KeyEvent(left + "\r")) // replaces the 5
+				if mode == wms.WaveSingle {
+					feedbackIs(t, ctx, "ok", say(lang, "pick.picked", "qty", "1", "sku", ln.SKU))
+				} else {
+					atStep(t, ctx, ln.N, "tote")
+					waitJS(t, ctx, `document.querySelector('[data-testid=pick-msg]').hidden`)
+					waitText(t, ctx, `[data-testid=pick-qty]`, say(lang, "pick.qty_line", "done", "3", "qty", "3"))
+					run(wedge("T93001"))
+				}
+				waitJS(t, ctx, `document.getElementById('pick').dataset.queue === '0' && !document.querySelector('[data-testid=pick-done]').hidden`)
+				if o, _ := l.Order(no); o.Lines[0].Picked != 3 {
+					t.Errorf("order %s: %d picked, want 3", no, o.Lines[0].Picked)
+				}
+			})
+		}
+	}
+}

@@ -460,12 +460,18 @@
     var inHand = units.length > 0 && (step === 'item' || step === 'tote');
     var sent = !inHand && step === 'item' && lastScan && lastScan.line === l.n && server.mode !== 'cluster';
     if (!inHand && !sent) { say(t('pick.scan_item_first'), false); return; }
-    var n = parseInt($('pick-count-n').value, 10);
+    var input = $('pick-count-n');
+    var n = parseInt(input.value, 10);
     var max = open(l) - units.length;
-    if (!(n >= 1 && n <= max)) { say(t('pick.count_invalid', { max: max }), false); return; }
+    if (!(n >= 1 && n <= max)) {
+      // the wrong count stays selected: the next digits typed replace it
+      say(t('pick.count_invalid', { n: max }), false);
+      input.focus(); input.select();
+      return;
+    }
     $('pick-count').hidden = true;
-    $('pick-count-n').value = '';
-    if (inHand) { extra = n; step = 'tote'; render(); $('pick-scan').focus(); return; }
+    input.value = '';
+    if (inHand) { extra = n; step = 'tote'; say('', true); render(); $('pick-scan').focus(); return; }
     enqueue({ type: 'pick', line: l.n, location: l.location, codes: [lastScan.code], qty: n });
     picked(l, n, '');
     advance(); render();
