@@ -720,8 +720,8 @@ func (l *Ledger) appendData(ctx context.Context, id, typ, actor, device string, 
 func (l *Ledger) PackScan(ctx context.Context, id string, p PackScan, actor, device string) (PackState, error) {
 	p.Today, p.SKU = l.Today(), ""
 	if _, err := l.appendData(ctx, id, EvPackScanned, actor, device, p); err != nil {
-		if e, ok := AsError(err); ok && e.Key == "pick.serial_twice" && l.checkedFor(p.Order, p.Serial) {
-			// the same can read twice at this order's bench, not a copy
+		if e, ok := AsError(err); ok && (e.Key == "pick.serial_twice" || e.Key == "pack.too_many") && l.checkedFor(p.Order, p.Serial) {
+			// the same can read twice at this order's bench: not a copy, nor one too many
 			return PackState{}, errf(CodeConflict, "pack.serial_checked", "serial", p.Serial)
 		}
 		return PackState{}, err

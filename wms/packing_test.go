@@ -85,6 +85,10 @@ func TestPackingFlow(t *testing.T) {
 	if err := scan("pk3", PackScan{GTIN: milk.GTINs[0], Lot: lot, Serial: "C2"}); err != nil {
 		t.Fatal(err)
 	}
+	// both cans checked: the first read again is still a double read, not one too many
+	if err := scan("pk3-again", PackScan{GTIN: milk.GTINs[0], Lot: lot, Serial: "C1"}); err == nil || err.(*Error).Key != "pack.serial_checked" {
+		t.Errorf("a can of parcel 1 read again: %v", err)
+	}
 	if err := scan("pk4", PackScan{GTIN: book.GTINs[0]}); err != nil {
 		t.Fatal(err)
 	}
