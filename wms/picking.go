@@ -199,9 +199,12 @@ func (l *Ledger) Pick(ctx context.Context, id string, p PickScan, actor, device 
 	}
 	p.Today, p.Strict = l.Today(), true
 	raw, dup, err := l.taskCommand(ctx, id, EvPicked, p.Task, p, actor, device)
-	if e, ok := AsError(err); ok && e.Key == "pick.serial_twice" {
-		if again := l.pickedInTask(p.Task, e.Args["serial"]); again != nil {
-			return nil, false, again
+	if e, ok := AsError(err); ok && (e.Key == "pick.serial_twice" || e.Key == "pick.too_many") {
+		// a can this task picked, read again (also once its line is full)
+		for _, it := range p.Items {
+			if again := l.pickedInTask(p.Task, it.Serial); again != nil {
+				return nil, false, again
+			}
 		}
 	}
 	return raw, dup, err

@@ -672,7 +672,7 @@ func TestCancelAfterPickedMakesPutBack(t *testing.T) {
 // own answer and nothing changes; a serial another task picked is a copy.
 func TestPickSerialReadTwice(t *testing.T) {
 	l := stockFixture(t)
-	mustOrder(t, l, order("SO1", LineIn{"MILK", 2}))
+	mustOrder(t, l, order("SO1", LineIn{"MILK", 2}, LineIn{"BOOK", 1}))
 	mustOrder(t, l, order("SO2", LineIn{"MILK", 1}))
 	mustWave(t, l, "w1", WaveSingle)
 	one, _ := l.NextTask(ctx, "B1001", "pda-1")
@@ -681,6 +681,11 @@ func TestPickSerialReadTwice(t *testing.T) {
 		return []ScannedItem{{GTIN: line.GTINs[0], Lot: line.Lot, Serial: serial}}
 	}
 	a, b := one.Lines[0], two.Lines[0]
+	for _, x := range one.Lines {
+		if x.SKU == "MILK" {
+			a = x
+		}
+	}
 	if _, _, err := l.Pick(ctx, "a1", PickScan{Task: one.ID, Line: a.N, Location: a.Location, Items: can(a, "CAN-1"), Qty: 1}, "B1001", "pda-1"); err != nil {
 		t.Fatal(err)
 	}
@@ -693,8 +698,16 @@ func TestPickSerialReadTwice(t *testing.T) {
 	if _, dup, err := l.Pick(ctx, "a1", PickScan{Task: one.ID, Line: a.N, Location: a.Location, Items: can(a, "CAN-1"), Qty: 1}, "B1001", "pda-1"); err != nil || !dup {
 		t.Errorf("the first scan sent again: dup %v, %v", dup, err)
 	}
-	if tk, _ := l.Task(one.ID); tk.Lines[0].Done != 1 {
+	if tk, _ := l.Task(one.ID); tk.Picks[0].Qty != 1 || len(tk.Picks) != 1 {
 		t.Errorf("after a double read: %d done, want 1", tk.Lines[0].Done)
+	}
+	// the line full, the first can read again: still a double read, not one too many
+	if _, _, err := l.Pick(ctx, "a4", PickScan{Task: one.ID, Line: a.N, Location: a.Location, Items: can(a, "CAN-2"), Qty: 1}, "B1001", "pda-1"); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err = l.Pick(ctx, "a5", PickScan{Task: one.ID, Line: a.N, Location: a.Location, Items: can(a, "CAN-1"), Qty: 1}, "B1001", "pda-1")
+	if e, ok := AsError(err); !ok || e.Key != "pick.serial_double_read" {
+		t.Errorf("the first can read again, its line full: %v, want pick.serial_double_read", err)
 	}
 	// another picker's task scanning the same serial: a copy
 	_, _, err = l.Pick(ctx, "b1", PickScan{Task: two.ID, Line: b.N, Location: b.Location, Items: can(b, "CAN-1"), Qty: 1}, "B1002", "pda-2")
@@ -705,7 +718,7 @@ func TestPickSerialReadTwice(t *testing.T) {
 	if _, _, err := l.UndoPick(ctx, "u1", PickUndo{Task: one.ID}, "B1001", "pda-1"); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := l.Pick(ctx, "a3", PickScan{Task: one.ID, Line: a.N, Location: a.Location, Items: can(a, "CAN-1"), Qty: 1}, "B1001", "pda-1"); err != nil {
+	if _, _, err := l.Pick(ctx, "a3", PickScan{Task: one.ID, Line: a.N, Location: a.Location, Items: can(a, "CAN-2"), Qty: 1}, "B1001", "pda-1"); err != nil {
 		t.Errorf("the can picked again after its undo: %v", err)
 	}
 }
