@@ -566,7 +566,8 @@ func TestBrowserPickDoneSaysWhereToGo(t *testing.T) {
 		t.Run(lang, func(t *testing.T) {
 			ctx, _, task := pickScreen(t, lang, wms.WaveCluster, intake("SO600001", wms.LineIn{SKU: "SKU03000", Qty: 1}), intake("SO600002", wms.LineIn{SKU: "SKU04000", Qty: 1}))
 			run := runner(t, ctx)
-			totes := map[string]string{"SO600001": "T60001", "SO600002": "T60002"}
+			// the first line's order goes into the higher tote: the list is sorted all the same
+			totes := map[string]string{task.Lines[0].Order: "T60002", task.Lines[1].Order: "T60001"}
 			for _, ln := range task.Lines {
 				atStep(t, ctx, ln.N, "location")
 				run(wedge(ln.Location), wedge(itemCode(ln)))
@@ -574,7 +575,7 @@ func TestBrowserPickDoneSaysWhereToGo(t *testing.T) {
 				run(wedge(totes[ln.Order]))
 			}
 			sep := say(lang, "pick.list_sep")
-			list := totes[task.Lines[0].Order] + sep + totes[task.Lines[1].Order]
+			list := "T60001" + sep + "T60002"
 			waitText(t, ctx, `[data-testid=pick-where]`, say(lang, "pick.done_totes", "n", "2", "list", list))
 			waitFocus(t, ctx, "next-task")
 			waitJS(t, ctx, `document.querySelector('[data-testid=scan]').offsetParent === null`)
@@ -808,5 +809,174 @@ func TestBrowserPickCodesWhole(t *testing.T) {
 			check("the done screen", "#pick-where", "T80001", "T80002")
 			noWiderThan(t, ctx, 360)
 		})
+	}
+}
+
+// Issue 9 (review two), point 1: in single-order picking each scan is sent at
+// once; the same serialised can read twice is answered as a double read
+// (its own message, nothing booked, no wrong scan counted), while a serial
+// another picker's task picked stays a copied code.
+func TestPickSerialReadTwiceAPI(t *testing.T) {
+	s, l := testServer(t)
+	bg := context.Background()
+	for _, in := range []wms.OrderIntake{intake("SO910001", wms.LineIn{SKU: "SKU00061", Qty: 2}), intake("SO910002", wms.LineIn{SKU: "SKU00061", Qty: 1})} {
+		if _, _, err := l.ReceiveOrder(bg, in, "oms", "test"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := l.ReleaseWave(bg, wms.WaveFilter{Mode: wms.WaveSingle}, "w-serial", "B4001", "test"); err != nil {
+		t.Fatal(err)
+	}
+	picker, _ := l.CreateToken(bg, "scanners", wms.RolePicker, "test")
+	c := newClient(t, s)
+	c.bearer = picker
+	hdr := map[string]string{"X-Tally-Device": "pda-7", "Accept-Language": "en"}
+	_, text := c.do("POST", "/api/v1/tasks/next", nil, hdr)
+	var task wms.Task
+	if err := json.Unmarshal([]byte(text), &task); err != nil || len(task.Lines) != 1 {
+		t.Fatalf("next: %s", text)
+	}
+	line := task.Lines[0]
+	if line.Qty != 2 {
+		t.Fatalf("task %+v, want the line of two cans first", task.Lines)
+	}
+	other, err := l.NextTask(bg, "B1002", "pda-2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	can := func(serial string) string { return "(01)" + line.GTINs[0] + "(10)" + line.Lot + "(21)" + serial }
+	scan := func(id, key string, codes ...string) (int, map[string]any) {
+		raw, _ := json.Marshal(map[string]any{"type": "pick", "line": line.N, "location": line.Location, "codes": codes})
+		h := map[string]string{"Content-Type": "application/json", "X-Tally-Device": "pda-7", "Accept-Language": "en", "Idempotency-Key": key}
+		r, text := c.do("POST", "/api/v1/tasks/"+id+"/scans", strings.NewReader(string(raw)), h)
+		var out map[string]any
+		_ = json.Unmarshal([]byte(text), &out)
+		return r.StatusCode, out
+	}
+	if st, body := scan(task.ID, "s1", can("SN91A")); st != 200 {
+		t.Fatalf("first can: %d %v", st, body)
+	}
+	st, body := scan(task.ID, "s2", can("SN91A"))
+	if want := say("en", "pick.serial_double_read", "serial", "SN91A"); st != 409 || body["key"] != "pick.serial_double_read" || body["error"] != want {
+		t.Errorf("the same can read twice: %d %v, want 409 %q", st, body, want)
+	}
+	if tk, _ := l.Task(task.ID); tk.Lines[0].Done != 1 {
+		t.Errorf("after a double read: %d done, want 1", tk.Lines[0].Done)
+	}
+	if st, body := scan(task.ID, "s3", can("SN91B")); st != 200 {
+		t.Errorf("the second can: %d %v", st, body)
+	}
+	if k := func() wms.ScanStats { kpi, _ := l.KPIs(l.Today()); return kpi["token:scanners/pda-7"] }(); k.Errors != 0 || k.Units != 2 {
+		t.Errorf("kpis %+v, want 2 units and no wrong scan", k)
+	}
+	// the other picker scans a can this task picked: a copy, for a supervisor
+	ol := other.Lines[0]
+	_, _, err = l.Pick(bg, "o1", wms.PickScan{Task: other.ID, Line: ol.N, Location: ol.Location, Items: []wms.ScannedItem{{GTIN: ol.GTINs[0], Lot: ol.Lot, Serial: "SN91A"}}, Qty: 1}, "B1002", "pda-2")
+	if e, ok := wms.AsError(err); !ok || e.Key != "pick.serial_twice" {
+		t.Errorf("SN91A, picked by another task: %v, want pick.serial_twice", err)
+	}
+}
+
+// Issue 9 (review two), point 1: a serialised can read twice is one can, in
+// cluster picking (units in hand) and in single-order picking (each scan sent
+// at once): the handheld says it was scanned already and counts it once; the
+// next can is counted and the line is picked with both serials.
+func TestBrowserPickSerialReadTwice(t *testing.T) {
+	for _, lang := range langs {
+		for i, mode := range []wms.WaveMode{wms.WaveCluster, wms.WaveSingle} {
+			t.Run(lang+"/"+string(mode), func(t *testing.T) {
+				no := fmt.Sprintf("SO92%d001", i)
+				ctx, l, task := pickScreen(t, lang, mode, intake(no, wms.LineIn{SKU: "SKU00061", Qty: 2}))
+				run := runner(t, ctx)
+				ln := task.Lines[0]
+				can := func(serial string) string {
+					return "(01)" + ln.GTINs[0] + "(10)" + ln.Lot + "(21)" + serial
+				}
+				qty := func(done string) string { return say(lang, "pick.qty_line", "done", done, "qty", "2") }
+				sent := `document.getElementById('pick').dataset.queue === '0'`
+				atStep(t, ctx, ln.N, "location")
+				run(wedge(ln.Location))
+				atStep(t, ctx, ln.N, "item")
+				run(wedge(can("SN92A")))
+				waitText(t, ctx, `[data-testid=pick-qty]`, qty("1"))
+				if mode == wms.WaveSingle {
+					waitJS(t, ctx, sent)
+				}
+				run(wedge(can("SN92A"))) // the scanner reads the same can again
+				feedbackIs(t, ctx, "note", say(lang, "pick.serial_double_read", "serial", "SN92A"))
+				atStep(t, ctx, ln.N, "item")
+				waitText(t, ctx, `[data-testid=pick-qty]`, qty("1"))
+				run(wedge(can("SN92B")))
+				if mode == wms.WaveCluster {
+					waitText(t, ctx, `[data-testid=pick-qty]`, qty("2"))
+					atStep(t, ctx, ln.N, "tote")
+					run(wedge("T92001"))
+				}
+				waitJS(t, ctx, sent+` && !document.querySelector('[data-testid=pick-done]').hidden`)
+				noWiderThan(t, ctx, 360)
+				o, _ := l.Order(no)
+				if o.State != wms.OrderPicked || o.Lines[0].Picked != 2 {
+					t.Errorf("order %s: %s with %d picked, want picked with 2", no, o.State, o.Lines[0].Picked)
+				}
+				tk, _ := l.Task(task.ID)
+				var serials []string
+				for _, p := range tk.Picks {
+					serials = append(serials, p.Serials...)
+				}
+				if strings.Join(serials, " ") != "SN92A SN92B" {
+					t.Errorf("picked serials %v, want SN92A and SN92B", serials)
+				}
+				kpi, _ := l.KPIs(l.Today())
+				if k := kpi["B1001"]; k.Units != 2 || k.Errors != 0 {
+					t.Errorf("kpis %+v, want 2 units and no wrong scan", k)
+				}
+			})
+		}
+	}
+}
+
+// Issue 9 (review two), point 3: a count larger than what is left says how
+// many are left (a form for one); the wrong count stays selected so the
+// digits typed next replace it, and a valid count clears the message.
+func TestBrowserPickCountRefusal(t *testing.T) {
+	for _, lang := range langs {
+		for i, mode := range []wms.WaveMode{wms.WaveSingle, wms.WaveCluster} {
+			t.Run(lang+"/"+string(mode), func(t *testing.T) {
+				no := fmt.Sprintf("SO93%d001", i)
+				ctx, l, task := pickScreen(t, lang, mode, intake(no, wms.LineIn{SKU: "SKU03000", Qty: 3}))
+				run := runner(t, ctx)
+				ln := task.Lines[0]
+				atStep(t, ctx, ln.N, "location")
+				run(wedge(ln.Location))
+				atStep(t, ctx, ln.N, "item")
+				run(wedge(itemCode(ln)))
+				left := "2"
+				if mode == wms.WaveSingle {
+					// one more sent at once: one left to count
+					waitJS(t, ctx, `document.getElementById('pick').dataset.queue === '0'`)
+					run(wedge(itemCode(ln)))
+					waitText(t, ctx, `[data-testid=pick-qty]`, say(lang, "pick.qty_line", "done", "2", "qty", "3"))
+					waitJS(t, ctx, `document.getElementById('pick').dataset.queue === '0'`)
+					left = "1"
+				}
+				countCase(t, ctx, "5")
+				feedbackIs(t, ctx, "error", say(lang, "pick.count_invalid", "n", left))
+				waitFocus(t, ctx, "count-n")
+				noWiderThan(t, ctx, 360)
+				run(chromedp.KeyEvent(left + "\r")) // replaces the 5
+				if mode == wms.WaveSingle {
+					feedbackIs(t, ctx, "ok", say(lang, "pick.picked", "qty", "1", "sku", ln.SKU))
+				} else {
+					atStep(t, ctx, ln.N, "tote")
+					waitJS(t, ctx, `document.querySelector('[data-testid=pick-msg]').hidden`)
+					waitText(t, ctx, `[data-testid=pick-qty]`, say(lang, "pick.qty_line", "done", "3", "qty", "3"))
+					run(wedge("T93001"))
+				}
+				waitJS(t, ctx, `document.getElementById('pick').dataset.queue === '0' && !document.querySelector('[data-testid=pick-done]').hidden`)
+				if o, _ := l.Order(no); o.Lines[0].Picked != 3 {
+					t.Errorf("order %s: %d picked, want 3", no, o.Lines[0].Picked)
+				}
+			})
+		}
 	}
 }

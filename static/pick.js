@@ -105,7 +105,7 @@
       var b = op.body, l = lineOf(v, b.line);
       if (b.type === 'pick' && l) {
         l.done += b.qty || b.codes.length;
-        v.picks = (v.picks || []).concat([{ line: b.line, qty: b.qty || b.codes.length }]);
+        v.picks = (v.picks || []).concat([{ line: b.line, qty: b.qty || b.codes.length, serials: b.codes.map(serialOf).filter(Boolean) }]);
         if (b.tote) v.orders.forEach(function (o) { if (o.order === l.order && !o.tote) o.tote = b.tote; });
       } else if (b.type === 'short' && l) {
         l.short += open(l);
@@ -146,6 +146,7 @@
     });
     if (!totes.length && !orders.length) return t('pick.done_nothing');
     var f = document.createDocumentFragment();
+    totes.sort(); orders.sort();
     if (totes.length) f.appendChild(t('pick.done_totes', { n: totes.length, list: totes }));
     if (totes.length && orders.length) f.appendChild(document.createTextNode(' '));
     if (orders.length) f.appendChild(t('pick.done_orders', { n: orders.length, list: orders }));
@@ -241,10 +242,15 @@
       if (res.status < 300) {
         if (res.body.task && res.body.task.id) server = res.body.task;
       } else {
-        // The server knows better (another lot, a recall, a cancelled order): show why and take its view.
-        say(res.body.error ? marked(res.body.error, res.body.args) : t('pick.refused'), false);
-        lastScan = null;
-        giveBack(op.body, res.body.key);
+        if (res.body.key === 'pick.serial_double_read') {
+          // the same can read twice: nothing was booked, nothing is wrong
+          say(marked(res.body.error, res.body.args), 'note');
+        } else {
+          // The server knows better (another lot, a recall, a cancelled order): show why and take its view.
+          say(res.body.error ? marked(res.body.error, res.body.args) : t('pick.refused'), false);
+          lastScan = null;
+          giveBack(op.body, res.body.key);
+        }
         refresh(op.body.line);
       }
       pump();
@@ -298,6 +304,40 @@
     var c = code.replace(/[\s()]/g, '');
     if (/^\][A-Za-z][0-9A-Za-z]/.test(c)) c = c.slice(3); // a symbology identifier
     return /^(\d{8}|\d{12,14})$/.test(c) || c.indexOf('\u001d') >= 0 || /^0[012]\d{14}/.test(c);
+  }
+  // serialOf is the serial number (GS1 AI 21) an item code carries, or ''.
+  // The bracketed form is read as it is; a raw GS1 string (after any
+  // symbology identifier) is walked element by element: the AIs of
+  // predefined length by their length, any other up to the group separator.
+  var fixedAI = { '00': 18, '01': 14, '02': 14, '03': 14, '04': 16, '11': 6, '12': 6, '13': 6, '14': 6, '15': 6, '16': 6, '17': 6, '18': 6, '19': 6, '20': 2, '31': 8, '32': 8, '33': 8, '34': 8, '35': 8, '36': 8, '41': 14 };
+  function serialOf(code) {
+    if (code.indexOf('(') >= 0) {
+      var m = /\(21\)([^(\u001d]+)/.exec(code);
+      return m ? m[1].trim() : '';
+    }
+    var c = code.replace(/^\][A-Za-z][0-9A-Za-z]/, '');
+    if (/^(\d{8}|\d{12,14})$/.test(c)) return ''; // a bare GTIN
+    for (var i = 0; i + 2 <= c.length;) {
+      var ai = c.substr(i, 2);
+      if (!/^\d\d$/.test(ai)) return '';
+      if (fixedAI[ai]) {
+        i += 2 + fixedAI[ai];
+        if (c.charAt(i) === '\u001d') i++;
+        continue;
+      }
+      var end = c.indexOf('\u001d', i);
+      if (end < 0) end = c.length;
+      if (ai === '21') return c.slice(i + 2, end);
+      i = end + 1;
+    }
+    return '';
+  }
+  // readTwice says whether a serial is in hand already or picked in this task
+  // (and not undone): the same can read twice, not another unit.
+  function readTwice(v, serial) {
+    if (!serial) return false;
+    if (units.some(function (u) { return serialOf(u) === serial; })) return true;
+    return (v.picks || []).some(function (p) { return !p.undone && (p.serials || []).indexOf(serial) >= 0; });
   }
   function normal(s) {
     return s.replace(/[\uFF01-\uFF5E]/g, function (ch) { return String.fromCharCode(ch.charCodeAt(0) - 0xFEE0); }).trim();
@@ -373,6 +413,8 @@
         reject(l, 'item', code, wrong, { location: code, tote: code, code: code, name: name, want: l.location });
         return;
       }
+      var serial = serialOf(code);
+      if (readTwice(v, serial)) { say(t('pick.serial_double_read', { serial: serial }), 'note'); return; }
       say('', true);
       if (server.kind === 'putback') {
         enqueue({ type: 'putback', line: l.n, location: l.location, qty: open(l) });
@@ -388,7 +430,10 @@
     // tote: the units in hand stay there whatever is scanned
     var have = units.length + extra;
     if (kind === 'this-item') {
-      if (have < open(l)) { units.push(code); say('', true); sound('ok'); render(); return; }
+      if (have < open(l)) {
+        if (readTwice(v, serialOf(code))) { say(t('pick.serial_double_read', { serial: serialOf(code) }), 'note'); return; }
+        units.push(code); say('', true); sound('ok'); render(); return;
+      }
       // a double read of the item, or one unit too many: nothing is lost
       say(t('pick.tote_now', { n: have, qty: have, order: l.order }), 'note');
       return;
@@ -415,12 +460,18 @@
     var inHand = units.length > 0 && (step === 'item' || step === 'tote');
     var sent = !inHand && step === 'item' && lastScan && lastScan.line === l.n && server.mode !== 'cluster';
     if (!inHand && !sent) { say(t('pick.scan_item_first'), false); return; }
-    var n = parseInt($('pick-count-n').value, 10);
+    var input = $('pick-count-n');
+    var n = parseInt(input.value, 10);
     var max = open(l) - units.length;
-    if (!(n >= 1 && n <= max)) { say(t('pick.count_invalid', { max: max }), false); return; }
+    if (!(n >= 1 && n <= max)) {
+      // the wrong count stays selected: the next digits typed replace it
+      say(t('pick.count_invalid', { n: max }), false);
+      input.focus(); input.select();
+      return;
+    }
     $('pick-count').hidden = true;
-    $('pick-count-n').value = '';
-    if (inHand) { extra = n; step = 'tote'; render(); $('pick-scan').focus(); return; }
+    input.value = '';
+    if (inHand) { extra = n; step = 'tote'; say('', true); render(); $('pick-scan').focus(); return; }
     enqueue({ type: 'pick', line: l.n, location: l.location, codes: [lastScan.code], qty: n });
     picked(l, n, '');
     advance(); render();

@@ -260,8 +260,8 @@ func TestSerialRecallAndTrace(t *testing.T) {
 	if _, _, err := l.Pick(ctx, "p1", PickScan{Task: task.ID, Line: line.N, Location: line.Location, Items: item("CAN-001"), Qty: 1}, "B1001", "pda-1"); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := l.Pick(ctx, "p2", PickScan{Task: task.ID, Line: line.N, Location: line.Location, Items: item("CAN-001"), Qty: 1}, "B1001", "pda-1"); err == nil || err.(*Error).Key != "pick.serial_twice" {
-		t.Errorf("same serial twice: %v", err)
+	if _, _, err := l.Pick(ctx, "p2", PickScan{Task: task.ID, Line: line.N, Location: line.Location, Items: item("CAN-001"), Qty: 1}, "B1001", "pda-1"); err == nil || err.(*Error).Key != "pick.serial_double_read" {
+		t.Errorf("same serial twice in one task (a double read): %v", err)
 	}
 	st, ev, err := l.SerialTrace("CAN-001")
 	if err != nil || st.Order != "SO1" || ev.Type != EvPicked {

@@ -720,9 +720,23 @@ func (l *Ledger) appendData(ctx context.Context, id, typ, actor, device string, 
 func (l *Ledger) PackScan(ctx context.Context, id string, p PackScan, actor, device string) (PackState, error) {
 	p.Today, p.SKU = l.Today(), ""
 	if _, err := l.appendData(ctx, id, EvPackScanned, actor, device, p); err != nil {
+		if e, ok := AsError(err); ok && (e.Key == "pick.serial_twice" || e.Key == "pack.too_many") && l.checkedFor(p.Order, p.Serial) {
+			// the same can read twice at this order's bench: not a copy, nor one too many
+			return PackState{}, errf(CodeConflict, "pack.serial_checked", "serial", p.Serial)
+		}
 		return PackState{}, err
 	}
 	return l.Pack(p.Order)
+}
+
+// checkedFor tells whether a serial is already checked into this order.
+func (l *Ledger) checkedFor(order, serial string) bool {
+	var here bool
+	_ = l.db.View(func(tx *bolt.Tx) error {
+		here = serial != "" && string(tx.Bucket(bucketShipped).Get([]byte(serial))) == order
+		return nil
+	})
+	return here
 }
 
 // CloseParcel weighs the verified items as a parcel and gives it a waybill.

@@ -53,8 +53,12 @@ func TestPackingFlow(t *testing.T) {
 	if err := scan("pk1", PackScan{GTIN: milk.GTINs[0], Lot: lot, Serial: "C1"}); err != nil {
 		t.Fatal(err)
 	}
-	if err := scan("pk2", PackScan{GTIN: milk.GTINs[0], Lot: lot, Serial: "C1"}); err == nil || err.(*Error).Key != "pick.serial_twice" {
+	// the same can read twice at the bench: already checked, nothing changes
+	if err := scan("pk2", PackScan{GTIN: milk.GTINs[0], Lot: lot, Serial: "C1"}); err == nil || err.(*Error).Key != "pack.serial_checked" {
 		t.Errorf("the same serial twice: %v", err)
+	}
+	if ps, _ := l.Pack("SO1"); len(ps.Verified) != 1 || ps.Verified[0].Qty != 1 {
+		t.Errorf("after a double read: verified %+v, want the one can", ps.Verified)
 	}
 	// parcel 1: one can; 980 g + 80 g box + 20 g allowance = 1080 g, tolerance max(30, 54) = 54 g
 	box, err := l.SuggestBox([]PackedItem{{SKU: "MILK", Qty: 1}})
@@ -80,6 +84,10 @@ func TestPackingFlow(t *testing.T) {
 	// parcel 2: the other can and the book, let through by a supervisor
 	if err := scan("pk3", PackScan{GTIN: milk.GTINs[0], Lot: lot, Serial: "C2"}); err != nil {
 		t.Fatal(err)
+	}
+	// both cans checked: the first read again is still a double read, not one too many
+	if err := scan("pk3-again", PackScan{GTIN: milk.GTINs[0], Lot: lot, Serial: "C1"}); err == nil || err.(*Error).Key != "pack.serial_checked" {
+		t.Errorf("a can of parcel 1 read again: %v", err)
 	}
 	if err := scan("pk4", PackScan{GTIN: book.GTINs[0]}); err != nil {
 		t.Fatal(err)
@@ -228,5 +236,26 @@ func TestPrintJobsListAndRetry(t *testing.T) {
 	}
 	if _, err := l.RetryPrint(ctx, "rt2", first.ID, "B4001", "pc"); ErrorCode(err) != CodeConflict {
 		t.Errorf("retry of a printed job: %v", err)
+	}
+}
+
+// A serial already checked into another order is a copied code, whatever the
+// order at the bench; only a serial checked into this order is a double read.
+func TestPackSerialOfAnotherOrderIsACopy(t *testing.T) {
+	l, _ := packFixture(t)
+	milk, _ := l.SKU("MILK")
+	in := order("SO2", LineIn{"MILK", 1})
+	in.Carrier = "SF"
+	mustOrder(t, l, in)
+	mustWave(t, l, "w2", WaveSingle)
+	task, _ := l.NextTask(ctx, "B1002", "pda-2")
+	pickAll(t, l, "B1002", task, nil)
+	lotOf := func(no string) string { o, _ := l.Order(no); return o.Lines[0].Allocs[0].Lot }
+	if _, err := l.PackScan(ctx, "a1", PackScan{Order: "SO1", Station: "PACK-01", GTIN: milk.GTINs[0], Lot: lotOf("SO1"), Serial: "C1", Qty: 1}, "B2001", "kiosk"); err != nil {
+		t.Fatal(err)
+	}
+	_, err := l.PackScan(ctx, "b1", PackScan{Order: "SO2", Station: "PACK-01", GTIN: milk.GTINs[0], Lot: lotOf("SO2"), Serial: "C1", Qty: 1}, "B2001", "kiosk")
+	if e, ok := AsError(err); !ok || e.Key != "pick.serial_twice" {
+		t.Errorf("a serial checked into SO1, scanned for SO2: %v, want pick.serial_twice", err)
 	}
 }

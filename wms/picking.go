@@ -192,8 +192,42 @@ func (l *Ledger) Pick(ctx context.Context, id string, p PickScan, actor, device 
 	if p.Qty > int64(len(p.Items)) && slices.ContainsFunc(p.Items, func(it ScannedItem) bool { return it.Serial != "" }) {
 		return nil, false, errf(CodeInvalid, "pick.count_serial")
 	}
+	for i, it := range p.Items { // the same can read twice into one put is one can
+		if it.Serial != "" && slices.ContainsFunc(p.Items[:i], func(o ScannedItem) bool { return o.Serial == it.Serial }) {
+			return nil, false, errf(CodeConflict, "pick.serial_double_read", "serial", it.Serial)
+		}
+	}
 	p.Today, p.Strict = l.Today(), true
-	return l.taskCommand(ctx, id, EvPicked, p.Task, p, actor, device)
+	raw, dup, err := l.taskCommand(ctx, id, EvPicked, p.Task, p, actor, device)
+	if e, ok := AsError(err); ok && (e.Key == "pick.serial_twice" || e.Key == "pick.too_many") {
+		// a can this task picked, read again (also once its line is full)
+		for _, it := range p.Items {
+			if again := l.pickedInTask(p.Task, it.Serial); again != nil {
+				return nil, false, again
+			}
+		}
+	}
+	return raw, dup, err
+}
+
+// pickedInTask tells a double read from a copied code: a serial this task
+// has already picked (and not undone) is the same can read twice, which
+// changes nothing; a serial picked anywhere else stays the copy it looks like.
+func (l *Ledger) pickedInTask(task, serial string) error {
+	t, err := l.Task(task)
+	if err != nil || serial == "" {
+		return nil
+	}
+	for _, rec := range t.Picks {
+		if !rec.Undone && slices.Contains(rec.Serials, serial) {
+			sku := ""
+			if line, ok := t.Line(rec.Line); ok {
+				sku = line.SKU
+			}
+			return errf(CodeConflict, "pick.serial_double_read", "serial", serial, "sku", sku)
+		}
+	}
+	return nil
 }
 
 // UndoPick takes back the last pick.

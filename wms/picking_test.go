@@ -613,6 +613,8 @@ func TestPickRefusesUnavailableAllocatedLotAndRepeatedSerial(t *testing.T) {
 	twice := []ScannedItem{{GTIN: line.GTINs[0], Lot: line.Lot, Serial: "CAN-1"}, {GTIN: line.GTINs[0], Lot: line.Lot, Serial: "CAN-1"}}
 	if _, _, err := l.Pick(ctx, "p0", PickScan{Task: task.ID, Line: line.N, Location: line.Location, Items: twice, Qty: 2}, "B1001", "pda-1"); ErrorCode(err) != CodeConflict {
 		t.Errorf("one scan with a serial twice: %v", err)
+	} else if e, _ := AsError(err); e.Key != "pick.serial_double_read" {
+		t.Errorf("one scan with a serial twice: %v, want a double read", err)
 	}
 	// a count of serialised cans would ship cans without their serials
 	counted := []ScannedItem{{GTIN: line.GTINs[0], Lot: line.Lot, Serial: "CAN-1"}}
@@ -664,4 +666,59 @@ func TestCancelAfterPickedMakesPutBack(t *testing.T) {
 		t.Fatalf("put-back after a picked order was cancelled: %+v %v", next, err)
 	}
 	assertReservationsMatch(t, l)
+}
+
+// The same can picked twice by one task is a double read: refused with its
+// own answer and nothing changes; a serial another task picked is a copy.
+func TestPickSerialReadTwice(t *testing.T) {
+	l := stockFixture(t)
+	mustOrder(t, l, order("SO1", LineIn{"MILK", 2}, LineIn{"BOOK", 1}))
+	mustOrder(t, l, order("SO2", LineIn{"MILK", 1}))
+	mustWave(t, l, "w1", WaveSingle)
+	one, _ := l.NextTask(ctx, "B1001", "pda-1")
+	two, _ := l.NextTask(ctx, "B1002", "pda-2")
+	can := func(line TaskLine, serial string) []ScannedItem {
+		return []ScannedItem{{GTIN: line.GTINs[0], Lot: line.Lot, Serial: serial}}
+	}
+	a, b := one.Lines[0], two.Lines[0]
+	for _, x := range one.Lines {
+		if x.SKU == "MILK" {
+			a = x
+		}
+	}
+	if _, _, err := l.Pick(ctx, "a1", PickScan{Task: one.ID, Line: a.N, Location: a.Location, Items: can(a, "CAN-1"), Qty: 1}, "B1001", "pda-1"); err != nil {
+		t.Fatal(err)
+	}
+	// the same can again (a new scan, a new key): a double read
+	_, _, err := l.Pick(ctx, "a2", PickScan{Task: one.ID, Line: a.N, Location: a.Location, Items: can(a, "CAN-1"), Qty: 1}, "B1001", "pda-1")
+	if e, ok := AsError(err); !ok || e.Key != "pick.serial_double_read" || e.Args["serial"] != "CAN-1" || e.Code != CodeConflict {
+		t.Errorf("the same can read twice: %v, want pick.serial_double_read", err)
+	}
+	// the first scan's answer lost and sent again with its key: its own answer
+	if _, dup, err := l.Pick(ctx, "a1", PickScan{Task: one.ID, Line: a.N, Location: a.Location, Items: can(a, "CAN-1"), Qty: 1}, "B1001", "pda-1"); err != nil || !dup {
+		t.Errorf("the first scan sent again: dup %v, %v", dup, err)
+	}
+	if tk, _ := l.Task(one.ID); tk.Picks[0].Qty != 1 || len(tk.Picks) != 1 {
+		t.Errorf("after a double read: %d done, want 1", tk.Lines[0].Done)
+	}
+	// the line full, the first can read again: still a double read, not one too many
+	if _, _, err := l.Pick(ctx, "a4", PickScan{Task: one.ID, Line: a.N, Location: a.Location, Items: can(a, "CAN-2"), Qty: 1}, "B1001", "pda-1"); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err = l.Pick(ctx, "a5", PickScan{Task: one.ID, Line: a.N, Location: a.Location, Items: can(a, "CAN-1"), Qty: 1}, "B1001", "pda-1")
+	if e, ok := AsError(err); !ok || e.Key != "pick.serial_double_read" {
+		t.Errorf("the first can read again, its line full: %v, want pick.serial_double_read", err)
+	}
+	// another picker's task scanning the same serial: a copy
+	_, _, err = l.Pick(ctx, "b1", PickScan{Task: two.ID, Line: b.N, Location: b.Location, Items: can(b, "CAN-1"), Qty: 1}, "B1002", "pda-2")
+	if e, ok := AsError(err); !ok || e.Key != "pick.serial_twice" {
+		t.Errorf("a serial picked by another task: %v, want pick.serial_twice", err)
+	}
+	// undone, the can is back on the shelf and may be picked again
+	if _, _, err := l.UndoPick(ctx, "u1", PickUndo{Task: one.ID}, "B1001", "pda-1"); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := l.Pick(ctx, "a3", PickScan{Task: one.ID, Line: a.N, Location: a.Location, Items: can(a, "CAN-2"), Qty: 1}, "B1001", "pda-1"); err != nil {
+		t.Errorf("the can picked again after its undo: %v", err)
+	}
 }
