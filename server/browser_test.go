@@ -94,6 +94,10 @@ func browserIn(t *testing.T, lang string, w, h int64) context.Context {
 	if err := chromedp.Run(ctx,
 		emulation.SetDeviceMetricsOverride(w, h, 2, w <= 480),
 		emulation.SetTouchEmulationEnabled(w <= 480),
+		// a handheld's page keeps the focus: without this, headless Chromium
+		// focuses its window before every key it sends, and the focused field
+		// gets a focus event again (select-on-focus then eats what was typed)
+		emulation.SetFocusEmulationEnabled(true),
 		emulation.SetUserAgentOverride("Mozilla/5.0 (Linux; Android 11; PDA) Chrome/120 Mobile").WithAcceptLanguage(accept),
 	); err != nil {
 		t.Fatalf("%v %s", err, dump(ctx))

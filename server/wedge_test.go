@@ -4,7 +4,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 
 	"tally/wms"
@@ -21,10 +20,6 @@ func TestBrowserWedgeScanOutsideTheScanBox(t *testing.T) {
 			ctx := browserIn(t, lang, 360, 640)
 			base := liveServer(t)
 			run := runner(t, ctx)
-			// A handheld's page keeps the window's focus; headless Chromium
-			// would give it back before every key sent (a window focus event,
-			// on which the script refocuses the scan box), hiding the case.
-			run(emulation.SetFocusEmulationEnabled(true))
 			loginAs(t, ctx, base, "B1001", "1111", "menu-stock")
 
 			// Home has no scan box: a scan there is refused aloud, with the
@@ -111,7 +106,6 @@ func TestBrowserWedgeScanReachesPickScreen(t *testing.T) {
 		t.Run(lang, func(t *testing.T) {
 			ctx, _, task := pickScreen(t, lang, wms.WaveSingle, intake("SO400101", wms.LineIn{SKU: "SKU03000", Qty: 1}, wms.LineIn{SKU: "SKU04000", Qty: 2}))
 			run := runner(t, ctx)
-			run(emulation.SetFocusEmulationEnabled(true)) // see TestBrowserWedgeScanOutsideTheScanBox
 			first := task.Lines[0]
 			atStep(t, ctx, first.N, "location")
 			run(chromedp.Evaluate(`document.activeElement.blur()`, nil), wedge(first.Location))
@@ -135,7 +129,6 @@ func TestBrowserScanNeverPressesTheFocusedButton(t *testing.T) {
 			ctx := browserIn(t, lang, 360, 640)
 			base := liveServer(t)
 			run := runner(t, ctx)
-			run(emulation.SetFocusEmulationEnabled(true)) // see TestBrowserWedgeScanOutsideTheScanBox
 			loginAs(t, ctx, base, "B1001", "1111", "menu-stock")
 			run(chromedp.Evaluate(`window.__presses = 0;
 				document.addEventListener('click', function (e) { if (e.target.closest('[data-testid=logout]')) window.__presses++; }, true);
@@ -161,7 +154,6 @@ func TestBrowserScanOnPickDoneClaimsNoTask(t *testing.T) {
 		t.Run(lang, func(t *testing.T) {
 			ctx, l, task := pickScreen(t, lang, wms.WaveSingle, intake("SO710001", wms.LineIn{SKU: "SKU03000", Qty: 1}), intake("SO710002", wms.LineIn{SKU: "SKU04000", Qty: 1}))
 			run := runner(t, ctx)
-			run(emulation.SetFocusEmulationEnabled(true))
 			for _, ln := range task.Lines {
 				atStep(t, ctx, ln.N, "location")
 				run(wedge(ln.Location), wedge(itemCode(ln)))

@@ -337,6 +337,20 @@
     });
     root.querySelectorAll('[data-weight-url]').forEach(function (el) { if (once(el)) pollWeight(el); });
     root.querySelectorAll('a[data-print-open]').forEach(function (el) { if (once(el)) openLabel(el); });
+    // A field marked data-select (a quantity or date to correct) selects what
+    // it holds when it takes the focus, so typing replaces it; not when a key
+    // already changed it (typing at once after a tap must not select, and so
+    // lose, its first character).
+    root.querySelectorAll('input[data-select]').forEach(function (i) {
+      if (i.dataset.selectWired) return;
+      i.dataset.selectWired = '1';
+      var select = function () {
+        var held = i.value;
+        setTimeout(function () { if (document.activeElement === i && i.value === held) i.select(); }, 0);
+      };
+      i.addEventListener('focus', select);
+      if (document.activeElement === i) select(); // focused as the page loaded (autofocus)
+    });
     // A wedge scanner types the badge and presses Enter: move on to the PIN.
     root.querySelectorAll('input[data-next]').forEach(function (i) {
       if (once(i)) i.addEventListener('keydown', function (ev) {

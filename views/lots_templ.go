@@ -618,7 +618,7 @@ func Receive(p ReceivePage) templ.Component {
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
-					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 48, "\" inputmode=\"numeric\" data-typed autocomplete=\"off\" onfocus=\"var i = this; setTimeout(function () { i.select(); }, 0)\" data-testid=\"qty\"")
+					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 48, "\" inputmode=\"numeric\" data-typed autocomplete=\"off\" data-select data-testid=\"qty\"")
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
@@ -684,7 +684,7 @@ func Receive(p ReceivePage) templ.Component {
 						if templ_7745c5c3_Err != nil {
 							return templ_7745c5c3_Err
 						}
-						templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 55, "\" inputmode=\"numeric\" data-typed autocomplete=\"off\" class=\"code\" onfocus=\"var i = this; setTimeout(function () { i.select(); }, 0)\" data-testid=\"expiry\"")
+						templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 55, "\" inputmode=\"numeric\" data-typed autocomplete=\"off\" class=\"code\" data-select data-testid=\"expiry\"")
 						if templ_7745c5c3_Err != nil {
 							return templ_7745c5c3_Err
 						}
@@ -725,7 +725,7 @@ func Receive(p ReceivePage) templ.Component {
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
-					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 60, "\" autocomplete=\"off\" class=\"code\" onfocus=\"var i = this; setTimeout(function () { i.select(); }, 0)\" data-testid=\"location\"")
+					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 60, "\" autocomplete=\"off\" class=\"code\" data-select data-testid=\"location\"")
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
@@ -2968,7 +2968,7 @@ func MoveScreen(p MovePage) templ.Component {
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
-					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 250, "\" inputmode=\"numeric\" data-typed autocomplete=\"off\" onfocus=\"var i = this; setTimeout(function () { i.select(); }, 0)\" data-testid=\"qty\"")
+					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 250, "\" inputmode=\"numeric\" data-typed autocomplete=\"off\" data-select data-testid=\"qty\"")
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
