@@ -81,6 +81,9 @@ func TestPackingFlow(t *testing.T) {
 	if o, _ := l.Order("SO1"); o.State != OrderPicked {
 		t.Errorf("order %s after one of two parcels", o.State)
 	}
+	if os, _ := l.AwaitingCarrier("PACK-01", 10); len(os) != 0 {
+		t.Errorf("an order with a parcel still to make awaits the carrier: %+v", os)
+	}
 	// parcel 2: the other can and the book, let through by a supervisor
 	if err := scan("pk3", PackScan{GTIN: milk.GTINs[0], Lot: lot, Serial: "C2"}); err != nil {
 		t.Fatal(err)
@@ -108,11 +111,33 @@ func TestPackingFlow(t *testing.T) {
 	if left["SF"] != 1 {
 		t.Errorf("pool: %v", left)
 	}
+	// packed and not handed over: the station that packed it lists it, no other
+	awaiting := func(station string) []string {
+		t.Helper()
+		os, err := l.AwaitingCarrier(station, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var nos []string
+		for _, o := range os {
+			nos = append(nos, o.No)
+		}
+		return nos
+	}
+	if got := awaiting("PACK-01"); len(got) != 1 || got[0] != "SO1" {
+		t.Errorf("PACK-01 awaiting the carrier: %v, want SO1", got)
+	}
+	if got := awaiting("PACK-02"); len(got) != 0 {
+		t.Errorf("PACK-02 awaiting the carrier: %v, want none", got)
+	}
 	if _, err := l.Ship(ctx, "SO1", "PACK-01", "B2001", "kiosk"); err != nil {
 		t.Fatal(err)
 	}
 	if o, _ := l.Order("SO1"); o.State != OrderShipped {
 		t.Errorf("order %s", o.State)
+	}
+	if got := awaiting("PACK-01"); len(got) != 0 {
+		t.Errorf("after Ship, PACK-01 awaiting the carrier: %v", got)
 	}
 	kpi, _ := l.KPIs("2026-11-11")
 	if k := kpi["B2001"]; k.Parcels != 2 || k.WeightRejects != 2 || // 55 g under and 55 g over
