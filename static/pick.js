@@ -28,48 +28,15 @@
   var lastScan = null;
   var sending = false, offline = false;
   var $ = function (id) { return document.getElementById(id); };
-  var sound = function (k) { if (window.Tally) window.Tally.sound(k); };
+  var sound = window.Tally.sound;
 
-  // A message argument is a code (a location, lot, SKU, tote, order, date,
-  // or whatever was scanned) when it is up to 24 printable ASCII characters
-  // without a space, holding a digit, and not a bare count (a number of up to
-  // five digits). A code is shown whole: a span of class code, which never
-  // wraps. A longer scan is text, broken where the line ends rather than
-  // widening the page. The server words its answers by the same rule
-  // (views.IsCode in views/i18n.go); change both together.
-  function isCode(v) { return /^[!-~]{1,24}$/.test(v) && /\d/.test(v) && !/^\d{1,5}$/.test(v); }
-  // piece is one argument as DOM, always set as text (codes come from
-  // scans): a code span, plain text, a node as it is (copied), or a list
-  // (an array) as its pieces joined by the language's separator.
-  function piece(v) {
-    if (v && v.nodeType) return v.cloneNode(true);
-    if (Array.isArray(v)) {
-      var f = document.createDocumentFragment();
-      v.forEach(function (x, i) {
-        if (i) f.appendChild(document.createTextNode(msgs['pick.list_sep'] || ', '));
-        f.appendChild(piece(x));
-      });
-      return f;
-    }
-    var s = String(v);
-    if (!isCode(s)) return document.createTextNode(s);
-    var e = document.createElement('span');
-    e.className = 'code';
-    e.textContent = s;
-    return e;
-  }
-  // t translates a message into DOM: its own words as text, each {arg} as a
-  // piece. A message that counts ({n}) may have an English form for one.
-  function t(key, args) {
-    args = args || {};
-    if (String(args.n) === '1' && msgs[key + '.one']) key += '.one';
-    var f = document.createDocumentFragment();
-    (msgs[key] || key).split(/\{(\w+)\}/).forEach(function (part, i) {
-      if (i % 2 === 0) { if (part) f.appendChild(document.createTextNode(part)); return; }
-      f.appendChild(Object.prototype.hasOwnProperty.call(args, part) ? piece(args[part]) : document.createTextNode('{' + part + '}'));
-    });
-    return f;
-  }
+  // Messages become DOM through tally.js (Tally.words): each argument that is
+  // a code (Tally.isCode, the one rule the server's views.IsCode shares) is a
+  // span that never wraps, the rest text; lists are joined by the language's
+  // separator.
+  var isCode = window.Tally.isCode;
+  function piece(v) { return window.Tally.piece(v, msgs['pick.list_sep']); }
+  function t(key, args) { return window.Tally.words(msgs, key, args, msgs['pick.list_sep']); }
   // marked is a message the server worded, its code arguments made codes.
   function marked(text, args) {
     var codes = [];

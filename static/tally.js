@@ -182,18 +182,52 @@
       main.insertBefore(el, h1 ? h1.nextSibling : main.firstChild);
     }
     el.textContent = '';
-    var shown = code.replace(/[\x00-\x1f\x7f]/g, '');
-    (msgs['app.scan_not_taken'] || '{code}').split(/\{(\w+)\}/).forEach(function (part, i) {
-      if (i % 2 === 0) { if (part) el.appendChild(document.createTextNode(part)); return; }
-      if (part !== 'code') { el.appendChild(document.createTextNode('{' + part + '}')); return; }
-      // A scan that fits a line (views.MaxCodeLen) is a code and never
-      // breaks; a longer one breaks anywhere rather than widen the page.
-      var c = document.createElement('span');
-      if (/^[!-~]{1,24}$/.test(shown)) c.className = 'code';
-      c.textContent = shown;
-      el.appendChild(c);
-    });
+    el.appendChild(words(msgs, 'app.scan_not_taken', { code: code.replace(/[\x00-\x1f\x7f]/g, '') }));
     if (el.scrollIntoView) el.scrollIntoView({ block: 'nearest' });
+  }
+
+  // A message argument is a code (a location, lot, SKU, tote, order, date,
+  // or whatever was scanned) when it is up to 24 printable ASCII characters
+  // without a space, holding a digit, and not a bare count (a number of up to
+  // five digits). A code is shown whole: a span of class code, which never
+  // wraps. A longer scan is text, broken where the line ends rather than
+  // widening the page. The server words its answers by the same rule
+  // (views.IsCode in views/i18n.go); change both together.
+  function isCode(v) { return /^[!-~]{1,24}$/.test(v) && /\d/.test(v) && !/^\d{1,5}$/.test(v); }
+
+  // piece is one argument as DOM, always set as text (codes come from
+  // scans): a code span, plain text, a node as it is (copied), or a list
+  // (an array) as its pieces joined by sep.
+  function piece(v, sep) {
+    if (v && v.nodeType) return v.cloneNode(true);
+    if (Array.isArray(v)) {
+      var f = document.createDocumentFragment();
+      v.forEach(function (x, i) {
+        if (i) f.appendChild(document.createTextNode(sep || ', '));
+        f.appendChild(piece(x, sep));
+      });
+      return f;
+    }
+    var s = String(v);
+    if (!isCode(s)) return document.createTextNode(s);
+    var e = document.createElement('span');
+    e.className = 'code';
+    e.textContent = s;
+    return e;
+  }
+
+  // words is the message key of msgs (the catalogue's words the page was
+  // given) as DOM: its own words as text, each {arg} as a piece. A message
+  // that counts ({n}) may have an English form for one (key + '.one').
+  function words(msgs, key, args, sep) {
+    args = args || {};
+    if (String(args.n) === '1' && msgs[key + '.one']) key += '.one';
+    var f = document.createDocumentFragment();
+    (msgs[key] || key).split(/\{(\w+)\}/).forEach(function (part, i) {
+      if (i % 2 === 0) { if (part) f.appendChild(document.createTextNode(part)); return; }
+      f.appendChild(Object.prototype.hasOwnProperty.call(args, part) ? piece(args[part], sep) : document.createTextNode('{' + part + '}'));
+    });
+    return f;
   }
 
   // A random v4 UUID without crypto.randomUUID, which plain-HTTP pages lack.
@@ -361,8 +395,9 @@
     });
   }
 
-  // The pick screen's script shares the sounds and the UUIDs.
-  window.Tally = { sound: sound, uuid: uuid };
+  // The pick screen's script shares the sounds, the UUIDs and the wording
+  // of messages.
+  window.Tally = { sound: sound, uuid: uuid, isCode: isCode, piece: piece, words: words };
 
   document.addEventListener('DOMContentLoaded', function () {
     wire(document);

@@ -154,9 +154,10 @@ const MaxCodeLen = 24
 // one line: up to MaxCodeLen printable ASCII characters without a space,
 // holding a digit. A bare number under six digits is a figure (a quantity, a
 // count), not a code; longer ones are (GTINs, GS1 dates like 270331). Names,
-// words and longer strings (raw scans, event IDs) wrap as text. The pick
-// screen's script (static/pick.js, isCode) applies the same rule to the
-// messages it words itself; change both together.
+// words and longer strings (raw scans, event IDs) wrap as text. The page
+// script applies the same rule (static/tally.js, isCode) to the messages it
+// words itself, on the pick screen and for a scan not taken; change both
+// together.
 func IsCode(v string) bool {
 	if v == "" || len(v) > MaxCodeLen {
 		return false
