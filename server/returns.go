@@ -238,14 +238,12 @@ func (s *Server) returnPutaway(c *fiber.Ctx) error {
 	to, err := s.shelfScan("returns", strings.TrimSpace(c.FormValue("to")), want)
 	if err == nil {
 		l, err = s.ledger.PutBackReturn(c.UserContext(), id, n, to, principal(c).Actor(), device(c))
-		if after, aerr := s.ledger.ReturnParcelByID(id); aerr == nil {
-			p = after
-		}
 	}
 	if err != nil {
 		e := s.asDomain(c, err)
 		return s.renderBooked(c, p, errorFeedback(e), status(e.Code))
 	}
+	p.Lines[n].PutBack = l.PutBack // the card shows the line put back
 	return s.renderBooked(c, p, okFeedback("returns.put_done", map[string]string{"qty": strconv.FormatInt(l.Qty, 10), "sku": l.SKU, "location": l.PutBack}), fiber.StatusOK)
 }
 
