@@ -17,15 +17,20 @@ import (
 
 // --- recall ---
 
-// recallReport gathers where a lot still is and which orders took it.
-func (s *Server) recallReport(sku, lot string) (wms.Lot, []wms.StockLine, []views.RecallOrder, error) {
+// recallReport gathers where a lot still is, which orders took it and who
+// recalled it, from one read of the lot's events.
+func (s *Server) recallReport(sku, lot string) (wms.Lot, []wms.StockLine, []views.RecallOrder, *views.Message, error) {
 	l, events, err := s.ledger.LotTrace(sku, lot)
 	if err != nil {
-		return l, nil, nil, err
+		return l, nil, nil, nil, err
+	}
+	held, err := s.recalled(events)
+	if err != nil {
+		return l, nil, nil, nil, err
 	}
 	all, err := s.ledger.StockOf(sku)
 	if err != nil {
-		return l, nil, nil, err
+		return l, nil, nil, nil, err
 	}
 	var where []wms.StockLine
 	for _, x := range all {
@@ -42,7 +47,7 @@ func (s *Server) recallReport(sku, lot string) (wms.Lot, []wms.StockLine, []view
 		}
 		var p wms.PickScan
 		if err := ev.DecodeData(&p); err != nil {
-			return l, nil, nil, err
+			return l, nil, nil, nil, err
 		}
 		if p.PickedLot != lot {
 			continue
@@ -56,7 +61,7 @@ func (s *Server) recallReport(sku, lot string) (wms.Lot, []wms.StockLine, []view
 	for _, no := range nos {
 		o, err := s.ledger.Order(no)
 		if err != nil {
-			return l, nil, nil, err
+			return l, nil, nil, nil, err
 		}
 		var picked int64
 		for _, line := range o.Lines {
@@ -86,16 +91,12 @@ func (s *Server) recallReport(sku, lot string) (wms.Lot, []wms.StockLine, []view
 		orders = append(orders, views.RecallOrder{Order: o.No, Channel: o.Channel, State: string(o.State), Qty: picked, Waybill: strings.Join(waybills, " ")})
 	}
 	sort.Slice(orders, func(i, j int) bool { return orders[i].Order < orders[j].Order })
-	return l, where, orders, nil
+	return l, where, orders, held, nil
 }
 
-// recalled says who last recalled the lot, when and why (nil when nobody
+// recalled says, from a lot's events, who last recalled it, when and why (nil when nobody
 // has): a supervisor reading the report asks the person by name.
-func (s *Server) recalled(sku, lot string) (*views.Message, error) {
-	_, events, err := s.ledger.LotTrace(sku, lot)
-	if err != nil {
-		return nil, err
-	}
+func (s *Server) recalled(events []wms.Event) (*views.Message, error) {
 	for i := len(events) - 1; i >= 0; i-- {
 		if ev := events[i]; ev.Type == wms.EvLotRecalled {
 			var p wms.LotStatusChange
@@ -112,17 +113,14 @@ func (s *Server) recalled(sku, lot string) (*views.Message, error) {
 func (s *Server) recallPage(c *fiber.Ctx) error {
 	vm := views.RecallPage{Page: s.page(c, "recall.title"), SKU: c.Query("sku"), Lot: c.Query("lot"), Key: uuid.NewString()}
 	if vm.SKU != "" && vm.Lot != "" {
-		lot, where, orders, err := s.recallReport(vm.SKU, vm.Lot)
+		lot, where, orders, held, err := s.recallReport(vm.SKU, vm.Lot)
 		if err != nil {
 			e := s.asDomain(c, err)
 			vm.Feedback = errorFeedback(e)
 			return s.render(c, status(e.Code), views.Recall(vm))
 		}
 		sku, _ := s.ledger.SKU(vm.SKU)
-		vm.Report = &views.RecallReport{Name: sku.Name, Expiry: lot.Expiry, Status: "status." + string(lot.Status), Orders: orders}
-		if vm.Report.Held, err = s.recalled(vm.SKU, vm.Lot); err != nil {
-			return err
-		}
+		vm.Report = &views.RecallReport{Name: sku.Name, Expiry: lot.Expiry, Status: "status." + string(lot.Status), Orders: orders, Held: held}
 		for _, w := range where {
 			vm.Report.Locations = append(vm.Report.Locations, views.StockRow{Location: w.Location, Qty: w.Qty})
 			vm.Report.Total += w.Qty
@@ -152,7 +150,7 @@ func (s *Server) recall(c *fiber.Ctx) error {
 // recallFile is the recall report as CSV or PDF.
 func (s *Server) recallFile(c *fiber.Ctx) error {
 	sku, lotCode, format := c.Query("sku"), c.Query("lot"), c.Params("format")
-	lot, where, orders, err := s.recallReport(sku, lotCode)
+	lot, where, orders, held, err := s.recallReport(sku, lotCode)
 	if err != nil {
 		return err
 	}
@@ -191,10 +189,6 @@ func (s *Server) recallFile(c *fiber.Ctx) error {
 		for _, k := range printing.RecallLabelKeys() {
 			rep.Labels[k] = tr("recall.label." + k)
 		}
-		held, err := s.recalled(sku, lotCode)
-		if err != nil {
-			return err
-		}
 		if held != nil {
 			rep.Reason = views.Translate(lang(c), held.Key, held.Args)
 		}
@@ -217,7 +211,7 @@ func (s *Server) apiRecallReport(c *fiber.Ctx) error {
 }
 
 func (s *Server) recallJSON(c *fiber.Ctx, sku, lotCode string) error {
-	lot, where, orders, err := s.recallReport(sku, lotCode)
+	lot, where, orders, _, err := s.recallReport(sku, lotCode)
 	if err != nil {
 		return err
 	}

@@ -47,7 +47,7 @@ func (s *Server) movePage(c *fiber.Ctx) error {
 		err = &wms.Error{Code: wms.CodeInvalid, Key: "move.scan_item", Args: map[string]string{"code": code}}
 	default:
 		var item views.MovePage
-		if item, err = s.moveItem(vm.From, r); err == nil {
+		if item, _, err = s.moveItem(vm.From, r); err == nil {
 			vm.SKU, vm.Lot, vm.Qty = item.SKU, item.Lot, 1
 			vm.Feedback = okFeedback("move.counted", map[string]string{"qty": "1", "sku": vm.SKU, "location": vm.From})
 		}
@@ -82,17 +82,19 @@ func (s *Server) moveTasks(vm *views.MovePage) error {
 // moveItem is the SKU and lot of a scanned item as the location to move from
 // holds it: an item the location does not hold is refused with what it
 // holds, and a lot-tracked item without its lot is taken in the one lot the
-// location holds, else refused.
-func (s *Server) moveItem(from string, r scan.Result) (views.MovePage, error) {
+// location holds, else refused. have is how many of the SKU the location
+// holds, by lot.
+func (s *Server) moveItem(from string, r scan.Result) (item views.MovePage, have map[string]int64, err error) {
 	sku, err := s.ledger.SKUByGTIN(r.GTIN)
 	if err != nil {
-		return views.MovePage{}, err
+		return views.MovePage{}, nil, err
 	}
 	held, err := s.ledger.StockAt(from)
 	if err != nil {
-		return views.MovePage{}, err
+		return views.MovePage{}, nil, err
 	}
 	var skus, lots []string
+	have = map[string]int64{}
 	for _, l := range held {
 		if l.Qty <= 0 {
 			continue
@@ -102,26 +104,27 @@ func (s *Server) moveItem(from string, r scan.Result) (views.MovePage, error) {
 		}
 		if l.SKU == sku.Code {
 			lots = append(lots, l.Lot)
+			have[l.Lot] += l.Qty
 		}
 	}
-	item := views.MovePage{SKU: sku.Code}
+	item = views.MovePage{SKU: sku.Code}
 	switch {
 	case len(skus) == 0:
-		return item, &wms.Error{Code: wms.CodeConflict, Key: "move.empty", Args: map[string]string{"location": from}}
+		return item, have, &wms.Error{Code: wms.CodeConflict, Key: "move.empty", Args: map[string]string{"location": from}}
 	case len(lots) == 0:
-		return item, &wms.Error{Code: wms.CodeConflict, Key: "move.not_here", Args: map[string]string{"sku": sku.Code, "location": from, "held": heldList(skus)}}
+		return item, have, &wms.Error{Code: wms.CodeConflict, Key: "move.not_here", Args: map[string]string{"sku": sku.Code, "location": from, "held": heldList(skus)}}
 	case !sku.LotTracked:
-		return item, nil
+		return item, have, nil
 	case r.Batch != "" && !slices.Contains(lots, r.Batch):
-		return item, &wms.Error{Code: wms.CodeConflict, Key: "move.lot_not_here", Args: map[string]string{"sku": sku.Code, "lot": r.Batch, "location": from, "held": heldList(lots)}}
+		return item, have, &wms.Error{Code: wms.CodeConflict, Key: "move.lot_not_here", Args: map[string]string{"sku": sku.Code, "lot": r.Batch, "location": from, "held": heldList(lots)}}
 	case r.Batch != "":
 		item.Lot = r.Batch
 	case len(lots) == 1:
 		item.Lot = lots[0]
 	default:
-		return item, &wms.Error{Code: wms.CodeInvalid, Key: "move.lot_needed", Args: map[string]string{"sku": sku.Code, "location": from}}
+		return item, have, &wms.Error{Code: wms.CodeInvalid, Key: "move.lot_needed", Args: map[string]string{"sku": sku.Code, "location": from}}
 	}
-	return item, nil
+	return item, have, nil
 }
 
 // heldList names a few codes, joined so that none of them breaks.
@@ -191,21 +194,14 @@ func (s *Server) moveMore(c *fiber.Ctx, vm views.MovePage, r scan.Result) error 
 	if vm.Whole {
 		return s.moveRefused(c, vm, &wms.Error{Code: wms.CodeInvalid, Key: "move.whole_to", Args: map[string]string{"location": vm.From}})
 	}
-	item, err := s.moveItem(vm.From, r)
+	item, held, err := s.moveItem(vm.From, r)
 	if err == nil && (item.SKU != vm.SKU || (r.Batch != "" && item.Lot != vm.Lot)) {
 		err = &wms.Error{Code: wms.CodeInvalid, Key: "move.other_item", Args: map[string]string{"sku": item.SKU, "qty": strconv.FormatInt(vm.Qty, 10), "held": vm.SKU}}
 	}
 	if err != nil {
 		return s.moveRefused(c, vm, err)
 	}
-	have := int64(0)
-	if lines, err := s.ledger.StockAt(vm.From); err == nil {
-		for _, l := range lines {
-			if l.SKU == vm.SKU && l.Lot == vm.Lot {
-				have += l.Qty
-			}
-		}
-	}
+	have := held[vm.Lot]
 	if vm.Qty+1 > have {
 		return s.moveRefused(c, vm, &wms.Error{Code: wms.CodeConflict, Key: "move.no_more", Args: map[string]string{"sku": vm.SKU, "location": vm.From, "have": strconv.FormatInt(have, 10)}})
 	}

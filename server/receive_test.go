@@ -22,6 +22,18 @@ func click(testid string) chromedp.Action {
 	return chromedp.Evaluate(fmt.Sprintf(`document.querySelector('[data-testid=%q]').click()`, testid), nil)
 }
 
+// startBlindDelivery logs the receiver B3001 in, opens receiving and starts a
+// delivery without notice, waiting for its receipt and the page to be ready.
+func startBlindDelivery(t *testing.T, ctx context.Context, base, lang string) {
+	t.Helper()
+	run := runner(t, ctx)
+	loginAs(t, ctx, base, "B3001", "3333", "menu-receive")
+	run(click("menu-receive"))
+	waitText(t, ctx, `[data-testid=receipt-blind]`, say(lang, "receive.blind"))
+	run(click("receipt-blind"))
+	waitJS(t, ctx, `!!document.querySelector('[data-testid=receipt]') && document.documentElement.dataset.ready === '1'`)
+}
+
 // present is true when the page has an element with the data-testid.
 func present(t *testing.T, ctx context.Context, testid string) bool {
 	t.Helper()
@@ -209,11 +221,7 @@ func TestBrowserReceiveScanIntoTypedField(t *testing.T) {
 			run := runner(t, ctx)
 			milk, _ := l.SKU("SKU00000")
 			book, _ := l.SKU("SKU03000")
-			loginAs(t, ctx, base, "B3001", "3333", "menu-receive")
-			run(click("menu-receive"))
-			waitText(t, ctx, `[data-testid=receipt-blind]`, say(lang, "receive.blind"))
-			run(click("receipt-blind"))
-			waitJS(t, ctx, `!!document.querySelector('[data-testid=receipt]') && document.documentElement.dataset.ready === '1'`)
+			startBlindDelivery(t, ctx, base, lang)
 			waitFocus(t, ctx, "scan")
 			field := func(id string) string {
 				return evalString(t, ctx, `document.querySelector('[data-testid=`+id+`]').value`)
@@ -289,11 +297,7 @@ func TestBrowserReceiveByScanning(t *testing.T) {
 			milk, _ := l.SKU("SKU00000") // lot-tracked formula
 			lot1 := gs1(milk.GTINs[0], "SCAN1", today.AddDate(0, 0, 700))
 			lot2 := gs1(milk.GTINs[0], "SCAN2", today.AddDate(0, 0, 710))
-			loginAs(t, ctx, base, "B3001", "3333", "menu-receive")
-			run(click("menu-receive"))
-			waitText(t, ctx, `[data-testid=receipt-blind]`, say(lang, "receive.blind"))
-			run(click("receipt-blind"))
-			waitJS(t, ctx, `!!document.querySelector('[data-testid=receipt]') && document.documentElement.dataset.ready === '1'`)
+			startBlindDelivery(t, ctx, base, lang)
 			receipt := evalString(t, ctx, `document.querySelector('[data-testid=receipt]').innerText`)
 			qty := func() string {
 				return evalString(t, ctx, `document.querySelector('[data-testid=qty]') ? document.querySelector('[data-testid=qty]').value : ''`)
@@ -487,11 +491,7 @@ func TestBrowserReceiveTypedFields(t *testing.T) {
 			run := runner(t, ctx)
 			milk, _ := l.SKU("SKU00000") // lot-tracked formula with a shelf life
 			book, _ := l.SKU("SKU03000")
-			loginAs(t, ctx, base, "B3001", "3333", "menu-receive")
-			run(click("menu-receive"))
-			waitText(t, ctx, `[data-testid=receipt-blind]`, say(lang, "receive.blind"))
-			run(click("receipt-blind"))
-			waitJS(t, ctx, `!!document.querySelector('[data-testid=receipt]') && document.documentElement.dataset.ready === '1'`)
+			startBlindDelivery(t, ctx, base, lang)
 			waitFocus(t, ctx, "scan")
 			placeholdersFit(t, ctx)
 			field := func(id string) string {
@@ -637,11 +637,7 @@ func TestBrowserLongScanInMessageBreaks(t *testing.T) {
 			base := serve(t, s)
 			run := runner(t, ctx)
 			milk, _ := l.SKU("SKU00000")
-			loginAs(t, ctx, base, "B3001", "3333", "menu-receive")
-			run(click("menu-receive"))
-			waitText(t, ctx, `[data-testid=receipt-blind]`, say(lang, "receive.blind"))
-			run(click("receipt-blind"))
-			waitJS(t, ctx, `!!document.querySelector('[data-testid=receipt]') && document.documentElement.dataset.ready === '1'`)
+			startBlindDelivery(t, ctx, base, lang)
 			waitFocus(t, ctx, "scan")
 			pack := "(01)" + milk.GTINs[0] + "(17)280230(10)BADDATE1"
 			run(wedge(pack))

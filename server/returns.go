@@ -72,7 +72,7 @@ func (s *Server) returnsPage(c *fiber.Ctx) error {
 		if err != nil {
 			return err
 		}
-		return s.renderBooked(c, p, nil, fiber.StatusOK)
+		return s.renderBooked(c, vm, p, nil, fiber.StatusOK)
 	}
 	vm.Order, vm.RMA, vm.ReturnWaybill = c.Query("order"), c.Query("rma"), c.Query("rwb")
 	vm.Unknown = c.Query("unknown") == "1"
@@ -92,14 +92,17 @@ func (s *Server) returnsPage(c *fiber.Ctx) error {
 		}
 		if ferr == nil {
 			// a parcel of this order booked before, its units still at the
-			// returns location: their put-back comes first
-			waiting, err := s.ledger.ReturnsAwaitingPutBack(vm.Order)
-			if err != nil {
-				return err
-			}
-			if len(waiting) > 0 {
-				p := waiting[0]
-				return s.renderBooked(c, p, okFeedback("returns.waiting", map[string]string{"order": p.Order,
+			// returns location (the model lists them, oldest first): their
+			// put-back comes first
+			for _, w := range vm.Waiting {
+				if w.Order != vm.Order {
+					continue
+				}
+				p, err := s.ledger.ReturnParcelByID(w.ID)
+				if err != nil {
+					return err
+				}
+				return s.renderBooked(c, vm, p, okFeedback("returns.waiting", map[string]string{"order": p.Order,
 					"parcel": views.ParcelRef(p.ID, p.ReturnWaybill), "location": s.ledger.ReturnsStaging()}), fiber.StatusOK)
 			}
 		}
@@ -164,16 +167,12 @@ func (s *Server) bookReturn(c *fiber.Ctx) error {
 		vm.LinesJSON, vm.Unknown = string(raw), p.Order == ""
 		return s.render(c, status(e.Code), views.Returns(vm))
 	}
-	return s.renderBooked(c, booked, okFeedback("returns.booked", map[string]string{"n": strconv.Itoa(len(booked.Lines))}), fiber.StatusOK)
+	return s.renderBooked(c, vm, booked, okFeedback("returns.booked", map[string]string{"n": strconv.Itoa(len(booked.Lines))}), fiber.StatusOK)
 }
 
 // renderBooked shows a booked parcel: where each line went, and a putaway
 // scan for resellable units waiting at the returns staging location.
-func (s *Server) renderBooked(c *fiber.Ctx, p wms.ReturnParcel, fb *views.Feedback, st int) error {
-	vm, err := s.returnsModel(c)
-	if err != nil {
-		return err
-	}
+func (s *Server) renderBooked(c *fiber.Ctx, vm views.ReturnsPage, p wms.ReturnParcel, fb *views.Feedback, st int) error {
 	vm.Feedback = fb
 	vm.Booked = &views.BookedReturn{ID: p.ID, Order: p.Order}
 	staging := s.ledger.ReturnsStaging()
@@ -238,15 +237,17 @@ func (s *Server) returnPutaway(c *fiber.Ctx) error {
 	to, err := s.shelfScan("returns", strings.TrimSpace(c.FormValue("to")), want)
 	if err == nil {
 		l, err = s.ledger.PutBackReturn(c.UserContext(), id, n, to, principal(c).Actor(), device(c))
-		if after, aerr := s.ledger.ReturnParcelByID(id); aerr == nil {
-			p = after
-		}
+	}
+	vm, merr := s.returnsModel(c)
+	if merr != nil {
+		return merr
 	}
 	if err != nil {
 		e := s.asDomain(c, err)
-		return s.renderBooked(c, p, errorFeedback(e), status(e.Code))
+		return s.renderBooked(c, vm, p, errorFeedback(e), status(e.Code))
 	}
-	return s.renderBooked(c, p, okFeedback("returns.put_done", map[string]string{"qty": strconv.FormatInt(l.Qty, 10), "sku": l.SKU, "location": l.PutBack}), fiber.StatusOK)
+	p.Lines[n].PutBack = l.PutBack // the card shows the line put back
+	return s.renderBooked(c, vm, p, okFeedback("returns.put_done", map[string]string{"qty": strconv.FormatInt(l.Qty, 10), "sku": l.SKU, "location": l.PutBack}), fiber.StatusOK)
 }
 
 func (s *Server) matchReturn(c *fiber.Ctx) error {
