@@ -323,6 +323,28 @@ func TestMoveRefusesAnItemNotThere(t *testing.T) {
 	}
 }
 
+// A lot-tracked item in hand whose next unit's barcode carries no lot (the
+// plain EAN beside the GS1 code) counts one more of the lot in hand, even
+// where the location holds two lots of it.
+func TestMoveMoreWithoutLotOnBarcode(t *testing.T) {
+	s, l := testServer(t)
+	milk, _ := l.SKU("SKU00000")
+	places, _ := l.StockOf(milk.Code)
+	at := places[0]
+	csv := "sku,lot,expiry,location,qty\n" + milk.Code + ",SECOND1,2029-01-31," + at.Location + ",5\n"
+	if _, err := l.Import(context.Background(), "second-lot", wms.ImportStock, "stock.csv", []byte(csv), "B9001", "test"); err != nil {
+		t.Fatal(err)
+	}
+	picker := newClient(t, s)
+	picker.login("B1001", "1111")
+	picker.get("/move?from=" + at.Location)
+	ean := strings.TrimPrefix(milk.GTINs[0], "0")
+	resp, page := picker.post("/move", url.Values{"from": {at.Location}, "sku": {milk.Code}, "lot": {at.Lot}, "qty": {"1"}, "code": {ean}})
+	if resp.StatusCode != 200 || !strings.Contains(unmarked(page), "2 × "+milk.Code) {
+		t.Errorf("a second unit without its lot on the barcode: %d\n%s", resp.StatusCode, page)
+	}
+}
+
 // A receiver at 360×640 takes a delivery with nothing but the scanner and the
 // number keys: a short-dated lot is refused, a good one received and put away.
 func TestBrowserReceiving(t *testing.T) {

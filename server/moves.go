@@ -194,6 +194,9 @@ func (s *Server) moveMore(c *fiber.Ctx, vm views.MovePage, r scan.Result) error 
 	if vm.Whole {
 		return s.moveRefused(c, vm, &wms.Error{Code: wms.CodeInvalid, Key: "move.whole_to", Args: map[string]string{"location": vm.From}})
 	}
+	if r.Batch == "" {
+		r.Batch = vm.Lot // a barcode without its lot: the unit in hand says which
+	}
 	item, held, err := s.moveItem(vm.From, r)
 	if err == nil && (item.SKU != vm.SKU || (r.Batch != "" && item.Lot != vm.Lot)) {
 		err = &wms.Error{Code: wms.CodeInvalid, Key: "move.other_item", Args: map[string]string{"sku": item.SKU, "qty": strconv.FormatInt(vm.Qty, 10), "held": vm.SKU}}
