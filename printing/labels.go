@@ -63,11 +63,7 @@ func MaskPhone(s string) string {
 	if n <= 4 {
 		return s
 	}
-	from := max(0, n-8)
-	if n < 8 {
-		from = 0
-	}
-	for _, i := range pos[from : n-4] {
+	for _, i := range pos[max(0, n-8) : n-4] {
 		r[i] = '*'
 	}
 	return string(r)

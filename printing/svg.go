@@ -75,7 +75,7 @@ func LabelSVG(w io.Writer, label any) error {
 		}
 		b.WriteString(`"/>`)
 	}
-	met := zplMetrics{}
+	met := lay.m // the metrics it was laid out with
 	for _, t := range lay.texts {
 		tw := met.width(t.s, t.size)
 		x := t.x

@@ -333,17 +333,8 @@ func (s *Server) packParcel(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	job = s.awaitPrint(c.UserContext(), job)
-	vm, err := s.packModel(c, st, orderNo)
-	if err != nil {
-		return err
-	}
 	args := map[string]string{"n": strconv.Itoa(parcel.N), "waybill": parcel.Waybill, "weight": strconv.Itoa(parcel.WeightG)}
-	vm.Feedback = printFeedback(job, st, args, "pack.parcel_done")
-	if st.Printer == "browser" {
-		vm.PrintJob = job.ID
-	}
-	return s.render(c, fiber.StatusOK, views.Pack(vm))
+	return s.renderPrinted(c, st, orderNo, job, args, "pack.parcel_done")
 }
 
 // stableWeight asks the station's scale for a settled weight.
@@ -392,12 +383,19 @@ func (s *Server) packReprint(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	return s.renderPrinted(c, st, c.FormValue("order"), job, map[string]string{"n": strconv.Itoa(n)}, "pack.reprinted")
+}
+
+// renderPrinted shows the order once the printer has answered for its label
+// job (or printWait passed), saying where the label went (printFeedback); a
+// station that prints in the browser gets the label to open.
+func (s *Server) renderPrinted(c *fiber.Ctx, st wms.Station, orderNo string, job wms.PrintJob, args map[string]string, done string) error {
 	job = s.awaitPrint(c.UserContext(), job)
-	vm, err := s.packModel(c, st, c.FormValue("order"))
+	vm, err := s.packModel(c, st, orderNo)
 	if err != nil {
 		return err
 	}
-	vm.Feedback = printFeedback(job, st, map[string]string{"n": strconv.Itoa(n)}, "pack.reprinted")
+	vm.Feedback = printFeedback(job, st, args, done)
 	if st.Printer == "browser" {
 		vm.PrintJob = job.ID
 	}

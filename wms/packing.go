@@ -643,7 +643,7 @@ func applyPrintRequested(tx *bolt.Tx, ev *Event) error {
 	if p.Parcel < 1 || p.Parcel > len(ps.Parcels) {
 		return errf(CodeNotFound, "pack.parcel_not_found", "order", p.Order, "parcel", strconv.Itoa(p.Parcel))
 	}
-	job := PrintJob{ID: "J" + strconv.FormatUint(ev.Seq, 10), Station: p.Station, Kind: "waybill", Order: p.Order, Parcel: p.Parcel,
+	job := PrintJob{ID: printJobID(ev.Seq), Station: p.Station, Kind: "waybill", Order: p.Order, Parcel: p.Parcel,
 		Copy: p.Copy, Status: "queued", Actor: ev.Actor, Created: ev.At, Updated: ev.At}
 	if err := putJSON(tx.Bucket(bucketPrintJobs), []byte(job.ID), job); err != nil {
 		return err
@@ -680,6 +680,10 @@ func applyPrinted(tx *bolt.Tx, ev *Event) error {
 	}
 	return putJSON(tx.Bucket(bucketPrintJobs), []byte(job.ID), job)
 }
+
+// printJobID names the job a print request makes after the request's
+// sequence number; PrintJobs finds the jobs from the requests by it.
+func printJobID(seq uint64) string { return "J" + strconv.FormatUint(seq, 10) }
 
 // MaxPrintTries: a job that failed this often leaves the queue (the kiosk and
 // the print jobs page show it; a supervisor may retry it).
@@ -771,7 +775,7 @@ func (l *Ledger) RequestPrint(ctx context.Context, id string, p PrintRequest, ac
 	if err != nil {
 		return PrintJob{}, err
 	}
-	return l.PrintJob("J" + strconv.FormatUint(stored.Seq, 10))
+	return l.PrintJob(printJobID(stored.Seq))
 }
 
 // RecordPrint records what the printer said.
@@ -838,7 +842,7 @@ func (l *Ledger) PrintJobs(f PrintFilter) ([]PrintJob, error) {
 		for ; k != nil && bytes.HasPrefix(k, p); k, v = c.Prev() {
 			id := v
 			if f.Order == "" {
-				id = []byte("J" + strconv.FormatUint(seqFromKey(k[len(p):]), 10))
+				id = []byte(printJobID(seqFromKey(k[len(p):])))
 			}
 			if done, err := take(id); err != nil || done {
 				return err
