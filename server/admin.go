@@ -37,7 +37,7 @@ func idempotencyKey(c *fiber.Ctx) (string, error) {
 		return uuid.NewString(), nil
 	}
 	if len(k) > 128 {
-		return "", &wms.Error{Code: wms.CodeInvalid, Key: "event.id_invalid"}
+		return "", wms.Errf(wms.CodeInvalid, "event.id_invalid")
 	}
 	return k, nil
 }
@@ -56,7 +56,7 @@ func formKey(c *fiber.Ctx) string {
 func importKind(c *fiber.Ctx) (wms.ImportKind, error) {
 	k := wms.ImportKind(c.Params("kind"))
 	if _, ok := wms.Columns[k]; !ok {
-		return "", &wms.Error{Code: wms.CodeNotFound, Key: "import.kind_unknown", Args: map[string]string{"kind": string(k)}}
+		return "", wms.Errf(wms.CodeNotFound, "import.kind_unknown", "kind", string(k))
 	}
 	return k, nil
 }
@@ -73,7 +73,7 @@ func uploaded(c *fiber.Ctx) (name string, raw []byte, err error) {
 		return fh.Filename, raw, err
 	}
 	if strings.HasPrefix(c.Get(fiber.HeaderContentType), fiber.MIMEMultipartForm) || len(c.Body()) == 0 {
-		return "", nil, &wms.Error{Code: wms.CodeInvalid, Key: "import.no_file"}
+		return "", nil, wms.Errf(wms.CodeInvalid, "import.no_file")
 	}
 	return c.Query("name", "upload.csv"), c.Body(), nil
 }
@@ -142,7 +142,7 @@ func (s *Server) exportFile(c *fiber.Ctx) error {
 	name := c.Params("file")
 	kind := wms.ImportKind(strings.TrimSuffix(name, ".csv"))
 	if !slices.Contains(wms.ExportKinds, kind) || !strings.HasSuffix(name, ".csv") {
-		return &wms.Error{Code: wms.CodeNotFound, Key: "import.kind_unknown", Args: map[string]string{"kind": name}}
+		return wms.Errf(wms.CodeNotFound, "import.kind_unknown", "kind", name)
 	}
 	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
 	c.Set(fiber.HeaderContentDisposition, `attachment; filename="tally-`+string(kind)+`-`+s.ledger.Today()+`.csv"`)

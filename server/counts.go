@@ -74,7 +74,7 @@ func (s *Server) countPage(c *fiber.Ctx) error {
 		case vm.Location == "" && r.Kind == scan.KindLocation:
 			vm.Location = r.Code
 		case vm.Location == "":
-			err = &wms.Error{Code: wms.CodeInvalid, Key: "count.scan_location"}
+			err = wms.Errf(wms.CodeInvalid, "count.scan_location")
 		case r.GTIN != "":
 			var sku wms.SKU
 			sku, err = s.ledger.SKUByGTIN(r.GTIN)
@@ -92,7 +92,7 @@ func (s *Server) countPage(c *fiber.Ctx) error {
 					exp = r.Expiry.String()
 				}
 				if sku.LotTracked && lot == "" {
-					err = &wms.Error{Code: wms.CodeInvalid, Key: "count.lot_needed", Args: map[string]string{"sku": sku.Code}}
+					err = wms.Errf(wms.CodeInvalid, "count.lot_needed", "sku", sku.Code)
 					break
 				}
 				found := false
@@ -108,7 +108,7 @@ func (s *Server) countPage(c *fiber.Ctx) error {
 				vm.Feedback = okFeedback("count.added", map[string]string{"sku": sku.Code, "n": strconv.FormatInt(n, 10)})
 			}
 		default:
-			err = &wms.Error{Code: wms.CodeInvalid, Key: "pick.not_an_item", Args: map[string]string{"code": code}}
+			err = wms.Errf(wms.CodeInvalid, "pick.not_an_item", "code", code)
 		}
 	}
 	vm.Lines = lines

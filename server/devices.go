@@ -30,7 +30,7 @@ func newDevices() *devices {
 // scaleOf returns the station's scale, opening it on first use.
 func (s *Server) scaleOf(st wms.Station) (*scale.Scale, error) {
 	if st.Scale == "" {
-		return nil, &wms.Error{Code: wms.CodeConflict, Key: "scale.none", Args: map[string]string{"station": st.ID}}
+		return nil, wms.Errf(wms.CodeConflict, "scale.none", "station", st.ID)
 	}
 	d := s.dev
 	d.mu.Lock()
@@ -44,7 +44,7 @@ func (s *Server) scaleOf(st wms.Station) (*scale.Scale, error) {
 	}
 	sc, err := scale.Open(d.ctx, scale.Config{Address: st.Scale, Protocol: proto})
 	if err != nil {
-		return nil, &wms.Error{Code: wms.CodeConflict, Key: "scale.open_failed", Args: map[string]string{"station": st.ID, "detail": err.Error()}}
+		return nil, wms.Errf(wms.CodeConflict, "scale.open_failed", "station", st.ID, "detail", err.Error())
 	}
 	d.scales[st.ID] = sc
 	return sc, nil

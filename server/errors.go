@@ -35,16 +35,16 @@ func (s *Server) asDomain(c *fiber.Ctx, err error) *wms.Error {
 	if errors.As(err, &fe) {
 		switch fe.Code {
 		case fiber.StatusNotFound, fiber.StatusMethodNotAllowed:
-			return &wms.Error{Code: wms.CodeNotFound, Key: "http.not_found"}
+			return wms.Errf(wms.CodeNotFound, "http.not_found")
 		case fiber.StatusRequestEntityTooLarge:
-			return &wms.Error{Code: wms.CodeInvalid, Key: "http.too_large"}
+			return wms.Errf(wms.CodeInvalid, "http.too_large")
 		}
 		if fe.Code < 500 {
-			return &wms.Error{Code: wms.CodeInvalid, Key: "http.bad_request"}
+			return wms.Errf(wms.CodeInvalid, "http.bad_request")
 		}
 	}
 	s.log.Error("request failed", "path", c.Path(), "err", err)
-	return &wms.Error{Code: wms.CodeInternal, Key: "http.internal"}
+	return wms.Errf(wms.CodeInternal, "http.internal")
 }
 
 // handleError answers a failed request: JSON for the API, a page otherwise.
@@ -72,7 +72,7 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 }
 
 func (s *Server) notFound(c *fiber.Ctx) error {
-	return &wms.Error{Code: wms.CodeNotFound, Key: "http.not_found"}
+	return wms.Errf(wms.CodeNotFound, "http.not_found")
 }
 
 func errorFeedback(e *wms.Error) *views.Feedback {

@@ -125,7 +125,7 @@ func formInt(c *fiber.Ctx, name string, def int) (int, error) {
 	}
 	n, err := strconv.Atoi(v)
 	if err != nil || n < 0 {
-		return 0, &wms.Error{Code: wms.CodeInvalid, Key: "form.not_number", Args: map[string]string{"field": name, "value": v}}
+		return 0, wms.Errf(wms.CodeInvalid, "form.not_number", "field", name, "value", v)
 	}
 	return n, nil
 }

@@ -26,7 +26,7 @@ func (s *Server) waybillLabel(job wms.PrintJob) (printing.WaybillLabel, error) {
 		return printing.WaybillLabel{}, err
 	}
 	if job.Parcel < 1 || job.Parcel > len(ps.Parcels) {
-		return printing.WaybillLabel{}, &wms.Error{Code: wms.CodeNotFound, Key: "pack.parcel_not_found", Args: map[string]string{"order": job.Order, "parcel": itoa(job.Parcel)}}
+		return printing.WaybillLabel{}, wms.Errf(wms.CodeNotFound, "pack.parcel_not_found", "order", job.Order, "parcel", itoa(job.Parcel))
 	}
 	p := ps.Parcels[job.Parcel-1]
 	st, err := s.ledger.Station(job.Station)

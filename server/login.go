@@ -26,7 +26,7 @@ func (s *Server) login(c *fiber.Ctx) error {
 	badge, pin := c.FormValue("badge"), c.FormValue("pin")
 	vm := views.LoginPage{Page: s.page(c, "login.title"), Badge: badge, Next: safeNext(c.FormValue("next"))}
 	if badge == "" {
-		vm.Feedback = errorFeedback(&wms.Error{Code: wms.CodeInvalid, Key: "login.badge_needed"})
+		vm.Feedback = errorFeedback(wms.Errf(wms.CodeInvalid, "login.badge_needed"))
 		return s.render(c, fiber.StatusBadRequest, views.Login(vm))
 	}
 	if pin == "" { // the badge was scanned and Enter pressed before the PIN: ask for it
@@ -64,7 +64,7 @@ func (s *Server) logout(c *fiber.Ctx) error {
 
 func (s *Server) pinPage(c *fiber.Ctx) error {
 	if principal(c).Token != "" {
-		return &wms.Error{Code: wms.CodeForbidden, Key: "auth.forbidden"}
+		return wms.Errf(wms.CodeForbidden, "auth.forbidden")
 	}
 	return s.render(c, fiber.StatusOK, views.ChangePIN(views.PINPage{Page: s.page(c, "pin.title"), MustChange: principal(c).MustChangePIN}))
 }
@@ -72,13 +72,13 @@ func (s *Server) pinPage(c *fiber.Ctx) error {
 func (s *Server) changePIN(c *fiber.Ctx) error {
 	p := principal(c)
 	if p.Token != "" {
-		return &wms.Error{Code: wms.CodeForbidden, Key: "auth.forbidden"}
+		return wms.Errf(wms.CodeForbidden, "auth.forbidden")
 	}
 	vm := views.PINPage{Page: s.page(c, "pin.title"), MustChange: p.MustChangePIN}
 	next := c.FormValue("new")
 	var err error
 	if next != c.FormValue("repeat") {
-		err = &wms.Error{Code: wms.CodeInvalid, Key: "pin.mismatch"}
+		err = wms.Errf(wms.CodeInvalid, "pin.mismatch")
 	} else {
 		err = s.ledger.ChangePIN(c.UserContext(), *p, c.FormValue("current"), next, device(c))
 	}

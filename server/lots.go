@@ -181,7 +181,7 @@ func (s *Server) recallFile(c *fiber.Ctx) error {
 	case "pdf":
 		font, err := printing.FindFont(s.cfg.FontPath)
 		if err != nil {
-			return &wms.Error{Code: wms.CodeConflict, Key: "print.no_font", Args: map[string]string{"detail": err.Error()}}
+			return wms.Errf(wms.CodeConflict, "print.no_font", "detail", err.Error())
 		}
 		skuRec, _ := s.ledger.SKU(sku)
 		rep := printing.RecallReport{Title: tr("recall.report_title"), Generated: s.ledger.Now().In(s.ledger.Zone()).Format("2006-01-02 15:04 MST"),
@@ -202,7 +202,7 @@ func (s *Server) recallFile(c *fiber.Ctx) error {
 		c.Set(fiber.HeaderContentDisposition, `inline; filename="`+name+`.pdf"`)
 		return printing.WriteRecallPDF(c.Response().BodyWriter(), rep, font)
 	}
-	return &wms.Error{Code: wms.CodeNotFound, Key: "http.not_found"}
+	return wms.Errf(wms.CodeNotFound, "http.not_found")
 }
 
 // apiRecallReport is GET /api/v1/recall?sku=…&lot=….
@@ -338,7 +338,7 @@ func (s *Server) apiTrace(c *fiber.Ctx) error {
 	}
 	sku, lotCode := c.Query("sku"), c.Query("lot")
 	if sku == "" || lotCode == "" {
-		return &wms.Error{Code: wms.CodeInvalid, Key: "trace.query_needed"}
+		return wms.Errf(wms.CodeInvalid, "trace.query_needed")
 	}
 	lot, events, err := s.ledger.LotTrace(sku, lotCode)
 	if err != nil {
@@ -409,7 +409,7 @@ func (s *Server) expiryQuarantine(c *fiber.Ctx) error {
 	}
 	qa := s.firstLocationOf(wms.KindQuarantine)
 	if qa == "" {
-		return &wms.Error{Code: wms.CodeConflict, Key: "expiry.no_quarantine"}
+		return wms.Errf(wms.CodeConflict, "expiry.no_quarantine")
 	}
 	var lines []wms.StockRow
 	for _, r := range rows {

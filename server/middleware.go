@@ -108,7 +108,7 @@ func (s *Server) authenticate(c *fiber.Ctx) error {
 	if h := c.Get(fiber.HeaderAuthorization); h != "" {
 		token, ok := strings.CutPrefix(h, "Bearer ")
 		if !ok {
-			return &wms.Error{Code: wms.CodeUnauthorized, Key: "auth.token_invalid"}
+			return wms.Errf(wms.CodeUnauthorized, "auth.token_invalid")
 		}
 		p, err := s.ledger.TokenPrincipal(strings.TrimSpace(token))
 		if err != nil {
@@ -116,7 +116,7 @@ func (s *Server) authenticate(c *fiber.Ctx) error {
 		}
 		if d := c.Get("X-Tally-Device"); d != "" {
 			if len(d) > 64 || strings.ContainsAny(d, " /\x00") {
-				return &wms.Error{Code: wms.CodeInvalid, Key: "http.bad_request"}
+				return wms.Errf(wms.CodeInvalid, "http.bad_request")
 			}
 			p.Device = d
 			c.Locals(localDevice, "api:"+d)
@@ -193,14 +193,14 @@ func (s *Server) csrf(c *fiber.Ctx) error {
 	if principal(c) == nil && wantsJSON(c) {
 		// no session to forge a request with: say what is missing (an
 		// integration without its token), not that a form expired
-		return &wms.Error{Code: wms.CodeUnauthorized, Key: "auth.login_required"}
+		return wms.Errf(wms.CodeUnauthorized, "auth.login_required")
 	}
 	got := c.Get("X-CSRF-Token")
 	if got == "" {
 		got = c.FormValue("_csrf")
 	}
 	if got == "" || !hmac.Equal([]byte(got), []byte(s.csrfToken(c))) {
-		return &wms.Error{Code: wms.CodeForbidden, Key: "csrf.invalid"}
+		return wms.Errf(wms.CodeForbidden, "csrf.invalid")
 	}
 	return c.Next()
 }
@@ -211,7 +211,7 @@ func (s *Server) require(roles ...wms.Role) fiber.Handler {
 		p := principal(c)
 		if p == nil {
 			if wantsJSON(c) {
-				return &wms.Error{Code: wms.CodeUnauthorized, Key: "auth.login_required"}
+				return wms.Errf(wms.CodeUnauthorized, "auth.login_required")
 			}
 			return c.Redirect("/login?next="+safeNext(c.OriginalURL()), fiber.StatusSeeOther)
 		}
@@ -219,7 +219,7 @@ func (s *Server) require(roles ...wms.Role) fiber.Handler {
 			// a one-time PIN (the first administrator's, printed on the
 			// console) opens nothing but the page to replace it
 			if wantsJSON(c) {
-				return &wms.Error{Code: wms.CodeForbidden, Key: "pin.must_change"}
+				return wms.Errf(wms.CodeForbidden, "pin.must_change")
 			}
 			return c.Redirect("/pin", fiber.StatusSeeOther)
 		}
@@ -228,7 +228,7 @@ func (s *Server) require(roles ...wms.Role) fiber.Handler {
 				return c.Next()
 			}
 		}
-		return &wms.Error{Code: wms.CodeForbidden, Key: "auth.forbidden"}
+		return wms.Errf(wms.CodeForbidden, "auth.forbidden")
 	}
 }
 

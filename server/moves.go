@@ -36,7 +36,7 @@ func (s *Server) movePage(c *fiber.Ctx) error {
 	case err != nil:
 		err = scanError(err)
 	case vm.From == "" && r.GTIN != "":
-		err = &wms.Error{Code: wms.CodeInvalid, Key: "move.from_first", Args: map[string]string{"code": code}}
+		err = wms.Errf(wms.CodeInvalid, "move.from_first", "code", code)
 	case vm.From == "":
 		if _, err = s.shelfScan("move", code, ""); err == nil {
 			if _, err = s.ledger.Location(r.Code); err == nil {
@@ -44,7 +44,7 @@ func (s *Server) movePage(c *fiber.Ctx) error {
 			}
 		}
 	case r.GTIN == "":
-		err = &wms.Error{Code: wms.CodeInvalid, Key: "move.scan_item", Args: map[string]string{"code": code}}
+		err = wms.Errf(wms.CodeInvalid, "move.scan_item", "code", code)
 	default:
 		var item views.MovePage
 		if item, _, err = s.moveItem(vm.From, r); err == nil {
@@ -110,19 +110,19 @@ func (s *Server) moveItem(from string, r scan.Result) (item views.MovePage, have
 	item = views.MovePage{SKU: sku.Code}
 	switch {
 	case len(skus) == 0:
-		return item, have, &wms.Error{Code: wms.CodeConflict, Key: "move.empty", Args: map[string]string{"location": from}}
+		return item, have, wms.Errf(wms.CodeConflict, "move.empty", "location", from)
 	case len(lots) == 0:
-		return item, have, &wms.Error{Code: wms.CodeConflict, Key: "move.not_here", Args: map[string]string{"sku": sku.Code, "location": from, "held": heldList(skus)}}
+		return item, have, wms.Errf(wms.CodeConflict, "move.not_here", "sku", sku.Code, "location", from, "held", heldList(skus))
 	case !sku.LotTracked:
 		return item, have, nil
 	case r.Batch != "" && !slices.Contains(lots, r.Batch):
-		return item, have, &wms.Error{Code: wms.CodeConflict, Key: "move.lot_not_here", Args: map[string]string{"sku": sku.Code, "lot": r.Batch, "location": from, "held": heldList(lots)}}
+		return item, have, wms.Errf(wms.CodeConflict, "move.lot_not_here", "sku", sku.Code, "lot", r.Batch, "location", from, "held", heldList(lots))
 	case r.Batch != "":
 		item.Lot = r.Batch
 	case len(lots) == 1:
 		item.Lot = lots[0]
 	default:
-		return item, have, &wms.Error{Code: wms.CodeInvalid, Key: "move.lot_needed", Args: map[string]string{"sku": sku.Code, "location": from}}
+		return item, have, wms.Errf(wms.CodeInvalid, "move.lot_needed", "sku", sku.Code, "location", from)
 	}
 	return item, have, nil
 }
@@ -149,7 +149,7 @@ func (s *Server) move(c *fiber.Ctx) error {
 	if !vm.Whole {
 		if vm.Qty, err = strconv.ParseInt(vm.QtyTyped, 10, 64); err != nil || vm.Qty <= 0 {
 			vm.Focus = "qty"
-			return s.moveRefused(c, vm, &wms.Error{Code: wms.CodeInvalid, Key: "move.qty_typed", Args: map[string]string{"qty": vm.QtyTyped}})
+			return s.moveRefused(c, vm, wms.Errf(wms.CodeInvalid, "move.qty_typed", "qty", vm.QtyTyped))
 		}
 		vm.QtyTyped = ""
 	}
@@ -192,21 +192,21 @@ func (s *Server) move(c *fiber.Ctx) error {
 // else is refused and the item in hand stays as it was.
 func (s *Server) moveMore(c *fiber.Ctx, vm views.MovePage, r scan.Result) error {
 	if vm.Whole {
-		return s.moveRefused(c, vm, &wms.Error{Code: wms.CodeInvalid, Key: "move.whole_to", Args: map[string]string{"location": vm.From}})
+		return s.moveRefused(c, vm, wms.Errf(wms.CodeInvalid, "move.whole_to", "location", vm.From))
 	}
 	if r.Batch == "" {
 		r.Batch = vm.Lot // a barcode without its lot: the unit in hand says which
 	}
 	item, held, err := s.moveItem(vm.From, r)
 	if err == nil && (item.SKU != vm.SKU || (r.Batch != "" && item.Lot != vm.Lot)) {
-		err = &wms.Error{Code: wms.CodeInvalid, Key: "move.other_item", Args: map[string]string{"sku": item.SKU, "qty": strconv.FormatInt(vm.Qty, 10), "held": vm.SKU}}
+		err = wms.Errf(wms.CodeInvalid, "move.other_item", "sku", item.SKU, "qty", strconv.FormatInt(vm.Qty, 10), "held", vm.SKU)
 	}
 	if err != nil {
 		return s.moveRefused(c, vm, err)
 	}
 	have := held[vm.Lot]
 	if vm.Qty+1 > have {
-		return s.moveRefused(c, vm, &wms.Error{Code: wms.CodeConflict, Key: "move.no_more", Args: map[string]string{"sku": vm.SKU, "location": vm.From, "have": strconv.FormatInt(have, 10)}})
+		return s.moveRefused(c, vm, wms.Errf(wms.CodeConflict, "move.no_more", "sku", vm.SKU, "location", vm.From, "have", strconv.FormatInt(have, 10)))
 	}
 	vm.Qty++
 	vm.Feedback = okFeedback("move.counted", map[string]string{"qty": strconv.FormatInt(vm.Qty, 10), "sku": vm.SKU, "location": vm.From})

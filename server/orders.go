@@ -13,7 +13,7 @@ func bodyJSON(c *fiber.Ctx, v any) error {
 	dec := json.NewDecoder(bytesReader(c.Body()))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		return &wms.Error{Code: wms.CodeInvalid, Key: "http.bad_json", Args: map[string]string{"detail": err.Error()}}
+		return wms.Errf(wms.CodeInvalid, "http.bad_json", "detail", err.Error())
 	}
 	return nil
 }

@@ -33,7 +33,7 @@ func (s *Server) station(c *fiber.Ctx) (wms.Station, error) {
 	if id == "" {
 		stations, err := s.ledger.Stations()
 		if err != nil || len(stations) == 0 {
-			return wms.Station{}, &wms.Error{Code: wms.CodeNotFound, Key: "station.not_found", Args: map[string]string{"station": "-"}}
+			return wms.Station{}, wms.Errf(wms.CodeNotFound, "station.not_found", "station", "-")
 		}
 		id = stations[0].ID
 	}
@@ -166,7 +166,7 @@ func (s *Server) orderFromScan(code string) (string, error) {
 		}
 		return r.Code, nil
 	}
-	return "", &wms.Error{Code: wms.CodeInvalid, Key: "pack.scan_tote_invalid", Args: map[string]string{"code": code}}
+	return "", wms.Errf(wms.CodeInvalid, "pack.scan_tote_invalid", "code", code)
 }
 
 func (s *Server) packPage(c *fiber.Ctx) error {
@@ -268,7 +268,7 @@ func (s *Server) openOrderFromScan(c *fiber.Ctx, st wms.Station, orderNo, code s
 		if kind == scan.KindTote || kind == scan.KindOrder {
 			return err
 		}
-		return &wms.Error{Code: wms.CodeInvalid, Key: "pack.code_unknown", Args: map[string]string{"code": code}}
+		return wms.Errf(wms.CodeInvalid, "pack.code_unknown", "code", code)
 	}
 	if next != orderNo && orderNo != "" {
 		// checked items on the bench belong in this order's parcel before the next tote
@@ -277,7 +277,7 @@ func (s *Server) openOrderFromScan(c *fiber.Ctx, st wms.Station, orderNo, code s
 			return err
 		}
 		if len(ps.Verified) > 0 {
-			return &wms.Error{Code: wms.CodeConflict, Key: "pack.finish_first", Args: map[string]string{"order": orderNo, "code": code}}
+			return wms.Errf(wms.CodeConflict, "pack.finish_first", "order", orderNo, "code", code)
 		}
 	}
 	return openPack(c, st, next, "")
@@ -301,7 +301,7 @@ func (s *Server) packParcel(c *fiber.Ctx) error {
 		p.WeightG, err = strconv.Atoi(typed)
 		p.Typed = true
 		if err != nil || p.WeightG <= 0 {
-			err = &wms.Error{Code: wms.CodeInvalid, Key: "pack.weight_invalid", Args: map[string]string{"weight": typed}}
+			err = wms.Errf(wms.CodeInvalid, "pack.weight_invalid", "weight", typed)
 		}
 	} else {
 		var grams float64
@@ -347,7 +347,7 @@ func (s *Server) stableWeight(ctx context.Context, st wms.Station) (float64, err
 	defer cancel()
 	r, err := sc.Stable(ctx)
 	if err != nil {
-		return 0, &wms.Error{Code: wms.CodeConflict, Key: "scale.no_stable", Args: map[string]string{"station": st.ID}}
+		return 0, wms.Errf(wms.CodeConflict, "scale.no_stable", "station", st.ID)
 	}
 	return r.Grams, nil
 }
@@ -494,7 +494,7 @@ func (s *Server) apiWeight(c *fiber.Ctx) error {
 	}
 	r, fresh := sc.Latest()
 	if !fresh {
-		return &wms.Error{Code: wms.CodeConflict, Key: "scale.silent", Args: map[string]string{"station": st.ID}}
+		return wms.Errf(wms.CodeConflict, "scale.silent", "station", st.ID)
 	}
 	return c.JSON(fiber.Map{"grams": r.Grams, "stable": r.Stable, "at": r.At})
 }

@@ -37,7 +37,7 @@ func (s *Server) items(codes []string) ([]wms.ScannedItem, error) {
 			return nil, scanError(err)
 		}
 		if r.GTIN == "" {
-			return nil, &wms.Error{Code: wms.CodeInvalid, Key: "pick.not_an_item", Args: map[string]string{"code": raw}}
+			return nil, wms.Errf(wms.CodeInvalid, "pick.not_an_item", "code", raw)
 		}
 		it := wms.ScannedItem{GTIN: r.GTIN, Lot: r.Batch, Serial: r.Serial}
 		if r.Expiry != nil {
@@ -58,7 +58,7 @@ func (s *Server) toteCode(raw string) (string, error) {
 		return "", scanError(err)
 	}
 	if r.Kind != scan.KindTote {
-		return "", &wms.Error{Code: wms.CodeInvalid, Key: "pick.not_a_tote", Args: map[string]string{"code": raw}}
+		return "", wms.Errf(wms.CodeInvalid, "pick.not_a_tote", "code", raw)
 	}
 	return r.Code, nil
 }
@@ -68,14 +68,14 @@ func (s *Server) toteCode(raw string) (string, error) {
 func (s *Server) applyScan(c *fiber.Ctx, taskID string, req scanRequest) (json.RawMessage, bool, error) {
 	key := strings.TrimSpace(c.Get("Idempotency-Key"))
 	if key == "" || len(key) > 128 {
-		return nil, false, &wms.Error{Code: wms.CodeInvalid, Key: "event.id_invalid"}
+		return nil, false, wms.Errf(wms.CodeInvalid, "event.id_invalid")
 	}
 	ctx, actor, dev := c.UserContext(), principal(c).Actor(), device(c)
 	switch req.Type {
 	case "pick":
 		items, err := s.items(req.Codes)
 		if err == nil && len(items) == 0 {
-			err = &wms.Error{Code: wms.CodeInvalid, Key: "pick.qty_invalid"}
+			err = wms.Errf(wms.CodeInvalid, "pick.qty_invalid")
 		}
 		var tote string
 		if err == nil {
@@ -86,7 +86,7 @@ func (s *Server) applyScan(c *fiber.Ctx, taskID string, req scanRequest) (json.R
 			qty = int64(len(items))
 		}
 		if err == nil && len(items) > 1 && qty != int64(len(items)) {
-			err = &wms.Error{Code: wms.CodeInvalid, Key: "pick.qty_invalid"}
+			err = wms.Errf(wms.CodeInvalid, "pick.qty_invalid")
 		}
 		if err != nil {
 			s.recordRefusal(c, key, taskID, req, err)
@@ -103,13 +103,13 @@ func (s *Server) applyScan(c *fiber.Ctx, taskID string, req scanRequest) (json.R
 		return s.ledger.ReportShort(ctx, key, wms.ShortReport{Task: taskID, Line: req.Line, Reason: req.Reason}, actor, dev)
 	case "reject":
 		if !views.HasKey(req.Reason) {
-			return nil, false, &wms.Error{Code: wms.CodeInvalid, Key: "http.bad_request"}
+			return nil, false, wms.Errf(wms.CodeInvalid, "http.bad_request")
 		}
 		return s.ledger.RejectScan(ctx, key, wms.ScanRejected{Task: taskID, Line: req.Line, Step: req.Step, Code: req.Code, Reason: req.Reason}, actor, dev)
 	case "putback":
 		return s.ledger.PutBack(ctx, key, wms.PutBackScan{Task: taskID, Line: req.Line, Location: req.Location, Qty: req.Qty}, actor, dev)
 	}
-	return nil, false, &wms.Error{Code: wms.CodeInvalid, Key: "http.bad_request"}
+	return nil, false, wms.Errf(wms.CodeInvalid, "http.bad_request")
 }
 
 // recordRefusal counts a pick the server refused as a wrong scan. Its event ID

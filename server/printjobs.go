@@ -30,12 +30,12 @@ func printFilter(c *fiber.Ctx) (wms.PrintFilter, error) {
 	}
 	f := wms.PrintFilter{Status: val("status"), Station: val("station"), Order: val("order"), Limit: 100}
 	if f.Status != "" && !slices.Contains(printStatuses, f.Status) {
-		return f, &wms.Error{Code: wms.CodeInvalid, Key: "jobs.status_invalid", Args: map[string]string{"status": f.Status}}
+		return f, wms.Errf(wms.CodeInvalid, "jobs.status_invalid", "status", f.Status)
 	}
 	if l := val("limit"); l != "" {
 		n, err := strconv.Atoi(l)
 		if err != nil || n < 1 || n > 1000 {
-			return f, &wms.Error{Code: wms.CodeInvalid, Key: "jobs.limit_invalid", Args: map[string]string{"limit": l}}
+			return f, wms.Errf(wms.CodeInvalid, "jobs.limit_invalid", "limit", l)
 		}
 		f.Limit = n
 	}

@@ -90,7 +90,7 @@ func (s *Server) nextDelivery(c *fiber.Ctx, vm views.ReceivePage, code string) e
 	}
 	item, err := s.receiveItem(code)
 	if e, ok := wms.AsError(err); ok && e.Key == "pick.not_an_item" {
-		err = &wms.Error{Code: wms.CodeNotFound, Key: "receive.not_item_or_receipt", Args: map[string]string{"code": code}}
+		err = wms.Errf(wms.CodeNotFound, "receive.not_item_or_receipt", "code", code)
 	}
 	if err == nil {
 		err = s.announced(item.SKU)
@@ -117,7 +117,7 @@ func (s *Server) announced(sku string) error {
 	for _, r := range open {
 		for _, l := range r.Lines {
 			if !r.Blind && l.SKU == sku && l.Received < l.Expected {
-				return &wms.Error{Code: wms.CodeConflict, Key: "receive.announced", Args: map[string]string{"sku": sku, "receipt": r.ID}}
+				return wms.Errf(wms.CodeConflict, "receive.announced", "sku", sku, "receipt", r.ID)
 			}
 		}
 	}
@@ -143,7 +143,7 @@ func (s *Server) receiveItem(code string) (views.ReceiveItem, error) {
 		return views.ReceiveItem{}, scanError(err)
 	}
 	if r.GTIN == "" {
-		return views.ReceiveItem{}, &wms.Error{Code: wms.CodeInvalid, Key: "pick.not_an_item", Args: map[string]string{"code": code}}
+		return views.ReceiveItem{}, wms.Errf(wms.CodeInvalid, "pick.not_an_item", "code", code)
 	}
 	sku, err := s.ledger.SKUByGTIN(r.GTIN)
 	if err != nil {
@@ -216,7 +216,7 @@ func (s *Server) receive(c *fiber.Ctx) error {
 		item.Name, item.LotTracked = sku.Name, sku.LotTracked
 		qty, err = strconv.ParseInt(item.QtyTyped, 10, 64)
 		if err != nil || qty <= 0 {
-			err = &wms.Error{Code: wms.CodeInvalid, Key: "receive.qty_invalid", Args: map[string]string{"qty": item.QtyTyped}}
+			err = wms.Errf(wms.CodeInvalid, "receive.qty_invalid", "qty", item.QtyTyped)
 		}
 	}
 	item.Qty = qty
@@ -309,7 +309,7 @@ func typedDay(s string) (string, error) {
 	if len(s) == 6 && strings.Trim(s, "0123456789") == "" {
 		r, err := scan.Parse("(17)" + s)
 		if err != nil || r.Expiry == nil {
-			return "", &wms.Error{Code: wms.CodeInvalid, Key: "date.invalid", Args: map[string]string{"value": s}}
+			return "", wms.Errf(wms.CodeInvalid, "date.invalid", "value", s)
 		}
 		return r.Expiry.String(), nil
 	}
@@ -326,7 +326,8 @@ func (s *Server) shelfScan(step, code, want string) (string, error) {
 	if err != nil {
 		return "", scanError(err)
 	}
-	key, args := "", map[string]string{"want": want}
+	var key string
+	args := []string{"want", want}
 	switch {
 	case r.Kind == scan.KindLocation || r.Kind == scan.KindUnknown:
 		return r.Code, nil
@@ -335,17 +336,16 @@ func (s *Server) shelfScan(step, code, want string) (string, error) {
 		if err != nil {
 			return "", err
 		}
-		key, args["sku"], args["name"] = step+".shelf_item", sku.Code, sku.Name
+		key, args = step+".shelf_item", append(args, "sku", sku.Code, "name", sku.Name)
+	case r.Code == "": // an SSCC or another GS1 code without a GTIN
+		key, args = step+".shelf_code", append(args, "code", code, "kind", "scankind.gs1")
 	default:
-		key, args["code"], args["kind"] = step+".shelf_code", r.Code, "scankind."+string(r.Kind)
-		if r.Code == "" { // an SSCC or another GS1 code without a GTIN
-			args["code"], args["kind"] = code, "scankind.gs1"
-		}
+		key, args = step+".shelf_code", append(args, "code", r.Code, "kind", "scankind."+string(r.Kind))
 	}
 	if want == "" {
 		key += "_any"
 	}
-	return "", &wms.Error{Code: wms.CodeInvalid, Key: key, Args: args}
+	return "", wms.Errf(wms.CodeInvalid, key, args...)
 }
 
 // putaway moves received units from the dock to the scanned location.

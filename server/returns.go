@@ -114,7 +114,7 @@ func (s *Server) returnsPage(c *fiber.Ctx) error {
 		case perr != nil:
 			ferr = scanError(perr)
 		case r.GTIN == "":
-			ferr = &wms.Error{Code: wms.CodeInvalid, Key: "pick.not_an_item", Args: map[string]string{"code": item}}
+			ferr = wms.Errf(wms.CodeInvalid, "pick.not_an_item", "code", item)
 		default:
 			sku, err := s.ledger.SKUByGTIN(r.GTIN)
 			if err != nil {

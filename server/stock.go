@@ -28,7 +28,7 @@ func (s *Server) lookupCode(code string) (lookup, error) {
 		return s.lookupLocation(r.Code)
 	case scan.KindGTIN, scan.KindGS1:
 		if r.GTIN == "" {
-			return lookup{}, &wms.Error{Code: wms.CodeInvalid, Key: "stock.code_unknown", Args: map[string]string{"code": code}}
+			return lookup{}, wms.Errf(wms.CodeInvalid, "stock.code_unknown", "code", code)
 		}
 		sku, err := s.ledger.SKUByGTIN(r.GTIN)
 		if err != nil {
@@ -43,10 +43,9 @@ func (s *Server) lookupCode(code string) (lookup, error) {
 		if _, err := s.ledger.Location(r.Code); err == nil {
 			return s.lookupLocation(r.Code)
 		}
-		return lookup{}, &wms.Error{Code: wms.CodeNotFound, Key: "stock.code_unknown", Args: map[string]string{"code": r.Code}}
+		return lookup{}, wms.Errf(wms.CodeNotFound, "stock.code_unknown", "code", r.Code)
 	}
-	return lookup{}, &wms.Error{Code: wms.CodeInvalid, Key: "stock.code_kind",
-		Args: map[string]string{"code": r.Code, "kind": "scankind." + string(r.Kind)}}
+	return lookup{}, wms.Errf(wms.CodeInvalid, "stock.code_kind", "code", r.Code, "kind", "scankind."+string(r.Kind))
 }
 
 func (s *Server) lookupLocation(code string) (lookup, error) {
@@ -78,7 +77,7 @@ func total(lines []wms.StockLine) int64 {
 // scanError turns a scan error into a domain error with the scan's message key.
 func scanError(err error) error {
 	if se, ok := err.(*scan.Error); ok {
-		return &wms.Error{Code: wms.CodeInvalid, Key: se.Key}
+		return wms.Errf(wms.CodeInvalid, se.Key)
 	}
 	return err
 }
@@ -147,11 +146,11 @@ func (s *Server) apiStock(c *fiber.Ctx) error {
 		} else {
 			res, err = s.lookupCode(sku)
 			if err == nil && res.SKU == nil {
-				err = &wms.Error{Code: wms.CodeNotFound, Key: "sku.not_found", Args: map[string]string{"sku": sku}}
+				err = wms.Errf(wms.CodeNotFound, "sku.not_found", "sku", sku)
 			}
 		}
 	default:
-		err = &wms.Error{Code: wms.CodeInvalid, Key: "stock.query_needed"}
+		err = wms.Errf(wms.CodeInvalid, "stock.query_needed")
 	}
 	if err != nil {
 		return err

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	bolt "go.etcd.io/bbolt"
 )
 
 // PartialPolicy says what to do when an order cannot be allocated in full.
@@ -51,35 +50,35 @@ func DefaultSettings() Settings {
 
 func (s *Settings) Validate() error {
 	if s.Partial != PartialWait && s.Partial != PartialShip {
-		return errf(CodeInvalid, "settings.partial_invalid")
+		return Errf(CodeInvalid, "settings.partial_invalid")
 	}
 	for ch, pct := range s.ChannelMinLifePct {
 		if !validCode(ch) || pct < 0 || pct > 100 {
-			return errf(CodeInvalid, "sku.pct_invalid", "sku", ch, "value", strconv.Itoa(pct))
+			return Errf(CodeInvalid, "sku.pct_invalid", "sku", ch, "value", strconv.Itoa(pct))
 		}
 	}
 	if g := s.WeightGate; g.AllowanceG < 0 || g.AbsG < 0 || g.Pct < 0 || g.Pct > 100 {
-		return errf(CodeInvalid, "settings.gate_invalid")
+		return Errf(CodeInvalid, "settings.gate_invalid")
 	}
 	a := &s.AutoWave
 	if a.Mode != WaveSingle && a.Mode != WaveCluster {
-		return errf(CodeInvalid, "wave.mode_invalid")
+		return Errf(CodeInvalid, "wave.mode_invalid")
 	}
 	if a.ClusterSize < 1 || a.ClusterSize > 12 || a.MaxOrders < 1 || a.MinOrders < 1 || a.DueWithinHours < 0 {
-		return errf(CodeInvalid, "settings.autowave_invalid")
+		return Errf(CodeInvalid, "settings.autowave_invalid")
 	}
 	return nil
 }
 
 const settingsKey = "settings"
 
-func getSettings(tx *bolt.Tx) (Settings, error) {
+func getSettings(tx *txn) (Settings, error) {
 	s := DefaultSettings()
 	_, err := getJSON(tx.Bucket(bucketSettings), []byte(settingsKey), &s)
 	return s, err
 }
 
-func applySettings(tx *bolt.Tx, ev *Event) error {
+func applySettings(tx *txn, ev *Event) error {
 	var s Settings
 	if err := decode(ev, &s); err != nil {
 		return err
@@ -93,7 +92,7 @@ func applySettings(tx *bolt.Tx, ev *Event) error {
 // Settings returns the current rules.
 func (l *Ledger) Settings() (Settings, error) {
 	var s Settings
-	err := l.db.View(func(tx *bolt.Tx) error {
+	err := l.view(func(tx *txn) error {
 		var err error
 		s, err = getSettings(tx)
 		return err
@@ -173,7 +172,7 @@ func minLifePct(sku SKU, channel string, s Settings) int {
 
 // candidates lists stock of a SKU an order may take, in the order to take it:
 // first to expire first, pick faces before reserve, then along the walk.
-func candidates(tx *bolt.Tx, sku SKU, minPct int, today string) ([]candidate, error) {
+func candidates(tx *txn, sku SKU, minPct int, today string) ([]candidate, error) {
 	var out []candidate
 	c := tx.Bucket(bucketStock).Cursor()
 	p := prefixKey(sku.Code)
@@ -224,7 +223,7 @@ func candidates(tx *bolt.Tx, sku SKU, minPct int, today string) ([]candidate, er
 
 // takeStock reserves up to want units of a SKU by the rules and returns the
 // allocations made. skip excludes one place (a location just found short).
-func takeStock(tx *bolt.Tx, sku SKU, want int64, minPct int, today, skipLoc string) ([]Alloc, error) {
+func takeStock(tx *txn, sku SKU, want int64, minPct int, today, skipLoc string) ([]Alloc, error) {
 	cands, err := candidates(tx, sku, minPct, today)
 	if err != nil {
 		return nil, err
@@ -250,7 +249,7 @@ func takeStock(tx *bolt.Tx, sku SKU, want int64, minPct int, today, skipLoc stri
 // allocateOrder reserves stock for every line of a new order. With the wait
 // policy an order that cannot be filled in full reserves nothing (and the
 // caller must roll back what this reserved: it returns complete=false).
-func allocateOrder(tx *bolt.Tx, o *Order, s Settings, today string) (complete bool, err error) {
+func allocateOrder(tx *txn, o *Order, s Settings, today string) (complete bool, err error) {
 	complete = true
 	for i := range o.Lines {
 		line := &o.Lines[i]
@@ -272,7 +271,7 @@ func allocateOrder(tx *bolt.Tx, o *Order, s Settings, today string) (complete bo
 }
 
 // releaseAllocs undoes the reservations of an order's unpicked allocations.
-func releaseAllocs(tx *bolt.Tx, o *Order) error {
+func releaseAllocs(tx *txn, o *Order) error {
 	for i := range o.Lines {
 		for _, a := range o.Lines[i].Allocs {
 			if err := addReserved(tx, o.Lines[i].SKU, a.Lot, a.Location, -(a.Qty - a.Picked)); err != nil {

@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	bolt "go.etcd.io/bbolt"
 )
 
 // Session is a logged-in handheld or kiosk. The cookie holds a random token;
@@ -102,11 +101,11 @@ func checkPIN(hash, pin string) bool {
 // ValidatePIN enforces the PIN rule: 4 to 8 digits.
 func ValidatePIN(pin string) error {
 	if len(pin) < 4 || len(pin) > 8 {
-		return errf(CodeInvalid, "pin.format")
+		return Errf(CodeInvalid, "pin.format")
 	}
 	for _, r := range pin {
 		if r < '0' || r > '9' {
-			return errf(CodeInvalid, "pin.format")
+			return Errf(CodeInvalid, "pin.format")
 		}
 	}
 	return nil
@@ -137,10 +136,10 @@ func RandomPIN() string {
 // StaffMember returns one staff member.
 func (l *Ledger) StaffMember(badge string) (Staff, error) {
 	var s Staff
-	err := l.db.View(func(tx *bolt.Tx) error {
+	err := l.view(func(tx *txn) error {
 		found, err := getJSON(tx.Bucket(bucketStaff), []byte(badge), &s)
 		if err == nil && !found {
-			err = errf(CodeNotFound, "staff.not_found", "badge", badge)
+			err = Errf(CodeNotFound, "staff.not_found", "badge", badge)
 		}
 		return err
 	})
@@ -150,7 +149,7 @@ func (l *Ledger) StaffMember(badge string) (Staff, error) {
 // StaffList returns every staff member ordered by badge.
 func (l *Ledger) StaffList() ([]Staff, error) {
 	var out []Staff
-	err := l.db.View(func(tx *bolt.Tx) error {
+	err := l.view(func(tx *txn) error {
 		return tx.Bucket(bucketStaff).ForEach(func(k, v []byte) error {
 			var s Staff
 			if err := jsonUnmarshal(v, &s); err != nil {
@@ -177,10 +176,10 @@ func (l *Ledger) Login(ctx context.Context, badge, pin, device string) (token st
 		if err != nil {
 			return "", Principal{}, err
 		}
-		return "", Principal{}, errf(code, reason, "badge", badge)
+		return "", Principal{}, Errf(code, reason, "badge", badge)
 	}
 	if !validCode(badge) {
-		return "", Principal{}, errf(CodeInvalid, "login.unknown_badge", "badge", badge)
+		return "", Principal{}, Errf(CodeInvalid, "login.unknown_badge", "badge", badge)
 	}
 	s, err := l.StaffMember(badge)
 	switch {
@@ -217,14 +216,14 @@ func principalOf(s Staff) Principal {
 func (l *Ledger) SessionPrincipal(token string) (Principal, error) {
 	var p Principal
 	now := l.Now()
-	err := l.db.View(func(tx *bolt.Tx) error {
+	err := l.view(func(tx *txn) error {
 		var sess Session
 		found, err := getJSON(tx.Bucket(bucketSessions), []byte(hashSecret(token)), &sess)
 		if err != nil {
 			return err
 		}
 		if !found || !now.Before(sess.ExpiresAt) {
-			return errf(CodeUnauthorized, "auth.session_expired")
+			return Errf(CodeUnauthorized, "auth.session_expired")
 		}
 		var s Staff
 		found, err = getJSON(tx.Bucket(bucketStaff), []byte(sess.Badge), &s)
@@ -232,7 +231,7 @@ func (l *Ledger) SessionPrincipal(token string) (Principal, error) {
 			return err
 		}
 		if !found || s.Disabled {
-			return errf(CodeUnauthorized, "auth.session_expired")
+			return Errf(CodeUnauthorized, "auth.session_expired")
 		}
 		p = principalOf(s)
 		return nil
@@ -257,13 +256,13 @@ func (l *Ledger) ChangePIN(ctx context.Context, p Principal, current, next, devi
 		return err
 	}
 	if !checkPIN(s.PINHash, current) {
-		return errf(CodeInvalid, "pin.current_wrong")
+		return Errf(CodeInvalid, "pin.current_wrong")
 	}
 	if err := ValidatePIN(next); err != nil {
 		return err
 	}
 	if next == current {
-		return errf(CodeInvalid, "pin.same")
+		return Errf(CodeInvalid, "pin.same")
 	}
 	hash, err := HashPIN(next)
 	if err != nil {
@@ -282,10 +281,10 @@ func (l *Ledger) ChangePIN(ctx context.Context, p Principal, current, next, devi
 func (l *Ledger) CreateToken(ctx context.Context, name string, role Role, actor string) (string, error) {
 	name = strings.TrimSpace(name)
 	if !validText(name) {
-		return "", errf(CodeInvalid, "token.name_invalid")
+		return "", Errf(CodeInvalid, "token.name_invalid")
 	}
 	if !role.Valid() {
-		return "", errf(CodeInvalid, "staff.role_invalid", "role", string(role))
+		return "", Errf(CodeInvalid, "staff.role_invalid", "role", string(role))
 	}
 	token := "tly_" + randomToken()
 	ev, err := NewEvent(uuid.NewString(), EvTokenCreated, actor, "cli", TokenCreated{Name: name, Role: role, Hash: hashSecret(token)})
@@ -301,14 +300,14 @@ func (l *Ledger) CreateToken(ctx context.Context, name string, role Role, actor 
 // TokenPrincipal returns the integration a bearer token belongs to.
 func (l *Ledger) TokenPrincipal(token string) (Principal, error) {
 	var p Principal
-	err := l.db.View(func(tx *bolt.Tx) error {
+	err := l.view(func(tx *txn) error {
 		var t Token
 		found, err := getJSON(tx.Bucket(bucketTokens), []byte(hashSecret(token)), &t)
 		if err != nil {
 			return err
 		}
 		if !found {
-			return errf(CodeUnauthorized, "auth.token_invalid")
+			return Errf(CodeUnauthorized, "auth.token_invalid")
 		}
 		p = Principal{Name: t.Name, Role: t.Role, Token: t.Name}
 		return nil
@@ -324,7 +323,7 @@ const BootstrapBadge = "B0000"
 // must be changed at first login.
 func (l *Ledger) BootstrapAdmin(ctx context.Context) (badge, pin string, err error) {
 	var empty bool
-	if err := l.db.View(func(tx *bolt.Tx) error {
+	if err := l.view(func(tx *txn) error {
 		k, _ := tx.Bucket(bucketStaff).Cursor().First()
 		empty = k == nil
 		return nil
@@ -353,10 +352,10 @@ func (l *Ledger) BootstrapAdmin(ctx context.Context) (badge, pin string, err err
 func (l *Ledger) VerifySupervisor(ctx context.Context, badge, pin, device string) error {
 	s, err := l.StaffMember(strings.TrimSpace(badge))
 	if err != nil {
-		return errf(CodeForbidden, "pack.override_invalid")
+		return Errf(CodeForbidden, "pack.override_invalid")
 	}
 	if s.Role != RoleSupervisor && s.Role != RoleAdmin {
-		return errf(CodeForbidden, "pack.override_invalid")
+		return Errf(CodeForbidden, "pack.override_invalid")
 	}
 	if s.Disabled || (s.LockedUntil != nil && l.Now().Before(*s.LockedUntil)) || !checkPIN(s.PINHash, pin) {
 		ev, err := NewEvent(uuid.NewString(), EvLoginFailed, badge, device, LoginFailed{Badge: badge, Reason: "login.wrong_pin"})
@@ -366,7 +365,7 @@ func (l *Ledger) VerifySupervisor(ctx context.Context, badge, pin, device string
 		if err != nil {
 			return err
 		}
-		return errf(CodeForbidden, "pack.override_invalid")
+		return Errf(CodeForbidden, "pack.override_invalid")
 	}
 	return nil
 }
@@ -395,7 +394,7 @@ func (l *Ledger) SweepSessions(ctx context.Context) (int, error) {
 	return p.Removed, err
 }
 
-func applySessionsSwept(tx *bolt.Tx, ev *Event) error {
+func applySessionsSwept(tx *txn, ev *Event) error {
 	var p SessionsSwept
 	if err := decode(ev, &p); err != nil {
 		return err
@@ -422,4 +421,89 @@ func applySessionsSwept(tx *bolt.Tx, ev *Event) error {
 	}
 	p.Removed = len(gone)
 	return redecide(ev, p)
+}
+
+// Lockout policy: this many wrong PINs in a row lock the badge for lockoutFor.
+const (
+	maxWrongPINs = 5
+	lockoutFor   = 15 * time.Minute
+)
+
+func applyLoginSucceeded(tx *txn, ev *Event) error {
+	var p LoginSucceeded
+	if err := decode(ev, &p); err != nil {
+		return err
+	}
+	found, err := updateStaff(tx, p.Badge, func(s *Staff) { s.FailedPINs, s.LockedUntil = 0, nil })
+	if err != nil {
+		return err
+	}
+	if !found {
+		return Errf(CodeNotFound, "login.unknown_badge", "badge", p.Badge)
+	}
+	return putJSON(tx.Bucket(bucketSessions), []byte(p.SessionHash), Session{
+		Badge: p.Badge, Started: ev.At, ExpiresAt: p.ExpiresAt.UTC(), Device: ev.Device,
+	})
+}
+
+// updateStaff applies fn to a stored staff member; found is false when the badge is unknown.
+func updateStaff(tx *txn, badge string, fn func(*Staff)) (found bool, err error) {
+	b := tx.Bucket(bucketStaff)
+	var s Staff
+	if found, err = getJSON(b, []byte(badge), &s); err != nil || !found {
+		return found, err
+	}
+	fn(&s)
+	return true, putJSON(b, []byte(s.Badge), s)
+}
+
+func applyLoginFailed(tx *txn, ev *Event) error {
+	var p LoginFailed
+	if err := decode(ev, &p); err != nil {
+		return err
+	}
+	if p.Reason != "login.wrong_pin" {
+		return nil // unknown, disabled or locked badges change nothing but the audit trail
+	}
+	_, err := updateStaff(tx, p.Badge, func(s *Staff) {
+		s.FailedPINs++
+		if s.FailedPINs >= maxWrongPINs {
+			until := ev.At.Add(lockoutFor).UTC()
+			s.FailedPINs, s.LockedUntil = 0, &until
+		}
+	})
+	return err
+}
+
+func applyLoggedOut(tx *txn, ev *Event) error {
+	var p LoggedOut
+	if err := decode(ev, &p); err != nil {
+		return err
+	}
+	return tx.Bucket(bucketSessions).Delete([]byte(p.SessionHash))
+}
+
+func applyPINChanged(tx *txn, ev *Event) error {
+	var p PINChanged
+	if err := decode(ev, &p); err != nil {
+		return err
+	}
+	found, err := updateStaff(tx, p.Badge, func(s *Staff) {
+		s.PINHash, s.MustChangePIN, s.FailedPINs, s.LockedUntil = p.PINHash, false, 0, nil
+	})
+	if err == nil && !found {
+		err = Errf(CodeNotFound, "staff.not_found", "badge", p.Badge)
+	}
+	return err
+}
+
+func applyTokenCreated(tx *txn, ev *Event) error {
+	var p TokenCreated
+	if err := decode(ev, &p); err != nil {
+		return err
+	}
+	if !validText(p.Name) || !p.Role.Valid() || len(p.Hash) != 64 {
+		return Errf(CodeInvalid, "token.invalid")
+	}
+	return putJSON(tx.Bucket(bucketTokens), []byte(p.Hash), Token{Name: p.Name, Role: p.Role, Created: ev.At})
 }

@@ -15,7 +15,7 @@ import (
 // keeps working: it is one read transaction, so writes go on beside it. It
 // returns the bytes written and the last event in the copy.
 func (l *Ledger) Backup(w io.Writer) (size int64, lastSeq uint64, err error) {
-	err = l.db.View(func(tx *bolt.Tx) error {
+	err = l.view(func(tx *txn) error {
 		lastSeq = tx.Bucket(bucketEvents).Sequence()
 		size, err = tx.WriteTo(w)
 		return err

@@ -45,8 +45,9 @@ func (e *Error) Error() string {
 	return b.String()
 }
 
-// errf builds an Error; args are name, value pairs.
-func errf(code Code, key string, args ...string) *Error {
+// Errf builds a domain error; args are name, value pairs. It is the one way
+// to make one, in wms and in server alike.
+func Errf(code Code, key string, args ...string) *Error {
 	e := &Error{Code: code, Key: key}
 	if len(args) > 0 {
 		e.Args = make(map[string]string, len(args)/2)

@@ -10,16 +10,21 @@ import (
 // handheld makes a UUID per scan) so that a retry carries the same ID and is
 // applied once. Seq and At are set by the ledger when the event is appended.
 type Event struct {
-	ID     string          `json:"id"`
-	Seq    uint64          `json:"seq"`
-	Type   string          `json:"type"`
-	Actor  string          `json:"actor,omitempty"`  // staff badge, "token:NAME" or "system"
-	Device string          `json:"device,omitempty"` // handheld or station name, or "cli"
-	At     time.Time       `json:"at"`
-	Data   json.RawMessage `json:"data"`
+	ID     string `json:"id"`
+	Seq    uint64 `json:"seq"`
+	Type   string `json:"type"`
+	Actor  string `json:"actor,omitempty"`  // staff badge, "token:NAME" or "system"
+	Device string `json:"device,omitempty"` // handheld or station name, or "cli"
+	// Owner is the owner (货主) whose goods or orders the event is about, for
+	// the catalogue's ScopeOwner types; empty means DefaultOwner (every event
+	// written before owners existed). See OwnerOf.
+	Owner string          `json:"owner,omitempty"`
+	At    time.Time       `json:"at"`
+	Data  json.RawMessage `json:"data"`
 }
 
-// Event types. The payload of each is the struct named beside it.
+// Event types. The payload of each is the struct named beside it; the
+// catalogue (catalogue.go) is the table that says so in code.
 const (
 	EvSKUUpserted      = "sku.upserted"      // SKU
 	EvLocationUpserted = "location.upserted" // Location
@@ -68,6 +73,10 @@ const (
 	EvReturnReceived   = "return.received"   // ReturnParcel
 	EvReturnMatched    = "return.matched"    // ReturnMatch
 )
+
+// DefaultOwner is the owner of everything that names none: a warehouse with
+// one merchant never has to name it.
+const DefaultOwner = "DEFAULT"
 
 // StaffChange creates or changes a staff member. An empty PINHash keeps the current PIN.
 type StaffChange struct {
@@ -150,13 +159,13 @@ func NewEvent(id, typ, actor, device string, data any) (Event, error) {
 
 func (ev *Event) validate() error {
 	if ev.ID == "" || len(ev.ID) > 128 || !utf8.ValidString(ev.ID) {
-		return errf(CodeInvalid, "event.id_invalid")
+		return Errf(CodeInvalid, "event.id_invalid")
 	}
-	if _, ok := appliers[ev.Type]; !ok {
-		return errf(CodeInvalid, "event.type_unknown", "type", ev.Type)
+	if _, ok := specs[ev.Type]; !ok {
+		return Errf(CodeInvalid, "event.type_unknown", "type", ev.Type)
 	}
-	if len(ev.Actor) > 128 || len(ev.Device) > 128 {
-		return errf(CodeInvalid, "event.too_long")
+	if len(ev.Actor) > 128 || len(ev.Device) > 128 || len(ev.Owner) > 64 {
+		return Errf(CodeInvalid, "event.too_long")
 	}
 	return nil
 }

@@ -100,7 +100,7 @@ func Open(dir string, opt Options) (*Ledger, error) {
 	if l.zone == nil {
 		l.zone = time.UTC
 	}
-	if err := db.Update(func(tx *bolt.Tx) error {
+	if err := l.update(func(tx *txn) error {
 		for _, b := range append(append([][]byte{}, logBuckets...), derivedBuckets...) {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
@@ -139,7 +139,7 @@ func (l *Ledger) RebuiltFrom() (version string, rebuilt bool) {
 // KeepProjections when it is not this Tally's (a file without events is
 // never stale).
 func (l *Ledger) StaleProjections() (have string, stale bool) {
-	_ = l.db.View(func(tx *bolt.Tx) error {
+	_ = l.view(func(tx *txn) error {
 		have = string(tx.Bucket(bucketMeta).Get(metaProjections))
 		if have == "" {
 			have = "1"
@@ -172,7 +172,7 @@ func (l *Ledger) Stats() *Stats { return &l.stats }
 // Secret is the store's random secret, used to sign CSRF tokens.
 func (l *Ledger) Secret() []byte {
 	var out []byte
-	_ = l.db.View(func(tx *bolt.Tx) error {
+	_ = l.view(func(tx *txn) error {
 		out = append(out, tx.Bucket(bucketMeta).Get([]byte("secret"))...)
 		return nil
 	})
@@ -206,7 +206,7 @@ func (l *Ledger) Append(ctx context.Context, ev Event) (stored Event, duplicate 
 	// Most retries are caught here without taking the writer.
 	if prior, ok, err := l.eventByID(ev.ID); err != nil || ok {
 		if err == nil && prior.Type != ev.Type {
-			return Event{}, false, errf(CodeConflict, "event.id_reused", "id", ev.ID, "type", prior.Type)
+			return Event{}, false, Errf(CodeConflict, "event.id_reused", "id", ev.ID, "type", prior.Type)
 		}
 		return prior, ok, err
 	}
@@ -214,7 +214,8 @@ func (l *Ledger) Append(ctx context.Context, ev Event) (stored Event, duplicate 
 		ev.At = l.Now()
 	}
 	ev.At = ev.At.UTC()
-	write := func(tx *bolt.Tx) error {
+	write := func(b *bolt.Tx) error {
+		tx := &txn{Tx: b}
 		// Batch may run this more than once; each run starts from the caller's event.
 		var err error
 		stored, duplicate, err = appendTx(tx, ev)
@@ -235,12 +236,12 @@ func (l *Ledger) Append(ctx context.Context, ev Event) (stored Event, duplicate 
 }
 
 // appendTx writes one event and its projections inside tx.
-func appendTx(tx *bolt.Tx, ev Event) (Event, bool, error) {
+func appendTx(tx *txn, ev Event) (Event, bool, error) {
 	ids := tx.Bucket(bucketEventIDs)
 	if v := ids.Get([]byte(ev.ID)); v != nil {
 		prior, err := eventAt(tx, seqFromKey(v))
 		if err == nil && prior.Type != ev.Type {
-			return Event{}, false, errf(CodeConflict, "event.id_reused", "id", ev.ID, "type", prior.Type)
+			return Event{}, false, Errf(CodeConflict, "event.id_reused", "id", ev.ID, "type", prior.Type)
 		}
 		return prior, true, err
 	}
@@ -266,7 +267,7 @@ func appendTx(tx *bolt.Tx, ev Event) (Event, bool, error) {
 	return ev, false, nil
 }
 
-func eventAt(tx *bolt.Tx, seq uint64) (Event, error) {
+func eventAt(tx *txn, seq uint64) (Event, error) {
 	var ev Event
 	v := tx.Bucket(bucketEvents).Get(seqKey(seq))
 	if v == nil {
@@ -277,7 +278,7 @@ func eventAt(tx *bolt.Tx, seq uint64) (Event, error) {
 }
 
 func (l *Ledger) eventByID(id string) (ev Event, ok bool, err error) {
-	err = l.db.View(func(tx *bolt.Tx) error {
+	err = l.view(func(tx *txn) error {
 		v := tx.Bucket(bucketEventIDs).Get([]byte(id))
 		if v == nil {
 			return nil
@@ -293,7 +294,7 @@ func (l *Ledger) eventByID(id string) (ev Event, ok bool, err error) {
 func (l *Ledger) EventByID(id string) (Event, error) {
 	ev, ok, err := l.eventByID(id)
 	if err == nil && !ok {
-		err = errf(CodeNotFound, "event.not_found", "id", id)
+		err = Errf(CodeNotFound, "event.not_found", "id", id)
 	}
 	return ev, err
 }
@@ -301,7 +302,7 @@ func (l *Ledger) EventByID(id string) (Event, error) {
 // LastSeq is the sequence number of the newest event.
 func (l *Ledger) LastSeq() uint64 {
 	var seq uint64
-	_ = l.db.View(func(tx *bolt.Tx) error {
+	_ = l.view(func(tx *txn) error {
 		seq = tx.Bucket(bucketEvents).Sequence()
 		return nil
 	})
@@ -311,7 +312,7 @@ func (l *Ledger) LastSeq() uint64 {
 // EventsOfType returns up to limit events of the given types, newest first.
 func (l *Ledger) EventsOfType(limit int, types ...string) ([]Event, error) {
 	var out []Event
-	err := l.db.View(func(tx *bolt.Tx) error {
+	err := l.view(func(tx *txn) error {
 		var seqs []uint64
 		c := tx.Bucket(bucketByType).Cursor()
 		for _, typ := range types {
@@ -351,4 +352,13 @@ func (l *Ledger) DBStats() (fileBytes int64, stats bolt.Stats) {
 		fileBytes = fi.Size()
 	}
 	return fileBytes, l.db.Stats()
+}
+
+func (l *Ledger) appendData(ctx context.Context, id, typ, actor, device string, data any) (Event, error) {
+	ev, err := NewEvent(id, typ, actor, device, data)
+	if err != nil {
+		return Event{}, err
+	}
+	stored, _, err := l.Append(ctx, ev)
+	return stored, err
 }

@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/google/uuid"
-	bolt "go.etcd.io/bbolt"
 )
 
 // LotStatusChange sets a lot's status: a supervisor quarantines or releases
@@ -90,16 +89,16 @@ func (l *Ledger) SweepExpired(ctx context.Context) ([]LotRef, error) {
 	return p.Expired, err
 }
 
-func applyLotStatus(tx *bolt.Tx, ev *Event) error {
+func applyLotStatus(tx *txn, ev *Event) error {
 	var p LotStatusChange
 	if err := decode(ev, &p); err != nil {
 		return err
 	}
 	if strings.TrimSpace(p.Reason) == "" {
-		return errf(CodeInvalid, "lot.reason_needed")
+		return Errf(CodeInvalid, "lot.reason_needed")
 	}
 	if !validStatus(p.Status) {
-		return errf(CodeInvalid, "lot.status_invalid", "status", string(p.Status))
+		return Errf(CodeInvalid, "lot.status_invalid", "status", string(p.Status))
 	}
 	if len(p.Serials) > 0 {
 		return holdSerials(tx, ev, p)
@@ -111,7 +110,7 @@ func applyLotStatus(tx *bolt.Tx, ev *Event) error {
 		return err
 	}
 	if !found {
-		return errf(CodeNotFound, "lot.not_found", "sku", p.SKU, "lot", p.Lot)
+		return Errf(CodeNotFound, "lot.not_found", "sku", p.SKU, "lot", p.Lot)
 	}
 	lot.Status = p.Status
 	if err := putJSON(lots, lotKey(p.SKU, p.Lot), lot); err != nil {
@@ -132,12 +131,12 @@ func applyLotStatus(tx *bolt.Tx, ev *Event) error {
 }
 
 // holdSerials records single units on hold: a pick of one is refused.
-func holdSerials(tx *bolt.Tx, ev *Event, p LotStatusChange) error {
+func holdSerials(tx *txn, ev *Event, p LotStatusChange) error {
 	b := tx.Bucket(bucketSerialHolds)
 	for _, s := range p.Serials {
 		s = strings.TrimSpace(s)
 		if !validCode(s) {
-			return errf(CodeInvalid, "serial.invalid", "serial", s)
+			return Errf(CodeInvalid, "serial.invalid", "serial", s)
 		}
 		if err := putJSON(b, []byte(s), LotStatusChange{SKU: p.SKU, Lot: p.Lot, Status: p.Status, Reason: p.Reason}); err != nil {
 			return err
@@ -147,7 +146,7 @@ func holdSerials(tx *bolt.Tx, ev *Event, p LotStatusChange) error {
 	return redecide(ev, p)
 }
 
-func applyLotsSwept(tx *bolt.Tx, ev *Event) error {
+func applyLotsSwept(tx *txn, ev *Event) error {
 	var p LotsSwept
 	if err := decode(ev, &p); err != nil {
 		return err
@@ -195,7 +194,7 @@ func applyLotsSwept(tx *bolt.Tx, ev *Event) error {
 // allocates the same quantity from other stock by the usual rules (or, on
 // replay, as recorded). What cannot be found is back-ordered. Task lines
 // follow: the old line is cancelled, new lines join the same task.
-func moveAllocations(tx *bolt.Tx, lots []LotRef, today string, decided bool, recorded []Realloc) ([]Realloc, error) {
+func moveAllocations(tx *txn, lots []LotRef, today string, decided bool, recorded []Realloc) ([]Realloc, error) {
 	if decided {
 		for _, m := range recorded {
 			if err := applyRealloc(tx, m); err != nil {
@@ -258,18 +257,18 @@ func moveAllocations(tx *bolt.Tx, lots []LotRef, today string, decided bool, rec
 
 // applyRealloc moves one recorded allocation: releases the old place,
 // reserves the new ones, and fixes the order and its task.
-func applyRealloc(tx *bolt.Tx, m Realloc) error {
+func applyRealloc(tx *txn, m Realloc) error {
 	o, err := orderTx(tx, m.Order)
 	if err != nil {
 		return err
 	}
 	if m.Line < 0 || m.Line >= len(o.Lines) {
-		return errf(CodeInvalid, "event.payload_invalid", "type", "realloc")
+		return Errf(CodeInvalid, "event.payload_invalid", "type", "realloc")
 	}
 	line := &o.Lines[m.Line]
 	_, from := orderAlloc(&o, line.SKU, m.From.Lot, m.From.Location)
 	if from == nil || from.Qty-from.Picked < m.From.Qty {
-		return errf(CodeConflict, "pick.too_many", "qty", "0", "open", "0")
+		return Errf(CodeConflict, "pick.too_many", "qty", "0", "open", "0")
 	}
 	from.Qty -= m.From.Qty
 	if err := addReserved(tx, line.SKU, m.From.Lot, m.From.Location, -m.From.Qty); err != nil {
@@ -293,7 +292,7 @@ func applyRealloc(tx *bolt.Tx, m Realloc) error {
 }
 
 // retask cancels the task line of a moved allocation and adds lines for its new places.
-func retask(tx *bolt.Tx, o *Order, sku string, m Realloc) error {
+func retask(tx *txn, o *Order, sku string, m Realloc) error {
 	tasks, err := livePickTasks(tx)
 	if err != nil {
 		return err
@@ -336,7 +335,7 @@ type ExpiryRow struct {
 func (l *Ledger) NearExpiry() ([]ExpiryRow, error) {
 	today := l.Today()
 	var out []ExpiryRow
-	err := l.db.View(func(tx *bolt.Tx) error {
+	err := l.view(func(tx *txn) error {
 		skus := map[string]SKU{}
 		return tx.Bucket(bucketStock).ForEach(func(k, v []byte) error {
 			parts := splitKey(k)

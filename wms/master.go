@@ -162,7 +162,7 @@ func validText(s string) bool {
 func ParseDay(s string) (time.Time, error) {
 	t, err := time.Parse("2006-01-02", s)
 	if err != nil {
-		return time.Time{}, errf(CodeInvalid, "date.invalid", "value", s)
+		return time.Time{}, Errf(CodeInvalid, "date.invalid", "value", s)
 	}
 	return t, nil
 }
@@ -172,17 +172,17 @@ func (s *SKU) Validate() error {
 	s.Code = strings.TrimSpace(s.Code)
 	s.Name = strings.TrimSpace(s.Name)
 	if !validCode(s.Code) {
-		return errf(CodeInvalid, "sku.code_invalid", "sku", s.Code)
+		return Errf(CodeInvalid, "sku.code_invalid", "sku", s.Code)
 	}
 	if !validText(s.Name) {
-		return errf(CodeInvalid, "sku.name_invalid", "sku", s.Code)
+		return Errf(CodeInvalid, "sku.name_invalid", "sku", s.Code)
 	}
 	seen := map[string]bool{}
 	gtins := s.GTINs[:0:0]
 	for _, g := range s.GTINs {
 		n, err := scan.NormalizeGTIN(strings.TrimSpace(g))
 		if err != nil {
-			return errf(CodeInvalid, "sku.gtin_invalid", "sku", s.Code, "gtin", g)
+			return Errf(CodeInvalid, "sku.gtin_invalid", "sku", s.Code, "gtin", g)
 		}
 		if !seen[n] {
 			seen[n] = true
@@ -191,23 +191,23 @@ func (s *SKU) Validate() error {
 	}
 	s.GTINs = gtins
 	if s.UnitWeightG < 0 || s.LengthMM < 0 || s.WidthMM < 0 || s.HeightMM < 0 || s.ShelfLifeDays < 0 {
-		return errf(CodeInvalid, "sku.negative", "sku", s.Code)
+		return Errf(CodeInvalid, "sku.negative", "sku", s.Code)
 	}
 	if s.MinOutboundLifePct < 0 || s.MinOutboundLifePct > 100 {
-		return errf(CodeInvalid, "sku.pct_invalid", "sku", s.Code, "value", strconv.Itoa(s.MinOutboundLifePct))
+		return Errf(CodeInvalid, "sku.pct_invalid", "sku", s.Code, "value", strconv.Itoa(s.MinOutboundLifePct))
 	}
 	if s.ReceiveMinLifePct < 0 || s.ReceiveMinLifePct > 100 {
-		return errf(CodeInvalid, "sku.pct_invalid", "sku", s.Code, "value", strconv.Itoa(s.ReceiveMinLifePct))
+		return Errf(CodeInvalid, "sku.pct_invalid", "sku", s.Code, "value", strconv.Itoa(s.ReceiveMinLifePct))
 	}
 	s.ShortLifeAction = strings.ToLower(strings.TrimSpace(s.ShortLifeAction))
 	if s.ShortLifeAction != "" && s.ShortLifeAction != ShortLifeRefuse && s.ShortLifeAction != ShortLifeQuarantine {
-		return errf(CodeInvalid, "sku.short_life_action_invalid", "sku", s.Code, "value", s.ShortLifeAction)
+		return Errf(CodeInvalid, "sku.short_life_action_invalid", "sku", s.Code, "value", s.ShortLifeAction)
 	}
 	if s.Zone = strings.TrimSpace(s.Zone); s.Zone != "" && !validCode(s.Zone) {
-		return errf(CodeInvalid, "location.zone_invalid", "location", s.Code, "zone", s.Zone)
+		return Errf(CodeInvalid, "location.zone_invalid", "location", s.Code, "zone", s.Zone)
 	}
 	if s.NearExpiryDays < 0 {
-		return errf(CodeInvalid, "sku.negative", "sku", s.Code)
+		return Errf(CodeInvalid, "sku.negative", "sku", s.Code)
 	}
 	return nil
 }
@@ -217,16 +217,185 @@ func (l *Location) Validate() error {
 	l.Code = strings.TrimSpace(l.Code)
 	l.Zone = strings.TrimSpace(l.Zone)
 	if !validCode(l.Code) {
-		return errf(CodeInvalid, "location.code_invalid", "location", l.Code)
+		return Errf(CodeInvalid, "location.code_invalid", "location", l.Code)
 	}
 	if l.Zone != "" && !validCode(l.Zone) {
-		return errf(CodeInvalid, "location.zone_invalid", "location", l.Code, "zone", l.Zone)
+		return Errf(CodeInvalid, "location.zone_invalid", "location", l.Code, "zone", l.Zone)
 	}
 	if !l.Kind.Valid() {
-		return errf(CodeInvalid, "location.kind_invalid", "location", l.Code, "kind", string(l.Kind))
+		return Errf(CodeInvalid, "location.kind_invalid", "location", l.Code, "kind", string(l.Kind))
 	}
 	if l.PickSeq < 0 {
-		return errf(CodeInvalid, "location.seq_invalid", "location", l.Code)
+		return Errf(CodeInvalid, "location.seq_invalid", "location", l.Code)
+	}
+	return nil
+}
+
+func applySKU(tx *txn, ev *Event) error {
+	var s SKU
+	if err := decode(ev, &s); err != nil {
+		return err
+	}
+	return putSKU(tx, s)
+}
+
+func putSKU(tx *txn, s SKU) error {
+	if err := s.Validate(); err != nil {
+		return err
+	}
+	skus, gtins := tx.Bucket(bucketSKUs), tx.Bucket(bucketGTINs)
+	var old SKU
+	found, err := getJSON(skus, []byte(s.Code), &old)
+	if err != nil {
+		return err
+	}
+	for _, g := range s.GTINs {
+		if owner := gtins.Get([]byte(g)); owner != nil && string(owner) != s.Code {
+			return Errf(CodeConflict, "sku.gtin_taken", "gtin", g, "sku", string(owner))
+		}
+	}
+	if found {
+		if old.LotTracked != s.LotTracked && hasStock(tx, s.Code) {
+			return Errf(CodeConflict, "sku.lot_tracking_with_stock", "sku", s.Code)
+		}
+		for _, g := range old.GTINs {
+			if err := gtins.Delete([]byte(g)); err != nil {
+				return err
+			}
+		}
+	}
+	for _, g := range s.GTINs {
+		if err := gtins.Put([]byte(g), []byte(s.Code)); err != nil {
+			return err
+		}
+	}
+	return putJSON(skus, []byte(s.Code), s)
+}
+
+func hasStock(tx *txn, sku string) bool {
+	c := tx.Bucket(bucketStock).Cursor()
+	p := prefixKey(sku)
+	k, _ := c.Seek(p)
+	return k != nil && strings.HasPrefix(string(k), string(p))
+}
+
+func applyLocation(tx *txn, ev *Event) error {
+	var l Location
+	if err := decode(ev, &l); err != nil {
+		return err
+	}
+	return putLocation(tx, l)
+}
+
+func putLocation(tx *txn, l Location) error {
+	if err := l.Validate(); err != nil {
+		return err
+	}
+	return putJSON(tx.Bucket(bucketLocations), []byte(l.Code), l)
+}
+
+func applyStaff(tx *txn, ev *Event) error {
+	var c StaffChange
+	if err := decode(ev, &c); err != nil {
+		return err
+	}
+	return putStaff(tx, c)
+}
+
+func putStaff(tx *txn, c StaffChange) error {
+	if err := c.Validate(); err != nil {
+		return err
+	}
+	b := tx.Bucket(bucketStaff)
+	var s Staff
+	found, err := getJSON(b, []byte(c.Badge), &s)
+	if err != nil {
+		return err
+	}
+	if !found && c.PINHash == "" {
+		return Errf(CodeInvalid, "staff.pin_required", "badge", c.Badge)
+	}
+	s.Badge, s.Name, s.Role, s.Language, s.Disabled = c.Badge, c.Name, c.Role, c.Language, c.Disabled
+	if c.PINHash != "" {
+		s.PINHash, s.MustChangePIN, s.FailedPINs, s.LockedUntil = c.PINHash, c.MustChangePIN, 0, nil
+	}
+	return putJSON(b, []byte(s.Badge), s)
+}
+
+// Validate checks a staff change.
+func (c *StaffChange) Validate() error {
+	c.Badge, c.Name = strings.TrimSpace(c.Badge), strings.TrimSpace(c.Name)
+	if !validCode(c.Badge) {
+		return Errf(CodeInvalid, "staff.badge_invalid", "badge", c.Badge)
+	}
+	if !validText(c.Name) {
+		return Errf(CodeInvalid, "staff.name_invalid", "badge", c.Badge)
+	}
+	if !c.Role.Valid() {
+		return Errf(CodeInvalid, "staff.role_invalid", "badge", c.Badge, "role", string(c.Role))
+	}
+	if !validLanguage(c.Language) {
+		return Errf(CodeInvalid, "staff.language_invalid", "badge", c.Badge, "language", c.Language)
+	}
+	return nil
+}
+
+func applyImport(tx *txn, ev *Event) error {
+	var im Import
+	if err := decode(ev, &im); err != nil {
+		return err
+	}
+	switch im.Kind {
+	case ImportSKUs:
+		for _, s := range im.SKUs {
+			if err := putSKU(tx, s); err != nil {
+				return err
+			}
+		}
+	case ImportLocations:
+		for _, l := range im.Locations {
+			if err := putLocation(tx, l); err != nil {
+				return err
+			}
+		}
+	case ImportStaff:
+		for _, s := range im.Staff {
+			if err := putStaff(tx, s); err != nil {
+				return err
+			}
+		}
+	case ImportStock:
+		for _, r := range im.Stock {
+			if err := setStock(tx, r); err != nil {
+				return err
+			}
+		}
+	case ImportBoxes:
+		for _, b := range im.Boxes {
+			if err := putBox(tx, b); err != nil {
+				return err
+			}
+		}
+	case ImportWaybills:
+		for _, w := range im.Waybills {
+			if err := loadWaybills(tx, w); err != nil {
+				return err
+			}
+		}
+	case ImportReceipts:
+		for _, r := range im.Receipts {
+			if err := expectReceipt(tx, r, ev.At); err != nil {
+				return err
+			}
+		}
+	case ImportOrders:
+		for _, o := range im.Orders {
+			if err := receiveOrder(tx, o, ev.At); err != nil {
+				return err
+			}
+		}
+	default:
+		return Errf(CodeInvalid, "import.kind_unknown", "kind", string(im.Kind))
 	}
 	return nil
 }

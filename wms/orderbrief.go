@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"strings"
 	"time"
-
-	bolt "go.etcd.io/bbolt"
 )
 
 // OrderBrief is what choosing a wave needs to know of an order. The order
@@ -70,7 +68,7 @@ func decodeBrief(no string, v []byte) (OrderBrief, bool) {
 // OrderBriefs lists the briefs of the orders in a state, by order number.
 func (l *Ledger) OrderBriefs(state OrderState) ([]OrderBrief, error) {
 	var out []OrderBrief
-	err := l.db.View(func(tx *bolt.Tx) error {
+	err := l.view(func(tx *txn) error {
 		var err error
 		out, err = orderBriefsTx(tx, state)
 		return err
@@ -78,7 +76,7 @@ func (l *Ledger) OrderBriefs(state OrderState) ([]OrderBrief, error) {
 	return out, err
 }
 
-func orderBriefsTx(tx *bolt.Tx, state OrderState) ([]OrderBrief, error) {
+func orderBriefsTx(tx *txn, state OrderState) ([]OrderBrief, error) {
 	var out []OrderBrief
 	c := tx.Bucket(bucketOrderState).Cursor()
 	p := prefixKey(string(state))

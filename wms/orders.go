@@ -9,8 +9,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	bolt "go.etcd.io/bbolt"
 )
 
 // OrderState is where an outbound order is in its life.
@@ -108,38 +106,38 @@ var Channels = []string{"tmall", "jd", "pinduoduo", "douyin", "own"}
 func (o *OrderIntake) Validate() error {
 	o.No, o.Channel = strings.TrimSpace(o.No), strings.ToLower(strings.TrimSpace(o.Channel))
 	if !validCode(o.No) {
-		return errf(CodeInvalid, "order.no_invalid", "order", o.No)
+		return Errf(CodeInvalid, "order.no_invalid", "order", o.No)
 	}
 	if !validCode(o.Channel) {
-		return errf(CodeInvalid, "order.channel_invalid", "order", o.No)
+		return Errf(CodeInvalid, "order.channel_invalid", "order", o.No)
 	}
 	r := &o.Recipient
 	r.Name, r.Phone, r.Address = strings.TrimSpace(r.Name), strings.TrimSpace(r.Phone), strings.TrimSpace(r.Address)
 	if !validText(r.Name) || !validText(r.Phone) || !validText(r.Address) {
-		return errf(CodeInvalid, "order.recipient_invalid", "order", o.No)
+		return Errf(CodeInvalid, "order.recipient_invalid", "order", o.No)
 	}
 	if len(o.Lines) == 0 {
-		return errf(CodeInvalid, "order.no_lines", "order", o.No)
+		return Errf(CodeInvalid, "order.no_lines", "order", o.No)
 	}
 	if o.Priority < 0 || o.Priority > 9 {
-		return errf(CodeInvalid, "order.priority_invalid", "order", o.No)
+		return Errf(CodeInvalid, "order.priority_invalid", "order", o.No)
 	}
 	if o.Carrier != "" && !validCode(o.Carrier) {
-		return errf(CodeInvalid, "order.carrier_invalid", "order", o.No)
+		return Errf(CodeInvalid, "order.carrier_invalid", "order", o.No)
 	}
 	if utf8Len(o.Notes) > 500 || utf8Len(o.Shop) > 100 {
-		return errf(CodeInvalid, "order.too_long", "order", o.No)
+		return Errf(CodeInvalid, "order.too_long", "order", o.No)
 	}
 	// The same SKU on two lines (a gift line, say) is one line to pick.
 	merged := o.Lines[:0:0]
 	for _, l := range o.Lines {
 		l.SKU = strings.TrimSpace(l.SKU)
 		if l.Qty <= 0 || l.Qty > 100000 {
-			return errf(CodeInvalid, "order.qty_invalid", "order", o.No, "sku", l.SKU, "qty", strconv.FormatInt(l.Qty, 10))
+			return Errf(CodeInvalid, "order.qty_invalid", "order", o.No, "sku", l.SKU, "qty", strconv.FormatInt(l.Qty, 10))
 		}
 		if i := slices.IndexFunc(merged, func(m LineIn) bool { return m.SKU == l.SKU }); i >= 0 {
 			if merged[i].Qty += l.Qty; merged[i].Qty > 100000 {
-				return errf(CodeInvalid, "order.qty_invalid", "order", o.No, "sku", l.SKU, "qty", strconv.FormatInt(merged[i].Qty, 10))
+				return Errf(CodeInvalid, "order.qty_invalid", "order", o.No, "sku", l.SKU, "qty", strconv.FormatInt(merged[i].Qty, 10))
 			}
 			continue
 		}
@@ -181,7 +179,7 @@ func (l *Ledger) ReceiveOrder(ctx context.Context, in OrderIntake, actor, device
 	return o, dup, err
 }
 
-func applyOrderReceived(tx *bolt.Tx, ev *Event) error {
+func applyOrderReceived(tx *txn, ev *Event) error {
 	var in OrderIntake
 	if err := decode(ev, &in); err != nil {
 		return err
@@ -189,13 +187,13 @@ func applyOrderReceived(tx *bolt.Tx, ev *Event) error {
 	return receiveOrder(tx, in, ev.At)
 }
 
-func receiveOrder(tx *bolt.Tx, in OrderIntake, at time.Time) error {
+func receiveOrder(tx *txn, in OrderIntake, at time.Time) error {
 	if err := in.Validate(); err != nil {
 		return err
 	}
 	for _, line := range in.Lines {
 		if tx.Bucket(bucketSKUs).Get([]byte(line.SKU)) == nil {
-			return errf(CodeNotFound, "sku.not_found", "sku", line.SKU)
+			return Errf(CodeNotFound, "sku.not_found", "sku", line.SKU)
 		}
 	}
 	o, found, err := getOrder(tx, in.No)
@@ -207,7 +205,7 @@ func receiveOrder(tx *bolt.Tx, in OrderIntake, at time.Time) error {
 	case found && o.Digest == digest:
 		return nil // the same content under another event ID: nothing changes
 	case found && o.State != OrderNew:
-		return errf(CodeConflict, "order.locked", "order", in.No, "state", string(o.State))
+		return Errf(CodeConflict, "order.locked", "order", in.No, "state", string(o.State))
 	case !found:
 		o = Order{Received: at, State: OrderNew}
 	}
@@ -221,7 +219,7 @@ func receiveOrder(tx *bolt.Tx, in OrderIntake, at time.Time) error {
 	return putOrder(tx, &o, "")
 }
 
-func getOrder(tx *bolt.Tx, no string) (Order, bool, error) {
+func getOrder(tx *txn, no string) (Order, bool, error) {
 	var o Order
 	found, err := getJSON(tx.Bucket(bucketOrders), []byte(no), &o)
 	return o, found, err
@@ -229,16 +227,16 @@ func getOrder(tx *bolt.Tx, no string) (Order, bool, error) {
 
 // orderTx is an order that must exist: order.not_found when it does not, a
 // damaged record's own error when it does not decode.
-func orderTx(tx *bolt.Tx, no string) (Order, error) {
+func orderTx(tx *txn, no string) (Order, error) {
 	o, found, err := getOrder(tx, no)
 	if err == nil && !found {
-		err = errf(CodeNotFound, "order.not_found", "order", no)
+		err = Errf(CodeNotFound, "order.not_found", "order", no)
 	}
 	return o, err
 }
 
 // putOrder stores an order and moves it in the by-state index.
-func putOrder(tx *bolt.Tx, o *Order, oldState OrderState) error {
+func putOrder(tx *txn, o *Order, oldState OrderState) error {
 	idx := tx.Bucket(bucketOrderState)
 	if oldState != "" && oldState != o.State {
 		if err := idx.Delete(orderStateKey(oldState, o.No)); err != nil {
@@ -254,7 +252,7 @@ func putOrder(tx *bolt.Tx, o *Order, oldState OrderState) error {
 // Order returns one order.
 func (l *Ledger) Order(no string) (Order, error) {
 	var o Order
-	err := l.db.View(func(tx *bolt.Tx) error {
+	err := l.view(func(tx *txn) error {
 		var err error
 		o, err = orderTx(tx, no)
 		return err
@@ -265,7 +263,7 @@ func (l *Ledger) Order(no string) (Order, error) {
 // OrdersIn lists orders in a state, oldest number first, up to limit.
 func (l *Ledger) OrdersIn(state OrderState, limit int) ([]Order, error) {
 	var out []Order
-	err := l.db.View(func(tx *bolt.Tx) error {
+	err := l.view(func(tx *txn) error {
 		c := tx.Bucket(bucketOrderState).Cursor()
 		p := prefixKey(string(state))
 		for k, _ := c.Seek(p); k != nil && strings.HasPrefix(string(k), string(p)) && len(out) < limit; k, _ = c.Next() {
@@ -303,7 +301,7 @@ func (l *Ledger) CancelOrder(ctx context.Context, no, reason, eventID, actor, de
 	return l.Order(no)
 }
 
-func applyOrderCancelled(tx *bolt.Tx, ev *Event) error {
+func applyOrderCancelled(tx *txn, ev *Event) error {
 	var p OrderCancel
 	if err := decode(ev, &p); err != nil {
 		return err
@@ -313,13 +311,13 @@ func applyOrderCancelled(tx *bolt.Tx, ev *Event) error {
 		return err
 	}
 	if !found {
-		return errf(CodeNotFound, "order.not_found", "order", p.No)
+		return Errf(CodeNotFound, "order.not_found", "order", p.No)
 	}
 	switch o.State {
 	case OrderCancelled:
 		return nil
 	case OrderPacked, OrderShipped:
-		return errf(CodeConflict, "order.cancel_too_late", "order", p.No, "state", string(o.State))
+		return Errf(CodeConflict, "order.cancel_too_late", "order", p.No, "state", string(o.State))
 	}
 	old := o.State
 	// Release what is reserved but not picked, and drop the order's open task lines.
@@ -347,7 +345,7 @@ func applyOrderCancelled(tx *bolt.Tx, ev *Event) error {
 	if len(back) > 0 {
 		id := "P" + strconv.FormatUint(ev.Seq, 10)
 		if p.PutBackTask != "" && p.PutBackTask != id {
-			return errf(CodeInvalid, "event.payload_invalid", "type", ev.Type)
+			return Errf(CodeInvalid, "event.payload_invalid", "type", ev.Type)
 		}
 		p.PutBackTask = id
 		if err := redecide(ev, p); err != nil {
@@ -378,7 +376,7 @@ func redecide(ev *Event, payload any) error {
 	return nil
 }
 
-func addReserved(tx *bolt.Tx, sku, lot, loc string, delta int64) error {
+func addReserved(tx *txn, sku, lot, loc string, delta int64) error {
 	if delta == 0 {
 		return nil
 	}
@@ -388,14 +386,14 @@ func addReserved(tx *bolt.Tx, sku, lot, loc string, delta int64) error {
 	n := qtyFromValue(b.Get(k)) + delta
 	switch {
 	case n < 0:
-		return errf(CodeInternal, "stock.reserved_negative", "sku", sku, "lot", lot, "location", loc)
+		return Errf(CodeInternal, "stock.reserved_negative", "sku", sku, "lot", lot, "location", loc)
 	case n == 0:
 		return b.Delete(k)
 	}
 	return b.Put(k, qtyValue(n))
 }
 
-func reservedAt(tx *bolt.Tx, sku, lot, loc string) int64 {
+func reservedAt(tx *txn, sku, lot, loc string) int64 {
 	return qtyFromValue(tx.Bucket(bucketReserved).Get(stockKey(sku, lot, loc)))
 }
 

@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	"github.com/google/uuid"
-	bolt "go.etcd.io/bbolt"
 )
 
 // TaskStart hands an open task to a picker.
@@ -90,34 +89,6 @@ type PutBackScan struct {
 // Short-pick reasons a picker chooses from.
 var ShortReasons = []string{"empty", "damaged", "wrong_item", "cannot_reach"}
 
-// ScanStats are one person's figures for one day, from events only.
-type ScanStats struct {
-	Picks  int64 `json:"picks"`  // pick events
-	Units  int64 `json:"units"`  // units picked or put back
-	Lines  int64 `json:"lines"`  // task lines completed
-	Errors int64 `json:"errors"` // wrong scans
-	Shorts int64 `json:"shorts"` // short picks reported
-	Undos  int64 `json:"undos"`
-	// packing
-	Parcels         int64 `json:"parcels,omitempty"`
-	WeightRejects   int64 `json:"weight_rejects,omitempty"`
-	TypedWeights    int64 `json:"typed_weights,omitempty"`
-	WeightOverrides int64 `json:"weight_overrides,omitempty"`
-}
-
-func bumpKPI(tx *bolt.Tx, day, actor string, f func(*ScanStats)) error {
-	if day == "" {
-		return errf(CodeInvalid, "event.payload_invalid", "type", "kpi")
-	}
-	b := tx.Bucket(bucketScanKPI)
-	var s ScanStats
-	if _, err := getJSON(b, kpiKey(day, actor), &s); err != nil {
-		return err
-	}
-	f(&s)
-	return putJSON(b, kpiKey(day, actor), s)
-}
-
 // --- commands ---
 
 // NextTask returns the picker's active task, or starts the next open one.
@@ -131,7 +102,7 @@ func (l *Ledger) NextTask(ctx context.Context, actor, device string) (Task, erro
 		// (asking with nothing to hand out writes nothing).
 		var held *Task
 		var open bool
-		err := l.db.View(func(tx *bolt.Tx) error {
+		err := l.view(func(tx *txn) error {
 			if id := tx.Bucket(bucketActorTask).Get([]byte(actor)); id != nil {
 				var err error
 				held, err = getTask(tx, string(id))
@@ -146,7 +117,7 @@ func (l *Ledger) NextTask(ctx context.Context, actor, device string) (Task, erro
 		case held != nil:
 			return *held, nil
 		case !open:
-			return Task{}, errf(CodeNotFound, "task.none")
+			return Task{}, Errf(CodeNotFound, "task.none")
 		}
 		ev, err := NewEvent(uuid.NewString(), EvTaskStarted, actor, device, TaskStart{})
 		if err != nil {
@@ -165,12 +136,12 @@ func (l *Ledger) NextTask(ctx context.Context, actor, device string) (Task, erro
 		}
 		return l.Task(p.Task)
 	}
-	return Task{}, errf(CodeConflict, "task.busy")
+	return Task{}, Errf(CodeConflict, "task.busy")
 }
 
 // firstPickable is the open task at the head of the queue, counts aside
 // (they are not for pickers): put-backs first, then picks by priority.
-func firstPickable(tx *bolt.Tx) string {
+func firstPickable(tx *txn) string {
 	c := tx.Bucket(bucketTaskQueue).Cursor()
 	p := prefixKey(string(TaskOpen))
 	k, _ := c.Seek(p)
@@ -190,11 +161,11 @@ func firstPickable(tx *bolt.Tx) string {
 // warehouse without theirs.
 func (l *Ledger) Pick(ctx context.Context, id string, p PickScan, actor, device string) (json.RawMessage, bool, error) {
 	if p.Qty > int64(len(p.Items)) && slices.ContainsFunc(p.Items, func(it ScannedItem) bool { return it.Serial != "" }) {
-		return nil, false, errf(CodeInvalid, "pick.count_serial")
+		return nil, false, Errf(CodeInvalid, "pick.count_serial")
 	}
 	for i, it := range p.Items { // the same can read twice into one put is one can
 		if it.Serial != "" && slices.ContainsFunc(p.Items[:i], func(o ScannedItem) bool { return o.Serial == it.Serial }) {
-			return nil, false, errf(CodeConflict, "pick.serial_double_read", "serial", it.Serial)
+			return nil, false, Errf(CodeConflict, "pick.serial_double_read", "serial", it.Serial)
 		}
 	}
 	p.Today, p.Strict = l.Today(), true
@@ -224,7 +195,7 @@ func (l *Ledger) pickedInTask(task, serial string) error {
 			if line, ok := t.Line(rec.Line); ok {
 				sku = line.SKU
 			}
-			return errf(CodeConflict, "pick.serial_double_read", "serial", serial, "sku", sku)
+			return Errf(CodeConflict, "pick.serial_double_read", "serial", serial, "sku", sku)
 		}
 	}
 	return nil
@@ -271,17 +242,17 @@ func (l *Ledger) taskCommand(ctx context.Context, id, typ, task string, payload 
 
 // --- appliers ---
 
-func applyTaskStarted(tx *bolt.Tx, ev *Event) error {
+func applyTaskStarted(tx *txn, ev *Event) error {
 	var p TaskStart
 	if err := decode(ev, &p); err != nil {
 		return err
 	}
 	if p.Task == "" { // a claim: hand out the head of the queue
 		if held := tx.Bucket(bucketActorTask).Get([]byte(ev.Actor)); held != nil {
-			return errf(CodeConflict, "task.already_active", "task", string(held))
+			return Errf(CodeConflict, "task.already_active", "task", string(held))
 		}
 		if p.Task = firstPickable(tx); p.Task == "" {
-			return errf(CodeNotFound, "task.none")
+			return Errf(CodeNotFound, "task.none")
 		}
 		if err := redecide(ev, p); err != nil {
 			return err
@@ -292,7 +263,7 @@ func applyTaskStarted(tx *bolt.Tx, ev *Event) error {
 		return err
 	}
 	if t.State != TaskOpen {
-		return errf(CodeConflict, "task.taken", "task", t.ID)
+		return Errf(CodeConflict, "task.taken", "task", t.ID)
 	}
 	t.State, t.Actor, t.Device = TaskActive, ev.Actor, ev.Device
 	at := ev.At
@@ -301,19 +272,19 @@ func applyTaskStarted(tx *bolt.Tx, ev *Event) error {
 }
 
 // activeTaskOf loads a task the event's actor is working on.
-func activeTaskOf(tx *bolt.Tx, ev *Event, id string, kind TaskKind) (*Task, error) {
+func activeTaskOf(tx *txn, ev *Event, id string, kind TaskKind) (*Task, error) {
 	t, err := getTask(tx, id)
 	if err != nil {
 		return nil, err
 	}
 	if t.Kind != kind {
-		return nil, errf(CodeInvalid, "task.wrong_kind", "task", id)
+		return nil, Errf(CodeInvalid, "task.wrong_kind", "task", id)
 	}
 	if t.State != TaskActive {
-		return nil, errf(CodeConflict, "task.not_active", "task", id, "state", string(t.State))
+		return nil, Errf(CodeConflict, "task.not_active", "task", id, "state", string(t.State))
 	}
 	if t.Actor != ev.Actor {
-		return nil, errf(CodeForbidden, "task.not_yours", "task", id, "actor", t.Actor)
+		return nil, Errf(CodeForbidden, "task.not_yours", "task", id, "actor", t.Actor)
 	}
 	return t, nil
 }
@@ -366,7 +337,7 @@ func settleTask(t *Task, at *Event) {
 	t.Finished = &when
 }
 
-func applyPicked(tx *bolt.Tx, ev *Event) error {
+func applyPicked(tx *txn, ev *Event) error {
 	var p PickScan
 	if err := decode(ev, &p); err != nil {
 		return err
@@ -377,16 +348,16 @@ func applyPicked(tx *bolt.Tx, ev *Event) error {
 	}
 	line, ok := t.Line(p.Line)
 	if !ok {
-		return errf(CodeNotFound, "task.line_not_found", "task", t.ID, "line", strconv.Itoa(p.Line))
+		return Errf(CodeNotFound, "task.line_not_found", "task", t.ID, "line", strconv.Itoa(p.Line))
 	}
 	if p.Qty <= 0 || len(p.Items) == 0 {
-		return errf(CodeInvalid, "pick.qty_invalid")
+		return Errf(CodeInvalid, "pick.qty_invalid")
 	}
 	if p.Qty > line.Open() {
-		return errf(CodeConflict, "pick.too_many", "qty", strconv.FormatInt(p.Qty, 10), "open", strconv.FormatInt(line.Open(), 10))
+		return Errf(CodeConflict, "pick.too_many", "qty", strconv.FormatInt(p.Qty, 10), "open", strconv.FormatInt(line.Open(), 10))
 	}
 	if p.Location != line.Location {
-		return errf(CodeConflict, "pick.wrong_location", "location", p.Location, "want", line.Location)
+		return Errf(CodeConflict, "pick.wrong_location", "location", p.Location, "want", line.Location)
 	}
 	lot := line.Lot
 	for i, it := range p.Items {
@@ -394,27 +365,27 @@ func applyPicked(tx *bolt.Tx, ev *Event) error {
 			continue
 		}
 		if p.Strict && slices.ContainsFunc(p.Items[:i], func(o ScannedItem) bool { return o.Serial == it.Serial }) {
-			return errf(CodeConflict, "pick.serial_twice", "serial", it.Serial)
+			return Errf(CodeConflict, "pick.serial_twice", "serial", it.Serial)
 		}
 		if tx.Bucket(bucketSerialHolds).Get([]byte(it.Serial)) != nil {
-			return errf(CodeConflict, "pick.serial_held", "serial", it.Serial)
+			return Errf(CodeConflict, "pick.serial_held", "serial", it.Serial)
 		}
 		var out SerialTrace
 		if found, err := getJSON(tx.Bucket(bucketSerials), []byte(it.Serial), &out); err != nil {
 			return err
 		} else if found && out.Returned == "" { // picked and not come back
-			return errf(CodeConflict, "pick.serial_twice", "serial", it.Serial)
+			return Errf(CodeConflict, "pick.serial_twice", "serial", it.Serial)
 		}
 	}
 	for i, it := range p.Items {
 		if !slices.Contains(line.GTINs, it.GTIN) {
-			return errf(CodeConflict, "pick.wrong_item", "gtin", it.GTIN, "sku", line.SKU, "name", line.Name)
+			return Errf(CodeConflict, "pick.wrong_item", "gtin", it.GTIN, "sku", line.SKU, "name", line.Name)
 		}
 		if line.LotTracked && it.Lot != "" {
 			if i == 0 {
 				lot = it.Lot
 			} else if it.Lot != lot {
-				return errf(CodeConflict, "pick.mixed_lots")
+				return Errf(CodeConflict, "pick.mixed_lots")
 			}
 		}
 	}
@@ -423,12 +394,12 @@ func applyPicked(tx *bolt.Tx, ev *Event) error {
 	if t.Mode == WaveCluster || p.Tote != "" {
 		switch {
 		case p.Tote == "":
-			return errf(CodeInvalid, "pick.tote_needed", "order", line.Order)
+			return Errf(CodeInvalid, "pick.tote_needed", "order", line.Order)
 		case tote != "" && p.Tote != tote:
-			return errf(CodeConflict, "pick.wrong_tote", "tote", p.Tote, "want", tote)
+			return Errf(CodeConflict, "pick.wrong_tote", "tote", p.Tote, "want", tote)
 		case tote == "":
 			if other := tx.Bucket(bucketTotes).Get([]byte(p.Tote)); other != nil {
-				return errf(CodeConflict, "pick.tote_in_use", "tote", p.Tote)
+				return Errf(CodeConflict, "pick.tote_in_use", "tote", p.Tote)
 			}
 			for i := range t.Orders {
 				if t.Orders[i].Order == line.Order {
@@ -461,16 +432,16 @@ func applyPicked(tx *bolt.Tx, ev *Event) error {
 			return err
 		}
 		if st.Status != "" && st.Status != LotAvailable {
-			return errf(CodeConflict, LotRefusal(st.Status), "lot", lot, "expiry", st.Expiry)
+			return Errf(CodeConflict, LotRefusal(st.Status), "lot", lot, "expiry", st.Expiry)
 		}
 	}
 	ol, alloc := orderAlloc(&o, line.SKU, lot, line.Location)
 	if alloc == nil || alloc.Qty-alloc.Picked < p.Qty {
-		return errf(CodeConflict, "pick.too_many", "qty", strconv.FormatInt(p.Qty, 10), "open", "0")
+		return Errf(CodeConflict, "pick.too_many", "qty", strconv.FormatInt(p.Qty, 10), "open", "0")
 	}
 	have := qtyFromValue(tx.Bucket(bucketStock).Get(stockKey(line.SKU, lot, line.Location)))
 	if have < p.Qty {
-		return errf(CodeConflict, "stock.insufficient", "sku", line.SKU, "lot", lot, "location", line.Location,
+		return Errf(CodeConflict, "stock.insufficient", "sku", line.SKU, "lot", lot, "location", line.Location,
 			"have", strconv.FormatInt(have, 10), "want", strconv.FormatInt(p.Qty, 10))
 	}
 	if err := writeQty(tx, line.SKU, lot, line.Location, have-p.Qty); err != nil {
@@ -515,7 +486,7 @@ func applyPicked(tx *bolt.Tx, ev *Event) error {
 
 // switchLot lets a picker take another lot than the one allocated when the
 // rules allow it, and moves the allocation with it.
-func switchLot(tx *bolt.Tx, o *Order, line *TaskLine, lot string, qty int64, today string) error {
+func switchLot(tx *txn, o *Order, line *TaskLine, lot string, qty int64, today string) error {
 	var sku SKU
 	if _, err := getJSON(tx.Bucket(bucketSKUs), []byte(line.SKU), &sku); err != nil {
 		return err
@@ -526,18 +497,18 @@ func switchLot(tx *bolt.Tx, o *Order, line *TaskLine, lot string, qty int64, tod
 		return err
 	}
 	if !found {
-		return errf(CodeConflict, "pick.lot_unknown", "lot", lot, "sku", line.SKU)
+		return Errf(CodeConflict, "pick.lot_unknown", "lot", lot, "sku", line.SKU)
 	}
 	settings, err := getSettings(tx)
 	if err != nil {
 		return err
 	}
 	if ok, reason := Shippable(sku, l, minLifePct(sku, o.Channel, settings), today); !ok {
-		return errf(CodeConflict, reason, "lot", lot, "expiry", l.Expiry)
+		return Errf(CodeConflict, reason, "lot", lot, "expiry", l.Expiry)
 	}
 	have := qtyFromValue(tx.Bucket(bucketStock).Get(stockKey(line.SKU, lot, line.Location)))
 	if have-reservedAt(tx, line.SKU, lot, line.Location) < qty {
-		return errf(CodeConflict, "pick.lot_not_here", "lot", lot, "location", line.Location)
+		return Errf(CodeConflict, "pick.lot_not_here", "lot", lot, "location", line.Location)
 	}
 	// No lot expiring earlier may be left behind on this shelf.
 	c := tx.Bucket(bucketStockByLoc).Cursor()
@@ -552,12 +523,12 @@ func switchLot(tx *bolt.Tx, o *Order, line *TaskLine, lot string, qty int64, tod
 			return err
 		}
 		if ok, _ := Shippable(sku, ol, minLifePct(sku, o.Channel, settings), today); ok && ol.Expiry != "" && ol.Expiry < l.Expiry {
-			return errf(CodeConflict, "pick.fefo_skip", "lot", lot, "earlier", other, "expiry", ol.Expiry)
+			return Errf(CodeConflict, "pick.fefo_skip", "lot", lot, "earlier", other, "expiry", ol.Expiry)
 		}
 	}
 	ol, from := orderAlloc(o, line.SKU, line.Lot, line.Location)
 	if from == nil || from.Qty-from.Picked < qty {
-		return errf(CodeConflict, "pick.too_many", "qty", strconv.FormatInt(qty, 10), "open", "0")
+		return Errf(CodeConflict, "pick.too_many", "qty", strconv.FormatInt(qty, 10), "open", "0")
 	}
 	from.Qty -= qty
 	if err := addReserved(tx, line.SKU, line.Lot, line.Location, -qty); err != nil {
@@ -574,7 +545,7 @@ func switchLot(tx *bolt.Tx, o *Order, line *TaskLine, lot string, qty int64, tod
 	return nil
 }
 
-func applyPickUndone(tx *bolt.Tx, ev *Event) error {
+func applyPickUndone(tx *txn, ev *Event) error {
 	var p PickUndo
 	if err := decode(ev, &p); err != nil {
 		return err
@@ -584,14 +555,14 @@ func applyPickUndone(tx *bolt.Tx, ev *Event) error {
 		return err
 	}
 	if t.Actor != ev.Actor || (t.State != TaskActive && t.State != TaskDone) {
-		return errf(CodeConflict, "pick.undo_nothing")
+		return Errf(CodeConflict, "pick.undo_nothing")
 	}
 	i := len(t.Picks) - 1
 	for i >= 0 && t.Picks[i].Undone {
 		i--
 	}
 	if i < 0 {
-		return errf(CodeConflict, "pick.undo_nothing")
+		return Errf(CodeConflict, "pick.undo_nothing")
 	}
 	rec := &t.Picks[i]
 	line, _ := t.Line(rec.Line)
@@ -600,12 +571,12 @@ func applyPickUndone(tx *bolt.Tx, ev *Event) error {
 		return err
 	}
 	if o.State != OrderPicking && o.State != OrderPicked {
-		return errf(CodeConflict, "pick.undo_too_late", "order", o.No, "state", string(o.State))
+		return Errf(CodeConflict, "pick.undo_too_late", "order", o.No, "state", string(o.State))
 	}
 	oldOrder, oldTask := o.State, t.State
 	ol, alloc := orderAlloc(&o, line.SKU, rec.Lot, rec.Location)
 	if alloc == nil {
-		return errf(CodeInternal, "pick.undo_nothing")
+		return Errf(CodeInternal, "pick.undo_nothing")
 	}
 	have := qtyFromValue(tx.Bucket(bucketStock).Get(stockKey(line.SKU, rec.Lot, rec.Location)))
 	if err := writeQty(tx, line.SKU, rec.Lot, rec.Location, have+rec.Qty); err != nil {
@@ -646,13 +617,13 @@ func applyPickUndone(tx *bolt.Tx, ev *Event) error {
 	})
 }
 
-func applyShortReported(tx *bolt.Tx, ev *Event) error {
+func applyShortReported(tx *txn, ev *Event) error {
 	var p ShortReport
 	if err := decode(ev, &p); err != nil {
 		return err
 	}
 	if !slices.Contains(ShortReasons, p.Reason) {
-		return errf(CodeInvalid, "short.reason_invalid")
+		return Errf(CodeInvalid, "short.reason_invalid")
 	}
 	t, err := activeTaskOf(tx, ev, p.Task, TaskPick)
 	if err != nil {
@@ -660,7 +631,7 @@ func applyShortReported(tx *bolt.Tx, ev *Event) error {
 	}
 	line, ok := t.Line(p.Line)
 	if !ok || line.Open() == 0 {
-		return errf(CodeConflict, "short.nothing_open")
+		return Errf(CodeConflict, "short.nothing_open")
 	}
 	o, _, err := getOrder(tx, line.Order)
 	if err != nil {
@@ -670,7 +641,7 @@ func applyShortReported(tx *bolt.Tx, ev *Event) error {
 	missing := line.Open()
 	ol, alloc := orderAlloc(&o, line.SKU, line.Lot, line.Location)
 	if alloc == nil {
-		return errf(CodeInternal, "short.nothing_open")
+		return Errf(CodeInternal, "short.nothing_open")
 	}
 	// The shelf is suspect: release what this line reserved there.
 	alloc.Qty -= missing
@@ -714,7 +685,7 @@ func applyShortReported(tx *bolt.Tx, ev *Event) error {
 	count := &Task{ID: "C" + strconv.FormatUint(ev.Seq, 10), Kind: TaskCount, State: TaskOpen, Priority: 5,
 		Location: line.Location, Reason: "short:" + p.Reason, Created: ev.At}
 	if p.Decided && p.CountTask != count.ID {
-		return errf(CodeInvalid, "event.payload_invalid", "type", ev.Type)
+		return Errf(CodeInvalid, "event.payload_invalid", "type", ev.Type)
 	}
 	p.Decided, p.Realloc, p.CountTask = true, realloc, count.ID
 	if err := redecide(ev, p); err != nil {
@@ -737,7 +708,7 @@ func applyShortReported(tx *bolt.Tx, ev *Event) error {
 
 // refillNewLines fills and numbers lines added to a task after it was made,
 // keeping the numbers the handheld already knows.
-func refillNewLines(tx *bolt.Tx, t *Task) error {
+func refillNewLines(tx *txn, t *Task) error {
 	next := 0
 	var fresh []TaskLine
 	kept := t.Lines[:0]
@@ -760,18 +731,18 @@ func refillNewLines(tx *bolt.Tx, t *Task) error {
 	return nil
 }
 
-func applyScanRejected(tx *bolt.Tx, ev *Event) error {
+func applyScanRejected(tx *txn, ev *Event) error {
 	var p ScanRejected
 	if err := decode(ev, &p); err != nil {
 		return err
 	}
 	if p.Reason == "" || len(p.Code) > 512 {
-		return errf(CodeInvalid, "event.payload_invalid", "type", ev.Type)
+		return Errf(CodeInvalid, "event.payload_invalid", "type", ev.Type)
 	}
 	return bumpKPI(tx, p.Today, ev.Actor, func(s *ScanStats) { s.Errors++ })
 }
 
-func applyPutBack(tx *bolt.Tx, ev *Event) error {
+func applyPutBack(tx *txn, ev *Event) error {
 	var p PutBackScan
 	if err := decode(ev, &p); err != nil {
 		return err
@@ -782,13 +753,13 @@ func applyPutBack(tx *bolt.Tx, ev *Event) error {
 	}
 	line, ok := t.Line(p.Line)
 	if !ok {
-		return errf(CodeNotFound, "task.line_not_found", "task", t.ID, "line", strconv.Itoa(p.Line))
+		return Errf(CodeNotFound, "task.line_not_found", "task", t.ID, "line", strconv.Itoa(p.Line))
 	}
 	if p.Location != line.Location {
-		return errf(CodeConflict, "pick.wrong_location", "location", p.Location, "want", line.Location)
+		return Errf(CodeConflict, "pick.wrong_location", "location", p.Location, "want", line.Location)
 	}
 	if p.Qty <= 0 || p.Qty > line.Open() {
-		return errf(CodeConflict, "pick.too_many", "qty", strconv.FormatInt(p.Qty, 10), "open", strconv.FormatInt(line.Open(), 10))
+		return Errf(CodeConflict, "pick.too_many", "qty", strconv.FormatInt(p.Qty, 10), "open", strconv.FormatInt(line.Open(), 10))
 	}
 	have := qtyFromValue(tx.Bucket(bucketStock).Get(stockKey(line.SKU, line.Lot, line.Location)))
 	if err := writeQty(tx, line.SKU, line.Lot, line.Location, have+p.Qty); err != nil {
@@ -809,22 +780,4 @@ func applyPutBack(tx *bolt.Tx, ev *Event) error {
 		return err
 	}
 	return bumpKPI(tx, p.Today, ev.Actor, func(s *ScanStats) { s.Units += p.Qty })
-}
-
-// KPIs returns each person's figures for a day ("YYYY-MM-DD").
-func (l *Ledger) KPIs(day string) (map[string]ScanStats, error) {
-	out := map[string]ScanStats{}
-	err := l.db.View(func(tx *bolt.Tx) error {
-		c := tx.Bucket(bucketScanKPI).Cursor()
-		p := prefixKey(day)
-		for k, v := c.Seek(p); k != nil && string(k[:min(len(k), len(p))]) == string(p); k, v = c.Next() {
-			var s ScanStats
-			if err := jsonUnmarshal(v, &s); err != nil {
-				return err
-			}
-			out[string(k[len(p):])] = s
-		}
-		return nil
-	})
-	return out, err
 }

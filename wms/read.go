@@ -4,8 +4,6 @@ import (
 	"encoding/json"
 	"slices"
 	"strings"
-
-	bolt "go.etcd.io/bbolt"
 )
 
 func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
@@ -13,10 +11,10 @@ func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
 // SKU returns one SKU by code.
 func (l *Ledger) SKU(code string) (SKU, error) {
 	var s SKU
-	err := l.db.View(func(tx *bolt.Tx) error {
+	err := l.view(func(tx *txn) error {
 		found, err := getJSON(tx.Bucket(bucketSKUs), []byte(code), &s)
 		if err == nil && !found {
-			err = errf(CodeNotFound, "sku.not_found", "sku", code)
+			err = Errf(CodeNotFound, "sku.not_found", "sku", code)
 		}
 		return err
 	})
@@ -26,10 +24,10 @@ func (l *Ledger) SKU(code string) (SKU, error) {
 // SKUByGTIN returns the SKU that carries a 14-digit GTIN.
 func (l *Ledger) SKUByGTIN(gtin string) (SKU, error) {
 	var s SKU
-	err := l.db.View(func(tx *bolt.Tx) error {
+	err := l.view(func(tx *txn) error {
 		code := tx.Bucket(bucketGTINs).Get([]byte(gtin))
 		if code == nil {
-			return errf(CodeNotFound, "sku.gtin_unknown", "gtin", gtin)
+			return Errf(CodeNotFound, "sku.gtin_unknown", "gtin", gtin)
 		}
 		_, err := getJSON(tx.Bucket(bucketSKUs), code, &s)
 		return err
@@ -48,7 +46,7 @@ func (l *Ledger) Lots() ([]Lot, error) { return listAll[Lot](l, bucketLots) }
 
 func listAll[T any](l *Ledger, bucket []byte) ([]T, error) {
 	var out []T
-	err := l.db.View(func(tx *bolt.Tx) error {
+	err := l.view(func(tx *txn) error {
 		return tx.Bucket(bucket).ForEach(func(_, v []byte) error {
 			var x T
 			if err := json.Unmarshal(v, &x); err != nil {
@@ -64,10 +62,10 @@ func listAll[T any](l *Ledger, bucket []byte) ([]T, error) {
 // Location returns one location by code.
 func (l *Ledger) Location(code string) (Location, error) {
 	var loc Location
-	err := l.db.View(func(tx *bolt.Tx) error {
+	err := l.view(func(tx *txn) error {
 		found, err := getJSON(tx.Bucket(bucketLocations), []byte(code), &loc)
 		if err == nil && !found {
-			err = errf(CodeNotFound, "location.not_found", "location", code)
+			err = Errf(CodeNotFound, "location.not_found", "location", code)
 		}
 		return err
 	})
@@ -92,14 +90,14 @@ type StockLine struct {
 // StockAt lists what a location holds, ordered by SKU then FEFO.
 func (l *Ledger) StockAt(loc string) ([]StockLine, error) {
 	var out []StockLine
-	err := l.db.View(func(tx *bolt.Tx) error {
+	err := l.view(func(tx *txn) error {
 		var location Location
 		found, err := getJSON(tx.Bucket(bucketLocations), []byte(loc), &location)
 		if err != nil {
 			return err
 		}
 		if !found {
-			return errf(CodeNotFound, "location.not_found", "location", loc)
+			return Errf(CodeNotFound, "location.not_found", "location", loc)
 		}
 		c := tx.Bucket(bucketStockByLoc).Cursor()
 		p := prefixKey(loc)
@@ -126,9 +124,9 @@ func (l *Ledger) StockAt(loc string) ([]StockLine, error) {
 // without expiry last, then by the location's pick sequence.
 func (l *Ledger) StockOf(sku string) ([]StockLine, error) {
 	var out []StockLine
-	err := l.db.View(func(tx *bolt.Tx) error {
+	err := l.view(func(tx *txn) error {
 		if tx.Bucket(bucketSKUs).Get([]byte(sku)) == nil {
-			return errf(CodeNotFound, "sku.not_found", "sku", sku)
+			return Errf(CodeNotFound, "sku.not_found", "sku", sku)
 		}
 		c := tx.Bucket(bucketStock).Cursor()
 		p := prefixKey(sku)
@@ -169,7 +167,7 @@ func compareFEFO(a, b StockLine) int {
 	return strings.Compare(a.Lot, b.Lot)
 }
 
-func stockLine(tx *bolt.Tx, skuCode, lotCode string, loc Location, qty int64) (StockLine, error) {
+func stockLine(tx *txn, skuCode, lotCode string, loc Location, qty int64) (StockLine, error) {
 	var sku SKU
 	if _, err := getJSON(tx.Bucket(bucketSKUs), []byte(skuCode), &sku); err != nil {
 		return StockLine{}, err
@@ -187,7 +185,7 @@ func stockLine(tx *bolt.Tx, skuCode, lotCode string, loc Location, qty int64) (S
 // StockRows returns all stock as rows, ordered by SKU, lot and location (for export).
 func (l *Ledger) StockRows() ([]StockRow, error) {
 	var out []StockRow
-	err := l.db.View(func(tx *bolt.Tx) error {
+	err := l.view(func(tx *txn) error {
 		lots := tx.Bucket(bucketLots)
 		return tx.Bucket(bucketStock).ForEach(func(k, v []byte) error {
 			parts := splitKey(k)

@@ -11,7 +11,7 @@ import (
 )
 
 // replay applies every event of the log in src to the (empty) projections in dst.
-func replay(src, dst *bolt.Tx) error {
+func replay(src, dst *txn) error {
 	return src.Bucket(bucketEvents).ForEach(func(k, v []byte) error {
 		var ev Event
 		if err := json.Unmarshal(v, &ev); err != nil {
@@ -24,7 +24,7 @@ func replay(src, dst *bolt.Tx) error {
 	})
 }
 
-func resetDerived(tx *bolt.Tx) error {
+func resetDerived(tx *txn) error {
 	for _, b := range derivedBuckets {
 		if tx.Bucket(b) != nil {
 			if err := tx.DeleteBucket(b); err != nil {
@@ -57,7 +57,7 @@ var metaProjections = []byte("projections")
 // upgradeProjections rebuilds the projections when the file's version is not
 // this one. A file without events just takes this version. It returns the
 // version it rebuilt from ("" when nothing was done).
-func upgradeProjections(tx *bolt.Tx) (string, error) {
+func upgradeProjections(tx *txn) (string, error) {
 	meta := tx.Bucket(bucketMeta)
 	have := string(meta.Get(metaProjections))
 	if have == projectionsVersion {
@@ -81,7 +81,7 @@ func upgradeProjections(tx *bolt.Tx) (string, error) {
 
 // Rebuild recomputes every projection from the event log, in one transaction.
 func (l *Ledger) Rebuild() error {
-	return l.db.Update(func(tx *bolt.Tx) error {
+	return l.update(func(tx *txn) error {
 		if err := resetDerived(tx); err != nil {
 			return err
 		}
@@ -122,7 +122,7 @@ func (l *Ledger) Check(scratchDir string) ([]Mismatch, error) {
 	defer scratch.Close()
 
 	var out []Mismatch
-	err = l.db.View(func(src *bolt.Tx) error {
+	err = l.view(func(src *txn) error {
 		var pageErr error
 		for err := range src.Check() { // bbolt's own page-level check; read it to the end
 			if pageErr == nil {
@@ -132,7 +132,8 @@ func (l *Ledger) Check(scratchDir string) ([]Mismatch, error) {
 		if pageErr != nil {
 			return pageErr
 		}
-		return scratch.Update(func(dst *bolt.Tx) error {
+		return scratch.Update(func(b *bolt.Tx) error {
+			dst := &txn{Tx: b}
 			if err := resetDerived(dst); err != nil {
 				return err
 			}

@@ -5,8 +5,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	bolt "go.etcd.io/bbolt"
 )
 
 // Receipt is a delivery from a supplier: announced (an ASN) or blind.
@@ -83,7 +81,7 @@ func (l *Ledger) ExpectReceipt(ctx context.Context, in ReceiptIn, actor, device 
 	return r, dup, err
 }
 
-func applyReceiptExpected(tx *bolt.Tx, ev *Event) error {
+func applyReceiptExpected(tx *txn, ev *Event) error {
 	var in ReceiptIn
 	if err := decode(ev, &in); err != nil {
 		return err
@@ -91,27 +89,27 @@ func applyReceiptExpected(tx *bolt.Tx, ev *Event) error {
 	return expectReceipt(tx, in, ev.At)
 }
 
-func expectReceipt(tx *bolt.Tx, in ReceiptIn, at time.Time) error {
+func expectReceipt(tx *txn, in ReceiptIn, at time.Time) error {
 	in.ID, in.Supplier = strings.TrimSpace(in.ID), strings.TrimSpace(in.Supplier)
 	if !validCode(in.ID) {
-		return errf(CodeInvalid, "receipt.id_invalid", "receipt", in.ID)
+		return Errf(CodeInvalid, "receipt.id_invalid", "receipt", in.ID)
 	}
 	if !validText(in.Supplier) {
-		return errf(CodeInvalid, "receipt.supplier_invalid", "receipt", in.ID)
+		return Errf(CodeInvalid, "receipt.supplier_invalid", "receipt", in.ID)
 	}
 	if len(in.Lines) == 0 {
-		return errf(CodeInvalid, "receipt.no_lines", "receipt", in.ID)
+		return Errf(CodeInvalid, "receipt.no_lines", "receipt", in.ID)
 	}
 	if tx.Bucket(bucketReceipts).Get([]byte(in.ID)) != nil {
-		return errf(CodeConflict, "receipt.exists", "receipt", in.ID)
+		return Errf(CodeConflict, "receipt.exists", "receipt", in.ID)
 	}
 	r := Receipt{ID: in.ID, Supplier: in.Supplier, State: "open", Created: at}
 	for _, l := range in.Lines {
 		if tx.Bucket(bucketSKUs).Get([]byte(l.SKU)) == nil {
-			return errf(CodeNotFound, "sku.not_found", "sku", l.SKU)
+			return Errf(CodeNotFound, "sku.not_found", "sku", l.SKU)
 		}
 		if l.Qty <= 0 {
-			return errf(CodeInvalid, "order.qty_invalid", "order", in.ID, "sku", l.SKU, "qty", strconv.FormatInt(l.Qty, 10))
+			return Errf(CodeInvalid, "order.qty_invalid", "order", in.ID, "sku", l.SKU, "qty", strconv.FormatInt(l.Qty, 10))
 		}
 		r.Lines = append(r.Lines, ReceiptLine{SKU: l.SKU, Expected: l.Qty})
 	}
@@ -121,10 +119,10 @@ func expectReceipt(tx *bolt.Tx, in ReceiptIn, at time.Time) error {
 // Receipt returns one receipt.
 func (l *Ledger) Receipt(id string) (Receipt, error) {
 	var r Receipt
-	err := l.db.View(func(tx *bolt.Tx) error {
+	err := l.view(func(tx *txn) error {
 		found, err := getJSON(tx.Bucket(bucketReceipts), []byte(id), &r)
 		if err == nil && !found {
-			err = errf(CodeNotFound, "receipt.not_found", "receipt", id)
+			err = Errf(CodeNotFound, "receipt.not_found", "receipt", id)
 		}
 		return err
 	})
@@ -152,7 +150,7 @@ func (l *Ledger) OpenReceipts() ([]Receipt, error) {
 func (l *Ledger) NextBlindReceipt(day, badge string) (string, error) {
 	prefix := "BLIND-" + strings.ReplaceAll(day, "-", "") + "-" + badge + "-"
 	n := 0
-	err := l.db.View(func(tx *bolt.Tx) error {
+	err := l.view(func(tx *txn) error {
 		c := tx.Bucket(bucketReceipts).Cursor()
 		for k, _ := c.Seek([]byte(prefix)); k != nil && strings.HasPrefix(string(k), prefix); k, _ = c.Next() {
 			if i, err := strconv.Atoi(strings.TrimPrefix(string(k), prefix)); err == nil && i > n {
@@ -207,13 +205,13 @@ func (l *Ledger) Receive(ctx context.Context, id string, p Receiving, actor, dev
 	return p, err
 }
 
-func applyReceived(tx *bolt.Tx, ev *Event) error {
+func applyReceived(tx *txn, ev *Event) error {
 	var p Receiving
 	if err := decode(ev, &p); err != nil {
 		return err
 	}
 	if p.Qty <= 0 || p.Qty > 1_000_000 {
-		return errf(CodeInvalid, "receive.qty_invalid", "qty", strconv.FormatInt(p.Qty, 10))
+		return Errf(CodeInvalid, "receive.qty_invalid", "qty", strconv.FormatInt(p.Qty, 10))
 	}
 	var sku SKU
 	found, err := getJSON(tx.Bucket(bucketSKUs), []byte(p.SKU), &sku)
@@ -221,10 +219,10 @@ func applyReceived(tx *bolt.Tx, ev *Event) error {
 		return err
 	}
 	if !found {
-		return errf(CodeNotFound, "sku.not_found", "sku", p.SKU)
+		return Errf(CodeNotFound, "sku.not_found", "sku", p.SKU)
 	}
 	if sku.LotTracked && sku.ShelfLifeDays > 0 && p.Expiry == "" {
-		return errf(CodeInvalid, "stock.expiry_required", "sku", p.SKU, "lot", p.Lot)
+		return Errf(CodeInvalid, "stock.expiry_required", "sku", p.SKU, "lot", p.Lot)
 	}
 	rb := tx.Bucket(bucketReceipts)
 	var r Receipt
@@ -238,21 +236,21 @@ func applyReceived(tx *bolt.Tx, ev *Event) error {
 			r = Receipt{ID: p.Receipt, Supplier: "-", Blind: true, State: "open", Created: ev.At}
 		}
 		if r.State != "open" {
-			return errf(CodeConflict, "receipt.closed", "receipt", r.ID)
+			return Errf(CodeConflict, "receipt.closed", "receipt", r.ID)
 		}
 	}
 	ok, action := ShelfLifeAtReceipt(sku, p.Expiry, p.Today)
 	if !ok && action == ShortLifeRefuse {
-		return errf(CodeConflict, "receive.short_life", "sku", p.SKU, "lot", p.Lot, "expiry", p.Expiry,
+		return Errf(CodeConflict, "receive.short_life", "sku", p.SKU, "lot", p.Lot, "expiry", p.Expiry,
 			"pct", strconv.Itoa(sku.ReceiveMinLifePct))
 	}
 	quarantine := !ok
 	var loc Location
 	if found, err := getJSON(tx.Bucket(bucketLocations), []byte(p.Location), &loc); err != nil || !found {
-		return errf(CodeNotFound, "location.not_found", "location", p.Location)
+		return Errf(CodeNotFound, "location.not_found", "location", p.Location)
 	}
 	if quarantine && loc.Kind != KindQuarantine {
-		return errf(CodeConflict, "receive.needs_quarantine", "sku", p.SKU, "lot", p.Lot)
+		return Errf(CodeConflict, "receive.needs_quarantine", "sku", p.SKU, "lot", p.Lot)
 	}
 	have, err := placeStock(tx, p.SKU, p.Lot, p.Expiry, p.Location)
 	if err != nil {
@@ -306,13 +304,13 @@ func (l *Ledger) RefuseReceipt(ctx context.Context, id string, p ReceiveRefusal,
 	return err
 }
 
-func applyReceiveRefused(tx *bolt.Tx, ev *Event) error {
+func applyReceiveRefused(tx *txn, ev *Event) error {
 	var p ReceiveRefusal
 	if err := decode(ev, &p); err != nil {
 		return err
 	}
 	if p.Qty <= 0 || p.Receipt == "" {
-		return errf(CodeInvalid, "receive.qty_invalid", "qty", strconv.FormatInt(p.Qty, 10))
+		return Errf(CodeInvalid, "receive.qty_invalid", "qty", strconv.FormatInt(p.Qty, 10))
 	}
 	rb := tx.Bucket(bucketReceipts)
 	var r Receipt
@@ -339,7 +337,7 @@ func (l *Ledger) CloseReceipt(ctx context.Context, id, actor, device string) (Re
 	return l.Receipt(id)
 }
 
-func applyReceiptClosed(tx *bolt.Tx, ev *Event) error {
+func applyReceiptClosed(tx *txn, ev *Event) error {
 	var p ReceiptClose
 	if err := decode(ev, &p); err != nil {
 		return err
@@ -350,7 +348,7 @@ func applyReceiptClosed(tx *bolt.Tx, ev *Event) error {
 		return err
 	}
 	if !found {
-		return errf(CodeNotFound, "receipt.not_found", "receipt", p.Receipt)
+		return Errf(CodeNotFound, "receipt.not_found", "receipt", p.Receipt)
 	}
 	at := ev.At
 	r.State, r.Closed = "closed", &at
@@ -363,10 +361,10 @@ func applyReceiptClosed(tx *bolt.Tx, ev *Event) error {
 // any empty pick face.
 func (l *Ledger) SuggestPutaway(sku, lot string) (string, error) {
 	var out string
-	err := l.db.View(func(tx *bolt.Tx) error {
+	err := l.view(func(tx *txn) error {
 		var s SKU
 		if found, err := getJSON(tx.Bucket(bucketSKUs), []byte(sku), &s); err != nil || !found {
-			return errf(CodeNotFound, "sku.not_found", "sku", sku)
+			return Errf(CodeNotFound, "sku.not_found", "sku", sku)
 		}
 		c := tx.Bucket(bucketStock).Cursor()
 		p := prefixKey(sku, lot)
@@ -426,7 +424,7 @@ func (l *Ledger) SuggestPutaway(sku, lot string) (string, error) {
 		case bestAny.Code != "":
 			out = bestAny.Code
 		default:
-			return errf(CodeNotFound, "putaway.no_place", "sku", sku)
+			return Errf(CodeNotFound, "putaway.no_place", "sku", sku)
 		}
 		return nil
 	})

@@ -6,8 +6,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	bolt "go.etcd.io/bbolt"
 )
 
 // Conditions a returned unit can be in.
@@ -81,17 +79,17 @@ type ShippedLine struct {
 func retKey(sku, lot string) string { return sku + "\x00" + lot }
 
 // shippedOf lists what an order shipped (from its parcels) and what has come back.
-func shippedOf(tx *bolt.Tx, order string) ([]ShippedLine, error) {
+func shippedOf(tx *txn, order string) ([]ShippedLine, error) {
 	var o Order
 	found, err := getJSON(tx.Bucket(bucketOrders), []byte(order), &o)
 	if err != nil {
 		return nil, err
 	}
 	if !found {
-		return nil, errf(CodeNotFound, "order.not_found", "order", order)
+		return nil, Errf(CodeNotFound, "order.not_found", "order", order)
 	}
 	if o.State != OrderShipped {
-		return nil, errf(CodeConflict, "return.not_shipped", "order", order, "state", string(o.State))
+		return nil, Errf(CodeConflict, "return.not_shipped", "order", order, "state", string(o.State))
 	}
 	ps, err := getPack(tx, order)
 	if err != nil {
@@ -120,7 +118,7 @@ func shippedOf(tx *bolt.Tx, order string) ([]ShippedLine, error) {
 }
 
 // firstLocation is the first location of a kind (by pick sequence), or "".
-func firstLocation(tx *bolt.Tx, kind LocationKind, prefix string) string {
+func firstLocation(tx *txn, kind LocationKind, prefix string) string {
 	best, bestSeq := "", -1
 	_ = tx.Bucket(bucketLocations).ForEach(func(k, v []byte) error {
 		var loc Location
@@ -137,18 +135,18 @@ func firstLocation(tx *bolt.Tx, kind LocationKind, prefix string) string {
 
 // ReturnsStaging is where units wait: resellable ones until they are put
 // back on a pick face, unknown parcels until they are matched.
-func returnsStaging(tx *bolt.Tx) string { return firstLocation(tx, KindReturns, "RET") }
+func returnsStaging(tx *txn) string { return firstLocation(tx, KindReturns, "RET") }
 
-func applyRMA(tx *bolt.Tx, ev *Event) error {
+func applyRMA(tx *txn, ev *Event) error {
 	var r RMA
 	if err := decode(ev, &r); err != nil {
 		return err
 	}
 	if !validCode(r.RMA) || !validCode(r.Order) {
-		return errf(CodeInvalid, "return.rma_invalid", "rma", r.RMA)
+		return Errf(CodeInvalid, "return.rma_invalid", "rma", r.RMA)
 	}
 	if tx.Bucket(bucketOrders).Get([]byte(r.Order)) == nil {
-		return errf(CodeNotFound, "order.not_found", "order", r.Order)
+		return Errf(CodeNotFound, "order.not_found", "order", r.Order)
 	}
 	if err := putJSON(tx.Bucket(bucketRMAs), []byte(r.RMA), r); err != nil {
 		return err
@@ -159,25 +157,25 @@ func applyRMA(tx *bolt.Tx, ev *Event) error {
 	return nil
 }
 
-func applyReturnReceived(tx *bolt.Tx, ev *Event) error {
+func applyReturnReceived(tx *txn, ev *Event) error {
 	var p ReturnParcel
 	if err := decode(ev, &p); err != nil {
 		return err
 	}
 	if len(p.Lines) == 0 {
-		return errf(CodeInvalid, "return.no_lines")
+		return Errf(CodeInvalid, "return.no_lines")
 	}
 	if p.ReturnWaybill != "" {
 		if prev := tx.Bucket(bucketReturnSeen).Get([]byte(p.ReturnWaybill)); prev != nil && string(prev) != p.ID {
-			return errf(CodeConflict, "return.parcel_seen", "waybill", p.ReturnWaybill)
+			return Errf(CodeConflict, "return.parcel_seen", "waybill", p.ReturnWaybill)
 		}
 	}
 	if tx.Bucket(bucketReturns).Get([]byte(p.ID)) != nil {
-		return errf(CodeConflict, "return.parcel_seen", "waybill", p.ID)
+		return Errf(CodeConflict, "return.parcel_seen", "waybill", p.ID)
 	}
 	staging := returnsStaging(tx)
 	if staging == "" {
-		return errf(CodeConflict, "return.no_location", "kind", string(KindReturns))
+		return Errf(CodeConflict, "return.no_location", "kind", string(KindReturns))
 	}
 	var shipped []ShippedLine
 	if p.Order != "" {
@@ -190,18 +188,18 @@ func applyReturnReceived(tx *bolt.Tx, ev *Event) error {
 	for i := range p.Lines {
 		l := &p.Lines[i]
 		if l.Qty <= 0 || !slices.Contains(Conditions, l.Condition) {
-			return errf(CodeInvalid, "return.line_invalid", "sku", l.SKU)
+			return Errf(CodeInvalid, "return.line_invalid", "sku", l.SKU)
 		}
 		var sku SKU
 		if found, err := getJSON(tx.Bucket(bucketSKUs), []byte(l.SKU), &sku); err != nil || !found {
-			return errf(CodeNotFound, "sku.not_found", "sku", l.SKU)
+			return Errf(CodeNotFound, "sku.not_found", "sku", l.SKU)
 		}
 		if !sku.LotTracked {
 			l.Lot = ""
 		}
 		if p.Order != "" && l.Condition != CondWrongItem {
 			if sku.SerialTracked && (l.Serial == "" || l.Qty != 1) {
-				return errf(CodeInvalid, "pack.serial_needed", "sku", l.SKU)
+				return Errf(CodeInvalid, "pack.serial_needed", "sku", l.SKU)
 			}
 			if err := claim(shipped, added, l, p.Order); err != nil {
 				return err
@@ -234,7 +232,7 @@ func applyReturnReceived(tx *bolt.Tx, ev *Event) error {
 			}
 		}
 		if l.Condition != CondMissing && l.Location == "" {
-			return errf(CodeConflict, "return.no_location", "kind", l.Condition)
+			return Errf(CodeConflict, "return.no_location", "kind", l.Condition)
 		}
 		if l.Location != "" {
 			have, err := placeStock(tx, l.SKU, l.Lot, "", l.Location)
@@ -277,12 +275,12 @@ func applyReturnReceived(tx *bolt.Tx, ev *Event) error {
 func claim(shipped []ShippedLine, added map[string]int64, l *ReturnLine, order string) error {
 	j := slices.IndexFunc(shipped, func(s ShippedLine) bool { return s.SKU == l.SKU && (l.Lot == "" || s.Lot == l.Lot) })
 	if j < 0 {
-		return errf(CodeConflict, "return.not_shipped_item", "sku", l.SKU, "lot", l.Lot, "order", order)
+		return Errf(CodeConflict, "return.not_shipped_item", "sku", l.SKU, "lot", l.Lot, "order", order)
 	}
 	s := shipped[j]
 	k := retKey(s.SKU, s.Lot)
 	if s.Returned+added[k]+l.Qty > s.Shipped {
-		return errf(CodeConflict, "return.too_many", "sku", l.SKU, "left", strconv.FormatInt(s.Shipped-s.Returned-added[k], 10))
+		return Errf(CodeConflict, "return.too_many", "sku", l.SKU, "left", strconv.FormatInt(s.Shipped-s.Returned-added[k], 10))
 	}
 	added[k] += l.Qty
 	l.Lot = s.Lot
@@ -290,7 +288,7 @@ func claim(shipped []ShippedLine, added map[string]int64, l *ReturnLine, order s
 	return nil
 }
 
-func addReturned(tx *bolt.Tx, order string, added map[string]int64) error {
+func addReturned(tx *txn, order string, added map[string]int64) error {
 	returned := map[string]int64{}
 	if _, err := getJSON(tx.Bucket(bucketOrderReturns), []byte(order), &returned); err != nil {
 		return err
@@ -311,7 +309,7 @@ type ReturnStats struct {
 	Swaps       int64            `json:"swaps"`
 }
 
-func bumpReturnStats(tx *bolt.Tx, p ReturnParcel, actor string) error {
+func bumpReturnStats(tx *txn, p ReturnParcel, actor string) error {
 	b := tx.Bucket(bucketReturnStats)
 	s := ReturnStats{ByClerk: map[string]int64{}, ByCondition: map[string]int64{}, BySKU: map[string]int64{}}
 	if _, err := getJSON(b, []byte(p.Today), &s); err != nil {
@@ -332,17 +330,17 @@ func bumpReturnStats(tx *bolt.Tx, p ReturnParcel, actor string) error {
 	return putJSON(b, []byte(p.Today), s)
 }
 
-func applyReturnMatched(tx *bolt.Tx, ev *Event) error {
+func applyReturnMatched(tx *txn, ev *Event) error {
 	var m ReturnMatch
 	if err := decode(ev, &m); err != nil {
 		return err
 	}
 	var p ReturnParcel
 	if found, err := getJSON(tx.Bucket(bucketReturns), []byte(m.Parcel), &p); err != nil || !found {
-		return errf(CodeNotFound, "return.parcel_not_found", "parcel", m.Parcel)
+		return Errf(CodeNotFound, "return.parcel_not_found", "parcel", m.Parcel)
 	}
 	if p.Order != "" {
-		return errf(CodeConflict, "return.already_matched", "parcel", m.Parcel, "order", p.Order)
+		return Errf(CodeConflict, "return.already_matched", "parcel", m.Parcel, "order", p.Order)
 	}
 	shipped, err := shippedOf(tx, m.Order)
 	if err != nil {
@@ -395,7 +393,7 @@ func (l *Ledger) MatchReturn(ctx context.Context, parcel, order, actor, device s
 // parcel's waybill (announced with an RMA), the original waybill, or the
 // order number. rma is set when an RMA was found.
 func (l *Ledger) FindReturnOrder(code string) (order, rma string, err error) {
-	err = l.db.View(func(tx *bolt.Tx) error {
+	err = l.view(func(tx *txn) error {
 		var r RMA
 		if found, _ := getJSON(tx.Bucket(bucketRMAs), []byte(code), &r); found {
 			order, rma = r.Order, r.RMA
@@ -415,7 +413,7 @@ func (l *Ledger) FindReturnOrder(code string) (order, rma string, err error) {
 			order = code
 			return nil
 		}
-		return errf(CodeNotFound, "return.unknown_code", "code", code)
+		return Errf(CodeNotFound, "return.unknown_code", "code", code)
 	})
 	return order, rma, err
 }
@@ -423,7 +421,7 @@ func (l *Ledger) FindReturnOrder(code string) (order, rma string, err error) {
 // Shipped lists what an order shipped and what has come back.
 func (l *Ledger) Shipped(order string) ([]ShippedLine, error) {
 	var out []ShippedLine
-	err := l.db.View(func(tx *bolt.Tx) error {
+	err := l.view(func(tx *txn) error {
 		var err error
 		out, err = shippedOf(tx, order)
 		return err
@@ -435,10 +433,10 @@ func (l *Ledger) Shipped(order string) ([]ShippedLine, error) {
 // put back on when it has been.
 func (l *Ledger) ReturnParcelByID(id string) (ReturnParcel, error) {
 	var p ReturnParcel
-	err := l.db.View(func(tx *bolt.Tx) error {
+	err := l.view(func(tx *txn) error {
 		found, err := getJSON(tx.Bucket(bucketReturns), []byte(id), &p)
 		if err == nil && !found {
-			err = errf(CodeNotFound, "return.parcel_not_found", "parcel", id)
+			err = Errf(CodeNotFound, "return.parcel_not_found", "parcel", id)
 		}
 		if err != nil {
 			return err
@@ -450,7 +448,7 @@ func (l *Ledger) ReturnParcelByID(id string) (ReturnParcel, error) {
 
 // readPutBacks fills in the shelf each line of a parcel was put back on,
 // from its put-back event.
-func readPutBacks(tx *bolt.Tx, p *ReturnParcel) error {
+func readPutBacks(tx *txn, p *ReturnParcel) error {
 	for i := range p.Lines {
 		seq := tx.Bucket(bucketEventIDs).Get([]byte(putBackID(p.ID, i)))
 		if seq == nil {
@@ -484,7 +482,7 @@ func (p ReturnParcel) AwaitsPutBack(n int, staging string) bool {
 // on by hand).
 func (l *Ledger) ReturnsAwaitingPutBack(order string) ([]ReturnParcel, error) {
 	var out []ReturnParcel
-	err := l.db.View(func(tx *bolt.Tx) error {
+	err := l.view(func(tx *txn) error {
 		staging := returnsStaging(tx)
 		return tx.Bucket(bucketReturns).ForEach(func(_, v []byte) error {
 			var p ReturnParcel
@@ -526,14 +524,14 @@ func (l *Ledger) PutBackReturn(ctx context.Context, parcel string, line int, to,
 		return ReturnLine{}, err
 	}
 	if line < 0 || line >= len(p.Lines) {
-		return ReturnLine{}, errf(CodeNotFound, "return.line_not_found", "parcel", parcel, "line", strconv.Itoa(line+1))
+		return ReturnLine{}, Errf(CodeNotFound, "return.line_not_found", "parcel", parcel, "line", strconv.Itoa(line+1))
 	}
 	rl := p.Lines[line]
 	if rl.PutBack != "" {
-		return rl, errf(CodeConflict, "return.put_already", "sku", rl.SKU, "location", rl.PutBack)
+		return rl, Errf(CodeConflict, "return.put_already", "sku", rl.SKU, "location", rl.PutBack)
 	}
 	if !p.AwaitsPutBack(line, l.ReturnsStaging()) {
-		return rl, errf(CodeConflict, "return.not_for_shelf", "sku", rl.SKU, "location", rl.Location)
+		return rl, Errf(CodeConflict, "return.not_for_shelf", "sku", rl.SKU, "location", rl.Location)
 	}
 	m, err := l.MoveStock(ctx, putBackID(p.ID, line), Move{SKU: rl.SKU, Lot: rl.Lot, From: rl.Location, To: to, Qty: rl.Qty}, actor, device)
 	if err != nil {
@@ -558,7 +556,7 @@ func (l *Ledger) UnmatchedReturns() ([]ReturnParcel, error) {
 // ReturnStatsOf is a day's returns figures.
 func (l *Ledger) ReturnStatsOf(day string) (ReturnStats, error) {
 	s := ReturnStats{ByClerk: map[string]int64{}, ByCondition: map[string]int64{}, BySKU: map[string]int64{}}
-	err := l.db.View(func(tx *bolt.Tx) error {
+	err := l.view(func(tx *txn) error {
 		_, err := getJSON(tx.Bucket(bucketReturnStats), []byte(day), &s)
 		return err
 	})
@@ -568,7 +566,7 @@ func (l *Ledger) ReturnStatsOf(day string) (ReturnStats, error) {
 // ReturnsStaging is the location resellable returns wait at before putaway.
 func (l *Ledger) ReturnsStaging() string {
 	var out string
-	_ = l.db.View(func(tx *bolt.Tx) error { out = returnsStaging(tx); return nil })
+	_ = l.view(func(tx *txn) error { out = returnsStaging(tx); return nil })
 	return out
 }
 
@@ -576,7 +574,7 @@ func (l *Ledger) ReturnsStaging() string {
 // the order it left in and names the return; a unit this order shipped is no
 // longer out, so it can be picked and packed again once it is back on a
 // shelf. A swapped serial (one the order did not ship) stays as it was.
-func serialReturned(tx *bolt.Tx, l ReturnLine, parcel string) error {
+func serialReturned(tx *txn, l ReturnLine, parcel string) error {
 	rec := SerialTrace{Serial: l.Serial, SKU: l.SKU, Lot: l.Lot}
 	if _, err := getJSON(tx.Bucket(bucketSerials), []byte(l.Serial), &rec); err != nil {
 		return err

@@ -7,8 +7,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	bolt "go.etcd.io/bbolt"
 )
 
 // WaveMode says how a wave's orders are grouped into pick tasks.
@@ -191,13 +189,13 @@ func (l *Ledger) ReleaseWave(ctx context.Context, f WaveFilter, eventID, actor, 
 		f.Mode = WaveCluster
 	}
 	if f.Mode != WaveSingle && f.Mode != WaveCluster {
-		return Wave{}, errf(CodeInvalid, "wave.mode_invalid")
+		return Wave{}, Errf(CodeInvalid, "wave.mode_invalid")
 	}
 	if f.ClusterSize <= 0 {
 		f.ClusterSize = 4
 	}
 	if f.ClusterSize > 12 {
-		return Wave{}, errf(CodeInvalid, "wave.cluster_invalid")
+		return Wave{}, Errf(CodeInvalid, "wave.cluster_invalid")
 	}
 	if f.MaxOrders <= 0 {
 		f.MaxOrders = 50
@@ -217,7 +215,7 @@ func (l *Ledger) ReleaseWave(ctx context.Context, f WaveFilter, eventID, actor, 
 		chosen = chosen[:f.MaxOrders]
 	}
 	if len(chosen) == 0 {
-		return Wave{}, errf(CodeNotFound, "wave.no_orders")
+		return Wave{}, Errf(CodeNotFound, "wave.no_orders")
 	}
 	nos := make([]string, len(chosen))
 	for i, o := range chosen {
@@ -264,23 +262,23 @@ func (l *Ledger) releaseOrders(ctx context.Context, nos []string, mode WaveMode,
 // Wave returns one wave.
 func (l *Ledger) Wave(id string) (Wave, error) {
 	var w Wave
-	err := l.db.View(func(tx *bolt.Tx) error {
+	err := l.view(func(tx *txn) error {
 		found, err := getJSON(tx.Bucket(bucketWaves), []byte(id), &w)
 		if err == nil && !found {
-			err = errf(CodeNotFound, "wave.not_found", "wave", id)
+			err = Errf(CodeNotFound, "wave.not_found", "wave", id)
 		}
 		return err
 	})
 	return w, err
 }
 
-func applyWaveReleased(tx *bolt.Tx, ev *Event) error {
+func applyWaveReleased(tx *txn, ev *Event) error {
 	var p WaveRelease
 	if err := decode(ev, &p); err != nil {
 		return err
 	}
 	if p.Mode != WaveSingle && p.Mode != WaveCluster {
-		return errf(CodeInvalid, "wave.mode_invalid")
+		return Errf(CodeInvalid, "wave.mode_invalid")
 	}
 	settings, err := getSettings(tx)
 	if err != nil {
@@ -298,7 +296,7 @@ func applyWaveReleased(tx *bolt.Tx, ev *Event) error {
 			return err
 		}
 		if !found {
-			return errf(CodeNotFound, "order.not_found", "order", no)
+			return Errf(CodeNotFound, "order.not_found", "order", no)
 		}
 		if o.State != OrderNew {
 			if !decided {
@@ -353,7 +351,7 @@ func applyWaveReleased(tx *bolt.Tx, ev *Event) error {
 		return err
 	}
 	if len(released) == 0 {
-		return errf(CodeConflict, "wave.nothing_allocated", "count", strconv.Itoa(len(p.Waiting)))
+		return Errf(CodeConflict, "wave.nothing_allocated", "count", strconv.Itoa(len(p.Waiting)))
 	}
 	size := 1
 	if p.Mode == WaveCluster {
@@ -388,7 +386,7 @@ func applyWaveReleased(tx *bolt.Tx, ev *Event) error {
 
 // fillTaskLines adds what the handheld shows and checks (name, GTINs, walk
 // order) and numbers the lines along the walk.
-func fillTaskLines(tx *bolt.Tx, t *Task) error {
+func fillTaskLines(tx *txn, t *Task) error {
 	for i := range t.Lines {
 		l := &t.Lines[i]
 		var sku SKU
@@ -419,17 +417,17 @@ func fillTaskLines(tx *bolt.Tx, t *Task) error {
 	return nil
 }
 
-func getTask(tx *bolt.Tx, id string) (*Task, error) {
+func getTask(tx *txn, id string) (*Task, error) {
 	raw := tx.Bucket(bucketTasks).Get([]byte(id))
 	if raw == nil {
-		return &Task{}, errf(CodeNotFound, "task.not_found", "task", id)
+		return &Task{}, Errf(CodeNotFound, "task.not_found", "task", id)
 	}
 	t, err := taskMemo.decode(id, raw)
 	return &t, err
 }
 
 // putTask stores a task and keeps the queue of open tasks.
-func putTask(tx *bolt.Tx, t *Task, old TaskState) error {
+func putTask(tx *txn, t *Task, old TaskState) error {
 	q := tx.Bucket(bucketTaskQueue)
 	if old != "" {
 		if err := q.Delete(taskQueueKey(old, t)); err != nil {
@@ -469,7 +467,7 @@ func putTask(tx *bolt.Tx, t *Task, old TaskState) error {
 // Task returns one task.
 func (l *Ledger) Task(id string) (Task, error) {
 	var t *Task
-	err := l.db.View(func(tx *bolt.Tx) error {
+	err := l.view(func(tx *txn) error {
 		var err error
 		t, err = getTask(tx, id)
 		return err
@@ -483,10 +481,10 @@ func (l *Ledger) Task(id string) (Task, error) {
 // TaskJSON returns a task as stored, for answers that only pass it on.
 func (l *Ledger) TaskJSON(id string) (json.RawMessage, error) {
 	var out json.RawMessage
-	err := l.db.View(func(tx *bolt.Tx) error {
+	err := l.view(func(tx *txn) error {
 		v := tx.Bucket(bucketTasks).Get([]byte(id))
 		if v == nil {
-			return errf(CodeNotFound, "task.not_found", "task", id)
+			return Errf(CodeNotFound, "task.not_found", "task", id)
 		}
 		out = append(json.RawMessage(nil), v...)
 		return nil
@@ -497,7 +495,7 @@ func (l *Ledger) TaskJSON(id string) (json.RawMessage, error) {
 // ActiveTaskOf returns the task in a person's hands, if any.
 func (l *Ledger) ActiveTaskOf(actor string) (*Task, error) {
 	var t *Task
-	err := l.db.View(func(tx *bolt.Tx) error {
+	err := l.view(func(tx *txn) error {
 		id := tx.Bucket(bucketActorTask).Get([]byte(actor))
 		if id == nil {
 			return nil
@@ -512,7 +510,7 @@ func (l *Ledger) ActiveTaskOf(actor string) (*Task, error) {
 // TasksIn lists tasks in a state in queue order.
 func (l *Ledger) TasksIn(state TaskState, limit int) ([]Task, error) {
 	var out []Task
-	err := l.db.View(func(tx *bolt.Tx) error {
+	err := l.view(func(tx *txn) error {
 		c := tx.Bucket(bucketTaskQueue).Cursor()
 		p := prefixKey(string(state))
 		for k, _ := c.Seek(p); k != nil && strings.HasPrefix(string(k), string(p)) && len(out) < limit; k, _ = c.Next() {
@@ -530,7 +528,7 @@ func (l *Ledger) TasksIn(state TaskState, limit int) ([]Task, error) {
 
 // livePickTasks loads every open or active pick task (IDs collected before
 // any is written, so callers may change them as they go).
-func livePickTasks(tx *bolt.Tx) ([]*Task, error) {
+func livePickTasks(tx *txn) ([]*Task, error) {
 	var ids []string
 	c := tx.Bucket(bucketTaskQueue).Cursor()
 	for k, _ := c.First(); k != nil; k, _ = c.Next() {
@@ -566,7 +564,7 @@ func closeEmptied(t *Task) {
 	}
 }
 
-func cancelOrderTaskLines(tx *bolt.Tx, order string) error {
+func cancelOrderTaskLines(tx *txn, order string) error {
 	tasks, err := livePickTasks(tx)
 	if err != nil {
 		return err

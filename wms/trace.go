@@ -3,9 +3,6 @@ package wms
 import (
 	"encoding/json"
 	"strings"
-	"sync"
-
-	bolt "go.etcd.io/bbolt"
 )
 
 // Every event that changes a lot's stock, reservations or status, or packs or
@@ -15,8 +12,7 @@ import (
 // are collected while it is applied: the helpers that write stock,
 // reservations and lots call touch, and so does packing.
 
-var touching sync.Map // *bolt.Tx -> *touched (the event being applied in that transaction)
-
+// touched is what one event touched, collected while it is applied (see applyCtx).
 type touched struct {
 	lots     map[string]bool  // lotKey: stock or status written
 	reserved map[string]int64 // lotKey: net change of reservations
@@ -32,30 +28,30 @@ type serialRecord struct {
 	rec    SerialTrace
 }
 
-func touch(tx *bolt.Tx, sku, lot string) {
-	if v, ok := touching.Load(tx); ok {
-		v.(*touched).lots[string(lotKey(sku, lot))] = true
+func touch(tx *txn, sku, lot string) {
+	if tx.apply != nil {
+		tx.apply.touched.lots[string(lotKey(sku, lot))] = true
 	}
 }
 
 // touchReserved counts only the net change: an allocation tried and given
 // back within one event (an order that waits for stock) leaves no trace, as
 // it leaves none when the event is replayed with its decisions.
-func touchReserved(tx *bolt.Tx, sku, lot string, delta int64) {
-	if v, ok := touching.Load(tx); ok {
-		v.(*touched).reserved[string(lotKey(sku, lot))] += delta
+func touchReserved(tx *txn, sku, lot string, delta int64) {
+	if tx.apply != nil {
+		tx.apply.touched.reserved[string(lotKey(sku, lot))] += delta
 	}
 }
 
-func touchSerial(tx *bolt.Tx, serial string, rec SerialTrace) {
-	if v, ok := touching.Load(tx); ok {
-		t := v.(*touched)
+func touchSerial(tx *txn, serial string, rec SerialTrace) {
+	if tx.apply != nil {
+		t := tx.apply.touched
 		t.serials = append(t.serials, serialRecord{serial, rec})
 	}
 }
 
 // indexTouched writes the lot and serial indexes for the event just applied.
-func indexTouched(tx *bolt.Tx, ev *Event, t *touched) error {
+func indexTouched(tx *txn, ev *Event, t *touched) error {
 	b := tx.Bucket(bucketLotEvents)
 	for k, d := range t.reserved {
 		if d != 0 {
@@ -93,13 +89,13 @@ type SerialTrace struct {
 func (l *Ledger) LotTrace(sku, lot string) (Lot, []Event, error) {
 	var out []Event
 	var found Lot
-	err := l.db.View(func(tx *bolt.Tx) error {
+	err := l.view(func(tx *txn) error {
 		ok, err := getJSON(tx.Bucket(bucketLots), lotKey(sku, lot), &found)
 		if err != nil {
 			return err
 		}
 		if !ok {
-			return errf(CodeNotFound, "lot.not_found", "sku", sku, "lot", lot)
+			return Errf(CodeNotFound, "lot.not_found", "sku", sku, "lot", lot)
 		}
 		c := tx.Bucket(bucketLotEvents).Cursor()
 		p := prefixKey(sku, lot)
@@ -119,13 +115,13 @@ func (l *Ledger) LotTrace(sku, lot string) (Lot, []Event, error) {
 func (l *Ledger) SerialTrace(serial string) (SerialTrace, Event, error) {
 	var st SerialTrace
 	var ev Event
-	err := l.db.View(func(tx *bolt.Tx) error {
+	err := l.view(func(tx *txn) error {
 		ok, err := getJSON(tx.Bucket(bucketSerials), []byte(serial), &st)
 		if err != nil {
 			return err
 		}
 		if !ok {
-			return errf(CodeNotFound, "serial.not_found", "serial", serial)
+			return Errf(CodeNotFound, "serial.not_found", "serial", serial)
 		}
 		ev, err = eventAt(tx, st.Seq)
 		return err

@@ -1,0 +1,114 @@
+package wms
+
+// The event catalogue: every event type the ledger knows, in one table. Each
+// entry names the Go type of its payload, the payload's version and whose
+// event it is. The ledger takes its appliers from here, so a type missing from
+// the table cannot be appended.
+
+// Scope says whose event a type is.
+type Scope string
+
+const (
+	// ScopeWarehouse events are about the building, its people and devices
+	// (staff, logins, locations, stations, settings, print jobs): no owner.
+	ScopeWarehouse Scope = "warehouse"
+	// ScopeOwner events are about one owner's goods or orders; Event.Owner
+	// names the owner, and an event without one is the default owner's.
+	ScopeOwner Scope = "owner"
+	// ScopeMixed events may touch several owners' goods at once (a wave, a
+	// count of a shelf, a whole file): their payload says whose each part is.
+	ScopeMixed Scope = "mixed"
+)
+
+// EventSpec describes one event type.
+type EventSpec struct {
+	Type    string
+	Payload any // the zero value of the payload's Go type
+	Version int // the payload's version; a change that old readers would misread bumps it
+	Scope   Scope
+	apply   applier
+}
+
+var catalogue = []EventSpec{
+	{Type: EvSKUUpserted, Payload: SKU{}, Version: 1, Scope: ScopeOwner, apply: applySKU},
+	{Type: EvLocationUpserted, Payload: Location{}, Version: 1, Scope: ScopeWarehouse, apply: applyLocation},
+	{Type: EvStaffUpserted, Payload: StaffChange{}, Version: 1, Scope: ScopeWarehouse, apply: applyStaff},
+	{Type: EvImported, Payload: Import{}, Version: 1, Scope: ScopeMixed, apply: applyImport},
+	{Type: EvStockAdjusted, Payload: StockAdjustment{}, Version: 1, Scope: ScopeOwner, apply: applyStockAdjusted},
+	{Type: EvLoginSucceeded, Payload: LoginSucceeded{}, Version: 1, Scope: ScopeWarehouse, apply: applyLoginSucceeded},
+	{Type: EvLoginFailed, Payload: LoginFailed{}, Version: 1, Scope: ScopeWarehouse, apply: applyLoginFailed},
+	{Type: EvLoggedOut, Payload: LoggedOut{}, Version: 1, Scope: ScopeWarehouse, apply: applyLoggedOut},
+	{Type: EvSessionsSwept, Payload: SessionsSwept{}, Version: 1, Scope: ScopeWarehouse, apply: applySessionsSwept},
+	{Type: EvPINChanged, Payload: PINChanged{}, Version: 1, Scope: ScopeWarehouse, apply: applyPINChanged},
+	{Type: EvTokenCreated, Payload: TokenCreated{}, Version: 1, Scope: ScopeWarehouse, apply: applyTokenCreated},
+	{Type: EvOrderReceived, Payload: OrderIntake{}, Version: 1, Scope: ScopeOwner, apply: applyOrderReceived},
+	{Type: EvOrderCancelled, Payload: OrderCancel{}, Version: 1, Scope: ScopeOwner, apply: applyOrderCancelled},
+	{Type: EvSettingsChanged, Payload: Settings{}, Version: 1, Scope: ScopeWarehouse, apply: applySettings},
+	{Type: EvWaveReleased, Payload: WaveRelease{}, Version: 1, Scope: ScopeMixed, apply: applyWaveReleased},
+	{Type: EvTaskStarted, Payload: TaskStart{}, Version: 1, Scope: ScopeWarehouse, apply: applyTaskStarted},
+	{Type: EvPicked, Payload: PickScan{}, Version: 1, Scope: ScopeOwner, apply: applyPicked},
+	{Type: EvPickUndone, Payload: PickUndo{}, Version: 1, Scope: ScopeOwner, apply: applyPickUndone},
+	{Type: EvShortReported, Payload: ShortReport{}, Version: 1, Scope: ScopeOwner, apply: applyShortReported},
+	{Type: EvScanRejected, Payload: ScanRejected{}, Version: 1, Scope: ScopeWarehouse, apply: applyScanRejected},
+	{Type: EvPutBack, Payload: PutBackScan{}, Version: 1, Scope: ScopeOwner, apply: applyPutBack},
+	{Type: EvLotStatus, Payload: LotStatusChange{}, Version: 1, Scope: ScopeOwner, apply: applyLotStatus},
+	{Type: EvLotRecalled, Payload: LotStatusChange{}, Version: 1, Scope: ScopeOwner, apply: applyLotStatus},
+	{Type: EvLotsSwept, Payload: LotsSwept{}, Version: 1, Scope: ScopeMixed, apply: applyLotsSwept},
+	{Type: EvReceiptExpected, Payload: ReceiptIn{}, Version: 1, Scope: ScopeOwner, apply: applyReceiptExpected},
+	{Type: EvReceived, Payload: Receiving{}, Version: 1, Scope: ScopeOwner, apply: applyReceived},
+	{Type: EvReceiptClosed, Payload: ReceiptClose{}, Version: 1, Scope: ScopeOwner, apply: applyReceiptClosed},
+	{Type: EvReceiveRefused, Payload: ReceiveRefusal{}, Version: 1, Scope: ScopeOwner, apply: applyReceiveRefused},
+	{Type: EvMoved, Payload: Move{}, Version: 1, Scope: ScopeOwner, apply: applyMoved},
+	{Type: EvCountRequested, Payload: CountRequest{}, Version: 1, Scope: ScopeWarehouse, apply: applyCountRequested},
+	{Type: EvCounted, Payload: CountSubmit{}, Version: 1, Scope: ScopeMixed, apply: applyCounted},
+	{Type: EvCountDecided, Payload: CountDecision{}, Version: 1, Scope: ScopeMixed, apply: applyCountDecided},
+	{Type: EvMoveTasks, Payload: MoveTasks{}, Version: 1, Scope: ScopeWarehouse, apply: applyMoveTasks},
+	{Type: EvBoxUpserted, Payload: Box{}, Version: 1, Scope: ScopeWarehouse, apply: applyBox},
+	{Type: EvStationUpserted, Payload: Station{}, Version: 1, Scope: ScopeWarehouse, apply: applyStation},
+	{Type: EvWaybillsLoaded, Payload: WaybillLoad{}, Version: 1, Scope: ScopeOwner, apply: applyWaybills},
+	{Type: EvPackScanned, Payload: PackScan{}, Version: 1, Scope: ScopeOwner, apply: applyPackScanned},
+	{Type: EvParcelClosed, Payload: ParcelClose{}, Version: 1, Scope: ScopeOwner, apply: applyParcelClosed},
+	{Type: EvWeightRejected, Payload: WeightRejected{}, Version: 1, Scope: ScopeOwner, apply: applyWeightRejected},
+	{Type: EvShipped, Payload: ShipConfirm{}, Version: 1, Scope: ScopeOwner, apply: applyShipped},
+	{Type: EvPrintRequested, Payload: PrintRequest{}, Version: 1, Scope: ScopeWarehouse, apply: applyPrintRequested},
+	{Type: EvPrinted, Payload: PrintResult{}, Version: 1, Scope: ScopeWarehouse, apply: applyPrinted},
+	{Type: EvPrintRetried, Payload: PrintRetry{}, Version: 1, Scope: ScopeWarehouse, apply: applyPrintRetried},
+	{Type: EvReturnAnnounced, Payload: RMA{}, Version: 1, Scope: ScopeOwner, apply: applyRMA},
+	{Type: EvReturnReceived, Payload: ReturnParcel{}, Version: 1, Scope: ScopeOwner, apply: applyReturnReceived},
+	{Type: EvReturnMatched, Payload: ReturnMatch{}, Version: 1, Scope: ScopeOwner, apply: applyReturnMatched},
+}
+
+// Catalogue lists every event type, in the order of the table.
+func Catalogue() []EventSpec { return append([]EventSpec(nil), catalogue...) }
+
+// specs indexes the catalogue by type.
+var specs = func() map[string]*EventSpec {
+	m := make(map[string]*EventSpec, len(catalogue))
+	for i := range catalogue {
+		m[catalogue[i].Type] = &catalogue[i]
+	}
+	return m
+}()
+
+// SpecOf returns the catalogue's entry for an event type.
+func SpecOf(typ string) (EventSpec, bool) {
+	s, ok := specs[typ]
+	if !ok {
+		return EventSpec{}, false
+	}
+	return *s, true
+}
+
+// OwnerOf is the owner an event is about: its Owner, the default owner for
+// an owner's event that names none (written before owners existed), and ""
+// for warehouse and mixed events.
+func OwnerOf(ev Event) string {
+	s, ok := specs[ev.Type]
+	if !ok || s.Scope != ScopeOwner {
+		return ""
+	}
+	if ev.Owner == "" {
+		return DefaultOwner
+	}
+	return ev.Owner
+}

@@ -1,0 +1,27 @@
+package wms
+
+import (
+	"strconv"
+	"strings"
+)
+
+func prepareLocations(rows []csvRow, bad []RowError) ([]Location, []RowError) {
+	out := make([]Location, 0, len(rows))
+	codeLine := map[string]int{}
+	for _, r := range rows {
+		var rowBad []RowError
+		l := Location{Code: r.get("code"), Zone: r.get("zone"), Kind: LocationKind(strings.ToLower(r.get("kind"))),
+			PickSeq: int(parseInt(r.line, "pick_seq", r.get("pick_seq"), &rowBad))}
+		if len(rowBad) == 0 {
+			if err := l.Validate(); err != nil {
+				rowBad = append(rowBad, rowErr(r.line, err))
+			} else if first, dup := codeLine[l.Code]; dup {
+				rowBad = append(rowBad, rowErrf(r.line, "csv.duplicate", "value", l.Code, "first", strconv.Itoa(first)))
+			}
+			codeLine[l.Code] = r.line
+		}
+		bad = append(bad, rowBad...)
+		out = append(out, l)
+	}
+	return out, bad
+}

@@ -1,0 +1,44 @@
+package wms
+
+import (
+	"strconv"
+)
+
+// prepareReceipts groups ASN rows by receipt.
+func prepareReceipts(tx *txn, rows []csvRow, bad []RowError) ([]ReceiptIn, []RowError) {
+	var out []ReceiptIn
+	index := map[string]int{}
+	for _, r := range rows {
+		id, sku := r.get("receipt"), r.get("sku")
+		qty, err := strconv.ParseInt(r.get("qty"), 10, 64)
+		switch {
+		case err != nil:
+			bad = append(bad, rowErrf(r.line, "csv.not_integer", "column", "qty", "value", r.get("qty")))
+			continue
+		case qty <= 0:
+			bad = append(bad, rowErrf(r.line, "csv.negative", "column", "qty", "value", r.get("qty")))
+			continue
+		case !validCode(id):
+			bad = append(bad, rowErrf(r.line, "receipt.id_invalid", "receipt", id))
+			continue
+		case tx.Bucket(bucketSKUs).Get([]byte(sku)) == nil:
+			bad = append(bad, rowErrf(r.line, "sku.not_found", "sku", sku))
+			continue
+		case tx.Bucket(bucketReceipts).Get([]byte(id)) != nil:
+			bad = append(bad, rowErrf(r.line, "receipt.exists", "receipt", id))
+			continue
+		}
+		i, ok := index[id]
+		if !ok {
+			if !validText(r.get("supplier")) {
+				bad = append(bad, rowErrf(r.line, "receipt.supplier_invalid", "receipt", id))
+				continue
+			}
+			i = len(out)
+			index[id] = i
+			out = append(out, ReceiptIn{ID: id, Supplier: r.get("supplier")})
+		}
+		out[i].Lines = append(out[i].Lines, LineIn{SKU: sku, Qty: qty})
+	}
+	return out, bad
+}

@@ -1,0 +1,35 @@
+package wms
+
+import (
+	"strconv"
+	"strings"
+)
+
+// prepareStaff leaves the plain PIN in PINHash; PrepareImport hashes it once all rows are good.
+func prepareStaff(tx *txn, rows []csvRow, bad []RowError) ([]StaffChange, []RowError) {
+	out := make([]StaffChange, 0, len(rows))
+	badgeLine := map[string]int{}
+	for _, r := range rows {
+		var rowBad []RowError
+		c := StaffChange{Badge: r.get("badge"), Name: r.get("name"), Role: Role(strings.ToLower(r.get("role"))),
+			Language: r.get("language"), PINHash: r.get("pin"),
+			Disabled: parseBool(r.line, "disabled", r.get("disabled"), &rowBad)}
+		if err := c.Validate(); err != nil {
+			rowBad = append(rowBad, rowErr(r.line, err))
+		}
+		if c.PINHash != "" {
+			if err := ValidatePIN(c.PINHash); err != nil {
+				rowBad = append(rowBad, rowErrf(r.line, "pin.format"))
+			}
+		} else if tx.Bucket(bucketStaff).Get([]byte(c.Badge)) == nil {
+			rowBad = append(rowBad, rowErrf(r.line, "staff.pin_required", "badge", c.Badge))
+		}
+		if first, dup := badgeLine[c.Badge]; dup && c.Badge != "" {
+			rowBad = append(rowBad, rowErrf(r.line, "csv.duplicate", "value", c.Badge, "first", strconv.Itoa(first)))
+		}
+		badgeLine[c.Badge] = r.line
+		bad = append(bad, rowBad...)
+		out = append(out, c)
+	}
+	return out, bad
+}

@@ -1,0 +1,70 @@
+package wms
+
+import (
+	"strconv"
+)
+
+func prepareStock(tx *txn, rows []csvRow, bad []RowError) ([]StockRow, []RowError) {
+	out := make([]StockRow, 0, len(rows))
+	placeLine := map[string]int{}
+	lotExpiry := map[string]string{} // expiry given for a new lot earlier in this file
+	for _, r := range rows {
+		var rowBad []RowError
+		s := StockRow{SKU: r.get("sku"), Lot: r.get("lot"), Location: r.get("location")}
+		qty := r.get("qty")
+		n, err := strconv.ParseInt(qty, 10, 64)
+		switch {
+		case err != nil:
+			rowBad = append(rowBad, rowErrf(r.line, "csv.not_integer", "column", "qty", "value", qty))
+		case n < 0:
+			rowBad = append(rowBad, rowErrf(r.line, "csv.negative", "column", "qty", "value", qty))
+		}
+		s.Qty = n
+		dateBad := false
+		if e := r.get("expiry"); e != "" {
+			if s.Expiry, err = NormalizeDay(e); err != nil {
+				rowBad, dateBad = append(rowBad, rowErr(r.line, err)), true
+			}
+		}
+		var sku SKU
+		found, _ := getJSON(tx.Bucket(bucketSKUs), []byte(s.SKU), &sku)
+		switch {
+		case !found:
+			rowBad = append(rowBad, rowErrf(r.line, "sku.not_found", "sku", s.SKU))
+		case sku.LotTracked && s.Lot == "":
+			rowBad = append(rowBad, rowErrf(r.line, "stock.lot_required", "sku", s.SKU))
+		case !sku.LotTracked && s.Lot != "":
+			rowBad = append(rowBad, rowErrf(r.line, "stock.lot_not_tracked", "sku", s.SKU))
+		case s.Lot != "" && !validCode(s.Lot):
+			rowBad = append(rowBad, rowErrf(r.line, "stock.lot_invalid", "sku", s.SKU, "lot", s.Lot))
+		case found:
+			var lot Lot
+			lk := string(lotKey(s.SKU, s.Lot))
+			lotFound, _ := getJSON(tx.Bucket(bucketLots), []byte(lk), &lot)
+			if !lotFound {
+				if prev, seen := lotExpiry[lk]; seen {
+					lot, lotFound = Lot{Expiry: prev}, true
+				}
+			}
+			switch {
+			case lotFound && s.Expiry != "" && lot.Expiry != s.Expiry:
+				rowBad = append(rowBad, rowErrf(r.line, "stock.expiry_mismatch", "sku", s.SKU, "lot", s.Lot, "expiry", lot.Expiry))
+			case !lotFound && sku.LotTracked && sku.ShelfLifeDays > 0 && s.Expiry == "" && !dateBad:
+				rowBad = append(rowBad, rowErrf(r.line, "stock.expiry_required", "sku", s.SKU, "lot", s.Lot))
+			case !lotFound:
+				lotExpiry[lk] = s.Expiry
+			}
+		}
+		if tx.Bucket(bucketLocations).Get([]byte(s.Location)) == nil {
+			rowBad = append(rowBad, rowErrf(r.line, "location.not_found", "location", s.Location))
+		}
+		place := string(stockKey(s.SKU, s.Lot, s.Location))
+		if first, dup := placeLine[place]; dup {
+			rowBad = append(rowBad, rowErrf(r.line, "csv.duplicate", "value", s.SKU+" "+s.Lot+" "+s.Location, "first", strconv.Itoa(first)))
+		}
+		placeLine[place] = r.line
+		bad = append(bad, rowBad...)
+		out = append(out, s)
+	}
+	return out, bad
+}

@@ -1,0 +1,83 @@
+package wms
+
+import (
+	"context"
+	"strings"
+)
+
+// WaybillLoad adds waybill numbers to a carrier account's pool.
+type WaybillLoad struct {
+	Account string   `json:"account"`
+	Numbers []string `json:"numbers"`
+}
+
+// LowWaybillPool is when the kiosk and floor warn that a pool is running out.
+const LowWaybillPool = 200
+
+func applyWaybills(tx *txn, ev *Event) error {
+	var p WaybillLoad
+	if err := decode(ev, &p); err != nil {
+		return err
+	}
+	return loadWaybills(tx, p)
+}
+
+func loadWaybills(tx *txn, p WaybillLoad) error {
+	if !validCode(p.Account) || len(p.Numbers) == 0 {
+		return Errf(CodeInvalid, "waybill.load_invalid")
+	}
+	pool, used := tx.Bucket(bucketWaybillPool), tx.Bucket(bucketWaybillUsed)
+	seq, err := pool.NextSequence()
+	if err != nil {
+		return err
+	}
+	for i, n := range p.Numbers {
+		if !validCode(n) {
+			return Errf(CodeInvalid, "waybill.number_invalid", "waybill", n)
+		}
+		if used.Get([]byte(n)) != nil || tx.Bucket(bucketWaybillIndex).Get([]byte(n)) != nil {
+			return Errf(CodeConflict, "waybill.duplicate", "waybill", n)
+		}
+		k := append(prefixKey(p.Account), seqKey(seq*1_000_000+uint64(i))...)
+		if err := pool.Put(k, []byte(n)); err != nil {
+			return err
+		}
+		if err := tx.Bucket(bucketWaybillIndex).Put([]byte(n), []byte(p.Account)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// takeWaybill removes the next number from an account's pool.
+func takeWaybill(tx *txn, account string) (string, error) {
+	c := tx.Bucket(bucketWaybillPool).Cursor()
+	p := prefixKey(account)
+	k, v := c.Seek(p)
+	if k == nil || !strings.HasPrefix(string(k), string(p)) {
+		return "", Errf(CodeConflict, "waybill.pool_empty", "account", account)
+	}
+	n := string(v)
+	if err := tx.Bucket(bucketWaybillPool).Delete(append([]byte{}, k...)); err != nil {
+		return "", err
+	}
+	return n, nil
+}
+
+// WaybillsLeft counts the numbers left in each account's pool.
+func (l *Ledger) WaybillsLeft() (map[string]int, error) {
+	out := map[string]int{}
+	err := l.view(func(tx *txn) error {
+		return tx.Bucket(bucketWaybillPool).ForEach(func(k, _ []byte) error {
+			out[splitKey(k)[0]]++
+			return nil
+		})
+	})
+	return out, err
+}
+
+// LoadWaybills adds numbers to a pool.
+func (l *Ledger) LoadWaybills(ctx context.Context, id string, p WaybillLoad, actor, device string) error {
+	_, err := l.appendData(ctx, id, EvWaybillsLoaded, actor, device, p)
+	return err
+}
