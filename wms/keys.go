@@ -14,9 +14,10 @@ import (
 // holds the store's own settings (schema version, the secret for CSRF tokens)
 // and is neither an event nor a projection.
 var (
-	bucketEvents   = []byte("events")    // seq -> event JSON
-	bucketEventIDs = []byte("event_ids") // event ID -> seq
-	bucketMeta     = []byte("meta")      // name -> value
+	bucketEvents   = []byte("events")     // seq -> event JSON
+	bucketEventIDs = []byte("event_ids")  // event ID -> seq
+	bucketMeta     = []byte("meta")       // name -> value
+	bucketKeys     = []byte("event_keys") // ID -> keyRecord JSON: a keyed command's request and first answer (idempotency.go)
 
 	bucketSKUs           = []byte("skus")            // sku code -> SKU JSON
 	bucketGTINs          = []byte("gtins")           // 14-digit GTIN -> sku code
@@ -71,7 +72,7 @@ var derivedBuckets = [][]byte{
 	bucketOrderPrints, bucketRMAs, bucketReturnWaybills, bucketReturns, bucketReturnSeen, bucketOrderReturns, bucketReturnStats,
 }
 
-var logBuckets = [][]byte{bucketEvents, bucketEventIDs, bucketMeta}
+var logBuckets = [][]byte{bucketEvents, bucketEventIDs, bucketKeys, bucketMeta}
 
 const sep = 0x00
 

@@ -78,6 +78,6 @@ func (l *Ledger) WaybillsLeft() (map[string]int, error) {
 
 // LoadWaybills adds numbers to a pool.
 func (l *Ledger) LoadWaybills(ctx context.Context, id string, p WaybillLoad, actor, device string) error {
-	_, err := l.appendData(ctx, id, EvWaybillsLoaded, actor, device, p)
+	_, err := keyedAppend(ctx, l, id, EvWaybillsLoaded, p.Account, p, actor, device, nil)
 	return err
 }
