@@ -30,14 +30,14 @@ func keyedPost(c *client, method, path, key, contentType, body string) keyedCall
 // keyedFixture is a warehouse with new orders, a released wave and a picker
 // holding a task, and clients for two people of each role that writes.
 type keyedFixture struct {
-	l                *wms.Ledger
-	admin, admin2    *client
-	picker, picker2  *client
-	task             wms.Task
-	line             wms.TaskLine
-	ean              string
-	lotSKU, lotCode  string
-	_ int
+	l               *wms.Ledger
+	admin, admin2   *client
+	picker, picker2 *client
+	task            wms.Task
+	line            wms.TaskLine
+	ean             string
+	lotSKU, lotCode string
+	_               int
 }
 
 func newKeyedFixture(t *testing.T) keyedFixture {
@@ -112,7 +112,7 @@ func TestKeyedWritesAnswerRepeatsAsTheFirst(t *testing.T) {
 		{name: "lot status", method: "POST", path: "/api/v1/lots/status", ctype: js,
 			body: fmt.Sprintf(`{"sku":%q,"lot":%q,"status":"quarantine","reason":"damp"}`, f.lotSKU, f.lotCode), changed: fmt.Sprintf(`{"sku":%q,"lot":%q,"status":"hold","reason":"damp"}`, f.lotSKU, f.lotCode),
 			body6: fmt.Sprintf(`{"sku":%q,"lot":%q,"status":"available","reason":"dry"}`, f.lotSKU, f.lotCode),
-			as: func(f keyedFixture) *client { return f.admin }, other: func(f keyedFixture) *client { return f.admin2 }, status: 200, otherStatus: 409},
+			as:    func(f keyedFixture) *client { return f.admin }, other: func(f keyedFixture) *client { return f.admin2 }, status: 200, otherStatus: 409},
 		{name: "cancel", method: "POST", path: "/api/v1/orders/SO700003/cancel", ctype: js,
 			body: `{"reason":"buyer"}`, changed: `{"reason":"seller"}`, body6: `{"reason":"buyer"}`,
 			as: func(f keyedFixture) *client { return f.admin }, other: func(f keyedFixture) *client { return f.admin2 }, status: 200, otherStatus: 409},
