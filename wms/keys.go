@@ -12,7 +12,8 @@ import (
 // derivedBuckets is a projection: Rebuild recomputes it from the log, and Check
 // proves the stored projection equals the rebuild byte for byte. bucketMeta
 // holds the store's own settings (schema version, the secret for CSRF tokens)
-// and is neither an event nor a projection.
+// and is neither an event nor a projection. bucketKeys belongs to the log:
+// a keyed command's first answer, written once with its event, never rebuilt.
 var (
 	bucketEvents   = []byte("events")     // seq -> event JSON
 	bucketEventIDs = []byte("event_ids")  // event ID -> seq
