@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/google/uuid"
 
 	"tally/views"
 	"tally/wms"
@@ -27,30 +26,6 @@ func importKinds() []views.ImportKind {
 
 func (s *Server) importPage(c *fiber.Ctx) error {
 	return s.render(c, fiber.StatusOK, views.Import(views.ImportPage{Page: s.page(c, "import.title"), Kinds: importKinds()}))
-}
-
-// idempotencyKey is the event ID for a request: the client's Idempotency-Key,
-// or a fresh one when the client sent none.
-func idempotencyKey(c *fiber.Ctx) (string, error) {
-	k := strings.TrimSpace(c.Get("Idempotency-Key"))
-	if k == "" {
-		return uuid.NewString(), nil
-	}
-	if len(k) > 128 {
-		return "", wms.Errf(wms.CodeInvalid, "event.id_invalid")
-	}
-	return k, nil
-}
-
-// formKey is the event ID a page form carries in its hidden "key" field (made
-// when the page was rendered, so a resubmitted form applies once), or a new
-// one when the field is missing or not a UUID.
-func formKey(c *fiber.Ctx) string {
-	k := c.FormValue("key")
-	if _, err := uuid.Parse(k); err != nil {
-		return uuid.NewString()
-	}
-	return k
 }
 
 func importKind(c *fiber.Ctx) (wms.ImportKind, error) {
@@ -135,7 +110,8 @@ func (s *Server) apiImport(c *fiber.Ctx) error {
 		return c.Status(status(e.Code)).JSON(fiber.Map{
 			"error": views.Translate(lang(c), e.Key, e.Args), "code": string(e.Code), "rows": rows})
 	}
-	return c.JSON(fiber.Map{"kind": res.Kind, "rows": res.Rows, "duplicate": res.Duplicate, "seq": res.Seq})
+	// a repeated key gets the first upload's answer (Idempotency-Replayed says so)
+	return c.JSON(fiber.Map{"kind": res.Kind, "rows": res.Rows, "seq": res.Seq})
 }
 
 func (s *Server) exportFile(c *fiber.Ctx) error {

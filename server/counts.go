@@ -174,10 +174,7 @@ func (s *Server) apiLotStatus(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := s.ledger.SetLotStatus(c.UserContext(), "lotstatus:"+key, p, principal(c).Actor(), device(c)); err != nil {
-		return err
-	}
-	lot, _, err := s.ledger.LotTrace(p.SKU, p.Lot)
+	lot, err := s.ledger.SetLotStatus(c.UserContext(), "lotstatus:"+key, p, principal(c).Actor(), device(c))
 	if err != nil {
 		return err
 	}

@@ -523,12 +523,9 @@ func (s *Server) apiLoadWaybills(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := s.ledger.LoadWaybills(c.UserContext(), "waybills:"+key, p, principal(c).Actor(), device(c)); err != nil {
-		return err
-	}
-	left, err := s.ledger.WaybillsLeft()
+	left, err := s.ledger.LoadWaybills(c.UserContext(), "waybills:"+key, p, principal(c).Actor(), device(c))
 	if err != nil {
 		return err
 	}
-	return c.Status(fiber.StatusCreated).JSON(fiber.Map{"account": p.Account, "left": left[p.Account]})
+	return c.Status(fiber.StatusCreated).JSON(fiber.Map{"account": p.Account, "left": left})
 }

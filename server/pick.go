@@ -3,7 +3,6 @@ package server
 import (
 	"encoding/json"
 	"regexp"
-	"strconv"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -66,9 +65,9 @@ func (s *Server) toteCode(raw string) (string, error) {
 // applyScan runs one handheld scan against the ledger. A pick the ledger
 // refuses is also recorded as a wrong scan, for the picker's accuracy.
 func (s *Server) applyScan(c *fiber.Ctx, taskID string, req scanRequest) (json.RawMessage, bool, error) {
-	key := strings.TrimSpace(c.Get("Idempotency-Key"))
-	if key == "" || len(key) > 128 {
-		return nil, false, wms.Errf(wms.CodeInvalid, "event.id_invalid")
+	key, err := requiredKey(c)
+	if err != nil {
+		return nil, false, err
 	}
 	ctx, actor, dev := c.UserContext(), principal(c).Actor(), device(c)
 	switch req.Type {
@@ -116,8 +115,8 @@ func (s *Server) applyScan(c *fiber.Ctx, taskID string, req scanRequest) (json.R
 // is derived from the scan's, so a replayed scan is counted once.
 func (s *Server) recordRefusal(c *fiber.Ctx, key, taskID string, req scanRequest, err error) {
 	e, ok := wms.AsError(err)
-	if !ok || (e.Code != wms.CodeConflict && e.Code != wms.CodeInvalid) || e.Key == "pick.serial_double_read" {
-		return // a can read twice is no wrong scan
+	if !ok || (e.Code != wms.CodeConflict && e.Code != wms.CodeInvalid) || e.Key == "pick.serial_double_read" || strings.HasPrefix(e.Key, "key.") {
+		return // a can read twice is no wrong scan, nor a key sent for another request
 	}
 	step, code := "item", strings.Join(req.Codes, " ")
 	if req.Tote != "" && strings.Contains(e.Key, "tote") {
@@ -137,15 +136,16 @@ func (s *Server) apiScanTask(c *fiber.Ctx) error {
 	if err := bodyJSON(c, &req); err != nil {
 		return err
 	}
-	t, dup, err := s.applyScan(c, c.Params("id"), req)
+	t, _, err := s.applyScan(c, c.Params("id"), req)
 	if err != nil {
 		return err
 	}
-	// The task comes as the ledger stored it (valid, compact JSON): written
-	// as it is, the busiest answer of the floor skips a re-encoding.
-	body := make([]byte, 0, len(t)+40)
-	body = append(append(append(body, `{"task":`...), t...), `,"duplicate":`...)
-	body = strconv.AppendBool(body, dup)
+	// The task comes as the ledger stored it right after the scan (valid,
+	// compact JSON): written as it is, the busiest answer of the floor skips
+	// a re-encoding. A repeated key gets these same bytes (the ledger keeps
+	// the first answer); Idempotency-Replayed says it is one.
+	body := make([]byte, 0, len(t)+10)
+	body = append(append(body, `{"task":`...), t...)
 	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
 	return c.Send(append(body, '}'))
 }

@@ -30,7 +30,7 @@ func (s *Server) routes() {
 	app.Use("/static", filesystem.New(filesystem.Config{Root: http.FS(static.FS), MaxAge: 3600}))
 	app.Get("/healthz", s.healthz)
 
-	app.Use(s.device, s.authenticate, s.language, s.csrf)
+	app.Use(s.device, s.authenticate, s.language, s.csrf, s.keyed)
 	app.Get("/login", s.loginPage)
 	app.Post("/login", s.login)
 	app.Get("/lang", s.setLanguage)

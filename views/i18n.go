@@ -865,6 +865,9 @@ var catalog = map[string][2]string{
 	"event.too_long":              {"The user or device name is too long.", "用户或设备名称过长。"},
 	"event.payload_invalid":       {"The {type} data is not valid.", "{type} 数据无效。"},
 	"event.id_reused":             {"Key {id} was already used for a {type}: send a new key.", "键 {id} 已用于 {type}，请使用新的键。"},
+	"key.other_actor":             {"Key {key} was already used by someone else: send this request with a new key.", "键 {key} 已被其他人使用，请用新的键发送此请求。"},
+	"key.other_request":           {"Key {key} was already used for another request ({type} {target}): a new request needs a new key.", "键 {key} 已用于另一个请求（{type} {target}）：新的请求需要新的键。"},
+	"key.changed":                 {"Key {key} was already used for a request with other content: a retry sends exactly the first request again, and a new request needs a new key.", "键 {key} 已用于内容不同的请求：重试须发送与第一次完全相同的请求，新的请求需要新的键。"},
 	"event.not_found":             {"Event {id} is not known.", "事件 {id} 不存在。"},
 
 	// CSV

@@ -62,11 +62,7 @@ const CountApprovalUnits = 2
 
 // RequestCounts makes count tasks.
 func (l *Ledger) RequestCounts(ctx context.Context, id string, p CountRequest, actor, device string) error {
-	ev, err := NewEvent(id, EvCountRequested, actor, device, p)
-	if err != nil {
-		return err
-	}
-	_, _, err = l.Append(ctx, ev)
+	_, err := keyedAppend(ctx, l, id, EvCountRequested, "", p, actor, device, nil)
 	return err
 }
 
@@ -110,19 +106,20 @@ func applyCountRequested(tx *txn, ev *Event) error {
 // SubmitCount records a blind count; small variances adjust stock at once,
 // larger ones wait for a supervisor.
 func (l *Ledger) SubmitCount(ctx context.Context, id string, p CountSubmit, actor, device string) (CountResult, error) {
-	p.Today, p.Decided, p.Result = l.Today(), false, nil
-	ev, err := NewEvent(id, EvCounted, actor, device, p)
+	p.Today, p.Decided, p.Result = "", false, nil
+	today := l.Today()
+	target := p.Task
+	if target == "" {
+		target = p.Location
+	}
+	done, err := keyedAppend(ctx, l, id, EvCounted, target, p, actor, device, func(p *CountSubmit) { p.Today = today })
 	if err != nil {
 		return CountResult{}, err
 	}
-	stored, _, err := l.Append(ctx, ev)
-	if err != nil {
-		return CountResult{}, err
+	if done.Result == nil {
+		return CountResult{}, Errf(CodeNotFound, "event.not_found", "id", id)
 	}
-	if err := stored.DecodeData(&p); err != nil {
-		return CountResult{}, err
-	}
-	return *p.Result, nil
+	return *done.Result, nil
 }
 
 func applyCounted(tx *txn, ev *Event) error {
@@ -236,15 +233,19 @@ func applyCountAdjustment(tx *txn, res *CountResult, strict bool) error {
 
 // DecideCount approves (applies) or rejects a pending count.
 func (l *Ledger) DecideCount(ctx context.Context, id string, d CountDecision, actor, device string) (CountResult, error) {
-	d.Strict = true
-	ev, err := NewEvent(id, EvCountDecided, actor, device, d)
-	if err != nil {
-		return CountResult{}, err
-	}
-	if _, _, err := l.Append(ctx, ev); err != nil {
-		return CountResult{}, err
-	}
-	return l.Count(d.Count)
+	d.Strict = false
+	k := keyed{id: id, typ: EvCountDecided, target: d.Count, actor: actor, request: d}
+	return runKeyed(ctx, l, k, func() (Event, error) {
+		d.Strict = true
+		return NewEvent(id, EvCountDecided, actor, device, d)
+	}, func(tx *txn, ev *Event) (CountResult, error) {
+		var res CountResult
+		found, err := getJSON(tx.Bucket(bucketCounts), []byte(d.Count), &res)
+		if err == nil && !found {
+			err = Errf(CodeNotFound, "count.not_found", "count", d.Count)
+		}
+		return res, err
+	})
 }
 
 func applyCountDecided(tx *txn, ev *Event) error {

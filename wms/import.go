@@ -2,6 +2,8 @@ package wms
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"slices"
 	"strconv"
 	"strings"
@@ -178,29 +180,42 @@ func (l *Ledger) PrepareImport(kind ImportKind, file string, raw []byte) (Import
 }
 
 // Import reads, checks and applies a CSV file as one event: all rows or none.
-// eventID makes a retried upload apply once.
+// eventID makes a retried upload apply once: a retry gets the first upload's
+// answer (Duplicate set), even when the file could not be loaded again
+// (waybill numbers or receipts already there); the same ID with another file
+// or kind is refused. The file's name is not part of the request.
 func (l *Ledger) Import(ctx context.Context, eventID string, kind ImportKind, file string, raw []byte, actor, device string) (ImportResult, error) {
-	res := ImportResult{Kind: kind}
-	im, bad, err := l.PrepareImport(kind, file, raw)
+	sum := sha256.Sum256(raw)
+	k := keyed{id: eventID, typ: EvImported, target: string(kind), actor: actor, request: hex.EncodeToString(sum[:])}
+	var bad []RowError
+	ctx, replayed := withOwnNote(ctx)
+	res, err := runKeyed(ctx, l, k, func() (Event, error) {
+		im, rows, err := l.PrepareImport(kind, file, raw)
+		if err != nil {
+			return Event{}, err
+		}
+		if bad = rows; len(bad) > 0 {
+			return Event{}, Errf(CodeInvalid, "import.rows_invalid", "count", strconv.Itoa(len(bad)))
+		}
+		return NewEvent(eventID, EvImported, actor, device, im)
+	}, importAnswer)
 	if err != nil {
-		return res, err
+		return ImportResult{Kind: kind, Errors: bad}, err
 	}
-	if len(bad) > 0 {
-		res.Errors = bad
-		return res, Errf(CodeInvalid, "import.rows_invalid", "count", strconv.Itoa(len(bad)))
+	res.Duplicate = replayed()
+	return res, nil
+}
+
+// importAnswer is what an applied import says: its kind, rows and sequence.
+func importAnswer(tx *txn, ev *Event) (ImportResult, error) {
+	var im Import
+	if err := decode(ev, &im); err != nil {
+		return ImportResult{}, err
 	}
+	res := ImportResult{Kind: im.Kind, Seq: ev.Seq}
 	res.Rows = len(im.SKUs) + len(im.Locations) + len(im.Staff) + len(im.Stock) + len(im.Orders) + len(im.Receipts) + len(im.Boxes)
 	for _, w := range im.Waybills {
 		res.Rows += len(w.Numbers)
 	}
-	ev, err := NewEvent(eventID, EvImported, actor, device, im)
-	if err != nil {
-		return res, err
-	}
-	stored, dup, err := l.Append(ctx, ev)
-	if err != nil {
-		return res, err
-	}
-	res.Seq, res.Duplicate = stored.Seq, dup
 	return res, nil
 }

@@ -12,11 +12,13 @@ import (
 // derivedBuckets is a projection: Rebuild recomputes it from the log, and Check
 // proves the stored projection equals the rebuild byte for byte. bucketMeta
 // holds the store's own settings (schema version, the secret for CSRF tokens)
-// and is neither an event nor a projection.
+// and is neither an event nor a projection. bucketKeys belongs to the log:
+// a keyed command's first answer, written once with its event, never rebuilt.
 var (
-	bucketEvents   = []byte("events")    // seq -> event JSON
-	bucketEventIDs = []byte("event_ids") // event ID -> seq
-	bucketMeta     = []byte("meta")      // name -> value
+	bucketEvents   = []byte("events")     // seq -> event JSON
+	bucketEventIDs = []byte("event_ids")  // event ID -> seq
+	bucketMeta     = []byte("meta")       // name -> value
+	bucketKeys     = []byte("event_keys") // ID -> keyRecord JSON: a keyed command's request and first answer (idempotency.go)
 
 	bucketSKUs           = []byte("skus")            // sku code -> SKU JSON
 	bucketGTINs          = []byte("gtins")           // 14-digit GTIN -> sku code
@@ -71,7 +73,7 @@ var derivedBuckets = [][]byte{
 	bucketOrderPrints, bucketRMAs, bucketReturnWaybills, bucketReturns, bucketReturnSeen, bucketOrderReturns, bucketReturnStats,
 }
 
-var logBuckets = [][]byte{bucketEvents, bucketEventIDs, bucketMeta}
+var logBuckets = [][]byte{bucketEvents, bucketEventIDs, bucketKeys, bucketMeta}
 
 const sep = 0x00
 

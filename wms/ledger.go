@@ -52,6 +52,7 @@ type Ledger struct {
 
 	stats    Stats
 	inflight atomic.Int64 // appends under way, to choose between Update and Batch
+	keys     keyLocks     // one caller at a time per ID (idempotency.go)
 
 	rebuiltFrom string // projections version Open rebuilt from, if it did
 }
@@ -210,29 +211,41 @@ func (l *Ledger) Append(ctx context.Context, ev Event) (stored Event, duplicate 
 		}
 		return prior, ok, err
 	}
-	if ev.At.IsZero() {
-		ev.At = l.Now()
-	}
-	ev.At = ev.At.UTC()
-	write := func(b *bolt.Tx) error {
-		tx := &txn{Tx: b}
-		// Batch may run this more than once; each run starts from the caller's event.
+	l.stamp(&ev)
+	err = l.write(func(tx *txn) error {
 		var err error
 		stored, duplicate, err = appendTx(tx, ev)
 		return err
-	}
-	// A writer alone commits at once; Batch would hold it for MaxBatchDelay
-	// hoping for company. Writers that overlap share one commit (one fsync).
-	if l.inflight.Add(1) == 1 {
-		err = l.db.Update(write)
-	} else {
-		err = l.db.Batch(write)
-	}
-	l.inflight.Add(-1)
+	})
 	if err != nil {
 		return Event{}, false, err
 	}
 	return stored, duplicate, nil
+}
+
+// write runs fn in a write transaction: at once for a writer alone, through
+// db.Batch when writers overlap. Batch may run fn more than once, so fn
+// must start over from its inputs each time.
+func (l *Ledger) write(fn func(tx *txn) error) error {
+	w := func(b *bolt.Tx) error { return fn(&txn{Tx: b}) }
+	// A writer alone commits at once; Batch would hold it for MaxBatchDelay
+	// hoping for company. Writers that overlap share one commit (one fsync).
+	var err error
+	if l.inflight.Add(1) == 1 {
+		err = l.db.Update(w)
+	} else {
+		err = l.db.Batch(w)
+	}
+	l.inflight.Add(-1)
+	return err
+}
+
+// stamp sets the time the ledger appends an event at.
+func (l *Ledger) stamp(ev *Event) {
+	if ev.At.IsZero() {
+		ev.At = l.Now()
+	}
+	ev.At = ev.At.UTC()
 }
 
 // appendTx writes one event and its projections inside tx.

@@ -52,24 +52,31 @@ func validStatus(s LotStatus) bool {
 }
 
 // SetLotStatus changes a lot's status (quarantine, hold, release).
-func (l *Ledger) SetLotStatus(ctx context.Context, id string, p LotStatusChange, actor, device string) error {
-	p.Today, p.Decided, p.Moves = l.Today(), false, nil
-	ev, err := NewEvent(id, EvLotStatus, actor, device, p)
-	if err != nil {
-		return err
-	}
-	_, _, err = l.Append(ctx, ev)
-	return err
+// It answers with the lot as the change left it.
+func (l *Ledger) SetLotStatus(ctx context.Context, id string, p LotStatusChange, actor, device string) (Lot, error) {
+	p.Today, p.Decided, p.Moves = "", false, nil
+	k := keyed{id: id, typ: EvLotStatus, target: string(lotKey(p.SKU, p.Lot)), actor: actor, request: p}
+	return runKeyed(ctx, l, k, func() (Event, error) {
+		p.Today = l.Today()
+		return NewEvent(id, EvLotStatus, actor, device, p)
+	}, func(tx *txn, ev *Event) (Lot, error) {
+		var lot Lot
+		found, err := getJSON(tx.Bucket(bucketLots), lotKey(p.SKU, p.Lot), &lot)
+		if err == nil && !found {
+			err = Errf(CodeNotFound, "lot.not_found", "sku", p.SKU, "lot", p.Lot)
+		}
+		return lot, err
+	})
 }
 
 // Recall puts a lot (or a list of its serials) on hold everywhere.
 func (l *Ledger) Recall(ctx context.Context, id string, p LotStatusChange, actor, device string) error {
-	p.Today, p.Decided, p.Moves, p.Status = l.Today(), false, nil, LotHold
-	ev, err := NewEvent(id, EvLotRecalled, actor, device, p)
-	if err != nil {
-		return err
-	}
-	_, _, err = l.Append(ctx, ev)
+	p.Today, p.Decided, p.Moves, p.Status = "", false, nil, LotHold
+	k := keyed{id: id, typ: EvLotRecalled, target: string(lotKey(p.SKU, p.Lot)), actor: actor, request: p}
+	_, err := runKeyed(ctx, l, k, func() (Event, error) {
+		p.Today = l.Today()
+		return NewEvent(id, EvLotRecalled, actor, device, p)
+	}, answerNone)
 	return err
 }
 

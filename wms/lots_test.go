@@ -461,7 +461,7 @@ func TestAvailableStatusKeepsAllocations(t *testing.T) {
 	mustOrder(t, l, order("SO1", LineIn{"MILK", 3}))
 	w := mustWave(t, l, "w1", WaveSingle)
 	before, _ := l.Task(w.Tasks[0])
-	if err := l.SetLotStatus(ctx, "release-1", LotStatusChange{SKU: "MILK", Lot: before.Lines[0].Lot, Status: LotAvailable, Reason: "checked"}, "B4001", "web"); err != nil {
+	if _, err := l.SetLotStatus(ctx, "release-1", LotStatusChange{SKU: "MILK", Lot: before.Lines[0].Lot, Status: LotAvailable, Reason: "checked"}, "B4001", "web"); err != nil {
 		t.Fatal(err)
 	}
 	after, _ := l.Task(w.Tasks[0])

@@ -24,16 +24,11 @@ type Move struct {
 // MoveStock moves stock.
 func (l *Ledger) MoveStock(ctx context.Context, id string, m Move, actor, device string) (Move, error) {
 	m.Lines = nil
-	ev, err := NewEvent(id, EvMoved, actor, device, m)
+	done, err := keyedAppend(ctx, l, id, EvMoved, m.From, m, actor, device, nil)
 	if err != nil {
 		return m, err
 	}
-	stored, _, err := l.Append(ctx, ev)
-	if err != nil {
-		return m, err
-	}
-	err = stored.DecodeData(&m)
-	return m, err
+	return done, nil
 }
 
 func moveOne(tx *txn, sku, lot, from, to string, qty int64) error {
@@ -151,11 +146,7 @@ type MoveTasks struct {
 
 // CreateMoveTasks makes one move task per source location.
 func (l *Ledger) CreateMoveTasks(ctx context.Context, id string, p MoveTasks, actor, device string) error {
-	ev, err := NewEvent(id, EvMoveTasks, actor, device, p)
-	if err != nil {
-		return err
-	}
-	_, _, err = l.Append(ctx, ev)
+	_, err := keyedAppend(ctx, l, id, EvMoveTasks, "", p, actor, device, nil)
 	return err
 }
 

@@ -288,17 +288,21 @@ type OrderCancel struct {
 
 // CancelOrder cancels an order in any state before packing.
 func (l *Ledger) CancelOrder(ctx context.Context, no, reason, eventID, actor, device string) (Order, error) {
-	if eventID == "" {
+	natural := eventID == ""
+	if natural {
 		eventID = "cancel:" + no
 	}
-	ev, err := NewEvent(eventID, EvOrderCancelled, actor, device, OrderCancel{No: no, Reason: reason})
-	if err != nil {
-		return Order{}, err
-	}
-	if _, _, err := l.Append(ctx, ev); err != nil {
-		return Order{}, err
-	}
-	return l.Order(no)
+	p := OrderCancel{No: no, Reason: reason}
+	k := keyed{id: eventID, typ: EvOrderCancelled, target: no, actor: actor, request: p, natural: natural}
+	return runKeyed(ctx, l, k, func() (Event, error) {
+		return NewEvent(eventID, EvOrderCancelled, actor, device, p)
+	}, func(tx *txn, ev *Event) (Order, error) {
+		o, found, err := getOrder(tx, no)
+		if err == nil && !found {
+			err = Errf(CodeNotFound, "order.not_found", "order", no)
+		}
+		return o, err
+	})
 }
 
 func applyOrderCancelled(tx *txn, ev *Event) error {

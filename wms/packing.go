@@ -323,15 +323,17 @@ func touchParcelLots(tx *txn, parcel Parcel) {
 
 // PackScan verifies one scanned item at the kiosk.
 func (l *Ledger) PackScan(ctx context.Context, id string, p PackScan, actor, device string) (PackState, error) {
-	p.Today, p.SKU = l.Today(), ""
-	if _, err := l.appendData(ctx, id, EvPackScanned, actor, device, p); err != nil {
-		if e, ok := AsError(err); ok && (e.Key == "pick.serial_twice" || e.Key == "pack.too_many") && l.checkedFor(p.Order, p.Serial) {
-			// the same can read twice at this order's bench: not a copy, nor one too many
-			return PackState{}, Errf(CodeConflict, "pack.serial_checked", "serial", p.Serial)
-		}
-		return PackState{}, err
+	p.Today, p.SKU = "", ""
+	k := keyed{id: id, typ: EvPackScanned, target: p.Order, actor: actor, request: p}
+	ps, err := runKeyed(ctx, l, k, func() (Event, error) {
+		p.Today = l.Today()
+		return NewEvent(id, EvPackScanned, actor, device, p)
+	}, func(tx *txn, ev *Event) (PackState, error) { return getPack(tx, p.Order) })
+	if e, ok := AsError(err); ok && (e.Key == "pick.serial_twice" || e.Key == "pack.too_many") && l.checkedFor(p.Order, p.Serial) {
+		// the same can read twice at this order's bench: not a copy, nor one too many
+		return PackState{}, Errf(CodeConflict, "pack.serial_checked", "serial", p.Serial)
 	}
-	return l.Pack(p.Order)
+	return ps, err
 }
 
 // checkedFor tells whether a serial is already checked into this order.
@@ -347,19 +349,20 @@ func (l *Ledger) checkedFor(order, serial string) bool {
 // CloseParcel weighs the verified items as a parcel and gives it a waybill.
 // A parcel the weight gate refuses is recorded for the packer's figures.
 func (l *Ledger) CloseParcel(ctx context.Context, id string, p ParcelClose, actor, device string) (Parcel, error) {
-	p.Today, p.Parcel = l.Today(), nil
-	stored, err := l.appendData(ctx, id, EvParcelClosed, actor, device, p)
+	p.Today, p.Parcel = "", nil
+	today := l.Today()
+	done, err := keyedAppend(ctx, l, id, EvParcelClosed, p.Order, p, actor, device, func(p *ParcelClose) { p.Today = today })
 	if err != nil {
 		if e, ok := AsError(err); ok && e.Key == "pack.weight_off" {
 			exp, _ := strconv.Atoi(e.Args["expected"])
-			_, _ = l.appendData(ctx, id+":rejected", EvWeightRejected, actor, device, WeightRejected{Order: p.Order, Station: p.Station, WeightG: p.WeightG, Expected: exp, Today: p.Today})
+			_, _ = l.appendData(ctx, id+":rejected", EvWeightRejected, actor, device, WeightRejected{Order: p.Order, Station: p.Station, WeightG: p.WeightG, Expected: exp, Today: today})
 		}
 		return Parcel{}, err
 	}
-	if err := stored.DecodeData(&p); err != nil {
-		return Parcel{}, err
+	if done.Parcel == nil {
+		return Parcel{}, Errf(CodeNotFound, "event.not_found", "id", id)
 	}
-	return *p.Parcel, nil
+	return *done.Parcel, nil
 }
 
 // Pack returns an order's packing state.

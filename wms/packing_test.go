@@ -169,7 +169,7 @@ func TestPackingFlow(t *testing.T) {
 
 func TestWaybillPool(t *testing.T) {
 	l, _ := packFixture(t)
-	if err := l.LoadWaybills(ctx, "again", WaybillLoad{Account: "JD", Numbers: []string{"SF1000000000001"}}, "B9001", "web"); err == nil {
+	if _, err := l.LoadWaybills(ctx, "again", WaybillLoad{Account: "JD", Numbers: []string{"SF1000000000001"}}, "B9001", "web"); err == nil {
 		t.Error("a number loaded twice")
 	}
 	csv := "account,waybill\nJD,JDVA000000000001\nJD,JDVA000000000002\nJD,JDVA000000000001\nJD,bad number\n"

@@ -160,16 +160,14 @@ func firstPickable(tx *txn) string {
 // each such unit has a serial of its own, and counted units would leave the
 // warehouse without theirs.
 func (l *Ledger) Pick(ctx context.Context, id string, p PickScan, actor, device string) (json.RawMessage, bool, error) {
-	if p.Qty > int64(len(p.Items)) && slices.ContainsFunc(p.Items, func(it ScannedItem) bool { return it.Serial != "" }) {
-		return nil, false, Errf(CodeInvalid, "pick.count_serial")
-	}
-	for i, it := range p.Items { // the same can read twice into one put is one can
-		if it.Serial != "" && slices.ContainsFunc(p.Items[:i], func(o ScannedItem) bool { return o.Serial == it.Serial }) {
-			return nil, false, Errf(CodeConflict, "pick.serial_double_read", "serial", it.Serial)
+	asked := p
+	raw, dup, err := l.taskCommand(ctx, id, EvPicked, p.Task, asked, actor, func() (Event, error) {
+		if err := checkPickItems(p); err != nil {
+			return Event{}, err
 		}
-	}
-	p.Today, p.Strict = l.Today(), true
-	raw, dup, err := l.taskCommand(ctx, id, EvPicked, p.Task, p, actor, device)
+		p.Today, p.Strict = l.Today(), true
+		return NewEvent(id, EvPicked, actor, device, p)
+	})
 	if e, ok := AsError(err); ok && (e.Key == "pick.serial_twice" || e.Key == "pick.too_many") {
 		// a can this task picked, read again (also once its line is full)
 		for _, it := range p.Items {
@@ -179,6 +177,19 @@ func (l *Ledger) Pick(ctx context.Context, id string, p PickScan, actor, device 
 		}
 	}
 	return raw, dup, err
+}
+
+// checkPickItems refuses what a pick can never be, before any state is read.
+func checkPickItems(p PickScan) error {
+	if p.Qty > int64(len(p.Items)) && slices.ContainsFunc(p.Items, func(it ScannedItem) bool { return it.Serial != "" }) {
+		return Errf(CodeInvalid, "pick.count_serial")
+	}
+	for i, it := range p.Items { // the same can read twice into one put is one can
+		if it.Serial != "" && slices.ContainsFunc(p.Items[:i], func(o ScannedItem) bool { return o.Serial == it.Serial }) {
+			return Errf(CodeConflict, "pick.serial_double_read", "serial", it.Serial)
+		}
+	}
+	return nil
 }
 
 // pickedInTask tells a double read from a copied code: a serial this task
@@ -203,41 +214,68 @@ func (l *Ledger) pickedInTask(task, serial string) error {
 
 // UndoPick takes back the last pick.
 func (l *Ledger) UndoPick(ctx context.Context, id string, p PickUndo, actor, device string) (json.RawMessage, bool, error) {
-	p.Today = l.Today()
-	return l.taskCommand(ctx, id, EvPickUndone, p.Task, p, actor, device)
+	asked := p
+	return l.taskCommand(ctx, id, EvPickUndone, p.Task, asked, actor, func() (Event, error) {
+		p.Today = l.Today()
+		return NewEvent(id, EvPickUndone, actor, device, p)
+	})
 }
 
 // ReportShort reports a short pick.
 func (l *Ledger) ReportShort(ctx context.Context, id string, p ShortReport, actor, device string) (json.RawMessage, bool, error) {
-	p.Today, p.Decided = l.Today(), false
-	return l.taskCommand(ctx, id, EvShortReported, p.Task, p, actor, device)
+	asked := p
+	return l.taskCommand(ctx, id, EvShortReported, p.Task, asked, actor, func() (Event, error) {
+		p.Today, p.Decided = l.Today(), false
+		return NewEvent(id, EvShortReported, actor, device, p)
+	})
 }
 
 // RejectScan records a wrong scan.
 func (l *Ledger) RejectScan(ctx context.Context, id string, p ScanRejected, actor, device string) (json.RawMessage, bool, error) {
-	p.Today = l.Today()
-	return l.taskCommand(ctx, id, EvScanRejected, p.Task, p, actor, device)
+	asked := p
+	return l.taskCommand(ctx, id, EvScanRejected, p.Task, asked, actor, func() (Event, error) {
+		p.Today = l.Today()
+		return NewEvent(id, EvScanRejected, actor, device, p)
+	})
 }
 
 // PutBack returns units of a cancelled order to the shelf.
 func (l *Ledger) PutBack(ctx context.Context, id string, p PutBackScan, actor, device string) (json.RawMessage, bool, error) {
-	p.Today = l.Today()
-	return l.taskCommand(ctx, id, EvPutBack, p.Task, p, actor, device)
+	asked := p
+	return l.taskCommand(ctx, id, EvPutBack, p.Task, asked, actor, func() (Event, error) {
+		p.Today = l.Today()
+		return NewEvent(id, EvPutBack, actor, device, p)
+	})
 }
 
-// taskCommand appends a scan and answers with the task as it is afterwards,
-// as stored (JSON): the handheld takes it as its new view of the task.
-func (l *Ledger) taskCommand(ctx context.Context, id, typ, task string, payload any, actor, device string) (json.RawMessage, bool, error) {
-	ev, err := NewEvent(id, typ, actor, device, payload)
+// taskCommand appends a scan and answers with the task as it was right
+// after it, as stored (JSON): the handheld takes it as its new view of the
+// task. The scan's ID is bound to the picker, the task and the scan as sent;
+// a repeat gets that first answer (dup is true) and a picker repeating an ID
+// on a task someone else holds is refused as a fresh scan would be.
+func (l *Ledger) taskCommand(ctx context.Context, id, typ, task string, asked any, actor string, decide func() (Event, error)) (json.RawMessage, bool, error) {
+	k := keyed{id: id, typ: typ, target: task, actor: actor, request: asked, owns: func(tx *txn) error {
+		t, err := getTask(tx, task)
+		if err != nil {
+			return err
+		}
+		if t.Actor != "" && t.Actor != actor {
+			return Errf(CodeForbidden, "task.not_yours", "task", task, "actor", t.Actor)
+		}
+		return nil
+	}}
+	ctx, replayed := withOwnNote(ctx)
+	raw, err := runKeyed(ctx, l, k, decide, func(tx *txn, ev *Event) (json.RawMessage, error) {
+		v := tx.Bucket(bucketTasks).Get([]byte(task))
+		if v == nil {
+			return nil, Errf(CodeNotFound, "task.not_found", "task", task)
+		}
+		return append(json.RawMessage(nil), v...), nil
+	})
 	if err != nil {
 		return nil, false, err
 	}
-	_, dup, err := l.Append(ctx, ev)
-	if err != nil {
-		return nil, false, err
-	}
-	raw, err := l.TaskJSON(task)
-	return raw, dup, err
+	return raw, replayed(), nil
 }
 
 // --- appliers ---

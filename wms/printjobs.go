@@ -143,11 +143,19 @@ func applyPrintRetried(tx *txn, ev *Event) error {
 
 // RequestPrint queues a label.
 func (l *Ledger) RequestPrint(ctx context.Context, id string, p PrintRequest, actor, device string) (PrintJob, error) {
-	stored, err := l.appendData(ctx, id, EvPrintRequested, actor, device, p)
-	if err != nil {
-		return PrintJob{}, err
+	k := keyed{id: id, typ: EvPrintRequested, target: p.Order, actor: actor, request: p}
+	return runKeyed(ctx, l, k, func() (Event, error) {
+		return NewEvent(id, EvPrintRequested, actor, device, p)
+	}, func(tx *txn, ev *Event) (PrintJob, error) { return printJobIn(tx, printJobID(ev.Seq)) })
+}
+
+func printJobIn(tx *txn, id string) (PrintJob, error) {
+	var j PrintJob
+	found, err := getJSON(tx.Bucket(bucketPrintJobs), []byte(id), &j)
+	if err == nil && !found {
+		err = Errf(CodeNotFound, "print.job_not_found", "job", id)
 	}
-	return l.PrintJob(printJobID(stored.Seq))
+	return j, err
 }
 
 // RecordPrint records what the printer said.
@@ -171,10 +179,11 @@ func (l *Ledger) PrintJob(id string) (PrintJob, error) {
 
 // RetryPrint sends a job that gave up back to the printer.
 func (l *Ledger) RetryPrint(ctx context.Context, id, job, actor, device string) (PrintJob, error) {
-	if _, err := l.appendData(ctx, id, EvPrintRetried, actor, device, PrintRetry{Job: job}); err != nil {
-		return PrintJob{}, err
-	}
-	return l.PrintJob(job)
+	p := PrintRetry{Job: job}
+	k := keyed{id: id, typ: EvPrintRetried, target: job, actor: actor, request: p}
+	return runKeyed(ctx, l, k, func() (Event, error) {
+		return NewEvent(id, EvPrintRetried, actor, device, p)
+	}, func(tx *txn, ev *Event) (PrintJob, error) { return printJobIn(tx, job) })
 }
 
 // PrintJobs lists jobs newest first: an order's from its index, the others

@@ -186,12 +186,10 @@ func ShelfLifeAtReceipt(sku SKU, expiry, today string) (ok bool, action string) 
 // Receive takes a lot into stock. Units refused by the shelf-life rule are
 // recorded on the receipt as refused (they go back on the truck).
 func (l *Ledger) Receive(ctx context.Context, id string, p Receiving, actor, device string) (Receiving, error) {
-	p.Today, p.Quarantined = l.Today(), false
-	ev, err := NewEvent(id, EvReceived, actor, device, p)
-	if err != nil {
-		return p, err
-	}
-	stored, _, err := l.Append(ctx, ev)
+	p.Today, p.Quarantined = "", false
+	asked := p
+	p.Today = l.Today()
+	done, err := keyedAppend(ctx, l, id, EvReceived, asked.Receipt, asked, actor, device, func(d *Receiving) { d.Today = p.Today })
 	if e, ok := AsError(err); ok && e.Key == "receive.short_life" && p.Receipt != "" {
 		if rerr := l.RefuseReceipt(ctx, id+":refused", ReceiveRefusal{Receipt: p.Receipt, SKU: p.SKU, Lot: p.Lot,
 			Expiry: p.Expiry, Qty: p.Qty, Reason: e.Key}, actor, device); rerr != nil {
@@ -201,8 +199,7 @@ func (l *Ledger) Receive(ctx context.Context, id string, p Receiving, actor, dev
 	if err != nil {
 		return p, err
 	}
-	err = stored.DecodeData(&p)
-	return p, err
+	return done, nil
 }
 
 func applyReceived(tx *txn, ev *Event) error {
@@ -296,11 +293,7 @@ type ReceiveRefusal struct {
 
 // RefuseReceipt records a refusal.
 func (l *Ledger) RefuseReceipt(ctx context.Context, id string, p ReceiveRefusal, actor, device string) error {
-	ev, err := NewEvent(id, EvReceiveRefused, actor, device, p)
-	if err != nil {
-		return err
-	}
-	_, _, err = l.Append(ctx, ev)
+	_, err := keyedAppend(ctx, l, id, EvReceiveRefused, p.Receipt, p, actor, device, nil)
 	return err
 }
 
@@ -327,14 +320,18 @@ func applyReceiveRefused(tx *txn, ev *Event) error {
 
 // CloseReceipt closes a receipt.
 func (l *Ledger) CloseReceipt(ctx context.Context, id, actor, device string) (Receipt, error) {
-	ev, err := NewEvent("close:"+id, EvReceiptClosed, actor, device, ReceiptClose{Receipt: id})
-	if err != nil {
-		return Receipt{}, err
-	}
-	if _, _, err := l.Append(ctx, ev); err != nil {
-		return Receipt{}, err
-	}
-	return l.Receipt(id)
+	p := ReceiptClose{Receipt: id}
+	k := keyed{id: "close:" + id, typ: EvReceiptClosed, target: id, actor: actor, request: p, natural: true}
+	return runKeyed(ctx, l, k, func() (Event, error) {
+		return NewEvent("close:"+id, EvReceiptClosed, actor, device, p)
+	}, func(tx *txn, ev *Event) (Receipt, error) {
+		var r Receipt
+		found, err := getJSON(tx.Bucket(bucketReceipts), []byte(id), &r)
+		if err == nil && !found {
+			err = Errf(CodeNotFound, "receipt.not_found", "receipt", id)
+		}
+		return r, err
+	})
 }
 
 func applyReceiptClosed(tx *txn, ev *Event) error {

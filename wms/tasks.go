@@ -185,24 +185,30 @@ func (f WaveFilter) matches(o OrderBrief) bool {
 // releases them as one wave. It returns the wave (which says which orders
 // are waiting for stock).
 func (l *Ledger) ReleaseWave(ctx context.Context, f WaveFilter, eventID, actor, device string) (Wave, error) {
+	k := keyed{id: eventID, typ: EvWaveReleased, actor: actor, request: f}
+	return runKeyed(ctx, l, k, func() (Event, error) { return l.chooseWave(f, eventID, actor, device) }, waveAnswer)
+}
+
+// chooseWave decides which new orders a wave filter releases.
+func (l *Ledger) chooseWave(f WaveFilter, eventID, actor, device string) (Event, error) {
 	if f.Mode == "" {
 		f.Mode = WaveCluster
 	}
 	if f.Mode != WaveSingle && f.Mode != WaveCluster {
-		return Wave{}, Errf(CodeInvalid, "wave.mode_invalid")
+		return Event{}, Errf(CodeInvalid, "wave.mode_invalid")
 	}
 	if f.ClusterSize <= 0 {
 		f.ClusterSize = 4
 	}
 	if f.ClusterSize > 12 {
-		return Wave{}, Errf(CodeInvalid, "wave.cluster_invalid")
+		return Event{}, Errf(CodeInvalid, "wave.cluster_invalid")
 	}
 	if f.MaxOrders <= 0 {
 		f.MaxOrders = 50
 	}
 	news, err := l.OrderBriefs(OrderNew)
 	if err != nil {
-		return Wave{}, err
+		return Event{}, err
 	}
 	var chosen []OrderBrief
 	for _, o := range news {
@@ -215,13 +221,13 @@ func (l *Ledger) ReleaseWave(ctx context.Context, f WaveFilter, eventID, actor, 
 		chosen = chosen[:f.MaxOrders]
 	}
 	if len(chosen) == 0 {
-		return Wave{}, Errf(CodeNotFound, "wave.no_orders")
+		return Event{}, Errf(CodeNotFound, "wave.no_orders")
 	}
 	nos := make([]string, len(chosen))
 	for i, o := range chosen {
 		nos[i] = o.No
 	}
-	return l.releaseOrders(ctx, nos, f.Mode, f.ClusterSize, eventID, actor, device)
+	return NewEvent(eventID, EvWaveReleased, actor, device, WaveRelease{Orders: nos, Mode: f.Mode, ClusterSize: f.ClusterSize, Today: l.Today()})
 }
 
 // urgency orders: higher priority, then earlier ship-by, then older.
@@ -257,6 +263,20 @@ func (l *Ledger) releaseOrders(ctx context.Context, nos []string, mode WaveMode,
 		return Wave{}, err
 	}
 	return l.Wave(p.Wave)
+}
+
+// waveAnswer is the wave a release made, as it stood when released.
+func waveAnswer(tx *txn, ev *Event) (Wave, error) {
+	var p WaveRelease
+	if err := decode(ev, &p); err != nil {
+		return Wave{}, err
+	}
+	var w Wave
+	found, err := getJSON(tx.Bucket(bucketWaves), []byte(p.Wave), &w)
+	if err == nil && !found {
+		err = Errf(CodeNotFound, "wave.not_found", "wave", p.Wave)
+	}
+	return w, err
 }
 
 // Wave returns one wave.

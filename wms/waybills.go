@@ -1,6 +1,7 @@
 package wms
 
 import (
+	"bytes"
 	"context"
 	"strings"
 )
@@ -77,7 +78,18 @@ func (l *Ledger) WaybillsLeft() (map[string]int, error) {
 }
 
 // LoadWaybills adds numbers to a pool.
-func (l *Ledger) LoadWaybills(ctx context.Context, id string, p WaybillLoad, actor, device string) error {
-	_, err := l.appendData(ctx, id, EvWaybillsLoaded, actor, device, p)
-	return err
+// It answers how many numbers the account had left once they were loaded.
+func (l *Ledger) LoadWaybills(ctx context.Context, id string, p WaybillLoad, actor, device string) (left int, err error) {
+	k := keyed{id: id, typ: EvWaybillsLoaded, target: p.Account, actor: actor, request: p}
+	return runKeyed(ctx, l, k, func() (Event, error) {
+		return NewEvent(id, EvWaybillsLoaded, actor, device, p)
+	}, func(tx *txn, ev *Event) (int, error) {
+		n := 0
+		c := tx.Bucket(bucketWaybillPool).Cursor()
+		prefix := prefixKey(p.Account)
+		for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+			n++
+		}
+		return n, nil
+	})
 }

@@ -1,0 +1,302 @@
+package wms
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"sync"
+	"sync/atomic"
+	"time"
+	"unicode/utf8"
+)
+
+// A command that takes an ID (a client's Idempotency-Key, a page form's key,
+// a handheld's scan UUID) answers every repeat of that ID with its first
+// answer, whatever has changed since: a retry after a timeout must learn
+// what its first try did, not what the same request would do now.
+//
+//   - The ID is looked up before the command decides anything (runKeyed), under
+//     a lock on the ID held until the event is written: retries sent at the same
+//     moment wait for the first and then read its answer, never decide again.
+//   - The first answer is stored beside its event, in the same write transaction
+//     (bucketKeys: ID -> keyRecord): the command's answer as the state stood
+//     right after its event applied. A repeat decodes that record and never
+//     reads today's state. We store the answer rather than rebuild it from the
+//     event because most answers are state that later events change (the task
+//     after a scan, the wave as released), and the event alone cannot say
+//     what it looked like then. The first call returns the same decoded
+//     record, so a first answer and its repeats are the same value.
+//   - The record binds the ID to its request: who sent it (actor), what it was
+//     for (the event type and the target: a task, an order, a receipt, ...) and
+//     a digest of what was asked (the request as sent, before any decision).
+//     A repeat that differs in any of these is refused as a conflict, never
+//     answered as a duplicate of something else. A repeat by someone who may
+//     not act on the target at all gets the refusal a fresh ID would get.
+//   - A command that fails writes nothing: its ID stays unused, and a retry
+//     decides afresh.
+//
+// bucketKeys is on the log's side: a record is written once with its event and
+// never rebuilt (its request digest is not in the event, and the answer is the
+// state of that moment). Events appended before keys were recorded have no
+// record; a repeat of one is answered from the state (as before) after its
+// type and actor are compared.
+
+// keyRecord is what bucketKeys holds for one ID.
+type keyRecord struct {
+	Actor  string          `json:"actor"`
+	Type   string          `json:"type"`
+	Target string          `json:"target,omitempty"`
+	Digest string          `json:"digest"`
+	Seq    uint64          `json:"seq"`
+	Answer json.RawMessage `json:"answer"`
+}
+
+// keyed describes one call of a command that takes an ID.
+type keyed struct {
+	id      string // the key; the event ID unless the command names its event otherwise
+	typ     string // the event type the key is for
+	target  string // what the request acts on: a task, an order, a receipt, ...
+	actor   string
+	request any // what was asked, before any decision; its digest binds the key
+	// natural is set when the ID names the thing rather than one request
+	// ("close:" and the receipt): anyone asking for it again gets its answer.
+	natural bool
+	// owns, when set, refuses a repeat by someone who may not act on the
+	// target at all, with the refusal a fresh ID would get.
+	owns func(tx *txn) error
+}
+
+// runKeyed runs a command that takes an ID: the first answer of an ID that
+// was seen, or decide (today's rules, outside any transaction) and append
+// its event, computing the answer in the same transaction with answer.
+func runKeyed[T any](ctx context.Context, l *Ledger, k keyed, decide func() (Event, error), answer func(tx *txn, ev *Event) (T, error)) (out T, err error) {
+	var zero T
+	if k.id == "" || len(k.id) > 128 || !utf8.ValidString(k.id) {
+		return zero, Errf(CodeInvalid, "event.id_invalid")
+	}
+	digest, err := digestOf(k.request)
+	if err != nil {
+		return zero, err
+	}
+	defer l.keys.lock(k.id)()
+
+	replayed := false
+	err = l.view(func(tx *txn) error {
+		var rec keyRecord
+		found, err := getJSON(tx.Bucket(bucketKeys), []byte(k.id), &rec)
+		if err != nil {
+			return err
+		}
+		if !found {
+			v := tx.Bucket(bucketEventIDs).Get([]byte(k.id))
+			if v == nil {
+				return nil
+			}
+			// an event appended before keys were recorded
+			prior, err := eventAt(tx, seqFromKey(v))
+			if err != nil {
+				return err
+			}
+			rec = keyRecord{Actor: prior.Actor, Type: prior.Type, Target: k.target, Digest: digest}
+			if err := rec.binds(k, digest); err != nil {
+				return err
+			}
+			if k.owns != nil {
+				if err := k.owns(tx); err != nil {
+					return err
+				}
+			}
+			replayed = true
+			out, err = answer(tx, &prior)
+			return err
+		}
+		if k.owns != nil {
+			if err := k.owns(tx); err != nil {
+				return err
+			}
+		}
+		if err := rec.binds(k, digest); err != nil {
+			return err
+		}
+		replayed = true
+		return json.Unmarshal(rec.Answer, &out)
+	})
+	if err != nil {
+		return zero, err
+	}
+	if replayed {
+		l.stats.Duplicates.Add(1)
+		noteReplay(ctx)
+		return out, nil
+	}
+	if err := ctx.Err(); err != nil {
+		return zero, err
+	}
+
+	start := time.Now()
+	defer func() {
+		l.stats.AppendMicros.Add(uint64(time.Since(start).Microseconds()))
+		if err != nil {
+			l.stats.Rejects.Add(1)
+		} else {
+			l.stats.Appends.Add(1)
+		}
+	}()
+	ev, err := decide()
+	if err != nil {
+		return zero, err
+	}
+	if err := ev.validate(); err != nil {
+		return zero, err
+	}
+	l.stamp(&ev)
+	var raw []byte
+	err = l.write(func(tx *txn) error {
+		stored, dup, err := appendTx(tx, ev)
+		if err != nil {
+			return err
+		}
+		a, err := answer(tx, &stored)
+		if err != nil {
+			return err
+		}
+		if raw, err = json.Marshal(a); err != nil {
+			return err
+		}
+		if dup && k.id == ev.ID {
+			// appended meanwhile by a command that records no key: answered from the state
+			return nil
+		}
+		return putJSON(tx.Bucket(bucketKeys), []byte(k.id), keyRecord{
+			Actor: k.actor, Type: k.typ, Target: k.target, Digest: digest, Seq: stored.Seq, Answer: raw})
+	})
+	if err != nil {
+		return zero, err
+	}
+	// The first caller gets the answer as a repeat will: decoded from the record.
+	err = json.Unmarshal(raw, &out)
+	return out, err
+}
+
+// binds refuses a repeat that is not the request its key was first used for.
+func (r keyRecord) binds(k keyed, digest string) error {
+	switch {
+	case k.natural && r.Type == k.typ && r.Target == k.target:
+		return nil
+	case r.Actor != k.actor:
+		return Errf(CodeConflict, "key.other_actor", "key", k.id)
+	case r.Type != k.typ || r.Target != k.target:
+		return Errf(CodeConflict, "key.other_request", "key", k.id, "type", r.Type, "target", r.Target)
+	case r.Digest != digest:
+		return Errf(CodeConflict, "key.changed", "key", k.id)
+	}
+	return nil
+}
+
+// digestOf is the canonical digest of a request: SHA-256 of its JSON (Go's
+// encoding writes struct fields in their declared order and map keys sorted).
+func digestOf(request any) (string, error) {
+	raw, err := json.Marshal(request)
+	if err != nil {
+		return "", err
+	}
+	sum := sha256.Sum256(raw)
+	return hex.EncodeToString(sum[:16]), nil
+}
+
+// keyLocks serialises the calls of one ID within this process (the only
+// process that has the file open).
+type keyLocks struct {
+	mu sync.Mutex
+	m  map[string]*keyLock
+}
+
+type keyLock struct {
+	sync.Mutex
+	users int
+}
+
+// lock takes the ID's lock and returns its release.
+func (ks *keyLocks) lock(id string) func() {
+	ks.mu.Lock()
+	if ks.m == nil {
+		ks.m = map[string]*keyLock{}
+	}
+	kl := ks.m[id]
+	if kl == nil {
+		kl = &keyLock{}
+		ks.m[id] = kl
+	}
+	kl.users++
+	ks.mu.Unlock()
+	kl.Lock()
+	return func() {
+		kl.Unlock()
+		ks.mu.Lock()
+		if kl.users--; kl.users == 0 {
+			delete(ks.m, id)
+		}
+		ks.mu.Unlock()
+	}
+}
+
+// replayNote records, for one request's context, that a command answered
+// with an earlier call's answer.
+type replayNote struct {
+	hit    atomic.Bool
+	parent *replayNote // the request's note, told too
+}
+
+type replayNoteKey struct{}
+
+// WithReplayNote returns a context in which Replayed can tell whether a
+// command taking an ID answered from an earlier call of that ID.
+func WithReplayNote(ctx context.Context) context.Context {
+	return context.WithValue(ctx, replayNoteKey{}, &replayNote{})
+}
+
+// Replayed reports whether a command run with ctx (made by WithReplayNote)
+// answered with the first answer of an ID seen before.
+func Replayed(ctx context.Context) bool {
+	n, ok := ctx.Value(replayNoteKey{}).(*replayNote)
+	return ok && n.hit.Load()
+}
+
+func noteReplay(ctx context.Context) {
+	n, _ := ctx.Value(replayNoteKey{}).(*replayNote)
+	for ; n != nil; n = n.parent {
+		n.hit.Store(true)
+	}
+}
+
+// withOwnNote gives a context whose note is one command's own, for commands
+// that say themselves whether they answered from an earlier call; the
+// request's note (if any) learns of it too.
+func withOwnNote(ctx context.Context) (context.Context, func() bool) {
+	parent, _ := ctx.Value(replayNoteKey{}).(*replayNote)
+	n := &replayNote{parent: parent}
+	return context.WithValue(ctx, replayNoteKey{}, n), n.hit.Load
+}
+
+// none is the answer of a command that answers nothing but success.
+type none struct{}
+
+func answerNone(*txn, *Event) (none, error) { return none{}, nil }
+
+// keyedAppend runs a command whose request is its payload and whose answer
+// is its event's payload as applied (with what was decided): decide sets the
+// decisions on p before it is appended.
+func keyedAppend[P any](ctx context.Context, l *Ledger, id, typ, target string, p P, actor, device string, decide func(p *P)) (P, error) {
+	k := keyed{id: id, typ: typ, target: target, actor: actor, request: p}
+	return runKeyed(ctx, l, k, func() (Event, error) {
+		if decide != nil {
+			decide(&p)
+		}
+		return NewEvent(id, typ, actor, device, p)
+	}, func(tx *txn, ev *Event) (P, error) {
+		var out P
+		err := decode(ev, &out)
+		return out, err
+	})
+}
