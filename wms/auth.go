@@ -136,11 +136,8 @@ func RandomPIN() string {
 // StaffMember returns one staff member.
 func (l *Ledger) StaffMember(badge string) (Staff, error) {
 	var s Staff
-	err := l.view(func(tx *txn) error {
-		found, err := getJSON(tx.Bucket(bucketStaff), []byte(badge), &s)
-		if err == nil && !found {
-			err = Errf(CodeNotFound, "staff.not_found", "badge", badge)
-		}
+	err := l.view(func(tx *txn) (err error) {
+		s, err = mustGet[Staff](tx, bucketStaff, []byte(badge), "staff.not_found", "badge", badge)
 		return err
 	})
 	return s, err

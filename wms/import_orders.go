@@ -54,8 +54,12 @@ func prepareOrders(tx *txn, rows []csvRow, bad []RowError, zone *time.Location) 
 			bad = append(bad, rowErr(r.line, err))
 			continue
 		}
-		var existing Order
-		if found, _ := getJSON(tx.Bucket(bucketOrders), []byte(in.No), &existing); found && existing.State != OrderNew {
+		existing, found, err := getOrder(tx, in.No)
+		if err != nil {
+			bad = append(bad, rowErr(r.line, err))
+			continue
+		}
+		if found && existing.State != OrderNew {
 			bad = append(bad, rowErrf(r.line, "order.locked", "order", in.No, "state", string(existing.State)))
 			continue
 		}

@@ -566,7 +566,7 @@ func applyPickUndone(tx *txn, ev *Event) error {
 	}
 	rec := &t.Picks[i]
 	line, _ := t.Line(rec.Line)
-	o, _, err := getOrder(tx, line.Order)
+	o, err := orderTx(tx, line.Order)
 	if err != nil {
 		return err
 	}
@@ -633,7 +633,7 @@ func applyShortReported(tx *txn, ev *Event) error {
 	if !ok || line.Open() == 0 {
 		return Errf(CodeConflict, "short.nothing_open")
 	}
-	o, _, err := getOrder(tx, line.Order)
+	o, err := orderTx(tx, line.Order)
 	if err != nil {
 		return err
 	}
