@@ -371,7 +371,7 @@ func (l *Ledger) VerifySupervisor(ctx context.Context, badge, pin, device string
 // in the event, so a rebuild removes exactly the same ones.
 type SessionsSwept struct {
 	Before  time.Time `json:"before"`
-	Removed int       `json:"removed,omitempty"` // decided when applied
+	Removed int       `json:"removed,omitempty"` // decided when appended (decide.go)
 }
 
 // SweepSessions forgets expired logins, once a day (the event is keyed by
@@ -416,8 +416,7 @@ func applySessionsSwept(tx *txn, ev *Event) error {
 			return err
 		}
 	}
-	p.Removed = len(gone)
-	return redecide(ev, p)
+	return nil
 }
 
 // Lockout policy: this many wrong PINs in a row lock the badge for lockoutFor.

@@ -28,6 +28,9 @@ type EventSpec struct {
 	Version int // the payload's version; a change that old readers would misread bumps it
 	Scope   Scope
 	apply   applier
+	// decide, where a type has one, makes the event's decisions when it is
+	// appended (decide.go); replay never runs it.
+	decide decider
 	// Outward is the zero value of the shape the type goes upstream as
 	// (outward.go), made by outward; nil for a type that never goes upstream
 	// (logins, sessions, tokens, settings, master data the warehouse keeps,
@@ -45,14 +48,14 @@ var catalogue = []EventSpec{
 	{Type: EvLoginSucceeded, Payload: LoginSucceeded{}, Version: 1, Scope: ScopeWarehouse, apply: applyLoginSucceeded},
 	{Type: EvLoginFailed, Payload: LoginFailed{}, Version: 1, Scope: ScopeWarehouse, apply: applyLoginFailed},
 	{Type: EvLoggedOut, Payload: LoggedOut{}, Version: 1, Scope: ScopeWarehouse, apply: applyLoggedOut},
-	{Type: EvSessionsSwept, Payload: SessionsSwept{}, Version: 1, Scope: ScopeWarehouse, apply: applySessionsSwept},
+	{Type: EvSessionsSwept, Payload: SessionsSwept{}, Version: 1, Scope: ScopeWarehouse, apply: applySessionsSwept, decide: decideSessionsSwept},
 	{Type: EvPINChanged, Payload: PINChanged{}, Version: 1, Scope: ScopeWarehouse, apply: applyPINChanged},
 	{Type: EvTokenCreated, Payload: TokenCreated{}, Version: 1, Scope: ScopeWarehouse, apply: applyTokenCreated},
 	{Type: EvOrderReceived, Payload: OrderIntake{}, Version: 1, Scope: ScopeOwner, apply: applyOrderReceived, Outward: OutOrderAccepted{}, outward: outward(outOrderReceived)},
 	{Type: EvOrderCancelled, Payload: OrderCancel{}, Version: 1, Scope: ScopeOwner, apply: applyOrderCancelled, Outward: OutOrderCancelled{}, outward: outward(outOrderCancelled)},
 	{Type: EvSettingsChanged, Payload: Settings{}, Version: 1, Scope: ScopeWarehouse, apply: applySettings},
 	{Type: EvWaveReleased, Payload: WaveRelease{}, Version: 1, Scope: ScopeMixed, apply: applyWaveReleased},
-	{Type: EvTaskStarted, Payload: TaskStart{}, Version: 1, Scope: ScopeWarehouse, apply: applyTaskStarted},
+	{Type: EvTaskStarted, Payload: TaskStart{}, Version: 1, Scope: ScopeWarehouse, apply: applyTaskStarted, decide: decideTaskStart},
 	{Type: EvPicked, Payload: PickScan{}, Version: 1, Scope: ScopeOwner, apply: applyPicked},
 	{Type: EvPickUndone, Payload: PickUndo{}, Version: 1, Scope: ScopeOwner, apply: applyPickUndone},
 	{Type: EvShortReported, Payload: ShortReport{}, Version: 1, Scope: ScopeOwner, apply: applyShortReported},
