@@ -149,7 +149,11 @@ func (s *Server) receiveItem(code string) (views.ReceiveItem, error) {
 	if err != nil {
 		return views.ReceiveItem{}, err
 	}
-	item := views.ReceiveItem{SKU: sku.Code, Name: sku.Name, LotTracked: sku.LotTracked, Lot: r.Batch, Qty: 1, Location: "DOCK-01"}
+	dock, err := s.ledger.AreaOf(wms.KindDock)
+	if err != nil {
+		return views.ReceiveItem{}, err
+	}
+	item := views.ReceiveItem{SKU: sku.Code, Name: sku.Name, LotTracked: sku.LotTracked, Lot: r.Batch, Qty: 1, Location: dock}
 	if r.Count > 0 {
 		item.Qty = int64(r.Count)
 	}
@@ -168,21 +172,13 @@ func (s *Server) receiveItem(code string) (views.ReceiveItem, error) {
 		if ok, action := wms.ShelfLifeAtReceipt(sku, item.Expiry, s.ledger.Today()); !ok {
 			item.Warning = "receive.warn_" + action
 			if action == wms.ShortLifeQuarantine {
-				item.Location = s.firstLocationOf(wms.KindQuarantine)
+				if item.Location, err = s.ledger.AreaOf(wms.KindQuarantine); err != nil {
+					return views.ReceiveItem{}, err
+				}
 			}
 		}
 	}
 	return item, nil
-}
-
-func (s *Server) firstLocationOf(kind wms.LocationKind) string {
-	locs, _ := s.ledger.Locations()
-	for _, l := range locs {
-		if l.Kind == kind {
-			return l.Code
-		}
-	}
-	return ""
 }
 
 // sameItem says whether a scan is another unit of the item in hand: the same
