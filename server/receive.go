@@ -218,7 +218,7 @@ func (s *Server) receive(c *fiber.Ctx) error {
 	item.Qty = qty
 	if err == nil && item.Expiry != "" {
 		var day string
-		if day, err = typedDay(item.Expiry); err == nil {
+		if day, err = s.typedDay(item.Expiry); err == nil {
 			item.Expiry = day
 		}
 	}
@@ -301,15 +301,8 @@ var refusedField = map[string]string{
 
 // typedDay accepts a date typed as printed on a pack: 2027-03-31, 2027/3/31,
 // 2027.3.31, 20270331 or the GS1 form 270331.
-func typedDay(s string) (string, error) {
-	if len(s) == 6 && strings.Trim(s, "0123456789") == "" {
-		r, err := scan.Parse("(17)" + s)
-		if err != nil || r.Expiry == nil {
-			return "", wms.Errf(wms.CodeInvalid, "date.invalid", "value", s)
-		}
-		return r.Expiry.String(), nil
-	}
-	return wms.NormalizeDay(s)
+func (s *Server) typedDay(v string) (string, error) {
+	return wms.TypedDay(v, s.ledger.Now().In(s.ledger.Zone()).Year())
 }
 
 // shelfScan reads the scan where a shelf is expected, as units are put away
