@@ -156,3 +156,27 @@ func checkResult(t *testing.T, p *Parser, s string, r Result, err error) {
 		}
 	}
 }
+
+// FuzzParseTypedDate: any input either fails with a scan error or gives a
+// real date that parses back to itself from its canonical form.
+func FuzzParseTypedDate(f *testing.F) {
+	for _, s := range []string{"2027-03-31", "2027/3/31", "2027.3.31", "20270331", "270331", "270200", "２０２７－０３－３１",
+		" 2027-3-1 ", "2027-02-29", "2028-02-29", "2027--3-31", "2027-3-31-", "", "0000-01-01", "9999-12-31", "27-03-31"} {
+		f.Add(s, 2026)
+		f.Add(s, 0)
+	}
+	f.Fuzz(func(t *testing.T, s string, year int) {
+		d, err := ParseTypedDate(s, year%10000)
+		if err != nil {
+			var e *Error
+			if !errors.As(err, &e) || (e.Key != ErrKeyBadDate && e.Key != ErrKeyEmpty) {
+				t.Fatalf("%q: error %v is not a scan date error", s, err)
+			}
+			return
+		}
+		back, err := ParseDate(d.String())
+		if err != nil || back != d {
+			t.Fatalf("%q gave %v, which parses back as %v (%v)", s, d, back, err)
+		}
+	})
+}

@@ -17,97 +17,24 @@ import (
 
 // --- recall ---
 
-// recallReport gathers where a lot still is, which orders took it and who
-// recalled it, from one read of the lot's events.
+// recallReport is the ledger's recall report (wms.RecallReport) in the
+// words the screens, files and the API use.
 func (s *Server) recallReport(sku, lot string) (wms.Lot, []wms.StockLine, []views.RecallOrder, *views.Message, error) {
-	l, events, err := s.ledger.LotTrace(sku, lot)
+	rep, err := s.ledger.RecallReport(sku, lot)
 	if err != nil {
-		return l, nil, nil, nil, err
-	}
-	held, err := s.recalled(events)
-	if err != nil {
-		return l, nil, nil, nil, err
-	}
-	all, err := s.ledger.StockOf(sku)
-	if err != nil {
-		return l, nil, nil, nil, err
-	}
-	var where []wms.StockLine
-	for _, x := range all {
-		if x.Lot == lot {
-			where = append(where, x)
-		}
-	}
-	seen := map[string]bool{}
-	var nos []string
-	for _, ev := range events {
-		// orders that picked the lot; the quantity comes from the order (undos included)
-		if ev.Type != wms.EvPicked {
-			continue
-		}
-		var p wms.PickScan
-		if err := ev.DecodeData(&p); err != nil {
-			return l, nil, nil, nil, err
-		}
-		if p.PickedLot != lot {
-			continue
-		}
-		if !seen[p.Order] {
-			seen[p.Order] = true
-			nos = append(nos, p.Order)
-		}
+		return rep.Lot, nil, nil, nil, err
 	}
 	var orders []views.RecallOrder
-	for _, no := range nos {
-		o, err := s.ledger.Order(no)
-		if err != nil {
-			return l, nil, nil, nil, err
-		}
-		var picked int64
-		for _, line := range o.Lines {
-			if line.SKU != sku {
-				continue
-			}
-			for _, a := range line.Allocs {
-				if a.Lot == lot {
-					picked += a.Picked
-				}
-			}
-		}
-		if picked == 0 && o.State != wms.OrderCancelled {
-			continue
-		}
-		var waybills []string
-		if ps, err := s.ledger.Pack(o.No); err == nil {
-			for _, p := range ps.Parcels {
-				for _, it := range p.Items {
-					if it.SKU == sku && it.Lot == lot {
-						waybills = append(waybills, p.Waybill)
-						break
-					}
-				}
-			}
-		}
-		orders = append(orders, views.RecallOrder{Order: o.No, Channel: o.Channel, State: string(o.State), Qty: picked, Waybill: strings.Join(waybills, " ")})
+	for _, o := range rep.Orders {
+		orders = append(orders, views.RecallOrder{Order: o.Order, Channel: o.Channel, State: string(o.State), Qty: o.Qty, Waybill: strings.Join(o.Waybills, " ")})
 	}
-	sort.Slice(orders, func(i, j int) bool { return orders[i].Order < orders[j].Order })
-	return l, where, orders, held, nil
-}
-
-// recalled says, from a lot's events, who last recalled it, when and why (nil when nobody
-// has): a supervisor reading the report asks the person by name.
-func (s *Server) recalled(events []wms.Event) (*views.Message, error) {
-	for i := len(events) - 1; i >= 0; i-- {
-		if ev := events[i]; ev.Type == wms.EvLotRecalled {
-			var p wms.LotStatusChange
-			if err := ev.DecodeData(&p); err != nil {
-				return nil, err
-			}
-			return &views.Message{Key: "recall.held_by", Args: map[string]string{"name": s.people()(ev.Actor),
-				"at": ev.At.In(s.ledger.Zone()).Format("2006-01-02 15:04"), "reason": p.Reason}}, nil
-		}
+	var held *views.Message
+	if r := rep.Recalled; r != nil {
+		// a supervisor reading the report asks the person by name
+		held = &views.Message{Key: "recall.held_by", Args: map[string]string{"name": s.people()(r.Actor),
+			"at": r.At.In(s.ledger.Zone()).Format("2006-01-02 15:04"), "reason": r.Reason}}
 	}
-	return nil, nil
+	return rep.Lot, rep.Locations, orders, held, nil
 }
 
 func (s *Server) recallPage(c *fiber.Ctx) error {
@@ -403,19 +330,9 @@ func (s *Server) expiryPage(c *fiber.Ctx) error {
 
 // expiryQuarantine makes move-to-quarantine tasks for every listed lot not already there.
 func (s *Server) expiryQuarantine(c *fiber.Ctx) error {
-	rows, err := s.ledger.NearExpiry()
+	qa, lines, err := s.ledger.NearExpiryToQuarantine()
 	if err != nil {
 		return err
-	}
-	qa := s.firstLocationOf(wms.KindQuarantine)
-	if qa == "" {
-		return wms.Errf(wms.CodeConflict, "expiry.no_quarantine")
-	}
-	var lines []wms.StockRow
-	for _, r := range rows {
-		if r.Kind != wms.KindQuarantine {
-			lines = append(lines, wms.StockRow{SKU: r.SKU, Lot: r.Lot, Expiry: r.Expiry, Location: r.Location, Qty: r.Qty})
-		}
 	}
 	if len(lines) == 0 {
 		return c.Redirect("/expiry", fiber.StatusSeeOther)

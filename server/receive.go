@@ -149,7 +149,11 @@ func (s *Server) receiveItem(code string) (views.ReceiveItem, error) {
 	if err != nil {
 		return views.ReceiveItem{}, err
 	}
-	item := views.ReceiveItem{SKU: sku.Code, Name: sku.Name, LotTracked: sku.LotTracked, Lot: r.Batch, Qty: 1, Location: "DOCK-01"}
+	dock, err := s.ledger.AreaOf(wms.KindDock)
+	if err != nil {
+		return views.ReceiveItem{}, err
+	}
+	item := views.ReceiveItem{SKU: sku.Code, Name: sku.Name, LotTracked: sku.LotTracked, Lot: r.Batch, Qty: 1, Location: dock}
 	if r.Count > 0 {
 		item.Qty = int64(r.Count)
 	}
@@ -168,21 +172,13 @@ func (s *Server) receiveItem(code string) (views.ReceiveItem, error) {
 		if ok, action := wms.ShelfLifeAtReceipt(sku, item.Expiry, s.ledger.Today()); !ok {
 			item.Warning = "receive.warn_" + action
 			if action == wms.ShortLifeQuarantine {
-				item.Location = s.firstLocationOf(wms.KindQuarantine)
+				if item.Location, err = s.ledger.AreaOf(wms.KindQuarantine); err != nil {
+					return views.ReceiveItem{}, err
+				}
 			}
 		}
 	}
 	return item, nil
-}
-
-func (s *Server) firstLocationOf(kind wms.LocationKind) string {
-	locs, _ := s.ledger.Locations()
-	for _, l := range locs {
-		if l.Kind == kind {
-			return l.Code
-		}
-	}
-	return ""
 }
 
 // sameItem says whether a scan is another unit of the item in hand: the same
@@ -222,7 +218,7 @@ func (s *Server) receive(c *fiber.Ctx) error {
 	item.Qty = qty
 	if err == nil && item.Expiry != "" {
 		var day string
-		if day, err = typedDay(item.Expiry); err == nil {
+		if day, err = s.typedDay(item.Expiry); err == nil {
 			item.Expiry = day
 		}
 	}
@@ -305,15 +301,8 @@ var refusedField = map[string]string{
 
 // typedDay accepts a date typed as printed on a pack: 2027-03-31, 2027/3/31,
 // 2027.3.31, 20270331 or the GS1 form 270331.
-func typedDay(s string) (string, error) {
-	if len(s) == 6 && strings.Trim(s, "0123456789") == "" {
-		r, err := scan.Parse("(17)" + s)
-		if err != nil || r.Expiry == nil {
-			return "", wms.Errf(wms.CodeInvalid, "date.invalid", "value", s)
-		}
-		return r.Expiry.String(), nil
-	}
-	return wms.NormalizeDay(s)
+func (s *Server) typedDay(v string) (string, error) {
+	return wms.TypedDay(v, s.ledger.Now().In(s.ledger.Zone()).Year())
 }
 
 // shelfScan reads the scan where a shelf is expected, as units are put away

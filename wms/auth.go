@@ -136,11 +136,8 @@ func RandomPIN() string {
 // StaffMember returns one staff member.
 func (l *Ledger) StaffMember(badge string) (Staff, error) {
 	var s Staff
-	err := l.view(func(tx *txn) error {
-		found, err := getJSON(tx.Bucket(bucketStaff), []byte(badge), &s)
-		if err == nil && !found {
-			err = Errf(CodeNotFound, "staff.not_found", "badge", badge)
-		}
+	err := l.view(func(tx *txn) (err error) {
+		s, err = mustGet[Staff](tx, bucketStaff, []byte(badge), "staff.not_found", "badge", badge)
 		return err
 	})
 	return s, err
@@ -374,7 +371,7 @@ func (l *Ledger) VerifySupervisor(ctx context.Context, badge, pin, device string
 // in the event, so a rebuild removes exactly the same ones.
 type SessionsSwept struct {
 	Before  time.Time `json:"before"`
-	Removed int       `json:"removed,omitempty"` // decided when applied
+	Removed int       `json:"removed,omitempty"` // decided when appended (decide.go)
 }
 
 // SweepSessions forgets expired logins, once a day (the event is keyed by
@@ -419,8 +416,7 @@ func applySessionsSwept(tx *txn, ev *Event) error {
 			return err
 		}
 	}
-	p.Removed = len(gone)
-	return redecide(ev, p)
+	return nil
 }
 
 // Lockout policy: this many wrong PINs in a row lock the badge for lockoutFor.

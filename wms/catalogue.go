@@ -3,7 +3,8 @@ package wms
 // The event catalogue: every event type the ledger knows, in one table. Each
 // entry names the Go type of its payload, the payload's version and whose
 // event it is. The ledger takes its appliers from here, so a type missing from
-// the table cannot be appended.
+// the table cannot be appended. docs/events.md is generated from it
+// (TestEventsDoc -update).
 
 // Scope says whose event a type is.
 type Scope string
@@ -27,41 +28,50 @@ type EventSpec struct {
 	Version int // the payload's version; a change that old readers would misread bumps it
 	Scope   Scope
 	apply   applier
+	// decide, where a type has one, makes the event's decisions when it is
+	// appended (decide.go); replay never runs it.
+	decide decider
+	// Outward is the zero value of the shape the type goes upstream as
+	// (outward.go), made by outward; nil for a type that never goes upstream
+	// (logins, sessions, tokens, settings, master data the warehouse keeps,
+	// tasks, allocations, print jobs, ...).
+	Outward any
+	outward outwardFn
 }
 
 var catalogue = []EventSpec{
 	{Type: EvSKUUpserted, Payload: SKU{}, Version: 1, Scope: ScopeOwner, apply: applySKU},
 	{Type: EvLocationUpserted, Payload: Location{}, Version: 1, Scope: ScopeWarehouse, apply: applyLocation},
 	{Type: EvStaffUpserted, Payload: StaffChange{}, Version: 1, Scope: ScopeWarehouse, apply: applyStaff},
-	{Type: EvImported, Payload: Import{}, Version: 1, Scope: ScopeMixed, apply: applyImport},
-	{Type: EvStockAdjusted, Payload: StockAdjustment{}, Version: 1, Scope: ScopeOwner, apply: applyStockAdjusted},
+	{Type: EvImported, Payload: Import{}, Version: 1, Scope: ScopeMixed, apply: applyImport, Outward: OutOpeningStock{}, outward: outward(outImported)},
+	{Type: EvStockAdjusted, Payload: StockAdjustment{}, Version: 1, Scope: ScopeOwner, apply: applyStockAdjusted, Outward: OutStockChange{}, outward: outward(outStockAdjusted)},
 	{Type: EvLoginSucceeded, Payload: LoginSucceeded{}, Version: 1, Scope: ScopeWarehouse, apply: applyLoginSucceeded},
 	{Type: EvLoginFailed, Payload: LoginFailed{}, Version: 1, Scope: ScopeWarehouse, apply: applyLoginFailed},
 	{Type: EvLoggedOut, Payload: LoggedOut{}, Version: 1, Scope: ScopeWarehouse, apply: applyLoggedOut},
-	{Type: EvSessionsSwept, Payload: SessionsSwept{}, Version: 1, Scope: ScopeWarehouse, apply: applySessionsSwept},
+	{Type: EvSessionsSwept, Payload: SessionsSwept{}, Version: 1, Scope: ScopeWarehouse, apply: applySessionsSwept, decide: decideSessionsSwept},
 	{Type: EvPINChanged, Payload: PINChanged{}, Version: 1, Scope: ScopeWarehouse, apply: applyPINChanged},
 	{Type: EvTokenCreated, Payload: TokenCreated{}, Version: 1, Scope: ScopeWarehouse, apply: applyTokenCreated},
-	{Type: EvOrderReceived, Payload: OrderIntake{}, Version: 1, Scope: ScopeOwner, apply: applyOrderReceived},
-	{Type: EvOrderCancelled, Payload: OrderCancel{}, Version: 1, Scope: ScopeOwner, apply: applyOrderCancelled},
+	{Type: EvOrderReceived, Payload: OrderIntake{}, Version: 1, Scope: ScopeOwner, apply: applyOrderReceived, Outward: OutOrderAccepted{}, outward: outward(outOrderReceived)},
+	{Type: EvOrderCancelled, Payload: OrderCancel{}, Version: 1, Scope: ScopeOwner, apply: applyOrderCancelled, Outward: OutOrderCancelled{}, outward: outward(outOrderCancelled)},
 	{Type: EvSettingsChanged, Payload: Settings{}, Version: 1, Scope: ScopeWarehouse, apply: applySettings},
 	{Type: EvWaveReleased, Payload: WaveRelease{}, Version: 1, Scope: ScopeMixed, apply: applyWaveReleased},
-	{Type: EvTaskStarted, Payload: TaskStart{}, Version: 1, Scope: ScopeWarehouse, apply: applyTaskStarted},
+	{Type: EvTaskStarted, Payload: TaskStart{}, Version: 1, Scope: ScopeWarehouse, apply: applyTaskStarted, decide: decideTaskStart},
 	{Type: EvPicked, Payload: PickScan{}, Version: 1, Scope: ScopeOwner, apply: applyPicked},
 	{Type: EvPickUndone, Payload: PickUndo{}, Version: 1, Scope: ScopeOwner, apply: applyPickUndone},
 	{Type: EvShortReported, Payload: ShortReport{}, Version: 1, Scope: ScopeOwner, apply: applyShortReported},
 	{Type: EvScanRejected, Payload: ScanRejected{}, Version: 1, Scope: ScopeWarehouse, apply: applyScanRejected},
 	{Type: EvPutBack, Payload: PutBackScan{}, Version: 1, Scope: ScopeOwner, apply: applyPutBack},
-	{Type: EvLotStatus, Payload: LotStatusChange{}, Version: 1, Scope: ScopeOwner, apply: applyLotStatus},
-	{Type: EvLotRecalled, Payload: LotStatusChange{}, Version: 1, Scope: ScopeOwner, apply: applyLotStatus},
-	{Type: EvLotsSwept, Payload: LotsSwept{}, Version: 1, Scope: ScopeMixed, apply: applyLotsSwept},
+	{Type: EvLotStatus, Payload: LotStatusChange{}, Version: 1, Scope: ScopeOwner, apply: applyLotStatus, Outward: OutLotStatus{}, outward: outward(outLotStatus)},
+	{Type: EvLotRecalled, Payload: LotStatusChange{}, Version: 1, Scope: ScopeOwner, apply: applyLotStatus, Outward: OutLotStatus{}, outward: outward(outLotStatus)},
+	{Type: EvLotsSwept, Payload: LotsSwept{}, Version: 1, Scope: ScopeMixed, apply: applyLotsSwept, Outward: OutLotsExpired{}, outward: outward(outLotsSwept)},
 	{Type: EvReceiptExpected, Payload: ReceiptIn{}, Version: 1, Scope: ScopeOwner, apply: applyReceiptExpected},
-	{Type: EvReceived, Payload: Receiving{}, Version: 1, Scope: ScopeOwner, apply: applyReceived},
-	{Type: EvReceiptClosed, Payload: ReceiptClose{}, Version: 1, Scope: ScopeOwner, apply: applyReceiptClosed},
-	{Type: EvReceiveRefused, Payload: ReceiveRefusal{}, Version: 1, Scope: ScopeOwner, apply: applyReceiveRefused},
+	{Type: EvReceived, Payload: Receiving{}, Version: 1, Scope: ScopeOwner, apply: applyReceived, Outward: OutReceived{}, outward: outward(outReceived)},
+	{Type: EvReceiptClosed, Payload: ReceiptClose{}, Version: 1, Scope: ScopeOwner, apply: applyReceiptClosed, Outward: OutReceiptClosed{}, outward: outward(outReceiptClosed)},
+	{Type: EvReceiveRefused, Payload: ReceiveRefusal{}, Version: 1, Scope: ScopeOwner, apply: applyReceiveRefused, Outward: OutReceiptRefused{}, outward: outward(outReceiveRefused)},
 	{Type: EvMoved, Payload: Move{}, Version: 1, Scope: ScopeOwner, apply: applyMoved},
 	{Type: EvCountRequested, Payload: CountRequest{}, Version: 1, Scope: ScopeWarehouse, apply: applyCountRequested},
-	{Type: EvCounted, Payload: CountSubmit{}, Version: 1, Scope: ScopeMixed, apply: applyCounted},
-	{Type: EvCountDecided, Payload: CountDecision{}, Version: 1, Scope: ScopeMixed, apply: applyCountDecided},
+	{Type: EvCounted, Payload: CountSubmit{}, Version: 1, Scope: ScopeMixed, apply: applyCounted, Outward: OutCountAdjusted{}, outward: outward(outCounted)},
+	{Type: EvCountDecided, Payload: CountDecision{}, Version: 1, Scope: ScopeMixed, apply: applyCountDecided, Outward: OutCountAdjusted{}, outward: outward(outCountDecided)},
 	{Type: EvMoveTasks, Payload: MoveTasks{}, Version: 1, Scope: ScopeWarehouse, apply: applyMoveTasks},
 	{Type: EvBoxUpserted, Payload: Box{}, Version: 1, Scope: ScopeWarehouse, apply: applyBox},
 	{Type: EvStationUpserted, Payload: Station{}, Version: 1, Scope: ScopeWarehouse, apply: applyStation},
@@ -69,13 +79,13 @@ var catalogue = []EventSpec{
 	{Type: EvPackScanned, Payload: PackScan{}, Version: 1, Scope: ScopeOwner, apply: applyPackScanned},
 	{Type: EvParcelClosed, Payload: ParcelClose{}, Version: 1, Scope: ScopeOwner, apply: applyParcelClosed},
 	{Type: EvWeightRejected, Payload: WeightRejected{}, Version: 1, Scope: ScopeOwner, apply: applyWeightRejected},
-	{Type: EvShipped, Payload: ShipConfirm{}, Version: 1, Scope: ScopeOwner, apply: applyShipped},
+	{Type: EvShipped, Payload: ShipConfirm{}, Version: 1, Scope: ScopeOwner, apply: applyShipped, Outward: OutShipment{}, outward: outward(outShipped)},
 	{Type: EvPrintRequested, Payload: PrintRequest{}, Version: 1, Scope: ScopeWarehouse, apply: applyPrintRequested},
 	{Type: EvPrinted, Payload: PrintResult{}, Version: 1, Scope: ScopeWarehouse, apply: applyPrinted},
 	{Type: EvPrintRetried, Payload: PrintRetry{}, Version: 1, Scope: ScopeWarehouse, apply: applyPrintRetried},
 	{Type: EvReturnAnnounced, Payload: RMA{}, Version: 1, Scope: ScopeOwner, apply: applyRMA},
-	{Type: EvReturnReceived, Payload: ReturnParcel{}, Version: 1, Scope: ScopeOwner, apply: applyReturnReceived},
-	{Type: EvReturnMatched, Payload: ReturnMatch{}, Version: 1, Scope: ScopeOwner, apply: applyReturnMatched},
+	{Type: EvReturnReceived, Payload: ReturnParcel{}, Version: 1, Scope: ScopeOwner, apply: applyReturnReceived, Outward: OutReturn{}, outward: outward(outReturnReceived)},
+	{Type: EvReturnMatched, Payload: ReturnMatch{}, Version: 1, Scope: ScopeOwner, apply: applyReturnMatched, Outward: OutReturn{}, outward: outward(outReturnMatched)},
 }
 
 // Catalogue lists every event type, in the order of the table.

@@ -253,13 +253,9 @@ func applyCountDecided(tx *txn, ev *Event) error {
 	if err := decode(ev, &d); err != nil {
 		return err
 	}
-	var res CountResult
-	found, err := getJSON(tx.Bucket(bucketCounts), []byte(d.Count), &res)
+	res, err := mustGet[CountResult](tx, bucketCounts, []byte(d.Count), "count.not_found", "count", d.Count)
 	if err != nil {
 		return err
-	}
-	if !found {
-		return Errf(CodeNotFound, "count.not_found", "count", d.Count)
 	}
 	if res.State != "pending" {
 		return Errf(CodeConflict, "count.not_pending", "count", d.Count, "state", res.State)
@@ -280,11 +276,8 @@ func applyCountDecided(tx *txn, ev *Event) error {
 // Count returns one count result.
 func (l *Ledger) Count(id string) (CountResult, error) {
 	var res CountResult
-	err := l.view(func(tx *txn) error {
-		found, err := getJSON(tx.Bucket(bucketCounts), []byte(id), &res)
-		if err == nil && !found {
-			err = Errf(CodeNotFound, "count.not_found", "count", id)
-		}
+	err := l.view(func(tx *txn) (err error) {
+		res, err = mustGet[CountResult](tx, bucketCounts, []byte(id), "count.not_found", "count", id)
 		return err
 	})
 	return res, err

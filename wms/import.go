@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"tally/scan"
 )
 
 // ImportKind names a kind of CSV file.
@@ -109,26 +111,18 @@ func parseBool(line int, col, s string, bad *[]RowError) bool {
 }
 
 // NormalizeDay accepts the date forms a spreadsheet writes (2027-03-31,
-// 2027/3/31, 2027.3.31, 20270331) and returns "YYYY-MM-DD".
-func NormalizeDay(s string) (string, error) {
-	s = strings.TrimSpace(s)
-	if len(s) == 8 && strings.Trim(s, "0123456789") == "" {
-		s = s[:4] + "-" + s[4:6] + "-" + s[6:]
+// 2027/3/31, 2027.3.31, 20270331) and returns "YYYY-MM-DD". It is
+// scan.ParseTypedDate, the one parser of typed dates, in the ledger's words.
+func NormalizeDay(s string) (string, error) { return TypedDay(s, 0) }
+
+// TypedDay parses a date a person typed (scan.ParseTypedDate; with a
+// currentYear, the GS1 form 270331 printed on packs too) as "YYYY-MM-DD".
+func TypedDay(s string, currentYear int) (string, error) {
+	d, err := scan.ParseTypedDate(s, currentYear)
+	if err != nil {
+		return "", Errf(CodeInvalid, "date.invalid", "value", strings.TrimSpace(s))
 	}
-	parts := strings.FieldsFunc(s, func(r rune) bool { return r == '-' || r == '/' || r == '.' })
-	if len(parts) == 3 && len(parts[0]) == 4 && len(parts[1]) <= 2 && len(parts[2]) <= 2 {
-		if len(parts[1]) == 1 {
-			parts[1] = "0" + parts[1]
-		}
-		if len(parts[2]) == 1 {
-			parts[2] = "0" + parts[2]
-		}
-		s = parts[0] + "-" + parts[1] + "-" + parts[2]
-	}
-	if _, err := ParseDay(s); err != nil {
-		return "", err
-	}
-	return s, nil
+	return d.String(), nil
 }
 
 // PrepareImport reads a CSV file and checks every row against the file itself

@@ -2,6 +2,7 @@ package wms
 
 import (
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -43,7 +44,13 @@ func prepareOrders(tx *txn, rows []csvRow, bad []RowError, zone *time.Location) 
 		if sb := r.get("ship_by"); sb != "" {
 			t, err := time.Parse(time.RFC3339, sb)
 			if err != nil {
-				if t, err = time.ParseInLocation("2006-01-02 15:04", sb, zone); err != nil { // the warehouse's clock
+				// a day as people write it, and the time on the warehouse's clock
+				day, clock, _ := strings.Cut(strings.TrimSpace(sb), " ")
+				d, derr := TypedDay(day, 0)
+				if derr == nil {
+					t, err = time.ParseInLocation("2006-01-02 15:04", d+" "+strings.TrimSpace(clock), zone)
+				}
+				if derr != nil || err != nil {
 					bad = append(bad, rowErrf(r.line, "csv.not_time", "column", "ship_by", "value", sb))
 					continue
 				}
@@ -54,8 +61,12 @@ func prepareOrders(tx *txn, rows []csvRow, bad []RowError, zone *time.Location) 
 			bad = append(bad, rowErr(r.line, err))
 			continue
 		}
-		var existing Order
-		if found, _ := getJSON(tx.Bucket(bucketOrders), []byte(in.No), &existing); found && existing.State != OrderNew {
+		existing, found, err := getOrder(tx, in.No)
+		if err != nil {
+			bad = append(bad, rowErr(r.line, err))
+			continue
+		}
+		if found && existing.State != OrderNew {
 			bad = append(bad, rowErrf(r.line, "order.locked", "order", in.No, "state", string(existing.State)))
 			continue
 		}

@@ -46,8 +46,11 @@ func prepareSKUs(tx *txn, rows []csvRow, bad []RowError) ([]SKU, []RowError) {
 					rowBad = append(rowBad, rowErrf(r.line, "sku.gtin_taken", "gtin", g, "sku", string(owner)))
 				}
 			}
-			var old SKU
-			if found, _ := getJSON(tx.Bucket(bucketSKUs), []byte(s.Code), &old); found && old.LotTracked != s.LotTracked && hasStock(tx, s.Code) {
+			old, found, err := lookup[SKU](tx, bucketSKUs, []byte(s.Code))
+			if err != nil {
+				rowBad = append(rowBad, rowErr(r.line, err))
+			}
+			if found && err == nil && old.LotTracked != s.LotTracked && hasStock(tx, s.Code) {
 				rowBad = append(rowBad, rowErrf(r.line, "sku.lot_tracking_with_stock", "sku", s.Code))
 			}
 		}

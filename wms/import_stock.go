@@ -26,9 +26,10 @@ func prepareStock(tx *txn, rows []csvRow, bad []RowError) ([]StockRow, []RowErro
 				rowBad, dateBad = append(rowBad, rowErr(r.line, err)), true
 			}
 		}
-		var sku SKU
-		found, _ := getJSON(tx.Bucket(bucketSKUs), []byte(s.SKU), &sku)
+		sku, found, err := lookup[SKU](tx, bucketSKUs, []byte(s.SKU))
 		switch {
+		case err != nil:
+			rowBad = append(rowBad, rowErr(r.line, err))
 		case !found:
 			rowBad = append(rowBad, rowErrf(r.line, "sku.not_found", "sku", s.SKU))
 		case sku.LotTracked && s.Lot == "":
@@ -38,9 +39,12 @@ func prepareStock(tx *txn, rows []csvRow, bad []RowError) ([]StockRow, []RowErro
 		case s.Lot != "" && !validCode(s.Lot):
 			rowBad = append(rowBad, rowErrf(r.line, "stock.lot_invalid", "sku", s.SKU, "lot", s.Lot))
 		case found:
-			var lot Lot
 			lk := string(lotKey(s.SKU, s.Lot))
-			lotFound, _ := getJSON(tx.Bucket(bucketLots), []byte(lk), &lot)
+			lot, lotFound, err := lookup[Lot](tx, bucketLots, []byte(lk))
+			if err != nil {
+				rowBad = append(rowBad, rowErr(r.line, err))
+				break
+			}
 			if !lotFound {
 				if prev, seen := lotExpiry[lk]; seen {
 					lot, lotFound = Lot{Expiry: prev}, true

@@ -254,3 +254,35 @@ func FuzzNormalizeDay(f *testing.F) {
 		}
 	})
 }
+
+// Dates people write in a file go through the one parser of typed dates:
+// an expiry as a spreadsheet writes it, a ship-by day in any typed form with
+// the time on the warehouse's clock.
+func TestTypedDatesInFiles(t *testing.T) {
+	l, _ := openTest(t)
+	seedSmall(t, l)
+	orders := "no,channel,name,phone,address,sku,qty,ship_by\n" +
+		"SO7,jd,李雷,13900000000,北京市海淀区,BOOK,1,2026/11/12 18:00\n" +
+		"SO8,jd,李雷,13900000000,北京市海淀区,BOOK,1,２０２６．１１．１３ 09:30\n"
+	if _, err := l.Import(ctx, "typed-orders", ImportOrders, "orders.csv", []byte(orders), "B9001", "web"); err != nil {
+		t.Fatal(err)
+	}
+	for no, want := range map[string]string{"SO7": "2026-11-12T10:00:00Z", "SO8": "2026-11-13T01:30:00Z"} {
+		o, err := l.Order(no)
+		if err != nil || o.ShipBy == nil || o.ShipBy.UTC().Format(time.RFC3339) != want {
+			t.Errorf("%s ship by %v (%v), want %s", no, o.ShipBy, err, want)
+		}
+	}
+	bad := "no,channel,name,phone,address,sku,qty,ship_by\nSO9,jd,李雷,13900000000,北京市海淀区,BOOK,1,2026/02/30 10:00\n"
+	if res, err := l.Import(ctx, "typed-orders-bad", ImportOrders, "orders.csv", []byte(bad), "B9001", "web"); err == nil || len(res.Errors) != 1 {
+		t.Errorf("a ship-by day that does not exist: %v %+v", err, res.Errors)
+	}
+	for in, want := range map[string]string{"2027/3/31": "2027-03-31", "20270331": "2027-03-31", "２０２７-３-３１": "2027-03-31"} {
+		if got, err := NormalizeDay(in); err != nil || got != want {
+			t.Errorf("expiry %q: %q (%v), want %s", in, got, err, want)
+		}
+	}
+	if _, err := NormalizeDay("270331"); ErrorCode(err) != CodeInvalid {
+		t.Errorf("a six-digit day in a file (no year to window it by): %v", err)
+	}
+}

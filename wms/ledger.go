@@ -264,6 +264,9 @@ func appendTx(tx *txn, ev Event) (Event, bool, error) {
 		return Event{}, false, err
 	}
 	ev.Seq = seq
+	if err := decideEvent(tx, &ev); err != nil {
+		return Event{}, false, err
+	}
 	if err := applyEvent(tx, &ev); err != nil {
 		return Event{}, false, err
 	}

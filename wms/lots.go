@@ -111,13 +111,9 @@ func applyLotStatus(tx *txn, ev *Event) error {
 		return holdSerials(tx, ev, p)
 	}
 	lots := tx.Bucket(bucketLots)
-	var lot Lot
-	found, err := getJSON(lots, lotKey(p.SKU, p.Lot), &lot)
+	lot, err := mustGet[Lot](tx, bucketLots, lotKey(p.SKU, p.Lot), "lot.not_found", "sku", p.SKU, "lot", p.Lot)
 	if err != nil {
 		return err
-	}
-	if !found {
-		return Errf(CodeNotFound, "lot.not_found", "sku", p.SKU, "lot", p.Lot)
 	}
 	lot.Status = p.Status
 	if err := putJSON(lots, lotKey(p.SKU, p.Lot), lot); err != nil {
@@ -226,7 +222,7 @@ func moveAllocations(tx *txn, lots []LotRef, today string, decided bool, recorde
 			nos = append(nos, string(k[len(p):]))
 		}
 		for _, no := range nos {
-			o, _, err := getOrder(tx, no)
+			o, err := orderTx(tx, no)
 			if err != nil {
 				return nil, err
 			}

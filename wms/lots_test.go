@@ -231,6 +231,28 @@ func TestRecallDuringPick(t *testing.T) {
 	if lines, _ := l.StockOf("MILK"); !containsLot(lines, "GOOD1", "QA-01") {
 		t.Errorf("the report would miss GOOD1 in quarantine: %+v", lines)
 	}
+	// the recall report: where the lot still is, the order that took one, who recalled it
+	rep, err := l.RecallReport("MILK", "GOOD1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !containsLot(rep.Locations, "GOOD1", "QA-01") || rep.Lot.Status != LotHold {
+		t.Errorf("report locations %+v, lot %+v", rep.Locations, rep.Lot)
+	}
+	for _, x := range rep.Locations {
+		if x.Lot != "GOOD1" {
+			t.Errorf("report lists another lot: %+v", x)
+		}
+	}
+	if len(rep.Orders) != 1 || rep.Orders[0].Order != "SO1" || rep.Orders[0].Qty != 1 || rep.Orders[0].State != OrderPicked || rep.Orders[0].Channel == "" {
+		t.Errorf("report orders %+v", rep.Orders)
+	}
+	if r := rep.Recalled; r == nil || r.Actor != "B4001" || r.Reason != "supplier recall 2026-17" {
+		t.Errorf("recalled by %+v", r)
+	}
+	if _, err := l.RecallReport("MILK", "NOSUCH"); ErrorCode(err) != CodeNotFound {
+		t.Errorf("report of an unknown lot: %v", err)
+	}
 }
 
 func containsLot(lines []StockLine, lot, loc string) bool {

@@ -220,19 +220,12 @@ func receiveOrder(tx *txn, in OrderIntake, at time.Time) error {
 }
 
 func getOrder(tx *txn, no string) (Order, bool, error) {
-	var o Order
-	found, err := getJSON(tx.Bucket(bucketOrders), []byte(no), &o)
-	return o, found, err
+	return lookup[Order](tx, bucketOrders, []byte(no))
 }
 
-// orderTx is an order that must exist: order.not_found when it does not, a
-// damaged record's own error when it does not decode.
+// orderTx is an order that must exist (mustGet).
 func orderTx(tx *txn, no string) (Order, error) {
-	o, found, err := getOrder(tx, no)
-	if err == nil && !found {
-		err = Errf(CodeNotFound, "order.not_found", "order", no)
-	}
-	return o, err
+	return mustGet[Order](tx, bucketOrders, []byte(no), "order.not_found", "order", no)
 }
 
 // putOrder stores an order and moves it in the by-state index.
@@ -267,7 +260,7 @@ func (l *Ledger) OrdersIn(state OrderState, limit int) ([]Order, error) {
 		c := tx.Bucket(bucketOrderState).Cursor()
 		p := prefixKey(string(state))
 		for k, _ := c.Seek(p); k != nil && strings.HasPrefix(string(k), string(p)) && len(out) < limit; k, _ = c.Next() {
-			o, _, err := getOrder(tx, string(k[len(p):]))
+			o, err := orderTx(tx, string(k[len(p):]))
 			if err != nil {
 				return err
 			}
@@ -310,12 +303,9 @@ func applyOrderCancelled(tx *txn, ev *Event) error {
 	if err := decode(ev, &p); err != nil {
 		return err
 	}
-	o, found, err := getOrder(tx, p.No)
+	o, err := orderTx(tx, p.No)
 	if err != nil {
 		return err
-	}
-	if !found {
-		return Errf(CodeNotFound, "order.not_found", "order", p.No)
 	}
 	switch o.State {
 	case OrderCancelled:

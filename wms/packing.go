@@ -75,12 +75,9 @@ func getPack(tx *txn, order string) (PackState, error) {
 
 // packable loads an order that may be packed now.
 func packable(tx *txn, no string) (Order, error) {
-	o, found, err := getOrder(tx, no)
+	o, err := orderTx(tx, no)
 	if err != nil {
 		return o, err
-	}
-	if !found {
-		return o, Errf(CodeNotFound, "order.not_found", "order", no)
 	}
 	if o.State != OrderPicked && o.State != OrderPacked {
 		return o, Errf(CodeConflict, "pack.not_picked", "order", no, "state", string(o.State))
@@ -221,9 +218,9 @@ func applyParcelClosed(tx *txn, ev *Event) error {
 	if len(ps.Verified) == 0 {
 		return Errf(CodeConflict, "pack.nothing_verified", "order", p.Order)
 	}
-	var box Box
-	if found, err := getJSON(tx.Bucket(bucketBoxes), []byte(p.Box), &box); err != nil || !found {
-		return Errf(CodeNotFound, "box.not_found", "box", p.Box)
+	box, err := mustGet[Box](tx, bucketBoxes, []byte(p.Box), "box.not_found", "box", p.Box)
+	if err != nil {
+		return err
 	}
 	if p.WeightG <= 0 || p.WeightG > 100_000 {
 		return Errf(CodeInvalid, "pack.weight_invalid", "weight", strconv.Itoa(p.WeightG))
@@ -243,8 +240,11 @@ func applyParcelClosed(tx *txn, ev *Event) error {
 			return Errf(CodeConflict, "pack.weight_off", "weight", strconv.Itoa(p.WeightG), "expected", strconv.Itoa(expected),
 				"off", strconv.Itoa(off), "tolerance", strconv.Itoa(tol))
 		}
-		var s Staff
-		if found, _ := getJSON(tx.Bucket(bucketStaff), []byte(p.Override.Badge), &s); !found || (s.Role != RoleSupervisor && s.Role != RoleAdmin) || strings.TrimSpace(p.Override.Reason) == "" {
+		s, found, err := lookup[Staff](tx, bucketStaff, []byte(p.Override.Badge))
+		if err != nil {
+			return err
+		}
+		if !found || (s.Role != RoleSupervisor && s.Role != RoleAdmin) || strings.TrimSpace(p.Override.Reason) == "" {
 			return Errf(CodeForbidden, "pack.override_invalid")
 		}
 	} else {
@@ -380,11 +380,7 @@ func (l *Ledger) Pack(order string) (PackState, error) {
 func (l *Ledger) OrderInTote(tote string) (string, error) {
 	var no string
 	err := l.view(func(tx *txn) error {
-		var to TaskOrder
-		found, err := getJSON(tx.Bucket(bucketTotes), []byte(tote), &to)
-		if err == nil && !found {
-			err = Errf(CodeNotFound, "pack.tote_empty", "tote", tote)
-		}
+		to, err := mustGet[TaskOrder](tx, bucketTotes, []byte(tote), "pack.tote_empty", "tote", tote)
 		no = to.Order
 		return err
 	})

@@ -14,7 +14,8 @@ import (
 // TaskStart hands an open task to a picker.
 type TaskStart struct {
 	// Task is the task started. A handheld asking for its next task leaves
-	// it empty; applying the event chooses the task and writes it here.
+	// it empty; the event's decider chooses the task when it is appended
+	// and writes it here (decide.go).
 	Task string `json:"task"`
 }
 
@@ -92,7 +93,7 @@ var ShortReasons = []string{"empty", "damaged", "wrong_item", "cannot_reach"}
 // --- commands ---
 
 // NextTask returns the picker's active task, or starts the next open one.
-// The choice is made where the event is applied, inside the commit, so
+// The choice is made by the event's decider, inside the commit, so
 // pickers asking at the same moment each get a different task in queue order
 // and nobody loses a race; the chosen task is written into the event, so a
 // rebuild starts the same one.
@@ -284,17 +285,6 @@ func applyTaskStarted(tx *txn, ev *Event) error {
 	var p TaskStart
 	if err := decode(ev, &p); err != nil {
 		return err
-	}
-	if p.Task == "" { // a claim: hand out the head of the queue
-		if held := tx.Bucket(bucketActorTask).Get([]byte(ev.Actor)); held != nil {
-			return Errf(CodeConflict, "task.already_active", "task", string(held))
-		}
-		if p.Task = firstPickable(tx); p.Task == "" {
-			return Errf(CodeNotFound, "task.none")
-		}
-		if err := redecide(ev, p); err != nil {
-			return err
-		}
 	}
 	t, err := getTask(tx, p.Task)
 	if err != nil {
@@ -604,7 +594,7 @@ func applyPickUndone(tx *txn, ev *Event) error {
 	}
 	rec := &t.Picks[i]
 	line, _ := t.Line(rec.Line)
-	o, _, err := getOrder(tx, line.Order)
+	o, err := orderTx(tx, line.Order)
 	if err != nil {
 		return err
 	}
@@ -671,7 +661,7 @@ func applyShortReported(tx *txn, ev *Event) error {
 	if !ok || line.Open() == 0 {
 		return Errf(CodeConflict, "short.nothing_open")
 	}
-	o, _, err := getOrder(tx, line.Order)
+	o, err := orderTx(tx, line.Order)
 	if err != nil {
 		return err
 	}

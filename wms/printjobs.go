@@ -91,9 +91,9 @@ func applyPrinted(tx *txn, ev *Event) error {
 	if err := decode(ev, &p); err != nil {
 		return err
 	}
-	var job PrintJob
-	if found, err := getJSON(tx.Bucket(bucketPrintJobs), []byte(p.Job), &job); err != nil || !found {
-		return Errf(CodeNotFound, "print.job_not_found", "job", p.Job)
+	job, err := mustGet[PrintJob](tx, bucketPrintJobs, []byte(p.Job), "print.job_not_found", "job", p.Job)
+	if err != nil {
+		return err
 	}
 	job.Tries++
 	job.Status, job.Error, job.Updated = p.Status, p.Error, ev.At
@@ -126,9 +126,9 @@ func applyPrintRetried(tx *txn, ev *Event) error {
 	if err := decode(ev, &p); err != nil {
 		return err
 	}
-	var job PrintJob
-	if found, err := getJSON(tx.Bucket(bucketPrintJobs), []byte(p.Job), &job); err != nil || !found {
-		return Errf(CodeNotFound, "print.job_not_found", "job", p.Job)
+	job, err := mustGet[PrintJob](tx, bucketPrintJobs, []byte(p.Job), "print.job_not_found", "job", p.Job)
+	if err != nil {
+		return err
 	}
 	if !job.GaveUp() {
 		return Errf(CodeConflict, "print.not_failed", "job", job.ID, "status", "print.status."+job.Status)
@@ -167,11 +167,8 @@ func (l *Ledger) RecordPrint(ctx context.Context, id string, r PrintResult) erro
 // PrintJob returns one job.
 func (l *Ledger) PrintJob(id string) (PrintJob, error) {
 	var j PrintJob
-	err := l.view(func(tx *txn) error {
-		found, err := getJSON(tx.Bucket(bucketPrintJobs), []byte(id), &j)
-		if err == nil && !found {
-			err = Errf(CodeNotFound, "print.job_not_found", "job", id)
-		}
+	err := l.view(func(tx *txn) (err error) {
+		j, err = mustGet[PrintJob](tx, bucketPrintJobs, []byte(id), "print.job_not_found", "job", id)
 		return err
 	})
 	return j, err
@@ -194,10 +191,9 @@ func (l *Ledger) PrintJobs(f PrintFilter) ([]PrintJob, error) {
 	}
 	var out []PrintJob
 	err := l.view(func(tx *txn) error {
-		jobs := tx.Bucket(bucketPrintJobs)
 		take := func(id []byte) (bool, error) {
-			var j PrintJob
-			if found, err := getJSON(jobs, id, &j); err != nil || !found {
+			j, found, err := lookup[PrintJob](tx, bucketPrintJobs, id)
+			if err != nil || !found {
 				return false, err
 			}
 			if (f.Status == "" || j.Status == f.Status) && (f.Station == "" || j.Station == f.Station) && (f.Order == "" || j.Order == f.Order) {

@@ -11,11 +11,8 @@ func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
 // SKU returns one SKU by code.
 func (l *Ledger) SKU(code string) (SKU, error) {
 	var s SKU
-	err := l.view(func(tx *txn) error {
-		found, err := getJSON(tx.Bucket(bucketSKUs), []byte(code), &s)
-		if err == nil && !found {
-			err = Errf(CodeNotFound, "sku.not_found", "sku", code)
-		}
+	err := l.view(func(tx *txn) (err error) {
+		s, err = mustGet[SKU](tx, bucketSKUs, []byte(code), "sku.not_found", "sku", code)
 		return err
 	})
 	return s, err
@@ -29,7 +26,8 @@ func (l *Ledger) SKUByGTIN(gtin string) (SKU, error) {
 		if code == nil {
 			return Errf(CodeNotFound, "sku.gtin_unknown", "gtin", gtin)
 		}
-		_, err := getJSON(tx.Bucket(bucketSKUs), code, &s)
+		var err error
+		s, err = mustGet[SKU](tx, bucketSKUs, code, "sku.not_found", "sku", string(code))
 		return err
 	})
 	return s, err
@@ -62,11 +60,8 @@ func listAll[T any](l *Ledger, bucket []byte) ([]T, error) {
 // Location returns one location by code.
 func (l *Ledger) Location(code string) (Location, error) {
 	var loc Location
-	err := l.view(func(tx *txn) error {
-		found, err := getJSON(tx.Bucket(bucketLocations), []byte(code), &loc)
-		if err == nil && !found {
-			err = Errf(CodeNotFound, "location.not_found", "location", code)
-		}
+	err := l.view(func(tx *txn) (err error) {
+		loc, err = mustGet[Location](tx, bucketLocations, []byte(code), "location.not_found", "location", code)
 		return err
 	})
 	return loc, err
@@ -91,13 +86,9 @@ type StockLine struct {
 func (l *Ledger) StockAt(loc string) ([]StockLine, error) {
 	var out []StockLine
 	err := l.view(func(tx *txn) error {
-		var location Location
-		found, err := getJSON(tx.Bucket(bucketLocations), []byte(loc), &location)
+		location, err := mustGet[Location](tx, bucketLocations, []byte(loc), "location.not_found", "location", loc)
 		if err != nil {
 			return err
-		}
-		if !found {
-			return Errf(CodeNotFound, "location.not_found", "location", loc)
 		}
 		c := tx.Bucket(bucketStockByLoc).Cursor()
 		p := prefixKey(loc)
@@ -132,8 +123,8 @@ func (l *Ledger) StockOf(sku string) ([]StockLine, error) {
 		p := prefixKey(sku)
 		for k, v := c.Seek(p); k != nil && strings.HasPrefix(string(k), string(p)); k, v = c.Next() {
 			parts := splitKey(k)
-			var location Location
-			if _, err := getJSON(tx.Bucket(bucketLocations), []byte(parts[2]), &location); err != nil {
+			location, err := mustGet[Location](tx, bucketLocations, []byte(parts[2]), "location.not_found", "location", parts[2])
+			if err != nil {
 				return err
 			}
 			line, err := stockLine(tx, sku, parts[1], location, qtyFromValue(v))
@@ -168,8 +159,8 @@ func compareFEFO(a, b StockLine) int {
 }
 
 func stockLine(tx *txn, skuCode, lotCode string, loc Location, qty int64) (StockLine, error) {
-	var sku SKU
-	if _, err := getJSON(tx.Bucket(bucketSKUs), []byte(skuCode), &sku); err != nil {
+	sku, err := mustGet[SKU](tx, bucketSKUs, []byte(skuCode), "sku.not_found", "sku", skuCode)
+	if err != nil {
 		return StockLine{}, err
 	}
 	var lot Lot

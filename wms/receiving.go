@@ -119,11 +119,8 @@ func expectReceipt(tx *txn, in ReceiptIn, at time.Time) error {
 // Receipt returns one receipt.
 func (l *Ledger) Receipt(id string) (Receipt, error) {
 	var r Receipt
-	err := l.view(func(tx *txn) error {
-		found, err := getJSON(tx.Bucket(bucketReceipts), []byte(id), &r)
-		if err == nil && !found {
-			err = Errf(CodeNotFound, "receipt.not_found", "receipt", id)
-		}
+	err := l.view(func(tx *txn) (err error) {
+		r, err = mustGet[Receipt](tx, bucketReceipts, []byte(id), "receipt.not_found", "receipt", id)
 		return err
 	})
 	return r, err
@@ -210,13 +207,9 @@ func applyReceived(tx *txn, ev *Event) error {
 	if p.Qty <= 0 || p.Qty > 1_000_000 {
 		return Errf(CodeInvalid, "receive.qty_invalid", "qty", strconv.FormatInt(p.Qty, 10))
 	}
-	var sku SKU
-	found, err := getJSON(tx.Bucket(bucketSKUs), []byte(p.SKU), &sku)
+	sku, err := mustGet[SKU](tx, bucketSKUs, []byte(p.SKU), "sku.not_found", "sku", p.SKU)
 	if err != nil {
 		return err
-	}
-	if !found {
-		return Errf(CodeNotFound, "sku.not_found", "sku", p.SKU)
 	}
 	if sku.LotTracked && sku.ShelfLifeDays > 0 && p.Expiry == "" {
 		return Errf(CodeInvalid, "stock.expiry_required", "sku", p.SKU, "lot", p.Lot)
@@ -242,9 +235,9 @@ func applyReceived(tx *txn, ev *Event) error {
 			"pct", strconv.Itoa(sku.ReceiveMinLifePct))
 	}
 	quarantine := !ok
-	var loc Location
-	if found, err := getJSON(tx.Bucket(bucketLocations), []byte(p.Location), &loc); err != nil || !found {
-		return Errf(CodeNotFound, "location.not_found", "location", p.Location)
+	loc, err := mustGet[Location](tx, bucketLocations, []byte(p.Location), "location.not_found", "location", p.Location)
+	if err != nil {
+		return err
 	}
 	if quarantine && loc.Kind != KindQuarantine {
 		return Errf(CodeConflict, "receive.needs_quarantine", "sku", p.SKU, "lot", p.Lot)
@@ -339,13 +332,9 @@ func applyReceiptClosed(tx *txn, ev *Event) error {
 	if err := decode(ev, &p); err != nil {
 		return err
 	}
-	var r Receipt
-	found, err := getJSON(tx.Bucket(bucketReceipts), []byte(p.Receipt), &r)
+	r, err := mustGet[Receipt](tx, bucketReceipts, []byte(p.Receipt), "receipt.not_found", "receipt", p.Receipt)
 	if err != nil {
 		return err
-	}
-	if !found {
-		return Errf(CodeNotFound, "receipt.not_found", "receipt", p.Receipt)
 	}
 	at := ev.At
 	r.State, r.Closed = "closed", &at
@@ -359,9 +348,9 @@ func applyReceiptClosed(tx *txn, ev *Event) error {
 func (l *Ledger) SuggestPutaway(sku, lot string) (string, error) {
 	var out string
 	err := l.view(func(tx *txn) error {
-		var s SKU
-		if found, err := getJSON(tx.Bucket(bucketSKUs), []byte(sku), &s); err != nil || !found {
-			return Errf(CodeNotFound, "sku.not_found", "sku", sku)
+		s, err := mustGet[SKU](tx, bucketSKUs, []byte(sku), "sku.not_found", "sku", sku)
+		if err != nil {
+			return err
 		}
 		c := tx.Bucket(bucketStock).Cursor()
 		p := prefixKey(sku, lot)
@@ -389,7 +378,7 @@ func (l *Ledger) SuggestPutaway(sku, lot string) (string, error) {
 				sameSKU, bestSeq = loc.Code, loc.PickSeq
 			}
 		}
-		err := tx.Bucket(bucketLocations).ForEach(func(k, v []byte) error {
+		err = tx.Bucket(bucketLocations).ForEach(func(k, v []byte) error {
 			var loc Location
 			if err := jsonUnmarshal(v, &loc); err != nil {
 				return err

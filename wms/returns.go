@@ -80,13 +80,9 @@ func retKey(sku, lot string) string { return sku + "\x00" + lot }
 
 // shippedOf lists what an order shipped (from its parcels) and what has come back.
 func shippedOf(tx *txn, order string) ([]ShippedLine, error) {
-	var o Order
-	found, err := getJSON(tx.Bucket(bucketOrders), []byte(order), &o)
+	o, err := orderTx(tx, order)
 	if err != nil {
 		return nil, err
-	}
-	if !found {
-		return nil, Errf(CodeNotFound, "order.not_found", "order", order)
 	}
 	if o.State != OrderShipped {
 		return nil, Errf(CodeConflict, "return.not_shipped", "order", order, "state", string(o.State))
@@ -190,9 +186,9 @@ func applyReturnReceived(tx *txn, ev *Event) error {
 		if l.Qty <= 0 || !slices.Contains(Conditions, l.Condition) {
 			return Errf(CodeInvalid, "return.line_invalid", "sku", l.SKU)
 		}
-		var sku SKU
-		if found, err := getJSON(tx.Bucket(bucketSKUs), []byte(l.SKU), &sku); err != nil || !found {
-			return Errf(CodeNotFound, "sku.not_found", "sku", l.SKU)
+		sku, err := mustGet[SKU](tx, bucketSKUs, []byte(l.SKU), "sku.not_found", "sku", l.SKU)
+		if err != nil {
+			return err
 		}
 		if !sku.LotTracked {
 			l.Lot = ""
@@ -335,9 +331,9 @@ func applyReturnMatched(tx *txn, ev *Event) error {
 	if err := decode(ev, &m); err != nil {
 		return err
 	}
-	var p ReturnParcel
-	if found, err := getJSON(tx.Bucket(bucketReturns), []byte(m.Parcel), &p); err != nil || !found {
-		return Errf(CodeNotFound, "return.parcel_not_found", "parcel", m.Parcel)
+	p, err := mustGet[ReturnParcel](tx, bucketReturns, []byte(m.Parcel), "return.parcel_not_found", "parcel", m.Parcel)
+	if err != nil {
+		return err
 	}
 	if p.Order != "" {
 		return Errf(CodeConflict, "return.already_matched", "parcel", m.Parcel, "order", p.Order)
@@ -394,16 +390,21 @@ func (l *Ledger) MatchReturn(ctx context.Context, parcel, order, actor, device s
 // order number. rma is set when an RMA was found.
 func (l *Ledger) FindReturnOrder(code string) (order, rma string, err error) {
 	err = l.view(func(tx *txn) error {
-		var r RMA
-		if found, _ := getJSON(tx.Bucket(bucketRMAs), []byte(code), &r); found {
+		r, found, err := lookup[RMA](tx, bucketRMAs, []byte(code))
+		if err != nil {
+			return err
+		}
+		if found {
 			order, rma = r.Order, r.RMA
 			return nil
 		}
 		if id := tx.Bucket(bucketReturnWaybills).Get([]byte(code)); id != nil {
-			if found, _ := getJSON(tx.Bucket(bucketRMAs), id, &r); found {
-				order, rma = r.Order, r.RMA
-				return nil
+			r, err := mustGet[RMA](tx, bucketRMAs, id, "return.unknown_code", "code", code)
+			if err != nil {
+				return err
 			}
+			order, rma = r.Order, r.RMA
+			return nil
 		}
 		if o := tx.Bucket(bucketWaybillUsed).Get([]byte(code)); o != nil {
 			order = string(o)
@@ -433,11 +434,8 @@ func (l *Ledger) Shipped(order string) ([]ShippedLine, error) {
 // put back on when it has been.
 func (l *Ledger) ReturnParcelByID(id string) (ReturnParcel, error) {
 	var p ReturnParcel
-	err := l.view(func(tx *txn) error {
-		found, err := getJSON(tx.Bucket(bucketReturns), []byte(id), &p)
-		if err == nil && !found {
-			err = Errf(CodeNotFound, "return.parcel_not_found", "parcel", id)
-		}
+	err := l.view(func(tx *txn) (err error) {
+		p, err = mustGet[ReturnParcel](tx, bucketReturns, []byte(id), "return.parcel_not_found", "parcel", id)
 		if err != nil {
 			return err
 		}

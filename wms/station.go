@@ -66,11 +66,8 @@ func applyStation(tx *txn, ev *Event) error {
 // Station returns one station.
 func (l *Ledger) Station(id string) (Station, error) {
 	var s Station
-	err := l.view(func(tx *txn) error {
-		found, err := getJSON(tx.Bucket(bucketStations), []byte(id), &s)
-		if err == nil && !found {
-			err = Errf(CodeNotFound, "station.not_found", "station", id)
-		}
+	err := l.view(func(tx *txn) (err error) {
+		s, err = mustGet[Station](tx, bucketStations, []byte(id), "station.not_found", "station", id)
 		return err
 	})
 	return s, err

@@ -7,13 +7,9 @@ import (
 // placeStock checks a (sku, lot, expiry, location) reference and returns the
 // current quantity there, creating the lot when it is new.
 func placeStock(tx *txn, skuCode, lotCode, expiry, loc string) (int64, error) {
-	var sku SKU
-	found, err := getJSON(tx.Bucket(bucketSKUs), []byte(skuCode), &sku)
+	sku, err := mustGet[SKU](tx, bucketSKUs, []byte(skuCode), "sku.not_found", "sku", skuCode)
 	if err != nil {
 		return 0, err
-	}
-	if !found {
-		return 0, Errf(CodeNotFound, "sku.not_found", "sku", skuCode)
 	}
 	if tx.Bucket(bucketLocations).Get([]byte(loc)) == nil {
 		return 0, Errf(CodeNotFound, "location.not_found", "location", loc)
@@ -33,8 +29,7 @@ func placeStock(tx *txn, skuCode, lotCode, expiry, loc string) (int64, error) {
 		}
 	}
 	lots := tx.Bucket(bucketLots)
-	var lot Lot
-	found, err = getJSON(lots, lotKey(skuCode, lotCode), &lot)
+	lot, found, err := lookup[Lot](tx, bucketLots, lotKey(skuCode, lotCode))
 	if err != nil {
 		return 0, err
 	}

@@ -282,11 +282,8 @@ func waveAnswer(tx *txn, ev *Event) (Wave, error) {
 // Wave returns one wave.
 func (l *Ledger) Wave(id string) (Wave, error) {
 	var w Wave
-	err := l.view(func(tx *txn) error {
-		found, err := getJSON(tx.Bucket(bucketWaves), []byte(id), &w)
-		if err == nil && !found {
-			err = Errf(CodeNotFound, "wave.not_found", "wave", id)
-		}
+	err := l.view(func(tx *txn) (err error) {
+		w, err = mustGet[Wave](tx, bucketWaves, []byte(id), "wave.not_found", "wave", id)
 		return err
 	})
 	return w, err
@@ -311,12 +308,9 @@ func applyWaveReleased(tx *txn, ev *Event) error {
 	}
 	var released []Order
 	for _, no := range p.Orders {
-		o, found, err := getOrder(tx, no)
+		o, err := orderTx(tx, no)
 		if err != nil {
 			return err
-		}
-		if !found {
-			return Errf(CodeNotFound, "order.not_found", "order", no)
 		}
 		if o.State != OrderNew {
 			if !decided {
@@ -443,7 +437,10 @@ func getTask(tx *txn, id string) (*Task, error) {
 		return &Task{}, Errf(CodeNotFound, "task.not_found", "task", id)
 	}
 	t, err := taskMemo.decode(id, raw)
-	return &t, err
+	if err != nil {
+		return &t, &DamagedRecordError{Bucket: string(bucketTasks), Key: id, Err: err}
+	}
+	return &t, nil
 }
 
 // putTask stores a task and keeps the queue of open tasks.

@@ -90,12 +90,10 @@ func (l *Ledger) LotTrace(sku, lot string) (Lot, []Event, error) {
 	var out []Event
 	var found Lot
 	err := l.view(func(tx *txn) error {
-		ok, err := getJSON(tx.Bucket(bucketLots), lotKey(sku, lot), &found)
+		var err error
+		found, err = mustGet[Lot](tx, bucketLots, lotKey(sku, lot), "lot.not_found", "sku", sku, "lot", lot)
 		if err != nil {
 			return err
-		}
-		if !ok {
-			return Errf(CodeNotFound, "lot.not_found", "sku", sku, "lot", lot)
 		}
 		c := tx.Bucket(bucketLotEvents).Cursor()
 		p := prefixKey(sku, lot)
@@ -116,12 +114,10 @@ func (l *Ledger) SerialTrace(serial string) (SerialTrace, Event, error) {
 	var st SerialTrace
 	var ev Event
 	err := l.view(func(tx *txn) error {
-		ok, err := getJSON(tx.Bucket(bucketSerials), []byte(serial), &st)
+		var err error
+		st, err = mustGet[SerialTrace](tx, bucketSerials, []byte(serial), "serial.not_found", "serial", serial)
 		if err != nil {
 			return err
-		}
-		if !ok {
-			return Errf(CodeNotFound, "serial.not_found", "serial", serial)
 		}
 		ev, err = eventAt(tx, st.Seq)
 		return err
