@@ -45,7 +45,7 @@ func TestOutwardShapes(t *testing.T) {
 	l, _ := openTest(t)
 	seedSmall(t, l)
 	for i, st := range []LotStatus{LotHold, LotAvailable} {
-		if err := l.SetLotStatus(ctx, "lot-status-"+string(st), LotStatusChange{SKU: "MILK", Lot: "L1", Status: st, Reason: "supplier query"}, "B4001", "test"); err != nil {
+		if _, err := l.SetLotStatus(ctx, "lot-status-"+string(st), LotStatusChange{SKU: "MILK", Lot: "L1", Status: st, Reason: "supplier query"}, "B4001", "test"); err != nil {
 			t.Fatalf("%d %s: %v", i, st, err)
 		}
 	}
