@@ -866,6 +866,12 @@ var catalog = map[string][2]string{
 	"event.payload_invalid":       {"The {type} data is not valid.", "{type} 数据无效。"},
 	"event.id_reused":             {"Key {id} was already used for a {type}: send a new key.", "键 {id} 已用于 {type}，请使用新的键。"},
 	"event.not_found":             {"Event {id} is not known.", "事件 {id} 不存在。"},
+	"feed.after_invalid":          {"after={after} is not an event number: give the next of the last page (0 for the start).", "after={after} 不是事件序号：请填上一页的 next（从头读填 0）。"},
+	"feed.after_beyond":           {"after={after} is past the newest event ({last}): this cursor is from another store or from before a restore. Start again from 0 or from a number up to {last}.", "after={after} 超过了最新事件（{last}）：该游标来自其他数据文件或恢复之前。请从 0 或不超过 {last} 的序号重新读取。"},
+	"feed.limit_invalid":          {"limit={limit} is not valid: give a number from 1 to {max}.", "limit={limit} 无效：请填 1 到 {max} 之间的数字。"},
+	"feed.type_unknown":           {"types: {type} is not an event type (docs/events.md lists them).", "types：{type} 不是事件类型（见 docs/events.md）。"},
+	"feed.owner_invalid":          {"owner={owner} is not a valid owner code.", "owner={owner} 不是有效的货主代码。"},
+	"feed.wait_invalid":           {"wait={wait} is not valid: give a duration such as 30s (at most {max}).", "wait={wait} 无效：请填时长，如 30s（最长 {max}）。"},
 
 	// CSV
 	"csv.encoding":       {"The file is neither UTF-8 nor GBK text. Save it from Excel as “CSV UTF-8” or “CSV”.", "文件既不是 UTF-8 也不是 GBK 文本。请在 Excel 中另存为“CSV UTF-8”或“CSV”。"},

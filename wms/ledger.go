@@ -54,6 +54,8 @@ type Ledger struct {
 	inflight atomic.Int64 // appends under way, to choose between Update and Batch
 
 	rebuiltFrom string // projections version Open rebuilt from, if it did
+
+	bell commitBell // wakes feed readers after each commit that appends events
 }
 
 // Stats are counters for /metrics. They describe this process, not the warehouse;
@@ -231,6 +233,9 @@ func (l *Ledger) Append(ctx context.Context, ev Event) (stored Event, duplicate 
 	l.inflight.Add(-1)
 	if err != nil {
 		return Event{}, false, err
+	}
+	if !duplicate {
+		l.bell.ring() // committed: durable, and visible to every read from now on
 	}
 	return stored, duplicate, nil
 }
