@@ -357,7 +357,7 @@ func tokenCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	var name, role string
 	l, _, _, err := openWith("token create", args[1:], func(fs *flag.FlagSet, _ *common) {
 		fs.StringVar(&name, "name", "", "who the token is for, e.g. central-oms")
-		fs.StringVar(&role, "role", "", "picker, packer, receiver, supervisor or admin")
+		fs.StringVar(&role, "role", "", "picker, packer, receiver, supervisor, admin, or integration (the event feed only)")
 	})
 	if err != nil {
 		return err

@@ -860,6 +860,7 @@ var catalog = map[string][2]string{
 	"stock.insufficient":          {"Only {have} of {sku} {lot} at {location}; {want} asked for. Count the shelf and tell a supervisor.", "{location} 的 {sku} {lot} 只有 {have} 件，需要 {want} 件。请清点货架并告知主管。"},
 	"token.invalid":               {"The token is not valid.", "令牌无效。"},
 	"token.name_invalid":          {"A token needs a name.", "令牌需要名称。"},
+	"token.role_invalid":          {"Role {role} is not one of picker, packer, receiver, supervisor, admin, integration.", "角色 {role} 无效，应为 picker、packer、receiver、supervisor、admin、integration 之一。"},
 	"event.id_invalid":            {"The request has no valid Idempotency-Key.", "请求缺少有效的 Idempotency-Key。"},
 	"event.type_unknown":          {"Unknown event type {type}.", "未知的事件类型 {type}。"},
 	"event.too_long":              {"The user or device name is too long.", "用户或设备名称过长。"},

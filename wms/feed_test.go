@@ -450,3 +450,27 @@ func TestFeedWaitWithFilter(t *testing.T) {
 		t.Errorf("timed out with %+v %v", page, err)
 	}
 }
+
+// The integration role is for API tokens that read the feed, never for staff.
+func TestIntegrationRoleIsForTokensOnly(t *testing.T) {
+	l, _ := openTest(t)
+	ctx := context.Background()
+	token, err := l.CreateToken(ctx, "standby", RoleIntegration, "cli")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p, err := l.TokenPrincipal(token); err != nil || p.Role != RoleIntegration || p.Actor() != "token:standby" {
+		t.Errorf("integration token: %+v %v", p, err)
+	}
+	if _, err := l.CreateToken(ctx, "x", Role("robot"), "cli"); ErrorCode(err) != CodeInvalid {
+		t.Errorf("token with an unknown role: %v", err)
+	}
+	_, err = l.Import(ctx, "staff-int", ImportStaff, "staff.csv", []byte("badge,name,role,pin\nB1009,机器,integration,1234\n"), "test", "test")
+	if ErrorCode(err) != CodeInvalid {
+		t.Errorf("a staff member with the integration role: %v", err)
+	}
+	ev, _ := NewEvent("staff-int-2", EvStaffUpserted, "test", "test", StaffChange{Badge: "B1009", Name: "机器", Role: RoleIntegration})
+	if _, _, err := l.Append(ctx, ev); err == nil {
+		t.Error("staff.upserted with the integration role was taken")
+	}
+}
