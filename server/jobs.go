@@ -179,6 +179,9 @@ func (j *job) start() error {
 		close(j.done)
 		return nil
 	}
+	if j.Every == 0 {
+		j.setState("running") // a loop is one run, from now until it stops
+	}
 	go j.loop(ctx)
 	return nil
 }
