@@ -27,9 +27,6 @@ const (
 // Roles lists every staff role in the order menus show them.
 var Roles = []Role{RolePicker, RolePacker, RoleReceiver, RoleSupervisor, RoleAdmin}
 
-// TokenRoles are the roles an API token may have: a staff role, or integration.
-var TokenRoles = append(append([]Role{}, Roles...), RoleIntegration)
-
 // Valid says whether r is a staff role.
 func (r Role) Valid() bool {
 	for _, x := range Roles {
@@ -40,7 +37,7 @@ func (r Role) Valid() bool {
 	return false
 }
 
-// ValidForToken says whether an API token may have role r.
+// ValidForToken says whether an API token may have role r: a staff role, or integration.
 func (r Role) ValidForToken() bool { return r == RoleIntegration || r.Valid() }
 
 // LocationKind says what a location is for.
