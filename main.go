@@ -199,17 +199,6 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		log.Info("demo warehouse", "seeded", seeded, "orders", orders)
 	}
-	// The expiry sweep runs at start-up and then with the first tick of each day.
-	if expired, err := ledger.SweepExpired(ctx); err != nil {
-		return fmt.Errorf("expiry sweep: %w", err)
-	} else if len(expired) > 0 {
-		log.Info("expiry sweep", "expired_lots", len(expired))
-	}
-	if n, err := ledger.SweepSessions(ctx); err != nil {
-		return fmt.Errorf("session sweep: %w", err)
-	} else if n > 0 {
-		log.Info("session sweep", "expired_sessions", n)
-	}
 	if badge, pin, err := ledger.BootstrapAdmin(ctx); err != nil {
 		return err
 	} else if pin != "" {
@@ -232,62 +221,41 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	srv := server.New(server.Config{SecureCookies: *secure, Version: version, FontPath: env("FONT", "")}, ledger, parser, log)
-	srv.StartWorkers()
+	// Background work has one home, the server's job runner: the print worker
+	// and scales (added by New), then the expiry and session sweeps (run once
+	// now, a failure stopping the start, then every minute) and auto-wave.
+	if err := srv.AddFloorJobs(); err != nil {
+		return err
+	}
+	if err := srv.StartWorkers(); err != nil {
+		return err
+	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	log.Info("serving", "addr", ln.Addr().String(), "data", c.data, "version", version)
-
-	// Every minute: the expiry and session sweeps (once a day: their events
-	// are keyed by the date) and the auto-wave rule when a supervisor has
-	// turned it on.
-	workCtx, stopWork := context.WithCancel(context.Background())
-	workDone := make(chan struct{})
-	go func() {
-		defer close(workDone)
-		tick := time.NewTicker(time.Minute)
-		defer tick.Stop()
-		for {
-			select {
-			case <-workCtx.Done():
-				return
-			case <-tick.C:
-				if _, err := ledger.SweepExpired(workCtx); err != nil && workCtx.Err() == nil {
-					log.Error("expiry sweep", "err", err)
-				}
-				if _, err := ledger.SweepSessions(workCtx); err != nil && workCtx.Err() == nil {
-					log.Error("session sweep", "err", err)
-				}
-				waves, err := ledger.RunAutoWave(workCtx)
-				if err != nil && workCtx.Err() == nil {
-					log.Error("auto-wave", "err", err)
-				}
-				for _, w := range waves {
-					log.Info("auto-wave released", "wave", w.ID, "orders", len(w.Orders), "tasks", len(w.Tasks), "waiting", len(w.Waiting))
-				}
-			}
-		}
-	}()
 	fmt.Fprintf(stdout, "Tally is serving on http://%s (data in %s)\n", ln.Addr(), c.data)
 
 	select {
 	case err := <-errc:
-		stopWork()
-		<-workDone
 		srv.StopWorkers()
 		return err
 	case <-ctx.Done():
 	}
 	log.Info("shutting down")
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	// HTTP first (long polls answer at once), then the jobs, each after its
+	// run in progress, then (deferred) the store.
+	httpCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
-	if err := srv.Shutdown(shutdownCtx); err != nil { // HTTP first,
+	if err := srv.Shutdown(httpCtx); err != nil {
 		log.Error("http shutdown", "err", err)
 	}
-	stopWork() // then background work (print worker, scales, sweeps), then (deferred) the database
-	<-workDone
-	srv.StopWorkers()
+	jobsCtx, cancelJobs := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancelJobs()
+	if err := srv.Jobs().Stop(jobsCtx); err != nil {
+		log.Error("jobs shutdown", "err", err)
+	}
 	return nil
 }
 
@@ -357,7 +325,7 @@ func tokenCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	var name, role string
 	l, _, _, err := openWith("token create", args[1:], func(fs *flag.FlagSet, _ *common) {
 		fs.StringVar(&name, "name", "", "who the token is for, e.g. central-oms")
-		fs.StringVar(&role, "role", "", "picker, packer, receiver, supervisor or admin")
+		fs.StringVar(&role, "role", "", "picker, packer, receiver, supervisor, admin, or integration (the event feed only)")
 	})
 	if err != nil {
 		return err

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"time"
 
@@ -19,12 +20,11 @@ type devices struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 	kick   chan struct{}
-	done   chan struct{}
 }
 
 func newDevices() *devices {
 	ctx, cancel := context.WithCancel(context.Background())
-	return &devices{scales: map[string]*scale.Scale{}, ctx: ctx, cancel: cancel, kick: make(chan struct{}, 1), done: make(chan struct{})}
+	return &devices{scales: map[string]*scale.Scale{}, ctx: ctx, cancel: cancel, kick: make(chan struct{}, 1)}
 }
 
 // scaleOf returns the station's scale, opening it on first use.
@@ -67,55 +67,49 @@ func (s *Server) kickPrinter() {
 	}
 }
 
-// StartWorkers starts the print worker. Stop with StopWorkers, after HTTP has stopped.
-func (s *Server) StartWorkers() {
-	go s.printLoop()
+// deviceJobs are the runner's jobs for the stations' devices: the print
+// worker, which sends queued labels whenever woken and every few seconds (for
+// retries after a printer came back), and the scales, each of which reads its
+// line in the background from its first use until the job stops.
+func (s *Server) deviceJobs() []Job {
+	return []Job{
+		{Name: "print", Every: 3 * time.Second, Wake: s.dev.kick, Run: s.printQueued},
+		{Name: "scales", Stop: s.closeScales},
+	}
 }
 
-// StopWorkers stops the print worker and closes the scales. Safe to call twice.
-func (s *Server) StopWorkers() {
+// closeScales stops every scale's reader; a scale asked for afterwards stays closed.
+func (s *Server) closeScales() {
 	d := s.dev
 	d.mu.Lock()
-	if d.ctx.Err() == nil {
-		d.cancel()
-		for id, sc := range d.scales {
-			_ = sc.Close()
-			delete(d.scales, id)
-		}
-		d.mu.Unlock()
-		<-d.done
-		return
-	}
-	d.mu.Unlock()
-}
-
-// printLoop sends queued print jobs, oldest first, whenever woken and every
-// few seconds (for retries after a printer came back).
-func (s *Server) printLoop() {
-	defer close(s.dev.done)
-	tick := time.NewTicker(3 * time.Second)
-	defer tick.Stop()
-	for {
-		select {
-		case <-s.dev.ctx.Done():
-			return
-		case <-s.dev.kick:
-		case <-tick.C:
-		}
-		s.printQueued(s.dev.ctx)
+	defer d.mu.Unlock()
+	d.cancel()
+	for id, sc := range d.scales {
+		_ = sc.Close()
+		delete(d.scales, id)
 	}
 }
 
-// printQueued tries each queued job once.
-func (s *Server) printQueued(ctx context.Context) {
+// StartWorkers starts the background jobs (Jobs), in the order they were
+// added. Stop them with StopWorkers, after HTTP has stopped.
+func (s *Server) StartWorkers() error { return s.jobs.Start() }
+
+// StopWorkers stops the background jobs in reverse order, each after its run
+// in progress. Safe to call twice.
+func (s *Server) StopWorkers() { _ = s.jobs.Stop(context.Background()) }
+
+// printQueued tries each queued job once. A printer's failure is the print
+// job's (its status and tries); what this returns is the worker's own trouble:
+// the queue unread, or a result not recorded.
+func (s *Server) printQueued(ctx context.Context) error {
 	jobs, err := s.ledger.QueuedPrintJobs()
 	if err != nil {
-		s.log.Error("print queue", "err", err)
-		return
+		return fmt.Errorf("print queue: %w", err)
 	}
+	var failed error
 	for _, job := range jobs {
 		if ctx.Err() != nil {
-			return
+			return nil
 		}
 		res := wms.PrintResult{Job: job.ID, Status: "sent"}
 		if err := s.printJob(ctx, job); err != nil {
@@ -127,9 +121,10 @@ func (s *Server) printQueued(ctx context.Context) {
 			}
 		}
 		if err := s.ledger.RecordPrint(ctx, job.ID+":"+itoa(job.Tries+1), res); err != nil && ctx.Err() == nil {
-			s.log.Error("record print", "job", job.ID, "err", err)
+			failed = fmt.Errorf("record print job %s: %w", job.ID, err)
 		}
 	}
+	return failed
 }
 
 func (s *Server) printJob(ctx context.Context, job wms.PrintJob) error {

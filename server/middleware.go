@@ -31,6 +31,7 @@ const (
 	localLang      = "lang"
 	localDevice    = "device"
 	localBearer    = "bearer"
+	localLongPoll  = "long_poll" // the request waited on purpose: not slow
 )
 
 func (s *Server) recoverPanics(c *fiber.Ctx) (err error) {
@@ -67,7 +68,7 @@ func (s *Server) observe(c *fiber.Ctx) error {
 	switch {
 	case status >= 500:
 		level = slog.LevelError
-	case elapsed >= slowRequest:
+	case elapsed >= slowRequest && c.Locals(localLongPoll) == nil:
 		level = slog.LevelWarn
 	case status >= 400 && !strings.HasPrefix(route, "/static"):
 		level = slog.LevelInfo

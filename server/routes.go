@@ -18,6 +18,9 @@ var (
 	receivers   = []wms.Role{wms.RoleReceiver, wms.RoleSupervisor, wms.RoleAdmin}
 	floorStaff  = []wms.Role{wms.RolePicker, wms.RoleReceiver, wms.RoleSupervisor, wms.RoleAdmin}
 	packers     = []wms.Role{wms.RolePacker, wms.RoleSupervisor, wms.RoleAdmin}
+	// integrations are programs with a token of the integration role (and
+	// admins): the event feed, nothing on the floor. No other list has it.
+	integrations = []wms.Role{wms.RoleIntegration, wms.RoleAdmin}
 )
 
 // routes lists every route. Everything needs a logged-in user with the right
@@ -110,6 +113,8 @@ func (s *Server) routes() {
 	api.Post("/waybills", s.require(supervisors...), s.apiLoadWaybills)
 	api.Get("/print-jobs", s.require(supervisors...), s.apiPrintJobs)
 	api.Post("/returns", s.require(supervisors...), s.apiAnnounceReturn)
+	api.Get("/events", s.require(integrations...), s.apiEvents)
+	api.Get("/jobs", s.require(adminOnly...), s.apiJobs)
 
 	// operations
 	app.Get("/metrics", s.require(supervisors...), s.metricsText)

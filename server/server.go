@@ -35,12 +35,23 @@ type Server struct {
 	dev     *devices
 	started time.Time
 	secret  []byte // for CSRF tokens
+	jobs    *Runner
+
+	// closing ends when Shutdown begins, so that long polls answer at once
+	// instead of holding the shutdown for their whole wait.
+	closing     context.Context
+	stopServing context.CancelFunc
 }
 
 // New builds the server and its routes.
 func New(cfg Config, l *wms.Ledger, p *scan.Parser, log *slog.Logger) *Server {
 	s := &Server{cfg: cfg, ledger: l, scanner: p, log: log, metrics: newMetrics(), dev: newDevices(), started: time.Now(),
 		secret: l.Secret()} // the store's CSRF secret never changes: read once, not per request
+	s.closing, s.stopServing = context.WithCancel(context.Background())
+	s.jobs = NewRunner(log)
+	for _, j := range s.deviceJobs() {
+		_ = s.jobs.Add(j) // a new runner takes any job with a name
+	}
 	s.app = fiber.New(fiber.Config{
 		// Copy every value Fiber hands out, so nothing outlives its request buffer.
 		Immutable:             true,
@@ -61,5 +72,10 @@ func (s *Server) App() *fiber.App { return s.app }
 // Serve accepts connections on ln until Shutdown.
 func (s *Server) Serve(ln net.Listener) error { return s.app.Listener(ln) }
 
-// Shutdown stops accepting connections and waits for requests in flight.
-func (s *Server) Shutdown(ctx context.Context) error { return s.app.ShutdownWithContext(ctx) }
+// Shutdown stops accepting connections and waits for requests in flight
+// (long polls of the event feed answer at once). Background jobs keep running:
+// stop them after, with StopWorkers.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.stopServing()
+	return s.app.ShutdownWithContext(ctx)
+}

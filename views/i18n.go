@@ -860,6 +860,7 @@ var catalog = map[string][2]string{
 	"stock.insufficient":          {"Only {have} of {sku} {lot} at {location}; {want} asked for. Count the shelf and tell a supervisor.", "{location} 的 {sku} {lot} 只有 {have} 件，需要 {want} 件。请清点货架并告知主管。"},
 	"token.invalid":               {"The token is not valid.", "令牌无效。"},
 	"token.name_invalid":          {"A token needs a name.", "令牌需要名称。"},
+	"token.role_invalid":          {"Role {role} is not one of picker, packer, receiver, supervisor, admin, integration.", "角色 {role} 无效，应为 picker、packer、receiver、supervisor、admin、integration 之一。"},
 	"event.id_invalid":            {"The request has no valid Idempotency-Key.", "请求缺少有效的 Idempotency-Key。"},
 	"event.type_unknown":          {"Unknown event type {type}.", "未知的事件类型 {type}。"},
 	"event.too_long":              {"The user or device name is too long.", "用户或设备名称过长。"},
@@ -869,6 +870,12 @@ var catalog = map[string][2]string{
 	"key.other_request":           {"Key {key} was already used for another request ({type} {target}): a new request needs a new key.", "键 {key} 已用于另一个请求（{type} {target}）：新的请求需要新的键。"},
 	"key.changed":                 {"Key {key} was already used for a request with other content: a retry sends exactly the first request again, and a new request needs a new key.", "键 {key} 已用于内容不同的请求：重试须发送与第一次完全相同的请求，新的请求需要新的键。"},
 	"event.not_found":             {"Event {id} is not known.", "事件 {id} 不存在。"},
+	"feed.after_invalid":          {"after={after} is not an event number: give the next of the last page (0 for the start).", "after={after} 不是事件序号：请填上一页的 next（从头读填 0）。"},
+	"feed.after_beyond":           {"after={after} is past the newest event ({last}): this cursor is from another store or from before a restore. Start again from 0 or from a number up to {last}.", "after={after} 超过了最新事件（{last}）：该游标来自其他数据文件或恢复之前。请从 0 或不超过 {last} 的序号重新读取。"},
+	"feed.limit_invalid":          {"limit={limit} is not valid: give a number from 1 to {max}.", "limit={limit} 无效：请填 1 到 {max} 之间的数字。"},
+	"feed.type_unknown":           {"types: {type} is not an event type (docs/events.md lists them).", "types：{type} 不是事件类型（见 docs/events.md）。"},
+	"feed.owner_invalid":          {"owner={owner} is not a valid owner code.", "owner={owner} 不是有效的货主代码。"},
+	"feed.wait_invalid":           {"wait={wait} is not valid: give a duration such as 30s (at most {max}).", "wait={wait} 无效：请填时长，如 30s（最长 {max}）。"},
 
 	// CSV
 	"csv.encoding":       {"The file is neither UTF-8 nor GBK text. Save it from Excel as “CSV UTF-8” or “CSV”.", "文件既不是 UTF-8 也不是 GBK 文本。请在 Excel 中另存为“CSV UTF-8”或“CSV”。"},

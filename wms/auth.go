@@ -280,8 +280,8 @@ func (l *Ledger) CreateToken(ctx context.Context, name string, role Role, actor 
 	if !validText(name) {
 		return "", Errf(CodeInvalid, "token.name_invalid")
 	}
-	if !role.Valid() {
-		return "", Errf(CodeInvalid, "staff.role_invalid", "role", string(role))
+	if !role.ValidForToken() {
+		return "", Errf(CodeInvalid, "token.role_invalid", "role", string(role))
 	}
 	token := "tly_" + randomToken()
 	ev, err := NewEvent(uuid.NewString(), EvTokenCreated, actor, "cli", TokenCreated{Name: name, Role: role, Hash: hashSecret(token)})
@@ -498,7 +498,7 @@ func applyTokenCreated(tx *txn, ev *Event) error {
 	if err := decode(ev, &p); err != nil {
 		return err
 	}
-	if !validText(p.Name) || !p.Role.Valid() || len(p.Hash) != 64 {
+	if !validText(p.Name) || !p.Role.ValidForToken() || len(p.Hash) != 64 {
 		return Errf(CodeInvalid, "token.invalid")
 	}
 	return putJSON(tx.Bucket(bucketTokens), []byte(p.Hash), Token{Name: p.Name, Role: p.Role, Created: ev.At})

@@ -55,6 +55,8 @@ type Ledger struct {
 	keys     keyLocks     // one caller at a time per ID (idempotency.go)
 
 	rebuiltFrom string // projections version Open rebuilt from, if it did
+
+	bell commitBell // wakes feed readers after each commit that appends events
 }
 
 // Stats are counters for /metrics. They describe this process, not the warehouse;
@@ -219,6 +221,9 @@ func (l *Ledger) Append(ctx context.Context, ev Event) (stored Event, duplicate 
 	})
 	if err != nil {
 		return Event{}, false, err
+	}
+	if !duplicate {
+		l.bell.ring() // committed: durable, and visible to every read from now on
 	}
 	return stored, duplicate, nil
 }

@@ -18,11 +18,16 @@ const (
 	RoleReceiver   Role = "receiver"
 	RoleSupervisor Role = "supervisor"
 	RoleAdmin      Role = "admin"
+	// RoleIntegration is for API tokens only, never staff: a program reading
+	// the event feed (and later other integration endpoints), and nothing on
+	// the floor.
+	RoleIntegration Role = "integration"
 )
 
-// Roles lists every role in the order menus show them.
+// Roles lists every staff role in the order menus show them.
 var Roles = []Role{RolePicker, RolePacker, RoleReceiver, RoleSupervisor, RoleAdmin}
 
+// Valid says whether r is a staff role.
 func (r Role) Valid() bool {
 	for _, x := range Roles {
 		if r == x {
@@ -31,6 +36,9 @@ func (r Role) Valid() bool {
 	}
 	return false
 }
+
+// ValidForToken says whether an API token may have role r: a staff role, or integration.
+func (r Role) ValidForToken() bool { return r == RoleIntegration || r.Valid() }
 
 // LocationKind says what a location is for.
 type LocationKind string
