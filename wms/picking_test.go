@@ -23,7 +23,7 @@ func asTask(t testing.TB, raw json.RawMessage) Task {
 }
 
 func order(no string, lines ...LineIn) OrderIntake {
-	return OrderIntake{No: no, Channel: "tmall", Recipient: Recipient{Name: "王芳", Phone: "13800138000", Address: "浙江省杭州市西湖区文三路 100 号"}, Lines: lines}
+	return OrderIntake{No: no, Channel: "tmall", Recipient: Recipient{Name: "王芳", Phone: "13800138000", Address: "浙江省杭州市西湖区文三路 100 号"}, Lines: OrderLines(lines...)}
 }
 
 func mustOrder(t testing.TB, l *Ledger, in OrderIntake) Order {
@@ -56,18 +56,18 @@ func TestOrderIntake(t *testing.T) {
 	if _, dup, err := l.ReceiveOrder(ctx, in, "oms", "api"); err != nil || !dup || l.LastSeq() != seq {
 		t.Errorf("resend: dup=%v err=%v", dup, err)
 	}
-	in.Lines = []LineIn{{"BOOK", 5}}
+	in.Lines = OrderLines(LineIn{"BOOK", 5})
 	if o = mustOrder(t, l, in); len(o.Lines) != 1 || o.Lines[0].Qty != 5 {
 		t.Errorf("changed resend did not update: %+v", o.Lines)
 	}
 	mustWave(t, l, "w1", WaveSingle)
-	in.Lines = []LineIn{{"BOOK", 6}}
+	in.Lines = OrderLines(LineIn{"BOOK", 6})
 	if _, _, err := l.ReceiveOrder(ctx, in, "oms", "api"); ErrorCode(err) != CodeConflict {
 		t.Errorf("change after allocation: %v", err)
 	}
 	for _, bad := range []OrderIntake{
 		order("SO1", LineIn{"NOPE", 1}), order("SO2", LineIn{"BOOK", 0}), order("SO3"), order("", LineIn{"BOOK", 1}),
-		{No: "SO4", Channel: "jd", Lines: []LineIn{{"BOOK", 1}}},
+		{No: "SO4", Channel: "jd", Lines: OrderLines(LineIn{"BOOK", 1})},
 	} {
 		if _, _, err := l.ReceiveOrder(ctx, bad, "oms", "api"); err == nil {
 			t.Errorf("bad order %+v accepted", bad)
