@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -576,6 +577,8 @@ func FuzzOrderIntake(f *testing.F) {
 	f.Add([]byte(`{"no":"SO1001","channel":"Tmall","recipient":{"name":"王芳","phone":"138","address":"杭州"},"lines":[{"sku":"BOOK","qty":2},{"sku":"BOOK","qty":3}]}`))
 	f.Add([]byte(`{"no":" SO1 ","channel":"jd","recipient":{"name":"a","phone":"b","address":"c"},"lines":[{"sku":"X","qty":100000},{"sku":"X","qty":1}],"priority":9}`))
 	f.Add([]byte(`{"no":"","lines":[]}`))
+	f.Add([]byte(`{"no":"SO2","platform":"tm","platform_order_ids":["41","42"],"recipient":{"name":"a","phone":"b","address":"c"},"lines":[{"sku":"X","qty":1,"platform_order_id":"41","platform_sub_order_id":"51"},{"sku":"X","qty":2,"platform_order_id":"42","platform_sub_order_id":"52"},{"sku":"Y","qty":1,"platform_order_id":"42"}]}`))
+	f.Add([]byte(`{"no":"SO3","channel":"jd","recipient":{"name":"a","phone":"b","address":"c"},"lines":[{"sku":"X","qty":3,"parts":[{"platform_sub_order_id":"1","qty":1},{"platform_sub_order_id":"2","qty":2}]},{"sku":"X","qty":1,"platform_sub_order_id":"3"}]}`))
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		var o OrderIntake
 		if json.Unmarshal(raw, &o) != nil || o.Validate() != nil {
@@ -584,12 +587,30 @@ func FuzzOrderIntake(f *testing.F) {
 		if o.No == "" || o.Channel == "" || len(o.Lines) == 0 {
 			t.Fatalf("accepted without number, channel or lines: %+v", o)
 		}
-		seen := map[string]bool{}
+		if (o.Platform != "" && !slices.Contains(Platforms, o.Platform)) || len(o.PlatformOrderIDs) > MaxPlatformOrders {
+			t.Fatalf("accepted platform %q with %d platform orders", o.Platform, len(o.PlatformOrderIDs))
+		}
+		seen, subs := map[string]bool{}, map[string]bool{}
 		for _, l := range o.Lines {
 			if seen[l.SKU] || l.Qty <= 0 || l.Qty > 100000 {
 				t.Fatalf("accepted line %+v in %+v", l, o.Lines)
 			}
 			seen[l.SKU] = true
+			parts, sum := l.Parts, int64(0)
+			if parts == nil {
+				parts = []LinePart{{l.PlatformOrderID, l.PlatformSubOrderID, l.Qty}}
+			}
+			for _, p := range parts {
+				sum += p.Qty
+				if p.PlatformOrderID != "" && !slices.Contains(o.PlatformOrderIDs, p.PlatformOrderID) ||
+					p.PlatformSubOrderID != "" && (subs[p.PlatformSubOrderID] || len(p.PlatformSubOrderID) > 64) {
+					t.Fatalf("accepted line source %+v of %+v", p, o)
+				}
+				subs[p.PlatformSubOrderID] = p.PlatformSubOrderID != ""
+			}
+			if sum != l.Qty {
+				t.Fatalf("parts of %+v do not add up", l)
+			}
 		}
 		d := o.Digest()
 		if err := o.Validate(); err != nil || o.Digest() != d {
