@@ -3,7 +3,6 @@ package server
 import (
 	"encoding/json"
 	"regexp"
-	"strconv"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -141,13 +140,11 @@ func (s *Server) apiScanTask(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	// The task comes as the ledger stored it (valid, compact JSON): written
-	// as it is, the busiest answer of the floor skips a re-encoding.
-	body := make([]byte, 0, len(t)+40)
-	body = append(append(append(body, `{"task":`...), t...), `,"duplicate":`...)
-	body = strconv.AppendBool(body, dup)
-	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
-	return c.Send(append(body, '}'))
+	out, err := newScanOutcome(t, dup)
+	if err != nil {
+		return err
+	}
+	return c.JSON(out)
 }
 
 func (s *Server) apiNextTask(c *fiber.Ctx) error {
@@ -155,7 +152,7 @@ func (s *Server) apiNextTask(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(t)
+	return c.JSON(newTaskOut(t))
 }
 
 func (s *Server) apiTask(c *fiber.Ctx) error {
@@ -163,7 +160,7 @@ func (s *Server) apiTask(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(t)
+	return c.JSON(newTaskOut(t))
 }
 
 // pickPage shows the task in hand; the page's script does the scanning,
