@@ -2,9 +2,11 @@ package server
 
 import (
 	"encoding/json"
+	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
+	"tally/views"
 	"tally/wms"
 )
 
@@ -89,4 +91,39 @@ func (s *Server) apiSKUs(c *fiber.Ctx) error {
 		out = append(out, newSKUOut(k))
 	}
 	return c.JSON(out)
+}
+
+// orderPage is GET /orders?no=…: an order, where it came from (platform,
+// shop, platform orders) and each line's platform sub-order.
+func (s *Server) orderPage(c *fiber.Ctx) error {
+	vm := views.OrderPage{Page: s.page(c, "order.title")}
+	no := strings.TrimSpace(c.Query("no"))
+	if no == "" {
+		return s.render(c, fiber.StatusOK, views.OrderScreen(vm))
+	}
+	o, err := s.ledger.Order(no)
+	if err != nil {
+		var st int
+		vm.Feedback, st = s.outcome(c, err, nil)
+		return s.render(c, st, views.OrderScreen(vm))
+	}
+	v := &views.OrderView{No: o.No, State: string(o.State), Channel: o.Channel, Platform: o.SourcePlatform(), Shop: o.Shop,
+		Carrier: o.Carrier, PlatformOrders: o.PlatformOrderIDs}
+	for _, l := range o.Lines {
+		line := views.OrderLineView{SKU: l.SKU, Qty: l.Qty, Picked: l.Picked}
+		if k, err := s.ledger.SKU(l.SKU); err == nil {
+			line.Name = k.Name
+		}
+		switch {
+		case len(l.Parts) > 0:
+			for _, p := range l.Parts {
+				line.Sources = append(line.Sources, views.OrderLineSource{PlatformOrder: p.PlatformOrderID, SubOrder: p.PlatformSubOrderID, Qty: p.Qty})
+			}
+		case l.PlatformOrderID != "" || l.PlatformSubOrderID != "":
+			line.Sources = []views.OrderLineSource{{PlatformOrder: l.PlatformOrderID, SubOrder: l.PlatformSubOrderID}}
+		}
+		v.Lines = append(v.Lines, line)
+	}
+	vm.Order = v
+	return s.render(c, fiber.StatusOK, views.OrderScreen(vm))
 }
