@@ -400,7 +400,7 @@ var catalog = map[string][2]string{
 	"order.not_found":           {"Order {order} is not known.", "订单 {order} 不存在。"},
 	"order.cancel_too_late":     {"Order {order} is already {state}: it cannot be cancelled in the warehouse.", "订单 {order} 已{state}，仓库内无法取消。"},
 	"order.platform_invalid":    {"Order {order}: platform {platform} is not known. Use one of: {platforms}.", "订单 {order}：平台 {platform} 未知，请使用：{platforms}。"},
-	"order.too_many_merged":     {"Order {order} stands for {count} platform orders; at most {max} can be merged into one.", "订单 {order} 包含 {count} 个平台订单，一单最多合并 {max} 个。"},
+	"order.too_many_merged":     {"Order {order}: too many platform orders ({given}); at most {max} can be merged into one.", "订单 {order} 包含 {given} 个平台订单，一单最多合并 {max} 个。"},
 	"order.platform_id_invalid": {"Order {order}: platform order ID {id} is not valid (1–64 characters, no spaces).", "订单 {order}：平台订单号 {id} 无效（1–64 个字符，不含空格）。"},
 	"order.platform_id_twice":   {"Order {order}: platform order ID {id} is listed twice.", "订单 {order}：平台订单号 {id} 重复。"},
 	"order.line_order_unknown":  {"Order {order}: the line of {sku} names platform order {id}, which is not among the order's platform orders.", "订单 {order}：{sku} 所在行的平台订单 {id} 不在本单的平台订单中。"},

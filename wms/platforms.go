@@ -82,7 +82,7 @@ func (o *OrderIntake) validateIdentity() error {
 	}
 	if len(o.PlatformOrderIDs) > MaxPlatformOrders {
 		return Errf(CodeInvalid, "order.too_many_merged", "order", o.No,
-			"count", strconv.Itoa(len(o.PlatformOrderIDs)), "max", strconv.Itoa(MaxPlatformOrders))
+			"given", strconv.Itoa(len(o.PlatformOrderIDs)), "max", strconv.Itoa(MaxPlatformOrders))
 	}
 	for i, id := range o.PlatformOrderIDs {
 		id = strings.TrimSpace(id)
