@@ -103,15 +103,10 @@ func (s *Server) apiImport(c *fiber.Ctx) error {
 	}
 	if err != nil {
 		e := s.asDomain(c, err)
-		rows := make([]fiber.Map, 0, len(res.Errors))
-		for _, r := range res.Errors {
-			rows = append(rows, fiber.Map{"line": r.Line, "code": r.Key, "message": views.Translate(lang(c), r.Key, r.Args)})
-		}
-		return c.Status(status(e.Code)).JSON(fiber.Map{
-			"error": views.Translate(lang(c), e.Key, e.Args), "code": string(e.Code), "rows": rows})
+		return c.Status(status(e.Code)).JSON(newImportRefusal(lang(c), e, res.Errors))
 	}
 	// a repeated key gets the first upload's answer (Idempotency-Replayed says so)
-	return c.JSON(fiber.Map{"kind": res.Kind, "rows": res.Rows, "seq": res.Seq})
+	return c.JSON(importOut{Kind: string(res.Kind), Rows: res.Rows, Seq: res.Seq})
 }
 
 func (s *Server) exportFile(c *fiber.Ctx) error {

@@ -166,17 +166,18 @@ func (s *Server) countAnswer(c *fiber.Ctx, err error, ok *views.Feedback, keep f
 
 // apiLotStatus is POST /api/v1/lots/status: quarantine, hold or release a lot.
 func (s *Server) apiLotStatus(c *fiber.Ctx) error {
-	var p wms.LotStatusChange
-	if err := bodyJSON(c, &p); err != nil {
+	var in lotStatusIn
+	if err := bodyJSON(c, &in); err != nil {
 		return err
 	}
 	key, err := idempotencyKey(c)
 	if err != nil {
 		return err
 	}
+	p := in.change()
 	lot, err := s.ledger.SetLotStatus(c.UserContext(), "lotstatus:"+key, p, principal(c).Actor(), device(c))
 	if err != nil {
 		return err
 	}
-	return c.JSON(lot)
+	return c.JSON(newLotOut(lot))
 }

@@ -56,12 +56,7 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 	c.Response().ResetBody()
 	c.Response().Header.Del(fiber.HeaderContentDisposition)
 	if wantsJSON(c) {
-		return c.Status(st).JSON(fiber.Map{
-			"error": views.Translate(lang(c), e.Key, e.Args),
-			"code":  string(e.Code),
-			"key":   e.Key,  // what the answer means, for a script that acts on it
-			"args":  e.Args, // the values in the message, so a script can show codes whole
-		})
+		return c.Status(st).JSON(newAPIError(lang(c), e))
 	}
 	if e.Code == wms.CodeUnauthorized {
 		return c.Redirect("/login", fiber.StatusSeeOther)

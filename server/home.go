@@ -25,6 +25,7 @@ var menu = []struct {
 	{views.MenuItem{Href: "/expiry", Label: "menu.expiry", TestID: "menu-expiry"}, supervisors},
 	{views.MenuItem{Href: "/recall", Label: "menu.recall", TestID: "menu-recall"}, supervisors},
 	{views.MenuItem{Href: "/trace", Label: "menu.trace", TestID: "menu-trace"}, supervisors},
+	{views.MenuItem{Href: "/orders", Label: "menu.orders", TestID: "menu-orders"}, supervisors},
 	{views.MenuItem{Href: "/floor", Label: "menu.floor", TestID: "menu-floor"}, supervisors},
 	{views.MenuItem{Href: "/print-jobs", Label: "menu.print_jobs", TestID: "menu-print-jobs"}, supervisors},
 	{views.MenuItem{Href: "/admin/import", Label: "menu.import", TestID: "menu-import"}, adminOnly},

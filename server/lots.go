@@ -142,21 +142,16 @@ func (s *Server) recallJSON(c *fiber.Ctx, sku, lotCode string) error {
 	if err != nil {
 		return err
 	}
-	if where == nil {
-		where = []wms.StockLine{}
-	}
-	if orders == nil {
-		orders = []views.RecallOrder{}
-	}
-	return c.JSON(fiber.Map{"lot": lot, "locations": where, "orders": orders})
+	return c.JSON(newRecallOut(lot, where, orders))
 }
 
 // apiRecall is POST /api/v1/recall: the recall, answered with its report.
 func (s *Server) apiRecall(c *fiber.Ctx) error {
-	var p wms.LotStatusChange
-	if err := bodyJSON(c, &p); err != nil {
+	var in recallIn
+	if err := bodyJSON(c, &in); err != nil {
 		return err
 	}
+	p := in.change()
 	key, err := idempotencyKey(c)
 	if err != nil {
 		return err
@@ -168,16 +163,6 @@ func (s *Server) apiRecall(c *fiber.Ctx) error {
 }
 
 // --- trace ---
-
-type traceEvent struct {
-	Seq     uint64 `json:"seq"`
-	Type    string `json:"type"`
-	At      string `json:"at"`
-	Actor   string `json:"actor,omitempty"`
-	Device  string `json:"device,omitempty"`
-	Summary string `json:"summary"`
-	Data    any    `json:"data"`
-}
 
 // summarize says in one line what an event did to a lot: a message whose
 // codes the trace screen marks, and plain words in the API.
@@ -238,14 +223,12 @@ func (s *Server) eventTime(ev wms.Event) string {
 	return ev.At.In(s.ledger.Zone()).Format("2006-01-02 15:04:05")
 }
 
-func (s *Server) traceEvents(c *fiber.Ctx, events []wms.Event, lot string) []traceEvent {
-	out := make([]traceEvent, 0, len(events))
+func (s *Server) traceEvents(c *fiber.Ctx, events []wms.Event, lot string) []traceEventOut {
+	out := make([]traceEventOut, 0, len(events))
 	for _, ev := range events {
-		var data any
-		_ = ev.DecodeData(&data)
 		m := summarize(ev, lot)
-		out = append(out, traceEvent{Seq: ev.Seq, Type: ev.Type, At: s.eventTime(ev),
-			Actor: ev.Actor, Device: ev.Device, Summary: views.Translate(lang(c), m.Key, m.Args), Data: data})
+		out = append(out, traceEventOut{Seq: ev.Seq, Type: ev.Type, At: s.eventTime(ev),
+			Actor: ev.Actor, Device: ev.Device, Summary: views.Translate(lang(c), m.Key, m.Args)})
 	}
 	return out
 }
@@ -261,7 +244,7 @@ func (s *Server) apiTrace(c *fiber.Ctx) error {
 		if err != nil {
 			return err
 		}
-		return c.JSON(fiber.Map{"serial": st, "order": o, "events": s.traceEvents(c, []wms.Event{ev}, st.Lot)})
+		return c.JSON(serialTraceOut{Serial: serialOut(st), Order: newOrderOut(o), Events: s.traceEvents(c, []wms.Event{ev}, st.Lot)})
 	}
 	sku, lotCode := c.Query("sku"), c.Query("lot")
 	if sku == "" || lotCode == "" {
@@ -271,7 +254,7 @@ func (s *Server) apiTrace(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(fiber.Map{"lot": lot, "events": s.traceEvents(c, events, lotCode)})
+	return c.JSON(lotTraceOut{Lot: newLotOut(lot), Events: s.traceEvents(c, events, lotCode)})
 }
 
 func (s *Server) tracePage(c *fiber.Ctx) error {

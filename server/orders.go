@@ -2,9 +2,11 @@ package server
 
 import (
 	"encoding/json"
+	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
+	"tally/views"
 	"tally/wms"
 )
 
@@ -20,11 +22,11 @@ func bodyJSON(c *fiber.Ctx, v any) error {
 
 // apiReceiveOrder is POST /api/v1/orders: idempotent on the order number.
 func (s *Server) apiReceiveOrder(c *fiber.Ctx) error {
-	var in wms.OrderIntake
+	var in orderIn
 	if err := bodyJSON(c, &in); err != nil {
 		return err
 	}
-	o, dup, err := s.ledger.ReceiveOrder(c.UserContext(), in, principal(c).Actor(), device(c))
+	o, dup, err := s.ledger.ReceiveOrder(c.UserContext(), in.intake(), principal(c).Actor(), device(c))
 	if err != nil {
 		return err
 	}
@@ -32,7 +34,7 @@ func (s *Server) apiReceiveOrder(c *fiber.Ctx) error {
 	if dup {
 		st = fiber.StatusOK
 	}
-	return c.Status(st).JSON(o)
+	return c.Status(st).JSON(newOrderOut(o))
 }
 
 func (s *Server) apiOrder(c *fiber.Ctx) error {
@@ -40,14 +42,12 @@ func (s *Server) apiOrder(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(o)
+	return c.JSON(newOrderOut(o))
 }
 
 // apiCancelOrder is POST /api/v1/orders/{no}/cancel {"reason": "..."}.
 func (s *Server) apiCancelOrder(c *fiber.Ctx) error {
-	var body struct {
-		Reason string `json:"reason"`
-	}
+	var body cancelIn
 	if len(c.Body()) > 0 {
 		if err := bodyJSON(c, &body); err != nil {
 			return err
@@ -61,12 +61,12 @@ func (s *Server) apiCancelOrder(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(o)
+	return c.JSON(newOrderOut(o))
 }
 
-// apiReleaseWave is POST /api/v1/waves with a wms.WaveFilter.
+// apiReleaseWave is POST /api/v1/waves: which new orders to release.
 func (s *Server) apiReleaseWave(c *fiber.Ctx) error {
-	var f wms.WaveFilter
+	var f waveIn
 	if err := bodyJSON(c, &f); err != nil {
 		return err
 	}
@@ -74,11 +74,11 @@ func (s *Server) apiReleaseWave(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	w, err := s.ledger.ReleaseWave(c.UserContext(), f, "wave:"+key, principal(c).Actor(), device(c))
+	w, err := s.ledger.ReleaseWave(c.UserContext(), f.filter(), "wave:"+key, principal(c).Actor(), device(c))
 	if err != nil {
 		return err
 	}
-	return c.Status(fiber.StatusCreated).JSON(w)
+	return c.Status(fiber.StatusCreated).JSON(newWaveOut(w))
 }
 
 func (s *Server) apiSKUs(c *fiber.Ctx) error {
@@ -86,8 +86,44 @@ func (s *Server) apiSKUs(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if skus == nil {
-		skus = []wms.SKU{}
+	out := make([]skuOut, 0, len(skus))
+	for _, k := range skus {
+		out = append(out, newSKUOut(k))
 	}
-	return c.JSON(skus)
+	return c.JSON(out)
+}
+
+// orderPage is GET /orders?no=…: an order, where it came from (platform,
+// shop, platform orders) and each line's platform sub-order.
+func (s *Server) orderPage(c *fiber.Ctx) error {
+	vm := views.OrderPage{Page: s.page(c, "order.title")}
+	no := strings.TrimSpace(c.Query("no"))
+	if no == "" {
+		return s.render(c, fiber.StatusOK, views.OrderScreen(vm))
+	}
+	o, err := s.ledger.Order(no)
+	if err != nil {
+		var st int
+		vm.Feedback, st = s.outcome(c, err, nil)
+		return s.render(c, st, views.OrderScreen(vm))
+	}
+	v := &views.OrderView{No: o.No, State: string(o.State), Channel: o.Channel, Platform: o.SourcePlatform(), Shop: o.Shop,
+		Carrier: o.Carrier, PlatformOrders: o.PlatformOrderIDs}
+	for _, l := range o.Lines {
+		line := views.OrderLineView{SKU: l.SKU, Qty: l.Qty, Picked: l.Picked}
+		if k, err := s.ledger.SKU(l.SKU); err == nil {
+			line.Name = k.Name
+		}
+		switch {
+		case len(l.Parts) > 0:
+			for _, p := range l.Parts {
+				line.Sources = append(line.Sources, views.OrderLineSource{PlatformOrder: p.PlatformOrderID, SubOrder: p.PlatformSubOrderID, Qty: p.Qty})
+			}
+		case l.PlatformOrderID != "" || l.PlatformSubOrderID != "":
+			line.Sources = []views.OrderLineSource{{PlatformOrder: l.PlatformOrderID, SubOrder: l.PlatformSubOrderID}}
+		}
+		v.Lines = append(v.Lines, line)
+	}
+	vm.Order = v
+	return s.render(c, fiber.StatusOK, views.OrderScreen(vm))
 }

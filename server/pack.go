@@ -496,29 +496,34 @@ func (s *Server) apiWeight(c *fiber.Ctx) error {
 	if !fresh {
 		return wms.Errf(wms.CodeConflict, "scale.silent", "station", st.ID)
 	}
-	return c.JSON(fiber.Map{"grams": r.Grams, "stable": r.Stable, "at": r.At})
+	return c.JSON(weightOut{Grams: r.Grams, Stable: r.Stable, At: r.At})
 }
 
 // apiStation is PUT /api/v1/stations/{id}: a station's scale and printer.
 func (s *Server) apiStation(c *fiber.Ctx) error {
-	var st wms.Station
-	if err := bodyJSON(c, &st); err != nil {
+	var in stationIn
+	if err := bodyJSON(c, &in); err != nil {
 		return err
 	}
-	st.ID = c.Params("id")
+	st := in.station(c.Params("id"))
 	if err := s.ledger.SaveStation(c.UserContext(), st, principal(c).Actor(), device(c)); err != nil {
 		return err
 	}
 	s.forgetScale(st.ID)
-	return c.JSON(st)
+	saved, err := s.ledger.Station(st.ID)
+	if err != nil {
+		return err
+	}
+	return c.JSON(newStationOut(saved))
 }
 
 // apiLoadWaybills is POST /api/v1/waybills {"account":"SF","numbers":[…]}: numbers for a carrier account's pool.
 func (s *Server) apiLoadWaybills(c *fiber.Ctx) error {
-	var p wms.WaybillLoad
-	if err := bodyJSON(c, &p); err != nil {
+	var in waybillsIn
+	if err := bodyJSON(c, &in); err != nil {
 		return err
 	}
+	p := wms.WaybillLoad{Account: in.Account, Numbers: in.Numbers}
 	key, err := idempotencyKey(c)
 	if err != nil {
 		return err
@@ -527,5 +532,5 @@ func (s *Server) apiLoadWaybills(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.Status(fiber.StatusCreated).JSON(fiber.Map{"account": p.Account, "left": left})
+	return c.Status(fiber.StatusCreated).JSON(waybillsOut{Account: p.Account, Left: left})
 }

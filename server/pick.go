@@ -140,14 +140,14 @@ func (s *Server) apiScanTask(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	// The task comes as the ledger stored it right after the scan (valid,
-	// compact JSON): written as it is, the busiest answer of the floor skips
-	// a re-encoding. A repeated key gets these same bytes (the ledger keeps
-	// the first answer); Idempotency-Replayed says it is one.
-	body := make([]byte, 0, len(t)+10)
-	body = append(append(body, `{"task":`...), t...)
-	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
-	return c.Send(append(body, '}'))
+	// The task as the ledger stored it right after the scan; a repeated key
+	// gets these same bytes back from the ledger (Idempotency-Replayed says
+	// it is one), so the answer made from them is the first one.
+	out, err := newScanOutcome(t)
+	if err != nil {
+		return err
+	}
+	return c.JSON(out)
 }
 
 func (s *Server) apiNextTask(c *fiber.Ctx) error {
@@ -155,7 +155,7 @@ func (s *Server) apiNextTask(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(t)
+	return c.JSON(newTaskOut(t))
 }
 
 func (s *Server) apiTask(c *fiber.Ctx) error {
@@ -163,7 +163,7 @@ func (s *Server) apiTask(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(t)
+	return c.JSON(newTaskOut(t))
 }
 
 // pickPage shows the task in hand; the page's script does the scanning,

@@ -18,7 +18,7 @@ import (
 )
 
 func intake(no string, lines ...wms.LineIn) wms.OrderIntake {
-	return wms.OrderIntake{No: no, Channel: "jd", Carrier: "SF", Recipient: wms.Recipient{Name: "李雷", Phone: "13912345678", Address: "北京市海淀区中关村大街 1 号"}, Lines: lines}
+	return wms.OrderIntake{No: no, Channel: "jd", Carrier: "SF", Recipient: wms.Recipient{Name: "李雷", Phone: "13912345678", Address: "北京市海淀区中关村大街 1 号"}, Lines: wms.OrderLines(lines...)}
 }
 
 func TestOrderAndPickAPI(t *testing.T) {

@@ -152,5 +152,5 @@ func (s *Server) apiPrintJobs(c *fiber.Ctx) error {
 			Copy: j.Copy, Status: j.Status, Tries: j.Tries, Retries: j.Retries, GaveUp: j.GaveUp(), Error: j.Error, Actor: j.Actor,
 			Created: j.Created, Updated: j.Updated})
 	}
-	return c.JSON(fiber.Map{"jobs": out})
+	return c.JSON(printJobsOut{Jobs: out})
 }

@@ -383,18 +383,18 @@ func (s *Server) closeReceipt(c *fiber.Ctx) error {
 
 // apiExpectReceipt is POST /api/v1/receipts: an ASN.
 func (s *Server) apiExpectReceipt(c *fiber.Ctx) error {
-	var in wms.ReceiptIn
+	var in receiptIn
 	if err := bodyJSON(c, &in); err != nil {
 		return err
 	}
-	r, dup, err := s.ledger.ExpectReceipt(c.UserContext(), in, principal(c).Actor(), device(c))
+	r, dup, err := s.ledger.ExpectReceipt(c.UserContext(), in.receipt(), principal(c).Actor(), device(c))
 	if err != nil {
 		return err
 	}
 	if dup {
-		return c.JSON(r)
+		return c.JSON(newReceiptOut(r))
 	}
-	return c.Status(fiber.StatusCreated).JSON(r)
+	return c.Status(fiber.StatusCreated).JSON(newReceiptOut(r))
 }
 
 func (s *Server) apiReceipt(c *fiber.Ctx) error {
@@ -402,5 +402,5 @@ func (s *Server) apiReceipt(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(r)
+	return c.JSON(newReceiptOut(r))
 }

@@ -312,12 +312,13 @@ func (s *Server) skuLabelPDF(c *fiber.Ctx) error {
 
 // apiAnnounceReturn is POST /api/v1/returns: an RMA from the OMS.
 func (s *Server) apiAnnounceReturn(c *fiber.Ctx) error {
-	var r wms.RMA
-	if err := bodyJSON(c, &r); err != nil {
+	var in returnIn
+	if err := bodyJSON(c, &in); err != nil {
 		return err
 	}
+	r := wms.RMA{RMA: in.RMA, Order: in.Order, ReturnWaybill: in.ReturnWaybill, Reason: in.Reason}
 	if err := s.ledger.AnnounceReturn(c.UserContext(), r, principal(c).Actor(), device(c)); err != nil {
 		return err
 	}
-	return c.Status(fiber.StatusCreated).JSON(r)
+	return c.Status(fiber.StatusCreated).JSON(returnIn{RMA: r.RMA, Order: r.Order, ReturnWaybill: r.ReturnWaybill, Reason: r.Reason})
 }

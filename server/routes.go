@@ -71,6 +71,7 @@ func (s *Server) routes() {
 	app.Post("/recall", s.require(supervisors...), s.recall)
 	app.Get("/recall/report.:format", s.require(supervisors...), s.recallFile)
 	app.Get("/trace", s.require(supervisors...), s.tracePage)
+	app.Get("/orders", s.require(supervisors...), s.orderPage)
 	app.Get("/returns", s.require(receivers...), s.returnsPage)
 	app.Post("/returns", s.require(receivers...), s.bookReturn)
 	app.Post("/returns/putaway", s.require(receivers...), s.returnPutaway)

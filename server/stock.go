@@ -155,11 +155,7 @@ func (s *Server) apiStock(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	lines := res.Lines
-	if lines == nil {
-		lines = []wms.StockLine{}
-	}
-	return c.JSON(fiber.Map{"sku": res.SKU, "location": res.Location, "lines": lines, "total": res.Total})
+	return c.JSON(newStockOut(res))
 }
 
 // apiScan says what a code means: GET /api/v1/scan?code=….
@@ -168,5 +164,5 @@ func (s *Server) apiScan(c *fiber.Ctx) error {
 	if err != nil {
 		return scanError(err)
 	}
-	return c.JSON(r)
+	return c.JSON(newScanOut(r))
 }

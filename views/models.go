@@ -408,3 +408,40 @@ func link(path string, pairs ...string) templ.SafeURL {
 	}
 	return templ.SafeURL(path + "?" + q.Encode())
 }
+
+// OrderPage shows one order: where it came from and its lines.
+type OrderPage struct {
+	Page
+	Order *OrderView // nil until an order is asked for
+}
+
+// OrderView is an order as the order page shows it. Platform is the code
+// (TM, JD, ...) or empty when neither the order nor its channel names one.
+type OrderView struct {
+	No, State, Channel, Platform, Shop, Carrier string
+	PlatformOrders                              []string
+	Lines                                       []OrderLineView
+}
+
+// OrderLineView is one line and the platform sub-order(s) it stands for.
+type OrderLineView struct {
+	SKU, Name   string
+	Qty, Picked int64
+	Sources     []OrderLineSource
+}
+
+// OrderLineSource is a platform order and sub-order a line (or a part of
+// it, Qty > 0, when merged orders asked for the same SKU) stands for.
+type OrderLineSource struct {
+	PlatformOrder, SubOrder string
+	Qty                     int64
+}
+
+// codeClass keeps a code whole on one line; a value too long to be a code
+// (a platform's ID may have 64 characters) breaks rather than widen the page.
+func codeClass(v string) string {
+	if len([]rune(v)) <= MaxCodeLen {
+		return "code"
+	}
+	return "code long"
+}

@@ -48,7 +48,7 @@ func DemoOrders(today time.Time) []OrderIntake {
 			o.ShipBy, o.Priority = &due, 1
 		}
 		for _, k := range rng.Perm(len(codes))[:1+rng.IntN(3)] {
-			o.Lines = append(o.Lines, LineIn{SKU: codes[k], Qty: int64(1 + rng.IntN(2))})
+			o.Lines = append(o.Lines, OrderLineIn{LineIn: LineIn{SKU: codes[k], Qty: int64(1 + rng.IntN(2))}})
 		}
 		out = append(out, o)
 	}

@@ -1,13 +1,16 @@
 package wms
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 )
 
 // prepareOrders groups rows by order number (one row per order line); the
-// order's own fields come from its first row.
+// order's own fields come from its first row. Each row may name the platform
+// order its line belongs to: the order stands for the platform orders its
+// rows name, in the order they first appear.
 func prepareOrders(tx *txn, rows []csvRow, bad []RowError, zone *time.Location) ([]OrderIntake, []RowError) {
 	var out []OrderIntake
 	index := map[string]int{}
@@ -23,16 +26,19 @@ func prepareOrders(tx *txn, rows []csvRow, bad []RowError, zone *time.Location) 
 			bad = append(bad, rowErrf(r.line, "sku.not_found", "sku", sku))
 			continue
 		}
+		line := OrderLineIn{LineIn: LineIn{SKU: sku, Qty: qty}, PlatformOrderID: r.get("platform_order_id"), PlatformSubOrderID: r.get("platform_sub_order_id")}
 		if i, ok := index[no]; ok {
-			out[i].Lines = append(out[i].Lines, LineIn{SKU: sku, Qty: qty})
+			out[i].Lines = append(out[i].Lines, line)
+			addPlatformOrder(&out[i], line.PlatformOrderID)
 			if err := out[i].Validate(); err != nil {
 				bad = append(bad, rowErr(r.line, err))
 			}
 			continue
 		}
-		in := OrderIntake{No: no, Channel: r.get("channel"), Shop: r.get("shop"), Carrier: r.get("carrier"), Notes: r.get("notes"),
+		in := OrderIntake{No: no, Channel: r.get("channel"), Platform: r.get("platform"), Shop: r.get("shop"), Carrier: r.get("carrier"), Notes: r.get("notes"),
 			Recipient: Recipient{Name: r.get("name"), Phone: r.get("phone"), Address: r.get("address")},
-			Lines:     []LineIn{{SKU: sku, Qty: qty}}}
+			Lines:     []OrderLineIn{line}}
+		addPlatformOrder(&in, line.PlatformOrderID)
 		if p := r.get("priority"); p != "" {
 			n, err := strconv.Atoi(p)
 			if err != nil {
@@ -74,4 +80,10 @@ func prepareOrders(tx *txn, rows []csvRow, bad []RowError, zone *time.Location) 
 		out = append(out, in)
 	}
 	return out, bad
+}
+
+func addPlatformOrder(in *OrderIntake, id string) {
+	if id = strings.TrimSpace(id); id != "" && !slices.Contains(in.PlatformOrderIDs, id) {
+		in.PlatformOrderIDs = append(in.PlatformOrderIDs, id)
+	}
 }

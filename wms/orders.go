@@ -42,12 +42,17 @@ type Alloc struct {
 
 // OrderLine is one SKU of an order and how far it has got.
 type OrderLine struct {
-	SKU         string  `json:"sku"`
-	Qty         int64   `json:"qty"`
-	Allocs      []Alloc `json:"allocs,omitempty"`
-	Picked      int64   `json:"picked"`
-	Short       int64   `json:"short"`
-	Backordered int64   `json:"backordered"`
+	SKU string `json:"sku"`
+	Qty int64  `json:"qty"`
+	// where the line came from: the platform order and sub-order it stands
+	// for, or, when merged orders asked for the same SKU, each sub-order's part
+	PlatformOrderID    string     `json:"platform_order_id,omitempty"`
+	PlatformSubOrderID string     `json:"platform_sub_order_id,omitempty"`
+	Parts              []LinePart `json:"parts,omitempty"`
+	Allocs             []Alloc    `json:"allocs,omitempty"`
+	Picked             int64      `json:"picked"`
+	Short              int64      `json:"short"`
+	Backordered        int64      `json:"backordered"`
 }
 
 // Allocated is the quantity reserved for the line, picked or not.
@@ -61,20 +66,24 @@ func (l OrderLine) Allocated() int64 {
 
 // Order is an outbound order from a sales channel.
 type Order struct {
-	No        string      `json:"no"`
-	Channel   string      `json:"channel"`
-	Shop      string      `json:"shop,omitempty"`
-	Recipient Recipient   `json:"recipient"`
-	Lines     []OrderLine `json:"lines"`
-	Priority  int         `json:"priority"`
-	Carrier   string      `json:"carrier,omitempty"`
-	ShipBy    *time.Time  `json:"ship_by,omitempty"`
-	Notes     string      `json:"notes,omitempty"`
-	State     OrderState  `json:"state"`
-	Wave      string      `json:"wave,omitempty"`
-	Tote      string      `json:"tote,omitempty"`
-	Received  time.Time   `json:"received"`
-	Updated   time.Time   `json:"updated"`
+	No      string `json:"no"`
+	Channel string `json:"channel"`
+	Shop    string `json:"shop,omitempty"`
+	// Platform is the source platform as sent (see SourcePlatform for orders
+	// without one); PlatformOrderIDs the platform orders it stands for.
+	Platform         string      `json:"platform,omitempty"`
+	PlatformOrderIDs []string    `json:"platform_order_ids,omitempty"`
+	Recipient        Recipient   `json:"recipient"`
+	Lines            []OrderLine `json:"lines"`
+	Priority         int         `json:"priority"`
+	Carrier          string      `json:"carrier,omitempty"`
+	ShipBy           *time.Time  `json:"ship_by,omitempty"`
+	Notes            string      `json:"notes,omitempty"`
+	State            OrderState  `json:"state"`
+	Wave             string      `json:"wave,omitempty"`
+	Tote             string      `json:"tote,omitempty"`
+	Received         time.Time   `json:"received"`
+	Updated          time.Time   `json:"updated"`
 	// Digest identifies the content as sent, so a resend can be told from a change.
 	Digest       string `json:"digest"`
 	CancelReason string `json:"cancel_reason,omitempty"`
@@ -82,21 +91,43 @@ type Order struct {
 
 // OrderIntake is an order as a channel or the OMS sends it.
 type OrderIntake struct {
-	No        string     `json:"no"`
-	Channel   string     `json:"channel"`
-	Shop      string     `json:"shop,omitempty"`
-	Recipient Recipient  `json:"recipient"`
-	Lines     []LineIn   `json:"lines"`
-	Priority  int        `json:"priority,omitempty"`
-	Carrier   string     `json:"carrier,omitempty"`
-	ShipBy    *time.Time `json:"ship_by,omitempty"`
-	Notes     string     `json:"notes,omitempty"`
+	No      string `json:"no"`
+	Channel string `json:"channel"`
+	Shop    string `json:"shop,omitempty"`
+	// Platform is one of Platforms; PlatformOrderIDs are the platform's order
+	// IDs the order stands for, several when the ERP merged orders (合单).
+	Platform         string        `json:"platform,omitempty"`
+	PlatformOrderIDs []string      `json:"platform_order_ids,omitempty"`
+	Recipient        Recipient     `json:"recipient"`
+	Lines            []OrderLineIn `json:"lines"`
+	Priority         int           `json:"priority,omitempty"`
+	Carrier          string        `json:"carrier,omitempty"`
+	ShipBy           *time.Time    `json:"ship_by,omitempty"`
+	Notes            string        `json:"notes,omitempty"`
 }
 
-// LineIn is one line of an incoming order.
+// LineIn is one line of an incoming order or receipt: a SKU and a quantity.
 type LineIn struct {
 	SKU string `json:"sku"`
 	Qty int64  `json:"qty"`
+}
+
+// OrderLineIn is one line of an incoming order and the platform sub-order it
+// stands for (its JSON is flat: sku, qty, platform_order_id, ...).
+type OrderLineIn struct {
+	LineIn
+	PlatformOrderID    string     `json:"platform_order_id,omitempty"`
+	PlatformSubOrderID string     `json:"platform_sub_order_id,omitempty"`
+	Parts              []LinePart `json:"parts,omitempty"` // set by Validate when sub-orders of one SKU merge
+}
+
+// OrderLines makes order lines of plain lines, for callers without platform identity.
+func OrderLines(lines ...LineIn) []OrderLineIn {
+	out := make([]OrderLineIn, len(lines))
+	for i, l := range lines {
+		out[i].LineIn = l
+	}
+	return out
 }
 
 // Channels Tally knows; others are accepted as they are named.
@@ -107,6 +138,10 @@ func (o *OrderIntake) Validate() error {
 	o.No, o.Channel = strings.TrimSpace(o.No), strings.ToLower(strings.TrimSpace(o.Channel))
 	if !validCode(o.No) {
 		return Errf(CodeInvalid, "order.no_invalid", "order", o.No)
+	}
+	if o.Channel == "" && o.Platform != "" {
+		o.Platform = strings.ToUpper(strings.TrimSpace(o.Platform))
+		o.Channel = channelOfPlatform(o.Platform)
 	}
 	if !validCode(o.Channel) {
 		return Errf(CodeInvalid, "order.channel_invalid", "order", o.No)
@@ -132,11 +167,13 @@ func (o *OrderIntake) Validate() error {
 	merged := o.Lines[:0:0]
 	for _, l := range o.Lines {
 		l.SKU = strings.TrimSpace(l.SKU)
+		l.PlatformOrderID, l.PlatformSubOrderID = strings.TrimSpace(l.PlatformOrderID), strings.TrimSpace(l.PlatformSubOrderID)
+		l.Parts = slices.Clone(l.Parts) // merging appends to them
 		if l.Qty <= 0 || l.Qty > 100000 {
 			return Errf(CodeInvalid, "order.qty_invalid", "order", o.No, "sku", l.SKU, "qty", strconv.FormatInt(l.Qty, 10))
 		}
-		if i := slices.IndexFunc(merged, func(m LineIn) bool { return m.SKU == l.SKU }); i >= 0 {
-			if merged[i].Qty += l.Qty; merged[i].Qty > 100000 {
+		if i := slices.IndexFunc(merged, func(m OrderLineIn) bool { return m.SKU == l.SKU }); i >= 0 {
+			if mergeLine(&merged[i], l); merged[i].Qty > 100000 {
 				return Errf(CodeInvalid, "order.qty_invalid", "order", o.No, "sku", l.SKU, "qty", strconv.FormatInt(merged[i].Qty, 10))
 			}
 			continue
@@ -144,6 +181,9 @@ func (o *OrderIntake) Validate() error {
 		merged = append(merged, l)
 	}
 	o.Lines = merged
+	if err := o.validateIdentity(); err != nil {
+		return err
+	}
 	if o.ShipBy != nil {
 		t := o.ShipBy.UTC()
 		o.ShipBy = &t
@@ -211,9 +251,11 @@ func receiveOrder(tx *txn, in OrderIntake, at time.Time) error {
 	}
 	o.No, o.Channel, o.Shop, o.Recipient, o.Priority, o.Carrier, o.ShipBy, o.Notes =
 		in.No, in.Channel, in.Shop, in.Recipient, in.Priority, in.Carrier, in.ShipBy, in.Notes
+	o.Platform, o.PlatformOrderIDs = in.Platform, in.PlatformOrderIDs
 	o.Lines = o.Lines[:0]
 	for _, line := range in.Lines {
-		o.Lines = append(o.Lines, OrderLine{SKU: line.SKU, Qty: line.Qty})
+		o.Lines = append(o.Lines, OrderLine{SKU: line.SKU, Qty: line.Qty,
+			PlatformOrderID: line.PlatformOrderID, PlatformSubOrderID: line.PlatformSubOrderID, Parts: line.Parts})
 	}
 	o.Digest, o.Updated = digest, at
 	return putOrder(tx, &o, "")

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -23,7 +24,7 @@ func asTask(t testing.TB, raw json.RawMessage) Task {
 }
 
 func order(no string, lines ...LineIn) OrderIntake {
-	return OrderIntake{No: no, Channel: "tmall", Recipient: Recipient{Name: "王芳", Phone: "13800138000", Address: "浙江省杭州市西湖区文三路 100 号"}, Lines: lines}
+	return OrderIntake{No: no, Channel: "tmall", Recipient: Recipient{Name: "王芳", Phone: "13800138000", Address: "浙江省杭州市西湖区文三路 100 号"}, Lines: OrderLines(lines...)}
 }
 
 func mustOrder(t testing.TB, l *Ledger, in OrderIntake) Order {
@@ -56,18 +57,18 @@ func TestOrderIntake(t *testing.T) {
 	if _, dup, err := l.ReceiveOrder(ctx, in, "oms", "api"); err != nil || !dup || l.LastSeq() != seq {
 		t.Errorf("resend: dup=%v err=%v", dup, err)
 	}
-	in.Lines = []LineIn{{"BOOK", 5}}
+	in.Lines = OrderLines(LineIn{"BOOK", 5})
 	if o = mustOrder(t, l, in); len(o.Lines) != 1 || o.Lines[0].Qty != 5 {
 		t.Errorf("changed resend did not update: %+v", o.Lines)
 	}
 	mustWave(t, l, "w1", WaveSingle)
-	in.Lines = []LineIn{{"BOOK", 6}}
+	in.Lines = OrderLines(LineIn{"BOOK", 6})
 	if _, _, err := l.ReceiveOrder(ctx, in, "oms", "api"); ErrorCode(err) != CodeConflict {
 		t.Errorf("change after allocation: %v", err)
 	}
 	for _, bad := range []OrderIntake{
 		order("SO1", LineIn{"NOPE", 1}), order("SO2", LineIn{"BOOK", 0}), order("SO3"), order("", LineIn{"BOOK", 1}),
-		{No: "SO4", Channel: "jd", Lines: []LineIn{{"BOOK", 1}}},
+		{No: "SO4", Channel: "jd", Lines: OrderLines(LineIn{"BOOK", 1})},
 	} {
 		if _, _, err := l.ReceiveOrder(ctx, bad, "oms", "api"); err == nil {
 			t.Errorf("bad order %+v accepted", bad)
@@ -576,6 +577,8 @@ func FuzzOrderIntake(f *testing.F) {
 	f.Add([]byte(`{"no":"SO1001","channel":"Tmall","recipient":{"name":"王芳","phone":"138","address":"杭州"},"lines":[{"sku":"BOOK","qty":2},{"sku":"BOOK","qty":3}]}`))
 	f.Add([]byte(`{"no":" SO1 ","channel":"jd","recipient":{"name":"a","phone":"b","address":"c"},"lines":[{"sku":"X","qty":100000},{"sku":"X","qty":1}],"priority":9}`))
 	f.Add([]byte(`{"no":"","lines":[]}`))
+	f.Add([]byte(`{"no":"SO2","platform":"tm","platform_order_ids":["41","42"],"recipient":{"name":"a","phone":"b","address":"c"},"lines":[{"sku":"X","qty":1,"platform_order_id":"41","platform_sub_order_id":"51"},{"sku":"X","qty":2,"platform_order_id":"42","platform_sub_order_id":"52"},{"sku":"Y","qty":1,"platform_order_id":"42"}]}`))
+	f.Add([]byte(`{"no":"SO3","channel":"jd","recipient":{"name":"a","phone":"b","address":"c"},"lines":[{"sku":"X","qty":3,"parts":[{"platform_sub_order_id":"1","qty":1},{"platform_sub_order_id":"2","qty":2}]},{"sku":"X","qty":1,"platform_sub_order_id":"3"}]}`))
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		var o OrderIntake
 		if json.Unmarshal(raw, &o) != nil || o.Validate() != nil {
@@ -584,12 +587,30 @@ func FuzzOrderIntake(f *testing.F) {
 		if o.No == "" || o.Channel == "" || len(o.Lines) == 0 {
 			t.Fatalf("accepted without number, channel or lines: %+v", o)
 		}
-		seen := map[string]bool{}
+		if (o.Platform != "" && !slices.Contains(Platforms, o.Platform)) || len(o.PlatformOrderIDs) > MaxPlatformOrders {
+			t.Fatalf("accepted platform %q with %d platform orders", o.Platform, len(o.PlatformOrderIDs))
+		}
+		seen, subs := map[string]bool{}, map[string]bool{}
 		for _, l := range o.Lines {
 			if seen[l.SKU] || l.Qty <= 0 || l.Qty > 100000 {
 				t.Fatalf("accepted line %+v in %+v", l, o.Lines)
 			}
 			seen[l.SKU] = true
+			parts, sum := l.Parts, int64(0)
+			if parts == nil {
+				parts = []LinePart{{l.PlatformOrderID, l.PlatformSubOrderID, l.Qty}}
+			}
+			for _, p := range parts {
+				sum += p.Qty
+				if p.PlatformOrderID != "" && !slices.Contains(o.PlatformOrderIDs, p.PlatformOrderID) ||
+					p.PlatformSubOrderID != "" && (subs[p.PlatformSubOrderID] || len(p.PlatformSubOrderID) > 64) {
+					t.Fatalf("accepted line source %+v of %+v", p, o)
+				}
+				subs[p.PlatformSubOrderID] = p.PlatformSubOrderID != ""
+			}
+			if sum != l.Qty {
+				t.Fatalf("parts of %+v do not add up", l)
+			}
 		}
 		d := o.Digest()
 		if err := o.Validate(); err != nil || o.Digest() != d {
