@@ -227,6 +227,9 @@ func TestAPIGoldens(t *testing.T) {
 	run(apiCall{name: "import_refused", route: "POST /api/v1/import/:kind", method: "POST", path: "/api/v1/import/stock", key: "g-import-bad", status: 400,
 		ctype: "text/csv", body: "sku,location,qty\nBOOK,A01-01-01,-3\nNOPE,A01-01-01,1\n"})
 	run(apiCall{name: "check", route: "GET /api/v1/check", method: "GET", path: "/api/v1/check", status: 200, volatile: []string{"took_ms"}})
+	run(apiCall{name: "events", route: "GET /api/v1/events", method: "GET", path: "/api/v1/events?after=0&limit=2&types=order.received", status: 200})
+	run(apiCall{name: "jobs", route: "GET /api/v1/jobs", method: "GET", path: "/api/v1/jobs", status: 200,
+		volatile: []string{"last_run", "last_took_ms", "last_error_at"}})
 	run(apiCall{name: "backup", route: "GET /api/v1/backup", method: "GET", path: "/api/v1/backup", status: 200})
 
 	if t.Failed() || *update {
