@@ -58,11 +58,11 @@ var catalogue = []EventSpec{
 	{Type: EvReceived, Payload: Receiving{}, Version: 1, Scope: ScopeOwner, apply: applyReceived},
 	{Type: EvReceiptClosed, Payload: ReceiptClose{}, Version: 1, Scope: ScopeOwner, apply: applyReceiptClosed},
 	{Type: EvReceiveRefused, Payload: ReceiveRefusal{}, Version: 1, Scope: ScopeOwner, apply: applyReceiveRefused},
-	{Type: EvMoved, Payload: Move{}, Version: 1, Scope: ScopeOwner, apply: applyMoved},
+	{Type: EvMoved, Payload: Move{}, Version: 1, Scope: ScopeMixed, apply: applyMoved},
 	{Type: EvCountRequested, Payload: CountRequest{}, Version: 1, Scope: ScopeWarehouse, apply: applyCountRequested},
 	{Type: EvCounted, Payload: CountSubmit{}, Version: 1, Scope: ScopeMixed, apply: applyCounted},
 	{Type: EvCountDecided, Payload: CountDecision{}, Version: 1, Scope: ScopeMixed, apply: applyCountDecided},
-	{Type: EvMoveTasks, Payload: MoveTasks{}, Version: 1, Scope: ScopeWarehouse, apply: applyMoveTasks},
+	{Type: EvMoveTasks, Payload: MoveTasks{}, Version: 1, Scope: ScopeMixed, apply: applyMoveTasks},
 	{Type: EvBoxUpserted, Payload: Box{}, Version: 1, Scope: ScopeWarehouse, apply: applyBox},
 	{Type: EvStationUpserted, Payload: Station{}, Version: 1, Scope: ScopeWarehouse, apply: applyStation},
 	{Type: EvWaybillsLoaded, Payload: WaybillLoad{}, Version: 1, Scope: ScopeOwner, apply: applyWaybills},
@@ -76,6 +76,7 @@ var catalogue = []EventSpec{
 	{Type: EvReturnAnnounced, Payload: RMA{}, Version: 1, Scope: ScopeOwner, apply: applyRMA},
 	{Type: EvReturnReceived, Payload: ReturnParcel{}, Version: 1, Scope: ScopeOwner, apply: applyReturnReceived},
 	{Type: EvReturnMatched, Payload: ReturnMatch{}, Version: 1, Scope: ScopeOwner, apply: applyReturnMatched},
+	{Type: EvOwnerUpserted, Payload: Owner{}, Version: 1, Scope: ScopeWarehouse, apply: applyOwner},
 }
 
 // Catalogue lists every event type, in the order of the table.

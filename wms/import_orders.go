@@ -11,25 +11,30 @@ func prepareOrders(tx *txn, rows []csvRow, bad []RowError, zone *time.Location) 
 	var out []OrderIntake
 	index := map[string]int{}
 	for _, r := range rows {
+		owner, ok := rowOwner(tx, r, &bad)
+		if !ok {
+			continue
+		}
 		no := r.get("no")
+		ref := orderRef(owner, no)
 		qty, err := strconv.ParseInt(r.get("qty"), 10, 64)
 		if err != nil {
 			bad = append(bad, rowErrf(r.line, "csv.not_integer", "column", "qty", "value", r.get("qty")))
 			continue
 		}
 		sku := r.get("sku")
-		if tx.Bucket(bucketSKUs).Get([]byte(sku)) == nil {
-			bad = append(bad, rowErrf(r.line, "sku.not_found", "sku", sku))
+		if tx.Bucket(bucketSKUs).Get(skuKey(owner, sku)) == nil {
+			bad = append(bad, rowErrf(r.line, "sku.not_found", "sku", sku, "owner", owner))
 			continue
 		}
-		if i, ok := index[no]; ok {
+		if i, ok := index[ref]; ok {
 			out[i].Lines = append(out[i].Lines, LineIn{SKU: sku, Qty: qty})
 			if err := out[i].Validate(); err != nil {
 				bad = append(bad, rowErr(r.line, err))
 			}
 			continue
 		}
-		in := OrderIntake{No: no, Channel: r.get("channel"), Shop: r.get("shop"), Carrier: r.get("carrier"), Notes: r.get("notes"),
+		in := OrderIntake{Owner: envelopeOwner(owner), No: no, Channel: r.get("channel"), Shop: r.get("shop"), Carrier: r.get("carrier"), Notes: r.get("notes"),
 			Recipient: Recipient{Name: r.get("name"), Phone: r.get("phone"), Address: r.get("address")},
 			Lines:     []LineIn{{SKU: sku, Qty: qty}}}
 		if p := r.get("priority"); p != "" {
@@ -55,11 +60,11 @@ func prepareOrders(tx *txn, rows []csvRow, bad []RowError, zone *time.Location) 
 			continue
 		}
 		var existing Order
-		if found, _ := getJSON(tx.Bucket(bucketOrders), []byte(in.No), &existing); found && existing.State != OrderNew {
+		if found, _ := getJSON(tx.Bucket(bucketOrders), orderKey(owner, in.No), &existing); found && existing.State != OrderNew {
 			bad = append(bad, rowErrf(r.line, "order.locked", "order", in.No, "state", string(existing.State)))
 			continue
 		}
-		index[no] = len(out)
+		index[ref] = len(out)
 		out = append(out, in)
 	}
 	return out, bad

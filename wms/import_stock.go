@@ -10,7 +10,8 @@ func prepareStock(tx *txn, rows []csvRow, bad []RowError) ([]StockRow, []RowErro
 	lotExpiry := map[string]string{} // expiry given for a new lot earlier in this file
 	for _, r := range rows {
 		var rowBad []RowError
-		s := StockRow{SKU: r.get("sku"), Lot: r.get("lot"), Location: r.get("location")}
+		owner, _ := rowOwner(tx, r, &rowBad)
+		s := StockRow{Owner: envelopeOwner(owner), SKU: r.get("sku"), Lot: r.get("lot"), Location: r.get("location")}
 		qty := r.get("qty")
 		n, err := strconv.ParseInt(qty, 10, 64)
 		switch {
@@ -27,7 +28,7 @@ func prepareStock(tx *txn, rows []csvRow, bad []RowError) ([]StockRow, []RowErro
 			}
 		}
 		var sku SKU
-		found, _ := getJSON(tx.Bucket(bucketSKUs), []byte(s.SKU), &sku)
+		found, _ := getJSON(tx.Bucket(bucketSKUs), skuKey(owner, s.SKU), &sku)
 		switch {
 		case !found:
 			rowBad = append(rowBad, rowErrf(r.line, "sku.not_found", "sku", s.SKU))
@@ -39,7 +40,7 @@ func prepareStock(tx *txn, rows []csvRow, bad []RowError) ([]StockRow, []RowErro
 			rowBad = append(rowBad, rowErrf(r.line, "stock.lot_invalid", "sku", s.SKU, "lot", s.Lot))
 		case found:
 			var lot Lot
-			lk := string(lotKey(s.SKU, s.Lot))
+			lk := string(lotKey(owner, s.SKU, s.Lot))
 			lotFound, _ := getJSON(tx.Bucket(bucketLots), []byte(lk), &lot)
 			if !lotFound {
 				if prev, seen := lotExpiry[lk]; seen {
@@ -58,7 +59,7 @@ func prepareStock(tx *txn, rows []csvRow, bad []RowError) ([]StockRow, []RowErro
 		if tx.Bucket(bucketLocations).Get([]byte(s.Location)) == nil {
 			rowBad = append(rowBad, rowErrf(r.line, "location.not_found", "location", s.Location))
 		}
-		place := string(stockKey(s.SKU, s.Lot, s.Location))
+		place := string(stockKey(owner, s.SKU, s.Lot, s.Location))
 		if first, dup := placeLine[place]; dup {
 			rowBad = append(rowBad, rowErrf(r.line, "csv.duplicate", "value", s.SKU+" "+s.Lot+" "+s.Location, "first", strconv.Itoa(first)))
 		}

@@ -15,6 +15,7 @@ type PrintJob struct {
 	ID      string    `json:"id"`
 	Station string    `json:"station"`
 	Kind    string    `json:"kind"` // waybill
+	Owner   string    `json:"owner,omitempty"` // the order's owner
 	Order   string    `json:"order,omitempty"`
 	Parcel  int       `json:"parcel,omitempty"`
 	Copy    bool      `json:"copy,omitempty"`
@@ -31,6 +32,7 @@ type PrintJob struct {
 type PrintRequest struct {
 	Station string `json:"station"`
 	Kind    string `json:"kind"`
+	Owner   string `json:"owner,omitempty"` // the order's owner; empty: the default owner
 	Order   string `json:"order"`
 	Parcel  int    `json:"parcel"`
 	Copy    bool   `json:"copy,omitempty"`
@@ -50,6 +52,7 @@ type PrintRetry struct {
 // PrintFilter chooses print jobs: by status, station or order (empty: any), at most Limit.
 type PrintFilter struct {
 	Status, Station, Order string
+	Owner                  string // the order's owner, with Order (empty: the default owner)
 	Limit                  int
 }
 
@@ -68,19 +71,20 @@ func applyPrintRequested(tx *txn, ev *Event) error {
 	if tx.Bucket(bucketStations).Get([]byte(p.Station)) == nil {
 		return Errf(CodeNotFound, "station.not_found", "station", p.Station)
 	}
-	ps, err := getPack(tx, p.Order)
+	owner := ownerOr(p.Owner)
+	ps, err := getPack(tx, owner, p.Order)
 	if err != nil {
 		return err
 	}
 	if p.Parcel < 1 || p.Parcel > len(ps.Parcels) {
 		return Errf(CodeNotFound, "pack.parcel_not_found", "order", p.Order, "parcel", strconv.Itoa(p.Parcel))
 	}
-	job := PrintJob{ID: printJobID(ev.Seq), Station: p.Station, Kind: "waybill", Order: p.Order, Parcel: p.Parcel,
+	job := PrintJob{ID: printJobID(ev.Seq), Station: p.Station, Kind: "waybill", Owner: p.Owner, Order: p.Order, Parcel: p.Parcel,
 		Copy: p.Copy, Status: "queued", Actor: ev.Actor, Created: ev.At, Updated: ev.At}
 	if err := putJSON(tx.Bucket(bucketPrintJobs), []byte(job.ID), job); err != nil {
 		return err
 	}
-	if err := tx.Bucket(bucketOrderPrints).Put(append(prefixKey(p.Order), seqKey(ev.Seq)...), []byte(job.ID)); err != nil {
+	if err := tx.Bucket(bucketOrderPrints).Put(append(prefixKey(owner, p.Order), seqKey(ev.Seq)...), []byte(job.ID)); err != nil {
 		return err
 	}
 	return tx.Bucket(bucketPrintQueue).Put([]byte(job.ID), []byte{})
@@ -143,6 +147,7 @@ func applyPrintRetried(tx *txn, ev *Event) error {
 
 // RequestPrint queues a label.
 func (l *Ledger) RequestPrint(ctx context.Context, id string, p PrintRequest, actor, device string) (PrintJob, error) {
+	p.Owner = envelopeOwner(p.Owner)
 	stored, err := l.appendData(ctx, id, EvPrintRequested, actor, device, p)
 	if err != nil {
 		return PrintJob{}, err
@@ -191,7 +196,7 @@ func (l *Ledger) PrintJobs(f PrintFilter) ([]PrintJob, error) {
 			if found, err := getJSON(jobs, id, &j); err != nil || !found {
 				return false, err
 			}
-			if (f.Status == "" || j.Status == f.Status) && (f.Station == "" || j.Station == f.Station) && (f.Order == "" || j.Order == f.Order) {
+			if (f.Status == "" || j.Status == f.Status) && (f.Station == "" || j.Station == f.Station) && (f.Order == "" || (j.Order == f.Order && ownerOr(j.Owner) == ownerOr(f.Owner))) {
 				out = append(out, j)
 			}
 			return len(out) >= f.Limit, nil
@@ -199,7 +204,7 @@ func (l *Ledger) PrintJobs(f PrintFilter) ([]PrintJob, error) {
 		var c *bolt.Cursor
 		var p []byte
 		if f.Order != "" {
-			c, p = tx.Bucket(bucketOrderPrints).Cursor(), prefixKey(f.Order)
+			c, p = tx.Bucket(bucketOrderPrints).Cursor(), prefixKey(ownerOr(f.Owner), f.Order)
 		} else {
 			c, p = tx.Bucket(bucketByType).Cursor(), prefixKey(EvPrintRequested)
 		}
