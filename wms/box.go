@@ -64,7 +64,9 @@ func (l *Ledger) SaveBox(ctx context.Context, b Box, actor, device string) error
 }
 
 // SuggestBox is the smallest box the default owner's items fit in.
-func (l *Ledger) SuggestBox(items []PackedItem) (Box, error) { return l.Books(DefaultOwner).SuggestBox(items) }
+func (l *Ledger) SuggestBox(items []PackedItem) (Box, error) {
+	return l.Books(DefaultOwner).SuggestBox(items)
+}
 
 // SuggestBox is the smallest box the owner's items fit in: every item's sides fit the
 // box's sides (both sorted), and the items' volume with 15 % slack fits its volume.

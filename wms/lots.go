@@ -49,7 +49,7 @@ type LotsSwept struct {
 type LotRef struct {
 	Owner string `json:"owner,omitempty"` // empty: the default owner
 	SKU   string `json:"sku"`
-	Lot string `json:"lot"`
+	Lot   string `json:"lot"`
 }
 
 func validStatus(s LotStatus) bool {
@@ -342,10 +342,10 @@ func retask(tx *txn, o *Order, sku string, m Realloc) error {
 // ExpiryRow is stock of a lot that is expired or close to it.
 type ExpiryRow struct {
 	Owner, SKU, Name, Lot, Expiry, Location string
-	Status                           LotStatus
-	DaysLeft                         int
-	Qty                              int64
-	Kind                             LocationKind
+	Status                                  LotStatus
+	DaysLeft                                int
+	Qty                                     int64
+	Kind                                    LocationKind
 }
 
 // NearExpiry lists stock of lots that have expired or expire within each

@@ -14,7 +14,7 @@ import (
 type PrintJob struct {
 	ID      string    `json:"id"`
 	Station string    `json:"station"`
-	Kind    string    `json:"kind"` // waybill
+	Kind    string    `json:"kind"`            // waybill
 	Owner   string    `json:"owner,omitempty"` // the order's owner
 	Order   string    `json:"order,omitempty"`
 	Parcel  int       `json:"parcel,omitempty"`

@@ -498,7 +498,9 @@ func (l *Ledger) FindReturnOrder(code string) (owner, order, rma string, err err
 }
 
 // Shipped lists what one of the default owner's orders shipped and what has come back.
-func (l *Ledger) Shipped(order string) ([]ShippedLine, error) { return l.Books(DefaultOwner).Shipped(order) }
+func (l *Ledger) Shipped(order string) ([]ShippedLine, error) {
+	return l.Books(DefaultOwner).Shipped(order)
+}
 
 // Shipped lists what one of the owner's orders shipped and what has come back.
 func (b Books) Shipped(order string) ([]ShippedLine, error) {

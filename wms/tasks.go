@@ -154,7 +154,7 @@ type WaveRelease struct {
 	// decided
 	Decided bool                 `json:"decided,omitempty"`
 	Wave    string               `json:"wave,omitempty"`
-	Allocs  map[string][][]Alloc `json:"allocs,omitempty"` // order ref (see orderRef) -> line -> allocations
+	Allocs  map[string][][]Alloc `json:"allocs,omitempty"`  // order ref (see orderRef) -> line -> allocations
 	Waiting []string             `json:"waiting,omitempty"` // order refs
 }
 
