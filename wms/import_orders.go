@@ -16,7 +16,7 @@ func prepareOrders(tx *txn, rows []csvRow, bad []RowError, zone *time.Location) 
 			continue
 		}
 		no := r.get("no")
-		ref := orderRef(owner, no)
+		ref := OrderRef(owner, no)
 		qty, err := strconv.ParseInt(r.get("qty"), 10, 64)
 		if err != nil {
 			bad = append(bad, rowErrf(r.line, "csv.not_integer", "column", "qty", "value", r.get("qty")))

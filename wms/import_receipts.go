@@ -32,14 +32,14 @@ func prepareReceipts(tx *txn, rows []csvRow, bad []RowError) ([]ReceiptIn, []Row
 			bad = append(bad, rowErrf(r.line, "receipt.exists", "receipt", id))
 			continue
 		}
-		i, ok := index[orderRef(owner, id)]
+		i, ok := index[OrderRef(owner, id)]
 		if !ok {
 			if !validText(r.get("supplier")) {
 				bad = append(bad, rowErrf(r.line, "receipt.supplier_invalid", "receipt", id))
 				continue
 			}
 			i = len(out)
-			index[orderRef(owner, id)] = i
+			index[OrderRef(owner, id)] = i
 			out = append(out, ReceiptIn{Owner: envelopeOwner(owner), ID: id, Supplier: r.get("supplier")})
 		}
 		out[i].Lines = append(out[i].Lines, LineIn{SKU: sku, Qty: qty})

@@ -31,10 +31,10 @@ func prepareWaybills(tx *txn, rows []csvRow, bad []RowError) ([]WaybillLoad, []R
 			continue
 		}
 		seen[n] = r.line
-		i, ok := index[orderRef(owner, acc)]
+		i, ok := index[OrderRef(owner, acc)]
 		if !ok {
 			i = len(out)
-			index[orderRef(owner, acc)] = i
+			index[OrderRef(owner, acc)] = i
 			out = append(out, WaybillLoad{Owner: envelopeOwner(owner), Account: acc})
 		}
 		out[i].Numbers = append(out[i].Numbers, n)

@@ -166,10 +166,10 @@ func (p WaveRelease) ownerAt(i int) string {
 	return DefaultOwner
 }
 
-// orderRef names an order in a mixed event's payload: the number alone for
+// OrderRef names an order in a mixed event's payload: the number alone for
 // the default owner (as before owners existed), "OWNER NUMBER" for another
 // (codes hold no spaces, so the two never mix up).
-func orderRef(owner, no string) string {
+func OrderRef(owner, no string) string {
 	if owner = ownerOr(owner); owner != DefaultOwner {
 		return owner + " " + no
 	}
@@ -335,7 +335,7 @@ func applyWaveReleased(tx *txn, ev *Event) error {
 	var released []Order
 	for n, no := range p.Orders {
 		owner := p.ownerAt(n)
-		ref := orderRef(owner, no)
+		ref := OrderRef(owner, no)
 		o, found, err := getOrder(tx, owner, no)
 		if err != nil {
 			return err
@@ -423,7 +423,7 @@ func applyWaveReleased(tx *txn, ev *Event) error {
 		wave.Tasks = append(wave.Tasks, t.ID)
 	}
 	for _, o := range released {
-		wave.Orders = append(wave.Orders, orderRef(o.Owner, o.No))
+		wave.Orders = append(wave.Orders, OrderRef(o.Owner, o.No))
 	}
 	wave.Waiting = p.Waiting
 	return putJSON(tx.Bucket(bucketWaves), []byte(wave.ID), wave)
