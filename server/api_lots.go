@@ -34,6 +34,7 @@ func (in recallIn) change() wms.LotStatusChange {
 }
 
 type lotOut struct {
+	Owner  string `json:"owner"`
 	SKU    string `json:"sku"`
 	Lot    string `json:"lot"`
 	Expiry string `json:"expiry,omitempty"`
@@ -41,7 +42,7 @@ type lotOut struct {
 }
 
 func newLotOut(l wms.Lot) lotOut {
-	return lotOut{SKU: l.SKU, Lot: l.Code, Expiry: l.Expiry, Status: string(l.Status)}
+	return lotOut{Owner: l.Owner, SKU: l.SKU, Lot: l.Code, Expiry: l.Expiry, Status: string(l.Status)}
 }
 
 // recallOut answers GET and POST /api/v1/recall: the lot, where its units
@@ -94,6 +95,7 @@ type serialTraceOut struct {
 
 type serialOut struct {
 	Serial   string `json:"serial"`
+	Owner    string `json:"owner,omitempty"`
 	SKU      string `json:"sku"`
 	Lot      string `json:"lot,omitempty"`
 	Order    string `json:"order"`

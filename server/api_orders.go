@@ -12,8 +12,8 @@ import (
 
 // orderIn is the body of POST /api/v1/orders.
 type orderIn struct {
-	// owner (货主): added with owners
-	No string `json:"no"`
+	Owner string `json:"owner,omitempty"` // the owner (货主); empty: the default owner
+	No    string `json:"no"`
 	// Channel is the older, lower-case name of where the order came from
 	// (tmall, jd, ...); Platform the platform code (TB, TM, JD, PDD, DY,
 	// SHOPIFY, OWN, ...). One of them is needed.
@@ -45,7 +45,7 @@ type orderLineIn struct {
 }
 
 func (in orderIn) intake() wms.OrderIntake {
-	out := wms.OrderIntake{No: in.No, Channel: in.Channel, Platform: in.Platform, Shop: in.Shop,
+	out := wms.OrderIntake{Owner: in.Owner, No: in.No, Channel: in.Channel, Platform: in.Platform, Shop: in.Shop,
 		PlatformOrderIDs: in.PlatformOrderIDs, Recipient: wms.Recipient(in.Recipient),
 		Priority: in.Priority, Carrier: in.Carrier, ShipBy: in.ShipBy, Notes: in.Notes}
 	for _, l := range in.Lines {
@@ -57,7 +57,7 @@ func (in orderIn) intake() wms.OrderIntake {
 
 // orderOut is an order as the API shows it.
 type orderOut struct {
-	// owner (货主): added with owners
+	Owner   string `json:"owner"`
 	No      string `json:"no"`
 	Channel string `json:"channel"`
 	// Platform is the platform the order named, or for an order taken in
@@ -108,7 +108,7 @@ type allocOut struct {
 }
 
 func newOrderOut(o wms.Order) orderOut {
-	out := orderOut{No: o.No, Channel: o.Channel, Platform: o.SourcePlatform(), Shop: o.Shop,
+	out := orderOut{Owner: o.Owner, No: o.No, Channel: o.Channel, Platform: o.SourcePlatform(), Shop: o.Shop,
 		PlatformOrderIDs: o.PlatformOrderIDs, Recipient: recipientJSON(o.Recipient), Lines: []orderLineOut{},
 		Priority: o.Priority, Carrier: o.Carrier, ShipBy: o.ShipBy, Notes: o.Notes, State: string(o.State),
 		Wave: o.Wave, Tote: o.Tote, Received: o.Received, Updated: o.Updated, CancelReason: o.CancelReason}

@@ -53,13 +53,14 @@ type weightOut struct {
 // waybillsIn is the body of POST /api/v1/waybills: numbers for a carrier
 // account's pool.
 type waybillsIn struct {
-	// owner (货主): added with owners
+	Owner   string   `json:"owner,omitempty"` // whose pool; empty: the default owner
 	Account string   `json:"account"`
 	Numbers []string `json:"numbers"`
 }
 
 // waybillsOut says how many numbers the account's pool holds now.
 type waybillsOut struct {
+	Owner   string `json:"owner"`
 	Account string `json:"account"`
 	Left    int    `json:"left"`
 }

@@ -10,7 +10,7 @@ import (
 
 // receiptIn is the body of POST /api/v1/receipts: a delivery announced.
 type receiptIn struct {
-	// owner (货主): added with owners
+	Owner    string          `json:"owner,omitempty"` // the owner (货主); empty: the default owner
 	ID       string          `json:"id"`
 	Supplier string          `json:"supplier"`
 	Lines    []receiptLineIn `json:"lines"`
@@ -22,7 +22,7 @@ type receiptLineIn struct {
 }
 
 func (in receiptIn) receipt() wms.ReceiptIn {
-	out := wms.ReceiptIn{ID: in.ID, Supplier: in.Supplier}
+	out := wms.ReceiptIn{Owner: in.Owner, ID: in.ID, Supplier: in.Supplier}
 	for _, l := range in.Lines {
 		out.Lines = append(out.Lines, wms.LineIn(l))
 	}
@@ -30,7 +30,7 @@ func (in receiptIn) receipt() wms.ReceiptIn {
 }
 
 type receiptOut struct {
-	// owner (货主): added with owners
+	Owner    string           `json:"owner"`
 	ID       string           `json:"id"`
 	Supplier string           `json:"supplier"`
 	Blind    bool             `json:"blind"`
@@ -50,7 +50,7 @@ type receiptLineOut struct {
 }
 
 func newReceiptOut(r wms.Receipt) receiptOut {
-	out := receiptOut{ID: r.ID, Supplier: r.Supplier, Blind: r.Blind, Lines: make([]receiptLineOut, 0, len(r.Lines)),
+	out := receiptOut{Owner: r.Owner, ID: r.ID, Supplier: r.Supplier, Blind: r.Blind, Lines: make([]receiptLineOut, 0, len(r.Lines)),
 		State: r.State, Created: r.Created, Closed: r.Closed}
 	for _, l := range r.Lines {
 		out.Lines = append(out.Lines, receiptLineOut{SKU: l.SKU, Expected: l.Expected, Received: l.Received,
@@ -62,7 +62,7 @@ func newReceiptOut(r wms.Receipt) receiptOut {
 // returnIn is the body of POST /api/v1/returns: an RMA the OMS announces,
 // and what the answer repeats.
 type returnIn struct {
-	// owner (货主): added with owners
+	Owner         string `json:"owner,omitempty"` // the owner (货主); empty: the default owner
 	RMA           string `json:"rma"`
 	Order         string `json:"order"`
 	ReturnWaybill string `json:"return_waybill,omitempty"`

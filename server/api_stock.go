@@ -8,7 +8,7 @@ import (
 // The API's shapes for SKUs, locations, stock and scans.
 
 type skuOut struct {
-	// owner (货主): added with owners
+	Owner              string   `json:"owner"`
 	Code               string   `json:"code"`
 	Name               string   `json:"name"`
 	GTINs              []string `json:"gtins"`
@@ -27,7 +27,7 @@ type skuOut struct {
 }
 
 func newSKUOut(k wms.SKU) skuOut {
-	return skuOut{Code: k.Code, Name: k.Name, GTINs: nonNil(k.GTINs), UnitWeightG: k.UnitWeightG, LengthMM: k.LengthMM,
+	return skuOut{Owner: k.Owner, Code: k.Code, Name: k.Name, GTINs: nonNil(k.GTINs), UnitWeightG: k.UnitWeightG, LengthMM: k.LengthMM,
 		WidthMM: k.WidthMM, HeightMM: k.HeightMM, ShelfLifeDays: k.ShelfLifeDays, LotTracked: k.LotTracked,
 		SerialTracked: k.SerialTracked, MinOutboundLifePct: k.MinOutboundLifePct, Zone: k.Zone,
 		ReceiveMinLifePct: k.ReceiveMinLifePct, ShortLifeAction: k.ShortLifeAction, NearExpiryDays: k.NearExpiryDays}
@@ -41,6 +41,7 @@ type locationOut struct {
 }
 
 type stockLineOut struct {
+	Owner    string `json:"owner"`
 	SKU      string `json:"sku"`
 	Name     string `json:"name"`
 	Lot      string `json:"lot,omitempty"`
@@ -56,7 +57,7 @@ type stockLineOut struct {
 func stockLinesOut(lines []wms.StockLine) []stockLineOut {
 	out := make([]stockLineOut, 0, len(lines))
 	for _, l := range lines {
-		out = append(out, stockLineOut{SKU: l.SKU, Name: l.Name, Lot: l.Lot, Expiry: l.Expiry, Status: string(l.Status),
+		out = append(out, stockLineOut{Owner: l.Owner, SKU: l.SKU, Name: l.Name, Lot: l.Lot, Expiry: l.Expiry, Status: string(l.Status),
 			Location: l.Location, Zone: l.Zone, Kind: string(l.Kind), PickSeq: l.PickSeq, Qty: l.Qty})
 	}
 	return out

@@ -30,12 +30,14 @@ type taskOut struct {
 }
 
 type taskOrderOut struct {
+	Owner string `json:"owner,omitempty"`
 	Order string `json:"order"`
 	Tote  string `json:"tote,omitempty"`
 }
 
 type taskLineOut struct {
 	N          int      `json:"n"`
+	Owner      string   `json:"owner,omitempty"`
 	Order      string   `json:"order"`
 	SKU        string   `json:"sku"`
 	Name       string   `json:"name"`

@@ -17,11 +17,12 @@ var carrierNames = map[string]string{"SF": "顺丰速运 SF Express", "JD": "京
 
 // waybillLabel gathers what a parcel's waybill shows.
 func (s *Server) waybillLabel(job wms.PrintJob) (printing.WaybillLabel, error) {
-	o, err := s.ledger.Order(job.Order)
+	books := s.ledger.Books(job.Owner)
+	o, err := books.Order(job.Order)
 	if err != nil {
 		return printing.WaybillLabel{}, err
 	}
-	ps, err := s.ledger.Pack(job.Order)
+	ps, err := books.Pack(job.Order)
 	if err != nil {
 		return printing.WaybillLabel{}, err
 	}
@@ -35,7 +36,7 @@ func (s *Server) waybillLabel(job wms.PrintJob) (printing.WaybillLabel, error) {
 	}
 	var items []string
 	for _, it := range p.Items {
-		sku, _ := s.ledger.SKU(it.SKU)
+		sku, _ := books.SKU(it.SKU)
 		items = append(items, fmt.Sprintf("%s %s ×%d", it.SKU, sku.Name, it.Qty))
 	}
 	carrier := carrierNames[o.Carrier]

@@ -37,8 +37,69 @@ func (s *Server) apiReceiveOrder(c *fiber.Ctx) error {
 	return c.Status(st).JSON(newOrderOut(o))
 }
 
+// ownerQuery is the ?owner= of a request: "" when absent (every owner's, or
+// the default owner's where one record is meant), refused when the warehouse
+// does not work for that owner.
+func (s *Server) ownerQuery(c *fiber.Ctx) (string, error) {
+	owner := c.Query("owner")
+	if owner == "" {
+		return "", nil
+	}
+	return s.ledger.KnownOwner(owner)
+}
+
+// books are the books of the request's ?owner= (the default owner's without one).
+func (s *Server) books(c *fiber.Ctx) (wms.Books, error) {
+	owner, err := s.ownerQuery(c)
+	return s.ledger.Books(owner), err
+}
+
+// apiOrders is GET /api/v1/orders?state=new&owner=…: the orders in a state
+// (new when not given), every owner's or one owner's.
+func (s *Server) apiOrders(c *fiber.Ctx) error {
+	owner, err := s.ownerQuery(c)
+	if err != nil {
+		return err
+	}
+	state := wms.OrderState(c.Query("state", string(wms.OrderNew)))
+	orders, err := s.ledger.OrdersIn(state, owner, c.QueryInt("limit", 500))
+	if err != nil {
+		return err
+	}
+	if orders == nil {
+		orders = []wms.Order{}
+	}
+	return c.JSON(fiber.Map{"orders": orders})
+}
+
+// apiOwners is GET /api/v1/owners: the owners (货主) the warehouse works for.
+func (s *Server) apiOwners(c *fiber.Ctx) error {
+	owners, err := s.ledger.Owners()
+	if err != nil {
+		return err
+	}
+	owners[0].Name = views.Translate(lang(c), "owner.default", nil)
+	return c.JSON(fiber.Map{"owners": owners})
+}
+
+// apiSaveOwner is POST /api/v1/owners {"code": "…", "name": "…"}.
+func (s *Server) apiSaveOwner(c *fiber.Ctx) error {
+	var o wms.Owner
+	if err := bodyJSON(c, &o); err != nil {
+		return err
+	}
+	if err := s.ledger.SaveOwner(c.UserContext(), o, principal(c).Actor(), device(c)); err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(o)
+}
+
 func (s *Server) apiOrder(c *fiber.Ctx) error {
-	o, err := s.ledger.Order(c.Params("no"))
+	books, err := s.books(c)
+	if err != nil {
+		return err
+	}
+	o, err := books.Order(c.Params("no"))
 	if err != nil {
 		return err
 	}
@@ -57,7 +118,11 @@ func (s *Server) apiCancelOrder(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	o, err := s.ledger.CancelOrder(c.UserContext(), c.Params("no"), body.Reason, "cancel:"+c.Params("no")+":"+key, principal(c).Actor(), device(c))
+	books, err := s.books(c)
+	if err != nil {
+		return err
+	}
+	o, err := books.CancelOrder(c.UserContext(), c.Params("no"), body.Reason, "cancel:"+wms.OrderRef(books.Owner(), c.Params("no"))+":"+key, principal(c).Actor(), device(c))
 	if err != nil {
 		return err
 	}
@@ -82,7 +147,14 @@ func (s *Server) apiReleaseWave(c *fiber.Ctx) error {
 }
 
 func (s *Server) apiSKUs(c *fiber.Ctx) error {
+	owner, err := s.ownerQuery(c)
+	if err != nil {
+		return err
+	}
 	skus, err := s.ledger.SKUs()
+	if owner != "" {
+		skus, err = s.ledger.Books(owner).SKUs()
+	}
 	if err != nil {
 		return err
 	}

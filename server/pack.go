@@ -45,9 +45,13 @@ func (s *Server) station(c *fiber.Ctx) (wms.Station, error) {
 }
 
 // packModel is the kiosk screen for an order (or the scan prompt without one).
+// The kiosk names its order by wms.OrderRef: the number, with the owner in
+// front for an owner other than the default one.
 func (s *Server) packModel(c *fiber.Ctx, st wms.Station, orderNo string) (views.PackPage, error) {
 	vm := views.PackPage{Page: s.page(c, "pack.title"), Station: st.ID, StationName: st.Name, Printer: st.Printer, Key: uuid.NewString(), HasScale: st.Scale != ""}
-	left, err := s.ledger.WaybillsLeft()
+	owner, no := wms.ParseOrderRef(orderNo)
+	books := s.ledger.Books(owner)
+	left, err := books.WaybillsLeft()
 	if err != nil {
 		return vm, err
 	}
@@ -57,22 +61,22 @@ func (s *Server) packModel(c *fiber.Ctx, st wms.Station, orderNo string) (views.
 		return vm, err
 	}
 	for _, o := range waiting {
-		if o.No != orderNo {
-			vm.Awaiting = append(vm.Awaiting, views.AwaitingRow{Order: o.No, Carrier: o.Carrier})
+		if ref := wms.OrderRef(o.Owner, o.No); ref != orderNo {
+			vm.Awaiting = append(vm.Awaiting, views.AwaitingRow{Order: ref, Carrier: o.Carrier})
 		}
 	}
 	if orderNo == "" {
 		return vm, nil
 	}
-	o, err := s.ledger.Order(orderNo)
+	o, err := books.Order(no)
 	if err != nil {
 		return vm, err
 	}
-	ps, err := s.ledger.Pack(orderNo)
+	ps, err := books.Pack(no)
 	if err != nil {
 		return vm, err
 	}
-	vm.Order, vm.State, vm.Carrier = o.No, string(o.State), o.Carrier
+	vm.Order, vm.State, vm.Carrier = orderNo, string(o.State), o.Carrier
 	vm.Recipient = o.Recipient.Name + " " + o.Recipient.Address
 	if n, ok := left[o.Carrier]; ok && n < wms.LowWaybillPool {
 		vm.LowPool = &views.Message{Key: "pack.pool_low", Args: map[string]string{"account": o.Carrier, "n": strconv.Itoa(n)}}
@@ -89,7 +93,7 @@ func (s *Server) packModel(c *fiber.Ctx, st wms.Station, orderNo string) (views.
 		return n
 	}
 	for _, line := range o.Lines {
-		sku, _ := s.ledger.SKU(line.SKU)
+		sku, _ := books.SKU(line.SKU)
 		for _, a := range line.Allocs {
 			if a.Picked == 0 {
 				continue
@@ -109,7 +113,7 @@ func (s *Server) packModel(c *fiber.Ctx, st wms.Station, orderNo string) (views.
 		vm.AllChecked = vm.AllChecked && r.Verified+r.Packed >= r.Picked
 	}
 	// each parcel's newest label job at this station: the packer sees whether it printed
-	jobs, err := s.ledger.PrintJobs(wms.PrintFilter{Order: orderNo, Station: st.ID, Limit: 1000})
+	jobs, err := s.ledger.PrintJobs(wms.PrintFilter{Owner: owner, Order: no, Station: st.ID, Limit: 1000})
 	if err != nil {
 		return vm, err
 	}
@@ -126,7 +130,7 @@ func (s *Server) packModel(c *fiber.Ctx, st wms.Station, orderNo string) (views.
 	}
 	if len(ps.Verified) > 0 {
 		vm.CanClose = true
-		box, err := s.ledger.SuggestBox(ps.Verified)
+		box, err := books.SuggestBox(ps.Verified)
 		if err == nil || wms.ErrorCode(err) == wms.CodeConflict {
 			vm.SuggestBox = box.Code
 		}
@@ -151,7 +155,8 @@ func (s *Server) renderPack(c *fiber.Ctx, st wms.Station, orderNo string, fb *vi
 	return s.render(c, status, views.Pack(vm))
 }
 
-// orderFromScan reads a tote or an order number.
+// orderFromScan reads a tote (which knows its order's owner) or an order
+// number (the default owner's) into the kiosk's order ref.
 func (s *Server) orderFromScan(code string) (string, error) {
 	r, err := s.scanner.Parse(code)
 	if err != nil {
@@ -159,7 +164,8 @@ func (s *Server) orderFromScan(code string) (string, error) {
 	}
 	switch r.Kind {
 	case scan.KindTote:
-		return s.ledger.OrderInTote(r.Code)
+		owner, no, err := s.ledger.OrderInTote(r.Code)
+		return wms.OrderRef(owner, no), err
 	case scan.KindOrder, scan.KindUnknown:
 		if _, err := s.ledger.Order(r.Code); err != nil {
 			return "", err
@@ -187,7 +193,7 @@ func (s *Server) packPage(c *fiber.Ctx) error {
 		return err
 	}
 	if no := c.Query("shipped"); no != "" {
-		if o, err := s.ledger.Order(no); err == nil && o.State == wms.OrderShipped {
+		if o, err := s.order(no); err == nil && o.State == wms.OrderShipped {
 			key := "pack.shipped"
 			if orderNo != "" {
 				key = "pack.shipped_other"
@@ -199,6 +205,12 @@ func (s *Server) packPage(c *fiber.Ctx) error {
 		vm.Feedback = okFeedback("pack.awaiting", map[string]string{"n": strconv.Itoa(len(vm.Awaiting)), "order": vm.Awaiting[0].Order})
 	}
 	return s.render(c, fiber.StatusOK, views.Pack(vm))
+}
+
+// order reads an order by its ref (wms.OrderRef).
+func (s *Server) order(ref string) (wms.Order, error) {
+	owner, no := wms.ParseOrderRef(ref)
+	return s.ledger.Books(owner).Order(no)
 }
 
 // openPack sends the kiosk to the page of an order (or of none), so that the
@@ -244,16 +256,18 @@ func (s *Server) packCode(c *fiber.Ctx, st wms.Station, orderNo, code string) er
 	} else if err != nil {
 		err = scanError(err)
 	}
+	owner, no := wms.ParseOrderRef(orderNo)
 	if err == nil {
-		_, err = s.ledger.PackScan(c.UserContext(), formKey(c), wms.PackScan{Order: orderNo, Station: st.ID, GTIN: r.GTIN, Lot: r.Batch, Serial: r.Serial, Qty: 1},
+		_, err = s.ledger.PackScan(c.UserContext(), formKey(c), wms.PackScan{Owner: owner, Order: no, Station: st.ID, GTIN: r.GTIN, Lot: r.Batch, Serial: r.Serial, Qty: 1},
 			principal(c).Actor(), device(c))
 	}
 	if err != nil {
 		e := s.asDomain(c, err)
 		return s.renderPack(c, st, orderNo, errorFeedback(e), status(e.Code))
 	}
-	// the packer checks against the SKU and its name, not the 14 digits the scanner read
-	sku, err := s.ledger.SKUByGTIN(r.GTIN)
+	// the packer checks against the SKU and its name, not the 14 digits the
+	// scanner read: the order's owner's SKU
+	sku, err := s.ledger.Books(owner).SKUByGTIN(r.GTIN)
 	if err != nil {
 		return err
 	}
@@ -272,7 +286,8 @@ func (s *Server) openOrderFromScan(c *fiber.Ctx, st wms.Station, orderNo, code s
 	}
 	if next != orderNo && orderNo != "" {
 		// checked items on the bench belong in this order's parcel before the next tote
-		ps, err := s.ledger.Pack(orderNo)
+		owner, no := wms.ParseOrderRef(orderNo)
+		ps, err := s.ledger.Books(owner).Pack(no)
 		if err != nil {
 			return err
 		}
@@ -296,7 +311,8 @@ func (s *Server) packParcel(c *fiber.Ctx) error {
 		// weight, and the scale's weight is not taken for it
 		return s.packCode(c, st, orderNo, typed)
 	}
-	p := wms.ParcelClose{Order: orderNo, Station: st.ID, Box: c.FormValue("box")}
+	owner, no := wms.ParseOrderRef(orderNo)
+	p := wms.ParcelClose{Owner: owner, Order: no, Station: st.ID, Box: c.FormValue("box")}
 	if typed != "" {
 		p.WeightG, err = strconv.Atoi(typed)
 		p.Typed = true
@@ -328,7 +344,7 @@ func (s *Server) packParcel(c *fiber.Ctx) error {
 		vm.NeedOverride = e.Key == "pack.weight_off" || e.Key == "pack.override_invalid"
 		return s.render(c, status(e.Code), views.Pack(vm))
 	}
-	job, err := s.ledger.RequestPrint(c.UserContext(), key+":print", wms.PrintRequest{Station: st.ID, Kind: "waybill", Order: orderNo, Parcel: parcel.N},
+	job, err := s.ledger.RequestPrint(c.UserContext(), key+":print", wms.PrintRequest{Station: st.ID, Kind: "waybill", Owner: owner, Order: no, Parcel: parcel.N},
 		principal(c).Actor(), device(c))
 	if err != nil {
 		return err
@@ -363,12 +379,13 @@ func (s *Server) packShip(c *fiber.Ctx) error {
 	if open == c.FormValue("order") {
 		open = ""
 	}
-	o, err := s.ledger.Ship(c.UserContext(), c.FormValue("order"), st.ID, principal(c).Actor(), device(c))
+	owner, no := wms.ParseOrderRef(c.FormValue("order"))
+	o, err := s.ledger.Books(owner).Ship(c.UserContext(), no, st.ID, principal(c).Actor(), device(c))
 	if err != nil {
 		e := s.asDomain(c, err)
 		return s.renderPack(c, st, cmp.Or(open, c.FormValue("order")), errorFeedback(e), status(e.Code))
 	}
-	return openPack(c, st, open, o.No)
+	return openPack(c, st, open, wms.OrderRef(o.Owner, o.No))
 }
 
 // packReprint prints a parcel's label again, marked as a copy.
@@ -378,7 +395,8 @@ func (s *Server) packReprint(c *fiber.Ctx) error {
 		return err
 	}
 	n, _ := strconv.Atoi(c.FormValue("parcel"))
-	job, err := s.ledger.RequestPrint(c.UserContext(), "reprint:"+formKey(c), wms.PrintRequest{Station: st.ID, Kind: "waybill", Order: c.FormValue("order"), Parcel: n, Copy: true},
+	owner, no := wms.ParseOrderRef(c.FormValue("order"))
+	job, err := s.ledger.RequestPrint(c.UserContext(), "reprint:"+formKey(c), wms.PrintRequest{Station: st.ID, Kind: "waybill", Owner: owner, Order: no, Parcel: n, Copy: true},
 		principal(c).Actor(), device(c))
 	if err != nil {
 		return err
@@ -532,5 +550,5 @@ func (s *Server) apiLoadWaybills(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.Status(fiber.StatusCreated).JSON(waybillsOut{Account: p.Account, Left: left})
+	return c.Status(fiber.StatusCreated).JSON(waybillsOut{Owner: s.ledger.Books(p.Owner).Owner(), Account: p.Account, Left: left})
 }

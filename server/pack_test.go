@@ -153,7 +153,7 @@ func TestPackingKiosk(t *testing.T) {
 	if o, _ := l.Order("SO400001"); o.State != wms.OrderShipped {
 		t.Errorf("order %s", o.State)
 	}
-	if _, err := l.OrderInTote("T40001"); err == nil {
+	if _, _, err := l.OrderInTote("T40001"); err == nil {
 		t.Error("the tote still holds the shipped order")
 	}
 	// more waybill numbers through the API; a number already loaded is refused

@@ -47,10 +47,11 @@ func (s *Server) waybills(jobs []wms.PrintJob) map[string]string {
 	packs := map[string]wms.PackState{}
 	out := map[string]string{}
 	for _, j := range jobs {
-		ps, ok := packs[j.Order]
+		ref := wms.OrderRef(j.Owner, j.Order)
+		ps, ok := packs[ref]
 		if !ok {
-			ps, _ = s.ledger.Pack(j.Order)
-			packs[j.Order] = ps
+			ps, _ = s.ledger.Books(j.Owner).Pack(j.Order)
+			packs[ref] = ps
 		}
 		if j.Parcel >= 1 && j.Parcel <= len(ps.Parcels) {
 			out[j.ID] = ps.Parcels[j.Parcel-1].Waybill

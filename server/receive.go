@@ -398,7 +398,11 @@ func (s *Server) apiExpectReceipt(c *fiber.Ctx) error {
 }
 
 func (s *Server) apiReceipt(c *fiber.Ctx) error {
-	r, err := s.ledger.Receipt(c.Params("id"))
+	books, err := s.books(c)
+	if err != nil {
+		return err
+	}
+	r, err := books.Receipt(c.Params("id"))
 	if err != nil {
 		return err
 	}

@@ -43,7 +43,7 @@ func (s *Server) returnsModel(c *fiber.Ctx) (views.ReturnsPage, error) {
 	}
 	staging := s.ledger.ReturnsStaging()
 	for _, p := range waiting {
-		w := views.WaitingReturn{ID: p.ID, Ref: views.ParcelRef(p.ID, p.ReturnWaybill), Order: p.Order}
+		w := views.WaitingReturn{ID: p.ID, Ref: views.ParcelRef(p.ID, p.ReturnWaybill), Order: wms.OrderRef(p.Owner, p.Order)}
 		for i, l := range p.Lines {
 			if p.AwaitsPutBack(i, staging) {
 				w.Qty += l.Qty
@@ -83,8 +83,12 @@ func (s *Server) returnsPage(c *fiber.Ctx) error {
 		if perr == nil && r.Code != "" {
 			code = r.Code
 		}
-		vm.Order, vm.RMA, ferr = s.ledger.FindReturnOrder(code)
-		if ferr == nil && vm.RMA != "" && code != vm.RMA && code != vm.Order {
+		// the page names the order by its ref (the owner in front for an
+		// owner other than the default one)
+		var owner, no string
+		owner, no, vm.RMA, ferr = s.ledger.FindReturnOrder(code)
+		vm.Order = wms.OrderRef(owner, no)
+		if ferr == nil && vm.RMA != "" && code != vm.RMA && code != no {
 			vm.ReturnWaybill = code // the return parcel's own waybill, announced with the RMA
 		}
 		if ferr != nil {
@@ -116,7 +120,13 @@ func (s *Server) returnsPage(c *fiber.Ctx) error {
 		case r.GTIN == "":
 			ferr = wms.Errf(wms.CodeInvalid, "pick.not_an_item", "code", item)
 		default:
+			// the order in hand says whose item it is; an unknown parcel's
+			// item must be one owner's alone
 			sku, err := s.ledger.SKUByGTIN(r.GTIN)
+			if vm.Order != "" {
+				owner, _ := wms.ParseOrderRef(vm.Order)
+				sku, err = s.ledger.Books(owner).SKUByGTIN(r.GTIN)
+			}
 			if err != nil {
 				ferr = err
 				break
@@ -131,7 +141,8 @@ func (s *Server) returnsPage(c *fiber.Ctx) error {
 		}
 	}
 	if vm.Order != "" {
-		shipped, err := s.ledger.Shipped(vm.Order)
+		owner, no := wms.ParseOrderRef(vm.Order)
+		shipped, err := s.ledger.Books(owner).Shipped(no)
 		if err != nil && ferr == nil {
 			ferr = err
 		}
@@ -152,7 +163,8 @@ func (s *Server) returnsPage(c *fiber.Ctx) error {
 
 // bookReturn books the inspected parcel.
 func (s *Server) bookReturn(c *fiber.Ctx) error {
-	p := wms.ReturnParcel{ID: formKey(c), Order: c.FormValue("order"), RMA: c.FormValue("rma"), ReturnWaybill: c.FormValue("rwb"),
+	owner, no := wms.ParseOrderRef(c.FormValue("order"))
+	p := wms.ReturnParcel{ID: formKey(c), Owner: owner, Order: no, RMA: c.FormValue("rma"), ReturnWaybill: c.FormValue("rwb"),
 		Lines: parseReturnLines(c.FormValue("lines")), Notes: strings.TrimSpace(c.FormValue("notes"))}
 	booked, err := s.ledger.ReceiveReturn(c.UserContext(), p, principal(c).Actor(), device(c))
 	vm, merr := s.returnsModel(c)
@@ -251,9 +263,9 @@ func (s *Server) returnPutaway(c *fiber.Ctx) error {
 }
 
 func (s *Server) matchReturn(c *fiber.Ctx) error {
-	order, _, err := s.ledger.FindReturnOrder(strings.TrimSpace(c.FormValue("order")))
+	owner, order, _, err := s.ledger.FindReturnOrder(strings.TrimSpace(c.FormValue("order")))
 	if err == nil {
-		err = s.ledger.MatchReturn(c.UserContext(), c.FormValue("parcel"), order, principal(c).Actor(), device(c))
+		err = s.ledger.Books(owner).MatchReturn(c.UserContext(), c.FormValue("parcel"), order, principal(c).Actor(), device(c))
 	}
 	vm, merr := s.returnsModel(c)
 	if merr != nil {
@@ -320,5 +332,5 @@ func (s *Server) apiAnnounceReturn(c *fiber.Ctx) error {
 	if err := s.ledger.AnnounceReturn(c.UserContext(), r, principal(c).Actor(), device(c)); err != nil {
 		return err
 	}
-	return c.Status(fiber.StatusCreated).JSON(returnIn{RMA: r.RMA, Order: r.Order, ReturnWaybill: r.ReturnWaybill, Reason: r.Reason})
+	return c.Status(fiber.StatusCreated).JSON(returnIn{Owner: s.ledger.Books(r.Owner).Owner(), RMA: r.RMA, Order: r.Order, ReturnWaybill: r.ReturnWaybill, Reason: r.Reason})
 }

@@ -135,8 +135,30 @@ func (s *Server) stockPage(c *fiber.Ctx) error {
 // SKU code or anything scanned off the item (GTIN, GS1 code).
 func (s *Server) apiStock(c *fiber.Ctx) error {
 	sku, loc := c.Query("sku"), c.Query("location")
+	owner, err := s.ownerQuery(c)
+	if err != nil {
+		return err
+	}
+	if owner != "" && sku != "" && loc == "" { // one owner's item code
+		books := s.ledger.Books(owner)
+		item, err := books.SKU(sku)
+		if err != nil {
+			return err
+		}
+		lines, err := books.StockOf(sku)
+		if err != nil {
+			return err
+		}
+		var total int64
+		for _, l := range lines {
+			total += l.Qty
+		}
+		if lines == nil {
+			lines = []wms.StockLine{}
+		}
+		return c.JSON(fiber.Map{"sku": item, "location": nil, "lines": lines, "total": total})
+	}
 	var res lookup
-	var err error
 	switch {
 	case loc != "" && sku == "":
 		res, err = s.lookupLocation(loc)
@@ -154,6 +176,17 @@ func (s *Server) apiStock(c *fiber.Ctx) error {
 	}
 	if err != nil {
 		return err
+	}
+	if owner != "" { // one owner's lines, and their total
+		lines := []wms.StockLine{}
+		res.Total = 0
+		for _, l := range res.Lines {
+			if l.Owner == owner {
+				lines = append(lines, l)
+				res.Total += l.Qty
+			}
+		}
+		res.Lines = lines
 	}
 	return c.JSON(newStockOut(res))
 }

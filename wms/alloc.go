@@ -171,15 +171,17 @@ func minLifePct(sku SKU, channel string, s Settings) int {
 }
 
 // candidates lists stock of a SKU an order may take, in the order to take it:
-// first to expire first, pick faces before reserve, then along the walk.
+// first to expire first, pick faces before reserve, then along the walk. The
+// SKU is its owner's, and so is the only stock it finds: an order never
+// takes another owner's goods.
 func candidates(tx *txn, sku SKU, minPct int, today string) ([]candidate, error) {
 	var out []candidate
 	c := tx.Bucket(bucketStock).Cursor()
-	p := prefixKey(sku.Code)
+	p := prefixKey(sku.Owner, sku.Code)
 	for k, v := c.Seek(p); k != nil && strings.HasPrefix(string(k), string(p)); k, v = c.Next() {
-		parts := splitKey(k)
+		parts := splitKey(k)[1:]
 		var lot Lot
-		if _, err := getJSON(tx.Bucket(bucketLots), lotKey(sku.Code, parts[1]), &lot); err != nil {
+		if _, err := getJSON(tx.Bucket(bucketLots), lotKey(sku.Owner, sku.Code, parts[1]), &lot); err != nil {
 			return nil, err
 		}
 		if ok, _ := Shippable(sku, lot, minPct, today); !ok {
@@ -192,7 +194,7 @@ func candidates(tx *txn, sku SKU, minPct int, today string) ([]candidate, error)
 		if loc.Kind != KindPick && loc.Kind != KindReserve {
 			continue
 		}
-		free := qtyFromValue(v) - reservedAt(tx, sku.Code, lot.Code, loc.Code)
+		free := qtyFromValue(v) - reservedAt(tx, sku.Owner, sku.Code, lot.Code, loc.Code)
 		if free <= 0 {
 			continue
 		}
@@ -237,7 +239,7 @@ func takeStock(tx *txn, sku SKU, want int64, minPct int, today, skipLoc string) 
 			continue
 		}
 		n := min(want, c.free)
-		if err := addReserved(tx, sku.Code, c.lot.Code, c.loc.Code, n); err != nil {
+		if err := addReserved(tx, sku.Owner, sku.Code, c.lot.Code, c.loc.Code, n); err != nil {
 			return nil, err
 		}
 		out = append(out, Alloc{Lot: c.lot.Code, Expiry: c.lot.Expiry, Location: c.loc.Code, Qty: n})
@@ -253,8 +255,8 @@ func allocateOrder(tx *txn, o *Order, s Settings, today string) (complete bool, 
 	complete = true
 	for i := range o.Lines {
 		line := &o.Lines[i]
-		var sku SKU
-		if _, err := getJSON(tx.Bucket(bucketSKUs), []byte(line.SKU), &sku); err != nil {
+		sku, err := skuTx(tx, o.Owner, line.SKU)
+		if err != nil {
 			return false, err
 		}
 		allocs, err := takeStock(tx, sku, line.Qty, minLifePct(sku, o.Channel, s), today, "")
@@ -274,7 +276,7 @@ func allocateOrder(tx *txn, o *Order, s Settings, today string) (complete bool, 
 func releaseAllocs(tx *txn, o *Order) error {
 	for i := range o.Lines {
 		for _, a := range o.Lines[i].Allocs {
-			if err := addReserved(tx, o.Lines[i].SKU, a.Lot, a.Location, -(a.Qty - a.Picked)); err != nil {
+			if err := addReserved(tx, o.Owner, o.Lines[i].SKU, a.Lot, a.Location, -(a.Qty - a.Picked)); err != nil {
 				return err
 			}
 		}

@@ -63,17 +63,22 @@ func (l *Ledger) SaveBox(ctx context.Context, b Box, actor, device string) error
 	return err
 }
 
-// SuggestBox is the smallest box the items fit in: every item's sides fit the
-// box's sides (both sorted), and the items' volume with 15 % slack fits its volume.
+// SuggestBox is the smallest box the default owner's items fit in.
 func (l *Ledger) SuggestBox(items []PackedItem) (Box, error) {
-	boxes, err := l.Boxes()
+	return l.Books(DefaultOwner).SuggestBox(items)
+}
+
+// SuggestBox is the smallest box the owner's items fit in: every item's sides fit the
+// box's sides (both sorted), and the items' volume with 15 % slack fits its volume.
+func (b Books) SuggestBox(items []PackedItem) (Box, error) {
+	boxes, err := b.l.Boxes()
 	if err != nil {
 		return Box{}, err
 	}
 	var vol int64
 	var biggest [3]int
 	for _, it := range items {
-		sku, err := l.SKU(it.SKU)
+		sku, err := b.SKU(it.SKU)
 		if err != nil {
 			return Box{}, err
 		}

@@ -68,11 +68,11 @@ var catalogue = []EventSpec{
 	{Type: EvReceived, Payload: Receiving{}, Version: 1, Scope: ScopeOwner, apply: applyReceived, Outward: OutReceived{}, outward: outward(outReceived)},
 	{Type: EvReceiptClosed, Payload: ReceiptClose{}, Version: 1, Scope: ScopeOwner, apply: applyReceiptClosed, Outward: OutReceiptClosed{}, outward: outward(outReceiptClosed)},
 	{Type: EvReceiveRefused, Payload: ReceiveRefusal{}, Version: 1, Scope: ScopeOwner, apply: applyReceiveRefused, Outward: OutReceiptRefused{}, outward: outward(outReceiveRefused)},
-	{Type: EvMoved, Payload: Move{}, Version: 1, Scope: ScopeOwner, apply: applyMoved},
+	{Type: EvMoved, Payload: Move{}, Version: 1, Scope: ScopeMixed, apply: applyMoved},
 	{Type: EvCountRequested, Payload: CountRequest{}, Version: 1, Scope: ScopeWarehouse, apply: applyCountRequested},
 	{Type: EvCounted, Payload: CountSubmit{}, Version: 1, Scope: ScopeMixed, apply: applyCounted, Outward: OutCountAdjusted{}, outward: outward(outCounted)},
 	{Type: EvCountDecided, Payload: CountDecision{}, Version: 1, Scope: ScopeMixed, apply: applyCountDecided, Outward: OutCountAdjusted{}, outward: outward(outCountDecided)},
-	{Type: EvMoveTasks, Payload: MoveTasks{}, Version: 1, Scope: ScopeWarehouse, apply: applyMoveTasks},
+	{Type: EvMoveTasks, Payload: MoveTasks{}, Version: 1, Scope: ScopeMixed, apply: applyMoveTasks},
 	{Type: EvBoxUpserted, Payload: Box{}, Version: 1, Scope: ScopeWarehouse, apply: applyBox},
 	{Type: EvStationUpserted, Payload: Station{}, Version: 1, Scope: ScopeWarehouse, apply: applyStation},
 	{Type: EvWaybillsLoaded, Payload: WaybillLoad{}, Version: 1, Scope: ScopeOwner, apply: applyWaybills},
@@ -86,6 +86,7 @@ var catalogue = []EventSpec{
 	{Type: EvReturnAnnounced, Payload: RMA{}, Version: 1, Scope: ScopeOwner, apply: applyRMA},
 	{Type: EvReturnReceived, Payload: ReturnParcel{}, Version: 1, Scope: ScopeOwner, apply: applyReturnReceived, Outward: OutReturn{}, outward: outward(outReturnReceived)},
 	{Type: EvReturnMatched, Payload: ReturnMatch{}, Version: 1, Scope: ScopeOwner, apply: applyReturnMatched, Outward: OutReturn{}, outward: outward(outReturnMatched)},
+	{Type: EvOwnerUpserted, Payload: Owner{}, Version: 1, Scope: ScopeWarehouse, apply: applyOwner},
 }
 
 // Catalogue lists every event type, in the order of the table.

@@ -37,6 +37,7 @@ type CountResult struct {
 
 // CountVariance is one SKU and lot at the counted location.
 type CountVariance struct {
+	Owner   string `json:"owner,omitempty"` // whose goods; empty: the default owner
 	SKU     string `json:"sku"`
 	Lot     string `json:"lot,omitempty"`
 	Expiry  string `json:"expiry,omitempty"`
@@ -62,7 +63,7 @@ const CountApprovalUnits = 2
 
 // RequestCounts makes count tasks.
 func (l *Ledger) RequestCounts(ctx context.Context, id string, p CountRequest, actor, device string) error {
-	_, err := keyedAppend(ctx, l, id, EvCountRequested, "", p, actor, device, nil)
+	_, err := keyedAppend(ctx, l, id, EvCountRequested, "", "", p, actor, device, nil)
 	return err
 }
 
@@ -112,7 +113,7 @@ func (l *Ledger) SubmitCount(ctx context.Context, id string, p CountSubmit, acto
 	if target == "" {
 		target = p.Location
 	}
-	done, err := keyedAppend(ctx, l, id, EvCounted, target, p, actor, device, func(p *CountSubmit) { p.Today = today })
+	done, err := keyedAppend(ctx, l, id, EvCounted, "", target, p, actor, device, func(p *CountSubmit) { p.Today = today })
 	if err != nil {
 		return CountResult{}, err
 	}
@@ -139,18 +140,18 @@ func applyCounted(tx *txn, ev *Event) error {
 		pk := prefixKey(p.Location)
 		for k, v := c.Seek(pk); k != nil && strings.HasPrefix(string(k), string(pk)); k, v = c.Next() {
 			parts := splitKey(k)
-			key := parts[1] + "\x00" + parts[2]
-			books[key] = &CountVariance{SKU: parts[1], Lot: parts[2], Books: qtyFromValue(v)}
+			key := string(joinKey(parts[1], parts[2], parts[3]))
+			books[key] = &CountVariance{Owner: envelopeOwner(parts[1]), SKU: parts[2], Lot: parts[3], Books: qtyFromValue(v)}
 			keys = append(keys, key)
 		}
 		for _, r := range p.Lines {
 			if r.Qty < 0 {
 				return Errf(CodeInvalid, "stock.qty_negative", "sku", r.SKU, "qty", strconv.FormatInt(r.Qty, 10))
 			}
-			key := r.SKU + "\x00" + r.Lot
+			key := string(joinKey(ownerOr(r.Owner), r.SKU, r.Lot))
 			v, ok := books[key]
 			if !ok {
-				v = &CountVariance{SKU: r.SKU, Lot: r.Lot}
+				v = &CountVariance{Owner: envelopeOwner(r.Owner), SKU: r.SKU, Lot: r.Lot}
 				books[key] = v
 				keys = append(keys, key)
 			}
@@ -206,7 +207,8 @@ func applyCountAdjustment(tx *txn, res *CountResult, strict bool) error {
 		if d == 0 {
 			continue
 		}
-		have, err := placeStock(tx, v.SKU, v.Lot, v.Expiry, res.Location)
+		owner := ownerOr(v.Owner)
+		have, err := placeStock(tx, owner, v.SKU, v.Lot, v.Expiry, res.Location)
 		if err != nil {
 			return err
 		}
@@ -221,10 +223,10 @@ func applyCountAdjustment(tx *txn, res *CountResult, strict bool) error {
 			return Errf(CodeConflict, "count.stale", "sku", v.SKU, "lot", v.Lot, "location", res.Location,
 				"have", strconv.FormatInt(have, 10), "diff", strconv.FormatInt(d, 10))
 		}
-		if r := reservedAt(tx, v.SKU, v.Lot, res.Location); next < r {
+		if r := reservedAt(tx, owner, v.SKU, v.Lot, res.Location); next < r {
 			return Errf(CodeConflict, "stock.below_reserved", "sku", v.SKU, "lot", v.Lot, "location", res.Location, "reserved", strconv.FormatInt(r, 10))
 		}
-		if err := writeQty(tx, v.SKU, v.Lot, res.Location, next); err != nil {
+		if err := writeQty(tx, owner, v.SKU, v.Lot, res.Location, next); err != nil {
 			return err
 		}
 	}

@@ -222,7 +222,57 @@ func (l *Ledger) SeedDemo(ctx context.Context) (seeded bool, err error) {
 			return false, fmt.Errorf("demo %s: %w", im.id, err)
 		}
 	}
-	return true, nil
+	return true, l.seedDemoOwner(ctx)
+}
+
+// DemoOwner is the demo's second owner (货主): an infant-formula brand whose
+// goods the warehouse keeps as a 3PL. Its item code DemoSharedSKU is also one
+// of the default owner's, and its order numbers are the default owner's too
+// (with other goods and recipients), so a newcomer sees owners at work.
+var DemoOwner = Owner{Code: "BEIBEI", Name: "贝贝乳业（3PL 客户）"}
+
+// DemoSharedSKU is the item code both demo owners use.
+const DemoSharedSKU = "SKU00002"
+
+// DemoOwnerData is the brand's catalogue and opening stock (in zone B's
+// fourth aisle, which the default owner leaves empty).
+func DemoOwnerData(today time.Time) (skus []SKU, stock []StockRow) {
+	expiry := today.AddDate(1, 6, 0).Format("2006-01-02")
+	made := today.AddDate(0, -2, 0).Format("0601")
+	for i, s := range []struct{ code, name string }{
+		{DemoSharedSKU, "贝贝乳业 婴儿配方奶粉 3段 800g"},
+		{"BB-RICE", "贝贝乳业 高铁米粉 225g"},
+	} {
+		sku := SKU{Owner: DemoOwner.Code, Code: s.code, Name: s.name, GTINs: []string{demoGTIN("69099", 100+i)}, UnitWeightG: 900 - i*600,
+			LengthMM: 130, WidthMM: 130, HeightMM: 180, ShelfLifeDays: 720, LotTracked: true, MinOutboundLifePct: 67, Zone: "B"}
+		skus = append(skus, sku)
+		stock = append(stock, StockRow{Owner: DemoOwner.Code, SKU: s.code, Lot: "BB" + made, Expiry: expiry, Location: fmt.Sprintf("B04-01-%02d", i+1), Qty: 60})
+	}
+	return skus, stock
+}
+
+func (l *Ledger) seedDemoOwner(ctx context.Context) error {
+	if _, err := l.appendData(ctx, "demo:owner", EvOwnerUpserted, "system", "demo", DemoOwner); err != nil {
+		return fmt.Errorf("demo owner: %w", err)
+	}
+	skus, stock := DemoOwnerData(l.now().In(l.zone))
+	w := WaybillLoad{Owner: DemoOwner.Code, Account: "SF"}
+	for i := range 200 {
+		w.Numbers = append(w.Numbers, fmt.Sprintf("SF2%012d", 100000+i))
+	}
+	for _, im := range []struct {
+		id string
+		im Import
+	}{
+		{"demo:owner:skus", Import{Kind: ImportSKUs, File: "demo", SKUs: skus}},
+		{"demo:owner:stock", Import{Kind: ImportStock, File: "demo", Stock: stock}},
+		{"demo:owner:waybills", Import{Kind: ImportWaybills, File: "demo", Waybills: []WaybillLoad{w}}},
+	} {
+		if _, err := l.appendData(ctx, im.id, EvImported, "system", "demo", im.im); err != nil {
+			return fmt.Errorf("demo %s: %w", im.id, err)
+		}
+	}
+	return nil
 }
 
 // DemoBoxes is the demo box catalogue.

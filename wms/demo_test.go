@@ -18,8 +18,30 @@ func TestDemoOrdersAllocate(t *testing.T) {
 		t.Fatal(err)
 	}
 	n, err := l.SeedDemoOrders(ctx)
-	if err != nil || n != 24 {
-		t.Fatalf("demo orders: %d, %v", n, err)
+	all := len(DemoOrders(l.Now().In(l.Zone())))
+	if err != nil || n != all {
+		t.Fatalf("demo orders: %d of %d, %v", n, all, err)
+	}
+	// two owners: the second uses one of the default owner's item codes and
+	// order numbers, for other goods and another recipient
+	if owners, _ := l.Owners(); len(owners) != 2 || owners[1] != DemoOwner {
+		t.Errorf("demo owners = %+v", owners)
+	}
+	mine, err1 := l.SKU(DemoSharedSKU)
+	theirs, err2 := l.Books(DemoOwner.Code).SKU(DemoSharedSKU)
+	if err1 != nil || err2 != nil || mine.Name == theirs.Name {
+		t.Errorf("the shared item code: %+v %v / %+v %v", mine, err1, theirs, err2)
+	}
+	shared := 0
+	for _, o := range DemoOrders(l.Now().In(l.Zone())) {
+		if o.Owner == DemoOwner.Code {
+			if def, err := l.Order(o.No); err == nil && def.Recipient != o.Recipient {
+				shared++
+			}
+		}
+	}
+	if shared == 0 {
+		t.Error("no demo order number is used by both owners")
 	}
 	if again, err := l.SeedDemoOrders(ctx); err != nil || again != 0 {
 		t.Errorf("second intake made %d (%v)", again, err)
@@ -35,7 +57,7 @@ func TestDemoOrdersAllocate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(w.Orders) != 24 || len(w.Waiting) != 0 || len(w.Tasks) == 0 {
+	if len(w.Orders) != all || len(w.Waiting) != 0 || len(w.Tasks) == 0 {
 		t.Errorf("wave: %d orders allocated, %d waiting, %d tasks", len(w.Orders), len(w.Waiting), len(w.Tasks))
 	}
 }

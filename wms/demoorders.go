@@ -52,6 +52,15 @@ func DemoOrders(today time.Time) []OrderIntake {
 		}
 		out = append(out, o)
 	}
+	// the brand's orders reuse the default owner's first numbers
+	ownSKUs, _ := DemoOwnerData(today)
+	for i, r := range []Recipient{
+		{Name: "林晓", Phone: "13712345678", Address: "福建省厦门市思明区湖滨南路 58 号"},
+		{Name: "郑雨", Phone: "13698765432", Address: "湖北省武汉市洪山区珞喻路 1037 号"},
+	} {
+		out = append(out, OrderIntake{Owner: DemoOwner.Code, No: fmt.Sprintf("SO%06d", 900001+i), Channel: "tmall", Shop: "贝贝乳业天猫旗舰店",
+			Recipient: r, Carrier: "SF", Lines: OrderLines(LineIn{SKU: ownSKUs[i%len(ownSKUs)].Code, Qty: int64(1 + i)})})
+	}
 	return out
 }
 

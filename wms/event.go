@@ -72,6 +72,7 @@ const (
 	EvReturnAnnounced  = "return.announced"  // RMA
 	EvReturnReceived   = "return.received"   // ReturnParcel
 	EvReturnMatched    = "return.matched"    // ReturnMatch
+	EvOwnerUpserted    = "owner.upserted"    // Owner
 )
 
 // DefaultOwner is the owner of everything that names none: a warehouse with
@@ -91,6 +92,7 @@ type StaffChange struct {
 
 // StockRow is one line of opening stock: the quantity of a SKU's lot at a location.
 type StockRow struct {
+	Owner    string `json:"owner,omitempty"` // empty: the default owner
 	SKU      string `json:"sku"`
 	Lot      string `json:"lot,omitempty"`
 	Expiry   string `json:"expiry,omitempty"`
@@ -114,6 +116,7 @@ type Import struct {
 
 // StockAdjustment changes the quantity at one place by Delta, never below zero.
 type StockAdjustment struct {
+	Owner    string `json:"owner,omitempty"` // the command moves it to the event's envelope
 	SKU      string `json:"sku"`
 	Lot      string `json:"lot,omitempty"`
 	Expiry   string `json:"expiry,omitempty"`
@@ -146,6 +149,24 @@ type TokenCreated struct {
 	Name string `json:"name"`
 	Role Role   `json:"role"`
 	Hash string `json:"hash"`
+}
+
+// ownerFor is the owner an owner's event is about: its envelope's. A payload
+// that names another owner is refused (commands move the payload's owner to
+// the envelope).
+func ownerFor(ev *Event, payload string) (string, error) {
+	o := ownerOr(ev.Owner) // (not OwnerOf: the catalogue's appliers call this)
+	if payload != "" && ownerOr(payload) != o {
+		return "", Errf(CodeInvalid, "event.owner_mismatch", "owner", payload, "envelope", o)
+	}
+	return o, nil
+}
+
+// newOwnedEvent builds an owner's event: the owner goes in the envelope.
+func newOwnedEvent(id, typ, actor, device, owner string, data any) (Event, error) {
+	ev, err := NewEvent(id, typ, actor, device, data)
+	ev.Owner = envelopeOwner(owner)
+	return ev, err
 }
 
 // NewEvent builds an event with its payload encoded.

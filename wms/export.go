@@ -26,7 +26,7 @@ func (l *Ledger) Export(kind ImportKind, w io.Writer) error {
 			return err
 		}
 		for _, s := range skus {
-			records = append(records, []string{s.Code, s.Name, strings.Join(s.GTINs, "|"), itoa(s.UnitWeightG),
+			records = append(records, []string{envelopeOwner(s.Owner), s.Code, s.Name, strings.Join(s.GTINs, "|"), itoa(s.UnitWeightG),
 				itoa(s.LengthMM), itoa(s.WidthMM), itoa(s.HeightMM), itoa(s.ShelfLifeDays),
 				strconv.FormatBool(s.LotTracked), strconv.FormatBool(s.SerialTracked), itoa(s.MinOutboundLifePct),
 				s.Zone, itoa(s.ReceiveMinLifePct), s.ShortLifeAction, itoa(s.NearExpiryDays)})
@@ -50,12 +50,12 @@ func (l *Ledger) Export(kind ImportKind, w io.Writer) error {
 	case ImportOrders, ImportReceipts, ImportBoxes, ImportWaybills:
 		return Errf(CodeInvalid, "import.kind_unknown", "kind", string(kind))
 	case ImportStock:
-		rows, err := l.StockRows()
+		rows, err := l.StockRows("")
 		if err != nil {
 			return err
 		}
 		for _, r := range rows {
-			records = append(records, []string{r.SKU, r.Lot, r.Expiry, r.Location, strconv.FormatInt(r.Qty, 10)})
+			records = append(records, []string{r.Owner, r.SKU, r.Lot, r.Expiry, r.Location, strconv.FormatInt(r.Qty, 10)})
 		}
 	}
 	if _, err := w.Write([]byte{0xEF, 0xBB, 0xBF}); err != nil {

@@ -27,7 +27,10 @@ func fillLog(t testing.TB, l *Ledger, n int) {
 			for i := 0; i < perTx && done < n; i, done = i+1, done+1 {
 				var ev Event
 				var err error
-				if done%10 == 9 {
+				if done < 2 { // the owners the SKUs below belong to
+					ev, err = NewEvent(fmt.Sprintf("owner-%d", done), EvOwnerUpserted, "test", "test",
+						Owner{Code: []string{"OWN-A", "OWN-B"}[done], Name: "feed test"})
+				} else if done%10 == 9 {
 					ev, err = NewEvent(fmt.Sprintf("sku-%d", done), EvSKUUpserted, "test", "test",
 						SKU{Code: fmt.Sprintf("F%06d", done), Name: "feed test"})
 					ev.Owner = []string{"", "OWN-A", "OWN-B"}[done%3]

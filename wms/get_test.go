@@ -22,15 +22,20 @@ func TestDamagedRecordIsNotNotFound(t *testing.T) {
 	if err != nil || len(w.Tasks) == 0 || len(w.Orders) == 0 {
 		t.Fatalf("wave: %+v, %v", w, err)
 	}
-	skus, err := l.SKUs()
+	skus, err := l.Books(DefaultOwner).SKUs()
 	if err != nil || len(skus) == 0 {
 		t.Fatalf("skus: %d, %v", len(skus), err)
+	}
+	allocated, err := l.OrdersIn(OrderAllocated, DefaultOwner, 1)
+	if err != nil || len(allocated) == 0 {
+		t.Fatalf("allocated orders: %d, %v", len(allocated), err)
 	}
 	locs, err := l.Locations()
 	if err != nil || len(locs) == 0 {
 		t.Fatalf("locations: %d, %v", len(locs), err)
 	}
-	sku, loc, order, task := skus[0].Code, locs[0].Code, w.Orders[0], w.Tasks[0]
+	sku, loc, order, task := skus[0].Code, locs[0].Code, allocated[0].No, w.Tasks[0]
+	skuK, orderK := string(skuKey(DefaultOwner, sku)), string(orderKey(DefaultOwner, order))
 	if len(skus[0].GTINs) == 0 {
 		t.Fatalf("SKU %s has no GTIN", sku)
 	}
@@ -41,17 +46,17 @@ func TestDamagedRecordIsNotNotFound(t *testing.T) {
 		key    string
 		read   func() error
 	}{
-		{"sku", bucketSKUs, sku, func() error { _, err := l.SKU(sku); return err }},
-		{"sku by gtin", bucketSKUs, sku, func() error { _, err := l.SKUByGTIN(gtin); return err }},
-		{"stock of a sku", bucketSKUs, sku, func() error { _, err := l.StockOf(sku); return err }},
+		{"sku", bucketSKUs, skuK, func() error { _, err := l.SKU(sku); return err }},
+		{"sku by gtin", bucketSKUs, skuK, func() error { _, err := l.SKUByGTIN(gtin); return err }},
+		{"stock of a sku", bucketSKUs, skuK, func() error { _, err := l.StockOf(sku); return err }},
 		{"location", bucketLocations, loc, func() error { _, err := l.Location(loc); return err }},
 		{"stock at a location", bucketLocations, loc, func() error { _, err := l.StockAt(loc); return err }},
 		{"staff", bucketStaff, "B1001", func() error { _, err := l.StaffMember("B1001"); return err }},
 		{"station", bucketStations, "PACK-01", func() error { _, err := l.Station("PACK-01"); return err }},
-		{"order", bucketOrders, order, func() error { _, err := l.Order(order); return err }},
+		{"order", bucketOrders, orderK, func() error { _, err := l.Order(order); return err }},
 		{"wave", bucketWaves, w.ID, func() error { _, err := l.Wave(w.ID); return err }},
 		{"task", bucketTasks, task, func() error { _, err := l.Task(task); return err }},
-		{"sku in a command", bucketSKUs, sku, func() error {
+		{"sku in a command", bucketSKUs, skuK, func() error {
 			_, err := l.Receive(ctx, "damage-receive", Receiving{SKU: sku, Lot: "DMG1", Expiry: "2030-01-01", Qty: 1, Location: loc}, "B3001", "test")
 			return err
 		}},

@@ -15,7 +15,7 @@ func (l *Ledger) AwaitingCarrier(station string, limit int) ([]OrderBrief, error
 			if len(out) >= limit {
 				break
 			}
-			ps, err := getPack(tx, b.No)
+			ps, err := getPack(tx, b.Owner, b.No)
 			if err != nil {
 				return err
 			}

@@ -287,13 +287,15 @@ func answerNone(*txn, *Event) (none, error) { return none{}, nil }
 // keyedAppend runs a command whose request is its payload and whose answer
 // is its event's payload as applied (with what was decided): decide sets the
 // decisions on p before it is appended.
-func keyedAppend[P any](ctx context.Context, l *Ledger, id, typ, target string, p P, actor, device string, decide func(p *P)) (P, error) {
+//
+// owner is the owner whose event it is (ScopeOwner types; "" otherwise).
+func keyedAppend[P any](ctx context.Context, l *Ledger, id, typ, owner, target string, p P, actor, device string, decide func(p *P)) (P, error) {
 	k := keyed{id: id, typ: typ, target: target, actor: actor, request: p}
 	return runKeyed(ctx, l, k, func() (Event, error) {
 		if decide != nil {
 			decide(&p)
 		}
-		return NewEvent(id, typ, actor, device, p)
+		return newOwnedEvent(id, typ, actor, device, owner, p)
 	}, func(tx *txn, ev *Event) (P, error) {
 		var out P
 		err := decode(ev, &out)

@@ -132,7 +132,7 @@ func TestKeyOfAnEventWithoutRecord(t *testing.T) {
 
 func mustOrdersIn(t *testing.T, l *Ledger, s OrderState) []Order {
 	t.Helper()
-	out, err := l.OrdersIn(s, 100)
+	out, err := l.OrdersIn(s, "", 100)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -31,17 +31,29 @@ var ImportKinds = []ImportKind{ImportSKUs, ImportLocations, ImportStaff, ImportS
 
 // Columns are each kind's CSV header, in export order. Imports accept any order.
 var Columns = map[ImportKind][]string{
-	ImportSKUs: {"code", "name", "gtins", "unit_weight_g", "length_mm", "width_mm", "height_mm",
+	ImportSKUs: {"owner", "code", "name", "gtins", "unit_weight_g", "length_mm", "width_mm", "height_mm",
 		"shelf_life_days", "lot_tracked", "serial_tracked", "min_outbound_life_pct", "zone", "receive_min_life_pct",
 		"short_life_action", "near_expiry_days"},
 	ImportLocations: {"code", "zone", "pick_seq", "kind"},
 	ImportStaff:     {"badge", "name", "role", "language", "pin", "disabled"},
-	ImportStock:     {"sku", "lot", "expiry", "location", "qty"},
-	ImportOrders: {"no", "channel", "platform", "shop", "platform_order_id", "platform_sub_order_id",
+	ImportStock:     {"owner", "sku", "lot", "expiry", "location", "qty"},
+	ImportOrders: {"owner", "no", "channel", "platform", "shop", "platform_order_id", "platform_sub_order_id",
 		"name", "phone", "address", "sku", "qty", "priority", "carrier", "ship_by", "notes"},
-	ImportReceipts: {"receipt", "supplier", "sku", "qty"},
+	ImportReceipts: {"owner", "receipt", "supplier", "sku", "qty"},
 	ImportBoxes:    {"code", "name", "length_mm", "width_mm", "height_mm", "tare_g"},
-	ImportWaybills: {"account", "waybill"},
+	ImportWaybills: {"owner", "account", "waybill"},
+}
+
+// The owner column is optional wherever it is a column: empty (or absent)
+// means the default owner. rowOwner reads it and refuses an owner the
+// warehouse does not work for, so a file with one is refused whole.
+func rowOwner(tx *txn, r csvRow, bad *[]RowError) (string, bool) {
+	owner := ownerOr(r.get("owner"))
+	if err := knownOwner(tx, owner); err != nil {
+		*bad = append(*bad, rowErr(r.line, err))
+		return owner, false
+	}
+	return owner, true
 }
 
 // required columns; the rest default to empty or zero.

@@ -15,19 +15,24 @@ func prepareOrders(tx *txn, rows []csvRow, bad []RowError, zone *time.Location) 
 	var out []OrderIntake
 	index := map[string]int{}
 	for _, r := range rows {
+		owner, ok := rowOwner(tx, r, &bad)
+		if !ok {
+			continue
+		}
 		no := r.get("no")
+		ref := OrderRef(owner, no)
 		qty, err := strconv.ParseInt(r.get("qty"), 10, 64)
 		if err != nil {
 			bad = append(bad, rowErrf(r.line, "csv.not_integer", "column", "qty", "value", r.get("qty")))
 			continue
 		}
 		sku := r.get("sku")
-		if tx.Bucket(bucketSKUs).Get([]byte(sku)) == nil {
-			bad = append(bad, rowErrf(r.line, "sku.not_found", "sku", sku))
+		if tx.Bucket(bucketSKUs).Get(skuKey(owner, sku)) == nil {
+			bad = append(bad, rowErrf(r.line, "sku.not_found", "sku", sku, "owner", owner))
 			continue
 		}
 		line := OrderLineIn{LineIn: LineIn{SKU: sku, Qty: qty}, PlatformOrderID: r.get("platform_order_id"), PlatformSubOrderID: r.get("platform_sub_order_id")}
-		if i, ok := index[no]; ok {
+		if i, ok := index[ref]; ok {
 			out[i].Lines = append(out[i].Lines, line)
 			addPlatformOrder(&out[i], line.PlatformOrderID)
 			if err := out[i].Validate(); err != nil {
@@ -35,7 +40,7 @@ func prepareOrders(tx *txn, rows []csvRow, bad []RowError, zone *time.Location) 
 			}
 			continue
 		}
-		in := OrderIntake{No: no, Channel: r.get("channel"), Platform: r.get("platform"), Shop: r.get("shop"), Carrier: r.get("carrier"), Notes: r.get("notes"),
+		in := OrderIntake{Owner: envelopeOwner(owner), No: no, Channel: r.get("channel"), Platform: r.get("platform"), Shop: r.get("shop"), Carrier: r.get("carrier"), Notes: r.get("notes"),
 			Recipient: Recipient{Name: r.get("name"), Phone: r.get("phone"), Address: r.get("address")},
 			Lines:     []OrderLineIn{line}}
 		addPlatformOrder(&in, line.PlatformOrderID)
@@ -67,7 +72,7 @@ func prepareOrders(tx *txn, rows []csvRow, bad []RowError, zone *time.Location) 
 			bad = append(bad, rowErr(r.line, err))
 			continue
 		}
-		existing, found, err := getOrder(tx, in.No)
+		existing, found, err := getOrder(tx, owner, in.No)
 		if err != nil {
 			bad = append(bad, rowErr(r.line, err))
 			continue
@@ -76,7 +81,7 @@ func prepareOrders(tx *txn, rows []csvRow, bad []RowError, zone *time.Location) 
 			bad = append(bad, rowErrf(r.line, "order.locked", "order", in.No, "state", string(existing.State)))
 			continue
 		}
-		index[no] = len(out)
+		index[ref] = len(out)
 		out = append(out, in)
 	}
 	return out, bad

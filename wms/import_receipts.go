@@ -9,6 +9,10 @@ func prepareReceipts(tx *txn, rows []csvRow, bad []RowError) ([]ReceiptIn, []Row
 	var out []ReceiptIn
 	index := map[string]int{}
 	for _, r := range rows {
+		owner, ok := rowOwner(tx, r, &bad)
+		if !ok {
+			continue
+		}
 		id, sku := r.get("receipt"), r.get("sku")
 		qty, err := strconv.ParseInt(r.get("qty"), 10, 64)
 		switch {
@@ -21,22 +25,22 @@ func prepareReceipts(tx *txn, rows []csvRow, bad []RowError) ([]ReceiptIn, []Row
 		case !validCode(id):
 			bad = append(bad, rowErrf(r.line, "receipt.id_invalid", "receipt", id))
 			continue
-		case tx.Bucket(bucketSKUs).Get([]byte(sku)) == nil:
-			bad = append(bad, rowErrf(r.line, "sku.not_found", "sku", sku))
+		case tx.Bucket(bucketSKUs).Get(skuKey(owner, sku)) == nil:
+			bad = append(bad, rowErrf(r.line, "sku.not_found", "sku", sku, "owner", owner))
 			continue
-		case tx.Bucket(bucketReceipts).Get([]byte(id)) != nil:
+		case tx.Bucket(bucketReceipts).Get(receiptKey(owner, id)) != nil:
 			bad = append(bad, rowErrf(r.line, "receipt.exists", "receipt", id))
 			continue
 		}
-		i, ok := index[id]
+		i, ok := index[OrderRef(owner, id)]
 		if !ok {
 			if !validText(r.get("supplier")) {
 				bad = append(bad, rowErrf(r.line, "receipt.supplier_invalid", "receipt", id))
 				continue
 			}
 			i = len(out)
-			index[id] = i
-			out = append(out, ReceiptIn{ID: id, Supplier: r.get("supplier")})
+			index[OrderRef(owner, id)] = i
+			out = append(out, ReceiptIn{Owner: envelopeOwner(owner), ID: id, Supplier: r.get("supplier")})
 		}
 		out[i].Lines = append(out[i].Lines, LineIn{SKU: sku, Qty: qty})
 	}

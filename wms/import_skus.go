@@ -27,30 +27,33 @@ func prepareSKUs(tx *txn, rows []csvRow, bad []RowError) ([]SKU, []RowError) {
 			ShortLifeAction:    r.get("short_life_action"),
 			NearExpiryDays:     int(parseInt(r.line, "near_expiry_days", r.get("near_expiry_days"), &rowBad)),
 		}
+		owner, ok := rowOwner(tx, r, &rowBad)
+		s.Owner = envelopeOwner(owner)
 		if len(rowBad) == 0 {
 			if err := s.Validate(); err != nil {
 				rowBad = append(rowBad, rowErr(r.line, err))
 			}
 		}
-		if len(rowBad) == 0 {
-			if first, dup := codeLine[s.Code]; dup {
+		if len(rowBad) == 0 && ok {
+			// a code and a GTIN are unique within an owner
+			if first, dup := codeLine[owner+" "+s.Code]; dup {
 				rowBad = append(rowBad, rowErrf(r.line, "csv.duplicate", "value", s.Code, "first", strconv.Itoa(first)))
 			}
-			codeLine[s.Code] = r.line
+			codeLine[owner+" "+s.Code] = r.line
 			for _, g := range s.GTINs {
-				if first, dup := gtinLine[g]; dup {
+				if first, dup := gtinLine[owner+" "+g]; dup {
 					rowBad = append(rowBad, rowErrf(r.line, "csv.duplicate", "value", g, "first", strconv.Itoa(first)))
 				}
-				gtinLine[g] = r.line
-				if owner := tx.Bucket(bucketGTINs).Get([]byte(g)); owner != nil && string(owner) != s.Code {
-					rowBad = append(rowBad, rowErrf(r.line, "sku.gtin_taken", "gtin", g, "sku", string(owner)))
+				gtinLine[owner+" "+g] = r.line
+				if other := tx.Bucket(bucketGTINs).Get(gtinKey(g, owner)); other != nil && string(other) != s.Code {
+					rowBad = append(rowBad, rowErrf(r.line, "sku.gtin_taken", "gtin", g, "sku", string(other)))
 				}
 			}
-			old, found, err := lookup[SKU](tx, bucketSKUs, []byte(s.Code))
+			old, found, err := lookup[SKU](tx, bucketSKUs, skuKey(owner, s.Code))
 			if err != nil {
 				rowBad = append(rowBad, rowErr(r.line, err))
 			}
-			if found && err == nil && old.LotTracked != s.LotTracked && hasStock(tx, s.Code) {
+			if found && err == nil && old.LotTracked != s.LotTracked && hasStock(tx, owner, s.Code) {
 				rowBad = append(rowBad, rowErrf(r.line, "sku.lot_tracking_with_stock", "sku", s.Code))
 			}
 		}

@@ -10,7 +10,8 @@ func prepareStock(tx *txn, rows []csvRow, bad []RowError) ([]StockRow, []RowErro
 	lotExpiry := map[string]string{} // expiry given for a new lot earlier in this file
 	for _, r := range rows {
 		var rowBad []RowError
-		s := StockRow{SKU: r.get("sku"), Lot: r.get("lot"), Location: r.get("location")}
+		owner, _ := rowOwner(tx, r, &rowBad)
+		s := StockRow{Owner: envelopeOwner(owner), SKU: r.get("sku"), Lot: r.get("lot"), Location: r.get("location")}
 		qty := r.get("qty")
 		n, err := strconv.ParseInt(qty, 10, 64)
 		switch {
@@ -26,7 +27,7 @@ func prepareStock(tx *txn, rows []csvRow, bad []RowError) ([]StockRow, []RowErro
 				rowBad, dateBad = append(rowBad, rowErr(r.line, err)), true
 			}
 		}
-		sku, found, err := lookup[SKU](tx, bucketSKUs, []byte(s.SKU))
+		sku, found, err := lookup[SKU](tx, bucketSKUs, skuKey(owner, s.SKU))
 		switch {
 		case err != nil:
 			rowBad = append(rowBad, rowErr(r.line, err))
@@ -39,7 +40,7 @@ func prepareStock(tx *txn, rows []csvRow, bad []RowError) ([]StockRow, []RowErro
 		case s.Lot != "" && !validCode(s.Lot):
 			rowBad = append(rowBad, rowErrf(r.line, "stock.lot_invalid", "sku", s.SKU, "lot", s.Lot))
 		case found:
-			lk := string(lotKey(s.SKU, s.Lot))
+			lk := string(lotKey(owner, s.SKU, s.Lot))
 			lot, lotFound, err := lookup[Lot](tx, bucketLots, []byte(lk))
 			if err != nil {
 				rowBad = append(rowBad, rowErr(r.line, err))
@@ -62,7 +63,7 @@ func prepareStock(tx *txn, rows []csvRow, bad []RowError) ([]StockRow, []RowErro
 		if tx.Bucket(bucketLocations).Get([]byte(s.Location)) == nil {
 			rowBad = append(rowBad, rowErrf(r.line, "location.not_found", "location", s.Location))
 		}
-		place := string(stockKey(s.SKU, s.Lot, s.Location))
+		place := string(stockKey(owner, s.SKU, s.Lot, s.Location))
 		if first, dup := placeLine[place]; dup {
 			rowBad = append(rowBad, rowErrf(r.line, "csv.duplicate", "value", s.SKU+" "+s.Lot+" "+s.Location, "first", strconv.Itoa(first)))
 		}

@@ -10,6 +10,10 @@ func prepareWaybills(tx *txn, rows []csvRow, bad []RowError) ([]WaybillLoad, []R
 	index := map[string]int{}
 	seen := map[string]int{}
 	for _, r := range rows {
+		owner, ok := rowOwner(tx, r, &bad)
+		if !ok {
+			continue
+		}
 		acc, n := r.get("account"), r.get("waybill")
 		switch {
 		case !validCode(acc):
@@ -27,11 +31,11 @@ func prepareWaybills(tx *txn, rows []csvRow, bad []RowError) ([]WaybillLoad, []R
 			continue
 		}
 		seen[n] = r.line
-		i, ok := index[acc]
+		i, ok := index[OrderRef(owner, acc)]
 		if !ok {
 			i = len(out)
-			index[acc] = i
-			out = append(out, WaybillLoad{Account: acc})
+			index[OrderRef(owner, acc)] = i
+			out = append(out, WaybillLoad{Owner: envelopeOwner(owner), Account: acc})
 		}
 		out[i].Numbers = append(out[i].Numbers, n)
 	}

@@ -325,7 +325,7 @@ func snapshot(t testing.TB, l *Ledger) string {
 func TestCheckFindsDamage(t *testing.T) {
 	l, _ := openTest(t)
 	seedSmall(t, l)
-	if err := l.corruptForTest(bucketStock, stockKey("BOOK", "", "A01-01-01"), qtyValue(99)); err != nil {
+	if err := l.corruptForTest(bucketStock, stockKey(DefaultOwner, "BOOK", "", "A01-01-01"), qtyValue(99)); err != nil {
 		t.Fatal(err)
 	}
 	mm, err := l.Check(t.TempDir())

@@ -13,6 +13,9 @@ import (
 // that may no longer ship are moved to other stock; what moved is decided
 // when applied and written back.
 type LotStatusChange struct {
+	// Owner is whose lot (the command moves it to the envelope; a serial
+	// hold keeps it in its record).
+	Owner  string    `json:"owner,omitempty"`
 	SKU    string    `json:"sku"`
 	Lot    string    `json:"lot"`
 	Status LotStatus `json:"status"`
@@ -27,6 +30,7 @@ type LotStatusChange struct {
 
 // Realloc records one allocation moved off stock that may no longer ship.
 type Realloc struct {
+	Owner string  `json:"owner,omitempty"` // the order's owner; empty: the default owner
 	Order string  `json:"order"`
 	Line  int     `json:"line"` // index in the order's lines
 	From  Alloc   `json:"from"` // the open part that was released
@@ -43,8 +47,9 @@ type LotsSwept struct {
 
 // LotRef names a lot.
 type LotRef struct {
-	SKU string `json:"sku"`
-	Lot string `json:"lot"`
+	Owner string `json:"owner,omitempty"` // empty: the default owner
+	SKU   string `json:"sku"`
+	Lot   string `json:"lot"`
 }
 
 func validStatus(s LotStatus) bool {
@@ -55,27 +60,26 @@ func validStatus(s LotStatus) bool {
 // It answers with the lot as the change left it.
 func (l *Ledger) SetLotStatus(ctx context.Context, id string, p LotStatusChange, actor, device string) (Lot, error) {
 	p.Today, p.Decided, p.Moves = "", false, nil
-	k := keyed{id: id, typ: EvLotStatus, target: string(lotKey(p.SKU, p.Lot)), actor: actor, request: p}
+	owner := ownerOr(p.Owner)
+	p.Owner = ""
+	k := keyed{id: id, typ: EvLotStatus, target: string(lotKey(owner, p.SKU, p.Lot)), actor: actor, request: p}
 	return runKeyed(ctx, l, k, func() (Event, error) {
 		p.Today = l.Today()
-		return NewEvent(id, EvLotStatus, actor, device, p)
+		return newOwnedEvent(id, EvLotStatus, actor, device, owner, p)
 	}, func(tx *txn, ev *Event) (Lot, error) {
-		var lot Lot
-		found, err := getJSON(tx.Bucket(bucketLots), lotKey(p.SKU, p.Lot), &lot)
-		if err == nil && !found {
-			err = Errf(CodeNotFound, "lot.not_found", "sku", p.SKU, "lot", p.Lot)
-		}
-		return lot, err
+		return mustGet[Lot](tx, bucketLots, lotKey(owner, p.SKU, p.Lot), "lot.not_found", "sku", p.SKU, "lot", p.Lot)
 	})
 }
 
 // Recall puts a lot (or a list of its serials) on hold everywhere.
 func (l *Ledger) Recall(ctx context.Context, id string, p LotStatusChange, actor, device string) error {
 	p.Today, p.Decided, p.Moves, p.Status = "", false, nil, LotHold
-	k := keyed{id: id, typ: EvLotRecalled, target: string(lotKey(p.SKU, p.Lot)), actor: actor, request: p}
+	owner := ownerOr(p.Owner)
+	p.Owner = ""
+	k := keyed{id: id, typ: EvLotRecalled, target: string(lotKey(owner, p.SKU, p.Lot)), actor: actor, request: p}
 	_, err := runKeyed(ctx, l, k, func() (Event, error) {
 		p.Today = l.Today()
-		return NewEvent(id, EvLotRecalled, actor, device, p)
+		return newOwnedEvent(id, EvLotRecalled, actor, device, owner, p)
 	}, answerNone)
 	return err
 }
@@ -107,25 +111,29 @@ func applyLotStatus(tx *txn, ev *Event) error {
 	if !validStatus(p.Status) {
 		return Errf(CodeInvalid, "lot.status_invalid", "status", string(p.Status))
 	}
+	owner, err := ownerFor(ev, p.Owner)
+	if err != nil {
+		return err
+	}
 	if len(p.Serials) > 0 {
-		return holdSerials(tx, ev, p)
+		return holdSerials(tx, ev, owner, p)
 	}
 	lots := tx.Bucket(bucketLots)
-	lot, err := mustGet[Lot](tx, bucketLots, lotKey(p.SKU, p.Lot), "lot.not_found", "sku", p.SKU, "lot", p.Lot)
+	lot, err := mustGet[Lot](tx, bucketLots, lotKey(owner, p.SKU, p.Lot), "lot.not_found", "sku", p.SKU, "lot", p.Lot)
 	if err != nil {
 		return err
 	}
 	lot.Status = p.Status
-	if err := putJSON(lots, lotKey(p.SKU, p.Lot), lot); err != nil {
+	if err := putJSON(lots, lotKey(owner, p.SKU, p.Lot), lot); err != nil {
 		return err
 	}
-	touch(tx, p.SKU, p.Lot)
+	touch(tx, owner, p.SKU, p.Lot)
 	if !p.Decided && p.Status == LotAvailable {
 		// released: its allocations may stay where they are
 		p.Decided = true
 		return redecide(ev, p)
 	}
-	moves, err := moveAllocations(tx, []LotRef{{p.SKU, p.Lot}}, p.Today, p.Decided, p.Moves)
+	moves, err := moveAllocations(tx, []LotRef{{owner, p.SKU, p.Lot}}, p.Today, p.Decided, p.Moves)
 	if err != nil {
 		return err
 	}
@@ -134,14 +142,14 @@ func applyLotStatus(tx *txn, ev *Event) error {
 }
 
 // holdSerials records single units on hold: a pick of one is refused.
-func holdSerials(tx *txn, ev *Event, p LotStatusChange) error {
+func holdSerials(tx *txn, ev *Event, owner string, p LotStatusChange) error {
 	b := tx.Bucket(bucketSerialHolds)
 	for _, s := range p.Serials {
 		s = strings.TrimSpace(s)
 		if !validCode(s) {
 			return Errf(CodeInvalid, "serial.invalid", "serial", s)
 		}
-		if err := putJSON(b, []byte(s), LotStatusChange{SKU: p.SKU, Lot: p.Lot, Status: p.Status, Reason: p.Reason}); err != nil {
+		if err := putJSON(b, []byte(s), LotStatusChange{Owner: owner, SKU: p.SKU, Lot: p.Lot, Status: p.Status, Reason: p.Reason}); err != nil {
 			return err
 		}
 	}
@@ -166,7 +174,7 @@ func applyLotsSwept(tx *txn, ev *Event) error {
 				return err
 			}
 			if lot.Expiry != "" && lot.Expiry < p.Today && lot.Status != LotExpired {
-				expired = append(expired, LotRef{lot.SKU, lot.Code})
+				expired = append(expired, LotRef{envelopeOwner(lot.Owner), lot.SKU, lot.Code})
 			}
 			return nil
 		})
@@ -175,15 +183,16 @@ func applyLotsSwept(tx *txn, ev *Event) error {
 		}
 	}
 	for _, r := range expired {
+		owner := ownerOr(r.Owner)
 		var lot Lot
-		if _, err := getJSON(tx.Bucket(bucketLots), lotKey(r.SKU, r.Lot), &lot); err != nil {
+		if _, err := getJSON(tx.Bucket(bucketLots), lotKey(owner, r.SKU, r.Lot), &lot); err != nil {
 			return err
 		}
 		lot.Status = LotExpired
-		if err := putJSON(tx.Bucket(bucketLots), lotKey(r.SKU, r.Lot), lot); err != nil {
+		if err := putJSON(tx.Bucket(bucketLots), lotKey(owner, r.SKU, r.Lot), lot); err != nil {
 			return err
 		}
-		touch(tx, r.SKU, r.Lot)
+		touch(tx, owner, r.SKU, r.Lot)
 	}
 	moves, err := moveAllocations(tx, expired, p.Today, p.Decided, p.Moves)
 	if err != nil {
@@ -214,26 +223,30 @@ func moveAllocations(tx *txn, lots []LotRef, today string, decided bool, recorde
 		return nil, err
 	}
 	var moves []Realloc
+	lots = slices.Clone(lots)
+	for i := range lots {
+		lots[i].Owner = ownerOr(lots[i].Owner)
+	}
 	for _, st := range []OrderState{OrderAllocated, OrderPicking} {
-		var nos []string
+		var refs [][]string
 		c := tx.Bucket(bucketOrderState).Cursor()
 		p := prefixKey(string(st))
 		for k, _ := c.Seek(p); k != nil && strings.HasPrefix(string(k), string(p)); k, _ = c.Next() {
-			nos = append(nos, string(k[len(p):]))
+			refs = append(refs, splitKey(k[len(p):]))
 		}
-		for _, no := range nos {
-			o, err := orderTx(tx, no)
+		for _, ref := range refs {
+			o, err := orderTx(tx, ref[0], ref[1])
 			if err != nil {
 				return nil, err
 			}
 			for i, line := range o.Lines {
 				for _, a := range line.Allocs {
-					if a.Qty-a.Picked <= 0 || !slices.Contains(lots, LotRef{line.SKU, a.Lot}) {
+					if a.Qty-a.Picked <= 0 || !slices.Contains(lots, LotRef{o.Owner, line.SKU, a.Lot}) {
 						continue
 					}
-					m := Realloc{Order: no, Line: i, From: Alloc{Lot: a.Lot, Expiry: a.Expiry, Location: a.Location, Qty: a.Qty - a.Picked}}
+					m := Realloc{Owner: envelopeOwner(o.Owner), Order: o.No, Line: i, From: Alloc{Lot: a.Lot, Expiry: a.Expiry, Location: a.Location, Qty: a.Qty - a.Picked}}
 					var sku SKU
-					if _, err := getJSON(tx.Bucket(bucketSKUs), []byte(line.SKU), &sku); err != nil {
+					if _, err := getJSON(tx.Bucket(bucketSKUs), skuKey(o.Owner, line.SKU), &sku); err != nil {
 						return nil, err
 					}
 					// the lot may no longer ship, so the search cannot find it again
@@ -242,7 +255,7 @@ func moveAllocations(tx *txn, lots []LotRef, today string, decided bool, recorde
 						return nil, err
 					}
 					for _, t := range to { // applyRealloc reserves them, as it does on replay
-						if err := addReserved(tx, line.SKU, t.Lot, t.Location, -t.Qty); err != nil {
+						if err := addReserved(tx, o.Owner, line.SKU, t.Lot, t.Location, -t.Qty); err != nil {
 							return nil, err
 						}
 					}
@@ -261,7 +274,7 @@ func moveAllocations(tx *txn, lots []LotRef, today string, decided bool, recorde
 // applyRealloc moves one recorded allocation: releases the old place,
 // reserves the new ones, and fixes the order and its task.
 func applyRealloc(tx *txn, m Realloc) error {
-	o, err := orderTx(tx, m.Order)
+	o, err := orderTx(tx, ownerOr(m.Owner), m.Order)
 	if err != nil {
 		return err
 	}
@@ -274,12 +287,12 @@ func applyRealloc(tx *txn, m Realloc) error {
 		return Errf(CodeConflict, "pick.too_many", "qty", "0", "open", "0")
 	}
 	from.Qty -= m.From.Qty
-	if err := addReserved(tx, line.SKU, m.From.Lot, m.From.Location, -m.From.Qty); err != nil {
+	if err := addReserved(tx, o.Owner, line.SKU, m.From.Lot, m.From.Location, -m.From.Qty); err != nil {
 		return err
 	}
 	var got int64
 	for _, a := range m.To {
-		if err := addReserved(tx, line.SKU, a.Lot, a.Location, a.Qty); err != nil {
+		if err := addReserved(tx, o.Owner, line.SKU, a.Lot, a.Location, a.Qty); err != nil {
 			return err
 		}
 		line.Allocs = append(line.Allocs, a)
@@ -304,7 +317,7 @@ func retask(tx *txn, o *Order, sku string, m Realloc) error {
 		changed := false
 		for i := range t.Lines {
 			l := &t.Lines[i]
-			if l.Order == o.No && l.SKU == sku && l.Lot == m.From.Lot && l.Location == m.From.Location && l.Open() > 0 {
+			if l.Order == o.No && l.Owner == o.Owner && l.SKU == sku && l.Lot == m.From.Lot && l.Location == m.From.Location && l.Open() > 0 {
 				l.Cancelled, changed = true, true
 			}
 		}
@@ -312,7 +325,7 @@ func retask(tx *txn, o *Order, sku string, m Realloc) error {
 			continue
 		}
 		for _, a := range m.To {
-			t.Lines = append(t.Lines, TaskLine{Order: o.No, SKU: sku, Lot: a.Lot, Expiry: a.Expiry, Location: a.Location, Qty: a.Qty})
+			t.Lines = append(t.Lines, TaskLine{Owner: o.Owner, Order: o.No, SKU: sku, Lot: a.Lot, Expiry: a.Expiry, Location: a.Location, Qty: a.Qty})
 		}
 		if err := refillNewLines(tx, t); err != nil {
 			return err
@@ -326,11 +339,11 @@ func retask(tx *txn, o *Order, sku string, m Realloc) error {
 
 // ExpiryRow is stock of a lot that is expired or close to it.
 type ExpiryRow struct {
-	SKU, Name, Lot, Expiry, Location string
-	Status                           LotStatus
-	DaysLeft                         int
-	Qty                              int64
-	Kind                             LocationKind
+	Owner, SKU, Name, Lot, Expiry, Location string
+	Status                                  LotStatus
+	DaysLeft                                int
+	Qty                                     int64
+	Kind                                    LocationKind
 }
 
 // NearExpiry lists stock of lots that have expired or expire within each
@@ -341,20 +354,21 @@ func (l *Ledger) NearExpiry() ([]ExpiryRow, error) {
 	err := l.view(func(tx *txn) error {
 		skus := map[string]SKU{}
 		return tx.Bucket(bucketStock).ForEach(func(k, v []byte) error {
-			parts := splitKey(k)
+			all := splitKey(k)
+			owner, parts := all[0], all[1:]
 			var lot Lot
-			if _, err := getJSON(tx.Bucket(bucketLots), lotKey(parts[0], parts[1]), &lot); err != nil {
+			if _, err := getJSON(tx.Bucket(bucketLots), lotKey(owner, parts[0], parts[1]), &lot); err != nil {
 				return err
 			}
 			if lot.Expiry == "" {
 				return nil
 			}
-			sku, ok := skus[parts[0]]
+			sku, ok := skus[owner+" "+parts[0]]
 			if !ok {
-				if _, err := getJSON(tx.Bucket(bucketSKUs), []byte(parts[0]), &sku); err != nil {
+				if _, err := getJSON(tx.Bucket(bucketSKUs), skuKey(owner, parts[0]), &sku); err != nil {
 					return err
 				}
-				skus[parts[0]] = sku
+				skus[owner+" "+parts[0]] = sku
 			}
 			window := sku.NearExpiryDays
 			if window == 0 {
@@ -368,7 +382,7 @@ func (l *Ledger) NearExpiry() ([]ExpiryRow, error) {
 			if _, err := getJSON(tx.Bucket(bucketLocations), []byte(parts[2]), &loc); err != nil {
 				return err
 			}
-			out = append(out, ExpiryRow{SKU: sku.Code, Name: sku.Name, Lot: lot.Code, Expiry: lot.Expiry, Location: loc.Code,
+			out = append(out, ExpiryRow{Owner: owner, SKU: sku.Code, Name: sku.Name, Lot: lot.Code, Expiry: lot.Expiry, Location: loc.Code,
 				Status: lot.Status, DaysLeft: left, Qty: qtyFromValue(v), Kind: loc.Kind})
 			return nil
 		})
@@ -377,7 +391,7 @@ func (l *Ledger) NearExpiry() ([]ExpiryRow, error) {
 		if a.Expiry != b.Expiry {
 			return strings.Compare(a.Expiry, b.Expiry)
 		}
-		return strings.Compare(a.SKU+a.Location, b.SKU+b.Location)
+		return strings.Compare(a.Owner+" "+a.SKU+" "+a.Location, b.Owner+" "+b.SKU+" "+b.Location)
 	})
 	return out, err
 }

@@ -76,6 +76,9 @@ const (
 
 // SKU is a stock-keeping unit. Quantities everywhere are integer base units.
 type SKU struct {
+	// Owner is whose item this is; two owners may use the same code. In a
+	// file's rows empty means the default owner; stored SKUs always name it.
+	Owner         string   `json:"owner,omitempty"`
 	Code          string   `json:"code"`
 	Name          string   `json:"name"`
 	GTINs         []string `json:"gtins,omitempty"` // 14 digits each
@@ -116,6 +119,7 @@ type Location struct {
 // Lot is one production batch of one SKU. Expiry is "YYYY-MM-DD" or empty.
 // Stock of SKUs that are not lot-tracked sits in the lot with the empty code.
 type Lot struct {
+	Owner  string    `json:"owner"`
 	SKU    string    `json:"sku"`
 	Code   string    `json:"code"`
 	Expiry string    `json:"expiry,omitempty"`
@@ -244,45 +248,56 @@ func applySKU(tx *txn, ev *Event) error {
 	if err := decode(ev, &s); err != nil {
 		return err
 	}
+	owner, err := ownerFor(ev, s.Owner)
+	if err != nil {
+		return err
+	}
+	s.Owner = owner
 	return putSKU(tx, s)
 }
 
+// putSKU stores a SKU under its owner (s.Owner, empty for the default owner).
+// A GTIN is unique within an owner; two owners may share one.
 func putSKU(tx *txn, s SKU) error {
 	if err := s.Validate(); err != nil {
 		return err
 	}
+	s.Owner = ownerOr(s.Owner)
+	if err := knownOwner(tx, s.Owner); err != nil {
+		return err
+	}
 	skus, gtins := tx.Bucket(bucketSKUs), tx.Bucket(bucketGTINs)
 	var old SKU
-	found, err := getJSON(skus, []byte(s.Code), &old)
+	found, err := getJSON(skus, skuKey(s.Owner, s.Code), &old)
 	if err != nil {
 		return err
 	}
 	for _, g := range s.GTINs {
-		if owner := gtins.Get([]byte(g)); owner != nil && string(owner) != s.Code {
-			return Errf(CodeConflict, "sku.gtin_taken", "gtin", g, "sku", string(owner))
+		if other := gtins.Get(gtinKey(g, s.Owner)); other != nil && string(other) != s.Code {
+			return Errf(CodeConflict, "sku.gtin_taken", "gtin", g, "sku", string(other))
 		}
 	}
 	if found {
-		if old.LotTracked != s.LotTracked && hasStock(tx, s.Code) {
+		if old.LotTracked != s.LotTracked && hasStock(tx, s.Owner, s.Code) {
 			return Errf(CodeConflict, "sku.lot_tracking_with_stock", "sku", s.Code)
 		}
 		for _, g := range old.GTINs {
-			if err := gtins.Delete([]byte(g)); err != nil {
+			if err := gtins.Delete(gtinKey(g, s.Owner)); err != nil {
 				return err
 			}
 		}
 	}
 	for _, g := range s.GTINs {
-		if err := gtins.Put([]byte(g), []byte(s.Code)); err != nil {
+		if err := gtins.Put(gtinKey(g, s.Owner), []byte(s.Code)); err != nil {
 			return err
 		}
 	}
-	return putJSON(skus, []byte(s.Code), s)
+	return putJSON(skus, skuKey(s.Owner, s.Code), s)
 }
 
-func hasStock(tx *txn, sku string) bool {
+func hasStock(tx *txn, owner, sku string) bool {
 	c := tx.Bucket(bucketStock).Cursor()
-	p := prefixKey(sku)
+	p := prefixKey(owner, sku)
 	k, _ := c.Seek(p)
 	return k != nil && strings.HasPrefix(string(k), string(p))
 }
@@ -386,19 +401,19 @@ func applyImport(tx *txn, ev *Event) error {
 		}
 	case ImportWaybills:
 		for _, w := range im.Waybills {
-			if err := loadWaybills(tx, w); err != nil {
+			if err := loadWaybills(tx, ownerOr(w.Owner), w); err != nil {
 				return err
 			}
 		}
 	case ImportReceipts:
 		for _, r := range im.Receipts {
-			if err := expectReceipt(tx, r, ev.At); err != nil {
+			if err := expectReceipt(tx, ownerOr(r.Owner), r, ev.At); err != nil {
 				return err
 			}
 		}
 	case ImportOrders:
 		for _, o := range im.Orders {
-			if err := receiveOrder(tx, o, ev.At); err != nil {
+			if err := receiveOrder(tx, ownerOr(o.Owner), o, ev.At); err != nil {
 				return err
 			}
 		}

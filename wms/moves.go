@@ -11,6 +11,9 @@ import (
 // moved at once (decided when applied). Reserved units stay where the
 // orders expect them.
 type Move struct {
+	// Owner is whose goods a one-SKU move moves (empty: the default
+	// owner); a whole location's lines each name theirs.
+	Owner string `json:"owner,omitempty"`
 	SKU   string `json:"sku,omitempty"`
 	Lot   string `json:"lot,omitempty"`
 	From  string `json:"from"`
@@ -24,19 +27,19 @@ type Move struct {
 // MoveStock moves stock.
 func (l *Ledger) MoveStock(ctx context.Context, id string, m Move, actor, device string) (Move, error) {
 	m.Lines = nil
-	done, err := keyedAppend(ctx, l, id, EvMoved, m.From, m, actor, device, nil)
+	done, err := keyedAppend(ctx, l, id, EvMoved, "", m.From, m, actor, device, nil)
 	if err != nil {
 		return m, err
 	}
 	return done, nil
 }
 
-func moveOne(tx *txn, sku, lot, from, to string, qty int64) error {
+func moveOne(tx *txn, owner, sku, lot, from, to string, qty int64) error {
 	if qty <= 0 {
 		return Errf(CodeInvalid, "move.qty_invalid")
 	}
-	have := qtyFromValue(tx.Bucket(bucketStock).Get(stockKey(sku, lot, from)))
-	free := have - reservedAt(tx, sku, lot, from)
+	have := qtyFromValue(tx.Bucket(bucketStock).Get(stockKey(owner, sku, lot, from)))
+	free := have - reservedAt(tx, owner, sku, lot, from)
 	if qty > have {
 		return Errf(CodeConflict, "stock.insufficient", "sku", sku, "lot", lot, "location", from,
 			"have", strconv.FormatInt(have, 10), "want", strconv.FormatInt(qty, 10))
@@ -44,14 +47,14 @@ func moveOne(tx *txn, sku, lot, from, to string, qty int64) error {
 	if qty > free {
 		return Errf(CodeConflict, "move.reserved", "sku", sku, "lot", lot, "location", from, "free", strconv.FormatInt(free, 10))
 	}
-	there, err := placeStock(tx, sku, lot, "", to)
+	there, err := placeStock(tx, owner, sku, lot, "", to)
 	if err != nil {
 		return err
 	}
-	if err := writeQty(tx, sku, lot, from, have-qty); err != nil {
+	if err := writeQty(tx, owner, sku, lot, from, have-qty); err != nil {
 		return err
 	}
-	return writeQty(tx, sku, lot, to, there+qty)
+	return writeQty(tx, owner, sku, lot, to, there+qty)
 }
 
 func applyMoved(tx *txn, ev *Event) error {
@@ -73,30 +76,31 @@ func applyMoved(tx *txn, ev *Event) error {
 			p := prefixKey(m.From)
 			for k, v := c.Seek(p); k != nil && strings.HasPrefix(string(k), string(p)); k, v = c.Next() {
 				parts := splitKey(k)
-				m.Lines = append(m.Lines, StockRow{SKU: parts[1], Lot: parts[2], Location: m.From, Qty: qtyFromValue(v)})
+				m.Lines = append(m.Lines, StockRow{Owner: envelopeOwner(parts[1]), SKU: parts[2], Lot: parts[3], Location: m.From, Qty: qtyFromValue(v)})
 			}
 			if len(m.Lines) == 0 {
 				return Errf(CodeConflict, "move.empty", "location", m.From)
 			}
 		}
 		for _, r := range m.Lines {
-			if err := moveOne(tx, r.SKU, r.Lot, m.From, m.To, r.Qty); err != nil {
+			if err := moveOne(tx, ownerOr(r.Owner), r.SKU, r.Lot, m.From, m.To, r.Qty); err != nil {
 				return err
 			}
-			if err := completeMoveTasks(tx, ev, r.SKU, r.Lot, m.From, m.To, r.Qty); err != nil {
+			if err := completeMoveTasks(tx, ev, ownerOr(r.Owner), r.SKU, r.Lot, m.From, m.To, r.Qty); err != nil {
 				return err
 			}
 		}
 		return redecide(ev, m)
 	}
-	if err := moveOne(tx, m.SKU, m.Lot, m.From, m.To, m.Qty); err != nil {
+	owner := ownerOr(m.Owner)
+	if err := moveOne(tx, owner, m.SKU, m.Lot, m.From, m.To, m.Qty); err != nil {
 		return err
 	}
-	return completeMoveTasks(tx, ev, m.SKU, m.Lot, m.From, m.To, m.Qty)
+	return completeMoveTasks(tx, ev, owner, m.SKU, m.Lot, m.From, m.To, m.Qty)
 }
 
 // completeMoveTasks ticks off move-task lines that a move carried out.
-func completeMoveTasks(tx *txn, ev *Event, sku, lot, from, to string, qty int64) error {
+func completeMoveTasks(tx *txn, ev *Event, owner, sku, lot, from, to string, qty int64) error {
 	var ids []string
 	c := tx.Bucket(bucketTaskQueue).Cursor()
 	for k, _ := c.First(); k != nil; k, _ = c.Next() {
@@ -116,7 +120,7 @@ func completeMoveTasks(tx *txn, ev *Event, sku, lot, from, to string, qty int64)
 		changed := false
 		for i := range t.Lines {
 			l := &t.Lines[i]
-			if qty > 0 && l.SKU == sku && l.Lot == lot && l.Location == from && l.Open() > 0 {
+			if qty > 0 && l.Owner == owner && l.SKU == sku && l.Lot == lot && l.Location == from && l.Open() > 0 {
 				n := min(qty, l.Open())
 				l.Done, qty, changed = l.Done+n, qty-n, true
 			}
@@ -146,7 +150,7 @@ type MoveTasks struct {
 
 // CreateMoveTasks makes one move task per source location.
 func (l *Ledger) CreateMoveTasks(ctx context.Context, id string, p MoveTasks, actor, device string) error {
-	_, err := keyedAppend(ctx, l, id, EvMoveTasks, "", p, actor, device, nil)
+	_, err := keyedAppend(ctx, l, id, EvMoveTasks, "", "", p, actor, device, nil)
 	return err
 }
 
@@ -164,7 +168,7 @@ func applyMoveTasks(tx *txn, ev *Event) error {
 		if _, seen := byFrom[r.Location]; !seen {
 			order = append(order, r.Location)
 		}
-		byFrom[r.Location] = append(byFrom[r.Location], TaskLine{SKU: r.SKU, Lot: r.Lot, Expiry: r.Expiry, Location: r.Location, Qty: r.Qty})
+		byFrom[r.Location] = append(byFrom[r.Location], TaskLine{Owner: r.Owner, SKU: r.SKU, Lot: r.Lot, Expiry: r.Expiry, Location: r.Location, Qty: r.Qty})
 	}
 	for i, from := range order {
 		t := &Task{ID: "M" + strconv.FormatUint(ev.Seq, 10) + "-" + strconv.Itoa(i+1), Kind: TaskMove, State: TaskOpen, Priority: 3,

@@ -12,6 +12,7 @@ import (
 // of thousands of waiting orders (a Double-11 backlog) reads small fixed
 // records instead of decoding every order.
 type OrderBrief struct {
+	Owner    string
 	No       string
 	Carrier  string
 	Priority int
@@ -21,12 +22,12 @@ type OrderBrief struct {
 }
 
 func briefOf(o *Order) OrderBrief {
-	return OrderBrief{No: o.No, Carrier: o.Carrier, Priority: o.Priority, ShipBy: o.ShipBy, Received: o.Received, Lines: len(o.Lines)}
+	return OrderBrief{Owner: o.Owner, No: o.No, Carrier: o.Carrier, Priority: o.Priority, ShipBy: o.ShipBy, Received: o.Received, Lines: len(o.Lines)}
 }
 
 // Encoded as priority (8 bytes), whether there is a ship-by (1), ship-by and
 // received as Unix seconds (8) and nanoseconds (4) each, line count (4), then
-// the carrier's bytes; the order number is the key. Seconds and nanoseconds
+// the carrier's bytes; the owner and the order number are the key. Seconds and nanoseconds
 // cover every year an upstream may send (9999-12-31 as "no deadline", say),
 // where Unix nanoseconds stop at 2262.
 const briefFixed = 8 + 1 + 12 + 12 + 4
@@ -52,11 +53,11 @@ func (b OrderBrief) encode() []byte {
 	return append(out, b.Carrier...)
 }
 
-func decodeBrief(no string, v []byte) (OrderBrief, bool) {
+func decodeBrief(owner, no string, v []byte) (OrderBrief, bool) {
 	if len(v) < briefFixed {
 		return OrderBrief{}, false
 	}
-	b := OrderBrief{No: no, Priority: int(int64(binary.BigEndian.Uint64(v[0:]))), Received: getTime(v[21:]),
+	b := OrderBrief{Owner: owner, No: no, Priority: int(int64(binary.BigEndian.Uint64(v[0:]))), Received: getTime(v[21:]),
 		Lines: int(binary.BigEndian.Uint32(v[33:])), Carrier: string(v[briefFixed:])}
 	if v[8] == 1 {
 		t := getTime(v[9:])
@@ -65,7 +66,7 @@ func decodeBrief(no string, v []byte) (OrderBrief, bool) {
 	return b, true
 }
 
-// OrderBriefs lists the briefs of the orders in a state, by order number.
+// OrderBriefs lists the briefs of the orders in a state, by owner and order number.
 func (l *Ledger) OrderBriefs(state OrderState) ([]OrderBrief, error) {
 	var out []OrderBrief
 	err := l.view(func(tx *txn) error {
@@ -81,8 +82,12 @@ func orderBriefsTx(tx *txn, state OrderState) ([]OrderBrief, error) {
 	c := tx.Bucket(bucketOrderState).Cursor()
 	p := prefixKey(string(state))
 	for k, v := c.Seek(p); k != nil && strings.HasPrefix(string(k), string(p)); k, v = c.Next() {
-		no := string(k[len(p):])
-		b, ok := decodeBrief(no, v)
+		parts := splitKey(k[len(p):])
+		if len(parts) != 2 {
+			return nil, fmt.Errorf("order state index: key %q has no owner", k)
+		}
+		owner, no := parts[0], parts[1]
+		b, ok := decodeBrief(owner, no, v)
 		if !ok {
 			return nil, fmt.Errorf("order state index: brief of %s is %d bytes", no, len(v))
 		}

@@ -16,7 +16,7 @@ func TestOrderBriefRoundTrip(t *testing.T) {
 		{No: "SO2", Received: time.Date(2026, 11, 10, 23, 59, 59, 0, time.UTC), Lines: 1},
 		{No: "SO3", ShipBy: &farFuture, Received: time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC), Lines: 2}, // years Unix nanoseconds cannot hold
 	} {
-		got, ok := decodeBrief(b.No, b.encode())
+		got, ok := decodeBrief(b.Owner, b.No, b.encode())
 		if !ok {
 			t.Fatalf("%s: not decoded", b.No)
 		}
@@ -25,7 +25,7 @@ func TestOrderBriefRoundTrip(t *testing.T) {
 			t.Errorf("round trip: got %+v, want %+v", got, b)
 		}
 	}
-	if _, ok := decodeBrief("SO3", []byte{1, 2, 3}); ok {
+	if _, ok := decodeBrief(DefaultOwner, "SO3", []byte{1, 2, 3}); ok {
 		t.Error("a short value decoded")
 	}
 }
@@ -104,7 +104,7 @@ func TestOpenRebuildsOlderProjections(t *testing.T) {
 		t.Fatal(err)
 	}
 	if err := db.Update(func(tx *bolt.Tx) error {
-		if err := tx.Bucket(bucketOrderState).Put(orderStateKey(OrderNew, "SO3001"), []byte{}); err != nil {
+		if err := tx.Bucket(bucketOrderState).Put(orderStateKey(OrderNew, DefaultOwner, "SO3001"), []byte{}); err != nil {
 			return err
 		}
 		return tx.Bucket(bucketMeta).Delete(metaProjections)

@@ -66,6 +66,8 @@ func (l OrderLine) Allocated() int64 {
 
 // Order is an outbound order from a sales channel.
 type Order struct {
+	// Owner is whose order this is: an order is known by its owner and its number.
+	Owner   string `json:"owner"`
 	No      string `json:"no"`
 	Channel string `json:"channel"`
 	Shop    string `json:"shop,omitempty"`
@@ -91,6 +93,9 @@ type Order struct {
 
 // OrderIntake is an order as a channel or the OMS sends it.
 type OrderIntake struct {
+	// Owner is whose order it is (empty: the default owner). A command moves
+	// it to the event's envelope; a file's rows keep it.
+	Owner   string `json:"owner,omitempty"`
 	No      string `json:"no"`
 	Channel string `json:"channel"`
 	Shop    string `json:"shop,omitempty"`
@@ -193,8 +198,9 @@ func (o *OrderIntake) Validate() error {
 
 func utf8Len(s string) int { return len([]rune(s)) }
 
-// Digest is a hash of the order's content.
+// Digest is a hash of the order's content (the owner is who sent it, not content).
 func (o OrderIntake) Digest() string {
+	o.Owner = ""
 	raw, _ := json.Marshal(o)
 	sum := sha256.Sum256(raw)
 	return hex.EncodeToString(sum[:12])
@@ -207,7 +213,13 @@ func (l *Ledger) ReceiveOrder(ctx context.Context, in OrderIntake, actor, device
 	if err := in.Validate(); err != nil {
 		return Order{}, false, err
 	}
-	ev, err := NewEvent("order:"+in.No+":"+in.Digest(), EvOrderReceived, actor, device, in)
+	owner := ownerOr(in.Owner)
+	in.Owner = ""
+	id := "order:" + in.No + ":" + in.Digest()
+	if owner != DefaultOwner {
+		id = "order:" + owner + ":" + in.No + ":" + in.Digest()
+	}
+	ev, err := newOwnedEvent(id, EvOrderReceived, actor, device, owner, in)
 	if err != nil {
 		return Order{}, false, err
 	}
@@ -215,7 +227,7 @@ func (l *Ledger) ReceiveOrder(ctx context.Context, in OrderIntake, actor, device
 	if err != nil {
 		return Order{}, false, err
 	}
-	o, err := l.Order(in.No)
+	o, err := l.Books(owner).Order(in.No)
 	return o, dup, err
 }
 
@@ -224,19 +236,26 @@ func applyOrderReceived(tx *txn, ev *Event) error {
 	if err := decode(ev, &in); err != nil {
 		return err
 	}
-	return receiveOrder(tx, in, ev.At)
+	owner, err := ownerFor(ev, in.Owner)
+	if err != nil {
+		return err
+	}
+	return receiveOrder(tx, owner, in, ev.At)
 }
 
-func receiveOrder(tx *txn, in OrderIntake, at time.Time) error {
+func receiveOrder(tx *txn, owner string, in OrderIntake, at time.Time) error {
 	if err := in.Validate(); err != nil {
 		return err
 	}
+	if err := knownOwner(tx, owner); err != nil {
+		return err
+	}
 	for _, line := range in.Lines {
-		if tx.Bucket(bucketSKUs).Get([]byte(line.SKU)) == nil {
-			return Errf(CodeNotFound, "sku.not_found", "sku", line.SKU)
+		if tx.Bucket(bucketSKUs).Get(skuKey(owner, line.SKU)) == nil {
+			return Errf(CodeNotFound, "sku.not_found", "sku", line.SKU, "owner", owner)
 		}
 	}
-	o, found, err := getOrder(tx, in.No)
+	o, found, err := getOrder(tx, owner, in.No)
 	if err != nil {
 		return err
 	}
@@ -249,6 +268,7 @@ func receiveOrder(tx *txn, in OrderIntake, at time.Time) error {
 	case !found:
 		o = Order{Received: at, State: OrderNew}
 	}
+	o.Owner = owner
 	o.No, o.Channel, o.Shop, o.Recipient, o.Priority, o.Carrier, o.ShipBy, o.Notes =
 		in.No, in.Channel, in.Shop, in.Recipient, in.Priority, in.Carrier, in.ShipBy, in.Notes
 	o.Platform, o.PlatformOrderIDs = in.Platform, in.PlatformOrderIDs
@@ -261,48 +281,56 @@ func receiveOrder(tx *txn, in OrderIntake, at time.Time) error {
 	return putOrder(tx, &o, "")
 }
 
-func getOrder(tx *txn, no string) (Order, bool, error) {
-	return lookup[Order](tx, bucketOrders, []byte(no))
+func getOrder(tx *txn, owner, no string) (Order, bool, error) {
+	return lookup[Order](tx, bucketOrders, orderKey(owner, no))
 }
 
 // orderTx is an order that must exist (mustGet).
-func orderTx(tx *txn, no string) (Order, error) {
-	return mustGet[Order](tx, bucketOrders, []byte(no), "order.not_found", "order", no)
+func orderTx(tx *txn, owner, no string) (Order, error) {
+	return mustGet[Order](tx, bucketOrders, orderKey(owner, no), "order.not_found", "order", no)
 }
 
 // putOrder stores an order and moves it in the by-state index.
 func putOrder(tx *txn, o *Order, oldState OrderState) error {
 	idx := tx.Bucket(bucketOrderState)
 	if oldState != "" && oldState != o.State {
-		if err := idx.Delete(orderStateKey(oldState, o.No)); err != nil {
+		if err := idx.Delete(orderStateKey(oldState, o.Owner, o.No)); err != nil {
 			return err
 		}
 	}
-	if err := idx.Put(orderStateKey(o.State, o.No), briefOf(o).encode()); err != nil {
+	if err := idx.Put(orderStateKey(o.State, o.Owner, o.No), briefOf(o).encode()); err != nil {
 		return err
 	}
-	return putJSON(tx.Bucket(bucketOrders), []byte(o.No), o)
+	return putJSON(tx.Bucket(bucketOrders), orderKey(o.Owner, o.No), o)
 }
 
-// Order returns one order.
-func (l *Ledger) Order(no string) (Order, error) {
+// Order returns one of the default owner's orders.
+func (l *Ledger) Order(no string) (Order, error) { return l.Books(DefaultOwner).Order(no) }
+
+// Order returns one of the owner's orders.
+func (b Books) Order(no string) (Order, error) {
 	var o Order
-	err := l.view(func(tx *txn) error {
+	err := b.l.view(func(tx *txn) error {
 		var err error
-		o, err = orderTx(tx, no)
+		o, err = orderTx(tx, b.owner, no)
 		return err
 	})
 	return o, err
 }
 
-// OrdersIn lists orders in a state, oldest number first, up to limit.
-func (l *Ledger) OrdersIn(state OrderState, limit int) ([]Order, error) {
+// OrdersIn lists orders in a state, by owner and number, up to limit; owner
+// "" lists every owner's.
+func (l *Ledger) OrdersIn(state OrderState, owner string, limit int) ([]Order, error) {
 	var out []Order
 	err := l.view(func(tx *txn) error {
 		c := tx.Bucket(bucketOrderState).Cursor()
 		p := prefixKey(string(state))
+		if owner != "" {
+			p = prefixKey(string(state), owner)
+		}
 		for k, _ := c.Seek(p); k != nil && strings.HasPrefix(string(k), string(p)) && len(out) < limit; k, _ = c.Next() {
-			o, err := orderTx(tx, string(k[len(p):]))
+			parts := splitKey(k)
+			o, err := orderTx(tx, parts[1], parts[2])
 			if err != nil {
 				return err
 			}
@@ -316,27 +344,34 @@ func (l *Ledger) OrdersIn(state OrderState, limit int) ([]Order, error) {
 // OrderCancel cancels an order. What was already picked comes back through a
 // put-back task (PutBackTask is decided when the event is applied).
 type OrderCancel struct {
+	Owner       string `json:"owner,omitempty"` // the command moves it to the envelope
 	No          string `json:"no"`
 	Reason      string `json:"reason"`
 	PutBackTask string `json:"putback_task,omitempty"`
 }
 
-// CancelOrder cancels an order in any state before packing.
+// CancelOrder cancels one of the default owner's orders in any state before packing.
 func (l *Ledger) CancelOrder(ctx context.Context, no, reason, eventID, actor, device string) (Order, error) {
+	return l.Books(DefaultOwner).CancelOrder(ctx, no, reason, eventID, actor, device)
+}
+
+// CancelOrder cancels one of the owner's orders in any state before packing.
+// Without an event ID the cancellation is named by the order: anyone
+// cancelling it again gets the first answer.
+func (b Books) CancelOrder(ctx context.Context, no, reason, eventID, actor, device string) (Order, error) {
 	natural := eventID == ""
 	if natural {
 		eventID = "cancel:" + no
+		if b.owner != DefaultOwner {
+			eventID = "cancel:" + b.owner + ":" + no
+		}
 	}
 	p := OrderCancel{No: no, Reason: reason}
-	k := keyed{id: eventID, typ: EvOrderCancelled, target: no, actor: actor, request: p, natural: natural}
-	return runKeyed(ctx, l, k, func() (Event, error) {
-		return NewEvent(eventID, EvOrderCancelled, actor, device, p)
+	k := keyed{id: eventID, typ: EvOrderCancelled, target: OrderRef(b.owner, no), actor: actor, request: p, natural: natural}
+	return runKeyed(ctx, b.l, k, func() (Event, error) {
+		return newOwnedEvent(eventID, EvOrderCancelled, actor, device, b.owner, p)
 	}, func(tx *txn, ev *Event) (Order, error) {
-		o, found, err := getOrder(tx, no)
-		if err == nil && !found {
-			err = Errf(CodeNotFound, "order.not_found", "order", no)
-		}
-		return o, err
+		return orderTx(tx, b.owner, no)
 	})
 }
 
@@ -345,7 +380,11 @@ func applyOrderCancelled(tx *txn, ev *Event) error {
 	if err := decode(ev, &p); err != nil {
 		return err
 	}
-	o, err := orderTx(tx, p.No)
+	owner, err := ownerFor(ev, p.Owner)
+	if err != nil {
+		return err
+	}
+	o, err := orderTx(tx, owner, p.No)
 	if err != nil {
 		return err
 	}
@@ -360,13 +399,13 @@ func applyOrderCancelled(tx *txn, ev *Event) error {
 	for i := range o.Lines {
 		for j := range o.Lines[i].Allocs {
 			a := &o.Lines[i].Allocs[j]
-			if err := addReserved(tx, o.Lines[i].SKU, a.Lot, a.Location, -(a.Qty - a.Picked)); err != nil {
+			if err := addReserved(tx, o.Owner, o.Lines[i].SKU, a.Lot, a.Location, -(a.Qty - a.Picked)); err != nil {
 				return err
 			}
 			a.Qty = a.Picked
 		}
 	}
-	if err := cancelOrderTaskLines(tx, o.No); err != nil {
+	if err := cancelOrderTaskLines(tx, o.Owner, o.No); err != nil {
 		return err
 	}
 	// Units already in a tote go back to their shelves.
@@ -374,7 +413,7 @@ func applyOrderCancelled(tx *txn, ev *Event) error {
 	for _, line := range o.Lines {
 		for _, a := range line.Allocs {
 			if a.Picked > 0 {
-				back = append(back, TaskLine{Order: o.No, SKU: line.SKU, Lot: a.Lot, Expiry: a.Expiry, Location: a.Location, Qty: a.Picked})
+				back = append(back, TaskLine{Owner: o.Owner, Order: o.No, SKU: line.SKU, Lot: a.Lot, Expiry: a.Expiry, Location: a.Location, Qty: a.Picked})
 			}
 		}
 	}
@@ -388,7 +427,7 @@ func applyOrderCancelled(tx *txn, ev *Event) error {
 			return err
 		}
 		t := &Task{ID: id, Kind: TaskPutBack, State: TaskOpen, Priority: 9, Created: ev.At, Lines: back,
-			Orders: []TaskOrder{{Order: o.No, Tote: o.Tote}}}
+			Orders: []TaskOrder{{Owner: o.Owner, Order: o.No, Tote: o.Tote}}}
 		if err := fillTaskLines(tx, t); err != nil {
 			return err
 		}
@@ -412,13 +451,13 @@ func redecide(ev *Event, payload any) error {
 	return nil
 }
 
-func addReserved(tx *txn, sku, lot, loc string, delta int64) error {
+func addReserved(tx *txn, owner, sku, lot, loc string, delta int64) error {
 	if delta == 0 {
 		return nil
 	}
-	touchReserved(tx, sku, lot, delta)
+	touchReserved(tx, owner, sku, lot, delta)
 	b := tx.Bucket(bucketReserved)
-	k := stockKey(sku, lot, loc)
+	k := stockKey(owner, sku, lot, loc)
 	n := qtyFromValue(b.Get(k)) + delta
 	switch {
 	case n < 0:
@@ -429,8 +468,8 @@ func addReserved(tx *txn, sku, lot, loc string, delta int64) error {
 	return b.Put(k, qtyValue(n))
 }
 
-func reservedAt(tx *txn, sku, lot, loc string) int64 {
-	return qtyFromValue(tx.Bucket(bucketReserved).Get(stockKey(sku, lot, loc)))
+func reservedAt(tx *txn, owner, sku, lot, loc string) int64 {
+	return qtyFromValue(tx.Bucket(bucketReserved).Get(stockKey(owner, sku, lot, loc)))
 }
 
 // RunAutoWave applies the auto-wave rule once: for each carrier, new orders

@@ -87,6 +87,7 @@ type OutOpeningStock struct {
 
 // OutStockCount is a quantity of one SKU's lot.
 type OutStockCount struct {
+	Owner  string `json:"owner"` // whose stock: a file may hold several owners'
 	SKU    string `json:"sku"`
 	Lot    string `json:"lot,omitempty"`
 	Expiry string `json:"expiry,omitempty"`
@@ -101,7 +102,7 @@ func outImported(_ *txn, _ Event, p Import) (OutOpeningStock, bool, error) {
 	}
 	out := OutOpeningStock{File: p.File, Lines: []OutStockCount{}}
 	for _, r := range p.Stock {
-		out.Lines = append(out.Lines, OutStockCount{SKU: r.SKU, Lot: r.Lot, Expiry: r.Expiry, Qty: r.Qty})
+		out.Lines = append(out.Lines, OutStockCount{Owner: ownerOr(r.Owner), SKU: r.SKU, Lot: r.Lot, Expiry: r.Expiry, Qty: r.Qty})
 	}
 	return out, true, nil
 }
@@ -123,7 +124,6 @@ type OutLineIn struct {
 func outOrderReceived(_ *txn, _ Event, p OrderIntake) (OutOrderAccepted, bool, error) {
 	out := OutOrderAccepted{Order: p.No, Channel: p.Channel, Shop: p.Shop, Lines: []OutLineIn{}}
 	for _, l := range p.Lines {
-		//lint:ignore S1016 a shape is its own type: converting would tie it to the stored payload
 		out.Lines = append(out.Lines, OutLineIn{SKU: l.SKU, Qty: l.Qty})
 	}
 	return out, true, nil
@@ -160,8 +160,9 @@ type OutLotsExpired struct {
 
 // OutLotRef names one lot of one SKU.
 type OutLotRef struct {
-	SKU string `json:"sku"`
-	Lot string `json:"lot"`
+	Owner string `json:"owner"` // whose lot: one sweep covers every owner
+	SKU   string `json:"sku"`
+	Lot   string `json:"lot"`
 }
 
 // outLotsSwept: a sweep that found nothing says nothing.
@@ -171,8 +172,7 @@ func outLotsSwept(_ *txn, _ Event, p LotsSwept) (OutLotsExpired, bool, error) {
 	}
 	out := OutLotsExpired{Day: p.Today}
 	for _, r := range p.Expired {
-		//lint:ignore S1016 a shape is its own type: converting would tie it to the stored payload
-		out.Lots = append(out.Lots, OutLotRef{SKU: r.SKU, Lot: r.Lot})
+		out.Lots = append(out.Lots, OutLotRef{Owner: ownerOr(r.Owner), SKU: r.SKU, Lot: r.Lot})
 	}
 	return out, true, nil
 }
@@ -207,8 +207,8 @@ type OutReceiptVariance struct {
 }
 
 // outReceiptClosed reads the receipt it closed: a closed receipt changes no more.
-func outReceiptClosed(tx *txn, _ Event, p ReceiptClose) (OutReceiptClosed, bool, error) {
-	r, err := mustGet[Receipt](tx, bucketReceipts, []byte(p.Receipt), "receipt.not_found", "receipt", p.Receipt)
+func outReceiptClosed(tx *txn, ev Event, p ReceiptClose) (OutReceiptClosed, bool, error) {
+	r, err := mustGet[Receipt](tx, bucketReceipts, receiptKey(ownerOr(ev.Owner), p.Receipt), "receipt.not_found", "receipt", p.Receipt)
 	if err != nil {
 		return OutReceiptClosed{}, false, err
 	}
@@ -230,7 +230,6 @@ type OutReceiptRefused struct {
 }
 
 func outReceiveRefused(_ *txn, _ Event, p ReceiveRefusal) (OutReceiptRefused, bool, error) {
-	//lint:ignore S1016 a shape is its own type: converting would tie it to the stored payload
 	return OutReceiptRefused{Receipt: p.Receipt, SKU: p.SKU, Lot: p.Lot, Expiry: p.Expiry, Qty: p.Qty, Reason: p.Reason}, true, nil
 }
 
@@ -242,6 +241,7 @@ type OutCountAdjusted struct {
 
 // OutCountChange is one SKU's lot whose count differed from the books.
 type OutCountChange struct {
+	Owner   string `json:"owner"` // whose stock: a shelf may hold several owners'
 	SKU     string `json:"sku"`
 	Lot     string `json:"lot,omitempty"`
 	Expiry  string `json:"expiry,omitempty"`
@@ -254,7 +254,7 @@ func countAdjusted(res CountResult) (OutCountAdjusted, bool) {
 	out := OutCountAdjusted{Count: res.ID, Lines: []OutCountChange{}}
 	for _, v := range res.Lines {
 		if v.Counted != v.Books {
-			out.Lines = append(out.Lines, OutCountChange{SKU: v.SKU, Lot: v.Lot, Expiry: v.Expiry, Books: v.Books, Counted: v.Counted, Delta: v.Counted - v.Books})
+			out.Lines = append(out.Lines, OutCountChange{Owner: ownerOr(v.Owner), SKU: v.SKU, Lot: v.Lot, Expiry: v.Expiry, Books: v.Books, Counted: v.Counted, Delta: v.Counted - v.Books})
 		}
 	}
 	return out, len(out.Lines) > 0
@@ -311,12 +311,16 @@ type OutShipItem struct {
 }
 
 // outShipped reads the order's parcels: a shipped order's parcels change no more.
-func outShipped(tx *txn, _ Event, p ShipConfirm) (OutShipment, bool, error) {
-	o, err := orderTx(tx, p.Order)
+func outShipped(tx *txn, ev Event, p ShipConfirm) (OutShipment, bool, error) {
+	owner, err := ownerFor(&ev, p.Owner)
 	if err != nil {
 		return OutShipment{}, false, err
 	}
-	ps, err := getPack(tx, p.Order)
+	o, err := orderTx(tx, owner, p.Order)
+	if err != nil {
+		return OutShipment{}, false, err
+	}
+	ps, err := getPack(tx, owner, p.Order)
 	if err != nil {
 		return OutShipment{}, false, err
 	}

@@ -8,6 +8,7 @@ import (
 
 // PackState is an order at the packing station: what was verified and the parcels made.
 type PackState struct {
+	Owner    string       `json:"owner"`
 	Order    string       `json:"order"`
 	Station  string       `json:"station,omitempty"`
 	Verified []PackedItem `json:"verified,omitempty"` // scanned, not yet in a parcel
@@ -43,6 +44,7 @@ type Override struct {
 
 // PackScan is one item scanned at the kiosk.
 type PackScan struct {
+	Owner   string `json:"owner,omitempty"` // the order's owner; the command moves it to the envelope
 	Order   string `json:"order"`
 	Station string `json:"station"`
 	GTIN    string `json:"gtin"`
@@ -56,6 +58,7 @@ type PackScan struct {
 
 // ParcelClose weighs a parcel and gives it a waybill from the carrier's pool.
 type ParcelClose struct {
+	Owner    string    `json:"owner,omitempty"` // the order's owner; the command moves it to the envelope
 	Order    string    `json:"order"`
 	Station  string    `json:"station"`
 	Box      string    `json:"box"`
@@ -67,15 +70,15 @@ type ParcelClose struct {
 	Parcel *Parcel `json:"parcel,omitempty"`
 }
 
-func getPack(tx *txn, order string) (PackState, error) {
-	ps := PackState{Order: order}
-	_, err := getJSON(tx.Bucket(bucketPacks), []byte(order), &ps)
+func getPack(tx *txn, owner, order string) (PackState, error) {
+	ps := PackState{Owner: owner, Order: order}
+	_, err := getJSON(tx.Bucket(bucketPacks), orderKey(owner, order), &ps)
 	return ps, err
 }
 
 // packable loads an order that may be packed now.
-func packable(tx *txn, no string) (Order, error) {
-	o, err := orderTx(tx, no)
+func packable(tx *txn, owner, no string) (Order, error) {
+	o, err := orderTx(tx, owner, no)
 	if err != nil {
 		return o, err
 	}
@@ -118,22 +121,26 @@ func applyPackScanned(tx *txn, ev *Event) error {
 	if err := decode(ev, &p); err != nil {
 		return err
 	}
-	o, err := packable(tx, p.Order)
+	owner, err := ownerFor(ev, p.Owner)
+	if err != nil {
+		return err
+	}
+	o, err := packable(tx, owner, p.Order)
 	if err != nil {
 		return err
 	}
 	if p.Qty <= 0 {
 		return Errf(CodeInvalid, "pick.qty_invalid")
 	}
-	code := tx.Bucket(bucketGTINs).Get([]byte(p.GTIN))
-	if code == nil {
+	// the order in hand says whose GTIN it is
+	sku, err := resolveGTIN(tx, p.GTIN, owner)
+	if ErrorCode(err) == CodeNotFound {
 		return Errf(CodeConflict, "pack.not_in_order", "gtin", p.GTIN, "order", p.Order)
 	}
-	skuCode := string(code)
-	var sku SKU
-	if _, err := getJSON(tx.Bucket(bucketSKUs), code, &sku); err != nil {
+	if err != nil {
 		return err
 	}
+	skuCode := sku.Code
 	// which picked lot: the one scanned, or the only one picked for a code without a lot
 	picked := map[string]int64{}
 	for _, line := range o.Lines {
@@ -149,7 +156,7 @@ func applyPackScanned(tx *txn, ev *Event) error {
 	if len(picked) == 0 {
 		return Errf(CodeConflict, "pack.not_in_order", "gtin", p.GTIN, "order", p.Order)
 	}
-	ps, err := getPack(tx, p.Order)
+	ps, err := getPack(tx, owner, p.Order)
 	if err != nil {
 		return err
 	}
@@ -185,13 +192,13 @@ func applyPackScanned(tx *txn, ev *Event) error {
 			return Errf(CodeConflict, "pick.serial_twice", "serial", p.Serial)
 		}
 		item.Serials = []string{p.Serial}
-		if err := tx.Bucket(bucketShipped).Put([]byte(p.Serial), []byte(p.Order)); err != nil {
+		if err := tx.Bucket(bucketShipped).Put([]byte(p.Serial), orderKey(owner, p.Order)); err != nil {
 			return err
 		}
-		touchSerial(tx, p.Serial, SerialTrace{Serial: p.Serial, SKU: skuCode, Lot: lot, Order: p.Order})
+		touchSerial(tx, p.Serial, SerialTrace{Serial: p.Serial, Owner: owner, SKU: skuCode, Lot: lot, Order: p.Order})
 	}
 	if lot != "" {
-		touch(tx, skuCode, lot) // the lot's story: packed into this order
+		touch(tx, owner, skuCode, lot) // the lot's story: packed into this order
 	}
 	ps.Station = p.Station
 	ps.Verified = addPacked(ps.Verified, item)
@@ -199,7 +206,7 @@ func applyPackScanned(tx *txn, ev *Event) error {
 	if err := redecide(ev, p); err != nil {
 		return err
 	}
-	return putJSON(tx.Bucket(bucketPacks), []byte(p.Order), ps)
+	return putJSON(tx.Bucket(bucketPacks), orderKey(owner, p.Order), ps)
 }
 
 func applyParcelClosed(tx *txn, ev *Event) error {
@@ -207,11 +214,15 @@ func applyParcelClosed(tx *txn, ev *Event) error {
 	if err := decode(ev, &p); err != nil {
 		return err
 	}
-	o, err := packable(tx, p.Order)
+	owner, err := ownerFor(ev, p.Owner)
 	if err != nil {
 		return err
 	}
-	ps, err := getPack(tx, p.Order)
+	o, err := packable(tx, owner, p.Order)
+	if err != nil {
+		return err
+	}
+	ps, err := getPack(tx, owner, p.Order)
 	if err != nil {
 		return err
 	}
@@ -230,7 +241,7 @@ func applyParcelClosed(tx *txn, ev *Event) error {
 		return err
 	}
 	gate := settings.WeightGate
-	expected, err := expectedWeight(tx, ps.Verified, box, gate)
+	expected, err := expectedWeight(tx, owner, ps.Verified, box, gate)
 	if err != nil {
 		return err
 	}
@@ -256,7 +267,7 @@ func applyParcelClosed(tx *txn, ev *Event) error {
 		if account == "" {
 			return Errf(CodeConflict, "pack.no_carrier", "order", o.No)
 		}
-		wb, err := takeWaybill(tx, account)
+		wb, err := takeWaybill(tx, owner, account)
 		if err != nil {
 			return err
 		}
@@ -265,17 +276,17 @@ func applyParcelClosed(tx *txn, ev *Event) error {
 		if len(ps.Parcels) > 0 {
 			parcel.Parent = ps.Parcels[0].Waybill
 		}
-	} else if wb, err := takeWaybill(tx, o.Carrier); err != nil || wb != parcel.Waybill { // replay: the pool gives the same number
+	} else if wb, err := takeWaybill(tx, owner, o.Carrier); err != nil || wb != parcel.Waybill { // replay: the pool gives the same number
 		if err == nil {
 			err = Errf(CodeInternal, "waybill.replay_mismatch", "waybill", parcel.Waybill)
 		}
 		return err
 	}
-	if err := tx.Bucket(bucketWaybillUsed).Put([]byte(parcel.Waybill), []byte(o.No)); err != nil {
+	if err := tx.Bucket(bucketWaybillUsed).Put([]byte(parcel.Waybill), orderKey(owner, o.No)); err != nil {
 		return err
 	}
 	ps.Parcels = append(ps.Parcels, *parcel)
-	touchParcelLots(tx, *parcel)
+	touchParcelLots(tx, owner, *parcel)
 	ps.Verified, ps.Station = nil, p.Station
 	// the order is packed when everything picked sits in parcels
 	complete := true
@@ -296,7 +307,7 @@ func applyParcelClosed(tx *txn, ev *Event) error {
 	if err := redecide(ev, p); err != nil {
 		return err
 	}
-	if err := putJSON(tx.Bucket(bucketPacks), []byte(o.No), ps); err != nil {
+	if err := putJSON(tx.Bucket(bucketPacks), orderKey(owner, o.No), ps); err != nil {
 		return err
 	}
 	return bumpKPI(tx, p.Today, ev.Actor, func(s *ScanStats) {
@@ -311,10 +322,10 @@ func applyParcelClosed(tx *txn, ev *Event) error {
 }
 
 // touchParcelLots puts the event into the story of every lot in the parcel.
-func touchParcelLots(tx *txn, parcel Parcel) {
+func touchParcelLots(tx *txn, owner string, parcel Parcel) {
 	for _, it := range parcel.Items {
 		if it.Lot != "" {
-			touch(tx, it.SKU, it.Lot)
+			touch(tx, owner, it.SKU, it.Lot)
 		}
 	}
 }
@@ -324,12 +335,14 @@ func touchParcelLots(tx *txn, parcel Parcel) {
 // PackScan verifies one scanned item at the kiosk.
 func (l *Ledger) PackScan(ctx context.Context, id string, p PackScan, actor, device string) (PackState, error) {
 	p.Today, p.SKU = "", ""
-	k := keyed{id: id, typ: EvPackScanned, target: p.Order, actor: actor, request: p}
+	owner := ownerOr(p.Owner)
+	p.Owner = ""
+	k := keyed{id: id, typ: EvPackScanned, target: OrderRef(owner, p.Order), actor: actor, request: p}
 	ps, err := runKeyed(ctx, l, k, func() (Event, error) {
 		p.Today = l.Today()
-		return NewEvent(id, EvPackScanned, actor, device, p)
-	}, func(tx *txn, ev *Event) (PackState, error) { return getPack(tx, p.Order) })
-	if e, ok := AsError(err); ok && (e.Key == "pick.serial_twice" || e.Key == "pack.too_many") && l.checkedFor(p.Order, p.Serial) {
+		return newOwnedEvent(id, EvPackScanned, actor, device, owner, p)
+	}, func(tx *txn, ev *Event) (PackState, error) { return getPack(tx, owner, p.Order) })
+	if e, ok := AsError(err); ok && (e.Key == "pick.serial_twice" || e.Key == "pack.too_many") && l.checkedFor(owner, p.Order, p.Serial) {
 		// the same can read twice at this order's bench: not a copy, nor one too many
 		return PackState{}, Errf(CodeConflict, "pack.serial_checked", "serial", p.Serial)
 	}
@@ -337,10 +350,10 @@ func (l *Ledger) PackScan(ctx context.Context, id string, p PackScan, actor, dev
 }
 
 // checkedFor tells whether a serial is already checked into this order.
-func (l *Ledger) checkedFor(order, serial string) bool {
+func (l *Ledger) checkedFor(owner, order, serial string) bool {
 	var here bool
 	_ = l.view(func(tx *txn) error {
-		here = serial != "" && string(tx.Bucket(bucketShipped).Get([]byte(serial))) == order
+		here = serial != "" && string(tx.Bucket(bucketShipped).Get([]byte(serial))) == string(orderKey(owner, order))
 		return nil
 	})
 	return here
@@ -350,12 +363,17 @@ func (l *Ledger) checkedFor(order, serial string) bool {
 // A parcel the weight gate refuses is recorded for the packer's figures.
 func (l *Ledger) CloseParcel(ctx context.Context, id string, p ParcelClose, actor, device string) (Parcel, error) {
 	p.Today, p.Parcel = "", nil
+	owner := ownerOr(p.Owner)
+	p.Owner = ""
 	today := l.Today()
-	done, err := keyedAppend(ctx, l, id, EvParcelClosed, p.Order, p, actor, device, func(p *ParcelClose) { p.Today = today })
+	done, err := keyedAppend(ctx, l, id, EvParcelClosed, owner, OrderRef(owner, p.Order), p, actor, device, func(p *ParcelClose) { p.Today = today })
 	if err != nil {
 		if e, ok := AsError(err); ok && e.Key == "pack.weight_off" {
 			exp, _ := strconv.Atoi(e.Args["expected"])
-			_, _ = l.appendData(ctx, id+":rejected", EvWeightRejected, actor, device, WeightRejected{Order: p.Order, Station: p.Station, WeightG: p.WeightG, Expected: exp, Today: today})
+			if rej, rerr := newOwnedEvent(id+":rejected", EvWeightRejected, actor, device, owner,
+				WeightRejected{Order: p.Order, Station: p.Station, WeightG: p.WeightG, Expected: exp, Today: today}); rerr == nil {
+				_, _, _ = l.Append(ctx, rej)
+			}
 		}
 		return Parcel{}, err
 	}
@@ -365,24 +383,26 @@ func (l *Ledger) CloseParcel(ctx context.Context, id string, p ParcelClose, acto
 	return *done.Parcel, nil
 }
 
-// Pack returns an order's packing state.
-func (l *Ledger) Pack(order string) (PackState, error) {
+// Pack returns the packing state of one of the default owner's orders.
+func (l *Ledger) Pack(order string) (PackState, error) { return l.Books(DefaultOwner).Pack(order) }
+
+// Pack returns the packing state of one of the owner's orders.
+func (b Books) Pack(order string) (PackState, error) {
 	var ps PackState
-	err := l.view(func(tx *txn) error {
+	err := b.l.view(func(tx *txn) error {
 		var err error
-		ps, err = getPack(tx, order)
+		ps, err = getPack(tx, b.owner, order)
 		return err
 	})
 	return ps, err
 }
 
-// OrderInTote is the order whose picked units are in a tote.
-func (l *Ledger) OrderInTote(tote string) (string, error) {
-	var no string
-	err := l.view(func(tx *txn) error {
+// OrderInTote is the order whose picked units are in a tote, and its owner.
+func (l *Ledger) OrderInTote(tote string) (owner, no string, err error) {
+	err = l.view(func(tx *txn) error {
 		to, err := mustGet[TaskOrder](tx, bucketTotes, []byte(tote), "pack.tote_empty", "tote", tote)
-		no = to.Order
+		owner, no = ownerOr(to.Owner), to.Order
 		return err
 	})
-	return no, err
+	return owner, no, err
 }

@@ -317,6 +317,18 @@ func activeTaskOf(tx *txn, ev *Event, id string, kind TaskKind) (*Task, error) {
 	return t, nil
 }
 
+// lineOwner records in an event's envelope the owner of the task line it is
+// about (a wave may mix owners, so the command cannot know it before the task
+// is read inside the commit); an event that names another owner is refused.
+func lineOwner(ev *Event, line *TaskLine) (string, error) {
+	owner := ownerOr(line.Owner)
+	if ev.Owner != "" && ev.Owner != owner {
+		return "", Errf(CodeInvalid, "event.owner_mismatch", "owner", ev.Owner, "envelope", owner)
+	}
+	ev.Owner = envelopeOwner(owner)
+	return owner, nil
+}
+
 // orderAlloc finds the allocation of an order line at a place.
 func orderAlloc(o *Order, sku, lot, loc string) (*OrderLine, *Alloc) {
 	for i := range o.Lines {
@@ -378,6 +390,10 @@ func applyPicked(tx *txn, ev *Event) error {
 	if !ok {
 		return Errf(CodeNotFound, "task.line_not_found", "task", t.ID, "line", strconv.Itoa(p.Line))
 	}
+	owner, err := lineOwner(ev, line)
+	if err != nil {
+		return err
+	}
 	if p.Qty <= 0 || len(p.Items) == 0 {
 		return Errf(CodeInvalid, "pick.qty_invalid")
 	}
@@ -418,7 +434,7 @@ func applyPicked(tx *txn, ev *Event) error {
 		}
 	}
 	// Totes: a cluster task binds each order's tote at its first put.
-	tote := t.ToteOf(line.Order)
+	tote := t.ToteOf(owner, line.Order)
 	if t.Mode == WaveCluster || p.Tote != "" {
 		switch {
 		case p.Tote == "":
@@ -430,17 +446,17 @@ func applyPicked(tx *txn, ev *Event) error {
 				return Errf(CodeConflict, "pick.tote_in_use", "tote", p.Tote)
 			}
 			for i := range t.Orders {
-				if t.Orders[i].Order == line.Order {
+				if t.Orders[i].Order == line.Order && ownerOr(t.Orders[i].Owner) == owner {
 					t.Orders[i].Tote = p.Tote
 				}
 			}
-			if err := putJSON(tx.Bucket(bucketTotes), []byte(p.Tote), TaskOrder{Order: line.Order}); err != nil {
+			if err := putJSON(tx.Bucket(bucketTotes), []byte(p.Tote), TaskOrder{Owner: owner, Order: line.Order}); err != nil {
 				return err
 			}
 			tote = p.Tote
 		}
 	}
-	o, err := orderTx(tx, line.Order)
+	o, err := orderTx(tx, owner, line.Order)
 	if err != nil {
 		return err
 	}
@@ -456,7 +472,7 @@ func applyPicked(tx *txn, ev *Event) error {
 		// the allocated lot may have been held or quarantined since (a
 		// short-dated delivery of the same lot, say): it does not leave
 		var st Lot
-		if _, err := getJSON(tx.Bucket(bucketLots), lotKey(line.SKU, lot), &st); err != nil {
+		if _, err := getJSON(tx.Bucket(bucketLots), lotKey(owner, line.SKU, lot), &st); err != nil {
 			return err
 		}
 		if st.Status != "" && st.Status != LotAvailable {
@@ -467,15 +483,15 @@ func applyPicked(tx *txn, ev *Event) error {
 	if alloc == nil || alloc.Qty-alloc.Picked < p.Qty {
 		return Errf(CodeConflict, "pick.too_many", "qty", strconv.FormatInt(p.Qty, 10), "open", "0")
 	}
-	have := qtyFromValue(tx.Bucket(bucketStock).Get(stockKey(line.SKU, lot, line.Location)))
+	have := qtyFromValue(tx.Bucket(bucketStock).Get(stockKey(owner, line.SKU, lot, line.Location)))
 	if have < p.Qty {
 		return Errf(CodeConflict, "stock.insufficient", "sku", line.SKU, "lot", lot, "location", line.Location,
 			"have", strconv.FormatInt(have, 10), "want", strconv.FormatInt(p.Qty, 10))
 	}
-	if err := writeQty(tx, line.SKU, lot, line.Location, have-p.Qty); err != nil {
+	if err := writeQty(tx, owner, line.SKU, lot, line.Location, have-p.Qty); err != nil {
 		return err
 	}
-	if err := addReserved(tx, line.SKU, lot, line.Location, -p.Qty); err != nil {
+	if err := addReserved(tx, owner, line.SKU, lot, line.Location, -p.Qty); err != nil {
 		return err
 	}
 	alloc.Picked += p.Qty
@@ -484,7 +500,7 @@ func applyPicked(tx *txn, ev *Event) error {
 	rec := PickRecord{Event: ev.ID, Line: line.N, Lot: lot, Location: line.Location, Qty: p.Qty}
 	for _, it := range p.Items {
 		if it.Serial != "" {
-			touchSerial(tx, it.Serial, SerialTrace{Serial: it.Serial, SKU: line.SKU, Lot: lot, Order: line.Order})
+			touchSerial(tx, it.Serial, SerialTrace{Serial: it.Serial, Owner: owner, SKU: line.SKU, Lot: lot, Order: line.Order})
 			rec.Serials = append(rec.Serials, it.Serial)
 		}
 	}
@@ -515,12 +531,13 @@ func applyPicked(tx *txn, ev *Event) error {
 // switchLot lets a picker take another lot than the one allocated when the
 // rules allow it, and moves the allocation with it.
 func switchLot(tx *txn, o *Order, line *TaskLine, lot string, qty int64, today string) error {
+	owner := o.Owner
 	var sku SKU
-	if _, err := getJSON(tx.Bucket(bucketSKUs), []byte(line.SKU), &sku); err != nil {
+	if _, err := getJSON(tx.Bucket(bucketSKUs), skuKey(owner, line.SKU), &sku); err != nil {
 		return err
 	}
 	var l Lot
-	found, err := getJSON(tx.Bucket(bucketLots), lotKey(line.SKU, lot), &l)
+	found, err := getJSON(tx.Bucket(bucketLots), lotKey(owner, line.SKU, lot), &l)
 	if err != nil {
 		return err
 	}
@@ -534,20 +551,20 @@ func switchLot(tx *txn, o *Order, line *TaskLine, lot string, qty int64, today s
 	if ok, reason := Shippable(sku, l, minLifePct(sku, o.Channel, settings), today); !ok {
 		return Errf(CodeConflict, reason, "lot", lot, "expiry", l.Expiry)
 	}
-	have := qtyFromValue(tx.Bucket(bucketStock).Get(stockKey(line.SKU, lot, line.Location)))
-	if have-reservedAt(tx, line.SKU, lot, line.Location) < qty {
+	have := qtyFromValue(tx.Bucket(bucketStock).Get(stockKey(owner, line.SKU, lot, line.Location)))
+	if have-reservedAt(tx, owner, line.SKU, lot, line.Location) < qty {
 		return Errf(CodeConflict, "pick.lot_not_here", "lot", lot, "location", line.Location)
 	}
 	// No lot expiring earlier may be left behind on this shelf.
 	c := tx.Bucket(bucketStockByLoc).Cursor()
-	prefix := prefixKey(line.Location, line.SKU)
+	prefix := prefixKey(line.Location, owner, line.SKU)
 	for k, v := c.Seek(prefix); k != nil && len(k) > len(prefix) && string(k[:len(prefix)]) == string(prefix); k, v = c.Next() {
 		other := string(k[len(prefix):])
 		if other == lot || qtyFromValue(v) == 0 {
 			continue
 		}
 		var ol Lot
-		if _, err := getJSON(tx.Bucket(bucketLots), lotKey(line.SKU, other), &ol); err != nil {
+		if _, err := getJSON(tx.Bucket(bucketLots), lotKey(owner, line.SKU, other), &ol); err != nil {
 			return err
 		}
 		if ok, _ := Shippable(sku, ol, minLifePct(sku, o.Channel, settings), today); ok && ol.Expiry != "" && ol.Expiry < l.Expiry {
@@ -559,10 +576,10 @@ func switchLot(tx *txn, o *Order, line *TaskLine, lot string, qty int64, today s
 		return Errf(CodeConflict, "pick.too_many", "qty", strconv.FormatInt(qty, 10), "open", "0")
 	}
 	from.Qty -= qty
-	if err := addReserved(tx, line.SKU, line.Lot, line.Location, -qty); err != nil {
+	if err := addReserved(tx, owner, line.SKU, line.Lot, line.Location, -qty); err != nil {
 		return err
 	}
-	if err := addReserved(tx, line.SKU, lot, line.Location, qty); err != nil {
+	if err := addReserved(tx, owner, line.SKU, lot, line.Location, qty); err != nil {
 		return err
 	}
 	if _, to := orderAlloc(o, line.SKU, lot, line.Location); to != nil {
@@ -594,7 +611,11 @@ func applyPickUndone(tx *txn, ev *Event) error {
 	}
 	rec := &t.Picks[i]
 	line, _ := t.Line(rec.Line)
-	o, err := orderTx(tx, line.Order)
+	owner, err := lineOwner(ev, line)
+	if err != nil {
+		return err
+	}
+	o, err := orderTx(tx, owner, line.Order)
 	if err != nil {
 		return err
 	}
@@ -606,11 +627,11 @@ func applyPickUndone(tx *txn, ev *Event) error {
 	if alloc == nil {
 		return Errf(CodeInternal, "pick.undo_nothing")
 	}
-	have := qtyFromValue(tx.Bucket(bucketStock).Get(stockKey(line.SKU, rec.Lot, rec.Location)))
-	if err := writeQty(tx, line.SKU, rec.Lot, rec.Location, have+rec.Qty); err != nil {
+	have := qtyFromValue(tx.Bucket(bucketStock).Get(stockKey(owner, line.SKU, rec.Lot, rec.Location)))
+	if err := writeQty(tx, owner, line.SKU, rec.Lot, rec.Location, have+rec.Qty); err != nil {
 		return err
 	}
-	if err := addReserved(tx, line.SKU, rec.Lot, rec.Location, rec.Qty); err != nil {
+	if err := addReserved(tx, owner, line.SKU, rec.Lot, rec.Location, rec.Qty); err != nil {
 		return err
 	}
 	lineWasDone := line.Open() == 0
@@ -661,7 +682,11 @@ func applyShortReported(tx *txn, ev *Event) error {
 	if !ok || line.Open() == 0 {
 		return Errf(CodeConflict, "short.nothing_open")
 	}
-	o, err := orderTx(tx, line.Order)
+	owner, err := lineOwner(ev, line)
+	if err != nil {
+		return err
+	}
+	o, err := orderTx(tx, owner, line.Order)
 	if err != nil {
 		return err
 	}
@@ -673,19 +698,19 @@ func applyShortReported(tx *txn, ev *Event) error {
 	}
 	// The shelf is suspect: release what this line reserved there.
 	alloc.Qty -= missing
-	if err := addReserved(tx, line.SKU, line.Lot, line.Location, -missing); err != nil {
+	if err := addReserved(tx, owner, line.SKU, line.Lot, line.Location, -missing); err != nil {
 		return err
 	}
 	line.Short += missing
 	var sku SKU
-	if _, err := getJSON(tx.Bucket(bucketSKUs), []byte(line.SKU), &sku); err != nil {
+	if _, err := getJSON(tx.Bucket(bucketSKUs), skuKey(owner, line.SKU), &sku); err != nil {
 		return err
 	}
 	var realloc []Alloc
 	if p.Decided {
 		realloc = p.Realloc
 		for _, a := range realloc {
-			if err := addReserved(tx, line.SKU, a.Lot, a.Location, a.Qty); err != nil {
+			if err := addReserved(tx, owner, line.SKU, a.Lot, a.Location, a.Qty); err != nil {
 				return err
 			}
 		}
@@ -702,7 +727,7 @@ func applyShortReported(tx *txn, ev *Event) error {
 	for _, a := range realloc {
 		got += a.Qty
 		ol.Allocs = append(ol.Allocs, a)
-		t.Lines = append(t.Lines, TaskLine{Order: o.No, SKU: line.SKU, Lot: a.Lot, Expiry: a.Expiry, Location: a.Location, Qty: a.Qty})
+		t.Lines = append(t.Lines, TaskLine{Owner: owner, Order: o.No, SKU: line.SKU, Lot: a.Lot, Expiry: a.Expiry, Location: a.Location, Qty: a.Qty})
 	}
 	ol.Short += missing - got
 	if len(realloc) > 0 {
@@ -786,11 +811,15 @@ func applyPutBack(tx *txn, ev *Event) error {
 	if p.Location != line.Location {
 		return Errf(CodeConflict, "pick.wrong_location", "location", p.Location, "want", line.Location)
 	}
+	owner, err := lineOwner(ev, line)
+	if err != nil {
+		return err
+	}
 	if p.Qty <= 0 || p.Qty > line.Open() {
 		return Errf(CodeConflict, "pick.too_many", "qty", strconv.FormatInt(p.Qty, 10), "open", strconv.FormatInt(line.Open(), 10))
 	}
-	have := qtyFromValue(tx.Bucket(bucketStock).Get(stockKey(line.SKU, line.Lot, line.Location)))
-	if err := writeQty(tx, line.SKU, line.Lot, line.Location, have+p.Qty); err != nil {
+	have := qtyFromValue(tx.Bucket(bucketStock).Get(stockKey(owner, line.SKU, line.Lot, line.Location)))
+	if err := writeQty(tx, owner, line.SKU, line.Lot, line.Location, have+p.Qty); err != nil {
 		return err
 	}
 	line.Done += p.Qty

@@ -358,7 +358,7 @@ func TestRaceForLastUnitsInAllocation(t *testing.T) {
 		wg.Add(1)
 		go func(i int) {
 			defer wg.Done()
-			_, _ = l.releaseOrders(ctx, []string{fmt.Sprintf("SO%d", i)}, WaveSingle, 1, fmt.Sprintf("w%d", i), "B4001", "web")
+			_, _ = l.releaseOrders(ctx, []OrderBrief{{Owner: DefaultOwner, No: fmt.Sprintf("SO%d", i)}}, WaveSingle, 1, fmt.Sprintf("w%d", i), "B4001", "web")
 		}(i)
 	}
 	wg.Wait()
@@ -380,12 +380,12 @@ func assertReservationsMatch(t testing.TB, l *Ledger) {
 	t.Helper()
 	want := map[string]int64{}
 	for _, st := range []OrderState{OrderAllocated, OrderPicking, OrderPicked} {
-		orders, _ := l.OrdersIn(st, 1<<20)
+		orders, _ := l.OrdersIn(st, "", 1<<20)
 		for _, o := range orders {
 			for _, line := range o.Lines {
 				for _, a := range line.Allocs {
 					if n := a.Qty - a.Picked; n > 0 {
-						want[string(stockKey(line.SKU, a.Lot, a.Location))] += n
+						want[string(stockKey(o.Owner, line.SKU, a.Lot, a.Location))] += n
 					}
 				}
 			}
@@ -445,7 +445,7 @@ func TestAllocationProperties(t *testing.T) {
 			for _, x := range lots {
 				lotOf[x.Code] = x
 			}
-			orders, _ := l.OrdersIn(OrderAllocated, 100)
+			orders, _ := l.OrdersIn(OrderAllocated, "", 100)
 			for _, o := range orders {
 				for _, a := range o.Lines[0].Allocs {
 					if ok, why := Shippable(sku, lotOf[a.Lot], sku.MinOutboundLifePct, "2026-11-11"); !ok {

@@ -14,7 +14,8 @@ import (
 type PrintJob struct {
 	ID      string    `json:"id"`
 	Station string    `json:"station"`
-	Kind    string    `json:"kind"` // waybill
+	Kind    string    `json:"kind"`            // waybill
+	Owner   string    `json:"owner,omitempty"` // the order's owner
 	Order   string    `json:"order,omitempty"`
 	Parcel  int       `json:"parcel,omitempty"`
 	Copy    bool      `json:"copy,omitempty"`
@@ -31,6 +32,7 @@ type PrintJob struct {
 type PrintRequest struct {
 	Station string `json:"station"`
 	Kind    string `json:"kind"`
+	Owner   string `json:"owner,omitempty"` // the order's owner; empty: the default owner
 	Order   string `json:"order"`
 	Parcel  int    `json:"parcel"`
 	Copy    bool   `json:"copy,omitempty"`
@@ -50,6 +52,7 @@ type PrintRetry struct {
 // PrintFilter chooses print jobs: by status, station or order (empty: any), at most Limit.
 type PrintFilter struct {
 	Status, Station, Order string
+	Owner                  string // the order's owner, with Order (empty: the default owner)
 	Limit                  int
 }
 
@@ -68,19 +71,20 @@ func applyPrintRequested(tx *txn, ev *Event) error {
 	if tx.Bucket(bucketStations).Get([]byte(p.Station)) == nil {
 		return Errf(CodeNotFound, "station.not_found", "station", p.Station)
 	}
-	ps, err := getPack(tx, p.Order)
+	owner := ownerOr(p.Owner)
+	ps, err := getPack(tx, owner, p.Order)
 	if err != nil {
 		return err
 	}
 	if p.Parcel < 1 || p.Parcel > len(ps.Parcels) {
 		return Errf(CodeNotFound, "pack.parcel_not_found", "order", p.Order, "parcel", strconv.Itoa(p.Parcel))
 	}
-	job := PrintJob{ID: printJobID(ev.Seq), Station: p.Station, Kind: "waybill", Order: p.Order, Parcel: p.Parcel,
+	job := PrintJob{ID: printJobID(ev.Seq), Station: p.Station, Kind: "waybill", Owner: p.Owner, Order: p.Order, Parcel: p.Parcel,
 		Copy: p.Copy, Status: "queued", Actor: ev.Actor, Created: ev.At, Updated: ev.At}
 	if err := putJSON(tx.Bucket(bucketPrintJobs), []byte(job.ID), job); err != nil {
 		return err
 	}
-	if err := tx.Bucket(bucketOrderPrints).Put(append(prefixKey(p.Order), seqKey(ev.Seq)...), []byte(job.ID)); err != nil {
+	if err := tx.Bucket(bucketOrderPrints).Put(append(prefixKey(owner, p.Order), seqKey(ev.Seq)...), []byte(job.ID)); err != nil {
 		return err
 	}
 	return tx.Bucket(bucketPrintQueue).Put([]byte(job.ID), []byte{})
@@ -143,19 +147,15 @@ func applyPrintRetried(tx *txn, ev *Event) error {
 
 // RequestPrint queues a label.
 func (l *Ledger) RequestPrint(ctx context.Context, id string, p PrintRequest, actor, device string) (PrintJob, error) {
-	k := keyed{id: id, typ: EvPrintRequested, target: p.Order, actor: actor, request: p}
+	p.Owner = envelopeOwner(p.Owner)
+	k := keyed{id: id, typ: EvPrintRequested, target: OrderRef(ownerOr(p.Owner), p.Order), actor: actor, request: p}
 	return runKeyed(ctx, l, k, func() (Event, error) {
 		return NewEvent(id, EvPrintRequested, actor, device, p)
 	}, func(tx *txn, ev *Event) (PrintJob, error) { return printJobIn(tx, printJobID(ev.Seq)) })
 }
 
 func printJobIn(tx *txn, id string) (PrintJob, error) {
-	var j PrintJob
-	found, err := getJSON(tx.Bucket(bucketPrintJobs), []byte(id), &j)
-	if err == nil && !found {
-		err = Errf(CodeNotFound, "print.job_not_found", "job", id)
-	}
-	return j, err
+	return mustGet[PrintJob](tx, bucketPrintJobs, []byte(id), "print.job_not_found", "job", id)
 }
 
 // RecordPrint records what the printer said.
@@ -168,7 +168,7 @@ func (l *Ledger) RecordPrint(ctx context.Context, id string, r PrintResult) erro
 func (l *Ledger) PrintJob(id string) (PrintJob, error) {
 	var j PrintJob
 	err := l.view(func(tx *txn) (err error) {
-		j, err = mustGet[PrintJob](tx, bucketPrintJobs, []byte(id), "print.job_not_found", "job", id)
+		j, err = printJobIn(tx, id)
 		return err
 	})
 	return j, err
@@ -196,7 +196,7 @@ func (l *Ledger) PrintJobs(f PrintFilter) ([]PrintJob, error) {
 			if err != nil || !found {
 				return false, err
 			}
-			if (f.Status == "" || j.Status == f.Status) && (f.Station == "" || j.Station == f.Station) && (f.Order == "" || j.Order == f.Order) {
+			if (f.Status == "" || j.Status == f.Status) && (f.Station == "" || j.Station == f.Station) && (f.Order == "" || (j.Order == f.Order && ownerOr(j.Owner) == ownerOr(f.Owner))) {
 				out = append(out, j)
 			}
 			return len(out) >= f.Limit, nil
@@ -204,7 +204,7 @@ func (l *Ledger) PrintJobs(f PrintFilter) ([]PrintJob, error) {
 		var c *bolt.Cursor
 		var p []byte
 		if f.Order != "" {
-			c, p = tx.Bucket(bucketOrderPrints).Cursor(), prefixKey(f.Order)
+			c, p = tx.Bucket(bucketOrderPrints).Cursor(), prefixKey(ownerOr(f.Owner), f.Order)
 		} else {
 			c, p = tx.Bucket(bucketByType).Cursor(), prefixKey(EvPrintRequested)
 		}

@@ -8,39 +8,73 @@ import (
 
 func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
 
-// SKU returns one SKU by code.
-func (l *Ledger) SKU(code string) (SKU, error) {
+// SKU returns one of the default owner's SKUs by code.
+func (l *Ledger) SKU(code string) (SKU, error) { return l.Books(DefaultOwner).SKU(code) }
+
+// SKU returns one of the owner's SKUs by code.
+func (b Books) SKU(code string) (SKU, error) {
 	var s SKU
-	err := l.view(func(tx *txn) (err error) {
-		s, err = mustGet[SKU](tx, bucketSKUs, []byte(code), "sku.not_found", "sku", code)
+	err := b.l.view(func(tx *txn) (err error) {
+		s, err = skuTx(tx, b.owner, code)
 		return err
 	})
 	return s, err
 }
 
-// SKUByGTIN returns the SKU that carries a 14-digit GTIN.
+// SKUByGTIN returns the SKU that carries a 14-digit GTIN when nothing is in
+// hand to say whose (a move, a count, a stock lookup): a GTIN that two owners
+// share is refused (sku.gtin_ambiguous, naming both). The SKU names its owner.
 func (l *Ledger) SKUByGTIN(gtin string) (SKU, error) {
 	var s SKU
 	err := l.view(func(tx *txn) error {
-		code := tx.Bucket(bucketGTINs).Get([]byte(gtin))
-		if code == nil {
-			return Errf(CodeNotFound, "sku.gtin_unknown", "gtin", gtin)
-		}
 		var err error
-		s, err = mustGet[SKU](tx, bucketSKUs, code, "sku.not_found", "sku", string(code))
+		s, err = resolveGTIN(tx, gtin, "")
 		return err
 	})
 	return s, err
 }
 
-// SKUs returns every SKU ordered by code.
+// SKUByGTIN returns the owner's SKU that carries a GTIN: the owner of the
+// order, task line, receipt or return in hand.
+func (b Books) SKUByGTIN(gtin string) (SKU, error) {
+	var s SKU
+	err := b.l.view(func(tx *txn) error {
+		var err error
+		s, err = resolveGTIN(tx, gtin, b.owner)
+		return err
+	})
+	return s, err
+}
+
+// SKUs returns every SKU ordered by owner and code.
 func (l *Ledger) SKUs() ([]SKU, error) { return listAll[SKU](l, bucketSKUs) }
+
+// SKUs returns the owner's SKUs ordered by code.
+func (b Books) SKUs() ([]SKU, error) { return listOwned[SKU](b, bucketSKUs) }
 
 // Locations returns every location ordered by code.
 func (l *Ledger) Locations() ([]Location, error) { return listAll[Location](l, bucketLocations) }
 
-// Lots returns every lot ordered by SKU and lot code.
+// Lots returns every lot ordered by owner, SKU and lot code.
 func (l *Ledger) Lots() ([]Lot, error) { return listAll[Lot](l, bucketLots) }
+
+// listOwned lists the records of a bucket keyed by owner first, for one owner.
+func listOwned[T any](b Books, bucket []byte) ([]T, error) {
+	var out []T
+	err := b.l.view(func(tx *txn) error {
+		c := tx.Bucket(bucket).Cursor()
+		p := prefixKey(b.owner)
+		for k, v := c.Seek(p); k != nil && strings.HasPrefix(string(k), string(p)); k, v = c.Next() {
+			var x T
+			if err := json.Unmarshal(v, &x); err != nil {
+				return err
+			}
+			out = append(out, x)
+		}
+		return nil
+	})
+	return out, err
+}
 
 func listAll[T any](l *Ledger, bucket []byte) ([]T, error) {
 	var out []T
@@ -70,6 +104,7 @@ func (l *Ledger) Location(code string) (Location, error) {
 // StockLine is a quantity of one lot of one SKU at one location, with what a
 // screen needs to show it.
 type StockLine struct {
+	Owner    string       `json:"owner"`
 	SKU      string       `json:"sku"`
 	Name     string       `json:"name"`
 	Lot      string       `json:"lot,omitempty"`
@@ -94,7 +129,7 @@ func (l *Ledger) StockAt(loc string) ([]StockLine, error) {
 		p := prefixKey(loc)
 		for k, v := c.Seek(p); k != nil && strings.HasPrefix(string(k), string(p)); k, v = c.Next() {
 			parts := splitKey(k)
-			line, err := stockLine(tx, parts[1], parts[2], location, qtyFromValue(v))
+			line, err := stockLine(tx, parts[1], parts[2], parts[3], location, qtyFromValue(v))
 			if err != nil {
 				return err
 			}
@@ -103,6 +138,9 @@ func (l *Ledger) StockAt(loc string) ([]StockLine, error) {
 		return nil
 	})
 	slices.SortStableFunc(out, func(a, b StockLine) int {
+		if c := strings.Compare(a.Owner, b.Owner); c != 0 {
+			return c
+		}
 		if c := strings.Compare(a.SKU, b.SKU); c != 0 {
 			return c
 		}
@@ -111,23 +149,26 @@ func (l *Ledger) StockAt(loc string) ([]StockLine, error) {
 	return out, err
 }
 
-// StockOf lists where a SKU is, in FEFO order: earliest expiry first, lots
-// without expiry last, then by the location's pick sequence.
-func (l *Ledger) StockOf(sku string) ([]StockLine, error) {
+// StockOf lists where one of the default owner's SKUs is, in FEFO order.
+func (l *Ledger) StockOf(sku string) ([]StockLine, error) { return l.Books(DefaultOwner).StockOf(sku) }
+
+// StockOf lists where one of the owner's SKUs is, in FEFO order: earliest
+// expiry first, lots without expiry last, then by the location's pick sequence.
+func (b Books) StockOf(sku string) ([]StockLine, error) {
 	var out []StockLine
-	err := l.view(func(tx *txn) error {
-		if tx.Bucket(bucketSKUs).Get([]byte(sku)) == nil {
-			return Errf(CodeNotFound, "sku.not_found", "sku", sku)
+	err := b.l.view(func(tx *txn) error {
+		if tx.Bucket(bucketSKUs).Get(skuKey(b.owner, sku)) == nil {
+			return Errf(CodeNotFound, "sku.not_found", "sku", sku, "owner", b.owner)
 		}
 		c := tx.Bucket(bucketStock).Cursor()
-		p := prefixKey(sku)
+		p := prefixKey(b.owner, sku)
 		for k, v := c.Seek(p); k != nil && strings.HasPrefix(string(k), string(p)); k, v = c.Next() {
 			parts := splitKey(k)
-			location, err := mustGet[Location](tx, bucketLocations, []byte(parts[2]), "location.not_found", "location", parts[2])
+			location, err := mustGet[Location](tx, bucketLocations, []byte(parts[3]), "location.not_found", "location", parts[3])
 			if err != nil {
 				return err
 			}
-			line, err := stockLine(tx, sku, parts[1], location, qtyFromValue(v))
+			line, err := stockLine(tx, b.owner, sku, parts[2], location, qtyFromValue(v))
 			if err != nil {
 				return err
 			}
@@ -158,35 +199,46 @@ func compareFEFO(a, b StockLine) int {
 	return strings.Compare(a.Lot, b.Lot)
 }
 
-func stockLine(tx *txn, skuCode, lotCode string, loc Location, qty int64) (StockLine, error) {
-	sku, err := mustGet[SKU](tx, bucketSKUs, []byte(skuCode), "sku.not_found", "sku", skuCode)
+func stockLine(tx *txn, owner, skuCode, lotCode string, loc Location, qty int64) (StockLine, error) {
+	sku, err := mustGet[SKU](tx, bucketSKUs, skuKey(owner, skuCode), "sku.not_found", "sku", skuCode, "owner", owner)
 	if err != nil {
 		return StockLine{}, err
 	}
 	var lot Lot
-	if _, err := getJSON(tx.Bucket(bucketLots), lotKey(skuCode, lotCode), &lot); err != nil {
+	if _, err := getJSON(tx.Bucket(bucketLots), lotKey(owner, skuCode, lotCode), &lot); err != nil {
 		return StockLine{}, err
 	}
 	return StockLine{
-		SKU: skuCode, Name: sku.Name, Lot: lotCode, Expiry: lot.Expiry, Status: lot.Status,
+		Owner: owner, SKU: skuCode, Name: sku.Name, Lot: lotCode, Expiry: lot.Expiry, Status: lot.Status,
 		Location: loc.Code, Zone: loc.Zone, Kind: loc.Kind, PickSeq: loc.PickSeq, Qty: qty,
 	}, nil
 }
 
-// StockRows returns all stock as rows, ordered by SKU, lot and location (for export).
-func (l *Ledger) StockRows() ([]StockRow, error) {
+// StockRows returns stock as rows, ordered by owner, SKU, lot and location
+// (for export and the stock list); owner "" is every owner's. A row's Owner
+// is empty for the default owner, as a file's rows are.
+func (l *Ledger) StockRows(owner string) ([]StockRow, error) {
 	var out []StockRow
 	err := l.view(func(tx *txn) error {
 		lots := tx.Bucket(bucketLots)
-		return tx.Bucket(bucketStock).ForEach(func(k, v []byte) error {
+		c := tx.Bucket(bucketStock).Cursor()
+		var p []byte
+		if owner != "" {
+			p = prefixKey(owner)
+		}
+		k, v := c.First()
+		if p != nil {
+			k, v = c.Seek(p)
+		}
+		for ; k != nil && strings.HasPrefix(string(k), string(p)); k, v = c.Next() {
 			parts := splitKey(k)
 			var lot Lot
-			if _, err := getJSON(lots, lotKey(parts[0], parts[1]), &lot); err != nil {
+			if _, err := getJSON(lots, lotKey(parts[0], parts[1], parts[2]), &lot); err != nil {
 				return err
 			}
-			out = append(out, StockRow{SKU: parts[0], Lot: parts[1], Expiry: lot.Expiry, Location: parts[2], Qty: qtyFromValue(v)})
-			return nil
-		})
+			out = append(out, StockRow{Owner: envelopeOwner(parts[0]), SKU: parts[1], Lot: parts[2], Expiry: lot.Expiry, Location: parts[3], Qty: qtyFromValue(v)})
+		}
+		return nil
 	})
 	return out, err
 }

@@ -50,7 +50,11 @@ func resetDerived(tx *txn) error {
 //	   order through a return; a task a recall empties before anyone
 //	   started it is cancelled
 //	5  an order's print jobs are indexed (order_prints)
-const projectionsVersion = "5"
+//	6  owners (货主): every key of SKUs, GTINs, lots, stock, reservations,
+//	   orders, receipts, RMAs, packs, waybill pools and lot stories leads
+//	   with the owner; records name their owner (events without one are
+//	   the default owner's)
+const projectionsVersion = "6"
 
 var metaProjections = []byte("projections")
 

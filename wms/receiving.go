@@ -9,6 +9,7 @@ import (
 
 // Receipt is a delivery from a supplier: announced (an ASN) or blind.
 type Receipt struct {
+	Owner    string        `json:"owner"` // whose goods: receiving puts stock under this owner
 	ID       string        `json:"id"`
 	Supplier string        `json:"supplier"`
 	Blind    bool          `json:"blind,omitempty"`
@@ -43,6 +44,7 @@ func (l ReceiptLine) Variance() int64 { return l.Received - l.Expected }
 
 // ReceiptIn announces a delivery.
 type ReceiptIn struct {
+	Owner    string   `json:"owner,omitempty"` // empty: the default owner
 	ID       string   `json:"id"`
 	Supplier string   `json:"supplier"`
 	Lines    []LineIn `json:"lines"`
@@ -51,6 +53,7 @@ type ReceiptIn struct {
 // Receiving takes units of one lot into the warehouse at a dock (or a
 // quarantine location when the lot is short-dated and the SKU says so).
 type Receiving struct {
+	Owner    string `json:"owner,omitempty"` // the receipt's owner; the command moves it to the envelope
 	Receipt  string `json:"receipt"`
 	SKU      string `json:"sku"`
 	Lot      string `json:"lot,omitempty"`
@@ -64,20 +67,27 @@ type Receiving struct {
 
 // ReceiptClose closes a receipt; its variances stay on it.
 type ReceiptClose struct {
+	Owner   string `json:"owner,omitempty"`
 	Receipt string `json:"receipt"`
 }
 
 // ExpectReceipt records an announced delivery. The same receipt number sent
 // again is the same receipt (dup is true) and changes nothing.
 func (l *Ledger) ExpectReceipt(ctx context.Context, in ReceiptIn, actor, device string) (r Receipt, dup bool, err error) {
-	ev, err := NewEvent("receipt:"+in.ID, EvReceiptExpected, actor, device, in)
+	owner := ownerOr(in.Owner)
+	in.Owner = ""
+	id := "receipt:" + in.ID
+	if owner != DefaultOwner {
+		id = "receipt:" + owner + ":" + in.ID
+	}
+	ev, err := newOwnedEvent(id, EvReceiptExpected, actor, device, owner, in)
 	if err != nil {
 		return Receipt{}, false, err
 	}
 	if _, dup, err = l.Append(ctx, ev); err != nil {
 		return Receipt{}, false, err
 	}
-	r, err = l.Receipt(in.ID)
+	r, err = l.Books(owner).Receipt(in.ID)
 	return r, dup, err
 }
 
@@ -86,10 +96,14 @@ func applyReceiptExpected(tx *txn, ev *Event) error {
 	if err := decode(ev, &in); err != nil {
 		return err
 	}
-	return expectReceipt(tx, in, ev.At)
+	owner, err := ownerFor(ev, in.Owner)
+	if err != nil {
+		return err
+	}
+	return expectReceipt(tx, owner, in, ev.At)
 }
 
-func expectReceipt(tx *txn, in ReceiptIn, at time.Time) error {
+func expectReceipt(tx *txn, owner string, in ReceiptIn, at time.Time) error {
 	in.ID, in.Supplier = strings.TrimSpace(in.ID), strings.TrimSpace(in.Supplier)
 	if !validCode(in.ID) {
 		return Errf(CodeInvalid, "receipt.id_invalid", "receipt", in.ID)
@@ -100,33 +114,39 @@ func expectReceipt(tx *txn, in ReceiptIn, at time.Time) error {
 	if len(in.Lines) == 0 {
 		return Errf(CodeInvalid, "receipt.no_lines", "receipt", in.ID)
 	}
-	if tx.Bucket(bucketReceipts).Get([]byte(in.ID)) != nil {
+	if err := knownOwner(tx, owner); err != nil {
+		return err
+	}
+	if tx.Bucket(bucketReceipts).Get(receiptKey(owner, in.ID)) != nil {
 		return Errf(CodeConflict, "receipt.exists", "receipt", in.ID)
 	}
-	r := Receipt{ID: in.ID, Supplier: in.Supplier, State: "open", Created: at}
+	r := Receipt{Owner: owner, ID: in.ID, Supplier: in.Supplier, State: "open", Created: at}
 	for _, l := range in.Lines {
-		if tx.Bucket(bucketSKUs).Get([]byte(l.SKU)) == nil {
-			return Errf(CodeNotFound, "sku.not_found", "sku", l.SKU)
+		if tx.Bucket(bucketSKUs).Get(skuKey(owner, l.SKU)) == nil {
+			return Errf(CodeNotFound, "sku.not_found", "sku", l.SKU, "owner", owner)
 		}
 		if l.Qty <= 0 {
 			return Errf(CodeInvalid, "order.qty_invalid", "order", in.ID, "sku", l.SKU, "qty", strconv.FormatInt(l.Qty, 10))
 		}
 		r.Lines = append(r.Lines, ReceiptLine{SKU: l.SKU, Expected: l.Qty})
 	}
-	return putJSON(tx.Bucket(bucketReceipts), []byte(r.ID), r)
+	return putJSON(tx.Bucket(bucketReceipts), receiptKey(owner, r.ID), r)
 }
 
-// Receipt returns one receipt.
-func (l *Ledger) Receipt(id string) (Receipt, error) {
+// Receipt returns one of the default owner's receipts.
+func (l *Ledger) Receipt(id string) (Receipt, error) { return l.Books(DefaultOwner).Receipt(id) }
+
+// Receipt returns one of the owner's receipts.
+func (b Books) Receipt(id string) (Receipt, error) {
 	var r Receipt
-	err := l.view(func(tx *txn) (err error) {
-		r, err = mustGet[Receipt](tx, bucketReceipts, []byte(id), "receipt.not_found", "receipt", id)
+	err := b.l.view(func(tx *txn) (err error) {
+		r, err = mustGet[Receipt](tx, bucketReceipts, receiptKey(b.owner, id), "receipt.not_found", "receipt", id)
 		return err
 	})
 	return r, err
 }
 
-// OpenReceipts lists receipts not yet closed.
+// OpenReceipts lists receipts not yet closed, every owner's.
 func (l *Ledger) OpenReceipts() ([]Receipt, error) {
 	all, err := listAll[Receipt](l, bucketReceipts)
 	out := all[:0]
@@ -145,9 +165,15 @@ func (l *Ledger) OpenReceipts() ([]Receipt, error) {
 // out again. (Stores from before kept one BLIND-<yyyymmdd>-<badge> a day; it
 // reads as any other receipt.)
 func (l *Ledger) NextBlindReceipt(day, badge string) (string, error) {
-	prefix := "BLIND-" + strings.ReplaceAll(day, "-", "") + "-" + badge + "-"
+	return l.Books(DefaultOwner).NextBlindReceipt(day, badge)
+}
+
+// NextBlindReceipt names the owner's next blind receipt (see Ledger.NextBlindReceipt).
+func (b Books) NextBlindReceipt(day, badge string) (string, error) {
+	name := "BLIND-" + strings.ReplaceAll(day, "-", "") + "-" + badge + "-"
+	prefix := string(receiptKey(b.owner, name))
 	n := 0
-	err := l.view(func(tx *txn) error {
+	err := b.l.view(func(tx *txn) error {
 		c := tx.Bucket(bucketReceipts).Cursor()
 		for k, _ := c.Seek([]byte(prefix)); k != nil && strings.HasPrefix(string(k), prefix); k, _ = c.Next() {
 			if i, err := strconv.Atoi(strings.TrimPrefix(string(k), prefix)); err == nil && i > n {
@@ -156,7 +182,7 @@ func (l *Ledger) NextBlindReceipt(day, badge string) (string, error) {
 		}
 		return nil
 	})
-	return prefix + strconv.Itoa(n+1), err
+	return name + strconv.Itoa(n+1), err
 }
 
 // ShelfLifeAtReceipt checks a delivery's remaining shelf life against the
@@ -184,11 +210,13 @@ func ShelfLifeAtReceipt(sku SKU, expiry, today string) (ok bool, action string) 
 // recorded on the receipt as refused (they go back on the truck).
 func (l *Ledger) Receive(ctx context.Context, id string, p Receiving, actor, device string) (Receiving, error) {
 	p.Today, p.Quarantined = "", false
+	owner := ownerOr(p.Owner)
+	p.Owner = ""
 	asked := p
 	p.Today = l.Today()
-	done, err := keyedAppend(ctx, l, id, EvReceived, asked.Receipt, asked, actor, device, func(d *Receiving) { d.Today = p.Today })
+	done, err := keyedAppend(ctx, l, id, EvReceived, owner, OrderRef(owner, asked.Receipt), asked, actor, device, func(d *Receiving) { d.Today = p.Today })
 	if e, ok := AsError(err); ok && e.Key == "receive.short_life" && p.Receipt != "" {
-		if rerr := l.RefuseReceipt(ctx, id+":refused", ReceiveRefusal{Receipt: p.Receipt, SKU: p.SKU, Lot: p.Lot,
+		if rerr := l.RefuseReceipt(ctx, id+":refused", ReceiveRefusal{Owner: owner, Receipt: p.Receipt, SKU: p.SKU, Lot: p.Lot,
 			Expiry: p.Expiry, Qty: p.Qty, Reason: e.Key}, actor, device); rerr != nil {
 			return p, rerr
 		}
@@ -196,6 +224,7 @@ func (l *Ledger) Receive(ctx context.Context, id string, p Receiving, actor, dev
 	if err != nil {
 		return p, err
 	}
+	done.Owner = owner
 	return done, nil
 }
 
@@ -207,7 +236,11 @@ func applyReceived(tx *txn, ev *Event) error {
 	if p.Qty <= 0 || p.Qty > 1_000_000 {
 		return Errf(CodeInvalid, "receive.qty_invalid", "qty", strconv.FormatInt(p.Qty, 10))
 	}
-	sku, err := mustGet[SKU](tx, bucketSKUs, []byte(p.SKU), "sku.not_found", "sku", p.SKU)
+	owner, err := ownerFor(ev, p.Owner)
+	if err != nil {
+		return err
+	}
+	sku, err := mustGet[SKU](tx, bucketSKUs, skuKey(owner, p.SKU), "sku.not_found", "sku", p.SKU)
 	if err != nil {
 		return err
 	}
@@ -218,12 +251,12 @@ func applyReceived(tx *txn, ev *Event) error {
 	var r Receipt
 	if p.Receipt != "" {
 		// a closed receipt takes nothing more, not even a refusal
-		found, err := getJSON(rb, []byte(p.Receipt), &r)
+		found, err := getJSON(rb, receiptKey(owner, p.Receipt), &r)
 		if err != nil {
 			return err
 		}
 		if !found {
-			r = Receipt{ID: p.Receipt, Supplier: "-", Blind: true, State: "open", Created: ev.At}
+			r = Receipt{Owner: owner, ID: p.Receipt, Supplier: "-", Blind: true, State: "open", Created: ev.At}
 		}
 		if r.State != "open" {
 			return Errf(CodeConflict, "receipt.closed", "receipt", r.ID)
@@ -242,21 +275,21 @@ func applyReceived(tx *txn, ev *Event) error {
 	if quarantine && loc.Kind != KindQuarantine {
 		return Errf(CodeConflict, "receive.needs_quarantine", "sku", p.SKU, "lot", p.Lot)
 	}
-	have, err := placeStock(tx, p.SKU, p.Lot, p.Expiry, p.Location)
+	have, err := placeStock(tx, owner, p.SKU, p.Lot, p.Expiry, p.Location)
 	if err != nil {
 		return err
 	}
 	if quarantine {
 		var lot Lot
-		if _, err := getJSON(tx.Bucket(bucketLots), lotKey(p.SKU, p.Lot), &lot); err != nil {
+		if _, err := getJSON(tx.Bucket(bucketLots), lotKey(owner, p.SKU, p.Lot), &lot); err != nil {
 			return err
 		}
 		lot.Status = LotQuarantine
-		if err := putJSON(tx.Bucket(bucketLots), lotKey(p.SKU, p.Lot), lot); err != nil {
+		if err := putJSON(tx.Bucket(bucketLots), lotKey(owner, p.SKU, p.Lot), lot); err != nil {
 			return err
 		}
 	}
-	if err := writeQty(tx, p.SKU, p.Lot, p.Location, have+p.Qty); err != nil {
+	if err := writeQty(tx, owner, p.SKU, p.Lot, p.Location, have+p.Qty); err != nil {
 		return err
 	}
 	if p.Receipt != "" {
@@ -265,7 +298,7 @@ func applyReceived(tx *txn, ev *Event) error {
 		if quarantine {
 			r.Lines[i].Quarantined += p.Qty
 		}
-		if err := putJSON(rb, []byte(r.ID), r); err != nil {
+		if err := putJSON(rb, receiptKey(owner, r.ID), r); err != nil {
 			return err
 		}
 	}
@@ -276,6 +309,7 @@ func applyReceived(tx *txn, ev *Event) error {
 // ReceiveRefusal records units turned away at the dock (short-dated,
 // damaged): they count on the receipt but never enter stock.
 type ReceiveRefusal struct {
+	Owner   string `json:"owner,omitempty"`
 	Receipt string `json:"receipt"`
 	SKU     string `json:"sku"`
 	Lot     string `json:"lot,omitempty"`
@@ -286,7 +320,9 @@ type ReceiveRefusal struct {
 
 // RefuseReceipt records a refusal.
 func (l *Ledger) RefuseReceipt(ctx context.Context, id string, p ReceiveRefusal, actor, device string) error {
-	_, err := keyedAppend(ctx, l, id, EvReceiveRefused, p.Receipt, p, actor, device, nil)
+	owner := ownerOr(p.Owner)
+	p.Owner = ""
+	_, err := keyedAppend(ctx, l, id, EvReceiveRefused, owner, OrderRef(owner, p.Receipt), p, actor, device, nil)
 	return err
 }
 
@@ -298,32 +334,41 @@ func applyReceiveRefused(tx *txn, ev *Event) error {
 	if p.Qty <= 0 || p.Receipt == "" {
 		return Errf(CodeInvalid, "receive.qty_invalid", "qty", strconv.FormatInt(p.Qty, 10))
 	}
+	owner, err := ownerFor(ev, p.Owner)
+	if err != nil {
+		return err
+	}
 	rb := tx.Bucket(bucketReceipts)
 	var r Receipt
-	found, err := getJSON(rb, []byte(p.Receipt), &r)
+	found, err := getJSON(rb, receiptKey(owner, p.Receipt), &r)
 	if err != nil {
 		return err
 	}
 	if !found {
-		r = Receipt{ID: p.Receipt, Supplier: "-", Blind: true, State: "open", Created: ev.At}
+		r = Receipt{Owner: owner, ID: p.Receipt, Supplier: "-", Blind: true, State: "open", Created: ev.At}
 	}
 	r.Lines[r.line(p.SKU)].Refused += p.Qty
-	return putJSON(rb, []byte(r.ID), r)
+	return putJSON(rb, receiptKey(owner, r.ID), r)
 }
 
-// CloseReceipt closes a receipt.
+// CloseReceipt closes one of the default owner's receipts.
 func (l *Ledger) CloseReceipt(ctx context.Context, id, actor, device string) (Receipt, error) {
+	return l.Books(DefaultOwner).CloseReceipt(ctx, id, actor, device)
+}
+
+// CloseReceipt closes one of the owner's receipts. Its event's ID names the
+// receipt, so anyone closing it again gets the first answer.
+func (b Books) CloseReceipt(ctx context.Context, id, actor, device string) (Receipt, error) {
+	evID := "close:" + id
+	if b.owner != DefaultOwner {
+		evID = "close:" + b.owner + ":" + id
+	}
 	p := ReceiptClose{Receipt: id}
-	k := keyed{id: "close:" + id, typ: EvReceiptClosed, target: id, actor: actor, request: p, natural: true}
-	return runKeyed(ctx, l, k, func() (Event, error) {
-		return NewEvent("close:"+id, EvReceiptClosed, actor, device, p)
+	k := keyed{id: evID, typ: EvReceiptClosed, target: OrderRef(b.owner, id), actor: actor, request: p, natural: true}
+	return runKeyed(ctx, b.l, k, func() (Event, error) {
+		return newOwnedEvent(evID, EvReceiptClosed, actor, device, b.owner, p)
 	}, func(tx *txn, ev *Event) (Receipt, error) {
-		var r Receipt
-		found, err := getJSON(tx.Bucket(bucketReceipts), []byte(id), &r)
-		if err == nil && !found {
-			err = Errf(CodeNotFound, "receipt.not_found", "receipt", id)
-		}
-		return r, err
+		return mustGet[Receipt](tx, bucketReceipts, receiptKey(b.owner, id), "receipt.not_found", "receipt", id)
 	})
 }
 
@@ -332,13 +377,17 @@ func applyReceiptClosed(tx *txn, ev *Event) error {
 	if err := decode(ev, &p); err != nil {
 		return err
 	}
-	r, err := mustGet[Receipt](tx, bucketReceipts, []byte(p.Receipt), "receipt.not_found", "receipt", p.Receipt)
+	owner, err := ownerFor(ev, p.Owner)
+	if err != nil {
+		return err
+	}
+	r, err := mustGet[Receipt](tx, bucketReceipts, receiptKey(owner, p.Receipt), "receipt.not_found", "receipt", p.Receipt)
 	if err != nil {
 		return err
 	}
 	at := ev.At
 	r.State, r.Closed = "closed", &at
-	return putJSON(tx.Bucket(bucketReceipts), []byte(r.ID), r)
+	return putJSON(tx.Bucket(bucketReceipts), receiptKey(owner, r.ID), r)
 }
 
 // SuggestPutaway proposes where received stock goes: a pick face already
@@ -346,17 +395,24 @@ func applyReceiptClosed(tx *txn, ev *Event) error {
 // (in walking order), then a pick face holding the SKU's other lots, then
 // any empty pick face.
 func (l *Ledger) SuggestPutaway(sku, lot string) (string, error) {
+	return l.Books(DefaultOwner).SuggestPutaway(sku, lot)
+}
+
+// SuggestPutaway proposes where the owner's received stock goes (see
+// Ledger.SuggestPutaway); a pick face is never shared with another owner's
+// stock of the same code.
+func (b Books) SuggestPutaway(sku, lot string) (string, error) {
 	var out string
-	err := l.view(func(tx *txn) error {
-		s, err := mustGet[SKU](tx, bucketSKUs, []byte(sku), "sku.not_found", "sku", sku)
+	err := b.l.view(func(tx *txn) error {
+		s, err := mustGet[SKU](tx, bucketSKUs, skuKey(b.owner, sku), "sku.not_found", "sku", sku)
 		if err != nil {
 			return err
 		}
 		c := tx.Bucket(bucketStock).Cursor()
-		p := prefixKey(sku, lot)
+		p := prefixKey(b.owner, sku, lot)
 		for k, _ := c.Seek(p); k != nil && strings.HasPrefix(string(k), string(p)); k, _ = c.Next() {
 			var loc Location
-			if _, err := getJSON(tx.Bucket(bucketLocations), []byte(splitKey(k)[2]), &loc); err != nil {
+			if _, err := getJSON(tx.Bucket(bucketLocations), []byte(splitKey(k)[3]), &loc); err != nil {
 				return err
 			}
 			if loc.Kind == KindPick {
@@ -367,11 +423,11 @@ func (l *Ledger) SuggestPutaway(sku, lot string) (string, error) {
 		best, bestAny, sameSKU := Location{}, Location{}, ""
 		// a pick face of the same SKU (another lot), first along the walk
 		cs := tx.Bucket(bucketStock).Cursor()
-		ps := prefixKey(sku)
+		ps := prefixKey(b.owner, sku)
 		bestSeq := -1
 		for k, _ := cs.Seek(ps); k != nil && strings.HasPrefix(string(k), string(ps)); k, _ = cs.Next() {
 			var loc Location
-			if _, err := getJSON(tx.Bucket(bucketLocations), []byte(splitKey(k)[2]), &loc); err != nil {
+			if _, err := getJSON(tx.Bucket(bucketLocations), []byte(splitKey(k)[3]), &loc); err != nil {
 				return err
 			}
 			if loc.Kind == KindPick && (bestSeq < 0 || loc.PickSeq < bestSeq) {

@@ -23,6 +23,9 @@ var Conditions = []string{CondResellable, CondDamaged, CondExpired, CondOpened, 
 
 // RMA is a return the OMS announced.
 type RMA struct {
+	// Owner is whose return (the original order's owner). The command moves
+	// it to the envelope; the stored RMA names it.
+	Owner         string `json:"owner,omitempty"`
 	RMA           string `json:"rma"`
 	Order         string `json:"order"`
 	ReturnWaybill string `json:"return_waybill,omitempty"`
@@ -49,6 +52,7 @@ type ReturnLine struct {
 // ReturnParcel is one returned parcel, inspected.
 type ReturnParcel struct {
 	ID            string       `json:"id"`
+	Owner         string       `json:"owner,omitempty"` // the order's owner: returned units go back under it
 	Order         string       `json:"order,omitempty"` // empty: unknown parcel
 	RMA           string       `json:"rma,omitempty"`
 	ReturnWaybill string       `json:"return_waybill,omitempty"`
@@ -62,6 +66,7 @@ type ReturnParcel struct {
 
 // ReturnMatch ties an unknown parcel to its order once it is known.
 type ReturnMatch struct {
+	Owner  string `json:"owner,omitempty"`
 	Parcel string `json:"parcel"`
 	Order  string `json:"order"`
 	Today  string `json:"today"`
@@ -79,15 +84,15 @@ type ShippedLine struct {
 func retKey(sku, lot string) string { return sku + "\x00" + lot }
 
 // shippedOf lists what an order shipped (from its parcels) and what has come back.
-func shippedOf(tx *txn, order string) ([]ShippedLine, error) {
-	o, err := orderTx(tx, order)
+func shippedOf(tx *txn, owner, order string) ([]ShippedLine, error) {
+	o, err := orderTx(tx, owner, order)
 	if err != nil {
 		return nil, err
 	}
 	if o.State != OrderShipped {
 		return nil, Errf(CodeConflict, "return.not_shipped", "order", order, "state", string(o.State))
 	}
-	ps, err := getPack(tx, order)
+	ps, err := getPack(tx, owner, order)
 	if err != nil {
 		return nil, err
 	}
@@ -104,7 +109,7 @@ func shippedOf(tx *txn, order string) ([]ShippedLine, error) {
 		}
 	}
 	returned := map[string]int64{}
-	if _, err := getJSON(tx.Bucket(bucketOrderReturns), []byte(order), &returned); err != nil {
+	if _, err := getJSON(tx.Bucket(bucketOrderReturns), orderKey(owner, order), &returned); err != nil {
 		return nil, err
 	}
 	for i := range out {
@@ -138,17 +143,22 @@ func applyRMA(tx *txn, ev *Event) error {
 	if err := decode(ev, &r); err != nil {
 		return err
 	}
+	owner, err := ownerFor(ev, r.Owner)
+	if err != nil {
+		return err
+	}
+	r.Owner = owner
 	if !validCode(r.RMA) || !validCode(r.Order) {
 		return Errf(CodeInvalid, "return.rma_invalid", "rma", r.RMA)
 	}
-	if tx.Bucket(bucketOrders).Get([]byte(r.Order)) == nil {
-		return Errf(CodeNotFound, "order.not_found", "order", r.Order)
+	if tx.Bucket(bucketOrders).Get(orderKey(owner, r.Order)) == nil {
+		return Errf(CodeNotFound, "order.not_found", "order", r.Order, "owner", owner)
 	}
-	if err := putJSON(tx.Bucket(bucketRMAs), []byte(r.RMA), r); err != nil {
+	if err := putJSON(tx.Bucket(bucketRMAs), rmaKey(owner, r.RMA), r); err != nil {
 		return err
 	}
 	if r.ReturnWaybill != "" {
-		return tx.Bucket(bucketReturnWaybills).Put([]byte(r.ReturnWaybill), []byte(r.RMA))
+		return tx.Bucket(bucketReturnWaybills).Put([]byte(r.ReturnWaybill), rmaKey(owner, r.RMA))
 	}
 	return nil
 }
@@ -161,6 +171,11 @@ func applyReturnReceived(tx *txn, ev *Event) error {
 	if len(p.Lines) == 0 {
 		return Errf(CodeInvalid, "return.no_lines")
 	}
+	owner, err := ownerFor(ev, p.Owner)
+	if err != nil {
+		return err
+	}
+	p.Owner = owner
 	if p.ReturnWaybill != "" {
 		if prev := tx.Bucket(bucketReturnSeen).Get([]byte(p.ReturnWaybill)); prev != nil && string(prev) != p.ID {
 			return Errf(CodeConflict, "return.parcel_seen", "waybill", p.ReturnWaybill)
@@ -176,7 +191,7 @@ func applyReturnReceived(tx *txn, ev *Event) error {
 	var shipped []ShippedLine
 	if p.Order != "" {
 		var err error
-		if shipped, err = shippedOf(tx, p.Order); err != nil {
+		if shipped, err = shippedOf(tx, owner, p.Order); err != nil {
 			return err
 		}
 	}
@@ -186,7 +201,7 @@ func applyReturnReceived(tx *txn, ev *Event) error {
 		if l.Qty <= 0 || !slices.Contains(Conditions, l.Condition) {
 			return Errf(CodeInvalid, "return.line_invalid", "sku", l.SKU)
 		}
-		sku, err := mustGet[SKU](tx, bucketSKUs, []byte(l.SKU), "sku.not_found", "sku", l.SKU)
+		sku, err := mustGet[SKU](tx, bucketSKUs, skuKey(owner, l.SKU), "sku.not_found", "sku", l.SKU, "owner", owner)
 		if err != nil {
 			return err
 		}
@@ -212,7 +227,7 @@ func applyReturnReceived(tx *txn, ev *Event) error {
 			}
 		case l.Condition == CondResellable:
 			var lot Lot
-			if _, err := getJSON(tx.Bucket(bucketLots), lotKey(l.SKU, l.Lot), &lot); err != nil {
+			if _, err := getJSON(tx.Bucket(bucketLots), lotKey(owner, l.SKU, l.Lot), &lot); err != nil {
 				return err
 			}
 			l.Location = staging
@@ -231,29 +246,30 @@ func applyReturnReceived(tx *txn, ev *Event) error {
 			return Errf(CodeConflict, "return.no_location", "kind", l.Condition)
 		}
 		if l.Location != "" {
-			have, err := placeStock(tx, l.SKU, l.Lot, "", l.Location)
+			have, err := placeStock(tx, owner, l.SKU, l.Lot, "", l.Location)
 			if err != nil {
 				return err
 			}
-			if err := writeQty(tx, l.SKU, l.Lot, l.Location, have+l.Qty); err != nil {
+			if err := writeQty(tx, owner, l.SKU, l.Lot, l.Location, have+l.Qty); err != nil {
 				return err
 			}
 		}
 		if l.Serial != "" && l.Condition != CondMissing && l.Condition != CondWrongItem {
-			if err := serialReturned(tx, *l, p.ID); err != nil {
+			if err := serialReturned(tx, owner, *l, p.ID); err != nil {
 				return err
 			}
 		}
 	}
 	if p.Order != "" {
-		if err := addReturned(tx, p.Order, added); err != nil {
+		if err := addReturned(tx, owner, p.Order, added); err != nil {
 			return err
 		}
 	}
-	p.Actor, p.At = ev.Actor, ev.At
+	p.Actor, p.At, p.Owner = ev.Actor, ev.At, "" // the envelope names the owner
 	if err := redecide(ev, p); err != nil {
 		return err
 	}
+	p.Owner = owner
 	if p.ReturnWaybill != "" {
 		if err := tx.Bucket(bucketReturnSeen).Put([]byte(p.ReturnWaybill), []byte(p.ID)); err != nil {
 			return err
@@ -284,15 +300,15 @@ func claim(shipped []ShippedLine, added map[string]int64, l *ReturnLine, order s
 	return nil
 }
 
-func addReturned(tx *txn, order string, added map[string]int64) error {
+func addReturned(tx *txn, owner, order string, added map[string]int64) error {
 	returned := map[string]int64{}
-	if _, err := getJSON(tx.Bucket(bucketOrderReturns), []byte(order), &returned); err != nil {
+	if _, err := getJSON(tx.Bucket(bucketOrderReturns), orderKey(owner, order), &returned); err != nil {
 		return err
 	}
 	for k, n := range added {
 		returned[k] += n
 	}
-	return putJSON(tx.Bucket(bucketOrderReturns), []byte(order), returned)
+	return putJSON(tx.Bucket(bucketOrderReturns), orderKey(owner, order), returned)
 }
 
 // ReturnStats are the returns figures of a day: units by clerk, by condition and by SKU.
@@ -331,6 +347,10 @@ func applyReturnMatched(tx *txn, ev *Event) error {
 	if err := decode(ev, &m); err != nil {
 		return err
 	}
+	owner, err := ownerFor(ev, m.Owner)
+	if err != nil {
+		return err
+	}
 	p, err := mustGet[ReturnParcel](tx, bucketReturns, []byte(m.Parcel), "return.parcel_not_found", "parcel", m.Parcel)
 	if err != nil {
 		return err
@@ -338,7 +358,10 @@ func applyReturnMatched(tx *txn, ev *Event) error {
 	if p.Order != "" {
 		return Errf(CodeConflict, "return.already_matched", "parcel", m.Parcel, "order", p.Order)
 	}
-	shipped, err := shippedOf(tx, m.Order)
+	if ownerOr(p.Owner) != owner { // its units sit under the owner it was booked for
+		return Errf(CodeConflict, "return.other_owner", "parcel", m.Parcel, "owner", ownerOr(p.Owner), "order_owner", owner)
+	}
+	shipped, err := shippedOf(tx, owner, m.Order)
 	if err != nil {
 		return err
 	}
@@ -352,7 +375,7 @@ func applyReturnMatched(tx *txn, ev *Event) error {
 			return err
 		}
 	}
-	if err := addReturned(tx, m.Order, added); err != nil {
+	if err := addReturned(tx, owner, m.Order, added); err != nil {
 		return err
 	}
 	at := ev.At
@@ -364,38 +387,88 @@ func applyReturnMatched(tx *txn, ev *Event) error {
 
 // AnnounceReturn records an RMA from the OMS.
 func (l *Ledger) AnnounceReturn(ctx context.Context, r RMA, actor, device string) error {
-	_, err := l.appendData(ctx, "rma:"+r.RMA, EvReturnAnnounced, actor, device, r)
+	owner := ownerOr(r.Owner)
+	r.Owner = ""
+	id := "rma:" + r.RMA
+	if owner != DefaultOwner {
+		id = "rma:" + owner + ":" + r.RMA
+	}
+	ev, err := newOwnedEvent(id, EvReturnAnnounced, actor, device, owner, r)
+	if err != nil {
+		return err
+	}
+	_, _, err = l.Append(ctx, ev)
 	return err
 }
 
-// ReceiveReturn books one inspected parcel.
+// ReceiveReturn books one inspected parcel, under its Owner (the order's;
+// for an unknown parcel, whose goods the clerk found in it).
 func (l *Ledger) ReceiveReturn(ctx context.Context, p ReturnParcel, actor, device string) (ReturnParcel, error) {
 	p.Today = l.Today()
-	stored, err := l.appendData(ctx, "return:"+p.ID, EvReturnReceived, actor, device, p)
+	owner := p.Owner
+	p.Owner = ""
+	ev, err := newOwnedEvent("return:"+p.ID, EvReturnReceived, actor, device, owner, p)
+	if err != nil {
+		return ReturnParcel{}, err
+	}
+	stored, _, err := l.Append(ctx, ev)
 	if err != nil {
 		return ReturnParcel{}, err
 	}
 	err = stored.DecodeData(&p)
+	p.Owner = ownerOr(owner)
 	return p, err
 }
 
-// MatchReturn ties an unknown parcel to its order.
+// MatchReturn ties an unknown parcel to one of the default owner's orders.
 func (l *Ledger) MatchReturn(ctx context.Context, parcel, order, actor, device string) error {
-	_, err := l.appendData(ctx, "match:"+parcel, EvReturnMatched, actor, device, ReturnMatch{Parcel: parcel, Order: order, Today: l.Today()})
+	return l.Books(DefaultOwner).MatchReturn(ctx, parcel, order, actor, device)
+}
+
+// MatchReturn ties an unknown parcel to one of the owner's orders.
+func (b Books) MatchReturn(ctx context.Context, parcel, order, actor, device string) error {
+	ev, err := newOwnedEvent("match:"+parcel, EvReturnMatched, actor, device, b.owner,
+		ReturnMatch{Parcel: parcel, Order: order, Today: b.l.Today()})
+	if err != nil {
+		return err
+	}
+	_, _, err = b.l.Append(ctx, ev)
 	return err
 }
 
-// FindReturnOrder resolves a scanned code to an order: an RMA, the return
-// parcel's waybill (announced with an RMA), the original waybill, or the
-// order number. rma is set when an RMA was found.
-func (l *Ledger) FindReturnOrder(code string) (order, rma string, err error) {
+// FindReturnOrder resolves a scanned code to an order and its owner: an RMA,
+// the return parcel's waybill (announced with an RMA), the original waybill,
+// or the order number. rma is set when an RMA was found. An RMA or order
+// number that two owners both use is refused as ambiguous, naming both (the
+// waybills are unique).
+func (l *Ledger) FindReturnOrder(code string) (owner, order, rma string, err error) {
 	err = l.view(func(tx *txn) error {
-		r, found, err := lookup[RMA](tx, bucketRMAs, []byte(code))
+		pick := func(bucket []byte) ([]string, error) {
+			var owners []string
+			err := tx.Bucket(bucketOwners).ForEach(func(k, _ []byte) error {
+				if tx.Bucket(bucket).Get(joinKey(string(k), code)) != nil {
+					owners = append(owners, string(k))
+				}
+				return nil
+			})
+			if tx.Bucket(bucket).Get(joinKey(DefaultOwner, code)) != nil {
+				owners = append([]string{DefaultOwner}, owners...)
+			}
+			if len(owners) > 1 {
+				return nil, Errf(CodeConflict, "return.code_ambiguous", "code", code, "owners", strings.Join(owners, ", "))
+			}
+			return owners, err
+		}
+		owners, err := pick(bucketRMAs)
 		if err != nil {
 			return err
 		}
-		if found {
-			order, rma = r.Order, r.RMA
+		if len(owners) == 1 {
+			r, err := mustGet[RMA](tx, bucketRMAs, rmaKey(owners[0], code), "return.unknown_code", "code", code)
+			if err != nil {
+				return err
+			}
+			owner, order, rma = owners[0], r.Order, r.RMA
 			return nil
 		}
 		if id := tx.Bucket(bucketReturnWaybills).Get([]byte(code)); id != nil {
@@ -403,28 +476,36 @@ func (l *Ledger) FindReturnOrder(code string) (order, rma string, err error) {
 			if err != nil {
 				return err
 			}
-			order, rma = r.Order, r.RMA
+			owner, order, rma = ownerOr(r.Owner), r.Order, r.RMA
 			return nil
 		}
 		if o := tx.Bucket(bucketWaybillUsed).Get([]byte(code)); o != nil {
-			order = string(o)
+			owner, order = splitPair(o)
 			return nil
 		}
-		if tx.Bucket(bucketOrders).Get([]byte(code)) != nil {
-			order = code
+		if owners, err = pick(bucketOrders); err != nil {
+			return err
+		}
+		if len(owners) == 1 {
+			owner, order = owners[0], code
 			return nil
 		}
 		return Errf(CodeNotFound, "return.unknown_code", "code", code)
 	})
-	return order, rma, err
+	return owner, order, rma, err
 }
 
-// Shipped lists what an order shipped and what has come back.
+// Shipped lists what one of the default owner's orders shipped and what has come back.
 func (l *Ledger) Shipped(order string) ([]ShippedLine, error) {
+	return l.Books(DefaultOwner).Shipped(order)
+}
+
+// Shipped lists what one of the owner's orders shipped and what has come back.
+func (b Books) Shipped(order string) ([]ShippedLine, error) {
 	var out []ShippedLine
-	err := l.view(func(tx *txn) error {
+	err := b.l.view(func(tx *txn) error {
 		var err error
-		out, err = shippedOf(tx, order)
+		out, err = shippedOf(tx, b.owner, order)
 		return err
 	})
 	return out, err
@@ -473,12 +554,26 @@ func (p ReturnParcel) AwaitsPutBack(n int, staging string) bool {
 	return p.Order != "" && !rl.Swap && rl.Condition == CondResellable && rl.Location == staging && staging != "" && rl.PutBack == ""
 }
 
-// ReturnsAwaitingPutBack lists booked parcels (of one order, or of all when
-// order is empty) with a line whose units still wait at the returns location
-// to be put back on a shelf, oldest first. A line counts while the returns
-// location still holds units of its SKU and lot (someone may have moved them
-// on by hand).
+// ReturnsAwaitingPutBack lists booked parcels (of one of the default owner's
+// orders, or of every owner's orders when order is empty) with a line whose
+// units still wait at the returns location to be put back on a shelf, oldest
+// first. A line counts while the returns location still holds units of its
+// SKU and lot (someone may have moved them on by hand).
 func (l *Ledger) ReturnsAwaitingPutBack(order string) ([]ReturnParcel, error) {
+	owner := ""
+	if order != "" {
+		owner = DefaultOwner
+	}
+	return l.returnsAwaitingPutBack(owner, order)
+}
+
+// ReturnsAwaitingPutBack lists the parcels of one of the owner's orders
+// (of all its orders when order is empty) still waiting to be put back.
+func (b Books) ReturnsAwaitingPutBack(order string) ([]ReturnParcel, error) {
+	return b.l.returnsAwaitingPutBack(b.owner, order)
+}
+
+func (l *Ledger) returnsAwaitingPutBack(owner, order string) ([]ReturnParcel, error) {
 	var out []ReturnParcel
 	err := l.view(func(tx *txn) error {
 		staging := returnsStaging(tx)
@@ -487,14 +582,14 @@ func (l *Ledger) ReturnsAwaitingPutBack(order string) ([]ReturnParcel, error) {
 			if err := jsonUnmarshal(v, &p); err != nil {
 				return err
 			}
-			if p.Order == "" || (order != "" && p.Order != order) {
+			if p.Order == "" || (order != "" && p.Order != order) || (owner != "" && ownerOr(p.Owner) != owner) {
 				return nil
 			}
 			if err := readPutBacks(tx, &p); err != nil {
 				return err
 			}
 			for i, rl := range p.Lines {
-				if p.AwaitsPutBack(i, staging) && qtyFromValue(tx.Bucket(bucketStock).Get(stockKey(rl.SKU, rl.Lot, staging))) > 0 {
+				if p.AwaitsPutBack(i, staging) && qtyFromValue(tx.Bucket(bucketStock).Get(stockKey(ownerOr(p.Owner), rl.SKU, rl.Lot, staging))) > 0 {
 					out = append(out, p)
 					return nil
 				}
@@ -531,7 +626,7 @@ func (l *Ledger) PutBackReturn(ctx context.Context, parcel string, line int, to,
 	if !p.AwaitsPutBack(line, l.ReturnsStaging()) {
 		return rl, Errf(CodeConflict, "return.not_for_shelf", "sku", rl.SKU, "location", rl.Location)
 	}
-	m, err := l.MoveStock(ctx, putBackID(p.ID, line), Move{SKU: rl.SKU, Lot: rl.Lot, From: rl.Location, To: to, Qty: rl.Qty}, actor, device)
+	m, err := l.MoveStock(ctx, putBackID(p.ID, line), Move{Owner: envelopeOwner(p.Owner), SKU: rl.SKU, Lot: rl.Lot, From: rl.Location, To: to, Qty: rl.Qty}, actor, device)
 	if err != nil {
 		return rl, err
 	}
@@ -572,8 +667,8 @@ func (l *Ledger) ReturnsStaging() string {
 // the order it left in and names the return; a unit this order shipped is no
 // longer out, so it can be picked and packed again once it is back on a
 // shelf. A swapped serial (one the order did not ship) stays as it was.
-func serialReturned(tx *txn, l ReturnLine, parcel string) error {
-	rec := SerialTrace{Serial: l.Serial, SKU: l.SKU, Lot: l.Lot}
+func serialReturned(tx *txn, owner string, l ReturnLine, parcel string) error {
+	rec := SerialTrace{Serial: l.Serial, Owner: owner, SKU: l.SKU, Lot: l.Lot}
 	if _, err := getJSON(tx.Bucket(bucketSerials), []byte(l.Serial), &rec); err != nil {
 		return err
 	}

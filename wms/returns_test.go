@@ -39,7 +39,7 @@ func TestPartialReturnsAcrossTwoParcels(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, code := range []string{"RMA-1", "SF7000000000001", "SF1000000000001", "SO1"} {
-		if order, _, err := l.FindReturnOrder(code); err != nil || order != "SO1" {
+		if _, order, _, err := l.FindReturnOrder(code); err != nil || order != "SO1" {
 			t.Errorf("find %s: %q %v", code, order, err)
 		}
 	}

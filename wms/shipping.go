@@ -6,6 +6,7 @@ import (
 
 // ShipConfirm hands the order's parcels to the carrier.
 type ShipConfirm struct {
+	Owner   string `json:"owner,omitempty"`
 	Order   string `json:"order"`
 	Station string `json:"station"`
 	// decided: the parcels' waybills, for the lot's story
@@ -17,7 +18,11 @@ func applyShipped(tx *txn, ev *Event) error {
 	if err := decode(ev, &p); err != nil {
 		return err
 	}
-	o, err := orderTx(tx, p.Order)
+	owner, err := ownerFor(ev, p.Owner)
+	if err != nil {
+		return err
+	}
+	o, err := orderTx(tx, owner, p.Order)
 	if err != nil {
 		return err
 	}
@@ -30,13 +35,13 @@ func applyShipped(tx *txn, ev *Event) error {
 			return err
 		}
 	}
-	ps, err := getPack(tx, p.Order)
+	ps, err := getPack(tx, owner, p.Order)
 	if err != nil {
 		return err
 	}
 	p.Waybills = nil
 	for _, parcel := range ps.Parcels {
-		touchParcelLots(tx, parcel)
+		touchParcelLots(tx, owner, parcel)
 		p.Waybills = append(p.Waybills, parcel.Waybill)
 	}
 	if err := redecide(ev, p); err != nil {
@@ -45,10 +50,23 @@ func applyShipped(tx *txn, ev *Event) error {
 	return putOrder(tx, &o, OrderPacked)
 }
 
-// Ship confirms the parcels left with the carrier.
+// Ship confirms the parcels of one of the default owner's orders left with the carrier.
 func (l *Ledger) Ship(ctx context.Context, order, station, actor, device string) (Order, error) {
-	if _, err := l.appendData(ctx, "ship:"+order, EvShipped, actor, device, ShipConfirm{Order: order, Station: station}); err != nil {
+	return l.Books(DefaultOwner).Ship(ctx, order, station, actor, device)
+}
+
+// Ship confirms the parcels of one of the owner's orders left with the carrier.
+func (b Books) Ship(ctx context.Context, order, station, actor, device string) (Order, error) {
+	id := "ship:" + order
+	if b.owner != DefaultOwner {
+		id = "ship:" + b.owner + ":" + order
+	}
+	ev, err := newOwnedEvent(id, EvShipped, actor, device, b.owner, ShipConfirm{Order: order, Station: station})
+	if err != nil {
 		return Order{}, err
 	}
-	return l.Order(order)
+	if _, _, err := b.l.Append(ctx, ev); err != nil {
+		return Order{}, err
+	}
+	return b.Order(order)
 }

@@ -6,8 +6,8 @@ import (
 
 // placeStock checks a (sku, lot, expiry, location) reference and returns the
 // current quantity there, creating the lot when it is new.
-func placeStock(tx *txn, skuCode, lotCode, expiry, loc string) (int64, error) {
-	sku, err := mustGet[SKU](tx, bucketSKUs, []byte(skuCode), "sku.not_found", "sku", skuCode)
+func placeStock(tx *txn, owner, skuCode, lotCode, expiry, loc string) (int64, error) {
+	sku, err := mustGet[SKU](tx, bucketSKUs, skuKey(owner, skuCode), "sku.not_found", "sku", skuCode, "owner", owner)
 	if err != nil {
 		return 0, err
 	}
@@ -29,7 +29,7 @@ func placeStock(tx *txn, skuCode, lotCode, expiry, loc string) (int64, error) {
 		}
 	}
 	lots := tx.Bucket(bucketLots)
-	lot, found, err := lookup[Lot](tx, bucketLots, lotKey(skuCode, lotCode))
+	lot, found, err := lookup[Lot](tx, bucketLots, lotKey(owner, skuCode, lotCode))
 	if err != nil {
 		return 0, err
 	}
@@ -38,46 +38,47 @@ func placeStock(tx *txn, skuCode, lotCode, expiry, loc string) (int64, error) {
 		if sku.LotTracked && sku.ShelfLifeDays > 0 && expiry == "" {
 			return 0, Errf(CodeInvalid, "stock.expiry_required", "sku", skuCode, "lot", lotCode)
 		}
-		lot = Lot{SKU: skuCode, Code: lotCode, Expiry: expiry, Status: LotAvailable}
-		if err := putJSON(lots, lotKey(skuCode, lotCode), lot); err != nil {
+		lot = Lot{Owner: owner, SKU: skuCode, Code: lotCode, Expiry: expiry, Status: LotAvailable}
+		if err := putJSON(lots, lotKey(owner, skuCode, lotCode), lot); err != nil {
 			return 0, err
 		}
 	case expiry != "" && lot.Expiry != expiry:
 		return 0, Errf(CodeConflict, "stock.expiry_mismatch", "sku", skuCode, "lot", lotCode, "expiry", lot.Expiry)
 	}
-	return qtyFromValue(tx.Bucket(bucketStock).Get(stockKey(skuCode, lotCode, loc))), nil
+	return qtyFromValue(tx.Bucket(bucketStock).Get(stockKey(owner, skuCode, lotCode, loc))), nil
 }
 
 // writeQty stores the quantity at one place in both stock indexes; zero removes it.
-func writeQty(tx *txn, sku, lot, loc string, qty int64) error {
-	touch(tx, sku, lot)
+func writeQty(tx *txn, owner, sku, lot, loc string, qty int64) error {
+	touch(tx, owner, sku, lot)
 	if qty < 0 {
 		return Errf(CodeConflict, "stock.negative", "sku", sku, "lot", lot, "location", loc)
 	}
 	st, byLoc := tx.Bucket(bucketStock), tx.Bucket(bucketStockByLoc)
 	if qty == 0 {
-		if err := st.Delete(stockKey(sku, lot, loc)); err != nil {
+		if err := st.Delete(stockKey(owner, sku, lot, loc)); err != nil {
 			return err
 		}
-		return byLoc.Delete(stockByLocKey(loc, sku, lot))
+		return byLoc.Delete(stockByLocKey(loc, owner, sku, lot))
 	}
-	if err := st.Put(stockKey(sku, lot, loc), qtyValue(qty)); err != nil {
+	if err := st.Put(stockKey(owner, sku, lot, loc), qtyValue(qty)); err != nil {
 		return err
 	}
-	return byLoc.Put(stockByLocKey(loc, sku, lot), qtyValue(qty))
+	return byLoc.Put(stockByLocKey(loc, owner, sku, lot), qtyValue(qty))
 }
 
 func setStock(tx *txn, r StockRow) error {
 	if r.Qty < 0 {
 		return Errf(CodeInvalid, "stock.qty_negative", "sku", r.SKU, "qty", strconv.FormatInt(r.Qty, 10))
 	}
-	if _, err := placeStock(tx, r.SKU, r.Lot, r.Expiry, r.Location); err != nil {
+	owner := ownerOr(r.Owner)
+	if _, err := placeStock(tx, owner, r.SKU, r.Lot, r.Expiry, r.Location); err != nil {
 		return err
 	}
-	if res := reservedAt(tx, r.SKU, r.Lot, r.Location); r.Qty < res {
+	if res := reservedAt(tx, owner, r.SKU, r.Lot, r.Location); r.Qty < res {
 		return Errf(CodeConflict, "stock.below_reserved", "sku", r.SKU, "lot", r.Lot, "location", r.Location, "reserved", strconv.FormatInt(res, 10))
 	}
-	return writeQty(tx, r.SKU, r.Lot, r.Location, r.Qty)
+	return writeQty(tx, owner, r.SKU, r.Lot, r.Location, r.Qty)
 }
 
 func applyStockAdjusted(tx *txn, ev *Event) error {
@@ -88,7 +89,11 @@ func applyStockAdjusted(tx *txn, ev *Event) error {
 	if a.Delta == 0 {
 		return Errf(CodeInvalid, "stock.delta_zero")
 	}
-	have, err := placeStock(tx, a.SKU, a.Lot, a.Expiry, a.Location)
+	owner, err := ownerFor(ev, a.Owner)
+	if err != nil {
+		return err
+	}
+	have, err := placeStock(tx, owner, a.SKU, a.Lot, a.Expiry, a.Location)
 	if err != nil {
 		return err
 	}
@@ -96,8 +101,8 @@ func applyStockAdjusted(tx *txn, ev *Event) error {
 		return Errf(CodeConflict, "stock.insufficient", "sku", a.SKU, "lot", a.Lot, "location", a.Location,
 			"have", strconv.FormatInt(have, 10), "want", strconv.FormatInt(-a.Delta, 10))
 	}
-	if res := reservedAt(tx, a.SKU, a.Lot, a.Location); a.Delta < 0 && have+a.Delta < res {
+	if res := reservedAt(tx, owner, a.SKU, a.Lot, a.Location); a.Delta < 0 && have+a.Delta < res {
 		return Errf(CodeConflict, "stock.below_reserved", "sku", a.SKU, "lot", a.Lot, "location", a.Location, "reserved", strconv.FormatInt(res, 10))
 	}
-	return writeQty(tx, a.SKU, a.Lot, a.Location, have+a.Delta)
+	return writeQty(tx, owner, a.SKU, a.Lot, a.Location, have+a.Delta)
 }

@@ -37,6 +37,7 @@ const (
 
 // TaskOrder is one order of a task and the tote it goes into.
 type TaskOrder struct {
+	Owner string `json:"owner,omitempty"`
 	Order string `json:"order"`
 	Tote  string `json:"tote,omitempty"`
 }
@@ -44,6 +45,7 @@ type TaskOrder struct {
 // TaskLine is one stop of a task: take Qty of a SKU's lot at a location.
 type TaskLine struct {
 	N          int      `json:"n"`
+	Owner      string   `json:"owner,omitempty"` // whose SKU and order (a wave may mix owners)
 	Order      string   `json:"order"`
 	SKU        string   `json:"sku"`
 	Name       string   `json:"name"`
@@ -118,10 +120,10 @@ func (t *Task) NextLine() (*TaskLine, bool) {
 	return nil, false
 }
 
-// ToteOf is the tote bound to an order in this task ("" when none yet).
-func (t *Task) ToteOf(order string) string {
+// ToteOf is the tote bound to an owner's order in this task ("" when none yet).
+func (t *Task) ToteOf(owner, order string) string {
 	for _, o := range t.Orders {
-		if o.Order == order {
+		if o.Order == order && ownerOr(o.Owner) == ownerOr(owner) {
 			return o.Tote
 		}
 	}
@@ -134,27 +136,57 @@ type Wave struct {
 	Mode    WaveMode  `json:"mode"`
 	Created time.Time `json:"created"`
 	Actor   string    `json:"actor"`
-	Orders  []string  `json:"orders"`
-	Waiting []string  `json:"waiting,omitempty"`
+	Orders  []string  `json:"orders"`            // order refs: the number, "OWNER NUMBER" for an owner other than the default
+	Waiting []string  `json:"waiting,omitempty"` // order refs
 	Tasks   []string  `json:"tasks"`
 }
 
 // WaveRelease allocates orders and makes their pick tasks. The allocations
 // are decided when the event is applied and written back into it.
 type WaveRelease struct {
-	Orders      []string `json:"orders"`
+	Orders []string `json:"orders"`
+	// Owners names each order's owner, by position (empty, or shorter than
+	// Orders, means the default owner).
+	Owners      []string `json:"owners,omitempty"`
 	Mode        WaveMode `json:"mode"`
 	ClusterSize int      `json:"cluster_size"`
 	Today       string   `json:"today"`
 	// decided
 	Decided bool                 `json:"decided,omitempty"`
 	Wave    string               `json:"wave,omitempty"`
-	Allocs  map[string][][]Alloc `json:"allocs,omitempty"` // order -> line -> allocations
-	Waiting []string             `json:"waiting,omitempty"`
+	Allocs  map[string][][]Alloc `json:"allocs,omitempty"`  // order ref (see orderRef) -> line -> allocations
+	Waiting []string             `json:"waiting,omitempty"` // order refs
+}
+
+// ownerAt is the owner of the i-th order.
+func (p WaveRelease) ownerAt(i int) string {
+	if i < len(p.Owners) {
+		return ownerOr(p.Owners[i])
+	}
+	return DefaultOwner
+}
+
+// OrderRef names an order in a mixed event's payload: the number alone for
+// the default owner (as before owners existed), "OWNER NUMBER" for another
+// (codes hold no spaces, so the two never mix up).
+func OrderRef(owner, no string) string {
+	if owner = ownerOr(owner); owner != DefaultOwner {
+		return owner + " " + no
+	}
+	return no
+}
+
+// ParseOrderRef splits an order ref into its owner and number.
+func ParseOrderRef(ref string) (owner, no string) {
+	if o, n, ok := strings.Cut(ref, " "); ok {
+		return o, n
+	}
+	return DefaultOwner, ref
 }
 
 // WaveFilter picks the new orders for a wave.
 type WaveFilter struct {
+	Owner       string     `json:"owner,omitempty"` // one owner's orders only; empty: every owner's
 	Carrier     string     `json:"carrier,omitempty"`
 	DueBy       *time.Time `json:"due_by,omitempty"` // orders to ship by this time (and orders without a ship-by time)
 	MinPriority int        `json:"min_priority,omitempty"`
@@ -167,6 +199,8 @@ type WaveFilter struct {
 
 func (f WaveFilter) matches(o OrderBrief) bool {
 	switch {
+	case f.Owner != "" && o.Owner != f.Owner:
+		return false
 	case f.Carrier != "" && o.Carrier != f.Carrier:
 		return false
 	case f.DueBy != nil && o.ShipBy != nil && o.ShipBy.After(*f.DueBy):
@@ -223,11 +257,7 @@ func (l *Ledger) chooseWave(f WaveFilter, eventID, actor, device string) (Event,
 	if len(chosen) == 0 {
 		return Event{}, Errf(CodeNotFound, "wave.no_orders")
 	}
-	nos := make([]string, len(chosen))
-	for i, o := range chosen {
-		nos[i] = o.No
-	}
-	return NewEvent(eventID, EvWaveReleased, actor, device, WaveRelease{Orders: nos, Mode: f.Mode, ClusterSize: f.ClusterSize, Today: l.Today()})
+	return NewEvent(eventID, EvWaveReleased, actor, device, l.waveRelease(chosen, f.Mode, f.ClusterSize))
 }
 
 // urgency orders: higher priority, then earlier ship-by, then older.
@@ -246,11 +276,30 @@ func urgency(a, b OrderBrief) int {
 	if c := a.Received.Compare(b.Received); c != 0 {
 		return c
 	}
-	return strings.Compare(a.No, b.No)
+	if c := strings.Compare(a.No, b.No); c != 0 {
+		return c
+	}
+	return strings.Compare(a.Owner, b.Owner)
 }
 
-func (l *Ledger) releaseOrders(ctx context.Context, nos []string, mode WaveMode, cluster int, eventID, actor, device string) (Wave, error) {
-	ev, err := NewEvent(eventID, EvWaveReleased, actor, device, WaveRelease{Orders: nos, Mode: mode, ClusterSize: cluster, Today: l.Today()})
+// waveRelease is the release of the chosen orders, each named with its owner.
+func (l *Ledger) waveRelease(chosen []OrderBrief, mode WaveMode, cluster int) WaveRelease {
+	rel := WaveRelease{Mode: mode, ClusterSize: cluster, Today: l.Today()}
+	mixed := false
+	for _, o := range chosen {
+		rel.Orders = append(rel.Orders, o.No)
+		rel.Owners = append(rel.Owners, envelopeOwner(o.Owner))
+		mixed = mixed || o.Owner != DefaultOwner
+	}
+	if !mixed {
+		rel.Owners = nil // the default owner's alone: as before owners existed
+	}
+	return rel
+}
+
+// releaseOrders releases the chosen orders as one wave, without a filter.
+func (l *Ledger) releaseOrders(ctx context.Context, chosen []OrderBrief, mode WaveMode, cluster int, eventID, actor, device string) (Wave, error) {
+	ev, err := NewEvent(eventID, EvWaveReleased, actor, device, l.waveRelease(chosen, mode, cluster))
 	if err != nil {
 		return Wave{}, err
 	}
@@ -307,26 +356,28 @@ func applyWaveReleased(tx *txn, ev *Event) error {
 		p.Allocs, p.Waiting, p.Wave = map[string][][]Alloc{}, nil, wave.ID
 	}
 	var released []Order
-	for _, no := range p.Orders {
-		o, err := orderTx(tx, no)
+	for n, no := range p.Orders {
+		owner := p.ownerAt(n)
+		ref := OrderRef(owner, no)
+		o, err := orderTx(tx, owner, no)
 		if err != nil {
 			return err
 		}
 		if o.State != OrderNew {
 			if !decided {
-				p.Waiting = append(p.Waiting, no)
+				p.Waiting = append(p.Waiting, ref)
 			}
 			continue
 		}
 		if decided {
-			allocs, ok := p.Allocs[no]
+			allocs, ok := p.Allocs[ref]
 			if !ok {
 				continue // it waited for stock
 			}
 			for i := range o.Lines {
 				o.Lines[i].Allocs = allocs[i]
 				for _, a := range allocs[i] {
-					if err := addReserved(tx, o.Lines[i].SKU, a.Lot, a.Location, a.Qty); err != nil {
+					if err := addReserved(tx, owner, o.Lines[i].SKU, a.Lot, a.Location, a.Qty); err != nil {
 						return err
 					}
 				}
@@ -345,14 +396,14 @@ func applyWaveReleased(tx *txn, ev *Event) error {
 				if err := releaseAllocs(tx, &o); err != nil {
 					return err
 				}
-				p.Waiting = append(p.Waiting, no)
+				p.Waiting = append(p.Waiting, ref)
 				continue
 			}
 			lines := make([][]Alloc, len(o.Lines))
 			for i := range o.Lines {
 				lines[i] = o.Lines[i].Allocs
 			}
-			p.Allocs[no] = lines
+			p.Allocs[ref] = lines
 		}
 		o.State, o.Wave, o.Updated = OrderAllocated, wave.ID, ev.At
 		if err := putOrder(tx, &o, OrderNew); err != nil {
@@ -376,10 +427,10 @@ func applyWaveReleased(tx *txn, ev *Event) error {
 		t := &Task{ID: wave.ID + "-" + strconv.Itoa(n), Wave: wave.ID, Kind: TaskPick, Mode: p.Mode, State: TaskOpen, Created: ev.At}
 		for _, o := range group {
 			t.Priority = max(t.Priority, o.Priority)
-			t.Orders = append(t.Orders, TaskOrder{Order: o.No})
+			t.Orders = append(t.Orders, TaskOrder{Owner: o.Owner, Order: o.No})
 			for _, line := range o.Lines {
 				for _, a := range line.Allocs {
-					t.Lines = append(t.Lines, TaskLine{Order: o.No, SKU: line.SKU, Lot: a.Lot, Expiry: a.Expiry, Location: a.Location, Qty: a.Qty})
+					t.Lines = append(t.Lines, TaskLine{Owner: o.Owner, Order: o.No, SKU: line.SKU, Lot: a.Lot, Expiry: a.Expiry, Location: a.Location, Qty: a.Qty})
 				}
 			}
 		}
@@ -392,7 +443,7 @@ func applyWaveReleased(tx *txn, ev *Event) error {
 		wave.Tasks = append(wave.Tasks, t.ID)
 	}
 	for _, o := range released {
-		wave.Orders = append(wave.Orders, o.No)
+		wave.Orders = append(wave.Orders, OrderRef(o.Owner, o.No))
 	}
 	wave.Waiting = p.Waiting
 	return putJSON(tx.Bucket(bucketWaves), []byte(wave.ID), wave)
@@ -403,8 +454,9 @@ func applyWaveReleased(tx *txn, ev *Event) error {
 func fillTaskLines(tx *txn, t *Task) error {
 	for i := range t.Lines {
 		l := &t.Lines[i]
+		l.Owner = ownerOr(l.Owner)
 		var sku SKU
-		if _, err := getJSON(tx.Bucket(bucketSKUs), []byte(l.SKU), &sku); err != nil {
+		if _, err := getJSON(tx.Bucket(bucketSKUs), skuKey(l.Owner, l.SKU), &sku); err != nil {
 			return err
 		}
 		var loc Location
@@ -418,6 +470,9 @@ func fillTaskLines(tx *txn, t *Task) error {
 			return a.PickSeq - b.PickSeq
 		}
 		if c := strings.Compare(a.Location, b.Location); c != 0 {
+			return c
+		}
+		if c := strings.Compare(a.Owner, b.Owner); c != 0 {
 			return c
 		}
 		if c := strings.Compare(a.SKU, b.SKU); c != 0 {
@@ -581,7 +636,7 @@ func closeEmptied(t *Task) {
 	}
 }
 
-func cancelOrderTaskLines(tx *txn, order string) error {
+func cancelOrderTaskLines(tx *txn, owner, order string) error {
 	tasks, err := livePickTasks(tx)
 	if err != nil {
 		return err
@@ -589,7 +644,7 @@ func cancelOrderTaskLines(tx *txn, order string) error {
 	for _, t := range tasks {
 		changed := false
 		for i := range t.Lines {
-			if t.Lines[i].Order == order && t.Lines[i].Open() > 0 {
+			if t.Lines[i].Order == order && t.Lines[i].Owner == owner && t.Lines[i].Open() > 0 {
 				t.Lines[i].Cancelled, changed = true, true
 			}
 		}

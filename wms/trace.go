@@ -28,18 +28,18 @@ type serialRecord struct {
 	rec    SerialTrace
 }
 
-func touch(tx *txn, sku, lot string) {
+func touch(tx *txn, owner, sku, lot string) {
 	if tx.apply != nil {
-		tx.apply.touched.lots[string(lotKey(sku, lot))] = true
+		tx.apply.touched.lots[string(lotKey(owner, sku, lot))] = true
 	}
 }
 
 // touchReserved counts only the net change: an allocation tried and given
 // back within one event (an order that waits for stock) leaves no trace, as
 // it leaves none when the event is replayed with its decisions.
-func touchReserved(tx *txn, sku, lot string, delta int64) {
+func touchReserved(tx *txn, owner, sku, lot string, delta int64) {
 	if tx.apply != nil {
-		tx.apply.touched.reserved[string(lotKey(sku, lot))] += delta
+		tx.apply.touched.reserved[string(lotKey(owner, sku, lot))] += delta
 	}
 }
 
@@ -76,6 +76,7 @@ func indexTouched(tx *txn, ev *Event, t *touched) error {
 // formula) went: the pick that took it and the order it left in.
 type SerialTrace struct {
 	Serial string `json:"serial"`
+	Owner  string `json:"owner,omitempty"`
 	SKU    string `json:"sku"`
 	Lot    string `json:"lot,omitempty"`
 	Order  string `json:"order"`
@@ -85,18 +86,23 @@ type SerialTrace struct {
 	Seq      uint64 `json:"seq"`
 }
 
-// LotTrace returns every event that touched a lot, oldest first.
+// LotTrace returns every event that touched a default owner's lot, oldest first.
 func (l *Ledger) LotTrace(sku, lot string) (Lot, []Event, error) {
+	return l.Books(DefaultOwner).LotTrace(sku, lot)
+}
+
+// LotTrace returns every event that touched one of the owner's lots, oldest first.
+func (b Books) LotTrace(sku, lot string) (Lot, []Event, error) {
 	var out []Event
 	var found Lot
-	err := l.view(func(tx *txn) error {
+	err := b.l.view(func(tx *txn) error {
 		var err error
-		found, err = mustGet[Lot](tx, bucketLots, lotKey(sku, lot), "lot.not_found", "sku", sku, "lot", lot)
+		found, err = mustGet[Lot](tx, bucketLots, lotKey(b.owner, sku, lot), "lot.not_found", "sku", sku, "lot", lot)
 		if err != nil {
 			return err
 		}
 		c := tx.Bucket(bucketLotEvents).Cursor()
-		p := prefixKey(sku, lot)
+		p := prefixKey(b.owner, sku, lot)
 		for k, _ := c.Seek(p); k != nil && len(k) == len(p)+8 && strings.HasPrefix(string(k), string(p)); k, _ = c.Next() {
 			ev, err := eventAt(tx, seqFromKey(k[len(p):]))
 			if err != nil {

@@ -17,11 +17,11 @@ func (g WeightGate) Tolerance(expectedG int) int {
 }
 
 // expectedWeight is the contents' weight plus the box and the packing allowance.
-func expectedWeight(tx *txn, items []PackedItem, box Box, gate WeightGate) (int, error) {
+func expectedWeight(tx *txn, owner string, items []PackedItem, box Box, gate WeightGate) (int, error) {
 	total := box.TareG + gate.AllowanceG
 	for _, it := range items {
 		var sku SKU
-		if _, err := getJSON(tx.Bucket(bucketSKUs), []byte(it.SKU), &sku); err != nil {
+		if _, err := getJSON(tx.Bucket(bucketSKUs), skuKey(owner, it.SKU), &sku); err != nil {
 			return 0, err
 		}
 		total += sku.UnitWeightG * int(it.Qty)
