@@ -156,6 +156,10 @@ func TestAPIGoldens(t *testing.T) {
   ],
   "priority": 9, "carrier": "SF", "ship_by": "2026-11-11T10:00:00Z", "notes": "合单"
 }`})
+	run(apiCall{name: "orders_list", route: "GET /api/v1/orders", method: "GET", path: "/api/v1/orders?state=new", status: 200})
+	run(apiCall{name: "owners_save", route: "POST /api/v1/owners", method: "POST", path: "/api/v1/owners", status: 201,
+		body: `{"code": "BEIBEI", "name": "贝贝乳业"}`})
+	run(apiCall{name: "owners_list", route: "GET /api/v1/owners", method: "GET", path: "/api/v1/owners", status: 200})
 	run(apiCall{name: "orders_get", route: "GET /api/v1/orders/:no", method: "GET", path: "/api/v1/orders/SO-G1", status: 200})
 	run(apiCall{name: "orders_get_channel_only", route: "GET /api/v1/orders/:no", method: "GET", path: "/api/v1/orders/SO-G2", status: 200})
 	run(apiCall{name: "error_not_found", route: "GET /api/v1/orders/:no", method: "GET", path: "/api/v1/orders/SO-NOPE", status: 404})

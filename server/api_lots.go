@@ -10,6 +10,7 @@ import (
 // lotStatusIn is the body of POST /api/v1/lots/status: quarantine, hold or
 // release a lot.
 type lotStatusIn struct {
+	Owner  string `json:"owner,omitempty"` // whose lot; empty: the default owner
 	SKU    string `json:"sku"`
 	Lot    string `json:"lot"`
 	Status string `json:"status"` // available, quarantine or hold
@@ -17,12 +18,13 @@ type lotStatusIn struct {
 }
 
 func (in lotStatusIn) change() wms.LotStatusChange {
-	return wms.LotStatusChange{SKU: in.SKU, Lot: in.Lot, Status: wms.LotStatus(in.Status), Reason: in.Reason}
+	return wms.LotStatusChange{Owner: in.Owner, SKU: in.SKU, Lot: in.Lot, Status: wms.LotStatus(in.Status), Reason: in.Reason}
 }
 
 // recallIn is the body of POST /api/v1/recall: a whole lot, or only the
 // units with the serials listed, held everywhere.
 type recallIn struct {
+	Owner   string   `json:"owner,omitempty"` // whose lot; empty: the default owner
 	SKU     string   `json:"sku"`
 	Lot     string   `json:"lot"`
 	Reason  string   `json:"reason"`
@@ -30,7 +32,7 @@ type recallIn struct {
 }
 
 func (in recallIn) change() wms.LotStatusChange {
-	return wms.LotStatusChange{SKU: in.SKU, Lot: in.Lot, Status: wms.LotHold, Reason: in.Reason, Serials: in.Serials}
+	return wms.LotStatusChange{Owner: in.Owner, SKU: in.SKU, Lot: in.Lot, Status: wms.LotHold, Reason: in.Reason, Serials: in.Serials}
 }
 
 type lotOut struct {

@@ -55,6 +55,11 @@ func (in orderIn) intake() wms.OrderIntake {
 	return out
 }
 
+// ordersOut answers GET /api/v1/orders.
+type ordersOut struct {
+	Orders []orderOut `json:"orders"`
+}
+
 // orderOut is an order as the API shows it.
 type orderOut struct {
 	Owner   string `json:"owner"`

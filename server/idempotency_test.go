@@ -71,10 +71,18 @@ func newKeyedFixture(t *testing.T) keyedFixture {
 	f.line = f.task.Lines[0]
 	f.ean = f.line.GTINs[0][1:]
 	lots, err := l.Lots()
-	if err != nil || len(lots) == 0 {
+	if err != nil {
 		t.Fatalf("lots: %v", err)
 	}
-	f.lotSKU, f.lotCode = lots[0].SKU, lots[0].Code
+	for _, lot := range lots {
+		if lot.Owner == wms.DefaultOwner {
+			f.lotSKU, f.lotCode = lot.SKU, lot.Code
+			break
+		}
+	}
+	if f.lotCode == "" {
+		t.Fatal("the default owner has no lot")
+	}
 	return f
 }
 

@@ -66,10 +66,11 @@ func (s *Server) apiOrders(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if orders == nil {
-		orders = []wms.Order{}
+	out := ordersOut{Orders: make([]orderOut, 0, len(orders))}
+	for _, o := range orders {
+		out.Orders = append(out.Orders, newOrderOut(o))
 	}
-	return c.JSON(fiber.Map{"orders": orders})
+	return c.JSON(out)
 }
 
 // apiOwners is GET /api/v1/owners: the owners (货主) the warehouse works for.
@@ -79,19 +80,24 @@ func (s *Server) apiOwners(c *fiber.Ctx) error {
 		return err
 	}
 	owners[0].Name = views.Translate(lang(c), "owner.default", nil)
-	return c.JSON(fiber.Map{"owners": owners})
+	out := ownersOut{Owners: make([]ownerOut, 0, len(owners))}
+	for _, o := range owners {
+		out.Owners = append(out.Owners, newOwnerOut(o))
+	}
+	return c.JSON(out)
 }
 
 // apiSaveOwner is POST /api/v1/owners {"code": "…", "name": "…"}.
 func (s *Server) apiSaveOwner(c *fiber.Ctx) error {
-	var o wms.Owner
-	if err := bodyJSON(c, &o); err != nil {
+	var in ownerIn
+	if err := bodyJSON(c, &in); err != nil {
 		return err
 	}
+	o := in.owner()
 	if err := s.ledger.SaveOwner(c.UserContext(), o, principal(c).Actor(), device(c)); err != nil {
 		return err
 	}
-	return c.Status(fiber.StatusCreated).JSON(o)
+	return c.Status(fiber.StatusCreated).JSON(newOwnerOut(o))
 }
 
 func (s *Server) apiOrder(c *fiber.Ctx) error {

@@ -18,9 +18,11 @@ func TestAPIOwnerFieldAndFilter(t *testing.T) {
 	api := newClient(t, s)
 	api.bearer = token
 	brand := wms.DemoOwner.Code
+	sent := 0
 	send := func(method, path, body string) (int, map[string]any) {
 		t.Helper()
-		resp, raw := api.do(method, path, strings.NewReader(body), map[string]string{"Content-Type": "application/json", "Idempotency-Key": "k-" + path + body})
+		sent++
+		resp, raw := api.do(method, path, strings.NewReader(body), map[string]string{"Content-Type": "application/json", "Idempotency-Key": "k-" + itoa(sent)})
 		var out map[string]any
 		if err := json.Unmarshal([]byte(raw), &out); err != nil {
 			t.Fatalf("%s %s: %d %s", method, path, resp.StatusCode, raw)

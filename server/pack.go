@@ -541,7 +541,7 @@ func (s *Server) apiLoadWaybills(c *fiber.Ctx) error {
 	if err := bodyJSON(c, &in); err != nil {
 		return err
 	}
-	p := wms.WaybillLoad{Account: in.Account, Numbers: in.Numbers}
+	p := wms.WaybillLoad{Owner: in.Owner, Account: in.Account, Numbers: in.Numbers}
 	key, err := idempotencyKey(c)
 	if err != nil {
 		return err

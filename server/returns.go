@@ -328,7 +328,7 @@ func (s *Server) apiAnnounceReturn(c *fiber.Ctx) error {
 	if err := bodyJSON(c, &in); err != nil {
 		return err
 	}
-	r := wms.RMA{RMA: in.RMA, Order: in.Order, ReturnWaybill: in.ReturnWaybill, Reason: in.Reason}
+	r := wms.RMA{Owner: in.Owner, RMA: in.RMA, Order: in.Order, ReturnWaybill: in.ReturnWaybill, Reason: in.Reason}
 	if err := s.ledger.AnnounceReturn(c.UserContext(), r, principal(c).Actor(), device(c)); err != nil {
 		return err
 	}
