@@ -45,9 +45,20 @@ func (s *Server) ownerFilter(c *fiber.Ctx) (views.OwnerFilter, error) {
 // ownerList names owners for a message: "贝贝乳业 BEIBEI、默认货主 DEFAULT"
 // (en: "贝贝乳业 BEIBEI, Default owner DEFAULT").
 func (s *Server) ownerList(c *fiber.Ctx, codes []string) string {
-	opts, _ := s.owners(c)
+	return s.ownerListIn(lang(c), codes)
+}
+
+func (s *Server) ownerListIn(lang string, codes []string) string {
+	list, _ := s.ledger.Owners()
+	opts := make([]views.OwnerOption, 0, len(list))
+	for _, o := range list {
+		if o.Code == wms.DefaultOwner {
+			o.Name = views.Translate(lang, "owner.default", nil)
+		}
+		opts = append(opts, views.OwnerOption{Code: o.Code, Name: o.Name})
+	}
 	sep := ", "
-	if lang(c) == views.LangZH {
+	if lang == views.LangZH {
 		sep = "、"
 	}
 	out := make([]string, 0, len(codes))
