@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/chromedp/chromedp"
+
 	"tally/views"
 	"tally/wms"
 )
@@ -113,5 +115,43 @@ func TestUnknownReturnParcelOwnerChosen(t *testing.T) {
 	unmatched, _ := l.UnmatchedReturns()
 	if len(unmatched) != 1 || unmatched[0].Owner != brand {
 		t.Fatalf("the unknown parcel was booked as %+v", unmatched)
+	}
+}
+
+// At the kiosk (360×640 and 1280×800) in both languages: an order number two
+// owners share, scanned, is refused aloud naming both owners, the codes in
+// the message whole and the page no wider than the screen; the
+// owner-qualified number typed then opens the brand's order.
+func TestBrowserKioskAmbiguousOrderNumber(t *testing.T) {
+	for _, lang := range langs {
+		for _, size := range [][2]int64{{360, 640}, {1280, 800}} {
+			t.Run(lang+"-"+itoa(int(size[0])), func(t *testing.T) {
+				ctx := browserIn(t, lang, size[0], size[1])
+				s, l := testServer(t)
+				if _, err := l.SeedDemoOrders(context.Background()); err != nil {
+					t.Fatal(err)
+				}
+				brand := wms.DemoOwner.Code
+				base := serve(t, s)
+				run := runner(t, ctx)
+				loginAs(t, ctx, base, "B2001", "2222", "menu-pack")
+				run(chromedp.Navigate(base + "/pack?station=PACK-01"))
+				waitJS(t, ctx, `document.documentElement.dataset.ready === '1'`)
+				waitFocus(t, ctx, "scan")
+				run(wedge("SO900001"))
+				want := say(lang, "pack.order_ambiguous", "order", "SO900001", "owners", s.ownerListIn(lang, []string{wms.DefaultOwner, brand}), "owner", brand)
+				waitText(t, ctx, `[data-feedback=error]`, want)
+				codesWhole(t, ctx)
+				noWiderThan(t, ctx, int(size[0]))
+				// typed by hand: the owner code, a space, the number
+				waitFocus(t, ctx, "scan")
+				run(chromedp.SetValue(`[data-testid=scan]`, brand+" SO900001", chromedp.ByQuery),
+					chromedp.Submit(`[data-testid=scan]`, chromedp.ByQuery))
+				waitJS(t, ctx, `location.search.indexOf(`+"`"+url.QueryEscape(brand+" SO900001")+"`"+`) >= 0 || decodeURIComponent(location.search.replace(/\+/g, ' ')).indexOf('`+brand+` SO900001') >= 0`)
+				waitText(t, ctx, `main`, "SO900001")
+				codesWhole(t, ctx)
+				noWiderThan(t, ctx, int(size[0]))
+			})
+		}
 	}
 }
