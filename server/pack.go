@@ -155,9 +155,15 @@ func (s *Server) renderPack(c *fiber.Ctx, st wms.Station, orderNo string, fb *vi
 	return s.render(c, status, views.Pack(vm))
 }
 
-// orderFromScan reads a tote (which knows its order's owner) or an order
-// number (the default owner's) into the kiosk's order ref.
-func (s *Server) orderFromScan(code string) (string, error) {
+// orderFromScan reads a tote (which knows its order's owner), a parcel's
+// waybill, or an order number typed or scanned by hand (orderByHand: an
+// owner-qualified ref, or a number only one owner has) into the kiosk's
+// order ref.
+func (s *Server) orderFromScan(c *fiber.Ctx, code string) (string, error) {
+	if strings.Contains(code, " ") { // BEIBEI SO900001, typed
+		owner, no, err := s.orderByHand(c, code, "pack.order_ambiguous")
+		return wms.OrderRef(owner, no), err
+	}
 	r, err := s.scanner.Parse(code)
 	if err != nil {
 		return "", scanError(err)
@@ -166,11 +172,13 @@ func (s *Server) orderFromScan(code string) (string, error) {
 	case scan.KindTote:
 		owner, no, err := s.ledger.OrderInTote(r.Code)
 		return wms.OrderRef(owner, no), err
-	case scan.KindOrder, scan.KindUnknown:
-		if _, err := s.ledger.Order(r.Code); err != nil {
-			return "", err
+	case scan.KindWaybill:
+		if owner, no, ok, err := s.ledger.OrderOfWaybill(r.Code); ok || err != nil {
+			return wms.OrderRef(owner, no), err
 		}
-		return r.Code, nil
+	case scan.KindOrder, scan.KindUnknown:
+		owner, no, err := s.orderByHand(c, r.Code, "pack.order_ambiguous")
+		return wms.OrderRef(owner, no), err
 	}
 	return "", wms.Errf(wms.CodeInvalid, "pack.scan_tote_invalid", "code", code)
 }
@@ -182,7 +190,7 @@ func (s *Server) packPage(c *fiber.Ctx) error {
 	}
 	orderNo := c.Query("order")
 	if code := strings.TrimSpace(c.Query("code")); code != "" {
-		if orderNo, err = s.orderFromScan(code); err != nil {
+		if orderNo, err = s.orderFromScan(c, code); err != nil {
 			e := s.asDomain(c, err)
 			return s.renderPack(c, st, "", errorFeedback(e), status(e.Code))
 		}
@@ -277,7 +285,7 @@ func (s *Server) packCode(c *fiber.Ctx, st wms.Station, orderNo, code string) er
 // openOrderFromScan opens the order of a tote or order number scanned while
 // orderNo is open, and renders it; the error says why it did not.
 func (s *Server) openOrderFromScan(c *fiber.Ctx, st wms.Station, orderNo, code string, kind scan.Kind) error {
-	next, err := s.orderFromScan(code)
+	next, err := s.orderFromScan(c, code)
 	if err != nil {
 		if kind == scan.KindTote || kind == scan.KindOrder {
 			return err

@@ -3,6 +3,7 @@ package server
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"strconv"
 	"strings"
 	"time"
@@ -76,17 +77,34 @@ func (s *Server) returnsPage(c *fiber.Ctx) error {
 	}
 	vm.Order, vm.RMA, vm.ReturnWaybill = c.Query("order"), c.Query("rma"), c.Query("rwb")
 	vm.Unknown = c.Query("unknown") == "1"
+	if vm.Unknown { // whose the unknown parcel is: chosen, or its items' owner
+		if vm.Owners, err = s.ownerFilter(c); err != nil {
+			return err
+		}
+		vm.Owner = vm.Owners.Chosen
+	}
 	lines := parseReturnLines(c.Query("lines"))
 	var ferr error
 	if code := strings.TrimSpace(c.Query("code")); code != "" && vm.Order == "" && !vm.Unknown {
-		r, perr := s.scanner.Parse(code)
-		if perr == nil && r.Code != "" {
-			code = r.Code
+		var owner, no string
+		if strings.Contains(code, " ") { // an owner-qualified order number, typed: BEIBEI SO900001
+			owner, no, ferr = s.orderByHand(c, code, "returns.order_ambiguous")
+		} else {
+			r, perr := s.scanner.Parse(code)
+			if perr == nil && r.Code != "" {
+				code = r.Code
+			}
+			owner, no, vm.RMA, ferr = s.ledger.FindReturnOrder(code)
+			var de *wms.Error
+			if errors.As(ferr, &de) && de.Key == "return.code_ambiguous" {
+				// an order number two owners share: named by name, with what to scan instead
+				if owners, _ := s.ledger.OrderOwners(code); len(owners) > 1 {
+					_, _, ferr = s.orderByHand(c, code, "returns.order_ambiguous")
+				}
+			}
 		}
 		// the page names the order by its ref (the owner in front for an
 		// owner other than the default one)
-		var owner, no string
-		owner, no, vm.RMA, ferr = s.ledger.FindReturnOrder(code)
 		vm.Order = wms.OrderRef(owner, no)
 		if ferr == nil && vm.RMA != "" && code != vm.RMA && code != no {
 			vm.ReturnWaybill = code // the return parcel's own waybill, announced with the RMA
@@ -123,9 +141,15 @@ func (s *Server) returnsPage(c *fiber.Ctx) error {
 			// the order in hand says whose item it is; an unknown parcel's
 			// item must be one owner's alone
 			sku, err := s.ledger.SKUByGTIN(r.GTIN)
-			if vm.Order != "" {
+			switch {
+			case vm.Order != "":
 				owner, _ := wms.ParseOrderRef(vm.Order)
 				sku, err = s.ledger.Books(owner).SKUByGTIN(r.GTIN)
+			case vm.Owner != "": // the owner the clerk chose for the unknown parcel
+				sku, err = s.ledger.Books(vm.Owner).SKUByGTIN(r.GTIN)
+			}
+			if err == nil && vm.Unknown && vm.Owners.Show {
+				vm.Owner = sku.Owner
 			}
 			if err != nil {
 				ferr = err
@@ -164,6 +188,9 @@ func (s *Server) returnsPage(c *fiber.Ctx) error {
 // bookReturn books the inspected parcel.
 func (s *Server) bookReturn(c *fiber.Ctx) error {
 	owner, no := wms.ParseOrderRef(c.FormValue("order"))
+	if no == "" && c.FormValue("owner") != "" { // an unknown parcel the clerk said whose it is
+		owner = c.FormValue("owner")
+	}
 	p := wms.ReturnParcel{ID: formKey(c), Owner: owner, Order: no, RMA: c.FormValue("rma"), ReturnWaybill: c.FormValue("rwb"),
 		Lines: parseReturnLines(c.FormValue("lines")), Notes: strings.TrimSpace(c.FormValue("notes"))}
 	booked, err := s.ledger.ReceiveReturn(c.UserContext(), p, principal(c).Actor(), device(c))

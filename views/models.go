@@ -374,18 +374,22 @@ type ReturnsPage struct {
 	Page
 	Order, RMA, ReturnWaybill string
 	Unknown                   bool
-	Shipped                   []ShippedRow
-	Lines                     []wmsReturnLine
-	LinesJSON                 string
-	Names                     map[string]string // item names of the lines' SKUs
-	PendingItem               string            // the raw scan, carried in the condition links
-	Pending                   *PendingItem      // what it is, shown while the condition is asked
-	Conditions                []string
-	Booked                    *BookedReturn
-	Waiting                   []WaitingReturn // parcels with units still to put back
-	Unmatched                 []Count
-	Stats                     []Count
-	Key                       string
+	// Owner is whose an unknown parcel is (chosen, or its items' owner);
+	// Owners lists the choice when the warehouse works for several.
+	Owner       string
+	Owners      OwnerFilter
+	Shipped     []ShippedRow
+	Lines       []wmsReturnLine
+	LinesJSON   string
+	Names       map[string]string // item names of the lines' SKUs
+	PendingItem string            // the raw scan, carried in the condition links
+	Pending     *PendingItem      // what it is, shown while the condition is asked
+	Conditions  []string
+	Booked      *BookedReturn
+	Waiting     []WaitingReturn // parcels with units still to put back
+	Unmatched   []Count
+	Stats       []Count
+	Key         string
 }
 
 // PendingItem is a scanned returned unit waiting for its condition.
@@ -444,4 +448,28 @@ func codeClass(v string) string {
 		return "code"
 	}
 	return "code long"
+}
+
+// OwnerOption is an owner (货主) as a filter or a choice lists it.
+type OwnerOption struct {
+	Code, Name string
+}
+
+// OwnerFilter is a page's owner filter: Show only when the warehouse works
+// for more than one owner (a one-owner warehouse sees no owner anywhere);
+// Chosen is the ?owner= ("" for every owner's).
+type OwnerFilter struct {
+	Options []OwnerOption
+	Chosen  string
+	Show    bool
+}
+
+// Name is an owner's name (its code when it has none).
+func (f OwnerFilter) Name(code string) string {
+	for _, o := range f.Options {
+		if o.Code == code && o.Name != "" {
+			return o.Name
+		}
+	}
+	return code
 }

@@ -23,6 +23,8 @@ type txn struct {
 // lots, reservations and serials it touched, indexed once it is applied.
 type applyCtx struct {
 	touched *touched
+	ev      *Event     // the event being applied
+	kpi     []kpiDelta // what it added to people's figures (figures.go)
 }
 
 // view runs fn in a read transaction.
@@ -42,8 +44,11 @@ func applyEvent(tx *txn, ev *Event) error {
 	}
 	// The apply context lives as long as this one event's application and is
 	// passed down with the transaction, never kept on the side.
-	at := &txn{Tx: tx.Tx, apply: &applyCtx{touched: newTouched()}}
+	at := &txn{Tx: tx.Tx, apply: &applyCtx{touched: newTouched(), ev: ev}}
 	if err := spec.apply(at, ev); err != nil {
+		return err
+	}
+	if err := splitFigures(at, ev, spec.Scope); err != nil {
 		return err
 	}
 	if err := indexTouched(tx, ev, at.apply.touched); err != nil {

@@ -1,5 +1,7 @@
 package wms
 
+import "encoding/json"
+
 // ScanStats are one person's figures for one day, from events only.
 type ScanStats struct {
 	Picks  int64 `json:"picks"`  // pick events
@@ -24,8 +26,102 @@ func bumpKPI(tx *txn, day, actor string, f func(*ScanStats)) error {
 	if _, err := getJSON(b, kpiKey(day, actor), &s); err != nil {
 		return err
 	}
+	before := s
 	f(&s)
+	if tx.apply != nil { // split by owner once the event is applied (splitFigures)
+		tx.apply.kpi = append(tx.apply.kpi, kpiDelta{day: day, actor: actor, delta: s.minus(before)})
+	}
 	return putJSON(b, kpiKey(day, actor), s)
+}
+
+// kpiDelta is what one event added to one person's figures of a day.
+type kpiDelta struct {
+	day, actor string
+	delta      ScanStats
+}
+
+func (s ScanStats) minus(o ScanStats) ScanStats {
+	return ScanStats{Picks: s.Picks - o.Picks, Units: s.Units - o.Units, Lines: s.Lines - o.Lines, Errors: s.Errors - o.Errors,
+		Shorts: s.Shorts - o.Shorts, Undos: s.Undos - o.Undos, Parcels: s.Parcels - o.Parcels, WeightRejects: s.WeightRejects - o.WeightRejects,
+		TypedWeights: s.TypedWeights - o.TypedWeights, WeightOverrides: s.WeightOverrides - o.WeightOverrides}
+}
+
+func (s ScanStats) plus(o ScanStats) ScanStats {
+	return ScanStats{Picks: s.Picks + o.Picks, Units: s.Units + o.Units, Lines: s.Lines + o.Lines, Errors: s.Errors + o.Errors,
+		Shorts: s.Shorts + o.Shorts, Undos: s.Undos + o.Undos, Parcels: s.Parcels + o.Parcels, WeightRejects: s.WeightRejects + o.WeightRejects,
+		TypedWeights: s.TypedWeights + o.TypedWeights, WeightOverrides: s.WeightOverrides + o.WeightOverrides}
+}
+
+// figuresOwner is whose goods an applied event was about, as the event says
+// it: the owner of the task line it names (a wave may mix owners, and a pick
+// or a wrong scan names its task and line), else the envelope's owner for an
+// owner's event. ok is false for an event that names no owner (a wrong scan
+// outside a task line): its figures count in the day's but in no owner's.
+func figuresOwner(tx *txn, ev *Event, scope Scope) (string, bool, error) {
+	var at struct {
+		Task string `json:"task"`
+		Line int    `json:"line"`
+	}
+	_ = json.Unmarshal(ev.Data, &at) // payloads without these fields leave them empty
+	if at.Task != "" && at.Line > 0 {
+		t, ok, err := lookup[Task](tx, bucketTasks, []byte(at.Task))
+		if err != nil {
+			return "", false, err
+		}
+		if ok {
+			if line, found := t.Line(at.Line); found {
+				return ownerOr(line.Owner), true, nil
+			}
+		}
+	}
+	if scope == ScopeOwner {
+		return ownerOr(ev.Owner), true, nil
+	}
+	return "", false, nil
+}
+
+// splitFigures adds what an applied event added to people's figures to its
+// owner's figures too (bucketOwnerKPI). It reads only the event and the
+// transaction's state, so a rebuild gives the same.
+func splitFigures(tx *txn, ev *Event, scope Scope) error {
+	if len(tx.apply.kpi) == 0 {
+		return nil
+	}
+	owner, ok, err := figuresOwner(tx, ev, scope)
+	if err != nil || !ok {
+		return err
+	}
+	b := tx.Bucket(bucketOwnerKPI)
+	for _, d := range tx.apply.kpi {
+		k := joinKey(d.day, owner, d.actor)
+		var s ScanStats
+		if _, err := getJSON(b, k, &s); err != nil {
+			return err
+		}
+		if err := putJSON(b, k, s.plus(d.delta)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// OwnerKPIs returns each person's figures for a day counting only the
+// events about one owner's goods (see figuresOwner).
+func (l *Ledger) OwnerKPIs(day, owner string) (map[string]ScanStats, error) {
+	out := map[string]ScanStats{}
+	err := l.view(func(tx *txn) error {
+		c := tx.Bucket(bucketOwnerKPI).Cursor()
+		p := prefixKey(day, ownerOr(owner))
+		for k, v := c.Seek(p); k != nil && string(k[:min(len(k), len(p))]) == string(p); k, v = c.Next() {
+			var s ScanStats
+			if err := jsonUnmarshal(v, &s); err != nil {
+				return err
+			}
+			out[string(k[len(p):])] = s
+		}
+		return nil
+	})
+	return out, err
 }
 
 // KPIs returns each person's figures for a day ("YYYY-MM-DD").

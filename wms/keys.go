@@ -20,48 +20,50 @@ var (
 	bucketMeta     = []byte("meta")       // name -> value
 	bucketKeys     = []byte("event_keys") // ID -> keyRecord JSON: a keyed command's request and first answer (idempotency.go)
 
-	bucketSKUs           = []byte("skus")            // owner 0 sku code -> SKU JSON
-	bucketGTINs          = []byte("gtins")           // 14-digit GTIN 0 owner -> sku code (a GTIN may be two owners')
-	bucketLocations      = []byte("locations")       // location code -> Location JSON
-	bucketLots           = []byte("lots")            // owner 0 sku 0 lot -> Lot JSON
-	bucketStock          = []byte("stock")           // owner 0 sku 0 lot 0 location -> qty (8 bytes)
-	bucketStockByLoc     = []byte("stock_by_loc")    // location 0 owner 0 sku 0 lot -> qty (8 bytes)
-	bucketStaff          = []byte("staff")           // badge -> Staff JSON
-	bucketSessions       = []byte("sessions")        // sha256(session token) -> Session JSON
-	bucketTokens         = []byte("tokens")          // sha256(API token) -> Token JSON
-	bucketByType         = []byte("by_type")         // event type 0 seq -> empty
-	bucketReserved       = []byte("reserved")        // owner 0 sku 0 lot 0 location -> qty reserved by allocations (8 bytes)
-	bucketOrders         = []byte("orders")          // owner 0 order number -> Order JSON
-	bucketOrderState     = []byte("order_state")     // state 0 owner 0 order number -> OrderBrief (orderbrief.go)
-	bucketWaves          = []byte("waves")           // wave ID -> Wave JSON
-	bucketTasks          = []byte("tasks")           // task ID -> Task JSON
-	bucketTaskQueue      = []byte("task_queue")      // state 0 priority 0 task ID -> empty (open tasks in the order to hand out)
-	bucketTotes          = []byte("totes")           // tote code -> TaskOrder JSON (the order it holds, with its owner)
-	bucketActorTask      = []byte("actor_task")      // actor -> ID of the task in their hands
-	bucketLotEvents      = []byte("lot_events")      // owner 0 sku 0 lot 0 seq -> empty: the events that touched a lot
-	bucketSerials        = []byte("serials")         // serial -> SerialTrace JSON
-	bucketReceipts       = []byte("receipts")        // owner 0 receipt ID -> Receipt JSON
-	bucketCounts         = []byte("counts")          // task ID -> CountResult JSON (pending approval or applied)
-	bucketSerialHolds    = []byte("serial_holds")    // serial -> LotStatusChange JSON (why it is held)
-	bucketBoxes          = []byte("boxes")           // box code -> Box JSON
-	bucketStations       = []byte("stations")        // station ID -> Station JSON
-	bucketWaybillPool    = []byte("waybill_pool")    // owner 0 account 0 position -> waybill number (unused, in order)
-	bucketWaybillIndex   = []byte("waybill_index")   // waybill number -> account (every number ever loaded)
-	bucketWaybillUsed    = []byte("waybill_used")    // waybill number -> owner 0 order
-	bucketPacks          = []byte("packs")           // owner 0 order -> PackState JSON
-	bucketShipped        = []byte("shipped_serials") // serial -> owner 0 order it is packed into
-	bucketPrintJobs      = []byte("print_jobs")      // job ID -> PrintJob JSON
-	bucketPrintQueue     = []byte("print_queue")     // job ID -> empty, while it waits for the printer
-	bucketOrderPrints    = []byte("order_prints")    // owner 0 order 0 seq -> job ID: an order's print jobs, oldest first
-	bucketRMAs           = []byte("rmas")            // owner 0 RMA -> RMA JSON
-	bucketReturnWaybills = []byte("return_waybills") // return parcel waybill -> owner 0 RMA
-	bucketReturns        = []byte("returns")         // parcel ID -> ReturnParcel JSON
-	bucketReturnSeen     = []byte("return_seen")     // return parcel waybill -> parcel ID
-	bucketOrderReturns   = []byte("order_returns")   // owner 0 order -> {sku 0 lot: units returned}
-	bucketReturnStats    = []byte("return_stats")    // day -> ReturnStats JSON
-	bucketSettings       = []byte("settings")        // name -> JSON value
-	bucketScanKPI        = []byte("scan_kpi")        // day 0 actor -> ScanStats JSON
-	bucketOwners         = []byte("owners")          // owner code -> Owner JSON (the default owner is implied)
+	bucketSKUs           = []byte("skus")               // owner 0 sku code -> SKU JSON
+	bucketGTINs          = []byte("gtins")              // 14-digit GTIN 0 owner -> sku code (a GTIN may be two owners')
+	bucketLocations      = []byte("locations")          // location code -> Location JSON
+	bucketLots           = []byte("lots")               // owner 0 sku 0 lot -> Lot JSON
+	bucketStock          = []byte("stock")              // owner 0 sku 0 lot 0 location -> qty (8 bytes)
+	bucketStockByLoc     = []byte("stock_by_loc")       // location 0 owner 0 sku 0 lot -> qty (8 bytes)
+	bucketStaff          = []byte("staff")              // badge -> Staff JSON
+	bucketSessions       = []byte("sessions")           // sha256(session token) -> Session JSON
+	bucketTokens         = []byte("tokens")             // sha256(API token) -> Token JSON
+	bucketByType         = []byte("by_type")            // event type 0 seq -> empty
+	bucketReserved       = []byte("reserved")           // owner 0 sku 0 lot 0 location -> qty reserved by allocations (8 bytes)
+	bucketOrders         = []byte("orders")             // owner 0 order number -> Order JSON
+	bucketOrderState     = []byte("order_state")        // state 0 owner 0 order number -> OrderBrief (orderbrief.go)
+	bucketWaves          = []byte("waves")              // wave ID -> Wave JSON
+	bucketTasks          = []byte("tasks")              // task ID -> Task JSON
+	bucketTaskQueue      = []byte("task_queue")         // state 0 priority 0 task ID -> empty (open tasks in the order to hand out)
+	bucketTotes          = []byte("totes")              // tote code -> TaskOrder JSON (the order it holds, with its owner)
+	bucketActorTask      = []byte("actor_task")         // actor -> ID of the task in their hands
+	bucketLotEvents      = []byte("lot_events")         // owner 0 sku 0 lot 0 seq -> empty: the events that touched a lot
+	bucketSerials        = []byte("serials")            // serial -> SerialTrace JSON
+	bucketReceipts       = []byte("receipts")           // owner 0 receipt ID -> Receipt JSON
+	bucketCounts         = []byte("counts")             // task ID -> CountResult JSON (pending approval or applied)
+	bucketSerialHolds    = []byte("serial_holds")       // serial -> LotStatusChange JSON (why it is held)
+	bucketBoxes          = []byte("boxes")              // box code -> Box JSON
+	bucketStations       = []byte("stations")           // station ID -> Station JSON
+	bucketWaybillPool    = []byte("waybill_pool")       // owner 0 account 0 position -> waybill number (unused, in order)
+	bucketWaybillIndex   = []byte("waybill_index")      // waybill number -> account (every number ever loaded)
+	bucketWaybillUsed    = []byte("waybill_used")       // waybill number -> owner 0 order
+	bucketPacks          = []byte("packs")              // owner 0 order -> PackState JSON
+	bucketShipped        = []byte("shipped_serials")    // serial -> owner 0 order it is packed into
+	bucketPrintJobs      = []byte("print_jobs")         // job ID -> PrintJob JSON
+	bucketPrintQueue     = []byte("print_queue")        // job ID -> empty, while it waits for the printer
+	bucketOrderPrints    = []byte("order_prints")       // owner 0 order 0 seq -> job ID: an order's print jobs, oldest first
+	bucketRMAs           = []byte("rmas")               // owner 0 RMA -> RMA JSON
+	bucketReturnWaybills = []byte("return_waybills")    // return parcel waybill -> owner 0 RMA
+	bucketReturns        = []byte("returns")            // parcel ID -> ReturnParcel JSON
+	bucketReturnSeen     = []byte("return_seen")        // return parcel waybill -> parcel ID
+	bucketOrderReturns   = []byte("order_returns")      // owner 0 order -> {sku 0 lot: units returned}
+	bucketReturnStats    = []byte("return_stats")       // day -> ReturnStats JSON
+	bucketSettings       = []byte("settings")           // name -> JSON value
+	bucketScanKPI        = []byte("scan_kpi")           // day 0 actor -> ScanStats JSON
+	bucketOwnerKPI       = []byte("owner_kpi")          // day 0 owner 0 actor -> ScanStats JSON: the part of a day's figures that was one owner's goods
+	bucketOwnerReturns   = []byte("owner_return_stats") // day 0 owner -> ReturnStats JSON
+	bucketOwners         = []byte("owners")             // owner code -> Owner JSON (the default owner is implied)
 )
 
 var derivedBuckets = [][]byte{
@@ -72,6 +74,7 @@ var derivedBuckets = [][]byte{
 	bucketReceipts, bucketCounts, bucketSerialHolds, bucketBoxes, bucketStations, bucketWaybillPool,
 	bucketWaybillIndex, bucketWaybillUsed, bucketPacks, bucketShipped, bucketPrintJobs, bucketPrintQueue,
 	bucketOrderPrints, bucketRMAs, bucketOwners, bucketReturnWaybills, bucketReturns, bucketReturnSeen, bucketOrderReturns, bucketReturnStats,
+	bucketOwnerKPI, bucketOwnerReturns,
 }
 
 var logBuckets = [][]byte{bucketEvents, bucketEventIDs, bucketKeys, bucketMeta}

@@ -139,3 +139,53 @@ func (l *Ledger) Books(owner string) Books { return Books{l: l, owner: ownerOr(o
 
 // Owner is the books' owner code.
 func (b Books) Owner() string { return b.owner }
+
+// ownersHolding lists the owners that have a record under key(owner) in a
+// bucket keyed by owner first: the default owner first, then by code.
+func ownersHolding(tx *txn, bucket []byte, key func(owner string) []byte) ([]string, error) {
+	var out []string
+	if tx.Bucket(bucket).Get(key(DefaultOwner)) != nil {
+		out = append(out, DefaultOwner)
+	}
+	err := tx.Bucket(bucketOwners).ForEach(func(k, _ []byte) error {
+		if tx.Bucket(bucket).Get(key(string(k))) != nil {
+			out = append(out, string(k))
+		}
+		return nil
+	})
+	return out, err
+}
+
+// OrderOwners lists the owners that have an order numbered no (an order
+// number typed or scanned by hand may be two owners'): none, one, or several.
+func (l *Ledger) OrderOwners(no string) ([]string, error) {
+	var out []string
+	err := l.view(func(tx *txn) (err error) {
+		out, err = ownersHolding(tx, bucketOrders, func(o string) []byte { return orderKey(o, no) })
+		return err
+	})
+	return out, err
+}
+
+// SKUOwners lists the owners that have a SKU with this item code.
+func (l *Ledger) SKUOwners(code string) ([]string, error) {
+	var out []string
+	err := l.view(func(tx *txn) (err error) {
+		out, err = ownersHolding(tx, bucketSKUs, func(o string) []byte { return skuKey(o, code) })
+		return err
+	})
+	return out, err
+}
+
+// OrderOfWaybill is the order a parcel's waybill was used for (ok false
+// when no parcel took it): a waybill is unique whichever owner it is.
+func (l *Ledger) OrderOfWaybill(waybill string) (owner, no string, ok bool, err error) {
+	err = l.view(func(tx *txn) error {
+		if v := tx.Bucket(bucketWaybillUsed).Get([]byte(waybill)); v != nil {
+			owner, no = splitPair(v)
+			ok = true
+		}
+		return nil
+	})
+	return owner, no, ok, err
+}

@@ -134,6 +134,16 @@ func TestTwoOwnersSameCodesDoNotMix(t *testing.T) {
 		t.Fatalf("the default owner's SO1 = %+v", o)
 	}
 
+	// an order number or item code typed by hand may be either owner's
+	for what, read := range map[string]func(string) ([]string, error){"order SO1": l.OrderOwners, "item MILK": l.SKUOwners} {
+		code := strings.Fields(what)[1]
+		if owners, err := read(code); err != nil || strings.Join(owners, ",") != "DEFAULT,BABY" {
+			t.Errorf("owners of %s = %v, %v", what, owners, err)
+		}
+	}
+	if owners, _ := l.OrderOwners("SO404"); len(owners) != 0 {
+		t.Errorf("owners of an order nobody has: %v", owners)
+	}
 	// allocate: one wave over both; each order reserves only its owner's stock
 	w := mustWave(t, l, "w1", WaveSingle)
 	if len(w.Orders) != 2 || len(w.Tasks) != 2 {
@@ -197,7 +207,61 @@ func TestTwoOwnersSameCodesDoNotMix(t *testing.T) {
 		t.Errorf("BABY's SF pool has %d left, want 1", left["SF"])
 	}
 	assertReservationsMatch(t, l)
+	checkFiguresPerOwner(t, l, map[string]int64{DefaultOwner: 3, baby: 2})
+
+	// returns: each parcel counts in its order's owner's returns figures
+	mustAppend(t, l, "locRET-01", EvLocationUpserted, Location{Code: "RET-01", Kind: KindReturns, PickSeq: 90})
+	for owner, qty := range map[string]int64{DefaultOwner: 2, baby: 1} {
+		if _, err := l.ReceiveReturn(ctx, ReturnParcel{ID: "ret-" + owner, Owner: envelopeOwner(owner), Order: "SO1",
+			Lines: []ReturnLine{{SKU: "MILK", Qty: qty, Condition: CondResellable}}}, "B3001", "pda"); err != nil {
+			t.Fatalf("%s: %v", owner, err)
+		}
+	}
+	day := l.Today()
+	all, _ := l.ReturnStatsOf(day)
+	var sum int64
+	for owner, want := range map[string]int64{DefaultOwner: 2, baby: 1} {
+		s, err := l.OwnerReturnStats(day, owner)
+		if err != nil || s.BySKU["MILK"] != want || s.Parcels != 1 || s.ByClerk["B3001"] != want {
+			t.Errorf("%s's returns figures = %+v, %v; want %d units in one parcel", owner, s, err, want)
+		}
+		sum += s.BySKU["MILK"]
+	}
+	if all.BySKU["MILK"] != sum || all.Parcels != 2 {
+		t.Errorf("the day's returns %+v are not the owners' %d units", all, sum)
+	}
 	// openTest's cleanup proves projections = rebuild (Check)
+}
+
+// checkFiguresPerOwner: each owner's part of the day's pick figures holds
+// the units of its own goods, and the parts add up to the day's figures.
+func checkFiguresPerOwner(t *testing.T, l *Ledger, units map[string]int64) {
+	t.Helper()
+	day := l.Today()
+	all, err := l.KPIs(day)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := map[string]ScanStats{}
+	for owner, want := range units {
+		per, err := l.OwnerKPIs(day, owner)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got int64
+		for actor, s := range per {
+			got += s.Units
+			sum[actor] = sum[actor].plus(s)
+		}
+		if got != want {
+			t.Errorf("%s's figures count %d units picked, want %d (%+v)", owner, got, want, per)
+		}
+	}
+	for actor, s := range all {
+		if sum[actor] != s {
+			t.Errorf("%s: the owners' figures add up to %+v, the day's are %+v", actor, sum[actor], s)
+		}
+	}
 }
 
 // A GTIN two owners share resolves by what is in hand; with nothing in

@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	bolt "go.etcd.io/bbolt"
 )
 
 // Conditions a returned unit can be in.
@@ -322,9 +324,20 @@ type ReturnStats struct {
 }
 
 func bumpReturnStats(tx *txn, p ReturnParcel, actor string) error {
-	b := tx.Bucket(bucketReturnStats)
+	if err := addReturnStats(tx.Bucket(bucketReturnStats), []byte(p.Today), p, actor); err != nil {
+		return err
+	}
+	// the owner's part: the parcel is booked under its (order's) owner
+	owner := p.Owner
+	if tx.apply != nil && tx.apply.ev != nil && tx.apply.ev.Owner != "" {
+		owner = tx.apply.ev.Owner
+	}
+	return addReturnStats(tx.Bucket(bucketOwnerReturns), joinKey(p.Today, ownerOr(owner)), p, actor)
+}
+
+func addReturnStats(b *bolt.Bucket, key []byte, p ReturnParcel, actor string) error {
 	s := ReturnStats{ByClerk: map[string]int64{}, ByCondition: map[string]int64{}, BySKU: map[string]int64{}}
-	if _, err := getJSON(b, []byte(p.Today), &s); err != nil {
+	if _, err := getJSON(b, key, &s); err != nil {
 		return err
 	}
 	s.Parcels++
@@ -339,7 +352,7 @@ func bumpReturnStats(tx *txn, p ReturnParcel, actor string) error {
 			s.Swaps++
 		}
 	}
-	return putJSON(b, []byte(p.Today), s)
+	return putJSON(b, key, s)
 }
 
 func applyReturnMatched(tx *txn, ev *Event) error {
@@ -651,6 +664,16 @@ func (l *Ledger) ReturnStatsOf(day string) (ReturnStats, error) {
 	s := ReturnStats{ByClerk: map[string]int64{}, ByCondition: map[string]int64{}, BySKU: map[string]int64{}}
 	err := l.view(func(tx *txn) error {
 		_, err := getJSON(tx.Bucket(bucketReturnStats), []byte(day), &s)
+		return err
+	})
+	return s, err
+}
+
+// OwnerReturnStats is a day's returns figures of one owner's parcels.
+func (l *Ledger) OwnerReturnStats(day, owner string) (ReturnStats, error) {
+	s := ReturnStats{ByClerk: map[string]int64{}, ByCondition: map[string]int64{}, BySKU: map[string]int64{}}
+	err := l.view(func(tx *txn) error {
+		_, err := getJSON(tx.Bucket(bucketOwnerReturns), joinKey(day, ownerOr(owner)), &s)
 		return err
 	})
 	return s, err
