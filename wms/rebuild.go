@@ -54,7 +54,8 @@ func resetDerived(tx *txn) error {
 //	   orders, receipts, RMAs, packs, waybill pools and lot stories leads
 //	   with the owner; records name their owner (events without one are
 //	   the default owner's)
-const projectionsVersion = "6"
+//	7  figures and return stats per owner (owner_kpi, owner_return_stats)
+const projectionsVersion = "7"
 
 var metaProjections = []byte("projections")
 
