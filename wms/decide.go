@@ -84,3 +84,9 @@ func decideSessionsSwept(tx *txn, ev *Event) error {
 	}
 	return setPayload(ev, p)
 }
+
+// undecided refuses an event that reaches its applier without the decisions
+// its decider records: the applier never decides in its place.
+func undecided(ev *Event) error {
+	return Errf(CodeInvalid, "event.payload_invalid", "type", ev.Type, "detail", "undecided")
+}
