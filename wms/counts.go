@@ -179,11 +179,11 @@ func applyCounted(tx *txn, ev *Event) error {
 	if err := decode(ev, &p); err != nil {
 		return err
 	}
-	if tx.Bucket(bucketLocations).Get([]byte(p.Location)) == nil {
-		return Errf(CodeNotFound, "location.not_found", "location", p.Location)
-	}
 	if !p.Decided || p.Result == nil {
 		return undecided(ev)
+	}
+	if tx.Bucket(bucketLocations).Get([]byte(p.Location)) == nil {
+		return Errf(CodeNotFound, "location.not_found", "location", p.Location)
 	}
 	res := p.Result
 	if p.Task != "" {

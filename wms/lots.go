@@ -145,12 +145,12 @@ func applyLotStatus(tx *txn, ev *Event) error {
 	if err := decode(ev, &p); err != nil {
 		return err
 	}
+	if !p.Decided {
+		return undecided(ev)
+	}
 	owner, err := checkLotStatus(ev, p)
 	if err != nil {
 		return err
-	}
-	if !p.Decided {
-		return undecided(ev)
 	}
 	if len(p.Serials) > 0 {
 		return holdSerials(tx, owner, p)
@@ -223,11 +223,11 @@ func applyLotsSwept(tx *txn, ev *Event) error {
 	if err := decode(ev, &p); err != nil {
 		return err
 	}
-	if _, err := ParseDay(p.Today); err != nil {
-		return err
-	}
 	if !p.Decided {
 		return undecided(ev)
+	}
+	if _, err := ParseDay(p.Today); err != nil {
+		return err
 	}
 	for _, r := range p.Expired {
 		owner := ownerOr(r.Owner)

@@ -101,13 +101,13 @@ func applyMoved(tx *txn, ev *Event) error {
 	if err := decode(ev, &m); err != nil {
 		return err
 	}
+	if m.Whole && len(m.Lines) == 0 {
+		return undecided(ev)
+	}
 	if err := checkMove(tx, m); err != nil {
 		return err
 	}
 	if m.Whole {
-		if len(m.Lines) == 0 {
-			return undecided(ev)
-		}
 		for _, r := range m.Lines {
 			if err := moveOne(tx, ownerOr(r.Owner), r.SKU, r.Lot, m.From, m.To, r.Qty); err != nil {
 				return err

@@ -158,12 +158,12 @@ func applyPackScanned(tx *txn, ev *Event) error {
 	if err := decode(ev, &p); err != nil {
 		return err
 	}
+	if p.SKU == "" {
+		return undecided(ev)
+	}
 	owner, o, err := packScanOf(tx, ev, p)
 	if err != nil {
 		return err
-	}
-	if p.SKU == "" {
-		return undecided(ev)
 	}
 	sku, err := mustGet[SKU](tx, bucketSKUs, skuKey(owner, p.SKU), "sku.not_found", "sku", p.SKU)
 	if err != nil {
@@ -329,13 +329,13 @@ func applyParcelClosed(tx *txn, ev *Event) error {
 	if err := decode(ev, &p); err != nil {
 		return err
 	}
-	owner, o, ps, _, err := parcelOf(tx, ev, p)
-	if err != nil {
-		return err
-	}
 	parcel := p.Parcel
 	if parcel == nil {
 		return undecided(ev)
+	}
+	owner, o, ps, _, err := parcelOf(tx, ev, p)
+	if err != nil {
+		return err
 	}
 	if wb, err := takeWaybill(tx, owner, o.Carrier); err != nil || wb != parcel.Waybill { // the pool gives the number recorded
 		if err == nil {

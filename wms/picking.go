@@ -725,12 +725,12 @@ func applyShortReported(tx *txn, ev *Event) error {
 	if err := decode(ev, &p); err != nil {
 		return err
 	}
+	if !p.Decided {
+		return undecided(ev)
+	}
 	t, line, owner, o, err := shortLine(tx, ev, p)
 	if err != nil {
 		return err
-	}
-	if !p.Decided {
-		return undecided(ev)
 	}
 	oldState := o.State
 	missing := line.Open()

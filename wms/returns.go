@@ -269,12 +269,12 @@ func applyReturnReceived(tx *txn, ev *Event) error {
 	if err := decode(ev, &p); err != nil {
 		return err
 	}
+	if p.At.IsZero() { // the decider stamps every parcel it decided
+		return undecided(ev)
+	}
 	owner, shipped, err := returnOf(tx, ev, p)
 	if err != nil {
 		return err
-	}
-	if p.At.IsZero() { // the decider stamps every parcel it decided
-		return undecided(ev)
 	}
 	p.Owner = owner
 	added := map[string]int64{}

@@ -390,11 +390,11 @@ func applyWaveReleased(tx *txn, ev *Event) error {
 	if err := decode(ev, &p); err != nil {
 		return err
 	}
-	if p.Mode != WaveSingle && p.Mode != WaveCluster {
-		return Errf(CodeInvalid, "wave.mode_invalid")
-	}
 	if !p.Decided {
 		return undecided(ev)
+	}
+	if p.Mode != WaveSingle && p.Mode != WaveCluster {
+		return Errf(CodeInvalid, "wave.mode_invalid")
 	}
 	wave := Wave{ID: "W" + strconv.FormatUint(ev.Seq, 10), Mode: p.Mode, Created: ev.At, Actor: ev.Actor}
 	var released []Order
