@@ -214,3 +214,60 @@ func TestAppliersRefuseUndecidedEvents(t *testing.T) {
 		}
 	}
 }
+
+// Packing, shipping and returns decided under other rules apply as recorded.
+func TestRecordedPackingDecisionsApplyAsRecorded(t *testing.T) {
+	l, _ := packFixture(t)
+	milk, _ := l.SKU("MILK")
+	o, _ := l.Order("SO1")
+	lot := o.Lines[0].Allocs[0].Lot
+	for i, p := range []PackScan{{GTIN: milk.GTINs[0], Lot: lot, Serial: "C1"}, {GTIN: milk.GTINs[0], Lot: lot, Serial: "C2"}} {
+		p.Order, p.Station, p.Qty = "SO1", "PACK-01", 1
+		if _, err := l.PackScan(ctx, fmt.Sprint("ps", i), p, "B2001", "kiosk"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// pack.scanned: the scan recorded BOOK (whatever its GTIN resolves to today)
+	appendRecorded(t, l, "ps-old", EvPackScanned, "", PackScan{Order: "SO1", Station: "PACK-01", GTIN: "recorded-elsewhere", Qty: 1, Today: "2026-11-11", SKU: "BOOK"})
+	ps, _ := l.Pack("SO1")
+	if len(ps.Verified) != 2 || ps.Verified[1].SKU != "BOOK" {
+		t.Fatalf("verified %+v, want the recorded BOOK", ps.Verified)
+	}
+	// parcel.closed: 5 kg is far outside today's gate (2880 g expected); the
+	// parcel recorded passed, with its own expected weight and waybill
+	parcel := &Parcel{N: 1, Box: "L3", Items: ps.Verified, WeightG: 5000, ExpectedG: 4990, Waybill: "SF1000000000001"}
+	appendRecorded(t, l, "pc-old", EvParcelClosed, "", ParcelClose{Order: "SO1", Station: "PACK-01", Box: "L3", WeightG: 5000, Today: "2026-11-11", Parcel: parcel})
+	ps, _ = l.Pack("SO1")
+	if o, _ := l.Order("SO1"); len(ps.Parcels) != 1 || ps.Parcels[0].ExpectedG != 4990 || ps.Parcels[0].Waybill != "SF1000000000001" || o.State != OrderPacked {
+		t.Fatalf("parcels %+v (order %s), want the recorded one, packed", ps.Parcels, o.State)
+	}
+	// order.shipped: waybills that are not the order's parcels are refused
+	err := l.update(func(tx *txn) error {
+		ev, _ := NewEvent("ship-bad", EvShipped, "B2001", "kiosk", ShipConfirm{Order: "SO1", Station: "PACK-01", Waybills: []string{"SF1000000000009"}})
+		ev.Seq, ev.At = 1<<40, time.Now()
+		if err := applyEvent(tx, &ev); err != nil {
+			return err
+		}
+		return errRollback
+	})
+	if ErrorCode(err) != CodeInvalid {
+		t.Errorf("a shipment naming another waybill: %v, want refused", err)
+	}
+	if _, err := l.Ship(ctx, "SO1", "PACK-01", "B2001", "kiosk"); err != nil {
+		t.Fatal(err)
+	}
+	evs, _ := l.EventsOfType(1, EvShipped)
+	var sc ShipConfirm
+	if err := evs[0].DecodeData(&sc); err != nil || len(sc.Waybills) != 1 || sc.Waybills[0] != "SF1000000000001" {
+		t.Errorf("the shipment records waybills %v (%v)", sc.Waybills, err)
+	}
+	// return.received: a resellable can goes where the parcel recorded (the
+	// damaged area), not to the returns area today's rule picks
+	mustAppend(t, l, "dmg", EvLocationUpserted, Location{Code: "DMG-01", Zone: "DMG", PickSeq: 950, Kind: KindDamaged})
+	mustAppend(t, l, "ret", EvLocationUpserted, Location{Code: "RET-01", Zone: "RET", PickSeq: 960, Kind: KindReturns})
+	appendRecorded(t, l, "r-old", EvReturnReceived, "", ReturnParcel{ID: "r1", Order: "SO1", Today: "2026-11-11", Actor: "B3001", At: time.Date(2026, 11, 11, 3, 0, 0, 0, time.UTC),
+		Lines: []ReturnLine{{SKU: "MILK", Lot: lot, Serial: "C1", Qty: 1, Condition: CondResellable, Location: "DMG-01"}}})
+	if got, ret := qtyAt(t, l, "MILK", lot, "DMG-01"), qtyAt(t, l, "MILK", lot, "RET-01"); got != 1 || ret != 0 {
+		t.Errorf("returned can at DMG-01 %d, RET-01 %d: want it where recorded", got, ret)
+	}
+}

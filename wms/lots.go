@@ -11,7 +11,7 @@ import (
 // LotStatusChange sets a lot's status: a supervisor quarantines or releases
 // it, a recall holds it, the daily sweep expires it. Allocations of a lot
 // that may no longer ship are moved to other stock; what moved is decided
-// when applied and written back.
+// when appended (decideLotStatus) and applied as recorded.
 type LotStatusChange struct {
 	// Owner is whose lot (the command moves it to the envelope; a serial
 	// hold keeps it in its record).

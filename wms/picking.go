@@ -55,7 +55,7 @@ type PickUndo struct {
 }
 
 // ShortReport says the shelf does not hold what the line asks for. What was
-// re-allocated and the count task made are decided when applied.
+// re-allocated and the count task made are decided when appended (decideShortReported).
 type ShortReport struct {
 	Task   string `json:"task"`
 	Line   int    `json:"line"`

@@ -142,7 +142,7 @@ type Wave struct {
 }
 
 // WaveRelease allocates orders and makes their pick tasks. The allocations
-// are decided when the event is applied and written back into it.
+// are decided when the event is appended (decideWaveReleased).
 type WaveRelease struct {
 	Orders []string `json:"orders"`
 	// Owners names each order's owner, by position (empty, or shorter than
