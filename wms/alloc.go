@@ -201,15 +201,6 @@ func (v *allocView) setStatus(owner, sku, lot string, s LotStatus) {
 	v.status[string(lotKey(owner, sku, lot))] = s
 }
 
-// realloc takes a recorded move into the decision: the old place released,
-// the new ones reserved.
-func (v *allocView) realloc(owner, sku string, m Realloc) {
-	v.reserve(owner, sku, m.From.Lot, m.From.Location, -m.From.Qty)
-	for _, a := range m.To {
-		v.reserve(owner, sku, a.Lot, a.Location, a.Qty)
-	}
-}
-
 // candidates lists stock of a SKU an order may take, in the order to take it:
 // first to expire first, pick faces before reserve, then along the walk. The
 // SKU is its owner's, and so is the only stock it finds: an order never
