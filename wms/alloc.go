@@ -170,19 +170,54 @@ func minLifePct(sku SKU, channel string, s Settings) int {
 	return sku.MinOutboundLifePct
 }
 
+// allocView is what allocation decides against: the projections in tx, and
+// what the decision has taken so far without writing it (an in-memory
+// overlay). A wave allocating several orders sees the reservations its
+// earlier orders took; a recall or sweep sees its lots as no longer
+// shippable and the stock its earlier moves took. Deciders never write
+// projections: the event's applier reserves what the decision recorded.
+type allocView struct {
+	tx       *txn
+	reserved map[string]int64     // stock key -> units reserved by this decision (negative: released)
+	status   map[string]LotStatus // lot key -> the status this decision gives the lot
+}
+
+func newAllocView(tx *txn) *allocView {
+	return &allocView{tx: tx, reserved: map[string]int64{}, status: map[string]LotStatus{}}
+}
+
+// reservedAt is what is reserved at a place, with this decision's reservations.
+func (v *allocView) reservedAt(owner, sku, lot, loc string) int64 {
+	return reservedAt(v.tx, owner, sku, lot, loc) + v.reserved[string(stockKey(owner, sku, lot, loc))]
+}
+
+// reserve takes (or, negative, gives back) units within the decision.
+func (v *allocView) reserve(owner, sku, lot, loc string, n int64) {
+	v.reserved[string(stockKey(owner, sku, lot, loc))] += n
+}
+
+// setStatus gives a lot a status within the decision (a recall, the sweep).
+func (v *allocView) setStatus(owner, sku, lot string, s LotStatus) {
+	v.status[string(lotKey(owner, sku, lot))] = s
+}
+
 // candidates lists stock of a SKU an order may take, in the order to take it:
 // first to expire first, pick faces before reserve, then along the walk. The
 // SKU is its owner's, and so is the only stock it finds: an order never
 // takes another owner's goods.
-func candidates(tx *txn, sku SKU, minPct int, today string) ([]candidate, error) {
+func candidates(v *allocView, sku SKU, minPct int, today string) ([]candidate, error) {
+	tx := v.tx
 	var out []candidate
 	c := tx.Bucket(bucketStock).Cursor()
 	p := prefixKey(sku.Owner, sku.Code)
-	for k, v := c.Seek(p); k != nil && strings.HasPrefix(string(k), string(p)); k, v = c.Next() {
+	for k, val := c.Seek(p); k != nil && strings.HasPrefix(string(k), string(p)); k, val = c.Next() {
 		parts := splitKey(k)[1:]
 		var lot Lot
 		if _, err := getJSON(tx.Bucket(bucketLots), lotKey(sku.Owner, sku.Code, parts[1]), &lot); err != nil {
 			return nil, err
+		}
+		if s, ok := v.status[string(lotKey(sku.Owner, sku.Code, parts[1]))]; ok {
+			lot.Status = s
 		}
 		if ok, _ := Shippable(sku, lot, minPct, today); !ok {
 			continue
@@ -194,7 +229,7 @@ func candidates(tx *txn, sku SKU, minPct int, today string) ([]candidate, error)
 		if loc.Kind != KindPick && loc.Kind != KindReserve {
 			continue
 		}
-		free := qtyFromValue(v) - reservedAt(tx, sku.Owner, sku.Code, lot.Code, loc.Code)
+		free := qtyFromValue(val) - v.reservedAt(sku.Owner, sku.Code, lot.Code, loc.Code)
 		if free <= 0 {
 			continue
 		}
@@ -223,10 +258,13 @@ func candidates(tx *txn, sku SKU, minPct int, today string) ([]candidate, error)
 	return out, nil
 }
 
-// takeStock reserves up to want units of a SKU by the rules and returns the
-// allocations made. skip excludes one place (a location just found short).
-func takeStock(tx *txn, sku SKU, want int64, minPct int, today, skipLoc string) ([]Alloc, error) {
-	cands, err := candidates(tx, sku, minPct, today)
+// takeStock is the allocation rule, the one function every decider that
+// allocates uses: it takes up to want units of a SKU by the rules (FEFO,
+// pick faces first, the shelf life the channel asks for, never expired or
+// held lots) into the decision's overlay and returns the allocations made.
+// skipLoc excludes one place (a location just found short).
+func takeStock(v *allocView, sku SKU, want int64, minPct int, today, skipLoc string) ([]Alloc, error) {
+	cands, err := candidates(v, sku, minPct, today)
 	if err != nil {
 		return nil, err
 	}
@@ -239,48 +277,44 @@ func takeStock(tx *txn, sku SKU, want int64, minPct int, today, skipLoc string) 
 			continue
 		}
 		n := min(want, c.free)
-		if err := addReserved(tx, sku.Owner, sku.Code, c.lot.Code, c.loc.Code, n); err != nil {
-			return nil, err
-		}
+		v.reserve(sku.Owner, sku.Code, c.lot.Code, c.loc.Code, n)
 		out = append(out, Alloc{Lot: c.lot.Code, Expiry: c.lot.Expiry, Location: c.loc.Code, Qty: n})
 		want -= n
 	}
 	return out, nil
 }
 
-// allocateOrder reserves stock for every line of a new order. With the wait
-// policy an order that cannot be filled in full reserves nothing (and the
-// caller must roll back what this reserved: it returns complete=false).
-func allocateOrder(tx *txn, o *Order, s Settings, today string) (complete bool, err error) {
-	complete = true
-	for i := range o.Lines {
-		line := &o.Lines[i]
-		sku, err := skuTx(tx, o.Owner, line.SKU)
+// allocateOrder decides the allocations of every line of a new order, in
+// the decision's overlay. An order that cannot be filled in full under the
+// wait policy, or that gets nothing, takes nothing (its reservations are
+// given back to the overlay) and waits: ok is false.
+func allocateOrder(v *allocView, o Order, s Settings, today string) (lines [][]Alloc, ok bool, err error) {
+	complete, nothing := true, true
+	lines = make([][]Alloc, len(o.Lines))
+	for i, line := range o.Lines {
+		sku, err := skuTx(v.tx, o.Owner, line.SKU)
 		if err != nil {
-			return false, err
+			return nil, false, err
 		}
-		allocs, err := takeStock(tx, sku, line.Qty, minLifePct(sku, o.Channel, s), today, "")
+		allocs, err := takeStock(v, sku, line.Qty, minLifePct(sku, o.Channel, s), today, "")
 		if err != nil {
-			return false, err
+			return nil, false, err
 		}
-		line.Allocs = allocs
-		if got := line.Allocated(); got < line.Qty {
-			complete = false
-			line.Backordered = line.Qty - got
+		lines[i] = allocs
+		var got int64
+		for _, a := range allocs {
+			got += a.Qty
 		}
+		complete = complete && got >= line.Qty
+		nothing = nothing && got == 0
 	}
-	return complete, nil
-}
-
-// releaseAllocs undoes the reservations of an order's unpicked allocations.
-func releaseAllocs(tx *txn, o *Order) error {
-	for i := range o.Lines {
-		for _, a := range o.Lines[i].Allocs {
-			if err := addReserved(tx, o.Owner, o.Lines[i].SKU, a.Lot, a.Location, -(a.Qty - a.Picked)); err != nil {
-				return err
+	if (!complete && s.Partial == PartialWait) || nothing {
+		for i, line := range o.Lines {
+			for _, a := range lines[i] {
+				v.reserve(o.Owner, line.SKU, a.Lot, a.Location, -a.Qty)
 			}
 		}
-		o.Lines[i].Allocs, o.Lines[i].Backordered = nil, 0
+		return nil, false, nil
 	}
-	return nil
+	return lines, true, nil
 }

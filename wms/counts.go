@@ -123,7 +123,9 @@ func (l *Ledger) SubmitCount(ctx context.Context, id string, p CountSubmit, acto
 	return *done.Result, nil
 }
 
-func applyCounted(tx *txn, ev *Event) error {
+// decideCounted compares the count with the books and decides whether it
+// adjusts stock at once or waits for a supervisor.
+func decideCounted(tx *txn, ev *Event) error {
 	var p CountSubmit
 	if err := decode(ev, &p); err != nil {
 		return err
@@ -131,44 +133,59 @@ func applyCounted(tx *txn, ev *Event) error {
 	if tx.Bucket(bucketLocations).Get([]byte(p.Location)) == nil {
 		return Errf(CodeNotFound, "location.not_found", "location", p.Location)
 	}
-	res := p.Result
-	if !p.Decided {
-		res = &CountResult{ID: "K" + strconv.FormatUint(ev.Seq, 10), Location: p.Location, Actor: ev.Actor, Threshold: CountApprovalUnits}
-		books := map[string]*CountVariance{}
-		var keys []string
-		c := tx.Bucket(bucketStockByLoc).Cursor()
-		pk := prefixKey(p.Location)
-		for k, v := c.Seek(pk); k != nil && strings.HasPrefix(string(k), string(pk)); k, v = c.Next() {
-			parts := splitKey(k)
-			key := string(joinKey(parts[1], parts[2], parts[3]))
-			books[key] = &CountVariance{Owner: envelopeOwner(parts[1]), SKU: parts[2], Lot: parts[3], Books: qtyFromValue(v)}
+	res := &CountResult{ID: "K" + strconv.FormatUint(ev.Seq, 10), Location: p.Location, Actor: ev.Actor, Threshold: CountApprovalUnits}
+	books := map[string]*CountVariance{}
+	var keys []string
+	c := tx.Bucket(bucketStockByLoc).Cursor()
+	pk := prefixKey(p.Location)
+	for k, v := c.Seek(pk); k != nil && strings.HasPrefix(string(k), string(pk)); k, v = c.Next() {
+		parts := splitKey(k)
+		key := string(joinKey(parts[1], parts[2], parts[3]))
+		books[key] = &CountVariance{Owner: envelopeOwner(parts[1]), SKU: parts[2], Lot: parts[3], Books: qtyFromValue(v)}
+		keys = append(keys, key)
+	}
+	for _, r := range p.Lines {
+		if r.Qty < 0 {
+			return Errf(CodeInvalid, "stock.qty_negative", "sku", r.SKU, "qty", strconv.FormatInt(r.Qty, 10))
+		}
+		key := string(joinKey(ownerOr(r.Owner), r.SKU, r.Lot))
+		v, ok := books[key]
+		if !ok {
+			v = &CountVariance{Owner: envelopeOwner(r.Owner), SKU: r.SKU, Lot: r.Lot}
+			books[key] = v
 			keys = append(keys, key)
 		}
-		for _, r := range p.Lines {
-			if r.Qty < 0 {
-				return Errf(CodeInvalid, "stock.qty_negative", "sku", r.SKU, "qty", strconv.FormatInt(r.Qty, 10))
-			}
-			key := string(joinKey(ownerOr(r.Owner), r.SKU, r.Lot))
-			v, ok := books[key]
-			if !ok {
-				v = &CountVariance{Owner: envelopeOwner(r.Owner), SKU: r.SKU, Lot: r.Lot}
-				books[key] = v
-				keys = append(keys, key)
-			}
-			v.Counted += r.Qty
-			if r.Expiry != "" {
-				v.Expiry = r.Expiry
-			}
-		}
-		res.State = "applied"
-		for _, k := range keys {
-			v := books[k]
-			res.Lines = append(res.Lines, *v)
-			if d := v.Diff(); d > CountApprovalUnits || d < -CountApprovalUnits {
-				res.State = "pending"
-			}
+		v.Counted += r.Qty
+		if r.Expiry != "" {
+			v.Expiry = r.Expiry
 		}
 	}
+	res.State = "applied"
+	for _, k := range keys {
+		v := books[k]
+		res.Lines = append(res.Lines, *v)
+		if d := v.Diff(); d > CountApprovalUnits || d < -CountApprovalUnits {
+			res.State = "pending"
+		}
+	}
+	p.Decided, p.Result = true, res
+	return setPayload(ev, p)
+}
+
+// applyCounted closes the count task and, for a count decided to apply at
+// once, moves the books by its variances.
+func applyCounted(tx *txn, ev *Event) error {
+	var p CountSubmit
+	if err := decode(ev, &p); err != nil {
+		return err
+	}
+	if !p.Decided || p.Result == nil {
+		return undecided(ev)
+	}
+	if tx.Bucket(bucketLocations).Get([]byte(p.Location)) == nil {
+		return Errf(CodeNotFound, "location.not_found", "location", p.Location)
+	}
+	res := p.Result
 	if p.Task != "" {
 		t, err := getTask(tx, p.Task)
 		if err != nil {
@@ -190,11 +207,7 @@ func applyCounted(tx *txn, ev *Event) error {
 			return err
 		}
 	}
-	if err := putJSON(tx.Bucket(bucketCounts), []byte(res.ID), res); err != nil {
-		return err
-	}
-	p.Decided, p.Result = true, res
-	return redecide(ev, p)
+	return putJSON(tx.Bucket(bucketCounts), []byte(res.ID), res)
 }
 
 // applyCountAdjustment moves the books by each line's variance (not to the

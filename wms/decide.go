@@ -13,11 +13,36 @@ import (
 // transaction, just before the event is applied and stored; replay and
 // rebuild never run deciders.
 //
-// Older types still decide inside their appliers on first application and
-// store the decision in the event (redecide): wave.released, pick.short,
-// lot.status, lots.swept, count.submitted, stock.moved (a whole location),
-// stock.received, pack.scanned, parcel.closed, order.shipped,
-// return.received. Their stored decisions replay as they are.
+// Every type that decides has a decider: task.started (the head of the
+// queue), sessions.swept (how many), wave.released (the allocations, by
+// allocateOrder against an in-memory overlay of the wave's own
+// reservations), pick.short (the re-allocation, the count task), lot.status
+// and lot.recalled (where the lot's allocations move), lots.swept (which
+// lots expired, where their allocations move), count.submitted (the
+// variances, applied at once or pending), stock.moved (a whole location's
+// lines), stock.received (the shelf-life rule: quarantined or refused),
+// pack.scanned (which SKU the GTIN is), parcel.closed (the weight gate and
+// the waybill), order.shipped (the waybills that leave) and return.received
+// (the lot, a swap, where each unit goes). Their appliers read no settings
+// or rules and refuse an event that lacks its decisions (undecided).
+//
+// Legacy: every stored event of these types already carries its decisions
+// (the appliers of earlier versions decided on first application and wrote
+// the decision back into the event), so they replay as they are, with two
+// exceptions kept as marked paths:
+//   - order.shipped logged before projections version 4 names no waybills;
+//     its applier then checks nothing against them (it needs none).
+//   - stock.received writes "not quarantined" by leaving quarantined out,
+//     as it always has, so an event without it is applied as not
+//     quarantined (the stored form of that decision, not a new decision).
+//
+// And count.decided logged before the strict rule replays as it did
+// (CountDecision.Strict).
+//
+// Left as they are: pick.scanned and order.cancelled still write back what
+// applying found (the order and lot a pick left from; the put-back task's
+// ID, "P"+seq): facts of the state in the transaction, not rules, applied
+// identically on replay.
 
 // decider makes an event's decisions with the state in tx and writes them
 // into its payload. It runs once per append (db.Batch may run the whole
@@ -83,4 +108,10 @@ func decideSessionsSwept(tx *txn, ev *Event) error {
 		return err
 	}
 	return setPayload(ev, p)
+}
+
+// undecided refuses an event that reaches its applier without the decisions
+// its decider records: the applier never decides in its place.
+func undecided(ev *Event) error {
+	return Errf(CodeInvalid, "event.payload_invalid", "type", ev.Type, "detail", "undecided")
 }

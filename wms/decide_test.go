@@ -1,6 +1,7 @@
 package wms
 
 import (
+	"encoding/json"
 	"errors"
 	"testing"
 	"time"
@@ -81,4 +82,40 @@ func TestSessionsSweepCountDecidedWhenAppended(t *testing.T) {
 	if err := evs[0].DecodeData(&p); err != nil || p.Removed != 2 {
 		t.Errorf("the stored sweep says %d removed (%v), want 2", p.Removed, err)
 	}
+}
+
+// appendRecorded appends an event exactly as given, its decisions already
+// recorded, without running its decider: what a log written earlier (under
+// other rules) holds, applied as a rebuild would apply it.
+func appendRecorded(t testing.TB, l *Ledger, id, typ, owner string, data any) Event {
+	t.Helper()
+	ev, err := NewEvent(id, typ, "B1001", "test", data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev.Owner = owner
+	l.stamp(&ev)
+	err = l.update(func(tx *txn) error {
+		events := tx.Bucket(bucketEvents)
+		seq, err := events.NextSequence()
+		if err != nil {
+			return err
+		}
+		ev.Seq = seq
+		if err := applyEvent(tx, &ev); err != nil {
+			return err
+		}
+		raw, err := json.Marshal(ev)
+		if err != nil {
+			return err
+		}
+		if err := events.Put(seqKey(seq), raw); err != nil {
+			return err
+		}
+		return tx.Bucket(bucketEventIDs).Put([]byte(ev.ID), seqKey(seq))
+	})
+	if err != nil {
+		t.Fatalf("append %s as recorded: %v", typ, err)
+	}
+	return ev
 }

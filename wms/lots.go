@@ -11,7 +11,7 @@ import (
 // LotStatusChange sets a lot's status: a supervisor quarantines or releases
 // it, a recall holds it, the daily sweep expires it. Allocations of a lot
 // that may no longer ship are moved to other stock; what moved is decided
-// when applied and written back.
+// when appended (decideLotStatus) and applied as recorded.
 type LotStatusChange struct {
 	// Owner is whose lot (the command moves it to the envelope; a serial
 	// hold keeps it in its record).
@@ -100,23 +100,60 @@ func (l *Ledger) SweepExpired(ctx context.Context) ([]LotRef, error) {
 	return p.Expired, err
 }
 
+// checkLotStatus validates a status change and names whose lot it is.
+func checkLotStatus(ev *Event, p LotStatusChange) (owner string, err error) {
+	if strings.TrimSpace(p.Reason) == "" {
+		return "", Errf(CodeInvalid, "lot.reason_needed")
+	}
+	if !validStatus(p.Status) {
+		return "", Errf(CodeInvalid, "lot.status_invalid", "status", string(p.Status))
+	}
+	return ownerFor(ev, p.Owner)
+}
+
+// decideLotStatus decides where the allocations of a lot that may no longer
+// ship go (lot.status, lot.recalled). Setting a lot available, or holding
+// single serials, moves nothing.
+func decideLotStatus(tx *txn, ev *Event) error {
+	var p LotStatusChange
+	if err := decode(ev, &p); err != nil {
+		return err
+	}
+	owner, err := checkLotStatus(ev, p)
+	if err != nil {
+		return err
+	}
+	p.Decided, p.Moves = true, nil
+	if len(p.Serials) == 0 {
+		if _, err := mustGet[Lot](tx, bucketLots, lotKey(owner, p.SKU, p.Lot), "lot.not_found", "sku", p.SKU, "lot", p.Lot); err != nil {
+			return err
+		}
+		if p.Status != LotAvailable {
+			v := newAllocView(tx)
+			v.setStatus(owner, p.SKU, p.Lot, p.Status)
+			if p.Moves, err = decideMoves(v, []LotRef{{owner, p.SKU, p.Lot}}, p.Today); err != nil {
+				return err
+			}
+		}
+	}
+	return setPayload(ev, p)
+}
+
+// applyLotStatus sets the lot's status and moves the allocations as decided.
 func applyLotStatus(tx *txn, ev *Event) error {
 	var p LotStatusChange
 	if err := decode(ev, &p); err != nil {
 		return err
 	}
-	if strings.TrimSpace(p.Reason) == "" {
-		return Errf(CodeInvalid, "lot.reason_needed")
+	if !p.Decided {
+		return undecided(ev)
 	}
-	if !validStatus(p.Status) {
-		return Errf(CodeInvalid, "lot.status_invalid", "status", string(p.Status))
-	}
-	owner, err := ownerFor(ev, p.Owner)
+	owner, err := checkLotStatus(ev, p)
 	if err != nil {
 		return err
 	}
 	if len(p.Serials) > 0 {
-		return holdSerials(tx, ev, owner, p)
+		return holdSerials(tx, owner, p)
 	}
 	lots := tx.Bucket(bucketLots)
 	lot, err := mustGet[Lot](tx, bucketLots, lotKey(owner, p.SKU, p.Lot), "lot.not_found", "sku", p.SKU, "lot", p.Lot)
@@ -128,21 +165,11 @@ func applyLotStatus(tx *txn, ev *Event) error {
 		return err
 	}
 	touch(tx, owner, p.SKU, p.Lot)
-	if !p.Decided && p.Status == LotAvailable {
-		// released: its allocations may stay where they are
-		p.Decided = true
-		return redecide(ev, p)
-	}
-	moves, err := moveAllocations(tx, []LotRef{{owner, p.SKU, p.Lot}}, p.Today, p.Decided, p.Moves)
-	if err != nil {
-		return err
-	}
-	p.Decided, p.Moves = true, moves
-	return redecide(ev, p)
+	return applyMoves(tx, p.Moves)
 }
 
 // holdSerials records single units on hold: a pick of one is refused.
-func holdSerials(tx *txn, ev *Event, owner string, p LotStatusChange) error {
+func holdSerials(tx *txn, owner string, p LotStatusChange) error {
 	b := tx.Bucket(bucketSerialHolds)
 	for _, s := range p.Serials {
 		s = strings.TrimSpace(s)
@@ -153,11 +180,12 @@ func holdSerials(tx *txn, ev *Event, owner string, p LotStatusChange) error {
 			return err
 		}
 	}
-	p.Decided = true
-	return redecide(ev, p)
+	return nil
 }
 
-func applyLotsSwept(tx *txn, ev *Event) error {
+// decideLotsSwept decides which lots expired today and where their
+// allocations go.
+func decideLotsSwept(tx *txn, ev *Event) error {
 	var p LotsSwept
 	if err := decode(ev, &p); err != nil {
 		return err
@@ -165,24 +193,43 @@ func applyLotsSwept(tx *txn, ev *Event) error {
 	if _, err := ParseDay(p.Today); err != nil {
 		return err
 	}
-	expired := p.Expired
-	if !p.Decided {
-		expired = nil
-		err := tx.Bucket(bucketLots).ForEach(func(k, v []byte) error {
-			var lot Lot
-			if err := jsonUnmarshal(v, &lot); err != nil {
-				return err
-			}
-			if lot.Expiry != "" && lot.Expiry < p.Today && lot.Status != LotExpired {
-				expired = append(expired, LotRef{envelopeOwner(lot.Owner), lot.SKU, lot.Code})
-			}
-			return nil
-		})
-		if err != nil {
+	p.Expired = nil
+	v := newAllocView(tx)
+	err := tx.Bucket(bucketLots).ForEach(func(k, val []byte) error {
+		var lot Lot
+		if err := jsonUnmarshal(val, &lot); err != nil {
 			return err
 		}
+		if lot.Expiry != "" && lot.Expiry < p.Today && lot.Status != LotExpired {
+			p.Expired = append(p.Expired, LotRef{envelopeOwner(lot.Owner), lot.SKU, lot.Code})
+			v.setStatus(ownerOr(lot.Owner), lot.SKU, lot.Code, LotExpired)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
 	}
-	for _, r := range expired {
+	if p.Moves, err = decideMoves(v, p.Expired, p.Today); err != nil {
+		return err
+	}
+	p.Decided = true
+	return setPayload(ev, p)
+}
+
+// applyLotsSwept expires the lots the sweep decided and moves their
+// allocations as recorded.
+func applyLotsSwept(tx *txn, ev *Event) error {
+	var p LotsSwept
+	if err := decode(ev, &p); err != nil {
+		return err
+	}
+	if !p.Decided {
+		return undecided(ev)
+	}
+	if _, err := ParseDay(p.Today); err != nil {
+		return err
+	}
+	for _, r := range p.Expired {
 		owner := ownerOr(r.Owner)
 		var lot Lot
 		if _, err := getJSON(tx.Bucket(bucketLots), lotKey(owner, r.SKU, r.Lot), &lot); err != nil {
@@ -194,30 +241,28 @@ func applyLotsSwept(tx *txn, ev *Event) error {
 		}
 		touch(tx, owner, r.SKU, r.Lot)
 	}
-	moves, err := moveAllocations(tx, expired, p.Today, p.Decided, p.Moves)
-	if err != nil {
-		return err
-	}
-	p.Decided, p.Expired, p.Moves = true, expired, moves
-	return redecide(ev, p)
+	return applyMoves(tx, p.Moves)
 }
 
-// moveAllocations takes every open allocation of the given lots off them and
-// allocates the same quantity from other stock by the usual rules (or, on
-// replay, as recorded). What cannot be found is back-ordered. Task lines
-// follow: the old line is cancelled, new lines join the same task.
-func moveAllocations(tx *txn, lots []LotRef, today string, decided bool, recorded []Realloc) ([]Realloc, error) {
-	if decided {
-		for _, m := range recorded {
-			if err := applyRealloc(tx, m); err != nil {
-				return nil, err
-			}
+// applyMoves applies recorded moves of allocations, in order.
+func applyMoves(tx *txn, moves []Realloc) error {
+	for _, m := range moves {
+		if err := applyRealloc(tx, m); err != nil {
+			return err
 		}
-		return recorded, nil
 	}
+	return nil
+}
+
+// decideMoves decides where every open allocation of the given lots goes:
+// the same quantity from other stock by the usual rules (the view already
+// sees the lots as no longer shippable, so the search cannot find them
+// again). What cannot be found is back-ordered when applied.
+func decideMoves(v *allocView, lots []LotRef, today string) ([]Realloc, error) {
 	if len(lots) == 0 {
 		return nil, nil
 	}
+	tx := v.tx
 	settings, err := getSettings(tx)
 	if err != nil {
 		return nil, err
@@ -249,20 +294,12 @@ func moveAllocations(tx *txn, lots []LotRef, today string, decided bool, recorde
 					if _, err := getJSON(tx.Bucket(bucketSKUs), skuKey(o.Owner, line.SKU), &sku); err != nil {
 						return nil, err
 					}
-					// the lot may no longer ship, so the search cannot find it again
-					to, err := takeStock(tx, sku, m.From.Qty, minLifePct(sku, o.Channel, settings), today, "")
+					to, err := takeStock(v, sku, m.From.Qty, minLifePct(sku, o.Channel, settings), today, "")
 					if err != nil {
 						return nil, err
 					}
-					for _, t := range to { // applyRealloc reserves them, as it does on replay
-						if err := addReserved(tx, o.Owner, line.SKU, t.Lot, t.Location, -t.Qty); err != nil {
-							return nil, err
-						}
-					}
+					v.reserve(o.Owner, line.SKU, m.From.Lot, m.From.Location, -m.From.Qty)
 					m.To = to
-					if err := applyRealloc(tx, m); err != nil {
-						return nil, err
-					}
 					moves = append(moves, m)
 				}
 			}

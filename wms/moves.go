@@ -8,7 +8,7 @@ import (
 
 // Move takes units of one lot from one location to another (putaway, a
 // replenishment, a move to quarantine). Lines is for a whole location
-// moved at once (decided when applied). Reserved units stay where the
+// moved at once (decided when appended). Reserved units stay where the
 // orders expect them.
 type Move struct {
 	// Owner is whose goods a one-SKU move moves (empty: the default
@@ -57,11 +57,8 @@ func moveOne(tx *txn, owner, sku, lot, from, to string, qty int64) error {
 	return writeQty(tx, owner, sku, lot, to, there+qty)
 }
 
-func applyMoved(tx *txn, ev *Event) error {
-	var m Move
-	if err := decode(ev, &m); err != nil {
-		return err
-	}
+// checkMove validates a move's places.
+func checkMove(tx *txn, m Move) error {
 	if m.From == m.To {
 		return Errf(CodeInvalid, "move.same_place")
 	}
@@ -70,18 +67,47 @@ func applyMoved(tx *txn, ev *Event) error {
 			return Errf(CodeNotFound, "location.not_found", "location", code)
 		}
 	}
+	return nil
+}
+
+// decideMoved lists, for a whole location moved at once, the lines it holds.
+func decideMoved(tx *txn, ev *Event) error {
+	var m Move
+	if err := decode(ev, &m); err != nil {
+		return err
+	}
+	if !m.Whole {
+		return nil
+	}
+	if err := checkMove(tx, m); err != nil {
+		return err
+	}
+	m.Lines = nil
+	c := tx.Bucket(bucketStockByLoc).Cursor()
+	p := prefixKey(m.From)
+	for k, v := c.Seek(p); k != nil && strings.HasPrefix(string(k), string(p)); k, v = c.Next() {
+		parts := splitKey(k)
+		m.Lines = append(m.Lines, StockRow{Owner: envelopeOwner(parts[1]), SKU: parts[2], Lot: parts[3], Location: m.From, Qty: qtyFromValue(v)})
+	}
+	if len(m.Lines) == 0 {
+		return Errf(CodeConflict, "move.empty", "location", m.From)
+	}
+	return setPayload(ev, m)
+}
+
+// applyMoved moves one lot, or the lines a whole-location move recorded.
+func applyMoved(tx *txn, ev *Event) error {
+	var m Move
+	if err := decode(ev, &m); err != nil {
+		return err
+	}
+	if m.Whole && len(m.Lines) == 0 {
+		return undecided(ev)
+	}
+	if err := checkMove(tx, m); err != nil {
+		return err
+	}
 	if m.Whole {
-		if len(m.Lines) == 0 {
-			c := tx.Bucket(bucketStockByLoc).Cursor()
-			p := prefixKey(m.From)
-			for k, v := c.Seek(p); k != nil && strings.HasPrefix(string(k), string(p)); k, v = c.Next() {
-				parts := splitKey(k)
-				m.Lines = append(m.Lines, StockRow{Owner: envelopeOwner(parts[1]), SKU: parts[2], Lot: parts[3], Location: m.From, Qty: qtyFromValue(v)})
-			}
-			if len(m.Lines) == 0 {
-				return Errf(CodeConflict, "move.empty", "location", m.From)
-			}
-		}
 		for _, r := range m.Lines {
 			if err := moveOne(tx, ownerOr(r.Owner), r.SKU, r.Lot, m.From, m.To, r.Qty); err != nil {
 				return err
@@ -90,7 +116,7 @@ func applyMoved(tx *txn, ev *Event) error {
 				return err
 			}
 		}
-		return redecide(ev, m)
+		return nil
 	}
 	owner := ownerOr(m.Owner)
 	if err := moveOne(tx, owner, m.SKU, m.Lot, m.From, m.To, m.Qty); err != nil {

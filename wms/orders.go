@@ -439,7 +439,7 @@ func applyOrderCancelled(tx *txn, ev *Event) error {
 	return putOrder(tx, &o, old)
 }
 
-// redecide stores what applying an event decided back into its payload, so
+// redecide stores what applying an event found back into its payload, so
 // the log says what happened and a rebuild reads the decision instead of
 // deciding again under newer rules.
 func redecide(ev *Event, payload any) error {

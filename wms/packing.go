@@ -116,27 +116,56 @@ func addPacked(items []PackedItem, it PackedItem) []PackedItem {
 	return append(items, it)
 }
 
+// packScanOf checks a kiosk scan against the order in hand.
+func packScanOf(tx *txn, ev *Event, p PackScan) (owner string, o Order, err error) {
+	if owner, err = ownerFor(ev, p.Owner); err != nil {
+		return "", o, err
+	}
+	if o, err = packable(tx, owner, p.Order); err != nil {
+		return "", o, err
+	}
+	if p.Qty <= 0 {
+		return "", o, Errf(CodeInvalid, "pick.qty_invalid")
+	}
+	return owner, o, nil
+}
+
+// decidePackScanned decides which SKU the scanned GTIN is: the order in
+// hand says whose GTIN it is.
+func decidePackScanned(tx *txn, ev *Event) error {
+	var p PackScan
+	if err := decode(ev, &p); err != nil {
+		return err
+	}
+	owner, _, err := packScanOf(tx, ev, p)
+	if err != nil {
+		return err
+	}
+	sku, err := resolveGTIN(tx, p.GTIN, owner)
+	if ErrorCode(err) == CodeNotFound {
+		return Errf(CodeConflict, "pack.not_in_order", "gtin", p.GTIN, "order", p.Order)
+	}
+	if err != nil {
+		return err
+	}
+	p.SKU = sku.Code
+	return setPayload(ev, p)
+}
+
+// applyPackScanned verifies the units of the SKU the scan was decided to be.
 func applyPackScanned(tx *txn, ev *Event) error {
 	var p PackScan
 	if err := decode(ev, &p); err != nil {
 		return err
 	}
-	owner, err := ownerFor(ev, p.Owner)
+	if p.SKU == "" {
+		return undecided(ev)
+	}
+	owner, o, err := packScanOf(tx, ev, p)
 	if err != nil {
 		return err
 	}
-	o, err := packable(tx, owner, p.Order)
-	if err != nil {
-		return err
-	}
-	if p.Qty <= 0 {
-		return Errf(CodeInvalid, "pick.qty_invalid")
-	}
-	// the order in hand says whose GTIN it is
-	sku, err := resolveGTIN(tx, p.GTIN, owner)
-	if ErrorCode(err) == CodeNotFound {
-		return Errf(CodeConflict, "pack.not_in_order", "gtin", p.GTIN, "order", p.Order)
-	}
+	sku, err := mustGet[SKU](tx, bucketSKUs, skuKey(owner, p.SKU), "sku.not_found", "sku", p.SKU)
 	if err != nil {
 		return err
 	}
@@ -202,39 +231,45 @@ func applyPackScanned(tx *txn, ev *Event) error {
 	}
 	ps.Station = p.Station
 	ps.Verified = addPacked(ps.Verified, item)
-	p.SKU = skuCode
-	if err := redecide(ev, p); err != nil {
-		return err
-	}
 	return putJSON(tx.Bucket(bucketPacks), orderKey(owner, p.Order), ps)
 }
 
-func applyParcelClosed(tx *txn, ev *Event) error {
+// parcelOf checks a parcel closing against the order at the kiosk: what is
+// verified, the box and the weight read.
+func parcelOf(tx *txn, ev *Event, p ParcelClose) (owner string, o Order, ps PackState, box Box, err error) {
+	if owner, err = ownerFor(ev, p.Owner); err != nil {
+		return
+	}
+	if o, err = packable(tx, owner, p.Order); err != nil {
+		return
+	}
+	if ps, err = getPack(tx, owner, p.Order); err != nil {
+		return
+	}
+	if len(ps.Verified) == 0 {
+		err = Errf(CodeConflict, "pack.nothing_verified", "order", p.Order)
+		return
+	}
+	if box, err = mustGet[Box](tx, bucketBoxes, []byte(p.Box), "box.not_found", "box", p.Box); err != nil {
+		return
+	}
+	if p.WeightG <= 0 || p.WeightG > 100_000 {
+		err = Errf(CodeInvalid, "pack.weight_invalid", "weight", strconv.Itoa(p.WeightG))
+	}
+	return
+}
+
+// decideParcelClosed applies the weight gate of the day (the settings, a
+// supervisor's override) and takes the next waybill of the carrier's pool
+// for the parcel it records.
+func decideParcelClosed(tx *txn, ev *Event) error {
 	var p ParcelClose
 	if err := decode(ev, &p); err != nil {
 		return err
 	}
-	owner, err := ownerFor(ev, p.Owner)
+	owner, o, ps, box, err := parcelOf(tx, ev, p)
 	if err != nil {
 		return err
-	}
-	o, err := packable(tx, owner, p.Order)
-	if err != nil {
-		return err
-	}
-	ps, err := getPack(tx, owner, p.Order)
-	if err != nil {
-		return err
-	}
-	if len(ps.Verified) == 0 {
-		return Errf(CodeConflict, "pack.nothing_verified", "order", p.Order)
-	}
-	box, err := mustGet[Box](tx, bucketBoxes, []byte(p.Box), "box.not_found", "box", p.Box)
-	if err != nil {
-		return err
-	}
-	if p.WeightG <= 0 || p.WeightG > 100_000 {
-		return Errf(CodeInvalid, "pack.weight_invalid", "weight", strconv.Itoa(p.WeightG))
 	}
 	settings, err := getSettings(tx)
 	if err != nil {
@@ -261,22 +296,48 @@ func applyParcelClosed(tx *txn, ev *Event) error {
 	} else {
 		p.Override = nil // within the gate: nothing to override
 	}
+	if o.Carrier == "" {
+		return Errf(CodeConflict, "pack.no_carrier", "order", o.No)
+	}
+	wb, err := nextWaybill(tx, owner, o.Carrier)
+	if err != nil {
+		return err
+	}
+	p.Parcel = &Parcel{N: len(ps.Parcels) + 1, Box: box.Code, Items: ps.Verified, WeightG: p.WeightG, ExpectedG: expected,
+		Typed: p.Typed, Waybill: wb, Override: p.Override}
+	if len(ps.Parcels) > 0 {
+		p.Parcel.Parent = ps.Parcels[0].Waybill
+	}
+	return setPayload(ev, p)
+}
+
+// nextWaybill is the number takeWaybill will take next from a pool.
+func nextWaybill(tx *txn, owner, account string) (string, error) {
+	c := tx.Bucket(bucketWaybillPool).Cursor()
+	p := prefixKey(owner, account)
+	k, v := c.Seek(p)
+	if k == nil || !strings.HasPrefix(string(k), string(p)) {
+		return "", Errf(CodeConflict, "waybill.pool_empty", "account", account)
+	}
+	return string(v), nil
+}
+
+// applyParcelClosed adds the recorded parcel to the order and takes its
+// waybill out of the pool.
+func applyParcelClosed(tx *txn, ev *Event) error {
+	var p ParcelClose
+	if err := decode(ev, &p); err != nil {
+		return err
+	}
 	parcel := p.Parcel
 	if parcel == nil {
-		account := o.Carrier
-		if account == "" {
-			return Errf(CodeConflict, "pack.no_carrier", "order", o.No)
-		}
-		wb, err := takeWaybill(tx, owner, account)
-		if err != nil {
-			return err
-		}
-		parcel = &Parcel{N: len(ps.Parcels) + 1, Box: box.Code, Items: ps.Verified, WeightG: p.WeightG, ExpectedG: expected,
-			Typed: p.Typed, Waybill: wb, Override: p.Override}
-		if len(ps.Parcels) > 0 {
-			parcel.Parent = ps.Parcels[0].Waybill
-		}
-	} else if wb, err := takeWaybill(tx, owner, o.Carrier); err != nil || wb != parcel.Waybill { // replay: the pool gives the same number
+		return undecided(ev)
+	}
+	owner, o, ps, _, err := parcelOf(tx, ev, p)
+	if err != nil {
+		return err
+	}
+	if wb, err := takeWaybill(tx, owner, o.Carrier); err != nil || wb != parcel.Waybill { // the pool gives the number recorded
 		if err == nil {
 			err = Errf(CodeInternal, "waybill.replay_mismatch", "waybill", parcel.Waybill)
 		}
@@ -302,10 +363,6 @@ func applyParcelClosed(tx *txn, ev *Event) error {
 		if err := putOrder(tx, &o, OrderPicked); err != nil {
 			return err
 		}
-	}
-	p.Parcel = parcel
-	if err := redecide(ev, p); err != nil {
-		return err
 	}
 	if err := putJSON(tx.Bucket(bucketPacks), orderKey(owner, o.No), ps); err != nil {
 		return err

@@ -55,7 +55,7 @@ type PickUndo struct {
 }
 
 // ShortReport says the shelf does not hold what the line asks for. What was
-// re-allocated and the count task made are decided when applied.
+// re-allocated and the count task made are decided when appended (decideShortReported).
 type ShortReport struct {
 	Task   string `json:"task"`
 	Line   int    `json:"line"`
@@ -666,27 +666,69 @@ func applyPickUndone(tx *txn, ev *Event) error {
 	})
 }
 
+// shortLine finds the open task line a short report is about, its order and
+// the allocation it took.
+func shortLine(tx *txn, ev *Event, p ShortReport) (t *Task, line *TaskLine, owner string, o Order, err error) {
+	if !slices.Contains(ShortReasons, p.Reason) {
+		return nil, nil, "", o, Errf(CodeInvalid, "short.reason_invalid")
+	}
+	if t, err = activeTaskOf(tx, ev, p.Task, TaskPick); err != nil {
+		return nil, nil, "", o, err
+	}
+	line, ok := t.Line(p.Line)
+	if !ok || line.Open() == 0 {
+		return nil, nil, "", o, Errf(CodeConflict, "short.nothing_open")
+	}
+	if owner, err = lineOwner(ev, line); err != nil {
+		return nil, nil, "", o, err
+	}
+	o, err = orderTx(tx, owner, line.Order)
+	return t, line, owner, o, err
+}
+
+// decideShortReported re-allocates what the shelf did not hold by the rules
+// of the day (never from the suspect place) and names the count task.
+func decideShortReported(tx *txn, ev *Event) error {
+	var p ShortReport
+	if err := decode(ev, &p); err != nil {
+		return err
+	}
+	_, line, owner, o, err := shortLine(tx, ev, p)
+	if err != nil {
+		return err
+	}
+	missing := line.Open()
+	if _, alloc := orderAlloc(&o, line.SKU, line.Lot, line.Location); alloc == nil {
+		return Errf(CodeInternal, "short.nothing_open")
+	}
+	var sku SKU
+	if _, err := getJSON(tx.Bucket(bucketSKUs), skuKey(owner, line.SKU), &sku); err != nil {
+		return err
+	}
+	settings, err := getSettings(tx)
+	if err != nil {
+		return err
+	}
+	v := newAllocView(tx)
+	v.reserve(owner, line.SKU, line.Lot, line.Location, -missing) // the shelf is suspect
+	if p.Realloc, err = takeStock(v, sku, missing, minLifePct(sku, o.Channel, settings), p.Today, line.Location); err != nil {
+		return err
+	}
+	p.Decided, p.CountTask = true, "C"+strconv.FormatUint(ev.Seq, 10)
+	return setPayload(ev, p)
+}
+
+// applyShortReported releases the suspect shelf, reserves the recorded
+// re-allocation and makes the recorded count task.
 func applyShortReported(tx *txn, ev *Event) error {
 	var p ShortReport
 	if err := decode(ev, &p); err != nil {
 		return err
 	}
-	if !slices.Contains(ShortReasons, p.Reason) {
-		return Errf(CodeInvalid, "short.reason_invalid")
+	if !p.Decided {
+		return undecided(ev)
 	}
-	t, err := activeTaskOf(tx, ev, p.Task, TaskPick)
-	if err != nil {
-		return err
-	}
-	line, ok := t.Line(p.Line)
-	if !ok || line.Open() == 0 {
-		return Errf(CodeConflict, "short.nothing_open")
-	}
-	owner, err := lineOwner(ev, line)
-	if err != nil {
-		return err
-	}
-	o, err := orderTx(tx, owner, line.Order)
+	t, line, owner, o, err := shortLine(tx, ev, p)
 	if err != nil {
 		return err
 	}
@@ -702,24 +744,9 @@ func applyShortReported(tx *txn, ev *Event) error {
 		return err
 	}
 	line.Short += missing
-	var sku SKU
-	if _, err := getJSON(tx.Bucket(bucketSKUs), skuKey(owner, line.SKU), &sku); err != nil {
-		return err
-	}
-	var realloc []Alloc
-	if p.Decided {
-		realloc = p.Realloc
-		for _, a := range realloc {
-			if err := addReserved(tx, owner, line.SKU, a.Lot, a.Location, a.Qty); err != nil {
-				return err
-			}
-		}
-	} else {
-		settings, err := getSettings(tx)
-		if err != nil {
-			return err
-		}
-		if realloc, err = takeStock(tx, sku, missing, minLifePct(sku, o.Channel, settings), p.Today, line.Location); err != nil {
+	realloc := p.Realloc
+	for _, a := range realloc {
+		if err := addReserved(tx, owner, line.SKU, a.Lot, a.Location, a.Qty); err != nil {
 			return err
 		}
 	}
@@ -737,12 +764,8 @@ func applyShortReported(tx *txn, ev *Event) error {
 	}
 	count := &Task{ID: "C" + strconv.FormatUint(ev.Seq, 10), Kind: TaskCount, State: TaskOpen, Priority: 5,
 		Location: line.Location, Reason: "short:" + p.Reason, Created: ev.At}
-	if p.Decided && p.CountTask != count.ID {
+	if p.CountTask != count.ID {
 		return Errf(CodeInvalid, "event.payload_invalid", "type", ev.Type)
-	}
-	p.Decided, p.Realloc, p.CountTask = true, realloc, count.ID
-	if err := redecide(ev, p); err != nil {
-		return err
 	}
 	if err := putTask(tx, count, ""); err != nil {
 		return err

@@ -645,7 +645,7 @@ func TestPickRefusesUnavailableAllocatedLotAndRepeatedSerial(t *testing.T) {
 	if tk, _ := l.Task(task.ID); tk.Lines[0].Done != 0 {
 		t.Errorf("refused picks booked %d", tk.Lines[0].Done)
 	}
-	mustAppend(t, l, "qa", EvLotStatus, LotStatusChange{SKU: "MILK", Lot: line.Lot, Status: LotQuarantine, Reason: "short-dated delivery", Decided: true})
+	appendRecorded(t, l, "qa", EvLotStatus, "", LotStatusChange{SKU: "MILK", Lot: line.Lot, Status: LotQuarantine, Reason: "short-dated delivery", Decided: true})
 	_, _, err = l.Pick(ctx, "p1", PickScan{Task: task.ID, Line: line.N, Location: line.Location,
 		Items: []ScannedItem{{GTIN: line.GTINs[0], Lot: line.Lot, Serial: "CAN-2"}}, Qty: 1}, "B1001", "pda-1")
 	if e, ok := AsError(err); !ok || e.Key != "pick.lot_quarantine" {

@@ -228,46 +228,70 @@ func (l *Ledger) Receive(ctx context.Context, id string, p Receiving, actor, dev
 	return done, nil
 }
 
-func applyReceived(tx *txn, ev *Event) error {
-	var p Receiving
-	if err := decode(ev, &p); err != nil {
-		return err
-	}
+// receivingOf checks a receiving against the books: whose it is, the SKU,
+// and the open receipt it counts on (a blind one when none was announced).
+func receivingOf(tx *txn, ev *Event, p Receiving) (owner string, sku SKU, r Receipt, err error) {
 	if p.Qty <= 0 || p.Qty > 1_000_000 {
-		return Errf(CodeInvalid, "receive.qty_invalid", "qty", strconv.FormatInt(p.Qty, 10))
+		return "", sku, r, Errf(CodeInvalid, "receive.qty_invalid", "qty", strconv.FormatInt(p.Qty, 10))
 	}
-	owner, err := ownerFor(ev, p.Owner)
-	if err != nil {
-		return err
+	if owner, err = ownerFor(ev, p.Owner); err != nil {
+		return "", sku, r, err
 	}
-	sku, err := mustGet[SKU](tx, bucketSKUs, skuKey(owner, p.SKU), "sku.not_found", "sku", p.SKU)
-	if err != nil {
-		return err
+	if sku, err = mustGet[SKU](tx, bucketSKUs, skuKey(owner, p.SKU), "sku.not_found", "sku", p.SKU); err != nil {
+		return "", sku, r, err
 	}
 	if sku.LotTracked && sku.ShelfLifeDays > 0 && p.Expiry == "" {
-		return Errf(CodeInvalid, "stock.expiry_required", "sku", p.SKU, "lot", p.Lot)
+		return "", sku, r, Errf(CodeInvalid, "stock.expiry_required", "sku", p.SKU, "lot", p.Lot)
 	}
-	rb := tx.Bucket(bucketReceipts)
-	var r Receipt
 	if p.Receipt != "" {
 		// a closed receipt takes nothing more, not even a refusal
-		found, err := getJSON(rb, receiptKey(owner, p.Receipt), &r)
+		found, err := getJSON(tx.Bucket(bucketReceipts), receiptKey(owner, p.Receipt), &r)
 		if err != nil {
-			return err
+			return "", sku, r, err
 		}
 		if !found {
 			r = Receipt{Owner: owner, ID: p.Receipt, Supplier: "-", Blind: true, State: "open", Created: ev.At}
 		}
 		if r.State != "open" {
-			return Errf(CodeConflict, "receipt.closed", "receipt", r.ID)
+			return "", sku, r, Errf(CodeConflict, "receipt.closed", "receipt", r.ID)
 		}
+	}
+	return owner, sku, r, nil
+}
+
+// decideReceived applies the shelf-life rule of the day: a short-dated lot
+// is refused or goes to quarantine, as the SKU says.
+func decideReceived(tx *txn, ev *Event) error {
+	var p Receiving
+	if err := decode(ev, &p); err != nil {
+		return err
+	}
+	_, sku, _, err := receivingOf(tx, ev, p)
+	if err != nil {
+		return err
 	}
 	ok, action := ShelfLifeAtReceipt(sku, p.Expiry, p.Today)
 	if !ok && action == ShortLifeRefuse {
 		return Errf(CodeConflict, "receive.short_life", "sku", p.SKU, "lot", p.Lot, "expiry", p.Expiry,
 			"pct", strconv.Itoa(sku.ReceiveMinLifePct))
 	}
-	quarantine := !ok
+	p.Quarantined = !ok
+	return setPayload(ev, p)
+}
+
+// applyReceived puts the units into stock, and the lot in quarantine when
+// the receiving was decided so.
+func applyReceived(tx *txn, ev *Event) error {
+	var p Receiving
+	if err := decode(ev, &p); err != nil {
+		return err
+	}
+	owner, _, r, err := receivingOf(tx, ev, p)
+	if err != nil {
+		return err
+	}
+	rb := tx.Bucket(bucketReceipts)
+	quarantine := p.Quarantined
 	loc, err := mustGet[Location](tx, bucketLocations, []byte(p.Location), "location.not_found", "location", p.Location)
 	if err != nil {
 		return err
@@ -298,12 +322,9 @@ func applyReceived(tx *txn, ev *Event) error {
 		if quarantine {
 			r.Lines[i].Quarantined += p.Qty
 		}
-		if err := putJSON(rb, receiptKey(owner, r.ID), r); err != nil {
-			return err
-		}
+		return putJSON(rb, receiptKey(owner, r.ID), r)
 	}
-	p.Quarantined = quarantine
-	return redecide(ev, p)
+	return nil
 }
 
 // ReceiveRefusal records units turned away at the dock (short-dated,

@@ -165,37 +165,48 @@ func applyRMA(tx *txn, ev *Event) error {
 	return nil
 }
 
-func applyReturnReceived(tx *txn, ev *Event) error {
+// returnOf checks a returned parcel: its lines, whose it is, and that it was
+// not seen before. It answers what the order shipped (nothing for an
+// unknown parcel).
+func returnOf(tx *txn, ev *Event, p ReturnParcel) (owner string, shipped []ShippedLine, err error) {
+	if len(p.Lines) == 0 {
+		return "", nil, Errf(CodeInvalid, "return.no_lines")
+	}
+	if owner, err = ownerFor(ev, p.Owner); err != nil {
+		return "", nil, err
+	}
+	if p.ReturnWaybill != "" {
+		if prev := tx.Bucket(bucketReturnSeen).Get([]byte(p.ReturnWaybill)); prev != nil && string(prev) != p.ID {
+			return "", nil, Errf(CodeConflict, "return.parcel_seen", "waybill", p.ReturnWaybill)
+		}
+	}
+	if tx.Bucket(bucketReturns).Get([]byte(p.ID)) != nil {
+		return "", nil, Errf(CodeConflict, "return.parcel_seen", "waybill", p.ID)
+	}
+	if p.Order != "" {
+		if shipped, err = shippedOf(tx, owner, p.Order); err != nil {
+			return "", nil, err
+		}
+	}
+	return owner, shipped, nil
+}
+
+// decideReturnReceived decides, line by line, the lot the units shipped
+// from, whether a serial looks swapped, and where the units go by the rules
+// of the day (the returns area, quarantine when too old or held to sell
+// again, the damaged area, back to the supplier).
+func decideReturnReceived(tx *txn, ev *Event) error {
 	var p ReturnParcel
 	if err := decode(ev, &p); err != nil {
 		return err
 	}
-	if len(p.Lines) == 0 {
-		return Errf(CodeInvalid, "return.no_lines")
-	}
-	owner, err := ownerFor(ev, p.Owner)
+	owner, shipped, err := returnOf(tx, ev, p)
 	if err != nil {
 		return err
-	}
-	p.Owner = owner
-	if p.ReturnWaybill != "" {
-		if prev := tx.Bucket(bucketReturnSeen).Get([]byte(p.ReturnWaybill)); prev != nil && string(prev) != p.ID {
-			return Errf(CodeConflict, "return.parcel_seen", "waybill", p.ReturnWaybill)
-		}
-	}
-	if tx.Bucket(bucketReturns).Get([]byte(p.ID)) != nil {
-		return Errf(CodeConflict, "return.parcel_seen", "waybill", p.ID)
 	}
 	staging := returnsStaging(tx)
 	if staging == "" {
 		return Errf(CodeConflict, "return.no_location", "kind", string(KindReturns))
-	}
-	var shipped []ShippedLine
-	if p.Order != "" {
-		var err error
-		if shipped, err = shippedOf(tx, owner, p.Order); err != nil {
-			return err
-		}
 	}
 	added := map[string]int64{}
 	for i := range p.Lines {
@@ -207,6 +218,7 @@ func applyReturnReceived(tx *txn, ev *Event) error {
 		if err != nil {
 			return err
 		}
+		l.Location, l.Swap, l.Why = "", false, ""
 		if !sku.LotTracked {
 			l.Lot = ""
 		}
@@ -247,6 +259,43 @@ func applyReturnReceived(tx *txn, ev *Event) error {
 		if l.Condition != CondMissing && l.Location == "" {
 			return Errf(CodeConflict, "return.no_location", "kind", l.Condition)
 		}
+	}
+	p.Actor, p.At, p.Owner = ev.Actor, ev.At, "" // the envelope names the owner
+	return setPayload(ev, p)
+}
+
+// applyReturnReceived puts the returned units where the parcel's decision
+// sent them and counts them against what the order shipped.
+func applyReturnReceived(tx *txn, ev *Event) error {
+	var p ReturnParcel
+	if err := decode(ev, &p); err != nil {
+		return err
+	}
+	if p.At.IsZero() { // the decider stamps every parcel it decided
+		return undecided(ev)
+	}
+	owner, shipped, err := returnOf(tx, ev, p)
+	if err != nil {
+		return err
+	}
+	p.Owner = owner
+	added := map[string]int64{}
+	for i := range p.Lines {
+		l := &p.Lines[i]
+		if l.Qty <= 0 || !slices.Contains(Conditions, l.Condition) {
+			return Errf(CodeInvalid, "return.line_invalid", "sku", l.SKU)
+		}
+		if _, err := mustGet[SKU](tx, bucketSKUs, skuKey(owner, l.SKU), "sku.not_found", "sku", l.SKU, "owner", owner); err != nil {
+			return err
+		}
+		if p.Order != "" && l.Condition != CondWrongItem {
+			if err := countClaim(shipped, added, *l, p.Order); err != nil {
+				return err
+			}
+		}
+		if l.Condition != CondMissing && l.Location == "" {
+			return Errf(CodeConflict, "return.no_location", "kind", l.Condition)
+		}
 		if l.Location != "" {
 			have, err := placeStock(tx, owner, l.SKU, l.Lot, "", l.Location)
 			if err != nil {
@@ -267,11 +316,6 @@ func applyReturnReceived(tx *txn, ev *Event) error {
 			return err
 		}
 	}
-	p.Actor, p.At, p.Owner = ev.Actor, ev.At, "" // the envelope names the owner
-	if err := redecide(ev, p); err != nil {
-		return err
-	}
-	p.Owner = owner
 	if p.ReturnWaybill != "" {
 		if err := tx.Bucket(bucketReturnSeen).Put([]byte(p.ReturnWaybill), []byte(p.ID)); err != nil {
 			return err
@@ -281,6 +325,22 @@ func applyReturnReceived(tx *txn, ev *Event) error {
 		return err
 	}
 	return bumpReturnStats(tx, p, ev.Actor)
+}
+
+// countClaim counts a decided line (its lot the one shipped) against what
+// the order shipped, less what came back before and earlier in this parcel.
+func countClaim(shipped []ShippedLine, added map[string]int64, l ReturnLine, order string) error {
+	j := slices.IndexFunc(shipped, func(s ShippedLine) bool { return s.SKU == l.SKU && s.Lot == l.Lot })
+	if j < 0 {
+		return Errf(CodeConflict, "return.not_shipped_item", "sku", l.SKU, "lot", l.Lot, "order", order)
+	}
+	s := shipped[j]
+	k := retKey(s.SKU, s.Lot)
+	if s.Returned+added[k]+l.Qty > s.Shipped {
+		return Errf(CodeConflict, "return.too_many", "sku", l.SKU, "left", strconv.FormatInt(s.Shipped-s.Returned-added[k], 10))
+	}
+	added[k] += l.Qty
+	return nil
 }
 
 // claim checks a returned line against what the order shipped, less what

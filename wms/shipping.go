@@ -13,21 +13,50 @@ type ShipConfirm struct {
 	Waybills []string `json:"waybills,omitempty"`
 }
 
+// shippableOrder loads a packed order that may leave.
+func shippableOrder(tx *txn, ev *Event, p ShipConfirm) (owner string, o Order, err error) {
+	if owner, err = ownerFor(ev, p.Owner); err != nil {
+		return "", o, err
+	}
+	if o, err = orderTx(tx, owner, p.Order); err != nil {
+		return "", o, err
+	}
+	if o.State != OrderPacked {
+		return "", o, Errf(CodeConflict, "pack.not_packed", "order", p.Order, "state", string(o.State))
+	}
+	return owner, o, nil
+}
+
+// decideShipped records the waybills of the parcels that leave.
+func decideShipped(tx *txn, ev *Event) error {
+	var p ShipConfirm
+	if err := decode(ev, &p); err != nil {
+		return err
+	}
+	owner, _, err := shippableOrder(tx, ev, p)
+	if err != nil {
+		return err
+	}
+	ps, err := getPack(tx, owner, p.Order)
+	if err != nil {
+		return err
+	}
+	p.Waybills = nil
+	for _, parcel := range ps.Parcels {
+		p.Waybills = append(p.Waybills, parcel.Waybill)
+	}
+	return setPayload(ev, p)
+}
+
+// applyShipped hands the order's parcels to the carrier.
 func applyShipped(tx *txn, ev *Event) error {
 	var p ShipConfirm
 	if err := decode(ev, &p); err != nil {
 		return err
 	}
-	owner, err := ownerFor(ev, p.Owner)
+	owner, o, err := shippableOrder(tx, ev, p)
 	if err != nil {
 		return err
-	}
-	o, err := orderTx(tx, owner, p.Order)
-	if err != nil {
-		return err
-	}
-	if o.State != OrderPacked {
-		return Errf(CodeConflict, "pack.not_packed", "order", p.Order, "state", string(o.State))
 	}
 	o.State, o.Updated = OrderShipped, ev.At
 	if o.Tote != "" {
@@ -39,13 +68,17 @@ func applyShipped(tx *txn, ev *Event) error {
 	if err != nil {
 		return err
 	}
-	p.Waybills = nil
-	for _, parcel := range ps.Parcels {
-		touchParcelLots(tx, owner, parcel)
-		p.Waybills = append(p.Waybills, parcel.Waybill)
+	// Legacy: order.shipped events logged before the waybills were recorded
+	// (before projections version 4) name none; every later one names the
+	// parcels' waybills, and they must be the parcels the order has.
+	if len(p.Waybills) > 0 && len(p.Waybills) != len(ps.Parcels) {
+		return Errf(CodeInvalid, "event.payload_invalid", "type", ev.Type, "detail", "waybills")
 	}
-	if err := redecide(ev, p); err != nil {
-		return err
+	for i, parcel := range ps.Parcels {
+		if len(p.Waybills) > 0 && p.Waybills[i] != parcel.Waybill {
+			return Errf(CodeInvalid, "event.payload_invalid", "type", ev.Type, "detail", "waybills")
+		}
+		touchParcelLots(tx, owner, parcel)
 	}
 	return putOrder(tx, &o, OrderPacked)
 }

@@ -142,7 +142,7 @@ type Wave struct {
 }
 
 // WaveRelease allocates orders and makes their pick tasks. The allocations
-// are decided when the event is applied and written back into it.
+// are decided when the event is appended (decideWaveReleased).
 type WaveRelease struct {
 	Orders []string `json:"orders"`
 	// Owners names each order's owner, by position (empty, or shorter than
@@ -338,7 +338,10 @@ func (l *Ledger) Wave(id string) (Wave, error) {
 	return w, err
 }
 
-func applyWaveReleased(tx *txn, ev *Event) error {
+// decideWaveReleased allocates the wave's orders one after another by the
+// rules of the day (allocateOrder), each seeing what the orders before it
+// reserved, and records the allocations and the orders left waiting.
+func decideWaveReleased(tx *txn, ev *Event) error {
 	var p WaveRelease
 	if err := decode(ev, &p); err != nil {
 		return err
@@ -350,11 +353,50 @@ func applyWaveReleased(tx *txn, ev *Event) error {
 	if err != nil {
 		return err
 	}
-	wave := Wave{ID: "W" + strconv.FormatUint(ev.Seq, 10), Mode: p.Mode, Created: ev.At, Actor: ev.Actor}
-	decided := p.Decided
-	if !decided {
-		p.Allocs, p.Waiting, p.Wave = map[string][][]Alloc{}, nil, wave.ID
+	p.Wave, p.Allocs, p.Waiting = "W"+strconv.FormatUint(ev.Seq, 10), map[string][][]Alloc{}, nil
+	v := newAllocView(tx)
+	for n, no := range p.Orders {
+		owner := p.ownerAt(n)
+		ref := OrderRef(owner, no)
+		o, err := orderTx(tx, owner, no)
+		if err != nil {
+			return err
+		}
+		if o.State != OrderNew {
+			p.Waiting = append(p.Waiting, ref)
+			continue
+		}
+		lines, ok, err := allocateOrder(v, o, settings, p.Today)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			p.Waiting = append(p.Waiting, ref)
+			continue
+		}
+		p.Allocs[ref] = lines
 	}
+	if len(p.Allocs) == 0 {
+		return Errf(CodeConflict, "wave.nothing_allocated", "count", strconv.Itoa(len(p.Waiting)))
+	}
+	p.Decided = true
+	return setPayload(ev, p)
+}
+
+// applyWaveReleased reserves the allocations the release recorded and makes
+// the pick tasks.
+func applyWaveReleased(tx *txn, ev *Event) error {
+	var p WaveRelease
+	if err := decode(ev, &p); err != nil {
+		return err
+	}
+	if !p.Decided {
+		return undecided(ev)
+	}
+	if p.Mode != WaveSingle && p.Mode != WaveCluster {
+		return Errf(CodeInvalid, "wave.mode_invalid")
+	}
+	wave := Wave{ID: "W" + strconv.FormatUint(ev.Seq, 10), Mode: p.Mode, Created: ev.At, Actor: ev.Actor}
 	var released []Order
 	for n, no := range p.Orders {
 		owner := p.ownerAt(n)
@@ -364,56 +406,29 @@ func applyWaveReleased(tx *txn, ev *Event) error {
 			return err
 		}
 		if o.State != OrderNew {
-			if !decided {
-				p.Waiting = append(p.Waiting, ref)
-			}
 			continue
 		}
-		if decided {
-			allocs, ok := p.Allocs[ref]
-			if !ok {
-				continue // it waited for stock
-			}
-			for i := range o.Lines {
-				o.Lines[i].Allocs = allocs[i]
-				for _, a := range allocs[i] {
-					if err := addReserved(tx, owner, o.Lines[i].SKU, a.Lot, a.Location, a.Qty); err != nil {
-						return err
-					}
-				}
-				o.Lines[i].Backordered = o.Lines[i].Qty - o.Lines[i].Allocated()
-			}
-		} else {
-			complete, err := allocateOrder(tx, &o, settings, p.Today)
-			if err != nil {
-				return err
-			}
-			nothing := true
-			for _, line := range o.Lines {
-				nothing = nothing && line.Allocated() == 0
-			}
-			if (!complete && settings.Partial == PartialWait) || nothing {
-				if err := releaseAllocs(tx, &o); err != nil {
+		allocs, ok := p.Allocs[ref]
+		if !ok {
+			continue // it waited for stock
+		}
+		if len(allocs) != len(o.Lines) {
+			return Errf(CodeInvalid, "event.payload_invalid", "type", ev.Type, "detail", "allocations for "+ref)
+		}
+		for i := range o.Lines {
+			o.Lines[i].Allocs = allocs[i]
+			for _, a := range allocs[i] {
+				if err := addReserved(tx, owner, o.Lines[i].SKU, a.Lot, a.Location, a.Qty); err != nil {
 					return err
 				}
-				p.Waiting = append(p.Waiting, ref)
-				continue
 			}
-			lines := make([][]Alloc, len(o.Lines))
-			for i := range o.Lines {
-				lines[i] = o.Lines[i].Allocs
-			}
-			p.Allocs[ref] = lines
+			o.Lines[i].Backordered = o.Lines[i].Qty - o.Lines[i].Allocated()
 		}
 		o.State, o.Wave, o.Updated = OrderAllocated, wave.ID, ev.At
 		if err := putOrder(tx, &o, OrderNew); err != nil {
 			return err
 		}
 		released = append(released, o)
-	}
-	p.Decided = true
-	if err := redecide(ev, p); err != nil {
-		return err
 	}
 	if len(released) == 0 {
 		return Errf(CodeConflict, "wave.nothing_allocated", "count", strconv.Itoa(len(p.Waiting)))
