@@ -87,12 +87,12 @@ func TestAPIGoldens(t *testing.T) {
 	}
 	// a waybill pool and a station with a scale, made outside the goldens
 	addr := fakeScale(t, "ST,GS,+001.250kg")
-	if err := l.SaveStation(ctx, wms.Station{ID: "PACK-W", Name: "称重台", Scale: addr, Protocol: "continuous", Printer: "browser"}, "test", "test"); err != nil {
+	if _, err := l.SaveStation(ctx, "", wms.Station{ID: "PACK-W", Name: "称重台", Scale: addr, Protocol: "continuous", Printer: "browser"}, "test", "test"); err != nil {
 		t.Fatal(err)
 	}
 	oldOrder := wms.OrderIntake{No: "SO-G2", Channel: "jd", Carrier: "JD", Recipient: wms.Recipient{Name: "李雷", Phone: "13912345678", Address: "北京市海淀区中关村大街 1 号"},
 		Lines: wms.OrderLines(wms.LineIn{SKU: "BOOK", Qty: 1})}
-	if _, _, err := l.ReceiveOrder(ctx, oldOrder, "oms", "test"); err != nil {
+	if _, _, err := l.ReceiveOrder(ctx, "", oldOrder, "oms", "test"); err != nil {
 		t.Fatal(err)
 	}
 

@@ -12,7 +12,7 @@ import (
 func TestFloorPageReleasesWaves(t *testing.T) {
 	s, l := testServer(t)
 	for _, in := range []wms.OrderIntake{intake("SO200001", wms.LineIn{SKU: "SKU03000", Qty: 1}), intake("SO200002", wms.LineIn{SKU: "SKU03001", Qty: 1}, wms.LineIn{SKU: "SKU03002", Qty: 1})} {
-		if _, _, err := l.ReceiveOrder(context.Background(), in, "oms", "test"); err != nil {
+		if _, _, err := l.ReceiveOrder(context.Background(), "", in, "oms", "test"); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -57,7 +57,7 @@ func newKeyedFixture(t *testing.T) keyedFixture {
 	f.admin, f.admin2 = token("oms", wms.RoleAdmin), token("erp", wms.RoleAdmin)
 	f.picker, f.picker2 = token("pda", wms.RolePicker), token("pdb", wms.RolePicker)
 	for i := range 4 {
-		if _, _, err := l.ReceiveOrder(ctx, intake(fmt.Sprintf("SO70000%d", i), wms.LineIn{SKU: "SKU03000", Qty: 3}), "oms", "test"); err != nil {
+		if _, _, err := l.ReceiveOrder(ctx, "", intake(fmt.Sprintf("SO70000%d", i), wms.LineIn{SKU: "SKU03000", Qty: 3}), "oms", "test"); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -26,7 +26,7 @@ func pickedOrder(t *testing.T, l *wms.Ledger, no, tote string) (wms.Order, strin
 	ctx := context.Background()
 	in := intake(no, wms.LineIn{SKU: "SKU03000", Qty: 2}, wms.LineIn{SKU: "SKU00002", Qty: 1})
 	in.Carrier = "SF"
-	if _, _, err := l.ReceiveOrder(ctx, in, "oms", "t"); err != nil {
+	if _, _, err := l.ReceiveOrder(ctx, "", in, "oms", "t"); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := l.ReleaseWave(ctx, wms.WaveFilter{Mode: wms.WaveCluster}, "w-"+no, "B4001", "t"); err != nil {
@@ -57,7 +57,7 @@ func pickedOrder(t *testing.T, l *wms.Ledger, no, tote string) (wms.Order, strin
 func fileStation(t *testing.T, l *wms.Ledger, id string) string {
 	t.Helper()
 	dir := t.TempDir()
-	if err := l.SaveStation(context.Background(), wms.Station{ID: id, Name: "测试台", Printer: "file:" + dir, Format: "pdf", Label: "100x150",
+	if _, err := l.SaveStation(context.Background(), "", wms.Station{ID: id, Name: "测试台", Printer: "file:" + dir, Format: "pdf", Label: "100x150",
 		Sender: "Tally 仓 · 杭州市余杭区 · 0571-88886666"}, "admin", "t"); err != nil {
 		t.Fatal(err)
 	}
@@ -215,7 +215,7 @@ func TestPackingWithScale(t *testing.T) {
 	// expected: 2 books + 1 can + M2 tare 160 g + 20 g allowance
 	want := 2*book.UnitWeightG + milk.UnitWeightG + 160 + 20
 	addr := fakeScale(t, fmt.Sprintf("ST,GS,+%07.3fkg", float64(want+3)/1000))
-	if err := l.SaveStation(context.Background(), wms.Station{ID: "PACK-S", Scale: addr, Protocol: "continuous", Printer: "browser"}, "admin", "t"); err != nil {
+	if _, err := l.SaveStation(context.Background(), "", wms.Station{ID: "PACK-S", Scale: addr, Protocol: "continuous", Printer: "browser"}, "admin", "t"); err != nil {
 		t.Fatal(err)
 	}
 	_, lot := pickedOrder(t, l, "SO400002", "T40002")
@@ -321,7 +321,7 @@ func kioskScreens(t *testing.T, lang string, w, h int64) {
 	s, l := testServer(t)
 	s.StartWorkers()
 	defer s.StopWorkers()
-	if err := l.SaveStation(context.Background(), wms.Station{ID: "PACK-W", Name: "Kiosk", Printer: "browser"}, "admin", "t"); err != nil {
+	if _, err := l.SaveStation(context.Background(), "", wms.Station{ID: "PACK-W", Name: "Kiosk", Printer: "browser"}, "admin", "t"); err != nil {
 		t.Fatal(err)
 	}
 	_, lot := pickedOrder(t, l, "SO440001", "T44001")

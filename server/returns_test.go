@@ -32,7 +32,7 @@ func shippedOrder(t *testing.T, s *Server, l *wms.Ledger, no, tote, serial strin
 	if _, err := l.CloseParcel(ctx, no+"-pc", wms.ParcelClose{Order: no, Station: "PACK-01", Box: "M2", WeightG: w}, "B2001", "kiosk"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := l.Ship(ctx, no, "PACK-01", "B2001", "kiosk"); err != nil {
+	if _, err := l.Ship(ctx, "", no, "PACK-01", "B2001", "kiosk"); err != nil {
 		t.Fatal(err)
 	}
 	return lot
@@ -318,7 +318,7 @@ func TestBrowserReturnsPutBackResumed(t *testing.T) {
 func TestReturnsWaitingFoundByEveryCode(t *testing.T) {
 	s, l := testServer(t)
 	lot := shippedOrder(t, s, l, "SO500004", "T50004", "FH-6201")
-	if err := l.AnnounceReturn(context.Background(), wms.RMA{RMA: "RMA-94", Order: "SO500004", ReturnWaybill: "SF1888888888888"}, "oms", "api"); err != nil {
+	if _, err := l.AnnounceReturn(context.Background(), "", wms.RMA{RMA: "RMA-94", Order: "SO500004", ReturnWaybill: "SF1888888888888"}, "oms", "api"); err != nil {
 		t.Fatal(err)
 	}
 	p, err := l.ReceiveReturn(context.Background(), wms.ReturnParcel{ID: "7e0b6c52-7a7e-4c55-9a51-0f3f7e3a1c02", Order: "SO500004", RMA: "RMA-94", ReturnWaybill: "SF1888888888888",
