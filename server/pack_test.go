@@ -147,11 +147,27 @@ func TestPackingKiosk(t *testing.T) {
 		t.Errorf("reprint: %d", resp.StatusCode)
 	}
 	waitFiles(t, dir, 2)
-	if resp, page := c.follow(c.post("/pack/ship", url.Values{"station": {"PACK-T"}, "order": {"SO400001"}})); resp.StatusCode != 200 || !strings.Contains(page, "shipped") {
+	ship := url.Values{"station": {"PACK-T"}, "order": {"SO400001"}, "key": {"7d3e0c1a-5f0e-4a43-9d0c-1f7f3c7b0a11"}}
+	if resp, page := c.follow(c.post("/pack/ship", ship)); resp.StatusCode != 200 || !strings.Contains(page, "shipped") {
 		t.Fatalf("ship: %d\n%s", resp.StatusCode, page)
 	}
 	if o, _ := l.Order("SO400001"); o.State != wms.OrderShipped {
 		t.Errorf("order %s", o.State)
+	}
+	// the handover sent again (a double tap) is its first answer; its key
+	// from another packer is refused
+	if resp, page := c.follow(c.post("/pack/ship", ship)); resp.StatusCode != 200 || !strings.Contains(page, "shipped") {
+		t.Errorf("ship again: %d\n%s", resp.StatusCode, page)
+	}
+	packer2 := newClient(t, s)
+	packer2.login("B2002", "2222")
+	packer2.get("/pack?station=PACK-T")
+	ship.Del("_csrf")
+	if resp, page := packer2.post("/pack/ship", ship); resp.StatusCode != 409 {
+		t.Errorf("another packer with the handover's key: %d\n%s", resp.StatusCode, page)
+	}
+	if evs, _ := l.EventsOfType(10, wms.EvShipped); len(evs) != 1 {
+		t.Errorf("%d shipments", len(evs))
 	}
 	if _, _, err := l.OrderInTote("T40001"); err == nil {
 		t.Error("the tote still holds the shipped order")

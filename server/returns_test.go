@@ -92,8 +92,20 @@ func TestReturnsScreens(t *testing.T) {
 		t.Fatalf("unknown parcel: %d\n%s", resp.StatusCode, page)
 	}
 	_ = book
-	if resp, page := c.post("/returns/match", url.Values{"parcel": {"3c2a5c70-3333-4a43-9d0c-1f7f3c7b0a11"}, "order": {"SO500001"}}); resp.StatusCode != 200 || !strings.Contains(page, "matched") {
+	match := url.Values{"parcel": {"3c2a5c70-3333-4a43-9d0c-1f7f3c7b0a11"}, "order": {"SO500001"}, "key": {"3c2a5c70-4444-4a43-9d0c-1f7f3c7b0a11"}}
+	if resp, page := c.post("/returns/match", match); resp.StatusCode != 200 || !strings.Contains(page, "matched") {
 		t.Fatalf("match: %d\n%s", resp.StatusCode, page)
+	}
+	// the form sent again is its first answer; its key from another clerk is refused
+	if resp, page := c.post("/returns/match", match); resp.StatusCode != 200 || !strings.Contains(page, "matched") {
+		t.Errorf("match again: %d\n%s", resp.StatusCode, page)
+	}
+	other := newClient(t, s)
+	other.login("B4001", "4444")
+	other.get("/returns")
+	match.Del("_csrf")
+	if resp, page := other.post("/returns/match", match); resp.StatusCode != 409 || !strings.Contains(page, "someone else") {
+		t.Errorf("the match's key from another clerk: %d\n%s", resp.StatusCode, page)
 	}
 }
 
