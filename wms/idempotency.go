@@ -288,11 +288,6 @@ func withOwnNote(ctx context.Context) (context.Context, func() bool) {
 	return context.WithValue(ctx, replayNoteKey{}, n), n.hit.Load
 }
 
-// none is the answer of a command that answers nothing but success.
-type none struct{}
-
-func answerNone(*txn, *Event) (none, error) { return none{}, nil }
-
 // keyedAppend runs a command whose request is its payload and whose answer
 // is its event's payload as applied (with what was decided): decide sets the
 // decisions on p before it is appended.
