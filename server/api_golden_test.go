@@ -87,12 +87,12 @@ func TestAPIGoldens(t *testing.T) {
 	}
 	// a waybill pool and a station with a scale, made outside the goldens
 	addr := fakeScale(t, "ST,GS,+001.250kg")
-	if err := l.SaveStation(ctx, wms.Station{ID: "PACK-W", Name: "称重台", Scale: addr, Protocol: "continuous", Printer: "browser"}, "test", "test"); err != nil {
+	if _, err := l.SaveStation(ctx, "", wms.Station{ID: "PACK-W", Name: "称重台", Scale: addr, Protocol: "continuous", Printer: "browser"}, "test", "test"); err != nil {
 		t.Fatal(err)
 	}
 	oldOrder := wms.OrderIntake{No: "SO-G2", Channel: "jd", Carrier: "JD", Recipient: wms.Recipient{Name: "李雷", Phone: "13912345678", Address: "北京市海淀区中关村大街 1 号"},
 		Lines: wms.OrderLines(wms.LineIn{SKU: "BOOK", Qty: 1})}
-	if _, _, err := l.ReceiveOrder(ctx, oldOrder, "oms", "test"); err != nil {
+	if _, _, err := l.ReceiveOrder(ctx, "", oldOrder, "oms", "test"); err != nil {
 		t.Fatal(err)
 	}
 
@@ -146,7 +146,7 @@ func TestAPIGoldens(t *testing.T) {
 	}
 
 	// orders: one merged from two Tmall orders, the same book bought in both
-	run(apiCall{name: "orders_receive", route: "POST /api/v1/orders", method: "POST", path: "/api/v1/orders", status: 201, body: `{
+	run(apiCall{name: "orders_receive", route: "POST /api/v1/orders", method: "POST", path: "/api/v1/orders", key: "g-order", status: 201, body: `{
   "no": "SO-G1", "platform": "TM", "shop": "天猫旗舰店", "platform_order_ids": ["4012345678901", "4012345678902"],
   "recipient": {"name": "王芳", "phone": "13800138000", "address": "浙江省杭州市西湖区文三路 100 号"},
   "lines": [
@@ -157,7 +157,7 @@ func TestAPIGoldens(t *testing.T) {
   "priority": 9, "carrier": "SF", "ship_by": "2026-11-11T10:00:00Z", "notes": "合单"
 }`})
 	run(apiCall{name: "orders_list", route: "GET /api/v1/orders", method: "GET", path: "/api/v1/orders?state=new", status: 200})
-	run(apiCall{name: "owners_save", route: "POST /api/v1/owners", method: "POST", path: "/api/v1/owners", status: 201,
+	run(apiCall{name: "owners_save", route: "POST /api/v1/owners", method: "POST", path: "/api/v1/owners", key: "g-owner", status: 201,
 		body: `{"code": "BEIBEI", "name": "贝贝乳业"}`})
 	run(apiCall{name: "owners_list", route: "GET /api/v1/owners", method: "GET", path: "/api/v1/owners", status: 200})
 	run(apiCall{name: "orders_get", route: "GET /api/v1/orders/:no", method: "GET", path: "/api/v1/orders/SO-G1", status: 200})
@@ -196,10 +196,10 @@ func TestAPIGoldens(t *testing.T) {
 		body: `{"reason": "买家取消"}`})
 
 	// receiving and returns
-	run(apiCall{name: "receipts_expect", route: "POST /api/v1/receipts", method: "POST", path: "/api/v1/receipts", status: 201,
+	run(apiCall{name: "receipts_expect", route: "POST /api/v1/receipts", method: "POST", path: "/api/v1/receipts", key: "g-receipt", status: 201,
 		body: `{"id": "ASN-G1", "supplier": "新华书店", "lines": [{"sku": "BOOK", "qty": 10}, {"sku": "JAM", "qty": 6}]}`})
 	run(apiCall{name: "receipts_get", route: "GET /api/v1/receipts/:id", method: "GET", path: "/api/v1/receipts/ASN-G1", status: 200})
-	run(apiCall{name: "returns_announce", route: "POST /api/v1/returns", method: "POST", path: "/api/v1/returns", status: 201,
+	run(apiCall{name: "returns_announce", route: "POST /api/v1/returns", method: "POST", path: "/api/v1/returns", key: "g-rma", status: 201,
 		body: `{"rma": "RMA-G1", "order": "SO-G1", "return_waybill": "SF1999999999999", "reason": "七天无理由"}`})
 
 	// lots
@@ -217,7 +217,7 @@ func TestAPIGoldens(t *testing.T) {
 	run(apiCall{name: "skus", route: "GET /api/v1/skus", method: "GET", path: "/api/v1/skus", status: 200})
 
 	// packing
-	run(apiCall{name: "stations_save", route: "PUT /api/v1/stations/:id", method: "PUT", path: "/api/v1/stations/PACK-G", status: 200,
+	run(apiCall{name: "stations_save", route: "PUT /api/v1/stations/:id", method: "PUT", path: "/api/v1/stations/PACK-G", key: "g-station", status: 200,
 		body: `{"name": "打包台 G", "printer": "browser", "format": "pdf", "label": "100x150", "mask_phone": false}`})
 	run(apiCall{name: "stations_weight", route: "GET /api/v1/stations/:id/weight", method: "GET", path: "/api/v1/stations/PACK-W/weight", status: 200,
 		volatile: []string{"at"}})

@@ -112,7 +112,7 @@ func (s *Server) autoWaveSettings(c *fiber.Ctx) error {
 	if c.FormValue("partial_ship") == "on" {
 		settings.Partial = wms.PartialShip
 	}
-	if err := s.ledger.ChangeSettings(c.UserContext(), settings, principal(c).Actor(), device(c)); err != nil {
+	if _, err := s.ledger.ChangeSettings(c.UserContext(), "settings:"+formKey(c), settings, principal(c).Actor(), device(c)); err != nil {
 		return err
 	}
 	return c.Redirect("/floor", fiber.StatusSeeOther)

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -12,7 +13,7 @@ import (
 func TestFloorPageReleasesWaves(t *testing.T) {
 	s, l := testServer(t)
 	for _, in := range []wms.OrderIntake{intake("SO200001", wms.LineIn{SKU: "SKU03000", Qty: 1}), intake("SO200002", wms.LineIn{SKU: "SKU03001", Qty: 1}, wms.LineIn{SKU: "SKU03002", Qty: 1})} {
-		if _, _, err := l.ReceiveOrder(context.Background(), in, "oms", "test"); err != nil {
+		if _, _, err := l.ReceiveOrder(context.Background(), "", in, "oms", "test"); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -40,11 +41,31 @@ func TestFloorPageReleasesWaves(t *testing.T) {
 	if o, _ := l.Order("SO200002"); o.State != wms.OrderNew {
 		t.Errorf("double submit released the multi-line order too: %s", o.State)
 	}
-	if r, _ := c.post("/floor/autowave", url.Values{"auto_wave": {"on"}}); r.StatusCode != 303 {
+	if !regexp.MustCompile(`action="/floor/autowave"[^>]*>\s*<input type="hidden" name="_csrf"[^>]*>\s*<input type="hidden" name="key" value="[0-9a-f-]{36}"`).MatchString(page) {
+		t.Error("the auto-wave form has no key")
+	}
+	autowave := url.Values{"auto_wave": {"on"}, "key": {"9a1c1a52-5f0e-4a43-9d0c-1f7f3c7b0a11"}}
+	if r, _ := c.post("/floor/autowave", autowave); r.StatusCode != 303 {
 		t.Errorf("auto-wave toggle: %d", r.StatusCode)
 	}
 	if st, _ := l.Settings(); !st.AutoWave.Enabled {
 		t.Error("auto-wave not on")
+	}
+	// turned off from another screen; the first form sent again changes nothing
+	st, _ := l.Settings()
+	st.AutoWave.Enabled = false
+	if _, err := l.ChangeSettings(context.Background(), "", st, "B4001", "other"); err != nil {
+		t.Fatal(err)
+	}
+	if r, _ := c.post("/floor/autowave", autowave); r.StatusCode != 303 {
+		t.Errorf("auto-wave form again: %d", r.StatusCode)
+	}
+	if st, _ := l.Settings(); st.AutoWave.Enabled {
+		t.Error("the form sent again turned auto-wave on a second time")
+	}
+	autowave.Set("auto_wave", "")
+	if r, _ := c.post("/floor/autowave", autowave); r.StatusCode != 409 {
+		t.Errorf("the form's key with the box unticked: %d", r.StatusCode)
 	}
 	// the picker's screen has the task
 	_, page = picker.get("/pick")

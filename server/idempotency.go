@@ -58,6 +58,18 @@ func idempotencyKey(c *fiber.Ctx) (string, error) {
 	return k, err
 }
 
+// clientKey is the key of a write whose event is named by what it acts on
+// (an order and its content, a receipt, an RMA): prefix and the client's
+// Idempotency-Key, or "" when it sent none, so that such a write without a
+// key stays idempotent on what it names, as it always was.
+func clientKey(c *fiber.Ctx, prefix string) (string, error) {
+	k, err := headerKey(c)
+	if err != nil || k == "" {
+		return "", err
+	}
+	return prefix + k, nil
+}
+
 // requiredKey is the Idempotency-Key of a request that must carry one (a
 // handheld's scan: its queue replays it).
 func requiredKey(c *fiber.Ctx) (string, error) {

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -57,7 +58,7 @@ func newKeyedFixture(t *testing.T) keyedFixture {
 	f.admin, f.admin2 = token("oms", wms.RoleAdmin), token("erp", wms.RoleAdmin)
 	f.picker, f.picker2 = token("pda", wms.RolePicker), token("pdb", wms.RolePicker)
 	for i := range 4 {
-		if _, _, err := l.ReceiveOrder(ctx, intake(fmt.Sprintf("SO70000%d", i), wms.LineIn{SKU: "SKU03000", Qty: 3}), "oms", "test"); err != nil {
+		if _, _, err := l.ReceiveOrder(ctx, "", intake(fmt.Sprintf("SO70000%d", i), wms.LineIn{SKU: "SKU03000", Qty: 3}), "oms", "test"); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -90,60 +91,145 @@ func (f keyedFixture) pickBody(qty int) string {
 	return fmt.Sprintf(`{"type":"pick","line":%d,"location":%q,"codes":[%q],"qty":%d}`, f.line.N, f.line.Location, f.ean, qty)
 }
 
-// Every write that takes a key: the first call, the same again (the same
-// status and bytes, said to be a replay), the key with another body or from
-// another person (refused), and six at once with a fresh key (one answer).
-func TestKeyedWritesAnswerRepeatsAsTheFirst(t *testing.T) {
-	f := newKeyedFixture(t)
+// keyedWrite is one API write that takes an Idempotency-Key, as the table
+// of TestKeyedWritesAnswerRepeatsAsTheFirst sends it.
+type keyedWrite struct {
+	name, route, method, path, ctype string
+	body, changed, body6             string // body6: the request the six concurrent calls send
+	as, other                        func(keyedFixture) *client
+	status, otherStatus              int
+	// moveOn, when set, changes what the request acted on between the
+	// first call and its repeat, which must still get the first answer
+	moveOn func(t *testing.T, f keyedFixture)
+}
+
+// keyedWrites lists every API write that takes a key, by its route.
+func keyedWrites(f keyedFixture) []keyedWrite {
 	const js, csv = "application/json", "text/csv"
-	cases := []struct {
-		name, method, path, ctype string
-		body, changed, body6      string // body6: the request the six concurrent calls send
-		as, other                 func(keyedFixture) *client
-		status, otherStatus       int
-	}{
-		{name: "wave", method: "POST", path: "/api/v1/waves", ctype: js,
+	admin := func(f keyedFixture) *client { return f.admin }
+	admin2 := func(f keyedFixture) *client { return f.admin2 }
+	ctx := context.Background()
+	order := func(no string, qty int) string {
+		return fmt.Sprintf(`{"no":%q,"channel":"tmall","recipient":{"name":"王芳","phone":"13800138000","address":"浙江省杭州市西湖区文三路 100 号"},"lines":[{"sku":"SKU03000","qty":%d}]}`, no, qty)
+	}
+	receipt := func(id string, qty int) string {
+		return fmt.Sprintf(`{"id":%q,"supplier":"飞鹤","lines":[{"sku":"SKU03000","qty":%d}]}`, id, qty)
+	}
+	station := func(name string) string {
+		return fmt.Sprintf(`{"name":%q,"printer":"browser","format":"pdf","label":"100x150"}`, name)
+	}
+	recall := func(reason string) string {
+		return fmt.Sprintf(`{"sku":%q,"lot":%q,"reason":%q}`, f.lotSKU, f.lotCode, reason)
+	}
+	must := func(t *testing.T, err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	return []keyedWrite{
+		{name: "wave", route: "POST /api/v1/waves", path: "/api/v1/waves", ctype: js,
 			body: `{"mode":"single","max_orders":1}`, changed: `{"mode":"cluster","max_orders":1}`, body6: `{"mode":"single","max_orders":1}`,
-			as: func(f keyedFixture) *client { return f.admin }, other: func(f keyedFixture) *client { return f.admin2 }, status: 201, otherStatus: 409},
-		{name: "import locations", method: "POST", path: "/api/v1/import/locations", ctype: csv,
+			as: admin, other: admin2, status: 201, otherStatus: 409},
+		{name: "import locations", route: "POST /api/v1/import/:kind", path: "/api/v1/import/locations", ctype: csv,
 			body: "code,zone,pick_seq,kind\nX01-01-01,X,5,pick\n", changed: "code,zone,pick_seq,kind\nX01-01-02,X,5,pick\n", body6: "code,zone,pick_seq,kind\nX01-01-03,X,5,pick\n",
-			as: func(f keyedFixture) *client { return f.admin }, other: func(f keyedFixture) *client { return f.admin2 }, status: 200, otherStatus: 409},
-		{name: "import waybills", method: "POST", path: "/api/v1/import/waybills", ctype: csv,
+			as: admin, other: admin2, status: 200, otherStatus: 409},
+		{name: "import waybills", route: "POST /api/v1/import/:kind", path: "/api/v1/import/waybills", ctype: csv,
 			body: "account,waybill\nSF,SF7000000000001\n", changed: "account,waybill\nSF,SF7000000000002\n", body6: "account,waybill\nSF,SF7000000000003\n",
-			as: func(f keyedFixture) *client { return f.admin }, other: func(f keyedFixture) *client { return f.admin2 }, status: 200, otherStatus: 409},
-		{name: "import receipts", method: "POST", path: "/api/v1/import/receipts", ctype: csv,
+			as: admin, other: admin2, status: 200, otherStatus: 409},
+		{name: "import receipts", route: "POST /api/v1/import/:kind", path: "/api/v1/import/receipts", ctype: csv,
 			body: "receipt,supplier,sku,qty\nASN-K1,飞鹤,SKU03000,10\n", changed: "receipt,supplier,sku,qty\nASN-K1,飞鹤,SKU03000,11\n", body6: "receipt,supplier,sku,qty\nASN-K6,飞鹤,SKU03000,10\n",
-			as: func(f keyedFixture) *client { return f.admin }, other: func(f keyedFixture) *client { return f.admin2 }, status: 200, otherStatus: 409},
-		{name: "waybills", method: "POST", path: "/api/v1/waybills", ctype: js,
+			as: admin, other: admin2, status: 200, otherStatus: 409},
+		{name: "waybills", route: "POST /api/v1/waybills", path: "/api/v1/waybills", ctype: js,
 			body: `{"account":"ZTO","numbers":["ZT100000001"]}`, changed: `{"account":"ZTO","numbers":["ZT100000002"]}`, body6: `{"account":"ZTO","numbers":["ZT100000003"]}`,
-			as: func(f keyedFixture) *client { return f.admin }, other: func(f keyedFixture) *client { return f.admin2 }, status: 201, otherStatus: 409},
-		{name: "lot status", method: "POST", path: "/api/v1/lots/status", ctype: js,
+			as: admin, other: admin2, status: 201, otherStatus: 409},
+		{name: "lot status", route: "POST /api/v1/lots/status", path: "/api/v1/lots/status", ctype: js,
 			body: fmt.Sprintf(`{"sku":%q,"lot":%q,"status":"quarantine","reason":"damp"}`, f.lotSKU, f.lotCode), changed: fmt.Sprintf(`{"sku":%q,"lot":%q,"status":"hold","reason":"damp"}`, f.lotSKU, f.lotCode),
 			body6: fmt.Sprintf(`{"sku":%q,"lot":%q,"status":"available","reason":"dry"}`, f.lotSKU, f.lotCode),
-			as:    func(f keyedFixture) *client { return f.admin }, other: func(f keyedFixture) *client { return f.admin2 }, status: 200, otherStatus: 409},
-		{name: "cancel", method: "POST", path: "/api/v1/orders/SO700003/cancel", ctype: js,
+			as:    admin, other: admin2, status: 200, otherStatus: 409},
+		{name: "cancel", route: "POST /api/v1/orders/:no/cancel", path: "/api/v1/orders/SO700003/cancel", ctype: js,
 			body: `{"reason":"buyer"}`, changed: `{"reason":"seller"}`, body6: `{"reason":"buyer"}`,
-			as: func(f keyedFixture) *client { return f.admin }, other: func(f keyedFixture) *client { return f.admin2 }, status: 200, otherStatus: 409},
-		{name: "pick scan", method: "POST", path: "/api/v1/tasks/" + f.task.ID + "/scans", ctype: js,
+			as: admin, other: admin2, status: 200, otherStatus: 409},
+		{name: "pick scan", route: "POST /api/v1/tasks/:id/scans", path: "/api/v1/tasks/" + f.task.ID + "/scans", ctype: js,
 			body: f.pickBody(1), changed: f.pickBody(2), body6: f.pickBody(1),
 			as: func(f keyedFixture) *client { return f.picker }, other: func(f keyedFixture) *client { return f.picker2 }, status: 200, otherStatus: 403},
+		// the order is cancelled before the repeat, which still answers it new
+		{name: "order", route: "POST /api/v1/orders", path: "/api/v1/orders", ctype: js,
+			body: order("SO7100001", 1), changed: order("SO7100001", 2), body6: order("SO7100006", 1),
+			as: admin, other: admin2, status: 201, otherStatus: 409,
+			moveOn: func(t *testing.T, f keyedFixture) {
+				_, err := f.l.CancelOrder(ctx, "SO7100001", "buyer", "", "B4001", "test")
+				must(t, err)
+			}},
+		// the ASN is closed before the repeat, which still answers it open
+		{name: "receipt", route: "POST /api/v1/receipts", path: "/api/v1/receipts", ctype: js,
+			body: receipt("ASN-K2", 5), changed: receipt("ASN-K2", 6), body6: receipt("ASN-K7", 5),
+			as: admin, other: admin2, status: 201, otherStatus: 409,
+			moveOn: func(t *testing.T, f keyedFixture) {
+				_, err := f.l.CloseReceipt(ctx, "ASN-K2", "B3001", "test")
+				must(t, err)
+			}},
+		// the RMA's parcel arrives before the repeat
+		{name: "rma", route: "POST /api/v1/returns", path: "/api/v1/returns", ctype: js,
+			body: `{"rma":"RMA-K1","order":"SO700001","reason":"七天无理由"}`, changed: `{"rma":"RMA-K1","order":"SO700001","reason":"破损"}`,
+			body6: `{"rma":"RMA-K6","order":"SO700001"}`, as: admin, other: admin2, status: 201, otherStatus: 409,
+			moveOn: func(t *testing.T, f keyedFixture) {
+				_, err := f.l.AnnounceReturn(ctx, "", wms.RMA{RMA: "RMA-K1", Order: "SO700002", Reason: "其他"}, "oms", "test")
+				must(t, err)
+			}},
+		// the station is renamed before the repeat
+		{name: "station", route: "PUT /api/v1/stations/:id", method: "PUT", path: "/api/v1/stations/PACK-K1", ctype: js,
+			body: station("打包台 K"), changed: station("打包台 L"), body6: station("打包台 M"),
+			as: admin, other: admin2, status: 200, otherStatus: 409,
+			moveOn: func(t *testing.T, f keyedFixture) {
+				_, err := f.l.SaveStation(ctx, "", wms.Station{ID: "PACK-K1", Name: "改名", Printer: "browser", Format: "pdf", Label: "100x150"}, "B9001", "test")
+				must(t, err)
+			}},
+		// the owner is renamed before the repeat
+		{name: "owner", route: "POST /api/v1/owners", path: "/api/v1/owners", ctype: js,
+			body: `{"code":"KEYS1","name":"甲"}`, changed: `{"code":"KEYS1","name":"乙"}`, body6: `{"code":"KEYS6","name":"丙"}`,
+			as: admin, other: admin2, status: 201, otherStatus: 409,
+			moveOn: func(t *testing.T, f keyedFixture) {
+				_, err := f.l.SaveOwner(ctx, "", wms.Owner{Code: "KEYS1", Name: "丁"}, "B9001", "test")
+				must(t, err)
+			}},
+		// the lot is released before the repeat, whose report still says held
+		{name: "recall", route: "POST /api/v1/recall", path: "/api/v1/recall", ctype: js,
+			body: recall("供应商召回"), changed: recall("另一个原因"), body6: recall("再次召回"),
+			as: admin, other: admin2, status: 200, otherStatus: 409,
+			moveOn: func(t *testing.T, f keyedFixture) {
+				_, err := f.l.SetLotStatus(ctx, "release-"+f.lotCode, wms.LotStatusChange{SKU: f.lotSKU, Lot: f.lotCode, Status: wms.LotAvailable, Reason: "误报"}, "B4001", "test")
+				must(t, err)
+			}},
 	}
-	for _, tc := range cases {
+}
+
+// Every write that takes a key: the first call, the same again after what it
+// acted on moved on (the same status and bytes, said to be a replay), the key
+// with another body or from another person (refused), and six at once with a
+// fresh key (one answer).
+func TestKeyedWritesAnswerRepeatsAsTheFirst(t *testing.T) {
+	f := newKeyedFixture(t)
+	for _, tc := range keyedWrites(f) {
 		t.Run(tc.name, func(t *testing.T) {
+			method := cmp.Or(tc.method, "POST")
 			as, other := tc.as(f), tc.other(f)
 			key := "k-" + strings.ReplaceAll(tc.name, " ", "-")
-			first := keyedPost(as, tc.method, tc.path, key, tc.ctype, tc.body)
+			first := keyedPost(as, method, tc.path, key, tc.ctype, tc.body)
 			if first.status != tc.status || first.replayed {
 				t.Fatalf("first: %d %s (replayed %v)", first.status, first.body, first.replayed)
 			}
-			again := keyedPost(as, tc.method, tc.path, key, tc.ctype, tc.body)
+			if tc.moveOn != nil {
+				tc.moveOn(t, f)
+			}
+			again := keyedPost(as, method, tc.path, key, tc.ctype, tc.body)
 			if again.status != first.status || again.body != first.body || !again.replayed {
 				t.Errorf("repeat: %d %s (replayed %v), first %d %s", again.status, again.body, again.replayed, first.status, first.body)
 			}
-			if r := keyedPost(as, tc.method, tc.path, key, tc.ctype, tc.changed); r.status != 409 || !strings.Contains(r.body, `"key":"key.changed"`) {
+			if r := keyedPost(as, method, tc.path, key, tc.ctype, tc.changed); r.status != 409 || !strings.Contains(r.body, `"key":"key.changed"`) {
 				t.Errorf("changed request: %d %s", r.status, r.body)
 			}
-			if r := keyedPost(other, tc.method, tc.path, key, tc.ctype, tc.body); r.status != tc.otherStatus || r.replayed {
+			if r := keyedPost(other, method, tc.path, key, tc.ctype, tc.body); r.status != tc.otherStatus || r.replayed {
 				t.Errorf("another person: %d %s", r.status, r.body)
 			}
 			six := make([]keyedCall, 6)
@@ -152,7 +238,7 @@ func TestKeyedWritesAnswerRepeatsAsTheFirst(t *testing.T) {
 				wg.Add(1)
 				go func() {
 					defer wg.Done()
-					six[i] = keyedPost(as, tc.method, tc.path, key+"-six", tc.ctype, tc.body6)
+					six[i] = keyedPost(as, method, tc.path, key+"-six", tc.ctype, tc.body6)
 				}()
 			}
 			wg.Wait()
@@ -170,6 +256,56 @@ func TestKeyedWritesAnswerRepeatsAsTheFirst(t *testing.T) {
 			}
 		})
 	}
+}
+
+// naturallyIdempotent are the API writes that take no key, and why a retry
+// is safe without one.
+var naturallyIdempotent = map[string]string{
+	"POST /api/v1/tasks/next": "a picker holding a task is handed that task again; the choice is made in the commit that starts it",
+}
+
+// Every POST, PUT and DELETE under /api/v1 in routes.go either takes a key
+// (it is in keyedWrites, which proves it) or is listed as naturally
+// idempotent, with the reason.
+func TestEveryAPIWriteTakesAKey(t *testing.T) {
+	s, _ := testServer(t)
+	keyed := map[string]bool{}
+	for _, w := range keyedWrites(keyedFixture{task: wms.Task{ID: "T"}, line: wms.TaskLine{GTINs: []string{"0"}}}) {
+		keyed[w.route] = true
+	}
+	writes := 0
+	for _, r := range s.app.GetRoutes(true) {
+		if !strings.HasPrefix(r.Path, "/api/v1/") || (r.Method != "POST" && r.Method != "PUT" && r.Method != "DELETE" && r.Method != "PATCH") {
+			continue
+		}
+		writes++
+		route := r.Method + " " + r.Path
+		switch reason, natural := naturallyIdempotent[route]; {
+		case keyed[route] && natural:
+			t.Errorf("%s takes a key and is listed as naturally idempotent (%s)", route, reason)
+		case !keyed[route] && !natural:
+			t.Errorf("%s takes no key (add it to keyedWrites) and is not listed as naturally idempotent", route)
+		case natural && reason == "":
+			t.Errorf("%s is listed as naturally idempotent without a reason", route)
+		}
+	}
+	for route := range keyed {
+		if !routeExists(s, route) {
+			t.Errorf("keyedWrites names %s, which routes.go does not have", route)
+		}
+	}
+	if writes < 10 {
+		t.Fatalf("only %d API writes found", writes)
+	}
+}
+
+func routeExists(s *Server, route string) bool {
+	for _, r := range s.app.GetRoutes(true) {
+		if r.Method+" "+r.Path == route {
+			return true
+		}
+	}
+	return false
 }
 
 // Found: POST /api/v1/waves {"mode":"single","carrier":"ZTO"} with a key

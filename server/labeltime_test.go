@@ -42,7 +42,7 @@ func TestPrintedTimesAreTheWarehouses(t *testing.T) {
 	s, l := testServerAt(t, time.Date(2026, 11, 29, 22, 24, 0, 0, time.UTC))
 	const local, utc = "2026-11-30 06:24", "2026-11-29 22:24"
 	ctx := context.Background()
-	if err := l.SaveStation(ctx, wms.Station{ID: "PACK-Z", Printer: "browser"}, "admin", "t"); err != nil {
+	if _, err := l.SaveStation(ctx, "", wms.Station{ID: "PACK-Z", Printer: "browser"}, "admin", "t"); err != nil {
 		t.Fatal(err)
 	}
 	_, lot := pickedOrder(t, l, "SO470001", "T47001")

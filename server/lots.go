@@ -24,6 +24,12 @@ func (s *Server) recallReport(sku, lot string) (wms.Lot, []wms.StockLine, []view
 	if err != nil {
 		return rep.Lot, nil, nil, nil, err
 	}
+	lotOf, where, orders, held := s.recallWords(rep)
+	return lotOf, where, orders, held, nil
+}
+
+// recallWords puts a recall report in the words of the screens, files and the API.
+func (s *Server) recallWords(rep wms.RecallReport) (wms.Lot, []wms.StockLine, []views.RecallOrder, *views.Message) {
 	var orders []views.RecallOrder
 	for _, o := range rep.Orders {
 		orders = append(orders, views.RecallOrder{Order: o.Order, Channel: o.Channel, State: string(o.State), Qty: o.Qty, Waybill: strings.Join(o.Waybills, " ")})
@@ -34,7 +40,7 @@ func (s *Server) recallReport(sku, lot string) (wms.Lot, []wms.StockLine, []view
 		held = &views.Message{Key: "recall.held_by", Args: map[string]string{"name": s.people()(r.Actor),
 			"at": r.At.In(s.ledger.Zone()).Format("2006-01-02 15:04"), "reason": r.Reason}}
 	}
-	return rep.Lot, rep.Locations, orders, held, nil
+	return rep.Lot, rep.Locations, orders, held
 }
 
 func (s *Server) recallPage(c *fiber.Ctx) error {
@@ -64,7 +70,7 @@ func (s *Server) recall(c *fiber.Ctx) error {
 	p := wms.LotStatusChange{SKU: strings.TrimSpace(c.FormValue("sku")), Lot: strings.TrimSpace(c.FormValue("lot")), Reason: strings.TrimSpace(c.FormValue("reason"))}
 	p.Serials = strings.Fields(c.FormValue("serials"))
 	key := formKey(c)
-	if err := s.ledger.Recall(c.UserContext(), "recall:"+key, p, principal(c).Actor(), device(c)); err != nil {
+	if _, err := s.ledger.Recall(c.UserContext(), "recall:"+key, p, principal(c).Actor(), device(c)); err != nil {
 		e := s.asDomain(c, err)
 		vm := views.RecallPage{Page: s.page(c, "recall.title"), SKU: p.SKU, Lot: p.Lot, Key: uuid.NewString()}
 		vm.Feedback = errorFeedback(e)
@@ -145,7 +151,8 @@ func (s *Server) recallJSON(c *fiber.Ctx, sku, lotCode string) error {
 	return c.JSON(newRecallOut(lot, where, orders))
 }
 
-// apiRecall is POST /api/v1/recall: the recall, answered with its report.
+// apiRecall is POST /api/v1/recall: the recall, answered with its report as
+// it stood when the recall was written (a retry gets that report again).
 func (s *Server) apiRecall(c *fiber.Ctx) error {
 	var in recallIn
 	if err := bodyJSON(c, &in); err != nil {
@@ -156,10 +163,12 @@ func (s *Server) apiRecall(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := s.ledger.Recall(c.UserContext(), "recall:"+key, p, principal(c).Actor(), device(c)); err != nil {
+	rep, err := s.ledger.Recall(c.UserContext(), "recall:"+key, p, principal(c).Actor(), device(c))
+	if err != nil {
 		return err
 	}
-	return s.recallJSON(c, p.SKU, p.Lot)
+	lot, where, orders, _ := s.recallWords(rep)
+	return c.JSON(newRecallOut(lot, where, orders))
 }
 
 // --- trace ---

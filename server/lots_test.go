@@ -26,7 +26,7 @@ var today = time.Date(2026, 11, 11, 0, 0, 0, 0, time.UTC) // the test servers' c
 
 func TestReceivingScreens(t *testing.T) {
 	s, l := testServer(t)
-	if _, _, err := l.ExpectReceipt(context.Background(), wms.ReceiptIn{ID: "ASN-7", Supplier: "澳优乳业", Lines: []wms.LineIn{{SKU: "SKU00000", Qty: 12}}}, "oms", "api"); err != nil {
+	if _, _, err := l.ExpectReceipt(context.Background(), "", wms.ReceiptIn{ID: "ASN-7", Supplier: "澳优乳业", Lines: []wms.LineIn{{SKU: "SKU00000", Qty: 12}}}, "oms", "api"); err != nil {
 		t.Fatal(err)
 	}
 	milk, _ := l.SKU("SKU00000")
@@ -113,7 +113,7 @@ func TestRecallTraceAndReports(t *testing.T) {
 	s, l := testServer(t)
 	ctx := context.Background()
 	// an order picks one unit of a formula lot, then the lot is recalled
-	if _, _, err := l.ReceiveOrder(ctx, intake("SO300001", wms.LineIn{SKU: "SKU00002", Qty: 1}), "oms", "t"); err != nil {
+	if _, _, err := l.ReceiveOrder(ctx, "", intake("SO300001", wms.LineIn{SKU: "SKU00002", Qty: 1}), "oms", "t"); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := l.ReleaseWave(ctx, wms.WaveFilter{Mode: wms.WaveSingle}, "w", "B4001", "t"); err != nil {
@@ -350,7 +350,7 @@ func TestMoveMoreWithoutLotOnBarcode(t *testing.T) {
 func TestBrowserReceiving(t *testing.T) {
 	ctx := browser(t)
 	s, l := testServer(t)
-	if _, _, err := l.ExpectReceipt(context.Background(), wms.ReceiptIn{ID: "ASN-9", Supplier: "飞鹤乳业", Lines: []wms.LineIn{{SKU: "SKU00000", Qty: 12}}}, "oms", "api"); err != nil {
+	if _, _, err := l.ExpectReceipt(context.Background(), "", wms.ReceiptIn{ID: "ASN-9", Supplier: "飞鹤乳业", Lines: []wms.LineIn{{SKU: "SKU00000", Qty: 12}}}, "oms", "api"); err != nil {
 		t.Fatal(err)
 	}
 	milk, _ := l.SKU("SKU00000")

@@ -20,13 +20,19 @@ func bodyJSON(c *fiber.Ctx, v any) error {
 	return nil
 }
 
-// apiReceiveOrder is POST /api/v1/orders: idempotent on the order number.
+// apiReceiveOrder is POST /api/v1/orders: idempotent on the owner, the order
+// number and its content; with an Idempotency-Key, a retry gets the first
+// answer even after the order moved on.
 func (s *Server) apiReceiveOrder(c *fiber.Ctx) error {
 	var in orderIn
 	if err := bodyJSON(c, &in); err != nil {
 		return err
 	}
-	o, dup, err := s.ledger.ReceiveOrder(c.UserContext(), in.intake(), principal(c).Actor(), device(c))
+	key, err := clientKey(c, "orders:")
+	if err != nil {
+		return err
+	}
+	o, dup, err := s.ledger.ReceiveOrder(c.UserContext(), key, in.intake(), principal(c).Actor(), device(c))
 	if err != nil {
 		return err
 	}
@@ -93,8 +99,12 @@ func (s *Server) apiSaveOwner(c *fiber.Ctx) error {
 	if err := bodyJSON(c, &in); err != nil {
 		return err
 	}
-	o := in.owner()
-	if err := s.ledger.SaveOwner(c.UserContext(), o, principal(c).Actor(), device(c)); err != nil {
+	key, err := idempotencyKey(c)
+	if err != nil {
+		return err
+	}
+	o, err := s.ledger.SaveOwner(c.UserContext(), "owner:"+key, in.owner(), principal(c).Actor(), device(c))
+	if err != nil {
 		return err
 	}
 	return c.Status(fiber.StatusCreated).JSON(newOwnerOut(o))

@@ -26,11 +26,11 @@ func mergedOrder(t *testing.T, l *wms.Ledger, no string) wms.OrderIntake {
 		line("SKU04000", 2, "4012345678902", strings.Repeat("7", 64)),
 		line("SKU03000", 1, "4012345678902", "5012345678903"),
 	}
-	if _, _, err := l.ReceiveOrder(context.Background(), in, "oms", "test"); err != nil {
+	if _, _, err := l.ReceiveOrder(context.Background(), "", in, "oms", "test"); err != nil {
 		t.Fatal(err)
 	}
 	// and one from before platforms were named: only its channel, jd
-	if _, _, err := l.ReceiveOrder(context.Background(), intake("SO700002", wms.LineIn{SKU: "SKU03000", Qty: 1}), "oms", "test"); err != nil {
+	if _, _, err := l.ReceiveOrder(context.Background(), "", intake("SO700002", wms.LineIn{SKU: "SKU03000", Qty: 1}), "oms", "test"); err != nil {
 		t.Fatal(err)
 	}
 	return in

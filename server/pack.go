@@ -388,7 +388,7 @@ func (s *Server) packShip(c *fiber.Ctx) error {
 		open = ""
 	}
 	owner, no := wms.ParseOrderRef(c.FormValue("order"))
-	o, err := s.ledger.Books(owner).Ship(c.UserContext(), no, st.ID, principal(c).Actor(), device(c))
+	o, err := s.ledger.Books(owner).Ship(c.UserContext(), "handover:"+formKey(c), no, st.ID, principal(c).Actor(), device(c))
 	if err != nil {
 		e := s.asDomain(c, err)
 		return s.renderPack(c, st, cmp.Or(open, c.FormValue("order")), errorFeedback(e), status(e.Code))
@@ -531,15 +531,15 @@ func (s *Server) apiStation(c *fiber.Ctx) error {
 	if err := bodyJSON(c, &in); err != nil {
 		return err
 	}
-	st := in.station(c.Params("id"))
-	if err := s.ledger.SaveStation(c.UserContext(), st, principal(c).Actor(), device(c)); err != nil {
-		return err
-	}
-	s.forgetScale(st.ID)
-	saved, err := s.ledger.Station(st.ID)
+	key, err := idempotencyKey(c)
 	if err != nil {
 		return err
 	}
+	saved, err := s.ledger.SaveStation(c.UserContext(), "station:"+key, in.station(c.Params("id")), principal(c).Actor(), device(c))
+	if err != nil {
+		return err
+	}
+	s.forgetScale(saved.ID)
 	return c.JSON(newStationOut(saved))
 }
 

@@ -26,7 +26,7 @@ func pickedOrder(t *testing.T, l *wms.Ledger, no, tote string) (wms.Order, strin
 	ctx := context.Background()
 	in := intake(no, wms.LineIn{SKU: "SKU03000", Qty: 2}, wms.LineIn{SKU: "SKU00002", Qty: 1})
 	in.Carrier = "SF"
-	if _, _, err := l.ReceiveOrder(ctx, in, "oms", "t"); err != nil {
+	if _, _, err := l.ReceiveOrder(ctx, "", in, "oms", "t"); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := l.ReleaseWave(ctx, wms.WaveFilter{Mode: wms.WaveCluster}, "w-"+no, "B4001", "t"); err != nil {
@@ -57,7 +57,7 @@ func pickedOrder(t *testing.T, l *wms.Ledger, no, tote string) (wms.Order, strin
 func fileStation(t *testing.T, l *wms.Ledger, id string) string {
 	t.Helper()
 	dir := t.TempDir()
-	if err := l.SaveStation(context.Background(), wms.Station{ID: id, Name: "测试台", Printer: "file:" + dir, Format: "pdf", Label: "100x150",
+	if _, err := l.SaveStation(context.Background(), "", wms.Station{ID: id, Name: "测试台", Printer: "file:" + dir, Format: "pdf", Label: "100x150",
 		Sender: "Tally 仓 · 杭州市余杭区 · 0571-88886666"}, "admin", "t"); err != nil {
 		t.Fatal(err)
 	}
@@ -147,11 +147,27 @@ func TestPackingKiosk(t *testing.T) {
 		t.Errorf("reprint: %d", resp.StatusCode)
 	}
 	waitFiles(t, dir, 2)
-	if resp, page := c.follow(c.post("/pack/ship", url.Values{"station": {"PACK-T"}, "order": {"SO400001"}})); resp.StatusCode != 200 || !strings.Contains(page, "shipped") {
+	ship := url.Values{"station": {"PACK-T"}, "order": {"SO400001"}, "key": {"7d3e0c1a-5f0e-4a43-9d0c-1f7f3c7b0a11"}}
+	if resp, page := c.follow(c.post("/pack/ship", ship)); resp.StatusCode != 200 || !strings.Contains(page, "shipped") {
 		t.Fatalf("ship: %d\n%s", resp.StatusCode, page)
 	}
 	if o, _ := l.Order("SO400001"); o.State != wms.OrderShipped {
 		t.Errorf("order %s", o.State)
+	}
+	// the handover sent again (a double tap) is its first answer; its key
+	// from another packer is refused
+	if resp, page := c.follow(c.post("/pack/ship", ship)); resp.StatusCode != 200 || !strings.Contains(page, "shipped") {
+		t.Errorf("ship again: %d\n%s", resp.StatusCode, page)
+	}
+	packer2 := newClient(t, s)
+	packer2.login("B2002", "2222")
+	packer2.get("/pack?station=PACK-T")
+	ship.Del("_csrf")
+	if resp, page := packer2.post("/pack/ship", ship); resp.StatusCode != 409 {
+		t.Errorf("another packer with the handover's key: %d\n%s", resp.StatusCode, page)
+	}
+	if evs, _ := l.EventsOfType(10, wms.EvShipped); len(evs) != 1 {
+		t.Errorf("%d shipments", len(evs))
 	}
 	if _, _, err := l.OrderInTote("T40001"); err == nil {
 		t.Error("the tote still holds the shipped order")
@@ -215,7 +231,7 @@ func TestPackingWithScale(t *testing.T) {
 	// expected: 2 books + 1 can + M2 tare 160 g + 20 g allowance
 	want := 2*book.UnitWeightG + milk.UnitWeightG + 160 + 20
 	addr := fakeScale(t, fmt.Sprintf("ST,GS,+%07.3fkg", float64(want+3)/1000))
-	if err := l.SaveStation(context.Background(), wms.Station{ID: "PACK-S", Scale: addr, Protocol: "continuous", Printer: "browser"}, "admin", "t"); err != nil {
+	if _, err := l.SaveStation(context.Background(), "", wms.Station{ID: "PACK-S", Scale: addr, Protocol: "continuous", Printer: "browser"}, "admin", "t"); err != nil {
 		t.Fatal(err)
 	}
 	_, lot := pickedOrder(t, l, "SO400002", "T40002")
@@ -321,7 +337,7 @@ func kioskScreens(t *testing.T, lang string, w, h int64) {
 	s, l := testServer(t)
 	s.StartWorkers()
 	defer s.StopWorkers()
-	if err := l.SaveStation(context.Background(), wms.Station{ID: "PACK-W", Name: "Kiosk", Printer: "browser"}, "admin", "t"); err != nil {
+	if _, err := l.SaveStation(context.Background(), "", wms.Station{ID: "PACK-W", Name: "Kiosk", Printer: "browser"}, "admin", "t"); err != nil {
 		t.Fatal(err)
 	}
 	_, lot := pickedOrder(t, l, "SO440001", "T44001")

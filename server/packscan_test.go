@@ -30,7 +30,7 @@ func TestKioskWeightFieldTakesScans(t *testing.T) {
 			if scale {
 				st.Scale, st.Protocol = fakeScale(t, fmt.Sprintf("ST,GS,+%07.3fkg", float64(want+3)/1000)), "continuous"
 			}
-			if err := l.SaveStation(context.Background(), st, "admin", "t"); err != nil {
+			if _, err := l.SaveStation(context.Background(), "", st, "admin", "t"); err != nil {
 				t.Fatal(err)
 			}
 			_, lot := pickedOrder(t, l, "SO450001", "T45001")
@@ -144,7 +144,7 @@ func kioskScansAtWeightStep(t *testing.T, lang string, w, h int64) {
 	s, l := testServer(t)
 	s.StartWorkers()
 	defer s.StopWorkers()
-	if err := l.SaveStation(context.Background(), wms.Station{ID: "PACK-W", Name: "Kiosk", Printer: "browser"}, "admin", "t"); err != nil {
+	if _, err := l.SaveStation(context.Background(), "", wms.Station{ID: "PACK-W", Name: "Kiosk", Printer: "browser"}, "admin", "t"); err != nil {
 		t.Fatal(err)
 	}
 	_, lot := pickedOrder(t, l, "SO460001", "T46001")

@@ -16,7 +16,7 @@ func TestBrowserPackSerialReadTwice(t *testing.T) {
 	for _, lang := range langs {
 		t.Run(lang, func(t *testing.T) {
 			s, l := testServer(t)
-			if err := l.SaveStation(context.Background(), wms.Station{ID: "PACK-D", Name: "Kiosk", Printer: "browser"}, "admin", "t"); err != nil {
+			if _, err := l.SaveStation(context.Background(), "", wms.Station{ID: "PACK-D", Name: "Kiosk", Printer: "browser"}, "admin", "t"); err != nil {
 				t.Fatal(err)
 			}
 			_, lot := pickedOrder(t, l, "SO940001", "T94001")

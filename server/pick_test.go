@@ -136,7 +136,7 @@ func TestBrowserClusterPickThroughOutage(t *testing.T) {
 		intake("SO100001", wms.LineIn{SKU: "SKU03000", Qty: 2}, wms.LineIn{SKU: "SKU00001", Qty: 1}),
 		intake("SO100002", wms.LineIn{SKU: "SKU04000", Qty: 1}),
 	} {
-		if _, _, err := l.ReceiveOrder(context.Background(), in, "oms", "test"); err != nil {
+		if _, _, err := l.ReceiveOrder(context.Background(), "", in, "oms", "test"); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -280,7 +280,7 @@ func pickScreen(t *testing.T, lang string, mode wms.WaveMode, orders ...wms.Orde
 	s, l := testServer(t)
 	bg := context.Background()
 	for _, in := range orders {
-		if _, _, err := l.ReceiveOrder(bg, in, "oms", "test"); err != nil {
+		if _, _, err := l.ReceiveOrder(bg, "", in, "oms", "test"); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -351,7 +351,7 @@ func TestBrowserPickDoubleReadAtTote(t *testing.T) {
 			s, l := testServer(t)
 			bg := context.Background()
 			// another picker's order already fills tote T29999
-			if _, _, err := l.ReceiveOrder(bg, intake("SO200009", wms.LineIn{SKU: "SKU03005", Qty: 1}), "oms", "test"); err != nil {
+			if _, _, err := l.ReceiveOrder(bg, "", intake("SO200009", wms.LineIn{SKU: "SKU03005", Qty: 1}), "oms", "test"); err != nil {
 				t.Fatal(err)
 			}
 			if _, err := l.ReleaseWave(bg, wms.WaveFilter{Mode: wms.WaveSingle}, "w-other", "B4001", "test"); err != nil {
@@ -366,7 +366,7 @@ func TestBrowserPickDoubleReadAtTote(t *testing.T) {
 				t.Fatal(err)
 			}
 			for _, in := range []wms.OrderIntake{intake("SO200001", wms.LineIn{SKU: "SKU03000", Qty: 1}), intake("SO200002", wms.LineIn{SKU: "SKU03001", Qty: 3})} {
-				if _, _, err := l.ReceiveOrder(bg, in, "oms", "test"); err != nil {
+				if _, _, err := l.ReceiveOrder(bg, "", in, "oms", "test"); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -822,7 +822,7 @@ func TestPickSerialReadTwiceAPI(t *testing.T) {
 	s, l := testServer(t)
 	bg := context.Background()
 	for _, in := range []wms.OrderIntake{intake("SO910001", wms.LineIn{SKU: "SKU00061", Qty: 2}), intake("SO910002", wms.LineIn{SKU: "SKU00061", Qty: 1})} {
-		if _, _, err := l.ReceiveOrder(bg, in, "oms", "test"); err != nil {
+		if _, _, err := l.ReceiveOrder(bg, "", in, "oms", "test"); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -40,7 +40,7 @@ func packedParcel(t *testing.T, l *wms.Ledger, station, no, tote string) wms.Par
 func TestPrintJobsPageAndAPI(t *testing.T) {
 	s, l := testServer(t)
 	ctx := context.Background()
-	if err := l.SaveStation(ctx, wms.Station{ID: "PACK-F", Printer: "tcp://10.255.255.1:9100", Format: "zpl"}, "admin", "t"); err != nil {
+	if _, err := l.SaveStation(ctx, "", wms.Station{ID: "PACK-F", Printer: "tcp://10.255.255.1:9100", Format: "zpl"}, "admin", "t"); err != nil {
 		t.Fatal(err)
 	}
 	fileStation(t, l, "PACK-G")
@@ -166,7 +166,7 @@ func TestKioskSaysWhereTheLabelWent(t *testing.T) {
 	fileStation(t, l, "PACK-OK")
 	off := "tcp://" + closedPort(t)
 	for _, st := range []wms.Station{{ID: "PACK-OFF", Printer: off, Format: "zpl"}, {ID: "PACK-WEB", Printer: "browser"}} {
-		if err := l.SaveStation(ctx, st, "admin", "t"); err != nil {
+		if _, err := l.SaveStation(ctx, "", st, "admin", "t"); err != nil {
 			t.Fatal(err)
 		}
 	}

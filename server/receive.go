@@ -387,7 +387,11 @@ func (s *Server) apiExpectReceipt(c *fiber.Ctx) error {
 	if err := bodyJSON(c, &in); err != nil {
 		return err
 	}
-	r, dup, err := s.ledger.ExpectReceipt(c.UserContext(), in.receipt(), principal(c).Actor(), device(c))
+	key, err := clientKey(c, "receipts:")
+	if err != nil {
+		return err
+	}
+	r, dup, err := s.ledger.ExpectReceipt(c.UserContext(), key, in.receipt(), principal(c).Actor(), device(c))
 	if err != nil {
 		return err
 	}

@@ -118,7 +118,7 @@ func TestReceiptWordsAndTypedValues(t *testing.T) {
 	for _, lang := range langs {
 		t.Run(lang, func(t *testing.T) {
 			s, l := testServer(t)
-			if _, _, err := l.ExpectReceipt(context.Background(), wms.ReceiptIn{ID: "ASN-5", Supplier: "飞鹤乳业", Lines: []wms.LineIn{{SKU: "SKU03000", Qty: 10}}}, "oms", "api"); err != nil {
+			if _, _, err := l.ExpectReceipt(context.Background(), "", wms.ReceiptIn{ID: "ASN-5", Supplier: "飞鹤乳业", Lines: []wms.LineIn{{SKU: "SKU03000", Qty: 10}}}, "oms", "api"); err != nil {
 				t.Fatal(err)
 			}
 			c := newClient(t, s)
@@ -566,7 +566,7 @@ func TestBrowserNextDeliveryByScan(t *testing.T) {
 		t.Run(lang, func(t *testing.T) {
 			ctx := browserIn(t, lang, 360, 640)
 			s, l := testServer(t)
-			if _, _, err := l.ExpectReceipt(context.Background(), wms.ReceiptIn{ID: "ASN-9", Supplier: "澳优乳业", Lines: []wms.LineIn{{SKU: "SKU00000", Qty: 5}}}, "oms", "api"); err != nil {
+			if _, _, err := l.ExpectReceipt(context.Background(), "", wms.ReceiptIn{ID: "ASN-9", Supplier: "澳优乳业", Lines: []wms.LineIn{{SKU: "SKU00000", Qty: 5}}}, "oms", "api"); err != nil {
 				t.Fatal(err)
 			}
 			base := serve(t, s)

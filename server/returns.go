@@ -292,7 +292,7 @@ func (s *Server) returnPutaway(c *fiber.Ctx) error {
 func (s *Server) matchReturn(c *fiber.Ctx) error {
 	owner, order, _, err := s.ledger.FindReturnOrder(strings.TrimSpace(c.FormValue("order")))
 	if err == nil {
-		err = s.ledger.Books(owner).MatchReturn(c.UserContext(), c.FormValue("parcel"), order, principal(c).Actor(), device(c))
+		_, err = s.ledger.Books(owner).MatchReturn(c.UserContext(), "matches:"+formKey(c), c.FormValue("parcel"), order, principal(c).Actor(), device(c))
 	}
 	vm, merr := s.returnsModel(c)
 	if merr != nil {
@@ -355,9 +355,14 @@ func (s *Server) apiAnnounceReturn(c *fiber.Ctx) error {
 	if err := bodyJSON(c, &in); err != nil {
 		return err
 	}
-	r := wms.RMA{Owner: in.Owner, RMA: in.RMA, Order: in.Order, ReturnWaybill: in.ReturnWaybill, Reason: in.Reason}
-	if err := s.ledger.AnnounceReturn(c.UserContext(), r, principal(c).Actor(), device(c)); err != nil {
+	key, err := clientKey(c, "rmas:")
+	if err != nil {
 		return err
 	}
-	return c.Status(fiber.StatusCreated).JSON(returnIn{Owner: s.ledger.Books(r.Owner).Owner(), RMA: r.RMA, Order: r.Order, ReturnWaybill: r.ReturnWaybill, Reason: r.Reason})
+	r, err := s.ledger.AnnounceReturn(c.UserContext(), key, wms.RMA{Owner: in.Owner, RMA: in.RMA, Order: in.Order, ReturnWaybill: in.ReturnWaybill, Reason: in.Reason},
+		principal(c).Actor(), device(c))
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(returnIn{Owner: r.Owner, RMA: r.RMA, Order: r.Order, ReturnWaybill: r.ReturnWaybill, Reason: r.Reason})
 }

@@ -32,7 +32,7 @@ func shippedOrder(t *testing.T, s *Server, l *wms.Ledger, no, tote, serial strin
 	if _, err := l.CloseParcel(ctx, no+"-pc", wms.ParcelClose{Order: no, Station: "PACK-01", Box: "M2", WeightG: w}, "B2001", "kiosk"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := l.Ship(ctx, no, "PACK-01", "B2001", "kiosk"); err != nil {
+	if _, err := l.Ship(ctx, "", no, "PACK-01", "B2001", "kiosk"); err != nil {
 		t.Fatal(err)
 	}
 	return lot
@@ -92,8 +92,20 @@ func TestReturnsScreens(t *testing.T) {
 		t.Fatalf("unknown parcel: %d\n%s", resp.StatusCode, page)
 	}
 	_ = book
-	if resp, page := c.post("/returns/match", url.Values{"parcel": {"3c2a5c70-3333-4a43-9d0c-1f7f3c7b0a11"}, "order": {"SO500001"}}); resp.StatusCode != 200 || !strings.Contains(page, "matched") {
+	match := url.Values{"parcel": {"3c2a5c70-3333-4a43-9d0c-1f7f3c7b0a11"}, "order": {"SO500001"}, "key": {"3c2a5c70-4444-4a43-9d0c-1f7f3c7b0a11"}}
+	if resp, page := c.post("/returns/match", match); resp.StatusCode != 200 || !strings.Contains(page, "matched") {
 		t.Fatalf("match: %d\n%s", resp.StatusCode, page)
+	}
+	// the form sent again is its first answer; its key from another clerk is refused
+	if resp, page := c.post("/returns/match", match); resp.StatusCode != 200 || !strings.Contains(page, "matched") {
+		t.Errorf("match again: %d\n%s", resp.StatusCode, page)
+	}
+	other := newClient(t, s)
+	other.login("B4001", "4444")
+	other.get("/returns")
+	match.Del("_csrf")
+	if resp, page := other.post("/returns/match", match); resp.StatusCode != 409 || !strings.Contains(page, "someone else") {
+		t.Errorf("the match's key from another clerk: %d\n%s", resp.StatusCode, page)
 	}
 }
 
@@ -318,7 +330,7 @@ func TestBrowserReturnsPutBackResumed(t *testing.T) {
 func TestReturnsWaitingFoundByEveryCode(t *testing.T) {
 	s, l := testServer(t)
 	lot := shippedOrder(t, s, l, "SO500004", "T50004", "FH-6201")
-	if err := l.AnnounceReturn(context.Background(), wms.RMA{RMA: "RMA-94", Order: "SO500004", ReturnWaybill: "SF1888888888888"}, "oms", "api"); err != nil {
+	if _, err := l.AnnounceReturn(context.Background(), "", wms.RMA{RMA: "RMA-94", Order: "SO500004", ReturnWaybill: "SF1888888888888"}, "oms", "api"); err != nil {
 		t.Fatal(err)
 	}
 	p, err := l.ReceiveReturn(context.Background(), wms.ReturnParcel{ID: "7e0b6c52-7a7e-4c55-9a51-0f3f7e3a1c02", Order: "SO500004", RMA: "RMA-94", ReturnWaybill: "SF1888888888888",

@@ -1,13 +1,12 @@
 package wms
 
 import (
+	"cmp"
 	"context"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/google/uuid"
 )
 
 // PartialPolicy says what to do when an order cannot be allocated in full.
@@ -100,17 +99,14 @@ func (l *Ledger) Settings() (Settings, error) {
 	return s, err
 }
 
-// ChangeSettings replaces the rules.
-func (l *Ledger) ChangeSettings(ctx context.Context, s Settings, actor, device string) error {
+// ChangeSettings replaces the rules and answers with them. id is the event's
+// ID, the request's key ("" for a new one): a repeat gets the first answer;
+// the key with other rules is refused.
+func (l *Ledger) ChangeSettings(ctx context.Context, id string, s Settings, actor, device string) (Settings, error) {
 	if err := s.Validate(); err != nil {
-		return err
+		return Settings{}, err
 	}
-	ev, err := NewEvent(uuid.NewString(), EvSettingsChanged, actor, device, s)
-	if err != nil {
-		return err
-	}
-	_, _, err = l.Append(ctx, ev)
-	return err
+	return keyedAppend(ctx, l, cmp.Or(id, newID()), EvSettingsChanged, "", "", s, actor, device, nil)
 }
 
 // candidate is stock of a SKU that an order could take.

@@ -253,7 +253,7 @@ func TestRecordedPackingDecisionsApplyAsRecorded(t *testing.T) {
 	if ErrorCode(err) != CodeInvalid {
 		t.Errorf("a shipment naming another waybill: %v, want refused", err)
 	}
-	if _, err := l.Ship(ctx, "SO1", "PACK-01", "B2001", "kiosk"); err != nil {
+	if _, err := l.Ship(ctx, "", "SO1", "PACK-01", "B2001", "kiosk"); err != nil {
 		t.Fatal(err)
 	}
 	evs, _ := l.EventsOfType(1, EvShipped)

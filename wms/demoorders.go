@@ -69,7 +69,7 @@ func DemoOrders(today time.Time) []OrderIntake {
 func (l *Ledger) SeedDemoOrders(ctx context.Context) (int, error) {
 	n := 0
 	for _, o := range DemoOrders(l.now().In(l.zone)) {
-		_, dup, err := l.ReceiveOrder(ctx, o, "system", "demo")
+		_, dup, err := l.ReceiveOrder(ctx, "", o, "system", "demo")
 		if err != nil {
 			return n, fmt.Errorf("demo order %s: %w", o.No, err)
 		}

@@ -65,6 +65,12 @@ type keyed struct {
 	// owns, when set, refuses a repeat by someone who may not act on the
 	// target at all, with the refusal a fresh ID would get.
 	owns func(tx *txn) error
+	// fresh, when set, is told before answer runs whether the event was
+	// appended by this call (false: an event of that ID was in the log
+	// already). Commands whose event is named by what it is (an order and
+	// its content, a receipt, an RMA) and not by the key answer "the same
+	// again" with it.
+	fresh *bool
 }
 
 // runKeyed runs a command that takes an ID: the first answer of an ID that
@@ -156,6 +162,9 @@ func runKeyed[T any](ctx context.Context, l *Ledger, k keyed, decide func() (Eve
 		stored, dup, err := appendTx(tx, ev)
 		if err != nil {
 			return err
+		}
+		if k.fresh != nil {
+			*k.fresh = !dup
 		}
 		a, err := answer(tx, &stored)
 		if err != nil {
@@ -278,11 +287,6 @@ func withOwnNote(ctx context.Context) (context.Context, func() bool) {
 	n := &replayNote{parent: parent}
 	return context.WithValue(ctx, replayNoteKey{}, n), n.hit.Load
 }
-
-// none is the answer of a command that answers nothing but success.
-type none struct{}
-
-func answerNone(*txn, *Event) (none, error) { return none{}, nil }
 
 // keyedAppend runs a command whose request is its payload and whose answer
 // is its event's payload as applied (with what was decided): decide sets the

@@ -136,7 +136,7 @@ func TestExportRoundTrip(t *testing.T) {
 	dst, _ := openTest(t)
 	owners, _ := src.Owners()
 	for _, o := range owners[1:] { // the files name owners; the new store must work for them first
-		if err := dst.SaveOwner(context.Background(), o, "B9001", "cli"); err != nil {
+		if _, err := dst.SaveOwner(context.Background(), "", o, "B9001", "cli"); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -71,17 +71,20 @@ func (l *Ledger) SetLotStatus(ctx context.Context, id string, p LotStatusChange,
 	})
 }
 
-// Recall puts a lot (or a list of its serials) on hold everywhere.
-func (l *Ledger) Recall(ctx context.Context, id string, p LotStatusChange, actor, device string) error {
+// Recall puts a lot (or a list of its serials) on hold everywhere and
+// answers with the lot's recall report as it stood right after (computed in
+// the event's transaction): a repeat of id gets that report, not today's.
+func (l *Ledger) Recall(ctx context.Context, id string, p LotStatusChange, actor, device string) (RecallReport, error) {
 	p.Today, p.Decided, p.Moves, p.Status = "", false, nil, LotHold
 	owner := ownerOr(p.Owner)
 	p.Owner = ""
 	k := keyed{id: id, typ: EvLotRecalled, target: string(lotKey(owner, p.SKU, p.Lot)), actor: actor, request: p}
-	_, err := runKeyed(ctx, l, k, func() (Event, error) {
+	return runKeyed(ctx, l, k, func() (Event, error) {
 		p.Today = l.Today()
 		return newOwnedEvent(id, EvLotRecalled, actor, device, owner, p)
-	}, answerNone)
-	return err
+	}, func(tx *txn, ev *Event) (RecallReport, error) {
+		return recallReport(tx, owner, p.SKU, p.Lot)
+	})
 }
 
 // SweepExpired marks lots past their expiry as expired; it is idempotent per day.

@@ -68,7 +68,7 @@ func receiveFixture(t testing.TB) *Ledger {
 
 func TestReceiving(t *testing.T) {
 	l := receiveFixture(t)
-	if _, _, err := l.ExpectReceipt(ctx, ReceiptIn{ID: "ASN1", Supplier: "飞鹤乳业", Lines: []LineIn{{"MILK", 10}, {"NUTS", 5}}}, "B3001", "pda"); err != nil {
+	if _, _, err := l.ExpectReceipt(ctx, "", ReceiptIn{ID: "ASN1", Supplier: "飞鹤乳业", Lines: []LineIn{{"MILK", 10}, {"NUTS", 5}}}, "B3001", "pda"); err != nil {
 		t.Fatal(err)
 	}
 	stockOnly := func() string {
@@ -199,7 +199,7 @@ func TestRecallDuringPick(t *testing.T) {
 	if _, _, err := l.Pick(ctx, "p1", PickScan{Task: task.ID, Line: line.N, Location: line.Location, Items: []ScannedItem{{GTIN: line.GTINs[0], Lot: "GOOD1"}}, Qty: 1}, "B1001", "pda-1"); err != nil {
 		t.Fatal(err)
 	}
-	if err := l.Recall(ctx, "recall-1", LotStatusChange{SKU: "MILK", Lot: "GOOD1", Reason: "supplier recall 2026-17"}, "B4001", "web"); err != nil {
+	if _, err := l.Recall(ctx, "recall-1", LotStatusChange{SKU: "MILK", Lot: "GOOD1", Reason: "supplier recall 2026-17"}, "B4001", "web"); err != nil {
 		t.Fatal(err)
 	}
 	o, _ := l.Order("SO1")
@@ -273,7 +273,7 @@ func TestSerialRecallAndTrace(t *testing.T) {
 	item := func(serial string) []ScannedItem {
 		return []ScannedItem{{GTIN: line.GTINs[0], Lot: line.Lot, Serial: serial}}
 	}
-	if err := l.Recall(ctx, "rs", LotStatusChange{SKU: "MILK", Lot: line.Lot, Serials: []string{"CAN-666"}, Reason: "tampered"}, "B4001", "web"); err != nil {
+	if _, err := l.Recall(ctx, "rs", LotStatusChange{SKU: "MILK", Lot: line.Lot, Serials: []string{"CAN-666"}, Reason: "tampered"}, "B4001", "web"); err != nil {
 		t.Fatal(err)
 	}
 	if _, _, err := l.Pick(ctx, "p0", PickScan{Task: task.ID, Line: line.N, Location: line.Location, Items: item("CAN-666"), Qty: 1}, "B1001", "pda-1"); err == nil || err.(*Error).Key != "pick.serial_held" {
@@ -463,7 +463,7 @@ func TestRecallEmptiesUnstartedTask(t *testing.T) {
 		t.Fatalf("wave tasks %v", w.Tasks)
 	}
 	for _, lot := range []string{"GOOD2", "GOOD1"} { // nothing shippable left for SO1
-		if err := l.Recall(ctx, "recall-"+lot, LotStatusChange{SKU: "MILK", Lot: lot, Reason: "supplier recall"}, "B4001", "web"); err != nil {
+		if _, err := l.Recall(ctx, "recall-"+lot, LotStatusChange{SKU: "MILK", Lot: lot, Reason: "supplier recall"}, "B4001", "web"); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -208,27 +208,51 @@ func (o OrderIntake) Digest() string {
 
 // ReceiveOrder takes an order in. The same order sent twice is one order; a
 // changed resend of an order not yet allocated updates it; a change to an
-// order already in the warehouse's hands is refused.
-func (l *Ledger) ReceiveOrder(ctx context.Context, in OrderIntake, actor, device string) (Order, bool, error) {
+// order already in the warehouse's hands is refused. The event is named by
+// the order and its content, so dup says the same order came again.
+//
+// key is the client's key for this request ("" when it sent none), its ID
+// in bucketKeys: a repeat of the key gets the first answer (the order as it
+// stood then, and whether it was the same again), even after the order moved
+// on; the key with another order or content is refused.
+func (l *Ledger) ReceiveOrder(ctx context.Context, key string, in OrderIntake, actor, device string) (Order, bool, error) {
 	if err := in.Validate(); err != nil {
 		return Order{}, false, err
 	}
+	asked := in
 	owner := ownerOr(in.Owner)
 	in.Owner = ""
 	id := "order:" + in.No + ":" + in.Digest()
 	if owner != DefaultOwner {
 		id = "order:" + owner + ":" + in.No + ":" + in.Digest()
 	}
-	ev, err := newOwnedEvent(id, EvOrderReceived, actor, device, owner, in)
-	if err != nil {
-		return Order{}, false, err
+	if key == "" {
+		ev, err := newOwnedEvent(id, EvOrderReceived, actor, device, owner, in)
+		if err != nil {
+			return Order{}, false, err
+		}
+		_, dup, err := l.Append(ctx, ev)
+		if err != nil {
+			return Order{}, false, err
+		}
+		o, err := l.Books(owner).Order(in.No)
+		return o, dup, err
 	}
-	_, dup, err := l.Append(ctx, ev)
-	if err != nil {
-		return Order{}, false, err
-	}
-	o, err := l.Books(owner).Order(in.No)
-	return o, dup, err
+	var fresh bool
+	k := keyed{id: key, typ: EvOrderReceived, target: OrderRef(owner, in.No), actor: actor, request: asked, fresh: &fresh}
+	a, err := runKeyed(ctx, l, k, func() (Event, error) {
+		return newOwnedEvent(id, EvOrderReceived, actor, device, owner, in)
+	}, func(tx *txn, ev *Event) (orderReceived, error) {
+		o, err := orderTx(tx, owner, in.No)
+		return orderReceived{Order: o, Dup: !fresh}, err
+	})
+	return a.Order, a.Dup, err
+}
+
+// orderReceived is the first answer of a keyed ReceiveOrder.
+type orderReceived struct {
+	Order Order `json:"order"`
+	Dup   bool  `json:"dup"`
 }
 
 func applyOrderReceived(tx *txn, ev *Event) error {

@@ -1,6 +1,7 @@
 package wms
 
 import (
+	"cmp"
 	"context"
 	"slices"
 	"strings"
@@ -66,13 +67,14 @@ func knownOwner(tx *txn, owner string) error {
 	return Errf(CodeNotFound, "owner.unknown", "owner", owner)
 }
 
-// SaveOwner creates an owner or renames one.
-func (l *Ledger) SaveOwner(ctx context.Context, o Owner, actor, device string) error {
+// SaveOwner creates an owner or renames one, and answers with it as saved.
+// id is the event's ID, the request's key ("" for a new one): a repeat gets
+// the first answer; the key for another owner or name is refused.
+func (l *Ledger) SaveOwner(ctx context.Context, id string, o Owner, actor, device string) (Owner, error) {
 	if err := o.Validate(); err != nil {
-		return err
+		return Owner{}, err
 	}
-	_, err := l.appendData(ctx, newID(), EvOwnerUpserted, actor, device, o)
-	return err
+	return keyedAppend(ctx, l, cmp.Or(id, newID()), EvOwnerUpserted, "", o.Code, o, actor, device, nil)
 }
 
 // Owners lists the owners: the default owner first (its Name empty: the

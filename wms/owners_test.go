@@ -16,7 +16,7 @@ const sharedGTIN = "06901234567892"
 func twoOwners(t testing.TB) *Ledger {
 	t.Helper()
 	l, _ := openTest(t)
-	if err := l.SaveOwner(ctx, Owner{Code: "BABY", Name: "贝因美母婴旗舰"}, "B9001", "web"); err != nil {
+	if _, err := l.SaveOwner(ctx, "", Owner{Code: "BABY", Name: "贝因美母婴旗舰"}, "B9001", "web"); err != nil {
 		t.Fatal(err)
 	}
 	for i, loc := range []Location{{Code: "DOCK-01", Kind: KindDock}, {Code: "A01-01-01", Kind: KindPick}, {Code: "A01-01-02", Kind: KindPick}} {
@@ -87,7 +87,7 @@ func TestTwoOwnersSameCodesDoNotMix(t *testing.T) {
 		{ID: "ASN1", Supplier: "工厂", Lines: []LineIn{{SKU: "MILK", Qty: 10}}},
 		{Owner: baby, ID: "ASN1", Supplier: "贝因美工厂", Lines: []LineIn{{SKU: "MILK", Qty: 6}}},
 	} {
-		if _, _, err := l.ExpectReceipt(ctx, in, "oms", "api"); err != nil {
+		if _, _, err := l.ExpectReceipt(ctx, "", in, "oms", "api"); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -193,7 +193,7 @@ func TestTwoOwnersSameCodesDoNotMix(t *testing.T) {
 		if prefix := map[string]string{DefaultOwner: "SF1", baby: "SF9"}[owner]; !strings.HasPrefix(parcel.Waybill, prefix) {
 			t.Errorf("%s's parcel took waybill %s", owner, parcel.Waybill)
 		}
-		if _, err := l.Books(owner).Ship(ctx, "SO1", "PACK-01", "B2001", "kiosk"); err != nil {
+		if _, err := l.Books(owner).Ship(ctx, "", "SO1", "PACK-01", "B2001", "kiosk"); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -301,10 +301,10 @@ func TestUnknownOwnerRefused(t *testing.T) {
 	l := twoOwners(t)
 	in := order("SO9", LineIn{"MILK", 1})
 	in.Owner = "NOBODY"
-	if _, _, err := l.ReceiveOrder(ctx, in, "oms", "api"); err == nil || err.(*Error).Key != "owner.unknown" {
+	if _, _, err := l.ReceiveOrder(ctx, "", in, "oms", "api"); err == nil || err.(*Error).Key != "owner.unknown" {
 		t.Errorf("an order of an unknown owner: %v", err)
 	}
-	if err := l.SaveOwner(ctx, Owner{Code: DefaultOwner, Name: "x"}, "B9001", "web"); err == nil {
+	if _, err := l.SaveOwner(ctx, "", Owner{Code: DefaultOwner, Name: "x"}, "B9001", "web"); err == nil {
 		t.Error("the default owner was given a record")
 	}
 	owners, err := l.Owners()

@@ -130,7 +130,7 @@ func TestPackingFlow(t *testing.T) {
 	if got := awaiting("PACK-02"); len(got) != 0 {
 		t.Errorf("PACK-02 awaiting the carrier: %v, want none", got)
 	}
-	if _, err := l.Ship(ctx, "SO1", "PACK-01", "B2001", "kiosk"); err != nil {
+	if _, err := l.Ship(ctx, "", "SO1", "PACK-01", "B2001", "kiosk"); err != nil {
 		t.Fatal(err)
 	}
 	if o, _ := l.Order("SO1"); o.State != OrderShipped {

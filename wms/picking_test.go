@@ -29,7 +29,7 @@ func order(no string, lines ...LineIn) OrderIntake {
 
 func mustOrder(t testing.TB, l *Ledger, in OrderIntake) Order {
 	t.Helper()
-	o, _, err := l.ReceiveOrder(ctx, in, "oms", "api")
+	o, _, err := l.ReceiveOrder(ctx, "", in, "oms", "api")
 	if err != nil {
 		t.Fatalf("order %s: %v", in.No, err)
 	}
@@ -54,7 +54,7 @@ func TestOrderIntake(t *testing.T) {
 		t.Fatalf("order %+v", o)
 	}
 	seq := l.LastSeq()
-	if _, dup, err := l.ReceiveOrder(ctx, in, "oms", "api"); err != nil || !dup || l.LastSeq() != seq {
+	if _, dup, err := l.ReceiveOrder(ctx, "", in, "oms", "api"); err != nil || !dup || l.LastSeq() != seq {
 		t.Errorf("resend: dup=%v err=%v", dup, err)
 	}
 	in.Lines = OrderLines(LineIn{"BOOK", 5})
@@ -63,14 +63,14 @@ func TestOrderIntake(t *testing.T) {
 	}
 	mustWave(t, l, "w1", WaveSingle)
 	in.Lines = OrderLines(LineIn{"BOOK", 6})
-	if _, _, err := l.ReceiveOrder(ctx, in, "oms", "api"); ErrorCode(err) != CodeConflict {
+	if _, _, err := l.ReceiveOrder(ctx, "", in, "oms", "api"); ErrorCode(err) != CodeConflict {
 		t.Errorf("change after allocation: %v", err)
 	}
 	for _, bad := range []OrderIntake{
 		order("SO1", LineIn{"NOPE", 1}), order("SO2", LineIn{"BOOK", 0}), order("SO3"), order("", LineIn{"BOOK", 1}),
 		{No: "SO4", Channel: "jd", Lines: OrderLines(LineIn{"BOOK", 1})},
 	} {
-		if _, _, err := l.ReceiveOrder(ctx, bad, "oms", "api"); err == nil {
+		if _, _, err := l.ReceiveOrder(ctx, "", bad, "oms", "api"); err == nil {
 			t.Errorf("bad order %+v accepted", bad)
 		}
 	}
@@ -117,7 +117,7 @@ func TestAllocationRules(t *testing.T) {
 	}
 	s, _ := l.Settings()
 	s.Partial = PartialShip
-	if err := l.ChangeSettings(ctx, s, "B4001", "web"); err != nil {
+	if _, err := l.ChangeSettings(ctx, "", s, "B4001", "web"); err != nil {
 		t.Fatal(err)
 	}
 	mustWave(t, l, "w3", WaveSingle)
@@ -127,7 +127,7 @@ func TestAllocationRules(t *testing.T) {
 	}
 	// a channel that demands less life makes the SHORT lot eligible
 	s.ChannelMinLifePct = map[string]int{"own": 10}
-	if err := l.ChangeSettings(ctx, s, "B4001", "web"); err != nil {
+	if _, err := l.ChangeSettings(ctx, "", s, "B4001", "web"); err != nil {
 		t.Fatal(err)
 	}
 	in := order("SO3", LineIn{"MILK", 2})
@@ -428,7 +428,7 @@ func TestAllocationProperties(t *testing.T) {
 			if rng.IntN(2) == 0 {
 				s.Partial = PartialShip
 			}
-			if err := l.ChangeSettings(ctx, s, "B4001", "web"); err != nil {
+			if _, err := l.ChangeSettings(ctx, "", s, "B4001", "web"); err != nil {
 				t.Fatal(err)
 			}
 			for i := 0; i < 15; i++ {
@@ -518,7 +518,7 @@ func TestOrdersCSVAndAutoWave(t *testing.T) {
 	}
 	s := DefaultSettings()
 	s.AutoWave.Enabled, s.AutoWave.Mode = true, WaveSingle
-	if err := l.ChangeSettings(ctx, s, "B4001", "web"); err != nil {
+	if _, err := l.ChangeSettings(ctx, "", s, "B4001", "web"); err != nil {
 		t.Fatal(err)
 	}
 	clock.Add(0)

@@ -86,7 +86,7 @@ func TestOrderIdentityStored(t *testing.T) {
 	}
 	// The same order sent again is the same order.
 	seq := l.LastSeq()
-	if _, dup, err := l.ReceiveOrder(ctx, in, "oms", "api"); err != nil || !dup || l.LastSeq() != seq {
+	if _, dup, err := l.ReceiveOrder(ctx, "", in, "oms", "api"); err != nil || !dup || l.LastSeq() != seq {
 		t.Fatalf("resend: dup %v, %v", dup, err)
 	}
 }

@@ -154,30 +154,35 @@ func (l *Ledger) StockOf(sku string) ([]StockLine, error) { return l.Books(Defau
 
 // StockOf lists where one of the owner's SKUs is, in FEFO order: earliest
 // expiry first, lots without expiry last, then by the location's pick sequence.
-func (b Books) StockOf(sku string) ([]StockLine, error) {
-	var out []StockLine
-	err := b.l.view(func(tx *txn) error {
-		if tx.Bucket(bucketSKUs).Get(skuKey(b.owner, sku)) == nil {
-			return Errf(CodeNotFound, "sku.not_found", "sku", sku, "owner", b.owner)
-		}
-		c := tx.Bucket(bucketStock).Cursor()
-		p := prefixKey(b.owner, sku)
-		for k, v := c.Seek(p); k != nil && strings.HasPrefix(string(k), string(p)); k, v = c.Next() {
-			parts := splitKey(k)
-			location, err := mustGet[Location](tx, bucketLocations, []byte(parts[3]), "location.not_found", "location", parts[3])
-			if err != nil {
-				return err
-			}
-			line, err := stockLine(tx, b.owner, sku, parts[2], location, qtyFromValue(v))
-			if err != nil {
-				return err
-			}
-			out = append(out, line)
-		}
-		return nil
+func (b Books) StockOf(sku string) (out []StockLine, err error) {
+	err = b.l.view(func(tx *txn) error {
+		out, err = stockOf(tx, b.owner, sku)
+		return err
 	})
-	slices.SortStableFunc(out, compareFEFO)
 	return out, err
+}
+
+func stockOf(tx *txn, owner, sku string) ([]StockLine, error) {
+	if tx.Bucket(bucketSKUs).Get(skuKey(owner, sku)) == nil {
+		return nil, Errf(CodeNotFound, "sku.not_found", "sku", sku, "owner", owner)
+	}
+	var out []StockLine
+	c := tx.Bucket(bucketStock).Cursor()
+	p := prefixKey(owner, sku)
+	for k, v := c.Seek(p); k != nil && strings.HasPrefix(string(k), string(p)); k, v = c.Next() {
+		parts := splitKey(k)
+		location, err := mustGet[Location](tx, bucketLocations, []byte(parts[3]), "location.not_found", "location", parts[3])
+		if err != nil {
+			return nil, err
+		}
+		line, err := stockLine(tx, owner, sku, parts[2], location, qtyFromValue(v))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, line)
+	}
+	slices.SortStableFunc(out, compareFEFO)
+	return out, nil
 }
 
 func compareFEFO(a, b StockLine) int {

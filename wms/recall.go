@@ -9,39 +9,52 @@ import (
 // still is, which orders took it (and in which parcels it left), and who
 // recalled it.
 type RecallReport struct {
-	Lot       Lot
-	Locations []StockLine
-	Orders    []RecallOrder
-	Recalled  *Recalled // nil when nobody has recalled the lot
+	Lot       Lot           `json:"lot"`
+	Locations []StockLine   `json:"locations"`
+	Orders    []RecallOrder `json:"orders"`
+	Recalled  *Recalled     `json:"recalled,omitempty"` // nil when nobody has recalled the lot
 }
 
 // RecallOrder is an order that took units of the lot.
 type RecallOrder struct {
-	Order    string
-	Channel  string
-	State    OrderState
-	Qty      int64    // units of the lot picked for it (undos included)
-	Waybills []string // the parcels that carried the lot
+	Order    string     `json:"order"`
+	Channel  string     `json:"channel"`
+	State    OrderState `json:"state"`
+	Qty      int64      `json:"qty"`                // units of the lot picked for it (undos included)
+	Waybills []string   `json:"waybills,omitempty"` // the parcels that carried the lot
 }
 
 // Recalled is the latest recall of a lot.
 type Recalled struct {
-	Actor  string
-	At     time.Time
-	Reason string
+	Actor  string    `json:"actor"`
+	At     time.Time `json:"at"`
+	Reason string    `json:"reason"`
 }
 
-// RecallReport gathers the report of one lot from the lot's events and the
-// orders they name. An order that took the lot and no longer holds any of it
-// is left out unless it was cancelled (its units went back).
+// RecallReport gathers the report of one of the default owner's lots.
 func (l *Ledger) RecallReport(sku, lot string) (RecallReport, error) {
+	return l.Books(DefaultOwner).RecallReport(sku, lot)
+}
+
+// RecallReport gathers the report of one of the owner's lots from the lot's
+// events and the orders they name. An order that took the lot and no longer
+// holds any of it is left out unless it was cancelled (its units went back).
+func (b Books) RecallReport(sku, lot string) (rep RecallReport, err error) {
+	err = b.l.view(func(tx *txn) error {
+		rep, err = recallReport(tx, b.owner, sku, lot)
+		return err
+	})
+	return rep, err
+}
+
+func recallReport(tx *txn, owner, sku, lot string) (RecallReport, error) {
 	var rep RecallReport
-	found, events, err := l.LotTrace(sku, lot)
+	found, events, err := lotTrace(tx, owner, sku, lot)
 	if err != nil {
 		return rep, err
 	}
 	rep.Lot = found
-	all, err := l.StockOf(sku)
+	all, err := stockOf(tx, owner, sku)
 	if err != nil {
 		return rep, err
 	}
@@ -72,7 +85,7 @@ func (l *Ledger) RecallReport(sku, lot string) (RecallReport, error) {
 		}
 	}
 	for _, no := range nos {
-		o, err := l.Order(no)
+		o, err := orderTx(tx, owner, no)
 		if err != nil {
 			return rep, err
 		}
@@ -90,7 +103,7 @@ func (l *Ledger) RecallReport(sku, lot string) (RecallReport, error) {
 		if picked == 0 && o.State != OrderCancelled {
 			continue
 		}
-		ps, err := l.Pack(o.No)
+		ps, err := getPack(tx, owner, o.No)
 		if err != nil {
 			return rep, err
 		}

@@ -73,22 +73,44 @@ type ReceiptClose struct {
 
 // ExpectReceipt records an announced delivery. The same receipt number sent
 // again is the same receipt (dup is true) and changes nothing.
-func (l *Ledger) ExpectReceipt(ctx context.Context, in ReceiptIn, actor, device string) (r Receipt, dup bool, err error) {
+//
+// key is the client's key ("" when it sent none): a repeat of it gets the
+// first answer (the receipt as it stood then), even after receiving began;
+// the key with another receipt or other lines is refused.
+func (l *Ledger) ExpectReceipt(ctx context.Context, key string, in ReceiptIn, actor, device string) (r Receipt, dup bool, err error) {
+	asked := in
 	owner := ownerOr(in.Owner)
 	in.Owner = ""
 	id := "receipt:" + in.ID
 	if owner != DefaultOwner {
 		id = "receipt:" + owner + ":" + in.ID
 	}
-	ev, err := newOwnedEvent(id, EvReceiptExpected, actor, device, owner, in)
-	if err != nil {
-		return Receipt{}, false, err
+	if key == "" {
+		ev, err := newOwnedEvent(id, EvReceiptExpected, actor, device, owner, in)
+		if err != nil {
+			return Receipt{}, false, err
+		}
+		if _, dup, err = l.Append(ctx, ev); err != nil {
+			return Receipt{}, false, err
+		}
+		r, err = l.Books(owner).Receipt(in.ID)
+		return r, dup, err
 	}
-	if _, dup, err = l.Append(ctx, ev); err != nil {
-		return Receipt{}, false, err
-	}
-	r, err = l.Books(owner).Receipt(in.ID)
-	return r, dup, err
+	var fresh bool
+	k := keyed{id: key, typ: EvReceiptExpected, target: OrderRef(owner, in.ID), actor: actor, request: asked, fresh: &fresh}
+	a, err := runKeyed(ctx, l, k, func() (Event, error) {
+		return newOwnedEvent(id, EvReceiptExpected, actor, device, owner, in)
+	}, func(tx *txn, ev *Event) (receiptExpected, error) {
+		r, err := mustGet[Receipt](tx, bucketReceipts, receiptKey(owner, in.ID), "receipt.not_found", "receipt", in.ID)
+		return receiptExpected{Receipt: r, Dup: !fresh}, err
+	})
+	return a.Receipt, a.Dup, err
+}
+
+// receiptExpected is the first answer of a keyed ExpectReceipt.
+type receiptExpected struct {
+	Receipt Receipt `json:"receipt"`
+	Dup     bool    `json:"dup"`
 }
 
 func applyReceiptExpected(tx *txn, ev *Event) error {

@@ -458,55 +458,90 @@ func applyReturnMatched(tx *txn, ev *Event) error {
 
 // --- commands and reads ---
 
-// AnnounceReturn records an RMA from the OMS.
-func (l *Ledger) AnnounceReturn(ctx context.Context, r RMA, actor, device string) error {
+// AnnounceReturn records an RMA from the OMS, named by its owner and number:
+// the same RMA sent again changes nothing. It answers with the RMA as
+// recorded (the first one sent under its number).
+//
+// key is the client's key ("" when it sent none): a repeat of it gets the
+// first answer; the key with another RMA or content is refused.
+func (l *Ledger) AnnounceReturn(ctx context.Context, key string, r RMA, actor, device string) (RMA, error) {
+	asked := r
 	owner := ownerOr(r.Owner)
 	r.Owner = ""
 	id := "rma:" + r.RMA
 	if owner != DefaultOwner {
 		id = "rma:" + owner + ":" + r.RMA
 	}
-	ev, err := newOwnedEvent(id, EvReturnAnnounced, actor, device, owner, r)
-	if err != nil {
-		return err
+	recorded := func(ev *Event) (RMA, error) {
+		var out RMA
+		err := decode(ev, &out)
+		out.Owner = owner
+		return out, err
 	}
-	_, _, err = l.Append(ctx, ev)
-	return err
+	if key == "" {
+		ev, err := newOwnedEvent(id, EvReturnAnnounced, actor, device, owner, r)
+		if err != nil {
+			return RMA{}, err
+		}
+		stored, _, err := l.Append(ctx, ev)
+		if err != nil {
+			return RMA{}, err
+		}
+		return recorded(&stored)
+	}
+	k := keyed{id: key, typ: EvReturnAnnounced, target: OrderRef(owner, r.RMA), actor: actor, request: asked}
+	return runKeyed(ctx, l, k, func() (Event, error) {
+		return newOwnedEvent(id, EvReturnAnnounced, actor, device, owner, r)
+	}, func(tx *txn, ev *Event) (RMA, error) { return recorded(ev) })
 }
 
 // ReceiveReturn books one inspected parcel, under its Owner (the order's;
-// for an unknown parcel, whose goods the clerk found in it).
+// for an unknown parcel, whose goods the clerk found in it). The parcel's ID
+// is the key of the form that booked it: a repeat gets the parcel as first
+// booked; the ID with other lines, by another clerk, is refused.
 func (l *Ledger) ReceiveReturn(ctx context.Context, p ReturnParcel, actor, device string) (ReturnParcel, error) {
-	p.Today = l.Today()
+	p.Today = ""
 	owner := p.Owner
+	asked := p
 	p.Owner = ""
-	ev, err := newOwnedEvent("return:"+p.ID, EvReturnReceived, actor, device, owner, p)
-	if err != nil {
-		return ReturnParcel{}, err
-	}
-	stored, _, err := l.Append(ctx, ev)
-	if err != nil {
-		return ReturnParcel{}, err
-	}
-	err = stored.DecodeData(&p)
-	p.Owner = ownerOr(owner)
-	return p, err
+	id := "return:" + p.ID
+	k := keyed{id: id, typ: EvReturnReceived, target: p.ID, actor: actor, request: asked}
+	return runKeyed(ctx, l, k, func() (Event, error) {
+		p.Today = l.Today()
+		return newOwnedEvent(id, EvReturnReceived, actor, device, owner, p)
+	}, func(tx *txn, ev *Event) (ReturnParcel, error) {
+		var out ReturnParcel
+		err := decode(ev, &out)
+		out.Owner = ownerOr(owner)
+		return out, err
+	})
 }
 
 // MatchReturn ties an unknown parcel to one of the default owner's orders.
-func (l *Ledger) MatchReturn(ctx context.Context, parcel, order, actor, device string) error {
-	return l.Books(DefaultOwner).MatchReturn(ctx, parcel, order, actor, device)
+func (l *Ledger) MatchReturn(ctx context.Context, key, parcel, order, actor, device string) (ReturnParcel, error) {
+	return l.Books(DefaultOwner).MatchReturn(ctx, key, parcel, order, actor, device)
 }
 
-// MatchReturn ties an unknown parcel to one of the owner's orders.
-func (b Books) MatchReturn(ctx context.Context, parcel, order, actor, device string) error {
-	ev, err := newOwnedEvent("match:"+parcel, EvReturnMatched, actor, device, b.owner,
-		ReturnMatch{Parcel: parcel, Order: order, Today: b.l.Today()})
-	if err != nil {
-		return err
+// MatchReturn ties an unknown parcel to one of the owner's orders. The
+// event is named by the parcel (it is matched once); it answers with the
+// parcel as matched. key is the form's or client's key ("" for none): a
+// repeat gets the first answer; the key for another parcel or order is
+// refused.
+func (b Books) MatchReturn(ctx context.Context, key, parcel, order, actor, device string) (ReturnParcel, error) {
+	id := "match:" + parcel
+	asked := ReturnMatch{Owner: b.owner, Parcel: parcel, Order: order}
+	if key == "" {
+		key = newID()
 	}
-	_, _, err = b.l.Append(ctx, ev)
-	return err
+	k := keyed{id: key, typ: EvReturnMatched, target: parcel, actor: actor, request: asked}
+	return runKeyed(ctx, b.l, k, func() (Event, error) {
+		return newOwnedEvent(id, EvReturnMatched, actor, device, b.owner,
+			ReturnMatch{Parcel: parcel, Order: order, Today: b.l.Today()})
+	}, func(tx *txn, ev *Event) (ReturnParcel, error) {
+		p, err := mustGet[ReturnParcel](tx, bucketReturns, []byte(parcel), "return.parcel_not_found", "parcel", parcel)
+		p.Owner = ownerOr(p.Owner)
+		return p, err
+	})
 }
 
 // FindReturnOrder resolves a scanned code to an order and its owner: an RMA,

@@ -25,7 +25,7 @@ func shippedFixture(t testing.TB) *Ledger {
 	if _, err := l.CloseParcel(ctx, "pc", ParcelClose{Order: "SO1", Station: "PACK-01", Box: "L3", WeightG: 2880}, "B2001", "kiosk"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := l.Ship(ctx, "SO1", "PACK-01", "B2001", "kiosk"); err != nil {
+	if _, err := l.Ship(ctx, "", "SO1", "PACK-01", "B2001", "kiosk"); err != nil {
 		t.Fatal(err)
 	}
 	return l
@@ -35,7 +35,7 @@ func TestPartialReturnsAcrossTwoParcels(t *testing.T) {
 	l := shippedFixture(t)
 	o, _ := l.Order("SO1")
 	lot := o.Lines[0].Allocs[0].Lot
-	if err := l.AnnounceReturn(ctx, RMA{RMA: "RMA-1", Order: "SO1", ReturnWaybill: "SF7000000000001", Reason: "七天无理由"}, "oms", "api"); err != nil {
+	if _, err := l.AnnounceReturn(ctx, "", RMA{RMA: "RMA-1", Order: "SO1", ReturnWaybill: "SF7000000000001", Reason: "七天无理由"}, "oms", "api"); err != nil {
 		t.Fatal(err)
 	}
 	for _, code := range []string{"RMA-1", "SF7000000000001", "SF1000000000001", "SO1"} {
@@ -113,7 +113,7 @@ func TestUnknownParcelMatchedLater(t *testing.T) {
 	if list, _ := l.UnmatchedReturns(); len(list) != 1 {
 		t.Errorf("unmatched %d", len(list))
 	}
-	if err := l.MatchReturn(ctx, "u1", "SO1", "B3001", "pda"); err != nil {
+	if _, err := l.MatchReturn(ctx, "", "u1", "SO1", "B3001", "pda"); err != nil {
 		t.Fatal(err)
 	}
 	if list, _ := l.UnmatchedReturns(); len(list) != 0 {
@@ -125,7 +125,7 @@ func TestUnknownParcelMatchedLater(t *testing.T) {
 			t.Errorf("book returned %d", s.Returned)
 		}
 	}
-	if err := l.MatchReturn(ctx, "u1", "SO1", "B3001", "pda-2"); err != nil {
+	if _, err := l.MatchReturn(ctx, "", "u1", "SO1", "B3001", "pda-2"); err != nil {
 		t.Errorf("the same match again (same key) should be a no-op: %v", err)
 	}
 }

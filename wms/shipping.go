@@ -84,22 +84,28 @@ func applyShipped(tx *txn, ev *Event) error {
 }
 
 // Ship confirms the parcels of one of the default owner's orders left with the carrier.
-func (l *Ledger) Ship(ctx context.Context, order, station, actor, device string) (Order, error) {
-	return l.Books(DefaultOwner).Ship(ctx, order, station, actor, device)
+func (l *Ledger) Ship(ctx context.Context, key, order, station, actor, device string) (Order, error) {
+	return l.Books(DefaultOwner).Ship(ctx, key, order, station, actor, device)
 }
 
-// Ship confirms the parcels of one of the owner's orders left with the carrier.
-func (b Books) Ship(ctx context.Context, order, station, actor, device string) (Order, error) {
+// Ship confirms the parcels of one of the owner's orders left with the
+// carrier. The event is named by the order (it ships once). It answers with
+// the order as shipped; key is the form's or client's key ("" for none): a
+// repeat gets that first answer whatever happened since (a return, say), and
+// the key for another order, from another packer, is refused.
+func (b Books) Ship(ctx context.Context, key, order, station, actor, device string) (Order, error) {
 	id := "ship:" + order
 	if b.owner != DefaultOwner {
 		id = "ship:" + b.owner + ":" + order
 	}
-	ev, err := newOwnedEvent(id, EvShipped, actor, device, b.owner, ShipConfirm{Order: order, Station: station})
-	if err != nil {
-		return Order{}, err
+	if key == "" {
+		key = newID()
 	}
-	if _, _, err := b.l.Append(ctx, ev); err != nil {
-		return Order{}, err
-	}
-	return b.Order(order)
+	p := ShipConfirm{Order: order, Station: station}
+	k := keyed{id: key, typ: EvShipped, target: OrderRef(b.owner, order), actor: actor, request: p}
+	return runKeyed(ctx, b.l, k, func() (Event, error) {
+		return newOwnedEvent(id, EvShipped, actor, device, b.owner, p)
+	}, func(tx *txn, ev *Event) (Order, error) {
+		return orderTx(tx, b.owner, order)
+	})
 }

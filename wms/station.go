@@ -1,6 +1,7 @@
 package wms
 
 import (
+	"cmp"
 	"context"
 	"strings"
 )
@@ -76,11 +77,12 @@ func (l *Ledger) Station(id string) (Station, error) {
 // Stations lists the packing stations.
 func (l *Ledger) Stations() ([]Station, error) { return listAll[Station](l, bucketStations) }
 
-// SaveStation creates or changes a station.
-func (l *Ledger) SaveStation(ctx context.Context, s Station, actor, device string) error {
+// SaveStation creates or changes a station and answers with it as saved.
+// id is the event's ID, the request's key ("" for a new one): a repeat gets
+// the first answer; the key for another station or setting is refused.
+func (l *Ledger) SaveStation(ctx context.Context, id string, s Station, actor, device string) (Station, error) {
 	if err := s.Validate(); err != nil {
-		return err
+		return Station{}, err
 	}
-	_, err := l.appendData(ctx, newID(), EvStationUpserted, actor, device, s)
-	return err
+	return keyedAppend(ctx, l, cmp.Or(id, newID()), EvStationUpserted, "", s.ID, s, actor, device, nil)
 }

@@ -92,27 +92,30 @@ func (l *Ledger) LotTrace(sku, lot string) (Lot, []Event, error) {
 }
 
 // LotTrace returns every event that touched one of the owner's lots, oldest first.
-func (b Books) LotTrace(sku, lot string) (Lot, []Event, error) {
-	var out []Event
-	var found Lot
-	err := b.l.view(func(tx *txn) error {
-		var err error
-		found, err = mustGet[Lot](tx, bucketLots, lotKey(b.owner, sku, lot), "lot.not_found", "sku", sku, "lot", lot)
-		if err != nil {
-			return err
-		}
-		c := tx.Bucket(bucketLotEvents).Cursor()
-		p := prefixKey(b.owner, sku, lot)
-		for k, _ := c.Seek(p); k != nil && len(k) == len(p)+8 && strings.HasPrefix(string(k), string(p)); k, _ = c.Next() {
-			ev, err := eventAt(tx, seqFromKey(k[len(p):]))
-			if err != nil {
-				return err
-			}
-			out = append(out, ev)
-		}
-		return nil
+func (b Books) LotTrace(sku, lot string) (found Lot, out []Event, err error) {
+	err = b.l.view(func(tx *txn) error {
+		found, out, err = lotTrace(tx, b.owner, sku, lot)
+		return err
 	})
 	return found, out, err
+}
+
+func lotTrace(tx *txn, owner, sku, lot string) (Lot, []Event, error) {
+	found, err := mustGet[Lot](tx, bucketLots, lotKey(owner, sku, lot), "lot.not_found", "sku", sku, "lot", lot)
+	if err != nil {
+		return found, nil, err
+	}
+	var out []Event
+	c := tx.Bucket(bucketLotEvents).Cursor()
+	p := prefixKey(owner, sku, lot)
+	for k, _ := c.Seek(p); k != nil && len(k) == len(p)+8 && strings.HasPrefix(string(k), string(p)); k, _ = c.Next() {
+		ev, err := eventAt(tx, seqFromKey(k[len(p):]))
+		if err != nil {
+			return found, nil, err
+		}
+		out = append(out, ev)
+	}
+	return found, out, nil
 }
 
 // SerialTrace returns where a serial went.
