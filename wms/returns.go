@@ -728,13 +728,22 @@ func (l *Ledger) PutBackReturn(ctx context.Context, parcel string, line int, to,
 		return ReturnLine{}, Errf(CodeNotFound, "return.line_not_found", "parcel", parcel, "line", strconv.Itoa(line+1))
 	}
 	rl := p.Lines[line]
+	move := Move{Owner: envelopeOwner(p.Owner), SKU: rl.SKU, Lot: rl.Lot, From: rl.Location, To: to, Qty: rl.Qty}
 	if rl.PutBack != "" {
-		return rl, Errf(CodeConflict, "return.put_already", "sku", rl.SKU, "location", rl.PutBack)
+		// Put back already. The same put-back again (a double tap, a retry
+		// after a timeout) gets the first answer from its move; to another
+		// shelf or by another person it is refused.
+		m, err := l.MoveStock(ctx, putBackID(p.ID, line), move, actor, device)
+		if err != nil {
+			return rl, Errf(CodeConflict, "return.put_already", "sku", rl.SKU, "location", rl.PutBack)
+		}
+		rl.PutBack = m.To
+		return rl, nil
 	}
 	if !p.AwaitsPutBack(line, l.ReturnsStaging()) {
 		return rl, Errf(CodeConflict, "return.not_for_shelf", "sku", rl.SKU, "location", rl.Location)
 	}
-	m, err := l.MoveStock(ctx, putBackID(p.ID, line), Move{Owner: envelopeOwner(p.Owner), SKU: rl.SKU, Lot: rl.Lot, From: rl.Location, To: to, Qty: rl.Qty}, actor, device)
+	m, err := l.MoveStock(ctx, putBackID(p.ID, line), move, actor, device)
 	if err != nil {
 		return rl, err
 	}

@@ -251,12 +251,21 @@ func TestPutBackReturn(t *testing.T) {
 	if again.Lines[0].PutBack != shelf || again.Lines[0].Location != "RET-01" || again.Lines[1].PutBack != "" {
 		t.Errorf("parcel after put-back: %+v", again.Lines)
 	}
+	// the same put-back again (a double tap, a retry) gets the first answer
+	if again, err := l.PutBackReturn(ctx, p.ID, 0, shelf, "B3001", "pda-1"); err != nil || again != got {
+		t.Errorf("the same put-back again: %+v %v, want %+v", again, err, got)
+	}
 	for _, c := range []struct {
-		name string
-		line int
-		key  string
-	}{{"twice", 0, "return.put_already"}, {"damaged", 1, "return.not_for_shelf"}, {"no such line", 2, "return.line_not_found"}} {
-		_, err := l.PutBackReturn(ctx, p.ID, c.line, shelf, "B3001", "pda-2")
+		name, clerk, shelf string
+		line               int
+		key                string
+	}{
+		{"twice by another clerk", "B3002", shelf, 0, "return.put_already"},
+		{"twice to another shelf", "B3001", "A01-01-01", 0, "return.put_already"},
+		{"damaged", "B3001", shelf, 1, "return.not_for_shelf"},
+		{"no such line", "B3001", shelf, 2, "return.line_not_found"},
+	} {
+		_, err := l.PutBackReturn(ctx, p.ID, c.line, c.shelf, c.clerk, "pda-2")
 		if e, ok := AsError(err); !ok || e.Key != c.key {
 			t.Errorf("%s: %v, want %s", c.name, err, c.key)
 		}
