@@ -2,6 +2,7 @@ package server
 
 import (
 	"errors"
+	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -71,6 +72,11 @@ func (s *Server) notFound(c *fiber.Ctx) error {
 }
 
 func errorFeedback(e *wms.Error) *views.Feedback {
+	if strings.HasPrefix(e.Key, "key.") {
+		// A form's key is hidden in the page: a person who sent it again
+		// with other values (the back button) needs the form named, not the key.
+		return &views.Feedback{Message: views.Message{Key: "form.already_sent"}}
+	}
 	return &views.Feedback{Message: views.Message{Key: e.Key, Args: e.Args}}
 }
 

@@ -64,8 +64,8 @@ func TestFloorPageReleasesWaves(t *testing.T) {
 		t.Error("the form sent again turned auto-wave on a second time")
 	}
 	autowave.Set("auto_wave", "")
-	if r, _ := c.post("/floor/autowave", autowave); r.StatusCode != 409 {
-		t.Errorf("the form's key with the box unticked: %d", r.StatusCode)
+	if r, page := c.post("/floor/autowave", autowave); r.StatusCode != 409 || !strings.Contains(page, say("en", "form.already_sent")) {
+		t.Errorf("the form's key with the box unticked: %d\n%s", r.StatusCode, page)
 	}
 	// the picker's screen has the task
 	_, page = picker.get("/pick")

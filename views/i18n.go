@@ -918,6 +918,7 @@ var catalog = map[string][2]string{
 	"key.other_actor":             {"Key {key} was already used by someone else: send this request with a new key.", "键 {key} 已被其他人使用，请用新的键发送此请求。"},
 	"key.other_request":           {"Key {key} was already used for another request ({type} {target}): a new request needs a new key.", "键 {key} 已用于另一个请求（{type} {target}）：新的请求需要新的键。"},
 	"key.changed":                 {"Key {key} was already used for a request with other content: a retry sends exactly the first request again, and a new request needs a new key.", "键 {key} 已用于内容不同的请求：重试须发送与第一次完全相同的请求，新的请求需要新的键。"},
+	"form.already_sent":           {"This form was already sent, with other values or by someone else, and nothing more was done. Reload the page and start again.", "此表单已提交过（内容不同或由其他人提交），这次没有再执行。请刷新页面后重新操作。"},
 	"event.not_found":             {"Event {id} is not known.", "事件 {id} 不存在。"},
 	"feed.after_invalid":          {"after={after} is not an event number: give the next of the last page (0 for the start).", "after={after} 不是事件序号：请填上一页的 next（从头读填 0）。"},
 	"feed.after_beyond":           {"after={after} is past the newest event ({last}): this cursor is from another store or from before a restore. Start again from 0 or from a number up to {last}.", "after={after} 超过了最新事件（{last}）：该游标来自其他数据文件或恢复之前。请从 0 或不超过 {last} 的序号重新读取。"},
