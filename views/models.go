@@ -65,6 +65,7 @@ type PINPage struct {
 
 // StockRow is one line of a stock lookup.
 type StockRow struct {
+	Owner                            string // the owner's code
 	SKU, Name, Lot, Expiry, Location string
 	Status                           string // lot status key, e.g. "status.hold"; empty when available
 	ExpiryNote                       *Message
@@ -78,6 +79,8 @@ type StockPage struct {
 	ByItem bool // rows are locations of one item (else items at one location)
 	Rows   []StockRow
 	Total  int64
+	Code   string      // the lookup, kept by the owner filter
+	Owners OwnerFilter // the owner column and filter (several owners only)
 }
 
 // ImportKind is one kind of CSV file on the import page.
@@ -416,12 +419,30 @@ func link(path string, pairs ...string) templ.SafeURL {
 // OrderPage shows one order: where it came from and its lines.
 type OrderPage struct {
 	Page
-	Order *OrderView // nil until an order is asked for
+	Order  *OrderView // nil until an order is asked for
+	Owners OwnerFilter
+	No     string // the number asked for
+	// List is the orders in State (Listed, no number asked for), or the
+	// orders of each owner that has the number asked for (Shared).
+	List           []OrderRow
+	Listed, Shared bool
+	State          string
+	States         []string
+}
+
+// OrderListLimit is how many orders a list of orders shows.
+const OrderListLimit = 200
+
+// OrderRow is an order in a list of orders.
+type OrderRow struct {
+	Owner, No, State, Carrier, Shop, Received string
+	Lines                                     int
 }
 
 // OrderView is an order as the order page shows it. Platform is the code
 // (TM, JD, ...) or empty when neither the order nor its channel names one.
 type OrderView struct {
+	Owner                                       string
 	No, State, Channel, Platform, Shop, Carrier string
 	PlatformOrders                              []string
 	Lines                                       []OrderLineView
