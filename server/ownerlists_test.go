@@ -273,3 +273,216 @@ func TestOneOwnerListsShowNoOwner(t *testing.T) {
 		t.Errorf("/orders lists %d orders, want %d", len(rowOwners(page)), len(news))
 	}
 }
+
+var (
+	taskRowRe = regexpMust(`data-testid="task-row"`)
+	kpiRowRe  = regexpMust(`<td data-testid="kpi-who">([^<]*)</td><td class="num">(\d+)</td><td class="num">(\d+)</td>`)
+)
+
+// kpiUnits are the units each person picked, as the floor page's figures say.
+func kpiUnits(page string) map[string]string {
+	out := map[string]string{}
+	for _, m := range kpiRowRe.FindAllStringSubmatch(page, -1) {
+		out[m[1]] = m[3]
+	}
+	return out
+}
+
+// The floor page with two owners: the tasks say whose orders they are, and
+// the owner filter narrows the new orders, the tasks and the figures to one
+// owner (each person's figures are the owner's part, OwnerKPIs).
+func TestFloorPageOwners(t *testing.T) {
+	s, l := twoOwnerServer(t)
+	ctx := context.Background()
+	brand := wms.DemoOwner.Code
+	// a wave of the brand's orders; a picker picks the first line of one
+	if _, err := l.ReleaseWave(ctx, wms.WaveFilter{Owner: brand, Mode: wms.WaveSingle, MaxOrders: 2}, "w-brand", "B4001", "t"); err != nil {
+		t.Fatal(err)
+	}
+	task, err := l.NextTask(ctx, "B1001", "pda")
+	if err != nil {
+		t.Fatal(err)
+	}
+	line := task.Lines[0]
+	item := wms.ScannedItem{GTIN: line.GTINs[0]}
+	if line.LotTracked {
+		item.Lot = line.Lot
+	}
+	if _, _, err := l.Pick(ctx, "pk-brand", wms.PickScan{Task: task.ID, Line: line.N, Location: line.Location,
+		Items: []wms.ScannedItem{item}, Qty: line.Qty, Tote: "T0001"}, "B1001", "pda"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.ReleaseWave(ctx, wms.WaveFilter{Owner: wms.DefaultOwner, Mode: wms.WaveSingle, MaxOrders: 2}, "w-default", "B4001", "t"); err != nil {
+		t.Fatal(err)
+	}
+	news, _ := l.OrderBriefs(wms.OrderNew)
+	newOf := map[string]int{}
+	for _, o := range news {
+		newOf[o.Owner]++
+	}
+	picker := ""
+	for _, st := range wms.DemoStaff {
+		if st.Badge == "B1001" {
+			picker = st.Name
+		}
+	}
+	for _, lang := range langs {
+		c := newClient(t, s)
+		c.lang = lang
+		c.login("B4001", "4444")
+		_, page := c.get("/floor")
+		all := len(taskRowRe.FindAllString(page, -1))
+		if !ownerFilter.MatchString(page) || strings.Count(page, `data-testid="task-owners"`) != all || all < 2 {
+			t.Fatalf("%s: /floor: %d tasks, no owner filter or owners:\n%s", lang, all, page)
+		}
+		if want := say(lang, "floor.new_orders", "n", itoa(len(news))); !strings.Contains(page, want) {
+			t.Errorf("%s: /floor does not say %q", lang, want)
+		}
+		seen := 0
+		for _, owner := range []string{wms.DefaultOwner, brand} {
+			resp, page := c.get("/floor?owner=" + owner)
+			if resp.StatusCode != 200 {
+				t.Fatalf("%s: /floor?owner=%s: %d", lang, owner, resp.StatusCode)
+			}
+			n := len(taskRowRe.FindAllString(page, -1))
+			seen += n
+			if n == 0 || n == all {
+				t.Errorf("%s: %s's tasks: %d of %d", lang, owner, n, all)
+			}
+			if want := say(lang, "floor.new_orders", "n", itoa(newOf[owner])); !strings.Contains(page, want) {
+				t.Errorf("%s: %s's new orders: want %q", lang, owner, want)
+			}
+			per, _ := l.OwnerKPIs(l.Today(), owner)
+			got := kpiUnits(page)
+			if k, ok := per["B1001"]; ok {
+				if got[picker] != itoa(int(k.Units)) {
+					t.Errorf("%s: %s's figures for %s: %q units, want %d", lang, owner, picker, got[picker], k.Units)
+				}
+			} else if _, shown := got[picker]; shown {
+				t.Errorf("%s: %s's figures show %s, who picked none of its goods", lang, owner, picker)
+			}
+		}
+		if seen != all {
+			t.Errorf("%s: the owners' tasks add up to %d of %d", lang, seen, all)
+		}
+		if per, _ := l.OwnerKPIs(l.Today(), brand); per["B1001"].Units == 0 {
+			t.Errorf("the brand's figures have no units picked: %+v", per)
+		}
+		if resp, _ := c.get("/floor?owner=NOBODY"); resp.StatusCode != 404 {
+			t.Errorf("%s: /floor?owner=NOBODY: %d", lang, resp.StatusCode)
+		}
+	}
+}
+
+// Print jobs, open receipts and the returns desk's lists with two owners:
+// an owner beside each, and the filter narrowing them to one owner (the
+// returns figures too, OwnerReturnStats).
+func TestSupervisorListsOwners(t *testing.T) {
+	s, l := twoOwnerServer(t)
+	ctx := context.Background()
+	brand := wms.DemoOwner.Code
+	for i, owner := range []string{wms.DefaultOwner, brand} {
+		ownerParcel(t, l, owner, "SO-PRINT", map[string]string{wms.DefaultOwner: "SKU03000", brand: "BB-RICE"}[owner])
+		if _, err := l.RequestPrint(ctx, "pr-"+owner, wms.PrintRequest{Station: "PACK-01", Kind: "waybill", Owner: owner, Order: "SO-PRINT", Parcel: 1}, "B2001", "kiosk"); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := l.ExpectReceipt(ctx, wms.ReceiptIn{Owner: owner, ID: "ASN-" + owner, Supplier: "s",
+			Lines: []wms.LineIn{{SKU: wms.DemoSharedSKU, Qty: int64(10 + i)}}}, "B4001", "t"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rice, _ := l.Books(brand).StockOf("BB-RICE")
+	if _, err := l.ReceiveReturn(ctx, wms.ReturnParcel{ID: "ret-brand", Owner: brand, ReturnWaybill: "SF7000000000098",
+		Lines: []wms.ReturnLine{{SKU: "BB-RICE", Lot: rice[0].Lot, Qty: 1, Condition: wms.CondResellable}}}, "B3001", "pda"); err != nil {
+		t.Fatal(err)
+	}
+	for _, lang := range langs {
+		c := newClient(t, s)
+		c.lang = lang
+		c.login("B4001", "4444")
+		for _, page := range []struct{ path, row string }{
+			{"/print-jobs", `data-testid="job"`},
+			{"/receive", `data-testid="receipt-ASN-`},
+			{"/returns", `data-testid="unmatched-parcel"`},
+		} {
+			_, all := c.get(page.path)
+			n := strings.Count(all, page.row)
+			if !ownerFilter.MatchString(all) || n < 1 || len(ownerCell.FindAllString(all, -1)) < n {
+				t.Errorf("%s: %s: %d rows, no owner filter or owner beside each:\n%s", lang, page.path, n, all)
+			}
+			total := 0
+			for _, owner := range []string{wms.DefaultOwner, brand} {
+				resp, one := c.get(page.path + "?owner=" + owner)
+				if resp.StatusCode != 200 {
+					t.Errorf("%s: %s?owner=%s: %d", lang, page.path, owner, resp.StatusCode)
+				}
+				total += strings.Count(one, page.row)
+				if strings.Count(one, page.row) == n && n > 1 {
+					t.Errorf("%s: %s?owner=%s is not narrowed", lang, page.path, owner)
+				}
+				if !strings.Contains(one, `<option value="`+owner+`" selected`) {
+					t.Errorf("%s: %s?owner=%s: the filter does not show its choice", lang, page.path, owner)
+				}
+			}
+			if total != n {
+				t.Errorf("%s: %s: the owners' rows add up to %d of %d", lang, page.path, total, n)
+			}
+			if resp, _ := c.get(page.path + "?owner=NOBODY"); resp.StatusCode != 404 {
+				t.Errorf("%s: %s?owner=NOBODY: %d", lang, page.path, resp.StatusCode)
+			}
+		}
+		// the returns figures: the brand's parcel counts in its part only
+		for _, owner := range []string{wms.DefaultOwner, brand} {
+			st, _ := l.OwnerReturnStats(l.Today(), owner)
+			_, page := c.get("/returns?owner=" + owner)
+			if got, want := strings.Count(page, `data-testid="return-stat"`), len(st.ByCondition); got != want {
+				t.Errorf("%s: %s's returns figures: %d rows, want %d", lang, owner, got, want)
+			}
+		}
+	}
+	// the API's print jobs take the owner alone too
+	c := newClient(t, s)
+	c.login("B4001", "4444")
+	resp, body := c.get("/api/v1/print-jobs?owner=" + brand)
+	if resp.StatusCode != 200 || strings.Count(body, `"id"`) != 1 {
+		t.Errorf("/api/v1/print-jobs?owner=%s: %d %s", brand, resp.StatusCode, body)
+	}
+}
+
+// ownerParcel takes in an order of one unit of an owner's item, picks it
+// and packs it into a parcel.
+func ownerParcel(t *testing.T, l *wms.Ledger, owner, no, sku string) {
+	t.Helper()
+	ctx := context.Background()
+	in := intake(no, wms.LineIn{SKU: sku, Qty: 1})
+	in.Owner, in.Priority = owner, 9 // the first the wave takes
+	if _, _, err := l.ReceiveOrder(ctx, in, "oms", "t"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.ReleaseWave(ctx, wms.WaveFilter{Owner: owner, Mode: wms.WaveSingle, MaxOrders: 1, MinPriority: 9}, "w-"+owner+no, "B4001", "t"); err != nil {
+		t.Fatal(err)
+	}
+	task, err := l.NextTask(ctx, "B1002", "pda")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range task.Lines {
+		item := wms.ScannedItem{GTIN: line.GTINs[0]}
+		if line.LotTracked {
+			item.Lot = line.Lot
+		}
+		if _, _, err := l.Pick(ctx, "pk-"+owner+no+itoa(line.N), wms.PickScan{Task: task.ID, Line: line.N, Location: line.Location,
+			Items: []wms.ScannedItem{item}, Qty: line.Qty, Tote: "T09" + itoa(len(owner))}, "B1002", "pda"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := l.PackScan(ctx, "ps-"+owner+no+itoa(line.N), wms.PackScan{Owner: owner, Order: no, Station: "PACK-01", GTIN: line.GTINs[0],
+			Lot: item.Lot, Qty: line.Qty}, "B2001", "kiosk"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	k, _ := l.Books(owner).SKU(sku)
+	if _, err := l.CloseParcel(ctx, "pc-"+owner+no, wms.ParcelClose{Owner: owner, Order: no, Station: "PACK-01", Box: "M2",
+		WeightG: 160 + 20 + k.UnitWeightG}, "B2001", "kiosk"); err != nil {
+		t.Fatal(err)
+	}
+}
