@@ -9,6 +9,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/chromedp"
+
 	"tally/scan"
 	"tally/views"
 	"tally/wms"
@@ -484,5 +487,127 @@ func ownerParcel(t *testing.T, l *wms.Ledger, owner, no, sku string) {
 	if _, err := l.CloseParcel(ctx, "pc-"+owner+no, wms.ParcelClose{Owner: owner, Order: no, Station: "PACK-01", Box: "M2",
 		WeightG: 160 + 20 + k.UnitWeightG}, "B2001", "kiosk"); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// The stock lookup and the orders list in a browser, in both languages: with
+// two owners an owner column and a filter that narrows the rows, with one
+// owner neither; the stock lookup at a handheld's 360×640 and at 1280×800,
+// the orders list at 1280×800; nothing wider than the screen and no code
+// broken in the middle.
+func TestBrowserOwnerLists(t *testing.T) {
+	brand := wms.DemoOwner.Code
+	for _, lang := range langs {
+		for _, owners := range []int{2, 1} {
+			for _, size := range [][2]int64{{360, 640}, {1280, 800}} {
+				t.Run(lang+"-"+itoa(owners)+"owners-"+itoa(int(size[0])), func(t *testing.T) {
+					ctx := browserIn(t, lang, size[0], size[1])
+					var s *Server
+					var l *wms.Ledger
+					if owners == 2 {
+						s, l = twoOwnerServer(t)
+					} else {
+						s, l = oneOwnerServer(t)
+					}
+					base := serve(t, s)
+					run := runner(t, ctx)
+					count := func(sel string) int {
+						var n int
+						run(chromedp.Evaluate(`document.querySelectorAll('`+sel+`').length`, &n))
+						return n
+					}
+					look := func() {
+						t.Helper()
+						codesWhole(t, ctx)
+						noWiderThan(t, ctx, int(size[0]))
+					}
+
+					// the stock lookup: a picker's handheld scans the item code both owners use
+					loginAs(t, ctx, base, "B1001", "1111", "menu-stock")
+					run(chromedp.Navigate(base + "/stock"))
+					waitJS(t, ctx, `document.documentElement.dataset.ready === '1'`)
+					waitFocus(t, ctx, "scan")
+					if owners == 1 {
+						run(wedge(wms.DemoSharedSKU))
+						waitText(t, ctx, `[data-feedback=ok]`, wms.DemoSharedSKU)
+						if n := count(`[data-testid=owner-name], [data-testid=owner-filter], [data-testid=owner-select]`); n != 0 {
+							t.Errorf("a one-owner warehouse shows %d owner elements on the stock page", n)
+						}
+						look()
+						shot(t, ctx, "owners-stock-"+lang+"-1-"+itoa(int(size[0]))+".png")
+					} else {
+						run(wedge(wms.DemoSharedSKU))
+						waitText(t, ctx, `[data-feedback=error]`, say(lang, "stock.ambiguous", "code", wms.DemoSharedSKU,
+							"owners", s.ownerListIn(lang, []string{wms.DefaultOwner, brand})))
+						look()
+						// choose the brand in the filter: its lines, each naming it
+						run(chromedp.SetValue(`[data-testid=owner-filter] select`, brand, chromedp.ByQuery),
+							chromedp.Submit(`[data-testid=owner-filter] select`, chromedp.ByQuery))
+						waitText(t, ctx, `[data-testid=stock-table]`, wms.DemoOwner.Name)
+						lines, _ := l.Books(brand).StockOf(wms.DemoSharedSKU)
+						if n, cells := count(`[data-testid=stock-row]`), count(`[data-testid=stock-owner]`); n != len(lines) || cells != n {
+							t.Errorf("the brand's %s: %d rows, %d owner cells, want %d", wms.DemoSharedSKU, n, cells, len(lines))
+						}
+						look()
+						shot(t, ctx, "owners-stock-"+lang+"-2-"+itoa(int(size[0]))+".png")
+						// the next scan keeps the owner: a location of the brand's
+						waitFocus(t, ctx, "scan")
+						run(wedge(lines[0].Location))
+						waitText(t, ctx, `[data-feedback=ok]`, lines[0].Location)
+						if got := evalString(t, ctx, `location.search`); !strings.Contains(got, "owner="+brand) {
+							t.Errorf("the scan forgot the owner: %s", got)
+						}
+						look()
+					}
+					if size[0] < 1280 {
+						return // the orders list is a desk's
+					}
+
+					// the orders list, at a supervisor's desk
+					run(network.ClearBrowserCookies())
+					loginAs(t, ctx, base, "B4001", "4444", "menu-stock")
+					run(chromedp.Navigate(base + "/orders"))
+					waitJS(t, ctx, `document.documentElement.dataset.ready === '1'`)
+					waitJS(t, ctx, `!!document.querySelector('[data-testid=orders]')`)
+					all := count(`[data-testid=order-row]`)
+					if all == 0 {
+						t.Fatalf("no orders listed; %s", dump(ctx))
+					}
+					if owners == 1 {
+						if n := count(`[data-testid=owner-name], [data-testid=owner-select], [data-testid=order-row-owner]`); n != 0 {
+							t.Errorf("a one-owner warehouse: %d owner elements on the orders list", n)
+						}
+						if heads := evalString(t, ctx, `document.querySelector('[data-testid=orders] thead').innerText`); strings.Contains(heads, say(lang, "owner.col")) {
+							t.Errorf("a one-owner warehouse: the orders list has an owner column: %q", heads)
+						}
+						look()
+						shot(t, ctx, "owners-orders-"+lang+"-1.png")
+						return
+					}
+					if n := count(`[data-testid=order-row-owner]`); n != all {
+						t.Errorf("%d orders, %d owner cells", all, n)
+					}
+					look()
+					run(chromedp.SetValue(`[data-testid=order-filters] [data-testid=owner-select]`, brand, chromedp.ByQuery),
+						chromedp.Submit(`[data-testid=order-filters] select`, chromedp.ByQuery))
+					waitJS(t, ctx, `location.search.indexOf('owner=`+brand+`') >= 0`)
+					waitJS(t, ctx, `!!document.querySelector('[data-testid=orders]')`)
+					mine, _ := l.OrdersIn(wms.OrderNew, brand, 1000)
+					if n, theirs := count(`[data-testid=order-row]`), count(`[data-testid=order-row]:not([data-owner=`+brand+`])`); n != len(mine) || theirs != 0 {
+						t.Errorf("the brand's orders: %d rows (%d of others), want %d", n, theirs, len(mine))
+					}
+					look()
+					shot(t, ctx, "owners-orders-"+lang+"-2.png")
+					// a number both owners have asks whose; the brand's opens
+					run(chromedp.Navigate(base + "/orders?no=SO900001"))
+					waitText(t, ctx, `[data-feedback=ok]`, say(lang, "order.which_owner", "order", "SO900001",
+						"owners", s.ownerListIn(lang, []string{wms.DefaultOwner, brand})))
+					look()
+					run(chromedp.Click(`[data-owner=`+brand+`] [data-testid=order-link]`, chromedp.ByQuery))
+					waitText(t, ctx, `[data-testid=order-owner]`, wms.DemoOwner.Name)
+					look()
+				})
+			}
+		}
 	}
 }
