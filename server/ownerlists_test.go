@@ -543,7 +543,13 @@ func TestBrowserOwnerLists(t *testing.T) {
 						// choose the brand in the filter: its lines, each naming it
 						run(chromedp.SetValue(`[data-testid=owner-filter] select`, brand, chromedp.ByQuery),
 							chromedp.Submit(`[data-testid=owner-filter] select`, chromedp.ByQuery))
-						waitText(t, ctx, `[data-testid=stock-table]`, wms.DemoOwner.Name)
+						waitText(t, ctx, `[data-testid=stock-owner]`, brand)
+						if title := evalString(t, ctx, `document.querySelector('[data-testid=stock-owner] [data-testid=owner-name]').title`); !strings.Contains(title, wms.DemoOwner.Name) {
+							t.Errorf("the owner cell does not name the brand: %q", title)
+						}
+						if size[0] >= 1280 {
+							waitText(t, ctx, `[data-testid=stock-owner]`, wms.DemoOwner.Name)
+						}
 						lines, _ := l.Books(brand).StockOf(wms.DemoSharedSKU)
 						if n, cells := count(`[data-testid=stock-row]`), count(`[data-testid=stock-owner]`); n != len(lines) || cells != n {
 							t.Errorf("the brand's %s: %d rows, %d owner cells, want %d", wms.DemoSharedSKU, n, cells, len(lines))
