@@ -1,6 +1,8 @@
 package server
 
 import (
+	"cmp"
+	"slices"
 	"strconv"
 	"time"
 
@@ -22,19 +24,26 @@ func (s *Server) floorPage(c *fiber.Ctx) error {
 
 func (s *Server) floorModel(c *fiber.Ctx) (views.FloorPage, error) {
 	vm := views.FloorPage{Page: s.page(c, "floor.title")}
+	var err error
+	if vm.Owners, err = s.ownerFilter(c); err != nil {
+		return vm, err
+	}
+	owner := vm.Owners.Chosen
 	news, err := s.ledger.OrderBriefs(wms.OrderNew)
 	if err != nil {
 		return vm, err
 	}
 	byCarrier := map[string]int{}
 	for _, o := range news {
-		byCarrier[o.Carrier]++
+		if owner == "" || o.Owner == owner {
+			byCarrier[o.Carrier]++
+			vm.NewOrders++
+		}
 	}
 	for carrier, n := range byCarrier {
 		vm.NewByCarrier = append(vm.NewByCarrier, views.Count{Name: carrier, N: n})
 	}
 	sortCounts(vm.NewByCarrier)
-	vm.NewOrders = len(news)
 	name := s.people()
 	for _, st := range []wms.TaskState{wms.TaskActive, wms.TaskOpen} {
 		tasks, err := s.ledger.TasksIn(st, 200)
@@ -42,13 +51,17 @@ func (s *Server) floorModel(c *fiber.Ctx) (views.FloorPage, error) {
 			return vm, err
 		}
 		for _, t := range tasks {
+			owners := taskOwners(t)
+			if owner != "" && !slices.Contains(owners, owner) {
+				continue
+			}
 			var open, total int64
 			for _, l := range t.Lines {
 				open += l.Open()
 				total += l.Qty
 			}
 			vm.Tasks = append(vm.Tasks, views.TaskRow{ID: t.ID, Kind: "taskkind." + string(t.Kind), State: "taskstate." + string(t.State),
-				Actor: name(t.Actor), Orders: len(t.Orders), Open: open, Total: total, Location: t.Location})
+				Actor: name(t.Actor), Orders: len(t.Orders), Open: open, Total: total, Location: t.Location, Owners: owners})
 		}
 	}
 	settings, err := s.ledger.Settings()
@@ -57,7 +70,11 @@ func (s *Server) floorModel(c *fiber.Ctx) (views.FloorPage, error) {
 	}
 	vm.AutoWave = settings.AutoWave.Enabled
 	vm.PartialShip = settings.Partial == wms.PartialShip
+	// each person's figures today: every owner's, or the chosen owner's part
 	kpis, err := s.ledger.KPIs(s.ledger.Today())
+	if owner != "" {
+		kpis, err = s.ledger.OwnerKPIs(s.ledger.Today(), owner)
+	}
 	if err != nil {
 		return vm, err
 	}
@@ -66,6 +83,28 @@ func (s *Server) floorModel(c *fiber.Ctx) (views.FloorPage, error) {
 	}
 	sortKPIs(vm.KPIs)
 	return vm, nil
+}
+
+// taskOwners are the owners whose orders or goods a task is about, by code
+// (a wave may mix owners; a count task is about no one's in particular).
+func taskOwners(t wms.Task) []string {
+	var out []string
+	add := func(o string) {
+		o = cmp.Or(o, wms.DefaultOwner)
+		if !slices.Contains(out, o) {
+			out = append(out, o)
+		}
+	}
+	for _, o := range t.Orders {
+		add(o.Owner)
+	}
+	for _, l := range t.Lines {
+		if l.Order != "" || l.SKU != "" {
+			add(l.Owner)
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 // releaseWavePage releases a wave from the floor page's form.

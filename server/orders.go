@@ -2,6 +2,7 @@ package server
 
 import (
 	"encoding/json"
+	"slices"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -181,25 +182,69 @@ func (s *Server) apiSKUs(c *fiber.Ctx) error {
 	return c.JSON(out)
 }
 
+// orderStates are the states the orders list can show, in the floor's order.
+var orderStates = []wms.OrderState{wms.OrderNew, wms.OrderAllocated, wms.OrderPicking, wms.OrderPicked, wms.OrderPacked,
+	wms.OrderShipped, wms.OrderCancelled}
+
 // orderPage is GET /orders?no=…: an order, where it came from (platform,
-// shop, platform orders) and each line's platform sub-order.
+// shop, platform orders) and each line's platform sub-order. Without a
+// number it lists the orders in a state (?state=, new by default). With
+// several owners both take ?owner=; a number two owners share, asked for
+// without one, lists both owners' orders to choose from — never the default
+// owner's alone. An owner-qualified number (`BEIBEI SO900001`) is that owner's.
 func (s *Server) orderPage(c *fiber.Ctx) error {
-	vm := views.OrderPage{Page: s.page(c, "order.title")}
-	no := strings.TrimSpace(c.Query("no"))
-	if no == "" {
-		return s.render(c, fiber.StatusOK, views.OrderScreen(vm))
+	vm := views.OrderPage{Page: s.page(c, "order.title"), State: c.Query("state", string(wms.OrderNew))}
+	for _, st := range orderStates {
+		vm.States = append(vm.States, string(st))
 	}
-	o, err := s.ledger.Order(no)
+	var err error
+	if vm.Owners, err = s.ownerFilter(c); err != nil {
+		return s.renderOrderPage(c, vm, err)
+	}
+	vm.No = strings.TrimSpace(c.Query("no"))
+	if vm.No == "" {
+		return s.renderOrderPage(c, vm, s.orderList(c, &vm))
+	}
+	owner, no := vm.Owners.Chosen, vm.No
+	if o, n, ok := strings.Cut(vm.No, " "); ok && owner == "" { // typed: BEIBEI SO900001
+		if owner, err = s.ledger.KnownOwner(o); err != nil {
+			return s.renderOrderPage(c, vm, err)
+		}
+		no = strings.TrimSpace(n)
+	}
+	if owner == "" {
+		owners, err := s.ledger.OrderOwners(no)
+		if err != nil {
+			return err
+		}
+		switch len(owners) {
+		case 0:
+			return s.renderOrderPage(c, vm, wms.Errf(wms.CodeNotFound, "order.not_found", "order", no))
+		case 1:
+			owner = owners[0]
+		default: // a number two owners share: both, to choose from
+			vm.Shared = true
+			for _, ow := range owners {
+				o, err := s.ledger.Books(ow).Order(no)
+				if err != nil {
+					return err
+				}
+				vm.List = append(vm.List, s.orderRow(o))
+			}
+			vm.Feedback = okFeedback("order.which_owner", map[string]string{"order": no, "owners": s.ownerList(c, owners)})
+			return s.renderOrderPage(c, vm, nil)
+		}
+	}
+	o, err := s.ledger.Books(owner).Order(no)
 	if err != nil {
-		var st int
-		vm.Feedback, st = s.outcome(c, err, nil)
-		return s.render(c, st, views.OrderScreen(vm))
+		return s.renderOrderPage(c, vm, err)
 	}
-	v := &views.OrderView{No: o.No, State: string(o.State), Channel: o.Channel, Platform: o.SourcePlatform(), Shop: o.Shop,
+	v := &views.OrderView{Owner: o.Owner, No: o.No, State: string(o.State), Channel: o.Channel, Platform: o.SourcePlatform(), Shop: o.Shop,
 		Carrier: o.Carrier, PlatformOrders: o.PlatformOrderIDs}
+	books := s.ledger.Books(o.Owner)
 	for _, l := range o.Lines {
 		line := views.OrderLineView{SKU: l.SKU, Qty: l.Qty, Picked: l.Picked}
-		if k, err := s.ledger.SKU(l.SKU); err == nil {
+		if k, err := books.SKU(l.SKU); err == nil {
 			line.Name = k.Name
 		}
 		switch {
@@ -213,5 +258,36 @@ func (s *Server) orderPage(c *fiber.Ctx) error {
 		v.Lines = append(v.Lines, line)
 	}
 	vm.Order = v
-	return s.render(c, fiber.StatusOK, views.OrderScreen(vm))
+	return s.renderOrderPage(c, vm, nil)
+}
+
+// orderList fills the list of orders in the page's state (and owner).
+func (s *Server) orderList(c *fiber.Ctx, vm *views.OrderPage) error {
+	if !slices.Contains(vm.States, vm.State) {
+		return wms.Errf(wms.CodeInvalid, "order.state_invalid", "state", vm.State, "states", strings.Join(vm.States, ", "))
+	}
+	orders, err := s.ledger.OrdersIn(wms.OrderState(vm.State), vm.Owners.Chosen, views.OrderListLimit)
+	if err != nil {
+		return err
+	}
+	vm.Listed = true
+	for _, o := range orders {
+		vm.List = append(vm.List, s.orderRow(o))
+	}
+	return nil
+}
+
+func (s *Server) orderRow(o wms.Order) views.OrderRow {
+	return views.OrderRow{Owner: o.Owner, No: o.No, State: string(o.State), Carrier: o.Carrier, Shop: o.Shop, Lines: len(o.Lines),
+		Received: o.Received.In(s.ledger.Zone()).Format("01-02 15:04")}
+}
+
+// renderOrderPage renders the order page, with a refusal in the answer box.
+func (s *Server) renderOrderPage(c *fiber.Ctx, vm views.OrderPage, err error) error {
+	st := fiber.StatusOK
+	if err != nil {
+		vm.Order, vm.List = nil, nil
+		vm.Feedback, st = s.outcome(c, err, nil)
+	}
+	return s.render(c, st, views.OrderScreen(vm))
 }

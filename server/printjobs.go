@@ -1,6 +1,7 @@
 package server
 
 import (
+	"cmp"
 	"slices"
 	"strconv"
 	"strings"
@@ -61,7 +62,7 @@ func (s *Server) waybills(jobs []wms.PrintJob) map[string]string {
 }
 
 func jobRow(j wms.PrintJob, waybill string) views.PrintJobRow {
-	return views.PrintJobRow{ID: j.ID, Station: j.Station, Order: j.Order, Parcel: j.Parcel, Waybill: waybill, Tries: j.Tries,
+	return views.PrintJobRow{ID: j.ID, Owner: cmp.Or(j.Owner, wms.DefaultOwner), Station: j.Station, Order: j.Order, Parcel: j.Parcel, Waybill: waybill, Tries: j.Tries,
 		Status: j.Status, Error: j.Error, Copy: j.Copy, Retryable: j.GaveUp()}
 }
 
@@ -73,9 +74,18 @@ func (s *Server) printJobsPage(c *fiber.Ctx) error {
 
 func (s *Server) renderPrintJobs(c *fiber.Ctx, fb *views.Feedback, code int) error {
 	f, err := printFilter(c)
+	var owners views.OwnerFilter
+	if err == nil {
+		owners, err = s.ownerFilter(c)
+	}
+	if err == nil && owners.Show && c.Method() == fiber.MethodPost && c.FormValue("owner") != "" { // kept by the retry form
+		owners.Chosen, err = s.ledger.KnownOwner(c.FormValue("owner"))
+	}
+	f.Owner = owners.Chosen
 	if err != nil {
 		e := s.asDomain(c, err)
 		fb, code, f = errorFeedback(e), status(e.Code), wms.PrintFilter{Limit: 100}
+		owners.Chosen = ""
 	}
 	jobs, err := s.ledger.PrintJobs(f)
 	if err != nil {
@@ -85,7 +95,7 @@ func (s *Server) renderPrintJobs(c *fiber.Ctx, fb *views.Feedback, code int) err
 	if err != nil {
 		return err
 	}
-	vm := views.PrintJobsPage{Page: s.page(c, "jobs.title"), Status: f.Status, Station: f.Station, Key: uuid.NewString()}
+	vm := views.PrintJobsPage{Page: s.page(c, "jobs.title"), Status: f.Status, Station: f.Station, Key: uuid.NewString(), Owners: owners}
 	vm.Feedback = fb
 	for _, st := range stations {
 		vm.Stations = append(vm.Stations, st.ID)
@@ -136,10 +146,14 @@ type printJobOut struct {
 	Updated time.Time `json:"updated"`
 }
 
-// apiPrintJobs is GET /api/v1/print-jobs?status=failed&station=PACK-01&order=…&limit=100.
+// apiPrintJobs is GET /api/v1/print-jobs?status=failed&station=PACK-01&order=…&owner=…&limit=100
+// (the owner: of the order, or alone, every job of that owner's orders).
 func (s *Server) apiPrintJobs(c *fiber.Ctx) error {
 	f, err := printFilter(c)
 	if err != nil {
+		return err
+	}
+	if f.Owner, err = s.ownerQuery(c); err != nil {
 		return err
 	}
 	jobs, err := s.ledger.PrintJobs(f)

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"cmp"
 	"net/url"
 	"strconv"
 	"strings"
@@ -20,12 +21,18 @@ import (
 
 func (s *Server) receiveModel(c *fiber.Ctx, receipt string) (views.ReceivePage, error) {
 	vm := views.ReceivePage{Page: s.page(c, "receive.title"), Receipt: receipt, Key: uuid.NewString()}
+	var err error
+	if vm.Owners, err = s.ownerFilter(c); err != nil {
+		return vm, err
+	}
 	open, err := s.ledger.OpenReceipts()
 	if err != nil {
 		return vm, err
 	}
 	for _, r := range open {
-		vm.Open = append(vm.Open, views.Count{Name: r.ID, N: len(r.Lines)})
+		if owner := cmp.Or(r.Owner, wms.DefaultOwner); vm.Owners.Includes(owner) {
+			vm.Open = append(vm.Open, views.OpenReceipt{ID: r.ID, Owner: owner, Lines: len(r.Lines)})
+		}
 	}
 	if vm.Receipt != "" {
 		// a receipt not known yet is a blind one: its first units make it

@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"strconv"
@@ -31,12 +32,18 @@ func parseReturnLines(raw string) []wms.ReturnLine {
 
 func (s *Server) returnsModel(c *fiber.Ctx) (views.ReturnsPage, error) {
 	vm := views.ReturnsPage{Page: s.page(c, "returns.title"), Key: uuid.NewString(), Conditions: wms.Conditions}
+	// the lists and today's figures: every owner's, or one owner's (the
+	// lists keep every parcel; the page shows the chosen owner's)
+	var err error
+	if vm.Filter, err = s.ownerFilter(c); err != nil {
+		return vm, err
+	}
 	un, err := s.ledger.UnmatchedReturns()
 	if err != nil {
 		return vm, err
 	}
 	for _, p := range un {
-		vm.Unmatched = append(vm.Unmatched, views.Count{Name: p.ID, N: len(p.Lines)})
+		vm.Unmatched = append(vm.Unmatched, views.UnmatchedReturn{ID: p.ID, Owner: cmp.Or(p.Owner, wms.DefaultOwner), Lines: len(p.Lines)})
 	}
 	waiting, err := s.ledger.ReturnsAwaitingPutBack("")
 	if err != nil {
@@ -44,7 +51,8 @@ func (s *Server) returnsModel(c *fiber.Ctx) (views.ReturnsPage, error) {
 	}
 	staging := s.ledger.ReturnsStaging()
 	for _, p := range waiting {
-		w := views.WaitingReturn{ID: p.ID, Ref: views.ParcelRef(p.ID, p.ReturnWaybill), Order: wms.OrderRef(p.Owner, p.Order)}
+		w := views.WaitingReturn{ID: p.ID, Ref: views.ParcelRef(p.ID, p.ReturnWaybill), Order: wms.OrderRef(p.Owner, p.Order),
+			Owner: cmp.Or(p.Owner, wms.DefaultOwner)}
 		for i, l := range p.Lines {
 			if p.AwaitsPutBack(i, staging) {
 				w.Qty += l.Qty
@@ -53,6 +61,9 @@ func (s *Server) returnsModel(c *fiber.Ctx) (views.ReturnsPage, error) {
 		vm.Waiting = append(vm.Waiting, w)
 	}
 	stats, err := s.ledger.ReturnStatsOf(s.ledger.Today())
+	if vm.Filter.Chosen != "" {
+		stats, err = s.ledger.OwnerReturnStats(s.ledger.Today(), vm.Filter.Chosen)
+	}
 	if err != nil {
 		return vm, err
 	}

@@ -1,6 +1,9 @@
 package server
 
 import (
+	"cmp"
+	"strings"
+
 	"github.com/gofiber/fiber/v2"
 
 	"tally/scan"
@@ -92,13 +95,109 @@ func expiryNote(expiry, today string) *views.Message {
 	return &m
 }
 
+// stockLookup is the stock page's lookup: like lookupCode, but with owners.
+// With an owner chosen (the page's filter) an item is that owner's and a
+// location shows only its stock; with none, an item code or barcode two
+// owners share is refused naming both, asking for the owner — never taken
+// as the default owner's.
+func (s *Server) stockLookup(c *fiber.Ctx, code, owner string) (lookup, error) {
+	r, err := s.scanner.Parse(code)
+	if err != nil {
+		return lookup{}, scanError(err)
+	}
+	var res lookup
+	switch {
+	case r.Kind == scan.KindGTIN || r.Kind == scan.KindGS1:
+		if r.GTIN == "" {
+			return lookup{}, wms.Errf(wms.CodeInvalid, "stock.code_unknown", "code", code)
+		}
+		var sku wms.SKU
+		if owner != "" {
+			sku, err = s.ledger.Books(owner).SKUByGTIN(r.GTIN)
+		} else {
+			sku, err = s.ledger.SKUByGTIN(r.GTIN)
+		}
+		if e, ok := wms.AsError(err); ok && e.Key == "sku.gtin_ambiguous" {
+			owners := strings.Split(e.Args["owners"], ", ")
+			return lookup{}, wms.Errf(wms.CodeConflict, "stock.ambiguous", "code", r.GTIN, "owners", s.ownerList(c, owners))
+		}
+		if err != nil {
+			return lookup{}, err
+		}
+		res, err = s.ownedSKU(sku.Owner, sku.Code)
+	case r.Kind == scan.KindUnknown:
+		// typed by hand: an item code (of the chosen owner, or of the only
+		// owner that has it), else a location whose code the patterns miss
+		owners := []string{owner}
+		if owner == "" {
+			if owners, err = s.ledger.SKUOwners(r.Code); err != nil {
+				return lookup{}, err
+			}
+		}
+		switch {
+		case len(owners) > 1:
+			return lookup{}, wms.Errf(wms.CodeConflict, "stock.ambiguous", "code", r.Code, "owners", s.ownerList(c, owners))
+		case len(owners) == 1:
+			if _, e := s.ledger.Books(owners[0]).SKU(r.Code); e == nil {
+				res, err = s.ownedSKU(owners[0], r.Code)
+				break
+			}
+			fallthrough
+		default:
+			if _, e := s.ledger.Location(r.Code); e != nil {
+				return lookup{}, wms.Errf(wms.CodeNotFound, "stock.code_unknown", "code", r.Code)
+			}
+			res, err = s.lookupLocation(r.Code)
+		}
+	case r.Kind == scan.KindLocation:
+		res, err = s.lookupLocation(r.Code)
+	default:
+		return lookup{}, wms.Errf(wms.CodeInvalid, "stock.code_kind", "code", r.Code, "kind", "scankind."+string(r.Kind))
+	}
+	if err != nil || owner == "" || res.Location == nil {
+		return res, err
+	}
+	// a location: only the chosen owner's stock there
+	res.Lines = ownerLines(res.Lines, owner)
+	res.Total = total(res.Lines)
+	return res, nil
+}
+
+// ownedSKU is one owner's item and where its stock is.
+func (s *Server) ownedSKU(owner, code string) (lookup, error) {
+	books := s.ledger.Books(owner)
+	sku, err := books.SKU(code)
+	if err != nil {
+		return lookup{}, err
+	}
+	lines, err := books.StockOf(code)
+	return lookup{SKU: &sku, Lines: lines, Total: total(lines)}, err
+}
+
+// ownerLines are the lines of one owner's stock.
+func ownerLines(lines []wms.StockLine, owner string) []wms.StockLine {
+	out := []wms.StockLine{}
+	for _, l := range lines {
+		if l.Owner == owner {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
 func (s *Server) stockPage(c *fiber.Ctx) error {
 	code := c.Query("code")
-	vm := views.StockPage{Page: s.page(c, "stock.title")}
+	vm := views.StockPage{Page: s.page(c, "stock.title"), Code: code}
+	var err error
+	if vm.Owners, err = s.ownerFilter(c); err != nil {
+		e := s.asDomain(c, err)
+		vm.Feedback = errorFeedback(e)
+		return s.render(c, status(e.Code), views.Stock(vm))
+	}
 	if code == "" {
 		return s.render(c, fiber.StatusOK, views.Stock(vm))
 	}
-	res, err := s.lookupCode(code)
+	res, err := s.stockLookup(c, code, vm.Owners.Chosen)
 	if err != nil {
 		e := s.asDomain(c, err)
 		vm.Feedback = errorFeedback(e)
@@ -120,7 +219,7 @@ func (s *Server) stockPage(c *fiber.Ctx) error {
 	}
 	today := s.ledger.Today()
 	for _, l := range res.Lines {
-		row := views.StockRow{SKU: l.SKU, Name: l.Name, Lot: l.Lot, Expiry: l.Expiry, Location: l.Location,
+		row := views.StockRow{Owner: cmp.Or(l.Owner, wms.DefaultOwner), SKU: l.SKU, Name: l.Name, Lot: l.Lot, Expiry: l.Expiry, Location: l.Location,
 			Qty: l.Qty, ExpiryNote: expiryNote(l.Expiry, today)}
 		if l.Status != wms.LotAvailable && l.Status != "" {
 			row.Status = "status." + string(l.Status)

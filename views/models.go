@@ -65,6 +65,7 @@ type PINPage struct {
 
 // StockRow is one line of a stock lookup.
 type StockRow struct {
+	Owner                            string // the owner's code
 	SKU, Name, Lot, Expiry, Location string
 	Status                           string // lot status key, e.g. "status.hold"; empty when available
 	ExpiryNote                       *Message
@@ -78,6 +79,8 @@ type StockPage struct {
 	ByItem bool // rows are locations of one item (else items at one location)
 	Rows   []StockRow
 	Total  int64
+	Code   string      // the lookup, kept by the owner filter
+	Owners OwnerFilter // the owner column and filter (several owners only)
 }
 
 // ImportKind is one kind of CSV file on the import page.
@@ -130,6 +133,7 @@ type TaskRow struct {
 	ID, Kind, State, Actor, Location string // Kind and State are message keys
 	Orders                           int
 	Open, Total                      int64
+	Owners                           []string // whose orders or goods (codes)
 }
 
 // KPIRow is one person's figures today.
@@ -146,6 +150,7 @@ type FloorPage struct {
 	KPIs         []KPIRow
 	AutoWave     bool
 	PartialShip  bool
+	Owners       OwnerFilter // new orders, tasks and figures of one owner, or all
 }
 
 // ReceiptRow is one SKU of a receipt: expected against received.
@@ -173,9 +178,16 @@ type Putaway struct {
 	Next                          *ReceiveItem // scanned before this was put away; in hand after it
 }
 
+// OpenReceipt is a receipt still open, in the list of deliveries.
+type OpenReceipt struct {
+	ID, Owner string
+	Lines     int
+}
+
 type ReceivePage struct {
 	Page
-	Open     []Count // open receipts and their line counts
+	Open     []OpenReceipt // open receipts (of the filter's owner)
+	Owners   OwnerFilter
 	Receipt  string
 	Supplier string
 	Blind    bool // a delivery without notice: nothing expected, so no difference to show
@@ -293,6 +305,7 @@ type BoxOption struct {
 
 // PrintJobRow is a label's print job: where, what, and how it went.
 type PrintJobRow struct {
+	Owner                       string
 	ID, Station, Order, Waybill string
 	Parcel, Tries               int
 	Status, Error               string // queued, sent, failed, browser
@@ -339,6 +352,7 @@ type PrintJobsPage struct {
 	Status, Station string // the filters shown
 	Stations        []string
 	Key             string
+	Owners          OwnerFilter
 }
 
 // ShippedRow is what an order shipped of one SKU and lot, and what came back.
@@ -367,7 +381,15 @@ type BookedReturn struct {
 // WaitingReturn is a booked parcel whose units wait to be put back on a shelf.
 type WaitingReturn struct {
 	ID, Ref, Order string
+	Owner          string
 	Qty            int64
+}
+
+// UnmatchedReturn is a parcel booked with no known order, waiting to be
+// matched to one.
+type UnmatchedReturn struct {
+	ID, Owner string
+	Lines     int
 }
 
 type ReturnsPage struct {
@@ -387,7 +409,8 @@ type ReturnsPage struct {
 	Conditions  []string
 	Booked      *BookedReturn
 	Waiting     []WaitingReturn // parcels with units still to put back
-	Unmatched   []Count
+	Unmatched   []UnmatchedReturn
+	Filter      OwnerFilter // the lists' and figures' owner (several owners only)
 	Stats       []Count
 	Key         string
 }
@@ -416,12 +439,30 @@ func link(path string, pairs ...string) templ.SafeURL {
 // OrderPage shows one order: where it came from and its lines.
 type OrderPage struct {
 	Page
-	Order *OrderView // nil until an order is asked for
+	Order  *OrderView // nil until an order is asked for
+	Owners OwnerFilter
+	No     string // the number asked for
+	// List is the orders in State (Listed, no number asked for), or the
+	// orders of each owner that has the number asked for (Shared).
+	List           []OrderRow
+	Listed, Shared bool
+	State          string
+	States         []string
+}
+
+// OrderListLimit is how many orders a list of orders shows.
+const OrderListLimit = 200
+
+// OrderRow is an order in a list of orders.
+type OrderRow struct {
+	Owner, No, State, Carrier, Shop, Received string
+	Lines                                     int
 }
 
 // OrderView is an order as the order page shows it. Platform is the code
 // (TM, JD, ...) or empty when neither the order nor its channel names one.
 type OrderView struct {
+	Owner                                       string
 	No, State, Channel, Platform, Shop, Carrier string
 	PlatformOrders                              []string
 	Lines                                       []OrderLineView
@@ -463,6 +504,9 @@ type OwnerFilter struct {
 	Chosen  string
 	Show    bool
 }
+
+// Includes says whether a list filtered by f shows a row of this owner.
+func (f OwnerFilter) Includes(owner string) bool { return f.Chosen == "" || f.Chosen == owner }
 
 // Name is an owner's name (its code when it has none).
 func (f OwnerFilter) Name(code string) string {

@@ -52,7 +52,7 @@ type PrintRetry struct {
 // PrintFilter chooses print jobs: by status, station or order (empty: any), at most Limit.
 type PrintFilter struct {
 	Status, Station, Order string
-	Owner                  string // the order's owner, with Order (empty: the default owner)
+	Owner                  string // the order's owner: with Order, empty is the default owner; alone, empty is every owner's
 	Limit                  int
 }
 
@@ -196,7 +196,8 @@ func (l *Ledger) PrintJobs(f PrintFilter) ([]PrintJob, error) {
 			if err != nil || !found {
 				return false, err
 			}
-			if (f.Status == "" || j.Status == f.Status) && (f.Station == "" || j.Station == f.Station) && (f.Order == "" || (j.Order == f.Order && ownerOr(j.Owner) == ownerOr(f.Owner))) {
+			if (f.Status == "" || j.Status == f.Status) && (f.Station == "" || j.Station == f.Station) && (f.Order == "" || (j.Order == f.Order && ownerOr(j.Owner) == ownerOr(f.Owner))) &&
+				(f.Order != "" || f.Owner == "" || ownerOr(j.Owner) == f.Owner) {
 				out = append(out, j)
 			}
 			return len(out) >= f.Limit, nil
