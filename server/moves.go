@@ -38,7 +38,7 @@ func (s *Server) movePage(c *fiber.Ctx) error {
 	case vm.From == "" && r.GTIN != "":
 		err = wms.Errf(wms.CodeInvalid, "move.from_first", "code", code)
 	case vm.From == "":
-		if _, err = s.shelfScan("move", code, ""); err == nil {
+		if _, err = s.shelfScan("move", "", code, ""); err == nil {
 			if _, err = s.ledger.Location(r.Code); err == nil {
 				vm.From, vm.Tasks = r.Code, nil
 			}
@@ -168,7 +168,7 @@ func (s *Server) move(c *fiber.Ctx) error {
 	if r.GTIN != "" {
 		return s.moveMore(c, vm, r)
 	}
-	to, err := s.shelfScan("move", code, "")
+	to, err := s.shelfScan("move", "", code, "")
 	if err != nil {
 		return s.moveRefused(c, vm, err)
 	}
