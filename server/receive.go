@@ -493,7 +493,7 @@ func (s *Server) putaway(c *fiber.Ctx) error {
 	}
 	to, err := s.shelfScan("receive", owner, strings.TrimSpace(c.FormValue("to")), p.Suggest)
 	if err == nil {
-		_, err = s.ledger.MoveStock(c.UserContext(), formKey(c), wms.Move{Owner: owner, SKU: p.SKU, Lot: p.Lot, From: p.From, To: to, Qty: qty},
+		_, err = s.ledger.MoveStock(c.UserContext(), formKey(c), wms.Move{Owner: payloadOwner(owner), SKU: p.SKU, Lot: p.Lot, From: p.From, To: to, Qty: qty},
 			principal(c).Actor(), device(c))
 	}
 	vm, merr := s.receiveModel(c, owner, c.FormValue("receipt"))

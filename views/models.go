@@ -277,6 +277,7 @@ type MoveTaskRow struct {
 type MovePage struct {
 	Page
 	Tasks          []MoveTaskRow
+	Owner          string // whose the item in hand is
 	From, SKU, Lot string
 	Qty            int64
 	QtyTyped       string // a refused quantity, shown as typed
