@@ -137,9 +137,19 @@ func (s *Server) moveItem(c *fiber.Ctx, from string, r scan.Result) (item views.
 func (s *Server) floorSKU(c *fiber.Ctx, ambiguous, gtin string) (wms.SKU, error) {
 	sku, err := s.ledger.SKUByGTIN(gtin)
 	if e, ok := wms.AsError(err); ok && e.Key == "sku.gtin_ambiguous" {
-		return sku, wms.Errf(wms.CodeConflict, ambiguous, "gtin", gtin, "owners", s.ownerList(c, strings.Split(e.Args["owners"], ", ")))
+		return sku, wms.Errf(wms.CodeConflict, ambiguous, "gtin", gtin, "owners", s.ownerList(c, sharedBy(e)))
 	}
 	return sku, err
+}
+
+// sharedBy is the owners a sku.gtin_ambiguous refusal names, the default
+// owner first as everywhere else.
+func sharedBy(e *wms.Error) []string {
+	owners := strings.Split(e.Args["owners"], ", ")
+	if i := slices.Index(owners, wms.DefaultOwner); i > 0 {
+		owners = append([]string{wms.DefaultOwner}, slices.Delete(owners, i, i+1)...)
+	}
+	return owners
 }
 
 // payloadOwner is an owner as a command's payload names it: the default

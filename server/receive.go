@@ -258,7 +258,7 @@ func (s *Server) receiveItem(c *fiber.Ctx, owner, code string) (views.ReceiveIte
 	if owner == "" {
 		sku, err = s.ledger.SKUByGTIN(r.GTIN)
 		if e, ok := wms.AsError(err); ok && e.Key == "sku.gtin_ambiguous" {
-			err = wms.Errf(wms.CodeConflict, "receive.gtin_ambiguous", "gtin", r.GTIN, "owners", s.ownerList(c, strings.Split(e.Args["owners"], ", ")))
+			err = wms.Errf(wms.CodeConflict, "receive.gtin_ambiguous", "gtin", r.GTIN, "owners", s.ownerList(c, sharedBy(e)))
 		}
 	} else {
 		sku, err = s.ledger.Books(owner).SKUByGTIN(r.GTIN)
