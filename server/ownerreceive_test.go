@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"encoding/json"
 	"net/url"
 	"strings"
 	"testing"
@@ -207,5 +208,109 @@ func TestBlindDeliveryOfAChosenOwner(t *testing.T) {
 	}
 	if _, page = c.get(to.String()); !strings.Contains(page, `name="sku" value="BB-RICE"`) {
 		t.Errorf("the brand's item on its blind delivery:\n%s", pageText(page))
+	}
+}
+
+// Moves and counts on the handheld: a GTIN two owners share, scanned with
+// nothing in hand, is refused naming both owners; a shelf holding two
+// owners' stock moves and counts each unit as its owner's.
+func TestMoveAndCountTwoOwnersOnOneShelf(t *testing.T) {
+	s, l := testServer(t)
+	brand := wms.DemoOwner.Code
+	gtin := shareGTIN(t, l, "BB-BOOK")
+	rice, _ := l.Books(brand).StockOf("BB-RICE")
+	shelf := rice[0].Location
+	// the default owner's SKU00002 (the brand uses the code too) on the brand's shelf
+	mine, _ := l.StockOf(wms.DemoSharedSKU)
+	if _, err := l.MoveStock(context.Background(), "mv-setup", wms.Move{SKU: wms.DemoSharedSKU, Lot: mine[0].Lot, From: mine[0].Location, To: shelf, Qty: 2}, "B4001", "web"); err != nil {
+		t.Fatal(err)
+	}
+	// and the brand's own SKU00002: one item code, two owners, one shelf
+	theirs, _ := l.Books(brand).StockOf(wms.DemoSharedSKU)
+	if _, err := l.MoveStock(context.Background(), "mv-setup-2", wms.Move{Owner: brand, SKU: wms.DemoSharedSKU, Lot: theirs[0].Lot, From: theirs[0].Location, To: shelf, Qty: 3}, "B4001", "web"); err != nil {
+		t.Fatal(err)
+	}
+	c := newClient(t, s)
+	c.login("B1001", "1111")
+	for _, lang := range langs {
+		c.lang = lang
+		owners := s.ownerListIn(lang, []string{wms.DefaultOwner, brand})
+		resp, page := c.get("/move?from=" + shelf + "&code=" + gtin)
+		if want := say(lang, "move.gtin_ambiguous", "gtin", gtin, "owners", owners); resp.StatusCode != 409 || !strings.Contains(unmarked(htmlUnescape(page)), want) {
+			t.Errorf("%s: move, shared GTIN: %d, want %q in\n%s", lang, resp.StatusCode, want, pageText(page))
+		}
+		resp, page = c.get("/count?location=" + shelf + "&lines=%5B%5D&code=" + gtin)
+		if want := say(lang, "count.gtin_ambiguous", "gtin", gtin, "owners", owners); resp.StatusCode != 409 || !strings.Contains(unmarked(htmlUnescape(page)), want) {
+			t.Errorf("%s: count, shared GTIN: %d, want %q in\n%s", lang, resp.StatusCode, want, pageText(page))
+		}
+	}
+	c.lang = "en"
+	// the brand's rice moves as the brand's: two scans, then the shelf to move to
+	riceSKU, _ := l.Books(brand).SKU("BB-RICE")
+	code := "]C101" + riceSKU.GTINs[0] + "10" + rice[0].Lot
+	_, page := c.get("/move?from=" + shelf + "&code=" + url.QueryEscape(code))
+	if !strings.Contains(page, `name="owner" value="BEIBEI"`) || !strings.Contains(unmarked(page), "1 × BB-RICE") {
+		t.Fatalf("the brand's item in hand:\n%s", pageText(page))
+	}
+	form := url.Values{"key": {"mv-rice"}, "from": {shelf}, "owner": {brand}, "sku": {"BB-RICE"}, "lot": {rice[0].Lot}, "qty": {"1"}, "code": {code}}
+	if _, page = c.post("/move", form); !strings.Contains(unmarked(page), "2 × BB-RICE") {
+		t.Fatalf("the brand's item twice:\n%s", pageText(page))
+	}
+	form.Set("qty", "2")
+	form.Set("code", "R02-10-04")
+	if resp, page := c.post("/move", form); resp.StatusCode != 200 {
+		t.Fatalf("moving the brand's rice: %d\n%s", resp.StatusCode, pageText(page))
+	}
+	byOwner := func(loc string) map[string]int64 {
+		t.Helper()
+		out := map[string]int64{}
+		lines, err := l.StockAt(loc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, x := range lines {
+			out[x.Owner+" "+x.SKU] += x.Qty
+		}
+		return out
+	}
+	if got := byOwner("R02-10-04")[brand+" BB-RICE"]; got != 2 {
+		t.Errorf("the brand's rice at R02-10-04: %d, want 2 (%v)", got, byOwner("R02-10-04"))
+	}
+	// a blind count of the shelf as it is: every unit its owner's, no variance
+	before := byOwner(shelf)
+	lines := "[]"
+	scan := func(code, qty string) {
+		t.Helper()
+		resp, page := c.get("/count?location=" + shelf + "&lines=" + url.QueryEscape(lines) + "&qty=" + qty + "&code=" + url.QueryEscape(code))
+		m := regexpLines.FindStringSubmatch(page)
+		if resp.StatusCode != 200 || m == nil {
+			t.Fatalf("count scan %s: %d\n%s", code, resp.StatusCode, pageText(page))
+		}
+		lines = htmlUnescape(m[1])
+	}
+	scan(code, itoa(int(before[brand+" BB-RICE"])))
+	sharedSKU, _ := l.Books(brand).SKU(wms.DemoSharedSKU)
+	scan("]C101"+sharedSKU.GTINs[0]+"10"+theirs[0].Lot, itoa(int(before[brand+" "+wms.DemoSharedSKU])))
+	mySKU, _ := l.SKU(wms.DemoSharedSKU)
+	scan("]C101"+mySKU.GTINs[0]+"10"+mine[0].Lot, itoa(int(before[wms.DefaultOwner+" "+wms.DemoSharedSKU])))
+	if resp, page := c.post("/count", url.Values{"key": {"cnt-two"}, "location": {shelf}, "lines": {lines}}); resp.StatusCode != 200 {
+		t.Fatalf("the count: %d\n%s", resp.StatusCode, pageText(page))
+	}
+	evs, err := l.EventsOfType(1, wms.EvCounted)
+	if err != nil || len(evs) != 1 {
+		t.Fatalf("the count's event: %v %v", evs, err)
+	}
+	ev := evs[0]
+	var done wms.CountSubmit
+	if err := json.Unmarshal(ev.Data, &done); err != nil || done.Result == nil || done.Result.State != "applied" {
+		t.Fatalf("the count: %+v %v", done.Result, err)
+	}
+	for _, v := range done.Result.Lines {
+		if v.Diff() != 0 {
+			t.Errorf("a variance on a shelf counted as it is: %+v", v)
+		}
+	}
+	if after := byOwner(shelf); len(after) != len(before) || after[brand+" BB-RICE"] != before[brand+" BB-RICE"] || after[wms.DefaultOwner+" "+wms.DemoSharedSKU] != 2 || after[brand+" "+wms.DemoSharedSKU] != 3 {
+		t.Errorf("the shelf after the count: %v, before %v", after, before)
 	}
 }
