@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/chromedp/chromedp"
+
 	"tally/wms"
 )
 
@@ -312,5 +314,90 @@ func TestMoveAndCountTwoOwnersOnOneShelf(t *testing.T) {
 	}
 	if after := byOwner(shelf); len(after) != len(before) || after[brand+" BB-RICE"] != before[brand+" BB-RICE"] || after[wms.DefaultOwner+" "+wms.DemoSharedSKU] != 2 || after[brand+" "+wms.DemoSharedSKU] != 3 {
 		t.Errorf("the shelf after the count: %v, before %v", after, before)
+	}
+}
+
+// On a handheld (360×640) in both languages: the brand's ASN opened from the
+// open list, the GTIN both owners share scanned (the brand's item), received
+// and put away; the stock shows under the brand. Then a blind delivery for
+// the brand, its owner chosen when starting it. Nothing wider than the
+// screen, codes never broken.
+func TestBrowserReceiveAnotherOwner(t *testing.T) {
+	for _, lang := range langs {
+		t.Run(lang, func(t *testing.T) {
+			ctx := browserIn(t, lang, 360, 640)
+			s, l := testServer(t)
+			brand := wms.DemoOwner.Code
+			gtin := shareGTIN(t, l, "BB-BOOK")
+			expect(t, l, brand, "ASN-B1", "BB-BOOK", 4)
+			base := serve(t, s)
+			run := runner(t, ctx)
+			loginAs(t, ctx, base, "B3001", "3333", "menu-receive")
+			run(click("menu-receive"))
+			waitText(t, ctx, `[data-testid=receipt-ASN-B1-BEIBEI]`, "ASN-B1")
+			codesWhole(t, ctx)
+			noWiderThan(t, ctx, 360)
+			run(click("receipt-ASN-B1-BEIBEI"))
+			waitText(t, ctx, `[data-testid=receipt]`, "ASN-B1")
+			waitText(t, ctx, `[data-testid=receipt-owner]`, brand)
+			waitJS(t, ctx, `document.documentElement.dataset.ready === '1'`)
+			waitFocus(t, ctx, "scan")
+			run(wedge(gtin))
+			waitText(t, ctx, `[data-testid=receive-item]`, "BB-BOOK")
+			for range 3 {
+				waitFocus(t, ctx, "scan")
+				run(wedge(gtin))
+			}
+			waitText(t, ctx, `[data-feedback=ok]`, say(lang, "receive.counted", "sku", "BB-BOOK", "qty", "4"))
+			noWiderThan(t, ctx, 360)
+			run(click("receive-ok"))
+			waitText(t, ctx, `[data-feedback=ok]`, say(lang, "receive.done_no_lot", "qty", "4", "sku", "BB-BOOK"))
+			where, err := l.Books(brand).SuggestPutaway("BB-BOOK", "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			waitFocus(t, ctx, "scan")
+			run(wedge(where))
+			waitText(t, ctx, `[data-feedback=ok]`, say(lang, "receive.put_away", "qty", "4", "sku", "BB-BOOK", "location", where))
+			codesWhole(t, ctx)
+			noWiderThan(t, ctx, 360)
+			if r, _ := l.Books(brand).Receipt("ASN-B1"); len(r.Lines) != 1 || r.Lines[0].Received != 4 {
+				t.Errorf("the brand's ASN-B1: %+v", r)
+			}
+			// the stock shows under the brand
+			run(chromedp.Navigate(base + "/stock?code=" + where))
+			row := waitText(t, ctx, `[data-testid=stock-owner]`, brand)
+			if !strings.Contains(evalString(t, ctx, `document.querySelector('main').innerText`), "BB-BOOK") {
+				t.Errorf("the stock page of %s shows no BB-BOOK (owner %q)", where, row)
+			}
+			noWiderThan(t, ctx, 360)
+
+			// a blind delivery for the brand: its owner chosen when starting it
+			run(chromedp.Navigate(base + "/receive"))
+			waitJS(t, ctx, `document.documentElement.dataset.ready === '1'`)
+			if v := evalString(t, ctx, `document.querySelector('[data-testid=receipt-blind-form] select').value`); v != wms.DefaultOwner {
+				t.Errorf("the blind delivery's owner preselected: %q", v)
+			}
+			run(chromedp.SetValue(`[data-testid=receipt-blind-form] select`, brand, chromedp.ByQuery))
+			noWiderThan(t, ctx, 360)
+			run(click("receipt-blind"))
+			waitText(t, ctx, `[data-testid=receipt]`, "BLIND-")
+			waitText(t, ctx, `[data-testid=receipt-owner]`, brand)
+			waitJS(t, ctx, `document.documentElement.dataset.ready === '1'`)
+			waitFocus(t, ctx, "scan")
+			run(wedge(gtin))
+			waitText(t, ctx, `[data-testid=receive-item]`, "BB-BOOK")
+			run(click("receive-ok"))
+			waitText(t, ctx, `[data-feedback=ok]`, say(lang, "receive.done_no_lot", "qty", "1", "sku", "BB-BOOK"))
+			codesWhole(t, ctx)
+			noWiderThan(t, ctx, 360)
+			blind := evalString(t, ctx, `document.querySelector('[data-testid=receipt]').innerText`)
+			if r, err := l.Books(brand).Receipt(blind); err != nil || !r.Blind || r.Lines[0].Received != 1 {
+				t.Errorf("the brand's blind receipt %s: %+v %v", blind, r, err)
+			}
+			if _, err := l.Receipt(blind); err == nil {
+				t.Errorf("the blind receipt %s is the default owner's", blind)
+			}
+		})
 	}
 }
