@@ -77,8 +77,10 @@ func (s *Server) countPage(c *fiber.Ctx) error {
 			err = wms.Errf(wms.CodeInvalid, "count.scan_location")
 		case r.GTIN != "":
 			var sku wms.SKU
-			sku, err = s.ledger.SKUByGTIN(r.GTIN)
+			// the one owner's item that carries the GTIN: each line keeps its owner
+			sku, err = s.floorSKU(c, "count.gtin_ambiguous", r.GTIN)
 			if err == nil {
+				owner := payloadOwner(sku.Owner)
 				lot := r.Batch
 				if !sku.LotTracked {
 					lot = ""
@@ -97,13 +99,13 @@ func (s *Server) countPage(c *fiber.Ctx) error {
 				}
 				found := false
 				for i := range lines {
-					if lines[i].SKU == sku.Code && lines[i].Lot == lot {
+					if lines[i].Owner == owner && lines[i].SKU == sku.Code && lines[i].Lot == lot {
 						lines[i].Qty += n
 						found = true
 					}
 				}
 				if !found {
-					lines = append(lines, wms.StockRow{SKU: sku.Code, Lot: lot, Expiry: exp, Location: vm.Location, Qty: n})
+					lines = append(lines, wms.StockRow{Owner: owner, SKU: sku.Code, Lot: lot, Expiry: exp, Location: vm.Location, Qty: n})
 				}
 				vm.Feedback = okFeedback("count.added", map[string]string{"sku": sku.Code, "n": strconv.FormatInt(n, 10)})
 			}

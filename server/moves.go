@@ -1,6 +1,7 @@
 package server
 
 import (
+	"cmp"
 	"slices"
 	"strconv"
 	"strings"
@@ -38,7 +39,7 @@ func (s *Server) movePage(c *fiber.Ctx) error {
 	case vm.From == "" && r.GTIN != "":
 		err = wms.Errf(wms.CodeInvalid, "move.from_first", "code", code)
 	case vm.From == "":
-		if _, err = s.shelfScan("move", code, ""); err == nil {
+		if _, err = s.shelfScan("move", "", code, ""); err == nil {
 			if _, err = s.ledger.Location(r.Code); err == nil {
 				vm.From, vm.Tasks = r.Code, nil
 			}
@@ -47,8 +48,8 @@ func (s *Server) movePage(c *fiber.Ctx) error {
 		err = wms.Errf(wms.CodeInvalid, "move.scan_item", "code", code)
 	default:
 		var item views.MovePage
-		if item, _, err = s.moveItem(vm.From, r); err == nil {
-			vm.SKU, vm.Lot, vm.Qty = item.SKU, item.Lot, 1
+		if item, _, err = s.moveItem(c, vm.From, r); err == nil {
+			vm.Owner, vm.SKU, vm.Lot, vm.Qty = item.Owner, item.SKU, item.Lot, 1
 			vm.Feedback = okFeedback("move.counted", map[string]string{"qty": "1", "sku": vm.SKU, "location": vm.From})
 		}
 	}
@@ -83,9 +84,11 @@ func (s *Server) moveTasks(vm *views.MovePage) error {
 // holds it: an item the location does not hold is refused with what it
 // holds, and a lot-tracked item without its lot is taken in the one lot the
 // location holds, else refused. have is how many of the SKU the location
-// holds, by lot.
-func (s *Server) moveItem(from string, r scan.Result) (item views.MovePage, have map[string]int64, err error) {
-	sku, err := s.ledger.SKUByGTIN(r.GTIN)
+// holds, by lot. The item is the one owner's that carries the GTIN (each
+// unit keeps its owner); a GTIN two owners share cannot say whose and is
+// refused, naming both.
+func (s *Server) moveItem(c *fiber.Ctx, from string, r scan.Result) (item views.MovePage, have map[string]int64, err error) {
+	sku, err := s.floorSKU(c, "move.gtin_ambiguous", r.GTIN)
 	if err != nil {
 		return views.MovePage{}, nil, err
 	}
@@ -102,12 +105,12 @@ func (s *Server) moveItem(from string, r scan.Result) (item views.MovePage, have
 		if !slices.Contains(skus, l.SKU) {
 			skus = append(skus, l.SKU)
 		}
-		if l.SKU == sku.Code {
+		if l.Owner == sku.Owner && l.SKU == sku.Code {
 			lots = append(lots, l.Lot)
 			have[l.Lot] += l.Qty
 		}
 	}
-	item = views.MovePage{SKU: sku.Code}
+	item = views.MovePage{Owner: sku.Owner, SKU: sku.Code}
 	switch {
 	case len(skus) == 0:
 		return item, have, wms.Errf(wms.CodeConflict, "move.empty", "location", from)
@@ -127,6 +130,37 @@ func (s *Server) moveItem(from string, r scan.Result) (item views.MovePage, have
 	return item, have, nil
 }
 
+// floorSKU is the item a GTIN scanned with nothing in hand names (a move, a
+// count): the one owner's that carries it. A GTIN two owners share cannot
+// say whose the unit is: refused with the screen's message (ambiguous),
+// naming the owners — never taken as one of them.
+func (s *Server) floorSKU(c *fiber.Ctx, ambiguous, gtin string) (wms.SKU, error) {
+	sku, err := s.ledger.SKUByGTIN(gtin)
+	if e, ok := wms.AsError(err); ok && e.Key == "sku.gtin_ambiguous" {
+		return sku, wms.Errf(wms.CodeConflict, ambiguous, "gtin", gtin, "owners", s.ownerList(c, sharedBy(e)))
+	}
+	return sku, err
+}
+
+// sharedBy is the owners a sku.gtin_ambiguous refusal names, the default
+// owner first as everywhere else.
+func sharedBy(e *wms.Error) []string {
+	owners := strings.Split(e.Args["owners"], ", ")
+	if i := slices.Index(owners, wms.DefaultOwner); i > 0 {
+		owners = append([]string{wms.DefaultOwner}, slices.Delete(owners, i, i+1)...)
+	}
+	return owners
+}
+
+// payloadOwner is an owner as a command's payload names it: the default
+// owner left out, as before owners existed.
+func payloadOwner(owner string) string {
+	if owner == wms.DefaultOwner {
+		return ""
+	}
+	return owner
+}
+
 // heldList names a few codes, joined so that none of them breaks.
 func heldList(codes []string) string {
 	if len(codes) > 4 {
@@ -140,7 +174,7 @@ func heldList(codes []string) string {
 // a location makes the move; Enter after a typed quantity keeps it and asks
 // for the location.
 func (s *Server) move(c *fiber.Ctx) error {
-	vm := views.MovePage{Page: s.page(c, "move.title"), Key: c.FormValue("key"), From: c.FormValue("from"), SKU: c.FormValue("sku"),
+	vm := views.MovePage{Page: s.page(c, "move.title"), Key: c.FormValue("key"), From: c.FormValue("from"), Owner: c.FormValue("owner"), SKU: c.FormValue("sku"),
 		Lot: c.FormValue("lot"), Whole: c.FormValue("whole") == "1", QtyTyped: strings.TrimSpace(c.FormValue("qty"))}
 	if vm.Key == "" {
 		vm.Key = uuid.NewString()
@@ -168,11 +202,11 @@ func (s *Server) move(c *fiber.Ctx) error {
 	if r.GTIN != "" {
 		return s.moveMore(c, vm, r)
 	}
-	to, err := s.shelfScan("move", code, "")
+	to, err := s.shelfScan("move", "", code, "")
 	if err != nil {
 		return s.moveRefused(c, vm, err)
 	}
-	m := wms.Move{From: vm.From, To: to, SKU: vm.SKU, Lot: vm.Lot, Qty: vm.Qty, Whole: vm.Whole}
+	m := wms.Move{Owner: payloadOwner(vm.Owner), From: vm.From, To: to, SKU: vm.SKU, Lot: vm.Lot, Qty: vm.Qty, Whole: vm.Whole}
 	if _, err = s.ledger.MoveStock(c.UserContext(), formKey(c), m, principal(c).Actor(), device(c)); err != nil {
 		return s.moveRefused(c, vm, err)
 	}
@@ -197,8 +231,8 @@ func (s *Server) moveMore(c *fiber.Ctx, vm views.MovePage, r scan.Result) error 
 	if r.Batch == "" {
 		r.Batch = vm.Lot // a barcode without its lot: the unit in hand says which
 	}
-	item, held, err := s.moveItem(vm.From, r)
-	if err == nil && (item.SKU != vm.SKU || (r.Batch != "" && item.Lot != vm.Lot)) {
+	item, held, err := s.moveItem(c, vm.From, r)
+	if err == nil && (item.Owner != cmp.Or(vm.Owner, wms.DefaultOwner) || item.SKU != vm.SKU || (r.Batch != "" && item.Lot != vm.Lot)) {
 		err = wms.Errf(wms.CodeInvalid, "move.other_item", "sku", item.SKU, "qty", strconv.FormatInt(vm.Qty, 10), "held", vm.SKU)
 	}
 	if err != nil {

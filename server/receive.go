@@ -19,8 +19,8 @@ import (
 // pack), confirm the quantity, then put it away by scanning the suggested
 // location. Every step is a page; the pages carry what came before.
 
-func (s *Server) receiveModel(c *fiber.Ctx, receipt string) (views.ReceivePage, error) {
-	vm := views.ReceivePage{Page: s.page(c, "receive.title"), Receipt: receipt, Key: uuid.NewString()}
+func (s *Server) receiveModel(c *fiber.Ctx, owner, receipt string) (views.ReceivePage, error) {
+	vm := views.ReceivePage{Page: s.page(c, "receive.title"), Owner: s.ledger.Books(owner).Owner(), Receipt: receipt, Key: uuid.NewString()}
 	var err error
 	if vm.Owners, err = s.ownerFilter(c); err != nil {
 		return vm, err
@@ -37,7 +37,7 @@ func (s *Server) receiveModel(c *fiber.Ctx, receipt string) (views.ReceivePage, 
 	if vm.Receipt != "" {
 		// a receipt not known yet is a blind one: its first units make it
 		vm.Blind = true
-		if r, err := s.ledger.Receipt(vm.Receipt); err == nil {
+		if r, err := s.ledger.Books(vm.Owner).Receipt(vm.Receipt); err == nil {
 			vm.Supplier, vm.Blind, vm.Closed = r.Supplier, r.Blind, r.State == "closed"
 			for _, l := range r.Lines {
 				vm.Lines = append(vm.Lines, views.ReceiptRow{SKU: l.SKU, Expected: l.Expected, Received: l.Received,
@@ -48,19 +48,96 @@ func (s *Server) receiveModel(c *fiber.Ctx, receipt string) (views.ReceivePage, 
 	return vm, nil
 }
 
-// receivePage shows the receipt and, with ?code=, what the scanned item is.
-func (s *Server) receivePage(c *fiber.Ctx) error {
-	if c.Query("blind") != "" {
-		// a new delivery without notice: a receipt of its own, kept in the address
-		id, err := s.ledger.NextBlindReceipt(s.ledger.Today(), principal(c).Actor())
+// receiveLink is the address of a receipt on the receive screen (with the
+// scan of an item when code is given). It names the receipt's owner whenever
+// the warehouse works for several: two owners may use one receipt number.
+func (s *Server) receiveLink(owner, receipt, code string) (string, error) {
+	q := url.Values{"receipt": {receipt}}
+	owners, err := s.ledger.Owners()
+	if err != nil {
+		return "", err
+	}
+	if len(owners) > 1 || owner != wms.DefaultOwner {
+		q.Set("owner", owner)
+	}
+	if code != "" {
+		q.Set("code", code)
+	}
+	return "/receive?" + q.Encode(), nil
+}
+
+// receiptOwner is whose receipt a number on the receive screen is: the owner
+// the address names, else the one owner that has a receipt so numbered (the
+// default owner when none has: a blind receipt's first units make it). A
+// number two owners share is no one's until the receiver chooses: shared
+// lists them.
+func (s *Server) receiptOwner(id, named string) (owner string, shared []string, err error) {
+	if named != "" {
+		owner, err = s.ledger.KnownOwner(named)
+		return owner, nil, err
+	}
+	owners, err := s.ledger.ReceiptOwners(id)
+	switch {
+	case err != nil:
+		return "", nil, err
+	case len(owners) == 0:
+		return wms.DefaultOwner, nil, nil
+	case len(owners) == 1:
+		return owners[0], nil, nil
+	}
+	return "", owners, nil
+}
+
+// chooseReceipt shows the deliveries with the receipt numbered id that
+// several owners have, each a link naming its owner, and asks which it is.
+func (s *Server) chooseReceipt(c *fiber.Ctx, vm views.ReceivePage, id string, owners []string) error {
+	vm.Receipt, vm.Blind, vm.Closed, vm.Lines = "", false, false, nil
+	vm.Choose = nil
+	for _, o := range owners {
+		r, err := s.ledger.Books(o).Receipt(id)
 		if err != nil {
 			return err
 		}
-		return c.Redirect("/receive?receipt="+url.QueryEscape(id), fiber.StatusSeeOther)
+		vm.Choose = append(vm.Choose, views.OpenReceipt{ID: id, Owner: o, Lines: len(r.Lines), Supplier: r.Supplier})
 	}
-	vm, err := s.receiveModel(c, c.Query("receipt"))
+	e := wms.Errf(wms.CodeConflict, "receive.receipt_ambiguous", "receipt", id, "owners", s.ownerList(c, owners))
+	vm.Feedback = errorFeedback(e)
+	return s.render(c, status(e.Code), views.Receive(vm))
+}
+
+// receivePage shows the receipt and, with ?code=, what the scanned item is.
+func (s *Server) receivePage(c *fiber.Ctx) error {
+	if c.Query("blind") != "" {
+		// a new delivery without notice: a receipt of its own, kept in the
+		// address, of the owner the receiver chose (the default owner unless)
+		owner, err := s.ledger.KnownOwner(c.Query("owner"))
+		if err != nil {
+			return err
+		}
+		id, err := s.ledger.Books(owner).NextBlindReceipt(s.ledger.Today(), principal(c).Actor())
+		if err != nil {
+			return err
+		}
+		to, err := s.receiveLink(owner, id, "")
+		if err != nil {
+			return err
+		}
+		return c.Redirect(to, fiber.StatusSeeOther)
+	}
+	receipt := c.Query("receipt")
+	owner, shared, err := s.receiptOwner(receipt, c.Query("owner"))
+	if receipt == "" {
+		owner, shared, err = wms.DefaultOwner, nil, nil
+	}
 	if err != nil {
 		return err
+	}
+	vm, err := s.receiveModel(c, owner, receipt)
+	if err != nil {
+		return err
+	}
+	if len(shared) > 1 {
+		return s.chooseReceipt(c, vm, receipt, shared)
 	}
 	code := strings.TrimSpace(c.Query("code"))
 	if code == "" {
@@ -69,7 +146,7 @@ func (s *Server) receivePage(c *fiber.Ctx) error {
 	if vm.Receipt == "" || vm.Closed {
 		return s.nextDelivery(c, vm, code)
 	}
-	item, err := s.receiveItem(code)
+	item, err := s.receiveItem(c, vm.Owner, code)
 	if err != nil {
 		e := s.asDomain(c, err)
 		vm.Feedback = errorFeedback(e)
@@ -82,46 +159,65 @@ func (s *Server) receivePage(c *fiber.Ctx) error {
 
 // nextDelivery answers a scan where nothing is being received (the list of
 // deliveries, a closed receipt's summary). A receipt's number (an ASN) opens
-// that receipt. An item starts the next delivery without notice with the item
-// in hand, unless a delivery that was announced and is still open expects
-// it: that receipt is named, for the units to be counted against it.
+// that receipt (a number two owners share asks whose). An item starts the
+// next delivery without notice with the item in hand, of the item's owner,
+// unless a delivery that was announced and is still open expects it: that
+// receipt is named, for the units to be counted against it.
 func (s *Server) nextDelivery(c *fiber.Ctx, vm views.ReceivePage, code string) error {
 	ids := []string{code}
 	if r, err := s.scanner.Parse(code); err == nil && r.Code != "" {
 		ids = append(ids, r.Code)
 	}
 	for _, id := range ids {
-		if _, err := s.ledger.Receipt(id); err == nil {
-			return c.Redirect("/receive?receipt="+url.QueryEscape(id), fiber.StatusSeeOther)
+		owners, err := s.ledger.ReceiptOwners(id)
+		if err != nil {
+			return err
+		}
+		switch {
+		case len(owners) == 1:
+			to, err := s.receiveLink(owners[0], id, "")
+			if err != nil {
+				return err
+			}
+			return c.Redirect(to, fiber.StatusSeeOther)
+		case len(owners) > 1:
+			return s.chooseReceipt(c, vm, id, owners)
 		}
 	}
-	item, err := s.receiveItem(code)
+	item, err := s.receiveItem(c, "", code)
 	if e, ok := wms.AsError(err); ok && e.Key == "pick.not_an_item" {
 		err = wms.Errf(wms.CodeNotFound, "receive.not_item_or_receipt", "code", code)
 	}
 	if err == nil {
-		err = s.announced(item.SKU)
+		err = s.announced(item.Owner, item.SKU)
 	}
 	if err != nil {
 		e := s.asDomain(c, err)
 		vm.Feedback = errorFeedback(e)
 		return s.render(c, status(e.Code), views.Receive(vm))
 	}
-	id, err := s.ledger.NextBlindReceipt(s.ledger.Today(), principal(c).Actor())
+	id, err := s.ledger.Books(item.Owner).NextBlindReceipt(s.ledger.Today(), principal(c).Actor())
 	if err != nil {
 		return err
 	}
-	return c.Redirect("/receive?receipt="+url.QueryEscape(id)+"&code="+url.QueryEscape(code), fiber.StatusSeeOther)
+	to, err := s.receiveLink(item.Owner, id, code)
+	if err != nil {
+		return err
+	}
+	return c.Redirect(to, fiber.StatusSeeOther)
 }
 
-// announced refuses to start a delivery without notice for an item that an
-// open announced receipt still waits for.
-func (s *Server) announced(sku string) error {
+// announced refuses to start a delivery without notice for an owner's item
+// that an open announced receipt of that owner still waits for.
+func (s *Server) announced(owner, sku string) error {
 	open, err := s.ledger.OpenReceipts()
 	if err != nil {
 		return err
 	}
 	for _, r := range open {
+		if cmp.Or(r.Owner, wms.DefaultOwner) != owner {
+			continue
+		}
 		for _, l := range r.Lines {
 			if !r.Blind && l.SKU == sku && l.Received < l.Expected {
 				return wms.Errf(wms.CodeConflict, "receive.announced", "sku", sku, "receipt", r.ID)
@@ -144,7 +240,13 @@ func itemFeedback(item views.ReceiveItem) *views.Feedback {
 // receiveItem reads a scanned item for receiving. A date printed on the pack
 // that is no calendar date does not hide the item: its expiry is left to be
 // typed from the pack.
-func (s *Server) receiveItem(code string) (views.ReceiveItem, error) {
+//
+// With an owner (the receipt's) the GTIN is that owner's item, even where
+// another owner's item carries it too; a GTIN the owner has no item for is
+// refused naming the owner when another owner has one. With none (a scan
+// that starts a delivery) it is the one owner's item that carries it, and
+// a GTIN two owners share is refused: the receipt or the owner must say.
+func (s *Server) receiveItem(c *fiber.Ctx, owner, code string) (views.ReceiveItem, error) {
 	r, undated, err := s.scanner.ParseUndated(code)
 	if err != nil {
 		return views.ReceiveItem{}, scanError(err)
@@ -152,7 +254,20 @@ func (s *Server) receiveItem(code string) (views.ReceiveItem, error) {
 	if r.GTIN == "" {
 		return views.ReceiveItem{}, wms.Errf(wms.CodeInvalid, "pick.not_an_item", "code", code)
 	}
-	sku, err := s.ledger.SKUByGTIN(r.GTIN)
+	var sku wms.SKU
+	if owner == "" {
+		sku, err = s.ledger.SKUByGTIN(r.GTIN)
+		if e, ok := wms.AsError(err); ok && e.Key == "sku.gtin_ambiguous" {
+			err = wms.Errf(wms.CodeConflict, "receive.gtin_ambiguous", "gtin", r.GTIN, "owners", s.ownerList(c, sharedBy(e)))
+		}
+	} else {
+		sku, err = s.ledger.Books(owner).SKUByGTIN(r.GTIN)
+		if e, ok := wms.AsError(err); ok && e.Key == "sku.gtin_unknown" {
+			if _, oerr := s.ledger.SKUByGTIN(r.GTIN); oerr == nil || keyOf(oerr) == "sku.gtin_ambiguous" {
+				err = wms.Errf(wms.CodeNotFound, "receive.not_owners_item", "gtin", r.GTIN, "owner", s.ownerList(c, []string{owner}))
+			}
+		}
+	}
 	if err != nil {
 		return views.ReceiveItem{}, err
 	}
@@ -160,7 +275,7 @@ func (s *Server) receiveItem(code string) (views.ReceiveItem, error) {
 	if err != nil {
 		return views.ReceiveItem{}, err
 	}
-	item := views.ReceiveItem{SKU: sku.Code, Name: sku.Name, LotTracked: sku.LotTracked, Lot: r.Batch, Qty: 1, Location: dock}
+	item := views.ReceiveItem{Owner: sku.Owner, SKU: sku.Code, Name: sku.Name, LotTracked: sku.LotTracked, Lot: r.Batch, Qty: 1, Location: dock}
 	if r.Count > 0 {
 		item.Qty = int64(r.Count)
 	}
@@ -188,6 +303,14 @@ func (s *Server) receiveItem(code string) (views.ReceiveItem, error) {
 	return item, nil
 }
 
+// keyOf is a domain error's message key ("" for any other error).
+func keyOf(err error) string {
+	if e, ok := wms.AsError(err); ok {
+		return e.Key
+	}
+	return ""
+}
+
 // sameItem says whether a scan is another unit of the item in hand: the same
 // SKU and, where the scan carries them, the same lot and expiry (a scan of the
 // same GTIN with another lot is another line of the receipt).
@@ -206,14 +329,18 @@ func sameItem(inHand, scanned views.ReceiveItem) bool {
 // quantity and books nothing; another item books the one in hand, which is
 // put away first, and waits as the next item.
 func (s *Server) receive(c *fiber.Ctx) error {
-	vm, err := s.receiveModel(c, c.FormValue("receipt"))
+	owner, err := s.ledger.KnownOwner(c.FormValue("owner"))
+	if err != nil {
+		return err
+	}
+	vm, err := s.receiveModel(c, owner, c.FormValue("receipt"))
 	if err != nil {
 		return err
 	}
 	// what the receiver typed stays on the form when the server refuses it
-	item := views.ReceiveItem{SKU: c.FormValue("sku"), Lot: strings.TrimSpace(c.FormValue("lot")), Location: strings.TrimSpace(c.FormValue("location")),
+	item := views.ReceiveItem{Owner: owner, SKU: c.FormValue("sku"), Lot: strings.TrimSpace(c.FormValue("lot")), Location: strings.TrimSpace(c.FormValue("location")),
 		Expiry: strings.TrimSpace(c.FormValue("expiry")), QtyTyped: strings.TrimSpace(c.FormValue("qty"))}
-	sku, err := s.ledger.SKU(item.SKU)
+	sku, err := s.ledger.Books(owner).SKU(item.SKU)
 	var qty int64
 	if err == nil {
 		item.Name, item.LotTracked = sku.Name, sku.LotTracked
@@ -236,7 +363,7 @@ func (s *Server) receive(c *fiber.Ctx) error {
 	}
 	var next *views.ReceiveItem
 	if code := strings.TrimSpace(c.FormValue("code")); err == nil && code != "" {
-		scanned, serr := s.receiveItem(code)
+		scanned, serr := s.receiveItem(c, owner, code)
 		switch {
 		case serr != nil:
 			err = serr // the item in hand stays as it was
@@ -253,10 +380,10 @@ func (s *Server) receive(c *fiber.Ctx) error {
 	}
 	if err == nil {
 		var res wms.Receiving
-		res, err = s.ledger.Receive(c.UserContext(), formKey(c), wms.Receiving{Receipt: vm.Receipt, SKU: item.SKU, Lot: item.Lot,
+		res, err = s.ledger.Receive(c.UserContext(), formKey(c), wms.Receiving{Owner: owner, Receipt: vm.Receipt, SKU: item.SKU, Lot: item.Lot,
 			Expiry: item.Expiry, Qty: qty, Location: item.Location}, principal(c).Actor(), device(c))
 		if err == nil {
-			vm2, merr := s.receiveModel(c, vm.Receipt)
+			vm2, merr := s.receiveModel(c, owner, vm.Receipt)
 			if merr != nil {
 				return merr
 			}
@@ -265,7 +392,7 @@ func (s *Server) receive(c *fiber.Ctx) error {
 				vm2.Item = next
 				return s.render(c, fiber.StatusOK, views.Receive(vm2))
 			}
-			where, perr := s.ledger.SuggestPutaway(item.SKU, item.Lot)
+			where, perr := s.ledger.Books(owner).SuggestPutaway(item.SKU, item.Lot)
 			if perr != nil {
 				where = ""
 			}
@@ -279,7 +406,7 @@ func (s *Server) receive(c *fiber.Ctx) error {
 		}
 		if e, ok := wms.AsError(err); ok && e.Key == "receive.short_life" {
 			// the ledger recorded the refusal on the receipt: show it
-			if vm, err = s.receiveModel(c, vm.Receipt); err != nil {
+			if vm, err = s.receiveModel(c, owner, vm.Receipt); err != nil {
 				return err
 			}
 			err = e
@@ -317,7 +444,10 @@ func (s *Server) typedDay(v string) (string, error) {
 // refused with what it was and the shelf wanted (when there is one), and
 // changes nothing; a code of no known kind goes on, for the ledger to say
 // whether such a location exists.
-func (s *Server) shelfScan(step, code, want string) (string, error) {
+//
+// owner is whose item a scanned GTIN is read as (the receipt's on the
+// receive screen; "" where nothing says whose).
+func (s *Server) shelfScan(step, owner, code, want string) (string, error) {
 	r, err := s.scanner.Parse(code)
 	if err != nil {
 		return "", scanError(err)
@@ -329,6 +459,9 @@ func (s *Server) shelfScan(step, code, want string) (string, error) {
 		return r.Code, nil
 	case r.GTIN != "":
 		sku, err := s.ledger.SKUByGTIN(r.GTIN)
+		if owner != "" {
+			sku, err = s.ledger.Books(owner).SKUByGTIN(r.GTIN)
+		}
 		if err != nil {
 			return "", err
 		}
@@ -346,20 +479,24 @@ func (s *Server) shelfScan(step, code, want string) (string, error) {
 
 // putaway moves received units from the dock to the scanned location.
 func (s *Server) putaway(c *fiber.Ctx) error {
+	owner, err := s.ledger.KnownOwner(c.FormValue("owner"))
+	if err != nil {
+		return err
+	}
 	qty, _ := strconv.ParseInt(c.FormValue("qty"), 10, 64)
 	p := views.Putaway{SKU: c.FormValue("sku"), Lot: c.FormValue("lot"), Qty: qty, From: c.FormValue("from"), Suggest: c.FormValue("suggest")}
 	if code := c.FormValue("next"); code != "" {
-		if next, err := s.receiveItem(code); err == nil {
+		if next, err := s.receiveItem(c, owner, code); err == nil {
 			next.Code = code
 			p.Next = &next
 		}
 	}
-	to, err := s.shelfScan("receive", strings.TrimSpace(c.FormValue("to")), p.Suggest)
+	to, err := s.shelfScan("receive", owner, strings.TrimSpace(c.FormValue("to")), p.Suggest)
 	if err == nil {
-		_, err = s.ledger.MoveStock(c.UserContext(), formKey(c), wms.Move{SKU: p.SKU, Lot: p.Lot, From: p.From, To: to, Qty: qty},
+		_, err = s.ledger.MoveStock(c.UserContext(), formKey(c), wms.Move{Owner: payloadOwner(owner), SKU: p.SKU, Lot: p.Lot, From: p.From, To: to, Qty: qty},
 			principal(c).Actor(), device(c))
 	}
-	vm, merr := s.receiveModel(c, c.FormValue("receipt"))
+	vm, merr := s.receiveModel(c, owner, c.FormValue("receipt"))
 	if merr != nil {
 		return merr
 	}
@@ -376,11 +513,15 @@ func (s *Server) putaway(c *fiber.Ctx) error {
 
 // closeReceipt closes the receipt; its variances stay on it.
 func (s *Server) closeReceipt(c *fiber.Ctx) error {
-	r, err := s.ledger.CloseReceipt(c.UserContext(), c.FormValue("receipt"), principal(c).Actor(), device(c))
+	owner, err := s.ledger.KnownOwner(c.FormValue("owner"))
 	if err != nil {
 		return err
 	}
-	vm, err := s.receiveModel(c, r.ID)
+	r, err := s.ledger.Books(owner).CloseReceipt(c.UserContext(), c.FormValue("receipt"), principal(c).Actor(), device(c))
+	if err != nil {
+		return err
+	}
+	vm, err := s.receiveModel(c, owner, r.ID)
 	if err != nil {
 		return err
 	}

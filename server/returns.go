@@ -284,7 +284,7 @@ func (s *Server) returnPutaway(c *fiber.Ctx) error {
 		want, _ = s.ledger.SuggestPutaway(p.Lines[n].SKU, p.Lines[n].Lot)
 	}
 	var l wms.ReturnLine
-	to, err := s.shelfScan("returns", strings.TrimSpace(c.FormValue("to")), want)
+	to, err := s.shelfScan("returns", "", strings.TrimSpace(c.FormValue("to")), want)
 	if err == nil {
 		l, err = s.ledger.PutBackReturn(c.UserContext(), id, n, to, principal(c).Actor(), device(c))
 	}

@@ -161,6 +161,7 @@ type ReceiptRow struct {
 
 // ReceiveItem is a scanned item waiting for its quantity and place.
 type ReceiveItem struct {
+	Owner                            string // whose item it is (the receipt's owner)
 	Code                             string // the scan, for an item waiting while the one before is put away
 	SKU, Name, Lot, Expiry, Location string
 	LotTracked                       bool
@@ -180,14 +181,16 @@ type Putaway struct {
 
 // OpenReceipt is a receipt still open, in the list of deliveries.
 type OpenReceipt struct {
-	ID, Owner string
-	Lines     int
+	ID, Owner, Supplier string
+	Lines               int
 }
 
 type ReceivePage struct {
 	Page
 	Open     []OpenReceipt // open receipts (of the filter's owner)
 	Owners   OwnerFilter
+	Owner    string        // the receipt's owner: every step carries it
+	Choose   []OpenReceipt // the receipts of several owners with the number scanned, to choose from
 	Receipt  string
 	Supplier string
 	Blind    bool // a delivery without notice: nothing expected, so no difference to show
@@ -274,6 +277,7 @@ type MoveTaskRow struct {
 type MovePage struct {
 	Page
 	Tasks          []MoveTaskRow
+	Owner          string // whose the item in hand is
 	From, SKU, Lot string
 	Qty            int64
 	QtyTyped       string // a refused quantity, shown as typed

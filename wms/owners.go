@@ -169,6 +169,17 @@ func (l *Ledger) OrderOwners(no string) ([]string, error) {
 	return out, err
 }
 
+// ReceiptOwners lists the owners that have a receipt (ASN) numbered id: a
+// number scanned on the receive screen may be two owners'.
+func (l *Ledger) ReceiptOwners(id string) ([]string, error) {
+	var out []string
+	err := l.view(func(tx *txn) (err error) {
+		out, err = ownersHolding(tx, bucketReceipts, func(o string) []byte { return receiptKey(o, id) })
+		return err
+	})
+	return out, err
+}
+
 // SKUOwners lists the owners that have a SKU with this item code.
 func (l *Ledger) SKUOwners(code string) ([]string, error) {
 	var out []string

@@ -352,3 +352,43 @@ func TestCSVOwnerColumn(t *testing.T) {
 		t.Errorf("stock export:\n%s", out)
 	}
 }
+
+// A receipt number two owners share is both owners'; a blind delivery's name
+// is one no owner's receipt of that receiver and day has taken.
+func TestReceiptOwnersAndBlindNamesAcrossOwners(t *testing.T) {
+	l := twoOwners(t)
+	for _, owner := range []string{"", "BABY"} {
+		if _, _, err := l.ExpectReceipt(ctx, "", ReceiptIn{Owner: owner, ID: "ASN-1", Supplier: "供应商", Lines: []LineIn{{SKU: "MILK", Qty: 5}}}, "B9001", "web"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, _, err := l.ExpectReceipt(ctx, "", ReceiptIn{Owner: "BABY", ID: "ASN-2", Supplier: "供应商", Lines: []LineIn{{SKU: "MILK", Qty: 5}}}, "B9001", "web"); err != nil {
+		t.Fatal(err)
+	}
+	for id, want := range map[string]string{"ASN-1": "DEFAULT BABY", "ASN-2": "BABY", "ASN-3": ""} {
+		got, err := l.ReceiptOwners(id)
+		if err != nil || strings.Join(got, " ") != want {
+			t.Errorf("ReceiptOwners(%s) = %v %v, want %q", id, got, err, want)
+		}
+	}
+	day := l.Today()
+	first, err := l.Books("BABY").NextBlindReceipt(day, "B3001")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.Receive(ctx, "blind-baby", Receiving{Owner: "BABY", Receipt: first, SKU: "MILK", Qty: 2, Location: "DOCK-01"}, "B3001", "pda"); err != nil {
+		t.Fatal(err)
+	}
+	for _, owner := range []string{DefaultOwner, "BABY"} {
+		next, err := l.Books(owner).NextBlindReceipt(day, "B3001")
+		if err != nil || next == first || !strings.HasSuffix(next, "-2") {
+			t.Errorf("%s's next blind receipt after %s: %q %v", owner, first, next, err)
+		}
+	}
+	if r, err := l.Books("BABY").Receipt(first); err != nil || r.Owner != "BABY" || !r.Blind || r.Lines[0].Received != 2 {
+		t.Errorf("the brand's blind receipt: %+v %v", r, err)
+	}
+	if _, err := l.Receipt(first); err == nil {
+		t.Errorf("the brand's blind receipt %s is also the default owner's", first)
+	}
+}

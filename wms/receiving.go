@@ -2,6 +2,7 @@ package wms
 
 import (
 	"context"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -190,16 +191,31 @@ func (l *Ledger) NextBlindReceipt(day, badge string) (string, error) {
 	return l.Books(DefaultOwner).NextBlindReceipt(day, badge)
 }
 
-// NextBlindReceipt names the owner's next blind receipt (see Ledger.NextBlindReceipt).
+// NextBlindReceipt names the owner's next blind receipt (see
+// Ledger.NextBlindReceipt). The number is one past the highest any owner's
+// blind receipt of this receiver and day has, so two deliveries of one day
+// never share a name, whoever's goods they are.
 func (b Books) NextBlindReceipt(day, badge string) (string, error) {
 	name := "BLIND-" + strings.ReplaceAll(day, "-", "") + "-" + badge + "-"
-	prefix := string(receiptKey(b.owner, name))
 	n := 0
 	err := b.l.view(func(tx *txn) error {
+		owners := []string{DefaultOwner}
+		if err := tx.Bucket(bucketOwners).ForEach(func(k, _ []byte) error {
+			owners = append(owners, string(k))
+			return nil
+		}); err != nil {
+			return err
+		}
+		if !slices.Contains(owners, b.owner) {
+			owners = append(owners, b.owner)
+		}
 		c := tx.Bucket(bucketReceipts).Cursor()
-		for k, _ := c.Seek([]byte(prefix)); k != nil && strings.HasPrefix(string(k), prefix); k, _ = c.Next() {
-			if i, err := strconv.Atoi(strings.TrimPrefix(string(k), prefix)); err == nil && i > n {
-				n = i
+		for _, owner := range owners {
+			prefix := string(receiptKey(owner, name))
+			for k, _ := c.Seek([]byte(prefix)); k != nil && strings.HasPrefix(string(k), prefix); k, _ = c.Next() {
+				if i, err := strconv.Atoi(strings.TrimPrefix(string(k), prefix)); err == nil && i > n {
+					n = i
+				}
 			}
 		}
 		return nil
