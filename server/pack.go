@@ -438,16 +438,20 @@ func (s *Server) awaitPrint(ctx context.Context, job wms.PrintJob) wms.PrintJob 
 	s.kickPrinter()
 	ctx, cancel := context.WithTimeout(ctx, printWait)
 	defer cancel()
-	tick := time.NewTicker(50 * time.Millisecond)
-	defer tick.Stop()
 	for job.Tries == 0 {
+		// The printer's answer is an event: wait for the next commit, taking
+		// the bell before reading so a commit between the two is not missed.
+		bell := s.ledger.Committed()
+		if j, err := s.ledger.PrintJob(job.ID); err == nil {
+			job = j
+		}
+		if job.Tries > 0 {
+			break
+		}
 		select {
 		case <-ctx.Done():
 			return job
-		case <-tick.C:
-		}
-		if j, err := s.ledger.PrintJob(job.ID); err == nil {
-			job = j
+		case <-bell:
 		}
 	}
 	return job
