@@ -138,6 +138,7 @@ type cancelIn struct {
 
 // waveIn is the body of POST /api/v1/waves: which new orders to release.
 type waveIn struct {
+	Owner       string     `json:"owner,omitempty"` // one owner's orders only; empty: every owner's
 	Carrier     string     `json:"carrier,omitempty"`
 	DueBy       *time.Time `json:"due_by,omitempty"`
 	MinPriority int        `json:"min_priority,omitempty"`
@@ -148,7 +149,7 @@ type waveIn struct {
 }
 
 func (in waveIn) filter() wms.WaveFilter {
-	return wms.WaveFilter{Carrier: in.Carrier, DueBy: in.DueBy, MinPriority: in.MinPriority, Lines: in.Lines,
+	return wms.WaveFilter{Owner: in.Owner, Carrier: in.Carrier, DueBy: in.DueBy, MinPriority: in.MinPriority, Lines: in.Lines,
 		MaxOrders: in.MaxOrders, Mode: wms.WaveMode(in.Mode), ClusterSize: in.ClusterSize}
 }
 

@@ -109,7 +109,8 @@ func taskOwners(t wms.Task) []string {
 
 // releaseWavePage releases a wave from the floor page's form.
 func (s *Server) releaseWavePage(c *fiber.Ctx) error {
-	f := wms.WaveFilter{Carrier: c.FormValue("carrier"), Lines: c.FormValue("lines"), Mode: wms.WaveMode(c.FormValue("mode"))}
+	// the owner the page is filtered by, if any: the wave takes the orders the page shows
+	f := wms.WaveFilter{Owner: c.FormValue("owner"), Carrier: c.FormValue("carrier"), Lines: c.FormValue("lines"), Mode: wms.WaveMode(c.FormValue("mode"))}
 	var err error
 	if f.ClusterSize, err = formInt(c, "cluster_size", 4); err == nil {
 		f.MaxOrders, err = formInt(c, "max_orders", 50)

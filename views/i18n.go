@@ -427,6 +427,7 @@ var catalog = map[string][2]string{
 	"wave.due_hours":            {"Due within hours (empty: all)", "几小时内需发货（空=全部）"},
 	"wave.max_orders":           {"At most orders", "最多订单数"},
 	"wave.release":              {"Release wave", "下发波次"},
+	"wave.owner_only":           {"Only {owner}'s orders, as this page is filtered.", "只下发{owner}的订单（与本页筛选一致）。"},
 	"wave.auto":                 {"Auto-wave: release by carrier when enough orders wait or one is due", "自动波次：按承运商，订单够多或临近截单时自动下发"},
 	"settings.partial_ship":     {"Ship what is in stock, back-order the rest", "有货先发，缺货部分待补"},
 	"settings.partial_invalid":  {"Partial allocation is wait or ship.", "部分分配策略须为等待或先发。"},

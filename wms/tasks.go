@@ -240,6 +240,11 @@ func (l *Ledger) chooseWave(f WaveFilter, eventID, actor, device string) (Event,
 	if f.MaxOrders <= 0 {
 		f.MaxOrders = 50
 	}
+	if f.Owner != "" {
+		if _, err := l.KnownOwner(f.Owner); err != nil {
+			return Event{}, err
+		}
+	}
 	news, err := l.OrderBriefs(OrderNew)
 	if err != nil {
 		return Event{}, err
