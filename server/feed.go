@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -18,7 +20,8 @@ const feedMaxWait = 60 * time.Second
 
 // feedEvent is one event of the feed: the envelope as the log holds it, and
 // its payload as stored, less any PIN, session or token hash. An owner's event
-// without an owner is the default owner's (wms.OwnerOf).
+// always names its owner: one stored without an owner is the default owner's
+// (wms.OwnerOf); a warehouse event names none.
 type feedEvent struct {
 	ID     string          `json:"id"`
 	Seq    uint64          `json:"seq"`
@@ -63,6 +66,16 @@ func feedQuery(c *fiber.Ctx) (wms.FeedQuery, time.Duration, error) {
 	return q, wait, err
 }
 
+// feedOwner is the envelope's owner: the one wms.OwnerOf says the event is
+// about (the default owner's events written without one name it too, so a
+// reader can tell them from the warehouse's own), else what the log holds.
+func feedOwner(ev wms.Event) string {
+	if o := wms.OwnerOf(ev); o != "" {
+		return o
+	}
+	return ev.Owner
+}
+
 // feedWait reads a long poll's wait: a duration ("30s", "1m") or whole
 // seconds ("30"); longer than feedMaxWait waits feedMaxWait.
 func feedWait(v string) (time.Duration, error) {
@@ -89,6 +102,14 @@ func (s *Server) apiEvents(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	if q.Owner != "" && len(q.Owner) <= 64 && utf8.ValidString(q.Owner) && !strings.ContainsFunc(q.Owner, unicode.IsControl) {
+		// an owner the warehouse does not work for would read an empty feed
+		// forever (a typo, a lower-case code): refused with 404 as every
+		// ?owner= is (one that is not text at all is the ledger's 400)
+		if _, err := s.ledger.KnownOwner(q.Owner); err != nil {
+			return err
+		}
+	}
 	var page wms.FeedPage
 	if wait > 0 {
 		c.Locals(localLongPoll, true)
@@ -104,7 +125,7 @@ func (s *Server) apiEvents(c *fiber.Ctx) error {
 	out := feedOut{Events: make([]feedEvent, 0, len(page.Events)), Next: page.Next, LastSeq: page.LastSeq}
 	for _, ev := range page.Events {
 		out.Events = append(out.Events, feedEvent{ID: ev.ID, Seq: ev.Seq, Type: ev.Type, Actor: ev.Actor, Device: ev.Device,
-			Owner: ev.Owner, At: ev.At, Data: ev.Data})
+			Owner: feedOwner(ev), At: ev.At, Data: ev.Data})
 	}
 	return c.JSON(out)
 }

@@ -173,8 +173,25 @@ func TestEventsFeed(t *testing.T) {
 				t.Errorf("owner filter let %s (%s) through", ev.Type, spec.Scope)
 			}
 		}
+		for _, ev := range getFeed(t, c, "limit=1000").Events {
+			// an owner's event names its owner, the default one included;
+			// a warehouse event names none
+			if spec, _ := wms.SpecOf(ev.Type); (spec.Scope == wms.ScopeOwner) != (ev.Owner != "") {
+				t.Errorf("%s (%s) names the owner %q", ev.Type, spec.Scope, ev.Owner)
+			}
+		}
+		if _, err := l.SaveOwner(ctx, "", wms.Owner{Code: "SOMEONE-ELSE", Name: "没有事件的货主"}, "test", "test"); err != nil {
+			t.Fatal(err)
+		}
 		if f = getFeed(t, c, "owner=SOMEONE-ELSE"); len(f.Events) != 0 || f.Next == 0 {
 			t.Errorf("another owner's feed: %d events, next %d", len(f.Events), f.Next)
+		}
+		// an owner the warehouse does not work for (a typo) is refused, not an empty feed forever
+		for _, q := range []string{"owner=NOBODY", "owner=" + strings.ToLower(wms.DefaultOwner) + "&wait=30s"} {
+			resp, body := c.get("/api/v1/events?" + q)
+			if resp.StatusCode != 404 || !strings.Contains(body, `"key":"owner.unknown"`) {
+				t.Errorf("%s: %d %s", q, resp.StatusCode, body)
+			}
 		}
 	})
 

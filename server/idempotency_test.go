@@ -422,3 +422,57 @@ func TestScanReplayOnATaskNotHeldIsForbidden(t *testing.T) {
 		t.Errorf("fresh key %d %s; replayed key %d %s", fresh.status, fresh.body, replay.status, replay.body)
 	}
 }
+
+// Found: a cancel's key reused on another order cancelled that order too
+// (the key was made per order, so it was never found again).
+func TestCancelKeyOnAnotherOrderIsRefused(t *testing.T) {
+	f := newKeyedFixture(t)
+	if r := keyedPost(f.admin, "POST", "/api/v1/orders/SO700002/cancel", "cx", "application/json", `{"reason":"客户取消"}`); r.status != 200 {
+		t.Fatalf("cancel: %d %s", r.status, r.body)
+	}
+	for _, lang := range langs {
+		f.admin.lang = lang
+		r := keyedPost(f.admin, "POST", "/api/v1/orders/SO700003/cancel", "cx", "application/json", `{"reason":"客户取消"}`)
+		var e struct{ Error, Key string }
+		_ = json.Unmarshal([]byte(r.body), &e)
+		if r.status != 409 || e.Key != "key.other_request" || !strings.Contains(e.Error, "SO700002") || r.replayed {
+			t.Errorf("%s: the key on another order: %d %s", lang, r.status, r.body)
+		}
+	}
+	if o, err := f.l.Order("SO700003"); err != nil || o.State == wms.OrderCancelled {
+		t.Errorf("the other order: %v %s", err, o.State)
+	}
+}
+
+// Found: a lot status key reused on another lot named the first lot with NUL
+// bytes between its owner, SKU and lot.
+func TestKeyOnAnotherLotNamesItReadably(t *testing.T) {
+	f := newKeyedFixture(t)
+	lots, err := f.l.Lots()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var other wms.Lot
+	for _, lot := range lots {
+		if lot.Owner == wms.DefaultOwner && (lot.SKU != f.lotSKU || lot.Code != f.lotCode) {
+			other = lot
+			break
+		}
+	}
+	body := func(sku, lot string) string {
+		return fmt.Sprintf(`{"sku":%q,"lot":%q,"status":"hold","reason":"待查"}`, sku, lot)
+	}
+	if r := keyedPost(f.admin, "POST", "/api/v1/lots/status", "ls", "application/json", body(f.lotSKU, f.lotCode)); r.status != 200 {
+		t.Fatalf("hold: %d %s", r.status, r.body)
+	}
+	r := keyedPost(f.admin, "POST", "/api/v1/lots/status", "ls", "application/json", body(other.SKU, other.Code))
+	var e struct {
+		Error, Key string
+		Args       map[string]string
+	}
+	_ = json.Unmarshal([]byte(r.body), &e)
+	want := wms.DefaultOwner + " " + f.lotSKU + " " + f.lotCode
+	if r.status != 409 || e.Key != "key.other_request" || e.Args["target"] != want || !strings.Contains(e.Error, want) {
+		t.Errorf("the key on another lot: %d %s, want the target %q", r.status, r.body, want)
+	}
+}

@@ -139,7 +139,9 @@ func (s *Server) apiCancelOrder(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	o, err := books.CancelOrder(c.UserContext(), c.Params("no"), body.Reason, "cancel:"+wms.OrderRef(books.Owner(), c.Params("no"))+":"+key, principal(c).Actor(), device(c))
+	// the key is the client's, whatever order it names: the same key on
+	// another order is refused, never taken as a new cancellation
+	o, err := books.CancelOrder(c.UserContext(), c.Params("no"), body.Reason, "cancels:"+key, principal(c).Actor(), device(c))
 	if err != nil {
 		return err
 	}

@@ -16,7 +16,8 @@ type applier func(tx *txn, ev *Event) error
 // applied it also carries that event's apply context; reads have none.
 type txn struct {
 	*bolt.Tx
-	apply *applyCtx
+	apply    *applyCtx
+	appended bool // an event was appended: its commit wakes feed readers (Ledger.write)
 }
 
 // applyCtx is what applying one event collects beside its projections: the

@@ -414,6 +414,41 @@ func TestFeedWakesWaitingReaders(t *testing.T) {
 	}
 }
 
+// Found: a reader waiting on the feed slept through the commands that take a
+// key (orders, receipts, waves, owners, ... through runKeyed): only Append
+// rang the bell, so a long poll answered at its deadline, empty.
+func TestFeedWakesOnKeyedCommands(t *testing.T) {
+	l, _ := openTest(t)
+	seedSmall(t, l)
+	for i := range 3 {
+		after := l.LastSeq()
+		done := make(chan FeedPage, 1)
+		go func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			page, _ := l.WaitFeed(ctx, FeedQuery{After: after, Types: []string{EvOwnerUpserted}})
+			done <- page
+		}()
+		time.Sleep(20 * time.Millisecond) // let it wait
+		code := fmt.Sprintf("OWN-%d", i)
+		if _, err := l.SaveOwner(context.Background(), "key-"+code, Owner{Code: code, Name: "货主"}, "test", "test"); err != nil {
+			t.Fatal(err)
+		}
+		committed := time.Now()
+		select {
+		case p := <-done:
+			if len(p.Events) != 1 || p.Events[0].Type != EvOwnerUpserted || p.Events[0].Seq != after+1 {
+				t.Errorf("round %d: woke with %+v", i, p)
+			}
+			if d := time.Since(committed); d > time.Second {
+				t.Errorf("round %d: woke %v after the commit", i, d)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("round %d: a keyed command's commit did not wake the reader", i)
+		}
+	}
+}
+
 // A waiting reader whose filter skips the new events keeps waiting, and at
 // its deadline returns an empty page whose cursor has moved past them.
 func TestFeedWaitWithFilter(t *testing.T) {

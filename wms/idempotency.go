@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -196,7 +197,9 @@ func (r keyRecord) binds(k keyed, digest string) error {
 	case r.Actor != k.actor:
 		return Errf(CodeConflict, "key.other_actor", "key", k.id)
 	case r.Type != k.typ || r.Target != k.target:
-		return Errf(CodeConflict, "key.other_request", "key", k.id, "type", r.Type, "target", r.Target)
+		// a target made of several parts (a lot's owner, SKU and lot) is
+		// named with spaces, as a person reads it
+		return Errf(CodeConflict, "key.other_request", "key", k.id, "type", r.Type, "target", strings.ReplaceAll(r.Target, "\x00", " "))
 	case r.Digest != digest:
 		return Errf(CodeConflict, "key.changed", "key", k.id)
 	}

@@ -222,17 +222,24 @@ func (l *Ledger) Append(ctx context.Context, ev Event) (stored Event, duplicate 
 	if err != nil {
 		return Event{}, false, err
 	}
-	if !duplicate {
-		l.bell.ring() // committed: durable, and visible to every read from now on
-	}
 	return stored, duplicate, nil
 }
 
 // write runs fn in a write transaction: at once for a writer alone, through
 // db.Batch when writers overlap. Batch may run fn more than once, so fn
 // must start over from its inputs each time.
+//
+// Every write that appended an event rings the feed's bell once committed
+// (durable, and visible to every read from now on): Append and the keyed
+// commands (runKeyed) alike.
 func (l *Ledger) write(fn func(tx *txn) error) error {
-	w := func(b *bolt.Tx) error { return fn(&txn{Tx: b}) }
+	appended := false
+	w := func(b *bolt.Tx) error {
+		t := &txn{Tx: b}
+		err := fn(t)
+		appended = err == nil && t.appended
+		return err
+	}
 	// A writer alone commits at once; Batch would hold it for MaxBatchDelay
 	// hoping for company. Writers that overlap share one commit (one fsync).
 	var err error
@@ -242,6 +249,9 @@ func (l *Ledger) write(fn func(tx *txn) error) error {
 		err = l.db.Batch(w)
 	}
 	l.inflight.Add(-1)
+	if err == nil && appended {
+		l.bell.ring()
+	}
 	return err
 }
 
@@ -285,6 +295,7 @@ func appendTx(tx *txn, ev Event) (Event, bool, error) {
 	if err := ids.Put([]byte(ev.ID), seqKey(seq)); err != nil {
 		return Event{}, false, err
 	}
+	tx.appended = true
 	return ev, false, nil
 }
 
