@@ -122,6 +122,10 @@ func (s *Server) releaseWavePage(c *fiber.Ctx) error {
 		due := s.ledger.Now().Add(time.Duration(hours) * time.Hour)
 		f.DueBy = &due
 	}
+	if err == nil {
+		// the page filtered to one owner releases that owner's orders only
+		f.Owner, err = s.ownerQuery(c)
+	}
 	var w wms.Wave
 	if err == nil {
 		key := formKey(c)
