@@ -109,8 +109,7 @@ func taskOwners(t wms.Task) []string {
 
 // releaseWavePage releases a wave from the floor page's form.
 func (s *Server) releaseWavePage(c *fiber.Ctx) error {
-	// the owner the page is filtered by, if any: the wave takes the orders the page shows
-	f := wms.WaveFilter{Owner: c.FormValue("owner"), Carrier: c.FormValue("carrier"), Lines: c.FormValue("lines"), Mode: wms.WaveMode(c.FormValue("mode"))}
+	f := wms.WaveFilter{Carrier: c.FormValue("carrier"), Lines: c.FormValue("lines"), Mode: wms.WaveMode(c.FormValue("mode"))}
 	var err error
 	if f.ClusterSize, err = formInt(c, "cluster_size", 4); err == nil {
 		f.MaxOrders, err = formInt(c, "max_orders", 50)
@@ -122,6 +121,10 @@ func (s *Server) releaseWavePage(c *fiber.Ctx) error {
 	if err == nil && hours > 0 {
 		due := s.ledger.Now().Add(time.Duration(hours) * time.Hour)
 		f.DueBy = &due
+	}
+	if err == nil {
+		// the page filtered to one owner releases that owner's orders only
+		f.Owner, err = s.ownerQuery(c)
 	}
 	var w wms.Wave
 	if err == nil {

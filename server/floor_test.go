@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/chromedp/chromedp"
+
 	"tally/wms"
 )
 
@@ -128,5 +130,58 @@ func TestFloorPageSaysNames(t *testing.T) {
 				t.Errorf("%s: carrier shown as %q", lang, m[1])
 			}
 		}
+	}
+}
+
+// At the supervisor's desk (1280×800) in both languages: the floor page
+// filtered to one owner says how many of that owner's orders wait, and its
+// "Release wave" releases exactly those, never the other owners' orders
+// (before, the form dropped the filter and released every owner's); the
+// page stays on that owner afterwards.
+func TestBrowserFloorReleasesTheChosenOwnersWave(t *testing.T) {
+	brand := wms.DemoOwner.Code
+	for _, lang := range langs {
+		t.Run(lang, func(t *testing.T) {
+			ctx := browserIn(t, lang, 1280, 800)
+			s, l := twoOwnerServer(t)
+			base := serve(t, s)
+			run := runner(t, ctx)
+			newOf := func() map[string]int {
+				news, err := l.OrderBriefs(wms.OrderNew)
+				if err != nil {
+					t.Fatal(err)
+				}
+				n := map[string]int{}
+				for _, o := range news {
+					n[o.Owner]++
+				}
+				return n
+			}
+			before := newOf()
+			if before[brand] == 0 || before[wms.DefaultOwner] == 0 {
+				t.Fatalf("new orders by owner %v: the test needs both owners' orders", before)
+			}
+			loginAs(t, ctx, base, "B4001", "4444", "menu-floor")
+			run(chromedp.Navigate(base + "/floor"))
+			waitJS(t, ctx, `document.documentElement.dataset.ready === '1'`)
+			run(chromedp.SetValue(`[data-testid=owner-filter] select`, brand, chromedp.ByQuery),
+				chromedp.Submit(`[data-testid=owner-filter] select`, chromedp.ByQuery))
+			waitText(t, ctx, `main h2`, say(lang, "floor.new_orders", "n", itoa(before[brand])))
+			run(chromedp.Evaluate(`document.querySelector('[data-testid=release-wave]').click()`, nil))
+			waitJS(t, ctx, `!!document.querySelector('[data-feedback=ok]')`)
+			after := newOf()
+			if after[brand] != 0 || after[wms.DefaultOwner] != before[wms.DefaultOwner] {
+				t.Errorf("the wave released for %s left new orders %v (before %v): another owner's were taken", brand, after, before)
+			}
+			if got := evalString(t, ctx, `document.querySelector('[data-testid=owner-filter] select').value`); got != brand {
+				t.Errorf("after the wave the floor shows owner %q, want %s", got, brand)
+			}
+			owners := evalString(t, ctx, `Array.from(document.querySelectorAll('[data-testid=task-owners]')).map(e => e.innerText).join('|')`)
+			if !strings.Contains(owners, brand) || strings.Contains(owners, wms.DefaultOwner) {
+				t.Errorf("the tasks on the %s floor are about %q", brand, owners)
+			}
+			noWiderThan(t, ctx, 1280)
+			shot(t, ctx, "floor-owner-wave-"+lang+".png")
+		})
 	}
 }

@@ -982,3 +982,45 @@ func TestBrowserPickCountRefusal(t *testing.T) {
 		}
 	}
 }
+
+// A cluster holding two owners' orders with one number (SO200001 is the
+// default owner's and the brand's): each goes to its own tote on the
+// handheld, in both languages. Before, the pick screen matched a task's
+// orders by number alone: the brand's line asked for the default owner's
+// tote and refused a fresh one as the wrong tote.
+func TestBrowserPickTwoOwnersOneOrderNumber(t *testing.T) {
+	brand := wms.DemoOwner.Code
+	for _, lang := range langs {
+		t.Run(lang, func(t *testing.T) {
+			theirs := intake("SO200001", wms.LineIn{SKU: "BB-RICE", Qty: 1})
+			theirs.Owner = brand
+			ctx, l, task := pickScreen(t, lang, wms.WaveCluster, intake("SO200001", wms.LineIn{SKU: "SKU03000", Qty: 1}), theirs)
+			if len(task.Orders) != 2 {
+				t.Fatalf("the cluster holds %+v; the test needs both owners' SO200001", task.Orders)
+			}
+			run := runner(t, ctx)
+			totes := map[string]string{wms.DefaultOwner: "T20001", brand: "T20002"}
+			for _, line := range task.Lines {
+				atStep(t, ctx, line.N, "location")
+				waitText(t, ctx, `#pick`, say(lang, "pick.order_tote", "order", "SO200001", "tote", "—"))
+				run(wedge(line.Location))
+				atStep(t, ctx, line.N, "item")
+				run(wedge(itemCode(line)))
+				atStep(t, ctx, line.N, "tote")
+				run(wedge(totes[line.Owner]))
+			}
+			waitJS(t, ctx, `document.getElementById('pick').dataset.queue === '0' && !document.querySelector('[data-testid=pick-done]').hidden`)
+			waitText(t, ctx, `[data-testid=pick-done]`, "T20001")
+			waitText(t, ctx, `[data-testid=pick-done]`, "T20002")
+			for owner, tote := range totes {
+				if o, err := l.Books(owner).Order("SO200001"); err != nil || o.State != wms.OrderPicked || o.Tote != tote {
+					t.Errorf("%s's SO200001: %s in tote %q (%v), want picked in %s", owner, o.State, o.Tote, err, tote)
+				}
+			}
+			if kpi, _ := l.KPIs(l.Today()); kpi["B1001"].Errors != 0 {
+				t.Errorf("%d wrong scans counted against the picker", kpi["B1001"].Errors)
+			}
+			noWiderThan(t, ctx, 360)
+		})
+	}
+}

@@ -430,3 +430,31 @@ func TestBrowserReturnsLayout(t *testing.T) {
 		})
 	}
 }
+
+// An order not yet shipped, scanned at the returns desk, says its state in
+// the clerk's language (it said "状态为new" in Chinese); the API's args keep
+// the domain's value for scripts.
+func TestReturnsNotShippedSaysStateInWords(t *testing.T) {
+	s, l := testServer(t)
+	if _, _, err := l.ReceiveOrder(context.Background(), "", intake("SO200001", wms.LineIn{SKU: "SKU03000", Qty: 1}), "oms", "test"); err != nil {
+		t.Fatal(err)
+	}
+	for _, lang := range langs {
+		c := newClient(t, s)
+		c.lang = lang
+		c.login("B3001", "3333")
+		_, page := c.get("/returns?code=SO200001")
+		text := unmarked(htmlUnescape(page))
+		want := say(lang, "return.not_shipped", "order", "SO200001", "state", "orderstate.new")
+		if !strings.Contains(text, want) {
+			t.Errorf("%s: want %q in\n%s", lang, want, text)
+		}
+		if lang == views.LangZH && strings.Contains(text, "状态为new") {
+			t.Errorf("the state is not in Chinese:\n%s", text)
+		}
+	}
+	e := newAPIError(views.LangZH, wms.Errf(wms.CodeConflict, "return.not_shipped", "order", "SO200001", "state", "new"))
+	if e.Args["state"] != "new" || !strings.Contains(e.Error, say(views.LangZH, "orderstate.new")) {
+		t.Errorf("API error %+v", e)
+	}
+}

@@ -69,7 +69,7 @@ func TestWaveOfOneOwner(t *testing.T) {
 		c.login("B4001", "4444")
 		c.lang = lang
 		_, page := c.get("/floor?owner=" + wms.DefaultOwner)
-		if !strings.Contains(page, `data-testid="wave-owner"`) || !strings.Contains(page, `name="owner" value="DEFAULT"`) {
+		if !strings.Contains(page, `data-testid="wave-owner"`) || !strings.Contains(page, `action="/floor/waves?owner=DEFAULT"`) {
 			t.Fatalf("%s: the filtered floor page's wave form does not name the owner:\n%s", lang, page)
 		}
 		if _, page := c.get("/floor"); strings.Contains(page, `data-testid="wave-owner"`) {
@@ -79,8 +79,8 @@ func TestWaveOfOneOwner(t *testing.T) {
 	c := newClient(t, s)
 	c.login("B4001", "4444")
 	c.get("/floor?owner=" + wms.DefaultOwner)
-	form := url.Values{"mode": {"single"}, "owner": {wms.DefaultOwner}, "key": {"floor-default-wave"}, "max_orders": {"50"}, "cluster_size": {"4"}}
-	if resp, page := c.post("/floor/waves", form); resp.StatusCode >= 400 {
+	form := url.Values{"mode": {"single"}, "key": {"floor-default-wave"}, "max_orders": {"50"}, "cluster_size": {"4"}}
+	if resp, page := c.post("/floor/waves?owner="+wms.DefaultOwner, form); resp.StatusCode >= 400 {
 		t.Fatalf("release from the floor page: %d\n%s", resp.StatusCode, page)
 	}
 	waves, _ := l.EventsOfType(10, wms.EvWaveReleased)

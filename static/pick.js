@@ -63,7 +63,10 @@
   function save() { try { localStorage.setItem(QKEY, JSON.stringify(queue)); } catch (e) { } }
   function open(l) { return l.cancelled ? 0 : l.qty - l.done - l.short; }
   function lineOf(v, n) { for (var i = 0; i < v.lines.length; i++) if (v.lines[i].n === n) return v.lines[i]; return null; }
-  function toteOf(v, order) { for (var i = 0; i < (v.orders || []).length; i++) if (v.orders[i].order === order) return v.orders[i].tote || ''; return ''; }
+  // A task's order is its owner's and its number: two owners may use one
+  // order number, and a cluster may hold both (each in its own tote).
+  function sameOrder(o, l) { return o.order === l.order && (o.owner || '') === (l.owner || ''); }
+  function toteOf(v, l) { for (var i = 0; i < (v.orders || []).length; i++) if (sameOrder(v.orders[i], l)) return v.orders[i].tote || ''; return ''; }
 
   // The task as the server last told it, with the queued scans applied.
   function view() {
@@ -73,7 +76,7 @@
       if (b.type === 'pick' && l) {
         l.done += b.qty || b.codes.length;
         v.picks = (v.picks || []).concat([{ line: b.line, qty: b.qty || b.codes.length, serials: b.codes.map(serialOf).filter(Boolean) }]);
-        if (b.tote) v.orders.forEach(function (o) { if (o.order === l.order && !o.tote) o.tote = b.tote; });
+        if (b.tote) v.orders.forEach(function (o) { if (sameOrder(o, l) && !o.tote) o.tote = b.tote; });
       } else if (b.type === 'short' && l) {
         l.short += open(l);
       } else if (b.type === 'putback' && l) {
@@ -107,7 +110,7 @@
     if (v.kind === 'putback') return t('pick.done_putback');
     var totes = [], orders = [];
     (v.orders || []).forEach(function (o) {
-      var picked = v.lines.some(function (x) { return x.order === o.order && x.done > 0; });
+      var picked = v.lines.some(function (x) { return sameOrder(o, x) && x.done > 0; });
       if (!picked) return;
       if (o.tote) totes.push(o.tote); else orders.push(o.order);
     });
@@ -158,7 +161,7 @@
     var meta = document.createDocumentFragment();
     if (l.lot) meta.appendChild(t('pick.meta', { lot: l.lot, expiry: l.expiry || '—' }));
     if (l.lot && l.order) meta.appendChild(document.createTextNode(' · '));
-    if (l.order) meta.appendChild(t('pick.order_tote', { order: l.order, tote: toteOf(v, l.order) || '—' }));
+    if (l.order) meta.appendChild(t('pick.order_tote', { order: l.order, tote: toteOf(v, l) || '—' }));
     show($('pick-meta'), meta);
     show($('pick-qty'), t('pick.qty_line', { done: l.done + units.length + extra, qty: l.qty - l.short }));
     var n = 0; v.lines.forEach(function (x, i) { if (x === l) n = i + 1; });
@@ -406,9 +409,9 @@
       return;
     }
     if (kind === 'tote' || (kind === 'other' && !toteRe)) {
-      var want = toteOf(v, l.order);
+      var want = toteOf(v, l);
       if (want && code.toUpperCase() !== want) { reject(l, 'tote', code, 'pick.wrong_tote', { tote: code, want: want }); return; }
-      var other = (v.orders || []).some(function (o) { return o.order !== l.order && o.tote === code.toUpperCase(); });
+      var other = (v.orders || []).some(function (o) { return !sameOrder(o, l) && o.tote === code.toUpperCase(); });
       if (!want && other) { reject(l, 'tote', code, 'pick.tote_in_use', { tote: code }); return; }
       put(l, code);
       return;

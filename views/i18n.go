@@ -87,6 +87,20 @@ type textPart struct {
 	Code bool
 }
 
+// stateArgs are the arguments that carry a state as the domain names it
+// (new, allocated, open, ...), by message, with the catalogue prefix of the
+// state's words: shown in the user's words, while the API's args keep the
+// domain's value for scripts.
+var stateArgs = map[string]map[string]string{
+	"order.locked":          {"state": "orderstate."},
+	"order.cancel_too_late": {"state": "orderstate."},
+	"pack.not_picked":       {"state": "orderstate."},
+	"pack.not_packed":       {"state": "orderstate."},
+	"pick.undo_too_late":    {"state": "orderstate."},
+	"return.not_shipped":    {"state": "orderstate."},
+	"task.not_active":       {"state": "taskstate."},
+}
+
 // messageParts renders a message key in a language as its words and
 // arguments, each argument a part of its own, marked when it is a code.
 func messageParts(lang, key string, args map[string]string) []textPart {
@@ -118,6 +132,11 @@ func messageParts(lang, key string, args map[string]string) []textPart {
 		}
 		name := s[open+1 : open+shut]
 		v, isArg := args[name]
+		if prefix, ok := stateArgs[key][name]; ok && isArg {
+			if _, known := catalog[prefix+v]; known {
+				v = prefix + v
+			}
+		}
 		if !isArg || strings.ContainsRune(name, '{') {
 			words(s[:open+1])
 			s = s[open+1:]

@@ -512,6 +512,15 @@ type OwnerFilter struct {
 // Includes says whether a list filtered by f shows a row of this owner.
 func (f OwnerFilter) Includes(owner string) bool { return f.Chosen == "" || f.Chosen == owner }
 
+// ownerURL is path for the chosen owner (path?owner=CODE), or path itself
+// for every owner's: a form on a filtered page acts on what the page shows.
+func ownerURL(path, owner string) string {
+	if owner == "" {
+		return path
+	}
+	return path + "?" + url.Values{"owner": {owner}}.Encode()
+}
+
 // Name is an owner's name (its code when it has none).
 func (f OwnerFilter) Name(code string) string {
 	for _, o := range f.Options {
