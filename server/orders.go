@@ -2,6 +2,7 @@ package server
 
 import (
 	"encoding/json"
+	"net/url"
 	"slices"
 	"strings"
 
@@ -53,6 +54,31 @@ func (s *Server) ownerQuery(c *fiber.Ctx) (string, error) {
 		return "", nil
 	}
 	return s.ledger.KnownOwner(owner)
+}
+
+// orderPath is the order a path's {no} names, in its owner's books: the
+// number with ?owner= (the default owner's without one), or a reference
+// "OWNER NUMBER" as a wave's answer names an order of another owner.
+func (s *Server) orderPath(c *fiber.Ctx) (wms.Books, string, error) {
+	no, err := url.PathUnescape(c.Params("no"))
+	if err != nil {
+		return wms.Books{}, "", wms.Errf(wms.CodeInvalid, "http.bad_request")
+	}
+	owner, err := s.ownerQuery(c)
+	if err != nil {
+		return wms.Books{}, "", err
+	}
+	if strings.Contains(no, " ") { // a reference: "OWNER NUMBER"
+		o, n := wms.ParseOrderRef(no)
+		if owner != "" && owner != o {
+			return wms.Books{}, "", wms.Errf(wms.CodeInvalid, "order.owner_twice", "order", n, "owner", o, "query", owner)
+		}
+		if owner, err = s.ledger.KnownOwner(o); err != nil {
+			return wms.Books{}, "", err
+		}
+		no = n
+	}
+	return s.ledger.Books(owner), no, nil
 }
 
 // books are the books of the request's ?owner= (the default owner's without one).
@@ -112,11 +138,11 @@ func (s *Server) apiSaveOwner(c *fiber.Ctx) error {
 }
 
 func (s *Server) apiOrder(c *fiber.Ctx) error {
-	books, err := s.books(c)
+	books, no, err := s.orderPath(c)
 	if err != nil {
 		return err
 	}
-	o, err := books.Order(c.Params("no"))
+	o, err := books.Order(no)
 	if err != nil {
 		return err
 	}
@@ -135,13 +161,13 @@ func (s *Server) apiCancelOrder(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	books, err := s.books(c)
+	books, no, err := s.orderPath(c)
 	if err != nil {
 		return err
 	}
 	// the key is the client's, whatever order it names: the same key on
 	// another order is refused, never taken as a new cancellation
-	o, err := books.CancelOrder(c.UserContext(), c.Params("no"), body.Reason, "cancels:"+key, principal(c).Actor(), device(c))
+	o, err := books.CancelOrder(c.UserContext(), no, body.Reason, "cancels:"+key, principal(c).Actor(), device(c))
 	if err != nil {
 		return err
 	}

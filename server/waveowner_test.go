@@ -55,6 +55,17 @@ func TestWaveOfOneOwner(t *testing.T) {
 	if got := ownersOf(w); len(got) != 1 || !got[brand] {
 		t.Errorf("the brand's wave released orders of %v", got)
 	}
+	// each order as the wave names it opens through the API, in its owner's books
+	for _, ref := range w.Orders {
+		resp, text := api.do("GET", "/api/v1/orders/"+url.PathEscape(ref), nil, nil)
+		var o struct{ Owner, No string }
+		if err := json.Unmarshal([]byte(text), &o); resp.StatusCode != 200 || err != nil || o.Owner != brand || !strings.HasSuffix(ref, o.No) {
+			t.Errorf("GET the wave's order %q: %d %s", ref, resp.StatusCode, text)
+		}
+		if resp, text := api.do("GET", "/api/v1/orders/"+url.PathEscape(ref)+"?owner="+wms.DefaultOwner, nil, nil); resp.StatusCode != 400 || !strings.Contains(text, "order.owner_twice") {
+			t.Errorf("an order named with one owner and asked for with another: %d %s", resp.StatusCode, text)
+		}
+	}
 	if left, _ := l.OrdersIn(wms.OrderNew, brand, 100); len(left) != 0 {
 		t.Errorf("%d of the brand's new orders left out of its wave", len(left))
 	}

@@ -418,6 +418,7 @@ var catalog = map[string][2]string{
 	"order.qty_invalid":         {"Order {order}: quantity {qty} of {sku} is not valid.", "订单 {order}：{sku} 的数量 {qty} 无效。"},
 	"order.locked":              {"Order {order} is already {state}; it can no longer be changed.", "订单 {order} 已{state}，不能再修改。"},
 	"order.not_found":           {"Order {order} is not known.", "订单 {order} 不存在。"},
+	"order.owner_twice":         {"Order {order} is named as {owner}'s and asked for as {query}'s: name its owner once.", "订单 {order} 写明属于 {owner}，查询参数却是 {query}：货主只需写一次。"},
 	"order.cancel_too_late":     {"Order {order} is already {state}: it cannot be cancelled in the warehouse.", "订单 {order} 已{state}，仓库内无法取消。"},
 	"order.platform_invalid":    {"Order {order}: platform {platform} is not known. Use one of: {platforms}.", "订单 {order}：平台 {platform} 未知，请使用：{platforms}。"},
 	"order.too_many_merged":     {"Order {order}: too many platform orders ({given}); at most {max} can be merged into one.", "订单 {order} 包含 {given} 个平台订单，一单最多合并 {max} 个。"},
