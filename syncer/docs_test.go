@@ -215,6 +215,26 @@ func TestSyncDocs(t *testing.T) {
 		}
 	})
 
+	t.Run("enums", func(t *testing.T) {
+		for _, c := range []struct {
+			schema, field string
+			want          []string
+		}{
+			{"OutReturnLine", "condition", wms.Conditions},
+			{"OutLotStatus", "status", []string{string(wms.LotAvailable), string(wms.LotQuarantine), string(wms.LotHold), string(wms.LotExpired)}},
+		} {
+			var got []string
+			if s := doc.Components.Schemas[c.schema]; s != nil && s.Properties[c.field] != nil {
+				for _, v := range s.Properties[c.field].Enum {
+					got = append(got, fmt.Sprint(v))
+				}
+			}
+			if !slices.Equal(slices.Sorted(slices.Values(got)), slices.Sorted(slices.Values(c.want))) {
+				t.Errorf("%s.%s enum %v, the warehouse has %v", c.schema, c.field, got, c.want)
+			}
+		}
+	})
+
 	md := readDoc(t, docPath)
 	t.Run("status", func(t *testing.T) {
 		const status = "Draft for issue 11: the warehouse side is being built; shapes marked (built) exist today"
