@@ -244,6 +244,10 @@ func TestEmptySecretRefused(t *testing.T) {
 	if err := Verify(req, vecBody, nil, vecTime, 0); !errors.Is(err, ErrNoSecret) {
 		t.Fatalf("Verify with an empty secret: got %v, want ErrNoSecret", err)
 	}
+	// nor when an empty entry sits among real ones during a rotation
+	if err := VerifyAny(req, vecBody, [][]byte{nil, vecSecret}, vecTime, 0); !errors.Is(err, ErrBadSignature) {
+		t.Fatalf("VerifyAny with an empty and a real secret: got %v, want ErrBadSignature", err)
+	}
 }
 
 func TestVerifyHeaderErrors(t *testing.T) {
