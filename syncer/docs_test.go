@@ -9,11 +9,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"net/http"
 	"os"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"tally/wms"
 )
@@ -332,6 +335,24 @@ func checkVector(t *testing.T, n int, block string) {
 	mac.Write([]byte(signed))
 	if got := "v1=" + hex.EncodeToString(mac.Sum(nil)); got != kv["signature"] {
 		t.Errorf("vector %d: signature %s, computed %s", n, kv["signature"], got)
+	}
+	// and the package's own signer, given the same request, signs it the same
+	sec, err := strconv.ParseInt(kv["timestamp"], 10, 64)
+	if err != nil {
+		t.Fatalf("vector %d: timestamp %q", n, kv["timestamp"])
+	}
+	req, err := http.NewRequest(kv["method"], "https://oms.example"+kv["target"], strings.NewReader(kv["body"]))
+	if err != nil {
+		t.Fatalf("vector %d: %v", n, err)
+	}
+	if err := Sign(req, []byte(kv["body"]), []byte(kv["secret"]), time.Unix(sec, 0)); err != nil {
+		t.Fatalf("vector %d: Sign: %v", n, err)
+	}
+	if got := req.Header.Get("X-Tally-Signature"); got != kv["signature"] {
+		t.Errorf("vector %d: the document says %s, syncer.Sign makes %s", n, kv["signature"], got)
+	}
+	if err := Verify(req, []byte(kv["body"]), []byte(kv["secret"]), time.Unix(sec, 0), 0); err != nil {
+		t.Errorf("vector %d: syncer.Verify refuses the document's example: %v", n, err)
 	}
 }
 

@@ -1,5 +1,4 @@
-// Package syncer carries the warehouse's events to its upstreams (an OMS, an ERP) and brings
-// theirs in. This file signs and verifies the requests of Tally's own sync protocol.
+// This file signs and verifies the requests of Tally's own sync protocol.
 //
 // # Request signing, version v1
 //
@@ -48,6 +47,7 @@
 //	header     X-Tally-Signature: v1=6e770e496313088d5122eb6cb643085ec6e9982b3defe814d302bd315ba29448
 //
 // The paths above only illustrate the scheme; docs/sync.md names the protocol's endpoints.
+
 package syncer
 
 import (
