@@ -1,7 +1,6 @@
 package server
 
 import (
-	"cmp"
 	"slices"
 	"strconv"
 	"time"
@@ -90,7 +89,7 @@ func (s *Server) floorModel(c *fiber.Ctx) (views.FloorPage, error) {
 func taskOwners(t wms.Task) []string {
 	var out []string
 	add := func(o string) {
-		o = cmp.Or(o, wms.DefaultOwner)
+		o = wms.OwnerOr(o)
 		if !slices.Contains(out, o) {
 			out = append(out, o)
 		}

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"cmp"
 	"slices"
 	"strconv"
 	"strings"
@@ -232,7 +231,7 @@ func (s *Server) moveMore(c *fiber.Ctx, vm views.MovePage, r scan.Result) error 
 		r.Batch = vm.Lot // a barcode without its lot: the unit in hand says which
 	}
 	item, held, err := s.moveItem(c, vm.From, r)
-	if err == nil && (item.Owner != cmp.Or(vm.Owner, wms.DefaultOwner) || item.SKU != vm.SKU || (r.Batch != "" && item.Lot != vm.Lot)) {
+	if err == nil && (item.Owner != wms.OwnerOr(vm.Owner) || item.SKU != vm.SKU || (r.Batch != "" && item.Lot != vm.Lot)) {
 		err = wms.Errf(wms.CodeInvalid, "move.other_item", "sku", item.SKU, "qty", strconv.FormatInt(vm.Qty, 10), "held", vm.SKU)
 	}
 	if err != nil {

@@ -68,15 +68,15 @@ func (s *Server) orderPath(c *fiber.Ctx) (wms.Books, string, error) {
 	if err != nil {
 		return wms.Books{}, "", err
 	}
-	if strings.Contains(no, " ") { // a reference: "OWNER NUMBER"
-		o, n := wms.ParseOrderRef(no)
-		if owner != "" && owner != o {
-			return wms.Books{}, "", wms.Errf(wms.CodeInvalid, "order.owner_twice", "order", n, "owner", o, "query", owner)
+	named, no, err := s.ownerRef(no) // a reference "OWNER NUMBER", as a wave names an order
+	if err != nil {
+		return wms.Books{}, "", err
+	}
+	if named != "" {
+		if owner != "" && owner != named {
+			return wms.Books{}, "", wms.Errf(wms.CodeInvalid, "order.owner_twice", "order", no, "owner", named, "query", owner)
 		}
-		if owner, err = s.ledger.KnownOwner(o); err != nil {
-			return wms.Books{}, "", err
-		}
-		no = n
+		owner = named
 	}
 	return s.ledger.Books(owner), no, nil
 }
@@ -234,11 +234,10 @@ func (s *Server) orderPage(c *fiber.Ctx) error {
 		return s.renderOrderPage(c, vm, s.orderList(c, &vm))
 	}
 	owner, no := vm.Owners.Chosen, vm.No
-	if o, n, ok := strings.Cut(vm.No, " "); ok && owner == "" { // typed: BEIBEI SO900001
-		if owner, err = s.ledger.KnownOwner(o); err != nil {
+	if owner == "" { // typed: BEIBEI SO900001
+		if owner, no, err = s.ownerRef(vm.No); err != nil {
 			return s.renderOrderPage(c, vm, err)
 		}
-		no = strings.TrimSpace(n)
 	}
 	if owner == "" {
 		owners, err := s.ledger.OrderOwners(no)

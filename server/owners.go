@@ -12,6 +12,10 @@ import (
 // owners are the owners (货主) as pages show them: the default owner named in
 // the request's language, then the others by code.
 func (s *Server) owners(c *fiber.Ctx) ([]views.OwnerOption, error) {
+	return s.ownerOptions(lang(c))
+}
+
+func (s *Server) ownerOptions(lang string) ([]views.OwnerOption, error) {
 	list, err := s.ledger.Owners()
 	if err != nil {
 		return nil, err
@@ -19,11 +23,23 @@ func (s *Server) owners(c *fiber.Ctx) ([]views.OwnerOption, error) {
 	out := make([]views.OwnerOption, 0, len(list))
 	for _, o := range list {
 		if o.Code == wms.DefaultOwner {
-			o.Name = views.Translate(lang(c), "owner.default", nil)
+			o.Name = views.Translate(lang, "owner.default", nil)
 		}
 		out = append(out, views.OwnerOption{Code: o.Code, Name: o.Name})
 	}
 	return out, nil
+}
+
+// ownerRef reads an order reference as people type it and waves name it:
+// "OWNER NUMBER" names an owner the warehouse must work for; a bare number
+// names none (owner "").
+func (s *Server) ownerRef(ref string) (owner, no string, err error) {
+	o, n, ok := strings.Cut(strings.TrimSpace(ref), " ")
+	if !ok {
+		return "", strings.TrimSpace(ref), nil
+	}
+	owner, err = s.ledger.KnownOwner(o)
+	return owner, strings.TrimSpace(n), err
 }
 
 // ownerFilter is what a page with an owner filter needs: the owners, the one
@@ -49,14 +65,7 @@ func (s *Server) ownerList(c *fiber.Ctx, codes []string) string {
 }
 
 func (s *Server) ownerListIn(lang string, codes []string) string {
-	list, _ := s.ledger.Owners()
-	opts := make([]views.OwnerOption, 0, len(list))
-	for _, o := range list {
-		if o.Code == wms.DefaultOwner {
-			o.Name = views.Translate(lang, "owner.default", nil)
-		}
-		opts = append(opts, views.OwnerOption{Code: o.Code, Name: o.Name})
-	}
+	opts, _ := s.ownerOptions(lang) // a name missing from a message is not worth failing it
 	sep := ", "
 	if lang == views.LangZH {
 		sep = "、"
@@ -75,15 +84,15 @@ func (s *Server) ownerListIn(lang string, codes []string) string {
 // silently taken as the default owner's. ask is the message key saying what
 // this screen can take instead (the kiosk a tote, the returns desk a waybill).
 func (s *Server) orderByHand(c *fiber.Ctx, code, ask string) (owner, no string, err error) {
-	if o, n, ok := strings.Cut(strings.TrimSpace(code), " "); ok {
-		n = strings.TrimSpace(n)
-		if owner, err = s.ledger.KnownOwner(o); err != nil {
+	owner, code, err = s.ownerRef(code)
+	if err != nil {
+		return "", "", err
+	}
+	if owner != "" {
+		if _, err := s.ledger.Books(owner).Order(code); err != nil {
 			return "", "", err
 		}
-		if _, err := s.ledger.Books(owner).Order(n); err != nil {
-			return "", "", err
-		}
-		return owner, n, nil
+		return owner, code, nil
 	}
 	owners, err := s.ledger.OrderOwners(code)
 	switch {

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"cmp"
 	"slices"
 	"strconv"
 	"strings"
@@ -62,7 +61,7 @@ func (s *Server) waybills(jobs []wms.PrintJob) map[string]string {
 }
 
 func jobRow(j wms.PrintJob, waybill string) views.PrintJobRow {
-	return views.PrintJobRow{ID: j.ID, Owner: cmp.Or(j.Owner, wms.DefaultOwner), Station: j.Station, Order: j.Order, Parcel: j.Parcel, Waybill: waybill, Tries: j.Tries,
+	return views.PrintJobRow{ID: j.ID, Owner: wms.OwnerOr(j.Owner), Station: j.Station, Order: j.Order, Parcel: j.Parcel, Waybill: waybill, Tries: j.Tries,
 		Status: j.Status, Error: j.Error, Copy: j.Copy, Retryable: j.GaveUp()}
 }
 

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"cmp"
 	"net/url"
 	"strconv"
 	"strings"
@@ -30,7 +29,7 @@ func (s *Server) receiveModel(c *fiber.Ctx, owner, receipt string) (views.Receiv
 		return vm, err
 	}
 	for _, r := range open {
-		if owner := cmp.Or(r.Owner, wms.DefaultOwner); vm.Owners.Includes(owner) {
+		if owner := wms.OwnerOr(r.Owner); vm.Owners.Includes(owner) {
 			vm.Open = append(vm.Open, views.OpenReceipt{ID: r.ID, Owner: owner, Lines: len(r.Lines)})
 		}
 	}
@@ -215,7 +214,7 @@ func (s *Server) announced(owner, sku string) error {
 		return err
 	}
 	for _, r := range open {
-		if cmp.Or(r.Owner, wms.DefaultOwner) != owner {
+		if wms.OwnerOr(r.Owner) != owner {
 			continue
 		}
 		for _, l := range r.Lines {

@@ -2,7 +2,6 @@ package server
 
 import (
 	"bytes"
-	"cmp"
 	"encoding/json"
 	"errors"
 	"strconv"
@@ -43,7 +42,7 @@ func (s *Server) returnsModel(c *fiber.Ctx) (views.ReturnsPage, error) {
 		return vm, err
 	}
 	for _, p := range un {
-		vm.Unmatched = append(vm.Unmatched, views.UnmatchedReturn{ID: p.ID, Owner: cmp.Or(p.Owner, wms.DefaultOwner), Lines: len(p.Lines)})
+		vm.Unmatched = append(vm.Unmatched, views.UnmatchedReturn{ID: p.ID, Owner: wms.OwnerOr(p.Owner), Lines: len(p.Lines)})
 	}
 	waiting, err := s.ledger.ReturnsAwaitingPutBack("")
 	if err != nil {
@@ -52,7 +51,7 @@ func (s *Server) returnsModel(c *fiber.Ctx) (views.ReturnsPage, error) {
 	staging := s.ledger.ReturnsStaging()
 	for _, p := range waiting {
 		w := views.WaitingReturn{ID: p.ID, Ref: views.ParcelRef(p.ID, p.ReturnWaybill), Order: wms.OrderRef(p.Owner, p.Order),
-			Owner: cmp.Or(p.Owner, wms.DefaultOwner)}
+			Owner: wms.OwnerOr(p.Owner)}
 		for i, l := range p.Lines {
 			if p.AwaitsPutBack(i, staging) {
 				w.Qty += l.Qty

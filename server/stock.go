@@ -1,7 +1,6 @@
 package server
 
 import (
-	"cmp"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -219,7 +218,7 @@ func (s *Server) stockPage(c *fiber.Ctx) error {
 	}
 	today := s.ledger.Today()
 	for _, l := range res.Lines {
-		row := views.StockRow{Owner: cmp.Or(l.Owner, wms.DefaultOwner), SKU: l.SKU, Name: l.Name, Lot: l.Lot, Expiry: l.Expiry, Location: l.Location,
+		row := views.StockRow{Owner: wms.OwnerOr(l.Owner), SKU: l.SKU, Name: l.Name, Lot: l.Lot, Expiry: l.Expiry, Location: l.Location,
 			Qty: l.Qty, ExpiryNote: expiryNote(l.Expiry, today)}
 		if l.Status != wms.LotAvailable && l.Status != "" {
 			row.Status = "status." + string(l.Status)

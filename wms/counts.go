@@ -148,7 +148,7 @@ func decideCounted(tx *txn, ev *Event) error {
 		if r.Qty < 0 {
 			return Errf(CodeInvalid, "stock.qty_negative", "sku", r.SKU, "qty", strconv.FormatInt(r.Qty, 10))
 		}
-		key := string(joinKey(ownerOr(r.Owner), r.SKU, r.Lot))
+		key := string(joinKey(OwnerOr(r.Owner), r.SKU, r.Lot))
 		v, ok := books[key]
 		if !ok {
 			v = &CountVariance{Owner: envelopeOwner(r.Owner), SKU: r.SKU, Lot: r.Lot}
@@ -220,7 +220,7 @@ func applyCountAdjustment(tx *txn, res *CountResult, strict bool) error {
 		if d == 0 {
 			continue
 		}
-		owner := ownerOr(v.Owner)
+		owner := OwnerOr(v.Owner)
 		have, err := placeStock(tx, owner, v.SKU, v.Lot, v.Expiry, res.Location)
 		if err != nil {
 			return err

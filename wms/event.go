@@ -155,8 +155,8 @@ type TokenCreated struct {
 // that names another owner is refused (commands move the payload's owner to
 // the envelope).
 func ownerFor(ev *Event, payload string) (string, error) {
-	o := ownerOr(ev.Owner) // (not OwnerOf: the catalogue's appliers call this)
-	if payload != "" && ownerOr(payload) != o {
+	o := OwnerOr(ev.Owner) // (not OwnerOf: the catalogue's appliers call this)
+	if payload != "" && OwnerOr(payload) != o {
 		return "", Errf(CodeInvalid, "event.owner_mismatch", "owner", payload, "envelope", o)
 	}
 	return o, nil

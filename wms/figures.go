@@ -70,12 +70,12 @@ func figuresOwner(tx *txn, ev *Event, scope Scope) (string, bool, error) {
 		}
 		if ok {
 			if line, found := t.Line(at.Line); found {
-				return ownerOr(line.Owner), true, nil
+				return OwnerOr(line.Owner), true, nil
 			}
 		}
 	}
 	if scope == ScopeOwner {
-		return ownerOr(ev.Owner), true, nil
+		return OwnerOr(ev.Owner), true, nil
 	}
 	return "", false, nil
 }
@@ -111,7 +111,7 @@ func (l *Ledger) OwnerKPIs(day, owner string) (map[string]ScanStats, error) {
 	out := map[string]ScanStats{}
 	err := l.view(func(tx *txn) error {
 		c := tx.Bucket(bucketOwnerKPI).Cursor()
-		p := prefixKey(day, ownerOr(owner))
+		p := prefixKey(day, OwnerOr(owner))
 		for k, v := c.Seek(p); k != nil && string(k[:min(len(k), len(p))]) == string(p); k, v = c.Next() {
 			var s ScanStats
 			if err := jsonUnmarshal(v, &s); err != nil {

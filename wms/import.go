@@ -48,7 +48,7 @@ var Columns = map[ImportKind][]string{
 // means the default owner. rowOwner reads it and refuses an owner the
 // warehouse does not work for, so a file with one is refused whole.
 func rowOwner(tx *txn, r csvRow, bad *[]RowError) (string, bool) {
-	owner := ownerOr(r.get("owner"))
+	owner := OwnerOr(r.get("owner"))
 	if err := knownOwner(tx, owner); err != nil {
 		*bad = append(*bad, rowErr(r.line, err))
 		return owner, false

@@ -60,7 +60,7 @@ func validStatus(s LotStatus) bool {
 // It answers with the lot as the change left it.
 func (l *Ledger) SetLotStatus(ctx context.Context, id string, p LotStatusChange, actor, device string) (Lot, error) {
 	p.Today, p.Decided, p.Moves = "", false, nil
-	owner := ownerOr(p.Owner)
+	owner := OwnerOr(p.Owner)
 	p.Owner = ""
 	k := keyed{id: id, typ: EvLotStatus, target: string(lotKey(owner, p.SKU, p.Lot)), actor: actor, request: p}
 	return runKeyed(ctx, l, k, func() (Event, error) {
@@ -76,7 +76,7 @@ func (l *Ledger) SetLotStatus(ctx context.Context, id string, p LotStatusChange,
 // the event's transaction): a repeat of id gets that report, not today's.
 func (l *Ledger) Recall(ctx context.Context, id string, p LotStatusChange, actor, device string) (RecallReport, error) {
 	p.Today, p.Decided, p.Moves, p.Status = "", false, nil, LotHold
-	owner := ownerOr(p.Owner)
+	owner := OwnerOr(p.Owner)
 	p.Owner = ""
 	k := keyed{id: id, typ: EvLotRecalled, target: string(lotKey(owner, p.SKU, p.Lot)), actor: actor, request: p}
 	return runKeyed(ctx, l, k, func() (Event, error) {
@@ -205,7 +205,7 @@ func decideLotsSwept(tx *txn, ev *Event) error {
 		}
 		if lot.Expiry != "" && lot.Expiry < p.Today && lot.Status != LotExpired {
 			p.Expired = append(p.Expired, LotRef{envelopeOwner(lot.Owner), lot.SKU, lot.Code})
-			v.setStatus(ownerOr(lot.Owner), lot.SKU, lot.Code, LotExpired)
+			v.setStatus(OwnerOr(lot.Owner), lot.SKU, lot.Code, LotExpired)
 		}
 		return nil
 	})
@@ -233,7 +233,7 @@ func applyLotsSwept(tx *txn, ev *Event) error {
 		return err
 	}
 	for _, r := range p.Expired {
-		owner := ownerOr(r.Owner)
+		owner := OwnerOr(r.Owner)
 		var lot Lot
 		if _, err := getJSON(tx.Bucket(bucketLots), lotKey(owner, r.SKU, r.Lot), &lot); err != nil {
 			return err
@@ -273,7 +273,7 @@ func decideMoves(v *allocView, lots []LotRef, today string) ([]Realloc, error) {
 	var moves []Realloc
 	lots = slices.Clone(lots)
 	for i := range lots {
-		lots[i].Owner = ownerOr(lots[i].Owner)
+		lots[i].Owner = OwnerOr(lots[i].Owner)
 	}
 	for _, st := range []OrderState{OrderAllocated, OrderPicking} {
 		var refs [][]string
@@ -314,7 +314,7 @@ func decideMoves(v *allocView, lots []LotRef, today string) ([]Realloc, error) {
 // applyRealloc moves one recorded allocation: releases the old place,
 // reserves the new ones, and fixes the order and its task.
 func applyRealloc(tx *txn, m Realloc) error {
-	o, err := orderTx(tx, ownerOr(m.Owner), m.Order)
+	o, err := orderTx(tx, OwnerOr(m.Owner), m.Order)
 	if err != nil {
 		return err
 	}

@@ -262,7 +262,7 @@ func putSKU(tx *txn, s SKU) error {
 	if err := s.Validate(); err != nil {
 		return err
 	}
-	s.Owner = ownerOr(s.Owner)
+	s.Owner = OwnerOr(s.Owner)
 	if err := knownOwner(tx, s.Owner); err != nil {
 		return err
 	}
@@ -401,19 +401,19 @@ func applyImport(tx *txn, ev *Event) error {
 		}
 	case ImportWaybills:
 		for _, w := range im.Waybills {
-			if err := loadWaybills(tx, ownerOr(w.Owner), w); err != nil {
+			if err := loadWaybills(tx, OwnerOr(w.Owner), w); err != nil {
 				return err
 			}
 		}
 	case ImportReceipts:
 		for _, r := range im.Receipts {
-			if err := expectReceipt(tx, ownerOr(r.Owner), r, ev.At); err != nil {
+			if err := expectReceipt(tx, OwnerOr(r.Owner), r, ev.At); err != nil {
 				return err
 			}
 		}
 	case ImportOrders:
 		for _, o := range im.Orders {
-			if err := receiveOrder(tx, ownerOr(o.Owner), o, ev.At); err != nil {
+			if err := receiveOrder(tx, OwnerOr(o.Owner), o, ev.At); err != nil {
 				return err
 			}
 		}

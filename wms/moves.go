@@ -109,16 +109,16 @@ func applyMoved(tx *txn, ev *Event) error {
 	}
 	if m.Whole {
 		for _, r := range m.Lines {
-			if err := moveOne(tx, ownerOr(r.Owner), r.SKU, r.Lot, m.From, m.To, r.Qty); err != nil {
+			if err := moveOne(tx, OwnerOr(r.Owner), r.SKU, r.Lot, m.From, m.To, r.Qty); err != nil {
 				return err
 			}
-			if err := completeMoveTasks(tx, ev, ownerOr(r.Owner), r.SKU, r.Lot, m.From, m.To, r.Qty); err != nil {
+			if err := completeMoveTasks(tx, ev, OwnerOr(r.Owner), r.SKU, r.Lot, m.From, m.To, r.Qty); err != nil {
 				return err
 			}
 		}
 		return nil
 	}
-	owner := ownerOr(m.Owner)
+	owner := OwnerOr(m.Owner)
 	if err := moveOne(tx, owner, m.SKU, m.Lot, m.From, m.To, m.Qty); err != nil {
 		return err
 	}

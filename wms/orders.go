@@ -220,7 +220,7 @@ func (l *Ledger) ReceiveOrder(ctx context.Context, key string, in OrderIntake, a
 		return Order{}, false, err
 	}
 	asked := in
-	owner := ownerOr(in.Owner)
+	owner := OwnerOr(in.Owner)
 	in.Owner = ""
 	id := "order:" + in.No + ":" + in.Digest()
 	if owner != DefaultOwner {

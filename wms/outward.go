@@ -102,7 +102,7 @@ func outImported(_ *txn, _ Event, p Import) (OutOpeningStock, bool, error) {
 	}
 	out := OutOpeningStock{File: p.File, Lines: []OutStockCount{}}
 	for _, r := range p.Stock {
-		out.Lines = append(out.Lines, OutStockCount{Owner: ownerOr(r.Owner), SKU: r.SKU, Lot: r.Lot, Expiry: r.Expiry, Qty: r.Qty})
+		out.Lines = append(out.Lines, OutStockCount{Owner: OwnerOr(r.Owner), SKU: r.SKU, Lot: r.Lot, Expiry: r.Expiry, Qty: r.Qty})
 	}
 	return out, true, nil
 }
@@ -172,7 +172,7 @@ func outLotsSwept(_ *txn, _ Event, p LotsSwept) (OutLotsExpired, bool, error) {
 	}
 	out := OutLotsExpired{Day: p.Today}
 	for _, r := range p.Expired {
-		out.Lots = append(out.Lots, OutLotRef{Owner: ownerOr(r.Owner), SKU: r.SKU, Lot: r.Lot})
+		out.Lots = append(out.Lots, OutLotRef{Owner: OwnerOr(r.Owner), SKU: r.SKU, Lot: r.Lot})
 	}
 	return out, true, nil
 }
@@ -208,7 +208,7 @@ type OutReceiptVariance struct {
 
 // outReceiptClosed reads the receipt it closed: a closed receipt changes no more.
 func outReceiptClosed(tx *txn, ev Event, p ReceiptClose) (OutReceiptClosed, bool, error) {
-	r, err := mustGet[Receipt](tx, bucketReceipts, receiptKey(ownerOr(ev.Owner), p.Receipt), "receipt.not_found", "receipt", p.Receipt)
+	r, err := mustGet[Receipt](tx, bucketReceipts, receiptKey(OwnerOr(ev.Owner), p.Receipt), "receipt.not_found", "receipt", p.Receipt)
 	if err != nil {
 		return OutReceiptClosed{}, false, err
 	}
@@ -254,7 +254,7 @@ func countAdjusted(res CountResult) (OutCountAdjusted, bool) {
 	out := OutCountAdjusted{Count: res.ID, Lines: []OutCountChange{}}
 	for _, v := range res.Lines {
 		if v.Counted != v.Books {
-			out.Lines = append(out.Lines, OutCountChange{Owner: ownerOr(v.Owner), SKU: v.SKU, Lot: v.Lot, Expiry: v.Expiry, Books: v.Books, Counted: v.Counted, Delta: v.Counted - v.Books})
+			out.Lines = append(out.Lines, OutCountChange{Owner: OwnerOr(v.Owner), SKU: v.SKU, Lot: v.Lot, Expiry: v.Expiry, Books: v.Books, Counted: v.Counted, Delta: v.Counted - v.Books})
 		}
 	}
 	return out, len(out.Lines) > 0

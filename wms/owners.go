@@ -16,8 +16,9 @@ type Owner struct {
 	Name string `json:"name"`
 }
 
-// ownerOr is an owner code as keys hold it: empty means the default owner.
-func ownerOr(owner string) string {
+// OwnerOr is an owner code as keys and records hold it: empty means the
+// default owner. It is the one home of that rule, for wms and server alike.
+func OwnerOr(owner string) string {
 	if owner = strings.TrimSpace(owner); owner == "" {
 		return DefaultOwner
 	}
@@ -27,7 +28,7 @@ func ownerOr(owner string) string {
 // envelopeOwner is the owner as an event's envelope carries it: the default
 // owner is left out, as every event written before owners existed left it out.
 func envelopeOwner(owner string) string {
-	if o := ownerOr(owner); o != DefaultOwner {
+	if o := OwnerOr(owner); o != DefaultOwner {
 		return o
 	}
 	return ""
@@ -86,7 +87,7 @@ func (l *Ledger) Owners() ([]Owner, error) {
 
 // KnownOwner checks that the warehouse works for an owner ("" is the default owner).
 func (l *Ledger) KnownOwner(owner string) (string, error) {
-	owner = ownerOr(owner)
+	owner = OwnerOr(owner)
 	err := l.view(func(tx *txn) error { return knownOwner(tx, owner) })
 	return owner, err
 }
@@ -137,7 +138,7 @@ type Books struct {
 }
 
 // Books returns an owner's books ("" is the default owner).
-func (l *Ledger) Books(owner string) Books { return Books{l: l, owner: ownerOr(owner)} }
+func (l *Ledger) Books(owner string) Books { return Books{l: l, owner: OwnerOr(owner)} }
 
 // Owner is the books' owner code.
 func (b Books) Owner() string { return b.owner }

@@ -29,7 +29,7 @@ func twoOwners(t testing.TB) *Ledger {
 		{Code: "MILK", Name: "默认货主奶粉 800g", GTINs: []string{sharedGTIN}, UnitWeightG: 900, LengthMM: 100, WidthMM: 100, HeightMM: 150},
 		{Owner: "BABY", Code: "MILK", Name: "贝因美菁爱 3段 800g", GTINs: []string{sharedGTIN}, UnitWeightG: 1000, LengthMM: 100, WidthMM: 100, HeightMM: 150},
 	} {
-		ev, err := newOwnedEvent("sku-"+ownerOr(s.Owner), EvSKUUpserted, "B9001", "web", s.Owner, s)
+		ev, err := newOwnedEvent("sku-"+OwnerOr(s.Owner), EvSKUUpserted, "B9001", "web", s.Owner, s)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -41,7 +41,7 @@ func twoOwners(t testing.TB) *Ledger {
 		{Account: "SF", Numbers: []string{"SF100000000001", "SF100000000002"}},
 		{Owner: "BABY", Account: "SF", Numbers: []string{"SF900000000001", "SF900000000002"}},
 	} {
-		if _, err := l.LoadWaybills(ctx, "wb-"+ownerOr(w.Owner), w, "B9001", "web"); err != nil {
+		if _, err := l.LoadWaybills(ctx, "wb-"+OwnerOr(w.Owner), w, "B9001", "web"); err != nil {
 			t.Fatal(err)
 		}
 	}

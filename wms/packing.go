@@ -392,7 +392,7 @@ func touchParcelLots(tx *txn, owner string, parcel Parcel) {
 // PackScan verifies one scanned item at the kiosk.
 func (l *Ledger) PackScan(ctx context.Context, id string, p PackScan, actor, device string) (PackState, error) {
 	p.Today, p.SKU = "", ""
-	owner := ownerOr(p.Owner)
+	owner := OwnerOr(p.Owner)
 	p.Owner = ""
 	k := keyed{id: id, typ: EvPackScanned, target: OrderRef(owner, p.Order), actor: actor, request: p}
 	ps, err := runKeyed(ctx, l, k, func() (Event, error) {
@@ -420,7 +420,7 @@ func (l *Ledger) checkedFor(owner, order, serial string) bool {
 // A parcel the weight gate refuses is recorded for the packer's figures.
 func (l *Ledger) CloseParcel(ctx context.Context, id string, p ParcelClose, actor, device string) (Parcel, error) {
 	p.Today, p.Parcel = "", nil
-	owner := ownerOr(p.Owner)
+	owner := OwnerOr(p.Owner)
 	p.Owner = ""
 	today := l.Today()
 	done, err := keyedAppend(ctx, l, id, EvParcelClosed, owner, OrderRef(owner, p.Order), p, actor, device, func(p *ParcelClose) { p.Today = today })
@@ -458,7 +458,7 @@ func (b Books) Pack(order string) (PackState, error) {
 func (l *Ledger) OrderInTote(tote string) (owner, no string, err error) {
 	err = l.view(func(tx *txn) error {
 		to, err := mustGet[TaskOrder](tx, bucketTotes, []byte(tote), "pack.tote_empty", "tote", tote)
-		owner, no = ownerOr(to.Owner), to.Order
+		owner, no = OwnerOr(to.Owner), to.Order
 		return err
 	})
 	return owner, no, err

@@ -321,7 +321,7 @@ func activeTaskOf(tx *txn, ev *Event, id string, kind TaskKind) (*Task, error) {
 // about (a wave may mix owners, so the command cannot know it before the task
 // is read inside the commit); an event that names another owner is refused.
 func lineOwner(ev *Event, line *TaskLine) (string, error) {
-	owner := ownerOr(line.Owner)
+	owner := OwnerOr(line.Owner)
 	if ev.Owner != "" && ev.Owner != owner {
 		return "", Errf(CodeInvalid, "event.owner_mismatch", "owner", ev.Owner, "envelope", owner)
 	}
@@ -446,7 +446,7 @@ func applyPicked(tx *txn, ev *Event) error {
 				return Errf(CodeConflict, "pick.tote_in_use", "tote", p.Tote)
 			}
 			for i := range t.Orders {
-				if t.Orders[i].Order == line.Order && ownerOr(t.Orders[i].Owner) == owner {
+				if t.Orders[i].Order == line.Order && OwnerOr(t.Orders[i].Owner) == owner {
 					t.Orders[i].Tote = p.Tote
 				}
 			}

@@ -71,7 +71,7 @@ func applyPrintRequested(tx *txn, ev *Event) error {
 	if tx.Bucket(bucketStations).Get([]byte(p.Station)) == nil {
 		return Errf(CodeNotFound, "station.not_found", "station", p.Station)
 	}
-	owner := ownerOr(p.Owner)
+	owner := OwnerOr(p.Owner)
 	ps, err := getPack(tx, owner, p.Order)
 	if err != nil {
 		return err
@@ -148,7 +148,7 @@ func applyPrintRetried(tx *txn, ev *Event) error {
 // RequestPrint queues a label.
 func (l *Ledger) RequestPrint(ctx context.Context, id string, p PrintRequest, actor, device string) (PrintJob, error) {
 	p.Owner = envelopeOwner(p.Owner)
-	k := keyed{id: id, typ: EvPrintRequested, target: OrderRef(ownerOr(p.Owner), p.Order), actor: actor, request: p}
+	k := keyed{id: id, typ: EvPrintRequested, target: OrderRef(OwnerOr(p.Owner), p.Order), actor: actor, request: p}
 	return runKeyed(ctx, l, k, func() (Event, error) {
 		return NewEvent(id, EvPrintRequested, actor, device, p)
 	}, func(tx *txn, ev *Event) (PrintJob, error) { return printJobIn(tx, printJobID(ev.Seq)) })
@@ -196,8 +196,8 @@ func (l *Ledger) PrintJobs(f PrintFilter) ([]PrintJob, error) {
 			if err != nil || !found {
 				return false, err
 			}
-			if (f.Status == "" || j.Status == f.Status) && (f.Station == "" || j.Station == f.Station) && (f.Order == "" || (j.Order == f.Order && ownerOr(j.Owner) == ownerOr(f.Owner))) &&
-				(f.Order != "" || f.Owner == "" || ownerOr(j.Owner) == f.Owner) {
+			if (f.Status == "" || j.Status == f.Status) && (f.Station == "" || j.Station == f.Station) && (f.Order == "" || (j.Order == f.Order && OwnerOr(j.Owner) == OwnerOr(f.Owner))) &&
+				(f.Order != "" || f.Owner == "" || OwnerOr(j.Owner) == f.Owner) {
 				out = append(out, j)
 			}
 			return len(out) >= f.Limit, nil
@@ -205,7 +205,7 @@ func (l *Ledger) PrintJobs(f PrintFilter) ([]PrintJob, error) {
 		var c *bolt.Cursor
 		var p []byte
 		if f.Order != "" {
-			c, p = tx.Bucket(bucketOrderPrints).Cursor(), prefixKey(ownerOr(f.Owner), f.Order)
+			c, p = tx.Bucket(bucketOrderPrints).Cursor(), prefixKey(OwnerOr(f.Owner), f.Order)
 		} else {
 			c, p = tx.Bucket(bucketByType).Cursor(), prefixKey(EvPrintRequested)
 		}

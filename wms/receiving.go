@@ -80,7 +80,7 @@ type ReceiptClose struct {
 // the key with another receipt or other lines is refused.
 func (l *Ledger) ExpectReceipt(ctx context.Context, key string, in ReceiptIn, actor, device string) (r Receipt, dup bool, err error) {
 	asked := in
-	owner := ownerOr(in.Owner)
+	owner := OwnerOr(in.Owner)
 	in.Owner = ""
 	id := "receipt:" + in.ID
 	if owner != DefaultOwner {
@@ -248,7 +248,7 @@ func ShelfLifeAtReceipt(sku SKU, expiry, today string) (ok bool, action string) 
 // recorded on the receipt as refused (they go back on the truck).
 func (l *Ledger) Receive(ctx context.Context, id string, p Receiving, actor, device string) (Receiving, error) {
 	p.Today, p.Quarantined = "", false
-	owner := ownerOr(p.Owner)
+	owner := OwnerOr(p.Owner)
 	p.Owner = ""
 	asked := p
 	p.Today = l.Today()
@@ -379,7 +379,7 @@ type ReceiveRefusal struct {
 
 // RefuseReceipt records a refusal.
 func (l *Ledger) RefuseReceipt(ctx context.Context, id string, p ReceiveRefusal, actor, device string) error {
-	owner := ownerOr(p.Owner)
+	owner := OwnerOr(p.Owner)
 	p.Owner = ""
 	_, err := keyedAppend(ctx, l, id, EvReceiveRefused, owner, OrderRef(owner, p.Receipt), p, actor, device, nil)
 	return err

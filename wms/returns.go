@@ -392,7 +392,7 @@ func bumpReturnStats(tx *txn, p ReturnParcel, actor string) error {
 	if tx.apply != nil && tx.apply.ev != nil && tx.apply.ev.Owner != "" {
 		owner = tx.apply.ev.Owner
 	}
-	return addReturnStats(tx.Bucket(bucketOwnerReturns), joinKey(p.Today, ownerOr(owner)), p, actor)
+	return addReturnStats(tx.Bucket(bucketOwnerReturns), joinKey(p.Today, OwnerOr(owner)), p, actor)
 }
 
 func addReturnStats(b *bolt.Bucket, key []byte, p ReturnParcel, actor string) error {
@@ -431,8 +431,8 @@ func applyReturnMatched(tx *txn, ev *Event) error {
 	if p.Order != "" {
 		return Errf(CodeConflict, "return.already_matched", "parcel", m.Parcel, "order", p.Order)
 	}
-	if ownerOr(p.Owner) != owner { // its units sit under the owner it was booked for
-		return Errf(CodeConflict, "return.other_owner", "parcel", m.Parcel, "owner", ownerOr(p.Owner), "order_owner", owner)
+	if OwnerOr(p.Owner) != owner { // its units sit under the owner it was booked for
+		return Errf(CodeConflict, "return.other_owner", "parcel", m.Parcel, "owner", OwnerOr(p.Owner), "order_owner", owner)
 	}
 	shipped, err := shippedOf(tx, owner, m.Order)
 	if err != nil {
@@ -466,7 +466,7 @@ func applyReturnMatched(tx *txn, ev *Event) error {
 // first answer; the key with another RMA or content is refused.
 func (l *Ledger) AnnounceReturn(ctx context.Context, key string, r RMA, actor, device string) (RMA, error) {
 	asked := r
-	owner := ownerOr(r.Owner)
+	owner := OwnerOr(r.Owner)
 	r.Owner = ""
 	id := "rma:" + r.RMA
 	if owner != DefaultOwner {
@@ -512,7 +512,7 @@ func (l *Ledger) ReceiveReturn(ctx context.Context, p ReturnParcel, actor, devic
 	}, func(tx *txn, ev *Event) (ReturnParcel, error) {
 		var out ReturnParcel
 		err := decode(ev, &out)
-		out.Owner = ownerOr(owner)
+		out.Owner = OwnerOr(owner)
 		return out, err
 	})
 }
@@ -539,7 +539,7 @@ func (b Books) MatchReturn(ctx context.Context, key, parcel, order, actor, devic
 			ReturnMatch{Parcel: parcel, Order: order, Today: b.l.Today()})
 	}, func(tx *txn, ev *Event) (ReturnParcel, error) {
 		p, err := mustGet[ReturnParcel](tx, bucketReturns, []byte(parcel), "return.parcel_not_found", "parcel", parcel)
-		p.Owner = ownerOr(p.Owner)
+		p.Owner = OwnerOr(p.Owner)
 		return p, err
 	})
 }
@@ -584,7 +584,7 @@ func (l *Ledger) FindReturnOrder(code string) (owner, order, rma string, err err
 			if err != nil {
 				return err
 			}
-			owner, order, rma = ownerOr(r.Owner), r.Order, r.RMA
+			owner, order, rma = OwnerOr(r.Owner), r.Order, r.RMA
 			return nil
 		}
 		if o := tx.Bucket(bucketWaybillUsed).Get([]byte(code)); o != nil {
@@ -690,14 +690,14 @@ func (l *Ledger) returnsAwaitingPutBack(owner, order string) ([]ReturnParcel, er
 			if err := jsonUnmarshal(v, &p); err != nil {
 				return err
 			}
-			if p.Order == "" || (order != "" && p.Order != order) || (owner != "" && ownerOr(p.Owner) != owner) {
+			if p.Order == "" || (order != "" && p.Order != order) || (owner != "" && OwnerOr(p.Owner) != owner) {
 				return nil
 			}
 			if err := readPutBacks(tx, &p); err != nil {
 				return err
 			}
 			for i, rl := range p.Lines {
-				if p.AwaitsPutBack(i, staging) && qtyFromValue(tx.Bucket(bucketStock).Get(stockKey(ownerOr(p.Owner), rl.SKU, rl.Lot, staging))) > 0 {
+				if p.AwaitsPutBack(i, staging) && qtyFromValue(tx.Bucket(bucketStock).Get(stockKey(OwnerOr(p.Owner), rl.SKU, rl.Lot, staging))) > 0 {
 					out = append(out, p)
 					return nil
 				}
@@ -777,7 +777,7 @@ func (l *Ledger) ReturnStatsOf(day string) (ReturnStats, error) {
 func (l *Ledger) OwnerReturnStats(day, owner string) (ReturnStats, error) {
 	s := ReturnStats{ByClerk: map[string]int64{}, ByCondition: map[string]int64{}, BySKU: map[string]int64{}}
 	err := l.view(func(tx *txn) error {
-		_, err := getJSON(tx.Bucket(bucketOwnerReturns), joinKey(day, ownerOr(owner)), &s)
+		_, err := getJSON(tx.Bucket(bucketOwnerReturns), joinKey(day, OwnerOr(owner)), &s)
 		return err
 	})
 	return s, err

@@ -71,7 +71,7 @@ func setStock(tx *txn, r StockRow) error {
 	if r.Qty < 0 {
 		return Errf(CodeInvalid, "stock.qty_negative", "sku", r.SKU, "qty", strconv.FormatInt(r.Qty, 10))
 	}
-	owner := ownerOr(r.Owner)
+	owner := OwnerOr(r.Owner)
 	if _, err := placeStock(tx, owner, r.SKU, r.Lot, r.Expiry, r.Location); err != nil {
 		return err
 	}

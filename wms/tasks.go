@@ -123,7 +123,7 @@ func (t *Task) NextLine() (*TaskLine, bool) {
 // ToteOf is the tote bound to an owner's order in this task ("" when none yet).
 func (t *Task) ToteOf(owner, order string) string {
 	for _, o := range t.Orders {
-		if o.Order == order && ownerOr(o.Owner) == ownerOr(owner) {
+		if o.Order == order && OwnerOr(o.Owner) == OwnerOr(owner) {
 			return o.Tote
 		}
 	}
@@ -161,7 +161,7 @@ type WaveRelease struct {
 // ownerAt is the owner of the i-th order.
 func (p WaveRelease) ownerAt(i int) string {
 	if i < len(p.Owners) {
-		return ownerOr(p.Owners[i])
+		return OwnerOr(p.Owners[i])
 	}
 	return DefaultOwner
 }
@@ -170,7 +170,7 @@ func (p WaveRelease) ownerAt(i int) string {
 // the default owner (as before owners existed), "OWNER NUMBER" for another
 // (codes hold no spaces, so the two never mix up).
 func OrderRef(owner, no string) string {
-	if owner = ownerOr(owner); owner != DefaultOwner {
+	if owner = OwnerOr(owner); owner != DefaultOwner {
 		return owner + " " + no
 	}
 	return no
@@ -474,7 +474,7 @@ func applyWaveReleased(tx *txn, ev *Event) error {
 func fillTaskLines(tx *txn, t *Task) error {
 	for i := range t.Lines {
 		l := &t.Lines[i]
-		l.Owner = ownerOr(l.Owner)
+		l.Owner = OwnerOr(l.Owner)
 		var sku SKU
 		if _, err := getJSON(tx.Bucket(bucketSKUs), skuKey(l.Owner, l.SKU), &sku); err != nil {
 			return err

@@ -95,7 +95,7 @@ func (b Books) WaybillsLeft() (map[string]int, error) {
 // LoadWaybills adds numbers to an owner's pool (p.Owner; empty: the default
 // owner). It answers how many numbers the account had left once they were loaded.
 func (l *Ledger) LoadWaybills(ctx context.Context, id string, p WaybillLoad, actor, device string) (left int, err error) {
-	owner := ownerOr(p.Owner)
+	owner := OwnerOr(p.Owner)
 	p.Owner = ""
 	k := keyed{id: id, typ: EvWaybillsLoaded, target: OrderRef(owner, p.Account), actor: actor, request: p}
 	return runKeyed(ctx, l, k, func() (Event, error) {
