@@ -53,29 +53,30 @@ func (s ScanStats) plus(o ScanStats) ScanStats {
 }
 
 // figuresOwner is whose goods an applied event was about, as the event says
-// it: the owner of the task line it names (a wave may mix owners, and a pick
-// or a wrong scan names its task and line), else the envelope's owner for an
-// owner's event. ok is false for an event that names no owner (a wrong scan
-// outside a task line): its figures count in the day's but in no owner's.
+// it: the envelope's owner for an owner's event (a pick, undo, short or
+// put-back carries its task line's owner there: lineOwner refuses any
+// other), else the owner of the task line a warehouse event names (a wrong
+// scan names its task and line). ok is false for an event that names no
+// owner (a wrong scan outside a task line): its figures count in the day's
+// but in no owner's. An owner's event, the scan path's, decodes nothing.
 func figuresOwner(tx *txn, ev *Event, scope Scope) (string, bool, error) {
+	if scope == ScopeOwner {
+		return OwnerOr(ev.Owner), true, nil
+	}
 	var at struct {
 		Task string `json:"task"`
 		Line int    `json:"line"`
 	}
 	_ = json.Unmarshal(ev.Data, &at) // payloads without these fields leave them empty
-	if at.Task != "" && at.Line > 0 {
-		t, ok, err := lookup[Task](tx, bucketTasks, []byte(at.Task))
-		if err != nil {
-			return "", false, err
-		}
-		if ok {
-			if line, found := t.Line(at.Line); found {
-				return OwnerOr(line.Owner), true, nil
-			}
-		}
+	if at.Task == "" || at.Line <= 0 {
+		return "", false, nil
 	}
-	if scope == ScopeOwner {
-		return OwnerOr(ev.Owner), true, nil
+	t, ok, err := lookup[Task](tx, bucketTasks, []byte(at.Task))
+	if err != nil || !ok {
+		return "", false, err
+	}
+	if line, found := t.Line(at.Line); found {
+		return OwnerOr(line.Owner), true, nil
 	}
 	return "", false, nil
 }
