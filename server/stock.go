@@ -237,27 +237,10 @@ func (s *Server) apiStock(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if owner != "" && sku != "" && loc == "" { // one owner's item code
-		books := s.ledger.Books(owner)
-		item, err := books.SKU(sku)
-		if err != nil {
-			return err
-		}
-		lines, err := books.StockOf(sku)
-		if err != nil {
-			return err
-		}
-		var total int64
-		for _, l := range lines {
-			total += l.Qty
-		}
-		if lines == nil {
-			lines = []wms.StockLine{}
-		}
-		return c.JSON(fiber.Map{"sku": item, "location": nil, "lines": lines, "total": total})
-	}
 	var res lookup
 	switch {
+	case owner != "" && sku != "" && loc == "": // one owner's item code
+		res, err = s.ownedSKU(owner, sku)
 	case loc != "" && sku == "":
 		res, err = s.lookupLocation(loc)
 	case sku != "" && loc == "":
@@ -276,15 +259,8 @@ func (s *Server) apiStock(c *fiber.Ctx) error {
 		return err
 	}
 	if owner != "" { // one owner's lines, and their total
-		lines := []wms.StockLine{}
-		res.Total = 0
-		for _, l := range res.Lines {
-			if l.Owner == owner {
-				lines = append(lines, l)
-				res.Total += l.Qty
-			}
-		}
-		res.Lines = lines
+		res.Lines = ownerLines(res.Lines, owner)
+		res.Total = total(res.Lines)
 	}
 	return c.JSON(newStockOut(res))
 }
