@@ -62,28 +62,27 @@ func (o *OMS) adminOrder(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	var env struct {
-		Owner string `json:"owner"`
-		ID    string `json:"id"`
-	}
-	var in wms.OrderIntake
-	if err := json.Unmarshal(body, &env); err != nil {
-		answer(w, http.StatusBadRequest, apiError{Error: "the body is not an order: " + clip(err.Error()), Code: "order.invalid"})
-		return
-	}
-	dec := json.NewDecoder(bytes.NewReader(body))
 	var raw map[string]json.RawMessage
-	if err := dec.Decode(&raw); err != nil {
-		answer(w, http.StatusBadRequest, apiError{Error: "the body is not an order: " + clip(err.Error()), Code: "order.invalid"})
+	if err := json.Unmarshal(body, &raw); err != nil || raw == nil {
+		answer(w, http.StatusBadRequest, apiError{Error: "the body is not an order object", Code: "order.invalid"})
 		return
 	}
-	delete(raw, "owner")
-	delete(raw, "id")
+	var owner, id string
+	for k, dst := range map[string]*string{"owner": &owner, "id": &id} {
+		if v, ok := raw[k]; ok {
+			if err := json.Unmarshal(v, dst); err != nil {
+				answer(w, http.StatusBadRequest, apiError{Error: k + " must be a string", Code: "order.invalid"})
+				return
+			}
+			delete(raw, k) // the envelope's, not the data's
+		}
+	}
 	data, err := json.Marshal(raw)
 	if err != nil {
 		answer(w, http.StatusBadRequest, apiError{Error: "the body is not an order", Code: "order.invalid"})
 		return
 	}
+	var in wms.OrderIntake
 	if err := json.Unmarshal(data, &in); err != nil {
 		answer(w, http.StatusBadRequest, apiError{Error: "the body is not an order: " + clip(err.Error()), Code: "order.invalid"})
 		return
@@ -92,7 +91,7 @@ func (o *OMS) adminOrder(w http.ResponseWriter, r *http.Request) {
 		answer(w, http.StatusBadRequest, apiError{Error: "the warehouse would refuse this order: " + clip(err.Error()), Code: "order.invalid"})
 		return
 	}
-	c, err := newChange(ChangeOrder, env.Owner, env.ID, data)
+	c, err := newChange(ChangeOrder, owner, id, data)
 	if err != nil {
 		answer(w, http.StatusBadRequest, apiError{Error: err.Error(), Code: "change.invalid"})
 		return

@@ -339,6 +339,9 @@ func TestGeneratedOrdersTakenByARealLedger(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if len(wave.Orders) < n {
+		t.Errorf("the wave took %d orders, want all %d and the demo's", len(wave.Orders), n)
+	}
 	if len(wave.Waiting) != 0 {
 		t.Errorf("%d orders wait for stock: %v", len(wave.Waiting), wave.Waiting[:min(5, len(wave.Waiting))])
 	}

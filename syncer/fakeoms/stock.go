@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/binary"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -397,6 +396,3 @@ func fold(events []Received) (map[string][]StockLine, error) {
 	}
 	return out, nil
 }
-
-// errNotFound is a change ID the log does not hold.
-var errNotFound = errors.New("not found")
