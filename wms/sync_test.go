@@ -2,6 +2,7 @@ package wms
 
 import (
 	"bytes"
+	"fmt"
 	"encoding/json"
 	"path/filepath"
 	"slices"
@@ -415,4 +416,36 @@ func mustSeq(t *testing.T, id string) uint64 {
 		seq = seq*10 + uint64(c-'0')
 	}
 	return seq
+}
+
+func TestAppendAll(t *testing.T) {
+	l, _ := openTest(t)
+	seedSmall(t, l)
+	var evs []Event
+	for i := range 3 {
+		ev, err := NewEvent(fmt.Sprintf("bulk-%d", i), EvStockAdjusted, "system", "bench", StockAdjustment{SKU: "BOOK", Location: "A01-01-01", Delta: 1, Reason: "bench"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		evs = append(evs, ev)
+	}
+	before := qtyAt(t, l, "BOOK", "", "A01-01-01")
+	if err := l.AppendAll(ctx, evs); err != nil {
+		t.Fatal(err)
+	}
+	if got := qtyAt(t, l, "BOOK", "", "A01-01-01"); got != before+3 {
+		t.Errorf("stock %d, want %d", got, before+3)
+	}
+	// all or none: a bad event leaves the good ones out
+	bad, _ := NewEvent("bulk-bad", EvStockAdjusted, "system", "bench", StockAdjustment{SKU: "BOOK", Location: "A01-01-01", Delta: -1000, Reason: "bench"})
+	good, _ := NewEvent("bulk-good", EvStockAdjusted, "system", "bench", StockAdjustment{SKU: "BOOK", Location: "A01-01-01", Delta: 1, Reason: "bench"})
+	if err := l.AppendAll(ctx, []Event{good, bad}); err == nil {
+		t.Fatal("a batch with an impossible event was taken")
+	}
+	if got := qtyAt(t, l, "BOOK", "", "A01-01-01"); got != before+3 {
+		t.Errorf("a refused batch changed stock: %d", got)
+	}
+	if mm, err := l.Check(t.TempDir()); err != nil || len(mm) > 0 {
+		t.Fatalf("check: %v %v", mm, err)
+	}
 }
