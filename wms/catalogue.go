@@ -87,6 +87,13 @@ var catalogue = []EventSpec{
 	{Type: EvReturnReceived, Payload: ReturnParcel{}, Version: 1, Scope: ScopeOwner, apply: applyReturnReceived, decide: decideReturnReceived, Outward: OutReturn{}, outward: outward(outReturnReceived)},
 	{Type: EvReturnMatched, Payload: ReturnMatch{}, Version: 1, Scope: ScopeOwner, apply: applyReturnMatched, Outward: OutReturn{}, outward: outward(outReturnMatched)},
 	{Type: EvOwnerUpserted, Payload: Owner{}, Version: 1, Scope: ScopeWarehouse, apply: applyOwner},
+	{Type: EvUpstreamSaved, Payload: Upstream{}, Version: 1, Scope: ScopeWarehouse, apply: applyUpstream, decide: decideUpstream},
+	{Type: EvSyncAcked, Payload: SyncAck{}, Version: 1, Scope: ScopeWarehouse, apply: applySyncAcked},
+	{Type: EvSyncPulled, Payload: SyncPull{}, Version: 1, Scope: ScopeWarehouse, apply: applySyncPulled},
+	{Type: EvDeadLetterDecided, Payload: DeadLetterDecision{}, Version: 1, Scope: ScopeWarehouse, apply: applyDeadLetterDecided},
+	{Type: EvChangeRefused, Payload: ChangeRefusal{}, Version: 1, Scope: ScopeOwner, apply: applyChangeRefused, Outward: OutChangeRefused{}, outward: outward(outChangeRefused)},
+	{Type: EvInstructionReceived, Payload: Instruction{}, Version: 1, Scope: ScopeOwner, apply: applyInstructionReceived},
+	{Type: EvStockReconciled, Payload: Reconciliation{}, Version: 1, Scope: ScopeOwner, apply: applyReconciled, Outward: OutReconciled{}, outward: outward(outReconciled)},
 }
 
 // Catalogue lists every event type, in the order of the table.

@@ -73,6 +73,14 @@ const (
 	EvReturnReceived   = "return.received"   // ReturnParcel
 	EvReturnMatched    = "return.matched"    // ReturnMatch
 	EvOwnerUpserted    = "owner.upserted"    // Owner
+
+	EvUpstreamSaved       = "sync.upstream.saved"  // Upstream
+	EvSyncAcked           = "sync.acked"           // SyncAck
+	EvSyncPulled          = "sync.pulled"          // SyncPull
+	EvDeadLetterDecided   = "sync.dead_letter"     // DeadLetterDecision
+	EvChangeRefused       = "change.refused"       // ChangeRefusal
+	EvInstructionReceived = "instruction.received" // Instruction
+	EvStockReconciled     = "stock.reconciled"     // Reconciliation
 )
 
 // DefaultOwner is the owner of everything that names none: a warehouse with
@@ -123,6 +131,9 @@ type StockAdjustment struct {
 	Location string `json:"location"`
 	Delta    int64  `json:"delta"`
 	Reason   string `json:"reason"`
+	// Instruction names the upstream's stock instruction ("upstream/id")
+	// this adjustment carries out, which it closes.
+	Instruction string `json:"instruction,omitempty"`
 }
 
 type LoginSucceeded struct {

@@ -66,6 +66,7 @@ var feedSecrets = map[string][]string{
 	EvLoggedOut:      {"session_hash"},
 	EvPINChanged:     {"pin_hash"},
 	EvTokenCreated:   {"hash"},
+	EvUpstreamSaved:  {"token", "secret", "clear_secret"},
 }
 
 // check validates the query and fills in the default limit.

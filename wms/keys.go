@@ -64,6 +64,13 @@ var (
 	bucketOwnerKPI       = []byte("owner_kpi")          // day 0 owner 0 actor -> ScanStats JSON: the part of a day's figures that was one owner's goods
 	bucketOwnerReturns   = []byte("owner_return_stats") // day 0 owner -> ReturnStats JSON
 	bucketOwners         = []byte("owners")             // owner code -> Owner JSON (the default owner is implied)
+	// sync (syncstate.go, upstreams.go, refusals.go, reconcile.go)
+	bucketUpstreams       = []byte("upstreams")       // name -> Upstream JSON (with its token and secret)
+	bucketSyncState       = []byte("sync_state")      // upstream name -> SyncState JSON (its cursors)
+	bucketDeadLetters     = []byte("dead_letters")    // upstream 0 seq -> DeadLetter JSON
+	bucketRefusals        = []byte("change_refusals") // upstream 0 seq -> ChangeRefusal JSON
+	bucketInstructions    = []byte("instructions")    // owner 0 upstream 0 id -> Instruction JSON
+	bucketReconciliations = []byte("reconciliations") // seq -> Reconciliation JSON
 )
 
 var derivedBuckets = [][]byte{
@@ -75,6 +82,7 @@ var derivedBuckets = [][]byte{
 	bucketWaybillIndex, bucketWaybillUsed, bucketPacks, bucketShipped, bucketPrintJobs, bucketPrintQueue,
 	bucketOrderPrints, bucketRMAs, bucketOwners, bucketReturnWaybills, bucketReturns, bucketReturnSeen, bucketOrderReturns, bucketReturnStats,
 	bucketOwnerKPI, bucketOwnerReturns,
+	bucketUpstreams, bucketSyncState, bucketDeadLetters, bucketRefusals, bucketInstructions, bucketReconciliations,
 }
 
 var logBuckets = [][]byte{bucketEvents, bucketEventIDs, bucketKeys, bucketMeta}

@@ -225,6 +225,30 @@ func (l *Ledger) Append(ctx context.Context, ev Event) (stored Event, duplicate 
 	return stored, duplicate, nil
 }
 
+// AppendAll appends events in one write transaction, all or none (a
+// repeat of an ID already in the log is left as it is). It is for bulk
+// work that has no person waiting — building a large log for a benchmark,
+// a migration — never the floor, whose writers share commits through write.
+func (l *Ledger) AppendAll(ctx context.Context, events []Event) error {
+	for i := range events {
+		if err := events[i].validate(); err != nil {
+			return err
+		}
+		l.stamp(&events[i])
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return l.write(func(tx *txn) error {
+		for _, ev := range events {
+			if _, _, err := appendTx(tx, ev); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
 // write runs fn in a write transaction: at once for a writer alone, through
 // db.Batch when writers overlap. Batch may run fn more than once, so fn
 // must start over from its inputs each time.

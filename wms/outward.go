@@ -24,6 +24,9 @@ type Outward struct {
 	At    time.Time `json:"at"`
 	Owner string    `json:"owner,omitempty"` // the owner of an owner's event (OwnerOf)
 	Data  any       `json:"data"`
+	// Upstream, when set, is the only upstream the event is for (a refused
+	// change, a reconciliation): see For.
+	Upstream string `json:"-"`
 }
 
 // Outward returns what an event says upstream: ok is false for a type that
@@ -38,16 +41,11 @@ func (l *Ledger) Outward(ev Event) (out Outward, ok bool, err error) {
 	if spec.outward == nil {
 		return Outward{}, false, nil
 	}
-	var shape any
 	err = l.view(func(tx *txn) error {
-		var err error
-		shape, ok, err = spec.outward(tx, ev)
+		out, ok, err = outwardTx(tx, ev)
 		return err
 	})
-	if err != nil || !ok {
-		return Outward{}, false, err
-	}
-	return Outward{ID: ev.ID, Seq: ev.Seq, Type: ev.Type, At: ev.At, Owner: OwnerOf(ev), Data: shape}, true, nil
+	return out, ok, err
 }
 
 // outwardFn makes the outward shape of one event; it reads the ledger only

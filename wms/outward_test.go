@@ -49,6 +49,15 @@ func TestOutwardShapes(t *testing.T) {
 			t.Fatalf("%d %s: %v", i, st, err)
 		}
 	}
+	// What only the syncer writes: a refused change and a reconciliation
+	// that found a difference.
+	saveTestUpstream(t, l, "oms", "")
+	if _, err := l.RefuseChange(ctx, "refused-1", ChangeRefusal{Upstream: "oms", UpstreamID: "CXL-9", ChangeType: "order.cancel", Code: "order.already_shipped", Reason: "shipped"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.Reconcile(ctx, "oms", ReconcileRequest, StockSnapshot{AppliedThrough: 1, Lines: []OnHandLine{{SKU: "BOOK", Qty: 6}}}); err != nil {
+		t.Fatal(err)
+	}
 	checkOutward(t, l, "fresh", seen)
 	for _, spec := range Catalogue() {
 		if spec.Outward != nil && seen[spec.Type] == 0 {

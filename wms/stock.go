@@ -104,5 +104,10 @@ func applyStockAdjusted(tx *txn, ev *Event) error {
 	if res := reservedAt(tx, owner, a.SKU, a.Lot, a.Location); a.Delta < 0 && have+a.Delta < res {
 		return Errf(CodeConflict, "stock.below_reserved", "sku", a.SKU, "lot", a.Lot, "location", a.Location, "reserved", strconv.FormatInt(res, 10))
 	}
+	if a.Instruction != "" {
+		if err := closeInstruction(tx, ev, owner, a.Instruction); err != nil {
+			return err
+		}
+	}
 	return writeQty(tx, owner, a.SKU, a.Lot, a.Location, have+a.Delta)
 }

@@ -1,0 +1,219 @@
+package wms
+
+import (
+	"context"
+	"net"
+	"net/url"
+	"regexp"
+	"slices"
+	"strings"
+	"unicode/utf8"
+)
+
+// An upstream is a system the warehouse trades with: a central OMS speaking
+// Tally's protocol (docs/sync.md), later an ERP over Qimen or a marketplace.
+// Its configuration is an event like any other (sync.upstream.saved), so a
+// standby that follows the log knows it; its token and secret are in the
+// log (the warehouse must send them) but never in the feed, pages, logs or
+// /metrics: feedSecrets strips them and the server's answers say only that
+// they are set.
+
+// Dialects are the protocols an upstream may speak.
+var Dialects = []string{DialectTally}
+
+// DialectTally is Tally's own sync protocol (docs/sync.md).
+const DialectTally = "tally"
+
+// Limits of an upstream's configuration.
+const (
+	MinUpstreamToken = 16
+	MaxUpstreamToken = 4096
+	MinUpstreamKey   = 16 // a signing key: the secret, or the token when there is none
+	MaxUpstreamKey   = 1024
+	MaxUpstreamURL   = 2048
+)
+
+// Upstream is one upstream's configuration.
+type Upstream struct {
+	Name    string `json:"name"`
+	Dialect string `json:"dialect"`
+	URL     string `json:"url"`
+	// Token is the bearer token the upstream issued; Secret the shared
+	// signing key (empty: the token signs). Kept, never shown again.
+	Token  string `json:"token,omitempty"`
+	Secret string `json:"secret,omitempty"`
+	// Owner limits the upstream to one owner's events and changes; empty
+	// is every owner's.
+	Owner string `json:"owner,omitempty"`
+	// NoPush and NoPull turn a direction off (both on by default).
+	NoPush bool `json:"no_push,omitempty"`
+	NoPull bool `json:"no_pull,omitempty"`
+	// Disabled stops all traffic with the upstream; its cursors are kept.
+	Disabled bool `json:"disabled,omitempty"`
+	// ClearSecret, on a save, removes a secret (an empty Secret keeps it).
+	ClearSecret bool `json:"clear_secret,omitempty"`
+}
+
+// SigningKey is what signs requests to the upstream: its secret, or its
+// token when it has none.
+func (u Upstream) SigningKey() []byte {
+	if u.Secret != "" {
+		return []byte(u.Secret)
+	}
+	return []byte(u.Token)
+}
+
+var upstreamName = regexp.MustCompile(`^[a-z0-9-]{1,32}$`)
+
+// validate checks a configuration as it will be stored: the token must be
+// there (a save without one keeps the stored one, filled in by the decider).
+func (u *Upstream) validate() error {
+	u.URL = strings.TrimSpace(u.URL)
+	u.Owner = strings.TrimSpace(u.Owner)
+	if !upstreamName.MatchString(u.Name) {
+		return Errf(CodeInvalid, "upstream.name_invalid", "name", clipText(u.Name))
+	}
+	if !slices.Contains(Dialects, u.Dialect) {
+		return Errf(CodeInvalid, "upstream.dialect_unknown", "dialect", clipText(u.Dialect), "dialects", strings.Join(Dialects, ", "))
+	}
+	if err := checkUpstreamURL(u.URL); err != nil {
+		return err
+	}
+	if n := len(u.Token); n < MinUpstreamToken || n > MaxUpstreamToken || !printableASCII(u.Token) {
+		return Errf(CodeInvalid, "upstream.token_invalid", "min", "16", "max", "4096")
+	}
+	if n := len(u.Secret); u.Secret != "" && (n < MinUpstreamKey || n > MaxUpstreamKey || !utf8.ValidString(u.Secret)) {
+		return Errf(CodeInvalid, "upstream.secret_invalid", "min", "16", "max", "1024")
+	}
+	if u.Owner != "" && !validCode(u.Owner) {
+		return Errf(CodeInvalid, "owner.code_invalid", "owner", clipText(u.Owner))
+	}
+	return nil
+}
+
+// checkUpstreamURL takes https, or http to a loopback address (tests and
+// a fake OMS on the same machine), with no credentials, query or fragment.
+func checkUpstreamURL(raw string) error {
+	bad := Errf(CodeInvalid, "upstream.url_invalid", "url", clipText(raw))
+	if raw == "" || len(raw) > MaxUpstreamURL {
+		return bad
+	}
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" || u.Opaque != "" {
+		return bad
+	}
+	switch u.Scheme {
+	case "https":
+		return nil
+	case "http":
+		host := u.Hostname()
+		if host == "localhost" {
+			return nil
+		}
+		if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
+			return nil
+		}
+		return Errf(CodeInvalid, "upstream.url_plain_http", "url", clipText(raw))
+	}
+	return bad
+}
+
+func printableASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] <= ' ' || s[i] >= 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
+// clipText shortens outside input quoted back in a message.
+func clipText(s string) string {
+	if utf8.RuneCountInString(s) <= 64 && utf8.ValidString(s) {
+		return s
+	}
+	r := []rune(strings.ToValidUTF8(s, "?"))
+	if len(r) > 64 {
+		r = append(r[:61], '.', '.', '.')
+	}
+	return string(r)
+}
+
+// decideUpstream fills in what a save left out from the stored
+// configuration: a save without a token or secret keeps the stored ones,
+// so an admin changes a URL without typing the secrets again.
+func decideUpstream(tx *txn, ev *Event) error {
+	var u Upstream
+	if err := decode(ev, &u); err != nil {
+		return err
+	}
+	old, found, err := lookup[Upstream](tx, bucketUpstreams, []byte(u.Name))
+	if err != nil {
+		return err
+	}
+	if found {
+		if u.Token == "" {
+			u.Token = old.Token
+		}
+		if u.Secret == "" && !u.ClearSecret {
+			u.Secret = old.Secret
+		}
+	}
+	u.ClearSecret = false
+	if u.Token == "" {
+		return Errf(CodeInvalid, "upstream.token_invalid", "min", "16", "max", "4096")
+	}
+	return setPayload(ev, u)
+}
+
+func applyUpstream(tx *txn, ev *Event) error {
+	var u Upstream
+	if err := decode(ev, &u); err != nil {
+		return err
+	}
+	if err := u.validate(); err != nil {
+		return err
+	}
+	if u.Owner != "" {
+		if err := knownOwner(tx, u.Owner); err != nil {
+			return err
+		}
+	}
+	return putJSON(tx.Bucket(bucketUpstreams), []byte(u.Name), u)
+}
+
+// SaveUpstream creates or changes an upstream. id is the request's key: a
+// repeat gets the first answer. The answer carries the token and secret as
+// stored: callers show only whether they are set.
+func (l *Ledger) SaveUpstream(ctx context.Context, id string, u Upstream, actor, device string) (Upstream, error) {
+	check := u
+	if check.Token == "" {
+		check.Token = strings.Repeat("x", MinUpstreamToken) // kept from the stored one, checked by the decider
+	}
+	if err := check.validate(); err != nil {
+		return Upstream{}, err
+	}
+	u.URL, u.Owner = check.URL, check.Owner
+	if u.Owner != "" {
+		if _, err := l.KnownOwner(u.Owner); err != nil {
+			return Upstream{}, err
+		}
+	}
+	if id == "" {
+		id = newID()
+	}
+	return keyedAppend(ctx, l, id, EvUpstreamSaved, "", "upstream:"+u.Name, u, actor, device, nil)
+}
+
+// Upstreams lists every upstream, by name, with its token and secret (for
+// the syncer; never show them).
+func (l *Ledger) Upstreams() ([]Upstream, error) { return listAll[Upstream](l, bucketUpstreams) }
+
+// UpstreamNamed is one upstream's configuration.
+func (l *Ledger) UpstreamNamed(name string) (u Upstream, err error) {
+	err = l.view(func(tx *txn) error {
+		u, err = mustGet[Upstream](tx, bucketUpstreams, []byte(name), "upstream.not_found", "name", clipText(name))
+		return err
+	})
+	return u, err
+}
