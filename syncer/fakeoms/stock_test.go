@@ -117,7 +117,8 @@ func TestStockSnapshot(t *testing.T) {
 	r.close()
 	r.open()
 	r.push(batch(env("e6", 16, "stock.received", "DEFAULT", `{"receipt":"ASN-1","sku":"SKU00001","lot":"L1","qty":5}`)))
-	if s := r.snapshot("DEFAULT"); s.Lines[0].Qty != 100 || s.AppliedThrough != 16 {
+	r.push(batch(env("e7", 17, "stock.reconciled", "DEFAULT", `{"reconciliation":"R1","lines":[{"sku":"SKU00003","warehouse":8,"oms":7,"delta":1}]}`)))
+	if s := r.snapshot("DEFAULT"); s.Lines[0].Qty != 100 || s.Lines[1].Qty != 8 || s.AppliedThrough != 17 {
 		t.Errorf("after reopening: %+v", s)
 	}
 	r.checkFold()
