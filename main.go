@@ -7,6 +7,7 @@
 //	tally scan RAW
 //	tally print-test --kind waybill|sku|location --out FILE [--zpl]
 //	tally loadgen --addr URL --token TOKEN --pdas N --duration D [--backlog N]
+//	tally fake-oms --addr ADDR --token TOKEN [--orders N] [--secret S] [--data DIR] [--base /tally/v1]
 //	tally check   --data DIR
 //	tally rebuild --data DIR
 //	tally backup  --data DIR --out FILE
@@ -25,10 +26,12 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
 	"runtime/pprof"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -40,6 +43,7 @@ import (
 	"tally/printing"
 	"tally/scan"
 	"tally/server"
+	"tally/syncer/fakeoms"
 	"tally/views"
 	"tally/wms"
 )
@@ -84,11 +88,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return printTestCmd(args, stdout)
 	case "loadgen":
 		return loadgenCmd(ctx, args, stdout, stderr)
+	case "fake-oms":
+		return fakeOMSCmd(ctx, args, stdout)
 	case "version":
 		fmt.Fprintln(stdout, version)
 		return nil
 	}
-	return fmt.Errorf("unknown command %q (serve, import, export, token, scan, check, rebuild, backup, print-test, loadgen, version)", cmd)
+	return fmt.Errorf("unknown command %q (serve, import, export, token, scan, check, rebuild, backup, print-test, loadgen, fake-oms, version)", cmd)
 }
 
 // env returns TALLY_<name> or def.
@@ -471,6 +477,64 @@ func loadgenCmd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return err
 	}
 	fmt.Fprintln(stdout, res.Line())
+	return nil
+}
+
+// fakeOMSCmd runs a stand-in central OMS for tests and demos (syncer/fakeoms): it keeps what
+// the warehouse pushes, serves orders and waybill numbers, and injects faults on request. Its
+// admin API and page are unauthenticated: keep it on loopback.
+func fakeOMSCmd(ctx context.Context, args []string, stdout io.Writer) error {
+	fs := newFlags("fake-oms")
+	addr := fs.String("addr", env("FAKE_OMS_ADDR", "127.0.0.1:9090"), "listen address (TALLY_FAKE_OMS_ADDR)")
+	token := fs.String("token", env("FAKE_OMS_TOKEN", ""), "the bearer token the warehouse presents (TALLY_FAKE_OMS_TOKEN)")
+	secret := fs.String("secret", env("FAKE_OMS_SECRET", ""), "the signing secret; empty: the token signs (TALLY_FAKE_OMS_SECRET)")
+	data := fs.String("data", env("FAKE_OMS_DATA", "./fake-oms"), "directory of its store, fake-oms.db (TALLY_FAKE_OMS_DATA)")
+	base := fs.String("base", env("FAKE_OMS_BASE", "/tally/v1"), "the protocol's path (TALLY_FAKE_OMS_BASE)")
+	orders := fs.Int("orders", 0, "demo orders to generate when its store has none yet")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *orders == 0 {
+		if v := env("FAKE_OMS_ORDERS", ""); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil {
+				return fmt.Errorf("TALLY_FAKE_OMS_ORDERS: %w", err)
+			}
+			*orders = n
+		}
+	}
+	if *token == "" {
+		return errors.New("fake-oms: --token is required")
+	}
+	if err := os.MkdirAll(*data, 0o750); err != nil {
+		return err
+	}
+	oms, err := fakeoms.New(fakeoms.Options{Path: filepath.Join(*data, "fake-oms.db"), Base: *base, Token: *token,
+		Secret: []byte(*secret), Orders: *orders})
+	if err != nil {
+		return err
+	}
+	defer oms.Close()
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: oms.Handler(), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	fmt.Fprintf(stdout, "fake OMS serving on http://%s (warehouse upstream url: http://%s%s)\n", ln.Addr(), ln.Addr(), *base)
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	shut, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shut); err != nil {
+		return srv.Close() // a slow fault still holding a request
+	}
 	return nil
 }
 

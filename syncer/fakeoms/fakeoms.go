@@ -1,15 +1,3 @@
-// Package fakeoms is a stand-in for a central OMS that speaks Tally's sync protocol
-// (docs/sync.md), for tests and demonstrations of the warehouse's sender.
-//
-// This first slice is only the receiving side of a push: POST {url}/events. It checks the
-// bearer token, verifies the request's signature (syncer.Verify, ±5 minutes), limits the body
-// to 8 MiB, decodes the batch and keeps each event by its ID in its own bbolt file, one
-// transaction per batch: an ID is answered "accepted" the first time and "duplicate" ever
-// after, and an event it cannot take (a type that does not go upstream, data that does not fit
-// the type's outward shape) is answered "rejected" with a code and a reason and not kept.
-//
-// Not built yet: the pull and reconciliation endpoints, fault injection (errors, delays,
-// dropped results), a page showing what arrived, and the `tally fake-oms` command.
 package fakeoms
 
 import (
@@ -36,10 +24,12 @@ import (
 const (
 	// MaxEvents is the most events one batch may carry.
 	MaxEvents = 500
-	// MaxID is the longest event ID taken.
+	// MaxID is the longest event or change ID taken.
 	MaxID = 64
-	// minSecret is the shortest shared secret the protocol allows.
-	minSecret = 32
+	// minSecret is the shortest signing key taken: the secret, or the token when there is none.
+	minSecret = 16
+	// maxToken is the longest bearer token taken.
+	maxToken = 512
 	// maxReason bounds the part of a rejected event's text echoed back in a reason.
 	maxReason = 200
 )
@@ -52,16 +42,26 @@ const (
 )
 
 var (
-	bucketEvents  = []byte("events")  // event ID → stored record (JSON)
-	bucketArrival = []byte("arrival") // big-endian arrival number → event ID
+	bucketEvents    = []byte("events")     // event ID → stored record (JSON)
+	bucketArrival   = []byte("arrival")    // big-endian arrival number → event ID
+	bucketChanges   = []byte("changes")    // big-endian change number → Change (JSON): the pull log
+	bucketChangeIDs = []byte("change_ids") // change ID → big-endian change number
+	bucketStock     = []byte("stock")      // owner NUL sku NUL lot → big-endian int64 on hand
+	bucketOrders    = []byte("orders")     // owner NUL order number → OrderView (JSON)
+	bucketStats     = []byte("stats")      // event type → typeStats (JSON)
+	bucketMeta      = []byte("meta")       // keyAppliedThrough, keyOrderCount
 )
 
 // Options configure a fake OMS.
 type Options struct {
-	Path   string           // its own bbolt file, created if missing
-	Base   string           // the path of {url}, e.g. "/tally/v1"; empty for the root
-	Token  string           // the bearer token the warehouse must present
-	Secret []byte           // the shared signing secret, at least 32 bytes
+	Path  string // its own bbolt file, created if missing
+	Base  string // the path of {url}, e.g. "/tally/v1"; empty for the root
+	Token string // the bearer token the warehouse must present
+	// Secret is the shared signing key, at least 16 bytes; empty: the token is the key.
+	Secret []byte
+	// Orders is how many demo orders to generate when the store has no orders yet
+	// (GenerateDemo); 0 for none.
+	Orders int
 	Now    func() time.Time // its clock; nil for time.Now
 }
 
@@ -72,6 +72,8 @@ type OMS struct {
 	token  []byte
 	secret []byte
 	now    func() time.Time
+	faults *faultBook
+	log    *requestLog
 }
 
 // Received is an event the fake OMS keeps, as it arrived.
@@ -94,19 +96,32 @@ type Result struct {
 	Reason string `json:"reason,omitempty"`
 }
 
-// New opens (or creates) the fake OMS's store.
+// New opens (or creates) the fake OMS's store and, when o.Orders is set and the store holds
+// no orders yet, fills its change log with the generated demo orders.
 func New(o Options) (*OMS, error) {
 	if o.Path == "" {
 		return nil, errors.New("fakeoms: no store path")
 	}
-	if len(o.Token) == 0 || len(o.Token) > 4096 {
-		return nil, errors.New("fakeoms: the token must be 1 to 4096 characters")
+	if len(o.Token) == 0 || len(o.Token) > maxToken {
+		return nil, fmt.Errorf("fakeoms: the token must be 1 to %d characters", maxToken)
 	}
-	if len(o.Secret) < minSecret {
-		return nil, fmt.Errorf("fakeoms: the secret must be at least %d bytes", minSecret)
+	for i := 0; i < len(o.Token); i++ {
+		if o.Token[i] <= ' ' || o.Token[i] > '~' {
+			return nil, errors.New("fakeoms: the token must be printable ASCII without spaces")
+		}
 	}
-	if o.Base != "" && (!strings.HasPrefix(o.Base, "/") || strings.HasSuffix(o.Base, "/")) {
+	key := o.Secret
+	if len(key) == 0 {
+		key = []byte(o.Token)
+	}
+	if len(key) < minSecret {
+		return nil, fmt.Errorf("fakeoms: the signing key (the secret, or the token without one) must be at least %d bytes", minSecret)
+	}
+	if o.Base != "" && (!strings.HasPrefix(o.Base, "/") || strings.HasSuffix(o.Base, "/") || strings.ContainsAny(o.Base, " ?#{}")) {
 		return nil, fmt.Errorf("fakeoms: base %q must start with / and not end with one", o.Base)
+	}
+	if o.Orders < 0 || o.Orders > MaxGenerated {
+		return nil, fmt.Errorf("fakeoms: orders must be 0 to %d", MaxGenerated)
 	}
 	if o.Now == nil {
 		o.Now = time.Now
@@ -116,7 +131,8 @@ func New(o Options) (*OMS, error) {
 		return nil, fmt.Errorf("fakeoms: opening %s: %w", o.Path, err)
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bucketEvents, bucketArrival} {
+		for _, b := range [][]byte{bucketEvents, bucketArrival, bucketChanges, bucketChangeIDs,
+			bucketStock, bucketOrders, bucketStats, bucketMeta} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
@@ -127,25 +143,53 @@ func New(o Options) (*OMS, error) {
 		_ = db.Close()
 		return nil, fmt.Errorf("fakeoms: preparing %s: %w", o.Path, err)
 	}
-	return &OMS{db: db, base: o.Base, token: []byte(o.Token), secret: bytes.Clone(o.Secret), now: o.Now}, nil
+	oms := &OMS{db: db, base: o.Base, token: []byte(o.Token), secret: bytes.Clone(key), now: o.Now,
+		faults: &faultBook{}, log: &requestLog{}}
+	if o.Orders > 0 {
+		if err := oms.seed(o.Orders); err != nil {
+			_ = db.Close()
+			return nil, err
+		}
+	}
+	return oms, nil
 }
 
 // Close closes the store.
 func (o *OMS) Close() error { return o.db.Close() }
 
-// Handler serves the push endpoint, POST {Base}/events; every other path is 404.
+// Handler serves the protocol (POST {Base}/events, GET {Base}/changes, GET {Base}/stock),
+// the admin API under /admin/ and the page at /; every other path is 404.
 func (o *OMS) Handler() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("POST "+o.base+"/events", o.push)
+	mux.Handle("POST "+o.base+"/events", o.protocol("events", o.push))
+	mux.Handle("GET "+o.base+"/changes", o.protocol("changes", o.changes))
+	mux.Handle("GET "+o.base+"/stock", o.protocol("stock", o.stock))
+	mux.HandleFunc("POST /admin/changes", o.adminChange)
+	mux.HandleFunc("POST /admin/orders", o.adminOrder)
+	mux.HandleFunc("POST /admin/cancel", o.adminCancel)
+	mux.HandleFunc("GET /admin/faults", o.listFaults)
+	mux.HandleFunc("POST /admin/faults", o.addFaults)
+	mux.HandleFunc("DELETE /admin/faults", o.clearFaults)
+	mux.HandleFunc("GET /admin/requests", o.listRequests)
+	mux.HandleFunc("GET /admin/received", o.listReceived)
+	mux.HandleFunc("GET /admin/stats", o.showStats)
+	mux.HandleFunc("GET /{$}", o.page)
 	return mux
 }
 
 // Received lists every event kept, in arrival order.
-func (o *OMS) Received() ([]Received, error) {
+func (o *OMS) Received() ([]Received, error) { return o.receivedAfter(0, 0) }
+
+// receivedAfter lists up to limit events (0: all) whose arrival number is above after.
+func (o *OMS) receivedAfter(after uint64, limit int) ([]Received, error) {
 	var out []Received
 	err := o.db.View(func(tx *bolt.Tx) error {
 		events := tx.Bucket(bucketEvents)
-		return tx.Bucket(bucketArrival).ForEach(func(_, id []byte) error {
+		c := tx.Bucket(bucketArrival).Cursor()
+		for k, id := c.Seek(seqKey(after + 1)); k != nil; k, id = c.Next() {
+			if limit > 0 && len(out) >= limit {
+				break
+			}
 			raw := events.Get(id)
 			if raw == nil {
 				return fmt.Errorf("fakeoms: arrival lists %q, which is not stored", id)
@@ -155,8 +199,8 @@ func (o *OMS) Received() ([]Received, error) {
 				return fmt.Errorf("fakeoms: stored event %q: %w", id, err)
 			}
 			out = append(out, r)
-			return nil
-		})
+		}
+		return nil
 	})
 	return out, err
 }
@@ -167,32 +211,43 @@ type apiError struct {
 	Code  string `json:"code"`
 }
 
-func (o *OMS) push(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Date", o.now().UTC().Format(http.TimeFormat))
+// authorize checks the token, reads the body (at most syncer.MaxBody) and verifies its
+// signature at the request's clock. It answers a refusal itself and then returns false.
+func (o *OMS) authorize(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
+	now := o.clock(r)
+	w.Header().Set("Date", now.UTC().Format(http.TimeFormat))
 	tok, err := syncer.Token(r)
 	if err != nil {
 		answer(w, http.StatusUnauthorized, apiError{Error: err.Error(), Code: "auth.token"})
-		return
+		return nil, false
 	}
 	if subtle.ConstantTimeCompare([]byte(tok), o.token) != 1 {
 		answer(w, http.StatusUnauthorized, apiError{Error: "sync: bearer token not known to this OMS", Code: "auth.token"})
-		return
+		return nil, false
 	}
 	if r.ContentLength > syncer.MaxBody {
 		answer(w, http.StatusRequestEntityTooLarge, apiError{Error: syncer.ErrBodyTooLarge.Error(), Code: "body.too_large"})
-		return
+		return nil, false
 	}
 	body, err := syncer.ReadBody(r.Body)
 	if errors.Is(err, syncer.ErrBodyTooLarge) {
 		answer(w, http.StatusRequestEntityTooLarge, apiError{Error: err.Error(), Code: "body.too_large"})
-		return
+		return nil, false
 	}
 	if err != nil {
 		answer(w, http.StatusBadRequest, apiError{Error: err.Error(), Code: "body.unreadable"})
-		return
+		return nil, false
 	}
-	if err := syncer.Verify(r, body, o.secret, o.now(), syncer.DefaultSkew); err != nil {
+	if err := syncer.Verify(r, body, o.secret, now, syncer.DefaultSkew); err != nil {
 		answer(w, http.StatusUnauthorized, apiError{Error: err.Error(), Code: refusalCode(err)})
+		return nil, false
+	}
+	return body, true
+}
+
+func (o *OMS) push(w http.ResponseWriter, r *http.Request) {
+	body, ok := o.authorize(w, r)
+	if !ok {
 		return
 	}
 	events, err := DecodeBatch(body)
@@ -200,7 +255,11 @@ func (o *OMS) push(w http.ResponseWriter, r *http.Request) {
 		answer(w, http.StatusBadRequest, apiError{Error: err.Error(), Code: "batch.malformed"})
 		return
 	}
-	results, err := o.store(events)
+	if o.poison(events, body) {
+		answer(w, http.StatusUnprocessableEntity, apiError{Error: "fakeoms: the batch holds a poison message (fault injected)", Code: "batch.poison"})
+		return
+	}
+	results, err := o.store(events, o.clock(r))
 	if err != nil {
 		answer(w, http.StatusInternalServerError, apiError{Error: err.Error(), Code: "store.failed"})
 		return
@@ -247,6 +306,7 @@ type Event struct {
 	Data   json.RawMessage
 	Code   string // empty when the event can be taken
 	Reason string
+	raw    json.RawMessage // the event as it came, for poison faults
 }
 
 // DecodeBatch decodes a push body, {"events": [...]}. A body that is not such a batch, holds
@@ -279,7 +339,9 @@ func DecodeBatch(body []byte) ([]Event, error) {
 		if id := *head.ID; id == "" || len(id) > MaxID || !printable(id) {
 			return nil, fmt.Errorf("event %d: an event ID is 1 to %d printable characters", i, MaxID)
 		}
-		out = append(out, decodeEvent(*head.ID, r))
+		ev := decodeEvent(*head.ID, r)
+		ev.raw = r
+		out = append(out, ev)
 	}
 	return out, nil
 }
@@ -353,20 +415,43 @@ func clip(s string) string {
 	return s + "…"
 }
 
-// store keeps the batch's takeable events in one transaction and answers each event.
-func (o *OMS) store(events []Event) ([]Result, error) {
+// store keeps the batch's takeable events in one transaction and answers each event. The
+// same transaction folds each accepted event into the stock projection and the orders' states
+// and counts it, so what the OMS shows never disagrees with what it accepted.
+func (o *OMS) store(events []Event, now time.Time) ([]Result, error) {
 	results := make([]Result, 0, len(events))
-	now := o.now().UTC()
+	now = now.UTC()
 	err := o.db.Update(func(tx *bolt.Tx) error {
 		results = results[:0] // bbolt may not retry Update, but keep the function repeatable
 		byID, arrival := tx.Bucket(bucketEvents), tx.Bucket(bucketArrival)
+		counts := map[string]*typeStats{}
+		count := func(typ, status string) {
+			if _, ok := wms.SpecOf(typ); !ok {
+				typ = unknownType // a sender must not grow the stats with made-up types
+			}
+			c := counts[typ]
+			if c == nil {
+				c = &typeStats{}
+				counts[typ] = c
+			}
+			c.add(status)
+		}
 		for _, ev := range events {
-			if ev.Code != "" {
-				results = append(results, Result{ID: ev.ID, Status: StatusRejected, Code: ev.Code, Reason: ev.Reason})
+			if ev.Code == "" && byID.Get([]byte(ev.ID)) != nil {
+				results = append(results, Result{ID: ev.ID, Status: StatusDuplicate})
+				count(ev.Type, StatusDuplicate)
 				continue
 			}
-			if byID.Get([]byte(ev.ID)) != nil {
-				results = append(results, Result{ID: ev.ID, Status: StatusDuplicate})
+			var effect []wms.OnHandLine
+			if ev.Code == "" {
+				var err error
+				if effect, err = wms.StockEffect(ev.Type, ev.Owner, ev.Data); err != nil {
+					ev.Code, ev.Reason = "event.malformed", clip(err.Error())
+				}
+			}
+			if ev.Code != "" {
+				results = append(results, Result{ID: ev.ID, Status: StatusRejected, Code: ev.Code, Reason: ev.Reason})
+				count(ev.Type, StatusRejected)
 				continue
 			}
 			n, err := arrival.NextSequence()
@@ -381,17 +466,32 @@ func (o *OMS) store(events []Event) ([]Result, error) {
 			if err := byID.Put([]byte(ev.ID), rec); err != nil {
 				return err
 			}
-			var key [8]byte
-			binary.BigEndian.PutUint64(key[:], n)
-			if err := arrival.Put(key[:], []byte(ev.ID)); err != nil {
+			if err := arrival.Put(seqKey(n), []byte(ev.ID)); err != nil {
+				return err
+			}
+			if err := applyStock(tx, effect); err != nil {
+				return err
+			}
+			if err := applyOrderEvent(tx, ev, now); err != nil {
+				return err
+			}
+			if err := raiseAppliedThrough(tx, ev.Seq); err != nil {
 				return err
 			}
 			results = append(results, Result{ID: ev.ID, Status: StatusAccepted})
+			count(ev.Type, StatusAccepted)
 		}
-		return nil
+		return addStats(tx, counts)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("fakeoms: storing the batch: %w", err)
 	}
 	return results, nil
+}
+
+// seqKey is a big-endian key that sorts by number.
+func seqKey(n uint64) []byte {
+	var k [8]byte
+	binary.BigEndian.PutUint64(k[:], n)
+	return k[:]
 }

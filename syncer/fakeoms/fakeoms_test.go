@@ -355,14 +355,22 @@ func TestStoreSurvivesReopen(t *testing.T) {
 
 func TestOtherPathsNotServed(t *testing.T) {
 	r := newRig(t)
-	for _, p := range []string{"/events", testBase + "/changes", testBase + "/events/x"} {
+	for p, want := range map[string]int{
+		"/events":                  http.StatusNotFound,
+		testBase + "/events/x":     http.StatusNotFound,
+		"/tally/v2/changes":        http.StatusNotFound,
+		testBase + "/changes":      http.StatusMethodNotAllowed, // a pull is a GET
+		testBase + "/stock":        http.StatusMethodNotAllowed,
+		"/admin/nothing":           http.StatusNotFound,
+		"/admin/changes/elsewhere": http.StatusNotFound,
+	} {
 		resp, err := r.srv.Client().Post(r.srv.URL+p, "application/json", strings.NewReader(`{}`))
 		if err != nil {
 			t.Fatal(err)
 		}
 		resp.Body.Close()
-		if resp.StatusCode != http.StatusNotFound {
-			t.Errorf("POST %s: %d, want 404", p, resp.StatusCode)
+		if resp.StatusCode != want {
+			t.Errorf("POST %s: %d, want %d", p, resp.StatusCode, want)
 		}
 	}
 }
@@ -373,6 +381,9 @@ func TestNewRefusesBadOptions(t *testing.T) {
 		"no path":      {Token: testToken, Secret: testSecret},
 		"no token":     {Path: filepath.Join(dir, "a.db"), Secret: testSecret},
 		"short secret": {Path: filepath.Join(dir, "b.db"), Token: testToken, Secret: []byte("short")},
+		"short token":  {Path: filepath.Join(dir, "e.db"), Token: "tok-15-chars-xx"}, // the token signs: 16 bytes at least
+		"spaced token": {Path: filepath.Join(dir, "f.db"), Token: "tok with spaces 0123456789"},
+		"many orders":  {Path: filepath.Join(dir, "g.db"), Token: testToken, Orders: MaxGenerated + 1},
 		"bad base":     {Path: filepath.Join(dir, "c.db"), Token: testToken, Secret: testSecret, Base: "tally/"},
 	} {
 		if oms, err := New(o); err == nil {
