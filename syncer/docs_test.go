@@ -240,7 +240,7 @@ func TestSyncDocs(t *testing.T) {
 
 	md := readDoc(t, docPath)
 	t.Run("status", func(t *testing.T) {
-		const status = "Draft for issue 11: the warehouse side is being built; shapes marked (built) exist today"
+		const status = "**Status: version 1, built (issue 11).**"
 		if head, _, _ := bytes.Cut(md, []byte("\n## ")); !bytes.Contains(head, []byte(status)) {
 			t.Errorf("%s does not say its status at its top: %q", docPath, status)
 		}
