@@ -137,8 +137,8 @@ func (l *Ledger) Refusals(upstream string, limit int) ([]ChangeRefusal, error) {
 		p := prefixKey(upstream)
 		// seek past the upstream's last key, then walk back
 		end := append(prefixKey(upstream), 0xff)
-		k, v := c.Seek(end)
-		if k == nil {
+		var k, v []byte
+		if next, _ := c.Seek(end); next == nil {
 			k, v = c.Last()
 		} else {
 			k, v = c.Prev()
