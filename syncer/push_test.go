@@ -217,8 +217,10 @@ func TestRetryAfterIsHonoured(t *testing.T) {
 	r.upstream("oms", o.url(), "")
 	r.orders("", 1, 3)
 	want := r.outbox("oms", "")
-	var limited time.Time
+	var limited time.Time // written under o.mu: the hook runs holding nothing, so take it
 	o.push = func(w http.ResponseWriter, ids []string, events []json.RawMessage) bool {
+		o.mu.Lock()
+		defer o.mu.Unlock()
 		if limited.IsZero() {
 			limited = time.Now()
 			w.Header().Set("Retry-After", "2")
@@ -229,9 +231,12 @@ func TestRetryAfterIsHonoured(t *testing.T) {
 	}
 	r.run()
 	eventually(t, "the backlog drains", func() bool { return len(o.accepted()) == len(want) })
+	o.mu.Lock()
+	at := limited
+	o.mu.Unlock()
 	for _, rq := range o.requests() {
-		if rq.at.After(limited) && rq.at.Before(limited.Add(2*time.Second-50*time.Millisecond)) {
-			t.Errorf("%s %s at +%s, before Retry-After", rq.method, rq.path, rq.at.Sub(limited))
+		if rq.at.After(at) && rq.at.Before(at.Add(2*time.Second-50*time.Millisecond)) {
+			t.Errorf("%s %s at +%s, before Retry-After", rq.method, rq.path, rq.at.Sub(at))
 		}
 	}
 	exactlyOnce(t, o, want)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -25,9 +26,10 @@ func TestStatusAndReconcile(t *testing.T) {
 	r.orders("", 1, 5)
 	want := r.outbox("oms", "")
 	// the OMS is down at first: the backlog is counted and shown
-	down := true
+	var down atomic.Bool
+	down.Store(true)
 	o.push = func(w http.ResponseWriter, ids []string, events []json.RawMessage) bool {
-		if down {
+		if down.Load() {
 			reply(w, 502, errorBody{Error: "bad gateway", Code: "gateway"})
 			return true
 		}
@@ -68,7 +70,7 @@ func TestStatusAndReconcile(t *testing.T) {
 	if _, err := r.s.Reconcile(bg, "off"); !errors.Is(err, ErrNotRunning) {
 		t.Errorf("reconciling a disabled upstream: %v", err)
 	}
-	down = false
+	down.Store(false)
 	eventually(t, "drained", func() bool {
 		st = r.s.Status()
 		return st[1].Online && st[1].Backlog == 0
