@@ -43,6 +43,7 @@ import (
 	"tally/printing"
 	"tally/scan"
 	"tally/server"
+	"tally/syncer"
 	"tally/syncer/fakeoms"
 	"tally/views"
 	"tally/wms"
@@ -226,11 +227,17 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	sy := syncer.New(ledger, syncer.Options{Log: log.With("job", "sync")})
 	srv := server.New(server.Config{SecureCookies: *secure, Version: version, FontPath: env("FONT", "")}, ledger, parser, log)
 	// Background work has one home, the server's job runner: the print worker
 	// and scales (added by New), then the expiry and session sweeps (run once
 	// now, a failure stopping the start, then every minute) and auto-wave.
 	if err := srv.AddFloorJobs(); err != nil {
+		return err
+	}
+	// The syncer is one more job: one loop for every upstream, stopped
+	// after HTTP and before the store.
+	if err := srv.Jobs().Add(server.Job{Name: "sync", Run: sy.Run}); err != nil {
 		return err
 	}
 	if err := srv.StartWorkers(); err != nil {

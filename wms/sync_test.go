@@ -2,8 +2,8 @@ package wms
 
 import (
 	"bytes"
-	"fmt"
 	"encoding/json"
+	"fmt"
 	"path/filepath"
 	"slices"
 	"testing"
