@@ -255,16 +255,12 @@ func (s *Server) decideDeadLetterForm(c *fiber.Ctx) error {
 		d, err = s.decideDeadLetter(c, "dead:"+formKey(c), d)
 	}
 	args := map[string]string{"upstream": d.Upstream, "seq": strconv.FormatUint(d.Seq, 10)}
-	fb, code := s.outcome(c, err, okFeedback("sync.dead_"+deadAction(d.Action), args))
-	return s.renderSync(c, fb, code)
-}
-
-// deadAction names the message of a decision ("retry" or "discard").
-func deadAction(a string) string {
-	if a == "discard" {
-		return "discarded"
+	ok := okFeedback("sync.dead_retried", args)
+	if d.Action == "discard" {
+		ok = okFeedback("sync.dead_discarded", args)
 	}
-	return "retried"
+	fb, code := s.outcome(c, err, ok)
+	return s.renderSync(c, fb, code)
 }
 
 // decideInstructionForm is POST /sync/instructions: carry out a stock

@@ -16,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
+
 	"tally/scan"
 	"tally/syncer"
 	"tally/wms"
@@ -767,4 +769,53 @@ func FuzzSyncUpstreamBody(fz *testing.F) {
 			}
 		}
 	})
+}
+
+// The sync page and a report at a handheld's 360 px, in both languages,
+// with everything a card can show: nothing scrolls sideways, and the
+// banner tops the page.
+func TestBrowserSyncPage(t *testing.T) {
+	for _, lang := range langs {
+		t.Run(lang, func(t *testing.T) {
+			ctx := browserIn(t, lang, 360, 640)
+			f := newSyncFixture(t, true)
+			f.saveOMS()
+			c := context.Background()
+			if err := f.l.RecordAck(c, wms.SyncAck{Upstream: "oms", Through: 5, Dead: []wms.DeadLetter{{Seq: 3, ID: "e3", Type: "shipment.shipped",
+				Code: "order.unknown_to_the_oms_for_this_owner", Reason: strings.Repeat("the OMS does not know this order ", 4)}}}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := f.l.RefuseChange(c, "ref-b", wms.ChangeRefusal{Upstream: "oms", UpstreamID: "OMS-CANCEL-20261111-000001", ChangeType: "order.cancel",
+				Code: "order.already_shipped", Reason: "shipped", Order: "SO100231"}); err != nil {
+				t.Fatal(err)
+			}
+			stock, _ := f.l.StockOf("SKU00000")
+			if _, err := f.l.ReceiveInstruction(c, "in-b", wms.Instruction{Upstream: "oms", ID: "OMS-ADJ-20261111-0001", SKU: "SKU00000", Lot: stock[0].Lot,
+				Delta: -2, Reason: "damaged in the OMS's own count"}); err != nil {
+				t.Fatal(err)
+			}
+			lines, _ := f.l.OnHand(wms.DefaultOwner)
+			snap := wms.StockSnapshot{Owner: wms.DefaultOwner, At: f.l.Now(), AppliedThrough: f.l.LastSeq(), Lines: slices.Clone(lines), OpenOrders: []string{"SO-GHOST-1", "SO-GHOST-2"}}
+			snap.Lines[0].Qty += 1000000
+			f.fake.snapshot = &snap
+			reports, err := f.fake.Reconcile(c, "oms")
+			if err != nil {
+				t.Fatal(err)
+			}
+			down := f.l.Now().Add(-26 * time.Hour)
+			f.fake.set(syncer.UpstreamStatus{Name: "oms", Backlog: 123456, OldestAgeS: 26 * 3600, OfflineSince: &down, LastErrorAt: &down, NextTry: &down,
+				LastError: "Post \"https://oms.example.com/tally/events\": dial tcp 203.0.113.7:443: connect: connection timed out", DrainDone: 4000, DrainTotal: 127456})
+			base := serve(t, f.s)
+			loginAs(t, ctx, base, "B9001", "9999", "menu-sync")
+			run := runner(t, ctx)
+			run(chromedp.Navigate(base + "/sync"))
+			waitText(t, ctx, `[data-testid=offline-banner]`, "oms")
+			waitText(t, ctx, `[data-testid=backlog]`, "123456")
+			run(chromedp.Evaluate(`document.querySelectorAll('details').forEach(d => d.open = true)`, nil))
+			noWiderThan(t, ctx, 360)
+			run(chromedp.Navigate(base + "/sync/reconciliations/" + reports[0].ID))
+			waitText(t, ctx, `[data-testid=report-lines]`, "SKU00000")
+			noWiderThan(t, ctx, 360)
+		})
+	}
 }
