@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"tally/scan"
+	"tally/syncer"
 	"tally/wms"
 )
 
@@ -236,6 +237,52 @@ func TestAPIGoldens(t *testing.T) {
 		volatile: []string{"last_run", "last_took_ms", "last_error_at"}})
 	run(apiCall{name: "backup", route: "GET /api/v1/backup", method: "GET", path: "/api/v1/backup", status: 200})
 
+	// sync: an upstream as the issue configures it, its status from a
+	// syncer, a dead letter, a refused cancellation, a stock instruction and
+	// a reconciliation
+	fake := &fakeSyncer{l: l}
+	s.cfg.Syncer = fake
+	run(apiCall{name: "sync_upstream_save", route: "PUT /api/v1/sync/upstreams/:name", method: "PUT", path: "/api/v1/sync/upstreams/oms", key: "g-upstream", status: 200,
+		body: `{"dialect": "tally", "url": "https://oms.example.com/tally", "token": "g-token-0123456789abcdef", "owner": "DEFAULT"}`})
+	run(apiCall{name: "sync_upstreams", route: "GET /api/v1/sync/upstreams", method: "GET", path: "/api/v1/sync/upstreams", status: 200})
+	if err := l.RecordAck(ctx, wms.SyncAck{Upstream: "oms", Through: 12, Acked: 11,
+		Dead: []wms.DeadLetter{{Seq: 7, ID: "g-dead-7", Type: "stock.adjusted", Code: "sku.unknown", Reason: "SKU BOOK is not in the OMS catalogue"}}}); err != nil {
+		t.Fatal(err)
+	}
+	ok, down := time.Date(2026, 11, 11, 1, 58, 0, 0, time.UTC), time.Date(2026, 11, 11, 1, 59, 0, 0, time.UTC)
+	fake.set(syncer.UpstreamStatus{Name: "oms", Online: false, Backlog: 250, OldestAgeS: 95, LastSuccess: &ok, LastError: "POST /events: 503 Service Unavailable",
+		LastErrorAt: &down, DeadLetters: 1, OfflineSince: &down, NextTry: &down, DrainDone: 750, DrainTotal: 1000, PushedThrough: 12})
+	run(apiCall{name: "sync_status", route: "GET /api/v1/sync/status", method: "GET", path: "/api/v1/sync/status", status: 200})
+	run(apiCall{name: "sync_dead_letters", route: "GET /api/v1/sync/dead-letters", method: "GET", path: "/api/v1/sync/dead-letters?upstream=oms", status: 200})
+	run(apiCall{name: "sync_dead_letter_retry", route: "POST /api/v1/sync/dead-letters/:upstream/:seq", method: "POST", path: "/api/v1/sync/dead-letters/oms/7",
+		key: "g-dead", status: 200, body: `{"action": "retry"}`})
+	if _, err := l.RefuseChange(ctx, "g-refusal", wms.ChangeRefusal{Upstream: "oms", UpstreamID: "OMS-CXL-1", ChangeType: "order.cancel",
+		Code: "order.already_shipped", Reason: "SO-G1 shipped", Order: "SO-G1"}); err != nil {
+		t.Fatal(err)
+	}
+	run(apiCall{name: "sync_refusals", route: "GET /api/v1/sync/refusals", method: "GET", path: "/api/v1/sync/refusals?upstream=oms", status: 200})
+	if _, err := l.ReceiveInstruction(ctx, "g-instruction", wms.Instruction{Upstream: "oms", ID: "OMS-ADJ-1", SKU: "BOOK", Delta: 2, Reason: "found in audit"}); err != nil {
+		t.Fatal(err)
+	}
+	run(apiCall{name: "sync_instructions", route: "GET /api/v1/sync/instructions", method: "GET", path: "/api/v1/sync/instructions", status: 200})
+	run(apiCall{name: "sync_instruction_carry_out", route: "POST /api/v1/sync/instructions/:upstream/:id", method: "POST", path: "/api/v1/sync/instructions/oms/OMS-ADJ-1",
+		key: "g-carry", status: 200, body: `{"action": "carry_out", "location": "A01-01-01"}`})
+	onHand, err := l.OnHand(wms.DefaultOwner)
+	if err != nil || len(onHand) == 0 {
+		t.Fatalf("on hand %v: %v", onHand, err)
+	}
+	snap := wms.StockSnapshot{Owner: wms.DefaultOwner, At: time.Date(2026, 11, 11, 1, 55, 0, 0, time.UTC), AppliedThrough: l.LastSeq(),
+		Lines: slices.Clone(onHand), OpenOrders: []string{"SO-G9"}}
+	snap.Lines[0].Qty--
+	fake.snapshot = &snap
+	recon := run(apiCall{name: "sync_reconcile", route: "POST /api/v1/sync/reconciliations", method: "POST", path: "/api/v1/sync/reconciliations", status: 201,
+		body: `{"upstream": "oms"}`})
+	var reports reconciliationsOut
+	if err := json.Unmarshal([]byte(recon), &reports); err != nil || len(reports.Reconciliations) != 1 {
+		t.Fatalf("reconcile: %v %s", err, recon)
+	}
+	run(apiCall{name: "sync_reconciliation", route: "GET /api/v1/sync/reconciliations/:id", method: "GET", path: "/api/v1/sync/reconciliations/" + reports.Reconciliations[0].ID, status: 200})
+
 	if t.Failed() || *update {
 		return
 	}
@@ -313,10 +360,10 @@ func quote(s string) string {
 }
 
 // Sequence numbers, and the IDs made of them: a wave W12, its tasks W12-1,
-// a put-back P30, a count C31-2.
+// a put-back P30, a count C31-2, a reconciliation R40.
 var (
-	seqKeys = map[string]bool{"seq": true, "last_seq": true, "next": true}
-	seqID   = regexp.MustCompile(`\b([WPC])\d+(-\d+)?\b`)
+	seqKeys = map[string]bool{"seq": true, "last_seq": true, "next": true, "applied_through": true}
+	seqID   = regexp.MustCompile(`\b([WPCR])\d+(-\d+)?\b`)
 )
 
 func normalizeString(s string) string { return seqID.ReplaceAllString(s, "$1<seq>$2") }

@@ -115,6 +115,9 @@ func (s *Server) metricsText(c *fiber.Ctx) error {
 	counter("tally_db_write_tx_total", "bbolt write transactions committed.", uint64(db.TxN))
 	gauge("tally_db_free_pages", "Free pages in the bbolt file.", float64(db.FreePageN))
 	gauge("tally_go_goroutines", "Goroutines.", float64(runtime.NumGoroutine()))
+	if err := s.syncMetrics(&b); err != nil {
+		return err
+	}
 	c.Set(fiber.HeaderContentType, "text/plain; version=0.0.4; charset=utf-8")
 	return c.SendString(b.String())
 }

@@ -20,6 +20,7 @@ func (s *Server) page(c *fiber.Ctx, title string) views.Page {
 	p := views.Page{Title: title, CSRF: s.csrfToken(c)}
 	if pr := principal(c); pr != nil && pr.Token == "" {
 		p.User = &views.User{Badge: pr.Badge, Name: pr.Name, Role: string(pr.Role)}
+		p.Offline = s.offlineBanners(pr.Role)
 	}
 	return p
 }

@@ -19,8 +19,12 @@ var (
 	floorStaff  = []wms.Role{wms.RolePicker, wms.RoleReceiver, wms.RoleSupervisor, wms.RoleAdmin}
 	packers     = []wms.Role{wms.RolePacker, wms.RoleSupervisor, wms.RoleAdmin}
 	// integrations are programs with a token of the integration role (and
-	// admins): the event feed, nothing on the floor. No other list has it.
+	// admins): the event feed, nothing on the floor. Only syncWatchers
+	// shares it.
 	integrations = []wms.Role{wms.RoleIntegration, wms.RoleAdmin}
+	// syncWatchers read how sync is doing: supervisors, and monitoring
+	// with an integration token.
+	syncWatchers = []wms.Role{wms.RoleSupervisor, wms.RoleAdmin, wms.RoleIntegration}
 )
 
 // routes lists every route. Everything needs a logged-in user with the right
@@ -87,6 +91,12 @@ func (s *Server) routes() {
 	app.Get("/pack/print/:job", s.require(packers...), s.labelPage)
 	app.Get("/print-jobs", s.require(supervisors...), s.printJobsPage)
 	app.Post("/print-jobs/retry", s.require(supervisors...), s.retryPrintJob)
+	app.Get("/sync", s.require(supervisors...), s.syncPage)
+	app.Post("/sync/upstreams", s.require(adminOnly...), s.saveUpstreamForm)
+	app.Post("/sync/dead-letters", s.require(supervisors...), s.decideDeadLetterForm)
+	app.Post("/sync/instructions", s.require(supervisors...), s.decideInstructionForm)
+	app.Post("/sync/reconcile", s.require(supervisors...), s.reconcileForm)
+	app.Get("/sync/reconciliations/:id", s.require(supervisors...), s.reconciliationPage) // and :id.csv
 
 	// JSON API, for integrations with a bearer token and for the pages' script
 	api := app.Group("/api/v1")
@@ -119,6 +129,16 @@ func (s *Server) routes() {
 	api.Post("/returns", s.require(supervisors...), s.apiAnnounceReturn)
 	api.Get("/events", s.require(integrations...), s.apiEvents)
 	api.Get("/jobs", s.require(adminOnly...), s.apiJobs)
+	api.Put("/sync/upstreams/:name", s.require(adminOnly...), s.apiSaveUpstream)
+	api.Get("/sync/upstreams", s.require(supervisors...), s.apiSyncUpstreams)
+	api.Get("/sync/status", s.require(syncWatchers...), s.apiSyncStatus)
+	api.Get("/sync/dead-letters", s.require(supervisors...), s.apiDeadLetters)
+	api.Post("/sync/dead-letters/:upstream/:seq", s.require(supervisors...), s.apiDecideDeadLetter)
+	api.Post("/sync/reconciliations", s.require(supervisors...), s.apiReconcile)
+	api.Get("/sync/reconciliations/:id", s.require(supervisors...), s.apiReconciliation)
+	api.Get("/sync/refusals", s.require(supervisors...), s.apiRefusals)
+	api.Get("/sync/instructions", s.require(supervisors...), s.apiInstructions)
+	api.Post("/sync/instructions/:upstream/:id", s.require(supervisors...), s.apiDecideInstruction)
 
 	// operations
 	app.Get("/metrics", s.require(supervisors...), s.metricsText)

@@ -22,6 +22,9 @@ type Config struct {
 	Version string
 	// FontPath is a TrueType font with Chinese glyphs for PDFs; empty searches the usual places.
 	FontPath string
+	// Syncer is the background syncer (nil: none runs; the sync page and
+	// status answer from the ledger alone).
+	Syncer Syncer
 }
 
 // Server holds the handlers' dependencies.

@@ -39,6 +39,9 @@ type Page struct {
 	User     *User
 	CSRF     string
 	Feedback *Feedback
+	// Offline names the upstreams unreachable for more than an hour
+	// (supervisors' pages only).
+	Offline []OfflineBanner
 }
 
 // MenuItem is one big button on the home screen.
