@@ -228,7 +228,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	sy := syncer.New(ledger, syncer.Options{Log: log.With("job", "sync")})
-	srv := server.New(server.Config{SecureCookies: *secure, Version: version, FontPath: env("FONT", "")}, ledger, parser, log)
+	srv := server.New(server.Config{Syncer: sy, SecureCookies: *secure, Version: version, FontPath: env("FONT", "")}, ledger, parser, log)
 	// Background work has one home, the server's job runner: the print worker
 	// and scales (added by New), then the expiry and session sweeps (run once
 	// now, a failure stopping the start, then every minute) and auto-wave.
