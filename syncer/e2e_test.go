@@ -454,3 +454,119 @@ func TestOneOwnerUpstream(t *testing.T) {
 	}
 	r.exactlyOnce()
 }
+
+// pickAll releases a wave of every waiting order and picks its first task
+// to the end, into totes.
+func (r *rig) pickAll() {
+	r.t.Helper()
+	if _, err := r.l.ReleaseWave(r.ctx, wms.WaveFilter{Mode: wms.WaveCluster}, "wave-"+fmt.Sprint(time.Now().UnixNano()), "B4001", "test"); err != nil {
+		r.t.Fatal(err)
+	}
+	task, err := r.l.NextTask(r.ctx, "B1001", "pda")
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	totes := map[string]string{}
+	for _, line := range task.Lines {
+		tote, ok := totes[line.Order]
+		if !ok {
+			tote = fmt.Sprintf("T%05d", 900+len(totes))
+			totes[line.Order] = tote
+		}
+		if _, _, err := r.l.Pick(r.ctx, fmt.Sprintf("pk-%s-%d", task.ID, line.N), wms.PickScan{Task: task.ID, Line: line.N, Location: line.Location,
+			Items: []wms.ScannedItem{{GTIN: line.GTINs[0]}}, Qty: line.Qty, Tote: tote}, "B1001", "pda"); err != nil {
+			r.t.Fatalf("pick %s line %d: %v", task.ID, line.N, err)
+		}
+	}
+}
+
+// ship packs one unit of SKU03000 for an order at the demo's station and ships it.
+func (r *rig) ship(no string) {
+	r.t.Helper()
+	sku, err := r.l.SKU("SKU03000")
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	if _, err := r.l.PackScan(r.ctx, "ps-"+no, wms.PackScan{Order: no, Station: "PACK-01", GTIN: sku.GTINs[0], Qty: 1}, "B2001", "kiosk"); err != nil {
+		r.t.Fatal(err)
+	}
+	settings, err := r.l.Settings()
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	weight := 80 + settings.WeightGate.AllowanceG + sku.UnitWeightG // box S1
+	if _, err := r.l.CloseParcel(r.ctx, "pc-"+no, wms.ParcelClose{Order: no, Station: "PACK-01", Box: "S1", WeightG: weight}, "B2001", "kiosk"); err != nil {
+		r.t.Fatal(err)
+	}
+	if _, err := r.l.Ship(r.ctx, "", no, "PACK-01", "B2001", "kiosk"); err != nil {
+		r.t.Fatal(err)
+	}
+}
+
+// A cancellation that arrives while the order is picked cancels it, its
+// units go back to the shelf (a put-back task) and the OMS hears
+// order.cancelled; one that arrives after the order shipped is a conflict:
+// the order stays shipped, the warehouse lists it, and the OMS gets
+// change.refused (order.already_shipped). Both sides' stock agree after.
+func TestCancellationsAfterPickingAndAfterShipping(t *testing.T) {
+	r := newRig(t, rigOpts{})
+	for _, no := range []string{"OMS-C1", "OMS-C2"} {
+		r.admin("POST", "/admin/orders", map[string]any{"no": no, "platform": "TM", "shop": "旗舰店", "carrier": "SF",
+			"recipient": map[string]string{"name": "张三", "phone": "13800000000", "address": "浙江省杭州市西湖区文三路 1 号"},
+			"lines":     []map[string]any{{"sku": "SKU03000", "qty": 1}}})
+	}
+	waitFor(t, "the two orders to arrive", 30*time.Second, func() bool {
+		_, err1 := r.l.Order("OMS-C1")
+		_, err2 := r.l.Order("OMS-C2")
+		return err1 == nil && err2 == nil
+	})
+	// the demo's own orders are waiting too: cancel them here first, so the
+	// wave is these two
+	waiting, _ := r.l.OrdersIn(wms.OrderNew, "", 1000)
+	for _, o := range waiting {
+		if o.No != "OMS-C1" && o.No != "OMS-C2" {
+			if _, err := r.l.Books(o.Owner).CancelOrder(r.ctx, o.No, "not in this test", "", "S0001", "test"); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	r.pickAll()
+	r.ship("OMS-C2")
+	r.admin("POST", "/admin/cancel", map[string]string{"no": "OMS-C1", "reason": "customer cancelled"})
+	r.admin("POST", "/admin/cancel", map[string]string{"no": "OMS-C2", "reason": "customer cancelled too late"})
+	waitFor(t, "the cancellations to be pulled", 30*time.Second, func() bool {
+		refused, _ := r.l.Refusals("oms", 10)
+		o1, _ := r.l.Order("OMS-C1")
+		return len(refused) == 1 && o1.State == wms.OrderCancelled
+	})
+	if o2, _ := r.l.Order("OMS-C2"); o2.State != wms.OrderShipped {
+		t.Errorf("a cancellation after shipping overwrote the order: %s", o2.State)
+	}
+	refused, _ := r.l.Refusals("oms", 10)
+	if refused[0].Code != "order.already_shipped" || refused[0].Order == "" && refused[0].UpstreamID == "" {
+		t.Errorf("refusal %+v", refused[0])
+	}
+	r.caughtUp(30 * time.Second)
+	got, _ := r.oms.Received()
+	var refusedUp, cancelledUp bool
+	for _, ev := range got {
+		switch {
+		case ev.Type == wms.EvChangeRefused && bytes.Contains(ev.Data, []byte("order.already_shipped")):
+			refusedUp = true
+		case ev.Type == wms.EvOrderCancelled && bytes.Contains(ev.Data, []byte("OMS-C1")):
+			cancelledUp = true
+		case ev.Type == wms.EvOrderCancelled && bytes.Contains(ev.Data, []byte("OMS-C2")):
+			t.Errorf("the shipped order went up as cancelled: %s", ev.Data)
+		}
+	}
+	if !refusedUp || !cancelledUp {
+		t.Errorf("the OMS got change.refused %v, order.cancelled %v", refusedUp, cancelledUp)
+	}
+	orders, _ := r.oms.Orders()
+	for _, o := range orders {
+		if o.No == "OMS-C2" && o.State != "shipped" {
+			t.Errorf("the OMS sees OMS-C2 as %s", o.State)
+		}
+	}
+	r.exactlyOnce()
+}
