@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"testing"
 	"time"
@@ -187,4 +188,54 @@ func drainCeiling(b *testing.B, l *wms.Ledger, path string) time.Duration {
 		resp.Body.Close()
 	}
 	return time.Since(began)
+}
+
+// BenchmarkPushLag measures the lag from a stock change committed at the
+// warehouse to the fake OMS holding it, with the upstream online and
+// caught up (the aim: under 10 s).
+//
+//	go test ./syncer -run XXX -bench PushLag -benchtime 1x
+func BenchmarkPushLag(b *testing.B) {
+	for range b.N {
+		l, sy, oms := drainRig(b, 0)
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() { done <- sy.Run(ctx) }()
+		waitCaughtUp := func() {
+			for {
+				st := sy.Status()
+				if len(st) == 1 && st[0].Online && st[0].Backlog == 0 {
+					return
+				}
+				time.Sleep(5 * time.Millisecond)
+			}
+		}
+		waitCaughtUp()
+		var lags []time.Duration
+		for i := range 30 {
+			id := fmt.Sprintf("lag-%d", i)
+			ev, _ := wms.NewEvent(id, wms.EvStockAdjusted, "B0001", "bench", wms.StockAdjustment{SKU: "SKU03000", Location: "C01-01-01", Delta: 1, Reason: "found"})
+			t0 := time.Now()
+			if _, _, err := l.Append(ctx, ev); err != nil {
+				b.Fatal(err)
+			}
+			for {
+				got, err := oms.Received()
+				if err != nil {
+					b.Fatal(err)
+				}
+				if len(got) > 0 && got[len(got)-1].ID == id {
+					break
+				}
+				time.Sleep(time.Millisecond)
+			}
+			lags = append(lags, time.Since(t0))
+			time.Sleep(50 * time.Millisecond)
+		}
+		cancel()
+		<-done
+		slices.Sort(lags)
+		b.ReportMetric(float64(lags[len(lags)/2].Microseconds())/1000, "p50-ms")
+		b.ReportMetric(float64(lags[len(lags)-1].Microseconds())/1000, "max-ms")
+	}
 }
