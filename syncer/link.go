@@ -132,6 +132,7 @@ func (k *link) run(ctx context.Context) {
 			k.wait(ctx, nil)
 			continue
 		}
+		began, before := time.Now(), k.s.l.Stats().Appends.Load()
 		busy, err := k.step(ctx, up, retry)
 		if err != nil {
 			if ctx.Err() != nil {
@@ -142,7 +143,31 @@ func (k *link) run(ctx context.Context) {
 		}
 		if !busy {
 			k.wait(ctx, bell)
+			continue
 		}
+		k.yieldToFloor(ctx, time.Since(began), k.s.l.Stats().Appends.Load()-before)
+	}
+}
+
+// floorBusy is how many appends during one step say the floor is at work:
+// the step's own are one acknowledgement (and a pulled page's changes,
+// which make a pull yield too, harmlessly).
+const floorBusy = 8
+
+// yieldToFloor rests between the batches of a backlog while the floor is
+// at work, as long as the last step took (at most 100 ms): a drain then
+// takes at most half of what the box can give, and a scan never queues
+// behind a stream of batches. On a quiet floor the backlog goes at full
+// speed.
+func (k *link) yieldToFloor(ctx context.Context, took time.Duration, appends uint64) {
+	if appends < floorBusy {
+		return
+	}
+	t := time.NewTimer(min(took, 100*time.Millisecond))
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
 	}
 }
 
