@@ -38,6 +38,7 @@ type keyedFixture struct {
 	line            wms.TaskLine
 	ean             string
 	lotSKU, lotCode string
+	deadSeq         uint64 // a dead letter of the upstream "keys"
 	_               int
 }
 
@@ -84,6 +85,25 @@ func newKeyedFixture(t *testing.T) keyedFixture {
 	if f.lotCode == "" {
 		t.Fatal("the default owner has no lot")
 	}
+	// an upstream with a dead letter and two stock instructions
+	if _, err := l.SaveUpstream(ctx, "", wms.Upstream{Name: "keys", Dialect: wms.DialectTally, URL: "https://oms.example.com/v1", Token: "tok-keys-0123456789abcdef"}, "B9001", "test"); err != nil {
+		t.Fatal(err)
+	}
+	page, err := l.Outbox(0, 1)
+	if err != nil || len(page.Events) == 0 {
+		t.Fatalf("outbox: %v", err)
+	}
+	ev := page.Events[0]
+	if err := l.RecordAck(ctx, wms.SyncAck{Upstream: "keys", Through: ev.Seq, Acked: 1,
+		Dead: []wms.DeadLetter{{Seq: ev.Seq, ID: ev.ID, Type: ev.Type, Code: "sku.unknown", Reason: "not in the OMS"}}}); err != nil {
+		t.Fatal(err)
+	}
+	f.deadSeq = ev.Seq
+	for _, id := range []string{"ADJ-K1", "ADJ-K6"} {
+		if _, err := l.ReceiveInstruction(ctx, "sync:keys:stock.instruction:"+id, wms.Instruction{Upstream: "keys", ID: id, SKU: "SKU03000", Delta: 1, Reason: "found"}); err != nil {
+			t.Fatal(err)
+		}
+	}
 	return f
 }
 
@@ -96,6 +116,7 @@ func (f keyedFixture) pickBody(qty int) string {
 type keyedWrite struct {
 	name, route, method, path, ctype string
 	body, changed, body6             string // body6: the request the six concurrent calls send
+	path6                            string // where they send it, when not to path
 	as, other                        func(keyedFixture) *client
 	status, otherStatus              int
 	// moveOn, when set, changes what the request acted on between the
@@ -117,6 +138,9 @@ func keyedWrites(f keyedFixture) []keyedWrite {
 	}
 	station := func(name string) string {
 		return fmt.Sprintf(`{"name":%q,"printer":"browser","format":"pdf","label":"100x150"}`, name)
+	}
+	upstream := func(url string) string {
+		return fmt.Sprintf(`{"dialect":"tally","url":%q,"token":"tok-keys-0123456789abcdef"}`, url)
 	}
 	recall := func(reason string) string {
 		return fmt.Sprintf(`{"sku":%q,"lot":%q,"reason":%q}`, f.lotSKU, f.lotCode, reason)
@@ -193,6 +217,21 @@ func keyedWrites(f keyedFixture) []keyedWrite {
 				_, err := f.l.SaveOwner(ctx, "", wms.Owner{Code: "KEYS1", Name: "丁"}, "B9001", "test")
 				must(t, err)
 			}},
+		// the upstream is changed before the repeat
+		{name: "upstream", route: "PUT /api/v1/sync/upstreams/:name", method: "PUT", path: "/api/v1/sync/upstreams/keys1", ctype: js,
+			body: upstream("https://oms.example.com/k1"), changed: upstream("https://oms.example.com/k2"), body6: upstream("https://oms.example.com/k6"),
+			as: admin, other: admin2, status: 200, otherStatus: 409,
+			moveOn: func(t *testing.T, f keyedFixture) {
+				_, err := f.l.SaveUpstream(ctx, "", wms.Upstream{Name: "keys1", Dialect: wms.DialectTally, URL: "https://oms.example.com/moved"}, "B9001", "test")
+				must(t, err)
+			}},
+		{name: "dead letter", route: "POST /api/v1/sync/dead-letters/:upstream/:seq", path: fmt.Sprintf("/api/v1/sync/dead-letters/keys/%d", f.deadSeq), ctype: js,
+			body: `{"action":"retry"}`, changed: `{"action":"discard"}`, body6: `{"action":"retry"}`,
+			as: admin, other: admin2, status: 200, otherStatus: 409},
+		// the instruction is carried out; six at once carry out the other one
+		{name: "instruction", route: "POST /api/v1/sync/instructions/:upstream/:id", path: "/api/v1/sync/instructions/keys/ADJ-K1", path6: "/api/v1/sync/instructions/keys/ADJ-K6", ctype: js,
+			body: `{"action":"carry_out","location":"C01-01-01"}`, changed: `{"action":"carry_out","location":"C01-01-02"}`, body6: `{"action":"carry_out","location":"C01-01-03"}`,
+			as: admin, other: admin2, status: 200, otherStatus: 409},
 		// the lot is released before the repeat, whose report still says held
 		{name: "recall", route: "POST /api/v1/recall", path: "/api/v1/recall", ctype: js,
 			body: recall("供应商召回"), changed: recall("另一个原因"), body6: recall("再次召回"),
@@ -238,7 +277,7 @@ func TestKeyedWritesAnswerRepeatsAsTheFirst(t *testing.T) {
 				wg.Add(1)
 				go func() {
 					defer wg.Done()
-					six[i] = keyedPost(as, method, tc.path, key+"-six", tc.ctype, tc.body6)
+					six[i] = keyedPost(as, method, cmp.Or(tc.path6, tc.path), key+"-six", tc.ctype, tc.body6)
 				}()
 			}
 			wg.Wait()
@@ -261,7 +300,8 @@ func TestKeyedWritesAnswerRepeatsAsTheFirst(t *testing.T) {
 // naturallyIdempotent are the API writes that take no key, and why a retry
 // is safe without one.
 var naturallyIdempotent = map[string]string{
-	"POST /api/v1/tasks/next": "a picker holding a task is handed that task again; the choice is made in the commit that starts it",
+	"POST /api/v1/tasks/next":           "a picker holding a task is handed that task again; the choice is made in the commit that starts it",
+	"POST /api/v1/sync/reconciliations": "a repeat compares again and finds nothing new: the first one's adjustment is on its way upstream, counted as not yet applied, so it records a report without differences and moves no stock",
 }
 
 // Every POST, PUT and DELETE under /api/v1 in routes.go either takes a key

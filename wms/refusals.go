@@ -248,31 +248,45 @@ func (l *Ledger) Instructions(all bool) ([]Instruction, error) {
 }
 
 // CarryOutInstruction adjusts stock as an instruction asks (at location,
-// when the instruction names none) and closes it; key is the request's key.
+// when the instruction names none) and closes it; key is the request's key:
+// a repeat gets the first answer even though the instruction is closed now.
 func (l *Ledger) CarryOutInstruction(ctx context.Context, key, owner, upstream, id, location, actor, device string) (StockAdjustment, error) {
 	owner = OwnerOr(owner)
-	var in Instruction
-	err := l.view(func(tx *txn) error {
-		var err error
-		in, err = mustGet[Instruction](tx, bucketInstructions, instructionKey(owner, upstream, id), "sync.instruction_not_found", "id", clipText(id))
-		return err
+	location = strings.TrimSpace(location)
+	if key == "" {
+		key = newID()
+	}
+	target := "instruction:" + upstream + ":" + id
+	req := struct{ Owner, Upstream, ID, Location string }{owner, upstream, id, location}
+	k := keyed{id: key, typ: EvStockAdjusted, target: target, actor: actor, request: req}
+	return runKeyed(ctx, l, k, func() (Event, error) {
+		var in Instruction
+		err := l.view(func(tx *txn) error {
+			var err error
+			in, err = mustGet[Instruction](tx, bucketInstructions, instructionKey(owner, upstream, id), "sync.instruction_not_found", "id", clipText(id))
+			return err
+		})
+		if err != nil {
+			return Event{}, err
+		}
+		if in.State != InstructionOpen {
+			return Event{}, Errf(CodeConflict, "sync.instruction_closed", "id", id, "state", in.State)
+		}
+		loc := in.Location
+		if loc == "" {
+			loc = location
+		}
+		if loc == "" {
+			return Event{}, Errf(CodeInvalid, "sync.instruction_location")
+		}
+		a := StockAdjustment{SKU: in.SKU, Lot: in.Lot, Expiry: in.Expiry, Location: loc, Delta: in.Delta,
+			Reason: "instruction:" + in.ID, Instruction: upstream + "/" + in.ID}
+		return newOwnedEvent(key, EvStockAdjusted, actor, device, owner, a)
+	}, func(tx *txn, ev *Event) (StockAdjustment, error) {
+		var out StockAdjustment
+		err := decode(ev, &out)
+		return out, err
 	})
-	if err != nil {
-		return StockAdjustment{}, err
-	}
-	if in.State != InstructionOpen {
-		return StockAdjustment{}, Errf(CodeConflict, "sync.instruction_closed", "id", id, "state", in.State)
-	}
-	loc := in.Location
-	if loc == "" {
-		loc = strings.TrimSpace(location)
-	}
-	if loc == "" {
-		return StockAdjustment{}, Errf(CodeInvalid, "sync.instruction_location")
-	}
-	a := StockAdjustment{SKU: in.SKU, Lot: in.Lot, Expiry: in.Expiry, Location: loc, Delta: in.Delta,
-		Reason: "instruction:" + in.ID, Instruction: upstream + "/" + in.ID}
-	return keyedAppend(ctx, l, key, EvStockAdjusted, owner, "instruction:"+upstream+":"+id, a, actor, device, nil)
 }
 
 // RefuseInstruction refuses an instruction; the upstream is told why.

@@ -363,11 +363,23 @@ func (o *OMS) protocol(path string, h http.HandlerFunc) http.Handler {
 		if hit {
 			rec.Fault = f.Kind
 		}
-		defer func() { o.log.add(rec) }()
+		logged := false
+		defer func() {
+			if !logged {
+				o.log.add(rec)
+			}
+		}()
+		// a connection closed without an answer is logged first: the caller
+		// may look at the log the moment it sees the connection go
+		hangUpLogged := func() {
+			o.log.add(rec)
+			logged = true
+			hangUp(w)
+		}
 		switch {
 		case !hit:
 		case f.Kind == FaultDrop:
-			hangUp(w)
+			hangUpLogged()
 			return
 		case f.Kind == FaultError:
 			w.Header().Set("Date", o.clock(r).UTC().Format(http.TimeFormat))
@@ -394,7 +406,7 @@ func (o *OMS) protocol(path string, h http.HandlerFunc) http.Handler {
 			held := &heldWriter{header: http.Header{}}
 			h(held, r)
 			rec.Status = held.status
-			hangUp(w)
+			hangUpLogged()
 			return
 		}
 		sw := &statusWriter{ResponseWriter: w}
