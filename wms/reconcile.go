@@ -16,7 +16,9 @@ import (
 // in flight is not a difference. The warehouse owns on-hand stock: its
 // figure stands, and the differences go upstream as one stock.reconciled
 // event (its outward shape carries each line's delta), which is also the
-// report. Orders open on one side only are listed.
+// report. Orders open on one side only are listed. An open dead letter
+// counts as on its way (a supervisor may still retry it): reconciling does
+// not adjust for it, so a retry that delivers it later counts it once.
 
 // Snapshot limits.
 const (
@@ -160,6 +162,34 @@ func decideReconciled(tx *txn, ev *Event) error {
 				closed[d.Order] = true
 			case OutOrderCancelled:
 				closed[d.Order] = true
+			}
+		}
+	}
+	// dead letters the upstream has not applied, still open, are on their
+	// way too: a retry may yet deliver them (a discarded one is gone, and
+	// the next reconciliation finds its difference)
+	dc := tx.Bucket(bucketDeadLetters).Cursor()
+	dp := prefixKey(up.Name)
+	for k, _ := dc.Seek(dp); k != nil && hasPrefix(k, dp); k, _ = dc.Next() {
+		seq := seqFromKey(k[len(dp):])
+		if seq > s.AppliedThrough {
+			break // counted with the events after applied_through
+		}
+		de, err := eventAt(tx, seq)
+		if err != nil {
+			return err
+		}
+		o, ok, err := outwardTx(tx, de)
+		if err != nil || !ok {
+			return err
+		}
+		if o, ok = o.For(up.Name, up.Owner); !ok {
+			continue
+		}
+		r.Pending++
+		for _, l := range outwardEffect(o) {
+			if l.Owner == owner {
+				there[StockKey{owner, l.SKU, l.Lot}] += l.Qty
 			}
 		}
 	}
