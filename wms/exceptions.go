@@ -71,15 +71,34 @@ func applyExceptionAcknowledged(tx *txn, ev *Event) error {
 	if err := decode(ev, &a); err != nil {
 		return err
 	}
-	typ, ok := acknowledgeable[a.Kind]
-	if !ok {
+	if !Acknowledgeable(a.Kind) {
 		return Errf(CodeInvalid, "exception.kind_invalid", "kind", clipText(a.Kind))
 	}
 	if utf8.RuneCountInString(a.Note) > MaxAckNote || !utf8.ValidString(a.Note) {
 		return Errf(CodeInvalid, "exception.note_too_long", "max", strconv.Itoa(MaxAckNote))
 	}
+	b := tx.Bucket(bucketExceptionAcks)
+	k := exceptionAckKey(a.Kind, a.Ref)
+	if b.Get(k) != nil {
+		return Errf(CodeConflict, "exception.already_resolved", "ref", clipText(a.Ref))
+	}
+	return putJSON(b, k, ackRecord{Actor: ev.Actor, At: ev.At, Note: a.Note})
+}
+
+// decideExceptionAcknowledged checks, when the review is appended, that its
+// ref is an event that raised an exception of its kind. The log is not a
+// projection, so the applier (which replay runs) cannot read it.
+func decideExceptionAcknowledged(tx *txn, ev *Event) error {
+	var a ExceptionAck
+	if err := decode(ev, &a); err != nil {
+		return err
+	}
+	typ, ok := acknowledgeable[a.Kind]
+	if !ok {
+		return Errf(CodeInvalid, "exception.kind_invalid", "kind", clipText(a.Kind))
+	}
 	seqRaw := tx.Bucket(bucketEventIDs).Get([]byte(a.Ref))
-	if seqRaw == nil || seqFromKey(seqRaw) >= ev.Seq {
+	if seqRaw == nil {
 		return Errf(CodeNotFound, "exception.not_found", "ref", clipText(a.Ref))
 	}
 	cause, err := eventAt(tx, seqFromKey(seqRaw))
@@ -89,12 +108,7 @@ func applyExceptionAcknowledged(tx *txn, ev *Event) error {
 	if cause.Type != typ || (a.Kind == ExWeightOverride && !overridden(cause)) {
 		return Errf(CodeNotFound, "exception.not_found", "ref", clipText(a.Ref))
 	}
-	b := tx.Bucket(bucketExceptionAcks)
-	k := exceptionAckKey(a.Kind, a.Ref)
-	if b.Get(k) != nil {
-		return Errf(CodeConflict, "exception.already_resolved", "ref", clipText(a.Ref))
-	}
-	return putJSON(b, k, ackRecord{Actor: ev.Actor, At: ev.At, Note: a.Note})
+	return nil
 }
 
 // overridden tells whether a parcel.closed event let its parcel through the weight gate.
