@@ -774,7 +774,9 @@ func deadException(tx *txn, d DeadLetter, ref string) Exception {
 	e := Exception{Kind: ExDeadLetter, Ref: ref, Since: d.At, Owners: []string{},
 		What: map[string]string{"upstream": d.Upstream, "seq": strconv.FormatUint(d.Seq, 10), "type": d.Type, "code": d.Code, "reason": d.Reason}}
 	if ev, err := eventAt(tx, d.Seq); err == nil {
-		e.What["type"] = ev.Type
+		if d.Type == "" { // discarded: only the event says what it was
+			e.What["type"] = ev.Type
+		}
 		if o := OwnerOf(ev); o != "" {
 			e.Owners = []string{o}
 		}
