@@ -283,6 +283,11 @@ func TestAPIGoldens(t *testing.T) {
 	}
 	run(apiCall{name: "sync_reconciliation", route: "GET /api/v1/sync/reconciliations/:id", method: "GET", path: "/api/v1/sync/reconciliations/" + reports.Reconciliations[0].ID, status: 200})
 
+	// the exceptions queue: by now a low waybill pool, a recalled lot on a
+	// shelf and a dead letter sent again
+	run(apiCall{name: "exceptions", route: "GET /api/v1/exceptions", method: "GET", path: "/api/v1/exceptions?days=7", status: 200})
+	run(apiCall{name: "exceptions_refused", route: "GET /api/v1/exceptions", method: "GET", path: "/api/v1/exceptions?days=365", status: 400})
+
 	if t.Failed() || *update {
 		return
 	}

@@ -97,6 +97,8 @@ func (s *Server) routes() {
 	app.Post("/sync/instructions", s.require(supervisors...), s.decideInstructionForm)
 	app.Post("/sync/reconcile", s.require(supervisors...), s.reconcileForm)
 	app.Get("/sync/reconciliations/:id", s.require(supervisors...), s.reconciliationPage) // and :id.csv
+	app.Get("/exceptions", s.require(supervisors...), s.exceptionsPage)
+	app.Post("/exceptions/acknowledge", s.require(supervisors...), s.acknowledgeException)
 
 	// JSON API, for integrations with a bearer token and for the pages' script
 	api := app.Group("/api/v1")
@@ -139,6 +141,7 @@ func (s *Server) routes() {
 	api.Get("/sync/refusals", s.require(supervisors...), s.apiRefusals)
 	api.Get("/sync/instructions", s.require(supervisors...), s.apiInstructions)
 	api.Post("/sync/instructions/:upstream/:id", s.require(supervisors...), s.apiDecideInstruction)
+	api.Get("/exceptions", s.require(supervisors...), s.apiExceptions)
 
 	// operations
 	app.Get("/metrics", s.require(supervisors...), s.metricsText)

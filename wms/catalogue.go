@@ -94,6 +94,7 @@ var catalogue = []EventSpec{
 	{Type: EvChangeRefused, Payload: ChangeRefusal{}, Version: 1, Scope: ScopeOwner, apply: applyChangeRefused, Outward: OutChangeRefused{}, outward: outward(outChangeRefused)},
 	{Type: EvInstructionReceived, Payload: Instruction{}, Version: 1, Scope: ScopeOwner, apply: applyInstructionReceived},
 	{Type: EvStockReconciled, Payload: Reconciliation{}, Version: 1, Scope: ScopeOwner, apply: applyReconciled, Outward: OutReconciled{}, outward: outward(outReconciled)},
+	{Type: EvExceptionAcknowledged, Payload: ExceptionAck{}, Version: 1, Scope: ScopeWarehouse, apply: applyExceptionAcknowledged, decide: decideExceptionAcknowledged},
 }
 
 // Catalogue lists every event type, in the order of the table.

@@ -71,6 +71,8 @@ var (
 	bucketRefusals        = []byte("change_refusals") // upstream 0 seq -> ChangeRefusal JSON
 	bucketInstructions    = []byte("instructions")    // owner 0 upstream 0 id -> Instruction JSON
 	bucketReconciliations = []byte("reconciliations") // seq -> Reconciliation JSON
+	// exceptions (exceptions.go)
+	bucketExceptionAcks = []byte("exception_acks") // kind 0 ref -> ackRecord JSON: who reviewed an exception no other event resolves
 )
 
 var derivedBuckets = [][]byte{
@@ -83,6 +85,7 @@ var derivedBuckets = [][]byte{
 	bucketOrderPrints, bucketRMAs, bucketOwners, bucketReturnWaybills, bucketReturns, bucketReturnSeen, bucketOrderReturns, bucketReturnStats,
 	bucketOwnerKPI, bucketOwnerReturns,
 	bucketUpstreams, bucketSyncState, bucketDeadLetters, bucketRefusals, bucketInstructions, bucketReconciliations,
+	bucketExceptionAcks,
 }
 
 var logBuckets = [][]byte{bucketEvents, bucketEventIDs, bucketKeys, bucketMeta}
