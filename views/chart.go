@@ -161,11 +161,10 @@ func RankingSVG(lang string, perf ChartSeries, b Bands, target float64) string {
 			hi = v
 		}
 	}
-	ticks := niceTicks(0, hi)
+	ticks := niceTicksN(0, hi, 5) // percent labels are wide: fewer of them
 	axisMax := ticks[len(ticks)-1]
 	x := func(v float64) float64 { return barLeft + (barRight-barLeft)*(v/axisMax) }
 	plotBottom := top + rowH*float64(len(rows))
-	height := plotBottom + 18 + 18 + legendRowH*2 + 6
 
 	var s svg
 	// Grid and tick labels.
@@ -201,13 +200,13 @@ func RankingSVG(lang string, perf ChartSeries, b Bands, target float64) string {
 		s.text(tx, top-8, chartSmall, "middle", "#111", Translate(lang, "chart.target", map[string]string{"value": percent(lang, target, 0)}))
 	}
 	// Legend: the three bands.
-	ly := plotBottom + 40
+	ly := plotBottom + 52
 	items := []legendItem{
 		{bandColour["green"], Translate(lang, "chart.band_green", map[string]string{"value": percent(lang, b.Green, 0)})},
 		{bandColour["amber"], Translate(lang, "chart.band_amber", map[string]string{"low": percent(lang, b.Amber, 0), "high": percent(lang, b.Green, 0)})},
 		{bandColour["red"], Translate(lang, "chart.band_red", map[string]string{"value": percent(lang, b.Amber, 0)})},
 	}
-	height = s.legend(items, ly, 2) + 6
+	height := s.legend(items, ly, 2) + 6
 	if hasTarget {
 		desc = append([]string{Translate(lang, "chart.target", map[string]string{"value": percent(lang, target, 0)})}, desc...)
 	}
@@ -268,7 +267,7 @@ func HourlySVG(lang string, series []ChartSeries, yTitle string, target float64)
 	var items []legendItem
 	var desc []string
 	if hasTarget {
-		desc = append(desc, Translate(lang, "chart.target", map[string]string{"value": number(target, 1)}))
+		desc = append(desc, Translate(lang, "chart.target", map[string]string{"value": figure(target)}))
 	}
 	for si, se := range series {
 		colour := seriesColours[si%len(seriesColours)]
@@ -308,7 +307,7 @@ func HourlySVG(lang string, series []ChartSeries, yTitle string, target float64)
 				open = true
 			}
 			lastX = cx
-			parts = append(parts, cleanLabel(p.X)+" "+number(p.Y, 1))
+			parts = append(parts, cleanLabel(p.X)+" "+figure(p.Y))
 		}
 		flushArea()
 		if area.Len() > 0 {
@@ -336,9 +335,9 @@ func HourlySVG(lang string, series []ChartSeries, yTitle string, target float64)
 	if hasTarget {
 		ty := py(target)
 		s.line(left, ty, right, ty, "#111", 1.5, "5 3")
-		s.text(right, ty-4, chartSmall, "end", "#111", Translate(lang, "chart.target", map[string]string{"value": number(target, 1)}))
+		s.text(right, ty-4, chartSmall, "end", "#111", Translate(lang, "chart.target", map[string]string{"value": figure(target)}))
 	}
-	height := s.legend(items, bottom+40, 3) + 6
+	height := s.legend(items, bottom+52, 3) + 6
 	return s.wrap(lang, title, desc, height)
 }
 
@@ -405,7 +404,7 @@ func TimeSplitSVG(lang string, direct, indirect, gap ChartSeries) string {
 	for i, l := range layers {
 		items[i] = legendItem{l.colour, Translate(lang, l.key, nil)}
 	}
-	height := s.legend(items, plotBottom+40, 3) + 6
+	height := s.legend(items, plotBottom+52, 3) + 6
 	return s.wrap(lang, title, desc, height)
 }
 
@@ -481,9 +480,12 @@ func (s *svg) wrap(lang, title string, desc []string, height float64) string {
 	return b.String()
 }
 
-// niceTicks returns 3 to 7 evenly spaced round values from at most lo to at least hi (lo ≤ 0 ≤
+// niceTicks returns 2 to 7 evenly spaced round values from at most lo to at least hi (lo ≤ 0 ≤
 // hi is assumed by callers: bars and lines start at zero).
-func niceTicks(lo, hi float64) []float64 {
+func niceTicks(lo, hi float64) []float64 { return niceTicksN(lo, hi, 6) }
+
+// niceTicksN is niceTicks with at most n intervals (n ≥ 3).
+func niceTicksN(lo, hi float64, n float64) []float64 {
 	if !finite(lo) || lo > 0 {
 		lo = 0
 	}
@@ -491,19 +493,28 @@ func niceTicks(lo, hi float64) []float64 {
 		hi = lo + 1
 	}
 	span := hi - lo
-	step := math.Pow(10, math.Floor(math.Log10(span/5)))
-	for _, m := range []float64{1, 2, 2.5, 5, 10} {
-		if span/(step*m) <= 6 {
-			step *= m
+	// step = tenths × 10^(exp-1), tenths one of 10, 20, 25, 50, 100: ticks are computed as
+	// whole multiples divided by a power of ten, so 0.6 comes out as 0.6.
+	exp := int(math.Floor(math.Log10(span / 5)))
+	tenths := 100.0
+	for _, m := range []float64{10, 20, 25, 50} {
+		if span/(m*math.Pow(10, float64(exp-1))) <= n {
+			tenths = m
 			break
 		}
 	}
-	start := math.Floor(lo/step) * step
+	tick := func(k float64) float64 {
+		if exp-1 < 0 {
+			return k * tenths / math.Pow(10, float64(1-exp))
+		}
+		return k * tenths * math.Pow(10, float64(exp-1))
+	}
+	first := math.Floor(lo / tick(1))
 	var ticks []float64
-	for i := 0; i < 12; i++ {
-		t := start + step*float64(i)
+	for i := 0.0; i < 12; i++ {
+		t := tick(first + i)
 		ticks = append(ticks, t)
-		if t >= hi-step*1e-9 {
+		if t >= hi-tick(1)*1e-9 {
 			break
 		}
 	}
@@ -574,6 +585,14 @@ func number(v float64, decimals int) string {
 	return b.String()
 }
 
+// figure formats v with one decimal, or none when it is whole.
+func figure(v float64) string {
+	if v == math.Trunc(v) {
+		return number(v, 0)
+	}
+	return number(v, 1)
+}
+
 // FormatNumber formats a figure for lang: grouped digits, the given decimals, "—" when it is
 // not a number.
 func FormatNumber(lang string, v float64, decimals int) string {
@@ -629,7 +648,7 @@ func runeEm(r rune) float64 {
 	if unicode.Is(unicode.Han, r) || (r >= 0x3000 && r <= 0x30FF) || (r >= 0xFF00 && r <= 0xFFEF) || (r >= 0xAC00 && r <= 0xD7AF) {
 		return 1
 	}
-	return 0.62
+	return 0.64
 }
 
 // clip shortens s to at most em wide, ending it with "…" when it was cut.
