@@ -1129,6 +1129,8 @@ var catalog = map[string][2]string{
 	"daily.direct":           {"Direct work", "直接作业"},
 	"daily.indirect":         {"Indirect work", "间接作业"},
 	"daily.gap":              {"Unexplained gaps", "未说明空档"},
+	"daily.direct_hours":     {"Direct (h)", "直接（小时）"},
+	"daily.gap_hours":        {"Gaps (h)", "空档（小时）"},
 	"daily.ranking":          {"Ranking", "排名"},
 	"daily.rank":             {"#", "名次"},
 	"daily.person":           {"Person", "人员"},
