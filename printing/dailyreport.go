@@ -479,7 +479,7 @@ func (d *dailyRenderer) hourlyChart(x, y, w, h float64) {
 	left, right, top, bottom := x+14, x+w-2, y+6, y+h-22
 	slot := (right - left) / float64(len(xs))
 	px := func(i int) float64 { return left + slot*(float64(i)+0.5) }
-	py := func(v float64) float64 { return bottom - (bottom-top)*((v-yMin)/(yMax-yMin)) }
+	py := func(v float64) float64 { return bottom - (bottom-top)*((plotClamp(v)-yMin)/(yMax-yMin)) }
 	pdf.SetLineWidth(0.15)
 	for _, t := range ticks {
 		pdf.SetDrawColor(208, 212, 218)
@@ -872,6 +872,7 @@ func ticksFor(lo, hi float64, n float64) []float64 {
 	if !finiteF(hi) || hi <= lo {
 		hi = lo + 1
 	}
+	lo, hi = plotClamp(lo), plotClamp(hi) // so that hi - lo stays a number
 	span := hi - lo
 	exp := int(math.Floor(math.Log10(span / 5)))
 	tenths := 100.0
@@ -901,6 +902,9 @@ func ticksFor(lo, hi float64, n float64) []float64 {
 	}
 	return ticks
 }
+
+// plotClamp keeps a value where differences of two values are still numbers.
+func plotClamp(v float64) float64 { return max(-1e300, min(1e300, v)) }
 
 func finiteF(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
 

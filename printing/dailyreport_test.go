@@ -303,3 +303,30 @@ func BenchmarkDailyReport(b *testing.B) {
 		b.SetBytes(int64(out.Len()))
 	}
 }
+
+// FuzzDailyReport prints a report with a name, a reason and figures from the fuzzer: it must
+// render (or refuse with an error), never panic, whatever the bytes.
+func FuzzDailyReport(f *testing.F) {
+	f.Add("张伟", "等待补货", 95.5, int64(12345))
+	f.Add("\x00\xff\u2028😀", "", math.NaN(), int64(-1))
+	f.Add(strings.Repeat("很长的名字", 40), strings.Repeat("x", 500), math.Inf(1), int64(math.MaxInt64))
+	font := testFont(f)
+	f.Fuzz(func(t *testing.T, name, reason string, perf float64, n int64) {
+		r := sampleDaily("en")
+		r.FontPath = font
+		r.Warehouse = name
+		r.People = append(r.People, ReportPerson{Name: name, Badge: reason, Role: name, Performance: perf, Utilisation: perf,
+			ReportFigures: ReportFigures{Lines: n, Direct: time.Duration(n), Gap: -time.Duration(n), SecondsPerOrder: perf, PickAccuracy: perf}})
+		r.Hourly = append(r.Hourly, ReportSeries{Name: name, Points: []ReportPoint{{X: reason, Y: perf}, {X: name, Y: float64(n)}}})
+		r.Gaps = append(r.Gaps, ReportGap{Person: name, Start: r.From, End: r.From.Add(time.Duration(n)), Reason: reason})
+		r.Targets = append(r.Targets, ReportTarget{Role: name, Measure: reason, Value: perf})
+		r.HourlyTarget, r.PerformanceTarget = perf, perf
+		var b bytes.Buffer
+		if err := DailyReport(&b, r, "en"); err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.HasPrefix(b.Bytes(), []byte("%PDF-")) {
+			t.Fatal("not a PDF")
+		}
+	})
+}

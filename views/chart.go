@@ -242,7 +242,7 @@ func HourlySVG(lang string, series []ChartSeries, yTitle string, target float64)
 	const left, right, top, bottom = 46.0, 350.0, 16.0, 168.0
 	slot := (right - left) / float64(len(xs))
 	px := func(i int) float64 { return left + slot*(float64(i)+0.5) }
-	py := func(v float64) float64 { return bottom - (bottom-top)*((v-yMin)/(yMax-yMin)) }
+	py := func(v float64) float64 { return bottom - (bottom-top)*((plotClamp(v)-yMin)/(yMax-yMin)) }
 
 	var s svg
 	for _, t := range ticks {
@@ -492,6 +492,7 @@ func niceTicksN(lo, hi float64, n float64) []float64 {
 	if !finite(hi) || hi <= lo {
 		hi = lo + 1
 	}
+	lo, hi = plotClamp(lo), plotClamp(hi) // so that hi - lo stays a number
 	span := hi - lo
 	// step = tenths × 10^(exp-1), tenths one of 10, 20, 25, 50, 100: ticks are computed as
 	// whole multiples divided by a power of ten, so 0.6 comes out as 0.6.
@@ -539,6 +540,9 @@ func decimalsFor(ticks []float64) int {
 		return 2
 	}
 }
+
+// plotClamp keeps a value where differences of two values are still numbers.
+func plotClamp(v float64) float64 { return max(-1e300, min(1e300, v)) }
 
 func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
 
