@@ -352,3 +352,26 @@ func FuzzChartLabels(f *testing.F) {
 		}
 	})
 }
+
+// Every catalogue key the charts use has its words; the band words are made from the band's
+// name.
+func TestChartKeysTranslated(t *testing.T) {
+	src, err := os.ReadFile("chart.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys := regexp.MustCompile(`"(chart\.[a-z_]*[a-z])"`).FindAllStringSubmatch(string(src), -1)
+	if len(keys) < 15 {
+		t.Fatalf("found only %d keys in chart.go: the pattern no longer matches", len(keys))
+	}
+	for _, k := range keys {
+		if !HasKey(k[1]) {
+			t.Errorf("chart.go uses %q, which has no translation", k[1])
+		}
+	}
+	for _, band := range []string{"green", "amber", "red"} {
+		if !HasKey("chart.band_" + band + "_word") {
+			t.Errorf("band %s has no word", band)
+		}
+	}
+}
