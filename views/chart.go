@@ -638,8 +638,9 @@ func cleanLabel(s string) string {
 	return strings.TrimRight(b.String(), " ")
 }
 
-// textEm estimates the width of s in em: Chinese and other wide characters take one, others
-// about six tenths.
+// textEm estimates the width of s in em, generously so that a clipped label fits: Chinese and
+// other wide characters take one, capitals and wide symbols eight tenths, narrow letters and
+// punctuation a third, the rest six tenths.
 func textEm(s string) float64 {
 	w := 0.0
 	for _, r := range s {
@@ -652,7 +653,13 @@ func runeEm(r rune) float64 {
 	if unicode.Is(unicode.Han, r) || (r >= 0x3000 && r <= 0x30FF) || (r >= 0xFF00 && r <= 0xFFEF) || (r >= 0xAC00 && r <= 0xD7AF) {
 		return 1
 	}
-	return 0.64
+	switch {
+	case strings.ContainsRune("il.,:;'|!()[] ", r):
+		return 0.34
+	case r >= 'A' && r <= 'Z', strings.ContainsRune("mw<>&=+~%@#\"*_", r):
+		return 0.8
+	}
+	return 0.6
 }
 
 // clip shortens s to at most em wide, ending it with "…" when it was cut.
