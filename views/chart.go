@@ -92,6 +92,10 @@ const (
 	maxDescRows = 60 // rows of data spelled out in <desc>
 )
 
+// MaxChartRows is the most people a ranking or time split chart draws (the first ones); a
+// row under them says how many more there are, whom the dashboard's table lists.
+const MaxChartRows = 60
+
 // RankingChart draws performance per person as horizontal bars, highest first, each coloured
 // by its band, with a dashed line at target (none when target is not above zero). perf's
 // points are people (X) and their performance in percent (Y); a Y that is not a number shows
@@ -145,6 +149,8 @@ func RankingSVG(lang string, perf ChartSeries, b Bands, target float64) string {
 		}
 		return strings.Compare(a.X, c.X)
 	})
+	more := max(0, len(rows)-MaxChartRows)
+	rows = rows[:len(rows)-more]
 	hasTarget := finite(target) && target > 0
 	top := 8.0
 	if hasTarget {
@@ -164,7 +170,7 @@ func RankingSVG(lang string, perf ChartSeries, b Bands, target float64) string {
 	ticks := niceTicksN(0, hi, 5) // percent labels are wide: fewer of them
 	axisMax := ticks[len(ticks)-1]
 	x := func(v float64) float64 { return barLeft + (barRight-barLeft)*(v/axisMax) }
-	plotBottom := top + rowH*float64(len(rows))
+	plotBottom := top + rowH*float64(len(rows)+min(more, 1))
 
 	var s svg
 	// Grid and tick labels.
@@ -194,6 +200,7 @@ func RankingSVG(lang string, perf ChartSeries, b Bands, target float64) string {
 		s.text(valueRight, mid+4, chartFont, "end", "#111", value)
 		desc = append(desc, name+": "+value+" ("+Translate(lang, "chart.band_"+band+"_word", nil)+")")
 	}
+	s.more(lang, more, plotBottom-rowH/2, &desc)
 	if hasTarget {
 		tx := x(target)
 		s.line(tx, top-4, tx, plotBottom, "#111", 1.5, "5 3")
@@ -366,15 +373,18 @@ func TimeSplitSVG(lang string, direct, indirect, gap ChartSeries) string {
 	if len(people) == 0 {
 		return emptyChart(lang, title)
 	}
+	more := max(0, len(people)-MaxChartRows)
+	people = people[:len(people)-more]
 	hi := 1.0
-	for _, v := range value {
+	for _, person := range people {
+		v := value[person]
 		hi = math.Max(hi, v[0]+v[1]+v[2])
 	}
 	ticks := niceTicks(0, hi)
 	axisMax := ticks[len(ticks)-1]
 	x := func(h float64) float64 { return barLeft + (barRight-barLeft)*(h/axisMax) }
 	const top = 8.0
-	plotBottom := top + rowH*float64(len(people))
+	plotBottom := top + rowH*float64(len(people)+min(more, 1))
 	var s svg
 	for _, t := range ticks {
 		s.line(x(t), top, x(t), plotBottom, "#d0d4da", 1, "")
@@ -400,12 +410,23 @@ func TimeSplitSVG(lang string, direct, indirect, gap ChartSeries) string {
 		s.text(valueRight, mid+4, chartFont, "end", "#111", hours(lang, at))
 		desc = append(desc, name+": "+strings.Join(parts, ", "))
 	}
+	s.more(lang, more, plotBottom-rowH/2, &desc)
 	items := make([]legendItem, len(layers))
 	for i, l := range layers {
 		items[i] = legendItem{l.colour, Translate(lang, l.key, nil)}
 	}
 	height := s.legend(items, plotBottom+52, 3) + 6
 	return s.wrap(lang, title, desc, height)
+}
+
+// more says, in the row centred on mid, how many people were left out of the chart.
+func (s *svg) more(lang string, n int, mid float64, desc *[]string) {
+	if n == 0 {
+		return
+	}
+	words := Translate(lang, "chart.more", map[string]string{"n": strconv.Itoa(n)})
+	s.text(nameRight, mid+4, chartSmall, "end", "#555", words)
+	*desc = append(*desc, words)
 }
 
 // emptyChart is a chart's frame saying there is nothing to draw.

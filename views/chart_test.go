@@ -375,3 +375,24 @@ func TestChartKeysTranslated(t *testing.T) {
 		}
 	}
 }
+
+// A chart of more people than MaxChartRows draws the first ones and says how many more.
+func TestChartRowsCapped(t *testing.T) {
+	var ps []ChartPoint
+	for i := range MaxChartRows + 15 {
+		ps = append(ps, ChartPoint{X: fmt.Sprintf("P%03d", i), Y: float64(200 - i)})
+	}
+	for _, c := range []string{
+		RankingSVG(LangEN, ChartSeries{Points: ps}, DefaultBands, 100),
+		TimeSplitSVG(LangEN, ChartSeries{Points: ps}, ChartSeries{}, ChartSeries{}),
+	} {
+		checkSVG(t, c)
+		last := fmt.Sprintf(">P%03d<", MaxChartRows-1)
+		if !strings.Contains(c, last) || strings.Contains(c, fmt.Sprintf(">P%03d<", MaxChartRows)) || !strings.Contains(c, ">and 15 more<") {
+			t.Errorf("capped chart: %.400s", c)
+		}
+	}
+	if zh := RankingSVG(LangZH, ChartSeries{Points: ps}, DefaultBands, 100); !strings.Contains(zh, ">另有 15 人<") {
+		t.Error("zh: no count of the people left out")
+	}
+}

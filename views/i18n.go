@@ -1102,6 +1102,7 @@ var catalog = map[string][2]string{
 	"chart.lines_per_hour":   {"Lines per hour", "每小时行数"},
 	"chart.units_per_hour":   {"Units per hour", "每小时件数"},
 	"chart.orders_per_hour":  {"Orders per hour", "每小时订单数"},
+	"chart.more":             {"and {n} more", "另有 {n} 人"},
 	"chart.performance_axis": {"Performance %", "绩效 %"},
 
 	// the printed daily report (printing/dailyreport.go: keys of printing.DailyReportLabelKeys)
