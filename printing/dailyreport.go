@@ -119,7 +119,7 @@ var dailyLabelKeys = []string{
 	"targets", "measure", "target",
 	"gaps", "start", "end", "duration", "reason", "reason_none", "no_gaps",
 	"no_data", "too_little_data", "hourly", "time_split", "temporary", "page", "hour", "hours_unit",
-	"band_green", "band_amber", "band_red", "performance_axis",
+	"band_green", "band_amber", "band_red", "performance_axis", "more",
 }
 
 // Layout of the daily report (A4 landscape), in millimetres and points.
@@ -128,7 +128,8 @@ const (
 	dailyFooterRoom = 7.0
 	dailyRowH       = 5.2
 	dailySectionH   = 8.0
-	dailyChartRows  = 30 // people drawn in a chart; the ranking table lists everyone
+	dailyChartRows  = 30    // people drawn in a chart; the ranking table lists everyone
+	dailyChartMaxH  = 148.0 // the most a chart takes: what is left of a page under the header and a section title
 )
 
 // Colours as RGB.
@@ -359,7 +360,8 @@ func (d *dailyRenderer) targets() {
 func (d *dailyRenderer) charts() {
 	pdf := d.pdf
 	n := min(len(d.people), dailyChartRows)
-	chartH := math.Max(70, 12+5.5*float64(n)+22)
+	// A chart fits on one page under the header: with many people its rows get thinner.
+	chartH := min(dailyChartMaxH, math.Max(70, 12+5.5*float64(n)+22))
 	half := (d.width - 8) / 2
 	d.section(d.l("ranking")+"  /  "+d.l("hourly"), chartH)
 	y := pdf.GetY()
@@ -367,11 +369,19 @@ func (d *dailyRenderer) charts() {
 	d.hourlyChart(d.left+half+8, y, half, chartH)
 	pdf.SetXY(d.left, y+chartH+4)
 
-	splitH := math.Max(40, 8+5.5*float64(n)+20)
+	splitH := min(dailyChartMaxH, math.Max(40, 8+5.5*float64(n)+20))
 	d.section(d.l("time_split"), splitH)
 	y = pdf.GetY()
 	d.splitChart(d.left, y, d.width, splitH)
 	pdf.SetXY(d.left, y+splitH+4)
+}
+
+// more notes under a chart how many people it left out (the ranking table lists them all).
+func (d *dailyRenderer) more(x, y float64) {
+	if n := len(d.people) - dailyChartRows; n > 0 {
+		d.font(7, 90)
+		d.text(x, y, strings.ReplaceAll(d.l("more"), "{n}", strconv.Itoa(n)), "L")
+	}
 }
 
 func (d *dailyRenderer) noData(x, y, w, h float64) {
@@ -441,6 +451,7 @@ func (d *dailyRenderer) rankingChart(x, y, w, h float64) {
 		d.font(7, 0)
 		d.text(px(t), top-3, d.l("target")+" "+pct(t, 0), "C")
 	}
+	d.more(x, plotB+3.5)
 	b := d.r.Bands
 	d.legend(x, plotB+12, w, []dailyLegend{
 		{dailyGreen, d.l("band_green") + " ≥ " + pct(b.Green, 0)},
@@ -584,6 +595,7 @@ func (d *dailyRenderer) splitChart(x, y, w, h float64) {
 		}
 		d.textFit(barR, mid, valueW, decimal(at, 1)+" "+d.l("hours_unit"), "R")
 	}
+	d.more(x, plotB+3.5)
 	d.legend(x, plotB+12, w, []dailyLegend{{dailyDirect, d.l("direct")}, {dailyIndirect, d.l("indirect")}, {dailyGapC, d.l("gap")}})
 }
 

@@ -1159,6 +1159,7 @@ var catalog = map[string][2]string{
 	"daily.band_green":       {"On standard", "达标"},
 	"daily.band_amber":       {"Below", "偏低"},
 	"daily.band_red":         {"Well below", "明显偏低"},
+	"daily.more":             {"and {n} more (all in the table)", "另有 {n} 人（见排名表）"},
 	"daily.performance_axis": {"Performance (% of standard)", "绩效（占标准工时 %）"},
 
 	// CSV
