@@ -110,6 +110,9 @@ func TestEveryUsedKeyIsTranslated(t *testing.T) {
 	for _, k := range printing.RecallLabelKeys() {
 		dynamic = append(dynamic, "recall.label."+k)
 	}
+	for _, k := range printing.DailyReportLabelKeys() {
+		dynamic = append(dynamic, "daily."+k)
+	}
 	for _, ev := range []string{wms.EvImported, wms.EvStockAdjusted, wms.EvReceived, wms.EvMoved, wms.EvWaveReleased, wms.EvPicked, wms.EvPickUndone,
 		wms.EvShortReported, wms.EvOrderCancelled, wms.EvPutBack, wms.EvLotStatus, wms.EvLotRecalled, wms.EvLotsSwept, wms.EvCounted, wms.EvCountDecided,
 		wms.EvPackScanned, wms.EvParcelClosed, wms.EvShipped, wms.EvReturnReceived, wms.EvReturnMatched} {
