@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
+
 	"tally/views"
 	"tally/wms"
 )
@@ -371,4 +373,46 @@ func TestLiveStreamEndsOnShutdown(t *testing.T) {
 	if n := s.live.open.Load(); n != 0 {
 		t.Errorf("%d streams counted after shutdown", n)
 	}
+}
+
+// The wall screen in a real browser: the page changes by itself when a pick
+// lands in the ledger, without a reload; and a tablet shows it in one column
+// without scrolling sideways.
+func TestBrowserLiveFloor(t *testing.T) {
+	s, l := testServer(t)
+	task := activeTask(t, l, "SO900003")
+	base := serve(t, s)
+
+	ctx := browserIn(t, views.LangZH, 1920, 1080)
+	run := runner(t, ctx)
+	loginAs(t, ctx, base, "B4001", "4444", "menu-live-floor")
+	run(chromedp.Click(`[data-testid=menu-live-floor]`, chromedp.ByQuery))
+	waitJS(t, ctx, `document.querySelector('[data-testid=live]') && document.querySelector('[data-testid=live]').dataset.stream === 'open'`)
+	waitText(t, ctx, "#live-waves", say(views.LangZH, "live.lines_done", "done", "0", "total", "1"))
+	// a mark on the page's window: a reload would lose it
+	run(chromedp.Evaluate(`window.stillHere = true`, nil))
+	pickLine(t, l, task, "browser-pick", "T90003")
+	waitText(t, ctx, "#live-waves", say(views.LangZH, "live.lines_done", "done", "1", "total", "1"))
+	waitText(t, ctx, "#live-people", "张伟")
+	if evalString(t, ctx, `String(window.stillHere === true)`) != "true" {
+		t.Error("the page reloaded instead of changing in place")
+	}
+	if evalString(t, ctx, `document.querySelector('[data-testid=live]').dataset.swaps || '0'`) == "0" {
+		t.Error("no fragment was swapped")
+	}
+	// large type on the wall: the wave's progress is at least 24 px
+	var px float64
+	run(chromedp.Evaluate(`parseFloat(getComputedStyle(document.querySelector('[data-testid=wave-progress]')).fontSize)`, &px))
+	if px < 24 {
+		t.Errorf("wall screen type is %vpx", px)
+	}
+	noWiderThan(t, ctx, 1920)
+	shot(t, ctx, "live-wall.png")
+
+	tablet := browserIn(t, views.LangEN, 800, 1280)
+	loginAs(t, tablet, base, "B4001", "4444", "menu-live-floor")
+	runner(t, tablet)(chromedp.Navigate(base + "/floor/live"))
+	waitText(t, tablet, "#live-backlog", say(views.LangEN, "live.backlog"))
+	noWiderThan(t, tablet, 800)
+	shot(t, tablet, "live-tablet.png")
 }
