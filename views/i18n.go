@@ -1109,6 +1109,7 @@ var catalog = map[string][2]string{
 	"menu.live_floor":        {"Live floor", "实时现场"},
 	"live.as_of":             {"As of {time}", "截至 {time}"},
 	"live.rate":              {"{n} lines picked in the last 30 min", "近 30 分钟拣货 {n} 行"},
+	"live.rate.one":          {"{n} line picked in the last 30 min", "近 30 分钟拣货 {n} 行"},
 	"live.partial":           {"(recent history read in part)", "（近期记录仅部分读取）"},
 	"live.backlog":           {"Backlog against pick-up cut-offs", "待拣与揽收截单时间"},
 	"live.no_backlog":        {"Nothing left to pick.", "没有待拣订单。"},
