@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 	"unicode/utf8"
@@ -42,16 +43,49 @@ const (
 	liveCutoffsMax = 2000
 )
 
-// liveStreams counts the open streams against a limit.
+// liveStreams counts the open streams against a limit, and keeps the last
+// reading of the floor in each language, so that every screen woken by one
+// commit shares one read of the ledger.
 type liveStreams struct {
 	max       int64
 	heartbeat time.Duration
 	gap       time.Duration
 	open      atomic.Int64
+
+	mu    sync.Mutex
+	cache map[string]liveReading // by language
+}
+
+// liveReading is the floor as read after the ledger's event seq, in the
+// clock's second sec.
+type liveReading struct {
+	seq   uint64
+	sec   int64
+	floor views.LiveFloor
 }
 
 func newLiveStreams() *liveStreams {
-	return &liveStreams{max: liveMaxStreams, heartbeat: liveHeartbeat, gap: liveGap}
+	return &liveStreams{max: liveMaxStreams, heartbeat: liveHeartbeat, gap: liveGap, cache: map[string]liveReading{}}
+}
+
+// sharedFloor is liveFloor read at most once per language, ledger event and
+// second of the clock, however many streams ask. The sequence number is
+// taken before the read: a reading may hold a later commit than its label
+// says, never an older one.
+func (s *Server) sharedFloor(lang string) (views.LiveFloor, error) {
+	seq, sec := s.ledger.LastSeq(), s.ledger.Now().Unix()
+	ls := s.live
+	ls.mu.Lock()
+	defer ls.mu.Unlock()
+	if r, ok := ls.cache[lang]; ok && r.seq == seq && r.sec == sec {
+		return r.floor, nil
+	}
+	f, err := s.liveFloor(lang)
+	if err != nil {
+		return f, err
+	}
+	ls.cache[lang] = liveReading{seq: seq, sec: sec, floor: f}
+	return f, nil
 }
 
 func (ls *liveStreams) acquire() bool {
@@ -235,7 +269,7 @@ func (s *Server) streamLive(ctx context.Context, lw *liveWriter, lang string) {
 
 // sendChanged renders every fragment and sends those unlike what was sent.
 func (s *Server) sendChanged(lw *liveWriter, lang string, sent map[string]string) error {
-	f, err := s.liveFloor(lang)
+	f, err := s.sharedFloor(lang)
 	if err != nil {
 		s.log.Error("live floor", "err", err)
 		return nil // the stream stays; the next commit or heartbeat tries again
