@@ -168,7 +168,7 @@ func TestLivePage(t *testing.T) {
 				}
 			}
 			for _, want := range []string{say(lang, "live.backlog"), say(lang, "live.waves"), say(lang, "live.people"),
-				say(lang, "live.orders_by_state"), say(lang, "live.lines_done", "done", "0", "total", "1"), task.ID, "/static/live.js"} {
+				say(lang, "live.orders_by_state"), say(lang, "live.lines_done", "done", "0", "n", "1"), task.ID, "/static/live.js"} {
 				if !strings.Contains(htmlUnescape(unmarked(body)), want) {
 					t.Errorf("page lacks %q", want)
 				}
@@ -248,7 +248,7 @@ func TestLiveStreamSendsAScan(t *testing.T) {
 	}
 	pickLine(t, l, task, "live-pick-1", "T90001")
 	ev := next(t, ch, 5*time.Second, "live-waves")
-	if !strings.Contains(ev.data, say(views.LangEN, "live.lines_done", "done", "1", "total", "1")) || !strings.HasPrefix(ev.data, `<section id="live-waves"`) {
+	if !strings.Contains(ev.data, say(views.LangEN, "live.lines_done", "done", "1", "n", "1")) || !strings.HasPrefix(ev.data, `<section id="live-waves"`) {
 		t.Errorf("waves after the pick: %s", ev.data)
 	}
 	// only what changed is sent: the orders fragment changes (picked), the clock does not
@@ -388,11 +388,11 @@ func TestBrowserLiveFloor(t *testing.T) {
 	loginAs(t, ctx, base, "B4001", "4444", "menu-live-floor")
 	run(chromedp.Click(`[data-testid=menu-live-floor]`, chromedp.ByQuery))
 	waitJS(t, ctx, `document.querySelector('[data-testid=live]') && document.querySelector('[data-testid=live]').dataset.stream === 'open'`)
-	waitText(t, ctx, "#live-waves", say(views.LangZH, "live.lines_done", "done", "0", "total", "1"))
+	waitText(t, ctx, "#live-waves", say(views.LangZH, "live.lines_done", "done", "0", "n", "1"))
 	// a mark on the page's window: a reload would lose it
 	run(chromedp.Evaluate(`window.stillHere = true`, nil))
 	pickLine(t, l, task, "browser-pick", "T90003")
-	waitText(t, ctx, "#live-waves", say(views.LangZH, "live.lines_done", "done", "1", "total", "1"))
+	waitText(t, ctx, "#live-waves", say(views.LangZH, "live.lines_done", "done", "1", "n", "1"))
 	waitText(t, ctx, "#live-people", "张伟")
 	if evalString(t, ctx, `String(window.stillHere === true)`) != "true" {
 		t.Error("the page reloaded instead of changing in place")
