@@ -58,6 +58,9 @@ func (s *Server) routes() {
 	app.Get("/floor", s.require(supervisors...), s.floorPage)
 	app.Post("/floor/waves", s.require(supervisors...), s.releaseWavePage)
 	app.Post("/floor/autowave", s.require(supervisors...), s.autoWaveSettings)
+	app.Get("/floor/live", s.require(supervisors...), s.livePage)
+	app.Get("/floor/live/events", s.require(supervisors...), s.liveEvents) // text/event-stream
+	app.Post("/floor/live/cutoffs", s.require(supervisors...), s.saveCutoffs)
 	app.Get("/receive", s.require(receivers...), s.receivePage)
 	app.Post("/receive", s.require(receivers...), s.receive)
 	app.Post("/receive/putaway", s.require(receivers...), s.putaway)

@@ -39,6 +39,7 @@ type Server struct {
 	started time.Time
 	secret  []byte // for CSRF tokens
 	jobs    *Runner
+	live    *liveStreams // the live floor's open streams (live.go)
 
 	// closing ends when Shutdown begins, so that long polls answer at once
 	// instead of holding the shutdown for their whole wait.
@@ -52,6 +53,7 @@ func New(cfg Config, l *wms.Ledger, p *scan.Parser, log *slog.Logger) *Server {
 		secret: l.Secret()} // the store's CSRF secret never changes: read once, not per request
 	s.closing, s.stopServing = context.WithCancel(context.Background())
 	s.jobs = NewRunner(log)
+	s.live = newLiveStreams()
 	for _, j := range s.deviceJobs() {
 		_ = s.jobs.Add(j) // a new runner takes any job with a name
 	}

@@ -5,5 +5,5 @@ package static
 
 import "embed"
 
-//go:embed tally.css tally.js pick.js label.js manifest.webmanifest icon.svg
+//go:embed tally.css tally.js pick.js label.js live.js manifest.webmanifest icon.svg
 var FS embed.FS

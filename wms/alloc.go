@@ -27,6 +27,10 @@ type Settings struct {
 	ChannelMinLifePct map[string]int `json:"channel_min_life_pct,omitempty"`
 	AutoWave          AutoWaveRule   `json:"auto_wave"`
 	WeightGate        WeightGate     `json:"weight_gate"`
+	// Cutoffs is each carrier's daily pick-up time, "HH:MM" in the
+	// warehouse's zone (SF 17:00, JD 18:00): the live floor measures the
+	// backlog against it (livefloor.go).
+	Cutoffs map[string]string `json:"cutoffs,omitempty"`
 }
 
 // AutoWaveRule releases waves by itself: new orders grouped by carrier.
@@ -65,6 +69,9 @@ func (s *Settings) Validate() error {
 	}
 	if a.ClusterSize < 1 || a.ClusterSize > 12 || a.MaxOrders < 1 || a.MinOrders < 1 || a.DueWithinHours < 0 {
 		return Errf(CodeInvalid, "settings.autowave_invalid")
+	}
+	if err := validCutoffs(s.Cutoffs); err != nil {
+		return err
 	}
 	return nil
 }
