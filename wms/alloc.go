@@ -27,6 +27,17 @@ type Settings struct {
 	ChannelMinLifePct map[string]int `json:"channel_min_life_pct,omitempty"`
 	AutoWave          AutoWaveRule   `json:"auto_wave"`
 	WeightGate        WeightGate     `json:"weight_gate"`
+	// Standards are the KPI standards (standards.go); nil means
+	// DefaultStandards (settings changed before they existed carry none).
+	Standards *Standards `json:"standards,omitempty"`
+}
+
+// KPIStandards are the standards in force.
+func (s Settings) KPIStandards() Standards {
+	if s.Standards == nil {
+		return DefaultStandards()
+	}
+	return *s.Standards
 }
 
 // AutoWaveRule releases waves by itself: new orders grouped by carrier.
@@ -65,6 +76,9 @@ func (s *Settings) Validate() error {
 	}
 	if a.ClusterSize < 1 || a.ClusterSize > 12 || a.MaxOrders < 1 || a.MinOrders < 1 || a.DueWithinHours < 0 {
 		return Errf(CodeInvalid, "settings.autowave_invalid")
+	}
+	if s.Standards != nil {
+		return s.Standards.Validate()
 	}
 	return nil
 }
