@@ -390,3 +390,55 @@ func TestExplainGap(t *testing.T) {
 		t.Fatalf("utilisation %v, want %v", p.UtilisationPct, want)
 	}
 }
+
+// TestMisPickLosesLineEarnedTime: a line picked, undone and picked again
+// counts as a line, a mis-pick and not error-free, and earns nothing; the
+// task's base, units and travel still earn.
+func TestMisPickLosesLineEarnedTime(t *testing.T) {
+	l := stockFixture(t)
+	mustOrder(t, l, order("SO1", LineIn{"BOOK", 3}, LineIn{"MILK", 1}))
+	mustWave(t, l, "w1", WaveSingle)
+	task, err := l.NextTask(ctx, "B1001", "pda-1")
+	if err != nil || len(task.Lines) != 2 {
+		t.Fatalf("task %+v: %v", task, err)
+	}
+	from := task.Created
+	first := task.Lines[0]
+	item := ScannedItem{GTIN: first.GTINs[0], Lot: first.Lot}
+	if !first.LotTracked {
+		item.Lot = ""
+	}
+	if _, _, err := l.Pick(ctx, "p1", PickScan{Task: task.ID, Line: first.N, Location: first.Location, Items: []ScannedItem{item}, Qty: first.Qty}, "B1001", "pda-1"); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := l.UndoPick(ctx, "u1", PickUndo{Task: task.ID}, "B1001", "pda-1"); err != nil {
+		t.Fatal(err)
+	}
+	task, _ = l.Task(task.ID)
+	task = pickAll(t, l, "B1001", task, nil)
+	if task.State != TaskDone {
+		t.Fatalf("task %s", task.State)
+	}
+	f, err := l.Figures(FiguresQuery{From: from, To: l.Now().Add(time.Second), Person: "B1001"})
+	if err != nil || len(f.People) != 1 {
+		t.Fatalf("%+v %v", f, err)
+	}
+	p := f.People[0]
+	c := p.Counts
+	if c.Tasks != 1 || c.Lines != 2 || c.MisPicks != 1 || c.ErrorFreeLines != 1 || c.Undos != 1 || c.Units != first.Qty+task.Lines[1].Qty {
+		t.Fatalf("counts %+v", c)
+	}
+	if p.PickAccuracyPct == nil || *p.PickAccuracyPct != 50 {
+		t.Fatalf("pick accuracy %v", p.PickAccuracyPct)
+	}
+	std := DefaultStandards()
+	steps := float64(abs(task.Lines[1].PickSeq-first.PickSeq)) / 10
+	want := (std.Pick.Task + std.Pick.LineWaist + std.Pick.Unit*float64(c.Units) + std.Pick.Step*steps) * 1.12
+	if math.Abs(p.EarnedS-want) > 1e-9 {
+		t.Fatalf("earned %v, want %v (the mis-picked line earns nothing)", p.EarnedS, want)
+	}
+	units, err := l.PersonUnits("B1001", from, l.Now().Add(time.Second))
+	if err != nil || len(units) != 1 || !units[0].Done || !slices.Equal(units[0].MisPicked, []int{first.N}) {
+		t.Fatalf("units %+v %v", units, err)
+	}
+}
