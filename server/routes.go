@@ -97,6 +97,7 @@ func (s *Server) routes() {
 	app.Post("/sync/instructions", s.require(supervisors...), s.decideInstructionForm)
 	app.Post("/sync/reconcile", s.require(supervisors...), s.reconcileForm)
 	app.Get("/sync/reconciliations/:id", s.require(supervisors...), s.reconciliationPage) // and :id.csv
+	app.Get("/kpi.csv", s.require(kpiReaders...), s.kpiCSV)                               // a worker: their own row only
 
 	// JSON API, for integrations with a bearer token and for the pages' script
 	api := app.Group("/api/v1")
@@ -139,6 +140,9 @@ func (s *Server) routes() {
 	api.Get("/sync/refusals", s.require(supervisors...), s.apiRefusals)
 	api.Get("/sync/instructions", s.require(supervisors...), s.apiInstructions)
 	api.Post("/sync/instructions/:upstream/:id", s.require(supervisors...), s.apiDecideInstruction)
+	api.Get("/kpi", s.require(kpiReaders...), s.apiKPI) // a worker: their own figures only
+	api.Get("/kpi/calibration", s.require(supervisors...), s.apiCalibration)
+	api.Post("/kpi/gaps", s.require(kpiReaders...), s.apiGapReason) // a worker: their own gaps only
 
 	// operations
 	app.Get("/metrics", s.require(supervisors...), s.metricsText)

@@ -240,6 +240,7 @@ func (l *Ledger) Figures(q FiguresQuery) (Figures, error) {
 			actors = append(actors, a)
 		}
 		slices.Sort(actors)
+		limits := map[string]time.Duration{}
 		for _, actor := range actors {
 			p := people[actor]
 			gc := gb.Cursor()
@@ -256,12 +257,18 @@ func (l *Ledger) Figures(q FiguresQuery) (Figures, error) {
 				if g.From.In(l.zone).Format("2006-01-02") != g.To.In(l.zone).Format("2006-01-02") {
 					continue // the day's first activity starts the clock
 				}
-				var u WorkUnit
-				if _, err := getJSON(ub, workUnitKey(actor, g.Kind, g.Unit), &u); err != nil {
-					return err
+				uk := string(workUnitKey(actor, g.Kind, g.Unit))
+				limit, known := limits[uk]
+				if !known { // a unit's pauses share its limit: read it once
+					var u WorkUnit
+					if _, err := getJSON(ub, []byte(uk), &u); err != nil {
+						return err
+					}
+					limit = std.gapLimit(g.Kind, u.Features)
+					limits[uk] = limit
 				}
 				d := g.To.Sub(g.From)
-				if d <= std.gapLimit(g.Kind, u.Features) { // still work
+				if d <= limit { // still work
 					if g.Same {
 						p.direct += d
 						kindOf(p, g.Kind).DirectS += d.Seconds()
