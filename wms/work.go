@@ -610,8 +610,7 @@ func (l *Ledger) ExplainGap(ctx context.Context, key, actor string, from time.Ti
 		return GapReason{}, Errf(CodeInvalid, "gap.reason_invalid", "reason", reason)
 	}
 	if by != actor {
-		st, err := l.StaffMember(by)
-		if err != nil || (st.Role != RoleSupervisor && st.Role != RoleAdmin) {
+		if role, err := l.actorRole(by); err != nil || (role != RoleSupervisor && role != RoleAdmin) {
 			return GapReason{}, Errf(CodeForbidden, "gap.not_yours")
 		}
 	}
@@ -620,4 +619,29 @@ func (l *Ledger) ExplainGap(ctx context.Context, key, actor string, from time.Ti
 		key = newID()
 	}
 	return keyedAppend(ctx, l, key, EvGapExplained, "", actor+"@"+strconv.FormatInt(from.UnixNano(), 10), p, by, device, nil)
+}
+
+// actorRole is the role of whoever an event's actor names: a staff badge,
+// or an API token ("token:NAME" or "token:NAME/DEVICE").
+func (l *Ledger) actorRole(actor string) (Role, error) {
+	var role Role
+	err := l.view(func(tx *txn) error {
+		if name, ok := strings.CutPrefix(actor, "token:"); ok {
+			name, _, _ = strings.Cut(name, "/")
+			return tx.Bucket(bucketTokens).ForEach(func(k, v []byte) error {
+				var t Token
+				if err := jsonUnmarshal(v, &t); err != nil {
+					return err
+				}
+				if t.Name == name {
+					role = t.Role
+				}
+				return nil
+			})
+		}
+		st, err := mustGet[Staff](tx, bucketStaff, []byte(actor), "staff.not_found", "badge", actor)
+		role = st.Role
+		return err
+	})
+	return role, err
 }
