@@ -1,7 +1,6 @@
 package wms
 
 import (
-	"bytes"
 	"math"
 	"slices"
 	"strconv"
@@ -55,11 +54,11 @@ func (l *Ledger) Calibrate(from, to time.Time, kind WorkKind) (Calibration, erro
 			return err
 		}
 		return tx.Bucket(bucketWorkUnits).ForEach(func(k, v []byte) error {
-			if parts := splitKey(k); len(parts) != 3 || parts[1] != string(kind) || !bytes.Contains(v, []byte(`"done":true`)) {
+			if parts := splitKey(k); len(parts) != 3 || parts[1] != string(kind) {
 				return nil
 			}
-			var u WorkUnit
-			if err := jsonUnmarshal(v, &u); err != nil {
+			u, err := decodeWorkUnit(v)
+			if err != nil {
 				return err
 			}
 			if u.Done && u.Direct > 0 && !u.End.Before(from) && u.End.Before(to) {

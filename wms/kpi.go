@@ -203,8 +203,8 @@ func (l *Ledger) Figures(q FiguresQuery) (Figures, error) {
 			if err != nil || !inShift(at) {
 				continue
 			}
-			var h HourWork
-			if err := jsonUnmarshal(v, &h); err != nil {
+			h, err := decodeHourWork(v)
+			if err != nil {
 				return err
 			}
 			p := get(actor)
@@ -234,7 +234,7 @@ func (l *Ledger) Figures(q FiguresQuery) (Figures, error) {
 			pt.Units += workUnits(kind, h.Counts)
 		}
 		// gap candidates that ended in the range
-		gb, ub := tx.Bucket(bucketWorkGaps), tx.Bucket(bucketWorkUnits)
+		gb := tx.Bucket(bucketWorkGaps)
 		actors := make([]string, 0, len(people))
 		for a := range people {
 			actors = append(actors, a)
@@ -247,8 +247,8 @@ func (l *Ledger) Figures(q FiguresQuery) (Figures, error) {
 			prefix := prefixKey(actor)
 			stop := workGapKey(actor, to)
 			for k, v := gc.Seek(workGapKey(actor, from.Add(-24*time.Hour))); k != nil && bytes.HasPrefix(k, prefix) && bytes.Compare(k, stop) < 0; k, v = gc.Next() {
-				var g WorkGap
-				if err := jsonUnmarshal(v, &g); err != nil {
+				g, err := decodeWorkGap(v)
+				if err != nil {
 					return err
 				}
 				if g.To.Before(from) || !g.To.Before(to) || (owner != "" && g.Owner != owner) || !inShift(g.To) {
@@ -260,8 +260,8 @@ func (l *Ledger) Figures(q FiguresQuery) (Figures, error) {
 				uk := string(workUnitKey(actor, g.Kind, g.Unit))
 				limit, known := limits[uk]
 				if !known { // a unit's pauses share its limit: read it once
-					var u WorkUnit
-					if _, err := getJSON(ub, []byte(uk), &u); err != nil {
+					u, _, err := getWork(tx, bucketWorkUnits, []byte(uk), decodeWorkUnit)
+					if err != nil {
 						return err
 					}
 					limit = std.gapLimit(g.Kind, u.Features)
@@ -417,8 +417,8 @@ func (l *Ledger) PersonUnits(actor string, from, to time.Time) ([]WorkUnit, erro
 		c := tx.Bucket(bucketWorkUnits).Cursor()
 		p := prefixKey(actor)
 		for k, v := c.Seek(p); k != nil && bytes.HasPrefix(k, p); k, v = c.Next() {
-			var u WorkUnit
-			if err := jsonUnmarshal(v, &u); err != nil {
+			u, err := decodeWorkUnit(v)
+			if err != nil {
 				return err
 			}
 			if !u.End.Before(from) && u.End.Before(to) {

@@ -427,8 +427,7 @@ func applyWork(tx *txn, ev *Event, pre workBefore) error {
 		return err
 	}
 	lb := tx.Bucket(bucketWorkLast)
-	var last workLast
-	had, err := getJSON(lb, []byte(ev.Actor), &last)
+	last, had, err := getWork(tx, bucketWorkLast, []byte(ev.Actor), decodeWorkLast)
 	if err != nil {
 		return err
 	}
@@ -437,8 +436,7 @@ func applyWork(tx *txn, ev *Event, pre workBefore) error {
 	}
 	ub := tx.Bucket(bucketWorkUnits)
 	uk := workUnitKey(ev.Actor, a.kind, a.unit)
-	var u WorkUnit
-	found, err := getJSON(ub, uk, &u)
+	u, found, err := getWork(tx, bucketWorkUnits, uk, decodeWorkUnit)
 	if err != nil {
 		return err
 	}
@@ -486,8 +484,8 @@ func applyWork(tx *txn, ev *Event, pre workBefore) error {
 	// the interval since the person's last activity
 	hk := workHourKey(ev.At, ev.Actor, a.kind, a.owner)
 	hb := tx.Bucket(bucketWorkHours)
-	var h HourWork
-	if _, err := getJSON(hb, hk, &h); err != nil {
+	h, _, err := getWork(tx, bucketWorkHours, hk, decodeHourWork)
+	if err != nil {
 		return err
 	}
 	same := a.whole || (had && last.Unit == a.unit && last.Kind == a.kind)
@@ -496,7 +494,7 @@ func applyWork(tx *txn, ev *Event, pre workBefore) error {
 		switch {
 		case iv > MinGap:
 			g := WorkGap{Actor: ev.Actor, From: last.At, To: ev.At, Kind: a.kind, Unit: a.unit, Owner: a.owner, Same: same}
-			if err := putJSON(tx.Bucket(bucketWorkGaps), workGapKey(ev.Actor, last.At), g); err != nil {
+			if err := tx.Bucket(bucketWorkGaps).Put(workGapKey(ev.Actor, last.At), g.encode()); err != nil {
 				return err
 			}
 		case same:
@@ -514,7 +512,7 @@ func applyWork(tx *txn, ev *Event, pre workBefore) error {
 	if ev.At.After(h.Last) {
 		h.Last = ev.At
 	}
-	if err := putJSON(hb, hk, h); err != nil {
+	if err := hb.Put(hk, h.encode()); err != nil {
 		return err
 	}
 
@@ -531,10 +529,10 @@ func applyWork(tx *txn, ev *Event, pre workBefore) error {
 	case a.reopen:
 		u.Done = false
 	}
-	if err := putJSON(ub, uk, u); err != nil {
+	if err := ub.Put(uk, u.encode()); err != nil {
 		return err
 	}
-	return putJSON(lb, []byte(ev.Actor), next)
+	return lb.Put([]byte(ev.Actor), next.encode())
 }
 
 func slicesContains(s []int, v int) bool {
@@ -591,8 +589,7 @@ func applyGapExplained(tx *txn, ev *Event) error {
 	}
 	b := tx.Bucket(bucketWorkGaps)
 	k := workGapKey(p.Actor, p.From)
-	var g WorkGap
-	found, err := getJSON(b, k, &g)
+	g, found, err := getWork(tx, bucketWorkGaps, k, decodeWorkGap)
 	if err != nil {
 		return err
 	}
@@ -600,7 +597,7 @@ func applyGapExplained(tx *txn, ev *Event) error {
 		return Errf(CodeNotFound, "gap.not_found", "actor", p.Actor, "from", p.From.UTC().Format(time.RFC3339))
 	}
 	g.Reason, g.ReasonBy = p.Reason, p.By
-	return putJSON(b, k, g)
+	return b.Put(k, g.encode())
 }
 
 // ExplainGap records why a person's gap happened. by is who says so: the
