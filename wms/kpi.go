@@ -142,8 +142,14 @@ func (l *Ledger) Figures(q FiguresQuery) (Figures, error) {
 	people := map[string]*person{}
 	series := map[[3]string]*HourPoint{}
 	staff := map[string]Staff{}
+	localHours := map[int64]string{} // UTC hour -> its local name, made once
 	point := func(at time.Time, actor string, kind WorkKind) *HourPoint {
-		hour := at.In(l.zone).Format(hourLayout)
+		u := at.Unix() / 3600
+		hour, ok := localHours[u]
+		if !ok {
+			hour = at.In(l.zone).Format(hourLayout)
+			localHours[u] = hour
+		}
 		k := [3]string{hour, actor, string(kind)}
 		p := series[k]
 		if p == nil {
@@ -189,6 +195,7 @@ func (l *Ledger) Figures(q FiguresQuery) (Figures, error) {
 			return kf
 		}
 		end := []byte(to.Format(hourLayout))
+		hours := map[string]time.Time{}
 		c := tx.Bucket(bucketWorkHours).Cursor()
 		for k, v := c.Seek([]byte(from.Format(hourLayout))); k != nil && bytes.Compare(k[:min(len(k), len(end))], end) < 0; k, v = c.Next() {
 			parts := splitKey(k)
@@ -199,8 +206,15 @@ func (l *Ledger) Figures(q FiguresQuery) (Figures, error) {
 			if !wanted(actor) || (owner != "" && own != owner) {
 				continue
 			}
-			at, err := time.Parse(hourLayout, parts[0])
-			if err != nil || !inShift(at) {
+			at, ok := hours[parts[0]]
+			if !ok {
+				t, err := time.Parse(hourLayout, parts[0])
+				if err != nil {
+					continue
+				}
+				at, hours[parts[0]] = t, t
+			}
+			if !inShift(at) {
 				continue
 			}
 			h, err := decodeHourWork(v)
@@ -254,7 +268,7 @@ func (l *Ledger) Figures(q FiguresQuery) (Figures, error) {
 				if g.To.Before(from) || !g.To.Before(to) || (owner != "" && g.Owner != owner) || !inShift(g.To) {
 					continue
 				}
-				if g.From.In(l.zone).Format("2006-01-02") != g.To.In(l.zone).Format("2006-01-02") {
+				if !sameDay(g.From.In(l.zone), g.To.In(l.zone)) {
 					continue // the day's first activity starts the clock
 				}
 				uk := string(workUnitKey(actor, g.Kind, g.Unit))
@@ -429,4 +443,10 @@ func (l *Ledger) PersonUnits(actor string, from, to time.Time) ([]WorkUnit, erro
 	})
 	slices.SortFunc(out, func(a, b WorkUnit) int { return b.End.Compare(a.End) })
 	return out, err
+}
+
+func sameDay(a, b time.Time) bool {
+	ay, am, ad := a.Date()
+	by, bm, bd := b.Date()
+	return ay == by && am == bm && ad == bd
 }
