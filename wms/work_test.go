@@ -442,3 +442,52 @@ func TestMisPickLosesLineEarnedTime(t *testing.T) {
 		t.Fatalf("units %+v %v", units, err)
 	}
 }
+
+// TestFiguresFilters: shift (warehouse hours), owner and role choose whose
+// work is counted; an unknown shift is refused.
+func TestFiguresFilters(t *testing.T) {
+	l, clock := openTest(t) // 10:00 CST: the day shift
+	seedWork(t, l)
+	from := clock.Now()
+	for i := range 3 {
+		clock.Add(time.Minute)
+		if _, err := l.Receive(ctx, fmt.Sprint("r", i), Receiving{Receipt: "ASN1", SKU: "BOOK", Qty: 1, Location: "DOCK-01"}, "B1", "pda"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	q := FiguresQuery{From: from, To: clock.Now().Add(time.Second)}
+	count := func(q FiguresQuery) int {
+		t.Helper()
+		f, err := l.Figures(q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(f.People)
+	}
+	for _, tc := range []struct {
+		name string
+		edit func(*FiguresQuery)
+		want int
+	}{
+		{"all", func(*FiguresQuery) {}, 1},
+		{"day shift", func(q *FiguresQuery) { q.Shift = "day" }, 1},
+		{"night shift", func(q *FiguresQuery) { q.Shift = "night" }, 0},
+		{"the owner", func(q *FiguresQuery) { q.Owner = DefaultOwner }, 1},
+		{"another owner", func(q *FiguresQuery) { q.Owner = "BRAND" }, 0},
+		{"the person", func(q *FiguresQuery) { q.Person = "B1" }, 1},
+		{"someone else", func(q *FiguresQuery) { q.Person = "B2" }, 0},
+		{"a role they do not have", func(q *FiguresQuery) { q.Role = "packer" }, 0},
+	} {
+		qq := q
+		tc.edit(&qq)
+		if got := count(qq); got != tc.want {
+			t.Errorf("%s: %d people, want %d", tc.name, got, tc.want)
+		}
+	}
+	if _, err := l.Figures(FiguresQuery{From: from, To: clock.Now(), Shift: "lunch"}); ErrorCode(err) != CodeInvalid {
+		t.Errorf("unknown shift: %v", err)
+	}
+	if _, err := l.Figures(FiguresQuery{From: clock.Now(), To: from}); ErrorCode(err) != CodeInvalid {
+		t.Errorf("backwards range: %v", err)
+	}
+}
