@@ -287,6 +287,31 @@ func TestAPIGoldens(t *testing.T) {
 	// shelf and a dead letter sent again
 	run(apiCall{name: "exceptions", route: "GET /api/v1/exceptions", method: "GET", path: "/api/v1/exceptions?days=7", status: 200})
 	run(apiCall{name: "exceptions_refused", route: "GET /api/v1/exceptions", method: "GET", path: "/api/v1/exceptions?days=365", status: 400})
+	// staff figures: eight moves by B2001 from 08:00 CST, with a 20-minute
+	// pause before the fifth
+	at := time.Date(2026, 11, 11, 0, 0, 0, 0, time.UTC)
+	for i := range 8 {
+		at = at.Add(time.Duration(40+10*i) * time.Second)
+		if i == 4 {
+			at = at.Add(20 * time.Minute)
+		}
+		from, to := "A01-01-01", "A01-01-03"
+		if i%2 == 1 {
+			from, to = to, from
+		}
+		ev, err := wms.NewEvent(fmt.Sprint("g-move-", i), wms.EvMoved, "B2001", "pda-g", wms.Move{SKU: "BOOK", From: from, To: to, Qty: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ev.At = at
+		if _, _, err := l.Append(ctx, ev); err != nil {
+			t.Fatal(err)
+		}
+	}
+	run(apiCall{name: "kpi", route: "GET /api/v1/kpi", method: "GET", path: "/api/v1/kpi?from=2026-11-11", status: 200})
+	run(apiCall{name: "kpi_gap_reason", route: "POST /api/v1/kpi/gaps", method: "POST", path: "/api/v1/kpi/gaps", key: "g-gap", status: 200,
+		body: `{"actor": "B2001", "from": "2026-11-11T00:03:40Z", "reason": "replenishment"}`})
+	run(apiCall{name: "kpi_calibration", route: "GET /api/v1/kpi/calibration", method: "GET", path: "/api/v1/kpi/calibration?from=2026-11-11&kind=move", status: 200})
 
 	if t.Failed() || *update {
 		return

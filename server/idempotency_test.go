@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"tally/wms"
 )
@@ -38,7 +39,8 @@ type keyedFixture struct {
 	line            wms.TaskLine
 	ean             string
 	lotSKU, lotCode string
-	deadSeq         uint64 // a dead letter of the upstream "keys"
+	deadSeq         uint64    // a dead letter of the upstream "keys"
+	gapFrom         [2]string // two gaps of B2001 (staff figures), RFC 3339
 	_               int
 }
 
@@ -99,6 +101,21 @@ func newKeyedFixture(t *testing.T) keyedFixture {
 		t.Fatal(err)
 	}
 	f.deadSeq = ev.Seq
+	// three wrong scans of B2001 ten minutes apart: two gaps to explain
+	for i := range 3 {
+		at := time.Date(2026, 11, 11, 0, 10*i, 0, 0, time.UTC)
+		ev, err := wms.NewEvent(fmt.Sprint("keys-gap-", i), wms.EvScanRejected, "B2001", "pda-9", wms.ScanRejected{Step: "item", Code: "X", Reason: "pick.wrong_item", Today: "2026-11-11"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ev.At = at
+		if _, _, err := l.Append(ctx, ev); err != nil {
+			t.Fatal(err)
+		}
+		if i < 2 {
+			f.gapFrom[i] = at.Format(time.RFC3339)
+		}
+	}
 	for _, id := range []string{"ADJ-K1", "ADJ-K6"} {
 		if _, err := l.ReceiveInstruction(ctx, "sync:keys:stock.instruction:"+id, wms.Instruction{Upstream: "keys", ID: id, SKU: "SKU03000", Delta: 1, Reason: "found"}); err != nil {
 			t.Fatal(err)
@@ -232,6 +249,14 @@ func keyedWrites(f keyedFixture) []keyedWrite {
 		{name: "instruction", route: "POST /api/v1/sync/instructions/:upstream/:id", path: "/api/v1/sync/instructions/keys/ADJ-K1", path6: "/api/v1/sync/instructions/keys/ADJ-K6", ctype: js,
 			body: `{"action":"carry_out","location":"C01-01-01"}`, changed: `{"action":"carry_out","location":"C01-01-02"}`, body6: `{"action":"carry_out","location":"C01-01-03"}`,
 			as: admin, other: admin2, status: 200, otherStatus: 409},
+		// the worker explains the gap otherwise before the repeat
+		{name: "gap reason", route: "POST /api/v1/kpi/gaps", path: "/api/v1/kpi/gaps", ctype: js,
+			body: fmt.Sprintf(`{"actor":"B2001","from":%q,"reason":"waiting"}`, f.gapFrom[0]), changed: fmt.Sprintf(`{"actor":"B2001","from":%q,"reason":"break"}`, f.gapFrom[0]),
+			body6: fmt.Sprintf(`{"actor":"B2001","from":%q,"reason":"equipment"}`, f.gapFrom[1]), as: admin, other: admin2, status: 200, otherStatus: 409,
+			moveOn: func(t *testing.T, f keyedFixture) {
+				_, err := f.l.ExplainGap(ctx, "", "B2001", mustTime(t, f.gapFrom[0]), "meeting", "B2001", "test")
+				must(t, err)
+			}},
 		// the lot is released before the repeat, whose report still says held
 		{name: "recall", route: "POST /api/v1/recall", path: "/api/v1/recall", ctype: js,
 			body: recall("供应商召回"), changed: recall("另一个原因"), body6: recall("再次召回"),
@@ -515,4 +540,13 @@ func TestKeyOnAnotherLotNamesItReadably(t *testing.T) {
 	if r.status != 409 || e.Key != "key.other_request" || e.Args["target"] != want || !strings.Contains(e.Error, want) {
 		t.Errorf("the key on another lot: %d %s, want the target %q", r.status, r.body, want)
 	}
+}
+
+func mustTime(t *testing.T, v string) time.Time {
+	t.Helper()
+	at, err := time.Parse(time.RFC3339, v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return at
 }

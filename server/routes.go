@@ -102,6 +102,7 @@ func (s *Server) routes() {
 	app.Get("/sync/reconciliations/:id", s.require(supervisors...), s.reconciliationPage) // and :id.csv
 	app.Get("/exceptions", s.require(supervisors...), s.exceptionsPage)
 	app.Post("/exceptions/acknowledge", s.require(supervisors...), s.acknowledgeException)
+	app.Get("/kpi.csv", s.require(kpiReaders...), s.kpiCSV) // a worker: their own row only
 
 	// JSON API, for integrations with a bearer token and for the pages' script
 	api := app.Group("/api/v1")
@@ -145,6 +146,9 @@ func (s *Server) routes() {
 	api.Get("/sync/instructions", s.require(supervisors...), s.apiInstructions)
 	api.Post("/sync/instructions/:upstream/:id", s.require(supervisors...), s.apiDecideInstruction)
 	api.Get("/exceptions", s.require(supervisors...), s.apiExceptions)
+	api.Get("/kpi", s.require(kpiReaders...), s.apiKPI) // a worker: their own figures only
+	api.Get("/kpi/calibration", s.require(supervisors...), s.apiCalibration)
+	api.Post("/kpi/gaps", s.require(kpiReaders...), s.apiGapReason) // a worker: their own gaps only
 
 	// operations
 	app.Get("/metrics", s.require(supervisors...), s.metricsText)

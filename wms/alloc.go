@@ -31,6 +31,17 @@ type Settings struct {
 	// warehouse's zone (SF 17:00, JD 18:00): the live floor measures the
 	// backlog against it (livefloor.go).
 	Cutoffs map[string]string `json:"cutoffs,omitempty"`
+	// Standards are the KPI standards (standards.go); nil means
+	// DefaultStandards (settings changed before they existed carry none).
+	Standards *Standards `json:"standards,omitempty"`
+}
+
+// KPIStandards are the standards in force.
+func (s Settings) KPIStandards() Standards {
+	if s.Standards == nil {
+		return DefaultStandards()
+	}
+	return *s.Standards
 }
 
 // AutoWaveRule releases waves by itself: new orders grouped by carrier.
@@ -72,6 +83,9 @@ func (s *Settings) Validate() error {
 	}
 	if err := validCutoffs(s.Cutoffs); err != nil {
 		return err
+	}
+	if s.Standards != nil {
+		return s.Standards.Validate()
 	}
 	return nil
 }

@@ -46,7 +46,14 @@ func applyEvent(tx *txn, ev *Event) error {
 	// The apply context lives as long as this one event's application and is
 	// passed down with the transaction, never kept on the side.
 	at := &txn{Tx: tx.Tx, apply: &applyCtx{touched: newTouched(), ev: ev}}
+	pre, err := beforeWork(tx, ev)
+	if err != nil {
+		return err
+	}
 	if err := spec.apply(at, ev); err != nil {
+		return err
+	}
+	if err := applyWork(at, ev, pre); err != nil {
 		return err
 	}
 	if err := splitFigures(at, ev, spec.Scope); err != nil {

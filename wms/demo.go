@@ -85,7 +85,11 @@ func DemoData(today time.Time) (skus []SKU, locs []Location, stock []StockRow) {
 				}
 				for level := 1; level <= 3; level++ {
 					seq += 10
-					locs = append(locs, Location{Code: fmt.Sprintf("%s%02d-%02d-%02d", zone, aisle, b, level), Zone: zone, PickSeq: seq, Kind: KindPick})
+					height := HeightHighLow // levels 1 and 3: bend or reach
+					if level == 2 {
+						height = HeightWaist
+					}
+					locs = append(locs, Location{Code: fmt.Sprintf("%s%02d-%02d-%02d", zone, aisle, b, level), Zone: zone, PickSeq: seq, Kind: KindPick, Height: height})
 				}
 			}
 		}

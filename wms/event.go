@@ -81,6 +81,8 @@ const (
 	EvChangeRefused       = "change.refused"       // ChangeRefusal
 	EvInstructionReceived = "instruction.received" // Instruction
 	EvStockReconciled     = "stock.reconciled"     // Reconciliation
+
+	EvGapExplained = "work.gap_reason" // GapReason
 )
 
 // DefaultOwner is the owner of everything that names none: a warehouse with
@@ -96,6 +98,7 @@ type StaffChange struct {
 	PINHash       string `json:"pin_hash,omitempty"`
 	Disabled      bool   `json:"disabled,omitempty"`
 	MustChangePIN bool   `json:"must_change_pin,omitempty"`
+	Temporary     bool   `json:"temporary,omitempty"` // agency or seasonal staff (figures shown apart)
 }
 
 // StockRow is one line of opening stock: the quantity of a SKU's lot at a location.

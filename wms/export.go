@@ -37,7 +37,7 @@ func (l *Ledger) Export(kind ImportKind, w io.Writer) error {
 			return err
 		}
 		for _, x := range locs {
-			records = append(records, []string{x.Code, x.Zone, itoa(x.PickSeq), string(x.Kind)})
+			records = append(records, []string{x.Code, x.Zone, itoa(x.PickSeq), string(x.Kind), x.Height})
 		}
 	case ImportStaff:
 		staff, err := l.StaffList()

@@ -34,7 +34,7 @@ var Columns = map[ImportKind][]string{
 	ImportSKUs: {"owner", "code", "name", "gtins", "unit_weight_g", "length_mm", "width_mm", "height_mm",
 		"shelf_life_days", "lot_tracked", "serial_tracked", "min_outbound_life_pct", "zone", "receive_min_life_pct",
 		"short_life_action", "near_expiry_days"},
-	ImportLocations: {"code", "zone", "pick_seq", "kind"},
+	ImportLocations: {"code", "zone", "pick_seq", "kind", "height"},
 	ImportStaff:     {"badge", "name", "role", "language", "pin", "disabled"},
 	ImportStock:     {"owner", "sku", "lot", "expiry", "location", "qty"},
 	ImportOrders: {"owner", "no", "channel", "platform", "shop", "platform_order_id", "platform_sub_order_id",

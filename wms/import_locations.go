@@ -10,7 +10,7 @@ func prepareLocations(rows []csvRow, bad []RowError) ([]Location, []RowError) {
 	codeLine := map[string]int{}
 	for _, r := range rows {
 		var rowBad []RowError
-		l := Location{Code: r.get("code"), Zone: r.get("zone"), Kind: LocationKind(strings.ToLower(r.get("kind"))),
+		l := Location{Code: r.get("code"), Zone: r.get("zone"), Kind: LocationKind(strings.ToLower(r.get("kind"))), Height: strings.ToLower(r.get("height")),
 			PickSeq: int(parseInt(r.line, "pick_seq", r.get("pick_seq"), &rowBad))}
 		if len(rowBad) == 0 {
 			if err := l.Validate(); err != nil {

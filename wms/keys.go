@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
+	"time"
 )
 
 // Every bucket name and key encoder lives in this file.
@@ -64,6 +65,11 @@ var (
 	bucketOwnerKPI       = []byte("owner_kpi")          // day 0 owner 0 actor -> ScanStats JSON: the part of a day's figures that was one owner's goods
 	bucketOwnerReturns   = []byte("owner_return_stats") // day 0 owner -> ReturnStats JSON
 	bucketOwners         = []byte("owners")             // owner code -> Owner JSON (the default owner is implied)
+	// staff work (work.go)
+	bucketWorkLast  = []byte("work_last")  // actor -> workLast JSON: the person's last activity
+	bucketWorkHours = []byte("work_hours") // UTC hour "2006-01-02T15" 0 actor 0 kind 0 owner -> HourWork JSON
+	bucketWorkGaps  = []byte("work_gaps")  // actor 0 from (gapTime) -> WorkGap JSON: pauses over MinGap
+	bucketWorkUnits = []byte("work_units") // actor 0 kind 0 unit -> WorkUnit JSON
 	// sync (syncstate.go, upstreams.go, refusals.go, reconcile.go)
 	bucketUpstreams       = []byte("upstreams")       // name -> Upstream JSON (with its token and secret)
 	bucketSyncState       = []byte("sync_state")      // upstream name -> SyncState JSON (its cursors)
@@ -84,6 +90,7 @@ var derivedBuckets = [][]byte{
 	bucketWaybillIndex, bucketWaybillUsed, bucketPacks, bucketShipped, bucketPrintJobs, bucketPrintQueue,
 	bucketOrderPrints, bucketRMAs, bucketOwners, bucketReturnWaybills, bucketReturns, bucketReturnSeen, bucketOrderReturns, bucketReturnStats,
 	bucketOwnerKPI, bucketOwnerReturns,
+	bucketWorkLast, bucketWorkHours, bucketWorkGaps, bucketWorkUnits,
 	bucketUpstreams, bucketSyncState, bucketDeadLetters, bucketRefusals, bucketInstructions, bucketReconciliations,
 	bucketExceptionAcks,
 }
@@ -174,6 +181,14 @@ func taskQueueKey(state TaskState, t *Task) []byte {
 }
 
 func kpiKey(day, actor string) []byte { return joinKey(day, actor) }
+
+func workHourKey(at time.Time, actor string, kind WorkKind, owner string) []byte {
+	return joinKey(hourOf(at), actor, string(kind), owner)
+}
+func workGapKey(actor string, from time.Time) []byte { return joinKey(actor, gapTime(from)) }
+func workUnitKey(actor string, kind WorkKind, unit string) []byte {
+	return joinKey(actor, string(kind), unit)
+}
 
 func qtyValue(q int64) []byte {
 	v := make([]byte, 8)

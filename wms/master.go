@@ -114,6 +114,28 @@ type Location struct {
 	Zone    string       `json:"zone"`
 	PickSeq int          `json:"pick_seq"`
 	Kind    LocationKind `json:"kind"`
+	// Height is how a picker reaches the shelf, for the pick standard:
+	// HeightWaist (also when empty), HeightHighLow or HeightFloor.
+	// Reserve and dock locations count as floor whatever it says.
+	Height string `json:"height,omitempty"`
+}
+
+// Location heights.
+const (
+	HeightWaist   = "waist"
+	HeightHighLow = "high_low"
+	HeightFloor   = "floor"
+)
+
+// PickHeight is the height the pick standard uses for the location.
+func (l Location) PickHeight() string {
+	if l.Kind == KindReserve || l.Kind == KindDock {
+		return HeightFloor
+	}
+	if l.Height == "" {
+		return HeightWaist
+	}
+	return l.Height
 }
 
 // Lot is one production batch of one SKU. Expiry is "YYYY-MM-DD" or empty.
@@ -137,6 +159,9 @@ type Staff struct {
 	MustChangePIN bool       `json:"must_change_pin,omitempty"`
 	FailedPINs    int        `json:"failed_pins,omitempty"`
 	LockedUntil   *time.Time `json:"locked_until,omitempty"`
+	// Temporary marks agency or seasonal staff, whose figures (ramp-up)
+	// are shown apart.
+	Temporary bool `json:"temporary,omitempty"`
 }
 
 // Languages the floor screens speak.
@@ -240,6 +265,11 @@ func (l *Location) Validate() error {
 	if l.PickSeq < 0 {
 		return Errf(CodeInvalid, "location.seq_invalid", "location", l.Code)
 	}
+	switch l.Height {
+	case "", HeightWaist, HeightHighLow, HeightFloor:
+	default:
+		return Errf(CodeInvalid, "location.height_invalid", "location", l.Code, "height", l.Height)
+	}
 	return nil
 }
 
@@ -338,7 +368,7 @@ func putStaff(tx *txn, c StaffChange) error {
 	if !found && c.PINHash == "" {
 		return Errf(CodeInvalid, "staff.pin_required", "badge", c.Badge)
 	}
-	s.Badge, s.Name, s.Role, s.Language, s.Disabled = c.Badge, c.Name, c.Role, c.Language, c.Disabled
+	s.Badge, s.Name, s.Role, s.Language, s.Disabled, s.Temporary = c.Badge, c.Name, c.Role, c.Language, c.Disabled, c.Temporary
 	if c.PINHash != "" {
 		s.PINHash, s.MustChangePIN, s.FailedPINs, s.LockedUntil = c.PINHash, c.MustChangePIN, 0, nil
 	}

@@ -55,7 +55,8 @@ func resetDerived(tx *txn) error {
 //	   with the owner; records name their owner (events without one are
 //	   the default owner's)
 //	7  figures and return stats per owner (owner_kpi, owner_return_stats)
-const projectionsVersion = "7"
+//	8  staff work (work_last, work_hours, work_gaps, work_units)
+const projectionsVersion = "8"
 
 var metaProjections = []byte("projections")
 

@@ -180,8 +180,11 @@ func decideReconciled(tx *txn, ev *Event) error {
 			return err
 		}
 		o, ok, err := outwardTx(tx, de)
-		if err != nil || !ok {
+		if err != nil {
 			return err
+		}
+		if !ok {
+			continue
 		}
 		if o, ok = o.For(up.Name, up.Owner); !ok {
 			continue

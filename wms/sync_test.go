@@ -472,7 +472,9 @@ func TestReconcileCountsOpenDeadLettersAsOnTheirWay(t *testing.T) {
 		}
 	}
 	if err := l.RecordAck(ctx, SyncAck{Upstream: "oms", Through: page.Next, Acked: len(page.Events),
-		Dead: []DeadLetter{{Seq: dead.Seq, ID: dead.ID, Type: dead.Type, Code: "sku.unknown", Reason: "x"}}}); err != nil {
+		Dead: []DeadLetter{{Seq: dead.Seq, ID: dead.ID, Type: dead.Type, Code: "sku.unknown", Reason: "x"},
+			// a dead letter of an event with nothing for upstream (a fixture's, or one that changed since) moves nothing
+			{Seq: 1, ID: "s1", Type: EvSKUUpserted, Code: "odd", Reason: "x"}}}); err != nil {
 		t.Fatal(err)
 	}
 	snap := StockSnapshot{AppliedThrough: page.Next}
