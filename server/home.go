@@ -34,6 +34,7 @@ var menu = []struct {
 	{views.MenuItem{Href: "/admin/import", Label: "menu.import", TestID: "menu-import"}, adminOnly},
 	{views.MenuItem{Href: "/admin/audit", Label: "menu.audit", TestID: "menu-audit"}, supervisors},
 	{views.MenuItem{Href: "/pin", Label: "menu.pin", TestID: "menu-pin"}, anyRole},
+	{views.MenuItem{Href: "/me", Label: "menu.me", Hint: "menu.me_hint", TestID: "menu-me"}, anyRole},
 }
 
 func (s *Server) home(c *fiber.Ctx) error {

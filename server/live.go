@@ -176,6 +176,13 @@ func (s *Server) liveFloor(lang string) (views.LiveFloor, error) {
 		lp.Idle = p.Task != "" && (p.LastScan.IsZero() || f.At.Sub(p.LastScan) >= liveIdleAfter)
 		out.People = append(out.People, lp)
 	}
+	exc, err := s.ledger.Exceptions(wms.ExceptionFilter{})
+	if err != nil {
+		return out, err
+	}
+	for _, k := range wms.ExceptionKinds {
+		out.Exceptions = append(out.Exceptions, views.LiveExceptionCount{Kind: k, N: exc.Counts[k]})
+	}
 	return out, nil
 }
 

@@ -103,6 +103,9 @@ func (s *Server) routes() {
 	app.Get("/exceptions", s.require(supervisors...), s.exceptionsPage)
 	app.Post("/exceptions/acknowledge", s.require(supervisors...), s.acknowledgeException)
 	app.Get("/kpi.csv", s.require(kpiReaders...), s.kpiCSV) // a worker: their own row only
+	// my figures: one's own, nobody else's, and reasons for one's own gaps
+	app.Get("/me", s.require(anyRole...), s.myFigures)
+	app.Post("/me/gaps", s.require(anyRole...), s.explainMyGap)
 
 	// JSON API, for integrations with a bearer token and for the pages' script
 	api := app.Group("/api/v1")
