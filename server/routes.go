@@ -103,6 +103,13 @@ func (s *Server) routes() {
 	app.Get("/exceptions", s.require(supervisors...), s.exceptionsPage)
 	app.Post("/exceptions/acknowledge", s.require(supervisors...), s.acknowledgeException)
 	app.Get("/kpi.csv", s.require(kpiReaders...), s.kpiCSV) // a worker: their own row only
+	app.Get("/kpi", s.require(supervisors...), s.kpiPage)
+	app.Get("/kpi/report.pdf", s.require(supervisors...), s.kpiReport)
+	app.Get("/kpi/calibration", s.require(supervisors...), s.calibrationPage)
+	app.Post("/kpi/calibration", s.require(supervisors...), s.applyCalibration)
+	app.Post("/kpi/standards", s.require(supervisors...), s.saveStandards)
+	app.Get("/kpi/person/:actor", s.require(supervisors...), s.kpiPersonPage)
+	app.Post("/kpi/person/:actor", s.require(supervisors...), s.kpiGapReason)
 
 	// JSON API, for integrations with a bearer token and for the pages' script
 	api := app.Group("/api/v1")
