@@ -187,8 +187,8 @@ func (s *Server) hourlySeries(f wms.Figures) (lines, perf []views.ChartPoint) {
 		return t.Format("15:00")
 	}
 	type sum struct {
-		lines           int64
-		direct, earned  float64
+		lines          int64
+		direct, earned float64
 	}
 	sums := map[string]*sum{}
 	for _, h := range f.Series {
