@@ -29,6 +29,7 @@ var menu = []struct {
 	{views.MenuItem{Href: "/floor", Label: "menu.floor", TestID: "menu-floor"}, supervisors},
 	{views.MenuItem{Href: "/exceptions", Label: "menu.exceptions", TestID: "menu-exceptions"}, supervisors},
 	{views.MenuItem{Href: "/floor/live", Label: "menu.live_floor", TestID: "menu-live-floor"}, supervisors},
+	{views.MenuItem{Href: "/kpi", Label: "menu.kpi", TestID: "menu-kpi"}, supervisors},
 	{views.MenuItem{Href: "/print-jobs", Label: "menu.print_jobs", TestID: "menu-print-jobs"}, supervisors},
 	{views.MenuItem{Href: "/sync", Label: "menu.sync", TestID: "menu-sync"}, supervisors},
 	{views.MenuItem{Href: "/admin/import", Label: "menu.import", TestID: "menu-import"}, adminOnly},

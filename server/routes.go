@@ -106,6 +106,13 @@ func (s *Server) routes() {
 	// my figures: one's own, nobody else's, and reasons for one's own gaps
 	app.Get("/me", s.require(anyRole...), s.myFigures)
 	app.Post("/me/gaps", s.require(anyRole...), s.explainMyGap)
+	app.Get("/kpi", s.require(supervisors...), s.kpiPage)
+	app.Get("/kpi/report.pdf", s.require(supervisors...), s.kpiReport)
+	app.Get("/kpi/calibration", s.require(supervisors...), s.calibrationPage)
+	app.Post("/kpi/calibration", s.require(supervisors...), s.applyCalibration)
+	app.Post("/kpi/standards", s.require(supervisors...), s.saveStandards)
+	app.Get("/kpi/person/:actor", s.require(supervisors...), s.kpiPersonPage)
+	app.Post("/kpi/person/:actor", s.require(supervisors...), s.kpiGapReason)
 
 	// JSON API, for integrations with a bearer token and for the pages' script
 	api := app.Group("/api/v1")

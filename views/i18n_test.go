@@ -110,6 +110,12 @@ func TestEveryUsedKeyIsTranslated(t *testing.T) {
 	for _, k := range printing.RecallLabelKeys() {
 		dynamic = append(dynamic, "recall.label."+k)
 	}
+	for _, k := range wms.WorkKinds {
+		dynamic = append(dynamic, "kpi.kind."+string(k))
+	}
+	for _, r := range wms.GapReasons {
+		dynamic = append(dynamic, "gap.reason."+r)
+	}
 	for _, k := range printing.DailyReportLabelKeys() {
 		dynamic = append(dynamic, "daily."+k)
 	}

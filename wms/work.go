@@ -155,8 +155,16 @@ type workBefore struct {
 	loc      string
 }
 
+// isStaffActor says whether an actor is a person whose work is counted: a
+// staff badge, or a handheld that shares an API token and names itself
+// ("token:NAME/DEVICE", as the load generator's do). A bare token, the
+// system, the command line and the syncer are not people.
 func isStaffActor(a string) bool {
-	return a != "" && a != "system" && a != "cli" && !strings.HasPrefix(a, "token:") && !strings.HasPrefix(a, "sync:")
+	if name, ok := strings.CutPrefix(a, "token:"); ok {
+		tok, dev, qualified := strings.Cut(name, "/")
+		return qualified && tok != "" && dev != ""
+	}
+	return a != "" && a != "system" && a != "cli" && !strings.HasPrefix(a, "sync:")
 }
 
 // beforeWork reads what an event's work needs before it is applied.
