@@ -515,3 +515,50 @@ func compareKinds(t *testing.T, got Figures, exp map[string]*kindsWant) {
 		}
 	}
 }
+
+// A line partly picked and then reported short was never counted as a line
+// picked; undoing its pick must not take a line back (it once made the
+// picker's lines, error-free lines and earned time go down by one).
+func TestUndoOnShortedLineTakesNoLineBack(t *testing.T) {
+	l, _ := openTest(t)
+	seedSmall(t, l)
+	mustOrder(t, l, order("SO1", LineIn{"BOOK", 2}))
+	mustWave(t, l, "w1", WaveCluster)
+	task, err := l.NextTask(ctx, "B1001", "pda")
+	if err != nil {
+		t.Fatal(err)
+	}
+	book, _ := l.SKU("BOOK")
+	line := task.Lines[0]
+	if _, _, err := l.Pick(ctx, "short-p1", PickScan{Task: task.ID, Line: line.N, Location: line.Location,
+		Items: []ScannedItem{{GTIN: book.GTINs[0]}}, Qty: 1, Tote: "T1"}, "B1001", "pda"); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := l.ReportShort(ctx, "short-s1", ShortReport{Task: task.ID, Line: line.N, Reason: "empty"}, "B1001", "pda"); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := l.UndoPick(ctx, "short-u1", PickUndo{Task: task.ID}, "B1001", "pda"); err != nil {
+		t.Fatal(err)
+	}
+	f, err := l.Figures(FiguresQuery{From: l.Now().Add(-time.Hour), To: l.Now().Add(time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(f.People) != 1 {
+		t.Fatalf("people: %+v", f.People)
+	}
+	p := f.People[0]
+	if c := p.Counts; c.Lines != 0 || c.ErrorFreeLines != 0 || c.Units != 0 || c.Shorts != 1 || c.Undos != 1 || c.MisPicks != 1 {
+		t.Errorf("counts: %+v", c)
+	}
+	if feat := p.Kinds[0].Features; feat.LinesWaist != 0 || feat.LinesHighLow != 0 || feat.LinesFloor != 0 {
+		t.Errorf("features: %+v", feat)
+	}
+	day, err := l.KPIs(l.Today())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := day["B1001"]; s.Lines != 0 || s.Units != 0 || s.Shorts != 1 {
+		t.Errorf("the day's figures: %+v", s)
+	}
+}
