@@ -45,7 +45,7 @@ func (l *Ledger) Export(kind ImportKind, w io.Writer) error {
 			return err
 		}
 		for _, s := range staff {
-			records = append(records, []string{s.Badge, s.Name, string(s.Role), s.Language, "", strconv.FormatBool(s.Disabled)})
+			records = append(records, []string{s.Badge, s.Name, string(s.Role), s.Language, "", strconv.FormatBool(s.Disabled), strconv.FormatBool(s.Temporary)})
 		}
 	case ImportOrders, ImportReceipts, ImportBoxes, ImportWaybills:
 		return Errf(CodeInvalid, "import.kind_unknown", "kind", string(kind))

@@ -35,7 +35,7 @@ var Columns = map[ImportKind][]string{
 		"shelf_life_days", "lot_tracked", "serial_tracked", "min_outbound_life_pct", "zone", "receive_min_life_pct",
 		"short_life_action", "near_expiry_days"},
 	ImportLocations: {"code", "zone", "pick_seq", "kind", "height"},
-	ImportStaff:     {"badge", "name", "role", "language", "pin", "disabled"},
+	ImportStaff:     {"badge", "name", "role", "language", "pin", "disabled", "temporary"},
 	ImportStock:     {"owner", "sku", "lot", "expiry", "location", "qty"},
 	ImportOrders: {"owner", "no", "channel", "platform", "shop", "platform_order_id", "platform_sub_order_id",
 		"name", "phone", "address", "sku", "qty", "priority", "carrier", "ship_by", "notes"},

@@ -13,7 +13,8 @@ func prepareStaff(tx *txn, rows []csvRow, bad []RowError) ([]StaffChange, []RowE
 		var rowBad []RowError
 		c := StaffChange{Badge: r.get("badge"), Name: r.get("name"), Role: Role(strings.ToLower(r.get("role"))),
 			Language: r.get("language"), PINHash: r.get("pin"),
-			Disabled: parseBool(r.line, "disabled", r.get("disabled"), &rowBad)}
+			Disabled:  parseBool(r.line, "disabled", r.get("disabled"), &rowBad),
+			Temporary: parseBool(r.line, "temporary", r.get("temporary"), &rowBad)}
 		if err := c.Validate(); err != nil {
 			rowBad = append(rowBad, rowErr(r.line, err))
 		}

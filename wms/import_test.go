@@ -292,3 +292,43 @@ func TestTypedDatesInFiles(t *testing.T) {
 		t.Errorf("a six-digit day in a file (no year to window it by): %v", err)
 	}
 }
+
+// TestStaffTemporaryColumn: the staff file marks temporary staff, the
+// export writes the mark back, and a value that is not a yes or no is refused.
+func TestStaffTemporaryColumn(t *testing.T) {
+	l, _ := openTest(t)
+	csv := "badge,name,role,pin,temporary\n" + "B5,王芳,picker,1234,是\n" + "B6,李雷,packer,1234,\n"
+	if res, err := l.Import(context.Background(), "st1", ImportStaff, "s.csv", []byte(csv), "B9001", "web"); err != nil {
+		t.Fatalf("%v %+v", err, res.Errors)
+	}
+	staff, err := l.StaffList()
+	if err != nil {
+		t.Fatal(err)
+	}
+	temp := map[string]bool{}
+	for _, s := range staff {
+		temp[s.Badge] = s.Temporary
+	}
+	if !temp["B5"] || temp["B6"] {
+		t.Fatalf("temporary: %v", temp)
+	}
+	out := mustExport(t, l, ImportStaff)
+	if !strings.Contains(out, "badge,name,role,language,pin,disabled,temporary\r\n") ||
+		!strings.Contains(out, "B5,王芳,picker,,,false,true\r\n") || !strings.Contains(out, "B6,李雷,packer,,,false,false\r\n") {
+		t.Fatalf("export:\n%s", out)
+	}
+	// an existing badge may drop the mark without a new PIN
+	if _, err := l.Import(context.Background(), "st2", ImportStaff, "s.csv", []byte("badge,name,role,temporary\nB5,王芳,picker,no\n"), "B9001", "web"); err != nil {
+		t.Fatal(err)
+	}
+	staff, _ = l.StaffList()
+	for _, s := range staff {
+		if s.Badge == "B5" && s.Temporary {
+			t.Error("the mark was not taken off")
+		}
+	}
+	res, err := l.Import(context.Background(), "st3", ImportStaff, "s.csv", []byte("badge,name,role,temporary\nB5,王芳,picker,maybe\n"), "B9001", "web")
+	if err == nil || len(res.Errors) != 1 || res.Errors[0].Key != "csv.not_bool" || res.Errors[0].Line != 2 {
+		t.Fatalf("a bad mark: %v %+v", err, res.Errors)
+	}
+}

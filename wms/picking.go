@@ -497,7 +497,7 @@ func applyPicked(tx *txn, ev *Event) error {
 	alloc.Picked += p.Qty
 	ol.Picked += p.Qty
 	line.Done += p.Qty
-	rec := PickRecord{Event: ev.ID, Line: line.N, Lot: lot, Location: line.Location, Qty: p.Qty}
+	rec := PickRecord{Event: ev.ID, Line: line.N, Lot: lot, Location: line.Location, Qty: p.Qty, Completed: line.Open() == 0}
 	for _, it := range p.Items {
 		if it.Serial != "" {
 			touchSerial(tx, it.Serial, SerialTrace{Serial: it.Serial, Owner: owner, SKU: line.SKU, Lot: lot, Order: line.Order})
@@ -509,7 +509,7 @@ func applyPicked(tx *txn, ev *Event) error {
 	if err := redecide(ev, p); err != nil {
 		return err
 	}
-	lineDone := line.Open() == 0
+	lineDone := rec.Completed
 	settleTask(t, ev)
 	settleOrder(&o)
 	o.Updated = ev.At
@@ -634,7 +634,7 @@ func applyPickUndone(tx *txn, ev *Event) error {
 	if err := addReserved(tx, owner, line.SKU, rec.Lot, rec.Location, rec.Qty); err != nil {
 		return err
 	}
-	lineWasDone := line.Open() == 0
+	lineWasDone := rec.Completed // a line a short closed was never counted
 	alloc.Picked -= rec.Qty
 	ol.Picked -= rec.Qty
 	line.Done -= rec.Qty

@@ -56,7 +56,9 @@ func resetDerived(tx *txn) error {
 //	   the default owner's)
 //	7  figures and return stats per owner (owner_kpi, owner_return_stats)
 //	8  staff work (work_last, work_hours, work_gaps, work_units)
-const projectionsVersion = "8"
+//	9  a task's pick records say whether the pick completed its line, so
+//	   undoing a pick on a line a short closed takes back no line picked
+const projectionsVersion = "9"
 
 var metaProjections = []byte("projections")
 

@@ -78,6 +78,10 @@ type PickRecord struct {
 	Qty      int64    `json:"qty"`
 	Serials  []string `json:"serials,omitempty"`
 	Undone   bool     `json:"undone,omitempty"`
+	// Completed: this pick left its line with nothing open, so it counted
+	// as a line picked. A line a short report closed afterwards was never
+	// counted, and undoing its last pick takes no line back.
+	Completed bool `json:"completed,omitempty"`
 }
 
 // Task is work for one person with one handheld.

@@ -182,11 +182,11 @@ func beforeWork(tx *txn, ev *Event) (workBefore, error) {
 	}
 	for i := len(t.Picks) - 1; i >= 0; i-- {
 		if r := t.Picks[i]; !r.Undone {
-			line, ok := t.Line(r.Line)
-			if !ok {
+			if _, ok := t.Line(r.Line); !ok {
 				return workBefore{}, nil
 			}
-			return workBefore{line: r.Line, qty: r.Qty, lineDone: line.Open() == 0, loc: r.Location}, nil
+			// the line is taken back only if this pick completed it (a short may have closed it since)
+			return workBefore{line: r.Line, qty: r.Qty, lineDone: r.Completed, loc: r.Location}, nil
 		}
 	}
 	return workBefore{}, nil
