@@ -1233,6 +1233,7 @@ var catalog = map[string][2]string{
 	"csv.field_count":    {"{got} fields where the header has {want}.", "该行有 {got} 列，表头为 {want} 列。"},
 	"csv.row_invalid":    {"The row is not valid: {detail}", "该行无效：{detail}"},
 	"csv.not_integer":    {"{column} must be a whole number, not “{value}”.", "{column} 须为整数，而不是“{value}”。"},
+	"csv.not_number":     {"{column} must be a number, not “{value}”.", "{column} 须为数字，而不是“{value}”。"},
 	"csv.negative":       {"{column} cannot be negative ({value}).", "{column} 不能为负数（{value}）。"},
 	"csv.not_bool":       {"{column} must be true/false, yes/no, 1/0 or 是/否, not “{value}”.", "{column} 须为 true/false、yes/no、1/0 或 是/否，而不是“{value}”。"},
 	"csv.duplicate":      {"{value} is already on line {first}.", "{value} 与第 {first} 行重复。"},
@@ -1306,6 +1307,9 @@ var catalog = map[string][2]string{
 	"standards.target_invalid":      {"Target in {name} must be between 0 and 100000, not {value}.", "{name} 中的目标须在 0 到 100000 之间，而不是 {value}。"},
 	"standards.shift_invalid":       {"Shift {name} is not valid: a unique name, start and end hours 0–23 that differ, at most 12 shifts.", "班次 {name} 无效：名称须唯一，开始和结束小时为 0–23 且不相同，最多 12 个班次。"},
 	"location.height_invalid":       {"Location {location}: height {height} is not waist, high_low or floor.", "库位 {location}：高度 {height} 不是 waist（腰部）、high_low（高/低层）或 floor（地面）。"},
+	"location.position_half":        {"Location {location}: give both x_m and y_m, or neither.", "库位 {location}：x_m 和 y_m 须同时填写或同时留空。"},
+	"location.position_invalid":     {"Location {location}: a position must be between 0 and 100000 metres, not {value}.", "库位 {location}：坐标须在 0 到 100000 米之间，而不是 {value}。"},
+	"standards.zone_travel_invalid": {"Zone travel {pair} must be two zone codes as FROM>TO with 0 to 3600 seconds (at most 400 pairs), not {value}.", "区间行走 {pair} 须为“起始区>目标区”两个区代码，秒数在 0 到 3600 之间（最多 400 对），而不是 {value}。"},
 	// my figures on the handheld (server/me.go, views/me.templ)
 	"menu.me":                 {"My figures", "我的绩效"},
 	"menu.me_hint":            {"Your own rates and the standards behind them", "本人效率及其依据的标准"},

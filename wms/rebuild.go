@@ -56,7 +56,9 @@ func resetDerived(tx *txn) error {
 //	   the default owner's)
 //	7  figures and return stats per owner (owner_kpi, owner_return_stats)
 //	8  staff work (work_last, work_hours, work_gaps, work_units)
-const projectionsVersion = "8"
+//	9  travel from locations' positions (metres) and per pair of zones;
+//	   the work values' codec 2
+const projectionsVersion = "9"
 
 var metaProjections = []byte("projections")
 

@@ -32,7 +32,7 @@ func TestWorkCodecRoundTrip(t *testing.T) {
 		t.Errorf("zero hour: %+v %v", got, err)
 	}
 	raw := u.encode()
-	for _, bad := range [][]byte{nil, raw[:len(raw)-1], append([]byte{2}, raw[1:]...), append(raw, 0)} {
+	for _, bad := range [][]byte{nil, raw[:len(raw)-1], append([]byte{workCodecV1 - 1}, raw[1:]...), append([]byte{workCodecV1 + 1}, raw[1:]...), append(raw, 0)} {
 		if _, err := decodeWorkUnit(bad); err == nil {
 			t.Errorf("%x was read", bad)
 		}
