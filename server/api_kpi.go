@@ -209,7 +209,8 @@ func newStandardsOut(s wms.Standards) standardsOut {
 	p, t := s.Pick, s.ActiveTargets()
 	return standardsOut{
 		Pick: map[string]float64{"task_s": p.Task, "line_waist_s": p.LineWaist, "line_high_low_s": p.LineHighLo, "line_floor_s": p.LineFloor,
-			"unit_s": p.Unit, "step_s": p.Step, "zone_change_s": p.ZoneChange},
+			"unit_s": p.Unit, "step_s": p.Step, "zone_change_s": p.ZoneChange,
+			"metre_s": p.Metre},
 		Kinds: map[string]map[string]float64{"pack": unit(s.Pack), "receive": unit(s.Receive), "returns": unit(s.Returns),
 			"count": unit(s.Count), "move": unit(s.Move)},
 		AllowancePct: s.AllowancePct, GreenPct: s.GreenPct, AmberPct: s.AmberPct, GapFactor: s.GapFactor,

@@ -76,7 +76,7 @@ func newTaskOut(t wms.Task) taskOut {
 		out.Lines = append(out.Lines, taskLineOut(l))
 	}
 	for _, p := range t.Picks {
-		out.Picks = append(out.Picks, pickRecordOut(p))
+		out.Picks = append(out.Picks, pickRecordOut{Event: p.Event, Line: p.Line, Lot: p.Lot, Location: p.Location, Qty: p.Qty, Serials: p.Serials, Undone: p.Undone})
 	}
 	return out
 }

@@ -532,6 +532,7 @@ func (s *Server) standardsForm(c *fiber.Ctx) (wms.Standards, error) {
 	p := &std.Pick
 	for field, dst := range map[string]*float64{"pick.task_s": &p.Task, "pick.line_waist_s": &p.LineWaist, "pick.line_high_low_s": &p.LineHighLo,
 		"pick.line_floor_s": &p.LineFloor, "pick.unit_s": &p.Unit, "pick.step_s": &p.Step, "pick.zone_change_s": &p.ZoneChange,
+		"pick.metre_s":  &p.Metre,
 		"allowance_pct": &std.AllowancePct, "green_pct": &std.GreenPct, "amber_pct": &std.AmberPct, "gap_factor": &std.GapFactor} {
 		number(field, dst)
 	}

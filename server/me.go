@@ -244,6 +244,7 @@ func myStandards(std wms.Standards, role wms.Role, week wms.Figures, badge strin
 			add("me.std.pick_unit", p.Unit)
 			add("me.std.pick_step", p.Step)
 			add("me.std.pick_zone", p.ZoneChange)
+			add("me.std.pick_metre", p.Metre)
 		} else {
 			u := unitStandard(std, k)
 			add("me.std."+string(k)+"_task", u.Task)

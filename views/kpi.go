@@ -117,7 +117,8 @@ func KindCoefs(s wms.Standards, kind wms.WorkKind) []CoefRow {
 		p := s.Pick
 		return []CoefRow{{"pick.task_s", "kpi.coef.task", p.Task, 0}, {"pick.line_waist_s", "kpi.coef.line_waist", p.LineWaist, 0},
 			{"pick.line_high_low_s", "kpi.coef.line_high_low", p.LineHighLo, 0}, {"pick.line_floor_s", "kpi.coef.line_floor", p.LineFloor, 0},
-			{"pick.unit_s", "kpi.coef.unit", p.Unit, 0}, {"pick.step_s", "kpi.coef.step", p.Step, 0}, {"pick.zone_change_s", "kpi.coef.zone_change", p.ZoneChange, 0}}
+			{"pick.unit_s", "kpi.coef.unit", p.Unit, 0}, {"pick.step_s", "kpi.coef.step", p.Step, 0}, {"pick.zone_change_s", "kpi.coef.zone_change", p.ZoneChange, 0},
+			{"pick.metre_s", "kpi.coef.metre", p.Metre, 0}}
 	}
 	var u wms.UnitStandard
 	switch kind {

@@ -27,7 +27,9 @@ type Calibration struct {
 // Calibrate fits a kind's coefficients to the units of work finished in a
 // range: non-negative least squares of each unit's direct time on its
 // features, less the allowance, then scaled so that the median experienced
-// person's performance is 100 %. It changes nothing; a supervisor applies
+// person's performance is 100 %. The zone matrix's seconds are taken as
+// given in the fit (its moves are not in the steps and zone changes) and
+// scaled with the rest. It changes nothing; a supervisor applies
 // Proposed with the settings command.
 func (l *Ledger) Calibrate(from, to time.Time, kind WorkKind) (Calibration, error) {
 	if !kind.Valid() {
@@ -87,25 +89,28 @@ func fitStandards(units []WorkUnit, kind WorkKind, std Standards, temps map[stri
 	}
 	xs := make([][]float64, len(units))
 	ys := make([]float64, len(units))
+	ms := make([]float64, len(units)) // the zone matrix's standard seconds
+	allow := 1 + std.AllowancePct/100
 	for i, u := range units {
-		xs[i], ys[i] = u.Features.vector(kind), u.Direct.Seconds()
+		ms[i] = std.matrixS(kind, u.Features)
+		xs[i], ys[i] = std.vector(kind, u.Features), u.Direct.Seconds()-ms[i]*allow
 	}
 	beta := nnls(xs, ys)
 	// R² of the fit
 	var mean, ssTot, ssRes float64
-	for _, y := range ys {
-		mean += y
+	for _, u := range units {
+		mean += u.Direct.Seconds()
 	}
-	mean /= float64(len(ys))
+	mean /= float64(len(units))
 	for i, x := range xs {
-		ssTot += (ys[i] - mean) * (ys[i] - mean)
+		y := units[i].Direct.Seconds()
+		ssTot += (y - mean) * (y - mean)
 		r := ys[i] - dot(beta, x)
 		ssRes += r * r
 	}
 	if ssTot > 0 {
 		out.R2 = round4(1 - ssRes/ssTot)
 	}
-	allow := 1 + std.AllowancePct/100
 	coefs := make([]float64, dim)
 	for j := range dim {
 		coefs[j] = beta[j] / allow
@@ -122,8 +127,8 @@ func fitStandards(units []WorkUnit, kind WorkKind, std Standards, temps map[stri
 			p = &sums{}
 			per[u.Actor] = p
 		}
-		p.earned += dot(coefs, xs[i]) * allow
-		p.direct += ys[i]
+		p.earned += (dot(coefs, xs[i]) + ms[i]) * allow
+		p.direct += units[i].Direct.Seconds()
 	}
 	var perfs []float64
 	for _, p := range per {
@@ -132,9 +137,10 @@ func fitStandards(units []WorkUnit, kind WorkKind, std Standards, temps map[stri
 		}
 	}
 	out.People = len(perfs)
+	med := 1.0
 	if len(perfs) > 0 {
 		slices.Sort(perfs)
-		med := perfs[len(perfs)/2]
+		med = perfs[len(perfs)/2]
 		if len(perfs)%2 == 0 {
 			med = (perfs[len(perfs)/2-1] + perfs[len(perfs)/2]) / 2
 		}
@@ -149,6 +155,13 @@ func fitStandards(units []WorkUnit, kind WorkKind, std Standards, temps map[stri
 		coefs[j] = min(round4(coefs[j]), maxStandardS)
 	}
 	out.Proposed = std.withCoefs(kind, coefs)
+	if kind == WorkPick && len(std.ZoneTravelS) > 0 && med > 0 {
+		zt := make(map[string]float64, len(std.ZoneTravelS))
+		for k, v := range std.ZoneTravelS {
+			zt[k] = min(round4(v/med), maxStandardS)
+		}
+		out.Proposed.ZoneTravelS = zt
+	}
 	return out, nil
 }
 

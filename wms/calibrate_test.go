@@ -13,13 +13,13 @@ import (
 // and ±5 % noise per task, is fitted back to the coefficients within 3 %.
 func TestCalibrationRecoversKnownCoefficients(t *testing.T) {
 	truth := DefaultStandards()
-	truth.Pick = PickStandard{Task: 25, LineWaist: 7, LineHighLo: 13, LineFloor: 18, Unit: 2.5, Step: 1.2, ZoneChange: 30}
+	truth.Pick = PickStandard{Task: 25, LineWaist: 7, LineHighLo: 13, LineFloor: 18, Unit: 2.5, Step: 1.2, ZoneChange: 30, Metre: 0.9}
 	rng := rand.New(rand.NewPCG(7, 11))
 	speeds := []float64{0.85, 0.92, 0.97, 1, 1.03, 1.08, 1.15} // the median person is at 1
 	var units []WorkUnit
-	for i := range 14000 {
+	for i := range 42000 {
 		f := Features{Tasks: 1, LinesWaist: int64(rng.IntN(8)), LinesHighLow: int64(rng.IntN(5)), LinesFloor: int64(rng.IntN(3)),
-			TravelSeq: int64(rng.IntN(2000)), ZoneChanges: int64(rng.IntN(3))}
+			TravelSeq: int64(rng.IntN(2000)), ZoneChanges: int64(rng.IntN(3)), TravelMM: int64(rng.IntN(30000))}
 		f.Units = f.LinesWaist + f.LinesHighLow + f.LinesFloor + int64(rng.IntN(10))
 		p := i % len(speeds)
 		direct := truth.Earned(WorkPick, f) / speeds[p] * (1 + (rng.Float64()-0.5)*0.1)
@@ -41,7 +41,7 @@ func TestCalibrationRecoversKnownCoefficients(t *testing.T) {
 			t.Errorf("coefficient %d: got %v, want %v ± 3 %%", j, got[j], want[j])
 		}
 	}
-	if c.People != len(speeds) || c.R2 < 0.8 || c.N != 14000 {
+	if c.People != len(speeds) || c.R2 < 0.8 || c.N != 42000 {
 		t.Errorf("people %d r2 %v n %d", c.People, c.R2, c.N)
 	}
 	if c.Proposed.Pack != c.Current.Pack || c.Proposed.AllowancePct != 12 {

@@ -3,6 +3,7 @@ package wms
 import (
 	"context"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"strconv"
 	"time"
@@ -76,7 +77,12 @@ func demoGTIN(company string, item int) string {
 func DemoData(today time.Time) (skus []SKU, locs []Location, stock []StockRow) {
 	rng := rand.New(rand.NewPCG(42, 2026))
 	seq := 0
-	for _, zone := range []string{"A", "B", "C"} {
+	// positions: aisles 3 m apart, bays 1.2 m; each zone 15 m wide
+	pos := func(zone, aisle, bay int) (*float64, *float64) {
+		x, y := float64(zone*15+(aisle-1)*3), math.Round(float64(bay)*1.2*10)/10
+		return &x, &y
+	}
+	for zi, zone := range []string{"A", "B", "C"} {
 		for aisle := 1; aisle <= 4; aisle++ {
 			for bay := 1; bay <= 10; bay++ {
 				b := bay
@@ -89,7 +95,8 @@ func DemoData(today time.Time) (skus []SKU, locs []Location, stock []StockRow) {
 					if level == 2 {
 						height = HeightWaist
 					}
-					locs = append(locs, Location{Code: fmt.Sprintf("%s%02d-%02d-%02d", zone, aisle, b, level), Zone: zone, PickSeq: seq, Kind: KindPick, Height: height})
+					x, y := pos(zi, aisle, b)
+					locs = append(locs, Location{Code: fmt.Sprintf("%s%02d-%02d-%02d", zone, aisle, b, level), Zone: zone, PickSeq: seq, Kind: KindPick, Height: height, XM: x, YM: y})
 				}
 			}
 		}
@@ -98,7 +105,8 @@ func DemoData(today time.Time) (skus []SKU, locs []Location, stock []StockRow) {
 		for bay := 1; bay <= 10; bay++ {
 			for level := 1; level <= 4; level++ {
 				seq += 10
-				locs = append(locs, Location{Code: fmt.Sprintf("R%02d-%02d-%02d", aisle, bay, level), Zone: "R", PickSeq: seq, Kind: KindReserve})
+				x, y := pos(3, aisle, bay)
+				locs = append(locs, Location{Code: fmt.Sprintf("R%02d-%02d-%02d", aisle, bay, level), Zone: "R", PickSeq: seq, Kind: KindReserve, XM: x, YM: y})
 			}
 		}
 	}

@@ -37,7 +37,7 @@ func (l *Ledger) Export(kind ImportKind, w io.Writer) error {
 			return err
 		}
 		for _, x := range locs {
-			records = append(records, []string{x.Code, x.Zone, itoa(x.PickSeq), string(x.Kind), x.Height})
+			records = append(records, []string{x.Code, x.Zone, itoa(x.PickSeq), string(x.Kind), x.Height, metres(x.XM), metres(x.YM)})
 		}
 	case ImportStaff:
 		staff, err := l.StaffList()
@@ -75,4 +75,12 @@ func (l *Ledger) Export(kind ImportKind, w io.Writer) error {
 		return err
 	}
 	return cw.Error()
+}
+
+// metres writes an optional position as the import reads it ("" for none).
+func metres(v *float64) string {
+	if v == nil {
+		return ""
+	}
+	return strconv.FormatFloat(*v, 'f', -1, 64)
 }

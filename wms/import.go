@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -34,7 +35,7 @@ var Columns = map[ImportKind][]string{
 	ImportSKUs: {"owner", "code", "name", "gtins", "unit_weight_g", "length_mm", "width_mm", "height_mm",
 		"shelf_life_days", "lot_tracked", "serial_tracked", "min_outbound_life_pct", "zone", "receive_min_life_pct",
 		"short_life_action", "near_expiry_days"},
-	ImportLocations: {"code", "zone", "pick_seq", "kind", "height"},
+	ImportLocations: {"code", "zone", "pick_seq", "kind", "height", "x_m", "y_m"},
 	ImportStaff:     {"badge", "name", "role", "language", "pin", "disabled", "temporary"},
 	ImportStock:     {"owner", "sku", "lot", "expiry", "location", "qty"},
 	ImportOrders: {"owner", "no", "channel", "platform", "shop", "platform_order_id", "platform_sub_order_id",
@@ -109,6 +110,19 @@ func parseInt(line int, col, s string, bad *[]RowError) int64 {
 		return 0
 	}
 	return n
+}
+
+// parseMetres reads an optional number of metres (nil when empty).
+func parseMetres(line int, col, s string, bad *[]RowError) *float64 {
+	if s == "" {
+		return nil
+	}
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
+		*bad = append(*bad, rowErrf(line, "csv.not_number", "column", col, "value", s))
+		return nil
+	}
+	return &v
 }
 
 func parseBool(line int, col, s string, bad *[]RowError) bool {

@@ -11,7 +11,8 @@ func prepareLocations(rows []csvRow, bad []RowError) ([]Location, []RowError) {
 	for _, r := range rows {
 		var rowBad []RowError
 		l := Location{Code: r.get("code"), Zone: r.get("zone"), Kind: LocationKind(strings.ToLower(r.get("kind"))), Height: strings.ToLower(r.get("height")),
-			PickSeq: int(parseInt(r.line, "pick_seq", r.get("pick_seq"), &rowBad))}
+			PickSeq: int(parseInt(r.line, "pick_seq", r.get("pick_seq"), &rowBad)),
+			XM:      parseMetres(r.line, "x_m", r.get("x_m"), &rowBad), YM: parseMetres(r.line, "y_m", r.get("y_m"), &rowBad)}
 		if len(rowBad) == 0 {
 			if err := l.Validate(); err != nil {
 				rowBad = append(rowBad, rowErr(r.line, err))

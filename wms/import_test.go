@@ -97,6 +97,9 @@ func TestImportRefusesBadFilesWhole(t *testing.T) {
 		{name: "missing column", kind: ImportStock, csv: "sku,location\nBOOK,A01-01-01\n", file: "csv.column_missing"},
 		{name: "empty", kind: ImportStock, csv: "", file: "csv.empty"},
 		{name: "header only", kind: ImportStock, csv: "sku,location,qty\n", file: "csv.no_rows"},
+		{name: "bad positions", kind: ImportLocations, csv: "code,zone,kind,x_m,y_m\n" +
+			"P-1,A,pick,3,1.2\n" + "P-2,A,pick,3,\n" + "P-3,A,pick,abc,1\n" + "P-4,A,pick,100000.5,1\n" + "P-5,A,pick,-1,1\n",
+			want: []string{"3:location.position_half", "4:csv.not_number", "5:location.position_invalid", "6:location.position_invalid"}},
 		{name: "not text", kind: ImportStock, csv: "\xff\xfes\x00k\x00u\x00", file: "csv.utf16"},
 		{name: "mis-encoded", kind: ImportSKUs, csv: "code,name\nA,\x81\x20\n", file: "csv.encoding"},
 	}

@@ -1,6 +1,7 @@
 package wms
 
 import (
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -118,6 +119,24 @@ type Location struct {
 	// HeightWaist (also when empty), HeightHighLow or HeightFloor.
 	// Reserve and dock locations count as floor whatever it says.
 	Height string `json:"height,omitempty"`
+	// XM and YM are the location's position on the floor plan in metres
+	// (both or neither, 0–MaxPositionM): travel between two positioned
+	// locations is the rectilinear distance |Δx|+|Δy| (work.go).
+	XM *float64 `json:"x_m,omitempty"`
+	YM *float64 `json:"y_m,omitempty"`
+}
+
+// MaxPositionM bounds a location's coordinates: a floor 100 km across.
+const MaxPositionM = 100000
+
+// positionMM is the location's position in whole millimetres (ok false
+// without one): travel is measured in integers, so a rebuild gives the
+// same bytes.
+func (l Location) positionMM() (x, y int64, ok bool) {
+	if l.XM == nil || l.YM == nil {
+		return 0, 0, false
+	}
+	return int64(math.Round(*l.XM * 1000)), int64(math.Round(*l.YM * 1000)), true
 }
 
 // Location heights.
@@ -269,6 +288,14 @@ func (l *Location) Validate() error {
 	case "", HeightWaist, HeightHighLow, HeightFloor:
 	default:
 		return Errf(CodeInvalid, "location.height_invalid", "location", l.Code, "height", l.Height)
+	}
+	if (l.XM == nil) != (l.YM == nil) {
+		return Errf(CodeInvalid, "location.position_half", "location", l.Code)
+	}
+	for _, v := range []*float64{l.XM, l.YM} {
+		if v != nil && (math.IsNaN(*v) || *v < 0 || *v > MaxPositionM) {
+			return Errf(CodeInvalid, "location.position_invalid", "location", l.Code, "value", strconv.FormatFloat(*v, 'g', -1, 64))
+		}
 	}
 	return nil
 }

@@ -57,7 +57,9 @@ func resetDerived(tx *txn) error {
 //	7  figures and return stats per owner (owner_kpi, owner_return_stats)
 //	8  staff work (work_last, work_hours, work_gaps, work_units)
 //	9  a task's pick records say whether the pick completed its line, so
-//	   undoing a pick on a line a short closed takes back no line picked
+//	   undoing a pick on a line a short closed takes back no line picked;
+//	   travel from locations' positions (metres) and per pair of zones;
+//	   the work values' codec 2
 const projectionsVersion = "9"
 
 var metaProjections = []byte("projections")

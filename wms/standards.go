@@ -2,7 +2,9 @@ package wms
 
 import (
 	"math"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -34,11 +36,21 @@ type Standards struct {
 	PeakTargets  Targets `json:"peak_targets"`
 	Peak         bool    `json:"peak,omitempty"` // peak mode (Double 11): PeakTargets apply
 	Shifts       []Shift `json:"shifts"`
+	// ZoneTravelS is the seconds of travel from one zone to another
+	// between consecutive pick locations without positions, keyed
+	// "FROM>TO" ("A>A" within a zone). A pair it does not name earns by
+	// pick_seq steps and zone changes (PickStandard.Step, ZoneChange).
+	ZoneTravelS map[string]float64 `json:"zone_travel_s,omitempty"`
 }
 
+// maxZonePairs bounds the zone matrix.
+const maxZonePairs = 400
+
 // PickStandard is a pick task's standard: base per task, per line by the
-// location's height, per unit, per travel step (|Δ pick_seq| / 10 between
-// consecutive locations) and per zone change.
+// location's height, per unit, per metre walked between positioned
+// locations, and between locations without positions (unless the zone
+// matrix names the pair) per travel step (|Δ pick_seq| / 10) and per zone
+// change.
 type PickStandard struct {
 	Task       float64 `json:"task_s"`
 	LineWaist  float64 `json:"line_waist_s"`
@@ -47,6 +59,7 @@ type PickStandard struct {
 	Unit       float64 `json:"unit_s"`
 	Step       float64 `json:"step_s"`
 	ZoneChange float64 `json:"zone_change_s"`
+	Metre      float64 `json:"metre_s"`
 }
 
 // UnitStandard is the standard of packing, receiving, returns, counts and
@@ -86,7 +99,7 @@ func (s Shift) Has(hour int) bool {
 // DefaultStandards are used until a supervisor changes them.
 func DefaultStandards() Standards {
 	return Standards{
-		Pick:         PickStandard{Task: 30, LineWaist: 8, LineHighLo: 12, LineFloor: 15, Unit: 2, Step: 1.5, ZoneChange: 20},
+		Pick:         PickStandard{Task: 30, LineWaist: 8, LineHighLo: 12, LineFloor: 15, Unit: 2, Step: 1.5, ZoneChange: 20, Metre: 0.8},
 		Pack:         UnitStandard{Task: 20, Line: 4, Unit: 2},
 		Receive:      UnitStandard{Line: 10, Unit: 1.5},
 		Returns:      UnitStandard{Task: 15, Unit: 10},
@@ -122,7 +135,7 @@ func (s *Standards) Validate() error {
 	}
 	p := s.Pick
 	checks := []named{{"pick.task_s", p.Task}, {"pick.line_waist_s", p.LineWaist}, {"pick.line_high_low_s", p.LineHighLo}, {"pick.line_floor_s", p.LineFloor},
-		{"pick.unit_s", p.Unit}, {"pick.step_s", p.Step}, {"pick.zone_change_s", p.ZoneChange}}
+		{"pick.unit_s", p.Unit}, {"pick.step_s", p.Step}, {"pick.zone_change_s", p.ZoneChange}, {"pick.metre_s", p.Metre}}
 	for _, k := range []WorkKind{WorkPack, WorkReceive, WorkReturns, WorkCount, WorkMove} {
 		u := s.unit(k)
 		checks = append(checks, named{string(k) + ".task_s", u.Task}, named{string(k) + ".line_s", u.Line}, named{string(k) + ".unit_s", u.Unit})
@@ -165,6 +178,15 @@ func (s *Standards) Validate() error {
 			return err
 		}
 	}
+	if len(s.ZoneTravelS) > maxZonePairs {
+		return Errf(CodeInvalid, "standards.zone_travel_invalid", "pair", "", "value", strconv.Itoa(len(s.ZoneTravelS)))
+	}
+	for pair, v := range s.ZoneTravelS {
+		from, to, ok := strings.Cut(pair, ">")
+		if !ok || !validCode(from) || !validCode(to) || math.IsNaN(v) || v < 0 || v > maxStandardS {
+			return Errf(CodeInvalid, "standards.zone_travel_invalid", "pair", pair, "value", strconv.FormatFloat(v, 'g', -1, 64))
+		}
+	}
 	if len(s.Shifts) > 12 {
 		return Errf(CodeInvalid, "standards.shift_invalid", "name", "")
 	}
@@ -204,33 +226,99 @@ type Features struct {
 	LinesHighLow int64 `json:"lines_high_low,omitempty"`
 	LinesFloor   int64 `json:"lines_floor,omitempty"`
 	Units        int64 `json:"units,omitempty"`
-	// TravelSeq is the sum of |Δ pick_seq| between consecutive pick
-	// locations of a task; a step is 10 of it.
-	TravelSeq   int64 `json:"travel_seq,omitempty"`
-	ZoneChanges int64 `json:"zone_changes,omitempty"`
+	// Travel between consecutive pick locations of a task. Between two
+	// positioned locations: TravelMM, the rectilinear distance in
+	// millimetres. Otherwise: ZonePairs counts the move per ordered pair of
+	// zones ("A>B") with its |Δ pick_seq|, and TravelSeq and ZoneChanges
+	// are their totals (the |Δ pick_seq| of every such move; the moves
+	// between different zones); a step is 10 of pick_seq.
+	TravelSeq   int64               `json:"travel_seq,omitempty"`
+	ZoneChanges int64               `json:"zone_changes,omitempty"`
+	TravelMM    int64               `json:"travel_mm,omitempty"`
+	ZonePairs   map[string]ZonePair `json:"zone_pairs,omitempty"`
 }
+
+// ZonePair is the travel between locations without positions from one zone
+// to another: how many moves, and their |Δ pick_seq|.
+type ZonePair struct {
+	N   int64 `json:"n"`
+	Seq int64 `json:"seq"`
+}
+
+// zonePairKey is the zone matrix's key of a move from one zone to another.
+func zonePairKey(from, to string) string { return from + ">" + to }
 
 func (f Features) plus(o Features) Features {
-	return Features{f.Tasks + o.Tasks, f.Lines + o.Lines, f.LinesWaist + o.LinesWaist, f.LinesHighLow + o.LinesHighLow,
-		f.LinesFloor + o.LinesFloor, f.Units + o.Units, f.TravelSeq + o.TravelSeq, f.ZoneChanges + o.ZoneChanges}
+	out := Features{f.Tasks + o.Tasks, f.Lines + o.Lines, f.LinesWaist + o.LinesWaist, f.LinesHighLow + o.LinesHighLow,
+		f.LinesFloor + o.LinesFloor, f.Units + o.Units, f.TravelSeq + o.TravelSeq, f.ZoneChanges + o.ZoneChanges, f.TravelMM + o.TravelMM, nil}
+	if len(f.ZonePairs)+len(o.ZonePairs) > 0 {
+		out.ZonePairs = make(map[string]ZonePair, len(f.ZonePairs)+len(o.ZonePairs))
+		for _, m := range []map[string]ZonePair{f.ZonePairs, o.ZonePairs} {
+			for k, p := range m {
+				q := out.ZonePairs[k]
+				out.ZonePairs[k] = ZonePair{q.N + p.N, q.Seq + p.Seq}
+			}
+		}
+	}
+	return out
 }
 
-// Steps are the travel steps between a task's locations.
+// isZero says whether nothing is known of a piece of work.
+func (f Features) isZero() bool {
+	return len(f.ZonePairs) == 0 && f.Tasks == 0 && f.Lines == 0 && f.LinesWaist == 0 && f.LinesHighLow == 0 && f.LinesFloor == 0 &&
+		f.Units == 0 && f.TravelSeq == 0 && f.ZoneChanges == 0 && f.TravelMM == 0
+}
+
+// Steps are the travel steps between a task's locations without positions.
 func (f Features) Steps() float64 { return float64(f.TravelSeq) / 10 }
 
+// Metres are the metres walked between a task's positioned locations.
+func (f Features) Metres() float64 { return float64(f.TravelMM) / 1000 }
+
 // vector is the features in the order of a kind's coefficients (coefs).
-func (f Features) vector(kind WorkKind) []float64 {
+// The pick's steps and zone changes leave out the moves the zone matrix
+// prices (matrixS).
+func (s Standards) vector(kind WorkKind, f Features) []float64 {
 	if kind == WorkPick {
-		return []float64{float64(f.Tasks), float64(f.LinesWaist), float64(f.LinesHighLow), float64(f.LinesFloor), float64(f.Units), f.Steps(), float64(f.ZoneChanges)}
+		seq, changes := f.TravelSeq, f.ZoneChanges
+		for k, p := range f.ZonePairs {
+			if _, ok := s.ZoneTravelS[k]; ok {
+				seq -= p.Seq
+				if from, to, _ := strings.Cut(k, ">"); from != to {
+					changes -= p.N
+				}
+			}
+		}
+		return []float64{float64(f.Tasks), float64(f.LinesWaist), float64(f.LinesHighLow), float64(f.LinesFloor), float64(f.Units),
+			float64(seq) / 10, float64(changes), f.Metres()}
 	}
 	return []float64{float64(f.Tasks), float64(f.Lines), float64(f.Units)}
+}
+
+// matrixS is the standard seconds of the moves the zone matrix prices.
+func (s Standards) matrixS(kind WorkKind, f Features) float64 {
+	if kind != WorkPick || len(s.ZoneTravelS) == 0 {
+		return 0
+	}
+	keys := make([]string, 0, len(f.ZonePairs))
+	for k := range f.ZonePairs {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys) // the same sum, to the last bit, every time
+	var sum float64
+	for _, k := range keys {
+		if v, ok := s.ZoneTravelS[k]; ok {
+			sum += float64(f.ZonePairs[k].N) * v
+		}
+	}
+	return sum
 }
 
 // coefs are a kind's coefficients in the order of Features.vector.
 func (s Standards) coefs(kind WorkKind) []float64 {
 	if kind == WorkPick {
 		p := s.Pick
-		return []float64{p.Task, p.LineWaist, p.LineHighLo, p.LineFloor, p.Unit, p.Step, p.ZoneChange}
+		return []float64{p.Task, p.LineWaist, p.LineHighLo, p.LineFloor, p.Unit, p.Step, p.ZoneChange, p.Metre}
 	}
 	u := s.unit(kind)
 	return []float64{u.Task, u.Line, u.Unit}
@@ -253,7 +341,7 @@ func (s Standards) unit(kind WorkKind) UnitStandard {
 // withCoefs returns the standards with a kind's coefficients replaced.
 func (s Standards) withCoefs(kind WorkKind, c []float64) Standards {
 	if kind == WorkPick {
-		s.Pick = PickStandard{c[0], c[1], c[2], c[3], c[4], c[5], c[6]}
+		s.Pick = PickStandard{c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]}
 		return s
 	}
 	u := UnitStandard{Task: c[0], Line: c[1], Unit: c[2]}
@@ -274,8 +362,8 @@ func (s Standards) withCoefs(kind WorkKind, c []float64) Standards {
 
 // Earned is the standard seconds a piece of work earns, allowance included.
 func (s Standards) Earned(kind WorkKind, f Features) float64 {
-	var sum float64
-	for i, x := range f.vector(kind) {
+	sum := s.matrixS(kind, f)
+	for i, x := range s.vector(kind, f) {
 		sum += x * s.coefs(kind)[i]
 	}
 	return sum * (1 + s.AllowancePct/100)
@@ -284,7 +372,7 @@ func (s Standards) Earned(kind WorkKind, f Features) float64 {
 // gapLimit is how long a pause before a unit may be and still count as
 // work: GapFactor × the unit's standard, never below MinGap.
 func (s Standards) gapLimit(kind WorkKind, f Features) time.Duration {
-	if f == (Features{}) { // a unit nothing is known of yet: one task's base
+	if f.isZero() { // a unit nothing is known of yet: one task's base
 		f.Tasks = 1
 	}
 	d := time.Duration(s.GapFactor * s.Earned(kind, f) * float64(time.Second))

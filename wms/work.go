@@ -97,6 +97,10 @@ type workLast struct {
 	Loc  string `json:"loc,omitempty"`
 	Seq  int    `json:"seq,omitempty"`
 	Zone string `json:"zone,omitempty"`
+	// its position in millimetres (Pos false: none)
+	Pos bool  `json:"pos,omitempty"`
+	X   int64 `json:"x,omitempty"`
+	Y   int64 `json:"y,omitempty"`
 }
 
 // WorkGap is a pause longer than MinGap before a unit of work. Whether it
@@ -479,14 +483,12 @@ func applyWork(tx *txn, ev *Event, pre workBefore) error {
 	next := workLast{At: ev.At, Kind: a.kind, Unit: a.unit}
 	if (ev.Type == EvPicked || ev.Type == EvPutBack) && a.loc != nil {
 		next.Loc, next.Seq, next.Zone = a.loc.Code, a.loc.PickSeq, a.loc.Zone
+		next.X, next.Y, next.Pos = a.loc.positionMM()
 		if had && last.Unit == a.unit && last.Loc != "" && last.Loc != a.loc.Code {
-			a.feat.TravelSeq += int64(abs(a.loc.PickSeq - last.Seq))
-			if last.Zone != a.loc.Zone {
-				a.feat.ZoneChanges++
-			}
+			a.feat = a.feat.plus(travelFeature(last, next))
 		}
 	} else if had && last.Unit == a.unit {
-		next.Loc, next.Seq, next.Zone = last.Loc, last.Seq, last.Zone
+		next.Loc, next.Seq, next.Zone, next.Pos, next.X, next.Y = last.Loc, last.Seq, last.Zone, last.Pos, last.X, last.Y
 	}
 
 	// the interval since the person's last activity
@@ -541,6 +543,29 @@ func applyWork(tx *txn, ev *Event, pre workBefore) error {
 		return err
 	}
 	return lb.Put([]byte(ev.Actor), next.encode())
+}
+
+// travelFeature is the travel from one pick location to the next: the
+// rectilinear distance when both have positions, otherwise a move between
+// their zones (priced by the zone matrix, or by pick_seq steps and a zone
+// change when the matrix does not name the pair; Standards.vector).
+func travelFeature(from, to workLast) Features {
+	if from.Pos && to.Pos {
+		return Features{TravelMM: absInt64(to.X-from.X) + absInt64(to.Y-from.Y)}
+	}
+	seq := int64(abs(to.Seq - from.Seq))
+	f := Features{TravelSeq: seq, ZonePairs: map[string]ZonePair{zonePairKey(from.Zone, to.Zone): {N: 1, Seq: seq}}}
+	if from.Zone != to.Zone {
+		f.ZoneChanges = 1
+	}
+	return f
+}
+
+func absInt64(n int64) int64 {
+	if n < 0 {
+		return -n
+	}
+	return n
 }
 
 func slicesContains(s []int, v int) bool {

@@ -2,6 +2,7 @@ package wms
 
 import (
 	"encoding/binary"
+	"slices"
 	"time"
 )
 
@@ -11,7 +12,8 @@ import (
 // a million events. The form is deterministic, so a rebuild still gives the
 // same bytes. Each value starts with its version byte.
 
-const workCodecV1 = 1
+// 2: features carry metres (mm) and zone pairs; work_last a position.
+const workCodecV1 = 2
 
 type workEnc struct{ b []byte }
 
@@ -88,14 +90,47 @@ func (d *workDec) done() error {
 	return nil
 }
 
+// features writes the zone pairs last, sorted by key (the same bytes every
+// time, whatever the map's order).
 func (e *workEnc) features(f Features) {
-	for _, v := range []int64{f.Tasks, f.Lines, f.LinesWaist, f.LinesHighLow, f.LinesFloor, f.Units, f.TravelSeq, f.ZoneChanges} {
+	for _, v := range []int64{f.Tasks, f.Lines, f.LinesWaist, f.LinesHighLow, f.LinesFloor, f.Units, f.TravelSeq, f.ZoneChanges, f.TravelMM} {
 		e.int(v)
+	}
+	keys := make([]string, 0, len(f.ZonePairs))
+	for k := range f.ZonePairs {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	e.int(int64(len(keys)))
+	for _, k := range keys {
+		e.str(k)
+		e.int(f.ZonePairs[k].N)
+		e.int(f.ZonePairs[k].Seq)
 	}
 }
 
 func (d *workDec) features() Features {
-	return Features{Tasks: d.int(), Lines: d.int(), LinesWaist: d.int(), LinesHighLow: d.int(), LinesFloor: d.int(), Units: d.int(), TravelSeq: d.int(), ZoneChanges: d.int()}
+	f := Features{Tasks: d.int(), Lines: d.int(), LinesWaist: d.int(), LinesHighLow: d.int(), LinesFloor: d.int(), Units: d.int(),
+		TravelSeq: d.int(), ZoneChanges: d.int(), TravelMM: d.int()}
+	n := d.int()
+	if n < 0 || n > int64(len(d.b)) {
+		d.bad, d.b = true, nil
+		return f
+	}
+	if n > 0 {
+		f.ZonePairs = make(map[string]ZonePair, n)
+	}
+	prev := ""
+	for i := range n {
+		k := d.str()
+		if d.bad || (i > 0 && k <= prev) { // sorted and unique, as written
+			d.bad, d.b = true, nil
+			return f
+		}
+		prev = k
+		f.ZonePairs[k] = ZonePair{N: d.int(), Seq: d.int()}
+	}
+	return f
 }
 
 func (c WorkCounts) values() []int64 {
@@ -199,6 +234,9 @@ func (w workLast) encode() []byte {
 	e.str(w.Loc)
 	e.int(int64(w.Seq))
 	e.str(w.Zone)
+	e.bool(w.Pos)
+	e.int(w.X)
+	e.int(w.Y)
 	return e.b
 }
 
@@ -207,7 +245,7 @@ func decodeWorkLast(v []byte) (workLast, error) {
 	if err != nil {
 		return workLast{}, err
 	}
-	w := workLast{At: d.at(), Kind: WorkKind(d.str()), Unit: d.str(), Loc: d.str(), Seq: int(d.int()), Zone: d.str()}
+	w := workLast{At: d.at(), Kind: WorkKind(d.str()), Unit: d.str(), Loc: d.str(), Seq: int(d.int()), Zone: d.str(), Pos: d.bool(), X: d.int(), Y: d.int()}
 	return w, d.done()
 }
 

@@ -1,6 +1,7 @@
 package wms
 
 import (
+	"bytes"
 	"reflect"
 	"testing"
 	"time"
@@ -14,8 +15,9 @@ func TestWorkCodecRoundTrip(t *testing.T) {
 		Direct: 90 * time.Second, Indirect: time.Second, First: at, Last: at.Add(time.Minute)}
 	g := WorkGap{Actor: "B1001", From: at, To: at.Add(time.Hour), Kind: WorkPick, Unit: "T9", Owner: "BRAND", Same: true, Reason: "break", ReasonBy: "B4001"}
 	u := WorkUnit{Actor: "B1001", Kind: WorkPack, Unit: "DEFAULT/SO1", Start: at, End: at.Add(time.Minute), Done: true, Direct: time.Minute,
-		Features: Features{Tasks: 1, Lines: 2, Units: 3}, MisPicked: []int{2, 5}}
-	w := workLast{At: at, Kind: WorkPick, Unit: "T9", Loc: "A01-01-01", Seq: 10, Zone: "A"}
+		Features:  Features{Tasks: 1, Lines: 2, Units: 3, TravelMM: 5400, ZonePairs: map[string]ZonePair{"B>C": {1, 60}, "A>B": {2, 150}, "A>A": {3, 0}}},
+		MisPicked: []int{2, 5}}
+	w := workLast{At: at, Kind: WorkPick, Unit: "T9", Loc: "A01-01-01", Seq: 10, Zone: "A", Pos: true, X: 3000, Y: 1200}
 	if got, err := decodeHourWork(h.encode()); err != nil || !reflect.DeepEqual(got, h) {
 		t.Errorf("hour: %+v %v", got, err)
 	}
@@ -31,8 +33,26 @@ func TestWorkCodecRoundTrip(t *testing.T) {
 	if got, err := decodeHourWork(HourWork{}.encode()); err != nil || !reflect.DeepEqual(got, HourWork{}) {
 		t.Errorf("zero hour: %+v %v", got, err)
 	}
+	// the pairs are written sorted: the same bytes whatever the map's order
+	first := string(u.encode())
+	for range 20 {
+		if again := string(u.encode()); again != first {
+			t.Fatal("an encoding differs between calls")
+		}
+	}
 	raw := u.encode()
-	for _, bad := range [][]byte{nil, raw[:len(raw)-1], append([]byte{2}, raw[1:]...), append(raw, 0)} {
+	// pairs out of order (or twice) are refused: "A>A" and "A>B" swapped
+	if i, j := bytes.Index(raw, []byte("A>A")), bytes.Index(raw, []byte("A>B")); i < 0 || j < 0 {
+		t.Fatalf("pairs not found in %x", raw)
+	} else {
+		swapped := append([]byte(nil), raw...)
+		copy(swapped[i:], "A>B")
+		copy(swapped[j:], "A>A")
+		if _, err := decodeWorkUnit(swapped); err == nil {
+			t.Error("pairs out of order were read")
+		}
+	}
+	for _, bad := range [][]byte{nil, raw[:len(raw)-1], append([]byte{workCodecV1 - 1}, raw[1:]...), append([]byte{workCodecV1 + 1}, raw[1:]...), append(raw, 0)} {
 		if _, err := decodeWorkUnit(bad); err == nil {
 			t.Errorf("%x was read", bad)
 		}
