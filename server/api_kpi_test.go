@@ -134,7 +134,7 @@ func TestKPIQueryLimits(t *testing.T) {
 	if resp, text := boss.get("/api/v1/kpi/calibration?from=2026-11-01&to=2026-11-11&kind=nap"); resp.StatusCode != 400 || !strings.Contains(text, "not a kind of work") {
 		t.Errorf("calibration kind: %d %s", resp.StatusCode, text)
 	}
-	if resp, text := boss.get("/api/v1/kpi/calibration?from=2026-11-01&to=2026-11-11&kind=pick"); resp.StatusCode != 400 || !strings.Contains(text, "calibration needs at least 14") {
+	if resp, text := boss.get("/api/v1/kpi/calibration?from=2026-11-01&to=2026-11-11&kind=pick"); resp.StatusCode != 400 || !strings.Contains(text, "calibration needs at least 16") {
 		t.Errorf("calibration without history: %d %s", resp.StatusCode, text)
 	}
 }
