@@ -152,6 +152,10 @@ type kpiTotalsOut struct {
 	UtilisationPct  float64          `json:"utilisation_pct"`
 	PickAccuracyPct *float64         `json:"pick_accuracy_pct"`
 	PackAccuracyPct *float64         `json:"pack_accuracy_pct"`
+	// PerformanceOf, in a group's totals only: how many people's figures
+	// its performance is made of (those with enough direct work; 0: no
+	// performance is given, whatever performance_pct says).
+	PerformanceOf *int `json:"performance_of,omitempty"`
 }
 
 type kpiPersonOut struct {
@@ -236,9 +240,18 @@ func newTotalsOut(t wms.FigureTotals) kpiTotalsOut {
 		PickAccuracyPct: t.PickAccuracyPct, PackAccuracyPct: t.PackAccuracyPct}
 }
 
+// newGroupTotalsOut is a group's totals, saying how many people its
+// performance is made of.
+func newGroupTotalsOut(t wms.FigureTotals) kpiTotalsOut {
+	out := newTotalsOut(t)
+	n := t.PerformanceOf
+	out.PerformanceOf = &n
+	return out
+}
+
 func newKPIOut(f wms.Figures) kpiOut {
 	out := kpiOut{From: rfc3339(f.From), To: rfc3339(f.To), Standards: newStandardsOut(f.Standards),
-		People: make([]kpiPersonOut, 0, len(f.People)), Totals: newTotalsOut(f.Totals), TempTotals: newTotalsOut(f.TempTotals),
+		People: make([]kpiPersonOut, 0, len(f.People)), Totals: newGroupTotalsOut(f.Totals), TempTotals: newGroupTotalsOut(f.TempTotals),
 		Series: make([]kpiHourOut, 0, len(f.Series))}
 	for _, p := range f.People {
 		po := kpiPersonOut{Actor: p.Actor, Name: p.Name, Role: string(p.Role), Temporary: p.Temporary, kpiTotalsOut: newTotalsOut(p.FigureTotals),

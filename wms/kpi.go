@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"cmp"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -47,17 +48,20 @@ type PersonFigures struct {
 
 // FigureTotals are the time figures of a person or a group.
 type FigureTotals struct {
-	Counts          WorkCounts `json:"counts"`
-	DirectS         float64    `json:"direct_s"`
-	IndirectS       float64    `json:"indirect_s"`
-	GapS            float64    `json:"gap_s"`
-	BreakS          float64    `json:"break_s"`
-	PaidS           float64    `json:"paid_s"` // first to last activity, per day
-	EarnedS         float64    `json:"earned_s"`
-	PerformancePct  float64    `json:"performance_pct"`   // earned ÷ direct
-	UtilisationPct  float64    `json:"utilisation_pct"`   // direct ÷ (paid − breaks)
-	PickAccuracyPct *float64   `json:"pick_accuracy_pct"` // error-free lines ÷ lines; nil without lines
-	PackAccuracyPct *float64   `json:"pack_accuracy_pct"` // parcels without a weight reject ÷ parcels
+	Counts         WorkCounts `json:"counts"`
+	DirectS        float64    `json:"direct_s"`
+	IndirectS      float64    `json:"indirect_s"`
+	GapS           float64    `json:"gap_s"`
+	BreakS         float64    `json:"break_s"`
+	PaidS          float64    `json:"paid_s"` // first to last activity, per day
+	EarnedS        float64    `json:"earned_s"`
+	PerformancePct float64    `json:"performance_pct"` // earned ÷ direct
+	// PerformanceOf, in a group's totals, is how many people's figures its
+	// performance is made of (those with enough direct work); 0: none given.
+	PerformanceOf   int      `json:"performance_of,omitempty"`
+	UtilisationPct  float64  `json:"utilisation_pct"`   // direct ÷ (paid − breaks)
+	PickAccuracyPct *float64 `json:"pick_accuracy_pct"` // error-free lines ÷ lines; nil without lines
+	PackAccuracyPct *float64 `json:"pack_accuracy_pct"` // parcels without a weight reject ÷ parcels
 }
 
 // KindFigures are a person's figures in one kind of work.
@@ -180,6 +184,9 @@ func (l *Ledger) Figures(q FiguresQuery) (Figures, error) {
 			p := people[actor]
 			if p == nil {
 				st := staff[actor]
+				if st.Name == "" {
+					st.Name = deviceName(actor)
+				}
 				p = &person{f: PersonFigures{Actor: actor, Name: st.Name, Role: st.Role, Temporary: st.Temporary},
 					kinds: map[WorkKind]*KindFigures{}, days: map[string][2]time.Time{}}
 				people[actor] = p
@@ -413,6 +420,20 @@ func sumTotals(people []*PersonFigures) FigureTotals {
 		t.EarnedS += p.EarnedS
 	}
 	t.finish()
+	// A group's performance is that of the people whose own figure stands:
+	// someone with too little direct work (a few fast scans, a handheld
+	// tried out) would otherwise make it absurd.
+	var earned, direct float64
+	for _, p := range people {
+		if !p.TooLittleData {
+			earned, direct = earned+p.EarnedS, direct+p.DirectS
+			t.PerformanceOf++
+		}
+	}
+	t.PerformancePct = 0
+	if direct > 0 {
+		t.PerformancePct = round2(100 * earned / direct)
+	}
 	return t
 }
 
@@ -449,4 +470,18 @@ func sameDay(a, b time.Time) bool {
 	ay, am, ad := a.Date()
 	by, bm, bd := b.Date()
 	return ay == by && am == bm && ad == bd
+}
+
+// deviceName names a handheld that acts as its own person through a shared
+// token ("token:NAME/DEVICE"): by its device, then the token ("pda-3 · loadgen").
+func deviceName(actor string) string {
+	rest, ok := strings.CutPrefix(actor, "token:")
+	if !ok {
+		return ""
+	}
+	token, device, ok := strings.Cut(rest, "/")
+	if !ok {
+		return ""
+	}
+	return device + " · " + token
 }

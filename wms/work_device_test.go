@@ -51,3 +51,11 @@ func TestDeviceQualifiedTokenIsAPerson(t *testing.T) {
 		t.Fatalf("a rebuild differs: %v %+v", err, mm)
 	}
 }
+
+func TestDeviceName(t *testing.T) {
+	for actor, want := range map[string]string{"token:loadgen/pda-3": "pda-3 · loadgen", "token:loadgen": "", "B1001": "", "sync:oms": ""} {
+		if got := deviceName(actor); got != want {
+			t.Errorf("%s: %q, want %q", actor, got, want)
+		}
+	}
+}

@@ -491,3 +491,45 @@ func TestFiguresFilters(t *testing.T) {
 		t.Errorf("backwards range: %v", err)
 	}
 }
+
+// A group's performance is made of the people whose own figure stands: a
+// second person with two quick receipts (too little data, and an absurd
+// rate) changes the totals' counts but not their performance.
+func TestTotalsPerformanceLeavesOutTooLittleData(t *testing.T) {
+	l, clock := openTest(t)
+	seedWork(t, l)
+	ctx := context.Background()
+	from := clock.Now()
+	for i := range 200 {
+		if _, err := l.Receive(ctx, fmt.Sprint("r", i), Receiving{Receipt: "ASN1", SKU: "BOOK", Qty: 2, Location: "DOCK-01"}, "B1", "pda"); err != nil {
+			t.Fatal(err)
+		}
+		if i < 2 {
+			if _, err := l.Receive(ctx, fmt.Sprint("q", i), Receiving{Receipt: "ASN1", SKU: "BOOK", Qty: 2, Location: "DOCK-01"}, "B3", "pda-2"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		clock.Add(10 * time.Second)
+	}
+	f, err := l.Figures(FiguresQuery{From: from, To: clock.Now()})
+	if err != nil || len(f.People) != 2 {
+		t.Fatalf("figures: %+v %v", f.People, err)
+	}
+	var steady, brief PersonFigures
+	for _, p := range f.People {
+		if p.Actor == "B1" {
+			steady = p
+		} else {
+			brief = p
+		}
+	}
+	if steady.TooLittleData || !brief.TooLittleData {
+		t.Fatalf("too little data: B1 %v, B3 %v", steady.TooLittleData, brief.TooLittleData)
+	}
+	if f.Totals.PerformanceOf != 1 || f.Totals.PerformancePct != steady.PerformancePct {
+		t.Errorf("totals performance %v of %d people, want B1's %v", f.Totals.PerformancePct, f.Totals.PerformanceOf, steady.PerformancePct)
+	}
+	if f.Totals.Counts.UnitsReceived != steady.Counts.UnitsReceived+brief.Counts.UnitsReceived {
+		t.Errorf("totals count %d units received", f.Totals.Counts.UnitsReceived)
+	}
+}
