@@ -128,6 +128,24 @@ func decideReconciled(tx *txn, ev *Event) error {
 	for _, l := range s.Lines {
 		there[StockKey{owner, l.SKU, l.Lot}] += l.Qty
 	}
+	// count an event on its way to the upstream into its figures: ok is
+	// false for one the upstream never gets
+	onItsWay := func(ev Event) (Outward, bool, error) {
+		o, ok, err := outwardTx(tx, ev)
+		if err != nil || !ok {
+			return o, false, err
+		}
+		if o, ok = o.For(up.Name, up.Owner); !ok {
+			return o, false, nil
+		}
+		r.Pending++
+		for _, l := range outwardEffect(o) {
+			if l.Owner == owner {
+				there[StockKey{owner, l.SKU, l.Lot}] += l.Qty
+			}
+		}
+		return o, true, nil
+	}
 	// what the upstream gets after what it has applied
 	closed := map[string]bool{}
 	next := seqSource(tx, FeedQuery{After: s.AppliedThrough, Types: outwardTypes})
@@ -140,23 +158,11 @@ func decideReconciled(tx *txn, ev *Event) error {
 		if err := json.Unmarshal(raw, &pe); err != nil {
 			return err
 		}
-		o, ok, err := outwardTx(tx, pe)
+		o, ok, err := onItsWay(pe)
 		if err != nil {
 			return err
 		}
-		if !ok {
-			continue
-		}
-		if o, ok = o.For(up.Name, up.Owner); !ok {
-			continue
-		}
-		r.Pending++
-		for _, l := range outwardEffect(o) {
-			if l.Owner == owner {
-				there[StockKey{owner, l.SKU, l.Lot}] += l.Qty
-			}
-		}
-		if o.Owner == owner {
+		if ok && o.Owner == owner {
 			switch d := o.Data.(type) {
 			case OutShipment:
 				closed[d.Order] = true
@@ -179,21 +185,8 @@ func decideReconciled(tx *txn, ev *Event) error {
 		if err != nil {
 			return err
 		}
-		o, ok, err := outwardTx(tx, de)
-		if err != nil {
+		if _, _, err := onItsWay(de); err != nil {
 			return err
-		}
-		if !ok {
-			continue
-		}
-		if o, ok = o.For(up.Name, up.Owner); !ok {
-			continue
-		}
-		r.Pending++
-		for _, l := range outwardEffect(o) {
-			if l.Owner == owner {
-				there[StockKey{owner, l.SKU, l.Lot}] += l.Qty
-			}
 		}
 	}
 	keys := map[StockKey]bool{}
