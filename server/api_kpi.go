@@ -79,6 +79,16 @@ func (s *Server) kpiRange(c *fiber.Ctx) (from, to time.Time, err error) {
 
 // kpiQuery reads the figures a request asks for; a worker's is narrowed to
 // their own person.
+// queryFigures reads the figures a request's query asks for: the one
+// path of the API, the CSV and the PDF.
+func (s *Server) queryFigures(c *fiber.Ctx) (wms.Figures, error) {
+	q, err := s.kpiQuery(c)
+	if err != nil {
+		return wms.Figures{}, err
+	}
+	return s.ledger.Figures(q)
+}
+
 func (s *Server) kpiQuery(c *fiber.Ctx) (wms.FiguresQuery, error) {
 	from, to, err := s.kpiRange(c)
 	if err != nil {
@@ -274,11 +284,7 @@ func newKPIOut(f wms.Figures) kpiOut {
 
 // apiKPI is GET /api/v1/kpi?from=…&to=…&person=…&owner=…&role=…&shift=….
 func (s *Server) apiKPI(c *fiber.Ctx) error {
-	q, err := s.kpiQuery(c)
-	if err != nil {
-		return err
-	}
-	f, err := s.ledger.Figures(q)
+	f, err := s.queryFigures(c)
 	if err != nil {
 		return err
 	}
@@ -294,11 +300,7 @@ var kpiCSVHeader = []string{"actor", "name", "role", "temporary", "direct_s", "i
 
 // kpiCSV is GET /kpi.csv?…: the figures of GET /api/v1/kpi, a row a person.
 func (s *Server) kpiCSV(c *fiber.Ctx) error {
-	q, err := s.kpiQuery(c)
-	if err != nil {
-		return err
-	}
-	f, err := s.ledger.Figures(q)
+	f, err := s.queryFigures(c)
 	if err != nil {
 		return err
 	}

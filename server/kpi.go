@@ -309,11 +309,7 @@ func (s *Server) kpiGapReason(c *fiber.Ctx) error {
 // kpiReport is GET /kpi/report.pdf?…: the daily report of the dashboard's
 // figures, in the reader's language.
 func (s *Server) kpiReport(c *fiber.Ctx) error {
-	q, err := s.kpiQuery(c)
-	if err != nil {
-		return err
-	}
-	f, err := s.ledger.Figures(q)
+	f, err := s.queryFigures(c)
 	if err != nil {
 		return err
 	}
