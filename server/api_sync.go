@@ -44,11 +44,18 @@ type upstreamIn struct {
 	Push        *bool  `json:"push,omitempty"`
 	Pull        *bool  `json:"pull,omitempty"`
 	Disabled    bool   `json:"disabled,omitempty"`
+	// Qimen: the ERP's app_key and customerId, its ownerCode for owner,
+	// and "via":"hub" for an ERP reached through the hub
+	AppKey     string `json:"app_key,omitempty"`
+	CustomerID string `json:"customer_id,omitempty"`
+	OwnerCode  string `json:"owner_code,omitempty"`
+	Via        string `json:"via,omitempty"`
 }
 
 func (in upstreamIn) upstream(name string) wms.Upstream {
 	return wms.Upstream{Name: name, Dialect: in.Dialect, URL: in.URL, Token: in.Token, Secret: in.Secret, ClearSecret: in.ClearSecret,
-		Owner: in.Owner, NoPush: in.Push != nil && !*in.Push, NoPull: in.Pull != nil && !*in.Pull, Disabled: in.Disabled}
+		Owner: in.Owner, NoPush: in.Push != nil && !*in.Push, NoPull: in.Pull != nil && !*in.Pull, Disabled: in.Disabled,
+		AppKey: in.AppKey, CustomerID: in.CustomerID, OwnerCode: in.OwnerCode, Via: in.Via}
 }
 
 // upstreamOut is an upstream as the API shows it: never its token or secret.
@@ -62,11 +69,17 @@ type upstreamOut struct {
 	Disabled  bool   `json:"disabled"`
 	TokenSet  bool   `json:"token_set"`
 	SecretSet bool   `json:"secret_set"`
+	// Qimen only
+	AppKey     string `json:"app_key,omitempty"`
+	CustomerID string `json:"customer_id,omitempty"`
+	OwnerCode  string `json:"owner_code,omitempty"`
+	Via        string `json:"via,omitempty"`
 }
 
 func newUpstreamOut(u wms.Upstream) upstreamOut {
 	return upstreamOut{Name: u.Name, Dialect: u.Dialect, URL: u.URL, Owner: u.Owner, Push: !u.NoPush, Pull: !u.NoPull,
-		Disabled: u.Disabled, TokenSet: u.Token != "", SecretSet: u.Secret != ""}
+		Disabled: u.Disabled, TokenSet: u.Token != "", SecretSet: u.Secret != "",
+		AppKey: u.AppKey, CustomerID: u.CustomerID, OwnerCode: u.OwnerCode, Via: u.Via}
 }
 
 type upstreamsOut struct {

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"tally/syncer/qimen"
 	"tally/wms"
 )
 
@@ -46,7 +47,23 @@ type Options struct {
 	// Gather is how long new events are gathered into a batch after the
 	// first arrives while caught up (200 ms).
 	Gather time.Duration
+	// Hub carries the calls of upstreams configured "via":"hub" (nil: the
+	// warehouse has no hub link, and such upstreams wait, saying so).
+	Hub HubLink
 }
+
+// HubLink is the warehouse's side of its link to the hub (package hub):
+// a call handed to Publish is stored in the warehouse's outgoing stream
+// before Publish returns nil, and from there reaches the hub whenever the
+// link is up. Publish returns an error wrapping ErrHubFull when the
+// stream's byte cap is reached: the syncer waits and tries again, and
+// nothing is dropped.
+type HubLink interface {
+	Publish(ctx context.Context, c qimen.Call) error
+}
+
+// ErrHubFull is the warehouse's outgoing stream at its byte cap.
+var ErrHubFull = errors.New("sync: the outgoing stream to the hub is full")
 
 // Limits of what the syncer reads and sends.
 const (

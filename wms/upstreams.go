@@ -19,10 +19,20 @@ import (
 // they are set.
 
 // Dialects are the protocols an upstream may speak.
-var Dialects = []string{DialectTally}
+var Dialects = []string{DialectTally, DialectQimen}
 
-// DialectTally is Tally's own sync protocol (docs/sync.md).
-const DialectTally = "tally"
+const (
+	// DialectTally is Tally's own sync protocol (docs/sync.md).
+	DialectTally = "tally"
+	// DialectQimen is the Qimen (奇门) WMS standard an ERP speaks: the ERP
+	// calls POST /qimen, the warehouse calls the ERP's URL back.
+	DialectQimen = "qimen"
+)
+
+// ViaHub is an upstream reached through the hub (tally hub) over the
+// warehouse's NATS leaf link instead of HTTP: it has no URL or secret at
+// the warehouse; the hub holds them and signs when it sends.
+const ViaHub = "hub"
 
 // Limits of an upstream's configuration.
 const (
@@ -52,6 +62,33 @@ type Upstream struct {
 	Disabled bool `json:"disabled,omitempty"`
 	// ClearSecret, on a save, removes a secret (an empty Secret keeps it).
 	ClearSecret bool `json:"clear_secret,omitempty"`
+
+	// Qimen only. AppKey and CustomerID are the ERP's app_key and
+	// customerId (which of them a request names chooses the upstream whose
+	// Secret verifies it); OwnerCode is the ERP's ownerCode for Owner
+	// (empty: the same as Owner). Qimen has no token.
+	AppKey     string `json:"app_key,omitempty"`
+	CustomerID string `json:"customer_id,omitempty"`
+	OwnerCode  string `json:"owner_code,omitempty"`
+	// Via is "hub" for an upstream reached through the hub, empty for HTTP
+	// to URL.
+	Via string `json:"via,omitempty"`
+}
+
+// QimenOwner is the Tally owner a Qimen upstream's requests are for.
+func (u Upstream) QimenOwner() string {
+	if u.Owner == "" {
+		return DefaultOwner
+	}
+	return u.Owner
+}
+
+// QimenOwnerCode is the ownerCode the ERP uses for the upstream's owner.
+func (u Upstream) QimenOwnerCode() string {
+	if u.OwnerCode != "" {
+		return u.OwnerCode
+	}
+	return u.QimenOwner()
 }
 
 // SigningKey is what signs requests to the upstream: its secret, or its
@@ -63,7 +100,15 @@ func (u Upstream) SigningKey() []byte {
 	return []byte(u.Token)
 }
 
-var upstreamName = regexp.MustCompile(`^[a-z0-9-]{1,32}$`)
+var (
+	upstreamName = regexp.MustCompile(`^[a-z0-9-]{1,32}$`)
+	// qimenCode is an app_key, customerId or ownerCode: what ERPs issue.
+	qimenCode = regexp.MustCompile(`^[A-Za-z0-9_.:-]{1,64}$`)
+)
+
+// needsToken says whether the configuration signs with a bearer token:
+// Tally's protocol does; Qimen signs with its secret alone.
+func (u Upstream) needsToken() bool { return u.Dialect == DialectTally }
 
 // validate checks a configuration as it will be stored: the token must be
 // there (a save without one keeps the stored one, filled in by the decider).
@@ -76,14 +121,42 @@ func (u *Upstream) validate() error {
 	if !slices.Contains(Dialects, u.Dialect) {
 		return Errf(CodeInvalid, "upstream.dialect_unknown", "dialect", clipText(u.Dialect), "dialects", strings.Join(Dialects, ", "))
 	}
-	if err := checkUpstreamURL(u.URL); err != nil {
+	if u.Via != "" && (u.Via != ViaHub || u.Dialect != DialectQimen) {
+		return Errf(CodeInvalid, "upstream.via_invalid", "via", clipText(u.Via))
+	}
+	if u.Via == ViaHub {
+		// the hub holds the ERP's URL and secret
+		if u.URL != "" {
+			return Errf(CodeInvalid, "upstream.url_invalid", "url", clipText(u.URL))
+		}
+	} else if err := checkUpstreamURL(u.URL); err != nil {
 		return err
 	}
-	if n := len(u.Token); n < MinUpstreamToken || n > MaxUpstreamToken || !printableASCII(u.Token) {
-		return Errf(CodeInvalid, "upstream.token_invalid", "min", "16", "max", "4096")
+	if u.needsToken() {
+		if n := len(u.Token); n < MinUpstreamToken || n > MaxUpstreamToken || !printableASCII(u.Token) {
+			return Errf(CodeInvalid, "upstream.token_invalid", "min", "16", "max", "4096")
+		}
+	} else if u.Token != "" {
+		return Errf(CodeInvalid, "upstream.token_unused", "dialect", u.Dialect)
 	}
 	if n := len(u.Secret); u.Secret != "" && (n < MinUpstreamKey || n > MaxUpstreamKey || !utf8.ValidString(u.Secret)) {
 		return Errf(CodeInvalid, "upstream.secret_invalid", "min", "16", "max", "1024")
+	}
+	if u.Dialect == DialectQimen {
+		if !qimenCode.MatchString(u.AppKey) {
+			return Errf(CodeInvalid, "upstream.app_key_invalid", "app_key", clipText(u.AppKey))
+		}
+		if !qimenCode.MatchString(u.CustomerID) {
+			return Errf(CodeInvalid, "upstream.customer_id_invalid", "customer_id", clipText(u.CustomerID))
+		}
+		if u.OwnerCode != "" && !qimenCode.MatchString(u.OwnerCode) {
+			return Errf(CodeInvalid, "upstream.owner_code_invalid", "owner_code", clipText(u.OwnerCode))
+		}
+		if u.Via != ViaHub && u.Secret == "" {
+			return Errf(CodeInvalid, "upstream.secret_invalid", "min", "16", "max", "1024")
+		}
+	} else if u.AppKey != "" || u.CustomerID != "" || u.OwnerCode != "" {
+		return Errf(CodeInvalid, "upstream.qimen_only", "dialect", u.Dialect)
 	}
 	if u.Owner != "" && !validCode(u.Owner) {
 		return Errf(CodeInvalid, "owner.code_invalid", "owner", clipText(u.Owner))
@@ -152,7 +225,7 @@ func decideUpstream(tx *txn, ev *Event) error {
 		return err
 	}
 	if found {
-		if u.Token == "" {
+		if u.Token == "" && u.needsToken() {
 			u.Token = old.Token
 		}
 		if u.Secret == "" && !u.ClearSecret {
@@ -160,7 +233,7 @@ func decideUpstream(tx *txn, ev *Event) error {
 		}
 	}
 	u.ClearSecret = false
-	if u.Token == "" {
+	if u.Token == "" && u.needsToken() {
 		return Errf(CodeInvalid, "upstream.token_invalid", "min", "16", "max", "4096")
 	}
 	return setPayload(ev, u)
@@ -187,8 +260,11 @@ func applyUpstream(tx *txn, ev *Event) error {
 // stored: callers show only whether they are set.
 func (l *Ledger) SaveUpstream(ctx context.Context, id string, u Upstream, actor, device string) (Upstream, error) {
 	check := u
-	if check.Token == "" {
+	if check.Token == "" && check.needsToken() {
 		check.Token = strings.Repeat("x", MinUpstreamToken) // kept from the stored one, checked by the decider
+	}
+	if check.Secret == "" && check.Dialect == DialectQimen && check.Via != ViaHub {
+		check.Secret = strings.Repeat("x", MinUpstreamKey) // kept from the stored one, checked when applied
 	}
 	if err := check.validate(); err != nil {
 		return Upstream{}, err
