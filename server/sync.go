@@ -192,7 +192,8 @@ func (s *Server) syncCard(st syncer.UpstreamStatus, u wms.Upstream, instructions
 		Push: !u.NoPush, Pull: !u.NoPull, SecretSet: u.Secret != "", Online: st.Online, OfflineSince: s.clockPtr(st.OfflineSince),
 		Backlog: st.Backlog, OldestAgeS: st.OldestAgeS, DrainDone: st.DrainDone, DrainTotal: st.DrainTotal,
 		LastSuccess: s.clockPtr(st.LastSuccess), LastError: st.LastError, LastErrorAt: s.clockPtr(st.LastErrorAt), NextTry: s.clockPtr(st.NextTry),
-		DeadCount: st.DeadLetters, PushedThrough: st.PushedThrough, Key: uuid.NewString()}
+		DeadCount: st.DeadLetters, PushedThrough: st.PushedThrough, Key: uuid.NewString(),
+		AppKey: u.AppKey, CustomerID: u.CustomerID, OwnerCode: u.OwnerCode, Via: u.Via}
 	dead, err := s.ledger.DeadLetters(st.Name)
 	if err != nil {
 		return card, err
@@ -240,7 +241,9 @@ func (s *Server) saveUpstreamForm(c *fiber.Ctx) error {
 	}
 	u := wms.Upstream{Name: strings.TrimSpace(c.FormValue("name")), Dialect: c.FormValue("dialect"), URL: c.FormValue("url"),
 		Token: strings.TrimSpace(c.FormValue("token")), Secret: c.FormValue("secret"), ClearSecret: c.FormValue("clear_secret") != "",
-		Owner: c.FormValue("owner"), NoPush: c.FormValue("push") == "", NoPull: c.FormValue("pull") == "", Disabled: c.FormValue("disabled") != ""}
+		Owner: c.FormValue("owner"), NoPush: c.FormValue("push") == "", NoPull: c.FormValue("pull") == "", Disabled: c.FormValue("disabled") != "",
+		AppKey: strings.TrimSpace(c.FormValue("app_key")), CustomerID: strings.TrimSpace(c.FormValue("customer_id")),
+		OwnerCode: strings.TrimSpace(c.FormValue("owner_code")), Via: c.FormValue("via")}
 	saved, err := s.saveUpstream(c, "upstream:"+formKey(c), u)
 	fb, code := s.outcome(c, err, okFeedback("sync.saved", map[string]string{"name": saved.Name}))
 	return s.renderSync(c, fb, code)

@@ -532,6 +532,14 @@ func TestSyncSecretsNeverShown(t *testing.T) {
 	if u, err := f.l.UpstreamNamed("oms2"); err != nil || u.Secret != omsSecret+"2" {
 		t.Fatalf("form saved %+v %v", u, err)
 	}
+	// a Qimen ERP: no token, its own app_key and customerId
+	if resp, body := admin.post("/sync/upstreams", url.Values{"name": {"erp"}, "dialect": {"qimen"}, "url": {"https://erp.example.com/qimen"},
+		"secret": {omsSecret + "Q"}, "app_key": {"erp-app"}, "customer_id": {"CUST-1"}, "owner_code": {"M01"}, "push": {"1"}}); resp.StatusCode != 200 || !strings.Contains(unmarked(body), "Upstream erp is saved.") {
+		t.Fatalf("qimen form: %d\n%s", resp.StatusCode, body)
+	}
+	if u, err := f.l.UpstreamNamed("erp"); err != nil || u.Secret != omsSecret+"Q" || u.AppKey != "erp-app" || u.CustomerID != "CUST-1" || u.OwnerCode != "M01" || u.Token != "" {
+		t.Fatalf("qimen form saved %+v %v", u, err)
+	}
 	lines, _ := f.l.OnHand(wms.DefaultOwner)
 	f.fake.snapshot = &wms.StockSnapshot{Owner: wms.DefaultOwner, At: f.l.Now(), AppliedThrough: f.l.LastSeq(), Lines: lines}
 	var recs reconciliationsOut
@@ -562,7 +570,10 @@ func TestSyncSecretsNeverShown(t *testing.T) {
 		seen.WriteString(body)
 	}
 	seen.WriteString(f.logs.String())
-	for _, secret := range []string{omsToken, omsSecret, omsToken + "2", omsSecret + "2", "SECRET"} {
+	if !strings.Contains(seen.String(), `value="CUST-1"`) {
+		t.Error("the Qimen upstream's customer_id is not on the page")
+	}
+	for _, secret := range []string{omsToken, omsSecret, omsToken + "2", omsSecret + "2", omsSecret + "Q", "SECRET"} {
 		if i := strings.Index(seen.String(), secret); i >= 0 {
 			t.Errorf("%q shown: …%s…", secret, seen.String()[max(0, i-200):i+len(secret)])
 		}
