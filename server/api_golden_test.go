@@ -237,6 +237,14 @@ func TestAPIGoldens(t *testing.T) {
 		volatile: []string{"last_run", "last_took_ms", "last_error_at"}})
 	run(apiCall{name: "backup", route: "GET /api/v1/backup", method: "GET", path: "/api/v1/backup", status: 200})
 
+	// the hub's status, from a hub with two warehouses
+	hubAt := time.Date(2026, 11, 11, 1, 59, 30, 0, time.UTC)
+	s.cfg.Hub = &fakeHub{node: HubNode{Name: "hub-1", Peers: []string{"hub-2", "hub-3"}}, warehouses: []HubWarehouse{
+		{Warehouse: "WH-SH", Online: true, LastContact: &hubAt, ToWarehouse: 0, FromWarehouse: 3, LastSnapshot: &hubAt},
+		{Warehouse: "WH-GZ", Online: false, LastContact: &hubAt, ToWarehouse: 12}}}
+	run(apiCall{name: "hub_status", route: "GET /api/v1/hub/status", method: "GET", path: "/api/v1/hub/status", status: 200})
+	s.cfg.Hub = nil
+
 	// sync: an upstream as the issue configures it, its status from a
 	// syncer, a dead letter, a refused cancellation, a stock instruction and
 	// a reconciliation

@@ -32,6 +32,7 @@ var menu = []struct {
 	{views.MenuItem{Href: "/kpi", Label: "menu.kpi", TestID: "menu-kpi"}, supervisors},
 	{views.MenuItem{Href: "/print-jobs", Label: "menu.print_jobs", TestID: "menu-print-jobs"}, supervisors},
 	{views.MenuItem{Href: "/sync", Label: "menu.sync", TestID: "menu-sync"}, supervisors},
+	{views.MenuItem{Href: "/hub", Label: "menu.hub", TestID: "menu-hub"}, supervisors}, // the hub only
 	{views.MenuItem{Href: "/admin/import", Label: "menu.import", TestID: "menu-import"}, adminOnly},
 	{views.MenuItem{Href: "/admin/audit", Label: "menu.audit", TestID: "menu-audit"}, supervisors},
 	{views.MenuItem{Href: "/pin", Label: "menu.pin", TestID: "menu-pin"}, anyRole},
@@ -42,6 +43,9 @@ func (s *Server) home(c *fiber.Ctx) error {
 	p := principal(c)
 	vm := views.HomePage{Page: s.page(c, "home.title")}
 	for _, m := range menu {
+		if m.item.Href == "/hub" && s.cfg.Hub == nil {
+			continue
+		}
 		if slices.Contains(m.roles, p.Role) {
 			vm.Menu = append(vm.Menu, m.item)
 		}

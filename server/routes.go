@@ -100,6 +100,7 @@ func (s *Server) routes() {
 	app.Post("/sync/instructions", s.require(supervisors...), s.decideInstructionForm)
 	app.Post("/sync/reconcile", s.require(supervisors...), s.reconcileForm)
 	app.Get("/sync/reconciliations/:id", s.require(supervisors...), s.reconciliationPage) // and :id.csv
+	app.Get("/hub", s.require(supervisors...), s.hubPage)                                 // tally hub only
 	app.Get("/exceptions", s.require(supervisors...), s.exceptionsPage)
 	app.Post("/exceptions/acknowledge", s.require(supervisors...), s.acknowledgeException)
 	app.Get("/kpi.csv", s.require(kpiReaders...), s.kpiCSV) // a worker: their own row only
@@ -155,6 +156,7 @@ func (s *Server) routes() {
 	api.Get("/sync/refusals", s.require(supervisors...), s.apiRefusals)
 	api.Get("/sync/instructions", s.require(supervisors...), s.apiInstructions)
 	api.Post("/sync/instructions/:upstream/:id", s.require(supervisors...), s.apiDecideInstruction)
+	api.Get("/hub/status", s.require(syncWatchers...), s.apiHubStatus) // tally hub only
 	api.Get("/exceptions", s.require(supervisors...), s.apiExceptions)
 	api.Get("/kpi", s.require(kpiReaders...), s.apiKPI) // a worker: their own figures only
 	api.Get("/kpi/calibration", s.require(supervisors...), s.apiCalibration)

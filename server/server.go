@@ -25,6 +25,9 @@ type Config struct {
 	// Syncer is the background syncer (nil: none runs; the sync page and
 	// status answer from the ledger alone).
 	Syncer Syncer
+	// Hub is the hub's bridge when this process runs as `tally hub` (nil:
+	// a warehouse; /hub and /api/v1/hub/status answer 404).
+	Hub Hub
 }
 
 // Server holds the handlers' dependencies.
