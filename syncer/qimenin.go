@@ -93,8 +93,12 @@ func qimenFailure(err error) qimen.Response {
 	}
 	if e, ok := wms.AsError(err); ok && e.Code != wms.CodeInternal {
 		if strings.HasPrefix(e.Key, "key.") {
-			return qimen.Failure(QimenKeyChanged, "this code came before with other content: the first is kept; "+
-				"send changes under a new code, or cancel the first ("+views.Translate(views.LangEN, e.Key, e.Args)+")")
+			what := "this code"
+			if parts := strings.SplitN(e.Args["key"], ":", 4); len(parts) == 4 && parts[0] == "qimen" {
+				what = parts[2] + " " + parts[3] // the noun and the ERP's code (qimenKey)
+			}
+			return qimen.Failure(QimenKeyChanged, what+" came before with other content: the first is kept; "+
+				"send a change under a new code, or cancel the first")
 		}
 		return qimen.Failure(e.Key, views.Translate(views.LangEN, e.Key, e.Args))
 	}
