@@ -105,6 +105,16 @@ func qimenFailure(err error) qimen.Response {
 	return qimen.Failure(QimenInternal, "the warehouse could not record this call; send it again later")
 }
 
+// QimenRefused is the failure answer to a request refused before it
+// reaches ServeQimen (a body over 1 MiB, a query that does not parse),
+// with the code ServeQimen would give.
+func QimenRefused(err error) []byte { return marshalQimen(qimenFailure(err)) }
+
+// QimenUnconfigured is the answer of a warehouse that runs no syncer.
+func QimenUnconfigured() []byte {
+	return marshalQimen(qimen.Failure(QimenNotConfigured, "this warehouse does not take Qimen calls: no syncer runs"))
+}
+
 // plainQimen is an error of package qimen without its "qimen: " prefix.
 func plainQimen(err error) string { return strings.TrimPrefix(err.Error(), "qimen: ") }
 
