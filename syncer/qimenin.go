@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"math"
 	"net/url"
 	"slices"
 	"strconv"
@@ -333,7 +334,7 @@ func saveQimenItem(ctx context.Context, s *Syncer, up wms.Upstream, it qimen.Ite
 	kg, _ := qimen.Decimal(it.GrossWeight, 1e9)
 	sku.UnitWeightG = int(kg*1000 + 0.5)
 	hours, _ := qimen.Decimal(it.ShelfLife, 1e9)
-	sku.ShelfLifeDays = int((hours + 23) / 24)
+	sku.ShelfLifeDays = int(math.Ceil(hours / 24))
 	batch, _ := qimen.YesNo(it.IsBatchMgmt)
 	life, _ := qimen.YesNo(it.IsShelfLifeMgmt)
 	sku.LotTracked = batch || life
