@@ -36,6 +36,9 @@ func (s *Server) routes() {
 	// open to all; static files and health need no device, login or language
 	app.Use("/static", filesystem.New(filesystem.Config{Root: http.FS(static.FS), MaxAge: 3600}))
 	app.Get("/healthz", s.healthz)
+	// sync: an ERP's Qimen calls, authenticated by their signature alone
+	// (qimen.go); registered before the session, CSRF and key checks
+	app.Post("/qimen", s.qimen)
 
 	app.Use(s.device, s.authenticate, s.language, s.csrf, s.keyed)
 	app.Get("/login", s.loginPage)

@@ -459,6 +459,9 @@ func TestEveryRouteNeedsLogin(t *testing.T) {
 	public := map[string]bool{"/healthz": true, "/login": true, "/lang": true}
 	n := 0
 	for _, r := range s.app.GetRoutes(true) {
+		if r.Method == "POST" && r.Path == "/qimen" {
+			continue // an ERP's call, authenticated by its signature (qimen_test.go)
+		}
 		if public[r.Path] || strings.HasPrefix(r.Path, "/static") || r.Method == "HEAD" || r.Method == "OPTIONS" || r.Method == "CONNECT" || r.Method == "TRACE" {
 			continue
 		}
