@@ -94,6 +94,7 @@ type textPart struct {
 var stateArgs = map[string]map[string]string{
 	"order.locked":          {"state": "orderstate."},
 	"order.cancel_too_late": {"state": "orderstate."},
+	"order.hold_too_late":   {"state": "orderstate."},
 	"pack.not_picked":       {"state": "orderstate."},
 	"pack.not_packed":       {"state": "orderstate."},
 	"pick.undo_too_late":    {"state": "orderstate."},
@@ -420,6 +421,9 @@ var catalog = map[string][2]string{
 	"order.not_found":           {"Order {order} is not known.", "订单 {order} 不存在。"},
 	"order.owner_twice":         {"Order {order} is named as {owner}'s and asked for as {query}'s: name its owner once.", "订单 {order} 写明属于 {owner}，查询参数却是 {query}：货主只需写一次。"},
 	"order.cancel_too_late":     {"Order {order} is already {state}: it cannot be cancelled in the warehouse.", "订单 {order} 已{state}，仓库内无法取消。"},
+	"order.hold_too_late":       {"Order {order} is already {state}: only an order not yet in a wave can be held.", "订单 {order} 已{state}：只有尚未进入波次的订单可以挂起。"},
+	"order.hold_reason_invalid": {"Order {order}: the hold reason is not valid (at most 200 characters, no control characters).", "订单 {order}：挂起原因无效（最多 200 个字符，不含控制字符）。"},
+	"order.held":                {"Held", "已挂起"},
 	"order.platform_invalid":    {"Order {order}: platform {platform} is not known. Use one of: {platforms}.", "订单 {order}：平台 {platform} 未知，请使用：{platforms}。"},
 	"order.too_many_merged":     {"Order {order}: too many platform orders ({given}); at most {max} can be merged into one.", "订单 {order} 包含 {given} 个平台订单，一单最多合并 {max} 个。"},
 	"order.platform_id_invalid": {"Order {order}: platform order ID {id} is not valid (1–64 characters, no spaces).", "订单 {order}：平台订单号 {id} 无效（1–64 个字符，不含空格）。"},
