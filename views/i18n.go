@@ -986,6 +986,7 @@ var catalog = map[string][2]string{
 	"upstream.app_key_invalid":      {"The app_key {app_key} must be 1–64 letters, digits or _ . : -.", "app_key {app_key} 须为 1–64 个字母、数字或 _ . : -。"},
 	"upstream.customer_id_invalid":  {"The customer_id {customer_id} must be 1–64 letters, digits or _ . : -.", "customer_id {customer_id} 须为 1–64 个字母、数字或 _ . : -。"},
 	"upstream.owner_code_invalid":   {"The owner_code {owner_code} must be 1–64 letters, digits or _ . : -.", "owner_code {owner_code} 须为 1–64 个字母、数字或 _ . : -。"},
+	"qimen.owner_unknown":           {"ownerCode {owner_code} is not the owner this upstream stands for.", "ownerCode {owner_code} 不是该上游对应的货主。"},
 	"upstream.qimen_only":           {"app_key, customer_id and owner_code belong to Qimen upstreams, not {dialect}.", "app_key、customer_id 和 owner_code 只用于奇门上游，不用于 {dialect}。"},
 	"upstream.not_found":            {"There is no upstream named {name}.", "没有名为 {name} 的上游。"},
 	"sync.cursor_invalid":           {"Upstream {upstream} sent a cursor that is not valid (at most 256 printable characters).", "上游 {upstream} 返回的游标无效（最多 256 个可打印字符）。"},

@@ -109,3 +109,40 @@ func TestBriefHeldFlag(t *testing.T) {
 		t.Fatal("not held decoded as held")
 	}
 }
+
+// Inventory splits on-hand stock into sellable and not, and counts reservations.
+func TestInventorySplitsSellable(t *testing.T) {
+	l := stockFixture(t)
+	mustOrder(t, l, order("SO1", LineIn{"BOOK", 2}))
+	mustWave(t, l, "w1", WaveSingle)
+	inv, err := l.Books(DefaultOwner).Inventory()
+	if err != nil {
+		t.Fatal(err)
+	}
+	find := func(sku, lot string, sellable bool) InventoryLine {
+		for _, x := range inv {
+			if x.SKU == sku && x.Lot == lot && x.Sellable == sellable {
+				return x
+			}
+		}
+		return InventoryLine{}
+	}
+	if g := find("MILK", "GOOD1", true); g.Qty != 3 || g.Expiry != "2028-06-01" {
+		t.Errorf("GOOD1 sellable %+v", g)
+	}
+	if g := find("MILK", "GOOD1", false); g.Qty != 50 {
+		t.Errorf("GOOD1 in quarantine %+v", g)
+	}
+	onHand, _ := l.OnHand(DefaultOwner)
+	var total, sum, reserved int64
+	for _, x := range onHand {
+		total += x.Qty
+	}
+	for _, x := range inv {
+		sum += x.Qty
+		reserved += x.Reserved
+	}
+	if sum != total || reserved != 2 {
+		t.Errorf("inventory sums to %d (on hand %d), reserved %d: %+v", sum, total, reserved, inv)
+	}
+}
