@@ -82,6 +82,9 @@ type orderOut struct {
 	Received         time.Time      `json:"received"`
 	Updated          time.Time      `json:"updated"`
 	CancelReason     string         `json:"cancel_reason,omitempty"`
+	// Held: the upstream put the order on hold; no wave takes it until restored.
+	Held       bool   `json:"held,omitempty"`
+	HoldReason string `json:"hold_reason,omitempty"`
 }
 
 type orderLineOut struct {
@@ -116,7 +119,8 @@ func newOrderOut(o wms.Order) orderOut {
 	out := orderOut{Owner: o.Owner, No: o.No, Channel: o.Channel, Platform: o.SourcePlatform(), Shop: o.Shop,
 		PlatformOrderIDs: o.PlatformOrderIDs, Recipient: recipientJSON(o.Recipient), Lines: []orderLineOut{},
 		Priority: o.Priority, Carrier: o.Carrier, ShipBy: o.ShipBy, Notes: o.Notes, State: string(o.State),
-		Wave: o.Wave, Tote: o.Tote, Received: o.Received, Updated: o.Updated, CancelReason: o.CancelReason}
+		Wave: o.Wave, Tote: o.Tote, Received: o.Received, Updated: o.Updated, CancelReason: o.CancelReason,
+		Held: o.Held, HoldReason: o.HoldReason}
 	for _, l := range o.Lines {
 		line := orderLineOut{SKU: l.SKU, Qty: l.Qty, PlatformOrderID: l.PlatformOrderID, PlatformSubOrderID: l.PlatformSubOrderID,
 			Allocated: l.Allocated(), Picked: l.Picked, Short: l.Short, Backordered: l.Backordered}

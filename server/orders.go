@@ -267,7 +267,7 @@ func (s *Server) orderPage(c *fiber.Ctx) error {
 		return s.renderOrderPage(c, vm, err)
 	}
 	v := &views.OrderView{Owner: o.Owner, No: o.No, State: string(o.State), Channel: o.Channel, Platform: o.SourcePlatform(), Shop: o.Shop,
-		Carrier: o.Carrier, PlatformOrders: o.PlatformOrderIDs}
+		Carrier: o.Carrier, PlatformOrders: o.PlatformOrderIDs, Held: o.Held, HoldReason: o.HoldReason}
 	books := s.ledger.Books(o.Owner)
 	for _, l := range o.Lines {
 		line := views.OrderLineView{SKU: l.SKU, Qty: l.Qty, Picked: l.Picked}

@@ -109,3 +109,22 @@ func TestBrowserOrderPage(t *testing.T) {
 		}
 	}
 }
+
+// A held order shows a badge on its page and "held" in the API.
+func TestOrderPageShowsHeld(t *testing.T) {
+	s, l := testServer(t)
+	mergedOrder(t, l, "SO700001")
+	if _, err := l.Books(wms.DefaultOwner).HoldOrder(context.Background(), "SO700001", true, "地址待确认", "", "sync:erp", "qimen"); err != nil {
+		t.Fatal(err)
+	}
+	c := newClient(t, s)
+	c.login("B4001", "4444")
+	_, page := c.get("/orders?no=SO700001")
+	if !strings.Contains(page, `data-testid="order-held"`) || !strings.Contains(page, say("en", "order.held")) || !strings.Contains(page, "地址待确认") {
+		t.Errorf("held order page lacks the badge")
+	}
+	resp, body := c.get("/api/v1/orders/SO700001")
+	if resp.StatusCode != 200 || !strings.Contains(body, `"held":true`) || !strings.Contains(body, `"hold_reason":"地址待确认"`) {
+		t.Errorf("API: %d %s", resp.StatusCode, body)
+	}
+}

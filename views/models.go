@@ -473,6 +473,9 @@ type OrderView struct {
 	No, State, Channel, Platform, Shop, Carrier string
 	PlatformOrders                              []string
 	Lines                                       []OrderLineView
+	// Held: on hold by its upstream (no wave takes it), and why.
+	Held       bool
+	HoldReason string
 }
 
 // OrderLineView is one line and the platform sub-order(s) it stands for.

@@ -39,6 +39,7 @@ const (
 	EvTokenCreated     = "token.created"     // TokenCreated
 	EvOrderReceived    = "order.received"    // OrderIntake
 	EvOrderCancelled   = "order.cancelled"   // OrderCancel
+	EvOrderHeld        = "order.held"        // OrderHold
 	EvSettingsChanged  = "settings.changed"  // Settings
 	EvWaveReleased     = "wave.released"     // WaveRelease
 	EvTaskStarted      = "task.started"      // TaskStart

@@ -19,18 +19,26 @@ type OrderBrief struct {
 	ShipBy   *time.Time
 	Received time.Time
 	Lines    int
+	Held     bool // on hold: no wave takes it (hold.go)
 }
 
 func briefOf(o *Order) OrderBrief {
-	return OrderBrief{Owner: o.Owner, No: o.No, Carrier: o.Carrier, Priority: o.Priority, ShipBy: o.ShipBy, Received: o.Received, Lines: len(o.Lines)}
+	return OrderBrief{Owner: o.Owner, No: o.No, Carrier: o.Carrier, Priority: o.Priority, ShipBy: o.ShipBy, Received: o.Received, Lines: len(o.Lines), Held: o.Held}
 }
 
-// Encoded as priority (8 bytes), whether there is a ship-by (1), ship-by and
+// Encoded as priority (8 bytes), flags (1: bit 0 a ship-by, bit 1 held; a
+// brief written before holds existed has only bit 0), ship-by and
 // received as Unix seconds (8) and nanoseconds (4) each, line count (4), then
 // the carrier's bytes; the owner and the order number are the key. Seconds and nanoseconds
 // cover every year an upstream may send (9999-12-31 as "no deadline", say),
 // where Unix nanoseconds stop at 2262.
 const briefFixed = 8 + 1 + 12 + 12 + 4
+
+// The brief's flags.
+const (
+	briefShipBy byte = 1 << iota
+	briefHeld
+)
 
 func putTime(b []byte, t time.Time) {
 	binary.BigEndian.PutUint64(b, uint64(t.Unix()))
@@ -45,8 +53,11 @@ func (b OrderBrief) encode() []byte {
 	out := make([]byte, briefFixed, briefFixed+len(b.Carrier))
 	binary.BigEndian.PutUint64(out[0:], uint64(int64(b.Priority)))
 	if b.ShipBy != nil {
-		out[8] = 1
+		out[8] |= briefShipBy
 		putTime(out[9:], *b.ShipBy)
+	}
+	if b.Held {
+		out[8] |= briefHeld
 	}
 	putTime(out[21:], b.Received)
 	binary.BigEndian.PutUint32(out[33:], uint32(b.Lines))
@@ -59,10 +70,11 @@ func decodeBrief(owner, no string, v []byte) (OrderBrief, bool) {
 	}
 	b := OrderBrief{Owner: owner, No: no, Priority: int(int64(binary.BigEndian.Uint64(v[0:]))), Received: getTime(v[21:]),
 		Lines: int(binary.BigEndian.Uint32(v[33:])), Carrier: string(v[briefFixed:])}
-	if v[8] == 1 {
+	if v[8]&briefShipBy != 0 {
 		t := getTime(v[9:])
 		b.ShipBy = &t
 	}
+	b.Held = v[8]&briefHeld != 0
 	return b, true
 }
 

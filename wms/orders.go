@@ -89,6 +89,15 @@ type Order struct {
 	// Digest identifies the content as sent, so a resend can be told from a change.
 	Digest       string `json:"digest"`
 	CancelReason string `json:"cancel_reason,omitempty"`
+	// Held is an order its upstream put on hold (order.pending): no wave
+	// takes it until it is restored. Holds counts the holds so far; it
+	// names the next hold's event (hold.go).
+	Held       bool   `json:"held,omitempty"`
+	HoldReason string `json:"hold_reason,omitempty"`
+	Holds      int    `json:"holds,omitempty"`
+	// Steps is the order's story as its projection saw it: each state it
+	// reached, and each hold and restore, with the time of the event.
+	Steps []OrderStep `json:"steps,omitempty"`
 }
 
 // OrderIntake is an order as a channel or the OMS sends it.
@@ -316,6 +325,9 @@ func orderTx(tx *txn, owner, no string) (Order, error) {
 
 // putOrder stores an order and moves it in the by-state index.
 func putOrder(tx *txn, o *Order, oldState OrderState) error {
+	if tx.apply != nil {
+		o.noteStep(tx.apply.ev.At)
+	}
 	idx := tx.Bucket(bucketOrderState)
 	if oldState != "" && oldState != o.State {
 		if err := idx.Delete(orderStateKey(oldState, o.Owner, o.No)); err != nil {
@@ -513,6 +525,9 @@ func (l *Ledger) RunAutoWave(ctx context.Context) ([]Wave, error) {
 	byCarrier := map[string][]OrderBrief{}
 	var carriers []string
 	for _, o := range news {
+		if o.Held {
+			continue
+		}
 		if _, seen := byCarrier[o.Carrier]; !seen {
 			carriers = append(carriers, o.Carrier)
 		}

@@ -203,6 +203,8 @@ type WaveFilter struct {
 
 func (f WaveFilter) matches(o OrderBrief) bool {
 	switch {
+	case o.Held:
+		return false
 	case f.Owner != "" && o.Owner != f.Owner:
 		return false
 	case f.Carrier != "" && o.Carrier != f.Carrier:
@@ -374,6 +376,9 @@ func decideWaveReleased(tx *txn, ev *Event) error {
 		if o.State != OrderNew {
 			p.Waiting = append(p.Waiting, ref)
 			continue
+		}
+		if o.Held {
+			continue // held since it was chosen: not this wave's
 		}
 		lines, ok, err := allocateOrder(v, o, settings, p.Today)
 		if err != nil {
