@@ -46,7 +46,7 @@ func TestHubPage(t *testing.T) {
 		t.Fatalf("/hub: %d", resp.StatusCode)
 	}
 	text := unmarked(body)
-	for _, want := range []string{"WH-GZ", "WH-SH", "1 warehouses are offline", "Hub node hub-1"} {
+	for _, want := range []string{"WH-GZ", "WH-SH", "1 warehouse is offline", "Hub node hub-1"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("/hub lacks %q", want)
 		}

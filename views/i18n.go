@@ -1060,6 +1060,7 @@ var catalog = map[string][2]string{
 	"hub.node":                 {"Hub node {node}, connected to {peers} other nodes.", "中心节点 {node}，已连接其他 {peers} 个节点。"},
 	"hub.none":                 {"No warehouse has connected to this hub yet.", "尚无仓库连接到本中心。"},
 	"hub.offline_count":        {"{n} warehouses are offline: the ERPs' calls for them wait at the hub.", "{n} 个仓库离线：发给它们的 ERP 调用在中心等待。"},
+	"hub.offline_count.one":    {"1 warehouse is offline: the ERPs' calls for it wait at the hub.", "1 个仓库离线：发给它的 ERP 调用在中心等待。"},
 	"hub.warehouse":            {"Warehouse", "仓库"},
 	"hub.state":                {"State", "状态"},
 	"hub.to_warehouse":         {"Waiting for the warehouse", "待仓库接收"},
