@@ -145,6 +145,7 @@ func (m *qimenMapper) shipped(d wms.OutShipment) error {
 	type key struct{ sku, lot string }
 	lines := map[key]*qimen.OrderLine{}
 	var order []key
+	serials := map[key][]string{}
 	for _, p := range d.Parcels {
 		pk := qimen.Package{LogisticsCode: carrier, ExpressCode: p.Waybill, Weight: qimen.KG(p.WeightG)}
 		qty := map[string]int64{}
@@ -166,7 +167,7 @@ func (m *qimenMapper) shipped(d wms.OutShipment) error {
 				order = append(order, k)
 			}
 			l.ActualQty += it.Qty
-			l.SnList = append(l.SnList, it.Serials...)
+			serials[k] = append(serials[k], it.Serials...)
 		}
 		for _, s := range skus {
 			pk.Items = append(pk.Items, qimen.PackageItem{ItemCode: s, Quantity: qty[s]})
@@ -175,7 +176,9 @@ func (m *qimenMapper) shipped(d wms.OutShipment) error {
 	}
 	var ols []qimen.OrderLine
 	for _, k := range order {
-		ols = append(ols, *lines[k])
+		l := *lines[k]
+		l.SnList = qimen.Serials(serials[k])
+		ols = append(ols, l)
 	}
 	m.add(method, func(biz string) any {
 		return qimen.DeliveryConfirmRequest{
@@ -261,7 +264,7 @@ func (m *qimenMapper) returned(d wms.OutReturn) error {
 		}
 		ol := qimen.OrderLine{OwnerCode: m.up.QimenOwnerCode(), ItemCode: l.SKU, InventoryType: inv, ActualQty: l.Qty, BatchCode: l.Lot, ExpireDate: exp}
 		if l.Serial != "" {
-			ol.SnList = []string{l.Serial}
+			ol.SnList = qimen.Serials([]string{l.Serial})
 		}
 		ols = append(ols, ol)
 	}

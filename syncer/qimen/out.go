@@ -106,7 +106,20 @@ type OrderLine struct {
 	ActualQty     int64    `xml:"actualQty"`
 	BatchCode     string   `xml:"batchCode,omitempty"`
 	ExpireDate    string   `xml:"expireDate,omitempty"`
-	SnList        []string `xml:"snList>sn,omitempty"`
+	SnList        *SnList  `xml:"snList,omitempty"`
+}
+
+// SnList is the serial numbers of a line's units.
+type SnList struct {
+	SN []string `xml:"sn"`
+}
+
+// Serials is the snList of serials: nil (no element) for none.
+func Serials(sns []string) *SnList {
+	if len(sns) == 0 {
+		return nil
+	}
+	return &SnList{SN: sns}
 }
 
 // EntryConfirmRequest is the body of entryorder.confirm.
