@@ -98,15 +98,15 @@ type PackageItem struct {
 
 // OrderLine is one confirmed line of an order: an item, of one batch and inventory type.
 type OrderLine struct {
-	OrderLineNo   string   `xml:"orderLineNo,omitempty"`
-	OwnerCode     string   `xml:"ownerCode,omitempty"`
-	ItemCode      string   `xml:"itemCode"`
-	InventoryType string   `xml:"inventoryType,omitempty"`
-	PlanQty       int64    `xml:"planQty,omitempty"`
-	ActualQty     int64    `xml:"actualQty"`
-	BatchCode     string   `xml:"batchCode,omitempty"`
-	ExpireDate    string   `xml:"expireDate,omitempty"`
-	SnList        *SnList  `xml:"snList,omitempty"`
+	OrderLineNo   string  `xml:"orderLineNo,omitempty"`
+	OwnerCode     string  `xml:"ownerCode,omitempty"`
+	ItemCode      string  `xml:"itemCode"`
+	InventoryType string  `xml:"inventoryType,omitempty"`
+	PlanQty       int64   `xml:"planQty,omitempty"`
+	ActualQty     int64   `xml:"actualQty"`
+	BatchCode     string  `xml:"batchCode,omitempty"`
+	ExpireDate    string  `xml:"expireDate,omitempty"`
+	SnList        *SnList `xml:"snList,omitempty"`
 }
 
 // SnList is the serial numbers of a line's units.
