@@ -8,6 +8,8 @@
 package qimen
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/xml"
 	"strconv"
 )
@@ -34,14 +36,23 @@ const (
 	LackPhysical = "实物报缺"
 )
 
+// MaxOutBizCode is the longest outBizCode the standard allows (string(50)).
+const MaxOutBizCode = 50
+
 // OutBizCode is the outBizCode of part (1-based) of the parts calls one event makes: the
-// event's ID alone when it makes one, "ID-part" when several. The same event makes the same
-// codes however often it is sent, so the ERP drops a repeat.
+// event's ID alone when it makes one, "ID-part" when several; one longer than MaxOutBizCode
+// is "tally-" and 32 hex digits of its SHA-256. The same event makes the same codes however
+// often it is sent, so the ERP drops a repeat.
 func OutBizCode(eventID string, part, parts int) string {
-	if parts <= 1 {
-		return eventID
+	code := eventID
+	if parts > 1 {
+		code += "-" + strconv.Itoa(part)
 	}
-	return eventID + "-" + strconv.Itoa(part)
+	if len(code) > MaxOutBizCode {
+		sum := sha256.Sum256([]byte(code))
+		code = "tally-" + hex.EncodeToString(sum[:16])
+	}
+	return code
 }
 
 // KG writes grams as kilograms with three decimals ("1.250"); empty for none.
