@@ -329,3 +329,26 @@ func TestQimenViaHub(t *testing.T) {
 		t.Errorf("status %+v", st)
 	}
 }
+
+// TestQimenRunDelivers: the syncer's own goroutine drives a Qimen upstream
+// to the end of the log, and new events follow as they commit.
+func TestQimenRunDelivers(t *testing.T) {
+	r := newRig(t, Options{})
+	erp := newERP(t)
+	r.qimenUpstream("erp", erp.srv.URL+"/qimen", "")
+	r.orders("", 1, 2)
+	r.run()
+	eventually(t, "two calls", func() bool { return len(erp.got()) == 2 })
+	r.orders("", 3, 1)
+	eventually(t, "the third", func() bool { return len(erp.got()) == 3 })
+	want := orderEvents(r)
+	eventually(t, "the cursor at the end", func() bool { return r.state("erp").PushedThrough == want[2].Seq })
+	time.Sleep(200 * time.Millisecond)
+	if got := erp.got(); len(got) != 3 || got[2].outBiz != want[2].ID {
+		t.Errorf("calls %+v", got)
+	}
+	st := r.s.Status()
+	if len(st) != 1 || !st[0].Online || st[0].Backlog != 0 || st[0].LastError != "" {
+		t.Errorf("status %+v", st)
+	}
+}
