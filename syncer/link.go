@@ -51,6 +51,7 @@ type link struct {
 	pullMore      bool
 	lastReconcile time.Time
 	reconnect     bool // a reconciliation is due: the upstream came back
+	qimenPart     qimenPart
 }
 
 type reconcileRequest struct{ reply chan reconcileReply }
@@ -197,6 +198,9 @@ func (k *link) load() error {
 // one is due, a reconciliation when one is due. busy says there is more to
 // do at once.
 func (k *link) step(ctx context.Context, up wms.Upstream, retry []wms.DeadLetter) (busy bool, err error) {
+	if up.Dialect == wms.DialectQimen {
+		return k.stepQimen(ctx, up, retry)
+	}
 	if !up.NoPush {
 		if len(retry) > 0 {
 			if err := k.pushRetries(ctx, up, retry); err != nil {
@@ -255,10 +259,11 @@ func (k *link) wait(ctx context.Context, bell <-chan struct{}) {
 		until = blocked
 	} else {
 		up := k.config()
-		if !up.NoPull && k.pullNext.Before(until) {
+		qimen := up.Dialect == wms.DialectQimen // pushes only: nothing to pull or reconcile
+		if !up.NoPull && !qimen && k.pullNext.Before(until) {
 			until = k.pullNext
 		}
-		if online && k.loaded {
+		if online && k.loaded && !qimen {
 			if next := k.lastReconcile.Add(k.s.o.ReconcileEvery); next.Before(until) {
 				until = next
 			}
@@ -307,6 +312,9 @@ func (k *link) requested(ctx context.Context) reconcileReply {
 	k.mu.Unlock()
 	if k.config().Disabled {
 		return reconcileReply{err: ErrNotRunning}
+	}
+	if k.config().Dialect == wms.DialectQimen {
+		return reconcileReply{err: errQimenNoReconcile}
 	}
 	if k.s.now().Before(nb) {
 		return reconcileReply{err: errors.New(errRetryAfter.Error() + " " + nb.UTC().Format(time.RFC3339))}

@@ -27,6 +27,7 @@ type queued struct {
 	raw  []byte
 	at   time.Time
 	size int
+	out  wms.Outward // the event as the upstream gets it (a Qimen upstream maps it to calls)
 }
 
 // pushResult is one event's result in a push answer.
@@ -114,7 +115,7 @@ func encode(o wms.Outward) (queued, error) {
 	if err != nil {
 		return queued{}, err
 	}
-	return queued{seq: o.Seq, id: o.ID, typ: o.Type, raw: raw, at: o.At, size: len(raw)}, nil
+	return queued{seq: o.Seq, id: o.ID, typ: o.Type, raw: raw, at: o.At, size: len(raw), out: o}, nil
 }
 
 // cut is the next batch: a prefix of the queue.

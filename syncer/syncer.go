@@ -50,6 +50,9 @@ type Options struct {
 	// Hub carries the calls of upstreams configured "via":"hub" (nil: the
 	// warehouse has no hub link, and such upstreams wait, saying so).
 	Hub HubLink
+	// Warehouse is the warehouse's code, the warehouseCode of the Qimen
+	// calls it makes ("TALLY").
+	Warehouse string
 }
 
 // HubLink is the warehouse's side of its link to the hub (package hub):
@@ -127,6 +130,9 @@ func New(l *wms.Ledger, o Options) *Syncer {
 	}
 	if o.Gather <= 0 {
 		o.Gather = 200 * time.Millisecond
+	}
+	if o.Warehouse == "" {
+		o.Warehouse = DefaultWarehouse
 	}
 	return &Syncer{l: l, o: o, log: o.Log, client: o.Client, now: o.Now, wake: make(chan struct{}, 1), links: map[string]*link{}}
 }

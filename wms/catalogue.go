@@ -58,7 +58,7 @@ var catalogue = []EventSpec{
 	{Type: EvTaskStarted, Payload: TaskStart{}, Version: 1, Scope: ScopeWarehouse, apply: applyTaskStarted, decide: decideTaskStart},
 	{Type: EvPicked, Payload: PickScan{}, Version: 1, Scope: ScopeOwner, apply: applyPicked},
 	{Type: EvPickUndone, Payload: PickUndo{}, Version: 1, Scope: ScopeOwner, apply: applyPickUndone},
-	{Type: EvShortReported, Payload: ShortReport{}, Version: 1, Scope: ScopeOwner, apply: applyShortReported, decide: decideShortReported},
+	{Type: EvShortReported, Payload: ShortReport{}, Version: 1, Scope: ScopeOwner, apply: applyShortReported, decide: decideShortReported, Outward: OutShortPick{}, outward: outward(outShortReported)},
 	{Type: EvScanRejected, Payload: ScanRejected{}, Version: 1, Scope: ScopeWarehouse, apply: applyScanRejected},
 	{Type: EvPutBack, Payload: PutBackScan{}, Version: 1, Scope: ScopeOwner, apply: applyPutBack},
 	{Type: EvLotStatus, Payload: LotStatusChange{}, Version: 1, Scope: ScopeOwner, apply: applyLotStatus, decide: decideLotStatus, Outward: OutLotStatus{}, outward: outward(outLotStatus)},

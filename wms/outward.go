@@ -374,3 +374,33 @@ func outReturnMatched(tx *txn, _ Event, m ReturnMatch) (OutReturn, bool, error) 
 	p.Order = m.Order
 	return outReturn(p), true, nil
 }
+
+// OutShortPick is units a picker did not find on the shelf the books named
+// for an order's line (the shelf is the warehouse's own business): how many were missing, and how many of them were
+// reserved elsewhere for the order at once. It moves no stock (a count of
+// the shelf settles what is really there).
+type OutShortPick struct {
+	Order       string `json:"order"`
+	SKU         string `json:"sku"`
+	Lot         string `json:"lot,omitempty"`
+	Qty         int64  `json:"qty"`
+	Reallocated int64  `json:"reallocated"`
+}
+
+// outShortReported reads the task line it shorted: a line once short has
+// nothing open and changes no more.
+func outShortReported(tx *txn, _ Event, p ShortReport) (OutShortPick, bool, error) {
+	t, err := mustGet[Task](tx, bucketTasks, []byte(p.Task), "task.not_found", "task", p.Task)
+	if err != nil {
+		return OutShortPick{}, false, err
+	}
+	line, ok := t.Line(p.Line)
+	if !ok {
+		return OutShortPick{}, false, Errf(CodeInternal, "short.nothing_open")
+	}
+	var got int64
+	for _, a := range p.Realloc {
+		got += a.Qty
+	}
+	return OutShortPick{Order: line.Order, SKU: line.SKU, Lot: line.Lot, Qty: line.Short, Reallocated: got}, true, nil
+}

@@ -247,3 +247,13 @@ func (l *Ledger) StockRows(owner string) ([]StockRow, error) {
 	})
 	return out, err
 }
+
+// Lot returns one of the owner's lots of a SKU; ok is false for a lot the
+// books do not know.
+func (b Books) Lot(sku, code string) (lot Lot, ok bool, err error) {
+	err = b.l.view(func(tx *txn) error {
+		lot, ok, err = lookup[Lot](tx, bucketLots, lotKey(b.owner, sku, code))
+		return err
+	})
+	return lot, ok, err
+}

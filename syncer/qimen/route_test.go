@@ -25,3 +25,25 @@ func TestWarehouseCodes(t *testing.T) {
 		}
 	}
 }
+
+func TestOutBizCode(t *testing.T) {
+	long := "qimen:erp-hangzhou:deliveryorder:TB2026010112345678901234"
+	for _, c := range []struct {
+		id          string
+		part, parts int
+		want        string
+	}{
+		{"ev-1", 1, 1, "ev-1"},
+		{"ev-1", 2, 3, "ev-1-2"},
+		{long, 1, 1, "tally-"},
+	} {
+		got := OutBizCode(c.id, c.part, c.parts)
+		if got != c.want && !(c.want == "tally-" && len(got) == 38 && got[:6] == "tally-") || len(got) > MaxOutBizCode {
+			t.Errorf("OutBizCode(%q, %d, %d) = %q", c.id, c.part, c.parts, got)
+		}
+	}
+	first, again := OutBizCode(long, 1, 1), OutBizCode(long, 1, 1)
+	if OutBizCode(long, 1, 2) == OutBizCode(long, 2, 2) || first != again {
+		t.Error("long codes are not distinct and stable")
+	}
+}

@@ -1,0 +1,294 @@
+package syncer
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"encoding/xml"
+	"errors"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"tally/syncer/qimen"
+	"tally/wms"
+)
+
+// A Qimen upstream only receives: the ERP calls the warehouse (POST
+// /qimen) and asks for stock itself, so there is no pull and no
+// reconciliation. Its outward events go in seq order, each event's calls
+// one at a time — over HTTP to the ERP's URL, signed as they leave, or
+// handed to the hub link for an upstream reached via the hub. The cursor
+// moves past an event once all its calls were answered success (or the
+// ERP refused one for good: a dead letter); the backoff, Retry-After,
+// status and dead-letter retries are the ones Tally's own protocol uses.
+
+// errQimenNoReconcile refuses a reconciliation asked of a Qimen upstream.
+var errQimenNoReconcile = errors.New("sync: a Qimen ERP queries the warehouse's stock itself (inventory.query); there is nothing to reconcile")
+
+// qimenPart is how many calls of the event at the head of the queue the
+// ERP has already taken, so a retry after a failure sends only the rest
+// (a repeat would be harmless, just slower).
+type qimenPart struct {
+	id   string
+	done int
+}
+
+// qimenRefusal is a call the ERP refused for good.
+type qimenRefusal struct{ code, reason string }
+
+// qimenAnswerLimit bounds an ERP's answer.
+const qimenAnswerLimit = 1 << 20
+
+// stepQimen is a Qimen upstream's turn: retried dead letters, then a run
+// of events.
+func (k *link) stepQimen(ctx context.Context, up wms.Upstream, retry []wms.DeadLetter) (busy bool, err error) {
+	if up.NoPush {
+		return false, nil
+	}
+	if len(retry) > 0 {
+		if err := k.qimenRetries(ctx, up, retry); err != nil {
+			return false, err
+		}
+	}
+	return k.qimenBatch(ctx, up)
+}
+
+// qimenBatch sends the calls of up to Batch events and records what was
+// acknowledged, even when a later event failed.
+func (k *link) qimenBatch(ctx context.Context, up wms.Upstream) (more bool, err error) {
+	if err := k.fill(up); err != nil {
+		return false, err
+	}
+	if len(k.queue) == 0 {
+		return false, nil
+	}
+	books := ledgerBooks{k.s.l}
+	n, sent := 0, false
+	var dead []wms.DeadLetter
+	var failed error
+	for n < len(k.queue) && n < k.s.o.Batch {
+		q := k.queue[n]
+		calls, err := qimenCalls(q.out, up, k.s.o.Warehouse, books)
+		if errors.Is(err, errQimenTooLarge) {
+			dead = append(dead, wms.DeadLetter{Seq: q.seq, ID: q.id, Type: q.typ, Code: "body.too_large", Reason: clip(err.Error(), maxErrorText)})
+			n++
+			continue
+		}
+		if err != nil {
+			failed = err
+			break
+		}
+		from := 0
+		if k.qimenPart.id == q.id {
+			from = k.qimenPart.done
+		}
+		done, ref, err := k.qimenSendAll(ctx, up, calls, from)
+		if done > from {
+			sent = true
+		}
+		if err != nil {
+			k.qimenPart = qimenPart{id: q.id, done: done}
+			failed = err
+			break
+		}
+		k.qimenPart = qimenPart{}
+		if ref != nil {
+			dead = append(dead, wms.DeadLetter{Seq: q.seq, ID: q.id, Type: q.typ, Code: ref.code, Reason: ref.reason})
+			sent = true // answered: the ERP is up
+		}
+		n++
+	}
+	if n > 0 {
+		if err := k.acked(ctx, k.queue[:n], dead); err != nil {
+			return false, err
+		}
+	}
+	if failed != nil {
+		return false, failed
+	}
+	if sent {
+		k.succeeded()
+	}
+	return len(k.queue) > 0 || k.scan < k.counted, nil
+}
+
+// qimenSendAll sends calls[from:] in order. done is how many of calls have
+// been taken; a refusal stops the rest (the event is a dead letter, and a
+// retry of it sends them all again).
+func (k *link) qimenSendAll(ctx context.Context, up wms.Upstream, calls []qimen.Call, from int) (done int, ref *qimenRefusal, err error) {
+	done = from
+	for _, c := range calls[min(from, len(calls)):] {
+		ref, err := k.qimenSend(ctx, up, c)
+		if err != nil || ref != nil {
+			return done, ref, err
+		}
+		done++
+	}
+	return done, nil, nil
+}
+
+// qimenSend makes one call: a refusal is the ERP's final no; an error is a
+// *failure to back off from (or the ledger's).
+func (k *link) qimenSend(ctx context.Context, up wms.Upstream, c qimen.Call) (*qimenRefusal, error) {
+	what := "qimen " + c.Method
+	if up.Via == wms.ViaHub {
+		if k.s.o.Hub == nil {
+			return nil, &failure{msg: what + ": the upstream is reached via the hub, but this warehouse has no hub link"}
+		}
+		err := k.s.o.Hub.Publish(ctx, c)
+		switch {
+		case err == nil:
+			return nil, nil
+		case errors.Is(err, ErrHubFull):
+			return nil, &failure{msg: what + ": the outgoing stream to the hub is full; waiting for it to drain", online: k.isOnline()}
+		case ctx.Err() != nil:
+			return nil, ctx.Err()
+		}
+		return nil, &failure{msg: what + ": handing the call to the hub link: " + clip(err.Error(), maxErrorText)}
+	}
+	a, err := k.qimenPost(ctx, up, c)
+	if err != nil {
+		return nil, err
+	}
+	switch a.status {
+	case http.StatusOK:
+	case http.StatusBadRequest, http.StatusRequestEntityTooLarge, http.StatusUnprocessableEntity:
+		k.setOnline(true)
+		return &qimenRefusal{code: "http." + strconv.Itoa(a.status), reason: http.StatusText(a.status)}, nil
+	default:
+		return nil, k.fail("POST "+what, a)
+	}
+	var r struct {
+		Flag    string `xml:"flag"`
+		Code    string `xml:"code"`
+		Message string `xml:"message"`
+	}
+	if err := xml.Unmarshal(a.body, &r); err != nil || r.Flag == "" {
+		return nil, &failure{msg: "POST " + what + ": the answer is not a Qimen <response> with a flag", online: true}
+	}
+	switch strings.TrimSpace(r.Flag) {
+	case string(qimen.FlagSuccess):
+		return nil, nil
+	case string(qimen.FlagFailure):
+	default:
+		return nil, &failure{msg: "POST " + what + ": the answer's flag is neither success nor failure", online: true}
+	}
+	code, msg := clip(strings.TrimSpace(r.Code), 64), clip(strings.TrimSpace(r.Message), maxErrorText)
+	if qimenTransient(code) {
+		return nil, &failure{msg: "POST " + what + ": the ERP answered failure (" + code + "): " + msg + " — check the upstream's secret, app_key, customer_id and the warehouse's clock", online: true, code: code, detail: msg}
+	}
+	return &qimenRefusal{code: cmp.Or(code, "qimen.failure"), reason: cmp.Or(msg, "the ERP answered failure")}, nil
+}
+
+// qimenTransient says whether an ERP's failure code is one a later try may
+// pass: the signature, the timestamp, the caller's identity, or the ERP
+// itself busy or failing. Any other failure (a validation of the content:
+// an unknown order, a wrong quantity) the ERP will give again: a dead letter.
+func qimenTransient(code string) bool {
+	c := strings.ToLower(code)
+	for _, s := range []string{"sign", "timestamp", "time-out", "timeout", "appkey", "app_key", "app-key", "customerid",
+		"customer_id", "secret", "isp.", "system", "busy", "limit", "unavailable", "internal", "retry"} {
+		if strings.Contains(c, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// qimenPost sends one call to the ERP's URL: its system parameters in the
+// query (with any the URL already has), the body as it is, signed over
+// exactly those bytes with the clock corrected by what the ERP's Date
+// headers said. What a person reads of a failure names the method, never
+// the URL.
+func (k *link) qimenPost(ctx context.Context, up wms.Upstream, c qimen.Call) (*answer, error) {
+	what := "POST qimen " + c.Method
+	u, err := url.Parse(up.URL)
+	if err != nil || u.Host == "" {
+		return nil, &failure{msg: what + ": the upstream's URL cannot be used"}
+	}
+	params := u.Query()
+	params.Set("method", qimen.FullMethod(c.Method))
+	params.Set(qimen.ParamTimestamp, qimen.Timestamp(k.s.now().Add(k.clockOffset())))
+	params.Set("format", "xml")
+	params.Set("app_key", up.AppKey)
+	params.Set("customerId", up.CustomerID)
+	params.Set(qimen.ParamSignMethod, qimen.SignMethodMD5)
+	params.Set("v", "2.0")
+	params.Del(qimen.ParamSign)
+	params.Set(qimen.ParamSign, qimen.Sign(params, c.Body, up.Secret))
+	u.RawQuery = params.Encode()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u.String(), bytes.NewReader(c.Body))
+	if err != nil {
+		return nil, &failure{msg: what + ": the upstream's URL cannot be used"}
+	}
+	req.Header.Set("Content-Type", "text/xml; charset=utf-8")
+	req.Header.Set("Accept", "text/xml")
+	resp, err := k.s.client.Do(req)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, &failure{msg: what + ": " + transportCause(err)}
+	}
+	defer resp.Body.Close()
+	k.learnClock(resp.Header)
+	raw, err := readLimited(resp.Body, qimenAnswerLimit)
+	if err != nil {
+		return nil, &failure{msg: what + ": reading the answer: " + transportCause(err)}
+	}
+	return &answer{status: resp.StatusCode, header: resp.Header, body: raw}, nil
+}
+
+// qimenRetries sends again, each alone and whole, the dead letters a
+// supervisor asked to retry: all calls taken, it is resolved; refused
+// again, it stays a dead letter with one more attempt.
+func (k *link) qimenRetries(ctx context.Context, up wms.Upstream, retry []wms.DeadLetter) error {
+	books := ledgerBooks{k.s.l}
+	for _, d := range retry {
+		ev, err := k.s.l.EventAt(d.Seq)
+		if err != nil {
+			return err
+		}
+		o, ok, err := k.s.l.Outward(ev)
+		if err != nil {
+			return err
+		}
+		if ok {
+			o, ok = o.For(k.name, up.Owner)
+		}
+		ack := wms.SyncAck{Upstream: k.name}
+		again := func(code, reason string) {
+			ack.Dead = []wms.DeadLetter{{Seq: d.Seq, ID: d.ID, Type: d.Type, Code: code, Reason: reason}}
+		}
+		var calls []qimen.Call
+		if ok {
+			calls, err = qimenCalls(o, up, k.s.o.Warehouse, books)
+		}
+		switch {
+		case errors.Is(err, errQimenTooLarge):
+			again("body.too_large", clip(err.Error(), maxErrorText))
+		case err != nil:
+			return err
+		default:
+			_, ref, err := k.qimenSendAll(ctx, up, calls, 0)
+			if err != nil {
+				return err
+			}
+			if ref != nil {
+				again(ref.code, ref.reason)
+			} else {
+				ack.Resolved = []uint64{d.Seq}
+			}
+		}
+		if err := k.s.l.RecordAck(ctx, ack); err != nil {
+			return err
+		}
+		if len(ack.Dead) > 0 {
+			k.s.log.Warn("sync: dead letter refused again", "upstream", k.name, "seq", d.Seq, "code", ack.Dead[0].Code)
+		}
+		k.succeeded()
+	}
+	return nil
+}
