@@ -226,7 +226,9 @@ func TestParseEachConfirmation(t *testing.T) {
 		{qimen.StockOutConfirm, `<request><deliveryOrder><deliveryOrderCode>S1</deliveryOrderCode><warehouseCode>WH1</warehouseCode><orderType>PTCK</orderType>` +
 			`<status>DELIVERED</status><outBizCode>K2</outBizCode></deliveryOrder><packages><package><logisticsCode>JD</logisticsCode><expressCode>JDVA1</expressCode></package></packages>` +
 			`<orderLines><orderLine><itemCode>SKU04001</itemCode><actualQty>10</actualQty></orderLine></orderLines></request>`,
-			func(c Confirmation) bool { return c.OrderCode == "S1" && c.Packages[0].Waybill == "JDVA1" && c.Lines[0].Qty == 10 }},
+			func(c Confirmation) bool {
+				return c.OrderCode == "S1" && c.Packages[0].Waybill == "JDVA1" && c.Lines[0].Qty == 10
+			}},
 		{qimen.EntryOrderConfirm, `<request><entryOrder><entryOrderCode>E1</entryOrderCode><ownerCode>DEFAULT</ownerCode><entryOrderId>R-1</entryOrderId>` +
 			`<warehouseCode>WH1</warehouseCode><entryOrderType>CGRK</entryOrderType><outBizCode>K3</outBizCode><status>FULFILLED</status></entryOrder>` +
 			`<orderLines><orderLine><itemCode>SKU03000</itemCode><planQty>20</planQty><actualQty>19</actualQty><batchCode>L9</batchCode><expireDate>2028-01-31</expireDate></orderLine></orderLines></request>`,
@@ -244,10 +246,14 @@ func TestParseEachConfirmation(t *testing.T) {
 		{qimen.OrderProcessReport, `<request><order><orderCode>D1</orderCode><orderType>JYCK</orderType><warehouseCode>WH1</warehouseCode></order>` +
 			`<process><processStatus>ACCEPT</processStatus><operateTime>2026-11-30 09:00:00</operateTime><operateInfo>仓库接单</operateInfo></process>` +
 			`<outBizCode>K6</outBizCode></request>`,
-			func(c Confirmation) bool { return c.OrderCode == "D1" && c.Status == "ACCEPT" && c.OutBizCode == "K6" && c.Info == "仓库接单" }},
+			func(c Confirmation) bool {
+				return c.OrderCode == "D1" && c.Status == "ACCEPT" && c.OutBizCode == "K6" && c.Info == "仓库接单"
+			}},
 		{qimen.ItemLackReport, `<request><warehouseCode>WH1</warehouseCode><ownerCode>DEFAULT</ownerCode><deliveryOrderCode>D1</deliveryOrderCode>` +
 			`<outBizCode>K7</outBizCode><items><item><itemCode>SKU03000</itemCode><planQty>2</planQty><lackQty>1</lackQty><reason>库位缺货</reason></item></items></request>`,
-			func(c Confirmation) bool { return c.OrderCode == "D1" && c.Lines[0].Qty == 1 && c.Lines[0].PlanQty == 2 && c.Lines[0].Reason == "库位缺货" }},
+			func(c Confirmation) bool {
+				return c.OrderCode == "D1" && c.Lines[0].Qty == 1 && c.Lines[0].PlanQty == 2 && c.Lines[0].Reason == "库位缺货"
+			}},
 	} {
 		c, err := Parse(tc.method, []byte(tc.body))
 		if err != nil {
