@@ -586,7 +586,9 @@ func fakeERPCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	if *items {
-		erp.SendItems()
+		if _, err := erp.SendItems(); err != nil {
+			return err
+		}
 	}
 	if *orders > 0 {
 		if _, err := erp.SendOrders(*orders, ""); err != nil {

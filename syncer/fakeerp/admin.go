@@ -171,9 +171,14 @@ func (e *ERP) sendReturn(w http.ResponseWriter, r *http.Request) {
 }
 
 func (e *ERP) sendItems(w http.ResponseWriter, _ *http.Request) {
+	calls, err := e.SendItems()
+	if err != nil {
+		answerJSON(w, http.StatusConflict, apiError{err.Error(), "queue.full"})
+		return
+	}
 	answerJSON(w, http.StatusAccepted, struct {
 		Calls []Call `json:"calls"`
-	}{e.SendItems()})
+	}{calls})
 }
 
 func (e *ERP) sendInventory(w http.ResponseWriter, r *http.Request) {

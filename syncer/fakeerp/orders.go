@@ -439,6 +439,9 @@ func (e *ERP) Cancel(orderCode, reason string) (Call, error) {
 	if !ok {
 		return Call{}, fmt.Errorf("%q is not an order of this ERP", clip(orderCode))
 	}
+	if len(e.pending) >= maxPending {
+		return Call{}, errQueueFull
+	}
 	typ := map[string]string{KindDelivery: "JYCK", KindEntry: "CGRK", KindReturn: "THRK"}[o.Kind]
 	body := marshal(orderCancel{WarehouseCode: o.Warehouse, OwnerCode: e.o.OwnerCode, OrderCode: o.Code, OrderID: o.WMSID,
 		OrderType: typ, CancelReason: reason})
@@ -446,10 +449,13 @@ func (e *ERP) Cancel(orderCode, reason string) (Call, error) {
 }
 
 // SendItems queues items.synchronize of the whole catalogue to each warehouse.
-func (e *ERP) SendItems() []Call {
+func (e *ERP) SendItems() ([]Call, error) {
 	items := Catalogue()
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	if len(e.pending)+len(e.o.Warehouses) > maxPending {
+		return nil, errQueueFull
+	}
 	var out []Call
 	for _, wh := range e.o.Warehouses {
 		req := itemsSync{ActionType: "add", WarehouseCode: wh, OwnerCode: e.o.OwnerCode}
@@ -464,7 +470,7 @@ func (e *ERP) SendItems() []Call {
 		}
 		out = append(out, *e.enqueue(qimen.ItemsSync, "", wh, marshal(req)))
 	}
-	return out
+	return out, nil
 }
 
 // QueryInventory queues an inventory.query of items (empty: the whole catalogue's first 20)
@@ -498,6 +504,9 @@ func (e *ERP) QueryInventory(warehouse string, items []string) (Call, error) {
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	if len(e.pending) >= maxPending {
+		return Call{}, errQueueFull
+	}
 	return *e.enqueue(qimen.InventoryQuery, "", warehouse, marshal(req)), nil
 }
 

@@ -56,6 +56,12 @@ type answer struct {
 	ReturnOrderID   string   `xml:"returnOrderId"`
 }
 
+// maxPending is the most calls waiting to be sent.
+const maxPending = 100_000
+
+// errQueueFull is a call made while maxPending wait.
+var errQueueFull = fmt.Errorf("fakeerp: %d calls are waiting to be sent already", maxPending)
+
 // enqueue adds a call of method with body for doc to the queue. The caller holds e.mu.
 func (e *ERP) enqueue(method, doc, warehouse string, body []byte) *Call {
 	e.nextCall++

@@ -324,7 +324,9 @@ func TestOtherCallsBodies(t *testing.T) {
 	srv := httptest.NewServer(stub)
 	defer srv.Close()
 	e := newTestERP(t, func(o *Options) { o.WMS = srv.URL; o.Now = time.Now; o.OwnerCode = "BEIBEI" })
-	e.SendItems()
+	if _, err := e.SendItems(); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := e.SendEntry("WH2", map[string]int64{"SKU03001": 30, "SKU04002": 12}); err != nil {
 		t.Fatal(err)
 	}
