@@ -8,6 +8,7 @@
 //	tally print-test --kind waybill|sku|location --out FILE [--zpl]
 //	tally loadgen --addr URL --token TOKEN --pdas N --duration D [--backlog N]
 //	tally fake-oms --addr ADDR --token TOKEN [--orders N] [--secret S] [--data DIR] [--base /tally/v1]
+//	tally fake-erp --addr ADDR --wms URL --app-key K --secret S --customer-id C [--owner-code O] [--warehouse WH | --warehouses A,B] [--orders N] [--items] [--token T]
 //	tally check   --data DIR
 //	tally rebuild --data DIR
 //	tally backup  --data DIR --out FILE
@@ -44,6 +45,7 @@ import (
 	"tally/scan"
 	"tally/server"
 	"tally/syncer"
+	"tally/syncer/fakeerp"
 	"tally/syncer/fakeoms"
 	"tally/views"
 	"tally/wms"
@@ -91,11 +93,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return loadgenCmd(ctx, args, stdout, stderr)
 	case "fake-oms":
 		return fakeOMSCmd(ctx, args, stdout)
+	case "fake-erp":
+		return fakeERPCmd(ctx, args, stdout)
 	case "version":
 		fmt.Fprintln(stdout, version)
 		return nil
 	}
-	return fmt.Errorf("unknown command %q (serve, import, export, token, scan, check, rebuild, backup, print-test, loadgen, fake-oms, version)", cmd)
+	return fmt.Errorf("unknown command %q (serve, import, export, token, scan, check, rebuild, backup, print-test, loadgen, fake-oms, fake-erp, version)", cmd)
 }
 
 // env returns TALLY_<name> or def.
@@ -543,6 +547,83 @@ func fakeOMSCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		return srv.Close() // a slow fault still holding a request
 	}
 	return nil
+}
+
+// fakeERPCmd runs a stand-in ERP that speaks Qimen both ways, for tests and demos
+// (syncer/fakeerp): it sends orders to the WMS (or the hub) and keeps the confirmations sent
+// back, with faults on request.
+func fakeERPCmd(ctx context.Context, args []string, stdout io.Writer) error {
+	fs := newFlags("fake-erp")
+	addr := fs.String("addr", env("FAKE_ERP_ADDR", "127.0.0.1:9191"), "listen address (TALLY_FAKE_ERP_ADDR)")
+	wmsURL := fs.String("wms", env("FAKE_ERP_WMS", ""), "the WMS's (or the hub's) Qimen URL, e.g. http://127.0.0.1:8080/qimen; empty: receive only (TALLY_FAKE_ERP_WMS)")
+	appKey := fs.String("app-key", env("FAKE_ERP_APP_KEY", ""), "the ERP's app_key (TALLY_FAKE_ERP_APP_KEY)")
+	secret := fs.String("secret", env("FAKE_ERP_SECRET", ""), "the signing secret, at least 16 bytes (TALLY_FAKE_ERP_SECRET)")
+	customer := fs.String("customer-id", env("FAKE_ERP_CUSTOMER_ID", ""), "the ERP's customerId (TALLY_FAKE_ERP_CUSTOMER_ID)")
+	owner := fs.String("owner-code", env("FAKE_ERP_OWNER_CODE", "DEFAULT"), "the ownerCode in every body (TALLY_FAKE_ERP_OWNER_CODE)")
+	warehouse := fs.String("warehouse", env("FAKE_ERP_WAREHOUSE", "TALLY"), "the warehouseCode of its orders (TALLY_FAKE_ERP_WAREHOUSE)")
+	warehouses := fs.String("warehouses", env("FAKE_ERP_WAREHOUSES", ""), "several warehouseCodes, comma-separated: orders are spread over them (TALLY_FAKE_ERP_WAREHOUSES)")
+	orders := fs.Int("orders", 0, "orders to send at start")
+	items := fs.Bool("items", false, "send the catalogue (items.synchronize) at start, before the orders")
+	token := fs.String("token", env("FAKE_ERP_TOKEN", ""), "the bearer token its admin API wants; empty: none (TALLY_FAKE_ERP_TOKEN)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	whs := []string{*warehouse}
+	if *warehouses != "" {
+		whs = nil
+		for w := range strings.SplitSeq(*warehouses, ",") {
+			if w = strings.TrimSpace(w); w != "" {
+				whs = append(whs, w)
+			}
+		}
+	}
+	if *orders > 0 && *wmsURL == "" {
+		return errors.New("fake-erp: --orders needs --wms, the URL to send them to")
+	}
+	erp, err := fakeerp.New(fakeerp.Options{WMS: *wmsURL, AppKey: *appKey, CustomerID: *customer, Secret: *secret,
+		OwnerCode: *owner, Warehouses: whs, Token: *token})
+	if err != nil {
+		return err
+	}
+	if *items {
+		if _, err := erp.SendItems(); err != nil {
+			return err
+		}
+	}
+	if *orders > 0 {
+		if _, err := erp.SendOrders(*orders, ""); err != nil {
+			return err
+		}
+	}
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: erp.Handler(), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	sending, sent := context.WithCancel(ctx)
+	defer sent()
+	done := make(chan struct{})
+	go func() { erp.Run(sending); close(done) }()
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	fmt.Fprintf(stdout, "fake ERP serving on http://%s (warehouse upstream url: http://%s/qimen)\n", ln.Addr(), ln.Addr())
+	select {
+	case err = <-errc:
+	case <-ctx.Done():
+	}
+	sent()
+	<-done
+	shut, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if serr := srv.Shutdown(shut); serr != nil {
+		_ = srv.Close() // a slow fault still holding a request
+	}
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	return err
 }
 
 // printTestCmd renders one label with sample data, to check a printer or a font.
