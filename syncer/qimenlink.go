@@ -35,8 +35,8 @@ type qimenPart struct {
 	done int
 }
 
-// qimenRefusal is a call the ERP refused for good.
-type qimenRefusal struct{ code, reason string }
+// erpRefusal is a call the ERP refused for good.
+type erpRefusal struct{ code, reason string }
 
 // qimenAnswerLimit bounds an ERP's answer.
 const qimenAnswerLimit = 1 << 20
@@ -117,7 +117,7 @@ func (k *link) qimenBatch(ctx context.Context, up wms.Upstream) (more bool, err 
 // qimenSendAll sends calls[from:] in order. done is how many of calls have
 // been taken; a refusal stops the rest (the event is a dead letter, and a
 // retry of it sends them all again).
-func (k *link) qimenSendAll(ctx context.Context, up wms.Upstream, calls []qimen.Call, from int) (done int, ref *qimenRefusal, err error) {
+func (k *link) qimenSendAll(ctx context.Context, up wms.Upstream, calls []qimen.Call, from int) (done int, ref *erpRefusal, err error) {
 	done = from
 	for _, c := range calls[min(from, len(calls)):] {
 		ref, err := k.qimenSend(ctx, up, c)
@@ -131,7 +131,7 @@ func (k *link) qimenSendAll(ctx context.Context, up wms.Upstream, calls []qimen.
 
 // qimenSend makes one call: a refusal is the ERP's final no; an error is a
 // *failure to back off from (or the ledger's).
-func (k *link) qimenSend(ctx context.Context, up wms.Upstream, c qimen.Call) (*qimenRefusal, error) {
+func (k *link) qimenSend(ctx context.Context, up wms.Upstream, c qimen.Call) (*erpRefusal, error) {
 	what := "qimen " + c.Method
 	if up.Via == wms.ViaHub {
 		if k.s.o.Hub == nil {
@@ -156,7 +156,7 @@ func (k *link) qimenSend(ctx context.Context, up wms.Upstream, c qimen.Call) (*q
 	case http.StatusOK:
 	case http.StatusBadRequest, http.StatusRequestEntityTooLarge, http.StatusUnprocessableEntity:
 		k.setOnline(true)
-		return &qimenRefusal{code: "http." + strconv.Itoa(a.status), reason: http.StatusText(a.status)}, nil
+		return &erpRefusal{code: "http." + strconv.Itoa(a.status), reason: http.StatusText(a.status)}, nil
 	default:
 		return nil, k.fail("POST "+what, a)
 	}
@@ -179,7 +179,7 @@ func (k *link) qimenSend(ctx context.Context, up wms.Upstream, c qimen.Call) (*q
 	if qimenTransient(code) {
 		return nil, &failure{msg: "POST " + what + ": the ERP answered failure (" + code + "): " + msg + " — check the upstream's secret, app_key, customer_id and the warehouse's clock", online: true, code: code, detail: msg}
 	}
-	return &qimenRefusal{code: cmp.Or(code, "qimen.failure"), reason: cmp.Or(msg, "the ERP answered failure")}, nil
+	return &erpRefusal{code: cmp.Or(code, "qimen.failure"), reason: cmp.Or(msg, "the ERP answered failure")}, nil
 }
 
 // qimenTransient says whether an ERP's failure code is one a later try may

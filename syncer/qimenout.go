@@ -118,15 +118,15 @@ func (m *qimenMapper) finish() ([]qimen.Call, error) {
 		if len(body) > qimen.MaxBody {
 			return nil, fmt.Errorf("%w (%s, %d bytes)", errQimenTooLarge, m.method[i], len(body))
 		}
-		out = append(out, qimen.Call{ID: qimenCallID(m.up.Name, biz), Upstream: m.up.Name, Warehouse: m.wh,
+		out = append(out, qimen.Call{ID: outCallID(m.up.Name, biz), Upstream: m.up.Name, Warehouse: m.wh,
 			Method: m.method[i], Body: body, At: m.o.At})
 	}
 	return out, nil
 }
 
-// qimenCallID is a call's ID: the upstream and the outBizCode, so two ERPs
+// outCallID is a call's ID: the upstream and the outBizCode, so two ERPs
 // that get the same event never share an ID on the hub's streams.
-func qimenCallID(upstream, outBiz string) string { return upstream + ":" + outBiz }
+func outCallID(upstream, outBiz string) string { return upstream + ":" + outBiz }
 
 // shipped: deliveryorder.confirm, or stockout.confirm for an order an ERP
 // sent by stockout.create. The confirmation says DELIVERED: no
@@ -143,7 +143,7 @@ func (m *qimenMapper) shipped(d wms.OutShipment) error {
 	carrier := cmp.Or(d.Carrier, o.Carrier, qimen.LogisticsOther)
 	var pkgs []qimen.Package
 	type key struct{ sku, lot string }
-	lines := map[key]*qimen.OrderLine{}
+	lines := map[key]*qimen.ConfirmLine{}
 	var order []key
 	serials := map[key][]string{}
 	for _, p := range d.Parcels {
@@ -162,7 +162,7 @@ func (m *qimenMapper) shipped(d wms.OutShipment) error {
 				if err != nil {
 					return err
 				}
-				l = &qimen.OrderLine{OwnerCode: m.up.QimenOwnerCode(), ItemCode: it.SKU, InventoryType: qimen.InventoryGood, BatchCode: it.Lot, ExpireDate: exp}
+				l = &qimen.ConfirmLine{OwnerCode: m.up.QimenOwnerCode(), ItemCode: it.SKU, InventoryType: qimen.InventoryGood, BatchCode: it.Lot, ExpireDate: exp}
 				lines[k] = l
 				order = append(order, k)
 			}
@@ -174,7 +174,7 @@ func (m *qimenMapper) shipped(d wms.OutShipment) error {
 		}
 		pkgs = append(pkgs, pk)
 	}
-	var ols []qimen.OrderLine
+	var ols []qimen.ConfirmLine
 	for _, k := range order {
 		l := *lines[k]
 		l.SnList = qimen.Serials(serials[k])
@@ -207,11 +207,11 @@ func (m *qimenMapper) process(order, orderType, status, remark string) {
 // totals per SKU, so no batch is named (the stock.received events each name
 // theirs; Qimen gets none of them).
 func (m *qimenMapper) receiptClosed(d wms.OutReceiptClosed) {
-	var ols []qimen.OrderLine
+	var ols []qimen.ConfirmLine
 	for _, l := range d.Lines {
 		good := l.Received - l.Quarantined
 		if good > 0 || l.Quarantined == 0 {
-			ols = append(ols, qimen.OrderLine{OwnerCode: m.up.QimenOwnerCode(), ItemCode: l.SKU, InventoryType: qimen.InventoryGood,
+			ols = append(ols, qimen.ConfirmLine{OwnerCode: m.up.QimenOwnerCode(), ItemCode: l.SKU, InventoryType: qimen.InventoryGood,
 				PlanQty: l.Expected, ActualQty: max(good, 0)})
 		}
 		if l.Quarantined > 0 {
@@ -219,7 +219,7 @@ func (m *qimenMapper) receiptClosed(d wms.OutReceiptClosed) {
 			if good <= 0 {
 				plan = l.Expected
 			}
-			ols = append(ols, qimen.OrderLine{OwnerCode: m.up.QimenOwnerCode(), ItemCode: l.SKU, InventoryType: qimen.InventoryDefective,
+			ols = append(ols, qimen.ConfirmLine{OwnerCode: m.up.QimenOwnerCode(), ItemCode: l.SKU, InventoryType: qimen.InventoryDefective,
 				PlanQty: plan, ActualQty: l.Quarantined})
 		}
 	}
@@ -249,7 +249,7 @@ func (m *qimenMapper) returned(d wms.OutReturn) error {
 	case d.RMA == "":
 		code = d.Parcel
 	}
-	var ols []qimen.OrderLine
+	var ols []qimen.ConfirmLine
 	for _, l := range d.Lines {
 		if l.Condition == wms.CondMissing {
 			continue
@@ -262,7 +262,7 @@ func (m *qimenMapper) returned(d wms.OutReturn) error {
 		if err != nil {
 			return err
 		}
-		ol := qimen.OrderLine{OwnerCode: m.up.QimenOwnerCode(), ItemCode: l.SKU, InventoryType: inv, ActualQty: l.Qty, BatchCode: l.Lot, ExpireDate: exp}
+		ol := qimen.ConfirmLine{OwnerCode: m.up.QimenOwnerCode(), ItemCode: l.SKU, InventoryType: inv, ActualQty: l.Qty, BatchCode: l.Lot, ExpireDate: exp}
 		if l.Serial != "" {
 			ol.SnList = qimen.Serials([]string{l.Serial})
 		}

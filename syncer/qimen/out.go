@@ -77,7 +77,7 @@ type DeliveryConfirmRequest struct {
 	XMLName       xml.Name             `xml:"request"`
 	DeliveryOrder DeliveryConfirmOrder `xml:"deliveryOrder"`
 	Packages      []Package            `xml:"packages>package,omitempty"`
-	OrderLines    []OrderLine          `xml:"orderLines>orderLine,omitempty"`
+	OrderLines    []ConfirmLine        `xml:"orderLines>orderLine,omitempty"`
 }
 
 // DeliveryConfirmOrder is the confirmed order's header.
@@ -107,8 +107,8 @@ type PackageItem struct {
 	Quantity int64  `xml:"quantity"`
 }
 
-// OrderLine is one confirmed line of an order: an item, of one batch and inventory type.
-type OrderLine struct {
+// ConfirmLine is one confirmed line of an order: an item, of one batch and inventory type.
+type ConfirmLine struct {
 	OrderLineNo   string  `xml:"orderLineNo,omitempty"`
 	OwnerCode     string  `xml:"ownerCode,omitempty"`
 	ItemCode      string  `xml:"itemCode"`
@@ -137,7 +137,7 @@ func Serials(sns []string) *SnList {
 type EntryConfirmRequest struct {
 	XMLName    xml.Name          `xml:"request"`
 	EntryOrder EntryConfirmOrder `xml:"entryOrder"`
-	OrderLines []OrderLine       `xml:"orderLines>orderLine,omitempty"`
+	OrderLines []ConfirmLine     `xml:"orderLines>orderLine,omitempty"`
 }
 
 // EntryConfirmOrder is the confirmed entry order's header.
@@ -155,7 +155,7 @@ type EntryConfirmOrder struct {
 type ReturnConfirmRequest struct {
 	XMLName     xml.Name           `xml:"request"`
 	ReturnOrder ReturnConfirmOrder `xml:"returnOrder"`
-	OrderLines  []OrderLine        `xml:"orderLines>orderLine,omitempty"`
+	OrderLines  []ConfirmLine      `xml:"orderLines>orderLine,omitempty"`
 }
 
 // ReturnConfirmOrder is the confirmed return's header.
