@@ -102,6 +102,20 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	return fmt.Errorf("unknown command %q (serve, import, export, token, scan, check, rebuild, backup, print-test, loadgen, fake-oms, fake-erp, version)", cmd)
 }
 
+// validWarehouseCode is a warehouse's code: it names a JetStream domain and
+// subjects on the hub, so letters, digits, - and _ only.
+func validWarehouseCode(s string) bool {
+	if s == "" || len(s) > 32 {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-' || r == '_') {
+			return false
+		}
+	}
+	return true
+}
+
 // env returns TALLY_<name> or def.
 func env(name, def string) string {
 	if v, ok := os.LookupEnv("TALLY_" + name); ok {
@@ -178,8 +192,12 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	demo := fs.Bool("demo", env("DEMO", "") == "1", "seed the demo warehouse (TALLY_DEMO=1)")
 	secure := fs.Bool("secure-cookies", env("SECURE_COOKIES", "") == "1", "mark cookies Secure, behind HTTPS (TALLY_SECURE_COOKIES=1)")
 	logLevel := fs.String("log-level", env("LOG_LEVEL", "info"), "debug, info, warn or error (TALLY_LOG_LEVEL)")
+	warehouse := fs.String("warehouse", env("WAREHOUSE", syncer.DefaultWarehouse), "this warehouse's code: the warehouseCode ERPs and the hub know it by (TALLY_WAREHOUSE)")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if !validWarehouseCode(*warehouse) {
+		return fmt.Errorf("--warehouse %q: 1–32 letters, digits, - or _", *warehouse)
 	}
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
@@ -231,7 +249,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	sy := syncer.New(ledger, syncer.Options{Log: log.With("job", "sync")})
+	sy := syncer.New(ledger, syncer.Options{Log: log.With("job", "sync"), Warehouse: *warehouse})
 	srv := server.New(server.Config{Syncer: sy, SecureCookies: *secure, Version: version, FontPath: env("FONT", "")}, ledger, parser, log)
 	// Background work has one home, the server's job runner: the print worker
 	// and scales (added by New), then the expiry and session sweeps (run once

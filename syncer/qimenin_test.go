@@ -133,7 +133,7 @@ func deliveryBody(code, platform, item string, qty int, extra string) string {
 <logisticsCode>SF</logisticsCode><buyerMessage>请尽快发货</buyerMessage>
 <receiverInfo><name>张三</name><mobile>13800000000</mobile><province>浙江省</province><city>杭州市</city><area>西湖区</area>
 <detailAddress>文三路 1 号</detailAddress></receiverInfo>%s</deliveryOrder>
-<orderLines><orderLine><orderLineNo>1</orderLineNo><sourceOrderCode>TB-100</sourceOrderCode><subSourceCode>TB-100-1</subSourceCode>
+<orderLines><orderLine><orderLineNo>1</orderLineNo><sourceOrderCode>TB-100</sourceOrderCode><subSourceOrderCode>TB-100-1</subSourceOrderCode>
 <ownerCode>%s</ownerCode><itemCode>%s</itemCode><planQty>%d</planQty></orderLine></orderLines></request>`, code, platform, extra, qmOwner, item, qty)
 }
 
@@ -227,7 +227,7 @@ func TestQimenWriteMethods(t *testing.T) {
 
 	// stockout.create
 	so := strings.Replace(strings.Replace(deliveryBody("SO-QM-1", "", "SKU03000", 3, "<supplierName>华东茶叶</supplierName>"), "JYCK", "CGTH", 1),
-		"<sourceOrderCode>TB-100</sourceOrderCode><subSourceCode>TB-100-1</subSourceCode>", "", 1)
+		"<sourceOrderCode>TB-100</sourceOrderCode><subSourceOrderCode>TB-100-1</subSourceOrderCode>", "", 1)
 	a = q.ok(qimen.StockOutCreate, so)
 	if o, err := q.l.Order("SO-QM-1"); err != nil || o.Channel != QimenStockOutChannel || a.DeliveryOrderID != "SO-QM-1" {
 		t.Errorf("stock-out %+v %v, answer %+v", o, err, a)

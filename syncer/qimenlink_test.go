@@ -128,7 +128,7 @@ func TestQimenPushSignedInOrder(t *testing.T) {
 	r := newRig(t, Options{Batch: 4, Warehouse: "WH-HZ1"})
 	erp := newERP(t)
 	r.qimenUpstream("erp", erp.srv.URL+"/qimen", "")
-	r.orders("", 1, 6)
+	r.ordersFrom("qimen:erp", "", 1, 6)
 	want := r.outbox("erp", "")
 	k := r.link("erp")
 	if err := drain(t, k); err != nil {
@@ -173,7 +173,7 @@ func TestQimen503BacksOffAndTheRetryIsIdentical(t *testing.T) {
 	r := newRig(t, Options{Warehouse: "WH-HZ1"})
 	erp := newERP(t)
 	r.qimenUpstream("erp", erp.srv.URL+"/qimen", "")
-	r.orders("", 1, 3)
+	r.ordersFrom("qimen:erp", "", 1, 3)
 	want := orderEvents(r)
 	erp.answer = func(c erpCall, n int) (int, string) {
 		if n == 2 {
@@ -214,7 +214,7 @@ func TestQimenFailureIsDeadLetter(t *testing.T) {
 	r := newRig(t, Options{})
 	erp := newERP(t)
 	r.qimenUpstream("erp", erp.srv.URL+"/qimen", "")
-	r.orders("", 1, 3)
+	r.ordersFrom("qimen:erp", "", 1, 3)
 	want := orderEvents(r)
 	poison := want[1].ID
 	refuse := true
@@ -287,7 +287,7 @@ func TestQimenViaHub(t *testing.T) {
 	hub := &fakeHub{full: 2}
 	r := newRig(t, Options{Hub: hub, Warehouse: "WH-HZ1"})
 	r.qimenUpstream("erp", "", wms.ViaHub)
-	r.orders("", 1, 3)
+	r.ordersFrom("qimen:erp", "", 1, 3)
 	want := orderEvents(r)
 	k := r.link("erp")
 	for range 2 {
@@ -316,7 +316,7 @@ func TestQimenViaHub(t *testing.T) {
 
 	r2 := newRig(t, Options{})
 	r2.qimenUpstream("erp", "", wms.ViaHub)
-	r2.orders("", 1, 1)
+	r2.ordersFrom("qimen:erp", "", 1, 1)
 	k2 := r2.link("erp")
 	_, err := k2.step(bg, k2.config(), nil)
 	if err == nil || !strings.Contains(err.Error(), "no hub link") {
@@ -336,10 +336,10 @@ func TestQimenRunDelivers(t *testing.T) {
 	r := newRig(t, Options{})
 	erp := newERP(t)
 	r.qimenUpstream("erp", erp.srv.URL+"/qimen", "")
-	r.orders("", 1, 2)
+	r.ordersFrom("qimen:erp", "", 1, 2)
 	r.run()
 	eventually(t, "two calls", func() bool { return len(erp.got()) == 2 })
-	r.orders("", 3, 1)
+	r.ordersFrom("qimen:erp", "", 3, 1)
 	eventually(t, "the third", func() bool { return len(erp.got()) == 3 })
 	want := orderEvents(r)
 	eventually(t, "the cursor at the end", func() bool { return r.state("erp").PushedThrough == want[2].Seq })

@@ -58,6 +58,17 @@ var errQimenTooLarge = errors.New("qimen: the call's body is larger than a reque
 // warehouse's code.
 func qimenCalls(o wms.Outward, up wms.Upstream, warehouse string, books qimenBooks) ([]qimen.Call, error) {
 	m := qimenMapper{o: o, up: up, wh: cmp.Or(warehouse, DefaultWarehouse), books: books, owner: wms.OwnerOr(o.Owner)}
+	if no := orderOf(o.Data); no != "" {
+		// an ERP is told of its own orders only: another upstream's, a
+		// file's or a person's would be orders it never sent
+		ord, ok, err := books.order(m.owner, no)
+		if err != nil {
+			return nil, err
+		}
+		if !ok || ord.Source != up.Name {
+			return nil, nil
+		}
+	}
 	var err error
 	switch d := o.Data.(type) {
 	case wms.OutShipment:
@@ -85,6 +96,21 @@ func qimenCalls(o wms.Outward, up wms.Upstream, warehouse string, books qimenBoo
 		return nil, err
 	}
 	return m.finish()
+}
+
+// orderOf is the order an order's event is about, "" for other events.
+func orderOf(data any) string {
+	switch d := data.(type) {
+	case wms.OutShipment:
+		return d.Order
+	case wms.OutOrderAccepted:
+		return d.Order
+	case wms.OutOrderCancelled:
+		return d.Order
+	case wms.OutShortPick:
+		return d.Order
+	}
+	return ""
 }
 
 // qimenMapper gathers one event's calls.

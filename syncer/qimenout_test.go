@@ -53,9 +53,9 @@ var outBizRe = regexp.MustCompile(`<outBizCode>([^<]*)</outBizCode>`)
 func TestQimenMappings(t *testing.T) {
 	books := fakeBooks{
 		orders: map[string]wms.Order{
-			"SO1": {No: "SO1", Channel: "tmall", Carrier: "SF", Lines: []wms.OrderLine{{SKU: "SKU00001", Qty: 3}, {SKU: "SKU00003", Qty: 1}}},
-			"SO2": {No: "SO2", Channel: QimenStockOutChannel, Carrier: "YTO"},
-			"SO3": {No: "SO3", Channel: "tmall", Lines: []wms.OrderLine{{SKU: "SKU00001", Qty: 5}}},
+			"SO1": {No: "SO1", Source: "erp", Channel: "tmall", Carrier: "SF", Lines: []wms.OrderLine{{SKU: "SKU00001", Qty: 3}, {SKU: "SKU00003", Qty: 1}}},
+			"SO2": {No: "SO2", Source: "erp", Channel: QimenStockOutChannel, Carrier: "YTO"},
+			"SO3": {No: "SO3", Source: "erp", Channel: "tmall", Lines: []wms.OrderLine{{SKU: "SKU00001", Qty: 5}}},
 		},
 		lots: map[string]string{"SKU00001/L2401": "2027-06-30"},
 	}
@@ -180,6 +180,19 @@ func TestQimenCountPages(t *testing.T) {
 	}
 }
 
+// TestQimenOnlyItsOwnOrders: an ERP hears of the orders it sent, not of
+// another upstream's, a file's or a person's.
+func TestQimenOnlyItsOwnOrders(t *testing.T) {
+	books := fakeBooks{orders: map[string]wms.Order{
+		"MINE": {No: "MINE", Source: "erp", Channel: "tmall"}, "OMS": {No: "OMS", Source: "oms", Channel: "tmall"}, "CSV": {No: "CSV", Channel: "tmall"}}}
+	for no, want := range map[string]int{"MINE": 1, "OMS": 0, "CSV": 0, "UNKNOWN": 0} {
+		calls, err := qimenCalls(outward("ev-"+no, wms.EvOrderReceived, wms.OutOrderAccepted{Order: no, Channel: "tmall"}), testQimenUpstream(), "", books)
+		if err != nil || len(calls) != want {
+			t.Errorf("%s: %d calls (%v), want %d", no, len(calls), err, want)
+		}
+	}
+}
+
 // TestQimenMappingErrors: a read that fails is an error (the link retries),
 // and a body over what a request may carry is errQimenTooLarge.
 func TestQimenMappingErrors(t *testing.T) {
@@ -192,7 +205,7 @@ func TestQimenMappingErrors(t *testing.T) {
 		items = append(items, wms.OutShipItem{SKU: fmt.Sprintf("SKU%06d", i), Qty: 1})
 	}
 	big := outward("y", wms.EvShipped, wms.OutShipment{Order: "SO1", Parcels: []wms.OutParcel{{N: 1, Waybill: "W", Items: items}}})
-	if _, err := qimenCalls(big, testQimenUpstream(), "", fakeBooks{}); err == nil || !strings.Contains(err.Error(), errQimenTooLarge.Error()) {
+	if _, err := qimenCalls(big, testQimenUpstream(), "", fakeBooks{orders: map[string]wms.Order{"SO1": {No: "SO1", Source: "erp"}}}); err == nil || !strings.Contains(err.Error(), errQimenTooLarge.Error()) {
 		t.Errorf("a body over 1 MiB: %v", err)
 	}
 }

@@ -259,6 +259,13 @@ func (r *rig) run() {
 // orders takes in n orders of an owner ("" the default), each an outward event.
 func (r *rig) orders(owner string, from, n int) {
 	r.t.Helper()
+	r.ordersFrom("test", owner, from, n)
+}
+
+// ordersFrom takes them in as actor says: "qimen:erp" is orders the ERP
+// named erp sent.
+func (r *rig) ordersFrom(actor, owner string, from, n int) {
+	r.t.Helper()
 	sku := "SKU00001"
 	if owner != "" {
 		sku = wms.DemoSharedSKU
@@ -267,7 +274,7 @@ func (r *rig) orders(owner string, from, n int) {
 		in := wms.OrderIntake{Owner: owner, No: fmt.Sprintf("SO%s%05d", owner, i), Channel: "tmall",
 			Recipient: wms.Recipient{Name: "王芳", Phone: "13800138000", Address: "浙江省杭州市西湖区文三路 100 号"},
 			Lines:     wms.OrderLines(wms.LineIn{SKU: sku, Qty: 1})}
-		if _, _, err := r.l.ReceiveOrder(bg, "", in, "test", "test"); err != nil {
+		if _, _, err := r.l.ReceiveOrder(bg, "", in, actor, "test"); err != nil {
 			r.t.Fatal(err)
 		}
 	}

@@ -470,7 +470,7 @@ func applyImport(tx *txn, ev *Event) error {
 		}
 	case ImportOrders:
 		for _, o := range im.Orders {
-			if err := receiveOrder(tx, OwnerOr(o.Owner), o, ev.At); err != nil {
+			if err := receiveOrder(tx, OwnerOr(o.Owner), o, ev.At, ""); err != nil {
 				return err
 			}
 		}

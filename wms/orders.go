@@ -86,6 +86,9 @@ type Order struct {
 	Tote             string      `json:"tote,omitempty"`
 	Received         time.Time   `json:"received"`
 	Updated          time.Time   `json:"updated"`
+	// Source is the upstream the order came from ("" for a person's or a
+	// file's): a Qimen ERP is told only of its own orders.
+	Source string `json:"source,omitempty"`
 	// Digest identifies the content as sent, so a resend can be told from a change.
 	Digest       string `json:"digest"`
 	CancelReason string `json:"cancel_reason,omitempty"`
@@ -273,10 +276,24 @@ func applyOrderReceived(tx *txn, ev *Event) error {
 	if err != nil {
 		return err
 	}
-	return receiveOrder(tx, owner, in, ev.At)
+	return receiveOrder(tx, owner, in, ev.At, UpstreamOfActor(ev.Actor))
 }
 
-func receiveOrder(tx *txn, owner string, in OrderIntake, at time.Time) error {
+// UpstreamOfActor is the upstream an event came from when a syncer wrote
+// it (actor "sync:<upstream>" for Tally's protocol, "qimen:<upstream>" for
+// an ERP's Qimen call), "" for a person's or a file's.
+func UpstreamOfActor(actor string) string {
+	for _, p := range []string{"sync:", "qimen:"} {
+		if name, ok := strings.CutPrefix(actor, p); ok {
+			return name
+		}
+	}
+	return ""
+}
+
+// receiveOrder stores an order received from source (its upstream's name,
+// "" for a person's or a file's).
+func receiveOrder(tx *txn, owner string, in OrderIntake, at time.Time, source string) error {
 	if err := in.Validate(); err != nil {
 		return err
 	}
@@ -305,6 +322,7 @@ func receiveOrder(tx *txn, owner string, in OrderIntake, at time.Time) error {
 	o.No, o.Channel, o.Shop, o.Recipient, o.Priority, o.Carrier, o.ShipBy, o.Notes =
 		in.No, in.Channel, in.Shop, in.Recipient, in.Priority, in.Carrier, in.ShipBy, in.Notes
 	o.Platform, o.PlatformOrderIDs = in.Platform, in.PlatformOrderIDs
+	o.Source = source
 	o.Lines = o.Lines[:0]
 	for _, line := range in.Lines {
 		o.Lines = append(o.Lines, OrderLine{SKU: line.SKU, Qty: line.Qty,

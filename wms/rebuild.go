@@ -60,7 +60,9 @@ func resetDerived(tx *txn) error {
 //	   undoing a pick on a line a short closed takes back no line picked;
 //	   travel from locations' positions (metres) and per pair of zones;
 //	   the work values' codec 2
-const projectionsVersion = "9"
+//	10 orders keep their steps, holds (order.held) and the upstream they
+//	   came from (source)
+const projectionsVersion = "10"
 
 var metaProjections = []byte("projections")
 

@@ -166,10 +166,12 @@ type (
 		WarehouseCode string `xml:"warehouseCode"`
 		OwnerCode     string `xml:"ownerCode"`
 		OutBizCode    string `xml:"outBizCode"`
+		ExtOutBiz     string `xml:"extendProps>outBizCode"`
 	}
 	orderProcessReport struct {
 		XMLName    xml.Name     `xml:"request"`
 		OutBizCode string       `xml:"outBizCode"`
+		ExtOutBiz  string       `xml:"extendProps>outBizCode"`
 		Order      processOrder `xml:"order"`
 		Process    struct {
 			ProcessStatus string `xml:"processStatus"`
@@ -447,8 +449,8 @@ func parseProcess(body []byte) (Confirmation, error) {
 		c.Info = in.Process.Remark
 	}
 	// the standard leaves outBizCode's place open for this report: the order's, the
-	// process's or the request's
-	for _, k := range []string{o.OutBizCode, in.Process.OutBizCode, in.OutBizCode} {
+	// process's or the request's, as an element or in extendProps
+	for _, k := range []string{o.OutBizCode, o.ExtOutBiz, in.Process.OutBizCode, in.OutBizCode, in.ExtOutBiz} {
 		if k = strings.TrimSpace(k); k != "" {
 			c.OutBizCode = k
 			break

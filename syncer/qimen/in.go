@@ -181,8 +181,8 @@ func header(action, owner, warehouse *string) error {
 // OrderLine is one line of an order the ERP sends.
 type OrderLine struct {
 	OrderLineNo     string `xml:"orderLineNo"`
-	SourceOrderCode string `xml:"sourceOrderCode"` // the platform's order
-	SubSourceCode   string `xml:"subSourceCode"`   // the platform's sub-order
+	SourceOrderCode string `xml:"sourceOrderCode"`    // the platform's order
+	SubSourceCode   string `xml:"subSourceOrderCode"` // the platform's sub-order (subSourceOrderCode in the standard)
 	OwnerCode       string `xml:"ownerCode"`
 	ItemCode        string `xml:"itemCode"`
 	ItemID          string `xml:"itemId"`
@@ -216,7 +216,7 @@ func validateLines(lines []OrderLine) error {
 			return err
 		}
 		for _, f := range []struct{ name, v string }{{"orderLineNo", l.OrderLineNo}, {"sourceOrderCode", l.SourceOrderCode},
-			{"subSourceCode", l.SubSourceCode}, {"itemId", l.ItemID}, {"batchCode", l.BatchCode}, {"inventoryType", l.InventoryType}} {
+			{"subSourceOrderCode", l.SubSourceCode}, {"itemId", l.ItemID}, {"batchCode", l.BatchCode}, {"inventoryType", l.InventoryType}} {
 			if err := code(at+"."+f.name, f.v, false); err != nil {
 				return err
 			}
