@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"tally/syncer/qimen"
 	"tally/wms"
@@ -152,13 +153,30 @@ func (k *link) qimenSend(ctx context.Context, up wms.Upstream, c qimen.Call) (*e
 	if err != nil {
 		return nil, err
 	}
+	ref, f := judgeQimen(c.Method, a)
+	switch {
+	case f != nil && !f.online:
+		return nil, k.fail("POST "+what, a)
+	case f != nil:
+		return nil, f
+	case ref != nil:
+		k.setOnline(true)
+	}
+	return ref, nil
+}
+
+// judgeQimen reads an ERP's answer to a call: nil, nil when it was taken;
+// a refusal the ERP would give again (a dead letter); or a failure a later
+// try may pass — online false for an answer that says the ERP is not up
+// (5xx, 408, 429: the caller reads it with fail).
+func judgeQimen(method string, a *answer) (*erpRefusal, *failure) {
+	what := "qimen " + method
 	switch a.status {
 	case http.StatusOK:
 	case http.StatusBadRequest, http.StatusRequestEntityTooLarge, http.StatusUnprocessableEntity:
-		k.setOnline(true)
 		return &erpRefusal{code: "http." + strconv.Itoa(a.status), reason: http.StatusText(a.status)}, nil
 	default:
-		return nil, k.fail("POST "+what, a)
+		return nil, &failure{msg: "POST " + what + ": " + strconv.Itoa(a.status) + " " + http.StatusText(a.status), status: a.status}
 	}
 	var r struct {
 		Flag    string `xml:"flag"`
@@ -203,6 +221,16 @@ func qimenTransient(code string) bool {
 // headers said. What a person reads of a failure names the method, never
 // the URL.
 func (k *link) qimenPost(ctx context.Context, up wms.Upstream, c qimen.Call) (*answer, error) {
+	a, err := postQimen(ctx, k.s.client, up, c, k.s.now().Add(k.clockOffset()))
+	if a != nil {
+		k.learnClock(a.header)
+	}
+	return a, err
+}
+
+// postQimen sends one call to up's URL, signed at now: the link's way, and
+// the hub's (QimenSender).
+func postQimen(ctx context.Context, client *http.Client, up wms.Upstream, c qimen.Call, now time.Time) (*answer, error) {
 	what := "POST qimen " + c.Method
 	u, err := url.Parse(up.URL)
 	if err != nil || u.Host == "" {
@@ -210,7 +238,7 @@ func (k *link) qimenPost(ctx context.Context, up wms.Upstream, c qimen.Call) (*a
 	}
 	params := u.Query()
 	params.Set("method", qimen.FullMethod(c.Method))
-	params.Set(qimen.ParamTimestamp, qimen.Timestamp(k.s.now().Add(k.clockOffset())))
+	params.Set(qimen.ParamTimestamp, qimen.Timestamp(now))
 	params.Set("format", "xml")
 	params.Set("app_key", up.AppKey)
 	params.Set("customerId", up.CustomerID)
@@ -225,7 +253,7 @@ func (k *link) qimenPost(ctx context.Context, up wms.Upstream, c qimen.Call) (*a
 	}
 	req.Header.Set("Content-Type", "text/xml; charset=utf-8")
 	req.Header.Set("Accept", "text/xml")
-	resp, err := k.s.client.Do(req)
+	resp, err := client.Do(req)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
@@ -233,7 +261,6 @@ func (k *link) qimenPost(ctx context.Context, up wms.Upstream, c qimen.Call) (*a
 		return nil, &failure{msg: what + ": " + transportCause(err)}
 	}
 	defer resp.Body.Close()
-	k.learnClock(resp.Header)
 	raw, err := readLimited(resp.Body, qimenAnswerLimit)
 	if err != nil {
 		return nil, &failure{msg: what + ": reading the answer: " + transportCause(err)}
