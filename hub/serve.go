@@ -5,10 +5,8 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/xml"
 	"errors"
 	"fmt"
-	"io"
 	"net/url"
 	"slices"
 	"time"
@@ -108,7 +106,7 @@ func (b *Bridge) ServeQimen(ctx context.Context, params url.Values, body []byte,
 	if method == qimen.InventoryQuery {
 		if snap, at, ok := b.Snapshot(ctx, wh, up.Name); ok {
 			msg := fmt.Sprintf("warehouse %s is offline: its inventory as of %s (China time)", wh, at.In(qimen.China).Format(qimen.TimestampLayout))
-			if out, err := withMessage(snap, msg); err == nil {
+			if out, err := snapshotAnswer(snap, body, msg); err == nil {
 				return out
 			}
 		}
@@ -162,58 +160,3 @@ func callerMessage(err error) string {
 	return err.Error() // Verify's errors name the rule, never a secret
 }
 
-// withMessage rewrites the top-level <message> of a <response>.
-func withMessage(resp []byte, msg string) ([]byte, error) {
-	d := xml.NewDecoder(bytes.NewReader(resp))
-	var out bytes.Buffer
-	out.WriteString(xml.Header)
-	e := xml.NewEncoder(&out)
-	depth, inMessage, done := 0, false, false
-	for {
-		tok, err := d.Token()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return nil, err
-		}
-		switch t := tok.(type) {
-		case xml.ProcInst:
-			continue // the header is written above
-		case xml.StartElement:
-			depth++
-			if depth == 2 && t.Name.Local == "message" && !done {
-				inMessage, done = true, true
-				if err := e.EncodeToken(t); err != nil {
-					return nil, err
-				}
-				if err := e.EncodeToken(xml.CharData(msg)); err != nil {
-					return nil, err
-				}
-				continue
-			}
-		case xml.EndElement:
-			depth--
-			if inMessage && depth == 1 {
-				inMessage = false
-			}
-		case xml.CharData:
-			if inMessage {
-				continue
-			}
-		}
-		if inMessage {
-			continue
-		}
-		if err := e.EncodeToken(xml.CopyToken(tok)); err != nil {
-			return nil, err
-		}
-	}
-	if err := e.Flush(); err != nil {
-		return nil, err
-	}
-	if !done {
-		return nil, errors.New("hub: the snapshot has no <message>")
-	}
-	return out.Bytes(), nil
-}
