@@ -1,6 +1,6 @@
 // Command tally runs the warehouse floor: one binary, one bbolt file.
 //
-//	tally [serve] [--addr :8080] [--data ./data] [--demo]
+//	tally [serve] [--addr :8080] [--data ./data] [--demo] [--warehouse CODE] [--hub HOST:PORT,...]
 //	tally import  --data DIR --kind skus|locations|staff|stock FILE
 //	tally export  --data DIR --kind skus|locations|staff|stock [--out FILE]
 //	tally token create --data DIR --name NAME --role ROLE
@@ -9,6 +9,7 @@
 //	tally loadgen --addr URL --token TOKEN --pdas N --duration D [--backlog N]
 //	tally fake-oms --addr ADDR --token TOKEN [--orders N] [--secret S] [--data DIR] [--base /tally/v1]
 //	tally fake-erp --addr ADDR --wms URL --app-key K --secret S --customer-id C [--owner-code O] [--warehouse WH | --warehouses A,B] [--orders N] [--items] [--token T]
+//	tally hub --addr :8090 --data DIR --name hub-1 [--leaf-listen :7422] [--cluster-listen :6222 --routes nats://h2:6222,nats://h3:6222]
 //	tally check   --data DIR
 //	tally rebuild --data DIR
 //	tally backup  --data DIR --out FILE
@@ -28,18 +29,21 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
 	"path/filepath"
 	"runtime/pprof"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 	_ "time/tzdata" // the mini-PC may have no zoneinfo
 
 	"github.com/google/uuid"
 
+	"tally/hub"
 	"tally/loadgen"
 	"tally/printing"
 	"tally/scan"
@@ -47,6 +51,7 @@ import (
 	"tally/syncer"
 	"tally/syncer/fakeerp"
 	"tally/syncer/fakeoms"
+	"tally/syncer/qimen"
 	"tally/views"
 	"tally/wms"
 )
@@ -95,11 +100,129 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return fakeOMSCmd(ctx, args, stdout)
 	case "fake-erp":
 		return fakeERPCmd(ctx, args, stdout)
+	case "hub":
+		return hubCmd(ctx, args, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, version)
 		return nil
 	}
-	return fmt.Errorf("unknown command %q (serve, import, export, token, scan, check, rebuild, backup, print-test, loadgen, fake-oms, fake-erp, version)", cmd)
+	return fmt.Errorf("unknown command %q (serve, import, export, token, scan, check, rebuild, backup, print-test, loadgen, fake-oms, fake-erp, hub, version)", cmd)
+}
+
+// hubLink hands the syncer's calls to the leaf once it has started (the
+// leaf needs the syncer to apply the hub's calls, the syncer the leaf to
+// publish its own).
+type hubLink struct{ leaf atomic.Pointer[hub.Leaf] }
+
+func (h *hubLink) set(l *hub.Leaf) { h.leaf.Store(l) }
+
+func (h *hubLink) Publish(ctx context.Context, c qimen.Call) error {
+	l := h.leaf.Load()
+	if l == nil {
+		return errors.New("the hub link has not started")
+	}
+	return l.Publish(ctx, c)
+}
+
+// hubCmd runs one node of the hub: a NATS JetStream cluster node that the
+// warehouses' leaf nodes connect to, the bridge that stores ERPs' calls for
+// the warehouses and hands the warehouses' confirmations to the ERPs, and
+// the hub's pages (login, /hub, /sync for the ERPs, POST /qimen).
+func hubCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("hub")
+	var c common
+	c.register(fs)
+	addr := fs.String("addr", env("HUB_ADDR", ":8090"), "listen address of the hub's pages and POST /qimen (TALLY_HUB_ADDR)")
+	name := fs.String("name", env("HUB_NAME", "hub-1"), "this node's name, fixed for its data directory (TALLY_HUB_NAME)")
+	leafListen := fs.String("leaf-listen", env("HUB_LEAF_LISTEN", ":7422"), "where warehouses connect (TALLY_HUB_LEAF_LISTEN)")
+	leafUser := fs.String("leaf-user", env("HUB_LEAF_USER", "warehouse"), "the warehouses' login; its password only from TALLY_HUB_LEAF_PASSWORD")
+	clusterListen := fs.String("cluster-listen", env("HUB_CLUSTER_LISTEN", ""), "the cluster's listen address, host:port (empty: a single node) (TALLY_HUB_CLUSTER_LISTEN)")
+	routes := fs.String("routes", env("HUB_ROUTES", ""), "the other nodes' cluster addresses, nats://host:port,... (TALLY_HUB_ROUTES)")
+	clusterUser := fs.String("cluster-user", env("HUB_CLUSTER_USER", "hub"), "the nodes' login to each other; its password only from TALLY_HUB_CLUSTER_PASSWORD")
+	secure := fs.Bool("secure-cookies", env("SECURE_COOKIES", "") == "1", "mark cookies Secure, behind HTTPS (TALLY_SECURE_COOKIES=1)")
+	logLevel := fs.String("log-level", env("LOG_LEVEL", "info"), "debug, info, warn or error (TALLY_LOG_LEVEL)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
+		return fmt.Errorf("--log-level: %w", err)
+	}
+	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: level}))
+	parser, err := scanner()
+	if err != nil {
+		return err
+	}
+	// the hub's own store: its staff, sessions and ERPs (Qimen upstreams)
+	ledger, err := c.open()
+	if err != nil {
+		return err
+	}
+	defer ledger.Close()
+	if badge, pin, err := ledger.BootstrapAdmin(ctx); err != nil {
+		return err
+	} else if pin != "" {
+		fmt.Fprintf(stdout, "\nNo staff yet: created administrator badge %s with one-time PIN %s.\nLog in and choose your own PIN.\n\n", badge, pin)
+	}
+	var peers []string
+	if *routes != "" {
+		peers = strings.Split(*routes, ",")
+	}
+	node, err := hub.StartNode(hub.NodeConfig{Name: *name, StoreDir: filepath.Join(c.data, "nats"),
+		ClusterListen: *clusterListen, Routes: peers, ClusterUser: *clusterUser, ClusterPassword: os.Getenv("TALLY_HUB_CLUSTER_PASSWORD"),
+		LeafListen: *leafListen, LeafUser: *leafUser, LeafPassword: os.Getenv("TALLY_HUB_LEAF_PASSWORD"), Log: log.With("job", "nats")})
+	if err != nil {
+		return fmt.Errorf("the hub's NATS node: %w", err)
+	}
+	defer node.Close()
+	send := syncer.QimenSender{Upstream: ledger.UpstreamNamed}
+	bridge, err := hub.NewBridge(ctx, node, hub.BridgeOptions{Send: send.Send, Log: log.With("job", "hub")})
+	if err != nil {
+		return fmt.Errorf("the hub's bridge: %w", err)
+	}
+	defer bridge.Close()
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	srv := server.New(server.Config{Hub: hubView{bridge: bridge, node: node}, SecureCookies: *secure, Version: version,
+		FontPath: env("FONT", "")}, ledger, parser, log)
+	fmt.Fprintf(stdout, "hub node %s: warehouses connect to %s\n", *name, node.LeafURL())
+	return runHTTP(ctx, ln, srv, log, stdout, "Tally hub is serving on http://%s (data in %s)\n", c.data)
+}
+
+// hubView shows the bridge to the server.
+type hubView struct {
+	bridge *hub.Bridge
+	node   *hub.Node
+}
+
+func (h hubView) ServeQimen(ctx context.Context, params url.Values, body []byte, ups []wms.Upstream) []byte {
+	return h.bridge.ServeQimen(ctx, params, body, ups)
+}
+
+func (h hubView) Warehouses() []server.HubWarehouse {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	list, err := h.bridge.Status(ctx)
+	if err != nil {
+		return nil
+	}
+	out := make([]server.HubWarehouse, 0, len(list))
+	for _, w := range list {
+		out = append(out, server.HubWarehouse{Warehouse: w.Warehouse, Online: w.Online, LastContact: timeOrNil(w.LastContact),
+			ToWarehouse: w.ToWarehouse, FromWarehouse: w.FromWarehouse, LastSnapshot: timeOrNil(w.LastSnapshot)})
+	}
+	return out
+}
+
+func (h hubView) Node() server.HubNode { return server.HubNode{Name: h.node.Name()} }
+
+func timeOrNil(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
 }
 
 // validWarehouseCode is a warehouse's code: it names a JetStream domain and
@@ -193,6 +316,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	secure := fs.Bool("secure-cookies", env("SECURE_COOKIES", "") == "1", "mark cookies Secure, behind HTTPS (TALLY_SECURE_COOKIES=1)")
 	logLevel := fs.String("log-level", env("LOG_LEVEL", "info"), "debug, info, warn or error (TALLY_LOG_LEVEL)")
 	warehouse := fs.String("warehouse", env("WAREHOUSE", syncer.DefaultWarehouse), "this warehouse's code: the warehouseCode ERPs and the hub know it by (TALLY_WAREHOUSE)")
+	hubAddrs := fs.String("hub", env("HUB", ""), "the hub's leaf addresses, host:port[,host:port]: connect out to the hub (TALLY_HUB; the password only from TALLY_HUB_PASSWORD)")
+	hubUser := fs.String("hub-user", env("HUB_USER", "warehouse"), "the hub's warehouse login (TALLY_HUB_USER)")
+	hubMax := fs.Int64("hub-max-bytes", 1<<30, "byte cap of the outgoing stream to the hub: at the cap the syncer waits, nothing is dropped")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -249,7 +375,25 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	sy := syncer.New(ledger, syncer.Options{Log: log.With("job", "sync"), Warehouse: *warehouse})
+	link := &hubLink{}
+	syncOpts := syncer.Options{Log: log.With("job", "sync"), Warehouse: *warehouse}
+	if *hubAddrs != "" {
+		syncOpts.Hub = link
+	}
+	sy := syncer.New(ledger, syncOpts)
+	if *hubAddrs != "" {
+		// the leaf node: connects out to the hub, keeps what goes there in
+		// its own stream while the link is down
+		leaf, err := hub.StartLeaf(hub.LeafConfig{Name: "tally-" + *warehouse, Warehouse: *warehouse, Hub: strings.Split(*hubAddrs, ","),
+			User: *hubUser, Password: os.Getenv("TALLY_HUB_PASSWORD"), StoreDir: filepath.Join(c.data, "nats"), MaxBytes: *hubMax,
+			Apply: sy.ApplyHubCall, Snapshot: sy.HubSnapshots, Log: log.With("job", "hub")})
+		if err != nil {
+			return fmt.Errorf("the hub link: %w", err)
+		}
+		defer leaf.Close()
+		link.set(leaf)
+		log.Info("hub link", "hub", *hubAddrs, "warehouse", *warehouse)
+	}
 	srv := server.New(server.Config{Syncer: sy, SecureCookies: *secure, Version: version, FontPath: env("FONT", "")}, ledger, parser, log)
 	// Background work has one home, the server's job runner: the print worker
 	// and scales (added by New), then the expiry and session sweeps (run once
@@ -262,6 +406,13 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err := srv.Jobs().Add(server.Job{Name: "sync", Run: sy.Run}); err != nil {
 		return err
 	}
+	return runHTTP(ctx, ln, srv, log, stdout, "Tally is serving on http://%s (data in %s)\n", c.data)
+}
+
+// runHTTP starts the server's workers, serves ln until SIGINT or SIGTERM,
+// then stops HTTP first (long polls answer at once), then the jobs, each
+// after its run in progress; the caller closes the store after.
+func runHTTP(ctx context.Context, ln net.Listener, srv *server.Server, log *slog.Logger, stdout io.Writer, banner, data string) error {
 	if err := srv.StartWorkers(); err != nil {
 		return err
 	}
@@ -269,8 +420,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	defer stop()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
-	log.Info("serving", "addr", ln.Addr().String(), "data", c.data, "version", version)
-	fmt.Fprintf(stdout, "Tally is serving on http://%s (data in %s)\n", ln.Addr(), c.data)
+	log.Info("serving", "addr", ln.Addr().String(), "data", data, "version", version)
+	fmt.Fprintf(stdout, banner, ln.Addr(), data)
 
 	select {
 	case err := <-errc:
@@ -279,8 +430,6 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	case <-ctx.Done():
 	}
 	log.Info("shutting down")
-	// HTTP first (long polls answer at once), then the jobs, each after its
-	// run in progress, then (deferred) the store.
 	httpCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
 	if err := srv.Shutdown(httpCtx); err != nil {

@@ -62,3 +62,15 @@ func TestHubPage(t *testing.T) {
 		t.Errorf("integration: %d %s", resp.StatusCode, body)
 	}
 }
+
+// TestHubTakesQimen: at the hub, POST /qimen goes to the hub's bridge
+// with the hub's ERPs, whatever syncer there is.
+func TestHubTakesQimen(t *testing.T) {
+	f := newSyncFixture(t, false)
+	h := &fakeHub{node: HubNode{Name: "hub-1"}}
+	f.s.cfg.Hub = h
+	status, _, r := postQimen(t, f.s, "deliveryorder.create", `<request><deliveryOrder><warehouseCode>WH1</warehouseCode></deliveryOrder></request>`, true)
+	if status != 200 || r.Flag != "success" || h.calls != 1 {
+		t.Errorf("the hub got %d calls: %d %+v", h.calls, status, r)
+	}
+}

@@ -9,6 +9,7 @@ import (
 
 	"tally/syncer"
 	"tally/syncer/qimen"
+	"tally/wms"
 )
 
 // POST /qimen is where an ERP calls the warehouse over the Qimen standard.
@@ -26,6 +27,10 @@ type qimenServer interface {
 func (s *Server) qimen(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderContentType, "text/xml; charset=utf-8")
 	qs, ok := s.cfg.Syncer.(qimenServer)
+	if s.cfg.Hub != nil {
+		// the hub: verified against its ERPs, then routed to a warehouse
+		qs, ok = hubQimen{s.cfg.Hub, s.ledger}, true
+	}
 	if !ok {
 		return c.Send(syncer.QimenUnconfigured())
 	}
@@ -41,4 +46,20 @@ func (s *Server) qimen(c *fiber.Ctx) error {
 		return c.Send(syncer.QimenRefused(err))
 	}
 	return c.Send(qs.ServeQimen(c.UserContext(), params, body))
+}
+
+// hubQimen answers Qimen calls at the hub: the ERPs are the hub's Qimen
+// upstreams.
+type hubQimen struct {
+	hub    Hub
+	ledger *wms.Ledger
+}
+
+func (h hubQimen) ServeQimen(ctx context.Context, params url.Values, body []byte) []byte {
+	ups, err := h.ledger.Upstreams()
+	if err != nil {
+		out, _ := qimen.Marshal(qimen.Failure(syncer.QimenInternal, "the hub cannot read its ERPs now; send the call again"))
+		return out
+	}
+	return h.hub.ServeQimen(ctx, params, body, ups)
 }

@@ -284,3 +284,18 @@ func readCodes(first *string, firstName string, required bool, rest ...any) erro
 func readFieldErr(name, why string) error {
 	return fmt.Errorf("%w: <%s> %s", ErrBadField, name, why)
 }
+
+// Matches says whether an inventory line answers one of a query's
+// criteria (a query without criteria asks for every line).
+func (q InventoryQueryRequest) Matches(it InventoryQueryItem) bool {
+	if len(q.Criteria) == 0 {
+		return true
+	}
+	for _, c := range q.Criteria {
+		if (c.ItemCode == "" || c.ItemCode == it.ItemCode) && (c.InventoryType == "" || c.InventoryType == it.InventoryType) &&
+			(c.BatchCode == "" || c.BatchCode == it.BatchCode) {
+			return true
+		}
+	}
+	return false
+}

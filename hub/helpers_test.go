@@ -1,0 +1,207 @@
+package hub
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"tally/syncer/qimen"
+)
+
+const (
+	testUser     = "warehouses"
+	testPassword = "s3cret-leaf-password"
+)
+
+// freePorts returns n loopback addresses free at the time of asking.
+func freePorts(t testing.TB, n int) []string {
+	t.Helper()
+	var ls []net.Listener
+	var out []string
+	for range n {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ls = append(ls, l)
+		out = append(out, l.Addr().String())
+	}
+	for _, l := range ls {
+		l.Close()
+	}
+	return out
+}
+
+// testCluster is a hub of size nodes with a bridge on each.
+type testCluster struct {
+	t       testing.TB
+	cfgs    []NodeConfig
+	nodes   []*Node
+	bridges []*Bridge
+	erp     *recorder
+}
+
+func startCluster(t testing.TB, size int, erp *recorder, bo BridgeOptions) *testCluster {
+	t.Helper()
+	dir := t.TempDir()
+	c := &testCluster{t: t, erp: erp}
+	leaf := freePorts(t, size)
+	var cluster []string
+	if size > 1 {
+		cluster = freePorts(t, size)
+	}
+	for i := range size {
+		cfg := NodeConfig{Name: fmt.Sprintf("hub-%d", i+1), StoreDir: filepath.Join(dir, fmt.Sprint(i)),
+			LeafListen: leaf[i], LeafUser: testUser, LeafPassword: testPassword}
+		if size > 1 {
+			cfg.Cluster, cfg.ClusterListen = "tally-hub", cluster[i]
+			for j := range size {
+				if j != i {
+					cfg.Routes = append(cfg.Routes, cluster[j])
+				}
+			}
+		}
+		c.cfgs = append(c.cfgs, cfg)
+	}
+	c.nodes = make([]*Node, size)
+	c.bridges = make([]*Bridge, size)
+	for i := range size {
+		n, err := StartNode(c.cfgs[i])
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.nodes[i] = n
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	for i, n := range c.nodes {
+		o := bo
+		o.Send = erp.Send
+		b, err := NewBridge(ctx, n, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.bridges[i] = b
+	}
+	t.Cleanup(func() {
+		for i := range c.nodes {
+			c.kill(i)
+		}
+	})
+	return c
+}
+
+func (c *testCluster) leafURLs() []string {
+	var out []string
+	for _, cfg := range c.cfgs {
+		out = append(out, cfg.LeafListen)
+	}
+	return out
+}
+
+// kill stops node i and its bridge, as a hub machine going down.
+func (c *testCluster) kill(i int) {
+	if c.bridges[i] != nil {
+		c.bridges[i].Close()
+	}
+	if c.nodes[i] != nil {
+		c.nodes[i].Close()
+	}
+}
+
+// recorder counts calls by ID: the ERP's confirmations at Send, or a
+// warehouse's applied calls.
+type recorder struct {
+	mu    sync.Mutex
+	got   map[string]int
+	by    map[string]map[string]bool // warehouse → IDs
+	fail  func(qimen.Call) bool
+	first time.Time
+}
+
+func newRecorder() *recorder {
+	return &recorder{got: map[string]int{}, by: map[string]map[string]bool{}}
+}
+
+func (r *recorder) record(c qimen.Call) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.first.IsZero() {
+		r.first = time.Now()
+	}
+	r.got[c.ID]++
+	if r.by[c.Warehouse] == nil {
+		r.by[c.Warehouse] = map[string]bool{}
+	}
+	r.by[c.Warehouse][c.ID] = true
+}
+
+func (r *recorder) Send(_ context.Context, c qimen.Call) error {
+	if r.fail != nil && r.fail(c) {
+		return fmt.Errorf("the ERP is down")
+	}
+	r.record(c)
+	return nil
+}
+
+func (r *recorder) Apply(_ context.Context, c qimen.Call) []byte {
+	r.record(c)
+	return success("")
+}
+
+func (r *recorder) count() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.got)
+}
+
+func (r *recorder) firstAt() time.Time {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.first
+}
+
+// doubles lists the IDs recorded more than once.
+func (r *recorder) doubles() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []string
+	for id, n := range r.got {
+		if n > 1 {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+func (r *recorder) has(wh, id string) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.by[wh][id]
+}
+
+func waitFor(t testing.TB, d time.Duration, what string, ok func() bool) {
+	t.Helper()
+	end := time.Now().Add(d)
+	for !ok() {
+		if time.Now().After(end) {
+			t.Fatalf("timed out after %s waiting for %s", d, what)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func ciNoSkip(t testing.TB, why string) {
+	t.Helper()
+	if os.Getenv("CI") == "true" {
+		return
+	}
+	if testing.Short() {
+		t.Skip(why)
+	}
+}
