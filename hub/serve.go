@@ -159,4 +159,3 @@ func callerMessage(err error) string {
 	}
 	return err.Error() // Verify's errors name the rule, never a secret
 }
-
