@@ -21,6 +21,7 @@ import (
 	"tally/syncer"
 	"tally/syncer/qimen"
 	"tally/wms"
+	"tally/wms/wmstest"
 )
 
 // TestDemoThroughTheHub is the README's three-terminal demo, checked: the
@@ -102,9 +103,9 @@ func TestDemoThroughTheHub(t *testing.T) {
 	if _, err := l.ReleaseWave(ctx, wms.WaveFilter{Mode: wms.WaveSingle, MaxOrders: 500}, "demo-wave", "B4001", "test"); err != nil {
 		t.Fatal(err)
 	}
-	pickEverything(t, l)
+	wmstest.PickAll(t, l)
 	for _, no := range codes {
-		packAndShip(t, l, no)
+		wmstest.PackAndShip(t, l, no)
 	}
 	waitFor(t, 30*time.Second, "three deliveryorder.confirm at the ERP", func() bool {
 		return confirmed(t, erpAddr, "deliveryorder.confirm") == 3
@@ -286,58 +287,4 @@ func confirmed(t *testing.T, erpAddr, method string) int {
 	var list []json.RawMessage
 	_ = json.Unmarshal(got.Confirms[method], &list)
 	return len(list)
-}
-
-// pickEverything picks every open task into totes.
-func pickEverything(t *testing.T, l *wms.Ledger) {
-	t.Helper()
-	for i := 0; ; i++ {
-		task, err := l.NextTask(context.Background(), "B1001", "pda")
-		if wms.ErrorCode(err) == wms.CodeNotFound {
-			return
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, line := range task.Lines {
-			if _, _, err := l.Pick(context.Background(), fmt.Sprintf("pk-%s-%d", task.ID, line.N), wms.PickScan{Task: task.ID, Line: line.N,
-				Location: line.Location, Items: []wms.ScannedItem{{GTIN: line.GTINs[0]}}, Qty: line.Qty, Tote: fmt.Sprintf("T%05d", 900+i)}, "B1001", "pda"); err != nil {
-				t.Fatalf("pick: %v", err)
-			}
-		}
-	}
-}
-
-// packAndShip packs every unit of an order into the box the warehouse
-// suggests, at its exact weight, and ships it.
-func packAndShip(t *testing.T, l *wms.Ledger, no string) {
-	t.Helper()
-	ctx := context.Background()
-	o, err := l.Books(wms.DefaultOwner).Order(no)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var items []wms.PackedItem
-	weight := 0
-	for i, line := range o.Lines {
-		sku, err := l.SKU(line.SKU)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := l.PackScan(ctx, fmt.Sprintf("ps-%s-%d", no, i), wms.PackScan{Order: no, Station: "PACK-01", GTIN: sku.GTINs[0], Qty: line.Qty}, "B2001", "kiosk"); err != nil {
-			t.Fatalf("pack %s: %v", no, err)
-		}
-		items = append(items, wms.PackedItem{SKU: line.SKU, Qty: line.Qty})
-		weight += sku.UnitWeightG * int(line.Qty)
-	}
-	box, err := l.SuggestBox(items)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := l.CloseParcel(ctx, "pc-"+no, wms.ParcelClose{Order: no, Station: "PACK-01", Box: box.Code, WeightG: weight + box.TareG}, "B2001", "kiosk"); err != nil {
-		t.Fatalf("close %s: %v", no, err)
-	}
-	if _, err := l.Ship(ctx, "", no, "PACK-01", "B2001", "kiosk"); err != nil {
-		t.Fatalf("ship %s: %v", no, err)
-	}
 }
