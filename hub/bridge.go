@@ -335,7 +335,7 @@ func (b *Bridge) forwardLoop(wh string) {
 	retry := backoff{}
 	sem := make(chan struct{}, b.o.Workers)
 	for ctx.Err() == nil {
-		cons, err := js.CreateOrUpdateConsumer(ctx, StreamOut, jetstream.ConsumerConfig{
+		cons, err := js.CreateOrUpdateConsumer(ctx, streamOut(wh), jetstream.ConsumerConfig{
 			Durable:       hubConsumer,
 			AckPolicy:     jetstream.AckExplicitPolicy,
 			AckWait:       b.o.AckWait,
@@ -384,6 +384,7 @@ func (b *Bridge) forward(ctx context.Context, m jetstream.Msg) {
 	e, err := b.seen.Get(ctx, key)
 	switch {
 	case err == nil && string(e.Value()) == sum:
+		b.log.Debug("hub: sent before", "id", c.ID)
 		_ = m.Ack() // sent before
 		return
 	case err == nil:
@@ -414,6 +415,7 @@ func (b *Bridge) forward(ctx context.Context, m jetstream.Msg) {
 		}
 		time.Sleep(200 * time.Millisecond << i)
 	}
+	b.log.Debug("hub: sent", "id", c.ID)
 	if err != nil {
 		b.log.Error("hub: sent but not recorded: the ERP may get this call again", "id", c.ID, "err", err)
 	}

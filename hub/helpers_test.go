@@ -57,7 +57,7 @@ func startCluster(t testing.TB, size int, erp *recorder, bo BridgeOptions) *test
 	}
 	for i := range size {
 		cfg := NodeConfig{Name: fmt.Sprintf("hub-%d", i+1), StoreDir: filepath.Join(dir, fmt.Sprint(i)),
-			LeafListen: leaf[i], LeafUser: testUser, LeafPassword: testPassword}
+			LeafListen: leaf[i], LeafUser: testUser, LeafPassword: testPassword, LeafNoAdvertise: true}
 		if size > 1 {
 			cfg.Cluster, cfg.ClusterListen = "tally-hub", cluster[i]
 			for j := range size {
@@ -204,4 +204,13 @@ func ciNoSkip(t testing.TB, why string) {
 	if testing.Short() {
 		t.Skip(why)
 	}
+}
+
+// testWriter logs through t (errors only reach it: the cluster test's
+// logger is at error level).
+type testWriter struct{ t testing.TB }
+
+func (w *testWriter) Write(p []byte) (int, error) {
+	w.t.Log(string(p))
+	return len(p), nil
 }

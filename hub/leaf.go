@@ -178,7 +178,7 @@ func (l *Leaf) open() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	l.out, err = l.js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
-		Name:        StreamOut,
+		Name:        streamOut(l.cfg.Warehouse),
 		Description: "the warehouse's calls on their way to the hub",
 		Subjects:    []string{subjectFrom(l.cfg.Warehouse)},
 		Retention:   jetstream.WorkQueuePolicy,

@@ -19,9 +19,13 @@ const (
 	// StreamTo holds the ERPs' calls on their way to the warehouses
 	// (subjects hub.to.<warehouse>), at the hub.
 	StreamTo = "HUB_TO"
-	// StreamOut holds a warehouse's calls on their way to the hub (subject
-	// hub.from.<warehouse>), at the warehouse.
-	StreamOut = "TALLY_OUT"
+	// StreamOutPrefix + the warehouse's code names the stream that holds
+	// its calls on their way to the hub (subject hub.from.<warehouse>), at
+	// the warehouse. The name must differ per warehouse: acknowledgements
+	// travel on $JS.ACK.<stream>.<consumer>... with no domain in them, and
+	// every leaf shares the hub's account, so an ack for one warehouse's
+	// "TALLY_OUT" would also ack another's message with that sequence.
+	StreamOutPrefix = "TALLY_OUT_"
 	// BucketSeen holds the IDs of warehouse calls already sent to an ERP.
 	BucketSeen = "HUB_SEEN"
 	// BucketSnapshots holds each warehouse's last inventory snapshot per
@@ -30,7 +34,7 @@ const (
 	// BucketWarehouses is the registry: each warehouse's last hello.
 	BucketWarehouses = "HUB_WAREHOUSES"
 
-	// hubConsumer is the hub's durable consumer on each warehouse's StreamOut.
+	// hubConsumer is the hub's durable consumer on each warehouse's outgoing stream.
 	hubConsumer = "hub"
 	// bridgeQueue is the queue group of the bridges' subscriptions, so that
 	// one bridge of the cluster answers each hello.
@@ -40,7 +44,7 @@ const (
 	// with a 1 MiB body as JSON (base64) with room to spare.
 	MaxPayload = 4 << 20
 
-	// DupWindow is the duplicate window of StreamTo and StreamOut, set
+	// DupWindow is the duplicate window of StreamTo and the outgoing streams, set
 	// explicitly (a sourced stream's defaults to 0). Receivers still apply
 	// each call once by its ID, never by this window alone.
 	DupWindow = 24 * time.Hour
@@ -48,6 +52,7 @@ const (
 	SeenFor = 30 * 24 * time.Hour
 )
 
+func streamOut(wh string) string       { return StreamOutPrefix + wh }
 func subjectTo(wh string) string       { return "hub.to." + wh }
 func subjectFrom(wh string) string     { return "hub.from." + wh }
 func subjectAsk(wh string) string      { return "hub.ask." + wh }

@@ -2,12 +2,13 @@ package hub
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/url"
-	"os"
 	"strconv"
 	"sync"
 	"time"
@@ -38,6 +39,10 @@ type NodeConfig struct {
 	LeafListen   string
 	LeafUser     string
 	LeafPassword string
+	// LeafNoAdvertise keeps the node from telling warehouses the other
+	// nodes' leaf addresses: set it when warehouses reach the hub through
+	// a load balancer or proxy rather than at each node's own address.
+	LeafNoAdvertise bool
 	// Log receives the NATS server's warnings and errors (nil: none).
 	Log *slog.Logger
 }
@@ -76,9 +81,20 @@ func StartNode(cfg NodeConfig) (*Node, error) {
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
+	// Only the bridge, in process, is a client. The server cannot skip its
+	// client listener when clustered (routing waits for it), so it listens
+	// on loopback at a random port with a password made here and never
+	// kept.
+	clientPassword, err := randomSecret()
+	if err != nil {
+		return nil, err
+	}
 	opts := &server.Options{
 		ServerName:      cfg.Name,
-		DontListen:      true,
+		Host:            "127.0.0.1",
+		Port:            server.RANDOM_PORT,
+		Username:        "bridge",
+		Password:        clientPassword,
 		JetStream:       true,
 		JetStreamDomain: HubDomain,
 		StoreDir:        cfg.StoreDir,
@@ -91,6 +107,7 @@ func StartNode(cfg NodeConfig) (*Node, error) {
 	}
 	opts.LeafNode.Host, opts.LeafNode.Port = host, port
 	opts.LeafNode.Username, opts.LeafNode.Password = cfg.LeafUser, cfg.LeafPassword
+	opts.LeafNode.NoAdvertise = cfg.LeafNoAdvertise
 	replicas := 1
 	if clustered {
 		host, port, err := splitHostPort(cfg.ClusterListen)
@@ -120,7 +137,8 @@ func StartNode(cfg NodeConfig) (*Node, error) {
 		srv.Shutdown()
 		return nil, fmt.Errorf("hub: node %s did not start", cfg.Name)
 	}
-	nc, err := nats.Connect("", nats.InProcessServer(srv), nats.Name("hub-bridge-"+cfg.Name), nats.NoReconnect())
+	nc, err := nats.Connect("", nats.InProcessServer(srv), nats.UserInfo("bridge", clientPassword),
+		nats.Name("hub-bridge-"+cfg.Name), nats.NoReconnect())
 	if err != nil {
 		srv.Shutdown()
 		return nil, fmt.Errorf("hub: connecting to node %s: %w", cfg.Name, err)
@@ -223,6 +241,14 @@ func (n *Node) ensure(ctx context.Context) error {
 	return nil
 }
 
+func randomSecret() (string, error) {
+	b := make([]byte, 24)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(b), nil
+}
+
 func splitHostPort(addr string) (string, int, error) {
 	host, p, err := net.SplitHostPort(addr)
 	if err != nil {
@@ -248,5 +274,5 @@ func (g natsLog) Errorf(f string, a ...any) {
 }
 func (g natsLog) Fatalf(f string, a ...any) {
 	g.l.Error("nats: fatal: " + fmt.Sprintf(f, a...))
-	os.Exit(1)
+	panic(fmt.Sprintf("nats: fatal: "+f, a...))
 }
