@@ -211,7 +211,7 @@ func (h hubView) Warehouses() []server.HubWarehouse {
 	out := make([]server.HubWarehouse, 0, len(list))
 	for _, w := range list {
 		out = append(out, server.HubWarehouse{Warehouse: w.Warehouse, Online: w.Online, LastContact: timeOrNil(w.LastContact),
-			ToWarehouse: w.ToWarehouse, FromWarehouse: w.FromWarehouse, LastSnapshot: timeOrNil(w.LastSnapshot)})
+			ToWarehouse: w.ToWarehouse, FromWarehouse: w.FromWarehouse, LastSnapshot: timeOrNil(w.LastSnapshot), Refused: w.Refused})
 	}
 	return out
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"tally/syncer"
 	"tally/syncer/qimen"
 )
 
@@ -55,6 +56,9 @@ type Bridge struct {
 	subs  []*nats.Subscription
 	mu    sync.Mutex
 	loops map[string]bool
+	// refused counts, per warehouse, the calls an ERP refused for good
+	// since this node started (each is in the log at error level)
+	refused map[string]uint64
 }
 
 // ErrOffline is a warehouse that is not connected to the hub or did not
@@ -73,9 +77,12 @@ type WarehouseStatus struct {
 	// ToWarehouse is how many ERPs' calls wait to be applied there;
 	// FromWarehouse how many of its calls waited to reach the hub at its
 	// last hello.
-	ToWarehouse   uint64    `json:"to_warehouse"`
-	FromWarehouse uint64    `json:"from_warehouse"`
-	LastSnapshot  time.Time `json:"last_snapshot,omitzero"` // when its last inventory snapshot was taken
+	ToWarehouse   uint64 `json:"to_warehouse"`
+	FromWarehouse uint64 `json:"from_warehouse"`
+	// Refused is how many of its calls an ERP refused for good (seen by
+	// this node since it started).
+	Refused      uint64    `json:"refused"`
+	LastSnapshot time.Time `json:"last_snapshot,omitzero"` // when its last inventory snapshot was taken
 }
 
 // NewBridge starts the bridge on node n once the node is Ready (or ctx
@@ -239,6 +246,9 @@ func (b *Bridge) Status(ctx context.Context) ([]WarehouseStatus, error) {
 		if e, err := b.snaps.Get(ctx, snapshotTimeKey(wh)); err == nil {
 			_ = st.LastSnapshot.UnmarshalText(e.Value())
 		}
+		b.mu.Lock()
+		st.Refused = b.refused[wh]
+		b.mu.Unlock()
 		out = append(out, st)
 	}
 	sortStatus(out)
@@ -398,6 +408,20 @@ func (b *Bridge) forward(ctx context.Context, m jetstream.Msg) {
 	sctx, cancel := context.WithTimeout(ctx, b.o.AckWait*4/5)
 	err = b.o.Send(sctx, c)
 	cancel()
+	if errors.Is(err, syncer.ErrQimenRefused) {
+		// the ERP will never take it as it stands: recorded as handled, so
+		// it is not sent again, and shown; the warehouse's own dead
+		// letters are the place to retry from
+		b.log.Error("hub: the ERP refused a warehouse's call for good", "id", c.ID, "warehouse", c.Warehouse, "upstream", c.Upstream,
+			"method", c.Method, "err", err)
+		b.mu.Lock()
+		if b.refused == nil {
+			b.refused = map[string]uint64{}
+		}
+		b.refused[c.Warehouse]++
+		b.mu.Unlock()
+		err = nil
+	}
 	if err != nil {
 		n := uint64(1)
 		if md, mdErr := m.Metadata(); mdErr == nil {

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"tally/syncer"
 	"tally/syncer/qimen"
 )
 
@@ -117,11 +118,14 @@ func (c *testCluster) kill(i int) {
 // recorder counts calls by ID: the ERP's confirmations at Send, or a
 // warehouse's applied calls.
 type recorder struct {
-	mu    sync.Mutex
-	got   map[string]int
-	by    map[string]map[string]bool // warehouse → IDs
-	fail  func(qimen.Call) bool
-	first time.Time
+	mu   sync.Mutex
+	got  map[string]int
+	by   map[string]map[string]bool // warehouse → IDs
+	fail func(qimen.Call) bool
+	// refuse says which calls the ERP refuses for good (each try counted)
+	refuse  func(qimen.Call) bool
+	refused map[string]int
+	first   time.Time
 }
 
 func newRecorder() *recorder {
@@ -144,6 +148,15 @@ func (r *recorder) record(c qimen.Call) {
 func (r *recorder) Send(_ context.Context, c qimen.Call) error {
 	if r.fail != nil && r.fail(c) {
 		return fmt.Errorf("the ERP is down")
+	}
+	if r.refuse != nil && r.refuse(c) {
+		r.mu.Lock()
+		if r.refused == nil {
+			r.refused = map[string]int{}
+		}
+		r.refused[c.ID]++
+		r.mu.Unlock()
+		return fmt.Errorf("%w: invalid-content: no such order", syncer.ErrQimenRefused)
 	}
 	r.record(c)
 	return nil

@@ -240,7 +240,7 @@ func TestAPIGoldens(t *testing.T) {
 	// the hub's status, from a hub with two warehouses
 	hubAt := time.Date(2026, 11, 11, 1, 59, 30, 0, time.UTC)
 	s.cfg.Hub = &fakeHub{node: HubNode{Name: "hub-1", Peers: []string{"hub-2", "hub-3"}}, warehouses: []HubWarehouse{
-		{Warehouse: "WH-SH", Online: true, LastContact: &hubAt, ToWarehouse: 0, FromWarehouse: 3, LastSnapshot: &hubAt},
+		{Warehouse: "WH-SH", Online: true, LastContact: &hubAt, ToWarehouse: 0, FromWarehouse: 3, LastSnapshot: &hubAt, Refused: 1},
 		{Warehouse: "WH-GZ", Online: false, LastContact: &hubAt, ToWarehouse: 12}}}
 	run(apiCall{name: "hub_status", route: "GET /api/v1/hub/status", method: "GET", path: "/api/v1/hub/status", status: 200})
 	s.cfg.Hub = nil

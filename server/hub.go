@@ -42,6 +42,10 @@ type HubWarehouse struct {
 	ToWarehouse   uint64     `json:"to_warehouse"`
 	FromWarehouse uint64     `json:"from_warehouse"`
 	LastSnapshot  *time.Time `json:"last_snapshot,omitempty"`
+	// Refused is the warehouse's calls an ERP refused for good (in the
+	// hub's log); the warehouse's confirmation is lost to the ERP until a
+	// person sends it again.
+	Refused uint64 `json:"refused"`
 }
 
 // HubNode is the hub node serving the request and its cluster.
@@ -87,7 +91,7 @@ func (s *Server) hubPage(c *fiber.Ctx) error {
 	vm := views.HubPage{Page: s.page(c, "hub.title"), Node: node.Name, Peers: node.Peers}
 	for _, w := range s.hubWarehouses() {
 		vm.Rows = append(vm.Rows, views.HubRow{Warehouse: w.Warehouse, Online: w.Online, LastContact: s.clockPtr(w.LastContact),
-			ToWarehouse: w.ToWarehouse, FromWarehouse: w.FromWarehouse, LastSnapshot: s.clockPtr(w.LastSnapshot)})
+			ToWarehouse: w.ToWarehouse, FromWarehouse: w.FromWarehouse, LastSnapshot: s.clockPtr(w.LastSnapshot), Refused: w.Refused})
 		if !w.Online {
 			vm.Offline++
 		}

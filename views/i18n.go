@@ -1066,6 +1066,7 @@ var catalog = map[string][2]string{
 	"hub.to_warehouse":         {"Waiting for the warehouse", "待仓库接收"},
 	"hub.from_warehouse":       {"Waiting for the ERP", "待回传 ERP"},
 	"hub.last_contact":         {"Last contact", "最近联系"},
+	"hub.refused":              {"Refused by the ERP (see the hub's log)", "被 ERP 拒收（见中心日志）"},
 	"hub.last_snapshot":        {"Last stock snapshot", "最近库存快照"},
 	"hub.refresh":              {"Refresh", "刷新"},
 	"hub.not_running":          {"This Tally is not a hub (start it with tally hub).", "本 Tally 不是中心（请用 tally hub 启动）。"},
