@@ -16,17 +16,17 @@ import (
 	"tally/wms"
 )
 
-// Failure codes of the hub's own refusals (the same words as a
-// warehouse's POST /qimen where the cause is the same).
+// Failure codes of the hub's refusals: a warehouse's POST /qimen's own
+// (syncer) where the cause is the same, and the hub's.
 const (
-	CodeBadSign          = "sign-check-failure"
-	CodeUnknownCaller    = "unknown-customer"
-	CodeBadTimestamp     = "invalid-timestamp"
-	CodeBadSignMethod    = "invalid-sign-method"
-	CodeBadParameter     = "invalid-parameter"
-	CodeTooLarge         = "body-too-large"
-	CodeBadXML           = "invalid-xml"
-	CodeBadMethod        = "invalid-method"
+	CodeBadSign          = syncer.QimenBadSign
+	CodeUnknownCaller    = syncer.QimenUnknownCaller
+	CodeBadTimestamp     = syncer.QimenBadTimestamp
+	CodeBadSignMethod    = syncer.QimenBadSignMethod
+	CodeBadParameter     = syncer.QimenBadParameter
+	CodeTooLarge         = syncer.QimenTooLarge
+	CodeBadXML           = syncer.QimenBadXML
+	CodeBadMethod        = syncer.QimenBadMethod
 	CodeNoWarehouse      = "invalid-warehouse"
 	CodeManyWarehouses   = "several-warehouses"
 	CodeUnknownWarehouse = "unknown-warehouse"
