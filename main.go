@@ -116,6 +116,17 @@ type hubLink struct{ leaf atomic.Pointer[hub.Leaf] }
 
 func (h *hubLink) set(l *hub.Leaf) { h.leaf.Store(l) }
 
+// HubLinkStatus shows the leaf's link to the server.
+func (h *hubLink) HubLinkStatus() server.HubLinkStatus {
+	l := h.leaf.Load()
+	if l == nil {
+		return server.HubLinkStatus{}
+	}
+	st := l.Status()
+	return server.HubLinkStatus{Connected: st.Connected, Since: timeOrNil(st.Since), Outgoing: st.Outgoing,
+		OutgoingBytes: st.OutgoingBytes, MaxBytes: st.MaxBytes, LastContact: timeOrNil(st.LastContact)}
+}
+
 func (h *hubLink) Publish(ctx context.Context, c qimen.Call) error {
 	l := h.leaf.Load()
 	if l == nil {
@@ -394,7 +405,11 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		link.set(leaf)
 		log.Info("hub link", "hub", *hubAddrs, "warehouse", *warehouse)
 	}
-	srv := server.New(server.Config{Syncer: sy, SecureCookies: *secure, Version: version, FontPath: env("FONT", "")}, ledger, parser, log)
+	cfg := server.Config{Syncer: sy, SecureCookies: *secure, Version: version, FontPath: env("FONT", "")}
+	if *hubAddrs != "" {
+		cfg.HubLink = link
+	}
+	srv := server.New(cfg, ledger, parser, log)
 	// Background work has one home, the server's job runner: the print worker
 	// and scales (added by New), then the expiry and session sweeps (run once
 	// now, a failure stopping the start, then every minute) and auto-wave.

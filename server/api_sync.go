@@ -89,6 +89,7 @@ type upstreamsOut struct {
 // syncStatusOut answers GET /api/v1/sync/status: the issue's contract.
 type syncStatusOut struct {
 	Upstreams []syncer.UpstreamStatus `json:"upstreams"`
+	Hub       *HubLinkStatus          `json:"hub,omitempty"` // the link to the hub, when there is one
 }
 
 type deadLetterOut struct {
@@ -292,7 +293,12 @@ func (s *Server) apiSyncStatus(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(syncStatusOut{Upstreams: list})
+	out := syncStatusOut{Upstreams: list}
+	if s.cfg.HubLink != nil {
+		st := s.cfg.HubLink.HubLinkStatus()
+		out.Hub = &st
+	}
+	return c.JSON(out)
 }
 
 // apiDeadLetters is GET /api/v1/sync/dead-letters[?upstream=].

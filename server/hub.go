@@ -54,6 +54,24 @@ type HubNode struct {
 	Peers []string `json:"peers"` // the other nodes it is connected to
 }
 
+// HubLinkStatus is a warehouse's link to the hub, as its leaf node sees it.
+type HubLinkStatus struct {
+	Connected bool       `json:"connected"`
+	Since     *time.Time `json:"since,omitempty"` // when Connected last changed
+	// Outgoing is the calls waiting in the outgoing stream to reach the
+	// hub; OutgoingBytes their size, MaxBytes the cap at which the syncer
+	// waits.
+	Outgoing      uint64     `json:"outgoing"`
+	OutgoingBytes uint64     `json:"outgoing_bytes"`
+	MaxBytes      int64      `json:"max_bytes"`
+	LastContact   *time.Time `json:"last_contact,omitempty"`
+}
+
+// HubLink is a warehouse's link to the hub (tally serve --hub).
+type HubLink interface {
+	HubLinkStatus() HubLinkStatus
+}
+
 type hubStatusOut struct {
 	Node       HubNode        `json:"node"`
 	Warehouses []HubWarehouse `json:"warehouses"`

@@ -74,3 +74,29 @@ func TestHubTakesQimen(t *testing.T) {
 		t.Errorf("the hub got %d calls: %d %+v", h.calls, status, r)
 	}
 }
+
+type fakeHubLink struct{ st HubLinkStatus }
+
+func (f fakeHubLink) HubLinkStatus() HubLinkStatus { return f.st }
+
+// TestHubLinkShown: a warehouse linked to a hub shows the link on the sync
+// page, in the sync status and in /metrics.
+func TestHubLinkShown(t *testing.T) {
+	f := newSyncFixture(t, false)
+	sup := f.page("B4001", "4444")
+	if _, body := sup.get("/sync"); strings.Contains(body, `data-testid="hub-link"`) {
+		t.Error("a warehouse without a hub shows a hub link")
+	}
+	since := time.Date(2026, 11, 11, 1, 0, 0, 0, time.UTC)
+	f.s.cfg.HubLink = fakeHubLink{HubLinkStatus{Connected: false, Since: &since, Outgoing: 1234, OutgoingBytes: 3 << 20, MaxBytes: 1 << 30}}
+	_, body := sup.get("/sync")
+	if text := unmarked(body); !strings.Contains(body, `data-testid="hub-link"`) || !strings.Contains(text, "1234 calls, 3.0 MB of 1024 MB") {
+		t.Errorf("the sync page: %s", text)
+	}
+	if resp, body := f.as(wms.RoleIntegration).get("/api/v1/sync/status"); resp.StatusCode != 200 || !strings.Contains(body, `"hub":{"connected":false`) || !strings.Contains(body, `"outgoing":1234`) {
+		t.Errorf("sync status: %d %s", resp.StatusCode, body)
+	}
+	if _, body := f.as(wms.RoleSupervisor).get("/metrics"); !strings.Contains(body, "tally_hub_connected 0") || !strings.Contains(body, "tally_hub_outgoing 1234") {
+		t.Errorf("metrics lack the hub link")
+	}
+}

@@ -28,6 +28,9 @@ type Config struct {
 	// Hub is the hub's bridge when this process runs as `tally hub` (nil:
 	// a warehouse; /hub and /api/v1/hub/status answer 404).
 	Hub Hub
+	// HubLink is the warehouse's link to a hub (tally serve --hub; nil:
+	// none): shown on the sync page, in the sync status and /metrics.
+	HubLink HubLink
 }
 
 // Server holds the handlers' dependencies.

@@ -147,6 +147,17 @@ func (s *Server) syncMetrics(b *strings.Builder) error {
 		}
 		return float64(st.LastSuccess.Unix())
 	})
+	if s.cfg.HubLink != nil {
+		st := s.cfg.HubLink.HubLinkStatus()
+		connected := 0
+		if st.Connected {
+			connected = 1
+		}
+		fmt.Fprintf(b, "# HELP tally_hub_connected Whether the leaf node is connected to the hub (1) or not (0).\n# TYPE tally_hub_connected gauge\ntally_hub_connected %d\n", connected)
+		fmt.Fprintf(b, "# HELP tally_hub_outgoing Calls waiting in the outgoing stream to reach the hub.\n# TYPE tally_hub_outgoing gauge\ntally_hub_outgoing %d\n", st.Outgoing)
+		fmt.Fprintf(b, "# HELP tally_hub_outgoing_bytes Bytes waiting in the outgoing stream (the cap is tally_hub_outgoing_max_bytes).\n# TYPE tally_hub_outgoing_bytes gauge\ntally_hub_outgoing_bytes %d\n", st.OutgoingBytes)
+		fmt.Fprintf(b, "# HELP tally_hub_outgoing_max_bytes The outgoing stream's cap, at which the syncer waits.\n# TYPE tally_hub_outgoing_max_bytes gauge\ntally_hub_outgoing_max_bytes %d\n", st.MaxBytes)
+	}
 	return nil
 }
 
@@ -172,6 +183,11 @@ func (s *Server) renderSync(c *fiber.Ctx, fb *views.Feedback, code int) error {
 	vm := views.SyncPage{Page: s.page(c, "sync.title"), Running: s.cfg.Syncer != nil, Admin: principal(c).Role == wms.RoleAdmin,
 		Owners: owners, Dialects: wms.Dialects, NewKey: uuid.NewString()}
 	vm.Feedback = fb
+	if s.cfg.HubLink != nil {
+		st := s.cfg.HubLink.HubLinkStatus()
+		vm.Hub = &views.SyncHub{Connected: st.Connected, Since: s.clockPtr(st.Since), Outgoing: st.Outgoing,
+			OutgoingMB: float64(st.OutgoingBytes) / (1 << 20), MaxMB: float64(st.MaxBytes) / (1 << 20), LastContact: s.clockPtr(st.LastContact)}
+	}
 	instructions, err := s.ledger.Instructions(false)
 	if err != nil {
 		return err
