@@ -1059,6 +1059,7 @@ var catalog = map[string][2]string{
 	"hub.title":                {"Hub: warehouses", "中心：各仓库"},
 	"sync.hub_link":            {"Link to the hub", "与中心的连接"},
 	"sync.hub_link_state":      {"Since {since}; last heard from the hub {contact}. Waiting to reach the hub: {n} calls, {mb} MB of {max} MB.", "自 {since} 起；最近收到中心回应 {contact}。等待发往中心：{n} 个调用，{mb} MB / {max} MB。"},
+	"sync.hub_link_state.one":  {"Since {since}; last heard from the hub {contact}. Waiting to reach the hub: 1 call, {mb} MB of {max} MB.", "自 {since} 起；最近收到中心回应 {contact}。等待发往中心：1 个调用，{mb} MB / {max} MB。"},
 	"hub.node":                 {"Hub node {node}, connected to {peers} other nodes.", "中心节点 {node}，已连接其他 {peers} 个节点。"},
 	"hub.none":                 {"No warehouse has connected to this hub yet.", "尚无仓库连接到本中心。"},
 	"hub.offline_count":        {"{n} warehouses are offline: the ERPs' calls for them wait at the hub.", "{n} 个仓库离线：发给它们的 ERP 调用在中心等待。"},
