@@ -109,6 +109,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	return fmt.Errorf("unknown command %q (serve, import, export, token, scan, check, rebuild, backup, print-test, loadgen, fake-oms, fake-erp, hub, version)", cmd)
 }
 
+// newLog is the JSON log on stderr at a level named by --log-level.
+func newLog(name string, stderr io.Writer) (*slog.Logger, error) {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(name)); err != nil {
+		return nil, fmt.Errorf("--log-level: %w", err)
+	}
+	return slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: level})), nil
+}
+
 // hubLink hands the syncer's calls to the leaf once it has started (the
 // leaf needs the syncer to apply the hub's calls, the syncer the leaf to
 // publish its own).
@@ -155,11 +164,10 @@ func hubCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	var level slog.Level
-	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
-		return fmt.Errorf("--log-level: %w", err)
+	log, err := newLog(*logLevel, stderr)
+	if err != nil {
+		return err
 	}
-	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: level}))
 	parser, err := scanner()
 	if err != nil {
 		return err
@@ -336,11 +344,10 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if !validWarehouseCode(*warehouse) {
 		return fmt.Errorf("--warehouse %q: 1–32 letters, digits, - or _", *warehouse)
 	}
-	var level slog.Level
-	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
-		return fmt.Errorf("--log-level: %w", err)
+	log, err := newLog(*logLevel, stderr)
+	if err != nil {
+		return err
 	}
-	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: level}))
 
 	parser, err := scanner()
 	if err != nil {
