@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"os"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -32,7 +31,7 @@ func sendFailureRetried(t *testing.T, size int) {
 		failed[c.ID] = true
 		return true
 	}
-	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	log := slog.New(slog.DiscardHandler)
 	c := startCluster(t, size, erp, BridgeOptions{Log: log})
 	l, err := StartLeaf(LeafConfig{Name: "leaf", Warehouse: "WH", Hub: c.leafURLs(), User: testUser, Password: testPassword,
 		StoreDir: filepath.Join(t.TempDir(), "l"), Apply: newRecorder().Apply, HelloEvery: 200 * time.Millisecond})

@@ -118,7 +118,12 @@ func TestServeQimen(t *testing.T) {
 		r.Message != "warehouse offline, retry" {
 		t.Fatalf("cancel while offline: %+v", r)
 	}
+	// the snapshot's lines for the item asked (SNAP); none for another
 	p, body = signed(qimen.InventoryQuery, inv, erpSecret)
+	if out := b.ServeQimen(ctx, p, body, erpUpstreams); strings.Contains(string(out), "<itemCode>") || !strings.Contains(string(out), "<flag>success</flag>") {
+		t.Fatalf("inventory of another item while offline: %s", out)
+	}
+	p, body = signed(qimen.InventoryQuery, strings.Replace(inv, "<itemCode>X</itemCode>", "<itemCode>SNAP</itemCode>", 1), erpSecret)
 	out := b.ServeQimen(ctx, p, body, erpUpstreams)
 	r := readAnswer(t, out)
 	if r.Flag != qimen.FlagSuccess || !strings.Contains(string(out), "<itemCode>SNAP</itemCode>") ||
