@@ -63,7 +63,7 @@ func TestClusterFiftyWarehouses(t *testing.T) {
 	}
 	ctx := context.Background()
 	t.Log("leaves started")
-	waitFor(t, 60*time.Second, "every warehouse's hello", func() bool {
+	waitFor(t, 4*time.Minute, "every warehouse's hello", func() bool {
 		st, err := c.bridges[0].Status(ctx)
 		return err == nil && len(st) == warehouses
 	})
@@ -195,7 +195,7 @@ func TestClusterFiftyWarehouses(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 30*time.Second, "backlogs to empty", func() bool {
+	waitFor(t, 3*time.Minute, "backlogs to empty", func() bool {
 		st, err = c.bridges[1].Status(ctx)
 		if err != nil {
 			return false

@@ -82,7 +82,7 @@ func TestDemoThroughTheHub(t *testing.T) {
 	}
 	leaf := startLeaf()
 	go func() { _ = sy.Run(ctx) }()
-	waitFor(t, 30*time.Second, "WH1 online at the hub", func() bool {
+	waitFor(t, 2*time.Minute, "WH1 online at the hub", func() bool {
 		var st struct {
 			Warehouses []struct {
 				Warehouse string
@@ -97,7 +97,7 @@ func TestDemoThroughTheHub(t *testing.T) {
 	startProcess(t, []string{"TALLY_FAKE_ERP_SECRET=" + erpSecret}, "fake ERP serving", bin, "fake-erp", "--addr", erpAddr,
 		"--wms", "http://"+hubAddr+"/qimen", "--app-key", "demo-erp", "--customer-id", "demo-cust", "--warehouse", "WH1", "--orders", "3")
 	codes := erpOrders(t, erpAddr, 3)
-	waitFor(t, 30*time.Second, "the ERP's orders at the warehouse", func() bool { return haveOrders(l, codes) })
+	waitFor(t, 2*time.Minute, "the ERP's orders at the warehouse", func() bool { return haveOrders(l, codes) })
 
 	// picked, packed and shipped at the warehouse
 	if _, err := l.ReleaseWave(ctx, wms.WaveFilter{Mode: wms.WaveSingle, MaxOrders: 500}, "demo-wave", "B4001", "test"); err != nil {
@@ -107,13 +107,13 @@ func TestDemoThroughTheHub(t *testing.T) {
 	for _, no := range codes {
 		wmstest.PackAndShip(t, l, no)
 	}
-	waitFor(t, 30*time.Second, "three deliveryorder.confirm at the ERP", func() bool {
+	waitFor(t, 2*time.Minute, "three deliveryorder.confirm at the ERP", func() bool {
 		return confirmed(t, erpAddr, "deliveryorder.confirm") == 3
 	})
 
 	// offline: orders wait at the hub, a live call gets an honest answer
 	leaf.Close()
-	waitFor(t, 60*time.Second, "WH1 offline at the hub", func() bool {
+	waitFor(t, 2*time.Minute, "WH1 offline at the hub", func() bool {
 		var st struct{ Warehouses []struct{ Online bool } }
 		api(t, "GET", "http://"+hubAddr+"/api/v1/hub/status", hubToken, "", &st)
 		return len(st.Warehouses) == 1 && !st.Warehouses[0].Online
@@ -129,7 +129,7 @@ func TestDemoThroughTheHub(t *testing.T) {
 			t.Logf("the ERP's calls: %s", raw)
 		}
 	}()
-	waitFor(t, 30*time.Second, "answers while offline", func() bool {
+	waitFor(t, 2*time.Minute, "answers while offline", func() bool {
 		var calls struct {
 			Calls []struct{ Method, State, Code, Message, Answer string }
 		}
@@ -163,7 +163,7 @@ func TestDemoThroughTheHub(t *testing.T) {
 	// back online: the waiting orders arrive, once each
 	leaf = startLeaf()
 	defer leaf.Close()
-	waitFor(t, 60*time.Second, "the waiting orders at the warehouse", func() bool { return haveOrders(l, all) })
+	waitFor(t, 2*time.Minute, "the waiting orders at the warehouse", func() bool { return haveOrders(l, all) })
 	if n := confirmed(t, erpAddr, "deliveryorder.confirm"); n != 3 {
 		t.Errorf("%d delivery confirmations, want 3", n)
 	}
@@ -256,7 +256,7 @@ func api(t *testing.T, method, url, token, body string, out any) {
 func erpOrders(t *testing.T, erpAddr string, n int) []string {
 	t.Helper()
 	var codes []string
-	waitFor(t, 30*time.Second, fmt.Sprintf("%d orders made at the ERP", n), func() bool {
+	waitFor(t, 2*time.Minute, fmt.Sprintf("%d orders made at the ERP", n), func() bool {
 		var got struct{ Orders []struct{ Code string } }
 		api(t, "GET", "http://"+erpAddr+"/admin/orders", "", "", &got)
 		codes = codes[:0]

@@ -51,7 +51,7 @@ func TestPublishAtCapIsHubFull(t *testing.T) {
 		t.Fatal(err)
 	}
 	link.Restore()
-	waitFor(t, 30*time.Second, "the stream to drain", func() bool { return erp.count() == stored && l.Status().Outgoing == 0 })
+	waitFor(t, 2*time.Minute, "the stream to drain", func() bool { return erp.count() == stored && l.Status().Outgoing == 0 })
 	for i := range stored {
 		if !erp.has("WHF", fmt.Sprint("ev-", i)) {
 			t.Fatalf("ev-%d lost", i)
@@ -60,7 +60,7 @@ func TestPublishAtCapIsHubFull(t *testing.T) {
 	if err := l.Publish(ctx, qimen.Call{ID: "after", Upstream: "erp", Method: qimen.StockChangeReport, Body: body}); err != nil {
 		t.Fatalf("after draining: %v", err)
 	}
-	waitFor(t, 10*time.Second, "the call after the drain", func() bool { return erp.count() == stored+1 })
+	waitFor(t, time.Minute, "the call after the drain", func() bool { return erp.count() == stored+1 })
 	if d := erp.doubles(); len(d) > 0 {
 		t.Fatalf("sent twice: %v", d)
 	}

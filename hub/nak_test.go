@@ -45,7 +45,7 @@ func sendFailureRetried(t *testing.T, size int) {
 			t.Fatal(err)
 		}
 	}
-	waitFor(t, 20*time.Second, "every confirmation sent after one failure each", func() bool { return erp.count() == 5 })
+	waitFor(t, time.Minute, "every confirmation sent after one failure each", func() bool { return erp.count() == 5 })
 }
 
 // TestRefusedForGoodIsNotResent: a call the ERP refuses for good is sent
