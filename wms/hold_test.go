@@ -146,3 +146,20 @@ func TestInventorySplitsSellable(t *testing.T) {
 		t.Errorf("inventory sums to %d (on hand %d), reserved %d: %+v", sum, total, reserved, inv)
 	}
 }
+
+// TestCancelledOrderIsNotHeld: cancelling a held order ends its hold.
+func TestCancelledOrderIsNotHeld(t *testing.T) {
+	l := stockFixture(t)
+	books := l.Books(DefaultOwner)
+	mustOrder(t, l, order("SO1", LineIn{"BOOK", 1}))
+	if _, err := books.HoldOrder(ctx, "SO1", true, "地址待确认", "", "erp", "qimen"); err != nil {
+		t.Fatal(err)
+	}
+	o, err := books.CancelOrder(ctx, "SO1", "buyer cancelled", "", "erp", "qimen")
+	if err != nil || o.State != OrderCancelled || o.Held || o.HoldReason != "" {
+		t.Fatalf("cancelled: %+v %v", o, err)
+	}
+	if briefs, _ := l.OrderBriefs(OrderCancelled); len(briefs) != 1 || briefs[0].Held {
+		t.Fatalf("briefs: %+v", briefs)
+	}
+}

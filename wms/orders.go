@@ -490,6 +490,7 @@ func applyOrderCancelled(tx *txn, ev *Event) error {
 		}
 	}
 	o.State, o.CancelReason, o.Updated = OrderCancelled, p.Reason, ev.At
+	o.Held, o.HoldReason = false, "" // a cancelled order waits for nothing
 	return putOrder(tx, &o, old)
 }
 
