@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -48,7 +47,8 @@ func TestDemoThroughTheHub(t *testing.T) {
 		t.Fatalf("token: %v", err)
 	}
 	hubToken := regexp.MustCompile(`tly_[A-Za-z0-9_-]+`).FindString(string(out))
-	hubAddr, leafAddr, erpAddr := freeAddr(t), freeAddr(t), freeAddr(t)
+	ports := freePorts(t, 3)
+	hubAddr, leafAddr, erpAddr := ports[0], ports[1], ports[2]
 	const leafPassword, erpSecret = "demo-leaf-pw-0001", "demo-erp-secret-0001"
 	startProcess(t, []string{"TALLY_HUB_LEAF_PASSWORD=" + leafPassword}, "Tally hub is serving", bin, "hub", "--data", hubData,
 		"--addr", hubAddr, "--leaf-listen", leafAddr)
@@ -174,16 +174,6 @@ type lateLink struct{ leaf atomic.Pointer[Leaf] }
 
 func (k *lateLink) Publish(ctx context.Context, c qimen.Call) error {
 	return k.leaf.Load().Publish(ctx, c)
-}
-
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
 }
 
 // startProcess runs the binary until the test ends, once its output says ready.
