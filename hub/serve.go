@@ -61,7 +61,8 @@ func (b *Bridge) ServeQimen(ctx context.Context, params url.Values, body []byte,
 	}
 	up, err := syncer.QimenCaller(ups, params, body, now)
 	if err != nil {
-		return failure(callerCode(err), callerMessage(err))
+		out, _ := qimen.Marshal(syncer.QimenCallerFailure(err, "hub"))
+		return out
 	}
 	if err := qimen.CheckRequest(body); err != nil {
 		return failure(CodeBadXML, "the body is not one well-formed <request> in UTF-8")
@@ -132,30 +133,4 @@ func success(msg string) []byte {
 	r.Message = msg
 	out, _ := qimen.Marshal(r)
 	return out
-}
-
-func callerCode(err error) string {
-	switch {
-	case errors.Is(err, syncer.ErrQimenUnknownCaller):
-		return CodeUnknownCaller
-	case errors.Is(err, qimen.ErrMissingTimestamp), errors.Is(err, qimen.ErrMalformedTimestamp), errors.Is(err, qimen.ErrTimestampOutOfRange):
-		return CodeBadTimestamp
-	case errors.Is(err, qimen.ErrUnsupportedSignMethod):
-		return CodeBadSignMethod
-	case errors.Is(err, qimen.ErrDuplicateParam):
-		return CodeBadParameter
-	case errors.Is(err, qimen.ErrBodyTooLarge):
-		return CodeTooLarge
-	}
-	return CodeBadSign
-}
-
-func callerMessage(err error) string {
-	if errors.Is(err, syncer.ErrQimenUnknownCaller) {
-		return "customerId and app_key name no ERP configured at this hub"
-	}
-	if errors.Is(err, qimen.ErrNoSecret) {
-		return "the ERP's upstream has no secret configured at this hub"
-	}
-	return err.Error() // Verify's errors name the rule, never a secret
 }

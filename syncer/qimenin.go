@@ -119,13 +119,15 @@ func QimenUnconfigured() []byte {
 // plainQimen is an error of package qimen without its "qimen: " prefix.
 func plainQimen(err error) string { return strings.TrimPrefix(err.Error(), "qimen: ") }
 
-// callerFailure is the answer to a request whose caller is refused.
-func callerFailure(err error) qimen.Response {
+// QimenCallerFailure is the answer to a request whose caller QimenCaller
+// refused, at where ("warehouse" or "hub"): one rule for a warehouse's
+// POST /qimen and the hub's.
+func QimenCallerFailure(err error, where string) qimen.Response {
 	switch {
 	case errors.Is(err, ErrQimenUnknownCaller):
-		return qimen.Failure(QimenUnknownCaller, "customerId and app_key name no ERP configured at this warehouse")
+		return qimen.Failure(QimenUnknownCaller, "customerId and app_key name no ERP configured at this "+where)
 	case errors.Is(err, qimen.ErrNoSecret):
-		return qimen.Failure(QimenNotConfigured, "the ERP's upstream has no secret configured at this warehouse")
+		return qimen.Failure(QimenNotConfigured, "the ERP's upstream has no secret configured at this "+where)
 	case errors.Is(err, qimen.ErrMissingTimestamp), errors.Is(err, qimen.ErrMalformedTimestamp),
 		errors.Is(err, qimen.ErrTimestampOutOfRange):
 		return qimen.Failure(QimenBadTimestamp, plainQimen(err))
@@ -159,7 +161,7 @@ func (s *Syncer) ServeQimen(ctx context.Context, params url.Values, body []byte)
 	}
 	up, err := QimenCaller(ups, params, body, s.now())
 	if err != nil {
-		return refuse(callerFailure(err))
+		return refuse(QimenCallerFailure(err, "warehouse"))
 	}
 	if err := qimen.CheckRequest(body); err != nil {
 		return refuse(qimenFailure(err))
