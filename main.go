@@ -9,6 +9,7 @@
 //	tally loadgen --addr URL --token TOKEN --pdas N --duration D [--backlog N]
 //	tally fake-oms --addr ADDR --token TOKEN [--orders N] [--secret S] [--data DIR] [--base /tally/v1]
 //	tally fake-erp --addr ADDR --wms URL --app-key K --secret S --customer-id C [--owner-code O] [--warehouse WH | --warehouses A,B] [--orders N] [--items] [--token T]
+//	tally fake-market --addr ADDR [--limits taobao=600,jd=600,...]
 //	tally hub --addr :8090 --data DIR --name hub-1 [--leaf-listen :7422] [--cluster-listen :6222 --routes nats://h2:6222,nats://h3:6222]
 //	tally check   --data DIR
 //	tally rebuild --data DIR
@@ -50,6 +51,7 @@ import (
 	"tally/server"
 	"tally/syncer"
 	"tally/syncer/fakeerp"
+	"tally/syncer/fakemarket"
 	"tally/syncer/fakeoms"
 	"tally/syncer/qimen"
 	"tally/views"
@@ -100,13 +102,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return fakeOMSCmd(ctx, args, stdout)
 	case "fake-erp":
 		return fakeERPCmd(ctx, args, stdout)
+	case "fake-market":
+		return fakeMarketCmd(ctx, args, stdout)
 	case "hub":
 		return hubCmd(ctx, args, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, version)
 		return nil
 	}
-	return fmt.Errorf("unknown command %q (serve, import, export, token, scan, check, rebuild, backup, print-test, loadgen, fake-oms, fake-erp, hub, version)", cmd)
+	return fmt.Errorf("unknown command %q (serve, import, export, token, scan, check, rebuild, backup, print-test, loadgen, fake-oms, fake-erp, fake-market, hub, version)", cmd)
 }
 
 // newLog is the JSON log on stderr at a level named by --log-level.
@@ -808,6 +812,56 @@ func fakeERPCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	defer cancel()
 	if serr := srv.Shutdown(shut); serr != nil {
 		_ = srv.Close() // a slow fault still holding a request
+	}
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	return err
+}
+
+// fakeMarketCmd serves the five fake marketplaces (syncer/fakemarket).
+func fakeMarketCmd(ctx context.Context, args []string, stdout io.Writer) error {
+	fs := newFlags("fake-market")
+	addr := fs.String("addr", env("FAKE_MARKET_ADDR", "127.0.0.1:9292"), "listen address (TALLY_FAKE_MARKET_ADDR)")
+	limits := fs.String("limits", env("FAKE_MARKET_LIMITS", ""), "requests a minute each platform allows, e.g. taobao=600,jd=600; empty: none (TALLY_FAKE_MARKET_LIMITS)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	lim := map[string]int{}
+	for kv := range strings.SplitSeq(*limits, ",") {
+		if kv = strings.TrimSpace(kv); kv == "" {
+			continue
+		}
+		name, n, ok := strings.Cut(kv, "=")
+		v, err := strconv.Atoi(n)
+		if !ok || err != nil || v < 1 || fakemarket.Path(name) == "" {
+			return fmt.Errorf("fake-market: --limits wants platform=N per minute, platforms %v; got %q", fakemarket.Platforms(), kv)
+		}
+		lim[name] = v
+	}
+	m := fakemarket.New(fakemarket.Options{Limits: lim})
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: m.Handler(), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	fmt.Fprintf(stdout, "fake marketplaces serving on http://%s (page /, control API /control/...)\n", ln.Addr())
+	for _, p := range fakemarket.Platforms() {
+		k := m.Keys(p)
+		fmt.Fprintf(stdout, "  %-8s url http://%s%s app_key %q session %q (secret: see the README)\n", p, ln.Addr(), fakemarket.Path(p), k.AppKey, k.Session)
+	}
+	select {
+	case err = <-errc:
+	case <-ctx.Done():
+	}
+	shut, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if serr := srv.Shutdown(shut); serr != nil {
+		_ = srv.Close()
 	}
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil

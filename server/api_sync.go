@@ -50,12 +50,23 @@ type upstreamIn struct {
 	CustomerID string `json:"customer_id,omitempty"`
 	OwnerCode  string `json:"owner_code,omitempty"`
 	Via        string `json:"via,omitempty"`
+	// a marketplace shop: the channel it writes back, the seller's access
+	// token (kept like a secret), Taobao's sign_method, Shopify's
+	// location, and whether it writes shipments and stock (both default on)
+	Channel    string `json:"channel,omitempty"`
+	Session    string `json:"session,omitempty"`
+	SignMethod string `json:"sign_method,omitempty"`
+	Location   string `json:"location,omitempty"`
+	Ship       *bool  `json:"ship,omitempty"`
+	Stock      *bool  `json:"stock,omitempty"`
 }
 
 func (in upstreamIn) upstream(name string) wms.Upstream {
 	return wms.Upstream{Name: name, Dialect: in.Dialect, URL: in.URL, Token: in.Token, Secret: in.Secret, ClearSecret: in.ClearSecret,
 		Owner: in.Owner, NoPush: in.Push != nil && !*in.Push, NoPull: in.Pull != nil && !*in.Pull, Disabled: in.Disabled,
-		AppKey: in.AppKey, CustomerID: in.CustomerID, OwnerCode: in.OwnerCode, Via: in.Via}
+		AppKey: in.AppKey, CustomerID: in.CustomerID, OwnerCode: in.OwnerCode, Via: in.Via,
+		Channel: in.Channel, Session: in.Session, SignMethod: in.SignMethod, Location: in.Location,
+		NoShip: in.Ship != nil && !*in.Ship, NoStock: in.Stock != nil && !*in.Stock}
 }
 
 // upstreamOut is an upstream as the API shows it: never its token or secret.
@@ -74,12 +85,24 @@ type upstreamOut struct {
 	CustomerID string `json:"customer_id,omitempty"`
 	OwnerCode  string `json:"owner_code,omitempty"`
 	Via        string `json:"via,omitempty"`
+	// a marketplace shop only
+	Channel    string `json:"channel,omitempty"`
+	SessionSet bool   `json:"session_set,omitempty"`
+	SignMethod string `json:"sign_method,omitempty"`
+	Location   string `json:"location,omitempty"`
+	Ship       *bool  `json:"ship,omitempty"`
+	Stock      *bool  `json:"stock,omitempty"`
 }
 
 func newUpstreamOut(u wms.Upstream) upstreamOut {
-	return upstreamOut{Name: u.Name, Dialect: u.Dialect, URL: u.URL, Owner: u.Owner, Push: !u.NoPush, Pull: !u.NoPull,
+	out := upstreamOut{Name: u.Name, Dialect: u.Dialect, URL: u.URL, Owner: u.Owner, Push: !u.NoPush, Pull: !u.NoPull,
 		Disabled: u.Disabled, TokenSet: u.Token != "", SecretSet: u.Secret != "",
 		AppKey: u.AppKey, CustomerID: u.CustomerID, OwnerCode: u.OwnerCode, Via: u.Via}
+	if wms.IsMarket(u.Dialect) {
+		ship, stock := !u.NoShip, !u.NoStock
+		out.Channel, out.SessionSet, out.SignMethod, out.Location, out.Ship, out.Stock = u.Channel, u.Session != "", u.SignMethod, u.Location, &ship, &stock
+	}
+	return out
 }
 
 type upstreamsOut struct {

@@ -52,6 +52,8 @@ type link struct {
 	lastReconcile time.Time
 	reconnect     bool // a reconciliation is due: the upstream came back
 	qimenPart     qimenPart
+	market        marketState // a marketplace shop's: its limiter, shipments part-sent (marketlink.go)
+	stock         stockState  // a marketplace shop's stock publication (marketstock.go)
 }
 
 type reconcileRequest struct{ reply chan reconcileReply }
@@ -201,6 +203,9 @@ func (k *link) step(ctx context.Context, up wms.Upstream, retry []wms.DeadLetter
 	if up.Dialect == wms.DialectQimen {
 		return k.stepQimen(ctx, up, retry)
 	}
+	if wms.IsMarket(up.Dialect) {
+		return k.stepMarket(ctx, up, retry)
+	}
 	if !up.NoPush {
 		if len(retry) > 0 {
 			if err := k.pushRetries(ctx, up, retry); err != nil {
@@ -259,11 +264,17 @@ func (k *link) wait(ctx context.Context, bell <-chan struct{}) {
 		until = blocked
 	} else {
 		up := k.config()
-		qimen := up.Dialect == wms.DialectQimen // pushes only: nothing to pull or reconcile
-		if !up.NoPull && !qimen && k.pullNext.Before(until) {
+		// Qimen and the marketplaces: pushes only, nothing to pull or reconcile
+		pushOnly := up.Dialect == wms.DialectQimen || wms.IsMarket(up.Dialect)
+		if !up.NoPull && !pushOnly && k.pullNext.Before(until) {
 			until = k.pullNext
 		}
-		if online && k.loaded && !qimen {
+		if wms.IsMarket(up.Dialect) {
+			if next := k.stockDue(up); !next.IsZero() && next.Before(until) {
+				until = next
+			}
+		}
+		if online && k.loaded && !pushOnly {
 			if next := k.lastReconcile.Add(k.s.o.ReconcileEvery); next.Before(until) {
 				until = next
 			}
@@ -315,6 +326,9 @@ func (k *link) requested(ctx context.Context) reconcileReply {
 	}
 	if k.config().Dialect == wms.DialectQimen {
 		return reconcileReply{err: errQimenNoReconcile}
+	}
+	if wms.IsMarket(k.config().Dialect) {
+		return reconcileReply{err: errMarketNoReconcile}
 	}
 	if k.s.now().Before(nb) {
 		return reconcileReply{err: errors.New(errRetryAfter.Error() + " " + nb.UTC().Format(time.RFC3339))}

@@ -66,7 +66,7 @@ var feedSecrets = map[string][]string{
 	EvLoggedOut:      {"session_hash"},
 	EvPINChanged:     {"pin_hash"},
 	EvTokenCreated:   {"hash"},
-	EvUpstreamSaved:  {"token", "secret", "clear_secret"},
+	EvUpstreamSaved:  {"token", "secret", "clear_secret", "session"},
 }
 
 // check validates the query and fills in the default limit.

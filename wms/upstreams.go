@@ -19,7 +19,11 @@ import (
 // they are set.
 
 // Dialects are the protocols an upstream may speak.
-var Dialects = []string{DialectTally, DialectQimen}
+var Dialects = []string{DialectTally, DialectQimen, DialectTaobao, DialectJD, DialectPDD, DialectDouyin, DialectShopify}
+
+// MarketDialects are the marketplaces a shop upstream may be on: the
+// warehouse writes shipments and stock back to them (docs/markets.md).
+var MarketDialects = []string{DialectTaobao, DialectJD, DialectPDD, DialectDouyin, DialectShopify}
 
 const (
 	// DialectTally is Tally's own sync protocol (docs/sync.md).
@@ -27,7 +31,21 @@ const (
 	// DialectQimen is the Qimen (奇门) WMS standard an ERP speaks: the ERP
 	// calls POST /qimen, the warehouse calls the ERP's URL back.
 	DialectQimen = "qimen"
+	// The marketplaces, each its own gateway and signature: Taobao and
+	// Tmall (TOP), JD (JOS), Pinduoduo, Douyin (抖店) and Shopify's Admin
+	// GraphQL API.
+	DialectTaobao  = "taobao"
+	DialectJD      = "jd"
+	DialectPDD     = "pdd"
+	DialectDouyin  = "douyin"
+	DialectShopify = "shopify"
 )
+
+// IsMarket says whether a dialect is a marketplace's.
+func IsMarket(dialect string) bool { return slices.Contains(MarketDialects, dialect) }
+
+// Taobao's signature methods (TOP's sign_method).
+var TaobaoSignMethods = []string{"md5", "hmac", "hmac-sha256"}
 
 // ViaHub is an upstream reached through the hub (tally hub) over the
 // warehouse's NATS leaf link instead of HTTP: it has no URL or secret at
@@ -73,6 +91,22 @@ type Upstream struct {
 	// Via is "hub" for an upstream reached through the hub, empty for HTTP
 	// to URL.
 	Via string `json:"via,omitempty"`
+
+	// Marketplaces only (a shop). AppKey is the platform's app key (a
+	// Shopify shop has none); Secret signs; Session is the seller's access
+	// token (TOP's session, JOS's, Pinduoduo's and Douyin's access_token,
+	// Shopify's Admin API access token): kept like the secret, never shown.
+	// Channel is the orders' channel this shop writes back (with Owner,
+	// which a shop must name). SignMethod is Taobao's (md5, hmac or
+	// hmac-sha256; empty: hmac-sha256). Location is the Shopify location
+	// whose stock Tally sets. NoShip and NoStock leave shipments or stock to
+	// another side (an ERP that writes back itself).
+	Channel    string `json:"channel,omitempty"`
+	Session    string `json:"session,omitempty"`
+	SignMethod string `json:"sign_method,omitempty"`
+	Location   string `json:"location,omitempty"`
+	NoShip     bool   `json:"no_ship,omitempty"`
+	NoStock    bool   `json:"no_stock,omitempty"`
 }
 
 // QimenOwner is the Tally owner a Qimen upstream's requests are for.
@@ -104,7 +138,12 @@ var (
 	upstreamName = regexp.MustCompile(`^[a-z0-9-]{1,32}$`)
 	// qimenCode is an app_key, customerId or ownerCode: what ERPs issue.
 	qimenCode = regexp.MustCompile(`^[A-Za-z0-9_.:-]{1,64}$`)
+	// shopifyLocation is a Shopify location's global ID.
+	shopifyLocation = regexp.MustCompile(`^gid://shopify/Location/[0-9]{1,20}$`)
 )
+
+// Limits of a shop's session (access token).
+const MaxUpstreamSession = 1024
 
 // needsToken says whether the configuration signs with a bearer token:
 // Tally's protocol does; Qimen signs with its secret alone.
@@ -155,11 +194,54 @@ func (u *Upstream) validate() error {
 		if u.Via != ViaHub && u.Secret == "" {
 			return Errf(CodeInvalid, "upstream.secret_invalid", "min", "16", "max", "1024")
 		}
-	} else if u.AppKey != "" || u.CustomerID != "" || u.OwnerCode != "" {
+	} else if u.CustomerID != "" || u.OwnerCode != "" || (u.AppKey != "" && !IsMarket(u.Dialect)) {
 		return Errf(CodeInvalid, "upstream.qimen_only", "dialect", u.Dialect)
+	}
+	if err := u.validateShop(); err != nil {
+		return err
 	}
 	if u.Owner != "" && !validCode(u.Owner) {
 		return Errf(CodeInvalid, "owner.code_invalid", "owner", clipText(u.Owner))
+	}
+	return nil
+}
+
+// validateShop checks what a marketplace's shop needs: its keys, the
+// owner and channel it writes back; other dialects have none of it.
+func (u *Upstream) validateShop() error {
+	u.Channel = strings.TrimSpace(u.Channel)
+	if !IsMarket(u.Dialect) {
+		if u.Channel != "" || u.Session != "" || u.SignMethod != "" || u.Location != "" || u.NoShip || u.NoStock {
+			return Errf(CodeInvalid, "upstream.market_only", "dialect", u.Dialect)
+		}
+		return nil
+	}
+	if u.Dialect != DialectShopify && !qimenCode.MatchString(u.AppKey) {
+		return Errf(CodeInvalid, "upstream.app_key_invalid", "app_key", clipText(u.AppKey))
+	}
+	if u.Dialect == DialectShopify && u.AppKey != "" {
+		return Errf(CodeInvalid, "upstream.app_key_unused", "dialect", u.Dialect)
+	}
+	if u.Dialect != DialectShopify && u.Secret == "" {
+		return Errf(CodeInvalid, "upstream.secret_invalid", "min", "16", "max", "1024")
+	}
+	if n := len(u.Session); n == 0 || n > MaxUpstreamSession || !printableASCII(u.Session) {
+		return Errf(CodeInvalid, "upstream.session_invalid", "max", "1024")
+	}
+	if u.Owner == "" {
+		return Errf(CodeInvalid, "upstream.owner_needed", "dialect", u.Dialect)
+	}
+	if !validCode(u.Channel) || len(u.Channel) > 32 {
+		return Errf(CodeInvalid, "upstream.channel_invalid", "channel", clipText(u.Channel))
+	}
+	switch {
+	case u.Dialect == DialectTaobao && u.SignMethod != "" && !slices.Contains(TaobaoSignMethods, u.SignMethod):
+		return Errf(CodeInvalid, "upstream.sign_method_invalid", "sign_method", clipText(u.SignMethod), "methods", strings.Join(TaobaoSignMethods, ", "))
+	case u.Dialect != DialectTaobao && u.SignMethod != "":
+		return Errf(CodeInvalid, "upstream.sign_method_invalid", "sign_method", clipText(u.SignMethod), "methods", "—")
+	}
+	if u.Location != "" && (u.Dialect != DialectShopify || !shopifyLocation.MatchString(u.Location)) {
+		return Errf(CodeInvalid, "upstream.location_invalid", "location", clipText(u.Location))
 	}
 	return nil
 }
@@ -231,6 +313,9 @@ func decideUpstream(tx *txn, ev *Event) error {
 		if u.Secret == "" && !u.ClearSecret {
 			u.Secret = old.Secret
 		}
+		if u.Session == "" && IsMarket(u.Dialect) {
+			u.Session = old.Session
+		}
 	}
 	u.ClearSecret = false
 	if u.Token == "" && u.needsToken() {
@@ -266,10 +351,19 @@ func (l *Ledger) SaveUpstream(ctx context.Context, id string, u Upstream, actor,
 	if check.Secret == "" && check.Dialect == DialectQimen && check.Via != ViaHub {
 		check.Secret = strings.Repeat("x", MinUpstreamKey) // kept from the stored one, checked when applied
 	}
+	if IsMarket(check.Dialect) {
+		// kept from the stored ones, checked when applied
+		if check.Secret == "" && check.Dialect != DialectShopify {
+			check.Secret = strings.Repeat("x", MinUpstreamKey)
+		}
+		if check.Session == "" {
+			check.Session = "x"
+		}
+	}
 	if err := check.validate(); err != nil {
 		return Upstream{}, err
 	}
-	u.URL, u.Owner = check.URL, check.Owner
+	u.URL, u.Owner, u.Channel = check.URL, check.Owner, check.Channel
 	if u.Owner != "" {
 		if _, err := l.KnownOwner(u.Owner); err != nil {
 			return Upstream{}, err
