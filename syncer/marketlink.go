@@ -29,7 +29,7 @@ type marketState struct {
 // stepMarket is a shop's turn: retried dead letters, shipments, then the
 // stock publication when one is due.
 func (k *link) stepMarket(ctx context.Context, up wms.Upstream, retry []wms.DeadLetter) (busy bool, err error) {
-	p, ok := market.Lookup(up.Dialect)
+	p, ok := k.s.platform(up.Dialect)
 	if !ok {
 		return false, &failure{msg: "sync: no adapter for the " + up.Dialect + " platform in this build"}
 	}

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"tally/syncer/market"
 	"tally/syncer/qimen"
 	"tally/wms"
 )
@@ -53,6 +54,17 @@ type Options struct {
 	// Warehouse is the warehouse's code, the warehouseCode of the Qimen
 	// calls it makes ("TALLY").
 	Warehouse string
+	// Platforms are marketplace adapters by dialect in place of the
+	// registered ones (tests: a recording platform); nil: market.Lookup.
+	Platforms map[string]market.Platform
+}
+
+// platform is the adapter a shop's dialect speaks.
+func (s *Syncer) platform(dialect string) (market.Platform, bool) {
+	if p, ok := s.o.Platforms[dialect]; ok {
+		return p, true
+	}
+	return market.Lookup(dialect)
 }
 
 // HubLink is the warehouse's side of its link to the hub (package hub):
