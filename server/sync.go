@@ -209,7 +209,8 @@ func (s *Server) syncCard(st syncer.UpstreamStatus, u wms.Upstream, instructions
 		Backlog: st.Backlog, OldestAgeS: st.OldestAgeS, DrainDone: st.DrainDone, DrainTotal: st.DrainTotal,
 		LastSuccess: s.clockPtr(st.LastSuccess), LastError: st.LastError, LastErrorAt: s.clockPtr(st.LastErrorAt), NextTry: s.clockPtr(st.NextTry),
 		DeadCount: st.DeadLetters, PushedThrough: st.PushedThrough, Key: uuid.NewString(),
-		AppKey: u.AppKey, CustomerID: u.CustomerID, OwnerCode: u.OwnerCode, Via: u.Via}
+		AppKey: u.AppKey, CustomerID: u.CustomerID, OwnerCode: u.OwnerCode, Via: u.Via,
+		Channel: u.Channel, SignMethod: u.SignMethod, Location: u.Location, SessionSet: u.Session != "", Ship: !u.NoShip, Stock: !u.NoStock}
 	dead, err := s.ledger.DeadLetters(st.Name)
 	if err != nil {
 		return card, err
@@ -260,6 +261,11 @@ func (s *Server) saveUpstreamForm(c *fiber.Ctx) error {
 		Owner: c.FormValue("owner"), NoPush: c.FormValue("push") == "", NoPull: c.FormValue("pull") == "", Disabled: c.FormValue("disabled") != "",
 		AppKey: strings.TrimSpace(c.FormValue("app_key")), CustomerID: strings.TrimSpace(c.FormValue("customer_id")),
 		OwnerCode: strings.TrimSpace(c.FormValue("owner_code")), Via: c.FormValue("via")}
+	if wms.IsMarket(u.Dialect) {
+		u.Channel, u.Session = strings.TrimSpace(c.FormValue("channel")), strings.TrimSpace(c.FormValue("session"))
+		u.SignMethod, u.Location = c.FormValue("sign_method"), strings.TrimSpace(c.FormValue("location"))
+		u.NoShip, u.NoStock = c.FormValue("ship") == "", c.FormValue("stock") == ""
+	}
 	saved, err := s.saveUpstream(c, "upstream:"+formKey(c), u)
 	fb, code := s.outcome(c, err, okFeedback("sync.saved", map[string]string{"name": saved.Name}))
 	return s.renderSync(c, fb, code)

@@ -212,6 +212,13 @@ func TestSyncUpstreamAPI(t *testing.T) {
 		{"qimen without app_key", "/api/v1/sync/upstreams/erp", `{"dialect":"qimen","url":"https://erp.example.com","secret":"0123456789abcdef0123","customer_id":"C1"}`, 400, "upstream.app_key_invalid"},
 		{"qimen with a token", "/api/v1/sync/upstreams/erp", `{"dialect":"qimen","url":"https://erp.example.com","token":"` + omsToken + `","secret":"0123456789abcdef0123","app_key":"K","customer_id":"C1"}`, 400, "upstream.token_unused"},
 		{"tally with app_key", "/api/v1/sync/upstreams/oms", `{"dialect":"tally","url":"https://oms.example.com","token":"` + omsToken + `","app_key":"K"}`, 400, "upstream.qimen_only"},
+		{"shop without a session", "/api/v1/sync/upstreams/jd", `{"dialect":"jd","url":"https://api.jd.com/routerjson","secret":"0123456789abcdef0123","app_key":"K","owner":"DEFAULT","channel":"jd"}`, 400, "upstream.session_invalid"},
+		{"shop without an owner", "/api/v1/sync/upstreams/jd", `{"dialect":"jd","url":"https://api.jd.com/routerjson","secret":"0123456789abcdef0123","app_key":"K","session":"S","channel":"jd"}`, 400, "upstream.owner_needed"},
+		{"shop without a channel", "/api/v1/sync/upstreams/jd", `{"dialect":"jd","url":"https://api.jd.com/routerjson","secret":"0123456789abcdef0123","app_key":"K","session":"S","owner":"DEFAULT"}`, 400, "upstream.channel_invalid"},
+		{"shopify with an app key", "/api/v1/sync/upstreams/shop", `{"dialect":"shopify","url":"https://x.myshopify.com","app_key":"K","session":"S","owner":"DEFAULT","channel":"shopify"}`, 400, "upstream.app_key_unused"},
+		{"shopify bad location", "/api/v1/sync/upstreams/shop", `{"dialect":"shopify","url":"https://x.myshopify.com","session":"S","owner":"DEFAULT","channel":"shopify","location":"warehouse 1"}`, 400, "upstream.location_invalid"},
+		{"taobao bad sign method", "/api/v1/sync/upstreams/tb", `{"dialect":"taobao","url":"https://eco.taobao.com/router/rest","secret":"0123456789abcdef0123","app_key":"K","session":"S","owner":"DEFAULT","channel":"taobao","sign_method":"sha1"}`, 400, "upstream.sign_method_invalid"},
+		{"tally with a channel", "/api/v1/sync/upstreams/oms", `{"dialect":"tally","url":"https://oms.example.com","token":"` + omsToken + `","channel":"tmall"}`, 400, "upstream.market_only"},
 		{"via on tally", "/api/v1/sync/upstreams/oms", `{"dialect":"tally","url":"https://oms.example.com","token":"` + omsToken + `","via":"hub"}`, 400, "upstream.via_invalid"},
 		{"unknown owner", "/api/v1/sync/upstreams/oms", `{"dialect":"tally","url":"https://oms.example.com","owner":"NOBODY"}`, 404, "owner.unknown"},
 		{"unknown field", "/api/v1/sync/upstreams/oms", `{"dialect":"tally","url":"https://oms.example.com","tokne":"x"}`, 400, "http.bad_json"},
@@ -540,6 +547,16 @@ func TestSyncSecretsNeverShown(t *testing.T) {
 	if u, err := f.l.UpstreamNamed("erp"); err != nil || u.Secret != omsSecret+"Q" || u.AppKey != "erp-app" || u.CustomerID != "CUST-1" || u.OwnerCode != "M01" || u.Token != "" {
 		t.Fatalf("qimen form saved %+v %v", u, err)
 	}
+	// a Tmall shop: its secret and access token (session) are never shown either
+	if resp, body := admin.post("/sync/upstreams", url.Values{"name": {"tmall"}, "dialect": {"taobao"}, "url": {"https://eco.taobao.com/router/rest"},
+		"secret": {omsSecret + "T"}, "app_key": {"12345678"}, "session": {"SESSION-" + omsToken}, "channel": {"tmall"}, "owner": {"DEFAULT"},
+		"sign_method": {"md5"}, "ship": {"1"}}); resp.StatusCode != 200 || !strings.Contains(unmarked(body), "Upstream tmall is saved.") {
+		t.Fatalf("shop form: %d\n%s", resp.StatusCode, body)
+	}
+	if u, err := f.l.UpstreamNamed("tmall"); err != nil || u.Secret != omsSecret+"T" || u.Session != "SESSION-"+omsToken || u.Channel != "tmall" ||
+		u.SignMethod != "md5" || u.NoShip || !u.NoStock {
+		t.Fatalf("shop form saved %+v %v", u, err)
+	}
 	lines, _ := f.l.OnHand(wms.DefaultOwner)
 	f.fake.snapshot = &wms.StockSnapshot{Owner: wms.DefaultOwner, At: f.l.Now(), AppliedThrough: f.l.LastSeq(), Lines: lines}
 	var recs reconciliationsOut
@@ -573,7 +590,10 @@ func TestSyncSecretsNeverShown(t *testing.T) {
 	if !strings.Contains(seen.String(), `value="CUST-1"`) {
 		t.Error("the Qimen upstream's customer_id is not on the page")
 	}
-	for _, secret := range []string{omsToken, omsSecret, omsToken + "2", omsSecret + "2", omsSecret + "Q", "SECRET"} {
+	if !strings.Contains(seen.String(), `"session_set":true`) {
+		t.Error("the API does not say the shop's access token is set")
+	}
+	for _, secret := range []string{omsToken, omsSecret, omsToken + "2", omsSecret + "2", omsSecret + "Q", omsSecret + "T", "SESSION-", "SECRET"} {
 		if i := strings.Index(seen.String(), secret); i >= 0 {
 			t.Errorf("%q shown: …%s…", secret, seen.String()[max(0, i-200):i+len(secret)])
 		}
