@@ -51,7 +51,9 @@ func douyinAnswer(w http.ResponseWriter, code int, msg, subCode, subMsg string, 
 	_, _ = w.Write(b)
 }
 
-func douyinRefuse(w http.ResponseWriter, f douyinFail) { douyinAnswer(w, f.code, f.msg, f.subCode, f.subMsg, nil) }
+func douyinRefuse(w http.ResponseWriter, f douyinFail) {
+	douyinAnswer(w, f.code, f.msg, f.subCode, f.subMsg, nil)
+}
 
 func douyinOK(w http.ResponseWriter, data any) { douyinAnswer(w, 10000, "success", "", "", data) }
 

@@ -57,7 +57,9 @@ func pddRefuse(w http.ResponseWriter, f pddFail) {
 	}})
 }
 
-func pddBusiness(sub string) pddFail { return pddFail{code: 10000, msg: "业务错误", subCode: "fake.business", subMsg: sub} }
+func pddBusiness(sub string) pddFail {
+	return pddFail{code: 10000, msg: "业务错误", subCode: "fake.business", subMsg: sub}
+}
 
 // pddSignOf is Pinduoduo's signature, written again here so the fake
 // checks the adapter rather than repeats it.
