@@ -209,12 +209,31 @@ func douyinLogisticsAdd(m *Market, w http.ResponseWriter, method string, p map[s
 
 type douyinPackIn struct {
 	Info []struct {
-		ID  json.Number `json:"shipped_order_id"`
-		Num int64       `json:"shipped_num"`
+		ID  douyinID `json:"shipped_order_id"`
+		Num int64    `json:"shipped_num"`
 	} `json:"shipped_order_info"`
 	Code    string `json:"logistics_code"`
 	Company string `json:"company_code"`
 }
+
+// douyinID is an ID Douyin takes as a string or a number.
+type douyinID string
+
+func (d *douyinID) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err == nil {
+		*d = douyinID(s)
+		return nil
+	}
+	var n json.Number
+	if err := json.Unmarshal(b, &n); err != nil {
+		return errors.New("an ID is a string or a number")
+	}
+	*d = douyinID(n)
+	return nil
+}
+
+func (d douyinID) String() string { return string(d) }
 
 func douyinMultiPack(m *Market, w http.ResponseWriter, method string, p map[string]any) {
 	order, rid := douyinStr(p, "order_id"), douyinStr(p, "request_id")
