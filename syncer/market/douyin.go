@@ -367,6 +367,9 @@ func (d douyin) Ship(ctx context.Context, c Conn, shop Shop, s Shipment) error {
 	// refused: an order already shipped (our earlier try, its answer lost)
 	// is a repeat when every parcel's waybill is on it.
 	waybills, derr := d.shippedWaybills(ctx, c, shop, s.PlatformOrderID)
+	if derr != nil && pdKind(derr) != Refused {
+		return derr // the check itself failed: try again, do not dead-letter
+	}
 	if derr != nil {
 		return err
 	}

@@ -225,6 +225,9 @@ func (p *pdd) Ship(ctx context.Context, c Conn, shop Shop, s Shipment) error {
 		// refused: an order already shipped (our earlier try, its answer
 		// lost; or a parcel sent before) says so here.
 		shipped, tracking, ierr := p.orderShipped(ctx, c, shop, s.PlatformOrderID)
+		if ierr != nil && pdKind(ierr) != Refused {
+			return ierr // the check itself failed: try again, do not dead-letter
+		}
 		if ierr != nil || !shipped {
 			return err
 		}
@@ -303,6 +306,15 @@ func ParsePDDOrderInfo(answer []byte) (PDDOrderInfo, *Error) {
 	}
 	st, _ := strconv.Atoi(a.Info.Status.String())
 	return PDDOrderInfo{OrderSN: a.Info.OrderSN, Status: st, Tracking: a.Info.Tracking}, nil
+}
+
+// pdKind is an error's kind (0 for one that is not an *Error).
+func pdKind(err error) Kind {
+	var me *Error
+	if errors.As(err, &me) {
+		return me.Kind
+	}
+	return 0
 }
 
 // pddTrue reads Pinduoduo's success flags, which come as true, 1 or "1".

@@ -52,14 +52,6 @@ func pdFault(t *testing.T, m *fakemarket.Market, f fakemarket.Fault) {
 	}
 }
 
-func pdKind(err error) Kind {
-	var me *Error
-	if errors.As(err, &me) {
-		return me.Kind
-	}
-	return 0
-}
-
 func TestPDDSignDocumentedExample(t *testing.T) {
 	// Pinduoduo's documentation: the pdd.order.number.list.get example
 	// signed with client_secret testSecret.
@@ -525,4 +517,30 @@ func FuzzNormalizeParamJSON(f *testing.F) {
 			t.Fatalf("not a fixed point: %q → %q → %q (%v)", b, out, again, err)
 		}
 	})
+}
+
+func TestPDDDouyinRepeatCheckFailureIsRetried(t *testing.T) {
+	for _, name := range []string{"pdd", "douyin"} {
+		t.Run(name, func(t *testing.T) {
+			m := fakemarket.New(fakemarket.Options{})
+			h, n := m.Handler(), 0
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if n++; n == 2 { // the order check after the refusal
+					w.WriteHeader(http.StatusTooManyRequests)
+					return
+				}
+				h.ServeHTTP(w, r)
+			}))
+			defer srv.Close()
+			p := pdAdapter(t, name)
+			s := splitOrder(t, m, p, "8800"+name)
+			if _, err := m.Ship(fakemarket.Shipment{Platform: name, Order: s.PlatformOrderID, Carrier: s.Parcels[0].Carrier, Waybill: "OTHER1", Method: "control"}); err != nil {
+				t.Fatal(err)
+			}
+			err := p.Ship(context.Background(), pdConn(), pdShop(name, srv.URL), s)
+			if pdKind(err) != Throttled {
+				t.Fatalf("refused, then the check throttled: %v, want throttled (not a dead letter)", err)
+			}
+		})
+	}
 }
