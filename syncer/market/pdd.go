@@ -95,7 +95,7 @@ func PDDSign(secret string, params map[string]string) string {
 	return strings.ToUpper(hex.EncodeToString(sum[:]))
 }
 
-// pddCall sends one method with its business parameters and returns the
+// call sends one method with its business parameters and returns the
 // method's answer object (the "…_response" member).
 func (p *pdd) call(ctx context.Context, c Conn, shop Shop, method string, biz map[string]string) (json.RawMessage, error) {
 	if shop.URL == "" || shop.AppKey == "" || shop.Secret == "" || shop.Session == "" {
