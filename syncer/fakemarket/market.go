@@ -9,7 +9,9 @@
 package fakemarket
 
 import (
+	"bytes"
 	"errors"
+	"io"
 	"fmt"
 	"net/http"
 	"slices"
@@ -192,6 +194,13 @@ func (m *Market) gateway(name string, h http.Handler) http.Handler {
 				http.Error(w, "fake "+name+": injected server error", cmpStatus(f.Status))
 				return
 			case FaultSlow:
+				// the body read first: only then does the server notice a
+				// client that gave up (and the wait ends with it)
+				body, err := io.ReadAll(io.LimitReader(r.Body, maxGatewayBody+1))
+				if err != nil {
+					return
+				}
+				r.Body = io.NopCloser(bytes.NewReader(body))
 				select {
 				case <-time.After(time.Duration(f.DelayMS) * time.Millisecond):
 				case <-r.Context().Done():
@@ -206,6 +215,9 @@ func (m *Market) gateway(name string, h http.Handler) http.Handler {
 		h.ServeHTTP(w, withFault(r, f))
 	})
 }
+
+// maxGatewayBody is the most a platform's gateway reads of a request.
+const maxGatewayBody = 1 << 20
 
 func cmpStatus(s int) int {
 	if s == 0 {
