@@ -39,7 +39,7 @@ const (
 	shopifyMaxBody     = 1 << 20
 	shopifyBucketMax   = 2000.0
 	shopifyRestoreRate = 100.0
-	shopifyReadCost    = 652 // what the order read is priced at, before what it returns
+	shopifyReadCost    = 352 // what the order read is priced at, before what it returns
 	shopifyLevelCost   = 4
 	shopifyWriteCost   = 10
 )

@@ -38,13 +38,13 @@ const (
 	shopifyStaleTries = 3       // compare-and-set re-reads before giving up
 	// what the adapter expects each operation to cost, in the store's
 	// points (the answer's requestedQueryCost is the store's own count)
-	shopifyReadOrderCost = 700
+	shopifyReadOrderCost = 400
 	shopifyReadLevelCost = 4
 	shopifyMutationCost  = 10
 	// pages read of an order: more is refused, clearly, not half-read
-	shopifyFOPage          = 10
-	shopifyFOLinePage      = 50
-	shopifyFulfillmentPage = 30
+	shopifyFOPage          = 5
+	shopifyFOLinePage      = 25
+	shopifyFulfillmentPage = 20
 )
 
 type shopify struct{}
@@ -359,23 +359,23 @@ func parseRetryAfter(h string) time.Duration {
 const shopifyOrderQuery = `query TallyOrderFulfillment($id: ID!) {
   order(id: $id) {
     id
-    fulfillmentOrders(first: 10) {
+    fulfillmentOrders(first: 5) {
       nodes {
         id
         status
         requestStatus
         assignedLocation { location { id } }
-        lineItems(first: 50) {
+        lineItems(first: 25) {
           nodes { id remainingQuantity totalQuantity lineItem { id } }
           pageInfo { hasNextPage }
         }
       }
       pageInfo { hasNextPage }
     }
-    fulfillments(first: 30) {
+    fulfillments(first: 20) {
       id
       status
-      trackingInfo(first: 5) { company number }
+      trackingInfo(first: 3) { company number }
     }
   }
 }`
@@ -761,6 +761,9 @@ func (p shopify) SetStock(ctx context.Context, c Conn, shop Shop, s StockSet) (S
 		if err != nil {
 			return StockResult{}, err
 		}
+		if q == s.Qty {
+			return res, nil // the store holds it already: nothing to change
+		}
 		from = q
 	}
 	for try := 0; ; try++ {
@@ -812,7 +815,14 @@ func (p shopify) SetStock(ctx context.Context, c Conn, shop Shop, s StockSet) (S
 		if err != nil {
 			return StockResult{}, err
 		}
-		from, res.Retried = q, true
+		res.Retried = true
+		if q == s.Qty {
+			// an earlier try (its answer lost) set it, or the store came
+			// to it: a set now would be a second effect for nothing
+			res.Note = fmt.Sprintf("the store already held %d", q)
+			return res, nil
+		}
+		from = q
 		res.Note = fmt.Sprintf("the store held %d, not the %d last published: re-read and set again", q, s.Last)
 	}
 }
