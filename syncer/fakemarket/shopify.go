@@ -605,12 +605,10 @@ func (m *Market) shopifySet(op shopifyOp, raw json.RawMessage) (any, float64, []
 		return nil, 0, invalidVar("input needs a reason and 1 to 250 quantities")
 	}
 	type setQ struct {
-		k          ListingKey
-		qty        int64
-		from       int64
-		compare    bool
-		itemID     string
-		locationID string
+		k       ListingKey
+		qty     int64
+		from    int64
+		compare bool
 	}
 	var qs []setQ
 	for i, q := range in.Quantities {
