@@ -101,6 +101,7 @@ type Market struct {
 	nextFault int
 	sold      map[ListingKey]int64 // units sold through Sell
 	seq       int
+	shopify   shopifyStore // shopify.go: fulfillment orders, fulfillments, the cost bucket
 }
 
 // Options configure a Market.
