@@ -2,7 +2,6 @@ package syncer
 
 import (
 	"context"
-	"fmt"
 	"reflect"
 	"slices"
 	"strings"
@@ -146,43 +145,6 @@ func (r *rig) shopUpstream(name, dialect, url string) {
 	}
 }
 
-// shipSplit picks the order and packs each group of its lines into its own
-// parcel, then ships.
-func shipSplit(t *testing.T, l *wms.Ledger, no string, groups ...[]int) {
-	t.Helper()
-	ctx := context.Background()
-	o, err := l.Books(wms.DefaultOwner).Order(no)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for g, lines := range groups {
-		var items []wms.PackedItem
-		weight := 0
-		for _, i := range lines {
-			line := o.Lines[i]
-			sku, err := l.SKU(line.SKU)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if _, err := l.PackScan(ctx, fmt.Sprintf("ps-%s-%d", no, i), wms.PackScan{Order: no, Station: "PACK-01", GTIN: sku.GTINs[0], Qty: line.Qty}, "B2001", "kiosk"); err != nil {
-				t.Fatalf("pack %s: %v", no, err)
-			}
-			items = append(items, wms.PackedItem{SKU: line.SKU, Qty: line.Qty})
-			weight += sku.UnitWeightG * int(line.Qty)
-		}
-		box, err := l.SuggestBox(items)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := l.CloseParcel(ctx, fmt.Sprintf("pc-%s-%d", no, g), wms.ParcelClose{Order: no, Station: "PACK-01", Box: box.Code, WeightG: weight + box.TareG}, "B2001", "kiosk"); err != nil {
-			t.Fatalf("close %s: %v", no, err)
-		}
-	}
-	if _, err := l.Ship(ctx, "", no, "PACK-01", "B2001", "kiosk"); err != nil {
-		t.Fatalf("ship %s: %v", no, err)
-	}
-}
-
 // TestShopWritesBackItsOrdersOnce: a shop gets each of its orders'
 // shipments once, in its platform's carrier code, despite a platform that
 // is down, throttles and refuses; another channel's order is not sent; a
@@ -209,7 +171,7 @@ func TestShopWritesBackItsOrdersOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	wmstest.PickAll(t, r.l)
-	shipSplit(t, r.l, "M1", []int{0}, []int{1})
+	wmstest.PackSplitAndShip(t, r.l, "M1", []int{0}, []int{1})
 	wmstest.PackAndShip(t, r.l, "M2")
 	wmstest.PackAndShip(t, r.l, "M3")
 

@@ -65,3 +65,41 @@ func PackAndShip(t testing.TB, l *wms.Ledger, no string) {
 		t.Fatalf("ship %s: %v", no, err)
 	}
 }
+
+// PackSplitAndShip packs a picked order of the default owner in several
+// parcels — each group of line indexes its own parcel, in the box the
+// warehouse suggests, at the exact weight — and ships it.
+func PackSplitAndShip(t testing.TB, l *wms.Ledger, no string, groups ...[]int) {
+	t.Helper()
+	ctx := context.Background()
+	o, err := l.Books(wms.DefaultOwner).Order(no)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for g, lines := range groups {
+		var items []wms.PackedItem
+		weight := 0
+		for _, i := range lines {
+			line := o.Lines[i]
+			sku, err := l.SKU(line.SKU)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := l.PackScan(ctx, fmt.Sprintf("ps-%s-%d", no, i), wms.PackScan{Order: no, Station: "PACK-01", GTIN: sku.GTINs[0], Qty: line.Qty}, "B2001", "kiosk"); err != nil {
+				t.Fatalf("pack %s: %v", no, err)
+			}
+			items = append(items, wms.PackedItem{SKU: line.SKU, Qty: line.Qty})
+			weight += sku.UnitWeightG * int(line.Qty)
+		}
+		box, err := l.SuggestBox(items)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := l.CloseParcel(ctx, fmt.Sprintf("pc-%s-%d", no, g), wms.ParcelClose{Order: no, Station: "PACK-01", Box: box.Code, WeightG: weight + box.TareG}, "B2001", "kiosk"); err != nil {
+			t.Fatalf("close %s: %v", no, err)
+		}
+	}
+	if _, err := l.Ship(ctx, "", no, "PACK-01", "B2001", "kiosk"); err != nil {
+		t.Fatalf("ship %s: %v", no, err)
+	}
+}
