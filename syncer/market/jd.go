@@ -100,7 +100,7 @@ func jdFailure(e jdError) *Error {
 		out.Kind = Throttled
 	case slices.Contains([]int{8, 11, 12, 19}, n) || strings.Contains(en, "signature") || strings.Contains(en, "access_token") || strings.Contains(en, "app key") || strings.Contains(en, "appkey") || strings.Contains(en, "timestamp"):
 		out.Kind = Auth
-	case n >= 60 && n < 70 || strings.Contains(en, "system") || strings.Contains(en, "service"):
+	case strings.Contains(en, "unavailable") || strings.Contains(en, "system error") || strings.Contains(en, "busy"):
 		out.Kind = Retry
 	case n > 0 && n < 60:
 		out.Kind = Refused // the request is malformed: the same no again

@@ -267,19 +267,22 @@ func (t taobao) Ship(ctx context.Context, c Conn, shop Shop, s Shipment) error {
 		return Errorf(Refused, "top.no_parcel", "order %s: nothing to write back (no parcel)", s.Order)
 	}
 	split := s.Split()
-	sent := map[string]bool{}
+	// everything checked before anything is sent: a refusal leaves nothing half written
 	for i, p := range s.Parcels {
 		if strings.TrimSpace(p.Waybill) == "" || p.Carrier == "" {
 			return Errorf(Refused, "top.no_waybill", "order %s: parcel %d has no waybill or carrier", s.Order, i+1)
 		}
+		for _, it := range p.Items {
+			if split && it.SubOrderID == "" {
+				return Errorf(Refused, "top.no_oid", "order %s was split into parcels: Taobao takes a split shipment by sub-order (oid), and the line %s has none", s.Order, it.SKU)
+			}
+		}
+	}
+	sent := map[string]bool{}
+	for _, p := range s.Parcels {
 		biz := map[string]string{"tid": s.PlatformOrderID, "out_sid": p.Waybill, "company_code": p.Carrier}
 		if split {
 			var subs []string
-			for _, it := range p.Items {
-				if it.SubOrderID == "" {
-					return Errorf(Refused, "top.no_oid", "order %s was split into parcels: Taobao takes a split shipment by sub-order (oid), and the line %s has none", s.Order, it.SKU)
-				}
-			}
 			for _, sub := range p.SubOrdersOf() {
 				if !sent[sub] {
 					subs = append(subs, sub)
