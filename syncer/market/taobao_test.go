@@ -372,3 +372,21 @@ func FuzzDecodeTop(f *testing.F) {
 		}
 	})
 }
+
+func TestHTTP429IsThrottled(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Retry-After", "5")
+		w.WriteHeader(http.StatusTooManyRequests)
+	}))
+	defer srv.Close()
+	lim := NewLimiter(60, 1)
+	for _, p := range []Platform{taobao{}, jd{}} {
+		shop := Shop{URL: srv.URL, AppKey: "a", Secret: "s", Session: "t"}
+		_, err := p.SetStock(context.Background(), Conn{Limit: lim}, shop, StockSet{Key: "k", SKU: "A", Listing: Listing{ItemID: "1", SkuID: "2"}, Qty: 1})
+		var me *Error
+		if !errors.As(err, &me) || me.Kind != Throttled || me.RetryAfter != 5*time.Second || me.Status != http.StatusTooManyRequests {
+			t.Fatalf("%s: %v", p.Name(), err)
+		}
+		lim = NewLimiter(60, 1) // the first one holds for 5 s now
+	}
+}
