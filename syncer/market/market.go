@@ -31,6 +31,7 @@ type Shop struct {
 	Session    string // the seller's access token
 	SignMethod string // Taobao only: md5, hmac or hmac-sha256 (empty: hmac-sha256)
 	Location   string // Shopify only: the location whose stock is set
+	Channel    string // the orders' channel the shop writes back: Taobao tells a Tmall shop by it (tmall…, 天猫…)
 }
 
 // Conn is what an adapter sends with: the HTTP client (with its timeout),
