@@ -69,7 +69,7 @@ func (k *link) conn(up wms.Upstream, p market.Platform) market.Conn {
 // shopOf is the shop as an adapter reads it, from the configuration of now.
 func shopOf(up wms.Upstream) market.Shop {
 	return market.Shop{Name: up.Name, Platform: up.Dialect, URL: up.URL, AppKey: up.AppKey, Secret: up.Secret,
-		Session: up.Session, SignMethod: up.SignMethod, Location: up.Location}
+		Session: up.Session, SignMethod: up.SignMethod, Location: up.Location, Channel: up.Channel}
 }
 
 // marketFailure turns an adapter's error into what the link does: a
