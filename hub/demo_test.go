@@ -1,14 +1,11 @@
 package hub
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -17,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"tally/internal/proctest"
 	"tally/syncer"
 	"tally/syncer/qimen"
 	"tally/wms"
@@ -37,20 +35,17 @@ func TestDemoThroughTheHub(t *testing.T) {
 		t.Skip("builds the binary and runs processes")
 	}
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "tally")
-	if out, err := exec.Command("go", "build", "-o", bin, "tally").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := proctest.Build(t)
 	hubData, whData := filepath.Join(dir, "hub"), filepath.Join(dir, "wh")
 	out, err := exec.Command(bin, "token", "create", "--data", hubData, "--name", "hub-admin", "--role", "admin").Output()
 	if err != nil {
 		t.Fatalf("token: %v", err)
 	}
 	hubToken := regexp.MustCompile(`tly_[A-Za-z0-9_-]+`).FindString(string(out))
-	ports := freePorts(t, 3)
+	ports := proctest.FreePorts(t, 3)
 	hubAddr, leafAddr, erpAddr := ports[0], ports[1], ports[2]
 	const leafPassword, erpSecret = "demo-leaf-pw-0001", "demo-erp-secret-0001"
-	startProcess(t, []string{"TALLY_HUB_LEAF_PASSWORD=" + leafPassword}, "Tally hub is serving", bin, "hub", "--data", hubData,
+	proctest.Start(t, []string{"TALLY_HUB_LEAF_PASSWORD=" + leafPassword}, "Tally hub is serving", bin, "hub", "--data", hubData,
 		"--addr", hubAddr, "--leaf-listen", leafAddr)
 	api(t, "PUT", "http://"+hubAddr+"/api/v1/sync/upstreams/erp", hubToken,
 		`{"dialect":"qimen","url":"http://`+erpAddr+`/qimen","app_key":"demo-erp","secret":"`+erpSecret+`","customer_id":"demo-cust"}`, nil)
@@ -94,7 +89,7 @@ func TestDemoThroughTheHub(t *testing.T) {
 	})
 
 	// the ERP sends three orders to the hub
-	startProcess(t, []string{"TALLY_FAKE_ERP_SECRET=" + erpSecret}, "fake ERP serving", bin, "fake-erp", "--addr", erpAddr,
+	proctest.Start(t, []string{"TALLY_FAKE_ERP_SECRET=" + erpSecret}, "fake ERP serving", bin, "fake-erp", "--addr", erpAddr,
 		"--wms", "http://"+hubAddr+"/qimen", "--app-key", "demo-erp", "--customer-id", "demo-cust", "--warehouse", "WH1", "--orders", "3")
 	codes := erpOrders(t, erpAddr, 3)
 	waitFor(t, 2*time.Minute, "the ERP's orders at the warehouse", func() bool { return haveOrders(l, codes) })
@@ -174,47 +169,6 @@ type lateLink struct{ leaf atomic.Pointer[Leaf] }
 
 func (k *lateLink) Publish(ctx context.Context, c qimen.Call) error {
 	return k.leaf.Load().Publish(ctx, c)
-}
-
-// startProcess runs the binary until the test ends, once its output says ready.
-func startProcess(t *testing.T, env []string, ready string, bin string, args ...string) {
-	t.Helper()
-	cmd := exec.Command(bin, args...)
-	cmd.Env = append(os.Environ(), env...)
-	var logs bytes.Buffer
-	pr, pw := io.Pipe()
-	cmd.Stdout, cmd.Stderr = pw, &logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = cmd.Process.Signal(os.Interrupt)
-		done := make(chan struct{})
-		go func() { _ = cmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(20 * time.Second):
-			_ = cmd.Process.Kill()
-		}
-		pw.Close()
-		if t.Failed() {
-			t.Logf("%s stderr:\n%s", args[0], logs.String())
-		}
-	})
-	up := make(chan bool, 1)
-	go func() {
-		sc := bufio.NewScanner(pr)
-		for sc.Scan() {
-			if strings.Contains(sc.Text(), ready) {
-				up <- true
-			}
-		}
-	}()
-	select {
-	case <-up:
-	case <-time.After(60 * time.Second):
-		t.Fatalf("%s did not start: %s", args[0], logs.String())
-	}
 }
 
 func api(t *testing.T, method, url, token, body string, out any) {

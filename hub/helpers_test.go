@@ -3,13 +3,13 @@ package hub
 import (
 	"context"
 	"fmt"
-	"net"
 	"os"
 	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
+	"tally/internal/proctest"
 	"tally/syncer"
 	"tally/syncer/qimen"
 )
@@ -18,25 +18,6 @@ const (
 	testUser     = "warehouses"
 	testPassword = "s3cret-leaf-password"
 )
-
-// freePorts returns n loopback addresses free at the time of asking.
-func freePorts(t testing.TB, n int) []string {
-	t.Helper()
-	var ls []net.Listener
-	var out []string
-	for range n {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		ls = append(ls, l)
-		out = append(out, l.Addr().String())
-	}
-	for _, l := range ls {
-		l.Close()
-	}
-	return out
-}
 
 // testCluster is a hub of size nodes with a bridge on each.
 type testCluster struct {
@@ -51,10 +32,10 @@ func startCluster(t testing.TB, size int, erp *recorder, bo BridgeOptions) *test
 	t.Helper()
 	dir := t.TempDir()
 	c := &testCluster{t: t, erp: erp}
-	leaf := freePorts(t, size)
+	leaf := proctest.FreePorts(t, size)
 	var cluster []string
 	if size > 1 {
-		cluster = freePorts(t, size)
+		cluster = proctest.FreePorts(t, size)
 	}
 	for i := range size {
 		cfg := NodeConfig{Name: fmt.Sprintf("hub-%d", i+1), StoreDir: filepath.Join(dir, fmt.Sprint(i)),
