@@ -59,6 +59,7 @@ type upstreamIn struct {
 	Location   string `json:"location,omitempty"`
 	Ship       *bool  `json:"ship,omitempty"`
 	Stock      *bool  `json:"stock,omitempty"`
+	Rate       int    `json:"rate_per_minute,omitempty"`
 }
 
 func (in upstreamIn) upstream(name string) wms.Upstream {
@@ -66,7 +67,7 @@ func (in upstreamIn) upstream(name string) wms.Upstream {
 		Owner: in.Owner, NoPush: in.Push != nil && !*in.Push, NoPull: in.Pull != nil && !*in.Pull, Disabled: in.Disabled,
 		AppKey: in.AppKey, CustomerID: in.CustomerID, OwnerCode: in.OwnerCode, Via: in.Via,
 		Channel: in.Channel, Session: in.Session, SignMethod: in.SignMethod, Location: in.Location,
-		NoShip: in.Ship != nil && !*in.Ship, NoStock: in.Stock != nil && !*in.Stock}
+		NoShip: in.Ship != nil && !*in.Ship, NoStock: in.Stock != nil && !*in.Stock, RatePerMinute: in.Rate}
 }
 
 // upstreamOut is an upstream as the API shows it: never its token or secret.
@@ -92,6 +93,7 @@ type upstreamOut struct {
 	Location   string `json:"location,omitempty"`
 	Ship       *bool  `json:"ship,omitempty"`
 	Stock      *bool  `json:"stock,omitempty"`
+	Rate       int    `json:"rate_per_minute,omitempty"`
 }
 
 func newUpstreamOut(u wms.Upstream) upstreamOut {
@@ -101,6 +103,7 @@ func newUpstreamOut(u wms.Upstream) upstreamOut {
 	if wms.IsMarket(u.Dialect) {
 		ship, stock := !u.NoShip, !u.NoStock
 		out.Channel, out.SessionSet, out.SignMethod, out.Location, out.Ship, out.Stock = u.Channel, u.Session != "", u.SignMethod, u.Location, &ship, &stock
+		out.Rate = u.RatePerMinute
 	}
 	return out
 }

@@ -210,7 +210,7 @@ func (s *Server) syncCard(st syncer.UpstreamStatus, u wms.Upstream, instructions
 		LastSuccess: s.clockPtr(st.LastSuccess), LastError: st.LastError, LastErrorAt: s.clockPtr(st.LastErrorAt), NextTry: s.clockPtr(st.NextTry),
 		DeadCount: st.DeadLetters, PushedThrough: st.PushedThrough, Key: uuid.NewString(),
 		AppKey: u.AppKey, CustomerID: u.CustomerID, OwnerCode: u.OwnerCode, Via: u.Via,
-		Channel: u.Channel, SignMethod: u.SignMethod, Location: u.Location, SessionSet: u.Session != "", Ship: !u.NoShip, Stock: !u.NoStock}
+		Channel: u.Channel, SignMethod: u.SignMethod, Location: u.Location, SessionSet: u.Session != "", Ship: !u.NoShip, Stock: !u.NoStock, Rate: u.RatePerMinute}
 	dead, err := s.ledger.DeadLetters(st.Name)
 	if err != nil {
 		return card, err
@@ -265,6 +265,13 @@ func (s *Server) saveUpstreamForm(c *fiber.Ctx) error {
 		u.Channel, u.Session = strings.TrimSpace(c.FormValue("channel")), strings.TrimSpace(c.FormValue("session"))
 		u.SignMethod, u.Location = c.FormValue("sign_method"), strings.TrimSpace(c.FormValue("location"))
 		u.NoShip, u.NoStock = c.FormValue("ship") == "", c.FormValue("stock") == ""
+		if r := strings.TrimSpace(c.FormValue("rate_per_minute")); r != "" {
+			n, err := strconv.Atoi(r)
+			if err != nil {
+				n = -1 // refused by the validation, with its message
+			}
+			u.RatePerMinute = n
+		}
 	}
 	saved, err := s.saveUpstream(c, "upstream:"+formKey(c), u)
 	fb, code := s.outcome(c, err, okFeedback("sync.saved", map[string]string{"name": saved.Name}))

@@ -24,6 +24,7 @@ var errMarketNoReconcile = errors.New("sync: a marketplace shop is written to, n
 type marketState struct {
 	limiter *market.Limiter
 	dialect string // the limiter's
+	rate    int
 }
 
 // stepMarket is a shop's turn: retried dead letters, shipments, then the
@@ -59,9 +60,14 @@ func (k *link) stepMarket(ctx context.Context, up wms.Upstream, retry []wms.Dead
 // corrected by the platform's Date headers, and the shop's limiter (made
 // once per dialect, kept across steps: a platform's limit is per shop).
 func (k *link) conn(up wms.Upstream, p market.Platform) market.Conn {
-	if k.market.limiter == nil || k.market.dialect != up.Dialect {
+	if k.market.limiter == nil || k.market.dialect != up.Dialect || k.market.rate != up.RatePerMinute {
 		per, burst := p.RateLimit()
-		k.market.limiter, k.market.dialect = market.NewLimiter(per, burst), up.Dialect
+		if up.RatePerMinute > 0 {
+			// the shop's own quota; the burst scales with it
+			burst = max(1, min(burst*up.RatePerMinute/max(per, 1), up.RatePerMinute/6))
+			per = up.RatePerMinute
+		}
+		k.market.limiter, k.market.dialect, k.market.rate = market.NewLimiter(per, burst), up.Dialect, up.RatePerMinute
 	}
 	return market.Conn{HTTP: k.s.client, Now: func() time.Time { return k.s.now().Add(k.clockOffset()) }, Limit: k.market.limiter}
 }

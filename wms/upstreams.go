@@ -107,7 +107,14 @@ type Upstream struct {
 	Location   string `json:"location,omitempty"`
 	NoShip     bool   `json:"no_ship,omitempty"`
 	NoStock    bool   `json:"no_stock,omitempty"`
+	// RatePerMinute is the requests a minute the shop's app may make (its
+	// quota on the platform); 0 is the adapter's default, under the
+	// platform's documented limit. For Shopify it is cost points a minute.
+	RatePerMinute int `json:"rate_per_minute,omitempty"`
 }
+
+// MaxRatePerMinute bounds a shop's configured rate.
+const MaxRatePerMinute = 1_000_000
 
 // QimenOwner is the Tally owner a Qimen upstream's requests are for.
 func (u Upstream) QimenOwner() string {
@@ -211,7 +218,7 @@ func (u *Upstream) validate() error {
 func (u *Upstream) validateShop() error {
 	u.Channel = strings.TrimSpace(u.Channel)
 	if !IsMarket(u.Dialect) {
-		if u.Channel != "" || u.Session != "" || u.SignMethod != "" || u.Location != "" || u.NoShip || u.NoStock {
+		if u.Channel != "" || u.Session != "" || u.SignMethod != "" || u.Location != "" || u.NoShip || u.NoStock || u.RatePerMinute != 0 {
 			return Errf(CodeInvalid, "upstream.market_only", "dialect", u.Dialect)
 		}
 		return nil
@@ -239,6 +246,9 @@ func (u *Upstream) validateShop() error {
 		return Errf(CodeInvalid, "upstream.sign_method_invalid", "sign_method", clipText(u.SignMethod), "methods", strings.Join(TaobaoSignMethods, ", "))
 	case u.Dialect != DialectTaobao && u.SignMethod != "":
 		return Errf(CodeInvalid, "upstream.sign_method_invalid", "sign_method", clipText(u.SignMethod), "methods", "—")
+	}
+	if u.RatePerMinute < 0 || u.RatePerMinute > MaxRatePerMinute {
+		return Errf(CodeInvalid, "upstream.rate_invalid", "max", "1000000")
 	}
 	if u.Location != "" && (u.Dialect != DialectShopify || !shopifyLocation.MatchString(u.Location)) {
 		return Errf(CodeInvalid, "upstream.location_invalid", "location", clipText(u.Location))
