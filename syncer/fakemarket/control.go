@@ -133,6 +133,7 @@ type RequestCount struct {
 	LastHour     int `json:"last_hour"`
 	MaxPerMinute int `json:"max_per_minute"`
 	Limit        int `json:"limit,omitempty"`
+	OverLimit    int `json:"over_limit"` // requests refused for being over the limit
 }
 
 // State is a copy of the platforms' state.
@@ -140,9 +141,9 @@ func (m *Market) State() State {
 	st := State{Requests: map[string]RequestCount{}, Faults: m.Faults(), Shipments: m.Shipments()}
 	for _, p := range Platforms() {
 		m.mu.Lock()
-		lim := m.limits[p]
+		lim, over := m.limits[p], m.limited[p]
 		m.mu.Unlock()
-		st.Requests[p] = RequestCount{LastHour: m.Requests(p), MaxPerMinute: m.PerMinute(p), Limit: lim}
+		st.Requests[p] = RequestCount{LastHour: m.Requests(p), MaxPerMinute: m.PerMinute(p), Limit: lim, OverLimit: over}
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()

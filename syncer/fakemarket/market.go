@@ -100,6 +100,7 @@ type Market struct {
 	faults    []*Fault
 	nextFault int
 	sold      map[ListingKey]int64 // units sold through Sell
+	limited   map[string]int       // requests refused for being over a platform's limit
 	seq       int
 	shopify   shopifyStore // shopify.go: fulfillment orders, fulfillments, the cost bucket
 }
@@ -120,7 +121,7 @@ func New(o Options) *Market {
 		o.Now = time.Now
 	}
 	return &Market{keys: o.Keys, now: o.Now, orders: map[string]*Order{}, stock: map[ListingKey]int64{},
-		effects: map[string]string{}, requests: map[string][]time.Time{}, limits: o.Limits, sold: map[ListingKey]int64{}}
+		effects: map[string]string{}, requests: map[string][]time.Time{}, limits: o.Limits, sold: map[ListingKey]int64{}, limited: map[string]int{}}
 }
 
 // platform is one platform's gateway: its name, the path it is served at
@@ -186,6 +187,9 @@ func (m *Market) gateway(name string, h http.Handler) http.Handler {
 		f := m.takeFault(name)
 		if over && f == nil {
 			f = &Fault{Kind: FaultRateLimit, Platform: name}
+			m.mu.Lock()
+			m.limited[name]++
+			m.mu.Unlock()
 		}
 		if f != nil {
 			switch f.Kind {

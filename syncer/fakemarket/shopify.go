@@ -183,6 +183,10 @@ func (m *Market) serveShopify(w http.ResponseWriter, r *http.Request) {
 	if f == FaultRateLimit || avail < requested {
 		if f == FaultRateLimit {
 			s.bucket = 0
+		} else {
+			m.mu.Lock()
+			m.limited["shopify"]++ // over the store's cost bucket
+			m.mu.Unlock()
 		}
 		m.shopifyAnswerLocked(w, requested, -1, nil, []gqlError{{Message: "Throttled", Extensions: map[string]any{"code": "THROTTLED", "documentation": "https://shopify.dev/api/usage/rate-limits"}}})
 		return

@@ -22,15 +22,16 @@ type Limiter struct {
 	sleep     func(context.Context, time.Duration) error
 }
 
-// NewLimiter allows perMinute requests a minute, at most burst at once.
+// NewLimiter allows at most perMinute requests in any minute, up to burst
+// of them at once: the bucket refills at (perMinute − burst) a minute, so a
+// full burst plus a minute's refill is still perMinute.
 func NewLimiter(perMinute, burst int) *Limiter {
 	if perMinute <= 0 {
 		perMinute = 60
 	}
-	if burst <= 0 {
-		burst = 1
-	}
-	return &Limiter{perSecond: float64(perMinute) / 60, burst: float64(burst), tokens: float64(burst), now: time.Now, sleep: sleepCtx}
+	burst = min(max(burst, 1), max(perMinute/2, 1))
+	refill := float64(max(perMinute-burst, 1)) / 60
+	return &Limiter{perSecond: refill, burst: float64(burst), tokens: float64(burst), now: time.Now, sleep: sleepCtx}
 }
 
 func sleepCtx(ctx context.Context, d time.Duration) error {
