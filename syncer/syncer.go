@@ -53,6 +53,12 @@ type Options struct {
 	// Warehouse is the warehouse's code, the warehouseCode of the Qimen
 	// calls it makes ("TALLY").
 	Warehouse string
+	// StockDebounce is how long a marketplace shop's changed SKU stays
+	// quiet before its stock is pushed (2 s; a burst is pushed at most 8 s
+	// after its first change). StockFullEvery is how often a shop's whole
+	// stock is pushed again (15 min).
+	StockDebounce  time.Duration
+	StockFullEvery time.Duration
 }
 
 // HubLink is the warehouse's side of its link to the hub (package hub):
@@ -133,6 +139,12 @@ func New(l *wms.Ledger, o Options) *Syncer {
 	}
 	if o.Warehouse == "" {
 		o.Warehouse = DefaultWarehouse
+	}
+	if o.StockDebounce <= 0 {
+		o.StockDebounce = 2 * time.Second
+	}
+	if o.StockFullEvery <= 0 {
+		o.StockFullEvery = 15 * time.Minute
 	}
 	return &Syncer{l: l, o: o, log: o.Log, client: o.Client, now: o.Now, wake: make(chan struct{}, 1), links: map[string]*link{}}
 }
