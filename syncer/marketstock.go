@@ -112,7 +112,6 @@ type stockState struct {
 	full    bool   // a full push is due: the link started or the shop answered again
 	started bool   // the first step ran
 	seq     uint64 // the ledger's sequence the rows were computed at
-	rulesAt uint64
 	// the offline window: while offline, the extra grows from
 	// offlineSince; after the shop answered again at reconnectedAt, it is
 	// the span offlineFor for the settle time
