@@ -18,7 +18,7 @@ type stockSyncer struct {
 }
 
 func (s *stockSyncer) ChannelStock(upstream string) (syncer.ChannelStockView, bool) {
-	if upstream != "tmall-1" {
+	if upstream != "tmall-1" && upstream != "tmall-g" {
 		return syncer.ChannelStockView{}, false
 	}
 	return s.view, true

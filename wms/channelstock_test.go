@@ -2,6 +2,7 @@ package wms
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"testing"
 )
@@ -191,4 +192,40 @@ func TestChannelStockFigures(t *testing.T) {
 	if figs[0] != (SKUStock{SKU: "BOOK", OnHand: 7, Committed: 3}) {
 		t.Errorf("after the cancel: %+v", figs[0])
 	}
+}
+
+// FuzzStockRules: any body a PUT could carry is refused with a message or
+// taken; rules taken publish a quantity between zero and what is
+// available, whatever the figures.
+func FuzzStockRules(f *testing.F) {
+	f.Add([]byte(`{"upstream":"s","listings":[{"sku":"A","item_id":"1","buffer":2,"share":{"percent":50}}],"buffer":1,"offline_buffer_per_hour":3,"settle_s":60}`), int64(40), int64(3))
+	f.Add([]byte(`{"upstream":"s","share":{"fixed":10},"all_skus":true}`), int64(-5), int64(0))
+	f.Add([]byte(`{"listings":[{"sku":"A"},{"sku":"A"}]}`), int64(0), int64(0))
+	f.Fuzz(func(t *testing.T, raw []byte, available, extra int64) {
+		var r StockRules
+		if json.Unmarshal(raw, &r) != nil {
+			return
+		}
+		if err := r.validate(); err != nil {
+			var e *Error
+			if !errors.As(err, &e) || e.Key == "" {
+				t.Fatalf("not a domain error: %v", err)
+			}
+			return
+		}
+		if err := r.validate(); err != nil {
+			t.Fatalf("valid rules are valid again: %v", err)
+		}
+		available, extra = available%1_000_000_000, max(extra%1_000_000, 0)
+		var all []Share
+		for _, l := range r.Listings {
+			all = append(all, r.ShareOf(l.SKU))
+		}
+		for _, l := range r.Listings {
+			q := ChannelQty(available, r.ShareOf(l.SKU), all, r.BufferOf(l.SKU), extra)
+			if q < 0 || q > max(available, 0) {
+				t.Fatalf("%s: %d of %d", l.SKU, q, available)
+			}
+		}
+	})
 }
