@@ -37,9 +37,13 @@ import (
 // stockMaxDelay is the longest a changed SKU waits for its burst to end.
 const stockMaxDelay = 8 * time.Second
 
-// maxStockPushes is how many pushes one step makes before it lets the
-// link do other work.
-const maxStockPushes = 200
+// maxStockPushes and maxStockStep bound one step's pushes (a full round
+// of a large catalogue goes on over many steps): after them the link does
+// its other work, and a SKU that changed meanwhile goes first.
+const (
+	maxStockPushes = 200
+	maxStockStep   = 2 * time.Second
+)
 
 // StockRow is one SKU of a shop: the figures, the formula's parts and
 // what the platform said of the last push.
@@ -96,6 +100,7 @@ type ChannelStockView struct {
 type stockPending struct {
 	first, last time.Time // of the changes since the last push
 	full        bool      // part of a full push: due at once
+	changed     bool      // the quantity changed: due after its burst
 	key         string    // the publication's key, kept across retries
 	qty         int64     // the quantity key was made for
 }
@@ -174,10 +179,10 @@ func (k *link) stepStock(ctx context.Context, up wms.Upstream, p market.Platform
 		}
 	}
 	due := k.stockDueNow(now)
-	pushed, failed := 0, error(nil)
+	pushed, failed, began := 0, error(nil), time.Now()
 	for _, sku := range due {
-		if pushed == maxStockPushes {
-			busy = true
+		if pushed == maxStockPushes || pushed > 0 && time.Since(began) > maxStockStep {
+			busy = true // the rest next step, after any change seen meanwhile
 			break
 		}
 		if err := k.pushStock(ctx, up, p, sku); err != nil {
@@ -303,10 +308,10 @@ func (k *link) computeStock(up wms.Upstream, rules wms.StockRules, extra int64, 
 			delete(st.pending, sku) // back to what the platform holds
 		case settled || refused:
 		case pd == nil:
-			st.pending[sku] = &stockPending{first: now, last: now}
+			st.pending[sku] = &stockPending{first: now, last: now, changed: true}
 			row.Answer = AnswerPending
 		case changed:
-			pd.last = now
+			pd.last, pd.changed = now, true
 		}
 	}
 	for sku := range st.rows {
@@ -340,19 +345,26 @@ func (k *link) sharingShops(up wms.Upstream) ([]wms.StockRules, error) {
 	return out, nil
 }
 
-// stockDueNow is the SKUs to push now, sorted.
+// stockDueNow is the SKUs to push now: the changed ones first, so a
+// change never waits behind a full round of a large catalogue (which the
+// platform's rate limit may stretch over many minutes), then the round's,
+// each part by SKU.
 func (k *link) stockDueNow(now time.Time) []string {
 	st := &k.stock
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	var due []string
+	var changed, round []string
 	for sku, pd := range st.pending {
-		if pd.full || !now.Before(k.pendingDue(pd)) {
-			due = append(due, sku)
+		switch {
+		case pd.changed && !now.Before(k.pendingDue(pd)):
+			changed = append(changed, sku)
+		case pd.full:
+			round = append(round, sku)
 		}
 	}
-	slices.Sort(due)
-	return due
+	slices.Sort(changed)
+	slices.Sort(round)
+	return append(changed, round...)
 }
 
 // pendingDue is when a changed SKU is pushed: after its burst has been

@@ -574,3 +574,23 @@ func TestStockSplitBetweenShops(t *testing.T) {
 		t.Errorf("the shops publish %d together, %d available", total, avail)
 	}
 }
+
+// TestStockChangeGoesBeforeTheFullRound: a changed SKU is pushed before
+// the SKUs of a full round (which may take minutes on a large catalogue).
+func TestStockChangeGoesBeforeTheFullRound(t *testing.T) {
+	r := newStockRig(t, "tmall-1", wms.StockRules{})
+	r.mustStep()
+	_, from := r.p.pushes(0)
+	last := r.skus[len(r.skus)-1]
+	r.adjust(last, 4)
+	r.mustStep()
+	r.clock.Add(15 * time.Minute)
+	r.mustStep()
+	got, _ := r.p.pushes(from)
+	if len(got) != len(r.skus) || got[0].SKU != last {
+		t.Fatalf("pushes %+v, want %s first, then the round", got, last)
+	}
+	if want := r.expected(func(string) int64 { return 0 }, 0)[last]; got[0].Qty != want {
+		t.Errorf("%s pushed %d, want %d", last, got[0].Qty, want)
+	}
+}
