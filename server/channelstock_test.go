@@ -121,6 +121,17 @@ func TestChannelStockPageAndMetrics(t *testing.T) {
 	if _, sync := c.get("/sync"); !strings.Contains(sync, `href="/sync/stock/tmall-1"`) {
 		t.Error("the sync page does not link to the shop's stock")
 	}
+	// a shop without a running link: its rules, nothing published
+	if resp, text := f.call(wms.RoleAdmin, "PUT", "/api/v1/sync/upstreams/jd-1",
+		`{"dialect":"jd","url":"https://api.jd.com/routerjson","app_key":"87654321","secret":"0123456789abcdef0123","session":"SESSION-SECRET-2","owner":"DEFAULT","channel":"jd"}`, "k-jd", nil); resp.StatusCode != 200 {
+		t.Fatalf("save jd-1: %d %s", resp.StatusCode, text)
+	}
+	if _, body := c.get("/sync/stock/jd-1"); !strings.Contains(body, `data-testid="stock-not-running"`) || !strings.Contains(body, "/api/v1/sync/upstreams/jd-1/stock") {
+		t.Errorf("jd-1's page: %s", body)
+	}
+	if resp, _ := c.get("/sync/stock/nope"); resp.StatusCode != 404 {
+		t.Errorf("no such shop: %d", resp.StatusCode)
+	}
 	if resp, _ := f.page("B1001", "1111").get("/sync/stock/tmall-1"); resp.StatusCode != 403 {
 		t.Errorf("a picker: %d", resp.StatusCode)
 	}
