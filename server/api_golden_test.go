@@ -321,6 +321,22 @@ func TestAPIGoldens(t *testing.T) {
 		body: `{"actor": "B2001", "from": "2026-11-11T00:03:40Z", "reason": "replenishment"}`})
 	run(apiCall{name: "kpi_calibration", route: "GET /api/v1/kpi/calibration", method: "GET", path: "/api/v1/kpi/calibration?from=2026-11-11&kind=move", status: 200})
 
+	// stock to a marketplace shop: its rules, and what its link published
+	if _, err := l.SaveUpstream(ctx, "", wms.Upstream{Name: "tmall-g", Dialect: wms.DialectTaobao, URL: "https://eco.taobao.com/router/rest", AppKey: "12345678",
+		Secret: "g-secret-0123456789abcdef", Session: "g-session", Owner: wms.DefaultOwner, Channel: "tmall"}, "test", "test"); err != nil {
+		t.Fatal(err)
+	}
+	run(apiCall{name: "sync_stock_rules_save", route: "PUT /api/v1/sync/upstreams/:name/stock", method: "PUT", path: "/api/v1/sync/upstreams/tmall-g/stock", key: "g-stock-rules", status: 200,
+		body: `{"listings": [{"sku": "BOOK", "item_id": "600123", "sku_id": "700456", "buffer": 2}, {"sku": "JAM", "share": {"percent": 50}}], "buffer": 1, "offline_buffer_per_hour": 2, "settle_s": 3600}`})
+	pubAt, qty := time.Date(2026, 11, 11, 2, 0, 0, 0, time.UTC), int64(37)
+	s.cfg.Syncer = &stockSyncer{fakeSyncer: fake, view: syncer.ChannelStockView{FullAt: &pubAt, Oversold: 0, Pushes: map[string]int64{"ok": 2, "refused": 1},
+		Rows: []syncer.StockRow{
+			{SKU: "BOOK", ItemID: "600123", SkuID: "700456", OnHand: 40, Committed: 1, Available: 39, Share: 39, Buffer: 2, Want: 37, Published: 37, PublishedAt: &pubAt, Answer: "ok", PlatformQty: &qty, AnsweredAt: &pubAt},
+			{SKU: "JAM", OnHand: 32, Available: 32, Share: 16, Buffer: 1, Want: 15, Answer: "refused", Code: "isv.item-not-exist", Message: "no listing with outer_id JAM", AnsweredAt: &pubAt},
+		}}}
+	run(apiCall{name: "sync_stock", route: "GET /api/v1/sync/upstreams/:name/stock", method: "GET", path: "/api/v1/sync/upstreams/tmall-g/stock", status: 200})
+	s.cfg.Syncer = fake
+
 	if t.Failed() || *update {
 		return
 	}

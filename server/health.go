@@ -118,6 +118,9 @@ func (s *Server) metricsText(c *fiber.Ctx) error {
 	if err := s.syncMetrics(&b); err != nil {
 		return err
 	}
+	if err := s.channelStockMetrics(&b); err != nil {
+		return err
+	}
 	c.Set(fiber.HeaderContentType, "text/plain; version=0.0.4; charset=utf-8")
 	return c.SendString(b.String())
 }

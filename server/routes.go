@@ -102,6 +102,7 @@ func (s *Server) routes() {
 	app.Post("/sync/dead-letters", s.require(supervisors...), s.decideDeadLetterForm)
 	app.Post("/sync/instructions", s.require(supervisors...), s.decideInstructionForm)
 	app.Post("/sync/reconcile", s.require(supervisors...), s.reconcileForm)
+	app.Get("/sync/stock/:name", s.require(supervisors...), s.channelStockPage)
 	app.Get("/sync/reconciliations/:id", s.require(supervisors...), s.reconciliationPage) // and :id.csv
 	app.Get("/hub", s.require(supervisors...), s.hubPage)                                 // tally hub only
 	app.Get("/exceptions", s.require(supervisors...), s.exceptionsPage)
@@ -150,6 +151,8 @@ func (s *Server) routes() {
 	api.Get("/events", s.require(integrations...), s.apiEvents)
 	api.Get("/jobs", s.require(adminOnly...), s.apiJobs)
 	api.Put("/sync/upstreams/:name", s.require(adminOnly...), s.apiSaveUpstream)
+	api.Get("/sync/upstreams/:name/stock", s.require(supervisors...), s.apiChannelStock)
+	api.Put("/sync/upstreams/:name/stock", s.require(adminOnly...), s.apiSaveChannelStock)
 	api.Get("/sync/upstreams", s.require(supervisors...), s.apiSyncUpstreams)
 	api.Get("/sync/status", s.require(syncWatchers...), s.apiSyncStatus)
 	api.Get("/sync/dead-letters", s.require(supervisors...), s.apiDeadLetters)

@@ -355,6 +355,7 @@ func (k *link) setOnline(on bool) {
 	now := k.s.now()
 	k.mu.Lock()
 	was, known := k.online, !k.offlineSince.IsZero() || k.online
+	since := k.offlineSince
 	k.online = on
 	if !on && (was || !known) {
 		k.offlineSince = now
@@ -366,6 +367,7 @@ func (k *link) setOnline(on bool) {
 	switch {
 	case on && !was:
 		k.reconnect = true
+		k.stock.reconnected(since, now) // the offline span: the stock's extra buffer (marketstock.go)
 		k.s.log.Info("sync: upstream online", "upstream", k.name)
 	case !on && (was || !known):
 		k.s.log.Warn("sync: upstream offline", "upstream", k.name)

@@ -57,6 +57,12 @@ type Options struct {
 	// Platforms are marketplace adapters by dialect in place of the
 	// registered ones (tests: a recording platform); nil: market.Lookup.
 	Platforms map[string]market.Platform
+	// StockDebounce is how long a marketplace shop's changed SKU stays
+	// quiet before its stock is pushed (2 s; a burst is pushed at most 8 s
+	// after its first change). StockFullEvery is how often a shop's whole
+	// stock is pushed again (15 min).
+	StockDebounce  time.Duration
+	StockFullEvery time.Duration
 }
 
 // platform is the adapter a shop's dialect speaks.
@@ -145,6 +151,12 @@ func New(l *wms.Ledger, o Options) *Syncer {
 	}
 	if o.Warehouse == "" {
 		o.Warehouse = DefaultWarehouse
+	}
+	if o.StockDebounce <= 0 {
+		o.StockDebounce = 2 * time.Second
+	}
+	if o.StockFullEvery <= 0 {
+		o.StockFullEvery = 15 * time.Minute
 	}
 	return &Syncer{l: l, o: o, log: o.Log, client: o.Client, now: o.Now, wake: make(chan struct{}, 1), links: map[string]*link{}}
 }

@@ -97,6 +97,7 @@ var catalogue = []EventSpec{
 	{Type: EvStockReconciled, Payload: Reconciliation{}, Version: 1, Scope: ScopeOwner, apply: applyReconciled, Outward: OutReconciled{}, outward: outward(outReconciled)},
 	{Type: EvExceptionAcknowledged, Payload: ExceptionAck{}, Version: 1, Scope: ScopeWarehouse, apply: applyExceptionAcknowledged, decide: decideExceptionAcknowledged},
 	{Type: EvOrderHeld, Payload: OrderHold{}, Version: 1, Scope: ScopeOwner, apply: applyOrderHeld},
+	{Type: EvChannelStockSaved, Payload: StockRules{}, Version: 1, Scope: ScopeWarehouse, apply: applyChannelStock},
 }
 
 // Catalogue lists every event type, in the order of the table.

@@ -24,14 +24,23 @@ type InventoryLine struct {
 // zero are left out.
 func (b Books) Inventory() (out []InventoryLine, err error) {
 	err = b.l.view(func(tx *txn) error {
-		onHand, err := onHandTx(tx, b.owner)
+		out, err = inventoryTx(tx, b.owner)
+		return err
+	})
+	return out, err
+}
+
+// inventoryTx is Inventory's figures in the caller's transaction.
+func inventoryTx(tx *txn, owner string) (out []InventoryLine, err error) {
+	err = func() error {
+		onHand, err := onHandTx(tx, owner)
 		if err != nil {
 			return err
 		}
 		unsellable := map[StockKey]int64{} // on a quarantine or damaged location
 		kinds := map[string]LocationKind{}
 		c := tx.Bucket(bucketStock).Cursor()
-		p := prefixKey(b.owner)
+		p := prefixKey(owner)
 		for k, v := c.Seek(p); k != nil && hasPrefix(k, p); k, v = c.Next() {
 			parts := splitKey(k)
 			loc := parts[3]
@@ -80,7 +89,7 @@ func (b Books) Inventory() (out []InventoryLine, err error) {
 			}
 		}
 		return nil
-	})
+	}()
 	slices.SortFunc(out, func(a, b InventoryLine) int {
 		if c := cmp.Or(cmp.Compare(a.SKU, b.SKU), cmp.Compare(a.Lot, b.Lot)); c != 0 {
 			return c

@@ -79,6 +79,8 @@ var (
 	bucketReconciliations = []byte("reconciliations") // seq -> Reconciliation JSON
 	// exceptions (exceptions.go)
 	bucketExceptionAcks = []byte("exception_acks") // kind 0 ref -> ackRecord JSON: who reviewed an exception no other event resolves
+	// stock to the channels (channelstock.go)
+	bucketChannelStock = []byte("channel_stock") // upstream name -> StockRules JSON
 )
 
 var derivedBuckets = [][]byte{
@@ -93,6 +95,7 @@ var derivedBuckets = [][]byte{
 	bucketWorkLast, bucketWorkHours, bucketWorkGaps, bucketWorkUnits,
 	bucketUpstreams, bucketSyncState, bucketDeadLetters, bucketRefusals, bucketInstructions, bucketReconciliations,
 	bucketExceptionAcks,
+	bucketChannelStock,
 }
 
 var logBuckets = [][]byte{bucketEvents, bucketEventIDs, bucketKeys, bucketMeta}
