@@ -11,8 +11,8 @@ package fakemarket
 import (
 	"bytes"
 	"errors"
-	"io"
 	"fmt"
+	"io"
 	"net/http"
 	"slices"
 	"sort"
