@@ -88,6 +88,10 @@ func newKeyedFixture(t *testing.T) keyedFixture {
 		t.Fatal("the default owner has no lot")
 	}
 	// an upstream with a dead letter and two stock instructions
+	if _, err := l.SaveUpstream(ctx, "", wms.Upstream{Name: "keyshop", Dialect: wms.DialectTaobao, URL: "https://eco.taobao.com/router/rest", AppKey: "12345678",
+		Secret: "keys-shop-secret-0001", Session: "keys-session", Owner: wms.DefaultOwner, Channel: "tmall"}, "B9001", "test"); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := l.SaveUpstream(ctx, "", wms.Upstream{Name: "keys", Dialect: wms.DialectTally, URL: "https://oms.example.com/v1", Token: "tok-keys-0123456789abcdef"}, "B9001", "test"); err != nil {
 		t.Fatal(err)
 	}
@@ -240,6 +244,15 @@ func keyedWrites(f keyedFixture) []keyedWrite {
 			as: admin, other: admin2, status: 200, otherStatus: 409,
 			moveOn: func(t *testing.T, f keyedFixture) {
 				_, err := f.l.SaveUpstream(ctx, "", wms.Upstream{Name: "keys1", Dialect: wms.DialectTally, URL: "https://oms.example.com/moved"}, "B9001", "test")
+				must(t, err)
+			}},
+		// the shop's rules are changed before the repeat
+		{name: "stock rules", route: "PUT /api/v1/sync/upstreams/:name/stock", method: "PUT", path: "/api/v1/sync/upstreams/keyshop/stock", ctype: js,
+			body: `{"listings":[{"sku":"SKU03000","item_id":"1001","buffer":1}]}`, changed: `{"listings":[{"sku":"SKU03000","item_id":"1001","buffer":2}]}`,
+			body6: `{"listings":[{"sku":"SKU03001","item_id":"1002"}],"buffer":3}`,
+			as: admin, other: admin2, status: 200, otherStatus: 409,
+			moveOn: func(t *testing.T, f keyedFixture) {
+				_, err := f.l.SaveStockRules(ctx, "", wms.StockRules{Upstream: "keyshop", Buffer: 9}, "B9001", "test")
 				must(t, err)
 			}},
 		{name: "dead letter", route: "POST /api/v1/sync/dead-letters/:upstream/:seq", path: fmt.Sprintf("/api/v1/sync/dead-letters/keys/%d", f.deadSeq), ctype: js,
