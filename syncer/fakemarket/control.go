@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"sort"
+	"time"
 )
 
 // The control API is how a test or a person plays the platforms' side:
@@ -91,6 +92,20 @@ func (m *Market) controlRoutes(mux *http.ServeMux) {
 		}
 		n, o := m.Sell(in.ListingKey, in.SKU, in.Qty)
 		answerJSON(w, http.StatusOK, map[string]any{"sold": n, "order": o})
+	})
+	mux.HandleFunc("POST /control/clock", func(w http.ResponseWriter, r *http.Request) {
+		var in struct {
+			AdvanceS int64 `json:"advance_s"`
+		}
+		if !readJSON(w, r, &in) {
+			return
+		}
+		if in.AdvanceS <= 0 || in.AdvanceS > 366*24*3600 {
+			answerJSON(w, http.StatusBadRequest, apiError{"advance_s is 1 second to a year"})
+			return
+		}
+		m.Advance(time.Duration(in.AdvanceS) * time.Second)
+		answerJSON(w, http.StatusOK, map[string]any{"now": m.now()})
 	})
 	mux.HandleFunc("GET /control/faults", func(w http.ResponseWriter, r *http.Request) { answerJSON(w, http.StatusOK, m.Faults()) })
 	mux.HandleFunc("POST /control/faults", func(w http.ResponseWriter, r *http.Request) {

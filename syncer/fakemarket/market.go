@@ -17,6 +17,7 @@ import (
 	"slices"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -101,6 +102,7 @@ type Market struct {
 	nextFault int
 	sold      map[ListingKey]int64 // units sold through Sell
 	limited   map[string]int       // requests refused for being over a platform's limit
+	ahead     atomic.Int64         // how far the platforms' clock is ahead of the machine's (Advance)
 	seq       int
 	shopify   shopifyStore // shopify.go: fulfillment orders, fulfillments, the cost bucket
 }
@@ -120,8 +122,11 @@ func New(o Options) *Market {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	return &Market{keys: o.Keys, now: o.Now, orders: map[string]*Order{}, stock: map[ListingKey]int64{},
+	base := o.Now
+	m := &Market{keys: o.Keys, orders: map[string]*Order{}, stock: map[ListingKey]int64{},
 		effects: map[string]string{}, requests: map[string][]time.Time{}, limits: o.Limits, sold: map[ListingKey]int64{}, limited: map[string]int{}}
+	m.now = func() time.Time { return base().Add(time.Duration(m.ahead.Load())) }
+	return m
 }
 
 // platform is one platform's gateway: its name, the path it is served at
@@ -156,6 +161,11 @@ func Path(name string) string {
 	}
 	return ""
 }
+
+// Advance moves the platforms' clock forward by d: a test (or a demo)
+// that lets days pass for the warehouse lets them pass here too, so
+// timestamps still match.
+func (m *Market) Advance(d time.Duration) { m.ahead.Add(int64(d)) }
 
 // Keys are the credentials the platform accepts.
 func (m *Market) Keys(platform string) Keys {

@@ -348,13 +348,22 @@ func (p *pdd) SetStock(ctx context.Context, c Conn, shop Shop, s StockSet) (Stoc
 		return StockResult{}, &Error{Kind: Refused, Code: "pdd.listing", Message: "Pinduoduo needs the sku_id or the merchant's code"}
 	}
 	res := StockResult{Qty: s.Qty}
+	delta := int64(0)
 	if s.LastKnown && s.Key != "" && p.firstTry(s.Key, pdNow(c)) {
-		biz["update_type"], biz["quantity"] = "2", strconv.FormatInt(s.Qty-s.Last, 10)
-		res.Note = fmt.Sprintf("delta %+d on what Pinduoduo held", s.Qty-s.Last)
+		delta = s.Qty - s.Last
+		biz["update_type"], biz["quantity"] = "2", strconv.FormatInt(delta, 10)
+		res.Note = fmt.Sprintf("delta %+d on what Pinduoduo held", delta)
 	} else {
 		biz["update_type"], biz["quantity"] = "1", strconv.FormatInt(s.Qty, 10)
 	}
 	answer, err := p.call(ctx, c, shop, "pdd.goods.quantity.update", biz)
+	if err != nil && delta < 0 && pdKind(err) == Refused {
+		// the buyers took more than the decrease leaves: Pinduoduo holds
+		// less than |delta|, so what may still be sold there is nothing
+		biz["update_type"], biz["quantity"] = "1", "0"
+		res = StockResult{Qty: 0, Note: fmt.Sprintf("delta %+d refused (Pinduoduo held less): set to 0", delta)}
+		answer, err = p.call(ctx, c, shop, "pdd.goods.quantity.update", biz)
+	}
 	if err != nil {
 		return StockResult{}, err
 	}

@@ -351,6 +351,18 @@ func TestPDDStockFullAndDelta(t *testing.T) {
 	if last := w[len(w)-1]; !strings.HasSuffix(last.Method, "full") {
 		t.Fatalf("the retry went as %q", last.Method)
 	}
+	// buyers take all 4 while Tally lowers 4 to 1: the delta of -3 would go
+	// below zero; what may still be sold there is nothing
+	if n, _ := m.Sell(k, "TEA-1", 4); n != 4 {
+		t.Fatal("the fake did not sell")
+	}
+	res, err = p.SetStock(ctx, pdConn(), shop, StockSet{Key: "st-3b", SKU: "TEA-1", Listing: lst, Qty: 1, Last: 4, LastKnown: true})
+	if err != nil || res.Qty != 0 {
+		t.Fatalf("a delta below zero: %+v %v, want set to 0", res, err)
+	}
+	if q, _ := m.Stock(k); q != 0 {
+		t.Fatalf("a delta below zero: platform holds %d, want 0", q)
+	}
 	// the merchant's code when there is no sku_id
 	if _, err := p.SetStock(ctx, pdConn(), shop, StockSet{Key: "st-4", SKU: "CUP-9", Listing: Listing{ItemID: "500100"}, Qty: 3}); err != nil {
 		t.Fatal(err)
