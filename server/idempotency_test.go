@@ -250,7 +250,7 @@ func keyedWrites(f keyedFixture) []keyedWrite {
 		{name: "stock rules", route: "PUT /api/v1/sync/upstreams/:name/stock", method: "PUT", path: "/api/v1/sync/upstreams/keyshop/stock", ctype: js,
 			body: `{"listings":[{"sku":"SKU03000","item_id":"1001","buffer":1}]}`, changed: `{"listings":[{"sku":"SKU03000","item_id":"1001","buffer":2}]}`,
 			body6: `{"listings":[{"sku":"SKU03001","item_id":"1002"}],"buffer":3}`,
-			as: admin, other: admin2, status: 200, otherStatus: 409,
+			as:    admin, other: admin2, status: 200, otherStatus: 409,
 			moveOn: func(t *testing.T, f keyedFixture) {
 				_, err := f.l.SaveStockRules(ctx, "", wms.StockRules{Upstream: "keyshop", Buffer: 9}, "B9001", "test")
 				must(t, err)
