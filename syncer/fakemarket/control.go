@@ -153,7 +153,10 @@ type RequestCount struct {
 
 // State is a copy of the platforms' state.
 func (m *Market) State() State {
-	st := State{Requests: map[string]RequestCount{}, Faults: m.Faults(), Shipments: m.Shipments()}
+	st := State{Requests: map[string]RequestCount{}, Faults: m.Faults(), Shipments: m.Shipments(), Orders: []Order{}, Stock: []ListingStock{}}
+	if st.Shipments == nil {
+		st.Shipments = []Shipment{}
+	}
 	for _, p := range Platforms() {
 		m.mu.Lock()
 		lim, over := m.limits[p], m.limited[p]
