@@ -223,7 +223,7 @@ func (d douyin) call(ctx context.Context, c Conn, shop Shop, method string, para
 	if err := c.Limit.Wait(ctx, 1); err != nil {
 		return nil, err
 	}
-	ts := DouyinTimestamp(pdNow(c))
+	ts := DouyinTimestamp(connNow(c))
 	q := url.Values{}
 	q.Set("app_key", shop.AppKey)
 	q.Set("method", method)
@@ -239,7 +239,7 @@ func (d douyin) call(ctx context.Context, c Conn, shop Shop, method string, para
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", "application/json")
-	status, body, err := pdSend(ctx, c, "douyin", req)
+	status, body, err := send(ctx, c, "douyin", req)
 	if err != nil {
 		return nil, err
 	}
@@ -272,17 +272,17 @@ func ParseDouyinAnswer(body []byte) (json.RawMessage, *Error) {
 		Data    json.RawMessage `json:"data"`
 	}
 	if err := json.Unmarshal(body, &a); err != nil || a.Code == nil {
-		return nil, &Error{Kind: Retry, Code: "douyin.answer", Message: "Douyin's answer is not its JSON envelope: " + pdClip(string(body), 120)}
+		return nil, &Error{Kind: Retry, Code: "douyin.answer", Message: "Douyin's answer is not its JSON envelope: " + clipText(string(body), 120)}
 	}
 	code := a.Code.String()
 	if code == "10000" {
 		return a.Data, nil
 	}
-	text := pdClip(strings.TrimSpace(a.Msg+" "+a.SubMsg), 300)
+	text := clipText(strings.TrimSpace(a.Msg+" "+a.SubMsg), 300)
 	if a.SubCode != "" {
-		text += " [" + pdClip(a.SubCode, 80) + "]"
+		text += " [" + clipText(a.SubCode, 80) + "]"
 	}
-	e := &Error{Kind: Refused, Code: pdClip(code, 20), Message: text}
+	e := &Error{Kind: Refused, Code: clipText(code, 20), Message: text}
 	sub := a.SubCode
 	switch {
 	case code == "60000":
@@ -297,7 +297,7 @@ func ParseDouyinAnswer(body []byte) (json.RawMessage, *Error) {
 		e.Kind = Retry // a system error, or "busy, try again later"
 	}
 	if sub != "" && e.Code != "" {
-		e.Code += ":" + pdClip(sub, 60)
+		e.Code += ":" + clipText(sub, 60)
 	}
 	return nil, e
 }
@@ -423,7 +423,7 @@ func (d douyin) SetStock(ctx context.Context, c Conn, shop Shop, s StockSet) (St
 	p := map[string]any{"stock_num": s.Qty, "incremental": false, "idempotent_id": pdStableID(s.Key, 64)}
 	if s.Listing.ItemID != "" {
 		if !pdDigits(s.Listing.ItemID) {
-			return StockResult{}, &Error{Kind: Refused, Code: "douyin.listing", Message: "Douyin's product_id is a number, not " + pdClip(s.Listing.ItemID, 40)}
+			return StockResult{}, &Error{Kind: Refused, Code: "douyin.listing", Message: "Douyin's product_id is a number, not " + clipText(s.Listing.ItemID, 40)}
 		}
 		p["product_id"] = json.Number(s.Listing.ItemID)
 	}

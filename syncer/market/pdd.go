@@ -108,7 +108,7 @@ func (p *pdd) call(ctx context.Context, c Conn, shop Shop, method string, biz ma
 		"type":         method,
 		"client_id":    shop.AppKey,
 		"access_token": shop.Session,
-		"timestamp":    strconv.FormatInt(pdNow(c).Unix(), 10),
+		"timestamp":    strconv.FormatInt(connNow(c).Unix(), 10),
 		"data_type":    "JSON",
 	}
 	for k, v := range biz {
@@ -125,7 +125,7 @@ func (p *pdd) call(ctx context.Context, c Conn, shop Shop, method string, biz ma
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Accept", "application/json")
-	status, body, err := pdSend(ctx, c, "pinduoduo", req)
+	status, body, err := send(ctx, c, "pinduoduo", req)
 	if err != nil {
 		return nil, err
 	}
@@ -149,7 +149,7 @@ const pddThrottleWait = 10 * time.Second
 func ParsePDDAnswer(body []byte) (json.RawMessage, *Error) {
 	var top map[string]json.RawMessage
 	if err := json.Unmarshal(body, &top); err != nil || top == nil {
-		return nil, &Error{Kind: Retry, Code: "pdd.answer", Message: "Pinduoduo's answer is not a JSON object: " + pdClip(string(body), 120)}
+		return nil, &Error{Kind: Retry, Code: "pdd.answer", Message: "Pinduoduo's answer is not a JSON object: " + clipText(string(body), 120)}
 	}
 	if raw, ok := top["error_response"]; ok {
 		var e struct {
@@ -174,11 +174,11 @@ func ParsePDDAnswer(body []byte) (json.RawMessage, *Error) {
 // pddError maps Pinduoduo's error codes (the common error table of its
 // API documentation) to kinds.
 func pddError(code, subCode, msg, subMsg string) *Error {
-	text := pdClip(strings.TrimSpace(msg+" "+subMsg), 300)
+	text := clipText(strings.TrimSpace(msg+" "+subMsg), 300)
 	if subCode != "" {
-		text += " [" + pdClip(subCode, 80) + "]"
+		text += " [" + clipText(subCode, 80) + "]"
 	}
-	e := &Error{Kind: Refused, Code: pdClip(code, 20), Message: text}
+	e := &Error{Kind: Refused, Code: clipText(code, 20), Message: text}
 	switch code {
 	case "20004": // 签名校验失败
 		e.Kind = Auth
@@ -349,7 +349,7 @@ func (p *pdd) SetStock(ctx context.Context, c Conn, shop Shop, s StockSet) (Stoc
 	}
 	res := StockResult{Qty: s.Qty}
 	delta := int64(0)
-	if s.LastKnown && s.Key != "" && p.firstTry(s.Key, pdNow(c)) {
+	if s.LastKnown && s.Key != "" && p.firstTry(s.Key, connNow(c)) {
 		delta = s.Qty - s.Last
 		biz["update_type"], biz["quantity"] = "2", strconv.FormatInt(delta, 10)
 		res.Note = fmt.Sprintf("delta %+d on what Pinduoduo held", delta)

@@ -457,7 +457,7 @@ func TestPDDDouyinAnswerMapping(t *testing.T) {
 func TestPDDDouyinOversizedAnswer(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, _ = w.Write([]byte(`{"x":"`))
-		_, _ = w.Write([]byte(strings.Repeat("a", pdAnswerLimit)))
+		_, _ = w.Write([]byte(strings.Repeat("a", maxAnswer)))
 		_, _ = w.Write([]byte(`"}`))
 	}))
 	defer srv.Close()

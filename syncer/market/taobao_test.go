@@ -346,7 +346,7 @@ func TestTopAnswerOverLimit(t *testing.T) {
 	shop := Shop{URL: srv.URL, AppKey: "a", Secret: "s", Session: "t"}
 	err := taobao{}.Ship(context.Background(), Conn{}, shop, splitShipment())
 	var me *Error
-	if !errors.As(err, &me) || me.Kind != Down || !strings.Contains(me.Message, "over") {
+	if !errors.As(err, &me) || me.Kind != Retry || !strings.Contains(me.Message, "more than") {
 		t.Fatalf("an answer over 1 MiB: %v", err)
 	}
 }

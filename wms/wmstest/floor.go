@@ -36,34 +36,15 @@ func PickAll(t testing.TB, l *wms.Ledger) {
 // and ships it.
 func PackAndShip(t testing.TB, l *wms.Ledger, no string) {
 	t.Helper()
-	ctx := context.Background()
 	o, err := l.Books(wms.DefaultOwner).Order(no)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var items []wms.PackedItem
-	weight := 0
-	for i, line := range o.Lines {
-		sku, err := l.SKU(line.SKU)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := l.PackScan(ctx, fmt.Sprintf("ps-%s-%d", no, i), wms.PackScan{Order: no, Station: "PACK-01", GTIN: sku.GTINs[0], Qty: line.Qty}, "B2001", "kiosk"); err != nil {
-			t.Fatalf("pack %s: %v", no, err)
-		}
-		items = append(items, wms.PackedItem{SKU: line.SKU, Qty: line.Qty})
-		weight += sku.UnitWeightG * int(line.Qty)
+	all := make([]int, len(o.Lines))
+	for i := range all {
+		all[i] = i
 	}
-	box, err := l.SuggestBox(items)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := l.CloseParcel(ctx, "pc-"+no, wms.ParcelClose{Order: no, Station: "PACK-01", Box: box.Code, WeightG: weight + box.TareG}, "B2001", "kiosk"); err != nil {
-		t.Fatalf("close %s: %v", no, err)
-	}
-	if _, err := l.Ship(ctx, "", no, "PACK-01", "B2001", "kiosk"); err != nil {
-		t.Fatalf("ship %s: %v", no, err)
-	}
+	PackSplitAndShip(t, l, no, all)
 }
 
 // PackSplitAndShip packs a picked order of the default owner in several
