@@ -145,69 +145,29 @@ func shipmentsOf(d wms.OutShipment, eventID string, up wms.Upstream, p market.Pl
 	return kept, nil
 }
 
-// marketBatch sends the shipments of up to Batch events and records what
-// was taken, even when a later event failed.
+// marketBatch sends the shipments of up to Batch events.
 func (k *link) marketBatch(ctx context.Context, up wms.Upstream, p market.Platform) (more bool, err error) {
-	if err := k.fill(up); err != nil {
-		return false, err
-	}
-	if len(k.queue) == 0 {
-		return false, nil
-	}
 	books := ledgerBooks{k.s.l}
-	n, sent := 0, false
-	var dead []wms.DeadLetter
-	var failed error
-	for n < len(k.queue) && n < k.s.o.Batch {
-		q := k.queue[n]
+	return k.sendCalls(ctx, up, func(q queued, from int) (callsOutcome, error) {
 		d, ok := q.out.Data.(wms.OutShipment)
 		if !ok {
-			n++
-			continue
+			return callsOutcome{}, nil
 		}
 		ships, err := shipmentsOf(d, q.id, up, p, books)
 		var nc errNoCarrier
 		if errors.As(err, &nc) {
-			dead = append(dead, wms.DeadLetter{Seq: q.seq, ID: q.id, Type: q.typ, Code: "carrier.unknown", Reason: clip(nc.Error(), maxErrorText)})
-			n++
-			continue
+			return callsOutcome{dead: &wms.DeadLetter{Seq: q.seq, ID: q.id, Type: q.typ, Code: "carrier.unknown", Reason: clip(nc.Error(), maxErrorText)}}, nil
 		}
 		if err != nil {
-			failed = err
-			break
-		}
-		from := 0
-		if k.qimenPart.id == q.id {
-			from = k.qimenPart.done
+			return callsOutcome{done: from}, err
 		}
 		done, ref, err := k.shipAll(ctx, up, p, ships, from)
-		if done > from {
-			sent = true
+		out := callsOutcome{done: done}
+		if err == nil && ref != nil {
+			out.dead, out.answered = &wms.DeadLetter{Seq: q.seq, ID: q.id, Type: q.typ, Code: ref.code, Reason: ref.reason}, true
 		}
-		if err != nil {
-			k.qimenPart = qimenPart{id: q.id, done: done}
-			failed = err
-			break
-		}
-		k.qimenPart = qimenPart{}
-		if ref != nil {
-			dead = append(dead, wms.DeadLetter{Seq: q.seq, ID: q.id, Type: q.typ, Code: ref.code, Reason: ref.reason})
-			sent = true
-		}
-		n++
-	}
-	if n > 0 {
-		if err := k.acked(ctx, k.queue[:n], dead); err != nil {
-			return false, err
-		}
-	}
-	if failed != nil {
-		return false, failed
-	}
-	if sent {
-		k.succeeded()
-	}
-	return len(k.queue) > 0 || k.scan < k.counted, nil
+		return out, err
+	})
 }
 
 // shipAll writes ships[from:] back in order; done is how many the
@@ -233,48 +193,26 @@ func (k *link) shipAll(ctx context.Context, up wms.Upstream, p market.Platform, 
 	return done, nil, nil
 }
 
-// marketRetries sends again, each alone and whole, the dead letters a
-// supervisor asked to retry.
+// marketRetries sends again the dead letters a supervisor asked to retry.
 func (k *link) marketRetries(ctx context.Context, up wms.Upstream, p market.Platform, retry []wms.DeadLetter) error {
 	books := ledgerBooks{k.s.l}
-	for _, d := range retry {
-		ev, err := k.s.l.EventAt(d.Seq)
-		if err != nil {
-			return err
-		}
-		o, ok, err := k.s.l.Outward(ev)
-		if err != nil {
-			return err
-		}
-		ack := wms.SyncAck{Upstream: k.name}
-		again := func(code, reason string) {
-			ack.Dead = []wms.DeadLetter{{Seq: d.Seq, ID: d.ID, Type: d.Type, Code: code, Reason: reason}}
-		}
+	return k.retryCalls(ctx, up, retry, func(ev wms.Event, o wms.Outward, ok bool) (*wms.DeadLetter, error) {
 		var ships []market.Shipment
+		var err error
 		if sh, isShip := o.Data.(wms.OutShipment); ok && isShip {
 			ships, err = shipmentsOf(sh, ev.ID, up, p, books)
 		}
 		var nc errNoCarrier
 		switch {
 		case errors.As(err, &nc):
-			again("carrier.unknown", clip(nc.Error(), maxErrorText))
+			return &wms.DeadLetter{Code: "carrier.unknown", Reason: clip(nc.Error(), maxErrorText)}, nil
 		case err != nil:
-			return err
-		default:
-			_, ref, err := k.shipAll(ctx, up, p, ships, 0)
-			if err != nil {
-				return err
-			}
-			if ref != nil {
-				again(ref.code, ref.reason)
-			} else {
-				ack.Resolved = []uint64{d.Seq}
-			}
+			return nil, err
 		}
-		if err := k.s.l.RecordAck(ctx, ack); err != nil {
-			return err
+		_, ref, err := k.shipAll(ctx, up, p, ships, 0)
+		if err != nil || ref == nil {
+			return nil, err
 		}
-		k.succeeded()
-	}
-	return nil
+		return &wms.DeadLetter{Code: ref.code, Reason: ref.reason}, nil
+	})
 }

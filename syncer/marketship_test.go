@@ -206,4 +206,23 @@ func TestShopWritesBackItsOrdersOnce(t *testing.T) {
 	if st := r.state("tmall-1"); st.PushedThrough == 0 {
 		t.Fatalf("the cursor did not move: %+v", st)
 	}
+
+	// the platform learns JD's code; a supervisor retries the dead letter:
+	// it goes, and is resolved
+	p.mu.Lock()
+	p.carriers["JD"] = "JD"
+	p.mu.Unlock()
+	if _, err := r.l.DecideDeadLetter(bg, "retry-m3", wms.DeadLetterDecision{Upstream: "tmall-1", Seq: dead[0].Seq, Action: "retry"}, "B4001", "test"); err != nil {
+		t.Fatal(err)
+	}
+	dead, _ = r.l.DeadLetters("tmall-1")
+	if err := k.marketRetries(bg, k.config(), p, dead); err != nil {
+		t.Fatal(err)
+	}
+	if dead, _ = r.l.DeadLetters("tmall-1"); len(dead) != 0 {
+		t.Fatalf("still dead: %+v", dead)
+	}
+	if got := p.shipments(); len(got) != 2 || got[1].PlatformOrderID != "PM3" || got[1].Parcels[0].Carrier != "JD" {
+		t.Fatalf("after the retry: %+v", got)
+	}
 }

@@ -28,14 +28,6 @@ import (
 // errQimenNoReconcile refuses a reconciliation asked of a Qimen upstream.
 var errQimenNoReconcile = errors.New("sync: a Qimen ERP queries the warehouse's stock itself (inventory.query); there is nothing to reconcile")
 
-// qimenPart is how many calls of the event at the head of the queue the
-// ERP has already taken, so a retry after a failure sends only the rest
-// (a repeat would be harmless, just slower).
-type qimenPart struct {
-	id   string
-	done int
-}
-
 // erpRefusal is a call the ERP refused for good.
 type erpRefusal struct{ code, reason string }
 
@@ -56,63 +48,24 @@ func (k *link) stepQimen(ctx context.Context, up wms.Upstream, retry []wms.DeadL
 	return k.qimenBatch(ctx, up)
 }
 
-// qimenBatch sends the calls of up to Batch events and records what was
-// acknowledged, even when a later event failed.
+// qimenBatch sends the calls of up to Batch events.
 func (k *link) qimenBatch(ctx context.Context, up wms.Upstream) (more bool, err error) {
-	if err := k.fill(up); err != nil {
-		return false, err
-	}
-	if len(k.queue) == 0 {
-		return false, nil
-	}
 	books := ledgerBooks{k.s.l}
-	n, sent := 0, false
-	var dead []wms.DeadLetter
-	var failed error
-	for n < len(k.queue) && n < k.s.o.Batch {
-		q := k.queue[n]
+	return k.sendCalls(ctx, up, func(q queued, from int) (callsOutcome, error) {
 		calls, err := qimenCalls(q.out, up, k.s.o.Warehouse, books)
 		if errors.Is(err, errQimenTooLarge) {
-			dead = append(dead, wms.DeadLetter{Seq: q.seq, ID: q.id, Type: q.typ, Code: "body.too_large", Reason: clip(err.Error(), maxErrorText)})
-			n++
-			continue
+			return callsOutcome{dead: &wms.DeadLetter{Seq: q.seq, ID: q.id, Type: q.typ, Code: "body.too_large", Reason: clip(err.Error(), maxErrorText)}}, nil
 		}
 		if err != nil {
-			failed = err
-			break
-		}
-		from := 0
-		if k.qimenPart.id == q.id {
-			from = k.qimenPart.done
+			return callsOutcome{done: from}, err
 		}
 		done, ref, err := k.qimenSendAll(ctx, up, calls, from)
-		if done > from {
-			sent = true
+		out := callsOutcome{done: done}
+		if err == nil && ref != nil {
+			out.dead, out.answered = &wms.DeadLetter{Seq: q.seq, ID: q.id, Type: q.typ, Code: ref.code, Reason: ref.reason}, true
 		}
-		if err != nil {
-			k.qimenPart = qimenPart{id: q.id, done: done}
-			failed = err
-			break
-		}
-		k.qimenPart = qimenPart{}
-		if ref != nil {
-			dead = append(dead, wms.DeadLetter{Seq: q.seq, ID: q.id, Type: q.typ, Code: ref.code, Reason: ref.reason})
-			sent = true // answered: the ERP is up
-		}
-		n++
-	}
-	if n > 0 {
-		if err := k.acked(ctx, k.queue[:n], dead); err != nil {
-			return false, err
-		}
-	}
-	if failed != nil {
-		return false, failed
-	}
-	if sent {
-		k.succeeded()
-	}
-	return len(k.queue) > 0 || k.scan < k.counted, nil
+		return out, err
+	})
 }
 
 // qimenSendAll sends calls[from:] in order. done is how many of calls have
@@ -268,54 +221,25 @@ func postQimen(ctx context.Context, client *http.Client, up wms.Upstream, c qime
 	return &answer{status: resp.StatusCode, header: resp.Header, body: raw}, nil
 }
 
-// qimenRetries sends again, each alone and whole, the dead letters a
-// supervisor asked to retry: all calls taken, it is resolved; refused
-// again, it stays a dead letter with one more attempt.
+// qimenRetries sends again the dead letters a supervisor asked to retry.
 func (k *link) qimenRetries(ctx context.Context, up wms.Upstream, retry []wms.DeadLetter) error {
 	books := ledgerBooks{k.s.l}
-	for _, d := range retry {
-		ev, err := k.s.l.EventAt(d.Seq)
-		if err != nil {
-			return err
-		}
-		o, ok, err := k.s.l.Outward(ev)
-		if err != nil {
-			return err
-		}
-		if ok {
-			o, ok = o.For(k.name, up.Owner)
-		}
-		ack := wms.SyncAck{Upstream: k.name}
-		again := func(code, reason string) {
-			ack.Dead = []wms.DeadLetter{{Seq: d.Seq, ID: d.ID, Type: d.Type, Code: code, Reason: reason}}
-		}
+	return k.retryCalls(ctx, up, retry, func(_ wms.Event, o wms.Outward, ok bool) (*wms.DeadLetter, error) {
 		var calls []qimen.Call
+		var err error
 		if ok {
 			calls, err = qimenCalls(o, up, k.s.o.Warehouse, books)
 		}
 		switch {
 		case errors.Is(err, errQimenTooLarge):
-			again("body.too_large", clip(err.Error(), maxErrorText))
+			return &wms.DeadLetter{Code: "body.too_large", Reason: clip(err.Error(), maxErrorText)}, nil
 		case err != nil:
-			return err
-		default:
-			_, ref, err := k.qimenSendAll(ctx, up, calls, 0)
-			if err != nil {
-				return err
-			}
-			if ref != nil {
-				again(ref.code, ref.reason)
-			} else {
-				ack.Resolved = []uint64{d.Seq}
-			}
+			return nil, err
 		}
-		if err := k.s.l.RecordAck(ctx, ack); err != nil {
-			return err
+		_, ref, err := k.qimenSendAll(ctx, up, calls, 0)
+		if err != nil || ref == nil {
+			return nil, err
 		}
-		if len(ack.Dead) > 0 {
-			k.s.log.Warn("sync: dead letter refused again", "upstream", k.name, "seq", d.Seq, "code", ack.Dead[0].Code)
-		}
-		k.succeeded()
-	}
-	return nil
+		return &wms.DeadLetter{Code: ref.code, Reason: ref.reason}, nil
+	})
 }
