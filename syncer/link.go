@@ -50,8 +50,8 @@ type link struct {
 	pullNext      time.Time
 	pullMore      bool
 	lastReconcile time.Time
-	reconnect     bool // a reconciliation is due: the upstream came back
-	part          partSent // of the event at the head, for upstreams that take an event as several calls
+	reconnect     bool        // a reconciliation is due: the upstream came back
+	part          partSent    // of the event at the head, for upstreams that take an event as several calls
 	market        marketState // a marketplace shop's: its limiter, shipments part-sent (marketlink.go)
 	stock         stockState  // a marketplace shop's stock publication (marketstock.go)
 }
