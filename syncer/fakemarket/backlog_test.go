@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"tally/internal/proctest"
 	"tally/syncer"
 	"tally/syncer/fakemarket"
 	"tally/wms"
@@ -65,14 +64,11 @@ func TestDoubleElevenBacklog(t *testing.T) {
 		t.Skip("builds the binary and runs the fake marketplaces")
 	}
 	limit, n := envInt(t, "TALLY_MARKET_LIMIT", 120), envInt(t, "TALLY_MARKET_BACKLOG", 30)
-	bin := proctest.Build(t)
-	addr := proctest.FreePorts(t, 1)[0]
-	args := []string{"fake-market", "--addr", addr}
+	var flags []string
 	if limit > 0 {
-		args = append(args, "--limits", fmt.Sprintf("taobao=%d,jd=%d,pdd=%d,douyin=%d", limit, limit, limit, limit))
+		flags = []string{"--limits", fmt.Sprintf("taobao=%d,jd=%d,pdd=%d,douyin=%d", limit, limit, limit, limit)}
 	}
-	proctest.Start(t, nil, "fake marketplaces serving", bin, args...)
-	base := "http://" + addr
+	base := startFakeMarket(t, flags...)
 	l, err := wms.Open(t.TempDir(), wms.Options{})
 	if err != nil {
 		t.Fatal(err)

@@ -57,6 +57,15 @@ func control(t *testing.T, base, method, path string, body any, out any) {
 	}
 }
 
+// startFakeMarket runs `tally fake-market` (with any more flags) until the
+// test ends and says where it serves.
+func startFakeMarket(t *testing.T, flags ...string) string {
+	t.Helper()
+	addr := proctest.FreePorts(t, 1)[0]
+	proctest.Start(t, nil, "fake marketplaces serving", proctest.Build(t), append([]string{"fake-market", "--addr", addr}, flags...)...)
+	return "http://" + addr
+}
+
 // warehouse is a demo ledger and its syncer, with one shop per platform
 // at the fake marketplaces (a separate process).
 type warehouse struct {
@@ -67,10 +76,7 @@ type warehouse struct {
 
 func startWarehouse(t *testing.T, stock bool, o syncer.Options) *warehouse {
 	t.Helper()
-	bin := proctest.Build(t)
-	addr := proctest.FreePorts(t, 1)[0]
-	proctest.Start(t, nil, "fake marketplaces serving", bin, "fake-market", "--addr", addr)
-	base := "http://" + addr
+	base := startFakeMarket(t)
 	l, err := wms.Open(t.TempDir(), wms.Options{})
 	if err != nil {
 		t.Fatal(err)

@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"tally/internal/proctest"
 	"tally/syncer"
 	"tally/syncer/fakemarket"
 	"tally/wms"
@@ -44,10 +43,7 @@ func TestThreeDaysOfflineNoOversell(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary and runs the fake marketplaces")
 	}
-	bin := proctest.Build(t)
-	addr := proctest.FreePorts(t, 1)[0]
-	proctest.Start(t, nil, "fake marketplaces serving", bin, "fake-market", "--addr", addr)
-	base := "http://" + addr
+	base := startFakeMarket(t)
 	var ahead atomic.Int64
 	now := func() time.Time { return time.Now().Add(time.Duration(ahead.Load())) }
 	l, err := wms.Open(t.TempDir(), wms.Options{Now: now})
