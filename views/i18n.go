@@ -964,6 +964,7 @@ var catalog = map[string][2]string{
 	"http.internal":        {"Something went wrong on the server. Try again; if it keeps happening, tell a supervisor.", "服务器出错，请重试；若反复出现请告知主管。"},
 	"http.bad_request":     {"The request is not valid.", "请求无效。"},
 	"http.too_large":       {"The file is too large.", "文件过大。"},
+	"http.too_long":        {"The address or its headers are too long.", "请求地址或请求头过长。"},
 
 	// domain errors (wms)
 	"sku.code_invalid":              {"SKU code {sku} is not valid: 1–64 characters, no spaces.", "商品编码 {sku} 无效：须为 1–64 个字符且不含空格。"},
