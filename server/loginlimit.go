@@ -54,10 +54,18 @@ func newLoginLimits() *loginLimits {
 	}
 }
 
+// maxBadgeKey is the longest badge kept as a key: longer is no badge (the
+// ledger refuses it unread), and is limited by its address alone, so a
+// megabyte typed into the badge field is never held.
+const maxBadgeKey = 64
+
 // wait is how long the address or badge must wait before another attempt
 // is taken (zero: go ahead).
 func (ll *loginLimits) wait(addr, badge string, now time.Time) time.Duration {
-	w := max(ll.byAddr.wait(addr, now), ll.byBadge.wait(badge, now))
+	w := ll.byAddr.wait(addr, now)
+	if len(badge) <= maxBadgeKey {
+		w = max(w, ll.byBadge.wait(badge, now))
+	}
 	if w > 0 {
 		ll.limited.Add(1)
 	}
@@ -67,7 +75,9 @@ func (ll *loginLimits) wait(addr, badge string, now time.Time) time.Duration {
 // failed spends a token of the address's bucket and of the badge's.
 func (ll *loginLimits) failed(addr, badge string, now time.Time) {
 	ll.byAddr.spend(addr, now)
-	ll.byBadge.spend(badge, now)
+	if len(badge) <= maxBadgeKey {
+		ll.byBadge.spend(badge, now)
+	}
 }
 
 // clientAddr is the key an address is limited by: the IP, or for IPv6 its /64.

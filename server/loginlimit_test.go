@@ -237,6 +237,18 @@ func TestFailBuckets(t *testing.T) {
 	if f.len() != 2 || f.wait("a", now) != 0 {
 		t.Errorf("%d keys; a waits %v", f.len(), f.wait("a", now))
 	}
+	// a badge longer than any badge is no key: only its address counts
+	ll := newLoginLimits()
+	long := strings.Repeat("B", 1<<20)
+	for i := 0; i < loginFailBurstBadg+1; i++ {
+		ll.failed(fmt.Sprintf("192.0.2.%d", i), long, now)
+	}
+	if n := ll.byBadge.len(); n != 0 {
+		t.Errorf("the badge limiter holds %d keys after a 1 MB badge", n)
+	}
+	if w := ll.wait("192.0.2.200", long, now); w != 0 {
+		t.Errorf("a 1 MB badge from a fresh address waits %v", w)
+	}
 	if got := clientAddr("2001:db8:1:2:3:4:5:6"); got != "2001:db8:1:2::/64" {
 		t.Errorf("IPv6 key %q", got)
 	}
