@@ -141,6 +141,10 @@ func (s *Server) auditPage(c *fiber.Ctx) error {
 			}
 			row.OK, row.Who = false, name(f.Badge)
 			row.Result = views.Message{Key: f.Reason, Args: map[string]string{"badge": f.Badge}}
+			if f.LockedUntil != nil { // the wrong PIN that locked the badge
+				row.Result = views.Message{Key: "audit.locked_now", Args: map[string]string{"badge": f.Badge,
+					"until": f.LockedUntil.In(s.ledger.Zone()).Format("15:04")}}
+			}
 		}
 		vm.Rows = append(vm.Rows, row)
 	}

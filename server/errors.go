@@ -39,6 +39,8 @@ func (s *Server) asDomain(c *fiber.Ctx, err error) *wms.Error {
 			return wms.Errf(wms.CodeNotFound, "http.not_found")
 		case fiber.StatusRequestEntityTooLarge:
 			return wms.Errf(wms.CodeInvalid, "http.too_large")
+		case fiber.StatusRequestHeaderFieldsTooLarge:
+			return wms.Errf(wms.CodeInvalid, "http.too_long")
 		}
 		if fe.Code < 500 {
 			return wms.Errf(wms.CodeInvalid, "http.bad_request")
@@ -52,11 +54,23 @@ func (s *Server) asDomain(c *fiber.Ctx, err error) *wms.Error {
 func (s *Server) handleError(c *fiber.Ctx, err error) error {
 	e := s.asDomain(c, err)
 	st := status(e.Code)
+	var fe *fiber.Error
+	if errors.As(err, &fe) && fe.Code >= 400 && fe.Code < 500 {
+		st = fe.Code // Fiber's own refusals keep their status: 413, 431, 405…
+	}
+	if !routed(c) {
+		// refused while reading, before any middleware ran: the headers,
+		// and the language from what was read of the request (if anything)
+		setSecurityHeaders(c, "")
+		c.Locals(localLang, views.PickLang("", c.Cookies(cookieLang), c.Get(fiber.HeaderAcceptLanguage)))
+	}
 	// a download that failed half-way (an export, a report) must not send
 	// its first half with the error after it
 	c.Response().ResetBody()
 	c.Response().Header.Del(fiber.HeaderContentDisposition)
-	if wantsJSON(c) {
+	if wantsJSON(c) || !routed(c) {
+		// a request Fiber could not read may have lost its path: nothing
+		// asked for a page, and an API client must get JSON
 		return c.Status(st).JSON(newAPIError(lang(c), e))
 	}
 	if e.Code == wms.CodeUnauthorized {

@@ -115,6 +115,8 @@ func (s *Server) metricsText(c *fiber.Ctx) error {
 	counter("tally_db_write_tx_total", "bbolt write transactions committed.", uint64(db.TxN))
 	gauge("tally_db_free_pages", "Free pages in the bbolt file.", float64(db.FreePageN))
 	gauge("tally_go_goroutines", "Goroutines.", float64(runtime.NumGoroutine()))
+	counter("tally_login_unknown_badge_total", "Failed logins with a badge nobody has (they write no event).", s.logins.unknownBadges.Load())
+	counter("tally_login_rate_limited_total", "Logins refused with 429: too many failures from the address or on the badge.", s.logins.limited.Load())
 	if err := s.syncMetrics(&b); err != nil {
 		return err
 	}

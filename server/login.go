@@ -1,6 +1,8 @@
 package server
 
 import (
+	"math"
+	"strconv"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -33,10 +35,23 @@ func (s *Server) login(c *fiber.Ctx) error {
 		vm.Feedback = okFeedback("login.pin_needed", nil)
 		return s.render(c, fiber.StatusOK, views.Login(vm))
 	}
+	// failed logins are limited per address and badge (loginlimit.go): an
+	// empty bucket is refused before the PIN is checked or anything written
+	addr, now := clientAddr(c.IP()), time.Now()
+	if wait := s.logins.wait(addr, badge, now); wait > 0 {
+		secs := strconv.Itoa(int(math.Ceil(wait.Seconds())))
+		c.Set(fiber.HeaderRetryAfter, secs)
+		vm.Feedback = errorFeedback(wms.Errf(wms.CodeInvalid, "login.too_many", "n", secs))
+		return s.render(c, fiber.StatusTooManyRequests, views.Login(vm))
+	}
 	token, p, err := s.ledger.Login(c.UserContext(), badge, pin, device(c))
 	if err != nil {
 		e := s.asDomain(c, err)
+		if e.Code != wms.CodeInternal {
+			s.logins.failed(addr, badge, now)
+		}
 		if e.Key == "login.unknown_badge" {
+			s.logins.unknownBadges.Add(1)
 			vm.Badge = ""
 		}
 		vm.Feedback = errorFeedback(e)

@@ -215,6 +215,10 @@ func TestKioskSaysWhereTheLabelWent(t *testing.T) {
 				!strings.Contains(label, `href="/pack/label/`+jobs[0].ID+`.pdf"`) || !strings.Contains(label, "/static/label.js") {
 				t.Errorf("print page: %d\n%s", r.StatusCode, label)
 			}
+			// its one inline style (the label's size) carries the nonce the CSP allows
+			if nonce := cspNonceOf(r.Header.Get(headerCSP)); nonce == "" || !strings.Contains(label, `<style nonce="`+nonce+`">@page`) {
+				t.Errorf("the label's style lacks the CSP nonce (%q):\n%s", r.Header.Get(headerCSP), label)
+			}
 			if r, pdf := c.get("/pack/label/" + jobs[0].ID + ".pdf"); r.StatusCode != 200 || !strings.HasPrefix(pdf, "%PDF") {
 				t.Errorf("label PDF: %d", r.StatusCode)
 			}

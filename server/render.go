@@ -12,7 +12,9 @@ func (s *Server) render(c *fiber.Ctx, status int, comp templ.Component) error {
 	c.Status(status)
 	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
 	c.Set(fiber.HeaderCacheControl, "no-store")
-	return comp.Render(views.WithLang(c.UserContext(), lang(c)), c.Response().BodyWriter())
+	ctx := views.WithLang(c.UserContext(), lang(c))
+	ctx = templ.WithNonce(ctx, cspNonce(c)) // for the one inline style (headers.go)
+	return comp.Render(ctx, c.Response().BodyWriter())
 }
 
 // page fills what every screen has.

@@ -31,6 +31,7 @@ var (
 // role except login, static files and health.
 func (s *Server) routes() {
 	app := s.app
+	app.Use(s.securityHeaders) // every answer, files and errors too (headers.go)
 	app.Use(s.observe, s.recoverPanics)
 
 	// open to all; static files and health need no device, login or language

@@ -371,6 +371,10 @@
     });
     root.querySelectorAll('[data-weight-url]').forEach(function (el) { if (once(el)) pollWeight(el); });
     root.querySelectorAll('a[data-print-open]').forEach(function (el) { if (once(el)) openLabel(el); });
+    // a button that prints the page (the returns receipt): no inline handler, the CSP allows none
+    root.querySelectorAll('[data-print-page]').forEach(function (b) {
+      if (once(b)) b.addEventListener('click', function () { window.print(); });
+    });
     // A field marked data-select (a quantity or date to correct) selects what
     // it holds when it takes the focus, so typing replaces it; not when a key
     // already changed it (typing at once after a tap must not select, and so

@@ -245,6 +245,8 @@ var catalog = map[string][2]string{
 	"login.wrong_pin":     {"Wrong PIN. Try again; 5 wrong PINs lock the badge.", "密码错误，请重试；连续错误 5 次将锁定工牌。"},
 	"login.pin_needed":    {"Now type your PIN.", "请输入密码。"},
 	"login.badge_needed":  {"Scan your badge first.", "请先扫描工牌。"},
+	"login.too_many":      {"Too many failed logins from this device or on this badge. Wait {n} seconds and try again, or ask a supervisor.", "本设备或该工牌登录失败次数过多，请等待 {n} 秒后重试，或联系主管。"},
+	"login.too_many.one":  {"Too many failed logins from this device or on this badge. Wait {n} second and try again, or ask a supervisor.", "本设备或该工牌登录失败次数过多，请等待 {n} 秒后重试，或联系主管。"},
 	"logout.done":         {"You are logged out.", "已退出登录。"},
 
 	// PIN change
@@ -314,6 +316,7 @@ var catalog = map[string][2]string{
 	"audit.col_device":      {"Device", "设备"},
 	"audit.ok":              {"logged in", "登录成功"},
 	"audit.logout":          {"logged out", "退出登录"},
+	"audit.locked_now":      {"wrong PIN: badge {badge} locked until {until}", "密码错误：工牌 {badge} 已锁定至 {until}"},
 
 	// picking
 	"menu.pick":                 {"Pick", "拣货"},
@@ -961,6 +964,7 @@ var catalog = map[string][2]string{
 	"http.internal":        {"Something went wrong on the server. Try again; if it keeps happening, tell a supervisor.", "服务器出错，请重试；若反复出现请告知主管。"},
 	"http.bad_request":     {"The request is not valid.", "请求无效。"},
 	"http.too_large":       {"The file is too large.", "文件过大。"},
+	"http.too_long":        {"The address or its headers are too long.", "请求地址或请求头过长。"},
 
 	// domain errors (wms)
 	"sku.code_invalid":              {"SKU code {sku} is not valid: 1–64 characters, no spaces.", "商品编码 {sku} 无效：须为 1–64 个字符且不含空格。"},

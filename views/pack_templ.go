@@ -1287,7 +1287,7 @@ func LabelPrint(p LabelPrintPage) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templ.Raw("<style>@page { size: "+strconv.Itoa(p.WidthMM)+"mm "+strconv.Itoa(p.HeightMM)+"mm; margin: 0; }</style>").Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = templ.Raw("<style nonce=\""+templ.GetNonce(ctx)+"\">@page { size: "+strconv.Itoa(p.WidthMM)+"mm "+strconv.Itoa(p.HeightMM)+"mm; margin: 0; }</style>").Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

@@ -166,14 +166,7 @@ func (l *Ledger) Login(ctx context.Context, badge, pin, device string) (token st
 	badge = strings.TrimSpace(badge)
 	now := l.Now()
 	fail := func(reason string, code Code) (string, Principal, error) {
-		ev, err := NewEvent(uuid.NewString(), EvLoginFailed, badge, device, LoginFailed{Badge: badge, Reason: reason})
-		if err == nil {
-			_, _, err = l.Append(ctx, ev)
-		}
-		if err != nil {
-			return "", Principal{}, err
-		}
-		return "", Principal{}, Errf(code, reason, "badge", badge)
+		return "", Principal{}, l.failedAttempt(ctx, badge, device, reason, code)
 	}
 	if !validCode(badge) {
 		return "", Principal{}, Errf(CodeInvalid, "login.unknown_badge", "badge", badge)
@@ -181,7 +174,9 @@ func (l *Ledger) Login(ctx context.Context, badge, pin, device string) (token st
 	s, err := l.StaffMember(badge)
 	switch {
 	case ErrorCode(err) == CodeNotFound:
-		return fail("login.unknown_badge", CodeUnauthorized)
+		// no event: a badge nobody has changes nothing, and anyone can send
+		// one; the server counts these and limits them (server/loginlimit.go)
+		return "", Principal{}, Errf(CodeUnauthorized, "login.unknown_badge", "badge", badge)
 	case err != nil:
 		return "", Principal{}, err
 	case s.Disabled:
@@ -252,8 +247,13 @@ func (l *Ledger) ChangePIN(ctx context.Context, p Principal, current, next, devi
 	if err != nil {
 		return err
 	}
+	// a wrong current PIN counts towards the lockout as a wrong PIN at login
+	// does (wrongPIN), so a session left open cannot be used to guess it
+	if s.LockedUntil != nil && l.Now().Before(*s.LockedUntil) {
+		return l.failedAttempt(ctx, s.Badge, device, "login.locked", CodeForbidden)
+	}
 	if !checkPIN(s.PINHash, current) {
-		return Errf(CodeInvalid, "pin.current_wrong")
+		return l.failedAttempt(ctx, s.Badge, device, "pin.current_wrong", CodeInvalid)
 	}
 	if err := ValidatePIN(next); err != nil {
 		return err
@@ -458,17 +458,69 @@ func applyLoginFailed(tx *txn, ev *Event) error {
 	if err := decode(ev, &p); err != nil {
 		return err
 	}
-	if p.Reason != "login.wrong_pin" {
-		return nil // unknown, disabled or locked badges change nothing but the audit trail
+	if !countsAsWrongPIN(p.Reason) {
+		return nil // disabled or locked badges change nothing but the audit trail
 	}
-	_, err := updateStaff(tx, p.Badge, func(s *Staff) {
-		s.FailedPINs++
-		if s.FailedPINs >= maxWrongPINs {
-			until := ev.At.Add(lockoutFor).UTC()
-			s.FailedPINs, s.LockedUntil = 0, &until
-		}
-	})
+	_, err := updateStaff(tx, p.Badge, func(s *Staff) { wrongPIN(s, ev.At) })
 	return err
+}
+
+// failedAttempt records a refused login, PIN change or override as a
+// login.failed event (the audit trail; a wrong PIN counts towards the
+// lockout) and returns the refusal.
+func (l *Ledger) failedAttempt(ctx context.Context, badge, device, reason string, code Code) error {
+	ev, err := NewEvent(uuid.NewString(), EvLoginFailed, badge, device, LoginFailed{Badge: badge, Reason: reason})
+	if err == nil {
+		_, _, err = l.Append(ctx, ev)
+	}
+	if err != nil {
+		return err
+	}
+	return Errf(code, reason, "badge", badge)
+}
+
+// countsAsWrongPIN is true for the refusals that count towards the lockout:
+// a wrong PIN at login (or a supervisor's override) and a wrong current PIN
+// when changing it.
+func countsAsWrongPIN(reason string) bool {
+	return reason == "login.wrong_pin" || reason == "pin.current_wrong"
+}
+
+// wrongPIN counts one wrong PIN on s at the time at: the maxWrongPINs-th in
+// a row locks the badge for lockoutFor. It is the one home of the lockout
+// rule: the applier runs it, and the decider runs it on a copy to write the
+// lockout into the event that caused it.
+func wrongPIN(s *Staff, at time.Time) (locked bool) {
+	s.FailedPINs++
+	if s.FailedPINs < maxWrongPINs {
+		return false
+	}
+	until := at.Add(lockoutFor).UTC()
+	s.FailedPINs, s.LockedUntil = 0, &until
+	return true
+}
+
+// decideLoginFailed writes into a wrong PIN's event whether it locked the
+// badge (locked_until), so the audit trail shows the lockout where it
+// happened. The applier does not read it: it counts with wrongPIN, which
+// gives the same answer on replay.
+func decideLoginFailed(tx *txn, ev *Event) error {
+	var p LoginFailed
+	if err := decode(ev, &p); err != nil {
+		return err
+	}
+	p.LockedUntil = nil
+	if countsAsWrongPIN(p.Reason) {
+		var s Staff
+		found, err := getJSON(tx.Bucket(bucketStaff), []byte(p.Badge), &s)
+		if err != nil {
+			return err
+		}
+		if found && wrongPIN(&s, ev.At) {
+			p.LockedUntil = s.LockedUntil
+		}
+	}
+	return setPayload(ev, p)
 }
 
 func applyLoggedOut(tx *txn, ev *Event) error {

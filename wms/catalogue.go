@@ -46,7 +46,7 @@ var catalogue = []EventSpec{
 	{Type: EvImported, Payload: Import{}, Version: 1, Scope: ScopeMixed, apply: applyImport, Outward: OutOpeningStock{}, outward: outward(outImported)},
 	{Type: EvStockAdjusted, Payload: StockAdjustment{}, Version: 1, Scope: ScopeOwner, apply: applyStockAdjusted, Outward: OutStockChange{}, outward: outward(outStockAdjusted)},
 	{Type: EvLoginSucceeded, Payload: LoginSucceeded{}, Version: 1, Scope: ScopeWarehouse, apply: applyLoginSucceeded},
-	{Type: EvLoginFailed, Payload: LoginFailed{}, Version: 1, Scope: ScopeWarehouse, apply: applyLoginFailed},
+	{Type: EvLoginFailed, Payload: LoginFailed{}, Version: 1, Scope: ScopeWarehouse, apply: applyLoginFailed, decide: decideLoginFailed},
 	{Type: EvLoggedOut, Payload: LoggedOut{}, Version: 1, Scope: ScopeWarehouse, apply: applyLoggedOut},
 	{Type: EvSessionsSwept, Payload: SessionsSwept{}, Version: 1, Scope: ScopeWarehouse, apply: applySessionsSwept, decide: decideSessionsSwept},
 	{Type: EvPINChanged, Payload: PINChanged{}, Version: 1, Scope: ScopeWarehouse, apply: applyPINChanged},

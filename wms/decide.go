@@ -25,6 +25,9 @@ import (
 // the waybill), order.shipped (the waybills that leave) and return.received
 // (the lot, a swap, where each unit goes). Their appliers read no settings
 // or rules and refuse an event that lacks its decisions (undecided).
+// login.failed also has one, for the audit trail only: it writes the lockout
+// a wrong PIN caused into the event (locked_until); its applier counts with
+// the same rule (wrongPIN) and needs nothing from it.
 //
 // Legacy: every stored event of these types already carries its decisions
 // (the appliers of earlier versions decided on first application and wrote

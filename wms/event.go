@@ -148,7 +148,9 @@ type LoginSucceeded struct {
 
 type LoginFailed struct {
 	Badge  string `json:"badge"`
-	Reason string `json:"reason"` // a message key: login.unknown_badge, login.wrong_pin, ...
+	Reason string `json:"reason"` // a message key: login.wrong_pin, pin.current_wrong, login.locked, ...
+	// LockedUntil is set on the wrong PIN that locked the badge (decided when appended).
+	LockedUntil *time.Time `json:"locked_until,omitempty"`
 }
 
 type LoggedOut struct {
