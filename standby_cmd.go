@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"time"
 
 	"tally/standby"
 	"tally/views"
@@ -37,6 +38,14 @@ func standbyStart(l *wms.Ledger, primary, token string, demo, hub bool, log *slo
 			return nil, errors.New(views.Translate(views.LangEN, e.Key, e.Args))
 		}
 		return nil, err
+	}
+	// the first page before the server starts: the primary's store secret
+	// (the pages' form tokens) with it; a primary out of reach now is
+	// retried by the follower's job
+	primeCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := f.Prime(primeCtx); err != nil {
+		log.Warn("standby: the primary did not answer at start; following from the job", "primary", primary, "err", err)
 	}
 	log.Info("standby: following the primary", "primary", primary, "applied_seq", l.LastSeq())
 	return f, nil

@@ -53,6 +53,7 @@ type replicationOut struct {
 	Events  []wms.ReplicaEvent `json:"events"`
 	LastSeq uint64             `json:"last_seq"`
 	Epoch   uint64             `json:"epoch"`
+	Secret  []byte             `json:"secret"` // the store's CSRF key, for the standby to adopt
 }
 
 // apiReplication is the log for a standby: GET

@@ -100,7 +100,7 @@ func (f *Follower) Run(ctx context.Context) error {
 			f.o.Log.Info("following ended: this store is the primary now")
 			return nil
 		}
-		err := f.step(ctx)
+		err := f.step(ctx, f.o.Wait)
 		if err == nil {
 			backoff = time.Second
 			continue
@@ -126,11 +126,19 @@ func (f *Follower) Run(ctx context.Context) error {
 	return nil
 }
 
+// Prime reads one page without waiting, before the standby's server
+// starts: the primary's store secret first of all, so the pages' CSRF
+// tokens are the primary's from the first request on (the server reads the
+// secret once, when it is made).
+func (f *Follower) Prime(ctx context.Context) error {
+	return f.step(ctx, 0)
+}
+
 // step reads one page after the last event here and applies it.
-func (f *Follower) step(ctx context.Context) error {
+func (f *Follower) step(ctx context.Context, wait time.Duration) error {
 	after := f.l.LastSeq()
 	q := url.Values{"after": {strconv.FormatUint(after, 10)}, "limit": {strconv.Itoa(f.o.Limit)},
-		"wait": {strconv.Itoa(int(f.o.Wait / time.Second))}}
+		"wait": {strconv.Itoa(int(wait / time.Second))}}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, f.url+"?"+q.Encode(), nil)
 	if err != nil {
 		return err
@@ -170,6 +178,11 @@ func (f *Follower) step(ctx context.Context) error {
 	f.mu.Lock()
 	f.primary, f.contact, f.polling = page.LastSeq, got, time.Time{}
 	f.mu.Unlock()
+	if changed, err := f.l.AdoptSecret(page.Secret); err != nil {
+		return fmt.Errorf("adopting the primary's store secret: %w", err)
+	} else if changed {
+		f.o.Log.Info("adopted the primary's store secret (pages' form tokens): restart this standby if it was serving pages already")
+	}
 	if _, err := f.l.Replicate(ctx, page.Events); err != nil {
 		return fmt.Errorf("applying events after %d: %w", after, err)
 	}

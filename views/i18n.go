@@ -1068,6 +1068,7 @@ var catalog = map[string][2]string{
 	"standby.diverged":              {"Event {id} is at another place ({seq}) in this store's log: this standby does not hold the primary's log. Start it again from an empty data directory.", "事件 {id} 在本数据文件中的位置与主服务器不同（{seq}）：本备用服务器的日志与主服务器不一致。请用空的数据目录重新开始。"},
 	"standby.stale_epoch":           {"Event {seq} is of epoch {epoch}, older than this store's epoch {have}: it comes from a primary that was replaced by a failover. Follow the current primary.", "事件 {seq} 属于第 {epoch} 代，早于本数据文件的第 {have} 代：它来自故障切换前的旧主服务器。请跟随当前的主服务器。"},
 	"standby.key_invalid":           {"The first answer sent with event {seq} does not belong to it: nothing was applied.", "随事件 {seq} 发送的首次应答与该事件不符，没有应用任何事件。"},
+	"standby.secret_invalid":        {"The primary's store secret is not 32 bytes: nothing was changed.", "主服务器的数据文件密钥不是 32 字节，没有做任何更改。"},
 	"standby.promoted_invalid":      {"A promotion must raise the epoch to 2 or more.", "提升为主服务器时，代数必须为 2 或以上。"},
 
 	// sync (issue 11): the sync page, its report and the offline banner

@@ -1,6 +1,7 @@
 package wms
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -63,6 +64,10 @@ type ReplicaPage struct {
 	Events  []ReplicaEvent `json:"events"`
 	LastSeq uint64         `json:"last_seq"` // the primary's newest event when the page was read
 	Epoch   uint64         `json:"epoch"`    // the primary's epoch
+	// Secret is the primary's store secret (the key of its pages' CSRF
+	// tokens): a standby adopts it, so a page a handheld loaded from the
+	// primary still posts to the standby once it is promoted.
+	Secret []byte `json:"secret"`
 }
 
 // ReplicaMaxLimit is the most events one replication page holds.
@@ -200,6 +205,7 @@ func (l *Ledger) ReplicationPage(after uint64, limit int) (ReplicaPage, error) {
 	err := l.view(func(tx *txn) error {
 		events := tx.Bucket(bucketEvents)
 		page.LastSeq, page.Epoch = events.Sequence(), epochTx(tx)
+		page.Secret = append([]byte{}, tx.Bucket(bucketMeta).Get([]byte("secret"))...)
 		if after > page.LastSeq {
 			return Errf(CodeInvalid, "feed.after_beyond", "after", strconv.FormatUint(after, 10), "last", strconv.FormatUint(page.LastSeq, 10))
 		}
@@ -337,6 +343,26 @@ func replicateTx(tx *txn, re ReplicaEvent) (bool, error) {
 	}
 	tx.appended = true
 	return true, nil
+}
+
+// AdoptSecret makes the primary's store secret this standby's (see
+// ReplicaPage.Secret); it reports whether it changed anything.
+func (l *Ledger) AdoptSecret(secret []byte) (changed bool, err error) {
+	if len(secret) != 32 {
+		return false, Errf(CodeInvalid, "standby.secret_invalid")
+	}
+	err = l.update(func(tx *txn) error {
+		meta := tx.Bucket(bucketMeta)
+		if meta.Get(metaStandby) == nil {
+			return Errf(CodeConflict, "standby.not_standby")
+		}
+		if bytes.Equal(meta.Get([]byte("secret")), secret) {
+			return nil
+		}
+		changed = true
+		return meta.Put([]byte("secret"), bytes.Clone(secret))
+	})
+	return changed, err
 }
 
 // applyNodePromoted has nothing to project: the epoch is the store's own
