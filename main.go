@@ -106,11 +106,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return fakeMarketCmd(ctx, args, stdout)
 	case "hub":
 		return hubCmd(ctx, args, stdout, stderr)
+	case "promote":
+		return promoteCmd(ctx, args, stdout)
 	case "version":
 		fmt.Fprintln(stdout, version)
 		return nil
 	}
-	return fmt.Errorf("unknown command %q (serve, import, export, token, scan, check, rebuild, backup, print-test, loadgen, fake-oms, fake-erp, fake-market, hub, version)", cmd)
+	return fmt.Errorf("unknown command %q (serve, import, export, token, scan, check, rebuild, backup, print-test, loadgen, fake-oms, fake-erp, fake-market, hub, promote, version)", cmd)
 }
 
 // newLog is the JSON log on stderr at a level named by --log-level.
@@ -342,8 +344,13 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	hubAddrs := fs.String("hub", env("HUB", ""), "the hub's leaf addresses, host:port[,host:port]: connect out to the hub (TALLY_HUB; the password only from TALLY_HUB_PASSWORD)")
 	hubUser := fs.String("hub-user", env("HUB_USER", "warehouse"), "the hub's warehouse login (TALLY_HUB_USER)")
 	hubMax := fs.Int64("hub-max-bytes", 1<<30, "byte cap of the outgoing stream to the hub: at the cap the syncer waits, nothing is dropped")
+	follow := fs.String("follow", env("FOLLOW", ""), "run as the standby of this primary, e.g. http://10.0.0.11:8080 (TALLY_FOLLOW)")
+	followToken := fs.String("token", "", "with --follow: a token of the replica role on the primary (better: TALLY_FOLLOW_TOKEN, since flags show in ps)")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *followToken == "" {
+		*followToken = os.Getenv("TALLY_FOLLOW_TOKEN")
 	}
 	if !validWarehouseCode(*warehouse) {
 		return fmt.Errorf("--warehouse %q: 1–32 letters, digits, - or _", *warehouse)
@@ -363,7 +370,11 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	defer ledger.Close() // last: after HTTP has stopped
 
-	if *demo {
+	follower, err := standbyStart(ledger, *follow, *followToken, *demo, *hubAddrs != "", log)
+	if err != nil {
+		return err
+	}
+	if *demo && follower == nil {
 		seeded, err := ledger.SeedDemo(ctx)
 		if err != nil {
 			return fmt.Errorf("demo data: %w", err)
@@ -376,7 +387,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		log.Info("demo warehouse", "seeded", seeded, "orders", orders)
 	}
-	if badge, pin, err := ledger.BootstrapAdmin(ctx); err != nil {
+	if follower != nil {
+		log.Info("standby: its staff, sessions and tokens are the primary's; nothing of its own is appended")
+	} else if badge, pin, err := ledger.BootstrapAdmin(ctx); err != nil {
 		return err
 	} else if pin != "" {
 		// Printed to the console once, never logged: it is a secret.
@@ -420,6 +433,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if *hubAddrs != "" {
 		cfg.HubLink = link
 	}
+	if follower != nil {
+		cfg.Standby = follower
+	}
 	srv := server.New(cfg, ledger, parser, log)
 	// Background work has one home, the server's job runner: the print worker
 	// and scales (added by New), then the expiry and session sweeps (run once
@@ -431,6 +447,12 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	// after HTTP and before the store.
 	if err := srv.Jobs().Add(server.Job{Name: "sync", Run: sy.Run}); err != nil {
 		return err
+	}
+	if follower != nil {
+		// the one job a standby runs; the others wait for a promotion
+		if err := srv.Jobs().Add(server.Job{Name: "standby", Run: follower.Run, OnStandby: true}); err != nil {
+			return err
+		}
 	}
 	return runHTTP(ctx, ln, srv, log, stdout, "Tally is serving on http://%s (data in %s)\n", c.data)
 }
@@ -535,7 +557,7 @@ func tokenCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	var name, role string
 	l, _, _, err := openWith("token create", args[1:], func(fs *flag.FlagSet, _ *common) {
 		fs.StringVar(&name, "name", "", "who the token is for, e.g. central-oms")
-		fs.StringVar(&role, "role", "", "picker, packer, receiver, supervisor, admin, or integration (the event feed only)")
+		fs.StringVar(&role, "role", "", "picker, packer, receiver, supervisor, admin, integration (the event feed only), or replica (a standby's read of the log)")
 	})
 	if err != nil {
 		return err

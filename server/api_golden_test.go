@@ -233,6 +233,9 @@ func TestAPIGoldens(t *testing.T) {
 		ctype: "text/csv", body: "sku,location,qty\nBOOK,A01-01-01,-3\nNOPE,A01-01-01,1\n"})
 	run(apiCall{name: "check", route: "GET /api/v1/check", method: "GET", path: "/api/v1/check", status: 200, volatile: []string{"took_ms"}})
 	run(apiCall{name: "events", route: "GET /api/v1/events", method: "GET", path: "/api/v1/events?after=0&limit=2&types=order.received", status: 200})
+	run(apiCall{name: "replication", route: "GET /api/v1/replication", method: "GET", path: fmt.Sprintf("/api/v1/replication?after=%d&limit=1", l.LastSeq()-1), status: 200,
+		volatile: []string{"secret"}})
+	run(apiCall{name: "standby_promote_refused", route: "POST /api/v1/standby/promote", method: "POST", path: "/api/v1/standby/promote", status: 409})
 	run(apiCall{name: "jobs", route: "GET /api/v1/jobs", method: "GET", path: "/api/v1/jobs", status: 200,
 		volatile: []string{"last_run", "last_took_ms", "last_error_at"}})
 	run(apiCall{name: "backup", route: "GET /api/v1/backup", method: "GET", path: "/api/v1/backup", status: 200})

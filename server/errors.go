@@ -23,6 +23,8 @@ func status(code wms.Code) int {
 		return fiber.StatusNotFound
 	case wms.CodeConflict:
 		return fiber.StatusConflict
+	case wms.CodeStandby:
+		return fiber.StatusServiceUnavailable
 	}
 	return fiber.StatusInternalServerError
 }

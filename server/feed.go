@@ -25,6 +25,7 @@ const feedMaxWait = 60 * time.Second
 type feedEvent struct {
 	ID     string          `json:"id"`
 	Seq    uint64          `json:"seq"`
+	Epoch  uint64          `json:"epoch,omitempty"` // from the first promotion of a standby on (wms/standby.go)
 	Type   string          `json:"type"`
 	Actor  string          `json:"actor,omitempty"`
 	Device string          `json:"device,omitempty"`
@@ -124,7 +125,7 @@ func (s *Server) apiEvents(c *fiber.Ctx) error {
 	}
 	out := feedOut{Events: make([]feedEvent, 0, len(page.Events)), Next: page.Next, LastSeq: page.LastSeq}
 	for _, ev := range page.Events {
-		out.Events = append(out.Events, feedEvent{ID: ev.ID, Seq: ev.Seq, Type: ev.Type, Actor: ev.Actor, Device: ev.Device,
+		out.Events = append(out.Events, feedEvent{ID: ev.ID, Seq: ev.Seq, Epoch: ev.Epoch, Type: ev.Type, Actor: ev.Actor, Device: ev.Device,
 			Owner: feedOwner(ev), At: ev.At, Data: ev.Data})
 	}
 	return c.JSON(out)

@@ -19,6 +19,7 @@ func (s *Server) healthz(c *fiber.Ctx) error {
 		"version":  s.cfg.Version,
 		"last_seq": s.ledger.LastSeq(),
 		"uptime_s": int64(time.Since(s.started).Seconds()),
+		"node":     s.nodeHealth(),
 	})
 }
 
@@ -117,6 +118,7 @@ func (s *Server) metricsText(c *fiber.Ctx) error {
 	gauge("tally_go_goroutines", "Goroutines.", float64(runtime.NumGoroutine()))
 	counter("tally_login_unknown_badge_total", "Failed logins with a badge nobody has (they write no event).", s.logins.unknownBadges.Load())
 	counter("tally_login_rate_limited_total", "Logins refused with 429: too many failures from the address or on the badge.", s.logins.limited.Load())
+	s.standbyMetrics(&b)
 	if err := s.syncMetrics(&b); err != nil {
 		return err
 	}

@@ -339,6 +339,7 @@ func TestKeyedWritesAnswerRepeatsAsTheFirst(t *testing.T) {
 // is safe without one.
 var naturallyIdempotent = map[string]string{
 	"POST /api/v1/tasks/next":           "a picker holding a task is handed that task again; the choice is made in the commit that starts it",
+	"POST /api/v1/standby/promote":      "a repeat finds the store a primary already and is refused (409), changing nothing",
 	"POST /api/v1/sync/reconciliations": "a repeat compares again and finds nothing new: the first one's adjustment is on its way upstream, counted as not yet applied, so it records a report without differences and moves no stock",
 }
 

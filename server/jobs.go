@@ -36,6 +36,9 @@ type Job struct {
 	Run func(ctx context.Context) error
 	// Stop, if set, runs once after the job's last run has ended.
 	Stop func()
+	// OnStandby runs the job while the store follows a primary too (the
+	// follower itself); every other job waits for a promotion (standby.go).
+	OnStandby bool
 }
 
 // JobStatus is how a job is doing.
@@ -61,6 +64,8 @@ type Runner struct {
 	jobs    []*job
 	started bool
 	stopped bool
+	// gate, when set, wraps every job added (the server's: primaryOnly)
+	gate func(Job) Job
 }
 
 type job struct {
@@ -94,6 +99,9 @@ func (r *Runner) Add(j Job) error {
 		if x.Name == j.Name {
 			return fmt.Errorf("job %s is already added", j.Name)
 		}
+	}
+	if r.gate != nil {
+		j = r.gate(j)
 	}
 	x := &job{Job: j, log: r.log, status: JobStatus{Name: j.Name, State: "stopped", EverySec: j.Every.Seconds()}}
 	r.jobs = append(r.jobs, x)

@@ -42,6 +42,7 @@ func (s *Server) routes() {
 	app.Post("/qimen", s.qimen)
 
 	app.Use(s.device, s.authenticate, s.language, s.csrf, s.keyed)
+	app.Use(s.standbyGuard) // a standby takes no writes (standby.go)
 	app.Get("/login", s.loginPage)
 	app.Post("/login", s.login)
 	app.Get("/lang", s.setLanguage)
@@ -150,6 +151,8 @@ func (s *Server) routes() {
 	api.Get("/print-jobs", s.require(supervisors...), s.apiPrintJobs)
 	api.Post("/returns", s.require(supervisors...), s.apiAnnounceReturn)
 	api.Get("/events", s.require(integrations...), s.apiEvents)
+	api.Get("/replication", s.require(replicas...), s.apiReplication) // a standby's read: secrets included
+	api.Post("/standby/promote", s.require(adminOnly...), s.apiPromote)
 	api.Get("/jobs", s.require(adminOnly...), s.apiJobs)
 	api.Put("/sync/upstreams/:name", s.require(adminOnly...), s.apiSaveUpstream)
 	api.Get("/sync/upstreams/:name/stock", s.require(supervisors...), s.apiChannelStock)

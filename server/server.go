@@ -31,6 +31,9 @@ type Config struct {
 	// HubLink is the warehouse's link to a hub (tally serve --hub; nil:
 	// none): shown on the sync page, in the sync status and /metrics.
 	HubLink HubLink
+	// Standby is the follower of a standby (tally serve --follow; nil:
+	// none): its lag on /healthz and /metrics (standby.go).
+	Standby StandbyLink
 }
 
 // Server holds the handlers' dependencies.
@@ -60,6 +63,7 @@ func New(cfg Config, l *wms.Ledger, p *scan.Parser, log *slog.Logger) *Server {
 		secret: l.Secret()} // the store's CSRF secret never changes: read once, not per request
 	s.closing, s.stopServing = context.WithCancel(context.Background())
 	s.jobs = NewRunner(log)
+	s.jobs.gate = s.primaryOnly // nothing writes on a standby (standby.go)
 	s.live = newLiveStreams()
 	s.logins = newLoginLimits()
 	for _, j := range s.deviceJobs() {

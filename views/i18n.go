@@ -1064,6 +1064,16 @@ var catalog = map[string][2]string{
 	"feed.type_unknown":             {"types: {type} is not an event type (docs/events.md lists them).", "types：{type} 不是事件类型（见 docs/events.md）。"},
 	"feed.owner_invalid":            {"owner={owner} is not a valid owner code.", "owner={owner} 不是有效的货主代码。"},
 	"feed.wait_invalid":             {"wait={wait} is not valid: give a duration such as 30s (at most {max}).", "wait={wait} 无效：请填时长，如 30s（最长 {max}）。"},
+	"standby.refused":               {"This is the standby; the primary is {primary}. Nothing was saved here: use the primary (the warehouse's one address finds it), or promote this standby if the primary is gone.", "这是备用服务器，主服务器是 {primary}。这里没有保存任何内容：请使用主服务器（仓库的统一地址会找到它）；如果主服务器已经停止工作，请把本机提升为主服务器。"},
+	"standby.primary_invalid":       {"--follow needs the primary's address, such as http://10.0.0.11:8080.", "--follow 需要主服务器的地址，例如 http://10.0.0.11:8080。"},
+	"standby.not_empty":             {"This store has {events} events of its own, so it cannot follow a primary: a standby starts from an empty data directory.", "此数据文件已有 {events} 个自己的事件，不能跟随主服务器：备用服务器须从空的数据目录开始。"},
+	"standby.not_standby":           {"This store is not a standby (it is a primary already): nothing was changed.", "此数据文件不是备用服务器（已经是主服务器），没有做任何更改。"},
+	"standby.gap":                   {"Event {seq} cannot follow event {last} here: events are missing between them. Nothing was applied; the standby reads again from {last}.", "事件 {seq} 不能接在事件 {last} 之后：中间缺少事件。没有应用任何事件；备用服务器会从 {last} 重新读取。"},
+	"standby.diverged":              {"Event {id} is at another place ({seq}) in this store's log: this standby does not hold the primary's log. Start it again from an empty data directory.", "事件 {id} 在本数据文件中的位置与主服务器不同（{seq}）：本备用服务器的日志与主服务器不一致。请用空的数据目录重新开始。"},
+	"standby.stale_epoch":           {"Event {seq} is of epoch {epoch}, older than this store's epoch {have}: it comes from a primary that was replaced by a failover. Follow the current primary.", "事件 {seq} 属于第 {epoch} 代，早于本数据文件的第 {have} 代：它来自故障切换前的旧主服务器。请跟随当前的主服务器。"},
+	"standby.key_invalid":           {"The first answer sent with event {seq} does not belong to it: nothing was applied.", "随事件 {seq} 发送的首次应答与该事件不符，没有应用任何事件。"},
+	"standby.secret_invalid":        {"The primary's store secret is not 32 bytes: nothing was changed.", "主服务器的数据文件密钥不是 32 字节，没有做任何更改。"},
+	"standby.promoted_invalid":      {"A promotion must raise the epoch to 2 or more.", "提升为主服务器时，代数必须为 2 或以上。"},
 
 	// sync (issue 11): the sync page, its report and the offline banner
 	"menu.sync":                {"Sync", "同步"},

@@ -10,8 +10,11 @@ import (
 // handheld makes a UUID per scan) so that a retry carries the same ID and is
 // applied once. Seq and At are set by the ledger when the event is appended.
 type Event struct {
-	ID     string `json:"id"`
-	Seq    uint64 `json:"seq"`
+	ID  string `json:"id"`
+	Seq uint64 `json:"seq"`
+	// Epoch is the store's epoch when the event was appended (standby.go):
+	// left out while it is 1, so events from before epochs existed are alike.
+	Epoch  uint64 `json:"epoch,omitempty"`
 	Type   string `json:"type"`
 	Actor  string `json:"actor,omitempty"`  // staff badge, "token:NAME" or "system"
 	Device string `json:"device,omitempty"` // handheld or station name, or "cli"

@@ -47,11 +47,12 @@ it by hand.
 Every floor action is an event in the ledger: an envelope (` + "`id`, `seq`, `type`, `actor`, `device`,\n`owner`, `at`" + `) and a payload (` + "`data`" + `) whose Go type the catalogue names. An owner's
 event without ` + "`owner`" + ` is the default owner's (` + "`DEFAULT`" + `); warehouse events have no owner, and
 mixed events say whose each part is in their payload. A payload's version changes when old
-readers would misread it.
+readers would misread it. An event appended after a standby was promoted carries the store's
+` + "`epoch`" + ` (2 after the first promotion, 3 after the next, ...; left out while it is 1).
 
 What goes upstream is never the stored payload: a type that goes upstream has an outward shape of
 its own (` + "`wms/outward.go`" + `), sent inside an envelope of ` + "`id`, `seq`, `type`, `at`" + `, ` + "`owner`" + ` (for an
-owner's event) and ` + "`data`" + `. Types marked "no" never leave the warehouse.
+owner's event), ` + "`epoch`" + ` (from the first promotion on) and ` + "`data`" + `. Types marked "no" never leave the warehouse.
 
 | type | scope | version | payload | upstream as |
 |------|-------|---------|---------|-------------|

@@ -57,6 +57,8 @@ type Ledger struct {
 	rebuiltFrom string // projections version Open rebuilt from, if it did
 
 	bell commitBell // wakes feed readers after each commit that appends events
+
+	following atomic.Pointer[string] // the primary's address while the store is a standby (standby.go)
 }
 
 // Stats are counters for /metrics. They describe this process, not the warehouse;
@@ -119,6 +121,7 @@ func Open(dir string, opt Options) (*Ledger, error) {
 				return err
 			}
 		}
+		l.loadStandby(tx)
 		if opt.KeepProjections {
 			return nil
 		}
@@ -257,6 +260,9 @@ func (l *Ledger) AppendAll(ctx context.Context, events []Event) error {
 // (durable, and visible to every read from now on): Append and the keyed
 // commands (runKeyed) alike.
 func (l *Ledger) write(fn func(tx *txn) error) error {
+	if err := l.refuseOnStandby(); err != nil {
+		return err
+	}
 	appended := false
 	w := func(b *bolt.Tx) error {
 		t := &txn{Tx: b}
@@ -303,6 +309,7 @@ func appendTx(tx *txn, ev Event) (Event, bool, error) {
 		return Event{}, false, err
 	}
 	ev.Seq = seq
+	stampEpoch(tx, &ev)
 	if err := decideEvent(tx, &ev); err != nil {
 		return Event{}, false, err
 	}

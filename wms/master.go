@@ -38,8 +38,8 @@ func (r Role) Valid() bool {
 	return false
 }
 
-// ValidForToken says whether an API token may have role r: a staff role, or integration.
-func (r Role) ValidForToken() bool { return r == RoleIntegration || r.Valid() }
+// ValidForToken says whether an API token may have role r: a staff role, integration, or replica (a standby).
+func (r Role) ValidForToken() bool { return r == RoleIntegration || r == RoleReplica || r.Valid() }
 
 // LocationKind says what a location is for.
 type LocationKind string

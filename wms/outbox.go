@@ -92,7 +92,7 @@ func outwardTx(tx *txn, ev Event) (Outward, bool, error) {
 	if err != nil || !ok {
 		return Outward{}, false, err
 	}
-	out := Outward{ID: ev.ID, Seq: ev.Seq, Type: ev.Type, At: ev.At, Owner: OwnerOf(ev), Data: shape}
+	out := Outward{ID: ev.ID, Seq: ev.Seq, Epoch: ev.Epoch, Type: ev.Type, At: ev.At, Owner: OwnerOf(ev), Data: shape}
 	if t, ok := shape.(interface{ targetUpstream() string }); ok {
 		out.Upstream = t.targetUpstream()
 	}

@@ -18,8 +18,12 @@ import (
 // Outward is what an event of a type that goes upstream says to an upstream:
 // the envelope every shape shares and the shape itself.
 type Outward struct {
-	ID    string    `json:"id"` // the event's ID, so the far side can drop repeats
-	Seq   uint64    `json:"seq"`
+	ID  string `json:"id"` // the event's ID, so the far side can drop repeats
+	Seq uint64 `json:"seq"`
+	// Epoch is the warehouse's epoch (standby.go): absent while it is 1, 2
+	// after a standby was promoted, and so on; an upstream refuses an epoch
+	// lower than the highest it has seen (the old primary's late events).
+	Epoch uint64    `json:"epoch,omitempty"`
 	Type  string    `json:"type"`
 	At    time.Time `json:"at"`
 	Owner string    `json:"owner,omitempty"` // the owner of an owner's event (OwnerOf)

@@ -300,6 +300,7 @@ func answer(w http.ResponseWriter, status int, v any) {
 type Event struct {
 	ID     string
 	Seq    uint64
+	Epoch  uint64 // the warehouse's epoch: 0 and 1 are the first
 	Type   string
 	At     time.Time
 	Owner  string
@@ -355,6 +356,7 @@ func decodeEvent(id string, raw json.RawMessage) Event {
 	}
 	var env struct {
 		Seq   uint64          `json:"seq"`
+		Epoch uint64          `json:"epoch"`
 		Type  string          `json:"type"`
 		At    string          `json:"at"`
 		Owner string          `json:"owner"`
@@ -363,7 +365,7 @@ func decodeEvent(id string, raw json.RawMessage) Event {
 	if err := json.Unmarshal(raw, &env); err != nil {
 		return reject("event.malformed", "the envelope does not decode: %s", clip(err.Error()))
 	}
-	ev.Seq, ev.Type, ev.Owner = env.Seq, env.Type, env.Owner
+	ev.Seq, ev.Epoch, ev.Type, ev.Owner = env.Seq, max(env.Epoch, 1), env.Type, env.Owner
 	if env.Seq == 0 {
 		return reject("event.malformed", "seq is missing or 0")
 	}
@@ -441,6 +443,12 @@ func (o *OMS) store(events []Event, now time.Time) ([]Result, error) {
 				results = append(results, Result{ID: ev.ID, Status: StatusDuplicate})
 				count(ev.Type, StatusDuplicate)
 				continue
+			}
+			if ev.Code == "" {
+				// after a failover: the old primary's late events are refused
+				if err := checkEpoch(tx, &ev); err != nil {
+					return err
+				}
 			}
 			var effect []wms.OnHandLine
 			if ev.Code == "" {
