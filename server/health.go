@@ -14,6 +14,9 @@ import (
 
 // healthz is for the watchdog and load balancer: no login, a small JSON body.
 func (s *Server) healthz(c *fiber.Ctx) error {
+	if st := s.ledger.DiskFull(); st.Full {
+		return s.healthzDiskFull(c, st)
+	}
 	return c.JSON(fiber.Map{
 		"status":   "ok",
 		"version":  s.cfg.Version,
@@ -115,6 +118,7 @@ func (s *Server) metricsText(c *fiber.Ctx) error {
 	counter("tally_db_write_tx_total", "bbolt write transactions committed.", uint64(db.TxN))
 	gauge("tally_db_free_pages", "Free pages in the bbolt file.", float64(db.FreePageN))
 	gauge("tally_go_goroutines", "Goroutines.", float64(runtime.NumGoroutine()))
+	s.diskMetrics(&b)
 	if err := s.syncMetrics(&b); err != nil {
 		return err
 	}

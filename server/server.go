@@ -46,6 +46,7 @@ type Server struct {
 	secret  []byte // for CSRF tokens
 	jobs    *Runner
 	live    *liveStreams // the live floor's open streams (live.go)
+	disk    *diskLog     // what the log was told of a full disk (diskfull.go)
 
 	// closing ends when Shutdown begins, so that long polls answer at once
 	// instead of holding the shutdown for their whole wait.
@@ -60,9 +61,11 @@ func New(cfg Config, l *wms.Ledger, p *scan.Parser, log *slog.Logger) *Server {
 	s.closing, s.stopServing = context.WithCancel(context.Background())
 	s.jobs = NewRunner(log)
 	s.live = newLiveStreams()
+	s.disk = &diskLog{}
 	for _, j := range s.deviceJobs() {
 		_ = s.jobs.Add(j) // a new runner takes any job with a name
 	}
+	_ = s.jobs.Add(s.diskJob())
 	s.app = fiber.New(fiber.Config{
 		// Copy every value Fiber hands out, so nothing outlives its request buffer.
 		Immutable:             true,

@@ -1,0 +1,118 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"tally/views"
+	"tally/wms"
+)
+
+// A full disk (wms/diskfull.go): every write is refused with disk.full,
+// answered 507 Insufficient Storage (JSON on /api/, the page's feedback
+// elsewhere: the handheld's scan answer, the kiosk); a banner tops every
+// page; /healthz answers 503 "disk_full" so a watchdog sees the box cannot
+// do its job; /metrics has tally_disk_full. A refusal is a domain error, so
+// no request logs it: the disk job logs it at most once a minute, with the
+// space left, and once when writes commit again.
+
+// diskLogEvery is how often a full disk is logged while it stays full.
+const diskLogEvery = time.Minute
+
+// diskLog is what the log has been told about the disk.
+type diskLog struct {
+	mu       sync.Mutex
+	loggedAt time.Time // the last "disk full" line; zero while the disk is fine
+	refused  uint64    // the ledger's refusals counted by that line
+}
+
+// diskJob runs reportDisk every few seconds.
+func (s *Server) diskJob() Job {
+	return Job{Name: "disk", Every: 5 * time.Second, Run: func(context.Context) error {
+		s.reportDisk()
+		return nil
+	}}
+}
+
+// reportDisk logs a full disk at most once every diskLogEvery (by the
+// ledger's clock), and once when it is no longer full.
+func (s *Server) reportDisk() {
+	st := s.ledger.DiskFull()
+	d := s.disk
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	now := s.ledger.Now()
+	switch {
+	case st.Full && (d.loggedAt.IsZero() || now.Sub(d.loggedAt) >= diskLogEvery):
+		free, _ := s.ledger.DiskFree()
+		s.log.Error("disk full: nothing can be saved until space is freed",
+			"data", filepath.Dir(s.ledger.Path()), "free_bytes", free, "since", st.Since.Format(time.RFC3339),
+			"refused_writes", st.Refused-d.refused, "err", st.Cause)
+		d.loggedAt, d.refused = now, st.Refused
+	case !st.Full && !d.loggedAt.IsZero():
+		free, _ := s.ledger.DiskFree()
+		s.log.Info("disk space is back: writes are saved again", "free_bytes", free, "refused_writes", st.Refused-d.refused)
+		d.loggedAt, d.refused = time.Time{}, st.Refused
+	}
+}
+
+// diskBanner is the full-disk banner for a logged-in page, or nil.
+func (s *Server) diskBanner(role wms.Role) *views.DiskBanner {
+	st := s.ledger.DiskFull()
+	if !st.Full {
+		return nil
+	}
+	if role != wms.RoleSupervisor && role != wms.RoleAdmin {
+		return &views.DiskBanner{}
+	}
+	free, _ := s.ledger.DiskFree()
+	return &views.DiskBanner{Supervisor: true, Since: s.clock(st.Since), Free: bytesText(free), Dir: filepath.Dir(s.ledger.Path())}
+}
+
+// healthzDiskFull is /healthz while the disk is full: 503, so that a
+// watchdog or a monitor sees that the box takes no work.
+func (s *Server) healthzDiskFull(c *fiber.Ctx, st wms.DiskState) error {
+	free, _ := s.ledger.DiskFree()
+	return c.Status(fiber.StatusServiceUnavailable).JSON(fiber.Map{
+		"status":          "disk_full",
+		"version":         s.cfg.Version,
+		"last_seq":        s.ledger.LastSeq(),
+		"uptime_s":        int64(time.Since(s.started).Seconds()),
+		"disk_full_since": st.Since.Format(time.RFC3339),
+		"disk_free_bytes": free,
+	})
+}
+
+// diskMetrics writes the disk's figures for /metrics.
+func (s *Server) diskMetrics(b *strings.Builder) {
+	st := s.ledger.DiskFull()
+	full := 0
+	if st.Full {
+		full = 1
+	}
+	fmt.Fprintf(b, "# HELP tally_disk_full 1 while writes fail because the store's disk is full.\n# TYPE tally_disk_full gauge\ntally_disk_full %d\n", full)
+	fmt.Fprintf(b, "# HELP tally_disk_full_refusals_total Writes refused because the store's disk was full.\n# TYPE tally_disk_full_refusals_total counter\ntally_disk_full_refusals_total %d\n", st.Refused)
+	if free, err := s.ledger.DiskFree(); err == nil {
+		fmt.Fprintf(b, "# HELP tally_disk_free_bytes Space left on the store's disk.\n# TYPE tally_disk_free_bytes gauge\ntally_disk_free_bytes %d\n", free)
+	}
+}
+
+// bytesText is a size as a person reads it: "512 B", "12.0 KB", "3.4 GB".
+func bytesText(n uint64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := uint64(unit), 0
+	for m := n / unit; m >= unit && exp < 4; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %cB", float64(n)/float64(div), "KMGTP"[exp])
+}
