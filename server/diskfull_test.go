@@ -170,7 +170,9 @@ func testDiskFullAnswers(t *testing.T, disk *wmstest.Disk) {
 	if _, body := super.get("/metrics"); !strings.Contains(body, "\ntally_disk_full 1\n") || !strings.Contains(body, "\ntally_disk_free_bytes ") {
 		t.Fatalf("metrics on a full disk:\n%s", body)
 	}
-	fullLines := func() int { return strings.Count(logs.String(), `msg="disk full: nothing can be saved until space is freed"`) }
+	fullLines := func() int {
+		return strings.Count(logs.String(), `msg="disk full: nothing can be saved until space is freed"`)
+	}
 	if n := fullLines(); n != 1 || !strings.Contains(logs.String(), "free_bytes=") || strings.Contains(logs.String(), "level=ERROR msg=http") {
 		t.Fatalf("%d disk-full lines (want 1) after 23 refusals:\n%s", n, logs.String())
 	}
