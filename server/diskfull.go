@@ -3,7 +3,10 @@ package server
 import (
 	"context"
 	"fmt"
+	"io"
+	"net"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -116,3 +119,37 @@ func bytesText(n uint64) string {
 	}
 	return fmt.Sprintf("%.1f %cB", float64(n)/float64(div), "KMGTP"[exp])
 }
+
+// backupStreamed answers GET /api/v1/backup when the disk has no room for
+// the copy the download is usually taken into: the copy streams straight
+// from one read transaction, held for as long as the download lasts.
+func (s *Server) backupStreamed(c *fiber.Ctx) error {
+	r, size, seq, err := s.ledger.BackupStream()
+	if err != nil {
+		return err
+	}
+	stamp := s.ledger.Now().In(s.ledger.Zone()).Format("20060102-150405")
+	c.Set(fiber.HeaderContentType, "application/octet-stream")
+	c.Set(fiber.HeaderContentDisposition, `attachment; filename="tally-`+stamp+`.db"`)
+	c.Set("X-Tally-Last-Seq", strconv.FormatUint(seq, 10))
+	s.log.Info("backup streamed from a read transaction: no room for a copy beside the store", "bytes", size, "last_seq", seq, "actor", principal(c).Actor())
+	c.Context().SetBodyStream(&streamReader{r: r, conn: c.Context().Conn()}, int(size))
+	return nil
+}
+
+// streamReader is slowReader for a stream: each read of a long download
+// gets a fresh write deadline; fasthttp closes it when the answer is sent
+// or abandoned, which ends the read transaction.
+type streamReader struct {
+	r    io.ReadCloser
+	conn net.Conn
+}
+
+func (r *streamReader) Read(p []byte) (int, error) {
+	if r.conn != nil {
+		_ = r.conn.SetWriteDeadline(time.Now().Add(time.Minute))
+	}
+	return r.r.Read(p)
+}
+
+func (r *streamReader) Close() error { return r.r.Close() }

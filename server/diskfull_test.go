@@ -7,6 +7,9 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -84,6 +87,10 @@ func testDiskFullAnswers(t *testing.T, disk *wmstest.Disk) {
 	}
 	pda := newClient(t, s)
 	pda.bearer = tok
+	admin := newClient(t, s)
+	if admin.bearer, err = l.CreateToken(ctx, "backup", wms.RoleAdmin, "test"); err != nil {
+		t.Fatal(err)
+	}
 	var task wms.Task
 	if resp, text := pda.do("POST", "/api/v1/tasks/next", nil, nil); resp.StatusCode != 200 || json.Unmarshal([]byte(text), &task) != nil {
 		t.Fatalf("next task: %d %s", resp.StatusCode, text)
@@ -162,6 +169,19 @@ func testDiskFullAnswers(t *testing.T, disk *wmstest.Disk) {
 	if resp, page := super.get("/"); resp.StatusCode != 200 || !strings.Contains(page, `data-testid="disk-full-banner"`) ||
 		!strings.Contains(page, "since 2026-11-11 10:00") || !strings.Contains(page, disk.Dir) {
 		t.Fatalf("supervisor's page on a full disk: %d\n%s", resp.StatusCode, page)
+	}
+	// a backup needs no room on the store's disk (on a real full disk the
+	// download streams from a read transaction instead of a copy beside the store)
+	resp, body := admin.get("/api/v1/backup")
+	copyPath := filepath.Join(t.TempDir(), "backup.db")
+	if err := os.WriteFile(copyPath, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := wms.VerifyBackup(copyPath); resp.StatusCode != 200 || err != nil || got != l.LastSeq() || resp.Header.Get("X-Tally-Last-Seq") != strconv.FormatUint(got, 10) {
+		t.Fatalf("backup on a full disk: %d %q, holds events to %d (%v), want %d", resp.StatusCode, resp.Header.Get("X-Tally-Last-Seq"), got, err, l.LastSeq())
+	}
+	if streamed := strings.Contains(logs.String(), `msg="backup streamed from a read transaction`); streamed != disk.Real {
+		t.Fatalf("backup streamed %v on a real full disk %v", streamed, disk.Real)
 	}
 	if resp, body := newClient(t, s).get("/healthz"); resp.StatusCode != 503 || !strings.Contains(body, `"status":"disk_full"`) ||
 		!strings.Contains(body, `"disk_free_bytes"`) {

@@ -2,6 +2,7 @@ package wms
 
 import (
 	"errors"
+	"io"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -119,4 +120,25 @@ func (l *Ledger) ready(keep bool) (bool, error) {
 		return nil
 	})
 	return ok, err
+}
+
+// BackupStream is Backup as a reader, for a disk too full to hold a copy
+// beside the store: the copy is read from one read transaction, held
+// until the reader is read to the end or closed (close it). A long read
+// transaction keeps the pages later writes free from being reused, so this
+// is for when the disk is full, never the usual way.
+func (l *Ledger) BackupStream() (r io.ReadCloser, size int64, lastSeq uint64, err error) {
+	tx, err := l.db.Begin(false)
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	lastSeq = tx.Bucket(bucketEvents).Sequence()
+	size = tx.Size()
+	pr, pw := io.Pipe()
+	go func() {
+		_, err := tx.WriteTo(pw)
+		_ = tx.Rollback()
+		pw.CloseWithError(err) // nil: the reader sees io.EOF
+	}()
+	return pr, size, lastSeq, nil
 }
