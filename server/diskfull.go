@@ -31,8 +31,9 @@ const diskLogEvery = time.Minute
 // diskLog is what the log has been told about the disk.
 type diskLog struct {
 	mu       sync.Mutex
-	loggedAt time.Time // the last "disk full" line; zero while the disk is fine
-	refused  uint64    // the ledger's refusals counted by that line
+	loggedAt time.Time // the last "disk full" line
+	said     bool      // a "disk full" line not yet followed by "space is back"
+	refused  uint64    // the ledger's refusals counted by the last line
 }
 
 // diskJob runs reportDisk every few seconds.
@@ -44,7 +45,9 @@ func (s *Server) diskJob() Job {
 }
 
 // reportDisk logs a full disk at most once every diskLogEvery (by the
-// ledger's clock), and once when it is no longer full.
+// ledger's clock), and "space is back" once after such a line. A disk that
+// fills again within the minute (space freed, then eaten) waits for the
+// minute: at most two lines a minute however the disk comes and goes.
 func (s *Server) reportDisk() {
 	st := s.ledger.DiskFull()
 	d := s.disk
@@ -57,11 +60,11 @@ func (s *Server) reportDisk() {
 		s.log.Error("disk full: nothing can be saved until space is freed",
 			"data", filepath.Dir(s.ledger.Path()), "free_bytes", free, "since", st.Since.Format(time.RFC3339),
 			"refused_writes", st.Refused-d.refused, "err", st.Cause)
-		d.loggedAt, d.refused = now, st.Refused
-	case !st.Full && !d.loggedAt.IsZero():
+		d.loggedAt, d.said, d.refused = now, true, st.Refused
+	case !st.Full && d.said:
 		free, _ := s.ledger.DiskFree()
 		s.log.Info("disk space is back: writes are saved again", "free_bytes", free, "refused_writes", st.Refused-d.refused)
-		d.loggedAt, d.refused = time.Time{}, st.Refused
+		d.said, d.refused = false, st.Refused
 	}
 }
 

@@ -214,6 +214,20 @@ func testDiskFullAnswers(t *testing.T, disk *wmstest.Disk) {
 	if !strings.Contains(logs.String(), `msg="disk space is back: writes are saved again"`) {
 		t.Fatalf("no line when space came back:\n%s", logs.String())
 	}
+	// full again within the minute (the freed space eaten at once): no
+	// second line until the minute is up, and one "back" per "full" line
+	disk.Fill(t)
+	exhaust()
+	for range 5 {
+		scanTask(pda, "scan-2")
+	}
+	s.reportDisk()
+	disk.Free(t)
+	scanTask(pda, "scan-2")
+	s.reportDisk()
+	if n, back := fullLines(), strings.Count(logs.String(), `msg="disk space is back`); n != 2 || back != 1 {
+		t.Fatalf("disk full again within the minute: %d full lines (want 2), %d back (want 1):\n%s", n, back, logs.String())
+	}
 	if resp, body := newClient(t, s).get("/healthz"); resp.StatusCode != 200 || !strings.Contains(body, `"status":"ok"`) {
 		t.Fatalf("healthz after recovery: %d %s", resp.StatusCode, body)
 	}
