@@ -198,6 +198,9 @@ func newCheckAnswer(mm []wms.Mismatch, events uint64, took time.Duration) checkA
 func (s *Server) backup(c *fiber.Ctx) error {
 	f, err := os.CreateTemp(filepath.Dir(s.ledger.Path()), ".tally-download-*")
 	if err != nil {
+		if wms.IsDiskFull(err) {
+			return s.backupStreamed(c)
+		}
 		return err
 	}
 	_ = os.Remove(f.Name()) // open, the file stays readable; nothing is left behind
@@ -207,6 +210,9 @@ func (s *Server) backup(c *fiber.Ctx) error {
 	}
 	if err != nil {
 		f.Close()
+		if wms.IsDiskFull(err) {
+			return s.backupStreamed(c)
+		}
 		return err
 	}
 	stamp := s.ledger.Now().In(s.ledger.Zone()).Format("20060102-150405")

@@ -25,6 +25,8 @@ func status(code wms.Code) int {
 		return fiber.StatusConflict
 	case wms.CodeStandby:
 		return fiber.StatusServiceUnavailable
+	case wms.CodeUnavailable:
+		return fiber.StatusInsufficientStorage
 	}
 	return fiber.StatusInternalServerError
 }
@@ -32,6 +34,9 @@ func status(code wms.Code) int {
 // asDomain turns any error into a domain error the user can be shown.
 func (s *Server) asDomain(c *fiber.Ctx, err error) *wms.Error {
 	if e, ok := wms.AsError(err); ok {
+		if e.Code == wms.CodeUnavailable {
+			s.reportDisk() // at once, not at the disk job's next turn
+		}
 		return e
 	}
 	var fe *fiber.Error

@@ -14,6 +14,9 @@ import (
 
 // healthz is for the watchdog and load balancer: no login, a small JSON body.
 func (s *Server) healthz(c *fiber.Ctx) error {
+	if st := s.ledger.DiskFull(); st.Full {
+		return s.healthzDiskFull(c, st)
+	}
 	return c.JSON(fiber.Map{
 		"status":   "ok",
 		"version":  s.cfg.Version,
@@ -119,6 +122,7 @@ func (s *Server) metricsText(c *fiber.Ctx) error {
 	counter("tally_login_unknown_badge_total", "Failed logins with a badge nobody has (they write no event).", s.logins.unknownBadges.Load())
 	counter("tally_login_rate_limited_total", "Logins refused with 429: too many failures from the address or on the badge.", s.logins.limited.Load())
 	s.standbyMetrics(&b)
+	s.diskMetrics(&b)
 	if err := s.syncMetrics(&b); err != nil {
 		return err
 	}

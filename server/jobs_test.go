@@ -193,7 +193,7 @@ func TestJobsEndpoint(t *testing.T) {
 			names = append(names, j.Name)
 			byName[j.Name] = j
 		}
-		if want := []string{"print", "scales", "flaky", "expiry-sweep", "session-sweep", "auto-wave"}; !slices.Equal(names, want) {
+		if want := []string{"print", "scales", "disk", "flaky", "expiry-sweep", "session-sweep", "auto-wave"}; !slices.Equal(names, want) {
 			t.Fatalf("jobs %v, want %v", names, want)
 		}
 		return byName, body

@@ -66,6 +66,9 @@ func (s *Server) observe(c *fiber.Ctx) error {
 	// refusals, failures and slow answers are what an operator reads.
 	level := slog.LevelDebug
 	switch {
+	case status == fiber.StatusInsufficientStorage, route == "/healthz" && s.ledger.DiskFull().Full:
+		// a full disk refuses every write (and /healthz says so to every
+		// poll): the disk job logs it once a minute (diskfull.go)
 	case status >= 500:
 		level = slog.LevelError
 	case elapsed >= slowRequest && c.Locals(localLongPoll) == nil:

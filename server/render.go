@@ -23,6 +23,7 @@ func (s *Server) page(c *fiber.Ctx, title string) views.Page {
 	if pr := principal(c); pr != nil && pr.Token == "" {
 		p.User = &views.User{Badge: pr.Badge, Name: pr.Name, Role: string(pr.Role)}
 		p.Offline = s.offlineBanners(pr.Role)
+		p.DiskFull = s.diskBanner(pr.Role)
 	}
 	return p
 }

@@ -50,6 +50,7 @@ type Server struct {
 	jobs    *Runner
 	live    *liveStreams // the live floor's open streams (live.go)
 	logins  *loginLimits // failed logins per address and badge (loginlimit.go)
+	disk    *diskLog     // what the log was told of a full disk (diskfull.go)
 
 	// closing ends when Shutdown begins, so that long polls answer at once
 	// instead of holding the shutdown for their whole wait.
@@ -66,9 +67,11 @@ func New(cfg Config, l *wms.Ledger, p *scan.Parser, log *slog.Logger) *Server {
 	s.jobs.gate = s.primaryOnly // nothing writes on a standby (standby.go)
 	s.live = newLiveStreams()
 	s.logins = newLoginLimits()
+	s.disk = &diskLog{}
 	for _, j := range s.deviceJobs() {
 		_ = s.jobs.Add(j) // a new runner takes any job with a name
 	}
+	_ = s.jobs.Add(s.diskJob())
 	s.app = fiber.New(fiber.Config{
 		// Copy every value Fiber hands out, so nothing outlives its request buffer.
 		Immutable:             true,

@@ -27,6 +27,7 @@
   // {line, code}: Count books more of the same item (and lot) with its code.
   var lastScan = null;
   var sending = false, offline = false;
+  var diskFull = false; // the server's disk is full: the queue waits for room, not for the network
   var $ = function (id) { return document.getElementById(id); };
   var sound = window.Tally.sound;
 
@@ -128,6 +129,8 @@
     var banner = $('queue');
     banner.hidden = !(offline && queue.length);
     show(banner, t('app.offline', { n: queue.length }));
+    if (diskFull) show(banner, t('app.disk_full', { n: queue.length }));
+    banner.setAttribute('data-disk-full', String(diskFull));
     banner.setAttribute('data-waiting', String(queue.length));
     root.setAttribute('data-queue', String(queue.length));
     $('pick-done').hidden = !!l;
@@ -206,6 +209,7 @@
     postScan(taskId, op).then(function (res) {
       sending = false;
       if (res.status === 401) { location.href = '/login'; return; }
+      diskFull = res.body.key === 'disk.full';
       if (retryLater(res.status)) { offline = true; later(); return; }
       offline = false;
       queue.shift(); save();
@@ -225,7 +229,7 @@
       }
       pump();
     }, function () {
-      sending = false; offline = true; render(); later();
+      sending = false; offline = true; diskFull = false; render(); later();
     });
   }
   var timer = null;

@@ -213,8 +213,15 @@ var catalog = map[string][2]string{
 	"app.logged_in_as": {"{name} · {role}", "{name} · {role}"},
 	"app.offline":      {"No network: {n} scans waiting", "网络断开：{n} 条扫描待发送"},
 	"app.offline.one":  {"No network: {n} scan waiting", "网络断开：{n} 条扫描待发送"},
+	// the handheld keeps its scans while the server's disk is full, and sends them once it has room
+	"app.disk_full":     {"The server's disk is full: {n} scans wait on this handheld until space is freed. Tell the supervisor.", "服务器磁盘已满：{n} 条扫描暂存在本机，腾出空间后自动发送。请告知主管。"},
+	"app.disk_full.one": {"The server's disk is full: {n} scan waits on this handheld until space is freed. Tell the supervisor.", "服务器磁盘已满：{n} 条扫描暂存在本机，腾出空间后自动发送。请告知主管。"},
 	// a scan that came while no scan box had focus, on a screen that has none
 	"app.scan_not_taken": {"Scan not taken: this screen has no scan box. Tap what you want to do first (or Home), then scan {code} again.", "扫描未被接收：此页面没有扫描框。请先点击要做的操作（或“首页”），再扫描 {code}。"},
+
+	// a full disk (issue 15): every write refused, reads go on
+	"disk.full":   {"The server's disk is full: nothing can be saved until space is freed. Tell the supervisor.", "服务器磁盘已满：腾出空间之前无法保存任何操作。请告知主管。"},
+	"disk.banner": {"The server's disk is full (since {time}): nothing scanned or done can be saved. {free} free on the disk holding {dir}: free space there (move old backups or logs off it); work resumes by itself.", "服务器磁盘已满（自 {time} 起）：扫描和操作都无法保存。{dir} 所在磁盘剩余 {free}：请在该磁盘上腾出空间（移走旧备份或日志），之后自动恢复工作。"},
 
 	// roles and kinds
 	"role.picker":       {"Picker", "拣货员"},

@@ -42,6 +42,8 @@ type Page struct {
 	// Offline names the upstreams unreachable for more than an hour
 	// (supervisors' pages only).
 	Offline []OfflineBanner
+	// DiskFull is set while the server's disk is full (every logged-in page).
+	DiskFull *DiskBanner
 }
 
 // MenuItem is one big button on the home screen.

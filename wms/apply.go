@@ -35,7 +35,12 @@ func (l *Ledger) view(fn func(tx *txn) error) error {
 
 // update runs fn in a write transaction of its own (not batched).
 func (l *Ledger) update(fn func(tx *txn) error) error {
-	return l.db.Update(func(b *bolt.Tx) error { return fn(&txn{Tx: b}) })
+	return l.committed(l.db.Update(func(b *bolt.Tx) error {
+		if err := fn(&txn{Tx: b}); err != nil {
+			return err
+		}
+		return l.beforeCommit()
+	}))
 }
 
 func applyEvent(tx *txn, ev *Event) error {

@@ -39,6 +39,9 @@ func (l *Ledger) BackupToFile(path string) (size int64, lastSeq uint64, err erro
 	if cerr := tmp.Close(); err == nil {
 		err = cerr
 	}
+	if IsDiskFull(err) {
+		err = fmt.Errorf("%w: the disk holding %s is full; write the backup to another disk (a USB stick, a network share)", err, filepath.Dir(path))
+	}
 	if err != nil {
 		return 0, 0, err
 	}

@@ -18,6 +18,7 @@ const (
 	CodeForbidden    Code = "forbidden"    // the user may not do this
 	CodeUnauthorized Code = "unauthorized" // nobody (valid) is logged in
 	CodeInternal     Code = "internal"     // a bug or a broken disk; not the user's fault
+	CodeUnavailable  Code = "unavailable"  // nothing can be saved now (the disk is full); nothing changed, try again later
 )
 
 // Error is a domain error: a code, a message key that the views translate, and

@@ -35,6 +35,11 @@ type Options struct {
 	// are instead of rebuilding them (for `tally check`, which must see the
 	// file as it is); StaleProjections then says so.
 	KeepProjections bool
+	// FailWrites, when set, is asked before every write transaction
+	// commits; an error it returns fails the write as a failed commit
+	// would (rolled back). For tests where a full disk cannot be made
+	// for real (diskfull_test.go); nil in production.
+	FailWrites func() error
 }
 
 // defaultBatchDelay: bbolt's 10 ms default made a few handhelds wait for
@@ -58,7 +63,9 @@ type Ledger struct {
 
 	bell commitBell // wakes feed readers after each commit that appends events
 
-	following atomic.Pointer[string] // the primary's address while the store is a standby (standby.go)
+	following  atomic.Pointer[string] // the primary's address while the store is a standby (standby.go)
+	disk       diskState              // a full disk, as the last write found it (diskfull.go)
+	failWrites func() error           // Options.FailWrites
 }
 
 // Stats are counters for /metrics. They describe this process, not the warehouse;
@@ -98,12 +105,21 @@ func Open(dir string, opt Options) (*Ledger, error) {
 		opt.BatchDelay = defaultBatchDelay
 	}
 	db.MaxBatchDelay = opt.BatchDelay
-	l := &Ledger{db: db, path: path, now: opt.Now, zone: opt.Zone}
+	l := &Ledger{db: db, path: path, now: opt.Now, zone: opt.Zone, failWrites: opt.FailWrites}
 	if l.now == nil {
 		l.now = time.Now
 	}
 	if l.zone == nil {
 		l.zone = time.UTC
+	}
+	// A store that needs nothing is opened without a write, so that the
+	// server, `tally check` and `tally backup` open it on a full disk.
+	if ready, err := l.ready(opt.KeepProjections); err != nil || ready {
+		if err != nil {
+			db.Close()
+			return nil, fmt.Errorf("read %s: %w", path, err)
+		}
+		return l, nil
 	}
 	if err := l.update(func(tx *txn) error {
 		for _, b := range append(append([][]byte{}, logBuckets...), derivedBuckets...) {
@@ -267,6 +283,9 @@ func (l *Ledger) write(fn func(tx *txn) error) error {
 	w := func(b *bolt.Tx) error {
 		t := &txn{Tx: b}
 		err := fn(t)
+		if err == nil {
+			err = l.beforeCommit()
+		}
 		appended = err == nil && t.appended
 		return err
 	}
@@ -279,6 +298,7 @@ func (l *Ledger) write(fn func(tx *txn) error) error {
 		err = l.db.Batch(w)
 	}
 	l.inflight.Add(-1)
+	err = l.committed(err)
 	if err == nil && appended {
 		l.bell.ring()
 	}

@@ -116,22 +116,17 @@ func (m Mismatch) String() string {
 	return fmt.Sprintf("%s[%q]: stored %q, rebuilt %q", m.Bucket, m.Key, m.Stored, m.Built)
 }
 
-// Check replays the log into a scratch file and compares every projection with
-// the stored one, byte for byte. It returns the differences (none when the
-// ledger is sound); the stored state is not changed.
+// Check replays the log into a scratch store and compares every projection
+// with the stored one, byte for byte. It returns the differences (none when
+// the ledger is sound); the stored state is not changed. The scratch store
+// is kept in memory where the system allows (openScratch), else in a file in
+// scratchDir.
 func (l *Ledger) Check(scratchDir string) ([]Mismatch, error) {
-	f, err := os.CreateTemp(scratchDir, "tally-check-*.db")
+	scratch, done, err := openScratch(scratchDir)
 	if err != nil {
 		return nil, err
 	}
-	path := f.Name()
-	f.Close()
-	defer os.Remove(path)
-	scratch, err := bolt.Open(filepath.Clean(path), 0o600, &bolt.Options{NoSync: true})
-	if err != nil {
-		return nil, err
-	}
-	defer scratch.Close()
+	defer done()
 
 	var out []Mismatch
 	err = l.view(func(src *txn) error {
@@ -159,6 +154,22 @@ func (l *Ledger) Check(scratchDir string) ([]Mismatch, error) {
 		})
 	})
 	return out, err
+}
+
+// openScratchFile opens an empty bbolt file in dir, removed when done.
+func openScratchFile(dir string) (*bolt.DB, func(), error) {
+	f, err := os.CreateTemp(dir, "tally-check-*.db")
+	if err != nil {
+		return nil, nil, err
+	}
+	path := f.Name()
+	f.Close()
+	db, err := bolt.Open(filepath.Clean(path), 0o600, &bolt.Options{NoSync: true})
+	if err != nil {
+		os.Remove(path)
+		return nil, nil, err
+	}
+	return db, func() { db.Close(); os.Remove(path) }, nil
 }
 
 func diffBuckets(name string, stored, built *bolt.Bucket) []Mismatch {

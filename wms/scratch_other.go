@@ -1,0 +1,9 @@
+//go:build !linux
+
+package wms
+
+import bolt "go.etcd.io/bbolt"
+
+// openScratch opens the empty bbolt file Check rebuilds the projections
+// into: a file in dir (Linux keeps it in memory, scratch_linux.go).
+func openScratch(dir string) (*bolt.DB, func(), error) { return openScratchFile(dir) }
