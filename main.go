@@ -14,6 +14,8 @@
 //	tally check   --data DIR
 //	tally rebuild --data DIR
 //	tally backup  --data DIR --out FILE
+//	tally restore --data DIR FILE
+//	tally serve ... [--backup-dir DIR --backup-every 6h --backup-keep 8]
 //
 // Configuration comes from flags, then TALLY_* environment variables
 // (TALLY_ADDR, TALLY_DATA, TALLY_TZ, TALLY_PATTERN_LOCATION, ...).
@@ -94,6 +96,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return rebuildCmd(args, stdout)
 	case "backup":
 		return backupCmd(args, stdout)
+	case "restore":
+		return restoreCmd(args, stdout)
 	case "print-test":
 		return printTestCmd(args, stdout)
 	case "loadgen":
@@ -110,7 +114,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintln(stdout, version)
 		return nil
 	}
-	return fmt.Errorf("unknown command %q (serve, import, export, token, scan, check, rebuild, backup, print-test, loadgen, fake-oms, fake-erp, fake-market, hub, version)", cmd)
+	return fmt.Errorf("unknown command %q (serve, import, export, token, scan, check, rebuild, backup, restore, print-test, loadgen, fake-oms, fake-erp, fake-market, hub, version)", cmd)
 }
 
 // newLog is the JSON log on stderr at a level named by --log-level.
@@ -342,7 +346,12 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	hubAddrs := fs.String("hub", env("HUB", ""), "the hub's leaf addresses, host:port[,host:port]: connect out to the hub (TALLY_HUB; the password only from TALLY_HUB_PASSWORD)")
 	hubUser := fs.String("hub-user", env("HUB_USER", "warehouse"), "the hub's warehouse login (TALLY_HUB_USER)")
 	hubMax := fs.Int64("hub-max-bytes", 1<<30, "byte cap of the outgoing stream to the hub: at the cap the syncer waits, nothing is dropped")
+	var backups backupFlags
+	backups.register(fs)
 	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if err := backups.check(); err != nil {
 		return err
 	}
 	if !validWarehouseCode(*warehouse) {
@@ -425,6 +434,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	// and scales (added by New), then the expiry and session sweeps (run once
 	// now, a failure stopping the start, then every minute) and auto-wave.
 	if err := srv.AddFloorJobs(); err != nil {
+		return err
+	}
+	if err := backups.add(srv); err != nil {
 		return err
 	}
 	// The syncer is one more job: one loop for every upstream, stopped

@@ -19,6 +19,7 @@ func (s *Server) healthz(c *fiber.Ctx) error {
 		"version":  s.cfg.Version,
 		"last_seq": s.ledger.LastSeq(),
 		"uptime_s": int64(time.Since(s.started).Seconds()),
+		"backup":   s.backupHealth(), // null when no backups are scheduled
 	})
 }
 
@@ -115,6 +116,7 @@ func (s *Server) metricsText(c *fiber.Ctx) error {
 	counter("tally_db_write_tx_total", "bbolt write transactions committed.", uint64(db.TxN))
 	gauge("tally_db_free_pages", "Free pages in the bbolt file.", float64(db.FreePageN))
 	gauge("tally_go_goroutines", "Goroutines.", float64(runtime.NumGoroutine()))
+	s.backupMetrics(&b)
 	if err := s.syncMetrics(&b); err != nil {
 		return err
 	}

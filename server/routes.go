@@ -150,6 +150,7 @@ func (s *Server) routes() {
 	api.Post("/returns", s.require(supervisors...), s.apiAnnounceReturn)
 	api.Get("/events", s.require(integrations...), s.apiEvents)
 	api.Get("/jobs", s.require(adminOnly...), s.apiJobs)
+	api.Get("/backups", s.require(syncWatchers...), s.apiBackups)
 	api.Put("/sync/upstreams/:name", s.require(adminOnly...), s.apiSaveUpstream)
 	api.Get("/sync/upstreams/:name/stock", s.require(supervisors...), s.apiChannelStock)
 	api.Put("/sync/upstreams/:name/stock", s.require(adminOnly...), s.apiSaveChannelStock)

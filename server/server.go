@@ -46,6 +46,7 @@ type Server struct {
 	secret  []byte // for CSRF tokens
 	jobs    *Runner
 	live    *liveStreams // the live floor's open streams (live.go)
+	backups *backups     // the scheduled backups (backups.go); nil when none are set
 
 	// closing ends when Shutdown begins, so that long polls answer at once
 	// instead of holding the shutdown for their whole wait.

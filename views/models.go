@@ -96,6 +96,7 @@ type ImportKind struct {
 type ImportPage struct {
 	Page
 	Kinds []ImportKind
+	Backups *BackupsView // the scheduled backups; nil when none are set
 }
 
 type AuditRow struct {
