@@ -95,7 +95,7 @@ type ImportKind struct {
 
 type ImportPage struct {
 	Page
-	Kinds []ImportKind
+	Kinds   []ImportKind
 	Backups *BackupsView // the scheduled backups; nil when none are set
 }
 
