@@ -58,15 +58,13 @@ type backups struct {
 
 // AddBackups adds the scheduled backups to the job runner. The folder is
 // read first, so a restart neither forgets the newest backup nor takes
-// another before it is due.
+// another before it is due. A folder that cannot be read (a backup disk not
+// mounted) does not stop the floor: the first try fails and says why.
 func (s *Server) AddBackups(sched BackupSchedule) error {
 	if sched.Folder.Dir == "" || sched.Every <= 0 || sched.Folder.Keep < 1 {
 		return fmt.Errorf("backups: a folder, an interval above 0 and at least one kept (have %q, %v, %d)", sched.Folder.Dir, sched.Every, sched.Folder.Keep)
 	}
-	all, err := sched.Folder.List()
-	if err != nil {
-		return fmt.Errorf("backup folder %s: %w", sched.Folder.Dir, err)
-	}
+	all, _ := sched.Folder.List()
 	b := &backups{sched: sched, ledger: s.ledger,
 		st: BackupStatus{Dir: sched.Folder.Dir, Keep: sched.Folder.Keep, EverySec: sched.Every.Seconds(), Kept: len(all), NextAt: time.Now()}}
 	if len(all) > 0 {
