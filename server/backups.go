@@ -93,6 +93,9 @@ func (b *backups) run(ctx context.Context) error {
 	if lerr == nil {
 		b.st.Kept = len(all)
 	}
+	if f.Path != "" { // taken, even if the old ones could not be removed
+		b.st.Last, b.st.LastTookMS = &f, float64(time.Since(start).Microseconds())/1000
+	}
 	if err != nil {
 		now := time.Now()
 		b.st.Failures++
@@ -100,8 +103,7 @@ func (b *backups) run(ctx context.Context) error {
 		b.st.NextAt = now.Add(min(b.sched.Every, backupRetry))
 		return fmt.Errorf("backup into %s: %w", b.sched.Folder.Dir, err)
 	}
-	b.st.Last, b.st.LastTookMS, b.st.Failing = &f, float64(time.Since(start).Microseconds())/1000, false
-	b.st.NextAt = start.Add(b.sched.Every)
+	b.st.Failing, b.st.NextAt = false, start.Add(b.sched.Every)
 	return nil
 }
 

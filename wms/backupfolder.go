@@ -40,7 +40,8 @@ const backupTimeLayout = "20060102-150405"
 const staleTemp = time.Hour
 
 // Take writes a backup of l into the folder and removes the oldest beyond
-// Keep. A failed backup leaves the folder as it was.
+// Keep. A failed backup leaves the folder as it was. When only the pruning
+// fails, the backup it took is returned with the error.
 func (f BackupFolder) Take(l *Ledger) (BackupFile, error) {
 	if f.Keep < 1 {
 		return BackupFile{}, fmt.Errorf("backups: keep %d, want at least 1", f.Keep)
@@ -59,7 +60,10 @@ func (f BackupFolder) Take(l *Ledger) (BackupFile, error) {
 		return BackupFile{}, err
 	}
 	b := BackupFile{Path: path, Taken: taken, Seq: seq, Size: size}
-	return b, f.prune()
+	if err := f.prune(); err != nil {
+		return b, fmt.Errorf("remove old backups: %w", err)
+	}
+	return b, nil
 }
 
 // List gives the folder's finished backups, oldest first. A folder that
