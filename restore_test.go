@@ -80,7 +80,7 @@ func TestServeBackupsAndRestore(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(all) > 2 {
+		if len(all) > 3 { // a new one is renamed in before the oldest goes
 			t.Fatalf("the folder holds %d backups, keeps 2", len(all))
 		}
 		for _, b := range all {
@@ -149,6 +149,9 @@ func TestServeBackupsAndRestore(t *testing.T) {
 	}
 	if temps, _ := filepath.Glob(filepath.Join(backups, ".tally-backup-*")); len(temps) != 0 {
 		t.Errorf("temporary files left: %v", temps)
+	}
+	if all, err := folder.List(); err != nil || len(all) != 2 {
+		t.Errorf("after shutdown the folder holds %d backups (%v), keeps 2", len(all), err)
 	}
 
 	// into a fresh directory: says what it restored; tally check passes
