@@ -155,6 +155,8 @@ func TestServeBackupsAndRestore(t *testing.T) {
 	}
 
 	// into a fresh directory: says what it restored; tally check passes
+	all, _ = folder.List()
+	newest = all[len(all)-1]
 	fresh := filepath.Join(t.TempDir(), "fresh")
 	out.Reset()
 	if err := run(context.Background(), []string{"restore", "--data", fresh, newest.Path}, &out, &out); err != nil {

@@ -38,19 +38,7 @@ type Restored struct {
 func Restore(dir, file string, opt Options) (Restored, error) {
 	start := time.Now()
 	var r Restored
-	seq, err := VerifyBackup(file)
-	if err != nil {
-		return r, err
-	}
-	if err := os.MkdirAll(dir, 0o750); err != nil {
-		return r, fmt.Errorf("create data directory: %w", err)
-	}
 	target := filepath.Join(dir, dbFile)
-	if same, err := sameFile(file, target); err != nil {
-		return r, err
-	} else if same {
-		return r, fmt.Errorf("%s is the store itself, not a backup of it", file)
-	}
 	_, statErr := os.Stat(target)
 	had := statErr == nil
 	if had {
@@ -61,6 +49,18 @@ func Restore(dir, file string, opt Options) (Restored, error) {
 		defer unlock()
 	} else if !errors.Is(statErr, os.ErrNotExist) {
 		return r, statErr
+	}
+	if same, err := sameFile(file, target); err != nil {
+		return r, fmt.Errorf("the backup: %w", err)
+	} else if same {
+		return r, fmt.Errorf("%s is the store itself, not a backup of it", file)
+	}
+	seq, err := VerifyBackup(file)
+	if err != nil {
+		return r, err
+	}
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return r, fmt.Errorf("create data directory: %w", err)
 	}
 
 	stage, err := os.MkdirTemp(dir, ".tally-restore-*")

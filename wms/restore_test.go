@@ -284,4 +284,12 @@ func TestRestoreRefuses(t *testing.T) {
 	if _, err := Restore(dir, good, Options{}); err != nil {
 		t.Errorf("then the good one: %v", err)
 	}
+	// a fresh directory stays unmade when the file is refused
+	fresh := filepath.Join(t.TempDir(), "fresh")
+	if _, err := Restore(fresh, paths["truncated"], Options{}); err == nil {
+		t.Error("restored a truncated file into a fresh directory")
+	}
+	if _, err := os.Stat(fresh); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("a refused restore made %s: %v", fresh, err)
+	}
 }
