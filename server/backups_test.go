@@ -66,8 +66,10 @@ func TestScheduledBackupsReportFailures(t *testing.T) {
 	if !st.Failing || st.Last != nil || !strings.Contains(st.LastError, "backup folder") {
 		t.Errorf("failing: %+v", st)
 	}
-	if _, page := c.get("/admin/import"); !strings.Contains(page, `data-testid="backups-failing"`) {
-		t.Error("the admin page does not show the failure")
+	for _, path := range []string{"/admin/import", "/sync"} {
+		if _, page := c.get(path); !strings.Contains(page, `data-testid="backups-failing"`) {
+			t.Errorf("%s does not show the failure", path)
+		}
 	}
 	_, health := c.get("/healthz")
 	if !strings.Contains(health, `"failing":true`) || strings.Contains(health, blocked) {
