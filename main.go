@@ -14,6 +14,8 @@
 //	tally check   --data DIR
 //	tally rebuild --data DIR
 //	tally backup  --data DIR --out FILE
+//	tally restore --data DIR FILE
+//	tally serve ... [--backup-dir DIR --backup-every 6h --backup-keep 8]
 //
 // Configuration comes from flags, then TALLY_* environment variables
 // (TALLY_ADDR, TALLY_DATA, TALLY_TZ, TALLY_PATTERN_LOCATION, ...).
@@ -94,6 +96,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return rebuildCmd(args, stdout)
 	case "backup":
 		return backupCmd(args, stdout)
+	case "restore":
+		return restoreCmd(args, stdout)
 	case "print-test":
 		return printTestCmd(args, stdout)
 	case "loadgen":
@@ -112,7 +116,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintln(stdout, version)
 		return nil
 	}
-	return fmt.Errorf("unknown command %q (serve, import, export, token, scan, check, rebuild, backup, print-test, loadgen, fake-oms, fake-erp, fake-market, hub, promote, version)", cmd)
+	return fmt.Errorf("unknown command %q (serve, import, export, token, scan, check, rebuild, backup, restore, print-test, loadgen, fake-oms, fake-erp, fake-market, hub, promote, version)", cmd)
 }
 
 // newLog is the JSON log on stderr at a level named by --log-level.
@@ -346,7 +350,12 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	hubMax := fs.Int64("hub-max-bytes", 1<<30, "byte cap of the outgoing stream to the hub: at the cap the syncer waits, nothing is dropped")
 	follow := fs.String("follow", env("FOLLOW", ""), "run as the standby of this primary, e.g. http://10.0.0.11:8080 (TALLY_FOLLOW)")
 	followToken := fs.String("token", "", "with --follow: a token of the replica role on the primary (better: TALLY_FOLLOW_TOKEN, since flags show in ps)")
+	var backups backupFlags
+	backups.register(fs)
 	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if err := backups.check(); err != nil {
 		return err
 	}
 	if *followToken == "" {
@@ -441,6 +450,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	// and scales (added by New), then the expiry and session sweeps (run once
 	// now, a failure stopping the start, then every minute) and auto-wave.
 	if err := srv.AddFloorJobs(); err != nil {
+		return err
+	}
+	if err := backups.add(srv); err != nil {
 		return err
 	}
 	// The syncer is one more job: one loop for every upstream, stopped

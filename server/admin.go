@@ -25,7 +25,7 @@ func importKinds() []views.ImportKind {
 }
 
 func (s *Server) importPage(c *fiber.Ctx) error {
-	return s.render(c, fiber.StatusOK, views.Import(views.ImportPage{Page: s.page(c, "import.title"), Kinds: importKinds()}))
+	return s.render(c, fiber.StatusOK, views.Import(views.ImportPage{Page: s.page(c, "import.title"), Kinds: importKinds(), Backups: s.backupsView()}))
 }
 
 func importKind(c *fiber.Ctx) (wms.ImportKind, error) {

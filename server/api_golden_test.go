@@ -239,6 +239,15 @@ func TestAPIGoldens(t *testing.T) {
 	run(apiCall{name: "jobs", route: "GET /api/v1/jobs", method: "GET", path: "/api/v1/jobs", status: 200,
 		volatile: []string{"last_run", "last_took_ms", "last_error_at"}})
 	run(apiCall{name: "backup", route: "GET /api/v1/backup", method: "GET", path: "/api/v1/backup", status: 200})
+	run(apiCall{name: "backups_off", route: "GET /api/v1/backups", method: "GET", path: "/api/v1/backups", status: 404})
+	backupAt := time.Date(2026, 11, 11, 0, 0, 0, 0, time.UTC)
+	failedAt := backupAt.Add(6*time.Hour + time.Minute)
+	s.backups = &backups{st: BackupStatus{Dir: "/mnt/backup/tally", Keep: 8, EverySec: 6 * 3600, Kept: 8, LastTookMS: 812.5,
+		Last:     &wms.BackupFile{Path: "/mnt/backup/tally/tally-20261111-000000Z-5120.db", Taken: backupAt, Seq: 5120, Size: 48 << 20},
+		Failures: 1, LastError: "write /mnt/backup/tally/.tally-backup-123: no space left on device", LastErrorAt: &failedAt, Failing: true,
+		NextAt: failedAt.Add(10 * time.Minute)}}
+	run(apiCall{name: "backups", route: "GET /api/v1/backups", method: "GET", path: "/api/v1/backups", status: 200})
+	s.backups = nil
 
 	// the hub's status, from a hub with two warehouses
 	hubAt := time.Date(2026, 11, 11, 1, 59, 30, 0, time.UTC)

@@ -23,6 +23,7 @@ func (s *Server) healthz(c *fiber.Ctx) error {
 		"last_seq": s.ledger.LastSeq(),
 		"uptime_s": int64(time.Since(s.started).Seconds()),
 		"node":     s.nodeHealth(),
+		"backup":   s.backupHealth(), // null when no backups are scheduled
 	})
 }
 
@@ -123,6 +124,7 @@ func (s *Server) metricsText(c *fiber.Ctx) error {
 	counter("tally_login_rate_limited_total", "Logins refused with 429: too many failures from the address or on the badge.", s.logins.limited.Load())
 	s.standbyMetrics(&b)
 	s.diskMetrics(&b)
+	s.backupMetrics(&b)
 	if err := s.syncMetrics(&b); err != nil {
 		return err
 	}

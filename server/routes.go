@@ -154,6 +154,7 @@ func (s *Server) routes() {
 	api.Get("/replication", s.require(replicas...), s.apiReplication) // a standby's read: secrets included
 	api.Post("/standby/promote", s.require(adminOnly...), s.apiPromote)
 	api.Get("/jobs", s.require(adminOnly...), s.apiJobs)
+	api.Get("/backups", s.require(syncWatchers...), s.apiBackups)
 	api.Put("/sync/upstreams/:name", s.require(adminOnly...), s.apiSaveUpstream)
 	api.Get("/sync/upstreams/:name/stock", s.require(supervisors...), s.apiChannelStock)
 	api.Put("/sync/upstreams/:name/stock", s.require(adminOnly...), s.apiSaveChannelStock)

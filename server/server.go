@@ -51,6 +51,7 @@ type Server struct {
 	live    *liveStreams // the live floor's open streams (live.go)
 	logins  *loginLimits // failed logins per address and badge (loginlimit.go)
 	disk    *diskLog     // what the log was told of a full disk (diskfull.go)
+	backups *backups     // the scheduled backups (backups.go); nil when none are set
 
 	// closing ends when Shutdown begins, so that long polls answer at once
 	// instead of holding the shutdown for their whole wait.

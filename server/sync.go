@@ -183,6 +183,7 @@ func (s *Server) renderSync(c *fiber.Ctx, fb *views.Feedback, code int) error {
 	vm := views.SyncPage{Page: s.page(c, "sync.title"), Running: s.cfg.Syncer != nil, Admin: principal(c).Role == wms.RoleAdmin,
 		Owners: owners, Dialects: wms.Dialects, NewKey: uuid.NewString()}
 	vm.Feedback = fb
+	vm.Backups = s.backupsView()
 	if s.cfg.HubLink != nil {
 		st := s.cfg.HubLink.HubLinkStatus()
 		vm.Hub = &views.SyncHub{Connected: st.Connected, Since: s.clockPtr(st.Since), Outgoing: st.Outgoing,

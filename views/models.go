@@ -97,7 +97,8 @@ type ImportKind struct {
 
 type ImportPage struct {
 	Page
-	Kinds []ImportKind
+	Kinds   []ImportKind
+	Backups *BackupsView // the scheduled backups; nil when none are set
 }
 
 type AuditRow struct {
