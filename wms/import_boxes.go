@@ -1,13 +1,14 @@
 package wms
 
 import (
+	"iter"
 	"strconv"
 )
 
-func prepareBoxes(rows []csvRow, bad []RowError) ([]Box, []RowError) {
+func prepareBoxes(rows iter.Seq[csvRow], bad *rowErrors) []Box {
 	var out []Box
 	seen := map[string]int{}
-	for _, r := range rows {
+	for r := range rows {
 		var rowBad []RowError
 		b := Box{Code: r.get("code"), Name: r.get("name"),
 			LengthMM: int(parseInt(r.line, "length_mm", r.get("length_mm"), &rowBad)),
@@ -22,8 +23,12 @@ func prepareBoxes(rows []csvRow, bad []RowError) ([]Box, []RowError) {
 			}
 			seen[b.Code] = r.line
 		}
-		bad = append(bad, rowBad...)
+		bad.add(rowBad...)
+		if bad.any() {
+			out = nil // the file will be refused: keep nothing of it
+			continue
+		}
 		out = append(out, b)
 	}
-	return out, bad
+	return out
 }

@@ -197,7 +197,7 @@ func FuzzImportCSV(f *testing.F) {
 	seedSmall(f, l)
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		for _, kind := range ImportKinds {
-			_, bad, err := l.PrepareImport(kind, "fuzz.csv", raw)
+			_, bad, _, err := l.PrepareImport(kind, "fuzz.csv", raw)
 			if err != nil {
 				if _, ok := AsError(err); !ok {
 					t.Fatalf("%s: non-domain error %v", kind, err)
