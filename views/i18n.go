@@ -1586,4 +1586,8 @@ var catalog = map[string][2]string{
 	"chstock.answer.pending":      {"waiting to be sent", "等待发送"},
 	"chstock.platform_qty":        {"the platform holds {n}", "平台库存 {n}"},
 	"chstock.formula":             {"Published = the shop's share of (on hand − ordered, not shipped) − buffer − offline buffer, never below zero. Oversold rows come first.", "发布数量 = 店铺分配的（在库 − 已下单未发货）− 安全库存 − 离线附加安全库存，最少为零。超卖的行排在最前。"},
+
+	// input limits (issue 15): a refused import's report, free text and codes
+	"import.errors_unlisted":     {"{n} more errors are not listed: correct these and upload again to see the rest.", "另有 {n} 条错误未列出：请先修正以上错误，重新上传后可看到其余错误。"},
+	"import.errors_unlisted.one": {"{n} more error is not listed: correct these and upload again to see it.", "另有 {n} 条错误未列出：请先修正以上错误，重新上传后可看到。"},
 }

@@ -64,9 +64,10 @@ const MaxReportedRows = 100
 // the first MaxReportedRows errors and a count of every bad row. A file of a
 // million bad rows costs a short report, not a million messages.
 type rowErrors struct {
-	first []RowError
-	rows  int // bad rows (lines), however many errors each has
-	last  int // line of the last error, to count each row once
+	first    []RowError
+	rows     int // bad rows (lines), however many errors each has
+	unlisted int // errors past the first MaxReportedRows
+	last     int // line of the last error, to count each row once
 }
 
 func (b *rowErrors) add(es ...RowError) {
@@ -77,8 +78,22 @@ func (b *rowErrors) add(es ...RowError) {
 		}
 		if len(b.first) < MaxReportedRows {
 			b.first = append(b.first, e)
+		} else {
+			b.unlisted++
 		}
 	}
+}
+
+// RowReport is what the bad rows of a refused file come to.
+type RowReport struct {
+	Errors   []RowError // the first MaxReportedRows errors, in line order
+	BadRows  int        // every bad row
+	Unlisted int        // errors not in Errors
+}
+
+func (b *rowErrors) report() RowReport {
+	slices.SortStableFunc(b.first, func(x, y RowError) int { return x.Line - y.Line })
+	return RowReport{Errors: b.first, BadRows: b.rows, Unlisted: b.unlisted}
 }
 
 // any tells whether the file will be refused: from then on the checks keep
@@ -109,8 +124,10 @@ type ImportResult struct {
 	Kind   ImportKind `json:"kind"`
 	Rows   int        `json:"rows"`
 	Errors []RowError `json:"errors,omitempty"` // the first MaxReportedRows
-	// BadRows counts every bad row of a refused file, named in Errors or not.
+	// BadRows counts every bad row of a refused file, listed in Errors or
+	// not; Unlisted counts the errors past those in Errors.
 	BadRows   int    `json:"bad_rows,omitempty"`
+	Unlisted  int    `json:"unlisted,omitempty"`
 	Duplicate bool   `json:"duplicate,omitempty"`
 	Seq       uint64 `json:"seq,omitempty"`
 }
@@ -187,10 +204,10 @@ func TypedDay(s string, currentYear int) (string, error) {
 // file one row at a time and keeps nothing of a file it will refuse beyond
 // what finds duplicates, so memory follows the file's size, not its errors.
 // Staff PINs are hashed here, outside any transaction.
-func (l *Ledger) PrepareImport(kind ImportKind, file string, raw []byte) (Import, []RowError, int, error) {
+func (l *Ledger) PrepareImport(kind ImportKind, file string, raw []byte) (Import, RowReport, error) {
 	f, err := readCSV(kind, raw)
 	if err != nil {
-		return Import{}, nil, 0, err
+		return Import{}, RowReport{}, err
 	}
 	bad := &rowErrors{}
 	rows := f.rows(bad)
@@ -217,24 +234,23 @@ func (l *Ledger) PrepareImport(kind ImportKind, file string, raw []byte) (Import
 		return nil
 	})
 	if err != nil {
-		return Import{}, nil, 0, err
+		return Import{}, RowReport{}, err
 	}
 	if bad.any() {
-		slices.SortStableFunc(bad.first, func(a, b RowError) int { return a.Line - b.Line })
-		return Import{}, bad.first, bad.rows, nil
+		return Import{}, bad.report(), nil
 	}
 	if f.read == 0 {
-		return Import{}, nil, 0, Errf(CodeInvalid, "csv.no_rows")
+		return Import{}, RowReport{}, Errf(CodeInvalid, "csv.no_rows")
 	}
 	// PINs are hashed only once the whole file is known to be good.
 	for i := range im.Staff {
 		if pin := im.Staff[i].PINHash; pin != "" {
 			if im.Staff[i].PINHash, err = HashPIN(pin); err != nil {
-				return Import{}, nil, 0, err
+				return Import{}, RowReport{}, err
 			}
 		}
 	}
-	return im, nil, 0, nil
+	return im, RowReport{}, nil
 }
 
 // Import reads, checks and applies a CSV file as one event: all rows or none.
@@ -245,21 +261,20 @@ func (l *Ledger) PrepareImport(kind ImportKind, file string, raw []byte) (Import
 func (l *Ledger) Import(ctx context.Context, eventID string, kind ImportKind, file string, raw []byte, actor, device string) (ImportResult, error) {
 	sum := sha256.Sum256(raw)
 	k := keyed{id: eventID, typ: EvImported, target: string(kind), actor: actor, request: hex.EncodeToString(sum[:])}
-	var bad []RowError
-	var badRows int
+	var bad RowReport
 	ctx, replayed := withOwnNote(ctx)
 	res, err := runKeyed(ctx, l, k, func() (Event, error) {
-		im, rows, n, err := l.PrepareImport(kind, file, raw)
+		im, report, err := l.PrepareImport(kind, file, raw)
 		if err != nil {
 			return Event{}, err
 		}
-		if bad, badRows = rows, n; n > 0 {
-			return Event{}, Errf(CodeInvalid, "import.rows_invalid", "count", strconv.Itoa(n), "shown", strconv.Itoa(len(rows)))
+		if bad = report; bad.BadRows > 0 {
+			return Event{}, Errf(CodeInvalid, "import.rows_invalid", "count", strconv.Itoa(bad.BadRows))
 		}
 		return NewEvent(eventID, EvImported, actor, device, im)
 	}, importAnswer)
 	if err != nil {
-		return ImportResult{Kind: kind, Errors: bad, BadRows: badRows}, err
+		return ImportResult{Kind: kind, Errors: bad.Errors, BadRows: bad.BadRows, Unlisted: bad.Unlisted}, err
 	}
 	res.Duplicate = replayed()
 	return res, nil

@@ -68,14 +68,16 @@ func TestImportMillionBadRows(t *testing.T) {
 	raw := file.Bytes()
 	var res ImportResult
 	var err error
-	grew := heapPeak(func() { res, err = l.Import(context.Background(), "million-bad", ImportStaff, "staff.csv", raw, "admin", "test") })
+	grew := heapPeak(func() {
+		res, err = l.Import(context.Background(), "million-bad", ImportStaff, "staff.csv", raw, "admin", "test")
+	})
 	t.Logf("file %d MB, heap rose %d MB while importing", len(raw)>>20, grew>>20)
 	e, ok := AsError(err)
-	if !ok || e.Key != "import.rows_invalid" || e.Args["count"] != strconv.Itoa(rows) || e.Args["shown"] != strconv.Itoa(MaxReportedRows) {
+	if !ok || e.Key != "import.rows_invalid" || e.Args["count"] != strconv.Itoa(rows) {
 		t.Fatalf("err = %v %+v, want import.rows_invalid with count %d", err, e, rows)
 	}
-	if res.BadRows != rows || len(res.Errors) != MaxReportedRows {
-		t.Fatalf("report: %d bad rows, %d errors named; want %d and %d", res.BadRows, len(res.Errors), rows, MaxReportedRows)
+	if res.BadRows != rows || len(res.Errors) != MaxReportedRows || res.Unlisted != 2*rows-MaxReportedRows {
+		t.Fatalf("report: %d bad rows, %d errors named, %d unlisted; want %d, %d and %d", res.BadRows, len(res.Errors), res.Unlisted, rows, MaxReportedRows, 2*rows-MaxReportedRows)
 	}
 	// row 2 is the first data row; each row has two errors, in line order
 	if first, last := res.Errors[0], res.Errors[MaxReportedRows-1]; first.Line != 2 || last.Line != 2+MaxReportedRows/2-1 {
@@ -99,7 +101,7 @@ func TestRowErrorsCap(t *testing.T) {
 	for line := 2; line < 502; line++ {
 		b.add(RowError{Line: line, Key: "a"}, RowError{Line: line, Key: "b"})
 	}
-	if b.rows != 500 || len(b.first) != MaxReportedRows || b.first[MaxReportedRows-1].Line != 51 {
+	if b.rows != 500 || len(b.first) != MaxReportedRows || b.first[MaxReportedRows-1].Line != 51 || b.unlisted != 900 {
 		t.Fatalf("rows %d, named %d, last named line %d", b.rows, len(b.first), b.first[len(b.first)-1].Line)
 	}
 }
