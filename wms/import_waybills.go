@@ -21,8 +21,8 @@ func prepareWaybills(tx *txn, rows iter.Seq[csvRow], bad *rowErrors) []WaybillLo
 		case !validCode(acc):
 			bad.add(rowErrf(r.line, "waybill.load_invalid"))
 			continue
-		case !validCode(n):
-			bad.add(rowErrf(r.line, "waybill.number_invalid", "waybill", n))
+		case !ValidWaybill(n):
+			bad.add(rowErrf(r.line, "waybill.number_format", "waybill", clip(n)))
 			continue
 		case tx.Bucket(bucketWaybillIndex).Get([]byte(n)) != nil:
 			bad.add(rowErrf(r.line, "waybill.duplicate", "waybill", n))

@@ -465,6 +465,9 @@ func applyReturnMatched(tx *txn, ev *Event) error {
 // key is the client's key ("" when it sent none): a repeat of it gets the
 // first answer; the key with another RMA or content is refused.
 func (l *Ledger) AnnounceReturn(ctx context.Context, key string, r RMA, actor, device string) (RMA, error) {
+	if err := checkFree(FieldReason, r.Reason, false); err != nil {
+		return RMA{}, err
+	}
 	asked := r
 	owner := OwnerOr(r.Owner)
 	r.Owner = ""
@@ -500,6 +503,9 @@ func (l *Ledger) AnnounceReturn(ctx context.Context, key string, r RMA, actor, d
 // is the key of the form that booked it: a repeat gets the parcel as first
 // booked; the ID with other lines, by another clerk, is refused.
 func (l *Ledger) ReceiveReturn(ctx context.Context, p ReturnParcel, actor, device string) (ReturnParcel, error) {
+	if err := checkFree(FieldNote, p.Notes, false); err != nil {
+		return ReturnParcel{}, err
+	}
 	p.Today = ""
 	owner := p.Owner
 	asked := p
