@@ -148,7 +148,7 @@ func checkScale(station, addr string) error {
 	if addr == "" {
 		return nil
 	}
-	if len(addr) > MaxAddress || !printable(addr) {
+	if len(addr) > MaxAddress {
 		return bad
 	}
 	scheme, rest, _ := strings.Cut(addr, ":")
