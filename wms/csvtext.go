@@ -74,11 +74,17 @@ func readCSV(kind ImportKind, raw []byte) (*csvFile, error) {
 	if len(raw) > MaxImportBytes {
 		return nil, Errf(CodeInvalid, "csv.too_large")
 	}
-	text, err := DecodeText(raw)
-	if err != nil {
-		return nil, err
+	var src io.Reader
+	if body := bytes.TrimPrefix(raw, []byte{0xEF, 0xBB, 0xBF}); utf8.Valid(body) && !bytes.HasPrefix(raw, []byte{0xFF, 0xFE}) && !bytes.HasPrefix(raw, []byte{0xFE, 0xFF}) {
+		src = bytes.NewReader(body) // UTF-8 is read where it lies: a 64 MB file is not copied
+	} else {
+		text, err := DecodeText(raw)
+		if err != nil {
+			return nil, err
+		}
+		src = strings.NewReader(text)
 	}
-	r := csv.NewReader(strings.NewReader(text))
+	r := csv.NewReader(src)
 	r.FieldsPerRecord = -1
 	r.TrimLeadingSpace = true
 	r.ReuseRecord = true

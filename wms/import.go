@@ -97,7 +97,11 @@ func (b *rowErrors) report() RowReport {
 }
 
 // any tells whether the file will be refused: from then on the checks keep
-// reading for errors but stop keeping what they would have loaded.
+// reading for errors but stop keeping what they would have loaded, and
+// stop remembering keys to find repeats (a row is still compared with the
+// keys of the rows before the first bad one). So a refused file costs memory
+// for its good beginning only; the count of bad rows leaves out a row whose
+// only fault is to repeat another row after the first bad one.
 func (b *rowErrors) any() bool { return b.rows > 0 }
 
 // required columns; the rest default to empty or zero.

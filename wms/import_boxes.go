@@ -15,13 +15,18 @@ func prepareBoxes(rows iter.Seq[csvRow], bad *rowErrors) []Box {
 			WidthMM:  int(parseInt(r.line, "width_mm", r.get("width_mm"), &rowBad)),
 			HeightMM: int(parseInt(r.line, "height_mm", r.get("height_mm"), &rowBad)),
 			TareG:    int(parseInt(r.line, "tare_g", r.get("tare_g"), &rowBad))}
+		if err := checkName(FieldName, b.Name, false); err != nil {
+			rowBad = append(rowBad, rowErr(r.line, err))
+		}
 		if len(rowBad) == 0 {
 			if err := b.Validate(); err != nil {
 				rowBad = append(rowBad, rowErr(r.line, err))
 			} else if first, dup := seen[b.Code]; dup {
 				rowBad = append(rowBad, rowErrf(r.line, "csv.duplicate", "value", b.Code, "first", strconv.Itoa(first)))
 			}
-			seen[b.Code] = r.line
+			if !bad.any() {
+				seen[b.Code] = r.line
+			}
 		}
 		bad.add(rowBad...)
 		if bad.any() {

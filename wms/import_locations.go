@@ -20,7 +20,9 @@ func prepareLocations(rows iter.Seq[csvRow], bad *rowErrors) []Location {
 			} else if first, dup := codeLine[l.Code]; dup {
 				rowBad = append(rowBad, rowErrf(r.line, "csv.duplicate", "value", l.Code, "first", strconv.Itoa(first)))
 			}
-			codeLine[l.Code] = r.line
+			if !bad.any() {
+				codeLine[l.Code] = r.line
+			}
 		}
 		bad.add(rowBad...)
 		if bad.any() {

@@ -44,12 +44,16 @@ func prepareSKUs(tx *txn, rows iter.Seq[csvRow], bad *rowErrors) []SKU {
 			if first, dup := codeLine[owner+" "+s.Code]; dup {
 				rowBad = append(rowBad, rowErrf(r.line, "csv.duplicate", "value", s.Code, "first", strconv.Itoa(first)))
 			}
-			codeLine[owner+" "+s.Code] = r.line
+			if !bad.any() {
+				codeLine[owner+" "+s.Code] = r.line
+			}
 			for _, g := range s.GTINs {
 				if first, dup := gtinLine[owner+" "+g]; dup {
 					rowBad = append(rowBad, rowErrf(r.line, "csv.duplicate", "value", g, "first", strconv.Itoa(first)))
 				}
-				gtinLine[owner+" "+g] = r.line
+				if !bad.any() {
+					gtinLine[owner+" "+g] = r.line
+				}
 				if other := tx.Bucket(bucketGTINs).Get(gtinKey(g, owner)); other != nil && string(other) != s.Code {
 					rowBad = append(rowBad, rowErrf(r.line, "sku.gtin_taken", "gtin", g, "sku", string(other)))
 				}

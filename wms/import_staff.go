@@ -29,7 +29,9 @@ func prepareStaff(tx *txn, rows iter.Seq[csvRow], bad *rowErrors) []StaffChange 
 		if first, dup := badgeLine[c.Badge]; dup && c.Badge != "" {
 			rowBad = append(rowBad, rowErrf(r.line, "csv.duplicate", "value", c.Badge, "first", strconv.Itoa(first)))
 		}
-		badgeLine[c.Badge] = r.line
+		if !bad.any() {
+			badgeLine[c.Badge] = r.line
+		}
 		bad.add(rowBad...)
 		if bad.any() {
 			out = nil // the file will be refused: keep nothing of it

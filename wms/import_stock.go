@@ -71,7 +71,9 @@ func prepareStock(tx *txn, rows iter.Seq[csvRow], bad *rowErrors) []StockRow {
 		if first, dup := placeLine[place]; dup {
 			rowBad = append(rowBad, rowErrf(r.line, "csv.duplicate", "value", s.SKU+" "+s.Lot+" "+s.Location, "first", strconv.Itoa(first)))
 		}
-		placeLine[place] = r.line
+		if !bad.any() {
+			placeLine[place] = r.line
+		}
 		bad.add(rowBad...)
 		if bad.any() {
 			out = nil // the file will be refused: keep nothing of it

@@ -32,7 +32,9 @@ func prepareWaybills(tx *txn, rows iter.Seq[csvRow], bad *rowErrors) []WaybillLo
 			bad.add(rowErrf(r.line, "csv.duplicate", "value", n, "first", strconv.Itoa(first)))
 			continue
 		}
-		seen[n] = r.line
+		if !bad.any() {
+			seen[n] = r.line
+		}
 		i, ok := index[OrderRef(owner, acc)]
 		if !ok {
 			i = len(out)

@@ -72,7 +72,7 @@ func TestCheckDeviceAddresses(t *testing.T) {
 		"browser": true, "cups:Zebra_ZD421": true, "cups:label-1": true, "cups://Zebra": true,
 		"tcp://10.0.0.60:9100": true, "tcp://10.0.0.60": true, "tcp://printer-3.lan:9100": true, "tcp://[fe80::1]:9100": true,
 		"file:/var/lib/tally/labels": true,
-		"1": false, "cups:x;rm -rf /": false, "cups:": false, "cups:-o": false, "cups:a b": false, "cups:$(reboot)": false,
+		"1":                          false, "cups:x;rm -rf /": false, "cups:": false, "cups:-o": false, "cups:a b": false, "cups:$(reboot)": false,
 		"cups:" + strings.Repeat("q", 128): false, "cups:" + strings.Repeat("q", 127): true, "cups:打印机": false,
 		"tcp://10.0.0.60:99999": false, "tcp://10.0.0.60:0": false, "tcp://": false, "tcp:10.0.0.60": false,
 		"tcp://host;reboot:9100": false, "tcp://user@host:9100": false, "tcp://-x:9100": false,
