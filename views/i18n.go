@@ -1598,7 +1598,6 @@ var catalog = map[string][2]string{
 	"field.reason":               {"reason", "原因"},
 	"field.note":                 {"note", "备注"},
 	"field.sender":               {"sender's address", "寄件人地址"},
-	"field.supplier":             {"supplier", "供应商"},
 	"station.printer_invalid":    {"Station {station}: “{printer}” is not a printer Tally can reach. Write cups:QUEUE (letters, digits, _ and -, as `lpstat -p` lists), tcp://HOST:9100 or browser.", "工作台 {station}：“{printer}”不是可用的打印机。请填写 cups:队列名（字母、数字、_ 和 -，见 `lpstat -p`）、tcp://主机:9100 或 browser。"},
 	"station.scale_invalid":      {"Station {station}: “{scale}” is not a scale address. Write serial:///dev/ttyUSB0?baud=9600 or tcp://HOST:PORT, or leave it empty to type weights.", "工作台 {station}：“{scale}”不是有效的秤地址。请填写 serial:///dev/ttyUSB0?baud=9600 或 tcp://主机:端口，留空则手工输入重量。"},
 	"waybill.number_format":      {"“{waybill}” is not a waybill number: 8 to 40 letters, digits and hyphens, with at least one digit.", "“{waybill}”不是运单号：须为 8 至 40 位字母、数字或连字符，且至少含一位数字。"},

@@ -24,12 +24,14 @@ const (
 // A field names what a text is, as the catalogue key of its words, so a
 // refusal names it in the reader's language.
 const (
-	FieldName     = "field.name"
-	FieldReason   = "field.reason"
-	FieldNote     = "field.note"
-	FieldSender   = "field.sender"
-	FieldSupplier = "field.supplier"
+	FieldName   = "field.name"
+	FieldReason = "field.reason"
+	FieldNote   = "field.note"
+	FieldSender = "field.sender"
 )
+
+// TextFields lists the fields, for the catalogue's test.
+var TextFields = []string{FieldName, FieldReason, FieldNote, FieldSender}
 
 // checkName checks a one-line name: valid UTF-8, no control characters, at
 // most MaxName characters, present when required.
