@@ -468,6 +468,9 @@ func (l *Ledger) AnnounceReturn(ctx context.Context, key string, r RMA, actor, d
 	if err := checkFree(FieldReason, r.Reason, false); err != nil {
 		return RMA{}, err
 	}
+	if r.ReturnWaybill != "" && !ValidWaybill(r.ReturnWaybill) {
+		return RMA{}, Errf(CodeInvalid, "waybill.number_format", "waybill", clip(r.ReturnWaybill))
+	}
 	asked := r
 	owner := OwnerOr(r.Owner)
 	r.Owner = ""
@@ -505,6 +508,10 @@ func (l *Ledger) AnnounceReturn(ctx context.Context, key string, r RMA, actor, d
 func (l *Ledger) ReceiveReturn(ctx context.Context, p ReturnParcel, actor, device string) (ReturnParcel, error) {
 	if err := checkFree(FieldNote, p.Notes, false); err != nil {
 		return ReturnParcel{}, err
+	}
+	// a code scanned off the parcel, whatever carrier printed it
+	if p.ReturnWaybill != "" && !validCode(p.ReturnWaybill) {
+		return ReturnParcel{}, Errf(CodeInvalid, "waybill.number_format", "waybill", clip(p.ReturnWaybill))
 	}
 	p.Today = ""
 	owner := p.Owner

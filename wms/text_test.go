@@ -3,6 +3,7 @@ package wms
 import (
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 var tenMB = strings.Repeat("长", 10<<20/3)
@@ -150,6 +151,18 @@ func TestInputLimitsOnTheLedger(t *testing.T) {
 		{"10 MB box name", func() error {
 			return l.SaveBox(ctx, Box{Code: "B1", Name: tenMB, LengthMM: 100, WidthMM: 100, HeightMM: 100}, "B9001", "test")
 		}, "text.too_long"},
+		{"return waybill markup", func() error {
+			_, err := l.AnnounceReturn(ctx, "rma-2", RMA{RMA: "RMA-2", Order: "SO1", ReturnWaybill: "<script>"}, "oms", "api")
+			return err
+		}, "waybill.number_format"},
+		{"10 MB return note", func() error {
+			_, err := l.ReceiveReturn(ctx, ReturnParcel{ID: "rp-1", Notes: tenMB}, "B3001", "pda")
+			return err
+		}, "text.too_long"},
+		{"10 MB scanned return waybill", func() error {
+			_, err := l.ReceiveReturn(ctx, ReturnParcel{ID: "rp-2", ReturnWaybill: tenMB}, "B3001", "pda")
+			return err
+		}, "waybill.number_format"},
 		{"10 MB return reason", func() error {
 			_, err := l.AnnounceReturn(ctx, "rma-1", RMA{RMA: "RMA-1", Order: "SO1", Reason: tenMB}, "oms", "api")
 			return err
@@ -162,7 +175,7 @@ func TestInputLimitsOnTheLedger(t *testing.T) {
 			if e, ok := AsError(err); !ok || e.Key != tc.key || e.Code != CodeInvalid {
 				t.Fatalf("got %v, want %s", err, tc.key)
 			}
-			if e, _ := AsError(err); len(e.Args["printer"]) > 80 || len(e.Args["waybill"]) > 80 {
+			if e, _ := AsError(err); utf8.RuneCountInString(e.Args["printer"]) > 80 || utf8.RuneCountInString(e.Args["waybill"]) > 80 {
 				t.Errorf("the message repeats the whole value: %v", e.Args)
 			}
 			if l.LastSeq() != before {
