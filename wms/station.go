@@ -100,8 +100,8 @@ func (s Station) checkInput() error {
 	if err := checkFree(FieldSender, s.Sender, false); err != nil {
 		return err
 	}
-	if err := checkPrinter(s.ID, s.Printer); err != nil {
+	if err := CheckPrinter(s.ID, s.Printer); err != nil {
 		return err
 	}
-	return checkScale(s.ID, s.Scale)
+	return CheckScale(s.ID, s.Scale)
 }

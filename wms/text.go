@@ -110,10 +110,10 @@ func ValidQueueName(q string) bool {
 	return true
 }
 
-// checkPrinter checks a station's printer address against the printers
+// CheckPrinter checks a station's printer address against the printers
 // Tally has (printing.ParsePrinter): browser, cups:QUEUE, tcp://HOST[:PORT]
 // or file:/DIR.
-func checkPrinter(station, addr string) error {
+func CheckPrinter(station, addr string) error {
 	bad := Errf(CodeInvalid, "station.printer_invalid", "station", station, "printer", clip(addr))
 	if len(addr) > MaxAddress || addr != strings.TrimSpace(addr) {
 		return bad
@@ -133,7 +133,7 @@ func checkPrinter(station, addr string) error {
 			return bad
 		}
 	case "file":
-		if !strings.HasPrefix(rest, "/") || strings.Contains(rest, "..") || !printable(rest) {
+		if !strings.HasPrefix(rest, "/") || strings.HasPrefix(rest, "//") || strings.Contains(rest, "..") || !printable(rest) {
 			return bad
 		}
 	default:
@@ -142,10 +142,10 @@ func checkPrinter(station, addr string) error {
 	return nil
 }
 
-// checkScale checks a station's scale address (scale.ParseAddress):
+// CheckScale checks a station's scale address (scale.ParseAddress):
 // serial:///dev/NAME[?options] on the server, tcp://HOST:PORT on the network,
 // or empty for weights typed by hand.
-func checkScale(station, addr string) error {
+func CheckScale(station, addr string) error {
 	bad := Errf(CodeInvalid, "station.scale_invalid", "station", station, "scale", clip(addr))
 	if addr == "" {
 		return nil
@@ -157,7 +157,8 @@ func checkScale(station, addr string) error {
 	switch strings.ToLower(scheme) {
 	case "serial":
 		dev, query, _ := strings.Cut(strings.TrimPrefix(rest, "//"), "?")
-		if dev == "" || strings.Contains(dev, "..") {
+		// serial:///dev/ttyUSB0, serial://COM3 or serial:COM3, never a host and a path
+		if dev == "" || dev == "/" || strings.Contains(dev, "..") || dev[0] != '/' && strings.Contains(dev, "/") {
 			return bad
 		}
 		for i := 0; i < len(dev); i++ {
@@ -179,27 +180,42 @@ func checkScale(station, addr string) error {
 	return nil
 }
 
-// onlyOptions: a query of name=value pairs of letters and digits.
+// onlyOptions: a serial port's options as scale.ParseAddress takes them,
+// each at most once: baud (a rate), parity (N, E, O, M, S or their names),
+// bits (5 to 8), stop (1, 1.5 or 2).
 func onlyOptions(query string) bool {
 	if query == "" {
 		return true
 	}
+	seen := map[string]bool{}
 	for _, kv := range strings.Split(query, "&") {
 		k, v, ok := strings.Cut(kv, "=")
-		if !ok || !alnum(k) || !alnum(v) {
+		k = strings.ToLower(k)
+		if !ok || seen[k] {
 			return false
 		}
-	}
-	return true
-}
-
-func alnum(s string) bool {
-	if s == "" || len(s) > 16 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c >= '0' && c <= '9' || c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z') {
+		seen[k] = true
+		switch k {
+		case "baud":
+			n, err := strconv.Atoi(v)
+			if err != nil || n <= 0 || n > 10_000_000 || strconv.Itoa(n) != v {
+				return false
+			}
+		case "parity":
+			switch strings.ToLower(v) {
+			case "n", "none", "e", "even", "o", "odd", "m", "mark", "s", "space":
+			default:
+				return false
+			}
+		case "bits":
+			if len(v) != 1 || v[0] < '5' || v[0] > '8' {
+				return false
+			}
+		case "stop":
+			if v != "1" && v != "1.5" && v != "2" {
+				return false
+			}
+		default:
 			return false
 		}
 	}
@@ -214,11 +230,11 @@ func validHostPort(rest string, portOptional bool) bool {
 		return false
 	}
 	hp = strings.TrimSuffix(hp, "/")
-	host, port := hp, ""
+	host, port, hasPort := hp, "", false
 	if i := strings.LastIndexByte(hp, ':'); i >= 0 && !strings.HasSuffix(hp, "]") {
-		host, port = hp[:i], hp[i+1:]
+		host, port, hasPort = hp[:i], hp[i+1:], true
 	}
-	if port == "" && !portOptional {
+	if hasPort && port == "" || port == "" && !portOptional {
 		return false
 	}
 	if port != "" {
@@ -230,6 +246,9 @@ func validHostPort(rest string, portOptional bool) bool {
 	if h, ok := strings.CutPrefix(host, "["); ok {
 		a, err := netip.ParseAddr(strings.TrimSuffix(h, "]"))
 		return err == nil && a.Is6() && strings.HasSuffix(h, "]")
+	}
+	if strings.Contains(host, ":") {
+		return false // an IPv6 address is written in brackets
 	}
 	if _, err := netip.ParseAddr(host); err == nil {
 		return true

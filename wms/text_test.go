@@ -81,7 +81,7 @@ func TestCheckDeviceAddresses(t *testing.T) {
 		"lp:x": false, "": false, " browser": false, "browserx": false, "browser:": false,
 	}
 	for addr, want := range printers {
-		if err := checkPrinter("P1", addr); (err == nil) != want {
+		if err := CheckPrinter("P1", addr); (err == nil) != want {
 			t.Errorf("printer %q: %v, want accepted %v", addr, err, want)
 		} else if err != nil {
 			if e, _ := AsError(err); e.Key != "station.printer_invalid" {
@@ -96,7 +96,7 @@ func TestCheckDeviceAddresses(t *testing.T) {
 		"serial:///dev/ttyUSB0?baud=9600;x": false, "serial://": false, "http://10.0.0.50:80": false,
 	}
 	for addr, want := range scales {
-		if err := checkScale("P1", addr); (err == nil) != want {
+		if err := CheckScale("P1", addr); (err == nil) != want {
 			t.Errorf("scale %q: %v, want accepted %v", addr, err, want)
 		}
 	}
