@@ -532,6 +532,9 @@ func importCmd(ctx context.Context, args []string, stdout io.Writer) error {
 				fmt.Fprintln(stdout, views.Translate(*lang, "import.line", map[string]string{
 					"line": fmt.Sprint(r.Line), "message": views.Translate(*lang, r.Key, r.Args)}))
 			}
+			if res.Unlisted > 0 {
+				fmt.Fprintln(stdout, views.Translate(*lang, "import.errors_unlisted", map[string]string{"n": fmt.Sprint(res.Unlisted)}))
+			}
 			return errReported
 		}
 		return err

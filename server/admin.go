@@ -82,6 +82,9 @@ func (s *Server) importFile(c *fiber.Ctx) error {
 		for _, r := range res.Errors {
 			fb.Details = append(fb.Details, views.Message{Key: r.Key, Args: r.Args, Line: r.Line})
 		}
+		if res.Unlisted > 0 {
+			fb.Details = append(fb.Details, views.Message{Key: "import.errors_unlisted", Args: map[string]string{"n": strconv.Itoa(res.Unlisted)}})
+		}
 		vm.Feedback = fb
 		return s.render(c, status(e.Code), views.Import(vm))
 	}
@@ -103,7 +106,7 @@ func (s *Server) apiImport(c *fiber.Ctx) error {
 	}
 	if err != nil {
 		e := s.asDomain(c, err)
-		return c.Status(status(e.Code)).JSON(newImportRefusal(lang(c), e, res.Errors))
+		return c.Status(status(e.Code)).JSON(newImportRefusal(lang(c), e, res))
 	}
 	// a repeated key gets the first upload's answer (Idempotency-Replayed says so)
 	return c.JSON(importOut{Kind: string(res.Kind), Rows: res.Rows, Seq: res.Seq})

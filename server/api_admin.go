@@ -1,6 +1,8 @@
 package server
 
 import (
+	"strconv"
+
 	"tally/views"
 	"tally/wms"
 )
@@ -27,9 +29,13 @@ type importOut struct {
 }
 
 // importRefusal is an import refused for its bad rows: nothing was loaded.
+// Rows lists the first wms.MaxReportedRows errors; BadRows counts every bad
+// row and Unlisted the errors past those listed.
 type importRefusal struct {
 	apiError
-	Rows []importRowError `json:"rows"`
+	Rows     []importRowError `json:"rows"`
+	BadRows  int              `json:"bad_rows"`
+	Unlisted int              `json:"unlisted"`
 }
 
 type importRowError struct {
@@ -39,9 +45,12 @@ type importRowError struct {
 	Args  map[string]string `json:"args,omitempty"`
 }
 
-func newImportRefusal(lang string, e *wms.Error, rows []wms.RowError) importRefusal {
-	out := importRefusal{apiError: newAPIError(lang, e), Rows: make([]importRowError, 0, len(rows))}
-	for _, r := range rows {
+func newImportRefusal(lang string, e *wms.Error, res wms.ImportResult) importRefusal {
+	out := importRefusal{apiError: newAPIError(lang, e), Rows: make([]importRowError, 0, len(res.Errors)), BadRows: res.BadRows, Unlisted: res.Unlisted}
+	if res.Unlisted > 0 {
+		out.Error += " " + views.Translate(lang, "import.errors_unlisted", map[string]string{"n": strconv.Itoa(res.Unlisted)})
+	}
+	for _, r := range res.Errors {
 		out.Rows = append(out.Rows, importRowError{Line: r.Line, Error: views.Translate(lang, r.Key, r.Args), Key: r.Key, Args: r.Args})
 	}
 	return out

@@ -1616,4 +1616,20 @@ var catalog = map[string][2]string{
 	"chstock.answer.pending":      {"waiting to be sent", "等待发送"},
 	"chstock.platform_qty":        {"the platform holds {n}", "平台库存 {n}"},
 	"chstock.formula":             {"Published = the shop's share of (on hand − ordered, not shipped) − buffer − offline buffer, never below zero. Oversold rows come first.", "发布数量 = 店铺分配的（在库 − 已下单未发货）− 安全库存 − 离线附加安全库存，最少为零。超卖的行排在最前。"},
+
+	// input limits (issue 15): a refused import's report, free text and codes
+	"import.errors_unlisted":     {"{n} more errors are not listed: correct these and upload again to see the rest.", "另有 {n} 条错误未列出：请先修正以上错误，重新上传后可看到其余错误。"},
+	"import.errors_unlisted.one": {"{n} more error is not listed: correct these and upload again to see it.", "另有 {n} 条错误未列出：请先修正以上错误，重新上传后可看到。"},
+	"text.encoding":              {"The {field} is not valid text (UTF-8).", "{field}不是有效的文本（UTF-8）。"},
+	"text.required":              {"The {field} is missing.", "缺少{field}。"},
+	"text.too_long":              {"The {field} is longer than {max} characters: shorten it.", "{field}超过 {max} 个字符，请缩短。"},
+	"text.control":               {"The {field} has control characters (from a copy and paste?): type it again.", "{field}含有控制字符（可能来自复制粘贴），请重新输入。"},
+	"field.name":                 {"name", "名称"},
+	"field.reason":               {"reason", "原因"},
+	"field.note":                 {"note", "备注"},
+	"field.sender":               {"sender's address", "寄件人地址"},
+	"station.printer_invalid":    {"Station {station}: “{printer}” is not a printer Tally can reach. Write cups:QUEUE (letters, digits, _ and -, as `lpstat -p` lists), tcp://HOST:9100 or browser.", "工作台 {station}：“{printer}”不是可用的打印机。请填写 cups:队列名（字母、数字、_ 和 -，见 `lpstat -p`）、tcp://主机:9100 或 browser。"},
+	"station.scale_invalid":      {"Station {station}: “{scale}” is not a scale address. Write serial:///dev/ttyUSB0?baud=9600 or tcp://HOST:PORT, or leave it empty to type weights.", "工作台 {station}：“{scale}”不是有效的秤地址。请填写 serial:///dev/ttyUSB0?baud=9600 或 tcp://主机:端口，留空则手工输入重量。"},
+	"waybill.number_format":      {"“{waybill}” is not a waybill number: 8 to 40 letters, digits and hyphens, with at least one digit.", "“{waybill}”不是运单号：须为 8 至 40 位字母、数字或连字符，且至少含一位数字。"},
+	"receipt.changed":            {"Receipt {receipt} is already expected with other content: nothing changed. Send it under a new receipt number, or ask the warehouse to change the one they have.", "收货单 {receipt} 已存在且内容不同，未作任何更改。请使用新的收货单号，或联系仓库修改已有的收货单。"},
 }

@@ -56,6 +56,9 @@ func (l *Ledger) Boxes() ([]Box, error) {
 
 // SaveBox creates or changes a box.
 func (l *Ledger) SaveBox(ctx context.Context, b Box, actor, device string) error {
+	if err := checkName(FieldName, b.Name, false); err != nil {
+		return err
+	}
 	if err := b.Validate(); err != nil {
 		return err
 	}

@@ -63,6 +63,9 @@ const CountApprovalUnits = 2
 
 // RequestCounts makes count tasks.
 func (l *Ledger) RequestCounts(ctx context.Context, id string, p CountRequest, actor, device string) error {
+	if err := checkFree(FieldReason, p.Reason, false); err != nil {
+		return err
+	}
 	_, err := keyedAppend(ctx, l, id, EvCountRequested, "", "", p, actor, device, nil)
 	return err
 }

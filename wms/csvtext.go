@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"errors"
 	"io"
+	"iter"
 	"slices"
 	"strconv"
 	"strings"
@@ -38,91 +39,117 @@ func DecodeText(raw []byte) (string, error) {
 	return string(out), nil
 }
 
-// csvRow is one data row: its line number and its fields by column name.
+// csvRow is one data row: its line number and its fields, found by column
+// name through the file's header. A row lives only while it is read: the
+// checks keep the values they need, never the row.
 type csvRow struct {
-	line   int
-	fields map[string]string
+	line  int
+	rec   []string
+	index map[string]int
 }
 
-func (r csvRow) get(col string) string { return strings.TrimSpace(r.fields[col]) }
+func (r csvRow) get(col string) string {
+	i, ok := r.index[col]
+	if !ok {
+		return ""
+	}
+	return strings.TrimSpace(fromSpreadsheet(r.rec[i]))
+}
 
-// readCSV decodes and splits a file, checking the header against the kind.
-func readCSV(kind ImportKind, raw []byte) ([]csvRow, []RowError, error) {
+// csvFile is a CSV file whose header is known to fit its kind; its rows are
+// read once, one at a time, by rows.
+type csvFile struct {
+	r      *csv.Reader
+	header int
+	index  map[string]int
+	read   int // rows handed out, blank ones left aside
+}
+
+// readCSV decodes a file and checks its header against the kind.
+func readCSV(kind ImportKind, raw []byte) (*csvFile, error) {
 	cols, ok := Columns[kind]
 	if !ok {
-		return nil, nil, Errf(CodeInvalid, "import.kind_unknown", "kind", string(kind))
+		return nil, Errf(CodeInvalid, "import.kind_unknown", "kind", string(kind))
 	}
 	if len(raw) > MaxImportBytes {
-		return nil, nil, Errf(CodeInvalid, "csv.too_large")
+		return nil, Errf(CodeInvalid, "csv.too_large")
 	}
-	text, err := DecodeText(raw)
-	if err != nil {
-		return nil, nil, err
+	var src io.Reader
+	if body := bytes.TrimPrefix(raw, []byte{0xEF, 0xBB, 0xBF}); utf8.Valid(body) && !bytes.HasPrefix(raw, []byte{0xFF, 0xFE}) && !bytes.HasPrefix(raw, []byte{0xFE, 0xFF}) {
+		src = bytes.NewReader(body) // UTF-8 is read where it lies: a 64 MB file is not copied
+	} else {
+		text, err := DecodeText(raw)
+		if err != nil {
+			return nil, err
+		}
+		src = strings.NewReader(text)
 	}
-	r := csv.NewReader(strings.NewReader(text))
+	r := csv.NewReader(src)
 	r.FieldsPerRecord = -1
 	r.TrimLeadingSpace = true
+	r.ReuseRecord = true
 	header, err := r.Read()
 	if errors.Is(err, io.EOF) {
-		return nil, nil, Errf(CodeInvalid, "csv.empty")
+		return nil, Errf(CodeInvalid, "csv.empty")
 	}
 	if err != nil {
-		return nil, nil, Errf(CodeInvalid, "csv.syntax", "line", "1", "detail", err.Error())
+		return nil, Errf(CodeInvalid, "csv.syntax", "line", "1", "detail", err.Error())
 	}
 	index := map[string]int{}
 	for i, h := range header {
 		h = strings.ToLower(strings.TrimSpace(h))
 		if !slices.Contains(cols, h) {
-			return nil, nil, Errf(CodeInvalid, "csv.column_unknown", "column", h, "columns", strings.Join(cols, ","))
+			return nil, Errf(CodeInvalid, "csv.column_unknown", "column", h, "columns", strings.Join(cols, ","))
 		}
 		if _, dup := index[h]; dup {
-			return nil, nil, Errf(CodeInvalid, "csv.column_twice", "column", h)
+			return nil, Errf(CodeInvalid, "csv.column_twice", "column", h)
 		}
 		index[h] = i
 	}
 	for _, c := range requiredColumns[kind] {
 		if _, ok := index[c]; !ok {
-			return nil, nil, Errf(CodeInvalid, "csv.column_missing", "column", c)
+			return nil, Errf(CodeInvalid, "csv.column_missing", "column", c)
 		}
 	}
-	var rows []csvRow
-	var bad []RowError
-	for {
-		rec, err := r.Read()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			line := 0
-			var pe *csv.ParseError
-			if errors.As(err, &pe) {
-				line = pe.StartLine
+	return &csvFile{r: r, header: len(header), index: index}, nil
+}
+
+// rows hands out the file's data rows in order; a row the reader cannot
+// split goes to bad instead, in its place, so bad stays in line order.
+func (f *csvFile) rows(bad *rowErrors) iter.Seq[csvRow] {
+	return func(yield func(csvRow) bool) {
+		for {
+			rec, err := f.r.Read()
+			if errors.Is(err, io.EOF) {
+				return
 			}
-			bad = append(bad, RowError{Line: line, Key: "csv.syntax", Args: map[string]string{"detail": err.Error()}})
-			if pe == nil || errors.Is(pe.Err, csv.ErrQuote) || errors.Is(pe.Err, csv.ErrBareQuote) {
-				break // the reader cannot find the next row after a broken quote
+			if err != nil {
+				line := 0
+				var pe *csv.ParseError
+				if errors.As(err, &pe) {
+					line = pe.StartLine
+				}
+				bad.add(RowError{Line: line, Key: "csv.syntax", Args: map[string]string{"detail": err.Error()}})
+				if pe == nil || errors.Is(pe.Err, csv.ErrQuote) || errors.Is(pe.Err, csv.ErrBareQuote) {
+					return // the reader cannot find the next row after a broken quote
+				}
+				continue
 			}
-			continue
+			if blank(rec) {
+				continue
+			}
+			line, _ := f.r.FieldPos(0)
+			if len(rec) != f.header {
+				bad.add(RowError{Line: line, Key: "csv.field_count", Args: map[string]string{
+					"want": strconv.Itoa(f.header), "got": strconv.Itoa(len(rec))}})
+				continue
+			}
+			f.read++
+			if !yield(csvRow{line: line, rec: rec, index: f.index}) {
+				return
+			}
 		}
-		if blank(rec) {
-			continue
-		}
-		line, _ := r.FieldPos(0)
-		if len(rec) != len(header) {
-			bad = append(bad, RowError{Line: line, Key: "csv.field_count", Args: map[string]string{
-				"want": strconv.Itoa(len(header)), "got": strconv.Itoa(len(rec))}})
-			continue
-		}
-		f := make(map[string]string, len(header))
-		for name, i := range index {
-			f[name] = fromSpreadsheet(rec[i])
-		}
-		rows = append(rows, csvRow{line: line, fields: f})
 	}
-	if len(rows) == 0 && len(bad) == 0 {
-		return nil, nil, Errf(CodeInvalid, "csv.no_rows")
-	}
-	return rows, bad, nil
 }
 
 // formulaStart holds the characters that make a spreadsheet treat a cell as

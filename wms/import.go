@@ -48,14 +48,61 @@ var Columns = map[ImportKind][]string{
 // The owner column is optional wherever it is a column: empty (or absent)
 // means the default owner. rowOwner reads it and refuses an owner the
 // warehouse does not work for, so a file with one is refused whole.
-func rowOwner(tx *txn, r csvRow, bad *[]RowError) (string, bool) {
+func rowOwner(tx *txn, r csvRow) (string, *RowError) {
 	owner := OwnerOr(r.get("owner"))
 	if err := knownOwner(tx, owner); err != nil {
-		*bad = append(*bad, rowErr(r.line, err))
-		return owner, false
+		e := rowErr(r.line, err)
+		return owner, &e
 	}
-	return owner, true
+	return owner, nil
 }
+
+// MaxReportedRows is how many bad rows an import names; the rest are counted.
+const MaxReportedRows = 100
+
+// rowErrors gathers the bad rows of one file as it is read, in line order:
+// the first MaxReportedRows errors and a count of every bad row. A file of a
+// million bad rows costs a short report, not a million messages.
+type rowErrors struct {
+	first    []RowError
+	rows     int // bad rows (lines), however many errors each has
+	unlisted int // errors past the first MaxReportedRows
+	last     int // line of the last error, to count each row once
+}
+
+func (b *rowErrors) add(es ...RowError) {
+	for _, e := range es {
+		if b.rows == 0 || e.Line != b.last {
+			b.rows++
+			b.last = e.Line
+		}
+		if len(b.first) < MaxReportedRows {
+			b.first = append(b.first, e)
+		} else {
+			b.unlisted++
+		}
+	}
+}
+
+// RowReport is what the bad rows of a refused file come to.
+type RowReport struct {
+	Errors   []RowError // the first MaxReportedRows errors, in line order
+	BadRows  int        // every bad row
+	Unlisted int        // errors not in Errors
+}
+
+func (b *rowErrors) report() RowReport {
+	slices.SortStableFunc(b.first, func(x, y RowError) int { return x.Line - y.Line })
+	return RowReport{Errors: b.first, BadRows: b.rows, Unlisted: b.unlisted}
+}
+
+// any tells whether the file will be refused: from then on the checks keep
+// reading for errors but stop keeping what they would have loaded, and
+// stop remembering keys to find repeats (a row is still compared with the
+// keys of the rows before the first bad one). So a refused file costs memory
+// for its good beginning only; the count of bad rows leaves out a row whose
+// only fault is to repeat another row after the first bad one.
+func (b *rowErrors) any() bool { return b.rows > 0 }
 
 // required columns; the rest default to empty or zero.
 var requiredColumns = map[ImportKind][]string{
@@ -78,11 +125,15 @@ type RowError struct {
 
 // ImportResult tells what an import did or why it did nothing.
 type ImportResult struct {
-	Kind      ImportKind `json:"kind"`
-	Rows      int        `json:"rows"`
-	Errors    []RowError `json:"errors,omitempty"`
-	Duplicate bool       `json:"duplicate,omitempty"`
-	Seq       uint64     `json:"seq,omitempty"`
+	Kind   ImportKind `json:"kind"`
+	Rows   int        `json:"rows"`
+	Errors []RowError `json:"errors,omitempty"` // the first MaxReportedRows
+	// BadRows counts every bad row of a refused file, listed in Errors or
+	// not; Unlisted counts the errors past those in Errors.
+	BadRows   int    `json:"bad_rows,omitempty"`
+	Unlisted  int    `json:"unlisted,omitempty"`
+	Duplicate bool   `json:"duplicate,omitempty"`
+	Seq       uint64 `json:"seq,omitempty"`
 }
 
 func rowErr(line int, e error) RowError {
@@ -152,51 +203,58 @@ func TypedDay(s string, currentYear int) (string, error) {
 }
 
 // PrepareImport reads a CSV file and checks every row against the file itself
-// and the current state. It returns the import to append, or every bad row.
+// and the current state. It returns the import to append, or the file's bad
+// rows: the first MaxReportedRows and how many there are in all. It reads the
+// file one row at a time and keeps nothing of a file it will refuse beyond
+// what finds duplicates, so memory follows the file's size, not its errors.
 // Staff PINs are hashed here, outside any transaction.
-func (l *Ledger) PrepareImport(kind ImportKind, file string, raw []byte) (Import, []RowError, error) {
-	rows, bad, err := readCSV(kind, raw)
+func (l *Ledger) PrepareImport(kind ImportKind, file string, raw []byte) (Import, RowReport, error) {
+	f, err := readCSV(kind, raw)
 	if err != nil {
-		return Import{}, nil, err
+		return Import{}, RowReport{}, err
 	}
+	bad := &rowErrors{}
+	rows := f.rows(bad)
 	im := Import{Kind: kind, File: file}
 	err = l.view(func(tx *txn) error {
 		switch kind {
 		case ImportSKUs:
-			im.SKUs, bad = prepareSKUs(tx, rows, bad)
+			im.SKUs = prepareSKUs(tx, rows, bad)
 		case ImportLocations:
-			im.Locations, bad = prepareLocations(rows, bad)
+			im.Locations = prepareLocations(rows, bad)
 		case ImportStaff:
-			im.Staff, bad = prepareStaff(tx, rows, bad)
+			im.Staff = prepareStaff(tx, rows, bad)
 		case ImportStock:
-			im.Stock, bad = prepareStock(tx, rows, bad)
+			im.Stock = prepareStock(tx, rows, bad)
 		case ImportOrders:
-			im.Orders, bad = prepareOrders(tx, rows, bad, l.zone)
+			im.Orders = prepareOrders(tx, rows, bad, l.zone)
 		case ImportReceipts:
-			im.Receipts, bad = prepareReceipts(tx, rows, bad)
+			im.Receipts = prepareReceipts(tx, rows, bad)
 		case ImportBoxes:
-			im.Boxes, bad = prepareBoxes(rows, bad)
+			im.Boxes = prepareBoxes(rows, bad)
 		case ImportWaybills:
-			im.Waybills, bad = prepareWaybills(tx, rows, bad)
+			im.Waybills = prepareWaybills(tx, rows, bad)
 		}
 		return nil
 	})
 	if err != nil {
-		return Import{}, nil, err
+		return Import{}, RowReport{}, err
 	}
-	slices.SortStableFunc(bad, func(a, b RowError) int { return a.Line - b.Line })
-	if len(bad) > 0 {
-		return Import{}, bad, nil
+	if bad.any() {
+		return Import{}, bad.report(), nil
+	}
+	if f.read == 0 {
+		return Import{}, RowReport{}, Errf(CodeInvalid, "csv.no_rows")
 	}
 	// PINs are hashed only once the whole file is known to be good.
 	for i := range im.Staff {
 		if pin := im.Staff[i].PINHash; pin != "" {
 			if im.Staff[i].PINHash, err = HashPIN(pin); err != nil {
-				return Import{}, nil, err
+				return Import{}, RowReport{}, err
 			}
 		}
 	}
-	return im, nil, nil
+	return im, RowReport{}, nil
 }
 
 // Import reads, checks and applies a CSV file as one event: all rows or none.
@@ -207,20 +265,20 @@ func (l *Ledger) PrepareImport(kind ImportKind, file string, raw []byte) (Import
 func (l *Ledger) Import(ctx context.Context, eventID string, kind ImportKind, file string, raw []byte, actor, device string) (ImportResult, error) {
 	sum := sha256.Sum256(raw)
 	k := keyed{id: eventID, typ: EvImported, target: string(kind), actor: actor, request: hex.EncodeToString(sum[:])}
-	var bad []RowError
+	var bad RowReport
 	ctx, replayed := withOwnNote(ctx)
 	res, err := runKeyed(ctx, l, k, func() (Event, error) {
-		im, rows, err := l.PrepareImport(kind, file, raw)
+		im, report, err := l.PrepareImport(kind, file, raw)
 		if err != nil {
 			return Event{}, err
 		}
-		if bad = rows; len(bad) > 0 {
-			return Event{}, Errf(CodeInvalid, "import.rows_invalid", "count", strconv.Itoa(len(bad)))
+		if bad = report; bad.BadRows > 0 {
+			return Event{}, Errf(CodeInvalid, "import.rows_invalid", "count", strconv.Itoa(bad.BadRows))
 		}
 		return NewEvent(eventID, EvImported, actor, device, im)
 	}, importAnswer)
 	if err != nil {
-		return ImportResult{Kind: kind, Errors: bad}, err
+		return ImportResult{Kind: kind, Errors: bad.Errors, BadRows: bad.BadRows, Unlisted: bad.Unlisted}, err
 	}
 	res.Duplicate = replayed()
 	return res, nil

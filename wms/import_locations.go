@@ -1,14 +1,15 @@
 package wms
 
 import (
+	"iter"
 	"strconv"
 	"strings"
 )
 
-func prepareLocations(rows []csvRow, bad []RowError) ([]Location, []RowError) {
-	out := make([]Location, 0, len(rows))
+func prepareLocations(rows iter.Seq[csvRow], bad *rowErrors) []Location {
+	var out []Location
 	codeLine := map[string]int{}
-	for _, r := range rows {
+	for r := range rows {
 		var rowBad []RowError
 		l := Location{Code: r.get("code"), Zone: r.get("zone"), Kind: LocationKind(strings.ToLower(r.get("kind"))), Height: strings.ToLower(r.get("height")),
 			PickSeq: int(parseInt(r.line, "pick_seq", r.get("pick_seq"), &rowBad)),
@@ -19,10 +20,16 @@ func prepareLocations(rows []csvRow, bad []RowError) ([]Location, []RowError) {
 			} else if first, dup := codeLine[l.Code]; dup {
 				rowBad = append(rowBad, rowErrf(r.line, "csv.duplicate", "value", l.Code, "first", strconv.Itoa(first)))
 			}
-			codeLine[l.Code] = r.line
+			if !bad.any() {
+				codeLine[l.Code] = r.line
+			}
 		}
-		bad = append(bad, rowBad...)
+		bad.add(rowBad...)
+		if bad.any() {
+			out = nil // the file will be refused: keep nothing of it
+			continue
+		}
 		out = append(out, l)
 	}
-	return out, bad
+	return out
 }

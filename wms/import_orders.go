@@ -1,6 +1,7 @@
 package wms
 
 import (
+	"iter"
 	"slices"
 	"strconv"
 	"strings"
@@ -11,24 +12,25 @@ import (
 // order's own fields come from its first row. Each row may name the platform
 // order its line belongs to: the order stands for the platform orders its
 // rows name, in the order they first appear.
-func prepareOrders(tx *txn, rows []csvRow, bad []RowError, zone *time.Location) ([]OrderIntake, []RowError) {
+func prepareOrders(tx *txn, rows iter.Seq[csvRow], bad *rowErrors, zone *time.Location) []OrderIntake {
 	var out []OrderIntake
 	index := map[string]int{}
-	for _, r := range rows {
-		owner, ok := rowOwner(tx, r, &bad)
-		if !ok {
+	for r := range rows {
+		owner, ownerBad := rowOwner(tx, r)
+		if ownerBad != nil {
+			bad.add(*ownerBad)
 			continue
 		}
 		no := r.get("no")
 		ref := OrderRef(owner, no)
 		qty, err := strconv.ParseInt(r.get("qty"), 10, 64)
 		if err != nil {
-			bad = append(bad, rowErrf(r.line, "csv.not_integer", "column", "qty", "value", r.get("qty")))
+			bad.add(rowErrf(r.line, "csv.not_integer", "column", "qty", "value", r.get("qty")))
 			continue
 		}
 		sku := r.get("sku")
 		if tx.Bucket(bucketSKUs).Get(skuKey(owner, sku)) == nil {
-			bad = append(bad, rowErrf(r.line, "sku.not_found", "sku", sku, "owner", owner))
+			bad.add(rowErrf(r.line, "sku.not_found", "sku", sku, "owner", owner))
 			continue
 		}
 		line := OrderLineIn{LineIn: LineIn{SKU: sku, Qty: qty}, PlatformOrderID: r.get("platform_order_id"), PlatformSubOrderID: r.get("platform_sub_order_id")}
@@ -36,7 +38,7 @@ func prepareOrders(tx *txn, rows []csvRow, bad []RowError, zone *time.Location) 
 			out[i].Lines = append(out[i].Lines, line)
 			addPlatformOrder(&out[i], line.PlatformOrderID)
 			if err := out[i].Validate(); err != nil {
-				bad = append(bad, rowErr(r.line, err))
+				bad.add(rowErr(r.line, err))
 			}
 			continue
 		}
@@ -47,7 +49,7 @@ func prepareOrders(tx *txn, rows []csvRow, bad []RowError, zone *time.Location) 
 		if p := r.get("priority"); p != "" {
 			n, err := strconv.Atoi(p)
 			if err != nil {
-				bad = append(bad, rowErrf(r.line, "csv.not_integer", "column", "priority", "value", p))
+				bad.add(rowErrf(r.line, "csv.not_integer", "column", "priority", "value", p))
 				continue
 			}
 			in.Priority = n
@@ -62,29 +64,29 @@ func prepareOrders(tx *txn, rows []csvRow, bad []RowError, zone *time.Location) 
 					t, err = time.ParseInLocation("2006-01-02 15:04", d+" "+strings.TrimSpace(clock), zone)
 				}
 				if derr != nil || err != nil {
-					bad = append(bad, rowErrf(r.line, "csv.not_time", "column", "ship_by", "value", sb))
+					bad.add(rowErrf(r.line, "csv.not_time", "column", "ship_by", "value", sb))
 					continue
 				}
 			}
 			in.ShipBy = &t
 		}
 		if err := in.Validate(); err != nil {
-			bad = append(bad, rowErr(r.line, err))
+			bad.add(rowErr(r.line, err))
 			continue
 		}
 		existing, found, err := getOrder(tx, owner, in.No)
 		if err != nil {
-			bad = append(bad, rowErr(r.line, err))
+			bad.add(rowErr(r.line, err))
 			continue
 		}
 		if found && existing.State != OrderNew {
-			bad = append(bad, rowErrf(r.line, "order.locked", "order", in.No, "state", string(existing.State)))
+			bad.add(rowErrf(r.line, "order.locked", "order", in.No, "state", string(existing.State)))
 			continue
 		}
 		index[ref] = len(out)
 		out = append(out, in)
 	}
-	return out, bad
+	return out
 }
 
 func addPlatformOrder(in *OrderIntake, id string) {

@@ -1,15 +1,16 @@
 package wms
 
 import (
+	"iter"
 	"strconv"
 	"strings"
 )
 
-func prepareSKUs(tx *txn, rows []csvRow, bad []RowError) ([]SKU, []RowError) {
-	out := make([]SKU, 0, len(rows))
+func prepareSKUs(tx *txn, rows iter.Seq[csvRow], bad *rowErrors) []SKU {
+	var out []SKU
 	codeLine := map[string]int{}
 	gtinLine := map[string]int{}
-	for _, r := range rows {
+	for r := range rows {
 		var rowBad []RowError
 		s := SKU{
 			Code: r.get("code"), Name: r.get("name"),
@@ -27,7 +28,11 @@ func prepareSKUs(tx *txn, rows []csvRow, bad []RowError) ([]SKU, []RowError) {
 			ShortLifeAction:    r.get("short_life_action"),
 			NearExpiryDays:     int(parseInt(r.line, "near_expiry_days", r.get("near_expiry_days"), &rowBad)),
 		}
-		owner, ok := rowOwner(tx, r, &rowBad)
+		owner, ownerBad := rowOwner(tx, r)
+		ok := ownerBad == nil
+		if !ok {
+			rowBad = append(rowBad, *ownerBad)
+		}
 		s.Owner = envelopeOwner(owner)
 		if len(rowBad) == 0 {
 			if err := s.Validate(); err != nil {
@@ -39,12 +44,16 @@ func prepareSKUs(tx *txn, rows []csvRow, bad []RowError) ([]SKU, []RowError) {
 			if first, dup := codeLine[owner+" "+s.Code]; dup {
 				rowBad = append(rowBad, rowErrf(r.line, "csv.duplicate", "value", s.Code, "first", strconv.Itoa(first)))
 			}
-			codeLine[owner+" "+s.Code] = r.line
+			if !bad.any() {
+				codeLine[owner+" "+s.Code] = r.line
+			}
 			for _, g := range s.GTINs {
 				if first, dup := gtinLine[owner+" "+g]; dup {
 					rowBad = append(rowBad, rowErrf(r.line, "csv.duplicate", "value", g, "first", strconv.Itoa(first)))
 				}
-				gtinLine[owner+" "+g] = r.line
+				if !bad.any() {
+					gtinLine[owner+" "+g] = r.line
+				}
 				if other := tx.Bucket(bucketGTINs).Get(gtinKey(g, owner)); other != nil && string(other) != s.Code {
 					rowBad = append(rowBad, rowErrf(r.line, "sku.gtin_taken", "gtin", g, "sku", string(other)))
 				}
@@ -57,8 +66,12 @@ func prepareSKUs(tx *txn, rows []csvRow, bad []RowError) ([]SKU, []RowError) {
 				rowBad = append(rowBad, rowErrf(r.line, "sku.lot_tracking_with_stock", "sku", s.Code))
 			}
 		}
-		bad = append(bad, rowBad...)
+		bad.add(rowBad...)
+		if bad.any() {
+			out = nil // the file will be refused: keep nothing of it
+			continue
+		}
 		out = append(out, s)
 	}
-	return out, bad
+	return out
 }

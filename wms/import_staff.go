@@ -1,15 +1,16 @@
 package wms
 
 import (
+	"iter"
 	"strconv"
 	"strings"
 )
 
 // prepareStaff leaves the plain PIN in PINHash; PrepareImport hashes it once all rows are good.
-func prepareStaff(tx *txn, rows []csvRow, bad []RowError) ([]StaffChange, []RowError) {
-	out := make([]StaffChange, 0, len(rows))
+func prepareStaff(tx *txn, rows iter.Seq[csvRow], bad *rowErrors) []StaffChange {
+	var out []StaffChange
 	badgeLine := map[string]int{}
-	for _, r := range rows {
+	for r := range rows {
 		var rowBad []RowError
 		c := StaffChange{Badge: r.get("badge"), Name: r.get("name"), Role: Role(strings.ToLower(r.get("role"))),
 			Language: r.get("language"), PINHash: r.get("pin"),
@@ -28,9 +29,15 @@ func prepareStaff(tx *txn, rows []csvRow, bad []RowError) ([]StaffChange, []RowE
 		if first, dup := badgeLine[c.Badge]; dup && c.Badge != "" {
 			rowBad = append(rowBad, rowErrf(r.line, "csv.duplicate", "value", c.Badge, "first", strconv.Itoa(first)))
 		}
-		badgeLine[c.Badge] = r.line
-		bad = append(bad, rowBad...)
+		if !bad.any() {
+			badgeLine[c.Badge] = r.line
+		}
+		bad.add(rowBad...)
+		if bad.any() {
+			out = nil // the file will be refused: keep nothing of it
+			continue
+		}
 		out = append(out, c)
 	}
-	return out, bad
+	return out
 }

@@ -1,16 +1,20 @@
 package wms
 
 import (
+	"iter"
 	"strconv"
 )
 
-func prepareStock(tx *txn, rows []csvRow, bad []RowError) ([]StockRow, []RowError) {
-	out := make([]StockRow, 0, len(rows))
+func prepareStock(tx *txn, rows iter.Seq[csvRow], bad *rowErrors) []StockRow {
+	var out []StockRow
 	placeLine := map[string]int{}
 	lotExpiry := map[string]string{} // expiry given for a new lot earlier in this file
-	for _, r := range rows {
+	for r := range rows {
 		var rowBad []RowError
-		owner, _ := rowOwner(tx, r, &rowBad)
+		owner, ownerBad := rowOwner(tx, r)
+		if ownerBad != nil {
+			rowBad = append(rowBad, *ownerBad)
+		}
 		s := StockRow{Owner: envelopeOwner(owner), SKU: r.get("sku"), Lot: r.get("lot"), Location: r.get("location")}
 		qty := r.get("qty")
 		n, err := strconv.ParseInt(qty, 10, 64)
@@ -67,9 +71,15 @@ func prepareStock(tx *txn, rows []csvRow, bad []RowError) ([]StockRow, []RowErro
 		if first, dup := placeLine[place]; dup {
 			rowBad = append(rowBad, rowErrf(r.line, "csv.duplicate", "value", s.SKU+" "+s.Lot+" "+s.Location, "first", strconv.Itoa(first)))
 		}
-		placeLine[place] = r.line
-		bad = append(bad, rowBad...)
+		if !bad.any() {
+			placeLine[place] = r.line
+		}
+		bad.add(rowBad...)
+		if bad.any() {
+			out = nil // the file will be refused: keep nothing of it
+			continue
+		}
 		out = append(out, s)
 	}
-	return out, bad
+	return out
 }

@@ -197,13 +197,16 @@ func FuzzImportCSV(f *testing.F) {
 	seedSmall(f, l)
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		for _, kind := range ImportKinds {
-			_, bad, err := l.PrepareImport(kind, "fuzz.csv", raw)
+			_, report, err := l.PrepareImport(kind, "fuzz.csv", raw)
 			if err != nil {
 				if _, ok := AsError(err); !ok {
 					t.Fatalf("%s: non-domain error %v", kind, err)
 				}
 			}
-			for _, r := range bad {
+			if len(report.Errors) > MaxReportedRows || (report.BadRows == 0) != (len(report.Errors) == 0) {
+				t.Fatalf("%s: report of %d bad rows names %d errors", kind, report.BadRows, len(report.Errors))
+			}
+			for _, r := range report.Errors {
 				if r.Line < 1 || r.Key == "" {
 					t.Fatalf("%s: row error without line or key: %+v", kind, r)
 				}

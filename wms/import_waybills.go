@@ -1,36 +1,40 @@
 package wms
 
 import (
+	"iter"
 	"strconv"
 )
 
 // prepareWaybills groups numbers by carrier account, in file order.
-func prepareWaybills(tx *txn, rows []csvRow, bad []RowError) ([]WaybillLoad, []RowError) {
+func prepareWaybills(tx *txn, rows iter.Seq[csvRow], bad *rowErrors) []WaybillLoad {
 	var out []WaybillLoad
 	index := map[string]int{}
 	seen := map[string]int{}
-	for _, r := range rows {
-		owner, ok := rowOwner(tx, r, &bad)
-		if !ok {
+	for r := range rows {
+		owner, ownerBad := rowOwner(tx, r)
+		if ownerBad != nil {
+			bad.add(*ownerBad)
 			continue
 		}
 		acc, n := r.get("account"), r.get("waybill")
 		switch {
 		case !validCode(acc):
-			bad = append(bad, rowErrf(r.line, "waybill.load_invalid"))
+			bad.add(rowErrf(r.line, "waybill.load_invalid"))
 			continue
-		case !validCode(n):
-			bad = append(bad, rowErrf(r.line, "waybill.number_invalid", "waybill", n))
+		case !ValidWaybill(n):
+			bad.add(rowErrf(r.line, "waybill.number_format", "waybill", clip(n)))
 			continue
 		case tx.Bucket(bucketWaybillIndex).Get([]byte(n)) != nil:
-			bad = append(bad, rowErrf(r.line, "waybill.duplicate", "waybill", n))
+			bad.add(rowErrf(r.line, "waybill.duplicate", "waybill", n))
 			continue
 		}
 		if first, dup := seen[n]; dup {
-			bad = append(bad, rowErrf(r.line, "csv.duplicate", "value", n, "first", strconv.Itoa(first)))
+			bad.add(rowErrf(r.line, "csv.duplicate", "value", n, "first", strconv.Itoa(first)))
 			continue
 		}
-		seen[n] = r.line
+		if !bad.any() {
+			seen[n] = r.line
+		}
 		i, ok := index[OrderRef(owner, acc)]
 		if !ok {
 			i = len(out)
@@ -39,5 +43,5 @@ func prepareWaybills(tx *txn, rows []csvRow, bad []RowError) ([]WaybillLoad, []R
 		}
 		out[i].Numbers = append(out[i].Numbers, n)
 	}
-	return out, bad
+	return out
 }

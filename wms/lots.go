@@ -59,6 +59,9 @@ func validStatus(s LotStatus) bool {
 // SetLotStatus changes a lot's status (quarantine, hold, release).
 // It answers with the lot as the change left it.
 func (l *Ledger) SetLotStatus(ctx context.Context, id string, p LotStatusChange, actor, device string) (Lot, error) {
+	if err := checkFree(FieldReason, p.Reason, false); err != nil {
+		return Lot{}, err
+	}
 	p.Today, p.Decided, p.Moves = "", false, nil
 	owner := OwnerOr(p.Owner)
 	p.Owner = ""
@@ -75,6 +78,9 @@ func (l *Ledger) SetLotStatus(ctx context.Context, id string, p LotStatusChange,
 // answers with the lot's recall report as it stood right after (computed in
 // the event's transaction): a repeat of id gets that report, not today's.
 func (l *Ledger) Recall(ctx context.Context, id string, p LotStatusChange, actor, device string) (RecallReport, error) {
+	if err := checkFree(FieldReason, p.Reason, false); err != nil {
+		return RecallReport{}, err
+	}
 	p.Today, p.Decided, p.Moves, p.Status = "", false, nil, LotHold
 	owner := OwnerOr(p.Owner)
 	p.Owner = ""

@@ -176,6 +176,9 @@ type MoveTasks struct {
 
 // CreateMoveTasks makes one move task per source location.
 func (l *Ledger) CreateMoveTasks(ctx context.Context, id string, p MoveTasks, actor, device string) error {
+	if err := checkFree(FieldReason, p.Why, false); err != nil {
+		return err
+	}
 	_, err := keyedAppend(ctx, l, id, EvMoveTasks, "", "", p, actor, device, nil)
 	return err
 }

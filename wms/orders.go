@@ -413,6 +413,9 @@ func (l *Ledger) CancelOrder(ctx context.Context, no, reason, eventID, actor, de
 // Without an event ID the cancellation is named by the order: anyone
 // cancelling it again gets the first answer.
 func (b Books) CancelOrder(ctx context.Context, no, reason, eventID, actor, device string) (Order, error) {
+	if err := checkFree(FieldReason, reason, false); err != nil {
+		return Order{}, err
+	}
 	natural := eventID == ""
 	if natural {
 		eventID = "cancel:" + no

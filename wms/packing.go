@@ -419,6 +419,11 @@ func (l *Ledger) checkedFor(owner, order, serial string) bool {
 // CloseParcel weighs the verified items as a parcel and gives it a waybill.
 // A parcel the weight gate refuses is recorded for the packer's figures.
 func (l *Ledger) CloseParcel(ctx context.Context, id string, p ParcelClose, actor, device string) (Parcel, error) {
+	if p.Override != nil {
+		if err := checkFree(FieldReason, p.Override.Reason, false); err != nil {
+			return Parcel{}, err
+		}
+	}
 	p.Today, p.Parcel = "", nil
 	owner := OwnerOr(p.Owner)
 	p.Owner = ""

@@ -224,6 +224,9 @@ func (l *Ledger) UndoPick(ctx context.Context, id string, p PickUndo, actor, dev
 
 // ReportShort reports a short pick.
 func (l *Ledger) ReportShort(ctx context.Context, id string, p ShortReport, actor, device string) (json.RawMessage, bool, error) {
+	if err := checkFree(FieldReason, p.Reason, false); err != nil {
+		return nil, false, err
+	}
 	asked := p
 	return l.taskCommand(ctx, id, EvShortReported, p.Task, asked, actor, func() (Event, error) {
 		p.Today, p.Decided = l.Today(), false

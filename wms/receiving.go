@@ -2,6 +2,7 @@ package wms
 
 import (
 	"context"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -91,8 +92,14 @@ func (l *Ledger) ExpectReceipt(ctx context.Context, key string, in ReceiptIn, ac
 		if err != nil {
 			return Receipt{}, false, err
 		}
-		if _, dup, err = l.Append(ctx, ev); err != nil {
+		stored, dup, err := l.Append(ctx, ev)
+		if err != nil {
 			return Receipt{}, false, err
+		}
+		if dup {
+			if err := sameReceipt(&stored, in); err != nil {
+				return Receipt{}, false, err
+			}
 		}
 		r, err = l.Books(owner).Receipt(in.ID)
 		return r, dup, err
@@ -102,10 +109,38 @@ func (l *Ledger) ExpectReceipt(ctx context.Context, key string, in ReceiptIn, ac
 	a, err := runKeyed(ctx, l, k, func() (Event, error) {
 		return newOwnedEvent(id, EvReceiptExpected, actor, device, owner, in)
 	}, func(tx *txn, ev *Event) (receiptExpected, error) {
+		if !fresh {
+			if err := sameReceipt(ev, in); err != nil {
+				return receiptExpected{}, err
+			}
+		}
 		r, err := mustGet[Receipt](tx, bucketReceipts, receiptKey(owner, in.ID), "receipt.not_found", "receipt", in.ID)
 		return receiptExpected{Receipt: r, Dup: !fresh}, err
 	})
 	return a.Receipt, a.Dup, err
+}
+
+// sameReceipt refuses a receipt sent again with other content than the one
+// in the log (prior): the resend is not the same delivery, and answering
+// with the first one would hide that from the sender. The same supplier and
+// the same quantity of each SKU, in any order of lines, is the same receipt.
+func sameReceipt(prior *Event, in ReceiptIn) error {
+	var first ReceiptIn
+	if err := decode(prior, &first); err != nil {
+		return err
+	}
+	if strings.TrimSpace(first.Supplier) != strings.TrimSpace(in.Supplier) || !maps.Equal(receiptQty(first), receiptQty(in)) {
+		return Errf(CodeConflict, "receipt.changed", "receipt", strings.TrimSpace(in.ID))
+	}
+	return nil
+}
+
+func receiptQty(in ReceiptIn) map[string]int64 {
+	out := make(map[string]int64, len(in.Lines))
+	for _, l := range in.Lines {
+		out[strings.TrimSpace(l.SKU)] += l.Qty
+	}
+	return out
 }
 
 // receiptExpected is the first answer of a keyed ExpectReceipt.

@@ -217,6 +217,9 @@ func applyInstructionReceived(tx *txn, ev *Event) error {
 // ReceiveInstruction keeps an upstream's stock instruction for a supervisor;
 // key is the syncer's key for the change (a repeat changes nothing).
 func (l *Ledger) ReceiveInstruction(ctx context.Context, key string, in Instruction) (Instruction, error) {
+	if err := checkFree(FieldReason, in.Reason, false); err != nil {
+		return in, err
+	}
 	if err := in.validate(); err != nil {
 		return in, err
 	}
@@ -291,6 +294,9 @@ func (l *Ledger) CarryOutInstruction(ctx context.Context, key, owner, upstream, 
 
 // RefuseInstruction refuses an instruction; the upstream is told why.
 func (l *Ledger) RefuseInstruction(ctx context.Context, key, owner, upstream, id, reason, actor, device string) (ChangeRefusal, error) {
+	if err := checkFree(FieldReason, reason, false); err != nil {
+		return ChangeRefusal{}, err
+	}
 	r := ChangeRefusal{Upstream: upstream, UpstreamID: id, ChangeType: "stock.instruction", Code: "instruction.refused",
 		Reason: strings.TrimSpace(reason), Instruction: true}
 	if r.Reason == "" {

@@ -465,6 +465,12 @@ func applyReturnMatched(tx *txn, ev *Event) error {
 // key is the client's key ("" when it sent none): a repeat of it gets the
 // first answer; the key with another RMA or content is refused.
 func (l *Ledger) AnnounceReturn(ctx context.Context, key string, r RMA, actor, device string) (RMA, error) {
+	if err := checkFree(FieldReason, r.Reason, false); err != nil {
+		return RMA{}, err
+	}
+	if r.ReturnWaybill != "" && !ValidWaybill(r.ReturnWaybill) {
+		return RMA{}, Errf(CodeInvalid, "waybill.number_format", "waybill", clip(r.ReturnWaybill))
+	}
 	asked := r
 	owner := OwnerOr(r.Owner)
 	r.Owner = ""
@@ -500,6 +506,13 @@ func (l *Ledger) AnnounceReturn(ctx context.Context, key string, r RMA, actor, d
 // is the key of the form that booked it: a repeat gets the parcel as first
 // booked; the ID with other lines, by another clerk, is refused.
 func (l *Ledger) ReceiveReturn(ctx context.Context, p ReturnParcel, actor, device string) (ReturnParcel, error) {
+	if err := checkFree(FieldNote, p.Notes, false); err != nil {
+		return ReturnParcel{}, err
+	}
+	// a code scanned off the parcel, whatever carrier printed it
+	if p.ReturnWaybill != "" && !validCode(p.ReturnWaybill) {
+		return ReturnParcel{}, Errf(CodeInvalid, "waybill.number_format", "waybill", clip(p.ReturnWaybill))
+	}
 	p.Today = ""
 	owner := p.Owner
 	asked := p

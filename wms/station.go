@@ -84,5 +84,24 @@ func (l *Ledger) SaveStation(ctx context.Context, id string, s Station, actor, d
 	if err := s.Validate(); err != nil {
 		return Station{}, err
 	}
+	if err := s.checkInput(); err != nil {
+		return Station{}, err
+	}
 	return keyedAppend(ctx, l, cmp.Or(id, newID()), EvStationUpserted, "", s.ID, s, actor, device, nil)
+}
+
+// checkInput holds a station as sent to today's limits (text.go): its name and
+// return address, and a printer and scale Tally can reach. Validate stays as
+// it was, for the stations already in the log.
+func (s Station) checkInput() error {
+	if err := checkName(FieldName, s.Name, true); err != nil {
+		return err
+	}
+	if err := checkFree(FieldSender, s.Sender, false); err != nil {
+		return err
+	}
+	if err := CheckPrinter(s.ID, s.Printer); err != nil {
+		return err
+	}
+	return CheckScale(s.ID, s.Scale)
 }

@@ -95,6 +95,11 @@ func (b Books) WaybillsLeft() (map[string]int, error) {
 // LoadWaybills adds numbers to an owner's pool (p.Owner; empty: the default
 // owner). It answers how many numbers the account had left once they were loaded.
 func (l *Ledger) LoadWaybills(ctx context.Context, id string, p WaybillLoad, actor, device string) (left int, err error) {
+	for _, n := range p.Numbers {
+		if !ValidWaybill(n) {
+			return 0, Errf(CodeInvalid, "waybill.number_format", "waybill", clip(n))
+		}
+	}
 	owner := OwnerOr(p.Owner)
 	p.Owner = ""
 	k := keyed{id: id, typ: EvWaybillsLoaded, target: OrderRef(owner, p.Account), actor: actor, request: p}
