@@ -16,6 +16,9 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"io"
 	"os"
 	"os/exec"
@@ -71,10 +74,6 @@ type Target struct {
 
 func (t Target) String() string { return t.Package + "." + t.Name }
 
-// fuzzFunc is the line that declares a fuzz target, as go test finds them:
-// a top-level func FuzzX(name *testing.F) in a _test.go file.
-var fuzzFunc = regexp.MustCompile(`(?m)^func (Fuzz[A-Za-z0-9_]*)\(\s*\w+\s+\*testing\.F\s*\)`)
-
 // Discover lists every fuzz target of the packages under dir (./...), in
 // package order, as `go list` sees the packages and their test files.
 func Discover(ctx context.Context, dir string) ([]Target, error) {
@@ -99,12 +98,12 @@ func Discover(ctx context.Context, dir string) ([]Target, error) {
 			if name == "" {
 				continue
 			}
-			src, err := os.ReadFile(filepath.Join(pdir, name))
+			found, err := fuzzFuncs(filepath.Join(pdir, name))
 			if err != nil {
 				return nil, err
 			}
-			for _, m := range fuzzFunc.FindAllSubmatch(src, -1) {
-				if n := string(m[1]); !seen[n] {
+			for _, n := range found {
+				if !seen[n] {
 					seen[n] = true
 					targets = append(targets, Target{Package: pkg, Dir: pdir, Name: n})
 				}
@@ -112,6 +111,32 @@ func Discover(ctx context.Context, dir string) ([]Target, error) {
 		}
 	}
 	return targets, sc.Err()
+}
+
+// fuzzFuncs are the fuzz targets a test file declares, as go test finds
+// them: top-level functions FuzzX with one parameter of type *testing.F.
+func fuzzFuncs(path string) ([]string, error) {
+	f, err := parser.ParseFile(token.NewFileSet(), path, nil, parser.SkipObjectResolution)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, decl := range f.Decls {
+		fd, ok := decl.(*ast.FuncDecl)
+		if !ok || fd.Recv != nil || !strings.HasPrefix(fd.Name.Name, "Fuzz") || fd.Type.Params.NumFields() != 1 {
+			continue
+		}
+		star, ok := fd.Type.Params.List[0].Type.(*ast.StarExpr)
+		if !ok {
+			continue
+		}
+		if sel, ok := star.X.(*ast.SelectorExpr); ok && sel.Sel.Name == "F" {
+			if x, ok := sel.X.(*ast.Ident); ok && x.Name == "testing" {
+				out = append(out, fd.Name.Name)
+			}
+		}
+	}
+	return out, nil
 }
 
 // Filter keeps the targets whose "package.Name" matches re (all when re is nil).
@@ -147,12 +172,15 @@ type Result struct {
 // failingInput is go test's line naming the input it saved.
 var failingInput = regexp.MustCompile(`Failing input written to (\S+)`)
 
-// Run fuzzes one target for its slice of time.
-func Run(ctx context.Context, dir string, t Target, opt Options) Result {
+// Run fuzzes one target for its slice of time with the package's test
+// binary, built for fuzzing (instrumented) by Build, in the package's folder
+// as go test runs it, with go test's cache of generated inputs.
+func Run(ctx context.Context, bin, cacheDir string, t Target, opt Options) Result {
 	start := time.Now()
-	cmd := exec.CommandContext(ctx, "go", "test", "-count=1", "-run=^$",
-		"-fuzz=^"+t.Name+"$", "-fuzztime="+opt.FuzzTime.String(), "-fuzzminimizetime="+opt.MinimizeTime.String(), t.Package)
-	cmd.Dir = dir
+	cmd := exec.CommandContext(ctx, bin, "-test.run=^$", "-test.fuzz=^"+t.Name+"$",
+		"-test.fuzztime="+opt.FuzzTime.String(), "-test.fuzzminimizetime="+opt.MinimizeTime.String(),
+		"-test.fuzzcachedir="+filepath.Join(cacheDir, filepath.FromSlash(t.Package)))
+	cmd.Dir = t.Dir
 	out, err := cmd.CombinedOutput()
 	res := Result{Target: t, Took: time.Since(start), Err: err, Output: string(out)}
 	for _, m := range failingInput.FindAllStringSubmatch(res.Output, -1) {
@@ -168,22 +196,81 @@ func Run(ctx context.Context, dir string, t Target, opt Options) Result {
 	return res
 }
 
-// RunAll fuzzes every target in turn and reports each; it returns the ones that failed.
+// Build makes the package's test binary instrumented for fuzzing its targets.
+func Build(ctx context.Context, dir, out string, pkg string, names []string) (string, error) {
+	cmd := exec.CommandContext(ctx, "go", "test", "-c", "-o", out, "-fuzz=^("+strings.Join(names, "|")+")$", pkg)
+	cmd.Dir = dir
+	b, err := cmd.CombinedOutput()
+	return string(b), err
+}
+
+// goCache is go test's folder of generated fuzz inputs ($GOCACHE/fuzz).
+func goCache(ctx context.Context, dir string) (string, error) {
+	cmd := exec.CommandContext(ctx, "go", "env", "GOCACHE")
+	cmd.Dir = dir
+	b, err := cmd.Output()
+	if err != nil {
+		return "", fmt.Errorf("go env GOCACHE: %w", err)
+	}
+	c := strings.TrimSpace(string(b))
+	if c == "" || c == "off" {
+		return os.MkdirTemp("", "fuzzci-cache-")
+	}
+	return filepath.Join(c, "fuzz"), nil
+}
+
+// RunAll fuzzes every target in turn, building each package's test binary
+// once, and reports each; it returns the ones that failed.
 func RunAll(ctx context.Context, dir string, targets []Target, opt Options) []Result {
 	began := time.Now()
 	var failed []Result
-	for i, t := range targets {
-		res := Run(ctx, dir, t, opt)
-		status := "ok"
-		if res.Err != nil {
-			status = "FAIL"
-			failed = append(failed, res)
+	fail := func(r Result) {
+		failed = append(failed, r)
+		fmt.Fprintf(opt.Out, "%s\n", tail(r.Output, 60))
+		for _, w := range r.Written {
+			fmt.Fprintf(opt.Out, "  new failing input: %s (fix the bug, then commit it as a regression seed)\n", w)
 		}
-		fmt.Fprintf(opt.Out, "fuzz %2d/%d %-4s %-60s %5.1fs\n", i+1, len(targets), status, t, res.Took.Seconds())
-		if res.Err != nil {
-			fmt.Fprintf(opt.Out, "%s\n", tail(res.Output, 60))
-			for _, w := range res.Written {
-				fmt.Fprintf(opt.Out, "  new failing input: %s (fix the bug, then commit it as a regression seed)\n", w)
+	}
+	cache, err := goCache(ctx, dir)
+	if err != nil {
+		fail(Result{Err: err, Output: err.Error()})
+		return failed
+	}
+	tmp, err := os.MkdirTemp("", "fuzzci-")
+	if err != nil {
+		fail(Result{Err: err, Output: err.Error()})
+		return failed
+	}
+	defer os.RemoveAll(tmp)
+	for i := 0; i < len(targets); {
+		// the targets of one package, next to each other as Discover lists them
+		j := i
+		var names []string
+		for ; j < len(targets) && targets[j].Package == targets[i].Package; j++ {
+			names = append(names, targets[j].Name)
+		}
+		pkg := targets[i].Package
+		start := time.Now()
+		bin := filepath.Join(tmp, fmt.Sprintf("pkg%d.test", i))
+		out, err := Build(ctx, dir, bin, pkg, names)
+		fmt.Fprintf(opt.Out, "build          %-60s %5.1fs\n", pkg, time.Since(start).Seconds())
+		if err != nil {
+			for _, t := range targets[i:j] {
+				fail(Result{Target: t, Err: err, Output: out})
+			}
+			i = j
+			continue
+		}
+		for ; i < j; i++ {
+			t := targets[i]
+			res := Run(ctx, bin, cache, t, opt)
+			status := "ok"
+			if res.Err != nil {
+				status = "FAIL"
+			}
+			fmt.Fprintf(opt.Out, "fuzz %2d/%d %-4s %-60s %5.1fs\n", i+1, len(targets), status, t, res.Took.Seconds())
+			if res.Err != nil {
+				fail(res)
 			}
 		}
 	}
