@@ -61,8 +61,8 @@ func (c *crashLog) add(s *sentScan) {
 }
 
 // TestCrashUnderLoad runs `tally serve --demo` as a process while handhelds
-// scan through the API, SIGKILLs it at random moments 30 times, checks the
-// store with `tally check` after each kill and restarts it; the handhelds
+// scan through the API, SIGKILLs it at random moments 30 times, restarts it
+// and runs `tally check` on a copy of the store as each kill left it; the handhelds
 // resend every scan not yet answered with its Idempotency-Key until it is.
 // From the handhelds' own record: every acknowledged scan is in the ledger
 // once, under its key, and the picked quantities equal the acknowledged
@@ -126,8 +126,33 @@ func TestCrashUnderLoad(t *testing.T) {
 	setupTook := time.Since(began)
 	killsBegan := time.Now()
 	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 15))
-	checks := 0
-	var checkTook, restartTook time.Duration
+	// Each kill's store is copied as the kill left it, and `tally check`
+	// runs on the copy while the server serves again: the same proof as a
+	// check before the restart, without the floor waiting for it.
+	type killed struct {
+		n   int
+		dir string
+	}
+	toCheck := make(chan killed, crashKills)
+	var checks atomic.Int64
+	var checkTook time.Duration
+	var checkErrs []string
+	checked := make(chan struct{})
+	go func() {
+		defer close(checked)
+		for k := range toCheck {
+			began := time.Now()
+			out, err := exec.Command(bin, "check", "--data", k.dir).CombinedOutput()
+			checkTook += time.Since(began)
+			if err != nil {
+				checkErrs = append(checkErrs, fmt.Sprintf("tally check after kill %d: %v\n%s", k.n, err, out))
+				continue
+			}
+			checks.Add(1)
+			_ = os.RemoveAll(k.dir)
+		}
+	}()
+	var restartTook time.Duration
 	for kill := 1; kill <= crashKills; kill++ {
 		// serve for a random moment (at least until a scan has gone through since the start)
 		before := acked.Load()
@@ -139,17 +164,16 @@ func TestCrashUnderLoad(t *testing.T) {
 			t.Fatal(err)
 		}
 		_ = srv.Cmd.Wait()
-		checkBegan := time.Now()
-		if out, err := exec.Command(bin, "check", "--data", data).CombinedOutput(); err != nil {
-			stopNewCancel()
-			t.Fatalf("tally check after kill %d: %v\n%s", kill, err, out)
-		}
-		checks++
 		restartBegan := time.Now()
-		checkTook += restartBegan.Sub(checkBegan)
+		snap := filepath.Join(filepath.Dir(data), fmt.Sprintf("kill-%02d", kill))
+		if err := copyDir(data, snap); err != nil {
+			t.Fatal(err)
+		}
+		toCheck <- killed{kill, snap}
 		srv = serve(false)
 		restartTook += time.Since(restartBegan)
 	}
+	close(toCheck)
 	stopNewCancel()
 	killsTook := time.Since(killsBegan)
 	settled := make(chan struct{})
@@ -169,24 +193,55 @@ func TestCrashUnderLoad(t *testing.T) {
 	if err := srv.Cmd.Wait(); err != nil {
 		t.Fatalf("serve after SIGTERM: %v", err)
 	}
+	<-checked
+	for _, e := range checkErrs {
+		t.Error(e)
+	}
 	if out, err := exec.Command(bin, "check", "--data", data).CombinedOutput(); err != nil {
 		t.Fatalf("tally check at the end: %v\n%s", err, out)
 	}
-	checks++
+	checks.Add(1)
 
 	f := verifyCrashLedger(t, data, record.scans)
-	t.Logf("crash test: kills=%d checks=%d sent=%d acknowledged=%d acknowledged_after_a_resend=%d refused=%d unanswered=%d ledger_scan_events=%d lost=%d doubled=%d picked_units=%d in %s (build and setup %s, kills %s: checks %s, restarts %s)",
-		crashKills, checks, len(record.scans), f.acked, retried.Load(), f.refused, f.unanswered, f.events, f.lost, f.doubled, f.units, time.Since(began).Round(time.Second),
-		setupTook.Round(100*time.Millisecond), killsTook.Round(100*time.Millisecond), checkTook.Round(100*time.Millisecond), restartTook.Round(100*time.Millisecond))
+	t.Logf("crash test: kills=%d checks=%d sent=%d acknowledged=%d acknowledged_after_a_resend=%d refused=%d unanswered=%d ledger_scan_events=%d lost=%d doubled=%d picked_units=%d in %s (build and setup %s, kills %s with restarts %s; checks %s beside)",
+		crashKills, checks.Load(), len(record.scans), f.acked, retried.Load(), f.refused, f.unanswered, f.events, f.lost, f.doubled, f.units, time.Since(began).Round(time.Second),
+		setupTook.Round(100*time.Millisecond), killsTook.Round(100*time.Millisecond), restartTook.Round(100*time.Millisecond), checkTook.Round(100*time.Millisecond))
 	if f.lost != 0 || f.doubled != 0 {
 		t.Errorf("lost=%d doubled=%d, want 0 and 0", f.lost, f.doubled)
 	}
 	if f.unanswered != 0 {
 		t.Errorf("%d scans never answered after the last restart", f.unanswered)
 	}
+	if n := checks.Load(); n != crashKills+1 {
+		t.Errorf("%d checks passed, want %d (one after each kill and one at the end)", n, crashKills+1)
+	}
 	if f.acked < crashKills {
 		t.Errorf("only %d scans acknowledged over %d kills: the handhelds hardly ran", f.acked, crashKills)
 	}
+}
+
+// copyDir copies the regular files of a stopped store's folder.
+func copyDir(from, to string) error {
+	if err := os.MkdirAll(to, 0o700); err != nil {
+		return err
+	}
+	entries, err := os.ReadDir(from)
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		if !e.Type().IsRegular() {
+			continue
+		}
+		raw, err := os.ReadFile(filepath.Join(from, e.Name()))
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(to, e.Name()), raw, 0o600); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // crashFigures is what the ledger showed against the handhelds' record.

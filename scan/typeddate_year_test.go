@@ -5,14 +5,15 @@ import (
 	"testing"
 )
 
-// A six-digit date windowed by a current year out of 0–9999 would be a year
-// no date has (found by FuzzParseTypedDate: "210100" in year -30 gave
-// -079-01-31); it is refused as a bad date.
+// A six-digit date windowed by a current year near or out of 1–9999 can
+// be a year no date has (found by FuzzParseTypedDate: "210100" in year -30
+// gave -079-01-31, "000100" in year 38 gave 0000-01-31); it is refused as a
+// bad date.
 func TestParseTypedDateYearOutOfRange(t *testing.T) {
 	for _, c := range []struct {
 		s    string
 		year int
-	}{{"210100", -30}, {"990101", -1}, {"000101", 10049}} {
+	}{{"210100", -30}, {"990101", -1}, {"000100", 38}, {"000101", 10049}} {
 		d, err := ParseTypedDate(c.s, c.year)
 		var e *Error
 		if !errors.As(err, &e) || e.Key != ErrKeyBadDate {
