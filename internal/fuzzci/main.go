@@ -33,6 +33,7 @@ func main() {
 	minimize := flag.Duration("minimize", 10*time.Second, "time to minimise a failing input")
 	run := flag.String("run", "", "only targets whose package/name matches this regular expression")
 	list := flag.Bool("list", false, "list the targets and stop")
+	instrument := flag.String("instrument", "module", "coverage for the fuzzer: module (the module's own packages; reuses what the tests compiled) or all (every package, as go test -fuzz)")
 	flag.Parse()
 	var only *regexp.Regexp
 	if *run != "" {
@@ -42,6 +43,10 @@ func main() {
 			os.Exit(2)
 		}
 		only = re
+	}
+	if *instrument != "module" && *instrument != "all" {
+		fmt.Fprintln(os.Stderr, "fuzzci: -instrument is module or all")
+		os.Exit(2)
 	}
 	targets, err := Discover(context.Background(), ".")
 	if err != nil {
@@ -59,7 +64,7 @@ func main() {
 		}
 		return
 	}
-	failed := RunAll(context.Background(), ".", targets, Options{FuzzTime: *fuzzTime, MinimizeTime: *minimize, Out: os.Stdout})
+	failed := RunAll(context.Background(), ".", targets, Options{FuzzTime: *fuzzTime, MinimizeTime: *minimize, Instrument: *instrument, Out: os.Stdout})
 	if len(failed) > 0 {
 		os.Exit(1)
 	}
@@ -157,6 +162,7 @@ func Filter(targets []Target, re *regexp.Regexp) []Target {
 type Options struct {
 	FuzzTime     time.Duration // per target
 	MinimizeTime time.Duration // per failing input
+	Instrument   string        // "module" (the module's packages) or "all" (as go test -fuzz)
 	Out          io.Writer
 }
 
@@ -168,6 +174,9 @@ type Result struct {
 	Output  string
 	Written []string // failing inputs go test wrote into testdata/fuzz
 }
+
+// uninstrumented is what the testing package warns when it fuzzes without coverage.
+const uninstrumented = "not built with coverage instrumentation"
 
 // failingInput is go test's line naming the input it saved.
 var failingInput = regexp.MustCompile(`Failing input written to (\S+)`)
@@ -190,18 +199,43 @@ func Run(ctx context.Context, bin, cacheDir string, t Target, opt Options) Resul
 		}
 		res.Written = append(res.Written, p)
 	}
-	if err == nil && len(res.Written) > 0 {
+	switch {
+	case err == nil && len(res.Written) > 0:
 		res.Err = errors.New("a failing input was written")
+	case err == nil && strings.Contains(res.Output, uninstrumented):
+		res.Err = errors.New("the test binary was built without coverage for the fuzzer")
 	}
 	return res
 }
 
-// Build makes the package's test binary instrumented for fuzzing its targets.
-func Build(ctx context.Context, dir, out string, pkg string, names []string) (string, error) {
-	cmd := exec.CommandContext(ctx, "go", "test", "-c", "-o", out, "-fuzz=^("+strings.Join(names, "|")+")$", pkg)
+// Build makes the package's test binary instrumented for fuzzing its
+// targets: with instrument "all" as go test -fuzz builds it (every package,
+// the standard library's too, compiled again instrumented), else with only
+// the module's own packages (module) instrumented, so what the tests
+// already compiled is reused and coverage guides the fuzzer through the
+// module's code.
+func Build(ctx context.Context, dir, out, pkg string, names []string, instrument, module string) (string, error) {
+	args := []string{"test", "-c", "-o", out}
+	if instrument == "all" {
+		args = append(args, "-fuzz=^("+strings.Join(names, "|")+")$")
+	} else {
+		args = append(args, "-gcflags="+module+"/...=-d=libfuzzer")
+	}
+	cmd := exec.CommandContext(ctx, "go", append(args, pkg)...)
 	cmd.Dir = dir
 	b, err := cmd.CombinedOutput()
 	return string(b), err
+}
+
+// modulePath is the path of the module in dir.
+func modulePath(ctx context.Context, dir string) (string, error) {
+	cmd := exec.CommandContext(ctx, "go", "list", "-m", "-f", "{{.Path}}")
+	cmd.Dir = dir
+	b, err := cmd.Output()
+	if err != nil {
+		return "", fmt.Errorf("go list -m: %w", err)
+	}
+	return strings.TrimSpace(string(b)), nil
 }
 
 // goCache is go test's folder of generated fuzz inputs ($GOCACHE/fuzz).
@@ -236,6 +270,11 @@ func RunAll(ctx context.Context, dir string, targets []Target, opt Options) []Re
 		fail(Result{Err: err, Output: err.Error()})
 		return failed
 	}
+	module, err := modulePath(ctx, dir)
+	if err != nil {
+		fail(Result{Err: err, Output: err.Error()})
+		return failed
+	}
 	tmp, err := os.MkdirTemp("", "fuzzci-")
 	if err != nil {
 		fail(Result{Err: err, Output: err.Error()})
@@ -252,7 +291,7 @@ func RunAll(ctx context.Context, dir string, targets []Target, opt Options) []Re
 		pkg := targets[i].Package
 		start := time.Now()
 		bin := filepath.Join(tmp, fmt.Sprintf("pkg%d.test", i))
-		out, err := Build(ctx, dir, bin, pkg, names)
+		out, err := Build(ctx, dir, bin, pkg, names, opt.Instrument, module)
 		fmt.Fprintf(opt.Out, "build          %-60s %5.1fs\n", pkg, time.Since(start).Seconds())
 		if err != nil {
 			for _, t := range targets[i:j] {
