@@ -300,6 +300,9 @@ func verifyCrashLedger(t *testing.T, data string, scans []*sentScan) crashFigure
 			f.unanswered++
 		default:
 			f.refused++
+			if s.status != http.StatusConflict {
+				t.Errorf("scan %s: refused with %d (only 409, stock short or the line changed, is a handheld's lot)", s, s.status)
+			}
 			if ev, err := l.EventByID(s.key); err == nil && (ev.Type == wms.EvPicked || ev.Type == wms.EvShortReported) {
 				f.doubled++
 				t.Errorf("scan %s was refused (%d) yet the ledger applied it: %s", s.key, s.status, ev.Type)
