@@ -111,6 +111,9 @@ func parseYYMMDD(v string, currentYear int) (Date, string) {
 		return Date{}, "expected 6 digits YYMMDD"
 	}
 	y := gs1Year(atoi(v[0:2]), currentYear)
+	if y < 1 || y > 9999 { // a current year out of range windows YY out of any date
+		return Date{}, fmt.Sprintf("year %d is out of range", y)
+	}
 	m, d := atoi(v[2:4]), atoi(v[4:6])
 	if m < 1 || m > 12 {
 		return Date{}, fmt.Sprintf("month %02d does not exist", m)

@@ -597,7 +597,7 @@ func FuzzOrderIntake(f *testing.F) {
 			}
 			seen[l.SKU] = true
 			parts, sum := l.Parts, int64(0)
-			if parts == nil {
+			if len(parts) == 0 { // no parts, or "parts": [], is the line itself
 				parts = []LinePart{{l.PlatformOrderID, l.PlatformSubOrderID, l.Qty}}
 			}
 			for _, p := range parts {
