@@ -785,6 +785,11 @@ func FuzzSyncUpstreamBody(fz *testing.F) {
 	}
 	f := newSyncFixture(fz, true)
 	fz.Fuzz(func(t *testing.T, name, body string) {
+		if len(url.PathEscape(name)) > 3000 {
+			// a request line over the 4 KiB read buffer is refused before
+			// routing (431, as JSON: the headers tests); not this route's
+			return
+		}
 		c := newClient(t, f.s)
 		c.bearer = f.tokens[wms.RoleAdmin]
 		resp, text := c.do("PUT", "/api/v1/sync/upstreams/"+url.PathEscape(name), strings.NewReader(body), map[string]string{"Content-Type": "application/json"})
