@@ -115,6 +115,9 @@ func Open(dir string, opt Options) (*Ledger, error) {
 	// A store that needs nothing is opened without a write, so that the
 	// server, `tally check` and `tally backup` open it on a full disk.
 	if ready, err := l.ready(opt.KeepProjections); err != nil || ready {
+		if err == nil {
+			err = l.view(func(tx *txn) error { l.loadStandby(tx); return nil })
+		}
 		if err != nil {
 			db.Close()
 			return nil, fmt.Errorf("read %s: %w", path, err)
