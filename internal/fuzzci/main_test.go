@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -140,6 +141,25 @@ func FuzzSound(f *testing.F) {
 	for _, want := range []string{"FAIL fz.FuzzHead", "ok   fz.FuzzSound", "new failing input: " + written[0], "2 targets, 1 failed"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("report lacks %q:\n%s", want, out.String())
+		}
+	}
+}
+
+// The engine's own deadline with no input written is retried, never taken
+// for a finding; a written input or a test's failure is a finding.
+func TestToolchainHiccup(t *testing.T) {
+	for _, c := range []struct {
+		r    Result
+		want bool
+	}{
+		{Result{Err: errors.New("exit status 1"), Output: "--- FAIL: FuzzX (2.07s)\n    context deadline exceeded\nFAIL"}, true},
+		{Result{Err: errors.New("exit status 1"), Output: "context deadline exceeded\nFailing input written to testdata/fuzz/FuzzX/1"}, false},
+		{Result{Err: errors.New("exit status 1"), Output: "context deadline exceeded", Written: []string{"testdata/fuzz/FuzzX/1"}}, false},
+		{Result{Err: errors.New("exit status 1"), Output: "--- FAIL: FuzzX\n    x_test.go:3: wrong"}, false},
+		{Result{Output: "context deadline exceeded"}, false},
+	} {
+		if got := toolchainHiccup(c.r); got != c.want {
+			t.Errorf("%+v: %v, want %v", c.r, got, c.want)
 		}
 	}
 }

@@ -187,7 +187,7 @@ func minimalNumber(s string) (string, error) {
 		if err != nil {
 			return "", fmt.Errorf("param_json number %q: %w", s, err)
 		}
-		if exp := f.MantExp(nil); exp > 400 || exp < -400 {
+		if exp := f.MantExp(nil); f.IsInf() || exp > 400 || exp < -400 {
 			return "", fmt.Errorf("param_json number %q is out of range", s)
 		}
 		s = f.Text('f', -1)
