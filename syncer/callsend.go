@@ -84,16 +84,9 @@ func (k *link) sendCalls(ctx context.Context, up wms.Upstream, each func(q queue
 func (k *link) retryCalls(ctx context.Context, up wms.Upstream, retry []wms.DeadLetter,
 	each func(ev wms.Event, o wms.Outward, ok bool) (dead *wms.DeadLetter, err error)) error {
 	for _, d := range retry {
-		ev, err := k.s.l.EventAt(d.Seq)
+		ev, o, ok, err := k.outwardAt(d.Seq, up)
 		if err != nil {
 			return err
-		}
-		o, ok, err := k.s.l.Outward(ev)
-		if err != nil {
-			return err
-		}
-		if ok {
-			o, ok = o.For(k.name, up.Owner)
 		}
 		again, err := each(ev, o, ok)
 		if err != nil {

@@ -260,21 +260,29 @@ func (k *link) deadLetter(ctx context.Context, q queued, code, reason string) er
 	return k.acked(ctx, []queued{q}, []wms.DeadLetter{{Seq: q.seq, ID: q.id, Type: q.typ, Code: code, Reason: reason}})
 }
 
+// outwardAt is the event at seq and what up gets of it (ok false: nothing,
+// now: another owner's, or no longer outward).
+func (k *link) outwardAt(seq uint64, up wms.Upstream) (wms.Event, wms.Outward, bool, error) {
+	ev, err := k.s.l.EventAt(seq)
+	if err != nil {
+		return ev, wms.Outward{}, false, err
+	}
+	o, ok, err := k.s.l.Outward(ev)
+	if err != nil || !ok {
+		return ev, o, false, err
+	}
+	o, ok = o.For(k.name, up.Owner)
+	return ev, o, ok, nil
+}
+
 // pushRetries sends the dead letters a supervisor asked to retry, each
 // alone, before the stream: taken now, it is resolved; refused again, it
 // stays a dead letter with one more attempt.
 func (k *link) pushRetries(ctx context.Context, up wms.Upstream, retry []wms.DeadLetter) error {
 	for _, d := range retry {
-		ev, err := k.s.l.EventAt(d.Seq)
+		_, o, ok, err := k.outwardAt(d.Seq, up)
 		if err != nil {
 			return err
-		}
-		o, ok, err := k.s.l.Outward(ev)
-		if err != nil {
-			return err
-		}
-		if ok {
-			o, ok = o.For(k.name, up.Owner)
 		}
 		if !ok { // it no longer goes to this upstream
 			if err := k.s.l.RecordAck(ctx, wms.SyncAck{Upstream: k.name, Resolved: []uint64{d.Seq}}); err != nil {
