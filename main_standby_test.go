@@ -14,6 +14,13 @@ import (
 // serveIn runs `tally serve ARGS` until the test ends and returns its address.
 func serveIn(t *testing.T, args ...string) (addr string, stop func()) {
 	t.Helper()
+	addr, stop, _ = serveLogged(t, args...)
+	return addr, stop
+}
+
+// serveLogged is serveIn that also gives the server's log (its stderr).
+func serveLogged(t *testing.T, args ...string) (addr string, stop func(), log *syncBuffer) {
+	t.Helper()
 	stdout, stderr := newSyncBuffer(), newSyncBuffer()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
@@ -40,7 +47,7 @@ func serveIn(t *testing.T, args ...string) (addr string, stop func()) {
 	if addr == "" {
 		t.Fatalf("serve %v did not start: %s %s", args, stdout, stderr)
 	}
-	return addr, stop
+	return addr, stop, stderr
 }
 
 type health struct {

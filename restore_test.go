@@ -37,25 +37,8 @@ func TestServeBackupsAndRestore(t *testing.T) {
 		}
 	}
 
-	stdout, stderr := newSyncBuffer(), newSyncBuffer()
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	done := make(chan error, 1)
-	go func() {
-		done <- run(ctx, []string{"--data", dir, "--addr", "127.0.0.1:0", "--demo",
-			"--backup-dir", backups, "--backup-every", "1s", "--backup-keep", "2"}, stdout, stderr)
-	}()
-	addr := ""
-	re := regexp.MustCompile(`serving on (http://\S+)`)
-	for i := 0; i < 200 && addr == ""; i++ {
-		time.Sleep(50 * time.Millisecond)
-		if m := re.FindStringSubmatch(stdout.String()); m != nil {
-			addr = m[1]
-		}
-	}
-	if addr == "" {
-		t.Fatalf("server did not start: %s %s", stdout, stderr)
-	}
+	addr, stop, stderr := serveLogged(t, "--data", dir, "--demo",
+		"--backup-dir", backups, "--backup-every", "1s", "--backup-keep", "2")
 	get := func(path string) string {
 		t.Helper()
 		req, _ := http.NewRequest("GET", addr+path, nil)
@@ -138,15 +121,7 @@ func TestServeBackupsAndRestore(t *testing.T) {
 		t.Errorf("restore while serving changed %v to %v", before, after)
 	}
 
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("serve: %v", err)
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatal("no graceful shutdown")
-	}
+	stop() // a graceful shutdown: serveLogged reports its error
 	if temps, _ := filepath.Glob(filepath.Join(backups, ".tally-backup-*")); len(temps) != 0 {
 		t.Errorf("temporary files left: %v", temps)
 	}

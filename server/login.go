@@ -50,9 +50,12 @@ func (s *Server) login(c *fiber.Ctx) error {
 		if e.Code != wms.CodeInternal {
 			s.logins.failed(addr, badge, now)
 		}
-		if e.Key == "login.unknown_badge" {
+		switch e.Key {
+		case "login.unknown_badge":
 			s.logins.unknownBadges.Add(1)
 			vm.Badge = ""
+		case "login.badge_not_code":
+			vm.Badge = "" // never echo what was sent back into the page
 		}
 		vm.Feedback = errorFeedback(e)
 		return s.render(c, status(e.Code), views.Login(vm))

@@ -3,6 +3,7 @@ package server
 import (
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/cookiejar"
@@ -142,6 +143,8 @@ func (c *liveClient) login(badge, pin string) (*http.Response, string) {
 // /metrics counts them.
 func TestFailedLoginsAreLimited(t *testing.T) {
 	s, l := testServer(t)
+	var logged lockedBuffer
+	s.log = slog.New(slog.NewTextHandler(&logged, nil))
 	base := serve(t, s)
 	before := l.LastSeq()
 
@@ -176,6 +179,18 @@ func TestFailedLoginsAreLimited(t *testing.T) {
 	if !strings.Contains(limitedSays, "Too many failed logins from this device or on this badge. Wait") {
 		t.Errorf("the 429 page does not say why:\n%s", limitedSays)
 	}
+	// the log heard of the flood once, not 500 times
+	if lines := strings.Count(logged.String(), "\n"); lines != 1 || !strings.Contains(logged.String(), "requests refused") {
+		t.Errorf("500 refused logins made %d log lines:\n%.2000s", lines, logged.String())
+	}
+	// a badge that is no code at all is refused without being echoed
+	long := strings.Repeat("B", 10_000)
+	other := newLiveClient(t, base, "127.0.0.9")
+	if resp, body := other.login(long, "1111"); resp.StatusCode != 400 || strings.Contains(body, "BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB") ||
+		!strings.Contains(unmarked(body), "That is not a badge") {
+		t.Errorf("an overlong badge: %d, %d bytes back\n%.600s", resp.StatusCode, len(body), unmarked(body))
+	}
+
 	// the right PIN from the limited address is refused too: the limit
 	// comes before any PIN is checked
 	if resp, _ := attacker.login("B1001", "1111"); resp.StatusCode != 429 {

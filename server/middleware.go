@@ -71,6 +71,10 @@ func (s *Server) observe(c *fiber.Ctx) error {
 		// poll): the disk job logs it once a minute (diskfull.go)
 	case status >= 500:
 		level = slog.LevelError
+	case status == fiber.StatusUnauthorized || status == fiber.StatusTooManyRequests:
+		// anyone can send these, as fast as they like (a login flood): a
+		// line per minute with the counts, not a line per request
+		s.refused.note(s.log, status, c.Path(), time.Now())
 	case elapsed >= slowRequest && c.Locals(localLongPoll) == nil:
 		level = slog.LevelWarn
 	case status >= 400 && !strings.HasPrefix(route, "/static"):

@@ -19,7 +19,7 @@ func (s *Server) render(c *fiber.Ctx, status int, comp templ.Component) error {
 
 // page fills what every screen has.
 func (s *Server) page(c *fiber.Ctx, title string) views.Page {
-	p := views.Page{Title: title, CSRF: s.csrfToken(c)}
+	p := views.Page{Title: title, CSRF: s.csrfToken(c), Standby: s.standbyBanner()}
 	if pr := principal(c); pr != nil && pr.Token == "" {
 		p.User = &views.User{Badge: pr.Badge, Name: pr.Name, Role: string(pr.Role)}
 		p.Offline = s.offlineBanners(pr.Role)

@@ -51,6 +51,7 @@ type Server struct {
 	live    *liveStreams // the live floor's open streams (live.go)
 	logins  *loginLimits // failed logins per address and badge (loginlimit.go)
 	disk    *diskLog     // what the log was told of a full disk (diskfull.go)
+	refused *refusalLog  // 401s and 429s, logged as a count once a minute (refusallog.go)
 	backups *backups     // the scheduled backups (backups.go); nil when none are set
 
 	// closing ends when Shutdown begins, so that long polls answer at once
@@ -69,6 +70,7 @@ func New(cfg Config, l *wms.Ledger, p *scan.Parser, log *slog.Logger) *Server {
 	s.live = newLiveStreams()
 	s.logins = newLoginLimits()
 	s.disk = &diskLog{}
+	s.refused = &refusalLog{}
 	for _, j := range s.deviceJobs() {
 		_ = s.jobs.Add(j) // a new runner takes any job with a name
 	}

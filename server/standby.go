@@ -3,12 +3,14 @@ package server
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 
+	"tally/views"
 	"tally/wms"
 )
 
@@ -199,4 +201,32 @@ func (s *Server) primaryOnly(j Job) Job {
 	}
 	j.Run = gate(j.Run)
 	return j
+}
+
+// standbyBanner is the standby's banner for every page, or nil on a primary.
+func (s *Server) standbyBanner() *views.StandbyBanner {
+	primary, ok := s.ledger.Following()
+	if !ok {
+		return nil
+	}
+	b := &views.StandbyBanner{Primary: shownAddress(primary)}
+	if s.cfg.Standby == nil {
+		return b
+	}
+	if st := s.cfg.Standby.StandbyStatus(); st.LastContact != nil {
+		b.Events = strconv.FormatUint(st.LagEvents, 10)
+		b.Seconds = strconv.FormatFloat(st.LagSeconds, 'f', 1, 64)
+	}
+	return b
+}
+
+// shownAddress is an address as a page may show it: without a user or
+// password that someone may have put in it.
+func shownAddress(addr string) string {
+	u, err := url.Parse(addr)
+	if err != nil || u.Host == "" {
+		return addr
+	}
+	u.User = nil
+	return u.Redacted()
 }

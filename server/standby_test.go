@@ -146,6 +146,28 @@ func TestStandbyRefusesWritesUntilPromoted(t *testing.T) {
 	if resp, body := browser.get("/floor"); resp.StatusCode != 200 {
 		t.Fatalf("a page on the standby: %d %.200s", resp.StatusCode, body)
 	}
+	// every page says it is the standby, how far behind, and read-only
+	if _, body := browser.get("/floor"); !strings.Contains(body, `data-testid="standby-banner"`) ||
+		!strings.Contains(untagged(body), "Standby of http://10.0.0.11:8080: not yet in touch with it; read-only") {
+		t.Errorf("the standby's banner before the follower's first answer: %.2000s", body)
+	}
+	contact := time.Date(2026, 11, 11, 2, 0, 0, 0, time.UTC)
+	sb.cfg.Standby = fixedLink{StandbyStatus{Primary: "http://10.0.0.11:8080", LagEvents: 42, LagSeconds: 1.5, LastContact: &contact}}
+	for lang, want := range map[string]string{
+		"en":    "Standby of http://10.0.0.11:8080: 42 events / 1.5 s behind; read-only",
+		"zh-CN": "这是 http://10.0.0.11:8080 的备用服务器：落后 42 个事件 / 1.5 秒；只读",
+	} {
+		browser.lang = lang
+		if _, body := browser.get("/floor"); !strings.Contains(untagged(body), want) {
+			t.Errorf("%s: the standby's banner on a page: %.2000s", lang, body)
+		}
+		anon := newClient(t, sb)
+		anon.lang = lang
+		if _, body := anon.get("/login"); !strings.Contains(untagged(body), want) {
+			t.Errorf("%s: the standby's banner on the login page: %.2000s", lang, body)
+		}
+	}
+	browser.lang = "en"
 	api := newClientWith(t, sb, admin)
 	if resp, _ := api.get("/api/v1/orders"); resp.StatusCode != 200 {
 		t.Fatalf("a read on the standby: %d", resp.StatusCode)
@@ -191,6 +213,9 @@ func TestStandbyRefusesWritesUntilPromoted(t *testing.T) {
 	resp, page := browser.post("/floor/waves", url.Values{"mode": {"single"}, "max_orders": {"1"}})
 	if resp.StatusCode >= 400 {
 		t.Fatalf("a form after the promotion: %d %.300s", resp.StatusCode, page)
+	}
+	if _, body := browser.get("/floor"); strings.Contains(body, "standby-banner") {
+		t.Errorf("the banner after the promotion: %.2000s", body)
 	}
 	if ev, err := standbyL.EventsOfType(1, wms.EvWaveReleased); err != nil || len(ev) != 1 || ev[0].Epoch != 2 {
 		t.Fatalf("the wave after the promotion: %+v %v", ev, err)
@@ -238,3 +263,11 @@ func TestJobsWaitForAPromotion(t *testing.T) {
 		}
 	}
 }
+
+// fixedLink is a follower that always reports the same lag.
+type fixedLink struct{ st StandbyStatus }
+
+func (f fixedLink) StandbyStatus() StandbyStatus { return f.st }
+
+// untagged is a page's HTML without its tags: the text as it reads.
+func untagged(page string) string { return htmlUnescape(htmlTag.ReplaceAllString(page, "")) }

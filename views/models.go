@@ -44,6 +44,8 @@ type Page struct {
 	Offline []OfflineBanner
 	// DiskFull is set while the server's disk is full (every logged-in page).
 	DiskFull *DiskBanner
+	// Standby is set on a standby (every page, logged in or not).
+	Standby *StandbyBanner
 }
 
 // MenuItem is one big button on the home screen.

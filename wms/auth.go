@@ -169,7 +169,9 @@ func (l *Ledger) Login(ctx context.Context, badge, pin, device string) (token st
 		return "", Principal{}, l.failedAttempt(ctx, badge, device, reason, code)
 	}
 	if !validCode(badge) {
-		return "", Principal{}, Errf(CodeInvalid, "login.unknown_badge", "badge", badge)
+		// not a code at all (too long, spaces, control characters): said
+		// without echoing it back
+		return "", Principal{}, Errf(CodeInvalid, "login.badge_not_code")
 	}
 	s, err := l.StaffMember(badge)
 	switch {

@@ -79,7 +79,7 @@ type keyed struct {
 // its event, computing the answer in the same transaction with answer.
 func runKeyed[T any](ctx context.Context, l *Ledger, k keyed, decide func() (Event, error), answer func(tx *txn, ev *Event) (T, error)) (out T, err error) {
 	var zero T
-	if k.id == "" || len(k.id) > 128 || !utf8.ValidString(k.id) {
+	if !validKeyID(k.id) {
 		return zero, Errf(CodeInvalid, "event.id_invalid")
 	}
 	digest, err := digestOf(k.request)
@@ -178,8 +178,8 @@ func runKeyed[T any](ctx context.Context, l *Ledger, k keyed, decide func() (Eve
 			// appended meanwhile by a command that records no key: answered from the state
 			return nil
 		}
-		return putJSON(tx.Bucket(bucketKeys), []byte(k.id), keyRecord{
-			Actor: k.actor, Type: k.typ, Target: k.target, Digest: digest, Seq: stored.Seq, Answer: raw})
+		return putKey(tx, k.id, stored, keyRecord{
+			Actor: k.actor, Type: k.typ, Target: k.target, Digest: digest, Seq: stored.Seq, Answer: raw}, !dup)
 	})
 	if err != nil {
 		return zero, err
@@ -187,6 +187,29 @@ func runKeyed[T any](ctx context.Context, l *Ledger, k keyed, decide func() (Eve
 	// The first caller gets the answer as a repeat will: decoded from the record.
 	err = json.Unmarshal(raw, &out)
 	return out, err
+}
+
+// putKey stores a key's first answer. A key other than its event's own ID,
+// for an event appended by this write, is indexed under the event's
+// sequence number too, so the replication read carries it with its event
+// and a standby promoted later answers its retries as the primary would.
+// (A key first used for an event already in the log is not: a standby that
+// has read past that event would never see it. After a failover a retry of
+// such a key finds the event and is answered from the state, as the
+// command answers "the same again".)
+func putKey(tx *txn, id string, ev Event, rec keyRecord, appended bool) error {
+	if err := putJSON(tx.Bucket(bucketKeys), []byte(id), rec); err != nil {
+		return err
+	}
+	if !appended || id == ev.ID {
+		return nil
+	}
+	return tx.Bucket(bucketKeySeqs).Put(keySeqKey(ev.Seq, id), []byte{})
+}
+
+// validKeyID is the rule for an ID a command takes: 1 to 128 bytes of UTF-8.
+func validKeyID(id string) bool {
+	return id != "" && len(id) <= 128 && utf8.ValidString(id)
 }
 
 // binds refuses a repeat that is not the request its key was first used for.

@@ -20,6 +20,7 @@ var (
 	bucketEventIDs = []byte("event_ids")  // event ID -> seq
 	bucketMeta     = []byte("meta")       // name -> value
 	bucketKeys     = []byte("event_keys") // ID -> keyRecord JSON: a keyed command's request and first answer (idempotency.go)
+	bucketKeySeqs  = []byte("key_seqs")   // seq 0 key ID -> empty: the keys other than its own ID an event's write recorded (standby.go)
 
 	bucketSKUs           = []byte("skus")               // owner 0 sku code -> SKU JSON
 	bucketGTINs          = []byte("gtins")              // 14-digit GTIN 0 owner -> sku code (a GTIN may be two owners')
@@ -98,9 +99,15 @@ var derivedBuckets = [][]byte{
 	bucketChannelStock,
 }
 
-var logBuckets = [][]byte{bucketEvents, bucketEventIDs, bucketKeys, bucketMeta}
+var logBuckets = [][]byte{bucketEvents, bucketEventIDs, bucketKeys, bucketKeySeqs, bucketMeta}
 
 const sep = 0x00
+
+// keySeqKey indexes a key under the sequence number of the event it was
+// first used for: seq (8 bytes) ‖ key ID.
+func keySeqKey(seq uint64, id string) []byte {
+	return append(seqKey(seq), id...)
+}
 
 // seqKey is the 8-byte big-endian form of a ledger sequence number, so keys sort by sequence.
 func seqKey(seq uint64) []byte {

@@ -57,6 +57,15 @@ var (
 type ReplicaEvent struct {
 	Event Event           `json:"event"`
 	Key   json.RawMessage `json:"key,omitempty"`
+	// Keys are the first answers stored with the event under other keys
+	// (a client's Idempotency-Key for a wave, an order, a shipment, ...).
+	Keys []ReplicaKey `json:"keys,omitempty"`
+}
+
+// ReplicaKey is one key's stored first answer, as the primary keeps it.
+type ReplicaKey struct {
+	ID     string          `json:"id"`
+	Record json.RawMessage `json:"record"`
 }
 
 // ReplicaPage is one page of the replication read.
@@ -192,8 +201,8 @@ func (l *Ledger) Promote(ctx context.Context, actor, device string) (NodePromote
 }
 
 // ReplicationPage reads up to limit events after the cursor as stored,
-// secrets included, each with its keyed command's first answer when there
-// is one under its ID. It is for a standby (RoleReplica or admin) only.
+// secrets included, each with the first answers its write stored: under
+// its own ID (a handheld's scan) and under other keys (key_seqs). It is for a standby (RoleReplica or admin) only.
 func (l *Ledger) ReplicationPage(after uint64, limit int) (ReplicaPage, error) {
 	if limit == 0 {
 		limit = FeedDefaultLimit
@@ -222,11 +231,28 @@ func (l *Ledger) ReplicationPage(after uint64, limit int) (ReplicaPage, error) {
 					re.Key = append(json.RawMessage{}, raw...)
 				}
 			}
+			re.Keys = otherKeys(tx, re.Event.Seq)
 			page.Events = append(page.Events, re)
 		}
 		return nil
 	})
 	return page, err
+}
+
+// otherKeys reads the keys other than its own ID that an event's write
+// recorded (key_seqs), each with its stored record.
+func otherKeys(tx *txn, seq uint64) []ReplicaKey {
+	var out []ReplicaKey
+	prefix := seqKey(seq)
+	keys := tx.Bucket(bucketKeys)
+	c := tx.Bucket(bucketKeySeqs).Cursor()
+	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+		id := string(k[len(prefix):])
+		if raw := keys.Get([]byte(id)); raw != nil {
+			out = append(out, ReplicaKey{ID: id, Record: append(json.RawMessage{}, raw...)})
+		}
+	}
+	return out
 }
 
 // WaitReplication is ReplicationPage that, with nothing after the cursor,
@@ -338,6 +364,19 @@ func replicateTx(tx *txn, re ReplicaEvent) (bool, error) {
 			return false, Errf(CodeInvalid, "standby.key_invalid", "seq", seqText)
 		}
 		if err := tx.Bucket(bucketKeys).Put([]byte(ev.ID), re.Key); err != nil {
+			return false, err
+		}
+	}
+	for _, k := range re.Keys {
+		var rec keyRecord
+		if !validKeyID(k.ID) || k.ID == ev.ID ||
+			json.Unmarshal(k.Record, &rec) != nil || rec.Seq != ev.Seq {
+			return false, Errf(CodeInvalid, "standby.key_invalid", "seq", seqText)
+		}
+		if err := tx.Bucket(bucketKeys).Put([]byte(k.ID), k.Record); err != nil {
+			return false, err
+		}
+		if err := tx.Bucket(bucketKeySeqs).Put(keySeqKey(ev.Seq, k.ID), []byte{}); err != nil {
 			return false, err
 		}
 	}

@@ -49,7 +49,7 @@ func sameState(t *testing.T, a, b *Ledger) {
 	t.Helper()
 	err := a.view(func(ta *txn) error {
 		return b.view(func(tb *txn) error {
-			for _, name := range append(append([][]byte{}, derivedBuckets...), bucketEvents, bucketEventIDs, bucketKeys) {
+			for _, name := range append(append([][]byte{}, derivedBuckets...), bucketEvents, bucketEventIDs, bucketKeys, bucketKeySeqs) {
 				for _, m := range diffBuckets(string(name), ta.Bucket(name), tb.Bucket(name)) {
 					t.Errorf("standby differs: %s", m)
 				}
@@ -207,6 +207,89 @@ func TestStandbyFollowsAndPromotes(t *testing.T) {
 	lp.Events[0].Event.Seq = third.LastSeq() + 1
 	if _, err := third.Replicate(ctx, lp.Events); ErrorCode(err) != CodeConflict {
 		t.Fatalf("an older epoch's event: %v", err)
+	}
+}
+
+// A client's Idempotency-Key is not its event's ID (an order's event is
+// named by the order, a hold's by the order's holds): its first answer
+// reaches the standby with the event, so after a promotion a retry is
+// answered as the old primary would have answered it, and the key stays
+// bound to its request.
+func TestStandbyKeepsClientKeysAcrossAFailover(t *testing.T) {
+	primary := stockFixture(t)
+	standby, _ := openTest(t)
+	if err := standby.Follow("http://primary:8080"); err != nil {
+		t.Fatal(err)
+	}
+	in := order("SO1", LineIn{"BOOK", 1})
+	first, dup, err := primary.ReceiveOrder(ctx, "oms-key-1", in, "oms", "api")
+	if err != nil || dup {
+		t.Fatalf("first: %v %v", dup, err)
+	}
+	books := primary.Books(DefaultOwner)
+	held, err := books.HoldOrder(ctx, "SO1", true, "地址待确认", "erp-hold-1", "erp", "qimen")
+	if err != nil || !held.Held {
+		t.Fatalf("hold: %+v %v", held, err)
+	}
+	replicateAll(t, primary, standby, 3)
+	sameState(t, primary, standby)
+	if _, err := standby.Promote(ctx, "B9001", "cli"); err != nil {
+		t.Fatal(err)
+	}
+	sb := standby.Books(DefaultOwner)
+	// the order is released from hold on the new primary
+	if _, err := sb.HoldOrder(ctx, "SO1", false, "", "erp-restore-1", "erp", "qimen"); err != nil {
+		t.Fatal(err)
+	}
+	seq := standby.LastSeq()
+
+	// retries of the old primary's keys: the first answers, nothing decided again
+	again, dup, err := standby.ReceiveOrder(ctx, "oms-key-1", in, "oms", "api")
+	if err != nil || dup {
+		t.Fatalf("order retry after the failover: dup %v, %v (the first answer said new)", dup, err)
+	}
+	sameJSON(t, "order retry", again, first)
+	heldAgain, err := sb.HoldOrder(ctx, "SO1", true, "地址待确认", "erp-hold-1", "erp", "qimen")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sameJSON(t, "hold retry", heldAgain, held)
+	if standby.LastSeq() != seq {
+		t.Fatalf("retries appended %d events", standby.LastSeq()-seq)
+	}
+	if o, _ := sb.Order("SO1"); o.Held {
+		t.Fatal("a retried hold held the order again")
+	}
+	// a key reused for another request is refused there too
+	if _, _, err := standby.ReceiveOrder(ctx, "oms-key-1", order("SO2", LineIn{"BOOK", 1}), "oms", "api"); ErrorCode(err) != CodeConflict {
+		t.Fatalf("key reused for another order: %v", err)
+	}
+	if _, err := sb.HoldOrder(ctx, "SO1", true, "another reason", "erp-hold-1", "erp", "qimen"); ErrorCode(err) != CodeConflict {
+		t.Fatalf("key reused with another reason: %v", err)
+	}
+
+	// a page with a key bound to another event is refused
+	page, err := primary.ReplicationPage(0, ReplicaMaxLimit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var bad []ReplicaEvent
+	for _, re := range page.Events {
+		if len(re.Keys) > 0 {
+			bad = append(bad, re)
+		}
+	}
+	if len(bad) != 1 || bad[0].Event.Type != EvOrderReceived {
+		t.Fatalf("%d events carry other keys, want the order's (a hold with a key is named by it)", len(bad))
+	}
+	fresh, _ := openTest(t)
+	if err := fresh.Follow("http://primary:8080"); err != nil {
+		t.Fatal(err)
+	}
+	wrong := page.Events[0]
+	wrong.Keys = bad[0].Keys
+	if _, err := fresh.Replicate(ctx, []ReplicaEvent{wrong}); ErrorCode(err) != CodeInvalid {
+		t.Fatalf("a key of another event: %v", err)
 	}
 }
 
