@@ -22,7 +22,7 @@ import (
 	"tally/wms"
 )
 
-var resultRE = regexp.MustCompile(`^RESULT events=\d+ errors=\d+ events_per_s=\d+\.\d p50_ms=\d+\.\d p99_ms=\d+\.\d$`)
+var resultRE = regexp.MustCompile(`^RESULT events=\d+ errors=\d+ events_per_s=\d+\.\d p50_ms=\d+\.\d p99_ms=\d+\.\d( max_ms=\d+\.\d)?( offered_per_s=\d+\.\d idle_slots=\d+)?( server_cpu_ms_per_scan=\d+\.\d{3})?$`)
 
 func TestPercentile(t *testing.T) {
 	ds := func(ns ...int) []time.Duration {
@@ -83,6 +83,11 @@ func TestLine(t *testing.T) {
 	}
 	if got := (Result{}).Line(); got != "RESULT events=0 errors=0 events_per_s=0.0 p50_ms=0.0 p99_ms=0.0" {
 		t.Errorf("zero Line() = %q", got)
+	}
+	r.MaxMs, r.OfferedPerSec, r.IdleSlots, r.CPUmsPerScan = 120.04, 2000.02, 7, 0.4321
+	want = "RESULT events=9361 errors=2 events_per_s=3120.4 p50_ms=12.3 p99_ms=49.0 max_ms=120.0 offered_per_s=2000.0 idle_slots=7 server_cpu_ms_per_scan=0.432"
+	if got := r.Line(); got != want || !resultRE.MatchString(got) {
+		t.Errorf("open-loop Line() = %q, want %q", got, want)
 	}
 }
 
