@@ -206,6 +206,13 @@ func (r *runner) logf(format string, args ...any) {
 
 // measure drives the handhelds for the configured time.
 func (r *runner) measure(parent context.Context) Result {
+	pdas := make([]*pda, r.cfg.PDAs)
+	for i := range pdas {
+		pdas[i] = &pda{r: r, device: "pda-" + strconv.Itoa(i+1)}
+	}
+	if r.cfg.Rate > 0 {
+		r.warmUp(parent, pdas)
+	}
 	cpu0, cpuOK := r.c.serverCPU(parent)
 	start := time.Now()
 	end := start.Add(r.cfg.Duration)
@@ -218,12 +225,10 @@ func (r *runner) measure(parent context.Context) Result {
 		defer wg.Done()
 		r.feeder.run(ctx)
 	}()
-	pdas := make([]*pda, r.cfg.PDAs)
 	for i := range pdas {
-		pdas[i] = &pda{r: r, device: "pda-" + strconv.Itoa(i+1)}
 		if r.cfg.Rate > 0 {
 			pdas[i].sched = newSchedule(start, interval(r.cfg.Rate, r.cfg.PDAs))
-			pdas[i].first = pdas[i].sched.next
+			pdas[i].firstSlot = pdas[i].sched.next
 		}
 		wg.Add(1)
 		go func(p *pda) {
@@ -260,7 +265,7 @@ func (r *runner) measure(parent context.Context) Result {
 	var offered int64
 	for _, p := range pdas {
 		if p.sched != nil {
-			offered += slotsBefore(p.first, end, p.sched.interval)
+			offered += slotsBefore(p.firstSlot, end, p.sched.interval)
 			res.IdleSlots += p.sched.idle
 		}
 	}

@@ -276,6 +276,30 @@ func TestRunAgainstServer(t *testing.T) {
 		t.Errorf("the feeder made no orders while the handhelds picked")
 	}
 
+	if res.CPUmsPerScan <= 0 {
+		t.Errorf("no server CPU per scan (process_cpu_seconds_total on /metrics)")
+	}
+
+	// open loop: 8 handhelds offering 32 scans a second in all
+	log = syncBuffer{}
+	open, err := Run(ctx, Config{Addr: addr, Token: token, PDAs: 8, Duration: 2 * time.Second, Backlog: 16, Rate: 32, Log: &log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Log(open.Line())
+	if !resultRE.MatchString(open.Line()) || !strings.Contains(open.Line(), "offered_per_s=") {
+		t.Errorf("open-loop RESULT line %q has the wrong format", open.Line())
+	}
+	if open.OfferedPerSec < 32*0.8 || open.OfferedPerSec > 32*1.2 {
+		t.Errorf("offered %.1f scans a second, want about 32", open.OfferedPerSec)
+	}
+	if open.Events <= 0 || open.Errors != 0 || open.EventsPerSec > open.OfferedPerSec*1.1 {
+		t.Errorf("open loop: %d scans (%.1f/s), %d errors", open.Events, open.EventsPerSec, open.Errors)
+	}
+	if !strings.Contains(log.String(), "took their first task") {
+		t.Errorf("no warm-up line in the log:\n%s", log.String())
+	}
+
 	stop()
 	// every handheld worked as its own picker
 	kpis, err := l.KPIs(l.Today())

@@ -112,8 +112,9 @@ type pda struct {
 	current string       // the task in hand
 	skip    map[int]bool // lines of the current task given up on
 
-	sched *schedule // an open-loop run's scan times; nil in a closed loop
-	first time.Time // the schedule's first slot
+	sched     *schedule // an open-loop run's scan times; nil in a closed loop
+	firstSlot time.Time // the schedule's first slot
+	held      *task     // a task taken before the run (open loop's warm-up)
 }
 
 // run takes tasks and works them until ctx ends.
@@ -121,7 +122,12 @@ func (p *pda) run(ctx context.Context) {
 	r := p.r
 	for ctx.Err() == nil {
 		var t task
-		err := r.c.postJSON(ctx, "/api/v1/tasks/next", p.device, "", nil, &t)
+		var err error
+		if p.held != nil {
+			t, p.held = *p.held, nil
+		} else {
+			err = r.c.postJSON(ctx, "/api/v1/tasks/next", p.device, "", nil, &t)
+		}
 		if ctx.Err() != nil {
 			return
 		}
