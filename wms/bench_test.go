@@ -83,14 +83,18 @@ func BenchmarkAppend(b *testing.B) {
 				_, _, err := l.Append(context.Background(), events[i])
 				return err
 			}
-			var tLedger, tRaw time.Duration
+			var tLedger, tRaw, cLedger, cRaw time.Duration
 			var nLedger, nRaw int
 			lw0, rw0 := pagesWritten(l.db), pagesWritten(db)
 			b.ResetTimer()
 			for r := range appendRounds {
 				lo, hi := b.N*r/appendRounds, b.N*(r+1)/appendRounds
+				c0 := cpuTime()
 				tLedger += runWriters(b, writers, lo, hi, ledger)
+				c1 := cpuTime()
 				tRaw += runWriters(b, writers, lo, hi, raw)
+				cLedger += c1 - c0
+				cRaw += cpuTime() - c1
 				nLedger += hi - lo
 				nRaw += hi - lo
 			}
@@ -100,7 +104,10 @@ func BenchmarkAppend(b *testing.B) {
 			b.ReportMetric(ledgerRate, "ledger/s")
 			b.ReportMetric(rawRate, "raw/s")
 			b.ReportMetric(ledgerRate/rawRate, "ratio")
-			// pages written to disk per event: what an fsync has to carry
+			// CPU per event (this process, all threads) and pages written
+			// to disk per event: what an fsync has to carry
+			b.ReportMetric(float64(cLedger.Microseconds())/float64(nLedger), "ledger-cpu-µs/op")
+			b.ReportMetric(float64(cRaw.Microseconds())/float64(nRaw), "raw-cpu-µs/op")
 			b.ReportMetric(float64(pagesWritten(l.db)-lw0)/float64(nLedger), "ledger-writes/op")
 			b.ReportMetric(float64(pagesWritten(db)-rw0)/float64(nRaw), "raw-writes/op")
 			st := l.Stats()
