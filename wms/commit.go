@@ -160,23 +160,27 @@ func (l *Ledger) commitGroup(group []*commitReq) {
 			group = append(group[:failed:failed], group[failed+1:]...)
 			continue
 		}
-		if failed >= 0 {
-			err = ferr // the group was this writer alone: that is its answer
-			if _, ok := err.(panicked); ok {
-				err = errRunAlone // to panic in its own goroutine
+		switch {
+		case failed >= 0: // the group was this writer alone: its failure is its answer
+			if _, ok := ferr.(panicked); ok {
+				group[0].done <- errRunAlone // to panic in its own goroutine
+			} else {
+				group[0].done <- l.committed(ferr)
 			}
-		} else {
+		case err == nil:
+			l.committed(nil)
 			l.stats.Commits.Add(1)
 			l.stats.Grouped.Add(uint64(len(group)))
-		}
-		if err != errRunAlone {
-			err = l.committed(err)
-		}
-		if err == nil && appended {
-			l.bell.ring()
-		}
-		for _, r := range group {
-			r.done <- err
+			if appended {
+				l.bell.ring()
+			}
+			for _, r := range group {
+				r.done <- nil
+			}
+		default: // the commit failed: every write of the group did (each one counted, a full disk's refusals too)
+			for _, r := range group {
+				r.done <- l.committed(err)
+			}
 		}
 		return
 	}
