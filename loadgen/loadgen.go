@@ -17,6 +17,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -41,6 +42,10 @@ type Config struct {
 	// schedule; 0 is the closed loop, each handheld scanning as soon as
 	// the last answer came back.
 	Rate float64
+	// CeilingDir, when set, measures the disk's ceiling after the run
+	// (ceiling.go): raw bbolt Batch in a file of its own in this
+	// directory, as many writers as handhelds, for as long.
+	CeilingDir string
 }
 
 // Result is what a run measured.
@@ -59,6 +64,11 @@ type Result struct {
 	// server does not publish it. It covers everything the server did
 	// meanwhile: tasks handed out, orders and waves made by the feeder.
 	CPUmsPerScan float64
+	// With Config.CeilingDir: raw bbolt Batch's commits a second of values
+	// the size of the run's pick events (EventBytes); EventsPerSec over it
+	// is the run's ratio to what the disk allows.
+	CeilingPerSec float64
+	EventBytes    int
 }
 
 // Line is the RESULT line, without a newline.
@@ -73,6 +83,9 @@ func (r Result) Line() string {
 	}
 	if r.CPUmsPerScan > 0 {
 		s += fmt.Sprintf(" server_cpu_ms_per_scan=%.3f", r.CPUmsPerScan)
+	}
+	if r.CeilingPerSec > 0 {
+		s += fmt.Sprintf(" ceiling_per_s=%.1f event_bytes=%d ratio=%.3f", r.CeilingPerSec, r.EventBytes, r.EventsPerSec/r.CeilingPerSec)
 	}
 	return s
 }
@@ -126,7 +139,20 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	if err := r.setup(ctx); err != nil {
 		return Result{}, err
 	}
-	return r.measure(ctx), nil
+	var before uint64
+	if cfg.CeilingDir != "" {
+		var err error
+		if before, err = r.c.lastSeq(ctx); err != nil {
+			return Result{}, err
+		}
+	}
+	res := r.measure(ctx)
+	if cfg.CeilingDir != "" {
+		if err := r.ceiling(ctx, before, &res); err != nil {
+			return res, err
+		}
+	}
+	return res, nil
 }
 
 // runner holds one run's state.
@@ -166,6 +192,11 @@ func newRunner(cfg Config) (*runner, error) {
 	}
 	if err := checkRate(cfg.Rate, cfg.PDAs); err != nil {
 		return nil, err
+	}
+	if cfg.CeilingDir != "" {
+		if fi, err := os.Stat(cfg.CeilingDir); err != nil || !fi.IsDir() {
+			return nil, fmt.Errorf("loadgen: --ceiling %s: not a directory (give one on the server's disk)", cfg.CeilingDir)
+		}
 	}
 	if cfg.Backlog == 0 {
 		cfg.Backlog = BacklogFor(cfg.PDAs, cfg.Duration)
