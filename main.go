@@ -7,6 +7,8 @@
 //	tally scan RAW
 //	tally print-test --kind waybill|sku|location --out FILE [--zpl]
 //	tally loadgen --addr URL --token TOKEN --pdas N --duration D [--backlog N]
+//	tally loadgen ... --rate R   (open loop: R scans a second offered in all)
+//	tally loadgen ... --ceiling DIR   (and the ratio to raw bbolt Batch on DIR's disk)
 //	tally fake-oms --addr ADDR --token TOKEN [--orders N] [--secret S] [--data DIR] [--base /tally/v1]
 //	tally fake-erp --addr ADDR --wms URL --app-key K --secret S --customer-id C [--owner-code O] [--warehouse WH | --warehouses A,B] [--orders N] [--items] [--token T]
 //	tally fake-market --addr ADDR [--limits taobao=600,jd=600,...]
@@ -292,7 +294,7 @@ func (c *common) register(fs *flag.FlagSet) {
 	if err != nil {
 		c.envErr = fmt.Errorf("TALLY_BATCH_DELAY: %w", err)
 	}
-	fs.DurationVar(&c.batchDelay, "batch-delay", delay, "how long overlapping writes wait to share a commit; 0 = 5ms (TALLY_BATCH_DELAY)")
+	fs.DurationVar(&c.batchDelay, "batch-delay", delay, "how long a group of writes waits for more before it commits; 0 = no wait: writes that arrive during a commit share the next (TALLY_BATCH_DELAY)")
 }
 
 func (c *common) open() (*wms.Ledger, error) {
@@ -708,12 +710,15 @@ func loadgenCmd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	pdas := fs.Int("pdas", 50, "simulated handhelds")
 	duration := fs.Duration("duration", 30*time.Second, "how long to measure")
 	backlog := fs.Int("backlog", 0, "orders waved before measuring; 0 = enough for the run (a small number makes orders arrive while picking)")
+	rate := fs.Float64("rate", 0, "open loop: scans a second offered in all, each handheld on its own schedule (latency from when a scan was due); 0 = closed loop")
+	ceiling := fs.String("ceiling", "", "after the run, measure raw bbolt Batch (as many writers as handhelds, values the size of the run's pick events) in a temporary file in this directory — put it on the server's disk — and print the run's ratio to it")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	res, err := loadgen.Run(ctx, loadgen.Config{Addr: *addr, Token: *token, PDAs: *pdas, Duration: *duration, Backlog: *backlog, Log: stderr})
+	res, err := loadgen.Run(ctx, loadgen.Config{Addr: *addr, Token: *token, PDAs: *pdas, Duration: *duration, Backlog: *backlog, Log: stderr,
+		Rate: *rate, CeilingDir: *ceiling})
 	if err != nil {
 		return err
 	}

@@ -17,6 +17,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -36,6 +37,15 @@ type Config struct {
 	Backlog int
 	Client  *http.Client // nil: a client with MaxIdleConnsPerHost >= PDAs and a 10 s timeout
 	Log     io.Writer    // progress lines (may be io.Discard); RESULT is not written here
+	// Rate, when positive, makes the run an open loop (openloop.go): Rate
+	// scans a second offered in all, each handheld scanning on its own
+	// schedule; 0 is the closed loop, each handheld scanning as soon as
+	// the last answer came back.
+	Rate float64
+	// CeilingDir, when set, measures the disk's ceiling after the run
+	// (ceiling.go): raw bbolt Batch in a file of its own in this
+	// directory, as many writers as handhelds, for as long.
+	CeilingDir string
 }
 
 // Result is what a run measured.
@@ -43,13 +53,41 @@ type Result struct {
 	Events, Errors int64
 	EventsPerSec   float64
 	P50ms, P99ms   float64
+	MaxMs          float64
 	Elapsed        time.Duration
+	// Open loop only: the scans offered a second (slots due in the run),
+	// and the slots let go because a handheld had nothing to do.
+	OfferedPerSec float64
+	IdleSlots     int64
+	// CPUmsPerScan is the server's CPU time (process_cpu_seconds_total on
+	// its /metrics, before and after) per acknowledged scan; 0 when the
+	// server does not publish it. It covers everything the server did
+	// meanwhile: tasks handed out, orders and waves made by the feeder.
+	CPUmsPerScan float64
+	// With Config.CeilingDir: raw bbolt Batch's commits a second of values
+	// the size of the run's pick events (EventBytes); EventsPerSec over it
+	// is the run's ratio to what the disk allows.
+	CeilingPerSec float64
+	EventBytes    int
 }
 
 // Line is the RESULT line, without a newline.
 func (r Result) Line() string {
-	return fmt.Sprintf("RESULT events=%d errors=%d events_per_s=%.1f p50_ms=%.1f p99_ms=%.1f",
+	s := fmt.Sprintf("RESULT events=%d errors=%d events_per_s=%.1f p50_ms=%.1f p99_ms=%.1f",
 		r.Events, r.Errors, r.EventsPerSec, r.P50ms, r.P99ms)
+	if r.MaxMs > 0 {
+		s += fmt.Sprintf(" max_ms=%.1f", r.MaxMs)
+	}
+	if r.OfferedPerSec > 0 {
+		s += fmt.Sprintf(" offered_per_s=%.1f idle_slots=%d", r.OfferedPerSec, r.IdleSlots)
+	}
+	if r.CPUmsPerScan > 0 {
+		s += fmt.Sprintf(" server_cpu_ms_per_scan=%.3f", r.CPUmsPerScan)
+	}
+	if r.CeilingPerSec > 0 {
+		s += fmt.Sprintf(" ceiling_per_s=%.1f event_bytes=%d ratio=%.3f", r.CeilingPerSec, r.EventBytes, r.EventsPerSec/r.CeilingPerSec)
+	}
+	return s
 }
 
 // Tuning. Shelf life: SKUs with any stock expiring sooner than this are left
@@ -101,7 +139,20 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	if err := r.setup(ctx); err != nil {
 		return Result{}, err
 	}
-	return r.measure(ctx), nil
+	var before uint64
+	if cfg.CeilingDir != "" {
+		var err error
+		if before, err = r.c.lastSeq(ctx); err != nil {
+			return Result{}, err
+		}
+	}
+	res := r.measure(ctx)
+	if cfg.CeilingDir != "" {
+		if err := r.ceiling(ctx, before, &res); err != nil {
+			return res, err
+		}
+	}
+	return res, nil
 }
 
 // runner holds one run's state.
@@ -138,6 +189,14 @@ func newRunner(cfg Config) (*runner, error) {
 	}
 	if cfg.Backlog < 0 {
 		return nil, errors.New("loadgen: the backlog cannot be negative")
+	}
+	if err := checkRate(cfg.Rate, cfg.PDAs); err != nil {
+		return nil, err
+	}
+	if cfg.CeilingDir != "" {
+		if fi, err := os.Stat(cfg.CeilingDir); err != nil || !fi.IsDir() {
+			return nil, fmt.Errorf("loadgen: --ceiling %s: not a directory (give one on the server's disk)", cfg.CeilingDir)
+		}
 	}
 	if cfg.Backlog == 0 {
 		cfg.Backlog = BacklogFor(cfg.PDAs, cfg.Duration)
@@ -178,8 +237,17 @@ func (r *runner) logf(format string, args ...any) {
 
 // measure drives the handhelds for the configured time.
 func (r *runner) measure(parent context.Context) Result {
+	pdas := make([]*pda, r.cfg.PDAs)
+	for i := range pdas {
+		pdas[i] = &pda{r: r, device: "pda-" + strconv.Itoa(i+1)}
+	}
+	if r.cfg.Rate > 0 {
+		r.warmUp(parent, pdas)
+	}
+	cpu0, cpuOK := r.c.serverCPU(parent)
 	start := time.Now()
-	ctx, cancel := context.WithDeadline(parent, start.Add(r.cfg.Duration))
+	end := start.Add(r.cfg.Duration)
+	ctx, cancel := context.WithDeadline(parent, end)
 	defer cancel()
 
 	var wg sync.WaitGroup
@@ -188,9 +256,11 @@ func (r *runner) measure(parent context.Context) Result {
 		defer wg.Done()
 		r.feeder.run(ctx)
 	}()
-	pdas := make([]*pda, r.cfg.PDAs)
 	for i := range pdas {
-		pdas[i] = &pda{r: r, device: "pda-" + strconv.Itoa(i+1)}
+		if r.cfg.Rate > 0 {
+			pdas[i].sched = newSchedule(start, interval(r.cfg.Rate, r.cfg.PDAs))
+			pdas[i].firstSlot = pdas[i].sched.next
+		}
 		wg.Add(1)
 		go func(p *pda) {
 			defer wg.Done()
@@ -220,8 +290,22 @@ func (r *runner) measure(parent context.Context) Result {
 		P99ms:   ms(percentile(lat, 99)),
 		Elapsed: elapsed,
 	}
+	if len(lat) > 0 {
+		res.MaxMs = ms(lat[len(lat)-1])
+	}
+	var offered int64
+	for _, p := range pdas {
+		if p.sched != nil {
+			offered += slotsBefore(p.firstSlot, end, p.sched.interval)
+			res.IdleSlots += p.sched.idle
+		}
+	}
 	if s := elapsed.Seconds(); s > 0 {
 		res.EventsPerSec = float64(res.Events) / s
+		res.OfferedPerSec = float64(offered) / s
+	}
+	if cpu1, ok := r.c.serverCPU(parent); ok && cpuOK && res.Events > 0 {
+		res.CPUmsPerScan = (cpu1 - cpu0) * 1000 / float64(res.Events)
 	}
 	r.logf("done after %s: events=%d (conflicts=%d shorts=%d wrong-scans=%d) errors=%d tasks=%d orders=%d waves=%d next-busy=%d next-none=%d",
 		elapsed.Round(time.Millisecond), res.Events, r.cnt.conflicts.Load(), r.cnt.shorts.Load(), r.cnt.rejects.Load(),

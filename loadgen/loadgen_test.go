@@ -22,7 +22,7 @@ import (
 	"tally/wms"
 )
 
-var resultRE = regexp.MustCompile(`^RESULT events=\d+ errors=\d+ events_per_s=\d+\.\d p50_ms=\d+\.\d p99_ms=\d+\.\d$`)
+var resultRE = regexp.MustCompile(`^RESULT events=\d+ errors=\d+ events_per_s=\d+\.\d p50_ms=\d+\.\d p99_ms=\d+\.\d( max_ms=\d+\.\d)?( offered_per_s=\d+\.\d idle_slots=\d+)?( server_cpu_ms_per_scan=\d+\.\d{3})?( ceiling_per_s=\d+\.\d event_bytes=\d+ ratio=\d+\.\d{3})?$`)
 
 func TestPercentile(t *testing.T) {
 	ds := func(ns ...int) []time.Duration {
@@ -84,6 +84,11 @@ func TestLine(t *testing.T) {
 	if got := (Result{}).Line(); got != "RESULT events=0 errors=0 events_per_s=0.0 p50_ms=0.0 p99_ms=0.0" {
 		t.Errorf("zero Line() = %q", got)
 	}
+	r.MaxMs, r.OfferedPerSec, r.IdleSlots, r.CPUmsPerScan, r.CeilingPerSec, r.EventBytes = 120.04, 2000.02, 7, 0.4321, 7801.6, 344
+	want = "RESULT events=9361 errors=2 events_per_s=3120.4 p50_ms=12.3 p99_ms=49.0 max_ms=120.0 offered_per_s=2000.0 idle_slots=7 server_cpu_ms_per_scan=0.432 ceiling_per_s=7801.6 event_bytes=344 ratio=0.400"
+	if got := r.Line(); got != want || !resultRE.MatchString(got) {
+		t.Errorf("open-loop Line() = %q, want %q", got, want)
+	}
 }
 
 func TestScanCode(t *testing.T) {
@@ -137,6 +142,7 @@ func TestConfigChecks(t *testing.T) {
 		{Addr: "", Token: "x", PDAs: 1, Duration: time.Second},
 		{Addr: "http://127.0.0.1:1", PDAs: 1, Duration: time.Second},
 		{Addr: "http://127.0.0.1:1", Token: "x", PDAs: 1, Duration: time.Second, Backlog: -1},
+		{Addr: "http://127.0.0.1:1", Token: "x", PDAs: 1, Duration: time.Second, CeilingDir: "/nonexistent/dir"},
 	} {
 		if _, err := Run(context.Background(), cfg); err == nil {
 			t.Errorf("Run(%+v) did not fail", cfg)
@@ -269,6 +275,34 @@ func TestRunAgainstServer(t *testing.T) {
 		t.Errorf("no orders figure in the done line")
 	} else if n, _ := strconv.Atoi(m[1]); n == 0 {
 		t.Errorf("the feeder made no orders while the handhelds picked")
+	}
+
+	if res.CPUmsPerScan <= 0 {
+		t.Errorf("no server CPU per scan (process_cpu_seconds_total on /metrics)")
+	}
+
+	// open loop: 8 handhelds offering 32 scans a second in all
+	log = syncBuffer{}
+	open, err := Run(ctx, Config{Addr: addr, Token: token, PDAs: 8, Duration: 2 * time.Second, Backlog: 16, Rate: 32, Log: &log,
+		CeilingDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Log(open.Line())
+	if !resultRE.MatchString(open.Line()) || !strings.Contains(open.Line(), "offered_per_s=") {
+		t.Errorf("open-loop RESULT line %q has the wrong format", open.Line())
+	}
+	if open.OfferedPerSec < 32*0.8 || open.OfferedPerSec > 32*1.2 {
+		t.Errorf("offered %.1f scans a second, want about 32", open.OfferedPerSec)
+	}
+	if open.Events <= 0 || open.Errors != 0 || open.EventsPerSec > open.OfferedPerSec*1.1 {
+		t.Errorf("open loop: %d scans (%.1f/s), %d errors", open.Events, open.EventsPerSec, open.Errors)
+	}
+	if open.CeilingPerSec <= 0 || open.EventBytes < 100 || !strings.Contains(open.Line(), " ratio=") {
+		t.Errorf("ceiling %.1f/s for %d-byte events", open.CeilingPerSec, open.EventBytes)
+	}
+	if !strings.Contains(log.String(), "took their first task") {
+		t.Errorf("no warm-up line in the log:\n%s", log.String())
 	}
 
 	stop()

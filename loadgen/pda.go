@@ -111,6 +111,10 @@ type pda struct {
 
 	current string       // the task in hand
 	skip    map[int]bool // lines of the current task given up on
+
+	sched     *schedule // an open-loop run's scan times; nil in a closed loop
+	firstSlot time.Time // the schedule's first slot
+	held      *task     // a task taken before the run (open loop's warm-up)
 }
 
 // run takes tasks and works them until ctx ends.
@@ -118,7 +122,12 @@ func (p *pda) run(ctx context.Context) {
 	r := p.r
 	for ctx.Err() == nil {
 		var t task
-		err := r.c.postJSON(ctx, "/api/v1/tasks/next", p.device, "", nil, &t)
+		var err error
+		if p.held != nil {
+			t, p.held = *p.held, nil
+		} else {
+			err = r.c.postJSON(ctx, "/api/v1/tasks/next", p.device, "", nil, &t)
+		}
 		if ctx.Err() != nil {
 			return
 		}
@@ -129,6 +138,9 @@ func (p *pda) run(ctx context.Context) {
 			r.cnt.idle.Add(1)
 			r.feeder.nudge()
 			sleep(ctx, jitter(idleBackoffMin, 4*idleBackoffMin))
+			if p.sched != nil {
+				p.sched.letGo(time.Now()) // nothing to scan meanwhile
+			}
 			continue
 		case errors.As(err, &ae) && ae.Status == http.StatusConflict:
 			// every claimant raced for the same open task and lost: ask again
@@ -283,8 +295,18 @@ func (p *pda) scan(ctx context.Context, id string, body scanBody) (*task, outcom
 	req := request{method: http.MethodPost, path: "/api/v1/tasks/" + url.PathEscape(id) + "/scans", device: p.device,
 		idemKey: uuid.NewString(), contentType: "application/json", body: raw, auth: true}
 	what := "POST /api/v1/tasks/{id}/scans " + body.Type
+	var due time.Time // open loop: when the scan was due, the start of its latency
+	if p.sched != nil {
+		due = p.sched.take()
+		if !sleep(ctx, time.Until(due)) {
+			return nil, scanStopped
+		}
+	}
 	for attempt := 1; ; attempt++ {
 		start := time.Now()
+		if !due.IsZero() {
+			start = due
+		}
 		answer, err := p.r.c.do(ctx, req)
 		took := time.Since(start)
 		if ctx.Err() != nil {

@@ -28,8 +28,10 @@ type Options struct {
 	Zone *time.Location
 	// OpenTimeout is how long Open waits for another process to let go of the file.
 	OpenTimeout time.Duration
-	// BatchDelay is how long overlapping writers wait to share a commit
-	// (bbolt's MaxBatchDelay); 0 means defaultBatchDelay.
+	// BatchDelay, when positive, is how long a group of writers (more
+	// than one) waits for more company before it commits (commit.go); 0,
+	// the default, waits for nobody: the next group is whoever queued
+	// during the previous commit's fsync.
 	BatchDelay time.Duration
 	// KeepProjections leaves projections written by another version as they
 	// are instead of rebuilding them (for `tally check`, which must see the
@@ -42,11 +44,6 @@ type Options struct {
 	FailWrites func() error
 }
 
-// defaultBatchDelay: bbolt's 10 ms default made a few handhelds wait for
-// company they did not need, 2 ms made commits too small under 200; 5 ms
-// measured best across 8 to 500 handhelds (README, figures).
-const defaultBatchDelay = 5 * time.Millisecond
-
 // Ledger is the warehouse's state: the event log and its projections in one
 // bbolt file. It is the only type that opens bbolt transactions.
 type Ledger struct {
@@ -55,9 +52,11 @@ type Ledger struct {
 	now  func() time.Time
 	zone *time.Location
 
-	stats    Stats
-	inflight atomic.Int64 // appends under way, to choose between Update and Batch
-	keys     keyLocks     // one caller at a time per ID (idempotency.go)
+	stats Stats
+	keys  keyLocks // one caller at a time per ID (idempotency.go)
+
+	commits    commitQueue   // writers waiting to share a commit (commit.go)
+	batchDelay time.Duration // Options.BatchDelay
 
 	rebuiltFrom string // projections version Open rebuilt from, if it did
 
@@ -76,6 +75,13 @@ type Stats struct {
 	Rejects    atomic.Uint64
 	// AppendMicros is the total time callers waited in Append, for an average.
 	AppendMicros atomic.Uint64
+	// Commits counts write transactions of Ledger.write committed, and
+	// Grouped the writes they carried (Grouped/Commits is the mean group).
+	Commits atomic.Uint64
+	Grouped atomic.Uint64
+	// Regroups counts groups rolled back because one write failed beside
+	// others (that write then ran alone, the others again together).
+	Regroups atomic.Uint64
 }
 
 const dbFile = "tally.db"
@@ -101,11 +107,7 @@ func Open(dir string, opt Options) (*Ledger, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	if opt.BatchDelay == 0 {
-		opt.BatchDelay = defaultBatchDelay
-	}
-	db.MaxBatchDelay = opt.BatchDelay
-	l := &Ledger{db: db, path: path, now: opt.Now, zone: opt.Zone, failWrites: opt.FailWrites}
+	l := &Ledger{db: db, path: path, now: opt.Now, zone: opt.Zone, failWrites: opt.FailWrites, batchDelay: max(opt.BatchDelay, 0)}
 	if l.now == nil {
 		l.now = time.Now
 	}
@@ -205,8 +207,8 @@ func (l *Ledger) Secret() []byte {
 }
 
 // Append validates an event and applies it with its projections in one write
-// transaction. Concurrent callers share transactions through db.Batch, so one
-// fsync commits many events. Appending is idempotent on the event ID: a second
+// transaction. Concurrent callers share transactions (group commit,
+// commit.go), so one fsync commits many events. Appending is idempotent on the event ID: a second
 // append of the same ID changes nothing and returns the first one's event with
 // duplicate set.
 func (l *Ledger) Append(ctx context.Context, ev Event) (stored Event, duplicate bool, err error) {
@@ -269,43 +271,6 @@ func (l *Ledger) AppendAll(ctx context.Context, events []Event) error {
 		}
 		return nil
 	})
-}
-
-// write runs fn in a write transaction: at once for a writer alone, through
-// db.Batch when writers overlap. Batch may run fn more than once, so fn
-// must start over from its inputs each time.
-//
-// Every write that appended an event rings the feed's bell once committed
-// (durable, and visible to every read from now on): Append and the keyed
-// commands (runKeyed) alike.
-func (l *Ledger) write(fn func(tx *txn) error) error {
-	if err := l.refuseOnStandby(); err != nil {
-		return err
-	}
-	appended := false
-	w := func(b *bolt.Tx) error {
-		t := &txn{Tx: b}
-		err := fn(t)
-		if err == nil {
-			err = l.beforeCommit()
-		}
-		appended = err == nil && t.appended
-		return err
-	}
-	// A writer alone commits at once; Batch would hold it for MaxBatchDelay
-	// hoping for company. Writers that overlap share one commit (one fsync).
-	var err error
-	if l.inflight.Add(1) == 1 {
-		err = l.db.Update(w)
-	} else {
-		err = l.db.Batch(w)
-	}
-	l.inflight.Add(-1)
-	err = l.committed(err)
-	if err == nil && appended {
-		l.bell.ring()
-	}
-	return err
 }
 
 // stamp sets the time the ledger appends an event at.
