@@ -3,6 +3,7 @@ package wms
 import (
 	"context"
 	"encoding/json"
+	"reflect"
 	"strconv"
 	"time"
 )
@@ -59,6 +60,10 @@ type OrderBatch struct {
 	// LastSeq is the sequence of the batch's last event (0: none appended).
 	LastSeq uint64 `json:"last_seq"`
 }
+
+// appendFill is how full a batch leaves the pages of buckets written only at
+// their end (bbolt splits at half by default, for keys that arrive anywhere).
+const appendFill = 0.95
 
 // batchTarget is what a batch's key is bound to (with EvOrderReceived): a
 // key used for one order and then for a batch is refused as another request.
@@ -143,6 +148,11 @@ func (l *Ledger) receiveBatch(ctx context.Context, key string, rec *keyRecord, i
 	err := l.write(func(tx *txn) error {
 		// write may run this more than once: start over each time
 		out = OrderBatch{Orders: make([]OrderBatchItem, len(orders))}
+		// the log's buckets only grow at their end: pages split full, not
+		// half-full, so a batch writes half the pages
+		for _, name := range [][]byte{bucketEvents, bucketByType} {
+			tx.Bucket(name).FillPercent = appendFill
+		}
 		for i := range orders {
 			item, seq, err := receiveBatchOrder(tx, &orders[i])
 			if err != nil {
@@ -205,7 +215,23 @@ func decideBatchOrder(in OrderIntake, actor, device string) batchOrder {
 	if b.err == nil {
 		b.err = b.ev.validate()
 	}
+	b.ev.decoded = in // applied as it was encoded, not decoded again
 	return b
+}
+
+// decodedInto sets *dst to src, the payload an event was encoded from, when
+// dst points to src's type; it reports whether it did.
+func decodedInto(src, dst any) bool {
+	d := reflect.ValueOf(dst)
+	if d.Kind() != reflect.Pointer || d.IsNil() {
+		return false
+	}
+	s := reflect.ValueOf(src)
+	if s.Type() != d.Elem().Type() {
+		return false
+	}
+	d.Elem().Set(s)
+	return true
 }
 
 // receiveBatchOrder answers one order of a batch inside the write: refused

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -64,11 +65,13 @@ func BenchmarkImportOrders(b *testing.B) {
 	for k, mode := range []string{"csv", "batch"} {
 		b.Run("ledger/"+mode, func(b *testing.B) {
 			var took float64
+			var cpu time.Duration
 			for i := 0; i < b.N; i++ {
 				b.StopTimer()
 				l, csv, ins := intakeBench(b)
 				b.StartTimer()
-				t0 := b.Elapsed()
+				t0, c0 := b.Elapsed(), cpuTime()
+				_, st0 := l.DBStats()
 				if mode == "csv" {
 					res, err := l.Import(ctx, fmt.Sprint("bench-orders-", i), ImportOrders, "orders.csv", csv, "B9001", "bench")
 					if err != nil || res.Rows != len(ins) {
@@ -83,7 +86,13 @@ func BenchmarkImportOrders(b *testing.B) {
 					}
 				}
 				took += (b.Elapsed() - t0).Seconds()
+				cpu += cpuTime() - c0
 				b.StopTimer()
+				_, st1 := l.DBStats()
+				d := st1.TxStats.Sub(&st0.TxStats)
+				b.ReportMetric(float64(d.GetWrite())/float64(benchIntakeOrders), "page-writes/order")
+				b.ReportMetric(d.GetWriteTime().Seconds(), "write-s")
+				b.ReportMetric(d.GetSpillTime().Seconds(), "spill-s")
 				if n, err := l.OrdersIn(OrderNew, "", benchIntakeOrders+1); err != nil || len(n) != benchIntakeOrders {
 					b.Fatalf("%d orders stored: %v", len(n), err)
 				}
@@ -91,6 +100,7 @@ func BenchmarkImportOrders(b *testing.B) {
 			}
 			ledgerRate[k] = float64(b.N*benchIntakeOrders) / took
 			b.ReportMetric(ledgerRate[k], "orders/s")
+			b.ReportMetric(float64(cpu.Microseconds())/float64(b.N*benchIntakeOrders), "cpu-µs/order")
 		})
 		b.Run("raw-bbolt/"+mode, func(b *testing.B) {
 			ins := benchIntakes(benchIntakeOrders)
@@ -99,6 +109,7 @@ func BenchmarkImportOrders(b *testing.B) {
 				per = MaxBatchOrders // one for each batch
 			}
 			var took float64
+			var cpu time.Duration
 			for i := 0; i < b.N; i++ {
 				b.StopTimer()
 				db, err := bolt.Open(filepath.Join(b.TempDir(), "raw.db"), 0o600, &bolt.Options{InitialMmapSize: 256 << 20})
@@ -109,7 +120,7 @@ func BenchmarkImportOrders(b *testing.B) {
 					b.Fatal(err)
 				}
 				b.StartTimer()
-				t0 := b.Elapsed()
+				t0, c0 := b.Elapsed(), cpuTime()
 				for j := 0; j < len(ins); j += per {
 					if err := db.Batch(func(tx *bolt.Tx) error {
 						bk := tx.Bucket([]byte("orders"))
@@ -128,12 +139,14 @@ func BenchmarkImportOrders(b *testing.B) {
 					}
 				}
 				took += (b.Elapsed() - t0).Seconds()
+				cpu += cpuTime() - c0
 				b.StopTimer()
 				db.Close()
 				b.StartTimer()
 			}
 			raw := float64(b.N*benchIntakeOrders) / took
 			b.ReportMetric(raw, "orders/s")
+			b.ReportMetric(float64(cpu.Microseconds())/float64(b.N*benchIntakeOrders), "cpu-µs/order")
 			if ledgerRate[k] > 0 {
 				b.ReportMetric(ledgerRate[k]/raw, "ledger/raw")
 			}
