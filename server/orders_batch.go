@@ -55,7 +55,7 @@ func (s *Server) apiReceiveOrders(c *fiber.Ctx) error {
 	}
 	if len(in.Orders) > wms.MaxBatchOrders {
 		return c.Status(fiber.StatusRequestEntityTooLarge).JSON(newAPIError(lang(c),
-			wms.Errf(wms.CodeInvalid, "orders.batch_too_many", "count", strconv.Itoa(len(in.Orders)), "max", strconv.Itoa(wms.MaxBatchOrders))))
+			wms.Errf(wms.CodeInvalid, "orders.batch_too_many", "n", strconv.Itoa(len(in.Orders)), "max", strconv.Itoa(wms.MaxBatchOrders))))
 	}
 	key, err := clientKey(c, "orders:")
 	if err != nil {

@@ -18,7 +18,6 @@ func TestOrdersBatchAPI(t *testing.T) {
 	s, l := testServer(t)
 	ctx := context.Background()
 	admin, _ := l.CreateToken(ctx, "oms", wms.RoleAdmin, "test")
-	picker, _ := l.CreateToken(ctx, "scanners", wms.RolePicker, "test")
 	c := newClient(t, s)
 	c.bearer = admin
 	order := func(no, sku string, qty int) string {
@@ -82,8 +81,21 @@ func TestOrdersBatchAPI(t *testing.T) {
 	if st, text := send(`{"orders":[` + strings.Join(many[:wms.MaxBatchOrders], ",") + `]}`); st != 200 || !strings.Contains(text, fmt.Sprintf(`"created":%d`, wms.MaxBatchOrders)) {
 		t.Errorf("%d orders: %d %.300s", wms.MaxBatchOrders, st, text)
 	}
-	c.bearer = picker
-	if st, _ := send(`{"orders":[` + order("SO-P1", "SKU03000", 1) + `]}`); st != 403 {
-		t.Errorf("a picker sent a batch: %d", st)
+	// the roles of POST /api/v1/orders: supervisors and admins
+	for _, tc := range []struct {
+		role   wms.Role
+		status int
+	}{{wms.RoleSupervisor, 200}, {wms.RoleAdmin, 200}, {wms.RolePicker, 403}, {wms.RoleReceiver, 403}, {wms.RolePacker, 403}, {wms.RoleIntegration, 403}, {"", 401}} {
+		c.bearer = ""
+		if tc.role != "" {
+			tok, err := l.CreateToken(ctx, "role-"+string(tc.role), tc.role, "test")
+			if err != nil {
+				t.Fatal(err)
+			}
+			c.bearer = tok
+		}
+		if st, text := send(`{"orders":[` + order("SO-R-"+string(tc.role), "SKU03000", 1) + `]}`); st != tc.status {
+			t.Errorf("%q: %d, want %d: %.200s", tc.role, st, tc.status, text)
+		}
 	}
 }

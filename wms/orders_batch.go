@@ -88,7 +88,7 @@ func (l *Ledger) ReceiveOrders(ctx context.Context, key string, ins []OrderIntak
 		return OrderBatch{}, Errf(CodeInvalid, "orders.batch_empty", "max", strconv.Itoa(MaxBatchOrders))
 	}
 	if len(ins) > MaxBatchOrders {
-		return OrderBatch{}, Errf(CodeInvalid, "orders.batch_too_many", "count", strconv.Itoa(len(ins)), "max", strconv.Itoa(MaxBatchOrders))
+		return OrderBatch{}, Errf(CodeInvalid, "orders.batch_too_many", "n", strconv.Itoa(len(ins)), "max", strconv.Itoa(MaxBatchOrders))
 	}
 	if key == "" {
 		return l.receiveBatch(ctx, "", nil, ins, actor, device)
