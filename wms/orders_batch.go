@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"reflect"
+	"runtime"
 	"strconv"
+	"sync"
 	"time"
 )
 
@@ -13,8 +15,9 @@ import (
 // the write path with the floor's scans (Ledger.write), so a burst from the
 // OMS neither stops the floor nor costs a commit per order.
 //
-// Each order of a batch is answered on its own, in the order sent: created,
-// duplicate (the same order and content again: nothing changes), or refused
+// Each order of a batch is answered on its own, in the order sent: created
+// (a new order, or a changed resend of one not yet in work, as ReceiveOrder
+// takes it), duplicate (the same order and content again: nothing changes), or refused
 // with its own error; one bad order leaves the others as they are. Each
 // created order is its own order.received event, named as ReceiveOrder
 // names it (the owner, the number and a digest of the content), so an order
@@ -133,13 +136,22 @@ func (l *Ledger) ReceiveOrders(ctx context.Context, key string, ins []OrderIntak
 // the answer in the same transaction.
 func (l *Ledger) receiveBatch(ctx context.Context, key string, rec *keyRecord, ins []OrderIntake, actor, device string) (OrderBatch, error) {
 	start := time.Now()
+	// each order is decided on its own: on every core at once
 	orders := make([]batchOrder, len(ins))
-	for i, in := range ins {
-		orders[i] = decideBatchOrder(in, actor, device)
-		if orders[i].err == nil {
-			l.stamp(&orders[i].ev)
-		}
+	at := l.Now()
+	workers := min(runtime.GOMAXPROCS(0), (len(ins)+99)/100)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < len(ins); i += workers {
+				orders[i] = decideBatchOrder(ins[i], actor, device)
+				orders[i].ev.At = at
+			}
+		}()
 	}
+	wg.Wait()
 	if err := ctx.Err(); err != nil {
 		return OrderBatch{}, err
 	}
