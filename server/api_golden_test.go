@@ -349,6 +349,16 @@ func TestAPIGoldens(t *testing.T) {
 	run(apiCall{name: "sync_stock", route: "GET /api/v1/sync/upstreams/:name/stock", method: "GET", path: "/api/v1/sync/upstreams/tmall-g/stock", status: 200})
 	s.cfg.Syncer = fake
 
+	// last, so the goldens before it stay as they were: a batch: created, the same again, refused (an unknown SKU, no phone, notes too long), created
+	run(apiCall{name: "orders_batch", route: "POST /api/v1/orders\\:batch", method: "POST", path: "/api/v1/orders:batch", key: "g-batch", status: 200, body: `{"orders": [
+  {"no": "SO-G10", "platform": "JD", "recipient": {"name": "李雷", "phone": "13912345678", "address": "北京市海淀区中关村大街 1 号"}, "lines": [{"sku": "BOOK", "qty": 1}]},
+  {"no": "SO-G10", "platform": "JD", "recipient": {"name": "李雷", "phone": "13912345678", "address": "北京市海淀区中关村大街 1 号"}, "lines": [{"sku": "BOOK", "qty": 1}]},
+  {"no": "SO-G11", "platform": "JD", "recipient": {"name": "韩梅梅", "phone": "13912345679", "address": "北京市朝阳区建国路 2 号"}, "lines": [{"sku": "NOPE", "qty": 1}]},
+  {"no": "SO-G12", "platform": "JD", "recipient": {"name": "韩梅梅", "phone": "", "address": "北京市朝阳区建国路 2 号"}, "lines": [{"sku": "BOOK", "qty": 1}]},
+  {"no": "SO-G13", "platform": "JD", "recipient": {"name": "韩梅梅", "phone": "13912345679", "address": "北京市朝阳区建国路 2 号"}, "lines": [{"sku": "BOOK", "qty": 1}], "notes": "` + strings.Repeat("备", 501) + `"},
+  {"no": "SO-G14", "platform": "DY", "recipient": {"name": "韩梅梅", "phone": "13912345679", "address": "北京市朝阳区建国路 2 号"}, "lines": [{"sku": "JAM", "qty": 2}]}
+]}`})
+
 	if t.Failed() || *update {
 		return
 	}

@@ -206,6 +206,16 @@ func keyedWrites(f keyedFixture) []keyedWrite {
 				_, err := f.l.CancelOrder(ctx, "SO7100001", "buyer", "", "B4001", "test")
 				must(t, err)
 			}},
+		// a batch: one order created, one refused; the order is cancelled
+		// before the repeat, which still answers it created
+		{name: "order batch", route: "POST /api/v1/orders\\:batch", path: "/api/v1/orders:batch", ctype: js,
+			body: `{"orders":[` + order("SO7200001", 1) + `,` + order("SO7200002", 0) + `]}`, changed: `{"orders":[` + order("SO7200001", 2) + `]}`,
+			body6: `{"orders":[` + order("SO7200006", 1) + `]}`,
+			as:    admin, other: admin2, status: 200, otherStatus: 409,
+			moveOn: func(t *testing.T, f keyedFixture) {
+				_, err := f.l.CancelOrder(ctx, "SO7200001", "buyer", "", "B4001", "test")
+				must(t, err)
+			}},
 		// the ASN is closed before the repeat, which still answers it open
 		{name: "receipt", route: "POST /api/v1/receipts", path: "/api/v1/receipts", ctype: js,
 			body: receipt("ASN-K2", 5), changed: receipt("ASN-K2", 6), body6: receipt("ASN-K7", 5),

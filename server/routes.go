@@ -133,6 +133,7 @@ func (s *Server) routes() {
 	api.Post("/owners", s.require(adminOnly...), s.apiSaveOwner)
 	api.Get("/orders", s.require(anyRole...), s.apiOrders)
 	api.Post("/orders", s.require(supervisors...), s.apiReceiveOrder)
+	api.Post("/orders\\:batch", s.require(supervisors...), s.apiReceiveOrders) // the colon escaped: a literal ':batch'
 	api.Get("/orders/:no", s.require(anyRole...), s.apiOrder)
 	api.Post("/orders/:no/cancel", s.require(supervisors...), s.apiCancelOrder)
 	api.Post("/waves", s.require(supervisors...), s.apiReleaseWave)

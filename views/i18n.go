@@ -1636,4 +1636,10 @@ var catalog = map[string][2]string{
 	"station.scale_invalid":      {"Station {station}: “{scale}” is not a scale address. Write serial:///dev/ttyUSB0?baud=9600 or tcp://HOST:PORT, or leave it empty to type weights.", "工作台 {station}：“{scale}”不是有效的秤地址。请填写 serial:///dev/ttyUSB0?baud=9600 或 tcp://主机:端口，留空则手工输入重量。"},
 	"waybill.number_format":      {"“{waybill}” is not a waybill number: 8 to 40 letters, digits and hyphens, with at least one digit.", "“{waybill}”不是运单号：须为 8 至 40 位字母、数字或连字符，且至少含一位数字。"},
 	"receipt.changed":            {"Receipt {receipt} is already expected with other content: nothing changed. Send it under a new receipt number, or ask the warehouse to change the one they have.", "收货单 {receipt} 已存在且内容不同，未作任何更改。请使用新的收货单号，或联系仓库修改已有的收货单。"},
+
+	// order intake at peak rates (issue 16): POST /api/v1/orders:batch
+	"orders.batch_empty":        {"The batch has no orders: its “orders” list takes 1 to {max}.", "批量中没有订单：“orders” 列表须含 1 至 {max} 个订单。"},
+	"orders.batch_too_many":     {"The batch has {n} orders; one request takes at most {max}: split it. Nothing was stored.", "本批含 {n} 个订单，每次请求最多 {max} 个，请拆分后重发。未保存任何订单。"},
+	"orders.batch_too_many.one": {"The batch has {n} order; one request takes at most {max}: split it. Nothing was stored.", "本批含 {n} 个订单，每次请求最多 {max} 个，请拆分后重发。未保存任何订单。"},
+	"orders.batch_too_large":    {"The batch is larger than {max} MB: send fewer orders a request. Nothing was stored.", "本批超过 {max} MB，请每次少发一些订单。未保存任何订单。"},
 }

@@ -71,6 +71,9 @@ func applyEvent(tx *txn, ev *Event) error {
 }
 
 func decode(ev *Event, v any) error {
+	if ev.decoded != nil && decodedInto(ev.decoded, v) {
+		return nil
+	}
 	if err := json.Unmarshal(ev.Data, v); err != nil {
 		return Errf(CodeInvalid, "event.payload_invalid", "type", ev.Type, "detail", err.Error())
 	}

@@ -24,6 +24,10 @@ type Event struct {
 	Owner string          `json:"owner,omitempty"`
 	At    time.Time       `json:"at"`
 	Data  json.RawMessage `json:"data"`
+	// decoded, when set, is Data as its payload value, so that applying an
+	// event made in this process need not decode what was just encoded
+	// (bulk intake, orders_batch.go); never stored, never read back.
+	decoded any
 }
 
 // Event types. The payload of each is the struct named beside it; the

@@ -275,7 +275,11 @@ func (l *Ledger) Import(ctx context.Context, eventID string, kind ImportKind, fi
 		if bad = report; bad.BadRows > 0 {
 			return Event{}, Errf(CodeInvalid, "import.rows_invalid", "count", strconv.Itoa(bad.BadRows))
 		}
-		return NewEvent(eventID, EvImported, actor, device, im)
+		ev, err := NewEvent(eventID, EvImported, actor, device, im)
+		if kind == ImportOrders {
+			ev.decoded = im // a file of 100,000 orders is applied as read, not decoded again (orders_batch.go)
+		}
+		return ev, err
 	}, importAnswer)
 	if err != nil {
 		return ImportResult{Kind: kind, Errors: bad.Errors, BadRows: bad.BadRows, Unlisted: bad.Unlisted}, err

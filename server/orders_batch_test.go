@@ -1,0 +1,101 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+
+	"tally/views"
+	"tally/wms"
+)
+
+// POST /api/v1/orders:batch at its exact path: each order answered in the
+// reader's language; over its limits refused whole with 413 and nothing
+// stored; supervisors' and integrations' like POST /api/v1/orders.
+func TestOrdersBatchAPI(t *testing.T) {
+	s, l := testServer(t)
+	ctx := context.Background()
+	admin, _ := l.CreateToken(ctx, "oms", wms.RoleAdmin, "test")
+	c := newClient(t, s)
+	c.bearer = admin
+	order := func(no, sku string, qty int) string {
+		return fmt.Sprintf(`{"no":%q,"channel":"tmall","recipient":{"name":"王芳","phone":"13800138000","address":"浙江省杭州市西湖区文三路 100 号"},"lines":[{"sku":%q,"qty":%d}]}`, no, sku, qty)
+	}
+	send := func(body string) (int, string) {
+		resp, text := c.do("POST", "/api/v1/orders:batch", strings.NewReader(body), map[string]string{"Content-Type": "application/json"})
+		return resp.StatusCode, text
+	}
+	seq := l.LastSeq()
+	for _, lang := range langs {
+		c.lang = lang
+		st, text := send(`{"orders":[` + order("SO-H1-"+lang, "SKU03000", 1) + `,` + order("SO-H2-"+lang, "NOPE", 1) + `]}`)
+		var out ordersBatchOut
+		if err := json.Unmarshal([]byte(text), &out); err != nil || st != 200 || len(out.Orders) != 2 {
+			t.Fatalf("%s: %d %s", lang, st, text)
+		}
+		if o := out.Orders[0]; o.Result != wms.BatchCreated || o.State != "new" || o.Error != nil {
+			t.Errorf("%s: first %+v", lang, o)
+		}
+		e := out.Orders[1].Error
+		if out.Orders[1].Result != wms.BatchRefused || e == nil || e.Code != "not_found" || e.Key != "sku.not_found" {
+			t.Fatalf("%s: second %+v", lang, out.Orders[1])
+		}
+		if want := views.Translate(lang, "sku.not_found", e.Args); e.Error != want || !strings.Contains(e.Error, "NOPE") {
+			t.Errorf("%s: %q, want %q", lang, e.Error, want)
+		}
+	}
+	c.lang = "en"
+	if got := l.LastSeq() - seq; got != 2 {
+		t.Errorf("%d events for two created orders", got)
+	}
+
+	seq = l.LastSeq()
+	many := make([]string, wms.MaxBatchOrders+1)
+	for i := range many {
+		many[i] = order(fmt.Sprintf("SO-M%04d", i), "SKU03000", 1)
+	}
+	if st, text := send(`{"orders":[` + strings.Join(many, ",") + `]}`); st != 413 || !strings.Contains(text, `"key":"orders.batch_too_many"`) || !strings.Contains(text, "1001") {
+		t.Errorf("1,001 orders: %d %.300s", st, text)
+	}
+	huge := `{"orders":[` + order("SO-Z1", "SKU03000", 1) + `],"pad":"` + strings.Repeat("x", maxBatchBytes) + `"}`
+	if st, text := send(huge); st != 413 || !strings.Contains(text, `"key":"orders.batch_too_large"`) {
+		t.Errorf("over %d bytes: %d %.300s", maxBatchBytes, st, text)
+	}
+	if st, text := send(`{"orders":[]}`); st != 400 || !strings.Contains(text, `"key":"orders.batch_empty"`) {
+		t.Errorf("no orders: %d %s", st, text)
+	}
+	if st, text := send(`{"orders":[{"no":"SO-U1","colour":"red"}]}`); st != 400 || !strings.Contains(text, `"key":"http.bad_json"`) {
+		t.Errorf("unknown field: %d %s", st, text)
+	}
+	if l.LastSeq() != seq {
+		t.Errorf("refused batches appended %d events", l.LastSeq()-seq)
+	}
+	for _, no := range []string{"SO-M0000", "SO-Z1"} {
+		if _, err := l.Order(no); wms.ErrorCode(err) != wms.CodeNotFound {
+			t.Errorf("%s of a refused batch was stored: %v", no, err)
+		}
+	}
+	// the whole limit in one request
+	if st, text := send(`{"orders":[` + strings.Join(many[:wms.MaxBatchOrders], ",") + `]}`); st != 200 || !strings.Contains(text, fmt.Sprintf(`"created":%d`, wms.MaxBatchOrders)) {
+		t.Errorf("%d orders: %d %.300s", wms.MaxBatchOrders, st, text)
+	}
+	// the roles of POST /api/v1/orders: supervisors and admins
+	for _, tc := range []struct {
+		role   wms.Role
+		status int
+	}{{wms.RoleSupervisor, 200}, {wms.RoleAdmin, 200}, {wms.RolePicker, 403}, {wms.RoleReceiver, 403}, {wms.RolePacker, 403}, {wms.RoleIntegration, 403}, {"", 401}} {
+		c.bearer = ""
+		if tc.role != "" {
+			tok, err := l.CreateToken(ctx, "role-"+string(tc.role), tc.role, "test")
+			if err != nil {
+				t.Fatal(err)
+			}
+			c.bearer = tok
+		}
+		if st, text := send(`{"orders":[` + order("SO-R-"+string(tc.role), "SKU03000", 1) + `]}`); st != tc.status {
+			t.Errorf("%q: %d, want %d: %.200s", tc.role, st, tc.status, text)
+		}
+	}
+}
