@@ -190,7 +190,9 @@ func (l *Ledger) receiveBatch(ctx context.Context, key string, rec *keyRecord, i
 		}
 		r := *rec
 		r.Seq, r.Answer = out.LastSeq, raw
-		return putJSON(tx.Bucket(bucketKeys), []byte(key), r)
+		// indexed under the batch's last new event, so a standby has it
+		// with that event (putKey); a batch that created nothing has none
+		return putKey(tx, key, Event{Seq: out.LastSeq}, r, out.Created > 0)
 	})
 	l.stats.AppendMicros.Add(uint64(time.Since(start).Microseconds()))
 	if err != nil {

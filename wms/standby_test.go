@@ -231,6 +231,11 @@ func TestStandbyKeepsClientKeysAcrossAFailover(t *testing.T) {
 	if err != nil || !held.Held {
 		t.Fatalf("hold: %+v %v", held, err)
 	}
+	batch := []OrderIntake{order("SO3", LineIn{"BOOK", 1}), order("SO4", LineIn{"BOOK", 1})}
+	firstBatch, err := primary.ReceiveOrders(ctx, "oms-batch-1", batch, "oms", "api")
+	if err != nil || firstBatch.Created != 2 {
+		t.Fatalf("batch: %+v %v", firstBatch, err)
+	}
 	replicateAll(t, primary, standby, 3)
 	sameState(t, primary, standby)
 	if _, err := standby.Promote(ctx, "B9001", "cli"); err != nil {
@@ -254,6 +259,11 @@ func TestStandbyKeepsClientKeysAcrossAFailover(t *testing.T) {
 		t.Fatal(err)
 	}
 	sameJSON(t, "hold retry", heldAgain, held)
+	againBatch, err := standby.ReceiveOrders(ctx, "oms-batch-1", batch, "oms", "api")
+	if err != nil || againBatch.Created != 2 {
+		t.Fatalf("batch retry after the failover: %+v %v (the first answer created both)", againBatch, err)
+	}
+	sameJSON(t, "batch retry", againBatch, firstBatch)
 	if standby.LastSeq() != seq {
 		t.Fatalf("retries appended %d events", standby.LastSeq()-seq)
 	}
@@ -279,8 +289,8 @@ func TestStandbyKeepsClientKeysAcrossAFailover(t *testing.T) {
 			bad = append(bad, re)
 		}
 	}
-	if len(bad) != 1 || bad[0].Event.Type != EvOrderReceived {
-		t.Fatalf("%d events carry other keys, want the order's (a hold with a key is named by it)", len(bad))
+	if len(bad) != 2 || bad[0].Event.Type != EvOrderReceived || bad[1].Event.Type != EvOrderReceived {
+		t.Fatalf("%d events carry other keys, want the order's and the batch's last (a hold with a key is named by it)", len(bad))
 	}
 	fresh, _ := openTest(t)
 	if err := fresh.Follow("http://primary:8080"); err != nil {
