@@ -640,6 +640,10 @@ func checkCmd(args []string, stdout io.Writer) error {
 		return err
 	}
 	defer l.Close()
+	if reached, unfinished := l.RebuildUnfinished(); unfinished {
+		fmt.Fprintf(stdout, "ledger check not done: a rebuild of the projections stopped after event %d of %d; starting the server (or `tally rebuild --data %s`) finishes it\n", reached, l.LastSeq(), c.data)
+		return errReported
+	}
 	if have, stale := l.StaleProjections(); stale {
 		fmt.Fprintf(stdout, "ledger check not done: the projections were written by an older Tally (projections version %s); `tally rebuild --data %s` or starting the server rebuilds them from the log\n", have, c.data)
 		return errReported
