@@ -1,0 +1,250 @@
+package wms
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"runtime/metrics"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// BenchmarkRebuildCheck measures Rebuild and Check of a store of N events
+// (TALLY_REBUILD_EVENTS, default 100,000: the demo warehouse, then orders
+// received and cancelled, stock adjusted and moved, appended with
+// AppendAll), next to two ceilings of the same run: a raw bbolt read of
+// every event, and that read plus a bare json.Unmarshal of each into an
+// Event (the least a replay does). Each is reported in events a second, the
+// replays also as a ratio to the unmarshal ceiling, with the peak Go heap
+// (sampled) and the peak RSS (VmHWM, reset before each) during each.
+// TALLY_REBUILD_DATA=DIR uses the store in DIR (tally.db: made by `tally
+// generate`, or by an earlier run, which this one then reuses) instead.
+//
+//	go test ./wms -run XXX -bench RebuildCheck -benchtime 1x -timeout 60m
+//	TALLY_REBUILD_DATA=/tmp/gen10m go test ./wms -run XXX -bench RebuildCheck -benchtime 1x -timeout 600m
+func BenchmarkRebuildCheck(b *testing.B) {
+	n := 100_000
+	if v := os.Getenv("TALLY_REBUILD_EVENTS"); v != "" {
+		var err error
+		if n, err = strconv.Atoi(v); err != nil || n <= 0 {
+			b.Fatalf("TALLY_REBUILD_EVENTS=%q", v)
+		}
+	}
+	dir := os.Getenv("TALLY_REBUILD_DATA")
+	if dir == "" {
+		dir = b.TempDir()
+	}
+	if _, err := os.Stat(filepath.Join(dir, dbFile)); err != nil {
+		start := time.Now()
+		buildReplayStore(b, dir, n)
+		b.Logf("store of %d events built in %v", n, time.Since(start).Round(time.Second))
+	}
+	l, err := Open(dir, Options{KeepProjections: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer l.Close()
+	events := float64(l.LastSeq())
+	size, _ := l.DBStats()
+	b.Logf("store: %d events, %.1f MiB", int64(events), float64(size)/(1<<20))
+	b.ResetTimer()
+	for range b.N {
+		var read, unmarshal time.Duration
+		_, _ = measured(func() error {
+			start := time.Now()
+			err := l.view(func(tx *txn) error {
+				c := tx.Bucket(bucketEvents).Cursor()
+				var sum int
+				for k, v := c.First(); k != nil; k, v = c.Next() {
+					sum += len(v)
+				}
+				if sum == 0 {
+					return fmt.Errorf("no events")
+				}
+				return nil
+			})
+			read = time.Since(start)
+			return err
+		})
+		_, _ = measured(func() error {
+			start := time.Now()
+			err := l.view(func(tx *txn) error {
+				c := tx.Bucket(bucketEvents).Cursor()
+				for k, v := c.First(); k != nil; k, v = c.Next() {
+					var ev Event
+					if err := json.Unmarshal(v, &ev); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+			unmarshal = time.Since(start)
+			return err
+		})
+		var rebuild time.Duration
+		rHeap, rRSS := measured(func() error {
+			start := time.Now()
+			err := l.Rebuild()
+			rebuild = time.Since(start)
+			return err
+		})
+		var check time.Duration
+		cHeap, cRSS := measured(func() error {
+			start := time.Now()
+			mm, err := l.Check(dir)
+			check = time.Since(start)
+			if err == nil && len(mm) > 0 {
+				err = fmt.Errorf("check: %d mismatches, first %s", len(mm), mm[0])
+			}
+			return err
+		})
+		if benchErr != nil {
+			b.Fatal(benchErr)
+		}
+		rate := func(d time.Duration) float64 { return events / d.Seconds() }
+		b.ReportMetric(rate(read), "read_ev/s")
+		b.ReportMetric(rate(unmarshal), "unmarshal_ev/s")
+		b.ReportMetric(rate(rebuild), "rebuild_ev/s")
+		b.ReportMetric(rate(check), "check_ev/s")
+		b.ReportMetric(unmarshal.Seconds()/rebuild.Seconds(), "rebuild/unmarshal")
+		b.ReportMetric(unmarshal.Seconds()/check.Seconds(), "check/unmarshal")
+		b.ReportMetric(float64(rHeap)/(1<<20), "rebuild_heap_MiB")
+		b.ReportMetric(float64(cHeap)/(1<<20), "check_heap_MiB")
+		b.Logf("peak RSS: rebuild %.0f MiB, check %.0f MiB (of a %.0f MiB store)", float64(rRSS)/(1<<20), float64(cRSS)/(1<<20), float64(size)/(1<<20))
+	}
+}
+
+var benchErr error
+
+// measured runs fn and returns the peak Go heap (live objects, sampled every
+// 10 ms) and the peak resident set (VmHWM, reset before; 0 where Linux's
+// /proc is not there). An error of fn is kept in benchErr.
+func measured(fn func() error) (peakHeap, peakRSS uint64) {
+	runtime.GC()
+	_ = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) // resets VmHWM
+	var peak atomic.Uint64
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+		t := time.NewTicker(10 * time.Millisecond)
+		defer t.Stop()
+		for {
+			metrics.Read(s)
+			if v := s[0].Value.Uint64(); v > peak.Load() {
+				peak.Store(v)
+			}
+			select {
+			case <-stop:
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	if err := fn(); err != nil && benchErr == nil {
+		benchErr = err
+	}
+	close(stop)
+	wg.Wait()
+	return peak.Load(), vmHWM()
+}
+
+func vmHWM() uint64 {
+	f, err := os.Open("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	s := bufio.NewScanner(f)
+	for s.Scan() {
+		if rest, ok := strings.CutPrefix(s.Text(), "VmHWM:"); ok {
+			kb, _ := strconv.ParseUint(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
+			return kb << 10
+		}
+	}
+	return 0
+}
+
+// buildReplayStore seeds the demo warehouse in dir and appends events until
+// the log has about n: a tenth orders received (one to three lines of the
+// demo's stocked items) and each cancelled again, the rest stock adjusted
+// in and out and moved to reserve and back, by a dozen people.
+func buildReplayStore(b *testing.B, dir string, n int) {
+	ctx := context.Background()
+	l, err := Open(dir, Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer l.Close()
+	if _, err := l.SeedDemo(ctx); err != nil {
+		b.Fatal(err)
+	}
+	type place struct{ sku, loc string }
+	var places []place
+	if err := l.view(func(tx *txn) error {
+		return tx.Bucket(bucketStock).ForEach(func(k, v []byte) error {
+			p := splitKey(k)
+			if len(p) == 4 && p[0] == DefaultOwner && p[2] == "" && p[3][0] != 'R' && qtyFromValue(v) > 3 {
+				places = append(places, place{p[1], p[3]})
+			}
+			return nil
+		})
+	}); err != nil {
+		b.Fatal(err)
+	}
+	if len(places) == 0 {
+		b.Fatal("the demo has no stock without lots")
+	}
+	mk := func(id, typ, actor string, data any) Event {
+		ev, err := NewEvent(id, typ, actor, "pda-"+actor[len(actor)-2:], data)
+		if err != nil {
+			b.Fatal(err)
+		}
+		return ev
+	}
+	i := int(l.LastSeq())
+	for i < n {
+		batch := make([]Event, 0, 20_000)
+		for len(batch) < cap(batch)-4 && i < n {
+			p := places[i%len(places)]
+			actor := fmt.Sprintf("B10%02d", 1+i%12)
+			switch i % 10 {
+			case 0:
+				no := fmt.Sprintf("SO-R%08d", i)
+				lines := []LineIn{{SKU: p.sku, Qty: 1}}
+				for j := 1; j <= i%3; j++ {
+					lines = append(lines, LineIn{SKU: places[(i+j*7)%len(places)].sku, Qty: 1})
+				}
+				batch = append(batch,
+					mk("rb-o-"+no, EvOrderReceived, "token:oms", OrderIntake{No: no, Channel: "tmall",
+						Recipient: Recipient{Name: "张三", Phone: "13800000000", Address: "上海市浦东新区世纪大道100号"}, Lines: OrderLines(lines...)}),
+					mk("rb-c-"+no, EvOrderCancelled, "token:oms", OrderCancel{No: no, Reason: "customer"}))
+				i += 2
+			case 1, 2, 3, 4:
+				batch = append(batch,
+					mk(fmt.Sprintf("rb-a-%d", i), EvStockAdjusted, actor, StockAdjustment{SKU: p.sku, Location: p.loc, Delta: 1, Reason: "count"}),
+					mk(fmt.Sprintf("rb-b-%d", i), EvStockAdjusted, actor, StockAdjustment{SKU: p.sku, Location: p.loc, Delta: -1, Reason: "count"}))
+				i += 2
+			default:
+				to := fmt.Sprintf("R%02d-%02d-%02d", 1+i%2, 1+i/2%10, 1+i/20%4)
+				batch = append(batch,
+					mk(fmt.Sprintf("rb-m-%d", i), EvMoved, actor, Move{SKU: p.sku, From: p.loc, To: to, Qty: 1}),
+					mk(fmt.Sprintf("rb-n-%d", i), EvMoved, actor, Move{SKU: p.sku, From: to, To: p.loc, Qty: 1}))
+				i += 2
+			}
+		}
+		if err := l.AppendAll(ctx, batch); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
