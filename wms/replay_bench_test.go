@@ -38,6 +38,15 @@ func BenchmarkRebuildCheck(b *testing.B) {
 			b.Fatalf("TALLY_REBUILD_EVENTS=%q", v)
 		}
 	}
+	if v := os.Getenv("TALLY_REBUILD_CHUNK"); v != "" { // events a replay commits at a time
+		c, err := strconv.Atoi(v)
+		if err != nil || c <= 0 {
+			b.Fatalf("TALLY_REBUILD_CHUNK=%q", v)
+		}
+		was := replayChunkEvents
+		replayChunkEvents = c
+		defer func() { replayChunkEvents = was }()
+	}
 	dir := os.Getenv("TALLY_REBUILD_DATA")
 	if dir == "" {
 		dir = b.TempDir()
