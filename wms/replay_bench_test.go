@@ -24,7 +24,9 @@ import (
 // every event, and that read plus a bare json.Unmarshal of each into an
 // Event (the least a replay does). Each is reported in events a second, the
 // replays also as a ratio to the unmarshal ceiling, with the peak Go heap
-// (sampled) and the peak RSS (VmHWM, reset before each) during each.
+// (sampled) and the peak RSS (VmHWM, reset before each) during each. The
+// machine is shared, so the same is reported per CPU second of this
+// process (user and system) too.
 // TALLY_REBUILD_DATA=DIR uses the store in DIR (tally.db: made by `tally
 // generate`, or by an earlier run, which this one then reuses) instead.
 //
@@ -66,7 +68,7 @@ func BenchmarkRebuildCheck(b *testing.B) {
 	b.Logf("store: %d events, %.1f MiB", int64(events), float64(size)/(1<<20))
 	b.ResetTimer()
 	for range b.N {
-		var read, unmarshal time.Duration
+		var read, unmarshal, unmarshalCPU, rebuildCPU, checkCPU time.Duration
 		_, _ = measured(func() error {
 			start := time.Now()
 			err := l.view(func(tx *txn) error {
@@ -84,7 +86,8 @@ func BenchmarkRebuildCheck(b *testing.B) {
 			return err
 		})
 		_, _ = measured(func() error {
-			start := time.Now()
+			start, cpu := time.Now(), cpuTime()
+			defer func() { unmarshalCPU = cpuTime() - cpu }()
 			err := l.view(func(tx *txn) error {
 				c := tx.Bucket(bucketEvents).Cursor()
 				for k, v := c.First(); k != nil; k, v = c.Next() {
@@ -99,15 +102,23 @@ func BenchmarkRebuildCheck(b *testing.B) {
 			return err
 		})
 		var rebuild time.Duration
+		before := l.db.Stats().TxStats
 		rHeap, rRSS := measured(func() error {
-			start := time.Now()
+			start, cpu := time.Now(), cpuTime()
+			defer func() { rebuildCPU = cpuTime() - cpu }()
 			err := l.Rebuild()
 			rebuild = time.Since(start)
 			return err
 		})
+		after := l.db.Stats().TxStats
+		tx := after.Sub(&before)
+		b.Logf("rebuild: %v wall, %v CPU; its commits: %d writes %v (fsync included), spill %v, rebalance %v",
+			rebuild.Round(time.Millisecond), rebuildCPU.Round(time.Millisecond), tx.GetWrite(), tx.GetWriteTime().Round(time.Millisecond),
+			tx.GetSpillTime().Round(time.Millisecond), tx.GetRebalanceTime().Round(time.Millisecond))
 		var check time.Duration
 		cHeap, cRSS := measured(func() error {
-			start := time.Now()
+			start, cpu := time.Now(), cpuTime()
+			defer func() { checkCPU = cpuTime() - cpu }()
 			mm, err := l.Check(dir)
 			check = time.Since(start)
 			if err == nil && len(mm) > 0 {
@@ -125,6 +136,9 @@ func BenchmarkRebuildCheck(b *testing.B) {
 		b.ReportMetric(rate(check), "check_ev/s")
 		b.ReportMetric(unmarshal.Seconds()/rebuild.Seconds(), "rebuild/unmarshal")
 		b.ReportMetric(unmarshal.Seconds()/check.Seconds(), "check/unmarshal")
+		b.ReportMetric(rate(rebuildCPU), "rebuild_ev/cpu_s")
+		b.ReportMetric(rate(checkCPU), "check_ev/cpu_s")
+		b.ReportMetric(unmarshalCPU.Seconds()/rebuildCPU.Seconds(), "rebuild/unmarshal_cpu")
 		b.ReportMetric(float64(rHeap)/(1<<20), "rebuild_heap_MiB")
 		b.ReportMetric(float64(cHeap)/(1<<20), "check_heap_MiB")
 		b.Logf("peak RSS: rebuild %.0f MiB, check %.0f MiB (of a %.0f MiB store)", float64(rRSS)/(1<<20), float64(cRSS)/(1<<20), float64(size)/(1<<20))
