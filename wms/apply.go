@@ -17,7 +17,7 @@ type applier func(tx *txn, ev *Event) error
 type txn struct {
 	*bolt.Tx
 	apply    *applyCtx
-	appended bool // an event was appended: its commit wakes feed readers (Ledger.write)
+	appended bool         // an event was appended: its commit wakes feed readers (Ledger.write)
 	replay   *replayState // set while a replay applies the log (replay.go)
 }
 
