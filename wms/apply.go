@@ -17,8 +17,10 @@ type applier func(tx *txn, ev *Event) error
 type txn struct {
 	*bolt.Tx
 	apply    *applyCtx
-	appended bool         // an event was appended: its commit wakes feed readers (Ledger.write)
-	replay   *replayState // set while a replay applies the log (replay.go)
+	appended bool // an event was appended: its commit wakes feed readers (Ledger.write)
+
+	// replay is set while a replay applies the log (replay.go)
+	replay *replayState
 }
 
 // applyCtx is what applying one event collects beside its projections: the
