@@ -13,6 +13,7 @@
 //	tally hub --addr :8090 --data DIR --name hub-1 [--leaf-listen :7422] [--cluster-listen :6222 --routes nats://h2:6222,nats://h3:6222]
 //	tally check   --data DIR
 //	tally rebuild --data DIR
+//	tally upgrade --data NEW --from OLD
 //	tally backup  --data DIR --out FILE
 //	tally restore --data DIR FILE
 //	tally serve ... [--backup-dir DIR --backup-every 6h --backup-keep 8]
@@ -112,6 +113,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return hubCmd(ctx, args, stdout, stderr)
 	case "promote":
 		return promoteCmd(ctx, args, stdout)
+	case "upgrade":
+		return upgradeCmd(ctx, args, stdout)
 	case "version":
 		fmt.Fprintln(stdout, version)
 		return nil
