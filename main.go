@@ -659,6 +659,9 @@ func checkCmd(args []string, stdout io.Writer) error {
 	for _, m := range mm {
 		fmt.Fprintln(stdout, "MISMATCH", m)
 	}
+	if len(mm) >= wms.MaxMismatches {
+		fmt.Fprintf(stdout, "(the first %d differences; there may be more)\n", len(mm))
+	}
 	if len(mm) > 0 {
 		fmt.Fprintf(stdout, "ledger check FAILED: %d projection entries differ from a rebuild of %d events; run `tally rebuild` after taking a copy of %s\n",
 			len(mm), l.LastSeq(), l.Path())

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"errors"
 	"fmt"
 	"net/http"
 	"os"
@@ -13,6 +14,8 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+
+	"tally/wms"
 )
 
 // An upgrade on one box (README, Upgrading): the new version follows the old
@@ -151,4 +154,44 @@ func logOf(t *testing.T, dir string) [][]byte {
 		t.Fatal(err)
 	}
 	return out
+}
+
+// tally check on a store whose rebuild was cut off says so (never "ok" on
+// half-built projections); starting the server finishes the rebuild.
+func TestCheckAfterAnInterruptedRebuild(t *testing.T) {
+	dir := t.TempDir()
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"token", "create", "--data", dir, "--name", "x", "--role", "admin"}, &out, &out); err != nil {
+		t.Fatal(err)
+	}
+	fail, writes := false, 0
+	l, err := wms.Open(dir, wms.Options{FailWrites: func() error {
+		if fail {
+			if writes++; writes > 1 { // the rebuild's start commits, its first chunk does not
+				return errors.New("killed")
+			}
+		}
+		return nil
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.SeedDemo(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	fail = true
+	if err := l.Rebuild(); err == nil {
+		t.Fatal("rebuild through a failing write")
+	}
+	l.Close()
+	out.Reset()
+	if err := run(context.Background(), []string{"check", "--data", dir}, &out, &out); err == nil || !strings.Contains(out.String(), "a rebuild of the projections stopped after event 0 of") {
+		t.Errorf("check of a half-built store: %v %s", err, out.String())
+	}
+	_, stop := serveIn(t, "--data", dir)
+	stop()
+	out.Reset()
+	if err := run(context.Background(), []string{"check", "--data", dir}, &out, &out); err != nil || !strings.HasPrefix(out.String(), "ledger ok") {
+		t.Errorf("check after the server finished the rebuild: %v %s", err, out.String())
+	}
 }

@@ -141,7 +141,8 @@ func (m Mismatch) String() string {
 // is kept in memory for a small store where the system allows
 // (openScratch), else in a file in scratchDir; it is built in chunks of
 // committed transactions (replayInto) and compared bucket by bucket with
-// cursors (diffBuckets), so memory stays bounded whatever the log's size.
+// cursors (diffBuckets), so memory stays bounded whatever the log's size;
+// it returns the first MaxMismatches differences at most.
 func (l *Ledger) Check(scratchDir string) ([]Mismatch, error) {
 	size, _ := l.DBStats()
 	scratch, done, err := openScratch(scratchDir, size)
@@ -166,7 +167,10 @@ func (l *Ledger) Check(scratchDir string) ([]Mismatch, error) {
 		}
 		return scratch.View(func(b *bolt.Tx) error {
 			for _, name := range derivedBuckets {
-				out = append(out, diffBuckets(string(name), src.Bucket(name), b.Bucket(name))...)
+				if len(out) >= MaxMismatches {
+					break
+				}
+				out = append(out, diffBucketsUpTo(string(name), src.Bucket(name), b.Bucket(name), MaxMismatches-len(out))...)
 			}
 			return nil
 		})
@@ -191,11 +195,21 @@ func openScratchFile(dir string) (*bolt.DB, func(), error) {
 }
 
 func diffBuckets(name string, stored, built *bolt.Bucket) []Mismatch {
+	return diffBucketsUpTo(name, stored, built, -1)
+}
+
+// MaxMismatches is the most differences Check returns: a store whose
+// projections all differ would otherwise need memory the size of both.
+const MaxMismatches = 10_000
+
+// diffBucketsUpTo is diffBuckets that stops after limit differences (none
+// when limit < 0).
+func diffBucketsUpTo(name string, stored, built *bolt.Bucket, limit int) []Mismatch {
 	var out []Mismatch
 	a, b := stored.Cursor(), built.Cursor()
 	ka, va := a.First()
 	kb, vb := b.First()
-	for ka != nil || kb != nil {
+	for (ka != nil || kb != nil) && (limit < 0 || len(out) < limit) {
 		switch c := compareKeys(ka, kb); {
 		case c == 0:
 			if !bytes.Equal(va, vb) {

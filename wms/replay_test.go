@@ -193,3 +193,35 @@ func TestCheckOnDiskScratchInChunks(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// A store whose projections differ everywhere is reported by its first
+// MaxMismatches differences, not by a list as big as the store.
+func TestCheckReturnsAtMostMaxMismatches(t *testing.T) {
+	dir := t.TempDir()
+	l, err := Open(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	seedSmall(t, l)
+	if err := l.update(func(tx *txn) error {
+		for i := range MaxMismatches + 5 {
+			if err := tx.Bucket(bucketGTINs).Put(fmt.Appendf(nil, "bogus-%06d", i), []byte("x")); err != nil {
+				return err
+			}
+		}
+		return tx.Bucket(bucketStock).Put(stockKey(DefaultOwner, "BOOK", "", "A01-01-01"), qtyValue(99))
+	}); err != nil {
+		t.Fatal(err)
+	}
+	mm, err := l.Check(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(mm) != MaxMismatches {
+		t.Fatalf("%d mismatches, want the first %d", len(mm), MaxMismatches)
+	}
+	if mm[0].Bucket != "gtins" || mm[0].Key != "bogus-000000" || mm[0].Built != "" {
+		t.Errorf("first mismatch %v", mm[0])
+	}
+}
