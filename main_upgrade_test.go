@@ -189,6 +189,10 @@ func TestCheckAfterAnInterruptedRebuild(t *testing.T) {
 		t.Errorf("check of a half-built store: %v %s", err, out.String())
 	}
 	_, stop := serveIn(t, "--data", dir)
+	// while the server has the file, a rebuild is refused with the reason
+	if err := run(context.Background(), []string{"rebuild", "--data", dir}, &out, &out); err == nil || !strings.Contains(err.Error(), "in use by another Tally process") {
+		t.Errorf("rebuild beside a running server: %v", err)
+	}
 	stop()
 	out.Reset()
 	if err := run(context.Background(), []string{"check", "--data", dir}, &out, &out); err != nil || !strings.HasPrefix(out.String(), "ledger ok") {
