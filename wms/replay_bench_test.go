@@ -69,7 +69,7 @@ func BenchmarkRebuildCheck(b *testing.B) {
 	b.ResetTimer()
 	for range b.N {
 		var read, unmarshal, unmarshalCPU, rebuildCPU, checkCPU time.Duration
-		_, _ = measured(func() error {
+		_, _, _ = measured(func() error {
 			start := time.Now()
 			err := l.view(func(tx *txn) error {
 				c := tx.Bucket(bucketEvents).Cursor()
@@ -85,7 +85,7 @@ func BenchmarkRebuildCheck(b *testing.B) {
 			read = time.Since(start)
 			return err
 		})
-		_, _ = measured(func() error {
+		_, _, _ = measured(func() error {
 			start, cpu := time.Now(), cpuTime()
 			defer func() { unmarshalCPU = cpuTime() - cpu }()
 			err := l.view(func(tx *txn) error {
@@ -103,7 +103,7 @@ func BenchmarkRebuildCheck(b *testing.B) {
 		})
 		var rebuild time.Duration
 		before := l.db.Stats().TxStats
-		rHeap, rRSS := measured(func() error {
+		rHeap, rRSS, rAnon := measured(func() error {
 			start, cpu := time.Now(), cpuTime()
 			defer func() { rebuildCPU = cpuTime() - cpu }()
 			err := l.Rebuild()
@@ -116,7 +116,7 @@ func BenchmarkRebuildCheck(b *testing.B) {
 			rebuild.Round(time.Millisecond), rebuildCPU.Round(time.Millisecond), tx.GetWrite(), tx.GetWriteTime().Round(time.Millisecond),
 			tx.GetSpillTime().Round(time.Millisecond), tx.GetRebalanceTime().Round(time.Millisecond))
 		var check time.Duration
-		cHeap, cRSS := measured(func() error {
+		cHeap, cRSS, cAnon := measured(func() error {
 			start, cpu := time.Now(), cpuTime()
 			defer func() { checkCPU = cpuTime() - cpu }()
 			mm, err := l.Check(dir)
@@ -141,19 +141,24 @@ func BenchmarkRebuildCheck(b *testing.B) {
 		b.ReportMetric(unmarshalCPU.Seconds()/rebuildCPU.Seconds(), "rebuild/unmarshal_cpu")
 		b.ReportMetric(float64(rHeap)/(1<<20), "rebuild_heap_MiB")
 		b.ReportMetric(float64(cHeap)/(1<<20), "check_heap_MiB")
-		b.Logf("peak RSS: rebuild %.0f MiB, check %.0f MiB (of a %.0f MiB store)", float64(rRSS)/(1<<20), float64(cRSS)/(1<<20), float64(size)/(1<<20))
+		b.Logf("peak RSS: rebuild %.0f MiB (anonymous %.0f), check %.0f MiB (anonymous %.0f), of a %.0f MiB store", float64(rRSS)/(1<<20), float64(rAnon)/(1<<20),
+			float64(cRSS)/(1<<20), float64(cAnon)/(1<<20), float64(size)/(1<<20))
+		b.ReportMetric(float64(max(rAnon, cAnon))/(1<<20), "anon_rss_MiB")
 	}
 }
 
 var benchErr error
 
 // measured runs fn and returns the peak Go heap (live objects, sampled every
-// 10 ms) and the peak resident set (VmHWM, reset before; 0 where Linux's
-// /proc is not there). An error of fn is kept in benchErr.
-func measured(fn func() error) (peakHeap, peakRSS uint64) {
+// 10 ms), the peak resident set (VmHWM, reset before: it counts the pages of
+// the store's file mapped and read, which the kernel takes back at will) and
+// the peak of its anonymous part (RssAnon, sampled every 100 ms: memory the
+// process holds; 0 where Linux's /proc is not there). An error of fn is kept
+// in benchErr.
+func measured(fn func() error) (peakHeap, peakRSS, peakAnonRSS uint64) {
 	runtime.GC()
 	_ = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) // resets VmHWM
-	var peak atomic.Uint64
+	var peak, peakAnon atomic.Uint64
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Add(1)
@@ -162,10 +167,15 @@ func measured(fn func() error) (peakHeap, peakRSS uint64) {
 		s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
 		t := time.NewTicker(10 * time.Millisecond)
 		defer t.Stop()
-		for {
+		for i := 0; ; i++ {
 			metrics.Read(s)
 			if v := s[0].Value.Uint64(); v > peak.Load() {
 				peak.Store(v)
+			}
+			if i%10 == 0 {
+				if v := procStatus("RssAnon:"); v > peakAnon.Load() {
+					peakAnon.Store(v)
+				}
 			}
 			select {
 			case <-stop:
@@ -179,10 +189,13 @@ func measured(fn func() error) (peakHeap, peakRSS uint64) {
 	}
 	close(stop)
 	wg.Wait()
-	return peak.Load(), vmHWM()
+	return peak.Load(), vmHWM(), peakAnon.Load()
 }
 
-func vmHWM() uint64 {
+func vmHWM() uint64 { return procStatus("VmHWM:") }
+
+// procStatus reads one kB figure of /proc/self/status, in bytes.
+func procStatus(field string) uint64 {
 	f, err := os.Open("/proc/self/status")
 	if err != nil {
 		return 0
@@ -190,7 +203,7 @@ func vmHWM() uint64 {
 	defer f.Close()
 	s := bufio.NewScanner(f)
 	for s.Scan() {
-		if rest, ok := strings.CutPrefix(s.Text(), "VmHWM:"); ok {
+		if rest, ok := strings.CutPrefix(s.Text(), field); ok {
 			kb, _ := strconv.ParseUint(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
 			return kb << 10
 		}
