@@ -66,7 +66,7 @@ func replayChunk(src, dst *txn, after uint64, st *replayState) (last uint64, don
 			return last, false, nil
 		}
 		var ev Event
-		if err := json.Unmarshal(v, &ev); err != nil {
+		if err := decodeStored(v, &ev); err != nil {
 			return last, false, fmt.Errorf("event %d: %w", seqFromKey(k), err)
 		}
 		if err := applyEvent(dst, &ev); err != nil {
