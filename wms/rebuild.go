@@ -111,6 +111,10 @@ func (l *Ledger) finishUpgrade() error {
 func (l *Ledger) Rebuild() error {
 	var from string
 	_ = l.view(func(tx *txn) error {
+		if m, ok := readRebuildMark(tx); ok { // one cut off: the store had m.From before it
+			from = m.From
+			return nil
+		}
 		if have := string(tx.Bucket(bucketMeta).Get(metaProjections)); have != projectionsVersion {
 			from = have
 			if from == "" {
