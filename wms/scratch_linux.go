@@ -16,11 +16,13 @@ var scratchMemMax int64 = 256 << 20
 // into. On Linux it lives in memory (memfd_create) when the store is small
 // or the disk has no room for it: a check must work on the disk it is
 // checking when that disk is full. A store over scratchMemMax whose disk has
-// room for a copy of it is rebuilt into a file in dir, so that memory stays
+// room for another of its size is rebuilt into a file in dir, so that memory stays
 // bounded whatever the store's size. It falls back to a file in dir where
 // the kernel has no memfd.
 func openScratch(dir string, storeBytes int64) (*bolt.DB, func(), error) {
-	if storeBytes > scratchMemMax && freeBytes(dir) > 2*storeBytes {
+	// the scratch holds projections only, under the store's size: with room
+	// for the whole store the disk keeps room for the floor's writes too
+	if storeBytes > scratchMemMax && freeBytes(dir) > storeBytes {
 		return openScratchFile(dir)
 	}
 	fd, err := unix.MemfdCreate("tally-check", unix.MFD_CLOEXEC)
