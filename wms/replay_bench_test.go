@@ -284,3 +284,86 @@ func buildReplayStore(b *testing.B, dir string, n int) {
 		}
 	}
 }
+
+// BenchmarkUpgradeCatchUp measures the first step of an upgrade beside the
+// old version (README, Upgrading) without HTTP: CatchUpFrom of the whole
+// log of the benchmark store (as BenchmarkRebuildCheck makes or finds it:
+// TALLY_REBUILD_EVENTS, TALLY_REBUILD_DATA) into an empty store beside it —
+// what a standby does with the pages it reads, so a ceiling for following
+// the old version — next to a bare json.Unmarshal of every event in the
+// same run, in events a second and per CPU second.
+//
+//	go test ./wms -run XXX -bench UpgradeCatchUp -benchtime 1x -timeout 60m
+func BenchmarkUpgradeCatchUp(b *testing.B) {
+	n := 100_000
+	if v := os.Getenv("TALLY_REBUILD_EVENTS"); v != "" {
+		var err error
+		if n, err = strconv.Atoi(v); err != nil || n <= 0 {
+			b.Fatalf("TALLY_REBUILD_EVENTS=%q", v)
+		}
+	}
+	dir := os.Getenv("TALLY_REBUILD_DATA")
+	if dir == "" {
+		dir = b.TempDir()
+	}
+	if _, err := os.Stat(filepath.Join(dir, dbFile)); err != nil {
+		buildReplayStore(b, dir, n)
+	}
+	for range b.N {
+		var unmarshal, unmarshalCPU time.Duration
+		var events float64
+		src, err := Open(dir, Options{KeepProjections: true})
+		if err != nil {
+			b.Fatal(err)
+		}
+		start, cpu := time.Now(), cpuTime()
+		err = src.view(func(tx *txn) error {
+			c := tx.Bucket(bucketEvents).Cursor()
+			for k, v := c.First(); k != nil; k, v = c.Next() {
+				var ev Event
+				if err := json.Unmarshal(v, &ev); err != nil {
+					return err
+				}
+				events++
+			}
+			return nil
+		})
+		unmarshal, unmarshalCPU = time.Since(start), cpuTime()-cpu
+		src.Close()
+		if err != nil {
+			b.Fatal(err)
+		}
+		to, err := os.MkdirTemp(filepath.Dir(filepath.Clean(dir)), "tally-upgrade-bench-")
+		if err != nil {
+			b.Fatal(err)
+		}
+		l, err := Open(to, Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		var r CaughtUp
+		var took, tookCPU time.Duration
+		heap, _, anon := measured(func() error {
+			start, cpu := time.Now(), cpuTime()
+			var err error
+			r, err = l.CatchUpFrom(context.Background(), dir)
+			took, tookCPU = time.Since(start), cpuTime()-cpu
+			return err
+		})
+		l.Close()
+		os.RemoveAll(to)
+		if benchErr != nil {
+			b.Fatal(benchErr)
+		}
+		if r.Taken != int(events) {
+			b.Fatalf("took %d of %d events", r.Taken, int(events))
+		}
+		b.ReportMetric(events/took.Seconds(), "catchup_ev/s")
+		b.ReportMetric(events/tookCPU.Seconds(), "catchup_ev/cpu_s")
+		b.ReportMetric(events/unmarshal.Seconds(), "unmarshal_ev/s")
+		b.ReportMetric(unmarshal.Seconds()/took.Seconds(), "catchup/unmarshal")
+		b.ReportMetric(unmarshalCPU.Seconds()/tookCPU.Seconds(), "catchup/unmarshal_cpu")
+		b.ReportMetric(float64(heap)/(1<<20), "heap_MiB")
+		b.ReportMetric(float64(anon)/(1<<20), "anon_rss_MiB")
+	}
+}
