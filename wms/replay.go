@@ -111,31 +111,26 @@ func (l *Ledger) rebuildChunked(from string, resume bool) (string, error) {
 	}
 	st := newReplayState()
 	for done := false; !done; {
+		next := mark
 		err := l.update(func(tx *txn) error {
 			last, end, err := replayChunk(tx, tx, mark.Reached, st)
 			if err != nil {
 				return err
 			}
 			meta := tx.Bucket(bucketMeta)
+			next.Reached, done = last, end
 			if end {
 				if err := meta.Delete(metaRebuilding); err != nil {
 					return err
 				}
-				done = true
 				return meta.Put(metaProjections, []byte(projectionsVersion))
 			}
-			next := mark
-			next.Reached = last
-			if err := putJSON(meta, metaRebuilding, next); err != nil {
-				return err
-			}
-			mark = next // only once this chunk's transaction is whole (update may still fail it)
-			return nil
+			return putJSON(meta, metaRebuilding, next)
 		})
 		if err != nil {
-			done = false
 			return mark.From, fmt.Errorf("rebuild stopped after event %d (the next start carries on from there): %w", mark.Reached, err)
 		}
+		mark = next // this chunk committed
 	}
 	return mark.From, nil
 }
