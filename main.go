@@ -15,6 +15,7 @@
 //	tally hub --addr :8090 --data DIR --name hub-1 [--leaf-listen :7422] [--cluster-listen :6222 --routes nats://h2:6222,nats://h3:6222]
 //	tally check   --data DIR
 //	tally rebuild --data DIR
+//	tally upgrade --data NEW --from OLD
 //	tally backup  --data DIR --out FILE
 //	tally restore --data DIR FILE
 //	tally serve ... [--backup-dir DIR --backup-every 6h --backup-keep 8]
@@ -114,6 +115,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return hubCmd(ctx, args, stdout, stderr)
 	case "promote":
 		return promoteCmd(ctx, args, stdout)
+	case "upgrade":
+		return upgradeCmd(ctx, args, stdout)
 	case "version":
 		fmt.Fprintln(stdout, version)
 		return nil
@@ -642,6 +645,10 @@ func checkCmd(args []string, stdout io.Writer) error {
 		return err
 	}
 	defer l.Close()
+	if reached, unfinished := l.RebuildUnfinished(); unfinished {
+		fmt.Fprintf(stdout, "ledger check not done: a rebuild of the projections stopped after event %d of %d; starting the server (or `tally rebuild --data %s`) finishes it\n", reached, l.LastSeq(), c.data)
+		return errReported
+	}
 	if have, stale := l.StaleProjections(); stale {
 		fmt.Fprintf(stdout, "ledger check not done: the projections were written by an older Tally (projections version %s); `tally rebuild --data %s` or starting the server rebuilds them from the log\n", have, c.data)
 		return errReported
@@ -653,6 +660,9 @@ func checkCmd(args []string, stdout io.Writer) error {
 	}
 	for _, m := range mm {
 		fmt.Fprintln(stdout, "MISMATCH", m)
+	}
+	if len(mm) >= wms.MaxMismatches {
+		fmt.Fprintf(stdout, "(the first %d differences; there may be more)\n", len(mm))
 	}
 	if len(mm) > 0 {
 		fmt.Fprintf(stdout, "ledger check FAILED: %d projection entries differ from a rebuild of %d events; run `tally rebuild` after taking a copy of %s\n",

@@ -18,6 +18,9 @@ type txn struct {
 	*bolt.Tx
 	apply    *applyCtx
 	appended bool // an event was appended: its commit wakes feed readers (Ledger.write)
+
+	// replay is set while a replay applies the log (replay.go)
+	replay *replayState
 }
 
 // applyCtx is what applying one event collects beside its projections: the
@@ -50,7 +53,7 @@ func applyEvent(tx *txn, ev *Event) error {
 	}
 	// The apply context lives as long as this one event's application and is
 	// passed down with the transaction, never kept on the side.
-	at := &txn{Tx: tx.Tx, apply: &applyCtx{touched: newTouched(), ev: ev}}
+	at := &txn{Tx: tx.Tx, apply: &applyCtx{touched: newTouched(), ev: ev}, replay: tx.replay}
 	pre, err := beforeWork(tx, ev)
 	if err != nil {
 		return err
@@ -66,6 +69,10 @@ func applyEvent(tx *txn, ev *Event) error {
 	}
 	if err := indexTouched(tx, ev, at.apply.touched); err != nil {
 		return err
+	}
+	if tx.replay != nil {
+		tx.replay.index(bucketByType, byTypeKey(ev.Type, ev.Seq))
+		return nil
 	}
 	return tx.Bucket(bucketByType).Put(byTypeKey(ev.Type, ev.Seq), []byte{})
 }

@@ -38,6 +38,9 @@ func mustGet[T any](tx *txn, bucket, key []byte, msg string, args ...string) (T,
 
 // lookup decodes the record at key in bucket, if there is one.
 func lookup[T any](tx *txn, bucket, key []byte) (T, bool, error) {
+	if tx.replay != nil && memoBucket(bucket) {
+		return replayLookup[T](tx, bucket, key)
+	}
 	var v T
 	found, err := getJSON(tx.Bucket(bucket), key, &v)
 	if d, ok := err.(*DamagedRecordError); ok {

@@ -153,6 +153,12 @@ func Open(dir string, opt Options) (*Ledger, error) {
 		db.Close()
 		return nil, fmt.Errorf("initialise %s: %w", path, err)
 	}
+	if !opt.KeepProjections {
+		if err := l.finishUpgrade(); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("initialise %s: %w", path, err)
+		}
+	}
 	return l, nil
 }
 

@@ -2,27 +2,12 @@ package wms
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
 
 	bolt "go.etcd.io/bbolt"
 )
-
-// replay applies every event of the log in src to the (empty) projections in dst.
-func replay(src, dst *txn) error {
-	return src.Bucket(bucketEvents).ForEach(func(k, v []byte) error {
-		var ev Event
-		if err := json.Unmarshal(v, &ev); err != nil {
-			return fmt.Errorf("event %d: %w", seqFromKey(k), err)
-		}
-		if err := applyEvent(dst, &ev); err != nil {
-			return fmt.Errorf("event %d (%s %s): %w", ev.Seq, ev.Type, ev.ID, err)
-		}
-		return nil
-	})
-}
 
 func resetDerived(tx *txn) error {
 	for _, b := range derivedBuckets {
@@ -66,42 +51,80 @@ const projectionsVersion = "10"
 
 var metaProjections = []byte("projections")
 
-// upgradeProjections rebuilds the projections when the file's version is not
-// this one. A file without events just takes this version. It returns the
-// version it rebuilt from ("" when nothing was done).
+// upgradeProjections, inside Open's first transaction, gives a file
+// without events this version. A file with events whose projections are
+// another version's (or half built) is rebuilt after that transaction, in
+// chunks (finishUpgrade). It returns "" (the version rebuilt from is
+// finishUpgrade's to say).
 func upgradeProjections(tx *txn) (string, error) {
 	meta := tx.Bucket(bucketMeta)
-	have := string(meta.Get(metaProjections))
-	if have == projectionsVersion {
+	if string(meta.Get(metaProjections)) == projectionsVersion && meta.Get(metaRebuilding) == nil {
 		return "", nil
 	}
-	var from string
 	if k, _ := tx.Bucket(bucketEvents).Cursor().First(); k != nil {
-		from = have
-		if from == "" {
-			from = "1"
-		}
-		if err := resetDerived(tx); err != nil {
-			return "", err
-		}
-		if err := replay(tx, tx); err != nil {
-			return "", fmt.Errorf("rebuild projections from version %s: %w", from, err)
-		}
+		return "", nil
 	}
-	return from, meta.Put(metaProjections, []byte(projectionsVersion))
+	if err := meta.Delete(metaRebuilding); err != nil {
+		return "", err
+	}
+	return "", meta.Put(metaProjections, []byte(projectionsVersion))
 }
 
-// Rebuild recomputes every projection from the event log, in one transaction.
-func (l *Ledger) Rebuild() error {
-	return l.update(func(tx *txn) error {
-		if err := resetDerived(tx); err != nil {
-			return err
-		}
-		if err := replay(tx, tx); err != nil {
-			return err
-		}
-		return tx.Bucket(bucketMeta).Put(metaProjections, []byte(projectionsVersion))
+// finishUpgrade rebuilds, in chunks, the projections of a file with events
+// that another version wrote, or carries on with a rebuild an earlier
+// process left unfinished. It sets what RebuiltFrom reports.
+func (l *Ledger) finishUpgrade() error {
+	var have string
+	var mark rebuildMark
+	var marked, events bool
+	_ = l.view(func(tx *txn) error {
+		have = string(tx.Bucket(bucketMeta).Get(metaProjections))
+		mark, marked = readRebuildMark(tx)
+		k, _ := tx.Bucket(bucketEvents).Cursor().First()
+		events = k != nil
+		return nil
 	})
+	if !events || (!marked && have == projectionsVersion) {
+		return nil
+	}
+	from := have
+	if from == "" {
+		from = "1"
+	}
+	if marked {
+		from = mark.From
+	}
+	from, err := l.rebuildChunked(from, true)
+	if from == "" {
+		from = projectionsVersion // a `tally rebuild` that was cut off, finished now
+	}
+	l.rebuiltFrom = from
+	if err != nil {
+		return fmt.Errorf("rebuild projections from version %s: %w", from, err)
+	}
+	return nil
+}
+
+// Rebuild recomputes every projection from the event log, from the start,
+// in chunks of committed transactions (replay.go): until it ends, the file
+// is marked as being rebuilt and no Open serves it.
+func (l *Ledger) Rebuild() error {
+	var from string
+	_ = l.view(func(tx *txn) error {
+		if m, ok := readRebuildMark(tx); ok { // one cut off: the store had m.From before it
+			from = m.From
+			return nil
+		}
+		if have := string(tx.Bucket(bucketMeta).Get(metaProjections)); have != projectionsVersion {
+			from = have
+			if from == "" {
+				from = "1"
+			}
+		}
+		return nil
+	})
+	_, err := l.rebuildChunked(from, false)
+	return err
 }
 
 // Mismatch is one difference between the stored projections and a rebuild.
@@ -119,10 +142,14 @@ func (m Mismatch) String() string {
 // Check replays the log into a scratch store and compares every projection
 // with the stored one, byte for byte. It returns the differences (none when
 // the ledger is sound); the stored state is not changed. The scratch store
-// is kept in memory where the system allows (openScratch), else in a file in
-// scratchDir.
+// is kept in memory for a small store where the system allows
+// (openScratch), else in a file in scratchDir; it is built in chunks of
+// committed transactions (replayInto) and compared bucket by bucket with
+// cursors (diffBuckets), so memory stays bounded whatever the log's size;
+// it returns the first MaxMismatches differences at most.
 func (l *Ledger) Check(scratchDir string) ([]Mismatch, error) {
-	scratch, done, err := openScratch(scratchDir)
+	size, _ := l.DBStats()
+	scratch, done, err := openScratch(scratchDir, size)
 	if err != nil {
 		return nil, err
 	}
@@ -139,16 +166,15 @@ func (l *Ledger) Check(scratchDir string) ([]Mismatch, error) {
 		if pageErr != nil {
 			return pageErr
 		}
-		return scratch.Update(func(b *bolt.Tx) error {
-			dst := &txn{Tx: b}
-			if err := resetDerived(dst); err != nil {
-				return err
-			}
-			if err := replay(src, dst); err != nil {
-				return err
-			}
+		if err := replayInto(src, scratch); err != nil {
+			return err
+		}
+		return scratch.View(func(b *bolt.Tx) error {
 			for _, name := range derivedBuckets {
-				out = append(out, diffBuckets(string(name), src.Bucket(name), dst.Bucket(name))...)
+				if len(out) >= MaxMismatches {
+					break
+				}
+				out = append(out, diffBucketsUpTo(string(name), src.Bucket(name), b.Bucket(name), MaxMismatches-len(out))...)
 			}
 			return nil
 		})
@@ -173,11 +199,21 @@ func openScratchFile(dir string) (*bolt.DB, func(), error) {
 }
 
 func diffBuckets(name string, stored, built *bolt.Bucket) []Mismatch {
+	return diffBucketsUpTo(name, stored, built, -1)
+}
+
+// MaxMismatches is the most differences Check returns: a store whose
+// projections all differ would otherwise need memory the size of both.
+const MaxMismatches = 10_000
+
+// diffBucketsUpTo is diffBuckets that stops after limit differences (none
+// when limit < 0).
+func diffBucketsUpTo(name string, stored, built *bolt.Bucket, limit int) []Mismatch {
 	var out []Mismatch
 	a, b := stored.Cursor(), built.Cursor()
 	ka, va := a.First()
 	kb, vb := b.First()
-	for ka != nil || kb != nil {
+	for (ka != nil || kb != nil) && (limit < 0 || len(out) < limit) {
 		switch c := compareKeys(ka, kb); {
 		case c == 0:
 			if !bytes.Equal(va, vb) {

@@ -59,6 +59,10 @@ func indexTouched(tx *txn, ev *Event, t *touched) error {
 		}
 	}
 	for k := range t.lots {
+		if tx.replay != nil {
+			tx.replay.index(bucketLotEvents, append(append([]byte(k), sep), seqKey(ev.Seq)...))
+			continue
+		}
 		if err := b.Put(append(append([]byte(k), sep), seqKey(ev.Seq)...), []byte{}); err != nil {
 			return err
 		}
