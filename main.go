@@ -121,7 +121,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintln(stdout, version)
 		return nil
 	}
-	return fmt.Errorf("unknown command %q (serve, import, export, token, scan, check, rebuild, backup, restore, print-test, loadgen, fake-oms, fake-erp, fake-market, hub, promote, version)", cmd)
+	return fmt.Errorf("unknown command %q (serve, import, export, token, scan, check, rebuild, backup, restore, print-test, loadgen, fake-oms, fake-erp, fake-market, hub, promote, upgrade, version)", cmd)
 }
 
 // newLog is the JSON log on stderr at a level named by --log-level.
