@@ -515,18 +515,6 @@ func fillTaskLines(tx *txn, t *Task) error {
 	return nil
 }
 
-func getTask(tx *txn, id string) (*Task, error) {
-	raw := tx.Bucket(bucketTasks).Get([]byte(id))
-	if raw == nil {
-		return &Task{}, Errf(CodeNotFound, "task.not_found", "task", id)
-	}
-	t, err := taskMemo.decode(id, raw)
-	if err != nil {
-		return &t, &DamagedRecordError{Bucket: string(bucketTasks), Key: id, Err: err}
-	}
-	return &t, nil
-}
-
 // putTask stores a task and keeps the queue of open tasks.
 func putTask(tx *txn, t *Task, old TaskState) error {
 	q := tx.Bucket(bucketTaskQueue)
@@ -554,15 +542,7 @@ func putTask(tx *txn, t *Task, old TaskState) error {
 			}
 		}
 	}
-	raw, err := json.Marshal(t)
-	if err != nil {
-		return err
-	}
-	if err := tx.Bucket(bucketTasks).Put([]byte(t.ID), raw); err != nil {
-		return err
-	}
-	taskMemo.remember(t.ID, raw, *t) // the next scan of this task reads these bytes
-	return nil
+	return tx.Bucket(bucketTasks).Put([]byte(t.ID), encodeTask(t))
 }
 
 // Task returns one task.
@@ -579,16 +559,12 @@ func (l *Ledger) Task(id string) (Task, error) {
 	return *t, nil
 }
 
-// TaskJSON returns a task as stored, for answers that only pass it on.
+// TaskJSON returns a task as JSON, for answers that only pass it on.
 func (l *Ledger) TaskJSON(id string) (json.RawMessage, error) {
 	var out json.RawMessage
-	err := l.view(func(tx *txn) error {
-		v := tx.Bucket(bucketTasks).Get([]byte(id))
-		if v == nil {
-			return Errf(CodeNotFound, "task.not_found", "task", id)
-		}
-		out = append(json.RawMessage(nil), v...)
-		return nil
+	err := l.view(func(tx *txn) (err error) {
+		out, err = taskJSON(tx, id)
+		return err
 	})
 	return out, err
 }
