@@ -3,6 +3,7 @@ package wms
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"reflect"
 	"testing"
 	"time"
@@ -156,5 +157,74 @@ func FuzzTaskCodec(f *testing.F) {
 		if !bytes.Equal(encodeTask(&again), enc) {
 			t.Fatal("a task encodes two ways")
 		}
+	})
+}
+
+// clusterTask is a cluster task of 12 orders of three lines, every line picked.
+func clusterTask() Task {
+	t := fullTask()
+	t.Orders, t.Lines, t.Picks = nil, nil, nil
+	for o := range 12 {
+		no := fmt.Sprintf("SO%07d", o)
+		t.Orders = append(t.Orders, TaskOrder{Order: no, Tote: fmt.Sprintf("T%05d", o)})
+		for k := range 3 {
+			n := len(t.Lines) + 1
+			t.Lines = append(t.Lines, TaskLine{N: n, Owner: DefaultOwner, Order: no, SKU: fmt.Sprintf("B%03d", n), Name: "书 " + no,
+				GTINs: []string{demoGTIN("690000", n)}, Location: fmt.Sprintf("A01-%02d-%02d", 1+n/3, 1+k), PickSeq: 10 * n, Qty: 1, Done: 1})
+			t.Picks = append(t.Picks, PickRecord{Event: fmt.Sprintf("p%d", n), Line: n, Location: t.Lines[n-1].Location, Qty: 1, Completed: true})
+		}
+	}
+	return t
+}
+
+// The cost of reading and writing back a cluster task and a three-line
+// order, as a scan does, in the stored form and in JSON (the form before):
+//
+//	go test ./wms -run XXX -bench ProjectionCodecs
+func BenchmarkProjectionCodecs(b *testing.B) {
+	task, o := clusterTask(), fullOrder()
+	o.Lines = append(o.Lines, o.Lines[0])
+	rawT, rawO := encodeTask(&task), encodeOrder(&o)
+	jsonT, _ := json.Marshal(task)
+	jsonO, _ := json.Marshal(o)
+	b.Run("task-36-lines/binary", func(b *testing.B) {
+		for range b.N {
+			t, err := decodeTask(rawT)
+			if err != nil {
+				b.Fatal(err)
+			}
+			_ = encodeTask(&t)
+		}
+		b.ReportMetric(float64(len(rawT)), "bytes")
+	})
+	b.Run("task-36-lines/json", func(b *testing.B) {
+		for range b.N {
+			var t Task
+			if err := json.Unmarshal(jsonT, &t); err != nil {
+				b.Fatal(err)
+			}
+			_, _ = json.Marshal(&t)
+		}
+		b.ReportMetric(float64(len(jsonT)), "bytes")
+	})
+	b.Run("order-3-lines/binary", func(b *testing.B) {
+		for range b.N {
+			v, err := decodeOrder(rawO)
+			if err != nil {
+				b.Fatal(err)
+			}
+			_ = encodeOrder(&v)
+		}
+		b.ReportMetric(float64(len(rawO)), "bytes")
+	})
+	b.Run("order-3-lines/json", func(b *testing.B) {
+		for range b.N {
+			var v Order
+			if err := json.Unmarshal(jsonO, &v); err != nil {
+				b.Fatal(err)
+			}
+			_, _ = json.Marshal(&v)
+		}
+		b.ReportMetric(float64(len(jsonO)), "bytes")
 	})
 }
