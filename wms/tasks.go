@@ -481,18 +481,29 @@ func applyWaveReleased(tx *txn, ev *Event) error {
 // fillTaskLines adds what the handheld shows and checks (name, GTINs, walk
 // order) and numbers the lines along the walk.
 func fillTaskLines(tx *txn, t *Task) error {
+	// a wave's lines share SKUs and shelves: each is read once
+	skus := map[[2]string]*SKU{}
+	seqs := map[string]int{}
 	for i := range t.Lines {
 		l := &t.Lines[i]
 		l.Owner = OwnerOr(l.Owner)
-		var sku SKU
-		if _, err := getJSON(tx.Bucket(bucketSKUs), skuKey(l.Owner, l.SKU), &sku); err != nil {
-			return err
+		sku := skus[[2]string{l.Owner, l.SKU}]
+		if sku == nil {
+			sku = &SKU{}
+			if _, err := getJSON(tx.Bucket(bucketSKUs), skuKey(l.Owner, l.SKU), sku); err != nil {
+				return err
+			}
+			skus[[2]string{l.Owner, l.SKU}] = sku
 		}
-		var loc Location
-		if _, err := getJSON(tx.Bucket(bucketLocations), []byte(l.Location), &loc); err != nil {
-			return err
+		seq, ok := seqs[l.Location]
+		if !ok {
+			var loc Location
+			if _, err := getJSON(tx.Bucket(bucketLocations), []byte(l.Location), &loc); err != nil {
+				return err
+			}
+			seq, seqs[l.Location] = loc.PickSeq, loc.PickSeq
 		}
-		l.Name, l.GTINs, l.LotTracked, l.PickSeq = sku.Name, sku.GTINs, sku.LotTracked, loc.PickSeq
+		l.Name, l.GTINs, l.LotTracked, l.PickSeq = sku.Name, slices.Clone(sku.GTINs), sku.LotTracked, seq
 	}
 	slices.SortStableFunc(t.Lines, func(a, b TaskLine) int {
 		if a.PickSeq != b.PickSeq {
