@@ -1,10 +1,12 @@
 package wms
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -178,8 +180,12 @@ func runKeyed[T any](ctx context.Context, l *Ledger, k keyed, decide func() (Eve
 			// appended meanwhile by a command that records no key: answered from the state
 			return nil
 		}
-		return putJSON(tx.Bucket(bucketKeys), []byte(k.id), keyRecord{
+		rec, err := keyRecordJSON(keyRecord{
 			Actor: k.actor, Type: k.typ, Target: k.target, Digest: digest, Seq: stored.Seq, Answer: raw})
+		if err != nil {
+			return err
+		}
+		return tx.Bucket(bucketKeys).Put([]byte(k.id), rec)
 	})
 	if err != nil {
 		return zero, err
@@ -197,6 +203,23 @@ func answerJSON(a any) ([]byte, error) {
 		return raw, nil
 	}
 	return json.Marshal(a)
+}
+
+// keyRecordJSON is json.Marshal(r), the same bytes, without compacting its
+// answer once more: the answer is JSON that json.Marshal made (answerJSON),
+// compact already, and most of the record (a cluster task's kilobytes).
+func keyRecordJSON(r keyRecord) ([]byte, error) {
+	answer := r.Answer
+	r.Answer = nil
+	head, err := json.Marshal(r)
+	if err != nil || answer == nil {
+		return head, err
+	}
+	head, ok := bytes.CutSuffix(head, []byte(`null}`))
+	if !ok {
+		return nil, fmt.Errorf("key record %q: no answer at its end", head)
+	}
+	return append(append(head, answer...), '}'), nil
 }
 
 // answerFrom decodes an answer's JSON into out; JSON wanted as JSON is

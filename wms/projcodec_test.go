@@ -228,3 +228,24 @@ func BenchmarkProjectionCodecs(b *testing.B) {
 		b.ReportMetric(float64(len(jsonO)), "bytes")
 	})
 }
+
+// A key record is written as json.Marshal writes it, answer and all.
+func TestKeyRecordJSON(t *testing.T) {
+	task := clusterTask()
+	task.Lines[0].Name = `<书> & "引号"` // escaped by json.Marshal, and left so
+	answer, err := json.Marshal(task)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range []json.RawMessage{answer, json.RawMessage(`{"id":"W1"}`), json.RawMessage(`null`), nil} {
+		r := keyRecord{Actor: "B1001", Type: EvPicked, Target: "W1-1", Digest: "d", Seq: 7, Answer: a}
+		want, err := json.Marshal(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := keyRecordJSON(r)
+		if err != nil || !bytes.Equal(got, want) {
+			t.Errorf("key record:\n%s\nwant\n%s (%v)", got, want, err)
+		}
+	}
+}
