@@ -326,15 +326,14 @@ func (l *Ledger) releaseOrders(ctx context.Context, chosen []OrderBrief, mode Wa
 }
 
 // waveAnswer is the wave a release made, as it stood when released.
+// The wave is named by its event's sequence number (applyWaveReleased), so
+// the payload with its allocations need not be decoded again to find it.
 func waveAnswer(tx *txn, ev *Event) (Wave, error) {
-	var p WaveRelease
-	if err := decode(ev, &p); err != nil {
-		return Wave{}, err
-	}
+	id := "W" + strconv.FormatUint(ev.Seq, 10)
 	var w Wave
-	found, err := getJSON(tx.Bucket(bucketWaves), []byte(p.Wave), &w)
+	found, err := getJSON(tx.Bucket(bucketWaves), []byte(id), &w)
 	if err == nil && !found {
-		err = Errf(CodeNotFound, "wave.not_found", "wave", p.Wave)
+		err = Errf(CodeNotFound, "wave.not_found", "wave", id)
 	}
 	return w, err
 }
