@@ -299,7 +299,7 @@ func (r *exReader) shortPicks() error {
 			got += a.Qty
 		}
 		what["realloc"] = strconv.FormatInt(got, 10)
-		if t, ok, err := lookup[Task](r.tx, bucketTasks, []byte(p.Task)); err != nil {
+		if t, ok, err := lookupTask(r.tx, p.Task); err != nil {
 			return err
 		} else if ok {
 			if line, found := t.Line(p.Line); found {
@@ -310,7 +310,7 @@ func (r *exReader) shortPicks() error {
 			}
 		}
 		e := Exception{Kind: ExShortPick, Ref: p.CountTask, Owners: []string{OwnerOf(ev)}, What: what, Since: ev.At, By: ev.Actor}
-		count, ok, err := lookup[Task](r.tx, bucketTasks, []byte(p.CountTask))
+		count, ok, err := lookupTask(r.tx, p.CountTask)
 		if err != nil {
 			return err
 		}

@@ -71,7 +71,7 @@ func figuresOwner(tx *txn, ev *Event, scope Scope) (string, bool, error) {
 	if at.Task == "" || at.Line <= 0 {
 		return "", false, nil
 	}
-	t, ok, err := lookup[Task](tx, bucketTasks, []byte(at.Task))
+	t, ok, err := lookupTask(tx, at.Task)
 	if err != nil || !ok {
 		return "", false, err
 	}

@@ -1,10 +1,12 @@
 package wms
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -171,7 +173,7 @@ func runKeyed[T any](ctx context.Context, l *Ledger, k keyed, decide func() (Eve
 		if err != nil {
 			return err
 		}
-		if raw, err = json.Marshal(a); err != nil {
+		if raw, err = answerJSON(a); err != nil {
 			return err
 		}
 		if dup && k.id == ev.ID {
@@ -185,7 +187,7 @@ func runKeyed[T any](ctx context.Context, l *Ledger, k keyed, decide func() (Eve
 		return zero, err
 	}
 	// The first caller gets the answer as a repeat will: decoded from the record.
-	err = json.Unmarshal(raw, &out)
+	err = answerFrom(raw, &out)
 	return out, err
 }
 
@@ -198,7 +200,11 @@ func runKeyed[T any](ctx context.Context, l *Ledger, k keyed, decide func() (Eve
 // such a key finds the event and is answered from the state, as the
 // command answers "the same again".)
 func putKey(tx *txn, id string, ev Event, rec keyRecord, appended bool) error {
-	if err := putJSON(tx.Bucket(bucketKeys), []byte(id), rec); err != nil {
+	raw, err := keyRecordJSON(rec)
+	if err != nil {
+		return err
+	}
+	if err := tx.Bucket(bucketKeys).Put([]byte(id), raw); err != nil {
 		return err
 	}
 	if !appended || id == ev.ID {
@@ -210,6 +216,43 @@ func putKey(tx *txn, id string, ev Event, rec keyRecord, appended bool) error {
 // validKeyID is the rule for an ID a command takes: 1 to 128 bytes of UTF-8.
 func validKeyID(id string) bool {
 	return id != "" && len(id) <= 128 && utf8.ValidString(id)
+}
+
+// answerJSON is an answer's JSON. An answer already JSON (a task as the
+// handheld gets it, made by json.Marshal) is taken as it is: compacting
+// and checking a cluster task's kilobytes again was a tenth of a scan.
+func answerJSON(a any) ([]byte, error) {
+	if raw, ok := a.(json.RawMessage); ok && raw != nil {
+		return raw, nil
+	}
+	return json.Marshal(a)
+}
+
+// keyRecordJSON is json.Marshal(r), the same bytes, without compacting its
+// answer once more: the answer is JSON that json.Marshal made (answerJSON),
+// compact already, and most of the record (a cluster task's kilobytes).
+func keyRecordJSON(r keyRecord) ([]byte, error) {
+	answer := r.Answer
+	r.Answer = nil
+	head, err := json.Marshal(r)
+	if err != nil || answer == nil {
+		return head, err
+	}
+	head, ok := bytes.CutSuffix(head, []byte(`null}`))
+	if !ok {
+		return nil, fmt.Errorf("key record %q: no answer at its end", head)
+	}
+	return append(append(head, answer...), '}'), nil
+}
+
+// answerFrom decodes an answer's JSON into out; JSON wanted as JSON is
+// copied (answerJSON made it a moment before: it is valid and compact).
+func answerFrom(raw []byte, out any) error {
+	if rm, ok := out.(*json.RawMessage); ok {
+		*rm = append(json.RawMessage(nil), raw...)
+		return nil
+	}
+	return json.Unmarshal(raw, out)
 }
 
 // binds refuses a repeat that is not the request its key was first used for.

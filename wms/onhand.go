@@ -72,10 +72,10 @@ func onHandTx(tx *txn, owner string) (map[StockKey]int64, error) {
 		}
 	}
 	// picked units of cancelled orders on their way back to a shelf
-	err := tx.Bucket(bucketTasks).ForEach(func(_, v []byte) error {
-		var t Task
-		if err := jsonUnmarshal(v, &t); err != nil {
-			return err
+	err := tx.Bucket(bucketTasks).ForEach(func(k, v []byte) error {
+		t, err := decodeTask(v)
+		if err != nil {
+			return &DamagedRecordError{Bucket: string(bucketTasks), Key: string(k), Err: err}
 		}
 		if t.Kind != TaskPutBack || t.State == TaskDone || t.State == TaskCancelled {
 			return nil

@@ -332,15 +332,6 @@ func receiveOrder(tx *txn, owner string, in OrderIntake, at time.Time, source st
 	return putOrder(tx, &o, "")
 }
 
-func getOrder(tx *txn, owner, no string) (Order, bool, error) {
-	return lookup[Order](tx, bucketOrders, orderKey(owner, no))
-}
-
-// orderTx is an order that must exist (mustGet).
-func orderTx(tx *txn, owner, no string) (Order, error) {
-	return mustGet[Order](tx, bucketOrders, orderKey(owner, no), "order.not_found", "order", no)
-}
-
 // putOrder stores an order and moves it in the by-state index.
 func putOrder(tx *txn, o *Order, oldState OrderState) error {
 	if tx.apply != nil {
@@ -355,7 +346,7 @@ func putOrder(tx *txn, o *Order, oldState OrderState) error {
 	if err := idx.Put(orderStateKey(o.State, o.Owner, o.No), briefOf(o).encode()); err != nil {
 		return err
 	}
-	return putJSON(tx.Bucket(bucketOrders), orderKey(o.Owner, o.No), o)
+	return tx.Bucket(bucketOrders).Put(orderKey(o.Owner, o.No), encodeOrder(o))
 }
 
 // Order returns one of the default owner's orders.

@@ -394,7 +394,7 @@ type OutShortPick struct {
 // outShortReported reads the task line it shorted: a line once short has
 // nothing open and changes no more.
 func outShortReported(tx *txn, _ Event, p ShortReport) (OutShortPick, bool, error) {
-	t, err := mustGet[Task](tx, bucketTasks, []byte(p.Task), "task.not_found", "task", p.Task)
+	t, err := getTask(tx, p.Task)
 	if err != nil {
 		return OutShortPick{}, false, err
 	}

@@ -253,7 +253,7 @@ func (l *Ledger) PutBack(ctx context.Context, id string, p PutBackScan, actor, d
 }
 
 // taskCommand appends a scan and answers with the task as it was right
-// after it, as stored (JSON): the handheld takes it as its new view of the
+// after it, as JSON: the handheld takes it as its new view of the
 // task. The scan's ID is bound to the picker, the task and the scan as sent;
 // a repeat gets that first answer (dup is true) and a picker repeating an ID
 // on a task someone else holds is refused as a fresh scan would be.
@@ -270,11 +270,7 @@ func (l *Ledger) taskCommand(ctx context.Context, id, typ, task string, asked an
 	}}
 	ctx, replayed := withOwnNote(ctx)
 	raw, err := runKeyed(ctx, l, k, decide, func(tx *txn, ev *Event) (json.RawMessage, error) {
-		v := tx.Bucket(bucketTasks).Get([]byte(task))
-		if v == nil {
-			return nil, Errf(CodeNotFound, "task.not_found", "task", task)
-		}
-		return append(json.RawMessage(nil), v...), nil
+		return taskJSON(tx, task)
 	})
 	if err != nil {
 		return nil, false, err

@@ -47,7 +47,9 @@ func resetDerived(tx *txn) error {
 //	   the work values' codec 2
 //	10 orders keep their steps, holds (order.held) and the upstream they
 //	   came from (source)
-const projectionsVersion = "10"
+//	11 orders and tasks in a compact binary form (ordercodec.go,
+//	   taskcodec.go) instead of JSON
+const projectionsVersion = "11"
 
 var metaProjections = []byte("projections")
 

@@ -326,15 +326,14 @@ func (l *Ledger) releaseOrders(ctx context.Context, chosen []OrderBrief, mode Wa
 }
 
 // waveAnswer is the wave a release made, as it stood when released.
+// The wave is named by its event's sequence number (applyWaveReleased), so
+// the payload with its allocations need not be decoded again to find it.
 func waveAnswer(tx *txn, ev *Event) (Wave, error) {
-	var p WaveRelease
-	if err := decode(ev, &p); err != nil {
-		return Wave{}, err
-	}
+	id := "W" + strconv.FormatUint(ev.Seq, 10)
 	var w Wave
-	found, err := getJSON(tx.Bucket(bucketWaves), []byte(p.Wave), &w)
+	found, err := getJSON(tx.Bucket(bucketWaves), []byte(id), &w)
 	if err == nil && !found {
-		err = Errf(CodeNotFound, "wave.not_found", "wave", p.Wave)
+		err = Errf(CodeNotFound, "wave.not_found", "wave", id)
 	}
 	return w, err
 }
@@ -481,18 +480,29 @@ func applyWaveReleased(tx *txn, ev *Event) error {
 // fillTaskLines adds what the handheld shows and checks (name, GTINs, walk
 // order) and numbers the lines along the walk.
 func fillTaskLines(tx *txn, t *Task) error {
+	// a wave's lines share SKUs and shelves: each is read once
+	skus := map[[2]string]*SKU{}
+	seqs := map[string]int{}
 	for i := range t.Lines {
 		l := &t.Lines[i]
 		l.Owner = OwnerOr(l.Owner)
-		var sku SKU
-		if _, err := getJSON(tx.Bucket(bucketSKUs), skuKey(l.Owner, l.SKU), &sku); err != nil {
-			return err
+		sku := skus[[2]string{l.Owner, l.SKU}]
+		if sku == nil {
+			sku = &SKU{}
+			if _, err := getJSON(tx.Bucket(bucketSKUs), skuKey(l.Owner, l.SKU), sku); err != nil {
+				return err
+			}
+			skus[[2]string{l.Owner, l.SKU}] = sku
 		}
-		var loc Location
-		if _, err := getJSON(tx.Bucket(bucketLocations), []byte(l.Location), &loc); err != nil {
-			return err
+		seq, ok := seqs[l.Location]
+		if !ok {
+			var loc Location
+			if _, err := getJSON(tx.Bucket(bucketLocations), []byte(l.Location), &loc); err != nil {
+				return err
+			}
+			seq, seqs[l.Location] = loc.PickSeq, loc.PickSeq
 		}
-		l.Name, l.GTINs, l.LotTracked, l.PickSeq = sku.Name, sku.GTINs, sku.LotTracked, loc.PickSeq
+		l.Name, l.GTINs, l.LotTracked, l.PickSeq = sku.Name, slices.Clone(sku.GTINs), sku.LotTracked, seq
 	}
 	slices.SortStableFunc(t.Lines, func(a, b TaskLine) int {
 		if a.PickSeq != b.PickSeq {
@@ -513,18 +523,6 @@ func fillTaskLines(tx *txn, t *Task) error {
 		t.Lines[i].N = i + 1
 	}
 	return nil
-}
-
-func getTask(tx *txn, id string) (*Task, error) {
-	raw := tx.Bucket(bucketTasks).Get([]byte(id))
-	if raw == nil {
-		return &Task{}, Errf(CodeNotFound, "task.not_found", "task", id)
-	}
-	t, err := taskMemo.decode(id, raw)
-	if err != nil {
-		return &t, &DamagedRecordError{Bucket: string(bucketTasks), Key: id, Err: err}
-	}
-	return &t, nil
 }
 
 // putTask stores a task and keeps the queue of open tasks.
@@ -554,15 +552,7 @@ func putTask(tx *txn, t *Task, old TaskState) error {
 			}
 		}
 	}
-	raw, err := json.Marshal(t)
-	if err != nil {
-		return err
-	}
-	if err := tx.Bucket(bucketTasks).Put([]byte(t.ID), raw); err != nil {
-		return err
-	}
-	taskMemo.remember(t.ID, raw, *t) // the next scan of this task reads these bytes
-	return nil
+	return tx.Bucket(bucketTasks).Put([]byte(t.ID), encodeTask(t))
 }
 
 // Task returns one task.
@@ -579,16 +569,12 @@ func (l *Ledger) Task(id string) (Task, error) {
 	return *t, nil
 }
 
-// TaskJSON returns a task as stored, for answers that only pass it on.
+// TaskJSON returns a task as JSON, for answers that only pass it on.
 func (l *Ledger) TaskJSON(id string) (json.RawMessage, error) {
 	var out json.RawMessage
-	err := l.view(func(tx *txn) error {
-		v := tx.Bucket(bucketTasks).Get([]byte(id))
-		if v == nil {
-			return Errf(CodeNotFound, "task.not_found", "task", id)
-		}
-		out = append(json.RawMessage(nil), v...)
-		return nil
+	err := l.view(func(tx *txn) (err error) {
+		out, err = taskJSON(tx, id)
+		return err
 	})
 	return out, err
 }

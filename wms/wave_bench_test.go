@@ -1,0 +1,82 @@
+package wms
+
+import (
+	"fmt"
+	"path/filepath"
+	"testing"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// BenchmarkWaveRelease is the ledger's side of releasing one wave of 50
+// orders from a backlog of waiting ones (a Double-11 evening): choosing them
+// from the order state index, allocating them and making their pick tasks,
+// made durable. Before each release the backlog is topped up again (outside
+// the timer), so every release chooses from the same number of orders.
+//
+//	go test ./wms -run XXX -bench WaveRelease -benchtime 20x
+func BenchmarkWaveRelease(b *testing.B) {
+	const waiting, wave, skus = 5000, 50, 40
+	l, _ := openTest(b)
+	for i := range skus {
+		code := fmt.Sprintf("B%03d", i)
+		loc := fmt.Sprintf("A01-%02d-%02d", 1+i/3, 1+i%3)
+		mustAppend(b, l, "sku"+code, EvSKUUpserted, SKU{Code: code, Name: "书 " + code, GTINs: []string{demoGTIN("690000", i)}, UnitWeightG: 300})
+		mustAppend(b, l, "loc"+loc, EvLocationUpserted, Location{Code: loc, Zone: "A", PickSeq: 10 * (i + 1), Kind: KindPick})
+		mustAppend(b, l, "st"+code, EvStockAdjusted, StockAdjustment{SKU: code, Location: loc, Delta: 1_000_000, Reason: "bench"})
+	}
+	n := 0
+	add := func(k int) {
+		for range k {
+			mustOrder(b, l, order(fmt.Sprintf("SO%07d", n), LineIn{fmt.Sprintf("B%03d", n%skus), 1},
+				LineIn{fmt.Sprintf("B%03d", (n+7)%skus), 2}, LineIn{fmt.Sprintf("B%03d", (n+19)%skus), 1}))
+			n++
+		}
+	}
+	add(waiting)
+	var cpu int64
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		add(wave)
+		cpu0 := cpuTime()
+		b.StartTimer()
+		w, err := l.ReleaseWave(ctx, WaveFilter{Mode: WaveCluster, ClusterSize: 12, MaxOrders: wave}, fmt.Sprintf("w%d", i), "B4001", "web")
+		if err != nil || len(w.Orders) != wave {
+			b.Fatalf("wave %d: %d orders, %v", i, len(w.Orders), err)
+		}
+		cpu += int64(cpuTime() - cpu0)
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(cpu)/1e3/float64(b.N), "cpu-µs/op")
+	b.ReportMetric(waiting+wave, "orders-waiting")
+}
+
+// BenchmarkScanCeiling is what the disk allows one writer: a raw bbolt
+// Update of one event's bytes, made durable, per op. Run it with the scan
+// benchmarks to state them as a ratio to it in the same run:
+//
+//	go test ./wms -run XXX -bench 'PickScan|ScanCeiling' -benchtime 2000x
+func BenchmarkScanCeiling(b *testing.B) {
+	db, err := bolt.Open(filepath.Join(b.TempDir(), "raw.db"), 0o600, &bolt.Options{InitialMmapSize: 256 << 20})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	if err := db.Update(func(tx *bolt.Tx) error { _, err := tx.CreateBucket([]byte("events")); return err }); err != nil {
+		b.Fatal(err)
+	}
+	payload := make([]byte, eventSize(b))
+	cpu0 := cpuTime()
+	b.ResetTimer()
+	for range b.N {
+		if err := db.Update(func(tx *bolt.Tx) error {
+			bk := tx.Bucket([]byte("events"))
+			seq, _ := bk.NextSequence()
+			return bk.Put(seqKey(seq), payload)
+		}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64((cpuTime()-cpu0).Microseconds())/float64(b.N), "cpu-µs/op")
+}
