@@ -113,7 +113,7 @@ func monthDay(t testing.TB, l *Ledger, clock *testClock, day, perDay int) {
 			t.Fatalf("ship %s: %v", no, err)
 		}
 	}
-	clock.Add(start.Add(24*time.Hour).Sub(clock.Now()))
+	clock.Add(start.Add(24 * time.Hour).Sub(clock.Now()))
 }
 
 // TestMonthSmoke runs a few days of the simulated month and checks the

@@ -1,0 +1,574 @@
+package wms
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"time"
+)
+
+// Archiving moves the history of finished work out of the live store into
+// compressed files, a month a file, in DATA/archive:
+//
+//	2026-11.orders.jsonl.gz  orders finished (shipped or cancelled) in the
+//	                         month, one ArchivedOrder a line
+//	2026-11.kpi.jsonl.gz     staff figures removed by the runs of the month
+//	                         (past their retention), one FigureRecord a line
+//
+// Each file is a series of gzip members, one per history.archived event;
+// the event names its member's offset, and archived_orders keeps it per
+// order, so looking an archived order up reads one member (a thousand
+// orders), never the month. A member is written and synced before its event
+// is appended; the store records the file's committed length (meta
+// archive_end:FILE) in the event's transaction, and the next run cuts off
+// anything a crash left beyond it, so a run that fails halfway is simply run
+// again.
+
+// Retention is how long finished work stays in the live store.
+type Retention struct {
+	// Orders: a shipped or cancelled order leaves this long after its last
+	// change, once every upstream has acknowledged its events.
+	Orders time.Duration
+	// Figures: staff figures (per day, per hour, pauses and units of work)
+	// of days this long ago leave.
+	Figures time.Duration
+	// Keys: the stored first answer of a keyed command this old is dropped
+	// (its record stays, so the key is still bound to its request).
+	Keys time.Duration
+}
+
+// DefaultRetention: orders 30 days (returns and complaints come within
+// a fortnight), figures 400 days (a year's comparison), answers 7 days
+// (no client retries a week-old request).
+func DefaultRetention() Retention {
+	return Retention{Orders: 30 * 24 * time.Hour, Figures: 400 * 24 * time.Hour, Keys: 7 * 24 * time.Hour}
+}
+
+// Validate refuses retentions too short to be meant.
+func (r Retention) Validate() error {
+	if r.Orders < 24*time.Hour || r.Figures < 24*time.Hour || r.Keys < time.Hour {
+		return Errf(CodeInvalid, "archive.retention_short")
+	}
+	return nil
+}
+
+// ArchiveRun says what one run did.
+type ArchiveRun struct {
+	Orders  int // orders archived and pruned
+	Skipped int // orders that changed while archived: left for the next run
+	Figures int // figure records archived and pruned (units of work among them)
+	Answers int // stored answers dropped
+	Events  int // history.archived events appended
+	// OrdersBefore is the cut-off the run used: the retention, or earlier
+	// when an upstream has not yet acknowledged the events since.
+	OrdersBefore time.Time
+	Files        []string
+	Took         time.Duration
+}
+
+const (
+	archiveDirName   = "archive"
+	archiveBatch     = 1000 // orders a history.archived event (a gzip member)
+	archiveUnitBatch = 5000 // units of work an event
+	// syncMargin: events are stamped when appended, a few milliseconds
+	// apart from their order in the log; an hour covers any such skew.
+	syncMargin = time.Hour
+	keysBatch  = 10000 // answers dropped a transaction
+)
+
+// ArchiveDir is where the archive files are.
+func (l *Ledger) ArchiveDir() string { return filepath.Join(filepath.Dir(l.path), archiveDirName) }
+
+// Archive runs one archiving: finished orders and staff figures past their
+// retention go to the archive files and leave the projections by
+// history.archived events; stored answers past theirs are dropped. Only one
+// run at a time; each slice commits on its own, so the floor waits for one
+// slice at most.
+func (l *Ledger) Archive(ctx context.Context, r Retention, actor, device string) (ArchiveRun, error) {
+	start := time.Now()
+	var run ArchiveRun
+	if err := r.Validate(); err != nil {
+		return run, err
+	}
+	l.archiving.Lock()
+	defer l.archiving.Unlock()
+	if err := os.MkdirAll(l.ArchiveDir(), 0o750); err != nil {
+		return run, fmt.Errorf("create the archive folder: %w", err)
+	}
+	now := l.Now()
+	before, err := l.ordersCutoff(now.Add(-r.Orders))
+	if err != nil {
+		return run, err
+	}
+	run.OrdersBefore = before
+	if err := l.archiveOrders(ctx, before, actor, device, &run); err != nil {
+		return run, err
+	}
+	if err := l.archiveFigures(ctx, now.Add(-r.Figures), actor, device, &run); err != nil {
+		return run, err
+	}
+	n, err := l.dropAnswers(ctx, now.Add(-r.Keys))
+	run.Answers = n
+	run.Took = time.Since(start)
+	return run, err
+}
+
+// ordersCutoff is the retention's cut-off, or the time of the first event
+// some upstream has not acknowledged (less syncMargin) when that is earlier:
+// an order leaves only when every upstream has everything it did.
+func (l *Ledger) ordersCutoff(retention time.Time) (time.Time, error) {
+	cut := retention
+	err := l.view(func(tx *txn) error {
+		last := tx.Bucket(bucketEvents).Sequence()
+		return tx.Bucket(bucketUpstreams).ForEach(func(k, _ []byte) error {
+			st, err := syncStateTx(tx, string(k))
+			if err != nil {
+				return err
+			}
+			if st.PushedThrough >= last {
+				return nil
+			}
+			ev, err := eventAt(tx, st.PushedThrough+1)
+			if err != nil {
+				return err
+			}
+			if t := ev.At.Add(-syncMargin); t.Before(cut) {
+				cut = t
+			}
+			return nil
+		})
+	})
+	return cut, err
+}
+
+type archiveCandidate struct {
+	ref   ArchivedRef
+	month string
+}
+
+func (l *Ledger) archiveOrders(ctx context.Context, before time.Time, actor, device string, run *ArchiveRun) error {
+	var cands []archiveCandidate
+	err := l.view(func(tx *txn) error {
+		returned := tx.Bucket(bucketOrderReturns)
+		for _, state := range []OrderState{OrderShipped, OrderCancelled} {
+			p := prefixKey(string(state))
+			c := tx.Bucket(bucketOrderState).Cursor()
+			for k, _ := c.Seek(p); k != nil && bytes.HasPrefix(k, p); k, _ = c.Next() {
+				parts := splitKey(k[len(p):])
+				if len(parts) != 2 {
+					return fmt.Errorf("order state index: key %q has no owner", k)
+				}
+				owner, no := parts[0], parts[1]
+				o, found, err := getOrder(tx, owner, no)
+				if err != nil {
+					return err
+				}
+				// an order with a return stays: the return's work refers to it
+				if !found || !o.Updated.Before(before) || returned.Get(orderKey(owner, no)) != nil {
+					continue
+				}
+				cands = append(cands, archiveCandidate{ArchivedRef{Owner: owner, No: no}, o.Updated.In(l.zone).Format("2006-01")})
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	sort.SliceStable(cands, func(i, j int) bool { return cands[i].month < cands[j].month })
+	for i := 0; i < len(cands); {
+		j := i
+		for j < len(cands) && j-i < archiveBatch && cands[j].month == cands[i].month {
+			j++
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		refs := make([]ArchivedRef, 0, j-i)
+		for _, c := range cands[i:j] {
+			refs = append(refs, c.ref)
+		}
+		if err := l.archiveOrderBatch(ctx, cands[i].month+".orders.jsonl.gz", refs, actor, device, run); err != nil {
+			return err
+		}
+		i = j
+	}
+	return nil
+}
+
+func (l *Ledger) archiveOrderBatch(ctx context.Context, file string, refs []ArchivedRef, actor, device string, run *ArchiveRun) error {
+	var recs []ArchivedOrder
+	var end int64
+	err := l.view(func(tx *txn) error {
+		end = archiveEnd(tx, file)
+		for _, r := range refs {
+			a, found, err := collectOrder(tx, r.Owner, r.No)
+			if err != nil {
+				return err
+			}
+			if !found {
+				return Errf(CodeConflict, "archive.changed", "order", r.No)
+			}
+			recs = append(recs, a)
+		}
+		return nil
+	})
+	if ErrorCode(err) == CodeConflict {
+		run.Skipped += len(refs)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	digest, err := archiveDigest(recs)
+	if err != nil {
+		return err
+	}
+	lines := make([]any, len(recs))
+	for i := range recs {
+		lines[i] = recs[i]
+	}
+	offset, newEnd, err := l.writeMember(file, end, lines)
+	if err != nil {
+		return err
+	}
+	for i := range refs {
+		if refs[i].Owner == DefaultOwner {
+			refs[i].Owner = ""
+		}
+	}
+	p := HistoryArchived{Orders: refs, File: file, Offset: offset, Digest: digest}
+	err = l.appendArchived(ctx, p, file, newEnd, actor, device)
+	if ErrorCode(err) == CodeConflict { // an order changed since it was read: the next run takes it
+		run.Skipped += len(refs)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	run.Orders += len(refs)
+	run.Events++
+	run.noteFile(file)
+	return nil
+}
+
+func (run *ArchiveRun) noteFile(file string) {
+	for _, f := range run.Files {
+		if f == file {
+			return
+		}
+	}
+	run.Files = append(run.Files, file)
+}
+
+// FigureRecord is one staff-figure record as the archive keeps it: the
+// bucket it was in, its key (parts joined by 0x00) and its value as stored
+// (JSON, or the work codec's bytes: workcodec.go).
+type FigureRecord struct {
+	Bucket string `json:"bucket"`
+	Key    string `json:"key"`
+	Value  []byte `json:"value"`
+}
+
+func (l *Ledger) archiveFigures(ctx context.Context, before time.Time, actor, device string, run *ArchiveRun) error {
+	local := before.In(l.zone)
+	dayStart := time.Date(local.Year(), local.Month(), local.Day(), 0, 0, 0, 0, l.zone).UTC()
+	day := local.Format("2006-01-02")
+	file := local.Format("2006-01") + ".kpi.jsonl.gz"
+	var units []WorkUnitRef
+	err := l.view(func(tx *txn) error {
+		return tx.Bucket(bucketWorkUnits).ForEach(func(k, v []byte) error {
+			u, err := decodeWorkUnit(v)
+			if err != nil {
+				return &DamagedRecordError{Bucket: string(bucketWorkUnits), Key: string(k), Err: err}
+			}
+			if u.End.Before(dayStart) {
+				units = append(units, WorkUnitRef{Actor: u.Actor, Kind: u.Kind, Unit: u.Unit})
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		return err
+	}
+	for first := true; first || len(units) > 0; first = false {
+		n := min(len(units), archiveUnitBatch)
+		p := HistoryArchived{KPIDay: day, KPIBefore: dayStart, WorkUnits: units[:n], KPIFile: file}
+		units = units[n:]
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		var lines []any
+		var end int64
+		if err := l.view(func(tx *txn) error {
+			end = archiveEnd(tx, file)
+			return figureRecords(tx, p, func(b, k, v []byte) error {
+				lines = append(lines, FigureRecord{Bucket: string(b), Key: string(k), Value: append([]byte(nil), v...)})
+				return nil
+			})
+		}); err != nil {
+			return err
+		}
+		if len(lines) == 0 {
+			continue
+		}
+		_, newEnd, err := l.writeMember(file, end, lines)
+		if err != nil {
+			return err
+		}
+		if err := l.appendArchived(ctx, p, file, newEnd, actor, device); err != nil {
+			return err
+		}
+		run.Figures += len(lines)
+		run.Events++
+		run.noteFile(file)
+	}
+	return nil
+}
+
+// archiveEndKey is the meta key of a file's committed length.
+func archiveEndKey(file string) []byte { return []byte("archive_end:" + file) }
+
+func archiveEnd(tx *txn, file string) int64 {
+	v := tx.Bucket(bucketMeta).Get(archiveEndKey(file))
+	if len(v) != 8 {
+		return 0
+	}
+	return int64(binary.BigEndian.Uint64(v))
+}
+
+// writeMember cuts the file back to its committed length end (what a run
+// that failed after writing left beyond it), appends one gzip member of
+// JSON lines and syncs it. It returns where the member starts and the
+// file's new length.
+func (l *Ledger) writeMember(file string, end int64, lines []any) (offset, newEnd int64, err error) {
+	var buf bytes.Buffer
+	zw, err := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+	if err != nil {
+		return 0, 0, err
+	}
+	enc := json.NewEncoder(zw)
+	enc.SetEscapeHTML(false)
+	for _, line := range lines {
+		if err := enc.Encode(line); err != nil {
+			return 0, 0, err
+		}
+	}
+	if err := zw.Close(); err != nil {
+		return 0, 0, err
+	}
+	path := filepath.Join(l.ArchiveDir(), file)
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o640)
+	if err != nil {
+		return 0, 0, fmt.Errorf("archive file: %w", err)
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return 0, 0, err
+	}
+	if fi.Size() < end {
+		return 0, 0, fmt.Errorf("archive file %s is %d bytes, shorter than the %d the store has committed: it was cut or replaced", path, fi.Size(), end)
+	}
+	if err := f.Truncate(end); err != nil {
+		return 0, 0, err
+	}
+	if _, err := f.WriteAt(buf.Bytes(), end); err != nil {
+		return 0, 0, fmt.Errorf("write archive file: %w", err)
+	}
+	if err := f.Sync(); err != nil {
+		return 0, 0, fmt.Errorf("write archive file: %w", err)
+	}
+	if end == 0 {
+		if err := syncDir(l.ArchiveDir()); err != nil {
+			return 0, 0, err
+		}
+	}
+	return end, end + int64(buf.Len()), nil
+}
+
+// appendArchived appends one history.archived event and, in its
+// transaction, the archive file's new committed length.
+func (l *Ledger) appendArchived(ctx context.Context, p HistoryArchived, file string, end int64, actor, device string) error {
+	ev, err := NewEvent(newID(), EvHistoryArchived, actor, device, p)
+	if err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	l.stamp(&ev)
+	return l.write(func(tx *txn) error {
+		if _, _, err := appendTx(tx, ev); err != nil {
+			return err
+		}
+		return tx.Bucket(bucketMeta).Put(archiveEndKey(file), binary.BigEndian.AppendUint64(nil, uint64(end)))
+	})
+}
+
+// dropAnswers drops the stored first answer of every keyed command whose
+// event is older than before. The record stays without its answer, so a
+// reused key is still refused; a repeat of such an old request is answered
+// from the state as it is now, as for events written before answers were
+// stored (idempotency.go), and is never applied twice.
+func (l *Ledger) dropAnswers(ctx context.Context, before time.Time) (int, error) {
+	var through uint64 // the last event before the cut-off
+	err := l.view(func(tx *txn) error {
+		events := tx.Bucket(bucketEvents)
+		lo, hi := uint64(1), events.Sequence()+1 // the first seq at or after before is in [lo, hi]
+		for lo < hi {
+			mid := lo + (hi-lo)/2
+			v := events.Get(seqKey(mid))
+			var ev struct {
+				At time.Time `json:"at"`
+			}
+			if v != nil {
+				if err := json.Unmarshal(v, &ev); err != nil {
+					return err
+				}
+			}
+			if v != nil && ev.At.Before(before) {
+				lo = mid + 1
+			} else {
+				hi = mid
+			}
+		}
+		through = lo - 1
+		return nil
+	})
+	if err != nil || through == 0 {
+		return 0, err
+	}
+	n := 0
+	var after []byte
+	for {
+		if err := ctx.Err(); err != nil {
+			return n, err
+		}
+		var ids [][]byte
+		var next []byte
+		if err := l.view(func(tx *txn) error {
+			c := tx.Bucket(bucketKeys).Cursor()
+			k, v := c.First()
+			if after != nil {
+				k, v = c.Seek(after)
+			}
+			for ; k != nil; k, v = c.Next() {
+				if len(ids) == keysBatch {
+					next = append([]byte(nil), k...)
+					return nil
+				}
+				var rec keyRecord
+				if err := json.Unmarshal(v, &rec); err != nil {
+					return &DamagedRecordError{Bucket: string(bucketKeys), Key: string(k), Err: err}
+				}
+				if rec.answered() && rec.Seq <= through {
+					ids = append(ids, append([]byte(nil), k...))
+				}
+			}
+			return nil
+		}); err != nil {
+			return n, err
+		}
+		if len(ids) > 0 {
+			if err := l.update(func(tx *txn) error {
+				b := tx.Bucket(bucketKeys)
+				for _, id := range ids {
+					var rec keyRecord
+					found, err := getJSON(b, id, &rec)
+					if err != nil || !found {
+						return err
+					}
+					rec.Answer = nil
+					if err := putJSON(b, id, rec); err != nil {
+						return err
+					}
+				}
+				return nil
+			}); err != nil {
+				return n, err
+			}
+			n += len(ids)
+		}
+		if next == nil {
+			return n, nil
+		}
+		after = next
+	}
+}
+
+// answered says whether the record still holds its first answer
+// (dropAnswers drops it after the keys' retention).
+func (r keyRecord) answered() bool { return len(r.Answer) > 0 && string(r.Answer) != "null" }
+
+// ArchivedOrder finds one of the owner's orders in the archive.
+func (b Books) ArchivedOrder(no string) (ArchivedOrder, error) {
+	var at ArchivedAt
+	var ok bool
+	err := b.l.view(func(tx *txn) error {
+		v := tx.Bucket(bucketArchivedOrders).Get(orderKey(b.owner, no))
+		if v == nil {
+			return nil
+		}
+		at, ok = decodeArchivedValue(v)
+		if !ok {
+			return &DamagedRecordError{Bucket: string(bucketArchivedOrders), Key: no, Err: errors.New("bad value")}
+		}
+		return nil
+	})
+	if err != nil {
+		return ArchivedOrder{}, err
+	}
+	if !ok {
+		return ArchivedOrder{}, Errf(CodeNotFound, "order.not_found", "order", no)
+	}
+	a, err := readArchivedOrder(filepath.Join(b.l.ArchiveDir(), at.File), at.Offset, b.owner, no)
+	if err != nil {
+		return a, err
+	}
+	a.Archived = &at
+	return a, nil
+}
+
+// readArchivedOrder reads the gzip member at offset and finds the order.
+func readArchivedOrder(path string, offset int64, owner, no string) (ArchivedOrder, error) {
+	var a ArchivedOrder
+	f, err := os.Open(path)
+	if err != nil {
+		return a, Errf(CodeNotFound, "archive.file_missing", "order", no, "file", filepath.Base(path))
+	}
+	defer f.Close()
+	if _, err := f.Seek(offset, io.SeekStart); err != nil {
+		return a, err
+	}
+	zr, err := gzip.NewReader(bufio.NewReader(f))
+	if err != nil {
+		return a, fmt.Errorf("archive %s at %d: %w", path, offset, err)
+	}
+	zr.Multistream(false)
+	sc := bufio.NewScanner(zr)
+	sc.Buffer(make([]byte, 0, 64<<10), 64<<20)
+	for sc.Scan() {
+		line := sc.Bytes()
+		var rec ArchivedOrder
+		if err := json.Unmarshal(line, &rec); err != nil {
+			return a, fmt.Errorf("archive %s at %d: %w", path, offset, err)
+		}
+		if OwnerOr(rec.Order.Owner) == owner && rec.Order.No == no {
+			return rec, nil
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return a, fmt.Errorf("archive %s at %d: %w", path, offset, err)
+	}
+	return a, Errf(CodeNotFound, "order.not_found", "order", no)
+}
