@@ -98,6 +98,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return backupCmd(args, stdout)
 	case "restore":
 		return restoreCmd(args, stdout)
+	case "archive":
+		return archiveCmd(ctx, args, stdout)
+	case "compact":
+		return compactCmd(args, stdout)
 	case "print-test":
 		return printTestCmd(args, stdout)
 	case "loadgen":
@@ -116,7 +120,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintln(stdout, version)
 		return nil
 	}
-	return fmt.Errorf("unknown command %q (serve, import, export, token, scan, check, rebuild, backup, restore, print-test, loadgen, fake-oms, fake-erp, fake-market, hub, promote, version)", cmd)
+	return fmt.Errorf("unknown command %q (serve, import, export, token, scan, check, rebuild, backup, restore, archive, compact, print-test, loadgen, fake-oms, fake-erp, fake-market, hub, promote, version)", cmd)
 }
 
 // newLog is the JSON log on stderr at a level named by --log-level.
