@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"tally/server"
 	"tally/wms"
 )
 
@@ -114,3 +115,29 @@ func compactCmd(args []string, stdout io.Writer) error {
 }
 
 func mb(n int64) string { return fmt.Sprintf("%.1f MB", float64(n)/(1<<20)) }
+
+// archiveFlags are serve's daily archiving.
+type archiveFlags struct {
+	at     int
+	r      wms.Retention
+	envErr error
+}
+
+func (f *archiveFlags) register(fs *flag.FlagSet) {
+	at, err := strconv.Atoi(env("ARCHIVE_AT", "3"))
+	if err != nil {
+		f.envErr = fmt.Errorf("TALLY_ARCHIVE_AT %q: an hour 0-23, or -1", env("ARCHIVE_AT", ""))
+	}
+	fs.IntVar(&f.at, "archive-at", at, "the warehouse's hour (0-23) to archive finished work once a day; -1: never (TALLY_ARCHIVE_AT)")
+	registerRetention(fs, &f.r)
+}
+
+func (f *archiveFlags) add(srv *server.Server) error {
+	if f.envErr != nil {
+		return f.envErr
+	}
+	if f.at < 0 {
+		return nil
+	}
+	return srv.AddArchiving(server.ArchiveSchedule{Hour: f.at, Retention: f.r})
+}

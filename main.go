@@ -15,6 +15,9 @@
 //	tally rebuild --data DIR
 //	tally backup  --data DIR --out FILE
 //	tally restore --data DIR FILE
+//	tally archive --data DIR [--keep-orders 30d --keep-figures 400d --keep-answers 7d]
+//	tally compact --data DIR [--keep-old]
+//	tally serve ... [--archive-at 3 (-1: never) --keep-orders 30d ...]
 //	tally serve ... [--backup-dir DIR --backup-every 6h --backup-keep 8]
 //
 // Configuration comes from flags, then TALLY_* environment variables
@@ -356,6 +359,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	followToken := fs.String("token", "", "with --follow: a token of the replica role on the primary (better: TALLY_FOLLOW_TOKEN, since flags show in ps)")
 	var backups backupFlags
 	backups.register(fs)
+	var archiving archiveFlags
+	archiving.register(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -457,6 +462,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if err := backups.add(srv); err != nil {
+		return err
+	}
+	if err := archiving.add(srv); err != nil {
 		return err
 	}
 	// The syncer is one more job: one loop for every upstream, stopped

@@ -443,6 +443,7 @@ var catalog = map[string][2]string{
 	"order.hold_too_late":       {"Order {order} is already {state}: only an order not yet in a wave can be held.", "订单 {order} 已{state}：只有尚未进入波次的订单可以挂起。"},
 	"order.hold_reason_invalid": {"Order {order}: the hold reason is not valid (at most 200 characters, no control characters).", "订单 {order}：挂起原因无效（最多 200 个字符，不含控制字符）。"},
 	"order.held":                {"Held", "已挂起"},
+	"order.archived":            {"Archived", "已归档"},
 	"order.platform_invalid":    {"Order {order}: platform {platform} is not known. Use one of: {platforms}.", "订单 {order}：平台 {platform} 未知，请使用：{platforms}。"},
 	"order.too_many_merged":     {"Order {order}: too many platform orders ({given}); at most {max} can be merged into one.", "订单 {order} 包含 {given} 个平台订单，一单最多合并 {max} 个。"},
 	"order.platform_id_invalid": {"Order {order}: platform order ID {id} is not valid (1–64 characters, no spaces).", "订单 {order}：平台订单号 {id} 无效（1–64 个字符，不含空格）。"},

@@ -572,3 +572,13 @@ func readArchivedOrder(path string, offset int64, owner, no string) (ArchivedOrd
 	}
 	return a, Errf(CodeNotFound, "order.not_found", "order", no)
 }
+
+// ArchivedOrderOwners lists the owners with an archived order numbered no.
+func (l *Ledger) ArchivedOrderOwners(no string) ([]string, error) {
+	var out []string
+	err := l.view(func(tx *txn) (err error) {
+		out, err = ownersHolding(tx, bucketArchivedOrders, func(o string) []byte { return orderKey(o, no) })
+		return err
+	})
+	return out, err
+}
