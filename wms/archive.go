@@ -157,32 +157,28 @@ type archiveCandidate struct {
 
 func (l *Ledger) archiveOrders(ctx context.Context, before time.Time, actor, device string, run *ArchiveRun) error {
 	var cands []archiveCandidate
-	err := l.view(func(tx *txn) error {
-		returned := tx.Bucket(bucketOrderReturns)
-		for _, state := range []OrderState{OrderShipped, OrderCancelled} {
-			p := prefixKey(string(state))
-			c := tx.Bucket(bucketOrderState).Cursor()
-			for k, _ := c.Seek(p); k != nil && bytes.HasPrefix(k, p); k, _ = c.Next() {
-				parts := splitKey(k[len(p):])
-				if len(parts) != 2 {
-					return fmt.Errorf("order state index: key %q has no owner", k)
-				}
-				owner, no := parts[0], parts[1]
-				o, found, err := getOrder(tx, owner, no)
-				if err != nil {
-					return err
-				}
-				// an order with a return stays: the return's work refers to it
-				if !found || !o.Updated.Before(before) || returned.Get(orderKey(owner, no)) != nil {
-					continue
-				}
-				cands = append(cands, archiveCandidate{ArchivedRef{Owner: owner, No: no}, o.Updated.In(l.zone).Format("2006-01")})
+	for _, state := range []OrderState{OrderShipped, OrderCancelled} {
+		p := prefixKey(string(state))
+		err := l.scanChunks(bucketOrderState, p, func(tx *txn, k, _ []byte) error {
+			parts := splitKey(k[len(p):])
+			if len(parts) != 2 {
+				return fmt.Errorf("order state index: key %q has no owner", k)
 			}
+			owner, no := parts[0], parts[1]
+			o, found, err := getOrder(tx, owner, no)
+			if err != nil {
+				return err
+			}
+			// an order with a return stays: the return's work refers to it
+			if !found || !o.Updated.Before(before) || tx.Bucket(bucketOrderReturns).Get(orderKey(owner, no)) != nil {
+				return nil
+			}
+			cands = append(cands, archiveCandidate{ArchivedRef{Owner: owner, No: no}, o.Updated.In(l.zone).Format("2006-01")})
+			return nil
+		})
+		if err != nil {
+			return err
 		}
-		return nil
-	})
-	if err != nil {
-		return err
 	}
 	sort.SliceStable(cands, func(i, j int) bool { return cands[i].month < cands[j].month })
 	for i := 0; i < len(cands); {
@@ -285,17 +281,15 @@ func (l *Ledger) archiveFigures(ctx context.Context, before time.Time, actor, de
 	day := local.Format("2006-01-02")
 	file := local.Format("2006-01") + ".kpi.jsonl.gz"
 	var units []WorkUnitRef
-	err := l.view(func(tx *txn) error {
-		return tx.Bucket(bucketWorkUnits).ForEach(func(k, v []byte) error {
-			u, err := decodeWorkUnit(v)
-			if err != nil {
-				return &DamagedRecordError{Bucket: string(bucketWorkUnits), Key: string(k), Err: err}
-			}
-			if u.End.Before(dayStart) {
-				units = append(units, WorkUnitRef{Actor: u.Actor, Kind: u.Kind, Unit: u.Unit})
-			}
-			return nil
-		})
+	err := l.scanChunks(bucketWorkUnits, nil, func(_ *txn, k, v []byte) error {
+		u, err := decodeWorkUnit(v)
+		if err != nil {
+			return &DamagedRecordError{Bucket: string(bucketWorkUnits), Key: string(k), Err: err}
+		}
+		if u.End.Before(dayStart) {
+			units = append(units, WorkUnitRef{Actor: u.Actor, Kind: u.Kind, Unit: u.Unit})
+		}
+		return nil
 	})
 	if err != nil {
 		return err
@@ -448,61 +442,82 @@ func (l *Ledger) dropAnswers(ctx context.Context, before time.Time) (int, error)
 	if err != nil || through == 0 {
 		return 0, err
 	}
+	var ids [][]byte
+	if err := l.scanChunks(bucketKeys, nil, func(_ *txn, k, v []byte) error {
+		var rec keyRecord
+		if err := json.Unmarshal(v, &rec); err != nil {
+			return &DamagedRecordError{Bucket: string(bucketKeys), Key: string(k), Err: err}
+		}
+		if rec.answered() && rec.Seq <= through {
+			ids = append(ids, append([]byte(nil), k...))
+		}
+		return nil
+	}); err != nil {
+		return 0, err
+	}
 	n := 0
-	var after []byte
-	for {
+	for len(ids) > 0 {
 		if err := ctx.Err(); err != nil {
 			return n, err
 		}
-		var ids [][]byte
-		var next []byte
-		if err := l.view(func(tx *txn) error {
-			c := tx.Bucket(bucketKeys).Cursor()
-			k, v := c.First()
-			if after != nil {
-				k, v = c.Seek(after)
-			}
-			for ; k != nil; k, v = c.Next() {
-				if len(ids) == keysBatch {
-					next = append([]byte(nil), k...)
-					return nil
-				}
+		batch := ids[:min(len(ids), keysBatch)]
+		ids = ids[len(batch):]
+		if err := l.update(func(tx *txn) error {
+			b := tx.Bucket(bucketKeys)
+			for _, id := range batch {
 				var rec keyRecord
-				if err := json.Unmarshal(v, &rec); err != nil {
-					return &DamagedRecordError{Bucket: string(bucketKeys), Key: string(k), Err: err}
+				found, err := getJSON(b, id, &rec)
+				if err != nil || !found {
+					return err
 				}
-				if rec.answered() && rec.Seq <= through {
-					ids = append(ids, append([]byte(nil), k...))
+				rec.Answer = nil
+				if err := putJSON(b, id, rec); err != nil {
+					return err
 				}
 			}
 			return nil
 		}); err != nil {
 			return n, err
 		}
-		if len(ids) > 0 {
-			if err := l.update(func(tx *txn) error {
-				b := tx.Bucket(bucketKeys)
-				for _, id := range ids {
-					var rec keyRecord
-					found, err := getJSON(b, id, &rec)
-					if err != nil || !found {
-						return err
-					}
-					rec.Answer = nil
-					if err := putJSON(b, id, rec); err != nil {
-						return err
-					}
-				}
-				return nil
-			}); err != nil {
-				return n, err
+		n += len(batch)
+	}
+	return n, nil
+}
+
+// scanChunk is how many keys one read transaction of a scan walks: a long
+// read would hold up the writer when the file must grow its mapping (a
+// variable: tests walk in small chunks).
+var scanChunk = 20000
+
+// scanChunks calls fn with every key under prefix (every key: nil) of the
+// bucket, in read transactions of scanChunk keys each, resuming after the
+// last key read.
+func (l *Ledger) scanChunks(bucket, prefix []byte, fn func(tx *txn, k, v []byte) error) error {
+	from := prefix
+	for {
+		var next []byte
+		err := l.view(func(tx *txn) error {
+			c := tx.Bucket(bucket).Cursor()
+			k, v := c.First()
+			if from != nil {
+				k, v = c.Seek(from)
 			}
-			n += len(ids)
+			for n := 0; k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+				if n == scanChunk {
+					next = append([]byte(nil), k...)
+					return nil
+				}
+				if err := fn(tx, k, v); err != nil {
+					return err
+				}
+				n++
+			}
+			return nil
+		})
+		if err != nil || next == nil {
+			return err
 		}
-		if next == nil {
-			return n, nil
-		}
-		after = next
+		from = next
 	}
 }
 

@@ -36,6 +36,8 @@ func TestArchiveOrders(t *testing.T) {
 
 	clock.Add(31 * 24 * time.Hour)
 	monthDay(t, l, clock, 40, 4) // today's work stays
+	defer func(n int) { scanChunk = n }(scanChunk)
+	scanChunk = 5 // the scans resume across read transactions
 	run, err = l.Archive(ctx, DefaultRetention(), "system", "test")
 	if err != nil {
 		t.Fatal(err)
