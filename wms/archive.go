@@ -73,6 +73,9 @@ type ArchiveRun struct {
 	OrdersBefore time.Time
 	Files        []string
 	Took         time.Duration
+	// LongestWrite is the longest write transaction of the run: the most
+	// a scan waited for it.
+	LongestWrite time.Duration
 }
 
 const (
@@ -206,8 +209,9 @@ func (l *Ledger) archiveOrderBatch(ctx context.Context, file string, refs []Arch
 	var end int64
 	err := l.view(func(tx *txn) error {
 		end = archiveEnd(tx, file)
+		cache := waveTasks{}
 		for _, r := range refs {
-			a, found, err := collectOrder(tx, r.Owner, r.No)
+			a, found, err := collectOrder(tx, r.Owner, r.No, cache)
 			if err != nil {
 				return err
 			}
@@ -243,7 +247,7 @@ func (l *Ledger) archiveOrderBatch(ctx context.Context, file string, refs []Arch
 		}
 	}
 	p := HistoryArchived{Orders: refs, File: file, Offset: offset, Digest: digest}
-	err = l.appendArchived(ctx, p, file, newEnd, actor, device)
+	err = l.appendArchived(ctx, p, file, newEnd, actor, device, run)
 	if ErrorCode(err) == CodeConflict { // an order changed since it was read: the next run takes it
 		run.Skipped += len(refs)
 		return nil
@@ -319,7 +323,7 @@ func (l *Ledger) archiveFigures(ctx context.Context, before time.Time, actor, de
 		if err != nil {
 			return err
 		}
-		if err := l.appendArchived(ctx, p, file, newEnd, actor, device); err != nil {
+		if err := l.appendArchived(ctx, p, file, newEnd, actor, device, run); err != nil {
 			return err
 		}
 		run.Figures += len(lines)
@@ -392,7 +396,7 @@ func (l *Ledger) writeMember(file string, end int64, lines []any) (offset, newEn
 
 // appendArchived appends one history.archived event and, in its
 // transaction, the archive file's new committed length.
-func (l *Ledger) appendArchived(ctx context.Context, p HistoryArchived, file string, end int64, actor, device string) error {
+func (l *Ledger) appendArchived(ctx context.Context, p HistoryArchived, file string, end int64, actor, device string, run *ArchiveRun) error {
 	ev, err := NewEvent(newID(), EvHistoryArchived, actor, device, p)
 	if err != nil {
 		return err
@@ -401,6 +405,8 @@ func (l *Ledger) appendArchived(ctx context.Context, p HistoryArchived, file str
 		return err
 	}
 	l.stamp(&ev)
+	start := time.Now()
+	defer func() { run.LongestWrite = max(run.LongestWrite, time.Since(start)) }()
 	return l.write(func(tx *txn) error {
 		if _, _, err := appendTx(tx, ev); err != nil {
 			return err

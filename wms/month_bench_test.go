@@ -82,7 +82,8 @@ func monthStore(b *testing.B, days, perDay int, more bool) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.Logf("archived %d orders in %d events, dropped %d answers (%s)", run.Orders, run.Events, run.Answers, run.Took)
+	b.Logf("archived %d orders in %d events, dropped %d answers (%s; the longest write %s)", run.Orders, run.Events, run.Answers, run.Took, run.LongestWrite)
+	b.ReportMetric(float64(run.LongestWrite.Microseconds())/1000, "archive-longest-write-ms")
 	report("archived")
 	if err := l.Close(); err != nil {
 		b.Fatal(err)

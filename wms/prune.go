@@ -77,8 +77,12 @@ type ArchivedAt struct {
 // finished says whether an order's work is over: only these are archived.
 func finished(s OrderState) bool { return s == OrderShipped || s == OrderCancelled }
 
+// waveTasks caches the tasks of the waves a batch of orders reads, so a
+// thousand orders of one wave decode its tasks once.
+type waveTasks map[string][]Task
+
 // collectOrder reads an order and what leaves with it.
-func collectOrder(tx *txn, owner, no string) (ArchivedOrder, bool, error) {
+func collectOrder(tx *txn, owner, no string, cache waveTasks) (ArchivedOrder, bool, error) {
 	var a ArchivedOrder
 	o, found, err := getOrder(tx, owner, no)
 	if err != nil || !found {
@@ -102,20 +106,29 @@ func collectOrder(tx *txn, owner, no string) (ArchivedOrder, bool, error) {
 		}
 	}
 	if o.Wave != "" {
-		w, ok, err := lookup[Wave](tx, bucketWaves, []byte(o.Wave))
-		if err != nil {
-			return a, true, err
-		}
-		for _, id := range w.Tasks {
-			if !ok {
-				break
-			}
-			t, found, err := lookup[Task](tx, bucketTasks, []byte(id))
+		tasks, cached := cache[o.Wave]
+		if !cached {
+			w, ok, err := lookup[Wave](tx, bucketWaves, []byte(o.Wave))
 			if err != nil {
 				return a, true, err
 			}
-			if found && taskCarries(&t, owner, no) {
-				a.Tasks = append(a.Tasks, t)
+			for _, id := range w.Tasks {
+				if !ok {
+					break
+				}
+				t, found, err := lookup[Task](tx, bucketTasks, []byte(id))
+				if err != nil {
+					return a, true, err
+				}
+				if found {
+					tasks = append(tasks, t)
+				}
+			}
+			cache[o.Wave] = tasks
+		}
+		for i := range tasks {
+			if taskCarries(&tasks[i], owner, no) {
+				a.Tasks = append(a.Tasks, tasks[i])
 			}
 		}
 	}
@@ -156,8 +169,9 @@ func decideHistoryArchived(tx *txn, ev *Event) error {
 		return nil
 	}
 	recs := make([]ArchivedOrder, 0, len(p.Orders))
+	cache := waveTasks{}
 	for _, r := range p.Orders {
-		a, found, err := collectOrder(tx, OwnerOr(r.Owner), r.No)
+		a, found, err := collectOrder(tx, OwnerOr(r.Owner), r.No, cache)
 		if err != nil {
 			return err
 		}

@@ -126,11 +126,11 @@ func TestArchiveRefusesChangedOrders(t *testing.T) {
 	monthDay(t, l, clock, 0, 2)
 	clock.Add(31 * 24 * time.Hour)
 	p := HistoryArchived{Orders: []ArchivedRef{{No: "D000O00000"}}, File: "2026-11.orders.jsonl.gz", Digest: "0000"}
-	if err := l.appendArchived(ctx, p, p.File, 0, "system", "test"); ErrorCode(err) != CodeConflict {
+	if err := l.appendArchived(ctx, p, p.File, 0, "system", "test", &ArchiveRun{}); ErrorCode(err) != CodeConflict {
 		t.Fatalf("a wrong digest: %v", err)
 	}
 	p.Orders = []ArchivedRef{{No: "D040O00000"}}
-	if err := l.appendArchived(ctx, p, p.File, 0, "system", "test"); ErrorCode(err) != CodeConflict {
+	if err := l.appendArchived(ctx, p, p.File, 0, "system", "test", &ArchiveRun{}); ErrorCode(err) != CodeConflict {
 		t.Fatalf("an unknown order: %v", err)
 	}
 	// a crash left half a member beyond the committed end
