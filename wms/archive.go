@@ -85,7 +85,7 @@ const (
 	// syncMargin: events are stamped when appended, a few milliseconds
 	// apart from their order in the log; an hour covers any such skew.
 	syncMargin = time.Hour
-	keysBatch  = 10000 // answers dropped a transaction
+	keysBatch  = 2000 // answers dropped a transaction
 )
 
 // ArchiveDir is where the archive files are.
@@ -119,7 +119,7 @@ func (l *Ledger) Archive(ctx context.Context, r Retention, actor, device string)
 	if err := l.archiveFigures(ctx, now.Add(-r.Figures), actor, device, &run); err != nil {
 		return run, err
 	}
-	n, err := l.dropAnswers(ctx, now.Add(-r.Keys))
+	n, err := l.dropAnswers(ctx, now.Add(-r.Keys), &run)
 	run.Answers = n
 	run.Took = time.Since(start)
 	return run, err
@@ -420,7 +420,7 @@ func (l *Ledger) appendArchived(ctx context.Context, p HistoryArchived, file str
 // reused key is still refused; a repeat of such an old request is answered
 // from the state as it is now, as for events written before answers were
 // stored (idempotency.go), and is never applied twice.
-func (l *Ledger) dropAnswers(ctx context.Context, before time.Time) (int, error) {
+func (l *Ledger) dropAnswers(ctx context.Context, before time.Time, run *ArchiveRun) (int, error) {
 	var through uint64 // the last event before the cut-off
 	err := l.view(func(tx *txn) error {
 		events := tx.Bucket(bucketEvents)
@@ -468,7 +468,8 @@ func (l *Ledger) dropAnswers(ctx context.Context, before time.Time) (int, error)
 		}
 		batch := ids[:min(len(ids), keysBatch)]
 		ids = ids[len(batch):]
-		if err := l.update(func(tx *txn) error {
+		start := time.Now()
+		if err := l.write(func(tx *txn) error {
 			b := tx.Bucket(bucketKeys)
 			for _, id := range batch {
 				var rec keyRecord
@@ -485,6 +486,7 @@ func (l *Ledger) dropAnswers(ctx context.Context, before time.Time) (int, error)
 		}); err != nil {
 			return n, err
 		}
+		run.LongestWrite = max(run.LongestWrite, time.Since(start))
 		n += len(batch)
 	}
 	return n, nil

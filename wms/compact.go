@@ -150,8 +150,7 @@ func Compact(dir string, keep bool, timeout time.Duration) (Compacted, error) {
 		dst.Close()
 		return c, fmt.Errorf("copy the store: %w", err)
 	}
-	if err := dst.Sync(); err != nil {
-		dst.Close()
+	if dst, err = trimmed(dst, staged); err != nil {
 		return c, err
 	}
 	if err := proveCopy(src, dst); err != nil {
@@ -247,4 +246,37 @@ func sameBucket(name string, a, b *bolt.Bucket) error {
 		kb, vb = cb.Next()
 	}
 	return nil
+}
+
+// trimmed closes the copy, cuts the file back to the pages it uses (bbolt
+// grows a file in steps of 16 MB, ahead of need), syncs it and opens it
+// again.
+func trimmed(db *bolt.DB, path string) (*bolt.DB, error) {
+	var size int64
+	if err := db.View(func(tx *bolt.Tx) error { size = tx.Size(); return nil }); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if err := db.Close(); err != nil {
+		return nil, err
+	}
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if err != nil {
+		return nil, err
+	}
+	if fi, err := f.Stat(); err == nil && fi.Size() > size {
+		err = f.Truncate(size)
+		if err != nil {
+			f.Close()
+			return nil, err
+		}
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return nil, err
+	}
+	if err := f.Close(); err != nil {
+		return nil, err
+	}
+	return bolt.Open(path, 0o600, &bolt.Options{})
 }
