@@ -26,7 +26,7 @@ import (
 //
 // Each file is a series of gzip members, one per history.archived event;
 // the event names its member's offset, and archived_orders keeps it per
-// order, so looking an archived order up reads one member (a thousand
+// order, so looking an archived order up reads one member (250
 // orders), never the month. A member is written and synced before its event
 // is appended; the store records the file's committed length (meta
 // archive_end:FILE) in the event's transaction, and the next run cuts off
@@ -80,12 +80,12 @@ type ArchiveRun struct {
 
 const (
 	archiveDirName   = "archive"
-	archiveBatch     = 1000 // orders a history.archived event (a gzip member)
+	archiveBatch     = 250  // orders a history.archived event (a gzip member): about 100 ms of writing
 	archiveUnitBatch = 5000 // units of work an event
 	// syncMargin: events are stamped when appended, a few milliseconds
 	// apart from their order in the log; an hour covers any such skew.
 	syncMargin = time.Hour
-	keysBatch  = 2000 // answers dropped a transaction
+	keysBatch  = 500 // answers dropped a transaction
 )
 
 // ArchiveDir is where the archive files are.
