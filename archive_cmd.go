@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/csv"
 	"errors"
 	"flag"
 	"fmt"
@@ -56,7 +57,11 @@ func registerRetention(fs *flag.FlagSet, r *wms.Retention) {
 // server archives once a day by itself (--archive-at).
 func archiveCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	var r wms.Retention
-	l, _, c, err := openWith("archive", args, func(fs *flag.FlagSet, _ *common) { registerRetention(fs, &r) })
+	var report string
+	l, _, c, err := openWith("archive", args, func(fs *flag.FlagSet, _ *common) {
+		registerRetention(fs, &r)
+		fs.StringVar(&report, "report", "", "archive nothing: write the month's archived orders (YYYY-MM) as CSV")
+	})
 	if errors.Is(err, wms.ErrLocked) {
 		return fmt.Errorf("%w; a running server archives by itself once a day (--archive-at)", err)
 	}
@@ -64,6 +69,9 @@ func archiveCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	defer l.Close()
+	if report != "" {
+		return archiveReport(l, report, stdout)
+	}
 	run, err := l.Archive(ctx, r, "system", "cli")
 	if err != nil {
 		return fmt.Errorf("archive: %w", err)
@@ -140,4 +148,36 @@ func (f *archiveFlags) add(srv *server.Server) error {
 		return nil
 	}
 	return srv.AddArchiving(server.ArchiveSchedule{Hour: f.at, Retention: f.r})
+}
+
+// archiveReport writes a month's archived orders as CSV: one row an order.
+func archiveReport(l *wms.Ledger, month string, stdout io.Writer) error {
+	w := csv.NewWriter(stdout)
+	if err := w.Write([]string{"owner", "order", "state", "channel", "shop", "carrier", "lines", "units", "parcels", "waybills", "received", "finished"}); err != nil {
+		return err
+	}
+	zone := l.Zone()
+	err := l.ArchivedOrders(month, func(a wms.ArchivedOrder) error {
+		o := a.Order
+		var units int64
+		for _, line := range o.Lines {
+			units += line.Qty
+		}
+		var waybills []string
+		parcels := 0
+		if a.Pack != nil {
+			parcels = len(a.Pack.Parcels)
+			for _, p := range a.Pack.Parcels {
+				waybills = append(waybills, p.Waybill)
+			}
+		}
+		return w.Write([]string{o.Owner, o.No, string(o.State), o.Channel, o.Shop, o.Carrier, strconv.Itoa(len(o.Lines)),
+			strconv.FormatInt(units, 10), strconv.Itoa(parcels), strings.Join(waybills, " "),
+			o.Received.In(zone).Format("2006-01-02 15:04:05"), o.Updated.In(zone).Format("2006-01-02 15:04:05")})
+	})
+	w.Flush()
+	if err != nil {
+		return fmt.Errorf("archive --report: %w", err)
+	}
+	return w.Error()
 }

@@ -95,7 +95,11 @@ func TestArchiveCommand(t *testing.T) {
 	if fi, err := os.Stat(filepath.Join(dir, "archive")); err != nil || !fi.IsDir() {
 		t.Fatalf("archive folder: %v", err)
 	}
-	for _, bad := range [][]string{{"--keep-orders", "1h"}, {"--keep-figures", "x"}, {"--keep-orders", "-3d"}} {
+	out.Reset()
+	if err := run(context.Background(), []string{"archive", "--data", dir, "--report", "2026-11"}, &out, &out); err != nil || !strings.HasPrefix(out.String(), "owner,order,state") {
+		t.Fatalf("an empty month's report: %v\n%s", err, out.String())
+	}
+	for _, bad := range [][]string{{"--report", "2026-1"}, {"--keep-orders", "1h"}, {"--keep-figures", "x"}, {"--keep-orders", "-3d"}} {
 		if err := run(context.Background(), append([]string{"archive", "--data", dir}, bad...), &out, &out); err == nil {
 			t.Fatalf("archive %v: no error", bad)
 		}

@@ -1077,6 +1077,8 @@ var catalog = map[string][2]string{
 	"archive.changed":               {"Order {order} changed while it was being archived: it stays in the live store until the next run.", "订单 {order} 在归档过程中发生了变化：它留在在线库中，等下一次归档。"},
 	"archive.not_finished":          {"Order {order} is {state}: only shipped or cancelled orders are archived.", "订单 {order} 状态为{state}：只有已发货或已取消的订单才能归档。"},
 	"archive.retention_short":       {"Keep finished orders and staff figures at least a day, and stored answers at least an hour.", "已完成订单和员工绩效至少保留一天，已存应答至少保留一小时。"},
+	"archive.month_invalid":         {"{month} is not a month: write it as YYYY-MM, e.g. 2026-11.", "{month} 不是有效的月份：请写成 YYYY-MM，例如 2026-11。"},
+	"archive.month_missing":         {"The archive of {month} ({file}) is missing from the archive folder: restore it from the backup.", "{month} 的归档（{file}）不在归档目录中：请从备份恢复。"},
 	"archive.file_missing":          {"Order {order} was archived to {file}, which is missing from the archive folder: restore it from the backup.", "订单 {order} 已归档到 {file}，但归档目录中找不到该文件：请从备份恢复。"},
 	"event.not_found":               {"Event {id} is not known.", "事件 {id} 不存在。"},
 	"feed.after_invalid":            {"after={after} is not an event number: give the next of the last page (0 for the start).", "after={after} 不是事件序号：请填上一页的 next（从头读填 0）。"},

@@ -605,3 +605,51 @@ func (l *Ledger) ArchivedOrderOwners(no string) ([]string, error) {
 	})
 	return out, err
 }
+
+// validMonth accepts "YYYY-MM".
+func validMonth(m string) bool {
+	_, err := time.Parse("2006-01", m)
+	return err == nil && len(m) == 7
+}
+
+// ArchivedOrders calls fn with every order the archive holds for month
+// ("YYYY-MM", the month the orders finished in the warehouse's zone), in
+// the order they were archived: what a month's report reads. Only what the
+// store has committed is read (a member a failed run left is not).
+func (l *Ledger) ArchivedOrders(month string, fn func(ArchivedOrder) error) error {
+	if !validMonth(month) {
+		return Errf(CodeInvalid, "archive.month_invalid", "month", month)
+	}
+	file := month + ".orders.jsonl.gz"
+	var end int64
+	if err := l.view(func(tx *txn) error { end = archiveEnd(tx, file); return nil }); err != nil {
+		return err
+	}
+	if end == 0 {
+		return nil
+	}
+	f, err := os.Open(filepath.Join(l.ArchiveDir(), file))
+	if err != nil {
+		return Errf(CodeNotFound, "archive.month_missing", "month", month, "file", file)
+	}
+	defer f.Close()
+	zr, err := gzip.NewReader(bufio.NewReader(io.LimitReader(f, end)))
+	if err != nil {
+		return fmt.Errorf("archive %s: %w", file, err)
+	}
+	sc := bufio.NewScanner(zr) // every member, one after another
+	sc.Buffer(make([]byte, 0, 64<<10), 64<<20)
+	for sc.Scan() {
+		var rec ArchivedOrder
+		if err := json.Unmarshal(sc.Bytes(), &rec); err != nil {
+			return fmt.Errorf("archive %s: %w", file, err)
+		}
+		if err := fn(rec); err != nil {
+			return err
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return fmt.Errorf("archive %s: %w", file, err)
+	}
+	return nil
+}

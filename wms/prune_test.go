@@ -80,6 +80,36 @@ func TestArchiveOrders(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// a month's report reads every archived order once
+	var months []string
+	for _, o := range old {
+		m := o.Updated.In(l.zone).Format("2006-01")
+		if len(months) == 0 || months[len(months)-1] != m {
+			months = append(months, m)
+		}
+	}
+	seen := map[string]bool{}
+	for _, m := range months {
+		if err := l.ArchivedOrders(m, func(a ArchivedOrder) error {
+			if seen[a.Order.No] {
+				return fmt.Errorf("%s twice", a.Order.No)
+			}
+			seen[a.Order.No] = true
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(seen) != len(old) {
+		t.Fatalf("the months' reports hold %d orders, want %d", len(seen), len(old))
+	}
+	if err := l.ArchivedOrders("2026-13", func(ArchivedOrder) error { return nil }); ErrorCode(err) != CodeInvalid {
+		t.Fatalf("month 13: %v", err)
+	}
+	if err := l.ArchivedOrders("1999-01", func(ArchivedOrder) error { t.Fatal("an order in 1999"); return nil }); err != nil {
+		t.Fatalf("a month without archive: %v", err)
+	}
+
 	// a second run finds nothing more
 	run, err = l.Archive(ctx, DefaultRetention(), "system", "test")
 	if err != nil || run.Orders != 0 {
@@ -148,6 +178,10 @@ func TestArchiveRefusesChangedOrders(t *testing.T) {
 		if _, err := l.Books(DefaultOwner).ArchivedOrder(no); err != nil {
 			t.Fatalf("%s: %v", no, err)
 		}
+	}
+	n := 0
+	if err := l.ArchivedOrders("2026-11", func(ArchivedOrder) error { n++; return nil }); err != nil || n != 2 {
+		t.Fatalf("the month after a crash's leftovers: %d orders, %v", n, err)
 	}
 	if err := (Retention{Orders: time.Hour}).Validate(); ErrorCode(err) != CodeInvalid {
 		t.Fatalf("an hour's retention: %v", err)
