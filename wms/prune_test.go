@@ -80,6 +80,18 @@ func TestArchiveOrders(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// the same order sent again is a duplicate, answered from the archive;
+	// changed, it is refused: an archived order is never taken in again
+	again := order("D000O00000", LineIn{"M000", 1}, LineIn{"M007", 2}, LineIn{"M019", 1})
+	again.Carrier = "SF"
+	if o, dup, err := l.ReceiveOrder(ctx, "", again, "oms", "api"); err != nil || !dup || o.State != OrderShipped {
+		t.Fatalf("the archived order sent again: %+v dup %v, %v", o.State, dup, err)
+	}
+	again.Notes = "changed"
+	if _, _, err := l.ReceiveOrder(ctx, "", again, "oms", "api"); ErrorCode(err) != CodeConflict {
+		t.Fatalf("the archived order changed: %v", err)
+	}
+
 	// a month's report reads every archived order once
 	var months []string
 	for _, o := range old {
