@@ -18,6 +18,9 @@
 //	tally upgrade --data NEW --from OLD
 //	tally backup  --data DIR --out FILE
 //	tally restore --data DIR FILE
+//	tally archive --data DIR [--keep-orders 30d --keep-figures 400d --keep-answers 7d]
+//	tally compact --data DIR [--keep-old]
+//	tally serve ... [--archive-at 3 (-1: never) --keep-orders 30d ...]
 //	tally serve ... [--backup-dir DIR --backup-every 6h --backup-keep 8]
 //
 // Configuration comes from flags, then TALLY_* environment variables
@@ -101,6 +104,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return backupCmd(args, stdout)
 	case "restore":
 		return restoreCmd(args, stdout)
+	case "archive":
+		return archiveCmd(ctx, args, stdout)
+	case "compact":
+		return compactCmd(args, stdout)
 	case "print-test":
 		return printTestCmd(args, stdout)
 	case "loadgen":
@@ -121,7 +128,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintln(stdout, version)
 		return nil
 	}
-	return fmt.Errorf("unknown command %q (serve, import, export, token, scan, check, rebuild, backup, restore, print-test, loadgen, fake-oms, fake-erp, fake-market, hub, promote, upgrade, version)", cmd)
+	return fmt.Errorf("unknown command %q (serve, import, export, token, scan, check, rebuild, backup, restore, archive, compact, print-test, loadgen, fake-oms, fake-erp, fake-market, hub, promote, upgrade, version)", cmd)
 }
 
 // newLog is the JSON log on stderr at a level named by --log-level.
@@ -357,6 +364,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	followToken := fs.String("token", "", "with --follow: a token of the replica role on the primary (better: TALLY_FOLLOW_TOKEN, since flags show in ps)")
 	var backups backupFlags
 	backups.register(fs)
+	var archiving archiveFlags
+	archiving.register(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -458,6 +467,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if err := backups.add(srv); err != nil {
+		return err
+	}
+	if err := archiving.add(srv); err != nil {
 		return err
 	}
 	// The syncer is one more job: one loop for every upstream, stopped

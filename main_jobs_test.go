@@ -75,7 +75,7 @@ func TestServeJobsAndFeed(t *testing.T) {
 			t.Errorf("%s ran %d times at start", j.Name, j.Runs)
 		}
 	}
-	if want := []string{"print", "scales", "disk", "expiry-sweep", "session-sweep", "auto-wave", "sync"}; !slices.Equal(names, want) {
+	if want := []string{"print", "scales", "disk", "expiry-sweep", "session-sweep", "auto-wave", "archive", "sync"}; !slices.Equal(names, want) {
 		t.Errorf("jobs %v, want %v", names, want)
 	}
 	if code := get("/api/v1/jobs", "integration", &jobs); code != 403 {

@@ -85,6 +85,9 @@ type orderOut struct {
 	// Held: the upstream put the order on hold; no wave takes it until restored.
 	Held       bool   `json:"held,omitempty"`
 	HoldReason string `json:"hold_reason,omitempty"`
+	// Archived: the order is no longer in the live store; this is the
+	// archive's record of it (archive.go).
+	Archived bool `json:"archived,omitempty"`
 }
 
 type orderLineOut struct {

@@ -143,6 +143,9 @@ func (s *Server) apiOrder(c *fiber.Ctx) error {
 		return err
 	}
 	o, err := books.Order(no)
+	if wms.ErrorCode(err) == wms.CodeNotFound {
+		return s.apiArchivedOrder(c, books, no, err)
+	}
 	if err != nil {
 		return err
 	}
@@ -244,6 +247,11 @@ func (s *Server) orderPage(c *fiber.Ctx) error {
 		if err != nil {
 			return err
 		}
+		if len(owners) == 0 { // not live: the archive's
+			if owners, err = s.ledger.ArchivedOrderOwners(no); err != nil {
+				return err
+			}
+		}
 		switch len(owners) {
 		case 0:
 			return s.renderOrderPage(c, vm, wms.Errf(wms.CodeNotFound, "order.not_found", "order", no))
@@ -252,7 +260,7 @@ func (s *Server) orderPage(c *fiber.Ctx) error {
 		default: // a number two owners share: both, to choose from
 			vm.Shared = true
 			for _, ow := range owners {
-				o, err := s.ledger.Books(ow).Order(no)
+				o, _, err := s.orderOrArchived(ow, no)
 				if err != nil {
 					return err
 				}
@@ -262,12 +270,12 @@ func (s *Server) orderPage(c *fiber.Ctx) error {
 			return s.renderOrderPage(c, vm, nil)
 		}
 	}
-	o, err := s.ledger.Books(owner).Order(no)
+	o, archived, err := s.orderOrArchived(owner, no)
 	if err != nil {
 		return s.renderOrderPage(c, vm, err)
 	}
 	v := &views.OrderView{Owner: o.Owner, No: o.No, State: string(o.State), Channel: o.Channel, Platform: o.SourcePlatform(), Shop: o.Shop,
-		Carrier: o.Carrier, PlatformOrders: o.PlatformOrderIDs, Held: o.Held, HoldReason: o.HoldReason}
+		Carrier: o.Carrier, PlatformOrders: o.PlatformOrderIDs, Held: o.Held, HoldReason: o.HoldReason, Archived: archived}
 	books := s.ledger.Books(o.Owner)
 	for _, l := range o.Lines {
 		line := views.OrderLineView{SKU: l.SKU, Qty: l.Qty, Picked: l.Picked}

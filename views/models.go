@@ -481,6 +481,9 @@ type OrderView struct {
 	// Held: on hold by its upstream (no wave takes it), and why.
 	Held       bool
 	HoldReason string
+	// Archived names the archive file of an order no longer in the live
+	// store ("" for a live one).
+	Archived string
 }
 
 // OrderLineView is one line and the platform sub-order(s) it stands for.

@@ -58,6 +58,7 @@ const (
 	EvLotStatus        = "lot.status"        // LotStatusChange
 	EvLotRecalled      = "lot.recalled"      // LotStatusChange (status hold)
 	EvLotsSwept        = "lots.swept"        // LotsSwept
+	EvHistoryArchived  = "history.archived"  // HistoryArchived
 	EvReceiptExpected  = "receipt.expected"  // ReceiptIn
 	EvReceived         = "stock.received"    // Receiving
 	EvReceiptClosed    = "receipt.closed"    // ReceiptClose

@@ -129,6 +129,14 @@ func runKeyed[T any](ctx context.Context, l *Ledger, k keyed, decide func() (Eve
 			return err
 		}
 		replayed = true
+		if !rec.answered() { // past the keys' retention (archive.go): answered from the state
+			prior, err := eventAt(tx, rec.Seq)
+			if err != nil {
+				return err
+			}
+			out, err = answer(tx, &prior)
+			return err
+		}
 		return json.Unmarshal(rec.Answer, &out)
 	})
 	if err != nil {

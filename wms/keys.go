@@ -82,6 +82,8 @@ var (
 	bucketExceptionAcks = []byte("exception_acks") // kind 0 ref -> ackRecord JSON: who reviewed an exception no other event resolves
 	// stock to the channels (channelstock.go)
 	bucketChannelStock = []byte("channel_stock") // upstream name -> StockRules JSON
+	// archiving (prune.go, archive.go)
+	bucketArchivedOrders = []byte("archived_orders") // owner 0 order number -> archive file 0 offset (8 bytes): where an archived order is kept
 )
 
 var derivedBuckets = [][]byte{
@@ -97,6 +99,7 @@ var derivedBuckets = [][]byte{
 	bucketUpstreams, bucketSyncState, bucketDeadLetters, bucketRefusals, bucketInstructions, bucketReconciliations,
 	bucketExceptionAcks,
 	bucketChannelStock,
+	bucketArchivedOrders,
 }
 
 var logBuckets = [][]byte{bucketEvents, bucketEventIDs, bucketKeys, bucketKeySeqs, bucketMeta}

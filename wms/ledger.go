@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -65,6 +66,7 @@ type Ledger struct {
 	following  atomic.Pointer[string] // the primary's address while the store is a standby (standby.go)
 	disk       diskState              // a full disk, as the last write found it (diskfull.go)
 	failWrites func() error           // Options.FailWrites
+	archiving  sync.Mutex             // one archiving run at a time (archive.go)
 }
 
 // Stats are counters for /metrics. They describe this process, not the warehouse;

@@ -248,6 +248,12 @@ func (l *Ledger) ReceiveOrder(ctx context.Context, key string, in OrderIntake, a
 			return Order{}, false, err
 		}
 		o, err := l.Books(owner).Order(in.No)
+		if dup && ErrorCode(err) == CodeNotFound { // the same order again, archived since
+			a, aerr := l.Books(owner).ArchivedOrder(in.No)
+			if aerr == nil {
+				return a.Order, dup, nil
+			}
+		}
 		return o, dup, err
 	}
 	var fresh bool
@@ -315,6 +321,8 @@ func receiveOrder(tx *txn, owner string, in OrderIntake, at time.Time, source st
 		return nil // the same content under another event ID: nothing changes
 	case found && o.State != OrderNew:
 		return Errf(CodeConflict, "order.locked", "order", in.No, "state", string(o.State))
+	case !found && tx.Bucket(bucketArchivedOrders).Get(orderKey(owner, in.No)) != nil: // finished and archived (archive.go)
+		return Errf(CodeConflict, "order.in_archive", "order", in.No)
 	case !found:
 		o = Order{Received: at, State: OrderNew}
 	}

@@ -1,0 +1,107 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"tally/wms"
+)
+
+// TestCompactCommand: `tally compact` shrinks a store whose pages were
+// freed, proves the copy and swaps it in; `tally check` passes on it; it
+// refuses while another process has the store, changing nothing.
+func TestCompactCommand(t *testing.T) {
+	dir := t.TempDir()
+	l, err := wms.Open(dir, wms.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.SeedDemo(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.SeedDemoOrders(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Rebuild(); err != nil { // frees a copy of every projection's pages
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	// held by another process (here: this one's open ledger)
+	err = run(context.Background(), []string{"compact", "--data", dir}, &out, &out)
+	if !errors.Is(err, wms.ErrLocked) {
+		t.Fatalf("compact of a store in use: %v", err)
+	}
+	seq := l.LastSeq()
+	l.Close()
+	before, _ := os.Stat(filepath.Join(dir, "tally.db"))
+
+	out.Reset()
+	if err := run(context.Background(), []string{"compact", "--data", dir, "--keep-old"}, &out, &out); err != nil {
+		t.Fatalf("compact: %v\n%s", err, out.String())
+	}
+	if !strings.Contains(out.String(), "compacted") || !strings.Contains(out.String(), "kept as") {
+		t.Fatalf("output: %s", out.String())
+	}
+	after, _ := os.Stat(filepath.Join(dir, "tally.db"))
+	if after.Size() >= before.Size() {
+		t.Fatalf("file %d bytes after compacting, %d before", after.Size(), before.Size())
+	}
+	kept, _ := filepath.Glob(filepath.Join(dir, "tally.db.before-compact-*"))
+	if len(kept) != 1 {
+		t.Fatalf("kept files: %v", kept)
+	}
+	out.Reset()
+	if err := run(context.Background(), []string{"check", "--data", dir}, &out, &out); err != nil || !strings.Contains(out.String(), "ledger ok") {
+		t.Fatalf("check after compacting: %v\n%s", err, out.String())
+	}
+	l, err = wms.Open(dir, wms.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	if l.LastSeq() != seq {
+		t.Fatalf("last event %d after compacting, %d before", l.LastSeq(), seq)
+	}
+	if left, _ := filepath.Glob(filepath.Join(dir, ".tally-compact-*")); len(left) != 0 {
+		t.Fatalf("staging left behind: %v", left)
+	}
+}
+
+// TestArchiveCommand: `tally archive` runs an archiving with the retention
+// flags, and refuses a retention that cannot be meant.
+func TestArchiveCommand(t *testing.T) {
+	dir := t.TempDir()
+	l, err := wms.Open(dir, wms.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.SeedDemo(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	l.Close()
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"archive", "--data", dir, "--keep-orders", "45d", "--keep-answers", "36h"}, &out, &out); err != nil {
+		t.Fatalf("archive: %v\n%s", err, out.String())
+	}
+	if !strings.Contains(out.String(), "archived 0 orders finished before "+time.Now().UTC().Add(-45*24*time.Hour).Format("2006-01-02")) {
+		t.Fatalf("output: %s", out.String())
+	}
+	if fi, err := os.Stat(filepath.Join(dir, "archive")); err != nil || !fi.IsDir() {
+		t.Fatalf("archive folder: %v", err)
+	}
+	out.Reset()
+	if err := run(context.Background(), []string{"archive", "--data", dir, "--report", "2026-11"}, &out, &out); err != nil || !strings.HasPrefix(out.String(), "owner,order,state") {
+		t.Fatalf("an empty month's report: %v\n%s", err, out.String())
+	}
+	for _, bad := range [][]string{{"--report", "2026-1"}, {"--keep-orders", "1h"}, {"--keep-figures", "x"}, {"--keep-orders", "-3d"}} {
+		if err := run(context.Background(), append([]string{"archive", "--data", dir}, bad...), &out, &out); err == nil {
+			t.Fatalf("archive %v: no error", bad)
+		}
+	}
+}

@@ -1,0 +1,655 @@
+package wms
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"time"
+)
+
+// Archiving moves the history of finished work out of the live store into
+// compressed files, a month a file, in DATA/archive:
+//
+//	2026-11.orders.jsonl.gz  orders finished (shipped or cancelled) in the
+//	                         month, one ArchivedOrder a line
+//	2026-11.kpi.jsonl.gz     staff figures removed by the runs of the month
+//	                         (past their retention), one FigureRecord a line
+//
+// Each file is a series of gzip members, one per history.archived event;
+// the event names its member's offset, and archived_orders keeps it per
+// order, so looking an archived order up reads one member (250
+// orders), never the month. A member is written and synced before its event
+// is appended; the store records the file's committed length (meta
+// archive_end:FILE) in the event's transaction, and the next run cuts off
+// anything a crash left beyond it, so a run that fails halfway is simply run
+// again.
+
+// Retention is how long finished work stays in the live store.
+type Retention struct {
+	// Orders: a shipped or cancelled order leaves this long after its last
+	// change, once every upstream has acknowledged its events.
+	Orders time.Duration
+	// Figures: staff figures (per day, per hour, pauses and units of work)
+	// of days this long ago leave.
+	Figures time.Duration
+	// Keys: the stored first answer of a keyed command this old is dropped
+	// (its record stays, so the key is still bound to its request).
+	Keys time.Duration
+}
+
+// DefaultRetention: orders 30 days (returns and complaints come within
+// a fortnight), figures 400 days (a year's comparison), answers 7 days
+// (no client retries a week-old request).
+func DefaultRetention() Retention {
+	return Retention{Orders: 30 * 24 * time.Hour, Figures: 400 * 24 * time.Hour, Keys: 7 * 24 * time.Hour}
+}
+
+// Validate refuses retentions too short to be meant.
+func (r Retention) Validate() error {
+	if r.Orders < 24*time.Hour || r.Figures < 24*time.Hour || r.Keys < time.Hour {
+		return Errf(CodeInvalid, "archive.retention_short")
+	}
+	return nil
+}
+
+// ArchiveRun says what one run did.
+type ArchiveRun struct {
+	Orders  int // orders archived and pruned
+	Skipped int // orders that changed while archived: left for the next run
+	Figures int // figure records archived and pruned (units of work among them)
+	Answers int // stored answers dropped
+	Events  int // history.archived events appended
+	// OrdersBefore is the cut-off the run used: the retention, or earlier
+	// when an upstream has not yet acknowledged the events since.
+	OrdersBefore time.Time
+	Files        []string
+	Took         time.Duration
+	// LongestWrite is the longest write transaction of the run: the most
+	// a scan waited for it.
+	LongestWrite time.Duration
+}
+
+const (
+	archiveDirName   = "archive"
+	archiveBatch     = 250  // orders a history.archived event (a gzip member): about 100 ms of writing
+	archiveUnitBatch = 5000 // units of work an event
+	// syncMargin: events are stamped when appended, a few milliseconds
+	// apart from their order in the log; an hour covers any such skew.
+	syncMargin = time.Hour
+	keysBatch  = 500 // answers dropped a transaction
+)
+
+// ArchiveDir is where the archive files are.
+func (l *Ledger) ArchiveDir() string { return filepath.Join(filepath.Dir(l.path), archiveDirName) }
+
+// Archive runs one archiving: finished orders and staff figures past their
+// retention go to the archive files and leave the projections by
+// history.archived events; stored answers past theirs are dropped. Only one
+// run at a time; each slice commits on its own, so the floor waits for one
+// slice at most.
+func (l *Ledger) Archive(ctx context.Context, r Retention, actor, device string) (ArchiveRun, error) {
+	start := time.Now()
+	var run ArchiveRun
+	if err := r.Validate(); err != nil {
+		return run, err
+	}
+	l.archiving.Lock()
+	defer l.archiving.Unlock()
+	if err := os.MkdirAll(l.ArchiveDir(), 0o750); err != nil {
+		return run, fmt.Errorf("create the archive folder: %w", err)
+	}
+	now := l.Now()
+	before, err := l.ordersCutoff(now.Add(-r.Orders))
+	if err != nil {
+		return run, err
+	}
+	run.OrdersBefore = before
+	if err := l.archiveOrders(ctx, before, actor, device, &run); err != nil {
+		return run, err
+	}
+	if err := l.archiveFigures(ctx, now.Add(-r.Figures), actor, device, &run); err != nil {
+		return run, err
+	}
+	n, err := l.dropAnswers(ctx, now.Add(-r.Keys), &run)
+	run.Answers = n
+	run.Took = time.Since(start)
+	return run, err
+}
+
+// ordersCutoff is the retention's cut-off, or the time of the first event
+// some upstream has not acknowledged (less syncMargin) when that is earlier:
+// an order leaves only when every upstream has everything it did.
+func (l *Ledger) ordersCutoff(retention time.Time) (time.Time, error) {
+	cut := retention
+	err := l.view(func(tx *txn) error {
+		last := tx.Bucket(bucketEvents).Sequence()
+		return tx.Bucket(bucketUpstreams).ForEach(func(k, _ []byte) error {
+			st, err := syncStateTx(tx, string(k))
+			if err != nil {
+				return err
+			}
+			if st.PushedThrough >= last {
+				return nil
+			}
+			ev, err := eventAt(tx, st.PushedThrough+1)
+			if err != nil {
+				return err
+			}
+			if t := ev.At.Add(-syncMargin); t.Before(cut) {
+				cut = t
+			}
+			return nil
+		})
+	})
+	return cut, err
+}
+
+type archiveCandidate struct {
+	ref   ArchivedRef
+	month string
+}
+
+func (l *Ledger) archiveOrders(ctx context.Context, before time.Time, actor, device string, run *ArchiveRun) error {
+	var cands []archiveCandidate
+	for _, state := range []OrderState{OrderShipped, OrderCancelled} {
+		p := prefixKey(string(state))
+		err := l.scanChunks(bucketOrderState, p, func(tx *txn, k, _ []byte) error {
+			parts := splitKey(k[len(p):])
+			if len(parts) != 2 {
+				return fmt.Errorf("order state index: key %q has no owner", k)
+			}
+			owner, no := parts[0], parts[1]
+			o, found, err := getOrder(tx, owner, no)
+			if err != nil {
+				return err
+			}
+			// an order with a return stays: the return's work refers to it
+			if !found || !o.Updated.Before(before) || tx.Bucket(bucketOrderReturns).Get(orderKey(owner, no)) != nil {
+				return nil
+			}
+			cands = append(cands, archiveCandidate{ArchivedRef{Owner: owner, No: no}, o.Updated.In(l.zone).Format("2006-01")})
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	sort.SliceStable(cands, func(i, j int) bool { return cands[i].month < cands[j].month })
+	for i := 0; i < len(cands); {
+		j := i
+		for j < len(cands) && j-i < archiveBatch && cands[j].month == cands[i].month {
+			j++
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		refs := make([]ArchivedRef, 0, j-i)
+		for _, c := range cands[i:j] {
+			refs = append(refs, c.ref)
+		}
+		if err := l.archiveOrderBatch(ctx, cands[i].month+".orders.jsonl.gz", refs, actor, device, run); err != nil {
+			return err
+		}
+		i = j
+	}
+	return nil
+}
+
+func (l *Ledger) archiveOrderBatch(ctx context.Context, file string, refs []ArchivedRef, actor, device string, run *ArchiveRun) error {
+	var recs []ArchivedOrder
+	var end int64
+	err := l.view(func(tx *txn) error {
+		end = archiveEnd(tx, file)
+		cache := waveTasks{}
+		for _, r := range refs {
+			a, found, err := collectOrder(tx, r.Owner, r.No, cache)
+			if err != nil {
+				return err
+			}
+			if !found {
+				return Errf(CodeConflict, "archive.changed", "order", r.No)
+			}
+			recs = append(recs, a)
+		}
+		return nil
+	})
+	if ErrorCode(err) == CodeConflict {
+		run.Skipped += len(refs)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	digest, err := archiveDigest(recs)
+	if err != nil {
+		return err
+	}
+	lines := make([]any, len(recs))
+	for i := range recs {
+		lines[i] = recs[i]
+	}
+	offset, newEnd, err := l.writeMember(file, end, lines)
+	if err != nil {
+		return err
+	}
+	for i := range refs {
+		if refs[i].Owner == DefaultOwner {
+			refs[i].Owner = ""
+		}
+	}
+	p := HistoryArchived{Orders: refs, File: file, Offset: offset, Digest: digest}
+	err = l.appendArchived(ctx, p, file, newEnd, actor, device, run)
+	if ErrorCode(err) == CodeConflict { // an order changed since it was read: the next run takes it
+		run.Skipped += len(refs)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	run.Orders += len(refs)
+	run.Events++
+	run.noteFile(file)
+	return nil
+}
+
+func (run *ArchiveRun) noteFile(file string) {
+	for _, f := range run.Files {
+		if f == file {
+			return
+		}
+	}
+	run.Files = append(run.Files, file)
+}
+
+// FigureRecord is one staff-figure record as the archive keeps it: the
+// bucket it was in, its key (parts joined by 0x00) and its value as stored
+// (JSON, or the work codec's bytes: workcodec.go).
+type FigureRecord struct {
+	Bucket string `json:"bucket"`
+	Key    string `json:"key"`
+	Value  []byte `json:"value"`
+}
+
+func (l *Ledger) archiveFigures(ctx context.Context, before time.Time, actor, device string, run *ArchiveRun) error {
+	local := before.In(l.zone)
+	dayStart := time.Date(local.Year(), local.Month(), local.Day(), 0, 0, 0, 0, l.zone).UTC()
+	day := local.Format("2006-01-02")
+	file := local.Format("2006-01") + ".kpi.jsonl.gz"
+	var units []WorkUnitRef
+	err := l.scanChunks(bucketWorkUnits, nil, func(_ *txn, k, v []byte) error {
+		u, err := decodeWorkUnit(v)
+		if err != nil {
+			return &DamagedRecordError{Bucket: string(bucketWorkUnits), Key: string(k), Err: err}
+		}
+		if u.End.Before(dayStart) {
+			units = append(units, WorkUnitRef{Actor: u.Actor, Kind: u.Kind, Unit: u.Unit})
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for first := true; first || len(units) > 0; first = false {
+		n := min(len(units), archiveUnitBatch)
+		p := HistoryArchived{KPIDay: day, KPIBefore: dayStart, WorkUnits: units[:n], KPIFile: file}
+		units = units[n:]
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		var lines []any
+		var end int64
+		if err := l.view(func(tx *txn) error {
+			end = archiveEnd(tx, file)
+			return figureRecords(tx, p, func(b, k, v []byte) error {
+				lines = append(lines, FigureRecord{Bucket: string(b), Key: string(k), Value: append([]byte(nil), v...)})
+				return nil
+			})
+		}); err != nil {
+			return err
+		}
+		if len(lines) == 0 {
+			continue
+		}
+		_, newEnd, err := l.writeMember(file, end, lines)
+		if err != nil {
+			return err
+		}
+		if err := l.appendArchived(ctx, p, file, newEnd, actor, device, run); err != nil {
+			return err
+		}
+		run.Figures += len(lines)
+		run.Events++
+		run.noteFile(file)
+	}
+	return nil
+}
+
+// archiveEndKey is the meta key of a file's committed length.
+func archiveEndKey(file string) []byte { return []byte("archive_end:" + file) }
+
+func archiveEnd(tx *txn, file string) int64 {
+	v := tx.Bucket(bucketMeta).Get(archiveEndKey(file))
+	if len(v) != 8 {
+		return 0
+	}
+	return int64(binary.BigEndian.Uint64(v))
+}
+
+// writeMember cuts the file back to its committed length end (what a run
+// that failed after writing left beyond it), appends one gzip member of
+// JSON lines and syncs it. It returns where the member starts and the
+// file's new length.
+func (l *Ledger) writeMember(file string, end int64, lines []any) (offset, newEnd int64, err error) {
+	var buf bytes.Buffer
+	zw, err := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+	if err != nil {
+		return 0, 0, err
+	}
+	enc := json.NewEncoder(zw)
+	enc.SetEscapeHTML(false)
+	for _, line := range lines {
+		if err := enc.Encode(line); err != nil {
+			return 0, 0, err
+		}
+	}
+	if err := zw.Close(); err != nil {
+		return 0, 0, err
+	}
+	path := filepath.Join(l.ArchiveDir(), file)
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o640)
+	if err != nil {
+		return 0, 0, fmt.Errorf("archive file: %w", err)
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return 0, 0, err
+	}
+	if fi.Size() < end {
+		return 0, 0, fmt.Errorf("archive file %s is %d bytes, shorter than the %d the store has committed: it was cut or replaced", path, fi.Size(), end)
+	}
+	if err := f.Truncate(end); err != nil {
+		return 0, 0, err
+	}
+	if _, err := f.WriteAt(buf.Bytes(), end); err != nil {
+		return 0, 0, fmt.Errorf("write archive file: %w", err)
+	}
+	if err := f.Sync(); err != nil {
+		return 0, 0, fmt.Errorf("write archive file: %w", err)
+	}
+	if end == 0 {
+		if err := syncDir(l.ArchiveDir()); err != nil {
+			return 0, 0, err
+		}
+	}
+	return end, end + int64(buf.Len()), nil
+}
+
+// appendArchived appends one history.archived event and, in its
+// transaction, the archive file's new committed length.
+func (l *Ledger) appendArchived(ctx context.Context, p HistoryArchived, file string, end int64, actor, device string, run *ArchiveRun) error {
+	ev, err := NewEvent(newID(), EvHistoryArchived, actor, device, p)
+	if err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	l.stamp(&ev)
+	start := time.Now()
+	defer func() { run.LongestWrite = max(run.LongestWrite, time.Since(start)) }()
+	return l.write(func(tx *txn) error {
+		if _, _, err := appendTx(tx, ev); err != nil {
+			return err
+		}
+		return tx.Bucket(bucketMeta).Put(archiveEndKey(file), binary.BigEndian.AppendUint64(nil, uint64(end)))
+	})
+}
+
+// dropAnswers drops the stored first answer of every keyed command whose
+// event is older than before. The record stays without its answer, so a
+// reused key is still refused; a repeat of such an old request is answered
+// from the state as it is now, as for events written before answers were
+// stored (idempotency.go), and is never applied twice.
+func (l *Ledger) dropAnswers(ctx context.Context, before time.Time, run *ArchiveRun) (int, error) {
+	var through uint64 // the last event before the cut-off
+	err := l.view(func(tx *txn) error {
+		events := tx.Bucket(bucketEvents)
+		lo, hi := uint64(1), events.Sequence()+1 // the first seq at or after before is in [lo, hi]
+		for lo < hi {
+			mid := lo + (hi-lo)/2
+			v := events.Get(seqKey(mid))
+			var ev struct {
+				At time.Time `json:"at"`
+			}
+			if v != nil {
+				if err := json.Unmarshal(v, &ev); err != nil {
+					return err
+				}
+			}
+			if v != nil && ev.At.Before(before) {
+				lo = mid + 1
+			} else {
+				hi = mid
+			}
+		}
+		through = lo - 1
+		return nil
+	})
+	if err != nil || through == 0 {
+		return 0, err
+	}
+	var ids [][]byte
+	if err := l.scanChunks(bucketKeys, nil, func(_ *txn, k, v []byte) error {
+		var rec keyRecord
+		if err := json.Unmarshal(v, &rec); err != nil {
+			return &DamagedRecordError{Bucket: string(bucketKeys), Key: string(k), Err: err}
+		}
+		if rec.answered() && rec.Seq <= through {
+			ids = append(ids, append([]byte(nil), k...))
+		}
+		return nil
+	}); err != nil {
+		return 0, err
+	}
+	n := 0
+	for len(ids) > 0 {
+		if err := ctx.Err(); err != nil {
+			return n, err
+		}
+		batch := ids[:min(len(ids), keysBatch)]
+		ids = ids[len(batch):]
+		start := time.Now()
+		if err := l.write(func(tx *txn) error {
+			b := tx.Bucket(bucketKeys)
+			for _, id := range batch {
+				var rec keyRecord
+				found, err := getJSON(b, id, &rec)
+				if err != nil || !found {
+					return err
+				}
+				rec.Answer = nil
+				if err := putJSON(b, id, rec); err != nil {
+					return err
+				}
+			}
+			return nil
+		}); err != nil {
+			return n, err
+		}
+		run.LongestWrite = max(run.LongestWrite, time.Since(start))
+		n += len(batch)
+	}
+	return n, nil
+}
+
+// scanChunk is how many keys one read transaction of a scan walks: a long
+// read would hold up the writer when the file must grow its mapping (a
+// variable: tests walk in small chunks).
+var scanChunk = 20000
+
+// scanChunks calls fn with every key under prefix (every key: nil) of the
+// bucket, in read transactions of scanChunk keys each, resuming after the
+// last key read.
+func (l *Ledger) scanChunks(bucket, prefix []byte, fn func(tx *txn, k, v []byte) error) error {
+	from := prefix
+	for {
+		var next []byte
+		err := l.view(func(tx *txn) error {
+			c := tx.Bucket(bucket).Cursor()
+			k, v := c.First()
+			if from != nil {
+				k, v = c.Seek(from)
+			}
+			for n := 0; k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+				if n == scanChunk {
+					next = append([]byte(nil), k...)
+					return nil
+				}
+				if err := fn(tx, k, v); err != nil {
+					return err
+				}
+				n++
+			}
+			return nil
+		})
+		if err != nil || next == nil {
+			return err
+		}
+		from = next
+	}
+}
+
+// answered says whether the record still holds its first answer
+// (dropAnswers drops it after the keys' retention).
+func (r keyRecord) answered() bool { return len(r.Answer) > 0 && string(r.Answer) != "null" }
+
+// ArchivedOrder finds one of the owner's orders in the archive.
+func (b Books) ArchivedOrder(no string) (ArchivedOrder, error) {
+	var at ArchivedAt
+	var ok bool
+	err := b.l.view(func(tx *txn) error {
+		v := tx.Bucket(bucketArchivedOrders).Get(orderKey(b.owner, no))
+		if v == nil {
+			return nil
+		}
+		at, ok = decodeArchivedValue(v)
+		if !ok {
+			return &DamagedRecordError{Bucket: string(bucketArchivedOrders), Key: no, Err: errors.New("bad value")}
+		}
+		return nil
+	})
+	if err != nil {
+		return ArchivedOrder{}, err
+	}
+	if !ok {
+		return ArchivedOrder{}, Errf(CodeNotFound, "order.not_found", "order", no)
+	}
+	a, err := readArchivedOrder(filepath.Join(b.l.ArchiveDir(), at.File), at.Offset, b.owner, no)
+	if err != nil {
+		return a, err
+	}
+	a.Archived = &at
+	return a, nil
+}
+
+// readArchivedOrder reads the gzip member at offset and finds the order.
+func readArchivedOrder(path string, offset int64, owner, no string) (ArchivedOrder, error) {
+	var a ArchivedOrder
+	f, err := os.Open(path)
+	if err != nil {
+		return a, Errf(CodeNotFound, "archive.file_missing", "order", no, "file", filepath.Base(path))
+	}
+	defer f.Close()
+	if _, err := f.Seek(offset, io.SeekStart); err != nil {
+		return a, err
+	}
+	zr, err := gzip.NewReader(bufio.NewReader(f))
+	if err != nil {
+		return a, fmt.Errorf("archive %s at %d: %w", path, offset, err)
+	}
+	zr.Multistream(false)
+	sc := bufio.NewScanner(zr)
+	sc.Buffer(make([]byte, 0, 64<<10), 64<<20)
+	for sc.Scan() {
+		line := sc.Bytes()
+		var rec ArchivedOrder
+		if err := json.Unmarshal(line, &rec); err != nil {
+			return a, fmt.Errorf("archive %s at %d: %w", path, offset, err)
+		}
+		if OwnerOr(rec.Order.Owner) == owner && rec.Order.No == no {
+			return rec, nil
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return a, fmt.Errorf("archive %s at %d: %w", path, offset, err)
+	}
+	return a, Errf(CodeNotFound, "order.not_found", "order", no)
+}
+
+// ArchivedOrderOwners lists the owners with an archived order numbered no.
+func (l *Ledger) ArchivedOrderOwners(no string) ([]string, error) {
+	var out []string
+	err := l.view(func(tx *txn) (err error) {
+		out, err = ownersHolding(tx, bucketArchivedOrders, func(o string) []byte { return orderKey(o, no) })
+		return err
+	})
+	return out, err
+}
+
+// validMonth accepts "YYYY-MM".
+func validMonth(m string) bool {
+	_, err := time.Parse("2006-01", m)
+	return err == nil && len(m) == 7
+}
+
+// ArchivedOrders calls fn with every order the archive holds for month
+// ("YYYY-MM", the month the orders finished in the warehouse's zone), in
+// the order they were archived: what a month's report reads. Only what the
+// store has committed is read (a member a failed run left is not).
+func (l *Ledger) ArchivedOrders(month string, fn func(ArchivedOrder) error) error {
+	if !validMonth(month) {
+		return Errf(CodeInvalid, "archive.month_invalid", "month", month)
+	}
+	file := month + ".orders.jsonl.gz"
+	var end int64
+	if err := l.view(func(tx *txn) error { end = archiveEnd(tx, file); return nil }); err != nil {
+		return err
+	}
+	if end == 0 {
+		return nil
+	}
+	f, err := os.Open(filepath.Join(l.ArchiveDir(), file))
+	if err != nil {
+		return Errf(CodeNotFound, "archive.month_missing", "month", month, "file", file)
+	}
+	defer f.Close()
+	zr, err := gzip.NewReader(bufio.NewReader(io.LimitReader(f, end)))
+	if err != nil {
+		return fmt.Errorf("archive %s: %w", file, err)
+	}
+	sc := bufio.NewScanner(zr) // every member, one after another
+	sc.Buffer(make([]byte, 0, 64<<10), 64<<20)
+	for sc.Scan() {
+		var rec ArchivedOrder
+		if err := json.Unmarshal(sc.Bytes(), &rec); err != nil {
+			return fmt.Errorf("archive %s: %w", file, err)
+		}
+		if err := fn(rec); err != nil {
+			return err
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return fmt.Errorf("archive %s: %w", file, err)
+	}
+	return nil
+}
