@@ -23,4 +23,3 @@ func TestDeepCopyTask(t *testing.T) {
 		t.Errorf("changing the copy changed the original: %+v", orig)
 	}
 }
-

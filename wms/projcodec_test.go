@@ -9,7 +9,6 @@ import (
 	"time"
 )
 
-
 func fullTask() Task {
 	at := time.Date(2026, 11, 11, 1, 2, 3, 4, time.UTC)
 	end := at.Add(time.Hour)
