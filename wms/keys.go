@@ -33,10 +33,10 @@ var (
 	bucketTokens         = []byte("tokens")             // sha256(API token) -> Token JSON
 	bucketByType         = []byte("by_type")            // event type 0 seq -> empty
 	bucketReserved       = []byte("reserved")           // owner 0 sku 0 lot 0 location -> qty reserved by allocations (8 bytes)
-	bucketOrders         = []byte("orders")             // owner 0 order number -> Order JSON
+	bucketOrders         = []byte("orders")             // owner 0 order number -> Order (binary: ordercodec.go)
 	bucketOrderState     = []byte("order_state")        // state 0 owner 0 order number -> OrderBrief (orderbrief.go)
 	bucketWaves          = []byte("waves")              // wave ID -> Wave JSON
-	bucketTasks          = []byte("tasks")              // task ID -> Task JSON
+	bucketTasks          = []byte("tasks")              // task ID -> Task (binary: taskcodec.go)
 	bucketTaskQueue      = []byte("task_queue")         // state 0 priority 0 task ID -> empty (open tasks in the order to hand out)
 	bucketTotes          = []byte("totes")              // tote code -> TaskOrder JSON (the order it holds, with its owner)
 	bucketActorTask      = []byte("actor_task")         // actor -> ID of the task in their hands
