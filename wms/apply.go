@@ -30,6 +30,9 @@ type applyCtx struct {
 
 // view runs fn in a read transaction.
 func (l *Ledger) view(fn func(tx *txn) error) error {
+	if l.bulk != nil {
+		return l.bulk.view(fn)
+	}
 	return l.db.View(func(b *bolt.Tx) error { return fn(&txn{Tx: b}) })
 }
 

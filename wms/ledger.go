@@ -40,6 +40,10 @@ type Options struct {
 	// would (rolled back). For tests where a full disk cannot be made
 	// for real (diskfull_test.go); nil in production.
 	FailWrites func() error
+	// NoSync commits without fsync (bbolt's NoSync); Generate sets it and
+	// syncs once before it closes the file. Never for a store that serves:
+	// a crash would lose acknowledged work.
+	NoSync bool
 }
 
 // defaultBatchDelay: bbolt's 10 ms default made a few handhelds wait for
@@ -66,6 +70,7 @@ type Ledger struct {
 	following  atomic.Pointer[string] // the primary's address while the store is a standby (standby.go)
 	disk       diskState              // a full disk, as the last write found it (diskfull.go)
 	failWrites func() error           // Options.FailWrites
+	bulk       *bulkTx                // Generate's shared write transaction, while it runs (generate_bulk.go)
 }
 
 // Stats are counters for /metrics. They describe this process, not the warehouse;
@@ -94,6 +99,7 @@ func Open(dir string, opt Options) (*Ledger, error) {
 		// A long read transaction would stall the writer whenever the file has to
 		// grow its mapping; map generously up front.
 		InitialMmapSize: 256 << 20,
+		NoSync:          opt.NoSync,
 	})
 	if errors.Is(err, berrors.ErrTimeout) {
 		return nil, fmt.Errorf("%s: %w", dir, ErrLocked)
@@ -279,6 +285,9 @@ func (l *Ledger) AppendAll(ctx context.Context, events []Event) error {
 // (durable, and visible to every read from now on): Append and the keyed
 // commands (runKeyed) alike.
 func (l *Ledger) write(fn func(tx *txn) error) error {
+	if l.bulk != nil {
+		return l.bulk.write(fn)
+	}
 	if err := l.refuseOnStandby(); err != nil {
 		return err
 	}
