@@ -15,6 +15,7 @@
 //	tally rebuild --data DIR
 //	tally backup  --data DIR --out FILE
 //	tally restore --data DIR FILE
+//	tally generate --data DIR --events N [--days 30] [--seed S] [--start YYYY-MM-DD]
 //	tally serve ... [--backup-dir DIR --backup-every 6h --backup-keep 8]
 //
 // Configuration comes from flags, then TALLY_* environment variables
@@ -112,11 +113,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return hubCmd(ctx, args, stdout, stderr)
 	case "promote":
 		return promoteCmd(ctx, args, stdout)
+	case "generate":
+		return generateCmd(ctx, args, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, version)
 		return nil
 	}
-	return fmt.Errorf("unknown command %q (serve, import, export, token, scan, check, rebuild, backup, restore, print-test, loadgen, fake-oms, fake-erp, fake-market, hub, promote, version)", cmd)
+	return fmt.Errorf("unknown command %q (serve, import, export, token, scan, check, rebuild, backup, restore, print-test, loadgen, fake-oms, fake-erp, fake-market, hub, promote, generate, version)", cmd)
 }
 
 // newLog is the JSON log on stderr at a level named by --log-level.

@@ -1632,4 +1632,8 @@ var catalog = map[string][2]string{
 	"station.scale_invalid":      {"Station {station}: “{scale}” is not a scale address. Write serial:///dev/ttyUSB0?baud=9600 or tcp://HOST:PORT, or leave it empty to type weights.", "工作台 {station}：“{scale}”不是有效的秤地址。请填写 serial:///dev/ttyUSB0?baud=9600 或 tcp://主机:端口，留空则手工输入重量。"},
 	"waybill.number_format":      {"“{waybill}” is not a waybill number: 8 to 40 letters, digits and hyphens, with at least one digit.", "“{waybill}”不是运单号：须为 8 至 40 位字母、数字或连字符，且至少含一位数字。"},
 	"receipt.changed":            {"Receipt {receipt} is already expected with other content: nothing changed. Send it under a new receipt number, or ask the warehouse to change the one they have.", "收货单 {receipt} 已存在且内容不同，未作任何更改。请使用新的收货单号，或联系仓库修改已有的收货单。"},
+	// tally generate (issue 16)
+	"generate.dir_not_empty": {"{dir} is not empty: tally generate writes a new store only into an empty or new directory. Choose another, or delete this one's files if they are not needed.", "{dir} 不是空目录：tally generate 只在空目录或新目录中生成数据。请换一个目录；若其中文件已不需要，也可删除后再试。"},
+	"generate.events_range":  {"The number of events must be between {min} and {max}.", "事件数须在 {min} 至 {max} 之间。"},
+	"generate.days_range":    {"The number of simulated days must be between 1 and {max}.", "模拟天数须在 1 至 {max} 之间。"},
 }

@@ -10,10 +10,13 @@ import (
 	"maps"
 	"math/rand/v2"
 	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"sync/atomic"
 	"time"
+
+	bolt "go.etcd.io/bbolt"
 )
 
 // Generate writes a store of simulated warehouse days, for benchmarks of big
@@ -26,8 +29,9 @@ import (
 // the result); only the clock is the simulation's, so events carry the
 // simulated days' times.
 
-// bulkWrites is how many commands share a commit while generating.
-const bulkWrites = 1000
+// GenerateCommitEvery is how many commands share a commit while
+// generating (and how many puts RawCeiling commits at once).
+const GenerateCommitEvery = 1000
 
 // Generator limits: a store beyond them is not a size anyone runs.
 const (
@@ -40,9 +44,12 @@ type GenerateOptions struct {
 	Events int    // about how many events in all
 	Days   int    // simulated days
 	Seed   uint64 // the same seed (and Start) writes the same work
-	// Start is the first simulated day (its date in UTC); zero means Days
-	// before today, so the last simulated day is yesterday.
+	// Start is the first simulated day (its date); zero means Days before
+	// today, so the last simulated day is yesterday.
 	Start time.Time
+	// Zone is the warehouse's time zone: its days are the simulated days,
+	// and the store is for a server in it. Nil means UTC.
+	Zone *time.Location
 	// Progress gets a line per simulated day; nil: none.
 	Progress io.Writer
 }
@@ -92,19 +99,25 @@ func Generate(ctx context.Context, dir string, o GenerateOptions) (GenerateResul
 	case len(entries) > 0:
 		return GenerateResult{}, Errf(CodeConflict, "generate.dir_not_empty", "dir", dir)
 	}
-	start := o.Start.UTC().Truncate(24 * time.Hour)
-	if o.Start.IsZero() {
-		start = time.Now().UTC().Truncate(24*time.Hour).AddDate(0, 0, -o.Days)
+	zone := o.Zone
+	if zone == nil {
+		zone = time.UTC
 	}
+	first := o.Start
+	if first.IsZero() {
+		first = time.Now().In(zone).AddDate(0, 0, -o.Days)
+	}
+	y, m, d := first.Date()
+	start := time.Date(y, m, d, 0, 0, 0, 0, zone)
 	clock := &simClock{}
 	clock.set(start.Add(7 * time.Hour))
 	began := time.Now()
-	l, err := Open(dir, Options{Now: clock.now, NoSync: true})
+	l, err := Open(dir, Options{Now: clock.now, Zone: zone, NoSync: true})
 	if err != nil {
 		return GenerateResult{}, err
 	}
 	g := &generator{l: l, ctx: ctx, clock: clock, rng: rand.New(rand.NewPCG(o.Seed, 0x7a11e)), target: uint64(o.Events), progress: o.Progress}
-	l.startBulk(bulkWrites)
+	l.startBulk(GenerateCommitEvery)
 	res, err := g.run(start, o.Days)
 	if berr := l.endBulk(); err == nil && berr != nil {
 		err = berr
@@ -649,4 +662,65 @@ func (g *generator) counts() error {
 		}
 	}
 	return nil
+}
+
+// RawCeiling is what bbolt alone does with the bytes of dir's log: each
+// event's stored bytes put under its sequence key into a new file in
+// scratch, without fsync and GenerateCommitEvery to a commit, as Generate commits.
+// It is the ceiling Generate's speed is measured against, in the same run.
+func RawCeiling(dir, scratch string) (eventsPerSec float64, err error) {
+	src, err := bolt.Open(filepath.Join(dir, dbFile), 0o600, &bolt.Options{ReadOnly: true, Timeout: time.Second})
+	if err != nil {
+		return 0, err
+	}
+	defer src.Close()
+	f, err := os.CreateTemp(scratch, "raw-ceiling-*.db")
+	if err != nil {
+		return 0, err
+	}
+	path := f.Name()
+	f.Close()
+	defer os.Remove(path)
+	dst, err := bolt.Open(path, 0o600, &bolt.Options{NoSync: true, InitialMmapSize: 256 << 20})
+	if err != nil {
+		return 0, err
+	}
+	defer dst.Close()
+	if err := dst.Update(func(tx *bolt.Tx) error { _, err := tx.CreateBucket(bucketEvents); return err }); err != nil {
+		return 0, err
+	}
+	var took time.Duration
+	n := 0
+	err = src.View(func(stx *bolt.Tx) error {
+		c := stx.Bucket(bucketEvents).Cursor()
+		k, v := c.First()
+		for k != nil {
+			var batch [][2][]byte // read before the clock starts
+			for ; k != nil && len(batch) < GenerateCommitEvery; k, v = c.Next() {
+				batch = append(batch, [2][]byte{k, v})
+			}
+			began := time.Now()
+			if err := dst.Update(func(tx *bolt.Tx) error {
+				b := tx.Bucket(bucketEvents)
+				for _, kv := range batch {
+					if err := b.Put(kv[0], kv[1]); err != nil {
+						return err
+					}
+				}
+				return nil
+			}); err != nil {
+				return err
+			}
+			took += time.Since(began)
+			n += len(batch)
+		}
+		return nil
+	})
+	if err != nil || took <= 0 {
+		return 0, err
+	}
+	if err := dst.Sync(); err != nil {
+		return 0, err
+	}
+	return float64(n) / took.Seconds(), nil
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -162,13 +163,25 @@ func TestGenerateRefuses(t *testing.T) {
 // same run.
 //
 //	go test ./wms -run XXX -bench Generate -benchtime 1x
+//
+// TALLY_GENERATE_EVENTS sets the store's size (50,000 unless set).
 func BenchmarkGenerate(b *testing.B) {
+	genBenchEvents := 50_000
+	if n, err := strconv.Atoi(os.Getenv("TALLY_GENERATE_EVENTS")); err == nil {
+		genBenchEvents = n
+	}
 	for range b.N {
 		dir := filepath.Join(b.TempDir(), "store")
-		res, err := Generate(context.Background(), dir, GenerateOptions{Events: 20_000, Days: 3, Seed: 1, Start: genStart})
+		res, err := Generate(context.Background(), dir, GenerateOptions{Events: genBenchEvents, Days: 3, Seed: 1, Start: genStart})
+		if err != nil {
+			b.Fatal(err)
+		}
+		raw, err := RawCeiling(dir, b.TempDir())
 		if err != nil {
 			b.Fatal(err)
 		}
 		b.ReportMetric(res.PerSecond(), "events/s")
+		b.ReportMetric(raw, "raw-events/s")
+		b.ReportMetric(res.PerSecond()/raw, "×raw")
 	}
 }
