@@ -177,7 +177,7 @@ func (g *generator) run(start time.Time, days int) (GenerateResult, error) {
 	if err := g.seed(start); err != nil {
 		return res, err
 	}
-	base := g.l.LastSeq()
+	base, began := g.l.LastSeq(), time.Now()
 	perOrder := 10.0 // events an order costs, all told; measured after each day
 	for d := range days {
 		if err := g.ctx.Err(); err != nil {
@@ -197,7 +197,9 @@ func (g *generator) run(start time.Time, days int) (GenerateResult, error) {
 			return res, fmt.Errorf("simulated day %s: %w", start.AddDate(0, 0, d).Format("2006-01-02"), err)
 		}
 		if g.progress != nil {
-			fmt.Fprintf(g.progress, "day %d/%d %s: %d orders, %d events\n", d+1, days, start.AddDate(0, 0, d).Format("2006-01-02"), orders, g.l.LastSeq())
+			took := time.Since(began)
+			fmt.Fprintf(g.progress, "day %d/%d %s: %d orders, %d events in %s (%.0f events/s)\n", d+1, days, start.AddDate(0, 0, d).Format("2006-01-02"),
+				orders, g.l.LastSeq(), took.Round(time.Second), float64(g.l.LastSeq())/took.Seconds())
 		}
 	}
 	res.Events, res.Orders, res.Shipped = g.l.LastSeq(), g.orders, g.shipped
@@ -275,13 +277,14 @@ func (g *generator) runDay(day time.Time, orders int) error {
 	return nil
 }
 
-// logins: everyone on the day's shift badges in, now and then after a
+// logins: everyone on the day's shift badges in, one of them after a
 // mistyped PIN.
 func (g *generator) logins() error {
-	for _, s := range DemoStaff {
+	mistyped := g.rng.IntN(len(DemoStaff))
+	for i, s := range DemoStaff {
 		g.tick()
 		dev := "pda-" + s.Badge
-		if g.rng.IntN(20) == 0 {
+		if i == mistyped {
 			if _, _, err := g.l.Login(g.ctx, s.Badge, "0000", dev); ErrorCode(err) != CodeUnauthorized && err != nil {
 				return err
 			}
@@ -307,13 +310,14 @@ func (g *generator) logouts() error {
 
 var genCarriers = []struct{ account, prefix string }{{"SF", "SF1"}, {"JD", "JDVA"}, {"YT", "YT4"}}
 
-// loadWaybills tops each carrier's pool up to the day's orders and a half.
+// loadWaybills tops each carrier's pool up each morning to a day and a
+// half of its orders over a reserve of a thousand numbers.
 func (g *generator) loadWaybills(orders int) error {
 	left, err := g.l.WaybillsLeft()
 	if err != nil {
 		return err
 	}
-	want := orders/len(genCarriers)*3/2 + 50
+	want := orders/len(genCarriers)*3/2 + 1000
 	for _, c := range genCarriers {
 		for have := left[c.account]; have < want; {
 			n := min(want-have, 2000)
@@ -583,7 +587,7 @@ func (g *generator) returns(orders int) error {
 		return nil // the first days' parcels are still on the road
 	}
 	for range n {
-		k := g.rng.IntN(len(g.returnable) - 2*n) // not the last day or so
+		k := g.rng.IntN(len(g.returnable) - 2*n) // not the last half day or so
 		no := g.returnable[k]
 		g.returnable = slices.Delete(g.returnable, k, k+1)
 		shipped, err := g.l.Shipped(no)
@@ -623,6 +627,9 @@ func (g *generator) returns(orders int) error {
 			}
 			g.avail[line.SKU] += line.Qty
 		}
+	}
+	if keep := 10 * orders; len(g.returnable) > keep { // returns come within a fortnight or so
+		g.returnable = append(g.returnable[:0], g.returnable[len(g.returnable)-keep:]...)
 	}
 	return nil
 }
