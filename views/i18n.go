@@ -1634,6 +1634,6 @@ var catalog = map[string][2]string{
 	"receipt.changed":            {"Receipt {receipt} is already expected with other content: nothing changed. Send it under a new receipt number, or ask the warehouse to change the one they have.", "收货单 {receipt} 已存在且内容不同，未作任何更改。请使用新的收货单号，或联系仓库修改已有的收货单。"},
 	// tally generate (issue 16)
 	"generate.dir_not_empty": {"{dir} is not empty: tally generate writes a new store only into an empty or new directory. Choose another, or delete this one's files if they are not needed.", "{dir} 不是空目录：tally generate 只在空目录或新目录中生成数据。请换一个目录；若其中文件已不需要，也可删除后再试。"},
-	"generate.events_range":  {"The number of events must be between {min} and {max}.", "事件数须在 {min} 至 {max} 之间。"},
+	"generate.events_range":  {"The number of events must be between {min} and {max} (at least 200 a simulated day).", "事件数须在 {min} 至 {max} 之间（每个模拟日至少 200）。"},
 	"generate.days_range":    {"The number of simulated days must be between 1 and {max}.", "模拟天数须在 1 至 {max} 之间。"},
 }

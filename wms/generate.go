@@ -37,6 +37,7 @@ const GenerateCommitEvery = 1000
 const (
 	MaxGenerateEvents = 200_000_000
 	MaxGenerateDays   = 366
+	minDayEvents      = 200 // the least a simulated day is asked for
 )
 
 // GenerateOptions describe the store to write.
@@ -86,11 +87,12 @@ func (c *simClock) atLeast(t time.Time) {
 
 // Generate writes the store into dir, which must be empty or absent.
 func Generate(ctx context.Context, dir string, o GenerateOptions) (GenerateResult, error) {
-	if o.Events < 1000 || o.Events > MaxGenerateEvents {
-		return GenerateResult{}, Errf(CodeInvalid, "generate.events_range", "min", "1000", "max", strconv.Itoa(MaxGenerateEvents))
-	}
 	if o.Days < 1 || o.Days > MaxGenerateDays {
 		return GenerateResult{}, Errf(CodeInvalid, "generate.days_range", "max", strconv.Itoa(MaxGenerateDays))
+	}
+	// a day's logins, receipts and counts alone are a few dozen events
+	if least := max(1000, minDayEvents*o.Days); o.Events < least || o.Events > MaxGenerateEvents {
+		return GenerateResult{}, Errf(CodeInvalid, "generate.events_range", "min", strconv.Itoa(least), "max", strconv.Itoa(MaxGenerateEvents))
 	}
 	switch entries, err := os.ReadDir(dir); {
 	case errors.Is(err, fs.ErrNotExist):

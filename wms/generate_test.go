@@ -147,7 +147,7 @@ func TestGenerateRefuses(t *testing.T) {
 	if b, _ := os.ReadFile(filepath.Join(dir, "tally.db")); string(b) != "x" {
 		t.Error("the refused store was changed")
 	}
-	for _, o := range []GenerateOptions{{Events: 10, Days: 3}, {Events: MaxGenerateEvents + 1, Days: 3}, {Events: 20_000, Days: 0}, {Events: 20_000, Days: MaxGenerateDays + 1}} {
+	for _, o := range []GenerateOptions{{Events: 10, Days: 3}, {Events: MaxGenerateEvents + 1, Days: 3}, {Events: 20_000, Days: 0}, {Events: 20_000, Days: MaxGenerateDays + 1}, {Events: 5_000, Days: 30}} {
 		empty := filepath.Join(t.TempDir(), "new")
 		if _, err := Generate(context.Background(), empty, o); ErrorCode(err) != CodeInvalid {
 			t.Errorf("%+v: %v", o, err)
