@@ -153,17 +153,26 @@ type generator struct {
 	templates []OrderIntake     // the demo's orders: channels, shops, recipients, carriers
 	faces     []string
 
-	step       time.Duration // simulated time per command
-	day        time.Time
-	n          int // a counter for IDs
-	orders     int
-	shipped    int
-	held       []string
-	tote       int
-	waybill    int
-	tokens     map[string]string
-	sessions   map[string]Principal
-	returnable []string // orders shipped, oldest first
+	step    time.Duration // simulated time per command
+	day     time.Time
+	n       int // a counter for IDs
+	orders  int
+	shipped int
+	held    []heldOrder
+	// whether the day has had an order held and a line short yet: each
+	// day has one of each at least
+	heldToday, shortToday bool
+	tote                  int
+	waybill               int
+	tokens                map[string]string
+	sessions              map[string]Principal
+	returnable            []string // orders shipped, oldest first
+}
+
+// heldOrder is an order the buyer asked to wait for.
+type heldOrder struct {
+	no     string
+	cancel bool // the buyer cancels it rather than let it go
 }
 
 func (g *generator) id(kind string) string {
@@ -246,6 +255,7 @@ func (g *generator) seed(start time.Time) error {
 
 func (g *generator) runDay(day time.Time, orders int) error {
 	g.day = day
+	g.heldToday, g.shortToday = false, false
 	g.clock.atLeast(day.Add(7*time.Hour + 50*time.Minute))
 	steps := []func() error{g.logins, func() error { return g.loadWaybills(orders) }, func() error { return g.receive(orders) }}
 	for _, f := range steps {
@@ -422,21 +432,25 @@ func (g *generator) intake(n int) error {
 		if _, _, err := g.l.ReceiveOrder(g.ctx, "", o, "oms", "api"); err != nil {
 			return fmt.Errorf("order %s: %w", o.No, err)
 		}
-		if g.rng.IntN(400) == 0 { // the buyer asks to wait; the next round lets it go or cancels it
+		// the buyer asks to wait (one order a day at least, a few more at
+		// random); the next round lets it go or cancels it
+		if first := !g.heldToday; first || g.rng.IntN(400) == 0 {
+			g.heldToday = true
 			g.tick()
 			if _, err := g.l.Books(DefaultOwner).HoldOrder(g.ctx, o.No, true, "买家要求暂缓发货", "", "oms", "api"); err != nil {
 				return fmt.Errorf("hold %s: %w", o.No, err)
 			}
-			g.held = append(g.held, o.No)
+			g.held = append(g.held, heldOrder{no: o.No, cancel: first || g.rng.IntN(4) == 0})
 		}
 	}
 	return nil
 }
 
 func (g *generator) restoreHeld() error {
-	for _, no := range g.held {
+	for _, h := range g.held {
+		no := h.no
 		g.tick()
-		if g.rng.IntN(4) == 0 {
+		if h.cancel {
 			o, err := g.l.CancelOrder(g.ctx, no, "买家取消", g.id("cancel"), "oms", "api")
 			if err != nil {
 				return fmt.Errorf("cancel %s: %w", no, err)
@@ -477,7 +491,8 @@ func (g *generator) releaseWaves() error {
 }
 
 // pickAll: the pickers take tasks in turn and scan each unit; one line in
-// a few hundred is short (the face was empty, the item damaged).
+// a few hundred is short (the face was empty, the item damaged), and one
+// a day at least.
 func (g *generator) pickAll() error {
 	pickers := []string{"B1001", "B1002", "B1003"}
 	for i := 0; ; i++ {
@@ -506,7 +521,8 @@ func (g *generator) pickAll() error {
 			}
 			g.tick()
 			var raw json.RawMessage
-			if g.rng.IntN(300) == 0 {
+			if !g.shortToday || g.rng.IntN(300) == 0 {
+				g.shortToday = true
 				raw, _, err = g.l.ReportShort(g.ctx, g.id("short"), ShortReport{Task: task.ID, Line: line.N, Reason: ShortReasons[g.rng.IntN(2)]}, picker, dev)
 			} else {
 				item := ScannedItem{GTIN: line.GTINs[0]}
