@@ -38,6 +38,9 @@ func (l *Ledger) view(fn func(tx *txn) error) error {
 
 // update runs fn in a write transaction of its own (not batched).
 func (l *Ledger) update(fn func(tx *txn) error) error {
+	if l.bulk != nil { // the shared transaction is the only writer (a second would wait for it forever)
+		return l.bulk.write(fn)
+	}
 	return l.committed(l.db.Update(func(b *bolt.Tx) error {
 		if err := fn(&txn{Tx: b}); err != nil {
 			return err
