@@ -21,6 +21,7 @@
 //	tally archive --data DIR [--keep-orders 30d --keep-figures 400d --keep-answers 7d]
 //	tally compact --data DIR [--keep-old]
 //	tally serve ... [--archive-at 3 (-1: never) --keep-orders 30d ...]
+//	tally generate --data DIR --events N [--days 30] [--seed S] [--start YYYY-MM-DD]
 //	tally serve ... [--backup-dir DIR --backup-every 6h --backup-keep 8]
 //
 // Configuration comes from flags, then TALLY_* environment variables
@@ -124,11 +125,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return promoteCmd(ctx, args, stdout)
 	case "upgrade":
 		return upgradeCmd(ctx, args, stdout)
+	case "generate":
+		return generateCmd(ctx, args, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, version)
 		return nil
 	}
-	return fmt.Errorf("unknown command %q (serve, import, export, token, scan, check, rebuild, backup, restore, archive, compact, print-test, loadgen, fake-oms, fake-erp, fake-market, hub, promote, upgrade, version)", cmd)
+	return fmt.Errorf("unknown command %q (serve, import, export, token, scan, check, rebuild, backup, restore, archive, compact, print-test, loadgen, fake-oms, fake-erp, fake-market, hub, promote, upgrade, generate, version)", cmd)
 }
 
 // newLog is the JSON log on stderr at a level named by --log-level.

@@ -1650,4 +1650,8 @@ var catalog = map[string][2]string{
 	"orders.batch_too_many":     {"The batch has {n} orders; one request takes at most {max}: split it. Nothing was stored.", "本批含 {n} 个订单，每次请求最多 {max} 个，请拆分后重发。未保存任何订单。"},
 	"orders.batch_too_many.one": {"The batch has {n} order; one request takes at most {max}: split it. Nothing was stored.", "本批含 {n} 个订单，每次请求最多 {max} 个，请拆分后重发。未保存任何订单。"},
 	"orders.batch_too_large":    {"The batch is larger than {max} MB: send fewer orders a request. Nothing was stored.", "本批超过 {max} MB，请每次少发一些订单。未保存任何订单。"},
+	// tally generate (issue 16)
+	"generate.dir_not_empty": {"{dir} is not empty: tally generate writes a new store only into an empty or new directory. Choose another, or delete this one's files if they are not needed.", "{dir} 不是空目录：tally generate 只在空目录或新目录中生成数据。请换一个目录；若其中文件已不需要，也可删除后再试。"},
+	"generate.events_range":  {"The number of events must be between {min} and {max} (at least 200 a simulated day).", "事件数须在 {min} 至 {max} 之间（每个模拟日至少 200）。"},
+	"generate.days_range":    {"The number of simulated days must be between 1 and {max}.", "模拟天数须在 1 至 {max} 之间。"},
 }

@@ -33,11 +33,17 @@ type applyCtx struct {
 
 // view runs fn in a read transaction.
 func (l *Ledger) view(fn func(tx *txn) error) error {
+	if l.bulk != nil {
+		return l.bulk.view(fn)
+	}
 	return l.db.View(func(b *bolt.Tx) error { return fn(&txn{Tx: b}) })
 }
 
 // update runs fn in a write transaction of its own (not batched).
 func (l *Ledger) update(fn func(tx *txn) error) error {
+	if l.bulk != nil { // the shared transaction is the only writer (a second would wait for it forever)
+		return l.bulk.write(fn)
+	}
 	return l.committed(l.db.Update(func(b *bolt.Tx) error {
 		if err := fn(&txn{Tx: b}); err != nil {
 			return err

@@ -62,6 +62,9 @@ func (p panicked) Error() string { return fmt.Sprint("wms: write panicked: ", p.
 // (durable, and visible to every read from now on): Append and the keyed
 // commands (runKeyed) alike.
 func (l *Ledger) write(fn func(tx *txn) error) error {
+	if l.bulk != nil {
+		return l.bulk.write(fn) // Generate's shared transaction (generate_bulk.go)
+	}
 	if err := l.refuseOnStandby(); err != nil {
 		return err
 	}

@@ -43,6 +43,10 @@ type Options struct {
 	// would (rolled back). For tests where a full disk cannot be made
 	// for real (diskfull_test.go); nil in production.
 	FailWrites func() error
+	// NoSync commits without fsync (bbolt's NoSync); Generate sets it and
+	// syncs once before it closes the file. Never for a store that serves:
+	// a crash would lose acknowledged work.
+	NoSync bool
 }
 
 // Ledger is the warehouse's state: the event log and its projections in one
@@ -67,6 +71,7 @@ type Ledger struct {
 	disk       diskState              // a full disk, as the last write found it (diskfull.go)
 	failWrites func() error           // Options.FailWrites
 	archiving  sync.Mutex             // one archiving run at a time (archive.go)
+	bulk       *bulkTx                // Generate's shared write transaction, while it runs (generate_bulk.go)
 }
 
 // Stats are counters for /metrics. They describe this process, not the warehouse;
@@ -102,6 +107,7 @@ func Open(dir string, opt Options) (*Ledger, error) {
 		// A long read transaction would stall the writer whenever the file has to
 		// grow its mapping; map generously up front.
 		InitialMmapSize: 256 << 20,
+		NoSync:          opt.NoSync,
 	})
 	if errors.Is(err, berrors.ErrTimeout) {
 		return nil, fmt.Errorf("%s: %w", dir, ErrLocked)

@@ -1,0 +1,106 @@
+package wms
+
+import (
+	"errors"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// bulkTx is one write transaction that many commands share, committed
+// every so many writes: Generate's way past bbolt's cost per commit. It is
+// for a store no one else has open and that is thrown away if anything
+// fails: a command refused inside it has already written part of its work
+// (an event sequence number at least), which a shared transaction cannot
+// roll back alone, so the first failed write rolls back everything since
+// the last commit and every later write fails too. Commands that may be
+// refused in the course of things run outside it (Ledger.unbulked).
+type bulkTx struct {
+	db     *bolt.DB
+	tx     *bolt.Tx
+	writes int
+	every  int   // writes a commit
+	err    error // the write that failed; the transaction is gone
+}
+
+var errBulkFailed = errors.New("an earlier write of the bulk transaction failed")
+
+// startBulk makes every write share one transaction, committed each
+// `every` writes, until endBulk.
+func (l *Ledger) startBulk(every int) {
+	l.bulk = &bulkTx{db: l.db, every: every}
+}
+
+// endBulk commits what the shared transaction holds and ends bulk mode.
+func (l *Ledger) endBulk() error {
+	b := l.bulk
+	l.bulk = nil
+	if b.err != nil {
+		return b.err
+	}
+	return l.committed(b.commit())
+}
+
+// unbulked runs fn with the shared transaction committed and closed, so
+// that fn's writes commit (or roll back) alone, as they do when serving.
+func (l *Ledger) unbulked(fn func() error) error {
+	b := l.bulk
+	if b.err != nil {
+		return b.err
+	}
+	if err := l.committed(b.commit()); err != nil {
+		b.err = err
+		return err
+	}
+	l.bulk = nil
+	defer func() { l.bulk = b }()
+	return fn()
+}
+
+func (b *bulkTx) begin() error {
+	if b.err != nil {
+		return errBulkFailed
+	}
+	if b.tx == nil {
+		tx, err := b.db.Begin(true)
+		if err != nil {
+			b.err = err
+			return err
+		}
+		b.tx = tx
+	}
+	return nil
+}
+
+func (b *bulkTx) commit() error {
+	if b.tx == nil {
+		return nil
+	}
+	err := b.tx.Commit()
+	b.tx, b.writes = nil, 0
+	return err
+}
+
+func (b *bulkTx) write(fn func(tx *txn) error) error {
+	if err := b.begin(); err != nil {
+		return err
+	}
+	if err := fn(&txn{Tx: b.tx}); err != nil {
+		_ = b.tx.Rollback()
+		b.tx, b.err = nil, err
+		return err
+	}
+	if b.writes++; b.writes >= b.every {
+		if err := b.commit(); err != nil {
+			b.err = err
+			return err
+		}
+	}
+	return nil
+}
+
+func (b *bulkTx) view(fn func(tx *txn) error) error {
+	if err := b.begin(); err != nil {
+		return err
+	}
+	return fn(&txn{Tx: b.tx})
+}

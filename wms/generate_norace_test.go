@@ -1,0 +1,7 @@
+//go:build !race
+
+package wms
+
+// generateUnderRace: this test binary was built with -race (see
+// generate_race_test.go).
+const generateUnderRace = false

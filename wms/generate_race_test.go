@@ -1,0 +1,8 @@
+//go:build race
+
+package wms
+
+// generateUnderRace: this test binary was built with -race, which makes the
+// ledger's commands ten times slower; the generator's tests write smaller
+// stores then.
+const generateUnderRace = true
