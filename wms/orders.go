@@ -282,6 +282,9 @@ func applyOrderReceived(tx *txn, ev *Event) error {
 	if err != nil {
 		return err
 	}
+	if digest, ok := checkedDigest(ev, 0, 1); ok {
+		return receiveValidOrder(tx, owner, in, digest, ev.At, UpstreamOfActor(ev.Actor))
+	}
 	return receiveOrder(tx, owner, in, ev.At, UpstreamOfActor(ev.Actor))
 }
 
@@ -303,6 +306,11 @@ func receiveOrder(tx *txn, owner string, in OrderIntake, at time.Time, source st
 	if err := in.Validate(); err != nil {
 		return err
 	}
+	return receiveValidOrder(tx, owner, in, in.Digest(), at, source)
+}
+
+// receiveValidOrder is receiveOrder of a validated order and its digest.
+func receiveValidOrder(tx *txn, owner string, in OrderIntake, digest string, at time.Time, source string) error {
 	if err := knownOwner(tx, owner); err != nil {
 		return err
 	}
@@ -315,7 +323,6 @@ func receiveOrder(tx *txn, owner string, in OrderIntake, at time.Time, source st
 	if err != nil {
 		return err
 	}
-	digest := in.Digest()
 	switch {
 	case found && o.Digest == digest:
 		return nil // the same content under another event ID: nothing changes

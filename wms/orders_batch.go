@@ -220,16 +220,21 @@ func decideBatchOrder(in OrderIntake, actor, device string) batchOrder {
 		return b
 	}
 	in.Owner = ""
-	b.in, b.digest = in, in.Digest()
+	// the payload and the digest from one encoding (order_intake_fast.go)
+	raw, err := json.Marshal(in)
+	if err != nil {
+		b.in, b.err = in, err
+		return b
+	}
+	b.in, b.digest = in, payloadDigest(raw)
 	id := "order:" + in.No + ":" + b.digest
 	if b.owner != DefaultOwner {
 		id = "order:" + b.owner + ":" + in.No + ":" + b.digest
 	}
-	b.ev, b.err = newOwnedEvent(id, EvOrderReceived, actor, device, b.owner, in)
-	if b.err == nil {
-		b.err = b.ev.validate()
-	}
+	b.ev = Event{ID: id, Type: EvOrderReceived, Actor: actor, Device: device, Owner: envelopeOwner(b.owner), Data: raw}
+	b.err = b.ev.validate()
 	b.ev.decoded = in // applied as it was encoded, not decoded again
+	b.ev.digests = []string{b.digest}
 	return b
 }
 
