@@ -3,6 +3,8 @@ package wms
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"path/filepath"
 	"reflect"
 	"runtime"
 	"strconv"
@@ -166,7 +168,7 @@ func (l *Ledger) receiveBatch(ctx context.Context, key string, rec *keyRecord, i
 			tx.Bucket(name).FillPercent = appendFill
 		}
 		for i := range orders {
-			item, seq, err := receiveBatchOrder(tx, &orders[i])
+			item, seq, err := receiveBatchOrder(tx, &orders[i], l.ArchiveDir())
 			if err != nil {
 				return err
 			}
@@ -257,7 +259,11 @@ func decodedInto(src, dst any) bool {
 // (by its own fields, an unknown owner or SKU, an order the warehouse has
 // started on) without writing anything, a duplicate, or appended. An error
 // returned fails the whole batch: only a broken store gives one.
-func receiveBatchOrder(tx *txn, b *batchOrder) (OrderBatchItem, uint64, error) {
+//
+// archiveDir is where archived orders are (archive.go): the same order
+// again, archived since, is a duplicate answered from the archive, as
+// ReceiveOrder answers it; changed, it is refused.
+func receiveBatchOrder(tx *txn, b *batchOrder, archiveDir string) (OrderBatchItem, uint64, error) {
 	item := OrderBatchItem{Owner: b.owner, No: b.in.No}
 	refuse := func(err error) (OrderBatchItem, uint64, error) {
 		e, ok := AsError(err)
@@ -273,6 +279,9 @@ func receiveBatchOrder(tx *txn, b *batchOrder) (OrderBatchItem, uint64, error) {
 	if v := tx.Bucket(bucketEventIDs).Get([]byte(b.ev.ID)); v != nil {
 		// the same order and content again: the order as it stands
 		o, err := orderTx(tx, b.owner, b.in.No)
+		if ErrorCode(err) == CodeNotFound {
+			o, err = archivedOrderTx(tx, archiveDir, b.owner, b.in.No)
+		}
 		if err != nil {
 			return item, 0, err
 		}
@@ -299,6 +308,8 @@ func receiveBatchOrder(tx *txn, b *batchOrder) (OrderBatchItem, uint64, error) {
 		return item, 0, nil
 	case found && o.State != OrderNew:
 		return refuse(Errf(CodeConflict, "order.locked", "order", b.in.No, "state", string(o.State)))
+	case !found && tx.Bucket(bucketArchivedOrders).Get(orderKey(b.owner, b.in.No)) != nil:
+		return refuse(Errf(CodeConflict, "order.in_archive", "order", b.in.No))
 	}
 	stored, dup, err := appendTx(tx, b.ev)
 	if err != nil {
@@ -311,4 +322,19 @@ func receiveBatchOrder(tx *txn, b *batchOrder) (OrderBatchItem, uint64, error) {
 	}
 	item.Result, item.State = BatchCreated, OrderNew
 	return item, stored.Seq, nil
+}
+
+// archivedOrderTx is an archived order as it was archived (Books.ArchivedOrder
+// inside a transaction).
+func archivedOrderTx(tx *txn, archiveDir, owner, no string) (Order, error) {
+	v := tx.Bucket(bucketArchivedOrders).Get(orderKey(owner, no))
+	if v == nil {
+		return Order{}, Errf(CodeNotFound, "order.not_found", "order", no)
+	}
+	at, ok := decodeArchivedValue(v)
+	if !ok {
+		return Order{}, &DamagedRecordError{Bucket: string(bucketArchivedOrders), Key: no, Err: errors.New("bad value")}
+	}
+	a, err := readArchivedOrder(filepath.Join(archiveDir, at.File), at.Offset, owner, no)
+	return a.Order, err
 }
