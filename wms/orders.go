@@ -234,15 +234,24 @@ func (l *Ledger) ReceiveOrder(ctx context.Context, key string, in OrderIntake, a
 	asked := in
 	owner := OwnerOr(in.Owner)
 	in.Owner = ""
-	id := "order:" + in.No + ":" + in.Digest()
+	// the payload and the digest from one encoding; applied as it was
+	// encoded, not checked and hashed again (order_intake_fast.go)
+	payload, err := json.Marshal(in)
+	if err != nil {
+		return Order{}, false, err
+	}
+	digest := payloadDigest(payload)
+	id := "order:" + in.No + ":" + digest
 	if owner != DefaultOwner {
-		id = "order:" + owner + ":" + in.No + ":" + in.Digest()
+		id = "order:" + owner + ":" + in.No + ":" + digest
+	}
+	newOrderEvent := func() (Event, error) {
+		ev := Event{ID: id, Type: EvOrderReceived, Actor: actor, Device: device, Owner: envelopeOwner(owner), Data: payload}
+		ev.decoded, ev.digests = in, []string{digest}
+		return ev, nil
 	}
 	if key == "" {
-		ev, err := newOwnedEvent(id, EvOrderReceived, actor, device, owner, in)
-		if err != nil {
-			return Order{}, false, err
-		}
+		ev, _ := newOrderEvent()
 		_, dup, err := l.Append(ctx, ev)
 		if err != nil {
 			return Order{}, false, err
@@ -258,9 +267,7 @@ func (l *Ledger) ReceiveOrder(ctx context.Context, key string, in OrderIntake, a
 	}
 	var fresh bool
 	k := keyed{id: key, typ: EvOrderReceived, target: OrderRef(owner, in.No), actor: actor, request: asked, fresh: &fresh}
-	a, err := runKeyed(ctx, l, k, func() (Event, error) {
-		return newOwnedEvent(id, EvOrderReceived, actor, device, owner, in)
-	}, func(tx *txn, ev *Event) (orderReceived, error) {
+	a, err := runKeyed(ctx, l, k, newOrderEvent, func(tx *txn, ev *Event) (orderReceived, error) {
 		o, err := orderTx(tx, owner, in.No)
 		return orderReceived{Order: o, Dup: !fresh}, err
 	})
