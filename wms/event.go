@@ -33,6 +33,10 @@ type Event struct {
 	// event's maker: applying it need not check and hash them again
 	// (order_intake_fast.go); never stored.
 	digests []string
+	// booked, when set, is the order's books as a batch read them in the
+	// transaction that appends the event, its owner, SKUs and archive
+	// checked (orders_batch.go): applying need not read them again.
+	booked *orderBooks
 }
 
 // Event types. The payload of each is the struct named beside it; the

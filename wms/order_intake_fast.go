@@ -124,3 +124,10 @@ func plainJSON(s string) bool {
 	}
 	return true
 }
+
+// orderBooks is an order as stored (found) or none, read by a batch in the
+// transaction that appends its event (Event.booked).
+type orderBooks struct {
+	o     Order
+	found bool
+}

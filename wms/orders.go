@@ -290,6 +290,9 @@ func applyOrderReceived(tx *txn, ev *Event) error {
 		return err
 	}
 	if digest, ok := checkedDigest(ev, 0, 1); ok {
+		if ev.booked != nil {
+			return storeReceivedOrder(tx, owner, in, digest, ev.At, UpstreamOfActor(ev.Actor), ev.booked.o, ev.booked.found)
+		}
 		return receiveValidOrder(tx, owner, in, digest, ev.At, UpstreamOfActor(ev.Actor))
 	}
 	return receiveOrder(tx, owner, in, ev.At, UpstreamOfActor(ev.Actor))
@@ -330,13 +333,20 @@ func receiveValidOrder(tx *txn, owner string, in OrderIntake, digest string, at 
 	if err != nil {
 		return err
 	}
+	if !found && tx.Bucket(bucketArchivedOrders).Get(orderKey(owner, in.No)) != nil { // finished and archived (archive.go)
+		return Errf(CodeConflict, "order.in_archive", "order", in.No)
+	}
+	return storeReceivedOrder(tx, owner, in, digest, at, source, o, found)
+}
+
+// storeReceivedOrder stores a validated order, its owner and SKUs known and
+// its number not archived, over o (found: as stored before).
+func storeReceivedOrder(tx *txn, owner string, in OrderIntake, digest string, at time.Time, source string, o Order, found bool) error {
 	switch {
 	case found && o.Digest == digest:
 		return nil // the same content under another event ID: nothing changes
 	case found && o.State != OrderNew:
 		return Errf(CodeConflict, "order.locked", "order", in.No, "state", string(o.State))
-	case !found && tx.Bucket(bucketArchivedOrders).Get(orderKey(owner, in.No)) != nil: // finished and archived (archive.go)
-		return Errf(CodeConflict, "order.in_archive", "order", in.No)
 	case !found:
 		o = Order{Received: at, State: OrderNew}
 	}

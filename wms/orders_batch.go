@@ -311,7 +311,9 @@ func receiveBatchOrder(tx *txn, b *batchOrder, archiveDir string) (OrderBatchIte
 	case !found && tx.Bucket(bucketArchivedOrders).Get(orderKey(b.owner, b.in.No)) != nil:
 		return refuse(Errf(CodeConflict, "order.in_archive", "order", b.in.No))
 	}
-	stored, dup, err := appendTx(tx, b.ev)
+	ev := b.ev
+	ev.booked = &orderBooks{o: o, found: found} // what was read just now: not read again
+	stored, dup, err := appendTx(tx, ev)
 	if err != nil {
 		return item, 0, err
 	}
