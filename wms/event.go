@@ -28,6 +28,15 @@ type Event struct {
 	// event made in this process need not decode what was just encoded
 	// (bulk intake, orders_batch.go); never stored, never read back.
 	decoded any
+	// digests, when set, are the digests (OrderIntake.Digest) of decoded's
+	// orders (an OrderIntake, or an Import's Orders), each validated by the
+	// event's maker: applying it need not check and hash them again
+	// (order_intake_fast.go); never stored.
+	digests []string
+	// booked, when set, is the order's books as a batch read them in the
+	// transaction that appends the event, its owner, SKUs and archive
+	// checked (orders_batch.go): applying need not read them again.
+	booked *orderBooks
 }
 
 // Event types. The payload of each is the struct named beside it; the

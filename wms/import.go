@@ -278,6 +278,8 @@ func (l *Ledger) Import(ctx context.Context, eventID string, kind ImportKind, fi
 		ev, err := NewEvent(eventID, EvImported, actor, device, im)
 		if kind == ImportOrders {
 			ev.decoded = im // a file of 100,000 orders is applied as read, not decoded again (orders_batch.go)
+			// validated by prepareOrders: hashed here, on every core (order_intake_fast.go)
+			ev.digests = orderDigests(im.Orders)
 		}
 		return ev, err
 	}, importAnswer)

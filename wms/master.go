@@ -469,7 +469,13 @@ func applyImport(tx *txn, ev *Event) error {
 			}
 		}
 	case ImportOrders:
-		for _, o := range im.Orders {
+		for i, o := range im.Orders {
+			if digest, ok := checkedDigest(ev, i, len(im.Orders)); ok {
+				if err := receiveValidOrder(tx, OwnerOr(o.Owner), o, digest, ev.At, ""); err != nil {
+					return err
+				}
+				continue
+			}
 			if err := receiveOrder(tx, OwnerOr(o.Owner), o, ev.At, ""); err != nil {
 				return err
 			}

@@ -234,15 +234,24 @@ func (l *Ledger) ReceiveOrder(ctx context.Context, key string, in OrderIntake, a
 	asked := in
 	owner := OwnerOr(in.Owner)
 	in.Owner = ""
-	id := "order:" + in.No + ":" + in.Digest()
+	// the payload and the digest from one encoding; applied as it was
+	// encoded, not checked and hashed again (order_intake_fast.go)
+	payload, err := json.Marshal(in)
+	if err != nil {
+		return Order{}, false, err
+	}
+	digest := payloadDigest(payload)
+	id := "order:" + in.No + ":" + digest
 	if owner != DefaultOwner {
-		id = "order:" + owner + ":" + in.No + ":" + in.Digest()
+		id = "order:" + owner + ":" + in.No + ":" + digest
+	}
+	newOrderEvent := func() (Event, error) {
+		ev := Event{ID: id, Type: EvOrderReceived, Actor: actor, Device: device, Owner: envelopeOwner(owner), Data: payload}
+		ev.decoded, ev.digests = in, []string{digest}
+		return ev, nil
 	}
 	if key == "" {
-		ev, err := newOwnedEvent(id, EvOrderReceived, actor, device, owner, in)
-		if err != nil {
-			return Order{}, false, err
-		}
+		ev, _ := newOrderEvent()
 		_, dup, err := l.Append(ctx, ev)
 		if err != nil {
 			return Order{}, false, err
@@ -258,9 +267,7 @@ func (l *Ledger) ReceiveOrder(ctx context.Context, key string, in OrderIntake, a
 	}
 	var fresh bool
 	k := keyed{id: key, typ: EvOrderReceived, target: OrderRef(owner, in.No), actor: actor, request: asked, fresh: &fresh}
-	a, err := runKeyed(ctx, l, k, func() (Event, error) {
-		return newOwnedEvent(id, EvOrderReceived, actor, device, owner, in)
-	}, func(tx *txn, ev *Event) (orderReceived, error) {
+	a, err := runKeyed(ctx, l, k, newOrderEvent, func(tx *txn, ev *Event) (orderReceived, error) {
 		o, err := orderTx(tx, owner, in.No)
 		return orderReceived{Order: o, Dup: !fresh}, err
 	})
@@ -281,6 +288,12 @@ func applyOrderReceived(tx *txn, ev *Event) error {
 	owner, err := ownerFor(ev, in.Owner)
 	if err != nil {
 		return err
+	}
+	if digest, ok := checkedDigest(ev, 0, 1); ok {
+		if ev.booked != nil {
+			return storeReceivedOrder(tx, owner, in, digest, ev.At, UpstreamOfActor(ev.Actor), ev.booked.o, ev.booked.found)
+		}
+		return receiveValidOrder(tx, owner, in, digest, ev.At, UpstreamOfActor(ev.Actor))
 	}
 	return receiveOrder(tx, owner, in, ev.At, UpstreamOfActor(ev.Actor))
 }
@@ -303,6 +316,11 @@ func receiveOrder(tx *txn, owner string, in OrderIntake, at time.Time, source st
 	if err := in.Validate(); err != nil {
 		return err
 	}
+	return receiveValidOrder(tx, owner, in, in.Digest(), at, source)
+}
+
+// receiveValidOrder is receiveOrder of a validated order and its digest.
+func receiveValidOrder(tx *txn, owner string, in OrderIntake, digest string, at time.Time, source string) error {
 	if err := knownOwner(tx, owner); err != nil {
 		return err
 	}
@@ -315,14 +333,20 @@ func receiveOrder(tx *txn, owner string, in OrderIntake, at time.Time, source st
 	if err != nil {
 		return err
 	}
-	digest := in.Digest()
+	if !found && tx.Bucket(bucketArchivedOrders).Get(orderKey(owner, in.No)) != nil { // finished and archived (archive.go)
+		return Errf(CodeConflict, "order.in_archive", "order", in.No)
+	}
+	return storeReceivedOrder(tx, owner, in, digest, at, source, o, found)
+}
+
+// storeReceivedOrder stores a validated order, its owner and SKUs known and
+// its number not archived, over o (found: as stored before).
+func storeReceivedOrder(tx *txn, owner string, in OrderIntake, digest string, at time.Time, source string, o Order, found bool) error {
 	switch {
 	case found && o.Digest == digest:
 		return nil // the same content under another event ID: nothing changes
 	case found && o.State != OrderNew:
 		return Errf(CodeConflict, "order.locked", "order", in.No, "state", string(o.State))
-	case !found && tx.Bucket(bucketArchivedOrders).Get(orderKey(owner, in.No)) != nil: // finished and archived (archive.go)
-		return Errf(CodeConflict, "order.in_archive", "order", in.No)
 	case !found:
 		o = Order{Received: at, State: OrderNew}
 	}

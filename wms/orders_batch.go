@@ -3,6 +3,8 @@ package wms
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"path/filepath"
 	"reflect"
 	"runtime"
 	"strconv"
@@ -166,7 +168,7 @@ func (l *Ledger) receiveBatch(ctx context.Context, key string, rec *keyRecord, i
 			tx.Bucket(name).FillPercent = appendFill
 		}
 		for i := range orders {
-			item, seq, err := receiveBatchOrder(tx, &orders[i])
+			item, seq, err := receiveBatchOrder(tx, &orders[i], l.ArchiveDir())
 			if err != nil {
 				return err
 			}
@@ -220,16 +222,21 @@ func decideBatchOrder(in OrderIntake, actor, device string) batchOrder {
 		return b
 	}
 	in.Owner = ""
-	b.in, b.digest = in, in.Digest()
+	// the payload and the digest from one encoding (order_intake_fast.go)
+	raw, err := json.Marshal(in)
+	if err != nil {
+		b.in, b.err = in, err
+		return b
+	}
+	b.in, b.digest = in, payloadDigest(raw)
 	id := "order:" + in.No + ":" + b.digest
 	if b.owner != DefaultOwner {
 		id = "order:" + b.owner + ":" + in.No + ":" + b.digest
 	}
-	b.ev, b.err = newOwnedEvent(id, EvOrderReceived, actor, device, b.owner, in)
-	if b.err == nil {
-		b.err = b.ev.validate()
-	}
+	b.ev = Event{ID: id, Type: EvOrderReceived, Actor: actor, Device: device, Owner: envelopeOwner(b.owner), Data: raw}
+	b.err = b.ev.validate()
 	b.ev.decoded = in // applied as it was encoded, not decoded again
+	b.ev.digests = []string{b.digest}
 	return b
 }
 
@@ -252,7 +259,11 @@ func decodedInto(src, dst any) bool {
 // (by its own fields, an unknown owner or SKU, an order the warehouse has
 // started on) without writing anything, a duplicate, or appended. An error
 // returned fails the whole batch: only a broken store gives one.
-func receiveBatchOrder(tx *txn, b *batchOrder) (OrderBatchItem, uint64, error) {
+//
+// archiveDir is where archived orders are (archive.go): the same order
+// again, archived since, is a duplicate answered from the archive, as
+// ReceiveOrder answers it; changed, it is refused.
+func receiveBatchOrder(tx *txn, b *batchOrder, archiveDir string) (OrderBatchItem, uint64, error) {
 	item := OrderBatchItem{Owner: b.owner, No: b.in.No}
 	refuse := func(err error) (OrderBatchItem, uint64, error) {
 		e, ok := AsError(err)
@@ -268,6 +279,9 @@ func receiveBatchOrder(tx *txn, b *batchOrder) (OrderBatchItem, uint64, error) {
 	if v := tx.Bucket(bucketEventIDs).Get([]byte(b.ev.ID)); v != nil {
 		// the same order and content again: the order as it stands
 		o, err := orderTx(tx, b.owner, b.in.No)
+		if ErrorCode(err) == CodeNotFound {
+			o, err = archivedOrderTx(tx, archiveDir, b.owner, b.in.No)
+		}
 		if err != nil {
 			return item, 0, err
 		}
@@ -294,8 +308,12 @@ func receiveBatchOrder(tx *txn, b *batchOrder) (OrderBatchItem, uint64, error) {
 		return item, 0, nil
 	case found && o.State != OrderNew:
 		return refuse(Errf(CodeConflict, "order.locked", "order", b.in.No, "state", string(o.State)))
+	case !found && tx.Bucket(bucketArchivedOrders).Get(orderKey(b.owner, b.in.No)) != nil:
+		return refuse(Errf(CodeConflict, "order.in_archive", "order", b.in.No))
 	}
-	stored, dup, err := appendTx(tx, b.ev)
+	ev := b.ev
+	ev.booked = &orderBooks{o: o, found: found} // what was read just now: not read again
+	stored, dup, err := appendTx(tx, ev)
 	if err != nil {
 		return item, 0, err
 	}
@@ -306,4 +324,19 @@ func receiveBatchOrder(tx *txn, b *batchOrder) (OrderBatchItem, uint64, error) {
 	}
 	item.Result, item.State = BatchCreated, OrderNew
 	return item, stored.Seq, nil
+}
+
+// archivedOrderTx is an archived order as it was archived (Books.ArchivedOrder
+// inside a transaction).
+func archivedOrderTx(tx *txn, archiveDir, owner, no string) (Order, error) {
+	v := tx.Bucket(bucketArchivedOrders).Get(orderKey(owner, no))
+	if v == nil {
+		return Order{}, Errf(CodeNotFound, "order.not_found", "order", no)
+	}
+	at, ok := decodeArchivedValue(v)
+	if !ok {
+		return Order{}, &DamagedRecordError{Bucket: string(bucketArchivedOrders), Key: no, Err: errors.New("bad value")}
+	}
+	a, err := readArchivedOrder(filepath.Join(archiveDir, at.File), at.Offset, owner, no)
+	return a.Order, err
 }

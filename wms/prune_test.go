@@ -91,6 +91,20 @@ func TestArchiveOrders(t *testing.T) {
 		t.Fatalf("the archived order changed: %v", err)
 	}
 
+	// so in a batch: the same again a duplicate, changed refused, and
+	// neither stops the batch's other orders
+	fresh := order("NEW-AFTER-ARCHIVE", LineIn{"M000", 1})
+	changed := again
+	again.Notes = ""
+	b, err := l.ReceiveOrders(ctx, "", []OrderIntake{again, changed, fresh}, "oms", "api")
+	if err != nil {
+		t.Fatalf("a batch with archived orders: %v", err)
+	}
+	if r := b.Orders; r[0].Result != BatchDuplicate || r[0].State != OrderShipped ||
+		r[1].Result != BatchRefused || r[1].Error.Key != "order.in_archive" || r[2].Result != BatchCreated {
+		t.Fatalf("a batch with archived orders: %+v", b)
+	}
+
 	// a month's report reads every archived order once
 	var months []string
 	for _, o := range old {
