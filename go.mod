@@ -12,7 +12,6 @@ require (
 	github.com/jung-kurt/gofpdf v1.16.2
 	github.com/nats-io/nats-server/v2 v2.15.2
 	github.com/nats-io/nats.go v1.55.0
-	github.com/valyala/fastjson v1.6.4
 	go.bug.st/serial v1.6.4
 	go.etcd.io/bbolt v1.4.3
 	golang.org/x/text v0.43.0

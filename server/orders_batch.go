@@ -50,7 +50,7 @@ func (s *Server) apiReceiveOrders(c *fiber.Ctx) error {
 			wms.Errf(wms.CodeInvalid, "orders.batch_too_large", "max", strconv.Itoa(maxBatchBytes>>20))))
 	}
 	var in ordersBatchIn
-	if err := batchBodyJSON(c, &in); err != nil { // bodyJSON's, faster (orders_batch_json.go)
+	if err := bodyJSON(c, &in); err != nil {
 		return err
 	}
 	if len(in.Orders) > wms.MaxBatchOrders {
