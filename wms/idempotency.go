@@ -47,11 +47,11 @@ import (
 
 // keyRecord is what bucketKeys holds for one ID.
 type keyRecord struct {
-	Actor  string          `json:"actor"`
-	Type   string          `json:"type"`
-	Target string          `json:"target,omitempty"`
-	Digest string          `json:"digest"`
-	Seq    uint64          `json:"seq"`
+	Actor  string `json:"actor"`
+	Type   string `json:"type"`
+	Target string `json:"target,omitempty"`
+	Digest string `json:"digest"`
+	Seq    uint64 `json:"seq"`
 	// Compact and Task are set only in the JSON a standby reads
 	// (replicaKeyJSON): the primary stores the record in binary, and Task is
 	// the task answer's stored bytes (keycodec.go). A binary record read back
