@@ -52,13 +52,11 @@ type keyRecord struct {
 	Target string `json:"target,omitempty"`
 	Digest string `json:"digest"`
 	Seq    uint64 `json:"seq"`
-	// Compact and Task are set only in the JSON a standby reads
-	// (replicaKeyJSON): the primary stores the record in binary, and Task is
-	// the task answer's stored bytes (keycodec.go). A binary record read back
-	// has Task set instead of Answer when its answer is a task.
-	Compact bool            `json:"compact,omitempty"`
-	Task    []byte          `json:"task,omitempty"`
-	Answer  json.RawMessage `json:"answer"`
+	// Task is the answer as the task's stored bytes when the answer is a
+	// task (keycodec.go): a binary record read back has it instead of
+	// Answer; the JSON a standby reads has both (replicaKeyJSON).
+	Task   []byte          `json:"task,omitempty"`
+	Answer json.RawMessage `json:"answer"`
 }
 
 // keyed describes one call of a command that takes an ID.

@@ -105,9 +105,9 @@ func (r keyRecord) answerJSON() (json.RawMessage, error) {
 
 // replicaKeyJSON is a stored record as a standby reads it (ReplicaEvent.Key,
 // ReplicaKey.Record): JSON, with the answer's JSON in it, as before, so a
-// standby of an earlier version reads it; a compact task answer travels in
-// "task" as well, so a standby of this version stores the record as the
-// primary did (standbyRecord).
+// standby of an earlier version reads it; a task answer travels in "task"
+// too, as the task's stored bytes, so a standby of this version stores the
+// record as the primary did (standbyRecord).
 func replicaKeyJSON(raw []byte) (json.RawMessage, keyRecord, error) {
 	r, err := readKeyRecord(raw)
 	if err != nil {
@@ -117,7 +117,6 @@ func replicaKeyJSON(raw []byte) (json.RawMessage, keyRecord, error) {
 		return append(json.RawMessage{}, raw...), r, nil
 	}
 	out := r
-	out.Compact = true
 	if out.Answer, err = r.answerJSON(); err != nil {
 		return nil, r, err
 	}
@@ -126,19 +125,15 @@ func replicaKeyJSON(raw []byte) (json.RawMessage, keyRecord, error) {
 }
 
 // standbyRecord is what a standby stores for a record it read from its
-// primary: the primary's stored form ("compact": the primary stored it in
-// binary; otherwise it is stored as it came, JSON, as a primary of an
-// earlier version wrote it).
+// primary: the record in the binary form, a task answer as the task's bytes
+// (what the primary stores; a record a primary of an earlier version stored
+// as JSON is stored in binary, with the same content).
 func standbyRecord(j json.RawMessage) ([]byte, keyRecord, error) {
 	var r keyRecord
 	if err := json.Unmarshal(j, &r); err != nil {
 		return nil, r, err
 	}
-	if !r.Compact {
-		return j, r, nil
-	}
 	stored := r
-	stored.Compact = false
 	if len(stored.Task) > 0 {
 		stored.Answer = nil
 	}
