@@ -129,3 +129,38 @@ func TestKeyRecordCodec(t *testing.T) {
 		}
 	}
 }
+
+// A scan's first call leaves the task its answer was made from in the note
+// (its JSON is the answer); a repeat leaves the note empty.
+func TestTaskNote(t *testing.T) {
+	l := stockFixture(t)
+	mustOrder(t, l, order("SO1", LineIn{"BOOK", 2}))
+	mustWave(t, l, "w1", WaveSingle)
+	task, err := l.NextTask(ctx, "B1001", "pda-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	line, _ := task.NextLine()
+	p := PickScan{Task: task.ID, Line: line.N, Location: line.Location, Items: []ScannedItem{{GTIN: line.GTINs[0]}}, Qty: 1}
+	c1, n1 := WithTaskNote(ctx)
+	raw, _, err := l.Pick(c1, "scan-1", p, "B1001", "pda-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, ok := n1.Task()
+	j, _ := json.Marshal(&got)
+	if !ok || !bytes.Equal(j, raw) || got.Lines[0].Done != 1 {
+		t.Errorf("note: %v\n%s\nanswer\n%s", ok, j, raw)
+	}
+	c2, n2 := WithTaskNote(ctx)
+	if again, dup, err := l.Pick(c2, "scan-1", p, "B1001", "pda-1"); err != nil || !dup || !bytes.Equal(again, raw) {
+		t.Fatalf("repeat: %v %v", dup, err)
+	}
+	if _, ok := n2.Task(); ok {
+		t.Error("a repeat left a task in the note")
+	}
+	var none *TaskNote
+	if _, ok := none.Task(); ok {
+		t.Error("no note, a task")
+	}
+}

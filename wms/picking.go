@@ -270,7 +270,7 @@ func (l *Ledger) taskCommand(ctx context.Context, id, typ, task string, asked an
 	}}
 	ctx, replayed := withOwnNote(ctx)
 	raw, err := runKeyed(ctx, l, k, decide, func(tx *txn, ev *Event) (json.RawMessage, error) {
-		return taskJSON(tx, task)
+		return taskAnswer(ctx, tx, task)
 	})
 	if err != nil {
 		return nil, false, err
