@@ -136,13 +136,20 @@ func (s *Server) apiScanTask(c *fiber.Ctx) error {
 	if err := bodyJSON(c, &req); err != nil {
 		return err
 	}
+	ctx, note := wms.WithTaskNote(c.UserContext())
+	c.SetUserContext(ctx)
 	t, _, err := s.applyScan(c, c.Params("id"), req)
 	if err != nil {
 		return err
 	}
 	// The task as the ledger stored it right after the scan; a repeated key
 	// gets these same bytes back from the ledger (Idempotency-Replayed says
-	// it is one), so the answer made from them is the first one.
+	// it is one), so the answer made from them is the first one. A first
+	// call's answer is made from the task the ledger made those bytes from
+	// (not decoded from them again).
+	if task, ok := note.Task(); ok {
+		return c.JSON(scanOutcome{Task: newTaskOut(task)})
+	}
 	out, err := newScanOutcome(t)
 	if err != nil {
 		return err

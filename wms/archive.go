@@ -450,8 +450,8 @@ func (l *Ledger) dropAnswers(ctx context.Context, before time.Time, run *Archive
 	}
 	var ids [][]byte
 	if err := l.scanChunks(bucketKeys, nil, func(_ *txn, k, v []byte) error {
-		var rec keyRecord
-		if err := json.Unmarshal(v, &rec); err != nil {
+		rec, err := readKeyRecord(v)
+		if err != nil {
 			return &DamagedRecordError{Bucket: string(bucketKeys), Key: string(k), Err: err}
 		}
 		if rec.answered() && rec.Seq <= through {
@@ -472,13 +472,12 @@ func (l *Ledger) dropAnswers(ctx context.Context, before time.Time, run *Archive
 		if err := l.write(func(tx *txn) error {
 			b := tx.Bucket(bucketKeys)
 			for _, id := range batch {
-				var rec keyRecord
-				found, err := getJSON(b, id, &rec)
+				rec, found, err := getKeyRecord(tx, string(id))
 				if err != nil || !found {
 					return err
 				}
-				rec.Answer = nil
-				if err := putJSON(b, id, rec); err != nil {
+				rec.Answer, rec.Task = nil, nil
+				if err := b.Put(id, encodeKeyRecord(rec)); err != nil {
 					return err
 				}
 			}
@@ -531,7 +530,9 @@ func (l *Ledger) scanChunks(bucket, prefix []byte, fn func(tx *txn, k, v []byte)
 
 // answered says whether the record still holds its first answer
 // (dropAnswers drops it after the keys' retention).
-func (r keyRecord) answered() bool { return len(r.Answer) > 0 && string(r.Answer) != "null" }
+func (r keyRecord) answered() bool {
+	return len(r.Task) > 0 || len(r.Answer) > 0 && string(r.Answer) != "null"
+}
 
 // ArchivedOrder finds one of the owner's orders in the archive.
 func (b Books) ArchivedOrder(no string) (ArchivedOrder, error) {

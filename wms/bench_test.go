@@ -188,6 +188,7 @@ func BenchmarkPickScan(b *testing.B) {
 			var task Task
 			var bytesBack int
 			cpu0 := cpuTime()
+			_, st0 := l.DBStats()
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
 				line, ok := task.NextLine()
@@ -213,6 +214,10 @@ func BenchmarkPickScan(b *testing.B) {
 			}
 			b.ReportMetric(float64((cpuTime()-cpu0).Microseconds())/float64(b.N), "cpu-µs/op")
 			b.ReportMetric(float64(bytesBack)/float64(b.N), "task-bytes/op")
+			_, st1 := l.DBStats()
+			d := st1.TxStats.Sub(&st0.TxStats)
+			b.ReportMetric(float64(d.GetWrite())/float64(b.N), "page-writes/op")
+			b.ReportMetric(float64(d.GetPageAlloc())/float64(l.db.Info().PageSize)/float64(b.N), "pages/op")
 		})
 	}
 }

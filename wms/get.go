@@ -1,6 +1,7 @@
 package wms
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 
@@ -60,4 +61,15 @@ func getJSON(b *bolt.Bucket, key []byte, v any) (bool, error) {
 		return true, &DamagedRecordError{Key: string(key), Err: err}
 	}
 	return true, nil
+}
+
+// putChanged puts a value unless the key holds these bytes already: bbolt
+// writes a page again for a Put of the value it holds, and a scan's commit
+// would rewrite index entries it does not change.
+func putChanged(b *bolt.Bucket, key, value []byte) error {
+	// a cursor, not Get: an empty value (an index entry) reads as nil
+	if k, old := b.Cursor().Seek(key); bytes.Equal(k, key) && bytes.Equal(old, value) {
+		return nil
+	}
+	return b.Put(key, value)
 }

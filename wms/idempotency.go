@@ -47,11 +47,15 @@ import (
 
 // keyRecord is what bucketKeys holds for one ID.
 type keyRecord struct {
-	Actor  string          `json:"actor"`
-	Type   string          `json:"type"`
-	Target string          `json:"target,omitempty"`
-	Digest string          `json:"digest"`
-	Seq    uint64          `json:"seq"`
+	Actor  string `json:"actor"`
+	Type   string `json:"type"`
+	Target string `json:"target,omitempty"`
+	Digest string `json:"digest"`
+	Seq    uint64 `json:"seq"`
+	// Task is the answer as the task's stored bytes when the answer is a
+	// task (keycodec.go): a binary record read back has it instead of
+	// Answer; the JSON a standby reads has both (replicaKeyJSON).
+	Task   []byte          `json:"task,omitempty"`
 	Answer json.RawMessage `json:"answer"`
 }
 
@@ -74,6 +78,10 @@ type keyed struct {
 	// its content, a receipt, an RMA) and not by the key answer "the same
 	// again" with it.
 	fresh *bool
+	// answerTask, when set, names the task whose JSON (taskJSON) is the
+	// answer: the record keeps the task's stored bytes instead of the JSON
+	// (keycodec.go).
+	answerTask string
 }
 
 // runKeyed runs a command that takes an ID: the first answer of an ID that
@@ -92,8 +100,7 @@ func runKeyed[T any](ctx context.Context, l *Ledger, k keyed, decide func() (Eve
 
 	replayed := false
 	err = l.view(func(tx *txn) error {
-		var rec keyRecord
-		found, err := getJSON(tx.Bucket(bucketKeys), []byte(k.id), &rec)
+		rec, found, err := getKeyRecord(tx, k.id)
 		if err != nil {
 			return err
 		}
@@ -137,7 +144,11 @@ func runKeyed[T any](ctx context.Context, l *Ledger, k keyed, decide func() (Eve
 			out, err = answer(tx, &prior)
 			return err
 		}
-		return json.Unmarshal(rec.Answer, &out)
+		raw, err := rec.answerJSON()
+		if err != nil {
+			return &DamagedRecordError{Bucket: string(bucketKeys), Key: k.id, Err: err}
+		}
+		return answerFrom(raw, &out)
 	})
 	if err != nil {
 		return zero, err
@@ -188,8 +199,14 @@ func runKeyed[T any](ctx context.Context, l *Ledger, k keyed, decide func() (Eve
 			// appended meanwhile by a command that records no key: answered from the state
 			return nil
 		}
-		return putKey(tx, k.id, stored, keyRecord{
-			Actor: k.actor, Type: k.typ, Target: k.target, Digest: digest, Seq: stored.Seq, Answer: raw}, !dup)
+		rec := keyRecord{Actor: k.actor, Type: k.typ, Target: k.target, Digest: digest, Seq: stored.Seq, Answer: raw}
+		if k.answerTask != "" {
+			// the bytes raw was made from (taskJSON), in this transaction
+			if v := tx.Bucket(bucketTasks).Get([]byte(k.answerTask)); v != nil {
+				rec.Task, rec.Answer = append([]byte(nil), v...), nil
+			}
+		}
+		return putKey(tx, k.id, stored, rec, !dup)
 	})
 	if err != nil {
 		return zero, err
@@ -208,11 +225,7 @@ func runKeyed[T any](ctx context.Context, l *Ledger, k keyed, decide func() (Eve
 // such a key finds the event and is answered from the state, as the
 // command answers "the same again".)
 func putKey(tx *txn, id string, ev Event, rec keyRecord, appended bool) error {
-	raw, err := keyRecordJSON(rec)
-	if err != nil {
-		return err
-	}
-	if err := tx.Bucket(bucketKeys).Put([]byte(id), raw); err != nil {
+	if err := tx.Bucket(bucketKeys).Put([]byte(id), encodeKeyRecord(rec)); err != nil {
 		return err
 	}
 	if !appended || id == ev.ID {

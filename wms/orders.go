@@ -375,7 +375,10 @@ func putOrder(tx *txn, o *Order, oldState OrderState) error {
 			return err
 		}
 	}
-	if err := idx.Put(orderStateKey(o.State, o.Owner, o.No), briefOf(o).encode()); err != nil {
+	// a pick changes the order but seldom its brief: an index entry already
+	// holding these bytes is not written again (a write of the same value
+	// still dirties its page)
+	if err := putChanged(idx, orderStateKey(o.State, o.Owner, o.No), briefOf(o).encode()); err != nil {
 		return err
 	}
 	return tx.Bucket(bucketOrders).Put(orderKey(o.Owner, o.No), encodeOrder(o))

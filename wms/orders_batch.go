@@ -110,8 +110,7 @@ func (l *Ledger) ReceiveOrders(ctx context.Context, key string, ins []OrderIntak
 	var first OrderBatch
 	replayed := false
 	err = l.view(func(tx *txn) error {
-		var rec keyRecord
-		found, err := getJSON(tx.Bucket(bucketKeys), []byte(k.id), &rec)
+		rec, found, err := getKeyRecord(tx, k.id)
 		if err != nil || !found {
 			return err
 		}
@@ -119,7 +118,11 @@ func (l *Ledger) ReceiveOrders(ctx context.Context, key string, ins []OrderIntak
 			return err
 		}
 		replayed = true
-		return json.Unmarshal(rec.Answer, &first)
+		raw, err := rec.answerJSON()
+		if err != nil {
+			return err
+		}
+		return json.Unmarshal(raw, &first)
 	})
 	if err != nil {
 		return OrderBatch{}, err

@@ -258,7 +258,7 @@ func (l *Ledger) PutBack(ctx context.Context, id string, p PutBackScan, actor, d
 // a repeat gets that first answer (dup is true) and a picker repeating an ID
 // on a task someone else holds is refused as a fresh scan would be.
 func (l *Ledger) taskCommand(ctx context.Context, id, typ, task string, asked any, actor string, decide func() (Event, error)) (json.RawMessage, bool, error) {
-	k := keyed{id: id, typ: typ, target: task, actor: actor, request: asked, owns: func(tx *txn) error {
+	k := keyed{id: id, typ: typ, target: task, actor: actor, request: asked, answerTask: task, owns: func(tx *txn) error {
 		t, err := getTask(tx, task)
 		if err != nil {
 			return err
@@ -270,7 +270,7 @@ func (l *Ledger) taskCommand(ctx context.Context, id, typ, task string, asked an
 	}}
 	ctx, replayed := withOwnNote(ctx)
 	raw, err := runKeyed(ctx, l, k, decide, func(tx *txn, ev *Event) (json.RawMessage, error) {
-		return taskJSON(tx, task)
+		return taskAnswer(ctx, tx, task)
 	})
 	if err != nil {
 		return nil, false, err

@@ -226,9 +226,8 @@ func (l *Ledger) ReplicationPage(after uint64, limit int) (ReplicaPage, error) {
 				return fmt.Errorf("event %d: %w", seqFromKey(k), err)
 			}
 			if raw := keys.Get([]byte(re.Event.ID)); raw != nil {
-				var rec keyRecord
-				if err := json.Unmarshal(raw, &rec); err == nil && rec.Seq == re.Event.Seq {
-					re.Key = append(json.RawMessage{}, raw...)
+				if j, rec, err := replicaKeyJSON(raw); err == nil && rec.Seq == re.Event.Seq {
+					re.Key = j
 				}
 			}
 			re.Keys = otherKeys(tx, re.Event.Seq)
@@ -249,7 +248,9 @@ func otherKeys(tx *txn, seq uint64) []ReplicaKey {
 	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
 		id := string(k[len(prefix):])
 		if raw := keys.Get([]byte(id)); raw != nil {
-			out = append(out, ReplicaKey{ID: id, Record: append(json.RawMessage{}, raw...)})
+			if j, _, err := replicaKeyJSON(raw); err == nil {
+				out = append(out, ReplicaKey{ID: id, Record: j})
+			}
 		}
 	}
 	return out
@@ -359,21 +360,20 @@ func replicateTx(tx *txn, re ReplicaEvent) (bool, error) {
 		return false, err
 	}
 	if len(re.Key) > 0 {
-		var rec keyRecord
-		if err := json.Unmarshal(re.Key, &rec); err != nil || rec.Seq != ev.Seq {
+		stored, rec, err := standbyRecord(re.Key)
+		if err != nil || rec.Seq != ev.Seq {
 			return false, Errf(CodeInvalid, "standby.key_invalid", "seq", seqText)
 		}
-		if err := tx.Bucket(bucketKeys).Put([]byte(ev.ID), re.Key); err != nil {
+		if err := tx.Bucket(bucketKeys).Put([]byte(ev.ID), stored); err != nil {
 			return false, err
 		}
 	}
 	for _, k := range re.Keys {
-		var rec keyRecord
-		if !validKeyID(k.ID) || k.ID == ev.ID ||
-			json.Unmarshal(k.Record, &rec) != nil || rec.Seq != ev.Seq {
+		stored, rec, err := standbyRecord(k.Record)
+		if !validKeyID(k.ID) || k.ID == ev.ID || err != nil || rec.Seq != ev.Seq {
 			return false, Errf(CodeInvalid, "standby.key_invalid", "seq", seqText)
 		}
-		if err := tx.Bucket(bucketKeys).Put([]byte(k.ID), k.Record); err != nil {
+		if err := tx.Bucket(bucketKeys).Put([]byte(k.ID), stored); err != nil {
 			return false, err
 		}
 		if err := tx.Bucket(bucketKeySeqs).Put(keySeqKey(ev.Seq, k.ID), []byte{}); err != nil {

@@ -528,13 +528,15 @@ func fillTaskLines(tx *txn, t *Task) error {
 // putTask stores a task and keeps the queue of open tasks.
 func putTask(tx *txn, t *Task, old TaskState) error {
 	q := tx.Bucket(bucketTaskQueue)
-	if old != "" {
+	queued := t.State == TaskOpen || t.State == TaskActive
+	if old != "" && (old != t.State || !queued) {
 		if err := q.Delete(taskQueueKey(old, t)); err != nil {
 			return err
 		}
 	}
-	if t.State == TaskOpen || t.State == TaskActive {
-		if err := q.Put(taskQueueKey(t.State, t), []byte{}); err != nil {
+	if queued {
+		// a scan leaves an active task active: its entry is not written again
+		if err := putChanged(q, taskQueueKey(t.State, t), []byte{}); err != nil {
 			return err
 		}
 	}
@@ -543,7 +545,7 @@ func putTask(tx *txn, t *Task, old TaskState) error {
 		hands := tx.Bucket(bucketActorTask)
 		switch {
 		case t.State == TaskActive:
-			if err := hands.Put([]byte(t.Actor), []byte(t.ID)); err != nil {
+			if err := putChanged(hands, []byte(t.Actor), []byte(t.ID)); err != nil {
 				return err
 			}
 		case string(hands.Get([]byte(t.Actor))) == t.ID:

@@ -142,9 +142,8 @@ func replicaEventsTx(tx *txn, after uint64, limit int) ([]ReplicaEvent, error) {
 			return nil, fmt.Errorf("event %d: %w", seqFromKey(k), err)
 		}
 		if raw := keys.Get([]byte(re.Event.ID)); raw != nil {
-			var rec keyRecord
-			if err := json.Unmarshal(raw, &rec); err == nil && rec.Seq == re.Event.Seq {
-				re.Key = append(json.RawMessage{}, raw...)
+			if j, rec, err := replicaKeyJSON(raw); err == nil && rec.Seq == re.Event.Seq {
+				re.Key = j
 			}
 		}
 		out = append(out, re)
