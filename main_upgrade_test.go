@@ -45,6 +45,7 @@ func TestUpgradeBesideTheOldVersion(t *testing.T) {
 		req, _ := http.NewRequest("POST", old+"/api/v1/orders", strings.NewReader(body))
 		req.Header.Set("Authorization", "Bearer "+admin)
 		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Idempotency-Key", fmt.Sprintf("up-key-%d", orders))
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)
@@ -113,6 +114,16 @@ func TestUpgradeBesideTheOldVersion(t *testing.T) {
 	if !bytes.Contains(newLog[len(newLog)-1], []byte(`"type":"node.promoted"`)) {
 		t.Errorf("the last event is not the promotion: %s", newLog[len(newLog)-1])
 	}
+	// the clients' keys came along, those of the orders the standby never read too
+	oldKeys, newKeys := keysOf(t, oldDir, "key_seqs"), keysOf(t, newDir, "key_seqs")
+	if len(oldKeys) != orders {
+		t.Fatalf("the old store indexed %d client keys, want %d", len(oldKeys), orders)
+	}
+	for k := range oldKeys {
+		if !newKeys[k] {
+			t.Errorf("client key %q did not come along with the upgrade", k)
+		}
+	}
 	out.Reset()
 	if err := run(context.Background(), []string{"check", "--data", newDir}, &out, &out); err != nil || !strings.HasPrefix(out.String(), "ledger ok") {
 		t.Errorf("check after the upgrade: %v %s", err, out.String())
@@ -134,6 +145,26 @@ func fileSum(t *testing.T, path string) [32]byte {
 		t.Fatal(err)
 	}
 	return sha256.Sum256(raw)
+}
+
+// keysOf is the set of keys of one bucket of the store in dir.
+func keysOf(t *testing.T, dir, bucket string) map[string]bool {
+	t.Helper()
+	db, err := bolt.Open(filepath.Join(dir, "tally.db"), 0o600, &bolt.Options{ReadOnly: true, Timeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	out := map[string]bool{}
+	if err := db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket([]byte(bucket)).ForEach(func(k, _ []byte) error {
+			out[string(k)] = true
+			return nil
+		})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
 
 // logOf reads every stored event of the store in dir, in order.

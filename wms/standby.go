@@ -218,24 +218,35 @@ func (l *Ledger) ReplicationPage(after uint64, limit int) (ReplicaPage, error) {
 		if after > page.LastSeq {
 			return Errf(CodeInvalid, "feed.after_beyond", "after", strconv.FormatUint(after, 10), "last", strconv.FormatUint(page.LastSeq, 10))
 		}
-		keys := tx.Bucket(bucketKeys)
-		c := events.Cursor()
-		for k, v := c.Seek(seqKey(after + 1)); k != nil && len(page.Events) < limit; k, v = c.Next() {
-			var re ReplicaEvent
-			if err := json.Unmarshal(v, &re.Event); err != nil {
-				return fmt.Errorf("event %d: %w", seqFromKey(k), err)
-			}
-			if raw := keys.Get([]byte(re.Event.ID)); raw != nil {
-				if j, rec, err := replicaKeyJSON(raw); err == nil && rec.Seq == re.Event.Seq {
-					re.Key = j
-				}
-			}
-			re.Keys = otherKeys(tx, re.Event.Seq)
-			page.Events = append(page.Events, re)
-		}
-		return nil
+		var err error
+		page.Events, err = replicaEventsTx(tx, after, limit)
+		return err
 	})
 	return page, err
+}
+
+// replicaEventsTx reads up to limit events after the cursor as a standby
+// gets them, each with the first answers its write stored: under its own
+// ID (a handheld's scan) and under other keys (key_seqs). The replication
+// read and `tally upgrade` both read the log through it.
+func replicaEventsTx(tx *txn, after uint64, limit int) ([]ReplicaEvent, error) {
+	out := []ReplicaEvent{}
+	keys := tx.Bucket(bucketKeys)
+	c := tx.Bucket(bucketEvents).Cursor()
+	for k, v := c.Seek(seqKey(after + 1)); k != nil && len(out) < limit; k, v = c.Next() {
+		var re ReplicaEvent
+		if err := json.Unmarshal(v, &re.Event); err != nil {
+			return nil, fmt.Errorf("event %d: %w", seqFromKey(k), err)
+		}
+		if raw := keys.Get([]byte(re.Event.ID)); raw != nil {
+			if j, rec, err := replicaKeyJSON(raw); err == nil && rec.Seq == re.Event.Seq {
+				re.Key = j
+			}
+		}
+		re.Keys = otherKeys(tx, re.Event.Seq)
+		out = append(out, re)
+	}
+	return out, nil
 }
 
 // otherKeys reads the keys other than its own ID that an event's write

@@ -130,23 +130,3 @@ func (l *Ledger) CatchUpFrom(ctx context.Context, dir string) (CaughtUp, error) 
 	return r, nil
 }
 
-// replicaEventsTx reads up to limit events after the cursor as a standby
-// gets them (ReplicationPage), each with its keyed command's first answer.
-func replicaEventsTx(tx *txn, after uint64, limit int) ([]ReplicaEvent, error) {
-	var out []ReplicaEvent
-	keys := tx.Bucket(bucketKeys)
-	c := tx.Bucket(bucketEvents).Cursor()
-	for k, v := c.Seek(seqKey(after + 1)); k != nil && len(out) < limit; k, v = c.Next() {
-		var re ReplicaEvent
-		if err := json.Unmarshal(v, &re.Event); err != nil {
-			return nil, fmt.Errorf("event %d: %w", seqFromKey(k), err)
-		}
-		if raw := keys.Get([]byte(re.Event.ID)); raw != nil {
-			if j, rec, err := replicaKeyJSON(raw); err == nil && rec.Seq == re.Event.Seq {
-				re.Key = j
-			}
-		}
-		out = append(out, re)
-	}
-	return out, nil
-}
