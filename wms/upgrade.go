@@ -129,4 +129,3 @@ func (l *Ledger) CatchUpFrom(ctx context.Context, dir string) (CaughtUp, error) 
 	r.Promoted = p
 	return r, nil
 }
-
