@@ -66,10 +66,6 @@ type OrderBatch struct {
 	LastSeq uint64 `json:"last_seq"`
 }
 
-// appendFill is how full a batch leaves the pages of buckets written only at
-// their end (bbolt splits at half by default, for keys that arrive anywhere).
-const appendFill = 0.95
-
 // batchTarget is what a batch's key is bound to (with EvOrderReceived): a
 // key used for one order and then for a batch is refused as another request.
 const batchTarget = "batch"
@@ -165,11 +161,6 @@ func (l *Ledger) receiveBatch(ctx context.Context, key string, rec *keyRecord, i
 	err := l.write(func(tx *txn) error {
 		// write may run this more than once: start over each time
 		out = OrderBatch{Orders: make([]OrderBatchItem, len(orders))}
-		// the log's buckets only grow at their end: pages split full, not
-		// half-full, so a batch writes half the pages
-		for _, name := range [][]byte{bucketEvents, bucketByType} {
-			tx.Bucket(name).FillPercent = appendFill
-		}
 		for i := range orders {
 			item, seq, err := receiveBatchOrder(tx, &orders[i], l.ArchiveDir())
 			if err != nil {
