@@ -460,3 +460,45 @@ func FuzzSegmentMember(f *testing.F) {
 		_, _ = decodeMember(raw, s)
 	})
 }
+
+// TestRestoreWithArchivedEvents: a backup of a store whose old events are
+// in segments restores over the store (its archive folder beside it) and
+// passes its check; restored where the archive folder is missing, it is
+// refused with the file it lacks named.
+func TestRestoreWithArchivedEvents(t *testing.T) {
+	dir := t.TempDir()
+	src, clock := openTestIn(t, dir)
+	monthSetup(t, src, 0)
+	clock.Add(5 * 24 * time.Hour)
+	mustAppend(t, src, "later", EvLocationUpserted, Location{Code: "Z99-01-01", Zone: "Z", PickSeq: 1, Kind: KindPick})
+	if run, err := src.Archive(ctx, eventsOnly(3*24*time.Hour), "system", "test"); err != nil || run.Moved == 0 {
+		t.Fatalf("moved %d: %v", run.Moved, err)
+	}
+	backup := filepath.Join(t.TempDir(), "b.db")
+	if _, _, err := src.BackupToFile(backup); err != nil {
+		t.Fatal(err)
+	}
+	before := dumpState(t, src)
+	if err := src.Close(); err != nil {
+		t.Fatal(err)
+	}
+	var se *SegmentError
+	if _, err := Restore(filepath.Join(t.TempDir(), "elsewhere"), backup, Options{}); !errors.As(err, &se) || se.File != "2026-11.events.gz" {
+		t.Fatalf("restored without its archive folder: %v", err)
+	}
+	r, err := Restore(dir, backup, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	restored, err := Open(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer restored.Close()
+	if got := dumpState(t, restored); got != before {
+		t.Errorf("the restored store differs from the source at event %d", r.Seq)
+	}
+	if mm, err := restored.Check(dir); err != nil || len(mm) > 0 {
+		t.Fatalf("check of the restored store: %v %v", mm, err)
+	}
+}
