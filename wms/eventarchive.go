@@ -326,7 +326,7 @@ func indexSegment(tx *txn, p LogArchived) error {
 	dels = dels[:0]
 	ks := tx.Bucket(bucketKeySeqs)
 	kc := ks.Cursor()
-	for k, _ := kc.Seek(seqKey(p.First)); k != nil && len(k) >= 8 && seqFromKey(k[:8]) <= p.Last; k, _ = kc.Next() {
+	for k, _ := kc.Seek(seqKey(p.First)); len(k) >= 8 && seqFromKey(k[:8]) <= p.Last; k, _ = kc.Next() {
 		dels = append(dels, bytes.Clone(k))
 	}
 	for _, k := range dels {

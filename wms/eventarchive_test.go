@@ -101,6 +101,10 @@ func TestArchiveEventsMoveOut(t *testing.T) {
 	monthDay(t, l, clock, 10, 3) // today's work stays
 	feedBefore := feedAll(t, l, 0)
 	typedBefore := feedAll(t, l, 0, EvPicked, EvOrderReceived)
+	outBefore, err := l.Outbox(0, 100_000)
+	if err != nil || len(outBefore.Events) == 0 {
+		t.Fatalf("outbox: %d events, %v", len(outBefore.Events), err)
+	}
 	first, err := l.EventByID("skuM000")
 	if err != nil {
 		t.Fatal(err)
@@ -142,6 +146,9 @@ func TestArchiveEventsMoveOut(t *testing.T) {
 	}
 	if got := feedAll(t, l, 0, EvPicked, EvOrderReceived); !reflect.DeepEqual(got, typedBefore) {
 		t.Fatalf("typed feed after archiving: %d events, want %d", len(got), len(typedBefore))
+	}
+	if out, err := l.Outbox(0, 100_000); err != nil || !reflect.DeepEqual(out.Events, outBefore.Events) {
+		t.Fatalf("outbox from 0 after archiving: %d events, want %d (%v)", len(out.Events), len(outBefore.Events), err)
 	}
 	if got := feedAll(t, l, 5, EvOrderReceived); len(got) == 0 {
 		t.Fatal("typed feed from an archived cursor is empty")
