@@ -85,7 +85,7 @@ func printArchiveRun(w io.Writer, run wms.ArchiveRun, dir, data string) {
 	fmt.Fprintf(w, "archived %d orders finished before %s and %d staff figure records in %d events; dropped %d stored answers (%s)\n",
 		run.Orders, run.OrdersBefore.Format(time.RFC3339), run.Figures, run.Events, run.Answers, run.Took.Round(time.Millisecond))
 	if run.Moved > 0 {
-		fmt.Fprintf(w, "moved %d events out of the live log to event segments\n", run.Moved)
+		fmt.Fprintf(w, "moved %d events out of the live log to event segments (longest write transaction of the run: %s)\n", run.Moved, run.LongestWrite.Round(time.Millisecond))
 	}
 	if run.Skipped > 0 {
 		fmt.Fprintf(w, "%d orders changed while being archived: the next run takes them\n", run.Skipped)
