@@ -75,6 +75,15 @@ func liveEvents(t *testing.T, l *Ledger) (n int, first uint64) {
 	return n, first
 }
 
+// smallWork is seedSmall and n orders: a log cheap to write.
+func smallWork(t *testing.T, l *Ledger, n int) {
+	t.Helper()
+	seedSmall(t, l)
+	for i := range n {
+		mustOrder(t, l, order(fmt.Sprintf("SW%05d", i), LineIn{"BOOK", 1}))
+	}
+}
+
 func smallSegments(t *testing.T, n int) {
 	t.Helper()
 	old := segmentEvents
@@ -191,9 +200,8 @@ func TestArchiveEventsMoveOut(t *testing.T) {
 // upstream has acknowledged it.
 func TestArchiveEventsWaitsForUpstreams(t *testing.T) {
 	l, clock := openTest(t)
-	monthSetup(t, l, 0)
 	saveTestUpstream(t, l, "oms", "")
-	monthDay(t, l, clock, 0, 2)
+	smallWork(t, l, 40)
 	clock.Add(5 * 24 * time.Hour)
 	acked := l.LastSeq() / 2
 	if err := l.RecordAck(ctx, SyncAck{Upstream: "oms", Through: acked, Acked: 1}); err != nil {
@@ -257,8 +265,7 @@ func TestRecallFindsArchivedOrders(t *testing.T) {
 func TestArchiveEventsCrashBeforeTheEvent(t *testing.T) {
 	l, clock := openTest(t)
 	smallSegments(t, 30)
-	monthSetup(t, l, 0)
-	monthDay(t, l, clock, 0, 3)
+	smallWork(t, l, 70)
 	clock.Add(5 * 24 * time.Hour)
 	mustAppend(t, l, "later", EvLocationUpserted, Location{Code: "Z99-01-01", Zone: "Z", PickSeq: 1, Kind: KindPick})
 	// the first member written, then the process dies before its event
@@ -300,7 +307,7 @@ func TestArchiveEventsCrashBeforeTheEvent(t *testing.T) {
 func TestArchivedSegmentDamaged(t *testing.T) {
 	dir := t.TempDir()
 	l, clock := openTestIn(t, dir)
-	monthSetup(t, l, 0)
+	smallWork(t, l, 20)
 	clock.Add(5 * 24 * time.Hour)
 	mustAppend(t, l, "later", EvLocationUpserted, Location{Code: "Z99-01-01", Zone: "Z", PickSeq: 1, Kind: KindPick})
 	if run, err := l.Archive(ctx, eventsOnly(3*24*time.Hour), "system", "test"); err != nil || run.Moved == 0 {
@@ -332,7 +339,7 @@ func TestArchivedSegmentDamaged(t *testing.T) {
 		if _, err := l.Check(dir); !errors.As(err, &se) {
 			t.Errorf("%s: check: %v", name, err)
 		}
-		if _, err := l.EventByID("skuM000"); !errors.As(err, &se) {
+		if _, err := l.EventByID("s1"); !errors.As(err, &se) {
 			t.Errorf("%s: event by ID: %v", name, err)
 		}
 		if _, err := l.Feed(FeedQuery{After: 0}); !errors.As(err, &se) {
@@ -379,11 +386,10 @@ func TestStandbyFollowsAMoveOut(t *testing.T) {
 	if err := near.Follow("http://primary:8080"); err != nil {
 		t.Fatal(err)
 	}
-	monthSetup(t, primary, 0)
-	if _, _, err := primary.ReceiveOrder(ctx, "oms-key-1", order("SO1", LineIn{"M001", 1}), "oms", "api"); err != nil {
+	smallWork(t, primary, 60)
+	if _, _, err := primary.ReceiveOrder(ctx, "oms-key-1", order("SO1", LineIn{"BOOK", 1}), "oms", "api"); err != nil {
 		t.Fatal(err)
 	}
-	monthDay(t, primary, clock, 0, 2)
 	replicateAll(t, primary, near, 50) // near is up to date before the move-out
 	feedBefore := feedAll(t, primary, 0)
 	clock.Add(5 * 24 * time.Hour)
@@ -410,7 +416,7 @@ func TestStandbyFollowsAMoveOut(t *testing.T) {
 			t.Fatalf("%s: the promoted standby's feed differs from the primary's", name)
 		}
 		// a retry of the old primary's key is the first answer, from the archive
-		if _, dup, err := s.ReceiveOrder(ctx, "oms-key-1", order("SO1", LineIn{"M001", 1}), "oms", "api"); err != nil || dup {
+		if _, dup, err := s.ReceiveOrder(ctx, "oms-key-1", order("SO1", LineIn{"BOOK", 1}), "oms", "api"); err != nil || dup {
 			t.Fatalf("%s: key retry: dup %v %v", name, dup, err)
 		}
 		before := projections(t, s)
@@ -475,7 +481,7 @@ func FuzzSegmentMember(f *testing.F) {
 func TestRestoreWithArchivedEvents(t *testing.T) {
 	dir := t.TempDir()
 	src, clock := openTestIn(t, dir)
-	monthSetup(t, src, 0)
+	smallWork(t, src, 20)
 	clock.Add(5 * 24 * time.Hour)
 	mustAppend(t, src, "later", EvLocationUpserted, Location{Code: "Z99-01-01", Zone: "Z", PickSeq: 1, Kind: KindPick})
 	if run, err := src.Archive(ctx, eventsOnly(3*24*time.Hour), "system", "test"); err != nil || run.Moved == 0 {
