@@ -515,3 +515,33 @@ func TestRestoreWithArchivedEvents(t *testing.T) {
 		t.Fatalf("check of the restored store: %v %v", mm, err)
 	}
 }
+
+// TestUpgradeCarriesArchivedEvents: `tally upgrade` reads the old store's
+// archived events through the replication read, and the new store writes
+// its own segments as a standby does.
+func TestUpgradeCarriesArchivedEvents(t *testing.T) {
+	oldDir := t.TempDir()
+	old, clock := openTestIn(t, oldDir)
+	smallSegments(t, 20)
+	smallWork(t, old, 50)
+	clock.Add(5 * 24 * time.Hour)
+	mustAppend(t, old, "later", EvLocationUpserted, Location{Code: "Z99-01-01", Zone: "Z", PickSeq: 1, Kind: KindPick})
+	run, err := old.Archive(ctx, eventsOnly(3*24*time.Hour), "system", "test")
+	if err != nil || run.Moved == 0 {
+		t.Fatalf("moved %d: %v", run.Moved, err)
+	}
+	want := feedAll(t, old, 0)
+	if err := old.Close(); err != nil {
+		t.Fatal(err)
+	}
+	l, _ := openTest(t)
+	if _, err := l.CatchUpFrom(ctx, oldDir); err != nil {
+		t.Fatal(err)
+	}
+	if through, _ := l.ArchivedEvents(); through != uint64(run.Moved) {
+		t.Fatalf("the new store archived %d events, the old one %d", through, run.Moved)
+	}
+	if got := feedAll(t, l, 0); len(got) <= len(want) || !reflect.DeepEqual(got[:len(want)], want) {
+		t.Fatal("the new store's log differs from the old one's")
+	}
+}
