@@ -1100,6 +1100,9 @@ var catalog = map[string][2]string{
 	"standby.banner.one":            {"Standby of {primary}: {n} event / {s} s behind; read-only — nothing can be saved here.", "这是 {primary} 的备用服务器：落后 {n} 个事件 / {s} 秒；只读，这里无法保存任何操作。"},
 	"standby.banner_waiting":        {"Standby of {primary}: not yet in touch with it; read-only — nothing can be saved here.", "这是 {primary} 的备用服务器：尚未连上主服务器；只读，这里无法保存任何操作。"},
 	"standby.key_invalid":           {"The first answer sent with event {seq} does not belong to it: nothing was applied.", "随事件 {seq} 发送的首次应答与该事件不符，没有应用任何事件。"},
+	"standby.segment_invalid":       {"Event {seq} names an archive segment that is not valid: nothing was applied.", "事件 {seq} 指明的归档分段无效，没有应用任何事件。"},
+	"standby.segment_mismatch":      {"Event {seq} archives events this standby does not hold as the primary did (their SHA-256 differs): nothing was applied.", "事件 {seq} 归档的事件与本备机所存不一致（SHA-256 不同），没有应用任何事件。"},
+	"archive.events_short":          {"Keep events in the live log at least a day (or 0 to keep them all).", "事件在在线日志中至少保留一天（或填 0 全部保留）。"},
 	"standby.secret_invalid":        {"The primary's store secret is not 32 bytes: nothing was changed.", "主服务器的数据文件密钥不是 32 字节，没有做任何更改。"},
 	"standby.promoted_invalid":      {"A promotion must raise the epoch to 2 or more.", "提升为主服务器时，代数必须为 2 或以上。"},
 

@@ -44,19 +44,27 @@ type Retention struct {
 	// Keys: the stored first answer of a keyed command this old is dropped
 	// (its record stays, so the key is still bound to its request).
 	Keys time.Duration
+	// Events: events this old that every upstream has acknowledged leave
+	// the live log for segment files (eventarchive.go). 0 keeps them.
+	Events time.Duration
 }
 
 // DefaultRetention: orders 30 days (returns and complaints come within
 // a fortnight), figures 400 days (a year's comparison), answers 7 days
 // (no client retries a week-old request).
 func DefaultRetention() Retention {
-	return Retention{Orders: 30 * 24 * time.Hour, Figures: 400 * 24 * time.Hour, Keys: 7 * 24 * time.Hour}
+	r := Retention{Orders: 30 * 24 * time.Hour, Figures: 400 * 24 * time.Hour, Keys: 7 * 24 * time.Hour}
+	r.Events = 3 * 24 * time.Hour // events 3 days (a day's feed and replication lag, and more)
+	return r
 }
 
 // Validate refuses retentions too short to be meant.
 func (r Retention) Validate() error {
 	if r.Orders < 24*time.Hour || r.Figures < 24*time.Hour || r.Keys < time.Hour {
 		return Errf(CodeInvalid, "archive.retention_short")
+	}
+	if r.Events != 0 && r.Events < 24*time.Hour {
+		return Errf(CodeInvalid, "archive.events_short")
 	}
 	return nil
 }
@@ -67,7 +75,8 @@ type ArchiveRun struct {
 	Skipped int // orders that changed while archived: left for the next run
 	Figures int // figure records archived and pruned (units of work among them)
 	Answers int // stored answers dropped
-	Events  int // history.archived events appended
+	Events  int // history.archived and log.archived events appended
+	Moved   int // events moved out of the live log to segments
 	// OrdersBefore is the cut-off the run used: the retention, or earlier
 	// when an upstream has not yet acknowledged the events since.
 	OrdersBefore time.Time
@@ -121,6 +130,9 @@ func (l *Ledger) Archive(ctx context.Context, r Retention, actor, device string)
 	}
 	n, err := l.dropAnswers(ctx, now.Add(-r.Keys), &run)
 	run.Answers = n
+	if err == nil && r.Events > 0 {
+		err = l.archiveEvents(ctx, now.Add(-r.Events), actor, device, &run)
+	}
 	run.Took = time.Since(start)
 	return run, err
 }
@@ -428,6 +440,12 @@ func (l *Ledger) dropAnswers(ctx context.Context, before time.Time, run *Archive
 		for lo < hi {
 			mid := lo + (hi-lo)/2
 			v := events.Get(seqKey(mid))
+			if v == nil { // archived (eventlog.go)
+				var err error
+				if v, err = rawEvent(tx, mid); err != nil {
+					return err
+				}
+			}
 			var ev struct {
 				At time.Time `json:"at"`
 			}

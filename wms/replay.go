@@ -57,7 +57,7 @@ func replayChunk(src, dst *txn, after uint64, st *replayState) (last uint64, don
 		}
 		st.keys = [2][][]byte{}
 	}()
-	c := src.Bucket(bucketEvents).Cursor()
+	c := logCursor(src) // the archived members, then the live log (eventlog.go)
 	last = after
 	n, size := 0, 0
 	k, v := c.Seek(seqKey(after + 1))
@@ -75,6 +75,9 @@ func replayChunk(src, dst *txn, after uint64, st *replayState) (last uint64, don
 		last = seqFromKey(k)
 		n++
 		size += len(v)
+	}
+	if err := c.Err(); err != nil {
+		return last, false, err
 	}
 	return last, true, nil
 }
