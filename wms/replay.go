@@ -57,26 +57,41 @@ func replayChunk(src, dst *txn, after uint64, st *replayState) (last uint64, don
 		}
 		st.keys = [2][][]byte{}
 	}()
-	c := src.Bucket(bucketEvents).Cursor()
+	raws, done := chunkEvents(src, after)
+	stop := make(chan struct{})
+	batches, wait := decodeAhead(raws, stop)
+	defer func() { close(stop); wait() }()
 	last = after
-	n, size := 0, 0
-	k, v := c.Seek(seqKey(after + 1))
-	for ; k != nil; k, v = c.Next() {
-		if n >= replayChunkEvents || size >= replayChunkBytes {
-			return last, false, nil
+	for batch := range batches {
+		for i := range batch {
+			d := &batch[i]
+			if d.err != nil {
+				return last, false, d.err
+			}
+			ev := &d.ev
+			if err := applyEvent(dst, ev); err != nil {
+				return last, false, fmt.Errorf("event %d (%s %s): %w", ev.Seq, ev.Type, ev.ID, err)
+			}
+			last = d.seq
 		}
-		var ev Event
-		if err := decodeStored(v, &ev); err != nil {
-			return last, false, fmt.Errorf("event %d: %w", seqFromKey(k), err)
+	}
+	return last, done, nil
+}
+
+// chunkEvents reads the events of the chunk after seq `after` from src's
+// log, as stored (the bytes valid while src is), and says whether the log's
+// end was reached.
+func chunkEvents(src *txn, after uint64) (raws []rawEvent, done bool) {
+	c := src.Bucket(bucketEvents).Cursor()
+	size := 0
+	for k, v := c.Seek(seqKey(after + 1)); k != nil; k, v = c.Next() {
+		if len(raws) >= replayChunkEvents || size >= replayChunkBytes {
+			return raws, false
 		}
-		if err := applyEvent(dst, &ev); err != nil {
-			return last, false, fmt.Errorf("event %d (%s %s): %w", ev.Seq, ev.Type, ev.ID, err)
-		}
-		last = seqFromKey(k)
-		n++
+		raws = append(raws, rawEvent{seq: seqFromKey(k), raw: v})
 		size += len(v)
 	}
-	return last, true, nil
+	return raws, true
 }
 
 // rebuildChunked rebuilds every projection from the log in chunks of
