@@ -196,6 +196,8 @@ func replayInto(src *txn, scratch *bolt.DB) error {
 type replayState struct {
 	memo map[string]memoRecord
 	keys [2][][]byte // by_type, lot_events
+	// stats: people's figures as last written (replay_stats.go)
+	stats map[string]statsMemo
 }
 
 type memoRecord struct {
