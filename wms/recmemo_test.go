@@ -122,3 +122,35 @@ func TestRecordMemoIsBounded(t *testing.T) {
 		t.Fatalf("memo holds %d records, at most %d", n, recMemoMax)
 	}
 }
+
+// The memo against json.Unmarshal for one SKU and one location record read
+// as a scan reads them:
+//
+//	go test ./wms -run XXX -bench RecordMemo -benchtime 200000x
+func BenchmarkRecordMemo(b *testing.B) {
+	x, y := 3.5, 7.25
+	skuRaw, _ := json.Marshal(SKU{Owner: "DEFAULT", Code: "B001", Name: "飞鹤星飞帆 3段 800g", GTINs: []string{"06901234567892"},
+		UnitWeightG: 980, ShelfLifeDays: 720, LotTracked: true, MinOutboundLifePct: 67})
+	locRaw, _ := json.Marshal(Location{Code: "A01-01-01", Zone: "A", PickSeq: 10, Kind: KindPick, XM: &x, YM: &y})
+	b.Run("unmarshal", func(b *testing.B) {
+		for range b.N {
+			var s SKU
+			var l Location
+			if json.Unmarshal(skuRaw, &s) != nil || json.Unmarshal(locRaw, &l) != nil {
+				b.Fatal("decode")
+			}
+		}
+	})
+	b.Run("memo", func(b *testing.B) {
+		for range b.N {
+			var s SKU
+			var l Location
+			if ok, err := memoDecode(skuRaw, &s); !ok || err != nil {
+				b.Fatal("sku", err)
+			}
+			if ok, err := memoDecode(locRaw, &l); !ok || err != nil {
+				b.Fatal("location", err)
+			}
+		}
+	})
+}
