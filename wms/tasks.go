@@ -255,7 +255,7 @@ func (l *Ledger) chooseWave(f WaveFilter, eventID, actor, device string) (Event,
 	if err != nil {
 		return Event{}, err
 	}
-	var chosen []OrderBrief
+	chosen := make([]OrderBrief, 0, len(news))
 	for _, o := range news {
 		if f.matches(o) {
 			chosen = append(chosen, o)

@@ -196,6 +196,15 @@ func beforeWork(tx *txn, ev *Event) (workBefore, error) {
 	return workBefore{}, nil
 }
 
+// pickedTask is the task an applied pick left: the one applyPicked stored
+// (the same record, not decoded from its bytes again), else read.
+func pickedTask(tx *txn, ev *Event, id string) (*Task, error) {
+	if ev.Type == EvPicked && tx.apply != nil && tx.apply.picked != nil && tx.apply.picked.ID == id {
+		return tx.apply.picked, nil
+	}
+	return getTask(tx, id)
+}
+
 // activityOf reads the work an applied event did (ok false: none).
 func activityOf(tx *txn, ev *Event, pre workBefore) (a activity, ok bool, err error) {
 	if !isStaffActor(ev.Actor) {
@@ -236,7 +245,7 @@ func activityOf(tx *txn, ev *Event, pre workBefore) (a activity, ok bool, err er
 		if err := decode(ev, &p); err != nil {
 			return a, false, err
 		}
-		t, err := getTask(tx, p.Task)
+		t, err := pickedTask(tx, ev, p.Task)
 		if err != nil {
 			return a, false, err
 		}
