@@ -30,6 +30,7 @@ type applyCtx struct {
 	ev      *Event     // the event being applied
 	kpi     []kpiDelta // what it added to people's figures (figures.go)
 	picked  *Task      // the task a pick just stored, for its work figures (work.go) not to decode it again
+	scan    *PickScan  // and the pick's payload, decoded
 }
 
 // view runs fn in a read transaction.

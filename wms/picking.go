@@ -519,7 +519,7 @@ func applyPicked(tx *txn, ev *Event) error {
 		return err
 	}
 	if tx.apply != nil {
-		tx.apply.picked = t
+		tx.apply.picked, tx.apply.scan = t, &p
 	}
 	return bumpKPI(tx, p.Today, ev.Actor, func(s *ScanStats) {
 		s.Picks++

@@ -205,6 +205,14 @@ func pickedTask(tx *txn, ev *Event, id string) (*Task, error) {
 	return getTask(tx, id)
 }
 
+// pickedScan is the payload applyPicked decoded for this pick, if it did.
+func pickedScan(tx *txn, ev *Event) *PickScan {
+	if ev.Type == EvPicked && tx.apply != nil {
+		return tx.apply.scan
+	}
+	return nil
+}
+
 // activityOf reads the work an applied event did (ok false: none).
 func activityOf(tx *txn, ev *Event, pre workBefore) (a activity, ok bool, err error) {
 	if !isStaffActor(ev.Actor) {
@@ -242,7 +250,9 @@ func activityOf(tx *txn, ev *Event, pre workBefore) (a activity, ok bool, err er
 			Location string `json:"location"`
 			Qty      int64  `json:"qty"`
 		}
-		if err := decode(ev, &p); err != nil {
+		if sc := pickedScan(tx, ev); sc != nil {
+			p.Task, p.Line, p.Location, p.Qty = sc.Task, sc.Line, sc.Location, sc.Qty
+		} else if err := decode(ev, &p); err != nil {
 			return a, false, err
 		}
 		t, err := pickedTask(tx, ev, p.Task)
