@@ -11,7 +11,7 @@ import (
 // oldWaveChoice is how a wave chose before the wave queue: every new order's
 // brief, the held and unmatched left out, sorted by urgency, cut to the
 // wave's size.
-func oldWaveChoice(t *testing.T, l *Ledger, f WaveFilter) []OrderBrief {
+func oldWaveChoice(t testing.TB, l *Ledger, f WaveFilter) []OrderBrief {
 	t.Helper()
 	news, err := l.OrderBriefs(OrderNew)
 	if err != nil {
