@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
+	"slices"
 )
 
 // The wave queue holds the new orders a wave may take (not held), keyed in
@@ -55,7 +56,6 @@ func putWaveQueue(tx *txn, o *Order, prev OrderState, brief OrderBrief, enc []by
 	if prev != OrderNew && o.State != OrderNew {
 		return nil
 	}
-	q := tx.Bucket(bucketWaveQueue)
 	var oldKey []byte
 	if prev == OrderNew {
 		if v := tx.Bucket(bucketOrderState).Get(orderStateKey(OrderNew, o.Owner, o.No)); v != nil {
@@ -64,19 +64,62 @@ func putWaveQueue(tx *txn, o *Order, prev OrderState, brief OrderBrief, enc []by
 			}
 		}
 	}
-	if !waveQueued(brief, o.State) {
-		if oldKey == nil {
-			return nil
-		}
-		return q.Delete(oldKey)
-	}
-	newKey := waveQueueKey(brief)
-	if oldKey != nil && !bytes.Equal(oldKey, newKey) {
-		if err := q.Delete(oldKey); err != nil {
+	if oldKey != nil {
+		if err := writeWaveQueue(tx, oldKey, nil); err != nil {
 			return err
 		}
 	}
-	return putChanged(q, newKey, enc)
+	if !waveQueued(brief, o.State) {
+		return nil
+	}
+	return writeWaveQueue(tx, waveQueueKey(brief), enc)
+}
+
+// writeWaveQueue puts (or with a nil value deletes) a wave queue entry.
+// While an event is applied the writes wait in its apply context and are
+// made in key order when it is applied (flushWaveQueue): an import of
+// 100,000 orders in one transaction would otherwise insert each in the
+// middle of one ever-growing node (bbolt splits nodes only at commit),
+// moving the entries after it every time.
+func writeWaveQueue(tx *txn, key, value []byte) error {
+	if tx.apply == nil {
+		if value == nil {
+			return tx.Bucket(bucketWaveQueue).Delete(key)
+		}
+		return putChanged(tx.Bucket(bucketWaveQueue), key, value)
+	}
+	if tx.apply.waveQueue == nil {
+		tx.apply.waveQueue = map[string][]byte{}
+	}
+	tx.apply.waveQueue[string(key)] = value
+	return nil
+}
+
+// flushWaveQueue makes an event's wave queue writes, in key order.
+func flushWaveQueue(tx *txn) error {
+	pending := tx.apply.waveQueue
+	if len(pending) == 0 {
+		return nil
+	}
+	keys := make([]string, 0, len(pending))
+	for k := range pending {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	q := tx.Bucket(bucketWaveQueue)
+	for _, k := range keys {
+		var err error
+		if v := pending[k]; v == nil {
+			err = q.Delete([]byte(k))
+		} else {
+			err = putChanged(q, []byte(k), v)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	tx.apply.waveQueue = nil
+	return nil
 }
 
 // dropWaveQueue removes an order's wave queue entry, if it has one (an
