@@ -436,6 +436,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	log.Info("garbage collector", "gogc", tuneGC()) // gc.go
 	link := &hubLink{}
 	syncOpts := syncer.Options{Log: log.With("job", "sync"), Warehouse: *warehouse}
 	if *hubAddrs != "" {

@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"testing"
 	"time"
 
@@ -44,6 +45,10 @@ func BenchmarkEndToEnd(b *testing.B) {
 		}
 	}
 	ctx := context.Background()
+	if os.Getenv("GOGC") == "" {
+		// the server's collector as `tally serve` sets it (gc.go, serverGCPercent)
+		defer debug.SetGCPercent(debug.SetGCPercent(400))
+	}
 	for range b.N {
 		dir := b.TempDir()
 		l, err := wms.Open(filepath.Join(dir, "wh"), wms.Options{})

@@ -29,6 +29,11 @@ type applyCtx struct {
 	touched *touched
 	ev      *Event     // the event being applied
 	kpi     []kpiDelta // what it added to people's figures (figures.go)
+	picked  *Task      // the task a pick just stored, for its work figures (work.go) not to decode it again
+	scan    *PickScan  // and the pick's payload, decoded
+	// waveQueue holds the wave queue's writes until the event is applied
+	// (wavequeue.go: nil deletes), to be made in key order
+	waveQueue map[string][]byte
 }
 
 // view runs fn in a read transaction.
@@ -65,6 +70,9 @@ func applyEvent(tx *txn, ev *Event) error {
 		return err
 	}
 	if err := spec.apply(at, ev); err != nil {
+		return err
+	}
+	if err := flushWaveQueue(at); err != nil {
 		return err
 	}
 	if err := applyWork(at, ev, pre); err != nil {

@@ -57,7 +57,11 @@ func getJSON(b *bolt.Bucket, key []byte, v any) (bool, error) {
 	if raw == nil {
 		return false, nil
 	}
-	if err := json.Unmarshal(raw, v); err != nil {
+	handled, err := memoDecode(raw, v) // SKUs, locations, lots, staff, sessions, tokens (recmemo.go)
+	if !handled {
+		err = json.Unmarshal(raw, v)
+	}
+	if err != nil {
 		return true, &DamagedRecordError{Key: string(key), Err: err}
 	}
 	return true, nil

@@ -100,6 +100,7 @@ var derivedBuckets = [][]byte{
 	bucketExceptionAcks,
 	bucketChannelStock,
 	bucketArchivedOrders,
+	bucketWaveQueue,
 }
 
 var logBuckets = [][]byte{bucketEvents, bucketEventIDs, bucketKeys, bucketKeySeqs, bucketMeta}

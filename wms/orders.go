@@ -369,6 +369,12 @@ func putOrder(tx *txn, o *Order, oldState OrderState) error {
 	if tx.apply != nil {
 		o.noteStep(tx.apply.ev.At)
 	}
+	brief := briefOf(o)
+	enc := brief.encode()
+	// the wave queue first: it reads the brief order_state held
+	if err := putWaveQueue(tx, o, oldState, brief, enc); err != nil {
+		return err
+	}
 	idx := tx.Bucket(bucketOrderState)
 	if oldState != "" && oldState != o.State {
 		if err := idx.Delete(orderStateKey(oldState, o.Owner, o.No)); err != nil {
@@ -378,7 +384,7 @@ func putOrder(tx *txn, o *Order, oldState OrderState) error {
 	// a pick changes the order but seldom its brief: an index entry already
 	// holding these bytes is not written again (a write of the same value
 	// still dirties its page)
-	if err := putChanged(idx, orderStateKey(o.State, o.Owner, o.No), briefOf(o).encode()); err != nil {
+	if err := putChanged(idx, orderStateKey(o.State, o.Owner, o.No), enc); err != nil {
 		return err
 	}
 	return tx.Bucket(bucketOrders).Put(orderKey(o.Owner, o.No), encodeOrder(o))

@@ -518,6 +518,9 @@ func applyPicked(tx *txn, ev *Event) error {
 	if err := putTask(tx, t, TaskActive); err != nil {
 		return err
 	}
+	if tx.apply != nil {
+		tx.apply.picked, tx.apply.scan = t, &p
+	}
 	return bumpKPI(tx, p.Today, ev.Actor, func(s *ScanStats) {
 		s.Picks++
 		s.Units += p.Qty

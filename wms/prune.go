@@ -242,6 +242,9 @@ func pruneOrders(tx *txn, p HistoryArchived) error {
 		if err := tx.Bucket(bucketOrderState).Delete(orderStateKey(o.State, owner, r.No)); err != nil {
 			return err
 		}
+		if err := dropWaveQueue(tx, &o); err != nil {
+			return err
+		}
 		if err := tx.Bucket(bucketPacks).Delete(key); err != nil {
 			return err
 		}

@@ -49,7 +49,9 @@ func resetDerived(tx *txn) error {
 //	   came from (source)
 //	11 orders and tasks in a compact binary form (ordercodec.go,
 //	   taskcodec.go) instead of JSON
-const projectionsVersion = "11"
+//	12 the wave queue (wave_queue, wavequeue.go): new orders not held, in
+//	   the order a wave takes them
+const projectionsVersion = "12"
 
 var metaProjections = []byte("projections")
 

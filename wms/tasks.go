@@ -251,19 +251,12 @@ func (l *Ledger) chooseWave(f WaveFilter, eventID, actor, device string) (Event,
 			return Event{}, err
 		}
 	}
-	news, err := l.OrderBriefs(OrderNew)
-	if err != nil {
-		return Event{}, err
-	}
 	var chosen []OrderBrief
-	for _, o := range news {
-		if f.matches(o) {
-			chosen = append(chosen, o)
-		}
-	}
-	slices.SortStableFunc(chosen, urgency)
-	if len(chosen) > f.MaxOrders {
-		chosen = chosen[:f.MaxOrders]
+	if err := l.view(func(tx *txn) (err error) {
+		chosen, err = waveChoiceTx(tx, f)
+		return err
+	}); err != nil {
+		return Event{}, err
 	}
 	if len(chosen) == 0 {
 		return Event{}, Errf(CodeNotFound, "wave.no_orders")

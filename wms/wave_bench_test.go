@@ -9,14 +9,27 @@ import (
 )
 
 // BenchmarkWaveRelease is the ledger's side of releasing one wave of 50
-// orders from a backlog of waiting ones (a Double-11 evening): choosing them
-// from the order state index, allocating them and making their pick tasks,
-// made durable. Before each release the backlog is topped up again (outside
-// the timer), so every release chooses from the same number of orders.
+// orders from a backlog of waiting ones (a Double-11 evening): choosing them,
+// allocating them and making their pick tasks, made durable. Before each
+// release the backlog is topped up again (outside the timer), so every
+// release chooses from the same number of orders. Backlogs of 1,000 and
+// 20,000; "queue" is ReleaseWave as it runs (the wave queue, wavequeue.go),
+// "old" chose the way it did before the queue (every new order's brief
+// matched and sorted: oldWaveChoice) and releases the same way without the
+// request's idempotency record, so the ratio between them understates the
+// queue's gain a little:
 //
 //	go test ./wms -run XXX -bench WaveRelease -benchtime 20x
 func BenchmarkWaveRelease(b *testing.B) {
-	const waiting, wave, skus = 5000, 50, 40
+	for _, waiting := range []int{1000, 20000} {
+		for _, choice := range []string{"old", "queue"} {
+			b.Run(fmt.Sprintf("backlog=%d/choice=%s", waiting, choice), func(b *testing.B) { benchWaveRelease(b, waiting, choice == "old") })
+		}
+	}
+}
+
+func benchWaveRelease(b *testing.B, waiting int, old bool) {
+	const wave, skus = 50, 40
 	l, _ := openTest(b)
 	for i := range skus {
 		code := fmt.Sprintf("B%03d", i)
@@ -27,13 +40,21 @@ func BenchmarkWaveRelease(b *testing.B) {
 	}
 	n := 0
 	add := func(k int) {
-		for range k {
-			mustOrder(b, l, order(fmt.Sprintf("SO%07d", n), LineIn{fmt.Sprintf("B%03d", n%skus), 1},
-				LineIn{fmt.Sprintf("B%03d", (n+7)%skus), 2}, LineIn{fmt.Sprintf("B%03d", (n+19)%skus), 1}))
-			n++
+		for k > 0 {
+			batch := make([]OrderIntake, 0, min(k, MaxBatchOrders))
+			for range cap(batch) {
+				batch = append(batch, order(fmt.Sprintf("SO%07d", n), LineIn{fmt.Sprintf("B%03d", n%skus), 1},
+					LineIn{fmt.Sprintf("B%03d", (n+7)%skus), 2}, LineIn{fmt.Sprintf("B%03d", (n+19)%skus), 1}))
+				n++
+			}
+			if _, err := l.ReceiveOrders(ctx, "", batch, "oms", "api"); err != nil {
+				b.Fatal(err)
+			}
+			k -= len(batch)
 		}
 	}
 	add(waiting)
+	f := WaveFilter{Mode: WaveCluster, ClusterSize: 12, MaxOrders: wave}
 	var cpu int64
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
@@ -41,7 +62,13 @@ func BenchmarkWaveRelease(b *testing.B) {
 		add(wave)
 		cpu0 := cpuTime()
 		b.StartTimer()
-		w, err := l.ReleaseWave(ctx, WaveFilter{Mode: WaveCluster, ClusterSize: 12, MaxOrders: wave}, fmt.Sprintf("w%d", i), "B4001", "web")
+		var w Wave
+		var err error
+		if old {
+			w, err = l.releaseOrders(ctx, oldWaveChoice(b, l, f), f.Mode, f.ClusterSize, fmt.Sprintf("w%d", i), "B4001", "web")
+		} else {
+			w, err = l.ReleaseWave(ctx, f, fmt.Sprintf("w%d", i), "B4001", "web")
+		}
 		if err != nil || len(w.Orders) != wave {
 			b.Fatalf("wave %d: %d orders, %v", i, len(w.Orders), err)
 		}
@@ -49,7 +76,7 @@ func BenchmarkWaveRelease(b *testing.B) {
 	}
 	b.StopTimer()
 	b.ReportMetric(float64(cpu)/1e3/float64(b.N), "cpu-µs/op")
-	b.ReportMetric(waiting+wave, "orders-waiting")
+	b.ReportMetric(float64(waiting+wave), "orders-waiting")
 }
 
 // BenchmarkScanCeiling is what the disk allows one writer: a raw bbolt

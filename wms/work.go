@@ -196,6 +196,23 @@ func beforeWork(tx *txn, ev *Event) (workBefore, error) {
 	return workBefore{}, nil
 }
 
+// pickedTask is the task an applied pick left: the one applyPicked stored
+// (the same record, not decoded from its bytes again), else read.
+func pickedTask(tx *txn, ev *Event, id string) (*Task, error) {
+	if ev.Type == EvPicked && tx.apply != nil && tx.apply.picked != nil && tx.apply.picked.ID == id {
+		return tx.apply.picked, nil
+	}
+	return getTask(tx, id)
+}
+
+// pickedScan is the payload applyPicked decoded for this pick, if it did.
+func pickedScan(tx *txn, ev *Event) *PickScan {
+	if ev.Type == EvPicked && tx.apply != nil {
+		return tx.apply.scan
+	}
+	return nil
+}
+
 // activityOf reads the work an applied event did (ok false: none).
 func activityOf(tx *txn, ev *Event, pre workBefore) (a activity, ok bool, err error) {
 	if !isStaffActor(ev.Actor) {
@@ -227,9 +244,12 @@ func activityOf(tx *txn, ev *Event, pre workBefore) (a activity, ok bool, err er
 		}
 		return a, true, nil
 	case EvPicked, EvPutBack:
-		// decoded as the catalogue's types, the value a replay has ready (replay_ahead.go)
+		// decoded as the catalogue's types: the payload applyPicked decoded, or
+		// the value a replay has ready (replay_ahead.go)
 		var p PutBackScan // the fields a pick and a put-back share
-		if ev.Type == EvPicked {
+		if sc := pickedScan(tx, ev); sc != nil {
+			p = PutBackScan{Task: sc.Task, Line: sc.Line, Location: sc.Location, Qty: sc.Qty}
+		} else if ev.Type == EvPicked {
 			var s PickScan
 			if err := decode(ev, &s); err != nil {
 				return a, false, err
@@ -238,7 +258,7 @@ func activityOf(tx *txn, ev *Event, pre workBefore) (a activity, ok bool, err er
 		} else if err := decode(ev, &p); err != nil {
 			return a, false, err
 		}
-		t, err := getTask(tx, p.Task)
+		t, err := pickedTask(tx, ev, p.Task)
 		if err != nil {
 			return a, false, err
 		}
