@@ -44,19 +44,28 @@ type Retention struct {
 	// Keys: the stored first answer of a keyed command this old is dropped
 	// (its record stays, so the key is still bound to its request).
 	Keys time.Duration
+	// IDs: event IDs and keys of events this old leave event_ids and
+	// event_keys for the month's ID table (idarchive.go); 0 keeps them
+	// live. At least Keys: an answer leaves first.
+	IDs time.Duration
 }
 
 // DefaultRetention: orders 30 days (returns and complaints come within
 // a fortnight), figures 400 days (a year's comparison), answers 7 days
 // (no client retries a week-old request).
 func DefaultRetention() Retention {
-	return Retention{Orders: 30 * 24 * time.Hour, Figures: 400 * 24 * time.Hour, Keys: 7 * 24 * time.Hour}
+	r := Retention{Orders: 30 * 24 * time.Hour, Figures: 400 * 24 * time.Hour, Keys: 7 * 24 * time.Hour}
+	r.IDs = 10 * 24 * time.Hour // IDs and keys 10 days: three days after their answers
+	return r
 }
 
 // Validate refuses retentions too short to be meant.
 func (r Retention) Validate() error {
 	if r.Orders < 24*time.Hour || r.Figures < 24*time.Hour || r.Keys < time.Hour {
 		return Errf(CodeInvalid, "archive.retention_short")
+	}
+	if r.IDs != 0 && (r.IDs < r.Keys || r.IDs < 24*time.Hour) {
+		return Errf(CodeInvalid, "archive.ids_retention_short")
 	}
 	return nil
 }
@@ -67,6 +76,7 @@ type ArchiveRun struct {
 	Skipped int // orders that changed while archived: left for the next run
 	Figures int // figure records archived and pruned (units of work among them)
 	Answers int // stored answers dropped
+	IDs     int // event IDs and keys moved to ID tables (idarchive.go)
 	Events  int // history.archived events appended
 	// OrdersBefore is the cut-off the run used: the retention, or earlier
 	// when an upstream has not yet acknowledged the events since.
@@ -121,6 +131,9 @@ func (l *Ledger) Archive(ctx context.Context, r Retention, actor, device string)
 	}
 	n, err := l.dropAnswers(ctx, now.Add(-r.Keys), &run)
 	run.Answers = n
+	if err == nil && r.IDs != 0 {
+		err = l.archiveIDs(ctx, now.Add(-r.IDs), actor, device, &run)
+	}
 	run.Took = time.Since(start)
 	return run, err
 }
