@@ -3,6 +3,9 @@ package wms
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"io"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -125,7 +128,7 @@ func removeMoved(tx *txn, p IDsArchived) error {
 	for _, b := range [][]byte{bucketEventIDs, bucketKeys} {
 		c := tx.Bucket(b).Cursor()
 		for k, _ := c.Seek([]byte(p.From)); k != nil && (p.To == "" || bytes.Compare(k, []byte(p.To)) < 0); k, _ = c.Next() {
-			if b[0] == bucketKeys[0] && tx.Bucket(bucketEventIDs).Get(k) != nil {
+			if bytes.Equal(b, bucketKeys) && tx.Bucket(bucketEventIDs).Get(k) != nil {
 				continue // seen with event_ids
 			}
 			r, ok, err := movable(tx, k, p.Through)
@@ -243,7 +246,7 @@ func (l *Ledger) buildIDTable(file string, recs []idRecord) (*idTable, string, e
 		return nil, "", err
 	}
 	sorted := slices.Clone(recs)
-	slices.SortFunc(sorted, func(x, y idRecord) int { return bytes.Compare(x[:], y[:]) })
+	sortRecords(sorted)
 	w, err := createIDTable(filepath.Join(dir, file+".new"))
 	if err != nil {
 		return nil, "", fmt.Errorf("ID table: %w", err)
@@ -534,10 +537,15 @@ func (l *Ledger) VerifyIDTables() (tables int, records uint64, err error) {
 	list := slices.Clone(ts.list)
 	ts.mu.RUnlock()
 	for _, t := range list {
-		d, err := fileDigest(t.f.Name())
+		fi, err := t.f.Stat()
 		if err != nil {
 			return tables, records, err
 		}
+		s := sha256.New()
+		if _, err := io.Copy(s, io.NewSectionReader(t.f, 0, fi.Size())); err != nil {
+			return tables, records, err
+		}
+		d := hex.EncodeToString(s.Sum(nil))
 		if d != t.digest {
 			return tables, records, &IDTableError{Path: t.name, Why: "its SHA-256 is not the one the store committed"}
 		}
@@ -578,4 +586,9 @@ func archivedAnswer[T any](tx *txn, k keyed, digest string, r idRecord, answer f
 		}
 	}
 	return answer(tx, &prior)
+}
+
+// sortRecords puts records in a table's order: by their bytes.
+func sortRecords(recs []idRecord) {
+	slices.SortFunc(recs, func(x, y idRecord) int { return bytes.Compare(x[:], y[:]) })
 }

@@ -110,7 +110,7 @@ func (l *Ledger) ReceiveOrders(ctx context.Context, key string, ins []OrderIntak
 		rec, found, err := getKeyRecord(tx, k.id)
 		if err == nil && !found {
 			// past the IDs' retention: bound as before, answered from the
-			// state (each order a duplicate of its event)
+			// state (each order a duplicate of its event, or decided as new)
 			r, ok, err := archivedID(tx, k.id)
 			if err == nil && ok && r.flags()&idFlagKey != 0 {
 				archived = true
@@ -123,6 +123,10 @@ func (l *Ledger) ReceiveOrders(ctx context.Context, key string, ins []OrderIntak
 		}
 		if err := rec.binds(k, digest); err != nil {
 			return err
+		}
+		if !rec.answered() { // past the answers' retention: from the state, as archived
+			archived = true
+			return nil
 		}
 		replayed = true
 		raw, err := rec.answerJSON()
