@@ -684,6 +684,12 @@ func checkCmd(args []string, stdout io.Writer) error {
 			len(mm), l.LastSeq(), l.Path())
 		return errReported
 	}
+	if tables, records, err := l.VerifyIDTables(); err != nil { // the ID tables read whole (wms/idarchive.go)
+		fmt.Fprintf(stdout, "ledger check FAILED: %v\n", err)
+		return errReported
+	} else if tables > 0 {
+		fmt.Fprintf(stdout, "ID tables ok: %d files, %d archived IDs and keys\n", tables, records)
+	}
 	fmt.Fprintf(stdout, "ledger ok: %d events, projections equal a rebuild (%s)\n", l.LastSeq(), time.Since(start).Round(time.Millisecond))
 	return nil
 }

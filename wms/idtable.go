@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"sort"
 	"sync"
+	"sync/atomic"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -46,8 +47,11 @@ import (
 //
 // Open reads the header and the index (12 bytes a block: about 12 MB for a
 // peak month of 100 million IDs) and keeps the index in memory, so a lookup
-// reads one block, one pread, per file; the block's CRC is checked on every
-// read, so a damaged block is an error, never "not a duplicate". A file
+// reads one block per file: in place, the file being mapped read-only (a
+// pread where it cannot be: idtable_other.go), with no system call once the
+// block is in the page cache. A block's CRC is checked by the first lookup
+// that reads it (a bit a block remembers it), so a damaged block is an
+// error, never "not a duplicate". A file
 // shorter or longer than its header says, or whose header or index does not
 // check, is refused at Open. Its SHA-256 is named by the ids.archived
 // events that moved its entries (and kept in meta ids_file:NAME); `tally
@@ -160,6 +164,10 @@ type idTable struct {
 	digest string   // SHA-256 of the file as the store committed it
 	// pending: the file is still NAME.new, its digest not yet committed
 	pending bool
+	// m is the file mapped (nil: blocks are read with pread); verified
+	// has a bit for every block whose CRC a lookup checked already.
+	m        []byte
+	verified []atomic.Uint32
 }
 
 // IDTableError is a table file that cannot be read as one.
@@ -227,23 +235,33 @@ func readIDTable(f *os.File, path string) (*idTable, error) {
 	if crc32.Checksum(raw[:n], castagnoli) != binary.BigEndian.Uint32(raw[n:]) {
 		return nil, bad("index checksum")
 	}
-	t := &idTable{name: filepath.Base(path), f: f, count: count, index: make([]idHash, blocks)}
+	t := &idTable{name: filepath.Base(path), f: f, count: count, index: make([]idHash, blocks), verified: make([]atomic.Uint32, (blocks+31)/32)}
 	for i := range t.index {
 		copy(t.index[i][:], raw[i*idHashSize:])
 		if i > 0 && bytes.Compare(t.index[i-1][:], t.index[i][:]) > 0 {
 			return nil, bad("index out of order")
 		}
 	}
+	t.m = mapTable(f, fi.Size())
 	return t, nil
 }
 
-// block reads block i and checks it; it returns its records' bytes.
-func (t *idTable) block(i int, buf []byte) ([]byte, error) {
-	if _, err := t.f.ReadAt(buf[:idBlockSize], idBlockSize+int64(i)*idBlockSize); err != nil {
+// block reads block i and checks it; it returns its records' bytes. A
+// mapped table is read in place, each block's CRC checked by the first
+// lookup that reads it (and by every read when all is set: each).
+func (t *idTable) block(i int, buf []byte, all bool) ([]byte, error) {
+	off := idBlockSize + int64(i)*idBlockSize
+	bit, word := uint32(1)<<(i%32), &t.verified[i/32]
+	if t.m != nil {
+		buf = t.m[off : off+idBlockSize]
+	} else if _, err := t.f.ReadAt(buf[:idBlockSize], off); err != nil {
 		return nil, &IDTableError{Path: t.name, Why: fmt.Sprintf("block %d: %v", i, err)}
 	}
-	if crc32.Checksum(buf[:idBlockSize-4], castagnoli) != binary.BigEndian.Uint32(buf[idBlockSize-4:idBlockSize]) {
-		return nil, &IDTableError{Path: t.name, Why: fmt.Sprintf("block %d checksum", i)}
+	if all || t.m == nil || word.Load()&bit == 0 {
+		if crc32.Checksum(buf[:idBlockSize-4], castagnoli) != binary.BigEndian.Uint32(buf[idBlockSize-4:idBlockSize]) {
+			return nil, &IDTableError{Path: t.name, Why: fmt.Sprintf("block %d checksum", i)}
+		}
+		word.Or(bit)
 	}
 	n := idBlockRecs
 	if i == len(t.index)-1 {
@@ -264,7 +282,7 @@ func (t *idTable) lookup(h idHash) (idRecord, bool, error) {
 	}
 	bp := idBlockPool.Get().(*[]byte)
 	defer idBlockPool.Put(bp)
-	recs, err := t.block(i, *bp)
+	recs, err := t.block(i, *bp, false)
 	if err != nil {
 		return r, false, err
 	}
@@ -282,7 +300,7 @@ func (t *idTable) each(fn func(r *idRecord) error) error {
 	buf := make([]byte, idBlockSize)
 	var prev idRecord
 	for i := range t.index {
-		recs, err := t.block(i, buf)
+		recs, err := t.block(i, buf, true)
 		if err != nil {
 			return err
 		}
@@ -304,7 +322,11 @@ func (t *idTable) each(fn func(r *idRecord) error) error {
 	return nil
 }
 
-func (t *idTable) close() error { return t.f.Close() }
+func (t *idTable) close() error {
+	unmapTable(t.m)
+	t.m = nil
+	return t.f.Close()
+}
 
 // fileDigest is the SHA-256 of a whole file, in hex.
 func fileDigest(path string) (string, error) {
