@@ -19,6 +19,7 @@
 //	tally backup  --data DIR --out FILE
 //	tally restore --data DIR FILE
 //	tally archive --data DIR [--keep-orders 30d --keep-figures 400d --keep-answers 7d]
+//	tally archive --data DIR [--keep-ids 10d (0: keep them live)]
 //	tally compact --data DIR [--keep-old]
 //	tally serve ... [--archive-at 3 (-1: never) --keep-orders 30d ...]
 //	tally generate --data DIR --events N [--days 30] [--seed S] [--start YYYY-MM-DD]
