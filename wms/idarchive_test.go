@@ -430,3 +430,54 @@ func FuzzIDTableRead(f *testing.F) {
 		_ = tab.each(func(*idRecord) error { return nil })
 	})
 }
+
+// TestFirstTrue: the galloping search finds what a binary search finds,
+// from any guess.
+func TestFirstTrue(t *testing.T) {
+	for n := range 40 {
+		for cut := 0; cut <= n; cut++ {
+			for guess := -2; guess <= n+1; guess++ {
+				if got := firstTrue(n, guess, func(m int) bool { return m >= cut }); got != cut {
+					t.Fatalf("n %d cut %d guess %d: %d", n, cut, guess, got)
+				}
+			}
+		}
+	}
+}
+
+// TestIDTableLookupAll: every record of a table of many blocks is found,
+// and IDs not in it are not.
+func TestIDTableLookupAll(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "t.ids")
+	w, err := createIDTable(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs := make([]idRecord, 5000)
+	for i := range recs {
+		recs[i] = newIDRecord(fmt.Sprint("id-", i), uint64(i+1), EvPicked, nil)
+	}
+	sortRecords(recs)
+	for _, r := range recs {
+		if err := w.add(r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := w.finish(); err != nil {
+		t.Fatal(err)
+	}
+	tab, err := openIDTable(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tab.close()
+	for i := range 5000 {
+		r, ok, err := tab.lookup(hashID(fmt.Sprint("id-", i)))
+		if err != nil || !ok || r.seq() != uint64(i+1) {
+			t.Fatalf("id-%d: %v %v %d", i, ok, err, r.seq())
+		}
+		if _, ok, err := tab.lookup(hashID(fmt.Sprint("no-", i))); ok || err != nil {
+			t.Fatalf("no-%d found: %v", i, err)
+		}
+	}
+}

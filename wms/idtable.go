@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"hash/crc32"
 	"io"
+	"math"
+	"math/bits"
 	"os"
 	"path/filepath"
 	"sort"
@@ -276,7 +278,17 @@ var idBlockPool = sync.Pool{New: func() any { b := make([]byte, idBlockSize); re
 func (t *idTable) lookup(h idHash) (idRecord, bool, error) {
 	var r idRecord
 	// the last block whose first hash is at most h
-	i := sort.Search(len(t.index), func(i int) bool { return bytes.Compare(t.index[i][:], h[:]) > 0 }) - 1
+	hi, lo := binary.BigEndian.Uint64(h[:8]), binary.BigEndian.Uint32(h[8:])
+	above := func(x []byte) bool { // x > h
+		a := binary.BigEndian.Uint64(x[:8])
+		return a > hi || a == hi && binary.BigEndian.Uint32(x[8:12]) > lo
+	}
+	// hashes are uniform: the block is where h falls in [0, 2^64), give or
+	// take a few (firstTrue walks out from there), a few cache lines of
+	// the index rather than a binary search's twenty over all of it
+	nb := len(t.index)
+	guess, _ := bits.Mul64(hi, uint64(nb))
+	i := firstTrue(nb, int(guess), func(m int) bool { return above(t.index[m][:]) }) - 1
 	if i < 0 {
 		return r, false, nil
 	}
@@ -286,8 +298,22 @@ func (t *idTable) lookup(h idHash) (idRecord, bool, error) {
 	if err != nil {
 		return r, false, err
 	}
+	// the first record whose hash is at least h, from where h falls
+	// between this block's first hash and the next's
 	n := len(recs) / idRecSize
-	j := sort.Search(n, func(j int) bool { return bytes.Compare(recs[j*idRecSize:j*idRecSize+idHashSize], h[:]) >= 0 })
+	first, next := binary.BigEndian.Uint64(t.index[i][:8]), uint64(math.MaxUint64)
+	if i+1 < nb {
+		next = binary.BigEndian.Uint64(t.index[i+1][:8])
+	}
+	g := 0
+	if next > first {
+		g = min(int(float64(hi-first)/float64(next-first)*float64(n)), n-1)
+	}
+	j := firstTrue(n, g, func(m int) bool {
+		x := recs[m*idRecSize:]
+		a := binary.BigEndian.Uint64(x[:8])
+		return a > hi || a == hi && binary.BigEndian.Uint32(x[8:12]) >= lo
+	})
 	if j < n && bytes.Equal(recs[j*idRecSize:j*idRecSize+idHashSize], h[:]) {
 		copy(r[:], recs[j*idRecSize:])
 		return r, true, nil
@@ -541,4 +567,49 @@ func archivedEvent(tx *txn, ev Event, r idRecord) (Event, bool, error) {
 		return Event{}, false, Errf(CodeConflict, "event.id_reused_archived", "id", ev.ID, "seq", fmt.Sprint(r.seq()))
 	}
 	return Event{ID: ev.ID, Seq: r.seq(), Type: ev.Type, Actor: ev.Actor, Owner: ev.Owner}, true, nil
+}
+
+// firstTrue is the first m in [0, n) for which pred (false, then true) is
+// true, or n: galloping out from guess, then a binary search in the
+// bracket found.
+func firstTrue(n, guess int, pred func(int) bool) int {
+	if n == 0 {
+		return 0
+	}
+	guess = min(max(guess, 0), n-1)
+	lo, hi := guess, guess // pred(lo) is false (lo = -1: none), pred(hi) true (hi = n: none)
+	if pred(guess) {
+		for step := 1; ; step *= 2 {
+			lo = hi - step
+			if lo < 0 {
+				lo = -1
+				break
+			}
+			if !pred(lo) {
+				break
+			}
+			hi = lo
+		}
+	} else {
+		for step := 1; ; step *= 2 {
+			hi = lo + step
+			if hi >= n {
+				hi = n
+				break
+			}
+			if pred(hi) {
+				break
+			}
+			lo = hi
+		}
+	}
+	for hi-lo > 1 {
+		m := (lo + hi) / 2
+		if pred(m) {
+			hi = m
+		} else {
+			lo = m
+		}
+	}
+	return hi
 }
