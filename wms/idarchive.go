@@ -537,12 +537,8 @@ func (l *Ledger) VerifyIDTables() (tables int, records uint64, err error) {
 	list := slices.Clone(ts.list)
 	ts.mu.RUnlock()
 	for _, t := range list {
-		fi, err := t.f.Stat()
-		if err != nil {
-			return tables, records, err
-		}
 		s := sha256.New()
-		if _, err := io.Copy(s, io.NewSectionReader(t.f, 0, fi.Size())); err != nil {
+		if _, err := io.Copy(s, io.NewSectionReader(t.ra, 0, t.size)); err != nil {
 			return tables, records, err
 		}
 		d := hex.EncodeToString(s.Sum(nil))

@@ -160,7 +160,9 @@ func (r *idRecord) binds(k keyed, digest string) error {
 // idTable is one open table file.
 type idTable struct {
 	name   string
-	f      *os.File
+	f      *os.File    // nil: read from ra alone (the fuzz test)
+	ra     io.ReaderAt // f, or the bytes
+	size   int64
 	count  uint64
 	index  []idHash // first hash of every block
 	digest string   // SHA-256 of the file as the store committed it
@@ -192,20 +194,24 @@ func openIDTable(path string) (*idTable, error) {
 	if err != nil {
 		return nil, err
 	}
-	t, err := readIDTable(f, path)
+	fi, err := f.Stat()
 	if err != nil {
 		f.Close()
 		return nil, err
 	}
+	t, err := readIDTable(f, fi.Size(), path)
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	t.f, t.size = f, fi.Size()
+	t.m = mapTable(f, fi.Size())
 	return t, nil
 }
 
-func readIDTable(f *os.File, path string) (*idTable, error) {
+// readIDTable reads a table's header and index from f (size bytes).
+func readIDTable(f io.ReaderAt, size int64, path string) (*idTable, error) {
 	bad := func(why string) error { return &IDTableError{Path: path, Why: why} }
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
 	head := make([]byte, 36)
 	if _, err := f.ReadAt(head, 0); err != nil {
 		return nil, bad("no header")
@@ -226,8 +232,8 @@ func readIDTable(f *os.File, path string) (*idTable, error) {
 	if blocks > 1<<32 || count > blocks*idBlockRecs || count <= (max(blocks, 1)-1)*idBlockRecs {
 		return nil, bad("record count")
 	}
-	if want := idTableSize(blocks); fi.Size() != want {
-		return nil, bad(fmt.Sprintf("%d bytes, its header says %d: cut short or added to", fi.Size(), want))
+	if want := idTableSize(blocks); size != want {
+		return nil, bad(fmt.Sprintf("%d bytes, its header says %d: cut short or added to", size, want))
 	}
 	raw := make([]byte, blocks*idHashSize+4)
 	if _, err := f.ReadAt(raw, idBlockSize+int64(blocks)*idBlockSize); err != nil {
@@ -237,14 +243,13 @@ func readIDTable(f *os.File, path string) (*idTable, error) {
 	if crc32.Checksum(raw[:n], castagnoli) != binary.BigEndian.Uint32(raw[n:]) {
 		return nil, bad("index checksum")
 	}
-	t := &idTable{name: filepath.Base(path), f: f, count: count, index: make([]idHash, blocks), verified: make([]atomic.Uint32, (blocks+31)/32)}
+	t := &idTable{name: filepath.Base(path), ra: f, count: count, index: make([]idHash, blocks), verified: make([]atomic.Uint32, (blocks+31)/32)}
 	for i := range t.index {
 		copy(t.index[i][:], raw[i*idHashSize:])
 		if i > 0 && bytes.Compare(t.index[i-1][:], t.index[i][:]) > 0 {
 			return nil, bad("index out of order")
 		}
 	}
-	t.m = mapTable(f, fi.Size())
 	return t, nil
 }
 
@@ -256,7 +261,7 @@ func (t *idTable) block(i int, buf []byte, all bool) ([]byte, error) {
 	bit, word := uint32(1)<<(i%32), &t.verified[i/32]
 	if t.m != nil {
 		buf = t.m[off : off+idBlockSize]
-	} else if _, err := t.f.ReadAt(buf[:idBlockSize], off); err != nil {
+	} else if _, err := t.ra.ReadAt(buf[:idBlockSize], off); err != nil {
 		return nil, &IDTableError{Path: t.name, Why: fmt.Sprintf("block %d: %v", i, err)}
 	}
 	if all || t.m == nil || word.Load()&bit == 0 {
@@ -351,6 +356,9 @@ func (t *idTable) each(fn func(r *idRecord) error) error {
 func (t *idTable) close() error {
 	unmapTable(t.m)
 	t.m = nil
+	if t.f == nil {
+		return nil
+	}
 	return t.f.Close()
 }
 
