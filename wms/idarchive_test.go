@@ -3,10 +3,10 @@ package wms
 import (
 	"bytes"
 	"encoding/binary"
-	"hash/crc32"
-	"math/rand/v2"
 	"errors"
 	"fmt"
+	"hash/crc32"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"testing"
