@@ -198,6 +198,7 @@ func BenchmarkIDTableSize(b *testing.B) {
 		b.ReportMetric(float64(run.IDs), "IDs-moved")
 		b.ReportMetric(float64(before-after)/float64(run.IDs), "store-B-freed/ID")
 		b.ReportMetric(took.Seconds(), "archive-s")
+		b.ReportMetric(float64(run.LongestWrite.Microseconds())/1000, "longest-write-ms")
 	}
 }
 
