@@ -1083,7 +1083,6 @@ var catalog = map[string][2]string{
 	"archive.month_missing":         {"The archive of {month} ({file}) is missing from the archive folder: restore it from the backup.", "{month} 的归档（{file}）不在归档目录中：请从备份恢复。"},
 	"archive.file_missing":          {"Order {order} was archived to {file}, which is missing from the archive folder: restore it from the backup.", "订单 {order} 已归档到 {file}，但归档目录中找不到该文件：请从备份恢复。"},
 	"event.not_found":               {"Event {id} is not known.", "事件 {id} 不存在。"},
-	"event.id_reused_archived":      {"Key {id} was already used for another kind of event (event {seq}): send a new key.", "键 {id} 已用于另一种事件（事件 {seq}）：请使用新的键。"},
 	"key.other_request_archived":    {"Key {key} was already used for another request (event {seq}): a new request needs a new key.", "键 {key} 已用于另一个请求（事件 {seq}）：新的请求需要新的键。"},
 	"archive.ids_retention_short":   {"Keep event IDs and keys at least a day, and at least as long as stored answers.", "事件 ID 和键至少保留一天，且不短于已存应答的保留时间。"},
 	"ids.changed":                   {"The IDs to archive changed while the run read them ({count} found, {want} expected): run the archiving again.", "要归档的 ID 在读取期间发生了变化（找到 {count} 个，应为 {want} 个）：请重新运行归档。"},

@@ -102,24 +102,15 @@ func movable(tx *txn, id []byte, through uint64) (idRecord, bool, error) {
 	if evSeq == 0 && !found {
 		return idRecord{}, false, nil
 	}
-	var typ string
 	seq := rec.Seq
 	if evSeq != 0 {
 		seq = evSeq
-		v := tx.Bucket(bucketEvents).Get(seqKey(evSeq))
-		var head struct {
-			Type string `json:"type"`
-		}
-		if v == nil || json.Unmarshal(v, &head) != nil || head.Type == "" {
-			return idRecord{}, false, fmt.Errorf("event %d of ID %q is missing from the log", evSeq, id)
-		}
-		typ = head.Type
 	}
 	var rp *keyRecord
 	if found {
 		rp = &rec
 	}
-	return newIDRecord(string(id), seq, typ, rp), true, nil
+	return newIDRecord(string(id), seq, evSeq != 0, rp), true, nil
 }
 
 // removeMoved removes, inside the event's transaction, every movable entry

@@ -371,8 +371,8 @@ func TestArchiveIDsStandby(t *testing.T) {
 // TestIDRecordWidth: the fields tell a duplicate from each refusal.
 func TestIDRecordBinds(t *testing.T) {
 	rec := keyRecord{Actor: "B1", Type: EvWaveReleased, Target: "w", Digest: "abc"}
-	r := newIDRecord("k", 42, EvWaveReleased, &rec)
-	if r.seq() != 42 || r.hash() != hashID("k") || !r.isEventType(EvWaveReleased) || r.isEventType(EvPicked) {
+	r := newIDRecord("k", 42, true, &rec)
+	if r.seq() != 42 || r.hash() != hashID("k") || r.flags() != idFlagEvent|idFlagKey {
 		t.Fatalf("record %x", r)
 	}
 	k := keyed{id: "k", typ: EvWaveReleased, target: "w", actor: "B1"}
@@ -402,7 +402,7 @@ func FuzzIDTableRead(f *testing.F) {
 	}
 	recs := make([]idRecord, 0, 300)
 	for i := range 300 {
-		recs = append(recs, newIDRecord(fmt.Sprint("id-", i), uint64(i+1), EvPicked, nil))
+		recs = append(recs, newIDRecord(fmt.Sprint("id-", i), uint64(i+1), true, nil))
 	}
 	sortRecords(recs)
 	for _, r := range recs {
@@ -455,7 +455,7 @@ func TestIDTableLookupAll(t *testing.T) {
 	}
 	recs := make([]idRecord, 5000)
 	for i := range recs {
-		recs[i] = newIDRecord(fmt.Sprint("id-", i), uint64(i+1), EvPicked, nil)
+		recs[i] = newIDRecord(fmt.Sprint("id-", i), uint64(i+1), true, nil)
 	}
 	sortRecords(recs)
 	for _, r := range recs {
@@ -493,7 +493,7 @@ func TestIDTableMutations(t *testing.T) {
 	}
 	recs := make([]idRecord, 0, 300)
 	for i := range 300 {
-		recs = append(recs, newIDRecord(fmt.Sprint("id-", i), uint64(i+1), EvPicked, nil))
+		recs = append(recs, newIDRecord(fmt.Sprint("id-", i), uint64(i+1), true, nil))
 	}
 	sortRecords(recs)
 	for _, r := range recs {

@@ -40,8 +40,9 @@ import (
 //	             was first used for (event_keys)
 //	flags     1  idFlagEvent: the ID is an event's; idFlagKey: a keyed
 //	             command's record
-//	type      4  hash of the event's type (event: refuses an ID reused
-//	             for another type, event.id_reused)
+//	reserved  4  zero (the event's type, for event.id_reused, is read
+//	             from the event: the move reads no event, which may have
+//	             left the live log already)
 //	actor     4  hash of the record's actor (key.other_actor)
 //	target    5  hash of the record's type and target (key.other_request;
 //	             a natural key's match)
@@ -112,19 +113,17 @@ func (r *idRecord) seq() uint64 {
 }
 func (r *idRecord) flags() byte { return r[18] }
 
-// newIDRecord makes the record of one ID: its event (seq and type, when
-// the ID is an event's, eventType != "") and its key record (rec, when
-// keyed).
-func newIDRecord(id string, seq uint64, eventType string, rec *keyRecord) idRecord {
+// newIDRecord makes the record of one ID: its sequence number, whether it
+// is an event's ID, and its key record (rec, when keyed).
+func newIDRecord(id string, seq uint64, event bool, rec *keyRecord) idRecord {
 	var r idRecord
 	h := hashID(id)
 	copy(r[:12], h[:])
 	var s [8]byte
 	binary.BigEndian.PutUint64(s[:], seq)
 	copy(r[12:18], s[2:])
-	if eventType != "" {
+	if event {
 		r[18] |= idFlagEvent
-		copy(r[19:23], shortHash(4, "type", eventType))
 	}
 	if rec != nil {
 		r[18] |= idFlagKey
@@ -133,11 +132,6 @@ func newIDRecord(id string, seq uint64, eventType string, rec *keyRecord) idReco
 		copy(r[32:40], shortHash(8, "request", rec.Digest))
 	}
 	return r
-}
-
-// isEventType says whether the record's event is of type typ.
-func (r *idRecord) isEventType(typ string) bool {
-	return r.flags()&idFlagEvent != 0 && bytes.Equal(r[19:23], shortHash(4, "type", typ))
 }
 
 // binds is keyRecord.binds for an archived record: the same refusals,
@@ -556,25 +550,18 @@ func archivedID(tx *txn, id string) (idRecord, bool, error) {
 	return ts.lookup(hashID(id))
 }
 
-// archivedEvent is appendTx's answer for an event whose ID an ID table
-// holds: a duplicate of its first event, or refused when that was of
-// another type. When the first event has left the log too, the duplicate
-// is answered with what the table knows (its ID, sequence and type).
-func archivedEvent(tx *txn, ev Event, r idRecord) (Event, bool, error) {
+// archivedIDEvent is appendTx's answer for an event whose ID an ID table
+// holds: a duplicate of its first event (read from the log, wherever it
+// is), or refused when that was of another type.
+func archivedIDEvent(tx *txn, ev Event, r idRecord) (Event, bool, error) {
 	prior, err := eventAt(tx, r.seq())
-	if err == nil {
-		if prior.Type != ev.Type {
-			return Event{}, false, Errf(CodeConflict, "event.id_reused", "id", ev.ID, "type", prior.Type)
-		}
-		return prior, true, nil
+	if err != nil {
+		return Event{}, false, err
 	}
-	if tx.Bucket(bucketEvents).Get(seqKey(r.seq())) != nil {
-		return Event{}, false, err // there, but unreadable
+	if prior.Type != ev.Type {
+		return Event{}, false, Errf(CodeConflict, "event.id_reused", "id", ev.ID, "type", prior.Type)
 	}
-	if !r.isEventType(ev.Type) {
-		return Event{}, false, Errf(CodeConflict, "event.id_reused_archived", "id", ev.ID, "seq", fmt.Sprint(r.seq()))
-	}
-	return Event{ID: ev.ID, Seq: r.seq(), Type: ev.Type, Actor: ev.Actor, Owner: ev.Owner}, true, nil
+	return prior, true, nil
 }
 
 // firstTrue is the first m in [0, n) for which pred (false, then true) is

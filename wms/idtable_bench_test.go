@@ -32,7 +32,7 @@ func BenchmarkIDTableLookup(b *testing.B) {
 		}
 		recs := make([]idRecord, perFile)
 		for i := range recs {
-			recs[i] = newIDRecord(fmt.Sprintf("m%d-%d", m, i), uint64(m*perFile+i+1), EvPicked, nil)
+			recs[i] = newIDRecord(fmt.Sprintf("m%d-%d", m, i), uint64(m*perFile+i+1), true, nil)
 		}
 		sortRecords(recs)
 		for _, r := range recs {

@@ -321,7 +321,7 @@ func appendTx(tx *txn, ev Event) (Event, bool, error) {
 		if err != nil {
 			return Event{}, false, err
 		}
-		return archivedEvent(tx, ev, r) // idtable.go
+		return archivedIDEvent(tx, ev, r) // idtable.go
 	}
 	events := tx.Bucket(bucketEvents)
 	seq, err := events.NextSequence()
