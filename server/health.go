@@ -124,6 +124,7 @@ func (s *Server) metricsText(c *fiber.Ctx) error {
 	counter("tally_login_rate_limited_total", "Logins refused with 429: too many failures from the address or on the badge.", s.logins.limited.Load())
 	s.standbyMetrics(&b)
 	s.commitMetrics(&b)
+	s.eventArchiveMetrics(&b)
 	s.diskMetrics(&b)
 	s.backupMetrics(&b)
 	if err := s.syncMetrics(&b); err != nil {

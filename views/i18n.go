@@ -1084,7 +1084,7 @@ var catalog = map[string][2]string{
 	"archive.file_missing":          {"Order {order} was archived to {file}, which is missing from the archive folder: restore it from the backup.", "订单 {order} 已归档到 {file}，但归档目录中找不到该文件：请从备份恢复。"},
 	"event.not_found":               {"Event {id} is not known.", "事件 {id} 不存在。"},
 	"key.other_request_archived":    {"Key {key} was already used for another request (event {seq}): a new request needs a new key.", "键 {key} 已用于另一个请求（事件 {seq}）：新的请求需要新的键。"},
-	"archive.ids_retention_short":   {"Keep event IDs and keys at least a day, and at least as long as stored answers.", "事件 ID 和键至少保留一天，且不短于已存应答的保留时间。"},
+	"archive.ids_retention_short":   {"Keep event IDs and keys at least a day (0: keep them in the live store).", "事件 ID 和键至少保留一天（0 表示一直留在在线库中）。"},
 	"ids.changed":                   {"The IDs to archive changed while the run read them ({count} found, {want} expected): run the archiving again.", "要归档的 ID 在读取期间发生了变化（找到 {count} 个，应为 {want} 个）：请重新运行归档。"},
 	"ids.table_missing":             {"The ID table {file} is missing from the archive folder: restore the archive folder from the backup.", "归档目录中缺少 ID 表 {file}：请从备份恢复归档目录。"},
 	"ids.file_invalid":              {"{file} is not an ID table's name (YYYY-MM.ids).", "{file} 不是 ID 表的名称（YYYY-MM.ids）。"},
@@ -1106,6 +1106,9 @@ var catalog = map[string][2]string{
 	"standby.banner.one":            {"Standby of {primary}: {n} event / {s} s behind; read-only — nothing can be saved here.", "这是 {primary} 的备用服务器：落后 {n} 个事件 / {s} 秒；只读，这里无法保存任何操作。"},
 	"standby.banner_waiting":        {"Standby of {primary}: not yet in touch with it; read-only — nothing can be saved here.", "这是 {primary} 的备用服务器：尚未连上主服务器；只读，这里无法保存任何操作。"},
 	"standby.key_invalid":           {"The first answer sent with event {seq} does not belong to it: nothing was applied.", "随事件 {seq} 发送的首次应答与该事件不符，没有应用任何事件。"},
+	"standby.segment_invalid":       {"Event {seq} names an archive segment that is not valid: nothing was applied.", "事件 {seq} 指明的归档分段无效，没有应用任何事件。"},
+	"standby.segment_mismatch":      {"Event {seq} archives events this standby does not hold as the primary did (their SHA-256 differs): nothing was applied.", "事件 {seq} 归档的事件与本备机所存不一致（SHA-256 不同），没有应用任何事件。"},
+	"archive.events_short":          {"Keep events in the live log at least a day (or 0 to keep them all).", "事件在在线日志中至少保留一天（或填 0 全部保留）。"},
 	"standby.secret_invalid":        {"The primary's store secret is not 32 bytes: nothing was changed.", "主服务器的数据文件密钥不是 32 字节，没有做任何更改。"},
 	"standby.promoted_invalid":      {"A promotion must raise the epoch to 2 or more.", "提升为主服务器时，代数必须为 2 或以上。"},
 

@@ -84,6 +84,9 @@ func applyEvent(tx *txn, ev *Event) error {
 }
 
 func decode(ev *Event, v any) error {
+	if ev.ahead != nil && takeAhead(ev, v) {
+		return nil
+	}
 	if ev.decoded != nil && decodedInto(ev.decoded, v) {
 		return nil
 	}

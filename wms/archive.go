@@ -46,8 +46,12 @@ type Retention struct {
 	Keys time.Duration
 	// IDs: event IDs and keys of events this old leave event_ids and
 	// event_keys for the month's ID table (idarchive.go); 0 keeps them
-	// live. At least Keys: an answer leaves first.
+	// live. Never shorter than Keys (a shorter one is taken as Keys): an
+	// answer leaves first.
 	IDs time.Duration
+	// Events: events this old that every upstream has acknowledged leave
+	// the live log for segment files (eventarchive.go). 0 keeps them.
+	Events time.Duration
 }
 
 // DefaultRetention: orders 30 days (returns and complaints come within
@@ -55,7 +59,8 @@ type Retention struct {
 // (no client retries a week-old request).
 func DefaultRetention() Retention {
 	r := Retention{Orders: 30 * 24 * time.Hour, Figures: 400 * 24 * time.Hour, Keys: 7 * 24 * time.Hour}
-	r.IDs = 10 * 24 * time.Hour // IDs and keys 10 days: three days after their answers
+	r.IDs = 10 * 24 * time.Hour   // IDs and keys 10 days: three days after their answers
+	r.Events = 3 * 24 * time.Hour // events 3 days (a day's feed and replication lag, and more)
 	return r
 }
 
@@ -64,8 +69,11 @@ func (r Retention) Validate() error {
 	if r.Orders < 24*time.Hour || r.Figures < 24*time.Hour || r.Keys < time.Hour {
 		return Errf(CodeInvalid, "archive.retention_short")
 	}
-	if r.IDs != 0 && (r.IDs < r.Keys || r.IDs < 24*time.Hour) {
+	if r.IDs != 0 && r.IDs < 24*time.Hour {
 		return Errf(CodeInvalid, "archive.ids_retention_short")
+	}
+	if r.Events != 0 && r.Events < 24*time.Hour {
+		return Errf(CodeInvalid, "archive.events_short")
 	}
 	return nil
 }
@@ -77,7 +85,8 @@ type ArchiveRun struct {
 	Figures int // figure records archived and pruned (units of work among them)
 	Answers int // stored answers dropped
 	IDs     int // event IDs and keys moved to ID tables (idarchive.go)
-	Events  int // history.archived events appended
+	Events  int // history.archived, log.archived and ids.archived events appended
+	Moved   int // events moved out of the live log to segments
 	// OrdersBefore is the cut-off the run used: the retention, or earlier
 	// when an upstream has not yet acknowledged the events since.
 	OrdersBefore time.Time
@@ -132,7 +141,10 @@ func (l *Ledger) Archive(ctx context.Context, r Retention, actor, device string)
 	n, err := l.dropAnswers(ctx, now.Add(-r.Keys), &run)
 	run.Answers = n
 	if err == nil && r.IDs != 0 {
-		err = l.archiveIDs(ctx, now.Add(-r.IDs), actor, device, &run)
+		err = l.archiveIDs(ctx, now.Add(-max(r.IDs, r.Keys)), actor, device, &run)
+	}
+	if err == nil && r.Events > 0 {
+		err = l.archiveEvents(ctx, now.Add(-r.Events), actor, device, &run)
 	}
 	run.Took = time.Since(start)
 	return run, err
@@ -441,6 +453,12 @@ func (l *Ledger) dropAnswers(ctx context.Context, before time.Time, run *Archive
 		for lo < hi {
 			mid := lo + (hi-lo)/2
 			v := events.Get(seqKey(mid))
+			if v == nil { // archived (eventlog.go)
+				var err error
+				if v, err = rawEvent(tx, mid); err != nil {
+					return err
+				}
+			}
 			var ev struct {
 				At time.Time `json:"at"`
 			}

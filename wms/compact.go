@@ -73,7 +73,7 @@ func sizeOf(tx *bolt.Tx) (StoreSize, error) {
 			bs.Pages = bs.Live
 		}
 		if bytes.Equal(name, bucketEvents) {
-			s.Events = st.KeyN
+			s.Events = int(b.Sequence()) // every event of the log, those moved to segments too (eventlog.go)
 		}
 		s.Live += bs.Live
 		s.Pages += bs.Pages

@@ -37,6 +37,9 @@ type Event struct {
 	// transaction that appends the event, its owner, SKUs and archive
 	// checked (orders_batch.go): applying need not read them again.
 	booked *orderBooks
+	// ahead, during a replay, is the payload decoded ahead of the apply,
+	// each value for one decode (replay_ahead.go); never stored.
+	ahead []any
 }
 
 // Event types. The payload of each is the struct named beside it; the

@@ -174,10 +174,13 @@ func feedPage(tx *txn, q FeedQuery) (FeedPage, error) {
 		return FeedPage{}, Errf(CodeInvalid, "feed.after_beyond", "after", strconv.FormatUint(q.After, 10), "last", strconv.FormatUint(last, 10))
 	}
 	page := FeedPage{Events: []Event{}, Next: q.After, LastSeq: last}
-	next := seqSource(tx, q)
+	next, archErr := withArchived(tx, q, seqSource) // archived events first (eventarchive_feed.go)
 	skipped := 0
 	for len(page.Events) < q.Limit {
 		seq, raw, ok := next()
+		if err := archErr(); err != nil {
+			return page, err
+		}
 		if !ok {
 			page.Next = last // every event up to the newest has been considered
 			break

@@ -22,8 +22,8 @@ func bumpKPI(tx *txn, day, actor string, f func(*ScanStats)) error {
 		return Errf(CodeInvalid, "event.payload_invalid", "type", "kpi")
 	}
 	b := tx.Bucket(bucketScanKPI)
-	var s ScanStats
-	if _, err := getJSON(b, kpiKey(day, actor), &s); err != nil {
+	s, err := getStats(tx, bucketScanKPI, b, kpiKey(day, actor))
+	if err != nil {
 		return err
 	}
 	before := s
@@ -31,7 +31,7 @@ func bumpKPI(tx *txn, day, actor string, f func(*ScanStats)) error {
 	if tx.apply != nil { // split by owner once the event is applied (splitFigures)
 		tx.apply.kpi = append(tx.apply.kpi, kpiDelta{day: day, actor: actor, delta: s.minus(before)})
 	}
-	return putJSON(b, kpiKey(day, actor), s)
+	return putStats(tx, bucketScanKPI, b, kpiKey(day, actor), s)
 }
 
 // kpiDelta is what one event added to one person's figures of a day.
@@ -95,11 +95,11 @@ func splitFigures(tx *txn, ev *Event, scope Scope) error {
 	b := tx.Bucket(bucketOwnerKPI)
 	for _, d := range tx.apply.kpi {
 		k := joinKey(d.day, owner, d.actor)
-		var s ScanStats
-		if _, err := getJSON(b, k, &s); err != nil {
+		s, err := getStats(tx, bucketOwnerKPI, b, k)
+		if err != nil {
 			return err
 		}
-		if err := putJSON(b, k, s.plus(d.delta)); err != nil {
+		if err := putStats(tx, bucketOwnerKPI, b, k, s.plus(d.delta)); err != nil {
 			return err
 		}
 	}

@@ -2,6 +2,7 @@ package wms
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -59,6 +60,10 @@ type IDsArchived struct {
 	Count   int    `json:"count"`        // entries (IDs) the range moves
 	Digest  string `json:"digest"`       // SHA-256 of the table after the run
 	Records uint64 `json:"records"`      // records in the table after the run
+	// Keys are the range's keys (other than their event's ID) whose
+	// key_seqs entry left the live store with their event (eventlog.go):
+	// the event's segment record names them, so they were replicated.
+	Keys []string `json:"keys,omitempty"`
 }
 
 // applyIDsArchived projects nothing: event_ids and event_keys are the
@@ -80,7 +85,7 @@ func idsMetaKey(file string) []byte { return []byte("ids_file:" + file) }
 // live store by a run through seq `through`, or false. Every live part of
 // the ID must be old enough (its event's ID, its key record); a key record
 // must be one a standby has (its event's own ID, or in key_seqs).
-func movable(tx *txn, id []byte, through uint64) (idRecord, bool, error) {
+func movable(tx *txn, id []byte, through uint64, viaSegment map[string]bool) (idRecord, bool, error) {
 	var evSeq uint64
 	if v := tx.Bucket(bucketEventIDs).Get(id); v != nil {
 		if evSeq = seqFromKey(v); evSeq > through {
@@ -95,8 +100,8 @@ func movable(tx *txn, id []byte, through uint64) (idRecord, bool, error) {
 		if rec.Seq > through || evSeq != 0 && evSeq != rec.Seq {
 			return idRecord{}, false, nil
 		}
-		if evSeq == 0 && tx.Bucket(bucketKeySeqs).Get(keySeqKey(rec.Seq, string(id))) == nil {
-			return idRecord{}, false, nil // not replicated with its event
+		if evSeq == 0 && tx.Bucket(bucketKeySeqs).Get(keySeqKey(rec.Seq, string(id))) == nil && !viaSegment[string(id)] {
+			return idRecord{}, false, nil // not replicated with its event (or not known to be yet: collectMovable)
 		}
 	}
 	if evSeq == 0 && !found {
@@ -116,6 +121,13 @@ func movable(tx *txn, id []byte, through uint64) (idRecord, bool, error) {
 // removeMoved removes, inside the event's transaction, every movable entry
 // of its range; the count must be the event's.
 func removeMoved(tx *txn, p IDsArchived) error {
+	if len(p.Keys) > p.Count {
+		return Errf(CodeInvalid, "ids.changed", "count", fmt.Sprint(len(p.Keys)), "want", fmt.Sprint(p.Count))
+	}
+	seg := make(map[string]bool, len(p.Keys))
+	for _, k := range p.Keys {
+		seg[k] = true
+	}
 	var ids [][]byte
 	var recs []idRecord
 	for _, b := range [][]byte{bucketEventIDs, bucketKeys} {
@@ -124,7 +136,7 @@ func removeMoved(tx *txn, p IDsArchived) error {
 			if bytes.Equal(b, bucketKeys) && tx.Bucket(bucketEventIDs).Get(k) != nil {
 				continue // seen with event_ids
 			}
-			r, ok, err := movable(tx, k, p.Through)
+			r, ok, err := movable(tx, k, p.Through, seg)
 			if err != nil {
 				return err
 			}
@@ -173,10 +185,12 @@ func removeMoved(tx *txn, p IDsArchived) error {
 	return tx.Bucket(bucketMeta).Put(idsMetaKey(p.File), []byte(p.Digest))
 }
 
-// idMove is what a run moves: the IDs in order, each with its record.
+// idMove is what a run moves: the IDs in order, each with its record;
+// seg are the keys known replicated from their event's segment record.
 type idMove struct {
 	ids  []string
 	recs []idRecord
+	seg  map[string]bool
 }
 
 // collectMovable reads every movable entry through `through`, in order of
@@ -187,7 +201,7 @@ func (l *Ledger) collectMovable(through uint64) (idMove, error) {
 		if seqFromKey(v) > through {
 			return nil
 		}
-		r, ok, err := movable(tx, k, through)
+		r, ok, err := movable(tx, k, through, nil)
 		if ok {
 			a.ids, a.recs = append(a.ids, string(k)), append(a.recs, r)
 		}
@@ -196,21 +210,76 @@ func (l *Ledger) collectMovable(through uint64) (idMove, error) {
 	if err != nil {
 		return a, err
 	}
-	err = l.scanChunks(bucketKeys, nil, func(tx *txn, k, _ []byte) error {
+	// a key whose key_seqs entry left with its event: its segment
+	// record says (read below, in order of the events)
+	type pendingKey struct {
+		seq uint64
+		id  string
+	}
+	var pending []pendingKey
+	err = l.scanChunks(bucketKeys, nil, func(tx *txn, k, v []byte) error {
 		if tx.Bucket(bucketEventIDs).Get(k) != nil {
 			return nil
 		}
-		r, ok, err := movable(tx, k, through)
+		r, ok, err := movable(tx, k, through, nil)
 		if ok {
 			b.ids, b.recs = append(b.ids, string(k)), append(b.recs, r)
+		} else if err == nil {
+			rec, rerr := readKeyRecord(v)
+			if rerr == nil && rec.Seq <= through && tx.Bucket(bucketEvents).Get(seqKey(rec.Seq)) == nil {
+				pending = append(pending, pendingKey{rec.Seq, string(k)})
+			}
 		}
 		return err
 	})
 	if err != nil {
 		return a, err
 	}
+	if len(pending) > 0 {
+		slices.SortFunc(pending, func(x, y pendingKey) int { return cmp.Compare(x.seq, y.seq) })
+		b.seg = map[string]bool{}
+		err = l.view(func(tx *txn) error {
+			c := logCursor(tx)
+			k, _ := c.Seek(seqKey(pending[0].seq))
+			for _, p := range pending {
+				for k != nil && seqFromKey(k) < p.seq {
+					k, _ = c.Next()
+				}
+				if k == nil || seqFromKey(k) != p.seq {
+					continue
+				}
+				keys, _ := c.Keys()
+				if slices.Contains(keys, p.id) {
+					b.seg[p.id] = true
+					r, ok, err := movable(tx, []byte(p.id), through, b.seg)
+					if err != nil {
+						return err
+					}
+					if ok {
+						b.ids, b.recs = append(b.ids, p.id), append(b.recs, r)
+					}
+				}
+			}
+			return c.Err()
+		})
+		if err != nil {
+			return a, err
+		}
+		// back in the order of the IDs
+		idx := make([]int, len(b.ids))
+		for i := range idx {
+			idx[i] = i
+		}
+		slices.SortFunc(idx, func(x, y int) int { return strings.Compare(b.ids[x], b.ids[y]) })
+		var s idMove
+		for _, i := range idx {
+			s.ids, s.recs = append(s.ids, b.ids[i]), append(s.recs, b.recs[i])
+		}
+		s.seg = b.seg
+		b = s
+	}
 	// merge the two ordered lists
-	var m idMove
+	m := idMove{seg: b.seg}
 	i, j := 0, 0
 	for i < len(a.ids) || j < len(b.ids) {
 		if j == len(b.ids) || i < len(a.ids) && a.ids[i] < b.ids[j] {
@@ -307,6 +376,11 @@ func (l *Ledger) archiveIDs(ctx context.Context, before time.Time, actor, device
 		}
 		j := min(i+idsBatch, len(m.ids))
 		p := IDsArchived{File: file, Through: through, From: m.ids[i], Count: j - i, Digest: digest, Records: t.count}
+		for _, id := range m.ids[i:j] {
+			if m.seg[id] {
+				p.Keys = append(p.Keys, id)
+			}
+		}
 		if i == 0 {
 			p.From = ""
 		}
@@ -348,6 +422,12 @@ func (l *Ledger) lastSeqBefore(t time.Time) (uint64, error) {
 		for lo < hi {
 			mid := lo + (hi-lo)/2
 			v := events.Get(seqKey(mid))
+			if v == nil { // archived (eventlog.go)
+				var err error
+				if v, err = rawEvent(tx, mid); err != nil {
+					return err
+				}
+			}
 			var ev struct {
 				At time.Time `json:"at"`
 			}

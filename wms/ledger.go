@@ -353,6 +353,12 @@ func appendTx(tx *txn, ev Event) (Event, bool, error) {
 func eventAt(tx *txn, seq uint64) (Event, error) {
 	var ev Event
 	v := tx.Bucket(bucketEvents).Get(seqKey(seq))
+	if v == nil { // moved out of the live log (eventlog.go)?
+		var err error
+		if v, _, err = archivedEvent(tx, seq); err != nil {
+			return ev, err
+		}
+	}
 	if v == nil {
 		return ev, fmt.Errorf("event %d is missing from the log", seq)
 	}

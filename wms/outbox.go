@@ -53,9 +53,12 @@ func outboxTx(tx *txn, after uint64, limit int) (OutboxPage, error) {
 		page.Next = max(after, last)
 		return page, nil
 	}
-	next := seqSource(tx, FeedQuery{After: after, Types: outwardTypes})
+	next, archErr := withArchived(tx, FeedQuery{After: after, Types: outwardTypes}, seqSource) // archived events first (eventarchive_feed.go)
 	for len(page.Events) < limit {
 		seq, raw, ok := next()
+		if err := archErr(); err != nil {
+			return page, err
+		}
 		if !ok {
 			page.Next = last
 			break

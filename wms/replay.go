@@ -57,26 +57,47 @@ func replayChunk(src, dst *txn, after uint64, st *replayState) (last uint64, don
 		}
 		st.keys = [2][][]byte{}
 	}()
-	c := src.Bucket(bucketEvents).Cursor()
+	raws, done, err := chunkEvents(src, after)
+	if err != nil {
+		return after, false, err
+	}
+	stop := make(chan struct{})
+	batches, wait := decodeAhead(raws, stop)
+	defer func() { close(stop); wait() }()
 	last = after
-	n, size := 0, 0
-	k, v := c.Seek(seqKey(after + 1))
-	for ; k != nil; k, v = c.Next() {
-		if n >= replayChunkEvents || size >= replayChunkBytes {
-			return last, false, nil
+	for batch := range batches {
+		for i := range batch {
+			d := &batch[i]
+			if d.err != nil {
+				return last, false, d.err
+			}
+			ev := &d.ev
+			if err := applyEvent(dst, ev); err != nil {
+				return last, false, fmt.Errorf("event %d (%s %s): %w", ev.Seq, ev.Type, ev.ID, err)
+			}
+			last = d.seq
 		}
-		var ev Event
-		if err := decodeStored(v, &ev); err != nil {
-			return last, false, fmt.Errorf("event %d: %w", seqFromKey(k), err)
+	}
+	return last, done, nil
+}
+
+// chunkEvents reads the events of the chunk after seq `after` from src's
+// log — the archived members, then the live log (eventlog.go) — as stored
+// (the bytes valid while src is), and says whether the log's end was reached.
+func chunkEvents(src *txn, after uint64) (raws []storedEvent, done bool, err error) {
+	c := logCursor(src)
+	size := 0
+	for k, v := c.Seek(seqKey(after + 1)); k != nil; k, v = c.Next() {
+		if len(raws) >= replayChunkEvents || size >= replayChunkBytes {
+			return raws, false, nil
 		}
-		if err := applyEvent(dst, &ev); err != nil {
-			return last, false, fmt.Errorf("event %d (%s %s): %w", ev.Seq, ev.Type, ev.ID, err)
-		}
-		last = seqFromKey(k)
-		n++
+		raws = append(raws, storedEvent{seq: seqFromKey(k), raw: v})
 		size += len(v)
 	}
-	return last, true, nil
+	if err := c.Err(); err != nil {
+		return nil, false, err
+	}
+	return raws, true, nil
 }
 
 // rebuildChunked rebuilds every projection from the log in chunks of
@@ -181,6 +202,8 @@ func replayInto(src *txn, scratch *bolt.DB) error {
 type replayState struct {
 	memo map[string]memoRecord
 	keys [2][][]byte // by_type, lot_events
+	// stats: people's figures as last written (replay_stats.go)
+	stats map[string]statsMemo
 }
 
 type memoRecord struct {

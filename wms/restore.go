@@ -68,6 +68,9 @@ func Restore(dir, file string, opt Options) (Restored, error) {
 		return r, err
 	}
 	defer os.RemoveAll(stage)
+	if err := linkArchive(stage, dir); err != nil { // the archived events the copy's check reads (eventarchive.go)
+		return r, err
+	}
 	staged := filepath.Join(stage, dbFile)
 	if err := copyFileSynced(file, staged); err != nil {
 		return r, fmt.Errorf("copy the backup: %w", err)

@@ -232,7 +232,7 @@ func (l *Ledger) ReplicationPage(after uint64, limit int) (ReplicaPage, error) {
 func replicaEventsTx(tx *txn, after uint64, limit int) ([]ReplicaEvent, error) {
 	out := []ReplicaEvent{}
 	keys := tx.Bucket(bucketKeys)
-	c := tx.Bucket(bucketEvents).Cursor()
+	c := logCursor(tx) // archived events too, for a standby far behind (eventlog.go)
 	for k, v := c.Seek(seqKey(after + 1)); k != nil && len(out) < limit; k, v = c.Next() {
 		var re ReplicaEvent
 		if err := json.Unmarshal(v, &re.Event); err != nil {
@@ -244,7 +244,13 @@ func replicaEventsTx(tx *txn, after uint64, limit int) ([]ReplicaEvent, error) {
 			}
 		}
 		re.Keys = otherKeys(tx, re.Event.Seq)
+		if ids, archived := c.Keys(); archived {
+			re.Keys = archivedKeys(tx, ids)
+		}
 		out = append(out, re)
+	}
+	if err := c.Err(); err != nil {
+		return nil, err
 	}
 	return out, nil
 }
@@ -381,6 +387,11 @@ func replicateTx(tx *txn, re ReplicaEvent) (bool, error) {
 		return false, err
 	}
 	ev.At = ev.At.UTC()
+	if ev.Type == EvLogArchived { // its own member first, from its own copy of the events (eventarchive.go)
+		if err := standbyArchive(tx, &ev); err != nil {
+			return false, err
+		}
+	}
 	if err := applyEvent(tx, &ev); err != nil {
 		return false, fmt.Errorf("event %d (%s %s): %w", ev.Seq, ev.Type, ev.ID, err)
 	}

@@ -488,16 +488,18 @@ func fillTaskLines(tx *txn, t *Task) error {
 		l.Owner = OwnerOr(l.Owner)
 		sku := skus[[2]string{l.Owner, l.SKU}]
 		if sku == nil {
-			sku = &SKU{}
-			if _, err := getJSON(tx.Bucket(bucketSKUs), skuKey(l.Owner, l.SKU), sku); err != nil {
+			// lookup: through a replay's memo of SKUs and shelves (replay.go)
+			v, _, err := lookup[SKU](tx, bucketSKUs, skuKey(l.Owner, l.SKU))
+			if err != nil {
 				return err
 			}
+			sku = &v
 			skus[[2]string{l.Owner, l.SKU}] = sku
 		}
 		seq, ok := seqs[l.Location]
 		if !ok {
-			var loc Location
-			if _, err := getJSON(tx.Bucket(bucketLocations), []byte(l.Location), &loc); err != nil {
+			loc, _, err := lookup[Location](tx, bucketLocations, []byte(l.Location))
+			if err != nil {
 				return err
 			}
 			seq, seqs[l.Location] = loc.PickSeq, loc.PickSeq

@@ -77,6 +77,12 @@ func (l *Ledger) CatchUpFrom(ctx context.Context, dir string) (CaughtUp, error) 
 			var a, b Event
 			ours, theirs := []byte(nil), tx.Bucket(bucketEvents).Get(seqKey(mine))
 			_ = l.view(func(t *txn) error { ours = bytes.Clone(t.Bucket(bucketEvents).Get(seqKey(mine))); return nil })
+			if theirs == nil { // moved to the old store's archive (eventlog.go)
+				theirs, _ = rawEvent(tx, mine)
+			}
+			if ours == nil {
+				_ = l.view(func(t *txn) error { v, err := rawEvent(t, mine); ours = bytes.Clone(v); return err })
+			}
 			if theirs == nil || ours == nil || json.Unmarshal(theirs, &a) != nil || json.Unmarshal(ours, &b) != nil || a.ID != b.ID {
 				return Errf(CodeConflict, "standby.diverged", "seq", strconv.FormatUint(mine, 10), "id", b.ID)
 			}

@@ -227,13 +227,15 @@ func activityOf(tx *txn, ev *Event, pre workBefore) (a activity, ok bool, err er
 		}
 		return a, true, nil
 	case EvPicked, EvPutBack:
-		var p struct {
-			Task     string `json:"task"`
-			Line     int    `json:"line"`
-			Location string `json:"location"`
-			Qty      int64  `json:"qty"`
-		}
-		if err := decode(ev, &p); err != nil {
+		// decoded as the catalogue's types, the value a replay has ready (replay_ahead.go)
+		var p PutBackScan // the fields a pick and a put-back share
+		if ev.Type == EvPicked {
+			var s PickScan
+			if err := decode(ev, &s); err != nil {
+				return a, false, err
+			}
+			p = PutBackScan{Task: s.Task, Line: s.Line, Location: s.Location, Qty: s.Qty}
+		} else if err := decode(ev, &p); err != nil {
 			return a, false, err
 		}
 		t, err := getTask(tx, p.Task)
@@ -260,12 +262,17 @@ func activityOf(tx *txn, ev *Event, pre workBefore) (a activity, ok bool, err er
 		a.loc, err = locationOf(tx, pre.loc)
 		return a, true, err
 	case EvShortReported, EvScanRejected:
-		var p struct {
-			Task string `json:"task"`
-			Line int    `json:"line"`
-		}
-		if err := decode(ev, &p); err != nil {
-			return a, false, err
+		var p ShortReport // the fields a short and a wrong scan share
+		if ev.Type == EvShortReported {
+			if err := decode(ev, &p); err != nil {
+				return a, false, err
+			}
+		} else {
+			var r ScanRejected
+			if err := decode(ev, &r); err != nil {
+				return a, false, err
+			}
+			p.Task, p.Line = r.Task, r.Line
 		}
 		a = activity{kind: WorkPick, unit: p.Task, owner: owner}
 		if ev.Type == EvShortReported {
