@@ -19,6 +19,7 @@
 //	tally backup  --data DIR --out FILE
 //	tally restore --data DIR FILE
 //	tally archive --data DIR [--keep-orders 30d --keep-figures 400d --keep-answers 7d]
+//	tally archive --data DIR [--keep-ids 10d (0: keep them live)]
 //	tally compact --data DIR [--keep-old]
 //	tally serve ... [--archive-at 3 (-1: never) --keep-orders 30d ...]
 //	tally generate --data DIR --events N [--days 30] [--seed S] [--start YYYY-MM-DD]
@@ -684,6 +685,12 @@ func checkCmd(args []string, stdout io.Writer) error {
 		fmt.Fprintf(stdout, "ledger check FAILED: %d projection entries differ from a rebuild of %d events; run `tally rebuild` after taking a copy of %s\n",
 			len(mm), l.LastSeq(), l.Path())
 		return errReported
+	}
+	if tables, records, err := l.VerifyIDTables(); err != nil { // the ID tables read whole (wms/idarchive.go)
+		fmt.Fprintf(stdout, "ledger check FAILED: %v\n", err)
+		return errReported
+	} else if tables > 0 {
+		fmt.Fprintf(stdout, "ID tables ok: %d files, %d archived IDs and keys\n", tables, records)
 	}
 	fmt.Fprintf(stdout, "ledger ok: %d events, projections equal a rebuild (%s)\n", l.LastSeq(), time.Since(start).Round(time.Millisecond))
 	return nil

@@ -44,6 +44,11 @@ type Retention struct {
 	// Keys: the stored first answer of a keyed command this old is dropped
 	// (its record stays, so the key is still bound to its request).
 	Keys time.Duration
+	// IDs: event IDs and keys of events this old leave event_ids and
+	// event_keys for the month's ID table (idarchive.go); 0 keeps them
+	// live. Never shorter than Keys (a shorter one is taken as Keys): an
+	// answer leaves first.
+	IDs time.Duration
 	// Events: events this old that every upstream has acknowledged leave
 	// the live log for segment files (eventarchive.go). 0 keeps them.
 	Events time.Duration
@@ -54,6 +59,7 @@ type Retention struct {
 // (no client retries a week-old request).
 func DefaultRetention() Retention {
 	r := Retention{Orders: 30 * 24 * time.Hour, Figures: 400 * 24 * time.Hour, Keys: 7 * 24 * time.Hour}
+	r.IDs = 10 * 24 * time.Hour   // IDs and keys 10 days: three days after their answers
 	r.Events = 3 * 24 * time.Hour // events 3 days (a day's feed and replication lag, and more)
 	return r
 }
@@ -62,6 +68,9 @@ func DefaultRetention() Retention {
 func (r Retention) Validate() error {
 	if r.Orders < 24*time.Hour || r.Figures < 24*time.Hour || r.Keys < time.Hour {
 		return Errf(CodeInvalid, "archive.retention_short")
+	}
+	if r.IDs != 0 && r.IDs < 24*time.Hour {
+		return Errf(CodeInvalid, "archive.ids_retention_short")
 	}
 	if r.Events != 0 && r.Events < 24*time.Hour {
 		return Errf(CodeInvalid, "archive.events_short")
@@ -75,7 +84,8 @@ type ArchiveRun struct {
 	Skipped int // orders that changed while archived: left for the next run
 	Figures int // figure records archived and pruned (units of work among them)
 	Answers int // stored answers dropped
-	Events  int // history.archived and log.archived events appended
+	IDs     int // event IDs and keys moved to ID tables (idarchive.go)
+	Events  int // history.archived, log.archived and ids.archived events appended
 	Moved   int // events moved out of the live log to segments
 	// OrdersBefore is the cut-off the run used: the retention, or earlier
 	// when an upstream has not yet acknowledged the events since.
@@ -130,6 +140,9 @@ func (l *Ledger) Archive(ctx context.Context, r Retention, actor, device string)
 	}
 	n, err := l.dropAnswers(ctx, now.Add(-r.Keys), &run)
 	run.Answers = n
+	if err == nil && r.IDs != 0 {
+		err = l.archiveIDs(ctx, now.Add(-max(r.IDs, r.Keys)), actor, device, &run)
+	}
 	if err == nil && r.Events > 0 {
 		err = l.archiveEvents(ctx, now.Add(-r.Events), actor, device, &run)
 	}

@@ -99,6 +99,13 @@ func decideExceptionAcknowledged(tx *txn, ev *Event) error {
 	}
 	seqRaw := tx.Bucket(bucketEventIDs).Get([]byte(a.Ref))
 	if seqRaw == nil {
+		if r, ok, err := archivedID(tx, a.Ref); err != nil {
+			return err
+		} else if ok && r.flags()&idFlagEvent != 0 {
+			seqRaw = seqKey(r.seq())
+		}
+	}
+	if seqRaw == nil {
 		return Errf(CodeNotFound, "exception.not_found", "ref", clipText(a.Ref))
 	}
 	cause, err := eventAt(tx, seqFromKey(seqRaw))

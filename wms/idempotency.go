@@ -107,7 +107,13 @@ func runKeyed[T any](ctx context.Context, l *Ledger, k keyed, decide func() (Eve
 		if !found {
 			v := tx.Bucket(bucketEventIDs).Get([]byte(k.id))
 			if v == nil {
-				return nil
+				r, ok, err := archivedID(tx, k.id)
+				if err != nil || !ok {
+					return err
+				}
+				replayed = true
+				out, err = archivedAnswer(tx, k, digest, r, answer)
+				return err
 			}
 			// an event appended before keys were recorded
 			prior, err := eventAt(tx, seqFromKey(v))

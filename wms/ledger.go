@@ -128,7 +128,11 @@ func Open(dir string, opt Options) (*Ledger, error) {
 		if err == nil {
 			err = l.view(func(tx *txn) error { l.loadStandby(tx); return nil })
 		}
+		if err == nil {
+			err = l.openIDTables()
+		}
 		if err != nil {
+			l.closeIDTables()
 			db.Close()
 			return nil, fmt.Errorf("read %s: %w", path, err)
 		}
@@ -167,6 +171,11 @@ func Open(dir string, opt Options) (*Ledger, error) {
 			return nil, fmt.Errorf("initialise %s: %w", path, err)
 		}
 	}
+	if err := l.openIDTables(); err != nil {
+		l.closeIDTables()
+		db.Close()
+		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
 	return l, nil
 }
 
@@ -193,7 +202,10 @@ func (l *Ledger) StaleProjections() (have string, stale bool) {
 }
 
 // Close closes the file. Call it after every writer has stopped.
-func (l *Ledger) Close() error { return l.db.Close() }
+func (l *Ledger) Close() error {
+	l.closeIDTables() // idarchive.go
+	return l.db.Close()
+}
 
 // Path is the bbolt file's path.
 func (l *Ledger) Path() string { return l.path }
@@ -305,6 +317,12 @@ func appendTx(tx *txn, ev Event) (Event, bool, error) {
 		}
 		return prior, true, err
 	}
+	if r, ok, err := archivedID(tx, ev.ID); err != nil || ok && r.flags()&idFlagEvent != 0 {
+		if err != nil {
+			return Event{}, false, err
+		}
+		return archivedIDEvent(tx, ev, r) // idtable.go
+	}
 	events := tx.Bucket(bucketEvents)
 	seq, err := events.NextSequence()
 	if err != nil {
@@ -352,7 +370,11 @@ func (l *Ledger) eventByID(id string) (ev Event, ok bool, err error) {
 	err = l.view(func(tx *txn) error {
 		v := tx.Bucket(bucketEventIDs).Get([]byte(id))
 		if v == nil {
-			return nil
+			r, found, err := archivedID(tx, id)
+			if err != nil || !found || r.flags()&idFlagEvent == 0 {
+				return err
+			}
+			v = seqKey(r.seq())
 		}
 		ok = true
 		ev, err = eventAt(tx, seqFromKey(v))

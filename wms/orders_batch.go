@@ -105,13 +105,28 @@ func (l *Ledger) ReceiveOrders(ctx context.Context, key string, ins []OrderIntak
 	defer l.keys.lock(k.id)()
 	var first OrderBatch
 	replayed := false
+	archived := false
 	err = l.view(func(tx *txn) error {
 		rec, found, err := getKeyRecord(tx, k.id)
-		if err != nil || !found {
+		if err == nil && !found {
+			// past the IDs' retention: bound as before, answered from the
+			// state (each order a duplicate of its event, or decided as new)
+			r, ok, err := archivedID(tx, k.id)
+			if err == nil && ok && r.flags()&idFlagKey != 0 {
+				archived = true
+				return r.binds(k, digest)
+			}
+			return err
+		}
+		if err != nil {
 			return err
 		}
 		if err := rec.binds(k, digest); err != nil {
 			return err
+		}
+		if !rec.answered() { // past the answers' retention: from the state, as archived
+			archived = true
+			return nil
 		}
 		replayed = true
 		raw, err := rec.answerJSON()
@@ -127,6 +142,10 @@ func (l *Ledger) ReceiveOrders(ctx context.Context, key string, ins []OrderIntak
 		l.stats.Duplicates.Add(1)
 		noteReplay(ctx)
 		return first, nil
+	}
+	if archived {
+		noteReplay(ctx)
+		return l.receiveBatch(ctx, "", nil, ins, actor, device)
 	}
 	return l.receiveBatch(ctx, k.id, &keyRecord{Actor: k.actor, Type: k.typ, Target: k.target, Digest: digest}, ins, actor, device)
 }
@@ -270,7 +289,15 @@ func receiveBatchOrder(tx *txn, b *batchOrder, archiveDir string) (OrderBatchIte
 	if b.err != nil {
 		return refuse(b.err)
 	}
-	if v := tx.Bucket(bucketEventIDs).Get([]byte(b.ev.ID)); v != nil {
+	v := tx.Bucket(bucketEventIDs).Get([]byte(b.ev.ID))
+	if v == nil {
+		if r, ok, err := archivedID(tx, b.ev.ID); err != nil {
+			return item, 0, err
+		} else if ok && r.flags()&idFlagEvent != 0 {
+			v = seqKey(r.seq())
+		}
+	}
+	if v != nil {
 		// the same order and content again: the order as it stands
 		o, err := orderTx(tx, b.owner, b.in.No)
 		if ErrorCode(err) == CodeNotFound {

@@ -652,6 +652,13 @@ func readPutBacks(tx *txn, p *ReturnParcel) error {
 	for i := range p.Lines {
 		seq := tx.Bucket(bucketEventIDs).Get([]byte(putBackID(p.ID, i)))
 		if seq == nil {
+			if r, ok, err := archivedID(tx, putBackID(p.ID, i)); err != nil {
+				return err
+			} else if ok && r.flags()&idFlagEvent != 0 {
+				seq = seqKey(r.seq())
+			}
+		}
+		if seq == nil {
 			continue
 		}
 		ev, err := eventAt(tx, seqFromKey(seq))

@@ -305,6 +305,19 @@ func (l *Ledger) Replicate(ctx context.Context, events []ReplicaEvent) (int, err
 	if _, ok := l.Following(); !ok {
 		return 0, Errf(CodeConflict, "standby.not_standby")
 	}
+	// an ids.archived event comes first in its part of the page, its ID
+	// table built before it applies (idarchive.go)
+	if i := idsSplit(events); i > 0 {
+		n, err := l.Replicate(ctx, events[:i])
+		if err != nil {
+			return n, err
+		}
+		m, err := l.Replicate(ctx, events[i:])
+		return n + m, err
+	}
+	if err := l.prepareIDTables(events); err != nil {
+		return 0, err
+	}
 	n := 0
 	err := l.update(func(tx *txn) error {
 		n = 0
@@ -325,6 +338,9 @@ func (l *Ledger) Replicate(ctx context.Context, events []ReplicaEvent) (int, err
 	if err != nil {
 		return 0, err
 	}
+	if err := l.settleIDTables(); err != nil {
+		return n, err
+	}
 	if n > 0 {
 		l.stats.Appends.Add(uint64(n))
 		l.bell.ring()
@@ -339,7 +355,15 @@ func replicateTx(tx *txn, re ReplicaEvent) (bool, error) {
 	}
 	seqText := strconv.FormatUint(ev.Seq, 10)
 	ids, events := tx.Bucket(bucketEventIDs), tx.Bucket(bucketEvents)
-	if v := ids.Get([]byte(ev.ID)); v != nil {
+	v := ids.Get([]byte(ev.ID))
+	if v == nil {
+		if r, ok, err := archivedID(tx, ev.ID); err != nil {
+			return false, err
+		} else if ok && r.flags()&idFlagEvent != 0 {
+			v = seqKey(r.seq())
+		}
+	}
+	if v != nil {
 		if seqFromKey(v) != ev.Seq {
 			return false, Errf(CodeConflict, "standby.diverged", "seq", seqText, "id", ev.ID)
 		}
@@ -380,6 +404,11 @@ func replicateTx(tx *txn, re ReplicaEvent) (bool, error) {
 	}
 	if err := ids.Put([]byte(ev.ID), seqKey(ev.Seq)); err != nil {
 		return false, err
+	}
+	if ev.Type == EvIDsArchived {
+		if err := replicateIDsArchived(tx, &ev); err != nil {
+			return false, err
+		}
 	}
 	if len(re.Key) > 0 {
 		stored, rec, err := standbyRecord(re.Key)

@@ -1,0 +1,219 @@
+package wms
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// BenchmarkIDTableLookup: what a new event's ID costs past the live
+// buckets (a miss in every month's table: the extra cost of every new
+// event once tables exist) and what a repeat costs (a hit), with 1 and 12
+// month files, beside the ceilings measured in the same run: a miss in
+// bbolt's event_ids (the live lookup every event makes already) and one
+// raw bbolt Update (the commit a single writer's event waits for). The
+// tables are warm (every block read once, as on a server that has run a
+// while); a cold block costs a page fault (a disk read when not cached).
+//
+//	go test ./wms -run XXX -bench IDTableLookup -benchtime 5000x
+func BenchmarkIDTableLookup(b *testing.B) {
+	perFile := envInt("TALLY_IDS_PER_FILE", 250_000) // 10 MB a file; the cost is one block read whatever the size
+	dir := b.TempDir()
+	ts := &idTables{}
+	for m := range 12 {
+		name := fmt.Sprintf("2026-%02d.ids", m+1)
+		w, err := createIDTable(filepath.Join(dir, name))
+		if err != nil {
+			b.Fatal(err)
+		}
+		recs := make([]idRecord, perFile)
+		for i := range recs {
+			recs[i] = newIDRecord(fmt.Sprintf("m%d-%d", m, i), uint64(m*perFile+i+1), true, nil)
+		}
+		sortRecords(recs)
+		for _, r := range recs {
+			if err := w.add(r); err != nil {
+				b.Fatal(err)
+			}
+		}
+		if _, err := w.finish(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	// load opens n tables and, for a server that has run a while, reads
+	// every block once (each block's CRC checked, its pages cached)
+	load := func(n int) {
+		ts.closeAll()
+		for m := range n {
+			t, err := openIDTable(filepath.Join(dir, fmt.Sprintf("2026-%02d.ids", m+1)))
+			if err != nil {
+				b.Fatal(err)
+			}
+			for _, h := range t.index {
+				if _, ok, err := t.lookup(h); !ok || err != nil {
+					b.Fatal(ok, err)
+				}
+			}
+			ts.install(t)
+		}
+	}
+	defer ts.closeAll()
+	for _, files := range []int{1, 12} {
+		b.Run(fmt.Sprintf("files=%d/miss", files), func(b *testing.B) {
+			load(files)
+			hs := hashes(b.N, "new-%d", 1<<62)
+			b.ResetTimer()
+			for i := range b.N {
+				if _, ok, err := ts.lookup(hs[i]); ok || err != nil {
+					b.Fatal(ok, err)
+				}
+			}
+		})
+		b.Run(fmt.Sprintf("files=%d/hit-oldest", files), func(b *testing.B) {
+			load(files)
+			hs := hashes(b.N, "m0-%d", perFile)
+			b.ResetTimer()
+			for i := range b.N {
+				if _, ok, err := ts.lookup(hs[i]); !ok || err != nil {
+					b.Fatal(ok, err)
+				}
+			}
+		})
+	}
+	b.Run("hash", func(b *testing.B) {
+		id := "3f2a9c1e-8d4b-4c7a-9e2f-1b5d6a7c8e9f"
+		for range b.N {
+			_ = hashID(id)
+		}
+	})
+	// the ceilings, in the same run
+	db, err := bolt.Open(filepath.Join(dir, "raw.db"), 0o600, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	if err := db.Update(func(tx *bolt.Tx) error {
+		bk, err := tx.CreateBucketIfNotExists([]byte("ids"))
+		if err != nil {
+			return err
+		}
+		for i := range perFile {
+			if err := bk.Put([]byte(fmt.Sprintf("id-%09d", i)), seqKey(uint64(i))); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		b.Fatal(err)
+	}
+	b.Run("bbolt-get-miss", func(b *testing.B) {
+		for i := range b.N {
+			_ = db.View(func(tx *bolt.Tx) error {
+				if tx.Bucket([]byte("ids")).Get([]byte(fmt.Sprintf("new-%d", i))) != nil {
+					b.Fatal("hit")
+				}
+				return nil
+			})
+		}
+	})
+	b.Run("bbolt-update", func(b *testing.B) {
+		for i := range b.N {
+			if err := db.Update(func(tx *bolt.Tx) error {
+				return tx.Bucket([]byte("ids")).Put([]byte(fmt.Sprintf("new-%d", i)), seqKey(uint64(i)))
+			}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+// BenchmarkIDTableSize: bytes an ID takes in bbolt (event_ids and
+// event_keys of a generated, compacted store) and in the ID table after
+// they move, in the same run.
+//
+//	TALLY_IDS_EVENTS=300000 go test ./wms -run XXX -bench IDTableSize -benchtime 1x
+func BenchmarkIDTableSize(b *testing.B) {
+	events := envInt("TALLY_IDS_EVENTS", 300_000)
+	for range b.N {
+		dir := b.TempDir()
+		zone := time.FixedZone("CST", 8*3600)
+		if _, err := Generate(ctx, dir, GenerateOptions{Events: events, Days: 10, Seed: 1, Zone: zone}); err != nil {
+			b.Fatal(err)
+		}
+		// the answers go first (as they do, --keep-answers ≤ --keep-ids):
+		// what moves is the IDs and the keys' records without answers
+		l, err := Open(dir, Options{Zone: zone})
+		if err != nil {
+			b.Fatal(err)
+		}
+		r := DefaultRetention()
+		r.Keys, r.IDs = time.Hour, 0
+		if _, err := l.Archive(ctx, r, "system", "bench"); err != nil {
+			b.Fatal(err)
+		}
+		l.Close()
+		if _, err := Compact(dir, false, 0); err != nil {
+			b.Fatal(err)
+		}
+		if l, err = Open(dir, Options{Zone: zone}); err != nil {
+			b.Fatal(err)
+		}
+		var entries int
+		var inuse int
+		_ = l.view(func(tx *txn) error {
+			for _, name := range [][]byte{bucketEventIDs, bucketKeys, bucketKeySeqs} {
+				s := tx.Bucket(name).Stats()
+				inuse += s.BranchInuse + s.LeafInuse
+				if string(name) == string(bucketEventIDs) {
+					entries = s.KeyN
+				}
+			}
+			return nil
+		})
+		before := fileSize(b, l.Path())
+		r.IDs = 24 * time.Hour
+		start := time.Now()
+		run, err := l.Archive(ctx, r, "system", "bench")
+		if err != nil {
+			b.Fatal(err)
+		}
+		took := time.Since(start)
+		var tableBytes int64
+		var records uint64
+		for _, t := range l.tables().list {
+			tableBytes += fileSize(b, filepath.Join(l.ArchiveDir(), t.name))
+			records += t.count
+		}
+		l.Close()
+		if _, err := Compact(dir, false, 0); err != nil {
+			b.Fatal(err)
+		}
+		after := fileSize(b, filepath.Join(dir, dbFile))
+		b.ReportMetric(float64(inuse)/float64(entries), "bbolt-B/ID")
+		b.ReportMetric(float64(tableBytes)/float64(records), "table-B/ID")
+		b.ReportMetric(float64(run.IDs), "IDs-moved")
+		b.ReportMetric(float64(before-after)/float64(run.IDs), "store-B-freed/ID")
+		b.ReportMetric(took.Seconds(), "archive-s")
+		b.ReportMetric(float64(run.LongestWrite.Microseconds())/1000, "longest-write-ms")
+	}
+}
+
+func fileSize(b *testing.B, path string) int64 {
+	fi, err := os.Stat(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return fi.Size()
+}
+
+func hashes(n int, format string, mod int) []idHash {
+	hs := make([]idHash, n)
+	for i := range hs {
+		hs[i] = hashID(fmt.Sprintf(format, i%mod))
+	}
+	return hs
+}
