@@ -13,9 +13,9 @@ import (
 	"path/filepath"
 	"reflect"
 	"runtime/debug"
-	"strings"
 	"slices"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -160,7 +160,7 @@ type generator struct {
 	// verify checks what the generator keeps for itself (each pick's
 	// task, the boxes suggested) against the ledger's answers (the tests)
 	verify bool
-	boxes       map[string]Box // SuggestBox's answer by the items' SKUs and quantities
+	boxes  map[string]Box // SuggestBox's answer by the items' SKUs and quantities
 
 	skus      map[string]SKU
 	face      map[string]string // SKU → its pick face
