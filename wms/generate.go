@@ -59,8 +59,14 @@ type GenerateOptions struct {
 	Zone *time.Location
 	// Progress gets a line per simulated day; nil: none.
 	Progress io.Writer
+	// KeepFree is the space the run leaves free on the store's disk: a
+	// commit that would find less stops it (the store is whole up to the
+	// commit before). Zero: none kept.
+	KeepFree uint64
 
 	verify bool // the tests: check what the generator keeps for itself against the ledger's answers
+	// diskFree is the disk's free space (tests); nil: the ledger's DiskFree
+	diskFree func() (uint64, error)
 }
 
 // GenerateResult is what Generate wrote.
@@ -132,6 +138,22 @@ func Generate(ctx context.Context, dir string, o GenerateOptions) (GenerateResul
 	}
 	g := &generator{l: l, ctx: ctx, clock: clock, rng: rand.New(rand.NewPCG(o.Seed, 0x7a11e)), target: uint64(o.Events), progress: o.Progress, verify: o.verify, boxes: map[string]Box{}}
 	l.startBulk(GenerateCommitEvery)
+	if o.KeepFree > 0 {
+		free := o.diskFree
+		if free == nil {
+			free = l.DiskFree
+		}
+		l.bulk.beforeCommit = func() error {
+			n, err := free()
+			if err != nil {
+				return err
+			}
+			if n < o.KeepFree {
+				return Errf(CodeUnavailable, "generate.disk_low", "free", gib(n), "keep", gib(o.KeepFree), "dir", dir)
+			}
+			return nil
+		}
+	}
 	res, err := g.run(start, o.Days)
 	if berr := l.endBulk(); err == nil && berr != nil {
 		err = berr
@@ -148,6 +170,9 @@ func Generate(ctx context.Context, dir string, o GenerateOptions) (GenerateResul
 	}
 	return res, err
 }
+
+// gib is a size in GiB for people.
+func gib(n uint64) string { return strconv.FormatFloat(float64(n)/(1<<30), 'f', 1, 64) + " GiB" }
 
 // generator is one simulated warehouse at work.
 type generator struct {
@@ -751,10 +776,16 @@ func (g *generator) counts() error {
 	return nil
 }
 
+// ceilingEvents is how many of the log's events RawCeiling puts at most:
+// enough to time bbolt steadily, and a copy of a 10,000,000-event log's
+// bytes would take gigabytes of disk beside the store for nothing.
+const ceilingEvents = 1_000_000
+
 // RawCeiling is what bbolt alone does with the bytes of dir's log: each
 // event's stored bytes put under its sequence key into a new file in
-// scratch, without fsync and GenerateCommitEvery to a commit, as Generate commits.
-// It is the ceiling Generate's speed is measured against, in the same run.
+// scratch, without fsync and GenerateCommitEvery to a commit, as Generate
+// commits — the first ceilingEvents events of the log at most. It is the
+// ceiling Generate's speed is measured against, in the same run.
 func RawCeiling(dir, scratch string) (eventsPerSec float64, err error) {
 	src, err := bolt.Open(filepath.Join(dir, dbFile), 0o600, &bolt.Options{ReadOnly: true, Timeout: time.Second})
 	if err != nil {
@@ -781,7 +812,7 @@ func RawCeiling(dir, scratch string) (eventsPerSec float64, err error) {
 	err = src.View(func(stx *bolt.Tx) error {
 		c := stx.Bucket(bucketEvents).Cursor()
 		k, v := c.First()
-		for k != nil {
+		for k != nil && n < ceilingEvents {
 			var batch [][2][]byte // read before the clock starts
 			for ; k != nil && len(batch) < GenerateCommitEvery; k, v = c.Next() {
 				batch = append(batch, [2][]byte{k, v})

@@ -23,6 +23,10 @@ type bulkTx struct {
 	// refusable is the key of the one refusal a write may end in without
 	// losing the transaction (refusably); "" for none.
 	refusable string
+	// beforeCommit, when set, may refuse a commit (Generate's disk
+	// reserve): the transaction is rolled back and the bulk fails, the
+	// store left as the last commit made it.
+	beforeCommit func() error
 }
 
 var errBulkFailed = errors.New("an earlier write of the bulk transaction failed")
@@ -76,6 +80,13 @@ func (b *bulkTx) begin() error {
 func (b *bulkTx) commit() error {
 	if b.tx == nil {
 		return nil
+	}
+	if b.beforeCommit != nil {
+		if err := b.beforeCommit(); err != nil {
+			_ = b.tx.Rollback()
+			b.tx, b.writes = nil, 0
+			return err
+		}
 	}
 	err := b.tx.Commit()
 	b.tx, b.writes = nil, 0

@@ -217,3 +217,36 @@ func BenchmarkGenerate(b *testing.B) {
 		b.ReportMetric(res.PerSecond()/raw, "×raw")
 	}
 }
+
+// A disk running low stops the run before the reserve is taken, and the
+// store is whole up to the last commit: its projections equal a rebuild.
+func TestGenerateKeepsFree(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "store")
+	commits := 0
+	free := func() (uint64, error) {
+		if commits++; commits > 3 {
+			return 1 << 30, nil
+		}
+		return 8 << 30, nil
+	}
+	_, err := Generate(context.Background(), dir, GenerateOptions{Events: 20_000, Days: 3, Seed: 1, Start: genStart, KeepFree: 2 << 30, diskFree: free})
+	if e, ok := AsError(err); !ok || e.Key != "generate.disk_low" {
+		t.Fatalf("disk low: %v", err)
+	}
+	l, err := Open(dir, Options{KeepProjections: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	// three commits of a thousand writes, each a command of an event or two
+	if got := l.LastSeq(); got < 3*GenerateCommitEvery || got > 6*GenerateCommitEvery {
+		t.Errorf("stopped at the fourth commit, but the log holds %d events", got)
+	}
+	mm, err := l.Check(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range mm {
+		t.Errorf("projection differs from rebuild: %s", m)
+	}
+}
