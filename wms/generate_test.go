@@ -250,3 +250,59 @@ func TestGenerateKeepsFree(t *testing.T) {
 		t.Errorf("projection differs from rebuild: %s", m)
 	}
 }
+
+// A wave release refused by its decision (nothing can be allocated) inside
+// the shared transaction leaves nothing of itself, under refusably: the
+// writes around it commit, the log has no gap, and the projections equal a
+// rebuild (openTest's check). Any other way, the refusal fails the shared
+// transaction and what it held is gone.
+func TestBulkRefusal(t *testing.T) {
+	l := stockFixture(t)
+	mustOrder(t, l, order("SO1", LineIn{"MILK", 500})) // 13 units are shippable
+	release := func(id string) error {
+		_, err := l.ReleaseWave(ctx, WaveFilter{Mode: WaveSingle}, id, "B4001", "web")
+		return err
+	}
+
+	defer func() { // a failing test leaves no shared transaction to block the check
+		if l.bulk != nil {
+			_ = l.endBulk()
+		}
+	}()
+	before := l.LastSeq()
+	l.startBulk(GenerateCommitEvery)
+	if err := l.refusably("wave.nothing_allocated", func() error { return release("w1") }); ErrorCode(err) != CodeConflict {
+		t.Fatalf("a wave of an order that cannot be allocated: %v", err)
+	}
+	mustOrder(t, l, order("SO2", LineIn{"MILK", 2}))
+	if err := l.refusably("wave.nothing_allocated", func() error { return release("w2") }); err != nil {
+		t.Fatalf("a wave with SO2: %v", err)
+	}
+	if err := l.endBulk(); err != nil {
+		t.Fatal(err)
+	}
+	if got := l.LastSeq(); got != before+2 {
+		t.Errorf("the log went from %d to %d events, want the order and the wave", before, got)
+	}
+	for seq := before + 1; seq <= l.LastSeq(); seq++ {
+		if ev, err := l.EventAt(seq); err != nil || ev.ID == "w1" {
+			t.Errorf("event %d: %s %v", seq, ev.ID, err)
+		}
+	}
+	if o, err := l.Order("SO2"); err != nil || o.State != OrderAllocated {
+		t.Errorf("SO2: %s %v", o.State, err)
+	}
+
+	before = l.LastSeq()
+	l.startBulk(GenerateCommitEvery)
+	mustOrder(t, l, order("SO3", LineIn{"MILK", 500}))
+	if err := release("w3"); ErrorCode(err) != CodeConflict {
+		t.Fatalf("a wave of SO1 and SO3, neither can be allocated: %v", err)
+	}
+	if err := l.endBulk(); err == nil {
+		t.Error("a refusal not named refusable left the shared transaction standing")
+	}
+	if got := l.LastSeq(); got != before {
+		t.Errorf("the failed shared transaction left %d events behind", got-before)
+	}
+}
