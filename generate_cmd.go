@@ -26,13 +26,17 @@ func generateCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	seed := fs.Uint64("seed", 1, "the same seed and --start write the same work")
 	start := fs.String("start", "", "the first simulated day, YYYY-MM-DD (default: --days before today)")
 	tz := fs.String("tz", env("TZ", "Asia/Shanghai"), "the warehouse's time zone, whose days are simulated (TALLY_TZ)")
+	keepFree := fs.Uint("keep-free", 2, fmt.Sprintf("GiB to leave free on the store's disk: the run stops, its store whole, before it takes them (0 to %d)", maxKeepFreeGiB))
 	ceiling := fs.Bool("ceiling", true, "afterwards, time raw bbolt puts of the log's bytes (the ceiling) and print the ratio")
 	lang := fs.String("lang", env("LANG_UI", "en"), "language of messages: en or zh-CN")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if *data == "" || *events == 0 || fs.NArg() != 0 {
-		return errors.New("usage: tally generate --data DIR --events N [--days 30] [--seed S] [--start YYYY-MM-DD] [--tz ZONE]")
+		return errors.New("usage: tally generate --data DIR --events N [--days 30] [--seed S] [--start YYYY-MM-DD] [--tz ZONE] [--keep-free GiB]")
+	}
+	if *keepFree > maxKeepFreeGiB {
+		return fmt.Errorf("--keep-free %d: at most %d GiB", *keepFree, maxKeepFreeGiB)
 	}
 	zone, err := time.LoadLocation(*tz)
 	if err != nil {
@@ -46,7 +50,7 @@ func generateCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	res, err := wms.Generate(ctx, *data, wms.GenerateOptions{Events: *events, Days: *days, Seed: *seed, Start: first, Zone: zone, Progress: stderr})
+	res, err := wms.Generate(ctx, *data, wms.GenerateOptions{Events: *events, Days: *days, Seed: *seed, Start: first, Zone: zone, Progress: stderr, KeepFree: uint64(*keepFree) << 30})
 	if e, ok := wms.AsError(err); ok {
 		return errors.New(views.Translate(*lang, e.Key, e.Args))
 	}
@@ -68,6 +72,9 @@ func generateCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	}
 	return nil
 }
+
+// maxKeepFreeGiB bounds --keep-free: more than any disk has.
+const maxKeepFreeGiB = 1 << 20
 
 // mib is a size in MiB for people.
 func mib(n int64) string { return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20)) }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -33,6 +34,13 @@ func TestGenerateCommand(t *testing.T) {
 	out.Reset()
 	if err := run(context.Background(), []string{"generate", "--data", dir, "--events", "4000", "--days", "2"}, &out, &out); err == nil || !strings.Contains(err.Error(), "is not empty") {
 		t.Errorf("generate into a store: %v", err)
+	}
+	fresh := filepath.Join(t.TempDir(), "fresh")
+	if err := run(context.Background(), []string{"generate", "--data", fresh, "--events", "4000", "--days", "2", "--keep-free", "2000000"}, &out, &out); err == nil || !strings.Contains(err.Error(), "--keep-free 2000000: at most") {
+		t.Errorf("generate keeping more free than any disk has: %v", err)
+	}
+	if _, err := os.Stat(fresh); err == nil {
+		t.Errorf("a refused --keep-free made %s", fresh)
 	}
 	out.Reset()
 	if err := run(context.Background(), []string{"check", "--data", dir}, &out, &out); err != nil || !strings.HasPrefix(out.String(), "ledger ok") {

@@ -1663,4 +1663,5 @@ var catalog = map[string][2]string{
 	"generate.dir_not_empty": {"{dir} is not empty: tally generate writes a new store only into an empty or new directory. Choose another, or delete this one's files if they are not needed.", "{dir} 不是空目录：tally generate 只在空目录或新目录中生成数据。请换一个目录；若其中文件已不需要，也可删除后再试。"},
 	"generate.events_range":  {"The number of events must be between {min} and {max} (at least 200 a simulated day).", "事件数须在 {min} 至 {max} 之间（每个模拟日至少 200）。"},
 	"generate.days_range":    {"The number of simulated days must be between 1 and {max}.", "模拟天数须在 1 至 {max} 之间。"},
+	"generate.disk_low":      {"Stopped: only {free} was left free on the disk holding {dir} (--keep-free {keep}). The store there holds what was written before the last commit, a whole store; free space and generate anew, or use it as it is.", "已停止：{dir} 所在磁盘仅剩 {free}（--keep-free 要求保留 {keep}）。该目录中的数据截至上一次提交，是完整可用的；可腾出空间后重新生成，或直接使用。"},
 }

@@ -11,8 +11,11 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"reflect"
+	"runtime/debug"
 	"slices"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -32,6 +35,9 @@ import (
 // GenerateCommitEvery is how many commands share a commit while
 // generating (and how many puts RawCeiling commits at once).
 const GenerateCommitEvery = 1000
+
+// generateGCPercent is the garbage collector's GOGC while generating.
+const generateGCPercent = 400
 
 // Generator limits: a store beyond them is not a size anyone runs.
 const (
@@ -53,6 +59,14 @@ type GenerateOptions struct {
 	Zone *time.Location
 	// Progress gets a line per simulated day; nil: none.
 	Progress io.Writer
+	// KeepFree is the space the run leaves free on the store's disk: a
+	// commit that would find less stops it (the store is whole up to the
+	// commit before). Zero: none kept.
+	KeepFree uint64
+
+	verify bool // the tests: check what the generator keeps for itself against the ledger's answers
+	// diskFree is the disk's free space (tests); nil: the ledger's DiskFree
+	diskFree func() (uint64, error)
 }
 
 // GenerateResult is what Generate wrote.
@@ -114,12 +128,32 @@ func Generate(ctx context.Context, dir string, o GenerateOptions) (GenerateResul
 	clock := &simClock{}
 	clock.set(start.Add(7 * time.Hour))
 	began := time.Now()
+	// The generator's live heap is small (a few tens of MB) and its garbage
+	// plentiful: collecting at four times the live heap rather than twice
+	// spends far less CPU on the collector for a little more memory.
+	defer debug.SetGCPercent(debug.SetGCPercent(generateGCPercent))
 	l, err := Open(dir, Options{Now: clock.now, Zone: zone, NoSync: true})
 	if err != nil {
 		return GenerateResult{}, err
 	}
-	g := &generator{l: l, ctx: ctx, clock: clock, rng: rand.New(rand.NewPCG(o.Seed, 0x7a11e)), target: uint64(o.Events), progress: o.Progress}
+	g := &generator{l: l, ctx: ctx, clock: clock, rng: rand.New(rand.NewPCG(o.Seed, 0x7a11e)), target: uint64(o.Events), progress: o.Progress, verify: o.verify, boxes: map[string]Box{}}
 	l.startBulk(GenerateCommitEvery)
+	if o.KeepFree > 0 {
+		free := o.diskFree
+		if free == nil {
+			free = l.DiskFree
+		}
+		l.bulk.beforeCommit = func() error {
+			n, err := free()
+			if err != nil {
+				return err
+			}
+			if n < o.KeepFree {
+				return Errf(CodeUnavailable, "generate.disk_low", "free", gib(n), "keep", gib(o.KeepFree), "dir", dir)
+			}
+			return nil
+		}
+	}
 	res, err := g.run(start, o.Days)
 	if berr := l.endBulk(); err == nil && berr != nil {
 		err = berr
@@ -137,6 +171,9 @@ func Generate(ctx context.Context, dir string, o GenerateOptions) (GenerateResul
 	return res, err
 }
 
+// gib is a size in GiB for people.
+func gib(n uint64) string { return strconv.FormatFloat(float64(n)/(1<<30), 'f', 1, 64) + " GiB" }
+
 // generator is one simulated warehouse at work.
 type generator struct {
 	l        *Ledger
@@ -145,6 +182,10 @@ type generator struct {
 	rng      *rand.Rand
 	target   uint64
 	progress io.Writer
+	// verify checks what the generator keeps for itself (each pick's
+	// task, the boxes suggested) against the ledger's answers (the tests)
+	verify bool
+	boxes  map[string]Box // SuggestBox's answer by the items' SKUs and quantities
 
 	skus      map[string]SKU
 	face      map[string]string // SKU → its pick face
@@ -474,11 +515,13 @@ func (g *generator) releaseWaves() error {
 	for _, f := range []WaveFilter{{Lines: "single", Mode: WaveCluster, ClusterSize: 12, MaxOrders: 240}, {Lines: "multi", Mode: WaveSingle, MaxOrders: 120}} {
 		for {
 			g.tick()
-			// refused when nothing can be allocated: alone, so that the refusal rolls back alone
-			var err error
-			if uerr := g.l.unbulked(func() error { _, err = g.l.ReleaseWave(g.ctx, f, g.id("wave"), "B4001", "web"); return nil }); uerr != nil {
-				return uerr
-			}
+			// refused when nothing can be allocated: a refusal the shared
+			// transaction survives (refusably); a release that finds no new
+			// orders is refused before it writes at all
+			err := g.l.refusably("wave.nothing_allocated", func() error {
+				_, err := g.l.ReleaseWave(g.ctx, f, g.id("wave"), "B4001", "web")
+				return err
+			})
 			if code := ErrorCode(err); code == CodeNotFound || code == CodeConflict {
 				break
 			}
@@ -521,7 +564,8 @@ func (g *generator) pickAll() error {
 			}
 			g.tick()
 			var raw json.RawMessage
-			if !g.shortToday || g.rng.IntN(300) == 0 {
+			short := !g.shortToday || g.rng.IntN(300) == 0
+			if short {
 				g.shortToday = true
 				raw, _, err = g.l.ReportShort(g.ctx, g.id("short"), ShortReport{Task: task.ID, Line: line.N, Reason: ShortReasons[g.rng.IntN(2)]}, picker, dev)
 			} else {
@@ -534,10 +578,24 @@ func (g *generator) pickAll() error {
 			if err != nil {
 				return fmt.Errorf("pick %s line %d: %w", task.ID, line.N, err)
 			}
-			task = Task{}
-			if err := json.Unmarshal(raw, &task); err != nil {
+			if !short && !g.verify {
+				// a pick of one unit does that unit of its line: the task
+				// the ledger answers is this one with the line's done one
+				// up (checked against the answer under verify)
+				line.Done++
+				continue
+			}
+			// a short may change more than its line: the task as the ledger answers it
+			answered := Task{}
+			if err := json.Unmarshal(raw, &answered); err != nil {
 				return err
 			}
+			if !short {
+				if line.Done++; !slices.EqualFunc(task.Lines, answered.Lines, func(a, b TaskLine) bool { return reflect.DeepEqual(a, b) }) {
+					return fmt.Errorf("pick %s line %d: the generator's lines %+v, the ledger's %+v", task.ID, line.N, task.Lines, answered.Lines)
+				}
+			}
+			task = answered
 		}
 	}
 }
@@ -578,7 +636,7 @@ func (g *generator) packAndShip() error {
 				}
 				continue
 			}
-			box, err := g.l.SuggestBox(items)
+			box, err := g.suggestBox(items)
 			if err != nil {
 				return err
 			}
@@ -594,6 +652,35 @@ func (g *generator) packAndShip() error {
 			g.returnable = append(g.returnable, o.No)
 		}
 	}
+}
+
+// suggestBox is the ledger's SuggestBox, asked once for each set of SKUs
+// and their quantities: it reads nothing else (not the lots), it adds up the
+// units' volumes and takes the largest sides, which come to the same for a
+// SKU's units in one item or in several, and the generator changes neither
+// the catalogue nor the boxes.
+func (g *generator) suggestBox(items []PackedItem) (Box, error) {
+	units := map[string]int64{}
+	for _, it := range items {
+		units[it.SKU] += it.Qty
+	}
+	var key strings.Builder
+	for _, sku := range slices.Sorted(maps.Keys(units)) {
+		fmt.Fprintf(&key, "%s\x00%d\x01", sku, units[sku])
+	}
+	if b, ok := g.boxes[key.String()]; ok && !g.verify {
+		return b, nil
+	} else if ok {
+		if asked, err := g.l.SuggestBox(items); err != nil || asked != b {
+			return b, fmt.Errorf("box for %s: the generator's %+v, the ledger's %+v (%v)", key.String(), b, asked, err)
+		}
+		return b, nil
+	}
+	b, err := g.l.SuggestBox(items)
+	if err == nil {
+		g.boxes[key.String()] = b
+	}
+	return b, err
 }
 
 // returns: about one shipped order in sixty comes back, half of them
@@ -689,10 +776,16 @@ func (g *generator) counts() error {
 	return nil
 }
 
+// ceilingEvents is how many of the log's events RawCeiling puts at most:
+// enough to time bbolt steadily, and a copy of a 10,000,000-event log's
+// bytes would take gigabytes of disk beside the store for nothing.
+const ceilingEvents = 1_000_000
+
 // RawCeiling is what bbolt alone does with the bytes of dir's log: each
 // event's stored bytes put under its sequence key into a new file in
-// scratch, without fsync and GenerateCommitEvery to a commit, as Generate commits.
-// It is the ceiling Generate's speed is measured against, in the same run.
+// scratch, without fsync and GenerateCommitEvery to a commit, as Generate
+// commits — the first ceilingEvents events of the log at most. It is the
+// ceiling Generate's speed is measured against, in the same run.
 func RawCeiling(dir, scratch string) (eventsPerSec float64, err error) {
 	src, err := bolt.Open(filepath.Join(dir, dbFile), 0o600, &bolt.Options{ReadOnly: true, Timeout: time.Second})
 	if err != nil {
@@ -719,7 +812,7 @@ func RawCeiling(dir, scratch string) (eventsPerSec float64, err error) {
 	err = src.View(func(stx *bolt.Tx) error {
 		c := stx.Bucket(bucketEvents).Cursor()
 		k, v := c.First()
-		for k != nil {
+		for k != nil && n < ceilingEvents {
 			var batch [][2][]byte // read before the clock starts
 			for ; k != nil && len(batch) < GenerateCommitEvery; k, v = c.Next() {
 				batch = append(batch, [2][]byte{k, v})

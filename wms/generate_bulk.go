@@ -12,14 +12,21 @@ import (
 // fails: a command refused inside it has already written part of its work
 // (an event sequence number at least), which a shared transaction cannot
 // roll back alone, so the first failed write rolls back everything since
-// the last commit and every later write fails too. Commands that may be
-// refused in the course of things run outside it (Ledger.unbulked).
+// the last commit and every later write fails too — all but the refusal
+// named in refusable (refusably).
 type bulkTx struct {
 	db     *bolt.DB
 	tx     *bolt.Tx
 	writes int
 	every  int   // writes a commit
 	err    error // the write that failed; the transaction is gone
+	// refusable is the key of the one refusal a write may end in without
+	// losing the transaction (refusably); "" for none.
+	refusable string
+	// beforeCommit, when set, may refuse a commit (Generate's disk
+	// reserve): the transaction is rolled back and the bulk fails, the
+	// store left as the last commit made it.
+	beforeCommit func() error
 }
 
 var errBulkFailed = errors.New("an earlier write of the bulk transaction failed")
@@ -40,19 +47,18 @@ func (l *Ledger) endBulk() error {
 	return l.committed(b.commit())
 }
 
-// unbulked runs fn with the shared transaction committed and closed, so
-// that fn's writes commit (or roll back) alone, as they do when serving.
-func (l *Ledger) unbulked(fn func() error) error {
+// refusably runs fn, a command whose event's decision (decideEvent) may
+// refuse it with the error keyed key, inside the shared transaction. A
+// decision only reads; what an append has changed before it decides is the
+// log's sequence, taken for the event (appendTx). So when the write ends in
+// that refusal, the sequence is put back and the transaction goes on as if
+// the command had been refused in a transaction of its own, which rolls
+// back: nothing of it is left. Any other failure fails the transaction as
+// usual. That refusal's key must be one that only a decision returns.
+func (l *Ledger) refusably(key string, fn func() error) error {
 	b := l.bulk
-	if b.err != nil {
-		return b.err
-	}
-	if err := l.committed(b.commit()); err != nil {
-		b.err = err
-		return err
-	}
-	l.bulk = nil
-	defer func() { l.bulk = b }()
+	b.refusable = key
+	defer func() { b.refusable = "" }()
 	return fn()
 }
 
@@ -75,6 +81,13 @@ func (b *bulkTx) commit() error {
 	if b.tx == nil {
 		return nil
 	}
+	if b.beforeCommit != nil {
+		if err := b.beforeCommit(); err != nil {
+			_ = b.tx.Rollback()
+			b.tx, b.writes = nil, 0
+			return err
+		}
+	}
 	err := b.tx.Commit()
 	b.tx, b.writes = nil, 0
 	return err
@@ -84,7 +97,17 @@ func (b *bulkTx) write(fn func(tx *txn) error) error {
 	if err := b.begin(); err != nil {
 		return err
 	}
+	events := b.tx.Bucket(bucketEvents)
+	seq := events.Sequence()
 	if err := fn(&txn{Tx: b.tx}); err != nil {
+		if e, ok := AsError(err); ok && b.refusable != "" && e.Key == b.refusable {
+			if serr := events.SetSequence(seq); serr != nil {
+				_ = b.tx.Rollback()
+				b.tx, b.err = nil, serr
+				return serr
+			}
+			return err
+		}
 		_ = b.tx.Rollback()
 		b.tx, b.err = nil, err
 		return err
