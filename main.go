@@ -437,7 +437,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	log.Info("garbage collector", "gogc", tuneGC()) // gc.go
+	gogc, memLimit := tuneGC() // gc.go
+	log.Info("garbage collector", "gogc", gogc, "memory_limit", memLimit)
 	link := &hubLink{}
 	syncOpts := syncer.Options{Log: log.With("job", "sync"), Warehouse: *warehouse}
 	if *hubAddrs != "" {
