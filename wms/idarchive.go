@@ -509,7 +509,7 @@ func (l *Ledger) archiveIDs(ctx context.Context, before time.Time, actor, device
 		run.IDs += j - i
 		run.Events++
 	}
-	run.noteFile(file)
+	run.noteFile(idTableFile(file, digest))
 	return nil
 }
 
