@@ -181,47 +181,62 @@ func TestIDTableVersions(t *testing.T) {
 
 func sorted(s []string) []string { s = slices.Clone(s); slices.Sort(s); return s }
 
-// TestIDTableStandbyFromCopy: a standby started empty after the primary
-// moved IDs lacks entries the primary moved, so the table it builds is not
-// the event's: it stops with ids.digest_differs naming the primary's file
-// (the remedy). With that file copied into its archive folder it goes on,
-// uses the primary's table, and after its promotion every repeat is still
-// a duplicate.
+// TestIDTableStandbyFromCopy: a standby that lacks entries the primary
+// moved (one started empty or stopped longer than --keep-ids; here a key
+// record taken out of its store) builds a table that is not the event's: it
+// stops with ids.digest_differs naming the primary's file (the remedy).
+// With a damaged copy of that file it still stops; with the file copied
+// into its archive folder it goes on, uses the primary's table, and after
+// its promotion every repeat is still a duplicate.
 func TestIDTableStandbyFromCopy(t *testing.T) {
 	primary, clock := openTest(t)
-	f := makeIDsFixture(t, primary)
-	clock.Add(8 * 24 * time.Hour)
-	if _, err := primary.Archive(ctx, DefaultRetention(), "system", "test"); err != nil {
+	standby, _ := openTest(t)
+	if err := standby.Follow("http://primary:8080"); err != nil {
 		t.Fatal(err)
 	}
-	clock.Add(3 * 24 * time.Hour)
-	if run, err := primary.Archive(ctx, DefaultRetention(), "system", "test"); err != nil || run.IDs == 0 {
+	f := makeIDsFixture(t, primary)
+	replicateAll(t, primary, standby, 50)
+	if err := standby.update(func(tx *txn) error {
+		rec, found, err := getKeyRecord(tx, "order-key")
+		if err != nil || !found {
+			return fmt.Errorf("no record of order-key: %v", err)
+		}
+		if err := tx.Bucket(bucketKeySeqs).Delete(keySeqKey(rec.Seq, "order-key")); err != nil {
+			return err
+		}
+		return tx.Bucket(bucketKeys).Delete([]byte("order-key"))
+	}); err != nil {
+		t.Fatal(err)
+	}
+	keepEvents := DefaultRetention()
+	keepEvents.Events = 0
+	clock.Add(11 * 24 * time.Hour)
+	if run, err := primary.Archive(ctx, keepEvents, "system", "test"); err != nil || run.IDs == 0 {
 		t.Fatalf("%+v %v", run, err)
 	}
 	name := clock.Now().Add(-10*24*time.Hour).In(primary.zone).Format("2006-01") + ".ids"
 	src, _ := committedTable(t, primary, name)
 
-	standby, _ := openTest(t)
-	if err := standby.Follow("http://primary:8080"); err != nil {
-		t.Fatal(err)
-	}
 	err := replicateOnce(primary, standby, 50)
 	e, ok := AsError(err)
 	if !ok || e.Key != "ids.digest_differs" || e.Args["name"] != filepath.Base(src) {
-		t.Fatalf("an empty standby after a run: %v, want ids.digest_differs naming %s", err, filepath.Base(src))
+		t.Fatalf("a standby lacking an entry: %v, want ids.digest_differs naming %s", err, filepath.Base(src))
+	}
+	if got := idsIn(t, standby.ArchiveDir(), ""); len(got) != 0 {
+		t.Fatalf("the refused build left %v", got)
 	}
 	raw, err := os.ReadFile(src)
 	if err != nil {
 		t.Fatal(err)
 	}
-	// a damaged copy is not used
-	if err := os.WriteFile(filepath.Join(standby.ArchiveDir(), filepath.Base(src)), flip(raw, idBlockSize+3), 0o640); err != nil {
+	copied := filepath.Join(standby.ArchiveDir(), filepath.Base(src))
+	if err := os.WriteFile(copied, flip(raw, idBlockSize+3), 0o640); err != nil {
 		t.Fatal(err)
 	}
 	if e, ok := AsError(replicateOnce(primary, standby, 50)); !ok || e.Key != "ids.digest_differs" {
 		t.Fatalf("a damaged copy: %v", e)
 	}
-	if err := os.WriteFile(filepath.Join(standby.ArchiveDir(), filepath.Base(src)), raw, 0o640); err != nil {
+	if err := os.WriteFile(copied, raw, 0o640); err != nil {
 		t.Fatal(err)
 	}
 	replicateAll(t, primary, standby, 50)
