@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -26,25 +27,34 @@ import (
 // past --keep-answers), and a reused key with another request is still
 // refused.
 //
-// One file a month, rewritten by each run: the run merges the month's
-// committed file with what it moves into YYYY-MM.ids.new, syncs it, opens
-// it in place of the old one (both hold what is still live too: lookups
-// read the live buckets first), and then appends ids.archived events, each
-// removing the entries of one range of IDs (idsBatch entries) and naming
-// the new file's SHA-256; the first one's transaction records it (meta
-// ids_file:NAME), and the file is then renamed to YYYY-MM.ids. One file a
-// month rather than one a run keeps a new ID's miss to one read per month
-// (a month of daily runs would be thirty), at the price of rewriting the
-// month's file once a day (a peak month's 4 GB at its end: seconds of
-// sequential writing, while the floor works). A crash before the first
-// event leaves the old file committed (Open deletes the .new one); after
-// it, Open finishes the rename. A run that stops between events is run
-// again: what is left is still live, and merging it again gives the same
-// file (records are sets).
+// One table a month, a new version of it each run: the run merges the
+// month's committed version with what it moves into a file of a new name,
+// syncs it, renames it to YYYY-MM.<first 16 hex of its SHA-256>.ids
+// (idTableFile), opens it in place of the old one (both hold what is
+// still live too: lookups read the live buckets first), and then appends
+// ids.archived events, each removing the entries of one range of IDs
+// (idsBatch entries) and naming the new version's SHA-256; the first
+// one's transaction records it (meta ids_file:NAME). Open opens exactly
+// the version meta names, and changes nothing in the folder. A version is
+// never rewritten (it may be mapped): a crash or a failed event before the
+// first event leaves the old version committed (the run puts it back in
+// place); the run that commits a version deletes the month's others but
+// the one before it (idsKeepVersions), so the last backup before a run
+// restores with its own version. One table a month rather than one a run
+// keeps a new ID's miss to one read per month (a month of daily runs
+// would be thirty), at the price of rewriting the month's table once a
+// day (a peak month's 4 GB at its end: seconds of sequential writing,
+// while the floor works). A run that stops between events is run again:
+// what is left is still live, and merging it again gives the same file
+// (records are sets).
 //
 // A standby builds its own file the same way when it replicates the first
 // event of a run (from its own live entries, which are the primary's) and
-// refuses to go on if its digest is not the event's. The entries moved
+// refuses to go on if its digest is not the event's, naming the remedy
+// (a standby that started empty, or was stopped longer than --keep-ids,
+// lacks the moved entries: seed it from a backup of the primary and a
+// copy of the primary's archive folder; a version found there under the
+// event's name and digest is used as it is). The entries moved
 // are exactly those a standby has: an ID of an event, and a key whose
 // record was replicated with its event (its own ID, or key_seqs).
 
@@ -119,8 +129,14 @@ func movable(tx *txn, id []byte, through uint64, viaSegment map[string]bool) (id
 }
 
 // removeMoved removes, inside the event's transaction, every movable entry
-// of its range; the count must be the event's.
-func removeMoved(tx *txn, p IDsArchived) error {
+// of its range; the count must be the event's. A standby (fewer) may have
+// fewer: one that lacks entries the primary moved (it started empty, or
+// was stopped longer than --keep-ids) runs on the primary's table copied
+// into its archive folder, checked against the event's digest
+// (prepareIDTables), which holds them; every entry it does remove must be
+// in the table as its log has it, and more than the primary moved is
+// still refused.
+func removeMoved(tx *txn, p IDsArchived, fewer bool) error {
 	if len(p.Keys) > p.Count {
 		return Errf(CodeInvalid, "ids.changed", "count", fmt.Sprint(len(p.Keys)), "want", fmt.Sprint(p.Count))
 	}
@@ -146,7 +162,7 @@ func removeMoved(tx *txn, p IDsArchived) error {
 			}
 		}
 	}
-	if len(ids) != p.Count {
+	if len(ids) != p.Count && !(fewer && len(ids) < p.Count) {
 		return Errf(CodeConflict, "ids.changed", "count", fmt.Sprint(len(ids)), "want", fmt.Sprint(p.Count))
 	}
 	ts := tablesOf(tx.DB())
@@ -293,9 +309,31 @@ func (l *Ledger) collectMovable(through uint64) (idMove, error) {
 	return m, nil
 }
 
-// buildIDTable writes file.new: the committed file (meta) merged with
-// recs, synced, and opens it; it does not install it.
-func (l *Ledger) buildIDTable(file string, recs []idRecord) (*idTable, string, error) {
+// idTableFile is the file of a month's table with a digest:
+// "2026-11.ids" and its SHA-256 name "2026-11.<first 16 hex>.ids". The
+// name carries the content, so a run never rewrites a file that may be
+// mapped, and Open opens exactly the version the store committed (a
+// restored backup its own, not a newer run's).
+func idTableFile(file, digest string) string {
+	return strings.TrimSuffix(file, ".ids") + "." + digest[:min(16, len(digest))] + ".ids"
+}
+
+// idsKeepVersions is how many versions of a month's table a run keeps:
+// the one it commits and the one that was committed before it, so a
+// backup taken before the run (the last daily one) restores with its own
+// table. Older versions, and what failed runs left, are deleted by the
+// run once its first event committed. Two rather than more: a peak
+// month's table is 4 GB at its end, and each version kept is its size
+// again on disk.
+const idsKeepVersions = 2
+
+// buildIDTable writes a new version of the month's table (the committed
+// version, meta, merged with recs) under a temporary name of its own,
+// syncs it and, when its digest is want ("" any), renames it to its name
+// (idTableFile) and opens it; it does not install it. No file that may be
+// mapped is ever truncated or written: the temporary name is new, and a
+// rename over a version of the same digest leaves the mapped inode whole.
+func (l *Ledger) buildIDTable(file string, recs []idRecord, want string) (*idTable, string, error) {
 	dir := l.ArchiveDir()
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return nil, "", fmt.Errorf("create the archive folder: %w", err)
@@ -309,14 +347,30 @@ func (l *Ledger) buildIDTable(file string, recs []idRecord) (*idTable, string, e
 	}
 	sorted := slices.Clone(recs)
 	sortRecords(sorted)
-	w, err := createIDTable(filepath.Join(dir, file+".new"))
+	tmp, err := os.CreateTemp(dir, file+".tmp-*")
 	if err != nil {
 		return nil, "", fmt.Errorf("ID table: %w", err)
 	}
-	defer w.abort()
+	tmpPath := tmp.Name()
+	tmp.Close()
+	w, err := createIDTableAt(tmpPath)
+	if err != nil {
+		os.Remove(tmpPath)
+		return nil, "", fmt.Errorf("ID table: %w", err)
+	}
+	placed := false
+	defer func() {
+		w.abort()
+		if !placed {
+			os.Remove(tmpPath)
+		}
+	}()
 	i := 0
 	if committed != nil {
-		old, err := openIDTable(filepath.Join(dir, file))
+		old, err := openIDTable(filepath.Join(dir, idTableFile(file, string(committed))))
+		if os.IsNotExist(err) {
+			return nil, "", Errf(CodeNotFound, "ids.table_missing", "file", idTableFile(file, string(committed)))
+		}
 		if err != nil {
 			return nil, "", err
 		}
@@ -342,20 +396,57 @@ func (l *Ledger) buildIDTable(file string, recs []idRecord) (*idTable, string, e
 	if err != nil {
 		return nil, "", fmt.Errorf("ID table: %w", err)
 	}
+	if want != "" && digest != want {
+		return nil, digest, nil
+	}
+	path := filepath.Join(dir, idTableFile(file, digest))
+	if err := os.Rename(tmpPath, path); err != nil {
+		return nil, "", fmt.Errorf("ID table: %w", err)
+	}
+	placed = true
 	if err := syncDir(dir); err != nil {
 		return nil, "", err
 	}
-	t, err := openIDTable(filepath.Join(dir, file+".new"))
+	t, err := openIDTable(path)
 	if err != nil {
 		return nil, "", err
 	}
-	t.name, t.digest, t.pending = file, digest, true
+	t.name, t.digest, t.pending, t.prev = file, digest, true, string(committed)
 	return t, digest, nil
+}
+
+// putBackIDTable installs the month's committed version again after a run
+// whose first event failed (none committed: no table of that month).
+func (l *Ledger) putBackIDTable(file string) error {
+	var committed string
+	if err := l.view(func(tx *txn) error {
+		committed = string(tx.Bucket(bucketMeta).Get(idsMetaKey(file)))
+		return nil
+	}); err != nil {
+		return err
+	}
+	ts := l.tables()
+	if t := ts.table(file); t != nil && t.digest == committed {
+		t.pending = false
+		return nil
+	}
+	if committed == "" {
+		ts.remove(file)
+		return nil
+	}
+	t, err := openIDTable(filepath.Join(l.ArchiveDir(), idTableFile(file, committed)))
+	if err != nil {
+		ts.remove(file) // lookups read the live store, which still holds all
+		return err
+	}
+	t.name, t.digest = file, committed
+	ts.install(t)
+	return nil
 }
 
 // archiveIDs is Archive's step for event IDs and keys: those of events
 // before `before` move to the month's ID table.
-func (l *Ledger) archiveIDs(ctx context.Context, before time.Time, actor, device string, run *ArchiveRun) error {
+func (l *Ledger) archiveIDs(ctx context.Context, before time.Time, actor, device string, run *ArchiveRun) (err error) {
 	through, err := l.lastSeqBefore(before)
 	if err != nil || through == 0 {
 		return err
@@ -365,11 +456,19 @@ func (l *Ledger) archiveIDs(ctx context.Context, before time.Time, actor, device
 		return err
 	}
 	file := before.In(l.zone).Format("2006-01") + ".ids"
-	t, digest, err := l.buildIDTable(file, m.recs)
+	t, digest, err := l.buildIDTable(file, m.recs, "")
 	if err != nil {
 		return err
 	}
 	l.tables().install(t)
+	committed := false
+	defer func() {
+		if !committed { // an error before the first event committed
+			// the committed version back in place: the new one is not
+			// the store's (a retry builds its own)
+			err = errors.Join(err, l.putBackIDTable(file))
+		}
+	}()
 	for i := 0; i < len(m.ids); i += idsBatch {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -397,19 +496,20 @@ func (l *Ledger) archiveIDs(ctx context.Context, before time.Time, actor, device
 			if _, _, err := appendTx(tx, ev); err != nil {
 				return err
 			}
-			return removeMoved(tx, p)
+			return removeMoved(tx, p, false)
 		})
 		run.LongestWrite = max(run.LongestWrite, time.Since(start))
 		if err != nil {
 			return err
 		}
+		committed = true
 		if err := l.settleIDTables(); err != nil {
 			return err
 		}
 		run.IDs += j - i
 		run.Events++
 	}
-	run.noteFile(file)
+	run.noteFile(idTableFile(file, digest))
 	return nil
 }
 
@@ -453,12 +553,15 @@ func (l *Ledger) tables() *idTables {
 	return v.(*idTables)
 }
 
-// settleIDTables renames every installed table whose file is still
-// .new once the store has committed its digest.
+// settleIDTables, for every installed table whose digest the store has
+// committed since it was built, deletes the month's other versions but
+// the one committed before it (idsKeepVersions), and what failed runs
+// left (temporary files, versions never committed).
 func (l *Ledger) settleIDTables() error {
 	ts := l.tables()
 	ts.mu.Lock()
 	defer ts.mu.Unlock()
+	dir := l.ArchiveDir()
 	for _, t := range ts.files {
 		if !t.pending {
 			continue
@@ -473,11 +576,25 @@ func (l *Ledger) settleIDTables() error {
 		if committed != t.digest {
 			continue
 		}
-		path := filepath.Join(l.ArchiveDir(), t.name)
-		if err := os.Rename(path+".new", path); err != nil {
-			return fmt.Errorf("ID table: %w", err)
+		keep := map[string]bool{idTableFile(t.name, t.digest): true}
+		if t.prev != "" {
+			keep[idTableFile(t.name, t.prev)] = true
 		}
-		if err := syncDir(l.ArchiveDir()); err != nil {
+		month := strings.TrimSuffix(t.name, ".ids")
+		entries, err := os.ReadDir(dir)
+		if err != nil {
+			return err
+		}
+		for _, e := range entries {
+			n := e.Name()
+			if !strings.HasPrefix(n, month+".") || keep[n] || !(strings.HasSuffix(n, ".ids") || strings.HasPrefix(n, t.name+".tmp-")) || n == t.name {
+				continue
+			}
+			if err := os.Remove(filepath.Join(dir, n)); err != nil && !os.IsNotExist(err) {
+				return fmt.Errorf("ID table: %w", err)
+			}
+		}
+		if err := syncDir(dir); err != nil {
 			return err
 		}
 		t.pending = false
@@ -485,11 +602,11 @@ func (l *Ledger) settleIDTables() error {
 	return nil
 }
 
-// openIDTables, at Open, finishes what a crashed run left (a .new file
-// whose digest the store committed is renamed; one it did not is
-// removed) and opens every table the store names. A table missing or
-// damaged is an error: a lookup must never take a lost table for "not a
-// duplicate".
+// openIDTables, at Open, opens exactly the version of every table the
+// store names (idTableFile of its committed digest). It changes nothing
+// in the archive folder (a restore's staged Open reads the live one). A
+// table missing or damaged is an error: a lookup must never take a lost
+// table for "not a duplicate".
 func (l *Ledger) openIDTables() error {
 	var files map[string]string
 	if err := l.view(func(tx *txn) error {
@@ -508,23 +625,9 @@ func (l *Ledger) openIDTables() error {
 	ts := l.tables()
 	dir := l.ArchiveDir()
 	for name, digest := range files {
-		path := filepath.Join(dir, name)
-		if _, err := os.Stat(path + ".new"); err == nil {
-			d, err := fileDigest(path + ".new")
-			if err != nil {
-				return err
-			}
-			if d == digest {
-				if err := os.Rename(path+".new", path); err != nil {
-					return err
-				}
-			} else if err := os.Remove(path + ".new"); err != nil {
-				return err
-			}
-		}
-		t, err := openIDTable(path)
+		t, err := openIDTable(filepath.Join(dir, idTableFile(name, digest)))
 		if os.IsNotExist(err) {
-			return Errf(CodeNotFound, "ids.table_missing", "file", name)
+			return Errf(CodeNotFound, "ids.table_missing", "file", idTableFile(name, digest))
 		}
 		if err != nil {
 			return err
@@ -559,18 +662,35 @@ func (l *Ledger) prepareIDTables(events []ReplicaEvent) error {
 	if t := l.tables().table(p.File); t != nil && t.digest == p.Digest {
 		return nil
 	}
+	var prev string
+	if err := l.view(func(tx *txn) error {
+		prev = string(tx.Bucket(bucketMeta).Get(idsMetaKey(p.File)))
+		return nil
+	}); err != nil {
+		return err
+	}
+	// the primary's file copied into the archive folder (the remedy
+	// ids.digest_differs names): used when it is whole
+	path := filepath.Join(l.ArchiveDir(), idTableFile(p.File, p.Digest))
+	if d, err := fileDigest(path); err == nil && d == p.Digest {
+		t, err := openIDTable(path)
+		if err != nil {
+			return err
+		}
+		t.name, t.digest, t.pending, t.prev = p.File, p.Digest, true, prev
+		l.tables().install(t)
+		return nil
+	}
 	m, err := l.collectMovable(p.Through)
 	if err != nil {
 		return err
 	}
-	t, digest, err := l.buildIDTable(p.File, m.recs)
+	t, _, err := l.buildIDTable(p.File, m.recs, p.Digest)
 	if err != nil {
 		return err
 	}
-	if digest != p.Digest {
-		t.close()
-		os.Remove(filepath.Join(l.ArchiveDir(), p.File+".new"))
-		return Errf(CodeConflict, "ids.digest_differs", "file", p.File, "seq", fmt.Sprint(events[0].Event.Seq))
+	if t == nil {
+		return Errf(CodeConflict, "ids.digest_differs", "file", p.File, "seq", fmt.Sprint(events[0].Event.Seq), "name", idTableFile(p.File, p.Digest))
 	}
 	l.tables().install(t)
 	return nil
@@ -599,7 +719,7 @@ func replicateIDsArchived(tx *txn, ev *Event) error {
 	if err := decode(ev, &p); err != nil {
 		return err
 	}
-	return removeMoved(tx, p)
+	return removeMoved(tx, p, true)
 }
 
 // VerifyIDTables reads every ID table whole against the digest the store

@@ -138,11 +138,13 @@ func TestArchiveIDs(t *testing.T) {
 		t.Fatal("today's ID left the live store")
 	}
 	file := clock.Now().Add(-10*24*time.Hour).In(l.zone).Format("2006-01") + ".ids"
-	if _, err := os.Stat(filepath.Join(l.ArchiveDir(), file)); err != nil {
-		t.Fatalf("no table: %v", err)
+	if p, _ := committedTable(t, l, file); true {
+		if _, err := os.Stat(p); err != nil {
+			t.Fatalf("no table: %v", err)
+		}
 	}
-	if _, err := os.Stat(filepath.Join(l.ArchiveDir(), file+".new")); !os.IsNotExist(err) {
-		t.Fatalf("the .new file stayed: %v", err)
+	if got := idsIn(t, l.ArchiveDir(), ".ids"); len(got) != 1 {
+		t.Fatalf("versions %v, want the one committed", got)
 	}
 	checkIDsRepeat(t, l, f)
 	if ev, _ := NewEvent("scan-new-1", EvLoginFailed, "B1001", "test", LoginFailed{Badge: "B7777", Reason: "login.unknown_badge"}); true {
@@ -157,11 +159,13 @@ func TestArchiveIDs(t *testing.T) {
 	// a later run of the same month merges into the month's file
 	clock.Add(11 * 24 * time.Hour)
 	mustAppend(t, l, "scan-new-2", EvLoginFailed, LoginFailed{Badge: "B7777", Reason: "login.unknown_badge"})
-	before, _ := os.ReadFile(filepath.Join(l.ArchiveDir(), file))
+	p1, _ := committedTable(t, l, file)
+	before, _ := os.ReadFile(p1)
 	if run, err = l.Archive(ctx, DefaultRetention(), "system", "test"); err != nil {
 		t.Fatal(err)
 	}
-	after, _ := os.ReadFile(filepath.Join(l.ArchiveDir(), file))
+	p2, _ := committedTable(t, l, file)
+	after, _ := os.ReadFile(p2)
 	if run.IDs == 0 || len(after) < len(before) || liveIDs(t, l, "scan-new-1") != 0 {
 		t.Fatalf("second run moved %d IDs (%d → %d bytes)", run.IDs, len(before), len(after))
 	}
@@ -198,9 +202,9 @@ func TestArchiveIDsRebuild(t *testing.T) {
 }
 
 // TestArchiveIDsCrash: a run whose first event fails after its table was
-// written leaves the store as it was (the .new file is dropped at Open);
-// run again, it moves everything; a crash after the first event but
-// before the rename is finished at Open.
+// written leaves the store as it was (the committed version, none here, is
+// back in place); reopened, nothing of it is opened; run again, it moves
+// everything.
 func TestArchiveIDsCrash(t *testing.T) {
 	clock := &testClock{t: time.Date(2026, 11, 11, 2, 0, 0, 0, time.UTC)}
 	dir := t.TempDir()
@@ -226,36 +230,25 @@ func TestArchiveIDsCrash(t *testing.T) {
 		t.Fatal("the run did not fail")
 	}
 	fail = false
-	file := filepath.Join(l.ArchiveDir(), clock.Now().Add(-10*24*time.Hour).In(l.zone).Format("2006-01")+".ids")
-	if _, err := os.Stat(file + ".new"); err != nil {
-		t.Fatalf("the run wrote no table before its event: %v", err)
+	file := clock.Now().Add(-10*24*time.Hour).In(l.zone).Format("2006-01") + ".ids"
+	if got := idsIn(t, l.ArchiveDir(), ".ids"); len(got) != 1 {
+		t.Fatalf("the run wrote no table before its event: %v", got)
+	}
+	if tab := l.tables().table(file); tab != nil {
+		t.Fatalf("a table no event committed stayed open: %+v", tab)
 	}
 	if liveIDs(t, l, fixtureIDs...) != len(fixtureIDs) {
 		t.Fatal("IDs left without their event")
 	}
-	checkIDsRepeat(t, l, f) // the written table holds them too: consistent
+	checkIDsRepeat(t, l, f) // live still
 	l.Close()
-	// a second table built at Open without its digest committed: dropped
-	if l, err = Open(dir, opt); err != nil {
-		t.Fatal(err)
-	}
-	checkIDsRepeat(t, l, f)
-	if run, err := l.Archive(ctx, DefaultRetention(), "system", "test"); err != nil || run.IDs == 0 {
-		t.Fatalf("run again: %+v %v", run, err)
-	}
-	checkIDsRepeat(t, l, f)
-	l.Close()
-
-	// the committed file as a crash before the rename leaves it
-	if err := os.Rename(file, file+".new"); err != nil {
-		t.Fatal(err)
-	}
 	if l, err = Open(dir, opt); err != nil {
 		t.Fatal(err)
 	}
 	defer l.Close()
-	if _, err := os.Stat(file); err != nil {
-		t.Fatalf("Open did not finish the rename: %v", err)
+	checkIDsRepeat(t, l, f)
+	if run, err := l.Archive(ctx, DefaultRetention(), "system", "test"); err != nil || run.IDs == 0 {
+		t.Fatalf("run again: %+v %v", run, err)
 	}
 	checkIDsRepeat(t, l, f)
 	if mm, err := l.Check(dir); err != nil || len(mm) != 0 {
@@ -279,7 +272,7 @@ func TestIDTableDamaged(t *testing.T) {
 	if run, err := l.Archive(ctx, DefaultRetention(), "system", "test"); err != nil || run.IDs == 0 {
 		t.Fatalf("%+v %v", run, err)
 	}
-	file := filepath.Join(l.ArchiveDir(), clock.Now().Add(-10*24*time.Hour).In(l.zone).Format("2006-01")+".ids")
+	file, _ := committedTable(t, l, clock.Now().Add(-10*24*time.Hour).In(l.zone).Format("2006-01")+".ids")
 	l.Close()
 	good, err := os.ReadFile(file)
 	if err != nil {
@@ -367,8 +360,10 @@ func TestArchiveIDsStandby(t *testing.T) {
 	replicateAll(t, primary, standby, 50) // the run's events with others in one page
 	sameState(t, primary, standby)
 	name := clock.Now().Add(-10*24*time.Hour).In(primary.zone).Format("2006-01") + ".ids"
-	a, _ := os.ReadFile(filepath.Join(primary.ArchiveDir(), name))
-	b, err := os.ReadFile(filepath.Join(standby.ArchiveDir(), name))
+	pa, _ := committedTable(t, primary, name)
+	pb, _ := committedTable(t, standby, name)
+	a, _ := os.ReadFile(pa)
+	b, err := os.ReadFile(pb)
 	if err != nil || !bytes.Equal(a, b) {
 		t.Fatalf("the standby's table differs (%d vs %d bytes): %v", len(a), len(b), err)
 	}

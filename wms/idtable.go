@@ -13,6 +13,7 @@ import (
 	"math/bits"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -25,7 +26,8 @@ import (
 // repeat of an old event ID or Idempotency-Key is still a duplicate and a
 // reused key with another request is still refused.
 //
-// A file DATA/archive/YYYY-MM.ids is
+// A file DATA/archive/YYYY-MM.<first 16 hex of its SHA-256>.ids (a version
+// of the month's table: idTableFile) is
 //
 //	header   4096 bytes: "TALLYIDS", version, record size, records, blocks,
 //	         CRC-32C of those
@@ -160,8 +162,10 @@ type idTable struct {
 	count  uint64
 	index  []idHash // first hash of every block
 	digest string   // SHA-256 of the file as the store committed it
-	// pending: the file is still NAME.new, its digest not yet committed
+	// pending: its digest is not yet committed (a run's new version);
+	// prev is the digest committed when it was built ("" none)
 	pending bool
+	prev    string
 	// m is the file mapped (nil: blocks are read with pread); verified
 	// has a bit for every block whose CRC a lookup checked already.
 	m        []byte
@@ -382,11 +386,32 @@ type idTableWriter struct {
 	closed bool
 }
 
+// createIDTable writes a new table at path, which must not exist: a file
+// that exists may be a table mapped by a store (truncating it would fault
+// every lookup that reads it).
 func createIDTable(path string) (*idTableWriter, error) {
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o640)
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o640)
 	if err != nil {
 		return nil, err
 	}
+	return newIDTableWriter(f)
+}
+
+// createIDTableAt writes a table into the empty file at path, which the
+// caller just created under a name of its own (os.CreateTemp).
+func createIDTableAt(path string) (*idTableWriter, error) {
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if err != nil {
+		return nil, err
+	}
+	if fi, err := f.Stat(); err != nil || fi.Size() != 0 {
+		f.Close()
+		return nil, fmt.Errorf("%s is not a new empty file", path)
+	}
+	return newIDTableWriter(f)
+}
+
+func newIDTableWriter(f *os.File) (*idTableWriter, error) {
 	w := &idTableWriter{f: f, w: bufio.NewWriterSize(f, 1<<20), block: make([]byte, idBlockSize)}
 	// the header is written last, at its place (finish)
 	if _, err := w.w.Write(make([]byte, idBlockSize)); err != nil {
@@ -503,6 +528,17 @@ func (ts *idTables) install(t *idTable) {
 		ts.list = append(ts.list, x)
 	}
 	sort.Slice(ts.list, func(i, j int) bool { return ts.list[i].name > ts.list[j].name }) // newest month first
+}
+
+// remove closes and drops the table of a name.
+func (ts *idTables) remove(name string) {
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	if old := ts.files[name]; old != nil {
+		old.close()
+		delete(ts.files, name)
+		ts.list = slices.DeleteFunc(ts.list, func(x *idTable) bool { return x == old })
+	}
 }
 
 func (ts *idTables) table(name string) *idTable {
