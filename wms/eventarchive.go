@@ -24,7 +24,8 @@ import (
 // sequence alone — so a rebuild, which replays the archived members and
 // then the live log, gives the same projections. A run cut off after a
 // member was written and before its event leaves bytes past the committed
-// length: the next run cuts them off and writes the member again.
+// length: the next run writes the member again after them (they stay,
+// unreferenced: the file is only appended to, see writeArchiveBytes).
 //
 // lot_events keeps the archived events' entries (a recall must find every
 // order a lot went to, months back); trace reads those events through the
@@ -233,9 +234,12 @@ func (l *Ledger) collectSegment(tx *txn, from, limit uint64) ([]segRecord, strin
 	return recs, month + ".events.gz", nil
 }
 
-// writeArchiveBytes cuts dir/file back to its committed length end (what a
-// run that failed after writing left beyond it), appends data and syncs.
-// It returns where data starts.
+// writeArchiveBytes appends data at the end of dir/file and syncs. It
+// returns where data starts (the log.archived event records it). The file
+// is never cut: bytes past the store's committed length end are a run that
+// failed after writing (they stay, unreferenced) or members a newer state
+// of the store names (after `tally restore` of an older backup): those a
+// newer backup's index points at must still be there.
 func writeArchiveBytes(dir, file string, end int64, data []byte) (int64, error) {
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return 0, fmt.Errorf("create the archive folder: %w", err)
@@ -253,21 +257,19 @@ func writeArchiveBytes(dir, file string, end int64, data []byte) (int64, error) 
 	if fi.Size() < end {
 		return 0, fmt.Errorf("archive file %s is %d bytes, shorter than the %d the store has committed: it was cut or replaced", path, fi.Size(), end)
 	}
-	if err := f.Truncate(end); err != nil {
-		return 0, err
-	}
-	if _, err := f.WriteAt(data, end); err != nil {
+	at := fi.Size()
+	if _, err := f.WriteAt(data, at); err != nil {
 		return 0, fmt.Errorf("write archive file: %w", err)
 	}
 	if err := f.Sync(); err != nil {
 		return 0, fmt.Errorf("write archive file: %w", err)
 	}
-	if end == 0 {
+	if at == 0 {
 		if err := syncDir(dir); err != nil {
 			return 0, err
 		}
 	}
-	return end, nil
+	return at, nil
 }
 
 // appendLogArchived appends the log.archived event of a member written and
@@ -305,7 +307,14 @@ func indexSegment(tx *txn, p LogArchived) error {
 	if err != nil {
 		return err
 	}
+	nEvents, nMembers, ok := storedSegmentCounts(tx)
+	if !ok { // a store from before the counts were kept: count once
+		nEvents, nMembers = scanSegmentCounts(tx)
+	}
 	if err := putJSON(segs, seqKey(p.First), p); err != nil {
+		return err
+	}
+	if err := putSegmentCounts(tx, nEvents+uint64(p.Events), nMembers+1); err != nil {
 		return err
 	}
 	if err := tx.Bucket(bucketMeta).Put(archiveEndKey(p.File), binary.BigEndian.AppendUint64(nil, uint64(p.Offset+p.Length))); err != nil {
@@ -389,20 +398,49 @@ func standbyArchive(tx *txn, ev *Event) error {
 }
 
 // ArchivedEvents says how much of the log is in segments: events and
-// members (for /metrics).
+// members (for /metrics). indexSegment keeps the counts in meta, so a
+// scrape reads one key; a store from before that counts its index.
 func (l *Ledger) ArchivedEvents() (events uint64, members int) {
 	_ = l.view(func(tx *txn) error {
-		b := tx.Bucket(bucketEventSegments)
-		if b == nil {
-			return nil
+		ev, m, ok := storedSegmentCounts(tx)
+		if !ok {
+			ev, m = scanSegmentCounts(tx)
 		}
-		members = b.Stats().KeyN
-		return b.ForEach(func(k, v []byte) error {
-			if s, err := decodeSegmentEntry(k, v); err == nil {
-				events += uint64(s.Events)
-			}
-			return nil
-		})
+		events, members = ev, int(m)
+		return nil
+	})
+	return events, members
+}
+
+// metaSegmentCounts is the meta key of the archived events' and members'
+// counts (two big-endian uint64s).
+var metaSegmentCounts = []byte("event_segments_count")
+
+func storedSegmentCounts(tx *txn) (events, members uint64, ok bool) {
+	v := tx.Bucket(bucketMeta).Get(metaSegmentCounts)
+	if len(v) != 16 {
+		return 0, 0, false
+	}
+	return binary.BigEndian.Uint64(v), binary.BigEndian.Uint64(v[8:]), true
+}
+
+func putSegmentCounts(tx *txn, events, members uint64) error {
+	v := binary.BigEndian.AppendUint64(binary.BigEndian.AppendUint64(nil, events), members)
+	return tx.Bucket(bucketMeta).Put(metaSegmentCounts, v)
+}
+
+// scanSegmentCounts counts the index's entries and their events.
+func scanSegmentCounts(tx *txn) (events, members uint64) {
+	b := tx.Bucket(bucketEventSegments)
+	if b == nil {
+		return 0, 0
+	}
+	_ = b.ForEach(func(k, v []byte) error {
+		members++
+		if s, err := decodeSegmentEntry(k, v); err == nil {
+			events += uint64(s.Events)
+		}
+		return nil
 	})
 	return events, members
 }

@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"sync"
@@ -225,12 +226,39 @@ func decodeMember(comp []byte, s LogArchived) ([]segRecord, error) {
 	return recs, nil
 }
 
-// memberCache keeps the last member read, for readers that read one
-// archived event after another of the same run (trace, the feed, eventAt).
+// memberCache keeps the members read last (up to memberCacheMembers of
+// them and memberCacheBytes of their records, the most recent at the end),
+// for readers that read one archived event after another of the same run
+// (trace, the feed, eventAt) and for retries of archived events: a
+// handheld flushing an old queue touches a few members in turn, and each
+// read inside the write transaction would otherwise decompress one again.
 var memberCache struct {
 	sync.Mutex
+	entries []memberEntry
+	bytes   int
+}
+
+type memberEntry struct {
 	key  string
 	recs []segRecord
+	size int
+}
+
+const (
+	memberCacheMembers = 4
+	memberCacheBytes   = 48 << 20
+)
+
+// recordsSize is what a member's records hold in memory, roughly.
+func recordsSize(recs []segRecord) int {
+	n := 0
+	for _, r := range recs {
+		n += len(r.raw) + 48
+		for _, k := range r.keys {
+			n += len(k) + 16
+		}
+	}
+	return n
 }
 
 // cachedMember is readMember through memberCache. The records are shared:
@@ -238,19 +266,37 @@ var memberCache struct {
 func cachedMember(dir string, s LogArchived) ([]segRecord, error) {
 	key := dir + "\x00" + s.File + "\x00" + strconv.FormatInt(s.Offset, 10) + "\x00" + s.SHA256
 	memberCache.Lock()
-	if memberCache.key == key {
-		recs := memberCache.recs
-		memberCache.Unlock()
-		return recs, nil
+	for i, e := range memberCache.entries {
+		if e.key == key {
+			if i != len(memberCache.entries)-1 { // the most recent goes last
+				memberCache.entries = append(append(memberCache.entries[:i:i], memberCache.entries[i+1:]...), e)
+			}
+			memberCache.Unlock()
+			return e.recs, nil
+		}
 	}
 	memberCache.Unlock()
 	recs, err := readMember(dir, s)
 	if err != nil {
 		return nil, err
 	}
+	e := memberEntry{key: key, recs: recs, size: recordsSize(recs)}
 	memberCache.Lock()
-	memberCache.key, memberCache.recs = key, recs
-	memberCache.Unlock()
+	defer memberCache.Unlock()
+	for _, have := range memberCache.entries {
+		if have.key == key { // another reader put it meanwhile
+			return have.recs, nil
+		}
+	}
+	if e.size > memberCacheBytes {
+		return recs, nil
+	}
+	memberCache.entries = append(memberCache.entries, e)
+	memberCache.bytes += e.size
+	for len(memberCache.entries) > memberCacheMembers || memberCache.bytes > memberCacheBytes {
+		memberCache.bytes -= memberCache.entries[0].size
+		memberCache.entries = slices.Delete(memberCache.entries, 0, 1)
+	}
 	return recs, nil
 }
 

@@ -127,6 +127,9 @@ func (l *Ledger) WaitFeed(ctx context.Context, q FeedQuery) (FeedPage, error) {
 		}
 		q.After = page.Next
 		if page.Next < page.LastSeq {
+			if ctx.Err() != nil { // (many short pages over the archive: the wait bounds them)
+				return page, nil
+			}
 			continue // a filter stopped short of the end: read on without waiting
 		}
 		select {
@@ -174,12 +177,16 @@ func feedPage(tx *txn, q FeedQuery) (FeedPage, error) {
 		return FeedPage{}, Errf(CodeInvalid, "feed.after_beyond", "after", strconv.FormatUint(q.After, 10), "last", strconv.FormatUint(last, 10))
 	}
 	page := FeedPage{Events: []Event{}, Next: q.After, LastSeq: last}
-	next, archErr := withArchived(tx, q, seqSource) // archived events first (eventarchive_feed.go)
 	skipped := 0
+	next, archErr, archStopped := withArchived(tx, q, &skipped, seqSource) // archived events first (eventarchive_feed.go)
 	for len(page.Events) < q.Limit {
 		seq, raw, ok := next()
 		if err := archErr(); err != nil {
 			return page, err
+		}
+		if at, short := archStopped(); short {
+			page.Next = at // the archived events of other types passed over reached feedScanMax
+			break
 		}
 		if !ok {
 			page.Next = last // every event up to the newest has been considered

@@ -53,11 +53,16 @@ func outboxTx(tx *txn, after uint64, limit int) (OutboxPage, error) {
 		page.Next = max(after, last)
 		return page, nil
 	}
-	next, archErr := withArchived(tx, FeedQuery{After: after, Types: outwardTypes}, seqSource) // archived events first (eventarchive_feed.go)
+	skipped := 0
+	next, archErr, archStopped := withArchived(tx, FeedQuery{After: after, Types: outwardTypes}, &skipped, seqSource) // archived events first (eventarchive_feed.go)
 	for len(page.Events) < limit {
 		seq, raw, ok := next()
 		if err := archErr(); err != nil {
 			return page, err
+		}
+		if at, short := archStopped(); short {
+			page.Next = at // a page of archived inward events passed over: resume after them
+			break
 		}
 		if !ok {
 			page.Next = last

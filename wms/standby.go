@@ -420,6 +420,15 @@ func replicateTx(tx *txn, re ReplicaEvent) (bool, error) {
 		}
 	}
 	for _, k := range re.Keys {
+		if recordless(k) { // an archived event's key whose record the primary has moved on: the ID alone, for its member
+			if !validKeyID(k.ID) || k.ID == ev.ID {
+				return false, Errf(CodeInvalid, "standby.key_invalid", "seq", seqText)
+			}
+			if err := tx.Bucket(bucketKeySeqs).Put(keySeqKey(ev.Seq, k.ID), []byte{}); err != nil {
+				return false, err
+			}
+			continue
+		}
 		stored, rec, err := standbyRecord(k.Record)
 		if !validKeyID(k.ID) || k.ID == ev.ID || err != nil || rec.Seq != ev.Seq {
 			return false, Errf(CodeInvalid, "standby.key_invalid", "seq", seqText)
