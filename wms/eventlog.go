@@ -89,7 +89,7 @@ func decodeSegment(data []byte) ([]segRecord, error) {
 	var out []segRecord
 	uv := func() (uint64, error) {
 		v, n := binary.Uvarint(data)
-		if n <= 0 {
+		if n <= 0 || (n > 1 && data[n-1] == 0) { // a number in more bytes than it needs is not the form
 			return 0, errSegmentForm
 		}
 		data = data[n:]
