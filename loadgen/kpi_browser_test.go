@@ -83,7 +83,7 @@ func TestBrowserKPIDashboardAfterLoad(t *testing.T) {
 	}
 
 	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(chrome), chromedp.NoSandbox, chromedp.DisableGPU,
-		chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1280, 900), chromedp.Flag("lang", "en-US"))
+		chromedp.UserDataDir(browserProfile(t)), chromedp.WindowSize(1280, 900), chromedp.Flag("lang", "en-US"))
 	actx, cancel := chromedp.NewExecAllocator(ctx, opts...)
 	defer cancel()
 	bctx, cancel2 := chromedp.NewContext(actx)
@@ -156,4 +156,16 @@ func chromiumPath(t *testing.T) string {
 	}
 	t.Skip("no Chromium on this machine")
 	return ""
+}
+
+// browserProfile is a Chromium profile folder removed after the test,
+// best effort: Chromium may still be writing to it as it exits, which must
+// not fail a test that passed (t.TempDir's cleanup would).
+func browserProfile(t *testing.T) string {
+	dir, err := os.MkdirTemp("", "tally-chromium-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = os.RemoveAll(dir) })
+	return dir
 }
