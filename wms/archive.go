@@ -422,20 +422,7 @@ func (l *Ledger) writeMember(file string, end int64, lines []any) (offset, newEn
 // appendArchived appends one history.archived event and, in its
 // transaction, the archive file's new committed length.
 func (l *Ledger) appendArchived(ctx context.Context, p HistoryArchived, file string, end int64, actor, device string, run *ArchiveRun) error {
-	ev, err := NewEvent(newID(), EvHistoryArchived, actor, device, p)
-	if err != nil {
-		return err
-	}
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	l.stamp(&ev)
-	start := time.Now()
-	defer func() { run.LongestWrite = max(run.LongestWrite, time.Since(start)) }()
-	return l.write(func(tx *txn) error {
-		if _, _, err := appendTx(tx, ev); err != nil {
-			return err
-		}
+	return l.appendRunEvent(ctx, EvHistoryArchived, p, actor, device, run, func(tx *txn) error {
 		return tx.Bucket(bucketMeta).Put(archiveEndKey(file), binary.BigEndian.AppendUint64(nil, uint64(end)))
 	})
 }
@@ -446,36 +433,7 @@ func (l *Ledger) appendArchived(ctx context.Context, p HistoryArchived, file str
 // from the state as it is now, as for events written before answers were
 // stored (idempotency.go), and is never applied twice.
 func (l *Ledger) dropAnswers(ctx context.Context, before time.Time, run *ArchiveRun) (int, error) {
-	var through uint64 // the last event before the cut-off
-	err := l.view(func(tx *txn) error {
-		events := tx.Bucket(bucketEvents)
-		lo, hi := uint64(1), events.Sequence()+1 // the first seq at or after before is in [lo, hi]
-		for lo < hi {
-			mid := lo + (hi-lo)/2
-			v := events.Get(seqKey(mid))
-			if v == nil { // archived (eventlog.go)
-				var err error
-				if v, err = rawEvent(tx, mid); err != nil {
-					return err
-				}
-			}
-			var ev struct {
-				At time.Time `json:"at"`
-			}
-			if v != nil {
-				if err := json.Unmarshal(v, &ev); err != nil {
-					return err
-				}
-			}
-			if v != nil && ev.At.Before(before) {
-				lo = mid + 1
-			} else {
-				hi = mid
-			}
-		}
-		through = lo - 1
-		return nil
-	})
+	through, err := l.lastSeqBefore(before) // the last event before the cut-off
 	if err != nil || through == 0 {
 		return 0, err
 	}

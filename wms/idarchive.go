@@ -486,20 +486,9 @@ func (l *Ledger) archiveIDs(ctx context.Context, before time.Time, actor, device
 		if j < len(m.ids) {
 			p.To = m.ids[j]
 		}
-		ev, err := NewEvent(newID(), EvIDsArchived, actor, device, p)
-		if err != nil {
-			return err
-		}
-		l.stamp(&ev)
-		start := time.Now()
-		err = l.write(func(tx *txn) error {
-			if _, _, err := appendTx(tx, ev); err != nil {
-				return err
-			}
+		if err := l.appendRunEvent(ctx, EvIDsArchived, p, actor, device, run, func(tx *txn) error {
 			return removeMoved(tx, p, false)
-		})
-		run.LongestWrite = max(run.LongestWrite, time.Since(start))
-		if err != nil {
+		}); err != nil {
 			return err
 		}
 		committed = true
@@ -511,41 +500,6 @@ func (l *Ledger) archiveIDs(ctx context.Context, before time.Time, actor, device
 	}
 	run.noteFile(idTableFile(file, digest))
 	return nil
-}
-
-// lastSeqBefore is the sequence number of the last event stamped before t.
-func (l *Ledger) lastSeqBefore(t time.Time) (uint64, error) {
-	var through uint64
-	err := l.view(func(tx *txn) error {
-		events := tx.Bucket(bucketEvents)
-		lo, hi := uint64(1), events.Sequence()+1
-		for lo < hi {
-			mid := lo + (hi-lo)/2
-			v := events.Get(seqKey(mid))
-			if v == nil { // archived (eventlog.go)
-				var err error
-				if v, err = rawEvent(tx, mid); err != nil {
-					return err
-				}
-			}
-			var ev struct {
-				At time.Time `json:"at"`
-			}
-			if v != nil {
-				if err := json.Unmarshal(v, &ev); err != nil {
-					return err
-				}
-			}
-			if v != nil && ev.At.Before(t) {
-				lo = mid + 1
-			} else {
-				hi = mid
-			}
-		}
-		through = lo - 1
-		return nil
-	})
-	return through, err
 }
 
 func (l *Ledger) tables() *idTables {
