@@ -334,6 +334,19 @@ const idsKeepVersions = 2
 // mapped is ever truncated or written: the temporary name is new, and a
 // rename over a version of the same digest leaves the mapped inode whole.
 func (l *Ledger) buildIDTable(file string, recs []idRecord, want string) (*idTable, string, error) {
+	t, digest, err := l.buildIDTableAs(file, recs, want, idVersion)
+	if err == nil && t == nil && want != "" {
+		// a primary that writes tables without a filter (the version
+		// before it): the same records in its form
+		var d1 string
+		if t, d1, err = l.buildIDTableAs(file, recs, want, idVersion1); err == nil && t != nil {
+			digest = d1
+		}
+	}
+	return t, digest, err
+}
+
+func (l *Ledger) buildIDTableAs(file string, recs []idRecord, want string, version uint32) (*idTable, string, error) {
 	dir := l.ArchiveDir()
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return nil, "", fmt.Errorf("create the archive folder: %w", err)
@@ -358,6 +371,7 @@ func (l *Ledger) buildIDTable(file string, recs []idRecord, want string) (*idTab
 		os.Remove(tmpPath)
 		return nil, "", fmt.Errorf("ID table: %w", err)
 	}
+	w.version = version
 	placed := false
 	defer func() {
 		w.abort()
