@@ -658,7 +658,8 @@ func (l *Ledger) prepareIDTables(events []ReplicaEvent) error {
 		return err
 	}
 	if t == nil {
-		return Errf(CodeConflict, "ids.digest_differs", "file", p.File, "seq", fmt.Sprint(events[0].Event.Seq), "name", idTableFile(p.File, p.Digest))
+		return &IDTableNeeded{Name: idTableFile(p.File, p.Digest), Digest: p.Digest,
+			Err: Errf(CodeConflict, "ids.digest_differs", "file", p.File, "seq", fmt.Sprint(events[0].Event.Seq), "name", idTableFile(p.File, p.Digest))}
 	}
 	l.tables().install(t)
 	return nil
