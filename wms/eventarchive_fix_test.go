@@ -201,12 +201,7 @@ func TestStandbyFarBehindAfterIDsArchived(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	clock.Add(5 * 24 * time.Hour)
-	mustAppend(t, primary, "later", EvLocationUpserted, Location{Code: "Z99-01-01", Zone: "Z", PickSeq: 1, Kind: KindPick})
-	run, err := primary.Archive(ctx, eventsOnly(3*24*time.Hour), "system", "test")
-	if err != nil || run.Moved == 0 {
-		t.Fatalf("moved %d: %v", run.Moved, err)
-	}
+	moveOut(t, primary, clock, "later", 5)
 	clock.Add(2 * 24 * time.Hour)
 	mustAppend(t, primary, "later-2", EvLocationUpserted, Location{Code: "Z99-01-02", Zone: "Z", PickSeq: 2, Kind: KindPick})
 	r := eventsOnly(3 * 24 * time.Hour)

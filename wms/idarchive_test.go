@@ -206,15 +206,7 @@ func TestArchiveIDsRebuild(t *testing.T) {
 // back in place); reopened, nothing of it is opened; run again, it moves
 // everything.
 func TestArchiveIDsCrash(t *testing.T) {
-	clock := &testClock{t: time.Date(2026, 11, 11, 2, 0, 0, 0, time.UTC)}
-	dir := t.TempDir()
-	var fail bool
-	opt := Options{Now: clock.Now, Zone: time.FixedZone("CST", 8*3600), FailWrites: func() error {
-		if fail {
-			return errors.New("power cut")
-		}
-		return nil
-	}}
+	clock, dir, opt, fail := failingStore(t, 11)
 	l, err := Open(dir, opt)
 	if err != nil {
 		t.Fatal(err)
@@ -225,11 +217,11 @@ func TestArchiveIDsCrash(t *testing.T) {
 		t.Fatal(err)
 	}
 	clock.Add(3 * 24 * time.Hour)
-	fail = true
+	*fail = true
 	if _, err := l.Archive(ctx, DefaultRetention(), "system", "test"); err == nil {
 		t.Fatal("the run did not fail")
 	}
-	fail = false
+	*fail = false
 	file := clock.Now().Add(-10*24*time.Hour).In(l.zone).Format("2006-01") + ".ids"
 	if got := idsIn(t, l.ArchiveDir(), ".ids"); len(got) != 1 {
 		t.Fatalf("the run wrote no table before its event: %v", got)
