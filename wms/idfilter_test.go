@@ -1,9 +1,13 @@
 package wms
 
 import (
+	"bytes"
+	"encoding/binary"
 	"fmt"
+	"os"
 	"path/filepath"
 	"testing"
+	"time"
 )
 
 // writeTestIDTable writes a table of n event IDs fmt.Sprintf(format, i)
@@ -80,4 +84,40 @@ func TestIDFilter(t *testing.T) {
 		}
 		tab.close()
 	}
+}
+
+// TestIDTableStandbyOfAPrimaryWithoutFilter: a standby whose primary
+// writes tables without a filter (version 1, the version before it, while
+// the standby is upgraded first) builds the same bytes as the primary's.
+func TestIDTableStandbyOfAPrimaryWithoutFilter(t *testing.T) {
+	primary, clock := openTest(t)
+	standby, _ := openTest(t)
+	if err := standby.Follow("http://primary:8080"); err != nil {
+		t.Fatal(err)
+	}
+	f := makeIDsFixture(t, primary)
+	replicateAll(t, primary, standby, 50)
+	clock.Add(11 * 24 * time.Hour)
+	r := DefaultRetention()
+	r.Events = 0
+	idTableVersion = idVersion1
+	run, err := primary.Archive(ctx, r, "system", "test")
+	idTableVersion = idVersion
+	if err != nil || run.IDs == 0 {
+		t.Fatalf("%+v %v", run, err)
+	}
+	replicateAll(t, primary, standby, 50)
+	sameState(t, primary, standby)
+	name := clock.Now().Add(-10*24*time.Hour).In(primary.zone).Format("2006-01") + ".ids"
+	pa, _ := committedTable(t, primary, name)
+	pb, _ := committedTable(t, standby, name)
+	a, _ := os.ReadFile(pa)
+	b, err := os.ReadFile(pb)
+	if err != nil || !bytes.Equal(a, b) || binary.BigEndian.Uint32(a[8:12]) != idVersion1 {
+		t.Fatalf("the standby's table differs from the primary's version-1 table (%d vs %d bytes): %v", len(a), len(b), err)
+	}
+	if _, err := standby.Promote(ctx, "B9001", "cli"); err != nil {
+		t.Fatal(err)
+	}
+	checkIDsRepeat(t, standby, f)
 }
