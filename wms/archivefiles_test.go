@@ -58,14 +58,6 @@ func TestOrderArchiveAfterRestoringAnOlderBackup(t *testing.T) {
 		}
 		return l
 	}
-	backup := func(l *Ledger, name string) string {
-		t.Helper()
-		file := filepath.Join(t.TempDir(), name)
-		if _, _, err := l.BackupToFile(file); err != nil {
-			t.Fatal(err)
-		}
-		return file
-	}
 	archive := func(l *Ledger, r Retention, want int) {
 		t.Helper()
 		if run, err := l.Archive(ctx, r, "system", "test"); err != nil || run.Orders != want {
@@ -80,9 +72,9 @@ func TestOrderArchiveAfterRestoringAnOlderBackup(t *testing.T) {
 	day0, day1 := ordersUpTo(t, l, clock, "D000O00001", time.Minute), ordersUpTo(t, l, clock, "D001O00001", time.Minute)
 	firstOfDay1 := ordersUpTo(t, l, clock, "D001O00000", time.Second)
 	archive(l, day0, 2)
-	older := backup(l, "older.db")
+	older := backupTo(t, l, "older.db")
 	archive(l, day1, 2)
-	newer := backup(l, "newer.db")
+	newer := backupTo(t, l, "newer.db")
 	want := archivedMonth(t, l, "2026-11")
 	if len(want) != 4 {
 		t.Fatalf("the newer store reads %d orders", len(want))

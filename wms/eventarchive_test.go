@@ -377,10 +377,7 @@ func openTestIn(t *testing.T, dir string) (*Ledger, *testClock) {
 func TestStandbyFollowsAMoveOut(t *testing.T) {
 	primary, clock := openTest(t)
 	smallSegments(t, 25)
-	near, _ := openTest(t)
-	if err := near.Follow("http://primary:8080"); err != nil {
-		t.Fatal(err)
-	}
+	near := openStandby(t)
 	smallWork(t, primary, 60)
 	if _, _, err := primary.ReceiveOrder(ctx, "oms-key-1", order("SO1", LineIn{"BOOK", 1}), "oms", "api"); err != nil {
 		t.Fatal(err)
@@ -389,10 +386,7 @@ func TestStandbyFollowsAMoveOut(t *testing.T) {
 	feedBefore := feedAll(t, primary, 0)
 	run := moveOut(t, primary, clock, "later", 5)
 	replicateAll(t, primary, near, 50)
-	farFromPrimary, _ := openTest(t)
-	if err := farFromPrimary.Follow("http://primary:8080"); err != nil {
-		t.Fatal(err)
-	}
+	farFromPrimary := openStandby(t)
 	replicateAll(t, primary, farFromPrimary, 33)
 	for name, s := range map[string]*Ledger{"near": near, "far": farFromPrimary} {
 		sameState(t, primary, s)
@@ -418,10 +412,7 @@ func TestStandbyFollowsAMoveOut(t *testing.T) {
 		}
 	}
 	// a log.archived whose events are not what the standby holds is refused
-	bad, _ := openTest(t)
-	if err := bad.Follow("http://primary:8080"); err != nil {
-		t.Fatal(err)
-	}
+	bad := openStandby(t)
 	page, err := primary.ReplicationPage(0, ReplicaMaxLimit)
 	if err != nil {
 		t.Fatal(err)
@@ -539,4 +530,25 @@ func moveOut(t *testing.T, l *Ledger, clock *testClock, later string, days int) 
 		t.Fatalf("moved %d: %v", run.Moved, err)
 	}
 	return run
+}
+
+// openStandby opens an empty store that follows a primary (fed by
+// replicateAll and replicateOnce).
+func openStandby(t *testing.T) *Ledger {
+	t.Helper()
+	l, _ := openTest(t)
+	if err := l.Follow("http://primary:8080"); err != nil {
+		t.Fatal(err)
+	}
+	return l
+}
+
+// backupTo backs l up to a file name in a folder of its own.
+func backupTo(t *testing.T, l *Ledger, name string) string {
+	t.Helper()
+	file := filepath.Join(t.TempDir(), name)
+	if _, _, err := l.BackupToFile(file); err != nil {
+		t.Fatal(err)
+	}
+	return file
 }

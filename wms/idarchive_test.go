@@ -340,10 +340,7 @@ func flip(b []byte, i int) []byte {
 // still a duplicate.
 func TestArchiveIDsStandby(t *testing.T) {
 	primary, clock := openTest(t)
-	standby, _ := openTest(t)
-	if err := standby.Follow("http://primary:8080"); err != nil {
-		t.Fatal(err)
-	}
+	standby := openStandby(t)
 	f := makeIDsFixture(t, primary)
 	defer func(b int) { idsBatch = b }(idsBatch)
 	idsBatch = 4

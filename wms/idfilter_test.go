@@ -91,10 +91,7 @@ func TestIDFilter(t *testing.T) {
 // the standby is upgraded first) builds the same bytes as the primary's.
 func TestIDTableStandbyOfAPrimaryWithoutFilter(t *testing.T) {
 	primary, clock := openTest(t)
-	standby, _ := openTest(t)
-	if err := standby.Follow("http://primary:8080"); err != nil {
-		t.Fatal(err)
-	}
+	standby := openStandby(t)
 	f := makeIDsFixture(t, primary)
 	replicateAll(t, primary, standby, 50)
 	clock.Add(11 * 24 * time.Hour)

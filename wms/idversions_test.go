@@ -182,10 +182,7 @@ func sorted(s []string) []string { s = slices.Clone(s); slices.Sort(s); return s
 // its promotion every repeat is still a duplicate.
 func TestIDTableStandbyFromCopy(t *testing.T) {
 	primary, clock := openTest(t)
-	standby, _ := openTest(t)
-	if err := standby.Follow("http://primary:8080"); err != nil {
-		t.Fatal(err)
-	}
+	standby := openStandby(t)
 	f := makeIDsFixture(t, primary)
 	replicateAll(t, primary, standby, 50)
 	if err := standby.update(func(tx *txn) error {
