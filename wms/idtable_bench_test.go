@@ -220,3 +220,44 @@ func hashes(n int, format string, mod int) []idHash {
 	}
 	return hs
 }
+
+// BenchmarkIDTableWrite: what the filter adds to writing a table (v2: the
+// blocks read back and the filter built and written) against writing it
+// without (v1), in the same run.
+//
+//	go test ./wms -run XXX -bench IDTableWrite -benchtime 3x
+func BenchmarkIDTableWrite(b *testing.B) {
+	n := envInt("TALLY_IDS_PER_FILE", 250_000)
+	recs := make([]idRecord, n)
+	for i := range recs {
+		recs[i] = newIDRecord(fmt.Sprint("w-", i), uint64(i+1), true, nil)
+	}
+	sortRecords(recs)
+	dir := b.TempDir()
+	for _, v := range []uint32{idVersion1, idVersion} {
+		b.Run(fmt.Sprintf("v%d", v), func(b *testing.B) {
+			for i := range b.N {
+				path := filepath.Join(dir, fmt.Sprintf("v%d-%d.ids", v, i))
+				w, err := createIDTable(path)
+				if err != nil {
+					b.Fatal(err)
+				}
+				w.version = v
+				for _, r := range recs {
+					if err := w.add(r); err != nil {
+						b.Fatal(err)
+					}
+				}
+				if _, err := w.finish(); err != nil {
+					b.Fatal(err)
+				}
+				b.StopTimer()
+				fi, _ := os.Stat(path)
+				b.ReportMetric(float64(fi.Size())/float64(n), "B/ID")
+				os.Remove(path)
+				b.StartTimer()
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/ID")
+		})
+	}
+}
