@@ -235,6 +235,7 @@ func TestAPIGoldens(t *testing.T) {
 	run(apiCall{name: "events", route: "GET /api/v1/events", method: "GET", path: "/api/v1/events?after=0&limit=2&types=order.received", status: 200})
 	run(apiCall{name: "replication", route: "GET /api/v1/replication", method: "GET", path: fmt.Sprintf("/api/v1/replication?after=%d&limit=1", l.LastSeq()-1), status: 200,
 		volatile: []string{"secret"}})
+	run(apiCall{name: "replication_id_table_missing", route: "GET /api/v1/replication/id-tables/:name", method: "GET", path: "/api/v1/replication/id-tables/2026-11.0123456789abcdef.ids", status: 404})
 	run(apiCall{name: "standby_promote_refused", route: "POST /api/v1/standby/promote", method: "POST", path: "/api/v1/standby/promote", status: 409})
 	run(apiCall{name: "jobs", route: "GET /api/v1/jobs", method: "GET", path: "/api/v1/jobs", status: 200,
 		volatile: []string{"last_run", "last_took_ms", "last_error_at"}})

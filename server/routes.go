@@ -153,6 +153,8 @@ func (s *Server) routes() {
 	api.Post("/returns", s.require(supervisors...), s.apiAnnounceReturn)
 	api.Get("/events", s.require(integrations...), s.apiEvents)
 	api.Get("/replication", s.require(replicas...), s.apiReplication) // a standby's read: secrets included
+	// a standby's copy of an ID table it cannot build (idtables.go)
+	api.Get("/replication/id-tables/:name", s.require(replicas...), s.apiReplicationIDTable)
 	api.Post("/standby/promote", s.require(adminOnly...), s.apiPromote)
 	api.Get("/jobs", s.require(adminOnly...), s.apiJobs)
 	api.Get("/backups", s.require(syncWatchers...), s.apiBackups)

@@ -184,6 +184,16 @@ func (f *Follower) step(ctx context.Context, wait time.Duration) error {
 		f.o.Log.Info("adopted the primary's store secret (pages' form tokens): restart this standby if it was serving pages already")
 	}
 	if _, err := f.l.Replicate(ctx, page.Events); err != nil {
+		var need *wms.IDTableNeeded
+		if errors.As(err, &need) {
+			// the primary's ID table, fetched and checked; the next
+			// step applies the page again with it
+			if err := f.fetchIDTable(ctx, need); err != nil {
+				return fmt.Errorf("applying events after %d: fetching the primary's ID table %s: %w", after, need.Name, err)
+			}
+			f.o.Log.Info("fetched the primary's ID table", "name", need.Name)
+			return nil
+		}
 		return fmt.Errorf("applying events after %d: %w", after, err)
 	}
 	f.mu.Lock()
@@ -193,6 +203,41 @@ func (f *Follower) step(ctx context.Context, wait time.Duration) error {
 	f.lastErr = ""
 	f.mu.Unlock()
 	return nil
+}
+
+// idTableTimeout bounds one table's download: 4 GB (a peak month) at
+// 10 MB/s is under 7 minutes.
+const idTableTimeout = 30 * time.Minute
+
+// fetchIDTable reads an ID table from the primary (the replication
+// route's id-tables/NAME) into this store's archive folder; the ledger
+// keeps it only when its SHA-256 is the one the event names.
+func (f *Follower) fetchIDTable(ctx context.Context, need *wms.IDTableNeeded) error {
+	ctx, cancel := context.WithTimeout(ctx, idTableTimeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, f.url+"/id-tables/"+url.PathEscape(need.Name), nil)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Authorization", "Bearer "+f.o.Token)
+	client := *f.o.Client
+	client.Timeout = 0 // ctx's: a table is larger than a page
+	resp, err := client.Do(req)
+	if err != nil {
+		return fmt.Errorf("the primary did not answer: %w", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		var e struct {
+			Error string `json:"error"`
+		}
+		_ = json.NewDecoder(io.LimitReader(resp.Body, 64<<10)).Decode(&e)
+		return fmt.Errorf("the primary answered %d: %s", resp.StatusCode, clip(e.Error))
+	}
+	if resp.ContentLength > wms.MaxIDTableBytes {
+		return fmt.Errorf("the primary's table is %d bytes, over %d", resp.ContentLength, int64(wms.MaxIDTableBytes))
+	}
+	return f.l.AdoptIDTable(need.Name, need.Digest, resp.Body, resp.ContentLength)
 }
 
 // StandbyStatus is how far behind the primary this store is.

@@ -28,10 +28,15 @@ import (
 // the event names its member's offset, and archived_orders keeps it per
 // order, so looking an archived order up reads one member (250
 // orders), never the month. A member is written and synced before its event
-// is appended; the store records the file's committed length (meta
-// archive_end:FILE) in the event's transaction, and the next run cuts off
-// anything a crash left beyond it, so a run that fails halfway is simply run
-// again.
+// is appended; the store records the member (meta archive_member:FILE 0
+// offset: its length) and the file's committed length (meta
+// archive_end:FILE) in the event's transaction. Files are only ever
+// appended to, as the event segments are (eventarchive.go): a member a
+// crash left, or one a newer state of the store names (after `tally
+// restore` of an older backup), stays where it is, unread by this store,
+// and the next member goes after it; a month is read member by member as
+// the store lists them (ArchivedOrders). A run that fails halfway is
+// simply run again.
 
 // Retention is how long finished work stays in the live store.
 type Retention struct {
@@ -266,13 +271,14 @@ func (l *Ledger) archiveOrderBatch(ctx context.Context, file string, refs []Arch
 	if err != nil {
 		return err
 	}
+
 	for i := range refs {
 		if refs[i].Owner == DefaultOwner {
 			refs[i].Owner = ""
 		}
 	}
 	p := HistoryArchived{Orders: refs, File: file, Offset: offset, Digest: digest}
-	err = l.appendArchived(ctx, p, file, newEnd, actor, device, run)
+	err = l.appendArchived(ctx, p, file, offset, newEnd, actor, device, run)
 	if ErrorCode(err) == CodeConflict { // an order changed since it was read: the next run takes it
 		run.Skipped += len(refs)
 		return nil
@@ -344,11 +350,11 @@ func (l *Ledger) archiveFigures(ctx context.Context, before time.Time, actor, de
 		if len(lines) == 0 {
 			continue
 		}
-		_, newEnd, err := l.writeMember(file, end, lines)
+		offset, newEnd, err := l.writeMember(file, end, lines)
 		if err != nil {
 			return err
 		}
-		if err := l.appendArchived(ctx, p, file, newEnd, actor, device, run); err != nil {
+		if err := l.appendArchived(ctx, p, file, offset, newEnd, actor, device, run); err != nil {
 			return err
 		}
 		run.Figures += len(lines)
@@ -369,10 +375,35 @@ func archiveEnd(tx *txn, file string) int64 {
 	return int64(binary.BigEndian.Uint64(v))
 }
 
-// writeMember cuts the file back to its committed length end (what a run
-// that failed after writing left beyond it), appends one gzip member of
-// JSON lines and syncs it. It returns where the member starts and the
-// file's new length.
+// archiveMemberKey is the meta key of a member the store committed:
+// its file and offset (its value: its length).
+func archiveMemberKey(file string, offset int64) []byte {
+	return binary.BigEndian.AppendUint64([]byte("archive_member:"+file+"\x00"), uint64(offset))
+}
+
+// archiveMembers are the parts of a file the store committed, in order:
+// [offset, offset+length) each, each one gzip member or more. A store
+// from before members were listed committed [0, archive_end).
+func archiveMembers(tx *txn, file string) [][2]int64 {
+	var out [][2]int64
+	prefix := []byte("archive_member:" + file + "\x00")
+	c := tx.Bucket(bucketMeta).Cursor()
+	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+		if len(k) == len(prefix)+8 && len(v) == 8 {
+			out = append(out, [2]int64{int64(binary.BigEndian.Uint64(k[len(prefix):])), int64(binary.BigEndian.Uint64(v))})
+		}
+	}
+	if out == nil {
+		if end := archiveEnd(tx, file); end > 0 {
+			out = [][2]int64{{0, end}}
+		}
+	}
+	return out
+}
+
+// writeMember appends one gzip member of JSON lines to the file, after
+// whatever it holds (writeArchiveBytes: never cut back), and syncs it. It
+// returns where the member starts and where it ends.
 func (l *Ledger) writeMember(file string, end int64, lines []any) (offset, newEnd int64, err error) {
 	var buf bytes.Buffer
 	zw, err := gzip.NewWriterLevel(&buf, gzip.BestCompression)
@@ -389,54 +420,30 @@ func (l *Ledger) writeMember(file string, end int64, lines []any) (offset, newEn
 	if err := zw.Close(); err != nil {
 		return 0, 0, err
 	}
-	path := filepath.Join(l.ArchiveDir(), file)
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o640)
-	if err != nil {
-		return 0, 0, fmt.Errorf("archive file: %w", err)
-	}
-	defer f.Close()
-	fi, err := f.Stat()
+	at, err := writeArchiveBytes(l.ArchiveDir(), file, end, buf.Bytes())
 	if err != nil {
 		return 0, 0, err
 	}
-	if fi.Size() < end {
-		return 0, 0, fmt.Errorf("archive file %s is %d bytes, shorter than the %d the store has committed: it was cut or replaced", path, fi.Size(), end)
-	}
-	if err := f.Truncate(end); err != nil {
-		return 0, 0, err
-	}
-	if _, err := f.WriteAt(buf.Bytes(), end); err != nil {
-		return 0, 0, fmt.Errorf("write archive file: %w", err)
-	}
-	if err := f.Sync(); err != nil {
-		return 0, 0, fmt.Errorf("write archive file: %w", err)
-	}
-	if end == 0 {
-		if err := syncDir(l.ArchiveDir()); err != nil {
-			return 0, 0, err
-		}
-	}
-	return end, end + int64(buf.Len()), nil
+	return at, at + int64(buf.Len()), nil
 }
 
 // appendArchived appends one history.archived event and, in its
-// transaction, the archive file's new committed length.
-func (l *Ledger) appendArchived(ctx context.Context, p HistoryArchived, file string, end int64, actor, device string, run *ArchiveRun) error {
-	ev, err := NewEvent(newID(), EvHistoryArchived, actor, device, p)
-	if err != nil {
-		return err
-	}
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	l.stamp(&ev)
-	start := time.Now()
-	defer func() { run.LongestWrite = max(run.LongestWrite, time.Since(start)) }()
-	return l.write(func(tx *txn) error {
-		if _, _, err := appendTx(tx, ev); err != nil {
+// transaction, the member it names (offset to end) and the archive file's
+// new committed length.
+func (l *Ledger) appendArchived(ctx context.Context, p HistoryArchived, file string, offset, end int64, actor, device string, run *ArchiveRun) error {
+	return l.appendRunEvent(ctx, EvHistoryArchived, p, actor, device, run, func(tx *txn) error {
+		meta := tx.Bucket(bucketMeta)
+		if old := archiveMembers(tx, file); len(old) == 1 && old[0][0] == 0 && meta.Get(archiveMemberKey(file, 0)) == nil {
+			// the file of a store from before members were listed: what
+			// it committed, as one part
+			if err := meta.Put(archiveMemberKey(file, 0), binary.BigEndian.AppendUint64(nil, uint64(old[0][1]))); err != nil {
+				return err
+			}
+		}
+		if err := meta.Put(archiveMemberKey(file, offset), binary.BigEndian.AppendUint64(nil, uint64(end-offset))); err != nil {
 			return err
 		}
-		return tx.Bucket(bucketMeta).Put(archiveEndKey(file), binary.BigEndian.AppendUint64(nil, uint64(end)))
+		return meta.Put(archiveEndKey(file), binary.BigEndian.AppendUint64(nil, uint64(end)))
 	})
 }
 
@@ -446,36 +453,7 @@ func (l *Ledger) appendArchived(ctx context.Context, p HistoryArchived, file str
 // from the state as it is now, as for events written before answers were
 // stored (idempotency.go), and is never applied twice.
 func (l *Ledger) dropAnswers(ctx context.Context, before time.Time, run *ArchiveRun) (int, error) {
-	var through uint64 // the last event before the cut-off
-	err := l.view(func(tx *txn) error {
-		events := tx.Bucket(bucketEvents)
-		lo, hi := uint64(1), events.Sequence()+1 // the first seq at or after before is in [lo, hi]
-		for lo < hi {
-			mid := lo + (hi-lo)/2
-			v := events.Get(seqKey(mid))
-			if v == nil { // archived (eventlog.go)
-				var err error
-				if v, err = rawEvent(tx, mid); err != nil {
-					return err
-				}
-			}
-			var ev struct {
-				At time.Time `json:"at"`
-			}
-			if v != nil {
-				if err := json.Unmarshal(v, &ev); err != nil {
-					return err
-				}
-			}
-			if v != nil && ev.At.Before(before) {
-				lo = mid + 1
-			} else {
-				hi = mid
-			}
-		}
-		through = lo - 1
-		return nil
-	})
+	through, err := l.lastSeqBefore(before) // the last event before the cut-off
 	if err != nil || through == 0 {
 		return 0, err
 	}
@@ -646,18 +624,19 @@ func validMonth(m string) bool {
 
 // ArchivedOrders calls fn with every order the archive holds for month
 // ("YYYY-MM", the month the orders finished in the warehouse's zone), in
-// the order they were archived: what a month's report reads. Only what the
-// store has committed is read (a member a failed run left is not).
+// the order they were archived: what a month's report reads. Only the
+// members the store has committed are read (not one a failed run left, nor
+// one a newer state of the store wrote before a restore).
 func (l *Ledger) ArchivedOrders(month string, fn func(ArchivedOrder) error) error {
 	if !validMonth(month) {
 		return Errf(CodeInvalid, "archive.month_invalid", "month", month)
 	}
 	file := month + ".orders.jsonl.gz"
-	var end int64
-	if err := l.view(func(tx *txn) error { end = archiveEnd(tx, file); return nil }); err != nil {
+	var parts [][2]int64
+	if err := l.view(func(tx *txn) error { parts = archiveMembers(tx, file); return nil }); err != nil {
 		return err
 	}
-	if end == 0 {
+	if len(parts) == 0 {
 		return nil
 	}
 	f, err := os.Open(filepath.Join(l.ArchiveDir(), file))
@@ -665,23 +644,34 @@ func (l *Ledger) ArchivedOrders(month string, fn func(ArchivedOrder) error) erro
 		return Errf(CodeNotFound, "archive.month_missing", "month", month, "file", file)
 	}
 	defer f.Close()
-	zr, err := gzip.NewReader(bufio.NewReader(io.LimitReader(f, end)))
-	if err != nil {
-		return fmt.Errorf("archive %s: %w", file, err)
+	for _, part := range parts {
+		if err := readArchivedOrders(f, file, part, fn); err != nil {
+			return err
+		}
 	}
-	sc := bufio.NewScanner(zr) // every member, one after another
+	return nil
+}
+
+// readArchivedOrders reads the orders of one committed part of a file:
+// one gzip member or more, one after another.
+func readArchivedOrders(f *os.File, file string, part [2]int64, fn func(ArchivedOrder) error) error {
+	zr, err := gzip.NewReader(bufio.NewReader(io.NewSectionReader(f, part[0], part[1])))
+	if err != nil {
+		return fmt.Errorf("archive %s at %d: %w", file, part[0], err)
+	}
+	sc := bufio.NewScanner(zr)
 	sc.Buffer(make([]byte, 0, 64<<10), 64<<20)
 	for sc.Scan() {
 		var rec ArchivedOrder
 		if err := json.Unmarshal(sc.Bytes(), &rec); err != nil {
-			return fmt.Errorf("archive %s: %w", file, err)
+			return fmt.Errorf("archive %s at %d: %w", file, part[0], err)
 		}
 		if err := fn(rec); err != nil {
 			return err
 		}
 	}
 	if err := sc.Err(); err != nil {
-		return fmt.Errorf("archive %s: %w", file, err)
+		return fmt.Errorf("archive %s at %d: %w", file, part[0], err)
 	}
 	return nil
 }

@@ -120,21 +120,13 @@ func TestArchiveAfterRestoringAnOlderBackup(t *testing.T) {
 			t.Fatalf("%s: moved %d: %v", prefix, run.Moved, err)
 		}
 	}
-	backup := func(l *Ledger, name string) string {
-		t.Helper()
-		file := filepath.Join(t.TempDir(), name)
-		if _, _, err := l.BackupToFile(file); err != nil {
-			t.Fatal(err)
-		}
-		return file
-	}
 	smallSegments(t, 20)
 	l := open()
 	seedSmall(t, l)
 	archive(l, "A", 15)
-	older := backup(l, "older.db")
+	older := backupTo(t, l, "older.db")
 	archive(l, "B", 15)
-	newer := backup(l, "newer.db")
+	newer := backupTo(t, l, "newer.db")
 	newerState := dumpState(t, l)
 	if err := l.Close(); err != nil {
 		t.Fatal(err)
@@ -201,12 +193,7 @@ func TestStandbyFarBehindAfterIDsArchived(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	clock.Add(5 * 24 * time.Hour)
-	mustAppend(t, primary, "later", EvLocationUpserted, Location{Code: "Z99-01-01", Zone: "Z", PickSeq: 1, Kind: KindPick})
-	run, err := primary.Archive(ctx, eventsOnly(3*24*time.Hour), "system", "test")
-	if err != nil || run.Moved == 0 {
-		t.Fatalf("moved %d: %v", run.Moved, err)
-	}
+	moveOut(t, primary, clock, "later", 5)
 	clock.Add(2 * 24 * time.Hour)
 	mustAppend(t, primary, "later-2", EvLocationUpserted, Location{Code: "Z99-01-02", Zone: "Z", PickSeq: 2, Kind: KindPick})
 	r := eventsOnly(3 * 24 * time.Hour)
@@ -243,10 +230,7 @@ func TestStandbyFarBehindAfterIDsArchived(t *testing.T) {
 		t.Fatal("the replication read sent no key without its record")
 	}
 
-	far, _ := openTest(t)
-	if err := far.Follow("http://primary:8080"); err != nil {
-		t.Fatal(err)
-	}
+	far := openStandby(t)
 	// The standby writes every member; the ID tables are engineer I2's part:
 	// until a standby rebuilds them, it stops at the ids.archived event with
 	// ids.digest_differs, after the log.archived before it replicated.

@@ -241,12 +241,7 @@ func TestRecallFindsArchivedOrders(t *testing.T) {
 	if err != nil || len(rep.Orders) != 1 {
 		t.Fatalf("report before: %+v %v", rep.Orders, err)
 	}
-	clock.Add(5 * 24 * time.Hour)
-	mustAppend(t, l, "later", EvLocationUpserted, Location{Code: "Z99-01-01", Zone: "Z", PickSeq: 1, Kind: KindPick})
-	run, err := l.Archive(ctx, eventsOnly(3*24*time.Hour), "system", "test")
-	if err != nil || run.Moved == 0 {
-		t.Fatalf("moved %d: %v", run.Moved, err)
-	}
+	moveOut(t, l, clock, "later", 5)
 	if n, _ := liveEvents(t, l); n != 2 { // "later" and the log.archived event
 		t.Fatalf("%d live events", n)
 	}
@@ -312,11 +307,7 @@ func TestArchivedSegmentDamaged(t *testing.T) {
 	dir := t.TempDir()
 	l, clock := openTestIn(t, dir)
 	smallWork(t, l, 20)
-	clock.Add(5 * 24 * time.Hour)
-	mustAppend(t, l, "later", EvLocationUpserted, Location{Code: "Z99-01-01", Zone: "Z", PickSeq: 1, Kind: KindPick})
-	if run, err := l.Archive(ctx, eventsOnly(3*24*time.Hour), "system", "test"); err != nil || run.Moved == 0 {
-		t.Fatalf("moved %d: %v", run.Moved, err)
-	}
+	moveOut(t, l, clock, "later", 5)
 	path := filepath.Join(l.ArchiveDir(), "2026-11.events.gz")
 	good, err := os.ReadFile(path)
 	if err != nil {
@@ -386,27 +377,16 @@ func openTestIn(t *testing.T, dir string) (*Ledger, *testClock) {
 func TestStandbyFollowsAMoveOut(t *testing.T) {
 	primary, clock := openTest(t)
 	smallSegments(t, 25)
-	near, _ := openTest(t)
-	if err := near.Follow("http://primary:8080"); err != nil {
-		t.Fatal(err)
-	}
+	near := openStandby(t)
 	smallWork(t, primary, 60)
 	if _, _, err := primary.ReceiveOrder(ctx, "oms-key-1", order("SO1", LineIn{"BOOK", 1}), "oms", "api"); err != nil {
 		t.Fatal(err)
 	}
 	replicateAll(t, primary, near, 50) // near is up to date before the move-out
 	feedBefore := feedAll(t, primary, 0)
-	clock.Add(5 * 24 * time.Hour)
-	mustAppend(t, primary, "later", EvLocationUpserted, Location{Code: "Z99-01-01", Zone: "Z", PickSeq: 1, Kind: KindPick})
-	run, err := primary.Archive(ctx, eventsOnly(3*24*time.Hour), "system", "test")
-	if err != nil || run.Moved == 0 {
-		t.Fatalf("moved %d: %v", run.Moved, err)
-	}
+	run := moveOut(t, primary, clock, "later", 5)
 	replicateAll(t, primary, near, 50)
-	farFromPrimary, _ := openTest(t)
-	if err := farFromPrimary.Follow("http://primary:8080"); err != nil {
-		t.Fatal(err)
-	}
+	farFromPrimary := openStandby(t)
 	replicateAll(t, primary, farFromPrimary, 33)
 	for name, s := range map[string]*Ledger{"near": near, "far": farFromPrimary} {
 		sameState(t, primary, s)
@@ -432,10 +412,7 @@ func TestStandbyFollowsAMoveOut(t *testing.T) {
 		}
 	}
 	// a log.archived whose events are not what the standby holds is refused
-	bad, _ := openTest(t)
-	if err := bad.Follow("http://primary:8080"); err != nil {
-		t.Fatal(err)
-	}
+	bad := openStandby(t)
 	page, err := primary.ReplicationPage(0, ReplicaMaxLimit)
 	if err != nil {
 		t.Fatal(err)
@@ -486,11 +463,7 @@ func TestRestoreWithArchivedEvents(t *testing.T) {
 	dir := t.TempDir()
 	src, clock := openTestIn(t, dir)
 	smallWork(t, src, 20)
-	clock.Add(5 * 24 * time.Hour)
-	mustAppend(t, src, "later", EvLocationUpserted, Location{Code: "Z99-01-01", Zone: "Z", PickSeq: 1, Kind: KindPick})
-	if run, err := src.Archive(ctx, eventsOnly(3*24*time.Hour), "system", "test"); err != nil || run.Moved == 0 {
-		t.Fatalf("moved %d: %v", run.Moved, err)
-	}
+	moveOut(t, src, clock, "later", 5)
 	backup := filepath.Join(t.TempDir(), "b.db")
 	if _, _, err := src.BackupToFile(backup); err != nil {
 		t.Fatal(err)
@@ -528,12 +501,7 @@ func TestUpgradeCarriesArchivedEvents(t *testing.T) {
 	old, clock := openTestIn(t, oldDir)
 	smallSegments(t, 20)
 	smallWork(t, old, 50)
-	clock.Add(5 * 24 * time.Hour)
-	mustAppend(t, old, "later", EvLocationUpserted, Location{Code: "Z99-01-01", Zone: "Z", PickSeq: 1, Kind: KindPick})
-	run, err := old.Archive(ctx, eventsOnly(3*24*time.Hour), "system", "test")
-	if err != nil || run.Moved == 0 {
-		t.Fatalf("moved %d: %v", run.Moved, err)
-	}
+	run := moveOut(t, old, clock, "later", 5)
 	want := feedAll(t, old, 0)
 	if err := old.Close(); err != nil {
 		t.Fatal(err)
@@ -548,4 +516,39 @@ func TestUpgradeCarriesArchivedEvents(t *testing.T) {
 	if got := feedAll(t, l, 0); len(got) <= len(want) || !reflect.DeepEqual(got[:len(want)], want) {
 		t.Fatal("the new store's log differs from the old one's")
 	}
+}
+
+// moveOut moves a store's old events out to segments as a test needs
+// them: days on, one event (id later) so the log does not end with the
+// old ones, then a run that keeps 3 days of events and must move some.
+func moveOut(t *testing.T, l *Ledger, clock *testClock, later string, days int) ArchiveRun {
+	t.Helper()
+	clock.Add(time.Duration(days) * 24 * time.Hour)
+	mustAppend(t, l, later, EvLocationUpserted, Location{Code: "Z99-01-01", Zone: "Z", PickSeq: 1, Kind: KindPick})
+	run, err := l.Archive(ctx, eventsOnly(3*24*time.Hour), "system", "test")
+	if err != nil || run.Moved == 0 {
+		t.Fatalf("moved %d: %v", run.Moved, err)
+	}
+	return run
+}
+
+// openStandby opens an empty store that follows a primary (fed by
+// replicateAll and replicateOnce).
+func openStandby(t *testing.T) *Ledger {
+	t.Helper()
+	l, _ := openTest(t)
+	if err := l.Follow("http://primary:8080"); err != nil {
+		t.Fatal(err)
+	}
+	return l
+}
+
+// backupTo backs l up to a file name in a folder of its own.
+func backupTo(t *testing.T, l *Ledger, name string) string {
+	t.Helper()
+	file := filepath.Join(t.TempDir(), name)
+	if _, _, err := l.BackupToFile(file); err != nil {
+		t.Fatal(err)
+	}
+	return file
 }

@@ -3,6 +3,7 @@ package wms
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
@@ -17,6 +18,7 @@ import (
 	"sort"
 	"strconv"
 	"sync"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -486,4 +488,61 @@ func (c *eventCursor) nextSegment() ([]byte, []byte) {
 func (c *eventCursor) fail(err error) ([]byte, []byte) {
 	c.err, c.inArc = err, false
 	return nil, nil
+}
+
+// lastSeqBefore is the sequence number of the last event stamped before t.
+func (l *Ledger) lastSeqBefore(t time.Time) (uint64, error) {
+	var through uint64
+	err := l.view(func(tx *txn) error {
+		events := tx.Bucket(bucketEvents)
+		lo, hi := uint64(1), events.Sequence()+1
+		for lo < hi {
+			mid := lo + (hi-lo)/2
+			v := events.Get(seqKey(mid))
+			if v == nil { // archived (eventlog.go)
+				var err error
+				if v, err = rawEvent(tx, mid); err != nil {
+					return err
+				}
+			}
+			var ev struct {
+				At time.Time `json:"at"`
+			}
+			if v != nil {
+				if err := json.Unmarshal(v, &ev); err != nil {
+					return err
+				}
+			}
+			if v != nil && ev.At.Before(t) {
+				lo = mid + 1
+			} else {
+				hi = mid
+			}
+		}
+		through = lo - 1
+		return nil
+	})
+	return through, err
+}
+
+// appendRunEvent appends one event of an archive run (history.archived,
+// log.archived, ids.archived) and, in the same transaction, the run's own
+// work (then). The run's longest write counts the transaction.
+func (l *Ledger) appendRunEvent(ctx context.Context, typ string, payload any, actor, device string, run *ArchiveRun, then func(tx *txn) error) error {
+	ev, err := NewEvent(newID(), typ, actor, device, payload)
+	if err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	l.stamp(&ev)
+	start := time.Now()
+	defer func() { run.LongestWrite = max(run.LongestWrite, time.Since(start)) }()
+	return l.write(func(tx *txn) error {
+		if _, _, err := appendTx(tx, ev); err != nil {
+			return err
+		}
+		return then(tx)
+	})
 }

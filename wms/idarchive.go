@@ -334,6 +334,23 @@ const idsKeepVersions = 2
 // mapped is ever truncated or written: the temporary name is new, and a
 // rename over a version of the same digest leaves the mapped inode whole.
 func (l *Ledger) buildIDTable(file string, recs []idRecord, want string) (*idTable, string, error) {
+	t, digest, err := l.buildIDTableAs(file, recs, want, idTableVersion)
+	if err == nil && t == nil && want != "" && idTableVersion != idVersion1 {
+		// a primary that writes tables without a filter (the version
+		// before it): the same records in its form
+		var d1 string
+		if t, d1, err = l.buildIDTableAs(file, recs, want, idVersion1); err == nil && t != nil {
+			digest = d1
+		}
+	}
+	return t, digest, err
+}
+
+// idTableVersion is the version a run writes (a test writes version 1 to
+// play a primary from before the filter).
+var idTableVersion uint32 = idVersion
+
+func (l *Ledger) buildIDTableAs(file string, recs []idRecord, want string, version uint32) (*idTable, string, error) {
 	dir := l.ArchiveDir()
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return nil, "", fmt.Errorf("create the archive folder: %w", err)
@@ -358,6 +375,7 @@ func (l *Ledger) buildIDTable(file string, recs []idRecord, want string) (*idTab
 		os.Remove(tmpPath)
 		return nil, "", fmt.Errorf("ID table: %w", err)
 	}
+	w.version = version
 	placed := false
 	defer func() {
 		w.abort()
@@ -486,20 +504,9 @@ func (l *Ledger) archiveIDs(ctx context.Context, before time.Time, actor, device
 		if j < len(m.ids) {
 			p.To = m.ids[j]
 		}
-		ev, err := NewEvent(newID(), EvIDsArchived, actor, device, p)
-		if err != nil {
-			return err
-		}
-		l.stamp(&ev)
-		start := time.Now()
-		err = l.write(func(tx *txn) error {
-			if _, _, err := appendTx(tx, ev); err != nil {
-				return err
-			}
+		if err := l.appendRunEvent(ctx, EvIDsArchived, p, actor, device, run, func(tx *txn) error {
 			return removeMoved(tx, p, false)
-		})
-		run.LongestWrite = max(run.LongestWrite, time.Since(start))
-		if err != nil {
+		}); err != nil {
 			return err
 		}
 		committed = true
@@ -511,41 +518,6 @@ func (l *Ledger) archiveIDs(ctx context.Context, before time.Time, actor, device
 	}
 	run.noteFile(idTableFile(file, digest))
 	return nil
-}
-
-// lastSeqBefore is the sequence number of the last event stamped before t.
-func (l *Ledger) lastSeqBefore(t time.Time) (uint64, error) {
-	var through uint64
-	err := l.view(func(tx *txn) error {
-		events := tx.Bucket(bucketEvents)
-		lo, hi := uint64(1), events.Sequence()+1
-		for lo < hi {
-			mid := lo + (hi-lo)/2
-			v := events.Get(seqKey(mid))
-			if v == nil { // archived (eventlog.go)
-				var err error
-				if v, err = rawEvent(tx, mid); err != nil {
-					return err
-				}
-			}
-			var ev struct {
-				At time.Time `json:"at"`
-			}
-			if v != nil {
-				if err := json.Unmarshal(v, &ev); err != nil {
-					return err
-				}
-			}
-			if v != nil && ev.At.Before(t) {
-				lo = mid + 1
-			} else {
-				hi = mid
-			}
-		}
-		through = lo - 1
-		return nil
-	})
-	return through, err
 }
 
 func (l *Ledger) tables() *idTables {
@@ -690,7 +662,8 @@ func (l *Ledger) prepareIDTables(events []ReplicaEvent) error {
 		return err
 	}
 	if t == nil {
-		return Errf(CodeConflict, "ids.digest_differs", "file", p.File, "seq", fmt.Sprint(events[0].Event.Seq), "name", idTableFile(p.File, p.Digest))
+		return &IDTableNeeded{Name: idTableFile(p.File, p.Digest), Digest: p.Digest,
+			Err: Errf(CodeConflict, "ids.digest_differs", "file", p.File, "seq", fmt.Sprint(events[0].Event.Seq), "name", idTableFile(p.File, p.Digest))}
 	}
 	l.tables().install(t)
 	return nil

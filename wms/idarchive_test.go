@@ -206,15 +206,7 @@ func TestArchiveIDsRebuild(t *testing.T) {
 // back in place); reopened, nothing of it is opened; run again, it moves
 // everything.
 func TestArchiveIDsCrash(t *testing.T) {
-	clock := &testClock{t: time.Date(2026, 11, 11, 2, 0, 0, 0, time.UTC)}
-	dir := t.TempDir()
-	var fail bool
-	opt := Options{Now: clock.Now, Zone: time.FixedZone("CST", 8*3600), FailWrites: func() error {
-		if fail {
-			return errors.New("power cut")
-		}
-		return nil
-	}}
+	clock, dir, opt, fail := failingStore(t, 11)
 	l, err := Open(dir, opt)
 	if err != nil {
 		t.Fatal(err)
@@ -225,11 +217,11 @@ func TestArchiveIDsCrash(t *testing.T) {
 		t.Fatal(err)
 	}
 	clock.Add(3 * 24 * time.Hour)
-	fail = true
+	*fail = true
 	if _, err := l.Archive(ctx, DefaultRetention(), "system", "test"); err == nil {
 		t.Fatal("the run did not fail")
 	}
-	fail = false
+	*fail = false
 	file := clock.Now().Add(-10*24*time.Hour).In(l.zone).Format("2006-01") + ".ids"
 	if got := idsIn(t, l.ArchiveDir(), ".ids"); len(got) != 1 {
 		t.Fatalf("the run wrote no table before its event: %v", got)
@@ -279,11 +271,13 @@ func TestIDTableDamaged(t *testing.T) {
 		t.Fatal(err)
 	}
 	var idErr *IDTableError
+	blocks := binary.BigEndian.Uint64(good[24:32])
 	for name, bad := range map[string][]byte{
-		"cut short": good[:len(good)-1],
-		"added to":  append(bytes.Clone(good), 0),
-		"header":    flip(good, 20),
-		"index":     flip(good, len(good)-6),
+		"cut short":   good[:len(good)-1],
+		"added to":    append(bytes.Clone(good), 0),
+		"header":      flip(good, 20),
+		"index":       flip(good, int(idBlockSize*(blocks+1)+2)),
+		"filter size": fixCRCs(flip(good, 39)),
 	} {
 		if err := os.WriteFile(file, bad, 0o640); err != nil {
 			t.Fatal(err)
@@ -311,6 +305,19 @@ func TestIDTableDamaged(t *testing.T) {
 		t.Fatal("verify passed a damaged table")
 	}
 	l.Close()
+	// a damaged filter page: a new ID's lookup reads it and fails, never
+	// "not a duplicate"
+	if err := os.WriteFile(file, flip(good, int(idFilterOffset(blocks))+5), 0o640); err != nil {
+		t.Fatal(err)
+	}
+	if l, err = Open(dir, opt); err != nil {
+		t.Fatal(err)
+	}
+	ev, _ = NewEvent("scan-new-1", EvLoginFailed, "B1001", "test", LoginFailed{Badge: "B7777", Reason: "login.unknown_badge"})
+	if _, _, err := l.Append(ctx, ev); !errors.As(err, &idErr) {
+		t.Fatalf("lookup in a damaged filter: %v", err)
+	}
+	l.Close()
 	if err := os.Remove(file); err != nil {
 		t.Fatal(err)
 	}
@@ -333,10 +340,7 @@ func flip(b []byte, i int) []byte {
 // still a duplicate.
 func TestArchiveIDsStandby(t *testing.T) {
 	primary, clock := openTest(t)
-	standby, _ := openTest(t)
-	if err := standby.Follow("http://primary:8080"); err != nil {
-		t.Fatal(err)
-	}
+	standby := openStandby(t)
 	f := makeIDsFixture(t, primary)
 	defer func(b int) { idsBatch = b }(idsBatch)
 	idsBatch = 4
@@ -401,23 +405,7 @@ func TestIDRecordBinds(t *testing.T) {
 // every lookup with a record or an error, never a panic.
 func FuzzIDTableRead(f *testing.F) {
 	dir := f.TempDir()
-	w, err := createIDTable(filepath.Join(dir, "seed.ids"))
-	if err != nil {
-		f.Fatal(err)
-	}
-	recs := make([]idRecord, 0, 300)
-	for i := range 300 {
-		recs = append(recs, newIDRecord(fmt.Sprint("id-", i), uint64(i+1), true, nil))
-	}
-	sortRecords(recs)
-	for _, r := range recs {
-		if err := w.add(r); err != nil {
-			f.Fatal(err)
-		}
-	}
-	if _, err := w.finish(); err != nil {
-		f.Fatal(err)
-	}
+	writeTestIDTable(f, filepath.Join(dir, "seed.ids"), 300, "id-%d", idVersion)
 	seed, _ := os.ReadFile(filepath.Join(dir, "seed.ids"))
 	f.Add(seed)
 	f.Add(fixCRCs(flip(seed, 17)))
@@ -454,23 +442,7 @@ func TestFirstTrue(t *testing.T) {
 // and IDs not in it are not.
 func TestIDTableLookupAll(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "t.ids")
-	w, err := createIDTable(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	recs := make([]idRecord, 5000)
-	for i := range recs {
-		recs[i] = newIDRecord(fmt.Sprint("id-", i), uint64(i+1), true, nil)
-	}
-	sortRecords(recs)
-	for _, r := range recs {
-		if err := w.add(r); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if _, err := w.finish(); err != nil {
-		t.Fatal(err)
-	}
+	writeTestIDTable(t, path, 5000, "id-%d", idVersion)
 	tab, err := openIDTable(path)
 	if err != nil {
 		t.Fatal(err)
@@ -492,23 +464,7 @@ func TestIDTableLookupAll(t *testing.T) {
 // error or answer lookups, quickly, never a panic.
 func TestIDTableMutations(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "seed.ids")
-	w, err := createIDTable(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	recs := make([]idRecord, 0, 300)
-	for i := range 300 {
-		recs = append(recs, newIDRecord(fmt.Sprint("id-", i), uint64(i+1), true, nil))
-	}
-	sortRecords(recs)
-	for _, r := range recs {
-		if err := w.add(r); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if _, err := w.finish(); err != nil {
-		t.Fatal(err)
-	}
+	writeTestIDTable(t, path, 300, "id-%d", idVersion)
 	seed, _ := os.ReadFile(path)
 	rng := rand.New(rand.NewPCG(1, 2))
 	opened := 0
@@ -543,19 +499,30 @@ func TestIDTableMutations(t *testing.T) {
 // fixCRCs sets the header's, every whole block's and the index's CRC as
 // the header's counts place them.
 func fixCRCs(b []byte) []byte {
-	if len(b) < 36 {
+	if len(b) < 44 {
 		return b
 	}
-	binary.BigEndian.PutUint32(b[32:], crc32.Checksum(b[:32], castagnoli))
+	v2 := binary.BigEndian.Uint32(b[8:12]) == idVersion
+	if v2 {
+		binary.BigEndian.PutUint32(b[40:], crc32.Checksum(b[:40], castagnoli))
+	} else {
+		binary.BigEndian.PutUint32(b[32:], crc32.Checksum(b[:32], castagnoli))
+	}
 	blocks := binary.BigEndian.Uint64(b[24:32])
 	for i := uint64(0); i < blocks && int64(idBlockSize)*int64(i+2) <= int64(len(b)); i++ {
 		blk := b[idBlockSize*(i+1) : idBlockSize*(i+2)]
 		binary.BigEndian.PutUint32(blk[idBlockSize-4:], crc32.Checksum(blk[:idBlockSize-4], castagnoli))
 	}
 	if blocks < 1<<20 {
-		if start := idBlockSize * (blocks + 1); start+blocks*idHashSize+4 == uint64(len(b)) {
-			n := uint64(len(b)) - 4
+		if start := idBlockSize * (blocks + 1); start+blocks*idHashSize+4 <= uint64(len(b)) {
+			n := start + blocks*idHashSize
 			binary.BigEndian.PutUint32(b[n:], crc32.Checksum(b[start:n], castagnoli))
+		}
+		if off := uint64(idFilterOffset(blocks)); v2 && off <= uint64(len(b)) {
+			for p := off; p+idBlockSize <= uint64(len(b)); p += idBlockSize {
+				pg := b[p : p+idBlockSize]
+				binary.BigEndian.PutUint32(pg[idBlockSize-4:], crc32.Checksum(pg[:idBlockSize-4], castagnoli))
+			}
 		}
 	}
 	return b

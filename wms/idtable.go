@@ -34,6 +34,11 @@ import (
 //	blocks   4096 bytes each: up to idBlockRecs records sorted by their
 //	         bytes (the ID's hash first), zeros, CRC-32C of the block
 //	index    the first hash of every block, CRC-32C of the index
+//	filter   version 2: from the next 4096-byte boundary, the pages of a
+//	         filter of the IDs (idfilter.go), so a miss reads no block
+//
+// (a version-1 table, written before the filter, has none and is read as
+// it was: a lookup reads a block of it),
 //
 // and a record (idRecSize bytes) is
 //
@@ -72,7 +77,8 @@ const (
 	idBlockSize = 4096
 	idBlockRecs = (idBlockSize - 4) / idRecSize // 102
 	idHashSize  = 12
-	idVersion   = 1
+	idVersion   = 2 // with a filter (idfilter.go)
+	idVersion1  = 1 // without: still read, and written for a standby whose primary wrote it so (buildIDTable)
 
 	idFlagEvent byte = 1
 	idFlagKey   byte = 2
@@ -170,6 +176,13 @@ type idTable struct {
 	// has a bit for every block whose CRC a lookup checked already.
 	m        []byte
 	verified []atomic.Uint32
+	// fpages is the filter's pages (0: a version-1 table, none), at foff;
+	// filter holds them when the table is not mapped; fverified has a bit
+	// for every page whose CRC a lookup checked already.
+	fpages    uint64
+	foff      int64
+	filter    []byte
+	fverified []atomic.Uint32
 }
 
 // IDTableError is a table file that cannot be read as one.
@@ -184,6 +197,11 @@ func (e *IDTableError) Error() string {
 
 func idTableSize(blocks uint64) int64 {
 	return idBlockSize + int64(blocks)*idBlockSize + int64(blocks)*idHashSize + 4
+}
+
+// idFilterOffset is where a version-2 table's filter begins.
+func idFilterOffset(blocks uint64) int64 {
+	return (idTableSize(blocks) + idBlockSize - 1) / idBlockSize * idBlockSize
 }
 
 // openIDTable opens a table and reads its index.
@@ -204,23 +222,56 @@ func openIDTable(path string) (*idTable, error) {
 	}
 	t.f, t.size = f, fi.Size()
 	t.m = mapTable(f, fi.Size())
+	if t.m == nil {
+		if err := t.loadFilter(); err != nil {
+			f.Close()
+			return nil, err
+		}
+	}
 	return t, nil
 }
 
-// readIDTable reads a table's header and index from f (size bytes).
+// readIDTable reads a table's header, index and filter from f (size
+// bytes), for lookups that read it with ReadAt.
 func readIDTable(f io.ReaderAt, size int64, path string) (*idTable, error) {
+	t, err := readIDTableHead(f, size, path)
+	if err != nil {
+		return nil, err
+	}
+	return t, t.loadFilter()
+}
+
+// loadFilter reads the filter's pages into memory (a table not mapped).
+func (t *idTable) loadFilter() error {
+	if t.fpages == 0 {
+		return nil
+	}
+	t.filter = make([]byte, t.fpages*idBlockSize)
+	if _, err := t.ra.ReadAt(t.filter, t.foff); err != nil {
+		return &IDTableError{Path: t.name, Why: fmt.Sprintf("filter: %v", err)}
+	}
+	return nil
+}
+
+// readIDTableHead reads a table's header and index from f (size bytes).
+func readIDTableHead(f io.ReaderAt, size int64, path string) (*idTable, error) {
 	bad := func(why string) error { return &IDTableError{Path: path, Why: why} }
-	head := make([]byte, 36)
+	head := make([]byte, 44)
 	if _, err := f.ReadAt(head, 0); err != nil {
 		return nil, bad("no header")
 	}
 	if !bytes.Equal(head[:8], idMagic) {
 		return nil, bad("not an ID table")
 	}
-	if crc32.Checksum(head[:32], castagnoli) != binary.BigEndian.Uint32(head[32:36]) {
+	v := binary.BigEndian.Uint32(head[8:12])
+	crcAt := 32 // version 1: no filter
+	if v == idVersion {
+		crcAt = 40
+	}
+	if crc32.Checksum(head[:crcAt], castagnoli) != binary.BigEndian.Uint32(head[crcAt:crcAt+4]) {
 		return nil, bad("header checksum")
 	}
-	if v := binary.BigEndian.Uint32(head[8:12]); v != idVersion {
+	if v != idVersion && v != idVersion1 {
 		return nil, bad(fmt.Sprintf("version %d", v))
 	}
 	if binary.BigEndian.Uint32(head[12:16]) != idRecSize {
@@ -230,7 +281,15 @@ func readIDTable(f io.ReaderAt, size int64, path string) (*idTable, error) {
 	if blocks > 1<<32 || count > blocks*idBlockRecs || count <= (max(blocks, 1)-1)*idBlockRecs {
 		return nil, bad("record count")
 	}
-	if want := idTableSize(blocks); size != want {
+	var fpages uint64
+	want := idTableSize(blocks)
+	if v == idVersion {
+		if fpages = binary.BigEndian.Uint64(head[32:40]); fpages != idFilterPages(count) {
+			return nil, bad("filter size")
+		}
+		want = idFilterOffset(blocks) + int64(fpages)*idBlockSize
+	}
+	if size != want {
 		return nil, bad(fmt.Sprintf("%d bytes, its header says %d: cut short or added to", size, want))
 	}
 	raw := make([]byte, blocks*idHashSize+4)
@@ -242,6 +301,9 @@ func readIDTable(f io.ReaderAt, size int64, path string) (*idTable, error) {
 		return nil, bad("index checksum")
 	}
 	t := &idTable{name: filepath.Base(path), ra: f, count: count, index: make([]idHash, blocks), verified: make([]atomic.Uint32, (blocks+31)/32)}
+	if fpages > 0 {
+		t.fpages, t.foff, t.fverified = fpages, idFilterOffset(blocks), make([]atomic.Uint32, (fpages+31)/32)
+	}
 	for i := range t.index {
 		copy(t.index[i][:], raw[i*idHashSize:])
 		if i > 0 && bytes.Compare(t.index[i-1][:], t.index[i][:]) > 0 {
@@ -280,6 +342,9 @@ var idBlockPool = sync.Pool{New: func() any { b := make([]byte, idBlockSize); re
 // lookup finds the record of an ID's hash: one block read.
 func (t *idTable) lookup(h idHash) (idRecord, bool, error) {
 	var r idRecord
+	if ok, err := t.mayHold(h); !ok || err != nil {
+		return r, false, err
+	}
 	// the last block whose first hash is at most h
 	hi, lo := binary.BigEndian.Uint64(h[:8]), binary.BigEndian.Uint32(h[8:])
 	above := func(x []byte) bool { // x > h
@@ -343,6 +408,12 @@ func (t *idTable) each(fn func(r *idRecord) error) error {
 				return &IDTableError{Path: t.name, Why: fmt.Sprintf("block %d does not begin where the index says", i)}
 			}
 			prev = r
+			if ok, err := t.mayHold(r.hash()); err != nil || !ok {
+				if err == nil {
+					err = &IDTableError{Path: t.name, Why: fmt.Sprintf("block %d: a record its filter does not hold", i)}
+				}
+				return err
+			}
 			if err := fn(&r); err != nil {
 				return err
 			}
@@ -384,6 +455,9 @@ type idTableWriter struct {
 	index  []byte
 	last   idRecord
 	closed bool
+	// version is what finish writes: idVersion (with a filter) unless set
+	// to idVersion1
+	version uint32
 }
 
 // createIDTable writes a new table at path, which must not exist: a file
@@ -412,7 +486,7 @@ func createIDTableAt(path string) (*idTableWriter, error) {
 }
 
 func newIDTableWriter(f *os.File) (*idTableWriter, error) {
-	w := &idTableWriter{f: f, w: bufio.NewWriterSize(f, 1<<20), block: make([]byte, idBlockSize)}
+	w := &idTableWriter{f: f, w: bufio.NewWriterSize(f, 1<<20), block: make([]byte, idBlockSize), version: idVersion}
 	// the header is written last, at its place (finish)
 	if _, err := w.w.Write(make([]byte, idBlockSize)); err != nil {
 		f.Close()
@@ -472,11 +546,25 @@ func (w *idTableWriter) finish() (string, error) {
 	}
 	head := make([]byte, idBlockSize)
 	copy(head, idMagic)
-	binary.BigEndian.PutUint32(head[8:], idVersion)
+	binary.BigEndian.PutUint32(head[8:], w.version)
 	binary.BigEndian.PutUint32(head[12:], idRecSize)
 	binary.BigEndian.PutUint64(head[16:], w.count)
 	binary.BigEndian.PutUint64(head[24:], blocks)
-	binary.BigEndian.PutUint32(head[32:], crc32.Checksum(head[:32], castagnoli))
+	if w.version == idVersion1 {
+		binary.BigEndian.PutUint32(head[32:], crc32.Checksum(head[:32], castagnoli))
+	} else {
+		// the filter, from the blocks as written (read back: the page
+		// cache has them), at the next page boundary
+		f, err := buildIDFilter(w.f, blocks, w.count)
+		if err != nil {
+			return "", err
+		}
+		if _, err := w.f.WriteAt(f, idFilterOffset(blocks)); err != nil {
+			return "", err
+		}
+		binary.BigEndian.PutUint64(head[32:], uint64(len(f)/idBlockSize))
+		binary.BigEndian.PutUint32(head[40:], crc32.Checksum(head[:40], castagnoli))
+	}
 	if _, err := w.f.WriteAt(head, 0); err != nil {
 		return "", err
 	}

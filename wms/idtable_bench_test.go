@@ -12,44 +12,35 @@ import (
 
 // BenchmarkIDTableLookup: what a new event's ID costs past the live
 // buckets (a miss in every month's table: the extra cost of every new
-// event once tables exist) and what a repeat costs (a hit), with 1 and 12
-// month files, beside the ceilings measured in the same run: a miss in
-// bbolt's event_ids (the live lookup every event makes already) and one
-// raw bbolt Update (the commit a single writer's event waits for). The
-// tables are warm (every block read once, as on a server that has run a
-// while); a cold block costs a page fault (a disk read when not cached).
+// event once tables exist) and what a repeat costs (a hit), with 1, 12
+// and 24 month files, for tables with a filter (idfilter.go, v2) and
+// without (v1, the tables before it: a block read a table), beside the
+// ceilings measured in the same run: a miss in bbolt's event_ids (the live
+// lookup every event makes already) and one raw bbolt Update (the commit
+// a single writer's event waits for). The tables are warm (every block
+// and filter page read once, as on a server that has run a while); a cold
+// block costs a page fault (a disk read when not cached). The miss's
+// "blocks/op" is the block reads a miss made (the filter's false
+// positives).
 //
-//	go test ./wms -run XXX -bench IDTableLookup -benchtime 5000x
+//	go test ./wms -run XXX -bench IDTableLookup -benchtime 20000x
 func BenchmarkIDTableLookup(b *testing.B) {
 	perFile := envInt("TALLY_IDS_PER_FILE", 250_000) // 10 MB a file; the cost is one block read whatever the size
 	dir := b.TempDir()
 	ts := &idTables{}
-	for m := range 12 {
-		name := fmt.Sprintf("2026-%02d.ids", m+1)
-		w, err := createIDTable(filepath.Join(dir, name))
-		if err != nil {
-			b.Fatal(err)
-		}
-		recs := make([]idRecord, perFile)
-		for i := range recs {
-			recs[i] = newIDRecord(fmt.Sprintf("m%d-%d", m, i), uint64(m*perFile+i+1), true, nil)
-		}
-		sortRecords(recs)
-		for _, r := range recs {
-			if err := w.add(r); err != nil {
-				b.Fatal(err)
-			}
-		}
-		if _, err := w.finish(); err != nil {
-			b.Fatal(err)
+	const months = 24
+	name := func(v uint32, m int) string { return fmt.Sprintf("v%d-%d-%02d.ids", v, 2025+m/12, m%12+1) }
+	for _, v := range []uint32{idVersion1, idVersion} {
+		for m := range months {
+			writeTestIDTable(b, filepath.Join(dir, name(v, m)), perFile, fmt.Sprintf("m%d-%%d", m), v)
 		}
 	}
 	// load opens n tables and, for a server that has run a while, reads
-	// every block once (each block's CRC checked, its pages cached)
-	load := func(n int) {
+	// every block and filter page once (each CRC checked, its pages cached)
+	load := func(v uint32, n int) {
 		ts.closeAll()
 		for m := range n {
-			t, err := openIDTable(filepath.Join(dir, fmt.Sprintf("2026-%02d.ids", m+1)))
+			t, err := openIDTable(filepath.Join(dir, name(v, m)))
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -62,27 +53,39 @@ func BenchmarkIDTableLookup(b *testing.B) {
 		}
 	}
 	defer ts.closeAll()
-	for _, files := range []int{1, 12} {
-		b.Run(fmt.Sprintf("files=%d/miss", files), func(b *testing.B) {
-			load(files)
-			hs := hashes(b.N, "new-%d", 1<<62)
-			b.ResetTimer()
-			for i := range b.N {
-				if _, ok, err := ts.lookup(hs[i]); ok || err != nil {
-					b.Fatal(ok, err)
+	for _, files := range []int{1, 12, 24} {
+		for _, v := range []uint32{idVersion1, idVersion} {
+			b.Run(fmt.Sprintf("files=%d/v%d/miss", files, v), func(b *testing.B) {
+				load(v, files)
+				hs := hashes(b.N, "new-%d", 1<<62)
+				b.ResetTimer()
+				for i := range b.N {
+					if _, ok, err := ts.lookup(hs[i]); ok || err != nil {
+						b.Fatal(ok, err)
+					}
 				}
-			}
-		})
-		b.Run(fmt.Sprintf("files=%d/hit-oldest", files), func(b *testing.B) {
-			load(files)
-			hs := hashes(b.N, "m0-%d", perFile)
-			b.ResetTimer()
-			for i := range b.N {
-				if _, ok, err := ts.lookup(hs[i]); !ok || err != nil {
-					b.Fatal(ok, err)
+				b.StopTimer()
+				reads := 0
+				for i := range b.N {
+					for _, t := range ts.list {
+						if ok, _ := t.mayHold(hs[i]); ok {
+							reads++
+						}
+					}
 				}
-			}
-		})
+				b.ReportMetric(float64(reads)/float64(b.N), "blocks/op")
+			})
+			b.Run(fmt.Sprintf("files=%d/v%d/hit-oldest", files, v), func(b *testing.B) {
+				load(v, files)
+				hs := hashes(b.N, "m0-%d", perFile)
+				b.ResetTimer()
+				for i := range b.N {
+					if _, ok, err := ts.lookup(hs[i]); !ok || err != nil {
+						b.Fatal(ok, err)
+					}
+				}
+			})
+		}
 	}
 	b.Run("hash", func(b *testing.B) {
 		id := "3f2a9c1e-8d4b-4c7a-9e2f-1b5d6a7c8e9f"
@@ -216,4 +219,45 @@ func hashes(n int, format string, mod int) []idHash {
 		hs[i] = hashID(fmt.Sprintf(format, i%mod))
 	}
 	return hs
+}
+
+// BenchmarkIDTableWrite: what the filter adds to writing a table (v2: the
+// blocks read back and the filter built and written) against writing it
+// without (v1), in the same run.
+//
+//	go test ./wms -run XXX -bench IDTableWrite -benchtime 3x
+func BenchmarkIDTableWrite(b *testing.B) {
+	n := envInt("TALLY_IDS_PER_FILE", 250_000)
+	recs := make([]idRecord, n)
+	for i := range recs {
+		recs[i] = newIDRecord(fmt.Sprint("w-", i), uint64(i+1), true, nil)
+	}
+	sortRecords(recs)
+	dir := b.TempDir()
+	for _, v := range []uint32{idVersion1, idVersion} {
+		b.Run(fmt.Sprintf("v%d", v), func(b *testing.B) {
+			for i := range b.N {
+				path := filepath.Join(dir, fmt.Sprintf("v%d-%d.ids", v, i))
+				w, err := createIDTable(path)
+				if err != nil {
+					b.Fatal(err)
+				}
+				w.version = v
+				for _, r := range recs {
+					if err := w.add(r); err != nil {
+						b.Fatal(err)
+					}
+				}
+				if _, err := w.finish(); err != nil {
+					b.Fatal(err)
+				}
+				b.StopTimer()
+				fi, _ := os.Stat(path)
+				b.ReportMetric(float64(fi.Size())/float64(n), "B/ID")
+				os.Remove(path)
+				b.StartTimer()
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/ID")
+		})
+	}
 }

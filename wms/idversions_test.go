@@ -72,15 +72,7 @@ func repeatIs(t *testing.T, l *Ledger, id string, dupOf uint64) {
 // its lost events' retries as duplicates), and is refused naming a version
 // that is gone; the restore's staged Open changes nothing in the folder.
 func TestIDTableVersions(t *testing.T) {
-	clock := &testClock{t: time.Date(2026, 11, 1, 2, 0, 0, 0, time.UTC)}
-	dir := t.TempDir()
-	var fail bool
-	opt := Options{Now: clock.Now, Zone: time.FixedZone("CST", 8*3600), FailWrites: func() error {
-		if fail {
-			return errors.New("disk full")
-		}
-		return nil
-	}}
+	clock, dir, opt, fail := failingStore(t, 1)
 	l, err := Open(dir, opt)
 	if err != nil {
 		t.Fatal(err)
@@ -106,11 +98,11 @@ func TestIDTableVersions(t *testing.T) {
 	if _, err := l.Archive(ctx, noIDs, "system", "test"); err != nil { // the answers and events first
 		t.Fatal(err)
 	}
-	fail = true
+	*fail = true
 	if _, err := l.Archive(ctx, DefaultRetention(), "system", "test"); err == nil {
 		t.Fatal("the run did not fail")
 	}
-	fail = false
+	*fail = false
 	if tab := l.tables().table(file); tab == nil || tab.digest != d1 || tab.pending {
 		t.Fatalf("after the failed run the table installed is %+v, want the committed %s", tab, d1)
 	}
@@ -190,10 +182,7 @@ func sorted(s []string) []string { s = slices.Clone(s); slices.Sort(s); return s
 // its promotion every repeat is still a duplicate.
 func TestIDTableStandbyFromCopy(t *testing.T) {
 	primary, clock := openTest(t)
-	standby, _ := openTest(t)
-	if err := standby.Follow("http://primary:8080"); err != nil {
-		t.Fatal(err)
-	}
+	standby := openStandby(t)
 	f := makeIDsFixture(t, primary)
 	replicateAll(t, primary, standby, 50)
 	if err := standby.update(func(tx *txn) error {
@@ -248,4 +237,18 @@ func TestIDTableStandbyFromCopy(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkIDsRepeat(t, standby, f)
+}
+
+// failingStore is a store's folder and options on a clock at 02:00 UTC
+// of a November day whose writes fail while *fail is set.
+func failingStore(t *testing.T, day int) (*testClock, string, Options, *bool) {
+	clock := &testClock{t: time.Date(2026, 11, day, 2, 0, 0, 0, time.UTC)}
+	fail := new(bool)
+	opt := Options{Now: clock.Now, Zone: time.FixedZone("CST", 8*3600), FailWrites: func() error {
+		if *fail {
+			return errors.New("disk full")
+		}
+		return nil
+	}}
+	return clock, t.TempDir(), opt, fail
 }

@@ -174,18 +174,19 @@ func TestArchiveWaitsForUpstreams(t *testing.T) {
 
 // TestArchiveRefusesChangedOrders: the event is refused when what it
 // removes is not what the archive holds (an order changed after the run
-// read it), and a crash's leftovers in a file are cut off by the next run.
+// read it), and a crash's leftovers in a file are passed over by the next
+// run (which writes after them) and by the month's readers.
 func TestArchiveRefusesChangedOrders(t *testing.T) {
 	l, clock := openTest(t)
 	monthSetup(t, l, 0)
 	monthDay(t, l, clock, 0, 2)
 	clock.Add(31 * 24 * time.Hour)
 	p := HistoryArchived{Orders: []ArchivedRef{{No: "D000O00000"}}, File: "2026-11.orders.jsonl.gz", Digest: "0000"}
-	if err := l.appendArchived(ctx, p, p.File, 0, "system", "test", &ArchiveRun{}); ErrorCode(err) != CodeConflict {
+	if err := l.appendArchived(ctx, p, p.File, 0, 0, "system", "test", &ArchiveRun{}); ErrorCode(err) != CodeConflict {
 		t.Fatalf("a wrong digest: %v", err)
 	}
 	p.Orders = []ArchivedRef{{No: "D040O00000"}}
-	if err := l.appendArchived(ctx, p, p.File, 0, "system", "test", &ArchiveRun{}); ErrorCode(err) != CodeConflict {
+	if err := l.appendArchived(ctx, p, p.File, 0, 0, "system", "test", &ArchiveRun{}); ErrorCode(err) != CodeConflict {
 		t.Fatalf("an unknown order: %v", err)
 	}
 	// a crash left half a member beyond the committed end

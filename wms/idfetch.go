@@ -1,0 +1,140 @@
+package wms
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// A standby that cannot build the primary's ID table itself (it lacks IDs
+// the primary moved: it started empty after ids.archived, or was stopped
+// longer than --keep-ids) gets the primary's file: prepareIDTables refuses
+// the page with an *IDTableNeeded (ids.digest_differs), the follower reads
+// the file from the primary's replication route (GET
+// /api/v1/replication/id-tables/NAME, same tokens as the replication read:
+// OpenIDTableFile) and hands it to AdoptIDTable, which keeps it only when
+// its SHA-256 is the one the event names; the page is then applied again
+// and prepareIDTables uses the file.
+
+// MaxIDTableBytes bounds a table served to or fetched by a standby: a peak
+// month of 100 million IDs is about 4.2 GB; four times that is refused as
+// no table of this store.
+const MaxIDTableBytes = 16 << 30
+
+// IDTableNeeded is ids.digest_differs with what a follower needs to fetch
+// the primary's table: its file name and its SHA-256.
+type IDTableNeeded struct {
+	Name   string // "2026-11.<first 16 hex of digest>.ids"
+	Digest string // the full SHA-256, in hex, as the ids.archived event names it
+	Err    error  // the domain error (ids.digest_differs)
+}
+
+func (e *IDTableNeeded) Error() string { return e.Err.Error() }
+func (e *IDTableNeeded) Unwrap() error { return e.Err }
+
+// validIDTableName accepts a version's file name: "YYYY-MM.<16 hex>.ids".
+func validIDTableName(name string) bool {
+	rest, ok := strings.CutSuffix(name, ".ids")
+	if !ok || len(rest) != 7+1+16 || rest[7] != '.' || !validMonth(rest[:7]) {
+		return false
+	}
+	for _, c := range rest[8:] {
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// OpenIDTableFile opens a table file of this store's archive folder for a
+// standby to read (the replication route). The name must be a table
+// version's name; the file is one the store wrote (never rewritten once
+// named: idarchive.go).
+func (l *Ledger) OpenIDTableFile(name string) (*os.File, int64, error) {
+	if !validIDTableName(name) {
+		return nil, 0, Errf(CodeInvalid, "ids.name_invalid", "name", clipText(name))
+	}
+	f, err := os.Open(filepath.Join(l.ArchiveDir(), name))
+	if os.IsNotExist(err) {
+		return nil, 0, Errf(CodeNotFound, "ids.table_missing", "file", name)
+	}
+	if err != nil {
+		return nil, 0, err
+	}
+	fi, err := f.Stat()
+	if err == nil && (!fi.Mode().IsRegular() || fi.Size() > MaxIDTableBytes) {
+		err = Errf(CodeInvalid, "ids.table_too_large", "file", name, "max", fmt.Sprint(MaxIDTableBytes>>30))
+	}
+	if err != nil {
+		f.Close()
+		return nil, 0, err
+	}
+	return f, fi.Size(), nil
+}
+
+// AdoptIDTable writes a primary's table, read from r (size bytes, -1 when
+// not known), into this standby's archive folder as name, once its SHA-256
+// is digest and it opens as a table: written under a temporary name,
+// synced, checked, then renamed. Anything wrong leaves nothing behind.
+func (l *Ledger) AdoptIDTable(name, digest string, r io.Reader, size int64) error {
+	if _, ok := l.Following(); !ok {
+		return Errf(CodeConflict, "standby.not_standby")
+	}
+	if !validIDTableName(name) || len(digest) != 64 || idTableFile(name[:7]+".ids", digest) != name {
+		return Errf(CodeInvalid, "ids.name_invalid", "name", clipText(name))
+	}
+	if size > MaxIDTableBytes {
+		return Errf(CodeInvalid, "ids.table_too_large", "file", name, "max", fmt.Sprint(MaxIDTableBytes>>30))
+	}
+	dir := l.ArchiveDir()
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return fmt.Errorf("create the archive folder: %w", err)
+	}
+	tmp, err := os.CreateTemp(dir, name+".fetch-*")
+	if err != nil {
+		return fmt.Errorf("ID table: %w", err)
+	}
+	placed := false
+	defer func() {
+		if !placed {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	s := sha256.New()
+	n, err := io.Copy(io.MultiWriter(tmp, s), io.LimitReader(r, MaxIDTableBytes+1))
+	if err != nil {
+		return fmt.Errorf("ID table %s: %w", name, err)
+	}
+	if n > MaxIDTableBytes {
+		return Errf(CodeInvalid, "ids.table_too_large", "file", name, "max", fmt.Sprint(MaxIDTableBytes>>30))
+	}
+	if got := hex.EncodeToString(s.Sum(nil)); (size >= 0 && n != size) || got != digest {
+		return Errf(CodeConflict, "ids.fetched_differs", "file", name, "bytes", fmt.Sprint(n))
+	}
+	if err := tmp.Sync(); err != nil {
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	t, err := openIDTable(tmp.Name())
+	if err != nil {
+		var bad *IDTableError
+		if errors.As(err, &bad) {
+			return Errf(CodeConflict, "ids.fetched_differs", "file", name, "bytes", fmt.Sprint(n))
+		}
+		return err
+	}
+	t.close()
+	if err := os.Rename(tmp.Name(), filepath.Join(dir, name)); err != nil {
+		return fmt.Errorf("ID table: %w", err)
+	}
+	placed = true
+	return syncDir(dir)
+}
