@@ -88,6 +88,9 @@ func printArchiveRun(w io.Writer, run wms.ArchiveRun, dir, data string) {
 	if run.IDs > 0 {
 		fmt.Fprintf(w, "moved %d event IDs and keys to ID tables\n", run.IDs)
 	}
+	if run.Lots > 0 {
+		fmt.Fprintf(w, "moved %d lot story entries to lot indexes\n", run.Lots)
+	}
 	if run.Moved > 0 {
 		fmt.Fprintf(w, "moved %d events out of the live log to event segments (longest write transaction of the run: %s)\n", run.Moved, run.LongestWrite.Round(time.Millisecond))
 	}

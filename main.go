@@ -693,6 +693,12 @@ func checkCmd(args []string, stdout io.Writer) error {
 	} else if tables > 0 {
 		fmt.Fprintf(stdout, "ID tables ok: %d files, %d archived IDs and keys\n", tables, records)
 	}
+	if files, records, err := l.VerifyLotIndexes(); err != nil { // the lot indexes read whole (wms/lotarchive.go)
+		fmt.Fprintf(stdout, "ledger check FAILED: %v\n", err)
+		return errReported
+	} else if files > 0 {
+		fmt.Fprintf(stdout, "lot indexes ok: %d files, %d archived lot story entries\n", files, records)
+	}
 	fmt.Fprintf(stdout, "ledger ok: %d events, projections equal a rebuild (%s)\n", l.LastSeq(), time.Since(start).Round(time.Millisecond))
 	return nil
 }

@@ -87,6 +87,7 @@ type ArchiveRun struct {
 	IDs     int // event IDs and keys moved to ID tables (idarchive.go)
 	Events  int // history.archived, log.archived and ids.archived events appended
 	Moved   int // events moved out of the live log to segments
+	Lots    int // lot_events entries moved to lot indexes (lotarchive.go)
 	// OrdersBefore is the cut-off the run used: the retention, or earlier
 	// when an upstream has not yet acknowledged the events since.
 	OrdersBefore time.Time
@@ -145,6 +146,9 @@ func (l *Ledger) Archive(ctx context.Context, r Retention, actor, device string)
 	}
 	if err == nil && r.Events > 0 {
 		err = l.archiveEvents(ctx, now.Add(-r.Events), actor, device, &run)
+	}
+	if err == nil && r.Events > 0 { // lot stories of the same events (lotarchive.go)
+		err = l.archiveLots(ctx, now.Add(-r.Events), actor, device, &run)
 	}
 	run.Took = time.Since(start)
 	return run, err
