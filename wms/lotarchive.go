@@ -165,6 +165,10 @@ func archivedLotSeqs(tx *txn, key []byte) ([]uint64, error) {
 	var out []uint64
 	for _, t := range ts.list {
 		if err := t.seqsOf(h, func(s uint64) { out = append(out, s) }); err != nil {
+			var te *IDTableError
+			if errors.As(err, &te) { // named by its file, not its month
+				return nil, &IDTableError{Path: lotTableFile(t.name, t.digest), Why: te.Why}
+			}
 			return nil, err
 		}
 	}
