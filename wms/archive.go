@@ -52,6 +52,10 @@ type Retention struct {
 	// Events: events this old that every upstream has acknowledged leave
 	// the live log for segment files (eventarchive.go). 0 keeps them.
 	Events time.Duration
+	// Units: units of work that ended before the day this long ago leave
+	// work_units for the month's units file (unitarchive.go), read there
+	// by the reports; 0 keeps them live (until Figures).
+	Units time.Duration
 }
 
 // DefaultRetention: orders 30 days (returns and complaints come within
@@ -61,6 +65,7 @@ func DefaultRetention() Retention {
 	r := Retention{Orders: 30 * 24 * time.Hour, Figures: 400 * 24 * time.Hour, Keys: 7 * 24 * time.Hour}
 	r.IDs = 10 * 24 * time.Hour   // IDs and keys 10 days: three days after their answers
 	r.Events = 3 * 24 * time.Hour // events 3 days (a day's feed and replication lag, and more)
+	r.Units = 14 * 24 * time.Hour // units of work 14 days: no unit is worked on again weeks later (unitarchive.go)
 	return r
 }
 
@@ -75,6 +80,9 @@ func (r Retention) Validate() error {
 	if r.Events != 0 && r.Events < 24*time.Hour {
 		return Errf(CodeInvalid, "archive.events_short")
 	}
+	if r.Units != 0 && r.Units < 24*time.Hour {
+		return Errf(CodeInvalid, "archive.units_short")
+	}
 	return nil
 }
 
@@ -88,6 +96,7 @@ type ArchiveRun struct {
 	Events  int // history.archived, log.archived and ids.archived events appended
 	Moved   int // events moved out of the live log to segments
 	Lots    int // lot_events entries moved to lot indexes (lotarchive.go)
+	Units   int // units of work moved to units files (unitarchive.go)
 	// OrdersBefore is the cut-off the run used: the retention, or earlier
 	// when an upstream has not yet acknowledged the events since.
 	OrdersBefore time.Time
@@ -149,6 +158,9 @@ func (l *Ledger) Archive(ctx context.Context, r Retention, actor, device string)
 	}
 	if err == nil && r.Events > 0 { // lot stories of the same events (lotarchive.go)
 		err = l.archiveLots(ctx, now.Add(-r.Events), actor, device, &run)
+	}
+	if err == nil && r.Units > 0 && r.Units < r.Figures { // units of work (unitarchive.go)
+		err = l.archiveUnits(ctx, now.Add(-r.Units), actor, device, &run)
 	}
 	run.Took = time.Since(start)
 	return run, err

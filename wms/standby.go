@@ -406,6 +406,11 @@ func replicateTx(tx *txn, re ReplicaEvent) (bool, error) {
 			return false, err
 		}
 	}
+	if ev.Type == EvUnitsArchived { // its own member, from its own units (unitarchive.go)
+		if err := standbyUnits(tx, &ev); err != nil {
+			return false, err
+		}
+	}
 	if err := applyEvent(tx, &ev); err != nil {
 		return false, fmt.Errorf("event %d (%s %s): %w", ev.Seq, ev.Type, ev.ID, err)
 	}
