@@ -497,3 +497,27 @@ func byUnitKey(units []WorkUnit) {
 		return bytes.Compare(workUnitKey(a.Actor, a.Kind, a.Unit), workUnitKey(b.Actor, b.Kind, b.Unit))
 	})
 }
+
+// VerifyUnitFiles reads every archived member of units of work the store
+// names, each against its SHA-256 (`tally check`, a restore's proof): a
+// units file missing or damaged is an error naming it.
+func (l *Ledger) VerifyUnitFiles() (members, units int, err error) {
+	err = l.view(func(tx *txn) error {
+		r := newUnitReader(tx)
+		return tx.Bucket(bucketUnitMembers).ForEach(func(k, v []byte) error {
+			var m unitMember
+			if err := json.Unmarshal(v, &m); err != nil {
+				return &DamagedRecordError{Bucket: string(bucketUnitMembers), Key: string(k), Err: err}
+			}
+			us, err := r.member(m)
+			if err != nil {
+				return err
+			}
+			clear(r.cache)
+			members++
+			units += len(us)
+			return nil
+		})
+	})
+	return members, units, err
+}

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 )
@@ -228,5 +229,45 @@ func TestUnitsArchiveCrashAndDamage(t *testing.T) {
 	}
 	if _, err := l.Calibrate(start, to, WorkPick); !errors.As(err, &ue) {
 		t.Fatalf("calibration from a damaged file: %v", err)
+	}
+	if _, _, err := l.VerifyUnitFiles(); !errors.As(err, &ue) || ue.File != "2026-11.units.gz" {
+		t.Fatalf("verify of a damaged units file: %v", err)
+	}
+}
+
+// TestRestoreChecksLotAndUnitFiles: a restore proves the lot indexes and
+// units files the backup names are in the archive folder, whole, and
+// refuses it naming the file otherwise.
+func TestRestoreChecksLotAndUnitFiles(t *testing.T) {
+	dir := t.TempDir()
+	src, clock := openTestIn(t, dir)
+	lotMonths(t, src, clock)
+	clock.Add(5 * 24 * time.Hour)
+	mustAppend(t, src, "later", EvLocationUpserted, Location{Code: "Z99-01-01", Zone: "Z", PickSeq: 1, Kind: KindPick})
+	r := eventsOnly(3 * 24 * time.Hour)
+	r.Units = 2 * 24 * time.Hour
+	if run, err := src.Archive(ctx, r, "system", "test"); err != nil || run.Units == 0 || run.Lots == 0 {
+		t.Fatalf("moved %d units, %d lot entries: %v", run.Units, run.Lots, err)
+	}
+	backup := filepath.Join(t.TempDir(), "b.db")
+	if _, _, err := src.BackupToFile(backup); err != nil {
+		t.Fatal(err)
+	}
+	if err := src.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Restore(dir, backup, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	units := filepath.Join(dir, archiveDirName, "2026-11.units.gz")
+	whole, err := os.ReadFile(units)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(units, whole[:len(whole)/2], 0o640); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Restore(dir, backup, Options{}); err == nil || !strings.Contains(err.Error(), "2026-11.units.gz") {
+		t.Fatalf("restore with a cut units file: %v", err)
 	}
 }
