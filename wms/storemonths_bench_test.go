@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 )
@@ -16,7 +17,7 @@ import (
 // TALLY_MONTH_EVENTS events (200,000) a month, and at the end of each
 // month the store is archived as `tally archive --keep-orders 7d
 // --keep-events 3d --keep-answers 1d` does (IDs 10 days, figures and units
-// of work by their defaults unless TALLY_KEEP_UNITS days is set). After
+// of work by their defaults). After
 // each month it logs the live bytes (every bucket's, what `tally compact`
 // leaves), per event of the log and per event of the month, the archive
 // folder's bytes, and the largest buckets.
@@ -52,12 +53,6 @@ func storeMonths(b *testing.B, perMonth, months, days int) {
 	}
 	r := DefaultRetention()
 	r.Orders, r.Events, r.Keys = 7*24*time.Hour, 3*24*time.Hour, 24*time.Hour
-	if os.Getenv("TALLY_KEEP_ALL") != "" { // the store before this stop's moves: lot stories and units of work stay
-		r.Units = 0
-		saved := lotsBatch
-		lotsBatch = 1 << 62
-		defer func() { lotsBatch = saved }()
-	}
 	base := l.LastSeq()
 	perOrder := 10.0
 	var prevLive int64
@@ -80,6 +75,10 @@ func storeMonths(b *testing.B, perMonth, months, days int) {
 		}
 		clock.atLeast(monthStart.AddDate(0, 0, days)) // the month's last night
 		monthEvents := l.LastSeq() - monthSeq
+		pre, err := l.Size()
+		if err != nil {
+			b.Fatal(err)
+		}
 		began := time.Now()
 		run, err := l.Archive(context.Background(), r, "system", "bench")
 		if err != nil {
@@ -95,9 +94,20 @@ func storeMonths(b *testing.B, perMonth, months, days int) {
 			m+1, l.LastSeq(), monthEvents, took.Round(time.Millisecond), run.Orders, run.Figures, run.Units, run.IDs, run.Moved, run.Lots)
 		b.Logf("  live %d B (%+d B this month): %.1f B an event of the log, %.1f B an event of a month; archive folder %d B (%.1f B an event)",
 			s.Live, s.Live-prevLive, s.LivePerEvent(), float64(s.Live)/float64(monthEvents), archive, float64(archive)/float64(l.LastSeq()))
-		for _, bk := range s.Buckets[:min(12, len(s.Buckets))] {
-			b.Logf("  %-20s %9d keys %11d live B", bk.Name, bk.Keys, bk.Live)
+		was := map[string]BucketSize{}
+		for _, bk := range pre.Buckets {
+			was[bk.Name] = bk
 		}
+		b.Logf("  before the run: live %d B", pre.Live)
+		for _, bk := range s.Buckets[:min(14, len(s.Buckets))] {
+			b.Logf("  %-20s %9d keys %11d live B (before the run %9d keys %11d B)", bk.Name, bk.Keys, bk.Live, was[bk.Name].Keys, was[bk.Name].Live)
+		}
+		// the generator's own memory of shipped orders (for returns) forgets
+		// those archived
+		g.returnable = slices.DeleteFunc(g.returnable, func(no string) bool {
+			_, err := l.Order(no)
+			return err != nil
+		})
 		b.ReportMetric(float64(s.Live)/float64(monthEvents), fmt.Sprintf("m%d-live-B/month-event", m+1))
 		prevLive = s.Live
 		if m+1 < months {
