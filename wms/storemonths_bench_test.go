@@ -22,7 +22,7 @@ import (
 // leaves), per event of the log and per event of the month, the archive
 // folder's bytes, and the largest buckets.
 //
-//	TALLY_MONTH_EVENTS=1000000 go test ./wms -run XXX -bench StoreMonths -benchtime 1x -timeout 60m
+//	TALLY_MONTH_EVENTS=300000 go test ./wms -run XXX -bench StoreMonths -benchtime 1x -timeout 60m
 func BenchmarkStoreMonths(b *testing.B) {
 	perMonth, months, days := envInt("TALLY_MONTH_EVENTS", 200_000), envInt("TALLY_MONTHS", 2), envInt("TALLY_MONTH_DAYS", 30)
 	for range b.N {
@@ -90,17 +90,17 @@ func storeMonths(b *testing.B, perMonth, months, days int) {
 			b.Fatal(err)
 		}
 		archive := dirBytes(b, l.ArchiveDir())
-		b.Logf("month %d: %d events (%d this month); archive run %s: %d orders, %d figures, %d units, %d IDs, %d events moved, %d lot entries",
+		logf("month %d: %d events (%d this month); archive run %s: %d orders, %d figures, %d units, %d IDs, %d events moved, %d lot entries",
 			m+1, l.LastSeq(), monthEvents, took.Round(time.Millisecond), run.Orders, run.Figures, run.Units, run.IDs, run.Moved, run.Lots)
-		b.Logf("  live %d B (%+d B this month): %.1f B an event of the log, %.1f B an event of a month; archive folder %d B (%.1f B an event)",
+		logf("  live %d B (%+d B this month): %.1f B an event of the log, %.1f B an event of a month; archive folder %d B (%.1f B an event)",
 			s.Live, s.Live-prevLive, s.LivePerEvent(), float64(s.Live)/float64(monthEvents), archive, float64(archive)/float64(l.LastSeq()))
 		was := map[string]BucketSize{}
 		for _, bk := range pre.Buckets {
 			was[bk.Name] = bk
 		}
-		b.Logf("  before the run: live %d B", pre.Live)
+		logf("  before the run: live %d B", pre.Live)
 		for _, bk := range s.Buckets[:min(14, len(s.Buckets))] {
-			b.Logf("  %-20s %9d keys %11d live B (before the run %9d keys %11d B)", bk.Name, bk.Keys, bk.Live, was[bk.Name].Keys, was[bk.Name].Live)
+			logf("  %-20s %9d keys %11d live B (before the run %9d keys %11d B)", bk.Name, bk.Keys, bk.Live, was[bk.Name].Keys, was[bk.Name].Live)
 		}
 		// the generator's own memory of shipped orders (for returns) forgets
 		// those archived
@@ -115,6 +115,10 @@ func storeMonths(b *testing.B, perMonth, months, days int) {
 		}
 	}
 }
+
+// logf writes a line to standard error as it comes (a benchmark's log is
+// cut after a few lines).
+func logf(format string, args ...any) { fmt.Fprintf(os.Stderr, format+"\n", args...) }
 
 func dirBytes(b *testing.B, dir string) int64 {
 	var n int64
