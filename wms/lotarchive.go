@@ -431,6 +431,8 @@ func (l *Ledger) archiveLots(ctx context.Context, before time.Time, actor, devic
 	if err != nil {
 		return err
 	}
+	written := slices.Clone(m.recs) // what the file was built from, synced and named by its digest
+	sortRecords(written)
 	l.lotTables().install(t)
 	committed := false
 	defer func() {
@@ -456,7 +458,7 @@ func (l *Ledger) archiveLots(ctx context.Context, before time.Time, actor, devic
 		l.stamp(&ev)
 		start := time.Now()
 		err = l.write(func(tx *txn) error {
-			if err := lotsHeld(tx, t, p); err != nil {
+			if err := lotsHeld(tx, written, p); err != nil {
 				return err
 			}
 			_, _, err := appendTx(tx, ev)
@@ -477,26 +479,26 @@ func (l *Ledger) archiveLots(ctx context.Context, before time.Time, actor, devic
 	return nil
 }
 
-// lotsHeld makes sure, before an event removes them, that the index holds
-// every entry of its range: nothing leaves that the file does not hold.
-func lotsHeld(tx *txn, t *idTable, p LotsArchived) error {
+// lotsHeld makes sure, before an event removes them, that the index
+// holds every entry of its range (written: the records the index was
+// built from, sorted): nothing leaves that the file does not hold. A
+// search of the records, not of the file: a lot without lots (a SKU's
+// every event under one key) has a record an event, and the file's
+// records of one lot are walked, not searched.
+func lotsHeld(tx *txn, written []idRecord, p LotsArchived) error {
 	c := tx.Bucket(bucketLotEvents).Cursor()
 	k, _ := c.First()
 	if len(p.From) > 0 {
 		k, _ = c.Seek(p.From)
 	}
-	var found bool
 	for ; k != nil && (len(p.To) == 0 || bytes.Compare(k, p.To) < 0); k, _ = c.Next() {
 		lot, s, ok := lotEntry(k)
 		if !ok || s > p.Through {
 			continue
 		}
-		found = false
-		if err := t.seqsOf(lotHash(lot), func(x uint64) { found = found || x == s }); err != nil {
-			return err
-		}
-		if !found {
-			return fmt.Errorf("lots.archived: index %s does not hold entry %q", t.name, k)
+		r := newLotRecord(lot, s)
+		if _, found := slices.BinarySearchFunc(written, r, func(a, b idRecord) int { return bytes.Compare(a[:], b[:]) }); !found {
+			return fmt.Errorf("lots.archived: the index %s does not hold entry %q", p.File, k)
 		}
 	}
 	return nil
