@@ -271,3 +271,38 @@ func TestRestoreChecksLotAndUnitFiles(t *testing.T) {
 		t.Fatalf("restore with a cut units file: %v", err)
 	}
 }
+
+// TestUpgradeCarriesLotAndUnitFiles: `tally upgrade` (a new store
+// following the old one's log) builds its own lot index and units file
+// and shows the same lot stories and figures.
+func TestUpgradeCarriesLotAndUnitFiles(t *testing.T) {
+	oldDir := t.TempDir()
+	old, clock := openTestIn(t, oldDir)
+	start := clock.Now()
+	lotMonths(t, old, clock)
+	pauseDay(t, old, clock, 200)
+	clock.Add(5 * 24 * time.Hour)
+	mustAppend(t, old, "later", EvLocationUpserted, Location{Code: "Z99-01-01", Zone: "Z", PickSeq: 1, Kind: KindPick})
+	r := eventsOnly(3 * 24 * time.Hour)
+	r.Units = 2 * 24 * time.Hour
+	if run, err := old.Archive(ctx, r, "system", "test"); err != nil || run.Units == 0 || run.Lots == 0 {
+		t.Fatalf("moved %d units, %d lot entries: %v", run.Units, run.Lots, err)
+	}
+	stories, view := lotStories(t, old), supervisorView(t, old, start, clock.Now())
+	if err := old.Close(); err != nil {
+		t.Fatal(err)
+	}
+	l, _ := openTestIn(t, t.TempDir())
+	if _, err := l.CatchUpFrom(ctx, oldDir); err != nil {
+		t.Fatal(err)
+	}
+	if got := lotStories(t, l); !reflect.DeepEqual(got, stories) {
+		t.Fatal("the new store's lot stories differ")
+	}
+	if got := supervisorView(t, l, start, clock.Now()); got != view {
+		t.Fatal("the new store's figures differ")
+	}
+	if len(lotFiles(t, l)) != 1 {
+		t.Fatalf("the new store's lot indexes: %v", lotFiles(t, l))
+	}
+}
