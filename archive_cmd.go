@@ -52,6 +52,7 @@ func registerRetention(fs *flag.FlagSet, r *wms.Retention) {
 	fs.Var(days{&r.Figures}, "keep-figures", "how long staff figures (per day, hour, pause, unit of work) stay live (e.g. 400d)")
 	fs.Var(days{&r.Keys}, "keep-answers", "how long a keyed request's first answer is kept for its retries (e.g. 7d)")
 	fs.Var(days{&r.IDs}, "keep-ids", "how long event IDs and keys stay in the live store before they move to the month's ID table (e.g. 10d; 0 keeps them live)")
+	fs.Var(days{&r.Units}, "keep-work-units", "how long units of work (the KPI person page's tasks, calibration) stay live before they move to DATA/archive/YYYY-MM.units.gz, where the reports read them (e.g. 14d; 0 keeps them live)")
 	fs.Var(days{&r.Events}, "keep-events", "how long events stay in the live log before they move to DATA/archive/YYYY-MM.events.gz (e.g. 3d; 0 keeps them)")
 }
 
@@ -87,6 +88,12 @@ func printArchiveRun(w io.Writer, run wms.ArchiveRun, dir, data string) {
 		run.Orders, run.OrdersBefore.Format(time.RFC3339), run.Figures, run.Events, run.Answers, run.Took.Round(time.Millisecond))
 	if run.IDs > 0 {
 		fmt.Fprintf(w, "moved %d event IDs and keys to ID tables\n", run.IDs)
+	}
+	if run.Units > 0 {
+		fmt.Fprintf(w, "moved %d units of work to units files\n", run.Units)
+	}
+	if run.Lots > 0 {
+		fmt.Fprintf(w, "moved %d lot story entries to lot indexes\n", run.Lots)
 	}
 	if run.Moved > 0 {
 		fmt.Fprintf(w, "moved %d events out of the live log to event segments (longest write transaction of the run: %s)\n", run.Moved, run.LongestWrite.Round(time.Millisecond))

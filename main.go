@@ -693,6 +693,18 @@ func checkCmd(args []string, stdout io.Writer) error {
 	} else if tables > 0 {
 		fmt.Fprintf(stdout, "ID tables ok: %d files, %d archived IDs and keys\n", tables, records)
 	}
+	if files, records, err := l.VerifyLotIndexes(); err != nil { // the lot indexes read whole (wms/lotarchive.go)
+		fmt.Fprintf(stdout, "ledger check FAILED: %v\n", err)
+		return errReported
+	} else if files > 0 {
+		fmt.Fprintf(stdout, "lot indexes ok: %d files, %d archived lot story entries\n", files, records)
+	}
+	if members, units, err := l.VerifyUnitFiles(); err != nil { // archived units of work read whole (wms/unitarchive.go)
+		fmt.Fprintf(stdout, "ledger check FAILED: %v\n", err)
+		return errReported
+	} else if members > 0 {
+		fmt.Fprintf(stdout, "units files ok: %d members, %d archived units of work\n", members, units)
+	}
 	fmt.Fprintf(stdout, "ledger ok: %d events, projections equal a rebuild (%s)\n", l.LastSeq(), time.Since(start).Round(time.Millisecond))
 	return nil
 }

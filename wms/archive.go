@@ -57,6 +57,10 @@ type Retention struct {
 	// Events: events this old that every upstream has acknowledged leave
 	// the live log for segment files (eventarchive.go). 0 keeps them.
 	Events time.Duration
+	// Units: units of work that ended before the day this long ago leave
+	// work_units for the month's units file (unitarchive.go), read there
+	// by the reports; 0 keeps them live (until Figures).
+	Units time.Duration
 }
 
 // DefaultRetention: orders 30 days (returns and complaints come within
@@ -66,6 +70,7 @@ func DefaultRetention() Retention {
 	r := Retention{Orders: 30 * 24 * time.Hour, Figures: 400 * 24 * time.Hour, Keys: 7 * 24 * time.Hour}
 	r.IDs = 10 * 24 * time.Hour   // IDs and keys 10 days: three days after their answers
 	r.Events = 3 * 24 * time.Hour // events 3 days (a day's feed and replication lag, and more)
+	r.Units = 14 * 24 * time.Hour // units of work 14 days: no unit is worked on again weeks later (unitarchive.go)
 	return r
 }
 
@@ -80,6 +85,9 @@ func (r Retention) Validate() error {
 	if r.Events != 0 && r.Events < 24*time.Hour {
 		return Errf(CodeInvalid, "archive.events_short")
 	}
+	if r.Units != 0 && r.Units < 24*time.Hour {
+		return Errf(CodeInvalid, "archive.units_short")
+	}
 	return nil
 }
 
@@ -92,6 +100,8 @@ type ArchiveRun struct {
 	IDs     int // event IDs and keys moved to ID tables (idarchive.go)
 	Events  int // history.archived, log.archived and ids.archived events appended
 	Moved   int // events moved out of the live log to segments
+	Lots    int // lot_events entries moved to lot indexes (lotarchive.go)
+	Units   int // units of work moved to units files (unitarchive.go)
 	// OrdersBefore is the cut-off the run used: the retention, or earlier
 	// when an upstream has not yet acknowledged the events since.
 	OrdersBefore time.Time
@@ -150,6 +160,12 @@ func (l *Ledger) Archive(ctx context.Context, r Retention, actor, device string)
 	}
 	if err == nil && r.Events > 0 {
 		err = l.archiveEvents(ctx, now.Add(-r.Events), actor, device, &run)
+	}
+	if err == nil && r.Events > 0 { // lot stories of the same events (lotarchive.go)
+		err = l.archiveLots(ctx, now.Add(-r.Events), actor, device, &run)
+	}
+	if err == nil && r.Units > 0 && r.Units < r.Figures { // units of work (unitarchive.go)
+		err = l.archiveUnits(ctx, now.Add(-r.Units), actor, device, &run)
 	}
 	run.Took = time.Since(start)
 	return run, err
@@ -431,7 +447,7 @@ func (l *Ledger) writeMember(file string, end int64, lines []any) (offset, newEn
 // transaction, the member it names (offset to end) and the archive file's
 // new committed length.
 func (l *Ledger) appendArchived(ctx context.Context, p HistoryArchived, file string, offset, end int64, actor, device string, run *ArchiveRun) error {
-	return l.appendRunEvent(ctx, EvHistoryArchived, p, actor, device, run, func(tx *txn) error {
+	return l.appendRunEvent(ctx, EvHistoryArchived, p, actor, device, run, nil, func(tx *txn) error {
 		meta := tx.Bucket(bucketMeta)
 		if old := archiveMembers(tx, file); len(old) == 1 && old[0][0] == 0 && meta.Get(archiveMemberKey(file, 0)) == nil {
 			// the file of a store from before members were listed: what

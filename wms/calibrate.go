@@ -69,6 +69,19 @@ func (l *Ledger) Calibrate(from, to time.Time, kind WorkKind) (Calibration, erro
 			return nil
 		})
 	})
+	if err == nil { // and those moved to the units file, in the live bucket's order (unitarchive.go)
+		n := len(units)
+		err = l.view(func(tx *txn) error {
+			return newUnitReader(tx).each("", from, to, func(u WorkUnit) {
+				if u.Kind == kind && u.Done && u.Direct > 0 {
+					units = append(units, u)
+				}
+			})
+		})
+		if len(units) > n {
+			byUnitKey(units)
+		}
+	}
 	if err != nil {
 		return Calibration{}, err
 	}

@@ -90,6 +90,8 @@ var catalogue = []EventSpec{
 	{Type: EvGapExplained, Payload: GapReason{}, Version: 1, Scope: ScopeWarehouse, apply: applyGapExplained},
 	{Type: EvNodePromoted, Payload: NodePromoted{}, Version: 1, Scope: ScopeWarehouse, apply: applyNodePromoted},
 	{Type: EvIDsArchived, Payload: IDsArchived{}, Version: 1, Scope: ScopeWarehouse, apply: applyIDsArchived},
+	{Type: EvLotsArchived, Payload: LotsArchived{}, Version: 1, Scope: ScopeWarehouse, apply: applyLotsArchived},
+	{Type: EvUnitsArchived, Payload: UnitsArchived{}, Version: 1, Scope: ScopeWarehouse, apply: applyUnitsArchived},
 	{Type: EvReturnMatched, Payload: ReturnMatch{}, Version: 1, Scope: ScopeOwner, apply: applyReturnMatched, Outward: OutReturn{}, outward: outward(outReturnMatched)},
 	{Type: EvOwnerUpserted, Payload: Owner{}, Version: 1, Scope: ScopeWarehouse, apply: applyOwner},
 	{Type: EvUpstreamSaved, Payload: Upstream{}, Version: 1, Scope: ScopeWarehouse, apply: applyUpstream, decide: decideUpstream},

@@ -276,7 +276,7 @@ func writeArchiveBytes(dir, file string, end int64, data []byte) (int64, error) 
 // synced, and in the same transaction indexes it and deletes its events
 // from the live log.
 func (l *Ledger) appendLogArchived(ctx context.Context, p LogArchived, actor, device string, run *ArchiveRun) error {
-	return l.appendRunEvent(ctx, EvLogArchived, p, actor, device, run, func(tx *txn) error {
+	return l.appendRunEvent(ctx, EvLogArchived, p, actor, device, run, nil, func(tx *txn) error {
 		if through, err := archivedThrough(tx); err != nil || through != p.First-1 {
 			if err == nil {
 				err = fmt.Errorf("the archived events end at %d, not %d: another run moved them", through, p.First-1)

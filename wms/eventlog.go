@@ -526,9 +526,12 @@ func (l *Ledger) lastSeqBefore(t time.Time) (uint64, error) {
 }
 
 // appendRunEvent appends one event of an archive run (history.archived,
-// log.archived, ids.archived) and, in the same transaction, the run's own
-// work (then). The run's longest write counts the transaction.
-func (l *Ledger) appendRunEvent(ctx context.Context, typ string, payload any, actor, device string, run *ArchiveRun, then func(tx *txn) error) error {
+// log.archived, ids.archived, lots.archived, units.archived) and, in the
+// same transaction, the run's own checks before it (first: what the
+// event's apply will remove is still what the run wrote) and work after it
+// (then); either may be nil. The run's longest write counts the
+// transaction.
+func (l *Ledger) appendRunEvent(ctx context.Context, typ string, payload any, actor, device string, run *ArchiveRun, first, then func(tx *txn) error) error {
 	ev, err := NewEvent(newID(), typ, actor, device, payload)
 	if err != nil {
 		return err
@@ -540,8 +543,16 @@ func (l *Ledger) appendRunEvent(ctx context.Context, typ string, payload any, ac
 	start := time.Now()
 	defer func() { run.LongestWrite = max(run.LongestWrite, time.Since(start)) }()
 	return l.write(func(tx *txn) error {
+		if first != nil {
+			if err := first(tx); err != nil {
+				return err
+			}
+		}
 		if _, _, err := appendTx(tx, ev); err != nil {
 			return err
+		}
+		if then == nil {
+			return nil
 		}
 		return then(tx)
 	})

@@ -520,16 +520,15 @@ func (r *exReader) lotBlocks() error {
 
 // statusSince finds the newest event that set a lot's status.
 func (r *exReader) statusSince(lot []string) (time.Time, string, error) {
-	c := r.tx.Bucket(bucketLotEvents).Cursor()
-	p := prefixKey(lot...)
-	k, _ := c.Seek(append(append([]byte{}, p[:len(p)-1]...), sep+1))
-	if k == nil {
-		k, _ = c.Last()
-	} else {
-		k, _ = c.Prev()
+	if len(lot) != 3 {
+		return time.Time{}, "", nil
 	}
-	for ; k != nil && bytes.HasPrefix(k, p); k, _ = c.Prev() {
-		ev, err := eventAt(r.tx, seqFromKey(k[len(p):]))
+	seqs, err := lotSeqs(r.tx, lot[0], lot[1], lot[2]) // archived, then live (lotarchive.go)
+	if err != nil {
+		return time.Time{}, "", err
+	}
+	for i := len(seqs) - 1; i >= 0; i-- {
+		ev, err := eventAt(r.tx, seqs[i])
 		if err != nil {
 			return time.Time{}, "", err
 		}

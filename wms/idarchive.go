@@ -504,7 +504,7 @@ func (l *Ledger) archiveIDs(ctx context.Context, before time.Time, actor, device
 		if j < len(m.ids) {
 			p.To = m.ids[j]
 		}
-		if err := l.appendRunEvent(ctx, EvIDsArchived, p, actor, device, run, func(tx *txn) error {
+		if err := l.appendRunEvent(ctx, EvIDsArchived, p, actor, device, run, nil, func(tx *txn) error {
 			return removeMoved(tx, p, false)
 		}); err != nil {
 			return err

@@ -101,6 +101,7 @@ var derivedBuckets = [][]byte{
 	bucketChannelStock,
 	bucketArchivedOrders,
 	bucketWaveQueue,
+	bucketUnitMembers, // unitarchive.go
 }
 
 var logBuckets = [][]byte{bucketEvents, bucketEventIDs, bucketKeys, bucketKeySeqs, bucketMeta}

@@ -262,6 +262,7 @@ func (l *Ledger) Figures(q FiguresQuery) (Figures, error) {
 		}
 		slices.Sort(actors)
 		limits := map[string]time.Duration{}
+		var units *unitReader // archived units, read when a pause's unit left (unitarchive.go)
 		for _, actor := range actors {
 			p := people[actor]
 			gc := gb.Cursor()
@@ -281,9 +282,17 @@ func (l *Ledger) Figures(q FiguresQuery) (Figures, error) {
 				uk := string(workUnitKey(actor, g.Kind, g.Unit))
 				limit, known := limits[uk]
 				if !known { // a unit's pauses share its limit: read it once
-					u, _, err := getWork(tx, bucketWorkUnits, []byte(uk), decodeWorkUnit)
+					u, found, err := getWork(tx, bucketWorkUnits, []byte(uk), decodeWorkUnit)
 					if err != nil {
 						return err
+					}
+					if !found { // moved to the units file (unitarchive.go)
+						if units == nil {
+							units = newUnitReader(tx)
+						}
+						if u, _, err = units.unit(actor, g.Kind, g.Unit, g.To); err != nil {
+							return err
+						}
 					}
 					limit = std.gapLimit(g.Kind, u.Features)
 					limits[uk] = limit
@@ -460,6 +469,12 @@ func (l *Ledger) PersonUnits(actor string, from, to time.Time) ([]WorkUnit, erro
 				out = append(out, u)
 			}
 		}
+		// and those moved to the units file, in the live bucket's order (unitarchive.go)
+		n := len(out)
+		if err := newUnitReader(tx).each(actor, from, to, func(u WorkUnit) { out = append(out, u) }); err != nil || len(out) == n {
+			return err
+		}
+		byUnitKey(out)
 		return nil
 	})
 	slices.SortFunc(out, func(a, b WorkUnit) int { return b.End.Compare(a.End) })

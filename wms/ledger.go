@@ -131,8 +131,12 @@ func Open(dir string, opt Options) (*Ledger, error) {
 		if err == nil {
 			err = l.openIDTables()
 		}
+		if err == nil {
+			err = l.openLotIndexes() // lotarchive.go
+		}
 		if err != nil {
 			l.closeIDTables()
+			l.closeLotIndexes()
 			db.Close()
 			return nil, fmt.Errorf("read %s: %w", path, err)
 		}
@@ -176,6 +180,12 @@ func Open(dir string, opt Options) (*Ledger, error) {
 		db.Close()
 		return nil, fmt.Errorf("read %s: %w", path, err)
 	}
+	if err := l.openLotIndexes(); err != nil { // lotarchive.go
+		l.closeIDTables()
+		l.closeLotIndexes()
+		db.Close()
+		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
 	return l, nil
 }
 
@@ -204,6 +214,7 @@ func (l *Ledger) StaleProjections() (have string, stale bool) {
 // Close closes the file. Call it after every writer has stopped.
 func (l *Ledger) Close() error {
 	l.closeIDTables() // idarchive.go
+	l.closeLotIndexes()
 	return l.db.Close()
 }
 

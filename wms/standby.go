@@ -315,7 +315,18 @@ func (l *Ledger) Replicate(ctx context.Context, events []ReplicaEvent) (int, err
 		m, err := l.Replicate(ctx, events[i:])
 		return n + m, err
 	}
+	if i := lotsSplit(events); i > 0 { // a lots.archived event first in its part too (lotarchive.go)
+		n, err := l.Replicate(ctx, events[:i])
+		if err != nil {
+			return n, err
+		}
+		m, err := l.Replicate(ctx, events[i:])
+		return n + m, err
+	}
 	if err := l.prepareIDTables(events); err != nil {
+		return 0, err
+	}
+	if err := l.prepareLotTables(events); err != nil {
 		return 0, err
 	}
 	n := 0
@@ -339,6 +350,9 @@ func (l *Ledger) Replicate(ctx context.Context, events []ReplicaEvent) (int, err
 		return 0, err
 	}
 	if err := l.settleIDTables(); err != nil {
+		return n, err
+	}
+	if err := l.settleLotTables(); err != nil {
 		return n, err
 	}
 	if n > 0 {
@@ -389,6 +403,11 @@ func replicateTx(tx *txn, re ReplicaEvent) (bool, error) {
 	ev.At = ev.At.UTC()
 	if ev.Type == EvLogArchived { // its own member first, from its own copy of the events (eventarchive.go)
 		if err := standbyArchive(tx, &ev); err != nil {
+			return false, err
+		}
+	}
+	if ev.Type == EvUnitsArchived { // its own member, from its own units (unitarchive.go)
+		if err := standbyUnits(tx, &ev); err != nil {
 			return false, err
 		}
 	}

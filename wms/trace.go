@@ -2,7 +2,6 @@ package wms
 
 import (
 	"encoding/json"
-	"strings"
 )
 
 // Every event that changes a lot's stock, reservations or status, or packs or
@@ -110,10 +109,12 @@ func lotTrace(tx *txn, owner, sku, lot string) (Lot, []Event, error) {
 		return found, nil, err
 	}
 	var out []Event
-	c := tx.Bucket(bucketLotEvents).Cursor()
-	p := prefixKey(owner, sku, lot)
-	for k, _ := c.Seek(p); k != nil && len(k) == len(p)+8 && strings.HasPrefix(string(k), string(p)); k, _ = c.Next() {
-		ev, err := eventAt(tx, seqFromKey(k[len(p):]))
+	seqs, err := lotSeqs(tx, owner, sku, lot) // archived, then live (lotarchive.go)
+	if err != nil {
+		return found, nil, err
+	}
+	for _, s := range seqs {
+		ev, err := eventAt(tx, s)
 		if err != nil {
 			return found, nil, err
 		}
