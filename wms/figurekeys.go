@@ -49,7 +49,7 @@ func figureKindOf(k []byte) figureKind {
 	if i < 0 {
 		return figureOther
 	}
-	switch parts := 1 + bytes.Count(k[i+1:], []byte{sep}); {
+	switch parts := 2 + bytes.Count(k[i+1:], []byte{sep}); {
 	case parts == 4 && i == len(hourLayout) && k[len("2006-01-02")] == 'T':
 		return figureHour
 	case parts == 2:
