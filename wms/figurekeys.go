@@ -38,7 +38,9 @@ const (
 var figureLastPrefix = []byte{0xFF, sep}
 
 func ownerKPIKey(day, actor, owner string) []byte { return joinKey(day, actor, owner) }
-func workLastKey(actor string) []byte            { return append(append([]byte(nil), figureLastPrefix...), actor...) }
+func workLastKey(actor string) []byte {
+	return append(append([]byte(nil), figureLastPrefix...), actor...)
+}
 
 // figureKindOf tells a scan_kpi key's kind by its shape.
 func figureKindOf(k []byte) figureKind {
