@@ -27,7 +27,7 @@ var (
 	bucketLocations      = []byte("locations")          // location code -> Location JSON
 	bucketLots           = []byte("lots")               // owner 0 sku 0 lot -> Lot JSON
 	bucketStock          = []byte("stock")              // owner 0 sku 0 lot 0 location -> qty (8 bytes)
-	bucketStockByLoc     = []byte("stock_by_loc")       // location 0 owner 0 sku 0 lot -> qty (8 bytes)
+	bucketStockByLoc     = []byte("stock_by_loc")       // location 0 owner 0 sku 0 lot -> empty: the key indexes stock by location (its qty is stock's)
 	bucketStaff          = []byte("staff")              // badge -> Staff JSON
 	bucketSessions       = []byte("sessions")           // sha256(session token) -> Session JSON
 	bucketTokens         = []byte("tokens")             // sha256(API token) -> Token JSON

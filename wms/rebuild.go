@@ -56,7 +56,8 @@ func resetDerived(tx *txn) error {
 //	   the order a wave takes them
 //	13 (S) people's figures in one bucket: owners' parts, hours and last
 //	   activities in scan_kpi beside the day figures (figurekeys.go);
-//	   owner_kpi, work_hours and work_last retired
+//	   owner_kpi, work_hours and work_last retired; stock_by_loc the key
+//	   alone (the quantity is stock's: stockbyloc.go)
 const projectionsVersion = "13"
 
 var metaProjections = []byte("projections")
