@@ -7,6 +7,7 @@ import (
 	"os"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -174,72 +175,121 @@ func BenchmarkPageTrace(b *testing.B) {
 		b.Logf("root pages:%s", rootPages(b, l.Path()))
 	})
 	b.Run("pick", func(b *testing.B) {
-		l, clock := openTest(b)
-		const skus, pickers = 40, 60
-		for i := range skus {
-			code := fmt.Sprintf("B%03d", i)
-			loc := fmt.Sprintf("A01-%02d-%02d", 1+i/3, 1+i%3)
-			mustAppend(b, l, "sku"+code, EvSKUUpserted, SKU{Code: code, Name: "书 " + code, GTINs: []string{demoGTIN("690000", i)}, UnitWeightG: 300})
-			mustAppend(b, l, "loc"+loc, EvLocationUpserted, Location{Code: loc, Zone: "A", PickSeq: 10 * (i + 1), Kind: KindPick})
-			mustAppend(b, l, "st"+code, EvStockAdjusted, StockAdjustment{SKU: code, Location: loc, Delta: 1_000_000, Reason: "bench"})
-		}
-		badges := make([]string, pickers)
-		for i := range badges {
-			badges[i] = fmt.Sprintf("P%04d", i)
-		}
-		warm := 20 * pickers // picks before tracing, so the figures have history
-		orders := (b.N+warm)/3 + pickers + 1
-		for i := range orders {
-			mustOrder(b, l, order(fmt.Sprintf("SO%07d", i), LineIn{fmt.Sprintf("B%03d", i%skus), 1},
-				LineIn{fmt.Sprintf("B%03d", (i+7)%skus), 1}, LineIn{fmt.Sprintf("B%03d", (i+19)%skus), 1}))
-		}
-		for w := 0; ; w++ {
-			if _, err := l.ReleaseWave(ctx, WaveFilter{Mode: WaveSingle, ClusterSize: 1, MaxOrders: 240}, fmt.Sprintf("w%d", w), "B4001", "web"); err != nil {
-				break
-			}
-		}
-		tasks := make([]Task, pickers)
-		n := 0
-		ready := func() {
-			task := &tasks[n%pickers]
-			if _, ok := task.NextLine(); !ok {
-				var err error
-				if *task, err = l.NextTask(ctx, badges[n%pickers], "pda"); err != nil {
-					b.Fatalf("next task after %d picks: %v", n, err)
-				}
-			}
-		}
-		pick := func() {
-			who := n % pickers
-			task := &tasks[who]
-			line, _ := task.NextLine()
-			raw, _, err := l.Pick(ctx, fmt.Sprintf("p%d", n), PickScan{Task: task.ID, Line: line.N, Location: line.Location,
-				Items: []ScannedItem{{GTIN: line.GTINs[0]}}, Qty: 1}, badges[who], "pda")
-			if err != nil {
-				b.Fatalf("pick %d: %v", n, err)
-			}
-			if err := jsonUnmarshal(raw, task); err != nil {
-				b.Fatal(err)
-			}
-			n++
-			clock.Add(time.Second)
-		}
-		for range warm {
-			ready()
-			pick()
-		}
-		t := &pageTrace{path: l.Path(), pages: map[string]int{}}
+		f := newPickFloor(b, 60, b.N)
+		t := &pageTrace{path: f.l.Path(), pages: map[string]int{}}
 		b.ResetTimer()
 		for i := 0; i < b.N; i++ {
-			ready()
+			who := i % len(f.tasks)
+			f.ready(who)
 			t.start(b)
-			pick()
+			f.pick(who, fmt.Sprintf("t%d", i))
 			t.stop(b)
+			f.clock.Add(time.Second)
 		}
 		t.report(b)
-		b.Logf("root:%s", rootReport(b, l))
-		b.Logf("root pages:%s", rootPages(b, l.Path()))
+		b.Logf("root:%s", rootReport(b, f.l))
+		b.Logf("root pages:%s", rootPages(b, f.l.Path()))
 	})
+	// every picker scans at once, as on a busy floor: the picks share
+	// commits (group commit), and what one commit writes is shared by its
+	// group
+	b.Run("pick-grouped", func(b *testing.B) {
+		const pickers = 60
+		f := newPickFloor(b, pickers, b.N)
+		st := f.l.Stats()
+		var commits, pages, picks int64
+		b.ResetTimer()
+		for picks < int64(b.N) {
+			for who := range pickers {
+				f.ready(who)
+			}
+			c0, w0 := st.Commits.Load(), pagesWritten(f.l.db)
+			var wg sync.WaitGroup
+			for who := range pickers {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					f.pick(who, fmt.Sprintf("g%d-%d", picks, who))
+				}()
+			}
+			wg.Wait()
+			commits += int64(st.Commits.Load() - c0) // the picks' commits alone, not the next tasks'
+			pages += pagesWritten(f.l.db) - w0
+			picks += pickers
+			f.clock.Add(time.Second)
+		}
+		b.StopTimer()
+		b.ReportMetric(float64(pages)/float64(picks), "page-writes/pick")
+		b.ReportMetric(float64(picks)/float64(commits), "picks/commit")
+	})
+}
+
+// pickFloor is a store with stock on 40 shelves, orders of three lines
+// released in single-order waves, and pickers each with a task in hand.
+type pickFloor struct {
+	b      *testing.B
+	l      *Ledger
+	clock  *testClock
+	badges []string
+	tasks  []Task
+}
+
+func newPickFloor(b *testing.B, pickers, picks int) *pickFloor {
+	l, clock := openTest(b)
+	const skus = 40
+	for i := range skus {
+		code := fmt.Sprintf("B%03d", i)
+		loc := fmt.Sprintf("A01-%02d-%02d", 1+i/3, 1+i%3)
+		mustAppend(b, l, "sku"+code, EvSKUUpserted, SKU{Code: code, Name: "书 " + code, GTINs: []string{demoGTIN("690000", i)}, UnitWeightG: 300})
+		mustAppend(b, l, "loc"+loc, EvLocationUpserted, Location{Code: loc, Zone: "A", PickSeq: 10 * (i + 1), Kind: KindPick})
+		mustAppend(b, l, "st"+code, EvStockAdjusted, StockAdjustment{SKU: code, Location: loc, Delta: 1_000_000, Reason: "bench"})
+	}
+	f := &pickFloor{b: b, l: l, clock: clock, badges: make([]string, pickers), tasks: make([]Task, pickers)}
+	for i := range f.badges {
+		f.badges[i] = fmt.Sprintf("P%04d", i)
+	}
+	warm := 20 * pickers // picks before tracing, so the figures have history
+	orders := (picks+warm+pickers)/3 + 2*pickers + 1
+	for i := range orders {
+		mustOrder(b, l, order(fmt.Sprintf("SO%07d", i), LineIn{fmt.Sprintf("B%03d", i%skus), 1},
+			LineIn{fmt.Sprintf("B%03d", (i+7)%skus), 1}, LineIn{fmt.Sprintf("B%03d", (i+19)%skus), 1}))
+	}
+	for w := 0; ; w++ {
+		if _, err := l.ReleaseWave(ctx, WaveFilter{Mode: WaveSingle, ClusterSize: 1, MaxOrders: 240}, fmt.Sprintf("w%d", w), "B4001", "web"); err != nil {
+			break
+		}
+	}
+	for i := range warm {
+		f.ready(i % pickers)
+		f.pick(i%pickers, fmt.Sprintf("warm%d", i))
+		clock.Add(time.Second)
+	}
+	return f
+}
+
+// ready gives picker who a task with a line to pick.
+func (f *pickFloor) ready(who int) {
+	if _, ok := f.tasks[who].NextLine(); !ok {
+		var err error
+		if f.tasks[who], err = f.l.NextTask(ctx, f.badges[who], "pda"); err != nil {
+			f.b.Fatalf("next task for %s: %v", f.badges[who], err)
+		}
+	}
+}
+
+// pick scans picker who's next unit.
+func (f *pickFloor) pick(who int, id string) {
+	task := &f.tasks[who]
+	line, _ := task.NextLine()
+	raw, _, err := f.l.Pick(ctx, id, PickScan{Task: task.ID, Line: line.N, Location: line.Location,
+		Items: []ScannedItem{{GTIN: line.GTINs[0]}}, Qty: 1}, f.badges[who], "pda")
+	if err != nil {
+		f.b.Errorf("pick %s: %v", id, err)
+		return
+	}
+	if err := jsonUnmarshal(raw, task); err != nil {
+		f.b.Error(err)
+	}
 }
 
 // rootReport describes the top-level bucket's pages: how many, and the
