@@ -319,7 +319,9 @@ func (run *ArchiveRun) noteFile(file string) {
 
 // FigureRecord is one staff-figure record as the archive keeps it: the
 // bucket it was in, its key (parts joined by 0x00) and its value as stored
-// (JSON, or the work codec's bytes: workcodec.go).
+// (JSON, or the work codec's bytes: workcodec.go). From projections
+// version 13 owners' parts and hours are in scan_kpi, told apart by their
+// keys' shape (figurekeys.go); older members name owner_kpi and work_hours.
 type FigureRecord struct {
 	Bucket string `json:"bucket"`
 	Key    string `json:"key"`

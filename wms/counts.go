@@ -141,10 +141,10 @@ func decideCounted(tx *txn, ev *Event) error {
 	var keys []string
 	c := tx.Bucket(bucketStockByLoc).Cursor()
 	pk := prefixKey(p.Location)
-	for k, v := c.Seek(pk); k != nil && strings.HasPrefix(string(k), string(pk)); k, v = c.Next() {
+	for k, _ := c.Seek(pk); k != nil && strings.HasPrefix(string(k), string(pk)); k, _ = c.Next() {
 		parts := splitKey(k)
 		key := string(joinKey(parts[1], parts[2], parts[3]))
-		books[key] = &CountVariance{Owner: envelopeOwner(parts[1]), SKU: parts[2], Lot: parts[3], Books: qtyFromValue(v)}
+		books[key] = &CountVariance{Owner: envelopeOwner(parts[1]), SKU: parts[2], Lot: parts[3], Books: byLocQty(tx, parts)}
 		keys = append(keys, key)
 	}
 	for _, r := range p.Lines {

@@ -1,6 +1,9 @@
 package wms
 
-import "encoding/json"
+import (
+	"bytes"
+	"encoding/json"
+)
 
 // ScanStats are one person's figures for one day, from events only.
 type ScanStats struct {
@@ -82,7 +85,7 @@ func figuresOwner(tx *txn, ev *Event, scope Scope) (string, bool, error) {
 }
 
 // splitFigures adds what an applied event added to people's figures to its
-// owner's figures too (bucketOwnerKPI). It reads only the event and the
+// owner's figures too (day 0 actor 0 owner in scan_kpi). It reads only the event and the
 // transaction's state, so a rebuild gives the same.
 func splitFigures(tx *txn, ev *Event, scope Scope) error {
 	if len(tx.apply.kpi) == 0 {
@@ -92,14 +95,14 @@ func splitFigures(tx *txn, ev *Event, scope Scope) error {
 	if err != nil || !ok {
 		return err
 	}
-	b := tx.Bucket(bucketOwnerKPI)
+	b := tx.Bucket(bucketScanKPI) // beside the person's day figures (figurekeys.go)
 	for _, d := range tx.apply.kpi {
-		k := joinKey(d.day, owner, d.actor)
-		s, err := getStats(tx, bucketOwnerKPI, b, k)
+		k := ownerKPIKey(d.day, d.actor, owner)
+		s, err := getStats(tx, bucketScanKPI, b, k)
 		if err != nil {
 			return err
 		}
-		if err := putStats(tx, bucketOwnerKPI, b, k, s.plus(d.delta)); err != nil {
+		if err := putStats(tx, bucketScanKPI, b, k, s.plus(d.delta)); err != nil {
 			return err
 		}
 	}
@@ -111,14 +114,18 @@ func splitFigures(tx *txn, ev *Event, scope Scope) error {
 func (l *Ledger) OwnerKPIs(day, owner string) (map[string]ScanStats, error) {
 	out := map[string]ScanStats{}
 	err := l.view(func(tx *txn) error {
-		c := tx.Bucket(bucketOwnerKPI).Cursor()
-		p := prefixKey(day, OwnerOr(owner))
-		for k, v := c.Seek(p); k != nil && string(k[:min(len(k), len(p))]) == string(p); k, v = c.Next() {
+		c := tx.Bucket(bucketScanKPI).Cursor()
+		p, own := prefixKey(day), OwnerOr(owner)
+		for k, v := c.Seek(p); k != nil && bytes.HasPrefix(k, p); k, v = c.Next() {
+			actor, o, ok := bytes.Cut(k[len(p):], []byte{sep})
+			if !ok || string(o) != own { // a person's whole day, or another owner's part
+				continue
+			}
 			var s ScanStats
 			if err := jsonUnmarshal(v, &s); err != nil {
 				return err
 			}
-			out[string(k[len(p):])] = s
+			out[string(actor)] = s
 		}
 		return nil
 	})
@@ -131,7 +138,10 @@ func (l *Ledger) KPIs(day string) (map[string]ScanStats, error) {
 	err := l.view(func(tx *txn) error {
 		c := tx.Bucket(bucketScanKPI).Cursor()
 		p := prefixKey(day)
-		for k, v := c.Seek(p); k != nil && string(k[:min(len(k), len(p))]) == string(p); k, v = c.Next() {
+		for k, v := c.Seek(p); k != nil && bytes.HasPrefix(k, p); k, v = c.Next() {
+			if bytes.IndexByte(k[len(p):], sep) >= 0 { // an owner's part (figurekeys.go)
+				continue
+			}
 			var s ScanStats
 			if err := jsonUnmarshal(v, &s); err != nil {
 				return err

@@ -27,7 +27,7 @@ var (
 	bucketLocations      = []byte("locations")          // location code -> Location JSON
 	bucketLots           = []byte("lots")               // owner 0 sku 0 lot -> Lot JSON
 	bucketStock          = []byte("stock")              // owner 0 sku 0 lot 0 location -> qty (8 bytes)
-	bucketStockByLoc     = []byte("stock_by_loc")       // location 0 owner 0 sku 0 lot -> qty (8 bytes)
+	bucketStockByLoc     = []byte("stock_by_loc")       // location 0 owner 0 sku 0 lot -> empty: the key indexes stock by location (its qty is stock's)
 	bucketStaff          = []byte("staff")              // badge -> Staff JSON
 	bucketSessions       = []byte("sessions")           // sha256(session token) -> Session JSON
 	bucketTokens         = []byte("tokens")             // sha256(API token) -> Token JSON
@@ -62,13 +62,13 @@ var (
 	bucketOrderReturns   = []byte("order_returns")      // owner 0 order -> {sku 0 lot: units returned}
 	bucketReturnStats    = []byte("return_stats")       // day -> ReturnStats JSON
 	bucketSettings       = []byte("settings")           // name -> JSON value
-	bucketScanKPI        = []byte("scan_kpi")           // day 0 actor -> ScanStats JSON
-	bucketOwnerKPI       = []byte("owner_kpi")          // day 0 owner 0 actor -> ScanStats JSON: the part of a day's figures that was one owner's goods
+	bucketScanKPI        = []byte("scan_kpi")           // day 0 actor -> ScanStats JSON; also owners' parts, hours and last activities (figurekeys.go)
+	bucketOwnerKPI       = []byte("owner_kpi")          // retired (figurekeys.go): day 0 owner 0 actor -> ScanStats JSON: the part of a day's figures that was one owner's goods
 	bucketOwnerReturns   = []byte("owner_return_stats") // day 0 owner -> ReturnStats JSON
 	bucketOwners         = []byte("owners")             // owner code -> Owner JSON (the default owner is implied)
 	// staff work (work.go)
-	bucketWorkLast  = []byte("work_last")  // actor -> workLast JSON: the person's last activity
-	bucketWorkHours = []byte("work_hours") // UTC hour "2006-01-02T15" 0 actor 0 kind 0 owner -> HourWork JSON
+	bucketWorkLast  = []byte("work_last")  // retired (figurekeys.go): actor -> workLast JSON: the person's last activity
+	bucketWorkHours = []byte("work_hours") // retired (figurekeys.go): UTC hour "2006-01-02T15" 0 actor 0 kind 0 owner -> HourWork JSON
 	bucketWorkGaps  = []byte("work_gaps")  // actor 0 from (gapTime) -> WorkGap JSON: pauses over MinGap
 	bucketWorkUnits = []byte("work_units") // actor 0 kind 0 unit -> WorkUnit JSON
 	// sync (syncstate.go, upstreams.go, refusals.go, reconcile.go)
@@ -94,8 +94,8 @@ var derivedBuckets = [][]byte{
 	bucketReceipts, bucketCounts, bucketSerialHolds, bucketBoxes, bucketStations, bucketWaybillPool,
 	bucketWaybillIndex, bucketWaybillUsed, bucketPacks, bucketShipped, bucketPrintJobs, bucketPrintQueue,
 	bucketOrderPrints, bucketRMAs, bucketOwners, bucketReturnWaybills, bucketReturns, bucketReturnSeen, bucketOrderReturns, bucketReturnStats,
-	bucketOwnerKPI, bucketOwnerReturns,
-	bucketWorkLast, bucketWorkHours, bucketWorkGaps, bucketWorkUnits,
+	bucketOwnerReturns,
+	bucketWorkGaps, bucketWorkUnits,
 	bucketUpstreams, bucketSyncState, bucketDeadLetters, bucketRefusals, bucketInstructions, bucketReconciliations,
 	bucketExceptionAcks,
 	bucketChannelStock,

@@ -203,8 +203,11 @@ func (l *Ledger) Figures(q FiguresQuery) (Figures, error) {
 		}
 		end := []byte(to.Format(hourLayout))
 		hours := map[string]time.Time{}
-		c := tx.Bucket(bucketWorkHours).Cursor()
+		c := tx.Bucket(bucketScanKPI).Cursor() // the hours among the day figures (figurekeys.go)
 		for k, v := c.Seek([]byte(from.Format(hourLayout))); k != nil && bytes.Compare(k[:min(len(k), len(end))], end) < 0; k, v = c.Next() {
+			if figureKindOf(k) != figureHour {
+				continue
+			}
 			parts := splitKey(k)
 			if len(parts) != 4 {
 				continue

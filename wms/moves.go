@@ -85,9 +85,9 @@ func decideMoved(tx *txn, ev *Event) error {
 	m.Lines = nil
 	c := tx.Bucket(bucketStockByLoc).Cursor()
 	p := prefixKey(m.From)
-	for k, v := c.Seek(p); k != nil && strings.HasPrefix(string(k), string(p)); k, v = c.Next() {
+	for k, _ := c.Seek(p); k != nil && strings.HasPrefix(string(k), string(p)); k, _ = c.Next() {
 		parts := splitKey(k)
-		m.Lines = append(m.Lines, StockRow{Owner: envelopeOwner(parts[1]), SKU: parts[2], Lot: parts[3], Location: m.From, Qty: qtyFromValue(v)})
+		m.Lines = append(m.Lines, StockRow{Owner: envelopeOwner(parts[1]), SKU: parts[2], Lot: parts[3], Location: m.From, Qty: byLocQty(tx, parts)})
 	}
 	if len(m.Lines) == 0 {
 		return Errf(CodeConflict, "move.empty", "location", m.From)

@@ -560,9 +560,9 @@ func switchLot(tx *txn, o *Order, line *TaskLine, lot string, qty int64, today s
 	// No lot expiring earlier may be left behind on this shelf.
 	c := tx.Bucket(bucketStockByLoc).Cursor()
 	prefix := prefixKey(line.Location, owner, line.SKU)
-	for k, v := c.Seek(prefix); k != nil && len(k) > len(prefix) && string(k[:len(prefix)]) == string(prefix); k, v = c.Next() {
+	for k, _ := c.Seek(prefix); k != nil && len(k) > len(prefix) && string(k[:len(prefix)]) == string(prefix); k, _ = c.Next() {
 		other := string(k[len(prefix):])
-		if other == lot || qtyFromValue(v) == 0 {
+		if other == lot || qtyFromValue(tx.Bucket(bucketStock).Get(stockKey(owner, line.SKU, other, line.Location))) == 0 {
 			continue
 		}
 		var ol Lot

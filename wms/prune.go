@@ -46,8 +46,8 @@ type HistoryArchived struct {
 	// so nothing leaves the store that the archive does not hold as it was.
 	Digest string `json:"digest,omitempty"`
 	// KPIDay and KPIBefore are the staff figures' retention: the day's
-	// figures (scan_kpi, owner_kpi, return stats) of warehouse days before
-	// KPIDay, the hours (work_hours) and pauses (work_gaps) that ended
+	// figures (people's days and owners' parts, return stats) of warehouse days before
+	// KPIDay, the hours (in scan_kpi) and pauses (work_gaps) that ended
 	// before KPIBefore, and the units of work WorkUnits leave. Empty: none.
 	KPIDay    string        `json:"kpi_day,omitempty"`
 	KPIBefore time.Time     `json:"kpi_before,omitzero"`
@@ -357,13 +357,19 @@ func deleteRange(b *bolt.Bucket, start, stop []byte, in func(k, v []byte) (bool,
 func figureRecords(tx *txn, p HistoryArchived, fn func(bucket []byte, k, v []byte) error) error {
 	all := func(k, v []byte) (bool, error) { return true, nil }
 	// day-keyed figures: every key before the first of KPIDay
-	for _, name := range [][]byte{bucketScanKPI, bucketOwnerKPI, bucketReturnStats, bucketOwnerReturns} {
-		if err := walkRange(tx.Bucket(name), nil, []byte(p.KPIDay), all, func(k, v []byte) error { return fn(name, k, v) }); err != nil {
+	// (people's days and their owners' parts, then the hours: both in
+	// scan_kpi, told apart by their keys' shape, figurekeys.go)
+	for _, name := range [][]byte{bucketScanKPI, bucketReturnStats, bucketOwnerReturns} {
+		in := all
+		if bytes.Equal(name, bucketScanKPI) {
+			in = isDayFigureKey
+		}
+		if err := walkRange(tx.Bucket(name), nil, []byte(p.KPIDay), in, func(k, v []byte) error { return fn(name, k, v) }); err != nil {
 			return err
 		}
 	}
-	if err := walkRange(tx.Bucket(bucketWorkHours), nil, []byte(hourOf(p.KPIBefore)), all, func(k, v []byte) error {
-		return fn(bucketWorkHours, k, v)
+	if err := walkRange(tx.Bucket(bucketScanKPI), nil, []byte(hourOf(p.KPIBefore)), isHourFigureKey, func(k, v []byte) error {
+		return fn(bucketScanKPI, k, v)
 	}); err != nil {
 		return err
 	}

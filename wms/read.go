@@ -127,9 +127,9 @@ func (l *Ledger) StockAt(loc string) ([]StockLine, error) {
 		}
 		c := tx.Bucket(bucketStockByLoc).Cursor()
 		p := prefixKey(loc)
-		for k, v := c.Seek(p); k != nil && strings.HasPrefix(string(k), string(p)); k, v = c.Next() {
+		for k, _ := c.Seek(p); k != nil && strings.HasPrefix(string(k), string(p)); k, _ = c.Next() {
 			parts := splitKey(k)
-			line, err := stockLine(tx, parts[1], parts[2], parts[3], location, qtyFromValue(v))
+			line, err := stockLine(tx, parts[1], parts[2], parts[3], location, byLocQty(tx, parts))
 			if err != nil {
 				return err
 			}

@@ -10,6 +10,9 @@ import (
 )
 
 func resetDerived(tx *txn) error {
+	if err := dropRetired(tx); err != nil { // figurekeys.go
+		return err
+	}
 	for _, b := range derivedBuckets {
 		if tx.Bucket(b) != nil {
 			if err := tx.DeleteBucket(b); err != nil {
@@ -51,7 +54,11 @@ func resetDerived(tx *txn) error {
 //	   taskcodec.go) instead of JSON
 //	12 the wave queue (wave_queue, wavequeue.go): new orders not held, in
 //	   the order a wave takes them
-const projectionsVersion = "12"
+//	13 (S) people's figures in one bucket: owners' parts, hours and last
+//	   activities in scan_kpi beside the day figures (figurekeys.go);
+//	   owner_kpi, work_hours and work_last retired; stock_by_loc the key
+//	   alone (the quantity is stock's: stockbyloc.go)
+const projectionsVersion = "13"
 
 var metaProjections = []byte("projections")
 

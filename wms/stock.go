@@ -48,7 +48,10 @@ func placeStock(tx *txn, owner, skuCode, lotCode, expiry, loc string) (int64, er
 	return qtyFromValue(tx.Bucket(bucketStock).Get(stockKey(owner, skuCode, lotCode, loc))), nil
 }
 
-// writeQty stores the quantity at one place in both stock indexes; zero removes it.
+// writeQty stores the quantity at one place in stock and indexes the place
+// by location (stock_by_loc: the key alone, stockbyloc.go); zero removes
+// both. A quantity that changes but stays above zero leaves the index as
+// it is, so a pick writes no page of it.
 func writeQty(tx *txn, owner, sku, lot, loc string, qty int64) error {
 	touch(tx, owner, sku, lot)
 	if qty < 0 {
@@ -64,7 +67,10 @@ func writeQty(tx *txn, owner, sku, lot, loc string, qty int64) error {
 	if err := st.Put(stockKey(owner, sku, lot, loc), qtyValue(qty)); err != nil {
 		return err
 	}
-	return byLoc.Put(stockByLocKey(loc, owner, sku, lot), qtyValue(qty))
+	if k := stockByLocKey(loc, owner, sku, lot); byLoc.Get(k) == nil {
+		return byLoc.Put(k, []byte{})
+	}
+	return nil
 }
 
 func setStock(tx *txn, r StockRow) error {

@@ -7,8 +7,9 @@ import (
 	"time"
 )
 
-// Work: the projections staff figures are read from (work_last, work_hours,
-// work_gaps, work_units). Every activity event of a person closes the
+// Work: the projections staff figures are read from (a person's last
+// activity and hours, kept in scan_kpi beside the day figures:
+// figurekeys.go; work_gaps, work_units). Every activity event of a person closes the
 // interval since their previous one; the interval is direct work when it
 // continues the same unit of work (or the event is a whole unit by itself:
 // a return parcel, a count, a move), indirect work when it switches units,
@@ -465,8 +466,9 @@ func applyWork(tx *txn, ev *Event, pre workBefore) error {
 	if err != nil || !ok {
 		return err
 	}
-	lb := tx.Bucket(bucketWorkLast)
-	last, had, err := getWork(tx, bucketWorkLast, []byte(ev.Actor), decodeWorkLast)
+	fb := tx.Bucket(bucketScanKPI) // the last activity and the hours live with the day figures (figurekeys.go)
+	lk := workLastKey(ev.Actor)
+	last, had, err := getWork(tx, bucketScanKPI, lk, decodeWorkLast)
 	if err != nil {
 		return err
 	}
@@ -520,8 +522,7 @@ func applyWork(tx *txn, ev *Event, pre workBefore) error {
 
 	// the interval since the person's last activity
 	hk := workHourKey(ev.At, ev.Actor, a.kind, a.owner)
-	hb := tx.Bucket(bucketWorkHours)
-	h, _, err := getWork(tx, bucketWorkHours, hk, decodeHourWork)
+	h, _, err := getWork(tx, bucketScanKPI, hk, decodeHourWork)
 	if err != nil {
 		return err
 	}
@@ -549,7 +550,7 @@ func applyWork(tx *txn, ev *Event, pre workBefore) error {
 	if ev.At.After(h.Last) {
 		h.Last = ev.At
 	}
-	if err := hb.Put(hk, h.encode()); err != nil {
+	if err := fb.Put(hk, h.encode()); err != nil {
 		return err
 	}
 
@@ -569,7 +570,7 @@ func applyWork(tx *txn, ev *Event, pre workBefore) error {
 	if err := ub.Put(uk, u.encode()); err != nil {
 		return err
 	}
-	return lb.Put([]byte(ev.Actor), next.encode())
+	return fb.Put(lk, next.encode())
 }
 
 // travelFeature is the travel from one pick location to the next: the
@@ -611,7 +612,7 @@ func abs(n int) int {
 	return n
 }
 
-// hourOf is the UTC hour an instant falls in, as work_hours keys it.
+// hourOf is the UTC hour an instant falls in, as the hours' keys have it.
 func hourOf(t time.Time) string { return t.UTC().Format(hourLayout) }
 
 const hourLayout = "2006-01-02T15"
