@@ -19,9 +19,7 @@ var denseFill = map[string]float64{
 	string(bucketReconciliations): 1.0,  // seq
 	string(bucketDeadLetters):     0.95, // upstream 0 seq
 	string(bucketRefusals):        0.95, // upstream 0 seq
-	string(bucketScanKPI):         0.95, // day 0 actor: today's days are the last
-	string(bucketOwnerKPI):        0.95, // day 0 owner 0 actor
-	string(bucketWorkHours):       0.95, // hour 0 actor 0 kind 0 owner
+	string(bucketScanKPI):         0.95, // day 0 actor (and figurekeys.go's other kinds): today's are the last
 	string(bucketWorkGaps):        0.95, // actor 0 time
 	string(bucketReturnStats):     0.95, // day
 	string(bucketOwnerReturns):    0.95, // day 0 owner

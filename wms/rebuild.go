@@ -54,7 +54,7 @@ func resetDerived(tx *txn) error {
 //	   taskcodec.go) instead of JSON
 //	12 the wave queue (wave_queue, wavequeue.go): new orders not held, in
 //	   the order a wave takes them
-//	13 (S) people's figures in one bucket: owners' parts, hours and last
+//	13 people's figures in one bucket: owners' parts, hours and last
 //	   activities in scan_kpi beside the day figures (figurekeys.go);
 //	   owner_kpi, work_hours and work_last retired; stock_by_loc the key
 //	   alone (the quantity is stock's: stockbyloc.go)

@@ -8,8 +8,8 @@ import (
 	bolt "go.etcd.io/bbolt"
 )
 
-// A replay reads and writes people's figures of a day (bucketScanKPI,
-// bucketOwnerKPI) once or twice an event, the same few records over and
+// A replay reads and writes people's figures of a day (bucketScanKPI:
+// the day's and the owners' parts) once or twice an event, the same few records over and
 // over. It remembers, per record, the bytes it last wrote and the
 // ScanStats they encode, and answers a read whose stored bytes are those
 // from that value instead of decoding them again: ScanStats holds integers
