@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-
 )
 
 // Records read by key. A record that must exist is read with mustGet: the

@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"time"
-
 )
 
 // Pruning finished work, as events. A history.archived event removes from

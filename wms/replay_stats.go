@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"reflect"
-
 )
 
 // A replay reads and writes people's figures of a day (bucketScanKPI,
