@@ -31,15 +31,14 @@ var denseFill = map[string]float64{
 // Bucket is bolt's Tx.Bucket with the bucket's fill percent set for
 // writing; while a replay applies a chunk, through its overlay (overlay.go).
 func (t *txn) Bucket(name []byte) *bucket {
+	if t.replay != nil && t.replay.overlay != nil {
+		return t.replay.overlay.handle(t.Tx, name)
+	}
 	b := fillBucket(t.Tx, name)
 	if b == nil {
 		return nil
 	}
-	w := &bucket{Bucket: b}
-	if t.replay != nil && t.replay.overlay != nil {
-		w.ov = t.replay.overlay.bucket(name)
-	}
-	return w
+	return &bucket{Bucket: b}
 }
 
 // fillBucket is tx.Bucket with the bucket's fill percent set for writing.

@@ -3,6 +3,7 @@ package wms
 import (
 	"bytes"
 	"slices"
+	"strings"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -20,8 +21,9 @@ import (
 //   - at the chunk's end (before its commit) every bucket's changes are
 //     written to bbolt in key order (replayState.flush), so bbolt sees
 //     sorted inserts, and each page is rewritten once a chunk;
-//   - what the overlay holds stays after the commit as a read cache of the
-//     committed records (hot stock, tasks, orders), up to overlayMaxBytes.
+//   - it is emptied at each commit, so it holds one chunk's records at
+//     most (keeping them across chunks, as a cache of hot records, measured
+//     slower: the collector scanned the big maps again and again).
 //
 // A cursor or ForEach on an overlaid bucket first writes that bucket's
 // changes to bbolt and turns the overlay off for that bucket until the
@@ -38,19 +40,11 @@ import (
 // and the benchmark can compare with it off; TALLY_REPLAY_OVERLAY=0).
 var replayOverlay = true
 
-// overlayMaxBytes bounds what the overlay keeps across chunks: after a
-// chunk's flush, an overlay holding more is emptied (it fills again with
-// what the next chunks read). Within a chunk it holds what the chunk wrote
-// and read, bounded by the chunk's size.
-const overlayMaxBytes = 96 << 20
-
-// overlayEntryCost is what an entry costs beside its key and value bytes
-// (map slot, string and slice headers), for the bound above.
-const overlayEntryCost = 64
-
 type overlay struct {
 	buckets map[string]*overlayBucket
-	bytes   int // approximate size of every bucket's entries
+	// handles: the buckets txn.Bucket gave out in transaction tx
+	tx      *bolt.Tx
+	handles map[string]*bucket
 	// counts for the benchmark's log: entries written at flushes, Gets
 	// answered from the overlay and from bbolt, and buckets turned off by
 	// an iteration
@@ -67,6 +61,10 @@ type overlayBucket struct {
 	off     bool // an iteration turned the overlay off until the chunk's end
 }
 
+// overlayEntry is a record as the chunk has it. Its bytes are valid for the
+// chunk's transaction, as bbolt's are: a value read is bbolt's own (the
+// file's pages do not move before the commit), a value put is the caller's,
+// which bbolt too keeps until the commit.
 type overlayEntry struct {
 	v     []byte // nil: no such key (deleted, or absent in bbolt)
 	dirty bool   // changed in this chunk, not yet in bbolt
@@ -83,7 +81,24 @@ var overlaid = func() map[string]bool {
 }()
 
 func newOverlay() *overlay {
-	return &overlay{buckets: map[string]*overlayBucket{}, offBy: map[string]int{}}
+	return &overlay{buckets: map[string]*overlayBucket{}, handles: map[string]*bucket{}, offBy: map[string]int{}}
+}
+
+// handle is txn.Bucket during a replay: one handle a bucket a transaction.
+func (o *overlay) handle(tx *bolt.Tx, name []byte) *bucket {
+	if tx != o.tx {
+		o.tx = tx
+		clear(o.handles)
+	} else if h, ok := o.handles[string(name)]; ok {
+		return h
+	}
+	b := fillBucket(tx, name)
+	if b == nil {
+		return nil
+	}
+	h := &bucket{Bucket: b, ov: o.bucket(name)}
+	o.handles[string(name)] = h
+	return h
 }
 
 // bucket is the overlay of the bucket name, or nil when that bucket is not
@@ -140,14 +155,10 @@ func (ob *overlayBucket) get(bb *bolt.Bucket, key []byte) ([]byte, bool) {
 	k, v := bb.Cursor().Seek(key)
 	if k == nil || !bytes.Equal(k, key) {
 		v = nil
-	} else {
-		v = bytes.Clone(v)
-		if v == nil {
-			v = []byte{}
-		}
+	} else if v == nil {
+		v = []byte{}
 	}
 	ob.entries[string(key)] = overlayEntry{v: v}
-	o.bytes += len(key) + len(v) + overlayEntryCost
 	return v, v != nil
 }
 
@@ -166,9 +177,10 @@ func (b *bucket) Put(key, value []byte) error {
 	case int64(len(value)) > bolt.MaxValueSize:
 		return bolt.ErrValueTooLarge
 	}
-	v := make([]byte, len(value))
-	copy(v, value)
-	b.ov.set(key, v)
+	if value == nil {
+		value = []byte{} // a value, not a deleted key
+	}
+	b.ov.set(key, value)
 	return nil
 }
 
@@ -185,17 +197,10 @@ func (b *bucket) Delete(key []byte) error {
 }
 
 func (ob *overlayBucket) set(key, v []byte) {
-	e, ok := ob.entries[string(key)]
-	if ok {
-		ob.o.bytes -= len(e.v)
-	} else {
-		ob.o.bytes += len(key) + overlayEntryCost
-	}
-	if !e.dirty {
+	if e := ob.entries[string(key)]; !e.dirty {
 		ob.dirty++
 	}
 	ob.entries[string(key)] = overlayEntry{v: v, dirty: true}
-	ob.o.bytes += len(v)
 }
 
 // Cursor is bbolt's Cursor over every record as written: the bucket's
@@ -224,41 +229,41 @@ func (b *bucket) iterate() {
 	if err := ob.write(b.Bucket); err != nil && o.err == nil {
 		o.err = err // the flush reports it, failing the chunk
 	}
-	for k, e := range ob.entries {
-		o.bytes -= len(k) + len(e.v) + overlayEntryCost
-	}
-	clear(ob.entries)
 }
 
-// write puts the bucket's changes into bbolt, in key order, and marks them
-// written.
+// write puts the bucket's changes into bbolt, in key order, and empties
+// the bucket's overlay.
 func (ob *overlayBucket) write(bb *bolt.Bucket) error {
+	defer func() {
+		clear(ob.entries) // keeps the map's room for the next chunk
+		ob.dirty = 0
+	}()
 	if ob.dirty == 0 {
 		return nil
 	}
-	keys := make([]string, 0, ob.dirty)
+	type kv struct {
+		k string
+		v []byte
+	}
+	recs := make([]kv, 0, ob.dirty)
 	for k, e := range ob.entries {
 		if e.dirty {
-			keys = append(keys, k)
+			recs = append(recs, kv{k, e.v})
 		}
 	}
-	slices.Sort(keys)
-	for _, k := range keys {
-		e := ob.entries[k]
+	slices.SortFunc(recs, func(a, b kv) int { return strings.Compare(a.k, b.k) })
+	for _, r := range recs {
 		var err error
-		if e.v == nil {
-			err = bb.Delete([]byte(k))
+		if r.v == nil {
+			err = bb.Delete([]byte(r.k))
 		} else {
-			err = bb.Put([]byte(k), e.v)
+			err = bb.Put([]byte(r.k), r.v)
 		}
 		if err != nil {
 			return err
 		}
-		e.dirty = false
-		ob.entries[k] = e
 	}
-	ob.o.flushed += len(keys)
-	ob.dirty = 0
+	ob.o.flushed += len(recs)
 	return nil
 }
 
@@ -268,15 +273,10 @@ func (o *overlay) flush(tx *bolt.Tx) error {
 	if o.err != nil {
 		return o.err
 	}
-	names := make([]string, 0, len(o.buckets))
-	for name := range o.buckets {
-		names = append(names, name)
-	}
-	slices.Sort(names)
-	for _, name := range names {
-		ob := o.buckets[name]
+	for name, ob := range o.buckets {
 		ob.off = false
 		if ob.dirty == 0 {
+			clear(ob.entries)
 			continue
 		}
 		bb := fillBucket(tx, []byte(name))
@@ -287,16 +287,16 @@ func (o *overlay) flush(tx *bolt.Tx) error {
 			return err
 		}
 	}
-	if o.bytes > overlayMaxBytes {
-		o.reset()
-	}
+	o.tx = nil
+	clear(o.handles)
 	return nil
 }
 
 // reset forgets everything (after a chunk that failed: its transaction is
-// rolled back, and what the overlay holds may not be in bbolt).
+// rolled back).
 func (o *overlay) reset() {
 	clear(o.buckets)
-	o.bytes = 0
+	o.tx = nil
+	clear(o.handles)
 	o.err = nil
 }

@@ -313,17 +313,6 @@ func BenchmarkUpgradeCatchUp(b *testing.B) {
 			b.Fatalf("TALLY_REBUILD_EVENTS=%q", v)
 		}
 	}
-	if os.Getenv("TALLY_REPLAY_OVERLAY") == "0" { // the replays without their overlay (overlay.go)
-		was := replayOverlay
-		replayOverlay = false
-		defer func() { replayOverlay = was }()
-	}
-	replayDoneHook = func(st *replayState) {
-		if o := st.overlay; o != nil {
-			b.Logf("overlay: %d records written at flushes, Gets %d from it and %d from bbolt, %d chunk-buckets iterated %v", o.flushed, o.hits, o.misses, o.offs, o.offBy)
-		}
-	}
-	defer func() { replayDoneHook = nil }()
 	dir := os.Getenv("TALLY_REBUILD_DATA")
 	if dir == "" {
 		dir = b.TempDir()
