@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
 )
 
 // A replay applies thousands of events in one transaction, and nearly every
@@ -169,13 +170,13 @@ func (b *bucket) Put(key, value []byte) error {
 	}
 	switch {
 	case !b.Writable():
-		return bolt.ErrTxNotWritable
+		return berrors.ErrTxNotWritable
 	case len(key) == 0:
-		return bolt.ErrKeyRequired
+		return berrors.ErrKeyRequired
 	case len(key) > bolt.MaxKeySize:
-		return bolt.ErrKeyTooLarge
+		return berrors.ErrKeyTooLarge
 	case int64(len(value)) > bolt.MaxValueSize:
-		return bolt.ErrValueTooLarge
+		return berrors.ErrValueTooLarge
 	}
 	if value == nil {
 		value = []byte{} // a value, not a deleted key
@@ -190,7 +191,7 @@ func (b *bucket) Delete(key []byte) error {
 		return b.Bucket.Delete(key)
 	}
 	if !b.Writable() {
-		return bolt.ErrTxNotWritable
+		return berrors.ErrTxNotWritable
 	}
 	b.ov.set(key, nil)
 	return nil
@@ -281,7 +282,7 @@ func (o *overlay) flush(tx *bolt.Tx) error {
 		}
 		bb := fillBucket(tx, []byte(name))
 		if bb == nil {
-			return bolt.ErrBucketNotFound
+			return berrors.ErrBucketNotFound
 		}
 		if err := ob.write(bb); err != nil {
 			return err

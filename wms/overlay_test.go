@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
 )
 
 // withOverlay sets whether replays use the overlay, for one test.
@@ -158,10 +159,10 @@ func TestOverlayBucket(t *testing.T) {
 		if err := b.Put([]byte("c"), []byte("33")); err != nil {
 			t.Fatal(err)
 		}
-		if err := b.Put(nil, []byte("v")); !errors.Is(err, bolt.ErrKeyRequired) {
+		if err := b.Put(nil, []byte("v")); !errors.Is(err, berrors.ErrKeyRequired) {
 			t.Errorf("empty key: %v", err)
 		}
-		if err := b.Put(bytes.Repeat([]byte("k"), bolt.MaxKeySize+1), nil); !errors.Is(err, bolt.ErrKeyTooLarge) {
+		if err := b.Put(bytes.Repeat([]byte("k"), bolt.MaxKeySize+1), nil); !errors.Is(err, berrors.ErrKeyTooLarge) {
 			t.Errorf("long key: %v", err)
 		}
 		if string(b.Get([]byte("d"))) != "4" || b.Get([]byte("a")) != nil || string(tx.Bucket(name).Get([]byte("c"))) != "33" {
