@@ -21,7 +21,8 @@ import (
 //   - a Put or Delete only changes the overlay;
 //   - at the chunk's end (before its commit) every bucket's changes are
 //     written to bbolt in key order (replayState.flush), so bbolt sees
-//     sorted inserts, and each page is rewritten once a chunk;
+//     sorted inserts, and a record written by many events of a chunk is
+//     written once;
 //   - it is emptied at each commit, so it holds one chunk's records at
 //     most (keeping them across chunks, as a cache of hot records, measured
 //     slower: the collector scanned the big maps again and again).
@@ -103,7 +104,7 @@ func (o *overlay) handle(tx *bolt.Tx, name []byte) *bucket {
 }
 
 // bucket is the overlay of the bucket name, or nil when that bucket is not
-// overlaid (or not for the rest of this chunk).
+// overlaid (one turned off by an iteration is still given: see on).
 func (o *overlay) bucket(name []byte) *overlayBucket {
 	if ob, ok := o.buckets[string(name)]; ok {
 		return ob
