@@ -58,7 +58,11 @@ func TestReplayOverlaySame(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := filepath.Join(t.TempDir(), "gen")
-	generated(t, dir, 3_000, 2, 11)
+	events := 3_000
+	if generateUnderRace {
+		events = 1_200
+	}
+	generated(t, dir, events, 2, 11)
 	gen, err := Open(dir, Options{KeepProjections: true})
 	if err != nil {
 		t.Fatal(err)
@@ -244,7 +248,11 @@ func TestOverlayBucket(t *testing.T) {
 // changed, one missing, one too many — in every derived bucket at once.
 func TestCheckFindsPlantedInEveryBucket(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "gen")
-	generated(t, dir, 2_000, 1, 5)
+	events := 2_000
+	if generateUnderRace {
+		events = 1_000
+	}
+	generated(t, dir, events, 1, 5)
 	l, err := Open(dir, Options{KeepProjections: true})
 	if err != nil {
 		t.Fatal(err)
