@@ -298,7 +298,7 @@ func indexSegment(tx *txn, p LogArchived) error {
 	if !ok { // a store from before the counts were kept: count once
 		nEvents, nMembers = scanSegmentCounts(tx)
 	}
-	if err := putJSON(segs, seqKey(p.First), p); err != nil {
+	if err := putJSON(&bucket{Bucket: segs}, seqKey(p.First), p); err != nil {
 		return err
 	}
 	if err := putSegmentCounts(tx, nEvents+uint64(p.Events), nMembers+1); err != nil {

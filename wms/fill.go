@@ -26,10 +26,23 @@ var denseFill = map[string]float64{
 	string(bucketPrintJobs):       0.95, // "J" + seq: ascending within a number of digits
 }
 
-// Bucket is bolt's Tx.Bucket with the bucket's fill percent set for writing.
-func (t *txn) Bucket(name []byte) *bolt.Bucket {
-	b := t.Tx.Bucket(name)
-	if b != nil && t.Writable() {
+// Bucket is bolt's Tx.Bucket with the bucket's fill percent set for
+// writing; while a replay applies a chunk, through its overlay (overlay.go).
+func (t *txn) Bucket(name []byte) *bucket {
+	if t.replay != nil && t.replay.overlay != nil {
+		return t.replay.overlay.handle(t.Tx, name)
+	}
+	b := fillBucket(t.Tx, name)
+	if b == nil {
+		return nil
+	}
+	return &bucket{Bucket: b}
+}
+
+// fillBucket is tx.Bucket with the bucket's fill percent set for writing.
+func fillBucket(tx *bolt.Tx, name []byte) *bolt.Bucket {
+	b := tx.Bucket(name)
+	if b != nil && tx.Writable() {
 		if f, ok := denseFill[string(name)]; ok {
 			b.FillPercent = f
 		}

@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-
-	bolt "go.etcd.io/bbolt"
 )
 
 // Records read by key. A record that must exist is read with mustGet: the
@@ -52,7 +50,7 @@ func lookup[T any](tx *txn, bucket, key []byte) (T, bool, error) {
 
 // getJSON decodes the record at key in b into v, if there is one; a value
 // that does not decode is a DamagedRecordError.
-func getJSON(b *bolt.Bucket, key []byte, v any) (bool, error) {
+func getJSON(b *bucket, key []byte, v any) (bool, error) {
 	raw := b.Get(key)
 	if raw == nil {
 		return false, nil
@@ -70,9 +68,9 @@ func getJSON(b *bolt.Bucket, key []byte, v any) (bool, error) {
 // putChanged puts a value unless the key holds these bytes already: bbolt
 // writes a page again for a Put of the value it holds, and a scan's commit
 // would rewrite index entries it does not change.
-func putChanged(b *bolt.Bucket, key, value []byte) error {
-	// a cursor, not Get: an empty value (an index entry) reads as nil
-	if k, old := b.Cursor().Seek(key); bytes.Equal(k, key) && bytes.Equal(old, value) {
+func putChanged(b *bucket, key, value []byte) error {
+	// lookup, not Get: an empty value (an index entry) reads as nil
+	if old, found := b.lookup(key); found && bytes.Equal(old, value) {
 		return nil
 	}
 	return b.Put(key, value)

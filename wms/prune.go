@@ -7,8 +7,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"time"
-
-	bolt "go.etcd.io/bbolt"
 )
 
 // Pruning finished work, as events. A history.archived event removes from
@@ -315,14 +313,14 @@ func pruneWave(tx *txn, id string) error {
 
 // deletePrefix deletes every key under p in b (collected first: never
 // delete while a cursor walks), calling each first when it is not nil.
-func deletePrefix(b *bolt.Bucket, p []byte, each func(k, v []byte) error) error {
+func deletePrefix(b *bucket, p []byte, each func(k, v []byte) error) error {
 	return deleteRange(b, p, nil, func(k, v []byte) (bool, error) { return bytes.HasPrefix(k, p), nil }, each)
 }
 
 // deleteRange deletes the keys from start (before stop when stop is not
 // nil) for which keep says true, until it says stop by returning false for a
 // key past the prefix it walks.
-func deleteRange(b *bolt.Bucket, start, stop []byte, in func(k, v []byte) (bool, error), each func(k, v []byte) error) error {
+func deleteRange(b *bucket, start, stop []byte, in func(k, v []byte) (bool, error), each func(k, v []byte) error) error {
 	type kv struct{ k, v []byte }
 	var gone []kv
 	c := b.Cursor()
@@ -406,7 +404,7 @@ func figureRecords(tx *txn, p HistoryArchived, fn func(bucket []byte, k, v []byt
 
 // walkRange calls fn with each key from start (the first when nil) before
 // stop for which in says true.
-func walkRange(b *bolt.Bucket, start, stop []byte, in func(k, v []byte) (bool, error), fn func(k, v []byte) error) error {
+func walkRange(b *bucket, start, stop []byte, in func(k, v []byte) (bool, error), fn func(k, v []byte) error) error {
 	c := b.Cursor()
 	k, v := c.First()
 	if start != nil {

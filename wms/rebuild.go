@@ -185,7 +185,7 @@ func (l *Ledger) Check(scratchDir string) ([]Mismatch, error) {
 				if len(out) >= MaxMismatches {
 					break
 				}
-				out = append(out, diffBucketsUpTo(string(name), src.Bucket(name), b.Bucket(name), MaxMismatches-len(out))...)
+				out = append(out, diffBucketsUpTo(string(name), src.Tx.Bucket(name), b.Bucket(name), MaxMismatches-len(out))...)
 			}
 			return nil
 		})

@@ -38,7 +38,7 @@ func TestRecordMemoAnswersAsUnmarshal(t *testing.T) {
 		var found bool
 		err := db.View(func(tx *bolt.Tx) error {
 			var err error
-			found, err = getJSON(tx.Bucket([]byte("b")), []byte(key), v)
+			found, err = getJSON(&bucket{Bucket: tx.Bucket([]byte("b"))}, []byte(key), v)
 			return err
 		})
 		return found, err

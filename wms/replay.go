@@ -55,6 +55,9 @@ func replayChunk(src, dst *txn, after uint64, st *replayState) (last uint64, don
 		if err == nil {
 			err = st.flush(dst)
 		}
+		if err != nil && st.overlay != nil {
+			st.overlay.reset() // the chunk is rolled back
+		}
 		st.keys = [2][][]byte{}
 	}()
 	raws, done, err := chunkEvents(src, after)
@@ -153,6 +156,7 @@ func (l *Ledger) rebuildChunked(from string, resume bool) (string, error) {
 		}
 		mark = next // this chunk committed
 	}
+	replayDone(st)
 	return mark.From, nil
 }
 
@@ -186,7 +190,17 @@ func replayInto(src *txn, scratch *bolt.DB) error {
 			return err
 		}
 	}
+	replayDone(st)
 	return nil
+}
+
+// replayDone, when set (the benchmark), is told of each replay that ended.
+var replayDoneHook func(*replayState)
+
+func replayDone(st *replayState) {
+	if replayDoneHook != nil {
+		replayDoneHook(st)
+	}
 }
 
 // replayState is what a replay keeps beside the transaction, to spare work
@@ -204,6 +218,8 @@ type replayState struct {
 	keys [2][][]byte // by_type, lot_events
 	// stats: people's figures as last written (replay_stats.go)
 	stats map[string]statsMemo
+	// overlay: the projections' records read and written (overlay.go)
+	overlay *overlay
 }
 
 type memoRecord struct {
@@ -215,7 +231,11 @@ type memoRecord struct {
 const replayMemoMax = 100_000
 
 func newReplayState() *replayState {
-	return &replayState{memo: make(map[string]memoRecord)}
+	st := &replayState{memo: make(map[string]memoRecord)}
+	if replayOverlay {
+		st.overlay = newOverlay()
+	}
+	return st
 }
 
 func (r *replayState) index(bucket, key []byte) {
@@ -226,8 +246,14 @@ func (r *replayState) index(bucket, key []byte) {
 	r.keys[i] = append(r.keys[i], key)
 }
 
-// flush writes the chunk's index keys, each bucket's in key order.
+// flush writes the chunk's changes held in the overlay and its index keys,
+// each bucket's in key order.
 func (r *replayState) flush(tx *txn) error {
+	if r.overlay != nil {
+		if err := r.overlay.flush(tx.Tx); err != nil {
+			return err
+		}
+	}
 	for i, name := range [][]byte{bucketByType, bucketLotEvents} {
 		keys := r.keys[i]
 		slices.SortFunc(keys, bytes.Compare)

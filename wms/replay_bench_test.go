@@ -29,6 +29,9 @@ import (
 // process (user and system) too.
 // TALLY_REBUILD_DATA=DIR uses the store in DIR (tally.db: made by `tally
 // generate`, or by an earlier run, which this one then reuses) instead.
+// TALLY_REPLAY_OVERLAY=0 replays without the write-back overlay
+// (overlay.go), for a before/after in one sitting; with it, the log says
+// how many records it wrote and how many Gets it answered.
 //
 //	go test ./wms -run XXX -bench RebuildCheck -benchtime 1x -timeout 60m
 //	TALLY_REBUILD_DATA=/tmp/gen10m go test ./wms -run XXX -bench RebuildCheck -benchtime 1x -timeout 600m
@@ -49,6 +52,17 @@ func BenchmarkRebuildCheck(b *testing.B) {
 		replayChunkEvents = c
 		defer func() { replayChunkEvents = was }()
 	}
+	if os.Getenv("TALLY_REPLAY_OVERLAY") == "0" { // the replays without their overlay (overlay.go)
+		was := replayOverlay
+		replayOverlay = false
+		defer func() { replayOverlay = was }()
+	}
+	replayDoneHook = func(st *replayState) {
+		if o := st.overlay; o != nil {
+			b.Logf("overlay: %d records written at flushes, Gets %d from it and %d from bbolt, %d chunk-buckets iterated %v", o.flushed, o.hits, o.misses, o.offs, o.offBy)
+		}
+	}
+	defer func() { replayDoneHook = nil }()
 	dir := os.Getenv("TALLY_REBUILD_DATA")
 	if dir == "" {
 		dir = b.TempDir()

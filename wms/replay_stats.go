@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"reflect"
-
-	bolt "go.etcd.io/bbolt"
 )
 
 // A replay reads and writes people's figures of a day (bucketScanKPI:
@@ -41,7 +39,7 @@ var statsRoundTrip = func() bool {
 
 // getStats decodes the figures at key of the bucket b (named name); zero
 // when there are none.
-func getStats(tx *txn, name []byte, b *bolt.Bucket, key []byte) (ScanStats, error) {
+func getStats(tx *txn, name []byte, b *bucket, key []byte) (ScanStats, error) {
 	var s ScanStats
 	raw := b.Get(key)
 	if raw == nil {
@@ -59,7 +57,7 @@ func getStats(tx *txn, name []byte, b *bolt.Bucket, key []byte) (ScanStats, erro
 }
 
 // putStats writes the figures s at key of the bucket b (named name).
-func putStats(tx *txn, name []byte, b *bolt.Bucket, key []byte, s ScanStats) error {
+func putStats(tx *txn, name []byte, b *bucket, key []byte, s ScanStats) error {
 	raw, err := json.Marshal(s)
 	if err != nil {
 		return err

@@ -6,8 +6,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	bolt "go.etcd.io/bbolt"
 )
 
 // Conditions a returned unit can be in.
@@ -395,7 +393,7 @@ func bumpReturnStats(tx *txn, p ReturnParcel, actor string) error {
 	return addReturnStats(tx.Bucket(bucketOwnerReturns), joinKey(p.Today, OwnerOr(owner)), p, actor)
 }
 
-func addReturnStats(b *bolt.Bucket, key []byte, p ReturnParcel, actor string) error {
+func addReturnStats(b *bucket, key []byte, p ReturnParcel, actor string) error {
 	s := ReturnStats{ByClerk: map[string]int64{}, ByCondition: map[string]int64{}, BySKU: map[string]int64{}}
 	if _, err := getJSON(b, key, &s); err != nil {
 		return err

@@ -191,7 +191,7 @@ func TestLotStoryAndSerialThroughReturn(t *testing.T) {
 	err = l.db.View(func(tx *bolt.Tx) error {
 		for serial, out := range map[string]bool{"C1": false, "C2": true} {
 			var rec SerialTrace
-			found, err := getJSON(tx.Bucket(bucketSerials), []byte(serial), &rec)
+			found, err := getJSON(&bucket{Bucket: tx.Bucket(bucketSerials)}, []byte(serial), &rec)
 			if err != nil {
 				return err
 			}

@@ -50,7 +50,7 @@ func sameState(t *testing.T, a, b *Ledger) {
 	err := a.view(func(ta *txn) error {
 		return b.view(func(tb *txn) error {
 			for _, name := range append(append([][]byte{}, derivedBuckets...), bucketEvents, bucketEventIDs, bucketKeys, bucketKeySeqs) {
-				for _, m := range diffBuckets(string(name), ta.Bucket(name), tb.Bucket(name)) {
+				for _, m := range diffBuckets(string(name), ta.Tx.Bucket(name), tb.Tx.Bucket(name)) {
 					t.Errorf("standby differs: %s", m)
 				}
 			}
