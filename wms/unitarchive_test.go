@@ -1,6 +1,7 @@
 package wms
 
 import (
+	"compress/gzip"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -188,7 +189,7 @@ func TestUnitsArchiveCrashAndDamage(t *testing.T) {
 	to := clock.Now()
 	before := supervisorView(t, l, start, to)
 	// the process died after writing a member, before its event
-	torn, err := gzipBytes([]byte(`{"actor":"x"}` + "\n"))
+	torn, err := gzipLevel([]byte(`{"actor":"x"}`+"\n"), gzip.BestCompression)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -304,5 +305,158 @@ func TestUpgradeCarriesLotAndUnitFiles(t *testing.T) {
 	}
 	if len(lotFiles(t, l)) != 1 {
 		t.Fatalf("the new store's lot indexes: %v", lotFiles(t, l))
+	}
+}
+
+// TestUnitsRebuildWithUnitAbsent: a rebuild whose projections derive no
+// record for a unit a units.archived event names (a later projections
+// version that makes units of work otherwise) completes, and reaches the
+// writer's state: the event deletes what is there and asks nothing of the
+// rest (the writer alone checked the units it moved).
+func TestUnitsRebuildWithUnitAbsent(t *testing.T) {
+	l, clock := openTestIn(t, t.TempDir())
+	defer func(n int) { unitsBatch = n }(unitsBatch)
+	unitsBatch = 3
+	start := clock.Now()
+	monthSetup(t, l, 0)
+	for d := range 3 {
+		monthDay(t, l, clock, d, 3)
+		pauseDay(t, l, clock, 100+d)
+	}
+	clock.Add(3 * 24 * time.Hour)
+	to := clock.Now()
+	if run, err := l.Archive(ctx, unitsOnly(2*24*time.Hour), "system", "test"); err != nil || run.Units == 0 {
+		t.Fatalf("archive moved %d: %v", run.Units, err)
+	}
+	writer := projections(t, l)
+	view := supervisorView(t, l, start, to)
+
+	spec := specs[EvUnitsArchived]
+	defer func(apply applier) { spec.apply = apply }(spec.apply)
+	orig := spec.apply
+	absent := 0
+	spec.apply = func(tx *txn, ev *Event) error {
+		var p UnitsArchived
+		if err := decode(ev, &p); err != nil {
+			return err
+		}
+		b := tx.Bucket(bucketWorkUnits)
+		for i, r := range p.Units {
+			if k := workUnitKey(p.Actor, r.Kind, r.Unit); i%2 == 0 && b.Get(k) != nil {
+				if err := b.Delete(k); err != nil { // this version derived no such unit
+					return err
+				}
+				absent++
+			}
+		}
+		return orig(tx, ev)
+	}
+	if err := l.Rebuild(); err != nil {
+		t.Fatalf("a rebuild with units absent: %v", err)
+	}
+	if absent == 0 {
+		t.Fatal("the rebuild had every unit: the test proves nothing")
+	}
+	if !reflect.DeepEqual(projections(t, l), writer) {
+		t.Fatal("a rebuild with units absent gives other projections than the writer's")
+	}
+	if got := supervisorView(t, l, start, to); got != view {
+		t.Fatal("a rebuild with units absent shows other figures")
+	}
+	if mm, err := l.Check(t.TempDir()); err != nil || len(mm) > 0 {
+		t.Fatalf("check: %v %v", mm, err)
+	}
+}
+
+// TestUnitReaderCacheBounded: a request that reads many members (every
+// person's units, the figures of a month) keeps at most unitCacheMembers
+// members and unitCacheBytes bytes of them, and what it answers is what
+// the live store answered before the move.
+func TestUnitReaderCacheBounded(t *testing.T) {
+	l, clock := openTestIn(t, t.TempDir())
+	defer func(n, m, b int) { unitsBatch, unitCacheMembers, unitCacheBytes = n, m, b }(unitsBatch, unitCacheMembers, unitCacheBytes)
+	unitsBatch = 2 // many small members
+	start := clock.Now()
+	monthSetup(t, l, 0)
+	for d := range 3 {
+		monthDay(t, l, clock, d, 3)
+		pauseDay(t, l, clock, 100+d)
+	}
+	clock.Add(3 * 24 * time.Hour)
+	to := clock.Now()
+	before := supervisorView(t, l, start, to)
+	if run, err := l.Archive(ctx, unitsOnly(2*24*time.Hour), "system", "test"); err != nil || run.Units == 0 {
+		t.Fatalf("archive moved %d: %v", run.Units, err)
+	}
+	// each member's JSON bytes
+	var sizes []int
+	if err := l.view(func(tx *txn) error {
+		return tx.Bucket(bucketUnitMembers).ForEach(func(_, v []byte) error {
+			var m unitMember
+			if err := json.Unmarshal(v, &m); err != nil {
+				return err
+			}
+			r := newUnitReader(tx)
+			if _, err := r.member(m); err != nil {
+				return err
+			}
+			sizes = append(sizes, r.bytes)
+			return nil
+		})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if len(sizes) < 8 {
+		t.Fatalf("%d members: too few to fill the cache", len(sizes))
+	}
+	largest, total := 0, 0
+	for _, s := range sizes {
+		largest, total = max(largest, s), total+s
+	}
+	for _, c := range []struct{ members, bytes int }{{3, 1 << 30}, {1 << 10, 2*largest + 1}} {
+		unitCacheMembers, unitCacheBytes = c.members, c.bytes
+		if c.bytes >= total && c.members >= len(sizes) {
+			t.Fatalf("bounds %+v hold every member (%d, %d bytes)", c, len(sizes), total)
+		}
+		read := 0
+		if err := l.view(func(tx *txn) error {
+			r := newUnitReader(tx)
+			for pass := range 2 { // the second pass reads members that left the cache
+				err := tx.Bucket(bucketUnitMembers).ForEach(func(_, v []byte) error {
+					var m unitMember
+					if err := json.Unmarshal(v, &m); err != nil {
+						return err
+					}
+					units, err := r.member(m)
+					if err != nil {
+						return err
+					}
+					if len(units) != m.Count {
+						return fmt.Errorf("pass %d: member %s gave %d units of %d", pass, m.Digest[:8], len(units), m.Count)
+					}
+					read++
+					sum := 0
+					for _, k := range r.cache {
+						sum += k.bytes
+					}
+					if len(r.cache) > unitCacheMembers || r.bytes > unitCacheBytes || sum != r.bytes {
+						return fmt.Errorf("cache holds %d members, %d bytes (counted %d): bounds %d, %d", len(r.cache), r.bytes, sum, unitCacheMembers, unitCacheBytes)
+					}
+					return nil
+				})
+				if err != nil {
+					return err
+				}
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if read != 2*len(sizes) {
+			t.Fatalf("read %d members of %d", read, 2*len(sizes))
+		}
+		if got := supervisorView(t, l, start, to); got != before {
+			t.Fatalf("bounds %+v: what a supervisor sees changed\nbefore %s\nafter  %s", c, before, got)
+		}
 	}
 }
