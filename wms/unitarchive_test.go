@@ -2,12 +2,15 @@ package wms
 
 import (
 	"compress/gzip"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -458,5 +461,130 @@ func TestUnitReaderCacheBounded(t *testing.T) {
 		if got := supervisorView(t, l, start, to); got != before {
 			t.Fatalf("bounds %+v: what a supervisor sees changed\nbefore %s\nafter  %s", c, before, got)
 		}
+	}
+}
+
+// BenchmarkFiguresArchivedUnits reads a month's figures of 50 people whose
+// units of work all left for the units file (TALLY_UNITS_BENCH_EVENTS
+// events, 200,000 by default: scans in tasks of about 20, a pause over
+// MinGap 2 % of the time, each judged by its archived unit), with the
+// reader's cache at its bounds and unbounded (what it was), in one run:
+// compare their cpu-ms/op, and kept-MB (the JSON the cache held at most)
+// against archived-MB (every member's).
+//
+//	go test ./wms -run XXX -bench FiguresArchivedUnits -benchtime 5x
+func BenchmarkFiguresArchivedUnits(b *testing.B) {
+	n := 200_000
+	if v, err := strconv.Atoi(os.Getenv("TALLY_UNITS_BENCH_EVENTS")); err == nil && v > 0 {
+		n = v
+	}
+	clock := &testClock{t: time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC)}
+	l, err := Open(b.TempDir(), Options{Now: clock.Now, Zone: time.FixedZone("CST", 8*3600)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer l.Close()
+	const people, days = 50, 30
+	rng := rand.New(rand.NewPCG(1, 2))
+	start := clock.Now()
+	at := make([]time.Time, people)
+	perDay := n / people / days
+	batch := make([]Event, 0, 10000)
+	for i := range n {
+		p := i % people
+		day := (i / people) / max(perDay, 1)
+		if at[p].Before(start.Add(time.Duration(day) * 24 * time.Hour)) {
+			at[p] = start.Add(time.Duration(day)*24*time.Hour + time.Duration(rng.IntN(600))*time.Second)
+		}
+		step := time.Duration(rng.ExpFloat64() * float64(12*time.Hour) / float64(max(perDay, 1)))
+		if rng.IntN(100) < 2 {
+			step += MinGap + time.Duration(rng.IntN(35*60))*time.Second
+		}
+		at[p] = at[p].Add(min(step, 30*time.Minute))
+		ev, err := NewEvent(fmt.Sprintf("k%d", i), EvScanRejected, fmt.Sprintf("B%04d", p), "pda",
+			ScanRejected{Task: fmt.Sprintf("T%d-%d", p, i/people/20), Step: "item", Code: "X", Reason: "pick.wrong_item", Today: at[p].Format("2006-01-02")})
+		if err != nil {
+			b.Fatal(err)
+		}
+		ev.At = at[p]
+		if batch = append(batch, ev); len(batch) == cap(batch) || i == n-1 {
+			if err := l.AppendAll(context.Background(), batch); err != nil {
+				b.Fatal(err)
+			}
+			batch = batch[:0]
+		}
+	}
+	last := start.Add(days * 24 * time.Hour)
+	clock.t = last.Add(48 * time.Hour)
+	if run, err := l.Archive(context.Background(), unitsOnly(24*time.Hour), "system", "bench"); err != nil || run.Units == 0 {
+		b.Fatalf("archive moved %d: %v", run.Units, err)
+	}
+	archived := 0
+	_ = l.view(func(tx *txn) error {
+		return tx.Bucket(bucketUnitMembers).ForEach(func(_, v []byte) error {
+			var m unitMember
+			if err := json.Unmarshal(v, &m); err != nil {
+				return err
+			}
+			r := newUnitReader(tx)
+			_, err := r.member(m)
+			archived += r.bytes
+			return err
+		})
+	})
+	month := FiguresQuery{From: start, To: last}
+	figures := func() string {
+		f, err := l.Figures(month)
+		if err != nil {
+			b.Fatal(err)
+		}
+		// what a pause's unit decides: which pauses are gaps, and the work
+		// (to the millisecond: sums over maps differ in the last digit)
+		type person struct {
+			Gaps           []GapFigure
+			DirectMS, GapS int64
+		}
+		var ps []person
+		for _, p := range f.People {
+			ps = append(ps, person{p.Gaps, int64(p.DirectS*1000 + 0.5), int64(p.GapS*1000 + 0.5)})
+		}
+		raw, err := json.Marshal(ps)
+		if err != nil {
+			b.Fatal(err)
+		}
+		return string(raw)
+	}
+	want := figures()
+	if !strings.Contains(want, `"kind":"pick"`) {
+		b.Fatal("no pause judged by an archived unit: the benchmark reads no member")
+	}
+	defer func(m, by int) { unitCacheMembers, unitCacheBytes = m, by }(unitCacheMembers, unitCacheBytes)
+	for _, c := range []struct {
+		name      string
+		members   int
+		bytes     int
+		unbounded bool
+	}{{"bounded", unitCacheMembers, unitCacheBytes, false}, {"unbounded", 1 << 30, 1 << 50, true}} {
+		b.Run(c.name, func(b *testing.B) {
+			unitCacheMembers, unitCacheBytes = c.members, c.bytes
+			cpu := cpuTime()
+			for b.Loop() {
+				if got := figures(); got != want {
+					i := 0
+					for i < len(got) && i < len(want) && got[i] == want[i] {
+						i++
+					}
+					b.Fatalf("other figures at %d:\n%s\n%s", i, want[max(0, i-300):min(len(want), i+200)], got[max(0, i-300):min(len(got), i+200)])
+				}
+			}
+			b.ReportMetric(float64((cpuTime()-cpu).Milliseconds())/float64(b.N), "cpu-ms/op")
+			kept := 0 // the most the cache held while one reader read every member
+			_ = l.view(func(tx *txn) error {
+				r := newUnitReader(tx)
+				return r.each("", start, last, func(WorkUnit) { kept = max(kept, r.bytes) })
+			})
+			b.ReportMetric(float64(kept)/1e6, "kept-MB")
+			b.ReportMetric(float64(archived)/1e6, "archived-MB")
+		})
 	}
 }
