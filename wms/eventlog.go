@@ -139,10 +139,16 @@ func segmentDigest(raw []byte) string {
 	return hex.EncodeToString(h[:])
 }
 
-// gzipMember compresses one member.
+// gzipMember compresses one member of the log's archive.
 func gzipMember(raw []byte) ([]byte, error) {
+	return gzipLevel(raw, gzip.DefaultCompression)
+}
+
+// gzipLevel compresses raw as one gzip member at the level (the archive
+// files' members: the log's, the units').
+func gzipLevel(raw []byte, level int) ([]byte, error) {
 	var buf bytes.Buffer
-	zw, err := gzip.NewWriterLevel(&buf, gzip.DefaultCompression)
+	zw, err := gzip.NewWriterLevel(&buf, level)
 	if err != nil {
 		return nil, err
 	}

@@ -122,6 +122,11 @@ func unitsToMove(tx *txn, p *UnitsArchived) ([]WorkUnit, error) {
 }
 
 // applyUnitsArchived deletes the event's units and indexes its member.
+// It deletes those present and asks nothing of the rest: the writer
+// checked, before the event was appended, that every unit was live and as
+// the member has it (archiveUnitBatch's check), and a later projections
+// version that derives units of work otherwise (another unit, none) must
+// still replay the log that today's wrote.
 func applyUnitsArchived(tx *txn, ev *Event) error {
 	var p UnitsArchived
 	if err := decode(ev, &p); err != nil {
@@ -132,11 +137,7 @@ func applyUnitsArchived(tx *txn, ev *Event) error {
 	}
 	b := tx.Bucket(bucketWorkUnits)
 	for _, r := range p.Units {
-		k := workUnitKey(p.Actor, r.Kind, r.Unit)
-		if b.Get(k) == nil {
-			return Errf(CodeConflict, "units.changed", "actor", p.Actor, "unit", r.Unit)
-		}
-		if err := b.Delete(k); err != nil {
+		if err := b.Delete(workUnitKey(p.Actor, r.Kind, r.Unit)); err != nil {
 			return err
 		}
 	}
@@ -149,21 +150,6 @@ func unitSegmentValue(file string, offset, length int64) []byte {
 	v := append([]byte(file), sep)
 	v = binary.BigEndian.AppendUint64(v, uint64(offset))
 	return binary.BigEndian.AppendUint64(v, uint64(length))
-}
-
-func gzipBytes(raw []byte) ([]byte, error) {
-	var buf bytes.Buffer
-	zw, err := gzip.NewWriterLevel(&buf, gzip.BestCompression)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := zw.Write(raw); err != nil {
-		return nil, err
-	}
-	if err := zw.Close(); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
 }
 
 // unitRef is a unit to move: its key and end.
@@ -241,7 +227,7 @@ func (l *Ledger) archiveUnitBatch(ctx context.Context, p UnitsArchived, actor, d
 	for _, u := range units {
 		p.From, p.To = minTime(p.From, u.End.UTC()), maxTime(p.To, u.End.UTC())
 	}
-	comp, err := gzipBytes(raw)
+	comp, err := gzipLevel(raw, gzip.BestCompression)
 	if err != nil {
 		return err
 	}
@@ -321,7 +307,7 @@ func standbyUnits(tx *txn, ev *Event) error {
 	if digest != p.Digest {
 		return Errf(CodeConflict, "units.digest_differs", "file", p.File, "seq", strconv.FormatUint(ev.Seq, 10))
 	}
-	comp, err := gzipBytes(raw)
+	comp, err := gzipLevel(raw, gzip.BestCompression)
 	if err != nil {
 		return err
 	}
@@ -356,20 +342,67 @@ func (e *UnitsFileError) Error() string {
 	return fmt.Sprintf("units file %s is damaged (%s): restore the archive folder from the backup", e.File, e.Why)
 }
 
-// unitReader reads archived units for one request, each member once.
+// unitReader reads archived units for one request. It keeps the members
+// it read last (least recently used out first) up to unitCacheMembers
+// members and unitCacheBytes bytes of their JSON, so that a request that
+// reads the units of everyone for a month (the figures page: a pause's
+// unit, kpi.go) holds a few members, not the month: a member read again
+// after it left is read again from the file, with the same answer.
 type unitReader struct {
 	tx    *txn
 	dir   string
-	cache map[string][]WorkUnit
+	cache []keptMember // most recently used last
+	bytes int          // the JSON bytes of the members in cache
 }
 
+type keptMember struct {
+	digest string
+	units  []WorkUnit
+	bytes  int
+}
+
+// The cache's bounds (variables so that tests can make them small). A
+// member is up to unitsBatch units, some 0.5 MB of JSON.
+var (
+	unitCacheMembers = 16
+	unitCacheBytes   = 16 << 20
+)
+
 func newUnitReader(tx *txn) *unitReader {
-	return &unitReader{tx: tx, dir: archiveDirOf(tx), cache: map[string][]WorkUnit{}}
+	return &unitReader{tx: tx, dir: archiveDirOf(tx)}
+}
+
+// cached is a member read before and still kept, now the most recent.
+func (r *unitReader) cached(digest string) ([]WorkUnit, bool) {
+	for i, c := range r.cache {
+		if c.digest == digest {
+			copy(r.cache[i:], r.cache[i+1:])
+			r.cache[len(r.cache)-1] = c
+			return c.units, true
+		}
+	}
+	return nil, false
+}
+
+// keep adds a member read, dropping the least recently used while the
+// cache is beyond a bound; a member larger than the bytes bound alone is
+// not kept.
+func (r *unitReader) keep(digest string, units []WorkUnit, size int) {
+	if size > unitCacheBytes || unitCacheMembers <= 0 {
+		return
+	}
+	for len(r.cache) > 0 && (len(r.cache)+1 > unitCacheMembers || r.bytes+size > unitCacheBytes) {
+		r.bytes -= r.cache[0].bytes
+		r.cache[0] = keptMember{}
+		r.cache = r.cache[1:]
+	}
+	r.cache = append(r.cache, keptMember{digest: digest, units: units, bytes: size})
+	r.bytes += size
 }
 
 // member reads one member, checked against its digest.
 func (r *unitReader) member(m unitMember) ([]WorkUnit, error) {
-	if u, ok := r.cache[m.Digest]; ok {
+	if u, ok := r.cached(m.Digest); ok {
 		return u, nil
 	}
 	var v []byte
@@ -409,7 +442,7 @@ func (r *unitReader) member(m unitMember) ([]WorkUnit, error) {
 	if len(out) != m.Count {
 		return nil, &UnitsFileError{File: m.File, Why: fmt.Sprintf("member at byte %d holds %d units, %d expected", offset, len(out), m.Count)}
 	}
-	r.cache[m.Digest] = out
+	r.keep(m.Digest, out, len(raw))
 	return out, nil
 }
 
@@ -505,7 +538,7 @@ func (l *Ledger) VerifyUnitFiles() (members, units int, err error) {
 			if err != nil {
 				return err
 			}
-			clear(r.cache)
+			r.cache, r.bytes = nil, 0 // each member is read once
 			members++
 			units += len(us)
 			return nil

@@ -1,12 +1,16 @@
 package wms
 
 import (
+	"compress/gzip"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -188,7 +192,7 @@ func TestUnitsArchiveCrashAndDamage(t *testing.T) {
 	to := clock.Now()
 	before := supervisorView(t, l, start, to)
 	// the process died after writing a member, before its event
-	torn, err := gzipBytes([]byte(`{"actor":"x"}` + "\n"))
+	torn, err := gzipLevel([]byte(`{"actor":"x"}`+"\n"), gzip.BestCompression)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -304,5 +308,283 @@ func TestUpgradeCarriesLotAndUnitFiles(t *testing.T) {
 	}
 	if len(lotFiles(t, l)) != 1 {
 		t.Fatalf("the new store's lot indexes: %v", lotFiles(t, l))
+	}
+}
+
+// TestUnitsRebuildWithUnitAbsent: a rebuild whose projections derive no
+// record for a unit a units.archived event names (a later projections
+// version that makes units of work otherwise) completes, and reaches the
+// writer's state: the event deletes what is there and asks nothing of the
+// rest (the writer alone checked the units it moved).
+func TestUnitsRebuildWithUnitAbsent(t *testing.T) {
+	l, clock := openTestIn(t, t.TempDir())
+	defer func(n int) { unitsBatch = n }(unitsBatch)
+	unitsBatch = 3
+	start := clock.Now()
+	monthSetup(t, l, 0)
+	for d := range 3 {
+		monthDay(t, l, clock, d, 3)
+		pauseDay(t, l, clock, 100+d)
+	}
+	clock.Add(3 * 24 * time.Hour)
+	to := clock.Now()
+	if run, err := l.Archive(ctx, unitsOnly(2*24*time.Hour), "system", "test"); err != nil || run.Units == 0 {
+		t.Fatalf("archive moved %d: %v", run.Units, err)
+	}
+	writer := projections(t, l)
+	view := supervisorView(t, l, start, to)
+
+	spec := specs[EvUnitsArchived]
+	defer func(apply applier) { spec.apply = apply }(spec.apply)
+	orig := spec.apply
+	absent := 0
+	spec.apply = func(tx *txn, ev *Event) error {
+		var p UnitsArchived
+		if err := decode(ev, &p); err != nil {
+			return err
+		}
+		b := tx.Bucket(bucketWorkUnits)
+		for i, r := range p.Units {
+			if k := workUnitKey(p.Actor, r.Kind, r.Unit); i%2 == 0 && b.Get(k) != nil {
+				if err := b.Delete(k); err != nil { // this version derived no such unit
+					return err
+				}
+				absent++
+			}
+		}
+		return orig(tx, ev)
+	}
+	if err := l.Rebuild(); err != nil {
+		t.Fatalf("a rebuild with units absent: %v", err)
+	}
+	if absent == 0 {
+		t.Fatal("the rebuild had every unit: the test proves nothing")
+	}
+	if !reflect.DeepEqual(projections(t, l), writer) {
+		t.Fatal("a rebuild with units absent gives other projections than the writer's")
+	}
+	if got := supervisorView(t, l, start, to); got != view {
+		t.Fatal("a rebuild with units absent shows other figures")
+	}
+	if mm, err := l.Check(t.TempDir()); err != nil || len(mm) > 0 {
+		t.Fatalf("check: %v %v", mm, err)
+	}
+}
+
+// TestUnitReaderCacheBounded: a request that reads many members (every
+// person's units, the figures of a month) keeps at most unitCacheMembers
+// members and unitCacheBytes bytes of them, and what it answers is what
+// the live store answered before the move.
+func TestUnitReaderCacheBounded(t *testing.T) {
+	l, clock := openTestIn(t, t.TempDir())
+	defer func(n, m, b int) { unitsBatch, unitCacheMembers, unitCacheBytes = n, m, b }(unitsBatch, unitCacheMembers, unitCacheBytes)
+	unitsBatch = 2 // many small members
+	start := clock.Now()
+	monthSetup(t, l, 0)
+	for d := range 3 {
+		monthDay(t, l, clock, d, 3)
+		pauseDay(t, l, clock, 100+d)
+	}
+	clock.Add(3 * 24 * time.Hour)
+	to := clock.Now()
+	before := supervisorView(t, l, start, to)
+	if run, err := l.Archive(ctx, unitsOnly(2*24*time.Hour), "system", "test"); err != nil || run.Units == 0 {
+		t.Fatalf("archive moved %d: %v", run.Units, err)
+	}
+	// each member's JSON bytes
+	var sizes []int
+	if err := l.view(func(tx *txn) error {
+		return tx.Bucket(bucketUnitMembers).ForEach(func(_, v []byte) error {
+			var m unitMember
+			if err := json.Unmarshal(v, &m); err != nil {
+				return err
+			}
+			r := newUnitReader(tx)
+			if _, err := r.member(m); err != nil {
+				return err
+			}
+			sizes = append(sizes, r.bytes)
+			return nil
+		})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if len(sizes) < 8 {
+		t.Fatalf("%d members: too few to fill the cache", len(sizes))
+	}
+	largest, total := 0, 0
+	for _, s := range sizes {
+		largest, total = max(largest, s), total+s
+	}
+	for _, c := range []struct{ members, bytes int }{{3, 1 << 30}, {1 << 10, 2*largest + 1}} {
+		unitCacheMembers, unitCacheBytes = c.members, c.bytes
+		if c.bytes >= total && c.members >= len(sizes) {
+			t.Fatalf("bounds %+v hold every member (%d, %d bytes)", c, len(sizes), total)
+		}
+		read := 0
+		if err := l.view(func(tx *txn) error {
+			r := newUnitReader(tx)
+			for pass := range 2 { // the second pass reads members that left the cache
+				err := tx.Bucket(bucketUnitMembers).ForEach(func(_, v []byte) error {
+					var m unitMember
+					if err := json.Unmarshal(v, &m); err != nil {
+						return err
+					}
+					units, err := r.member(m)
+					if err != nil {
+						return err
+					}
+					if len(units) != m.Count {
+						return fmt.Errorf("pass %d: member %s gave %d units of %d", pass, m.Digest[:8], len(units), m.Count)
+					}
+					read++
+					sum := 0
+					for _, k := range r.cache {
+						sum += k.bytes
+					}
+					if len(r.cache) > unitCacheMembers || r.bytes > unitCacheBytes || sum != r.bytes {
+						return fmt.Errorf("cache holds %d members, %d bytes (counted %d): bounds %d, %d", len(r.cache), r.bytes, sum, unitCacheMembers, unitCacheBytes)
+					}
+					return nil
+				})
+				if err != nil {
+					return err
+				}
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if read != 2*len(sizes) {
+			t.Fatalf("read %d members of %d", read, 2*len(sizes))
+		}
+		if got := supervisorView(t, l, start, to); got != before {
+			t.Fatalf("bounds %+v: what a supervisor sees changed\nbefore %s\nafter  %s", c, before, got)
+		}
+	}
+}
+
+// BenchmarkFiguresArchivedUnits reads a month's figures of 50 people whose
+// units of work all left for the units file (TALLY_UNITS_BENCH_EVENTS
+// events, 200,000 by default: scans in tasks of about 20, a pause over
+// MinGap 2 % of the time, each judged by its archived unit), with the
+// reader's cache at its bounds and unbounded (what it was), in one run:
+// compare their cpu-ms/op, and kept-MB (the JSON the cache held at most)
+// against archived-MB (every member's).
+//
+//	go test ./wms -run XXX -bench FiguresArchivedUnits -benchtime 5x
+func BenchmarkFiguresArchivedUnits(b *testing.B) {
+	n := 200_000
+	if v, err := strconv.Atoi(os.Getenv("TALLY_UNITS_BENCH_EVENTS")); err == nil && v > 0 {
+		n = v
+	}
+	clock := &testClock{t: time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC)}
+	l, err := Open(b.TempDir(), Options{Now: clock.Now, Zone: time.FixedZone("CST", 8*3600)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer l.Close()
+	const people, days = 50, 30
+	rng := rand.New(rand.NewPCG(1, 2))
+	start := clock.Now()
+	at := make([]time.Time, people)
+	perDay := n / people / days
+	batch := make([]Event, 0, 10000)
+	for i := range n {
+		p := i % people
+		day := (i / people) / max(perDay, 1)
+		if at[p].Before(start.Add(time.Duration(day) * 24 * time.Hour)) {
+			at[p] = start.Add(time.Duration(day)*24*time.Hour + time.Duration(rng.IntN(600))*time.Second)
+		}
+		step := time.Duration(rng.ExpFloat64() * float64(12*time.Hour) / float64(max(perDay, 1)))
+		if rng.IntN(100) < 2 {
+			step += MinGap + time.Duration(rng.IntN(35*60))*time.Second
+		}
+		at[p] = at[p].Add(min(step, 30*time.Minute))
+		ev, err := NewEvent(fmt.Sprintf("k%d", i), EvScanRejected, fmt.Sprintf("B%04d", p), "pda",
+			ScanRejected{Task: fmt.Sprintf("T%d-%d", p, i/people/20), Step: "item", Code: "X", Reason: "pick.wrong_item", Today: at[p].Format("2006-01-02")})
+		if err != nil {
+			b.Fatal(err)
+		}
+		ev.At = at[p]
+		if batch = append(batch, ev); len(batch) == cap(batch) || i == n-1 {
+			if err := l.AppendAll(context.Background(), batch); err != nil {
+				b.Fatal(err)
+			}
+			batch = batch[:0]
+		}
+	}
+	last := start.Add(days * 24 * time.Hour)
+	clock.t = last.Add(48 * time.Hour)
+	if run, err := l.Archive(context.Background(), unitsOnly(24*time.Hour), "system", "bench"); err != nil || run.Units == 0 {
+		b.Fatalf("archive moved %d: %v", run.Units, err)
+	}
+	archived := 0
+	_ = l.view(func(tx *txn) error {
+		return tx.Bucket(bucketUnitMembers).ForEach(func(_, v []byte) error {
+			var m unitMember
+			if err := json.Unmarshal(v, &m); err != nil {
+				return err
+			}
+			r := newUnitReader(tx)
+			_, err := r.member(m)
+			archived += r.bytes
+			return err
+		})
+	})
+	month := FiguresQuery{From: start, To: last}
+	figures := func() string {
+		f, err := l.Figures(month)
+		if err != nil {
+			b.Fatal(err)
+		}
+		// what a pause's unit decides: which pauses are gaps, and the work
+		// (to the millisecond: sums over maps differ in the last digit)
+		type person struct {
+			Gaps           []GapFigure
+			DirectMS, GapS int64
+		}
+		var ps []person
+		for _, p := range f.People {
+			ps = append(ps, person{p.Gaps, int64(p.DirectS*1000 + 0.5), int64(p.GapS*1000 + 0.5)})
+		}
+		raw, err := json.Marshal(ps)
+		if err != nil {
+			b.Fatal(err)
+		}
+		return string(raw)
+	}
+	want := figures()
+	if !strings.Contains(want, `"kind":"pick"`) {
+		b.Fatal("no pause judged by an archived unit: the benchmark reads no member")
+	}
+	defer func(m, by int) { unitCacheMembers, unitCacheBytes = m, by }(unitCacheMembers, unitCacheBytes)
+	for _, c := range []struct {
+		name      string
+		members   int
+		bytes     int
+		unbounded bool
+	}{{"bounded", unitCacheMembers, unitCacheBytes, false}, {"unbounded", 1 << 30, 1 << 50, true}} {
+		b.Run(c.name, func(b *testing.B) {
+			unitCacheMembers, unitCacheBytes = c.members, c.bytes
+			cpu := cpuTime()
+			for b.Loop() {
+				if got := figures(); got != want {
+					i := 0
+					for i < len(got) && i < len(want) && got[i] == want[i] {
+						i++
+					}
+					b.Fatalf("other figures at %d:\n%s\n%s", i, want[max(0, i-300):min(len(want), i+200)], got[max(0, i-300):min(len(got), i+200)])
+				}
+			}
+			b.ReportMetric(float64((cpuTime()-cpu).Milliseconds())/float64(b.N), "cpu-ms/op")
+			kept := 0 // the most the cache held while one reader read every member
+			_ = l.view(func(tx *txn) error {
+				r := newUnitReader(tx)
+				return r.each("", start, last, func(WorkUnit) { kept = max(kept, r.bytes) })
+			})
+			b.ReportMetric(float64(kept)/1e6, "kept-MB")
+			b.ReportMetric(float64(archived)/1e6, "archived-MB")
+		})
 	}
 }
