@@ -328,9 +328,11 @@ func (l *Ledger) Figures(q FiguresQuery) (Figures, error) {
 	for _, p := range people {
 		f := &p.f
 		f.DirectS, f.IndirectS, f.GapS, f.BreakS = p.direct.Seconds(), p.indirect.Seconds(), p.gap.Seconds(), p.breaks.Seconds()
+		var paid time.Duration // summed whole, so the map's order cannot change the last digit
 		for _, d := range p.days {
-			f.PaidS += d[1].Sub(d[0]).Seconds()
+			paid += d[1].Sub(d[0])
 		}
+		f.PaidS = paid.Seconds()
 		for _, kind := range WorkKinds {
 			if kf := p.kinds[kind]; kf != nil {
 				f.EarnedS += kf.EarnedS
@@ -356,6 +358,9 @@ func (l *Ledger) Figures(q FiguresQuery) (Figures, error) {
 		out.People = append(out.People, *f)
 	}
 	slices.SortFunc(out.People, func(a, b PersonFigures) int { return cmp.Compare(a.Actor, b.Actor) })
+	byActor := func(a, b *PersonFigures) int { return cmp.Compare(a.Actor, b.Actor) }
+	slices.SortFunc(perm, byActor) // floating sums in one order: the same figures every time
+	slices.SortFunc(temp, byActor)
 	out.Totals, out.TempTotals = sumTotals(perm), sumTotals(temp)
 	for _, p := range series {
 		out.Series = append(out.Series, *p)
