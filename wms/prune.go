@@ -271,7 +271,9 @@ func pruneOrders(tx *txn, p HistoryArchived) error {
 }
 
 // pruneWave removes the wave's finished tasks whose orders have all left
-// the store, and the wave itself once none of its orders or tasks is left.
+// the store, and the wave itself once none of the orders it released nor
+// its tasks is left (from projections version 14: before, an order that
+// waited for stock kept the wave for as long as it stayed live).
 func pruneWave(tx *txn, id string) error {
 	w, ok, err := lookup[Wave](tx, bucketWaves, []byte(id))
 	if err != nil || !ok {
@@ -300,7 +302,9 @@ func pruneWave(tx *txn, id string) error {
 			return err
 		}
 	}
-	for _, ref := range append(append([]string{}, w.Orders...), w.Waiting...) {
+	// the orders it released (Waiting ones waited for stock: none of its
+	// work, and they go on to other waves or stay new for months)
+	for _, ref := range w.Orders {
 		if owner, no := ParseOrderRef(ref); !gone(owner, no) {
 			left++
 		}

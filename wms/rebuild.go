@@ -58,7 +58,9 @@ func resetDerived(tx *txn) error {
 //	   activities in scan_kpi beside the day figures (figurekeys.go);
 //	   owner_kpi, work_hours and work_last retired; stock_by_loc the key
 //	   alone (the quantity is stock's: stockbyloc.go)
-const projectionsVersion = "13"
+//	14 a wave leaves the live store with the orders it released: the
+//	   orders that waited for stock no longer keep it (prune.go)
+const projectionsVersion = "14"
 
 var metaProjections = []byte("projections")
 
