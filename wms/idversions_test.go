@@ -278,3 +278,52 @@ func failingStore(t *testing.T, day int) (*testClock, string, Options, *bool) {
 	}}
 	return clock, t.TempDir(), opt, fail
 }
+
+// TestIDTablesOfAnOlderStore: a store whose meta names a month's merged
+// version (ids_file:YYYY-MM.ids, before one table a run) opens it as one
+// more table, answers from it, and its next run adds a table of its own.
+func TestIDTablesOfAnOlderStore(t *testing.T) {
+	clock, dir, opt, _ := failingStore(t, 1)
+	l, err := Open(dir, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { l.Close() }()
+	a := mustAppend(t, l, "id-a", EvLoginFailed, LoginFailed{Badge: "B7777", Reason: "login.unknown_badge"})
+	clock.Add(11 * 24 * time.Hour)
+	if run, err := l.Archive(ctx, DefaultRetention(), "system", "test"); err != nil || run.IDs == 0 {
+		t.Fatalf("run 1: %+v %v", run, err)
+	}
+	v1, d1 := newTable(t, l, idsKind, nil)
+	// as the version before wrote it: the month's name, its digest
+	if err := l.update(func(tx *txn) error {
+		m := tx.Bucket(bucketMeta)
+		if err := m.Delete([]byte(idsKind.meta + filepath.Base(v1))); err != nil {
+			return err
+		}
+		return m.Put([]byte("ids_file:2026-11.ids"), []byte(d1))
+	}); err != nil {
+		t.Fatal(err)
+	}
+	l.Close()
+	if l, err = Open(dir, opt); err != nil {
+		t.Fatal(err)
+	}
+	if got := l.tables().list; len(got) != 1 || got[0].name != filepath.Base(v1) {
+		t.Fatalf("the older store opened %d tables, want %s", len(got), filepath.Base(v1))
+	}
+	repeatIs(t, l, "id-a", a.Seq)
+	b := mustAppend(t, l, "id-b", EvLoginFailed, LoginFailed{Badge: "B7777", Reason: "login.unknown_badge"})
+	clock.Add(11 * 24 * time.Hour)
+	if run, err := l.Archive(ctx, DefaultRetention(), "system", "test"); err != nil || run.IDs == 0 {
+		t.Fatalf("run 2: %+v %v", run, err)
+	}
+	if got := len(l.tables().list); got != 2 {
+		t.Fatalf("%d tables open after the older store's next run, want 2", got)
+	}
+	repeatIs(t, l, "id-a", a.Seq)
+	repeatIs(t, l, "id-b", b.Seq)
+	if n, _, err := l.VerifyIDTables(); err != nil || n != 2 {
+		t.Fatalf("verify: %d %v", n, err)
+	}
+}
