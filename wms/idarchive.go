@@ -416,8 +416,6 @@ func (l *Ledger) prepareIDTables(events []ReplicaEvent) error {
 	}, versions...)
 }
 
-// validIDsFile accepts "YYYY-MM.ids".
-func validIDsFile(f string) bool { return idsKind.validMonthFile(f) }
 
 // idsSplit is where a page of replicated events is cut so that an
 // ids.archived event comes first in its part (prepareIDTables).

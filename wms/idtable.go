@@ -26,8 +26,8 @@ import (
 // repeat of an old event ID or Idempotency-Key is still a duplicate and a
 // reused key with another request is still refused.
 //
-// A file DATA/archive/YYYY-MM.<first 16 hex of its SHA-256>.ids (a version
-// of the month's table: idTableFile) is
+// A file DATA/archive/YYYY-MM.<first 16 hex of its SHA-256>.ids (one run's
+// table, never rewritten: runtables.go) is
 //
 //	header   4096 bytes: "TALLYIDS", version, record size, records, blocks,
 //	         CRC-32C of those
@@ -64,7 +64,7 @@ import (
 // error, never "not a duplicate". A file
 // shorter or longer than its header says, or whose header or index does not
 // check, is refused at Open. Its SHA-256 is named by the ids.archived
-// events that moved its entries (and kept in meta ids_file:NAME); `tally
+// events that moved its entries (and kept in meta ids_table:NAME); `tally
 // check` reads every file whole against it.
 //
 // Width of the hash: with n IDs in the tables and m new IDs looked up, the

@@ -72,8 +72,6 @@ var lotsRunMax = 4_000_000
 // SHA-256 → "2026-11.<first 16 hex>.lots" (tableName).
 func lotTableFile(file, digest string) string { return tableName(file, digest) }
 
-// validLotsFile accepts "YYYY-MM.lots".
-func validLotsFile(f string) bool { return lotsKind.validMonthFile(f) }
 
 // lotHash is a lot's key hashed as the index keeps it (96 bits: with a
 // million lots a false match is about 1e-17).
@@ -103,6 +101,9 @@ func lotEntry(k []byte) ([]byte, uint64, bool) {
 // order: the records of a hash are together, from the first block whose
 // range can hold h.
 func (t *idTable) seqsOf(h idHash, fn func(seq uint64)) error {
+	if ok, err := t.mayHold(h); err != nil || !ok { // the filter: a lot no record of which is here reads no block
+		return err
+	}
 	nb := len(t.index)
 	// the first block whose first hash is at least h; h's records may
 	// begin in the block before it
