@@ -416,7 +416,6 @@ func (l *Ledger) prepareIDTables(events []ReplicaEvent) error {
 	}, versions...)
 }
 
-
 // idsSplit is where a page of replicated events is cut so that an
 // ids.archived event comes first in its part (prepareIDTables).
 func idsSplit(events []ReplicaEvent) int { return runSplit(events, EvIDsArchived) }

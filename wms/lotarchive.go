@@ -72,7 +72,6 @@ var lotsRunMax = 4_000_000
 // SHA-256 → "2026-11.<first 16 hex>.lots" (tableName).
 func lotTableFile(file, digest string) string { return tableName(file, digest) }
 
-
 // lotHash is a lot's key hashed as the index keeps it (96 bits: with a
 // million lots a false match is about 1e-17).
 func lotHash(key []byte) idHash { return hashID("lot\x00" + string(key)) }
