@@ -410,7 +410,7 @@ func (l *Ledger) prepareIDTables(events []ReplicaEvent) error {
 		// before it): the same records in its form
 		versions = append(versions, idVersion1)
 	}
-	return l.prepareTable(idsKind, p.File, p.Digest, events[0].Event.Seq, func() ([]idRecord, error) {
+	return l.prepareTable(idsKind, p.File, p.Digest, p.Table == "", events[0].Event.Seq, func() ([]idRecord, error) {
 		m, err := l.collectMovable(p.Through)
 		return m.recs, err
 	}, versions...)

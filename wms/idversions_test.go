@@ -2,6 +2,7 @@ package wms
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
@@ -326,4 +327,96 @@ func TestIDTablesOfAnOlderStore(t *testing.T) {
 	if n, _, err := l.VerifyIDTables(); err != nil || n != 2 {
 		t.Fatalf("verify: %d %v", n, err)
 	}
+}
+
+// TestStandbyOfLegacyIDRuns: ids.archived events of a run before one
+// table a run (no table; the digest of the month's merged version) still
+// replicate: the standby builds the merged version as that run did (the
+// version its store names with its own entries), names it as that run
+// did, and answers every archived repeat once promoted.
+func TestStandbyOfLegacyIDRuns(t *testing.T) {
+	primary, clock := openTest(t)
+	standby := openStandby(t)
+	f := makeIDsFixture(t, primary)
+	replicateAll(t, primary, standby, 50)
+	r := DefaultRetention()
+	r.Events = 0
+	legacy := func(digest string) {
+		t.Helper()
+		page, err := primary.ReplicationPage(standby.LastSeq(), ReplicaMaxLimit)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, re := range page.Events {
+			if re.Event.Type == EvIDsArchived {
+				var p IDsArchived
+				_ = json.Unmarshal(re.Event.Data, &p)
+				p.Table, p.Digest = "", digest
+				page.Events[i].Event.Data, _ = json.Marshal(p)
+			}
+		}
+		if _, err := standby.Replicate(ctx, page.Events); err != nil {
+			t.Fatalf("a legacy run's events: %v", err)
+		}
+	}
+	clock.Add(11 * 24 * time.Hour)
+	if run, err := primary.Archive(ctx, r, "system", "test"); err != nil || run.IDs == 0 {
+		t.Fatalf("run 1: %+v %v", run, err)
+	}
+	v1, d1 := newTable(t, primary, idsKind, nil)
+	legacy(d1) // the first version of a month is the run's records alone
+	file := filepath.Base(v1)[:7] + ".ids"
+	mustAppend(t, primary, "legacy-b", EvLoginFailed, LoginFailed{Badge: "B7777", Reason: "login.unknown_badge"})
+	clock.Add(11 * 24 * time.Hour)
+	named := namedTables(t, primary, idsKind)
+	if run, err := primary.Archive(ctx, r, "system", "test"); err != nil || run.IDs == 0 {
+		t.Fatalf("run 2: %+v %v", run, err)
+	}
+	v2, _ := newTable(t, primary, idsKind, named)
+	// the merged version the run before one table a run wrote
+	var recs []idRecord
+	for _, p := range []string{v1, v2} {
+		tb, err := openIDTable(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = tb.each(func(r *idRecord) error { recs = append(recs, *r); return nil })
+		tb.close()
+	}
+	merged, dm, err := primary.buildTable(idsKind, file, recs, "", idVersion)
+	if err != nil {
+		t.Fatal(err)
+	}
+	merged.close()
+	legacy(dm)
+	var got string
+	_ = standby.view(func(tx *txn) error {
+		got = string(tx.Bucket(bucketMeta).Get([]byte("ids_file:" + file)))
+		return nil
+	})
+	if got != dm {
+		t.Fatalf("the standby names %q for %s, want the merged version %s", got, file, dm)
+	}
+	if _, err := standby.Promote(ctx, "B9001", "cli"); err != nil {
+		t.Fatal(err)
+	}
+	checkIDsRepeat(t, standby, f)
+	repeatIs(t, standby, "legacy-b", archivedSeq(t, standby, "legacy-b"))
+}
+
+// archivedSeq is the sequence number of the event of an archived ID.
+func archivedSeq(t *testing.T, l *Ledger, id string) uint64 {
+	t.Helper()
+	var seq uint64
+	if err := l.view(func(tx *txn) error {
+		r, ok, err := archivedID(tx, id)
+		if err != nil || !ok {
+			return fmt.Errorf("%s not archived: %v", id, err)
+		}
+		seq = r.seq()
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return seq
 }

@@ -391,7 +391,7 @@ func (l *Ledger) prepareLotTables(events []ReplicaEvent) error {
 	if _, ok := lotsKind.runTableOf(p.File, p.Digest, p.Table); !ok {
 		return Errf(CodeInvalid, "lots.file_invalid", "file", clipText(p.File))
 	}
-	return l.prepareTable(lotsKind, p.File, p.Digest, events[0].Event.Seq, func() ([]idRecord, error) {
+	return l.prepareTable(lotsKind, p.File, p.Digest, p.Table == "", events[0].Event.Seq, func() ([]idRecord, error) {
 		m, err := l.collectLots(p.Through, p.End, 0)
 		return m.recs, err
 	}, idVersion)

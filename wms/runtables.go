@@ -235,7 +235,11 @@ func (l *Ledger) closeTablesOfKind(k *tableKind) {
 // entries (collect) as the primary did; when that one's digest differs
 // (the standby lacks entries the primary moved) the page is refused with
 // an *IDTableNeeded, and the follower fetches exactly that file.
-func (l *Ledger) prepareTable(k *tableKind, file, digest string, seq uint64, collect func() ([]idRecord, error), versions ...uint32) error {
+//
+// An event of a run before one table a run (legacy) named the month's
+// merged version: the standby builds it as that run did, the month's
+// version its store names merged with its own entries.
+func (l *Ledger) prepareTable(k *tableKind, file, digest string, legacy bool, seq uint64, collect func() ([]idRecord, error), versions ...uint32) error {
 	name := tableName(file, digest)
 	ts := l.tablesOfKind(k)
 	if t := ts.table(name); t != nil && t.digest == digest {
@@ -254,6 +258,11 @@ func (l *Ledger) prepareTable(k *tableKind, file, digest string, seq uint64, col
 	if err != nil {
 		return err
 	}
+	if legacy {
+		if recs, err = l.withLegacyVersion(k, file, recs); err != nil {
+			return err
+		}
+	}
 	for _, v := range versions {
 		t, _, err := l.buildTable(k, file, recs, digest, v)
 		if err != nil {
@@ -269,6 +278,25 @@ func (l *Ledger) prepareTable(k *tableKind, file, digest string, seq uint64, col
 		e = Errf(CodeConflict, "lots.digest_differs", "file", file, "seq", fmt.Sprint(seq), "name", name)
 	}
 	return &IDTableNeeded{Name: name, Digest: digest, Err: e}
+}
+
+// withLegacyVersion adds to recs the records of the month's merged
+// version the store names (none: recs as they are).
+func (l *Ledger) withLegacyVersion(k *tableKind, file string, recs []idRecord) ([]idRecord, error) {
+	var prior string
+	if err := l.view(func(tx *txn) error {
+		prior = string(tx.Bucket(bucketMeta).Get([]byte(k.legacy + file)))
+		return nil
+	}); err != nil || prior == "" {
+		return recs, err
+	}
+	t, err := l.openNamed(k, tableName(file, prior), prior)
+	if err != nil {
+		return nil, err
+	}
+	defer t.close()
+	err = t.each(func(r *idRecord) error { recs = append(recs, *r); return nil })
+	return recs, k.asKind(err)
 }
 
 // removeStale removes what a process killed mid-way left in the archive
