@@ -95,6 +95,9 @@ func New(l *wms.Ledger, o Options) (*Follower, error) {
 // applied in one transaction).
 func (f *Follower) Run(ctx context.Context) error {
 	backoff := time.Second
+	if err := f.l.RemoveStaleFetches(); err != nil { // a download a killed standby left
+		f.o.Log.Warn("removing unfinished table downloads", "err", err)
+	}
 	for ctx.Err() == nil {
 		if _, ok := f.l.Following(); !ok {
 			f.o.Log.Info("following ended: this store is the primary now")
@@ -205,16 +208,31 @@ func (f *Follower) step(ctx context.Context, wait time.Duration) error {
 	return nil
 }
 
-// idTableTimeout bounds one table's download: 4 GB (a peak month) at
-// 10 MB/s is under 7 minutes.
-const idTableTimeout = 30 * time.Minute
+// idTableWait bounds the wait for the primary's answer to a table's
+// request; idTableRate is the slowest link a download is given time for
+// (idTableTimeout): a 4 GB table at 1 MiB/s is about 70 minutes.
+const (
+	idTableWait = 2 * time.Minute
+	idTableRate = 1 << 20 // bytes a second
+)
 
-// fetchIDTable reads an ID table from the primary (the replication
-// route's id-tables/NAME) into this store's archive folder; the ledger
-// keeps it only when its SHA-256 is the one the event names.
+// idTableTimeout is how long a download of size bytes (-1: not known, the
+// largest table) may take: the wait, and its bytes at idTableRate.
+func idTableTimeout(size int64) time.Duration {
+	if size < 0 || size > wms.MaxIDTableBytes {
+		size = wms.MaxIDTableBytes
+	}
+	return idTableWait + time.Duration(size/idTableRate+1)*time.Second
+}
+
+// fetchIDTable reads an ID table or lot index from the primary (the
+// replication route's id-tables/NAME) into this store's archive folder;
+// the ledger keeps it only when its SHA-256 is the one the event names.
 func (f *Follower) fetchIDTable(ctx context.Context, need *wms.IDTableNeeded) error {
-	ctx, cancel := context.WithTimeout(ctx, idTableTimeout)
+	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	deadline := time.AfterFunc(idTableWait, cancel) // the answer's headers; then its size's time
+	defer deadline.Stop()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, f.url+"/id-tables/"+url.PathEscape(need.Name), nil)
 	if err != nil {
 		return err
@@ -234,6 +252,7 @@ func (f *Follower) fetchIDTable(ctx context.Context, need *wms.IDTableNeeded) er
 		_ = json.NewDecoder(io.LimitReader(resp.Body, 64<<10)).Decode(&e)
 		return fmt.Errorf("the primary answered %d: %s", resp.StatusCode, clip(e.Error))
 	}
+	deadline.Reset(idTableTimeout(resp.ContentLength))
 	if resp.ContentLength > wms.MaxIDTableBytes {
 		return fmt.Errorf("the primary's table is %d bytes, over %d", resp.ContentLength, int64(wms.MaxIDTableBytes))
 	}

@@ -189,3 +189,112 @@ func clipBody(s string) string {
 	}
 	return s
 }
+
+// TestNewStandbyAfterManyIDRuns: four ID runs in one month leave four
+// tables on the primary, one a run, none deleted; a standby started empty
+// afterwards replays from the first ids.archived event and fetches each
+// run's table it cannot build (the primary still has every one), catches
+// up and, promoted, answers every archived key's repeat with its first
+// answer.
+func TestNewStandbyAfterManyIDRuns(t *testing.T) {
+	ctx := context.Background()
+	dirP, dirS := filepath.Join(t.TempDir(), "primary"), filepath.Join(t.TempDir(), "standby")
+	clk := &clock{t: time.Date(2026, 11, 1, 2, 0, 0, 0, time.UTC)}
+	primary, err := wms.Open(dirP, wms.Options{Now: clk.Now, Zone: time.FixedZone("CST", 8*3600)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { primary.Close() })
+	standbyL := open(t, dirS)
+	if _, err := primary.SeedDemo(ctx); err != nil {
+		t.Fatal(err)
+	}
+	tmpl := wms.DemoOrders(clk.Now())[0]
+	r := wms.DefaultRetention()
+	r.Events, r.Keys, r.IDs = 0, 24*time.Hour, 24*time.Hour
+	keys := []string{"many-a", "many-b", "many-c", "many-d"}
+	for i, key := range keys {
+		if _, _, err := primary.ReceiveOrder(ctx, key, order(tmpl, "MANY-"+string(rune('1'+i))), "token:oms", "test"); err != nil {
+			t.Fatal(err)
+		}
+		clk.Add(2 * 24 * time.Hour)
+		run, err := primary.Archive(ctx, r, "system", "test")
+		if err != nil || run.IDs == 0 {
+			t.Fatalf("run %d: %+v %v", i+1, run, err)
+		}
+	}
+	tables, _ := filepath.Glob(filepath.Join(primary.ArchiveDir(), "2026-11.*.ids"))
+	if len(tables) != len(keys) {
+		t.Fatalf("the primary's tables after %d runs in the month: %v", len(keys), tables)
+	}
+	if mm, err := primary.Check(dirP); err != nil || len(mm) > 0 {
+		t.Fatalf("check the primary: %v %v", mm, err)
+	}
+
+	token, err := primary.CreateToken(ctx, "standby", wms.RoleReplica, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srvP := server.New(server.Config{}, primary, scan.NewParser(scan.DefaultPatterns()), quiet)
+	go func() { _ = srvP.Serve(ln) }()
+	t.Cleanup(func() { _ = srvP.Shutdown(ctx) })
+	primaryURL := "http://" + ln.Addr().String()
+
+	// a download a killed standby left is removed when it follows again
+	if err := os.MkdirAll(standbyL.ArchiveDir(), 0o750); err != nil {
+		t.Fatal(err)
+	}
+	stale := filepath.Join(standbyL.ArchiveDir(), filepath.Base(tables[0])+".fetch-123")
+	if err := os.WriteFile(stale, []byte("half a table"), 0o640); err != nil {
+		t.Fatal(err)
+	}
+	if err := standbyL.Follow(primaryURL); err != nil {
+		t.Fatal(err)
+	}
+	var logged syncBuffer
+	f, err := standby.New(standbyL, standby.Options{Primary: primaryURL, Token: token, Wait: time.Second, Limit: 200,
+		Log: slog.New(slog.NewTextHandler(&logged, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	followCtx, stop := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- f.Run(followCtx) }()
+	stopFollowing := sync.OnceFunc(func() { stop(); <-done })
+	t.Cleanup(stopFollowing)
+	waitFor(t, "the standby to catch up", 30*time.Second, func() bool { return standbyL.LastSeq() == primary.LastSeq() })
+	if st := f.StandbyStatus(); st.Error != "" || st.LagEvents != 0 {
+		t.Fatalf("caught up, the standby reports %+v", st)
+	}
+	if _, err := os.Stat(stale); !os.IsNotExist(err) {
+		t.Fatalf("the stale download is still there: %v", err)
+	}
+	fetched := strings.Count(logged.String(), "fetched the primary's ID table")
+	if fetched < 3 {
+		t.Fatalf("the standby fetched %d tables, want the runs' it could not build (3 or more): %s", fetched, logged.String())
+	}
+	for _, p := range tables {
+		got, err := os.ReadFile(filepath.Join(standbyL.ArchiveDir(), filepath.Base(p)))
+		want, _ := os.ReadFile(p)
+		if err != nil || !bytes.Equal(got, want) {
+			t.Fatalf("the standby's copy of %s: %d bytes, %v", filepath.Base(p), len(got), err)
+		}
+	}
+	stopFollowing()
+	if mm, err := standbyL.Check(dirS); err != nil || len(mm) > 0 {
+		t.Fatalf("check the standby: %v %v", mm, err)
+	}
+	if _, err := standbyL.Promote(ctx, "B9001", "cli"); err != nil {
+		t.Fatal(err)
+	}
+	for i, key := range keys {
+		o, dup, err := standbyL.ReceiveOrder(ctx, key, order(tmpl, "MANY-"+string(rune('1'+i))), "token:oms", "test")
+		if err != nil || !dup || o.No != "MANY-"+string(rune('1'+i)) {
+			t.Fatalf("a repeat of archived key %s on the promoted standby: %s %v %v", key, o.No, dup, err)
+		}
+	}
+}

@@ -4,14 +4,9 @@ import (
 	"bytes"
 	"cmp"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -27,49 +22,43 @@ import (
 // past --keep-answers), and a reused key with another request is still
 // refused.
 //
-// One table a month, a new version of it each run: the run merges the
-// month's committed version with what it moves into a file of a new name,
-// syncs it, renames it to YYYY-MM.<first 16 hex of its SHA-256>.ids
-// (idTableFile), opens it in place of the old one (both hold what is
-// still live too: lookups read the live buckets first), and then appends
-// ids.archived events, each removing the entries of one range of IDs
-// (idsBatch entries) and naming the new version's SHA-256; the first
-// one's transaction records it (meta ids_file:NAME). Open opens exactly
-// the version meta names, and changes nothing in the folder. A version is
-// never rewritten (it may be mapped): a crash or a failed event before the
-// first event leaves the old version committed (the run puts it back in
-// place); the run that commits a version deletes the month's others but
-// the one before it (idsKeepVersions), so the last backup before a run
-// restores with its own version. One table a month rather than one a run
-// keeps a new ID's miss to one read per month (a month of daily runs
-// would be thirty), at the price of rewriting the month's table once a
-// day (a peak month's 4 GB at its end: seconds of sequential writing,
-// while the floor works). A run that stops between events is run again:
-// what is left is still live, and merging it again gives the same file
-// (records are sets).
+// One immutable table a run (runtables.go, the manager lot indexes
+// share): the run writes a table of only the entries it moves, syncs it,
+// renames it to YYYY-MM.<first 16 hex of its SHA-256>.ids (the month of
+// its cut-off), opens it, and then appends ids.archived events, each
+// removing the entries of one range of IDs (idsBatch entries) and naming
+// the table (file, digest, table); the event's transaction records it
+// (meta ids_table:NAME). Open opens every table the store names, and a
+// lookup that misses the live buckets asks every one (a miss costs a
+// filter probe a table: README). Nothing merges, rewrites or deletes a
+// table file, named or not, so every backup restores with its own tables
+// and a standby can always fetch a run's table from the primary. A run
+// that stops before its first event leaves its entries live and its file
+// unnamed: the next run writes them again (the same file when the same
+// records: records are sets).
 //
-// A standby builds its own file the same way when it replicates the first
-// event of a run (from its own live entries, which are the primary's) and
-// refuses to go on if its digest is not the event's, naming the remedy
-// (a standby that started empty, or was stopped longer than --keep-ids,
-// lacks the moved entries: seed it from a backup of the primary and a
-// copy of the primary's archive folder; a version found there under the
-// event's name and digest is used as it is). The entries moved
-// are exactly those a standby has: an ID of an event, and a key whose
-// record was replicated with its event (its own ID, or key_seqs).
+// A standby builds its own table the same way when it replicates the
+// first event of a run (from its own live entries, which are the
+// primary's) and, when its digest is not the event's (a standby that
+// started empty, or was stopped longer than --keep-ids, lacks the moved
+// entries), fetches exactly that file from the primary (idfetch.go). The
+// entries moved are exactly those a standby has: an ID of an event, and a
+// key whose record was replicated with its event (its own ID, or
+// key_seqs).
 
 // EvIDsArchived moves one range of event IDs and keys to an ID table.
 const EvIDsArchived = "ids.archived"
 
 // IDsArchived is the payload of ids.archived.
 type IDsArchived struct {
-	File    string `json:"file"`         // the month's table, "2026-11.ids"
-	Through uint64 `json:"through"`      // the IDs of events up to this sequence number move
-	From    string `json:"from"`         // the range of IDs: from (inclusive)
-	To      string `json:"to,omitempty"` // to (exclusive; "" the last)
-	Count   int    `json:"count"`        // entries (IDs) the range moves
-	Digest  string `json:"digest"`       // SHA-256 of the table after the run
-	Records uint64 `json:"records"`      // records in the table after the run
+	File    string `json:"file"`            // the month of the run's cut-off, "2026-11.ids"
+	Table   string `json:"table,omitempty"` // the run's own table, "2026-11.<16 hex>.ids" ("" an event of a run before one table a run, whose digest named the month's merged version)
+	Through uint64 `json:"through"`         // the IDs of events up to this sequence number move
+	From    string `json:"from"`            // the range of IDs: from (inclusive)
+	To      string `json:"to,omitempty"`    // to (exclusive; "" the last)
+	Count   int    `json:"count"`           // entries (IDs) the range moves
+	Digest  string `json:"digest"`          // SHA-256 of the run's table
+	Records uint64 `json:"records"`         // records in the run's table
 	// Keys are the range's keys (other than their event's ID) whose
 	// key_seqs entry left the live store with their event (eventlog.go):
 	// the event's segment record names them, so they were replicated.
@@ -88,8 +77,6 @@ func applyIDsArchived(_ *txn, ev *Event) error {
 // the range's live IDs too (about the days of --keep-ids for each day
 // moved), so a slice holds the writer some tens of milliseconds.
 var idsBatch = 5000
-
-func idsMetaKey(file string) []byte { return []byte("ids_file:" + file) }
 
 // movable is the rule both sides use: the record of an ID that leaves the
 // live store by a run through seq `through`, or false. Every live part of
@@ -165,22 +152,26 @@ func removeMoved(tx *txn, p IDsArchived, fewer bool) error {
 	if len(ids) != p.Count && !(fewer && len(ids) < p.Count) {
 		return Errf(CodeConflict, "ids.changed", "count", fmt.Sprint(len(ids)), "want", fmt.Sprint(p.Count))
 	}
+	name, ok := idsKind.runTableOf(p.File, p.Digest, p.Table)
+	if !ok {
+		return Errf(CodeInvalid, "ids.file_invalid", "file", clipText(p.File))
+	}
 	ts := tablesOf(tx.DB())
 	for i, id := range ids {
 		// nothing leaves that the table does not hold
 		if ts == nil {
 			return fmt.Errorf("ids.archived: no ID tables open")
 		}
-		t := ts.table(p.File)
+		t := ts.table(name)
 		if t == nil {
-			return fmt.Errorf("ids.archived: table %s is not open", p.File)
+			return fmt.Errorf("ids.archived: table %s is not open", name)
 		}
 		got, ok, err := t.lookup(recs[i].hash())
 		if err != nil {
 			return err
 		}
 		if !ok || got != recs[i] {
-			return fmt.Errorf("ids.archived: table %s does not hold %q as the log has it", p.File, id)
+			return fmt.Errorf("ids.archived: table %s does not hold %q as the log has it", name, id)
 		}
 		rec, found, err := getKeyRecord(tx, string(id))
 		if err != nil {
@@ -198,7 +189,7 @@ func removeMoved(tx *txn, p IDsArchived, fewer bool) error {
 			return err
 		}
 	}
-	return tx.Bucket(bucketMeta).Put(idsMetaKey(p.File), []byte(p.Digest))
+	return tx.Bucket(bucketMeta).Put(idsKind.metaKey(p.File, p.Digest, p.Table), []byte(p.Digest))
 }
 
 // idMove is what a run moves: the IDs in order, each with its record;
@@ -309,161 +300,16 @@ func (l *Ledger) collectMovable(through uint64) (idMove, error) {
 	return m, nil
 }
 
-// idTableFile is the file of a month's table with a digest:
-// "2026-11.ids" and its SHA-256 name "2026-11.<first 16 hex>.ids". The
-// name carries the content, so a run never rewrites a file that may be
-// mapped, and Open opens exactly the version the store committed (a
-// restored backup its own, not a newer run's).
-func idTableFile(file, digest string) string {
-	return strings.TrimSuffix(file, ".ids") + "." + digest[:min(16, len(digest))] + ".ids"
-}
-
-// idsKeepVersions is how many versions of a month's table a run keeps:
-// the one it commits and the one that was committed before it, so a
-// backup taken before the run (the last daily one) restores with its own
-// table. Older versions, and what failed runs left, are deleted by the
-// run once its first event committed. Two rather than more: a peak
-// month's table is 4 GB at its end, and each version kept is its size
-// again on disk.
-const idsKeepVersions = 2
-
-// buildIDTable writes a new version of the month's table (the committed
-// version, meta, merged with recs) under a temporary name of its own,
-// syncs it and, when its digest is want ("" any), renames it to its name
-// (idTableFile) and opens it; it does not install it. No file that may be
-// mapped is ever truncated or written: the temporary name is new, and a
-// rename over a version of the same digest leaves the mapped inode whole.
-func (l *Ledger) buildIDTable(file string, recs []idRecord, want string) (*idTable, string, error) {
-	t, digest, err := l.buildIDTableAs(file, recs, want, idTableVersion)
-	if err == nil && t == nil && want != "" && idTableVersion != idVersion1 {
-		// a primary that writes tables without a filter (the version
-		// before it): the same records in its form
-		var d1 string
-		if t, d1, err = l.buildIDTableAs(file, recs, want, idVersion1); err == nil && t != nil {
-			digest = d1
-		}
-	}
-	return t, digest, err
-}
+// idTableFile is the file of a run's table: "2026-11.ids" and its
+// SHA-256 → "2026-11.<first 16 hex>.ids" (tableName).
+func idTableFile(file, digest string) string { return tableName(file, digest) }
 
 // idTableVersion is the version a run writes (a test writes version 1 to
 // play a primary from before the filter).
 var idTableVersion uint32 = idVersion
 
-func (l *Ledger) buildIDTableAs(file string, recs []idRecord, want string, version uint32) (*idTable, string, error) {
-	dir := l.ArchiveDir()
-	if err := os.MkdirAll(dir, 0o750); err != nil {
-		return nil, "", fmt.Errorf("create the archive folder: %w", err)
-	}
-	var committed []byte
-	if err := l.view(func(tx *txn) error {
-		committed = bytes.Clone(tx.Bucket(bucketMeta).Get(idsMetaKey(file)))
-		return nil
-	}); err != nil {
-		return nil, "", err
-	}
-	sorted := slices.Clone(recs)
-	sortRecords(sorted)
-	tmp, err := os.CreateTemp(dir, file+".tmp-*")
-	if err != nil {
-		return nil, "", fmt.Errorf("ID table: %w", err)
-	}
-	tmpPath := tmp.Name()
-	tmp.Close()
-	w, err := createIDTableAt(tmpPath)
-	if err != nil {
-		os.Remove(tmpPath)
-		return nil, "", fmt.Errorf("ID table: %w", err)
-	}
-	w.version = version
-	placed := false
-	defer func() {
-		w.abort()
-		if !placed {
-			os.Remove(tmpPath)
-		}
-	}()
-	i := 0
-	if committed != nil {
-		old, err := openIDTable(filepath.Join(dir, idTableFile(file, string(committed))))
-		if os.IsNotExist(err) {
-			return nil, "", Errf(CodeNotFound, "ids.table_missing", "file", idTableFile(file, string(committed)))
-		}
-		if err != nil {
-			return nil, "", err
-		}
-		err = old.each(func(r *idRecord) error {
-			for ; i < len(sorted) && bytes.Compare(sorted[i][:], r[:]) < 0; i++ {
-				if err := w.add(sorted[i]); err != nil {
-					return err
-				}
-			}
-			return w.add(*r)
-		})
-		old.close()
-		if err != nil {
-			return nil, "", err
-		}
-	}
-	for ; i < len(sorted); i++ {
-		if err := w.add(sorted[i]); err != nil {
-			return nil, "", err
-		}
-	}
-	digest, err := w.finish()
-	if err != nil {
-		return nil, "", fmt.Errorf("ID table: %w", err)
-	}
-	if want != "" && digest != want {
-		return nil, digest, nil
-	}
-	path := filepath.Join(dir, idTableFile(file, digest))
-	if err := os.Rename(tmpPath, path); err != nil {
-		return nil, "", fmt.Errorf("ID table: %w", err)
-	}
-	placed = true
-	if err := syncDir(dir); err != nil {
-		return nil, "", err
-	}
-	t, err := openIDTable(path)
-	if err != nil {
-		return nil, "", err
-	}
-	t.name, t.digest, t.pending, t.prev = file, digest, true, string(committed)
-	return t, digest, nil
-}
-
-// putBackIDTable installs the month's committed version again after a run
-// whose first event failed (none committed: no table of that month).
-func (l *Ledger) putBackIDTable(file string) error {
-	var committed string
-	if err := l.view(func(tx *txn) error {
-		committed = string(tx.Bucket(bucketMeta).Get(idsMetaKey(file)))
-		return nil
-	}); err != nil {
-		return err
-	}
-	ts := l.tables()
-	if t := ts.table(file); t != nil && t.digest == committed {
-		t.pending = false
-		return nil
-	}
-	if committed == "" {
-		ts.remove(file)
-		return nil
-	}
-	t, err := openIDTable(filepath.Join(l.ArchiveDir(), idTableFile(file, committed)))
-	if err != nil {
-		ts.remove(file) // lookups read the live store, which still holds all
-		return err
-	}
-	t.name, t.digest = file, committed
-	ts.install(t)
-	return nil
-}
-
 // archiveIDs is Archive's step for event IDs and keys: those of events
-// before `before` move to the month's ID table.
+// before `before` move to the run's own ID table.
 func (l *Ledger) archiveIDs(ctx context.Context, before time.Time, actor, device string, run *ArchiveRun) (err error) {
 	through, err := l.lastSeqBefore(before)
 	if err != nil || through == 0 {
@@ -473,18 +319,21 @@ func (l *Ledger) archiveIDs(ctx context.Context, before time.Time, actor, device
 	if err != nil || len(m.ids) == 0 {
 		return err
 	}
+	if err := l.removeStale(true); err != nil {
+		return err
+	}
 	file := before.In(l.zone).Format("2006-01") + ".ids"
-	t, digest, err := l.buildIDTable(file, m.recs, "")
+	// m.recs is sorted in place (not cloned): only m.ids is read below
+	t, digest, err := l.buildTable(idsKind, file, m.recs, "", idTableVersion)
 	if err != nil {
 		return err
 	}
+	name := t.name
 	l.tables().install(t)
 	committed := false
 	defer func() {
-		if !committed { // an error before the first event committed
-			// the committed version back in place: the new one is not
-			// the store's (a retry builds its own)
-			err = errors.Join(err, l.putBackIDTable(file))
+		if !committed { // an error before the first event committed: the file stays, unnamed
+			err = errors.Join(err, l.dropUnnamed(idsKind, name))
 		}
 	}()
 	for i := 0; i < len(m.ids); i += idsBatch {
@@ -492,7 +341,7 @@ func (l *Ledger) archiveIDs(ctx context.Context, before time.Time, actor, device
 			return err
 		}
 		j := min(i+idsBatch, len(m.ids))
-		p := IDsArchived{File: file, Through: through, From: m.ids[i], Count: j - i, Digest: digest, Records: t.count}
+		p := IDsArchived{File: file, Table: name, Through: through, From: m.ids[i], Count: j - i, Digest: digest, Records: t.count}
 		for _, id := range m.ids[i:j] {
 			if m.seg[id] {
 				p.Keys = append(p.Keys, id)
@@ -510,116 +359,40 @@ func (l *Ledger) archiveIDs(ctx context.Context, before time.Time, actor, device
 			return err
 		}
 		committed = true
-		if err := l.settleIDTables(); err != nil {
-			return err
-		}
 		run.IDs += j - i
 		run.Events++
 	}
-	run.noteFile(idTableFile(file, digest))
+	run.noteFile(name)
 	return nil
 }
 
-func (l *Ledger) tables() *idTables {
-	v, _ := openTables.LoadOrStore(l.db, &idTables{})
-	return v.(*idTables)
-}
-
-// settleIDTables, for every installed table whose digest the store has
-// committed since it was built, deletes the month's other versions but
-// the one committed before it (idsKeepVersions), and what failed runs
-// left (temporary files, versions never committed).
-func (l *Ledger) settleIDTables() error {
-	ts := l.tables()
-	ts.mu.Lock()
-	defer ts.mu.Unlock()
-	dir := l.ArchiveDir()
-	for _, t := range ts.files {
-		if !t.pending {
-			continue
-		}
-		var committed string
-		if err := l.view(func(tx *txn) error {
-			committed = string(tx.Bucket(bucketMeta).Get(idsMetaKey(t.name)))
-			return nil
-		}); err != nil {
-			return err
-		}
-		if committed != t.digest {
-			continue
-		}
-		keep := map[string]bool{idTableFile(t.name, t.digest): true}
-		if t.prev != "" {
-			keep[idTableFile(t.name, t.prev)] = true
-		}
-		month := strings.TrimSuffix(t.name, ".ids")
-		entries, err := os.ReadDir(dir)
-		if err != nil {
-			return err
-		}
-		for _, e := range entries {
-			n := e.Name()
-			if !strings.HasPrefix(n, month+".") || keep[n] || !(strings.HasSuffix(n, ".ids") || strings.HasPrefix(n, t.name+".tmp-")) || n == t.name {
-				continue
-			}
-			if err := os.Remove(filepath.Join(dir, n)); err != nil && !os.IsNotExist(err) {
-				return fmt.Errorf("ID table: %w", err)
-			}
-		}
-		if err := syncDir(dir); err != nil {
-			return err
-		}
-		t.pending = false
-	}
-	return nil
-}
-
-// openIDTables, at Open, opens exactly the version of every table the
-// store names (idTableFile of its committed digest). It changes nothing
-// in the archive folder (a restore's staged Open reads the live one). A
-// table missing or damaged is an error: a lookup must never take a lost
-// table for "not a duplicate".
-func (l *Ledger) openIDTables() error {
-	var files map[string]string
+// dropUnnamed takes a run's table out of the open ones when the store does
+// not name it (its first event failed); its file stays.
+func (l *Ledger) dropUnnamed(k *tableKind, name string) error {
+	var named bool
 	if err := l.view(func(tx *txn) error {
-		c := tx.Bucket(bucketMeta).Cursor()
-		p := []byte("ids_file:")
-		for k, v := c.Seek(p); k != nil && bytes.HasPrefix(k, p); k, v = c.Next() {
-			if files == nil {
-				files = map[string]string{}
-			}
-			files[string(k[len(p):])] = string(v)
-		}
+		named = tx.Bucket(bucketMeta).Get([]byte(k.meta+name)) != nil
 		return nil
 	}); err != nil {
 		return err
 	}
-	ts := l.tables()
-	dir := l.ArchiveDir()
-	for name, digest := range files {
-		t, err := openIDTable(filepath.Join(dir, idTableFile(name, digest)))
-		if os.IsNotExist(err) {
-			return Errf(CodeNotFound, "ids.table_missing", "file", idTableFile(name, digest))
-		}
-		if err != nil {
-			return err
-		}
-		t.name, t.digest = name, digest
-		ts.install(t)
+	if !named {
+		l.tablesOfKind(k).remove(name)
 	}
 	return nil
 }
 
-func (l *Ledger) closeIDTables() {
-	if v, ok := openTables.LoadAndDelete(l.db); ok {
-		v.(*idTables).closeAll()
-	}
-}
+func (l *Ledger) tables() *idTables { return l.tablesOfKind(idsKind) }
+
+// openIDTables, at Open, opens every ID table the store names
+// (openTablesOfKind).
+func (l *Ledger) openIDTables() error { return l.openTablesOfKind(idsKind) }
+
+func (l *Ledger) closeIDTables() { l.closeTablesOfKind(idsKind) }
 
 // prepareIDTables is a standby's part of a run: before the page whose
-// first event is an ids.archived event is applied, it builds the table
-// from its own live entries as the primary did, unless it has that table
-// already, and refuses a table whose digest is not the event's.
+// first event is an ids.archived event is applied, the run's table
+// (prepareTable: its own, built as the primary did, or the primary's file).
 func (l *Ledger) prepareIDTables(events []ReplicaEvent) error {
 	if len(events) == 0 || events[0].Event.Type != EvIDsArchived {
 		return nil
@@ -628,63 +401,24 @@ func (l *Ledger) prepareIDTables(events []ReplicaEvent) error {
 	if err := json.Unmarshal(events[0].Event.Data, &p); err != nil {
 		return err
 	}
-	if !validIDsFile(p.File) {
+	if _, ok := idsKind.runTableOf(p.File, p.Digest, p.Table); !ok {
 		return Errf(CodeInvalid, "ids.file_invalid", "file", clipText(p.File))
 	}
-	if t := l.tables().table(p.File); t != nil && t.digest == p.Digest {
-		return nil
+	versions := []uint32{idTableVersion}
+	if idTableVersion != idVersion1 {
+		// a primary that writes tables without a filter (the version
+		// before it): the same records in its form
+		versions = append(versions, idVersion1)
 	}
-	var prev string
-	if err := l.view(func(tx *txn) error {
-		prev = string(tx.Bucket(bucketMeta).Get(idsMetaKey(p.File)))
-		return nil
-	}); err != nil {
-		return err
-	}
-	// the primary's file copied into the archive folder (the remedy
-	// ids.digest_differs names): used when it is whole
-	path := filepath.Join(l.ArchiveDir(), idTableFile(p.File, p.Digest))
-	if d, err := fileDigest(path); err == nil && d == p.Digest {
-		t, err := openIDTable(path)
-		if err != nil {
-			return err
-		}
-		t.name, t.digest, t.pending, t.prev = p.File, p.Digest, true, prev
-		l.tables().install(t)
-		return nil
-	}
-	m, err := l.collectMovable(p.Through)
-	if err != nil {
-		return err
-	}
-	t, _, err := l.buildIDTable(p.File, m.recs, p.Digest)
-	if err != nil {
-		return err
-	}
-	if t == nil {
-		return &IDTableNeeded{Name: idTableFile(p.File, p.Digest), Digest: p.Digest,
-			Err: Errf(CodeConflict, "ids.digest_differs", "file", p.File, "seq", fmt.Sprint(events[0].Event.Seq), "name", idTableFile(p.File, p.Digest))}
-	}
-	l.tables().install(t)
-	return nil
-}
-
-// validIDsFile accepts "YYYY-MM.ids".
-func validIDsFile(f string) bool {
-	m, ok := strings.CutSuffix(f, ".ids")
-	return ok && validMonth(m)
+	return l.prepareTable(idsKind, p.File, p.Digest, p.Table == "", events[0].Event.Seq, func() ([]idRecord, error) {
+		m, err := l.collectMovable(p.Through)
+		return m.recs, err
+	}, versions...)
 }
 
 // idsSplit is where a page of replicated events is cut so that an
 // ids.archived event comes first in its part (prepareIDTables).
-func idsSplit(events []ReplicaEvent) int {
-	for i := 1; i < len(events); i++ {
-		if events[i].Event.Type == EvIDsArchived {
-			return i
-		}
-	}
-	return 0
-}
+func idsSplit(events []ReplicaEvent) int { return runSplit(events, EvIDsArchived) }
 
 // replicateIDsArchived is replicateTx's part for an ids.archived event.
 func replicateIDsArchived(tx *txn, ev *Event) error {
@@ -698,25 +432,7 @@ func replicateIDsArchived(tx *txn, ev *Event) error {
 // VerifyIDTables reads every ID table whole against the digest the store
 // committed for it (`tally check`).
 func (l *Ledger) VerifyIDTables() (tables int, records uint64, err error) {
-	ts := l.tables()
-	ts.mu.RLock()
-	list := slices.Clone(ts.list)
-	ts.mu.RUnlock()
-	for _, t := range list {
-		s := sha256.New()
-		if _, err := io.Copy(s, io.NewSectionReader(t.ra, 0, t.size)); err != nil {
-			return tables, records, err
-		}
-		d := hex.EncodeToString(s.Sum(nil))
-		if d != t.digest {
-			return tables, records, &IDTableError{Path: t.name, Why: "its SHA-256 is not the one the store committed"}
-		}
-		if err := t.each(func(*idRecord) error { records++; return nil }); err != nil {
-			return tables, records, err
-		}
-		tables++
-	}
-	return tables, records, nil
+	return l.verifyTables(idsKind)
 }
 
 // archivedAnswer is runKeyed's answer for a key an ID table holds: bound

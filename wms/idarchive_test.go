@@ -137,8 +137,7 @@ func TestArchiveIDs(t *testing.T) {
 	if liveIDs(t, l, "scan-new-1") != 1 {
 		t.Fatal("today's ID left the live store")
 	}
-	file := clock.Now().Add(-10*24*time.Hour).In(l.zone).Format("2006-01") + ".ids"
-	if p, _ := committedTable(t, l, file); true {
+	if p, _ := newTable(t, l, idsKind, nil); true {
 		if _, err := os.Stat(p); err != nil {
 			t.Fatalf("no table: %v", err)
 		}
@@ -156,18 +155,26 @@ func TestArchiveIDs(t *testing.T) {
 		t.Fatalf("verify: %d tables %d records: %v", n, recs, err)
 	}
 
-	// a later run of the same month merges into the month's file
+	// a later run of the same month writes a table of its own (of what
+	// it moves alone); the first one stays, whole
 	clock.Add(11 * 24 * time.Hour)
 	mustAppend(t, l, "scan-new-2", EvLoginFailed, LoginFailed{Badge: "B7777", Reason: "login.unknown_badge"})
-	p1, _ := committedTable(t, l, file)
+	named := namedTables(t, l, idsKind)
+	p1, _ := newTable(t, l, idsKind, nil)
 	before, _ := os.ReadFile(p1)
 	if run, err = l.Archive(ctx, DefaultRetention(), "system", "test"); err != nil {
 		t.Fatal(err)
 	}
-	p2, _ := committedTable(t, l, file)
+	p2, _ := newTable(t, l, idsKind, named)
 	after, _ := os.ReadFile(p2)
-	if run.IDs == 0 || len(after) < len(before) || liveIDs(t, l, "scan-new-1") != 0 {
-		t.Fatalf("second run moved %d IDs (%d → %d bytes)", run.IDs, len(before), len(after))
+	still, _ := os.ReadFile(p1)
+	if run.IDs == 0 || !bytes.Equal(before, still) || liveIDs(t, l, "scan-new-1") != 0 {
+		t.Fatalf("second run moved %d IDs (%d bytes; the first table %d → %d bytes)", run.IDs, len(after), len(before), len(still))
+	}
+	if tb, err := openIDTable(p2); err != nil || tb.count != uint64(run.IDs) {
+		t.Fatalf("the second run's table: %v (want the records it moved alone)", err)
+	} else {
+		tb.close()
 	}
 	checkIDsRepeat(t, l, f)
 
@@ -222,11 +229,11 @@ func TestArchiveIDsCrash(t *testing.T) {
 		t.Fatal("the run did not fail")
 	}
 	*fail = false
-	file := clock.Now().Add(-10*24*time.Hour).In(l.zone).Format("2006-01") + ".ids"
-	if got := idsIn(t, l.ArchiveDir(), ".ids"); len(got) != 1 {
+	got := idsIn(t, l.ArchiveDir(), ".ids")
+	if len(got) != 1 {
 		t.Fatalf("the run wrote no table before its event: %v", got)
 	}
-	if tab := l.tables().table(file); tab != nil {
+	if tab := l.tables().table(got[0]); tab != nil {
 		t.Fatalf("a table no event committed stayed open: %+v", tab)
 	}
 	if liveIDs(t, l, fixtureIDs...) != len(fixtureIDs) {
@@ -264,7 +271,7 @@ func TestIDTableDamaged(t *testing.T) {
 	if run, err := l.Archive(ctx, DefaultRetention(), "system", "test"); err != nil || run.IDs == 0 {
 		t.Fatalf("%+v %v", run, err)
 	}
-	file, _ := committedTable(t, l, clock.Now().Add(-10*24*time.Hour).In(l.zone).Format("2006-01")+".ids")
+	file, _ := newTable(t, l, idsKind, nil)
 	l.Close()
 	good, err := os.ReadFile(file)
 	if err != nil {
@@ -363,9 +370,8 @@ func TestArchiveIDsStandby(t *testing.T) {
 	mustAppend(t, primary, "after-run", EvLoginFailed, LoginFailed{Badge: "B7777", Reason: "login.unknown_badge"})
 	replicateAll(t, primary, standby, 50) // the run's events with others in one page
 	sameState(t, primary, standby)
-	name := clock.Now().Add(-10*24*time.Hour).In(primary.zone).Format("2006-01") + ".ids"
-	pa, _ := committedTable(t, primary, name)
-	pb, _ := committedTable(t, standby, name)
+	pa, _ := newTable(t, primary, idsKind, nil)
+	pb, _ := newTable(t, standby, idsKind, nil)
 	a, _ := os.ReadFile(pa)
 	b, err := os.ReadFile(pb)
 	if err != nil || !bytes.Equal(a, b) {

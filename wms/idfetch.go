@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 )
 
 // A standby that cannot build the primary's ID table itself (it lacks IDs
@@ -37,9 +38,13 @@ type IDTableNeeded struct {
 func (e *IDTableNeeded) Error() string { return e.Err.Error() }
 func (e *IDTableNeeded) Unwrap() error { return e.Err }
 
-// validIDTableName accepts a version's file name: "YYYY-MM.<16 hex>.ids".
+// validIDTableName accepts a table's file name: "YYYY-MM.<16 hex>.ids"
+// (an ID table) or "YYYY-MM.<16 hex>.lots" (a lot index, the same file).
 func validIDTableName(name string) bool {
 	rest, ok := strings.CutSuffix(name, ".ids")
+	if !ok {
+		rest, ok = strings.CutSuffix(name, ".lots")
+	}
 	if !ok || len(rest) != 7+1+16 || rest[7] != '.' || !validMonth(rest[:7]) {
 		return false
 	}
@@ -61,7 +66,7 @@ func (l *Ledger) OpenIDTableFile(name string) (*os.File, int64, error) {
 	}
 	f, err := os.Open(filepath.Join(l.ArchiveDir(), name))
 	if os.IsNotExist(err) {
-		return nil, 0, Errf(CodeNotFound, "ids.table_missing", "file", name)
+		return nil, 0, Errf(CodeNotFound, kindOfName(name).missing, "file", name)
 	}
 	if err != nil {
 		return nil, 0, err
@@ -77,6 +82,18 @@ func (l *Ledger) OpenIDTableFile(name string) (*os.File, int64, error) {
 	return f, fi.Size(), nil
 }
 
+// fetchMu holds one download at a time in a process (a follower's).
+var fetchMu sync.Mutex
+
+// RemoveStaleFetches removes the downloads a standby killed mid-way left
+// in its archive folder (NAME.fetch-*): the follower calls it when it
+// starts.
+func (l *Ledger) RemoveStaleFetches() error {
+	fetchMu.Lock()
+	defer fetchMu.Unlock()
+	return l.removeStale(false)
+}
+
 // AdoptIDTable writes a primary's table, read from r (size bytes, -1 when
 // not known), into this standby's archive folder as name, once its SHA-256
 // is digest and it opens as a table: written under a temporary name,
@@ -85,7 +102,7 @@ func (l *Ledger) AdoptIDTable(name, digest string, r io.Reader, size int64) erro
 	if _, ok := l.Following(); !ok {
 		return Errf(CodeConflict, "standby.not_standby")
 	}
-	if !validIDTableName(name) || len(digest) != 64 || idTableFile(name[:7]+".ids", digest) != name {
+	if !validIDTableName(name) || len(digest) != 64 || tableName(name[:7]+kindOfName(name).ext, digest) != name {
 		return Errf(CodeInvalid, "ids.name_invalid", "name", clipText(name))
 	}
 	if size > MaxIDTableBytes {
@@ -94,6 +111,13 @@ func (l *Ledger) AdoptIDTable(name, digest string, r io.Reader, size int64) erro
 	dir := l.ArchiveDir()
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return fmt.Errorf("create the archive folder: %w", err)
+	}
+	// what a download cut off (a standby killed mid-way) left: one
+	// fetch at a time (the follower's), so every NAME.fetch-* is stale
+	fetchMu.Lock()
+	defer fetchMu.Unlock()
+	if err := l.removeStale(false); err != nil {
+		return err
 	}
 	tmp, err := os.CreateTemp(dir, name+".fetch-*")
 	if err != nil {

@@ -105,9 +105,8 @@ func TestIDTableStandbyOfAPrimaryWithoutFilter(t *testing.T) {
 	}
 	replicateAll(t, primary, standby, 50)
 	sameState(t, primary, standby)
-	name := clock.Now().Add(-10*24*time.Hour).In(primary.zone).Format("2006-01") + ".ids"
-	pa, _ := committedTable(t, primary, name)
-	pb, _ := committedTable(t, standby, name)
+	pa, _ := newTable(t, primary, idsKind, nil)
+	pb, _ := newTable(t, standby, idsKind, nil)
 	a, _ := os.ReadFile(pa)
 	b, err := os.ReadFile(pb)
 	if err != nil || !bytes.Equal(a, b) || binary.BigEndian.Uint32(a[8:12]) != idVersion1 {

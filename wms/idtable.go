@@ -26,8 +26,8 @@ import (
 // repeat of an old event ID or Idempotency-Key is still a duplicate and a
 // reused key with another request is still refused.
 //
-// A file DATA/archive/YYYY-MM.<first 16 hex of its SHA-256>.ids (a version
-// of the month's table: idTableFile) is
+// A file DATA/archive/YYYY-MM.<first 16 hex of its SHA-256>.ids (one run's
+// table, never rewritten: runtables.go) is
 //
 //	header   4096 bytes: "TALLYIDS", version, record size, records, blocks,
 //	         CRC-32C of those
@@ -64,7 +64,7 @@ import (
 // error, never "not a duplicate". A file
 // shorter or longer than its header says, or whose header or index does not
 // check, is refused at Open. Its SHA-256 is named by the ids.archived
-// events that moved its entries (and kept in meta ids_file:NAME); `tally
+// events that moved its entries (and kept in meta ids_table:NAME); `tally
 // check` reads every file whole against it.
 //
 // Width of the hash: with n IDs in the tables and m new IDs looked up, the
@@ -168,10 +168,6 @@ type idTable struct {
 	count  uint64
 	index  []idHash // first hash of every block
 	digest string   // SHA-256 of the file as the store committed it
-	// pending: its digest is not yet committed (a run's new version);
-	// prev is the digest committed when it was built ("" none)
-	pending bool
-	prev    string
 	// m is the file mapped (nil: blocks are read with pread); verified
 	// has a bit for every block whose CRC a lookup checked already.
 	m        []byte
@@ -185,14 +181,33 @@ type idTable struct {
 	fverified []atomic.Uint32
 }
 
-// IDTableError is a table file that cannot be read as one.
+// IDTableError is a table file that cannot be read as one. Kind is the
+// table's kind ("ID table", "lot index"; "" an ID table); Unwrap gives the
+// domain error (ids.table_damaged, lots.table_damaged) an operator reads
+// in zh-CN or en.
 type IDTableError struct {
 	Path string
 	Why  string
+	Kind string
+}
+
+func (e *IDTableError) kind() string {
+	if e.Kind == "" {
+		return idsKind.what
+	}
+	return e.Kind
 }
 
 func (e *IDTableError) Error() string {
-	return fmt.Sprintf("ID table %s is damaged (%s): restore the archive folder from the backup", e.Path, e.Why)
+	return fmt.Sprintf("%s %s is damaged (%s): restore the archive folder from the backup", e.kind(), e.Path, e.Why)
+}
+
+func (e *IDTableError) Unwrap() error {
+	key := idsKind.damaged
+	if e.kind() == lotsKind.what {
+		key = lotsKind.damaged
+	}
+	return Errf(CodeInternal, key, "file", e.Path, "why", e.Why)
 }
 
 func idTableSize(blocks uint64) int64 {

@@ -1,6 +1,8 @@
 package wms
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
@@ -11,18 +13,39 @@ import (
 	"time"
 )
 
-// committedTable is the file of the version of a month's table
-// ("2026-11.ids") the store committed, and its digest.
-func committedTable(t *testing.T, l *Ledger, file string) (string, string) {
+// namedTables are the tables of a kind the store names (name → digest).
+func namedTables(t *testing.T, l *Ledger, k *tableKind) map[string]string {
 	t.Helper()
-	var d string
+	m := map[string]string{}
 	if err := l.view(func(tx *txn) error {
-		d = string(tx.Bucket(bucketMeta).Get(idsMetaKey(file)))
+		c := tx.Bucket(bucketMeta).Cursor()
+		p := []byte(k.meta)
+		for key, v := c.Seek(p); key != nil && bytes.HasPrefix(key, p); key, v = c.Next() {
+			m[string(key[len(p):])] = string(v)
+		}
 		return nil
-	}); err != nil || d == "" {
-		t.Fatalf("no committed table %s: %v", file, err)
+	}); err != nil {
+		t.Fatal(err)
 	}
-	return filepath.Join(l.ArchiveDir(), idTableFile(file, d)), d
+	return m
+}
+
+// newTable is the one table a kind's store names that was not in before.
+func newTable(t *testing.T, l *Ledger, k *tableKind, before map[string]string) (string, string) {
+	t.Helper()
+	var name, digest string
+	for n, d := range namedTables(t, l, k) {
+		if _, ok := before[n]; !ok {
+			if name != "" {
+				t.Fatalf("two new tables: %s, %s", name, n)
+			}
+			name, digest = n, d
+		}
+	}
+	if name == "" {
+		t.Fatal("no new table named")
+	}
+	return filepath.Join(l.ArchiveDir(), name), digest
 }
 
 // folderState is the archive folder's names with their sizes and times.
@@ -64,31 +87,32 @@ func repeatIs(t *testing.T, l *Ledger, id string, dupOf uint64) {
 	}
 }
 
-// TestIDTableVersions: every run writes a new version of the month's table
-// under a name carrying its digest, never over a file that may be mapped;
-// a run whose first event fails puts the committed version back and its
-// retry succeeds; a run keeps its version and the one before it; a restored
-// backup opens its own version (not a newer run's, whose IDs would answer
-// its lost events' retries as duplicates), and is refused naming a version
-// that is gone; the restore's staged Open changes nothing in the folder.
-func TestIDTableVersions(t *testing.T) {
+// TestIDTablesOneARun: every run writes one table of only what it moves,
+// under a name carrying its digest, and the store names every run's table;
+// a run whose first event fails leaves its file unnamed (not opened) and
+// its retry writes the same file; nothing deletes a table; a backup taken
+// before three more runs restores (its named tables are all there), opens
+// its own tables alone (not a newer run's, whose IDs would answer its lost
+// events' retries as duplicates) and answers as it did; the restore's
+// staged Open changes nothing in the folder.
+func TestIDTablesOneARun(t *testing.T) {
 	clock, dir, opt, fail := failingStore(t, 1)
 	l, err := Open(dir, opt)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer func() { l.Close() }()
-	const file = "2026-11.ids"
 	a := mustAppend(t, l, "id-a", EvLoginFailed, LoginFailed{Badge: "B7777", Reason: "login.unknown_badge"})
 	clock.Add(11 * 24 * time.Hour)
 	if run, err := l.Archive(ctx, DefaultRetention(), "system", "test"); err != nil || run.IDs == 0 {
 		t.Fatalf("run 1: %+v %v", run, err)
 	}
-	v1, d1 := committedTable(t, l, file)
+	v1, _ := newTable(t, l, idsKind, nil)
 	b1 := filepath.Join(t.TempDir(), "b1.db")
 	if _, _, err := l.BackupToFile(b1); err != nil {
 		t.Fatal(err)
 	}
+	named := namedTables(t, l, idsKind)
 
 	// run 2 fails at its first event (the disk full), then is retried
 	b := mustAppend(t, l, "id-b", EvLoginFailed, LoginFailed{Badge: "B7777", Reason: "login.unknown_badge"})
@@ -103,68 +127,72 @@ func TestIDTableVersions(t *testing.T) {
 		t.Fatal("the run did not fail")
 	}
 	*fail = false
-	if tab := l.tables().table(file); tab == nil || tab.digest != d1 || tab.pending {
-		t.Fatalf("after the failed run the table installed is %+v, want the committed %s", tab, d1)
+	if got := len(l.tables().list); got != 1 {
+		t.Fatalf("after the failed run %d tables are open, want run 1's alone", got)
 	}
 	repeatIs(t, l, "id-a", a.Seq)
 	repeatIs(t, l, "id-b", b.Seq)
+	unnamed := idsIn(t, l.ArchiveDir(), ".ids")
 	if run, err := l.Archive(ctx, DefaultRetention(), "system", "test"); err != nil || run.IDs == 0 {
 		t.Fatalf("run 2 again: %+v %v", run, err)
 	}
-	v2, d2 := committedTable(t, l, file)
-	if d2 == d1 {
-		t.Fatal("run 2 committed no new version")
+	v2, _ := newTable(t, l, idsKind, named)
+	if !slices.Contains(unnamed, filepath.Base(v2)) {
+		t.Fatalf("the retry wrote %s, not the failed run's file (%v)", v2, unnamed)
 	}
+	named = namedTables(t, l, idsKind)
 	repeatIs(t, l, "id-a", a.Seq)
 	repeatIs(t, l, "id-b", b.Seq)
-	if got, want := idsIn(t, l.ArchiveDir(), ".ids"), []string{filepath.Base(v1), filepath.Base(v2)}; !slices.Equal(got, sorted(want)) {
-		t.Fatalf("versions %v, want %v", got, want)
-	}
-	for n := range folderState(t, l.ArchiveDir()) {
-		if filepath.Ext(n) != ".ids" && filepath.Ext(n) != ".gz" {
-			t.Fatalf("a failed run's file stayed: %s", n)
-		}
-	}
-	b2 := filepath.Join(t.TempDir(), "b2.db")
-	if _, _, err := l.BackupToFile(b2); err != nil {
-		t.Fatal(err)
-	}
 
-	// run 3: its version and run 2's stay, run 1's goes
-	mustAppend(t, l, "id-c", EvLoginFailed, LoginFailed{Badge: "B7777", Reason: "login.unknown_badge"})
+	// runs 3 and 4: one table each, every table stays
+	c := mustAppend(t, l, "id-c", EvLoginFailed, LoginFailed{Badge: "B7777", Reason: "login.unknown_badge"})
 	clock.Add(11 * 24 * time.Hour)
 	if run, err := l.Archive(ctx, DefaultRetention(), "system", "test"); err != nil || run.IDs == 0 {
 		t.Fatalf("run 3: %+v %v", run, err)
 	}
-	v3, _ := committedTable(t, l, file)
-	if got, want := idsIn(t, l.ArchiveDir(), ".ids"), []string{filepath.Base(v2), filepath.Base(v3)}; !slices.Equal(got, sorted(want)) || len(got) != idsKeepVersions {
-		t.Fatalf("versions %v, want %v", got, want)
+	v3, _ := newTable(t, l, idsKind, named)
+	named = namedTables(t, l, idsKind)
+	d := mustAppend(t, l, "id-d", EvLoginFailed, LoginFailed{Badge: "B7777", Reason: "login.unknown_badge"})
+	clock.Add(11 * 24 * time.Hour)
+	if run, err := l.Archive(ctx, DefaultRetention(), "system", "test"); err != nil || run.IDs == 0 {
+		t.Fatalf("run 4: %+v %v", run, err)
+	}
+	v4, _ := newTable(t, l, idsKind, named)
+	want := sorted([]string{filepath.Base(v1), filepath.Base(v2), filepath.Base(v3), filepath.Base(v4)})
+	if got := idsIn(t, l.ArchiveDir(), ".ids"); !slices.Equal(got, want) {
+		t.Fatalf("tables %v, want %v", got, want)
+	}
+	if got := len(namedTables(t, l, idsKind)); got != 4 || len(l.tables().list) != 4 {
+		t.Fatalf("%d tables named, %d open, want 4", got, len(l.tables().list))
+	}
+	for _, x := range []struct {
+		id  string
+		seq uint64
+	}{{"id-a", a.Seq}, {"id-b", b.Seq}, {"id-c", c.Seq}, {"id-d", d.Seq}} {
+		repeatIs(t, l, x.id, x.seq)
+	}
+	if mm, err := l.Check(dir); err != nil || len(mm) != 0 {
+		t.Fatalf("check: %v %v", mm, err)
 	}
 	l.Close()
 
-	// the backup before run 2 names run 1's version, gone: refused by name
-	before := folderState(t, l.ArchiveDir())
-	if _, err := Restore(dir, b1, opt); err == nil {
-		t.Fatal("a backup whose table is gone was restored")
-	} else if e, ok := AsError(err); !ok || e.Key != "ids.table_missing" || e.Args["file"] != filepath.Base(v1) {
-		t.Fatalf("restore without its table: %v, want ids.table_missing naming %s", err, filepath.Base(v1))
-	}
-	// the backup before run 3 opens run 2's version: id-c, which that
-	// store never saw, is new there (run 3's version holds it)
-	if _, err := Restore(dir, b2, opt); err != nil {
+	// the backup before runs 2, 3 and 4 opens run 1's table alone: id-b,
+	// id-c and id-d, which that store never saw, are new there
+	before := folderState(t, filepath.Join(dir, "archive"))
+	if _, err := Restore(dir, b1, opt); err != nil {
 		t.Fatal(err)
 	}
-	if after := folderState(t, l.ArchiveDir()); !maps.Equal(before, after) {
-		t.Fatalf("the restores changed the archive folder:\n%v\n%v", before, after)
+	if after := folderState(t, filepath.Join(dir, "archive")); !maps.Equal(before, after) {
+		t.Fatalf("the restore changed the archive folder:\n%v\n%v", before, after)
 	}
 	if l, err = Open(dir, opt); err != nil {
 		t.Fatal(err)
 	}
-	if tab := l.tables().table(file); tab == nil || tab.digest != d2 {
-		t.Fatalf("the restored store opened %+v, want %s", tab, d2)
+	if got := l.tables().list; len(got) != 1 || got[0].name != filepath.Base(v1) {
+		t.Fatalf("the restored store opened %d tables, want %s alone", len(got), filepath.Base(v1))
 	}
 	repeatIs(t, l, "id-a", a.Seq)
-	repeatIs(t, l, "id-b", b.Seq)
+	repeatIs(t, l, "id-b", 0)
 	repeatIs(t, l, "id-c", 0)
 	if mm, err := l.Check(dir); err != nil || len(mm) != 0 {
 		t.Fatalf("check: %v %v", mm, err)
@@ -203,8 +231,7 @@ func TestIDTableStandbyFromCopy(t *testing.T) {
 	if run, err := primary.Archive(ctx, keepEvents, "system", "test"); err != nil || run.IDs == 0 {
 		t.Fatalf("%+v %v", run, err)
 	}
-	name := clock.Now().Add(-10*24*time.Hour).In(primary.zone).Format("2006-01") + ".ids"
-	src, _ := committedTable(t, primary, name)
+	src, _ := newTable(t, primary, idsKind, nil)
 
 	err := replicateOnce(primary, standby, 50)
 	e, ok := AsError(err)
@@ -230,8 +257,8 @@ func TestIDTableStandbyFromCopy(t *testing.T) {
 	}
 	replicateAll(t, primary, standby, 50)
 	sameState(t, primary, standby)
-	if got, _ := committedTable(t, standby, name); filepath.Base(got) != filepath.Base(src) {
-		t.Fatalf("the standby committed %s, want %s", got, src)
+	if got := namedTables(t, standby, idsKind); len(got) != 1 || got[filepath.Base(src)] == "" {
+		t.Fatalf("the standby named %v, want %s", got, filepath.Base(src))
 	}
 	if _, err := standby.Promote(ctx, "B9001", "cli"); err != nil {
 		t.Fatal(err)
@@ -251,4 +278,145 @@ func failingStore(t *testing.T, day int) (*testClock, string, Options, *bool) {
 		return nil
 	}}
 	return clock, t.TempDir(), opt, fail
+}
+
+// TestIDTablesOfAnOlderStore: a store whose meta names a month's merged
+// version (ids_file:YYYY-MM.ids, before one table a run) opens it as one
+// more table, answers from it, and its next run adds a table of its own.
+func TestIDTablesOfAnOlderStore(t *testing.T) {
+	clock, dir, opt, _ := failingStore(t, 1)
+	l, err := Open(dir, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { l.Close() }()
+	a := mustAppend(t, l, "id-a", EvLoginFailed, LoginFailed{Badge: "B7777", Reason: "login.unknown_badge"})
+	clock.Add(11 * 24 * time.Hour)
+	if run, err := l.Archive(ctx, DefaultRetention(), "system", "test"); err != nil || run.IDs == 0 {
+		t.Fatalf("run 1: %+v %v", run, err)
+	}
+	v1, d1 := newTable(t, l, idsKind, nil)
+	// as the version before wrote it: the month's name, its digest
+	if err := l.update(func(tx *txn) error {
+		m := tx.Bucket(bucketMeta)
+		if err := m.Delete([]byte(idsKind.meta + filepath.Base(v1))); err != nil {
+			return err
+		}
+		return m.Put([]byte("ids_file:2026-11.ids"), []byte(d1))
+	}); err != nil {
+		t.Fatal(err)
+	}
+	l.Close()
+	if l, err = Open(dir, opt); err != nil {
+		t.Fatal(err)
+	}
+	if got := l.tables().list; len(got) != 1 || got[0].name != filepath.Base(v1) {
+		t.Fatalf("the older store opened %d tables, want %s", len(got), filepath.Base(v1))
+	}
+	repeatIs(t, l, "id-a", a.Seq)
+	b := mustAppend(t, l, "id-b", EvLoginFailed, LoginFailed{Badge: "B7777", Reason: "login.unknown_badge"})
+	clock.Add(11 * 24 * time.Hour)
+	if run, err := l.Archive(ctx, DefaultRetention(), "system", "test"); err != nil || run.IDs == 0 {
+		t.Fatalf("run 2: %+v %v", run, err)
+	}
+	if got := len(l.tables().list); got != 2 {
+		t.Fatalf("%d tables open after the older store's next run, want 2", got)
+	}
+	repeatIs(t, l, "id-a", a.Seq)
+	repeatIs(t, l, "id-b", b.Seq)
+	if n, _, err := l.VerifyIDTables(); err != nil || n != 2 {
+		t.Fatalf("verify: %d %v", n, err)
+	}
+}
+
+// TestStandbyOfLegacyIDRuns: ids.archived events of a run before one
+// table a run (no table; the digest of the month's merged version) still
+// replicate: the standby builds the merged version as that run did (the
+// version its store names with its own entries), names it as that run
+// did, and answers every archived repeat once promoted.
+func TestStandbyOfLegacyIDRuns(t *testing.T) {
+	primary, clock := openTest(t)
+	standby := openStandby(t)
+	f := makeIDsFixture(t, primary)
+	replicateAll(t, primary, standby, 50)
+	r := DefaultRetention()
+	r.Events = 0
+	legacy := func(digest string) {
+		t.Helper()
+		page, err := primary.ReplicationPage(standby.LastSeq(), ReplicaMaxLimit)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, re := range page.Events {
+			if re.Event.Type == EvIDsArchived {
+				var p IDsArchived
+				_ = json.Unmarshal(re.Event.Data, &p)
+				p.Table, p.Digest = "", digest
+				page.Events[i].Event.Data, _ = json.Marshal(p)
+			}
+		}
+		if _, err := standby.Replicate(ctx, page.Events); err != nil {
+			t.Fatalf("a legacy run's events: %v", err)
+		}
+	}
+	clock.Add(11 * 24 * time.Hour)
+	if run, err := primary.Archive(ctx, r, "system", "test"); err != nil || run.IDs == 0 {
+		t.Fatalf("run 1: %+v %v", run, err)
+	}
+	v1, d1 := newTable(t, primary, idsKind, nil)
+	legacy(d1) // the first version of a month is the run's records alone
+	file := filepath.Base(v1)[:7] + ".ids"
+	mustAppend(t, primary, "legacy-b", EvLoginFailed, LoginFailed{Badge: "B7777", Reason: "login.unknown_badge"})
+	clock.Add(11 * 24 * time.Hour)
+	named := namedTables(t, primary, idsKind)
+	if run, err := primary.Archive(ctx, r, "system", "test"); err != nil || run.IDs == 0 {
+		t.Fatalf("run 2: %+v %v", run, err)
+	}
+	v2, _ := newTable(t, primary, idsKind, named)
+	// the merged version the run before one table a run wrote
+	var recs []idRecord
+	for _, p := range []string{v1, v2} {
+		tb, err := openIDTable(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = tb.each(func(r *idRecord) error { recs = append(recs, *r); return nil })
+		tb.close()
+	}
+	merged, dm, err := primary.buildTable(idsKind, file, recs, "", idVersion)
+	if err != nil {
+		t.Fatal(err)
+	}
+	merged.close()
+	legacy(dm)
+	var got string
+	_ = standby.view(func(tx *txn) error {
+		got = string(tx.Bucket(bucketMeta).Get([]byte("ids_file:" + file)))
+		return nil
+	})
+	if got != dm {
+		t.Fatalf("the standby names %q for %s, want the merged version %s", got, file, dm)
+	}
+	if _, err := standby.Promote(ctx, "B9001", "cli"); err != nil {
+		t.Fatal(err)
+	}
+	checkIDsRepeat(t, standby, f)
+	repeatIs(t, standby, "legacy-b", archivedSeq(t, standby, "legacy-b"))
+}
+
+// archivedSeq is the sequence number of the event of an archived ID.
+func archivedSeq(t *testing.T, l *Ledger, id string) uint64 {
+	t.Helper()
+	var seq uint64
+	if err := l.view(func(tx *txn) error {
+		r, ok, err := archivedID(tx, id)
+		if err != nil || !ok {
+			return fmt.Errorf("%s not archived: %v", id, err)
+		}
+		seq = r.seq()
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return seq
 }

@@ -3,17 +3,11 @@ package wms
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
 	"encoding/binary"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"os"
-	"path/filepath"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 )
@@ -28,40 +22,40 @@ import (
 // month after month (420 MB for a 10,000,000-event month).
 //
 // A lot index is an ID table (idtable.go: the same file, header, 4 KiB
-// blocks with CRCs, sparse index, digest names and versions) whose records
-// are (the lot's key hashed, the event's sequence number, lotFlag): the
+// blocks with CRCs, sparse index, filter, digest names) whose records are
+// (the lot's key hashed, the event's sequence number, lotFlag): the
 // records of one lot are next to one another, oldest first, so a lot's
-// archived story is one block read per month file (more for a lot with
-// more than 100 archived events in a month). The versions are kept as the
-// ID tables' are (idarchive.go): a run merges the month's committed
-// version with what it moves into a new file named by its SHA-256, opens
-// it, and then appends lots.archived events, each removing one range of
-// lot_events keys (lotsBatch entries) and naming the new version's digest,
-// which the event's apply records (meta lots_file:NAME), so a rebuild and
-// a standby reach the same meta and the same lot_events. A version is
-// never rewritten nor cut; a run that committed its first event deletes
-// the month's versions but the one before it (idsKeepVersions), so a
-// restored backup opens its own version, whole. A crash between the file
-// and its events leaves the entries live: the next run merges them again
-// (records are sets) into the same file.
+// archived story is one block read per index that holds it. The indexes
+// are kept as the ID tables are, by the same manager (runtables.go): one
+// immutable index a run, of only the entries it moves, named by its
+// SHA-256 (YYYY-MM.<16 hex>.lots), never merged nor deleted; the run
+// appends lots.archived events, each removing one range of lot_events
+// keys (lotsBatch entries) and naming the run's index, which the event's
+// apply records (meta lots_table:NAME), so a rebuild and a standby reach
+// the same meta and the same lot_events, and Open opens every index the
+// store names. A run moves at most lotsRunMax entries (the first in key
+// order; the next run takes the rest). A crash between the file and its
+// events leaves the entries live: the next run writes them again.
 //
 // lot_events is a projection, so lots.archived's apply does the removing:
-// a rebuild replays the entries and removes the same ones when it reaches
-// the event; the count in the event must be what it finds, or the replay
-// stops (a log that does not agree with itself is never rebuilt quietly).
+// a rebuild replays the entries and removes those of the event's range
+// (what is there: a rebuild under later definitions may index otherwise);
+// the writer alone requires the event's count (lotsHeld).
 
 // EvLotsArchived moves one range of lot_events entries to a lot index.
 const EvLotsArchived = "lots.archived"
 
 // LotsArchived is the payload of lots.archived.
 type LotsArchived struct {
-	File    string `json:"file"`         // the month's index, "2026-11.lots"
-	Through uint64 `json:"through"`      // entries of events up to this sequence number move
-	From    []byte `json:"from"`         // lot_events keys from (inclusive; empty: the first)
-	To      []byte `json:"to,omitempty"` // to (exclusive; empty: the last)
-	Count   int    `json:"count"`        // entries the range moves
-	Digest  string `json:"digest"`       // SHA-256 of the index after the run
-	Records uint64 `json:"records"`      // records in the index after the run
+	File    string `json:"file"`            // the month of the run's cut-off, "2026-11.lots"
+	Table   string `json:"table,omitempty"` // the run's own index, "2026-11.<16 hex>.lots" ("" an event of a run before one index a run: its digest named the month's merged version)
+	Through uint64 `json:"through"`         // entries of events up to this sequence number move
+	From    []byte `json:"from"`            // lot_events keys from (inclusive; empty: the first)
+	To      []byte `json:"to,omitempty"`    // to (exclusive; empty: the last)
+	End     []byte `json:"end,omitempty"`   // the run's end: its entries are the keys before it (empty: all)
+	Count   int    `json:"count"`           // entries the range moves
+	Digest  string `json:"digest"`          // SHA-256 of the run's index
+	Records uint64 `json:"records"`         // records in the run's index
 }
 
 // lotsBatch is how many lot_events entries one lots.archived event moves:
@@ -70,19 +64,13 @@ var lotsBatch = 20000
 
 const lotFlag byte = 4
 
-func lotsMetaKey(file string) []byte { return []byte("lots_file:" + file) }
+// lotsRunMax is how many lot_events entries one run moves at most (what
+// it holds in memory: 40 bytes a record); the next run takes the rest.
+var lotsRunMax = 4_000_000
 
-// lotTableFile is the file of a month's lot index with a digest:
-// "2026-11.lots" → "2026-11.<first 16 hex>.lots".
-func lotTableFile(file, digest string) string {
-	return strings.TrimSuffix(file, ".lots") + "." + digest[:min(16, len(digest))] + ".lots"
-}
-
-// validLotsFile accepts "YYYY-MM.lots".
-func validLotsFile(f string) bool {
-	m, ok := strings.CutSuffix(f, ".lots")
-	return ok && validMonth(m)
-}
+// lotTableFile is the file of a run's lot index: "2026-11.lots" and its
+// SHA-256 → "2026-11.<first 16 hex>.lots" (tableName).
+func lotTableFile(file, digest string) string { return tableName(file, digest) }
 
 // lotHash is a lot's key hashed as the index keeps it (96 bits: with a
 // million lots a false match is about 1e-17).
@@ -112,6 +100,9 @@ func lotEntry(k []byte) ([]byte, uint64, bool) {
 // order: the records of a hash are together, from the first block whose
 // range can hold h.
 func (t *idTable) seqsOf(h idHash, fn func(seq uint64)) error {
+	if ok, err := t.mayHold(h); err != nil || !ok { // the filter: a lot no record of which is here reads no block
+		return err
+	}
 	nb := len(t.index)
 	// the first block whose first hash is at least h; h's records may
 	// begin in the block before it
@@ -143,10 +134,7 @@ func (t *idTable) seqsOf(h idHash, fn func(seq uint64)) error {
 
 var openLotTables sync.Map // *bolt.DB -> *idTables
 
-func (l *Ledger) lotTables() *idTables {
-	v, _ := openLotTables.LoadOrStore(l.db, &idTables{})
-	return v.(*idTables)
-}
+func (l *Ledger) lotTables() *idTables { return l.tablesOfKind(lotsKind) }
 
 // archivedLotSeqs are the sequence numbers of a lot's archived entries,
 // oldest first.
@@ -165,11 +153,7 @@ func archivedLotSeqs(tx *txn, key []byte) ([]uint64, error) {
 	var out []uint64
 	for _, t := range ts.list {
 		if err := t.seqsOf(h, func(s uint64) { out = append(out, s) }); err != nil {
-			var te *IDTableError
-			if errors.As(err, &te) { // named by its file, not its month
-				return nil, &IDTableError{Path: lotTableFile(t.name, t.digest), Why: te.Why}
-			}
-			return nil, err
+			return nil, lotsKind.asKind(err)
 		}
 	}
 	slices.Sort(out)
@@ -207,13 +191,14 @@ func lotSeqs(tx *txn, owner, sku, lot string) ([]uint64, error) {
 }
 
 // applyLotsArchived removes the range's entries of events through
-// Through from lot_events, and records the index's digest.
+// Through from lot_events (those there are: no count is required of a
+// replay), and records the run's index.
 func applyLotsArchived(tx *txn, ev *Event) error {
 	var p LotsArchived
 	if err := decode(ev, &p); err != nil {
 		return err
 	}
-	if !validLotsFile(p.File) || p.Count < 0 || len(p.Digest) != 64 {
+	if _, ok := lotsKind.runTableOf(p.File, p.Digest, p.Table); !ok || p.Count < 0 {
 		return Errf(CodeInvalid, "lots.file_invalid", "file", clipText(p.File))
 	}
 	in := func(k []byte) bool {
@@ -223,16 +208,13 @@ func applyLotsArchived(tx *txn, ev *Event) error {
 		_, s, ok := lotEntry(k)
 		return ok && s <= p.Through
 	}
-	n := 0
 	if tx.replay != nil { // entries of this chunk not yet written (replay.go)
 		keys := tx.replay.keys[1]
 		kept := keys[:0]
 		for _, k := range keys {
-			if in(k) {
-				n++
-				continue
+			if !in(k) {
+				kept = append(kept, k)
 			}
-			kept = append(kept, k)
 		}
 		tx.replay.keys[1] = kept
 	}
@@ -253,32 +235,41 @@ func applyLotsArchived(tx *txn, ev *Event) error {
 			return err
 		}
 	}
-	if n += len(gone); n != p.Count {
-		return Errf(CodeConflict, "lots.changed", "count", fmt.Sprint(n), "want", fmt.Sprint(p.Count))
-	}
 	meta := tx.Bucket(bucketMeta)
 	if meta == nil { // a check's scratch file holds the projections alone
 		return nil
 	}
-	return meta.Put(lotsMetaKey(p.File), []byte(p.Digest))
+	return meta.Put(lotsKind.metaKey(p.File, p.Digest, p.Table), []byte(p.Digest))
 }
 
-// lotMove is what a run moves: the records, and where each event's range
-// of keys begins.
+// lotMove is what a run moves: the records, where each event's range of
+// keys begins, and the run's end (the first key it leaves; nil: none).
 type lotMove struct {
 	recs   []idRecord
 	starts [][]byte
 	counts []int
+	end    []byte
 }
 
-// collectLots reads every lot_events entry of an event through `through`,
-// in read transactions of scanChunk keys.
-func (l *Ledger) collectLots(through uint64) (lotMove, error) {
+// errLotsFull stops collectLots's scan at its cap.
+var errLotsFull = errors.New("lots: a run's entries")
+
+// collectLots reads the lot_events entries of events through `through`,
+// in read transactions of scanChunk keys: those before end (nil: all), at
+// most max (0: no cap; m.end is then the first key left).
+func (l *Ledger) collectLots(through uint64, end []byte, max int) (lotMove, error) {
 	var m lotMove
 	err := l.scanChunks(bucketLotEvents, nil, func(_ *txn, k, _ []byte) error {
+		if len(end) > 0 && bytes.Compare(k, end) >= 0 {
+			return errLotsFull
+		}
 		lot, s, ok := lotEntry(k)
 		if !ok || s > through {
 			return nil
+		}
+		if max > 0 && len(m.recs) >= max {
+			m.end = bytes.Clone(k)
+			return errLotsFull
 		}
 		if len(m.counts) == 0 || m.counts[len(m.counts)-1] == lotsBatch {
 			m.starts, m.counts = append(m.starts, bytes.Clone(k)), append(m.counts, 0)
@@ -287,191 +278,72 @@ func (l *Ledger) collectLots(through uint64) (lotMove, error) {
 		m.recs = append(m.recs, newLotRecord(lot, s))
 		return nil
 	})
+	if errors.Is(err, errLotsFull) {
+		err = nil
+	}
 	return m, err
 }
 
-// buildLotTable writes a new version of the month's lot index: the
-// committed version merged with recs, under a new temporary name, synced,
-// renamed to its digest's name when the digest is want ("" any), opened.
-func (l *Ledger) buildLotTable(file string, recs []idRecord, want string) (*idTable, string, error) {
-	dir := l.ArchiveDir()
-	if err := os.MkdirAll(dir, 0o750); err != nil {
-		return nil, "", fmt.Errorf("create the archive folder: %w", err)
-	}
-	var committed string
-	if err := l.view(func(tx *txn) error {
-		committed = string(tx.Bucket(bucketMeta).Get(lotsMetaKey(file)))
-		return nil
-	}); err != nil {
-		return nil, "", err
-	}
-	sorted := slices.Clone(recs)
-	sortRecords(sorted)
-	tmp, err := os.CreateTemp(dir, file+".tmp-*")
-	if err != nil {
-		return nil, "", fmt.Errorf("lot index: %w", err)
-	}
-	tmpPath := tmp.Name()
-	tmp.Close()
-	w, err := createIDTableAt(tmpPath)
-	if err != nil {
-		os.Remove(tmpPath)
-		return nil, "", fmt.Errorf("lot index: %w", err)
-	}
-	placed := false
-	defer func() {
-		w.abort()
-		if !placed {
-			os.Remove(tmpPath)
-		}
-	}()
-	i := 0
-	if committed != "" {
-		old, err := openLotTable(dir, file, committed)
-		if err != nil {
-			return nil, "", err
-		}
-		err = old.each(func(r *idRecord) error {
-			for ; i < len(sorted) && bytes.Compare(sorted[i][:], r[:]) < 0; i++ {
-				if err := w.add(sorted[i]); err != nil {
-					return err
-				}
-			}
-			return w.add(*r)
-		})
-		old.close()
-		if err != nil {
-			return nil, "", err
-		}
-	}
-	for ; i < len(sorted); i++ {
-		if err := w.add(sorted[i]); err != nil {
-			return nil, "", err
-		}
-	}
-	digest, err := w.finish()
-	if err != nil {
-		return nil, "", fmt.Errorf("lot index: %w", err)
-	}
-	if want != "" && digest != want {
-		return nil, digest, nil
-	}
-	path := filepath.Join(dir, lotTableFile(file, digest))
-	if err := os.Rename(tmpPath, path); err != nil {
-		return nil, "", fmt.Errorf("lot index: %w", err)
-	}
-	placed = true
-	if err := syncDir(dir); err != nil {
-		return nil, "", err
-	}
-	t, err := openIDTable(path)
-	if err != nil {
-		return nil, "", err
-	}
-	t.name, t.digest, t.pending, t.prev = file, digest, true, committed
-	return t, digest, nil
-}
-
-// openLotTable opens the version of a month's index a digest names; a
-// missing one is an error naming it.
-func openLotTable(dir, file, digest string) (*idTable, error) {
-	name := lotTableFile(file, digest)
-	t, err := openIDTable(filepath.Join(dir, name))
-	if os.IsNotExist(err) {
-		return nil, Errf(CodeNotFound, "lots.table_missing", "file", name)
-	}
-	if err != nil {
-		return nil, err
-	}
-	t.name, t.digest = file, digest
-	return t, nil
-}
-
-// putBackLotTable installs the month's committed version again after a run
-// whose first event failed.
-func (l *Ledger) putBackLotTable(file string) error {
-	var committed string
-	if err := l.view(func(tx *txn) error {
-		committed = string(tx.Bucket(bucketMeta).Get(lotsMetaKey(file)))
-		return nil
-	}); err != nil {
-		return err
-	}
-	ts := l.lotTables()
-	if t := ts.table(file); t != nil && t.digest == committed {
-		t.pending = false
-		return nil
-	}
-	if committed == "" {
-		ts.remove(file)
-		return nil
-	}
-	t, err := openLotTable(l.ArchiveDir(), file, committed)
-	if err != nil {
-		ts.remove(file) // the live store still holds every entry
-		return err
-	}
-	ts.install(t)
-	return nil
-}
-
 // archiveLots is Archive's step for lot stories: the entries of events
-// before `before` move to the month's lot index.
+// before `before` move to the run's own lot index.
 func (l *Ledger) archiveLots(ctx context.Context, before time.Time, actor, device string, run *ArchiveRun) (err error) {
 	through, err := l.lastSeqBefore(before)
 	if err != nil || through == 0 {
 		return err
 	}
-	m, err := l.collectLots(through)
+	m, err := l.collectLots(through, nil, lotsRunMax)
 	if err != nil || len(m.recs) == 0 {
 		return err
 	}
+	if err := l.removeStale(true); err != nil {
+		return err
+	}
 	file := before.In(l.zone).Format("2006-01") + ".lots"
-	t, digest, err := l.buildLotTable(file, m.recs, "")
+	// sorted in place: lotsHeld searches the records the file was built from
+	t, digest, err := l.buildTable(lotsKind, file, m.recs, "", idVersion)
 	if err != nil {
 		return err
 	}
-	written := slices.Clone(m.recs) // what the file was built from, synced and named by its digest
-	sortRecords(written)
+	name := t.name
 	l.lotTables().install(t)
 	committed := false
 	defer func() {
 		if !committed {
-			err = errors.Join(err, l.putBackLotTable(file))
+			err = errors.Join(err, l.dropUnnamed(lotsKind, name))
 		}
 	}()
 	for i := range m.starts {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		p := LotsArchived{File: file, Through: through, From: m.starts[i], Count: m.counts[i], Digest: digest, Records: t.count}
+		p := LotsArchived{File: file, Table: name, Through: through, From: m.starts[i], End: m.end, Count: m.counts[i], Digest: digest, Records: t.count}
 		if i == 0 {
 			p.From = nil
 		}
 		if i+1 < len(m.starts) {
 			p.To = m.starts[i+1]
+		} else {
+			p.To = m.end
 		}
 		err := l.appendRunEvent(ctx, EvLotsArchived, p, actor, device, run, func(tx *txn) error {
-			return lotsHeld(tx, written, p)
+			return lotsHeld(tx, m.recs, p)
 		}, nil)
 		if err != nil {
 			return err
 		}
 		committed = true
-		if err := l.settleLotTables(); err != nil {
-			return err
-		}
 		run.Lots += m.counts[i]
 		run.Events++
 	}
-	run.noteFile(lotTableFile(file, digest))
+	run.noteFile(name)
 	return nil
 }
 
 // lotsHeld makes sure, before an event removes them, that the index
 // holds every entry of its range (written: the records the index was
-// built from, sorted): nothing leaves that the file does not hold. A
-// search of the records, not of the file: a lot without lots (a SKU's
+// built from, sorted) and that they are the event's count: nothing leaves
+// that the file does not hold, and the writer's event says what it moves.
+// A search of the records, not of the file: a lot without lots (a SKU's
 // every event under one key) has a record an event, and the file's
 // records of one lot are walked, not searched.
 func lotsHeld(tx *txn, written []idRecord, p LotsArchived) error {
@@ -480,6 +352,7 @@ func lotsHeld(tx *txn, written []idRecord, p LotsArchived) error {
 	if len(p.From) > 0 {
 		k, _ = c.Seek(p.From)
 	}
+	n := 0
 	for ; k != nil && (len(p.To) == 0 || bytes.Compare(k, p.To) < 0); k, _ = c.Next() {
 		lot, s, ok := lotEntry(k)
 		if !ok || s > p.Through {
@@ -487,98 +360,26 @@ func lotsHeld(tx *txn, written []idRecord, p LotsArchived) error {
 		}
 		r := newLotRecord(lot, s)
 		if _, found := slices.BinarySearchFunc(written, r, func(a, b idRecord) int { return bytes.Compare(a[:], b[:]) }); !found {
-			return fmt.Errorf("lots.archived: the index %s does not hold entry %q", p.File, k)
+			return fmt.Errorf("lots.archived: the index %s does not hold entry %q", p.Table, k)
 		}
+		n++
+	}
+	if n != p.Count {
+		return Errf(CodeConflict, "lots.changed", "count", fmt.Sprint(n), "want", fmt.Sprint(p.Count))
 	}
 	return nil
 }
 
-// settleLotTables, for every installed index whose digest the store has
-// committed since it was built, deletes the month's other versions but the
-// one committed before it, and what failed runs left.
-func (l *Ledger) settleLotTables() error {
-	ts := l.lotTables()
-	ts.mu.Lock()
-	defer ts.mu.Unlock()
-	dir := l.ArchiveDir()
-	for _, t := range ts.files {
-		if !t.pending {
-			continue
-		}
-		var committed string
-		if err := l.view(func(tx *txn) error {
-			committed = string(tx.Bucket(bucketMeta).Get(lotsMetaKey(t.name)))
-			return nil
-		}); err != nil {
-			return err
-		}
-		if committed != t.digest {
-			continue
-		}
-		keep := map[string]bool{lotTableFile(t.name, t.digest): true}
-		if t.prev != "" {
-			keep[lotTableFile(t.name, t.prev)] = true
-		}
-		month := strings.TrimSuffix(t.name, ".lots")
-		entries, err := os.ReadDir(dir)
-		if err != nil {
-			return err
-		}
-		for _, e := range entries {
-			n := e.Name()
-			if !strings.HasPrefix(n, month+".") || keep[n] || !(strings.HasSuffix(n, ".lots") || strings.HasPrefix(n, t.name+".tmp-")) || n == t.name {
-				continue
-			}
-			if err := os.Remove(filepath.Join(dir, n)); err != nil && !os.IsNotExist(err) {
-				return fmt.Errorf("lot index: %w", err)
-			}
-		}
-		if err := syncDir(dir); err != nil {
-			return err
-		}
-		t.pending = false
-	}
-	return nil
-}
+// openLotIndexes, at Open, opens every lot index the store names
+// (openTablesOfKind).
+func (l *Ledger) openLotIndexes() error { return l.openTablesOfKind(lotsKind) }
 
-// openLotIndexes, at Open, opens exactly the version of every month's lot
-// index the store names; one missing or damaged is an error naming it (a
-// recall must never take a lost file for a short story). It changes
-// nothing in the archive folder.
-func (l *Ledger) openLotIndexes() error {
-	files := map[string]string{}
-	if err := l.view(func(tx *txn) error {
-		c := tx.Bucket(bucketMeta).Cursor()
-		p := []byte("lots_file:")
-		for k, v := c.Seek(p); k != nil && bytes.HasPrefix(k, p); k, v = c.Next() {
-			files[string(k[len(p):])] = string(v)
-		}
-		return nil
-	}); err != nil {
-		return err
-	}
-	ts := l.lotTables()
-	for name, digest := range files {
-		t, err := openLotTable(l.ArchiveDir(), name, digest)
-		if err != nil {
-			return err
-		}
-		ts.install(t)
-	}
-	return nil
-}
-
-func (l *Ledger) closeLotIndexes() {
-	if v, ok := openLotTables.LoadAndDelete(l.db); ok {
-		v.(*idTables).closeAll()
-	}
-}
+func (l *Ledger) closeLotIndexes() { l.closeTablesOfKind(lotsKind) }
 
 // prepareLotTables is a standby's part of a run: before the page whose
-// first event is a lots.archived event applies, it builds the index from
-// its own live entries as the primary did (they are the primary's: the
-// same projection), unless it has it already, and refuses one whose
-// digest differs.
+// first event is a lots.archived event applies, the run's index
+// (prepareTable: its own, built from its own live entries as the primary
+// did, which are the primary's, or the primary's file).
 func (l *Ledger) prepareLotTables(events []ReplicaEvent) error {
 	if len(events) == 0 || events[0].Event.Type != EvLotsArchived {
 		return nil
@@ -587,57 +388,21 @@ func (l *Ledger) prepareLotTables(events []ReplicaEvent) error {
 	if err := json.Unmarshal(events[0].Event.Data, &p); err != nil {
 		return err
 	}
-	if !validLotsFile(p.File) {
+	if _, ok := lotsKind.runTableOf(p.File, p.Digest, p.Table); !ok {
 		return Errf(CodeInvalid, "lots.file_invalid", "file", clipText(p.File))
 	}
-	if t := l.lotTables().table(p.File); t != nil && t.digest == p.Digest {
-		return nil
-	}
-	m, err := l.collectLots(p.Through)
-	if err != nil {
-		return err
-	}
-	t, _, err := l.buildLotTable(p.File, m.recs, p.Digest)
-	if err != nil {
-		return err
-	}
-	if t == nil {
-		return Errf(CodeConflict, "lots.digest_differs", "file", p.File, "seq", fmt.Sprint(events[0].Event.Seq))
-	}
-	l.lotTables().install(t)
-	return nil
+	return l.prepareTable(lotsKind, p.File, p.Digest, p.Table == "", events[0].Event.Seq, func() ([]idRecord, error) {
+		m, err := l.collectLots(p.Through, p.End, 0)
+		return m.recs, err
+	}, idVersion)
 }
 
 // lotsSplit is where a page of replicated events is cut so that a
 // lots.archived event comes first in its part (prepareLotTables).
-func lotsSplit(events []ReplicaEvent) int {
-	for i := 1; i < len(events); i++ {
-		if events[i].Event.Type == EvLotsArchived {
-			return i
-		}
-	}
-	return 0
-}
+func lotsSplit(events []ReplicaEvent) int { return runSplit(events, EvLotsArchived) }
 
 // VerifyLotIndexes reads every lot index whole against the digest the
 // store committed for it (`tally check`).
 func (l *Ledger) VerifyLotIndexes() (files int, records uint64, err error) {
-	ts := l.lotTables()
-	ts.mu.RLock()
-	list := slices.Clone(ts.list)
-	ts.mu.RUnlock()
-	for _, t := range list {
-		s := sha256.New()
-		if _, err := io.Copy(s, io.NewSectionReader(t.ra, 0, t.size)); err != nil {
-			return files, records, err
-		}
-		if hex.EncodeToString(s.Sum(nil)) != t.digest {
-			return files, records, &IDTableError{Path: lotTableFile(t.name, t.digest), Why: "its SHA-256 is not the one the store committed"}
-		}
-		if err := t.each(func(*idRecord) error { records++; return nil }); err != nil {
-			return files, records, err
-		}
-		files++
-	}
-	return files, records, nil
+	return l.verifyTables(lotsKind)
 }

@@ -150,7 +150,7 @@ func TestLotStoriesAfterArchiving(t *testing.T) {
 		t.Fatalf("verify: %d files, %d records (moved %d): %v", files, recs, run.Lots, err)
 	}
 
-	// more work, another run in the month: a new version, the first kept
+	// more work, another run in the month: an index of its own, the first kept
 	monthDay(t, l2, clock, 10, 2)
 	clock.Add(5 * 24 * time.Hour)
 	monthDay(t, l2, clock, 15, 2)
@@ -160,7 +160,7 @@ func TestLotStoriesAfterArchiving(t *testing.T) {
 		t.Fatalf("second run moved %d lot entries: %v", run2.Lots, err)
 	}
 	if files := lotFiles(t, l2); len(files) != 2 {
-		t.Fatalf("after a second run of the month: %v (want its version and the one before)", files)
+		t.Fatalf("after a second run of the month: %v (want an index a run)", files)
 	}
 	// next month: a file of its own
 	clock.Add(25 * 24 * time.Hour)
@@ -208,11 +208,11 @@ func TestLotArchiveCrashBeforeTheEvent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := l.collectLots(through)
+	m, err := l.collectLots(through, nil, 0)
 	if err != nil || len(m.recs) == 0 {
 		t.Fatalf("%d entries: %v", len(m.recs), err)
 	}
-	tb, digest, err := l.buildLotTable("2026-11.lots", m.recs, "")
+	tb, digest, err := l.buildTable(lotsKind, "2026-11.lots", m.recs, "", idVersion)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -291,6 +291,11 @@ func TestLotIndexDamaged(t *testing.T) {
 	if _, _, err := l.LotTrace("LOTM", "LA"); !errors.As(err, &te) || te.Path != name {
 		t.Fatalf("trace over a damaged index: %v (want an error naming %s)", err, name)
 	}
+	if _, _, err := l.LotTrace("LOTM", "LA"); !strings.HasPrefix(err.Error(), "lot index "+name) {
+		t.Fatalf("a damaged lot index's error: %q, want it called a lot index", err)
+	} else if e, ok := AsError(err); !ok || e.Key != "lots.table_damaged" || e.Args["file"] != name {
+		t.Fatalf("a damaged lot index's domain error: %+v", e)
+	}
 	if _, _, err := l.VerifyLotIndexes(); err == nil || !strings.Contains(err.Error(), name) {
 		t.Fatalf("verify of a damaged index: %v", err)
 	}
@@ -368,6 +373,7 @@ func TestStandbyFollowsALotMove(t *testing.T) {
 			var p LotsArchived
 			_ = json.Unmarshal(re.Event.Data, &p)
 			p.Digest = strings.Repeat("0", 64)
+			p.Table = lotTableFile(p.File, p.Digest)
 			page.Events[i].Event.Data, _ = json.Marshal(p)
 			at = i
 			break
@@ -386,4 +392,118 @@ func TestStandbyFollowsALotMove(t *testing.T) {
 	if bad.LastSeq() != last {
 		t.Fatal("a refused page changed the standby")
 	}
+}
+
+// TestLotIndexesRunsAndRestore: a run moves at most lotsRunMax entries
+// (the next run takes the rest), into an index of its own; four runs in
+// the month leave four indexes, every story whole, a rebuild equal; a
+// backup taken before three more runs restores (every index it names is
+// still there), opens its own index alone and tells every story as it
+// did; the newer indexes stay in the folder.
+func TestLotIndexesRunsAndRestore(t *testing.T) {
+	dir := t.TempDir()
+	l, clock := openTestIn(t, dir)
+	opt := Options{Now: clock.Now, Zone: time.FixedZone("CST", 8*3600)}
+	defer func(n, b int) { lotsRunMax, lotsBatch = n, b }(lotsRunMax, lotsBatch)
+	lotsRunMax, lotsBatch = 9, 4
+	lotMonths(t, l, clock)
+	clock.Add(4 * 24 * time.Hour)
+	mustAppend(t, l, "later", EvLocationUpserted, Location{Code: "Z99-01-01", Zone: "Z", PickSeq: 1, Kind: KindPick})
+	stories := lotStories(t, l)
+	entries, _ := lotEntries(t, l)
+	run, err := l.Archive(ctx, eventsOnly(3*24*time.Hour), "system", "test")
+	if err != nil || run.Lots != lotsRunMax {
+		t.Fatalf("run 1 moved %d lot entries (cap %d): %v", run.Lots, lotsRunMax, err)
+	}
+	if n, _ := lotEntries(t, l); n != entries-lotsRunMax {
+		t.Fatalf("%d entries left of %d", n, entries)
+	}
+	if got := lotStories(t, l); !reflect.DeepEqual(got, stories) {
+		t.Fatal("lot stories differ after a capped run")
+	}
+	backup := filepath.Join(t.TempDir(), "b1.db")
+	if _, _, err := l.BackupToFile(backup); err != nil {
+		t.Fatal(err)
+	}
+	for i := 2; i <= 4; i++ {
+		run, err := l.Archive(ctx, eventsOnly(3*24*time.Hour), "system", "test")
+		if err != nil || run.Lots == 0 || run.Lots > lotsRunMax {
+			t.Fatalf("run %d moved %d lot entries: %v", i, run.Lots, err)
+		}
+	}
+	files := lotFiles(t, l)
+	if len(files) != 4 || len(namedTables(t, l, lotsKind)) != 4 || len(l.lotTables().list) != 4 {
+		t.Fatalf("after four runs: files %v, %d named", files, len(namedTables(t, l, lotsKind)))
+	}
+	if got := lotStories(t, l); !reflect.DeepEqual(got, stories) {
+		t.Fatal("lot stories differ after four runs")
+	}
+	before := projections(t, l)
+	if err := l.Rebuild(); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(projections(t, l), before) {
+		t.Fatal("a rebuild after four runs gives other projections")
+	}
+	if mm, err := l.Check(t.TempDir()); err != nil || len(mm) > 0 {
+		t.Fatalf("check after four runs: %v %v", mm, err)
+	}
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Restore(dir, backup, opt); err != nil {
+		t.Fatalf("restore of a backup taken before three more runs: %v", err)
+	}
+	l, err = Open(dir, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	if got := l.lotTables().list; len(got) != 1 {
+		t.Fatalf("the restored store opened %d lot indexes, want its own alone", len(got))
+	}
+	if got := lotStories(t, l); !reflect.DeepEqual(got, stories) {
+		t.Fatal("the restored store's lot stories differ")
+	}
+	if got := lotFiles(t, l); !reflect.DeepEqual(got, files) {
+		t.Fatalf("the restore changed the indexes: %v, was %v", got, files)
+	}
+	if mm, err := l.Check(t.TempDir()); err != nil || len(mm) > 0 {
+		t.Fatalf("check of the restored store: %v %v", mm, err)
+	}
+}
+
+// TestLotsArchivedReplayWithoutCount: a replay of lots.archived removes
+// the range's entries there are, whatever its count (a rebuild under later
+// definitions may index otherwise); the writer's check (lotsHeld) alone
+// requires the count.
+func TestLotsArchivedReplayWithoutCount(t *testing.T) {
+	l, clock := openTestIn(t, t.TempDir())
+	lotMonths(t, l, clock)
+	n, _ := lotEntries(t, l)
+	through := l.LastSeq()
+	digest := strings.Repeat("ab", 32)
+	p := LotsArchived{File: "2026-11.lots", Table: lotTableFile("2026-11.lots", digest), Through: through, Count: n + 5, Digest: digest}
+	ev, err := NewEvent("replay-lots", EvLotsArchived, "system", "test", p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := l.update(func(tx *txn) error {
+		if err := lotsHeld(tx, nil, LotsArchived{Through: 0, Count: 0}); err != nil {
+			return fmt.Errorf("no entry of event 0: %w", err)
+		}
+		if err := lotsHeld(tx, nil, LotsArchived{Through: through, Count: n}); err == nil {
+			return errors.New("the writer's check passed entries the index does not hold")
+		}
+		return applyLotsArchived(tx, &ev)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if left, _ := lotEntries(t, l); left != 0 {
+		t.Fatalf("%d entries left of %d", left, n)
+	}
+	if got := namedTables(t, l, lotsKind); got[p.Table] != digest {
+		t.Fatalf("the replay named %v", got)
+	}
+	_ = l.update(func(tx *txn) error { return tx.Bucket(bucketMeta).Delete([]byte(lotsKind.meta + p.Table)) }) // no such file: the cleanup's check opens none
 }

@@ -349,12 +349,6 @@ func (l *Ledger) Replicate(ctx context.Context, events []ReplicaEvent) (int, err
 	if err != nil {
 		return 0, err
 	}
-	if err := l.settleIDTables(); err != nil {
-		return n, err
-	}
-	if err := l.settleLotTables(); err != nil {
-		return n, err
-	}
 	if n > 0 {
 		l.stats.Appends.Add(uint64(n))
 		l.bell.ring()
