@@ -25,7 +25,12 @@ import (
 //     written once;
 //   - it is emptied at each commit, so it holds one chunk's records at
 //     most (keeping them across chunks, as a cache of hot records, measured
-//     slower: the collector scanned the big maps again and again).
+//     slower: the collector scanned the big maps again and again);
+//   - and it holds overlayMaxEntries records at most: a chunk that reads or
+//     writes more (an archiving run's events remove hundreds of thousands
+//     of records each) writes its changes to bbolt, in key order, and goes
+//     on with an empty overlay in the same transaction (spill), so a
+//     replay's memory stays bounded whatever one event touches.
 //
 // A cursor or ForEach on an overlaid bucket first writes that bucket's
 // changes to bbolt and turns the overlay off for that bucket until the
@@ -50,10 +55,16 @@ type overlay struct {
 	// counts for the benchmark's log: entries written at flushes, Gets
 	// answered from the overlay and from bbolt, and buckets turned off by
 	// an iteration
-	flushed, hits, misses, offs int
-	offBy                       map[string]int
-	err                         error // a write an iteration made failed
+	flushed, hits, misses, offs, spills int
+	offBy                               map[string]int
+	err                                 error // a write an iteration or a spill made failed
+	n                                   int   // records held, every bucket
 }
+
+// overlayMaxEntries bounds the records an overlay holds (about 100 bytes
+// each with the map's own: some 25 MB); a variable so that tests can make it
+// small.
+var overlayMaxEntries = 250_000
 
 type overlayBucket struct {
 	o       *overlay
@@ -161,6 +172,8 @@ func (ob *overlayBucket) get(bb *bolt.Bucket, key []byte) ([]byte, bool) {
 		v = []byte{}
 	}
 	ob.entries[string(key)] = overlayEntry{v: v}
+	o.n++
+	o.spillIfFull()
 	return v, v != nil
 }
 
@@ -199,10 +212,46 @@ func (b *bucket) Delete(key []byte) error {
 }
 
 func (ob *overlayBucket) set(key, v []byte) {
-	if e := ob.entries[string(key)]; !e.dirty {
+	e, held := ob.entries[string(key)]
+	if !e.dirty {
 		ob.dirty++
 	}
 	ob.entries[string(key)] = overlayEntry{v: v, dirty: true}
+	if !held {
+		ob.o.n++
+		ob.o.spillIfFull()
+	}
+}
+
+// spillIfFull writes every bucket's changes to bbolt and empties the
+// overlay when it holds more than overlayMaxEntries records. The values
+// handed out stay valid: they are bbolt's or the callers' bytes, valid for
+// the transaction, as at the chunk's end.
+func (o *overlay) spillIfFull() {
+	if o.n <= overlayMaxEntries || o.tx == nil {
+		return
+	}
+	o.spills++
+	for name, ob := range o.buckets {
+		if ob.off || len(ob.entries) == 0 {
+			continue
+		}
+		var bb *bolt.Bucket
+		if h, ok := o.handles[name]; ok {
+			bb = h.Bucket
+		} else {
+			bb = fillBucket(o.tx, []byte(name))
+		}
+		if bb == nil {
+			if o.err == nil {
+				o.err = berrors.ErrBucketNotFound
+			}
+			continue
+		}
+		if err := ob.write(bb); err != nil && o.err == nil {
+			o.err = err // the flush reports it, failing the chunk
+		}
+	}
 }
 
 // Cursor is bbolt's Cursor over every record as written: the bucket's
@@ -237,6 +286,7 @@ func (b *bucket) iterate() {
 // the bucket's overlay.
 func (ob *overlayBucket) write(bb *bolt.Bucket) error {
 	defer func() {
+		ob.o.n -= len(ob.entries)
 		clear(ob.entries) // keeps the map's room for the next chunk
 		ob.dirty = 0
 	}()
@@ -278,6 +328,7 @@ func (o *overlay) flush(tx *bolt.Tx) error {
 	for name, ob := range o.buckets {
 		ob.off = false
 		if ob.dirty == 0 {
+			o.n -= len(ob.entries)
 			clear(ob.entries)
 			continue
 		}
@@ -298,6 +349,7 @@ func (o *overlay) flush(tx *bolt.Tx) error {
 // rolled back).
 func (o *overlay) reset() {
 	clear(o.buckets)
+	o.n = 0
 	o.tx = nil
 	clear(o.handles)
 	o.err = nil

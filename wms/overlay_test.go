@@ -92,6 +92,21 @@ func TestReplayOverlaySame(t *testing.T) {
 			t.Fatalf("%s: the rebuild did not go through the overlay: %+v", c.name, used)
 		}
 		sameRows(t, c.name+", rebuilt with the overlay against without", plain, bucketRows(t, c.l))
+
+		// a small bound: chunks spill their changes to bbolt as they go
+		// (an archiving event touches more records than the bound), with
+		// the same result
+		was := overlayMaxEntries
+		overlayMaxEntries = 40
+		err := c.l.Rebuild()
+		overlayMaxEntries = was
+		if err != nil {
+			t.Fatal(err)
+		}
+		if used == nil || used.spills == 0 {
+			t.Fatalf("%s: no chunk spilled with a bound of 40 records: %+v", c.name, used)
+		}
+		sameRows(t, c.name+", rebuilt with spills against without the overlay", plain, bucketRows(t, c.l))
 		mm, err := c.l.Check(t.TempDir())
 		if err != nil {
 			t.Fatal(err)
