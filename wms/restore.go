@@ -129,6 +129,9 @@ func proveStore(stage string, seq uint64, opt Options) (r Restored, err error) {
 	if len(mm) > 0 {
 		return r, fmt.Errorf("the backup fails its check: %d projection entries differ from a rebuild of its log (first: %s)", len(mm), mm[0])
 	}
+	if _, _, err := l.VerifyIDTables(); err != nil { // idarchive.go: Open reads a table's header and index only
+		return r, fmt.Errorf("the backup's archive folder: %w", err)
+	}
 	if _, _, err := l.VerifyLotIndexes(); err != nil { // lotarchive.go
 		return r, fmt.Errorf("the backup's archive folder: %w", err)
 	}

@@ -276,6 +276,51 @@ func TestRestoreChecksLotAndUnitFiles(t *testing.T) {
 	}
 }
 
+// TestRestoreChecksIDTables: a restore reads every ID table the backup
+// names whole, so a damaged block is refused then, not at the first
+// retry that reaches it.
+func TestRestoreChecksIDTables(t *testing.T) {
+	dir := t.TempDir()
+	src, clock := openTestIn(t, dir)
+	lotMonths(t, src, clock)
+	clock.Add(5 * 24 * time.Hour)
+	mustAppend(t, src, "later", EvLocationUpserted, Location{Code: "Z99-01-01", Zone: "Z", PickSeq: 1, Kind: KindPick})
+	r := eventsOnly(3 * 24 * time.Hour)
+	r.Keys, r.IDs = 24*time.Hour, 2*24*time.Hour
+	if run, err := src.Archive(ctx, r, "system", "test"); err != nil || run.IDs == 0 {
+		t.Fatalf("moved %d IDs: %v", run.IDs, err)
+	}
+	backup := filepath.Join(t.TempDir(), "b.db")
+	if _, _, err := src.BackupToFile(backup); err != nil {
+		t.Fatal(err)
+	}
+	if err := src.Close(); err != nil {
+		t.Fatal(err)
+	}
+	tables, _ := filepath.Glob(filepath.Join(dir, archiveDirName, "*.ids"))
+	if len(tables) == 0 {
+		t.Fatal("no ID table written")
+	}
+	whole, err := os.ReadFile(tables[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := append([]byte(nil), whole...)
+	bad[idBlockSize+3] ^= 0xff // the first block's first record
+	if err := os.WriteFile(tables[0], bad, 0o640); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Restore(dir, backup, Options{}); err == nil || !strings.Contains(err.Error(), filepath.Base(tables[0])) {
+		t.Fatalf("restore with a damaged ID table: %v", err)
+	}
+	if err := os.WriteFile(tables[0], whole, 0o640); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Restore(dir, backup, Options{}); err != nil {
+		t.Fatalf("restore with the table whole: %v", err)
+	}
+}
+
 // TestUpgradeCarriesLotAndUnitFiles: `tally upgrade` (a new store
 // following the old one's log) builds its own lot index and units file
 // and shows the same lot stories and figures.
