@@ -192,21 +192,41 @@ func lotSeqs(tx *txn, owner, sku, lot string) ([]uint64, error) {
 
 // applyLotsArchived removes the range's entries of events through
 // Through from lot_events (those there are: no count is required of a
-// replay), and records the run's index.
+// replay), and records the run's index. When the named index is open (the
+// writer's run, a standby's, a rebuild, a check of a store that has it)
+// only the entries it holds leave: one it lacks (a standby's lot_events
+// that differ and fetched the primary's index; a rebuild under a later
+// definition that indexes more events) stays live, and a trace reads it
+// after the index's (lotSeqs). The writer's check (lotsHeld) alone
+// requires every entry and the count.
 func applyLotsArchived(tx *txn, ev *Event) error {
 	var p LotsArchived
 	if err := decode(ev, &p); err != nil {
 		return err
 	}
-	if _, ok := lotsKind.runTableOf(p.File, p.Digest, p.Table); !ok || p.Count < 0 {
+	name, ok := lotsKind.runTableOf(p.File, p.Digest, p.Table)
+	if !ok || p.Count < 0 {
 		return Errf(CodeInvalid, "lots.file_invalid", "file", clipText(p.File))
 	}
+	held, release := lotsHeldBy(tx, name)
+	defer release()
+	var heldErr error
 	in := func(k []byte) bool {
 		if len(p.From) > 0 && bytes.Compare(k, p.From) < 0 || len(p.To) > 0 && bytes.Compare(k, p.To) >= 0 {
 			return false
 		}
-		_, s, ok := lotEntry(k)
-		return ok && s <= p.Through
+		lot, s, ok := lotEntry(k)
+		if !ok || s > p.Through {
+			return false
+		}
+		if held == nil {
+			return true
+		}
+		h, err := held(lot, s)
+		if err != nil && heldErr == nil {
+			heldErr = err
+		}
+		return h
 	}
 	if tx.replay != nil { // entries of this chunk not yet written (replay.go)
 		keys := tx.replay.keys[1]
@@ -230,6 +250,9 @@ func applyLotsArchived(tx *txn, ev *Event) error {
 			gone = append(gone, bytes.Clone(k))
 		}
 	}
+	if heldErr != nil {
+		return heldErr
+	}
 	for _, k := range gone {
 		if err := b.Delete(k); err != nil {
 			return err
@@ -240,6 +263,43 @@ func applyLotsArchived(tx *txn, ev *Event) error {
 		return nil
 	}
 	return meta.Put(lotsKind.metaKey(p.File, p.Digest, p.Table), []byte(p.Digest))
+}
+
+// lotsHeldBy is, when the lot index of that name is open for tx's store
+// (or, in a check's scratch store, for the store it checks), whether the
+// index holds a lot's entry of an event: the lot's sequence numbers read
+// once a lot. nil: the index is not open. release ends the use (the
+// tables' read lock, held so that no install closes the index meanwhile).
+func lotsHeldBy(tx *txn, name string) (held func(lot []byte, seq uint64) (bool, error), release func()) {
+	v, ok := openLotTables.Load(tx.DB())
+	if !ok && tx.replay != nil && tx.replay.src != nil {
+		v, ok = openLotTables.Load(tx.replay.src)
+	}
+	if !ok {
+		return nil, func() {}
+	}
+	ts := v.(*idTables)
+	ts.mu.RLock()
+	t := ts.files[name]
+	if t == nil {
+		ts.mu.RUnlock()
+		return nil, func() {}
+	}
+	var lastLot []byte
+	var seqs []uint64
+	held = func(lot []byte, seq uint64) (bool, error) {
+		if lastLot == nil || !bytes.Equal(lot, lastLot) {
+			lastLot, seqs = bytes.Clone(lot), seqs[:0]
+			if err := t.seqsOf(lotHash(lot), func(s uint64) { seqs = append(seqs, s) }); err != nil {
+				lastLot = nil
+				return false, lotsKind.asKind(err)
+			}
+			slices.Sort(seqs)
+		}
+		_, found := slices.BinarySearch(seqs, seq)
+		return found, nil
+	}
+	return held, ts.mu.RUnlock
 }
 
 // lotMove is what a run moves: the records, where each event's range of
