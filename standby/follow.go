@@ -95,8 +95,8 @@ func New(l *wms.Ledger, o Options) (*Follower, error) {
 // applied in one transaction).
 func (f *Follower) Run(ctx context.Context) error {
 	backoff := time.Second
-	if err := f.l.RemoveStaleFetches(); err != nil { // a download a killed standby left
-		f.o.Log.Warn("removing unfinished table downloads", "err", err)
+	if err := f.l.RemoveUnfinishedTables(); err != nil { // a download or a build a killed standby left
+		f.o.Log.Warn("removing unfinished table files", "err", err)
 	}
 	for ctx.Err() == nil {
 		if _, ok := f.l.Following(); !ok {

@@ -85,13 +85,15 @@ func (l *Ledger) OpenIDTableFile(name string) (*os.File, int64, error) {
 // fetchMu holds one download at a time in a process (a follower's).
 var fetchMu sync.Mutex
 
-// RemoveStaleFetches removes the downloads a standby killed mid-way left
-// in its archive folder (NAME.fetch-*): the follower calls it when it
-// starts.
-func (l *Ledger) RemoveStaleFetches() error {
+// RemoveUnfinishedTables removes what a standby killed mid-way left in
+// its archive folder: a download's NAME.fetch-* and a table it was
+// building itself (prepareTable: YYYY-MM.ids.tmp-*, .lots.tmp-*). The
+// follower calls it when it starts, before it applies a page: on a
+// standby nothing else writes a table, so every such file is stale.
+func (l *Ledger) RemoveUnfinishedTables() error {
 	fetchMu.Lock()
 	defer fetchMu.Unlock()
-	return l.removeStale(false)
+	return l.removeStale(true)
 }
 
 // AdoptIDTable writes a primary's table, read from r (size bytes, -1 when
