@@ -152,9 +152,9 @@ func removeMoved(tx *txn, p IDsArchived, fewer bool) error {
 	if len(ids) != p.Count && !(fewer && len(ids) < p.Count) {
 		return Errf(CodeConflict, "ids.changed", "count", fmt.Sprint(len(ids)), "want", fmt.Sprint(p.Count))
 	}
-	name, ok := idsKind.runTableOf(p.File, p.Digest, p.Table)
-	if !ok {
-		return Errf(CodeInvalid, "ids.file_invalid", "file", clipText(p.File))
+	name, err := idsKind.runTable(p.File, p.Digest, p.Table)
+	if err != nil {
+		return err
 	}
 	ts := tablesOf(tx.DB())
 	for i, id := range ids {
@@ -401,8 +401,8 @@ func (l *Ledger) prepareIDTables(events []ReplicaEvent) error {
 	if err := json.Unmarshal(events[0].Event.Data, &p); err != nil {
 		return err
 	}
-	if _, ok := idsKind.runTableOf(p.File, p.Digest, p.Table); !ok {
-		return Errf(CodeInvalid, "ids.file_invalid", "file", clipText(p.File))
+	if _, err := idsKind.runTable(p.File, p.Digest, p.Table); err != nil {
+		return err
 	}
 	versions := []uint32{idTableVersion}
 	if idTableVersion != idVersion1 {

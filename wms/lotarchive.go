@@ -204,8 +204,11 @@ func applyLotsArchived(tx *txn, ev *Event) error {
 	if err := decode(ev, &p); err != nil {
 		return err
 	}
-	name, ok := lotsKind.runTableOf(p.File, p.Digest, p.Table)
-	if !ok || p.Count < 0 {
+	name, err := lotsKind.runTable(p.File, p.Digest, p.Table)
+	if err != nil {
+		return err
+	}
+	if p.Count < 0 {
 		return Errf(CodeInvalid, "lots.file_invalid", "file", clipText(p.File))
 	}
 	held, release := lotsHeldBy(tx, name)
@@ -448,8 +451,8 @@ func (l *Ledger) prepareLotTables(events []ReplicaEvent) error {
 	if err := json.Unmarshal(events[0].Event.Data, &p); err != nil {
 		return err
 	}
-	if _, ok := lotsKind.runTableOf(p.File, p.Digest, p.Table); !ok {
-		return Errf(CodeInvalid, "lots.file_invalid", "file", clipText(p.File))
+	if _, err := lotsKind.runTable(p.File, p.Digest, p.Table); err != nil {
+		return err
 	}
 	return l.prepareTable(lotsKind, p.File, p.Digest, p.Table == "", events[0].Event.Seq, func() ([]idRecord, error) {
 		m, err := l.collectLots(p.Through, p.End, 0)

@@ -75,15 +75,27 @@ func (k *tableKind) validMonthFile(f string) bool {
 	return ok && validMonth(m)
 }
 
-// runTableOf checks an event's table against its file and digest: the
+// runTable checks an event's table against its file and digest: the
 // run's table is tableName(file, digest); an event of a run before one
-// table a run names none.
-func (k *tableKind) runTableOf(file, digest, table string) (string, bool) {
+// table a run names none. A file or digest that is not one is the kind's
+// file_invalid; a table of another name, its table_name_differs.
+func (k *tableKind) runTable(file, digest, table string) (string, error) {
 	if !k.validMonthFile(file) || len(digest) != 64 {
-		return "", false
+		return "", Errf(CodeInvalid, k.pick("ids.file_invalid", "lots.file_invalid"), "file", clipText(file))
 	}
 	name := tableName(file, digest)
-	return name, table == "" || table == name
+	if table != "" && table != name {
+		return "", Errf(CodeInvalid, k.pick("ids.table_name_differs", "lots.table_name_differs"), "table", clipText(table), "file", file, "name", name)
+	}
+	return name, nil
+}
+
+// pick is the ID table's word or the lot index's (an error key).
+func (k *tableKind) pick(ids, lots string) string {
+	if k == lotsKind {
+		return lots
+	}
+	return ids
 }
 
 // metaKey is where the store names a table its event named: a run's own
@@ -273,10 +285,7 @@ func (l *Ledger) prepareTable(k *tableKind, file, digest string, legacy bool, se
 			return nil
 		}
 	}
-	e := Errf(CodeConflict, "ids.digest_differs", "file", file, "seq", fmt.Sprint(seq), "name", name)
-	if k == lotsKind {
-		e = Errf(CodeConflict, "lots.digest_differs", "file", file, "seq", fmt.Sprint(seq), "name", name)
-	}
+	e := Errf(CodeConflict, k.pick("ids.digest_differs", "lots.digest_differs"), "file", file, "seq", fmt.Sprint(seq), "name", name)
 	return &IDTableNeeded{Name: name, Digest: digest, Err: e}
 }
 
