@@ -157,12 +157,18 @@ func removeMoved(tx *txn, p IDsArchived, fewer bool) error {
 		return err
 	}
 	ts := tablesOf(tx.DB())
+	if ts != nil && len(ids) > 0 {
+		// the table is used under the read lock: no install closes it
+		// meanwhile
+		ts.mu.RLock()
+		defer ts.mu.RUnlock()
+	}
 	for i, id := range ids {
 		// nothing leaves that the table does not hold
 		if ts == nil {
 			return fmt.Errorf("ids.archived: no ID tables open")
 		}
-		t := ts.table(name)
+		t := ts.files[name]
 		if t == nil {
 			return fmt.Errorf("ids.archived: table %s is not open", name)
 		}
