@@ -132,6 +132,65 @@ func (t *idTable) seqsOf(h idHash, fn func(seq uint64)) error {
 	return nil
 }
 
+// seqsFrom calls fn with the sequence number of every record of hash h
+// from the first at least `from`, in order, while fn returns true. The
+// first block it reads is found by a binary search of the blocks' first
+// records, among those that can hold h.
+func (t *idTable) seqsFrom(h idHash, from uint64, fn func(seq uint64) bool) error {
+	if ok, err := t.mayHold(h); err != nil || !ok {
+		return err
+	}
+	var want idRecord
+	copy(want[:idHashSize], h[:])
+	var sb [8]byte
+	binary.BigEndian.PutUint64(sb[:], min(from, 1<<48-1))
+	copy(want[12:18], sb[2:])
+	nb := len(t.index)
+	lo := max(firstTrue(nb, 0, func(m int) bool { return bytes.Compare(t.index[m][:], h[:]) >= 0 })-1, 0)
+	hi := firstTrue(nb, lo, func(m int) bool { return bytes.Compare(t.index[m][:], h[:]) > 0 })
+	bp := idBlockPool.Get().(*[]byte)
+	defer idBlockPool.Put(bp)
+	// the last block in [lo, hi) whose first record is at most want
+	var ferr error
+	i := firstTrue(hi, lo+1, func(m int) bool {
+		recs, err := t.block(m, *bp, false)
+		if err != nil || len(recs) < idRecSize {
+			ferr = errors.Join(ferr, err)
+			return true
+		}
+		return bytes.Compare(recs[:18], want[:18]) > 0
+	}) - 1
+	if ferr != nil {
+		return ferr
+	}
+	for i = max(i, lo); i < nb; i++ {
+		if bytes.Compare(t.index[i][:], h[:]) > 0 {
+			return nil
+		}
+		recs, err := t.block(i, *bp, false)
+		if err != nil {
+			return err
+		}
+		for j := 0; j < len(recs); j += idRecSize {
+			switch c := bytes.Compare(recs[j:j+idHashSize], h[:]); {
+			case c > 0:
+				return nil
+			case c == 0 && recs[j+18] == lotFlag:
+				var r idRecord
+				copy(r[:], recs[j:j+idRecSize])
+				if s := r.seq(); s >= from && !fn(s) {
+					return nil
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// lotsWindow is how many of a lot's sequence numbers a replay's check
+// reads at a time (applyLotsArchived).
+var lotsWindow = 4096
+
 var openLotTables sync.Map // *bolt.DB -> *idTables
 
 func (l *Ledger) lotTables() *idTables { return l.tablesOfKind(lotsKind) }
@@ -288,16 +347,28 @@ func lotsHeldBy(tx *txn, name string) (held func(lot []byte, seq uint64) (bool, 
 		ts.mu.RUnlock()
 		return nil, func() {}
 	}
+	// a window of the lot's sequence numbers from the first asked: the
+	// entries an event asks about are a span of the lot's (in order, from
+	// the cursor), so a lot of millions of entries is read a window at a
+	// time, from where the event's span begins, not whole for each event
 	var lastLot []byte
 	var seqs []uint64
+	full := false // the window holds the lot's last record
 	held = func(lot []byte, seq uint64) (bool, error) {
-		if lastLot == nil || !bytes.Equal(lot, lastLot) {
+		if lastLot == nil || !bytes.Equal(lot, lastLot) || len(seqs) == 0 || seq < seqs[0] || (!full && seq > seqs[len(seqs)-1]) {
 			lastLot, seqs = bytes.Clone(lot), seqs[:0]
-			if err := t.seqsOf(lotHash(lot), func(s uint64) { seqs = append(seqs, s) }); err != nil {
+			err := t.seqsFrom(lotHash(lot), seq, func(s uint64) bool {
+				seqs = append(seqs, s)
+				return len(seqs) < lotsWindow
+			})
+			if err != nil {
 				lastLot = nil
 				return false, lotsKind.asKind(err)
 			}
-			slices.Sort(seqs)
+			full = len(seqs) < lotsWindow
+			if len(seqs) == 0 {
+				return false, nil
+			}
 		}
 		_, found := slices.BinarySearch(seqs, seq)
 		return found, nil

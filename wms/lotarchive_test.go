@@ -543,6 +543,29 @@ func TestLotsArchivedKeepsWhatIndexLacks(t *testing.T) {
 		t.Fatal(err)
 	}
 	l.lotTables().install(tb)
+	// seqsFrom is seqsOf from a sequence number on, and stops when asked
+	for _, r := range recs {
+		var all []uint64
+		if err := tb.seqsOf(r.hash(), func(s uint64) { all = append(all, s) }); err != nil {
+			t.Fatal(err)
+		}
+		for _, from := range []uint64{0, r.seq(), r.seq() + 1} {
+			var got, want []uint64
+			for _, s := range all {
+				if s >= from {
+					want = append(want, s)
+				}
+			}
+			if err := tb.seqsFrom(r.hash(), from, func(s uint64) bool { got = append(got, s); return true }); err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Fatalf("seqsFrom %d: %v, want %v", from, got, want)
+			}
+		}
+	}
+	defer func(w int) { lotsWindow = w }(lotsWindow)
+	lotsWindow = 2 // a lot's entries read in windows
 	p := LotsArchived{File: "2026-11.lots", Table: tb.name, Through: through, Count: n, Digest: digest, Records: tb.count}
 	ev, err := NewEvent("replay-lots-lacks", EvLotsArchived, "system", "test", p)
 	if err != nil {
