@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"tally/server"
+	"tally/views"
 	"tally/wms"
 )
 
@@ -95,8 +96,8 @@ func New(l *wms.Ledger, o Options) (*Follower, error) {
 // applied in one transaction).
 func (f *Follower) Run(ctx context.Context) error {
 	backoff := time.Second
-	if err := f.l.RemoveStaleFetches(); err != nil { // a download a killed standby left
-		f.o.Log.Warn("removing unfinished table downloads", "err", err)
+	if err := f.l.RemoveUnfinishedTables(); err != nil { // a download or a build a killed standby left
+		f.o.Log.Warn("removing unfinished table files", "err", err)
 	}
 	for ctx.Err() == nil {
 		if _, ok := f.l.Following(); !ok {
@@ -189,12 +190,16 @@ func (f *Follower) step(ctx context.Context, wait time.Duration) error {
 	if _, err := f.l.Replicate(ctx, page.Events); err != nil {
 		var need *wms.IDTableNeeded
 		if errors.As(err, &need) {
-			// the primary's ID table, fetched and checked; the next
-			// step applies the page again with it
+			// the primary's ID table or lot index, fetched and
+			// checked; the next step applies the page again with it.
+			// When the fetch fails the operator reads both: why this
+			// store needs the file (with copying it by hand as the
+			// remedy) and why the fetch failed.
+			what := wms.TableKindOf(need.Name)
 			if err := f.fetchIDTable(ctx, need); err != nil {
-				return fmt.Errorf("applying events after %d: fetching the primary's ID table %s: %w", after, need.Name, err)
+				return &fetchFailed{after: after, what: what, name: need.Name, need: need.Err, err: err}
 			}
-			f.o.Log.Info("fetched the primary's ID table", "name", need.Name)
+			f.o.Log.Info("fetched the primary's "+what, "name", need.Name)
 			return nil
 		}
 		return fmt.Errorf("applying events after %d: %w", after, err)
@@ -257,6 +262,30 @@ func (f *Follower) fetchIDTable(ctx context.Context, need *wms.IDTableNeeded) er
 		return fmt.Errorf("the primary's table is %d bytes, over %d", resp.ContentLength, int64(wms.MaxIDTableBytes))
 	}
 	return f.l.AdoptIDTable(need.Name, need.Digest, resp.Body, resp.ContentLength)
+}
+
+// fetchFailed is a page that needs the primary's table (need: the
+// digest_differs error, whose words say how to copy the file by hand) when
+// fetching it failed (err): its text, in the log and the status, is both.
+type fetchFailed struct {
+	after      uint64
+	what, name string
+	need, err  error
+}
+
+func (e *fetchFailed) Error() string {
+	return fmt.Sprintf("applying events after %d: %s Fetching the primary's %s %s failed: %s", e.after, english(e.need), e.what, e.name, english(e.err))
+}
+
+func (e *fetchFailed) Unwrap() []error { return []error{e.need, e.err} }
+
+// english is an error's words in English: a domain error's message, else
+// its text.
+func english(err error) string {
+	if we, ok := err.(*wms.Error); ok {
+		return views.Translate(views.LangEN, we.Key, we.Args)
+	}
+	return err.Error()
 }
 
 // StandbyStatus is how far behind the primary this store is.

@@ -252,6 +252,13 @@ func TestNewStandbyAfterManyIDRuns(t *testing.T) {
 	if err := os.WriteFile(stale, []byte("half a table"), 0o640); err != nil {
 		t.Fatal(err)
 	}
+	// and so are the tables it was building itself
+	builds := []string{filepath.Join(standbyL.ArchiveDir(), "2026-11.ids.tmp-456"), filepath.Join(standbyL.ArchiveDir(), "2026-11.lots.tmp-789")}
+	for _, p := range builds {
+		if err := os.WriteFile(p, []byte("half a build"), 0o640); err != nil {
+			t.Fatal(err)
+		}
+	}
 	if err := standbyL.Follow(primaryURL); err != nil {
 		t.Fatal(err)
 	}
@@ -272,6 +279,11 @@ func TestNewStandbyAfterManyIDRuns(t *testing.T) {
 	}
 	if _, err := os.Stat(stale); !os.IsNotExist(err) {
 		t.Fatalf("the stale download is still there: %v", err)
+	}
+	for _, p := range builds {
+		if _, err := os.Stat(p); !os.IsNotExist(err) {
+			t.Fatalf("the stale build %s is still there: %v", filepath.Base(p), err)
+		}
 	}
 	fetched := strings.Count(logged.String(), "fetched the primary's ID table")
 	if fetched < 3 {

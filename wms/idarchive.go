@@ -152,17 +152,23 @@ func removeMoved(tx *txn, p IDsArchived, fewer bool) error {
 	if len(ids) != p.Count && !(fewer && len(ids) < p.Count) {
 		return Errf(CodeConflict, "ids.changed", "count", fmt.Sprint(len(ids)), "want", fmt.Sprint(p.Count))
 	}
-	name, ok := idsKind.runTableOf(p.File, p.Digest, p.Table)
-	if !ok {
-		return Errf(CodeInvalid, "ids.file_invalid", "file", clipText(p.File))
+	name, err := idsKind.runTable(p.File, p.Digest, p.Table)
+	if err != nil {
+		return err
 	}
 	ts := tablesOf(tx.DB())
+	if ts != nil && len(ids) > 0 {
+		// the table is used under the read lock: no install closes it
+		// meanwhile
+		ts.mu.RLock()
+		defer ts.mu.RUnlock()
+	}
 	for i, id := range ids {
 		// nothing leaves that the table does not hold
 		if ts == nil {
 			return fmt.Errorf("ids.archived: no ID tables open")
 		}
-		t := ts.table(name)
+		t := ts.files[name]
 		if t == nil {
 			return fmt.Errorf("ids.archived: table %s is not open", name)
 		}
@@ -401,8 +407,8 @@ func (l *Ledger) prepareIDTables(events []ReplicaEvent) error {
 	if err := json.Unmarshal(events[0].Event.Data, &p); err != nil {
 		return err
 	}
-	if _, ok := idsKind.runTableOf(p.File, p.Digest, p.Table); !ok {
-		return Errf(CodeInvalid, "ids.file_invalid", "file", clipText(p.File))
+	if _, err := idsKind.runTable(p.File, p.Digest, p.Table); err != nil {
+		return err
 	}
 	versions := []uint32{idTableVersion}
 	if idTableVersion != idVersion1 {

@@ -61,19 +61,20 @@ func validIDTableName(name string) bool {
 // version's name; the file is one the store wrote (never rewritten once
 // named: idarchive.go).
 func (l *Ledger) OpenIDTableFile(name string) (*os.File, int64, error) {
+	k := kindOfName(name)
 	if !validIDTableName(name) {
-		return nil, 0, Errf(CodeInvalid, "ids.name_invalid", "name", clipText(name))
+		return nil, 0, Errf(CodeInvalid, k.pick("ids.name_invalid", "lots.name_invalid"), "name", clipText(name))
 	}
 	f, err := os.Open(filepath.Join(l.ArchiveDir(), name))
 	if os.IsNotExist(err) {
-		return nil, 0, Errf(CodeNotFound, kindOfName(name).missing, "file", name)
+		return nil, 0, Errf(CodeNotFound, k.missing, "file", name)
 	}
 	if err != nil {
 		return nil, 0, err
 	}
 	fi, err := f.Stat()
 	if err == nil && (!fi.Mode().IsRegular() || fi.Size() > MaxIDTableBytes) {
-		err = Errf(CodeInvalid, "ids.table_too_large", "file", name, "max", fmt.Sprint(MaxIDTableBytes>>30))
+		err = Errf(CodeInvalid, k.pick("ids.table_too_large", "lots.table_too_large"), "file", name, "max", fmt.Sprint(MaxIDTableBytes>>30))
 	}
 	if err != nil {
 		f.Close()
@@ -82,16 +83,22 @@ func (l *Ledger) OpenIDTableFile(name string) (*os.File, int64, error) {
 	return f, fi.Size(), nil
 }
 
+// TableKindOf is what a table file's name says it is: "ID table" or "lot
+// index" (a follower's log and errors).
+func TableKindOf(name string) string { return kindOfName(name).what }
+
 // fetchMu holds one download at a time in a process (a follower's).
 var fetchMu sync.Mutex
 
-// RemoveStaleFetches removes the downloads a standby killed mid-way left
-// in its archive folder (NAME.fetch-*): the follower calls it when it
-// starts.
-func (l *Ledger) RemoveStaleFetches() error {
+// RemoveUnfinishedTables removes what a standby killed mid-way left in
+// its archive folder: a download's NAME.fetch-* and a table it was
+// building itself (prepareTable: YYYY-MM.ids.tmp-*, .lots.tmp-*). The
+// follower calls it when it starts, before it applies a page: on a
+// standby nothing else writes a table, so every such file is stale.
+func (l *Ledger) RemoveUnfinishedTables() error {
 	fetchMu.Lock()
 	defer fetchMu.Unlock()
-	return l.removeStale(false)
+	return l.removeStale(true)
 }
 
 // AdoptIDTable writes a primary's table, read from r (size bytes, -1 when
@@ -102,11 +109,16 @@ func (l *Ledger) AdoptIDTable(name, digest string, r io.Reader, size int64) erro
 	if _, ok := l.Following(); !ok {
 		return Errf(CodeConflict, "standby.not_standby")
 	}
-	if !validIDTableName(name) || len(digest) != 64 || tableName(name[:7]+kindOfName(name).ext, digest) != name {
-		return Errf(CodeInvalid, "ids.name_invalid", "name", clipText(name))
+	k := kindOfName(name)
+	if !validIDTableName(name) || len(digest) != 64 || tableName(name[:7]+k.ext, digest) != name {
+		return Errf(CodeInvalid, k.pick("ids.name_invalid", "lots.name_invalid"), "name", clipText(name))
+	}
+	tooLarge := Errf(CodeInvalid, k.pick("ids.table_too_large", "lots.table_too_large"), "file", name, "max", fmt.Sprint(MaxIDTableBytes>>30))
+	differs := func(n int64) error {
+		return Errf(CodeConflict, k.pick("ids.fetched_differs", "lots.fetched_differs"), "file", name, "bytes", fmt.Sprint(n))
 	}
 	if size > MaxIDTableBytes {
-		return Errf(CodeInvalid, "ids.table_too_large", "file", name, "max", fmt.Sprint(MaxIDTableBytes>>30))
+		return tooLarge
 	}
 	dir := l.ArchiveDir()
 	if err := os.MkdirAll(dir, 0o750); err != nil {
@@ -121,7 +133,7 @@ func (l *Ledger) AdoptIDTable(name, digest string, r io.Reader, size int64) erro
 	}
 	tmp, err := os.CreateTemp(dir, name+".fetch-*")
 	if err != nil {
-		return fmt.Errorf("ID table: %w", err)
+		return fmt.Errorf("%s: %w", k.what, err)
 	}
 	placed := false
 	defer func() {
@@ -133,13 +145,13 @@ func (l *Ledger) AdoptIDTable(name, digest string, r io.Reader, size int64) erro
 	s := sha256.New()
 	n, err := io.Copy(io.MultiWriter(tmp, s), io.LimitReader(r, MaxIDTableBytes+1))
 	if err != nil {
-		return fmt.Errorf("ID table %s: %w", name, err)
+		return fmt.Errorf("%s %s: %w", k.what, name, err)
 	}
 	if n > MaxIDTableBytes {
-		return Errf(CodeInvalid, "ids.table_too_large", "file", name, "max", fmt.Sprint(MaxIDTableBytes>>30))
+		return tooLarge
 	}
 	if got := hex.EncodeToString(s.Sum(nil)); (size >= 0 && n != size) || got != digest {
-		return Errf(CodeConflict, "ids.fetched_differs", "file", name, "bytes", fmt.Sprint(n))
+		return differs(n)
 	}
 	if err := tmp.Sync(); err != nil {
 		return err
@@ -151,13 +163,13 @@ func (l *Ledger) AdoptIDTable(name, digest string, r io.Reader, size int64) erro
 	if err != nil {
 		var bad *IDTableError
 		if errors.As(err, &bad) {
-			return Errf(CodeConflict, "ids.fetched_differs", "file", name, "bytes", fmt.Sprint(n))
+			return differs(n)
 		}
 		return err
 	}
 	t.close()
 	if err := os.Rename(tmp.Name(), filepath.Join(dir, name)); err != nil {
-		return fmt.Errorf("ID table: %w", err)
+		return fmt.Errorf("%s: %w", k.what, err)
 	}
 	placed = true
 	return syncDir(dir)

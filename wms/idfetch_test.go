@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -50,6 +51,10 @@ func TestAdoptIDTable(t *testing.T) {
 		"size said wrong": {name, digest, raw, int64(len(raw)) + 1, "ids.fetched_differs"},
 		"a path":          {"../" + name, digest, raw, int64(len(raw)), "ids.name_invalid"},
 		"too large":       {name, digest, raw, MaxIDTableBytes + 1, "ids.table_too_large"},
+		// a lot index is the same file: its errors say so
+		"a lot index of another digest": {lotTableFile("2026-11.lots", digest), other, raw, int64(len(raw)), "lots.fetched_differs"},
+		"a lot index's path":            {"../" + lotTableFile("2026-11.lots", digest), digest, raw, int64(len(raw)), "lots.name_invalid"},
+		"a lot index too large":         {lotTableFile("2026-11.lots", digest), digest, raw, MaxIDTableBytes + 1, "lots.table_too_large"},
 	} {
 		e, ok := AsError(l.AdoptIDTable(c.name, c.digest, bytes.NewReader(c.data), c.size))
 		if !ok || e.Key != c.key {
@@ -67,5 +72,45 @@ func TestAdoptIDTable(t *testing.T) {
 	}
 	if left, _ := os.ReadDir(l.ArchiveDir()); len(left) != 1 {
 		t.Fatalf("the folder holds %v", left)
+	}
+}
+
+// TestRunTableErrors: an event whose table is not the name its month and
+// SHA-256 give is refused as such (not as a bad month file); a bad month
+// file as one; both worded by the table's kind. A primary refuses to serve
+// a file of a name that is not a table's, in its kind's words.
+func TestRunTableErrors(t *testing.T) {
+	digest := strings.Repeat("ab", 32)
+	for _, c := range []struct {
+		k                   *tableKind
+		file, digest, table string
+		key                 string
+	}{
+		{idsKind, "2026-11.ids", digest, tableName("2026-11.ids", digest), ""},
+		{idsKind, "2026-11.ids", digest, "", ""},
+		{idsKind, "2026-11.ids", digest, tableName("2026-10.ids", digest), "ids.table_name_differs"},
+		{idsKind, "2026-13.ids", digest, "", "ids.file_invalid"},
+		{idsKind, "2026-11.ids", "ab", "", "ids.file_invalid"},
+		{lotsKind, "2026-11.lots", digest, tableName("2026-11.lots", digest), ""},
+		{lotsKind, "2026-11.lots", digest, tableName("2026-11.lots", strings.Repeat("cd", 32)), "lots.table_name_differs"},
+		{lotsKind, "2026-11.ids", digest, "", "lots.file_invalid"},
+	} {
+		name, err := c.k.runTable(c.file, c.digest, c.table)
+		if c.key == "" {
+			if err != nil || name != tableName(c.file, c.digest) {
+				t.Fatalf("%+v: %q %v", c, name, err)
+			}
+			continue
+		}
+		if e, ok := AsError(err); !ok || e.Key != c.key {
+			t.Fatalf("%+v: %v, want %s", c, err, c.key)
+		}
+	}
+	l, _ := openTest(t)
+	for name, key := range map[string]string{"../2026-11.abababababababab.lots": "lots.name_invalid", "2026-11.ids": "ids.name_invalid", "2026-11.abababababababab.lots": "lots.table_missing"} {
+		_, _, err := l.OpenIDTableFile(name)
+		if e, ok := AsError(err); !ok || e.Key != key {
+			t.Fatalf("serving %s: %v, want %s", name, err, key)
+		}
 	}
 }

@@ -234,6 +234,8 @@ func TestIDTableStandbyFromCopy(t *testing.T) {
 	src, _ := newTable(t, primary, idsKind, nil)
 
 	err := replicateOnce(primary, standby, 50)
+	var first, again *IDTableNeeded
+	errors.As(err, &first)
 	e, ok := AsError(err)
 	if !ok || e.Key != "ids.digest_differs" || e.Args["name"] != filepath.Base(src) {
 		t.Fatalf("a standby lacking an entry: %v, want ids.digest_differs naming %s", err, filepath.Base(src))
@@ -249,13 +251,21 @@ func TestIDTableStandbyFromCopy(t *testing.T) {
 	if err := os.WriteFile(copied, flip(raw, idBlockSize+3), 0o640); err != nil {
 		t.Fatal(err)
 	}
-	if e, ok := AsError(replicateOnce(primary, standby, 50)); !ok || e.Key != "ids.digest_differs" {
+	err = replicateOnce(primary, standby, 50)
+	if e, ok := AsError(err); !ok || e.Key != "ids.digest_differs" {
 		t.Fatalf("a damaged copy: %v", e)
+	}
+	// the retry did not build the table again: it is the need remembered
+	if !errors.As(err, &again) || again != first {
+		t.Fatalf("a retry built the table again: %v", err)
 	}
 	if err := os.WriteFile(copied, raw, 0o640); err != nil {
 		t.Fatal(err)
 	}
 	replicateAll(t, primary, standby, 50)
+	if _, ok := neededTables.Load(neededKey{standby.db, first.Name, first.Digest}); ok {
+		t.Fatal("the need is still remembered once the file is in place")
+	}
 	sameState(t, primary, standby)
 	if got := namedTables(t, standby, idsKind); len(got) != 1 || got[filepath.Base(src)] == "" {
 		t.Fatalf("the standby named %v, want %s", got, filepath.Base(src))

@@ -132,6 +132,65 @@ func (t *idTable) seqsOf(h idHash, fn func(seq uint64)) error {
 	return nil
 }
 
+// seqsFrom calls fn with the sequence number of every record of hash h
+// from the first at least `from`, in order, while fn returns true. The
+// first block it reads is found by a binary search of the blocks' first
+// records, among those that can hold h.
+func (t *idTable) seqsFrom(h idHash, from uint64, fn func(seq uint64) bool) error {
+	if ok, err := t.mayHold(h); err != nil || !ok {
+		return err
+	}
+	var want idRecord
+	copy(want[:idHashSize], h[:])
+	var sb [8]byte
+	binary.BigEndian.PutUint64(sb[:], min(from, 1<<48-1))
+	copy(want[12:18], sb[2:])
+	nb := len(t.index)
+	lo := max(firstTrue(nb, 0, func(m int) bool { return bytes.Compare(t.index[m][:], h[:]) >= 0 })-1, 0)
+	hi := firstTrue(nb, lo, func(m int) bool { return bytes.Compare(t.index[m][:], h[:]) > 0 })
+	bp := idBlockPool.Get().(*[]byte)
+	defer idBlockPool.Put(bp)
+	// the last block in [lo, hi) whose first record is at most want
+	var ferr error
+	i := firstTrue(hi, lo+1, func(m int) bool {
+		recs, err := t.block(m, *bp, false)
+		if err != nil || len(recs) < idRecSize {
+			ferr = errors.Join(ferr, err)
+			return true
+		}
+		return bytes.Compare(recs[:18], want[:18]) > 0
+	}) - 1
+	if ferr != nil {
+		return ferr
+	}
+	for i = max(i, lo); i < nb; i++ {
+		if bytes.Compare(t.index[i][:], h[:]) > 0 {
+			return nil
+		}
+		recs, err := t.block(i, *bp, false)
+		if err != nil {
+			return err
+		}
+		for j := 0; j < len(recs); j += idRecSize {
+			switch c := bytes.Compare(recs[j:j+idHashSize], h[:]); {
+			case c > 0:
+				return nil
+			case c == 0 && recs[j+18] == lotFlag:
+				var r idRecord
+				copy(r[:], recs[j:j+idRecSize])
+				if s := r.seq(); s >= from && !fn(s) {
+					return nil
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// lotsWindow is how many of a lot's sequence numbers a replay's check
+// reads at a time (applyLotsArchived).
+var lotsWindow = 4096
+
 var openLotTables sync.Map // *bolt.DB -> *idTables
 
 func (l *Ledger) lotTables() *idTables { return l.tablesOfKind(lotsKind) }
@@ -192,21 +251,44 @@ func lotSeqs(tx *txn, owner, sku, lot string) ([]uint64, error) {
 
 // applyLotsArchived removes the range's entries of events through
 // Through from lot_events (those there are: no count is required of a
-// replay), and records the run's index.
+// replay), and records the run's index. When the named index is open (the
+// writer's run, a standby's, a rebuild, a check of a store that has it)
+// only the entries it holds leave: one it lacks (a standby's lot_events
+// that differ and fetched the primary's index; a rebuild under a later
+// definition that indexes more events) stays live, and a trace reads it
+// after the index's (lotSeqs). The writer's check (lotsHeld) alone
+// requires every entry and the count.
 func applyLotsArchived(tx *txn, ev *Event) error {
 	var p LotsArchived
 	if err := decode(ev, &p); err != nil {
 		return err
 	}
-	if _, ok := lotsKind.runTableOf(p.File, p.Digest, p.Table); !ok || p.Count < 0 {
+	name, err := lotsKind.runTable(p.File, p.Digest, p.Table)
+	if err != nil {
+		return err
+	}
+	if p.Count < 0 {
 		return Errf(CodeInvalid, "lots.file_invalid", "file", clipText(p.File))
 	}
+	held, release := lotsHeldBy(tx, name)
+	defer release()
+	var heldErr error
 	in := func(k []byte) bool {
 		if len(p.From) > 0 && bytes.Compare(k, p.From) < 0 || len(p.To) > 0 && bytes.Compare(k, p.To) >= 0 {
 			return false
 		}
-		_, s, ok := lotEntry(k)
-		return ok && s <= p.Through
+		lot, s, ok := lotEntry(k)
+		if !ok || s > p.Through {
+			return false
+		}
+		if held == nil {
+			return true
+		}
+		h, err := held(lot, s)
+		if err != nil && heldErr == nil {
+			heldErr = err
+		}
+		return h
 	}
 	if tx.replay != nil { // entries of this chunk not yet written (replay.go)
 		keys := tx.replay.keys[1]
@@ -230,6 +312,9 @@ func applyLotsArchived(tx *txn, ev *Event) error {
 			gone = append(gone, bytes.Clone(k))
 		}
 	}
+	if heldErr != nil {
+		return heldErr
+	}
 	for _, k := range gone {
 		if err := b.Delete(k); err != nil {
 			return err
@@ -240,6 +325,55 @@ func applyLotsArchived(tx *txn, ev *Event) error {
 		return nil
 	}
 	return meta.Put(lotsKind.metaKey(p.File, p.Digest, p.Table), []byte(p.Digest))
+}
+
+// lotsHeldBy is, when the lot index of that name is open for tx's store
+// (or, in a check's scratch store, for the store it checks), whether the
+// index holds a lot's entry of an event: the lot's sequence numbers read
+// once a lot. nil: the index is not open. release ends the use (the
+// tables' read lock, held so that no install closes the index meanwhile).
+func lotsHeldBy(tx *txn, name string) (held func(lot []byte, seq uint64) (bool, error), release func()) {
+	v, ok := openLotTables.Load(tx.DB())
+	if !ok && tx.replay != nil && tx.replay.src != nil {
+		v, ok = openLotTables.Load(tx.replay.src)
+	}
+	if !ok {
+		return nil, func() {}
+	}
+	ts := v.(*idTables)
+	ts.mu.RLock()
+	t := ts.files[name]
+	if t == nil {
+		ts.mu.RUnlock()
+		return nil, func() {}
+	}
+	// a window of the lot's sequence numbers from the first asked: the
+	// entries an event asks about are a span of the lot's (in order, from
+	// the cursor), so a lot of millions of entries is read a window at a
+	// time, from where the event's span begins, not whole for each event
+	var lastLot []byte
+	var seqs []uint64
+	full := false // the window holds the lot's last record
+	held = func(lot []byte, seq uint64) (bool, error) {
+		if lastLot == nil || !bytes.Equal(lot, lastLot) || len(seqs) == 0 || seq < seqs[0] || (!full && seq > seqs[len(seqs)-1]) {
+			lastLot, seqs = bytes.Clone(lot), seqs[:0]
+			err := t.seqsFrom(lotHash(lot), seq, func(s uint64) bool {
+				seqs = append(seqs, s)
+				return len(seqs) < lotsWindow
+			})
+			if err != nil {
+				lastLot = nil
+				return false, lotsKind.asKind(err)
+			}
+			full = len(seqs) < lotsWindow
+			if len(seqs) == 0 {
+				return false, nil
+			}
+		}
+		_, found := slices.BinarySearch(seqs, seq)
+		return found, nil
+	}
+	return held, ts.mu.RUnlock
 }
 
 // lotMove is what a run moves: the records, where each event's range of
@@ -388,8 +522,8 @@ func (l *Ledger) prepareLotTables(events []ReplicaEvent) error {
 	if err := json.Unmarshal(events[0].Event.Data, &p); err != nil {
 		return err
 	}
-	if _, ok := lotsKind.runTableOf(p.File, p.Digest, p.Table); !ok {
-		return Errf(CodeInvalid, "lots.file_invalid", "file", clipText(p.File))
+	if _, err := lotsKind.runTable(p.File, p.Digest, p.Table); err != nil {
+		return err
 	}
 	return l.prepareTable(lotsKind, p.File, p.Digest, p.Table == "", events[0].Event.Seq, func() ([]idRecord, error) {
 		m, err := l.collectLots(p.Through, p.End, 0)

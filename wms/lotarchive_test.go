@@ -1,6 +1,7 @@
 package wms
 
 import (
+	"bytes"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -506,4 +507,83 @@ func TestLotsArchivedReplayWithoutCount(t *testing.T) {
 		t.Fatalf("the replay named %v", got)
 	}
 	_ = l.update(func(tx *txn) error { return tx.Bucket(bucketMeta).Delete([]byte(lotsKind.meta + p.Table)) }) // no such file: the cleanup's check opens none
+}
+
+// TestLotsArchivedKeepsWhatIndexLacks: a replay of lots.archived whose
+// index is open removes only the entries the index holds; one it lacks (a
+// standby's lot_events that differ, a rebuild indexing more) stays live
+// and the lot's trace still shows it.
+func TestLotsArchivedKeepsWhatIndexLacks(t *testing.T) {
+	l, clock := openTestIn(t, t.TempDir())
+	lotMonths(t, l, clock)
+	stories := lotStories(t, l)
+	through := l.LastSeq()
+	var recs []idRecord
+	var lacked []byte
+	_ = l.view(func(tx *txn) error {
+		return tx.Bucket(bucketLotEvents).ForEach(func(k, _ []byte) error {
+			lot, s, ok := lotEntry(k)
+			if !ok {
+				return nil
+			}
+			if lacked == nil {
+				lacked = bytes.Clone(k) // the index lacks the first entry
+				return nil
+			}
+			recs = append(recs, newLotRecord(lot, s))
+			return nil
+		})
+	})
+	if lacked == nil || len(recs) == 0 {
+		t.Fatal("no lot entries")
+	}
+	n := len(recs)
+	tb, digest, err := l.buildTable(lotsKind, "2026-11.lots", recs, "", idVersion)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.lotTables().install(tb)
+	// seqsFrom is seqsOf from a sequence number on, and stops when asked
+	for _, r := range recs {
+		var all []uint64
+		if err := tb.seqsOf(r.hash(), func(s uint64) { all = append(all, s) }); err != nil {
+			t.Fatal(err)
+		}
+		for _, from := range []uint64{0, r.seq(), r.seq() + 1} {
+			var got, want []uint64
+			for _, s := range all {
+				if s >= from {
+					want = append(want, s)
+				}
+			}
+			if err := tb.seqsFrom(r.hash(), from, func(s uint64) bool { got = append(got, s); return true }); err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Fatalf("seqsFrom %d: %v, want %v", from, got, want)
+			}
+		}
+	}
+	defer func(w int) { lotsWindow = w }(lotsWindow)
+	lotsWindow = 2 // a lot's entries read in windows
+	p := LotsArchived{File: "2026-11.lots", Table: tb.name, Through: through, Count: n, Digest: digest, Records: tb.count}
+	ev, err := NewEvent("replay-lots-lacks", EvLotsArchived, "system", "test", p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := l.update(func(tx *txn) error { return applyLotsArchived(tx, &ev) }); err != nil {
+		t.Fatal(err)
+	}
+	if left, _ := lotEntries(t, l); left != 1 {
+		t.Fatalf("%d entries left live, want the one the index lacks", left)
+	}
+	_ = l.view(func(tx *txn) error {
+		if tx.Bucket(bucketLotEvents).Get(lacked) == nil {
+			t.Fatalf("the entry the index lacks (%q) left lot_events", lacked)
+		}
+		return nil
+	})
+	if got := lotStories(t, l); !reflect.DeepEqual(got, stories) {
+		t.Fatalf("a trace lost an entry:\n got %v\nwant %v", got, stories)
+	}
 }

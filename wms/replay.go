@@ -181,6 +181,7 @@ func replayInto(src *txn, scratch *bolt.DB) error {
 	}
 	var after uint64
 	st := newReplayState()
+	st.src = src.DB()
 	for done := false; !done; {
 		if err := scratch.Update(func(b *bolt.Tx) error {
 			var err error
@@ -220,6 +221,9 @@ type replayState struct {
 	stats map[string]statsMemo
 	// overlay: the projections' records read and written (overlay.go)
 	overlay *overlay
+	// src is the store a check replays (replayInto): its lot indexes are
+	// the ones a lots.archived event names (applyLotsArchived)
+	src *bolt.DB
 }
 
 type memoRecord struct {

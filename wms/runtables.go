@@ -8,9 +8,10 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"sync"
+
+	bolt "go.etcd.io/bbolt"
 )
 
 // One immutable table a run: the table manager that ID tables
@@ -75,15 +76,27 @@ func (k *tableKind) validMonthFile(f string) bool {
 	return ok && validMonth(m)
 }
 
-// runTableOf checks an event's table against its file and digest: the
+// runTable checks an event's table against its file and digest: the
 // run's table is tableName(file, digest); an event of a run before one
-// table a run names none.
-func (k *tableKind) runTableOf(file, digest, table string) (string, bool) {
+// table a run names none. A file or digest that is not one is the kind's
+// file_invalid; a table of another name, its table_name_differs.
+func (k *tableKind) runTable(file, digest, table string) (string, error) {
 	if !k.validMonthFile(file) || len(digest) != 64 {
-		return "", false
+		return "", Errf(CodeInvalid, k.pick("ids.file_invalid", "lots.file_invalid"), "file", clipText(file))
 	}
 	name := tableName(file, digest)
-	return name, table == "" || table == name
+	if table != "" && table != name {
+		return "", Errf(CodeInvalid, k.pick("ids.table_name_differs", "lots.table_name_differs"), "table", clipText(table), "file", file, "name", name)
+	}
+	return name, nil
+}
+
+// pick is the ID table's word or the lot index's (an error key).
+func (k *tableKind) pick(ids, lots string) string {
+	if k == lotsKind {
+		return lots
+	}
+	return ids
 }
 
 // metaKey is where the store names a table its event named: a run's own
@@ -226,6 +239,12 @@ func (l *Ledger) closeTablesOfKind(k *tableKind) {
 	if v, ok := k.open.LoadAndDelete(l.db); ok {
 		v.(*idTables).closeAll()
 	}
+	neededTables.Range(func(key, _ any) bool {
+		if key.(neededKey).db == l.db {
+			neededTables.Delete(key)
+		}
+		return true
+	})
 }
 
 // prepareTable is a standby's part of a run, before the page whose first
@@ -246,13 +265,21 @@ func (l *Ledger) prepareTable(k *tableKind, file, digest string, legacy bool, se
 		return nil
 	}
 	path := filepath.Join(l.ArchiveDir(), name)
+	memo := neededKey{l.db, name, digest}
 	if d, err := fileDigest(path); err == nil && d == digest {
 		t, err := l.openNamed(k, name, digest)
 		if err != nil {
 			return err
 		}
 		ts.install(t)
+		neededTables.Delete(memo)
 		return nil
+	}
+	if need, ok := neededTables.Load(memo); ok {
+		// built before and found to differ: the standby's entries are
+		// what they were (the page was refused), so the follower goes
+		// straight to fetching the primary's file again
+		return need.(*IDTableNeeded)
 	}
 	recs, err := collect()
 	if err != nil {
@@ -273,11 +300,21 @@ func (l *Ledger) prepareTable(k *tableKind, file, digest string, legacy bool, se
 			return nil
 		}
 	}
-	e := Errf(CodeConflict, "ids.digest_differs", "file", file, "seq", fmt.Sprint(seq), "name", name)
-	if k == lotsKind {
-		e = Errf(CodeConflict, "lots.digest_differs", "file", file, "seq", fmt.Sprint(seq), "name", name)
-	}
-	return &IDTableNeeded{Name: name, Digest: digest, Err: e}
+	e := Errf(CodeConflict, k.pick("ids.digest_differs", "lots.digest_differs"), "file", file, "seq", fmt.Sprint(seq), "name", name)
+	need := &IDTableNeeded{Name: name, Digest: digest, Err: e}
+	neededTables.Store(memo, need)
+	return need
+}
+
+// neededTables remembers the tables a standby built and found to differ
+// from the primary's (prepareTable): a retry after a failed fetch does
+// not build the table again. An entry goes when the file is in place, or
+// the store closes.
+var neededTables sync.Map // neededKey → *IDTableNeeded
+
+type neededKey struct {
+	db           *bolt.DB
+	name, digest string
 }
 
 // withLegacyVersion adds to recs the records of the month's merged
@@ -342,10 +379,11 @@ func runSplit(events []ReplicaEvent, typ string) int {
 // the store committed for it (`tally check`).
 func (l *Ledger) verifyTables(k *tableKind) (tables int, records uint64, err error) {
 	ts := l.tablesOfKind(k)
+	// the tables are read under the read lock: no install closes one
+	// meanwhile (an install waits for the check)
 	ts.mu.RLock()
-	list := slices.Clone(ts.list)
-	ts.mu.RUnlock()
-	for _, t := range list {
+	defer ts.mu.RUnlock()
+	for _, t := range ts.list {
 		s := sha256.New()
 		if _, err := io.Copy(s, io.NewSectionReader(t.ra, 0, t.size)); err != nil {
 			return tables, records, err
