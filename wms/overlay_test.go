@@ -107,6 +107,25 @@ func TestReplayOverlaySame(t *testing.T) {
 			t.Fatalf("%s: no chunk spilled with a bound of 40 records: %+v", c.name, used)
 		}
 		sameRows(t, c.name+", rebuilt with spills against without the overlay", plain, bucketRows(t, c.l))
+
+		// chunks that end early when their transaction holds many of
+		// bbolt's pages (replayChunkNodes; with the overlay, pages are
+		// changed by its spills and by the log's own buckets): the same
+		// result
+		var cuts int
+		replayDoneHook = func(st *replayState) { cuts += st.nodeCuts }
+		wasNodes := replayChunkNodes
+		replayChunkNodes, overlayMaxEntries = 8, 40
+		err = c.l.Rebuild()
+		replayChunkNodes, overlayMaxEntries = wasNodes, was
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cuts == 0 {
+			t.Fatalf("%s: no chunk ended early at 8 pages", c.name)
+		}
+		sameRows(t, c.name+", rebuilt in chunks cut by pages against without the overlay", plain, bucketRows(t, c.l))
+		replayDoneHook = func(st *replayState) { used = st.overlay }
 		mm, err := c.l.Check(t.TempDir())
 		if err != nil {
 			t.Fatal(err)

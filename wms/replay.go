@@ -17,9 +17,18 @@ import (
 // event than 20,000 or 50,000, whose pages grow big between commits, and
 // under half their heap; BenchmarkRebuildCheck with TALLY_REBUILD_CHUNK).
 // (Variables so that tests can make small chunks.)
+//
+// A chunk also ends early, after the event that takes its transaction past
+// replayChunkNodes of bbolt's in-memory pages (nodes: every page the
+// transaction has changed is held as one until the commit). An archiving
+// run's events come together at the end of the log and each removes
+// thousands of records, so 5,000 of them in one transaction held a
+// gigabyte of nodes (the 10,000,000-event store's rebuild peaked at 1.6
+// GB of heap there); an ordinary chunk changes a few thousand pages.
 var (
 	replayChunkEvents = 5_000
 	replayChunkBytes  = 32 << 20
+	replayChunkNodes  = int64(40_000)
 )
 
 // metaRebuilding marks projections being rebuilt: while it is in meta the
@@ -79,6 +88,10 @@ func replayChunk(src, dst *txn, after uint64, st *replayState) (last uint64, don
 				return last, false, fmt.Errorf("event %d (%s %s): %w", ev.Seq, ev.Type, ev.ID, err)
 			}
 			last = d.seq
+			if ts := dst.Tx.Stats(); ts.GetNodeCount() >= replayChunkNodes {
+				st.nodeCuts++
+				return last, false, nil // the rest of the chunk: the next one
+			}
 		}
 	}
 	return last, done, nil
@@ -224,6 +237,8 @@ type replayState struct {
 	// src is the store a check replays (replayInto): its lot indexes are
 	// the ones a lots.archived event names (applyLotsArchived)
 	src *bolt.DB
+	// nodeCuts counts chunks ended early by replayChunkNodes
+	nodeCuts int
 }
 
 type memoRecord struct {

@@ -59,7 +59,7 @@ func BenchmarkRebuildCheck(b *testing.B) {
 	}
 	replayDoneHook = func(st *replayState) {
 		if o := st.overlay; o != nil {
-			b.Logf("overlay: %d records written at flushes, Gets %d from it and %d from bbolt, %d chunk-buckets iterated %v, %d spills (over %d records)", o.flushed, o.hits, o.misses, o.offs, o.offBy, o.spills, overlayMaxEntries)
+			b.Logf("overlay: %d records written at flushes, Gets %d from it and %d from bbolt, %d chunk-buckets iterated %v, %d spills (over %d records); %d chunks ended early (over %d pages held)", o.flushed, o.hits, o.misses, o.offs, o.offBy, o.spills, overlayMaxEntries, st.nodeCuts, replayChunkNodes)
 		}
 	}
 	defer func() { replayDoneHook = nil }()
