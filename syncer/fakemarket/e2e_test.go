@@ -183,6 +183,18 @@ func TestSplitShipmentToEveryPlatformOnce(t *testing.T) {
 		return len(st.Faults) == 0
 	}
 	waitFor(t, 90*time.Second, "every platform's order shipped and every fault met", shipped)
+	// a shipment whose answer was lost is acknowledged by a later try that
+	// reads the order back; under load that try may itself be throttled
+	// and wait its turn, so the backlog empties some time after the work
+	settled := func() bool {
+		for _, u := range w.sy.Status() {
+			if !u.Online || u.Backlog != 0 {
+				return false
+			}
+		}
+		return true
+	}
+	waitFor(t, 90*time.Second, "every shop's backlog acknowledged", settled)
 	time.Sleep(time.Second) // a late duplicate would show now
 	control(t, w.base, "GET", "/control/state", nil, &st)
 	for _, s := range shops {
