@@ -8,7 +8,7 @@
 //	tally print-test --kind waybill|sku|location --out FILE [--zpl]
 //	tally loadgen --addr URL --token TOKEN --pdas N --duration D [--backlog N]
 //	tally loadgen ... --rate R   (open loop: R scans a second offered in all)
-//	tally loadgen ... --ceiling DIR   (and the ratio to raw bbolt Batch on DIR's disk)
+//	tally loadgen ... --ceiling DIR   (and the ratios to raw bbolt Batch on DIR's disk and to loopback HTTP)
 //	tally fake-oms --addr ADDR --token TOKEN [--orders N] [--secret S] [--data DIR] [--base /tally/v1]
 //	tally fake-erp --addr ADDR --wms URL --app-key K --secret S --customer-id C [--owner-code O] [--warehouse WH | --warehouses A,B] [--orders N] [--items] [--token T]
 //	tally fake-market --addr ADDR [--limits taobao=600,jd=600,...]
@@ -757,7 +757,7 @@ func loadgenCmd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	duration := fs.Duration("duration", 30*time.Second, "how long to measure")
 	backlog := fs.Int("backlog", 0, "orders waved before measuring; 0 = enough for the run (a small number makes orders arrive while picking)")
 	rate := fs.Float64("rate", 0, "open loop: scans a second offered in all, each handheld on its own schedule (latency from when a scan was due); 0 = closed loop")
-	ceiling := fs.String("ceiling", "", "after the run, measure raw bbolt Batch (as many writers as handhelds, values the size of the run's pick events) in a temporary file in this directory — put it on the server's disk — and print the run's ratio to it")
+	ceiling := fs.String("ceiling", "", "after the run, measure raw bbolt Batch (as many writers as handhelds, values the size of the run's pick events) in a temporary file in this directory — put it on the server's disk — then a do-nothing HTTP handler on loopback, and print the run's ratio to each")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}

@@ -24,7 +24,9 @@ import (
 //  2. raw bbolt Batch at 200 writers, each putting a value the mean size of
 //     the pick events step 1 stored, in a file beside the server's, for as
 //     long (Config.CeilingDir): the ceiling; e2e-ratio is step 1's scans/s
-//     over it (aim >= 0.4, with p99 under 50 ms);
+//     over it (aim >= 0.4, with p99 under 50 ms); then the loopback HTTP
+//     ceiling (httpceiling.go): 200 clients sending scan-shaped requests
+//     to a do-nothing handler; e2e-http-ratio is step 1 over it;
 //  3. 2,000 handhelds offering 2,000 scans a second in all, open loop
 //     (aim: p99 under 30 ms).
 //
@@ -90,6 +92,8 @@ func BenchmarkEndToEnd(b *testing.B) {
 		b.ReportMetric(closed.P99ms, "p99-ms-200")
 		b.ReportMetric(closed.CeilingPerSec, "raw-batch/s-200")
 		b.ReportMetric(closed.EventsPerSec/closed.CeilingPerSec, "e2e-ratio")
+		b.ReportMetric(closed.HTTPCeilingPerSec, "http-ceiling/s-200")
+		b.ReportMetric(closed.EventsPerSec/closed.HTTPCeilingPerSec, "e2e-http-ratio")
 		b.ReportMetric(float64(closed.EventBytes), "event-bytes")
 		b.ReportMetric(open.OfferedPerSec, "offered/s-open")
 		b.ReportMetric(open.EventsPerSec, "scans/s-open")

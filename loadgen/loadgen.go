@@ -44,7 +44,8 @@ type Config struct {
 	Rate float64
 	// CeilingDir, when set, measures the disk's ceiling after the run
 	// (ceiling.go): raw bbolt Batch in a file of its own in this
-	// directory, as many writers as handhelds, for as long.
+	// directory, as many writers as handhelds, for as long; then the
+	// loopback HTTP ceiling (httpceiling.go).
 	CeilingDir string
 }
 
@@ -69,6 +70,10 @@ type Result struct {
 	// is the run's ratio to what the disk allows.
 	CeilingPerSec float64
 	EventBytes    int
+	// With Config.CeilingDir too: scan-shaped requests a second against a
+	// do-nothing handler on loopback (httpceiling.go); EventsPerSec over it
+	// is the run's share of what the HTTP path itself allows.
+	HTTPCeilingPerSec float64
 }
 
 // Line is the RESULT line, without a newline.
@@ -86,6 +91,9 @@ func (r Result) Line() string {
 	}
 	if r.CeilingPerSec > 0 {
 		s += fmt.Sprintf(" ceiling_per_s=%.1f event_bytes=%d ratio=%.3f", r.CeilingPerSec, r.EventBytes, r.EventsPerSec/r.CeilingPerSec)
+	}
+	if r.HTTPCeilingPerSec > 0 {
+		s += fmt.Sprintf(" http_ceiling_per_s=%.1f http_ratio=%.3f", r.HTTPCeilingPerSec, r.EventsPerSec/r.HTTPCeilingPerSec)
 	}
 	return s
 }
@@ -151,6 +159,9 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 		if err := r.ceiling(ctx, before, &res); err != nil {
 			return res, err
 		}
+		if err := r.httpCeiling(ctx, &res); err != nil {
+			return res, err
+		}
 	}
 	return res, nil
 }
@@ -169,6 +180,7 @@ type runner struct {
 	locations []string // every location the chosen SKUs sit at, for wrong scans
 
 	cnt    counters
+	sizes  scanSizes // acknowledged scans' request and answer bytes
 	feeder *feeder
 }
 

@@ -22,7 +22,7 @@ import (
 	"tally/wms"
 )
 
-var resultRE = regexp.MustCompile(`^RESULT events=\d+ errors=\d+ events_per_s=\d+\.\d p50_ms=\d+\.\d p99_ms=\d+\.\d( max_ms=\d+\.\d)?( offered_per_s=\d+\.\d idle_slots=\d+)?( server_cpu_ms_per_scan=\d+\.\d{3})?( ceiling_per_s=\d+\.\d event_bytes=\d+ ratio=\d+\.\d{3})?$`)
+var resultRE = regexp.MustCompile(`^RESULT events=\d+ errors=\d+ events_per_s=\d+\.\d p50_ms=\d+\.\d p99_ms=\d+\.\d( max_ms=\d+\.\d)?( offered_per_s=\d+\.\d idle_slots=\d+)?( server_cpu_ms_per_scan=\d+\.\d{3})?( ceiling_per_s=\d+\.\d event_bytes=\d+ ratio=\d+\.\d{3})?( http_ceiling_per_s=\d+\.\d http_ratio=\d+\.\d{3})?$`)
 
 func TestPercentile(t *testing.T) {
 	ds := func(ns ...int) []time.Duration {
@@ -85,11 +85,14 @@ func TestLine(t *testing.T) {
 		t.Errorf("zero Line() = %q", got)
 	}
 	r.MaxMs, r.OfferedPerSec, r.IdleSlots, r.CPUmsPerScan, r.CeilingPerSec, r.EventBytes = 120.04, 2000.02, 7, 0.4321, 7801.6, 344
-	want = "RESULT events=9361 errors=2 events_per_s=3120.4 p50_ms=12.3 p99_ms=49.0 max_ms=120.0 offered_per_s=2000.0 idle_slots=7 server_cpu_ms_per_scan=0.432 ceiling_per_s=7801.6 event_bytes=344 ratio=0.400"
+	r.HTTPCeilingPerSec = 12480.8
+	want = "RESULT events=9361 errors=2 events_per_s=3120.4 p50_ms=12.3 p99_ms=49.0 max_ms=120.0 offered_per_s=2000.0 idle_slots=7 server_cpu_ms_per_scan=0.432 ceiling_per_s=7801.6 event_bytes=344 ratio=0.400 http_ceiling_per_s=12480.8 http_ratio=0.250"
 	if got := r.Line(); got != want || !resultRE.MatchString(got) {
 		t.Errorf("open-loop Line() = %q, want %q", got, want)
 	}
 }
+
+var httpCeilingLineRE = regexp.MustCompile(`ceiling: loopback HTTP, \d+ clients, (\d+)-byte requests, (\d+)-byte answers`)
 
 func TestScanCode(t *testing.T) {
 	for _, c := range []struct {
@@ -300,6 +303,15 @@ func TestRunAgainstServer(t *testing.T) {
 	}
 	if open.CeilingPerSec <= 0 || open.EventBytes < 100 || !strings.Contains(open.Line(), " ratio=") {
 		t.Errorf("ceiling %.1f/s for %d-byte events", open.CeilingPerSec, open.EventBytes)
+	}
+	// the HTTP ceiling's requests and answers are shaped like the run's
+	// scans: a pick's body and a task's answer are each above 50 bytes
+	if m := httpCeilingLineRE.FindStringSubmatch(log.String()); open.HTTPCeilingPerSec <= 0 || !strings.Contains(open.Line(), " http_ratio=") || m == nil {
+		t.Errorf("HTTP ceiling %.1f/s, line %q, log:\n%s", open.HTTPCeilingPerSec, open.Line(), log.String())
+	} else if req, _ := strconv.Atoi(m[1]); req < 50 {
+		t.Errorf("HTTP ceiling's requests %s bytes", m[1])
+	} else if ans, _ := strconv.Atoi(m[2]); ans < 50 {
+		t.Errorf("HTTP ceiling's answers %s bytes", m[2])
 	}
 	if !strings.Contains(log.String(), "took their first task") {
 		t.Errorf("no warm-up line in the log:\n%s", log.String())

@@ -316,6 +316,7 @@ func (p *pda) scan(ctx context.Context, id string, body scanBody) (*task, outcom
 		switch {
 		case err == nil:
 			p.acknowledged(took)
+			p.r.sizes.add(len(raw), len(answer))
 			var ans struct {
 				Task *task `json:"task"`
 			}
