@@ -598,9 +598,9 @@ func (l *Ledger) FindReturnOrder(code string) (owner, order, rma string, err err
 			owner, order, rma = OwnerOr(r.Owner), r.Order, r.RMA
 			return nil
 		}
-		if o := tx.Bucket(bucketWaybillUsed).Get([]byte(code)); o != nil {
-			owner, order = splitPair(o)
-			return nil
+		if o, n, ok, err := waybillOrderTx(tx, code); err != nil || ok { // live, or an order table (ordertable.go)
+			owner, order = o, n
+			return err
 		}
 		if owners, err = pick(bucketOrders); err != nil {
 			return err
