@@ -211,6 +211,10 @@ type archiveCandidate struct {
 
 func (l *Ledger) archiveOrders(ctx context.Context, before time.Time, actor, device string, run *ArchiveRun) error {
 	var cands []archiveCandidate
+	returns, err := l.returnsOfOrders() // returnarchive.go
+	if err != nil {
+		return err
+	}
 	for _, state := range []OrderState{OrderShipped, OrderCancelled} {
 		p := prefixKey(string(state))
 		err := l.scanChunks(bucketOrderState, p, func(tx *txn, k, _ []byte) error {
@@ -223,8 +227,12 @@ func (l *Ledger) archiveOrders(ctx context.Context, before time.Time, actor, dev
 			if err != nil {
 				return err
 			}
-			// an order with a return stays: the return's work refers to it
-			if !found || !o.Updated.Before(before) || tx.Bucket(bucketOrderReturns).Get(orderKey(owner, no)) != nil {
+			// an order with returns stays until they are done and the
+			// retention has passed since the last (returnarchive.go)
+			if !found || !o.Updated.Before(before) {
+				return nil
+			}
+			if !returnsDone(returns[string(orderKey(owner, no))], tx.Bucket(bucketOrderReturns).Get(orderKey(owner, no)) != nil, before) {
 				return nil
 			}
 			cands = append(cands, archiveCandidate{ArchivedRef{Owner: owner, No: no}, o.Updated.In(l.zone).Format("2006-01")})

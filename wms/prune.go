@@ -61,6 +61,10 @@ type ArchivedOrder struct {
 	Pack      *PackState `json:"pack,omitempty"`
 	Tasks     []Task     `json:"tasks,omitempty"`
 	PrintJobs []PrintJob `json:"print_jobs,omitempty"`
+	// Returned is what came back of it (order_returns: SKU 0 lot →
+	// units), for an order archived once its returns were done
+	// (returnarchive.go)
+	Returned map[string]int64 `json:"returned,omitempty"`
 	// Archived is set when the record is read back: the event that
 	// archived it and where.
 	Archived *ArchivedAt `json:"archived,omitempty"`
@@ -87,6 +91,9 @@ func collectOrder(tx *txn, owner, no string, cache waveTasks) (ArchivedOrder, bo
 		return a, found, err
 	}
 	a.Order = o
+	if _, err := getJSON(tx.Bucket(bucketOrderReturns), orderKey(owner, no), &a.Returned); err != nil { // returnarchive.go
+		return a, true, err
+	}
 	if ps, ok, err := lookup[PackState](tx, bucketPacks, orderKey(owner, no)); err != nil {
 		return a, true, err
 	} else if ok {
@@ -244,6 +251,9 @@ func pruneOrders(tx *txn, p HistoryArchived) error {
 			return err
 		}
 		if err := tx.Bucket(bucketPacks).Delete(key); err != nil {
+			return err
+		}
+		if err := tx.Bucket(bucketOrderReturns).Delete(key); err != nil { // returnarchive.go
 			return err
 		}
 		if err := deletePrefix(tx.Bucket(bucketOrderPrints), prefixKey(owner, r.No), func(_, job []byte) error {
