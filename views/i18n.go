@@ -1079,7 +1079,7 @@ var catalog = map[string][2]string{
 	"archive.not_finished":          {"Order {order} is {state}: only shipped or cancelled orders are archived.", "订单 {order} 状态为{state}：只有已发货或已取消的订单才能归档。"},
 	"archive.retention_short":       {"Keep finished orders and staff figures at least a day, and stored answers at least an hour.", "已完成订单和员工绩效至少保留一天，已存应答至少保留一小时。"},
 	"order.in_archive":              {"Order {order} was finished and has been archived: it cannot be taken in again. A new order needs a new number.", "订单 {order} 已完成并已归档，不能再次接收。新订单请使用新的单号。"},
-	"return.order_archived":        {"Order {order} has been archived (its returns were done and --keep-orders has passed since the last): a return for it is no longer booked against it. Receive the parcel as an unknown parcel.", "订单 {order} 已归档（其退货均已完成，且自最后一次退货起已超过 --keep-orders）：不能再针对该订单登记退货。请将包裹作为未知包裹收货。"},
+	"return.order_archived":         {"Order {order} has been archived (its returns were done and --keep-orders has passed since the last): a return for it is no longer booked against it. Receive the parcel as an unknown parcel.", "订单 {order} 已归档（其退货均已完成，且自最后一次退货起已超过 --keep-orders）：不能再针对该订单登记退货。请将包裹作为未知包裹收货。"},
 	"archive.month_invalid":         {"{month} is not a month: write it as YYYY-MM, e.g. 2026-11.", "{month} 不是有效的月份：请写成 YYYY-MM，例如 2026-11。"},
 	"archive.month_missing":         {"The archive of {month} ({file}) is missing from the archive folder: restore it from the backup.", "{month} 的归档（{file}）不在归档目录中：请从备份恢复。"},
 	"archive.file_missing":          {"Order {order} was archived to {file}, which is missing from the archive folder: restore it from the backup.", "订单 {order} 已归档到 {file}，但归档目录中找不到该文件：请从备份恢复。"},
