@@ -104,6 +104,8 @@ type ArchiveRun struct {
 	// OrderKeys: archived orders' archived_orders, waybill_used and
 	// waybill_index entries moved to order tables (ordertable.go)
 	OrderKeys int
+	// CountTasks: finished count tasks moved to count files (countarchive.go)
+	CountTasks int
 	// OrdersBefore is the cut-off the run used: the retention, or earlier
 	// when an upstream has not yet acknowledged the events since.
 	OrdersBefore time.Time
@@ -150,6 +152,9 @@ func (l *Ledger) Archive(ctx context.Context, r Retention, actor, device string)
 	}
 	run.OrdersBefore = before
 	if err := l.archiveOrders(ctx, before, actor, device, &run); err != nil {
+		return run, err
+	}
+	if err := l.archiveCountTasks(ctx, before, actor, device, &run); err != nil { // countarchive.go
 		return run, err
 	}
 	if err := l.archiveFigures(ctx, now.Add(-r.Figures), actor, device, &run); err != nil {

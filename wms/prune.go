@@ -51,6 +51,9 @@ type HistoryArchived struct {
 	KPIBefore time.Time     `json:"kpi_before,omitzero"`
 	WorkUnits []WorkUnitRef `json:"work_units,omitempty"`
 	KPIFile   string        `json:"kpi_file,omitempty"` // the archive file that holds what the figures' part removes
+	// CountTasks are finished count tasks the archive file File holds
+	// from byte Offset (countarchive.go); Digest is theirs
+	CountTasks []string `json:"count_tasks,omitempty"`
 }
 
 // ArchivedOrder is one order as the archive keeps it: the order with its
@@ -170,6 +173,9 @@ func decideHistoryArchived(tx *txn, ev *Event) error {
 	if err := decode(ev, &p); err != nil {
 		return err
 	}
+	if len(p.CountTasks) > 0 { // countarchive.go
+		return decideCountTasksArchived(tx, p)
+	}
 	if len(p.Orders) == 0 {
 		return nil
 	}
@@ -209,6 +215,9 @@ func applyHistoryArchived(tx *txn, ev *Event) error {
 		if err := pruneFigures(tx, p); err != nil {
 			return err
 		}
+	}
+	if len(p.CountTasks) > 0 { // countarchive.go
+		return pruneCountTasks(tx, p)
 	}
 	return nil
 }
