@@ -16,6 +16,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	bolt "go.etcd.io/bbolt"
 )
 
 // Order tables: the keys of archived orders leave the live store too.
@@ -468,14 +470,10 @@ func ordLookup(tx *txn, h idHash, flag byte) (idRecord, bool, error) {
 	if tx.apply != nil && tx.apply.ev != nil {
 		at = tx.apply.ev.Seq
 	}
-	meta := tx.Bucket(bucketMeta)
 	for _, t := range ts.list {
 		if at != 0 {
-			if meta == nil {
-				return idRecord{}, false, nil
-			}
-			s := meta.Get([]byte(ordsSinceMeta + t.name))
-			if len(s) != 8 || seqFromKey(s) >= at {
+			s, ok := ordSince(tx, t.name)
+			if !ok || s >= at {
 				continue
 			}
 		}
@@ -488,6 +486,35 @@ func ordLookup(tx *txn, h idHash, flag byte) (idRecord, bool, error) {
 		}
 	}
 	return idRecord{}, false, nil
+}
+
+// ordSinces caches meta ords_since:NAME (written once, by the first event
+// that names the table, and never changed) by store and name.
+var ordSinces sync.Map // ordSinceKey → uint64
+
+type ordSinceKey struct {
+	db   *bolt.DB
+	name string
+}
+
+// ordSince is the first event that named a table (false: none yet, or a
+// check's scratch store without meta).
+func ordSince(tx *txn, name string) (uint64, bool) {
+	k := ordSinceKey{tx.DB(), name}
+	if v, ok := ordSinces.Load(k); ok {
+		return v.(uint64), true
+	}
+	meta := tx.Bucket(bucketMeta)
+	if meta == nil {
+		return 0, false
+	}
+	s := meta.Get([]byte(ordsSinceMeta + name))
+	if len(s) != 8 {
+		return 0, false
+	}
+	seq := seqFromKey(s)
+	ordSinces.Store(k, seq)
+	return seq, true
 }
 
 // archivedOrderAt is where an archived order is kept: its archived_orders
@@ -650,7 +677,15 @@ func eachInMember(path string, offset int64, fn func(*ArchivedOrder) bool) error
 // openOrderTables, at Open, opens every order table the store names.
 func (l *Ledger) openOrderTables() error { return l.openTablesOfKind(ordsKind) }
 
-func (l *Ledger) closeOrderTables() { l.closeTablesOfKind(ordsKind) }
+func (l *Ledger) closeOrderTables() {
+	l.closeTablesOfKind(ordsKind)
+	ordSinces.Range(func(k, _ any) bool {
+		if k.(ordSinceKey).db == l.db {
+			ordSinces.Delete(k)
+		}
+		return true
+	})
+}
 
 // prepareOrderTables is a standby's part of a run: before the page whose
 // first event is an orders.tabled event applies, the run's table (its

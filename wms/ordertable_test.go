@@ -352,3 +352,43 @@ func TestOrderTableStandbyAndRestore(t *testing.T) {
 		t.Fatalf("a damaged order table: %v", err)
 	}
 }
+
+// TestOrderTableRunsCapped: a run moves at most ordsRunMax entries of
+// each bucket (the first in key order); the next run takes the rest into
+// a table of its own; every answer is the same after each run, and a
+// rebuild after them gives the same projections.
+func TestOrderTableRunsCapped(t *testing.T) {
+	l, clock := openTest(t)
+	defer func(n, b int) { ordsRunMax, ordsBatch = n, b }(ordsRunMax, ordsBatch)
+	ordsRunMax, ordsBatch = 5, 2
+	nos, waybills := ordersArchivedMonth(t, l, clock)
+	before := orderAnswersOf(t, l, nos, waybills, false)
+	runs, moved := 0, 0
+	for {
+		run, err := l.Archive(ctx, keysOnly(10*24*time.Hour), "system", "test")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if run.OrderKeys == 0 {
+			break
+		}
+		if run.OrderKeys > 2*ordsRunMax {
+			t.Fatalf("run %d moved %d entries (cap %d a bucket)", runs+1, run.OrderKeys, ordsRunMax)
+		}
+		runs++
+		moved += run.OrderKeys
+		if got := orderAnswersOf(t, l, nos, waybills, false); !reflect.DeepEqual(got, before) {
+			t.Fatalf("after run %d the answers differ", runs)
+		}
+	}
+	if want := len(nos) + len(waybills) - 1; moved != want || runs < 2 || len(ordFiles(t, l)) != runs {
+		t.Fatalf("%d runs moved %d entries into %d tables, want %d", runs, moved, len(ordFiles(t, l)), want)
+	}
+	proj := projections(t, l)
+	if err := l.Rebuild(); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(projections(t, l), proj) {
+		t.Fatal("a rebuild after capped runs gives other projections")
+	}
+}
