@@ -1076,7 +1076,7 @@ var catalog = map[string][2]string{
 	"key.changed":                   {"Key {key} was already used for a request with other content: a retry sends exactly the first request again, and a new request needs a new key.", "键 {key} 已用于内容不同的请求：重试须发送与第一次完全相同的请求，新的请求需要新的键。"},
 	"form.already_sent":             {"This form was already sent, with other values or by someone else, and nothing more was done. Reload the page and start again.", "此表单已提交过（内容不同或由其他人提交），这次没有再执行。请刷新页面后重新操作。"},
 	"archive.changed":               {"Order {order} changed while it was being archived: it stays in the live store until the next run.", "订单 {order} 在归档过程中发生了变化：它留在在线库中，等下一次归档。"},
-	"archive.task_changed":          {"Count task {task} changed while it was being archived (or is not a finished count task): it stays in the live store until the next run.", "盘点任务 {task} 在归档过程中发生了变化（或不是已完成的盘点任务）：它留在在线库中，等下一次归档。"},
+	"archive.task_changed":          {"Task {task} changed while it was being archived (or is not a finished count, put-back or move task): it stays in the live store until the next run.", "任务 {task} 在归档过程中发生了变化（或不是已完成的盘点、退回上架或移库任务）：它留在在线库中，等下一次归档。"},
 	"archive.not_finished":          {"Order {order} is {state}: only shipped or cancelled orders are archived.", "订单 {order} 状态为{state}：只有已发货或已取消的订单才能归档。"},
 	"archive.retention_short":       {"Keep finished orders and staff figures at least a day, and stored answers at least an hour.", "已完成订单和员工绩效至少保留一天，已存应答至少保留一小时。"},
 	"order.in_archive":              {"Order {order} was finished and has been archived: it cannot be taken in again. A new order needs a new number.", "订单 {order} 已完成并已归档，不能再次接收。新订单请使用新的单号。"},

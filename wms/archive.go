@@ -104,8 +104,9 @@ type ArchiveRun struct {
 	// OrderKeys: archived orders' archived_orders, waybill_used and
 	// waybill_index entries moved to order tables (ordertable.go)
 	OrderKeys int
-	// CountTasks: finished count tasks moved to count files (countarchive.go)
-	CountTasks int
+	// FloorTasks: finished tasks of no wave (counts, put-backs, moves)
+	// moved to tasks files (taskarchive.go)
+	FloorTasks int
 	// OrdersBefore is the cut-off the run used: the retention, or earlier
 	// when an upstream has not yet acknowledged the events since.
 	OrdersBefore time.Time
@@ -154,7 +155,7 @@ func (l *Ledger) Archive(ctx context.Context, r Retention, actor, device string)
 	if err := l.archiveOrders(ctx, before, actor, device, &run); err != nil {
 		return run, err
 	}
-	if err := l.archiveCountTasks(ctx, before, actor, device, &run); err != nil { // countarchive.go
+	if err := l.archiveFloorTasks(ctx, before, actor, device, &run); err != nil { // taskarchive.go
 		return run, err
 	}
 	if err := l.archiveFigures(ctx, now.Add(-r.Figures), actor, device, &run); err != nil {

@@ -51,9 +51,9 @@ type HistoryArchived struct {
 	KPIBefore time.Time     `json:"kpi_before,omitzero"`
 	WorkUnits []WorkUnitRef `json:"work_units,omitempty"`
 	KPIFile   string        `json:"kpi_file,omitempty"` // the archive file that holds what the figures' part removes
-	// CountTasks are finished count tasks the archive file File holds
-	// from byte Offset (countarchive.go); Digest is theirs
-	CountTasks []string `json:"count_tasks,omitempty"`
+	// FloorTasks are finished tasks of no wave the archive file File holds
+	// from byte Offset (taskarchive.go); Digest is theirs
+	FloorTasks []string `json:"floor_tasks,omitempty"`
 }
 
 // ArchivedOrder is one order as the archive keeps it: the order with its
@@ -173,8 +173,8 @@ func decideHistoryArchived(tx *txn, ev *Event) error {
 	if err := decode(ev, &p); err != nil {
 		return err
 	}
-	if len(p.CountTasks) > 0 { // countarchive.go
-		return decideCountTasksArchived(tx, p)
+	if len(p.FloorTasks) > 0 { // taskarchive.go
+		return decideFloorTasksArchived(tx, p)
 	}
 	if len(p.Orders) == 0 {
 		return nil
@@ -216,8 +216,8 @@ func applyHistoryArchived(tx *txn, ev *Event) error {
 			return err
 		}
 	}
-	if len(p.CountTasks) > 0 { // countarchive.go
-		return pruneCountTasks(tx, p)
+	if len(p.FloorTasks) > 0 { // taskarchive.go
+		return pruneFloorTasks(tx, p)
 	}
 	return nil
 }
