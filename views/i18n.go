@@ -1084,6 +1084,8 @@ var catalog = map[string][2]string{
 	"archive.month_invalid":         {"{month} is not a month: write it as YYYY-MM, e.g. 2026-11.", "{month} 不是有效的月份：请写成 YYYY-MM，例如 2026-11。"},
 	"archive.month_missing":         {"The archive of {month} ({file}) is missing from the archive folder: restore it from the backup.", "{month} 的归档（{file}）不在归档目录中：请从备份恢复。"},
 	"archive.file_missing":          {"Order {order} was archived to {file}, which is missing from the archive folder: restore it from the backup.", "订单 {order} 已归档到 {file}，但归档目录中找不到该文件：请从备份恢复。"},
+	"archive.waybill_file_missing":  {"Waybill {waybill} belongs to an order archived to {file}, which is missing from the archive folder: restore it from the backup (a standby needs the primary's order files copied).", "运单 {waybill} 所属的订单已归档到 {file}，但归档目录中找不到该文件：请从备份恢复（备机需复制主机的订单归档文件）。"},
+	"archive.task_file_missing":     {"Task {task} may have been archived to {file}, which is missing from the archive folder: restore it from the backup.", "任务 {task} 可能已归档到 {file}，但归档目录中找不到该文件：请从备份恢复。"},
 	"event.not_found":               {"Event {id} is not known.", "事件 {id} 不存在。"},
 	"key.other_request_archived":    {"Key {key} was already used for another request (event {seq}): a new request needs a new key.", "键 {key} 已用于另一个请求（事件 {seq}）：新的请求需要新的键。"},
 	"archive.ids_retention_short":   {"Keep event IDs and keys at least a day (0: keep them in the live store).", "事件 ID 和键至少保留一天（0 表示一直留在在线库中）。"},

@@ -579,7 +579,7 @@ func waybillKnown(tx *txn, n string) (bool, error) {
 func tabledWaybillOrder(tx *txn, n string, r idRecord) (ArchivedOrder, error) {
 	at := r.archivedAt()
 	var found *ArchivedOrder
-	err := eachInMember(filepath.Join(archiveDirOf(tx), at.File), at.Offset, func(a *ArchivedOrder) bool {
+	err := eachInMember(filepath.Join(archiveDirOf(tx), at.File), at.Offset, n, func(a *ArchivedOrder) bool {
 		if bytes.Equal(shortHash(8, "order", string(orderKey(OwnerOr(a.Order.Owner), a.Order.No))), r[21:29]) {
 			found = a
 			return false
@@ -643,10 +643,10 @@ func (l *Ledger) WaybillAccount(n string) (account string, ok bool, err error) {
 
 // eachInMember reads the gzip member at offset, order by order, while fn
 // returns true.
-func eachInMember(path string, offset int64, fn func(*ArchivedOrder) bool) error {
+func eachInMember(path string, offset int64, what string, fn func(*ArchivedOrder) bool) error {
 	f, err := os.Open(path)
 	if err != nil {
-		return Errf(CodeNotFound, "archive.file_missing", "order", "", "file", filepath.Base(path))
+		return Errf(CodeNotFound, "archive.waybill_file_missing", "waybill", what, "file", filepath.Base(path))
 	}
 	defer f.Close()
 	if _, err := f.Seek(offset, io.SeekStart); err != nil {

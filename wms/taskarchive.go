@@ -278,7 +278,7 @@ func (c *floorTaskCache) find(tx *txn, id string, since time.Time) (Task, bool, 
 			tasks = map[string]Task{}
 			f, err := os.Open(filepath.Join(archiveDirOf(tx), file))
 			if err != nil {
-				return Task{}, false, Errf(CodeNotFound, "archive.file_missing", "order", id, "file", file)
+				return Task{}, false, Errf(CodeNotFound, "archive.task_file_missing", "task", id, "file", file)
 			}
 			for _, part := range archiveMembers(tx, file) {
 				if err := readJSONLines(f, file, part, func(t Task) error { tasks[t.ID] = t; return nil }); err != nil {
