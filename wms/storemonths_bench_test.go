@@ -103,6 +103,12 @@ func storeMonths(b *testing.B, perMonth, months, days int) {
 			logf("  %-20s %9d keys %11d live B (before the run %9d keys %11d B)", bk.Name, bk.Keys, bk.Live, was[bk.Name].Keys, was[bk.Name].Live)
 		}
 		logTaskKinds(l) // what stays in tasks (taskarchive.go, returnarchive.go)
+		for _, bk := range s.Buckets { // the buckets issue 16's last pieces moved (ordertable.go, returnarchive.go)
+			switch bk.Name {
+			case "archived_orders", "waybill_used", "waybill_index", "order_returns", "tasks", "waves", "orders":
+				logf("  watched %-16s %9d keys %11d live B (before the run %9d keys %11d B)", bk.Name, bk.Keys, bk.Live, was[bk.Name].Keys, was[bk.Name].Live)
+			}
+		}
 		// the generator's own memory of shipped orders (for returns) forgets
 		// those archived
 		g.returnable = slices.DeleteFunc(g.returnable, func(no string) bool {
