@@ -95,6 +95,12 @@ func printArchiveRun(w io.Writer, run wms.ArchiveRun, dir, data string) {
 	if run.Lots > 0 {
 		fmt.Fprintf(w, "moved %d lot story entries to lot indexes\n", run.Lots)
 	}
+	if run.OrderKeys > 0 { // wms/ordertable.go
+		fmt.Fprintf(w, "moved %d archived orders' keys (archived_orders, waybill_used, waybill_index) to order tables\n", run.OrderKeys)
+	}
+	if run.FloorTasks > 0 { // wms/taskarchive.go
+		fmt.Fprintf(w, "archived %d finished count, put-back and move tasks to tasks files\n", run.FloorTasks)
+	}
 	if run.Moved > 0 {
 		fmt.Fprintf(w, "moved %d events out of the live log to event segments (longest write transaction of the run: %s)\n", run.Moved, run.LongestWrite.Round(time.Millisecond))
 	}

@@ -699,6 +699,12 @@ func checkCmd(args []string, stdout io.Writer) error {
 	} else if files > 0 {
 		fmt.Fprintf(stdout, "lot indexes ok: %d files, %d archived lot story entries\n", files, records)
 	}
+	if files, records, err := l.VerifyOrderTables(); err != nil { // archived orders' keys read whole (wms/ordertable.go)
+		fmt.Fprintf(stdout, "ledger check FAILED: %v\n", err)
+		return errReported
+	} else if files > 0 {
+		fmt.Fprintf(stdout, "order tables ok: %d files, %d archived order and waybill keys\n", files, records)
+	}
 	if members, units, err := l.VerifyUnitFiles(); err != nil { // archived units of work read whole (wms/unitarchive.go)
 		fmt.Fprintf(stdout, "ledger check FAILED: %v\n", err)
 		return errReported

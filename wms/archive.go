@@ -7,7 +7,6 @@ import (
 	"context"
 	"encoding/binary"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -102,6 +101,12 @@ type ArchiveRun struct {
 	Moved   int // events moved out of the live log to segments
 	Lots    int // lot_events entries moved to lot indexes (lotarchive.go)
 	Units   int // units of work moved to units files (unitarchive.go)
+	// OrderKeys: archived orders' archived_orders, waybill_used and
+	// waybill_index entries moved to order tables (ordertable.go)
+	OrderKeys int
+	// FloorTasks: finished tasks of no wave (counts, put-backs, moves)
+	// moved to tasks files (taskarchive.go)
+	FloorTasks int
 	// OrdersBefore is the cut-off the run used: the retention, or earlier
 	// when an upstream has not yet acknowledged the events since.
 	OrdersBefore time.Time
@@ -150,6 +155,9 @@ func (l *Ledger) Archive(ctx context.Context, r Retention, actor, device string)
 	if err := l.archiveOrders(ctx, before, actor, device, &run); err != nil {
 		return run, err
 	}
+	if err := l.archiveFloorTasks(ctx, before, actor, device, &run); err != nil { // taskarchive.go
+		return run, err
+	}
 	if err := l.archiveFigures(ctx, now.Add(-r.Figures), actor, device, &run); err != nil {
 		return run, err
 	}
@@ -157,6 +165,9 @@ func (l *Ledger) Archive(ctx context.Context, r Retention, actor, device string)
 	run.Answers = n
 	if err == nil && r.IDs != 0 {
 		err = l.archiveIDs(ctx, now.Add(-max(r.IDs, r.Keys)), actor, device, &run)
+	}
+	if err == nil && r.IDs != 0 { // archived orders' keys leave with the IDs (ordertable.go)
+		err = l.archiveOrderKeys(ctx, now, actor, device, &run)
 	}
 	if err == nil && r.Events > 0 {
 		err = l.archiveEvents(ctx, now.Add(-r.Events), actor, device, &run)
@@ -206,6 +217,10 @@ type archiveCandidate struct {
 
 func (l *Ledger) archiveOrders(ctx context.Context, before time.Time, actor, device string, run *ArchiveRun) error {
 	var cands []archiveCandidate
+	returns, err := l.returnsOfOrders() // returnarchive.go
+	if err != nil {
+		return err
+	}
 	for _, state := range []OrderState{OrderShipped, OrderCancelled} {
 		p := prefixKey(string(state))
 		err := l.scanChunks(bucketOrderState, p, func(tx *txn, k, _ []byte) error {
@@ -218,8 +233,12 @@ func (l *Ledger) archiveOrders(ctx context.Context, before time.Time, actor, dev
 			if err != nil {
 				return err
 			}
-			// an order with a return stays: the return's work refers to it
-			if !found || !o.Updated.Before(before) || tx.Bucket(bucketOrderReturns).Get(orderKey(owner, no)) != nil {
+			// an order with returns stays until they are done and the
+			// retention has passed since the last (returnarchive.go)
+			if !found || !o.Updated.Before(before) {
+				return nil
+			}
+			if !returnsDone(returns[string(orderKey(owner, no))], tx.Bucket(bucketOrderReturns).Get(orderKey(owner, no)) != nil, before) {
 				return nil
 			}
 			cands = append(cands, archiveCandidate{ArchivedRef{Owner: owner, No: no}, o.Updated.In(l.zone).Format("2006-01")})
@@ -565,16 +584,9 @@ func (r keyRecord) answered() bool {
 func (b Books) ArchivedOrder(no string) (ArchivedOrder, error) {
 	var at ArchivedAt
 	var ok bool
-	err := b.l.view(func(tx *txn) error {
-		v := tx.Bucket(bucketArchivedOrders).Get(orderKey(b.owner, no))
-		if v == nil {
-			return nil
-		}
-		at, ok = decodeArchivedValue(v)
-		if !ok {
-			return &DamagedRecordError{Bucket: string(bucketArchivedOrders), Key: no, Err: errors.New("bad value")}
-		}
-		return nil
+	err := b.l.view(func(tx *txn) (err error) {
+		at, ok, err = archivedOrderAt(tx, b.owner, no) // live, or an order table (ordertable.go)
+		return err
 	})
 	if err != nil {
 		return ArchivedOrder{}, err
@@ -628,7 +640,7 @@ func readArchivedOrder(path string, offset int64, owner, no string) (ArchivedOrd
 func (l *Ledger) ArchivedOrderOwners(no string) ([]string, error) {
 	var out []string
 	err := l.view(func(tx *txn) (err error) {
-		out, err = ownersHolding(tx, bucketArchivedOrders, func(o string) []byte { return orderKey(o, no) })
+		out, err = archivedOrderOwners(tx, no) // live, or an order table (ordertable.go)
 		return err
 	})
 	return out, err

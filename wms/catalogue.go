@@ -91,6 +91,7 @@ var catalogue = []EventSpec{
 	{Type: EvNodePromoted, Payload: NodePromoted{}, Version: 1, Scope: ScopeWarehouse, apply: applyNodePromoted},
 	{Type: EvIDsArchived, Payload: IDsArchived{}, Version: 1, Scope: ScopeWarehouse, apply: applyIDsArchived},
 	{Type: EvLotsArchived, Payload: LotsArchived{}, Version: 1, Scope: ScopeWarehouse, apply: applyLotsArchived},
+	{Type: EvOrdersTabled, Payload: OrdersTabled{}, Version: 1, Scope: ScopeWarehouse, apply: applyOrdersTabled},
 	{Type: EvUnitsArchived, Payload: UnitsArchived{}, Version: 1, Scope: ScopeWarehouse, apply: applyUnitsArchived},
 	{Type: EvReturnMatched, Payload: ReturnMatch{}, Version: 1, Scope: ScopeOwner, apply: applyReturnMatched, Outward: OutReturn{}, outward: outward(outReturnMatched)},
 	{Type: EvOwnerUpserted, Payload: Owner{}, Version: 1, Scope: ScopeWarehouse, apply: applyOwner},

@@ -253,6 +253,7 @@ type exReader struct {
 	tx     *txn
 	cutoff time.Time
 	out    []Exception
+	floor  floorTaskCache // count tasks that left (taskarchive.go)
 }
 
 func (r *exReader) add(e Exception) {
@@ -318,6 +319,9 @@ func (r *exReader) shortPicks() error {
 		}
 		e := Exception{Kind: ExShortPick, Ref: p.CountTask, Owners: []string{OwnerOf(ev)}, What: what, Since: ev.At, By: ev.Actor}
 		count, ok, err := lookupTask(r.tx, p.CountTask)
+		if err == nil && !ok && p.CountTask != "" { // finished and archived (taskarchive.go)
+			count, ok, err = r.floor.find(r.tx, p.CountTask, ev.At)
+		}
 		if err != nil {
 			return err
 		}

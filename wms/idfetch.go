@@ -45,6 +45,9 @@ func validIDTableName(name string) bool {
 	if !ok {
 		rest, ok = strings.CutSuffix(name, ".lots")
 	}
+	if !ok {
+		rest, ok = strings.CutSuffix(name, ".ords") // an order table (ordertable.go)
+	}
 	if !ok || len(rest) != 7+1+16 || rest[7] != '.' || !validMonth(rest[:7]) {
 		return false
 	}

@@ -207,6 +207,9 @@ func (e *IDTableError) Unwrap() error {
 	if e.kind() == lotsKind.what {
 		key = lotsKind.damaged
 	}
+	if e.kind() == ordsKind.what { // ordertable.go
+		key = ordsKind.damaged
+	}
 	return Errf(CodeInternal, key, "file", e.Path, "why", e.Why)
 }
 

@@ -28,6 +28,12 @@ func prepareWaybills(tx *txn, rows iter.Seq[csvRow], bad *rowErrors) []WaybillLo
 			bad.add(rowErrf(r.line, "waybill.duplicate", "waybill", n))
 			continue
 		}
+		// used by an archived order (ordertable.go); a table that cannot be
+		// read is the load's error, when it applies (loadWaybills)
+		if known, err := waybillKnown(tx, n); err == nil && known {
+			bad.add(rowErrf(r.line, "waybill.duplicate", "waybill", n))
+			continue
+		}
 		if first, dup := seen[n]; dup {
 			bad.add(rowErrf(r.line, "csv.duplicate", "value", n, "first", strconv.Itoa(first)))
 			continue

@@ -134,9 +134,13 @@ func Open(dir string, opt Options) (*Ledger, error) {
 		if err == nil {
 			err = l.openLotIndexes() // lotarchive.go
 		}
+		if err == nil {
+			err = l.openOrderTables() // ordertable.go
+		}
 		if err != nil {
 			l.closeIDTables()
 			l.closeLotIndexes()
+			l.closeOrderTables()
 			db.Close()
 			return nil, fmt.Errorf("read %s: %w", path, err)
 		}
@@ -186,6 +190,13 @@ func Open(dir string, opt Options) (*Ledger, error) {
 		db.Close()
 		return nil, fmt.Errorf("read %s: %w", path, err)
 	}
+	if err := l.openOrderTables(); err != nil { // ordertable.go
+		l.closeIDTables()
+		l.closeLotIndexes()
+		l.closeOrderTables()
+		db.Close()
+		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
 	return l, nil
 }
 
@@ -215,6 +226,7 @@ func (l *Ledger) StaleProjections() (have string, stale bool) {
 func (l *Ledger) Close() error {
 	l.closeIDTables() // idarchive.go
 	l.closeLotIndexes()
+	l.closeOrderTables() // ordertable.go
 	return l.db.Close()
 }
 

@@ -333,8 +333,14 @@ func receiveValidOrder(tx *txn, owner string, in OrderIntake, digest string, at 
 	if err != nil {
 		return err
 	}
-	if !found && tx.Bucket(bucketArchivedOrders).Get(orderKey(owner, in.No)) != nil { // finished and archived (archive.go)
-		return Errf(CodeConflict, "order.in_archive", "order", in.No)
+	if !found {
+		archived, err := isArchivedOrder(tx, owner, in.No) // finished and archived (archive.go, ordertable.go)
+		if err != nil {
+			return err
+		}
+		if archived {
+			return Errf(CodeConflict, "order.in_archive", "order", in.No)
+		}
 	}
 	return storeReceivedOrder(tx, owner, in, digest, at, source, o, found)
 }

@@ -3,7 +3,6 @@ package wms
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"path/filepath"
 	"reflect"
 	"runtime"
@@ -329,8 +328,15 @@ func receiveBatchOrder(tx *txn, b *batchOrder, archiveDir string) (OrderBatchIte
 		return item, 0, nil
 	case found && o.State != OrderNew:
 		return refuse(Errf(CodeConflict, "order.locked", "order", b.in.No, "state", string(o.State)))
-	case !found && tx.Bucket(bucketArchivedOrders).Get(orderKey(b.owner, b.in.No)) != nil:
-		return refuse(Errf(CodeConflict, "order.in_archive", "order", b.in.No))
+	}
+	if !found { // finished and archived (archive.go, ordertable.go)
+		archived, err := isArchivedOrder(tx, b.owner, b.in.No)
+		if err != nil {
+			return item, 0, err
+		}
+		if archived {
+			return refuse(Errf(CodeConflict, "order.in_archive", "order", b.in.No))
+		}
 	}
 	ev := b.ev
 	ev.booked = &orderBooks{o: o, found: found} // what was read just now: not read again
@@ -350,13 +356,12 @@ func receiveBatchOrder(tx *txn, b *batchOrder, archiveDir string) (OrderBatchIte
 // archivedOrderTx is an archived order as it was archived (Books.ArchivedOrder
 // inside a transaction).
 func archivedOrderTx(tx *txn, archiveDir, owner, no string) (Order, error) {
-	v := tx.Bucket(bucketArchivedOrders).Get(orderKey(owner, no))
-	if v == nil {
-		return Order{}, Errf(CodeNotFound, "order.not_found", "order", no)
+	at, ok, err := archivedOrderAt(tx, owner, no) // live, or an order table (ordertable.go)
+	if err != nil {
+		return Order{}, err
 	}
-	at, ok := decodeArchivedValue(v)
 	if !ok {
-		return Order{}, &DamagedRecordError{Bucket: string(bucketArchivedOrders), Key: no, Err: errors.New("bad value")}
+		return Order{}, Errf(CodeNotFound, "order.not_found", "order", no)
 	}
 	a, err := readArchivedOrder(filepath.Join(archiveDir, at.File), at.Offset, owner, no)
 	return a.Order, err

@@ -194,12 +194,9 @@ func (l *Ledger) SKUOwners(code string) ([]string, error) {
 // OrderOfWaybill is the order a parcel's waybill was used for (ok false
 // when no parcel took it): a waybill is unique whichever owner it is.
 func (l *Ledger) OrderOfWaybill(waybill string) (owner, no string, ok bool, err error) {
-	err = l.view(func(tx *txn) error {
-		if v := tx.Bucket(bucketWaybillUsed).Get([]byte(waybill)); v != nil {
-			owner, no = splitPair(v)
-			ok = true
-		}
-		return nil
+	err = l.view(func(tx *txn) (err error) {
+		owner, no, ok, err = waybillOrderTx(tx, waybill) // live, or an order table (ordertable.go)
+		return err
 	})
 	return owner, no, ok, err
 }

@@ -51,6 +51,9 @@ type HistoryArchived struct {
 	KPIBefore time.Time     `json:"kpi_before,omitzero"`
 	WorkUnits []WorkUnitRef `json:"work_units,omitempty"`
 	KPIFile   string        `json:"kpi_file,omitempty"` // the archive file that holds what the figures' part removes
+	// FloorTasks are finished tasks of no wave the archive file File holds
+	// from byte Offset (taskarchive.go); Digest is theirs
+	FloorTasks []string `json:"floor_tasks,omitempty"`
 }
 
 // ArchivedOrder is one order as the archive keeps it: the order with its
@@ -61,6 +64,10 @@ type ArchivedOrder struct {
 	Pack      *PackState `json:"pack,omitempty"`
 	Tasks     []Task     `json:"tasks,omitempty"`
 	PrintJobs []PrintJob `json:"print_jobs,omitempty"`
+	// Returned is what came back of it (order_returns: SKU 0 lot →
+	// units), for an order archived once its returns were done
+	// (returnarchive.go)
+	Returned map[string]int64 `json:"returned,omitempty"`
 	// Archived is set when the record is read back: the event that
 	// archived it and where.
 	Archived *ArchivedAt `json:"archived,omitempty"`
@@ -87,6 +94,9 @@ func collectOrder(tx *txn, owner, no string, cache waveTasks) (ArchivedOrder, bo
 		return a, found, err
 	}
 	a.Order = o
+	if _, err := getJSON(tx.Bucket(bucketOrderReturns), orderKey(owner, no), &a.Returned); err != nil { // returnarchive.go
+		return a, true, err
+	}
 	if ps, ok, err := lookup[PackState](tx, bucketPacks, orderKey(owner, no)); err != nil {
 		return a, true, err
 	} else if ok {
@@ -163,6 +173,9 @@ func decideHistoryArchived(tx *txn, ev *Event) error {
 	if err := decode(ev, &p); err != nil {
 		return err
 	}
+	if len(p.FloorTasks) > 0 { // taskarchive.go
+		return decideFloorTasksArchived(tx, p)
+	}
 	if len(p.Orders) == 0 {
 		return nil
 	}
@@ -202,6 +215,9 @@ func applyHistoryArchived(tx *txn, ev *Event) error {
 		if err := pruneFigures(tx, p); err != nil {
 			return err
 		}
+	}
+	if len(p.FloorTasks) > 0 { // taskarchive.go
+		return pruneFloorTasks(tx, p)
 	}
 	return nil
 }
@@ -244,6 +260,9 @@ func pruneOrders(tx *txn, p HistoryArchived) error {
 			return err
 		}
 		if err := tx.Bucket(bucketPacks).Delete(key); err != nil {
+			return err
+		}
+		if err := tx.Bucket(bucketOrderReturns).Delete(key); err != nil { // returnarchive.go
 			return err
 		}
 		if err := deletePrefix(tx.Bucket(bucketOrderPrints), prefixKey(owner, r.No), func(_, job []byte) error {

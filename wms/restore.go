@@ -135,6 +135,9 @@ func proveStore(stage string, seq uint64, opt Options) (r Restored, err error) {
 	if _, _, err := l.VerifyLotIndexes(); err != nil { // lotarchive.go
 		return r, fmt.Errorf("the backup's archive folder: %w", err)
 	}
+	if _, _, err := l.VerifyOrderTables(); err != nil { // ordertable.go
+		return r, fmt.Errorf("the backup's archive folder: %w", err)
+	}
 	if _, _, err := l.VerifyUnitFiles(); err != nil { // unitarchive.go
 		return r, fmt.Errorf("the backup's archive folder: %w", err)
 	}

@@ -86,6 +86,14 @@ func retKey(sku, lot string) string { return sku + "\x00" + lot }
 // shippedOf lists what an order shipped (from its parcels) and what has come back.
 func shippedOf(tx *txn, owner, order string) ([]ShippedLine, error) {
 	o, err := orderTx(tx, owner, order)
+	if ErrorCode(err) == CodeNotFound {
+		if archived, aerr := isArchivedOrder(tx, owner, order); aerr != nil || archived { // returnarchive.go
+			if aerr == nil {
+				aerr = Errf(CodeConflict, "return.order_archived", "order", order)
+			}
+			return nil, aerr
+		}
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -152,6 +160,12 @@ func applyRMA(tx *txn, ev *Event) error {
 		return Errf(CodeInvalid, "return.rma_invalid", "rma", r.RMA)
 	}
 	if tx.Bucket(bucketOrders).Get(orderKey(owner, r.Order)) == nil {
+		if archived, err := isArchivedOrder(tx, owner, r.Order); err != nil || archived { // returnarchive.go
+			if err == nil {
+				err = Errf(CodeConflict, "return.order_archived", "order", r.Order)
+			}
+			return err
+		}
 		return Errf(CodeNotFound, "order.not_found", "order", r.Order, "owner", owner)
 	}
 	if err := putJSON(tx.Bucket(bucketRMAs), rmaKey(owner, r.RMA), r); err != nil {
@@ -598,9 +612,9 @@ func (l *Ledger) FindReturnOrder(code string) (owner, order, rma string, err err
 			owner, order, rma = OwnerOr(r.Owner), r.Order, r.RMA
 			return nil
 		}
-		if o := tx.Bucket(bucketWaybillUsed).Get([]byte(code)); o != nil {
-			owner, order = splitPair(o)
-			return nil
+		if o, n, ok, err := waybillOrderTx(tx, code); err != nil || ok { // live, or an order table (ordertable.go)
+			owner, order = o, n
+			return err
 		}
 		if owners, err = pick(bucketOrders); err != nil {
 			return err

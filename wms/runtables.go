@@ -60,6 +60,9 @@ func kindOfName(name string) *tableKind {
 	if strings.HasSuffix(name, lotsKind.ext) {
 		return lotsKind
 	}
+	if strings.HasSuffix(name, ordsKind.ext) { // ordertable.go
+		return ordsKind
+	}
 	return idsKind
 }
 
@@ -95,6 +98,9 @@ func (k *tableKind) runTable(file, digest, table string) (string, error) {
 func (k *tableKind) pick(ids, lots string) string {
 	if k == lotsKind {
 		return lots
+	}
+	if k == ordsKind { // ordertable.go: "ids.X" → "ords.X"
+		return "ords." + strings.TrimPrefix(ids, "ids.")
 	}
 	return ids
 }
@@ -352,8 +358,10 @@ func (l *Ledger) removeStale(tmp bool) error {
 	for _, e := range entries {
 		n := e.Name()
 		stale := strings.Contains(n, ".ids.fetch-") || strings.Contains(n, ".lots.fetch-")
+		stale = stale || strings.Contains(n, ".ords.fetch-") // ordertable.go
 		if tmp {
 			stale = stale || strings.Contains(n, ".ids.tmp-") || strings.Contains(n, ".lots.tmp-")
+			stale = stale || strings.Contains(n, ".ords.tmp-")
 		}
 		if stale && e.Type().IsRegular() {
 			if err := os.Remove(filepath.Join(dir, n)); err != nil && !os.IsNotExist(err) {

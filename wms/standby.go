@@ -323,6 +323,17 @@ func (l *Ledger) Replicate(ctx context.Context, events []ReplicaEvent) (int, err
 		m, err := l.Replicate(ctx, events[i:])
 		return n + m, err
 	}
+	if i := ordsSplit(events); i > 0 { // an orders.tabled event first in its part too (ordertable.go)
+		n, err := l.Replicate(ctx, events[:i])
+		if err != nil {
+			return n, err
+		}
+		m, err := l.Replicate(ctx, events[i:])
+		return n + m, err
+	}
+	if err := l.prepareOrderTables(events); err != nil {
+		return 0, err
+	}
 	if err := l.prepareIDTables(events); err != nil {
 		return 0, err
 	}

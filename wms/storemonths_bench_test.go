@@ -102,6 +102,13 @@ func storeMonths(b *testing.B, perMonth, months, days int) {
 		for _, bk := range s.Buckets[:min(14, len(s.Buckets))] {
 			logf("  %-20s %9d keys %11d live B (before the run %9d keys %11d B)", bk.Name, bk.Keys, bk.Live, was[bk.Name].Keys, was[bk.Name].Live)
 		}
+		logTaskKinds(l) // what stays in tasks (taskarchive.go, returnarchive.go)
+		for _, bk := range s.Buckets { // the buckets issue 16's last pieces moved (ordertable.go, returnarchive.go)
+			switch bk.Name {
+			case "archived_orders", "waybill_used", "waybill_index", "order_returns", "tasks", "waves", "orders":
+				logf("  watched %-16s %9d keys %11d live B (before the run %9d keys %11d B)", bk.Name, bk.Keys, bk.Live, was[bk.Name].Keys, was[bk.Name].Live)
+			}
+		}
 		// the generator's own memory of shipped orders (for returns) forgets
 		// those archived
 		g.returnable = slices.DeleteFunc(g.returnable, func(no string) bool {
@@ -132,4 +139,25 @@ func dirBytes(b *testing.B, dir string) int64 {
 		}
 	}
 	return n
+}
+
+// logTaskKinds logs the live tasks by kind and state, and how many pick
+// tasks still carry a live order.
+func logTaskKinds(l *Ledger) {
+	n := map[string]int{}
+	_ = l.view(func(tx *txn) error {
+		return tx.Bucket(bucketTasks).ForEach(func(_, v []byte) error {
+			t, err := decodeTask(v)
+			if err != nil {
+				return err
+			}
+			live := false
+			for _, to := range t.Orders {
+				live = live || tx.Bucket(bucketOrders).Get(orderKey(OwnerOr(to.Owner), to.Order)) != nil
+			}
+			n[fmt.Sprintf("%s/%s/live-order=%v", t.Kind, t.State, live)]++
+			return nil
+		})
+	})
+	logf("  tasks by kind/state: %v", n)
 }

@@ -49,6 +49,12 @@ func loadWaybills(tx *txn, owner string, p WaybillLoad) error {
 		if used.Get([]byte(n)) != nil || tx.Bucket(bucketWaybillIndex).Get([]byte(n)) != nil {
 			return Errf(CodeConflict, "waybill.duplicate", "waybill", n)
 		}
+		if known, err := waybillKnown(tx, n); err != nil || known { // used by an archived order (ordertable.go)
+			if err == nil {
+				err = Errf(CodeConflict, "waybill.duplicate", "waybill", n)
+			}
+			return err
+		}
 		k := append(prefixKey(owner, p.Account), seqKey(seq*1_000_000+uint64(i))...)
 		if err := pool.Put(k, []byte(n)); err != nil {
 			return err

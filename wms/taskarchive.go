@@ -1,0 +1,297 @@
+package wms
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Finished floor tasks leave the live store (issue 16): a task of no wave
+// — a count, a put-back of a cancelled order's units, a move — done or
+// cancelled before the orders' cut-off (--keep-orders) goes to the month's
+// tasks file, DATA/archive/YYYY-MM.tasks.jsonl.gz (the month it finished
+// in the warehouse's zone), one Task a line, a gzip member a
+// history.archived event (FloorTasks), as orders go (archive.go: the
+// member is written and synced first, the event names it, the store lists
+// it in meta archive_member:FILE). A month's count history is read there
+// (ArchivedFloorTasks) after the live tasks, and the exceptions read a
+// short pick's count task there once it left; the count results (counts:
+// what was found against the books) stay live. Pick tasks leave with
+// their orders (prune.go).
+
+const floorTaskBatch = 1000 // tasks a history.archived event
+
+const floorTasksSuffix = ".tasks.jsonl.gz"
+
+// floorTaskDone is when a finished floor task ended (false: not one that
+// leaves).
+func floorTaskDone(t *Task) (time.Time, bool) {
+	floor := t.Wave == "" && (t.Kind == TaskCount || t.Kind == TaskPutBack || t.Kind == TaskMove)
+	if !floor || t.State != TaskDone && t.State != TaskCancelled {
+		return time.Time{}, false
+	}
+	if t.Finished != nil {
+		return *t.Finished, true
+	}
+	return t.Created, true
+}
+
+// floorTasksDigest is the digest of the tasks an event removes.
+func floorTasksDigest(tasks []Task) (string, error) {
+	h := sha256.New()
+	for _, t := range tasks {
+		raw, err := json.Marshal(t)
+		if err != nil {
+			return "", err
+		}
+		h.Write(raw)
+		h.Write([]byte{'\n'})
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// archiveFloorTasks is Archive's step for finished floor tasks.
+func (l *Ledger) archiveFloorTasks(ctx context.Context, before time.Time, actor, device string, run *ArchiveRun) error {
+	type cand struct{ id, month string }
+	var cands []cand
+	err := l.scanChunks(bucketTasks, nil, func(_ *txn, k, v []byte) error {
+		t, err := decodeTask(v)
+		if err != nil {
+			return &DamagedRecordError{Bucket: string(bucketTasks), Key: string(k), Err: err}
+		}
+		if at, ok := floorTaskDone(&t); ok && at.Before(before) {
+			cands = append(cands, cand{t.ID, at.In(l.zone).Format("2006-01")})
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	sort.SliceStable(cands, func(i, j int) bool { return cands[i].month < cands[j].month })
+	for i := 0; i < len(cands); {
+		j := i
+		for j < len(cands) && j-i < floorTaskBatch && cands[j].month == cands[i].month {
+			j++
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		file := cands[i].month + floorTasksSuffix
+		var tasks []Task
+		var end int64
+		if err := l.view(func(tx *txn) error {
+			end = archiveEnd(tx, file)
+			for _, c := range cands[i:j] {
+				t, found, err := lookupTask(tx, c.id)
+				if err != nil {
+					return err
+				}
+				if found {
+					tasks = append(tasks, t)
+				}
+			}
+			return nil
+		}); err != nil {
+			return err
+		}
+		i = j
+		if len(tasks) == 0 {
+			continue
+		}
+		digest, err := floorTasksDigest(tasks)
+		if err != nil {
+			return err
+		}
+		lines := make([]any, len(tasks))
+		ids := make([]string, len(tasks))
+		for n := range tasks {
+			lines[n], ids[n] = tasks[n], tasks[n].ID
+		}
+		offset, newEnd, err := l.writeMember(file, end, lines)
+		if err != nil {
+			return err
+		}
+		p := HistoryArchived{FloorTasks: ids, File: file, Offset: offset, Digest: digest}
+		err = l.appendArchived(ctx, p, file, offset, newEnd, actor, device, run)
+		if ErrorCode(err) == CodeConflict { // a task changed since it was read: the next run takes it
+			run.Skipped += len(ids)
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		run.FloorTasks += len(ids)
+		run.Events++
+		run.noteFile(file)
+	}
+	return nil
+}
+
+// collectFloorTasks reads the tasks an event names, each a finished count
+// task (false: one is not).
+func collectFloorTasks(tx *txn, ids []string) ([]Task, bool, error) {
+	out := make([]Task, 0, len(ids))
+	for _, id := range ids {
+		t, found, err := lookupTask(tx, id)
+		if err != nil || !found {
+			return nil, false, err
+		}
+		if _, ok := floorTaskDone(&t); !ok {
+			return nil, false, nil
+		}
+		out = append(out, t)
+	}
+	return out, true, nil
+}
+
+// decideFloorTasksArchived refuses a move of floor tasks that changed
+// since the run wrote them (or are not finished floor tasks).
+func decideFloorTasksArchived(tx *txn, p HistoryArchived) error {
+	tasks, ok, err := collectFloorTasks(tx, p.FloorTasks)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return Errf(CodeConflict, "archive.task_changed", "task", p.FloorTasks[0])
+	}
+	d, err := floorTasksDigest(tasks)
+	if err != nil {
+		return err
+	}
+	if d != p.Digest {
+		return Errf(CodeConflict, "archive.task_changed", "task", p.FloorTasks[0])
+	}
+	return nil
+}
+
+// pruneFloorTasks removes the event's tasks (each a finished floor task:
+// nothing else leaves).
+func pruneFloorTasks(tx *txn, p HistoryArchived) error {
+	for _, id := range p.FloorTasks {
+		t, found, err := lookupTask(tx, id)
+		if err != nil {
+			return err
+		}
+		if !found {
+			continue
+		}
+		if _, ok := floorTaskDone(&t); !ok {
+			return Errf(CodeConflict, "archive.task_changed", "task", id)
+		}
+		if err := tx.Bucket(bucketTasks).Delete([]byte(id)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ArchivedFloorTasks calls fn with every floor task the archive holds for
+// month ("YYYY-MM", the month it finished), in the order they were
+// archived: the month's count history beside the live tasks.
+func (l *Ledger) ArchivedFloorTasks(month string, fn func(Task) error) error {
+	if !validMonth(month) {
+		return Errf(CodeInvalid, "archive.month_invalid", "month", month)
+	}
+	file := month + floorTasksSuffix
+	var parts [][2]int64
+	if err := l.view(func(tx *txn) error { parts = archiveMembers(tx, file); return nil }); err != nil {
+		return err
+	}
+	if len(parts) == 0 {
+		return nil
+	}
+	f, err := os.Open(filepath.Join(l.ArchiveDir(), file))
+	if err != nil {
+		return Errf(CodeNotFound, "archive.month_missing", "month", month, "file", file)
+	}
+	defer f.Close()
+	for _, part := range parts {
+		if err := readJSONLines(f, file, part, fn); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// readJSONLines reads the records of one committed part of an archive
+// file: one gzip member or more, a JSON record a line.
+func readJSONLines[T any](f *os.File, file string, part [2]int64, fn func(T) error) error {
+	zr, err := gzip.NewReader(bufio.NewReader(io.NewSectionReader(f, part[0], part[1])))
+	if err != nil {
+		return fmt.Errorf("archive %s at %d: %w", file, part[0], err)
+	}
+	sc := bufio.NewScanner(zr)
+	sc.Buffer(make([]byte, 0, 64<<10), 64<<20)
+	for sc.Scan() {
+		var rec T
+		if err := json.Unmarshal(sc.Bytes(), &rec); err != nil {
+			return fmt.Errorf("archive %s at %d: %w", file, part[0], err)
+		}
+		if err := fn(rec); err != nil {
+			return err
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return fmt.Errorf("archive %s at %d: %w", file, part[0], err)
+	}
+	return nil
+}
+
+// floorTaskCache finds archived floor tasks by ID for one reader (the
+// exceptions' short picks, whose count task may have left): a month's
+// file is read once, when a task may be in it.
+type floorTaskCache struct {
+	months map[string]map[string]Task // file → ID → task
+}
+
+// find is the archived task of that ID that finished at or after since
+// (its month, and the one before for the zone), false when no file the
+// store lists holds it.
+func (c *floorTaskCache) find(tx *txn, id string, since time.Time) (Task, bool, error) {
+	if c.months == nil {
+		c.months = map[string]map[string]Task{}
+	}
+	from := since.AddDate(0, -1, 0).Format("2006-01") + floorTasksSuffix
+	var files []string
+	p := []byte("archive_member:")
+	cur := tx.Bucket(bucketMeta).Cursor()
+	for k, _ := cur.Seek(append(p, from...)); k != nil && bytes.HasPrefix(k, p); k, _ = cur.Next() {
+		file, _, ok := strings.Cut(string(k[len(p):]), "\x00")
+		if ok && strings.HasSuffix(file, floorTasksSuffix) && (len(files) == 0 || files[len(files)-1] != file) {
+			files = append(files, file)
+		}
+	}
+	for _, file := range files {
+		tasks, ok := c.months[file]
+		if !ok {
+			tasks = map[string]Task{}
+			f, err := os.Open(filepath.Join(archiveDirOf(tx), file))
+			if err != nil {
+				return Task{}, false, Errf(CodeNotFound, "archive.task_file_missing", "task", id, "file", file)
+			}
+			for _, part := range archiveMembers(tx, file) {
+				if err := readJSONLines(f, file, part, func(t Task) error { tasks[t.ID] = t; return nil }); err != nil {
+					f.Close()
+					return Task{}, false, err
+				}
+			}
+			f.Close()
+			c.months[file] = tasks
+		}
+		if t, ok := tasks[id]; ok {
+			return t, true, nil
+		}
+	}
+	return Task{}, false, nil
+}
