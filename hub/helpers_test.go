@@ -107,6 +107,9 @@ type recorder struct {
 	refuse  func(qimen.Call) bool
 	refused map[string]int
 	first   time.Time
+	// slow says how long the ERP takes to answer a call; Send gives up
+	// (the ERP took nothing) when its ctx ends first
+	slow func(qimen.Call) time.Duration
 }
 
 func newRecorder() *recorder {
@@ -126,7 +129,14 @@ func (r *recorder) record(c qimen.Call) {
 	r.by[c.Warehouse][c.ID] = true
 }
 
-func (r *recorder) Send(_ context.Context, c qimen.Call) error {
+func (r *recorder) Send(ctx context.Context, c qimen.Call) error {
+	if r.slow != nil {
+		select {
+		case <-time.After(r.slow(c)):
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
 	if r.fail != nil && r.fail(c) {
 		return fmt.Errorf("the ERP is down")
 	}
