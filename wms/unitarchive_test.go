@@ -6,11 +6,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"reflect"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -510,56 +508,18 @@ func TestUnitReaderCacheBounded(t *testing.T) {
 }
 
 // BenchmarkFiguresArchivedUnits reads a month's figures of 50 people whose
-// units of work all left for the units file (TALLY_UNITS_BENCH_EVENTS
-// events, 200,000 by default: scans in tasks of about 20, a pause over
-// MinGap 2 % of the time, each judged by its archived unit), with the
+// units of work all left for the units file (scanMonth's store of
+// TALLY_UNITS_BENCH_EVENTS events, 200,000 by default: each pause judged
+// by its archived unit), with the
 // reader's cache at its bounds and unbounded (what it was), in one run:
 // compare their cpu-ms/op, and kept-MB (the JSON the cache held at most)
 // against archived-MB (every member's).
 //
 //	go test ./wms -run XXX -bench FiguresArchivedUnits -benchtime 5x
 func BenchmarkFiguresArchivedUnits(b *testing.B) {
-	n := 200_000
-	if v, err := strconv.Atoi(os.Getenv("TALLY_UNITS_BENCH_EVENTS")); err == nil && v > 0 {
-		n = v
-	}
-	clock := &testClock{t: time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC)}
-	l, err := Open(b.TempDir(), Options{Now: clock.Now, Zone: time.FixedZone("CST", 8*3600)})
-	if err != nil {
-		b.Fatal(err)
-	}
+	l, clock, start := scanMonth(b, envInt("TALLY_UNITS_BENCH_EVENTS", 200_000))
 	defer l.Close()
-	const people, days = 50, 30
-	rng := rand.New(rand.NewPCG(1, 2))
-	start := clock.Now()
-	at := make([]time.Time, people)
-	perDay := n / people / days
-	batch := make([]Event, 0, 10000)
-	for i := range n {
-		p := i % people
-		day := (i / people) / max(perDay, 1)
-		if at[p].Before(start.Add(time.Duration(day) * 24 * time.Hour)) {
-			at[p] = start.Add(time.Duration(day)*24*time.Hour + time.Duration(rng.IntN(600))*time.Second)
-		}
-		step := time.Duration(rng.ExpFloat64() * float64(12*time.Hour) / float64(max(perDay, 1)))
-		if rng.IntN(100) < 2 {
-			step += MinGap + time.Duration(rng.IntN(35*60))*time.Second
-		}
-		at[p] = at[p].Add(min(step, 30*time.Minute))
-		ev, err := NewEvent(fmt.Sprintf("k%d", i), EvScanRejected, fmt.Sprintf("B%04d", p), "pda",
-			ScanRejected{Task: fmt.Sprintf("T%d-%d", p, i/people/20), Step: "item", Code: "X", Reason: "pick.wrong_item", Today: at[p].Format("2006-01-02")})
-		if err != nil {
-			b.Fatal(err)
-		}
-		ev.At = at[p]
-		if batch = append(batch, ev); len(batch) == cap(batch) || i == n-1 {
-			if err := l.AppendAll(context.Background(), batch); err != nil {
-				b.Fatal(err)
-			}
-			batch = batch[:0]
-		}
-	}
-	last := start.Add(days * 24 * time.Hour)
+	last := start.Add(scanDays * 24 * time.Hour)
 	clock.t = last.Add(48 * time.Hour)
 	if run, err := l.Archive(context.Background(), unitsOnly(24*time.Hour), "system", "bench"); err != nil || run.Units == 0 {
 		b.Fatalf("archive moved %d: %v", run.Units, err)
