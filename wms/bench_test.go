@@ -165,25 +165,7 @@ func BenchmarkPickScan(b *testing.B) {
 		size int
 	}{{"single", WaveSingle, 1}, {"cluster-12", WaveCluster, 12}} {
 		b.Run(c.name, func(b *testing.B) {
-			l, _ := openTest(b)
-			const skus = 40
-			for i := range skus {
-				code := fmt.Sprintf("B%03d", i)
-				loc := fmt.Sprintf("A01-%02d-%02d", 1+i/3, 1+i%3)
-				mustAppend(b, l, "sku"+code, EvSKUUpserted, SKU{Code: code, Name: "书 " + code, GTINs: []string{demoGTIN("690000", i)}, UnitWeightG: 300})
-				mustAppend(b, l, "loc"+loc, EvLocationUpserted, Location{Code: loc, Zone: "A", PickSeq: 10 * (i + 1), Kind: KindPick})
-				mustAppend(b, l, "st"+code, EvStockAdjusted, StockAdjustment{SKU: code, Location: loc, Delta: 1_000_000, Reason: "bench"})
-			}
-			orders := b.N/3 + c.size + 1 // three units an order
-			for i := range orders {
-				mustOrder(b, l, order(fmt.Sprintf("SO%07d", i), LineIn{fmt.Sprintf("B%03d", i%skus), 1},
-					LineIn{fmt.Sprintf("B%03d", (i+7)%skus), 1}, LineIn{fmt.Sprintf("B%03d", (i+19)%skus), 1}))
-			}
-			for w := 0; ; w++ {
-				if _, err := l.ReleaseWave(ctx, WaveFilter{Mode: c.mode, ClusterSize: c.size, MaxOrders: 240}, fmt.Sprintf("w%d", w), "B4001", "web"); err != nil {
-					break
-				}
-			}
+			l, _ := pickStore(b, c.mode, c.size, b.N/3+c.size+1) // three units an order
 			totes := map[string]string{}
 			var task Task
 			var bytesBack int
@@ -230,4 +212,39 @@ func cpuTime() time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// pickSKUs is how many SKUs pickShelves stocks.
+const pickSKUs = 40
+
+// pickShelves stocks pickSKUs SKUs (B000, B001, …), each on a pick location
+// of its own in zone A with a million units.
+func pickShelves(b testing.TB, l *Ledger) {
+	for i := range pickSKUs {
+		code := fmt.Sprintf("B%03d", i)
+		loc := fmt.Sprintf("A01-%02d-%02d", 1+i/3, 1+i%3)
+		mustAppend(b, l, "sku"+code, EvSKUUpserted, SKU{Code: code, Name: "书 " + code, GTINs: []string{demoGTIN("690000", i)}, UnitWeightG: 300})
+		mustAppend(b, l, "loc"+loc, EvLocationUpserted, Location{Code: loc, Zone: "A", PickSeq: 10 * (i + 1), Kind: KindPick})
+		mustAppend(b, l, "st"+code, EvStockAdjusted, StockAdjustment{SKU: code, Location: loc, Delta: 1_000_000, Reason: "bench"})
+	}
+}
+
+// pickStore is a new ledger with pickShelves and orders orders of three
+// units each (SO0000000, …), released in waves of mode and size of up to
+// 240 orders until no order is left to release: the picking benchmarks'
+// floor.
+func pickStore(b testing.TB, mode WaveMode, size, orders int) (*Ledger, *testClock) {
+	l, clock := openTest(b)
+	pickShelves(b, l)
+	const skus = pickSKUs
+	for i := range orders {
+		mustOrder(b, l, order(fmt.Sprintf("SO%07d", i), LineIn{fmt.Sprintf("B%03d", i%skus), 1},
+			LineIn{fmt.Sprintf("B%03d", (i+7)%skus), 1}, LineIn{fmt.Sprintf("B%03d", (i+19)%skus), 1}))
+	}
+	for w := 0; ; w++ {
+		if _, err := l.ReleaseWave(ctx, WaveFilter{Mode: mode, ClusterSize: size, MaxOrders: 240}, fmt.Sprintf("w%d", w), "B4001", "web"); err != nil {
+			break
+		}
+	}
+	return l, clock
 }
