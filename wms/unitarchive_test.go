@@ -237,26 +237,39 @@ func TestUnitsArchiveCrashAndDamage(t *testing.T) {
 	}
 }
 
-// TestRestoreChecksLotAndUnitFiles: a restore proves the lot indexes and
-// units files the backup names are in the archive folder, whole, and
-// refuses it naming the file otherwise.
-func TestRestoreChecksLotAndUnitFiles(t *testing.T) {
-	dir := t.TempDir()
+// archivedBackup is lotMonths' store five days on (with one event of that
+// day), archived by r and backed up: the store's folder (closed), the
+// backup and what the archive run moved.
+func archivedBackup(t *testing.T, r Retention) (dir, backup string, run ArchiveRun) {
+	t.Helper()
+	dir = t.TempDir()
 	src, clock := openTestIn(t, dir)
 	lotMonths(t, src, clock)
 	clock.Add(5 * 24 * time.Hour)
 	mustAppend(t, src, "later", EvLocationUpserted, Location{Code: "Z99-01-01", Zone: "Z", PickSeq: 1, Kind: KindPick})
-	r := eventsOnly(3 * 24 * time.Hour)
-	r.Units = 2 * 24 * time.Hour
-	if run, err := src.Archive(ctx, r, "system", "test"); err != nil || run.Units == 0 || run.Lots == 0 {
-		t.Fatalf("moved %d units, %d lot entries: %v", run.Units, run.Lots, err)
+	run, err := src.Archive(ctx, r, "system", "test")
+	if err != nil {
+		t.Fatal(err)
 	}
-	backup := filepath.Join(t.TempDir(), "b.db")
+	backup = filepath.Join(t.TempDir(), "b.db")
 	if _, _, err := src.BackupToFile(backup); err != nil {
 		t.Fatal(err)
 	}
 	if err := src.Close(); err != nil {
 		t.Fatal(err)
+	}
+	return dir, backup, run
+}
+
+// TestRestoreChecksLotAndUnitFiles: a restore proves the lot indexes and
+// units files the backup names are in the archive folder, whole, and
+// refuses it naming the file otherwise.
+func TestRestoreChecksLotAndUnitFiles(t *testing.T) {
+	r := eventsOnly(3 * 24 * time.Hour)
+	r.Units = 2 * 24 * time.Hour
+	dir, backup, run := archivedBackup(t, r)
+	if run.Units == 0 || run.Lots == 0 {
+		t.Fatalf("moved %d units, %d lot entries", run.Units, run.Lots)
 	}
 	if _, err := Restore(dir, backup, Options{}); err != nil {
 		t.Fatal(err)
@@ -278,22 +291,11 @@ func TestRestoreChecksLotAndUnitFiles(t *testing.T) {
 // names whole, so a damaged block is refused then, not at the first
 // retry that reaches it.
 func TestRestoreChecksIDTables(t *testing.T) {
-	dir := t.TempDir()
-	src, clock := openTestIn(t, dir)
-	lotMonths(t, src, clock)
-	clock.Add(5 * 24 * time.Hour)
-	mustAppend(t, src, "later", EvLocationUpserted, Location{Code: "Z99-01-01", Zone: "Z", PickSeq: 1, Kind: KindPick})
 	r := eventsOnly(3 * 24 * time.Hour)
 	r.Keys, r.IDs = 24*time.Hour, 2*24*time.Hour
-	if run, err := src.Archive(ctx, r, "system", "test"); err != nil || run.IDs == 0 {
-		t.Fatalf("moved %d IDs: %v", run.IDs, err)
-	}
-	backup := filepath.Join(t.TempDir(), "b.db")
-	if _, _, err := src.BackupToFile(backup); err != nil {
-		t.Fatal(err)
-	}
-	if err := src.Close(); err != nil {
-		t.Fatal(err)
+	dir, backup, run := archivedBackup(t, r)
+	if run.IDs == 0 {
+		t.Fatal("moved no IDs")
 	}
 	tables, _ := filepath.Glob(filepath.Join(dir, archiveDirName, "*.ids"))
 	if len(tables) == 0 {
