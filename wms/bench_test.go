@@ -173,19 +173,7 @@ func BenchmarkPickScan(b *testing.B) {
 			_, st0 := l.DBStats()
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
-				line, ok := task.NextLine()
-				if !ok {
-					var err error
-					if task, err = l.NextTask(ctx, "B1001", "pda"); err != nil {
-						b.Fatalf("next task after %d picks: %v", i, err)
-					}
-					line, _ = task.NextLine()
-				}
-				if c.mode == WaveCluster && totes[line.Order] == "" {
-					totes[line.Order] = fmt.Sprintf("T%05d", len(totes))
-				}
-				raw, _, err := l.Pick(ctx, fmt.Sprintf("p%d", i), PickScan{Task: task.ID, Line: line.N, Location: line.Location,
-					Items: []ScannedItem{{GTIN: line.GTINs[0]}}, Qty: 1, Tote: totes[line.Order]}, "B1001", "pda")
+				raw, _, err := l.Pick(ctx, fmt.Sprintf("p%d", i), nextPickScan(b, l, &task, totes, c.mode, i), "B1001", "pda")
 				if err != nil {
 					b.Fatalf("pick %d: %v", i, err)
 				}
@@ -247,4 +235,23 @@ func pickStore(b testing.TB, mode WaveMode, size, orders int) (*Ledger, *testClo
 		}
 	}
 	return l, clock
+}
+
+// nextPickScan is picker B1001's scan of the next unit on pickStore's floor:
+// the next line of the task in hand (a new task once it is done, so task
+// is updated), into a tote of each order's own in a cluster task; i is
+// how many units were picked before.
+func nextPickScan(b *testing.B, l *Ledger, task *Task, totes map[string]string, mode WaveMode, i int) PickScan {
+	line, ok := task.NextLine()
+	if !ok {
+		var err error
+		if *task, err = l.NextTask(ctx, "B1001", "pda"); err != nil {
+			b.Fatalf("next task after %d picks: %v", i, err)
+		}
+		line, _ = task.NextLine()
+	}
+	if mode == WaveCluster && totes[line.Order] == "" {
+		totes[line.Order] = fmt.Sprintf("T%05d", len(totes))
+	}
+	return PickScan{Task: task.ID, Line: line.N, Location: line.Location, Items: []ScannedItem{{GTIN: line.GTINs[0]}}, Qty: 1, Tote: totes[line.Order]}
 }

@@ -118,20 +118,9 @@ func BenchmarkPagesPerCommit(b *testing.B) {
 			var task Task
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
-				line, ok := task.NextLine()
-				if !ok {
-					var err error
-					if task, err = l.NextTask(ctx, "B1001", "pda"); err != nil {
-						b.Fatalf("next task after %d picks: %v", i, err)
-					}
-					line, _ = task.NextLine()
-				}
-				if cs.mode == WaveCluster && totes[line.Order] == "" {
-					totes[line.Order] = fmt.Sprintf("T%05d", len(totes))
-				}
+				scan := nextPickScan(b, l, &task, totes, cs.mode, i)
 				c.start(b)
-				raw, _, err := l.Pick(ctx, fmt.Sprintf("p%d", i), PickScan{Task: task.ID, Line: line.N, Location: line.Location,
-					Items: []ScannedItem{{GTIN: line.GTINs[0]}}, Qty: 1, Tote: totes[line.Order]}, "B1001", "pda")
+				raw, _, err := l.Pick(ctx, fmt.Sprintf("p%d", i), scan, "B1001", "pda")
 				if err != nil {
 					b.Fatalf("pick %d: %v", i, err)
 				}
