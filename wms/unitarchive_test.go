@@ -61,6 +61,19 @@ func supervisorView(t *testing.T, l *Ledger, from, to time.Time) string {
 	return string(raw)
 }
 
+// workDays is monthSetup and days days of monthDay's work, perDay orders
+// a day, each day followed by a pauseDay when pauses is set.
+func workDays(t *testing.T, l *Ledger, clock *testClock, days, perDay int, pauses bool) {
+	t.Helper()
+	monthSetup(t, l, 0)
+	for d := range days {
+		monthDay(t, l, clock, d, perDay)
+		if pauses {
+			pauseDay(t, l, clock, 100+d)
+		}
+	}
+}
+
 // pauseDay is orders picked with pauses of many lengths between the lines
 // of a task: some of them work or a gap by the task's own standard (its
 // features), not by one task's base alone.
@@ -117,11 +130,7 @@ func TestUnitsArchiveKeepsFigures(t *testing.T) {
 		t.Fatal(err)
 	}
 	start := clock.Now()
-	monthSetup(t, l, 0)
-	for d := range 4 {
-		monthDay(t, l, clock, d, 4)
-		pauseDay(t, l, clock, 100+d)
-	}
+	workDays(t, l, clock, 4, 4, true)
 	clock.Add(3 * 24 * time.Hour)
 	monthDay(t, l, clock, 7, 3) // today's work stays
 	old := start.Add(48 * time.Hour)
@@ -182,10 +191,7 @@ func TestUnitsArchiveKeepsFigures(t *testing.T) {
 func TestUnitsArchiveCrashAndDamage(t *testing.T) {
 	l, clock := openTestIn(t, t.TempDir())
 	start := clock.Now()
-	monthSetup(t, l, 0)
-	for d := range 3 {
-		monthDay(t, l, clock, d, 3)
-	}
+	workDays(t, l, clock, 3, 3, false)
 	clock.Add(3 * 24 * time.Hour)
 	to := clock.Now()
 	before := supervisorView(t, l, start, to)
@@ -366,11 +372,7 @@ func TestUnitsRebuildWithUnitAbsent(t *testing.T) {
 	defer func(n int) { unitsBatch = n }(unitsBatch)
 	unitsBatch = 3
 	start := clock.Now()
-	monthSetup(t, l, 0)
-	for d := range 3 {
-		monthDay(t, l, clock, d, 3)
-		pauseDay(t, l, clock, 100+d)
-	}
+	workDays(t, l, clock, 3, 3, true)
 	clock.Add(3 * 24 * time.Hour)
 	to := clock.Now()
 	if run, err := l.Archive(ctx, unitsOnly(2*24*time.Hour), "system", "test"); err != nil || run.Units == 0 {
@@ -425,11 +427,7 @@ func TestUnitReaderCacheBounded(t *testing.T) {
 	defer func(n, m, b int) { unitsBatch, unitCacheMembers, unitCacheBytes = n, m, b }(unitsBatch, unitCacheMembers, unitCacheBytes)
 	unitsBatch = 2 // many small members
 	start := clock.Now()
-	monthSetup(t, l, 0)
-	for d := range 3 {
-		monthDay(t, l, clock, d, 3)
-		pauseDay(t, l, clock, 100+d)
-	}
+	workDays(t, l, clock, 3, 3, true)
 	clock.Add(3 * 24 * time.Hour)
 	to := clock.Now()
 	before := supervisorView(t, l, start, to)
