@@ -486,27 +486,29 @@ func (b *Bridge) claimFor() time.Duration { return b.sendTimeout() + 2*b.o.AckWa
 
 // claimSend makes this bridge the one that sends c: it creates c's HUB_SEEN
 // key as a claim (the cluster creates a key once, so of two bridges only
-// one wins), or takes over a claim that has expired (a compare-and-set on
-// the claim's revision). It returns the claim's revision and true, or
-// false when m is already settled: acknowledged (sent before), refused
-// (other content), or put back for later (another bridge is sending it, or
-// the bucket did not answer).
+// one wins; a new call costs that one write), else reads the key: sent
+// before, another bridge's claim, or a claim that has expired, which it
+// takes over (a compare-and-set on the claim's revision). It returns the
+// claim's revision and true, or false when m is already settled:
+// acknowledged (sent before), refused (other content), or put back for
+// later (another bridge is sending it, or the bucket did not answer).
 func (b *Bridge) claimSend(ctx context.Context, m jetstream.Msg, c qimen.Call, key, sum string) (uint64, bool) {
 	mine := []byte(claimPrefix + sum + " " + b.id)
 	for range 3 {
-		e, err := b.seen.Get(ctx, key)
-		switch {
-		case errors.Is(err, jetstream.ErrKeyNotFound):
-			rev, err := b.seen.Create(ctx, key, mine)
-			if err == nil {
-				return rev, true
-			}
-			if errors.Is(err, jetstream.ErrKeyExists) {
-				continue // another bridge was first: see what it wrote
-			}
+		// most calls are new: the create alone claims them
+		rev, err := b.seen.Create(ctx, key, mine)
+		if err == nil {
+			return rev, true
+		}
+		if !errors.Is(err, jetstream.ErrKeyExists) {
 			_ = m.NakWithDelay(time.Second)
 			return 0, false
-		case err != nil:
+		}
+		e, err := b.seen.Get(ctx, key)
+		if errors.Is(err, jetstream.ErrKeyNotFound) {
+			continue // given back (or read from a replica behind) meanwhile: create again
+		}
+		if err != nil {
 			_ = m.NakWithDelay(time.Second)
 			return 0, false
 		}
@@ -528,7 +530,7 @@ func (b *Bridge) claimSend(ctx context.Context, m jetstream.Msg, c qimen.Call, k
 			_ = m.NakWithDelay(left + 100*time.Millisecond)
 			return 0, false
 		}
-		rev, err := b.seen.Update(ctx, key, mine, e.Revision())
+		rev, err = b.seen.Update(ctx, key, mine, e.Revision())
 		if err == nil {
 			b.log.Warn("hub: a claim expired (its bridge stopped while sending); sending again: the ERP may get this call twice",
 				"id", c.ID, "warehouse", c.Warehouse, "claimed_by", owner)
