@@ -407,6 +407,7 @@ func (b *Bridge) forward(ctx context.Context, m jetstream.Msg) {
 	if !ok {
 		return
 	}
+	claimed := time.Now()
 	sctx, cancel := context.WithTimeout(ctx, b.sendTimeout())
 	err := b.o.Send(sctx, c)
 	cancel()
@@ -424,9 +425,11 @@ func (b *Bridge) forward(ctx context.Context, m jetstream.Msg) {
 		b.mu.Unlock()
 		err = nil
 	}
-	// the claim's time is bounded (claimFor): record within what is left
-	// of it, even when the bridge is closing
-	rctx, rcancel := context.WithTimeout(context.WithoutCancel(ctx), b.o.AckWait)
+	// record, even when the bridge is closing, while the claim holds: what
+	// Send left of its limit and AckWait more (claimFor keeps one AckWait
+	// beyond that for the clocks), retrying while the bucket elects a
+	// leader after a node died
+	rctx, rcancel := context.WithDeadline(context.WithoutCancel(ctx), claimed.Add(b.sendTimeout()+b.o.AckWait))
 	defer rcancel()
 	if err != nil {
 		// give the claim back so that the retry need not wait for it to
@@ -445,10 +448,13 @@ func (b *Bridge) forward(ctx context.Context, m jetstream.Msg) {
 	}
 	for i := 0; ; i++ {
 		_, err = b.seen.Put(rctx, key, []byte(sum))
-		if err == nil || i == 4 || rctx.Err() != nil {
+		if err == nil || rctx.Err() != nil {
 			break
 		}
-		time.Sleep(200 * time.Millisecond << i)
+		select {
+		case <-time.After(min(100*time.Millisecond<<min(i, 5), 2*time.Second)):
+		case <-rctx.Done():
+		}
 	}
 	b.log.Debug("hub: sent", "id", c.ID)
 	if err != nil {
