@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -99,6 +100,47 @@ func TestExpiredClaimSentAgain(t *testing.T) {
 		t.Errorf("sent twice after taking the claim over: %v", d)
 	}
 	e, err := c.bridges[0].seen.Get(ctx, digestKey(call.ID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(e.Value()) != contentDigest(call) {
+		t.Errorf("the call is not recorded sent: HUB_SEEN has %q", e.Value())
+	}
+}
+
+// TestSendCutOffSentAgain: the documented case in which the ERP gets a call
+// twice — the ERP took it but answered after Send's limit, so the bridge
+// cannot know and sends it again — is retried once and then recorded sent:
+// the ERP has it twice, never three times.
+func TestSendCutOffSentAgain(t *testing.T) {
+	erp := newRecorder()
+	ackWait := time.Second
+	var mu sync.Mutex
+	cut := false
+	erp.late = func(qimen.Call) time.Duration {
+		mu.Lock()
+		defer mu.Unlock()
+		if cut {
+			return 0
+		}
+		cut = true
+		return 2 * ackWait // beyond Send's limit (4/5 of AckWait)
+	}
+	c, _ := twoBridges(t, erp, BridgeOptions{AckWait: ackWait})
+	l := startTestLeaf(t, c)
+	call := qimen.Call{ID: "ev-late", Upstream: "erp", Warehouse: "WH", Method: qimen.DeliveryConfirm, Body: []byte("<request/>")}
+	if err := l.Publish(context.Background(), call); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 30*time.Second, "the call sent again after the cut-off", func() bool { return len(erp.doubles()) == 1 })
+	time.Sleep(3 * ackWait)
+	erp.mu.Lock()
+	n := erp.got[call.ID]
+	erp.mu.Unlock()
+	if n != 2 {
+		t.Fatalf("the ERP got the call %d times, want 2 (once cut off, once answered)", n)
+	}
+	e, err := c.bridges[0].seen.Get(context.Background(), digestKey(call.ID))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -110,6 +110,9 @@ type recorder struct {
 	// slow says how long the ERP takes to answer a call; Send gives up
 	// (the ERP took nothing) when its ctx ends first
 	slow func(qimen.Call) time.Duration
+	// late says how long the ERP takes to answer after it took a call:
+	// Send cut off meanwhile fails, though the ERP has the call
+	late func(qimen.Call) time.Duration
 }
 
 func newRecorder() *recorder {
@@ -150,6 +153,13 @@ func (r *recorder) Send(ctx context.Context, c qimen.Call) error {
 		return fmt.Errorf("%w: invalid-content: no such order", syncer.ErrQimenRefused)
 	}
 	r.record(c)
+	if r.late != nil {
+		select {
+		case <-time.After(r.late(c)):
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
 	return nil
 }
 
