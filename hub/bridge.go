@@ -3,6 +3,7 @@ package hub
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -24,14 +25,17 @@ import (
 // BridgeOptions configure a Bridge.
 type BridgeOptions struct {
 	// Send delivers a warehouse's call to its ERP (the signed HTTP call to
-	// the upstream named c.Upstream). An error sends it again later; Send
-	// is called once per call ID unless the bridge stops between Send and
-	// recording the ID.
+	// the upstream named c.Upstream). An error sends it again later. Of
+	// the cluster's bridges one at a time sends a call ID (its claim in
+	// HUB_SEEN); it is sent again only after an error (a Send cut off at
+	// its time limit may have reached the ERP), or when the bridge that
+	// claimed it stopped before recording it sent (see the package doc).
+	// Send must give up when ctx ends.
 	Send func(ctx context.Context, c qimen.Call) error
 	Log  *slog.Logger
 
 	// Timings; zero takes the default.
-	AckWait      time.Duration // 30s: Send's time limit and how long before a call is redelivered
+	AckWait      time.Duration // 30s: Send's time limit is 4/5 of it; a stopped bridge's calls come back after it
 	AskTimeout   time.Duration // 10s: how long Ask waits for a warehouse's answer
 	OnlineWithin time.Duration // 20s: a warehouse is online while its last hello is this recent
 	Workers      int           // 16: calls forwarded at once per warehouse
@@ -43,6 +47,7 @@ type BridgeOptions struct {
 type Bridge struct {
 	n     *Node
 	o     BridgeOptions
+	id    string // the node's name and a random tag: who holds a claim
 	log   *slog.Logger
 	seen  jetstream.KeyValue
 	snaps jetstream.KeyValue
@@ -105,7 +110,11 @@ func NewBridge(ctx context.Context, n *Node, o BridgeOptions) (*Bridge, error) {
 	if o.Workers <= 0 {
 		o.Workers = 16
 	}
-	b := &Bridge{n: n, o: o, log: o.Log.With("node", n.Name()), loops: map[string]bool{}}
+	tag := make([]byte, 6)
+	if _, err := rand.Read(tag); err != nil {
+		return nil, err
+	}
+	b := &Bridge{n: n, o: o, id: n.Name() + "/" + hex.EncodeToString(tag), log: o.Log.With("node", n.Name()), loops: map[string]bool{}}
 	var err error
 	if b.seen, err = n.js.KeyValue(ctx, BucketSeen); err != nil {
 		return nil, err
@@ -380,9 +389,11 @@ func (b *Bridge) forwardLoop(wh string) {
 	}
 }
 
-// forward sends one warehouse call to its ERP unless HUB_SEEN has its ID:
-// look up, Send, record, then acknowledge. An ID seen with other content
-// is refused (logged and dropped), never sent.
+// forward sends one warehouse call to its ERP unless HUB_SEEN says it was
+// sent: claim its ID (claimSend), Send, record it sent, then acknowledge.
+// While it works the message is kept in progress, so JetStream does not
+// hand it to another bridge. An ID seen with other content is refused
+// (logged and dropped), never sent.
 func (b *Bridge) forward(ctx context.Context, m jetstream.Msg) {
 	var c qimen.Call
 	if err := json.Unmarshal(m.Data(), &c); err != nil || c.ID == "" {
@@ -390,23 +401,15 @@ func (b *Bridge) forward(ctx context.Context, m jetstream.Msg) {
 		_ = m.Term()
 		return
 	}
+	defer keepInProgress(m, b.o.AckWait/3)()
 	key, sum := digestKey(c.ID), contentDigest(c)
-	e, err := b.seen.Get(ctx, key)
-	switch {
-	case err == nil && string(e.Value()) == sum:
-		b.log.Debug("hub: sent before", "id", c.ID)
-		_ = m.Ack() // sent before
-		return
-	case err == nil:
-		b.log.Error("hub: a call ID came again with other content; refused", "id", c.ID, "warehouse", c.Warehouse)
-		_ = m.Term()
-		return
-	case !errors.Is(err, jetstream.ErrKeyNotFound):
-		_ = m.NakWithDelay(time.Second)
+	rev, ok := b.claimSend(ctx, m, c, key, sum)
+	if !ok {
 		return
 	}
-	sctx, cancel := context.WithTimeout(ctx, b.o.AckWait*4/5)
-	err = b.o.Send(sctx, c)
+	claimed := time.Now()
+	sctx, cancel := context.WithTimeout(ctx, b.sendTimeout())
+	err := b.o.Send(sctx, c)
 	cancel()
 	if errors.Is(err, syncer.ErrQimenRefused) {
 		// the ERP will never take it as it stands: recorded as handled, so
@@ -422,7 +425,18 @@ func (b *Bridge) forward(ctx context.Context, m jetstream.Msg) {
 		b.mu.Unlock()
 		err = nil
 	}
+	// record, even when the bridge is closing, while the claim holds: what
+	// Send left of its limit and AckWait more (claimFor keeps one AckWait
+	// beyond that for the clocks), retrying while the bucket elects a
+	// leader after a node died
+	rctx, rcancel := context.WithDeadline(context.WithoutCancel(ctx), claimed.Add(b.sendTimeout()+b.o.AckWait))
+	defer rcancel()
 	if err != nil {
+		// give the claim back so that the retry need not wait for it to
+		// expire; only this claim (its revision), never a newer one
+		if derr := b.seen.Delete(rctx, key, jetstream.LastRevision(rev)); derr != nil {
+			b.log.Debug("hub: releasing a claim (it expires by itself)", "id", c.ID, "err", derr)
+		}
 		n := uint64(1)
 		if md, mdErr := m.Metadata(); mdErr == nil {
 			n = md.NumDelivered
@@ -433,17 +447,129 @@ func (b *Bridge) forward(ctx context.Context, m jetstream.Msg) {
 		return
 	}
 	for i := 0; ; i++ {
-		_, err = b.seen.Put(context.WithoutCancel(ctx), key, []byte(sum))
-		if err == nil || i == 4 {
+		_, err = b.seen.Put(rctx, key, []byte(sum))
+		if err == nil || rctx.Err() != nil {
 			break
 		}
-		time.Sleep(200 * time.Millisecond << i)
+		select {
+		case <-time.After(min(100*time.Millisecond<<min(i, 5), 2*time.Second)):
+		case <-rctx.Done():
+		}
 	}
 	b.log.Debug("hub: sent", "id", c.ID)
 	if err != nil {
-		b.log.Error("hub: sent but not recorded: the ERP may get this call again", "id", c.ID, "err", err)
+		b.log.Error("hub: sent but not recorded: the ERP may get this call again once the claim expires", "id", c.ID,
+			"claim_for", b.claimFor(), "err", err)
 	}
 	_ = m.Ack()
+}
+
+// A HUB_SEEN value is the call's content digest once it was sent, or
+// claimPrefix + digest + " " + the claiming bridge while one bridge sends
+// it.
+const claimPrefix = "claim "
+
+// parseSeen reads a HUB_SEEN value: the content digest, and whether it is
+// a claim and by whom.
+func parseSeen(v []byte) (sum, owner string, claim bool) {
+	s, claim := strings.CutPrefix(string(v), claimPrefix)
+	if !claim {
+		return s, "", false
+	}
+	sum, owner, _ = strings.Cut(s, " ")
+	return sum, owner, true
+}
+
+// sendTimeout is Send's time limit.
+func (b *Bridge) sendTimeout() time.Duration { return b.o.AckWait * 4 / 5 }
+
+// claimFor is how long a claim holds: Send's limit, then AckWait to record
+// the call sent, then AckWait more for the hub nodes' clocks to differ
+// (the claim's age is the cluster's time of the claim against this node's
+// clock). A claim older than that is of a bridge that died: the next
+// bridge takes it over and sends the call again.
+func (b *Bridge) claimFor() time.Duration { return b.sendTimeout() + 2*b.o.AckWait }
+
+// claimSend makes this bridge the one that sends c: it creates c's HUB_SEEN
+// key as a claim (the cluster creates a key once, so of two bridges only
+// one wins; a new call costs that one write), else reads the key: sent
+// before, another bridge's claim, or a claim that has expired, which it
+// takes over (a compare-and-set on the claim's revision). It returns the
+// claim's revision and true, or false when m is already settled:
+// acknowledged (sent before), refused (other content), or put back for
+// later (another bridge is sending it, or the bucket did not answer).
+func (b *Bridge) claimSend(ctx context.Context, m jetstream.Msg, c qimen.Call, key, sum string) (uint64, bool) {
+	mine := []byte(claimPrefix + sum + " " + b.id)
+	for range 3 {
+		// most calls are new: the create alone claims them
+		rev, err := b.seen.Create(ctx, key, mine)
+		if err == nil {
+			return rev, true
+		}
+		if !errors.Is(err, jetstream.ErrKeyExists) {
+			_ = m.NakWithDelay(time.Second)
+			return 0, false
+		}
+		e, err := b.seen.Get(ctx, key)
+		if errors.Is(err, jetstream.ErrKeyNotFound) {
+			continue // given back (or read from a replica behind) meanwhile: create again
+		}
+		if err != nil {
+			_ = m.NakWithDelay(time.Second)
+			return 0, false
+		}
+		got, owner, claimed := parseSeen(e.Value())
+		switch {
+		case got != sum:
+			b.log.Error("hub: a call ID came again with other content; refused", "id", c.ID, "warehouse", c.Warehouse)
+			_ = m.Term()
+			return 0, false
+		case !claimed:
+			b.log.Debug("hub: sent before", "id", c.ID)
+			_ = m.Ack()
+			return 0, false
+		}
+		if left := b.claimFor() - time.Since(e.Created()); left > 0 {
+			// the claimer acknowledges the call once sent; should it die,
+			// the call comes back here after its claim has expired
+			b.log.Debug("hub: another bridge is sending the call", "id", c.ID, "by", owner)
+			_ = m.NakWithDelay(left + 100*time.Millisecond)
+			return 0, false
+		}
+		rev, err = b.seen.Update(ctx, key, mine, e.Revision())
+		if err == nil {
+			b.log.Warn("hub: a claim expired (its bridge stopped while sending); sending again: the ERP may get this call twice",
+				"id", c.ID, "warehouse", c.Warehouse, "claimed_by", owner)
+			return rev, true
+		}
+		if !errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
+			_ = m.NakWithDelay(time.Second)
+			return 0, false
+		}
+		// another bridge took it over or recorded it: look again
+	}
+	_ = m.NakWithDelay(time.Second)
+	return 0, false
+}
+
+// keepInProgress tells JetStream every interval that m is still being
+// worked on, so its AckWait does not run out and it is not redelivered to
+// another bridge meanwhile; the returned func stops it.
+func keepInProgress(m jetstream.Msg, every time.Duration) (stop func()) {
+	done := make(chan struct{})
+	go func() {
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				_ = m.InProgress()
+			}
+		}
+	}()
+	return func() { close(done) }
 }
 
 // contentDigest is what a call ID must keep standing for.

@@ -29,13 +29,33 @@
 // syncer.ErrHubFull and nothing is dropped) before it returns, so the
 // syncer's cursor moves on the store's acknowledgement. Every bridge pulls
 // every known warehouse's stream across its domain with the shared durable
-// consumer "hub" and, per call: skips it if bucket HUB_SEEN has its ID
-// (refuses it, logged, if the ID came with other content), else calls
-// BridgeOptions.Send, records the ID, then acknowledges. So each call is
-// sent once by its ID, never by the duplicate window alone; only a bridge
-// dying between Send and the record can send it again (the call's
-// outBizCode makes that harmless at the ERP). Failed sends are retried
-// with growing delays (1 s doubling to 1 min). Calls are not sent in
+// consumer "hub" and, per call: skips it if bucket HUB_SEEN records its ID
+// sent (refuses it, logged, if the ID came with other content); else
+// claims the ID, calls BridgeOptions.Send, records the ID sent (the claim
+// replaced by the content's digest), then acknowledges. While it works it
+// tells JetStream the call is in progress, so the call is not redelivered.
+//
+// Once by its ID. The claim is a HUB_SEEN value "claim <digest> <bridge>"
+// made by a create (the cluster writes a key only if it has none), so of
+// two bridges holding the same call (a redelivery after AckWait, e.g. a
+// call that waited in a busy bridge's batch) one sends it and the other
+// puts it back until the claim's bound. A failed Send gives its claim
+// back, and the call is retried with growing delays (1 s doubling to
+// 1 min). A claim expires claimFor after it was made (Send's limit, 4/5
+// of AckWait, plus 2×AckWait: time to record, and room for the hub nodes'
+// clocks to differ — keep them within seconds, e.g. NTP); an expired
+// claim is of a bridge that stopped, and the next bridge takes it over by
+// compare-and-set and sends again. So the ERP may get a call twice only
+// when (a) a Send was cut off at its limit, or the link failed, after the
+// ERP took the call (Send returns an error; the retry repeats it), or (b)
+// a bridge stopped, stalled past claimFor, or could not reach HUB_SEEN
+// between claiming and recording (logged). Never because two bridges held
+// the call at once. Both repeats are harmless to a Qimen ERP: every call the
+// syncer makes carries its business key — the call's ID is the upstream
+// and the outBizCode, and the body carries that outBizCode, made from the
+// event's ID the same way on every try — and a Qimen ERP takes a repeated
+// outBizCode as the same confirmation (success, counted once; the fake
+// ERP in syncer/fakeerp checks exactly that). Calls are not sent in
 // order: they are pulled by several bridges at once, and each Qimen call
 // stands alone.
 //

@@ -107,6 +107,12 @@ type recorder struct {
 	refuse  func(qimen.Call) bool
 	refused map[string]int
 	first   time.Time
+	// slow says how long the ERP takes to answer a call; Send gives up
+	// (the ERP took nothing) when its ctx ends first
+	slow func(qimen.Call) time.Duration
+	// late says how long the ERP takes to answer after it took a call:
+	// Send cut off meanwhile fails, though the ERP has the call
+	late func(qimen.Call) time.Duration
 }
 
 func newRecorder() *recorder {
@@ -126,7 +132,14 @@ func (r *recorder) record(c qimen.Call) {
 	r.by[c.Warehouse][c.ID] = true
 }
 
-func (r *recorder) Send(_ context.Context, c qimen.Call) error {
+func (r *recorder) Send(ctx context.Context, c qimen.Call) error {
+	if r.slow != nil {
+		select {
+		case <-time.After(r.slow(c)):
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
 	if r.fail != nil && r.fail(c) {
 		return fmt.Errorf("the ERP is down")
 	}
@@ -140,6 +153,13 @@ func (r *recorder) Send(_ context.Context, c qimen.Call) error {
 		return fmt.Errorf("%w: invalid-content: no such order", syncer.ErrQimenRefused)
 	}
 	r.record(c)
+	if r.late != nil {
+		select {
+		case <-time.After(r.late(c)):
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
 	return nil
 }
 

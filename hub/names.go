@@ -26,7 +26,8 @@ const (
 	// every leaf shares the hub's account, so an ack for one warehouse's
 	// "TALLY_OUT" would also ack another's message with that sequence.
 	StreamOutPrefix = "TALLY_OUT_"
-	// BucketSeen holds the IDs of warehouse calls already sent to an ERP.
+	// BucketSeen holds the IDs of warehouse calls already sent to an ERP,
+	// and the claims of those a bridge is sending (bridge.go, claimSend).
 	BucketSeen = "HUB_SEEN"
 	// BucketSnapshots holds each warehouse's last inventory snapshot per
 	// upstream.

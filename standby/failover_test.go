@@ -123,28 +123,10 @@ func TestFailoverUnderLoad(t *testing.T) {
 	stopPrimarySync := runSyncer(t, primary)
 
 	// the primary's HTTP server, as `tally serve` runs it
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srvP := server.New(server.Config{}, primary, scan.NewParser(scan.DefaultPatterns()), quiet)
-	go func() { _ = srvP.Serve(ln) }()
-	primaryURL := "http://" + ln.Addr().String()
-	cutOff := sync.OnceFunc(func() { _ = srvP.Shutdown(ctx) })
-	t.Cleanup(cutOff)
+	primaryURL, cutOff := servePrimary(t, primary)
 
 	// the standby follows
-	if err := standbyL.Follow(primaryURL); err != nil {
-		t.Fatal(err)
-	}
-	f, err := standby.New(standbyL, standby.Options{Primary: primaryURL, Token: token, Wait: 2 * time.Second, Limit: 200, Log: quiet})
-	if err != nil {
-		t.Fatal(err)
-	}
-	followCtx, stopFollowing := context.WithCancel(ctx)
-	followed := make(chan error, 1)
-	go func() { followed <- f.Run(followCtx) }()
-	t.Cleanup(func() { stopFollowing(); <-followed })
+	f, followed, _ := follow(t, standbyL, primaryURL, token, 2*time.Second, quiet)
 	srvS := server.New(server.Config{Standby: f}, standbyL, scan.NewParser(scan.DefaultPatterns()), quiet)
 
 	// the primary under concurrent writers; the lag sampled meanwhile
@@ -227,7 +209,6 @@ func TestFailoverUnderLoad(t *testing.T) {
 	t.Logf("failover: promote -> first write accepted in %s (epoch %d after event %d)", time.Since(promoteAt).Round(time.Microsecond), p.Epoch, p.LastSeq)
 	select {
 	case err := <-followed:
-		followed <- err // for the cleanup
 		if err != nil {
 			t.Fatalf("the follower ended with %v", err)
 		}
@@ -298,4 +279,41 @@ func get(t *testing.T, srv *server.Server, path, token string) string {
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	return string(b)
+}
+
+// servePrimary serves l on a loopback port as `tally serve` does. It
+// returns the URL and a shutdown, safe to call twice; the test's cleanup
+// calls it too.
+func servePrimary(t *testing.T, l *wms.Ledger) (string, func()) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := server.New(server.Config{}, l, scan.NewParser(scan.DefaultPatterns()), quiet)
+	go func() { _ = srv.Serve(ln) }()
+	shutdown := sync.OnceFunc(func() { _ = srv.Shutdown(context.Background()) })
+	t.Cleanup(shutdown)
+	return "http://" + ln.Addr().String(), shutdown
+}
+
+// follow makes standbyL follow the primary at url with a replica's token
+// and runs its Follower in the background: ended gets what Run returned.
+// stop ends the Follower and waits for it, safe to call twice; the test's
+// cleanup calls it too.
+func follow(t *testing.T, standbyL *wms.Ledger, url, token string, wait time.Duration, log *slog.Logger) (f *standby.Follower, ended <-chan error, stop func()) {
+	t.Helper()
+	if err := standbyL.Follow(url); err != nil {
+		t.Fatal(err)
+	}
+	f, err := standby.New(standbyL, standby.Options{Primary: url, Token: token, Wait: wait, Limit: 200, Log: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	res, done := make(chan error, 1), make(chan struct{})
+	go func() { res <- f.Run(ctx); close(done) }()
+	stop = sync.OnceFunc(func() { cancel(); <-done })
+	t.Cleanup(stop)
+	return f, res, stop
 }

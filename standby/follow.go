@@ -20,7 +20,6 @@ import (
 	"time"
 
 	"tally/server"
-	"tally/views"
 	"tally/wms"
 )
 
@@ -279,11 +278,11 @@ func (e *fetchFailed) Error() string {
 
 func (e *fetchFailed) Unwrap() []error { return []error{e.need, e.err} }
 
-// english is an error's words in English: a domain error's message, else
-// its text.
+// english is an error's words in English: a domain error's message (as
+// the views register it with wms), else its text.
 func english(err error) string {
 	if we, ok := err.(*wms.Error); ok {
-		return views.Translate(views.LangEN, we.Key, we.Args)
+		return we.English()
 	}
 	return err.Error()
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"log/slog"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -13,9 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"tally/scan"
-	"tally/server"
-	"tally/standby"
 	"tally/wms"
 )
 
@@ -99,14 +95,7 @@ func TestNewStandbyFetchesIDTable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srvP := server.New(server.Config{}, primary, scan.NewParser(scan.DefaultPatterns()), quiet)
-	go func() { _ = srvP.Serve(ln) }()
-	t.Cleanup(func() { _ = srvP.Shutdown(ctx) })
-	primaryURL := "http://" + ln.Addr().String()
+	primaryURL, _ := servePrimary(t, primary)
 
 	// the route: a table's name only, a replica's or admin's token only
 	route := primaryURL + "/api/v1/replication/id-tables/"
@@ -145,20 +134,8 @@ func TestNewStandbyFetchesIDTable(t *testing.T) {
 	}
 
 	// a new standby follows, fetches the table and catches up
-	if err := standbyL.Follow(primaryURL); err != nil {
-		t.Fatal(err)
-	}
 	var logged syncBuffer
-	f, err := standby.New(standbyL, standby.Options{Primary: primaryURL, Token: token, Wait: time.Second, Limit: 200,
-		Log: slog.New(slog.NewTextHandler(&logged, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	followCtx, stop := context.WithCancel(ctx)
-	done := make(chan error, 1)
-	go func() { done <- f.Run(followCtx) }()
-	stopFollowing := sync.OnceFunc(func() { stop(); <-done })
-	t.Cleanup(stopFollowing)
+	f, _, stopFollowing := follow(t, standbyL, primaryURL, token, time.Second, slog.New(slog.NewTextHandler(&logged, nil)))
 	waitFor(t, "the standby to catch up", 20*time.Second, func() bool { return standbyL.LastSeq() == primary.LastSeq() })
 	if !strings.Contains(logged.String(), "fetched the primary's ID table") {
 		t.Fatalf("the standby did not fetch the table (it built its own?): %s", logged.String())
@@ -235,14 +212,7 @@ func TestNewStandbyAfterManyIDRuns(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srvP := server.New(server.Config{}, primary, scan.NewParser(scan.DefaultPatterns()), quiet)
-	go func() { _ = srvP.Serve(ln) }()
-	t.Cleanup(func() { _ = srvP.Shutdown(ctx) })
-	primaryURL := "http://" + ln.Addr().String()
+	primaryURL, _ := servePrimary(t, primary)
 
 	// a download a killed standby left is removed when it follows again
 	if err := os.MkdirAll(standbyL.ArchiveDir(), 0o750); err != nil {
@@ -259,20 +229,8 @@ func TestNewStandbyAfterManyIDRuns(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := standbyL.Follow(primaryURL); err != nil {
-		t.Fatal(err)
-	}
 	var logged syncBuffer
-	f, err := standby.New(standbyL, standby.Options{Primary: primaryURL, Token: token, Wait: time.Second, Limit: 200,
-		Log: slog.New(slog.NewTextHandler(&logged, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	followCtx, stop := context.WithCancel(ctx)
-	done := make(chan error, 1)
-	go func() { done <- f.Run(followCtx) }()
-	stopFollowing := sync.OnceFunc(func() { stop(); <-done })
-	t.Cleanup(stopFollowing)
+	f, _, stopFollowing := follow(t, standbyL, primaryURL, token, time.Second, slog.New(slog.NewTextHandler(&logged, nil)))
 	waitFor(t, "the standby to catch up", 30*time.Second, func() bool { return standbyL.LastSeq() == primary.LastSeq() })
 	if st := f.StandbyStatus(); st.Error != "" || st.LagEvents != 0 {
 		t.Fatalf("caught up, the standby reports %+v", st)

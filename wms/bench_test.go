@@ -165,25 +165,7 @@ func BenchmarkPickScan(b *testing.B) {
 		size int
 	}{{"single", WaveSingle, 1}, {"cluster-12", WaveCluster, 12}} {
 		b.Run(c.name, func(b *testing.B) {
-			l, _ := openTest(b)
-			const skus = 40
-			for i := range skus {
-				code := fmt.Sprintf("B%03d", i)
-				loc := fmt.Sprintf("A01-%02d-%02d", 1+i/3, 1+i%3)
-				mustAppend(b, l, "sku"+code, EvSKUUpserted, SKU{Code: code, Name: "书 " + code, GTINs: []string{demoGTIN("690000", i)}, UnitWeightG: 300})
-				mustAppend(b, l, "loc"+loc, EvLocationUpserted, Location{Code: loc, Zone: "A", PickSeq: 10 * (i + 1), Kind: KindPick})
-				mustAppend(b, l, "st"+code, EvStockAdjusted, StockAdjustment{SKU: code, Location: loc, Delta: 1_000_000, Reason: "bench"})
-			}
-			orders := b.N/3 + c.size + 1 // three units an order
-			for i := range orders {
-				mustOrder(b, l, order(fmt.Sprintf("SO%07d", i), LineIn{fmt.Sprintf("B%03d", i%skus), 1},
-					LineIn{fmt.Sprintf("B%03d", (i+7)%skus), 1}, LineIn{fmt.Sprintf("B%03d", (i+19)%skus), 1}))
-			}
-			for w := 0; ; w++ {
-				if _, err := l.ReleaseWave(ctx, WaveFilter{Mode: c.mode, ClusterSize: c.size, MaxOrders: 240}, fmt.Sprintf("w%d", w), "B4001", "web"); err != nil {
-					break
-				}
-			}
+			l, _ := pickStore(b, c.mode, c.size, b.N/3+c.size+1) // three units an order
 			totes := map[string]string{}
 			var task Task
 			var bytesBack int
@@ -191,19 +173,7 @@ func BenchmarkPickScan(b *testing.B) {
 			_, st0 := l.DBStats()
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
-				line, ok := task.NextLine()
-				if !ok {
-					var err error
-					if task, err = l.NextTask(ctx, "B1001", "pda"); err != nil {
-						b.Fatalf("next task after %d picks: %v", i, err)
-					}
-					line, _ = task.NextLine()
-				}
-				if c.mode == WaveCluster && totes[line.Order] == "" {
-					totes[line.Order] = fmt.Sprintf("T%05d", len(totes))
-				}
-				raw, _, err := l.Pick(ctx, fmt.Sprintf("p%d", i), PickScan{Task: task.ID, Line: line.N, Location: line.Location,
-					Items: []ScannedItem{{GTIN: line.GTINs[0]}}, Qty: 1, Tote: totes[line.Order]}, "B1001", "pda")
+				raw, _, err := l.Pick(ctx, fmt.Sprintf("p%d", i), nextPickScan(b, l, &task, totes, c.mode, i), "B1001", "pda")
 				if err != nil {
 					b.Fatalf("pick %d: %v", i, err)
 				}
@@ -230,4 +200,58 @@ func cpuTime() time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// pickSKUs is how many SKUs pickShelves stocks.
+const pickSKUs = 40
+
+// pickShelves stocks pickSKUs SKUs (B000, B001, …), each on a pick location
+// of its own in zone A with a million units.
+func pickShelves(b testing.TB, l *Ledger) {
+	for i := range pickSKUs {
+		code := fmt.Sprintf("B%03d", i)
+		loc := fmt.Sprintf("A01-%02d-%02d", 1+i/3, 1+i%3)
+		mustAppend(b, l, "sku"+code, EvSKUUpserted, SKU{Code: code, Name: "书 " + code, GTINs: []string{demoGTIN("690000", i)}, UnitWeightG: 300})
+		mustAppend(b, l, "loc"+loc, EvLocationUpserted, Location{Code: loc, Zone: "A", PickSeq: 10 * (i + 1), Kind: KindPick})
+		mustAppend(b, l, "st"+code, EvStockAdjusted, StockAdjustment{SKU: code, Location: loc, Delta: 1_000_000, Reason: "bench"})
+	}
+}
+
+// pickStore is a new ledger with pickShelves and orders orders of three
+// units each (SO0000000, …), released in waves of mode and size of up to
+// 240 orders until no order is left to release: the picking benchmarks'
+// floor.
+func pickStore(b testing.TB, mode WaveMode, size, orders int) (*Ledger, *testClock) {
+	l, clock := openTest(b)
+	pickShelves(b, l)
+	const skus = pickSKUs
+	for i := range orders {
+		mustOrder(b, l, order(fmt.Sprintf("SO%07d", i), LineIn{fmt.Sprintf("B%03d", i%skus), 1},
+			LineIn{fmt.Sprintf("B%03d", (i+7)%skus), 1}, LineIn{fmt.Sprintf("B%03d", (i+19)%skus), 1}))
+	}
+	for w := 0; ; w++ {
+		if _, err := l.ReleaseWave(ctx, WaveFilter{Mode: mode, ClusterSize: size, MaxOrders: 240}, fmt.Sprintf("w%d", w), "B4001", "web"); err != nil {
+			break
+		}
+	}
+	return l, clock
+}
+
+// nextPickScan is picker B1001's scan of the next unit on pickStore's floor:
+// the next line of the task in hand (a new task once it is done, so task
+// is updated), into a tote of each order's own in a cluster task; i is
+// how many units were picked before.
+func nextPickScan(b *testing.B, l *Ledger, task *Task, totes map[string]string, mode WaveMode, i int) PickScan {
+	line, ok := task.NextLine()
+	if !ok {
+		var err error
+		if *task, err = l.NextTask(ctx, "B1001", "pda"); err != nil {
+			b.Fatalf("next task after %d picks: %v", i, err)
+		}
+		line, _ = task.NextLine()
+	}
+	if mode == WaveCluster && totes[line.Order] == "" {
+		totes[line.Order] = fmt.Sprintf("T%05d", len(totes))
+	}
+	return PickScan{Task: task.ID, Line: line.N, Location: line.Location, Items: []ScannedItem{{GTIN: line.GTINs[0]}}, Qty: 1, Tote: totes[line.Order]}
 }

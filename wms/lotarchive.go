@@ -97,45 +97,16 @@ func lotEntry(k []byte) ([]byte, uint64, bool) {
 }
 
 // seqsOf calls fn with the sequence number of every record of hash h, in
-// order: the records of a hash are together, from the first block whose
-// range can hold h.
+// order: seqsFrom from the first.
 func (t *idTable) seqsOf(h idHash, fn func(seq uint64)) error {
-	if ok, err := t.mayHold(h); err != nil || !ok { // the filter: a lot no record of which is here reads no block
-		return err
-	}
-	nb := len(t.index)
-	// the first block whose first hash is at least h; h's records may
-	// begin in the block before it
-	i := firstTrue(nb, 0, func(m int) bool { return bytes.Compare(t.index[m][:], h[:]) >= 0 }) - 1
-	i = max(i, 0)
-	bp := idBlockPool.Get().(*[]byte)
-	defer idBlockPool.Put(bp)
-	for ; i < nb; i++ {
-		if bytes.Compare(t.index[i][:], h[:]) > 0 {
-			return nil
-		}
-		recs, err := t.block(i, *bp, false)
-		if err != nil {
-			return err
-		}
-		for j := 0; j < len(recs); j += idRecSize {
-			switch c := bytes.Compare(recs[j:j+idHashSize], h[:]); {
-			case c > 0:
-				return nil
-			case c == 0 && recs[j+18] == lotFlag:
-				var r idRecord
-				copy(r[:], recs[j:j+idRecSize])
-				fn(r.seq())
-			}
-		}
-	}
-	return nil
+	return t.seqsFrom(h, 0, func(s uint64) bool { fn(s); return true })
 }
 
 // seqsFrom calls fn with the sequence number of every record of hash h
 // from the first at least `from`, in order, while fn returns true. The
-// first block it reads is found by a binary search of the blocks' first
-// records, among those that can hold h.
+// records of a hash are together, from the first block whose range can
+// hold h; from a later `from`, the first block it reads is found by a
+// binary search of the blocks' first records, among those that can hold h.
 func (t *idTable) seqsFrom(h idHash, from uint64, fn func(seq uint64) bool) error {
 	if ok, err := t.mayHold(h); err != nil || !ok {
 		return err
@@ -150,16 +121,20 @@ func (t *idTable) seqsFrom(h idHash, from uint64, fn func(seq uint64) bool) erro
 	hi := firstTrue(nb, lo, func(m int) bool { return bytes.Compare(t.index[m][:], h[:]) > 0 })
 	bp := idBlockPool.Get().(*[]byte)
 	defer idBlockPool.Put(bp)
-	// the last block in [lo, hi) whose first record is at most want
+	// the last block in [lo, hi) whose first record is at most want (from
+	// the first record of h: lo, with no block read to find it)
 	var ferr error
-	i := firstTrue(hi, lo+1, func(m int) bool {
-		recs, err := t.block(m, *bp, false)
-		if err != nil || len(recs) < idRecSize {
-			ferr = errors.Join(ferr, err)
-			return true
-		}
-		return bytes.Compare(recs[:18], want[:18]) > 0
-	}) - 1
+	i := lo
+	if from > 0 {
+		i = firstTrue(hi, lo+1, func(m int) bool {
+			recs, err := t.block(m, *bp, false)
+			if err != nil || len(recs) < idRecSize {
+				ferr = errors.Join(ferr, err)
+				return true
+			}
+			return bytes.Compare(recs[:18], want[:18]) > 0
+		}) - 1
+	}
 	if ferr != nil {
 		return ferr
 	}

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -543,11 +544,21 @@ func TestLotsArchivedKeepsWhatIndexLacks(t *testing.T) {
 		t.Fatal(err)
 	}
 	l.lotTables().install(tb)
-	// seqsFrom is seqsOf from a sequence number on, and stops when asked
+	// seqsOf and seqsFrom give a lot's sequence numbers as the records the
+	// table was built from say, in order: the reference is a walk of those
+	// records, not the table
+	bySum := map[idHash][]uint64{}
 	for _, r := range recs {
-		var all []uint64
-		if err := tb.seqsOf(r.hash(), func(s uint64) { all = append(all, s) }); err != nil {
+		bySum[r.hash()] = append(bySum[r.hash()], r.seq())
+	}
+	for _, r := range recs {
+		all := slices.Sorted(slices.Values(bySum[r.hash()]))
+		var got []uint64
+		if err := tb.seqsOf(r.hash(), func(s uint64) { got = append(got, s) }); err != nil {
 			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got, all) {
+			t.Fatalf("seqsOf: %v, want %v", got, all)
 		}
 		for _, from := range []uint64{0, r.seq(), r.seq() + 1} {
 			var got, want []uint64

@@ -93,14 +93,7 @@ func (c *pageCounter) report(b *testing.B) {
 
 func BenchmarkPagesPerCommit(b *testing.B) {
 	b.Run("append", func(b *testing.B) {
-		l, _ := openTest(b)
-		seedSmall(b, l)
-		// a history first, so the log's trees have depth
-		for i := range 2000 {
-			if _, _, err := l.Append(context.Background(), benchEvent(b, int64(-i-1))); err != nil {
-				b.Fatal(err)
-			}
-		}
+		l := appendStore(b)
 		c := &pageCounter{l: l, touched: map[string]int{}, depth: map[string]int{}, withRts: true}
 		b.ResetTimer()
 		for i := 0; i < b.N; i++ {
@@ -119,44 +112,15 @@ func BenchmarkPagesPerCommit(b *testing.B) {
 		size int
 	}{{"pick-single", WaveSingle, 1}, {"pick-cluster-12", WaveCluster, 12}} {
 		b.Run(cs.name, func(b *testing.B) {
-			l, _ := openTest(b)
-			const skus = 40
-			for i := range skus {
-				code := fmt.Sprintf("B%03d", i)
-				loc := fmt.Sprintf("A01-%02d-%02d", 1+i/3, 1+i%3)
-				mustAppend(b, l, "sku"+code, EvSKUUpserted, SKU{Code: code, Name: "书 " + code, GTINs: []string{demoGTIN("690000", i)}, UnitWeightG: 300})
-				mustAppend(b, l, "loc"+loc, EvLocationUpserted, Location{Code: loc, Zone: "A", PickSeq: 10 * (i + 1), Kind: KindPick})
-				mustAppend(b, l, "st"+code, EvStockAdjusted, StockAdjustment{SKU: code, Location: loc, Delta: 1_000_000, Reason: "bench"})
-			}
-			orders := b.N/3 + cs.size + 1
-			for i := range orders {
-				mustOrder(b, l, order(fmt.Sprintf("SO%07d", i), LineIn{fmt.Sprintf("B%03d", i%skus), 1},
-					LineIn{fmt.Sprintf("B%03d", (i+7)%skus), 1}, LineIn{fmt.Sprintf("B%03d", (i+19)%skus), 1}))
-			}
-			for w := 0; ; w++ {
-				if _, err := l.ReleaseWave(ctx, WaveFilter{Mode: cs.mode, ClusterSize: cs.size, MaxOrders: 240}, fmt.Sprintf("w%d", w), "B4001", "web"); err != nil {
-					break
-				}
-			}
+			l, _ := pickStore(b, cs.mode, cs.size, b.N/3+cs.size+1)
 			c := &pageCounter{l: l, touched: map[string]int{}, depth: map[string]int{}, withRts: true}
 			totes := map[string]string{}
 			var task Task
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
-				line, ok := task.NextLine()
-				if !ok {
-					var err error
-					if task, err = l.NextTask(ctx, "B1001", "pda"); err != nil {
-						b.Fatalf("next task after %d picks: %v", i, err)
-					}
-					line, _ = task.NextLine()
-				}
-				if cs.mode == WaveCluster && totes[line.Order] == "" {
-					totes[line.Order] = fmt.Sprintf("T%05d", len(totes))
-				}
+				scan := nextPickScan(b, l, &task, totes, cs.mode, i)
 				c.start(b)
-				raw, _, err := l.Pick(ctx, fmt.Sprintf("p%d", i), PickScan{Task: task.ID, Line: line.N, Location: line.Location,
-					Items: []ScannedItem{{GTIN: line.GTINs[0]}}, Qty: 1, Tote: totes[line.Order]}, "B1001", "pda")
+				raw, _, err := l.Pick(ctx, fmt.Sprintf("p%d", i), scan, "B1001", "pda")
 				if err != nil {
 					b.Fatalf("pick %d: %v", i, err)
 				}
@@ -168,4 +132,18 @@ func BenchmarkPagesPerCommit(b *testing.B) {
 			c.report(b)
 		})
 	}
+}
+
+// appendStore is a new ledger with seedSmall and 2000 events appended, a
+// history first so that the log's trees have depth: the page benchmarks'
+// store for an appended event.
+func appendStore(b *testing.B) *Ledger {
+	l, _ := openTest(b)
+	seedSmall(b, l)
+	for i := range 2000 {
+		if _, _, err := l.Append(context.Background(), benchEvent(b, int64(-i-1))); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return l
 }

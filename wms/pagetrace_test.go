@@ -162,13 +162,7 @@ func (t *pageTrace) report(b *testing.B) {
 // the depth they have on a floor.
 func BenchmarkPageTrace(b *testing.B) {
 	b.Run("append", func(b *testing.B) {
-		l, _ := openTest(b)
-		seedSmall(b, l)
-		for i := range 2000 {
-			if _, _, err := l.Append(context.Background(), benchEvent(b, int64(-i-1))); err != nil {
-				b.Fatal(err)
-			}
-		}
+		l := appendStore(b)
 		t := &pageTrace{db: l.db, path: l.Path(), pages: map[string]int{}}
 		b.ResetTimer()
 		for i := 0; i < b.N; i++ {
@@ -243,29 +237,11 @@ type pickFloor struct {
 }
 
 func newPickFloor(b *testing.B, pickers, picks int) *pickFloor {
-	l, clock := openTest(b)
-	const skus = 40
-	for i := range skus {
-		code := fmt.Sprintf("B%03d", i)
-		loc := fmt.Sprintf("A01-%02d-%02d", 1+i/3, 1+i%3)
-		mustAppend(b, l, "sku"+code, EvSKUUpserted, SKU{Code: code, Name: "书 " + code, GTINs: []string{demoGTIN("690000", i)}, UnitWeightG: 300})
-		mustAppend(b, l, "loc"+loc, EvLocationUpserted, Location{Code: loc, Zone: "A", PickSeq: 10 * (i + 1), Kind: KindPick})
-		mustAppend(b, l, "st"+code, EvStockAdjusted, StockAdjustment{SKU: code, Location: loc, Delta: 1_000_000, Reason: "bench"})
-	}
+	warm := 20 * pickers // picks before tracing, so the figures have history
+	l, clock := pickStore(b, WaveSingle, 1, (picks+warm+pickers)/3+2*pickers+1)
 	f := &pickFloor{b: b, l: l, clock: clock, badges: make([]string, pickers), tasks: make([]Task, pickers)}
 	for i := range f.badges {
 		f.badges[i] = fmt.Sprintf("P%04d", i)
-	}
-	warm := 20 * pickers // picks before tracing, so the figures have history
-	orders := (picks+warm+pickers)/3 + 2*pickers + 1
-	for i := range orders {
-		mustOrder(b, l, order(fmt.Sprintf("SO%07d", i), LineIn{fmt.Sprintf("B%03d", i%skus), 1},
-			LineIn{fmt.Sprintf("B%03d", (i+7)%skus), 1}, LineIn{fmt.Sprintf("B%03d", (i+19)%skus), 1}))
-	}
-	for w := 0; ; w++ {
-		if _, err := l.ReleaseWave(ctx, WaveFilter{Mode: WaveSingle, ClusterSize: 1, MaxOrders: 240}, fmt.Sprintf("w%d", w), "B4001", "web"); err != nil {
-			break
-		}
 	}
 	for i := range warm {
 		f.ready(i % pickers)

@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"path/filepath"
 	"testing"
-
-	bolt "go.etcd.io/bbolt"
 )
 
 // BenchmarkIDTableRuns: what one table a run costs a lookup as the tables
@@ -67,42 +65,6 @@ func BenchmarkIDTableRuns(b *testing.B) {
 			}
 		})
 	}
-	db, err := bolt.Open(filepath.Join(dir, "raw.db"), 0o600, nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer db.Close()
-	if err := db.Update(func(tx *bolt.Tx) error {
-		bk, err := tx.CreateBucketIfNotExists([]byte("ids"))
-		if err != nil {
-			return err
-		}
-		for i := range perRun * 30 {
-			if err := bk.Put([]byte(fmt.Sprintf("id-%09d", i)), seqKey(uint64(i))); err != nil {
-				return err
-			}
-		}
-		return nil
-	}); err != nil {
-		b.Fatal(err)
-	}
-	b.Run("bbolt-get-miss", func(b *testing.B) {
-		for i := range b.N {
-			_ = db.View(func(tx *bolt.Tx) error {
-				if tx.Bucket([]byte("ids")).Get([]byte(fmt.Sprintf("new-%d", i))) != nil {
-					b.Fatal("hit")
-				}
-				return nil
-			})
-		}
-	})
-	b.Run("bbolt-update", func(b *testing.B) {
-		for i := range b.N {
-			if err := db.Update(func(tx *bolt.Tx) error {
-				return tx.Bucket([]byte("ids")).Put([]byte(fmt.Sprintf("new-%d", i)), seqKey(uint64(i)))
-			}); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
+	// the ceilings, in the same run
+	benchBboltCeilings(b, dir, perRun*30)
 }

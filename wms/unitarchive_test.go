@@ -6,11 +6,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"reflect"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -61,6 +59,19 @@ func supervisorView(t *testing.T, l *Ledger, from, to time.Time) string {
 		t.Fatal(err)
 	}
 	return string(raw)
+}
+
+// workDays is monthSetup and days days of monthDay's work, perDay orders
+// a day, each day followed by a pauseDay when pauses is set.
+func workDays(t *testing.T, l *Ledger, clock *testClock, days, perDay int, pauses bool) {
+	t.Helper()
+	monthSetup(t, l, 0)
+	for d := range days {
+		monthDay(t, l, clock, d, perDay)
+		if pauses {
+			pauseDay(t, l, clock, 100+d)
+		}
+	}
 }
 
 // pauseDay is orders picked with pauses of many lengths between the lines
@@ -119,11 +130,7 @@ func TestUnitsArchiveKeepsFigures(t *testing.T) {
 		t.Fatal(err)
 	}
 	start := clock.Now()
-	monthSetup(t, l, 0)
-	for d := range 4 {
-		monthDay(t, l, clock, d, 4)
-		pauseDay(t, l, clock, 100+d)
-	}
+	workDays(t, l, clock, 4, 4, true)
 	clock.Add(3 * 24 * time.Hour)
 	monthDay(t, l, clock, 7, 3) // today's work stays
 	old := start.Add(48 * time.Hour)
@@ -184,10 +191,7 @@ func TestUnitsArchiveKeepsFigures(t *testing.T) {
 func TestUnitsArchiveCrashAndDamage(t *testing.T) {
 	l, clock := openTestIn(t, t.TempDir())
 	start := clock.Now()
-	monthSetup(t, l, 0)
-	for d := range 3 {
-		monthDay(t, l, clock, d, 3)
-	}
+	workDays(t, l, clock, 3, 3, false)
 	clock.Add(3 * 24 * time.Hour)
 	to := clock.Now()
 	before := supervisorView(t, l, start, to)
@@ -239,26 +243,39 @@ func TestUnitsArchiveCrashAndDamage(t *testing.T) {
 	}
 }
 
-// TestRestoreChecksLotAndUnitFiles: a restore proves the lot indexes and
-// units files the backup names are in the archive folder, whole, and
-// refuses it naming the file otherwise.
-func TestRestoreChecksLotAndUnitFiles(t *testing.T) {
-	dir := t.TempDir()
+// archivedBackup is lotMonths' store five days on (with one event of that
+// day), archived by r and backed up: the store's folder (closed), the
+// backup and what the archive run moved.
+func archivedBackup(t *testing.T, r Retention) (dir, backup string, run ArchiveRun) {
+	t.Helper()
+	dir = t.TempDir()
 	src, clock := openTestIn(t, dir)
 	lotMonths(t, src, clock)
 	clock.Add(5 * 24 * time.Hour)
 	mustAppend(t, src, "later", EvLocationUpserted, Location{Code: "Z99-01-01", Zone: "Z", PickSeq: 1, Kind: KindPick})
-	r := eventsOnly(3 * 24 * time.Hour)
-	r.Units = 2 * 24 * time.Hour
-	if run, err := src.Archive(ctx, r, "system", "test"); err != nil || run.Units == 0 || run.Lots == 0 {
-		t.Fatalf("moved %d units, %d lot entries: %v", run.Units, run.Lots, err)
+	run, err := src.Archive(ctx, r, "system", "test")
+	if err != nil {
+		t.Fatal(err)
 	}
-	backup := filepath.Join(t.TempDir(), "b.db")
+	backup = filepath.Join(t.TempDir(), "b.db")
 	if _, _, err := src.BackupToFile(backup); err != nil {
 		t.Fatal(err)
 	}
 	if err := src.Close(); err != nil {
 		t.Fatal(err)
+	}
+	return dir, backup, run
+}
+
+// TestRestoreChecksLotAndUnitFiles: a restore proves the lot indexes and
+// units files the backup names are in the archive folder, whole, and
+// refuses it naming the file otherwise.
+func TestRestoreChecksLotAndUnitFiles(t *testing.T) {
+	r := eventsOnly(3 * 24 * time.Hour)
+	r.Units = 2 * 24 * time.Hour
+	dir, backup, run := archivedBackup(t, r)
+	if run.Units == 0 || run.Lots == 0 {
+		t.Fatalf("moved %d units, %d lot entries", run.Units, run.Lots)
 	}
 	if _, err := Restore(dir, backup, Options{}); err != nil {
 		t.Fatal(err)
@@ -280,22 +297,11 @@ func TestRestoreChecksLotAndUnitFiles(t *testing.T) {
 // names whole, so a damaged block is refused then, not at the first
 // retry that reaches it.
 func TestRestoreChecksIDTables(t *testing.T) {
-	dir := t.TempDir()
-	src, clock := openTestIn(t, dir)
-	lotMonths(t, src, clock)
-	clock.Add(5 * 24 * time.Hour)
-	mustAppend(t, src, "later", EvLocationUpserted, Location{Code: "Z99-01-01", Zone: "Z", PickSeq: 1, Kind: KindPick})
 	r := eventsOnly(3 * 24 * time.Hour)
 	r.Keys, r.IDs = 24*time.Hour, 2*24*time.Hour
-	if run, err := src.Archive(ctx, r, "system", "test"); err != nil || run.IDs == 0 {
-		t.Fatalf("moved %d IDs: %v", run.IDs, err)
-	}
-	backup := filepath.Join(t.TempDir(), "b.db")
-	if _, _, err := src.BackupToFile(backup); err != nil {
-		t.Fatal(err)
-	}
-	if err := src.Close(); err != nil {
-		t.Fatal(err)
+	dir, backup, run := archivedBackup(t, r)
+	if run.IDs == 0 {
+		t.Fatal("moved no IDs")
 	}
 	tables, _ := filepath.Glob(filepath.Join(dir, archiveDirName, "*.ids"))
 	if len(tables) == 0 {
@@ -366,11 +372,7 @@ func TestUnitsRebuildWithUnitAbsent(t *testing.T) {
 	defer func(n int) { unitsBatch = n }(unitsBatch)
 	unitsBatch = 3
 	start := clock.Now()
-	monthSetup(t, l, 0)
-	for d := range 3 {
-		monthDay(t, l, clock, d, 3)
-		pauseDay(t, l, clock, 100+d)
-	}
+	workDays(t, l, clock, 3, 3, true)
 	clock.Add(3 * 24 * time.Hour)
 	to := clock.Now()
 	if run, err := l.Archive(ctx, unitsOnly(2*24*time.Hour), "system", "test"); err != nil || run.Units == 0 {
@@ -425,11 +427,7 @@ func TestUnitReaderCacheBounded(t *testing.T) {
 	defer func(n, m, b int) { unitsBatch, unitCacheMembers, unitCacheBytes = n, m, b }(unitsBatch, unitCacheMembers, unitCacheBytes)
 	unitsBatch = 2 // many small members
 	start := clock.Now()
-	monthSetup(t, l, 0)
-	for d := range 3 {
-		monthDay(t, l, clock, d, 3)
-		pauseDay(t, l, clock, 100+d)
-	}
+	workDays(t, l, clock, 3, 3, true)
 	clock.Add(3 * 24 * time.Hour)
 	to := clock.Now()
 	before := supervisorView(t, l, start, to)
@@ -510,56 +508,18 @@ func TestUnitReaderCacheBounded(t *testing.T) {
 }
 
 // BenchmarkFiguresArchivedUnits reads a month's figures of 50 people whose
-// units of work all left for the units file (TALLY_UNITS_BENCH_EVENTS
-// events, 200,000 by default: scans in tasks of about 20, a pause over
-// MinGap 2 % of the time, each judged by its archived unit), with the
+// units of work all left for the units file (scanMonth's store of
+// TALLY_UNITS_BENCH_EVENTS events, 200,000 by default: each pause judged
+// by its archived unit), with the
 // reader's cache at its bounds and unbounded (what it was), in one run:
 // compare their cpu-ms/op, and kept-MB (the JSON the cache held at most)
 // against archived-MB (every member's).
 //
 //	go test ./wms -run XXX -bench FiguresArchivedUnits -benchtime 5x
 func BenchmarkFiguresArchivedUnits(b *testing.B) {
-	n := 200_000
-	if v, err := strconv.Atoi(os.Getenv("TALLY_UNITS_BENCH_EVENTS")); err == nil && v > 0 {
-		n = v
-	}
-	clock := &testClock{t: time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC)}
-	l, err := Open(b.TempDir(), Options{Now: clock.Now, Zone: time.FixedZone("CST", 8*3600)})
-	if err != nil {
-		b.Fatal(err)
-	}
+	l, clock, start := scanMonth(b, envInt("TALLY_UNITS_BENCH_EVENTS", 200_000))
 	defer l.Close()
-	const people, days = 50, 30
-	rng := rand.New(rand.NewPCG(1, 2))
-	start := clock.Now()
-	at := make([]time.Time, people)
-	perDay := n / people / days
-	batch := make([]Event, 0, 10000)
-	for i := range n {
-		p := i % people
-		day := (i / people) / max(perDay, 1)
-		if at[p].Before(start.Add(time.Duration(day) * 24 * time.Hour)) {
-			at[p] = start.Add(time.Duration(day)*24*time.Hour + time.Duration(rng.IntN(600))*time.Second)
-		}
-		step := time.Duration(rng.ExpFloat64() * float64(12*time.Hour) / float64(max(perDay, 1)))
-		if rng.IntN(100) < 2 {
-			step += MinGap + time.Duration(rng.IntN(35*60))*time.Second
-		}
-		at[p] = at[p].Add(min(step, 30*time.Minute))
-		ev, err := NewEvent(fmt.Sprintf("k%d", i), EvScanRejected, fmt.Sprintf("B%04d", p), "pda",
-			ScanRejected{Task: fmt.Sprintf("T%d-%d", p, i/people/20), Step: "item", Code: "X", Reason: "pick.wrong_item", Today: at[p].Format("2006-01-02")})
-		if err != nil {
-			b.Fatal(err)
-		}
-		ev.At = at[p]
-		if batch = append(batch, ev); len(batch) == cap(batch) || i == n-1 {
-			if err := l.AppendAll(context.Background(), batch); err != nil {
-				b.Fatal(err)
-			}
-			batch = batch[:0]
-		}
-	}
-	last := start.Add(days * 24 * time.Hour)
+	last := start.Add(scanDays * 24 * time.Hour)
 	clock.t = last.Add(48 * time.Hour)
 	if run, err := l.Archive(context.Background(), unitsOnly(24*time.Hour), "system", "bench"); err != nil || run.Units == 0 {
 		b.Fatalf("archive moved %d: %v", run.Units, err)

@@ -29,15 +29,9 @@ func BenchmarkWaveRelease(b *testing.B) {
 }
 
 func benchWaveRelease(b *testing.B, waiting int, old bool) {
-	const wave, skus = 50, 40
+	const wave, skus = 50, pickSKUs
 	l, _ := openTest(b)
-	for i := range skus {
-		code := fmt.Sprintf("B%03d", i)
-		loc := fmt.Sprintf("A01-%02d-%02d", 1+i/3, 1+i%3)
-		mustAppend(b, l, "sku"+code, EvSKUUpserted, SKU{Code: code, Name: "书 " + code, GTINs: []string{demoGTIN("690000", i)}, UnitWeightG: 300})
-		mustAppend(b, l, "loc"+loc, EvLocationUpserted, Location{Code: loc, Zone: "A", PickSeq: 10 * (i + 1), Kind: KindPick})
-		mustAppend(b, l, "st"+code, EvStockAdjusted, StockAdjustment{SKU: code, Location: loc, Delta: 1_000_000, Reason: "bench"})
-	}
+	pickShelves(b, l)
 	n := 0
 	add := func(k int) {
 		for k > 0 {
