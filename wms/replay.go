@@ -301,7 +301,7 @@ func replayLookup[T any](tx *txn, bucket, key []byte) (T, bool, error) {
 	mk := string(bucket) + "\x00" + string(key)
 	if e, ok := m[mk]; ok && bytes.Equal(e.raw, raw) {
 		if c, ok := e.v.(T); ok {
-			return deepCopy(c), true, nil
+			return memoCopy(c), true, nil
 		}
 	}
 	if err := json.Unmarshal(raw, &v); err != nil {
@@ -310,6 +310,6 @@ func replayLookup[T any](tx *txn, bucket, key []byte) (T, bool, error) {
 	if len(m) >= replayMemoMax {
 		clear(m)
 	}
-	m[mk] = memoRecord{raw: bytes.Clone(raw), v: deepCopy(v)}
+	m[mk] = memoRecord{raw: bytes.Clone(raw), v: memoCopy(v)}
 	return v, true, nil
 }
