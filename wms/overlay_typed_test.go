@@ -3,9 +3,11 @@ package wms
 import (
 	"bytes"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"path/filepath"
 	"reflect"
+	"runtime/debug"
 	"testing"
 	"time"
 
@@ -331,5 +333,53 @@ func TestMemoCopyMatchesDeepCopy(t *testing.T) {
 		var lot Lot
 		fillRandom(r, reflect.ValueOf(&lot).Elem())
 		check("lot", lot, memoCopy(lot), deepCopy(lot))
+	}
+}
+
+// A replay raises GOGC and sets a memory limit only where the process has
+// not set its own, and the last of replays at once restores the process's.
+func TestReplayGC(t *testing.T) {
+	was := debug.SetGCPercent(100)
+	wasLimit := debug.SetMemoryLimit(math.MaxInt64)
+	t.Cleanup(func() { debug.SetGCPercent(was); debug.SetMemoryLimit(wasLimit) })
+	one := replayGC()
+	if p := debug.SetGCPercent(-1); p != replayGCPercent {
+		t.Errorf("GOGC %d in a replay, want %d", p, replayGCPercent)
+	}
+	debug.SetGCPercent(replayGCPercent)
+	limit := debug.SetMemoryLimit(-1)
+	if limit == math.MaxInt64 || limit < replayHeadroom {
+		t.Errorf("memory limit %d in a replay", limit)
+	}
+	two := replayGC()
+	one()
+	one() // twice: once
+	if p := debug.SetGCPercent(-1); p != replayGCPercent {
+		t.Errorf("GOGC %d while a second replay runs", p)
+	}
+	debug.SetGCPercent(replayGCPercent)
+	two()
+	if p := debug.SetGCPercent(-1); p != 100 {
+		t.Errorf("GOGC %d after the replays, want 100", p)
+	}
+	debug.SetGCPercent(100)
+	if l := debug.SetMemoryLimit(-1); l != math.MaxInt64 {
+		t.Errorf("memory limit %d after the replays", l)
+	}
+
+	// the process's own settings are kept
+	debug.SetGCPercent(500)
+	debug.SetMemoryLimit(1 << 40)
+	restore := replayGC()
+	if p := debug.SetGCPercent(-1); p != 500 {
+		t.Errorf("GOGC %d in a replay of a process with 500", p)
+	}
+	debug.SetGCPercent(500)
+	if l := debug.SetMemoryLimit(-1); l != 1<<40 {
+		t.Errorf("memory limit %d in a replay of a process with its own", l)
+	}
+	restore()
+	if p := debug.SetGCPercent(-1); p != 500 {
+		t.Errorf("GOGC %d after, want 500", p)
 	}
 }

@@ -147,6 +147,7 @@ func (l *Ledger) rebuildChunked(from string, resume bool) (string, error) {
 		return "", err
 	}
 	st := newReplayState()
+	defer replayGC()() // replay_gc.go
 	for done := false; !done; {
 		next := mark
 		err := l.update(func(tx *txn) error {
@@ -195,6 +196,7 @@ func replayInto(src *txn, scratch *bolt.DB) error {
 	var after uint64
 	st := newReplayState()
 	st.src = src.DB()
+	defer replayGC()() // replay_gc.go
 	for done := false; !done; {
 		if err := scratch.Update(func(b *bolt.Tx) error {
 			var err error

@@ -3,7 +3,6 @@ package wms
 import (
 	"os"
 	"path/filepath"
-	"runtime/debug"
 	"slices"
 	"strconv"
 	"testing"
@@ -22,7 +21,7 @@ import (
 //
 //	typed     orders and tasks held decoded across a chunk (overlay_typed.go)
 //	chunk=N   chunks of N events instead of replayChunkEvents
-//	gogc=N    the collector's GOGC N instead of the process's
+//	gc        the collector set for replays (replay_gc.go)
 //
 //	TALLY_REBUILD_DATA=/tmp/r1m TALLY_AB=typed go test ./wms -run XXX -bench RebuildAB -benchtime 1x
 func BenchmarkRebuildAB(b *testing.B) {
@@ -52,22 +51,12 @@ func BenchmarkRebuildAB(b *testing.B) {
 				replayChunkEvents = n
 			}
 		}
-	case len(ab) > 5 && ab[:5] == "gogc=":
-		n, err := strconv.Atoi(ab[5:])
-		if err != nil || n <= 0 {
-			b.Fatalf("TALLY_AB=%q", ab)
-		}
-		was := debug.SetGCPercent(-1)
-		debug.SetGCPercent(was)
-		defer debug.SetGCPercent(was)
-		set = func(on bool) {
-			debug.SetGCPercent(was)
-			if on {
-				debug.SetGCPercent(n)
-			}
-		}
+	case ab == "gc":
+		was := replayTuneGC
+		defer func() { replayTuneGC = was }()
+		set = func(on bool) { replayTuneGC = on }
 	default:
-		b.Fatalf("TALLY_AB=%q: typed, chunk=N or gogc=N", ab)
+		b.Fatalf("TALLY_AB=%q: typed, chunk=N or gc", ab)
 	}
 	dir := os.Getenv("TALLY_REBUILD_DATA")
 	if dir == "" {
