@@ -270,6 +270,21 @@ func fillRandom(r *rand.Rand, v reflect.Value) {
 				fillRandom(r, v.Field(i))
 			}
 		}
+	case reflect.Map:
+		switch n := r.IntN(4); n {
+		case 0: // nil
+		case 1:
+			v.Set(reflect.MakeMap(v.Type()))
+		default:
+			m := reflect.MakeMap(v.Type())
+			for range n {
+				k, e := reflect.New(v.Type().Key()).Elem(), reflect.New(v.Type().Elem()).Elem()
+				fillRandom(r, k)
+				fillRandom(r, e)
+				m.SetMapIndex(k, e)
+			}
+			v.Set(m)
+		}
 	default:
 		panic("fillRandom: " + v.Type().String())
 	}
@@ -293,6 +308,10 @@ func sharedMemory(a, b reflect.Value) string {
 			if p := sharedMemory(a.Index(i), b.Index(i)); p != "" {
 				return p
 			}
+		}
+	case reflect.Map:
+		if a.Len() > 0 && b.Len() > 0 && a.Pointer() == b.Pointer() {
+			return a.Type().String()
 		}
 	case reflect.Struct:
 		if a.Type() == reflect.TypeOf(time.Time{}) {
@@ -381,5 +400,48 @@ func TestReplayGC(t *testing.T) {
 	restore()
 	if p := debug.SetGCPercent(-1); p != 500 {
 		t.Errorf("GOGC %d after, want 500", p)
+	}
+}
+
+// normWork gives what a work record's bytes decode to (normHourWork,
+// normWorkUnit, normWorkLast), for records filled at random, and shares no
+// memory with its source.
+func TestNormWorkMatchesCodec(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	for i := range 3000 {
+		var h HourWork
+		fillRandom(r, reflect.ValueOf(&h).Elem())
+		normWorkCase(t, i, h, decodeHourWork)
+		var u WorkUnit
+		fillRandom(r, reflect.ValueOf(&u).Elem())
+		normWorkCase(t, i, u, decodeWorkUnit)
+		var w workLast
+		fillRandom(r, reflect.ValueOf(&w).Elem())
+		if r.IntN(10) == 0 {
+			w.At = time.Unix(0, 0) // reads back as no time
+		}
+		normWorkCase(t, i, w, decodeWorkLast)
+	}
+}
+
+func normWorkCase[T interface{ encode() []byte }](t *testing.T, i int, v T, decode func([]byte) (T, error)) {
+	t.Helper()
+	norm, enc, ok := workCodec[T]()
+	if !ok {
+		t.Fatalf("%T: not held decoded", v)
+	}
+	dec, err := decode(v.encode())
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := norm(v)
+	if !reflect.DeepEqual(n, dec) {
+		t.Fatalf("%T %d: norm\n%#v\ndecoded\n%#v", v, i, n, dec)
+	}
+	if !bytes.Equal(enc(n), v.encode()) {
+		t.Fatalf("%T %d: norm encodes differently", v, i)
+	}
+	if p := sharedMemory(reflect.ValueOf(n), reflect.ValueOf(v)); p != "" {
+		t.Fatalf("%T %d: norm shares %s with its source", v, i, p)
 	}
 }
