@@ -2,6 +2,7 @@ package wms
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -443,5 +444,41 @@ func normWorkCase[T interface{ encode() []byte }](t *testing.T, i int, v T, deco
 	}
 	if p := sharedMemory(reflect.ValueOf(n), reflect.ValueOf(v)); p != "" {
 		t.Fatalf("%T %d: norm shares %s with its source", v, i, p)
+	}
+}
+
+// normPack gives what a packing state's JSON decodes to (as getPack reads
+// it), for states filled at random, shares no memory with its source, and
+// refuses a state with a string that is not UTF-8.
+func TestNormPackMatchesJSON(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	for i := range 3000 {
+		var ps PackState
+		fillRandom(r, reflect.ValueOf(&ps).Elem())
+		raw, err := json.Marshal(ps)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dec := PackState{Owner: "o", Order: "n"}
+		if err := json.Unmarshal(raw, &dec); err != nil {
+			t.Fatal(err)
+		}
+		n, ok := normPack(ps)
+		if !ok {
+			t.Fatalf("%d: refused %#v", i, ps)
+		}
+		if !reflect.DeepEqual(n, dec) {
+			t.Fatalf("%d: normPack\n%#v\ndecoded\n%#v", i, n, dec)
+		}
+		if enc := (&packRec{n}).encode(); !bytes.Equal(enc, raw) {
+			t.Fatalf("%d: normPack encodes differently", i)
+		}
+		if p := sharedMemory(reflect.ValueOf(n), reflect.ValueOf(ps)); p != "" {
+			t.Fatalf("%d: normPack shares %s with its source", i, p)
+		}
+	}
+	bad := PackState{Owner: "o", Order: "n", Parcels: []Parcel{{Items: []PackedItem{{SKU: "A", Serials: []string{"\xff"}}}}}}
+	if _, ok := normPack(bad); ok {
+		t.Error("a serial that is not UTF-8 held decoded")
 	}
 }
