@@ -60,9 +60,11 @@ type overlay struct {
 	offBy                               map[string]int
 	err                                 error // a write an iteration or a spill made failed
 	n                                   int   // records held, every bucket
-	// typed: records held decoded, every bucket (overlay_typed.go); and
-	// the counts of reads answered and writes kept decoded
+	// typed: the size of the records held decoded (their estimates, every
+	// bucket: overlay_typed.go); and the counts of reads answered and
+	// writes kept decoded
 	typed, typedHits, typedPuts int
+	typedPeak, typedFull        int // the most held; records not held for the bound
 }
 
 // overlayMaxEntries bounds the records an overlay holds (about 100 bytes
@@ -75,7 +77,7 @@ type overlayBucket struct {
 	name    string
 	entries map[string]overlayEntry
 	dirty   int
-	typed   int  // entries holding a decoded record
+	typed   int  // the size of the records held decoded (estimates)
 	off     bool // an iteration turned the overlay off until the chunk's end
 	// cur is a cursor of bucket curOf kept for the Gets from bbolt (each
 	// new cursor allocated itself and its stack again)
@@ -240,8 +242,8 @@ func (ob *overlayBucket) set(key, v []byte) {
 		ob.dirty++
 	}
 	if e.rec != nil {
-		ob.typed--
-		ob.o.typed--
+		ob.typed -= e.rec.size()
+		ob.o.typed -= e.rec.size()
 	}
 	ob.entries[string(key)] = overlayEntry{v: v, dirty: true}
 	if !held {

@@ -15,6 +15,20 @@ import (
 
 type packRec struct{ ps PackState }
 
+func (r *packRec) size() int {
+	n := 160
+	for _, it := range r.ps.Verified {
+		n += 72 + 16*len(it.Serials)
+	}
+	for _, p := range r.ps.Parcels {
+		n += 160
+		for _, it := range p.Items {
+			n += 72 + 16*len(it.Serials)
+		}
+	}
+	return n
+}
+
 func (r *packRec) encode() []byte {
 	raw, err := json.Marshal(r.ps)
 	if err != nil { // a PackState always encodes; putJSON would fail the event

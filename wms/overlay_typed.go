@@ -30,28 +30,54 @@ import (
 // The appliers' code is unchanged: they get and put records as live. The
 // bytes are the same (TestReplayTypedSame rebuilds with and without, and
 // TestNormMatchesCodec checks that a kept copy equals its bytes decoded).
-// At most overlayTypedMax decoded records are held; past that records are
-// encoded when written and decoded when read, as before.
+// The decoded records an overlay holds are bounded by an estimate of their
+// size (overlayTypedMax); past it records are encoded when written and
+// decoded when read, as before.
 
 // replayTyped turns the decoded records on (a variable so that tests and
 // the benchmark can compare with it off; TALLY_REPLAY_TYPED=0).
 var replayTyped = true
 
-// overlayTypedMax bounds the decoded records an overlay holds (an order or
-// a task decoded is a few hundred bytes to a few kilobytes); a variable so
-// that tests can make it small.
-var overlayTypedMax = 50_000
+// overlayTypedMax bounds the size of the decoded records an overlay holds,
+// in bytes as typedRec.size estimates them (an order or a task decoded is a
+// few hundred bytes to a few kilobytes); a variable so that tests can make
+// it small.
+var overlayTypedMax = 64 << 20
 
-// typedRec is a record held decoded; encode gives its stored bytes.
-type typedRec interface{ encode() []byte }
+// typedRec is a record held decoded; encode gives its stored bytes, size
+// an estimate of the memory it holds (its strings are shared with the
+// events and the records they came from, and counted there).
+type typedRec interface {
+	encode() []byte
+	size() int
+}
 
 type orderRec struct{ o Order }
 
 func (r *orderRec) encode() []byte { return encodeOrder(&r.o) }
 
+func (r *orderRec) size() int {
+	n := 320 + 48*len(r.o.PlatformOrderIDs) + 48*len(r.o.Steps)
+	for _, l := range r.o.Lines {
+		n += 160 + 56*len(l.Parts) + 88*len(l.Allocs)
+	}
+	return n
+}
+
 type taskRec struct{ t Task }
 
 func (r *taskRec) encode() []byte { return encodeTask(&r.t) }
+
+func (r *taskRec) size() int {
+	n := 320 + 48*len(r.t.Orders)
+	for _, l := range r.t.Lines {
+		n += 200 + 16*len(l.GTINs)
+	}
+	for _, p := range r.t.Picks {
+		n += 104 + 16*len(p.Serials)
+	}
+	return n
+}
 
 // typed says whether the bucket's records may be held decoded now.
 func (b *bucket) typed() bool { return replayTyped && b.on() }
@@ -78,13 +104,18 @@ func (b *bucket) keep(key []byte, rec typedRec) {
 	}
 	ob := b.ov
 	e, held := ob.entries[string(key)]
-	if !held || e.rec != nil || e.v == nil || ob.o.typed >= overlayTypedMax {
+	if !held || e.rec != nil || e.v == nil {
+		return
+	}
+	if ob.o.typed >= overlayTypedMax {
+		ob.o.typedFull++
 		return
 	}
 	e.rec = rec
 	ob.entries[string(key)] = e
-	ob.typed++
-	ob.o.typed++
+	ob.typed += rec.size()
+	ob.o.typed += rec.size()
+	ob.o.typedPeak = max(ob.o.typedPeak, ob.o.typed)
 }
 
 // putRec is Put of rec's bytes, held decoded until they are needed. It
@@ -96,13 +127,17 @@ func (b *bucket) putRec(key []byte, rec typedRec) bool {
 	}
 	ob := b.ov
 	e, held := ob.entries[string(key)]
-	if e.rec == nil {
-		if ob.o.typed >= overlayTypedMax {
-			return false
-		}
-		ob.typed++
-		ob.o.typed++
+	if e.rec == nil && ob.o.typed >= overlayTypedMax {
+		ob.o.typedFull++
+		return false
 	}
+	if e.rec != nil {
+		ob.typed -= e.rec.size()
+		ob.o.typed -= e.rec.size()
+	}
+	ob.typed += rec.size()
+	ob.o.typed += rec.size()
+	ob.o.typedPeak = max(ob.o.typedPeak, ob.o.typed)
 	if !e.dirty {
 		ob.dirty++
 	}

@@ -79,16 +79,19 @@ func TestReplayTypedSame(t *testing.T) {
 
 		// bounded: a few decoded records, and the overlay spilling
 		wasTyped, wasMax := overlayTypedMax, overlayMaxEntries
-		overlayTypedMax, overlayMaxEntries = 3, 40
+		overlayTypedMax, overlayMaxEntries = 2000, 40
 		err := c.l.Rebuild()
 		overlayTypedMax, overlayMaxEntries = wasTyped, wasMax
 		if err != nil {
 			t.Fatal(err)
 		}
-		if used.spills == 0 || used.typedPuts == 0 {
-			t.Fatalf("%s: bounded: %d spills, %d writes held decoded", c.name, used.spills, used.typedPuts)
+		if used.spills == 0 || used.typedPuts == 0 || used.typedFull == 0 {
+			t.Fatalf("%s: bounded: %d spills, %d writes held decoded, %d not for the bound", c.name, used.spills, used.typedPuts, used.typedFull)
 		}
-		sameRows(t, c.name+", rebuilt with 3 decoded records and spills against without", plain, bucketRows(t, c.l))
+		if used.typedPeak > 2000+64<<10 {
+			t.Errorf("%s: %d bytes held decoded with a bound of 2,000", c.name, used.typedPeak)
+		}
+		sameRows(t, c.name+", rebuilt with 2,000 bytes of decoded records and spills against without", plain, bucketRows(t, c.l))
 
 		mm, err := c.l.Check(t.TempDir())
 		if err != nil {
@@ -157,8 +160,8 @@ func TestOverlayTypedEntry(t *testing.T) {
 		if !b.putRec(k, &orderRec{normOrder(&o)}) {
 			t.Fatal("not held decoded")
 		}
-		if st.overlay.typed != 1 {
-			t.Errorf("%d records held decoded, want 1", st.overlay.typed)
+		if want := (&orderRec{o}).size(); st.overlay.typed != want {
+			t.Errorf("%d bytes held decoded, want %d", st.overlay.typed, want)
 		}
 		if err := st.flush(tx); err != nil {
 			t.Fatal(err)

@@ -21,6 +21,10 @@ type workRec[T any] struct {
 
 func (r *workRec[T]) encode() []byte { return r.enc(r.v) }
 
+// size: the largest is an hour's figures, some 400 bytes, and a map of
+// pairs of zones; a few of those a person
+func (r *workRec[T]) size() int { return 512 }
+
 // workCodec is the norm and the encoder of the work records held decoded
 // (ok false for the others).
 func workCodec[T any]() (norm func(T) T, enc func(T) []byte, ok bool) {

@@ -67,7 +67,7 @@ func BenchmarkRebuildCheck(b *testing.B) {
 	replayDoneHook = func(st *replayState) {
 		if o := st.overlay; o != nil {
 			b.Logf("overlay: %d records written at flushes, Gets %d from it and %d from bbolt, %d chunk-buckets iterated %v, %d spills (over %d records); %d chunks ended early (over %d pages held)", o.flushed, o.hits, o.misses, o.offs, o.offBy, o.spills, overlayMaxEntries, st.nodeCuts, replayChunkNodes)
-			b.Logf("decoded orders and tasks (replayTyped %v): %d reads answered, %d writes kept", replayTyped, o.typedHits, o.typedPuts)
+			b.Logf("decoded records (replayTyped %v): %d reads answered, %d writes kept, at most %.1f MiB held (bound %d MiB, reached %d times)", replayTyped, o.typedHits, o.typedPuts, float64(o.typedPeak)/(1<<20), overlayTypedMax>>20, o.typedFull)
 		}
 	}
 	defer func() { replayDoneHook = nil }()
