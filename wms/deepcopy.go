@@ -2,6 +2,7 @@ package wms
 
 import (
 	"reflect"
+	"sync"
 	"time"
 )
 
@@ -32,7 +33,7 @@ func copyValue(dst, src reflect.Value) {
 			return
 		}
 		n := reflect.MakeSlice(src.Type(), src.Len(), src.Len())
-		if plain(src.Type().Elem()) {
+		if plain(src.Type().Elem()) || flat(src.Type().Elem()) {
 			reflect.Copy(n, src)
 		} else {
 			for i := range src.Len() {
@@ -58,7 +59,7 @@ func copyValue(dst, src reflect.Value) {
 			dst.Set(val)
 		}
 	case reflect.Struct:
-		if src.Type() == timeType {
+		if src.Type() == timeType || flat(src.Type()) {
 			dst.Set(src)
 			return
 		}
@@ -82,4 +83,28 @@ func plain(t reflect.Type) bool {
 		return true
 	}
 	return false
+}
+
+var flatTypes sync.Map // reflect.Type → bool
+
+// flat says whether a struct's value is copied whole by assignment: its
+// fields, every one exported, are plain, instants or flat structs (a
+// struct with an unexported field is not, so deepCopy still refuses it).
+func flat(t reflect.Type) bool {
+	if t.Kind() != reflect.Struct {
+		return false
+	}
+	if v, ok := flatTypes.Load(t); ok {
+		return v.(bool)
+	}
+	ok := true
+	for i := range t.NumField() {
+		f := t.Field(i)
+		if !f.IsExported() || !(plain(f.Type) || f.Type == timeType || flat(f.Type)) {
+			ok = false
+			break
+		}
+	}
+	flatTypes.Store(t, ok)
+	return ok
 }

@@ -117,13 +117,21 @@ func decodeOrder(v []byte) (Order, error) {
 
 func getOrder(tx *txn, owner, no string) (Order, bool, error) {
 	k := orderKey(owner, no)
-	raw := tx.Bucket(bucketOrders).Get(k)
+	b := tx.Bucket(bucketOrders)
+	rec, again := b.cached(k) // a replay's decoded order (overlay_typed.go)
+	if rec != nil {
+		return normOrder(&rec.(*orderRec).o), true, nil
+	}
+	raw := b.Get(k)
 	if raw == nil {
 		return Order{}, false, nil
 	}
 	o, err := decodeOrder(raw)
 	if err != nil {
 		return o, true, &DamagedRecordError{Bucket: string(bucketOrders), Key: string(k), Err: err}
+	}
+	if again {
+		b.keep(k, &orderRec{normOrder(&o)})
 	}
 	return o, true, nil
 }

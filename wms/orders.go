@@ -393,7 +393,11 @@ func putOrder(tx *txn, o *Order, oldState OrderState) error {
 	if err := putChanged(idx, orderStateKey(o.State, o.Owner, o.No), enc); err != nil {
 		return err
 	}
-	return tx.Bucket(bucketOrders).Put(orderKey(o.Owner, o.No), encodeOrder(o))
+	b, k := tx.Bucket(bucketOrders), orderKey(o.Owner, o.No)
+	if b.typed() && b.putRec(k, &orderRec{normOrder(o)}) { // a replay's (overlay_typed.go)
+		return nil
+	}
+	return b.Put(k, encodeOrder(o))
 }
 
 // Order returns one of the default owner's orders.

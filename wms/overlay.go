@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"slices"
 	"strings"
+	"unsafe"
 
 	bolt "go.etcd.io/bbolt"
 	berrors "go.etcd.io/bbolt/errors"
@@ -59,6 +60,11 @@ type overlay struct {
 	offBy                               map[string]int
 	err                                 error // a write an iteration or a spill made failed
 	n                                   int   // records held, every bucket
+	// typed: the size of the records held decoded (their estimates, every
+	// bucket: overlay_typed.go); and the counts of reads answered and
+	// writes kept decoded
+	typed, typedHits, typedPuts int
+	typedPeak, typedFull        int // the most held; records not held for the bound
 }
 
 // overlayMaxEntries bounds the records an overlay holds (about 100 bytes
@@ -71,16 +77,26 @@ type overlayBucket struct {
 	name    string
 	entries map[string]overlayEntry
 	dirty   int
+	typed   int  // the size of the records held decoded (estimates)
 	off     bool // an iteration turned the overlay off until the chunk's end
+	// cur is a cursor of bucket curOf kept for the Gets from bbolt (each
+	// new cursor allocated itself and its stack again)
+	cur   *bolt.Cursor
+	curOf *bolt.Bucket
 }
 
 // overlayEntry is a record as the chunk has it. Its bytes are valid for the
 // chunk's transaction, as bbolt's are: a value read is bbolt's own (the
 // file's pages do not move before the commit), a value put is the caller's,
 // which bbolt too keeps until the commit.
+//
+// rec is the record decoded, for the kinds held so (overlay_typed.go); when
+// stale, v is not made yet (nil) and the value is rec's encoding.
 type overlayEntry struct {
 	v     []byte // nil: no such key (deleted, or absent in bbolt)
 	dirty bool   // changed in this chunk, not yet in bbolt
+	rec   typedRec
+	stale bool
 }
 
 var overlaid = func() map[string]bool {
@@ -160,12 +176,21 @@ func (ob *overlayBucket) get(bb *bolt.Bucket, key []byte) ([]byte, bool) {
 	o := ob.o
 	if e, ok := ob.entries[string(key)]; ok {
 		o.hits++
+		if e.stale {
+			v := e.bytes()
+			ob.entries[string(key)] = e
+			return v, true
+		}
 		return e.v, e.v != nil
 	}
 	o.misses++
 	// a cursor, not Get: bbolt's Get answers nil for a nested bucket too
-	// (projections have none; a value is never nil once found)
-	k, v := bb.Cursor().Seek(key)
+	// (projections have none; a value is never nil once found). A Seek
+	// searches from the bucket's root whatever the cursor did before.
+	if ob.curOf != bb {
+		ob.cur, ob.curOf = bb.Cursor(), bb
+	}
+	k, v := ob.cur.Seek(key)
 	if k == nil || !bytes.Equal(k, key) {
 		v = nil
 	} else if v == nil {
@@ -215,6 +240,10 @@ func (ob *overlayBucket) set(key, v []byte) {
 	e, held := ob.entries[string(key)]
 	if !e.dirty {
 		ob.dirty++
+	}
+	if e.rec != nil {
+		ob.typed -= e.rec.size()
+		ob.o.typed -= e.rec.size()
 	}
 	ob.entries[string(key)] = overlayEntry{v: v, dirty: true}
 	if !held {
@@ -287,8 +316,9 @@ func (b *bucket) iterate() {
 func (ob *overlayBucket) write(bb *bolt.Bucket) error {
 	defer func() {
 		ob.o.n -= len(ob.entries)
+		ob.o.typed -= ob.typed
 		clear(ob.entries) // keeps the map's room for the next chunk
-		ob.dirty = 0
+		ob.dirty, ob.typed = 0, 0
 	}()
 	if ob.dirty == 0 {
 		return nil
@@ -300,16 +330,19 @@ func (ob *overlayBucket) write(bb *bolt.Bucket) error {
 	recs := make([]kv, 0, ob.dirty)
 	for k, e := range ob.entries {
 		if e.dirty {
-			recs = append(recs, kv{k, e.v})
+			recs = append(recs, kv{k, e.bytes()})
 		}
 	}
 	slices.SortFunc(recs, func(a, b kv) int { return strings.Compare(a.k, b.k) })
 	for _, r := range recs {
 		var err error
+		// the key's own bytes, not a copy: the map's key string is never
+		// changed, and bbolt only reads a key it is given
+		k := unsafe.Slice(unsafe.StringData(r.k), len(r.k))
 		if r.v == nil {
-			err = bb.Delete([]byte(r.k))
+			err = bb.Delete(k)
 		} else {
-			err = bb.Put([]byte(r.k), r.v)
+			err = bb.Put(k, r.v)
 		}
 		if err != nil {
 			return err
@@ -327,9 +360,12 @@ func (o *overlay) flush(tx *bolt.Tx) error {
 	}
 	for name, ob := range o.buckets {
 		ob.off = false
+		ob.cur, ob.curOf = nil, nil // the transaction's: it ends
 		if ob.dirty == 0 {
 			o.n -= len(ob.entries)
+			o.typed -= ob.typed
 			clear(ob.entries)
+			ob.typed = 0
 			continue
 		}
 		bb := fillBucket(tx, []byte(name))
@@ -349,7 +385,7 @@ func (o *overlay) flush(tx *bolt.Tx) error {
 // rolled back).
 func (o *overlay) reset() {
 	clear(o.buckets)
-	o.n = 0
+	o.n, o.typed = 0, 0
 	o.tx = nil
 	clear(o.handles)
 	o.err = nil

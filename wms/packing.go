@@ -71,8 +71,19 @@ type ParcelClose struct {
 }
 
 func getPack(tx *txn, owner, order string) (PackState, error) {
+	k, b := orderKey(owner, order), tx.Bucket(bucketPacks)
+	rec, again := b.cached(k) // a replay's decoded state (overlay_packs.go)
+	if r, ok := rec.(*packRec); ok {
+		ps, _ := normPack(r.ps)
+		return ps, nil
+	}
 	ps := PackState{Owner: owner, Order: order}
-	_, err := getJSON(tx.Bucket(bucketPacks), orderKey(owner, order), &ps)
+	found, err := getJSON(b, k, &ps)
+	if found && err == nil && again {
+		if n, ok := normPack(ps); ok {
+			b.keep(k, &packRec{n})
+		}
+	}
 	return ps, err
 }
 
@@ -231,7 +242,7 @@ func applyPackScanned(tx *txn, ev *Event) error {
 	}
 	ps.Station = p.Station
 	ps.Verified = addPacked(ps.Verified, item)
-	return putJSON(tx.Bucket(bucketPacks), orderKey(owner, p.Order), ps)
+	return putPack(tx, orderKey(owner, p.Order), ps) // overlay_packs.go
 }
 
 // parcelOf checks a parcel closing against the order at the kiosk: what is
@@ -364,7 +375,7 @@ func applyParcelClosed(tx *txn, ev *Event) error {
 			return err
 		}
 	}
-	if err := putJSON(tx.Bucket(bucketPacks), orderKey(owner, o.No), ps); err != nil {
+	if err := putPack(tx, orderKey(owner, o.No), ps); err != nil {
 		return err
 	}
 	return bumpKPI(tx, p.Today, ev.Actor, func(s *ScanStats) {

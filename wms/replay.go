@@ -147,6 +147,7 @@ func (l *Ledger) rebuildChunked(from string, resume bool) (string, error) {
 		return "", err
 	}
 	st := newReplayState()
+	defer replayGC()() // replay_gc.go
 	for done := false; !done; {
 		next := mark
 		err := l.update(func(tx *txn) error {
@@ -195,6 +196,7 @@ func replayInto(src *txn, scratch *bolt.DB) error {
 	var after uint64
 	st := newReplayState()
 	st.src = src.DB()
+	defer replayGC()() // replay_gc.go
 	for done := false; !done; {
 		if err := scratch.Update(func(b *bolt.Tx) error {
 			var err error
@@ -301,7 +303,7 @@ func replayLookup[T any](tx *txn, bucket, key []byte) (T, bool, error) {
 	mk := string(bucket) + "\x00" + string(key)
 	if e, ok := m[mk]; ok && bytes.Equal(e.raw, raw) {
 		if c, ok := e.v.(T); ok {
-			return deepCopy(c), true, nil
+			return memoCopy(c), true, nil
 		}
 	}
 	if err := json.Unmarshal(raw, &v); err != nil {
@@ -310,6 +312,6 @@ func replayLookup[T any](tx *txn, bucket, key []byte) (T, bool, error) {
 	if len(m) >= replayMemoMax {
 		clear(m)
 	}
-	m[mk] = memoRecord{raw: bytes.Clone(raw), v: deepCopy(v)}
+	m[mk] = memoRecord{raw: bytes.Clone(raw), v: memoCopy(v)}
 	return v, true, nil
 }

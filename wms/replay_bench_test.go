@@ -32,6 +32,8 @@ import (
 // TALLY_REPLAY_OVERLAY=0 replays without the write-back overlay
 // (overlay.go), for a before/after in one sitting; with it, the log says
 // how many records it wrote and how many Gets it answered.
+// TALLY_REPLAY_TYPED=0 replays without the overlay's decoded orders and
+// tasks (overlay_typed.go), likewise.
 //
 //	go test ./wms -run XXX -bench RebuildCheck -benchtime 1x -timeout 60m
 //	TALLY_REBUILD_DATA=/tmp/gen10m go test ./wms -run XXX -bench RebuildCheck -benchtime 1x -timeout 600m
@@ -57,9 +59,15 @@ func BenchmarkRebuildCheck(b *testing.B) {
 		replayOverlay = false
 		defer func() { replayOverlay = was }()
 	}
+	if os.Getenv("TALLY_REPLAY_TYPED") == "0" { // the replays without decoded orders and tasks (overlay_typed.go)
+		was := replayTyped
+		replayTyped = false
+		defer func() { replayTyped = was }()
+	}
 	replayDoneHook = func(st *replayState) {
 		if o := st.overlay; o != nil {
 			b.Logf("overlay: %d records written at flushes, Gets %d from it and %d from bbolt, %d chunk-buckets iterated %v, %d spills (over %d records); %d chunks ended early (over %d pages held)", o.flushed, o.hits, o.misses, o.offs, o.offBy, o.spills, overlayMaxEntries, st.nodeCuts, replayChunkNodes)
+			b.Logf("decoded records (replayTyped %v): %d reads answered, %d writes kept, at most %.1f MiB held (bound %d MiB, reached %d times)", replayTyped, o.typedHits, o.typedPuts, float64(o.typedPeak)/(1<<20), overlayTypedMax>>20, o.typedFull)
 		}
 	}
 	defer func() { replayDoneHook = nil }()

@@ -102,13 +102,21 @@ func decodeTask(v []byte) (Task, error) {
 
 // lookupTask reads a task that may be absent.
 func lookupTask(tx *txn, id string) (Task, bool, error) {
-	raw := tx.Bucket(bucketTasks).Get([]byte(id))
+	b := tx.Bucket(bucketTasks)
+	rec, again := b.cached([]byte(id)) // a replay's decoded task (overlay_typed.go)
+	if rec != nil {
+		return normTask(&rec.(*taskRec).t), true, nil
+	}
+	raw := b.Get([]byte(id))
 	if raw == nil {
 		return Task{}, false, nil
 	}
 	t, err := decodeTask(raw)
 	if err != nil {
 		return t, true, &DamagedRecordError{Bucket: string(bucketTasks), Key: id, Err: err}
+	}
+	if again {
+		b.keep([]byte(id), &taskRec{normTask(&t)})
 	}
 	return t, true, nil
 }

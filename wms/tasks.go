@@ -549,7 +549,11 @@ func putTask(tx *txn, t *Task, old TaskState) error {
 			}
 		}
 	}
-	return tx.Bucket(bucketTasks).Put([]byte(t.ID), encodeTask(t))
+	b := tx.Bucket(bucketTasks)
+	if b.typed() && b.putRec([]byte(t.ID), &taskRec{normTask(t)}) { // a replay's (overlay_typed.go)
+		return nil
+	}
+	return b.Put([]byte(t.ID), encodeTask(t))
 }
 
 // Task returns one task.

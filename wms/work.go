@@ -550,7 +550,7 @@ func applyWork(tx *txn, ev *Event, pre workBefore) error {
 	if ev.At.After(h.Last) {
 		h.Last = ev.At
 	}
-	if err := fb.Put(hk, h.encode()); err != nil {
+	if err := putWork(fb, hk, h); err != nil { // putWork: overlay_work.go
 		return err
 	}
 
@@ -567,10 +567,10 @@ func applyWork(tx *txn, ev *Event, pre workBefore) error {
 	case a.reopen:
 		u.Done = false
 	}
-	if err := ub.Put(uk, u.encode()); err != nil {
+	if err := putWork(ub, uk, u); err != nil {
 		return err
 	}
-	return fb.Put(lk, next.encode())
+	return putWork(fb, lk, next)
 }
 
 // travelFeature is the travel from one pick location to the next: the

@@ -251,11 +251,20 @@ func decodeWorkLast(v []byte) (workLast, error) {
 
 // getWork reads one work value (ok false when absent).
 func getWork[T any](tx *txn, bucket, key []byte, decode func([]byte) (T, error)) (T, bool, error) {
-	v := tx.Bucket(bucket).Get(key)
+	b := tx.Bucket(bucket)
+	rec, again := b.cached(key) // a replay's decoded record (overlay_work.go)
+	norm, enc, typed := workCodec[T]()
+	if r, ok := rec.(*workRec[T]); ok && typed {
+		return norm(r.v), true, nil
+	}
+	v := b.Get(key)
 	if v == nil {
 		var zero T
 		return zero, false, nil
 	}
 	out, err := decode(v)
+	if err == nil && again && typed {
+		b.keep(key, &workRec[T]{v: norm(out), enc: enc})
+	}
 	return out, err == nil, err
 }
