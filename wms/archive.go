@@ -312,7 +312,7 @@ func (l *Ledger) archiveOrderBatch(ctx context.Context, file string, refs []Arch
 			refs[i].Owner = ""
 		}
 	}
-	p := HistoryArchived{Orders: refs, File: file, Offset: offset, Digest: digest}
+	p := HistoryArchived{Orders: refs, File: file, Offset: offset, Digest: digest, ReturnsSeq: l.returnsRead.Load()}
 	err = l.appendArchived(ctx, p, file, offset, newEnd, actor, device, run)
 	if ErrorCode(err) == CodeConflict { // an order changed since it was read: the next run takes it
 		run.Skipped += len(refs)

@@ -72,6 +72,8 @@ type Ledger struct {
 	failWrites func() error           // Options.FailWrites
 	archiving  sync.Mutex             // one archiving run at a time (archive.go)
 	bulk       *bulkTx                // Generate's shared write transaction, while it runs (generate_bulk.go)
+
+	returnsRead atomic.Uint64 // the last event returnsOfOrders saw (returnarchive.go)
 }
 
 // Stats are counters for /metrics. They describe this process, not the warehouse;

@@ -54,6 +54,10 @@ type HistoryArchived struct {
 	// FloorTasks are finished tasks of no wave the archive file File holds
 	// from byte Offset (taskarchive.go); Digest is theirs
 	FloorTasks []string `json:"floor_tasks,omitempty"`
+	// ReturnsSeq is the last event the run saw when it read the returns:
+	// an RMA or parcel naming one of Orders after it refuses the event
+	// (decideReturnsSince, returnarchive.go)
+	ReturnsSeq uint64 `json:"returns_seq,omitempty"`
 }
 
 // ArchivedOrder is one order as the archive keeps it: the order with its
@@ -178,6 +182,9 @@ func decideHistoryArchived(tx *txn, ev *Event) error {
 	}
 	if len(p.Orders) == 0 {
 		return nil
+	}
+	if err := decideReturnsSince(tx, p); err != nil {
+		return err
 	}
 	recs := make([]ArchivedOrder, 0, len(p.Orders))
 	cache := waveTasks{}

@@ -168,7 +168,7 @@ func applyRMA(tx *txn, ev *Event) error {
 		}
 		return Errf(CodeNotFound, "order.not_found", "order", r.Order, "owner", owner)
 	}
-	if err := putJSON(tx.Bucket(bucketRMAs), rmaKey(owner, r.RMA), r); err != nil {
+	if err := putJSON(tx.Bucket(bucketRMAs), rmaKey(owner, r.RMA), storedRMA{r, ev.At}); err != nil { // returnarchive.go
 		return err
 	}
 	if r.ReturnWaybill != "" {
