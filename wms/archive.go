@@ -468,7 +468,8 @@ func (l *Ledger) writeMember(file string, end int64, lines []any) (offset, newEn
 // transaction, the member it names (offset to end) and the archive file's
 // new committed length.
 func (l *Ledger) appendArchived(ctx context.Context, p HistoryArchived, file string, offset, end int64, actor, device string, run *ArchiveRun) error {
-	return l.appendRunEvent(ctx, EvHistoryArchived, p, actor, device, run, nil, func(tx *txn) error {
+	p.Length = end - offset
+	return l.appendRunEvent(ctx, EvHistoryArchivedV2, p, actor, device, run, nil, func(tx *txn) error {
 		meta := tx.Bucket(bucketMeta)
 		if old := archiveMembers(tx, file); len(old) == 1 && old[0][0] == 0 && meta.Get(archiveMemberKey(file, 0)) == nil {
 			// the file of a store from before members were listed: what
