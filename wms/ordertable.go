@@ -372,7 +372,7 @@ func ordsHeld(tx *txn, written []idRecord, p OrdersTabled) error {
 	n := 0
 	err := ordsEntries(tx, p, func(k []byte, r idRecord) error {
 		if _, found := slices.BinarySearchFunc(written, r, func(a, b idRecord) int { return bytes.Compare(a[:], b[:]) }); !found {
-			return fmt.Errorf("orders.tabled: the table %s does not hold entry %q", p.Table, k)
+			return Errf(CodeConflict, "ords.table_lacks", "table", clipText(p.Table), "key", clipText(string(k)))
 		}
 		n++
 		return nil
@@ -668,7 +668,7 @@ func (l *Ledger) WaybillAccount(n string) (account string, ok bool, err error) {
 			return err
 		}
 		if !bytes.Equal(shortHash(8, "account", a.Order.Carrier), r[29:37]) {
-			return &DamagedRecordError{Bucket: "order table", Key: n, Err: errors.New("the account is not the order's carrier")}
+			return &DamagedRecordError{Bucket: "order table", Key: n, Err: Errf(CodeInternal, "ords.account_differs", "waybill", n)}
 		}
 		account, ok = a.Order.Carrier, true
 		return nil

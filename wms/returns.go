@@ -623,6 +623,13 @@ func (l *Ledger) FindReturnOrder(code string) (owner, order, rma string, err err
 			owner, order = owners[0], code
 			return nil
 		}
+		// an archived order found by its number answers as by its waybill
+		if archived, err := archivedOrderOwners(tx, code); err != nil || len(archived) > 0 { // ordertable.go
+			if err == nil {
+				err = Errf(CodeConflict, "return.order_archived", "order", code)
+			}
+			return err
+		}
 		return Errf(CodeNotFound, "return.unknown_code", "code", code)
 	})
 	return owner, order, rma, err
