@@ -272,8 +272,9 @@ func (l *Ledger) collectOrds(wbEnd, ordEnd []byte, max int) (ordMove, error) {
 }
 
 // archiveOrderKeys is Archive's step for the keys of archived orders:
-// they move to the run's own order table (file: the month of before).
-func (l *Ledger) archiveOrderKeys(ctx context.Context, before time.Time, actor, device string, run *ArchiveRun) (err error) {
+// they move to the run's own order table (file: the run's month, now's:
+// every archived order's keys move, whatever its age; README).
+func (l *Ledger) archiveOrderKeys(ctx context.Context, now time.Time, actor, device string, run *ArchiveRun) (err error) {
 	m, err := l.collectOrds(nil, nil, ordsRunMax)
 	if err != nil || len(m.recs) == 0 {
 		return err
@@ -281,7 +282,7 @@ func (l *Ledger) archiveOrderKeys(ctx context.Context, before time.Time, actor, 
 	if err := l.removeStale(true); err != nil {
 		return err
 	}
-	file := before.In(l.zone).Format("2006-01") + ordsKind.ext
+	file := now.In(l.zone).Format("2006-01") + ordsKind.ext
 	t, digest, err := l.buildTable(ordsKind, file, m.recs, "", idVersion)
 	if err != nil {
 		return err
