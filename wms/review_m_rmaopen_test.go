@@ -36,3 +36,30 @@ func TestRVRMAWithoutWaybillKeepsOrderForever(t *testing.T) {
 		t.Errorf("SO1, returned 400 days ago, never leaves: its RMA without a return waybill counts as waiting (archived %d)", run.Orders)
 	}
 }
+
+// TestRMAAfterParcelKeepsOrder: an RMA the OMS announces after the parcel
+// came keeps the order for --keep-orders from its announcement, no longer
+// (no parcel names it: the one that came was booked before it).
+func TestRMAAfterParcelKeepsOrder(t *testing.T) {
+	l := shippedFixture(t)
+	clock := &testClock{t: l.Now()}
+	l.now = clock.Now
+	o, _ := l.Order("SO1")
+	lot := o.Lines[0].Allocs[0].Lot
+	if _, err := l.ReceiveReturn(ctx, ReturnParcel{ID: "r1", Order: "SO1",
+		Lines: []ReturnLine{{SKU: "MILK", Lot: lot, Serial: "C1", Qty: 1, Condition: CondResellable}}}, "B3001", "pda-1"); err != nil {
+		t.Fatal(err)
+	}
+	clock.Add(20 * 24 * time.Hour)
+	if _, err := l.AnnounceReturn(ctx, "", RMA{RMA: "RMA-1", Order: "SO1"}, "oms", "api"); err != nil {
+		t.Fatal(err)
+	}
+	clock.Add(15 * 24 * time.Hour) // 35 days after the parcel, 15 after the RMA
+	if run, err := l.Archive(ctx, DefaultRetention(), "system", "test"); err != nil || run.Orders != 0 {
+		t.Fatalf("the RMA announced 15 days ago: archived %d, %v", run.Orders, err)
+	}
+	clock.Add(16 * 24 * time.Hour)
+	if run, err := l.Archive(ctx, DefaultRetention(), "system", "test"); err != nil || run.Orders != 1 {
+		t.Fatalf("the RMA announced 31 days ago, no parcel since: archived %d, %v", run.Orders, err)
+	}
+}
