@@ -312,7 +312,7 @@ func (l *Ledger) archiveOrderBatch(ctx context.Context, file string, refs []Arch
 			refs[i].Owner = ""
 		}
 	}
-	p := HistoryArchived{Orders: refs, File: file, Offset: offset, Digest: digest}
+	p := HistoryArchived{Orders: refs, File: file, Offset: offset, Digest: digest, ReturnsSeq: l.returnsRead.Load()}
 	err = l.appendArchived(ctx, p, file, offset, newEnd, actor, device, run)
 	if ErrorCode(err) == CodeConflict { // an order changed since it was read: the next run takes it
 		run.Skipped += len(refs)
@@ -468,7 +468,8 @@ func (l *Ledger) writeMember(file string, end int64, lines []any) (offset, newEn
 // transaction, the member it names (offset to end) and the archive file's
 // new committed length.
 func (l *Ledger) appendArchived(ctx context.Context, p HistoryArchived, file string, offset, end int64, actor, device string, run *ArchiveRun) error {
-	return l.appendRunEvent(ctx, EvHistoryArchived, p, actor, device, run, nil, func(tx *txn) error {
+	p.Length = end - offset
+	return l.appendRunEvent(ctx, EvHistoryArchivedV2, p, actor, device, run, nil, func(tx *txn) error {
 		meta := tx.Bucket(bucketMeta)
 		if old := archiveMembers(tx, file); len(old) == 1 && old[0][0] == 0 && meta.Get(archiveMemberKey(file, 0)) == nil {
 			// the file of a store from before members were listed: what

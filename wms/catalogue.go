@@ -65,6 +65,7 @@ var catalogue = []EventSpec{
 	{Type: EvLotRecalled, Payload: LotStatusChange{}, Version: 1, Scope: ScopeOwner, apply: applyLotStatus, decide: decideLotStatus, Outward: OutLotStatus{}, outward: outward(outLotStatus)},
 	{Type: EvLotsSwept, Payload: LotsSwept{}, Version: 1, Scope: ScopeMixed, apply: applyLotsSwept, decide: decideLotsSwept, Outward: OutLotsExpired{}, outward: outward(outLotsSwept)},
 	{Type: EvHistoryArchived, Payload: HistoryArchived{}, Version: 1, Scope: ScopeMixed, apply: applyHistoryArchived, decide: decideHistoryArchived},
+	{Type: EvHistoryArchivedV2, Payload: HistoryArchived{}, Version: 2, Scope: ScopeMixed, apply: applyHistoryArchived, decide: decideHistoryArchived},
 	{Type: EvLogArchived, Payload: LogArchived{}, Version: 1, Scope: ScopeWarehouse, apply: applyLogArchived},
 	{Type: EvReceiptExpected, Payload: ReceiptIn{}, Version: 1, Scope: ScopeOwner, apply: applyReceiptExpected},
 	{Type: EvReceived, Payload: Receiving{}, Version: 1, Scope: ScopeOwner, apply: applyReceived, decide: decideReceived, Outward: OutReceived{}, outward: outward(outReceived)},

@@ -72,6 +72,8 @@ type Ledger struct {
 	failWrites func() error           // Options.FailWrites
 	archiving  sync.Mutex             // one archiving run at a time (archive.go)
 	bulk       *bulkTx                // Generate's shared write transaction, while it runs (generate_bulk.go)
+
+	returnsRead atomic.Uint64 // the last event returnsOfOrders saw (returnarchive.go)
 }
 
 // Stats are counters for /metrics. They describe this process, not the warehouse;
@@ -173,12 +175,8 @@ func Open(dir string, opt Options) (*Ledger, error) {
 		db.Close()
 		return nil, fmt.Errorf("initialise %s: %w", path, err)
 	}
-	if !opt.KeepProjections {
-		if err := l.finishUpgrade(); err != nil {
-			db.Close()
-			return nil, fmt.Errorf("initialise %s: %w", path, err)
-		}
-	}
+	// the tables open before an upgrade's rebuild: its applies of
+	// ids.tabled, lots.archived and orders.tabled remove only what they hold
 	if err := l.openIDTables(); err != nil {
 		l.closeIDTables()
 		db.Close()
@@ -196,6 +194,15 @@ func Open(dir string, opt Options) (*Ledger, error) {
 		l.closeOrderTables()
 		db.Close()
 		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	if !opt.KeepProjections {
+		if err := l.finishUpgrade(); err != nil {
+			l.closeIDTables()
+			l.closeLotIndexes()
+			l.closeOrderTables()
+			db.Close()
+			return nil, fmt.Errorf("initialise %s: %w", path, err)
+		}
 	}
 	return l, nil
 }

@@ -158,6 +158,11 @@ func orderRecord(key, v []byte) (idRecord, bool) {
 // archived (at: its archived_orders value), with its account when
 // waybill_index holds the number.
 func waybillRecord(n string, order, at []byte, account []byte) (idRecord, bool) {
+	r := waybillBase(n, order, account)
+	return r, putAt(&r, at)
+}
+
+func waybillBase(n string, order, account []byte) idRecord {
 	var r idRecord
 	h := waybillHash(n)
 	copy(r[:idHashSize], h[:])
@@ -167,17 +172,29 @@ func waybillRecord(n string, order, at []byte, account []byte) (idRecord, bool) 
 		r[18] |= wbIndexFlag
 		copy(r[29:37], shortHash(8, "account", string(account)))
 	}
-	return r, putAt(&r, at)
+	return r
 }
 
 // movableWaybill is the record of a waybill_used entry that leaves: its
-// order is archived.
-func movableWaybill(tx *txn, k, v []byte) (idRecord, bool) {
-	at := tx.Bucket(bucketArchivedOrders).Get(v)
-	if at == nil {
-		return idRecord{}, false
+// order is archived, its archived_orders entry live or already in an
+// order table named before (a capped run moves an order whose waybill is
+// past the waybills' cap: the waybill follows in a later run).
+func movableWaybill(tx *txn, k, v []byte) (idRecord, bool, error) {
+	if at := tx.Bucket(bucketArchivedOrders).Get(v); at != nil {
+		r, ok := waybillRecord(string(k), v, at, tx.Bucket(bucketWaybillIndex).Get(k))
+		return r, ok, nil
 	}
-	return waybillRecord(string(k), v, at, tx.Bucket(bucketWaybillIndex).Get(k))
+	if tx.Bucket(bucketOrders).Get(v) != nil {
+		return idRecord{}, false, nil // a live order
+	}
+	o, ok, err := ordLookup(tx, orderTableHash(v), ordFlag)
+	if err != nil || !ok {
+		return idRecord{}, false, err
+	}
+	r := waybillBase(string(k), v, tx.Bucket(bucketWaybillIndex).Get(k))
+	copy(r[12:18], o[12:18])
+	copy(r[19:21], o[19:21])
+	return r, true, nil
 }
 
 // ordMove is what a run moves: the records, and for each bucket where
@@ -214,9 +231,9 @@ func (l *Ledger) collectOrds(wbEnd, ordEnd []byte, max int) (ordMove, error) {
 		if len(wbEnd) > 0 && bytes.Compare(k, wbEnd) >= 0 {
 			return errOrdsFull
 		}
-		r, ok := movableWaybill(tx, k, v)
-		if !ok {
-			return nil
+		r, ok, err := movableWaybill(tx, k, v)
+		if err != nil || !ok {
+			return err
 		}
 		if max > 0 && n >= max {
 			m.wb.end = bytes.Clone(k)
@@ -255,8 +272,9 @@ func (l *Ledger) collectOrds(wbEnd, ordEnd []byte, max int) (ordMove, error) {
 }
 
 // archiveOrderKeys is Archive's step for the keys of archived orders:
-// they move to the run's own order table (file: the month of before).
-func (l *Ledger) archiveOrderKeys(ctx context.Context, before time.Time, actor, device string, run *ArchiveRun) (err error) {
+// they move to the run's own order table (file: the run's month, now's:
+// every archived order's keys move, whatever its age; README).
+func (l *Ledger) archiveOrderKeys(ctx context.Context, now time.Time, actor, device string, run *ArchiveRun) (err error) {
 	m, err := l.collectOrds(nil, nil, ordsRunMax)
 	if err != nil || len(m.recs) == 0 {
 		return err
@@ -264,7 +282,7 @@ func (l *Ledger) archiveOrderKeys(ctx context.Context, before time.Time, actor, 
 	if err := l.removeStale(true); err != nil {
 		return err
 	}
-	file := before.In(l.zone).Format("2006-01") + ordsKind.ext
+	file := now.In(l.zone).Format("2006-01") + ordsKind.ext
 	t, digest, err := l.buildTable(ordsKind, file, m.recs, "", idVersion)
 	if err != nil {
 		return err
@@ -332,7 +350,10 @@ func ordsEntries(tx *txn, p OrdersTabled, fn func(k []byte, r idRecord) error) e
 		var r idRecord
 		var ok bool
 		if p.Bucket == string(bucketWaybillUsed) {
-			r, ok = movableWaybill(tx, k, v)
+			var err error
+			if r, ok, err = movableWaybill(tx, k, v); err != nil {
+				return err
+			}
 		} else {
 			r, ok = orderRecord(k, v)
 		}
@@ -352,7 +373,7 @@ func ordsHeld(tx *txn, written []idRecord, p OrdersTabled) error {
 	n := 0
 	err := ordsEntries(tx, p, func(k []byte, r idRecord) error {
 		if _, found := slices.BinarySearchFunc(written, r, func(a, b idRecord) int { return bytes.Compare(a[:], b[:]) }); !found {
-			return fmt.Errorf("orders.tabled: the table %s does not hold entry %q", p.Table, k)
+			return Errf(CodeConflict, "ords.table_lacks", "table", clipText(p.Table), "key", clipText(string(k)))
 		}
 		n++
 		return nil
@@ -443,6 +464,14 @@ func applyOrdersTabled(tx *txn, ev *Event) error {
 	}
 	meta := tx.Bucket(bucketMeta)
 	if meta == nil { // a check's scratch file holds the projections alone
+		if tx.replay != nil {
+			if tx.replay.ordSince == nil {
+				tx.replay.ordSince = make(map[string]uint64)
+			}
+			if _, ok := tx.replay.ordSince[name]; !ok {
+				tx.replay.ordSince[name] = ev.Seq
+			}
+		}
 		return nil
 	}
 	if meta.Get([]byte(ordsSinceMeta+name)) == nil {
@@ -457,6 +486,9 @@ func applyOrdersTabled(tx *txn, ev *Event) error {
 // applies, only the tables named before it are asked.
 func ordLookup(tx *txn, h idHash, flag byte) (idRecord, bool, error) {
 	v, ok := openOrdTables.Load(tx.DB())
+	if !ok && tx.replay != nil && tx.replay.src != nil {
+		v, ok = openOrdTables.Load(tx.replay.src)
+	}
 	if !ok {
 		return idRecord{}, false, nil
 	}
@@ -506,6 +538,10 @@ func ordSince(tx *txn, name string) (uint64, bool) {
 	}
 	meta := tx.Bucket(bucketMeta)
 	if meta == nil {
+		if tx.replay != nil { // a check's scratch store: the replay's own
+			s, ok := tx.replay.ordSince[name]
+			return s, ok
+		}
 		return 0, false
 	}
 	s := meta.Get([]byte(ordsSinceMeta + name))
@@ -633,7 +669,7 @@ func (l *Ledger) WaybillAccount(n string) (account string, ok bool, err error) {
 			return err
 		}
 		if !bytes.Equal(shortHash(8, "account", a.Order.Carrier), r[29:37]) {
-			return &DamagedRecordError{Bucket: "order table", Key: n, Err: errors.New("the account is not the order's carrier")}
+			return &DamagedRecordError{Bucket: "order table", Key: n, Err: Errf(CodeInternal, "ords.account_differs", "waybill", n)}
 		}
 		account, ok = a.Order.Carrier, true
 		return nil

@@ -30,6 +30,14 @@ type WorkUnitRef struct {
 }
 
 // HistoryArchived is one slice of an archiving run (Ledger.Archive).
+// EvHistoryArchivedV2 is what a run appends since orders with returns and
+// floor tasks leave (issue 16): the payload's version 2 — it removes
+// order_returns entries and FloorTasks, and records the member it names
+// (Length). A version before refuses it (event.type_unknown) rather than
+// apply it as a history.archived it would misread: upgrade a standby
+// first. history.archived (version 1) events in the log apply as before.
+const EvHistoryArchivedV2 = "history.archived.v2"
+
 type HistoryArchived struct {
 	// Orders are shipped or cancelled orders the archive file File holds
 	// from byte Offset (one gzip member). Each leaves the live store with
@@ -54,6 +62,14 @@ type HistoryArchived struct {
 	// FloorTasks are finished tasks of no wave the archive file File holds
 	// from byte Offset (taskarchive.go); Digest is theirs
 	FloorTasks []string `json:"floor_tasks,omitempty"`
+	// ReturnsSeq is the last event the run saw when it read the returns:
+	// an RMA or parcel naming one of Orders after it refuses the event
+	// (decideReturnsSince, returnarchive.go)
+	ReturnsSeq uint64 `json:"returns_seq,omitempty"`
+	// Length is the member's length (File from Offset): its apply records
+	// the member (meta archive_member:FILE 0 OFFSET), on a standby too, so
+	// the floor tasks' reads find it there (version 2)
+	Length int64 `json:"length,omitempty"`
 }
 
 // ArchivedOrder is one order as the archive keeps it: the order with its
@@ -179,6 +195,9 @@ func decideHistoryArchived(tx *txn, ev *Event) error {
 	if len(p.Orders) == 0 {
 		return nil
 	}
+	if err := decideReturnsSince(tx, p); err != nil {
+		return err
+	}
 	recs := make([]ArchivedOrder, 0, len(p.Orders))
 	cache := waveTasks{}
 	for _, r := range p.Orders {
@@ -217,7 +236,19 @@ func applyHistoryArchived(tx *txn, ev *Event) error {
 		}
 	}
 	if len(p.FloorTasks) > 0 { // taskarchive.go
-		return pruneFloorTasks(tx, p)
+		if err := pruneFloorTasks(tx, p); err != nil {
+			return err
+		}
+	}
+	if meta := tx.Bucket(bucketMeta); meta != nil && p.File != "" && p.Length > 0 {
+		if old := archiveMembers(tx, p.File); len(old) == 1 && old[0][0] == 0 && meta.Get(archiveMemberKey(p.File, 0)) == nil {
+			// the file of a store from before members were listed: what
+			// it committed, as one part (appendArchived)
+			if err := meta.Put(archiveMemberKey(p.File, 0), binary.BigEndian.AppendUint64(nil, uint64(old[0][1]))); err != nil {
+				return err
+			}
+		}
+		return meta.Put(archiveMemberKey(p.File, p.Offset), binary.BigEndian.AppendUint64(nil, uint64(p.Length)))
 	}
 	return nil
 }

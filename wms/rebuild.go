@@ -60,7 +60,9 @@ func resetDerived(tx *txn) error {
 //	   alone (the quantity is stock's: stockbyloc.go)
 //	14 a wave leaves the live store with the orders it released: the
 //	   orders that waited for stock no longer keep it (prune.go)
-const projectionsVersion = "14"
+//	15 an RMA keeps when it was announced (rmas: storedRMA,
+//	   returnarchive.go)
+const projectionsVersion = "15"
 
 var metaProjections = []byte("projections")
 

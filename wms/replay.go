@@ -239,6 +239,9 @@ type replayState struct {
 	// src is the store a check replays (replayInto): its lot indexes are
 	// the ones a lots.archived event names (applyLotsArchived)
 	src *bolt.DB
+	// ordSince: in a check's scratch store (no meta), the first event that
+	// named each order table (ordSince)
+	ordSince map[string]uint64
 	// nodeCuts counts chunks ended early by replayChunkNodes
 	nodeCuts int
 }

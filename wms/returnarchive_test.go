@@ -7,7 +7,8 @@ import (
 )
 
 // TestOrderWithReturnsLeaves: an order with an RMA still waiting for its
-// parcel stays past --keep-orders; once the parcel came it stays until the
+// parcel stays for --keep-orders from its announcement (though the order
+// is older); once the parcel came it stays until the
 // retention has passed since it, then leaves with what came back (its
 // archive record) and its tasks and wave; a later return or RMA of it is
 // refused with return.order_archived; a rebuild gives the same
@@ -21,7 +22,7 @@ func TestOrderWithReturnsLeaves(t *testing.T) {
 	if _, err := l.AnnounceReturn(ctx, "", RMA{RMA: "RMA-1", Order: "SO1", ReturnWaybill: "SF7000000000001", Reason: "七天无理由"}, "oms", "api"); err != nil {
 		t.Fatal(err)
 	}
-	clock.Add(31 * 24 * time.Hour)
+	clock.Add(29 * 24 * time.Hour)
 	run, err := l.Archive(ctx, DefaultRetention(), "system", "test")
 	if err != nil || run.Orders != 0 {
 		t.Fatalf("an order whose RMA waits: archived %d, %v", run.Orders, err)

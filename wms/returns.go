@@ -168,7 +168,7 @@ func applyRMA(tx *txn, ev *Event) error {
 		}
 		return Errf(CodeNotFound, "order.not_found", "order", r.Order, "owner", owner)
 	}
-	if err := putJSON(tx.Bucket(bucketRMAs), rmaKey(owner, r.RMA), r); err != nil {
+	if err := putJSON(tx.Bucket(bucketRMAs), rmaKey(owner, r.RMA), storedRMA{r, ev.At}); err != nil { // returnarchive.go
 		return err
 	}
 	if r.ReturnWaybill != "" {
@@ -622,6 +622,13 @@ func (l *Ledger) FindReturnOrder(code string) (owner, order, rma string, err err
 		if len(owners) == 1 {
 			owner, order = owners[0], code
 			return nil
+		}
+		// an archived order found by its number answers as by its waybill
+		if archived, err := archivedOrderOwners(tx, code); err != nil || len(archived) > 0 { // ordertable.go
+			if err == nil {
+				err = Errf(CodeConflict, "return.order_archived", "order", code)
+			}
+			return err
 		}
 		return Errf(CodeNotFound, "return.unknown_code", "code", code)
 	})

@@ -12,9 +12,13 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"time"
+
+	bolt "go.etcd.io/bbolt"
 )
 
 // Finished floor tasks leave the live store (issue 16): a task of no wave
@@ -248,20 +252,71 @@ func readJSONLines[T any](f *os.File, file string, part [2]int64, fn func(T) err
 	return nil
 }
 
-// floorTaskCache finds archived floor tasks by ID for one reader (the
-// exceptions' short picks, whose count task may have left): a month's
-// file is read once, when a task may be in it.
-type floorTaskCache struct {
-	months map[string]map[string]Task // file → ID → task
+// floorTaskCache finds archived count tasks by ID for one reader (the
+// exceptions' short picks, whose count task may have left). A month's
+// file is read once for every reader of the store while its committed
+// parts stay the same (floorCounts), and only its count tasks' outcomes
+// are kept (ID, state, finished, by whom), for floorCountFiles files at
+// most.
+type floorTaskCache struct{}
+
+// floorCountFiles bounds the files whose count tasks are kept.
+const floorCountFiles = 6
+
+type floorCountKey struct {
+	db   *bolt.DB
+	file string
 }
 
-// find is the archived task of that ID that finished at or after since
-// (its month, and the one before for the zone), false when no file the
-// store lists holds it.
-func (c *floorTaskCache) find(tx *txn, id string, since time.Time) (Task, bool, error) {
-	if c.months == nil {
-		c.months = map[string]map[string]Task{}
+type floorCountFile struct {
+	parts [][2]int64
+	tasks map[string]Task // count tasks: ID, Kind, State, Finished, Actor
+}
+
+var floorCounts = struct {
+	sync.Mutex
+	files map[floorCountKey]*floorCountFile
+}{files: map[floorCountKey]*floorCountFile{}}
+
+// floorCountsOf reads (or finds kept) a file's count tasks.
+func floorCountsOf(tx *txn, file string) (map[string]Task, error) {
+	parts := archiveMembers(tx, file)
+	key := floorCountKey{tx.DB(), file}
+	floorCounts.Lock()
+	kept := floorCounts.files[key]
+	floorCounts.Unlock()
+	if kept != nil && slices.Equal(kept.parts, parts) {
+		return kept.tasks, nil
 	}
+	f, err := os.Open(filepath.Join(archiveDirOf(tx), file))
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	tasks := map[string]Task{}
+	for _, part := range parts {
+		if err := readJSONLines(f, file, part, func(t Task) error {
+			if t.Kind == TaskCount {
+				tasks[t.ID] = Task{ID: t.ID, Kind: t.Kind, State: t.State, Finished: t.Finished, Actor: t.Actor}
+			}
+			return nil
+		}); err != nil {
+			return nil, err
+		}
+	}
+	floorCounts.Lock()
+	defer floorCounts.Unlock()
+	if _, ok := floorCounts.files[key]; !ok && len(floorCounts.files) >= floorCountFiles {
+		clear(floorCounts.files) // start afresh: the exceptions' window needs a few months
+	}
+	floorCounts.files[key] = &floorCountFile{parts: parts, tasks: tasks}
+	return tasks, nil
+}
+
+// find is the archived count task of that ID that finished at or after
+// since (its month, and the one before for the zone), false when no file
+// the store lists holds it.
+func (c *floorTaskCache) find(tx *txn, id string, since time.Time) (Task, bool, error) {
 	from := since.AddDate(0, -1, 0).Format("2006-01") + floorTasksSuffix
 	var files []string
 	p := []byte("archive_member:")
@@ -273,21 +328,12 @@ func (c *floorTaskCache) find(tx *txn, id string, since time.Time) (Task, bool, 
 		}
 	}
 	for _, file := range files {
-		tasks, ok := c.months[file]
-		if !ok {
-			tasks = map[string]Task{}
-			f, err := os.Open(filepath.Join(archiveDirOf(tx), file))
-			if err != nil {
-				return Task{}, false, Errf(CodeNotFound, "archive.task_file_missing", "task", id, "file", file)
-			}
-			for _, part := range archiveMembers(tx, file) {
-				if err := readJSONLines(f, file, part, func(t Task) error { tasks[t.ID] = t; return nil }); err != nil {
-					f.Close()
-					return Task{}, false, err
-				}
-			}
-			f.Close()
-			c.months[file] = tasks
+		tasks, err := floorCountsOf(tx, file)
+		if os.IsNotExist(err) {
+			return Task{}, false, Errf(CodeNotFound, "archive.task_file_missing", "task", id, "file", file)
+		}
+		if err != nil {
+			return Task{}, false, err
 		}
 		if t, ok := tasks[id]; ok {
 			return t, true, nil
