@@ -102,7 +102,7 @@ func storeMonths(b *testing.B, perMonth, months, days int) {
 		for _, bk := range s.Buckets[:min(14, len(s.Buckets))] {
 			logf("  %-20s %9d keys %11d live B (before the run %9d keys %11d B)", bk.Name, bk.Keys, bk.Live, was[bk.Name].Keys, was[bk.Name].Live)
 		}
-		logTaskKinds(l) // what stays in tasks (taskarchive.go, returnarchive.go)
+		logTaskKinds(l)                // what stays in tasks (taskarchive.go, returnarchive.go)
 		for _, bk := range s.Buckets { // the buckets issue 16's last pieces moved (ordertable.go, returnarchive.go)
 			switch bk.Name {
 			case "archived_orders", "waybill_used", "waybill_index", "order_returns", "tasks", "waves", "orders":
