@@ -1086,6 +1086,8 @@ var catalog = map[string][2]string{
 	"archive.file_missing":          {"Order {order} was archived to {file}, which is missing from the archive folder: restore it from the backup.", "订单 {order} 已归档到 {file}，但归档目录中找不到该文件：请从备份恢复。"},
 	"archive.waybill_file_missing":  {"Waybill {waybill} belongs to an order archived to {file}, which is missing from the archive folder: restore it from the backup (a standby needs the primary's order files copied).", "运单 {waybill} 所属的订单已归档到 {file}，但归档目录中找不到该文件：请从备份恢复（备机需复制主机的订单归档文件）。"},
 	"archive.task_file_missing":     {"Task {task} may have been archived to {file}, which is missing from the archive folder: restore it from the backup.", "任务 {task} 可能已归档到 {file}，但归档目录中找不到该文件：请从备份恢复。"},
+	"archive.receipt_changed":       {"Receipt {receipt} changed while it was being archived (or is not closed): it stays in the live store until the next run.", "收货单 {receipt} 在归档过程中发生了变化（或尚未关闭）：它留在在线库中，等下一次归档。"},
+	"archive.receipt_file_missing":  {"Receipt {receipt} was archived to {file}, which is missing from the archive folder (or does not hold it): restore it from the backup.", "收货单 {receipt} 已归档到 {file}，但归档目录中找不到该文件（或文件中没有它）：请从备份恢复。"},
 	"event.not_found":               {"Event {id} is not known.", "事件 {id} 不存在。"},
 	"key.other_request_archived":    {"Key {key} was already used for another request (event {seq}): a new request needs a new key.", "键 {key} 已用于另一个请求（事件 {seq}）：新的请求需要新的键。"},
 	"archive.ids_retention_short":   {"Keep event IDs and keys at least a day (0: keep them in the live store).", "事件 ID 和键至少保留一天（0 表示一直留在在线库中）。"},

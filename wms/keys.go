@@ -84,6 +84,8 @@ var (
 	bucketChannelStock = []byte("channel_stock") // upstream name -> StockRules JSON
 	// archiving (prune.go, archive.go)
 	bucketArchivedOrders = []byte("archived_orders") // owner 0 order number -> archive file 0 offset (8 bytes): where an archived order is kept
+
+	bucketArchivedReceipts = []byte("archived_receipts") // owner 0 receipt ID -> archive file 0 offset (8 bytes): where a closed receipt is kept (receiptarchive.go)
 )
 
 var derivedBuckets = [][]byte{
@@ -101,6 +103,7 @@ var derivedBuckets = [][]byte{
 	bucketChannelStock,
 	bucketArchivedOrders,
 	bucketWaveQueue,
+	bucketArchivedReceipts,
 	bucketUnitMembers, // unitarchive.go
 }
 

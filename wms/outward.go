@@ -210,7 +210,7 @@ type OutReceiptVariance struct {
 
 // outReceiptClosed reads the receipt it closed: a closed receipt changes no more.
 func outReceiptClosed(tx *txn, ev Event, p ReceiptClose) (OutReceiptClosed, bool, error) {
-	r, err := mustGet[Receipt](tx, bucketReceipts, receiptKey(OwnerOr(ev.Owner), p.Receipt), "receipt.not_found", "receipt", p.Receipt)
+	r, err := mustGetReceipt(tx, OwnerOr(ev.Owner), p.Receipt) // live or archived (receiptarchive.go)
 	if err != nil {
 		return OutReceiptClosed{}, false, err
 	}

@@ -54,6 +54,9 @@ type HistoryArchived struct {
 	// FloorTasks are finished tasks of no wave the archive file File holds
 	// from byte Offset (taskarchive.go); Digest is theirs
 	FloorTasks []string `json:"floor_tasks,omitempty"`
+	// Receipts are closed receipts the archive file File holds from byte
+	// Offset (receiptarchive.go); Digest is theirs
+	Receipts []ArchivedRef `json:"receipts,omitempty"`
 }
 
 // ArchivedOrder is one order as the archive keeps it: the order with its
@@ -176,6 +179,9 @@ func decideHistoryArchived(tx *txn, ev *Event) error {
 	if len(p.FloorTasks) > 0 { // taskarchive.go
 		return decideFloorTasksArchived(tx, p)
 	}
+	if len(p.Receipts) > 0 { // receiptarchive.go
+		return decideReceiptsArchived(tx, p)
+	}
 	if len(p.Orders) == 0 {
 		return nil
 	}
@@ -218,6 +224,9 @@ func applyHistoryArchived(tx *txn, ev *Event) error {
 	}
 	if len(p.FloorTasks) > 0 { // taskarchive.go
 		return pruneFloorTasks(tx, p)
+	}
+	if len(p.Receipts) > 0 { // receiptarchive.go
+		return pruneReceipts(tx, p)
 	}
 	return nil
 }
