@@ -109,6 +109,8 @@ type ArchiveRun struct {
 	FloorTasks int
 	// Receipts: closed receipts moved to receipts files (receiptarchive.go)
 	Receipts int
+	// Parcels: done return parcels moved to returns files (parcelarchive.go)
+	Parcels int
 	// OrdersBefore is the cut-off the run used: the retention, or earlier
 	// when an upstream has not yet acknowledged the events since.
 	OrdersBefore time.Time
@@ -161,6 +163,9 @@ func (l *Ledger) Archive(ctx context.Context, r Retention, actor, device string)
 		return run, err
 	}
 	if err := l.archiveReceipts(ctx, before, actor, device, &run); err != nil { // receiptarchive.go
+		return run, err
+	}
+	if err := l.archiveParcels(ctx, before, actor, device, &run); err != nil { // parcelarchive.go
 		return run, err
 	}
 	if err := l.archiveFigures(ctx, now.Add(-r.Figures), actor, device, &run); err != nil {

@@ -86,6 +86,7 @@ var (
 	bucketArchivedOrders = []byte("archived_orders") // owner 0 order number -> archive file 0 offset (8 bytes): where an archived order is kept
 
 	bucketArchivedReceipts = []byte("archived_receipts") // owner 0 receipt ID -> archive file 0 offset (8 bytes): where a closed receipt is kept (receiptarchive.go)
+	bucketArchivedReturns  = []byte("archived_returns")  // parcel ID -> archive file 0 offset (8 bytes): where a done return parcel is kept (parcelarchive.go)
 )
 
 var derivedBuckets = [][]byte{
@@ -104,6 +105,7 @@ var derivedBuckets = [][]byte{
 	bucketArchivedOrders,
 	bucketWaveQueue,
 	bucketArchivedReceipts,
+	bucketArchivedReturns,
 	bucketUnitMembers, // unitarchive.go
 }
 

@@ -371,7 +371,7 @@ func outReturnReceived(_ *txn, _ Event, p ReturnParcel) (OutReturn, bool, error)
 // outReturnMatched reads the parcel it matched: the lines are the parcel's,
 // the order the one the event names.
 func outReturnMatched(tx *txn, _ Event, m ReturnMatch) (OutReturn, bool, error) {
-	p, err := mustGet[ReturnParcel](tx, bucketReturns, []byte(m.Parcel), "return.parcel_not_found", "parcel", m.Parcel)
+	p, err := mustGetParcel(tx, m.Parcel) // live or archived (parcelarchive.go)
 	if err != nil {
 		return OutReturn{}, false, err
 	}

@@ -57,6 +57,9 @@ type HistoryArchived struct {
 	// Receipts are closed receipts the archive file File holds from byte
 	// Offset (receiptarchive.go); Digest is theirs
 	Receipts []ArchivedRef `json:"receipts,omitempty"`
+	// Parcels are done return parcels (by ID) the archive file File holds
+	// from byte Offset (parcelarchive.go); Digest is theirs
+	Parcels []string `json:"parcels,omitempty"`
 }
 
 // ArchivedOrder is one order as the archive keeps it: the order with its
@@ -182,6 +185,9 @@ func decideHistoryArchived(tx *txn, ev *Event) error {
 	if len(p.Receipts) > 0 { // receiptarchive.go
 		return decideReceiptsArchived(tx, p)
 	}
+	if len(p.Parcels) > 0 { // parcelarchive.go
+		return decideParcelsArchived(tx, p)
+	}
 	if len(p.Orders) == 0 {
 		return nil
 	}
@@ -227,6 +233,9 @@ func applyHistoryArchived(tx *txn, ev *Event) error {
 	}
 	if len(p.Receipts) > 0 { // receiptarchive.go
 		return pruneReceipts(tx, p)
+	}
+	if len(p.Parcels) > 0 { // parcelarchive.go
+		return pruneParcels(tx, p)
 	}
 	return nil
 }

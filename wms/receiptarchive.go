@@ -246,33 +246,9 @@ func mustGetReceipt(tx *txn, owner, id string) (Receipt, error) {
 // readArchivedReceipt reads the member at.Offset of at.File and finds the
 // receipt in it.
 func readArchivedReceipt(tx *txn, at ArchivedAt, owner, id string) (Receipt, error) {
-	var out Receipt
-	found := false
-	for _, part := range archiveMembers(tx, at.File) {
-		if part[0] != at.Offset {
-			continue
-		}
-		f, err := os.Open(filepath.Join(archiveDirOf(tx), at.File))
-		if err != nil {
-			return out, Errf(CodeNotFound, "archive.receipt_file_missing", "receipt", id, "file", at.File)
-		}
-		defer f.Close()
-		errFound := errors.New("found")
-		err = readJSONLines(f, at.File, part, func(r Receipt) error {
-			if OwnerOr(r.Owner) == owner && r.ID == id {
-				out, found = r, true
-				return errFound
-			}
-			return nil
-		})
-		if err != nil && err != errFound {
-			return out, err
-		}
-	}
-	if !found {
-		return out, Errf(CodeNotFound, "archive.receipt_file_missing", "receipt", id, "file", at.File)
-	}
-	return out, nil
+	return readArchivedRecord(tx, at, "archive.receipt_file_missing", "receipt", id, func(r Receipt) bool {
+		return OwnerOr(r.Owner) == owner && r.ID == id
+	})
 }
 
 // ArchivedReceipts calls fn with every receipt the archive holds for month
@@ -302,61 +278,80 @@ func (l *Ledger) ArchivedReceipts(month string, fn func(Receipt) error) error {
 	return nil
 }
 
-// VerifyReceiptFiles reads every receipts file member the store names and
-// checks that each archived receipt (archived_receipts) is in the member
-// its entry names: a restore's proof that the archive folder holds the
-// receipts that left (a missing or short file is named).
-func (l *Ledger) VerifyReceiptFiles() (members, receipts int, err error) {
+// VerifyRecordFiles reads every archive member that archived_receipts and
+// archived_returns name and checks that each archived receipt and return
+// parcel is in the member its entry names: a restore's proof (and `tally
+// check`'s) that the archive folder holds what left (a missing or short
+// file is named).
+func (l *Ledger) VerifyRecordFiles() (members, records int, err error) {
 	err = l.view(func(tx *txn) error {
-		want := map[ArchivedAt]map[string]bool{}
-		if err := tx.Bucket(bucketArchivedReceipts).ForEach(func(k, v []byte) error {
-			at, ok := decodeArchivedValue(v)
-			if !ok {
-				return &DamagedRecordError{Bucket: string(bucketArchivedReceipts), Key: string(k), Err: errors.New("bad archive entry")}
-			}
-			if want[at] == nil {
-				want[at] = map[string]bool{}
-			}
-			want[at][string(k)] = true
-			return nil
-		}); err != nil {
+		m, n, err := verifyArchived(tx, bucketArchivedReceipts, "archive.receipt_file_missing", "receipt",
+			func(k string) string { return k[strings.IndexByte(k, sep)+1:] },
+			func(r Receipt) string { return string(receiptKey(OwnerOr(r.Owner), r.ID)) })
+		members, records = members+m, records+n
+		if err != nil {
 			return err
 		}
-		for at, keys := range want {
-			missing := func() error {
-				for key := range keys { // one of them, named
-					return Errf(CodeNotFound, "archive.receipt_file_missing", "receipt", key[strings.IndexByte(key, sep)+1:], "file", at.File)
-				}
-				return nil
-			}
-			var part [2]int64
-			for _, p := range archiveMembers(tx, at.File) {
-				if p[0] == at.Offset {
-					part = p
-				}
-			}
-			if part[1] == 0 {
-				return missing()
-			}
-			f, err := os.Open(filepath.Join(archiveDirOf(tx), at.File))
-			if err != nil {
-				return missing()
-			}
-			err = readJSONLines(f, at.File, part, func(r Receipt) error {
-				delete(keys, string(receiptKey(OwnerOr(r.Owner), r.ID)))
-				return nil
-			})
-			f.Close()
-			if err != nil {
-				return err
-			}
-			if len(keys) > 0 {
-				return missing()
-			}
-			members++
-		}
-		receipts = tx.Bucket(bucketArchivedReceipts).Stats().KeyN
-		return nil
+		m, n, err = verifyArchived(tx, bucketArchivedReturns, "archive.parcel_file_missing", "parcel",
+			func(k string) string { return k },
+			func(p ReturnParcel) string { return p.ID })
+		members, records = members+m, records+n
+		return err
 	})
-	return members, receipts, err
+	return members, records, err
+}
+
+// verifyArchived checks one index of archived records (key → file 0
+// member offset) against the members it names: name is what the missing
+// message says of a key, keyOf a record's key.
+func verifyArchived[T any](tx *txn, bucket []byte, missingKey, arg string, name func(string) string, keyOf func(T) string) (members, records int, err error) {
+	want := map[ArchivedAt]map[string]bool{}
+	if err := tx.Bucket(bucket).ForEach(func(k, v []byte) error {
+		at, ok := decodeArchivedValue(v)
+		if !ok {
+			return &DamagedRecordError{Bucket: string(bucket), Key: string(k), Err: errors.New("bad archive entry")}
+		}
+		if want[at] == nil {
+			want[at] = map[string]bool{}
+		}
+		want[at][string(k)] = true
+		records++
+		return nil
+	}); err != nil {
+		return 0, 0, err
+	}
+	for at, keys := range want {
+		missing := func() error {
+			for key := range keys { // one of them, named
+				return Errf(CodeNotFound, missingKey, arg, name(key), "file", at.File)
+			}
+			return nil
+		}
+		var part [2]int64
+		for _, p := range archiveMembers(tx, at.File) {
+			if p[0] == at.Offset {
+				part = p
+			}
+		}
+		if part[1] == 0 {
+			return members, records, missing()
+		}
+		f, err := os.Open(filepath.Join(archiveDirOf(tx), at.File))
+		if err != nil {
+			return members, records, missing()
+		}
+		err = readJSONLines(f, at.File, part, func(r T) error {
+			delete(keys, keyOf(r))
+			return nil
+		})
+		f.Close()
+		if err != nil {
+			return members, records, err
+		}
+		if len(keys) > 0 {
+			return members, records, missing()
+		}
+		members++
+	}
+	return members, records, nil
 }

@@ -110,14 +110,14 @@ func TestClosedReceiptsLeave(t *testing.T) {
 		t.Fatal("a rebuild gives other projections")
 	}
 	// a restore's proof reads the named file; without it the receipt is said missing
-	if members, n, err := l.VerifyReceiptFiles(); err != nil || members != 1 || n != 2 {
+	if members, n, err := l.VerifyRecordFiles(); err != nil || members != 1 || n != 2 {
 		t.Fatalf("verify: %d members %d receipts %v", members, n, err)
 	}
 	file := closed.Closed.In(l.zone).Format("2006-01") + receiptsSuffix
 	if err := os.Remove(filepath.Join(l.ArchiveDir(), file)); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := l.VerifyReceiptFiles(); ErrorCode(err) != CodeNotFound || !strings.HasPrefix(err.Error(), "archive.receipt_file_missing") {
+	if _, _, err := l.VerifyRecordFiles(); ErrorCode(err) != CodeNotFound || !strings.HasPrefix(err.Error(), "archive.receipt_file_missing") {
 		t.Fatalf("verify without the file: %v", err)
 	}
 	if _, err := l.Receipt("ASN1"); ErrorCode(err) != CodeNotFound || !strings.HasPrefix(err.Error(), "archive.receipt_file_missing") {

@@ -141,7 +141,7 @@ func proveStore(stage string, seq uint64, opt Options) (r Restored, err error) {
 	if _, _, err := l.VerifyUnitFiles(); err != nil { // unitarchive.go
 		return r, fmt.Errorf("the backup's archive folder: %w", err)
 	}
-	if _, _, err := l.VerifyReceiptFiles(); err != nil { // receiptarchive.go
+	if _, _, err := l.VerifyRecordFiles(); err != nil { // receiptarchive.go
 		return r, fmt.Errorf("the backup's archive folder: %w", err)
 	}
 	err = l.view(func(tx *txn) error {

@@ -1,0 +1,281 @@
+package wms
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"sort"
+	"time"
+)
+
+// Done return parcels leave the live store (issue 16): a parcel of a known
+// order (booked against it, or matched to it later) that has left the live
+// store (its returns done: returnarchive.go), whose units need nothing more — no line waits at the returns location to be put back on a
+// shelf — goes, once --keep-orders has passed since it was booked (or
+// matched), to the month's returns file, DATA/archive/YYYY-MM.returns.jsonl.gz,
+// one ReturnParcel a line, a gzip member a history.archived event
+// (Parcels), as receipts go (receiptarchive.go). What came back of its order
+// is in order_returns, and in the order's archive record once the order
+// left (returnarchive.go); the day's return figures (return_stats) stay.
+//
+// What stays live: archived_returns (parcel ID → file 0 member offset) and
+// the parcel's return_seen entry (return waybill → parcel ID), so a later
+// scan of that return waybill is refused as a parcel booked before and
+// archived (return.parcel_archived), a parcel ID is never booked twice, and
+// ReturnParcelByID and the exceptions (a matched unknown parcel) read it
+// from the file. An unknown parcel (no order yet) stays until matched.
+// RMAs stay live: one small record an announced return (the scan of an RMA
+// or its return waybill finds its order).
+
+const parcelsSuffix = ".returns.jsonl.gz"
+
+const parcelBatch = 1000 // parcels a history.archived event
+
+// parcelLast is when a parcel last changed: booked, or matched.
+func parcelLast(p *ReturnParcel) time.Time {
+	if p.Matched != nil && p.Matched.After(p.At) {
+		return *p.Matched
+	}
+	return p.At
+}
+
+// parcelDone says whether a parcel may leave: of a known order that left
+// the live store already (returnarchive.go reads the live parcels to let an
+// order with returns leave), no line waiting to be put back (put-backs read
+// from their events).
+func parcelDone(tx *txn, p ReturnParcel, staging string) (bool, error) {
+	if p.Order == "" || tx.Bucket(bucketOrders).Get(orderKey(OwnerOr(p.Owner), p.Order)) != nil {
+		return false, nil
+	}
+	if err := readPutBacks(tx, &p); err != nil {
+		return false, err
+	}
+	for n := range p.Lines {
+		if p.AwaitsPutBack(n, staging) {
+			return false, nil
+		}
+	}
+	return true, nil
+}
+
+func parcelsDigest(ps []ReturnParcel) (string, error) {
+	h := sha256.New()
+	for _, p := range ps {
+		raw, err := json.Marshal(p)
+		if err != nil {
+			return "", err
+		}
+		h.Write(raw)
+		h.Write([]byte{'\n'})
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// archiveParcels is Archive's step for done return parcels.
+func (l *Ledger) archiveParcels(ctx context.Context, before time.Time, actor, device string, run *ArchiveRun) error {
+	type cand struct{ id, month string }
+	var cands []cand
+	err := l.scanChunks(bucketReturns, nil, func(tx *txn, k, v []byte) error {
+		var p ReturnParcel
+		if err := json.Unmarshal(v, &p); err != nil {
+			return &DamagedRecordError{Bucket: string(bucketReturns), Key: string(k), Err: err}
+		}
+		at := parcelLast(&p)
+		if p.Order == "" || !at.Before(before) {
+			return nil
+		}
+		done, err := parcelDone(tx, p, returnsStaging(tx))
+		if err != nil || !done {
+			return err
+		}
+		cands = append(cands, cand{p.ID, at.In(l.zone).Format("2006-01")})
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	sort.SliceStable(cands, func(i, j int) bool { return cands[i].month < cands[j].month })
+	for i := 0; i < len(cands); {
+		j := i
+		for j < len(cands) && j-i < parcelBatch && cands[j].month == cands[i].month {
+			j++
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		file := cands[i].month + parcelsSuffix
+		var ps []ReturnParcel
+		var end int64
+		if err := l.view(func(tx *txn) error {
+			end = archiveEnd(tx, file)
+			for _, c := range cands[i:j] {
+				p, found, err := lookup[ReturnParcel](tx, bucketReturns, []byte(c.id))
+				if err != nil {
+					return err
+				}
+				if found {
+					ps = append(ps, p)
+				}
+			}
+			return nil
+		}); err != nil {
+			return err
+		}
+		i = j
+		if len(ps) == 0 {
+			continue
+		}
+		digest, err := parcelsDigest(ps)
+		if err != nil {
+			return err
+		}
+		lines := make([]any, len(ps))
+		ids := make([]string, len(ps))
+		for n := range ps {
+			lines[n], ids[n] = ps[n], ps[n].ID
+		}
+		offset, newEnd, err := l.writeMember(file, end, lines)
+		if err != nil {
+			return err
+		}
+		p := HistoryArchived{Parcels: ids, File: file, Offset: offset, Digest: digest}
+		err = l.appendArchived(ctx, p, file, offset, newEnd, actor, device, run)
+		if ErrorCode(err) == CodeConflict { // a parcel changed since it was read: the next run takes it
+			run.Skipped += len(ids)
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		run.Parcels += len(ids)
+		run.Events++
+		run.noteFile(file)
+	}
+	return nil
+}
+
+// decideParcelsArchived refuses a move of parcels that changed since the
+// run wrote them, or are not done (a line waits to be put back).
+func decideParcelsArchived(tx *txn, p HistoryArchived) error {
+	staging := returnsStaging(tx)
+	ps := make([]ReturnParcel, 0, len(p.Parcels))
+	for _, id := range p.Parcels {
+		rp, found, err := lookup[ReturnParcel](tx, bucketReturns, []byte(id))
+		if err != nil {
+			return err
+		}
+		done := false
+		if found {
+			if done, err = parcelDone(tx, rp, staging); err != nil {
+				return err
+			}
+		}
+		if !done {
+			return Errf(CodeConflict, "archive.parcel_changed", "parcel", id)
+		}
+		ps = append(ps, rp)
+	}
+	d, err := parcelsDigest(ps)
+	if err != nil {
+		return err
+	}
+	if d != p.Digest {
+		return Errf(CodeConflict, "archive.parcel_changed", "parcel", p.Parcels[0])
+	}
+	return nil
+}
+
+// pruneParcels removes the event's parcels (each of a known order: an
+// unknown one never leaves) and records where each went.
+func pruneParcels(tx *txn, p HistoryArchived) error {
+	at := archivedValue(p.File, p.Offset)
+	for _, id := range p.Parcels {
+		rp, found, err := lookup[ReturnParcel](tx, bucketReturns, []byte(id))
+		if err != nil {
+			return err
+		}
+		if !found {
+			continue
+		}
+		if rp.Order == "" {
+			return Errf(CodeConflict, "archive.parcel_changed", "parcel", id)
+		}
+		if err := tx.Bucket(bucketReturns).Delete([]byte(id)); err != nil {
+			return err
+		}
+		if err := tx.Bucket(bucketArchivedReturns).Put([]byte(id), at); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// parcelArchived says whether the parcel left for the archive.
+func parcelArchived(tx *txn, id string) bool {
+	return tx.Bucket(bucketArchivedReturns).Get([]byte(id)) != nil
+}
+
+// getParcel reads a parcel, live or archived (false: none such).
+func getParcel(tx *txn, id string) (ReturnParcel, bool, error) {
+	p, found, err := lookup[ReturnParcel](tx, bucketReturns, []byte(id))
+	if err != nil || found {
+		return p, found, err
+	}
+	v := tx.Bucket(bucketArchivedReturns).Get([]byte(id))
+	if v == nil {
+		return p, false, nil
+	}
+	at, ok := decodeArchivedValue(v)
+	if !ok {
+		return p, false, &DamagedRecordError{Bucket: string(bucketArchivedReturns), Key: id, Err: errors.New("bad archive entry")}
+	}
+	p, err = readArchivedRecord(tx, at, "archive.parcel_file_missing", "parcel", id, func(p ReturnParcel) bool { return p.ID == id })
+	return p, err == nil, err
+}
+
+// readArchivedRecord reads the member at.Offset of at.File and finds the
+// record that is; missing (its i18n key, with arg and value) when the
+// file or the record is not there.
+func readArchivedRecord[T any](tx *txn, at ArchivedAt, missing, arg, value string, is func(T) bool) (T, error) {
+	var out T
+	found := false
+	gone := Errf(CodeNotFound, missing, arg, value, "file", at.File)
+	for _, part := range archiveMembers(tx, at.File) {
+		if part[0] != at.Offset {
+			continue
+		}
+		f, err := os.Open(filepath.Join(archiveDirOf(tx), at.File))
+		if err != nil {
+			return out, gone
+		}
+		stop := errors.New("found")
+		err = readJSONLines(f, at.File, part, func(r T) error {
+			if is(r) {
+				out, found = r, true
+				return stop
+			}
+			return nil
+		})
+		f.Close()
+		if err != nil && err != stop {
+			return out, err
+		}
+	}
+	if !found {
+		return out, gone
+	}
+	return out, nil
+}
+
+// mustGetParcel is getParcel that says return.parcel_not_found.
+func mustGetParcel(tx *txn, id string) (ReturnParcel, error) {
+	p, found, err := getParcel(tx, id)
+	if err == nil && !found {
+		err = Errf(CodeNotFound, "return.parcel_not_found", "parcel", id)
+	}
+	return p, err
+}
