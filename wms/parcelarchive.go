@@ -1,11 +1,15 @@
 package wms
 
 import (
+	"bufio"
+	"compress/gzip"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -237,38 +241,61 @@ func getParcel(tx *txn, id string) (ReturnParcel, bool, error) {
 	return p, err == nil, err
 }
 
-// readArchivedRecord reads the member at.Offset of at.File and finds the
-// record that is; missing (its i18n key, with arg and value) when the
-// file or the record is not there.
+// readArchivedRecord reads the member at at.Offset of at.File (one gzip
+// member, read at its offset: a standby has the primary's files copied but
+// not its list of members) and finds the record that is; missing (its
+// i18n key, with arg and value) when the file or the record is not there.
 func readArchivedRecord[T any](tx *txn, at ArchivedAt, missing, arg, value string, is func(T) bool) (T, error) {
 	var out T
 	found := false
-	gone := Errf(CodeNotFound, missing, arg, value, "file", at.File)
-	for _, part := range archiveMembers(tx, at.File) {
-		if part[0] != at.Offset {
-			continue
+	stop := errors.New("found")
+	err := readMemberAt(filepath.Join(archiveDirOf(tx), at.File), at.Offset, func(r T) error {
+		if is(r) {
+			out, found = r, true
+			return stop
 		}
-		f, err := os.Open(filepath.Join(archiveDirOf(tx), at.File))
-		if err != nil {
-			return out, gone
+		return nil
+	})
+	if err == stop {
+		err = nil
+	}
+	if err == nil && !found || os.IsNotExist(err) {
+		return out, Errf(CodeNotFound, missing, arg, value, "file", at.File)
+	}
+	return out, err
+}
+
+// readMemberAt reads the JSON lines of the one gzip member that starts at
+// offset in the file at path.
+func readMemberAt[T any](path string, offset int64, fn func(T) error) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if _, err := f.Seek(offset, io.SeekStart); err != nil {
+		return err
+	}
+	zr, err := gzip.NewReader(bufio.NewReader(f))
+	if err != nil {
+		return fmt.Errorf("archive %s at %d: %w", filepath.Base(path), offset, err)
+	}
+	zr.Multistream(false)
+	sc := bufio.NewScanner(zr)
+	sc.Buffer(make([]byte, 0, 64<<10), 64<<20)
+	for sc.Scan() {
+		var rec T
+		if err := json.Unmarshal(sc.Bytes(), &rec); err != nil {
+			return fmt.Errorf("archive %s at %d: %w", filepath.Base(path), offset, err)
 		}
-		stop := errors.New("found")
-		err = readJSONLines(f, at.File, part, func(r T) error {
-			if is(r) {
-				out, found = r, true
-				return stop
-			}
-			return nil
-		})
-		f.Close()
-		if err != nil && err != stop {
-			return out, err
+		if err := fn(rec); err != nil {
+			return err
 		}
 	}
-	if !found {
-		return out, gone
+	if err := sc.Err(); err != nil {
+		return fmt.Errorf("archive %s at %d: %w", filepath.Base(path), offset, err)
 	}
-	return out, nil
+	return nil
 }
 
 // mustGetParcel is getParcel that says return.parcel_not_found.

@@ -327,24 +327,13 @@ func verifyArchived[T any](tx *txn, bucket []byte, missingKey, arg string, name 
 			}
 			return nil
 		}
-		var part [2]int64
-		for _, p := range archiveMembers(tx, at.File) {
-			if p[0] == at.Offset {
-				part = p
-			}
-		}
-		if part[1] == 0 {
-			return members, records, missing()
-		}
-		f, err := os.Open(filepath.Join(archiveDirOf(tx), at.File))
-		if err != nil {
-			return members, records, missing()
-		}
-		err = readJSONLines(f, at.File, part, func(r T) error {
+		err := readMemberAt(filepath.Join(archiveDirOf(tx), at.File), at.Offset, func(r T) error {
 			delete(keys, keyOf(r))
 			return nil
 		})
-		f.Close()
+		if os.IsNotExist(err) {
+			return members, records, missing()
+		}
 		if err != nil {
 			return members, records, err
 		}
