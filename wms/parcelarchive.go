@@ -50,7 +50,8 @@ func parcelLast(p *ReturnParcel) time.Time {
 // parcelDone says whether a parcel may leave: of a known order that left
 // the live store already (returnarchive.go reads the live parcels to let an
 // order with returns leave), no line waiting to be put back (put-backs read
-// from their events).
+// from their events; a line whose units left the returns location by hand
+// waits no more, as ReturnsAwaitingPutBack counts it).
 func parcelDone(tx *txn, p ReturnParcel, staging string) (bool, error) {
 	if p.Order == "" || tx.Bucket(bucketOrders).Get(orderKey(OwnerOr(p.Owner), p.Order)) != nil {
 		return false, nil
@@ -58,8 +59,8 @@ func parcelDone(tx *txn, p ReturnParcel, staging string) (bool, error) {
 	if err := readPutBacks(tx, &p); err != nil {
 		return false, err
 	}
-	for n := range p.Lines {
-		if p.AwaitsPutBack(n, staging) {
+	for n, rl := range p.Lines { // as ReturnsAwaitingPutBack counts a line
+		if p.AwaitsPutBack(n, staging) && qtyFromValue(tx.Bucket(bucketStock).Get(stockKey(OwnerOr(p.Owner), rl.SKU, rl.Lot, staging))) > 0 {
 			return false, nil
 		}
 	}
