@@ -17,6 +17,14 @@ func TestDoneParcelsLeave(t *testing.T) {
 	l := shippedFixture(t)
 	clock := &testClock{t: l.Now()}
 	l.now = clock.Now
+	near, _ := openTest(t) // a standby, following from the start
+	if err := near.Follow("http://primary:8080"); err != nil {
+		t.Fatal(err)
+	}
+	archive := func() (ArchiveRun, error) {
+		replicateAll(t, l, near, 50)
+		return l.Archive(ctx, DefaultRetention(), "system", "test")
+	}
 	o, _ := l.Order("SO1")
 	lot, shelf := o.Lines[0].Allocs[0].Lot, o.Lines[0].Allocs[0].Location
 	if _, err := l.ReceiveReturn(ctx, ReturnParcel{ID: "r1", Order: "SO1", ReturnWaybill: "SF7000000000001",
@@ -28,7 +36,7 @@ func TestDoneParcelsLeave(t *testing.T) {
 		t.Fatal(err)
 	}
 	clock.Add(31 * 24 * time.Hour)
-	run, err := l.Archive(ctx, DefaultRetention(), "system", "test")
+	run, err := archive()
 	if err != nil || run.Orders != 1 || run.Parcels != 0 {
 		t.Fatalf("a parcel waiting to be put back: orders %d parcels %d, %v", run.Orders, run.Parcels, err)
 	}
@@ -40,7 +48,7 @@ func TestDoneParcelsLeave(t *testing.T) {
 		t.Fatal(err)
 	}
 	clock.Add(24 * time.Hour)
-	if run, err := l.Archive(ctx, DefaultRetention(), "system", "test"); err != nil || run.Parcels != 1 {
+	if run, err := archive(); err != nil || run.Parcels != 1 {
 		t.Fatalf("the parcel put back, its order archived: moved %d, %v", run.Parcels, err)
 	}
 	if got := liveKeys(t, l, bucketReturns); !reflect.DeepEqual(got, []string{"r-unknown"}) {
@@ -65,12 +73,14 @@ func TestDoneParcelsLeave(t *testing.T) {
 	if _, err := l.ReturnParcelByID("r404"); ErrorCode(err) != CodeNotFound {
 		t.Fatalf("an unknown parcel ID: %v", err)
 	}
-	if run, err := l.Archive(ctx, DefaultRetention(), "system", "test"); err != nil || run.Parcels != 0 {
+	if run, err := archive(); err != nil || run.Parcels != 0 {
 		t.Fatalf("a second run moved %d, %v", run.Parcels, err)
 	}
 	if members, n, err := l.VerifyRecordFiles(); err != nil || members != 1 || n != 1 {
 		t.Fatalf("verify: %d members %d records %v", members, n, err)
 	}
+	replicateAll(t, l, near, 50) // a standby reaches the same state
+	sameState(t, l, near)
 	before := projections(t, l)
 	if err := l.Rebuild(); err != nil {
 		t.Fatal(err)

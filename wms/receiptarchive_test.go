@@ -22,6 +22,14 @@ func TestClosedReceiptsLeave(t *testing.T) {
 	l := receiveFixture(t)
 	clock := &testClock{t: l.Now()}
 	l.now = clock.Now
+	near, _ := openTest(t) // a standby, following from the start
+	if err := near.Follow("http://primary:8080"); err != nil {
+		t.Fatal(err)
+	}
+	archive := func() (ArchiveRun, error) {
+		replicateAll(t, l, near, 50)
+		return l.Archive(ctx, DefaultRetention(), "system", "test")
+	}
 	in := ReceiptIn{ID: "ASN1", Supplier: "飞鹤乳业", Lines: []LineIn{{"MILK", 10}, {"NUTS", 5}}}
 	if _, _, err := l.ExpectReceipt(ctx, "asn-key", in, "B3001", "pda"); err != nil {
 		t.Fatal(err)
@@ -47,11 +55,11 @@ func TestClosedReceiptsLeave(t *testing.T) {
 		t.Fatal(err)
 	}
 	clock.Add(29 * 24 * time.Hour)
-	if run, err := l.Archive(ctx, DefaultRetention(), "system", "test"); err != nil || run.Receipts != 0 {
+	if run, err := archive(); err != nil || run.Receipts != 0 {
 		t.Fatalf("within the retention: moved %d, %v", run.Receipts, err)
 	}
 	clock.Add(2 * 24 * time.Hour)
-	run, err := l.Archive(ctx, DefaultRetention(), "system", "test")
+	run, err := archive()
 	if err != nil || run.Receipts != 2 {
 		t.Fatalf("past the retention: moved %d, %v", run.Receipts, err)
 	}
@@ -99,7 +107,7 @@ func TestClosedReceiptsLeave(t *testing.T) {
 	if next, err := l.NextBlindReceipt("2026-11-11", "B3001"); err != nil || next == blind {
 		t.Fatalf("the next blind receipt %q reuses the archived %q (%v)", next, blind, err)
 	}
-	if run, err := l.Archive(ctx, DefaultRetention(), "system", "test"); err != nil || run.Receipts != 0 {
+	if run, err := archive(); err != nil || run.Receipts != 0 {
 		t.Fatalf("a second run moved %d, %v", run.Receipts, err)
 	}
 	before := projections(t, l)
@@ -109,11 +117,34 @@ func TestClosedReceiptsLeave(t *testing.T) {
 	if !reflect.DeepEqual(projections(t, l), before) {
 		t.Fatal("a rebuild gives other projections")
 	}
+	// a standby reaches the same state; with the primary's file copied (not
+	// its list of members) it reads the archived receipt too
+	replicateAll(t, l, near, 50)
+	sameState(t, l, near)
+	file := closed.Closed.In(l.zone).Format("2006-01") + receiptsSuffix
+	raw, err := os.ReadFile(filepath.Join(l.ArchiveDir(), file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := near.Receipt("ASN1"); ErrorCode(err) != CodeNotFound {
+		t.Fatalf("the standby without the file: %v", err)
+	}
+	if err := os.MkdirAll(near.ArchiveDir(), 0o750); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(near.ArchiveDir(), file), raw, 0o640); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := near.Receipt("ASN1"); err != nil || !reflect.DeepEqual(got, closed) {
+		t.Fatalf("the standby's archived receipt: %+v %v", got, err)
+	}
+	if members, n, err := near.VerifyRecordFiles(); err != nil || members != 1 || n != 2 {
+		t.Fatalf("verify on the standby: %d members %d receipts %v", members, n, err)
+	}
 	// a restore's proof reads the named file; without it the receipt is said missing
 	if members, n, err := l.VerifyRecordFiles(); err != nil || members != 1 || n != 2 {
 		t.Fatalf("verify: %d members %d receipts %v", members, n, err)
 	}
-	file := closed.Closed.In(l.zone).Format("2006-01") + receiptsSuffix
 	if err := os.Remove(filepath.Join(l.ArchiveDir(), file)); err != nil {
 		t.Fatal(err)
 	}
