@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -343,4 +344,20 @@ func verifyArchived[T any](tx *txn, bucket []byte, missingKey, arg string, name 
 		members++
 	}
 	return members, records, nil
+}
+
+// archivedBlindNumber is the highest n of the owners' archived blind
+// receipts named prefix+n (NextBlindReceipt counts them too).
+func archivedBlindNumber(tx *txn, owners []string, prefix string) int {
+	n := 0
+	c := tx.Bucket(bucketArchivedReceipts).Cursor()
+	for _, owner := range owners {
+		p := string(receiptKey(owner, prefix))
+		for k, _ := c.Seek([]byte(p)); k != nil && strings.HasPrefix(string(k), p); k, _ = c.Next() {
+			if i, err := strconv.Atoi(strings.TrimPrefix(string(k), p)); err == nil && i > n {
+				n = i
+			}
+		}
+	}
+	return n
 }

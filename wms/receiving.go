@@ -7,8 +7,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	bolt "go.etcd.io/bbolt"
 )
 
 // Receipt is a delivery from a supplier: announced (an ASN) or blind.
@@ -246,16 +244,16 @@ func (b Books) NextBlindReceipt(day, badge string) (string, error) {
 		if !slices.Contains(owners, b.owner) {
 			owners = append(owners, b.owner)
 		}
-		for _, c := range []*bolt.Cursor{tx.Bucket(bucketReceipts).Cursor(), tx.Bucket(bucketArchivedReceipts).Cursor()} {
-			for _, owner := range owners {
-				prefix := string(receiptKey(owner, name))
-				for k, _ := c.Seek([]byte(prefix)); k != nil && strings.HasPrefix(string(k), prefix); k, _ = c.Next() {
-					if i, err := strconv.Atoi(strings.TrimPrefix(string(k), prefix)); err == nil && i > n {
-						n = i
-					}
+		c := tx.Bucket(bucketReceipts).Cursor()
+		for _, owner := range owners {
+			prefix := string(receiptKey(owner, name))
+			for k, _ := c.Seek([]byte(prefix)); k != nil && strings.HasPrefix(string(k), prefix); k, _ = c.Next() {
+				if i, err := strconv.Atoi(strings.TrimPrefix(string(k), prefix)); err == nil && i > n {
+					n = i
 				}
 			}
 		}
+		n = max(n, archivedBlindNumber(tx, owners, name)) // receiptarchive.go
 		return nil
 	})
 	return name + strconv.Itoa(n+1), err
