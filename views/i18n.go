@@ -1091,6 +1091,7 @@ var catalog = map[string][2]string{
 	"archive.receipt_file_missing":  {"Receipt {receipt} was archived to {file}, which is missing from the archive folder (or does not hold it): restore it from the backup.", "收货单 {receipt} 已归档到 {file}，但归档目录中找不到该文件（或文件中没有它）：请从备份恢复。"},
 	"archive.parcel_changed":        {"Return parcel {parcel} changed while it was being archived (or still waits to be put back): it stays in the live store until the next run.", "退货包裹 {parcel} 在归档过程中发生了变化（或仍在等待上架）：它留在在线库中，等下一次归档。"},
 	"archive.parcel_file_missing":   {"Return parcel {parcel} was archived to {file}, which is missing from the archive folder (or does not hold it): restore it from the backup.", "退货包裹 {parcel} 已归档到 {file}，但归档目录中找不到该文件（或文件中没有它）：请从备份恢复。"},
+	"archive.lot_changed":           {"Lot {lot} of {sku} changed while it was being archived (or has stock or a reservation again): it stays in the live store until the next run.", "{sku} 的批次 {lot} 在归档过程中发生了变化（或又有了库存或预留）：它留在在线库中，等下一次归档。"},
 	"event.not_found":               {"Event {id} is not known.", "事件 {id} 不存在。"},
 	"key.other_request_archived":    {"Key {key} was already used for another request (event {seq}): a new request needs a new key.", "键 {key} 已用于另一个请求（事件 {seq}）：新的请求需要新的键。"},
 	"archive.ids_retention_short":   {"Keep event IDs and keys at least a day (0: keep them in the live store).", "事件 ID 和键至少保留一天（0 表示一直留在在线库中）。"},

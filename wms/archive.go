@@ -111,6 +111,8 @@ type ArchiveRun struct {
 	Receipts int
 	// Parcels: done return parcels moved to returns files (parcelarchive.go)
 	Parcels int
+	// IdleLots: lots with nothing left moved to archived_lots (lotleave.go)
+	IdleLots int
 	// OrdersBefore is the cut-off the run used: the retention, or earlier
 	// when an upstream has not yet acknowledged the events since.
 	OrdersBefore time.Time
@@ -166,6 +168,9 @@ func (l *Ledger) Archive(ctx context.Context, r Retention, actor, device string)
 		return run, err
 	}
 	if err := l.archiveParcels(ctx, before, actor, device, &run); err != nil { // parcelarchive.go
+		return run, err
+	}
+	if err := l.archiveIdleLots(ctx, before, actor, device, &run); err != nil { // lotleave.go
 		return run, err
 	}
 	if err := l.archiveFigures(ctx, now.Add(-r.Figures), actor, device, &run); err != nil {

@@ -87,6 +87,7 @@ var (
 
 	bucketArchivedReceipts = []byte("archived_receipts") // owner 0 receipt ID -> archive file 0 offset (8 bytes): where a closed receipt is kept (receiptarchive.go)
 	bucketArchivedReturns  = []byte("archived_returns")  // parcel ID -> archive file 0 offset (8 bytes): where a done return parcel is kept (parcelarchive.go)
+	bucketArchivedLots     = []byte("archived_lots")     // owner 0 sku 0 lot -> owner 0 status 0 expiry: a lot with nothing left (lotleave.go)
 )
 
 var derivedBuckets = [][]byte{
@@ -106,6 +107,7 @@ var derivedBuckets = [][]byte{
 	bucketWaveQueue,
 	bucketArchivedReceipts,
 	bucketArchivedReturns,
+	bucketArchivedLots,
 	bucketUnitMembers, // unitarchive.go
 }
 

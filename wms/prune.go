@@ -60,6 +60,9 @@ type HistoryArchived struct {
 	// Parcels are done return parcels (by ID) the archive file File holds
 	// from byte Offset (parcelarchive.go); Digest is theirs
 	Parcels []string `json:"parcels,omitempty"`
+	// Lots are lots with no stock, no reservation and no recent event that
+	// leave lots for archived_lots (lotleave.go); Digest is their records'
+	Lots []LotRef `json:"lots,omitempty"`
 }
 
 // ArchivedOrder is one order as the archive keeps it: the order with its
@@ -188,6 +191,9 @@ func decideHistoryArchived(tx *txn, ev *Event) error {
 	if len(p.Parcels) > 0 { // parcelarchive.go
 		return decideParcelsArchived(tx, p)
 	}
+	if len(p.Lots) > 0 { // lotleave.go
+		return decideLotsArchived(tx, p)
+	}
 	if len(p.Orders) == 0 {
 		return nil
 	}
@@ -236,6 +242,9 @@ func applyHistoryArchived(tx *txn, ev *Event) error {
 	}
 	if len(p.Parcels) > 0 { // parcelarchive.go
 		return pruneParcels(tx, p)
+	}
+	if len(p.Lots) > 0 { // lotleave.go
+		return pruneLots(tx, p)
 	}
 	return nil
 }
