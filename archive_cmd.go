@@ -101,6 +101,15 @@ func printArchiveRun(w io.Writer, run wms.ArchiveRun, dir, data string) {
 	if run.FloorTasks > 0 { // wms/taskarchive.go
 		fmt.Fprintf(w, "archived %d finished count, put-back and move tasks to tasks files\n", run.FloorTasks)
 	}
+	if run.Receipts > 0 { // wms/receiptarchive.go
+		fmt.Fprintf(w, "archived %d closed receipts to receipts files\n", run.Receipts)
+	}
+	if run.Parcels > 0 { // wms/parcelarchive.go
+		fmt.Fprintf(w, "archived %d done return parcels to returns files\n", run.Parcels)
+	}
+	if run.IdleLots > 0 { // wms/lotleave.go
+		fmt.Fprintf(w, "moved %d lots with nothing left to archived_lots\n", run.IdleLots)
+	}
 	if run.Moved > 0 {
 		fmt.Fprintf(w, "moved %d events out of the live log to event segments (longest write transaction of the run: %s)\n", run.Moved, run.LongestWrite.Round(time.Millisecond))
 	}

@@ -711,6 +711,12 @@ func checkCmd(args []string, stdout io.Writer) error {
 	} else if members > 0 {
 		fmt.Fprintf(stdout, "units files ok: %d members, %d archived units of work\n", members, units)
 	}
+	if members, receipts, err := l.VerifyRecordFiles(); err != nil { // archived receipts and return parcels read in their members (wms/receiptarchive.go, parcelarchive.go)
+		fmt.Fprintf(stdout, "ledger check FAILED: %v\n", err)
+		return errReported
+	} else if members > 0 {
+		fmt.Fprintf(stdout, "receipts and returns files ok: %d members, %d archived receipts and return parcels\n", members, receipts)
+	}
 	fmt.Fprintf(stdout, "ledger ok: %d events, projections equal a rebuild (%s)\n", l.LastSeq(), time.Since(start).Round(time.Millisecond))
 	return nil
 }

@@ -40,9 +40,9 @@ func (s *Server) AddArchiving(sched ArchiveSchedule) error {
 	a := &archiving{sched: sched, ledger: s.ledger}
 	return s.jobs.Add(Job{Name: "archive", Every: time.Minute, Run: func(ctx context.Context) error {
 		run, ran, err := a.runDue(ctx)
-		if ran && err == nil && (run.Orders > 0 || run.Figures > 0 || run.Answers > 0 || run.Moved > 0) {
+		if ran && err == nil && (run.Orders > 0 || run.Figures > 0 || run.Answers > 0 || run.Moved > 0 || run.Receipts > 0) {
 			s.log.Info("archived", "orders", run.Orders, "skipped", run.Skipped, "figures", run.Figures, "answers", run.Answers,
-				"events", run.Events, "moved_events", run.Moved, "files", run.Files, "took_ms", run.Took.Milliseconds())
+				"events", run.Events, "moved_events", run.Moved, "receipts", run.Receipts, "files", run.Files, "took_ms", run.Took.Milliseconds())
 		}
 		return err
 	}})

@@ -351,6 +351,11 @@ func (s *Server) skuLabelPDF(c *fiber.Ctx) error {
 			}
 		}
 	}
+	if label.Expiry.IsZero() && label.Lot != "" { // a lot with nothing left is not listed (wms/lotleave.go)
+		if l, ok, err := s.ledger.Books(wms.DefaultOwner).Lot(sku.Code, label.Lot); err == nil && ok && l.Expiry != "" {
+			label.Expiry, _ = time.Parse("2006-01-02", l.Expiry)
+		}
+	}
 	var buf bytes.Buffer
 	if err := printing.LabelPDF(&buf, []any{label}, s.cfg.FontPath); err != nil {
 		return err

@@ -107,6 +107,12 @@ type ArchiveRun struct {
 	// FloorTasks: finished tasks of no wave (counts, put-backs, moves)
 	// moved to tasks files (taskarchive.go)
 	FloorTasks int
+	// Receipts: closed receipts moved to receipts files (receiptarchive.go)
+	Receipts int
+	// Parcels: done return parcels moved to returns files (parcelarchive.go)
+	Parcels int
+	// IdleLots: lots with nothing left moved to archived_lots (lotleave.go)
+	IdleLots int
 	// OrdersBefore is the cut-off the run used: the retention, or earlier
 	// when an upstream has not yet acknowledged the events since.
 	OrdersBefore time.Time
@@ -156,6 +162,15 @@ func (l *Ledger) Archive(ctx context.Context, r Retention, actor, device string)
 		return run, err
 	}
 	if err := l.archiveFloorTasks(ctx, before, actor, device, &run); err != nil { // taskarchive.go
+		return run, err
+	}
+	if err := l.archiveReceipts(ctx, before, actor, device, &run); err != nil { // receiptarchive.go
+		return run, err
+	}
+	if err := l.archiveParcels(ctx, before, actor, device, &run); err != nil { // parcelarchive.go
+		return run, err
+	}
+	if err := l.archiveIdleLots(ctx, before, actor, device, &run); err != nil { // lotleave.go
 		return run, err
 	}
 	if err := l.archiveFigures(ctx, now.Add(-r.Figures), actor, device, &run); err != nil {

@@ -573,7 +573,7 @@ func (r *exReader) returns() error {
 	}
 	b := r.tx.Bucket(bucketReturns)
 	for id := range matched {
-		p, ok, err := lookup[ReturnParcel](r.tx, bucketReturns, []byte(id))
+		p, ok, err := getParcel(r.tx, id) // live or archived (parcelarchive.go)
 		if err != nil {
 			return err
 		}

@@ -30,7 +30,7 @@ func prepareReceipts(tx *txn, rows iter.Seq[csvRow], bad *rowErrors) []ReceiptIn
 		case tx.Bucket(bucketSKUs).Get(skuKey(owner, sku)) == nil:
 			bad.add(rowErrf(r.line, "sku.not_found", "sku", sku, "owner", owner))
 			continue
-		case tx.Bucket(bucketReceipts).Get(receiptKey(owner, id)) != nil:
+		case tx.Bucket(bucketReceipts).Get(receiptKey(owner, id)) != nil || receiptArchived(tx, owner, id):
 			bad.add(rowErrf(r.line, "receipt.exists", "receipt", id))
 			continue
 		}

@@ -45,7 +45,7 @@ func prepareStock(tx *txn, rows iter.Seq[csvRow], bad *rowErrors) []StockRow {
 			rowBad = append(rowBad, rowErrf(r.line, "stock.lot_invalid", "sku", s.SKU, "lot", s.Lot))
 		case found:
 			lk := string(lotKey(owner, s.SKU, s.Lot))
-			lot, lotFound, err := lookup[Lot](tx, bucketLots, []byte(lk))
+			lot, lotFound, err := getLot(tx, owner, s.SKU, s.Lot) // live or archived (lotleave.go)
 			if err != nil {
 				rowBad = append(rowBad, rowErr(r.line, err))
 				break

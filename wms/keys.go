@@ -84,6 +84,10 @@ var (
 	bucketChannelStock = []byte("channel_stock") // upstream name -> StockRules JSON
 	// archiving (prune.go, archive.go)
 	bucketArchivedOrders = []byte("archived_orders") // owner 0 order number -> archive file 0 offset (8 bytes): where an archived order is kept
+
+	bucketArchivedReceipts = []byte("archived_receipts") // owner 0 receipt ID -> archive file 0 offset (8 bytes): where a closed receipt is kept (receiptarchive.go)
+	bucketArchivedReturns  = []byte("archived_returns")  // parcel ID -> archive file 0 offset (8 bytes): where a done return parcel is kept (parcelarchive.go)
+	bucketArchivedLots     = []byte("archived_lots")     // owner 0 sku 0 lot -> owner 0 status 0 expiry: a lot with nothing left (lotleave.go)
 )
 
 var derivedBuckets = [][]byte{
@@ -101,6 +105,9 @@ var derivedBuckets = [][]byte{
 	bucketChannelStock,
 	bucketArchivedOrders,
 	bucketWaveQueue,
+	bucketArchivedReceipts,
+	bucketArchivedReturns,
+	bucketArchivedLots,
 	bucketUnitMembers, // unitarchive.go
 }
 

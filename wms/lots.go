@@ -70,7 +70,7 @@ func (l *Ledger) SetLotStatus(ctx context.Context, id string, p LotStatusChange,
 		p.Today = l.Today()
 		return newOwnedEvent(id, EvLotStatus, actor, device, owner, p)
 	}, func(tx *txn, ev *Event) (Lot, error) {
-		return mustGet[Lot](tx, bucketLots, lotKey(owner, p.SKU, p.Lot), "lot.not_found", "sku", p.SKU, "lot", p.Lot)
+		return mustGetLot(tx, owner, p.SKU, p.Lot) // live or archived (lotleave.go)
 	})
 }
 
@@ -134,7 +134,7 @@ func decideLotStatus(tx *txn, ev *Event) error {
 	}
 	p.Decided, p.Moves = true, nil
 	if len(p.Serials) == 0 {
-		if _, err := mustGet[Lot](tx, bucketLots, lotKey(owner, p.SKU, p.Lot), "lot.not_found", "sku", p.SKU, "lot", p.Lot); err != nil {
+		if _, err := mustGetLot(tx, owner, p.SKU, p.Lot); err != nil { // live or archived (lotleave.go)
 			return err
 		}
 		if p.Status != LotAvailable {
@@ -164,13 +164,12 @@ func applyLotStatus(tx *txn, ev *Event) error {
 	if len(p.Serials) > 0 {
 		return holdSerials(tx, owner, p)
 	}
-	lots := tx.Bucket(bucketLots)
-	lot, err := mustGet[Lot](tx, bucketLots, lotKey(owner, p.SKU, p.Lot), "lot.not_found", "sku", p.SKU, "lot", p.Lot)
+	lot, err := mustGetLot(tx, owner, p.SKU, p.Lot) // live or archived (lotleave.go)
 	if err != nil {
 		return err
 	}
 	lot.Status = p.Status
-	if err := putJSON(lots, lotKey(owner, p.SKU, p.Lot), lot); err != nil {
+	if err := putLot(tx, owner, p.SKU, p.Lot, lot); err != nil { // back live when it was archived
 		return err
 	}
 	touch(tx, owner, p.SKU, p.Lot)
@@ -215,6 +214,9 @@ func decideLotsSwept(tx *txn, ev *Event) error {
 		}
 		return nil
 	})
+	if err == nil { // lots with nothing left expire in their archived entry (lotleave.go)
+		err = sweepArchivedLots(tx, p.Today, func(r LotRef) { p.Expired = append(p.Expired, r) })
+	}
 	if err != nil {
 		return err
 	}
@@ -240,6 +242,16 @@ func applyLotsSwept(tx *txn, ev *Event) error {
 	}
 	for _, r := range p.Expired {
 		owner := OwnerOr(r.Owner)
+		if tx.Bucket(bucketLots).Get(lotKey(owner, r.SKU, r.Lot)) == nil {
+			gone, err := expireArchivedLot(tx, owner, r.SKU, r.Lot) // lotleave.go
+			if err != nil {
+				return err
+			}
+			if gone {
+				touch(tx, owner, r.SKU, r.Lot)
+				continue
+			}
+		}
 		var lot Lot
 		if _, err := getJSON(tx.Bucket(bucketLots), lotKey(owner, r.SKU, r.Lot), &lot); err != nil {
 			return err

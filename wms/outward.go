@@ -210,7 +210,7 @@ type OutReceiptVariance struct {
 
 // outReceiptClosed reads the receipt it closed: a closed receipt changes no more.
 func outReceiptClosed(tx *txn, ev Event, p ReceiptClose) (OutReceiptClosed, bool, error) {
-	r, err := mustGet[Receipt](tx, bucketReceipts, receiptKey(OwnerOr(ev.Owner), p.Receipt), "receipt.not_found", "receipt", p.Receipt)
+	r, err := mustGetReceipt(tx, OwnerOr(ev.Owner), p.Receipt) // live or archived (receiptarchive.go)
 	if err != nil {
 		return OutReceiptClosed{}, false, err
 	}
@@ -371,7 +371,7 @@ func outReturnReceived(_ *txn, _ Event, p ReturnParcel) (OutReturn, bool, error)
 // outReturnMatched reads the parcel it matched: the lines are the parcel's,
 // the order the one the event names.
 func outReturnMatched(tx *txn, _ Event, m ReturnMatch) (OutReturn, bool, error) {
-	p, err := mustGet[ReturnParcel](tx, bucketReturns, []byte(m.Parcel), "return.parcel_not_found", "parcel", m.Parcel)
+	p, err := mustGetParcel(tx, m.Parcel) // live or archived (parcelarchive.go)
 	if err != nil {
 		return OutReturn{}, false, err
 	}

@@ -176,6 +176,15 @@ func (l *Ledger) ReceiptOwners(id string) ([]string, error) {
 	var out []string
 	err := l.view(func(tx *txn) (err error) {
 		out, err = ownersHolding(tx, bucketReceipts, func(o string) []byte { return receiptKey(o, id) })
+		if err == nil { // and those whose receipt of that number was archived (receiptarchive.go)
+			var gone []string
+			gone, err = ownersHolding(tx, bucketArchivedReceipts, func(o string) []byte { return receiptKey(o, id) })
+			for _, o := range gone {
+				if !slices.Contains(out, o) {
+					out = append(out, o)
+				}
+			}
+		}
 		return err
 	})
 	return out, err

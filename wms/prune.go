@@ -70,6 +70,15 @@ type HistoryArchived struct {
 	// the member (meta archive_member:FILE 0 OFFSET), on a standby too, so
 	// the floor tasks' reads find it there (version 2)
 	Length int64 `json:"length,omitempty"`
+	// Receipts are closed receipts the archive file File holds from byte
+	// Offset (receiptarchive.go); Digest is theirs
+	Receipts []ArchivedRef `json:"receipts,omitempty"`
+	// Parcels are done return parcels (by ID) the archive file File holds
+	// from byte Offset (parcelarchive.go); Digest is theirs
+	Parcels []string `json:"parcels,omitempty"`
+	// Lots are lots with no stock, no reservation and no recent event that
+	// leave lots for archived_lots (lotleave.go); Digest is their records'
+	Lots []LotRef `json:"lots,omitempty"`
 }
 
 // ArchivedOrder is one order as the archive keeps it: the order with its
@@ -192,6 +201,15 @@ func decideHistoryArchived(tx *txn, ev *Event) error {
 	if len(p.FloorTasks) > 0 { // taskarchive.go
 		return decideFloorTasksArchived(tx, p)
 	}
+	if len(p.Receipts) > 0 { // receiptarchive.go
+		return decideReceiptsArchived(tx, p)
+	}
+	if len(p.Parcels) > 0 { // parcelarchive.go
+		return decideParcelsArchived(tx, p)
+	}
+	if len(p.Lots) > 0 { // lotleave.go
+		return decideLotsArchived(tx, p)
+	}
 	if len(p.Orders) == 0 {
 		return nil
 	}
@@ -237,6 +255,21 @@ func applyHistoryArchived(tx *txn, ev *Event) error {
 	}
 	if len(p.FloorTasks) > 0 { // taskarchive.go
 		if err := pruneFloorTasks(tx, p); err != nil {
+			return err
+		}
+	}
+	if len(p.Receipts) > 0 { // receiptarchive.go
+		if err := pruneReceipts(tx, p); err != nil {
+			return err
+		}
+	}
+	if len(p.Parcels) > 0 { // parcelarchive.go
+		if err := pruneParcels(tx, p); err != nil {
+			return err
+		}
+	}
+	if len(p.Lots) > 0 { // lotleave.go
+		if err := pruneLots(tx, p); err != nil {
 			return err
 		}
 	}

@@ -252,7 +252,7 @@ func (l *Ledger) StockRows(owner string) ([]StockRow, error) {
 // books do not know.
 func (b Books) Lot(sku, code string) (lot Lot, ok bool, err error) {
 	err = b.l.view(func(tx *txn) error {
-		lot, ok, err = lookup[Lot](tx, bucketLots, lotKey(b.owner, sku, code))
+		lot, ok, err = getLot(tx, b.owner, sku, code) // live or archived (lotleave.go)
 		return err
 	})
 	return lot, ok, err

@@ -114,7 +114,7 @@ func (l *Ledger) ExpectReceipt(ctx context.Context, key string, in ReceiptIn, ac
 				return receiptExpected{}, err
 			}
 		}
-		r, err := mustGet[Receipt](tx, bucketReceipts, receiptKey(owner, in.ID), "receipt.not_found", "receipt", in.ID)
+		r, err := mustGetReceipt(tx, owner, in.ID) // receiptarchive.go: live or archived
 		return receiptExpected{Receipt: r, Dup: !fresh}, err
 	})
 	return a.Receipt, a.Dup, err
@@ -175,7 +175,7 @@ func expectReceipt(tx *txn, owner string, in ReceiptIn, at time.Time) error {
 	if err := knownOwner(tx, owner); err != nil {
 		return err
 	}
-	if tx.Bucket(bucketReceipts).Get(receiptKey(owner, in.ID)) != nil {
+	if tx.Bucket(bucketReceipts).Get(receiptKey(owner, in.ID)) != nil || receiptArchived(tx, owner, in.ID) {
 		return Errf(CodeConflict, "receipt.exists", "receipt", in.ID)
 	}
 	r := Receipt{Owner: owner, ID: in.ID, Supplier: in.Supplier, State: "open", Created: at}
@@ -198,7 +198,7 @@ func (l *Ledger) Receipt(id string) (Receipt, error) { return l.Books(DefaultOwn
 func (b Books) Receipt(id string) (Receipt, error) {
 	var r Receipt
 	err := b.l.view(func(tx *txn) (err error) {
-		r, err = mustGet[Receipt](tx, bucketReceipts, receiptKey(b.owner, id), "receipt.not_found", "receipt", id)
+		r, err = mustGetReceipt(tx, b.owner, id) // receiptarchive.go: live or archived
 		return err
 	})
 	return r, err
@@ -253,6 +253,7 @@ func (b Books) NextBlindReceipt(day, badge string) (string, error) {
 				}
 			}
 		}
+		n = max(n, archivedBlindNumber(tx, owners, name)) // receiptarchive.go
 		return nil
 	})
 	return name + strconv.Itoa(n+1), err
@@ -321,6 +322,9 @@ func receivingOf(tx *txn, ev *Event, p Receiving) (owner string, sku SKU, r Rece
 		found, err := getJSON(tx.Bucket(bucketReceipts), receiptKey(owner, p.Receipt), &r)
 		if err != nil {
 			return "", sku, r, err
+		}
+		if !found && receiptArchived(tx, owner, p.Receipt) { // receiptarchive.go: closed and archived
+			return "", sku, r, Errf(CodeConflict, "receipt.closed", "receipt", p.Receipt)
 		}
 		if !found {
 			r = Receipt{Owner: owner, ID: p.Receipt, Supplier: "-", Blind: true, State: "open", Created: ev.At}
@@ -438,6 +442,9 @@ func applyReceiveRefused(tx *txn, ev *Event) error {
 	if err != nil {
 		return err
 	}
+	if !found && receiptArchived(tx, owner, p.Receipt) { // receiptarchive.go: closed and archived
+		return Errf(CodeConflict, "receipt.closed", "receipt", p.Receipt)
+	}
 	if !found {
 		r = Receipt{Owner: owner, ID: p.Receipt, Supplier: "-", Blind: true, State: "open", Created: ev.At}
 	}
@@ -462,7 +469,7 @@ func (b Books) CloseReceipt(ctx context.Context, id, actor, device string) (Rece
 	return runKeyed(ctx, b.l, k, func() (Event, error) {
 		return newOwnedEvent(evID, EvReceiptClosed, actor, device, b.owner, p)
 	}, func(tx *txn, ev *Event) (Receipt, error) {
-		return mustGet[Receipt](tx, bucketReceipts, receiptKey(b.owner, id), "receipt.not_found", "receipt", id)
+		return mustGetReceipt(tx, b.owner, id) // receiptarchive.go: live or archived
 	})
 }
 

@@ -141,6 +141,9 @@ func proveStore(stage string, seq uint64, opt Options) (r Restored, err error) {
 	if _, _, err := l.VerifyUnitFiles(); err != nil { // unitarchive.go
 		return r, fmt.Errorf("the backup's archive folder: %w", err)
 	}
+	if _, _, err := l.VerifyRecordFiles(); err != nil { // receiptarchive.go
+		return r, fmt.Errorf("the backup's archive folder: %w", err)
+	}
 	err = l.view(func(tx *txn) error {
 		events := tx.Bucket(bucketEvents)
 		r.Seq = events.Sequence()

@@ -189,10 +189,13 @@ func returnOf(tx *txn, ev *Event, p ReturnParcel) (owner string, shipped []Shipp
 	}
 	if p.ReturnWaybill != "" {
 		if prev := tx.Bucket(bucketReturnSeen).Get([]byte(p.ReturnWaybill)); prev != nil && string(prev) != p.ID {
+			if parcelArchived(tx, string(prev)) { // parcelarchive.go
+				return "", nil, Errf(CodeConflict, "return.parcel_archived", "waybill", p.ReturnWaybill, "parcel", string(prev))
+			}
 			return "", nil, Errf(CodeConflict, "return.parcel_seen", "waybill", p.ReturnWaybill)
 		}
 	}
-	if tx.Bucket(bucketReturns).Get([]byte(p.ID)) != nil {
+	if tx.Bucket(bucketReturns).Get([]byte(p.ID)) != nil || parcelArchived(tx, p.ID) {
 		return "", nil, Errf(CodeConflict, "return.parcel_seen", "waybill", p.ID)
 	}
 	if p.Order != "" {
@@ -563,7 +566,7 @@ func (b Books) MatchReturn(ctx context.Context, key, parcel, order, actor, devic
 		return newOwnedEvent(id, EvReturnMatched, actor, device, b.owner,
 			ReturnMatch{Parcel: parcel, Order: order, Today: b.l.Today()})
 	}, func(tx *txn, ev *Event) (ReturnParcel, error) {
-		p, err := mustGet[ReturnParcel](tx, bucketReturns, []byte(parcel), "return.parcel_not_found", "parcel", parcel)
+		p, err := mustGetParcel(tx, parcel) // live or archived (parcelarchive.go)
 		p.Owner = OwnerOr(p.Owner)
 		return p, err
 	})
@@ -656,7 +659,7 @@ func (b Books) Shipped(order string) ([]ShippedLine, error) {
 func (l *Ledger) ReturnParcelByID(id string) (ReturnParcel, error) {
 	var p ReturnParcel
 	err := l.view(func(tx *txn) (err error) {
-		p, err = mustGet[ReturnParcel](tx, bucketReturns, []byte(id), "return.parcel_not_found", "parcel", id)
+		p, err = mustGetParcel(tx, id) // live or archived (parcelarchive.go)
 		if err != nil {
 			return err
 		}

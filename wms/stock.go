@@ -33,6 +33,16 @@ func placeStock(tx *txn, owner, skuCode, lotCode, expiry, loc string) (int64, er
 	if err != nil {
 		return 0, err
 	}
+	if !found { // a lot with nothing left comes back as it was (lotleave.go)
+		if lot, found, err = getLot(tx, owner, skuCode, lotCode); err != nil {
+			return 0, err
+		}
+		if found {
+			if err := putLot(tx, owner, skuCode, lotCode, lot); err != nil {
+				return 0, err
+			}
+		}
+	}
 	switch {
 	case !found:
 		if sku.LotTracked && sku.ShelfLifeDays > 0 && expiry == "" {

@@ -104,7 +104,7 @@ func (b Books) LotTrace(sku, lot string) (found Lot, out []Event, err error) {
 }
 
 func lotTrace(tx *txn, owner, sku, lot string) (Lot, []Event, error) {
-	found, err := mustGet[Lot](tx, bucketLots, lotKey(owner, sku, lot), "lot.not_found", "sku", sku, "lot", lot)
+	found, err := mustGetLot(tx, owner, sku, lot) // live or archived (lotleave.go)
 	if err != nil {
 		return found, nil, err
 	}

@@ -1,0 +1,263 @@
+package wms
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"strings"
+	"time"
+)
+
+// Lots with nothing left leave the live store (issue 16): a lot with no
+// stock anywhere, nothing reserved of it and no event that touched it
+// since the orders' cut-off (--keep-orders; its story is in lot_events and
+// the lot indexes, lotarchive.go) leaves lots by a history.archived event
+// (Lots, with the digest of the records). What stays is a small entry
+// (archived_lots: owner 0 sku 0 lot → the record's owner, status and
+// expiry, all a lot record holds besides its key), so nothing is read from
+// a file: a trace or recall (LotTrace, Books.Lot, a status change) finds
+// the lot as it was; the lot comes back live, as it was, when stock of it
+// is placed again (a return, a receiving of the same lot: its expiry is
+// still checked) or its status changes; the daily sweep expires an
+// archived lot past its expiry in its entry, as it would have the live
+// record. The lots list shows the live lots.
+
+// lotGoneValue is what archived_lots keeps of a lot.
+func lotGoneValue(l Lot) []byte {
+	return []byte(l.Owner + "\x00" + string(l.Status) + "\x00" + l.Expiry)
+}
+
+func lotFromGone(sku, code string, v []byte) (Lot, bool) {
+	parts := strings.Split(string(v), "\x00")
+	if len(parts) != 3 {
+		return Lot{}, false
+	}
+	return Lot{Owner: parts[0], SKU: sku, Code: code, Status: LotStatus(parts[1]), Expiry: parts[2]}, true
+}
+
+// getLot reads a lot, live or archived (false: the books do not know it).
+func getLot(tx *txn, owner, sku, code string) (Lot, bool, error) {
+	lot, found, err := lookup[Lot](tx, bucketLots, lotKey(owner, sku, code))
+	if err != nil || found {
+		return lot, found, err
+	}
+	v := tx.Bucket(bucketArchivedLots).Get(lotKey(owner, sku, code))
+	if v == nil {
+		return lot, false, nil
+	}
+	lot, ok := lotFromGone(sku, code, v)
+	if !ok {
+		return lot, false, &DamagedRecordError{Bucket: string(bucketArchivedLots), Key: string(lotKey(owner, sku, code)), Err: errors.New("bad archived lot")}
+	}
+	return lot, true, nil
+}
+
+// mustGetLot is getLot that says lot.not_found.
+func mustGetLot(tx *txn, owner, sku, code string) (Lot, error) {
+	lot, found, err := getLot(tx, owner, sku, code)
+	if err == nil && !found {
+		err = Errf(CodeNotFound, "lot.not_found", "sku", sku, "lot", code)
+	}
+	return lot, err
+}
+
+// putLot writes a lot live (back from archived_lots when it was there).
+func putLot(tx *txn, owner, sku, code string, lot Lot) error {
+	if err := putJSON(tx.Bucket(bucketLots), lotKey(owner, sku, code), lot); err != nil {
+		return err
+	}
+	return tx.Bucket(bucketArchivedLots).Delete(lotKey(owner, sku, code))
+}
+
+// lotIdle says whether a lot has no stock anywhere and nothing reserved.
+func lotIdle(tx *txn, key []byte) bool {
+	p := append(bytes.Clone(key), sep)
+	for _, b := range [][]byte{bucketStock, bucketReserved} {
+		if k, _ := tx.Bucket(b).Cursor().Seek(p); k != nil && bytes.HasPrefix(k, p) {
+			return false
+		}
+	}
+	return true
+}
+
+// lotQuietSince says whether no live lot_events entry of the lot is of an
+// event at or after before.
+func lotQuietSince(tx *txn, key []byte, before time.Time) (bool, error) {
+	p := append(bytes.Clone(key), sep)
+	c := tx.Bucket(bucketLotEvents).Cursor()
+	var last []byte
+	for k, _ := c.Seek(p); k != nil && len(k) == len(p)+8 && bytes.HasPrefix(k, p); k, _ = c.Next() {
+		last = k
+	}
+	if last == nil {
+		return true, nil
+	}
+	ev, err := eventAt(tx, seqFromKey(last[len(p):]))
+	if err != nil {
+		return false, err
+	}
+	return ev.At.Before(before), nil
+}
+
+const lotLeaveBatch = 2000 // lots a history.archived event
+
+func lotsDigest(lots []Lot) (string, error) {
+	h := sha256.New()
+	for _, l := range lots {
+		raw, err := json.Marshal(l)
+		if err != nil {
+			return "", err
+		}
+		h.Write(raw)
+		h.Write([]byte{'\n'})
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// archiveIdleLots is Archive's step for lots with nothing left.
+func (l *Ledger) archiveIdleLots(ctx context.Context, before time.Time, actor, device string, run *ArchiveRun) error {
+	var cands [][]byte
+	err := l.scanChunks(bucketLots, nil, func(tx *txn, k, _ []byte) error {
+		if !lotIdle(tx, k) {
+			return nil
+		}
+		quiet, err := lotQuietSince(tx, k, before)
+		if err == nil && quiet {
+			cands = append(cands, bytes.Clone(k))
+		}
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	for i := 0; i < len(cands); i += lotLeaveBatch {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		var lots []Lot
+		var refs []LotRef
+		if err := l.view(func(tx *txn) error {
+			for _, k := range cands[i:min(i+lotLeaveBatch, len(cands))] {
+				parts := splitKey(k)
+				lot, found, err := lookup[Lot](tx, bucketLots, k)
+				if err != nil {
+					return err
+				}
+				if found && len(parts) == 3 {
+					lots = append(lots, lot)
+					refs = append(refs, LotRef{Owner: envelopeOwner(parts[0]), SKU: parts[1], Lot: parts[2]})
+				}
+			}
+			return nil
+		}); err != nil {
+			return err
+		}
+		if len(refs) == 0 {
+			continue
+		}
+		digest, err := lotsDigest(lots)
+		if err != nil {
+			return err
+		}
+		p := HistoryArchived{Lots: refs, Digest: digest}
+		err = l.appendRunEvent(ctx, EvHistoryArchivedV2, p, actor, device, run, nil, nil)
+		if ErrorCode(err) == CodeConflict { // a lot changed since it was read: the next run takes it
+			run.Skipped += len(refs)
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		run.IdleLots += len(refs)
+		run.Events++
+	}
+	return nil
+}
+
+// decideLotsArchived refuses a move of lots that changed since the run
+// read them, or have stock or a reservation now.
+func decideLotsArchived(tx *txn, p HistoryArchived) error {
+	lots := make([]Lot, 0, len(p.Lots))
+	for _, r := range p.Lots {
+		k := lotKey(OwnerOr(r.Owner), r.SKU, r.Lot)
+		lot, found, err := lookup[Lot](tx, bucketLots, k)
+		if err != nil {
+			return err
+		}
+		if !found || !lotIdle(tx, k) {
+			return Errf(CodeConflict, "archive.lot_changed", "sku", r.SKU, "lot", r.Lot)
+		}
+		lots = append(lots, lot)
+	}
+	d, err := lotsDigest(lots)
+	if err != nil {
+		return err
+	}
+	if d != p.Digest {
+		return Errf(CodeConflict, "archive.lot_changed", "sku", p.Lots[0].SKU, "lot", p.Lots[0].Lot)
+	}
+	return nil
+}
+
+// pruneLots moves the event's lots to archived_lots (each idle: nothing
+// else leaves).
+func pruneLots(tx *txn, p HistoryArchived) error {
+	for _, r := range p.Lots {
+		k := lotKey(OwnerOr(r.Owner), r.SKU, r.Lot)
+		lot, found, err := lookup[Lot](tx, bucketLots, k)
+		if err != nil {
+			return err
+		}
+		if !found {
+			continue
+		}
+		if !lotIdle(tx, k) {
+			return Errf(CodeConflict, "archive.lot_changed", "sku", r.SKU, "lot", r.Lot)
+		}
+		if err := tx.Bucket(bucketLots).Delete(k); err != nil {
+			return err
+		}
+		if err := tx.Bucket(bucketArchivedLots).Put(k, lotGoneValue(lot)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// sweepArchivedLots adds to a sweep the archived lots past their expiry
+// not yet expired (decideLotsSwept).
+func sweepArchivedLots(tx *txn, today string, fn func(LotRef)) error {
+	return tx.Bucket(bucketArchivedLots).ForEach(func(k, v []byte) error {
+		parts := splitKey(k)
+		if len(parts) != 3 {
+			return &DamagedRecordError{Bucket: string(bucketArchivedLots), Key: string(k), Err: errors.New("bad key")}
+		}
+		lot, ok := lotFromGone(parts[1], parts[2], v)
+		if !ok {
+			return &DamagedRecordError{Bucket: string(bucketArchivedLots), Key: string(k), Err: errors.New("bad archived lot")}
+		}
+		if lot.Expiry != "" && lot.Expiry < today && lot.Status != LotExpired {
+			fn(LotRef{envelopeOwner(parts[0]), parts[1], parts[2]})
+		}
+		return nil
+	})
+}
+
+// expireArchivedLot expires an archived lot in its entry (false: it is not
+// archived).
+func expireArchivedLot(tx *txn, owner, sku, code string) (bool, error) {
+	k := lotKey(owner, sku, code)
+	v := tx.Bucket(bucketArchivedLots).Get(k)
+	if v == nil {
+		return false, nil
+	}
+	lot, ok := lotFromGone(sku, code, v)
+	if !ok {
+		return true, &DamagedRecordError{Bucket: string(bucketArchivedLots), Key: string(k), Err: errors.New("bad archived lot")}
+	}
+	lot.Status = LotExpired
+	return true, tx.Bucket(bucketArchivedLots).Put(k, lotGoneValue(lot))
+}

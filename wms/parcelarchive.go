@@ -1,0 +1,309 @@
+package wms
+
+import (
+	"bufio"
+	"compress/gzip"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"time"
+)
+
+// Done return parcels leave the live store (issue 16): a parcel of a known
+// order (booked against it, or matched to it later) that has left the live
+// store (its returns done: returnarchive.go), whose units need nothing more — no line waits at the returns location to be put back on a
+// shelf — goes, once --keep-orders has passed since it was booked (or
+// matched), to the month's returns file, DATA/archive/YYYY-MM.returns.jsonl.gz,
+// one ReturnParcel a line, a gzip member a history.archived event
+// (Parcels), as receipts go (receiptarchive.go). What came back of its order
+// is in order_returns, and in the order's archive record once the order
+// left (returnarchive.go); the day's return figures (return_stats) stay.
+//
+// What stays live: archived_returns (parcel ID → file 0 member offset) and
+// the parcel's return_seen entry (return waybill → parcel ID), so a later
+// scan of that return waybill is refused as a parcel booked before and
+// archived (return.parcel_archived), a parcel ID is never booked twice, and
+// ReturnParcelByID and the exceptions (a matched unknown parcel) read it
+// from the file. An unknown parcel (no order yet) stays until matched.
+// RMAs stay live: one small record an announced return (the scan of an RMA
+// or its return waybill finds its order).
+
+const parcelsSuffix = ".returns.jsonl.gz"
+
+const parcelBatch = 1000 // parcels a history.archived event
+
+// parcelLast is when a parcel last changed: booked, or matched.
+func parcelLast(p *ReturnParcel) time.Time {
+	if p.Matched != nil && p.Matched.After(p.At) {
+		return *p.Matched
+	}
+	return p.At
+}
+
+// parcelDone says whether a parcel may leave: of a known order that left
+// the live store already (returnarchive.go reads the live parcels to let an
+// order with returns leave), no line waiting to be put back (put-backs read
+// from their events; a line whose units left the returns location by hand
+// waits no more, as ReturnsAwaitingPutBack counts it).
+func parcelDone(tx *txn, p ReturnParcel, staging string) (bool, error) {
+	if p.Order == "" || tx.Bucket(bucketOrders).Get(orderKey(OwnerOr(p.Owner), p.Order)) != nil {
+		return false, nil
+	}
+	if err := readPutBacks(tx, &p); err != nil {
+		return false, err
+	}
+	for n, rl := range p.Lines { // as ReturnsAwaitingPutBack counts a line
+		if p.AwaitsPutBack(n, staging) && qtyFromValue(tx.Bucket(bucketStock).Get(stockKey(OwnerOr(p.Owner), rl.SKU, rl.Lot, staging))) > 0 {
+			return false, nil
+		}
+	}
+	return true, nil
+}
+
+func parcelsDigest(ps []ReturnParcel) (string, error) {
+	h := sha256.New()
+	for _, p := range ps {
+		raw, err := json.Marshal(p)
+		if err != nil {
+			return "", err
+		}
+		h.Write(raw)
+		h.Write([]byte{'\n'})
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// archiveParcels is Archive's step for done return parcels.
+func (l *Ledger) archiveParcels(ctx context.Context, before time.Time, actor, device string, run *ArchiveRun) error {
+	type cand struct{ id, month string }
+	var cands []cand
+	err := l.scanChunks(bucketReturns, nil, func(tx *txn, k, v []byte) error {
+		var p ReturnParcel
+		if err := json.Unmarshal(v, &p); err != nil {
+			return &DamagedRecordError{Bucket: string(bucketReturns), Key: string(k), Err: err}
+		}
+		at := parcelLast(&p)
+		if p.Order == "" || !at.Before(before) {
+			return nil
+		}
+		done, err := parcelDone(tx, p, returnsStaging(tx))
+		if err != nil || !done {
+			return err
+		}
+		cands = append(cands, cand{p.ID, at.In(l.zone).Format("2006-01")})
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	sort.SliceStable(cands, func(i, j int) bool { return cands[i].month < cands[j].month })
+	for i := 0; i < len(cands); {
+		j := i
+		for j < len(cands) && j-i < parcelBatch && cands[j].month == cands[i].month {
+			j++
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		file := cands[i].month + parcelsSuffix
+		var ps []ReturnParcel
+		var end int64
+		if err := l.view(func(tx *txn) error {
+			end = archiveEnd(tx, file)
+			for _, c := range cands[i:j] {
+				p, found, err := lookup[ReturnParcel](tx, bucketReturns, []byte(c.id))
+				if err != nil {
+					return err
+				}
+				if found {
+					ps = append(ps, p)
+				}
+			}
+			return nil
+		}); err != nil {
+			return err
+		}
+		i = j
+		if len(ps) == 0 {
+			continue
+		}
+		digest, err := parcelsDigest(ps)
+		if err != nil {
+			return err
+		}
+		lines := make([]any, len(ps))
+		ids := make([]string, len(ps))
+		for n := range ps {
+			lines[n], ids[n] = ps[n], ps[n].ID
+		}
+		offset, newEnd, err := l.writeMember(file, end, lines)
+		if err != nil {
+			return err
+		}
+		p := HistoryArchived{Parcels: ids, File: file, Offset: offset, Digest: digest}
+		err = l.appendArchived(ctx, p, file, offset, newEnd, actor, device, run)
+		if ErrorCode(err) == CodeConflict { // a parcel changed since it was read: the next run takes it
+			run.Skipped += len(ids)
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		run.Parcels += len(ids)
+		run.Events++
+		run.noteFile(file)
+	}
+	return nil
+}
+
+// decideParcelsArchived refuses a move of parcels that changed since the
+// run wrote them, or are not done (a line waits to be put back).
+func decideParcelsArchived(tx *txn, p HistoryArchived) error {
+	staging := returnsStaging(tx)
+	ps := make([]ReturnParcel, 0, len(p.Parcels))
+	for _, id := range p.Parcels {
+		rp, found, err := lookup[ReturnParcel](tx, bucketReturns, []byte(id))
+		if err != nil {
+			return err
+		}
+		done := false
+		if found {
+			if done, err = parcelDone(tx, rp, staging); err != nil {
+				return err
+			}
+		}
+		if !done {
+			return Errf(CodeConflict, "archive.parcel_changed", "parcel", id)
+		}
+		ps = append(ps, rp)
+	}
+	d, err := parcelsDigest(ps)
+	if err != nil {
+		return err
+	}
+	if d != p.Digest {
+		return Errf(CodeConflict, "archive.parcel_changed", "parcel", p.Parcels[0])
+	}
+	return nil
+}
+
+// pruneParcels removes the event's parcels (each of a known order: an
+// unknown one never leaves) and records where each went.
+func pruneParcels(tx *txn, p HistoryArchived) error {
+	at := archivedValue(p.File, p.Offset)
+	for _, id := range p.Parcels {
+		rp, found, err := lookup[ReturnParcel](tx, bucketReturns, []byte(id))
+		if err != nil {
+			return err
+		}
+		if !found {
+			continue
+		}
+		if rp.Order == "" {
+			return Errf(CodeConflict, "archive.parcel_changed", "parcel", id)
+		}
+		if err := tx.Bucket(bucketReturns).Delete([]byte(id)); err != nil {
+			return err
+		}
+		if err := tx.Bucket(bucketArchivedReturns).Put([]byte(id), at); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// parcelArchived says whether the parcel left for the archive.
+func parcelArchived(tx *txn, id string) bool {
+	return tx.Bucket(bucketArchivedReturns).Get([]byte(id)) != nil
+}
+
+// getParcel reads a parcel, live or archived (false: none such).
+func getParcel(tx *txn, id string) (ReturnParcel, bool, error) {
+	p, found, err := lookup[ReturnParcel](tx, bucketReturns, []byte(id))
+	if err != nil || found {
+		return p, found, err
+	}
+	v := tx.Bucket(bucketArchivedReturns).Get([]byte(id))
+	if v == nil {
+		return p, false, nil
+	}
+	at, ok := decodeArchivedValue(v)
+	if !ok {
+		return p, false, &DamagedRecordError{Bucket: string(bucketArchivedReturns), Key: id, Err: errors.New("bad archive entry")}
+	}
+	p, err = readArchivedRecord(tx, at, "archive.parcel_file_missing", "parcel", id, func(p ReturnParcel) bool { return p.ID == id })
+	return p, err == nil, err
+}
+
+// readArchivedRecord reads the member at at.Offset of at.File (one gzip
+// member, read at its offset: a standby has the primary's files copied but
+// not its list of members) and finds the record that is; missing (its
+// i18n key, with arg and value) when the file or the record is not there.
+func readArchivedRecord[T any](tx *txn, at ArchivedAt, missing, arg, value string, is func(T) bool) (T, error) {
+	var out T
+	found := false
+	stop := errors.New("found")
+	err := readMemberAt(filepath.Join(archiveDirOf(tx), at.File), at.Offset, func(r T) error {
+		if is(r) {
+			out, found = r, true
+			return stop
+		}
+		return nil
+	})
+	if err == stop {
+		err = nil
+	}
+	if err == nil && !found || os.IsNotExist(err) {
+		return out, Errf(CodeNotFound, missing, arg, value, "file", at.File)
+	}
+	return out, err
+}
+
+// readMemberAt reads the JSON lines of the one gzip member that starts at
+// offset in the file at path.
+func readMemberAt[T any](path string, offset int64, fn func(T) error) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if _, err := f.Seek(offset, io.SeekStart); err != nil {
+		return err
+	}
+	zr, err := gzip.NewReader(bufio.NewReader(f))
+	if err != nil {
+		return fmt.Errorf("archive %s at %d: %w", filepath.Base(path), offset, err)
+	}
+	zr.Multistream(false)
+	sc := bufio.NewScanner(zr)
+	sc.Buffer(make([]byte, 0, 64<<10), 64<<20)
+	for sc.Scan() {
+		var rec T
+		if err := json.Unmarshal(sc.Bytes(), &rec); err != nil {
+			return fmt.Errorf("archive %s at %d: %w", filepath.Base(path), offset, err)
+		}
+		if err := fn(rec); err != nil {
+			return err
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return fmt.Errorf("archive %s at %d: %w", filepath.Base(path), offset, err)
+	}
+	return nil
+}
+
+// mustGetParcel is getParcel that says return.parcel_not_found.
+func mustGetParcel(tx *txn, id string) (ReturnParcel, error) {
+	p, found, err := getParcel(tx, id)
+	if err == nil && !found {
+		err = Errf(CodeNotFound, "return.parcel_not_found", "parcel", id)
+	}
+	return p, err
+}
