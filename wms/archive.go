@@ -691,16 +691,16 @@ func (l *Ledger) ArchivedOrders(month string, fn func(ArchivedOrder) error) erro
 	}
 	defer f.Close()
 	for _, part := range parts {
-		if err := readArchivedOrders(f, file, part, fn); err != nil {
+		if err := readJSONLines(f, file, part, fn); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// readArchivedOrders reads the orders of one committed part of a file:
-// one gzip member or more, one after another.
-func readArchivedOrders(f *os.File, file string, part [2]int64, fn func(ArchivedOrder) error) error {
+// readJSONLines reads the records of one committed part of an archive
+// file: one gzip member or more, a JSON record a line.
+func readJSONLines[T any](f *os.File, file string, part [2]int64, fn func(T) error) error {
 	zr, err := gzip.NewReader(bufio.NewReader(io.NewSectionReader(f, part[0], part[1])))
 	if err != nil {
 		return fmt.Errorf("archive %s at %d: %w", file, part[0], err)
@@ -708,7 +708,7 @@ func readArchivedOrders(f *os.File, file string, part [2]int64, fn func(Archived
 	sc := bufio.NewScanner(zr)
 	sc.Buffer(make([]byte, 0, 64<<10), 64<<20)
 	for sc.Scan() {
-		var rec ArchivedOrder
+		var rec T
 		if err := json.Unmarshal(sc.Bytes(), &rec); err != nil {
 			return fmt.Errorf("archive %s at %d: %w", file, part[0], err)
 		}

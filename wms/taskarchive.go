@@ -1,15 +1,11 @@
 package wms
 
 import (
-	"bufio"
 	"bytes"
-	"compress/gzip"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -224,30 +220,6 @@ func (l *Ledger) ArchivedFloorTasks(month string, fn func(Task) error) error {
 		if err := readJSONLines(f, file, part, fn); err != nil {
 			return err
 		}
-	}
-	return nil
-}
-
-// readJSONLines reads the records of one committed part of an archive
-// file: one gzip member or more, a JSON record a line.
-func readJSONLines[T any](f *os.File, file string, part [2]int64, fn func(T) error) error {
-	zr, err := gzip.NewReader(bufio.NewReader(io.NewSectionReader(f, part[0], part[1])))
-	if err != nil {
-		return fmt.Errorf("archive %s at %d: %w", file, part[0], err)
-	}
-	sc := bufio.NewScanner(zr)
-	sc.Buffer(make([]byte, 0, 64<<10), 64<<20)
-	for sc.Scan() {
-		var rec T
-		if err := json.Unmarshal(sc.Bytes(), &rec); err != nil {
-			return fmt.Errorf("archive %s at %d: %w", file, part[0], err)
-		}
-		if err := fn(rec); err != nil {
-			return err
-		}
-	}
-	if err := sc.Err(); err != nil {
-		return fmt.Errorf("archive %s at %d: %w", file, part[0], err)
 	}
 	return nil
 }
