@@ -3,9 +3,6 @@ package wms
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"strings"
 	"time"
@@ -104,19 +101,6 @@ func lotQuietSince(tx *txn, key []byte, before time.Time) (bool, error) {
 
 const lotLeaveBatch = 2000 // lots a history.archived event
 
-func lotsDigest(lots []Lot) (string, error) {
-	h := sha256.New()
-	for _, l := range lots {
-		raw, err := json.Marshal(l)
-		if err != nil {
-			return "", err
-		}
-		h.Write(raw)
-		h.Write([]byte{'\n'})
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
-}
-
 // archiveIdleLots is Archive's step for lots with nothing left.
 func (l *Ledger) archiveIdleLots(ctx context.Context, before time.Time, actor, device string, run *ArchiveRun) error {
 	var cands [][]byte
@@ -158,7 +142,7 @@ func (l *Ledger) archiveIdleLots(ctx context.Context, before time.Time, actor, d
 		if len(refs) == 0 {
 			continue
 		}
-		digest, err := lotsDigest(lots)
+		digest, err := jsonLinesDigest(lots)
 		if err != nil {
 			return err
 		}
@@ -192,7 +176,7 @@ func decideLotsArchived(tx *txn, p HistoryArchived) error {
 		}
 		lots = append(lots, lot)
 	}
-	d, err := lotsDigest(lots)
+	d, err := jsonLinesDigest(lots)
 	if err != nil {
 		return err
 	}

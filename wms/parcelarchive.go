@@ -4,15 +4,12 @@ import (
 	"bufio"
 	"compress/gzip"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
-	"sort"
 	"time"
 )
 
@@ -67,23 +64,9 @@ func parcelDone(tx *txn, p ReturnParcel, staging string) (bool, error) {
 	return true, nil
 }
 
-func parcelsDigest(ps []ReturnParcel) (string, error) {
-	h := sha256.New()
-	for _, p := range ps {
-		raw, err := json.Marshal(p)
-		if err != nil {
-			return "", err
-		}
-		h.Write(raw)
-		h.Write([]byte{'\n'})
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
-}
-
 // archiveParcels is Archive's step for done return parcels.
 func (l *Ledger) archiveParcels(ctx context.Context, before time.Time, actor, device string, run *ArchiveRun) error {
-	type cand struct{ id, month string }
-	var cands []cand
+	var cands []monthCand[string]
 	err := l.scanChunks(bucketReturns, nil, func(tx *txn, k, v []byte) error {
 		var p ReturnParcel
 		if err := json.Unmarshal(v, &p); err != nil {
@@ -97,70 +80,19 @@ func (l *Ledger) archiveParcels(ctx context.Context, before time.Time, actor, de
 		if err != nil || !done {
 			return err
 		}
-		cands = append(cands, cand{p.ID, at.In(l.zone).Format("2006-01")})
+		cands = append(cands, monthCand[string]{p.ID, at.In(l.zone).Format("2006-01")})
 		return nil
 	})
 	if err != nil {
 		return err
 	}
-	sort.SliceStable(cands, func(i, j int) bool { return cands[i].month < cands[j].month })
-	for i := 0; i < len(cands); {
-		j := i
-		for j < len(cands) && j-i < parcelBatch && cands[j].month == cands[i].month {
-			j++
-		}
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		file := cands[i].month + parcelsSuffix
-		var ps []ReturnParcel
-		var end int64
-		if err := l.view(func(tx *txn) error {
-			end = archiveEnd(tx, file)
-			for _, c := range cands[i:j] {
-				p, found, err := lookup[ReturnParcel](tx, bucketReturns, []byte(c.id))
-				if err != nil {
-					return err
-				}
-				if found {
-					ps = append(ps, p)
-				}
-			}
-			return nil
-		}); err != nil {
-			return err
-		}
-		i = j
-		if len(ps) == 0 {
-			continue
-		}
-		digest, err := parcelsDigest(ps)
-		if err != nil {
-			return err
-		}
-		lines := make([]any, len(ps))
-		ids := make([]string, len(ps))
-		for n := range ps {
-			lines[n], ids[n] = ps[n], ps[n].ID
-		}
-		offset, newEnd, err := l.writeMember(file, end, lines)
-		if err != nil {
-			return err
-		}
-		p := HistoryArchived{Parcels: ids, File: file, Offset: offset, Digest: digest}
-		err = l.appendArchived(ctx, p, file, offset, newEnd, actor, device, run)
-		if ErrorCode(err) == CodeConflict { // a parcel changed since it was read: the next run takes it
-			run.Skipped += len(ids)
-			continue
-		}
-		if err != nil {
-			return err
-		}
-		run.Parcels += len(ids)
-		run.Events++
-		run.noteFile(file)
-	}
-	return nil
+	return moveToMonthFiles(ctx, l, cands, monthMove[string, ReturnParcel]{
+		suffix: parcelsSuffix, batch: parcelBatch, moved: &run.Parcels,
+		read: func(tx *txn, id string) (ReturnParcel, bool, error) {
+			return lookup[ReturnParcel](tx, bucketReturns, []byte(id))
+		},
+		event: func(ids []string) HistoryArchived { return HistoryArchived{Parcels: ids} },
+	}, actor, device, run)
 }
 
 // decideParcelsArchived refuses a move of parcels that changed since the
@@ -184,7 +116,7 @@ func decideParcelsArchived(tx *txn, p HistoryArchived) error {
 		}
 		ps = append(ps, rp)
 	}
-	d, err := parcelsDigest(ps)
+	d, err := jsonLinesDigest(ps)
 	if err != nil {
 		return err
 	}

@@ -2,13 +2,10 @@ package wms
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -54,98 +51,29 @@ func receiptDone(r *Receipt) (time.Time, bool) {
 	return r.Created, true
 }
 
-// receiptsDigest is the digest of the receipts an event removes.
-func receiptsDigest(rs []Receipt) (string, error) {
-	h := sha256.New()
-	for _, r := range rs {
-		raw, err := json.Marshal(r)
-		if err != nil {
-			return "", err
-		}
-		h.Write(raw)
-		h.Write([]byte{'\n'})
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
-}
-
 // archiveReceipts is Archive's step for closed receipts.
 func (l *Ledger) archiveReceipts(ctx context.Context, before time.Time, actor, device string, run *ArchiveRun) error {
-	type cand struct {
-		ref   ArchivedRef
-		month string
-	}
-	var cands []cand
+	var cands []monthCand[ArchivedRef]
 	err := l.scanChunks(bucketReceipts, nil, func(_ *txn, k, v []byte) error {
 		var r Receipt
 		if err := json.Unmarshal(v, &r); err != nil {
 			return &DamagedRecordError{Bucket: string(bucketReceipts), Key: string(k), Err: err}
 		}
 		if at, ok := receiptDone(&r); ok && at.Before(before) {
-			cands = append(cands, cand{ArchivedRef{Owner: envelopeOwner(OwnerOr(r.Owner)), No: r.ID}, at.In(l.zone).Format("2006-01")})
+			cands = append(cands, monthCand[ArchivedRef]{ArchivedRef{Owner: envelopeOwner(OwnerOr(r.Owner)), No: r.ID}, at.In(l.zone).Format("2006-01")})
 		}
 		return nil
 	})
 	if err != nil {
 		return err
 	}
-	sort.SliceStable(cands, func(i, j int) bool { return cands[i].month < cands[j].month })
-	for i := 0; i < len(cands); {
-		j := i
-		for j < len(cands) && j-i < receiptBatch && cands[j].month == cands[i].month {
-			j++
-		}
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		file := cands[i].month + receiptsSuffix
-		var rs []Receipt
-		var refs []ArchivedRef
-		var end int64
-		if err := l.view(func(tx *txn) error {
-			end = archiveEnd(tx, file)
-			for _, c := range cands[i:j] {
-				r, found, err := lookup[Receipt](tx, bucketReceipts, receiptKey(OwnerOr(c.ref.Owner), c.ref.No))
-				if err != nil {
-					return err
-				}
-				if found {
-					rs, refs = append(rs, r), append(refs, c.ref)
-				}
-			}
-			return nil
-		}); err != nil {
-			return err
-		}
-		i = j
-		if len(rs) == 0 {
-			continue
-		}
-		digest, err := receiptsDigest(rs)
-		if err != nil {
-			return err
-		}
-		lines := make([]any, len(rs))
-		for n := range rs {
-			lines[n] = rs[n]
-		}
-		offset, newEnd, err := l.writeMember(file, end, lines)
-		if err != nil {
-			return err
-		}
-		p := HistoryArchived{Receipts: refs, File: file, Offset: offset, Digest: digest}
-		err = l.appendArchived(ctx, p, file, offset, newEnd, actor, device, run)
-		if ErrorCode(err) == CodeConflict { // a receipt changed since it was read: the next run takes it
-			run.Skipped += len(refs)
-			continue
-		}
-		if err != nil {
-			return err
-		}
-		run.Receipts += len(refs)
-		run.Events++
-		run.noteFile(file)
-	}
-	return nil
+	return moveToMonthFiles(ctx, l, cands, monthMove[ArchivedRef, Receipt]{
+		suffix: receiptsSuffix, batch: receiptBatch, moved: &run.Receipts,
+		read: func(tx *txn, ref ArchivedRef) (Receipt, bool, error) {
+			return lookup[Receipt](tx, bucketReceipts, receiptKey(OwnerOr(ref.Owner), ref.No))
+		},
+		event: func(refs []ArchivedRef) HistoryArchived { return HistoryArchived{Receipts: refs} },
+	}, actor, device, run)
 }
 
 // collectReceipts reads the receipts an event names, each closed (false:
@@ -174,7 +102,7 @@ func decideReceiptsArchived(tx *txn, p HistoryArchived) error {
 	}
 	if ok {
 		var d string
-		if d, err = receiptsDigest(rs); err != nil {
+		if d, err = jsonLinesDigest(rs); err != nil {
 			return err
 		}
 		ok = d == p.Digest

@@ -3,13 +3,9 @@ package wms
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"slices"
-	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -47,95 +43,27 @@ func floorTaskDone(t *Task) (time.Time, bool) {
 	return t.Created, true
 }
 
-// floorTasksDigest is the digest of the tasks an event removes.
-func floorTasksDigest(tasks []Task) (string, error) {
-	h := sha256.New()
-	for _, t := range tasks {
-		raw, err := json.Marshal(t)
-		if err != nil {
-			return "", err
-		}
-		h.Write(raw)
-		h.Write([]byte{'\n'})
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
-}
-
 // archiveFloorTasks is Archive's step for finished floor tasks.
 func (l *Ledger) archiveFloorTasks(ctx context.Context, before time.Time, actor, device string, run *ArchiveRun) error {
-	type cand struct{ id, month string }
-	var cands []cand
+	var cands []monthCand[string]
 	err := l.scanChunks(bucketTasks, nil, func(_ *txn, k, v []byte) error {
 		t, err := decodeTask(v)
 		if err != nil {
 			return &DamagedRecordError{Bucket: string(bucketTasks), Key: string(k), Err: err}
 		}
 		if at, ok := floorTaskDone(&t); ok && at.Before(before) {
-			cands = append(cands, cand{t.ID, at.In(l.zone).Format("2006-01")})
+			cands = append(cands, monthCand[string]{t.ID, at.In(l.zone).Format("2006-01")})
 		}
 		return nil
 	})
 	if err != nil {
 		return err
 	}
-	sort.SliceStable(cands, func(i, j int) bool { return cands[i].month < cands[j].month })
-	for i := 0; i < len(cands); {
-		j := i
-		for j < len(cands) && j-i < floorTaskBatch && cands[j].month == cands[i].month {
-			j++
-		}
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		file := cands[i].month + floorTasksSuffix
-		var tasks []Task
-		var end int64
-		if err := l.view(func(tx *txn) error {
-			end = archiveEnd(tx, file)
-			for _, c := range cands[i:j] {
-				t, found, err := lookupTask(tx, c.id)
-				if err != nil {
-					return err
-				}
-				if found {
-					tasks = append(tasks, t)
-				}
-			}
-			return nil
-		}); err != nil {
-			return err
-		}
-		i = j
-		if len(tasks) == 0 {
-			continue
-		}
-		digest, err := floorTasksDigest(tasks)
-		if err != nil {
-			return err
-		}
-		lines := make([]any, len(tasks))
-		ids := make([]string, len(tasks))
-		for n := range tasks {
-			lines[n], ids[n] = tasks[n], tasks[n].ID
-		}
-		offset, newEnd, err := l.writeMember(file, end, lines)
-		if err != nil {
-			return err
-		}
-		p := HistoryArchived{FloorTasks: ids, File: file, Offset: offset, Digest: digest}
-		err = l.appendArchived(ctx, p, file, offset, newEnd, actor, device, run)
-		if ErrorCode(err) == CodeConflict { // a task changed since it was read: the next run takes it
-			run.Skipped += len(ids)
-			continue
-		}
-		if err != nil {
-			return err
-		}
-		run.FloorTasks += len(ids)
-		run.Events++
-		run.noteFile(file)
-	}
-	return nil
+	return moveToMonthFiles(ctx, l, cands, monthMove[string, Task]{
+		suffix: floorTasksSuffix, batch: floorTaskBatch, moved: &run.FloorTasks,
+		read:  func(tx *txn, id string) (Task, bool, error) { return lookupTask(tx, id) },
+		event: func(ids []string) HistoryArchived { return HistoryArchived{FloorTasks: ids} },
+	}, actor, device, run)
 }
 
 // collectFloorTasks reads the tasks an event names, each a finished count
@@ -165,7 +93,7 @@ func decideFloorTasksArchived(tx *txn, p HistoryArchived) error {
 	if !ok {
 		return Errf(CodeConflict, "archive.task_changed", "task", p.FloorTasks[0])
 	}
-	d, err := floorTasksDigest(tasks)
+	d, err := jsonLinesDigest(tasks)
 	if err != nil {
 		return err
 	}
