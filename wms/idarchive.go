@@ -121,8 +121,9 @@ func movable(tx *txn, id []byte, through uint64, viaSegment map[string]bool) (id
 // was stopped longer than --keep-ids) runs on the primary's table copied
 // into its archive folder, checked against the event's digest
 // (prepareIDTables), which holds them; every entry it does remove must be
-// in the table as its log has it, and more than the primary moved is
-// still refused.
+// in the table as its log has it (an ID whose key record the standby
+// never got, keyNotReplicated, with the table's record), and more than
+// the primary moved is still refused.
 func removeMoved(tx *txn, p IDsArchived, fewer bool) error {
 	if len(p.Keys) > p.Count {
 		return Errf(CodeInvalid, "ids.changed", "count", fmt.Sprint(len(p.Keys)), "want", fmt.Sprint(p.Count))
@@ -176,7 +177,7 @@ func removeMoved(tx *txn, p IDsArchived, fewer bool) error {
 		if err != nil {
 			return err
 		}
-		if !ok || got != recs[i] {
+		if !ok || got != recs[i] && !(fewer && keyNotReplicated(got, recs[i])) {
 			return fmt.Errorf("ids.archived: table %s does not hold %q as the log has it", name, id)
 		}
 		rec, found, err := getKeyRecord(tx, string(id))
@@ -386,6 +387,21 @@ func (l *Ledger) dropUnnamed(k *tableKind, name string) error {
 		l.tablesOfKind(k).remove(name)
 	}
 	return nil
+}
+
+// keyNotReplicated reports whether a standby's record of an ID (have)
+// is the table's (got) without its key part: the ID's event with its own
+// key record, replicated to a standby that started after a run moved
+// the record to a table. The replication read sends an event's own
+// record from the primary's live keys (replicaEventsTx), which no longer
+// hold it, so the standby has the event's ID alone; the table, whose
+// SHA-256 is the one the event names, holds the ID at the same event
+// with the record. Anything else (another event, a record of its own
+// that differs) is still refused.
+func keyNotReplicated(got, have idRecord) bool {
+	bare := newIDRecord("", have.seq(), true, nil) // an event's ID, no key record
+	copy(bare[:idHashSize], got[:idHashSize])
+	return have == bare && got.flags() == idFlagEvent|idFlagKey && got.seq() == have.seq()
 }
 
 func (l *Ledger) tables() *idTables { return l.tablesOfKind(idsKind) }
