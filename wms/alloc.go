@@ -230,7 +230,7 @@ func candidates(v *allocView, sku SKU, minPct int, today string) ([]candidate, e
 	for k, val := c.Seek(p); k != nil && strings.HasPrefix(string(k), string(p)); k, val = c.Next() {
 		parts := splitKey(k)[1:]
 		var lot Lot
-		if _, err := getJSON(tx.Bucket(bucketLots), lotKey(sku.Owner, sku.Code, parts[1]), &lot); err != nil {
+		if err := readLotInto(tx, &lot, sku.Owner, sku.Code, parts[1]); err != nil {
 			return nil, err
 		}
 		if s, ok := v.status[string(lotKey(sku.Owner, sku.Code, parts[1]))]; ok {

@@ -68,7 +68,7 @@ func inventoryTx(tx *txn, owner string) (out []InventoryLine, err error) {
 			}
 			var lot Lot
 			if key.Lot != "" {
-				if _, err := getJSON(tx.Bucket(bucketLots), lotKey(key.Owner, key.SKU, key.Lot), &lot); err != nil {
+				if err := readLotInto(tx, &lot, key.Owner, key.SKU, key.Lot); err != nil {
 					return err
 				}
 			}

@@ -52,6 +52,18 @@ func getLot(tx *txn, owner, sku, code string) (Lot, bool, error) {
 	return lot, true, nil
 }
 
+// readLotInto reads a lot, live or archived (getLot), into lot; lot is
+// left as it is when the books do not know it. Every read of a lot record
+// outside lots' own store code goes through getLot, so no reader sees an
+// empty lot for a lot that left.
+func readLotInto(tx *txn, lot *Lot, owner, sku, code string) error {
+	got, found, err := getLot(tx, owner, sku, code)
+	if found {
+		*lot = got
+	}
+	return err
+}
+
 // mustGetLot is getLot that says lot.not_found.
 func mustGetLot(tx *txn, owner, sku, code string) (Lot, error) {
 	lot, found, err := getLot(tx, owner, sku, code)
@@ -69,8 +81,34 @@ func putLot(tx *txn, owner, sku, code string, lot Lot) error {
 	return tx.Bucket(bucketArchivedLots).Delete(lotKey(owner, sku, code))
 }
 
-// lotIdle says whether a lot has no stock anywhere and nothing reserved.
-func lotIdle(tx *txn, key []byte) bool {
+// lotsAway is every owner's SKU and lot with units on hand off the shelves
+// (unitsAwayTx: in totes and parcels of open orders, on open put-back
+// tasks), read once for many lots.
+func lotsAway(tx *txn) (map[StockKey]bool, error) {
+	away := map[StockKey]bool{}
+	err := unitsAwayTx(tx, "", func(k StockKey, q int64) {
+		if q != 0 {
+			away[StockKey{OwnerOr(k.Owner), k.SKU, k.Lot}] = true
+		}
+	})
+	return away, err
+}
+
+// lotIdle says whether a lot has nothing left: no stock anywhere, nothing
+// reserved and no unit OnHand counts off the shelves (away, lotsAway).
+func lotIdle(tx *txn, key []byte, away map[StockKey]bool) bool {
+	if !lotShelvesEmpty(tx, key) {
+		return false
+	}
+	parts := splitKey(key)
+	return len(parts) == 3 && !away[StockKey{OwnerOr(parts[0]), parts[1], parts[2]}]
+}
+
+// lotShelvesEmpty says whether a lot has no stock anywhere and nothing
+// reserved. Applying a move (pruneLots) checks only this: its decision
+// checked lotIdle, and a move written before units away counted must
+// still replay.
+func lotShelvesEmpty(tx *txn, key []byte) bool {
 	p := append(bytes.Clone(key), sep)
 	for _, b := range [][]byte{bucketStock, bucketReserved} {
 		if k, _ := tx.Bucket(b).Cursor().Seek(p); k != nil && bytes.HasPrefix(k, p) {
@@ -78,6 +116,21 @@ func lotIdle(tx *txn, key []byte) bool {
 		}
 	}
 	return true
+}
+
+// reviveLot brings a lot that left back live, as it was, when stock of it
+// is written again by a path that does not place it (a put-back, an undo
+// of a pick: writeQty), so every reader of the live record finds it.
+func reviveLot(tx *txn, owner, sku, code string) error {
+	k := lotKey(owner, sku, code)
+	if tx.Bucket(bucketArchivedLots).Get(k) == nil || tx.Bucket(bucketLots).Get(k) != nil {
+		return nil
+	}
+	lot, found, err := getLot(tx, owner, sku, code)
+	if err != nil || !found {
+		return err
+	}
+	return putLot(tx, owner, sku, code, lot)
 }
 
 // lotQuietSince says whether no live lot_events entry of the lot is of an
@@ -105,7 +158,7 @@ const lotLeaveBatch = 2000 // lots a history.archived event
 func (l *Ledger) archiveIdleLots(ctx context.Context, before time.Time, actor, device string, run *ArchiveRun) error {
 	var cands [][]byte
 	err := l.scanChunks(bucketLots, nil, func(tx *txn, k, _ []byte) error {
-		if !lotIdle(tx, k) {
+		if !lotShelvesEmpty(tx, k) { // units away: the batch's read below
 			return nil
 		}
 		quiet, err := lotQuietSince(tx, k, before)
@@ -124,13 +177,17 @@ func (l *Ledger) archiveIdleLots(ctx context.Context, before time.Time, actor, d
 		var lots []Lot
 		var refs []LotRef
 		if err := l.view(func(tx *txn) error {
+			away, err := lotsAway(tx)
+			if err != nil {
+				return err
+			}
 			for _, k := range cands[i:min(i+lotLeaveBatch, len(cands))] {
 				parts := splitKey(k)
 				lot, found, err := lookup[Lot](tx, bucketLots, k)
 				if err != nil {
 					return err
 				}
-				if found && len(parts) == 3 {
+				if found && len(parts) == 3 && lotIdle(tx, k, away) {
 					lots = append(lots, lot)
 					refs = append(refs, LotRef{Owner: envelopeOwner(parts[0]), SKU: parts[1], Lot: parts[2]})
 				}
@@ -165,13 +222,17 @@ func (l *Ledger) archiveIdleLots(ctx context.Context, before time.Time, actor, d
 // read them, or have stock or a reservation now.
 func decideLotsArchived(tx *txn, p HistoryArchived) error {
 	lots := make([]Lot, 0, len(p.Lots))
+	away, err := lotsAway(tx)
+	if err != nil {
+		return err
+	}
 	for _, r := range p.Lots {
 		k := lotKey(OwnerOr(r.Owner), r.SKU, r.Lot)
 		lot, found, err := lookup[Lot](tx, bucketLots, k)
 		if err != nil {
 			return err
 		}
-		if !found || !lotIdle(tx, k) {
+		if !found || !lotIdle(tx, k, away) {
 			return Errf(CodeConflict, "archive.lot_changed", "sku", r.SKU, "lot", r.Lot)
 		}
 		lots = append(lots, lot)
@@ -198,7 +259,7 @@ func pruneLots(tx *txn, p HistoryArchived) error {
 		if !found {
 			continue
 		}
-		if !lotIdle(tx, k) {
+		if !lotShelvesEmpty(tx, k) {
 			return Errf(CodeConflict, "archive.lot_changed", "sku", r.SKU, "lot", r.Lot)
 		}
 		if err := tx.Bucket(bucketLots).Delete(k); err != nil {

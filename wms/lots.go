@@ -253,11 +253,11 @@ func applyLotsSwept(tx *txn, ev *Event) error {
 			}
 		}
 		var lot Lot
-		if _, err := getJSON(tx.Bucket(bucketLots), lotKey(owner, r.SKU, r.Lot), &lot); err != nil {
+		if err := readLotInto(tx, &lot, owner, r.SKU, r.Lot); err != nil {
 			return err
 		}
 		lot.Status = LotExpired
-		if err := putJSON(tx.Bucket(bucketLots), lotKey(owner, r.SKU, r.Lot), lot); err != nil {
+		if err := putLot(tx, owner, r.SKU, r.Lot, lot); err != nil {
 			return err
 		}
 		touch(tx, owner, r.SKU, r.Lot)
@@ -415,7 +415,7 @@ func (l *Ledger) NearExpiry() ([]ExpiryRow, error) {
 			all := splitKey(k)
 			owner, parts := all[0], all[1:]
 			var lot Lot
-			if _, err := getJSON(tx.Bucket(bucketLots), lotKey(owner, parts[0], parts[1]), &lot); err != nil {
+			if err := readLotInto(tx, &lot, owner, parts[0], parts[1]); err != nil {
 				return err
 			}
 			if lot.Expiry == "" {

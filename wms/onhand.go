@@ -49,7 +49,16 @@ func onHandTx(tx *txn, owner string) (map[StockKey]int64, error) {
 		parts := splitKey(k)
 		m[StockKey{parts[0], parts[1], parts[2]}] += qtyFromValue(v)
 	}
-	// picked and not shipped: the open orders' picked units
+	err := unitsAwayTx(tx, owner, func(k StockKey, q int64) { m[k] += q })
+	return m, err
+}
+
+// unitsAwayTx calls fn for every unit on hand but off the shelves ("" is
+// every owner's): picked into open orders' totes and parcels, and picked
+// units of cancelled orders on open put-back tasks. It is the one home of
+// what OnHand counts besides stock; a lot with units away has not "nothing
+// left" (lotIdle).
+func unitsAwayTx(tx *txn, owner string, fn func(StockKey, int64)) error {
 	for _, st := range []OrderState{OrderNew, OrderAllocated, OrderPicking, OrderPicked, OrderPacked} {
 		sc := tx.Bucket(bucketOrderState).Cursor()
 		sp := prefixKey(string(st))
@@ -60,19 +69,18 @@ func onHandTx(tx *txn, owner string) (map[StockKey]int64, error) {
 			parts := splitKey(k)
 			o, err := orderTx(tx, parts[1], parts[2])
 			if err != nil {
-				return nil, err
+				return err
 			}
 			for _, line := range o.Lines {
 				for _, a := range line.Allocs {
 					if a.Picked != 0 {
-						m[StockKey{o.Owner, line.SKU, a.Lot}] += a.Picked
+						fn(StockKey{o.Owner, line.SKU, a.Lot}, a.Picked)
 					}
 				}
 			}
 		}
 	}
-	// picked units of cancelled orders on their way back to a shelf
-	err := tx.Bucket(bucketTasks).ForEach(func(k, v []byte) error {
+	return tx.Bucket(bucketTasks).ForEach(func(k, v []byte) error {
 		t, err := decodeTask(v)
 		if err != nil {
 			return &DamagedRecordError{Bucket: string(bucketTasks), Key: string(k), Err: err}
@@ -83,12 +91,11 @@ func onHandTx(tx *txn, owner string) (map[StockKey]int64, error) {
 		for _, line := range t.Lines {
 			lo := OwnerOr(line.Owner)
 			if open := line.Open(); open > 0 && (owner == "" || lo == owner) {
-				m[StockKey{lo, line.SKU, line.Lot}] += open
+				fn(StockKey{lo, line.SKU, line.Lot}, open)
 			}
 		}
 		return nil
 	})
-	return m, err
 }
 
 func sortedLines(m map[StockKey]int64) []OnHandLine {

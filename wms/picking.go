@@ -471,7 +471,7 @@ func applyPicked(tx *txn, ev *Event) error {
 		// the allocated lot may have been held or quarantined since (a
 		// short-dated delivery of the same lot, say): it does not leave
 		var st Lot
-		if _, err := getJSON(tx.Bucket(bucketLots), lotKey(owner, line.SKU, lot), &st); err != nil {
+		if err := readLotInto(tx, &st, owner, line.SKU, lot); err != nil {
 			return err
 		}
 		if st.Status != "" && st.Status != LotAvailable {
@@ -538,8 +538,7 @@ func switchLot(tx *txn, o *Order, line *TaskLine, lot string, qty int64, today s
 	if _, err := getJSON(tx.Bucket(bucketSKUs), skuKey(owner, line.SKU), &sku); err != nil {
 		return err
 	}
-	var l Lot
-	found, err := getJSON(tx.Bucket(bucketLots), lotKey(owner, line.SKU, lot), &l)
+	l, found, err := getLot(tx, owner, line.SKU, lot) // live or archived (lotleave.go)
 	if err != nil {
 		return err
 	}
@@ -566,7 +565,7 @@ func switchLot(tx *txn, o *Order, line *TaskLine, lot string, qty int64, today s
 			continue
 		}
 		var ol Lot
-		if _, err := getJSON(tx.Bucket(bucketLots), lotKey(owner, line.SKU, other), &ol); err != nil {
+		if err := readLotInto(tx, &ol, owner, line.SKU, other); err != nil {
 			return err
 		}
 		if ok, _ := Shippable(sku, ol, minLifePct(sku, o.Channel, settings), today); ok && ol.Expiry != "" && ol.Expiry < l.Expiry {

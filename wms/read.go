@@ -210,7 +210,7 @@ func stockLine(tx *txn, owner, skuCode, lotCode string, loc Location, qty int64)
 		return StockLine{}, err
 	}
 	var lot Lot
-	if _, err := getJSON(tx.Bucket(bucketLots), lotKey(owner, skuCode, lotCode), &lot); err != nil {
+	if err := readLotInto(tx, &lot, owner, skuCode, lotCode); err != nil {
 		return StockLine{}, err
 	}
 	return StockLine{
@@ -225,7 +225,6 @@ func stockLine(tx *txn, owner, skuCode, lotCode string, loc Location, qty int64)
 func (l *Ledger) StockRows(owner string) ([]StockRow, error) {
 	var out []StockRow
 	err := l.view(func(tx *txn) error {
-		lots := tx.Bucket(bucketLots)
 		c := tx.Bucket(bucketStock).Cursor()
 		var p []byte
 		if owner != "" {
@@ -238,7 +237,7 @@ func (l *Ledger) StockRows(owner string) ([]StockRow, error) {
 		for ; k != nil && strings.HasPrefix(string(k), string(p)); k, v = c.Next() {
 			parts := splitKey(k)
 			var lot Lot
-			if _, err := getJSON(lots, lotKey(parts[0], parts[1], parts[2]), &lot); err != nil {
+			if err := readLotInto(tx, &lot, parts[0], parts[1], parts[2]); err != nil {
 				return err
 			}
 			out = append(out, StockRow{Owner: envelopeOwner(parts[0]), SKU: parts[1], Lot: parts[2], Expiry: lot.Expiry, Location: parts[3], Qty: qtyFromValue(v)})

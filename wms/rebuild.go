@@ -62,7 +62,9 @@ func resetDerived(tx *txn) error {
 //	   orders that waited for stock no longer keep it (prune.go)
 //	15 an RMA keeps when it was announced (rmas: storedRMA,
 //	   returnarchive.go)
-const projectionsVersion = "15"
+//	16 a new place of stock of a lot that left (a put-back, an undo of a
+//	   pick) brings the lot back live (lotleave.go reviveLot)
+const projectionsVersion = "16"
 
 var metaProjections = []byte("projections")
 

@@ -382,11 +382,11 @@ func applyReceived(tx *txn, ev *Event) error {
 	}
 	if quarantine {
 		var lot Lot
-		if _, err := getJSON(tx.Bucket(bucketLots), lotKey(owner, p.SKU, p.Lot), &lot); err != nil {
+		if err := readLotInto(tx, &lot, owner, p.SKU, p.Lot); err != nil {
 			return err
 		}
 		lot.Status = LotQuarantine
-		if err := putJSON(tx.Bucket(bucketLots), lotKey(owner, p.SKU, p.Lot), lot); err != nil {
+		if err := putLot(tx, owner, p.SKU, p.Lot, lot); err != nil {
 			return err
 		}
 	}

@@ -256,7 +256,7 @@ func decideReturnReceived(tx *txn, ev *Event) error {
 			}
 		case l.Condition == CondResellable:
 			var lot Lot
-			if _, err := getJSON(tx.Bucket(bucketLots), lotKey(owner, l.SKU, l.Lot), &lot); err != nil {
+			if err := readLotInto(tx, &lot, owner, l.SKU, l.Lot); err != nil {
 				return err
 			}
 			l.Location = staging

@@ -78,6 +78,11 @@ func writeQty(tx *txn, owner, sku, lot, loc string, qty int64) error {
 		return err
 	}
 	if k := stockByLocKey(loc, owner, sku, lot); byLoc.Get(k) == nil {
+		if lot != "" { // a new place of a lot that left brings it back live (lotleave.go)
+			if err := reviveLot(tx, owner, sku, lot); err != nil {
+				return err
+			}
+		}
 		return byLoc.Put(k, []byte{})
 	}
 	return nil
