@@ -61,6 +61,22 @@ type recallOrderOut struct {
 	State   string `json:"state"`
 	Waybill string `json:"waybill,omitempty"`
 	Qty     int64  `json:"qty"`
+	// Archived: the order was read from the archive; Unread: why an
+	// archived order could not be read here (in the reader's language)
+	Archived bool   `json:"archived,omitempty"`
+	Unread   string `json:"unread,omitempty"`
+}
+
+// recallUnread adds to a recall's answer which orders were read from the
+// archive and why one could not be read.
+func recallUnread(out recallOut, orders []views.RecallOrder, lng string) recallOut {
+	for i, o := range orders {
+		out.Orders[i].Archived = o.Archived
+		if o.Unread != nil {
+			out.Orders[i].Unread = views.Translate(lng, o.Unread.Key, o.Unread.Args)
+		}
+	}
+	return out
 }
 
 func newRecallOut(lot wms.Lot, where []wms.StockLine, orders []views.RecallOrder) recallOut {

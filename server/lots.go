@@ -33,6 +33,10 @@ func (s *Server) recallWords(rep wms.RecallReport) (wms.Lot, []wms.StockLine, []
 	var orders []views.RecallOrder
 	for _, o := range rep.Orders {
 		orders = append(orders, views.RecallOrder{Order: o.Order, Channel: o.Channel, State: string(o.State), Qty: o.Qty, Waybill: strings.Join(o.Waybills, " ")})
+		orders[len(orders)-1].Archived = o.Archived
+		if o.Unread != nil {
+			orders[len(orders)-1].Unread = &views.Message{Key: o.Unread.Key, Args: o.Unread.Args}
+		}
 	}
 	var held *views.Message
 	if r := rep.Recalled; r != nil {
@@ -102,11 +106,15 @@ func (s *Server) recallFile(c *fiber.Ctx) error {
 			}
 			_ = cw.Write(cells)
 		}
-		row("kind", "sku", "lot", "location_or_order", "state", "qty", "waybill")
+		row("kind", "sku", "lot", "location_or_order", "state", "qty", "waybill", "note")
 		for _, x := range where {
 			row("location", sku, lotCode, x.Location, string(x.Kind), strconv.FormatInt(x.Qty, 10))
 		}
 		for _, o := range orders {
+			if o.Unread != nil { // an archived order this copy cannot read: named, with the reason
+				row("order", sku, lotCode, o.Order, o.State, "", o.Waybill, views.Translate(lang(c), o.Unread.Key, o.Unread.Args))
+				continue
+			}
 			row("order", sku, lotCode, o.Order, o.State, strconv.FormatInt(o.Qty, 10), o.Waybill)
 		}
 		cw.Flush()
@@ -129,6 +137,10 @@ func (s *Server) recallFile(c *fiber.Ctx) error {
 			rep.Locations = append(rep.Locations, printing.RecallLocation{Location: x.Location, Zone: x.Zone, Qty: x.Qty})
 		}
 		for _, o := range orders {
+			if o.Unread != nil { // an archived order this copy cannot read
+				rep.Orders = append(rep.Orders, printing.RecallOrder{Order: o.Order, State: tr("recall.unread"), Waybill: o.Waybill})
+				continue
+			}
 			rep.Orders = append(rep.Orders, printing.RecallOrder{Order: o.Order, Channel: o.Channel, State: tr("orderstate." + o.State), Waybill: o.Waybill, Qty: o.Qty})
 		}
 		c.Set(fiber.HeaderContentType, "application/pdf")
@@ -148,7 +160,7 @@ func (s *Server) recallJSON(c *fiber.Ctx, sku, lotCode string) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(newRecallOut(lot, where, orders))
+	return c.JSON(recallUnread(newRecallOut(lot, where, orders), orders, lang(c)))
 }
 
 // apiRecall is POST /api/v1/recall: the recall, answered with its report as
@@ -168,7 +180,7 @@ func (s *Server) apiRecall(c *fiber.Ctx) error {
 		return err
 	}
 	lot, where, orders, _ := s.recallWords(rep)
-	return c.JSON(newRecallOut(lot, where, orders))
+	return c.JSON(recallUnread(newRecallOut(lot, where, orders), orders, lang(c)))
 }
 
 // --- trace ---

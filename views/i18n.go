@@ -577,6 +577,8 @@ var catalog = map[string][2]string{
 	"recall.reason":                 {"Reason", "原因"},
 	"recall.submit":                 {"Put on hold everywhere", "全部冻结"},
 	"recall.held_by":                {"Put on hold by {name} at {at}: {reason}", "{name} 于 {at} 冻结：{reason}"},
+	"recall.unread":                 {"Archive not readable here", "归档在此不可读"},
+	"recall.archive_unreadable":     {"Order {order} took the lot but its archived record in {file} could not be read here ({error}): read the report on the primary, or restore the file from the backup.", "订单 {order} 领用过该批次，但其在 {file} 中的归档记录在此无法读取（{error}）：请在主机上查看报告，或从备份恢复该文件。"},
 	"recall.done":                   {"{sku} lot {lot} is on hold; orders were moved to other lots.", "{sku} 批次 {lot} 已冻结，订单已改配其他批次。"},
 	"recall.report_title":           {"Recall report", "召回报告"},
 	"recall.label.locations":        {"Still in the warehouse", "库内剩余"},

@@ -213,6 +213,8 @@ type ReceivePage struct {
 type RecallOrder struct {
 	Order, Channel, State, Waybill string
 	Qty                            int64
+	Archived                       bool     // read from the archive
+	Unread                         *Message // why the order could not be read here (its archive file is missing)
 }
 
 type RecallReport struct {

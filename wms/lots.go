@@ -89,7 +89,7 @@ func (l *Ledger) Recall(ctx context.Context, id string, p LotStatusChange, actor
 		p.Today = l.Today()
 		return newOwnedEvent(id, EvLotRecalled, actor, device, owner, p)
 	}, func(tx *txn, ev *Event) (RecallReport, error) {
-		return recallReport(tx, owner, p.SKU, p.Lot)
+		return recallReport(tx, l.ArchiveDir(), owner, p.SKU, p.Lot) // may read archive files: the answer, not the apply
 	})
 }
 

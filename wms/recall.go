@@ -1,6 +1,14 @@
 package wms
 
 import (
+	"bufio"
+	"compress/gzip"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
 	"sort"
 	"time"
 )
@@ -22,6 +30,14 @@ type RecallOrder struct {
 	State    OrderState `json:"state"`
 	Qty      int64      `json:"qty"`                // units of the lot picked for it (undos included)
 	Waybills []string   `json:"waybills,omitempty"` // the parcels that carried the lot
+	Returned int64      `json:"returned,omitempty"` // units of the lot that came back of it
+	// Archived says the order was read from the archive (it left the live
+	// store after --keep-orders).
+	Archived bool `json:"archived,omitempty"`
+	// Unread says why an order that took the lot could not be read (an
+	// archive file this copy of the store lacks): the order is still named,
+	// its quantity and waybills are unknown here.
+	Unread *Error `json:"unread,omitempty"`
 }
 
 // Recalled is the latest recall of a lot.
@@ -41,13 +57,13 @@ func (l *Ledger) RecallReport(sku, lot string) (RecallReport, error) {
 // holds any of it is left out unless it was cancelled (its units went back).
 func (b Books) RecallReport(sku, lot string) (rep RecallReport, err error) {
 	err = b.l.view(func(tx *txn) error {
-		rep, err = recallReport(tx, b.owner, sku, lot)
+		rep, err = recallReport(tx, b.l.ArchiveDir(), b.owner, sku, lot)
 		return err
 	})
 	return rep, err
 }
 
-func recallReport(tx *txn, owner, sku, lot string) (RecallReport, error) {
+func recallReport(tx *txn, archiveDir, owner, sku, lot string) (RecallReport, error) {
 	var rep RecallReport
 	found, events, err := lotTrace(tx, owner, sku, lot)
 	if err != nil {
@@ -84,30 +100,101 @@ func recallReport(tx *txn, owner, sku, lot string) (RecallReport, error) {
 			}
 		}
 	}
+	// orders that left the live store are read from the archive, each
+	// gzip member once however many of the lot's orders it holds
+	archived := map[ArchivedAt][]string{}
 	for _, no := range nos {
-		o, err := orderTx(tx, owner, no)
+		o, live, err := getOrder(tx, owner, no)
 		if err != nil {
 			return rep, err
 		}
-		var picked int64
-		for _, line := range o.Lines {
-			if line.SKU != sku {
+		if !live {
+			at, ok, err := archivedOrderAt(tx, owner, no) // live table or an order table (ordertable.go)
+			if err != nil {
+				return rep, err
+			}
+			if !ok {
+				rep.Orders = append(rep.Orders, RecallOrder{Order: no, Unread: Errf(CodeNotFound, "order.not_found", "order", no)})
 				continue
 			}
-			for _, a := range line.Allocs {
-				if a.Lot == lot {
-					picked += a.Picked
-				}
-			}
-		}
-		if picked == 0 && o.State != OrderCancelled {
+			archived[at] = append(archived[at], no)
 			continue
 		}
 		ps, err := getPack(tx, owner, o.No)
 		if err != nil {
 			return rep, err
 		}
-		ro := RecallOrder{Order: o.No, Channel: o.Channel, State: o.State, Qty: picked}
+		returned := map[string]int64{}
+		if _, err := getJSON(tx.Bucket(bucketOrderReturns), orderKey(owner, o.No), &returned); err != nil {
+			return rep, err
+		}
+		if ro, ok := recallOrderOf(o, &ps, returned, sku, lot); ok {
+			rep.Orders = append(rep.Orders, ro)
+		}
+	}
+	ats := make([]ArchivedAt, 0, len(archived))
+	for at := range archived {
+		ats = append(ats, at)
+	}
+	sort.Slice(ats, func(i, j int) bool {
+		return ats[i].File < ats[j].File || ats[i].File == ats[j].File && ats[i].Offset < ats[j].Offset
+	})
+	for _, at := range ats {
+		want := map[string]bool{}
+		for _, no := range archived[at] {
+			want[no] = true
+		}
+		err := readArchivedMember(filepath.Join(archiveDir, at.File), at.Offset, func(a ArchivedOrder) {
+			if OwnerOr(a.Order.Owner) != owner || !want[a.Order.No] {
+				return
+			}
+			delete(want, a.Order.No)
+			if ro, ok := recallOrderOf(a.Order, a.Pack, a.Returned, sku, lot); ok {
+				ro.Archived = true
+				rep.Orders = append(rep.Orders, ro)
+			}
+		})
+		for _, no := range archived[at] {
+			if !want[no] {
+				continue
+			}
+			// the report names the order and says why it is not read here
+			// instead of failing: a recall's hold never waits on the archive
+			ro := RecallOrder{Order: no, Archived: true, Unread: Errf(CodeNotFound, "order.not_found", "order", no)}
+			if err != nil {
+				if errors.Is(err, os.ErrNotExist) {
+					ro.Unread = Errf(CodeNotFound, "archive.file_missing", "order", no, "file", at.File)
+				} else {
+					ro.Unread = Errf(CodeInternal, "recall.archive_unreadable", "order", no, "file", at.File, "error", err.Error())
+				}
+			}
+			rep.Orders = append(rep.Orders, ro)
+		}
+	}
+	sort.Slice(rep.Orders, func(i, j int) bool { return rep.Orders[i].Order < rep.Orders[j].Order })
+	return rep, nil
+}
+
+// recallOrderOf is the report's line for an order (live or archived): what
+// it picked of the lot, the parcels that carried it and what came back. An
+// order that holds none of the lot is left out unless it was cancelled.
+func recallOrderOf(o Order, ps *PackState, returned map[string]int64, sku, lot string) (RecallOrder, bool) {
+	var picked int64
+	for _, line := range o.Lines {
+		if line.SKU != sku {
+			continue
+		}
+		for _, a := range line.Allocs {
+			if a.Lot == lot {
+				picked += a.Picked
+			}
+		}
+	}
+	if picked == 0 && o.State != OrderCancelled {
+		return RecallOrder{}, false
+	}
+	ro := RecallOrder{Order: o.No, Channel: o.Channel, State: o.State, Qty: picked, Returned: returned[retKey(sku, lot)]}
+	if ps != nil {
 		for _, p := range ps.Parcels {
 			for _, it := range p.Items {
 				if it.SKU == sku && it.Lot == lot {
@@ -116,8 +203,37 @@ func recallReport(tx *txn, owner, sku, lot string) (RecallReport, error) {
 				}
 			}
 		}
-		rep.Orders = append(rep.Orders, ro)
 	}
-	sort.Slice(rep.Orders, func(i, j int) bool { return rep.Orders[i].Order < rep.Orders[j].Order })
-	return rep, nil
+	return ro, true
+}
+
+// readArchivedMember calls fn with every order of the archive's gzip member
+// at offset (readArchivedOrder reads one order of it).
+func readArchivedMember(path string, offset int64, fn func(ArchivedOrder)) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if _, err := f.Seek(offset, io.SeekStart); err != nil {
+		return err
+	}
+	zr, err := gzip.NewReader(bufio.NewReader(f))
+	if err != nil {
+		return fmt.Errorf("archive %s at %d: %w", path, offset, err)
+	}
+	zr.Multistream(false)
+	sc := bufio.NewScanner(zr)
+	sc.Buffer(make([]byte, 0, 64<<10), 64<<20)
+	for sc.Scan() {
+		var rec ArchivedOrder
+		if err := json.Unmarshal(sc.Bytes(), &rec); err != nil {
+			return fmt.Errorf("archive %s at %d: %w", path, offset, err)
+		}
+		fn(rec)
+	}
+	if err := sc.Err(); err != nil {
+		return fmt.Errorf("archive %s at %d: %w", path, offset, err)
+	}
+	return nil
 }
