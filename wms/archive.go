@@ -674,10 +674,16 @@ func validMonth(m string) bool {
 // members the store has committed are read (not one a failed run left, nor
 // one a newer state of the store wrote before a restore).
 func (l *Ledger) ArchivedOrders(month string, fn func(ArchivedOrder) error) error {
+	return readArchiveMonth(l, month, ".orders.jsonl.gz", fn)
+}
+
+// readArchiveMonth calls fn with every record of a month's archive file
+// (month + suffix), member by member in the order they were committed.
+func readArchiveMonth[T any](l *Ledger, month, suffix string, fn func(T) error) error {
 	if !validMonth(month) {
 		return Errf(CodeInvalid, "archive.month_invalid", "month", month)
 	}
-	file := month + ".orders.jsonl.gz"
+	file := month + suffix
 	var parts [][2]int64
 	if err := l.view(func(tx *txn) error { parts = archiveMembers(tx, file); return nil }); err != nil {
 		return err

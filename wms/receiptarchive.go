@@ -183,28 +183,7 @@ func readArchivedReceipt(tx *txn, at ArchivedAt, owner, id string) (Receipt, err
 // ArchivedReceipts calls fn with every receipt the archive holds for month
 // ("YYYY-MM", the month it was closed), in the order they were archived.
 func (l *Ledger) ArchivedReceipts(month string, fn func(Receipt) error) error {
-	if !validMonth(month) {
-		return Errf(CodeInvalid, "archive.month_invalid", "month", month)
-	}
-	file := month + receiptsSuffix
-	var parts [][2]int64
-	if err := l.view(func(tx *txn) error { parts = archiveMembers(tx, file); return nil }); err != nil {
-		return err
-	}
-	if len(parts) == 0 {
-		return nil
-	}
-	f, err := os.Open(filepath.Join(l.ArchiveDir(), file))
-	if err != nil {
-		return Errf(CodeNotFound, "archive.month_missing", "month", month, "file", file)
-	}
-	defer f.Close()
-	for _, part := range parts {
-		if err := readJSONLines(f, file, part, fn); err != nil {
-			return err
-		}
-	}
-	return nil
+	return readArchiveMonth(l, month, receiptsSuffix, fn)
 }
 
 // VerifyRecordFiles reads every archive member that archived_receipts and

@@ -128,28 +128,7 @@ func pruneFloorTasks(tx *txn, p HistoryArchived) error {
 // month ("YYYY-MM", the month it finished), in the order they were
 // archived: the month's count history beside the live tasks.
 func (l *Ledger) ArchivedFloorTasks(month string, fn func(Task) error) error {
-	if !validMonth(month) {
-		return Errf(CodeInvalid, "archive.month_invalid", "month", month)
-	}
-	file := month + floorTasksSuffix
-	var parts [][2]int64
-	if err := l.view(func(tx *txn) error { parts = archiveMembers(tx, file); return nil }); err != nil {
-		return err
-	}
-	if len(parts) == 0 {
-		return nil
-	}
-	f, err := os.Open(filepath.Join(l.ArchiveDir(), file))
-	if err != nil {
-		return Errf(CodeNotFound, "archive.month_missing", "month", month, "file", file)
-	}
-	defer f.Close()
-	for _, part := range parts {
-		if err := readJSONLines(f, file, part, fn); err != nil {
-			return err
-		}
-	}
-	return nil
+	return readArchiveMonth(l, month, floorTasksSuffix, fn)
 }
 
 // floorTaskCache finds archived count tasks by ID for one reader (the
