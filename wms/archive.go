@@ -620,36 +620,16 @@ func (b Books) ArchivedOrder(no string) (ArchivedOrder, error) {
 
 // readArchivedOrder reads the gzip member at offset and finds the order.
 func readArchivedOrder(path string, offset int64, owner, no string) (ArchivedOrder, error) {
-	var a ArchivedOrder
-	f, err := os.Open(path)
-	if err != nil {
+	a, found, err := findInMember(path, offset, func(rec ArchivedOrder) bool {
+		return OwnerOr(rec.Order.Owner) == owner && rec.Order.No == no
+	})
+	switch {
+	case os.IsNotExist(err):
 		return a, Errf(CodeNotFound, "archive.file_missing", "order", no, "file", filepath.Base(path))
+	case err == nil && !found:
+		return a, Errf(CodeNotFound, "order.not_found", "order", no)
 	}
-	defer f.Close()
-	if _, err := f.Seek(offset, io.SeekStart); err != nil {
-		return a, err
-	}
-	zr, err := gzip.NewReader(bufio.NewReader(f))
-	if err != nil {
-		return a, fmt.Errorf("archive %s at %d: %w", path, offset, err)
-	}
-	zr.Multistream(false)
-	sc := bufio.NewScanner(zr)
-	sc.Buffer(make([]byte, 0, 64<<10), 64<<20)
-	for sc.Scan() {
-		line := sc.Bytes()
-		var rec ArchivedOrder
-		if err := json.Unmarshal(line, &rec); err != nil {
-			return a, fmt.Errorf("archive %s at %d: %w", path, offset, err)
-		}
-		if OwnerOr(rec.Order.Owner) == owner && rec.Order.No == no {
-			return rec, nil
-		}
-	}
-	if err := sc.Err(); err != nil {
-		return a, fmt.Errorf("archive %s at %d: %w", path, offset, err)
-	}
-	return a, Errf(CodeNotFound, "order.not_found", "order", no)
+	return a, err
 }
 
 // ArchivedOrderOwners lists the owners with an archived order numbered no.

@@ -1,15 +1,12 @@
 package wms
 
 import (
-	"bufio"
 	"bytes"
-	"compress/gzip"
 	"context"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -614,22 +611,20 @@ func waybillKnown(tx *txn, n string) (bool, error) {
 // was used for, read from its archive member.
 func tabledWaybillOrder(tx *txn, n string, r idRecord) (ArchivedOrder, error) {
 	at := r.archivedAt()
-	var found *ArchivedOrder
-	err := eachInMember(filepath.Join(archiveDirOf(tx), at.File), at.Offset, n, func(a *ArchivedOrder) bool {
-		if bytes.Equal(shortHash(8, "order", string(orderKey(OwnerOr(a.Order.Owner), a.Order.No))), r[21:29]) {
-			found = a
-			return false
-		}
-		return true
+	path := filepath.Join(archiveDirOf(tx), at.File)
+	found, ok, err := findInMember(path, at.Offset, func(a ArchivedOrder) bool {
+		return bytes.Equal(shortHash(8, "order", string(orderKey(OwnerOr(a.Order.Owner), a.Order.No))), r[21:29])
 	})
-	if err != nil {
-		return ArchivedOrder{}, err
-	}
-	if found == nil {
-		return ArchivedOrder{}, Errf(CodeNotFound, "order.not_found", "order", n)
+	switch {
+	case os.IsNotExist(err):
+		return found, Errf(CodeNotFound, "archive.waybill_file_missing", "waybill", n, "file", at.File)
+	case err != nil:
+		return found, err
+	case !ok:
+		return found, Errf(CodeNotFound, "order.not_found", "order", n)
 	}
 	found.Archived = &at
-	return *found, nil
+	return found, nil
 }
 
 // waybillOrderTx is the order a waybill was used for: waybill_used, or an
@@ -675,39 +670,6 @@ func (l *Ledger) WaybillAccount(n string) (account string, ok bool, err error) {
 		return nil
 	})
 	return account, ok, err
-}
-
-// eachInMember reads the gzip member at offset, order by order, while fn
-// returns true.
-func eachInMember(path string, offset int64, what string, fn func(*ArchivedOrder) bool) error {
-	f, err := os.Open(path)
-	if err != nil {
-		return Errf(CodeNotFound, "archive.waybill_file_missing", "waybill", what, "file", filepath.Base(path))
-	}
-	defer f.Close()
-	if _, err := f.Seek(offset, io.SeekStart); err != nil {
-		return err
-	}
-	zr, err := gzip.NewReader(bufio.NewReader(f))
-	if err != nil {
-		return fmt.Errorf("archive %s at %d: %w", path, offset, err)
-	}
-	zr.Multistream(false)
-	sc := bufio.NewScanner(zr)
-	sc.Buffer(make([]byte, 0, 64<<10), 64<<20)
-	for sc.Scan() {
-		var rec ArchivedOrder
-		if err := json.Unmarshal(sc.Bytes(), &rec); err != nil {
-			return fmt.Errorf("archive %s at %d: %w", path, offset, err)
-		}
-		if !fn(&rec) {
-			return nil
-		}
-	}
-	if err := sc.Err(); err != nil {
-		return fmt.Errorf("archive %s at %d: %w", path, offset, err)
-	}
-	return nil
 }
 
 // openOrderTables, at Open, opens every order table the store names.

@@ -179,23 +179,30 @@ func getParcel(tx *txn, id string) (ReturnParcel, bool, error) {
 // not its list of members) and finds the record that is; missing (its
 // i18n key, with arg and value) when the file or the record is not there.
 func readArchivedRecord[T any](tx *txn, at ArchivedAt, missing, arg, value string, is func(T) bool) (T, error) {
-	var out T
-	found := false
-	stop := errors.New("found")
-	err := readMemberAt(filepath.Join(archiveDirOf(tx), at.File), at.Offset, func(r T) error {
-		if is(r) {
-			out, found = r, true
-			return stop
-		}
-		return nil
-	})
-	if err == stop {
-		err = nil
-	}
+	out, found, err := findInMember(filepath.Join(archiveDirOf(tx), at.File), at.Offset, is)
 	if err == nil && !found || os.IsNotExist(err) {
 		return out, Errf(CodeNotFound, missing, arg, value, "file", at.File)
 	}
 	return out, err
+}
+
+// errStopReading ends a read of a member early (findInMember).
+var errStopReading = errors.New("stop reading")
+
+// findInMember is the first record of the gzip member at offset that is
+// wants: found false when none is.
+func findInMember[T any](path string, offset int64, is func(T) bool) (out T, found bool, err error) {
+	err = readMemberAt(path, offset, func(r T) error {
+		if is(r) {
+			out, found = r, true
+			return errStopReading
+		}
+		return nil
+	})
+	if err == errStopReading {
+		err = nil
+	}
+	return out, found, err
 }
 
 // readMemberAt reads the JSON lines of the one gzip member that starts at

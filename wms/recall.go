@@ -1,12 +1,7 @@
 package wms
 
 import (
-	"bufio"
-	"compress/gzip"
-	"encoding/json"
 	"errors"
-	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -144,15 +139,16 @@ func recallReport(tx *txn, archiveDir, owner, sku, lot string) (RecallReport, er
 		for _, no := range archived[at] {
 			want[no] = true
 		}
-		err := readArchivedMember(filepath.Join(archiveDir, at.File), at.Offset, func(a ArchivedOrder) {
+		err := readMemberAt(filepath.Join(archiveDir, at.File), at.Offset, func(a ArchivedOrder) error {
 			if OwnerOr(a.Order.Owner) != owner || !want[a.Order.No] {
-				return
+				return nil
 			}
 			delete(want, a.Order.No)
 			if ro, ok := recallOrderOf(a.Order, a.Pack, a.Returned, sku, lot); ok {
 				ro.Archived = true
 				rep.Orders = append(rep.Orders, ro)
 			}
+			return nil
 		})
 		for _, no := range archived[at] {
 			if !want[no] {
@@ -205,35 +201,4 @@ func recallOrderOf(o Order, ps *PackState, returned map[string]int64, sku, lot s
 		}
 	}
 	return ro, true
-}
-
-// readArchivedMember calls fn with every order of the archive's gzip member
-// at offset (readArchivedOrder reads one order of it).
-func readArchivedMember(path string, offset int64, fn func(ArchivedOrder)) error {
-	f, err := os.Open(path)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	if _, err := f.Seek(offset, io.SeekStart); err != nil {
-		return err
-	}
-	zr, err := gzip.NewReader(bufio.NewReader(f))
-	if err != nil {
-		return fmt.Errorf("archive %s at %d: %w", path, offset, err)
-	}
-	zr.Multistream(false)
-	sc := bufio.NewScanner(zr)
-	sc.Buffer(make([]byte, 0, 64<<10), 64<<20)
-	for sc.Scan() {
-		var rec ArchivedOrder
-		if err := json.Unmarshal(sc.Bytes(), &rec); err != nil {
-			return fmt.Errorf("archive %s at %d: %w", path, offset, err)
-		}
-		fn(rec)
-	}
-	if err := sc.Err(); err != nil {
-		return fmt.Errorf("archive %s at %d: %w", path, offset, err)
-	}
-	return nil
 }
