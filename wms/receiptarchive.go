@@ -1,11 +1,13 @@
 package wms
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -211,42 +213,54 @@ func (l *Ledger) VerifyRecordFiles() (members, records int, err error) {
 
 // verifyArchived checks one index of archived records (key → file 0
 // member offset) against the members it names: name is what the missing
-// message says of a key, keyOf a record's key.
+// message says of a key, keyOf a record's key. It holds a count a member
+// and, while a member is read, the keys found in it (one run's records),
+// never every key of the index: archived_returns grows with every parcel.
 func verifyArchived[T any](tx *txn, bucket []byte, missingKey, arg string, name func(string) string, keyOf func(T) string) (members, records int, err error) {
-	want := map[ArchivedAt]map[string]bool{}
-	if err := tx.Bucket(bucket).ForEach(func(k, v []byte) error {
+	b := tx.Bucket(bucket)
+	want := map[ArchivedAt]int{}
+	if err := b.ForEach(func(k, v []byte) error {
 		at, ok := decodeArchivedValue(v)
 		if !ok {
 			return &DamagedRecordError{Bucket: string(bucket), Key: string(k), Err: errors.New("bad archive entry")}
 		}
-		if want[at] == nil {
-			want[at] = map[string]bool{}
-		}
-		want[at][string(k)] = true
+		want[at]++
 		records++
 		return nil
 	}); err != nil {
 		return 0, 0, err
 	}
-	for at, keys := range want {
-		missing := func() error {
-			for key := range keys { // one of them, named
-				return Errf(CodeNotFound, missingKey, arg, name(key), "file", at.File)
+	ats := make([]ArchivedAt, 0, len(want))
+	for at := range want {
+		ats = append(ats, at)
+	}
+	slices.SortFunc(ats, func(x, y ArchivedAt) int {
+		return cmp.Or(strings.Compare(x.File, y.File), cmp.Compare(x.Offset, y.Offset))
+	})
+	for _, at := range ats {
+		found := map[string]bool{}
+		err := readMemberAt(filepath.Join(archiveDirOf(tx), at.File), at.Offset, func(r T) error {
+			k := keyOf(r)
+			if v := b.Get([]byte(k)); v != nil {
+				if in, ok := decodeArchivedValue(v); ok && in == at {
+					found[k] = true
+				}
 			}
 			return nil
-		}
-		err := readMemberAt(filepath.Join(archiveDirOf(tx), at.File), at.Offset, func(r T) error {
-			delete(keys, keyOf(r))
-			return nil
 		})
-		if os.IsNotExist(err) {
-			return members, records, missing()
-		}
-		if err != nil {
+		if err != nil && !os.IsNotExist(err) {
 			return members, records, err
 		}
-		if len(keys) > 0 {
-			return members, records, missing()
+		if len(found) < want[at] { // name one key the member does not hold
+			missing := ""
+			_ = b.ForEach(func(k, v []byte) error {
+				if in, ok := decodeArchivedValue(v); ok && in == at && !found[string(k)] {
+					missing = string(k)
+					return errStopReading
+				}
+				return nil
+			})
+			return members, records, Errf(CodeNotFound, missingKey, arg, name(missing), "file", at.File)
 		}
 		members++
 	}

@@ -1,6 +1,7 @@
 package wms
 
 import (
+	bolt "go.etcd.io/bbolt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -145,6 +146,26 @@ func TestClosedReceiptsLeave(t *testing.T) {
 	if members, n, err := l.VerifyRecordFiles(); err != nil || members != 1 || n != 2 {
 		t.Fatalf("verify: %d members %d receipts %v", members, n, err)
 	}
+	// an entry whose member does not hold its receipt is named, and the
+	// count of the member's entries is not enough to pass it
+	ghost := receiptKey(OwnerOr(closed.Owner), "GHOST")
+	setGhost := func(on bool) {
+		t.Helper()
+		if err := l.db.Update(func(tx *bolt.Tx) error {
+			b := tx.Bucket(bucketArchivedReceipts)
+			if !on {
+				return b.Delete(ghost)
+			}
+			return b.Put(ghost, append([]byte{}, b.Get(receiptKey(OwnerOr(closed.Owner), "ASN1"))...))
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	setGhost(true)
+	if _, _, err := l.VerifyRecordFiles(); ErrorCode(err) != CodeNotFound || !strings.Contains(err.Error(), "GHOST") {
+		t.Fatalf("verify with an entry its member lacks: %v", err)
+	}
+	setGhost(false)
 	if err := os.Remove(filepath.Join(l.ArchiveDir(), file)); err != nil {
 		t.Fatal(err)
 	}
