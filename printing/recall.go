@@ -40,6 +40,10 @@ type RecallLocation struct {
 type RecallOrder struct {
 	Order, Channel, State, Waybill string
 	Qty                            int64
+	// Unread, when set, is why the order could not be read here (its
+	// archive file is not on this machine): its units are unknown, so the
+	// row shows "?" and the reason is printed under the table.
+	Unread string
 }
 
 // RecallLabelKeys are the keys of RecallReport.Labels, in a fixed order.
@@ -54,25 +58,27 @@ func RecallLabelKeys() []string {
 
 // recallDefaultLabels are used for the keys a report's Labels lacks.
 var recallDefaultLabels = map[string]string{
-	"locations": "Locations",
-	"orders":    "Orders",
-	"location":  "Location",
-	"zone":      "Zone",
-	"qty":       "Qty",
-	"order":     "Order",
-	"channel":   "Channel",
-	"state":     "State",
-	"picked":    "Picked",
-	"waybill":   "Waybill",
-	"none":      "None",
-	"total":     "Total",
-	"sku":       "SKU",
-	"lot":       "Lot",
-	"expiry":    "Expiry",
-	"status":    "Status",
-	"reason":    "Reason",
-	"generated": "Generated",
-	"page":      "Page",
+	"locations":   "Locations",
+	"orders":      "Orders",
+	"location":    "Location",
+	"zone":        "Zone",
+	"qty":         "Qty",
+	"order":       "Order",
+	"channel":     "Channel",
+	"state":       "State",
+	"picked":      "Picked",
+	"waybill":     "Waybill",
+	"none":        "None",
+	"total":       "Total",
+	"sku":         "SKU",
+	"lot":         "Lot",
+	"expiry":      "Expiry",
+	"status":      "Status",
+	"reason":      "Reason",
+	"generated":   "Generated",
+	"page":        "Page",
+	"unread":      "Not read",
+	"unread_note": "Not read here, and not in the total:",
 }
 
 // Layout of the recall report, in millimetres and points.
@@ -218,8 +224,14 @@ func (rr *recallRenderer) render() {
 	rr.pdf.Ln(6)
 
 	var ordTotal int64
+	var unread []string
 	ordRows := make([][]string, 0, len(rr.r.Orders))
 	for _, o := range rr.r.Orders {
+		if o.Unread != "" { // its units are unknown here: "?" and the reason under the table
+			ordRows = append(ordRows, []string{cleanLine(o.Order), cleanLine(o.Channel), rr.label("unread"), cleanLine(o.Waybill), "?"})
+			unread = append(unread, cleanLine(o.Order)+": "+cleanText(o.Unread))
+			continue
+		}
 		ordTotal += o.Qty
 		ordRows = append(ordRows, []string{cleanLine(o.Order), cleanLine(o.Channel), cleanLine(o.State),
 			cleanLine(o.Waybill), strconv.FormatInt(o.Qty, 10)})
@@ -231,6 +243,26 @@ func (rr *recallRenderer) render() {
 		{"waybill", 44, "L"},
 		{"picked", rr.width - 152, "R"},
 	}, ordRows, []string{rr.label("total"), "", "", "", strconv.FormatInt(ordTotal, 10)})
+	if len(unread) > 0 {
+		rr.notes(append([]string{rr.label("unread_note")}, unread...))
+	}
+}
+
+// notes writes paragraphs under a table, each wrapped to the page's width.
+func (rr *recallRenderer) notes(paras []string) {
+	pdf := rr.pdf
+	pdf.Ln(2)
+	rr.font(recallTablePt, 0)
+	for _, para := range paras {
+		for _, line := range wrapText(pdf, para, rr.width) {
+			if !rr.fits(recallLineH) {
+				pdf.AddPage()
+			}
+			pdf.SetX(rr.left)
+			rr.cell(rr.width, recallLineH, line, "", "L", false)
+			pdf.Ln(recallLineH)
+		}
+	}
 }
 
 // details draws the SKU/lot block: one bordered row per field, values wrapped over as many

@@ -138,7 +138,8 @@ func (s *Server) recallFile(c *fiber.Ctx) error {
 		}
 		for _, o := range orders {
 			if o.Unread != nil { // an archived order this copy cannot read
-				rep.Orders = append(rep.Orders, printing.RecallOrder{Order: o.Order, State: tr("recall.unread"), Waybill: o.Waybill})
+				rep.Orders = append(rep.Orders, printing.RecallOrder{Order: o.Order, Waybill: o.Waybill,
+					Unread: tr("recall.unread") + ": " + views.Translate(lang(c), o.Unread.Key, o.Unread.Args)})
 				continue
 			}
 			rep.Orders = append(rep.Orders, printing.RecallOrder{Order: o.Order, Channel: o.Channel, State: tr("orderstate." + o.State), Waybill: o.Waybill, Qty: o.Qty})

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -101,6 +102,19 @@ func TestRecallOfArchivedOrder(t *testing.T) {
 	resp, csvText := c.get("/recall/report.csv?sku=SKU00002&lot=" + url.QueryEscape(lot))
 	if resp.StatusCode != 200 || !strings.Contains(csvText, "order,SKU00002,"+lot+",SO510001,,,,") || !strings.Contains(csvText, filepath.Base(files[0])) {
 		t.Errorf("csv without the file: %d\n%s", resp.StatusCode, csvText)
+	}
+	// the printed report names the order and says it is not readable here
+	resp, pdf := c.get("/recall/report.pdf?sku=SKU00002&lot=" + url.QueryEscape(lot))
+	switch {
+	case resp.StatusCode == 200:
+		// (the supervisor reads English here: the report's language is the session's)
+		text, ok := pdfText(t, []byte(pdf))
+		if ok && (!regexp.MustCompile(`SO510001\s.*Not read\s.*\?`).MatchString(text) || !strings.Contains(text, "SO510001: Archive not readable here") ||
+			!strings.Contains(text, filepath.Base(files[0])) || !regexp.MustCompile(`Total\s+0\n`).MatchString(text)) {
+			t.Errorf("pdf without the file: want SO510001 not read, its units \"?\", the reason naming %s, and a total without it:\n%s", filepath.Base(files[0]), text)
+		}
+	case os.Getenv("CI") == "true": // CI installs the font
+		t.Errorf("recall pdf: %d %.200s", resp.StatusCode, pdf)
 	}
 	if err := os.Rename(aside, files[0]); err != nil {
 		t.Fatal(err)

@@ -598,6 +598,8 @@ var catalog = map[string][2]string{
 	"recall.label.expiry":           {"Expiry", "有效期"},
 	"recall.label.status":           {"Status", "状态"},
 	"recall.label.reason":           {"Reason", "原因"},
+	"recall.label.unread":           {"Not read", "未读取"},
+	"recall.label.unread_note":      {"Not read here, and not in the total:", "此处无法读取，未计入合计："},
 	"recall.label.generated":        {"Generated", "生成时间"},
 	"recall.label.page":             {"Page", "页"},
 	"print.no_font":                 {"No Chinese font for PDFs: {detail}", "缺少 PDF 中文字体：{detail}"},
