@@ -717,6 +717,12 @@ func checkCmd(args []string, stdout io.Writer) error {
 	} else if members > 0 {
 		fmt.Fprintf(stdout, "receipts and returns files ok: %d members, %d archived receipts and return parcels\n", members, receipts)
 	}
+	if files, members, err := l.VerifyArchiveFiles(); err != nil { // every month file holds what the store committed to it (wms/archive.go)
+		fmt.Fprintf(stdout, "ledger check FAILED: %v\n", err)
+		return errReported
+	} else if files > 0 {
+		fmt.Fprintf(stdout, "archive files ok: %d files, %d members\n", files, members)
+	}
 	fmt.Fprintf(stdout, "ledger ok: %d events, projections equal a rebuild (%s)\n", l.LastSeq(), time.Since(start).Round(time.Millisecond))
 	return nil
 }

@@ -65,6 +65,10 @@ func BenchmarkAppend(b *testing.B) {
 			if err := db.Update(func(tx *bolt.Tx) error { _, err := tx.CreateBucket([]byte("events")); return err }); err != nil {
 				b.Fatal(err)
 			}
+			events := make([]Event, b.N)
+			for i := range events {
+				events[i] = benchEvent(b, int64(i))
+			}
 			payload := make([]byte, eventSize(b))
 			put := func(tx *bolt.Tx) error {
 				bk := tx.Bucket([]byte("events"))
@@ -75,17 +79,38 @@ func BenchmarkAppend(b *testing.B) {
 			if writers == 1 {
 				raw = func(int) error { return db.Update(put) }
 			}
-			events := make([]Event, b.N)
-			for i := range events {
-				events[i] = benchEvent(b, int64(i))
+			// the least an idempotent log writes: the event, and its ID's
+			// key (a random key, so its own leaf) to answer a retry
+			ids, err := bolt.Open(filepath.Join(b.TempDir(), "ids.db"), 0o600, &bolt.Options{InitialMmapSize: 256 << 20})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer ids.Close()
+			ids.MaxBatchDelay = rawBatchDelay
+			if err := ids.Update(func(tx *bolt.Tx) error { return createBuckets(tx, "events", "event_ids") }); err != nil {
+				b.Fatal(err)
+			}
+			putIDs := func(i int) func(tx *bolt.Tx) error {
+				return func(tx *bolt.Tx) error {
+					bk := tx.Bucket([]byte("events"))
+					seq, _ := bk.NextSequence()
+					if err := bk.Put(seqKey(seq), payload); err != nil {
+						return err
+					}
+					return tx.Bucket([]byte("event_ids")).Put([]byte(events[i].ID), seqKey(seq))
+				}
+			}
+			rawIDs := func(i int) error { return ids.Batch(putIDs(i)) }
+			if writers == 1 {
+				rawIDs = func(i int) error { return ids.Update(putIDs(i)) }
 			}
 			ledger := func(i int) error {
 				_, _, err := l.Append(context.Background(), events[i])
 				return err
 			}
-			var tLedger, tRaw, cLedger, cRaw time.Duration
+			var tLedger, tRaw, tIDs, cLedger, cRaw time.Duration
 			var nLedger, nRaw int
-			lw0, rw0 := pagesWritten(l.db), pagesWritten(db)
+			lw0, rw0, iw0 := pagesWritten(l.db), pagesWritten(db), pagesWritten(ids)
 			b.ResetTimer()
 			for r := range appendRounds {
 				lo, hi := b.N*r/appendRounds, b.N*(r+1)/appendRounds
@@ -95,15 +120,20 @@ func BenchmarkAppend(b *testing.B) {
 				tRaw += runWriters(b, writers, lo, hi, raw)
 				cLedger += c1 - c0
 				cRaw += cpuTime() - c1
+				tIDs += runWriters(b, writers, lo, hi, rawIDs)
 				nLedger += hi - lo
 				nRaw += hi - lo
 			}
 			b.StopTimer()
 			ledgerRate := float64(nLedger) / tLedger.Seconds()
 			rawRate := float64(nRaw) / tRaw.Seconds()
+			idsRate := float64(nRaw) / tIDs.Seconds()
 			b.ReportMetric(ledgerRate, "ledger/s")
 			b.ReportMetric(rawRate, "raw/s")
 			b.ReportMetric(ledgerRate/rawRate, "ratio")
+			b.ReportMetric(idsRate, "raw-ids/s")
+			b.ReportMetric(ledgerRate/idsRate, "ratio-ids")
+			b.ReportMetric(float64(pagesWritten(ids)-iw0)/float64(nRaw), "raw-ids-writes/op")
 			// CPU per event (this process, all threads) and pages written
 			// to disk per event: what an fsync has to carry
 			b.ReportMetric(float64(cLedger.Microseconds())/float64(nLedger), "ledger-cpu-µs/op")
@@ -116,6 +146,16 @@ func BenchmarkAppend(b *testing.B) {
 			}
 		})
 	}
+}
+
+// createBuckets creates the named buckets in tx.
+func createBuckets(tx *bolt.Tx, names ...string) error {
+	for _, n := range names {
+		if _, err := tx.CreateBucket([]byte(n)); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // pagesWritten is how many page writes db's commits have made so far.

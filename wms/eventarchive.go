@@ -245,6 +245,9 @@ func writeArchiveBytes(dir, file string, end int64, data []byte) (int64, error) 
 		return 0, fmt.Errorf("create the archive folder: %w", err)
 	}
 	path := filepath.Join(dir, file)
+	if _, err := os.Stat(path); end > 0 && os.IsNotExist(err) { // not even an empty file is left for it
+		return 0, Errf(CodeNotFound, "archive.committed_file_missing", "file", file)
+	}
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o640)
 	if err != nil {
 		return 0, fmt.Errorf("archive file: %w", err)
@@ -255,7 +258,7 @@ func writeArchiveBytes(dir, file string, end int64, data []byte) (int64, error) 
 		return 0, err
 	}
 	if fi.Size() < end {
-		return 0, fmt.Errorf("archive file %s is %d bytes, shorter than the %d the store has committed: it was cut or replaced", path, fi.Size(), end)
+		return 0, archiveShort(file, fi.Size(), end) // cut or replaced, or a standby's copy older than the primary's (archive.go)
 	}
 	at := fi.Size()
 	if _, err := f.WriteAt(data, at); err != nil {

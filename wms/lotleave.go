@@ -133,19 +133,23 @@ func reviveLot(tx *txn, owner, sku, code string) error {
 	return putLot(tx, owner, sku, code, lot)
 }
 
-// lotQuietSince says whether no live lot_events entry of the lot is of an
-// event at or after before.
+// lotQuietSince says whether the last event in the lot's story (live,
+// or moved to a lot index after --keep-events) is before before.
 func lotQuietSince(tx *txn, key []byte, before time.Time) (bool, error) {
 	p := append(bytes.Clone(key), sep)
 	c := tx.Bucket(bucketLotEvents).Cursor()
-	var last []byte
+	var last uint64
 	for k, _ := c.Seek(p); k != nil && len(k) == len(p)+8 && bytes.HasPrefix(k, p); k, _ = c.Next() {
-		last = k
+		last = seqFromKey(k[len(p):])
 	}
-	if last == nil {
-		return true, nil
+	if last == 0 { // its story's entries left for a lot index (lotarchive.go)
+		seqs, err := archivedLotSeqs(tx, key)
+		if err != nil || len(seqs) == 0 {
+			return err == nil, err
+		}
+		last = seqs[len(seqs)-1]
 	}
-	ev, err := eventAt(tx, seqFromKey(last[len(p):]))
+	ev, err := eventAt(tx, last) // a live event, or one of a segment file (eventlog.go)
 	if err != nil {
 		return false, err
 	}

@@ -263,3 +263,28 @@ func TestLotLeaveStockWriteBringsLotBack(t *testing.T) {
 		}
 	}
 }
+
+// A lot emptied leaves --keep-orders after its last event, not once its
+// story's entries have moved to a lot index (--keep-events, 3 days).
+func TestIdleLotWaitsKeepOrdersAfterItsStoryMoved(t *testing.T) {
+	l := receiveFixture(t)
+	clock := &testClock{t: l.Now()}
+	l.now = clock.Now
+	mustAppend(t, l, "in-1", EvStockAdjusted, StockAdjustment{SKU: "MILK", Lot: "GONE1", Expiry: "2027-01-10", Location: "A01-01-01", Delta: 3, Reason: "found"})
+	mustAppend(t, l, "out-1", EvStockAdjusted, StockAdjustment{SKU: "MILK", Lot: "GONE1", Location: "A01-01-01", Delta: -3, Reason: "damaged"})
+	keep := DefaultRetention()
+	left := 0
+	for day := 1; day <= 32; day++ {
+		clock.Add(24 * time.Hour)
+		if _, err := l.Archive(ctx, keep, "system", "test"); err != nil {
+			t.Fatal(err)
+		}
+		if !lotLive(t, l, "GONE1") {
+			left = day
+			break
+		}
+	}
+	if want := int(keep.Orders/(24*time.Hour)) + 1; left != want {
+		t.Fatalf("the lot left on day %d after its last event, want day %d (--keep-orders)", left, want)
+	}
+}

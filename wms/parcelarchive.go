@@ -6,10 +6,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"time"
 )
 
@@ -186,22 +186,20 @@ func readArchivedRecord[T any](tx *txn, at ArchivedAt, missing, arg, value strin
 	return out, err
 }
 
-// errStopReading ends a read of a member early (findInMember).
+// errStopReading ends a walk early.
 var errStopReading = errors.New("stop reading")
 
 // findInMember is the first record of the gzip member at offset that is
-// wants: found false when none is.
+// wants: found false when none is. It reads the member to its end even so:
+// a member proves whole only at its end (gzip's checksum), and a record of
+// a damaged file is not given out as sound.
 func findInMember[T any](path string, offset int64, is func(T) bool) (out T, found bool, err error) {
 	err = readMemberAt(path, offset, func(r T) error {
-		if is(r) {
+		if !found && is(r) {
 			out, found = r, true
-			return errStopReading
 		}
 		return nil
 	})
-	if err == errStopReading {
-		err = nil
-	}
 	return out, found, err
 }
 
@@ -216,26 +214,42 @@ func readMemberAt[T any](path string, offset int64, fn func(T) error) error {
 	if _, err := f.Seek(offset, io.SeekStart); err != nil {
 		return err
 	}
-	zr, err := gzip.NewReader(bufio.NewReader(f))
+	return scanJSONLines(bufio.NewReader(f), filepath.Base(path), offset, false, fn)
+}
+
+// scanJSONLines decodes the gzip stream r (one member, or all the members
+// it holds when multistream) as JSON lines and calls fn with each record.
+// A stream that does not read whole (cut short, a bad checksum, a line
+// that is not a record) is archive.damaged, naming file and offset.
+func scanJSONLines[T any](r io.Reader, file string, offset int64, multistream bool, fn func(T) error) error {
+	zr, err := gzip.NewReader(r)
 	if err != nil {
-		return fmt.Errorf("archive %s at %d: %w", filepath.Base(path), offset, err)
+		return archiveDamaged(file, offset, err)
 	}
-	zr.Multistream(false)
+	zr.Multistream(multistream)
 	sc := bufio.NewScanner(zr)
 	sc.Buffer(make([]byte, 0, 64<<10), 64<<20)
 	for sc.Scan() {
 		var rec T
 		if err := json.Unmarshal(sc.Bytes(), &rec); err != nil {
-			return fmt.Errorf("archive %s at %d: %w", filepath.Base(path), offset, err)
+			if serr := sc.Err(); serr != nil { // a cut stream hands over its partial last line first
+				err = serr
+			}
+			return archiveDamaged(file, offset, err)
 		}
 		if err := fn(rec); err != nil {
 			return err
 		}
 	}
 	if err := sc.Err(); err != nil {
-		return fmt.Errorf("archive %s at %d: %w", filepath.Base(path), offset, err)
+		return archiveDamaged(file, offset, err)
 	}
 	return nil
+}
+
+// archiveDamaged is the error of an archive file that does not read whole.
+func archiveDamaged(file string, offset int64, err error) error {
+	return Errf(CodeInternal, "archive.damaged", "file", file, "offset", strconv.FormatInt(offset, 10), "why", err.Error())
 }
 
 // mustGetParcel is getParcel that says return.parcel_not_found.

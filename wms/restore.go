@@ -144,6 +144,9 @@ func proveStore(stage string, seq uint64, opt Options) (r Restored, err error) {
 	if _, _, err := l.VerifyRecordFiles(); err != nil { // receiptarchive.go
 		return r, fmt.Errorf("the backup's archive folder: %w", err)
 	}
+	if _, _, err := l.VerifyArchiveFiles(); err != nil { // archive.go: every month file holds what the store committed to it
+		return r, fmt.Errorf("the backup's archive folder: %w", err)
+	}
 	err = l.view(func(tx *txn) error {
 		events := tx.Bucket(bucketEvents)
 		r.Seq = events.Sequence()

@@ -96,7 +96,7 @@ func decideReturnsSince(tx *txn, p HistoryArchived) error {
 		orders[string(orderKey(OwnerOr(r.Owner), r.No))] = true
 	}
 	c := tx.Bucket(bucketByType).Cursor()
-	for _, typ := range []string{EvReturnAnnounced, EvReturnReceived} {
+	for _, typ := range []string{EvReturnAnnounced, EvReturnReceived, EvReturnMatched} {
 		pre := prefixKey(typ)
 		for k, _ := c.Seek(byTypeKey(typ, p.ReturnsSeq+1)); k != nil && bytes.HasPrefix(k, pre); k, _ = c.Next() {
 			ev, err := eventAt(tx, seqFromKey(k[len(pre):]))

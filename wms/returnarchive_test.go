@@ -77,3 +77,28 @@ func TestOrderWithReturnsLeaves(t *testing.T) {
 		t.Fatal("a rebuild gives other projections")
 	}
 }
+
+// A parcel matched to an order after an archiving run read the returns
+// refuses that run's archiving of the order, as an RMA or a received
+// parcel naming it does.
+func TestMatchAfterReturnsReadRefusesArchiving(t *testing.T) {
+	l := shippedFixture(t)
+	if _, err := l.ReceiveReturn(ctx, ReturnParcel{ID: "r1", Lines: []ReturnLine{{SKU: "BOOK", Qty: 1, Condition: CondResellable}}}, "B3001", "pda-1"); err != nil {
+		t.Fatal(err)
+	}
+	read := l.LastSeq() // what the run saw when it read the returns
+	if _, err := l.MatchReturn(ctx, "", "r1", "SO1", "B3001", "pda-1"); err != nil {
+		t.Fatal(err)
+	}
+	err := l.view(func(tx *txn) error {
+		return decideReturnsSince(tx, HistoryArchived{Orders: []ArchivedRef{{No: "SO1"}}, ReturnsSeq: read})
+	})
+	if errKey(err) != "archive.changed" {
+		t.Fatalf("archiving SO1 after a match the run did not see: %v", err)
+	}
+	if err := l.view(func(tx *txn) error {
+		return decideReturnsSince(tx, HistoryArchived{Orders: []ArchivedRef{{No: "SO1"}}, ReturnsSeq: l.LastSeq()})
+	}); err != nil {
+		t.Fatalf("a run that saw the match: %v", err)
+	}
+}
