@@ -530,15 +530,15 @@ func importCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	fs := newFlags("import")
 	var c common
 	c.register(fs)
-	kind := fs.String("kind", "", "skus, locations, staff or stock")
+	kind := fs.String("kind", "", "skus, locations, staff, stock, orders, receipts, boxes or waybills")
 	lang := fs.String("lang", env("LANG_UI", "en"), "language of messages: en or zh-CN")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 || *kind == "" {
-		return errors.New("usage: tally import --data DIR --kind skus|locations|staff|stock FILE")
+		return errors.New("usage: tally import --data DIR --kind skus|locations|staff|stock|orders|receipts|boxes|waybills FILE")
 	}
-	raw, err := os.ReadFile(fs.Arg(0))
+	raw, err := readLimited(fs.Arg(0), wms.MaxImportBytes) // a file over the limit is refused by Import, unread past it
 	if err != nil {
 		return err
 	}
@@ -1017,4 +1017,15 @@ func printTestCmd(args []string, stdout io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "wrote %s\n", *out)
 	return nil
+}
+
+// readLimited reads up to limit+1 bytes of the file at path: enough for a
+// reader of at most limit bytes to see that a file is over it.
+func readLimited(path string, limit int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return io.ReadAll(io.LimitReader(f, limit+1))
 }

@@ -302,11 +302,13 @@ func (p *pda) scan(ctx context.Context, id string, body scanBody) (*task, outcom
 			return nil, scanStopped
 		}
 	}
+	// a scan's latency runs from its first attempt (closed loop) or its due
+	// time (open loop) to its answer: retries and their waits are in it
+	start := time.Now()
+	if !due.IsZero() {
+		start = due
+	}
 	for attempt := 1; ; attempt++ {
-		start := time.Now()
-		if !due.IsZero() {
-			start = due
-		}
 		answer, err := p.r.c.do(ctx, req)
 		took := time.Since(start)
 		if ctx.Err() != nil {

@@ -1,6 +1,10 @@
 package server
 
 import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"strconv"
 
 	"github.com/gofiber/fiber/v2"
@@ -16,9 +20,11 @@ import (
 // each fit with room to spare.
 const maxBatchBytes = 16 << 20
 
-// ordersBatchIn is the body of POST /api/v1/orders:batch.
+// ordersBatchIn is the body of POST /api/v1/orders:batch: each order is
+// read on its own (readBatchOrder), so one of the wrong shape is refused
+// alone.
 type ordersBatchIn struct {
-	Orders []orderIn `json:"orders"`
+	Orders []json.RawMessage `json:"orders"`
 }
 
 // ordersBatchOut answers it: each order's answer, in the order sent, and
@@ -62,10 +68,19 @@ func (s *Server) apiReceiveOrders(c *fiber.Ctx) error {
 		return err
 	}
 	intakes := make([]wms.OrderIntake, len(in.Orders))
-	for i, o := range in.Orders {
+	var unread map[int]wms.UnreadOrder
+	for i, raw := range in.Orders {
+		o, u, ok := readBatchOrder(raw)
+		if !ok {
+			if unread == nil {
+				unread = map[int]wms.UnreadOrder{}
+			}
+			unread[i] = u
+			continue
+		}
 		intakes[i] = o.intake()
 	}
-	res, err := s.ledger.ReceiveOrders(c.UserContext(), key, intakes, principal(c).Actor(), device(c))
+	res, err := s.ledger.ReceiveOrdersRead(c.UserContext(), key, intakes, unread, principal(c).Actor(), device(c))
 	if err != nil {
 		return err
 	}
@@ -79,4 +94,27 @@ func (s *Server) apiReceiveOrders(c *fiber.Ctx) error {
 		out.Orders[i] = item
 	}
 	return c.Status(fiber.StatusOK).JSON(out)
+}
+
+// readBatchOrder reads one order of a batch as POST /api/v1/orders reads
+// its body (no field it does not know); one that does not read is
+// answered refused (http.bad_json naming the field), with what could be
+// read of its owner and number.
+func readBatchOrder(raw json.RawMessage) (orderIn, wms.UnreadOrder, bool) {
+	var o orderIn
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	err := dec.Decode(&o)
+	if err == nil {
+		return o, wms.UnreadOrder{}, true
+	}
+	var named struct {
+		Owner any `json:"owner"`
+		No    any `json:"no"`
+	}
+	_ = json.Unmarshal(raw, &named)
+	text := func(v any) string { s, _ := v.(string); return s }
+	sum := sha256.Sum256(raw)
+	return o, wms.UnreadOrder{Owner: text(named.Owner), No: text(named.No), Digest: hex.EncodeToString(sum[:16]),
+		Err: wms.Errf(wms.CodeInvalid, "http.bad_json", "detail", err.Error())}, false
 }

@@ -35,7 +35,9 @@ const benchBatches, benchBatchSize, benchSenders = 20, 1000, 2
 func benchBatchBodies(b *testing.B, skus []string) [][]byte {
 	out := make([][]byte, benchBatches)
 	for r := range out {
-		var in ordersBatchIn
+		var in struct {
+			Orders []orderIn `json:"orders"`
+		}
 		for i := range benchBatchSize {
 			n := r*benchBatchSize + i
 			o := orderIn{No: fmt.Sprintf("SO-BB%07d", n), Platform: "TM", Shop: "天猫旗舰店", Carrier: "SF", Priority: n % 3,

@@ -66,8 +66,8 @@ func TestOrdersBatchAPI(t *testing.T) {
 	if st, text := send(`{"orders":[]}`); st != 400 || !strings.Contains(text, `"key":"orders.batch_empty"`) {
 		t.Errorf("no orders: %d %s", st, text)
 	}
-	if st, text := send(`{"orders":[{"no":"SO-U1","colour":"red"}]}`); st != 400 || !strings.Contains(text, `"key":"http.bad_json"`) {
-		t.Errorf("unknown field: %d %s", st, text)
+	if st, text := send(`{"orders":[` + order("SO-U0", "SKU03000", 1) + `],"colour":"red"}`); st != 400 || !strings.Contains(text, `"key":"http.bad_json"`) {
+		t.Errorf("an unknown field of the batch: %d %s", st, text)
 	}
 	if l.LastSeq() != seq {
 		t.Errorf("refused batches appended %d events", l.LastSeq()-seq)
@@ -96,6 +96,51 @@ func TestOrdersBatchAPI(t *testing.T) {
 		}
 		if st, text := send(`{"orders":[` + order("SO-R-"+string(tc.role), "SKU03000", 1) + `]}`); st != tc.status {
 			t.Errorf("%q: %d, want %d: %.200s", tc.role, st, tc.status, text)
+		}
+	}
+}
+
+// An order of a batch that does not read as an order (a field it does not
+// know, a value of the wrong shape) is refused on its own, naming the
+// field or the value; the others are taken. A retry with the key gets the first answer;
+// the key with another bad order is another request.
+func TestOrdersBatchOneUnreadableOrder(t *testing.T) {
+	s, l := testServer(t)
+	admin, _ := l.CreateToken(context.Background(), "oms", wms.RoleAdmin, "test")
+	c := newClient(t, s)
+	c.bearer = admin
+	c.lang = "en"
+	order := func(no, extra string) string {
+		return fmt.Sprintf(`{"no":%q,"channel":"tmall","recipient":{"name":"王芳","phone":"13800138000","address":"浙江省杭州市西湖区文三路 100 号"},"lines":[{"sku":"SKU03000","qty":1}]%s}`, no, extra)
+	}
+	for i, bad := range []struct{ extra, field string }{{`,"ship_by":"2026-11-11"`, "2026-11-11"}, {`,"priority":"1"`, "priority"}, {`,"remark":"x"`, "remark"}} {
+		key := fmt.Sprintf("batch-unread-%d", i)
+		body := `{"orders":[` + order(fmt.Sprintf("SO-G%d1", i), "") + `,` + order(fmt.Sprintf("SO-G%d2", i), bad.extra) + `,` + order(fmt.Sprintf("SO-G%d3", i), "") + `]}`
+		seq := l.LastSeq()
+		send := func(body string) (int, string) {
+			resp, text := c.do("POST", "/api/v1/orders:batch", strings.NewReader(body), map[string]string{"Content-Type": "application/json", "Idempotency-Key": key})
+			return resp.StatusCode, text
+		}
+		st, first := send(body)
+		var out ordersBatchOut
+		if err := json.Unmarshal([]byte(first), &out); err != nil || st != 200 || len(out.Orders) != 3 || out.Created != 2 || out.Refused != 1 {
+			t.Fatalf("%s: %d %s", bad.field, st, first)
+		}
+		if o := out.Orders[1]; o.No != fmt.Sprintf("SO-G%d2", i) || o.Result != wms.BatchRefused || o.Error == nil || o.Error.Key != "http.bad_json" || !strings.Contains(o.Error.Error, bad.field) {
+			t.Errorf("%s: the unread order's answer %+v %+v", bad.field, o, o.Error)
+		}
+		if got := l.LastSeq() - seq; got != 2 {
+			t.Errorf("%s: %d events for the two good orders", bad.field, got)
+		}
+		if _, err := l.Order(fmt.Sprintf("SO-G%d2", i)); wms.ErrorCode(err) != wms.CodeNotFound {
+			t.Errorf("%s: the unread order was stored: %v", bad.field, err)
+		}
+		if st, again := send(body); st != 200 || again != first {
+			t.Errorf("%s: the retry: %d %s, want the first answer %s", bad.field, st, again, first)
+		}
+		other := strings.Replace(body, bad.extra, `,"priority":"2"`, 1)
+		if st, text := send(other); st != 409 || !strings.Contains(text, `"key":"key.changed"`) {
+			t.Errorf("%s: the key with another unread order: %d %s", bad.field, st, text)
 		}
 	}
 }

@@ -215,8 +215,14 @@ func NewEvent(id, typ, actor, device string, data any) (Event, error) {
 	return Event{ID: id, Type: typ, Actor: actor, Device: device, Data: raw}, nil
 }
 
+// MaxEventID is the longest event ID the ledger stores. A client's key is
+// at most 128 bytes (server/idempotency.go); the ledger's own IDs add to
+// one a prefix ("orders:"), or an owner, an order number and a digest
+// ("order:OWNER:NO:DIGEST", up to 6+64+1+64+1+24 bytes).
+const MaxEventID = 256
+
 func (ev *Event) validate() error {
-	if ev.ID == "" || len(ev.ID) > 128 || !utf8.ValidString(ev.ID) {
+	if ev.ID == "" || len(ev.ID) > MaxEventID || !utf8.ValidString(ev.ID) {
 		return Errf(CodeInvalid, "event.id_invalid")
 	}
 	if _, ok := specs[ev.Type]; !ok {

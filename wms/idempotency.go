@@ -242,7 +242,7 @@ func putKey(tx *txn, id string, ev Event, rec keyRecord, appended bool) error {
 
 // validKeyID is the rule for an ID a command takes: 1 to 128 bytes of UTF-8.
 func validKeyID(id string) bool {
-	return id != "" && len(id) <= 128 && utf8.ValidString(id)
+	return id != "" && len(id) <= MaxEventID && utf8.ValidString(id)
 }
 
 // answerJSON is an answer's JSON. An answer already JSON (a task as the

@@ -22,9 +22,7 @@ import (
 //     again to compact it: marshalEvent writes the same bytes directly.
 //   - a batch's order read its owner, SKUs, archive and stored order to
 //     decide it, and applying read them again: what the batch read rides
-//     with the event (Event.booked), in the same transaction;
-//   - the API's batch body went through encoding/json's reflection: the
-//     server decodes the common form itself (server/orders_batch_json.go).
+//     with the event (Event.booked), in the same transaction.
 //
 // A replay (tally check, a rebuild) has none of these: it decodes the log
 // and checks and hashes each order as before, so a projection that came out

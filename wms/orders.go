@@ -171,6 +171,9 @@ func (o *OrderIntake) Validate() error {
 	if len(o.Lines) == 0 {
 		return Errf(CodeInvalid, "order.no_lines", "order", o.No)
 	}
+	if n := sentLines(o.Lines); n > MaxOrderLines {
+		return Errf(CodeInvalid, "order.too_many_lines", "order", o.No, "lines", strconv.Itoa(n), "max", strconv.Itoa(MaxOrderLines))
+	}
 	if o.Priority < 0 || o.Priority > 9 {
 		return Errf(CodeInvalid, "order.priority_invalid", "order", o.No)
 	}
@@ -182,6 +185,7 @@ func (o *OrderIntake) Validate() error {
 	}
 	// The same SKU on two lines (a gift line, say) is one line to pick.
 	merged := o.Lines[:0:0]
+	at := make(map[string]int, len(o.Lines)) // SKU → its line in merged
 	for _, l := range o.Lines {
 		l.SKU = strings.TrimSpace(l.SKU)
 		l.PlatformOrderID, l.PlatformSubOrderID = strings.TrimSpace(l.PlatformOrderID), strings.TrimSpace(l.PlatformSubOrderID)
@@ -189,12 +193,13 @@ func (o *OrderIntake) Validate() error {
 		if l.Qty <= 0 || l.Qty > 100000 {
 			return Errf(CodeInvalid, "order.qty_invalid", "order", o.No, "sku", l.SKU, "qty", strconv.FormatInt(l.Qty, 10))
 		}
-		if i := slices.IndexFunc(merged, func(m OrderLineIn) bool { return m.SKU == l.SKU }); i >= 0 {
+		if i, ok := at[l.SKU]; ok {
 			if mergeLine(&merged[i], l); merged[i].Qty > 100000 {
 				return Errf(CodeInvalid, "order.qty_invalid", "order", o.No, "sku", l.SKU, "qty", strconv.FormatInt(merged[i].Qty, 10))
 			}
 			continue
 		}
+		at[l.SKU] = len(merged)
 		merged = append(merged, l)
 	}
 	o.Lines = merged
@@ -206,6 +211,21 @@ func (o *OrderIntake) Validate() error {
 		o.ShipBy = &t
 	}
 	return nil
+}
+
+// MaxOrderLines is the most lines an order may have as sent (before lines
+// of one SKU are merged): a shop order has a few, a store's replenishment
+// some hundreds. It bounds what checking an order costs.
+const MaxOrderLines = 1000
+
+// sentLines is how many lines an order was sent with: a line merged from
+// several platform sub-orders counts each.
+func sentLines(lines []OrderLineIn) int {
+	n := 0
+	for _, l := range lines {
+		n += max(1, len(l.Parts))
+	}
+	return n
 }
 
 func utf8Len(s string) int { return len([]rune(s)) }

@@ -3,9 +3,11 @@ package wms
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"path/filepath"
 	"reflect"
 	"runtime"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -84,6 +86,32 @@ type batchOrder struct {
 // has changed since; the key with another batch is refused. A batch that
 // fails as a whole (too many orders, a full disk) stores nothing.
 func (l *Ledger) ReceiveOrders(ctx context.Context, key string, ins []OrderIntake, actor, device string) (OrderBatch, error) {
+	return l.ReceiveOrdersRead(ctx, key, ins, nil, actor, device)
+}
+
+// UnreadOrder is an order of a batch that could not be read as an order
+// (a field of the wrong shape, one not known): it is answered refused with
+// Err, and the batch's other orders are taken as if it were not there.
+// Owner and No are what could be read of it; Digest is of its bytes as
+// sent, so that a key's request is another one when they differ.
+type UnreadOrder struct {
+	Owner, No string
+	Err       *Error
+	Digest    string
+}
+
+// ReceiveOrdersRead is ReceiveOrders where unread[i], when present, is an
+// order the caller could not read (ins[i] is then ignored).
+func (l *Ledger) ReceiveOrdersRead(ctx context.Context, key string, ins []OrderIntake, unread map[int]UnreadOrder, actor, device string) (OrderBatch, error) {
+	if len(unread) > 0 {
+		ins = slices.Clone(ins)
+	}
+	for i, u := range unread {
+		if i < 0 || i >= len(ins) || u.Err == nil {
+			return OrderBatch{}, fmt.Errorf("unread order %d of %d", i, len(ins))
+		}
+		ins[i] = OrderIntake{Owner: u.Owner, No: u.No}
+	}
 	if len(ins) == 0 {
 		return OrderBatch{}, Errf(CodeInvalid, "orders.batch_empty", "max", strconv.Itoa(MaxBatchOrders))
 	}
@@ -91,14 +119,25 @@ func (l *Ledger) ReceiveOrders(ctx context.Context, key string, ins []OrderIntak
 		return OrderBatch{}, Errf(CodeInvalid, "orders.batch_too_many", "n", strconv.Itoa(len(ins)), "max", strconv.Itoa(MaxBatchOrders))
 	}
 	if key == "" {
-		return l.receiveBatch(ctx, "", nil, ins, actor, device)
+		return l.receiveBatch(ctx, "", nil, ins, unread, actor, device)
 	}
-	k := keyed{id: key, typ: EvOrderReceived, target: batchTarget, actor: actor, request: ins}
+	var request any = ins // a batch of orders all read: as since batches began
+	if len(unread) > 0 {
+		digests := make(map[int]string, len(unread))
+		for i, u := range unread {
+			digests[i] = u.Digest
+		}
+		request = struct {
+			Orders []OrderIntake  `json:"orders"`
+			Unread map[int]string `json:"unread"`
+		}{ins, digests}
+	}
+	k := keyed{id: key, typ: EvOrderReceived, target: batchTarget, actor: actor, request: request}
 	digest, err := digestOf(k.request)
 	if err != nil {
 		return OrderBatch{}, err
 	}
-	if len(k.id) > 128 {
+	if len(k.id) > MaxEventID {
 		return OrderBatch{}, Errf(CodeInvalid, "event.id_invalid")
 	}
 	defer l.keys.lock(k.id)()
@@ -144,16 +183,16 @@ func (l *Ledger) ReceiveOrders(ctx context.Context, key string, ins []OrderIntak
 	}
 	if archived {
 		noteReplay(ctx)
-		return l.receiveBatch(ctx, "", nil, ins, actor, device)
+		return l.receiveBatch(ctx, "", nil, ins, unread, actor, device)
 	}
-	return l.receiveBatch(ctx, k.id, &keyRecord{Actor: k.actor, Type: k.typ, Target: k.target, Digest: digest}, ins, actor, device)
+	return l.receiveBatch(ctx, k.id, &keyRecord{Actor: k.actor, Type: k.typ, Target: k.target, Digest: digest}, ins, unread, actor, device)
 }
 
 // receiveBatch decides each order (its own fields, outside any
 // transaction), then in one write checks each against the books and
 // appends the good ones; rec, when set, is the record of key, stored with
 // the answer in the same transaction.
-func (l *Ledger) receiveBatch(ctx context.Context, key string, rec *keyRecord, ins []OrderIntake, actor, device string) (OrderBatch, error) {
+func (l *Ledger) receiveBatch(ctx context.Context, key string, rec *keyRecord, ins []OrderIntake, unread map[int]UnreadOrder, actor, device string) (OrderBatch, error) {
 	start := time.Now()
 	// each order is decided on its own: on every core at once
 	orders := make([]batchOrder, len(ins))
@@ -165,6 +204,10 @@ func (l *Ledger) receiveBatch(ctx context.Context, key string, rec *keyRecord, i
 		go func() {
 			defer wg.Done()
 			for i := w; i < len(ins); i += workers {
+				if u, ok := unread[i]; ok {
+					orders[i] = batchOrder{owner: OwnerOr(u.Owner), in: ins[i], err: u.Err}
+					continue
+				}
 				orders[i] = decideBatchOrder(ins[i], actor, device)
 				orders[i].ev.At = at
 			}

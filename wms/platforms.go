@@ -126,6 +126,7 @@ func (o *OrderIntake) validateIdentity() error {
 			return Errf(CodeInvalid, "order.parts_invalid", "order", o.No, "sku", l.SKU)
 		}
 		var sum int64
+		seen := make(map[[2]string]bool, len(l.Parts)) // a source twice is refused
 		for j := range l.Parts {
 			p := &l.Parts[j]
 			if p.Qty <= 0 {
@@ -134,8 +135,10 @@ func (o *OrderIntake) validateIdentity() error {
 			if err := check(l.SKU, p); err != nil {
 				return err
 			}
-			if slices.ContainsFunc(l.Parts[:j], p.sameSource) {
+			if src := [2]string{p.PlatformOrderID, p.PlatformSubOrderID}; seen[src] {
 				return Errf(CodeInvalid, "order.parts_invalid", "order", o.No, "sku", l.SKU)
+			} else {
+				seen[src] = true
 			}
 			sum += p.Qty
 		}

@@ -1,0 +1,89 @@
+package wms
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+)
+
+// An order of MaxOrderLines lines is checked in linear time and one more
+// is refused (order.too_many_lines), whether the lines are SKUs or the
+// sub-orders of one SKU; a CSV file of one order in MaxOrderLines rows
+// imports in seconds, and its next row is refused on its own.
+func TestOrderLinesBounded(t *testing.T) {
+	in := order("SO-BIG")
+	for i := range MaxOrderLines {
+		in.Lines = append(in.Lines, OrderLineIn{LineIn: LineIn{SKU: fmt.Sprintf("SKU%07d", i), Qty: 1}})
+	}
+	start := time.Now()
+	if err := in.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Since(start); d > time.Second {
+		t.Errorf("%d lines checked in %v", MaxOrderLines, d)
+	}
+	in.Lines = append(in.Lines, OrderLineIn{LineIn: LineIn{SKU: "ONE-MORE", Qty: 1}})
+	if err := in.Validate(); errKey(err) != "order.too_many_lines" {
+		t.Fatalf("%d lines: %v", len(in.Lines), err)
+	}
+
+	l, _ := openTest(t)
+	seedSmall(t, l)
+	rows := func(n int) []byte {
+		var b strings.Builder
+		b.WriteString("no,channel,name,phone,address,sku,qty,platform_sub_order_id\n")
+		for i := range n {
+			fmt.Fprintf(&b, "SO-ROWS%d,tmall,王芳,13800138000,杭州,BOOK,1,S%07d\n", n, i)
+		}
+		return []byte(b.String())
+	}
+	start = time.Now()
+	res, err := l.Import(ctx, "imp-max", ImportOrders, "f.csv", rows(MaxOrderLines), "admin", "web")
+	if err != nil || res.Rows != 1 || res.BadRows != 0 {
+		t.Fatalf("%d rows: %+v %v", MaxOrderLines, res, err)
+	}
+	if d := time.Since(start); d > 10*time.Second {
+		t.Errorf("one order of %d rows imported in %v", MaxOrderLines, d)
+	}
+	o, err := l.Order(fmt.Sprintf("SO-ROWS%d", MaxOrderLines))
+	if err != nil || len(o.Lines) != 1 || o.Lines[0].Qty != MaxOrderLines {
+		t.Fatalf("the order: %+v %v", o.Lines, err)
+	}
+	_, err = l.Import(ctx, "imp-over", ImportOrders, "f.csv", rows(MaxOrderLines+1), "admin", "web")
+	if !strings.Contains(errString(err), "order.too_many_lines") && errKey(err) != "import.rows_invalid" {
+		t.Fatalf("%d rows: %v", MaxOrderLines+1, err)
+	}
+	if _, err := l.Order(fmt.Sprintf("SO-ROWS%d", MaxOrderLines+1)); ErrorCode(err) != CodeNotFound {
+		t.Fatalf("a refused file stored its order: %v", err)
+	}
+}
+
+// An order whose owner code and number are long (each within its limit)
+// is taken, alone and in a batch: its event ID is within MaxEventID.
+func TestLongOwnerAndNumberTaken(t *testing.T) {
+	l, _ := openTest(t)
+	seedSmall(t, l)
+	owner := strings.Repeat("O", 64)
+	if _, err := l.SaveOwner(ctx, "own1", Owner{Code: owner, Name: "Long owner"}, "admin", "web"); err != nil {
+		t.Fatal(err)
+	}
+	ev, err := NewEvent("s-owned", EvSKUUpserted, "B1001", "test", SKU{Owner: owner, Code: "BOOK", Name: "三体", UnitWeightG: 600})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev.Owner = owner
+	if _, _, err := l.Append(ctx, ev); err != nil {
+		t.Fatal(err)
+	}
+	in := order(strings.Repeat("N", 64), LineIn{"BOOK", 1})
+	in.Owner = owner
+	if _, _, err := l.ReceiveOrder(ctx, strings.Repeat("k", 128), in, "oms", "api"); err != nil {
+		t.Fatalf("alone: %v", err)
+	}
+	in.No = strings.Repeat("M", 64)
+	res, err := l.ReceiveOrders(ctx, "orders:"+strings.Repeat("b", 128), []OrderIntake{in}, "oms", "api")
+	if err != nil || res.Orders[0].Result != BatchCreated {
+		t.Fatalf("in a batch: %+v %v", res, err)
+	}
+}
