@@ -432,7 +432,7 @@ var catalog = map[string][2]string{
 	"order.no_invalid":          {"Order number {order} is not valid.", "订单号 {order} 无效。"},
 	"order.channel_invalid":     {"Order {order}: the channel (or platform) is missing or not valid.", "订单 {order}：渠道（或平台）缺失或无效。"},
 	"order.recipient_invalid":   {"Order {order}: recipient name, phone and address are needed.", "订单 {order}：需要收件人姓名、电话和地址。"},
-	"order.too_many_lines":      {"Order {order} has {lines} lines: at most {max} are taken in one order. Split it into several orders.", "订单 {order} 有 {lines} 行：一个订单最多 {max} 行。请拆分为多个订单。"},
+	"order.too_many_lines":      {"Order {order} has more lines than the {max} one order may have ({lines} sent): split it into several orders.", "订单 {order} 的商品行超过一个订单允许的 {max} 行（收到 {lines} 行）：请拆分为多个订单。"},
 	"order.no_lines":            {"Order {order} has no lines.", "订单 {order} 没有商品行。"},
 	"order.priority_invalid":    {"Order {order}: priority is 0 to 9.", "订单 {order}：优先级须为 0–9。"},
 	"order.carrier_invalid":     {"Order {order}: the carrier code is not valid.", "订单 {order}：承运商代码无效。"},
