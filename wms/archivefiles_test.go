@@ -175,10 +175,25 @@ func TestDamagedArchiveFileIsNamed(t *testing.T) {
 			t.Errorf("cut to %d: the month: %v", cut, err)
 		}
 	}
+	// cut at the start of the second member: the member is missing, not damaged
+	var parts [][2]int64
+	_ = l.view(func(tx *txn) error { parts = archiveMembers(tx, "2026-11.orders.jsonl.gz"); return nil })
+	if len(parts) != 1 {
+		t.Fatalf("members %v", parts)
+	}
 	if err := os.WriteFile(file, whole, 0o640); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := l.Books(DefaultOwner).ArchivedOrder("D001O00001"); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(file, nil, 0o640); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.Books(DefaultOwner).ArchivedOrder("D001O00001"); errKey(err) != "archive.member_missing" {
+		t.Errorf("an empty file: %v", err)
+	}
+	if err := os.WriteFile(file, whole, 0o640); err != nil {
 		t.Fatal(err)
 	}
 }

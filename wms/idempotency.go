@@ -240,7 +240,8 @@ func putKey(tx *txn, id string, ev Event, rec keyRecord, appended bool) error {
 	return tx.Bucket(bucketKeySeqs).Put(keySeqKey(ev.Seq, id), []byte{})
 }
 
-// validKeyID is the rule for an ID a command takes: 1 to 128 bytes of UTF-8.
+// validKeyID is the rule for an ID a command takes: 1 to MaxEventID bytes
+// of UTF-8 (a client sends at most 128: server/idempotency.go).
 func validKeyID(id string) bool {
 	return id != "" && len(id) <= MaxEventID && utf8.ValidString(id)
 }

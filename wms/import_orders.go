@@ -15,6 +15,7 @@ import (
 func prepareOrders(tx *txn, rows iter.Seq[csvRow], bad *rowErrors, zone *time.Location) []OrderIntake {
 	var out []OrderIntake
 	index := map[string]int{}
+	taken := map[string]int{} // an order's rows taken: each is a line as sent (MaxOrderLines)
 	for r := range rows {
 		owner, ownerBad := rowOwner(tx, r)
 		if ownerBad != nil {
@@ -35,6 +36,11 @@ func prepareOrders(tx *txn, rows iter.Seq[csvRow], bad *rowErrors, zone *time.Lo
 		}
 		line := OrderLineIn{LineIn: LineIn{SKU: sku, Qty: qty}, PlatformOrderID: r.get("platform_order_id"), PlatformSubOrderID: r.get("platform_sub_order_id")}
 		if i, ok := index[ref]; ok {
+			if taken[ref] >= MaxOrderLines { // refused here, before it costs more
+				bad.add(rowErrf(r.line, "order.too_many_lines", "order", no, "lines", strconv.Itoa(taken[ref]+1), "max", strconv.Itoa(MaxOrderLines)))
+				continue
+			}
+			taken[ref]++
 			out[i].Lines = append(out[i].Lines, line)
 			addPlatformOrder(&out[i], line.PlatformOrderID)
 			if err := out[i].Validate(); err != nil {
@@ -84,6 +90,7 @@ func prepareOrders(tx *txn, rows iter.Seq[csvRow], bad *rowErrors, zone *time.Lo
 			continue
 		}
 		index[ref] = len(out)
+		taken[ref] = 1
 		out = append(out, in)
 	}
 	return out

@@ -24,7 +24,7 @@ func TestOrderLinesBounded(t *testing.T) {
 		t.Errorf("%d lines checked in %v", MaxOrderLines, d)
 	}
 	in.Lines = append(in.Lines, OrderLineIn{LineIn: LineIn{SKU: "ONE-MORE", Qty: 1}})
-	if err := in.Validate(); errKey(err) != "order.too_many_lines" {
+	if err := in.checkSize(); errKey(err) != "order.too_many_lines" {
 		t.Fatalf("%d lines: %v", len(in.Lines), err)
 	}
 
@@ -56,6 +56,45 @@ func TestOrderLinesBounded(t *testing.T) {
 	}
 	if _, err := l.Order(fmt.Sprintf("SO-ROWS%d", MaxOrderLines+1)); ErrorCode(err) != CodeNotFound {
 		t.Fatalf("a refused file stored its order: %v", err)
+	}
+	// rows of one SKU and no sub-order count each too, as the API's lines do
+	var same strings.Builder
+	same.WriteString("no,channel,name,phone,address,sku,qty\n")
+	for range MaxOrderLines + 1 {
+		same.WriteString("SO-SAME,tmall,王芳,13800138000,杭州,BOOK,1\n")
+	}
+	if _, err := l.Import(ctx, "imp-same", ImportOrders, "f.csv", []byte(same.String()), "admin", "web"); err == nil {
+		t.Fatal("an order of 1,001 rows of one SKU was taken")
+	}
+	// rows past the limit are refused as they come, not checked again and again
+	start = time.Now()
+	if _, err := l.Import(ctx, "imp-many", ImportOrders, "f.csv", rows(40*MaxOrderLines), "admin", "web"); err == nil {
+		t.Fatal("an order of 40,000 rows was taken")
+	}
+	if d := time.Since(start); d > 10*time.Second {
+		t.Errorf("an order of 40,000 rows refused in %v", d)
+	}
+}
+
+// The limit is intake's: an order taken before it (a stored event of more
+// lines) still applies, rebuilds and checks.
+func TestOrderOfManyLinesStoredBeforeTheLimitReplays(t *testing.T) {
+	l, _ := openTest(t)
+	seedSmall(t, l)
+	in := order("SO-OLD-BIG")
+	for i := range MaxOrderLines + 500 {
+		in.Lines = append(in.Lines, OrderLineIn{LineIn: LineIn{SKU: "BOOK", Qty: 1}, PlatformSubOrderID: fmt.Sprintf("S%05d", i)})
+	}
+	mustAppend(t, l, "order:SO-OLD-BIG:old", EvOrderReceived, in)
+	if err := l.Rebuild(); err != nil {
+		t.Fatal(err)
+	}
+	if mm, err := l.Check(""); err != nil || len(mm) > 0 {
+		t.Fatalf("check: %v %v", mm, err)
+	}
+	o, err := l.Order("SO-OLD-BIG")
+	if err != nil || len(o.Lines) != 1 || o.Lines[0].Qty != MaxOrderLines+500 {
+		t.Fatalf("%+v %v", o.Lines, err)
 	}
 }
 

@@ -134,8 +134,10 @@ func reviveLot(tx *txn, owner, sku, code string) error {
 }
 
 // lotQuietSince says whether the last event in the lot's story (live,
-// or moved to a lot index after --keep-events) is before before.
-func lotQuietSince(tx *txn, key []byte, before time.Time) (bool, error) {
+// or moved to a lot index after --keep-events) is no later than through,
+// the last event stamped before the cut-off (lastSeqBefore): sequence
+// numbers only, so no archived event is read.
+func lotQuietSince(tx *txn, key []byte, through uint64) (bool, error) {
 	p := append(bytes.Clone(key), sep)
 	c := tx.Bucket(bucketLotEvents).Cursor()
 	var last uint64
@@ -149,23 +151,23 @@ func lotQuietSince(tx *txn, key []byte, before time.Time) (bool, error) {
 		}
 		last = seqs[len(seqs)-1]
 	}
-	ev, err := eventAt(tx, last) // a live event, or one of a segment file (eventlog.go)
-	if err != nil {
-		return false, err
-	}
-	return ev.At.Before(before), nil
+	return last <= through, nil
 }
 
 const lotLeaveBatch = 2000 // lots a history.archived event
 
 // archiveIdleLots is Archive's step for lots with nothing left.
 func (l *Ledger) archiveIdleLots(ctx context.Context, before time.Time, actor, device string, run *ArchiveRun) error {
+	through, err := l.lastSeqBefore(before)
+	if err != nil {
+		return err
+	}
 	var cands [][]byte
-	err := l.scanChunks(bucketLots, nil, func(tx *txn, k, _ []byte) error {
+	err = l.scanChunks(bucketLots, nil, func(tx *txn, k, _ []byte) error {
 		if !lotShelvesEmpty(tx, k) { // units away: the batch's read below
 			return nil
 		}
-		quiet, err := lotQuietSince(tx, k, before)
+		quiet, err := lotQuietSince(tx, k, through)
 		if err == nil && quiet {
 			cands = append(cands, bytes.Clone(k))
 		}

@@ -272,6 +272,10 @@ func (l *Ledger) receiveBatch(ctx context.Context, key string, rec *keyRecord, i
 // ReceiveOrder does.
 func decideBatchOrder(in OrderIntake, actor, device string) batchOrder {
 	b := batchOrder{owner: OwnerOr(in.Owner)}
+	if err := in.checkSize(); err != nil {
+		b.in, b.err = in, err
+		return b
+	}
 	if err := in.Validate(); err != nil {
 		b.in, b.err = in, err
 		return b

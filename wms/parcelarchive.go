@@ -223,6 +223,9 @@ func readMemberAt[T any](path string, offset int64, fn func(T) error) error {
 // that is not a record) is archive.damaged, naming file and offset.
 func scanJSONLines[T any](r io.Reader, file string, offset int64, multistream bool, fn func(T) error) error {
 	zr, err := gzip.NewReader(r)
+	if err == io.EOF { // nothing there: the file ends before the member (an older copy, or cut)
+		return Errf(CodeNotFound, "archive.member_missing", "file", file, "offset", strconv.FormatInt(offset, 10))
+	}
 	if err != nil {
 		return archiveDamaged(file, offset, err)
 	}

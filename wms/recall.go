@@ -139,6 +139,7 @@ func recallReport(tx *txn, archiveDir, owner, sku, lot string) (RecallReport, er
 		for _, no := range archived[at] {
 			want[no] = true
 		}
+		var read []RecallOrder // given out only once the member read whole (its checksum is at its end)
 		err := readMemberAt(filepath.Join(archiveDir, at.File), at.Offset, func(a ArchivedOrder) error {
 			if OwnerOr(a.Order.Owner) != owner || !want[a.Order.No] {
 				return nil
@@ -146,10 +147,17 @@ func recallReport(tx *txn, archiveDir, owner, sku, lot string) (RecallReport, er
 			delete(want, a.Order.No)
 			if ro, ok := recallOrderOf(a.Order, a.Pack, a.Returned, sku, lot); ok {
 				ro.Archived = true
-				rep.Orders = append(rep.Orders, ro)
+				read = append(read, ro)
 			}
 			return nil
 		})
+		if err != nil { // every order of a member that does not read whole is named unread
+			for _, no := range archived[at] {
+				want[no] = true
+			}
+		} else {
+			rep.Orders = append(rep.Orders, read...)
+		}
 		for _, no := range archived[at] {
 			if !want[no] {
 				continue
