@@ -70,7 +70,7 @@ func (a *archiving) runDue(ctx context.Context) (wms.ArchiveRun, bool, error) {
 // store's answer) when the archive does not have it either.
 func (s *Server) apiArchivedOrder(c *fiber.Ctx, books wms.Books, no string, notFound error) error {
 	a, err := books.ArchivedOrder(no)
-	if wms.ErrorCode(err) == wms.CodeNotFound && a.Archived == nil {
+	if notArchived(err) {
 		return notFound
 	}
 	if err != nil {
@@ -91,10 +91,19 @@ func (s *Server) orderOrArchived(owner, no string) (wms.Order, string, error) {
 	}
 	a, aerr := books.ArchivedOrder(no)
 	if aerr != nil {
-		if wms.ErrorCode(aerr) == wms.CodeNotFound && a.Archived == nil {
+		if notArchived(aerr) {
 			return o, "", err
 		}
 		return o, "", aerr
 	}
 	return a.Order, a.Archived.File, nil
+}
+
+// notArchived says whether Books.ArchivedOrder's error means the archive
+// does not hold the order: not one that names a file missing, short or
+// damaged, which the operator must be told (archive.file_missing,
+// archive.member_missing, archive.damaged).
+func notArchived(err error) bool {
+	e, ok := wms.AsError(err)
+	return ok && e.Key == "order.not_found"
 }

@@ -16,6 +16,7 @@ func prepareOrders(tx *txn, rows iter.Seq[csvRow], bad *rowErrors, zone *time.Lo
 	var out []OrderIntake
 	index := map[string]int{}
 	taken := map[string]int{} // an order's rows taken: each is a line as sent (MaxOrderLines)
+	over := map[string]map[string]string{} // an order past MaxOrderLines: its one message's arguments
 	for r := range rows {
 		owner, ownerBad := rowOwner(tx, r)
 		if ownerBad != nil {
@@ -36,11 +37,16 @@ func prepareOrders(tx *txn, rows iter.Seq[csvRow], bad *rowErrors, zone *time.Lo
 		}
 		line := OrderLineIn{LineIn: LineIn{SKU: sku, Qty: qty}, PlatformOrderID: r.get("platform_order_id"), PlatformSubOrderID: r.get("platform_sub_order_id")}
 		if i, ok := index[ref]; ok {
-			if taken[ref] >= MaxOrderLines { // refused here, before it costs more
-				bad.add(rowErrf(r.line, "order.too_many_lines", "order", no, "lines", strconv.Itoa(taken[ref]+1), "max", strconv.Itoa(MaxOrderLines)))
+			taken[ref]++
+			if taken[ref] > MaxOrderLines { // refused here, before it costs more: one message an order, its count at the end
+				if over[ref] == nil {
+					e := rowErrf(r.line, "order.too_many_lines", "order", no, "lines", "", "max", strconv.Itoa(MaxOrderLines))
+					over[ref] = e.Args
+					bad.add(e)
+				}
+				over[ref]["lines"] = strconv.Itoa(taken[ref])
 				continue
 			}
-			taken[ref]++
 			out[i].Lines = append(out[i].Lines, line)
 			addPlatformOrder(&out[i], line.PlatformOrderID)
 			if err := out[i].Validate(); err != nil {

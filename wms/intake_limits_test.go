@@ -1,6 +1,7 @@
 package wms
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -124,5 +125,89 @@ func TestLongOwnerAndNumberTaken(t *testing.T) {
 	res, err := l.ReceiveOrders(ctx, "orders:"+strings.Repeat("b", 128), []OrderIntake{in}, "oms", "api")
 	if err != nil || res.Orders[0].Result != BatchCreated {
 		t.Fatalf("in a batch: %+v %v", res, err)
+	}
+}
+
+// An order taken before the limit, sent again (with its key, or the same
+// content without one, alone or in a batch), is answered as before, not
+// refused; a new order as big is refused.
+func TestOrderTakenBeforeTheLimitAnsweredAgain(t *testing.T) {
+	l, _ := openTest(t)
+	seedSmall(t, l)
+	big := func(no string) OrderIntake {
+		in := order(no)
+		for i := range MaxOrderLines + 500 {
+			in.Lines = append(in.Lines, OrderLineIn{LineIn: LineIn{SKU: "BOOK", Qty: 1}, PlatformSubOrderID: fmt.Sprintf("S%05d", i)})
+		}
+		return in
+	}
+	// stored as ReceiveOrder stored it before the limit: its ID is the
+	// order's number and content digest
+	stored := big("SO-OLD-BIG")
+	if err := stored.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	payload, err := json.Marshal(stored)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev := mustAppend(t, l, "order:SO-OLD-BIG:"+payloadDigest(payload), EvOrderReceived, stored)
+	o, err := l.Order("SO-OLD-BIG")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, _ := digestOf(func() OrderIntake { in := big("SO-OLD-BIG"); _ = in.Validate(); return in }())
+	ans, _ := json.Marshal(orderReceived{Order: o})
+	if err := l.write(func(tx *txn) error {
+		return putKey(tx, "oms-key-1", ev, keyRecord{Actor: "oms", Type: EvOrderReceived, Target: OrderRef(DefaultOwner, "SO-OLD-BIG"), Digest: d, Seq: ev.Seq, Answer: ans}, false)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	seq := l.LastSeq()
+	if _, _, err := l.ReceiveOrder(ctx, "oms-key-1", big("SO-OLD-BIG"), "oms", "api"); err != nil {
+		t.Errorf("a retry with its key: %v", err)
+	}
+	if _, dup, err := l.ReceiveOrder(ctx, "", big("SO-OLD-BIG"), "oms", "api"); err != nil || !dup {
+		t.Errorf("the same order again without a key: dup %v %v", dup, err)
+	}
+	if _, dup, err := l.ReceiveOrder(ctx, "new-key", big("SO-OLD-BIG"), "oms", "api"); err != nil || !dup {
+		t.Errorf("the same order again with a new key: dup %v %v", dup, err)
+	}
+	res, err := l.ReceiveOrders(ctx, "", []OrderIntake{big("SO-OLD-BIG"), big("SO-NEW-BIG")}, "oms", "api")
+	if err != nil || res.Orders[0].Result != BatchDuplicate || res.Orders[1].Result != BatchRefused || res.Orders[1].Error.Key != "order.too_many_lines" {
+		t.Fatalf("in a batch: %+v %v", res.Orders, err)
+	}
+	if _, _, err := l.ReceiveOrder(ctx, "", big("SO-NEW-BIG"), "oms", "api"); errKey(err) != "order.too_many_lines" {
+		t.Fatalf("a new order as big: %v", err)
+	}
+	if l.LastSeq() != seq {
+		t.Fatalf("%d events appended", l.LastSeq()-seq)
+	}
+}
+
+// An orders CSV with one order past the limit says so once, with the
+// order's full count, and still lists another order's fault.
+func TestOrdersCSVOverTheLimitSaysItOnce(t *testing.T) {
+	l, _ := openTest(t)
+	seedSmall(t, l)
+	var b strings.Builder
+	b.WriteString("no,channel,name,phone,address,sku,qty,platform_sub_order_id\n")
+	for i := range 5000 {
+		fmt.Fprintf(&b, "SO-BIG,tmall,王芳,13800138000,杭州,BOOK,1,S%07d\n", i)
+	}
+	b.WriteString("SO-OTHER,tmall,王芳,13800138000,杭州,NO-SUCH-SKU,1,\n")
+	res, err := l.Import(ctx, "imp-x", ImportOrders, "f.csv", []byte(b.String()), "admin", "web")
+	if err == nil {
+		t.Fatal("taken")
+	}
+	var keys []string
+	for _, e := range res.Errors {
+		keys = append(keys, e.Key)
+		if e.Key == "order.too_many_lines" && e.Args["lines"] != "5000" {
+			t.Errorf("the count: %v", e.Args)
+		}
+	}
+	if strings.Join(keys, " ") != "order.too_many_lines sku.not_found" || res.BadRows != 2 {
+		t.Fatalf("errors %v, %d bad rows", keys, res.BadRows)
 	}
 }

@@ -1,6 +1,7 @@
 package wms
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -227,6 +228,17 @@ func (o *OrderIntake) checkSize() error {
 	return nil
 }
 
+// checkBound refuses, before an order is checked at all, one so far past
+// MaxOrderLines that no order taken before the limit came near it: what
+// checking it would cost is bounded, and a resend of an order taken
+// before the limit (checkSize) is still answered.
+func (o *OrderIntake) checkBound() error {
+	if n := sentLines(o.Lines); n > 10*MaxOrderLines {
+		return Errf(CodeInvalid, "order.too_many_lines", "order", o.No, "lines", strconv.Itoa(n), "max", strconv.Itoa(MaxOrderLines))
+	}
+	return nil
+}
+
 // sentLines is how many lines an order was sent with: a line merged from
 // several platform sub-orders counts each.
 func sentLines(lines []OrderLineIn) int {
@@ -257,7 +269,7 @@ func (o OrderIntake) Digest() string {
 // stood then, and whether it was the same again), even after the order moved
 // on; the key with another order or content is refused.
 func (l *Ledger) ReceiveOrder(ctx context.Context, key string, in OrderIntake, actor, device string) (Order, bool, error) {
-	if err := in.checkSize(); err != nil {
+	if err := in.checkBound(); err != nil {
 		return Order{}, false, err
 	}
 	if err := in.Validate(); err != nil {
@@ -278,12 +290,22 @@ func (l *Ledger) ReceiveOrder(ctx context.Context, key string, in OrderIntake, a
 		id = "order:" + owner + ":" + in.No + ":" + digest
 	}
 	newOrderEvent := func() (Event, error) {
+		// the line limit is for orders that come in new: the same order
+		// taken before the limit is still answered as a duplicate
+		if err := in.checkSize(); err != nil {
+			if _, seen, lerr := l.eventByID(id); lerr != nil || !seen {
+				return Event{}, cmp.Or(lerr, err)
+			}
+		}
 		ev := Event{ID: id, Type: EvOrderReceived, Actor: actor, Device: device, Owner: envelopeOwner(owner), Data: payload}
 		ev.decoded, ev.digests = in, []string{digest}
 		return ev, nil
 	}
 	if key == "" {
-		ev, _ := newOrderEvent()
+		ev, err := newOrderEvent()
+		if err != nil {
+			return Order{}, false, err
+		}
 		_, dup, err := l.Append(ctx, ev)
 		if err != nil {
 			return Order{}, false, err

@@ -78,6 +78,9 @@ type batchOrder struct {
 	digest string      // in.Digest()
 	ev     Event
 	err    error // refused before the transaction
+	// oversize refuses it unless it is the same order again (MaxOrderLines
+	// is for orders that come in new)
+	oversize error
 }
 
 // ReceiveOrders takes a batch of up to MaxBatchOrders orders in, each
@@ -272,10 +275,11 @@ func (l *Ledger) receiveBatch(ctx context.Context, key string, rec *keyRecord, i
 // ReceiveOrder does.
 func decideBatchOrder(in OrderIntake, actor, device string) batchOrder {
 	b := batchOrder{owner: OwnerOr(in.Owner)}
-	if err := in.checkSize(); err != nil {
+	if err := in.checkBound(); err != nil {
 		b.in, b.err = in, err
 		return b
 	}
+	b.oversize = in.checkSize() // refused unless it is a duplicate (receiveBatchOrder)
 	if err := in.Validate(); err != nil {
 		b.in, b.err = in, err
 		return b
@@ -354,6 +358,9 @@ func receiveBatchOrder(tx *txn, b *batchOrder, archiveDir string) (OrderBatchIte
 		}
 		item.Result, item.State = BatchDuplicate, o.State
 		return item, 0, nil
+	}
+	if b.oversize != nil {
+		return refuse(b.oversize)
 	}
 	// receiveOrder's checks, made here so that a refused order writes nothing
 	if err := knownOwner(tx, b.owner); err != nil {
