@@ -15,7 +15,7 @@ import (
 func prepareOrders(tx *txn, rows iter.Seq[csvRow], bad *rowErrors, zone *time.Location) []OrderIntake {
 	var out []OrderIntake
 	index := map[string]int{}
-	taken := map[string]int{} // an order's rows taken: each is a line as sent (MaxOrderLines)
+	taken := map[string]int{}              // an order's rows taken: each is a line as sent (MaxOrderLines)
 	over := map[string]map[string]string{} // an order past MaxOrderLines: its one message's arguments
 	for r := range rows {
 		owner, ownerBad := rowOwner(tx, r)
