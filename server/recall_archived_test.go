@@ -3,18 +3,14 @@ package server
 import (
 	"context"
 	"encoding/json"
-	"io"
-	"log/slog"
 	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"tally/scan"
 	"tally/wms"
 )
 
@@ -23,34 +19,15 @@ import (
 // where this copy lacks the archive file the report names the order with
 // the reason instead of failing.
 func TestRecallOfArchivedOrder(t *testing.T) {
-	var mu sync.Mutex
-	now := time.Date(2026, 11, 11, 2, 0, 0, 0, time.UTC)
-	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
-	dir := t.TempDir()
-	l, err := wms.Open(dir, wms.Options{Now: clock, Zone: time.FixedZone("CST", 8*3600)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if mm, err := l.Check(t.TempDir()); err != nil || len(mm) > 0 {
-			t.Errorf("ledger check after test: %v %v", err, mm)
-		}
-		l.Close()
-	})
+	s, l, _, advance := clockedDemoServer(t)
 	ctx := context.Background()
-	if _, err := l.SeedDemo(ctx); err != nil {
-		t.Fatal(err)
-	}
-	s := New(Config{Version: "test"}, l, scan.NewParser(scan.DefaultPatterns()), slog.New(slog.NewTextHandler(io.Discard, nil)))
 	lot := shippedOrder(t, s, l, "SO510001", "T51001", "FH-5101")
 	pack, _ := l.Pack("SO510001")
 	if len(pack.Parcels) == 0 {
 		t.Fatal("no parcel")
 	}
 	waybill := pack.Parcels[0].Waybill
-	mu.Lock()
-	now = now.Add(31 * 24 * time.Hour)
-	mu.Unlock()
+	advance(31 * 24 * time.Hour)
 	if run, err := l.Archive(ctx, wms.DefaultRetention(), "system", "test"); err != nil || run.Orders == 0 {
 		t.Fatalf("archive: %+v %v", run, err)
 	}
