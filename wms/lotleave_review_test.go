@@ -134,16 +134,6 @@ func mustCheckClean(t *testing.T, l *Ledger) {
 	}
 }
 
-func lotLiveSKU(t *testing.T, l *Ledger, sku, lot string) bool {
-	t.Helper()
-	var live bool
-	_ = l.view(func(tx *txn) error {
-		live = tx.Bucket(bucketLots).Get(lotKey(DefaultOwner, sku, lot)) != nil
-		return nil
-	})
-	return live
-}
-
 // The returns, put-back and sweep paths after lots left: a rebuild
 // reaches the live projections.
 func TestLotLeaveRebuildAfterLotPaths(t *testing.T) {

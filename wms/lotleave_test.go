@@ -95,11 +95,18 @@ func TestIdleLotsLeave(t *testing.T) {
 	}
 }
 
+// lotLive says whether the default owner's MILK lot is in the live lots.
 func lotLive(t *testing.T, l *Ledger, lot string) bool {
+	t.Helper()
+	return lotLiveSKU(t, l, "MILK", lot)
+}
+
+// lotLiveSKU says whether the default owner's lot of sku is in the live lots.
+func lotLiveSKU(t *testing.T, l *Ledger, sku, lot string) bool {
 	t.Helper()
 	var live bool
 	if err := l.view(func(tx *txn) error {
-		live = tx.Bucket(bucketLots).Get(lotKey(DefaultOwner, "MILK", lot)) != nil
+		live = tx.Bucket(bucketLots).Get(lotKey(DefaultOwner, sku, lot)) != nil
 		return nil
 	}); err != nil {
 		t.Fatal(err)

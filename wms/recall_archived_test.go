@@ -9,17 +9,6 @@ import (
 	"time"
 )
 
-// recallLotLive says whether the default owner's lot is in the live lots.
-func recallLotLive(t *testing.T, l *Ledger, sku, lot string) bool {
-	t.Helper()
-	var live bool
-	_ = l.view(func(tx *txn) error {
-		live = tx.Bucket(bucketLots).Get(lotKey(DefaultOwner, sku, lot)) != nil
-		return nil
-	})
-	return live
-}
-
 func TestRecallAfterLotAndOrderLeft(t *testing.T) {
 	l := shippedFixture(t)
 	clock := &testClock{t: l.Now()}
@@ -35,7 +24,7 @@ func TestRecallAfterLotAndOrderLeft(t *testing.T) {
 	clock.Add(31 * 24 * time.Hour)
 	run, err := l.Archive(ctx, DefaultRetention(), "system", "test")
 	t.Logf("run: orders %d lots %d %v", run.Orders, run.IdleLots, err)
-	if recallLotLive(t, l, "MILK", lot) {
+	if lotLiveSKU(t, l, "MILK", lot) {
 		t.Fatal("lot still live")
 	}
 	before, err := l.RecallReport("MILK", lot)
@@ -60,7 +49,7 @@ func TestRecallOrderArchivedLotLive(t *testing.T) {
 	lot := o.Lines[0].Allocs[0].Lot
 	clock.Add(31 * 24 * time.Hour)
 	run, err := l.Archive(ctx, DefaultRetention(), "system", "test")
-	t.Logf("run: orders %d lots %d %v live=%v", run.Orders, run.IdleLots, err, recallLotLive(t, l, "MILK", lot))
+	t.Logf("run: orders %d lots %d %v live=%v", run.Orders, run.IdleLots, err, lotLiveSKU(t, l, "MILK", lot))
 	rep, err := l.Recall(ctx, "rc1", LotStatusChange{SKU: "MILK", Lot: lot, Reason: "supplier recall"}, "B9001", "web")
 	got, _, _ := l.Books(DefaultOwner).Lot("MILK", lot)
 	t.Logf("recall: %v; lot now %s", err, got.Status)
