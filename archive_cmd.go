@@ -181,7 +181,13 @@ func (f *archiveFlags) add(srv *server.Server) error {
 }
 
 // archiveReport writes a month's archived orders as CSV: one row an order.
+// The month is read through once before the first row is written, so a
+// damaged or missing member stops the report with nothing written, rather
+// than after part of a month that would pass for the whole of it.
 func archiveReport(l *wms.Ledger, month string, stdout io.Writer) error {
+	if err := l.ArchivedOrders(month, func(wms.ArchivedOrder) error { return nil }); err != nil {
+		return fmt.Errorf("archive --report: %w", err)
+	}
 	w := csv.NewWriter(stdout)
 	if err := w.Write([]string{"owner", "order", "state", "channel", "shop", "carrier", "lines", "units", "parcels", "waybills", "received", "finished"}); err != nil {
 		return err

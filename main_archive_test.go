@@ -140,3 +140,55 @@ func TestArchiveCommandMovesEvents(t *testing.T) {
 		t.Fatalf("check after moving events out: %v\n%s", err, out.String())
 	}
 }
+
+// TestArchiveReportReadsTheMonthWhole: `tally archive --report` of a month
+// whose last member is damaged writes no row (not the members before it,
+// which would pass for the whole month) and names the file; with the file
+// whole it writes every archived order once.
+func TestArchiveReportReadsTheMonthWhole(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "data")
+	start := time.Now().UTC().AddDate(0, 0, -12)
+	month := start.Format("2006-01")
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"generate", "--data", dir, "--events", "3000", "--days", "4", "--start", start.Format("2006-01-02"), "--ceiling=false"}, &out, &out); err != nil {
+		t.Fatalf("generate: %v\n%s", err, out.String())
+	}
+	for _, keep := range []string{"10d", "1d"} { // two runs: two members
+		out.Reset()
+		if err := run(context.Background(), []string{"archive", "--data", dir, "--keep-orders", keep}, &out, &out); err != nil {
+			t.Fatalf("archive --keep-orders %s: %v\n%s", keep, err, out.String())
+		}
+	}
+	path := filepath.Join(dir, "archive", month+".orders.jsonl.gz")
+	whole, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out.Reset()
+	if err := run(context.Background(), []string{"archive", "--data", dir, "--report", month}, &out, &out); err != nil {
+		t.Fatalf("report: %v\n%s", err, out.String())
+	}
+	rows := strings.Count(out.String(), "\n") - 1
+	l, err := wms.Open(dir, wms.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := 0
+	_ = l.ArchivedOrders(month, func(wms.ArchivedOrder) error { first++; return nil })
+	l.Close()
+	if rows < 2 || rows != first {
+		t.Fatalf("report of the whole month: %d rows, %d archived orders", rows, first)
+	}
+	// the second run's member: cut its last bytes
+	if members := strings.Count(string(whole), "\x1f\x8b\x08"); members < 2 {
+		t.Fatalf("the month has %d gzip members, want one a run", members)
+	}
+	if err := os.WriteFile(path, whole[:len(whole)-8], 0o640); err != nil {
+		t.Fatal(err)
+	}
+	out.Reset()
+	err = run(context.Background(), []string{"archive", "--data", dir, "--report", month}, &out, &out)
+	if err == nil || !strings.Contains(err.Error(), month+".orders.jsonl.gz") || strings.Contains(out.String(), "owner,order") {
+		t.Fatalf("report of a damaged month: %v\n%s", err, out.String())
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"tally/views"
 	"tally/wms"
@@ -100,6 +101,28 @@ func TestOrdersBatchAPI(t *testing.T) {
 	}
 }
 
+// A time that does not parse is refused naming its field, not only its
+// value, and nothing is stored.
+func TestBadTimeNamesItsField(t *testing.T) {
+	s, l := testServer(t)
+	admin, _ := l.CreateToken(context.Background(), "oms", wms.RoleAdmin, "test")
+	c := newClient(t, s)
+	c.bearer = admin
+	c.lang = "en"
+	seq := l.LastSeq()
+	body := `{"no":"SO-T1","channel":"tmall","ship_by":"tomorrow","recipient":{"name":"王芳","phone":"13800138000","address":"浙江省杭州市西湖区文三路 100 号"},"lines":[{"sku":"SKU03000","qty":1}]}`
+	resp, text := c.do("POST", "/api/v1/orders", strings.NewReader(body), map[string]string{"Content-Type": "application/json", "Idempotency-Key": "bad-time-1"})
+	if resp.StatusCode != 400 || !strings.Contains(text, `"key":"http.bad_json"`) || !strings.Contains(text, `field ship_by: \"tomorrow\" is not a time`) {
+		t.Errorf("%d %s", resp.StatusCode, text)
+	}
+	if l.LastSeq() != seq {
+		t.Errorf("%d events written for a refused order", l.LastSeq()-seq)
+	}
+	if got := jsonDetail(&time.ParseError{Value: "x"}, []byte(`not json`)); got != `"x" is not a time: write it as RFC 3339, like 2026-11-11T18:00:00+08:00` {
+		t.Errorf("no body to name the field from: %s", got)
+	}
+}
+
 // An order of a batch that does not read as an order (a field it does not
 // know, a value of the wrong shape) is refused on its own, naming the
 // field or the value; the others are taken. A retry with the key gets the first answer;
@@ -113,7 +136,7 @@ func TestOrdersBatchOneUnreadableOrder(t *testing.T) {
 	order := func(no, extra string) string {
 		return fmt.Sprintf(`{"no":%q,"channel":"tmall","recipient":{"name":"王芳","phone":"13800138000","address":"浙江省杭州市西湖区文三路 100 号"},"lines":[{"sku":"SKU03000","qty":1}]%s}`, no, extra)
 	}
-	for i, bad := range []struct{ extra, field string }{{`,"ship_by":"2026-11-11"`, "2026-11-11"}, {`,"priority":"1"`, "priority"}, {`,"remark":"x"`, "remark"}} {
+	for i, bad := range []struct{ extra, field string }{{`,"ship_by":"2026-11-11"`, `field ship_by: "2026-11-11" is not a time`}, {`,"priority":"1"`, "priority"}, {`,"remark":"x"`, "remark"}} {
 		key := fmt.Sprintf("batch-unread-%d", i)
 		body := `{"orders":[` + order(fmt.Sprintf("SO-G%d1", i), "") + `,` + order(fmt.Sprintf("SO-G%d2", i), bad.extra) + `,` + order(fmt.Sprintf("SO-G%d3", i), "") + `]}`
 		seq := l.LastSeq()
