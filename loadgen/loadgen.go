@@ -65,6 +65,14 @@ type Result struct {
 	// server does not publish it. It covers everything the server did
 	// meanwhile: tasks handed out, orders and waves made by the feeder.
 	CPUmsPerScan float64
+	// Where a scan's time goes on the server's one committer, from its
+	// /metrics too (0 when it does not publish them): the ledger writes
+	// each acknowledged scan took (a pick, and a task handed out), the pages
+	// bbolt wrote for each write (one write call a page), and the share of
+	// the run's time commits spent writing those pages and syncing them.
+	// Commits run one at a time, so a share near 1 says the disk writes
+	// alone keep the committer busy.
+	WritesPerScan, PagesPerWrite, DiskWriteShare float64
 	// With Config.CeilingDir: raw bbolt Batch's commits a second of values
 	// the size of the run's pick events (EventBytes); EventsPerSec over it
 	// is the run's ratio to what the disk allows.
@@ -94,6 +102,14 @@ func (r Result) Line() string {
 	}
 	if r.HTTPCeilingPerSec > 0 {
 		s += fmt.Sprintf(" http_ceiling_per_s=%.1f http_ratio=%.3f", r.HTTPCeilingPerSec, r.EventsPerSec/r.HTTPCeilingPerSec)
+	}
+	// added after the others (stop 27), so that scripts reading the line
+	// in order read what they did
+	if r.WritesPerScan > 0 {
+		s += fmt.Sprintf(" server_writes_per_scan=%.2f", r.WritesPerScan)
+	}
+	if r.PagesPerWrite > 0 {
+		s += fmt.Sprintf(" server_pages_per_write=%.1f server_disk_write_share=%.2f", r.PagesPerWrite, r.DiskWriteShare)
 	}
 	return s
 }
@@ -256,7 +272,7 @@ func (r *runner) measure(parent context.Context) Result {
 	if r.cfg.Rate > 0 {
 		r.warmUp(parent, pdas)
 	}
-	cpu0, cpuOK := r.c.serverCPU(parent)
+	before := r.c.serverFigures(parent)
 	start := time.Now()
 	end := start.Add(r.cfg.Duration)
 	ctx, cancel := context.WithDeadline(parent, end)
@@ -316,9 +332,7 @@ func (r *runner) measure(parent context.Context) Result {
 		res.EventsPerSec = float64(res.Events) / s
 		res.OfferedPerSec = float64(offered) / s
 	}
-	if cpu1, ok := r.c.serverCPU(parent); ok && cpuOK && res.Events > 0 {
-		res.CPUmsPerScan = (cpu1 - cpu0) * 1000 / float64(res.Events)
-	}
+	res.spent(before, r.c.serverFigures(parent))
 	r.logf("done after %s: events=%d (conflicts=%d shorts=%d wrong-scans=%d) errors=%d tasks=%d orders=%d waves=%d next-busy=%d next-none=%d",
 		elapsed.Round(time.Millisecond), res.Events, r.cnt.conflicts.Load(), r.cnt.shorts.Load(), r.cnt.rejects.Load(),
 		res.Errors, r.cnt.tasks.Load(), r.cnt.orders.Load(), r.cnt.waves.Load(), r.cnt.busy.Load(), r.cnt.idle.Load())

@@ -22,7 +22,7 @@ import (
 	"tally/wms"
 )
 
-var resultRE = regexp.MustCompile(`^RESULT events=\d+ errors=\d+ events_per_s=\d+\.\d p50_ms=\d+\.\d p99_ms=\d+\.\d( max_ms=\d+\.\d)?( offered_per_s=\d+\.\d idle_slots=\d+)?( server_cpu_ms_per_scan=\d+\.\d{3})?( ceiling_per_s=\d+\.\d event_bytes=\d+ ratio=\d+\.\d{3})?( http_ceiling_per_s=\d+\.\d http_ratio=\d+\.\d{3})?$`)
+var resultRE = regexp.MustCompile(`^RESULT events=\d+ errors=\d+ events_per_s=\d+\.\d p50_ms=\d+\.\d p99_ms=\d+\.\d( max_ms=\d+\.\d)?( offered_per_s=\d+\.\d idle_slots=\d+)?( server_cpu_ms_per_scan=\d+\.\d{3})?( ceiling_per_s=\d+\.\d event_bytes=\d+ ratio=\d+\.\d{3})?( http_ceiling_per_s=\d+\.\d http_ratio=\d+\.\d{3})?( server_writes_per_scan=\d+\.\d{2})?( server_pages_per_write=\d+\.\d server_disk_write_share=\d+\.\d{2})?$`)
 
 func TestPercentile(t *testing.T) {
 	ds := func(ns ...int) []time.Duration {
@@ -89,6 +89,11 @@ func TestLine(t *testing.T) {
 	want = "RESULT events=9361 errors=2 events_per_s=3120.4 p50_ms=12.3 p99_ms=49.0 max_ms=120.0 offered_per_s=2000.0 idle_slots=7 server_cpu_ms_per_scan=0.432 ceiling_per_s=7801.6 event_bytes=344 ratio=0.400 http_ceiling_per_s=12480.8 http_ratio=0.250"
 	if got := r.Line(); got != want || !resultRE.MatchString(got) {
 		t.Errorf("open-loop Line() = %q, want %q", got, want)
+	}
+	r.WritesPerScan, r.PagesPerWrite, r.DiskWriteShare = 1.456, 15.55, 0.613
+	want += " server_writes_per_scan=1.46 server_pages_per_write=15.6 server_disk_write_share=0.61"
+	if got := r.Line(); got != want || !resultRE.MatchString(got) {
+		t.Errorf("Line() with the committer's figures = %q, want %q", got, want)
 	}
 }
 
@@ -282,6 +287,10 @@ func TestRunAgainstServer(t *testing.T) {
 
 	if res.CPUmsPerScan <= 0 {
 		t.Errorf("no server CPU per scan (process_cpu_seconds_total on /metrics)")
+	}
+	// every scan is a write, and some hand out a task; every write writes pages
+	if res.WritesPerScan < 1 || res.WritesPerScan > 3 || res.PagesPerWrite < 1 || res.DiskWriteShare <= 0 || res.DiskWriteShare > 1 {
+		t.Errorf("where the committer's time went: writes a scan %.2f, pages a write %.1f, disk write share %.2f", res.WritesPerScan, res.PagesPerWrite, res.DiskWriteShare)
 	}
 
 	// open loop: 8 handhelds offering 32 scans a second in all

@@ -91,29 +91,75 @@ func checkRate(rate float64, pdas int) error {
 	return nil
 }
 
-// serverCPU reads the server's process_cpu_seconds_total from /metrics; ok
-// is false when the server does not publish it (or refuses the token).
-func (c *client) serverCPU(ctx context.Context) (sec float64, ok bool) {
-	raw, err := c.do(ctx, request{method: http.MethodGet, path: "/metrics", auth: true})
-	if err != nil {
-		return 0, false
-	}
-	return parseCPUSeconds(raw)
+// serverFigures are the server's counters on /metrics that a run reads
+// before and after it measures.
+type serverFigures struct {
+	cpu      float64 // process_cpu_seconds_total
+	writes   float64 // tally_ledger_grouped_writes_total: writes the group commits carried
+	pages    float64 // tally_db_pages_written_total
+	writeSec float64 // tally_db_write_seconds_total: commits writing pages and syncing
+	have     map[string]bool
 }
 
-// parseCPUSeconds finds process_cpu_seconds_total in a Prometheus text body.
-func parseCPUSeconds(body []byte) (float64, bool) {
+// figureNames are the counters serverFigures reads, and where each goes.
+var figureNames = map[string]func(*serverFigures) *float64{
+	"process_cpu_seconds_total":         func(f *serverFigures) *float64 { return &f.cpu },
+	"tally_ledger_grouped_writes_total": func(f *serverFigures) *float64 { return &f.writes },
+	"tally_db_pages_written_total":      func(f *serverFigures) *float64 { return &f.pages },
+	"tally_db_write_seconds_total":      func(f *serverFigures) *float64 { return &f.writeSec },
+}
+
+// serverFigures reads the server's counters from /metrics; a counter the
+// server does not publish (or the whole page, when it refuses the token)
+// is left out of have.
+func (c *client) serverFigures(ctx context.Context) serverFigures {
+	raw, err := c.do(ctx, request{method: http.MethodGet, path: "/metrics", auth: true})
+	if err != nil {
+		return serverFigures{have: map[string]bool{}}
+	}
+	return parseFigures(raw)
+}
+
+// parseFigures finds serverFigures' counters in a Prometheus text body.
+func parseFigures(body []byte) serverFigures {
+	f := serverFigures{have: map[string]bool{}}
 	sc := bufio.NewScanner(bytes.NewReader(body))
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	for sc.Scan() {
 		name, value, ok := strings.Cut(sc.Text(), " ")
-		if !ok || name != "process_cpu_seconds_total" {
+		field, known := figureNames[name]
+		if !ok || !known || f.have[name] {
 			continue
 		}
-		v, err := strconv.ParseFloat(strings.TrimSpace(value), 64)
-		return v, err == nil
+		if v, err := strconv.ParseFloat(strings.TrimSpace(value), 64); err == nil {
+			*field(&f) = v
+			f.have[name] = true
+		}
 	}
-	return 0, false
+	return f
+}
+
+// spent fills in res what the server spent between before and after, for
+// the figures both readings have.
+func (res *Result) spent(before, after serverFigures) {
+	both := func(name string) bool { return before.have[name] && after.have[name] }
+	if res.Events <= 0 {
+		return
+	}
+	scans := float64(res.Events)
+	if both("process_cpu_seconds_total") {
+		res.CPUmsPerScan = (after.cpu - before.cpu) * 1000 / scans
+	}
+	writes := after.writes - before.writes
+	if both("tally_ledger_grouped_writes_total") {
+		res.WritesPerScan = writes / scans
+	}
+	if both("tally_db_pages_written_total") && writes > 0 {
+		res.PagesPerWrite = (after.pages - before.pages) / writes
+	}
+	if both("tally_db_write_seconds_total") && res.Elapsed > 0 {
+		res.DiskWriteShare = (after.writeSec - before.writeSec) / res.Elapsed.Seconds()
+	}
 }
 
 // warmUpWorkers is how many handhelds ask for their first task at once.

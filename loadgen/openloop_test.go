@@ -3,6 +3,7 @@ package loadgen
 import (
 	"context"
 	"io"
+	"math"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -84,13 +85,32 @@ func TestRateChecks(t *testing.T) {
 	}
 }
 
-func TestParseCPUSeconds(t *testing.T) {
-	body := "# HELP process_cpu_seconds_total x\n# TYPE process_cpu_seconds_total counter\ntally_x 3\nprocess_cpu_seconds_total 12.5\n"
-	if v, ok := parseCPUSeconds([]byte(body)); !ok || v != 12.5 {
-		t.Errorf("got %v %v", v, ok)
+func TestParseFigures(t *testing.T) {
+	body := "# HELP process_cpu_seconds_total x\n# TYPE process_cpu_seconds_total counter\ntally_x 3\nprocess_cpu_seconds_total 12.5\n" +
+		"tally_ledger_grouped_writes_total 300\ntally_db_pages_written_total 4500\ntally_db_write_seconds_total 6\ntally_db_pages_written_total 1\n"
+	f := parseFigures([]byte(body))
+	if f.cpu != 12.5 || f.writes != 300 || f.pages != 4500 || f.writeSec != 6 || len(f.have) != 4 {
+		t.Errorf("got %+v", f)
 	}
-	if _, ok := parseCPUSeconds([]byte("tally_x 3\n")); ok {
-		t.Errorf("found a figure in a body without one")
+	if f := parseFigures([]byte("tally_x 3\nprocess_cpu_seconds_total x\n")); len(f.have) != 0 {
+		t.Errorf("found a figure in a body without one: %+v", f)
+	}
+	// a run of 100 scans in 10 s: 150 writes, 2,250 pages, 5 s of writing
+	before := parseFigures([]byte(body))
+	after := parseFigures([]byte("process_cpu_seconds_total 12.55\ntally_ledger_grouped_writes_total 450\ntally_db_pages_written_total 6750\ntally_db_write_seconds_total 11\n"))
+	res := Result{Events: 100, Elapsed: 10 * time.Second}
+	res.spent(before, after)
+	if math.Abs(res.CPUmsPerScan-0.5) > 1e-9 || res.WritesPerScan != 1.5 || res.PagesPerWrite != 15 || res.DiskWriteShare != 0.5 {
+		t.Errorf("spent: %+v", res)
+	}
+	if line := res.Line(); line != "RESULT events=100 errors=0 events_per_s=0.0 p50_ms=0.0 p99_ms=0.0 server_cpu_ms_per_scan=0.500 server_writes_per_scan=1.50 server_pages_per_write=15.0 server_disk_write_share=0.50" {
+		t.Errorf("RESULT line: %s", line)
+	}
+	// a server without the counters: none made up
+	res = Result{Events: 100, Elapsed: 10 * time.Second}
+	res.spent(parseFigures(nil), after)
+	if res.CPUmsPerScan != 0 || res.WritesPerScan != 0 || res.PagesPerWrite != 0 || res.DiskWriteShare != 0 {
+		t.Errorf("figures from one reading: %+v", res)
 	}
 }
 

@@ -111,6 +111,9 @@ func (s *Server) metricsText(c *fiber.Ctx) error {
 	gauge := func(name, help string, v float64) {
 		fmt.Fprintf(&b, "# HELP %s %s\n# TYPE %s gauge\n%s %g\n", name, help, name, name, v)
 	}
+	seconds := func(name, help string, d time.Duration) {
+		fmt.Fprintf(&b, "# HELP %s %s\n# TYPE %s counter\n%s %g\n", name, help, name, name, d.Seconds())
+	}
 	counter("tally_ledger_appends_total", "Events appended by this process.", st.Appends.Load())
 	counter("tally_ledger_duplicates_total", "Appends answered from an earlier append with the same event ID.", st.Duplicates.Load())
 	counter("tally_ledger_rejects_total", "Appends refused (invalid or conflicting).", st.Rejects.Load())
@@ -119,6 +122,9 @@ func (s *Server) metricsText(c *fiber.Ctx) error {
 	gauge("tally_db_file_bytes", "Size of the bbolt file.", float64(size))
 	counter("tally_db_write_tx_total", "bbolt write transactions committed.", uint64(db.TxN))
 	gauge("tally_db_free_pages", "Free pages in the bbolt file.", float64(db.FreePageN))
+	counter("tally_db_pages_written_total", "Pages bbolt wrote to the file, one write call each (meta pages included).", uint64(db.TxStats.GetWrite()))
+	seconds("tally_db_write_seconds_total", "Time commits spent writing pages to the file and syncing them to disk.", db.TxStats.GetWriteTime())
+	seconds("tally_db_spill_seconds_total", "Time commits spent laying changed records out into pages before writing them.", db.TxStats.GetSpillTime())
 	gauge("tally_go_goroutines", "Goroutines.", float64(runtime.NumGoroutine()))
 	counter("tally_login_unknown_badge_total", "Failed logins with a badge nobody has (they write no event).", s.logins.unknownBadges.Load())
 	counter("tally_login_rate_limited_total", "Logins refused with 429: too many failures from the address or on the badge.", s.logins.limited.Load())
