@@ -147,13 +147,17 @@ func TestArchiveCommandMovesEvents(t *testing.T) {
 // whole it writes every archived order once.
 func TestArchiveReportReadsTheMonthWhole(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "data")
-	start := time.Now().UTC().AddDate(0, 0, -12)
-	month := start.Format("2006-01")
+	// four days in the middle of last month, whatever today is, archived
+	// by two runs: up to the 12th, then the rest
+	now := time.Now().UTC()
+	day1 := time.Date(now.Year(), now.Month()-1, 10, 0, 0, 0, 0, time.UTC)
+	month := day1.Format("2006-01")
+	keep := func(upTo time.Time) string { return strconv.Itoa(int(now.Sub(upTo).Hours()/24)) + "d" }
 	var out bytes.Buffer
-	if err := run(context.Background(), []string{"generate", "--data", dir, "--events", "3000", "--days", "4", "--start", start.Format("2006-01-02"), "--ceiling=false"}, &out, &out); err != nil {
+	if err := run(context.Background(), []string{"generate", "--data", dir, "--events", "3000", "--days", "4", "--start", day1.Format("2006-01-02"), "--tz", "UTC", "--ceiling=false"}, &out, &out); err != nil {
 		t.Fatalf("generate: %v\n%s", err, out.String())
 	}
-	for _, keep := range []string{"10d", "1d"} { // two runs: two members
+	for _, keep := range []string{keep(day1.AddDate(0, 0, 2)), keep(day1.AddDate(0, 0, 5))} { // two runs: two members
 		out.Reset()
 		if err := run(context.Background(), []string{"archive", "--data", dir, "--keep-orders", keep}, &out, &out); err != nil {
 			t.Fatalf("archive --keep-orders %s: %v\n%s", keep, err, out.String())

@@ -65,11 +65,12 @@ type Result struct {
 	// server does not publish it. It covers everything the server did
 	// meanwhile: tasks handed out, orders and waves made by the feeder.
 	CPUmsPerScan float64
-	// Where a scan's time goes on the server's one committer, from its
-	// /metrics too (0 when it does not publish them): the ledger writes
-	// each acknowledged scan took (a pick, and a task handed out), the pages
-	// bbolt wrote for each write (one write call a page), and the share of
-	// the run's time commits spent writing those pages and syncing them.
+	// Where the server's one committer spent the run, from its /metrics too
+	// (0 when it does not publish them): the ledger writes it committed per
+	// acknowledged scan (everything it wrote meanwhile: the picks, tasks
+	// handed out, and the feeder's orders and waves), the pages bbolt laid
+	// out and wrote for each write, and the share of the time between the
+	// two readings that commits spent writing pages and syncing them.
 	// Commits run one at a time, so a share near 1 says the disk writes
 	// alone keep the committer busy.
 	WritesPerScan, PagesPerWrite, DiskWriteShare float64

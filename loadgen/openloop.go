@@ -99,6 +99,7 @@ type serverFigures struct {
 	pages    float64 // tally_db_pages_written_total
 	writeSec float64 // tally_db_write_seconds_total: commits writing pages and syncing
 	have     map[string]bool
+	at       time.Time // when the page was asked for
 }
 
 // figureNames are the counters serverFigures reads, and where each goes.
@@ -113,11 +114,14 @@ var figureNames = map[string]func(*serverFigures) *float64{
 // server does not publish (or the whole page, when it refuses the token)
 // is left out of have.
 func (c *client) serverFigures(ctx context.Context) serverFigures {
+	at := time.Now()
 	raw, err := c.do(ctx, request{method: http.MethodGet, path: "/metrics", auth: true})
 	if err != nil {
-		return serverFigures{have: map[string]bool{}}
+		return serverFigures{have: map[string]bool{}, at: at}
 	}
-	return parseFigures(raw)
+	f := parseFigures(raw)
+	f.at = at
+	return f
 }
 
 // parseFigures finds serverFigures' counters in a Prometheus text body.
@@ -157,8 +161,10 @@ func (res *Result) spent(before, after serverFigures) {
 	if both("tally_db_pages_written_total") && writes > 0 {
 		res.PagesPerWrite = (after.pages - before.pages) / writes
 	}
-	if both("tally_db_write_seconds_total") && res.Elapsed > 0 {
-		res.DiskWriteShare = (after.writeSec - before.writeSec) / res.Elapsed.Seconds()
+	// over the time between the two readings, which holds every commit
+	// counted (those ending after the run's deadline too)
+	if span := after.at.Sub(before.at).Seconds(); both("tally_db_write_seconds_total") && span > 0 {
+		res.DiskWriteShare = (after.writeSec - before.writeSec) / span
 	}
 }
 

@@ -98,7 +98,9 @@ func TestParseFigures(t *testing.T) {
 	// a run of 100 scans in 10 s: 150 writes, 2,250 pages, 5 s of writing
 	before := parseFigures([]byte(body))
 	after := parseFigures([]byte("process_cpu_seconds_total 12.55\ntally_ledger_grouped_writes_total 450\ntally_db_pages_written_total 6750\ntally_db_write_seconds_total 11\n"))
-	res := Result{Events: 100, Elapsed: 10 * time.Second}
+	before.at = time.Date(2026, 11, 11, 0, 0, 0, 0, time.UTC)
+	after.at = before.at.Add(10 * time.Second)
+	res := Result{Events: 100, Elapsed: 9 * time.Second}
 	res.spent(before, after)
 	if math.Abs(res.CPUmsPerScan-0.5) > 1e-9 || res.WritesPerScan != 1.5 || res.PagesPerWrite != 15 || res.DiskWriteShare != 0.5 {
 		t.Errorf("spent: %+v", res)

@@ -46,4 +46,23 @@ func TestCommitMetrics(t *testing.T) {
 	if figure("process_cpu_seconds_total") <= 0 {
 		t.Errorf("no CPU time")
 	}
+	// bbolt's side of those commits: pages laid out and written, in write
+	// calls (a page at least each, and a meta page a commit), over time
+	pages, calls, tx := figure("tally_db_pages_written_total"), figure("tally_db_write_calls_total"), figure("tally_db_write_tx_total")
+	if tx < commits || pages < tx || calls < 2*tx || figure("tally_db_write_seconds_total") <= 0 || figure("tally_db_spill_seconds_total") <= 0 {
+		t.Errorf("%v write transactions for %v commits: %v pages in %v calls", tx, commits, pages, calls)
+	}
+	// reads are not write transactions (bbolt's TxN counts reads)
+	for range 3 {
+		if r, _ := c.get("/api/v1/skus"); r.StatusCode != 200 {
+			t.Fatalf("skus: %d", r.StatusCode)
+		}
+	}
+	r, body = c.get("/metrics")
+	if r.StatusCode != 200 {
+		t.Fatalf("metrics: %d", r.StatusCode)
+	}
+	if again := figure("tally_db_write_tx_total"); again != tx {
+		t.Errorf("write transactions %v after three reads, %v before", again, tx)
+	}
 }

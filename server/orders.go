@@ -2,13 +2,9 @@ package server
 
 import (
 	"encoding/json"
-	"errors"
-	"fmt"
-	"maps"
 	"net/url"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -21,30 +17,9 @@ func bodyJSON(c *fiber.Ctx, v any) error {
 	dec := json.NewDecoder(bytesReader(c.Body()))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		return wms.Errf(wms.CodeInvalid, "http.bad_json", "detail", jsonDetail(err, c.Body()))
+		return wms.Errf(wms.CodeInvalid, "http.bad_json", "detail", jsonDetail(err, c.Body(), v))
 	}
 	return nil
-}
-
-// jsonDetail is the decoder's complaint about raw, naming the field where
-// the decoder did not: a time that does not parse (time.Time's own error
-// names the value only, so an integrator could not tell ship_by from
-// another field).
-func jsonDetail(err error, raw []byte) string {
-	var pe *time.ParseError
-	if !errors.As(err, &pe) {
-		return err.Error()
-	}
-	var fields map[string]json.RawMessage
-	if json.Unmarshal(raw, &fields) == nil {
-		for _, name := range slices.Sorted(maps.Keys(fields)) {
-			var s string
-			if json.Unmarshal(fields[name], &s) == nil && s == pe.Value {
-				return fmt.Sprintf("field %s: %q is not a time: write it as RFC 3339, like 2026-11-11T18:00:00+08:00", name, s)
-			}
-		}
-	}
-	return fmt.Sprintf("%q is not a time: write it as RFC 3339, like 2026-11-11T18:00:00+08:00", pe.Value)
 }
 
 // apiReceiveOrder is POST /api/v1/orders: idempotent on the owner, the order

@@ -116,5 +116,5 @@ func readBatchOrder(raw json.RawMessage) (orderIn, wms.UnreadOrder, bool) {
 	text := func(v any) string { s, _ := v.(string); return s }
 	sum := sha256.Sum256(raw)
 	return o, wms.UnreadOrder{Owner: text(named.Owner), No: text(named.No), Digest: hex.EncodeToString(sum[:16]),
-		Err: wms.Errf(wms.CodeInvalid, "http.bad_json", "detail", jsonDetail(err, raw))}, false
+		Err: wms.Errf(wms.CodeInvalid, "http.bad_json", "detail", jsonDetail(err, raw, &o))}, false
 }

@@ -118,8 +118,40 @@ func TestBadTimeNamesItsField(t *testing.T) {
 	if l.LastSeq() != seq {
 		t.Errorf("%d events written for a refused order", l.LastSeq()-seq)
 	}
-	if got := jsonDetail(&time.ParseError{Value: "x"}, []byte(`not json`)); got != `"x" is not a time: write it as RFC 3339, like 2026-11-11T18:00:00+08:00` {
+	if got := jsonDetail(&time.ParseError{Value: "x"}, []byte(`not json`), &orderIn{}); got != `"x" is not a time: write it as RFC 3339, like 2026-11-11T18:00:00+08:00` {
 		t.Errorf("no body to name the field from: %s", got)
+	}
+}
+
+// jsonDetail names the time field that failed, and only that one: not
+// another field holding the same text, not a guess between two.
+func TestJSONDetailNamesTheTimeField(t *testing.T) {
+	for _, tc := range []struct {
+		into any
+		body string
+		want string
+	}{
+		{&orderIn{}, `{"no":"A","carrier":"","notes":"","ship_by":""}`, `field ship_by: "" is not a time: write it as RFC 3339`},
+		{&orderIn{}, `{"no":"A","notes":"tomorrow","ship_by":"tomorrow"}`, `field ship_by: "tomorrow" is not a time`},
+		{&orderIn{}, `{"no":"A","ship_by":"2026-02-30T10:00:00+08:00"}`, `field ship_by: "2026-02-30T10:00:00+08:00" is not a valid time: day out of range`},
+		{&orderIn{}, `{"no":"A","ship_by":20261111}`, `field ship_by: is not a time: write it as a string in RFC 3339`},
+		{&orderIn{}, `{"no":"A","ship_by":"2026\/11\/11"}`, `field ship_by: "2026\\/11\\/11" is not a time`},
+		{&waveIn{}, `{"owner":"","carrier":"","due_by":"","mode":"single"}`, `field due_by: "" is not a time`},
+	} {
+		dec := json.NewDecoder(strings.NewReader(tc.body))
+		dec.DisallowUnknownFields()
+		err := dec.Decode(tc.into)
+		if err == nil {
+			t.Fatalf("%s: decoded", tc.body)
+		}
+		if got := jsonDetail(err, []byte(tc.body), tc.into); !strings.HasPrefix(got, tc.want) {
+			t.Errorf("%s:\n got %s\nwant %s…", tc.body, got, tc.want)
+		}
+	}
+	// a field that is not a time keeps the decoder's own words
+	err := json.Unmarshal([]byte(`{"priority":"1"}`), &orderIn{})
+	if got := jsonDetail(err, []byte(`{"priority":"1"}`), &orderIn{}); got != err.Error() || !strings.Contains(got, "priority") {
+		t.Errorf("a type error: %s", got)
 	}
 }
 

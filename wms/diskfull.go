@@ -90,6 +90,7 @@ func (l *Ledger) beforeCommit() error {
 // through ends a full disk.
 func (l *Ledger) committed(err error) error {
 	if err == nil {
+		l.stats.WriteTx.Add(1)
 		l.disk.fullSince.Store(0)
 		return nil
 	}

@@ -91,6 +91,9 @@ type Stats struct {
 	// Regroups counts groups rolled back because one write failed beside
 	// others (that write then ran alone, the others again together).
 	Regroups atomic.Uint64
+	// WriteTx counts every write transaction the ledger committed: group
+	// commits, writes alone, and its own (start-up, a standby's, archiving).
+	WriteTx atomic.Uint64
 }
 
 const dbFile = "tally.db"
