@@ -89,7 +89,8 @@ type Stats struct {
 	Commits atomic.Uint64
 	Grouped atomic.Uint64
 	// Regroups counts groups rolled back because one write failed beside
-	// others (that write then ran alone, the others again together).
+	// others (that write then ran alone; the writes before it committed
+	// together, those after it formed the next group).
 	Regroups atomic.Uint64
 	// WriteTx counts every write transaction the ledger committed: group
 	// commits, writes alone, and its own (start-up, a standby's, archiving).

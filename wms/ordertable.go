@@ -518,7 +518,9 @@ func ordLookup(tx *txn, h idHash, flag byte) (idRecord, bool, error) {
 }
 
 // ordSinces caches meta ords_since:NAME (written once, by the first event
-// that names the table, and never changed) by store and name.
+// that names the table, and never changed) by store and name; only as a
+// read transaction sees it, committed (a write transaction may yet roll
+// back what it read, its own write included).
 var ordSinces sync.Map // ordSinceKey → uint64
 
 type ordSinceKey struct {
@@ -546,7 +548,9 @@ func ordSince(tx *txn, name string) (uint64, bool) {
 		return 0, false
 	}
 	seq := seqFromKey(s)
-	ordSinces.Store(k, seq)
+	if !tx.Writable() {
+		ordSinces.Store(k, seq)
+	}
 	return seq, true
 }
 
