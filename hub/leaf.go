@@ -278,7 +278,21 @@ func (l *Leaf) answer(m *nats.Msg) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	_ = m.Respond(l.cfg.Apply(ctx, c))
+	_ = m.Respond(l.applySafely(ctx, c))
+}
+
+// applySafely is cfg.Apply that answers a failure instead of panicking: it
+// runs in the NATS client's goroutine, where a panic (an ERP's call that
+// trips a bug) would end the whole warehouse process, and the ERP's retry
+// end it again.
+func (l *Leaf) applySafely(ctx context.Context, c qimen.Call) (answer []byte) {
+	defer func() {
+		if v := recover(); v != nil {
+			l.log.Error("hub: applying an ERP's call panicked", "id", c.ID, "method", c.Method, "panic", fmt.Sprint(v))
+			answer, _ = qimen.Marshal(qimen.Failure("hub.warehouse-error", "the warehouse failed on this call; it is logged there"))
+		}
+	}()
+	return l.cfg.Apply(ctx, c)
 }
 
 // consume takes the ERPs' calls for this warehouse from the hub's stream,
@@ -323,7 +337,7 @@ func (l *Leaf) apply(ctx context.Context, m jetstream.Msg) {
 		_ = m.Term()
 		return
 	}
-	answer := l.cfg.Apply(ctx, c)
+	answer := l.applySafely(ctx, c)
 	if ctx.Err() != nil {
 		return // stopping: the call comes again
 	}

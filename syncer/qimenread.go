@@ -115,7 +115,10 @@ func qimenInventoryQuery(ctx context.Context, s *Syncer, up wms.Upstream, c qime
 		size = MaxInventoryItems
 	}
 	page := max(r.Page, 1)
-	from := min((page-1)*size, len(all))
+	from := len(all)
+	if page-1 < (len(all)+size-1)/size { // a page past the last is empty (and page × size never overflows)
+		from = (page - 1) * size
+	}
 	to := min(from+size, len(all))
 	ans := qimen.InventoryQueryAnswer{Response: qimen.Success(), Items: all[from:to]}
 	if from > 0 || to < len(all) {

@@ -243,6 +243,8 @@ func TestQimenReadRefusals(t *testing.T) {
 		{qimen.DeliveryQuery, `<request></request>`},
 		{qimen.OrderProcessQuery, `<request><orderCode>SO-Q1</orderCode><ownerCode>OTHER</ownerCode></request>`},
 		{qimen.OrderProcessQuery, "\xff"},
+		{qimen.InventoryQuery, `<request><page>9223372036854775807</page></request>`}, // page × size overflowed: a panic
+		{qimen.InventoryQuery, `<request><page>1000001</page><pageSize>100</pageSize></request>`},
 	} {
 		a, err := r.call(c.method, c.body)
 		if err == nil {
@@ -258,5 +260,10 @@ func TestQimenReadRefusals(t *testing.T) {
 	}
 	if o, _ := r.l.Order("SO-Q1"); o.Held {
 		t.Fatal("a refused hold held the order")
+	}
+	// the last page allowed, far past the items: an empty page
+	a, err := r.call(qimen.InventoryQuery, `<request><page>1000000</page><pageSize>100</pageSize></request>`)
+	if ans, ok := a.(qimen.InventoryQueryAnswer); err != nil || !ok || len(ans.Items) != 0 {
+		t.Errorf("a page past the items: %v %v", a, err)
 	}
 }

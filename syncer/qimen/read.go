@@ -24,6 +24,9 @@ const (
 	maxReadCode     = 64
 	maxReadReason   = 200
 	maxReadCriteria = 100
+	// maxReadPage bounds inventory.query's page: past it no store has
+	// items, and page × size must not overflow
+	maxReadPage = 1_000_000
 )
 
 // Action types of order.pending.
@@ -104,6 +107,9 @@ func DecodeInventoryQuery(body []byte) (InventoryQueryRequest, error) {
 	}
 	if r.Page < 0 || r.PageSize < 0 {
 		return r, readFieldErr("page", "must not be negative")
+	}
+	if r.Page > maxReadPage {
+		return r, readFieldErr("page", fmt.Sprintf("more than %d", maxReadPage))
 	}
 	for i := range r.Criteria {
 		c := &r.Criteria[i]
