@@ -8,6 +8,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -147,25 +148,47 @@ func judgeQimen(method string, a *answer) (*erpRefusal, *failure) {
 		return nil, &failure{msg: "POST " + what + ": the answer's flag is neither success nor failure", online: true}
 	}
 	code, msg := clip(strings.TrimSpace(r.Code), 64), clip(strings.TrimSpace(r.Message), maxErrorText)
-	if qimenTransient(code) {
-		return nil, &failure{msg: "POST " + what + ": the ERP answered failure (" + code + "): " + msg + " — check the upstream's secret, app_key, customer_id and the warehouse's clock", online: true, code: code, detail: msg}
+	if transient, auth := qimenTransient(code); transient {
+		hint := " — the ERP is busy or failing; the call is tried again"
+		if auth {
+			hint = " — check the upstream's secret, app_key, customer_id and the warehouse's clock"
+		}
+		return nil, &failure{msg: "POST " + what + ": the ERP answered failure (" + code + "): " + msg + hint, online: true, code: code, detail: msg}
 	}
 	return &erpRefusal{code: cmp.Or(code, "qimen.failure"), reason: cmp.Or(msg, "the ERP answered failure")}, nil
 }
 
 // qimenTransient says whether an ERP's failure code is one a later try may
-// pass: the signature, the timestamp, the caller's identity, or the ERP
-// itself busy or failing. Any other failure (a validation of the content:
-// an unknown order, a wrong quantity) the ERP will give again: a dead letter.
-func qimenTransient(code string) bool {
+// pass, and whether it is about the call's credentials: the signature,
+// the timestamp, the caller's identity (auth); or the ERP itself busy,
+// limiting the caller or failing. Any other failure (a validation of the
+// content: an unknown order, a wrong quantity) the ERP will give again: a
+// dead letter. The code is read word by word (words split at - _ . and
+// spaces), never by substring: "invalid-consignee" holds "sign" and
+// "item-not-in-system" holds "system", and both are refusals of content.
+func qimenTransient(code string) (transient, auth bool) {
 	c := strings.ToLower(code)
-	for _, s := range []string{"sign", "timestamp", "time-out", "timeout", "appkey", "app_key", "app-key", "customerid",
-		"customer_id", "secret", "isp.", "system", "busy", "limit", "unavailable", "internal", "retry"} {
-		if strings.Contains(c, s) {
-			return true
-		}
+	if strings.HasPrefix(c, "isp.") { // Taobao's and Qimen's service-side errors
+		return true, false
 	}
-	return false
+	words := strings.FieldsFunc(c, func(r rune) bool { return r == '-' || r == '_' || r == '.' || r == ' ' })
+	has := func(w ...string) bool { // the words w, one after another
+		for i := 0; i+len(w) <= len(words); i++ {
+			if slices.Equal(words[i:i+len(w)], w) {
+				return true
+			}
+		}
+		return false
+	}
+	switch {
+	case has("sign") || has("signature") || has("timestamp") || has("appkey") || has("app", "key") ||
+		has("customerid") || has("customer", "id") || has("secret"):
+		return true, true
+	case has("timeout") || has("time", "out") || has("busy") || has("limited") || has("unavailable") ||
+		has("retry") || has("system", "error") || has("internal", "error") || has("service", "error"):
+		return true, false
+	}
+	return false, false
 }
 
 // qimenPost sends one call to the ERP's URL: its system parameters in the

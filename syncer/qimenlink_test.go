@@ -352,3 +352,46 @@ func TestQimenRunDelivers(t *testing.T) {
 		t.Errorf("status %+v", st)
 	}
 }
+
+// An ERP's failure code is read word by word: a refusal of content whose
+// code happens to hold "sign", "system" or "limit" is a dead letter, not a
+// failure tried again for ever in front of the rest of the queue; the
+// credentials' codes are tried again with the hint to check them, the
+// ERP's own trouble without it.
+func TestQimenFailureCodesReadByWord(t *testing.T) {
+	for _, c := range []struct {
+		code            string
+		transient, auth bool
+	}{
+		{"invalid-consignee", false, false},
+		{"order-already-assigned", false, false},
+		{"item-not-in-system", false, false},
+		{"qty-over-limit", false, false},
+		{"order-not-exist", false, false},
+		{"", false, false},
+		{"sign-check-failure", true, true},
+		{"isv.invalid-signature", true, true},
+		{"invalid-timestamp", true, true},
+		{"isv.appkey-not-exists", true, true},
+		{"invalid_app_key", true, true},
+		{"customerId-not-exist", true, true},
+		{"isp.top-remote-connection-timeout", true, false},
+		{"system-error", true, false},
+		{"SYSTEM_BUSY", true, false},
+		{"accesscontrol.limited-by-app-access-count", true, false},
+		{"service-unavailable", true, false},
+		{"request-time-out", true, false},
+	} {
+		if transient, auth := qimenTransient(c.code); transient != c.transient || auth != c.auth {
+			t.Errorf("%q: transient %v auth %v, want %v %v", c.code, transient, auth, c.transient, c.auth)
+		}
+	}
+	body := []byte(`<?xml version="1.0" encoding="UTF-8"?><response><flag>failure</flag><code>invalid-consignee</code><message>content refused</message></response>`)
+	if ref, f := judgeQimen("deliveryorder.confirm", &answer{status: http.StatusOK, body: body}); ref == nil || f != nil {
+		t.Errorf("a refusal of the consignee: refusal %v, failure %v", ref, f)
+	}
+	body = []byte(`<response><flag>failure</flag><code>system-busy</code><message>try later</message></response>`)
+	if ref, f := judgeQimen("deliveryorder.confirm", &answer{status: http.StatusOK, body: body}); ref != nil || f == nil || strings.Contains(f.Error(), "secret") {
+		t.Errorf("a busy ERP: refusal %v, failure %v", ref, f)
+	}
+}
