@@ -25,6 +25,7 @@ type scanRequest struct {
 	Reason   string   `json:"reason,omitempty"`
 	Step     string   `json:"step,omitempty"`
 	Code     string   `json:"code,omitempty"`
+	Pick     string   `json:"pick,omitempty"` // undo: the key of the pick to take back
 }
 
 // items reads what the scanner typed for the items of a pick.
@@ -97,7 +98,7 @@ func (s *Server) applyScan(c *fiber.Ctx, taskID string, req scanRequest) (json.R
 		}
 		return t, dup, err
 	case "undo":
-		return s.ledger.UndoPick(ctx, key, wms.PickUndo{Task: taskID}, actor, dev)
+		return s.ledger.UndoPick(ctx, key, wms.PickUndo{Task: taskID, Pick: req.Pick}, actor, dev)
 	case "short":
 		return s.ledger.ReportShort(ctx, key, wms.ShortReport{Task: taskID, Line: req.Line, Reason: req.Reason}, actor, dev)
 	case "reject":

@@ -76,7 +76,7 @@
       var b = op.body, l = lineOf(v, b.line);
       if (b.type === 'pick' && l) {
         l.done += b.qty || b.codes.length;
-        v.picks = (v.picks || []).concat([{ line: b.line, qty: b.qty || b.codes.length, serials: b.codes.map(serialOf).filter(Boolean) }]);
+        v.picks = (v.picks || []).concat([{ event: op.key, line: b.line, qty: b.qty || b.codes.length, serials: b.codes.map(serialOf).filter(Boolean) }]);
         if (b.tote) v.orders.forEach(function (o) { if (sameOrder(o, l) && !o.tote) o.tote = b.tote; });
       } else if (b.type === 'short' && l) {
         l.short += open(l);
@@ -85,7 +85,8 @@
       } else if (b.type === 'undo') {
         var picks = v.picks || [];
         for (var i = picks.length - 1; i >= 0; i--) {
-          if (!picks[i].undone) { picks[i].undone = true; var pl = lineOf(v, picks[i].line); if (pl) pl.done -= picks[i].qty; break; }
+          if (picks[i].undone || (b.pick && picks[i].event !== b.pick)) continue; // the pick it names (an undo queued before undos named one: the last)
+          picks[i].undone = true; var pl = lineOf(v, picks[i].line); if (pl) pl.done -= picks[i].qty; break;
         }
       }
     });
@@ -462,9 +463,20 @@
     if (last && !last.tried && last.body.type === 'pick') {
       queue.pop(); save();
     } else {
-      var picks = (view().picks || []).filter(function (p) { return !p.undone; });
-      if (!picks.length) { say(t('pick.nothing_to_undo'), false); return; }
-      enqueue({ type: 'undo' });
+      // The undo names the pick it takes back: the last one still queued
+      // (sent, not answered), else the last one booked. A pick the server
+      // then refuses is never booked, and the undo meant for it is refused
+      // too, instead of taking back another line's pick.
+      var target = '';
+      for (var i = queue.length - 1; i >= 0 && !target; i--) {
+        if (queue[i].body.type === 'pick') target = queue[i].key;
+      }
+      if (!target) {
+        var picks = (view().picks || []).filter(function (p) { return !p.undone; });
+        if (!picks.length) { say(t('pick.nothing_to_undo'), false); return; }
+        target = picks[picks.length - 1].event;
+      }
+      enqueue({ type: 'undo', pick: target });
     }
     say(t('pick.undone'), true);
     step = 'item';

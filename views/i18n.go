@@ -394,6 +394,8 @@ var catalog = map[string][2]string{
 	"pick.lot_not_here":         {"Not enough free stock of lot {lot} at {location}. Pick the lot shown.", "{location} 的批次 {lot} 可用库存不足，请拣显示的批次。"},
 	"pick.fefo_skip":            {"Lot {earlier} on this shelf expires first ({expiry}): pick that before {lot}.", "本货架的批次 {earlier} 更早过期（{expiry}），请先拣它，而不是 {lot}。"},
 	"pick.undo_nothing":         {"Nothing to undo.", "没有可撤销的扫描。"},
+	"pick.undo_not_booked":      {"The scan to undo was never booked: nothing is taken back.", "要撤销的扫描没有记上，不撤销任何拣货。"},
+	"pick.undo_not_last":        {"Only the last pick can be undone: a later one was booked after it.", "只能撤销最后一次拣货：之后又记了一次。"},
 	"pick.undo_too_late":        {"Order {order} is already {state}: it cannot be undone here.", "订单 {order} 已{state}，无法在此撤销。"},
 	"short.empty":               {"Shelf empty", "货架为空"},
 	"short.damaged":             {"Damaged", "商品破损"},

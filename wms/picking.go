@@ -49,6 +49,12 @@ type PickScan struct {
 // PickUndo takes back the picker's last pick in a task.
 type PickUndo struct {
 	Task string `json:"task"`
+	// Pick names the pick to take back (its event ID: the handheld's key
+	// for the scan). It must be the task's last pick not undone; a pick
+	// never booked (refused) or not the last is refused, so an undo meant
+	// for a refused scan never takes back another line's. Undos logged
+	// before it existed (without it) take back the last pick.
+	Pick string `json:"pick,omitempty"`
 	// Today is the day whose figures the undo corrects; undos logged before
 	// they counted (without it) change no figures when replayed.
 	Today string `json:"today,omitempty"`
@@ -213,8 +219,31 @@ func (l *Ledger) pickedInTask(task, serial string) error {
 	return nil
 }
 
-// UndoPick takes back the last pick.
+// undoTarget checks that the undo may take back pick i, the task's last
+// not undone (-1: none): when the undo names its pick, it must be that one.
+func undoTarget(t *Task, i int, named string) error {
+	if named != "" && (i < 0 || t.Picks[i].Event != named) {
+		for _, rec := range t.Picks {
+			if rec.Event == named && rec.Undone {
+				return Errf(CodeConflict, "pick.undo_nothing")
+			}
+			if rec.Event == named {
+				return Errf(CodeConflict, "pick.undo_not_last")
+			}
+		}
+		return Errf(CodeConflict, "pick.undo_not_booked")
+	}
+	if i < 0 {
+		return Errf(CodeConflict, "pick.undo_nothing")
+	}
+	return nil
+}
+
+// UndoPick takes back the last pick (the one p names, when it names one).
 func (l *Ledger) UndoPick(ctx context.Context, id string, p PickUndo, actor, device string) (json.RawMessage, bool, error) {
+	if len(p.Pick) > MaxEventID {
+		return nil, false, Errf(CodeInvalid, "event.id_invalid")
+	}
 	asked := p
 	return l.taskCommand(ctx, id, EvPickUndone, p.Task, asked, actor, func() (Event, error) {
 		p.Today = l.Today()
@@ -607,8 +636,8 @@ func applyPickUndone(tx *txn, ev *Event) error {
 	for i >= 0 && t.Picks[i].Undone {
 		i--
 	}
-	if i < 0 {
-		return Errf(CodeConflict, "pick.undo_nothing")
+	if err := undoTarget(t, i, p.Pick); err != nil {
+		return err
 	}
 	rec := &t.Picks[i]
 	line, _ := t.Line(rec.Line)

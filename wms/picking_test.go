@@ -225,6 +225,50 @@ func TestClusterPickFlow(t *testing.T) {
 	}
 }
 
+// An undo that names its pick takes back that pick only: an undo meant for
+// a scan the server refused (never booked) takes back nothing, not the
+// line picked before it; nor does one naming a pick a later one followed.
+func TestUndoNamesItsPick(t *testing.T) {
+	l := stockFixture(t)
+	mustOrder(t, l, order("SO1", LineIn{"BOOK", 3}))
+	mustWave(t, l, "w1", WaveSingle)
+	task, _ := l.NextTask(ctx, "B1001", "pda-1")
+	line := task.Lines[0]
+	p := PickScan{Task: task.ID, Line: line.N, Location: line.Location, Items: []ScannedItem{{GTIN: line.GTINs[0]}}, Qty: 1}
+	if _, _, err := l.Pick(ctx, "pick-a", p, "B1001", "pda-1"); err != nil {
+		t.Fatal(err)
+	}
+	refused := p
+	refused.Location = "Z99-99-99"
+	if _, _, err := l.Pick(ctx, "pick-b", refused, "B1001", "pda-1"); err == nil {
+		t.Fatal("a pick at a wrong location was booked")
+	}
+	done := func() int64 { tk, _ := l.Task(task.ID); return tk.Lines[0].Done }
+	if _, _, err := l.UndoPick(ctx, "undo-b", PickUndo{Task: task.ID, Pick: "pick-b"}, "B1001", "pda-1"); err == nil || err.(*Error).Key != "pick.undo_not_booked" || done() != 1 {
+		t.Fatalf("undo of the refused scan: %v, done %d", err, done())
+	}
+	if _, _, err := l.Pick(ctx, "pick-c", p, "B1001", "pda-1"); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := l.UndoPick(ctx, "undo-a", PickUndo{Task: task.ID, Pick: "pick-a"}, "B1001", "pda-1"); err == nil || err.(*Error).Key != "pick.undo_not_last" || done() != 2 {
+		t.Fatalf("undo of a pick a later one followed: %v, done %d", err, done())
+	}
+	if _, _, err := l.UndoPick(ctx, "undo-c", PickUndo{Task: task.ID, Pick: "pick-c"}, "B1001", "pda-1"); err != nil || done() != 1 {
+		t.Fatalf("undo of the last pick: %v, done %d", err, done())
+	}
+	if _, _, err := l.UndoPick(ctx, "undo-c2", PickUndo{Task: task.ID, Pick: "pick-c"}, "B1001", "pda-1"); err == nil || err.(*Error).Key != "pick.undo_nothing" || done() != 1 {
+		t.Fatalf("a second undo of the same pick: %v, done %d", err, done())
+	}
+	// the retry of an undo gets its first answer, refusals included
+	if _, _, err := l.UndoPick(ctx, "undo-b", PickUndo{Task: task.ID, Pick: "pick-b"}, "B1001", "pda-1"); err == nil || err.(*Error).Key != "pick.undo_not_booked" {
+		t.Fatalf("the retry of the refused undo: %v", err)
+	}
+	// an undo that names none takes back the last pick, as undos logged before did
+	if _, _, err := l.UndoPick(ctx, "undo-last", PickUndo{Task: task.ID}, "B1001", "pda-1"); err != nil || done() != 0 {
+		t.Fatalf("an undo naming no pick: %v, done %d", err, done())
+	}
+}
+
 func TestDuplicateScanHasOneEffect(t *testing.T) {
 	l := stockFixture(t)
 	mustOrder(t, l, order("SO1", LineIn{"BOOK", 3}))
