@@ -274,6 +274,13 @@
     if (looksLikeItem(code)) return 'item';
     return 'other';
   }
+  // bareOf is a scanned code without the symbology identifier a scanner may
+  // send first (]C0, ]E0, ]d2, …: the server reads past it too) and
+  // without a GS1 string's leading group separator (the FNC1 some scanners
+  // send as GS), as the screen compares it with shelves, totes and items.
+  function bareOf(code) {
+    return code.replace(/^\][A-Za-z][0-9A-Za-z]/, '').replace(/^\u001d/, '');
+  }
   // An item's barcode: a GTIN (8, 12, 13 or 14 digits) or a GS1 string.
   function looksLikeItem(code) {
     var c = code.replace(/[\s()]/g, '');
@@ -290,7 +297,7 @@
       var m = /\(21\)([^(\u001d]+)/.exec(code);
       return m ? m[1].trim() : '';
     }
-    var c = code.replace(/^\][A-Za-z][0-9A-Za-z]/, '');
+    var c = bareOf(code);
     if (/^(\d{8}|\d{12,14})$/.test(c)) return ''; // a bare GTIN
     for (var i = 0; i + 2 <= c.length;) {
       var ai = c.substr(i, 2);
@@ -367,7 +374,8 @@
     var v = view(), l = current(v);
     if (!l) { say('', true); return; }
     var cluster = server.mode === 'cluster';
-    var kind = kindOf(v, l, code), name = nameOf(l);
+    var bare = bareOf(code); // compared; the code as scanned is what the server reads
+    var kind = kindOf(v, l, bare), name = nameOf(l);
     if (step === 'location') {
       if (kind !== 'here') {
         var why = kind === 'this-item' || kind === 'item' ? 'pick.item_not_location' : kind === 'location' ? 'pick.wrong_location' : kind === 'tote' ? 'pick.tote_not_location' : 'pick.not_location';
@@ -415,10 +423,10 @@
     }
     if (kind === 'tote' || (kind === 'other' && !toteRe)) {
       var want = toteOf(v, l);
-      if (want && code.toUpperCase() !== want) { reject(l, 'tote', code, 'pick.wrong_tote', { tote: code, want: want }); return; }
-      var other = (v.orders || []).some(function (o) { return !sameOrder(o, l) && o.tote === code.toUpperCase(); });
-      if (!want && other) { reject(l, 'tote', code, 'pick.tote_in_use', { tote: code }); return; }
-      put(l, code);
+      if (want && bare.toUpperCase() !== want) { reject(l, 'tote', code, 'pick.wrong_tote', { tote: bare, want: want }); return; }
+      var other = (v.orders || []).some(function (o) { return !sameOrder(o, l) && o.tote === bare.toUpperCase(); });
+      if (!want && other) { reject(l, 'tote', code, 'pick.tote_in_use', { tote: bare }); return; }
+      put(l, bare);
       return;
     }
     var notTote = kind === 'here' || kind === 'location' ? 'pick.location_not_tote' : kind === 'item' ? 'pick.item_not_tote' : 'pick.not_tote';
