@@ -429,6 +429,74 @@ func TestBrowserPickDoubleReadAtTote(t *testing.T) {
 	}
 }
 
+// Cluster picking at a shelf that holds fewer than the line asks: the units
+// scanned go into the tote when it is scanned (before, the tote was refused
+// until the line was full, and Short threw the units in hand away and
+// reported the whole line short), and Short then reports the rest. Short
+// with units in hand asks for the tote first.
+func TestBrowserClusterShortShelfKeepsUnitsInHand(t *testing.T) {
+	for _, lang := range langs {
+		t.Run(lang, func(t *testing.T) {
+			s, l := testServer(t)
+			bg := context.Background()
+			for _, in := range []wms.OrderIntake{intake("SO210001", wms.LineIn{SKU: "SKU03000", Qty: 1}), intake("SO210002", wms.LineIn{SKU: "SKU03001", Qty: 3})} {
+				if _, _, err := l.ReceiveOrder(bg, "", in, "oms", "test"); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if _, err := l.ReleaseWave(bg, wms.WaveFilter{Mode: wms.WaveCluster, ClusterSize: 4}, "w-3", "B4001", "test"); err != nil {
+				t.Fatal(err)
+			}
+			ctx := browserIn(t, lang, 360, 640)
+			openPickTask(t, ctx, serve(t, s))
+			task, _ := l.ActiveTaskOf("B1001")
+			run := runner(t, ctx)
+			one, three := lineOf(t, *task, "SKU03000"), lineOf(t, *task, "SKU03001")
+			qty := func(done, of string) string { return say(lang, "pick.qty_line", "done", done, "qty", of) }
+
+			atStep(t, ctx, one.N, "location")
+			run(wedge(one.Location))
+			atStep(t, ctx, one.N, "item")
+			run(wedge(itemCode(one)))
+			atStep(t, ctx, one.N, "tote")
+			run(wedge("T21001"))
+
+			atStep(t, ctx, three.N, "location")
+			run(wedge(three.Location))
+			atStep(t, ctx, three.N, "item")
+			run(wedge(itemCode(three)), wedge(itemCode(three))) // two of the three on the shelf
+			waitText(t, ctx, `[data-testid=pick-qty]`, qty("2", "3"))
+			run(chromedp.Evaluate(`document.querySelector('[data-testid=btn-short]').click()`, nil),
+				chromedp.Evaluate(`document.querySelector('[data-testid=short-empty]').click()`, nil))
+			feedbackIs(t, ctx, "error", say(lang, "pick.tote_before_short", "n", "2", "qty", "2", "order", "SO210002"))
+			waitText(t, ctx, `[data-testid=pick-qty]`, qty("2", "3"))
+			run(wedge("T21002")) // the tote at the item step: the two go in
+			waitJS(t, ctx, `document.getElementById('pick').dataset.queue === '0'`)
+			atStep(t, ctx, three.N, "item")
+			run(chromedp.Evaluate(`document.querySelector('[data-testid=btn-short]').click()`, nil),
+				chromedp.Evaluate(`document.querySelector('[data-testid=short-empty]').click()`, nil))
+			waitJS(t, ctx, `document.getElementById('pick').dataset.queue === '0' && !document.querySelector('[data-testid=pick-done]').hidden`)
+
+			got, err := l.Task(task.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, ln := range got.Lines {
+				if ln.N == three.N && (ln.Done != 2 || ln.Short != 1) {
+					t.Errorf("the short line: %d picked, %d short; want 2 and 1", ln.Done, ln.Short)
+				}
+			}
+			if o, _ := l.Order("SO210002"); o.Tote != "T21002" {
+				t.Errorf("SO210002 in tote %q", o.Tote)
+			}
+			kpi, _ := l.KPIs(l.Today())
+			if k := kpi["B1001"]; k.Units != 3 {
+				t.Errorf("kpis %+v, want the 3 units picked", k)
+			}
+		})
+	}
+}
+
 // Issue 9, point 7: a scan of the wrong kind says what it was and what comes
 // next, in pick and in put-back tasks.
 func TestBrowserPickSaysWhatWasScanned(t *testing.T) {

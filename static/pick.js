@@ -389,6 +389,9 @@
       render();
       return;
     }
+    // A shelf that holds fewer than the line asks for (cluster): the units
+    // in hand go into the tote when it is scanned, and Short reports the rest.
+    if (step === 'item' && cluster && kind === 'tote' && units.length + extra > 0) step = 'tote';
     if (step === 'item') {
       if (kind === 'here') { say(t('pick.location_again', { location: l.location, name: name }), 'note'); return; }
       if (kind !== 'this-item') {
@@ -498,6 +501,11 @@
     var l = current(view());
     $('pick-short').hidden = true;
     if (!l) return;
+    if (server.mode === 'cluster' && units.length + extra > 0) {
+      // the units in hand are picked: into the tote first, then the rest is short
+      say(t('pick.tote_before_short', { n: units.length + extra, qty: units.length + extra, order: l.order }), false);
+      return;
+    }
     units = []; extra = 0;
     enqueue({ type: 'short', line: l.n, reason: reason });
     sound('ok');

@@ -13,7 +13,7 @@ var pickKeys = []string{
 	"pick.wrong_location", "pick.item_not_location", "pick.tote_not_location", "pick.not_location",
 	"pick.wrong_item", "pick.location_again", "pick.location_not_item", "pick.tote_not_item", "pick.not_item",
 	"pick.wrong_tote", "pick.tote_in_use", "pick.tote_now", "pick.location_not_tote", "pick.item_not_tote", "pick.not_tote",
-	"pick.serial_double_read",
+	"pick.serial_double_read", "pick.tote_before_short",
 	"pick.qty_line", "pick.picked", "pick.picked_tote", "pick.meta",
 	"pick.progress", "pick.scan_item_first", "pick.count_invalid", "pick.refused", "pick.undone",
 	"pick.nothing_to_undo", "pick.done_waiting", "pick.order_tote", "app.offline",
