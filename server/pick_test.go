@@ -470,9 +470,14 @@ func TestBrowserClusterShortShelfKeepsUnitsInHand(t *testing.T) {
 				chromedp.Evaluate(`document.querySelector('[data-testid=short-empty]').click()`, nil))
 			feedbackIs(t, ctx, "error", say(lang, "pick.tote_before_short", "n", "2", "qty", "2", "order", "SO210002"))
 			waitText(t, ctx, `[data-testid=pick-qty]`, qty("2", "3"))
+			// the picker opened Count and then scanned the tote: the scan is a
+			// scan (before, the scanner typed it into the count box)
+			run(chromedp.Evaluate(`document.querySelector('[data-testid=btn-count]').click()`, nil))
+			waitFocus(t, ctx, "count-n")
 			run(wedge("T21002")) // the tote at the item step: the two go in
 			waitJS(t, ctx, `document.getElementById('pick').dataset.queue === '0'`)
 			atStep(t, ctx, three.N, "item")
+			waitJS(t, ctx, `document.getElementById('pick-count').hidden`)
 			run(chromedp.Evaluate(`document.querySelector('[data-testid=btn-short]').click()`, nil),
 				chromedp.Evaluate(`document.querySelector('[data-testid=short-empty]').click()`, nil))
 			waitJS(t, ctx, `document.getElementById('pick').dataset.queue === '0' && !document.querySelector('[data-testid=pick-done]').hidden`)

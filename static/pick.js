@@ -371,6 +371,9 @@
   function onScan(raw) {
     var code = normal(raw);
     if (!code) return;
+    // a scan while the count box is open (the scanner typed into it: the
+    // page hands the scan here) is a scan, and the count is not wanted
+    if (!$('pick-count').hidden) { $('pick-count').hidden = true; $('pick-count-n').value = ''; }
     var v = view(), l = current(v);
     if (!l) { say('', true); return; }
     var cluster = server.mode === 'cluster';

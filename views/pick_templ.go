@@ -205,7 +205,7 @@ func Pick(p PickPage) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 14, "</label> <input id=\"pick-count-n\" type=\"number\" inputmode=\"numeric\" min=\"1\" data-testid=\"count-n\"> <button type=\"button\" data-action=\"count-ok\" data-testid=\"count-ok\">")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 14, "</label> <input id=\"pick-count-n\" type=\"number\" inputmode=\"numeric\" min=\"1\" data-typed data-testid=\"count-n\"> <button type=\"button\" data-action=\"count-ok\" data-testid=\"count-ok\">")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
