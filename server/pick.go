@@ -3,6 +3,7 @@ package server
 import (
 	"encoding/json"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -28,10 +29,22 @@ type scanRequest struct {
 	Pick     string   `json:"pick,omitempty"` // undo: the key of the pick to take back
 }
 
+// A handheld's scan: the request at most maxScanBytes (a cluster put of a
+// few hundred serialised units fits), each code scanned at most
+// maxCodeBytes (a GS1 DataMatrix holds 2,335 characters at most; the
+// longest an item code here need be is well under that).
+const (
+	maxScanBytes = 256 << 10
+	maxCodeBytes = 1024
+)
+
 // items reads what the scanner typed for the items of a pick.
 func (s *Server) items(codes []string) ([]wms.ScannedItem, error) {
 	out := make([]wms.ScannedItem, 0, len(codes))
 	for _, raw := range codes {
+		if len(raw) > maxCodeBytes {
+			return nil, wms.Errf(wms.CodeInvalid, "pick.code_too_long", "max", strconv.Itoa(maxCodeBytes))
+		}
 		r, err := s.scanner.Parse(raw)
 		if err != nil {
 			return nil, scanError(err)
@@ -123,9 +136,6 @@ func (s *Server) recordRefusal(c *fiber.Ctx, key, taskID string, req scanRequest
 	if req.Tote != "" && strings.Contains(e.Key, "tote") {
 		step, code = "tote", req.Tote
 	}
-	if len(code) > 500 {
-		code = code[:500]
-	}
 	if _, _, rerr := s.ledger.RejectScan(c.UserContext(), key+":refused", wms.ScanRejected{Task: taskID, Line: req.Line, Step: step, Code: code, Reason: e.Key},
 		principal(c).Actor(), device(c)); rerr != nil {
 		s.log.Warn("record refused scan", "err", rerr)
@@ -133,6 +143,9 @@ func (s *Server) recordRefusal(c *fiber.Ctx, key, taskID string, req scanRequest
 }
 
 func (s *Server) apiScanTask(c *fiber.Ctx) error {
+	if len(c.Body()) > maxScanBytes {
+		return wms.Errf(wms.CodeInvalid, "http.too_large")
+	}
 	var req scanRequest
 	if err := bodyJSON(c, &req); err != nil {
 		return err

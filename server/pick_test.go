@@ -1097,3 +1097,54 @@ func TestBrowserPickTwoOwnersOneOrderNumber(t *testing.T) {
 		})
 	}
 }
+
+// A handheld's scan has its limits: a request over 256 KB is refused whole,
+// a wrong scan at a step that is none is refused, a wrong scan's long code
+// is kept clipped (still counted), and an item code over 1,024 bytes is
+// refused in a short answer (not echoed back).
+func TestScanInputLimits(t *testing.T) {
+	s, l := testServer(t)
+	admin, _ := l.CreateToken(context.Background(), "oms", wms.RoleAdmin, "test")
+	picker, _ := l.CreateToken(context.Background(), "scanners", wms.RolePicker, "test")
+	c := newClient(t, s)
+	c.bearer = admin
+	c.lang = "en"
+	if _, _, err := l.ReceiveOrder(context.Background(), "", intake("SO910001", wms.LineIn{SKU: "SKU03000", Qty: 1}), "oms", "test"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.ReleaseWave(context.Background(), wms.WaveFilter{Mode: wms.WaveSingle}, "w-lim", "B4001", "test"); err != nil {
+		t.Fatal(err)
+	}
+	c.bearer = picker
+	resp, text := c.do("POST", "/api/v1/tasks/next", nil, map[string]string{"X-Tally-Device": "pda-7"})
+	var task wms.Task
+	if err := json.Unmarshal([]byte(text), &task); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("next: %d %s", resp.StatusCode, text)
+	}
+	scan := func(key string, body map[string]any) (int, string) {
+		raw, _ := json.Marshal(body)
+		resp, text := c.do("POST", "/api/v1/tasks/"+task.ID+"/scans", strings.NewReader(string(raw)), map[string]string{"Content-Type": "application/json", "Idempotency-Key": key, "X-Tally-Device": "pda-7"})
+		return resp.StatusCode, text
+	}
+	seq := l.LastSeq()
+	if st, text := scan("lim-1", map[string]any{"type": "reject", "line": 1, "step": strings.Repeat("x", 300<<10), "code": "X", "reason": "pick.wrong_item"}); st != 400 || !strings.Contains(text, "http.too_large") {
+		t.Errorf("a 300 KB scan: %d %.200s", st, text)
+	}
+	if st, text := scan("lim-2", map[string]any{"type": "reject", "line": 1, "step": "shelf-ish", "code": "X", "reason": "pick.wrong_item"}); st != 400 || !strings.Contains(text, "event.payload_invalid") {
+		t.Errorf("a wrong scan at no step: %d %.200s", st, text)
+	}
+	if l.LastSeq() != seq {
+		t.Fatalf("%d events for refused scans", l.LastSeq()-seq)
+	}
+	long := strings.Repeat("Q", 2000)
+	if st, text := scan("lim-3", map[string]any{"type": "reject", "line": 1, "step": "location", "code": long, "reason": "pick.not_location"}); st != 200 {
+		t.Errorf("a wrong scan of a long QR: %d %.200s", st, text)
+	}
+	if k, _ := l.KPIs(l.Today()); k[task.Actor].Errors != 1 {
+		t.Errorf("the long wrong scan was not counted: %+v", k[task.Actor])
+	}
+	st, text := scan("lim-4", map[string]any{"type": "pick", "line": 1, "location": task.Lines[0].Location, "codes": []string{strings.Repeat("9", 5000)}, "qty": 1})
+	if st != 400 || !strings.Contains(text, "pick.code_too_long") || len(text) > 2000 {
+		t.Errorf("a 5,000-byte item code: %d, %d bytes: %.200s", st, len(text), text)
+	}
+}

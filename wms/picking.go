@@ -263,8 +263,22 @@ func (l *Ledger) ReportShort(ctx context.Context, id string, p ShortReport, acto
 	})
 }
 
+// rejectSteps are the steps a wrong scan may be made at.
+var rejectSteps = map[string]bool{"location": true, "item": true, "tote": true, "qty": true}
+
+// maxRejectedCode is how much of a wrong scan's code is kept: a long QR
+// read where a shelf was wanted is still a wrong scan to count, and its
+// first 500 bytes say what it was (the applier refuses over 512).
+const maxRejectedCode = 500
+
 // RejectScan records a wrong scan.
 func (l *Ledger) RejectScan(ctx context.Context, id string, p ScanRejected, actor, device string) (json.RawMessage, bool, error) {
+	if !rejectSteps[p.Step] {
+		return nil, false, Errf(CodeInvalid, "event.payload_invalid", "type", EvScanRejected)
+	}
+	if len(p.Code) > maxRejectedCode {
+		p.Code = strings.ToValidUTF8(p.Code[:maxRejectedCode], "")
+	}
 	asked := p
 	return l.taskCommand(ctx, id, EvScanRejected, p.Task, asked, actor, func() (Event, error) {
 		p.Today = l.Today()
