@@ -27,12 +27,24 @@ type qimenBooks interface {
 // ledgerBooks reads a ledger.
 type ledgerBooks struct{ l *wms.Ledger }
 
+// order is the order live, else as archived: a dead letter retried after
+// its order left the live store (--keep-orders) is sent as it was, not
+// taken for another upstream's order and marked resolved with nothing
+// sent. An archive file that cannot be read is the retry's error.
 func (b ledgerBooks) order(owner, no string) (wms.Order, bool, error) {
-	o, err := b.l.Books(owner).Order(no)
-	if wms.ErrorCode(err) == wms.CodeNotFound {
+	books := b.l.Books(owner)
+	o, err := books.Order(no)
+	if wms.ErrorCode(err) != wms.CodeNotFound {
+		return o, err == nil, err
+	}
+	a, err := books.ArchivedOrder(no)
+	if e, ok := wms.AsError(err); ok && e.Key == "order.not_found" {
 		return wms.Order{}, false, nil
 	}
-	return o, err == nil, err
+	if err != nil {
+		return wms.Order{}, false, err
+	}
+	return a.Order, true, nil
 }
 
 func (b ledgerBooks) expiry(owner, sku, lot string) (string, error) {
