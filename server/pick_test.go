@@ -1148,3 +1148,31 @@ func TestScanInputLimits(t *testing.T) {
 		t.Errorf("a 5,000-byte item code: %d, %d bytes: %.200s", st, len(text), text)
 	}
 }
+
+// A page whose form token went stale (the picker logged in again in another
+// tab) keeps its scan queued, reloads for a fresh token and sends it: before,
+// the scan was dropped with an error.
+func TestBrowserPickStaleTokenKeepsTheScan(t *testing.T) {
+	ctx, l, task := pickScreen(t, "en", wms.WaveSingle, intake("SO920001", wms.LineIn{SKU: "SKU03000", Qty: 1}))
+	run := runner(t, ctx)
+	ln := task.Lines[0]
+	atStep(t, ctx, ln.N, "location")
+	run(chromedp.Evaluate(`document.querySelector('meta[name=csrf-token]').content = 'stale'`, nil))
+	run(wedge(ln.Location))
+	atStep(t, ctx, ln.N, "item")
+	run(wedge(itemCode(ln)))
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		got, err := l.Task(task.ID)
+		if err == nil && got.Lines[0].Done == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the scan was not booked after the page's token went stale: %+v %v", got.Lines, err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if k, _ := l.KPIs(l.Today()); k["B1001"].Units != 1 {
+		t.Errorf("figures %+v, want the one unit", k["B1001"])
+	}
+}

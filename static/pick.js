@@ -210,6 +210,7 @@
     postScan(taskId, op).then(function (res) {
       sending = false;
       if (res.status === 401) { location.href = '/login'; return; }
+      if (res.body.key === 'csrf.invalid') { staleToken(); return; }
       diskFull = res.body.key === 'disk.full';
       if (retryLater(res.status)) { offline = true; later(); return; }
       offline = false;
@@ -232,6 +233,20 @@
     }, function () {
       sending = false; offline = true; diskFull = false; render(); later();
     });
+  }
+  // staleToken: the page's form token no longer matches the login (a login
+  // again in another tab). The scan stays queued and the page reloads for
+  // a fresh token (the queue is kept on the handheld and sent after); a
+  // second time within a minute it says so and waits for the picker.
+  function staleToken() {
+    var at = 0;
+    try { at = parseInt(sessionStorage.getItem('tally.tokenReload') || '0', 10); } catch (e) { }
+    if (Date.now() - at > 60000) {
+      try { sessionStorage.setItem('tally.tokenReload', String(Date.now())); } catch (e) { }
+      location.reload();
+      return;
+    }
+    say(t('csrf.invalid'), false);
   }
   var timer = null;
   function later() { if (!timer) timer = setTimeout(function () { timer = null; pump(); }, 1500); }
@@ -557,7 +572,10 @@
       (function next() {
         if (!q.length) { localStorage.removeItem(k); return; }
         postScan(id, q[0]).then(function (res) {
-          if (retryLater(res.status)) return; // kept: sent on a later page load
+          // kept, sent on a later page load: the server could not take it
+          // now, or it is another picker's (their login ran out with scans
+          // queued: sent when they log in here again, never dropped)
+          if (retryLater(res.status) || res.body.key === 'task.not_yours' || res.body.key === 'csrf.invalid') return;
           q.shift(); localStorage.setItem(k, JSON.stringify(q)); next();
         }, function () { /* still offline: try on the next page load */ });
       })();
