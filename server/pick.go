@@ -129,8 +129,8 @@ func (s *Server) applyScan(c *fiber.Ctx, taskID string, req scanRequest) (json.R
 // is derived from the scan's, so a replayed scan is counted once.
 func (s *Server) recordRefusal(c *fiber.Ctx, key, taskID string, req scanRequest, err error) {
 	e, ok := wms.AsError(err)
-	if !ok || (e.Code != wms.CodeConflict && e.Code != wms.CodeInvalid) || e.Key == "pick.serial_double_read" || strings.HasPrefix(e.Key, "key.") {
-		return // a can read twice is no wrong scan, nor a key sent for another request
+	if !ok || (e.Code != wms.CodeConflict && e.Code != wms.CodeInvalid) || e.Key == "pick.serial_double_read" || e.Key == "pick.order_cancelled" || strings.HasPrefix(e.Key, "key.") {
+		return // a can read twice is no wrong scan, nor a key sent for another request, nor a pick of an order cancelled meanwhile
 	}
 	step, code := "item", strings.Join(req.Codes, " ")
 	if req.Tote != "" && strings.Contains(e.Key, "tote") {

@@ -371,6 +371,7 @@ var catalog = map[string][2]string{
 	"pick.wrong_item":            {"Wrong item: this is not {name}. Put it back.", "商品错误：不是 {name}，请放回。"},
 	"pick.location_again":        {"That is the location again: now scan the item {name}.", "这是刚扫过的库位：请扫描商品 {name}。"},
 	"pick.location_not_item":     {"That is location {location}, not an item: scan {name} at {want}.", "这是库位 {location}，不是商品：请在 {want} 扫描 {name}。"},
+	"pick.order_cancelled":       {"Order {order} was cancelled: put this unit back on its shelf.", "订单 {order} 已取消：请把这件商品放回原货位。"},
 	"pick.code_too_long":         {"That code is longer than {max} characters: it is no item barcode.", "该条码超过 {max} 个字符，不是商品条码。"},
 	"pick.tote_before_short":     {"Put the {n} in hand into the tote for order {order} first (scan the tote), then report the rest short.", "请先把手上的 {n} 件放入订单 {order} 的周转箱（扫描周转箱），再报告其余缺货。"},
 	"pick.tote_before_short.one": {"Put the 1 in hand into the tote for order {order} first (scan the tote), then report the rest short.", "请先把手上的 1 件放入订单 {order} 的周转箱（扫描周转箱），再报告其余缺货。"},

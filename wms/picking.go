@@ -424,6 +424,13 @@ func applyPicked(tx *txn, ev *Event) error {
 	if err := decode(ev, &p); err != nil {
 		return err
 	}
+	if t, err := getTask(tx, p.Task); err == nil {
+		// the order was cancelled while the scan was on its way (queued on
+		// a handheld offline): say so, whatever became of the task
+		if line, ok := t.Line(p.Line); ok && line.Cancelled {
+			return Errf(CodeConflict, "pick.order_cancelled", "order", line.Order)
+		}
+	}
 	t, err := activeTaskOf(tx, ev, p.Task, TaskPick)
 	if err != nil {
 		return err

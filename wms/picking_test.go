@@ -269,6 +269,41 @@ func TestUndoNamesItsPick(t *testing.T) {
 	}
 }
 
+// A pick of an order cancelled while the scan was on its way (queued on a
+// handheld offline) says the order was cancelled and the unit goes back,
+// in single-order picking (whose task the cancellation ended) and in a
+// cluster (whose other orders go on).
+func TestPickOfACancelledOrderSaysSo(t *testing.T) {
+	for _, mode := range []WaveMode{WaveSingle, WaveCluster} {
+		t.Run(string(mode), func(t *testing.T) {
+			l := stockFixture(t)
+			mustOrder(t, l, order("SO1", LineIn{"BOOK", 1}))
+			if mode == WaveCluster {
+				mustOrder(t, l, order("SO2", LineIn{"BOOK", 1}))
+			}
+			mustWave(t, l, "w1", mode)
+			task, _ := l.NextTask(ctx, "B1001", "pda-1")
+			var line TaskLine
+			for _, ln := range task.Lines {
+				if ln.Order == "SO1" {
+					line = ln
+				}
+			}
+			if _, err := l.CancelOrder(ctx, "SO1", "buyer", "c1", "B4001", "web"); err != nil {
+				t.Fatal(err)
+			}
+			p := PickScan{Task: task.ID, Line: line.N, Location: line.Location, Items: []ScannedItem{{GTIN: line.GTINs[0]}}, Qty: 1}
+			if mode == WaveCluster {
+				p.Tote = "T00001"
+			}
+			_, _, err := l.Pick(ctx, "late-1", p, "B1001", "pda-1")
+			if e, ok := AsError(err); !ok || e.Key != "pick.order_cancelled" || e.Args["order"] != "SO1" {
+				t.Errorf("a pick of the cancelled order: %v", err)
+			}
+		})
+	}
+}
+
 func TestDuplicateScanHasOneEffect(t *testing.T) {
 	l := stockFixture(t)
 	mustOrder(t, l, order("SO1", LineIn{"BOOK", 3}))
