@@ -144,7 +144,7 @@ func (s *Server) recordRefusal(c *fiber.Ctx, key, taskID string, req scanRequest
 
 func (s *Server) apiScanTask(c *fiber.Ctx) error {
 	if len(c.Body()) > maxScanBytes {
-		return wms.Errf(wms.CodeInvalid, "http.too_large")
+		return wms.Errf(wms.CodeInvalid, "pick.scan_too_large", "max", strconv.Itoa(maxScanBytes>>10))
 	}
 	var req scanRequest
 	if err := bodyJSON(c, &req); err != nil {

@@ -1127,7 +1127,7 @@ func TestScanInputLimits(t *testing.T) {
 		return resp.StatusCode, text
 	}
 	seq := l.LastSeq()
-	if st, text := scan("lim-1", map[string]any{"type": "reject", "line": 1, "step": strings.Repeat("x", 300<<10), "code": "X", "reason": "pick.wrong_item"}); st != 400 || !strings.Contains(text, "http.too_large") {
+	if st, text := scan("lim-1", map[string]any{"type": "reject", "line": 1, "step": strings.Repeat("x", 300<<10), "code": "X", "reason": "pick.wrong_item"}); st != 400 || !strings.Contains(text, "pick.scan_too_large") {
 		t.Errorf("a 300 KB scan: %d %.200s", st, text)
 	}
 	if st, text := scan("lim-2", map[string]any{"type": "reject", "line": 1, "step": "shelf-ish", "code": "X", "reason": "pick.wrong_item"}); st != 400 || !strings.Contains(text, "event.payload_invalid") {
@@ -1174,5 +1174,32 @@ func TestBrowserPickStaleTokenKeepsTheScan(t *testing.T) {
 	}
 	if k, _ := l.KPIs(l.Today()); k["B1001"].Units != 1 {
 		t.Errorf("figures %+v, want the one unit", k["B1001"])
+	}
+}
+
+// Two Undos while the last pick waits for the network take back that pick
+// and the one booked before it (each undo names its own pick): before the
+// second named the same pick, was refused, and the first stayed picked.
+func TestBrowserPickTwoUndosOffline(t *testing.T) {
+	ctx, l, task := pickScreen(t, "en", wms.WaveSingle, intake("SO930001", wms.LineIn{SKU: "SKU03000", Qty: 3}))
+	run := runner(t, ctx)
+	ln := task.Lines[0]
+	atStep(t, ctx, ln.N, "location")
+	run(wedge(ln.Location))
+	atStep(t, ctx, ln.N, "item")
+	run(wedge(itemCode(ln))) // booked online
+	waitJS(t, ctx, `document.getElementById('pick').dataset.queue === '0'`)
+	run(network.EmulateNetworkConditions(true, 0, -1, -1))
+	run(wedge(itemCode(ln))) // sent, no answer
+	waitJS(t, ctx, `!document.getElementById('queue').hidden`)
+	for range 2 {
+		run(chromedp.Evaluate(`document.querySelector('[data-testid=btn-undo]').click()`, nil))
+	}
+	waitText(t, ctx, `[data-testid=pick-qty]`, say("en", "pick.qty_line", "done", "0", "qty", "3"))
+	run(network.EmulateNetworkConditions(false, 0, -1, -1))
+	waitJS(t, ctx, `document.getElementById('pick').dataset.queue === '0'`)
+	got, err := l.Task(task.ID)
+	if err != nil || got.Lines[0].Done != 0 {
+		t.Fatalf("two picks, two undos: %+v %v, want none picked", got.Lines, err)
 	}
 }

@@ -178,7 +178,7 @@
   }
 
   function enqueue(body) {
-    queue.push({ key: window.Tally.uuid(), body: body });
+    queue.push({ key: window.Tally.uuid(), body: body, at: Date.now() });
     save();
     pump();
   }
@@ -239,6 +239,7 @@
   // a fresh token (the queue is kept on the handheld and sent after); a
   // second time within a minute it says so and waits for the picker.
   function staleToken() {
+    if (units.length || extra) { say(t('csrf.invalid'), false); return; } // reloaded once they are in the tote: nothing in hand is forgotten
     var at = 0;
     try { at = parseInt(sessionStorage.getItem('tally.tokenReload') || '0', 10); } catch (e) { }
     if (Date.now() - at > 60000) {
@@ -409,7 +410,7 @@
     }
     // A shelf that holds fewer than the line asks for (cluster): the units
     // in hand go into the tote when it is scanned, and Short reports the rest.
-    if (step === 'item' && cluster && kind === 'tote' && units.length + extra > 0) step = 'tote';
+    if (step === 'item' && cluster && (kind === 'tote' || (kind === 'other' && !toteRe)) && units.length + extra > 0) step = 'tote';
     if (step === 'item') {
       if (kind === 'here') { say(t('pick.location_again', { location: l.location, name: name }), 'note'); return; }
       if (kind !== 'this-item') {
@@ -492,20 +493,14 @@
     if (last && !last.tried && last.body.type === 'pick') {
       queue.pop(); save();
     } else {
-      // The undo names the pick it takes back: the last one still queued
-      // (sent, not answered), else the last one booked. A pick the server
-      // then refuses is never booked, and the undo meant for it is refused
-      // too, instead of taking back another line's pick.
-      var target = '';
-      for (var i = queue.length - 1; i >= 0 && !target; i--) {
-        if (queue[i].body.type === 'pick') target = queue[i].key;
-      }
-      if (!target) {
-        var picks = (view().picks || []).filter(function (p) { return !p.undone; });
-        if (!picks.length) { say(t('pick.nothing_to_undo'), false); return; }
-        target = picks[picks.length - 1].event;
-      }
-      enqueue({ type: 'undo', pick: target });
+      // The undo names the pick it takes back: the last one not undone as
+      // the screen sees it (the booked ones, then those still queued, less
+      // the undos queued). A pick the server then refuses is never booked,
+      // and the undo meant for it is refused too, instead of taking back
+      // another line's pick.
+      var picks = (view().picks || []).filter(function (p) { return !p.undone; });
+      if (!picks.length) { say(t('pick.nothing_to_undo'), false); return; }
+      enqueue({ type: 'undo', pick: picks[picks.length - 1].event });
     }
     say(t('pick.undone'), true);
     step = 'item';
@@ -560,6 +555,7 @@
 
   // Scans of an earlier task left on this handheld (the page was closed
   // before they could be sent) are sent too, in order, each with its key.
+  var LEFTOVER_KEEP = 12 * 3600 * 1000;
   function flushLeftovers() {
     var keys = [];
     for (var i = 0; i < localStorage.length; i++) {
@@ -570,6 +566,9 @@
       var id = k.slice('tally.queue.'.length), q;
       try { q = JSON.parse(localStorage.getItem(k) || '[]'); } catch (e) { q = []; }
       (function next() {
+        // another picker's scans wait for their login at most half a day:
+        // replayed later they would be counted on another day's figures
+        while (q.length && q[0].at && Date.now() - q[0].at > LEFTOVER_KEEP) q.shift();
         if (!q.length) { localStorage.removeItem(k); return; }
         postScan(id, q[0]).then(function (res) {
           // kept, sent on a later page load: the server could not take it

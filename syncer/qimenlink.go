@@ -180,12 +180,35 @@ func qimenTransient(code string) (transient, auth bool) {
 		}
 		return false
 	}
+	// a limit is the caller's rate (rate-limit, api-call-limit, limit
+	// exceeded), not a quantity's (qty-over-limit)
+	rateLimit := false
+	for i, w := range words {
+		if w != "limit" && w != "limits" {
+			continue
+		}
+		before, after := "", ""
+		if i > 0 {
+			before = words[i-1]
+		}
+		if i+1 < len(words) {
+			after = words[i+1]
+		}
+		switch before {
+		case "rate", "flow", "call", "api", "frequency", "access", "request", "qps":
+			rateLimit = true
+		}
+		if after == "exceeded" && before != "over" {
+			rateLimit = true
+		}
+	}
 	switch {
 	case has("sign") || has("signature") || has("timestamp") || has("appkey") || has("app", "key") ||
 		has("customerid") || has("customer", "id") || has("secret"):
 		return true, true
-	case has("timeout") || has("time", "out") || has("busy") || has("limited") || has("unavailable") ||
-		has("retry") || has("system", "error") || has("internal", "error") || has("service", "error"):
+	case rateLimit || has("timeout") || has("time", "out") || has("timed", "out") || has("busy") || has("limited") ||
+		has("unavailable") || has("retry") || has("frequent") || has("internal") || has("exception") ||
+		has("system", "error") || has("server", "error") || has("service", "error"):
 		return true, false
 	}
 	return false, false

@@ -381,6 +381,17 @@ func TestQimenFailureCodesReadByWord(t *testing.T) {
 		{"accesscontrol.limited-by-app-access-count", true, false},
 		{"service-unavailable", true, false},
 		{"request-time-out", true, false},
+		{"INTERNAL_SERVER_ERROR", true, false},
+		{"rate-limit", true, false},
+		{"RATE_LIMIT_EXCEEDED", true, false},
+		{"isv.api-call-limit", true, false},
+		{"flow-limit", true, false},
+		{"SYSTEM_EXCEPTION", true, false},
+		{"server-error", true, false},
+		{"timed-out", true, false},
+		{"request-too-frequent", true, false},
+		{"limit-exceeded", true, false},
+		{"qty-over-limit-exceeded", false, false},
 	} {
 		if transient, auth := qimenTransient(c.code); transient != c.transient || auth != c.auth {
 			t.Errorf("%q: transient %v auth %v, want %v %v", c.code, transient, auth, c.transient, c.auth)

@@ -241,8 +241,8 @@ func undoTarget(t *Task, i int, named string) error {
 
 // UndoPick takes back the last pick (the one p names, when it names one).
 func (l *Ledger) UndoPick(ctx context.Context, id string, p PickUndo, actor, device string) (json.RawMessage, bool, error) {
-	if len(p.Pick) > MaxEventID {
-		return nil, false, Errf(CodeInvalid, "event.id_invalid")
+	if len(p.Pick) > MaxEventID { // longer than any event ID: no pick booked
+		return nil, false, Errf(CodeConflict, "pick.undo_not_booked")
 	}
 	asked := p
 	return l.taskCommand(ctx, id, EvPickUndone, p.Task, asked, actor, func() (Event, error) {
