@@ -437,21 +437,9 @@ func TestBrowserPickDoubleReadAtTote(t *testing.T) {
 func TestBrowserClusterShortShelfKeepsUnitsInHand(t *testing.T) {
 	for _, lang := range langs {
 		t.Run(lang, func(t *testing.T) {
-			s, l := testServer(t)
-			bg := context.Background()
-			for _, in := range []wms.OrderIntake{intake("SO210001", wms.LineIn{SKU: "SKU03000", Qty: 1}), intake("SO210002", wms.LineIn{SKU: "SKU03001", Qty: 3})} {
-				if _, _, err := l.ReceiveOrder(bg, "", in, "oms", "test"); err != nil {
-					t.Fatal(err)
-				}
-			}
-			if _, err := l.ReleaseWave(bg, wms.WaveFilter{Mode: wms.WaveCluster, ClusterSize: 4}, "w-3", "B4001", "test"); err != nil {
-				t.Fatal(err)
-			}
-			ctx := browserIn(t, lang, 360, 640)
-			openPickTask(t, ctx, serve(t, s))
-			task, _ := l.ActiveTaskOf("B1001")
+			ctx, l, task := pickScreen(t, lang, wms.WaveCluster, intake("SO210001", wms.LineIn{SKU: "SKU03000", Qty: 1}), intake("SO210002", wms.LineIn{SKU: "SKU03001", Qty: 3}))
 			run := runner(t, ctx)
-			one, three := lineOf(t, *task, "SKU03000"), lineOf(t, *task, "SKU03001")
+			one, three := lineOf(t, task, "SKU03000"), lineOf(t, task, "SKU03001")
 			qty := func(done, of string) string { return say(lang, "pick.qty_line", "done", done, "qty", of) }
 
 			atStep(t, ctx, one.N, "location")
