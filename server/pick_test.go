@@ -1191,3 +1191,40 @@ func TestBrowserPickTwoUndosOffline(t *testing.T) {
 		t.Fatalf("two picks, two undos: %+v %v, want none picked", got.Lines, err)
 	}
 }
+
+// A stale form token with units in hand (cluster): nothing more is sent and
+// the screen says so once, the units stay in hand, and once they are in the
+// tote the page renews itself and sends all that waited.
+func TestBrowserClusterStaleTokenWithUnitsInHand(t *testing.T) {
+	ctx, l, task := pickScreen(t, "en", wms.WaveCluster, intake("SO940001", wms.LineIn{SKU: "SKU03001", Qty: 2}))
+	run := runner(t, ctx)
+	ln := task.Lines[0]
+	qty := func(done string) string { return say("en", "pick.qty_line", "done", done, "qty", "2") }
+	atStep(t, ctx, ln.N, "location")
+	run(wedge(ln.Location))
+	atStep(t, ctx, ln.N, "item")
+	run(wedge(itemCode(ln)))
+	waitText(t, ctx, `[data-testid=pick-qty]`, qty("1"))
+	run(chromedp.Evaluate(`document.querySelector('meta[name=csrf-token]').content = 'stale'`, nil))
+	run(wedge("HELLO")) // a wrong scan: queued, refused for the token
+	feedbackIs(t, ctx, "error", say("en", "pick.token_stale_units"))
+	time.Sleep(4 * time.Second) // the queue's retry comes and goes: nothing is lost, nothing said again
+	waitText(t, ctx, `[data-testid=pick-qty]`, qty("1"))
+	run(wedge(itemCode(ln)))
+	atStep(t, ctx, ln.N, "tote")
+	run(wedge("T24001"))
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		got, err := l.Task(task.ID)
+		if err == nil && got.Lines[0].Done == 2 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the units put in the tote were not booked: %+v %v", got.Lines, err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if k, _ := l.KPIs(l.Today()); k["B1001"].Units != 2 || k["B1001"].Errors != 1 {
+		t.Errorf("figures %+v, want 2 units and the 1 wrong scan", k["B1001"])
+	}
+}

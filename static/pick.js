@@ -202,6 +202,7 @@
   function pump() {
     render();
     if (sending || !queue.length) return;
+    if (tokenStale) { staleToken(); return; } // waits for the page to renew its token
     sending = true;
     var op = queue[0];
     // once sent, the server may have taken it even if no answer comes back:
@@ -239,7 +240,8 @@
   // a fresh token (the queue is kept on the handheld and sent after); a
   // second time within a minute it says so and waits for the picker.
   function staleToken() {
-    if (units.length || extra) { say(t('csrf.invalid'), false); return; } // reloaded once they are in the tote: nothing in hand is forgotten
+    tokenStale = true; // nothing more is sent with this page's token
+    if (units.length || extra) { sayOnce('pick.token_stale_units'); return; } // renewed once they are in the tote (pump)
     var at = 0;
     try { at = parseInt(sessionStorage.getItem('tally.tokenReload') || '0', 10); } catch (e) { }
     if (Date.now() - at > 60000) {
@@ -247,8 +249,10 @@
       location.reload();
       return;
     }
-    say(t('csrf.invalid'), false);
+    sayOnce('csrf.invalid');
   }
+  var tokenStale = false, tokenSaid = '';
+  function sayOnce(key) { if (tokenSaid !== key) { tokenSaid = key; say(t(key), false); } }
   var timer = null;
   function later() { if (!timer) timer = setTimeout(function () { timer = null; pump(); }, 1500); }
   // refresh takes the server's view of the task. After a refused scan of
@@ -555,7 +559,6 @@
 
   // Scans of an earlier task left on this handheld (the page was closed
   // before they could be sent) are sent too, in order, each with its key.
-  var LEFTOVER_KEEP = 12 * 3600 * 1000;
   function flushLeftovers() {
     var keys = [];
     for (var i = 0; i < localStorage.length; i++) {
@@ -566,9 +569,6 @@
       var id = k.slice('tally.queue.'.length), q;
       try { q = JSON.parse(localStorage.getItem(k) || '[]'); } catch (e) { q = []; }
       (function next() {
-        // another picker's scans wait for their login at most half a day:
-        // replayed later they would be counted on another day's figures
-        while (q.length && q[0].at && Date.now() - q[0].at > LEFTOVER_KEEP) q.shift();
         if (!q.length) { localStorage.removeItem(k); return; }
         postScan(id, q[0]).then(function (res) {
           // kept, sent on a later page load: the server could not take it

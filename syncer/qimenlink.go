@@ -180,35 +180,30 @@ func qimenTransient(code string) (transient, auth bool) {
 		}
 		return false
 	}
-	// a limit is the caller's rate (rate-limit, api-call-limit, limit
-	// exceeded), not a quantity's (qty-over-limit)
+	// a limit is the caller's rate (rate-limit, api-call-limit,
+	// RATE_LIMIT_EXCEEDED), never a quantity's, a credit's or a length's
+	// (QUANTITY_LIMIT_EXCEEDED, qty-over-limit)
 	rateLimit := false
 	for i, w := range words {
-		if w != "limit" && w != "limits" {
-			continue
-		}
-		before, after := "", ""
-		if i > 0 {
-			before = words[i-1]
-		}
-		if i+1 < len(words) {
-			after = words[i+1]
-		}
-		switch before {
-		case "rate", "flow", "call", "api", "frequency", "access", "request", "qps":
-			rateLimit = true
-		}
-		if after == "exceeded" && before != "over" {
-			rateLimit = true
+		if (w == "limit" || w == "limits") && i > 0 {
+			switch words[i-1] {
+			case "rate", "flow", "call", "api", "frequency", "access", "request", "qps":
+				rateLimit = true
+			}
 		}
 	}
+	// Taobao's isv. codes are the caller's errors: only its credentials and
+	// its rate pass later, never "internal" or "exception" in a content code
+	isv := strings.HasPrefix(c, "isv.")
 	switch {
 	case has("sign") || has("signature") || has("timestamp") || has("appkey") || has("app", "key") ||
 		has("customerid") || has("customer", "id") || has("secret"):
 		return true, true
-	case rateLimit || has("timeout") || has("time", "out") || has("timed", "out") || has("busy") || has("limited") ||
-		has("unavailable") || has("retry") || has("frequent") || has("internal") || has("exception") ||
-		has("system", "error") || has("server", "error") || has("service", "error"):
+	case rateLimit || has("timeout") || has("time", "out") || has("timed", "out") || has("limited") || has("frequent"):
+		return true, false
+	case !isv && (has("busy") || has("unavailable") || has("retry") ||
+		has("system", "error") || has("server", "error") || has("service", "error") || has("internal", "error") ||
+		has("system", "exception") || has("server", "exception") || has("service", "exception") || has("internal", "exception")):
 		return true, false
 	}
 	return false, false

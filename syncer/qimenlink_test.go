@@ -390,8 +390,21 @@ func TestQimenFailureCodesReadByWord(t *testing.T) {
 		{"server-error", true, false},
 		{"timed-out", true, false},
 		{"request-too-frequent", true, false},
-		{"limit-exceeded", true, false},
+		{"limit-exceeded", false, false},
 		{"qty-over-limit-exceeded", false, false},
+		{"QUANTITY_LIMIT_EXCEEDED", false, false},
+		{"ITEM_COUNT_LIMIT_EXCEEDED", false, false},
+		{"credit-limit-exceeded", false, false},
+		{"isv.sku-quantity-limit-exceeded", false, false},
+		{"ORDER_EXCEPTION", false, false},
+		{"ADDRESS_EXCEPTION", false, false},
+		{"BIZ_EXCEPTION", false, false},
+		{"order-status-exception", false, false},
+		{"isv.order-exception", false, false},
+		{"isv.item-internal-error", false, false},
+		{"internal-code-duplicate", false, false},
+		{"item-frequency-limit", true, false},
+		{"SYSTEM_BUSY", true, false},
 	} {
 		if transient, auth := qimenTransient(c.code); transient != c.transient || auth != c.auth {
 			t.Errorf("%q: transient %v auth %v, want %v %v", c.code, transient, auth, c.transient, c.auth)

@@ -374,6 +374,7 @@ var catalog = map[string][2]string{
 	"pick.order_cancelled":       {"Order {order} was cancelled: put this unit back on its shelf.", "订单 {order} 已取消：请把这件商品放回原货位。"},
 	"pick.code_too_long":         {"That code is longer than {max} bytes: it is no item barcode.", "该条码超过 {max} 字节，不是商品条码。"},
 	"pick.scan_too_large":        {"This scan is larger than {max} KB: no handheld sends one so large.", "这次扫描超过 {max} KB，手持终端不会发送这么大的扫描。"},
+	"pick.token_stale_units":     {"Your login changed in another window: put the units in hand into the tote; the page then renews itself and sends what waits.", "登录已在其他窗口变更：请先把手上的商品放入周转箱，页面随后会自动刷新并发送待发的扫描。"},
 	"pick.tote_before_short":     {"Put the {n} in hand into the tote for order {order} first (scan the tote), then report the rest short.", "请先把手上的 {n} 件放入订单 {order} 的周转箱（扫描周转箱），再报告其余缺货。"},
 	"pick.tote_before_short.one": {"Put the 1 in hand into the tote for order {order} first (scan the tote), then report the rest short.", "请先把手上的 1 件放入订单 {order} 的周转箱（扫描周转箱），再报告其余缺货。"},
 	"pick.tote_not_item":         {"That is tote {tote}: first scan the item {name}.", "这是周转箱 {tote}：请先扫描商品 {name}。"},

@@ -18,7 +18,7 @@ var pickKeys = []string{
 	"pick.progress", "pick.scan_item_first", "pick.count_invalid", "pick.refused", "pick.undone",
 	"pick.nothing_to_undo", "pick.done_waiting", "pick.order_tote", "app.offline",
 	"pick.done_totes", "pick.done_orders", "pick.done_putback", "pick.done_nothing", "pick.list_sep",
-	"app.disk_full", "csrf.invalid",
+	"app.disk_full", "csrf.invalid", "pick.token_stale_units",
 }
 
 // PickMessages is the pick script's message table in the language of ctx, as
