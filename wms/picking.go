@@ -219,6 +219,16 @@ func (l *Ledger) pickedInTask(task, serial string) error {
 	return nil
 }
 
+// cancelledLine is the refusal of a pick of line n when its order was
+// cancelled while the scan was on its way (queued on a handheld offline),
+// else otherwise.
+func cancelledLine(t *Task, n int, otherwise error) error {
+	if line, ok := t.Line(n); ok && line.Cancelled {
+		return Errf(CodeConflict, "pick.order_cancelled", "order", line.Order)
+	}
+	return otherwise
+}
+
 // undoTarget checks that the undo may take back pick i, the task's last
 // not undone (-1: none): when the undo names its pick, it must be that one.
 func undoTarget(t *Task, i int, named string) error {
@@ -424,20 +434,19 @@ func applyPicked(tx *txn, ev *Event) error {
 	if err := decode(ev, &p); err != nil {
 		return err
 	}
-	if t, err := getTask(tx, p.Task); err == nil {
-		// the order was cancelled while the scan was on its way (queued on
-		// a handheld offline): say so, whatever became of the task
-		if line, ok := t.Line(p.Line); ok && line.Cancelled {
-			return Errf(CodeConflict, "pick.order_cancelled", "order", line.Order)
-		}
-	}
 	t, err := activeTaskOf(tx, ev, p.Task, TaskPick)
 	if err != nil {
+		if ended, gerr := getTask(tx, p.Task); gerr == nil {
+			err = cancelledLine(ended, p.Line, err) // a cancellation ended the task (single order)
+		}
 		return err
 	}
 	line, ok := t.Line(p.Line)
 	if !ok {
 		return Errf(CodeNotFound, "task.line_not_found", "task", t.ID, "line", strconv.Itoa(p.Line))
+	}
+	if err := cancelledLine(t, p.Line, nil); err != nil { // a cluster whose other orders go on
+		return err
 	}
 	owner, err := lineOwner(ev, line)
 	if err != nil {
