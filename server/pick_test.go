@@ -1149,17 +1149,7 @@ func TestBrowserPickStaleTokenKeepsTheScan(t *testing.T) {
 	run(wedge(ln.Location))
 	atStep(t, ctx, ln.N, "item")
 	run(wedge(itemCode(ln)))
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		got, err := l.Task(task.ID)
-		if err == nil && got.Lines[0].Done == 1 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the scan was not booked after the page's token went stale: %+v %v", got.Lines, err)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	waitBooked(t, l, task.ID, 1, "the scan was not booked after the page's token went stale: %+v %v")
 	if k, _ := l.KPIs(l.Today()); k["B1001"].Units != 1 {
 		t.Errorf("figures %+v, want the one unit", k["B1001"])
 	}
@@ -1213,18 +1203,25 @@ func TestBrowserClusterStaleTokenWithUnitsInHand(t *testing.T) {
 	run(wedge(itemCode(ln)))
 	atStep(t, ctx, ln.N, "tote")
 	run(wedge("T24001"))
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		got, err := l.Task(task.ID)
-		if err == nil && got.Lines[0].Done == 2 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the units put in the tote were not booked: %+v %v", got.Lines, err)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	waitBooked(t, l, task.ID, 2, "the units put in the tote were not booked: %+v %v")
 	if k, _ := l.KPIs(l.Today()); k["B1001"].Units != 2 || k["B1001"].Errors != 1 {
 		t.Errorf("figures %+v, want 2 units and the 1 wrong scan", k["B1001"])
+	}
+}
+
+// waitBooked waits until the task's first line has want units picked on
+// the server, failing with what after 20 s.
+func waitBooked(t *testing.T, l *wms.Ledger, task string, want int64, what string) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		got, err := l.Task(task)
+		if err == nil && got.Lines[0].Done == want {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf(what, got.Lines, err)
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 }
